@@ -1,0 +1,77 @@
+import type { Table } from 'apache-arrow';
+
+/** A column as DuckDB names and types it (`BIGINT`, `TIMESTAMP`, `DECIMAL(10,2)`, …). */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/**
+ * One block attempt's view of the project workspace (a DuckDB connection of its own).
+ * Upstream block ids are readable as plain table names in SQL: this run's outputs where the run produced
+ * them, otherwise the blocks' latest successful outputs. Nothing the session writes is visible to others
+ * until the engine publishes it.
+ */
+export interface BlockSession {
+  /** Runs SQL (any statements) in this session. */
+  run(sql: string): Promise<void>;
+  /** Runs a query and returns plain JS rows (small results only: tests, counts, metadata). */
+  queryRows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Materialises the block's output from a SELECT over upstream names; resolves to the rows written. */
+  writeOutputFromQuery(selectSql: string): Promise<number>;
+  /** Materialises the block's output from an Arrow table (TypeScript blocks). */
+  writeOutputFromArrow(table: Table): Promise<number>;
+  /** Materialises the block's output from plain rows; column types are inferred from the values. */
+  writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number>;
+  /** Quoted SQL name of a readable relation: an upstream block id, or this block's own id once written. */
+  relation(blockId: string): string;
+  /** Reads an upstream output (or this block's own output once written) as an Arrow table. */
+  readArrow(blockId: string): Promise<Table>;
+  /** Columns and row count of an upstream output (or this block's own once written). */
+  describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }>;
+  /** The physical table holding this attempt's output, once written. */
+  readonly outputTable: string | undefined;
+  /** Interrupts the running query, if any (cancellation, timeout). */
+  interrupt(): void;
+  close(): Promise<void>;
+}
+
+/** A window of a block's output for the preview grid. */
+export interface PreviewWindow {
+  offset: number;
+  limit: number;
+  /** Sort pushed down to DuckDB. */
+  orderBy?: { column: string; descending?: boolean }[];
+  /** A SQL boolean expression over the output's columns, pushed down to DuckDB (WHERE). */
+  filter?: string;
+}
+
+export interface PreviewResult {
+  columns: ColumnInfo[];
+  /** Rows matching the filter (all rows when there is none). */
+  totalRows: number;
+  offset: number;
+  /** The window as Arrow IPC stream bytes. */
+  ipc: Uint8Array;
+}
+
+export interface ColumnProfile {
+  name: string;
+  type: string;
+  nulls: number;
+  /** Approximate distinct count (HyperLogLog). */
+  distinct: number;
+  min: string | null;
+  max: string | null;
+  /** Equal-width bins for numeric and temporal columns, top values for others. */
+  histogram: { label: string; count: number }[];
+}
+
+/** The latest successful output of a block, as recorded in the workspace. */
+export interface OutputInfo {
+  pipelineId: string;
+  blockId: string;
+  runId: string;
+  rows: number;
+  createdAt: number;
+}

@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import type { LogLevel } from './run-events.ts';
+import type { BlockType } from '../project/schema.ts';
+import type { LoadedBlock, Project } from '../project/model.ts';
+import type { BlockSession } from '../data/workspace-types.ts';
+
+export interface ProgressUpdate {
+  phase: string;
+  done: number;
+  total?: number;
+  unit: 'bytes' | 'rows' | 'items';
+}
+
+/** Everything a block kind may use while it runs. The engine owns its lifetime. */
+export interface BlockContext {
+  project: Project;
+  pipelineId: string;
+  runId: string;
+  block: LoadedBlock;
+  /** 1-based attempt number. */
+  attempt: number;
+  /**
+   * The block's data session: upstream blocks are readable by their ids (this run's outputs where the run
+   * produced them, otherwise their latest successful outputs); the block writes its output through it.
+   */
+  data: BlockSession;
+  /** Runtime variables after defaults, per-run overrides and built-ins (execution_date, run_id, …). */
+  variables: Record<string, unknown>;
+  /** Aborted on cancellation or timeout; long work must watch it. */
+  signal: AbortSignal;
+  log(level: LogLevel, message: string): void;
+  /** Throttled by the engine; call as often as convenient. */
+  progress(update: ProgressUpdate): void;
+  /** Absolute path of `.pipewright/cache` (shared download cache). */
+  cacheDir: string;
+  /** A temp folder for this attempt, removed afterwards. */
+  tempDir: string;
+}
+
+/** What a block reports when it succeeds; the engine adds timing. */
+export interface BlockOutcome {
+  rowsIn?: number;
+  rowsOut?: number;
+  bytes?: number;
+  /** Whether the block produced an output table (sources and transforms do; exports usually don't). */
+  hasOutput: boolean;
+}
+
+/**
+ * A kind of block (`source/http_file`, `transform/sql`, …). The engine only knows this interface.
+ * `config` has already been templated with the run's variables and validated by `configSchema`.
+ */
+export interface BlockKind<C = unknown> {
+  type: BlockType;
+  kind: string;
+  /** Short description for palettes and `--help`. */
+  title: string;
+  configSchema: z.ZodType<C>;
+  /** Whether `file:` (a .sql or .ts code file) is required, optional or not allowed. */
+  code: 'required' | 'optional' | 'none';
+  /** File extension of the code file, when code is used. */
+  codeExtension?: '.sql' | '.ts';
+  run(ctx: BlockContext, config: C): Promise<BlockOutcome>;
+}

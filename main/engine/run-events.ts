@@ -1,0 +1,88 @@
+import type { ErrorShape } from '../errors.ts';
+
+/** Final and intermediate states of a block inside one run. */
+export type BlockStatus =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled'
+  | 'upstream_failed';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Who or what started a run (audit). */
+export interface RunTrigger {
+  kind: 'cli' | 'app' | 'api' | 'schedule' | 'backfill' | 'test';
+  /** A user name, trigger name or backfill id, when known. */
+  by?: string;
+}
+
+/** How much of the pipeline a run covers. */
+export type RunScope =
+  | { kind: 'pipeline' }
+  | { kind: 'block'; block: string }
+  | { kind: 'with-upstream'; block: string }
+  | { kind: 'downstream'; block: string };
+
+export interface BlockTestResult {
+  name: string;
+  passed: boolean;
+  message?: string;
+}
+
+interface EventBase {
+  runId: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+/**
+ * A run is a stream of these events. The same stream is written to the run store and pushed to the UI;
+ * the history is a fold over it.
+ */
+export type RunEvent =
+  | (EventBase & {
+      type: 'run.started';
+      pipelineId: string;
+      scope: RunScope;
+      blocks: string[];
+      trigger: RunTrigger;
+      variables: Record<string, unknown>;
+      pipelineHash: string;
+      codeHash: string;
+    })
+  | (EventBase & { type: 'block.queued'; blockId: string })
+  | (EventBase & { type: 'block.started'; blockId: string; attempt: number })
+  | (EventBase & {
+      type: 'block.progressed';
+      blockId: string;
+      phase: string;
+      done: number;
+      total?: number;
+      unit: 'bytes' | 'rows' | 'items';
+      /** Units per second over the recent past. */
+      rate?: number;
+    })
+  | (EventBase & { type: 'log.written'; blockId: string | null; level: LogLevel; message: string })
+  | (EventBase & { type: 'block.retrying'; blockId: string; attempt: number; delayMs: number; error: ErrorShape })
+  | (EventBase & {
+      type: 'block.succeeded';
+      blockId: string;
+      attempt: number;
+      durationMs: number;
+      rowsIn?: number;
+      rowsOut?: number;
+      bytes?: number;
+      tests?: BlockTestResult[];
+    })
+  | (EventBase & { type: 'block.failed'; blockId: string; attempt: number; durationMs: number; error: ErrorShape; tests?: BlockTestResult[] })
+  | (EventBase & { type: 'block.skipped'; blockId: string; reason: string; status: 'skipped' | 'upstream_failed' })
+  | (EventBase & { type: 'block.cancelled'; blockId: string })
+  | (EventBase & { type: 'run.finished'; status: Exclude<RunStatus, 'running' | 'interrupted'>; durationMs: number; error?: ErrorShape });
+
+export type RunEventType = RunEvent['type'];

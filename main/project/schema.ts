@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * Schemas of the project files. These are the single definition: the loader validates with them, the
+ * engine reads their types, and (later) the UI generates config forms from them. Unknown keys are errors.
+ */
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and _ only, not starting with a digit')
+  .max(63, 'at most 63 characters');
+
+/** Mage-like retry settings; merged project → pipeline → block, most specific wins. */
+export const retryConfigSchema = z.strictObject({
+  /** Attempts after the first one. */
+  retries: z.number().int().min(0).max(20).optional(),
+  /** First delay in seconds. */
+  delay: z.number().min(0).max(3600).optional(),
+  /** Cap on any delay, in seconds. */
+  max_delay: z.number().min(0).max(86_400).optional(),
+  exponential_backoff: z.boolean().optional(),
+});
+export type RetryConfig = z.infer<typeof retryConfigSchema>;
+
+export const engineSettingsSchema = z.strictObject({
+  /** Blocks of one run that may execute at once. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** DuckDB threads; default: DuckDB's own (number of cores). */
+  threads: z.number().int().min(1).max(256).optional(),
+  /** DuckDB memory limit, e.g. "2GB". */
+  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').optional(),
+  retry: retryConfigSchema.optional(),
+  /** Default per-block timeout in seconds; none when absent. */
+  block_timeout: z.number().positive().optional(),
+});
+export type EngineSettings = z.infer<typeof engineSettingsSchema>;
+
+/** `pipewright.yaml` at the project root. */
+export const projectFileSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  engine: engineSettingsSchema.default({ concurrency: 4 }),
+  /** Default connection name per connector type, e.g. `{ postgres: local_pg }`. */
+  default_connections: z.record(z.string(), z.string()).optional(),
+});
+export type ProjectFile = z.infer<typeof projectFileSchema>;
+
+/** `connections.yaml`: profiles are validated by their connector when used; here only their outline. */
+export const connectionsFileSchema = z.record(
+  identifier,
+  z.looseObject({ type: z.string().min(1) }),
+);
+export type ConnectionsFile = z.infer<typeof connectionsFileSchema>;
+
+const variableValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const variableSpecSchema = z.union([
+  variableValue,
+  z.strictObject({ default: variableValue, description: z.string().optional() }),
+]);
+
+/** A data test on a block's output: a SQL query that must return no rows, or a TS function. */
+export const blockTestSchema = z.union([
+  z.strictObject({ name: z.string().min(1), sql: z.string().min(1) }),
+  z.strictObject({
+    name: z.string().min(1),
+    /** A .ts file under the project exporting `test(output: arrow.Table)` that throws on failure. */
+    file: z.string().min(1),
+    /** Export name inside the file; default `test`. */
+    export: z.string().optional(),
+  }),
+]);
+export type BlockTestSpec = z.infer<typeof blockTestSchema>;
+
+export const blockTypeSchema = z.enum(['source', 'transform', 'export', 'sensor']);
+export type BlockType = z.infer<typeof blockTypeSchema>;
+
+/** One block in `pipeline.yaml`. `config` is validated by the block kind's own schema. */
+export const blockSpecSchema = z.strictObject({
+  id: identifier,
+  type: blockTypeSchema,
+  kind: z.string().min(1),
+  /** Code file for sql/typescript blocks, relative to the project root (e.g. `blocks/clean.sql`). */
+  file: z.string().min(1).optional(),
+  upstream: z.array(identifier).default([]),
+  config: z.record(z.string(), z.unknown()).default({}),
+  retry: retryConfigSchema.optional(),
+  /** Seconds per attempt. */
+  timeout: z.number().positive().optional(),
+  tests: z.array(blockTestSchema).default([]),
+  description: z.string().optional(),
+});
+export type BlockSpec = z.infer<typeof blockSpecSchema>;
+
+/** `pipelines/<id>/pipeline.yaml`: logic only; positions live in layout.json beside it. */
+export const pipelineFileSchema = z.strictObject({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  variables: z.record(identifier, variableSpecSchema).default({}),
+  retry: retryConfigSchema.optional(),
+  /** Overrides the project's engine.concurrency for this pipeline. */
+  concurrency: z.number().int().min(1).max(64).optional(),
+  blocks: z.array(blockSpecSchema).min(1, 'a pipeline needs at least one block'),
+});
+export type PipelineFile = z.infer<typeof pipelineFileSchema>;
+
+/** `pipelines/<id>/layout.json`: canvas positions only. */
+export const layoutFileSchema = z.strictObject({
+  nodes: z.record(z.string(), z.strictObject({ x: z.number(), y: z.number() })).default({}),
+});
+export type LayoutFile = z.infer<typeof layoutFileSchema>;
