@@ -1,0 +1,55 @@
+// `npm run bench`: the foundation benchmark. Generates a 1,369,765-row yellow-taxi-shaped CSV.gz (the real
+// January 2021 row count), serves it over local HTTP, and runs yellow_taxi_etl headless against DuckDB alone
+// doing the same read + filter + partitioned write. Figures are printed as ratios; nothing is asserted.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeYellowTaxiCsv } from '../test/helpers/taxi-csv.ts';
+import { startFileServer } from '../test/helpers/http-server.ts';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const work = path.join(here, '.work');
+const csv = path.join(work, `yellow_${ROWS}.csv.gz`);
+
+interface ChildResult { ms: number; maxRssMb: number; rows: number; status?: string }
+
+function runChild(script: string, args: string[]): ChildResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = out.trim().split('\n').at(-1) ?? '{}';
+  return JSON.parse(last) as ChildResult;
+}
+
+mkdirSync(work, { recursive: true });
+if (!existsSync(csv)) {
+  const t = performance.now();
+  await writeYellowTaxiCsv(csv, { rows: ROWS, seed: 2021, gzip: true });
+  console.log(`generated ${ROWS.toLocaleString('en-US')} rows (${(statSync(csv).size / 1e6).toFixed(1)} MB gz) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+const server = await startFileServer();
+server.serve('/yellow_tripdata_2021-01.csv.gz', { file: csv });
+const url = `${server.url}/yellow_tripdata_2021-01.csv.gz`;
+
+const project = path.join(work, 'nyc-taxi');
+rmSync(project, { recursive: true, force: true });
+cpSync(path.join(here, '..', 'examples', 'nyc-taxi'), project, { recursive: true });
+
+try {
+  const duck = runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
+  const cold = runChild('yellow-pipewright.ts', [project, url]);
+  const warm = runChild('yellow-pipewright.ts', [project, url]);
+  const duck2 = runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
+  const base = Math.min(duck.ms, duck2.ms);
+  const fmt = (r: ChildResult) => `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.rows?.toLocaleString('en-US')} rows`;
+  console.log('\nyellow_taxi_etl, 1 month, read CSV.gz + filter + partitioned Parquet');
+  console.log(`  DuckDB alone (best of 2):          ${fmt(duck.ms <= duck2.ms ? duck : duck2)}`);
+  console.log(`  Pipewright, cold (download):       ${fmt(cold)}  status ${cold.status}`);
+  console.log(`  Pipewright, warm (cached download): ${fmt(warm)}  status ${warm.status}`);
+  console.log(`  ratio warm / DuckDB alone: ${(warm.ms / base).toFixed(2)}x   (goal <= 1.15x)`);
+  console.log(`  ratio cold / DuckDB alone: ${(cold.ms / base).toFixed(2)}x`);
+  console.log(`  peak RSS warm: ${warm.maxRssMb.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
+  if (cold.rows !== duck.rows || warm.rows !== duck.rows) console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${warm.rows}`);
+} finally {
+  await server.close();
+}

@@ -1,0 +1,21 @@
+/** The course's yellow-taxi column types (mage-zoomcamp loader), as DuckDB types; same as examples/nyc-taxi. */
+export const YELLOW_COLUMNS: Record<string, string> = {
+  VendorID: 'BIGINT',
+  tpep_pickup_datetime: 'TIMESTAMP',
+  tpep_dropoff_datetime: 'TIMESTAMP',
+  passenger_count: 'BIGINT',
+  trip_distance: 'DOUBLE',
+  RatecodeID: 'BIGINT',
+  store_and_fwd_flag: 'VARCHAR',
+  PULocationID: 'BIGINT',
+  DOLocationID: 'BIGINT',
+  payment_type: 'BIGINT',
+  fare_amount: 'DOUBLE',
+  extra: 'DOUBLE',
+  mta_tax: 'DOUBLE',
+  tip_amount: 'DOUBLE',
+  tolls_amount: 'DOUBLE',
+  improvement_surcharge: 'DOUBLE',
+  total_amount: 'DOUBLE',
+  congestion_surcharge: 'DOUBLE',
+};

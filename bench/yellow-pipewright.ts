@@ -1,0 +1,13 @@
+// Contender child: runs examples/nyc-taxi's yellow_taxi_etl through the engine, in-process as the CLI does.
+// Prints {"ms", "maxRssMb", "rows", "status"} as one JSON line.
+import { openProject } from '../main/runtime/open-project.ts';
+
+const [projectDir, sourceUrl] = process.argv.slice(2);
+if (!projectDir || !sourceUrl) throw new Error('usage: yellow-pipewright <project-dir> <source-url>');
+const started = performance.now();
+const open = await openProject(projectDir);
+const pipeline = await open.loadPipeline('yellow_taxi_etl');
+const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'cli', by: 'bench' }, variables: { source_url: sourceUrl } });
+await open.close();
+const rows = result.blocks.find((b) => b.id === 'clean_yellow_taxi')?.rows;
+process.stdout.write(`${JSON.stringify({ ms: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024, rows, status: result.status, blocks: result.blocks })}\n`);

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { UserError } from '../errors.ts';
+import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { renderTemplate } from '../engine/templating.ts';
+import { quoteIdent } from '../data/sql-names.ts';
+import { toSnakeCase } from './snake-case.ts';
+
+const configSchema = z.strictObject({
+  /** Rename the query's output columns; `snake_case` handles acronyms (VendorID → vendor_id). */
+  rename_columns: z.enum(['snake_case']).optional(),
+});
+type SqlConfig = z.infer<typeof configSchema>;
+
+/** A DuckDB SELECT over upstream outputs (by block id), materialised as the block's output. */
+export const sqlTransform: BlockKind<SqlConfig> = {
+  type: 'transform',
+  kind: 'sql',
+  title: 'SQL (DuckDB)',
+  configSchema,
+  code: 'required',
+  codeExtension: '.sql',
+  async run(ctx, config) {
+    const sql = userQuery(ctx);
+    const rowsIn = await countUpstreamRows(ctx);
+    const query = config.rename_columns ? await renamed(ctx, sql) : { text: sql, lineOffset: 0 };
+    const rowsOut = await ctx.data.writeOutputFromQuery(query.text).catch((err: unknown) => {
+      throw shiftLines(err, query.lineOffset);
+    });
+    return { rowsIn, rowsOut, hasOutput: true };
+  },
+};
+
+/** The block's SQL with variables rendered and a trailing semicolon dropped (it is embedded in CREATE TABLE … AS). */
+function userQuery(ctx: BlockContext): string {
+  const text = ctx.block.code?.text;
+  if (text === undefined) throw new UserError('a sql block needs a .sql file (file: blocks/<name>.sql)', { block: ctx.block.id });
+  const rendered = renderTemplate(text, ctx.variables).replace(/;\s*(--[^\n]*\s*)*$/, '');
+  if (rendered.trim() === '') throw new UserError('the SQL file is empty: write a SELECT over the upstream blocks', { block: ctx.block.id });
+  return rendered;
+}
+
+async function countUpstreamRows(ctx: BlockContext): Promise<number> {
+  let total = 0;
+  for (const up of ctx.block.upstream) total += (await ctx.data.describe(up)).rows;
+  return total;
+}
+
+/** Wraps the user's query so its columns come out renamed; the user's SQL starts on line 2 of the wrapper. */
+async function renamed(ctx: BlockContext, sql: string): Promise<{ text: string; lineOffset: number }> {
+  const columns = await ctx.data.queryRows(`DESCRIBE (\n${sql}\n)`).catch((err: unknown) => {
+    throw shiftLines(err, 1);
+  });
+  const names = columns.map((c) => String(c.column_name));
+  const seen = new Map<string, string>();
+  const select = names.map((name) => {
+    const target = toSnakeCase(name);
+    const clash = seen.get(target);
+    if (clash !== undefined) {
+      throw new UserError(`columns ${clash} and ${name} both become ${target} in snake_case: rename one in the query`, { block: ctx.block.id });
+    }
+    seen.set(target, name);
+    return `${quoteIdent(name)} AS ${quoteIdent(target)}`;
+  });
+  return { text: `SELECT ${select.join(', ')} FROM (\n${sql}\n)`, lineOffset: 1 };
+}
+
+/** Moves an error's line back into the user's file when the SQL was wrapped. */
+function shiftLines(err: unknown, lineOffset: number): unknown {
+  if (!(err instanceof UserError) || err.place.line === undefined || lineOffset === 0) return err;
+  const line = Math.max(1, err.place.line - lineOffset);
+  return new UserError(err.message.replace(/\bLINE (\d+):/g, (_m, n: string) => `LINE ${Math.max(1, Number(n) - lineOffset)}:`), {
+    ...err.place,
+    line,
+  });
+}

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import type { RunScope } from '../engine/run-events.ts';
+import type { RunResult } from '../engine/engine-types.ts';
+import { formatError } from '../errors.ts';
+import { openProject } from '../runtime/open-project.ts';
+import { parseVars, UsageError } from './usage.ts';
+import { resolveProjectDir } from './project-dir.ts';
+import { createRunReporter } from './run-reporter.ts';
+
+/** `pipewright run <pipeline> …`: runs headless; resolves to the exit code (0 succeeded, 1 failed or cancelled). */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      project: { type: 'string' },
+      var: { type: 'string', multiple: true, default: [] },
+      block: { type: 'string' },
+      'with-upstream': { type: 'boolean', default: false },
+      downstream: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const pipelineId = positionals[0];
+  if (!pipelineId || positionals.length > 1) throw new UsageError('run takes exactly one pipeline id');
+  const scope = parseScope(values.block, values['with-upstream'], values.downstream);
+  const variables = parseVars(values.var);
+  const open = await openProject(await resolveProjectDir(values.project));
+  const reporter = createRunReporter();
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ncancelling the run (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const pipeline = await open.loadPipeline(pipelineId);
+    const result = await open.run({ pipeline, scope, variables, trigger: { kind: 'cli', by: process.env.USER ?? 'cli' }, signal: controller.signal }, reporter.onEvent);
+    reporter.done();
+    if (values.json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
+    return result.status === 'succeeded' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await open.close();
+  }
+}
+
+function parseScope(block: string | undefined, withUpstream: boolean, downstream: boolean): RunScope {
+  if (!block) {
+    if (withUpstream || downstream) throw new UsageError('--with-upstream and --downstream go with --block <id>');
+    return { kind: 'pipeline' };
+  }
+  if (withUpstream && downstream) throw new UsageError('choose one of --with-upstream and --downstream');
+  if (withUpstream) return { kind: 'with-upstream', block };
+  if (downstream) return { kind: 'downstream', block };
+  return { kind: 'block', block };
+}
+
+/** The documented --json shape: errors as one readable line each. */
+function toJson(result: RunResult) {
+  return {
+    runId: result.runId,
+    pipeline: result.pipeline,
+    status: result.status,
+    durationMs: result.durationMs,
+    blocks: result.blocks.map((b) => ({ ...b, error: b.error ? formatError(b.error) : null })),
+  };
+}

@@ -1,0 +1,32 @@
+/** Thrown for a bad command line: the CLI prints the message and the usage, and exits 2. */
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: pipewright <command> [options]
+
+Commands:
+  init <dir> [--example nyc-taxi]        create a project (empty, or a copy of an example)
+  run <pipeline> [options]               run a pipeline headless and record it
+      --project <dir>                    project folder (default: the one holding the current folder)
+      --var name=value                   override a pipeline variable (repeatable)
+      --block <id>                       run only this block, reading its upstream's stored outputs
+        --with-upstream                  … together with everything upstream of it
+        --downstream                     … together with everything downstream of it
+      --json                             print one JSON object with the result on stdout
+  history [--project <dir>] [--pipeline <id>] [--limit N] [--json]
+                                         list recorded runs, newest first
+  history <run-id> [--project <dir>] [--json]
+                                         show one run: blocks, attempts, errors and logs
+  start                                  open the desktop app
+
+Exit codes: 0 success, 1 the run failed or was cancelled, 2 usage or project error.`;
+
+/** Parses repeated `--var name=value` flags; values stay strings (templates insert text). */
+export function parseVars(pairs: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--var needs name=value, got '${pair}'`);
+    vars[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return vars;
+}

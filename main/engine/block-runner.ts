@@ -1,0 +1,179 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { CancelledError, OperationalError, TimeoutError, UserError, toErrorShape, type ErrorShape } from '../errors.ts';
+import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
+import type { BlockSession } from '../data/workspace-types.ts';
+import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from './block-kind.ts';
+import type { EngineWorkspace } from './engine-types.ts';
+import type { BlockTestResult, LogLevel, RunEvent } from './run-events.ts';
+import { mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
+import { renderConfig } from './templating.ts';
+import { abortReason, raceAbort, sleep } from './abort.ts';
+import { runBlockTests } from './block-tests.ts';
+import { createProgressThrottle } from './progress-throttle.ts';
+
+/** What one run shares with each of its blocks. */
+export interface RunEnv {
+  project: Project;
+  pipeline: Pipeline;
+  runId: string;
+  variables: Record<string, unknown>;
+  kindOf(block: LoadedBlock): BlockKind;
+  workspace: EngineWorkspace;
+  /** Blocks this run produced, mapped to their physical output tables. */
+  runOutputs: Map<string, string>;
+  emit(event: RunEvent): void;
+  runSignal: AbortSignal;
+  random: () => number;
+}
+
+export interface BlockFinal {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  attempts: number;
+  outcome?: BlockOutcome;
+  error?: ErrorShape;
+  durationMs: number;
+}
+
+type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[] } | { ok: false; error: unknown; tests?: BlockTestResult[] };
+
+/** Runs one block to a final state: attempts with timeouts, retries with backoff, cancellation. Never throws. */
+export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFinal> {
+  const policy = mergeRetryPolicy(env.project.settings.engine.retry, env.pipeline.spec.retry, block.retry);
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const attemptStart = Date.now();
+    env.emit({ type: 'block.started', runId: env.runId, blockId: block.id, attempt, at: attemptStart });
+    const result = await runAttempt(env, block, attempt);
+    const durationMs = Date.now() - attemptStart;
+    if (result.ok) {
+      const { rowsIn, rowsOut, bytes } = result.outcome;
+      env.emit({ type: 'block.succeeded', runId: env.runId, blockId: block.id, attempt, durationMs, rowsIn, rowsOut, bytes, tests: result.tests, at: Date.now() });
+      return { status: 'succeeded', attempts: attempt, outcome: result.outcome, durationMs: Date.now() - started };
+    }
+    const cancelled = env.runSignal.aborted || result.error instanceof CancelledError;
+    const error = toErrorShape(result.error, placeOf(block));
+    if (cancelled) {
+      env.emit({ type: 'block.cancelled', runId: env.runId, blockId: block.id, at: Date.now() });
+      return { status: 'cancelled', attempts: attempt, error, durationMs: Date.now() - started };
+    }
+    if (error.retryable && attempt <= policy.retries) {
+      const retryAfter = result.error instanceof OperationalError ? result.error.retryAfterMs : undefined;
+      const delayMs = retryDelayMs(policy, attempt, env.random, retryAfter);
+      env.emit({ type: 'block.retrying', runId: env.runId, blockId: block.id, attempt, delayMs, error, at: Date.now() });
+      try {
+        await sleep(delayMs, env.runSignal);
+        continue;
+      } catch {
+        // The run was cancelled while waiting to retry: the block ends cancelled, not failed.
+        env.emit({ type: 'block.cancelled', runId: env.runId, blockId: block.id, at: Date.now() });
+        return { status: 'cancelled', attempts: attempt, error, durationMs: Date.now() - started };
+      }
+    }
+    env.emit({ type: 'block.failed', runId: env.runId, blockId: block.id, attempt, durationMs, error, tests: result.tests, at: Date.now() });
+    return { status: 'failed', attempts: attempt, error, durationMs: Date.now() - started };
+  }
+}
+
+function placeOf(block: LoadedBlock) {
+  return block.code ? { block: block.id, file: block.code.relPath } : { block: block.id };
+}
+
+/** One attempt: fresh session, temp dir and timeout; publishes the output only when the block and its tests pass. */
+async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Promise<AttemptResult> {
+  const controller = new AbortController();
+  const onRunAbort = () => controller.abort(abortReason(env.runSignal));
+  env.runSignal.addEventListener('abort', onRunAbort, { once: true });
+  if (env.runSignal.aborted) onRunAbort();
+  const timeoutS = block.timeout ?? env.project.settings.engine.block_timeout;
+  const timer = timeoutS
+    ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutS} s`, { block: block.id })), timeoutS * 1000)
+    : undefined;
+  let session: BlockSession | undefined;
+  let tempDir: string | undefined;
+  let tests: BlockTestResult[] | undefined;
+  try {
+    const kind = env.kindOf(block);
+    const config = parseConfig(kind, block, env.variables);
+    const tmpRoot = path.join(env.project.stateDir, 'tmp');
+    await mkdir(tmpRoot, { recursive: true });
+    tempDir = await mkdtemp(path.join(tmpRoot, `${block.id}-`));
+    session = await env.workspace.openBlockSession({
+      pipelineId: env.pipeline.id,
+      blockId: block.id,
+      runId: env.runId,
+      attempt,
+      runOutputs: env.runOutputs,
+      readable: block.upstream,
+    });
+    const openSession = session;
+    controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
+    const ctx = makeContext(env, block, attempt, openSession, controller.signal, tempDir);
+    const outcome = await raceAbort(kind.run(ctx, config), controller.signal);
+    logRowCounts(ctx, kind, outcome);
+    if (outcome.hasOutput) {
+      const physical = openSession.outputTable;
+      if (!physical) throw new Error(`block kind ${kind.type}/${kind.kind} reported an output but wrote none`);
+      tests = await raceAbort(runBlockTests(ctx, physical), controller.signal);
+      const failed = tests.filter((t) => !t.passed);
+      if (tests.length > 0) ctx.log(failed.length ? 'error' : 'info', `${tests.length - failed.length}/${tests.length} tests passed`);
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new UserError(`test ${first?.name} failed: ${first?.message ?? 'no message'}`, { block: block.id });
+      }
+      await env.workspace.publish({ pipelineId: env.pipeline.id, blockId: block.id, runId: env.runId, physical, rows: outcome.rowsOut ?? 0 });
+      env.runOutputs.set(block.id, physical);
+    }
+    return { ok: true, outcome, tests: tests ?? [] };
+  } catch (error) {
+    const physical = session?.outputTable;
+    if (physical && env.runOutputs.get(block.id) !== physical) await env.workspace.discard(physical).catch(() => undefined);
+    return { ok: false, error: controller.signal.aborted ? abortReason(controller.signal) : error, tests };
+  } finally {
+    if (timer) clearTimeout(timer);
+    env.runSignal.removeEventListener('abort', onRunAbort);
+    await session?.close().catch(() => undefined);
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+function parseConfig(kind: BlockKind, block: LoadedBlock, variables: Record<string, unknown>): unknown {
+  const rendered = renderConfig(block.config, variables);
+  const parsed = kind.configSchema.safeParse(rendered);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = ['config', ...(issue?.path ?? [])].join('.');
+  throw new UserError(`${where}: ${issue?.message ?? 'invalid'}`, { block: block.id, path: where });
+}
+
+function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: BlockSession, signal: AbortSignal, tempDir: string): BlockContext {
+  const throttle = createProgressThrottle();
+  return {
+    project: env.project,
+    pipelineId: env.pipeline.id,
+    runId: env.runId,
+    block,
+    attempt,
+    data,
+    variables: env.variables,
+    signal,
+    cacheDir: path.join(env.project.stateDir, 'cache'),
+    tempDir,
+    log: (level: LogLevel, message: string) => env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level, message, at: Date.now() }),
+    progress: (update: ProgressUpdate) => {
+      const rate = throttle(update);
+      if (rate !== undefined) env.emit({ type: 'block.progressed', runId: env.runId, blockId: block.id, ...update, rate, at: Date.now() });
+    },
+  };
+}
+
+function logRowCounts(ctx: BlockContext, kind: BlockKind, outcome: BlockOutcome): void {
+  const { rowsIn, rowsOut } = outcome;
+  if (kind.type === 'transform' && rowsIn !== undefined && rowsOut !== undefined) {
+    const dropped = rowsIn - rowsOut;
+    const change = dropped > 0 ? ` (${dropped.toLocaleString('en-US')} dropped)` : dropped < 0 ? ` (${(-dropped).toLocaleString('en-US')} added)` : '';
+    ctx.log('info', `${rowsIn.toLocaleString('en-US')} rows in, ${rowsOut.toLocaleString('en-US')} rows out${change}`);
+  } else if (rowsOut !== undefined) {
+    ctx.log('info', `${rowsOut.toLocaleString('en-US')} rows ${kind.type === 'export' ? 'written' : 'out'}`);
+  }
+}

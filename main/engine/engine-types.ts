@@ -1,0 +1,69 @@
+import type { BlockSession, OutputInfo } from '../data/workspace-types.ts';
+import type { Pipeline, Project } from '../project/model.ts';
+import type { ErrorShape } from '../errors.ts';
+import type { BlockStatus, RunEvent, RunScope, RunTrigger } from './run-events.ts';
+import type { BlockRegistry } from './registry.ts';
+
+/** The part of the DuckDB workspace the engine drives (implemented by main/data/workspace.ts). */
+export interface EngineWorkspace {
+  beginRun(runId: string): void;
+  openBlockSession(args: {
+    pipelineId: string;
+    blockId: string;
+    runId: string;
+    attempt: number;
+    runOutputs: ReadonlyMap<string, string>;
+    readable: readonly string[];
+  }): Promise<BlockSession>;
+  publish(args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void>;
+  discard(physical: string): Promise<void>;
+  endRun(runId: string): Promise<void>;
+  latestOutput(pipelineId: string, blockId: string): Promise<OutputInfo | undefined>;
+}
+
+/** Where run events go besides the caller's listener (implemented by main/history/run-store.ts). */
+export interface RunRecorder {
+  record(event: RunEvent): void;
+  heartbeat(runId: string): void;
+}
+
+export interface RunRequest {
+  project: Project;
+  pipeline: Pipeline;
+  scope: RunScope;
+  trigger: RunTrigger;
+  /** Per-run overrides of the pipeline's variables. */
+  variables?: Record<string, unknown>;
+  /** Defaults to now. */
+  executionDate?: Date;
+  /** Aborting it cancels the run. */
+  signal?: AbortSignal;
+  runId?: string;
+}
+
+export interface EngineDeps {
+  workspace: EngineWorkspace;
+  kinds: BlockRegistry;
+  recorder?: RunRecorder;
+  onEvent?: (event: RunEvent) => void;
+  /** Injected for tests: randomness of retry jitter. */
+  random?: () => number;
+}
+
+/** A block's final state in a run, as the CLI's --json prints it. */
+export interface BlockResult {
+  id: string;
+  status: BlockStatus;
+  rows: number | null;
+  durationMs: number | null;
+  attempts: number;
+  error: ErrorShape | null;
+}
+
+export interface RunResult {
+  runId: string;
+  pipeline: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  durationMs: number;
+  blocks: BlockResult[];
+}

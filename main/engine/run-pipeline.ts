@@ -1,0 +1,143 @@
+import { UserError } from '../errors.ts';
+import type { LoadedBlock } from '../project/model.ts';
+import type { BlockKind } from './block-kind.ts';
+import type { BlockResult, EngineDeps, RunRequest, RunResult } from './engine-types.ts';
+import type { BlockStatus, RunEvent } from './run-events.ts';
+import { descendantsOf, selectBlocks } from './plan.ts';
+import { resolveRunVariables } from './run-variables.ts';
+import { newRunId } from './run-ids.ts';
+import { runBlock, type BlockFinal, type RunEnv } from './block-runner.ts';
+
+const HEARTBEAT_MS = 5_000;
+
+/**
+ * Runs a pipeline (or the part of it that `scope` names) to the end and resolves with its result.
+ * Usage problems (unknown block, missing upstream output, unknown variable) throw a UserError before the run
+ * is recorded; anything that goes wrong once it started is recorded and reported in the result instead.
+ */
+export async function runPipeline(request: RunRequest, deps: EngineDeps): Promise<RunResult> {
+  const { pipeline, project } = request;
+  // 1. Plan: which blocks run, what they read from earlier runs, with which variables.
+  const selected = selectBlocks(pipeline.blocks, request.scope);
+  const blocks = new Map(pipeline.blocks.map((b) => [b.id, b]));
+  await checkStoredUpstream(request, deps, selected);
+  const runId = request.runId ?? newRunId();
+  const variables = resolveRunVariables(pipeline, request.variables ?? {}, {
+    runId,
+    pipelineId: pipeline.id,
+    executionDate: request.executionDate ?? new Date(),
+  });
+  const kindOf = (block: LoadedBlock): BlockKind => {
+    const kind = deps.kinds.get(block.type, block.kind);
+    if (!kind) throw new UserError(`unknown block kind ${block.type}/${block.kind}`, { block: block.id });
+    return kind;
+  };
+
+  // 2. Start: record the run, hold its workspace tables, keep its lease fresh.
+  const started = Date.now();
+  const emit = (event: RunEvent) => {
+    deps.recorder?.record(event);
+    deps.onEvent?.(event);
+  };
+  const runSignal = request.signal ?? new AbortController().signal;
+  emit({
+    type: 'run.started', runId, pipelineId: pipeline.id, scope: request.scope, blocks: selected,
+    trigger: request.trigger, variables, pipelineHash: pipeline.pipelineHash, codeHash: pipeline.codeHash, at: started,
+  });
+  deps.workspace.beginRun(runId);
+  const heartbeat = setInterval(() => deps.recorder?.heartbeat(runId), HEARTBEAT_MS);
+  heartbeat.unref();
+
+  // 3. Execute ready blocks under the concurrency limit until nothing is left.
+  const env: RunEnv = {
+    project, pipeline, runId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
+    random: deps.random ?? Math.random,
+  };
+  const finals = new Map<string, BlockFinal>();
+  const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));
+  try {
+    for (const id of selected) emit({ type: 'block.queued', runId, blockId: id, at: Date.now() });
+    await executeGraph(env, selected, blocks, statuses, finals, pipeline.spec.concurrency ?? project.settings.engine.concurrency);
+  } finally {
+    clearInterval(heartbeat);
+    await deps.workspace.endRun(runId);
+  }
+
+  // 4. Finish: every block has a final state; the run's status follows from them.
+  const status = runSignal.aborted ? 'cancelled' : [...statuses.values()].every((s) => s === 'succeeded') ? 'succeeded' : 'failed';
+  const durationMs = Date.now() - started;
+  const firstError = [...finals.values()].find((f) => f.status === 'failed')?.error;
+  emit({ type: 'run.finished', runId, status, durationMs, ...(firstError ? { error: firstError } : {}), at: Date.now() });
+  return {
+    runId, pipeline: pipeline.id, status, durationMs,
+    blocks: selected.map((id) => toBlockResult(id, statuses.get(id) ?? 'pending', finals.get(id))),
+  };
+}
+
+async function executeGraph(
+  env: RunEnv, selected: string[], blocks: Map<string, LoadedBlock>,
+  statuses: Map<string, BlockStatus>, finals: Map<string, BlockFinal>, concurrency: number,
+): Promise<void> {
+  const inRun = new Set(selected);
+  const running = new Map<string, Promise<void>>();
+  const isReady = (id: string) =>
+    statuses.get(id) === 'pending' &&
+    (blocks.get(id)?.upstream ?? []).every((up) => !inRun.has(up) || statuses.get(up) === 'succeeded');
+  const settle = (id: string, final: BlockFinal) => {
+    finals.set(id, final);
+    statuses.set(id, final.status);
+    if (final.status === 'failed') skipDownstream(env, id, [...blocks.values()], statuses);
+  };
+  for (;;) {
+    if (!env.runSignal.aborted) {
+      for (const id of selected) {
+        if (running.size >= concurrency) break;
+        const block = blocks.get(id);
+        if (!block || !isReady(id)) continue;
+        statuses.set(id, 'running');
+        running.set(id, runBlock(env, block).then((final) => settle(id, final)).finally(() => running.delete(id)));
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  for (const id of selected) {
+    if (statuses.get(id) === 'pending') {
+      statuses.set(id, 'cancelled');
+      env.emit({ type: 'block.cancelled', runId: env.runId, blockId: id, at: Date.now() });
+    }
+  }
+}
+
+function skipDownstream(env: RunEnv, failedId: string, blocks: LoadedBlock[], statuses: Map<string, BlockStatus>): void {
+  for (const id of descendantsOf(blocks, failedId)) {
+    if (statuses.get(id) !== 'pending') continue;
+    statuses.set(id, 'upstream_failed');
+    env.emit({ type: 'block.skipped', runId: env.runId, blockId: id, status: 'upstream_failed', reason: `upstream block ${failedId} failed`, at: Date.now() });
+  }
+}
+
+/** Blocks that run alone read their upstream's stored outputs: fail early, before a run is recorded, if there are none. */
+async function checkStoredUpstream(request: RunRequest, deps: EngineDeps, selected: string[]): Promise<void> {
+  const inRun = new Set(selected);
+  for (const id of selected) {
+    const block = request.pipeline.blocks.find((b) => b.id === id);
+    for (const up of block?.upstream ?? []) {
+      if (inRun.has(up)) continue;
+      if (!(await deps.workspace.latestOutput(request.pipeline.id, up))) {
+        throw new UserError(`block ${id} reads ${up}, which has no stored output yet: run the pipeline once, or use --with-upstream`, { block: id });
+      }
+    }
+  }
+}
+
+function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | undefined): BlockResult {
+  return {
+    id,
+    status,
+    rows: final?.outcome?.rowsOut ?? null,
+    durationMs: final ? final.durationMs : null,
+    attempts: final?.attempts ?? 0,
+    error: final?.error ?? null,
+  };
+}

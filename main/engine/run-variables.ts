@@ -1,0 +1,39 @@
+import { UserError } from '../errors.ts';
+import type { Pipeline } from '../project/model.ts';
+import { builtinVariables } from './templating.ts';
+
+/** The pipeline's declared defaults (`name: value` or `name: { default: value }`). */
+export function declaredDefaults(pipeline: Pipeline): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(pipeline.spec.variables).map(([name, spec]) => [
+      name,
+      spec !== null && typeof spec === 'object' ? spec.default : spec,
+    ]),
+  );
+}
+
+/**
+ * A run's variables: declared defaults, then per-run overrides (only of declared names), then built-ins
+ * (execution_date, ds, run_id, pipeline_id), which cannot be overridden except execution_date.
+ */
+export function resolveRunVariables(
+  pipeline: Pipeline,
+  overrides: Record<string, unknown>,
+  run: { runId: string; pipelineId: string; executionDate: Date },
+): Record<string, unknown> {
+  const defaults = declaredDefaults(pipeline);
+  const builtins = builtinVariables(run);
+  for (const name of Object.keys(overrides)) {
+    if (!Object.hasOwn(defaults, name) && name !== 'execution_date') {
+      const known = Object.keys(defaults).join(', ') || 'none';
+      throw new UserError(`unknown variable '${name}': pipeline ${pipeline.id} declares ${known}`, { path: `variables.${name}` });
+    }
+  }
+  if (typeof overrides.execution_date === 'string') {
+    const date = new Date(overrides.execution_date);
+    if (Number.isNaN(date.getTime())) throw new UserError(`execution_date '${overrides.execution_date}' is not a date (use 2021-01-31 or an ISO timestamp)`);
+    Object.assign(builtins, builtinVariables({ ...run, executionDate: date }));
+  }
+  const { execution_date: _ignored, ...rest } = overrides;
+  return { ...defaults, ...rest, ...builtins };
+}

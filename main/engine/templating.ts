@@ -1,0 +1,67 @@
+import { UserError } from '../errors.ts';
+
+/**
+ * `{{ name }}` templating for SQL text and block config, like Mage's runtime variables.
+ * Values are inserted as text (SQL: quote them yourself, `'{{ ds }}'`). A config string that is exactly one
+ * `{{ name }}` keeps the variable's own type, so `limit: "{{ max_rows }}"` stays a number.
+ * `{{ env.NAME }}` reads an environment variable.
+ */
+
+const TEMPLATE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}/g;
+const WHOLE_TEMPLATE = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}$/;
+
+/** Renders `{{ name }}` references in `text`; throws a UserError naming an unknown variable. */
+export function renderTemplate(text: string, variables: Record<string, unknown>): string {
+  return text.replace(TEMPLATE, (_match, name: string) => formatValue(lookup(name, variables)));
+}
+
+/** Renders every string inside a config value (objects and arrays walked); other values are kept. */
+export function renderConfig(value: unknown, variables: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE_TEMPLATE.exec(value);
+    if (whole?.[1]) return lookup(whole[1], variables);
+    return renderTemplate(value, variables);
+  }
+  if (Array.isArray(value)) return value.map((item) => renderConfig(item, variables));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderConfig(v, variables)]));
+  }
+  return value;
+}
+
+/** Names of the variables a text refers to (for the UI and for load-time checks). */
+export function referencedVariables(text: string): string[] {
+  return [...new Set([...text.matchAll(TEMPLATE)].map((m) => m[1] ?? ''))];
+}
+
+/** Built-in variables of a run: execution_date (ISO timestamp), ds (its date), run_id, pipeline_id. */
+export function builtinVariables(args: { runId: string; pipelineId: string; executionDate: Date }): Record<string, unknown> {
+  const iso = args.executionDate.toISOString();
+  return { execution_date: iso, ds: iso.slice(0, 10), run_id: args.runId, pipeline_id: args.pipelineId };
+}
+
+/** Stand-ins for the built-ins, so configs can be validated when a pipeline is loaded (no run yet). */
+export function builtinVariablePlaceholders(): Record<string, unknown> {
+  return builtinVariables({ runId: 'r_placeholder', pipelineId: 'pipeline', executionDate: new Date(0) });
+}
+
+function lookup(name: string, variables: Record<string, unknown>): unknown {
+  if (name.startsWith('env.')) {
+    const key = name.slice(4);
+    const value = process.env[key];
+    if (value === undefined) throw new UserError(`environment variable ${key} is not set (used as {{ ${name} }})`);
+    return value;
+  }
+  if (!Object.hasOwn(variables, name)) {
+    const known = Object.keys(variables).sort().join(', ');
+    throw new UserError(`unknown variable '${name}' in {{ ${name} }}; known variables: ${known || 'none'}`);
+  }
+  return variables[name];
+}
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

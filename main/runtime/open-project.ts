@@ -1,0 +1,67 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { loadProject } from '../project/load-project.ts';
+import { loadPipeline } from '../project/load-pipeline.ts';
+import type { Pipeline, Project } from '../project/model.ts';
+import { Workspace } from '../data/workspace.ts';
+import { RunStore } from '../history/run-store.ts';
+import { createDefaultRegistry } from '../blocks/index.ts';
+import type { BlockRegistry } from '../engine/registry.ts';
+import { runPipeline } from '../engine/run-pipeline.ts';
+import type { RunRequest, RunResult } from '../engine/engine-types.ts';
+import type { RunEvent } from '../engine/run-events.ts';
+
+/**
+ * A project opened for work in this process: its files loaded, its DuckDB workspace and run store open.
+ * One process owns a project's workspace at a time (DuckDB has a single writer).
+ */
+export interface OpenProject {
+  project: Project;
+  kinds: BlockRegistry;
+  workspace: Workspace;
+  store: RunStore;
+  /** Re-reads and validates a pipeline from disk (files are the source of truth). */
+  loadPipeline(id: string): Promise<Pipeline>;
+  /** Runs a pipeline, recording it; `onEvent` sees every event as it happens. */
+  run(request: Omit<RunRequest, 'project'>, onEvent?: (event: RunEvent) => void): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+/** Opens the project at `dir`: loads its files, opens `.pipewright/workspace.duckdb` and `.pipewright/history.sqlite`. */
+export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry } = {}): Promise<OpenProject> {
+  const project = await loadProject(path.resolve(dir));
+  await mkdir(project.stateDir, { recursive: true });
+  const kinds = opts.kinds ?? createDefaultRegistry();
+  const store = RunStore.open(path.join(project.stateDir, 'history.sqlite'));
+  if (opts.readOnlyHistory) {
+    return {
+      project, kinds, store,
+      get workspace(): Workspace { throw new Error('this project was opened for history only'); },
+      loadPipeline: (id) => loadPipeline(project, id, kinds),
+      run: () => Promise.reject(new Error('this project was opened for history only')),
+      close: async () => store.close(),
+    };
+  }
+  const engine = project.settings.engine;
+  let workspace: Workspace;
+  try {
+    workspace = await Workspace.open({
+      path: path.join(project.stateDir, 'workspace.duckdb'),
+      ...(engine.threads ? { threads: engine.threads } : {}),
+      ...(engine.memory_limit ? { memoryLimit: engine.memory_limit } : {}),
+      spillDir: path.join(project.stateDir, 'spill'),
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return {
+    project, kinds, workspace, store,
+    loadPipeline: (id) => loadPipeline(project, id, kinds),
+    run: (request, onEvent) => runPipeline({ ...request, project }, { workspace, kinds, recorder: store, ...(onEvent ? { onEvent } : {}) }),
+    close: async () => {
+      await workspace.close();
+      store.close();
+    },
+  };
+}
