@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
+ * Methods read as `area.verb`, events as `area.pastTense`. Params are validated here, at the boundary;
+ * results are typed for the renderer, which imports this file as types only.
+ */
+
+const id = z.string().min(1).max(200);
+const scope = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('pipeline') }),
+  z.strictObject({ kind: z.literal('block'), block: id }),
+  z.strictObject({ kind: z.literal('with-upstream'), block: id }),
+  z.strictObject({ kind: z.literal('downstream'), block: id }),
+]);
+const window = z.strictObject({
+  offset: z.number().int().min(0),
+  limit: z.number().int().min(1).max(10_000),
+  orderBy: z.array(z.strictObject({ column: z.string(), descending: z.boolean().optional() })).max(8).optional(),
+  filter: z.string().max(10_000).optional(),
+});
+
+export const methods = {
+  /** Versions of the app and its runtime. */
+  'app.info': z.strictObject({}),
+  /** Pipelines of the open project (ids). */
+  'pipelines.list': z.strictObject({}),
+  /** One pipeline, loaded and validated from disk. Rejects with the file's error when it is invalid. */
+  'pipelines.get': z.strictObject({ pipelineId: id }),
+  /** Resolves when the run is started (with its id), not when it finishes; follow it with `runs.event`. */
+  'runs.start': z.strictObject({ pipelineId: id, scope: scope.default({ kind: 'pipeline' }), variables: z.record(z.string(), z.string()).default({}) }),
+  /** Asks a running run to stop; resolves at once (the run ends `cancelled` shortly after). */
+  'runs.cancel': z.strictObject({ runId: id }),
+  /** Recorded runs, newest first. */
+  'runs.list': z.strictObject({ pipelineId: id.optional(), limit: z.number().int().min(1).max(1000).default(50), offset: z.number().int().min(0).default(0) }),
+  /** One run with its blocks and attempts, or null. */
+  'runs.get': z.strictObject({ runId: id }),
+  /** A run's logs, optionally for one block, after a log id (for tailing). */
+  'runs.logs': z.strictObject({ runId: id, blockId: id.optional(), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).default(1000) }),
+  /** Schema, total rows and a window of a block's latest output as Arrow IPC bytes. */
+  'outputs.preview': z.strictObject({ pipelineId: id, blockId: id, window }),
+  /** Per-column profile of a block's latest output (nulls, distinct, min/max, histogram), computed in DuckDB. */
+  'outputs.profile': z.strictObject({ pipelineId: id, blockId: id }),
+  /** Ad-hoc SQL over the workspace, windowed like a preview. */
+  'workspace.query': z.strictObject({ sql: z.string().min(1).max(100_000), window: window.pick({ offset: true, limit: true }) }),
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]>;
+
+/** Events pushed to every connected shell. */
+export const events = {
+  /** Every run event as it happens (see main/engine/run-events.ts). */
+  'runs.event': true,
+  /** A pipeline's files changed on disk. */
+  'pipelines.changed': true,
+} as const;
+export type EventName = keyof typeof events;
+
+/** Validates a call's params against the contract; throws a UserError-shaped message naming the field. */
+export function parseParams<M extends MethodName>(method: M, params: unknown): z.output<(typeof methods)[M]> {
+  const schema = methods[method];
+  const parsed = schema.safeParse(params ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ContractError(`${method}: ${issue?.path.join('.') || 'params'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data as z.output<(typeof methods)[M]>;
+}
+
+/** Tells whether a string names a method of the contract. */
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(methods, name);
+}
+
+/** A call that does not fit the contract: unknown method or bad params. */
+export class ContractError extends Error {}
