@@ -97,6 +97,8 @@ export function toErrorShape(err: unknown, extraPlace: ErrorPlace = {}): ErrorSh
 export function formatError(shape: ErrorShape): string {
   const p = shape.place;
   if (!p) return shape.message;
+  // Loader messages already start with `file:line:col`: do not say the place twice.
+  if (p.file && shape.message.startsWith(`${p.file}:`)) return p.block ? `block ${p.block}: ${shape.message}` : shape.message;
   const where: string[] = [];
   if (p.file) where.push([p.file, p.line, p.column].filter((x) => x !== undefined).join(':'));
   if (p.path) where.push(p.path);

@@ -11,20 +11,25 @@ const TEMPLATE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s
 const WHOLE_TEMPLATE = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}$/;
 
 /** Renders `{{ name }}` references in `text`; throws a UserError naming an unknown variable. */
-export function renderTemplate(text: string, variables: Record<string, unknown>): string {
-  return text.replace(TEMPLATE, (_match, name: string) => formatValue(lookup(name, variables)));
+export function renderTemplate(text: string, variables: Record<string, unknown>, opts: RenderOptions = {}): string {
+  return text.replace(TEMPLATE, (_match, name: string) => formatValue(lookup(name, variables, opts)));
+}
+
+export interface RenderOptions {
+  /** At load time an unset `{{ env.NAME }}` renders as a placeholder; at run time it is an error. */
+  missingEnv?: 'error' | 'placeholder';
 }
 
 /** Renders every string inside a config value (objects and arrays walked); other values are kept. */
-export function renderConfig(value: unknown, variables: Record<string, unknown>): unknown {
+export function renderConfig(value: unknown, variables: Record<string, unknown>, opts: RenderOptions = {}): unknown {
   if (typeof value === 'string') {
     const whole = WHOLE_TEMPLATE.exec(value);
-    if (whole?.[1]) return lookup(whole[1], variables);
-    return renderTemplate(value, variables);
+    if (whole?.[1]) return lookup(whole[1], variables, opts);
+    return renderTemplate(value, variables, opts);
   }
-  if (Array.isArray(value)) return value.map((item) => renderConfig(item, variables));
+  if (Array.isArray(value)) return value.map((item) => renderConfig(item, variables, opts));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderConfig(v, variables)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderConfig(v, variables, opts)]));
   }
   return value;
 }
@@ -45,10 +50,11 @@ export function builtinVariablePlaceholders(): Record<string, unknown> {
   return builtinVariables({ runId: 'r_placeholder', pipelineId: 'pipeline', executionDate: new Date(0) });
 }
 
-function lookup(name: string, variables: Record<string, unknown>): unknown {
+function lookup(name: string, variables: Record<string, unknown>, opts: RenderOptions): unknown {
   if (name.startsWith('env.')) {
     const key = name.slice(4);
     const value = process.env[key];
+    if (value === undefined && opts.missingEnv === 'placeholder') return `env-${key}`;
     if (value === undefined) throw new UserError(`environment variable ${key} is not set (used as {{ ${name} }})`);
     return value;
   }

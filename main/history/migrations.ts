@@ -1,0 +1,121 @@
+import type { Database } from 'better-sqlite3';
+import { UserError } from '../errors.ts';
+
+/**
+ * Schema steps of the run store, applied in order; `PRAGMA user_version` holds how many have run.
+ * A released step is never edited: change the schema by appending a step.
+ * Tables are STRICT so a wrong type is an error instead of a silently stored string.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id             TEXT PRIMARY KEY,
+    pipeline_id    TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    trigger_kind   TEXT NOT NULL,
+    trigger_by     TEXT,
+    scope_json     TEXT NOT NULL,
+    variables_json TEXT NOT NULL,
+    pipeline_hash  TEXT NOT NULL,
+    code_hash      TEXT NOT NULL,
+    started_at     INTEGER NOT NULL,
+    finished_at    INTEGER,
+    duration_ms    INTEGER,
+    error_json     TEXT,
+    owner_id       TEXT NOT NULL,
+    owner_pid      INTEGER NOT NULL,
+    owner_host     TEXT NOT NULL,
+    -- NULL until the first heartbeat: orphan checks fall back to started_at (Airflow's NULL bug).
+    heartbeat_at   INTEGER
+  ) STRICT;
+  CREATE INDEX runs_by_time ON runs (started_at DESC, id DESC);
+  CREATE INDEX runs_by_pipeline ON runs (pipeline_id, started_at DESC, id DESC);
+  CREATE INDEX runs_by_status ON runs (status, started_at DESC, id DESC);
+
+  CREATE TABLE block_runs (
+    run_id        TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    block_id      TEXT NOT NULL,
+    -- Index of the block in the run's plan (run.started's blocks), the order resume follows.
+    position      INTEGER NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'queued', 'running', 'succeeded', 'failed', 'skipped',
+                                                  'cancelled', 'upstream_failed', 'interrupted')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    duration_ms   INTEGER,
+    error_json    TEXT,
+    tests_json    TEXT,
+    skip_reason   TEXT,
+    -- Only the latest block.progressed event: progress is too chatty to keep row by row.
+    progress_json TEXT,
+    PRIMARY KEY (run_id, block_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE attempts (
+    run_id         TEXT NOT NULL,
+    block_id       TEXT NOT NULL,
+    attempt        INTEGER NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    started_at     INTEGER NOT NULL,
+    finished_at    INTEGER,
+    error_json     TEXT,
+    retry_delay_ms INTEGER,
+    PRIMARY KEY (run_id, block_id, attempt),
+    FOREIGN KEY (run_id, block_id) REFERENCES block_runs (run_id, block_id) ON DELETE CASCADE
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE logs (
+    id       INTEGER PRIMARY KEY,
+    run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    -- NULL for run-level lines; otherwise a block of the run (checked by the foreign key below).
+    block_id TEXT,
+    level    TEXT NOT NULL CHECK (level IN ('debug', 'info', 'warn', 'error')),
+    message  TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    FOREIGN KEY (run_id, block_id) REFERENCES block_runs (run_id, block_id) ON DELETE CASCADE
+  ) STRICT;
+  -- Both indexes end in the rowid, so "after id N, in order" is an index range scan.
+  CREATE INDEX logs_by_run ON logs (run_id);
+  CREATE INDEX logs_by_block ON logs (run_id, block_id);
+
+  -- One row per metric (rows_in, rows_out, bytes, duration_ms, …): new metrics need no migration.
+  CREATE TABLE metrics (
+    run_id   TEXT NOT NULL,
+    block_id TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    value    REAL NOT NULL,
+    PRIMARY KEY (run_id, block_id, name),
+    FOREIGN KEY (run_id, block_id) REFERENCES block_runs (run_id, block_id) ON DELETE CASCADE
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+/** The schema version this build of Pipewright writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the database up to SCHEMA_VERSION. Safe when several processes open a fresh file at once: the steps
+ * run in one IMMEDIATE transaction that re-reads the version after taking the write lock.
+ * Throws a UserError naming `file` when it was written by a newer Pipewright.
+ */
+export function migrate(db: Database, file: string): void {
+  if (readVersion(db, file) === SCHEMA_VERSION) return;
+  const apply = db.transaction(() => {
+    const version = readVersion(db, file);
+    for (const step of MIGRATIONS.slice(version)) db.exec(step);
+    // user_version lives in the file header and is written by this transaction, so a crash leaves no half-step.
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  });
+  apply.immediate();
+}
+
+function readVersion(db: Database, file: string): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new UserError(
+      `the run history was written by a newer Pipewright (schema ${version}; this version reads up to ${SCHEMA_VERSION}): upgrade Pipewright, or move the file away to start a new history`,
+      { file },
+    );
+  }
+  return version;
+}

@@ -1,0 +1,292 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { ErrorShape } from '../errors.ts';
+import type { BlockStatus, BlockTestResult, LogLevel, RunScope, RunStatus, RunTrigger } from '../engine/run-events.ts';
+
+/** A block's state in the store: the engine's states plus `interrupted` (its process died mid-run). */
+export type BlockRunStatus = BlockStatus | 'interrupted';
+
+export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/** One line of the runs list. Times are milliseconds since the epoch. */
+export interface RunSummary {
+  id: string;
+  pipelineId: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  scope: RunScope;
+  startedAt: number;
+  finishedAt: number | null;
+  /** null while running, and for interrupted runs (their real end is unknown). */
+  durationMs: number | null;
+  error?: ErrorShape;
+}
+
+export interface AttemptRow {
+  attempt: number;
+  status: AttemptStatus;
+  startedAt: number;
+  finishedAt: number | null;
+  error?: ErrorShape;
+  /** Set when the attempt failed and the engine waited this long before the next one. */
+  retryDelayMs?: number;
+}
+
+/** The latest progress a running block reported (only the latest is kept). */
+export interface BlockProgress {
+  phase: string;
+  done: number;
+  total?: number;
+  unit: 'bytes' | 'rows' | 'items';
+  rate?: number;
+  at: number;
+}
+
+export interface BlockRunRow {
+  blockId: string;
+  status: BlockRunStatus;
+  /** Attempts started so far. */
+  attempts: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Wall time from the first attempt's start to the block's end, retries and their delays included. */
+  durationMs: number | null;
+  rowsIn: number | null;
+  rowsOut: number | null;
+  bytes: number | null;
+  error?: ErrorShape;
+  tests?: BlockTestResult[];
+  skipReason?: string;
+  progress?: BlockProgress;
+  attemptsDetail: AttemptRow[];
+}
+
+export interface RunDetail extends RunSummary {
+  variables: Record<string, unknown>;
+  pipelineHash: string;
+  codeHash: string;
+  /** Blocks in the order the run planned them. */
+  blocks: BlockRunRow[];
+}
+
+export interface LogRow {
+  id: number;
+  runId: string;
+  /** null for run-level lines. */
+  blockId: string | null;
+  level: LogLevel;
+  message: string;
+  at: number;
+}
+
+export interface RunFilter {
+  pipelineId?: string;
+  status?: RunStatus;
+  limit?: number;
+  offset?: number;
+}
+
+export interface LogFilter {
+  blockId?: string;
+  /** The lowest level returned: `warn` returns warn and error lines. */
+  level?: LogLevel;
+  /** Only lines written after the line with this id (for tailing). */
+  afterId?: number;
+  limit?: number;
+}
+
+interface RunRecord {
+  id: string;
+  pipeline_id: string;
+  status: RunStatus;
+  trigger_kind: RunTrigger['kind'];
+  trigger_by: string | null;
+  scope_json: string;
+  started_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+  error_json: string | null;
+}
+interface RunDetailRecord extends RunRecord {
+  variables_json: string;
+  pipeline_hash: string;
+  code_hash: string;
+}
+interface BlockRunRecord {
+  block_id: string;
+  status: BlockRunStatus;
+  attempts: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  error_json: string | null;
+  tests_json: string | null;
+  skip_reason: string | null;
+  progress_json: string | null;
+}
+interface AttemptRecord {
+  block_id: string;
+  attempt: number;
+  status: AttemptStatus;
+  started_at: number;
+  finished_at: number | null;
+  error_json: string | null;
+  retry_delay_ms: number | null;
+}
+interface LogRecord {
+  id: number;
+  run_id: string;
+  block_id: string | null;
+  level: LogLevel;
+  message: string;
+  at: number;
+}
+
+const SUMMARY_COLUMNS = 'id, pipeline_id, status, trigger_kind, trigger_by, scope_json, started_at, finished_at, duration_ms, error_json';
+const LEVEL_RANK = "CASE level WHEN 'debug' THEN 0 WHEN 'info' THEN 1 WHEN 'warn' THEN 2 ELSE 3 END";
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+/** Block states a resume runs again: everything that did not succeed and was not deliberately skipped. */
+const DONE_FOR_RESUME = ['succeeded', 'skipped'] as const;
+
+/** The read side of the run store: every query runs in one read transaction, so it sees one snapshot. */
+export class RunQueries {
+  private readonly db: Database;
+  /** Filter combinations are few and fixed, so each gets one statement, prepared on first use. */
+  private readonly prepared = new Map<string, Statement>();
+
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** Runs newest first, optionally of one pipeline or in one status. */
+  listRuns(filter: RunFilter = {}): RunSummary[] {
+    const where = [filter.pipelineId !== undefined ? 'pipeline_id = @pipelineId' : '', filter.status !== undefined ? 'status = @status' : ''];
+    const sql = `SELECT ${SUMMARY_COLUMNS} FROM runs ${whereClause(where)} ORDER BY started_at DESC, id DESC LIMIT @limit OFFSET @offset`;
+    const rows = this.statement(sql).all({
+      ...(filter.pipelineId !== undefined ? { pipelineId: filter.pipelineId } : {}),
+      ...(filter.status !== undefined ? { status: filter.status } : {}),
+      limit: filter.limit ?? 50,
+      offset: filter.offset ?? 0,
+    }) as RunRecord[];
+    return rows.map(toRunSummary);
+  }
+
+  /** A run with its blocks (in plan order) and their attempts, or undefined when the store has no such run. */
+  getRun(runId: string): RunDetail | undefined {
+    return this.db.transaction(() => {
+      const run = this.statement(`SELECT ${SUMMARY_COLUMNS}, variables_json, pipeline_hash, code_hash FROM runs WHERE id = ?`).get(runId) as
+        | RunDetailRecord
+        | undefined;
+      if (!run) return undefined;
+      const blocks = this.statement('SELECT * FROM block_runs WHERE run_id = ? ORDER BY position').all(runId) as BlockRunRecord[];
+      const attempts = this.statement('SELECT * FROM attempts WHERE run_id = ? ORDER BY block_id, attempt').all(runId) as AttemptRecord[];
+      const attemptsByBlock = new Map<string, AttemptRecord[]>();
+      for (const a of attempts) attemptsByBlock.set(a.block_id, [...(attemptsByBlock.get(a.block_id) ?? []), a]);
+      const metricRows = this.statement('SELECT block_id, name, value FROM metrics WHERE run_id = ?').all(runId) as { block_id: string; name: string; value: number }[];
+      const metrics = new Map(metricRows.map((m) => [`${m.block_id}\0${m.name}`, m.value]));
+      const metricOf = (blockId: string, name: string) => metrics.get(`${blockId}\0${name}`) ?? null;
+      return {
+        ...toRunSummary(run),
+        variables: JSON.parse(run.variables_json) as Record<string, unknown>,
+        pipelineHash: run.pipeline_hash,
+        codeHash: run.code_hash,
+        blocks: blocks.map((b) => ({
+          ...toBlockRun(b),
+          rowsIn: metricOf(b.block_id, 'rows_in'),
+          rowsOut: metricOf(b.block_id, 'rows_out'),
+          bytes: metricOf(b.block_id, 'bytes'),
+          attemptsDetail: (attemptsByBlock.get(b.block_id) ?? []).map(toAttempt),
+        })),
+      };
+    })();
+  }
+
+  /** A run's log lines in the order they were written, filtered by block and lowest level. */
+  getLogs(runId: string, filter: LogFilter = {}): LogRow[] {
+    const where = [
+      'run_id = @runId',
+      'id > @afterId',
+      filter.blockId !== undefined ? 'block_id = @blockId' : '',
+      filter.level !== undefined ? `${LEVEL_RANK} >= @rank` : '',
+    ];
+    const rows = this.statement(`SELECT * FROM logs ${whereClause(where)} ORDER BY id LIMIT @limit`).all({
+      runId,
+      afterId: filter.afterId ?? 0,
+      limit: filter.limit ?? 1000,
+      ...(filter.blockId !== undefined ? { blockId: filter.blockId } : {}),
+      ...(filter.level !== undefined ? { rank: LEVELS.indexOf(filter.level) } : {}),
+    }) as LogRecord[];
+    return rows.map((r) => ({ id: r.id, runId: r.run_id, blockId: r.block_id, level: r.level, message: r.message, at: r.at }));
+  }
+
+  /** Blocks of a run that did not succeed and were not skipped on purpose, in plan order; undefined for an unknown run. */
+  blocksToResume(runId: string): string[] | undefined {
+    return this.db.transaction(() => {
+      if (!this.statement('SELECT 1 FROM runs WHERE id = ?').get(runId)) return undefined;
+      const sql = `SELECT block_id FROM block_runs WHERE run_id = ? AND status NOT IN (${DONE_FOR_RESUME.map((s) => `'${s}'`).join(', ')}) ORDER BY position`;
+      return this.statement(sql).pluck().all(runId) as string[];
+    })();
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.prepared.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function whereClause(conditions: string[]): string {
+  const present = conditions.filter(Boolean);
+  return present.length > 0 ? `WHERE ${present.join(' AND ')}` : '';
+}
+
+function parseJson<T>(text: string | null): T | undefined {
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+function toRunSummary(r: RunRecord): RunSummary {
+  const error = parseJson<ErrorShape>(r.error_json);
+  return {
+    id: r.id,
+    pipelineId: r.pipeline_id,
+    status: r.status,
+    trigger: r.trigger_by === null ? { kind: r.trigger_kind } : { kind: r.trigger_kind, by: r.trigger_by },
+    scope: JSON.parse(r.scope_json) as RunScope,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+    ...(error ? { error } : {}),
+  };
+}
+
+function toBlockRun(b: BlockRunRecord): Omit<BlockRunRow, 'rowsIn' | 'rowsOut' | 'bytes' | 'attemptsDetail'> {
+  const error = parseJson<ErrorShape>(b.error_json);
+  const tests = parseJson<BlockTestResult[]>(b.tests_json);
+  const progress = parseJson<BlockProgress>(b.progress_json);
+  return {
+    blockId: b.block_id,
+    status: b.status,
+    attempts: b.attempts,
+    startedAt: b.started_at,
+    finishedAt: b.finished_at,
+    durationMs: b.duration_ms,
+    ...(error ? { error } : {}),
+    ...(tests ? { tests } : {}),
+    ...(b.skip_reason !== null ? { skipReason: b.skip_reason } : {}),
+    ...(progress ? { progress } : {}),
+  };
+}
+
+function toAttempt(a: AttemptRecord): AttemptRow {
+  const error = parseJson<ErrorShape>(a.error_json);
+  return {
+    attempt: a.attempt,
+    status: a.status,
+    startedAt: a.started_at,
+    finishedAt: a.finished_at,
+    ...(error ? { error } : {}),
+    ...(a.retry_delay_ms !== null ? { retryDelayMs: a.retry_delay_ms } : {}),
+  };
+}

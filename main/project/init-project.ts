@@ -1,0 +1,82 @@
+import { cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { UserError } from '../errors.ts';
+import { CONNECTIONS_FILE, PROJECT_FILE } from './load-project.ts';
+
+export type ExampleName = 'nyc-taxi';
+
+/** Local state that must never be committed; every project's .gitignore lists it. */
+const STATE_IGNORE = '.pipewright/';
+/** Entries of an example folder that are local results of running it, not part of the example. */
+const EXAMPLE_LOCAL_ENTRIES = new Set(['.pipewright', 'output', 'node_modules']);
+/** Entries that may already be in the target folder (a fresh `git init`). */
+const TOLERATED_ENTRIES = new Set(['.git']);
+
+/**
+ * Creates a project in `dir` (created if missing; refused when it holds anything but `.git`): a copy of an
+ * example, or a minimal skeleton. Either way `.gitignore` lists `.pipewright/`.
+ */
+export async function initProject(dir: string, opts: { example?: ExampleName }): Promise<void> {
+  const root = path.resolve(dir);
+  await refuseNonEmpty(root);
+  await mkdir(root, { recursive: true });
+  if (opts.example) await copyExample(opts.example, root);
+  else await writeSkeleton(root);
+  await ensureGitignore(root);
+}
+
+async function refuseNonEmpty(root: string): Promise<void> {
+  const info = await stat(root).catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!info) return;
+  if (!info.isDirectory()) throw new UserError(`${root} is a file: give init a folder (new or empty)`);
+  const entries = (await readdir(root)).filter((name) => !TOLERATED_ENTRIES.has(name));
+  if (entries.length > 0) {
+    const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? ', …' : '');
+    throw new UserError(`${root} is not empty (${shown}): init needs a new or empty folder so nothing is overwritten`);
+  }
+}
+
+async function copyExample(example: ExampleName, root: string): Promise<void> {
+  const source = fileURLToPath(new URL(`../../examples/${example}`, import.meta.url));
+  const info = await stat(source).catch(() => undefined);
+  // The examples ship with Pipewright; a missing one is a packaging bug, not the user's to fix.
+  if (!info?.isDirectory()) throw new Error(`the ${example} example is missing from this installation (${source})`);
+  await cp(source, root, {
+    recursive: true,
+    filter: (from) => path.dirname(from) !== source || !EXAMPLE_LOCAL_ENTRIES.has(path.basename(from)),
+  });
+}
+
+async function writeSkeleton(root: string): Promise<void> {
+  const settings = stringify({ name: path.basename(root), engine: { concurrency: 4 } });
+  await writeFile(
+    path.join(root, PROJECT_FILE),
+    `# Pipewright project settings. Pipelines live in pipelines/<id>/pipeline.yaml, block code in blocks/.\n${settings}`,
+  );
+  await writeFile(
+    path.join(root, CONNECTIONS_FILE),
+    '# Named connection profiles. Secrets are references (keychain or environment), never values.\n{}\n',
+  );
+  for (const folder of ['pipelines', 'blocks']) {
+    await mkdir(path.join(root, folder));
+    // Git does not keep empty folders; the marker keeps the layout in a fresh clone.
+    await writeFile(path.join(root, folder, '.gitkeep'), '');
+  }
+}
+
+async function ensureGitignore(root: string): Promise<void> {
+  const file = path.join(root, '.gitignore');
+  const current = await readFile(file, 'utf8').catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return '';
+    throw error;
+  });
+  const lines = current.split(/\r?\n/).map((line) => line.trim());
+  if (lines.some((line) => ['.pipewright', '.pipewright/', '/.pipewright', '/.pipewright/'].includes(line))) return;
+  const separator = current === '' || current.endsWith('\n') ? '' : '\n';
+  await writeFile(file, `${current}${separator}${STATE_IGNORE}\n`);
+}
