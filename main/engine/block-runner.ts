@@ -109,6 +109,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     const openSession = session;
     controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
     const ctx = makeContext(env, block, attempt, openSession, controller.signal, tempDir);
+    if (controller.signal.aborted) throw abortReason(controller.signal);
     const outcome = await raceAbort(kind.run(ctx, config), controller.signal);
     logRowCounts(ctx, kind, outcome);
     if (outcome.hasOutput) {

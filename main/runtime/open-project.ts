@@ -55,11 +55,23 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
     store.close();
     throw error;
   }
+  // Runs in flight: close() cancels them and waits, so nothing writes to a closed store or workspace.
+  const inFlight = new Set<{ controller: AbortController; done: Promise<unknown> }>();
   return {
     project, kinds, workspace, store,
     loadPipeline: (id) => loadPipeline(project, id, kinds),
-    run: (request, onEvent) => runPipeline({ ...request, project }, { workspace, kinds, recorder: store, ...(onEvent ? { onEvent } : {}) }),
+    run: (request, onEvent) => {
+      const controller = new AbortController();
+      const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+      const done = runPipeline({ ...request, project, signal }, { workspace, kinds, recorder: store, ...(onEvent ? { onEvent } : {}) });
+      const entry = { controller, done };
+      inFlight.add(entry);
+      void done.catch(() => undefined).finally(() => inFlight.delete(entry));
+      return done;
+    },
     close: async () => {
+      for (const entry of inFlight) entry.controller.abort();
+      await Promise.allSettled([...inFlight].map((entry) => entry.done));
       await workspace.close();
       store.close();
     },

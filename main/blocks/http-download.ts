@@ -1,0 +1,264 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { OperationalError, UserError } from '../errors.ts';
+import { abortReason, sleep } from '../engine/abort.ts';
+import type { LogLevel } from '../engine/run-events.ts';
+import { computeBackoffMs, DEFAULT_BACKOFF, parseRetryAfterMs, type BackoffOptions } from './backoff.ts';
+
+export interface DownloadOptions {
+  /** `.pipewright/cache`; downloads live under its `http/` folder. */
+  cacheDir: string;
+  signal: AbortSignal;
+  /** Retries after the first attempt (default 3). */
+  retries?: number;
+  /** A request that yields no response or no bytes for this long is abandoned and retried (default 60 s). */
+  idleTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Cap on a server's Retry-After (default 2 min). */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  onProgress?: (done: number, total: number | undefined) => void;
+  log?: (level: LogLevel, message: string) => void;
+}
+
+export interface DownloadResult {
+  /** The complete body in the cache. */
+  path: string;
+  bytes: number;
+  /** True when the server answered 304 and the cached body was reused. */
+  cached: boolean;
+  attempts: number;
+}
+
+/** What the cache remembers about a URL, beside its body. */
+interface CacheEntry {
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  size: number;
+  complete: boolean;
+  fetchedAt: number;
+}
+
+/** A failure of one attempt that another attempt may not repeat (429, 5xx, cut or stalled transfer, network). */
+class RetryableFailure extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+/** Where the cache keeps a URL's body and metadata: a hash of the URL plus its file name, so extensions (.csv.gz) survive. */
+export function cachePathsFor(cacheDir: string, url: string): { body: string; meta: string } {
+  const hash = createHash('sha256').update(url).digest('hex').slice(0, 20);
+  const last = decodeURIComponent(new URL(url).pathname.split('/').at(-1) ?? '');
+  const name = last.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80) || 'download';
+  const base = path.join(cacheDir, 'http', `${hash}-${name}`);
+  return { body: base, meta: `${base}.meta.json` };
+}
+
+/**
+ * Makes `url`'s body available as a local file in the cache, streaming it to disk. A cached copy is revalidated
+ * (If-None-Match / If-Modified-Since) and reused on 304. Transient failures are retried with backoff; the cache
+ * only ever holds complete bodies. Rejects with OperationalError (permanent for 4xx) or the abort reason.
+ */
+export async function downloadToCache(url: string, opts: DownloadOptions): Promise<DownloadResult> {
+  checkHttpUrl(url);
+  const paths = cachePathsFor(opts.cacheDir, url);
+  await mkdir(path.dirname(paths.body), { recursive: true });
+  const cached = await readCacheEntry(paths, url);
+  const retries = opts.retries ?? 3;
+  let last: RetryableFailure | undefined;
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    if (opts.signal.aborted) throw abortReason(opts.signal);
+    try {
+      return { ...(await attemptDownload(url, paths, cached, opts)), attempts: attempt };
+    } catch (error) {
+      if (opts.signal.aborted) throw abortReason(opts.signal);
+      last = asRetryable(error, url);
+      if (attempt > retries) break;
+      const delayMs = last.retryAfterMs ?? computeBackoffMs(attempt, opts.backoff ?? DEFAULT_BACKOFF, opts.random);
+      opts.log?.('warn', `GET ${url}: ${last.message}; retrying in ${delayMs} ms (attempt ${attempt + 1} of ${retries + 1})`);
+      await sleep(delayMs, opts.signal);
+    }
+  }
+  const attempts = retries + 1;
+  throw new OperationalError(`GET ${url} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${last?.message ?? 'unknown error'}`, {
+    cause: last,
+    ...(last?.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}),
+  });
+}
+
+function checkHttpUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UserError(`not a valid URL: ${url}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UserError(`only http(s) URLs can be downloaded, got ${parsed.protocol} in ${url} (use source/local_file for files)`);
+  }
+}
+
+/** One request: 304 reuses the cache, 2xx streams into a `.part` file renamed into place only when complete. */
+async function attemptDownload(url: string, paths: { body: string; meta: string }, cached: CacheEntry | undefined, opts: DownloadOptions) {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(opts.signal.reason);
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  const idleMs = opts.idleTimeoutMs ?? 60_000;
+  const idle = startIdleTimer(idleMs, () => controller.abort(new RetryableFailure(`no data for ${idleMs / 1000} s (idle timeout)`)));
+  const part = `${paths.body}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
+  try {
+    const res = await fetch(url, { headers: requestHeaders(cached), signal: controller.signal });
+    idle.touch();
+    if (res.status === 304 && cached) {
+      await res.body?.cancel();
+      opts.log?.('info', `cached: ${url} not modified (304), reusing ${formatBytes(cached.size)}`);
+      return { path: paths.body, bytes: cached.size, cached: true };
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw statusFailure(res, url, opts.maxRetryAfterMs ?? 120_000);
+    }
+    const total = expectedLength(res);
+    const started = Date.now();
+    let done = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        done += chunk.length;
+        idle.touch();
+        opts.onProgress?.(done, total);
+        callback(null, chunk);
+      },
+    });
+    const body = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
+    await pipeline(body, count, createWriteStream(part), { signal: controller.signal });
+    if (total !== undefined && done !== total) throw new RetryableFailure(`connection closed after ${done} of ${total} bytes`);
+    await commitToCache(part, paths, { url, size: done, complete: true, fetchedAt: Date.now(), ...validators(res) });
+    opts.log?.('info', `downloaded ${url} (${formatBytes(done)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return { path: paths.body, bytes: done, cached: false };
+  } catch (error) {
+    const reason: unknown = controller.signal.reason;
+    throw controller.signal.aborted && reason instanceof RetryableFailure ? reason : error;
+  } finally {
+    idle.stop();
+    opts.signal.removeEventListener('abort', onAbort);
+    await rm(part, { force: true });
+  }
+}
+
+function requestHeaders(cached: CacheEntry | undefined): Record<string, string> {
+  // Identity encoding keeps Content-Length meaningful and the cached bytes equal to the published file.
+  const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'pipewright' };
+  if (cached?.etag) headers['if-none-match'] = cached.etag;
+  if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+  return headers;
+}
+
+/** Content-Length, when it describes the bytes we will receive (not after a transparent decompression). */
+function expectedLength(res: Response): number | undefined {
+  const encoding = res.headers.get('content-encoding');
+  if (encoding && encoding !== 'identity') return undefined;
+  const length = Number(res.headers.get('content-length') ?? NaN);
+  return Number.isFinite(length) && length >= 0 ? length : undefined;
+}
+
+function validators(res: Response): { etag?: string; lastModified?: string } {
+  const etag = res.headers.get('etag');
+  const lastModified = res.headers.get('last-modified');
+  return { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
+}
+
+function statusFailure(res: Response, url: string, maxRetryAfterMs: number): Error {
+  const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+  if (res.status === 429 || res.status === 408 || res.status >= 500) {
+    return new RetryableFailure(`server answered ${status}`, parseRetryAfterMs(res.headers.get('retry-after'), maxRetryAfterMs));
+  }
+  return new OperationalError(`GET ${url} answered ${status}; not retrying`, { permanent: true });
+}
+
+/** Network-level failures are retryable; local disk failures and our own errors are not. */
+function asRetryable(error: unknown, url: string): RetryableFailure {
+  if (error instanceof RetryableFailure) return error;
+  if (error instanceof OperationalError || error instanceof UserError) throw error;
+  const code = errorCode(error);
+  if (error instanceof Error && 'syscall' in error && 'path' in error) {
+    throw new OperationalError(`cannot write the download cache for ${url}: ${error.message}`, { permanent: true, cause: error });
+  }
+  if (error instanceof Error && (error.name === 'TypeError' || code !== undefined)) {
+    return new RetryableFailure(describeNetworkError(error, code));
+  }
+  throw error;
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ('code' in e && typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}
+
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed before the end of the body',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+function describeNetworkError(error: Error, code: string | undefined): string {
+  const words = code ? NETWORK_WORDS[code] : undefined;
+  const detail = error.cause instanceof Error ? error.cause.message : error.message;
+  return words ? `${words} (${code})` : `${error.message}${detail !== error.message ? ` (${detail})` : ''}`;
+}
+
+async function readCacheEntry(paths: { body: string; meta: string }, url: string): Promise<CacheEntry | undefined> {
+  try {
+    const entry = JSON.parse(await readFile(paths.meta, 'utf8')) as CacheEntry;
+    if (entry.url !== url || !entry.complete) return undefined;
+    const size = (await stat(paths.body)).size;
+    return size === entry.size ? entry : undefined;
+  } catch (error) {
+    // No usable cache entry (absent, unreadable or half-written): the URL is simply downloaded again.
+    if (errorCode(error) === 'ENOENT' || error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/** Removes the old metadata first so a crash between steps leaves no entry pointing at the wrong body. */
+async function commitToCache(part: string, paths: { body: string; meta: string }, entry: CacheEntry): Promise<void> {
+  await rm(paths.meta, { force: true });
+  await rename(part, paths.body);
+  const tmpMeta = `${paths.meta}.${process.pid}.tmp`;
+  await writeFile(tmpMeta, JSON.stringify(entry));
+  await rename(tmpMeta, paths.meta);
+}
+
+function startIdleTimer(ms: number, onIdle: () => void): { touch(): void; stop(): void } {
+  let last = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - last >= ms) onIdle();
+  }, Math.max(10, Math.min(1000, ms / 4)));
+  return { touch: () => (last = Date.now()), stop: () => clearInterval(timer) };
+}
+
+/** `12.3 MB`-style size for logs. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

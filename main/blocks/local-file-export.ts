@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
+import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
+import { formatBytes } from './http-download.ts';
+
+const configSchema = z.strictObject({
+  /** A file (or, with partition_by, a folder), relative to the project folder or absolute. */
+  path: z.string().min(1),
+  /** Default: from the extension (.csv, .csv.gz → csv), else parquet. */
+  format: z.enum(['parquet', 'csv']).optional(),
+  /** Hive-style folders `col=value/…`, one per distinct value; the columns live in the folder names. */
+  partition_by: z.array(z.string().min(1)).min(1).optional(),
+  /** Default: DuckDB's (snappy) for parquet; from the extension (.gz, .zst) or none for CSV. */
+  compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional(),
+  /** Replace an existing output; when false, an existing output is an error. */
+  overwrite: z.boolean().default(true),
+});
+type LocalExportConfig = z.infer<typeof configSchema>;
+
+/** Writes the upstream block's output to a Parquet or CSV file (or partitioned folder), replacing the old one atomically. */
+export const localFileExport: BlockKind<LocalExportConfig> = {
+  type: 'export',
+  kind: 'local_file',
+  title: 'Local file (Parquet, CSV)',
+  configSchema,
+  code: 'none',
+  async run(ctx, config) {
+    const place: ErrorPlace = { block: ctx.block.id };
+    const upstream = onlyUpstream(ctx);
+    const target = checkedTarget(ctx, config.path);
+    const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
+    const options = copyOptions(format, target, config);
+    const described = await ctx.data.describe(upstream);
+    checkPartitionColumns(config.partition_by ?? [], described.columns.map((c) => c.name), upstream, place);
+    if (!config.overwrite && (await exists(target))) {
+      throw new UserError(`${config.path} already exists and overwrite is false`, { ...place, path: 'config.overwrite' });
+    }
+    let rowsOut = 0;
+    try {
+      await mkdir(path.dirname(target), { recursive: true });
+      await replaceAtomically(target, async (tmp) => {
+        const [result] = await ctx.data.queryRows(`COPY (SELECT * FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(tmp)} (${options})`);
+        rowsOut = Number(result?.Count ?? described.rows);
+      });
+    } catch (error) {
+      throw explainWriteError(error, config.path, place);
+    }
+    const { bytes, partitions } = await measureOutput(target);
+    const parts = config.partition_by ? `, ${partitions} partition${partitions === 1 ? '' : 's'}` : '';
+    ctx.log('info', `wrote ${rowsOut.toLocaleString('en-US')} rows to ${config.path} (${format}${parts}, ${formatBytes(bytes)})`);
+    return { rowsIn: described.rows, rowsOut, bytes, hasOutput: false };
+  },
+};
+
+function onlyUpstream(ctx: BlockContext): string {
+  const [first, ...rest] = ctx.block.upstream;
+  if (first === undefined || rest.length > 0) {
+    const got = ctx.block.upstream.length === 0 ? 'none' : ctx.block.upstream.join(', ');
+    throw new UserError(`an export writes exactly one upstream block; this one has ${got}`, { block: ctx.block.id, path: 'upstream' });
+  }
+  return first;
+}
+
+/** The absolute target; refuses paths whose replacement would move the project or its state aside. */
+function checkedTarget(ctx: BlockContext, written: string): string {
+  const target = path.resolve(ctx.project.dir, written);
+  const contains = (outer: string, inner: string) => inner === outer || inner.startsWith(outer + path.sep);
+  if (contains(target, ctx.project.dir) || contains(ctx.project.stateDir, target)) {
+    throw new UserError(`${written} would replace the project folder or its .pipewright state: choose a path such as output/<name>`, {
+      block: ctx.block.id,
+      path: 'config.path',
+    });
+  }
+  return target;
+}
+
+/** The options of DuckDB's COPY … TO for this export. */
+function copyOptions(format: 'parquet' | 'csv', target: string, config: LocalExportConfig): string {
+  const options = [`FORMAT ${format}`];
+  const compression = config.compression ?? (format === 'csv' ? (/\.gz$/i.test(target) ? 'gzip' : /\.zst$/i.test(target) ? 'zstd' : 'none') : undefined);
+  if (format === 'csv' && compression === 'snappy') {
+    throw new UserError('snappy compression is for parquet; CSV can use gzip, zstd or none', { path: 'config.compression' });
+  }
+  if (compression !== undefined) options.push(`COMPRESSION ${quoteLiteral(format === 'parquet' && compression === 'none' ? 'uncompressed' : compression)}`);
+  if (format === 'csv') options.push('HEADER true');
+  if (config.partition_by) options.push(`PARTITION_BY (${config.partition_by.map(quoteIdent).join(', ')})`);
+  return options.join(', ');
+}
+
+function checkPartitionColumns(partitionBy: string[], available: string[], upstream: string, place: ErrorPlace): void {
+  const missing = partitionBy.filter((name) => !available.includes(name));
+  if (missing.length === 0) return;
+  throw new UserError(`partition_by: ${missing.join(', ')} not in ${upstream}'s output; its columns are ${available.join(', ')}`, {
+    ...place,
+    path: 'config.partition_by',
+  });
+}
+
+/**
+ * Writes through `write(tmp)` into a temp sibling of `target`, then swaps it in (old output renamed aside, new one
+ * renamed in, old one removed). If writing or swapping fails, the previous output stays where it was and the temp
+ * path is removed.
+ */
+export async function replaceAtomically(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const suffix = randomBytes(4).toString('hex');
+  const tmp = `${target}.pw-tmp-${suffix}`;
+  const aside = `${target}.pw-old-${suffix}`;
+  let isAside = false;
+  try {
+    await write(tmp);
+    if (await exists(target)) {
+      await rename(target, aside);
+      isAside = true;
+    }
+    await rename(tmp, target);
+  } catch (error) {
+    if (isAside) await rename(aside, target);
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  if (isAside) await rm(aside, { recursive: true, force: true });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Total bytes under `target` (a file or a folder), and the number of folders holding files (partitions). */
+async function measureOutput(target: string): Promise<{ bytes: number; partitions: number }> {
+  const info = await lstat(target);
+  if (!info.isDirectory()) return { bytes: info.size, partitions: 1 };
+  let bytes = 0;
+  const leafDirs = new Set<string>();
+  for (const entry of await readdir(target, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    bytes += (await lstat(path.join(entry.parentPath, entry.name))).size;
+    leafDirs.add(entry.parentPath);
+  }
+  return { bytes, partitions: leafDirs.size };
+}
+
+const FS_PROBLEMS: [string, RegExp | undefined, string][] = [
+  ['EACCES', /Permission denied/i, 'permission denied'],
+  ['EPERM', /Operation not permitted/i, 'operation not permitted'],
+  ['EROFS', /Read-only file system/i, 'the file system is read-only'],
+  ['ENOTDIR', /Not a directory/i, 'a part of the path is a file, not a folder'],
+  // mkdir -p says EEXIST when a part of the path exists as a file.
+  ['EEXIST', undefined, 'a part of the path is a file, not a folder'],
+  ['EISDIR', /Is a directory/i, 'a folder is in the way'],
+  ['ENAMETOOLONG', /File name too long/i, 'a file or folder name is too long (a long partition value?)'],
+  ['ENOSPC', /No space left on device/i, 'no space left on the device'],
+  ['EDQUOT', /Disk quota exceeded/i, 'the disk quota is exceeded'],
+];
+
+/** File-system failures become errors that name the path: the user's to fix, except a full disk (the world's). */
+function explainWriteError(error: unknown, written: string, place: ErrorPlace): unknown {
+  if (error instanceof UserError && error.place.path !== undefined) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const problem = FS_PROBLEMS.find(([c, pattern]) => c === code || pattern?.test(message));
+  if (!problem) return error;
+  const text = `cannot write ${written}: ${problem[2]}`;
+  const where = { ...place, path: 'config.path' };
+  if (problem[0] === 'ENOSPC' || problem[0] === 'EDQUOT') return new OperationalError(text, { place: where, cause: error });
+  return new UserError(text, where, { cause: error });
+}

@@ -1,0 +1,205 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserError, type ErrorPlace } from '../errors.ts';
+import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
+import {
+  buildReadSql,
+  checkOptionsFitFormat,
+  findRaggedLine,
+  parseCsvError,
+  raggedColumn,
+  readerOptionFields,
+  readLeadingLines,
+  resolveFormat,
+  splitCsvFields,
+  type CsvReadFailure,
+  type FileFormat,
+  type ReaderOptions,
+  type RejectTables,
+} from './file-formats.ts';
+
+const configSchema = z.strictObject({
+  /** A file or a glob (`data/*.csv`, `data/**\/*.parquet`), relative to the project folder or absolute. */
+  path: z.string().min(1),
+  ...readerOptionFields,
+});
+type LocalFileConfig = z.infer<typeof configSchema>;
+
+/** A file DuckDB reads, and the name the user knows it by (a URL, or a path as written in the project). */
+export interface SourceFile {
+  path: string;
+  display: string;
+}
+
+/** Reads local CSV, Parquet or JSON files (one file or a glob) into the block's output. */
+export const localFileSource: BlockKind<LocalFileConfig> = {
+  type: 'source',
+  kind: 'local_file',
+  title: 'Local file (CSV, Parquet, JSON)',
+  configSchema,
+  code: 'none',
+  async run(ctx, config) {
+    const files = await resolveLocalFiles(ctx, config.path);
+    const sizes = await Promise.all(files.map(async (f) => (await stat(f.path)).size));
+    ctx.log('info', `reading ${files.length === 1 ? files[0]?.display : `${files.length} files matching ${config.path}`}`);
+    const { rows: rowsOut } = await readFilesIntoOutput(ctx, files, config);
+    return { rowsOut, bytes: sizes.reduce((a, b) => a + b, 0), hasOutput: true };
+  },
+};
+
+/** The files a path or glob names, sorted; a UserError names the path when nothing matches. */
+async function resolveLocalFiles(ctx: BlockContext, pattern: string): Promise<SourceFile[]> {
+  const absolute = path.resolve(ctx.project.dir, pattern);
+  const place = { block: ctx.block.id, path: 'config.path' };
+  if (!/[*?[{]/.test(pattern)) {
+    const info = await stat(absolute).catch(() => undefined);
+    if (!info) throw new UserError(`file not found: ${pattern} (looked in ${path.dirname(absolute)})`, place);
+    if (info.isDirectory()) throw new UserError(`${pattern} is a folder: name a file, or a glob such as ${pattern}/*.csv`, place);
+    return [{ path: absolute, display: displayName(ctx, absolute) }];
+  }
+  // DuckDB's own glob, so the files matched are exactly those its readers would match.
+  const rows = await ctx.data.queryRows(`SELECT file FROM glob(${quoteLiteral(absolute)}) ORDER BY file`);
+  const files = rows.map((r) => String(r.file));
+  if (files.length === 0) throw new UserError(`no file matches ${pattern} (looked in ${path.dirname(absolute)})`, place);
+  return files.map((file) => ({ path: file, display: displayName(ctx, file) }));
+}
+
+function displayName(ctx: BlockContext, file: string): string {
+  const relative = path.relative(ctx.project.dir, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/**
+ * Creates the block's output from all `files` with one DuckDB query. Rows that do not parse fail the block with a
+ * UserError naming the file (as the user knows it), line and column, or with `on_error: reject` are counted,
+ * logged and kept aside in a session table. Resolves to the rows written and the rows rejected.
+ */
+export async function readFilesIntoOutput(ctx: BlockContext, files: SourceFile[], options: ReaderOptions): Promise<{ rows: number; rejected: number }> {
+  const place = { block: ctx.block.id };
+  const format = resolveFormat(options.format, files.map((f) => f.display), place);
+  checkOptionsFitFormat(format, options, place);
+  const rejects = options.on_error === 'reject' ? await prepareRejectTables(ctx) : undefined;
+  const sql = buildReadSql(files.map((f) => f.path), format, options, rejects);
+  let rows: number;
+  try {
+    rows = await ctx.data.writeOutputFromQuery(sql);
+  } catch (error) {
+    throw await explainReadError(error, ctx, files, format, options);
+  }
+  if (format === 'csv' && options.delimiter === undefined) await checkNotCollapsed(ctx, files);
+  const rejected = rejects ? await reportRejects(ctx, rejects, files) : 0;
+  return { rows, rejected };
+}
+
+/** Session (temp) tables for this block's rejected rows, emptied first. */
+async function prepareRejectTables(ctx: BlockContext): Promise<RejectTables> {
+  const tables = { errors: `${ctx.block.id}_reject_errors`, scans: `${ctx.block.id}_reject_scans` };
+  await ctx.data.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(tables.errors)}; DROP TABLE IF EXISTS temp.main.${quoteIdent(tables.scans)};`);
+  return tables;
+}
+
+async function reportRejects(ctx: BlockContext, tables: RejectTables, files: SourceFile[]): Promise<number> {
+  const errors = `temp.main.${quoteIdent(tables.errors)}`;
+  const scans = `temp.main.${quoteIdent(tables.scans)}`;
+  const [counted] = await ctx.data.queryRows(`SELECT count(*)::INTEGER AS n FROM (SELECT DISTINCT scan_id, file_id, line FROM ${errors})`);
+  const rejected = Number(counted?.n ?? 0);
+  if (rejected === 0) return 0;
+  const [first] = await ctx.data.queryRows(
+    `SELECT s.file_path, e.line::INTEGER AS line, e.column_name, e.error_message FROM ${errors} e
+     JOIN ${scans} s USING (scan_id, file_id) ORDER BY s.file_path, e.line LIMIT 1`,
+  );
+  const where = first ? `; first: ${displayOf(files, String(first.file_path))} line ${first.line}${first.column_name ? ` column ${first.column_name}` : ''}: ${first.error_message}` : '';
+  ctx.log('warn', `${rejected.toLocaleString('en-US')} row${rejected === 1 ? '' : 's'} rejected (kept aside in session table ${tables.errors})${where}`);
+  return rejected;
+}
+
+function displayOf(files: SourceFile[], duckPath: string | undefined): string {
+  const match = files.find((f) => f.path === duckPath);
+  if (match) return match.display;
+  if (files.length === 1 && files[0]) return files[0].display;
+  return duckPath ?? files.map((f) => f.display).join(', ');
+}
+
+/** Turns DuckDB's reader errors into UserErrors that name the file as the user knows it, the line and the column. */
+async function explainReadError(error: unknown, ctx: BlockContext, files: SourceFile[], format: FileFormat, options: ReaderOptions): Promise<unknown> {
+  const message = error instanceof Error ? error.message : String(error);
+  const place: ErrorPlace = { block: ctx.block.id };
+  const csv = format === 'csv' ? parseCsvError(message) : undefined;
+  if (csv) return await rowError(csv, files, options, place);
+  if (/Error when sniffing file|COLUMN_TYPES error/.test(message)) {
+    const ragged = await firstRaggedLine(files, options.delimiter);
+    if (ragged) return ragged.toError(place);
+  }
+  const unknownType = /Type with name (.+?) does not exist/.exec(message)?.[1];
+  if (unknownType) return new UserError(`config.columns: ${unknownType} is not a DuckDB type`, { ...place, path: 'config.columns' });
+  const missing = /COLUMN_TYPES error: Columns with names: (.+?) do not exist/.exec(message)?.[1];
+  if (missing) return new UserError(`config.columns names ${missing}, not found in ${displayOf(files, undefined)}`, { ...place, path: 'config.columns' });
+  if (/^(Conversion|Invalid Input|Binder) Error/m.test(message) || /Error when sniffing file/.test(message)) {
+    const summary = withDisplayNames(message.split('\n')[0] ?? message, files);
+    const file = displayOf(files, files.find((f) => message.includes(f.path))?.path);
+    return new UserError(`cannot read ${file} as ${format}: ${summary}`, { ...place, file });
+  }
+  return error;
+}
+
+async function rowError(csv: CsvReadFailure, files: SourceFile[], options: ReaderOptions, place: ErrorPlace): Promise<UserError> {
+  const file = files.find((f) => f.path === csv.file) ?? (files.length === 1 ? files[0] : undefined);
+  const display = file?.display ?? csv.file ?? 'the file';
+  const column = csv.column !== undefined ? await columnNumber(file, csv.column, csv.delimiter ?? options.delimiter, options.header) : raggedColumn(csv.reason);
+  const named = csv.column !== undefined ? ` (${csv.column})` : '';
+  const hint = csv.column !== undefined
+    ? 'declare another type in config.columns, or set on_error: reject to keep the good rows'
+    : 'the row has a different number of fields than the header; fix the file or set on_error: reject';
+  const where = `line ${csv.line}${column !== undefined ? `, column ${column}` : ''}${named}`;
+  return new UserError(`${where}: ${csv.reason}; ${hint}`, {
+    ...place,
+    file: display,
+    ...(csv.line !== undefined ? { line: csv.line } : {}),
+    ...(column !== undefined ? { column } : {}),
+  });
+}
+
+/** 1-based position of a named column in the file's header line (or of DuckDB's `columnN` name without a header). */
+async function columnNumber(file: SourceFile | undefined, name: string, delimiter: string | undefined, header: boolean | undefined): Promise<number | undefined> {
+  const generated = /^column(\d+)$/.exec(name)?.[1];
+  if (header === false && generated !== undefined) return Number(generated) + 1;
+  if (!file || delimiter === undefined) return undefined;
+  const [first] = await readLeadingLines(file.path, 1);
+  const index = splitCsvFields(first ?? '', delimiter).indexOf(name);
+  return index >= 0 ? index + 1 : undefined;
+}
+
+async function firstRaggedLine(files: SourceFile[], delimiter: string | undefined) {
+  for (const file of files) {
+    const found = await findRaggedLine(file.path, delimiter);
+    if (!found) continue;
+    return {
+      toError: (place: ErrorPlace) =>
+        new UserError(`line ${found.line}, column ${found.column}: ${found.reason}; the row has a different number of fields than the header: fix the file or set on_error: reject`, {
+          ...place,
+          file: file.display,
+          line: found.line,
+          column: found.column,
+        }),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A ragged row near the top of a file makes DuckDB's sniffer give up on the delimiter and read each line as one
+ * text column: catch that instead of publishing a one-column table.
+ */
+async function checkNotCollapsed(ctx: BlockContext, files: SourceFile[]): Promise<void> {
+  const { columns } = await ctx.data.describe(ctx.block.id);
+  const only = columns.length === 1 ? columns[0] : undefined;
+  if (!only || !/[,;\t|]/.test(only.name)) return;
+  const ragged = await firstRaggedLine(files, undefined);
+  if (ragged) throw ragged.toError({ block: ctx.block.id });
+}
+
+function withDisplayNames(text: string, files: SourceFile[]): string {
+  return files.reduce((acc, f) => acc.replaceAll(f.path, f.display), text);
+}

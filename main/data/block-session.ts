@@ -1,0 +1,156 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Table } from 'apache-arrow';
+import { UserError } from '../errors.ts';
+import type { BlockSession, ColumnInfo } from './workspace-types.ts';
+import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
+import { toSqlUserError } from './sql-errors.ts';
+import { arrowToAppendColumns, resultToArrow } from './arrow-convert.ts';
+import { createAndAppend, rowsToAppendColumns } from './table-append.ts';
+
+/** What the workspace learns from a session. */
+export interface SessionHooks {
+  /** Called before the session creates its output table, so no sweep drops it half-written. */
+  willWrite(physical: string): void;
+  closed(): void;
+}
+
+export interface SessionSpec {
+  blockId: string;
+  /** This attempt's output table in `_pw_out`. */
+  physical: string;
+  /** Readable upstream block ids mapped to the physical tables they resolve to. */
+  upstream: ReadonlyMap<string, string>;
+}
+
+/** A block attempt's DuckDB connection: upstream ids are temp views over the resolved physical tables. */
+export class WorkspaceBlockSession implements BlockSession {
+  private written = false;
+  private isClosed = false;
+
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly spec: SessionSpec,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  /** Opens a connection and creates one temp view per upstream block; temp views shadow the pipeline schemas. */
+  static async open(instance: DuckDBInstance, spec: SessionSpec, hooks: SessionHooks): Promise<WorkspaceBlockSession> {
+    const conn = await instance.connect();
+    try {
+      for (const [id, physical] of spec.upstream) {
+        await conn.run(`CREATE TEMP VIEW ${quoteIdent(id)} AS SELECT * FROM ${outputTableRef(physical)}`);
+      }
+    } catch (error) {
+      conn.closeSync();
+      throw error;
+    }
+    return new WorkspaceBlockSession(conn, spec, hooks);
+  }
+
+  get outputTable(): string | undefined {
+    return this.written ? this.spec.physical : undefined;
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.guard(sql, sql, 0, () => this.conn.run(sql));
+  }
+
+  async queryRows(sql: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.guard(sql, sql, 0, () => this.conn.runAndReadAll(sql));
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  async writeOutputFromQuery(selectSql: string): Promise<number> {
+    this.hooks.willWrite(this.spec.physical);
+    // One line before the user's SQL, so DuckDB's line numbers are the user's (see describeSqlError).
+    const prefix = `CREATE OR REPLACE TABLE ${outputTableRef(this.spec.physical)} AS `;
+    const statement = prefix + selectSql;
+    const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement));
+    this.written = true;
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  }
+
+  async writeOutputFromArrow(table: Table): Promise<number> {
+    this.hooks.willWrite(this.spec.physical);
+    await this.placed(createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, arrowToAppendColumns(table), table.numRows));
+    this.written = true;
+    return table.numRows;
+  }
+
+  async writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number> {
+    if (rows.length === 0) {
+      throw new UserError('no rows to write, so no columns to infer: return an Arrow table to write an empty output', { block: this.spec.blockId });
+    }
+    this.hooks.willWrite(this.spec.physical);
+    await this.placed(createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, rowsToAppendColumns(rows), rows.length));
+    this.written = true;
+    return rows.length;
+  }
+
+  relation(blockId: string): string {
+    if (blockId === this.spec.blockId) {
+      if (!this.written) throw new UserError(`block ${blockId} has not written its output yet`, { block: this.spec.blockId });
+      return outputTableRef(this.spec.physical);
+    }
+    if (this.spec.upstream.has(blockId)) return quoteIdent(blockId);
+    throw new UserError(`block ${this.spec.blockId} cannot read ${blockId}: ${this.readableText()}`, { block: this.spec.blockId });
+  }
+
+  async readArrow(blockId: string): Promise<Table> {
+    const result = await this.conn.stream(`SELECT * FROM ${this.relation(blockId)}`);
+    return resultToArrow(result);
+  }
+
+  async describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }> {
+    const relation = this.relation(blockId);
+    const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+    const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const counted = await this.conn.runAndReadAll(`SELECT count(*) FROM ${relation}`);
+    return { columns, rows: Number(counted.getRows()[0]?.[0] ?? 0) };
+  }
+
+  interrupt(): void {
+    if (!this.isClosed) this.conn.interrupt();
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.conn.closeSync();
+    this.hooks.closed();
+  }
+
+  /** Runs SQL the block wrote: DuckDB errors about it become UserErrors placed in the block's SQL. */
+  private async guard<T>(statement: string, sqlText: string, sqlOffset: number, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const mapped = await toSqlUserError(this.conn, error, statement, sqlText, sqlOffset, { block: this.spec.blockId });
+      throw mapped instanceof UserError ? this.withReadableHint(mapped) : mapped;
+    }
+  }
+
+  /** UserErrors raised while writing (bad column names, invalid dates) name this block. */
+  private async placed(write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: this.spec.blockId }, { cause: error });
+      throw error;
+    }
+  }
+
+  /** A query naming a table that does not exist usually means a block that is not upstream: say which are. */
+  private withReadableHint(error: UserError): UserError {
+    if (!/^Catalog Error: Table with name .* does not exist/.test(error.message)) return error;
+    const [first, ...rest] = error.message.split('\n');
+    return new UserError([`${first} (${this.readableText()})`, ...rest].join('\n'), error.place, { cause: error.cause });
+  }
+
+  private readableText(): string {
+    const ids = [...this.spec.upstream.keys()];
+    return ids.length === 0
+      ? 'it has no upstream blocks; connect one with an edge to read it'
+      : `it reads only its upstream blocks (${ids.join(', ')}); connect others with an edge`;
+  }
+}

@@ -1,0 +1,302 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { UserError } from '../errors.ts';
+import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
+import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteIdent } from './sql-names.ts';
+import { WorkspaceBlockSession } from './block-session.ts';
+import { previewQuery, previewTable } from './preview.ts';
+import { profileRelation } from './profile.ts';
+
+const META_SCHEMA = '_pw_meta';
+const OUTPUTS = qualifiedName(META_SCHEMA, 'outputs');
+/** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
+const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
+
+export interface WorkspaceOptions {
+  /** The DuckDB file, `<project>/.pipewright/workspace.duckdb`. */
+  path: string;
+  threads?: number;
+  /** A DuckDB size such as `4GB`. */
+  memoryLimit?: string;
+  /** Where DuckDB spills when a query outgrows memory. */
+  spillDir?: string;
+}
+
+/**
+ * A project's DuckDB workspace: block outputs as physical tables in `_pw_out`, one view per block (schema = pipeline
+ * id) on its latest successful output, and `_pw_meta.outputs` recording which table that is. Runs write their own
+ * tables, so concurrent runs never clobber each other; tables a run in flight reads or wrote are kept until it ends.
+ */
+export class Workspace {
+  /** One Workspace per file per process: DuckDB must not open the same file twice. */
+  private static readonly opened = new Map<string, Promise<Workspace>>();
+
+  private users = 1;
+  private isClosed = false;
+  /** Physical tables each run in flight reads or wrote. */
+  private readonly holds = new Map<string, Set<string>>();
+  private readonly sessions = new Set<WorkspaceBlockSession>();
+  /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string,
+    private readonly instance: DuckDBInstance,
+    private readonly meta: DuckDBConnection,
+  ) {}
+
+  /** Opens (or shares, within this process) the workspace file; throws a UserError when another process holds it. */
+  static async open(opts: WorkspaceOptions): Promise<Workspace> {
+    const file = path.resolve(opts.path);
+    const existing = Workspace.opened.get(file);
+    if (existing) {
+      const workspace = await existing;
+      workspace.users++;
+      return workspace;
+    }
+    const opening = Workspace.create(file, opts);
+    Workspace.opened.set(file, opening);
+    opening.catch(() => Workspace.opened.delete(file));
+    return opening;
+  }
+
+  private static async create(file: string, opts: WorkspaceOptions): Promise<Workspace> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const config: Record<string, string> = {};
+    if (opts.threads !== undefined) config.threads = String(opts.threads);
+    if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit;
+    if (opts.spillDir !== undefined) config.temp_directory = opts.spillDir;
+    const instance = await DuckDBInstance.create(file, config).catch((error: unknown) => {
+      throw lockedError(error, file) ?? error;
+    });
+    const meta = await instance.connect();
+    const workspace = new Workspace(file, instance, meta);
+    try {
+      await meta.run(
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(OUTPUT_SCHEMA)}; CREATE SCHEMA IF NOT EXISTS ${quoteIdent(META_SCHEMA)};
+         CREATE TABLE IF NOT EXISTS ${OUTPUTS} (pipeline_id VARCHAR NOT NULL, block_id VARCHAR NOT NULL, physical VARCHAR NOT NULL,
+           run_id VARCHAR NOT NULL, rows BIGINT NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline_id, block_id))`,
+      );
+      // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
+      await workspace.sweep();
+    } catch (error) {
+      meta.closeSync();
+      instance.closeSync();
+      throw error;
+    }
+    return workspace;
+  }
+
+  /** Marks a run in flight: tables it produces or reads are kept until endRun. */
+  beginRun(runId: string): void {
+    this.holdOf(runId);
+  }
+
+  /** Opens a session (own DuckDB connection) for one block attempt. `readable` = block ids it may read (its upstream). */
+  async openBlockSession(args: {
+    pipelineId: string; blockId: string; runId: string; attempt: number;
+    runOutputs: ReadonlyMap<string, string>; readable: readonly string[];
+  }): Promise<BlockSession> {
+    this.checkOpen();
+    checkPipelineId(args.pipelineId);
+    // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
+    const upstream = await this.exclusive(async () => {
+      const latest = await this.latestPhysicals(args.pipelineId);
+      const resolved = new Map<string, string>();
+      for (const id of args.readable) {
+        const physical = args.runOutputs.get(id) ?? latest.get(id);
+        if (!physical) throw new UserError(`block ${id} has no stored output yet: run it first, or run this block with its upstream`, { block: args.blockId });
+        resolved.set(id, physical);
+      }
+      const hold = this.holdOf(args.runId);
+      for (const physical of resolved.values()) hold.add(physical);
+      return resolved;
+    });
+    const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
+    const session = await WorkspaceBlockSession.open(this.instance, { blockId: args.blockId, physical, upstream }, {
+      willWrite: (table) => this.holdOf(args.runId).add(table),
+      closed: () => this.sessions.delete(session),
+    });
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** After a block attempt succeeds: make its physical table the block's latest output (view + metadata, one transaction). */
+  async publish(args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void> {
+    this.checkOpen();
+    checkPipelineId(args.pipelineId);
+    await this.exclusive(async () => {
+      const previous = (await this.latestPhysicals(args.pipelineId)).get(args.blockId);
+      await this.inTransaction(async () => {
+        await this.meta.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
+        await this.meta.run(`CREATE OR REPLACE VIEW ${qualifiedName(args.pipelineId, args.blockId)} AS SELECT * FROM ${outputTableRef(args.physical)}`);
+        await this.meta.run(`INSERT OR REPLACE INTO ${OUTPUTS} VALUES ($1, $2, $3, $4, $5::BIGINT, epoch_ms($6::BIGINT))`, [
+          args.pipelineId, args.blockId, args.physical, args.runId, String(args.rows), String(Date.now()),
+        ]);
+      });
+      // Downstream blocks of this run read this table even after a later run replaces it.
+      this.holdOf(args.runId).add(args.physical);
+      if (previous && previous !== args.physical && !this.isHeld(previous)) await this.dropTable(previous);
+    });
+  }
+
+  /** Drops an attempt's table (failed or cancelled attempt); a table that is some block's latest output is kept. */
+  async discard(physical: string): Promise<void> {
+    this.checkOpen();
+    await this.exclusive(async () => {
+      for (const hold of this.holds.values()) hold.delete(physical);
+      if (!(await this.allLatestPhysicals()).has(physical)) await this.dropTable(physical);
+    });
+  }
+
+  /** Run finished: release its tables; drop physical tables that are neither latest nor held by a run in flight. */
+  async endRun(runId: string): Promise<void> {
+    this.holds.delete(runId);
+    if (!this.isClosed) await this.sweep();
+  }
+
+  /** Latest output of a block, if any. */
+  async latestOutput(pipelineId: string, blockId: string): Promise<OutputInfo | undefined> {
+    return (await this.latestOutputs(pipelineId)).find((o) => o.blockId === blockId);
+  }
+
+  /** Latest outputs of a pipeline's blocks, by block id. */
+  async latestOutputs(pipelineId: string): Promise<OutputInfo[]> {
+    this.checkOpen();
+    const reader = await this.exclusive(() => this.meta.runAndReadAll(
+      `SELECT block_id, run_id, rows, epoch_ms(created_at) FROM ${OUTPUTS} WHERE pipeline_id = $1 ORDER BY block_id`, [pipelineId],
+    ));
+    return reader.getRowsJS().map(([blockId, runId, rows, createdAt]) => ({
+      pipelineId, blockId: String(blockId), runId: String(runId), rows: Number(rows), createdAt: Number(createdAt),
+    }));
+  }
+
+  /** Schema, filtered row count and one window of a block's latest output (Arrow IPC), read in one snapshot. */
+  async preview(pipelineId: string, blockId: string, window: PreviewWindow): Promise<PreviewResult> {
+    return this.withSnapshot(async (conn) => previewTable(conn, await this.storedTable(conn, pipelineId, blockId), window));
+  }
+
+  /** Per-column profile of a block's latest output (nulls, approximate distinct, min/max, histogram). */
+  async profile(pipelineId: string, blockId: string): Promise<ColumnProfile[]> {
+    return this.withSnapshot(async (conn) => profileRelation(conn, await this.storedTable(conn, pipelineId, blockId)));
+  }
+
+  /** Ad-hoc SQL over the workspace (all latest outputs, schema-qualified), windowed like preview. */
+  async query(sql: string, window: { offset: number; limit: number }): Promise<PreviewResult> {
+    return this.withSnapshot((conn) => previewQuery(conn, sql, window));
+  }
+
+  /** Closes the file once its last user in this process closes it; open sessions are interrupted and closed. */
+  async close(): Promise<void> {
+    if (this.isClosed || --this.users > 0) return;
+    this.isClosed = true;
+    Workspace.opened.delete(this.file);
+    for (const session of [...this.sessions]) {
+      session.interrupt();
+      await session.close();
+    }
+    await this.queue.catch(() => undefined); // a failed metadata step was reported to its caller already
+    this.meta.closeSync();
+    this.instance.closeSync();
+  }
+
+  private holdOf(runId: string): Set<string> {
+    let hold = this.holds.get(runId);
+    if (!hold) this.holds.set(runId, (hold = new Set()));
+    return hold;
+  }
+
+  private isHeld(physical: string): boolean {
+    for (const hold of this.holds.values()) if (hold.has(physical)) return true;
+    return false;
+  }
+
+  /** Drops every output table that is neither some block's latest output nor held by a run in flight. */
+  private async sweep(): Promise<void> {
+    await this.exclusive(async () => {
+      const latest = await this.allLatestPhysicals();
+      const tables = await this.meta.runAndReadAll(
+        `SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()`, [OUTPUT_SCHEMA],
+      );
+      for (const [name] of tables.getRowsJS()) {
+        const physical = String(name);
+        if (!latest.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
+      }
+    });
+  }
+
+  private async latestPhysicals(pipelineId: string): Promise<Map<string, string>> {
+    const reader = await this.meta.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1`, [pipelineId]);
+    return new Map(reader.getRowsJS().map(([block, physical]) => [String(block), String(physical)]));
+  }
+
+  private async allLatestPhysicals(): Promise<Set<string>> {
+    const reader = await this.meta.runAndReadAll(`SELECT physical FROM ${OUTPUTS}`);
+    return new Set(reader.getRowsJS().map(([physical]) => String(physical)));
+  }
+
+  private async dropTable(physical: string): Promise<void> {
+    await this.meta.run(`DROP TABLE IF EXISTS ${outputTableRef(physical)}`);
+  }
+
+  /** The physical table of a block's latest output, read on `conn` (inside its snapshot). */
+  private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string): Promise<string> {
+    const reader = await conn.runAndReadAll(`SELECT physical FROM ${OUTPUTS} WHERE pipeline_id = $1 AND block_id = $2`, [pipelineId, blockId]);
+    const physical = reader.getRowsJS()[0]?.[0];
+    if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
+    return outputTableRef(String(physical));
+  }
+
+  /** Runs read-only work on a fresh connection in one transaction: counts and windows agree even while runs publish. */
+  private async withSnapshot<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    const conn = await this.instance.connect();
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      return await work(conn);
+    } finally {
+      conn.closeSync(); // closing the connection rolls the read-only transaction back
+    }
+  }
+
+  private async inTransaction(work: () => Promise<void>): Promise<void> {
+    await this.meta.run('BEGIN TRANSACTION');
+    try {
+      await work();
+      await this.meta.run('COMMIT');
+    } catch (error) {
+      await this.meta.run('ROLLBACK').catch(() => undefined); // the first error is the one to report
+      throw error;
+    }
+  }
+
+  private exclusive<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(step, step);
+    this.queue = next.catch(() => undefined); // one failed step must not stop the ones queued after it
+    return next;
+  }
+
+  private checkOpen(): void {
+    if (this.isClosed) throw new Error(`the workspace ${this.file} is closed`);
+  }
+}
+
+function checkPipelineId(pipelineId: string): void {
+  if (RESERVED_SCHEMAS.has(pipelineId.toLowerCase())) {
+    throw new UserError(`the pipeline id ${pipelineId} is reserved in the DuckDB workspace: rename the pipeline`, { path: 'id' });
+  }
+}
+
+/** DuckDB's lock conflict as a UserError naming the file (and the holder's PID when DuckDB says it). */
+function lockedError(error: unknown, file: string): UserError | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/Could not set lock on file|Conflicting lock|used by another process/i.test(message)) return undefined;
+  const pid = /\(PID (\d+)\)/.exec(message)?.[1];
+  return new UserError(
+    `the workspace ${file} is in use by another Pipewright process${pid ? ` (PID ${pid})` : ''}: ` +
+    'close that app or `pipewright serve`, or run the pipeline through it',
+    { file },
+    { cause: error },
+  );
+}

@@ -1,0 +1,105 @@
+import type { BrowserWindowConstructorOptions } from 'electron';
+import type { ElectronLike, InvokeEvent, ResponseHeaders } from '../../main/electron/electron-types.ts';
+
+type Listener = (...args: never[]) => unknown;
+type HeadersListener = (details: { responseHeaders?: ResponseHeaders }, callback: (response: { responseHeaders?: ResponseHeaders }) => void) => void;
+type PermissionRequestHandler = (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void;
+type PermissionCheckHandler = (webContents: unknown, permission: string) => boolean;
+
+class FakeEmitter {
+  readonly listeners = new Map<string, Listener[]>();
+  on(event: string, listener: Listener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+  once(event: string, listener: Listener): this {
+    return this.on(event, listener);
+  }
+  /** Calls every listener of `event` like Electron would. */
+  emit(event: string, ...args: unknown[]): void {
+    for (const listener of this.listeners.get(event) ?? []) (listener as (...a: unknown[]) => unknown)(...args);
+  }
+}
+
+class FakeWebContents extends FakeEmitter {
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
+  readonly sent: unknown[][] = [];
+  destroyed = false;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+    this.windowOpenHandler = handler;
+  }
+  send(channel: string, ...args: unknown[]): void {
+    this.sent.push([channel, ...args]);
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}
+
+/** A stand-in for the `electron` module that records what the shell asked of it. */
+export function createFakeElectron(opts: { hasLock?: boolean } = {}) {
+  const windows: FakeWindow[] = [];
+  const ipcHandlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => unknown>();
+  const opened: string[] = [];
+  const session: {
+    headersListener?: HeadersListener;
+    permissionRequest?: PermissionRequestHandler;
+    permissionCheck?: PermissionCheckHandler;
+    webRequest: { onHeadersReceived(listener: HeadersListener): void };
+    setPermissionRequestHandler(handler: PermissionRequestHandler): void;
+    setPermissionCheckHandler(handler: PermissionCheckHandler): void;
+  } = {
+    webRequest: { onHeadersReceived: (listener) => void (session.headersListener = listener) },
+    setPermissionRequestHandler: (handler) => void (session.permissionRequest = handler),
+    setPermissionCheckHandler: (handler) => void (session.permissionCheck = handler),
+  };
+
+  class FakeWindow extends FakeEmitter {
+    static getAllWindows(): FakeWindow[] {
+      return windows;
+    }
+    readonly webContents = new FakeWebContents();
+    loaded: { file?: string; url?: string } = {};
+    isShown = false;
+    focusCount = 0;
+    constructor(readonly options: BrowserWindowConstructorOptions) {
+      super();
+      windows.push(this);
+    }
+    show(): void {
+      this.isShown = true;
+    }
+    focus(): void {
+      this.focusCount += 1;
+    }
+    restore(): void {}
+    isMinimized(): boolean {
+      return false;
+    }
+    async loadFile(file: string): Promise<void> {
+      this.loaded = { file };
+    }
+    async loadURL(url: string): Promise<void> {
+      this.loaded = { url };
+    }
+  }
+
+  const app = Object.assign(new FakeEmitter(), {
+    isPackaged: false,
+    quitCount: 0,
+    whenReady: async () => undefined,
+    getVersion: () => '9.8.7',
+    quit: () => void (app.quitCount += 1),
+    requestSingleInstanceLock: () => opts.hasLock ?? true,
+  });
+
+  const electron = {
+    app,
+    BrowserWindow: FakeWindow,
+    ipcMain: { handle: (channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown) => void ipcHandlers.set(channel, listener) },
+    session: { defaultSession: session },
+    shell: { openExternal: async (url: string) => void opened.push(url) },
+  } satisfies ElectronLike;
+
+  return { electron, app, windows, session, ipcHandlers, opened };
+}
