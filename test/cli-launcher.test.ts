@@ -26,7 +26,8 @@ if (command === 'wait') {
     });
   }
   process.stdout.write('ready\\n');
-  setInterval(() => undefined, 1000);
+  // Never outlive a test that forgot to signal: exit 99 on its own.
+  setTimeout(() => process.exit(99), 8000);
 }
 `;
 
@@ -36,9 +37,14 @@ interface Ran {
   stderr: string;
 }
 
-/** Spawns a command; `onStdout` sees the output so far and may signal the child. */
-function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: 'pipe'; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Ran> {
-  const child = spawn(command, args, { cwd: opts.cwd ?? repo, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Spawns a command in a new session: no controlling terminal (so the launcher knows no terminal sent its
+ * signals, even when the tests run in one), and one process group to kill if it hangs.
+ * `onStdout` sees the output so far and may signal the child.
+ */
+function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Ran> {
+  const isPosix = process.platform !== 'win32';
+  const child = spawn(command, args, { cwd: opts.cwd ?? repo, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: isPosix });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -46,7 +52,7 @@ function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS
     opts.onStdout?.(stdout, child);
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => (isPosix && child.pid ? process.kill(-child.pid, 'SIGKILL') : child.kill('SIGKILL')), 20_000);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {

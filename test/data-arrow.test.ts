@@ -121,7 +121,7 @@ test('an Arrow table round-trips through a DuckDB output with its types and valu
     assert.equal(back.numRows, 3);
     for (const name of ['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64', 'ok', 's', 'day', 'atz', 'kind']) {
       assert.deepEqual(back.getChild(name)!.toArray().length, 3);
-      for (let row = 0; row < 3; row++) assert.deepEqual(back.getChild(name)!.get(row), source.getChild(name)!.get(row), `${name}[${row}]`);
+      for (let row = 0; row < 3; row++) assert.deepEqual(back.getChild(name)!.get(row), source.getChild(name as never)!.get(row), `${name}[${row}]`);
     }
     assert.deepEqual([...(back.getChild('moment')!.data[0]!.values as BigInt64Array).slice(0, 3)].filter((_, i) => i !== 1), [1_700_000_000_123_456n, -1n]);
     assert.equal(back.getChild('clock')!.get(0), 3_723_000_001n);
@@ -151,4 +151,22 @@ test('a large multi-batch Arrow table is written exactly, across appender chunks
       lo: 500, hi: 20_999, matching: BigInt(expectedLabels),
     });
   });
+});
+
+test('closing a session stops a large Arrow write and leaves no table behind', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-arrow-'));
+  const ws = await Workspace.open({ path: path.join(dir, 'workspace.duckdb'), threads: 2 });
+  try {
+    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'big', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
+    const big = new Table({ n: vector(Array.from({ length: 1_000_000 }, (_, i) => i), new Int32()) });
+    const writing = session.writeOutputFromArrow(big);
+    await session.close();
+    await assert.rejects(writing, /cancelled|interrupt/i);
+    assert.equal(session.outputTable, undefined);
+    const tables = await ws.query(`select count(*) as n from duckdb_tables() where schema_name = '_pw_out'`, { offset: 0, limit: 1 });
+    assert.equal(tableFromIPC(tables.ipc).get(0)?.n, 0n);
+  } finally {
+    await ws.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

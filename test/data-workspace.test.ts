@@ -291,9 +291,23 @@ test('interrupt stops a long query in a session', async () => {
       setTimeout(() => session.interrupt(), 200);
       await assert.rejects(running, /Interrupt/i);
       assert.ok(Date.now() - started < 10_000);
+      assert.deepEqual(await session.queryRows('select 1 as still_usable'), [{ still_usable: 1 }]);
     } finally {
       await session.close();
     }
+  });
+});
+
+test('closing a session stops its running query first (DuckDB would keep running it)', async () => {
+  await withWorkspace(async (ws) => {
+    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'slow', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
+    const started = Date.now();
+    const running = session.queryRows('select count(*) as n from range(10000000000) a');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await session.close();
+    await assert.rejects(running, /Interrupt/i);
+    assert.ok(Date.now() - started < 10_000, 'close did not wait for the full query');
+    await assert.rejects(session.queryRows('select 1'), /closed/);
   });
 });
 

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UserError } from '../main/errors.ts';
+import { CancelledError, UserError } from '../main/errors.ts';
 import { createHttpFileSource } from '../main/blocks/http-file-source.ts';
 import { localFileSource } from '../main/blocks/local-file-source.ts';
 import { buildReadSql, formatFromFileName } from '../main/blocks/file-formats.ts';
@@ -103,6 +103,19 @@ describe('source/http_file', () => {
     const { error } = await harness.attempt(httpFileSource, { id: 'gone', config: { url } });
     assert.match(String(error), /missing\.csv answered 404/);
     assert.equal(server.requests('/missing.csv'), 1);
+  });
+
+  test('cancelling the block aborts its download promptly and leaves no partial file', async () => {
+    server.serve('/slow.csv', Buffer.alloc(200_000, 'a'));
+    server.fail('/slow.csv', { stallAfterBytes: 50_000 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new CancelledError('run cancelled')), 150);
+    const started = Date.now();
+    const { error } = await harness.attempt(httpFileSource, { id: 'slow', config: { url: `${server.url}/slow.csv` } }, { signal: controller.signal });
+    assert.ok(error instanceof CancelledError, String(error));
+    assert.ok(Date.now() - started < 1_000);
+    const cached = readdirSync(path.join(harness.project.stateDir, 'cache', 'http'));
+    assert.deepEqual(cached.filter((name) => name.includes('slow')), []);
   });
 
   test('asks for a format when the URL does not tell it', async () => {

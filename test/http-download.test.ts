@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CancelledError, OperationalError } from '../main/errors.ts';
 import { downloadToCache, type DownloadOptions } from '../main/blocks/http-download.ts';
 import { computeBackoffMs, parseRetryAfterMs } from '../main/blocks/backoff.ts';
@@ -137,6 +138,26 @@ describe('downloadToCache', () => {
     assert.equal(result.attempts, 2);
     assert.ok(readFileSync(result.path).equals(body));
     assert.ok(f.logs.some((l) => /idle timeout/.test(l)), f.logs.join('\n'));
+  });
+
+  test('retries a request that gets no answer within the idle timeout', async () => {
+    const f = fixture();
+    server.fail(f.urlPath, { hang: true });
+    const result = await downloadToCache(f.url, f.opts({ idleTimeoutMs: 200 }));
+    assert.equal(result.attempts, 2);
+    assert.equal(readFileSync(result.path, 'utf8'), 'a,b\n1,2\n');
+  });
+
+  test('stores a body sent with Content-Encoding: gzip decoded, without the .gz suffix', async () => {
+    const urlPath = '/encoded.csv.gz';
+    server.serve(urlPath, gzipSync('a,b\n1,2\n'), { contentEncoding: 'gzip' });
+    const f = fixture();
+    const first = await downloadToCache(server.url + urlPath, f.opts());
+    assert.match(first.path, /encoded\.csv$/);
+    assert.equal(readFileSync(first.path, 'utf8'), 'a,b\n1,2\n');
+    const again = await downloadToCache(server.url + urlPath, f.opts());
+    assert.equal(again.cached, true);
+    assert.equal(again.path, first.path);
   });
 
   test('leaves no partial file in the cache when every attempt is cut', async () => {

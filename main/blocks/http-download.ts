@@ -38,6 +38,8 @@ export interface DownloadResult {
 /** What the cache remembers about a URL, beside its body. */
 interface CacheEntry {
   url: string;
+  /** The body's file name in the cache folder. */
+  file: string;
   etag?: string;
   lastModified?: string;
   size: number;
@@ -55,10 +57,19 @@ class RetryableFailure extends Error {
 /** Where the cache keeps a URL's body and metadata: a hash of the URL plus its file name, so extensions (.csv.gz) survive. */
 export function cachePathsFor(cacheDir: string, url: string): { body: string; meta: string } {
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 20);
-  const last = decodeURIComponent(new URL(url).pathname.split('/').at(-1) ?? '');
-  const name = last.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80) || 'download';
+  const last = new URL(url).pathname.split('/').at(-1) ?? '';
+  const name = safeDecode(last).replace(/[^A-Za-z0-9._-]/g, '_').slice(-80) || 'download';
   const base = path.join(cacheDir, 'http', `${hash}-${name}`);
   return { body: base, meta: `${base}.meta.json` };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // A malformed %-escape only affects the cache file's name: keep the raw text.
+    return text;
+  }
 }
 
 /**
@@ -70,7 +81,7 @@ export async function downloadToCache(url: string, opts: DownloadOptions): Promi
   checkHttpUrl(url);
   const paths = cachePathsFor(opts.cacheDir, url);
   await mkdir(path.dirname(paths.body), { recursive: true });
-  const cached = await readCacheEntry(paths, url);
+  const cached = await readCachedCopy(paths, url);
   const retries = opts.retries ?? 3;
   let last: RetryableFailure | undefined;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
@@ -106,26 +117,29 @@ function checkHttpUrl(url: string): void {
 }
 
 /** One request: 304 reuses the cache, 2xx streams into a `.part` file renamed into place only when complete. */
-async function attemptDownload(url: string, paths: { body: string; meta: string }, cached: CacheEntry | undefined, opts: DownloadOptions) {
+async function attemptDownload(url: string, paths: { body: string; meta: string }, cached: CachedCopy | undefined, opts: DownloadOptions) {
   const controller = new AbortController();
   const onAbort = () => controller.abort(opts.signal.reason);
   opts.signal.addEventListener('abort', onAbort, { once: true });
   const idleMs = opts.idleTimeoutMs ?? 60_000;
   const idle = startIdleTimer(idleMs, () => controller.abort(new RetryableFailure(`no data for ${idleMs / 1000} s (idle timeout)`)));
-  const part = `${paths.body}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
+  let part: string | undefined;
   try {
     const res = await fetch(url, { headers: requestHeaders(cached), signal: controller.signal });
     idle.touch();
     if (res.status === 304 && cached) {
       await res.body?.cancel();
       opts.log?.('info', `cached: ${url} not modified (304), reusing ${formatBytes(cached.size)}`);
-      return { path: paths.body, bytes: cached.size, cached: true };
+      return { path: cached.path, bytes: cached.size, cached: true };
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel();
       throw statusFailure(res, url, opts.maxRetryAfterMs ?? 120_000);
     }
     const total = expectedLength(res);
+    // fetch undoes a Content-Encoding (S3 serves some .gz files so): the bytes are then no longer gzip.
+    const body = isDecoded(res) ? paths.body.replace(/\.(gz|gzip|zst|br)$/i, '') : paths.body;
+    part = `${body}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
     const started = Date.now();
     let done = 0;
     const count = new Transform({
@@ -136,19 +150,19 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
         callback(null, chunk);
       },
     });
-    const body = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
-    await pipeline(body, count, createWriteStream(part), { signal: controller.signal });
+    const source = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
+    await pipeline(source, count, createWriteStream(part), { signal: controller.signal });
     if (total !== undefined && done !== total) throw new RetryableFailure(`connection closed after ${done} of ${total} bytes`);
-    await commitToCache(part, paths, { url, size: done, complete: true, fetchedAt: Date.now(), ...validators(res) });
+    await commitToCache(part, body, paths.meta, cached, { url, file: path.basename(body), size: done, complete: true, fetchedAt: Date.now(), ...validators(res) });
     opts.log?.('info', `downloaded ${url} (${formatBytes(done)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    return { path: paths.body, bytes: done, cached: false };
+    return { path: body, bytes: done, cached: false };
   } catch (error) {
     const reason: unknown = controller.signal.reason;
     throw controller.signal.aborted && reason instanceof RetryableFailure ? reason : error;
   } finally {
     idle.stop();
     opts.signal.removeEventListener('abort', onAbort);
-    await rm(part, { force: true });
+    if (part) await rm(part, { force: true });
   }
 }
 
@@ -160,10 +174,14 @@ function requestHeaders(cached: CacheEntry | undefined): Record<string, string> 
   return headers;
 }
 
+function isDecoded(res: Response): boolean {
+  const encoding = res.headers.get('content-encoding');
+  return encoding !== null && encoding !== '' && encoding !== 'identity';
+}
+
 /** Content-Length, when it describes the bytes we will receive (not after a transparent decompression). */
 function expectedLength(res: Response): number | undefined {
-  const encoding = res.headers.get('content-encoding');
-  if (encoding && encoding !== 'identity') return undefined;
+  if (isDecoded(res)) return undefined;
   const length = Number(res.headers.get('content-length') ?? NaN);
   return Number.isFinite(length) && length >= 0 ? length : undefined;
 }
@@ -220,12 +238,16 @@ function describeNetworkError(error: Error, code: string | undefined): string {
   return words ? `${words} (${code})` : `${error.message}${detail !== error.message ? ` (${detail})` : ''}`;
 }
 
-async function readCacheEntry(paths: { body: string; meta: string }, url: string): Promise<CacheEntry | undefined> {
+/** A complete cached body, with the metadata that revalidates it. */
+type CachedCopy = CacheEntry & { path: string };
+
+async function readCachedCopy(paths: { body: string; meta: string }, url: string): Promise<CachedCopy | undefined> {
   try {
     const entry = JSON.parse(await readFile(paths.meta, 'utf8')) as CacheEntry;
-    if (entry.url !== url || !entry.complete) return undefined;
-    const size = (await stat(paths.body)).size;
-    return size === entry.size ? entry : undefined;
+    if (entry.url !== url || !entry.complete || typeof entry.file !== 'string') return undefined;
+    const body = path.join(path.dirname(paths.meta), path.basename(entry.file));
+    const size = (await stat(body)).size;
+    return size === entry.size ? { ...entry, path: body } : undefined;
   } catch (error) {
     // No usable cache entry (absent, unreadable or half-written): the URL is simply downloaded again.
     if (errorCode(error) === 'ENOENT' || error instanceof SyntaxError) return undefined;
@@ -234,12 +256,13 @@ async function readCacheEntry(paths: { body: string; meta: string }, url: string
 }
 
 /** Removes the old metadata first so a crash between steps leaves no entry pointing at the wrong body. */
-async function commitToCache(part: string, paths: { body: string; meta: string }, entry: CacheEntry): Promise<void> {
-  await rm(paths.meta, { force: true });
-  await rename(part, paths.body);
-  const tmpMeta = `${paths.meta}.${process.pid}.tmp`;
+async function commitToCache(part: string, body: string, meta: string, previous: CachedCopy | undefined, entry: CacheEntry): Promise<void> {
+  await rm(meta, { force: true });
+  if (previous && previous.path !== body) await rm(previous.path, { force: true });
+  await rename(part, body);
+  const tmpMeta = `${meta}.${process.pid}.tmp`;
   await writeFile(tmpMeta, JSON.stringify(entry));
-  await rename(tmpMeta, paths.meta);
+  await rename(tmpMeta, meta);
 }
 
 function startIdleTimer(ms: number, onIdle: () => void): { touch(): void; stop(): void } {

@@ -80,9 +80,7 @@ function readerFor(type: DuckDBType): ColumnReader {
 
 /** DuckDB's JSON conversion, except that integers that fit a JS number stay numbers instead of strings. */
 const nestedJson: DuckDBValueConverter<Json> = (value, type, converter) =>
-  typeof value === 'bigint' && value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : JsonDuckDBValueConverter(value, type, converter);
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+  typeof value === 'bigint' ? (jsonSafe('', value) as Json) : JsonDuckDBValueConverter(value, type, converter);
 
 function timestampReader(micros: (v: DuckDBValue) => bigint): ColumnReader {
   return fixedReader(new TimestampMicrosecond(), BigInt64Array, micros);

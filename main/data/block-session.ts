@@ -5,7 +5,8 @@ import type { BlockSession, ColumnInfo } from './workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { arrowToAppendColumns, resultToArrow } from './arrow-convert.ts';
-import { createAndAppend, rowsToAppendColumns } from './table-append.ts';
+import { createAndAppend, rowsToAppendColumns, type AppendColumn } from './table-append.ts';
+import { TrackedConnection } from './tracked-connection.ts';
 
 /** What the workspace learns from a session. */
 export interface SessionHooks {
@@ -26,12 +27,13 @@ export interface SessionSpec {
 export class WorkspaceBlockSession implements BlockSession {
   private written = false;
   private isClosed = false;
+  private readonly tracked: TrackedConnection;
+  private readonly conn: DuckDBConnection;
 
-  private constructor(
-    private readonly conn: DuckDBConnection,
-    private readonly spec: SessionSpec,
-    private readonly hooks: SessionHooks,
-  ) {}
+  private constructor(conn: DuckDBConnection, private readonly spec: SessionSpec, private readonly hooks: SessionHooks) {
+    this.tracked = new TrackedConnection(conn);
+    this.conn = conn;
+  }
 
   /** Opens a connection and creates one temp view per upstream block; temp views shadow the pipeline schemas. */
   static async open(instance: DuckDBInstance, spec: SessionSpec, hooks: SessionHooks): Promise<WorkspaceBlockSession> {
@@ -51,40 +53,42 @@ export class WorkspaceBlockSession implements BlockSession {
     return this.written ? this.spec.physical : undefined;
   }
 
-  async run(sql: string): Promise<void> {
-    await this.guard(sql, sql, 0, () => this.conn.run(sql));
+  run(sql: string): Promise<void> {
+    return this.tracked.track(async () => {
+      await this.guard(sql, sql, 0, () => this.conn.run(sql));
+    });
   }
 
-  async queryRows(sql: string): Promise<Record<string, unknown>[]> {
-    const reader = await this.guard(sql, sql, 0, () => this.conn.runAndReadAll(sql));
-    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  queryRows(sql: string): Promise<Record<string, unknown>[]> {
+    return this.tracked.track(async () => {
+      const reader = await this.guard(sql, sql, 0, () => this.conn.runAndReadAll(sql));
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    });
   }
 
-  async writeOutputFromQuery(selectSql: string): Promise<number> {
-    this.hooks.willWrite(this.spec.physical);
-    // One line before the user's SQL, so DuckDB's line numbers are the user's (see describeSqlError).
-    const prefix = `CREATE OR REPLACE TABLE ${outputTableRef(this.spec.physical)} AS `;
-    const statement = prefix + selectSql;
-    const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement));
-    this.written = true;
-    return Number(reader.getRows()[0]?.[0] ?? 0);
+  writeOutputFromQuery(selectSql: string): Promise<number> {
+    return this.tracked.track(async () => {
+      this.hooks.willWrite(this.spec.physical);
+      // One line before the user's SQL, so DuckDB's line numbers are the user's (see describeSqlError).
+      const prefix = `CREATE OR REPLACE TABLE ${outputTableRef(this.spec.physical)} AS `;
+      const statement = prefix + selectSql;
+      const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement));
+      this.written = true;
+      return Number(reader.getRows()[0]?.[0] ?? 0);
+    });
   }
 
-  async writeOutputFromArrow(table: Table): Promise<number> {
-    this.hooks.willWrite(this.spec.physical);
-    await this.placed(createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, arrowToAppendColumns(table), table.numRows));
-    this.written = true;
-    return table.numRows;
+  writeOutputFromArrow(table: Table): Promise<number> {
+    return this.tracked.track(() => this.appendOutput(arrowToAppendColumns(table), table.numRows));
   }
 
-  async writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number> {
-    if (rows.length === 0) {
-      throw new UserError('no rows to write, so no columns to infer: return an Arrow table to write an empty output', { block: this.spec.blockId });
-    }
-    this.hooks.willWrite(this.spec.physical);
-    await this.placed(createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, rowsToAppendColumns(rows), rows.length));
-    this.written = true;
-    return rows.length;
+  writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number> {
+    return this.tracked.track(async () => {
+      if (rows.length === 0) {
+        throw new UserError('no rows to write, so no columns to infer: return an Arrow table to write an empty output', { block: this.spec.blockId });
+      }
+      return this.appendOutput(rowsToAppendColumns(rows), rows.length);
+    });
   }
 
   relation(blockId: string): string {
@@ -96,27 +100,29 @@ export class WorkspaceBlockSession implements BlockSession {
     throw new UserError(`block ${this.spec.blockId} cannot read ${blockId}: ${this.readableText()}`, { block: this.spec.blockId });
   }
 
-  async readArrow(blockId: string): Promise<Table> {
-    const result = await this.conn.stream(`SELECT * FROM ${this.relation(blockId)}`);
-    return resultToArrow(result);
+  readArrow(blockId: string): Promise<Table> {
+    return this.tracked.track(async () => resultToArrow(await this.conn.stream(`SELECT * FROM ${this.relation(blockId)}`)));
   }
 
-  async describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }> {
-    const relation = this.relation(blockId);
-    const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
-    const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const counted = await this.conn.runAndReadAll(`SELECT count(*) FROM ${relation}`);
-    return { columns, rows: Number(counted.getRows()[0]?.[0] ?? 0) };
+  describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }> {
+    return this.tracked.track(async () => {
+      const relation = this.relation(blockId);
+      const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+      const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      const counted = await this.conn.runAndReadAll(`SELECT count(*) FROM ${relation}`);
+      return { columns, rows: Number(counted.getRows()[0]?.[0] ?? 0) };
+    });
   }
 
   interrupt(): void {
-    if (!this.isClosed) this.conn.interrupt();
+    this.tracked.interrupt();
   }
 
+  /** Interrupts what still runs (a cancelled block's query), waits for it to stop, then closes the connection. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.conn.closeSync();
+    await this.tracked.close();
     this.hooks.closed();
   }
 
@@ -130,14 +136,17 @@ export class WorkspaceBlockSession implements BlockSession {
     }
   }
 
-  /** UserErrors raised while writing (bad column names, invalid dates) name this block. */
-  private async placed(write: Promise<void>): Promise<void> {
+  /** Writes the output through the appender; UserErrors raised on the way (bad column names, invalid dates) name this block. */
+  private async appendOutput(columns: AppendColumn[], rowCount: number): Promise<number> {
+    this.hooks.willWrite(this.spec.physical);
     try {
-      await write;
+      await createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed);
     } catch (error) {
       if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: this.spec.blockId }, { cause: error });
       throw error;
     }
+    this.written = true;
+    return rowCount;
   }
 
   /** A query naming a table that does not exist usually means a block that is not upstream: say which are. */

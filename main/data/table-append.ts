@@ -2,7 +2,8 @@ import {
   BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBTimestampValue, TIMESTAMP, VARCHAR,
   type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
-import { UserError } from '../errors.ts';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { CancelledError, UserError } from '../errors.ts';
 import { quoteIdent } from './sql-names.ts';
 import { jsonSafe } from './arrow-convert.ts';
 
@@ -15,13 +16,16 @@ export interface AppendColumn {
 
 /** DuckDB's vector size: the appender takes data chunks of at most this many rows. */
 const CHUNK_ROWS = 2048;
+/** Appending is synchronous: let the event loop run (and cancellation arrive) every this many chunks. */
+const CHUNKS_PER_YIELD = 32;
 
 /**
- * Creates (or replaces) `qualifiedTable` with `columns` and appends `rowCount` rows through the appender, one data
- * chunk at a time, in one transaction: readers see the whole table or the previous one.
+ * Creates (or replaces) `schema.table` with `columns` and appends `rowCount` rows through the appender, one data
+ * chunk at a time, in one transaction: readers see the whole table or the previous one. `shouldStop` is asked
+ * between batches of chunks; when it says yes the write is rolled back with a CancelledError.
  */
 export async function createAndAppend(
-  conn: DuckDBConnection, schema: string, table: string, columns: AppendColumn[], rowCount: number,
+  conn: DuckDBConnection, schema: string, table: string, columns: AppendColumn[], rowCount: number, shouldStop: () => boolean = () => false,
 ): Promise<void> {
   checkColumnNames(columns.map((c) => c.name));
   const definition = columns.map((c) => `${quoteIdent(c.name)} ${String(c.type)}`).join(', ');
@@ -31,7 +35,11 @@ export async function createAndAppend(
     const appender = await conn.createAppender(table, schema);
     try {
       const types = columns.map((c) => c.type);
-      for (let start = 0; start < rowCount; start += CHUNK_ROWS) {
+      for (let start = 0, chunks = 1; start < rowCount; start += CHUNK_ROWS, chunks++) {
+        if (chunks % CHUNKS_PER_YIELD === 0) {
+          await yieldToEventLoop();
+          if (shouldStop()) throw new CancelledError('the output write was cancelled');
+        }
         const end = Math.min(rowCount, start + CHUNK_ROWS);
         const chunk = DuckDBDataChunk.create(types, end - start);
         chunk.setColumns(columns.map((c) => c.read(start, end)));

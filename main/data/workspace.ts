@@ -3,13 +3,15 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
-import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteIdent } from './sql-names.ts';
+import { OUTPUT_SCHEMA, outputTableRef } from './sql-names.ts';
 import { WorkspaceBlockSession } from './block-session.ts';
 import { previewQuery, previewTable } from './preview.ts';
 import { profileRelation } from './profile.ts';
+import { TrackedConnection } from './tracked-connection.ts';
+import {
+  META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput,
+} from './output-registry.ts';
 
-const META_SCHEMA = '_pw_meta';
-const OUTPUTS = qualifiedName(META_SCHEMA, 'outputs');
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
 const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
 
@@ -37,6 +39,8 @@ export class Workspace {
   /** Physical tables each run in flight reads or wrote. */
   private readonly holds = new Map<string, Set<string>>();
   private readonly sessions = new Set<WorkspaceBlockSession>();
+  /** Connections of previews, profiles and queries under way. */
+  private readonly readers = new Set<TrackedConnection>();
   /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -73,11 +77,7 @@ export class Workspace {
     const meta = await instance.connect();
     const workspace = new Workspace(file, instance, meta);
     try {
-      await meta.run(
-        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(OUTPUT_SCHEMA)}; CREATE SCHEMA IF NOT EXISTS ${quoteIdent(META_SCHEMA)};
-         CREATE TABLE IF NOT EXISTS ${OUTPUTS} (pipeline_id VARCHAR NOT NULL, block_id VARCHAR NOT NULL, physical VARCHAR NOT NULL,
-           run_id VARCHAR NOT NULL, rows BIGINT NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline_id, block_id))`,
-      );
+      await createRegistry(meta);
       // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
       await workspace.sweep();
     } catch (error) {
@@ -102,7 +102,7 @@ export class Workspace {
     checkPipelineId(args.pipelineId);
     // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
     const upstream = await this.exclusive(async () => {
-      const latest = await this.latestPhysicals(args.pipelineId);
+      const latest = await readLatestPhysicals(this.meta, args.pipelineId);
       const resolved = new Map<string, string>();
       for (const id of args.readable) {
         const physical = args.runOutputs.get(id) ?? latest.get(id);
@@ -127,14 +127,8 @@ export class Workspace {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
     await this.exclusive(async () => {
-      const previous = (await this.latestPhysicals(args.pipelineId)).get(args.blockId);
-      await this.inTransaction(async () => {
-        await this.meta.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
-        await this.meta.run(`CREATE OR REPLACE VIEW ${qualifiedName(args.pipelineId, args.blockId)} AS SELECT * FROM ${outputTableRef(args.physical)}`);
-        await this.meta.run(`INSERT OR REPLACE INTO ${OUTPUTS} VALUES ($1, $2, $3, $4, $5::BIGINT, epoch_ms($6::BIGINT))`, [
-          args.pipelineId, args.blockId, args.physical, args.runId, String(args.rows), String(Date.now()),
-        ]);
-      });
+      const previous = (await readLatestPhysicals(this.meta, args.pipelineId)).get(args.blockId);
+      await this.inTransaction(() => recordOutput(this.meta, args));
       // Downstream blocks of this run read this table even after a later run replaces it.
       this.holdOf(args.runId).add(args.physical);
       if (previous && previous !== args.physical && !this.isHeld(previous)) await this.dropTable(previous);
@@ -146,7 +140,7 @@ export class Workspace {
     this.checkOpen();
     await this.exclusive(async () => {
       for (const hold of this.holds.values()) hold.delete(physical);
-      if (!(await this.allLatestPhysicals()).has(physical)) await this.dropTable(physical);
+      if (!(await readAllLatestPhysicals(this.meta)).has(physical)) await this.dropTable(physical);
     });
   }
 
@@ -164,12 +158,7 @@ export class Workspace {
   /** Latest outputs of a pipeline's blocks, by block id. */
   async latestOutputs(pipelineId: string): Promise<OutputInfo[]> {
     this.checkOpen();
-    const reader = await this.exclusive(() => this.meta.runAndReadAll(
-      `SELECT block_id, run_id, rows, epoch_ms(created_at) FROM ${OUTPUTS} WHERE pipeline_id = $1 ORDER BY block_id`, [pipelineId],
-    ));
-    return reader.getRowsJS().map(([blockId, runId, rows, createdAt]) => ({
-      pipelineId, blockId: String(blockId), runId: String(runId), rows: Number(rows), createdAt: Number(createdAt),
-    }));
+    return this.exclusive(() => readLatestOutputs(this.meta, pipelineId));
   }
 
   /** Schema, filtered row count and one window of a block's latest output (Arrow IPC), read in one snapshot. */
@@ -187,15 +176,13 @@ export class Workspace {
     return this.withSnapshot((conn) => previewQuery(conn, sql, window));
   }
 
-  /** Closes the file once its last user in this process closes it; open sessions are interrupted and closed. */
+  /** Closes the file once its last user in this process closes it; queries still running are interrupted first. */
   async close(): Promise<void> {
     if (this.isClosed || --this.users > 0) return;
     this.isClosed = true;
     Workspace.opened.delete(this.file);
-    for (const session of [...this.sessions]) {
-      session.interrupt();
-      await session.close();
-    }
+    for (const session of [...this.sessions]) await session.close();
+    for (const reader of [...this.readers]) await reader.close();
     await this.queue.catch(() => undefined); // a failed metadata step was reported to its caller already
     this.meta.closeSync();
     this.instance.closeSync();
@@ -215,25 +202,11 @@ export class Workspace {
   /** Drops every output table that is neither some block's latest output nor held by a run in flight. */
   private async sweep(): Promise<void> {
     await this.exclusive(async () => {
-      const latest = await this.allLatestPhysicals();
-      const tables = await this.meta.runAndReadAll(
-        `SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()`, [OUTPUT_SCHEMA],
-      );
-      for (const [name] of tables.getRowsJS()) {
-        const physical = String(name);
+      const latest = await readAllLatestPhysicals(this.meta);
+      for (const physical of await readOutputTables(this.meta)) {
         if (!latest.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
       }
     });
-  }
-
-  private async latestPhysicals(pipelineId: string): Promise<Map<string, string>> {
-    const reader = await this.meta.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1`, [pipelineId]);
-    return new Map(reader.getRowsJS().map(([block, physical]) => [String(block), String(physical)]));
-  }
-
-  private async allLatestPhysicals(): Promise<Set<string>> {
-    const reader = await this.meta.runAndReadAll(`SELECT physical FROM ${OUTPUTS}`);
-    return new Set(reader.getRowsJS().map(([physical]) => String(physical)));
   }
 
   private async dropTable(physical: string): Promise<void> {
@@ -242,21 +215,24 @@ export class Workspace {
 
   /** The physical table of a block's latest output, read on `conn` (inside its snapshot). */
   private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string): Promise<string> {
-    const reader = await conn.runAndReadAll(`SELECT physical FROM ${OUTPUTS} WHERE pipeline_id = $1 AND block_id = $2`, [pipelineId, blockId]);
-    const physical = reader.getRowsJS()[0]?.[0];
+    const physical = (await readLatestPhysicals(conn, pipelineId)).get(blockId);
     if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
-    return outputTableRef(String(physical));
+    return outputTableRef(physical);
   }
 
   /** Runs read-only work on a fresh connection in one transaction: counts and windows agree even while runs publish. */
   private async withSnapshot<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     this.checkOpen();
-    const conn = await this.instance.connect();
+    const reader = new TrackedConnection(await this.instance.connect());
+    this.readers.add(reader);
     try {
-      await conn.run('BEGIN TRANSACTION');
-      return await work(conn);
+      return await reader.track(async () => {
+        await reader.conn.run('BEGIN TRANSACTION');
+        return work(reader.conn);
+      });
     } finally {
-      conn.closeSync(); // closing the connection rolls the read-only transaction back
+      this.readers.delete(reader);
+      await reader.close(); // closing the connection rolls the read-only transaction back
     }
   }
 

@@ -20,6 +20,8 @@ export interface ServeOptions {
   /** Defaults to the file's mtime, or the time `serve` was called. */
   lastModified?: Date;
   contentType?: string;
+  /** Sent as Content-Encoding (the body must already be encoded so), as S3 does for some .gz objects. */
+  contentEncoding?: string;
 }
 
 export interface FileServer {
@@ -41,6 +43,7 @@ interface Resource {
   etag: string;
   lastModified: string;
   contentType: string;
+  contentEncoding: string | undefined;
 }
 
 /**
@@ -94,6 +97,7 @@ function describeResource(body: Buffer | { file: string }, opts: ServeOptions): 
     etag: opts.etag ?? `"${identity.slice(0, 27)}"`,
     lastModified: new Date(Math.floor(modified.getTime() / 1000) * 1000).toUTCString(),
     contentType: opts.contentType ?? 'application/octet-stream',
+    contentEncoding: opts.contentEncoding,
   };
 }
 
@@ -103,6 +107,7 @@ function headersOf(resource: Resource): Record<string, string> {
     'content-type': resource.contentType,
     etag: resource.etag,
     'last-modified': resource.lastModified,
+    ...(resource.contentEncoding ? { 'content-encoding': resource.contentEncoding } : {}),
   };
 }
 

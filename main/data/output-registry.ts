@@ -1,0 +1,60 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { OutputInfo } from './workspace-types.ts';
+import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteIdent } from './sql-names.ts';
+
+/** Schema of the workspace's own bookkeeping. */
+export const META_SCHEMA = '_pw_meta';
+const OUTPUTS = qualifiedName(META_SCHEMA, 'outputs');
+
+/** Creates the workspace schemas and `_pw_meta.outputs` (the latest output per pipeline and block) if missing. */
+export async function createRegistry(conn: DuckDBConnection): Promise<void> {
+  await conn.run(
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(OUTPUT_SCHEMA)}; CREATE SCHEMA IF NOT EXISTS ${quoteIdent(META_SCHEMA)};
+     CREATE TABLE IF NOT EXISTS ${OUTPUTS} (pipeline_id VARCHAR NOT NULL, block_id VARCHAR NOT NULL, physical VARCHAR NOT NULL,
+       run_id VARCHAR NOT NULL, rows BIGINT NOT NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline_id, block_id))`,
+  );
+}
+
+/**
+ * Records `physical` as the block's latest output and points the view `"<pipeline>"."<block>"` at it.
+ * Runs inside the caller's transaction.
+ */
+export async function recordOutput(
+  conn: DuckDBConnection, args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number },
+): Promise<void> {
+  await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
+  await conn.run(`CREATE OR REPLACE VIEW ${qualifiedName(args.pipelineId, args.blockId)} AS SELECT * FROM ${outputTableRef(args.physical)}`);
+  await conn.run(`INSERT OR REPLACE INTO ${OUTPUTS} VALUES ($1, $2, $3, $4, $5::BIGINT, epoch_ms($6::BIGINT))`, [
+    args.pipelineId, args.blockId, args.physical, args.runId, String(args.rows), String(Date.now()),
+  ]);
+}
+
+/** Latest outputs of a pipeline's blocks, by block id. */
+export async function readLatestOutputs(conn: DuckDBConnection, pipelineId: string): Promise<OutputInfo[]> {
+  const reader = await conn.runAndReadAll(
+    `SELECT block_id, run_id, rows, epoch_ms(created_at) FROM ${OUTPUTS} WHERE pipeline_id = $1 ORDER BY block_id`, [pipelineId],
+  );
+  return reader.getRowsJS().map(([blockId, runId, rows, createdAt]) => ({
+    pipelineId, blockId: String(blockId), runId: String(runId), rows: Number(rows), createdAt: Number(createdAt),
+  }));
+}
+
+/** Block id → physical table of its latest output, for one pipeline. */
+export async function readLatestPhysicals(conn: DuckDBConnection, pipelineId: string): Promise<Map<string, string>> {
+  const reader = await conn.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1`, [pipelineId]);
+  return new Map(reader.getRowsJS().map(([block, physical]) => [String(block), String(physical)]));
+}
+
+/** Every physical table that is some block's latest output. */
+export async function readAllLatestPhysicals(conn: DuckDBConnection): Promise<Set<string>> {
+  const reader = await conn.runAndReadAll(`SELECT physical FROM ${OUTPUTS}`);
+  return new Set(reader.getRowsJS().map(([physical]) => String(physical)));
+}
+
+/** Every table in `_pw_out` the connection can see (committed ones, or its own). */
+export async function readOutputTables(conn: DuckDBConnection): Promise<string[]> {
+  const reader = await conn.runAndReadAll(
+    'SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()', [OUTPUT_SCHEMA],
+  );
+  return reader.getRowsJS().map(([name]) => String(name));
+}

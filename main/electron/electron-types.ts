@@ -1,0 +1,94 @@
+import type { BrowserWindowConstructorOptions } from 'electron';
+
+/**
+ * The small slice of Electron's API the shell uses, as structural types. The shell's functions take it as a
+ * parameter, so tests drive them in plain Node with a fake, and main.ts passes the real module (the
+ * type checker proves the real module fits).
+ */
+
+/** An event whose default action can be cancelled (navigation, webview attach). */
+export interface CancellableEvent {
+  preventDefault(): void;
+}
+
+/** `will-navigate` / `will-redirect` details (Electron passes the target in `details.url`). */
+export interface NavigationEvent extends CancellableEvent {
+  url: string;
+}
+
+/** The frame an IPC message came from: its document URL and whether it is a sub-frame. */
+export interface SenderFrame {
+  url: string;
+  parent: unknown;
+}
+
+/** An `ipcMain.handle` event: `senderFrame` is null when the frame has gone away. */
+export interface InvokeEvent {
+  senderFrame: SenderFrame | null;
+}
+
+export interface WebContentsLike {
+  on(event: 'will-navigate' | 'will-redirect', listener: (details: NavigationEvent) => void): unknown;
+  on(event: 'will-attach-webview', listener: (event: CancellableEvent) => void): unknown;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
+  send(channel: string, ...args: unknown[]): void;
+  isDestroyed(): boolean;
+}
+
+export interface BrowserWindowLike {
+  readonly webContents: WebContentsLike;
+  once(event: 'ready-to-show', listener: () => void): unknown;
+  show(): void;
+  focus(): void;
+  restore(): void;
+  isMinimized(): boolean;
+  loadFile(filePath: string): Promise<void>;
+  loadURL(url: string): Promise<void>;
+}
+
+export interface BrowserWindowClass {
+  new (options: BrowserWindowConstructorOptions): BrowserWindowLike;
+  getAllWindows(): BrowserWindowLike[];
+}
+
+/** Response headers as Electron hands them to `onHeadersReceived` (names keep the server's casing). */
+export type ResponseHeaders = Record<string, string | string[]>;
+
+export interface SessionLike {
+  webRequest: {
+    onHeadersReceived(
+      listener: (
+        details: { responseHeaders?: ResponseHeaders },
+        callback: (response: { responseHeaders?: ResponseHeaders }) => void,
+      ) => void,
+    ): void;
+  };
+  setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+  setPermissionCheckHandler(handler: (webContents: unknown, permission: string) => boolean): void;
+}
+
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown): void;
+}
+
+export interface ShellLike {
+  openExternal(url: string): Promise<void>;
+}
+
+export interface AppLike {
+  readonly isPackaged: boolean;
+  whenReady(): Promise<unknown>;
+  getVersion(): string;
+  quit(): void;
+  requestSingleInstanceLock(): boolean;
+  on(event: 'window-all-closed' | 'activate' | 'second-instance', listener: () => void): unknown;
+}
+
+/** Everything `startShell` needs from the `electron` module. */
+export interface ElectronLike {
+  app: AppLike;
+  BrowserWindow: BrowserWindowClass;
+  ipcMain: IpcMainLike;
+  session: { defaultSession: SessionLike };
+  shell: ShellLike;
+}

@@ -1,0 +1,67 @@
+import { contentSecurityPolicy } from './content-security-policy.ts';
+import type { AppLike, BrowserWindowLike, ElectronLike } from './electron-types.ts';
+import { registerIpc, sendEvent, type CallHandlers } from './ipc.ts';
+import { denyAllPermissions, installContentSecurityPolicy } from './security.ts';
+import { createSenderCheck, type RendererLocation } from './trusted-sender.ts';
+import { createMainWindow } from './window.ts';
+
+export interface ShellOptions {
+  preloadPath: string;
+  renderer: RendererLocation;
+  /** API methods served over `pw:call`, on top of `app.info`. */
+  handlers?: CallHandlers;
+}
+
+export interface Shell {
+  /** Pushes an API event to every open window. */
+  emit(event: string, payload: unknown): void;
+}
+
+/** The methods the shell serves before the API contract is wired in. */
+export function appInfoHandlers(app: Pick<AppLike, 'getVersion'>): CallHandlers {
+  return {
+    'app.info': () => ({ version: app.getVersion(), node: process.versions.node, electron: process.versions.electron ?? null }),
+  };
+}
+
+/**
+ * Starts the desktop shell: one instance, CSP and deny-all permissions on the session, the IPC handlers,
+ * then one window. Resolves once the window is created, or to null when another instance already runs
+ * (this one quits and that one comes to the front).
+ */
+export async function startShell(electron: ElectronLike, options: ShellOptions): Promise<Shell | null> {
+  const { app, BrowserWindow } = electron;
+  // 1. One process owns the app (and later the project's workspace): a second launch focuses the first.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  await app.whenReady();
+
+  // 2. Session rules before any page loads.
+  const session = electron.session.defaultSession;
+  installContentSecurityPolicy(session, contentSecurityPolicy(options.renderer.devServerUrl ? { devServer: options.renderer.devServerUrl } : {}));
+  denyAllPermissions(session);
+
+  // 3. IPC, then the window.
+  registerIpc(electron.ipcMain, { ...appInfoHandlers(app), ...options.handlers }, createSenderCheck(options.renderer));
+  const openWindow = (): BrowserWindowLike => createMainWindow(electron, options.preloadPath, options.renderer);
+  openWindow();
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows();
+    if (!window) return void openWindow();
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  });
+  return {
+    emit: (event, payload) => {
+      for (const window of BrowserWindow.getAllWindows()) sendEvent(window.webContents, event, payload);
+    },
+  };
+}
