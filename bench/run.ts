@@ -1,7 +1,7 @@
 // `npm run bench`: the foundation benchmark. Generates a 1,369,765-row yellow-taxi-shaped CSV.gz (the real
 // January 2021 row count), serves it over local HTTP, and runs yellow_taxi_etl headless against DuckDB alone
 // doing the same read + filter + partitioned write. Figures are printed as ratios; nothing is asserted.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +13,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work');
 const csv = path.join(work, `yellow_${ROWS}.csv.gz`);
 
-interface ChildResult { ms: number; maxRssMb: number; rows: number; status?: string }
+interface ChildResult { ms: number; maxRssMb: number; rows: number; status?: string; blocks?: { id: string; durationMs: number | null }[] }
 
-function runChild(script: string, args: string[]): ChildResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const last = out.trim().split('\n').at(-1) ?? '{}';
-  return JSON.parse(last) as ChildResult;
+/** Runs one contender in its own process (so its peak RSS is its own) without blocking this event loop: the file server lives here. */
+function runChild(script: string, args: string[]): Promise<ChildResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ChildResult);
+    });
+  });
 }
 
 mkdirSync(work, { recursive: true });
@@ -36,16 +44,17 @@ rmSync(project, { recursive: true, force: true });
 cpSync(path.join(here, '..', 'examples', 'nyc-taxi'), project, { recursive: true });
 
 try {
-  const duck = runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
-  const cold = runChild('yellow-pipewright.ts', [project, url]);
-  const warm = runChild('yellow-pipewright.ts', [project, url]);
-  const duck2 = runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
+  const duck = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
+  const cold = await runChild('yellow-pipewright.ts', [project, url]);
+  const warm = await runChild('yellow-pipewright.ts', [project, url]);
+  const duck2 = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
   const base = Math.min(duck.ms, duck2.ms);
   const fmt = (r: ChildResult) => `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.rows?.toLocaleString('en-US')} rows`;
   console.log('\nyellow_taxi_etl, 1 month, read CSV.gz + filter + partitioned Parquet');
   console.log(`  DuckDB alone (best of 2):          ${fmt(duck.ms <= duck2.ms ? duck : duck2)}`);
   console.log(`  Pipewright, cold (download):       ${fmt(cold)}  status ${cold.status}`);
   console.log(`  Pipewright, warm (cached download): ${fmt(warm)}  status ${warm.status}`);
+  console.log(`  warm, per block: ${(warm.blocks ?? []).map((b) => `${b.id} ${((b.durationMs ?? 0) / 1000).toFixed(2)} s`).join(', ')}`);
   console.log(`  ratio warm / DuckDB alone: ${(warm.ms / base).toFixed(2)}x   (goal <= 1.15x)`);
   console.log(`  ratio cold / DuckDB alone: ${(cold.ms / base).toFixed(2)}x`);
   console.log(`  peak RSS warm: ${warm.maxRssMb.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);

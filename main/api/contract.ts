@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from '../errors.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -74,4 +75,4 @@ export function isMethodName(name: unknown): name is MethodName {
 }
 
 /** A call that does not fit the contract: unknown method or bad params. */
-export class ContractError extends Error {}
+export class ContractError extends UserError {}

@@ -60,7 +60,6 @@ export async function dispatch(handlers: ApiHandlers, method: unknown, params: u
     const handler = handlers[method] as (p: unknown) => Promise<unknown>;
     return { ok: true, result: await handler(parsed) };
   } catch (error) {
-    const shape = toErrorShape(error);
-    return { ok: false, error: error instanceof ContractError ? { ...shape, kind: 'user', retryable: false } : shape };
+    return { ok: false, error: toErrorShape(error) };
   }
 }

@@ -69,7 +69,7 @@ export function workerEntry(moduleUrl: string = import.meta.url): { file: URL; e
   return {
     file: new URL(fromSource ? './ts-worker.ts' : './ts-worker.js', moduleUrl),
     // An explicit list: inheriting the parent's flags (Electron's, --test, …) could be refused by the worker.
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [], // resolved here: the cwd may be any folder
   };
 }
 

@@ -28,8 +28,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const open = await openProject(await resolveProjectDir(values.project));
   const reporter = createRunReporter();
   const controller = new AbortController();
+  let firstSignalAt = 0;
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
+    // npm may forward the terminal's Ctrl-C as a second SIGINT right after the first: count those as one.
+    if (controller.signal.aborted && Date.now() - firstSignalAt > 500) process.exit(130);
+    if (controller.signal.aborted) return;
+    firstSignalAt = Date.now();
     process.stderr.write('\ncancelling the run (Ctrl-C again to quit at once)\n');
     controller.abort();
   };
