@@ -225,3 +225,32 @@ describe('backoff', () => {
     assert.equal(parseRetryAfterMs(null, 60_000, now), undefined);
   });
 });
+
+describe('gzip bodies stored decompressed', () => {
+  test('a .gz body is inflated while it downloads, cached plain, and reused on 304', async () => {
+    const plain = Buffer.from('a,b\n' + Array.from({ length: 5000 }, (_, i) => `${i},${i * 2}`).join('\n') + '\n');
+    const id = ++n;
+    const urlPath = `/data-${id}.csv.gz`;
+    server.serve(urlPath, gzipSync(plain));
+    const cacheDir = path.join(root, `cache-gz-${id}`);
+    const opts: DownloadOptions = { cacheDir, signal: new AbortController().signal, decompressGzip: true, backoff: { baseMs: 5, maxMs: 20 } };
+    const first = await downloadToCache(server.url + urlPath, opts);
+    assert.match(first.path, /\.csv$/, 'stored without the .gz suffix');
+    assert.deepEqual(readFileSync(first.path), plain);
+    const second = await downloadToCache(server.url + urlPath, opts);
+    assert.equal(second.cached, true);
+    assert.equal(second.path, first.path);
+  });
+
+  test('a gzip bomb is refused instead of filling the disk', async () => {
+    const id = ++n;
+    const urlPath = `/bomb-${id}.csv.gz`;
+    server.serve(urlPath, gzipSync(Buffer.alloc(300 * 1024 * 1024, 0x30)));
+    const cacheDir = path.join(root, `cache-bomb-${id}`);
+    await assert.rejects(
+      downloadToCache(server.url + urlPath, { cacheDir, signal: new AbortController().signal, decompressGzip: true, retries: 0 }),
+      (err: unknown) => err instanceof OperationalError && /decompression bomb/.test(err.message) && !err.retryable,
+    );
+    assert.deepEqual(readdirSync(path.join(cacheDir, 'http')), [], 'nothing left in the cache');
+  });
+});

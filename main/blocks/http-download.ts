@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { OperationalError, UserError } from '../errors.ts';
 import { abortReason, sleep } from '../engine/abort.ts';
@@ -24,7 +25,16 @@ export interface DownloadOptions {
   random?: () => number;
   onProgress?: (done: number, total: number | undefined) => void;
   log?: (level: LogLevel, message: string) => void;
+  /**
+   * Store a `.gz` body decompressed (while it downloads). DuckDB reads a plain CSV with every core, a gzip one
+   * with one: the bigger cache file buys a much faster load on every later run.
+   */
+  decompressGzip?: boolean;
 }
+
+/** Past this many decompressed bytes, a ratio over MAX_GZIP_RATIO to the compressed bytes is a decompression bomb. */
+const BOMB_CHECK_AFTER_BYTES = 64 * 1024 * 1024;
+const MAX_GZIP_RATIO = 200;
 
 export interface DownloadResult {
   /** The complete body in the cache. */
@@ -138,7 +148,8 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
     }
     const total = expectedLength(res);
     // fetch undoes a Content-Encoding (S3 serves some .gz files so): the bytes are then no longer gzip.
-    const body = isDecoded(res) ? paths.body.replace(/\.(gz|gzip|zst|br)$/i, '') : paths.body;
+    const gunzip = opts.decompressGzip === true && !isDecoded(res) && /\.gz$/i.test(paths.body);
+    const body = isDecoded(res) || gunzip ? paths.body.replace(/\.(gz|gzip|zst|br)$/i, '') : paths.body;
     part = `${body}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
     const started = Date.now();
     let done = 0;
@@ -151,9 +162,13 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
       },
     });
     const source = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
-    await pipeline(source, count, createWriteStream(part), { signal: controller.signal });
+    const stages = gunzip ? [count, createGunzip(), bombGuard(() => done, url)] : [count];
+    await pipeline([source, ...stages, createWriteStream(part)], { signal: controller.signal }).catch((error: unknown) => {
+      throw isZlibError(error) ? new RetryableFailure(`the gzip data is cut or corrupt (${(error as Error).message})`) : error;
+    });
     if (total !== undefined && done !== total) throw new RetryableFailure(`connection closed after ${done} of ${total} bytes`);
-    await commitToCache(part, body, paths.meta, cached, { url, file: path.basename(body), size: done, complete: true, fetchedAt: Date.now(), ...validators(res) });
+    const stored = gunzip ? (await stat(part)).size : done;
+    await commitToCache(part, body, paths.meta, cached, { url, file: path.basename(body), size: stored, complete: true, fetchedAt: Date.now(), ...validators(res) });
     opts.log?.('info', `downloaded ${url} (${formatBytes(done)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return { path: body, bytes: done, cached: false };
   } catch (error) {
@@ -164,6 +179,25 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
     opts.signal.removeEventListener('abort', onAbort);
     if (part) await rm(part, { force: true });
   }
+}
+
+/** Stops a gzip body that inflates far beyond any real data file (a decompression bomb). */
+function bombGuard(compressedBytes: () => number, url: string): Transform {
+  let inflated = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      inflated += chunk.length;
+      if (inflated > BOMB_CHECK_AFTER_BYTES && inflated > MAX_GZIP_RATIO * compressedBytes()) {
+        callback(new OperationalError(`${url} inflates more than ${MAX_GZIP_RATIO}x: refusing a likely decompression bomb`, { permanent: true }));
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+}
+
+function isZlibError(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('Z_');
 }
 
 function requestHeaders(cached: CacheEntry | undefined): Record<string, string> {

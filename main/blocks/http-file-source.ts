@@ -68,6 +68,7 @@ async function downloadAll(ctx: BlockContext, urls: string[], config: HttpFileCo
       const result = await downloadToCache(urls[i] as string, {
         cacheDir: ctx.cacheDir,
         signal: stopAll.signal,
+        decompressGzip: true,
         retries: config.retries,
         ...(config.timeout !== undefined ? { idleTimeoutMs: config.timeout * 1000 } : {}),
         backoff: deps.backoff ?? DEFAULT_BACKOFF,

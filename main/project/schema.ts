@@ -29,6 +29,8 @@ export const engineSettingsSchema = z.strictObject({
   threads: z.number().int().min(1).max(256).optional(),
   /** DuckDB memory limit, e.g. "2GB". */
   memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').optional(),
+  /** Keep source row order in block outputs (slower loads, more memory); default false. */
+  preserve_insertion_order: z.boolean().optional(),
   retry: retryConfigSchema.optional(),
   /** Default per-block timeout in seconds; none when absent. */
   block_timeout: z.number().positive().optional(),

@@ -49,6 +49,7 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       path: path.join(project.stateDir, 'workspace.duckdb'),
       ...(engine.threads ? { threads: engine.threads } : {}),
       ...(engine.memory_limit ? { memoryLimit: engine.memory_limit } : {}),
+      ...(engine.preserve_insertion_order !== undefined ? { preserveInsertionOrder: engine.preserve_insertion_order } : {}),
       spillDir: path.join(project.stateDir, 'spill'),
     });
   } catch (error) {
