@@ -5,7 +5,9 @@ import { PipewrightError, formatError, toErrorShape } from '../errors.ts';
 import { initProject } from '../project/init-project.ts';
 import { runCommand } from './run-command.ts';
 import { historyCommand } from './history-command.ts';
+import { backfillCommand } from './backfill-command.ts';
 import { startCommand } from './start-command.ts';
+import { serveCommand } from './serve-command.ts';
 import { USAGE, UsageError } from './usage.ts';
 
 /** Runs one CLI command and resolves to the process exit code (0 ok, 1 run failed, 2 usage or project error). */
@@ -17,10 +19,14 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'history':
         return await historyCommand(rest);
+      case 'backfill':
+        return await backfillCommand(rest);
       case 'init':
         return await initCommand(rest);
       case 'start':
         return await startCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case '--version':
       case 'version':
         process.stdout.write('pipewright 0.1.0\n');

@@ -1,5 +1,6 @@
 import type { RunEvent } from '../engine/run-events.ts';
 import { formatError } from '../errors.ts';
+import { rows } from '../engine/block-runner.ts';
 
 /** Writes a run's progress and logs to stderr: plain lines, plus a live progress line on a TTY. */
 export function createRunReporter(stream: NodeJS.WriteStream = process.stderr): { onEvent(event: RunEvent): void; done(): void } {
@@ -36,7 +37,7 @@ export function createRunReporter(stream: NodeJS.WriteStream = process.stderr): 
           line(`${stamp(event.at)} ${event.blockId} failed (${formatError(event.error)}); retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
           break;
         case 'block.succeeded':
-          line(`${stamp(event.at)} ${event.blockId} succeeded in ${(event.durationMs / 1000).toFixed(2)} s${event.rowsOut !== undefined ? `, ${event.rowsOut.toLocaleString('en-US')} rows` : ''}`);
+          line(`${stamp(event.at)} ${event.blockId} succeeded in ${(event.durationMs / 1000).toFixed(2)} s${event.rowsOut !== undefined ? `, ${rows(event.rowsOut)}` : ''}`);
           break;
         case 'block.failed':
           line(`${stamp(event.at)} ${event.blockId} FAILED: ${formatError(event.error)}`);

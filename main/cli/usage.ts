@@ -12,11 +12,17 @@ Commands:
         --with-upstream                  … together with everything upstream of it
         --downstream                     … together with everything downstream of it
       --json                             print one JSON object with the result on stdout
+  backfill <pipeline> --from <date> --to <date> --every day|week|month
+      [--concurrency N] [--dry-run] [--retry-failed <backfill-id>] [--var name=value]… [--json]
+                                         one run per interval (end date inclusive), with
+                                         execution_date, interval_start and interval_end set
   history [--project <dir>] [--pipeline <id>] [--limit N] [--json]
                                          list recorded runs, newest first
   history <run-id> [--project <dir>] [--json]
                                          show one run: blocks, attempts, errors and logs
   start                                  open the desktop app
+  serve [--project <dir>] [--port 6789] [--host 127.0.0.1]
+                                         serve the UI and API to a browser (prints the URL with its token)
 
 Exit codes: 0 success, 1 the run failed or was cancelled, 2 usage or project error.`;
 

@@ -172,9 +172,16 @@ function logRowCounts(ctx: BlockContext, kind: BlockKind, outcome: BlockOutcome)
   const { rowsIn, rowsOut } = outcome;
   if (kind.type === 'transform' && rowsIn !== undefined && rowsOut !== undefined) {
     const dropped = rowsIn - rowsOut;
-    const change = dropped > 0 ? ` (${dropped.toLocaleString('en-US')} dropped)` : dropped < 0 ? ` (${(-dropped).toLocaleString('en-US')} added)` : '';
-    ctx.log('info', `${rowsIn.toLocaleString('en-US')} rows in, ${rowsOut.toLocaleString('en-US')} rows out${change}`);
+    const change = dropped > 0 ? ` (${count(dropped)} dropped)` : dropped < 0 ? ` (${count(-dropped)} added)` : '';
+    ctx.log('info', `${rows(rowsIn)} in, ${rows(rowsOut)} out${change}`);
   } else if (rowsOut !== undefined) {
-    ctx.log('info', `${rowsOut.toLocaleString('en-US')} rows ${kind.type === 'export' ? 'written' : 'out'}`);
+    ctx.log('info', `${rows(rowsOut)} ${kind.type === 'export' ? 'written' : 'out'}`);
   }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** `1 row`, `1,369,765 rows`. */
+export function rows(n: number): string {
+  return `${count(n)} row${n === 1 ? '' : 's'}`;
 }

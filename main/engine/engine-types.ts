@@ -3,6 +3,7 @@ import type { Pipeline, Project } from '../project/model.ts';
 import type { ErrorShape } from '../errors.ts';
 import type { BlockStatus, RunEvent, RunScope, RunTrigger } from './run-events.ts';
 import type { BlockRegistry } from './registry.ts';
+import type { RunInterval } from './templating.ts';
 
 /** The part of the DuckDB workspace the engine drives (implemented by main/data/workspace.ts). */
 export interface EngineWorkspace {
@@ -36,6 +37,8 @@ export interface RunRequest {
   variables?: Record<string, unknown>;
   /** Defaults to now. */
   executionDate?: Date;
+  /** The data interval (backfills, schedules); defaults to the execution date's day. */
+  interval?: RunInterval;
   /** Aborting it cancels the run. */
   signal?: AbortSignal;
   runId?: string;

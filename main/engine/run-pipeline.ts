@@ -26,6 +26,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     runId,
     pipelineId: pipeline.id,
     executionDate: request.executionDate ?? new Date(),
+    ...(request.interval ? { interval: request.interval } : {}),
   });
   const kindOf = (block: LoadedBlock): BlockKind => {
     const kind = deps.kinds.get(block.type, block.kind);

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import type { Pipeline } from '../project/model.ts';
-import { builtinVariables } from './templating.ts';
+import { builtinVariables, type RunInterval } from './templating.ts';
 
 /** The pipeline's declared defaults (`name: value` or `name: { default: value }`). */
 export function declaredDefaults(pipeline: Pipeline): Record<string, unknown> {
@@ -14,12 +14,12 @@ export function declaredDefaults(pipeline: Pipeline): Record<string, unknown> {
 
 /**
  * A run's variables: declared defaults, then per-run overrides (only of declared names), then built-ins
- * (execution_date, ds, run_id, pipeline_id), which cannot be overridden except execution_date.
+ * (execution_date, ds, interval_start/end, run_id, pipeline_id), which cannot be overridden except execution_date.
  */
 export function resolveRunVariables(
   pipeline: Pipeline,
   overrides: Record<string, unknown>,
-  run: { runId: string; pipelineId: string; executionDate: Date },
+  run: { runId: string; pipelineId: string; executionDate: Date; interval?: RunInterval },
 ): Record<string, unknown> {
   const defaults = declaredDefaults(pipeline);
   const builtins = builtinVariables(run);

@@ -39,10 +39,29 @@ export function referencedVariables(text: string): string[] {
   return [...new Set([...text.matchAll(TEMPLATE)].map((m) => m[1] ?? ''))];
 }
 
-/** Built-in variables of a run: execution_date (ISO timestamp), ds (its date), run_id, pipeline_id. */
-export function builtinVariables(args: { runId: string; pipelineId: string; executionDate: Date }): Record<string, unknown> {
+/** The data interval a run covers (backfills and schedules set it; otherwise the execution date's day). */
+export interface RunInterval {
+  start: Date;
+  /** Exclusive. */
+  end: Date;
+}
+
+/**
+ * Built-in variables of a run: execution_date (ISO timestamp), ds (its date), interval_start and interval_end
+ * (ISO dates, end exclusive), run_id, pipeline_id.
+ */
+export function builtinVariables(args: { runId: string; pipelineId: string; executionDate: Date; interval?: RunInterval }): Record<string, unknown> {
   const iso = args.executionDate.toISOString();
-  return { execution_date: iso, ds: iso.slice(0, 10), run_id: args.runId, pipeline_id: args.pipelineId };
+  const dayStart = new Date(`${iso.slice(0, 10)}T00:00:00.000Z`);
+  const interval = args.interval ?? { start: dayStart, end: new Date(dayStart.getTime() + 86_400_000) };
+  return {
+    execution_date: iso,
+    ds: iso.slice(0, 10),
+    interval_start: interval.start.toISOString().slice(0, 10),
+    interval_end: interval.end.toISOString().slice(0, 10),
+    run_id: args.runId,
+    pipeline_id: args.pipelineId,
+  };
 }
 
 /** Stand-ins for the built-ins, so configs can be validated when a pipeline is loaded (no run yet). */

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { OpenProject } from '../runtime/open-project.ts';
+import type { Pipeline } from '../project/model.ts';
+import type { RunResult } from '../engine/engine-types.ts';
+import type { RunEvent } from '../engine/run-events.ts';
+import type { BackfillInterval } from './backfill-plan.ts';
+
+export interface BackfillProgress {
+  backfillId: string;
+  total: number;
+  done: number;
+  failed: number;
+  last?: { interval: string; status: RunResult['status']; runId: string };
+}
+
+export interface BackfillResult {
+  backfillId: string;
+  runs: { interval: string; runId: string; status: RunResult['status'] }[];
+}
+
+/** A new backfill id (`bf_…`), recorded as the trigger of each of its runs. */
+export function newBackfillId(): string {
+  return `bf_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}_${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Runs one pipeline run per interval, at most `concurrency` at once, each with execution_date and the interval set.
+ * Resolves when every run has finished; a failed interval does not stop the others. Cancel with `signal`.
+ */
+export async function runBackfill(args: {
+  open: OpenProject;
+  pipeline: Pipeline;
+  intervals: BackfillInterval[];
+  backfillId: string;
+  concurrency: number;
+  variables?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onProgress?: (progress: BackfillProgress) => void;
+  onEvent?: (event: RunEvent) => void;
+}): Promise<BackfillResult> {
+  const { open, pipeline, intervals, backfillId } = args;
+  const runs: BackfillResult['runs'] = [];
+  const progress: BackfillProgress = { backfillId, total: intervals.length, done: 0, failed: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < intervals.length && !args.signal?.aborted) {
+      const interval = intervals[next++] as BackfillInterval;
+      const result = await open.run(
+        {
+          pipeline,
+          scope: { kind: 'pipeline' },
+          trigger: { kind: 'backfill', by: backfillId },
+          executionDate: interval.start,
+          interval,
+          ...(args.variables ? { variables: args.variables } : {}),
+          ...(args.signal ? { signal: args.signal } : {}),
+        },
+        args.onEvent,
+      );
+      runs.push({ interval: interval.label, runId: result.runId, status: result.status });
+      progress.done++;
+      if (result.status !== 'succeeded') progress.failed++;
+      progress.last = { interval: interval.label, status: result.status, runId: result.runId };
+      args.onProgress?.({ ...progress });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(args.concurrency, intervals.length)) }, worker));
+  runs.sort((a, b) => a.interval.localeCompare(b.interval));
+  return { backfillId, runs };
+}
+
+/** The intervals of an earlier backfill whose latest run did not succeed (to retry only those). */
+export function failedIntervals(open: OpenProject, pipelineId: string, backfillId: string): string[] {
+  const latest = new Map<string, string>();
+  const runs = open.store.listRuns({ pipelineId, limit: 100_000 }).filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
+  for (const run of [...runs].reverse()) {
+    const detail = open.store.getRun(run.id);
+    const day = String(detail?.variables.interval_start ?? '');
+    if (day) latest.set(day, run.status);
+  }
+  return [...latest].filter(([, status]) => status !== 'succeeded').map(([day]) => day).sort();
+}
