@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeYellowTaxiCsv } from '../test/helpers/taxi-csv.ts';
 import { startFileServer } from '../test/helpers/http-server.ts';
+import { runPostgresSection, withoutPostgresExport } from './postgres-contenders.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,6 +43,8 @@ const url = `${server.url}/yellow_tripdata_2021-01.csv.gz`;
 const project = path.join(work, 'nyc-taxi');
 rmSync(project, { recursive: true, force: true });
 cpSync(path.join(here, '..', 'examples', 'nyc-taxi'), project, { recursive: true });
+// This section measures read + filter + Parquet against DuckDB alone; the Postgres export has its own section below.
+withoutPostgresExport(project);
 
 try {
   const duck = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
@@ -59,6 +62,7 @@ try {
   console.log(`  ratio cold / DuckDB alone: ${(cold.ms / base).toFixed(2)}x`);
   console.log(`  peak RSS warm: ${warm.maxRssMb.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
   if (cold.rows !== duck.rows || warm.rows !== duck.rows) console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${warm.rows}`);
+  await runPostgresSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), csv, url, runChild });
 } finally {
   await server.close();
 }

@@ -1,7 +1,11 @@
 import { BlockRegistry } from '../engine/registry.ts';
+import { gcsExport } from './gcs-export.ts';
+import { gcsSource } from './gcs-source.ts';
 import { httpFileSource } from './http-file-source.ts';
 import { localFileSource } from './local-file-source.ts';
 import { localFileExport } from './local-file-export.ts';
+import { postgresExport } from './postgres-export.ts';
+import { postgresSource } from './postgres-source.ts';
 import { sqlTransform } from './sql-transform.ts';
 import { typescriptTransform } from './typescript-transform.ts';
 
@@ -12,5 +16,9 @@ export function createDefaultRegistry(): BlockRegistry {
     .register(localFileSource)
     .register(sqlTransform)
     .register(typescriptTransform)
-    .register(localFileExport);
+    .register(localFileExport)
+    .register(gcsExport)
+    .register(gcsSource)
+    .register(postgresExport)
+    .register(postgresSource);
 }

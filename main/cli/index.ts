@@ -8,6 +8,8 @@ import { historyCommand } from './history-command.ts';
 import { backfillCommand } from './backfill-command.ts';
 import { startCommand } from './start-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { connectionsCommand } from './connections-command.ts';
+import { sandboxCommand } from './sandbox-command.ts';
 import { USAGE, UsageError } from './usage.ts';
 
 /** Runs one CLI command and resolves to the process exit code (0 ok, 1 run failed, 2 usage or project error). */
@@ -27,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
         return await startCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'connections':
+        return await connectionsCommand(rest);
+      case 'sandbox':
+        return await sandboxCommand(rest);
       case '--version':
       case 'version':
         process.stdout.write('pipewright 0.1.0\n');

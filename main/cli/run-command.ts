@@ -6,6 +6,7 @@ import { openProject } from '../runtime/open-project.ts';
 import { parseVars, UsageError } from './usage.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { createRunReporter } from './run-reporter.ts';
+import { parseConnOverrides } from './connections-command.ts';
 
 /** `pipewright run <pipeline> …`: runs headless; resolves to the exit code (0 succeeded, 1 failed or cancelled). */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -15,6 +16,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     options: {
       project: { type: 'string' },
       var: { type: 'string', multiple: true, default: [] },
+      conn: { type: 'string', multiple: true, default: [] },
       block: { type: 'string' },
       'with-upstream': { type: 'boolean', default: false },
       downstream: { type: 'boolean', default: false },
@@ -25,6 +27,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!pipelineId || positionals.length > 1) throw new UsageError('run takes exactly one pipeline id');
   const scope = parseScope(values.block, values['with-upstream'], values.downstream);
   const variables = parseVars(values.var);
+  const connectionOverrides = parseConnOverrides(values.conn);
   const open = await openProject(await resolveProjectDir(values.project));
   const reporter = createRunReporter();
   const controller = new AbortController();
@@ -41,7 +44,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSigint);
   try {
     const pipeline = await open.loadPipeline(pipelineId);
-    const result = await open.run({ pipeline, scope, variables, trigger: { kind: 'cli', by: process.env.USER ?? 'cli' }, signal: controller.signal }, reporter.onEvent);
+    const result = await open.run({ pipeline, scope, variables, connectionOverrides, trigger: { kind: 'cli', by: process.env.USER ?? 'cli' }, signal: controller.signal }, reporter.onEvent);
     reporter.done();
     if (values.json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
     return result.status === 'succeeded' ? 0 : 1;

@@ -11,6 +11,7 @@ Commands:
       --block <id>                       run only this block, reading its upstream's stored outputs
         --with-upstream                  … together with everything upstream of it
         --downstream                     … together with everything downstream of it
+      --conn NAME.FIELD=VALUE            override a connection field for this run (repeatable)
       --json                             print one JSON object with the result on stdout
   backfill <pipeline> --from <date> --to <date> --every day|week|month
       [--concurrency N] [--dry-run] [--retry-failed <backfill-id>] [--var name=value]… [--json]
@@ -20,6 +21,10 @@ Commands:
                                          list recorded runs, newest first
   history <run-id> [--project <dir>] [--json]
                                          show one run: blocks, attempts, errors and logs
+  connections list|test <name>|secret set|list|delete <name> [--project <dir>] [--conn NAME.FIELD=VALUE]
+                                         list profiles; test reachability, auth and server version;
+                                         store a secret (value read from stdin, encrypted)
+  sandbox [--project <dir>]              start the local Postgres, print how to connect, run until Ctrl-C
   start                                  open the desktop app
   serve [--project <dir>] [--port 6789] [--host 127.0.0.1]
                                          serve the UI and API to a browser (prints the URL with its token)

@@ -3,6 +3,7 @@ import type { LogLevel } from './run-events.ts';
 import type { BlockType } from '../project/schema.ts';
 import type { LoadedBlock, Project } from '../project/model.ts';
 import type { BlockSession } from '../data/workspace-types.ts';
+import type { ResolvedConnection } from '../connections/connection-profile.ts';
 
 export interface ProgressUpdate {
   phase: string;
@@ -35,6 +36,11 @@ export interface BlockContext {
   cacheDir: string;
   /** A temp folder for this attempt, removed afterwards. */
   tempDir: string;
+  /**
+   * Resolves a profile of connections.yaml with its secrets and this run's overrides (starting the local Postgres
+   * for `local_postgres`). Absent where the host offers no connections.
+   */
+  connection?(name: string): Promise<ResolvedConnection>;
 }
 
 /** What a block reports when it succeeds; the engine adds timing. */

@@ -11,6 +11,7 @@ import { renderConfig } from './templating.ts';
 import { abortReason, raceAbort, sleep } from './abort.ts';
 import { runBlockTests } from './block-tests.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
+import { resolveConnection } from '../connections/resolve-connection.ts';
 
 /** What one run shares with each of its blocks. */
 export interface RunEnv {
@@ -25,6 +26,8 @@ export interface RunEnv {
   emit(event: RunEvent): void;
   runSignal: AbortSignal;
   random: () => number;
+  /** Per-run connection overrides (`--conn`). */
+  connectionOverrides?: Record<string, Record<string, string>>;
 }
 
 export interface BlockFinal {
@@ -160,6 +163,10 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     signal,
     cacheDir: path.join(env.project.stateDir, 'cache'),
     tempDir,
+    connection: (name: string) => resolveConnection(env.project, name, {
+      ...(env.connectionOverrides ? { overrides: env.connectionOverrides } : {}),
+      log: (message) => env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level: 'info', message, at: Date.now() }),
+    }),
     log: (level: LogLevel, message: string) => env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level, message, at: Date.now() }),
     progress: (update: ProgressUpdate) => {
       const rate = throttle(update);

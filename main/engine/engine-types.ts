@@ -42,6 +42,8 @@ export interface RunRequest {
   /** Aborting it cancels the run. */
   signal?: AbortSignal;
   runId?: string;
+  /** Per-run connection field overrides (`--conn NAME.FIELD=VALUE`): connection name → field → value. */
+  connectionOverrides?: Record<string, Record<string, string>>;
 }
 
 export interface EngineDeps {

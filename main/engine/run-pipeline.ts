@@ -53,6 +53,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
   const env: RunEnv = {
     project, pipeline, runId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
     random: deps.random ?? Math.random,
+    ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));

@@ -1,0 +1,150 @@
+// The Postgres section of `npm run bench`: three contenders load the same month into ny_taxi.yellow_cab_data on the
+// same local Postgres. (a) Pipewright's yellow_taxi_etl end to end (warm download cache); (b) the limit, `psql \copy`
+// of the already-transformed CSV; (c) the course's Mage way, pandas read_csv + filter + to_csv buffer + psycopg2
+// copy_expert. Needs `psql` (Debian postgresql-client) for (b) and python3 with pandas + psycopg2 (Debian
+// python3-pandas python3-psycopg2) for (c), and /usr/bin/time for the peak RSS of (b) and (c); a missing tool skips
+// its contender with a note. Nothing is installed here.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
+import { parseDocument } from 'yaml';
+import { loadProject } from '../main/project/load-project.ts';
+import { resolveConnection } from '../main/connections/resolve-connection.ts';
+import type { ResolvedConnection } from '../main/connections/connection-profile.ts';
+import { LocalPostgres } from '../main/postgres/local-server.ts';
+import { toSnakeCase } from '../main/blocks/snake-case.ts';
+import { YELLOW_COLUMNS } from './yellow-columns.ts';
+
+interface Measured { ms: number; maxRssMb: number; rows?: number; status?: string }
+type RunChild = (script: string, args: string[]) => Promise<Measured & { blocks?: { id: string; durationMs: number | null }[] }>;
+
+const TABLE = 'ny_taxi.yellow_cab_data';
+
+/** Runs the three contenders and prints wall time, peak RSS and the ratios against the issue's goals. */
+export async function runPostgresSection(opts: { work: string; exampleDir: string; csv: string; url: string; runChild: RunChild }): Promise<void> {
+  const project = path.join(opts.work, 'nyc-taxi-pg');
+  rmSync(project, { recursive: true, force: true });
+  cpSync(opts.exampleDir, project, { recursive: true });
+  // The bench holds the server for all contenders; (a)'s runs find it running and reuse it.
+  const conn = await resolveConnection(await loadProject(project), 'local_pg', { log: (m) => console.log(`  ${m}`) });
+  try {
+    console.log('\nyellow_taxi_etl to Postgres (ny_taxi.yellow_cab_data), same month, same local Postgres');
+    await opts.runChild('yellow-pipewright.ts', [project, opts.url]); // cold: fills the download cache
+    const a = await opts.runChild('yellow-pipewright.ts', [project, opts.url]);
+    const aRows = await countRows(conn);
+    const pgBlock = a.blocks?.find((b) => b.id === 'export_yellow_taxi_postgres');
+    console.log(`  (a) Pipewright end to end (warm):  ${fmt(a)}, ${aRows.toLocaleString('en-US')} rows in Postgres, status ${a.status}`);
+    console.log(`      of which the Postgres export block: ${((pgBlock?.durationMs ?? 0) / 1000).toFixed(2)} s`);
+    const b = await psqlCopy(opts.work, opts.csv, conn);
+    const c = await pandasCopy(opts.csv, conn);
+    if (b) console.log(`  (b) psql \\copy of the transformed CSV: ${fmt(b)}, ${(await countRows(conn)).toLocaleString('en-US')} rows`);
+    if (c) console.log(`  (c) pandas + psycopg2 copy_expert:    ${fmt(c)}, ${(await countRows(conn)).toLocaleString('en-US')} rows`);
+    if (b) console.log(`  ratio (a) / (b): ${(a.ms / b.ms).toFixed(2)}x   (goal <= 1.5x)`);
+    if (c) console.log(`  ratio (c) / (a): ${(c.ms / a.ms).toFixed(2)}x faster   (goal >= 4x);  peak RSS (a) / (c): ${((a.maxRssMb / c.maxRssMb) * 100).toFixed(0)}%   (goal <= 40%)`);
+  } finally {
+    await LocalPostgres.at(path.join(project, '.pipewright')).stop();
+  }
+}
+
+/** Drops the Postgres export from a copy of the example, so the foundation section measures what it always did. */
+export function withoutPostgresExport(project: string): void {
+  const file = path.join(project, 'pipelines', 'yellow_taxi_etl', 'pipeline.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const blocks = doc.get('blocks') as { items: { get(key: string): unknown }[] };
+  blocks.items = blocks.items.filter((block) => block.get('kind') !== 'postgres');
+  writeFileSync(file, doc.toString());
+}
+
+function fmt(r: Measured): string {
+  return `${(r.ms / 1000).toFixed(2)} s, peak RSS ${Number.isFinite(r.maxRssMb) ? r.maxRssMb.toFixed(0) : '?'} MB`;
+}
+
+async function countRows(conn: ResolvedConnection): Promise<number> {
+  const client = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
+  await client.connect();
+  try {
+    return Number((await client.query(`SELECT count(*) AS n FROM ${TABLE}`)).rows[0]?.n);
+  } finally {
+    await client.end();
+  }
+}
+
+function hasTool(command: string, args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+function pgUrl(conn: ResolvedConnection): string {
+  return `postgresql://${conn.user}:${encodeURIComponent(conn.password ?? '')}@${conn.host}:${conn.port}/${conn.database}`;
+}
+
+/** (b): DuckDB writes the transformed month as CSV (not timed); psql \copy loads it into the emptied table (timed). */
+async function psqlCopy(work: string, csvGz: string, conn: ResolvedConnection): Promise<Measured | undefined> {
+  if (!hasTool('psql', ['--version'])) return skip('(b) skipped: psql not found (Debian: apt-get install postgresql-client)');
+  const transformed = path.join(work, `${path.basename(csvGz, '.csv.gz')}_transformed.csv`);
+  if (!existsSync(transformed)) await writeTransformedCsv(csvGz, transformed);
+  const copy = `\\copy ${TABLE} FROM '${transformed}' WITH (FORMAT csv, HEADER true)`;
+  return timed('psql', [pgUrl(conn), '-v', 'ON_ERROR_STOP=1', '-q', '-c', `TRUNCATE ${TABLE}`, '-c', copy]);
+}
+
+async function writeTransformedCsv(csvGz: string, target: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const types = Object.entries(YELLOW_COLUMNS).map(([name, type]) => `'${name}': '${type}'`).join(', ');
+  const select = Object.keys(YELLOW_COLUMNS).map((name) => `"${name}" AS "${toSnakeCase(name)}"`).join(', ');
+  await conn.run(`COPY (SELECT ${select}, CAST(tpep_pickup_datetime AS DATE) AS tpep_pickup_date
+    FROM read_csv('${csvGz}', header = true, timestampformat = '%Y-%m-%d %H:%M:%S', types = {${types}}) WHERE passenger_count > 0)
+    TO '${target}' (FORMAT csv, HEADER true)`);
+  conn.closeSync();
+  instance.closeSync();
+}
+
+/** (c): the course's Mage blocks in one Python process: loader dtypes, transformer filter, exporter COPY from a buffer. */
+async function pandasCopy(csvGz: string, conn: ResolvedConnection): Promise<Measured | undefined> {
+  if (!hasTool('/usr/bin/python3', ['-c', 'import pandas, psycopg2'])) {
+    return skip('(c) skipped: python3 with pandas and psycopg2 not found (Debian: apt-get install python3-pandas python3-psycopg2)');
+  }
+  const script = `
+import io, sys, re, pandas as pd, psycopg2
+dtypes = {'VendorID': pd.Int64Dtype(), 'passenger_count': pd.Int64Dtype(), 'trip_distance': float, 'RatecodeID': pd.Int64Dtype(),
+  'store_and_fwd_flag': str, 'PULocationID': pd.Int64Dtype(), 'DOLocationID': pd.Int64Dtype(), 'payment_type': pd.Int64Dtype(),
+  'fare_amount': float, 'extra': float, 'mta_tax': float, 'tip_amount': float, 'tolls_amount': float,
+  'improvement_surcharge': float, 'total_amount': float, 'congestion_surcharge': float}
+df = pd.read_csv(sys.argv[1], sep=',', compression='gzip', dtype=dtypes, parse_dates=['tpep_pickup_datetime', 'tpep_dropoff_datetime'])
+df = df[df['passenger_count'] > 0]
+df['tpep_pickup_date'] = df['tpep_pickup_datetime'].dt.date
+df.columns = [re.sub(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])', '_', c).lower() for c in df.columns]
+buffer = io.StringIO()
+df.to_csv(buffer, index=False, header=False)
+buffer.seek(0)
+with psycopg2.connect(sys.argv[2]) as conn, conn.cursor() as cur:
+    cur.execute('TRUNCATE ${TABLE}')
+    cur.copy_expert('COPY ${TABLE} FROM STDIN (FORMAT csv)', buffer)
+`;
+  return timed('/usr/bin/python3', ['-c', script, csvGz, pgUrl(conn)]);
+}
+
+function skip(note: string): undefined {
+  console.log(`  ${note}`);
+  return undefined;
+}
+
+/** Runs a command (under /usr/bin/time for its peak RSS when available) and measures its wall time. */
+function timed(command: string, args: string[]): Promise<Measured> {
+  const withTime = existsSync('/usr/bin/time');
+  const [cmd, argv] = withTime ? ['/usr/bin/time', ['-f', 'PW_MAXRSS_KB %M', command, ...args]] : [command, args];
+  const started = performance.now();
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      if (code !== 0) return reject(new Error(`${command} exited ${code}: ${stderr.slice(-2000)}`));
+      const kb = Number(/PW_MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? NaN);
+      resolve({ ms, maxRssMb: kb / 1024 });
+    });
+  });
+}

@@ -1,0 +1,211 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Bucket } from '@google-cloud/storage';
+import { z } from 'zod';
+import { UserError, type ErrorPlace } from '../errors.ts';
+import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
+import { bucketNameProblem, objectNameProblem } from '../cloud/gcs-names.ts';
+import { writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-files.ts';
+import {
+  deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, uploadToStaging, type PlannedObject,
+} from '../cloud/gcs-export/object-transfer.ts';
+import { formatBytes } from './http-download.ts';
+
+const MIB = 1024 * 1024;
+/** Staged objects live outside every export prefix, so listings of a prefix never see them. */
+export const STAGING_ROOT = '_pipewright_staging/';
+
+const CONTENT_TYPES = { parquet: 'application/vnd.apache.parquet', csv: 'text/csv', jsonl: 'application/x-ndjson' } as const;
+
+const configSchema = gcsSettingsSchema.extend({
+  bucket: z.string().min(1),
+  /** The object name (single file) or, with partition_by, the prefix the partition folders go under. */
+  path: z.string().min(1),
+  /** Hive-style folders `col=value/…` (names per partition-names.ts); these columns are left out of the files. */
+  partition_by: z.array(z.string().min(1)).min(1).optional(),
+  /** Parquet (columns typed for BigQuery loads), CSV with a header, or JSON lines. */
+  format: z.enum(['parquet', 'csv', 'jsonl']).default('parquet'),
+  /** Default: snappy for Parquet, none for CSV and JSON lines; snappy is Parquet-only. */
+  compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional(),
+  /** replace: the prefix holds exactly this run's objects afterwards; append: add part files named after the run. */
+  mode: z.enum(['replace', 'append']).default('replace'),
+  /** Create the bucket when it does not exist (handy with the emulator). */
+  create_bucket: z.boolean().default(false),
+  upload: z
+    .strictObject({
+      parallelism: z.number().int().min(1).max(32).default(4),
+      resumable_above_mb: z.number().min(0).default(8),
+      /** Resumable chunk size; rounded down to a multiple of 256 KiB, as GCS requires. */
+      chunk_size_mb: z.number().min(0.25).max(1024).default(8),
+    })
+    .default({ parallelism: 4, resumable_above_mb: 8, chunk_size_mb: 8 }),
+});
+type GcsExportConfig = z.infer<typeof configSchema>;
+
+/** Writes the upstream output to GCS as Parquet, CSV or JSON lines (one object or hive partitions), staged then published. */
+export const gcsExport: BlockKind<GcsExportConfig> = {
+  type: 'export',
+  kind: 'gcs',
+  title: 'Google Cloud Storage (Parquet, CSV, JSON lines)',
+  configSchema,
+  code: 'none',
+  async run(ctx, config) {
+    const place: ErrorPlace = { block: ctx.block.id };
+    // 1. Refuse bad names and settings before writing or uploading anything.
+    checkConfig(config, place);
+    const upstream = onlyUpstream(ctx);
+    const described = await ctx.data.describe(upstream);
+    checkPartitionColumns(config.partition_by ?? [], described.columns.map((c) => c.name), upstream, place);
+    const storage = createStorageClient(config, ctx.project.dir, place);
+    const bucket = storage.bucket(config.bucket);
+    try {
+      await ensureBucket(bucket, config.create_bucket, place);
+      // 2. Write the files locally and plan object names.
+      const planned = await planObjects(ctx, config, upstream);
+      const existing = await listLive(bucket, config);
+      try {
+        // 3. Stage every object: until all are staged, nothing under the prefix changes.
+        await stageAll(ctx, bucket, planned, config);
+        // 4. Publish each staged object (server-side copies), then 5. (replace) remove what this run did not write.
+        const generations = await mapPooled(planned, config.upload.parallelism, ctx.signal, (o) => publishStaged(bucket, o, existing.get(o.name) ?? '0'));
+        if (config.mode === 'replace') await removeStale(ctx, bucket, planned, existing, config.upload.parallelism);
+        return report(ctx, config, planned, generations, described.rows);
+      } finally {
+        // 6. Staged copies go, whether or not the export succeeded.
+        await removeStaging(ctx, bucket, planned, config.upload.parallelism);
+      }
+    } catch (error) {
+      throw explainGcsError(error, config.bucket, place);
+    }
+  },
+};
+
+function checkConfig(config: GcsExportConfig, place: ErrorPlace): void {
+  const bucketProblem = bucketNameProblem(config.bucket);
+  if (bucketProblem) throw new UserError(`bucket "${config.bucket}" would be refused by Google: ${bucketProblem}`, { ...place, path: 'config.bucket' });
+  const nameProblem = objectNameProblem(config.path) ?? (config.path.startsWith(STAGING_ROOT) ? `${STAGING_ROOT} is where exports stage their uploads` : undefined);
+  if (nameProblem) throw new UserError(`path "${config.path}": ${nameProblem}`, { ...place, path: 'config.path' });
+  if (config.format !== 'parquet' && config.compression === 'snappy') {
+    throw new UserError(`snappy compression is for parquet; ${config.format} can use gzip, zstd or none`, { ...place, path: 'config.compression' });
+  }
+  if (!config.partition_by && config.mode === 'append') {
+    throw new UserError('mode: append needs partition_by (a single object can only be replaced)', { ...place, path: 'config.mode' });
+  }
+  if (!config.partition_by && config.path.endsWith('/')) {
+    throw new UserError(`path "${config.path}" ends with "/": without partition_by, path names one object such as exports/trips.parquet`, { ...place, path: 'config.path' });
+  }
+}
+
+function onlyUpstream(ctx: BlockContext): string {
+  const [first, ...rest] = ctx.block.upstream;
+  if (first === undefined || rest.length > 0) {
+    const got = ctx.block.upstream.length === 0 ? 'none' : ctx.block.upstream.join(', ');
+    throw new UserError(`an export writes exactly one upstream block; this one has ${got}`, { block: ctx.block.id, path: 'upstream' });
+  }
+  return first;
+}
+
+function checkPartitionColumns(partitionBy: string[], available: string[], upstream: string, place: ErrorPlace): void {
+  const missing = partitionBy.filter((name) => !available.includes(name));
+  if (missing.length > 0) {
+    throw new UserError(`partition_by: ${missing.join(', ')} not in ${upstream}'s output; its columns are ${available.join(', ')}`, { ...place, path: 'config.partition_by' });
+  }
+  if (partitionBy.length > 0 && partitionBy.length === available.length) {
+    throw new UserError('partition_by names every column: the Parquet files would have no columns left', { ...place, path: 'config.partition_by' });
+  }
+}
+
+/** Checks the bucket before any work (which also proves the credentials), creating it when allowed. */
+async function ensureBucket(bucket: Bucket, create: boolean, place: ErrorPlace): Promise<void> {
+  const [exists] = await bucket.exists();
+  if (exists) return;
+  if (!create) throw new UserError(`bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`, { ...place, path: 'config.bucket' });
+  await bucket.create();
+}
+
+/** The prefix partition folders go under: `path` with exactly one trailing `/`. */
+function folderOf(config: GcsExportConfig): string {
+  return config.path.replace(/\/+$/, '') + '/';
+}
+
+async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream: string): Promise<PlannedObject[]> {
+  const dir = path.join(ctx.tempDir, 'gcs-export');
+  await mkdir(dir, { recursive: true });
+  ctx.progress({ phase: `write ${config.format}`, done: 0, unit: 'items' });
+  const parts = await writeExportFiles(ctx.data, {
+    relation: ctx.data.relation(upstream),
+    partitionBy: config.partition_by ?? [],
+    format: config.format,
+    compression: config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'),
+    dir,
+    fileTag: config.mode === 'append' ? runTag(ctx.runId) : undefined,
+  });
+  const staging = `${STAGING_ROOT}${runTag(ctx.runId)}/${ctx.block.id}/a${ctx.attempt}/`;
+  return parts.map((part: LocalPart) => {
+    const name = part.relativeName === '' ? config.path : folderOf(config) + part.relativeName;
+    // Partition folders are safe by construction, but many long values can still pass GCS's 1024-byte limit.
+    const problem = objectNameProblem(staging + name);
+    if (problem) throw new UserError(`cannot name the object for ${name.slice(0, 120)}…: ${problem}`, { block: ctx.block.id, path: 'config.partition_by' });
+    return { ...part, name, stagingName: staging + name };
+  });
+}
+
+/** Object-name-safe run id (run ids are ours, but names must never carry `/` or `..`). */
+function runTag(runId: string): string {
+  return runId.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** Live objects under the export's folder (or the single object), name → generation. */
+async function listLive(bucket: Bucket, config: GcsExportConfig): Promise<Map<string, string>> {
+  const live = new Map<string, string>();
+  if (!config.partition_by) {
+    const [exists] = await bucket.file(config.path).exists();
+    if (exists) live.set(config.path, String((await bucket.file(config.path).getMetadata())[0].generation));
+    return live;
+  }
+  const [files] = await bucket.getFiles({ prefix: folderOf(config) });
+  for (const file of files) live.set(file.name, String(file.metadata.generation));
+  return live;
+}
+
+async function stageAll(ctx: BlockContext, bucket: Bucket, planned: PlannedObject[], config: GcsExportConfig): Promise<void> {
+  const total = planned.reduce((sum, o) => sum + o.bytes, 0);
+  let done = 0;
+  const chunkSize = Math.max(1, Math.floor((config.upload.chunk_size_mb * MIB) / (256 * 1024))) * 256 * 1024;
+  await mapPooled(planned, config.upload.parallelism, ctx.signal, async (object) => {
+    const tuning = { resumableAbove: config.upload.resumable_above_mb * MIB, chunkSize, contentType: CONTENT_TYPES[config.format] };
+    await uploadToStaging(bucket, object, tuning);
+    done += object.bytes;
+    ctx.progress({ phase: 'upload', done, total, unit: 'bytes' });
+  });
+}
+
+async function removeStale(ctx: BlockContext, bucket: Bucket, planned: PlannedObject[], existing: Map<string, string>, parallelism: number): Promise<void> {
+  const written = new Set(planned.map((o) => o.name));
+  const stale = [...existing].filter(([name]) => !written.has(name));
+  await mapPooled(stale, parallelism, ctx.signal, ([name, generation]) => deleteIfUnchanged(bucket, name, generation));
+  for (const [name] of stale) ctx.log('info', `removed gs://${bucket.name}/${name}: this run did not write it`);
+}
+
+/** Best effort: leftovers are harmless (outside every prefix, never listed by an export) but cost storage. */
+async function removeStaging(ctx: BlockContext, bucket: Bucket, planned: PlannedObject[], parallelism: number): Promise<void> {
+  const never = new AbortController().signal;
+  try {
+    await mapPooled(planned, parallelism, never, (o) => bucket.file(o.stagingName).delete({ ignoreNotFound: true }));
+  } catch (error) {
+    ctx.log('warn', `could not remove staged uploads under gs://${bucket.name}/${STAGING_ROOT}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function report(ctx: BlockContext, config: GcsExportConfig, planned: PlannedObject[], generations: string[], rowsIn: number) {
+  const rowsOut = planned.reduce((sum, o) => sum + o.rows, 0);
+  const bytes = planned.reduce((sum, o) => sum + o.bytes, 0);
+  planned.forEach((o, i) => {
+    ctx.log('info', `wrote gs://${config.bucket}/${o.name} (${o.bytes} bytes, ${o.rows} rows, crc32c ${o.crc32c}, md5 ${o.md5Hash}, generation ${generations[i]})`);
+  });
+  const folders = new Set(planned.map((o) => path.posix.dirname(o.name))).size;
+  const layout = config.partition_by ? `${planned.length} objects in ${folders} partition${folders === 1 ? '' : 's'}` : '1 object';
+  ctx.log('info', `exported ${rowsOut.toLocaleString('en-US')} rows to gs://${config.bucket}/${config.path} (${layout}, ${formatBytes(bytes)})`);
+  return { rowsIn, rowsOut, bytes, hasOutput: false };
+}
