@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import { openProject } from '../runtime/open-project.ts';
+import { startServeServer } from '../serve/serve-server.ts';
+import { resolveProjectDir } from './project-dir.ts';
+import { UsageError } from './usage.ts';
+
+/**
+ * `pipewright serve [--project <dir>] [--port 6789] [--host 127.0.0.1]`: serves the UI and the API for one
+ * project until SIGINT/SIGTERM. Prints `serving <url>` (the ready signal tests wait for) with the token.
+ */
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { project: { type: 'string' }, port: { type: 'string', default: '6789' }, host: { type: 'string', default: '127.0.0.1' } },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
+  const rendererDir = findBuiltRenderer();
+  const open = await openProject(await resolveProjectDir(values.project));
+  let server;
+  try {
+    server = await startServeServer({ open, rendererDir, host: values.host, port });
+  } catch (error) {
+    await open.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
+    throw error;
+  }
+  if (!isLoopback(values.host)) process.stderr.write(`warning: serving on ${values.host}, reachable from other machines; the token is the only guard\n`);
+  process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stdout.write('stopping: cancelling runs and closing the workspace\n');
+  await server.close();
+  await open.close();
+  return 0;
+}
+
+/** out/renderer from a source checkout (main/cli → ../../out) or from the bundled CLI (out/main → ../renderer). */
+function findBuiltRenderer(): string {
+  const candidates = ['../../out/renderer', '../renderer'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const found = candidates.find((dir) => existsSync(`${dir}/index.html`));
+  if (!found) throw new UserError('the UI is not built: run `npm run build` in the Pipewright folder, then serve again');
+  return found;
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+}

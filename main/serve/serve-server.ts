@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { OpenProject } from '../runtime/open-project.ts';
+import { createApiHandlers, dispatch } from '../api/handlers.ts';
+import type { EventName } from '../api/contract.ts';
+import { contentSecurityPolicy } from '../electron/content-security-policy.ts';
+import { allowedHostsFor, checkHost, checkOrigin, checkToken, type Guard } from './request-guards.ts';
+import { readStaticFile } from './static-files.ts';
+import { encodeBytes } from './wire-format.ts';
+
+export interface ServeOptions {
+  open: OpenProject;
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Fixed in tests; otherwise 256 random bits. */
+  token?: string;
+}
+
+export interface ServeServer {
+  /** The URL to open, with the token: `http://127.0.0.1:6789/?token=…`. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+/** The biggest API call body accepted; calls are small (SQL text at most), so more is a mistake or an attack. */
+const MAX_BODY_BYTES = 1 << 20;
+
+/**
+ * Serves the built renderer and the API (`POST /api/call`, WebSocket `/api/events`) for one open project.
+ * Every request must name us in Host and carry the token; API calls and WebSockets must come from our own
+ * Origin. The first page load swaps `?token=` for an HttpOnly, SameSite=Strict cookie and redirects to `/`,
+ * so the token leaves the address bar and history, and page scripts never hold it.
+ */
+export async function startServeServer(opts: ServeOptions): Promise<ServeServer> {
+  const token = opts.token ?? randomBytes(32).toString('base64url');
+  const sockets = new Set<WebSocket>();
+  const handlers = createApiHandlers(opts.open, (event, payload) => broadcast(sockets, event, payload));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const guard: Guard = { allowedHosts: new Set(), token, cookieName: '' };
+  const server = createServer((req, res) => {
+    handleRequest(guard, opts.rendererDir, handlers, req, res).catch((error: unknown) => {
+      console.error('pipewright serve: request failed', error);
+      if (!res.headersSent) refuse(res, 500, 'internal error (see the serve console)');
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => upgrade(guard, wss, sockets, req, socket, head));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  guard.allowedHosts = allowedHostsFor(opts.host, port);
+  guard.cookieName = `pipewright_token_${port}`;
+  const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${urlHost}:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      for (const socket of sockets) socket.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function handleRequest(guard: Guard, rendererDir: string, handlers: Parameters<typeof dispatch>[0], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://placeholder');
+  const hostProblem = checkHost(guard, req);
+  if (hostProblem) return refuse(res, 403, hostProblem);
+  if (url.pathname.startsWith('/api/')) {
+    const problem = checkOrigin(guard, req, true) ?? checkToken(guard, req, null);
+    if (problem) return refuse(res, 403, problem);
+    if (url.pathname !== '/api/call' || req.method !== 'POST') return refuse(res, 404, `no API endpoint ${req.method} ${url.pathname}`);
+    return answerCall(handlers, req, res);
+  }
+  const queryToken = url.searchParams.get('token');
+  const problem = checkOrigin(guard, req, false) ?? checkToken(guard, req, queryToken);
+  if (problem) return refuse(res, 403, problem);
+  if (queryToken !== null) {
+    res.writeHead(303, {
+      location: '/',
+      'set-cookie': `${guard.cookieName}=${encodeURIComponent(guard.token)}; Path=/; HttpOnly; SameSite=Strict`,
+      'cache-control': 'no-store',
+    });
+    return void res.end();
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, `${req.method} is not served here`);
+  const file = await readStaticFile(rendererDir, url.pathname);
+  if (!file) return refuse(res, 404, `no file ${url.pathname}`);
+  res.writeHead(200, {
+    'content-type': file.contentType,
+    'content-security-policy': contentSecurityPolicy(),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+  });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
+}
+
+async function answerCall(handlers: Parameters<typeof dispatch>[0], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // A form or `text/plain` fetch cannot send this without a CORS preflight, which we never answer.
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refuse(res, 415, 'API calls must be sent as application/json');
+  const body = await readBody(req);
+  if (body === null) return refuse(res, 413, `the call is larger than ${MAX_BODY_BYTES} bytes`);
+  let request: { method?: unknown; params?: unknown };
+  try {
+    request = JSON.parse(body) as { method?: unknown; params?: unknown };
+  } catch {
+    return refuse(res, 400, 'the call is not valid JSON');
+  }
+  const reply = await dispatch(handlers, request?.method, request?.params);
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(reply, encodeBytes));
+}
+
+function upgrade(guard: Guard, wss: WebSocketServer, sockets: Set<WebSocket>, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const url = new URL(req.url ?? '/', 'http://placeholder');
+  const problem = checkHost(guard, req) ?? checkOrigin(guard, req, true) ?? checkToken(guard, req, null) ?? (url.pathname === '/api/events' ? null : `no WebSocket at ${url.pathname}`);
+  if (problem) {
+    socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${problem}\n`);
+    return;
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    // Events flow one way; anything a page sends is ignored rather than trusted.
+    ws.on('message', () => undefined);
+  });
+}
+
+function broadcast(sockets: Set<WebSocket>, event: EventName, payload: unknown): void {
+  const message = JSON.stringify({ event, payload }, encodeBytes);
+  for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(message);
+}
+
+function refuse(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`pipewright serve: ${message}\n`);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,35 @@
+import type { BlockSpec, LayoutFile, PipelineFile } from '../../../main/project/schema.ts';
+import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
+import type { BlockStatus, LogLevel } from '../../../main/engine/run-events.ts';
+
+/** `pipelines.get` as the UI reads it. */
+export interface PipelineView {
+  id: string;
+  spec: PipelineFile;
+  layout: LayoutFile;
+  blocks: (BlockSpec & { code: string | null })[];
+}
+
+/** `outputs.preview`: schema, total rows and one window as Arrow IPC bytes. */
+export interface PreviewReply {
+  columns: ColumnInfo[];
+  totalRows: number;
+  offset: number;
+  ipc: Uint8Array;
+}
+
+/** What a node shows about its block's last (or current) run. */
+export interface BlockRunState {
+  status: BlockStatus | 'idle';
+  rowsOut?: number;
+  durationMs?: number;
+  error?: string;
+}
+
+export interface LogLine {
+  id: string;
+  at: number;
+  blockId: string | null;
+  level: LogLevel;
+  message: string;
+}

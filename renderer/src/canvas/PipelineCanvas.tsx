@@ -1,0 +1,60 @@
+import { useMemo } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, type Edge } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import type { PipelineView, BlockRunState } from '../api/views.ts';
+import { positionBlocks } from './auto-layout.ts';
+import { BlockNode, type BlockFlowNode } from './BlockNode.tsx';
+import { RunStateContext } from './RunStateContext.tsx';
+
+// Declared once at module scope: React Flow re-mounts every node when this object changes identity.
+const nodeTypes = { block: BlockNode };
+
+interface Props {
+  pipeline: PipelineView;
+  runBlocks: Record<string, BlockRunState>;
+  selectedBlock: string | null;
+  onSelectBlock(blockId: string | null): void;
+}
+
+/** The pipeline's DAG: nodes from pipeline.yaml, positions from layout.json (or auto-layout), read-only for now. */
+export function PipelineCanvas({ pipeline, runBlocks, selectedBlock, onSelectBlock }: Props) {
+  const { nodes, edges } = useMemo(() => toFlow(pipeline, selectedBlock), [pipeline, selectedBlock]);
+  return (
+    <RunStateContext.Provider value={runBlocks}>
+      <ReactFlow
+        aria-label={`Canvas of pipeline ${pipeline.id}`}
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        onNodeClick={(_event, node) => onSelectBlock(node.id)}
+        onPaneClick={() => onSelectBlock(null)}
+        fitView
+        fitViewOptions={{ padding: 0.25, maxZoom: 1 }}
+        minZoom={0.1}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={16} size={1} />
+        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        <Controls showInteractive={false} aria-label="Zoom controls" />
+      </ReactFlow>
+    </RunStateContext.Provider>
+  );
+}
+
+function toFlow(pipeline: PipelineView, selectedBlock: string | null): { nodes: BlockFlowNode[]; edges: Edge[] } {
+  const positions = positionBlocks(pipeline.blocks, pipeline.layout);
+  const downstreamOf = new Set(pipeline.blocks.flatMap((b) => b.upstream));
+  const nodes: BlockFlowNode[] = pipeline.blocks.map((b) => ({
+    id: b.id,
+    type: 'block',
+    position: positions[b.id] ?? { x: 0, y: 0 },
+    selected: b.id === selectedBlock,
+    ariaRole: 'button',
+    ariaLabel: b.id,
+    data: { blockId: b.id, kind: b.kind, blockType: b.type, hasUpstream: b.upstream.length > 0, hasDownstream: downstreamOf.has(b.id) },
+  }));
+  const edges: Edge[] = pipeline.blocks.flatMap((b) => b.upstream.map((up) => ({ id: `${up}->${b.id}`, source: up, target: b.id })));
+  return { nodes, edges };
+}

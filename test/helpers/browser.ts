@@ -1,0 +1,70 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { CLI_ENTRY } from './run-cli.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUILT_INDEX = path.join(repo, 'out', 'renderer', 'index.html');
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Builds out/ (electron-vite, about a second) when the renderer is missing or older than its sources. */
+export function ensureRendererBuilt(): void {
+  if (existsSync(BUILT_INDEX) && newestMtime(path.join(repo, 'renderer')) < statSync(BUILT_INDEX).mtimeMs) return;
+  const built = spawnSync(process.execPath, [path.join(repo, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`electron-vite build failed:\n${built.stdout}\n${built.stderr}`);
+}
+
+/** Debian's Chromium, headless, with the background services that would reach the network turned off. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export interface ServeProcess {
+  /** The URL with the token, as printed. */
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  /** SIGINT, then waits for the process to close the workspace and exit. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `pipewright serve --port 0` on a project and resolves once it prints its URL (the ready signal). */
+export function startServe(projectDir: string): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--project', projectDir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /serving (http:\/\/\S+)/.exec(output);
+      if (!match?.[1]) return;
+      child.stdout?.off('data', onData);
+      resolve({
+        url: match[1],
+        child,
+        output: () => output,
+        stop: () => {
+          if (child.exitCode === null) child.kill('SIGINT');
+          return exited;
+        },
+      });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => reject(new Error(`pipewright serve exited (${code}) before it was ready:\n${output}`)));
+  });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
