@@ -11,6 +11,7 @@ import {
   deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, uploadToStaging, type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
 import { formatBytes } from './http-download.ts';
+import { onlyUpstream } from './export-upstream.ts';
 
 const MIB = 1024 * 1024;
 /** Staged objects live outside every export prefix, so listings of a prefix never see them. */
@@ -95,15 +96,6 @@ function checkConfig(config: GcsExportConfig, place: ErrorPlace): void {
   if (!config.partition_by && config.path.endsWith('/')) {
     throw new UserError(`path "${config.path}" ends with "/": without partition_by, path names one object such as exports/trips.parquet`, { ...place, path: 'config.path' });
   }
-}
-
-function onlyUpstream(ctx: BlockContext): string {
-  const [first, ...rest] = ctx.block.upstream;
-  if (first === undefined || rest.length > 0) {
-    const got = ctx.block.upstream.length === 0 ? 'none' : ctx.block.upstream.join(', ');
-    throw new UserError(`an export writes exactly one upstream block; this one has ${got}`, { block: ctx.block.id, path: 'upstream' });
-  }
-  return first;
 }
 
 function checkPartitionColumns(partitionBy: string[], available: string[], upstream: string, place: ErrorPlace): void {

@@ -6,6 +6,7 @@ import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { formatBytes } from './http-download.ts';
+import { onlyUpstream } from './export-upstream.ts';
 
 const configSchema = z.strictObject({
   /** A file (or, with partition_by, a folder), relative to the project folder or absolute. */
@@ -55,15 +56,6 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     return { rowsIn: described.rows, rowsOut, bytes, hasOutput: false };
   },
 };
-
-function onlyUpstream(ctx: BlockContext): string {
-  const [first, ...rest] = ctx.block.upstream;
-  if (first === undefined || rest.length > 0) {
-    const got = ctx.block.upstream.length === 0 ? 'none' : ctx.block.upstream.join(', ');
-    throw new UserError(`an export writes exactly one upstream block; this one has ${got}`, { block: ctx.block.id, path: 'upstream' });
-  }
-  return first;
-}
 
 /** The absolute target; refuses paths whose replacement would move the project or its state aside. */
 function checkedTarget(ctx: BlockContext, written: string): string {

@@ -7,6 +7,7 @@ import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts
 import { loadTable } from '../postgres/load-table.ts';
 import { pipeCsv } from '../postgres/csv-pipe.ts';
 import { checkExportNames, checkIdentifier, exportColumn } from './postgres-types.ts';
+import { onlyUpstream } from './export-upstream.ts';
 
 const configSchema = z.strictObject({
   /** A profile of connections.yaml; default: pipewright.yaml's default_connections.postgres. */
@@ -69,15 +70,6 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
     }
   },
 };
-
-function onlyUpstream(ctx: BlockContext): string {
-  const [first, ...rest] = ctx.block.upstream;
-  if (first === undefined || rest.length > 0) {
-    const got = ctx.block.upstream.length === 0 ? 'none' : ctx.block.upstream.join(', ');
-    throw new UserError(`an export writes exactly one upstream block; this one has ${got}`, { block: ctx.block.id, path: 'upstream' });
-  }
-  return first;
-}
 
 function checkKey(config: PostgresExportConfig, names: string[], place: ErrorPlace): string[] {
   if (config.mode !== 'upsert') return [];
