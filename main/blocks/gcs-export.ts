@@ -58,7 +58,7 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
     const upstream = onlyUpstream(ctx);
     const described = await ctx.data.describe(upstream);
     checkPartitionColumns(config.partition_by ?? [], described.columns.map((c) => c.name), upstream, place);
-    const storage = createStorageClient(config, ctx.project.dir, place);
+    const storage = await createStorageClient(config, ctx.project.dir, place);
     const bucket = storage.bucket(config.bucket);
     try {
       await ensureBucket(bucket, config.create_bucket, place);

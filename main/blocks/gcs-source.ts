@@ -34,7 +34,7 @@ export const gcsSource: BlockKind<GcsSourceConfig> = {
     const place: ErrorPlace = { block: ctx.block.id };
     const bucketProblem = bucketNameProblem(config.bucket);
     if (bucketProblem) throw new UserError(`bucket "${config.bucket}" would be refused by Google: ${bucketProblem}`, { ...place, path: 'config.bucket' });
-    const bucket = createStorageClient(config, ctx.project.dir, place).bucket(config.bucket);
+    const bucket = (await createStorageClient(config, ctx.project.dir, place)).bucket(config.bucket);
     let files: string[];
     let bytes = 0;
     try {

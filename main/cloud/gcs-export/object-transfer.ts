@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
-import { CRC32C } from '@google-cloud/storage';
 import { CancelledError, OperationalError, UserError, type ErrorPlace } from '../../errors.ts';
 
 /** One object to publish: a local file, its staging name, its final name, and its checksums. */
@@ -26,6 +25,7 @@ export interface UploadTuning {
 
 /** crc32c and md5 of a local file (base64, as GCS reports them), streamed. */
 export async function checksumsOf(file: string): Promise<{ crc32c: string; md5Hash: string }> {
+  const { CRC32C } = await import('@google-cloud/storage'); // loaded on first use, like the client
   const crc = new CRC32C();
   const md5 = createHash('md5');
   for await (const chunk of createReadStream(file)) {
