@@ -1,5 +1,5 @@
-import { useMemo } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, type Edge } from '@xyflow/react';
+import { useEffect, useMemo } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore, type Edge } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { PipelineView, BlockRunState } from '../api/views.ts';
 import { positionBlocks } from './auto-layout.ts';
@@ -8,6 +8,18 @@ import { RunStateContext } from './RunStateContext.tsx';
 
 // Declared once at module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes = { block: BlockNode };
+const FIT = { padding: 0.25, maxZoom: 1 };
+
+/** Refits the graph when the canvas changes size (the details panel opening or closing, a window resize). */
+function FitOnResize() {
+  const { fitView } = useReactFlow();
+  const width = useStore((state) => state.width);
+  const height = useStore((state) => state.height);
+  useEffect(() => {
+    void fitView(FIT);
+  }, [width, height, fitView]);
+  return null;
+}
 
 interface Props {
   pipeline: PipelineView;
@@ -31,12 +43,13 @@ export function PipelineCanvas({ pipeline, runBlocks, selectedBlock, onSelectBlo
         onNodeClick={(_event, node) => onSelectBlock(node.id)}
         onPaneClick={() => onSelectBlock(null)}
         fitView
-        fitViewOptions={{ padding: 0.25, maxZoom: 1 }}
+        fitViewOptions={FIT}
         minZoom={0.1}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} size={1} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor="var(--idle)" nodeStrokeColor="var(--border)" maskColor="rgba(128, 128, 128, 0.12)" />
+        <FitOnResize />
         <Controls showInteractive={false} aria-label="Zoom controls" />
       </ReactFlow>
     </RunStateContext.Provider>
