@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { UserError } from '../main/errors.ts';
 import type { Project } from '../main/project/model.ts';
-import { LOCAL_POSTGRES_SECRET, resolveConnection } from '../main/connections/resolve-connection.ts';
+import { LOCAL_POSTGRES_SECRET, resolveConnection, resolvePostgresConnection } from '../main/connections/resolve-connection.ts';
 import { KeyFileCipher, SecretStore } from '../main/connections/secret-store.ts';
 import { LocalPostgres } from '../main/postgres/local-server.ts';
 
@@ -25,7 +25,7 @@ const remote = { type: 'postgres', host: 'db.example.com', port: 5432, database:
 test('references resolve from the environment, and PIPEWRIGHT_CONN_ variables and --conn overrides win in that order', async () => {
   const project = projectWith({ wh: remote });
   const env = { WAREHOUSE_PW: 's3cret', PIPEWRIGHT_CONN_WH_HOST: 'env-host', PIPEWRIGHT_CONN_WH_PORT: '6543', PIPEWRIGHT_CONN_WH_DATABASE: 'env-db' };
-  const conn = await resolveConnection(project, 'wh', { env, overrides: { wh: { database: 'flag-db', ssl_mode: 'require' } } });
+  const conn = await resolvePostgresConnection(project, 'wh', { env, overrides: { wh: { database: 'flag-db', ssl_mode: 'require' } } });
   assert.deepEqual(
     { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, ssl: conn.sslMode },
     { host: 'env-host', port: 6543, database: 'flag-db', user: 'loader', password: 's3cret', ssl: 'require' },
@@ -35,7 +35,7 @@ test('references resolve from the environment, and PIPEWRIGHT_CONN_ variables an
 
 test('a URL profile fills the fields it names, and fields beside it win', async () => {
   const project = projectWith({ u: { type: 'postgres', url: 'postgres://ana@pg.local:5433/sales', database: 'other' } });
-  const conn = await resolveConnection(project, 'u', { env: {} });
+  const conn = await resolvePostgresConnection(project, 'u', { env: {} });
   assert.deepEqual([conn.user, conn.host, conn.port, conn.database, conn.password], ['ana', 'pg.local', 5433, 'other', undefined]);
 });
 
@@ -43,7 +43,7 @@ test('secret references read the encrypted local store, which holds no plain tex
   const project = projectWith({ wh: { ...remote, password: { secret: 'warehouse_password' } } });
   const store = SecretStore.forProject(project.stateDir);
   await store.set('warehouse_password', 'very-secret-value');
-  const conn = await resolveConnection(project, 'wh', { env: {} });
+  const conn = await resolvePostgresConnection(project, 'wh', { env: {} });
   assert.equal(conn.password, 'very-secret-value');
   assert.doesNotMatch(readFileSync(store.file, 'utf8'), /very-secret-value/);
   const keyFile = (store.cipher as KeyFileCipher).keyFile;
@@ -71,8 +71,8 @@ test('plain-text passwords in connections.yaml, unknown names and missing refere
 test('a local_postgres connection starts the embedded server, creates its database and keeps the password encrypted', async () => {
   const project = projectWith({ local_pg: { type: 'local_postgres', database: 'ny_taxi' } });
   try {
-    const conn = await resolveConnection(project, 'local_pg', { env: {} });
-    const again = await resolveConnection(project, 'local_pg', { env: {} });
+    const conn = await resolvePostgresConnection(project, 'local_pg', { env: {} });
+    const again = await resolvePostgresConnection(project, 'local_pg', { env: {} });
     assert.equal(again.port, conn.port, 'the running server is reused');
     const client = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
     await client.connect();

@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
+import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { bucketNameProblem, objectNameProblem } from '../cloud/gcs-names.ts';
 import { writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-files.ts';
 import {
-  deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, uploadToStaging, type PlannedObject,
+  deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, statusOf, uploadToStaging, type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
 import { formatBytes } from './http-download.ts';
 import { onlyUpstream } from './export-upstream.ts';
@@ -58,13 +59,16 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
     const upstream = onlyUpstream(ctx);
     const described = await ctx.data.describe(upstream);
     checkPartitionColumns(config.partition_by ?? [], described.columns.map((c) => c.name), upstream, place);
-    const storage = await createStorageClient(config, ctx.project.dir, place);
+    const settings = await mergeCloudConnection(ctx, 'gcs', config, place);
+    const storage = await createStorageClient(settings, ctx.project.dir, place);
     const bucket = storage.bucket(config.bucket);
     try {
-      await ensureBucket(bucket, config.create_bucket, place);
-      // 2. Write the files locally and plan object names.
-      const planned = await planObjects(ctx, config, upstream);
-      const existing = await listLive(bucket, config);
+      // 2. Write the files locally while checking the bucket and listing what is live: DuckDB writes off the event
+      // loop, so the requests cost no time. Both finish before anything is uploaded.
+      const [planned, existing] = await settleBoth(
+        planObjects(ctx, config, upstream),
+        ensureBucket(bucket, config.create_bucket, settings.location, place).then(() => listLive(bucket, config)),
+      );
       try {
         // 3. Stage every object: until all are staged, nothing under the prefix changes.
         await stageAll(ctx, bucket, planned, config);
@@ -81,6 +85,14 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
     }
   },
 };
+
+/** Waits for both (so no work is left running behind an error), then rejects with the first failure. */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [first, second] = await Promise.allSettled([a, b]);
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
+  return [first.value, second.value];
+}
 
 function checkConfig(config: GcsExportConfig, place: ErrorPlace): void {
   const bucketProblem = bucketNameProblem(config.bucket);
@@ -108,12 +120,18 @@ function checkPartitionColumns(partitionBy: string[], available: string[], upstr
   }
 }
 
-/** Checks the bucket before any work (which also proves the credentials), creating it when allowed. */
-async function ensureBucket(bucket: Bucket, create: boolean, place: ErrorPlace): Promise<void> {
+/** Checks the bucket before anything is uploaded (which also proves the credentials), creating it when allowed. */
+async function ensureBucket(bucket: Bucket, create: boolean, location: string | undefined, place: ErrorPlace): Promise<void> {
   const [exists] = await bucket.exists();
   if (exists) return;
   if (!create) throw new UserError(`bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`, { ...place, path: 'config.bucket' });
-  await bucket.create();
+  // The connection's location: BigQuery loads need the bucket and the dataset in the same one.
+  try {
+    await bucket.create(location ? { location } : {});
+  } catch (error) {
+    // Another export of the same run (say, a single object and its partitioned twin) created it first.
+    if (statusOf(error) !== 409) throw error;
+  }
 }
 
 /** The prefix partition folders go under: `path` with exactly one trailing `/`. */

@@ -6,6 +6,7 @@ import { UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockKind } from '../engine/block-kind.ts';
 import { quoteLiteral } from '../data/sql-names.ts';
 import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
+import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { bucketNameProblem } from '../cloud/gcs-names.ts';
 import { explainGcsError, mapPooled } from '../cloud/gcs-export/object-transfer.ts';
 import { STAGING_ROOT } from './gcs-export.ts';
@@ -34,7 +35,8 @@ export const gcsSource: BlockKind<GcsSourceConfig> = {
     const place: ErrorPlace = { block: ctx.block.id };
     const bucketProblem = bucketNameProblem(config.bucket);
     if (bucketProblem) throw new UserError(`bucket "${config.bucket}" would be refused by Google: ${bucketProblem}`, { ...place, path: 'config.bucket' });
-    const bucket = (await createStorageClient(config, ctx.project.dir, place)).bucket(config.bucket);
+    const settings = await mergeCloudConnection(ctx, 'gcs', config, place);
+    const bucket = (await createStorageClient(settings, ctx.project.dir, place)).bucket(config.bucket);
     let files: string[];
     let bytes = 0;
     try {

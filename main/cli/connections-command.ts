@@ -2,7 +2,11 @@ import { parseArgs } from 'node:util';
 import { text } from 'node:stream/consumers';
 import { formatError, toErrorShape } from '../errors.ts';
 import { loadProject } from '../project/load-project.ts';
-import type { ConnectionOverrides } from '../connections/connection-profile.ts';
+import type { Project } from '../project/model.ts';
+import type { BigQueryConnection, ConnectionOverrides, GcsConnection, PostgresConnection } from '../connections/connection-profile.ts';
+import { isFamily } from '../connections/block-connection.ts';
+import { stopLocalEmulators } from '../connections/local-emulators.ts';
+import { probeBigQuery, probeGcs } from '../connections/probe-cloud.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
 import { SecretStore } from '../connections/secret-store.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
@@ -47,16 +51,41 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function testConnection(project: Awaited<ReturnType<typeof loadProject>>, name: string, overrides: ConnectionOverrides): Promise<number> {
+async function testConnection(project: Project, name: string, overrides: ConnectionOverrides): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  let conn;
-  try {
-    conn = await resolveConnection(project, name, { overrides, log: (m) => say(m) });
-  } catch (error) {
+  const conn = await resolveConnection(project, name, { overrides, log: (m) => say(m) }).catch(async (error: unknown) => {
     say(`${name}: cannot resolve: ${formatError(toErrorShape(error))}`);
-    return 1;
-  }
+    await stopLocalEmulators(project.stateDir);
+    return undefined;
+  });
+  if (!conn) return 1;
   say(`${name}: ${conn.label} (${conn.type})`);
+  if (isFamily(conn, 'postgres')) return testPostgres(conn, say);
+  try {
+    const result = await probe(conn, project.dir);
+    say(`reachable: ${result.isReachable ? 'yes' : 'no'}`);
+    if (result.isAuthenticated !== undefined && result.isReachable) say(`auth: ${result.isAuthenticated ? 'ok' : 'failed'}`);
+    if (result.listing) say(result.listing);
+    if (result.error) say(`error: ${result.error}`);
+    return result.error ? 1 : 0;
+  } finally {
+    // A local_* connection started its emulator in this process for the test: stop it again.
+    await stopLocalEmulators(project.stateDir);
+  }
+}
+
+function probe(conn: GcsConnection | BigQueryConnection, projectDir: string) {
+  switch (conn.type) {
+    case 'gcs':
+    case 'local_gcs':
+      return probeGcs(conn, projectDir);
+    case 'bigquery':
+    case 'local_bigquery':
+      return probeBigQuery(conn, projectDir);
+  }
+}
+
+async function testPostgres(conn: PostgresConnection, say: (line: string) => void): Promise<number> {
   try {
     const client = await connectPostgres(conn);
     try {

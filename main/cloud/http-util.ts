@@ -50,3 +50,18 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
   }
   throw new GoogleHttpError(400, 'invalid', 'request body must be a JSON object');
 }
+
+/** Reads what a fault says to read of the body (none, some bytes or all), then destroys the socket without answering. */
+export async function dropConnection(req: IncomingMessage, fault: { afterBodyBytes?: number | 'all' }): Promise<void> {
+  const limit = fault.afterBodyBytes ?? 0;
+  if (limit === 'all') {
+    await readBody(req);
+  } else if (limit > 0) {
+    let seen = 0;
+    for await (const chunk of req) {
+      seen += (chunk as Buffer).length;
+      if (seen >= limit) break;
+    }
+  }
+  req.socket.destroy();
+}

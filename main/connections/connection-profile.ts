@@ -37,17 +37,57 @@ export const localPostgresProfileSchema = z.strictObject({
 export type PostgresProfile = z.infer<typeof postgresProfileSchema>;
 export type LocalPostgresProfile = z.infer<typeof localPostgresProfileSchema>;
 
-/** Fields a per-run override may set, per connection type. */
+/**
+ * How a cloud profile authenticates: `none` (emulators), `adc` (Application Default Credentials), a service-account
+ * key file (path relative to the project), or the key's JSON read from the secret store or an environment variable.
+ */
+export const cloudCredentialsSchema = z.union([
+  z.enum(['none', 'adc']),
+  z.strictObject({ key_file: z.string().min(1) }),
+  z.strictObject({ key: secretRefSchema }),
+]);
+export type CloudCredentialsSpec = z.infer<typeof cloudCredentialsSchema>;
+
+const cloudFields = {
+  project_id: z.string().min(1).optional(),
+  /** Dataset/bucket location, e.g. `EU`, `US`, `europe-west1`. */
+  location: z.string().min(1).optional(),
+  credentials: cloudCredentialsSchema.optional(),
+  /** Another API host, e.g. `http://127.0.0.1:4443` for an emulator; absent for Google Cloud. */
+  endpoint: z.url().optional(),
+};
+
+/** Google Cloud Storage (or any host speaking its JSON API). */
+export const gcsProfileSchema = z.strictObject({ type: z.literal('gcs'), ...cloudFields });
+/** BigQuery (or any host speaking its REST API). */
+export const bigqueryProfileSchema = z.strictObject({ type: z.literal('bigquery'), ...cloudFields });
+/** The GCS emulator Pipewright starts itself (objects in `.pipewright/gcs/`). */
+export const localGcsProfileSchema = z.strictObject({ type: z.literal('local_gcs'), project_id: z.string().min(1).optional() });
+/** The BigQuery emulator Pipewright starts itself (tables in `.pipewright/bigquery/`). */
+export const localBigqueryProfileSchema = z.strictObject({
+  type: z.literal('local_bigquery'),
+  project_id: z.string().min(1).optional(),
+  location: z.string().min(1).optional(),
+});
+
+/** Fields a per-run override may set, per connection type. `credentials` takes none, adc, key_file:PATH, secret:NAME or env:VAR. */
 export const OVERRIDABLE_FIELDS = {
   postgres: ['url', 'host', 'port', 'database', 'user', 'password', 'ssl_mode', 'schema'],
   local_postgres: ['database', 'schema'],
+  gcs: ['project_id', 'location', 'credentials', 'endpoint'],
+  bigquery: ['project_id', 'location', 'credentials', 'endpoint'],
+  local_gcs: ['project_id'],
+  local_bigquery: ['project_id', 'location'],
 } as const;
+
+/** Every connection type connections.yaml may name. */
+export type ConnectionType = keyof typeof OVERRIDABLE_FIELDS;
 
 /** Per-run overrides: connection name → field → value (from `--conn NAME.FIELD=VALUE`). */
 export type ConnectionOverrides = Record<string, Record<string, string>>;
 
-/** A connection ready to use: every reference resolved, every override applied. */
-export interface ResolvedConnection {
+/** A Postgres connection ready to use: every reference resolved, every override applied. */
+export interface PostgresConnection {
   name: string;
   type: 'postgres' | 'local_postgres';
   host: string;
@@ -61,3 +101,36 @@ export interface ResolvedConnection {
   /** `user@host:port/database`: safe to print (never the password). */
   label: string;
 }
+
+/** The fields of a service-account key the clients need (validated when resolved). */
+export interface ServiceAccountKey {
+  type: string;
+  client_email: string;
+  private_key: string;
+  project_id?: string;
+}
+
+/** Resolved credentials: a key file (absolute path) or key JSON already read from a secret or variable. */
+export type CloudCredentials =
+  | { kind: 'none' }
+  | { kind: 'adc' }
+  | { kind: 'key_file'; path: string }
+  | { kind: 'key'; key: ServiceAccountKey; source: string };
+
+/** A GCS or BigQuery connection ready to use; local_* types point at the project's running emulator. */
+export interface CloudConnectionBase {
+  name: string;
+  /** From the profile, else the key's project (undefined only with ADC, which finds its own). */
+  projectId: string | undefined;
+  location: string | undefined;
+  /** Absent for Google Cloud. */
+  endpoint: string | undefined;
+  credentials: CloudCredentials;
+  /** `project P at ENDPOINT, credentials …`: safe to print (never a key). */
+  label: string;
+}
+export interface GcsConnection extends CloudConnectionBase { type: 'gcs' | 'local_gcs' }
+export interface BigQueryConnection extends CloudConnectionBase { type: 'bigquery' | 'local_bigquery' }
+
+/** A connection ready to use, by type: every reference resolved, every override applied. */
+export type ResolvedConnection = PostgresConnection | GcsConnection | BigQueryConnection;

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import type { Project } from '../project/model.ts';
 import { LocalPostgres } from '../postgres/local-server.ts';
 import { ensureDatabase } from '../postgres/pg-connect.ts';
 import {
   OVERRIDABLE_FIELDS, localPostgresProfileSchema, postgresProfileSchema,
-  type ConnectionOverrides, type PostgresProfile, type ResolvedConnection, type SecretRef,
+  type ConnectionOverrides, type ConnectionType, type PostgresConnection, type PostgresProfile, type ResolvedConnection, type SecretRef,
 } from './connection-profile.ts';
-import { SecretStore } from './secret-store.ts';
+import { KeyFileCipher, SecretStore } from './secret-store.ts';
+import { profileIssue, readRef } from './read-ref.ts';
+import { resolveCloud } from './resolve-cloud.ts';
+import { requireFamily } from './block-connection.ts';
 
 export interface ResolveOptions {
   /** `--conn` overrides; they win over the environment, which wins over the file. */
@@ -23,8 +26,8 @@ export const LOCAL_POSTGRES_SECRET = 'local_postgres_password';
 
 /**
  * Resolves the named profile of `connections.yaml`: applies `PIPEWRIGHT_CONN_<NAME>_<FIELD>` and `--conn`
- * overrides, reads `{ env }` and `{ secret }` references, and for `local_postgres` starts (or reuses) the project's
- * embedded Postgres and creates the database. Plain-text passwords in the file are refused.
+ * overrides, reads `{ env }` and `{ secret }` references (service-account keys included), and for the local_* types
+ * starts (or reuses) the project's embedded Postgres or GCS/BigQuery emulator. Plain-text passwords are refused.
  */
 export async function resolveConnection(project: Project, name: string, opts: ResolveOptions = {}): Promise<ResolvedConnection> {
   const raw = project.connections[name];
@@ -37,13 +40,18 @@ export async function resolveConnection(project: Project, name: string, opts: Re
   const secrets = opts.secrets ?? SecretStore.forProject(project.stateDir);
   refusePlainSecrets(name, raw);
   const type = raw.type;
-  if (type !== 'postgres' && type !== 'local_postgres') {
-    throw new UserError(`connection ${name} has type ${type}; this block needs postgres or local_postgres`, { file: FILE, path: `${name}.type` });
+  if (!isConnectionType(type)) {
+    throw new UserError(`connection ${name} has unknown type ${type} (types: ${Object.keys(OVERRIDABLE_FIELDS).join(', ')})`, { file: FILE, path: `${name}.type` });
   }
   const merged = { ...raw, ...overridesFor(name, type, env, opts.overrides) };
   if (type === 'local_postgres') return resolveLocal(project, name, merged, secrets, opts.log);
+  if (type !== 'postgres') return resolveCloud(name, type, merged, { project, env, secrets, log: opts.log });
   const profile = parseProfile(name, merged);
   return resolveRemote(name, profile, env, secrets);
+}
+
+function isConnectionType(type: string): type is ConnectionType {
+  return Object.hasOwn(OVERRIDABLE_FIELDS, type);
 }
 
 function refusePlainSecrets(name: string, raw: Record<string, unknown>): void {
@@ -58,7 +66,7 @@ function refusePlainSecrets(name: string, raw: Record<string, unknown>): void {
 }
 
 /** Environment and command-line overrides of one connection's fields. */
-function overridesFor(name: string, type: 'postgres' | 'local_postgres', env: NodeJS.ProcessEnv, flags: ConnectionOverrides = {}): Record<string, string> {
+function overridesFor(name: string, type: ConnectionType, env: NodeJS.ProcessEnv, flags: ConnectionOverrides = {}): Record<string, string> {
   const allowed: readonly string[] = OVERRIDABLE_FIELDS[type];
   const result: Record<string, string> = {};
   for (const field of allowed) {
@@ -75,12 +83,10 @@ function overridesFor(name: string, type: 'postgres' | 'local_postgres', env: No
 function parseProfile(name: string, merged: Record<string, unknown>): PostgresProfile {
   const parsed = postgresProfileSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = [name, ...(issue?.path ?? [])].join('.');
-  throw new UserError(`${where}: ${issue?.message ?? 'invalid'}`, { file: FILE, path: where });
+  throw profileIssue(name, parsed.error.issues[0]);
 }
 
-async function resolveRemote(name: string, profile: PostgresProfile, env: NodeJS.ProcessEnv, secrets: SecretStore): Promise<ResolvedConnection> {
+async function resolveRemote(name: string, profile: PostgresProfile, env: NodeJS.ProcessEnv, secrets: SecretStore): Promise<PostgresConnection> {
   const read = async (field: string, value: string | number | SecretRef | undefined) =>
     value === undefined || typeof value !== 'object' ? value : readRef(value, { file: FILE, path: `${name}.${field}` }, env, secrets);
   const url = await read('url', profile.url);
@@ -100,17 +106,14 @@ async function resolveRemote(name: string, profile: PostgresProfile, env: NodeJS
   };
 }
 
-async function resolveLocal(project: Project, name: string, merged: Record<string, unknown>, secrets: SecretStore, log?: (m: string) => void): Promise<ResolvedConnection> {
+async function resolveLocal(project: Project, name: string, merged: Record<string, unknown>, secrets: SecretStore, log?: (m: string) => void): Promise<PostgresConnection> {
   const parsed = localPostgresProfileSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = [name, ...(issue?.path ?? [])].join('.');
-    throw new UserError(`${where}: ${issue?.message ?? 'invalid'}`, { file: FILE, path: where });
-  }
-  const password = await localPassword(project.stateDir, secrets);
+  if (!parsed.success) throw profileIssue(name, parsed.error.issues[0]);
+  // Sealed with the key file even in the desktop app: the CLI must reach the same server with the same password.
+  const password = await localPassword(project.stateDir, new SecretStore(secrets.file, new KeyFileCipher()));
   const server = await LocalPostgres.at(project.stateDir).ensureRunning(password, log);
   const database = parsed.data.database ?? 'pipewright';
-  const resolved: ResolvedConnection = {
+  const resolved: PostgresConnection = {
     name, type: 'local_postgres', host: server.host, port: server.port, database, user: server.user, password,
     sslMode: 'disable', schema: parsed.data.schema, label: `${server.user}@${server.host}:${server.port}/${database}`,
   };
@@ -138,17 +141,6 @@ function localPassword(stateDir: string, secrets: SecretStore): Promise<string> 
   return pending;
 }
 
-async function readRef(ref: SecretRef, place: ErrorPlace, env: NodeJS.ProcessEnv, secrets: SecretStore): Promise<string> {
-  if ('env' in ref) {
-    const value = env[ref.env];
-    if (value === undefined) throw new UserError(`environment variable ${ref.env} is not set`, place);
-    return value;
-  }
-  const value = await secrets.get(ref.secret);
-  if (value === undefined) throw new UserError(`no secret named ${ref.secret} in the local store: pipewright connections secret set ${ref.secret}`, place);
-  return value;
-}
-
 function parseUrl(name: string, text: string): { host?: string; port?: number; database?: string; user?: string } {
   if (!URL.canParse(text) || !/^postgres(ql)?:$/.test(new URL(text).protocol)) {
     throw new UserError(`${name}.url must look like postgres://user@host:5432/database`, { file: FILE, path: `${name}.url` });
@@ -160,4 +152,9 @@ function parseUrl(name: string, text: string): { host?: string; port?: number; d
     ...(url.pathname.length > 1 ? { database: decodeURIComponent(url.pathname.slice(1)) } : {}),
     ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
   };
+}
+
+/** Resolves a profile that must be postgres or local_postgres (for callers that only speak Postgres). */
+export async function resolvePostgresConnection(project: Project, name: string, opts: ResolveOptions = {}): Promise<PostgresConnection> {
+  return requireFamily(await resolveConnection(project, name, opts), 'postgres', { file: FILE, path: `${name}.type` });
 }

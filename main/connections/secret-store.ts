@@ -15,6 +15,18 @@ export interface SecretCipher {
   readonly isOsKeychain: boolean;
   /** One line for warnings and `connections` output, e.g. `key file ~/.config/pipewright/secret.key`. */
   readonly description: string;
+  /**
+   * Marks what this cipher seals in the store (`keychain:<base64>`), so a process without it (the CLI reading what
+   * the desktop app stored) says so instead of failing to decrypt. Untagged values are the key file's.
+   */
+  readonly sealTag?: string;
+}
+
+let defaultCipher: SecretCipher | undefined;
+
+/** Makes `cipher` the one every SecretStore of this process uses unless given another (the desktop app: the OS keychain). */
+export function setDefaultSecretCipher(cipher: SecretCipher | undefined): void {
+  defaultCipher = cipher;
 }
 
 /** Where the user-level key file lives: `$PIPEWRIGHT_CONFIG_DIR`, else `$XDG_CONFIG_HOME/pipewright`, else `~/.config/pipewright`. */
@@ -83,7 +95,12 @@ interface StoreFile {
 
 /** Named secrets of one project, encrypted at rest in `.pipewright/secrets.json` (git-ignored local state). */
 export class SecretStore {
-  constructor(readonly file: string, readonly cipher: SecretCipher = new KeyFileCipher()) {}
+  readonly cipher: SecretCipher;
+
+  /** `cipher` seals new secrets; secrets the key file sealed (the CLI's) stay readable through `keyFile`. */
+  constructor(readonly file: string, cipher?: SecretCipher, private readonly keyFile: SecretCipher = new KeyFileCipher()) {
+    this.cipher = cipher ?? defaultCipher ?? keyFile;
+  }
 
   /** The store of the project whose local state folder is `stateDir`. */
   static forProject(stateDir: string, cipher?: SecretCipher): SecretStore {
@@ -92,14 +109,26 @@ export class SecretStore {
 
   /** The secret's value, or undefined when none is stored under `name`. */
   async get(name: string): Promise<string | undefined> {
-    const sealed = (await this.read()).secrets[name];
-    return sealed === undefined ? undefined : this.cipher.decrypt(Buffer.from(sealed, 'base64'));
+    const stored = (await this.read()).secrets[name];
+    if (stored === undefined) return undefined;
+    // Base64 has no colon, so `tag:` cannot be the start of an untagged value.
+    const tag = /^([a-z_]+):/.exec(stored)?.[1];
+    const sealed = Buffer.from(tag === undefined ? stored : stored.slice(tag.length + 1), 'base64');
+    if (tag === undefined) return (this.cipher.sealTag === undefined ? this.cipher : this.keyFile).decrypt(sealed);
+    if (tag !== this.cipher.sealTag) {
+      throw new UserError(
+        `secret ${name} is sealed by the desktop app's OS keychain (${tag}), which ${this.cipher.description} cannot open: set it again here (pipewright connections secret set ${name}) or use an { env: … } reference`,
+        { path: name },
+      );
+    }
+    return this.cipher.decrypt(sealed);
   }
 
   /** Stores (or replaces) a secret; the file is rewritten atomically. */
   async set(name: string, value: string): Promise<void> {
     const store = await this.read();
-    store.secrets[name] = (await this.cipher.encrypt(value)).toString('base64');
+    const sealed = (await this.cipher.encrypt(value)).toString('base64');
+    store.secrets[name] = this.cipher.sealTag === undefined ? sealed : `${this.cipher.sealTag}:${sealed}`;
     await this.write(store);
   }
 

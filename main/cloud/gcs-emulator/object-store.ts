@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CRC32C } from '@google-cloud/storage';
+import { FastCrc32c } from '../gcs-export/crc32c.ts';
 import { GoogleHttpError } from '../http-util.ts';
 
 /** What the emulator keeps about one object (the live generation only: no versioning). */
@@ -196,7 +196,7 @@ export class ObjectStore {
 
 /** Base64 of the big-endian CRC32C, as GCS reports it. */
 export function crc32cOf(bytes: Buffer): string {
-  const crc = new CRC32C();
+  const crc = new FastCrc32c();
   crc.update(bytes);
   return crc.toString();
 }

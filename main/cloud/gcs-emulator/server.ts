@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { GoogleHttpError, readBody, sendGoogleError } from '../http-util.ts';
+import { GoogleHttpError, dropConnection, readBody, sendGoogleError } from '../http-util.ts';
 import { CONTROL_PATH, handleControl } from './control.ts';
-import { FaultSwitch, type FaultAction } from './faults.ts';
+import { FaultSwitch } from './faults.ts';
 import { ObjectStore } from './object-store.ts';
 import { ResumableSessions } from './resumable.ts';
 import { route, type GcsContext, type GcsRequest } from './routes.ts';
@@ -105,21 +105,6 @@ function decodeSegments(pathname: string): string[] {
   const raw = pathname.split('/').filter((s) => s !== '');
   const segments = raw.map((s) => decodeURIComponent(s));
   return segments[0] === 'storage' && segments[1] === 'v1' ? segments.slice(2) : segments;
-}
-
-/** Reads what the fault says to read of the body, then destroys the socket without answering. */
-async function dropConnection(req: IncomingMessage, fault: Extract<FaultAction, { reset: true }>): Promise<void> {
-  const limit = fault.afterBodyBytes ?? 0;
-  if (limit === 'all') {
-    await readBody(req);
-  } else if (limit > 0) {
-    let seen = 0;
-    for await (const chunk of req) {
-      seen += (chunk as Buffer).length;
-      if (seen >= limit) break;
-    }
-  }
-  req.socket.destroy();
 }
 
 function answerError(res: ServerResponse, error: unknown): void {

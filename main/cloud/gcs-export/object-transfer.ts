@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
 import { CancelledError, OperationalError, UserError, type ErrorPlace } from '../../errors.ts';
+import { FastCrc32c } from './crc32c.ts';
 
 /** One object to publish: a local file, its staging name, its final name, and its checksums. */
 export interface PlannedObject {
@@ -25,8 +26,7 @@ export interface UploadTuning {
 
 /** crc32c and md5 of a local file (base64, as GCS reports them), streamed. */
 export async function checksumsOf(file: string): Promise<{ crc32c: string; md5Hash: string }> {
-  const { CRC32C } = await import('@google-cloud/storage'); // loaded on first use, like the client
-  const crc = new CRC32C();
+  const crc = new FastCrc32c();
   const md5 = createHash('md5');
   for await (const chunk of createReadStream(file)) {
     crc.update(chunk as Buffer);
@@ -70,7 +70,9 @@ export async function uploadToStaging(bucket: Bucket, object: PlannedObject, tun
 export async function publishStaged(bucket: Bucket, object: PlannedObject, liveGeneration: string): Promise<string> {
   const target = bucket.file(object.name);
   try {
-    await bucket.file(object.stagingName).copy(target, { preconditionOpts: { ifGenerationMatch: Number(liveGeneration) } });
+    // The copy's answer is the new object's resource: its generation needs no second request.
+    const [copied] = await bucket.file(object.stagingName).copy(target, { preconditionOpts: { ifGenerationMatch: Number(liveGeneration) } });
+    if (copied.metadata.generation !== undefined) return String(copied.metadata.generation);
   } catch (error) {
     if (statusOf(error) !== 412) throw error;
     // A retried copy whose first try landed answers 412 too: the content tells the two apart.
@@ -132,6 +134,8 @@ export function explainGcsError(error: unknown, bucket: string, place: ErrorPlac
   if (status === 401 || status === 403) {
     return new UserError(`GCS refused access to bucket ${bucket} (${status}): check the credentials (config.credentials) — ${detail}`, { ...place, path: 'config.credentials' });
   }
+  const credentialsProblem = explainCredentialsFailure(detail);
+  if (credentialsProblem) return new UserError(credentialsProblem, { ...place, path: 'config.credentials' });
   if (status === 404 && /bucket/i.test(detail)) {
     return new UserError(`bucket ${bucket} does not exist (create it, or set create_bucket: true)`, { ...place, path: 'config.bucket' });
   }
@@ -139,4 +143,22 @@ export function explainGcsError(error: unknown, bucket: string, place: ErrorPlac
     return new OperationalError(`GCS answered ${status}: ${detail}`, { place, permanent: true, cause: error });
   }
   return new OperationalError(`GCS request failed${status ? ` (${status})` : ''} after the client's retries: ${detail}`, { place, cause: error });
+}
+
+/**
+ * What to fix when Google's auth library could not get a token: no Application Default Credentials on this machine,
+ * a GOOGLE_APPLICATION_CREDENTIALS file that is missing, or a service-account key whose private_key cannot be read.
+ * Undefined for other failures. Retrying cannot help with any of these.
+ */
+export function explainCredentialsFailure(detail: string): string | undefined {
+  if (/could not load the default credentials|unable to detect a project id/i.test(detail)) {
+    return `no Application Default Credentials on this machine: run gcloud auth application-default login, set GOOGLE_APPLICATION_CREDENTIALS to a key file, or give the connection credentials: { key_file: … } or { key: { secret: … } } — ${detail}`;
+  }
+  if (/GOOGLE_APPLICATION_CREDENTIALS|the file at .* does not exist/i.test(detail)) {
+    return `the key file named by GOOGLE_APPLICATION_CREDENTIALS cannot be read: fix that variable or the file — ${detail}`;
+  }
+  if (/DECODER routines|PEM routines|private key|invalid_grant/i.test(detail)) {
+    return `Google refused the service-account key (its private_key is unreadable, or the key was deleted): store the key file's content again — ${detail}`;
+  }
+  return undefined;
 }

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { qualifiedName } from '../../data/sql-names.ts';
+import { GoogleHttpError, parseJsonBody, sendJson } from '../http-util.ts';
+import type { ServerResponse } from 'node:http';
+import { parseMultipart } from '../multipart.ts';
+import { jobResource, type StoredJob } from './jobs.ts';
+import { resultTable } from './query-job.ts';
+import { offsetOf, pageTokenFor } from './resources.ts';
+import { countTableRows, tableOf, type BigQueryContext, type BigQueryRequest, type Handler, type Route } from './routes.ts';
+import { readWireRowsJson } from './table-rows.ts';
+
+/** Rows per page when the client gives no maxResults (BigQuery pages by ~10 MB; rows are simpler to test). */
+const DEFAULT_PAGE_ROWS = 10_000;
+
+/** Routes under `projects/P/jobs`, `projects/P/queries` and the upload API. */
+export function jobRoute(req: Pick<BigQueryRequest, 'method' | 'segments' | 'isUpload' | 'query'>): Route | undefined {
+  const s = req.segments;
+  const m = req.method;
+  if (req.isUpload) {
+    if (s.length !== 3 || s[2] !== 'jobs') return undefined;
+    if (m === 'POST') return { operation: 'jobs.upload', handler: uploadJob };
+    if (m === 'PUT' && req.query.has('upload_id')) return { operation: 'jobs.upload', handler: putUploadChunk };
+    return undefined;
+  }
+  if (s[2] === 'queries') {
+    if (s.length === 3 && m === 'POST') return { operation: 'jobs.query', handler: queryJob };
+    if (s.length === 4 && m === 'GET') return { operation: 'jobs.getQueryResults', handler: getQueryResults };
+    return undefined;
+  }
+  if (s.length === 3) return m === 'POST' ? { operation: 'jobs.insert', handler: insertJob } : m === 'GET' ? { operation: 'jobs.list', handler: listJobs } : undefined;
+  if (s.length === 4 && m === 'GET') return { operation: 'jobs.get', handler: getJob };
+  if (s.length === 5 && s[4] === 'cancel' && m === 'POST') return { operation: 'jobs.cancel', handler: cancelJob };
+  return undefined;
+}
+
+const insertJob: Handler = async (ctx, req, res) => {
+  const job = await ctx.jobs.insert(req.segments[1]!, parseJsonBody(req.body), undefined, req.injectedJobError);
+  sendJson(res, 200, jobResource(job));
+};
+
+const uploadJob: Handler = async (ctx, req, res) => {
+  const type = req.query.get('uploadType') ?? 'multipart';
+  if (type === 'resumable') {
+    const id = await ctx.uploads.open(parseJsonBody(req.body));
+    const location = `${ctx.baseUrl}/upload/bigquery/v2/projects/${encodeURIComponent(req.segments[1]!)}/jobs?uploadType=resumable&upload_id=${id}`;
+    res.writeHead(200, { Location: location, 'Content-Length': 0 }).end();
+    return;
+  }
+  if (type !== 'multipart') throw new GoogleHttpError(400, 'invalid', `uploadType ${type} is not supported for jobs (multipart or resumable)`);
+  const [jsonPart, mediaPart] = parseMultipart(header(req.headers['content-type']), req.body);
+  if (!jsonPart || !mediaPart) throw new GoogleHttpError(400, 'invalid', 'a multipart job upload needs a job configuration part and a data part');
+  const file = path.join(ctx.uploadsDir, `${randomUUID()}.upload`);
+  await writeFile(file, mediaPart.body);
+  const job = await ctx.jobs.insert(req.segments[1]!, parseJsonBody(jsonPart.body), { file, bytes: mediaPart.body.length }, req.injectedJobError);
+  sendJson(res, 200, jobResource(job));
+};
+
+const putUploadChunk: Handler = async (ctx, req, res) => {
+  const reply = await ctx.uploads.put(req.query.get('upload_id')!, header(req.headers['content-range']), req.body);
+  if (reply.done) {
+    const job = await ctx.jobs.insert(req.segments[1]!, reply.jobBody, { file: reply.file, bytes: reply.bytes }, req.injectedJobError);
+    return sendJson(res, 200, jobResource(job));
+  }
+  const headers: Record<string, string | number> = { 'Content-Length': 0 };
+  if (reply.persisted > 0) headers.Range = `bytes=0-${reply.persisted - 1}`;
+  res.writeHead(308, headers).end();
+};
+
+const getJob: Handler = async (ctx, req, res) => {
+  sendJson(res, 200, jobResource(ctx.jobs.get(req.segments[1]!, req.segments[3]!)));
+};
+
+const listJobs: Handler = async (ctx, _req, res) => {
+  const jobs = [...ctx.catalog.jobs.values()].map((j) => ({ ...jobResource(j), state: j.status.state }));
+  sendJson(res, 200, { kind: 'bigquery#jobList', jobs });
+};
+
+/** Jobs here finish on their own within one DuckDB statement; cancel reports the job as it is, as BigQuery may. */
+const cancelJob: Handler = async (ctx, req, res) => {
+  sendJson(res, 200, { kind: 'bigquery#jobCancelResponse', job: jobResource(ctx.jobs.get(req.segments[1]!, req.segments[3]!)) });
+};
+
+/** jobs.query: a query job started and waited for (up to timeoutMs), answered with its first page. */
+const queryJob: Handler = async (ctx, req, res) => {
+  const body = parseJsonBody(req.body);
+  const configuration = { query: { query: body.query, useLegacySql: body.useLegacySql ?? true, ...(body.defaultDataset ? { defaultDataset: body.defaultDataset } : {}) } };
+  const job = await ctx.jobs.insert(req.segments[1]!, { configuration, jobReference: { location: body.location } });
+  const params = new URLSearchParams();
+  if (body.maxResults !== undefined) params.set('maxResults', String(body.maxResults));
+  if ((body.formatOptions as { useInt64Timestamp?: boolean } | undefined)?.useInt64Timestamp) params.set('formatOptions.useInt64Timestamp', 'true');
+  await ctx.jobs.waitDone(job.jobReference.jobId, Number(body.timeoutMs ?? 10_000));
+  const page = await resultPage(ctx, ctx.jobs.get(req.segments[1]!, job.jobReference.jobId), params);
+  sendWithRows(res, { ...page.body, kind: 'bigquery#queryResponse' }, page.rows);
+};
+
+const getQueryResults: Handler = async (ctx, req, res) => {
+  const jobId = req.segments[3]!;
+  ctx.jobs.get(req.segments[1]!, jobId);
+  await ctx.jobs.waitDone(jobId, Number(req.query.get('timeoutMs') ?? 10_000));
+  const page = await resultPage(ctx, ctx.jobs.get(req.segments[1]!, jobId), req.query);
+  sendWithRows(res, page.body, page.rows);
+};
+
+/** One page of a query job's result (rows as JSON text); a failed job answers with its error, as BigQuery does. */
+async function resultPage(ctx: BigQueryContext, job: StoredJob, query: URLSearchParams): Promise<{ body: Record<string, unknown>; rows?: string }> {
+  const base = { kind: 'bigquery#getQueryResultsResponse', jobReference: job.jobReference };
+  if (job.status.state !== 'DONE') return { body: { ...base, jobComplete: false } };
+  const failure = job.status.errorResult;
+  if (failure) throw new GoogleHttpError(400, failure.reason, failure.message);
+  const result = job.emulatorResult;
+  if (!result) throw new GoogleHttpError(400, 'invalid', `job ${job.jobReference.jobId} has no result: it is not a query job, or its result expired (the emulator keeps the newest 200)`);
+  const offset = offsetOf(query);
+  const limit = pageRows(query);
+  const format = { int64Timestamps: query.get('formatOptions.useInt64Timestamp') === 'true' };
+  const rows = await ctx.catalog.exclusive((conn) => readWireRowsJson(conn, resultTable(job.jobReference.jobId), result.schema, { offset, limit }, format));
+  const next = offset + limit < result.totalRows ? { pageToken: pageTokenFor(offset + limit) } : {};
+  return { body: { ...base, jobComplete: true, schema: { fields: result.schema }, totalRows: String(result.totalRows), ...next, totalBytesProcessed: '0', cacheHit: false }, rows };
+}
+
+function pageRows(query: URLSearchParams): number {
+  return Number(query.get('maxResults') ?? DEFAULT_PAGE_ROWS) || DEFAULT_PAGE_ROWS;
+}
+
+/** Answers `body` with `rows` (JSON text of the rows array) spliced in, so a page is never parsed and re-serialized. */
+function sendWithRows(res: ServerResponse, body: Record<string, unknown>, rows: string | undefined): void {
+  if (rows === undefined) return sendJson(res, 200, body);
+  const head = JSON.stringify(body);
+  const text = `${head.slice(0, -1)},"rows":${rows}}`;
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** tabledata.list: rows of a table, paged. */
+export const listTableData: Handler = async (ctx, req, res) => {
+  const table = tableOf(ctx, req);
+  const totalRows = await countTableRows(ctx, table);
+  const offset = offsetOf(req.query);
+  const limit = pageRows(req.query);
+  const format = { int64Timestamps: req.query.get('formatOptions.useInt64Timestamp') === 'true' };
+  const rows = await ctx.catalog.exclusive((conn) => readWireRowsJson(conn, qualifiedName(table.datasetId, table.tableId), table.schema, { offset, limit }, format));
+  const next = offset + limit < totalRows ? { pageToken: pageTokenFor(offset + limit) } : {};
+  sendWithRows(res, { kind: 'bigquery#tableDataList', totalRows: String(totalRows), ...next }, rows);
+};
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

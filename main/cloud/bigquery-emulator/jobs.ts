@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { GoogleHttpError } from '../http-util.ts';
+import { JobFailure, type Catalog, type JobError, type JobResource } from './catalog.ts';
+import { resolveGcsUris, type GcsAccess, type SourceFile } from './gcs-files.ts';
+import { runLoad } from './load-job.ts';
+import { resultTable, runQuery, type QueryResult } from './query-job.ts';
+
+/** Query results kept (as tables in `_emulator_results`); older ones are dropped. */
+const KEPT_RESULTS = 200;
+
+/** A stored job: the resource, plus the result of a query job. */
+export type StoredJob = JobResource & { emulatorResult?: QueryResult };
+
+/** Bytes received by the upload API for a load job, already in a local file. */
+export interface UploadedData {
+  file: string;
+  bytes: number;
+}
+
+/**
+ * Job lifecycle: jobs.insert records the job as RUNNING and returns; the work runs in the background, one job at
+ * a time (DuckDB's connection is shared); jobs.get then sees DONE with statistics or BigQuery's errorResult.
+ * Job ids are unique per emulator (a second insert with the same id answers 409, as BigQuery does).
+ */
+export class JobRunner {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly access: GcsAccess,
+    private readonly dataDir: string,
+  ) {}
+
+  /** Jobs left RUNNING by a previous process end as failed: their work died with it. */
+  async failInterrupted(): Promise<void> {
+    for (const job of [...this.catalog.jobs.values()].filter((j) => j.status.state !== 'DONE')) {
+      await this.finish(job, { reason: 'backendError', message: 'the emulator stopped while this job ran; run it again' });
+    }
+  }
+
+  /** Records a job and starts it (or, with `injected`, fails it with that errorResult); 409 when the id is taken. */
+  async insert(projectId: string, body: Record<string, unknown>, upload?: UploadedData, injected?: JobError): Promise<StoredJob> {
+    const ref = (body.jobReference ?? {}) as { jobId?: string; location?: string };
+    const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
+    if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
+    const location = ref.location ?? 'US';
+    const configuration = (body.configuration ?? {}) as Record<string, unknown>;
+    if (!configuration.load && !configuration.query) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load and query jobs only (configuration.load or configuration.query)');
+    const now = String(Date.now());
+    const job: StoredJob = {
+      kind: 'bigquery#job',
+      id: `${projectId}:${location}.${jobId}`,
+      jobReference: { projectId, jobId, location },
+      configuration: { ...configuration, jobType: configuration.load ? 'LOAD' : 'QUERY' },
+      status: { state: 'RUNNING' },
+      statistics: { creationTime: now, startTime: now },
+    };
+    await this.catalog.exclusive(async (conn) => {
+      if (this.catalog.jobs.has(jobId)) throw new GoogleHttpError(409, 'duplicate', `Already Exists: Job ${projectId}:${location}.${jobId}`);
+      await this.catalog.save(conn, 'job', jobId, job);
+    });
+    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload);
+    this.running.set(jobId, work.finally(() => this.running.delete(jobId)));
+    return job;
+  }
+
+  /** The job, or 404 as BigQuery answers. */
+  get(projectId: string, jobId: string): StoredJob {
+    const job = this.catalog.jobs.get(jobId);
+    if (!job) throw new GoogleHttpError(404, 'notFound', `Not found: Job ${projectId}:${jobId}`);
+    return job;
+  }
+
+  /** Resolves when the job is DONE or `timeoutMs` has passed, whichever comes first. */
+  async waitDone(jobId: string, timeoutMs: number): Promise<void> {
+    const running = this.running.get(jobId);
+    if (!running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([running, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Waits for every running job (before closing the database). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async execute(job: StoredJob, upload: UploadedData | undefined): Promise<void> {
+    const jobId = job.jobReference.jobId;
+    try {
+      const outcome = await this.catalog.exclusive(async (conn) => {
+        const load = job.configuration.load as Record<string, unknown> | undefined;
+        if (load) return { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, jobId)) };
+        return { query: await runQuery(conn, this.catalog, job.configuration.query as Record<string, unknown>, jobId) };
+      });
+      const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()) };
+      if (outcome.load) {
+        const l = outcome.load;
+        statistics.load = { inputFiles: String(l.inputFiles), inputFileBytes: String(l.inputFileBytes), outputRows: String(l.outputRows), outputBytes: '0', badRecords: '0' };
+      } else if (outcome.query) {
+        statistics.query = { totalBytesProcessed: '0', cacheHit: false, statementType: 'SELECT' };
+        statistics.totalBytesProcessed = '0';
+      }
+      await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query } : {}) });
+      if (outcome.query) await this.expireOldResults();
+    } catch (error) {
+      const jobError = error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
+      await this.finish(job, jobError);
+    } finally {
+      if (upload) await rm(upload.file, { force: true });
+    }
+  }
+
+  /** Keeps the newest KEPT_RESULTS query results (BigQuery keeps them a day), so a long sandbox does not grow forever. */
+  private async expireOldResults(): Promise<void> {
+    const withResults = ([...this.catalog.jobs.values()] as StoredJob[]).filter((j) => j.emulatorResult).sort((a, b) => Number(b.statistics.endTime ?? 0) - Number(a.statistics.endTime ?? 0));
+    const expired = withResults.slice(KEPT_RESULTS);
+    if (expired.length === 0) return;
+    await this.catalog.exclusive(async (conn) => {
+      for (const job of expired) {
+        await conn.run(`DROP TABLE IF EXISTS ${resultTable(job.jobReference.jobId)}`);
+        const { emulatorResult: _dropped, ...rest } = job;
+        await this.catalog.save(conn, 'job', job.jobReference.jobId, rest);
+      }
+    });
+  }
+
+  private async sourcesOf(load: Record<string, unknown>, upload: UploadedData | undefined, jobId: string): Promise<SourceFile[]> {
+    if (upload) return [{ uri: 'upload', name: 'upload', path: upload.file, bytes: upload.bytes }];
+    const uris = Array.isArray(load.sourceUris) ? load.sourceUris.map(String) : [];
+    if (uris.length === 0) throw new JobFailure('invalid', 'configuration.load.sourceUris is empty: give gs:// URIs or upload the data');
+    if (uris.length > 10_000) throw new JobFailure('invalid', `a load job takes at most 10,000 source URIs; this one has ${uris.length}`);
+    return resolveGcsUris(uris, this.access, path.join(this.dataDir, 'downloads', jobId));
+  }
+
+  private async finish(job: StoredJob, error?: JobError): Promise<void> {
+    const done: StoredJob = {
+      ...job,
+      status: error ? { state: 'DONE', errorResult: error, errors: [error] } : { state: 'DONE' },
+      statistics: { ...job.statistics, endTime: String(Date.now()) },
+    };
+    await this.catalog.exclusive((conn) => this.catalog.save(conn, 'job', job.jobReference.jobId, done));
+    if (job.configuration.load) await rm(path.join(this.dataDir, 'downloads', job.jobReference.jobId), { recursive: true, force: true });
+  }
+}
+
+/** A folder for upload bodies, inside the emulator's data folder. */
+export function uploadsDir(dataDir: string): string {
+  const dir = path.join(dataDir, 'uploads');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The job resource as the API sends it (the stored query result left out). */
+export function jobResource(job: StoredJob): JobResource {
+  const { emulatorResult: _result, ...resource } = job;
+  return resource;
+}
