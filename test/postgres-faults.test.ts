@@ -67,6 +67,10 @@ test('cancelling a run mid-COPY stops promptly and leaves the replaced table as 
     assert.equal(result.status, 'cancelled');
     assert.ok(Date.now() - cancelledAt < 5000, 'the run ends soon after the cancel');
     assert.deepEqual(await pgServer.query('select count(*)::int as n from cancel.t'), [{ n: 4 }]);
+    // The cancelled attempt drops its staging table as it winds down, after the run has ended: give it a moment.
+    const stagingLeft = async () => (await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`)).length;
+    for (let i = 0; i < 100 && (await stagingLeft()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await stagingLeft(), 0, 'no staging table is left behind');
     // The server notices the closed socket on its next read: give it a moment, not forever.
     const copiesLeft = async () => (await pgServer.query(`select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`)).length;
     for (let i = 0; i < 60 && (await copiesLeft()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { quoteLiteral } from '../data/sql-names.ts';
-import type { ResolvedConnection } from '../connections/connection-profile.ts';
+import type { PostgresConnection } from '../connections/connection-profile.ts';
+import { requireFamily } from '../connections/block-connection.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { loadTable } from '../postgres/load-table.ts';
 import { pipeCsv } from '../postgres/csv-pipe.ts';
@@ -20,6 +21,8 @@ const configSchema = z.strictObject({
   key: z.array(z.string().min(1)).min(1).optional(),
   /** When an existing table's columns differ from the output (append, upsert). */
   on_schema_change: z.enum(['fail', 'add_columns']).default('fail'),
+  /** Connections that COPY at once in replace and fail modes (Postgres parses each COPY on one core). */
+  copy_connections: z.number().int().min(1).max(8).default(2),
 });
 type PostgresExportConfig = z.infer<typeof configSchema>;
 
@@ -45,7 +48,16 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
 
     // 2. Connect first, so bad credentials fail before DuckDB starts writing.
     const client = await connectPostgres(conn, place);
-    const onAbort = () => destroyConnection(client);
+    const opened = [client];
+    const onAbort = () => opened.forEach(destroyConnection);
+    // More connections for a parallel replace: tracked, so a cancel destroys the COPY ones and the end closes all.
+    // A cleanup connection (dropping the staging table after a cancel) must outlive the cancel.
+    const connect = async (purpose: 'copy' | 'cleanup') => {
+      const another = await connectPostgres(conn, place);
+      opened.push(another);
+      if (purpose === 'copy' && ctx.signal.aborted) destroyConnection(another);
+      return another;
+    };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const select = columns.map((c) => c.selectExpr).join(', ');
     const writeCsv = (target: string) =>
@@ -55,7 +67,7 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
       //    COPY (its row count checked against DuckDB's), swap or merge. Rows never pass through the JS heap.
       const result = await pipeCsv(ctx.tempDir, writeCsv, (csv) => loadTable(client, {
         schema, table: config.table, columns, csv, mode: config.mode, key, expectedRows: described.rows, onSchemaChange: config.on_schema_change,
-        runId: ctx.runId, blockId: ctx.block.id, place,
+        runId: ctx.runId, blockId: ctx.block.id, place, parallel: { connections: config.copy_connections, connect },
         log: (message) => ctx.log('info', message),
         onBytes: (done, total) => ctx.progress({ phase: 'copy', done, ...(total !== undefined ? { total } : {}), unit: 'bytes' }),
       }), () => ctx.data.interrupt());
@@ -66,7 +78,8 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
       throw explainPostgresError(error, conn, place);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
-      await client.end().catch(() => undefined); // a destroyed or dead connection has nothing left to close
+      // A destroyed or dead connection has nothing left to close.
+      await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
     }
   },
 };
@@ -80,12 +93,12 @@ function checkKey(config: PostgresExportConfig, names: string[], place: ErrorPla
 }
 
 /** The block's connection: named in config, else the project's default for postgres. */
-export async function resolveBlockConnection(ctx: BlockContext, name: string | undefined, place: ErrorPlace): Promise<ResolvedConnection> {
+export async function resolveBlockConnection(ctx: BlockContext, name: string | undefined, place: ErrorPlace): Promise<PostgresConnection> {
   const chosen = name ?? ctx.project.settings.default_connections?.postgres;
   if (!chosen) throw new UserError('no connection: set config.connection, or default_connections.postgres in pipewright.yaml', { ...place, path: 'config.connection' });
   if (!ctx.connection) throw new Error('this host runs blocks without connections');
   try {
-    return await ctx.connection(chosen);
+    return requireFamily(await ctx.connection(chosen), 'postgres', place);
   } catch (error) {
     if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: place.block }, { cause: error });
     throw error;

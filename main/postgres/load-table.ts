@@ -6,6 +6,8 @@ import type { ExportColumn } from '../blocks/postgres-types.ts';
 import { copyCsvIn } from './copy-file.ts';
 import type { CsvSource } from './csv-pipe.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
+import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
+import { replaceInParallel } from './parallel-replace.ts';
 
 export type LoadMode = 'replace' | 'append' | 'upsert' | 'fail';
 
@@ -25,8 +27,21 @@ export interface LoadSpec {
   runId: string;
   blockId: string;
   place: ErrorPlace;
+  /**
+   * When set with connections > 1, replace and fail COPY over that many connections at once into a committed
+   * staging table (see replaceInParallel); `connect` opens one more to the same server (the caller closes what it
+   * opened, also on failure). Otherwise everything happens in one transaction on `client`.
+   */
+  parallel?: ParallelConnections;
   log(message: string): void;
   onBytes(done: number, total?: number): void;
+}
+
+/** How a parallel replace gets its connections. */
+export interface ParallelConnections {
+  connections: number;
+  /** Opens one more connection to the server: for a COPY, or to drop the staging table after the others died or were cancelled. */
+  connect(purpose: 'copy' | 'cleanup'): Promise<pg.Client>;
 }
 
 export interface LoadResult {
@@ -44,9 +59,11 @@ const LEDGER = '_pw_loads';
 /**
  * Loads the CSV into schema.table in ONE transaction, so a failure at any point (a killed connection mid-COPY
  * included) leaves the target as it was: replace and fail build a staging table and swap it in by rename; append
- * and upsert COPY into a temp staging table and insert from it (append records itself in `_pw_loads`).
+ * and upsert COPY into a temp staging table and insert from it (append records itself in `_pw_loads`). With
+ * `spec.parallel`, replace and fail load over several connections and swap in one transaction (replaceInParallel).
  */
 export async function loadTable(client: pg.Client, spec: LoadSpec): Promise<LoadResult> {
+  if ((spec.mode === 'replace' || spec.mode === 'fail') && spec.parallel && spec.parallel.connections > 1) return replaceInParallel(client, spec, spec.parallel);
   await client.query('BEGIN');
   try {
     await ensureSchema(client, spec.schema);
@@ -71,7 +88,7 @@ async function replaceTable(client: pg.Client, spec: LoadSpec, existing: TargetC
   const staging = `_pw_stage_${randomBytes(6).toString('hex')}`;
   const stagingRef = qualifiedName(spec.schema, staging);
   await client.query(`CREATE TABLE ${stagingRef} (${columnDefinitions(spec.columns)})`);
-  const copied = checkCount(await copyCsvIn(client, `${stagingRef} (${columnList(spec.columns)})`, spec.csv, spec.onBytes), spec);
+  const copied = checkCount(await copyCsvIn(client, `${stagingRef} (${columnList(spec.columns)})`, spec.csv, spec.onBytes), spec.expectedRows);
   // Readers keep seeing the old table until COMMIT; DROP waits for them, then the renamed staging table appears.
   if (existing) await client.query(`DROP TABLE ${target}`);
   await client.query(`ALTER TABLE ${stagingRef} RENAME TO ${quoteIdent(spec.table)}`);
@@ -94,7 +111,7 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   // Shaped like the target, so a value that does not fit fails during COPY, naming its column and line.
   await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
   const columns = columnList(spec.columns);
-  const copied = checkCount(await copyCsvIn(client, `${staging} (${columns})`, spec.csv, spec.onBytes), spec);
+  const copied = checkCount(await copyCsvIn(client, `${staging} (${columns})`, spec.csv, spec.onBytes), spec.expectedRows);
   const written = spec.mode === 'append'
     ? (await client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${staging}`)).rowCount ?? 0
     : await upsert(client, spec, target, staging);
@@ -142,39 +159,4 @@ async function reconcileSchema(client: pg.Client, spec: LoadSpec, existing: Targ
     await client.query(`ALTER TABLE ${qualifiedName(spec.schema, spec.table)} ADD COLUMN ${quoteIdent(column.name)} ${column.pgType}`);
     spec.log(`added column ${column.name} ${column.pgType} to ${spec.schema}.${spec.table}`);
   }
-}
-
-async function ensureSchema(client: pg.Client, schema: string): Promise<void> {
-  // Checked first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists.
-  const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-  if (found.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-}
-
-/** The target's columns in order with their types as format_type names them, or undefined when there is no table. */
-async function targetColumns(client: pg.Client, schema: string, table: string): Promise<TargetColumn[] | undefined> {
-  const result = await client.query<{ name: string; type: string; kind: string }>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, c.relkind AS kind
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE n.nspname = $1 AND c.relname = $2 ORDER BY a.attnum`,
-    [schema, table],
-  );
-  if (result.rows.length === 0) return undefined;
-  const kind = result.rows[0]?.kind;
-  if (kind !== 'r' && kind !== 'p') throw new UserError(`${schema}.${table} exists but is not a table (relkind ${kind}): choose another name`);
-  return result.rows.map((r) => ({ name: r.name, type: r.type }));
-}
-
-/** Rows loaded must equal rows read: checked inside the transaction, so a mismatch leaves the target untouched. */
-function checkCount(copied: number, spec: LoadSpec): number {
-  if (copied !== spec.expectedRows) throw new Error(`COPY loaded ${copied} rows but the block's input has ${spec.expectedRows}; nothing was written`);
-  return copied;
-}
-
-function columnDefinitions(columns: ExportColumn[]): string {
-  return columns.map((c) => `${quoteIdent(c.name)} ${c.pgType}`).join(', ');
-}
-
-function columnList(columns: ExportColumn[]): string {
-  return columns.map((c) => quoteIdent(c.name)).join(', ');
 }

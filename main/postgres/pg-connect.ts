@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
-import type { ResolvedConnection } from '../connections/connection-profile.ts';
+import type { PostgresConnection } from '../connections/connection-profile.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens a client on `conn`; failures become errors that say who must act (see explainPostgresError). */
-export async function connectPostgres(conn: ResolvedConnection, place: ErrorPlace = {}, database = conn.database): Promise<pg.Client> {
+export async function connectPostgres(conn: PostgresConnection, place: ErrorPlace = {}, database = conn.database): Promise<pg.Client> {
   const client = new pg.Client({
     host: conn.host,
     port: conn.port,
@@ -29,7 +29,7 @@ export async function connectPostgres(conn: ResolvedConnection, place: ErrorPlac
 }
 
 /** Creates `conn.database` when it does not exist (local Postgres: the user names a database, we make it). */
-export async function ensureDatabase(conn: ResolvedConnection): Promise<void> {
+export async function ensureDatabase(conn: PostgresConnection): Promise<void> {
   const client = await connectPostgres(conn, {}, 'postgres');
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [conn.database]);
@@ -57,7 +57,7 @@ const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAI
  * permanent (retrying cannot help: the message says what to fix); dropped connections and server restarts are
  * retryable; data that does not fit is the user's, named by column and value. Anything else is returned unchanged.
  */
-export function explainPostgresError(error: unknown, conn: ResolvedConnection, place: ErrorPlace = {}): unknown {
+export function explainPostgresError(error: unknown, conn: PostgresConnection, place: ErrorPlace = {}): unknown {
   if (error instanceof UserError || error instanceof OperationalError) return error;
   const e = (error ?? {}) as PgError;
   const code = e.code ?? '';

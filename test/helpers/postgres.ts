@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { LocalPostgres } from '../../main/postgres/local-server.ts';
-import type { ResolvedConnection } from '../../main/connections/connection-profile.ts';
+import type { PostgresConnection } from '../../main/connections/connection-profile.ts';
 import { ensureDatabase } from '../../main/postgres/pg-connect.ts';
 import { openProject } from '../../main/runtime/open-project.ts';
 import type { RunResult } from '../../main/engine/engine-types.ts';
@@ -30,7 +30,7 @@ const sqlSource: BlockKind<z.infer<typeof sqlSourceConfig>> = {
 
 /** A real Postgres (the embedded one) in a temp folder on a free port, for one test file. */
 export interface TestPostgres {
-  conn: ResolvedConnection;
+  conn: PostgresConnection;
   /** Runs SQL as the superuser on the test database. */
   query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   stop(): Promise<void>;
@@ -45,7 +45,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const server = LocalPostgres.at(dir);
   const info = await server.ensureRunning(password);
-  const conn: ResolvedConnection = {
+  const conn: PostgresConnection = {
     name: 'pg', type: 'postgres', host: info.host, port: info.port, database: 'test', user: info.user, password,
     sslMode: 'disable', schema: undefined, label: `${info.user}@${info.host}:${info.port}/test`,
   };

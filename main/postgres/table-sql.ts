@@ -1,0 +1,43 @@
+import type pg from 'pg';
+import { UserError } from '../errors.ts';
+import { quoteIdent } from '../data/sql-names.ts';
+import type { ExportColumn } from '../blocks/postgres-types.ts';
+import type { TargetColumn } from './schema-drift.ts';
+
+/** Creates the schema unless it exists (checked first, see below). */
+export async function ensureSchema(client: pg.Client, schema: string): Promise<void> {
+  // Checked first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists.
+  const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (found.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+}
+
+/** The target's columns in order with their types as format_type names them, or undefined when there is no table. */
+export async function targetColumns(client: pg.Client, schema: string, table: string): Promise<TargetColumn[] | undefined> {
+  const result = await client.query<{ name: string; type: string; kind: string }>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, c.relkind AS kind
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE n.nspname = $1 AND c.relname = $2 ORDER BY a.attnum`,
+    [schema, table],
+  );
+  if (result.rows.length === 0) return undefined;
+  const kind = result.rows[0]?.kind;
+  if (kind !== 'r' && kind !== 'p') throw new UserError(`${schema}.${table} exists but is not a table (relkind ${kind}): choose another name`);
+  return result.rows.map((r) => ({ name: r.name, type: r.type }));
+}
+
+/** `"a" bigint, "b" text` for CREATE TABLE. */
+export function columnDefinitions(columns: ExportColumn[]): string {
+  return columns.map((c) => `${quoteIdent(c.name)} ${c.pgType}`).join(', ');
+}
+
+/** `"a", "b"`: the quoted column names in order. */
+export function columnList(columns: ExportColumn[]): string {
+  return columns.map((c) => quoteIdent(c.name)).join(', ');
+}
+
+/** Rows loaded must equal rows read: checked before anything is swapped in, so a mismatch leaves the target untouched. */
+export function checkCount(copied: number, expectedRows: number): number {
+  if (copied !== expectedRows) throw new Error(`COPY loaded ${copied} rows but the block's input has ${expectedRows}; nothing was written`);
+  return copied;
+}
