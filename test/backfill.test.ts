@@ -53,7 +53,7 @@ test('a backfill runs one run per interval with its dates, in parallel, and retr
     const retry = await runBackfill({ open, pipeline, intervals: intervals.filter((i) => i.label === '2021-01-03'), backfillId: 'bf_test', concurrency: 2 });
     assert.deepEqual(retry.runs.map((r) => r.status), ['succeeded']);
     assert.deepEqual(failedIntervals(open, 'daily', 'bf_test'), []);
-    const [a, b] = result.runs.slice(0, 2).map((r) => open.store.getRun(r.runId));
+    const [a, b] = result.runs.slice(0, 2).map((r) => (r.runId ? open.store.getRun(r.runId) : undefined));
     assert.ok(a && b && a.startedAt < (b.finishedAt ?? 0) && b.startedAt < (a.finishedAt ?? 0), 'two intervals ran at once (concurrency 2)');
   } finally {
     await open.close();
@@ -75,6 +75,26 @@ test('backfill --dry-run lists the runs it would create and starts none', async 
     assert.equal(reversed.code, 2);
     assert.match(reversed.stderr, /reversed/);
   } finally {
+    temp.cleanup();
+  }
+});
+
+test('a pipeline limited to one run at a time with on_limit: skip skips intervals instead of ending the backfill', async () => {
+  const temp = createTempProject();
+  temp.writePipeline('limited', {
+    max_concurrent_runs: 1,
+    on_limit: 'skip',
+    blocks: [{ id: 'src', type: 'source', kind: 'test_rows', config: { rows: 1, delay_ms: 300 } }],
+  });
+  const open = await openProject(temp.dir, { kinds: createTestRegistry() });
+  try {
+    const pipeline = await open.loadPipeline('limited');
+    const result = await runBackfill({ open, pipeline, intervals: planBackfill('2021-01-01', '2021-01-02', 'day'), backfillId: 'bf_limit', concurrency: 2 });
+    const statuses = result.runs.map((r) => r.status).sort();
+    assert.deepEqual(statuses, ['skipped', 'succeeded'], 'one interval ran, the other was refused by the run limit');
+    assert.equal(result.runs.find((r) => r.status === 'skipped')?.runId, null);
+  } finally {
+    await open.close();
     temp.cleanup();
   }
 });

@@ -4,18 +4,22 @@ import type { Pipeline } from '../project/model.ts';
 import type { RunResult } from '../engine/engine-types.ts';
 import type { RunEvent } from '../engine/run-events.ts';
 import type { BackfillInterval } from './backfill-plan.ts';
+import { RunLimitReachedError } from './run-limit.ts';
+
+/** An interval's outcome: a run's status, or `skipped` when the pipeline's `on_limit: skip` refused to start it. */
+type IntervalStatus = RunResult['status'] | 'skipped';
 
 export interface BackfillProgress {
   backfillId: string;
   total: number;
   done: number;
   failed: number;
-  last?: { interval: string; status: RunResult['status']; runId: string };
+  last?: { interval: string; status: IntervalStatus; runId: string | null };
 }
 
 export interface BackfillResult {
   backfillId: string;
-  runs: { interval: string; runId: string; status: RunResult['status'] }[];
+  runs: { interval: string; runId: string | null; status: IntervalStatus }[];
 }
 
 /** A new backfill id (`bf_…`), recorded as the trigger of each of its runs. */
@@ -38,25 +42,14 @@ export async function runBackfill(args: {
   onProgress?: (progress: BackfillProgress) => void;
   onEvent?: (event: RunEvent) => void;
 }): Promise<BackfillResult> {
-  const { open, pipeline, intervals, backfillId } = args;
+  const { intervals, backfillId } = args;
   const runs: BackfillResult['runs'] = [];
   const progress: BackfillProgress = { backfillId, total: intervals.length, done: 0, failed: 0 };
   let next = 0;
   const worker = async () => {
     while (next < intervals.length && !args.signal?.aborted) {
       const interval = intervals[next++] as BackfillInterval;
-      const result = await open.run(
-        {
-          pipeline,
-          scope: { kind: 'pipeline' },
-          trigger: { kind: 'backfill', by: backfillId },
-          executionDate: interval.start,
-          interval,
-          ...(args.variables ? { variables: args.variables } : {}),
-          ...(args.signal ? { signal: args.signal } : {}),
-        },
-        args.onEvent,
-      );
+      const result = await startInterval(args, interval);
       runs.push({ interval: interval.label, runId: result.runId, status: result.status });
       progress.done++;
       if (result.status !== 'succeeded') progress.failed++;
@@ -67,6 +60,27 @@ export async function runBackfill(args: {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(args.concurrency, intervals.length)) }, worker));
   runs.sort((a, b) => a.interval.localeCompare(b.interval));
   return { backfillId, runs };
+}
+
+/** One interval's run; a refusal by the pipeline's run limit (`on_limit: skip`) skips the interval instead of ending the backfill. */
+async function startInterval(args: Parameters<typeof runBackfill>[0], interval: BackfillInterval): Promise<{ runId: string | null; status: IntervalStatus }> {
+  try {
+    return await args.open.run(
+      {
+        pipeline: args.pipeline,
+        scope: { kind: 'pipeline' },
+        trigger: { kind: 'backfill', by: args.backfillId },
+        executionDate: interval.start,
+        interval,
+        ...(args.variables ? { variables: args.variables } : {}),
+        ...(args.signal ? { signal: args.signal } : {}),
+      },
+      args.onEvent,
+    );
+  } catch (error) {
+    if (error instanceof RunLimitReachedError) return { runId: null, status: 'skipped' };
+    throw error;
+  }
 }
 
 /** The intervals of an earlier backfill whose latest run did not succeed (to retry only those). */

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openProject } from '../main/runtime/open-project.ts';
+import { RunLimitReachedError } from '../main/orchestration/run-limit.ts';
+import { CancelledError } from '../main/errors.ts';
+import { createTempProject } from './helpers/temp-project.ts';
+import { createTestRegistry } from './helpers/test-kinds.ts';
+
+async function withLimitedPipeline(onLimit: 'queue' | 'skip', body: (open: Awaited<ReturnType<typeof openProject>>) => Promise<void>): Promise<void> {
+  const temp = createTempProject();
+  temp.writePipeline('p', {
+    max_concurrent_runs: 1,
+    on_limit: onLimit,
+    blocks: [{ id: 'src', type: 'source', kind: 'test_rows', config: { rows: 1, delay_ms: 300 } }],
+  });
+  const open = await openProject(temp.dir, { kinds: createTestRegistry() });
+  try {
+    await body(open);
+  } finally {
+    await open.close();
+    temp.cleanup();
+  }
+}
+
+const start = (open: Awaited<ReturnType<typeof openProject>>, pipeline: Awaited<ReturnType<typeof open.loadPipeline>>, signal?: AbortSignal) =>
+  open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' }, ...(signal ? { signal } : {}) });
+
+test('max_concurrent_runs with on_limit: queue starts the next run when the running one finishes', async () => {
+  await withLimitedPipeline('queue', async (open) => {
+    const pipeline = await open.loadPipeline('p');
+    const first = start(open, pipeline);
+    const second = start(open, pipeline);
+    assert.equal(open.activeRuns('p'), 2, 'one running, one queued');
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.status, 'succeeded');
+    assert.equal(b.status, 'succeeded');
+    const runA = open.store.getRun(a.runId);
+    const runB = open.store.getRun(b.runId);
+    assert.ok(runA?.finishedAt && runB && runB.startedAt >= runA.finishedAt, 'the second started after the first finished');
+    assert.equal(open.activeRuns('p'), 0);
+  });
+});
+
+test('max_concurrent_runs with on_limit: skip refuses a run beyond the limit and records nothing for it', async () => {
+  await withLimitedPipeline('skip', async (open) => {
+    const pipeline = await open.loadPipeline('p');
+    const first = start(open, pipeline);
+    await assert.rejects(start(open, pipeline), (e: unknown) => e instanceof RunLimitReachedError && /max_concurrent_runs: 1, on_limit: skip/.test(e.message));
+    await first;
+    assert.equal(open.store.listRuns({ pipelineId: 'p' }).length, 1);
+    assert.equal((await start(open, pipeline)).status, 'succeeded', 'a slot is free again');
+  });
+});
+
+test('a run cancelled while it waits for a slot never starts', async () => {
+  await withLimitedPipeline('queue', async (open) => {
+    const pipeline = await open.loadPipeline('p');
+    const first = start(open, pipeline);
+    const controller = new AbortController();
+    const waiting = start(open, pipeline, controller.signal);
+    controller.abort();
+    await assert.rejects(waiting, CancelledError);
+    await first;
+    assert.equal(open.store.listRuns({ pipelineId: 'p' }).length, 1);
+  });
+});
