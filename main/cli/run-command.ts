@@ -1,8 +1,10 @@
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { RunScope } from '../engine/run-events.ts';
 import type { RunResult } from '../engine/engine-types.ts';
 import { formatError } from '../errors.ts';
-import { openProject } from '../runtime/open-project.ts';
+import { openProject, type OpenProject } from '../runtime/open-project.ts';
+import { planResume } from '../api/retry-failed.ts';
 import { parseVars, UsageError } from './usage.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { createRunReporter } from './run-reporter.ts';
@@ -20,12 +22,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       block: { type: 'string' },
       'with-upstream': { type: 'boolean', default: false },
       downstream: { type: 'boolean', default: false },
+      resume: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   const pipelineId = positionals[0];
   if (!pipelineId || positionals.length > 1) throw new UsageError('run takes exactly one pipeline id');
   const scope = parseScope(values.block, values['with-upstream'], values.downstream);
+  if (values.resume && values.block) throw new UsageError('--resume runs the blocks the run did not finish: leave out --block');
   const variables = parseVars(values.var);
   const connectionOverrides = parseConnOverrides(values.conn);
   const open = await openProject(await resolveProjectDir(values.project));
@@ -43,8 +47,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const pipeline = await open.loadPipeline(pipelineId);
-    const result = await open.run({ pipeline, scope, variables, connectionOverrides, trigger: { kind: 'cli', by: process.env.USER ?? 'cli' }, signal: controller.signal }, reporter.onEvent);
+    const request = values.resume ? await resumeRequest(open, values.resume, pipelineId, variables) : { pipeline: await open.loadPipeline(pipelineId), scope, variables };
+    const result = await open.run({ ...request, connectionOverrides, trigger: { kind: 'cli', by: os.userInfo().username }, signal: controller.signal }, reporter.onEvent);
     reporter.done();
     if (values.json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
     return result.status === 'succeeded' ? 0 : 1;
@@ -53,6 +57,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSigint);
     await open.close();
   }
+}
+
+/** The unfinished blocks of an earlier run (failed, cancelled, interrupted), with its variables and dates; --var wins. */
+async function resumeRequest(open: OpenProject, runId: string, pipelineId: string, variables: Record<string, unknown>) {
+  const plan = await planResume(open, runId);
+  if (plan.pipeline.id !== pipelineId) throw new UsageError(`run ${runId} is a run of ${plan.pipeline.id}, not ${pipelineId}`);
+  return { ...plan, variables: { ...plan.variables, ...variables } };
 }
 
 function parseScope(block: string | undefined, withUpstream: boolean, downstream: boolean): RunScope {

@@ -5,6 +5,7 @@ import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
 import type { BlockSession } from '../data/workspace-types.ts';
 import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from './block-kind.ts';
 import type { EngineWorkspace } from './engine-types.ts';
+import { dataUpstreamOf } from './plan.ts';
 import type { BlockTestResult, LogLevel, RunEvent } from './run-events.ts';
 import { mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { renderConfig } from './templating.ts';
@@ -31,10 +32,13 @@ export interface RunEnv {
 }
 
 export interface BlockFinal {
-  status: 'succeeded' | 'failed' | 'cancelled';
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'upstream_failed';
   attempts: number;
   outcome?: BlockOutcome;
+  /** Why the block failed; for a fan-out whose children failed, the first child's error. */
   error?: ErrorShape;
+  /** Why the block was skipped (condition false, no items, children failed). */
+  reason?: string;
   durationMs: number;
 }
 
@@ -107,7 +111,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
       runId: env.runId,
       attempt,
       runOutputs: env.runOutputs,
-      readable: block.upstream,
+      readable: dataUpstreamOf(block, env.pipeline.blocks),
     });
     const openSession = session;
     controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
@@ -138,6 +142,30 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     env.runSignal.removeEventListener('abort', onRunAbort);
     await session?.close().catch(() => undefined);
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `work` with a context for `block` outside its attempts (conditions, reading a fan-out's items): a session that
+ * reads `readable`, a temp dir and the run's signal. Everything is closed and removed before it settles.
+ */
+export async function withBlockContext<T>(env: RunEnv, block: LoadedBlock, readable: readonly string[], work: (ctx: BlockContext) => Promise<T>): Promise<T> {
+  const tmpRoot = path.join(env.project.stateDir, 'tmp');
+  await mkdir(tmpRoot, { recursive: true });
+  const tempDir = await mkdtemp(path.join(tmpRoot, `${block.id}-`));
+  let session: BlockSession | undefined;
+  const onAbort = () => session?.interrupt();
+  env.runSignal.addEventListener('abort', onAbort, { once: true });
+  try {
+    // Attempt 0 names a table no attempt writes: this session only reads.
+    session = await env.workspace.openBlockSession({
+      pipelineId: env.pipeline.id, blockId: block.id, runId: env.runId, attempt: 0, runOutputs: env.runOutputs, readable,
+    });
+    return await raceAbort(work(makeContext(env, block, 0, session, env.runSignal, tempDir)), env.runSignal);
+  } finally {
+    env.runSignal.removeEventListener('abort', onAbort);
+    await session?.close().catch(() => undefined); // closing after an interrupt may report it again; the work's error is the one that counts
+    await rm(tempDir, { recursive: true, force: true });
   }
 }
 

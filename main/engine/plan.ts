@@ -6,6 +6,10 @@ export interface GraphBlock {
   id: string;
   type: BlockType;
   upstream: readonly string[];
+  /** A SQL condition names the upstream it reads (`over`). */
+  condition?: { over?: string } | { typescript: string };
+  dynamic?: boolean;
+  reduce?: boolean;
 }
 
 /**
@@ -36,6 +40,37 @@ export function validateGraph(blocks: readonly GraphBlock[]): void {
   }
   const cycle = findCycle(blocks);
   if (cycle) throw new UserError(`cycle between blocks: ${cycle.join(' → ')}`, { block: cycle[0] });
+  for (const block of blocks) checkConditionAndFanOut(block, byId);
+}
+
+/** The dynamic block that fans `block` out (one of its direct upstream blocks), if any. */
+export function dynamicParentOf(block: GraphBlock, byId: ReadonlyMap<string, GraphBlock>): string | undefined {
+  return block.upstream.find((up) => byId.get(up)?.dynamic === true);
+}
+
+/** `condition.over` is an upstream; fan-outs are one level deep, and what reads a fanned-out block needs its reduce. */
+function checkConditionAndFanOut(block: GraphBlock, byId: ReadonlyMap<string, GraphBlock>): void {
+  const place = { block: block.id };
+  const over = block.condition && 'over' in block.condition ? block.condition.over : undefined;
+  if (over !== undefined && !block.upstream.includes(over)) {
+    throw new UserError(`block ${block.id}: condition.over '${over}' is not one of its upstream blocks (${block.upstream.join(', ') || 'none'})`, { ...place, path: 'condition.over' });
+  }
+  const dynamicUps = block.upstream.filter((up) => byId.get(up)?.dynamic === true);
+  if (dynamicUps.length > 1) {
+    throw new UserError(`block ${block.id} reads two dynamic blocks (${dynamicUps.join(', ')}): a block fans out over one list only`, place);
+  }
+  const isFannedOut = dynamicUps.length === 1;
+  if (isFannedOut && block.dynamic) {
+    throw new UserError(`block ${block.id} is fanned out by ${dynamicUps[0]} and cannot be dynamic itself: fan-outs are one level deep`, { ...place, path: 'dynamic' });
+  }
+  if (block.reduce && !isFannedOut) {
+    throw new UserError(`block ${block.id} has reduce: true but no dynamic upstream block: reduce unions the children of a fan-out`, { ...place, path: 'reduce' });
+  }
+  for (const up of block.upstream) {
+    const parent = byId.get(up);
+    if (!parent || parent.reduce || !dynamicParentOf(parent, byId)) continue;
+    throw new UserError(`block ${block.id} reads ${up}, which runs once per item of ${dynamicParentOf(parent, byId)}: add reduce: true to ${up} to read its children's outputs as one table`, place);
+  }
 }
 
 /** Returns one cycle as a closed path of block ids (first id repeated at the end), or undefined. */
@@ -119,6 +154,11 @@ export function descendantsOf(blocks: readonly GraphBlock[], id: string): Set<st
 export function selectBlocks(blocks: readonly GraphBlock[], scope: RunScope): string[] {
   const order = topologicalOrder(blocks);
   if (scope.kind === 'pipeline') return order;
+  if (scope.kind === 'blocks') {
+    const unknown = scope.blocks.filter((id) => !blocks.some((b) => b.id === id));
+    if (unknown.length > 0) throw new UserError(`no block ${unknown.map((id) => `'${id}'`).join(', ')} in this pipeline; blocks are: ${order.join(', ')}`);
+    return order.filter((id) => scope.blocks.includes(id));
+  }
   if (!blocks.some((b) => b.id === scope.block)) {
     throw new UserError(`no block '${scope.block}' in this pipeline; blocks are: ${order.join(', ')}`);
   }
@@ -126,4 +166,9 @@ export function selectBlocks(blocks: readonly GraphBlock[], scope: RunScope): st
   if (scope.kind === 'with-upstream') for (const id of ancestorsOf(blocks, scope.block)) chosen.add(id);
   if (scope.kind === 'downstream') for (const id of descendantsOf(blocks, scope.block)) chosen.add(id);
   return order.filter((id) => chosen.has(id));
+}
+
+/** The upstream blocks whose output `block` can read: exports write elsewhere and keep no output, so they only order it. */
+export function dataUpstreamOf(block: GraphBlock, blocks: readonly GraphBlock[]): string[] {
+  return block.upstream.filter((id) => blocks.find((b) => b.id === id)?.type !== 'export');
 }

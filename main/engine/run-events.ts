@@ -27,7 +27,9 @@ export type RunScope =
   | { kind: 'pipeline' }
   | { kind: 'block'; block: string }
   | { kind: 'with-upstream'; block: string }
-  | { kind: 'downstream'; block: string };
+  | { kind: 'downstream'; block: string }
+  /** Exactly these blocks (a resume or a retry of failed blocks); the others' stored outputs are read. */
+  | { kind: 'blocks'; blocks: string[] };
 
 export interface BlockTestResult {
   name: string;
@@ -57,6 +59,8 @@ export type RunEvent =
       codeHash: string;
     })
   | (EventBase & { type: 'block.queued'; blockId: string })
+  /** A dynamic child joined the run (`<block>[<n>]`, one per item); its events follow like any block's. */
+  | (EventBase & { type: 'block.added'; blockId: string; parentId: string; index: number })
   | (EventBase & { type: 'block.started'; blockId: string; attempt: number })
   | (EventBase & {
       type: 'block.progressed';

@@ -1,12 +1,15 @@
 import { UserError } from '../errors.ts';
+import { redactVariables } from '../history/redact-variables.ts';
 import type { LoadedBlock } from '../project/model.ts';
 import type { BlockKind } from './block-kind.ts';
 import type { BlockResult, EngineDeps, RunRequest, RunResult } from './engine-types.ts';
 import type { BlockStatus, RunEvent } from './run-events.ts';
-import { descendantsOf, selectBlocks } from './plan.ts';
+import { dataUpstreamOf, descendantsOf, selectBlocks } from './plan.ts';
 import { resolveRunVariables } from './run-variables.ts';
 import { newRunId } from './run-ids.ts';
-import { runBlock, type BlockFinal, type RunEnv } from './block-runner.ts';
+import type { BlockFinal, RunEnv } from './block-runner.ts';
+import { runNode } from './run-node.ts';
+import { SlotPool } from './slot-pool.ts';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -43,7 +46,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
   const runSignal = request.signal ?? new AbortController().signal;
   emit({
     type: 'run.started', runId, pipelineId: pipeline.id, scope: request.scope, blocks: selected,
-    trigger: request.trigger, variables, pipelineHash: pipeline.pipelineHash, codeHash: pipeline.codeHash, at: started,
+    trigger: request.trigger, variables: redactVariables(variables), pipelineHash: pipeline.pipelineHash, codeHash: pipeline.codeHash, at: started,
   });
   deps.workspace.beginRun(runId);
   const heartbeat = setInterval(() => deps.recorder?.heartbeat(runId), HEARTBEAT_MS);
@@ -66,9 +69,10 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
   }
 
   // 4. Finish: every block has a final state; the run's status follows from them.
-  const status = runSignal.aborted ? 'cancelled' : [...statuses.values()].every((s) => s === 'succeeded') ? 'succeeded' : 'failed';
+  // Skipped blocks (condition false, no items) were meant not to run: they do not fail the run.
+  const status = runSignal.aborted ? 'cancelled' : [...statuses.values()].every((s) => s === 'succeeded' || s === 'skipped') ? 'succeeded' : 'failed';
   const durationMs = Date.now() - started;
-  const firstError = [...finals.values()].find((f) => f.status === 'failed')?.error;
+  const firstError = [...finals.values()].find((f) => (f.status === 'failed' || f.status === 'upstream_failed') && f.error)?.error;
   emit({ type: 'run.finished', runId, status, durationMs, ...(firstError ? { error: firstError } : {}), at: Date.now() });
   return {
     runId, pipeline: pipeline.id, status, durationMs,
@@ -81,6 +85,8 @@ async function executeGraph(
   statuses: Map<string, BlockStatus>, finals: Map<string, BlockFinal>, concurrency: number,
 ): Promise<void> {
   const inRun = new Set(selected);
+  // Blocks and dynamic children share the run's concurrency limit through these slots.
+  const slots = new SlotPool(concurrency, env.runSignal);
   const running = new Map<string, Promise<void>>();
   const isReady = (id: string) =>
     statuses.get(id) === 'pending' &&
@@ -88,16 +94,16 @@ async function executeGraph(
   const settle = (id: string, final: BlockFinal) => {
     finals.set(id, final);
     statuses.set(id, final.status);
-    if (final.status === 'failed') skipDownstream(env, id, [...blocks.values()], statuses);
+    if (final.status === 'failed' || final.status === 'upstream_failed') skipDownstream(env, id, 'upstream_failed', [...blocks.values()], statuses);
+    if (final.status === 'skipped') skipDownstream(env, id, 'skipped', [...blocks.values()], statuses);
   };
   for (;;) {
     if (!env.runSignal.aborted) {
       for (const id of selected) {
-        if (running.size >= concurrency) break;
         const block = blocks.get(id);
         if (!block || !isReady(id)) continue;
         statuses.set(id, 'running');
-        running.set(id, runBlock(env, block).then((final) => settle(id, final)).finally(() => running.delete(id)));
+        running.set(id, runNode(env, block, blocks, slots).then((final) => settle(id, final)).finally(() => running.delete(id)));
       }
     }
     if (running.size === 0) break;
@@ -111,11 +117,13 @@ async function executeGraph(
   }
 }
 
-function skipDownstream(env: RunEnv, failedId: string, blocks: LoadedBlock[], statuses: Map<string, BlockStatus>): void {
-  for (const id of descendantsOf(blocks, failedId)) {
+/** A failed block fails its pending downstream (upstream_failed); a skipped one skips it, which does not fail the run. */
+function skipDownstream(env: RunEnv, fromId: string, status: 'skipped' | 'upstream_failed', blocks: LoadedBlock[], statuses: Map<string, BlockStatus>): void {
+  const reason = status === 'skipped' ? `upstream block ${fromId} was skipped` : `upstream block ${fromId} failed`;
+  for (const id of descendantsOf(blocks, fromId)) {
     if (statuses.get(id) !== 'pending') continue;
-    statuses.set(id, 'upstream_failed');
-    env.emit({ type: 'block.skipped', runId: env.runId, blockId: id, status: 'upstream_failed', reason: `upstream block ${failedId} failed`, at: Date.now() });
+    statuses.set(id, status);
+    env.emit({ type: 'block.skipped', runId: env.runId, blockId: id, status, reason, at: Date.now() });
   }
 }
 
@@ -124,7 +132,7 @@ async function checkStoredUpstream(request: RunRequest, deps: EngineDeps, select
   const inRun = new Set(selected);
   for (const id of selected) {
     const block = request.pipeline.blocks.find((b) => b.id === id);
-    for (const up of block?.upstream ?? []) {
+    for (const up of block ? dataUpstreamOf(block, request.pipeline.blocks) : []) {
       if (inRun.has(up)) continue;
       if (!(await deps.workspace.latestOutput(request.pipeline.id, up))) {
         throw new UserError(`block ${id} reads ${up}, which has no stored output yet: run the pipeline once, or use --with-upstream`, { block: id });

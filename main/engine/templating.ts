@@ -16,7 +16,10 @@ export function renderTemplate(text: string, variables: Record<string, unknown>,
 }
 
 export interface RenderOptions {
-  /** At load time an unset `{{ env.NAME }}` renders as a placeholder; at run time it is an error. */
+  /**
+   * At load time an unset `{{ env.NAME }}` renders as a placeholder, and so does a field of a record variable
+   * (`{{ item.url }}`: a dynamic child's item, whose columns are known only at run time); at run time both are errors.
+   */
   missingEnv?: 'error' | 'placeholder';
 }
 
@@ -77,6 +80,8 @@ function lookup(name: string, variables: Record<string, unknown>, opts: RenderOp
     if (value === undefined) throw new UserError(`environment variable ${key} is not set (used as {{ ${name} }})`);
     return value;
   }
+  const field = recordField(name, variables, opts);
+  if (field) return field.value;
   if (!Object.hasOwn(variables, name)) {
     const known = Object.keys(variables).sort().join(', ');
     throw new UserError(`unknown variable '${name}' in {{ ${name} }}; known variables: ${known || 'none'}`);
@@ -89,4 +94,28 @@ function formatValue(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/**
+ * `{{ item.url }}` where `item` is an object variable (a dynamic child's item): its field, a placeholder at load
+ * time, or a UserError naming the fields there are. Undefined when `name` is not `<record>.<field>`.
+ */
+function recordField(name: string, variables: Record<string, unknown>, opts: RenderOptions): { value: unknown } | undefined {
+  const dot = name.indexOf('.');
+  if (dot < 0) return undefined;
+  const head = name.slice(0, dot);
+  const record = variables[head];
+  if (!Object.hasOwn(variables, head) || record === null || typeof record !== 'object' || record instanceof Date) return undefined;
+  const key = name.slice(dot + 1);
+  if (Object.hasOwn(record, key)) return { value: (record as Record<string, unknown>)[key] };
+  if (opts.missingEnv === 'placeholder') return { value: `${head}-${key}` };
+  const fields = Object.keys(record).join(', ') || 'none';
+  throw new UserError(`unknown field '${key}' in {{ ${name} }}; ${head} has: ${fields}`);
+}
+
+/** Whether `name` (`item.url`) reads a field of an object variable, so load-time checks accept it. */
+export function isRecordReference(name: string, variables: Record<string, unknown>): boolean {
+  const head = name.split('.')[0] ?? '';
+  const record = variables[head];
+  return name.includes('.') && Object.hasOwn(variables, head) && record !== null && typeof record === 'object';
 }
