@@ -11,6 +11,7 @@ import { TrackedConnection } from './tracked-connection.ts';
 import {
   META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput,
 } from './output-registry.ts';
+import { dropStoredOutput, listStoredOutputs, type StoredOutput } from '../retention/stored-outputs.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
 const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
@@ -179,6 +180,20 @@ export class Workspace {
   /** Ad-hoc SQL over the workspace (all latest outputs, schema-qualified), windowed like preview. */
   async query(sql: string, window: { offset: number; limit: number }): Promise<PreviewResult> {
     return this.withSnapshot((conn) => previewQuery(conn, sql, window));
+  }
+
+  /**
+   * Lists every stored output (with its size) and drops the ones `choose` picks, except those a run in flight holds;
+   * resolves to the outputs dropped. Retention policy lives in main/retention: this only guarantees the safety.
+   */
+  async pruneOutputs(choose: (outputs: StoredOutput[]) => StoredOutput[]): Promise<StoredOutput[]> {
+    this.checkOpen();
+    return this.exclusive(async () => {
+      const outputs = (await listStoredOutputs(this.meta)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
+      const chosen = choose(outputs).filter((o) => !this.isHeld(o.physical));
+      for (const output of chosen) await this.inTransaction(() => dropStoredOutput(this.meta, output));
+      return chosen;
+    });
   }
 
   /** Closes the file once its last user in this process closes it; queries still running are interrupted first. */

@@ -2,6 +2,30 @@ import type { Database } from 'better-sqlite3';
 import { UserError } from '../errors.ts';
 
 /**
+ * Schema step 3. For the run-history export (main/history-export): a gap-free order in which runs finished, the
+ * watermark of incremental exports (a counter row, not max(finish_seq) + 1, so pruning the newest runs can never
+ * hand a number out twice); runs finished before the upgrade are numbered by their end. For the audit: the OS user.
+ */
+export const FINISH_ORDER_STEP = `
+  CREATE TABLE history_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+  ALTER TABLE runs ADD COLUMN finish_seq INTEGER;
+  UPDATE runs SET finish_seq = (
+    SELECT count(*) FROM runs AS r
+     WHERE r.status <> 'running' AND (coalesce(r.finished_at, r.started_at), r.id) <= (coalesce(runs.finished_at, runs.started_at), runs.id)
+  ) WHERE status <> 'running';
+  INSERT INTO history_counters (name, value) SELECT 'run_finish', count(*) FROM runs WHERE status <> 'running';
+  CREATE INDEX runs_by_finish_seq ON runs (finish_seq) WHERE finish_seq IS NOT NULL;
+  CREATE TRIGGER runs_number_finish AFTER UPDATE OF status ON runs
+    WHEN OLD.status = 'running' AND NEW.status <> 'running'
+  BEGIN
+    UPDATE history_counters SET value = value + 1 WHERE name = 'run_finish';
+    UPDATE runs SET finish_seq = (SELECT value FROM history_counters WHERE name = 'run_finish') WHERE id = NEW.id;
+  END;
+  -- Audit: the OS account of the process that ran it, whatever the trigger (a schedule runs as a service account).
+  ALTER TABLE runs ADD COLUMN os_user TEXT;
+  `;
+
+/**
  * Schema steps of the run store, applied in order; `PRAGMA user_version` holds how many have run.
  * A released step is never edited: change the schema by appending a step.
  * Tables are STRICT so a wrong type is an error instead of a silently stored string.
@@ -88,6 +112,34 @@ const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (run_id, block_id) REFERENCES block_runs (run_id, block_id) ON DELETE CASCADE
   ) STRICT, WITHOUT ROWID;
   `,
+  // Schedules (main/orchestration/trigger-state.ts): where each trigger's schedule stands, and what each fire did.
+  `
+  CREATE TABLE trigger_state (
+    pipeline_id   TEXT NOT NULL,
+    trigger_name  TEXT NOT NULL,
+    -- The cron, time zone and enabled flag last_fired_at was kept for: a different one restarts the schedule from now.
+    signature     TEXT NOT NULL,
+    -- Scheduled time of the latest fire handled (run, skipped or dropped by catch_up), so a restart neither repeats nor loses one.
+    last_fired_at INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (pipeline_id, trigger_name)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE trigger_fires (
+    id            INTEGER PRIMARY KEY,
+    pipeline_id   TEXT NOT NULL,
+    trigger_name  TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('trigger.fired', 'trigger.skipped', 'trigger.missed', 'trigger.failed')),
+    scheduled_at  INTEGER NOT NULL,
+    -- No foreign key: a fire that failed before its run was recorded has no run, and pruning runs keeps this audit.
+    run_id        TEXT,
+    reason        TEXT,
+    at            INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX trigger_fires_by_trigger ON trigger_fires (pipeline_id, trigger_name, scheduled_at);
+  `,
+  // Run finish order and OS user: exported above so its upgrade of an existing history can be tested.
+  FINISH_ORDER_STEP,
 ];
 
 /** The schema version this build of Pipewright writes. */

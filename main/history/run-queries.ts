@@ -64,6 +64,8 @@ export interface RunDetail extends RunSummary {
   variables: Record<string, unknown>;
   pipelineHash: string;
   codeHash: string;
+  /** The OS account of the process that ran it (null for runs recorded before it was kept). */
+  osUser: string | null;
   /** Blocks in the order the run planned them. */
   blocks: BlockRunRow[];
 }
@@ -108,6 +110,7 @@ interface RunRecord {
 }
 interface RunDetailRecord extends RunRecord {
   variables_json: string;
+  os_user: string | null;
   pipeline_hash: string;
   code_hash: string;
 }
@@ -173,7 +176,7 @@ export class RunQueries {
   /** A run with its blocks (in plan order) and their attempts, or undefined when the store has no such run. */
   getRun(runId: string): RunDetail | undefined {
     return this.db.transaction(() => {
-      const run = this.statement(`SELECT ${SUMMARY_COLUMNS}, variables_json, pipeline_hash, code_hash FROM runs WHERE id = ?`).get(runId) as
+      const run = this.statement(`SELECT ${SUMMARY_COLUMNS}, variables_json, pipeline_hash, code_hash, os_user FROM runs WHERE id = ?`).get(runId) as
         | RunDetailRecord
         | undefined;
       if (!run) return undefined;
@@ -189,6 +192,7 @@ export class RunQueries {
         variables: JSON.parse(run.variables_json) as Record<string, unknown>,
         pipelineHash: run.pipeline_hash,
         codeHash: run.code_hash,
+        osUser: run.os_user,
         blocks: blocks.map((b) => ({
           ...toBlockRun(b),
           rowsIn: metricOf(b.block_id, 'rows_in'),

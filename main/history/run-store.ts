@@ -7,6 +7,8 @@ import type { Database as Connection, Statement } from 'better-sqlite3';
 import { OperationalError, PipewrightError, UserError, type ErrorShape } from '../errors.ts';
 import type { RunEvent } from '../engine/run-events.ts';
 import { migrate } from './migrations.ts';
+import { redactVariables } from './redact-variables.ts';
+import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
 
 export type {
@@ -23,6 +25,8 @@ interface Owner {
   id: string;
   pid: number;
   host: string;
+  /** The OS account of this process, recorded on each run for the audit. */
+  user: string | null;
 }
 
 type Params = Record<string, unknown>;
@@ -73,7 +77,7 @@ export class RunStore {
       db.pragma('foreign_keys = ON'); // events for blocks a run never planned are bugs: let them fail loudly
       migrate(db, file);
       const host = os.hostname();
-      const store = new RunStore(db, { id: opts.ownerId ?? `${host}:${process.pid}:${randomUUID().slice(0, 8)}`, pid: process.pid, host });
+      const store = new RunStore(db, { id: opts.ownerId ?? `${host}:${process.pid}:${randomUUID().slice(0, 8)}`, pid: process.pid, host, user: osUser() });
       store.markOrphanedRuns();
       return store;
     } catch (error) {
@@ -143,6 +147,11 @@ export class RunStore {
     return blocks;
   }
 
+  /** Deletes (or counts, dry) finished runs and log lines older than the given times; see pruneHistory. */
+  prune(request: HistoryPruneRequest): HistoryPruneCounts {
+    return this.durably(() => pruneHistory(this.db, request));
+  }
+
   /** Checkpoints and truncates the WAL, then closes; calling it again does nothing. */
   close(): void {
     if (!this.db.open) return;
@@ -170,12 +179,17 @@ export class RunStore {
       case 'run.started': {
         s.insertRun.run({
           runId: e.runId, pipelineId: e.pipelineId, triggerKind: e.trigger.kind, triggerBy: e.trigger.by ?? null,
-          scope: JSON.stringify(e.scope), variables: JSON.stringify(e.variables), pipelineHash: e.pipelineHash,
+          scope: JSON.stringify(e.scope), variables: JSON.stringify(redactVariables(e.variables)), pipelineHash: e.pipelineHash,
           codeHash: e.codeHash, at: e.at, ownerId: this.owner.id, ownerPid: this.owner.pid, ownerHost: this.owner.host,
+          osUser: this.owner.user,
         });
         e.blocks.forEach((blockId, position) => s.insertBlockRun.run({ runId: e.runId, blockId, position }));
         return;
       }
+      case 'block.added':
+        // A dynamic child: planned after every block already in the run, so resume order stays the plan's.
+        s.insertAddedBlock.run({ runId: e.runId, blockId: e.blockId });
+        return;
       case 'block.queued':
         // Only a pending block becomes queued: a late event must not move a started block back.
         if (s.queueBlock.run(blockKey(e)).changes === 0) this.requireBlock(e);
@@ -249,6 +263,15 @@ export class RunStore {
   }
 }
 
+/** The OS user name of this process, or null where the OS cannot say (no passwd entry in a container). */
+function osUser(): string | null {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? null; // userInfo throws without a passwd entry
+  }
+}
+
 interface OwnerRecord {
   id: string;
   owner_pid: number;
@@ -310,10 +333,12 @@ function prepareStatements(db: Connection) {
     syncFull: db.prepare('PRAGMA synchronous = FULL'),
     syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
     insertRun: fold(`INSERT INTO runs (id, pipeline_id, status, trigger_kind, trigger_by, scope_json, variables_json, pipeline_hash,
-        code_hash, started_at, owner_id, owner_pid, owner_host)
+        code_hash, started_at, owner_id, owner_pid, owner_host, os_user)
       VALUES (@runId, @pipelineId, 'running', @triggerKind, @triggerBy, @scope, @variables, @pipelineHash,
-        @codeHash, @at, @ownerId, @ownerPid, @ownerHost)`),
+        @codeHash, @at, @ownerId, @ownerPid, @ownerHost, @osUser)`),
     insertBlockRun: fold(`INSERT INTO block_runs (run_id, block_id, position, status) VALUES (@runId, @blockId, @position, 'pending')`),
+    insertAddedBlock: fold(`INSERT INTO block_runs (run_id, block_id, position, status)
+      SELECT @runId, @blockId, coalesce(max(position), -1) + 1, 'pending' FROM block_runs WHERE run_id = @runId`),
     queueBlock: fold(`UPDATE block_runs SET status = 'queued' WHERE run_id = @runId AND block_id = @blockId AND status = 'pending'`),
     insertAttempt: fold(`INSERT INTO attempts (run_id, block_id, attempt, status, started_at) VALUES (@runId, @blockId, @attempt, 'running', @at)`),
     startBlock: fold(`UPDATE block_runs SET status = 'running', attempts = max(attempts, @attempt), started_at = coalesce(started_at, @at)

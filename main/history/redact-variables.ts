@@ -1,0 +1,22 @@
+/** What the history shows instead of a secret's value. */
+export const REDACTED = '••••';
+
+/** Variable names that hold credentials by convention. */
+const SECRET_NAME = /password|secret|token|key/i;
+
+/**
+ * A copy of a run's variables safe to store and show: a value is replaced by REDACTED when its name looks like a
+ * credential, when it is a secret reference (`{ secret }` / `{ env }`), or when `secretNames` says it came from one.
+ */
+export function redactVariables(variables: Record<string, unknown>, secretNames: ReadonlySet<string> = new Set()): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      value !== null && value !== undefined && (SECRET_NAME.test(name) || secretNames.has(name) || isSecretRef(value)) ? REDACTED : value,
+    ]),
+  );
+}
+
+function isSecretRef(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && ('secret' in value || 'env' in value);
+}

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createTempProject } from './helpers/temp-project.ts';
+import { ensureRendererBuilt, launchChromium, startServe } from './helpers/browser.ts';
+
+const SCREENSHOTS = path.resolve('test-results');
+
+test('a failed run with a desktop alert shows a toast naming the pipeline, block and error in the served UI', async () => {
+  ensureRendererBuilt();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const temp = createTempProject({ alerts: [{ on: ['failure'], desktop: true }] });
+  temp.writePipeline('orders', { blocks: [{ id: 'load_orders', type: 'source', kind: 'local_file', config: { path: 'data/missing.csv' } }] });
+  const serve = await startServe(temp.dir);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    await page.goto(serve.url);
+    await page.getByRole('button', { name: 'Run pipeline' }).click();
+    const toast = page.getByRole('status', { name: 'Pipeline orders failed at block load_orders' });
+    await toast.waitFor({ timeout: 20_000 });
+    assert.match(await toast.innerText(), /missing\.csv/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'alerts-toast.png') });
+    await toast.getByRole('button', { name: 'Dismiss alert' }).click();
+    await toast.waitFor({ state: 'detached' });
+  } finally {
+    await browser.close();
+    await serve.stop();
+    temp.cleanup();
+  }
+});
