@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { openProject } from '../runtime/open-project.ts';
 import { startServeServer } from '../serve/serve-server.ts';
+import { formatActivity } from '../orchestration/scheduler-activity.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { UsageError } from './usage.ts';
 
@@ -11,7 +12,7 @@ import { UsageError } from './usage.ts';
  * `pipewright serve [--project <dir>] [--port 6789] [--host 127.0.0.1]`: serves the UI and the API for one
  * project until SIGINT/SIGTERM. Prints `serving <url>` (the ready signal tests wait for) with the token.
  */
-export async function serveCommand(argv: string[]): Promise<number> {
+export async function serveCommand(argv: string[], hooks: { onServing?: (url: string) => void } = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { project: { type: 'string' }, port: { type: 'string', default: '6789' }, host: { type: 'string', default: '127.0.0.1' } },
@@ -22,7 +23,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const open = await openProject(await resolveProjectDir(values.project));
   let server;
   try {
-    server = await startServeServer({ open, rendererDir, host: values.host, port });
+    // Schedules fire while serving; their fires and results are logged like `pipewright schedule` logs them.
+    const scheduler = { onActivity: (activity: Parameters<typeof formatActivity>[0]) => process.stdout.write(`${formatActivity(activity)}\n`) };
+    server = await startServeServer({ open, rendererDir, host: values.host, port, scheduler });
   } catch (error) {
     await open.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
@@ -30,6 +33,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   if (!isLoopback(values.host)) process.stderr.write(`warning: serving on ${values.host}, reachable from other machines; the token is the only guard\n`);
   process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
+  hooks.onServing?.(server.url);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

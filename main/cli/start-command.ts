@@ -1,13 +1,45 @@
-import { launchElectron } from '../electron/launch.ts';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { buildApp, launchElectron } from '../electron/launch.ts';
+import { chooseProjectDir } from '../electron/desktop-app.ts';
+import { serveCommand } from './serve-command.ts';
 
-/** `pipewright start` (`npm start`): opens the desktop app, or says why it cannot and what works instead. */
+const appRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * `pipewright start` (`npm start`): opens the desktop app on the project (--project, the folder it runs in, or the
+ * nyc-taxi example). Where Electron cannot start, it says why and serves the same UI to the browser instead.
+ */
 export async function startCommand(argv: string[]): Promise<number> {
   const result = await launchElectron(argv);
   if (result.launched) return (await result.exited) ?? 0;
-  process.stderr.write(
-    `The desktop app cannot start here: ${result.reason}\n` +
-      'Pipelines run headless with the CLI, for example:\n' +
-      '  npm run -s pipewright -- run yellow_taxi_etl --project examples/nyc-taxi\n',
-  );
-  return 1;
+  process.stderr.write(`The desktop app cannot start here: ${result.reason}\nServing the same UI to your browser instead (pipewright serve).\n`);
+  const { values } = parseArgs({ args: argv, options: { project: { type: 'string' }, port: { type: 'string' } }, strict: false });
+  const project = await chooseProjectDir({
+    args: argv, env: process.env, cwd: process.cwd(), appRoot, isPackaged: false,
+    userDataDir: path.join(os.homedir(), '.local', 'share', 'pipewright'),
+  });
+  if (!existsSync(path.join(appRoot, 'out', 'renderer', 'index.html'))) {
+    const failure = await buildApp(appRoot, process.env);
+    if (failure) {
+      process.stderr.write(`pipewright: ${failure}\n`);
+      return 1;
+    }
+  }
+  const port = typeof values.port === 'string' ? values.port : '6789';
+  return serveCommand(['--project', project, '--port', port], { onServing: openInBrowser });
+}
+
+/** Asks the desktop to open `url` in the default browser; where there is no desktop, the printed URL is the way in. */
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  if (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY']) return;
+  const child = spawn(command, args, { stdio: 'ignore', detached: true });
+  child.on('error', () => undefined); // no opener installed: the URL printed above still works
+  child.unref();
 }

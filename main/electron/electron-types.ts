@@ -1,4 +1,5 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
+import type { NotificationClass } from './alert-notifications.ts';
 
 /**
  * The small slice of Electron's API the shell uses, as structural types. The shell's functions take it as a
@@ -84,6 +85,15 @@ export interface AppLike {
   on(event: 'window-all-closed' | 'activate' | 'second-instance', listener: () => void): unknown;
 }
 
+/** Electron's `safeStorage`: strings sealed by the OS keychain (usable once the app is ready). */
+export interface SafeStorageLike {
+  isEncryptionAvailable(): boolean;
+  encryptString(plain: string): Buffer;
+  decryptString(sealed: Buffer): string;
+  /** Linux only: which secret store backs it (`basic_text` means none). */
+  getSelectedStorageBackend?(): string;
+}
+
 /** Everything `startShell` needs from the `electron` module. */
 export interface ElectronLike {
   app: AppLike;
@@ -91,4 +101,8 @@ export interface ElectronLike {
   ipcMain: IpcMainLike;
   session: { defaultSession: SessionLike };
   shell: ShellLike;
+  /** Desktop notifications for `alerts.raised`; without it, alerts only reach the window. */
+  Notification?: NotificationClass;
+  /** Keeps connection secrets in the OS keychain; without it (or without a keyring) the key file, with a warning. */
+  safeStorage?: SafeStorageLike;
 }

@@ -79,7 +79,8 @@ function findPackageRoot(from: string): string {
   }
 }
 
-function buildApp(root: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+/** Builds out/ with electron-vite; resolves null when it worked, else why not. */
+export function buildApp(root: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   let cli: string;
   try {
     cli = path.join(path.dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');

@@ -1,22 +1,50 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
-import { startShell } from './shell.ts';
+import { app, BrowserWindow, ipcMain, Notification, safeStorage, session, shell } from 'electron';
+import { startDesktopApp, type DesktopApp } from './desktop-app.ts';
 
-// Built as out/main/index.js: the preload and renderer builds sit beside it in out/.
+// Built as out/main/index.js: the preload and renderer builds sit beside it in out/, examples/ beside out/.
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // electron-vite sets ELECTRON_RENDERER_URL under `electron-vite dev`. A packaged app ignores it, so no
 // environment variable can point the trusted window at another page.
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 
-startShell(
-  { app, BrowserWindow, ipcMain, session, shell },
+// Electron's argv: [binary, entry, ...ours] from a checkout; [binary, ...ours] when packaged.
+const args = process.argv.slice(app.isPackaged ? 1 : 2);
+let desktop: DesktopApp | null = null;
+let isClosing = false;
+
+startDesktopApp(
+  { app, BrowserWindow, ipcMain, Notification, safeStorage, session, shell },
   {
     preloadPath: path.join(outDir, 'preload', 'index.cjs'),
     renderer: { indexHtml: path.join(outDir, 'renderer', 'index.html'), ...(devServerUrl ? { devServerUrl } : {}) },
+    args,
+    env: process.env,
+    cwd: process.cwd(),
+    appRoot: path.resolve(outDir, '..'),
+    userDataDir: app.getPath('userData'),
+    isPackaged: app.isPackaged,
   },
-).catch((error: unknown) => {
-  console.error('pipewright: the desktop app failed to start', error);
-  app.exit(1);
+)
+  .then((started) => {
+    desktop = started;
+  })
+  .catch((error: unknown) => {
+    console.error('pipewright: the desktop app failed to start', error);
+    app.exit(1);
+  });
+
+// Runs in flight are cancelled and recorded, and the workspace closed, before the process ends.
+app.on('will-quit', (event) => {
+  if (!desktop || isClosing) return;
+  isClosing = true;
+  event.preventDefault();
+  const closing = desktop;
+  desktop = null;
+  closing
+    .close()
+    .catch((error: unknown) => console.error('pipewright: closing the project failed', error))
+    .finally(() => app.quit());
 });

@@ -4,17 +4,24 @@ import { registerIpc, sendEvent, type CallHandlers } from './ipc.ts';
 import { denyAllPermissions, installContentSecurityPolicy } from './security.ts';
 import { createSenderCheck, type RendererLocation } from './trusted-sender.ts';
 import { createMainWindow } from './window.ts';
+import { showAlertNotification } from './alert-notifications.ts';
+import { setDefaultSecretCipher } from '../connections/secret-store.ts';
+import { chooseSecretCipher } from './safe-storage-cipher.ts';
 
 export interface ShellOptions {
   preloadPath: string;
   renderer: RendererLocation;
   /** API methods served over `pw:call`, on top of `app.info`. */
   handlers?: CallHandlers;
+  /** Set when the caller already chose the secret cipher (before opening a project); else the shell chooses it. */
+  secrets?: Shell['secrets'];
 }
 
 export interface Shell {
   /** Pushes an API event to every open window. */
   emit(event: string, payload: unknown): void;
+  /** Where connection secrets are kept, and the warning shown when the OS offers no secure store. */
+  secrets: { description: string; isOsKeychain: boolean; warning?: string };
 }
 
 /** The methods the shell serves before the API contract is wired in. */
@@ -22,6 +29,22 @@ export function appInfoHandlers(app: Pick<AppLike, 'getVersion'>): CallHandlers 
   return {
     'app.info': () => ({ version: app.getVersion(), node: process.versions.node, electron: process.versions.electron ?? null }),
   };
+}
+
+/** Makes the OS keychain this process's secret cipher when there is a secure one (else warns, keeping the key file). */
+export function useOsKeychainForSecrets(safeStorage: ElectronLike['safeStorage']): Shell['secrets'] {
+  const { cipher, warning } = chooseSecretCipher(safeStorage, process.platform);
+  setDefaultSecretCipher(cipher);
+  if (warning) console.warn(`pipewright: ${warning}`);
+  return { description: cipher.description, isOsKeychain: cipher.isOsKeychain, ...(warning ? { warning } : {}) };
+}
+
+/** Brings the first window to the front, or opens one when all are closed. */
+function focusOrOpen(BrowserWindow: ElectronLike['BrowserWindow'], openWindow: () => BrowserWindowLike): void {
+  const [window] = BrowserWindow.getAllWindows();
+  if (!window) return void openWindow();
+  if (window.isMinimized()) window.restore();
+  window.focus();
 }
 
 /**
@@ -45,23 +68,21 @@ export async function startShell(electron: ElectronLike, options: ShellOptions):
   const session = electron.session.defaultSession;
   installContentSecurityPolicy(session, contentSecurityPolicy(options.renderer.devServerUrl ? { devServer: options.renderer.devServerUrl } : {}));
   denyAllPermissions(session);
+  const secrets = options.secrets ?? useOsKeychainForSecrets(electron.safeStorage);
 
   // 3. IPC, then the window.
   registerIpc(electron.ipcMain, { ...appInfoHandlers(app), ...options.handlers }, createSenderCheck(options.renderer));
   const openWindow = (): BrowserWindowLike => createMainWindow(electron, options.preloadPath, options.renderer);
   openWindow();
-  app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows();
-    if (!window) return void openWindow();
-    if (window.isMinimized()) window.restore();
-    window.focus();
-  });
+  app.on('second-instance', () => focusOrOpen(BrowserWindow, openWindow));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
   return {
+    secrets,
     emit: (event, payload) => {
       for (const window of BrowserWindow.getAllWindows()) sendEvent(window.webContents, event, payload);
+      if (event === 'alerts.raised' && electron.Notification) showAlertNotification(electron.Notification, payload, () => focusOrOpen(BrowserWindow, openWindow));
     },
   };
 }

@@ -8,8 +8,12 @@ import { RunStore } from '../history/run-store.ts';
 import { createDefaultRegistry } from '../blocks/index.ts';
 import type { BlockRegistry } from '../engine/registry.ts';
 import { runPipeline } from '../engine/run-pipeline.ts';
+import { stopLocalEmulators } from '../connections/local-emulators.ts';
 import type { RunRequest, RunResult } from '../engine/engine-types.ts';
 import type { RunEvent } from '../engine/run-events.ts';
+import { RunSlots } from '../orchestration/run-limit.ts';
+import { AlertDispatcher } from '../alerts/alert-dispatcher.ts';
+import { pruneAfterRun } from '../retention/prune-after-run.ts';
 
 /**
  * A project opened for work in this process: its files loaded, its DuckDB workspace and run store open.
@@ -20,10 +24,17 @@ export interface OpenProject {
   kinds: BlockRegistry;
   workspace: Workspace;
   store: RunStore;
+  /** Webhooks and desktop alerts of this project's runs (`onAlert` feeds the API's `alerts.raised`). */
+  alerts: AlertDispatcher;
   /** Re-reads and validates a pipeline from disk (files are the source of truth). */
   loadPipeline(id: string): Promise<Pipeline>;
-  /** Runs a pipeline, recording it; `onEvent` sees every event as it happens. */
+  /**
+   * Runs a pipeline, recording it; `onEvent` sees every event as it happens. Honours the pipeline's
+   * max_concurrent_runs: waits for a free slot (on_limit: queue) or rejects with RunLimitReachedError (skip).
+   */
   run(request: Omit<RunRequest, 'project'>, onEvent?: (event: RunEvent) => void): Promise<RunResult>;
+  /** Runs of the pipeline started through run() in this process that have not finished, queued ones included. */
+  activeRuns(pipelineId: string): number;
   close(): Promise<void>;
 }
 
@@ -33,13 +44,21 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
   await mkdir(project.stateDir, { recursive: true });
   const kinds = opts.kinds ?? createDefaultRegistry();
   const store = RunStore.open(path.join(project.stateDir, 'history.sqlite'));
+  // Alert warnings (a webhook that keeps failing) go into the run's own log, even after the run finished.
+  const alerts = new AlertDispatcher({
+    project, writeLog: (runId, level, message) => store.record({ type: 'log.written', runId, blockId: null, level, message, at: Date.now() }),
+  });
   if (opts.readOnlyHistory) {
     return {
-      project, kinds, store,
+      project, kinds, store, alerts,
       get workspace(): Workspace { throw new Error('this project was opened for history only'); },
       loadPipeline: (id) => loadPipeline(project, id, kinds),
       run: () => Promise.reject(new Error('this project was opened for history only')),
-      close: async () => store.close(),
+      activeRuns: () => 0,
+      close: async () => {
+        await alerts.close(0);
+        store.close();
+      },
     };
   }
   const engine = project.settings.engine;
@@ -50,31 +69,49 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       ...(engine.threads ? { threads: engine.threads } : {}),
       ...(engine.memory_limit ? { memoryLimit: engine.memory_limit } : {}),
       ...(engine.preserve_insertion_order !== undefined ? { preserveInsertionOrder: engine.preserve_insertion_order } : {}),
-      spillDir: path.join(project.stateDir, 'spill'),
+      spillDir: engine.spill_dir ? path.resolve(project.dir, engine.spill_dir) : path.join(project.stateDir, 'spill'),
     });
   } catch (error) {
+    await alerts.close(0);
     store.close();
     throw error;
   }
   // Runs in flight: close() cancels them and waits, so nothing writes to a closed store or workspace.
   const inFlight = new Set<{ controller: AbortController; done: Promise<unknown> }>();
+  const slots = new RunSlots();
   return {
-    project, kinds, workspace, store,
+    project, kinds, workspace, store, alerts,
     loadPipeline: (id) => loadPipeline(project, id, kinds),
     run: (request, onEvent) => {
       const controller = new AbortController();
       const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
-      const done = runPipeline({ ...request, project, signal }, { workspace, kinds, recorder: store, ...(onEvent ? { onEvent } : {}) });
+      const done = slots.acquire(request.pipeline, signal).then(async (release) => {
+        try {
+          const observe = alerts.observe(request.pipeline);
+          const notify = (event: RunEvent) => {
+            observe(event);
+            onEvent?.(event);
+          };
+          const result = await runPipeline({ ...request, project, signal }, { workspace, kinds, recorder: store, onEvent: notify });
+          await pruneAfterRun({ project, store, workspace }, result.runId);
+          return result;
+        } finally {
+          release();
+        }
+      });
       const entry = { controller, done };
       inFlight.add(entry);
       void done.catch(() => undefined).finally(() => inFlight.delete(entry));
       return done;
     },
+    activeRuns: (pipelineId) => slots.running(pipelineId) + slots.queued(pipelineId),
     close: async () => {
       for (const entry of inFlight) entry.controller.abort();
       await Promise.allSettled([...inFlight].map((entry) => entry.done));
+      await alerts.close(); // bounded: a webhook that keeps failing delays closing by at most its wait
       await workspace.close();
       store.close();
+      await stopLocalEmulators(project.stateDir); // the GCS/BigQuery emulators runs started in this process
     },
   };
 }

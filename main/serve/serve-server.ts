@@ -4,12 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { OpenProject } from '../runtime/open-project.ts';
-import { createApiHandlers, dispatch } from '../api/handlers.ts';
+import { dispatch } from '../api/handlers.ts';
 import type { EventName } from '../api/contract.ts';
 import { contentSecurityPolicy } from '../electron/content-security-policy.ts';
 import { allowedHostsFor, checkHost, checkOrigin, checkToken, type Guard } from './request-guards.ts';
 import { readStaticFile } from './static-files.ts';
 import { encodeBytes } from './wire-format.ts';
+import { answerTriggerRoute, isTriggerRoute, type TriggerRoutes } from './trigger-routes.ts';
+import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
+import { startProjectBackend } from '../runtime/project-backend.ts';
 
 export interface ServeOptions {
   open: OpenProject;
@@ -20,6 +23,8 @@ export interface ServeOptions {
   port: number;
   /** Fixed in tests; otherwise 256 random bits. */
   token?: string;
+  /** Also fire the project's schedule triggers while serving (`pipewright serve` does); `onActivity` sees what they do. */
+  scheduler?: { onActivity: (activity: SchedulerActivity) => void };
 }
 
 export interface ServeServer {
@@ -42,30 +47,40 @@ const MAX_BODY_BYTES = 1 << 20;
 export async function startServeServer(opts: ServeOptions): Promise<ServeServer> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
   const sockets = new Set<WebSocket>();
-  const handlers = createApiHandlers(opts.open, (event, payload) => broadcast(sockets, event, payload));
+  // The API, the file watcher (edits made in other editors reach every page within a second) and the scheduler.
+  const backend = await startProjectBackend(opts.open, (event, payload) => broadcast(sockets, event, payload), opts.scheduler ? { scheduler: opts.scheduler } : {});
+  const handlers = backend.handlers;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const guard: Guard = { allowedHosts: new Set(), token, cookieName: '' };
+  const routes: TriggerRoutes = { guard, open: opts.open, emit: (event) => broadcast(sockets, 'runs.event', event) };
   const server = createServer((req, res) => {
-    handleRequest(guard, opts.rendererDir, handlers, req, res).catch((error: unknown) => {
+    handleRequest(guard, opts.rendererDir, handlers, req, res, routes).catch((error: unknown) => {
       console.error('pipewright serve: request failed', error);
       if (!res.headersSent) refuse(res, 500, 'internal error (see the serve console)');
       else res.destroy();
     });
   });
   server.on('upgrade', (req, socket, head) => upgrade(guard, wss, sockets, req, socket, head));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (error) {
+    await backend.close(); // a port in use: stop the watcher and scheduler, the caller closes the project
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   guard.allowedHosts = allowedHostsFor(opts.host, port);
   guard.cookieName = `pipewright_token_${port}`;
   const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  opts.open.alerts.setServeUrl(`http://${urlHost}:${port}/`); // alert links open the run here (no token: the user signs in)
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,
     port,
     token,
     close: async () => {
+      await backend.close();
       for (const socket of sockets) socket.terminate();
       wss.close();
       server.closeAllConnections();
@@ -74,10 +89,14 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   };
 }
 
-async function handleRequest(guard: Guard, rendererDir: string, handlers: Parameters<typeof dispatch>[0], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleRequest(
+  guard: Guard, rendererDir: string, handlers: Parameters<typeof dispatch>[0], req: IncomingMessage, res: ServerResponse, routes: TriggerRoutes,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://placeholder');
   const hostProblem = checkHost(guard, req);
   if (hostProblem) return refuse(res, 403, hostProblem);
+  // The API trigger serves curl and CI too, which send a bearer token and no Origin: it checks its own way.
+  if (isTriggerRoute(url.pathname)) return answerTriggerRoute(routes, req, res, url.pathname);
   if (url.pathname.startsWith('/api/')) {
     const problem = checkOrigin(guard, req, true) ?? checkToken(guard, req, null);
     if (problem) return refuse(res, 403, problem);

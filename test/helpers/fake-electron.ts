@@ -36,8 +36,32 @@ class FakeWebContents extends FakeEmitter {
   }
 }
 
+/**
+ * A stand-in for Electron's safeStorage: seals by XOR with a key only it holds (so sealed bytes never contain the
+ * plain text), counts its calls, and reports availability and the Linux backend as told.
+ */
+export function createFakeSafeStorage(opts: { isAvailable?: boolean; backend?: string } = {}) {
+  const key = Buffer.from('fake-os-keychain-key');
+  const xor = (bytes: Buffer) => Buffer.from(bytes.map((b, i) => b ^ (key[i % key.length] ?? 0)));
+  const calls = { encrypt: 0, decrypt: 0 };
+  return {
+    calls,
+    isEncryptionAvailable: () => opts.isAvailable ?? true,
+    encryptString: (plain: string) => {
+      calls.encrypt += 1;
+      return Buffer.concat([Buffer.from('FAKEKC'), xor(Buffer.from(plain, 'utf8'))]);
+    },
+    decryptString: (sealed: Buffer) => {
+      calls.decrypt += 1;
+      if (!sealed.subarray(0, 6).equals(Buffer.from('FAKEKC'))) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      return xor(sealed.subarray(6)).toString('utf8');
+    },
+    getSelectedStorageBackend: () => opts.backend ?? 'gnome_libsecret',
+  };
+}
+
 /** A stand-in for the `electron` module that records what the shell asked of it. */
-export function createFakeElectron(opts: { hasLock?: boolean } = {}) {
+export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: ReturnType<typeof createFakeSafeStorage> } = {}) {
   const windows: FakeWindow[] = [];
   const ipcHandlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => unknown>();
   const opened: string[] = [];
@@ -99,6 +123,7 @@ export function createFakeElectron(opts: { hasLock?: boolean } = {}) {
     ipcMain: { handle: (channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown) => void ipcHandlers.set(channel, listener) },
     session: { defaultSession: session },
     shell: { openExternal: async (url: string) => void opened.push(url) },
+    ...(opts.safeStorage ? { safeStorage: opts.safeStorage } : {}),
   } satisfies ElectronLike;
 
   return { electron, app, windows, session, ipcHandlers, opened };

@@ -32,11 +32,13 @@ export function createHttpTransport(): Transport {
   };
 }
 
-function connectEvents(listeners: Map<string, Set<Listener>>, retryMs: number): void {
+function connectEvents(listeners: Map<string, Set<Listener>>, retryMs: number, isReconnect = false): void {
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/events`);
   socket.addEventListener('open', () => {
     retryMs = 500;
     document.documentElement.dataset.events = 'connected';
+    // Events sent while the stream was down are lost: tell the views to reload their state.
+    if (isReconnect) for (const listener of listeners.get('connection.restored') ?? []) listener(null);
   });
   socket.addEventListener('message', (message) => {
     const { event, payload } = JSON.parse(String(message.data), decodeBytes) as { event: string; payload: unknown };
@@ -44,7 +46,7 @@ function connectEvents(listeners: Map<string, Set<Listener>>, retryMs: number): 
   });
   socket.addEventListener('close', () => {
     document.documentElement.dataset.events = 'disconnected';
-    setTimeout(() => connectEvents(listeners, Math.min(retryMs * 2, 10_000)), retryMs);
+    setTimeout(() => connectEvents(listeners, Math.min(retryMs * 2, 10_000), true), retryMs);
   });
 }
 

@@ -5,6 +5,8 @@ import type { BlockStatus, LogLevel } from '../../../main/engine/run-events.ts';
 /** `pipelines.get` as the UI reads it. */
 export interface PipelineView {
   id: string;
+  /** Hash of pipeline.yaml + layout.json as loaded: the `expectedVersion` of the next edit. */
+  version: string;
   spec: PipelineFile;
   layout: LayoutFile;
   blocks: (BlockSpec & { code: string | null })[];
@@ -24,6 +26,10 @@ export interface BlockRunState {
   rowsOut?: number;
   durationMs?: number;
   error?: string;
+  /** While running: the latest `block.progressed` (rate in units per second). */
+  progress?: { phase: string; done: number; total?: number; unit: 'bytes' | 'rows' | 'items'; rate?: number };
+  /** Data tests of the last attempt. */
+  tests?: { passed: number; failed: number };
 }
 
 export interface LogLine {

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isMethodName, methods, parseParams } from '../api/contract.ts';
+import type { ApiHandlers } from '../api/handlers.ts';
+import { formatActivity } from '../orchestration/scheduler-activity.ts';
+import { findProjectRoot } from '../project/load-project.ts';
+import { initProject } from '../project/init-project.ts';
+import { openProject, type OpenProject } from '../runtime/open-project.ts';
+import { startProjectBackend, type ProjectBackend } from '../runtime/project-backend.ts';
+import type { ElectronLike } from './electron-types.ts';
+import type { CallHandlers } from './ipc.ts';
+import { startShell, useOsKeychainForSecrets, type Shell, type ShellOptions } from './shell.ts';
+
+export interface DesktopOptions extends Omit<ShellOptions, 'handlers'> {
+  /** The app's own arguments (after Electron's and the entry script). */
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The Pipewright checkout or app folder holding examples/. */
+  appRoot: string;
+  /** Where a packaged app keeps its copy of the example project (Electron's userData). */
+  userDataDir: string;
+  isPackaged: boolean;
+  log?: (line: string) => void;
+}
+
+export interface DesktopApp {
+  shell: Shell;
+  open: OpenProject;
+  /** Stops the scheduler and watcher, cancels runs, closes the workspace and run store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The desktop app: opens the project (from --project, PIPEWRIGHT_PROJECT, the folder it was started in, or the example),
+ * runs the API, the file watcher and the scheduler beside it, and starts the window with the contract's methods on IPC.
+ * Resolves null when another instance already runs (that one comes to the front).
+ */
+export async function startDesktopApp(electron: ElectronLike, options: DesktopOptions): Promise<DesktopApp | null> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  // A second launch must not open the project (its DuckDB file is the first one's): the shell brings that one forward.
+  if (!electron.app.requestSingleInstanceLock()) {
+    electron.app.quit();
+    return null;
+  }
+  await electron.app.whenReady();
+  // Before the project opens, so every secret it reads or writes goes through the OS keychain.
+  const secrets = useOsKeychainForSecrets(electron.safeStorage);
+  const dir = await chooseProjectDir(options);
+  const open = await openProject(dir);
+  let shell: Shell | null = null;
+  let backend: ProjectBackend;
+  try {
+    backend = await startProjectBackend(open, (event, payload) => shell?.emit(event, payload), {
+      scheduler: { onActivity: (activity) => log(formatActivity(activity)) },
+    });
+  } catch (error) {
+    await open.close();
+    throw error;
+  }
+  const close = async () => {
+    await backend.close();
+    await open.close();
+  };
+  shell = await startShell(electron, { preloadPath: options.preloadPath, renderer: options.renderer, handlers: toCallHandlers(backend.handlers), secrets });
+  if (!shell) {
+    await close();
+    return null;
+  }
+  log(`pipewright: project ${open.project.settings.name} (${dir})`);
+  return { shell, open, close };
+}
+
+/** The contract's handlers as IPC handlers: params validated against the contract before a handler sees them. */
+export function toCallHandlers(handlers: ApiHandlers): CallHandlers {
+  const entries = Object.keys(methods).filter(isMethodName).map((method) => {
+    const handler = handlers[method] as (params: unknown) => Promise<unknown>;
+    return [method, (params: unknown) => handler(parseParams(method, params))] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Which project the window opens: `--project <dir>`, else PIPEWRIGHT_PROJECT, else the project the app was started in,
+ * else the nyc-taxi example (in place from a checkout; a packaged app copies it to its data folder once).
+ */
+export async function chooseProjectDir(options: Pick<DesktopOptions, 'args' | 'env' | 'cwd' | 'appRoot' | 'userDataDir' | 'isPackaged'>): Promise<string> {
+  const { values } = parseArgs({ args: [...options.args], options: { project: { type: 'string' } }, strict: false, allowPositionals: true });
+  if (typeof values.project === 'string') return path.resolve(options.cwd, values.project);
+  const fromEnv = options.env['PIPEWRIGHT_PROJECT'];
+  if (fromEnv) return path.resolve(options.cwd, fromEnv);
+  const around = await findProjectRoot(options.cwd);
+  if (around) return around;
+  const example = path.join(options.appRoot, 'examples', 'nyc-taxi');
+  if (!options.isPackaged && existsSync(example)) return example;
+  const copy = path.join(options.userDataDir, 'projects', 'nyc-taxi');
+  if (!existsSync(path.join(copy, 'pipewright.yaml'))) await initProject(copy, { example: 'nyc-taxi' });
+  return copy;
+}

@@ -1,0 +1,49 @@
+import { createApiHandlers, type ApiHandlers } from '../api/handlers.ts';
+import type { EventName } from '../api/contract.ts';
+import { Scheduler } from '../orchestration/scheduler.ts';
+import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
+import { watchProject } from './watch-project.ts';
+import type { OpenProject } from './open-project.ts';
+
+export interface ProjectBackend {
+  /** The API contract's methods over the project, for a transport to dispatch to. */
+  handlers: ApiHandlers;
+  /** Stops the scheduler and the file watcher (the project itself is closed by its owner). */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a shell (the Electron app, `pipewright serve`) runs beside an open project: the API handlers, a file
+ * watcher that reports pipelines edited in other editors, and — when asked — the scheduler firing schedule triggers.
+ * `emit` pushes the contract's events to every connected window.
+ */
+export async function startProjectBackend(
+  open: OpenProject,
+  emit: (event: EventName, payload: unknown) => void,
+  opts: { scheduler?: { onActivity: (activity: SchedulerActivity) => void } } = {},
+): Promise<ProjectBackend> {
+  const handlers = createApiHandlers(open, emit);
+  let scheduler: Scheduler | undefined;
+  // Edits made in other editors reach every open window within about a second.
+  const watcher = watchProject(open.project.dir, (change) => {
+    emit('pipelines.changed', change);
+    // An edited trigger takes effect now rather than at the scheduler's next periodic re-read.
+    void scheduler?.rescan();
+  });
+  try {
+    if (opts.scheduler) {
+      scheduler = new Scheduler({ open, onActivity: opts.scheduler.onActivity, onEvent: (event) => emit('runs.event', event) });
+      await scheduler.start();
+    }
+  } catch (error) {
+    watcher.close();
+    throw error;
+  }
+  return {
+    handlers,
+    close: async () => {
+      await scheduler?.stop();
+      watcher.close();
+    },
+  };
+}
