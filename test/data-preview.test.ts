@@ -55,7 +55,7 @@ function typesOf(table: Table): Record<string, string> {
 
 test('a window deep in a 200k-row output has the right rows, DuckDB types and Arrow values', async () => {
   const started = Date.now();
-  const result = await ws.preview('p', 'big', { offset: 150_000, limit: 200 });
+  const result = await ws.preview('p', 'big', { offset: 150_000, limit: 200, orderBy: [{ column: 'id' }] });
   const elapsed = Date.now() - started;
   assert.ok(elapsed < 5_000, `window took ${elapsed} ms`);
   assert.equal(result.totalRows, ROWS);

@@ -85,9 +85,10 @@ test('selecting a block previews its output with column types, and scrolling rea
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-4-preview-last-row.png') });
 });
 
-test('shows the block config and SQL code read-only', async () => {
-  await page.getByRole('tab', { name: 'Config and code' }).click();
-  const code = await page.getByLabel('Block code').innerText();
-  assert.match(code, /where order_id % 2 = 0/);
+test('shows the block SQL code in the editor', async () => {
+  await page.getByRole('tab', { name: 'Code', exact: true }).click();
+  const editor = page.getByLabel('Block code');
+  await editor.getByText('where order_id % 2 = 0').waitFor();
+  assert.match(await editor.innerText(), /from load_orders/);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-5-config.png') });
 });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
+import { editMethods } from './edit-contract.ts';
+import { connectionsMethods } from './connections-contract.ts';
+import { backfillsMethods } from './backfill-handlers.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -13,6 +16,7 @@ const scope = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('block'), block: id }),
   z.strictObject({ kind: z.literal('with-upstream'), block: id }),
   z.strictObject({ kind: z.literal('downstream'), block: id }),
+  z.strictObject({ kind: z.literal('blocks'), blocks: z.array(id).min(1).max(10_000) }),
 ]);
 const window = z.strictObject({
   offset: z.number().int().min(0),
@@ -44,6 +48,15 @@ export const methods = {
   'outputs.profile': z.strictObject({ pipelineId: id, blockId: id }),
   /** Ad-hoc SQL over the workspace, windowed like a preview. */
   'workspace.query': z.strictObject({ sql: z.string().min(1).max(100_000), window: window.pick({ offset: true, limit: true }) }),
+  /** Every trigger of the project (optionally of one pipeline) with its next five fire times; unreadable pipelines in `problems`. */
+  'triggers.list': z.strictObject({ pipelineId: id.optional() }),
+  /** A block's code file as on disk now, with its sha256 (the `expectedHash` of a later save). */
+  'blocks.readCode': z.strictObject({ pipelineId: id, blockId: id }),
+  /** Writes a block's code file atomically; with `expectedHash`, refuses (place.path `expectedHash`) when the file changed on disk. */
+  'blocks.saveCode': z.strictObject({ pipelineId: id, blockId: id, text: z.string().max(2 * 1024 * 1024), expectedHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
+  ...editMethods,
+  ...connectionsMethods,
+  ...backfillsMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -55,6 +68,12 @@ export const events = {
   'runs.event': true,
   /** A pipeline's files changed on disk. */
   'pipelines.changed': true,
+  /** Raised by the transport itself, not the engine: the event stream came back after a drop, so reload what you show. */
+  'connection.restored': true,
+  /** An alert with `desktop: true` fired (run failed, succeeded, retried or missed its SLA); payload: main/alerts/alert-message.ts Alert. */
+  'alerts.raised': true,
+  /** A backfill's progress (`done`/`total`, `failed`, the last interval); payload: main/api/backfill-handlers.ts BackfillProgressEvent. */
+  'backfills.progress': true,
 } as const;
 export type EventName = keyof typeof events;
 

@@ -1,8 +1,17 @@
+import os from 'node:os';
 import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { newRunId } from '../engine/run-ids.ts';
 import { toErrorShape } from '../errors.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { RunEvent, RunScope } from '../engine/run-events.ts';
+import type { RunRequest } from '../engine/engine-types.ts';
+import { readBlockCode, saveBlockCode } from './block-code.ts';
+import { createEditHandlers, loadWithVersion } from './edit-handlers.ts';
+import { createConnectionsHandlers } from './connections-handlers.ts';
+import { createBackfillHandlers } from './backfill-handlers.ts';
+import { planResume } from './retry-failed.ts';
+import { listPipelineIds } from '../project/load-project.ts';
+import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 
 type Handler = (params: never) => Promise<unknown>;
 export type ApiHandlers = { [M in MethodName]: Handler };
@@ -13,30 +22,35 @@ export type ApiHandlers = { [M in MethodName]: Handler };
  */
 export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void) {
   const running = new Map<string, AbortController>();
+  /** Starts a run started from the app; resolves with its id once it started (usage errors reject before). */
+  const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>): Promise<{ runId: string }> => {
+    const runId = newRunId();
+    const controller = new AbortController();
+    running.set(runId, controller);
+    let markStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const onEvent = (event: RunEvent) => {
+      if (event.type === 'run.started') markStarted();
+      emit('runs.event', event);
+    };
+    const finished = open.run({ ...request, trigger: { kind: 'app', by: os.userInfo().username }, signal: controller.signal, runId }, onEvent);
+    finished.catch(() => undefined).finally(() => running.delete(runId));
+    // Usage errors (unknown variable, missing upstream output) reject before the run starts: the caller gets them.
+    await Promise.race([started, finished]);
+    return { runId };
+  };
+  // Desktop alerts reach every shell: Electron turns them into notifications, the UI into toasts.
+  open.alerts.onAlert((alert) => emit('alerts.raised', alert));
   const handlers = {
     'app.info': async () => ({ version: '0.1.0', node: process.versions.node, electron: process.versions.electron ?? null, project: open.project.settings.name }),
-    'pipelines.list': async () => ({ pipelines: open.project.pipelineIds }),
+    // Listed from disk each time: pipelines are created by the app and by other editors while it runs.
+    'pipelines.list': async () => ({ pipelines: await listPipelineIds(open.project.dir) }),
     'pipelines.get': async (p: { pipelineId: string }) => {
-      const pipeline = await open.loadPipeline(p.pipelineId);
-      return { id: pipeline.id, spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
+      const { pipeline, version } = await loadWithVersion(open, p.pipelineId);
+      return { id: pipeline.id, version, spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
     },
-    'runs.start': async (p: { pipelineId: string; scope: Parameters<OpenProject['run']>[0]['scope']; variables: Record<string, string> }) => {
-      const pipeline = await open.loadPipeline(p.pipelineId);
-      const runId = newRunId();
-      const controller = new AbortController();
-      running.set(runId, controller);
-      let markStarted: () => void = () => undefined;
-      const started = new Promise<void>((resolve) => (markStarted = resolve));
-      const onEvent = (event: RunEvent) => {
-        if (event.type === 'run.started') markStarted();
-        emit('runs.event', event);
-      };
-      const finished = open.run({ pipeline, scope: p.scope, variables: p.variables, trigger: { kind: 'app' }, signal: controller.signal, runId }, onEvent);
-      finished.catch(() => undefined).finally(() => running.delete(runId));
-      // Usage errors (unknown variable, missing upstream output) reject before the run starts: the caller gets them.
-      await Promise.race([started, finished]);
-      return { runId };
-    },
+    'runs.start': async (p: { pipelineId: string; scope: RunScope; variables: Record<string, string> }) =>
+      startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }),
     'runs.cancel': async (p: { runId: string }) => {
       running.get(p.runId)?.abort();
       return { cancelling: running.has(p.runId) };
@@ -48,6 +62,19 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
       open.workspace.preview(p.pipelineId, p.blockId, p.window),
     'outputs.profile': async (p: { pipelineId: string; blockId: string }) => ({ columns: await open.workspace.profile(p.pipelineId, p.blockId) }),
     'workspace.query': async (p: { sql: string; window: { offset: number; limit: number } }) => open.workspace.query(p.sql, p.window),
+    'triggers.list': async (p: { pipelineId?: string }) => {
+      const { triggers, problems } = await listTriggerDescriptions(open);
+      const wanted = (id: string) => p.pipelineId === undefined || id === p.pipelineId;
+      return { triggers: triggers.filter((t) => wanted(t.pipelineId)), problems: problems.filter((x) => wanted(x.pipelineId)) };
+    },
+    'blocks.readCode': async (p: { pipelineId: string; blockId: string }) =>
+      readBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId),
+    'blocks.saveCode': async (p: { pipelineId: string; blockId: string; text: string; expectedHash?: string }) =>
+      saveBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId, p.text, p.expectedHash),
+    ...createEditHandlers(open, emit),
+    ...createConnectionsHandlers(open),
+    ...createBackfillHandlers(open, emit),
+    'runs.retryFailed': async (p: { runId: string }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId)),
   } satisfies ApiHandlers;
   return handlers;
 }

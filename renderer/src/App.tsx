@@ -1,20 +1,40 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { AlertToast } from './alerts/AlertToast.tsx';
 import { PipelineCanvas } from './canvas/PipelineCanvas.tsx';
+import { BottomPanel } from './console/BottomPanel.tsx';
 import { BlockDetails } from './details/BlockDetails.tsx';
+import { draftView, useCanvasSession } from './editing/use-canvas-session.ts';
 import { LogPanel } from './logs/LogPanel.tsx';
+import { Palette } from './palette/Palette.tsx';
+import { BlockActionBar } from './runs/BlockActionBar.tsx';
+import { ExportResult } from './runs/ExportResult.tsx';
 import { RunToolbar } from './runs/RunToolbar.tsx';
 import { useRunState } from './runs/use-run-state.ts';
+import { useStaleBlocks } from './runs/use-stale-blocks.ts';
 import { PipelineList } from './sidebar/PipelineList.tsx';
 import { usePipeline, useProject, useRunActions } from './use-project.ts';
+import { ProjectScreens } from './settings/ProjectScreens.tsx';
+import { ScreenTabs } from './settings/ScreenTabs.tsx';
+import { useScreenRoute } from './settings/use-screen-route.ts';
+import { OrchestrationBar } from './orchestration/OrchestrationBar.tsx';
 
-/** The workbench: pipelines on the left, the canvas with its toolbar, the selected block's details, the run log. */
+/** The workbench: pipelines on the left, the palette and canvas with its toolbar, the selected block's details, the run log. */
 export function App() {
   const project = useProject();
+  const [route, navigate] = useScreenRoute();
   const [pipelineId, setPipelineId] = useState<string | null>(null);
+  const [draftId, setDraftId] = useState<string | null>(null);
   const [selectedBlock, setSelectedBlock] = useState<string | null>(null);
   const pipeline = usePipeline(pipelineId);
   const runState = useRunState(pipelineId);
   const actions = useRunActions(pipelineId, runState.runId);
+  // A draft lives until its file exists; after that the pipeline (or its file's error) is shown.
+  const isDraft = draftId !== null && draftId === pipelineId && project.status === 'ready' && !project.value.pipelines.includes(draftId);
+  const draft = useMemo(() => (draftId ? draftView(draftId) : null), [draftId]);
+  const view = pipeline.status === 'ready' ? pipeline.value : isDraft ? draft : null;
+  const defaults = useMemo(() => (project.status === 'ready' ? project.value.defaultConnections : {}), [project]);
+  const session = useCanvasSession(view, pipeline.reload, defaults, actions.run);
+  const stale = useStaleBlocks(view, runState.blocks);
 
   useEffect(() => {
     if (project.status === 'ready' && pipelineId === null) setPipelineId(project.value.pipelines[0] ?? null);
@@ -23,34 +43,71 @@ export function App() {
 
   if (project.status === 'loading') return <p className="splash" role="status">Opening the project…</p>;
   if (project.status === 'error') return <p className="splash error-text" role="alert">The project could not be opened: {project.message}</p>;
+  const startDraft = (id: string) => {
+    if (project.value.pipelines.includes(id)) return setPipelineId(id);
+    setDraftId(id);
+    setPipelineId(id);
+  };
   return (
     <div className="workbench">
       <PipelineList project={project.value.name} pipelines={project.value.pipelines} selected={pipelineId} onSelect={setPipelineId} />
       <main className="main-area">
+        <ScreenTabs screen={route.screen} onChange={navigate} />
+        <ProjectScreens route={route} onNavigate={navigate} />
         <RunToolbar
-          pipelineName={pipeline.status === 'ready' ? (pipeline.value.spec.name ?? pipeline.value.id) : (pipelineId ?? '')}
+          pipelineName={view ? (view.spec.name ?? view.id) : (pipelineId ?? '')}
           status={runState.status}
           busy={actions.busy}
           error={actions.error}
-          onRun={actions.run}
+          canRun={pipeline.status === 'ready'}
+          onRun={() => void actions.run()}
           onCancel={actions.cancel}
+          onNewPipeline={startDraft}
         />
-        <div className="canvas-area">
-          {pipeline.status === 'ready' && (
-            <PipelineCanvas pipeline={pipeline.value} runBlocks={runState.blocks} selectedBlock={selectedBlock} onSelectBlock={setSelectedBlock} />
-          )}
-          {pipeline.status === 'loading' && pipelineId && <p className="splash muted" role="status">Loading {pipelineId}…</p>}
-          {pipeline.status === 'error' && (
-            <p className="splash error-text" role="alert">
-              {pipelineId} cannot be shown: {pipeline.message}
-            </p>
-          )}
+        <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} />
+        <div className="editing-area">
+          <Palette kinds={session.kinds} onAdd={(kind) => void session.commands.addKind(kind)} />
+          <div className="canvas-area">
+            {view && (
+              <PipelineCanvas
+                pipeline={view}
+                runBlocks={runState.blocks}
+                stale={stale}
+                kinds={session.kinds}
+                exportTargets={session.exportTargets}
+                commands={session.commands}
+                editor={session.editor}
+                onReload={pipeline.reload}
+                onSelectBlock={setSelectedBlock}
+                onSelectionChange={session.setSelectedIds}
+                onExport={(blockId, target) => void session.exportBlock(blockId, target)}
+              />
+            )}
+            {isDraft && view === draft && <p className="canvas-empty muted">An empty pipeline: drag a source from the palette (or double-click it) to start; the file is written with the first block.</p>}
+            {!view && pipeline.status === 'loading' && pipelineId && <p className="splash muted" role="status">Loading {pipelineId}…</p>}
+            {!view && pipeline.status === 'error' && (
+              <p className="splash error-text" role="alert">
+                {pipelineId} cannot be shown: {pipeline.message}
+              </p>
+            )}
+            {session.exportJob && <ExportResult job={session.exportJob} state={runState.blocks[session.exportJob.exportId]} onClose={session.clearExportJob} />}
+          </div>
         </div>
+        {pipeline.status === 'ready' && selectedBlock && pipeline.value.blocks.some((b) => b.id === selectedBlock) && (
+          <BlockActionBar
+            blockId={selectedBlock}
+            blockType={pipeline.value.blocks.find((b) => b.id === selectedBlock)?.type ?? ''}
+            exportTargets={session.exportTargets}
+            onRun={(scope) => void session.commands.run(selectedBlock, scope)}
+            onExport={(target) => void session.exportBlock(selectedBlock, target)}
+          />
+        )}
         {pipeline.status === 'ready' && selectedBlock && (
           <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} onClose={() => setSelectedBlock(null)} />
         )}
-        <LogPanel logs={runState.logs} runId={runState.runId} />
+        <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} />} />
       </main>
+      <AlertToast />
     </div>
   );
 }

@@ -1,38 +1,97 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { RunScope } from '../../main/engine/run-events.ts';
 import { useApi } from './api/ApiContext.tsx';
 import type { PipelineView } from './api/views.ts';
 
-type Loaded<T> = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; value: T };
+export type Loaded<T> = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; value: T };
 
-/** The project's name and pipeline ids. */
-export function useProject(): Loaded<{ name: string; pipelines: string[] }> {
-  const api = useApi();
-  const [state, setState] = useState<Loaded<{ name: string; pipelines: string[] }>>({ status: 'loading' });
-  useEffect(() => {
-    Promise.all([api.call<{ project: string }>('app.info'), api.call<{ pipelines: string[] }>('pipelines.list')])
-      .then(([info, list]) => setState({ status: 'ready', value: { name: info.project, pipelines: list.pipelines } }))
-      .catch((error: unknown) => setState({ status: 'error', message: messageOf(error) }));
-  }, [api]);
-  return state;
+/** The project as the workbench shows it. */
+export interface ProjectInfo {
+  name: string;
+  pipelines: string[];
+  /** Connection name per connector type (pipewright.yaml's default_connections). */
+  defaultConnections: Record<string, string>;
 }
 
-/** One pipeline, loaded from disk; its error (a broken pipeline.yaml) is shown instead of a canvas. */
-export function usePipeline(pipelineId: string | null): Loaded<PipelineView> {
+/** What `pipelines.changed` carries. */
+export interface PipelineChanged {
+  pipelineId: string;
+  version: string;
+  codeChanged?: boolean;
+}
+
+/** The project's name, pipeline ids and default connections; the list follows pipelines created here or on disk. */
+export function useProject(): Loaded<ProjectInfo> & { reload(): void } {
+  const api = useApi();
+  const [state, setState] = useState<Loaded<ProjectInfo>>({ status: 'loading' });
+  const reload = useCallback(() => {
+    Promise.all([
+      api.call<{ project: string }>('app.info'),
+      api.call<{ pipelines: string[] }>('pipelines.list'),
+      api.call<{ defaultConnections: Record<string, string> }>('project.get').catch(() => ({ defaultConnections: {} })),
+    ])
+      .then(([info, list, project]) => setState({ status: 'ready', value: { name: info.project, pipelines: list.pipelines, defaultConnections: project.defaultConnections } }))
+      .catch((error: unknown) => setState({ status: 'error', message: messageOf(error) }));
+  }, [api]);
+  useEffect(() => {
+    reload();
+    const stopRestored = api.on('connection.restored', reload);
+    const stopChanged = api.on('pipelines.changed', (payload) => {
+      const { pipelineId } = payload as PipelineChanged;
+      setState((s) => {
+        if (s.status === 'ready' && !s.value.pipelines.includes(pipelineId)) reload();
+        return s;
+      });
+    });
+    return () => {
+      stopRestored();
+      stopChanged();
+    };
+  }, [api, reload]);
+  return { ...state, reload };
+}
+
+/**
+ * One pipeline, loaded from disk and reloaded when its files change (here or in another editor). A broken file
+ * shows its error instead of a canvas until it is fixed.
+ */
+export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & { reload(): void } {
   const api = useApi();
   const [state, setState] = useState<Loaded<PipelineView>>({ status: 'loading' });
-  useEffect(() => {
+  const loadedVersion = useRef<string | null>(null);
+  const request = useRef(0);
+  const reload = useCallback(() => {
     if (!pipelineId) return;
-    let isCurrent = true;
-    setState({ status: 'loading' });
+    const ticket = ++request.current;
     api
       .call<PipelineView>('pipelines.get', { pipelineId })
-      .then((value) => isCurrent && setState({ status: 'ready', value }))
-      .catch((error: unknown) => isCurrent && setState({ status: 'error', message: messageOf(error) }));
-    return () => {
-      isCurrent = false;
-    };
+      .then((value) => {
+        if (ticket !== request.current) return;
+        loadedVersion.current = value.version;
+        setState({ status: 'ready', value });
+      })
+      .catch((error: unknown) => {
+        if (ticket !== request.current) return;
+        loadedVersion.current = null;
+        setState({ status: 'error', message: messageOf(error) });
+      });
   }, [api, pipelineId]);
-  return state;
+  useEffect(() => {
+    loadedVersion.current = null;
+    setState({ status: 'loading' });
+    reload();
+    const stopRestored = api.on('connection.restored', reload);
+    const stopChanged = api.on('pipelines.changed', (payload) => {
+      const change = payload as PipelineChanged;
+      if (change.pipelineId !== pipelineId) return;
+      if (change.version !== loadedVersion.current || change.codeChanged) reload();
+    });
+    return () => {
+      stopRestored();
+      stopChanged();
+    };
+  }, [api, pipelineId, reload]);
+  return { ...state, reload };
 }
 
 /** Starts and cancels runs of one pipeline; `error` is the last refusal (e.g. a missing variable). */
@@ -40,21 +99,30 @@ export function useRunActions(pipelineId: string | null, runId: string | null) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const run = useCallback(() => {
-    if (!pipelineId) return;
-    setBusy(true);
-    setError(null);
-    api
-      .call('runs.start', { pipelineId })
-      .catch((e: unknown) => setError(messageOf(e)))
-      .finally(() => setBusy(false));
-  }, [api, pipelineId]);
+  const run = useCallback(
+    async (scope: RunScope = { kind: 'pipeline' }): Promise<string | null> => {
+      if (!pipelineId) return null;
+      setBusy(true);
+      setError(null);
+      try {
+        const { runId: started } = await api.call<{ runId: string }>('runs.start', { pipelineId, scope });
+        return started;
+      } catch (e) {
+        setError(messageOf(e));
+        return null;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [api, pipelineId],
+  );
   const cancel = useCallback(() => {
     if (runId) api.call('runs.cancel', { runId }).catch((e: unknown) => setError(messageOf(e)));
   }, [api, runId]);
   return { run, cancel, busy, error };
 }
 
-function messageOf(error: unknown): string {
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -9,11 +10,30 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const BUILT_INDEX = path.join(repo, 'out', 'renderer', 'index.html');
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Builds out/ (electron-vite, about a second) when the renderer is missing or older than its sources. */
+/**
+ * Builds out/ (electron-vite, a few seconds) when the renderer is missing or older than its sources. Several test
+ * files may do this at once: each builds into its own folder under out/ and then swaps each part into place with
+ * renames, so a page being served never reads a half-written renderer.
+ */
 export function ensureRendererBuilt(): void {
   if (existsSync(BUILT_INDEX) && newestMtime(path.join(repo, 'renderer')) < statSync(BUILT_INDEX).mtimeMs) return;
-  const built = spawnSync(process.execPath, [path.join(repo, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`electron-vite build failed:\n${built.stdout}\n${built.stderr}`);
+  const out = path.join(repo, 'out');
+  const staging = path.join(out, `.build-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const built = spawnSync(process.execPath, [path.join(repo, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', staging], { cwd: repo, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`electron-vite build failed:\n${built.stdout}\n${built.stderr}`);
+    for (const part of readdirSync(staging)) swapInto(path.join(staging, part), path.join(out, part));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Replaces the folder `target` with `fresh`: the old one is renamed aside first (a folder cannot be renamed over a non-empty one). */
+function swapInto(fresh: string, target: string): void {
+  const old = `${target}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(fresh, target);
+  rmSync(old, { recursive: true, force: true });
 }
 
 /** Debian's Chromium, headless, with the background services that would reach the network turned off. */

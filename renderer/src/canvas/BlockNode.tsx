@@ -1,9 +1,12 @@
+import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { formatCount, formatDuration } from './format.ts';
+import type { BlockRunState } from '../api/views.ts';
+import { formatAmount, formatCount, formatDuration, formatRate } from './format.ts';
 import { useBlockRunState } from './RunStateContext.tsx';
+import { ChildrenBadge } from '../orchestration/ChildrenBadge.tsx';
 
 /** The one node type of the canvas: a block, its kind and type; nothing but config in data. */
-export type BlockNodeData = { blockId: string; kind: string; blockType: string; hasUpstream: boolean; hasDownstream: boolean };
+export type BlockNodeData = { blockId: string; kind: string; blockType: string };
 export type BlockFlowNode = Node<BlockNodeData, 'block'>;
 
 const STATUS_LABELS: Record<string, string> = {
@@ -18,25 +21,57 @@ const STATUS_LABELS: Record<string, string> = {
   cancelled: 'cancelled',
 };
 
-/** A block on the canvas: kind, id, status, rows and duration of its last run. */
-export function BlockNode({ data, selected }: NodeProps<BlockFlowNode>) {
+/** A block on the canvas: kind, name, status (stale after an edit), rows, duration, tests and live progress. */
+export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<BlockFlowNode>) {
   const run = useBlockRunState(data.blockId);
+  const status = run.isStale ? 'stale' : run.status;
   return (
-    <div className={`block-node status-${run.status}${selected ? ' is-selected' : ''}`} title={run.error}>
-      {data.hasUpstream && <Handle type="target" position={Position.Left} isConnectable={false} />}
+    <div className={`block-node status-${run.status}${run.isStale ? ' is-stale' : ''}${selected ? ' is-selected' : ''}`} title={run.error}>
+      {data.blockType !== 'source' && <Handle type="target" position={Position.Left} aria-label={`Input of ${data.blockId}`} />}
       <div className="block-node-head">
         <span className={`kind-badge type-${data.blockType}`}>{data.kind}</span>
-        <span className="block-status" data-status={run.status}>
+        <span className="block-status" data-status={status}>
           <span className="status-dot" aria-hidden="true" />
-          {STATUS_LABELS[run.status] ?? run.status}
+          {run.isStale ? `stale · ${STATUS_LABELS[run.status] ?? run.status}` : (STATUS_LABELS[run.status] ?? run.status)}
         </span>
       </div>
       <div className="block-node-name">{data.blockId}</div>
       <div className="block-node-stats">
         <span>{run.rowsOut !== undefined ? `${formatCount(run.rowsOut)} rows` : '— rows'}</span>
+        <TestsBadge tests={run.tests} />
+        <ChildrenBadge blockId={data.blockId} />
         <span>{run.durationMs !== undefined ? formatDuration(run.durationMs) : ''}</span>
       </div>
-      {data.hasDownstream && <Handle type="source" position={Position.Right} isConnectable={false} />}
+      {run.status === 'running' && <ProgressBar progress={run.progress} />}
+      {data.blockType !== 'export' && <Handle type="source" position={Position.Right} aria-label={`Output of ${data.blockId}`} />}
+    </div>
+  );
+});
+
+function TestsBadge({ tests }: { tests: BlockRunState['tests'] }) {
+  if (!tests) return null;
+  const total = tests.passed + tests.failed;
+  return (
+    <span className={tests.failed > 0 ? 'tests-badge is-failing' : 'tests-badge'} title="Data tests of the last run">
+      {tests.failed > 0 ? `${tests.failed}/${total} tests failed` : `${total} test${total === 1 ? '' : 's'} ✓`}
+    </span>
+  );
+}
+
+function ProgressBar({ progress }: { progress: BlockRunState['progress'] }) {
+  const fraction = progress?.total ? Math.min(1, progress.done / progress.total) : undefined;
+  const label = progress ? `${progress.phase}: ${formatAmount(progress.done, progress.unit)}${progress.total !== undefined ? ` of ${formatAmount(progress.total, progress.unit)}` : ''}` : 'starting';
+  return (
+    <div className="block-progress">
+      <div
+        className={`block-progress-track${fraction === undefined ? ' is-indeterminate' : ''}`}
+        role="progressbar"
+        aria-label={label}
+        {...(fraction !== undefined ? { 'aria-valuenow': Math.round(fraction * 100), 'aria-valuemin': 0, 'aria-valuemax': 100 } : {})}
+      >
+        <div className="block-progress-fill" style={{ width: `${Math.round((fraction ?? 0.3) * 100)}%` }} />
+      </div>
+      <div className="block-progress-text">{progress ? `${label}${formatRate(progress) ? ` · ${formatRate(progress)}` : ''}` : 'starting…'}</div>
     </div>
   );
 }

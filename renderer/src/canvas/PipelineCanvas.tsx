@@ -1,73 +1,177 @@
-import { useEffect, useMemo } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore, type Edge } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type Connection, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
+import './canvas.css';
 import type { PipelineView, BlockRunState } from '../api/views.ts';
-import { positionBlocks } from './auto-layout.ts';
+import type { KindInfo } from '../editing/block-factory.ts';
+import type { ExportTarget } from '../editing/export-blocks.ts';
+import type { CanvasCommands } from '../editing/use-canvas-commands.ts';
+import type { PipelineEditor } from '../editing/use-pipeline-editor.ts';
+import { KIND_MIME } from '../palette/Palette.tsx';
+import { NODE_HEIGHT, NODE_WIDTH } from './auto-layout.ts';
+import { BlockDialog } from './BlockDialog.tsx';
 import { BlockNode, type BlockFlowNode } from './BlockNode.tsx';
+import { CanvasToolbar, EditStatus } from './CanvasToolbar.tsx';
+import { NodeMenu } from './NodeMenu.tsx';
 import { RunStateContext } from './RunStateContext.tsx';
+import { ShortcutHelp } from './ShortcutHelp.tsx';
+import { useCanvasGraph } from './use-canvas-graph.ts';
+import { useCanvasShortcuts } from './use-canvas-shortcuts.ts';
 
 // Declared once at module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes = { block: BlockNode };
 const FIT = { padding: 0.25, maxZoom: 1 };
+// Stable identities: React Flow copies changed props into its store, and a new handler re-fires its listeners.
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
+const PRO_OPTIONS = { hideAttribution: true };
+const MINIMAP_STYLE = { width: 150, height: 96 };
+const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
 
-/** Refits the graph when the canvas changes size (the details panel opening or closing, a window resize). */
+/** Refits the graph when the canvas changes size (the details panel opening or closing, a window resize) or its block count. */
 function FitOnResize() {
   const { fitView } = useReactFlow();
   const width = useStore((state) => state.width);
   const height = useStore((state) => state.height);
+  const count = useStore((state) => state.nodeLookup.size);
   useEffect(() => {
+    // Also when blocks come or go, so an added block (or one from another editor) is in view.
     void fitView(FIT);
-  }, [width, height, fitView]);
+  }, [width, height, count, fitView]);
   return null;
 }
 
 interface Props {
   pipeline: PipelineView;
   runBlocks: Record<string, BlockRunState>;
-  selectedBlock: string | null;
+  stale: ReadonlySet<string>;
+  kinds: KindInfo[];
+  exportTargets: ExportTarget[];
+  commands: CanvasCommands;
+  editor: PipelineEditor;
+  onReload(): void;
   onSelectBlock(blockId: string | null): void;
+  onSelectionChange(blockIds: string[]): void;
+  onExport(blockId: string, target: ExportTarget): void;
 }
 
-/** The pipeline's DAG: nodes from pipeline.yaml, positions from layout.json (or auto-layout), read-only for now. */
-export function PipelineCanvas({ pipeline, runBlocks, selectedBlock, onSelectBlock }: Props) {
-  const { nodes, edges } = useMemo(() => toFlow(pipeline, selectedBlock), [pipeline, selectedBlock]);
+/** The pipeline's DAG, editable: every change is saved to pipeline.yaml / layout.json and can be undone. */
+export function PipelineCanvas(props: Props) {
   return (
-    <RunStateContext.Provider value={runBlocks}>
-      <ReactFlow
-        aria-label={`Canvas of pipeline ${pipeline.id}`}
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        onNodeClick={(_event, node) => onSelectBlock(node.id)}
-        onPaneClick={() => onSelectBlock(null)}
-        fitView
-        fitViewOptions={FIT}
-        minZoom={0.1}
-        proOptions={{ hideAttribution: true }}
-      >
-        <Background gap={16} size={1} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor="var(--idle)" nodeStrokeColor="var(--border)" maskColor="rgba(128, 128, 128, 0.12)" />
-        <FitOnResize />
-        <Controls showInteractive={false} aria-label="Zoom controls" />
-      </ReactFlow>
-    </RunStateContext.Provider>
+    <ReactFlowProvider>
+      <EditableCanvas {...props} />
+    </ReactFlowProvider>
   );
 }
 
-function toFlow(pipeline: PipelineView, selectedBlock: string | null): { nodes: BlockFlowNode[]; edges: Edge[] } {
-  const positions = positionBlocks(pipeline.blocks, pipeline.layout);
-  const downstreamOf = new Set(pipeline.blocks.flatMap((b) => b.upstream));
-  const nodes: BlockFlowNode[] = pipeline.blocks.map((b) => ({
-    id: b.id,
-    type: 'block',
-    position: positions[b.id] ?? { x: 0, y: 0 },
-    selected: b.id === selectedBlock,
-    ariaRole: 'button',
-    ariaLabel: b.id,
-    data: { blockId: b.id, kind: b.kind, blockType: b.type, hasUpstream: b.upstream.length > 0, hasDownstream: downstreamOf.has(b.id) },
-  }));
-  const edges: Edge[] = pipeline.blocks.flatMap((b) => b.upstream.map((up) => ({ id: `${up}->${b.id}`, source: up, target: b.id })));
-  return { nodes, edges };
+function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onReload, onSelectBlock, onSelectionChange, onExport }: Props) {
+  const graph = useCanvasGraph(pipeline);
+  const flow = useReactFlow();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const [menu, setMenu] = useState<{ blockId: string; x: number; y: number } | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [isHelpOpen, setHelpOpen] = useState(false);
+  const runState = useMemo(() => ({ blocks: runBlocks, stale }), [runBlocks, stale]);
+  const selectedIds = () => graph.nodes.filter((n) => n.selected).map((n) => n.id);
+
+  useCanvasShortcuts({
+    deleteSelection: () => void commands.deleteSelection(selectedIds(), graph.edges.filter((e) => e.selected)),
+    copy: () => commands.copy(selectedIds()),
+    paste: () => void commands.paste(),
+    undo: () => void editor.undo(),
+    redo: () => void editor.redo(),
+    selectAll: () => graph.selectOnly(graph.nodes.map((n) => n.id)),
+    fit: () => void flow.fitView(FIT),
+    layout: () => void commands.autoLayout().then(() => setTimeout(() => void flow.fitView(FIT), 50)),
+    help: () => setHelpOpen(true),
+    escape: () => {
+      setMenu(null);
+      graph.selectOnly([]);
+    },
+  });
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const payload = event.dataTransfer.getData(KIND_MIME);
+      const kind = kinds.find((k) => `${k.type}/${k.kind}` === payload);
+      if (!kind) return;
+      event.preventDefault();
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      void commands.addKind(kind, { x: at.x - NODE_WIDTH / 2, y: at.y - NODE_HEIGHT / 2 });
+    },
+    [kinds, flow, commands],
+  );
+  const handlers = useMemo(
+    () => ({
+      onConnect: (c: Connection) => void commands.connect(c.source, c.target),
+      onNodeDragStop: (_event: unknown, _node: Node, moved: Node[]) => void commands.moveBlocks(Object.fromEntries(moved.map((n) => [n.id, n.position]))),
+      onNodeClick: (_event: unknown, node: Node) => onSelectBlock(node.id),
+      onPaneClick: () => {
+        setMenu(null);
+        onSelectBlock(null);
+      },
+      onSelectionChange: ({ nodes }: { nodes: Node[] }) => onSelectionChange(nodes.map((n) => n.id)),
+      onNodeContextMenu: (event: MouseEvent | React.MouseEvent, node: Node) => {
+        event.preventDefault();
+        const box = wrapper.current?.getBoundingClientRect();
+        setMenu({ blockId: node.id, x: event.clientX - (box?.left ?? 0), y: event.clientY - (box?.top ?? 0) });
+      },
+    }),
+    [commands, onSelectBlock, onSelectionChange],
+  );
+  const minimapClass = useCallback((n: Node) => `minimap-node type-${String(n.data.blockType)} status-${runBlocks[n.id]?.status ?? 'idle'}`, [runBlocks]);
+  const menuBlock = menu ? pipeline.blocks.find((b) => b.id === menu.blockId) : undefined;
+  const editedBlock = editing ? pipeline.blocks.find((b) => b.id === editing) : undefined;
+
+  return (
+    <RunStateContext.Provider value={runState}>
+      <div className="canvas-wrapper" ref={wrapper} onDragOver={(e) => e.dataTransfer.types.includes(KIND_MIME) && e.preventDefault()} onDrop={onDrop}>
+        <ReactFlow<BlockFlowNode>
+          aria-label={`Canvas of pipeline ${pipeline.id}`}
+          nodes={graph.nodes}
+          edges={graph.edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={graph.onNodesChange}
+          onEdgesChange={graph.onEdgesChange}
+          onConnect={handlers.onConnect}
+          isValidConnection={isValidConnection}
+          onNodeDragStop={handlers.onNodeDragStop}
+          onNodeClick={handlers.onNodeClick}
+          onPaneClick={handlers.onPaneClick}
+          onSelectionChange={handlers.onSelectionChange}
+          onNodeContextMenu={handlers.onNodeContextMenu}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={MULTI_SELECT_KEYS}
+          fitView
+          fitViewOptions={FIT}
+          minZoom={0.1}
+          proOptions={PRO_OPTIONS}
+        >
+          <Background gap={16} size={1} />
+          <MiniMap pannable zoomable ariaLabel="Minimap" style={MINIMAP_STYLE} nodeClassName={minimapClass} nodeBorderRadius={4} maskColor="rgba(128, 128, 128, 0.12)" />
+          <FitOnResize />
+          <Controls showInteractive={false} aria-label="Zoom controls" />
+          <CanvasToolbar canUndo={editor.canUndo} canRedo={editor.canRedo} onUndo={() => void editor.undo()} onRedo={() => void editor.redo()} onLayout={() => void commands.autoLayout()} onFit={() => void flow.fitView(FIT)} onHelp={() => setHelpOpen(true)} />
+          <EditStatus notice={editor.notice} onReload={onReload} onDismiss={() => editor.setNotice(null)} />
+        </ReactFlow>
+        {menu && menuBlock && (
+          <NodeMenu
+            blockId={menu.blockId}
+            blockType={menuBlock.type}
+            x={menu.x}
+            y={menu.y}
+            exportTargets={exportTargets}
+            onRun={(scope) => void commands.run(menu.blockId, scope)}
+            onExport={(target) => onExport(menu.blockId, target)}
+            onEdit={() => setEditing(menu.blockId)}
+            onCopy={() => commands.copy([menu.blockId])}
+            onDelete={() => void commands.deleteSelection([menu.blockId], [])}
+            onClose={() => setMenu(null)}
+          />
+        )}
+        {editedBlock && <BlockDialog key={editedBlock.id} blockId={editedBlock.id} config={editedBlock.config} onSave={(newId, config) => commands.saveBlock(editedBlock.id, newId, config)} onClose={() => setEditing(null)} />}
+        {isHelpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
+      </div>
+    </RunStateContext.Provider>
+  );
 }

@@ -1,9 +1,12 @@
 import { useState } from 'react';
 import type { PipelineView } from '../api/views.ts';
-import { PreviewGrid } from '../preview/PreviewGrid.tsx';
+import { BlockCodePanel } from '../editor/BlockCodePanel.tsx';
+import { BlockPreview } from '../preview/BlockPreview.tsx';
+import { ConfigForm } from './ConfigForm.tsx';
+import { useFormSources } from './use-kinds.ts';
 import { stringify } from './yaml-text.ts';
 
-type Tab = 'preview' | 'config';
+type Tab = 'config' | 'code' | 'output';
 
 interface Props {
   pipeline: PipelineView;
@@ -12,11 +15,13 @@ interface Props {
   onClose(): void;
 }
 
-/** The selected block: its output preview, or its config and code (read-only for now). */
+/** The selected block: its config as a typed form, its code in an editor, its output in a grid. */
 export function BlockDetails({ pipeline, blockId, runId, onClose }: Props) {
-  const [tab, setTab] = useState<Tab>('preview');
+  const [tab, setTab] = useState<Tab>('output');
   const block = pipeline.blocks.find((b) => b.id === blockId);
   if (!block) return null;
+  const hasCode = Boolean(block.file);
+  const shown = tab === 'code' && !hasCode ? 'output' : tab;
   return (
     <section className="details" aria-label={`Block ${blockId}`}>
       <header className="details-head">
@@ -25,31 +30,55 @@ export function BlockDetails({ pipeline, blockId, runId, onClose }: Props) {
           {block.type} · {block.kind}
         </span>
         <div className="tabs" role="tablist" aria-label="Block views">
-          <TabButton tab="preview" current={tab} onSelect={setTab} label="Preview" />
-          <TabButton tab="config" current={tab} onSelect={setTab} label="Config and code" />
+          <TabButton tab="config" current={shown} onSelect={setTab} label="Config" />
+          {hasCode && <TabButton tab="code" current={shown} onSelect={setTab} label="Code" />}
+          <TabButton tab="output" current={shown} onSelect={setTab} label="Output" />
         </div>
         <button type="button" className="icon-button" aria-label="Close block details" onClick={onClose}>
           ×
         </button>
       </header>
-      <div className="details-body" role="tabpanel" aria-label={tab === 'preview' ? 'Preview' : 'Config and code'}>
-        {tab === 'preview' ? (
-          <PreviewGrid key={blockId} pipelineId={pipeline.id} blockId={blockId} version={runId} />
-        ) : (
-          <div className="config-view">
-            {block.description && <p>{block.description}</p>}
-            <h3>Config</h3>
-            <pre aria-label="Block config">{stringify({ upstream: block.upstream, config: block.config })}</pre>
-            {block.code !== null && (
-              <>
-                <h3>{block.file}</h3>
-                <pre aria-label="Block code">{block.code}</pre>
-              </>
-            )}
-          </div>
+      <div className="details-body" role="tabpanel" aria-label={shown === 'config' ? 'Config' : shown === 'code' ? 'Code' : 'Output'}>
+        {shown === 'output' && block.type !== 'export' && <BlockPreview key={blockId} pipelineId={pipeline.id} blockId={blockId} version={runId} />}
+        {shown === 'output' && block.type === 'export' && (
+          <p className="muted pad">
+            An export writes outside the workspace, so it has no rows here: its last run&apos;s result is on the canvas and in the log.
+            {block.upstream[0] && ` Select ${block.upstream[0]} to see the rows it sends.`}
+          </p>
         )}
+        {shown === 'code' && <BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={block.upstream} version={runId} />}
+        {shown === 'config' && <ConfigTab key={blockId} pipeline={pipeline} blockId={blockId} />}
       </div>
     </section>
+  );
+}
+
+function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: string }) {
+  const sources = useFormSources();
+  const block = pipeline.blocks.find((b) => b.id === blockId);
+  if (!block) return null;
+  const kind = sources.kinds?.find((k) => k.type === block.type && k.kind === block.kind);
+  // A gcs block takes gcs connections, a postgres block postgres ones; kinds without a match list them all.
+  const matching = sources.connections.filter((c) => c.type === block.kind);
+  const connections = matching.length ? matching : sources.connections;
+  const upstream = block.upstream.length ? `reads ${block.upstream.join(', ')}` : 'reads no other block';
+  return (
+    <div className="config-view">
+      {block.description && <p>{block.description}</p>}
+      <p className="muted">{upstream}</p>
+      {kind ? (
+        <ConfigForm
+          pipelineId={pipeline.id} blockId={blockId} version={pipeline.version}
+          config={(block.config ?? {}) as Record<string, unknown>} schema={kind.configSchema} connections={connections}
+        />
+      ) : (
+        <>
+          {sources.error && <p className="muted">No form for this block ({sources.error}); its settings as in pipeline.yaml:</p>}
+          {!sources.error && sources.kinds === null && <p className="muted" role="status">Loading the form…</p>}
+          <pre aria-label="Block config">{stringify({ upstream: block.upstream, config: block.config })}</pre>
+        </>
+      )}
+    </div>
   );
 }
 

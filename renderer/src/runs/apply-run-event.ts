@@ -1,21 +1,37 @@
-import type { RunEvent } from '../../../main/engine/run-events.ts';
+import type { BlockTestResult, RunEvent } from '../../../main/engine/run-events.ts';
 import type { BlockRunState } from '../api/views.ts';
 import type { RunState } from './use-run-state.ts';
+import { withoutChildrenOf } from '../orchestration/children-state.ts';
 
-/** The UI's fold over run events: block statuses, rows, durations and the log, as a new state. */
+/**
+ * The UI's fold over run events: block statuses, rows, durations, progress, tests and the log, as a new state.
+ * A run of part of the pipeline leaves the other blocks showing their last results.
+ */
 export function applyRunEvent(state: RunState, event: RunEvent): RunState {
   const setBlock = (blockId: string, next: BlockRunState): RunState => ({ ...state, blocks: { ...state.blocks, [blockId]: next } });
   switch (event.type) {
     case 'run.started':
-      return { ...state, status: 'running', blocks: Object.fromEntries(event.blocks.map((id) => [id, { status: 'pending' }])) };
+      return { ...state, status: 'running', blocks: { ...withoutChildrenOf(state.blocks, event.blocks), ...Object.fromEntries(event.blocks.map((id) => [id, { status: 'pending' }])) } };
+    case 'block.added':
+      return setBlock(event.blockId, { status: 'pending' });
     case 'block.queued':
       return setBlock(event.blockId, { status: 'queued' });
     case 'block.started':
       return setBlock(event.blockId, { status: 'running' });
+    case 'block.progressed': {
+      const { phase, done, total, unit, rate } = event;
+      const progress = { phase, done, unit, ...(total !== undefined ? { total } : {}), ...(rate !== undefined ? { rate } : {}) };
+      return setBlock(event.blockId, { ...(state.blocks[event.blockId] ?? { status: 'running' }), progress });
+    }
     case 'block.succeeded':
-      return setBlock(event.blockId, { status: 'succeeded', durationMs: event.durationMs, ...(event.rowsOut !== undefined ? { rowsOut: event.rowsOut } : {}) });
+      return setBlock(event.blockId, {
+        status: 'succeeded',
+        durationMs: event.durationMs,
+        ...(event.rowsOut !== undefined ? { rowsOut: event.rowsOut } : {}),
+        ...testsOf(event.tests),
+      });
     case 'block.failed':
-      return setBlock(event.blockId, { status: 'failed', durationMs: event.durationMs, error: event.error.message });
+      return setBlock(event.blockId, { status: 'failed', durationMs: event.durationMs, error: event.error.message, ...testsOf(event.tests) });
     case 'block.skipped':
       return setBlock(event.blockId, { status: event.status });
     case 'block.cancelled':
@@ -27,4 +43,10 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
     default:
       return state;
   }
+}
+
+function testsOf(tests: BlockTestResult[] | undefined): Pick<BlockRunState, 'tests'> {
+  if (!tests || tests.length === 0) return {};
+  const passed = tests.filter((t) => t.passed).length;
+  return { tests: { passed, failed: tests.length - passed } };
 }

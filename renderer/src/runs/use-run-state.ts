@@ -14,7 +14,7 @@ export interface RunState {
 
 const EMPTY: RunState = { runId: null, status: null, blocks: {}, logs: [] };
 
-/** The pipeline's latest run (from history), then live: every `runs.event` of a run of this pipeline folds in. */
+/** The pipeline's latest results (from the last few runs in history), then live: every `runs.event` of a run of this pipeline folds in. */
 export function useRunState(pipelineId: string | null): RunState {
   const api = useApi();
   const [state, setState] = useState<RunState>(EMPTY);
@@ -26,39 +26,53 @@ export function useRunState(pipelineId: string | null): RunState {
       // A live event may have arrived first; it is newer than history.
       if (isCurrent && latest) setState((s) => (s.runId === null ? latest : s));
     });
+    // After a dropped event stream, history is the truth: runs may have finished while we heard nothing.
+    const stopRestored = api.on('connection.restored', () => {
+      void loadLatestRun(api, pipelineId).then((latest) => {
+        if (isCurrent && latest) setState(latest);
+      });
+    });
     const stop = api.on('runs.event', (payload) => {
       const event = payload as RunEvent;
       setState((s) => {
-        if (event.type === 'run.started') return event.pipelineId === pipelineId ? applyRunEvent({ ...EMPTY, runId: event.runId }, event) : s;
+        if (event.type === 'run.started') return event.pipelineId === pipelineId ? applyRunEvent({ ...s, runId: event.runId, logs: [] }, event) : s;
         return event.runId === s.runId ? applyRunEvent(s, event) : s;
       });
     });
     return () => {
       isCurrent = false;
       stop();
+      stopRestored();
     };
   }, [api, pipelineId]);
   return state;
 }
 
+/** Recent runs read on load: a block's shown result is its latest among them (partial runs cover a few blocks). */
+const RECENT_RUNS = 5;
+
 async function loadLatestRun(api: ReturnType<typeof useApi>, pipelineId: string): Promise<RunState | null> {
-  const { runs } = await api.call<{ runs: RunSummary[] }>('runs.list', { pipelineId, limit: 1 });
-  const summary = runs[0];
-  if (!summary) return null;
-  const [{ run }, { logs }] = await Promise.all([
-    api.call<{ run: RunDetail | null }>('runs.get', { runId: summary.id }),
-    api.call<{ logs: LogRow[] }>('runs.logs', { runId: summary.id, limit: 500 }),
+  const { runs } = await api.call<{ runs: RunSummary[] }>('runs.list', { pipelineId, limit: RECENT_RUNS });
+  const latest = runs[0];
+  if (!latest) return null;
+  const [details, { logs }] = await Promise.all([
+    Promise.all(runs.map((r) => api.call<{ run: RunDetail | null }>('runs.get', { runId: r.id }))),
+    api.call<{ logs: LogRow[] }>('runs.logs', { runId: latest.id, limit: 500 }),
   ]);
-  if (!run) return null;
+  const newest = details[0]?.run;
+  if (!newest) return null;
   const blocks: Record<string, BlockRunState> = {};
-  for (const b of run.blocks) {
-    blocks[b.blockId] = {
-      status: b.status as BlockRunState['status'],
-      ...(b.rowsOut !== null ? { rowsOut: b.rowsOut } : {}),
-      ...(b.durationMs !== null ? { durationMs: b.durationMs } : {}),
-      ...(b.error ? { error: b.error.message } : {}),
-    };
+  for (const { run } of details) {
+    for (const b of run?.blocks ?? []) {
+      if (blocks[b.blockId]) continue;
+      blocks[b.blockId] = {
+        status: b.status as BlockRunState['status'],
+        ...(b.rowsOut !== null ? { rowsOut: b.rowsOut } : {}),
+        ...(b.durationMs !== null ? { durationMs: b.durationMs } : {}),
+        ...(b.error ? { error: b.error.message } : {}),
+      };
+    }
   }
   const lines = logs.map((l) => ({ id: `h${l.id}`, at: l.at, blockId: l.blockId, level: l.level, message: l.message }));
-  return { runId: run.id, status: run.status, blocks, logs: lines };
+  return { runId: newest.id, status: newest.status, blocks, logs: lines };
 }

@@ -1,0 +1,40 @@
+import type { OpenProject } from '../runtime/open-project.ts';
+import { deleteConnection, describeConnections, saveConnection, type SaveConnectionInput } from '../connections/connections-file.ts';
+import { SecretStore } from '../connections/secret-store.ts';
+import { testConnection } from '../connections/test-connection.ts';
+import { loadProject } from '../project/load-project.ts';
+import { readEngineSettings, saveEngineSettings, type EngineSettingsForm } from '../project/engine-settings-file.ts';
+
+/** The connections and settings screens' methods over an open project. */
+export function createConnectionsHandlers(open: OpenProject) {
+  const { project } = open;
+  const secrets = () => SecretStore.forProject(project.stateDir);
+  // Profiles are re-read after each write, so runs and tests see the file as it now is.
+  const reloadConnections = async () => {
+    project.connections = (await loadProject(project.dir)).connections;
+  };
+  return {
+    'connections.list': async () => ({ connections: await describeConnections(project, secrets()) }),
+    'connections.save': async (p: SaveConnectionInput) => {
+      await reloadConnections();
+      await saveConnection(project, secrets(), p);
+      await reloadConnections();
+      return { name: p.name };
+    },
+    'connections.delete': async (p: { name: string }) => {
+      await reloadConnections();
+      await deleteConnection(project, secrets(), p.name);
+      await reloadConnections();
+      return { deleted: p.name };
+    },
+    'connections.test': async (p: { name: string }) => {
+      await reloadConnections();
+      return testConnection(project, p.name, secrets());
+    },
+    'settings.get': async () => {
+      const cipher = secrets().cipher;
+      return { engine: readEngineSettings(project), secretStore: { description: cipher.description, isOsKeychain: cipher.isOsKeychain } };
+    },
+    'settings.save': async (p: { engine: EngineSettingsForm }) => ({ engine: await saveEngineSettings(project, p.engine) }),
+  };
+}

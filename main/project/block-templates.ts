@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { BlockKind } from '../engine/block-kind.ts';
+import { quoteIdent } from '../data/sql-names.ts';
+
+/**
+ * What a block starts as when the canvas adds it: a config its kind accepts (placeholders the user replaces)
+ * and the text of its code file. Kept beside the writer, not in the kinds, because it is editor behaviour.
+ */
+
+const STARTER_CONFIGS: Record<string, (blockId: string) => Record<string, unknown>> = {
+  'source/http_file': () => ({ url: 'https://example.com/data.csv', format: 'csv' }),
+  'source/local_file': () => ({ path: 'data/input.csv' }),
+  'source/gcs': () => ({ bucket: 'my-bucket', path: 'data/' }),
+  'export/local_file': (blockId) => ({ path: `exports/${blockId}.parquet`, format: 'parquet' }),
+  'export/postgres': (blockId) => ({ table: blockId }),
+  'export/gcs': (blockId) => ({ bucket: 'my-bucket', path: `${blockId}.parquet` }),
+};
+
+/** A config the kind accepts for a new block named `blockId` (placeholders where the kind needs a value). */
+export function starterConfig(kind: BlockKind, blockId: string): Record<string, unknown> {
+  const starter = STARTER_CONFIGS[`${kind.type}/${kind.kind}`];
+  if (starter) return starter(blockId);
+  return {};
+}
+
+/** The first text of a new block's code file: a query (or function) over its first upstream block. */
+export function starterCode(kind: BlockKind, blockId: string, upstream: readonly string[]): string {
+  const first = upstream[0];
+  if (kind.codeExtension === '.ts') {
+    return [
+      `/** ${blockId}: receives upstream outputs (Arrow tables) by block id; returns an Arrow table or an array of rows. */`,
+      `export default function transform(inputs: Record<string, { toArray(): unknown[] }>) {`,
+      `  return ${first ? `inputs[${JSON.stringify(first)}]?.toArray() ?? []` : '[]'};`,
+      `}`,
+      '',
+    ].join('\n');
+  }
+  if (kind.type === 'source') return `-- ${blockId}: a query that produces this block's rows\nselect 1 as id\n`;
+  return `-- ${blockId}: upstream blocks are tables named by their ids\nselect *\nfrom ${first ? quoteIdent(first) : 'upstream_block'}\n`;
+}
+
+/** The kind's config schema as JSON Schema (the input side: defaults are optional), for generated forms. */
+export function configJsonSchema(kind: BlockKind): unknown {
+  try {
+    return z.toJSONSchema(kind.configSchema, { io: 'input', unrepresentable: 'any' });
+  } catch (error) {
+    // A schema zod cannot express (a transform, say) still gets a palette entry, just no generated form.
+    return { description: `no form: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}

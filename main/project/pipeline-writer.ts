@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument, stringify } from 'yaml';
+import { UserError } from '../errors.ts';
+import { validateGraph } from '../engine/plan.ts';
+import { builtinVariablePlaceholders } from '../engine/templating.ts';
+import { codePathProblem } from './block-files.ts';
+import { starterCode } from './block-templates.ts';
+import { sha256 } from './hash.ts';
+import { loadBlock, type KindLookup } from './load-block.ts';
+import { defaultVariables, pipelineRelPath } from './load-pipeline.ts';
+import { PIPELINE_FILE, isPipelineId } from './load-project.ts';
+import type { Project } from './model.ts';
+import { applyEdits, type CodeWrite, type NewBlock, type PipelineEdit } from './pipeline-edits.ts';
+import { layoutFileSchema, pipelineFileSchema, type LayoutFile } from './schema.ts';
+import { parseYamlText, validateYaml } from './yaml-file.ts';
+
+const LAYOUT_FILE = 'layout.json';
+
+/** Another editor (window, text editor, git) changed the files since the caller read them. */
+export class ConflictError extends UserError {}
+
+/** The texts a pipeline's version is computed from, as read in one go. */
+interface PipelineTexts {
+  yamlPath: string;
+  layoutPath: string;
+  yaml: string | undefined;
+  layout: string | undefined;
+  version: string;
+}
+
+/** The version of a pipeline: a hash over pipeline.yaml and layout.json, as they are on disk now. */
+export async function readPipelineVersion(projectDir: string, pipelineId: string): Promise<string> {
+  return (await readTexts(projectDir, pipelineId)).version;
+}
+
+/**
+ * Applies `edits` to a pipeline's files: checks `expectedVersion`, edits pipeline.yaml through the `yaml` Document
+ * API (comments and key order kept) and layout.json, validates the result as the loader would, and only then
+ * writes (each file replaced atomically). A refused edit writes nothing. Resolves to the new version.
+ */
+export async function updatePipeline(args: { project: Project; pipelineId: string; expectedVersion: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string }> {
+  return serialised(`${args.project.dir}/${args.pipelineId}`, async () => {
+    // 1. The files as they are now; someone else's change since the caller read them is a conflict.
+    const texts = await readTexts(args.project.dir, args.pipelineId);
+    if (texts.yaml === undefined) throw new UserError(`no pipeline '${args.pipelineId}': ${pipelineRelPath(args.pipelineId, PIPELINE_FILE)} does not exist`);
+    if (texts.version !== args.expectedVersion) {
+      throw new ConflictError(`pipeline ${args.pipelineId} changed on disk by another editor; reload to see the change, then edit again`);
+    }
+    return writeEdited(args, texts, texts.yaml);
+  });
+}
+
+/** Creates `pipelines/<id>/pipeline.yaml` named `name` with the blocks `edits` add (a pipeline needs at least one). */
+export async function createPipeline(args: { project: Project; pipelineId: string; name: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string }> {
+  if (!isPipelineId(args.pipelineId)) throw new UserError(`'${args.pipelineId}' is not a pipeline id: use letters, digits and _ (not starting with a digit)`);
+  return serialised(`${args.project.dir}/${args.pipelineId}`, async () => {
+    const texts = await readTexts(args.project.dir, args.pipelineId);
+    if (texts.yaml !== undefined) throw new ConflictError(`a pipeline named ${args.pipelineId} already exists: choose another name`);
+    const start = stringify({ name: args.name });
+    return writeEdited(args, texts, start);
+  });
+}
+
+async function writeEdited(args: { project: Project; pipelineId: string; edits: readonly PipelineEdit[]; kinds: KindLookup }, texts: PipelineTexts, yamlText: string): Promise<{ version: string }> {
+  const relPath = pipelineRelPath(args.pipelineId, PIPELINE_FILE);
+  // 2. Parse what is there; a file broken on disk is reported with its line and is not overwritten.
+  parseYamlText(yamlText, texts.yamlPath, relPath);
+  const doc = parseDocument(yamlText);
+  const layout = texts.layout === undefined ? { nodes: {} } : parseLayout(texts.layout);
+  // 3. Apply the edits in memory.
+  const applied = applyEdits(doc, layout, args.edits, { codeFor: (block) => codeFor(args.kinds, block) });
+  const nextYaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  const nextLayout = `${JSON.stringify(layoutFileSchema.parse(applied.layout), null, 2)}\n`;
+  // 4. New code files exist before validation (the loader reads them) and are removed again on refusal.
+  const created = await createMissingCode(args.project.dir, applied.codeWrites);
+  try {
+    await validateCandidate(args.project, args.kinds, texts.yamlPath, relPath, nextYaml);
+  } catch (error) {
+    await Promise.all(created.map((file) => rm(file, { force: true })));
+    throw error;
+  }
+  // 5. Write: code files replaced by the edits, then layout and pipeline.yaml, each atomically.
+  for (const write of applied.codeWrites.filter((w) => w.replace)) await writeAtomically(path.join(args.project.dir, write.relPath), write.text);
+  await mkdir(path.dirname(texts.yamlPath), { recursive: true });
+  if (nextLayout !== texts.layout && (texts.layout !== undefined || Object.keys(applied.layout.nodes).length > 0)) {
+    await writeAtomically(texts.layoutPath, nextLayout);
+  }
+  if (nextYaml !== texts.yaml) await writeAtomically(texts.yamlPath, nextYaml);
+  return { version: (await readTexts(args.project.dir, args.pipelineId)).version };
+}
+
+/** The checks loadPipeline makes, on text not yet written: file schema, graph (cycles, upstream), each block. */
+async function validateCandidate(project: Project, kinds: KindLookup, absPath: string, relPath: string, text: string): Promise<void> {
+  const source = parseYamlText(text, absPath, relPath);
+  const spec = validateYaml(source, pipelineFileSchema);
+  validateGraph(spec.blocks);
+  const context = { projectDir: project.dir, source, kinds, variables: { ...builtinVariablePlaceholders(), ...defaultVariables(spec) } };
+  for (const [index, block] of spec.blocks.entries()) await loadBlock(context, block, index);
+}
+
+function codeFor(kinds: KindLookup, block: NewBlock): { relPath: string; text: string } | undefined {
+  const kind = kinds.get(block.type, block.kind);
+  if (!kind || kind.code !== 'required' || !kind.codeExtension) return undefined;
+  return { relPath: `blocks/${block.id}${kind.codeExtension}`, text: starterCode(kind, block.id, block.upstream ?? []) };
+}
+
+/** Writes the code files that do not exist yet; resolves to the absolute paths it created. */
+async function createMissingCode(projectDir: string, writes: readonly CodeWrite[]): Promise<string[]> {
+  const created: string[] = [];
+  for (const write of writes) {
+    const problem = codePathProblem(projectDir, write.relPath);
+    if (problem) throw new UserError(problem, { file: write.relPath });
+    const absPath = path.join(projectDir, write.relPath);
+    if (write.replace || (await exists(absPath))) continue;
+    await mkdir(path.dirname(absPath), { recursive: true });
+    await writeAtomically(absPath, write.text);
+    created.push(absPath);
+  }
+  return created;
+}
+
+function parseLayout(text: string): LayoutFile {
+  try {
+    return layoutFileSchema.parse(JSON.parse(text));
+  } catch {
+    // A broken layout.json only costs positions: the canvas lays those blocks out again.
+    return { nodes: {} };
+  }
+}
+
+async function readTexts(projectDir: string, pipelineId: string): Promise<PipelineTexts> {
+  const yamlPath = path.join(projectDir, pipelineRelPath(pipelineId, PIPELINE_FILE));
+  const layoutPath = path.join(projectDir, pipelineRelPath(pipelineId, LAYOUT_FILE));
+  const [yaml, layout] = await Promise.all([readIfExists(yamlPath), readIfExists(layoutPath)]);
+  return { yamlPath, layoutPath, yaml, layout, version: sha256(`${yaml ?? ''}\u0000${layout ?? ''}`).slice(0, 20) };
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  return readFile(file, 'utf8').catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Replaces `file` by writing a temp file beside it and renaming it over: readers see the old or the new text, never half. */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, text, 'utf8');
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier call with the same key has settled: one writer per pipeline in this process. */
+function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(work);
+  queues.set(key, next);
+  void next.catch(() => undefined).finally(() => {
+    if (queues.get(key) === next) queues.delete(key);
+  });
+  return next;
+}

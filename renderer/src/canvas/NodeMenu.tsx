@@ -1,0 +1,63 @@
+import { useEffect, useRef } from 'react';
+import type { BlockScopeKind } from '../editing/use-canvas-commands.ts';
+import type { ExportTarget } from '../editing/export-blocks.ts';
+
+interface Props {
+  blockId: string;
+  blockType: string;
+  x: number;
+  y: number;
+  exportTargets: ExportTarget[];
+  onRun(scope: BlockScopeKind): void;
+  onExport(target: ExportTarget): void;
+  onEdit(): void;
+  onCopy(): void;
+  onDelete(): void;
+  onClose(): void;
+}
+
+/** A block's context menu: runs, one-click exports, edit, copy, delete. Escape or a click elsewhere closes it. */
+export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onEdit, onCopy, onDelete, onClose }: Props) {
+  const menu = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    menu.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus();
+    const close = (event: MouseEvent) => {
+      if (!menu.current?.contains(event.target as Node)) onClose();
+    };
+    window.addEventListener('mousedown', close);
+    return () => window.removeEventListener('mousedown', close);
+  }, [onClose]);
+  const item = (label: string, action: () => void) => (
+    <button type="button" role="menuitem" className="menu-item" onClick={() => { onClose(); action(); }}>
+      {label}
+    </button>
+  );
+  return (
+    <div
+      ref={menu}
+      className="node-menu"
+      role="menu"
+      aria-label={`Actions for ${blockId}`}
+      style={{ left: x, top: y }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onClose();
+        if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+          e.preventDefault();
+          const items = [...(menu.current?.querySelectorAll<HTMLButtonElement>('[role=menuitem]') ?? [])];
+          const at = items.indexOf(document.activeElement as HTMLButtonElement);
+          items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
+        }
+      }}
+    >
+      {item('Run block', () => onRun('block'))}
+      {item('Run with upstream', () => onRun('with-upstream'))}
+      {item('Run from here', () => onRun('downstream'))}
+      {blockType !== 'export' && exportTargets.length > 0 && <div className="menu-separator" role="separator" />}
+      {blockType !== 'export' && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target))}</span>)}
+      <div className="menu-separator" role="separator" />
+      {item('Edit config…', onEdit)}
+      {item('Copy', onCopy)}
+      {item('Delete', onDelete)}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import { useEffect, useRef } from 'react';
+
+/** What the canvas does for each shortcut (listed for users in ShortcutHelp.tsx). */
+export interface ShortcutActions {
+  deleteSelection(): void;
+  copy(): void;
+  paste(): void;
+  undo(): void;
+  redo(): void;
+  selectAll(): void;
+  fit(): void;
+  layout(): void;
+  help(): void;
+  escape(): void;
+}
+
+/**
+ * Canvas shortcuts on the window, except while the user types (inputs, the code editor) or a dialog is open:
+ * there the keys keep their text-editing meaning.
+ */
+export function useCanvasShortcuts(actions: ShortcutActions): void {
+  const latest = useRef(actions);
+  latest.current = actions;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (isTyping(event.target) || document.querySelector('[role=dialog]')) return;
+      const action = actionFor(event);
+      if (!action) return;
+      event.preventDefault();
+      latest.current[action]();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+function actionFor(event: KeyboardEvent): keyof ShortcutActions | null {
+  const mod = event.ctrlKey || event.metaKey;
+  const key = event.key.toLowerCase();
+  if (mod && key === 'z') return event.shiftKey ? 'redo' : 'undo';
+  if (mod && key === 'y') return 'redo';
+  if (mod && key === 'c') return 'copy';
+  if (mod && key === 'v') return 'paste';
+  if (mod && key === 'a') return 'selectAll';
+  if (mod || event.altKey) return null;
+  if (key === 'delete' || key === 'backspace') return 'deleteSelection';
+  if (key === 'f') return 'fit';
+  if (key === 'l') return 'layout';
+  if (event.key === '?') return 'help';
+  if (key === 'escape') return 'escape';
+  return null;
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target.closest('.cm-editor')) return true;
+  return ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}

@@ -1,0 +1,22 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useApi } from '../api/ApiContext.tsx';
+import type { ConnectionView } from '../../../main/connections/connections-file.ts';
+
+export type { ConnectionView, FieldView } from '../../../main/connections/connections-file.ts';
+
+/** `connections.list`, reloadable after a save or delete. */
+export function useConnections() {
+  const api = useApi();
+  const [connections, setConnections] = useState<ConnectionView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = useCallback(async () => {
+    try {
+      setConnections((await api.call<{ connections: ConnectionView[] }>('connections.list')).connections);
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }, [api]);
+  useEffect(() => void reload(), [reload]);
+  return { connections, error, reload };
+}

@@ -1,0 +1,135 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
+import { useApi } from '../api/ApiContext.tsx';
+import type { PipelineView } from '../api/views.ts';
+import { messageOf } from '../use-project.ts';
+import { inverseOf } from './inverse-edits.ts';
+
+type Position = { x: number; y: number };
+
+/** The version of a pipeline that exists only on the canvas until its first block is added. */
+export const DRAFT_VERSION = '';
+
+interface HistoryEntry {
+  label: string;
+  edits: PipelineEdit[];
+  inverse: PipelineEdit[];
+}
+
+/** A line for the status bar: what was just done, or why it was refused. */
+export interface EditNotice {
+  kind: 'info' | 'error' | 'conflict';
+  text: string;
+}
+
+export interface PipelineEditor {
+  /** Writes `edits` (validated and saved on the main side); resolves true when saved, false when refused. */
+  apply(edits: PipelineEdit[], label: string): Promise<boolean>;
+  undo(): Promise<void>;
+  redo(): Promise<void>;
+  canUndo: boolean;
+  canRedo: boolean;
+  notice: EditNotice | null;
+  setNotice(notice: EditNotice | null): void;
+}
+
+/**
+ * Edits of one pipeline: each saved batch goes on an undo stack with its inverse (computed before it is written);
+ * undo writes the inverse to disk, redo the batch again. Refusals (a cycle, a stale version) become the notice.
+ */
+export function usePipelineEditor(view: PipelineView | null, shownPositions: () => Record<string, Position>, reload: () => void): PipelineEditor {
+  const api = useApi();
+  const version = useRef<string | null>(view?.version ?? null);
+  const viewRef = useRef(view);
+  const [undoStack, setUndoStack] = useState<HistoryEntry[]>([]);
+  const [redoStack, setRedoStack] = useState<HistoryEntry[]>([]);
+  const [notice, setNotice] = useState<EditNotice | null>(null);
+  const pipelineId = view?.id ?? null;
+
+  useEffect(() => {
+    viewRef.current = view;
+    if (view) version.current = view.version;
+  }, [view]);
+  useEffect(() => {
+    if (notice?.kind !== 'info') return;
+    // Confirmations fade; refusals stay until dismissed or replaced.
+    const timer = setTimeout(() => setNotice((current) => (current === notice ? null : current)), 4000);
+    return () => clearTimeout(timer);
+  }, [notice]);
+  useEffect(() => {
+    setUndoStack([]);
+    setRedoStack([]);
+    setNotice(null);
+  }, [pipelineId]);
+
+  const write = useCallback(
+    async (edits: PipelineEdit[]): Promise<boolean> => {
+      if (!pipelineId || version.current === null) return false;
+      try {
+        const draft = viewRef.current?.version === DRAFT_VERSION ? viewRef.current : null;
+        // A new pipeline is written by its first edit: a pipeline file needs at least one block.
+        const result = draft
+          ? await api.call<{ version: string }>('pipelines.create', { pipelineId, name: draft.spec.name ?? pipelineId, edits })
+          : await api.call<{ version: string }>('pipelines.update', { pipelineId, expectedVersion: version.current, edits });
+        version.current = result.version;
+        reload();
+        return true;
+      } catch (error) {
+        const text = messageOf(error);
+        setNotice({ kind: /changed on disk by another editor/.test(text) ? 'conflict' : 'error', text });
+        return false;
+      }
+    },
+    [api, pipelineId, reload],
+  );
+
+  const apply = useCallback(
+    async (edits: PipelineEdit[], label: string) => {
+      const current = viewRef.current;
+      if (!current) return false;
+      const batch = [...freezeLayout(current, shownPositions()), ...edits];
+      const inverse = inverseOf(current, batch, shownPositions());
+      const saved = await write(batch);
+      if (!saved) return false;
+      setUndoStack((stack) => [...stack.slice(-199), { label, edits: batch, inverse }]);
+      setRedoStack([]);
+      setNotice({ kind: 'info', text: `${label} — saved` });
+      return true;
+    },
+    [write, shownPositions],
+  );
+
+  const undo = useCallback(async () => {
+    const entry = undoStack.at(-1);
+    if (!entry) return;
+    if (entry.inverse.length > 0 && !(await write(entry.inverse))) return;
+    setUndoStack((stack) => stack.slice(0, -1));
+    setRedoStack((stack) => [...stack, entry]);
+    setNotice({ kind: 'info', text: `Undid: ${entry.label}` });
+  }, [undoStack, write]);
+
+  const redo = useCallback(async () => {
+    const entry = redoStack.at(-1);
+    if (!entry) return;
+    if (!(await write(entry.edits))) return;
+    setRedoStack((stack) => stack.slice(0, -1));
+    setUndoStack((stack) => [...stack, entry]);
+    setNotice({ kind: 'info', text: `Redid: ${entry.label}` });
+  }, [redoStack, write]);
+
+  return { apply, undo, redo, canUndo: undoStack.length > 0, canRedo: redoStack.length > 0, notice, setNotice };
+}
+
+/**
+ * Positions of blocks that layout.json does not hold yet, as shown (auto-laid-out): saved with the first edit so
+ * the other blocks stay where the user sees them instead of being laid out again around the change.
+ */
+function freezeLayout(view: PipelineView, shown: Record<string, Position>): PipelineEdit[] {
+  if (view.version === DRAFT_VERSION) return [];
+  const positions: Record<string, Position> = {};
+  for (const block of view.blocks) {
+    const at = shown[block.id];
+    if (!view.layout.nodes[block.id] && at) positions[block.id] = at;
+  }
+  return Object.keys(positions).length > 0 ? [{ op: 'moveBlocks', positions }] : [];
+}

@@ -1,0 +1,86 @@
+import { useState } from 'react';
+import { useApi } from '../api/ApiContext.tsx';
+import { formatCount, formatDuration } from '../canvas/format.ts';
+import { RunLogs } from './RunLogs.tsx';
+import { RunTimeline } from './RunTimeline.tsx';
+import { useRun, type RunDetail } from './use-runs.ts';
+
+/** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
+export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: (runId: string | null) => void }) {
+  const run = useRun(runId);
+  if (run === undefined) return <p className="screen muted" role="status">Loading run {runId}…</p>;
+  if (run === null) {
+    return (
+      <section className="screen">
+        <p role="alert">No run {runId} in this project’s history (it may have been pruned).</p>
+        <button type="button" onClick={() => onOpenRun(null)}>All runs</button>
+      </section>
+    );
+  }
+  const hasFailures = run.blocks.some((b) => b.status !== 'succeeded' && b.status !== 'skipped');
+  return (
+    <section className="screen run-detail" aria-label={`Run ${run.id}`}>
+      <div className="screen-head">
+        <h2>
+          <button type="button" className="link-button" onClick={() => onOpenRun(null)}>Runs</button> / {run.pipelineId}{' '}
+          <span className="run-badge" data-status={run.status} role="status" aria-label="Status of this run">{run.status}</span>
+        </h2>
+        <RunActions run={run} canRetry={hasFailures && run.status !== 'running'} onStarted={onOpenRun} />
+      </div>
+      <p className="muted">
+        {run.id} · {run.trigger.kind}{run.trigger.by ? ` (${run.trigger.by})` : ''} · started {new Date(run.startedAt).toLocaleString()}
+        {run.durationMs !== null ? ` · ${formatDuration(run.durationMs)}` : ''}
+      </p>
+      {run.error && <p className="form-error">{run.error.message}</p>}
+      <table className="history-table" aria-label="Blocks of this run">
+        <thead>
+          <tr><th scope="col">Block</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Rows out</th><th scope="col">Duration</th><th scope="col">Error</th></tr>
+        </thead>
+        <tbody>
+          {run.blocks.map((block) => (
+            <tr key={block.blockId} aria-label={block.blockId}>
+              <th scope="row">{block.blockId}</th>
+              <td><span className="run-badge" data-status={block.status}>{block.status.replace('_', ' ')}</span></td>
+              <td>{block.attempts}</td>
+              <td>{block.rowsOut === null ? '—' : formatCount(block.rowsOut)}</td>
+              <td>{block.durationMs === null ? '—' : formatDuration(block.durationMs)}</td>
+              <td className="block-error">{block.error?.message ?? block.skipReason ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <RunTimeline run={run} />
+      <RunLogs runId={run.id} blockIds={run.blocks.map((b) => b.blockId)} />
+    </section>
+  );
+}
+
+function RunActions({ run, canRetry, onStarted }: { run: RunDetail; canRetry: boolean; onStarted: (runId: string) => void }) {
+  const api = useApi();
+  const [message, setMessage] = useState('');
+  const declaredVariables = async (pipelineId: string) =>
+    new Set(Object.keys((await api.call<{ spec: { variables?: Record<string, unknown> } }>('pipelines.get', { pipelineId })).spec.variables ?? {}));
+  const start = async (method: 'runs.start' | 'runs.retryFailed') => {
+    setMessage('');
+    try {
+      // Only the pipeline's own variables (the history also keeps built-ins), and not masked (secret) ones, which the
+      // pipeline resolves again; '••••' is the history's REDACTED.
+      const declared = method === 'runs.start' ? await declaredVariables(run.pipelineId) : new Set<string>();
+      const variables = Object.fromEntries(
+        Object.entries(run.variables).filter(([name, v]) => declared.has(name) && typeof v === 'string' && v !== '••••'),
+      ) as Record<string, string>;
+      const params = method === 'runs.start' ? { pipelineId: run.pipelineId, scope: run.scope, variables } : { runId: run.id };
+      const { runId } = await api.call<{ runId: string }>(method, params);
+      onStarted(runId);
+    } catch (e) {
+      setMessage(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div className="form-actions run-actions">
+      <button type="button" onClick={() => void start('runs.start')} disabled={run.status === 'running'}>Re-run</button>
+      <button type="button" className="primary" onClick={() => void start('runs.retryFailed')} disabled={!canRetry}>Retry failed blocks</button>
+      {message && <span className="form-error" role="alert">{message}</span>}
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import { useEffect, useId, useState } from 'react';
+import { useApi } from '../api/ApiContext.tsx';
+import type { LogRow } from '../../../main/history/run-queries.ts';
+
+/** The run's log lines (`runs.logs`), optionally of one block. */
+export function RunLogs({ runId, blockIds }: { runId: string; blockIds: string[] }) {
+  const api = useApi();
+  const ids = useId();
+  const [blockId, setBlockId] = useState('');
+  const [logs, setLogs] = useState<LogRow[]>([]);
+  useEffect(() => {
+    let isCurrent = true;
+    void api.call<{ logs: LogRow[] }>('runs.logs', { runId, ...(blockId ? { blockId } : {}), limit: 2000 }).then((reply) => {
+      if (isCurrent) setLogs(reply.logs);
+    });
+    return () => {
+      isCurrent = false;
+    };
+  }, [api, runId, blockId]);
+  return (
+    <section className="run-logs" aria-label="Logs of this run">
+      <div className="screen-head">
+        <h3>Logs</h3>
+        <label htmlFor={`${ids}-block`}>Block</label>
+        <select id={`${ids}-block`} value={blockId} onChange={(e) => setBlockId(e.target.value)}>
+          <option value="">all</option>
+          {blockIds.map((id) => <option key={id} value={id}>{id}</option>)}
+        </select>
+      </div>
+      {logs.length === 0 ? <p className="muted">No log lines.</p> : (
+        <ol className="log-lines">
+          {logs.map((line) => (
+            <li key={line.id} data-level={line.level}>
+              <span className="muted">{new Date(line.at).toLocaleTimeString()}</span> <span className="log-level">{line.level}</span>{' '}
+              {line.blockId && <span className="log-block">{line.blockId}</span>} {line.message}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunEvent } from '../main/engine/run-events.ts';
+import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
+import type { RunState } from '../renderer/src/runs/use-run-state.ts';
+import { formatRate } from '../renderer/src/canvas/format.ts';
+
+const base = { runId: 'r2', at: 0 };
+
+test('a partial run keeps the other blocks results and folds progress, rows and tests into its blocks', () => {
+  let state: RunState = { runId: 'r1', status: 'succeeded', blocks: { load: { status: 'succeeded', rowsOut: 10 }, clean: { status: 'succeeded', rowsOut: 8 } }, logs: [] };
+  const events: RunEvent[] = [
+    { ...base, type: 'run.started', pipelineId: 'p', scope: { kind: 'block', block: 'clean' }, blocks: ['clean'], trigger: { kind: 'app' }, variables: {}, pipelineHash: '', codeHash: '' },
+    { ...base, type: 'block.started', blockId: 'clean', attempt: 1 },
+    { ...base, type: 'block.progressed', blockId: 'clean', phase: 'download', done: 512, total: 2048, unit: 'bytes', rate: 256 },
+  ];
+  for (const event of events) state = applyRunEvent({ ...state, runId: 'r2' }, event);
+  assert.deepEqual(state.blocks.load, { status: 'succeeded', rowsOut: 10 });
+  assert.deepEqual(state.blocks.clean, { status: 'running', progress: { phase: 'download', done: 512, total: 2048, unit: 'bytes', rate: 256 } });
+  assert.equal(formatRate({ done: 512, total: 2048, unit: 'bytes', rate: 256 }), '256 B/s · 6.0 s left');
+  state = applyRunEvent(state, { ...base, type: 'block.succeeded', blockId: 'clean', attempt: 1, durationMs: 40, rowsOut: 7, tests: [{ name: 'a', passed: true }, { name: 'b', passed: false, message: 'x' }] });
+  assert.deepEqual(state.blocks.clean, { status: 'succeeded', durationMs: 40, rowsOut: 7, tests: { passed: 1, failed: 1 } });
+});

@@ -1,0 +1,111 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
+
+const SCREENSHOTS = path.resolve('test-results');
+const WRONG_PASSWORD = 'definitely-Wrong-pw-123';
+
+let temp: TempProject;
+let configDir: string;
+let pgServer: TestPostgres;
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  ensureRendererBuilt();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // The serve process keeps its secret key here, not in the user's real config folder.
+  configDir = mkdtempSync(path.join(os.tmpdir(), 'pw-config-'));
+  process.env.PIPEWRIGHT_CONFIG_DIR = configDir;
+  pgServer = await startTestPostgres();
+  temp = createTempProject();
+  temp.writeFile('connections.yaml', '# Team connections: keep this comment.\n{}\n');
+  serve = await startServe(temp.dir);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(serve.url);
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await serve?.stop();
+  await pgServer?.stop();
+  temp?.cleanup();
+  rmSync(configDir, { recursive: true, force: true });
+  assert.equal(code, 0, `pipewright serve should stop cleanly:\n${serve?.output()}`);
+});
+
+async function newConnection(fields: Record<string, string>, type: 'postgres' | 'local_postgres'): Promise<void> {
+  await page.getByRole('button', { name: 'New connection' }).click();
+  const form = page.getByRole('form', { name: 'New connection' });
+  await form.getByLabel('Type').selectOption(type);
+  for (const [label, value] of Object.entries(fields)) await form.getByLabel(label, { exact: true }).fill(value);
+  await form.getByRole('button', { name: 'Save connection' }).click();
+}
+
+test('creates a local_postgres connection from the Connections screen and its test succeeds', async () => {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Connections' }).click();
+  assert.equal(new URL(page.url()).hash, '#/connections');
+  await page.getByText('No connections yet').waitFor();
+  await newConnection({ Name: 'local_db', Database: 'ui_test' }, 'local_postgres');
+  const form = page.getByRole('form', { name: 'Connection local_db' });
+  await form.waitFor();
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  const result = form.getByRole('status', { name: 'Connection test result' });
+  await result.getByText('Connected', { exact: true }).waitFor({ timeout: 120_000 });
+  assert.match(await result.innerText(), /reachable: yes[\s\S]*auth: ok[\s\S]*server: PostgreSQL/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-connections-1-local-ok.png') });
+});
+
+test('a postgres connection with a wrong password shows the authentication error, and the password never reaches the file or the screen', async () => {
+  const { host, port, user } = pgServer.conn;
+  await newConnection({ Name: 'remote_pg', Host: host, Port: String(port), Database: 'test', User: user, Password: WRONG_PASSWORD }, 'postgres');
+  const form = page.getByRole('form', { name: 'Connection remote_pg' });
+  await form.waitFor();
+  assert.equal(await form.getByLabel('Password', { exact: true }).inputValue(), '', 'the stored password is not shown back');
+  await form.getByText('A password is stored in the secret store').waitFor();
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  const result = form.getByRole('status', { name: 'Connection test result' });
+  await result.getByText('Failed', { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match(await result.innerText(), /auth: failed[\s\S]*authentication failed on remote_pg/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-connections-2-auth-error.png') });
+
+  const file = readFileSync(path.join(temp.dir, 'connections.yaml'), 'utf8');
+  assert.doesNotMatch(file, new RegExp(WRONG_PASSWORD));
+  assert.match(file, /^# Team connections: keep this comment\./);
+  assert.match(file, /remote_pg:\n(?:\s+.*\n)*\s+password: \{ secret: remote_pg_password \}/);
+  assert.doesNotMatch(readFileSync(path.join(temp.dir, '.pipewright', 'secrets.json'), 'utf8'), new RegExp(WRONG_PASSWORD));
+  assert.match(await page.getByRole('list', { name: 'Connection profiles' }).innerText(), /password: set \(secret store\)/);
+});
+
+test('the settings screen shows a server validation error at its field and saves valid settings to pipewright.yaml', async () => {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Settings' }).click();
+  const threads = page.getByLabel('DuckDB threads');
+  await threads.fill('0');
+  await page.getByLabel('DuckDB memory limit').fill('lots');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByRole('alert').first().waitFor();
+  assert.equal(await threads.getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator(`#${(await threads.getAttribute('aria-describedby'))?.split(' ')[1]?.replaceAll(':', '\\:')}`).innerText(), /threads must be at least 1/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-settings-1-error.png') });
+
+  await threads.fill('3');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.waitForFunction(() => document.querySelector('[aria-invalid="true"]')?.getAttribute('name') === 'memory_limit');
+  await page.getByLabel('DuckDB memory limit').fill('1GB');
+  await page.getByLabel('Default retries').fill('2');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Saved to pipewright.yaml').waitFor();
+  const yaml = readFileSync(path.join(temp.dir, 'pipewright.yaml'), 'utf8');
+  assert.match(yaml, /threads: 3/);
+  assert.match(yaml, /memory_limit: 1GB/);
+  assert.match(yaml, /retries: 2/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-settings-2-saved.png') });
+});

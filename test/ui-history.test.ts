@@ -1,0 +1,93 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+
+const SCREENSHOTS = path.resolve('test-results');
+
+let temp: TempProject;
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+let failedRunId = '';
+
+before(async () => {
+  ensureRendererBuilt();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  temp = createTempProject();
+  temp.writeFile('blocks/numbers.sql', 'select range as n from range(10)\n');
+  temp.writeFile('blocks/doubled.sql', 'select nope * 2 as twice from numbers\n');
+  temp.writeFile('blocks/summary.sql', 'select count(*) as rows_seen from doubled\n');
+  temp.writePipeline('p', {
+    name: 'Numbers',
+    blocks: [
+      { id: 'numbers', type: 'source', kind: 'sql', file: 'blocks/numbers.sql' },
+      { id: 'doubled', type: 'transform', kind: 'sql', file: 'blocks/doubled.sql', upstream: ['numbers'] },
+      { id: 'summary', type: 'transform', kind: 'sql', file: 'blocks/summary.sql', upstream: ['doubled'] },
+    ],
+  });
+  serve = await startServe(temp.dir);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(serve.url);
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await serve?.stop();
+  temp?.cleanup();
+  assert.equal(code, 0, `pipewright serve should stop cleanly:\n${serve?.output()}`);
+});
+
+const blockRow = (blockId: string) => page.getByRole('table', { name: 'Blocks of this run' }).getByRole('row', { name: blockId, exact: true });
+
+test('a failed run appears in the history, filterable by status, and opens with each block status, the error, a timeline and logs', async () => {
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await page.getByRole('status', { name: 'Run status' }).getByText('Run failed').waitFor({ timeout: 30_000 });
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
+  const runs = page.getByRole('table', { name: 'Runs' });
+  await runs.getByText('failed', { exact: true }).waitFor();
+  assert.equal(await runs.getByRole('row').count(), 2, 'a header and one run');
+
+  await page.getByLabel('Status', { exact: true }).selectOption('succeeded');
+  await page.getByText('No run matches these filters.').waitFor();
+  await page.getByLabel('Status', { exact: true }).selectOption('');
+
+  await runs.getByRole('link', { name: /^Run .* of p$/ }).click();
+  failedRunId = decodeURIComponent(new URL(page.url()).hash.replace('#/runs/', ''));
+  assert.match(failedRunId, /\S+/);
+  await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'failed' }).waitFor();
+  assert.match(await blockRow('numbers').innerText(), /succeeded\s+1\s+10/);
+  assert.match(await blockRow('doubled').innerText(), /failed[\s\S]*nope/);
+  assert.match(await blockRow('summary').innerText(), /upstream failed/);
+  const timeline = page.getByRole('figure', { name: 'Timeline of block attempts' });
+  await timeline.getByRole('img', { name: /^numbers attempt 1: succeeded/ }).waitFor();
+  await timeline.getByRole('img', { name: /^doubled attempt 1: failed/ }).waitFor();
+  assert.ok((await page.getByRole('region', { name: 'Logs of this run' }).getByRole('listitem').count()) > 0, 'the run has log lines');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-1-failed-run.png') });
+});
+
+test('"Retry failed blocks" runs only the failed block and those after it, and the fixed run succeeds', async () => {
+  temp.writeFile('blocks/doubled.sql', 'select n * 2 as twice from numbers\n');
+  await page.getByRole('button', { name: 'Retry failed blocks' }).click();
+  await page.waitForFunction((id) => window.location.hash.startsWith('#/runs/') && !window.location.hash.endsWith(encodeURIComponent(id)), failedRunId);
+  await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+  assert.match(await blockRow('doubled').innerText(), /succeeded\s+1\s+10/);
+  assert.match(await blockRow('summary').innerText(), /succeeded\s+1\s+1/);
+  assert.equal(await blockRow('numbers').count(), 0, 'the block that succeeded is not run again');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-2-retried.png') });
+});
+
+test('#/runs/<runId> opens that run directly, and the list shows both runs', async () => {
+  await page.evaluate((id) => (window.location.hash = `#/runs/${encodeURIComponent(id)}`), failedRunId);
+  await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'failed' }).waitFor();
+  await blockRow('numbers').waitFor();
+  await page.getByRole('button', { name: 'Runs', exact: true }).click();
+  const runs = page.getByRole('table', { name: 'Runs' });
+  await runs.getByText('succeeded', { exact: true }).waitFor();
+  assert.equal(await runs.getByRole('row').count(), 3);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-3-list.png') });
+});
