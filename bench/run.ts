@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { writeYellowTaxiCsv } from '../test/helpers/taxi-csv.ts';
 import { startFileServer } from '../test/helpers/http-server.ts';
 import { runPostgresSection, withoutPostgresExport } from './postgres-contenders.ts';
+import { runGcsSection, withoutCloudExports } from './gcs-contenders.ts';
+import { runGreenBackfillSection } from './green-backfill.ts';
+import { runUiPreviewSection } from './ui-preview.ts';
+import { runUiCanvasSection } from './ui-canvas.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -45,6 +49,12 @@ rmSync(project, { recursive: true, force: true });
 cpSync(path.join(here, '..', 'examples', 'nyc-taxi'), project, { recursive: true });
 // This section measures read + filter + Parquet against DuckDB alone; the Postgres export has its own section below.
 withoutPostgresExport(project);
+withoutCloudExports(project);
+// The Postgres section runs the example too: without the GCS/BigQuery exports, which have their own section.
+const exampleWithoutCloud = path.join(work, 'example-without-cloud');
+rmSync(exampleWithoutCloud, { recursive: true, force: true });
+cpSync(path.join(here, '..', 'examples', 'nyc-taxi'), exampleWithoutCloud, { recursive: true });
+withoutCloudExports(exampleWithoutCloud);
 
 try {
   const duck = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
@@ -62,7 +72,11 @@ try {
   console.log(`  ratio cold / DuckDB alone: ${(cold.ms / base).toFixed(2)}x`);
   console.log(`  peak RSS warm: ${warm.maxRssMb.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
   if (cold.rows !== duck.rows || warm.rows !== duck.rows) console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${warm.rows}`);
-  await runPostgresSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), csv, url, runChild });
+  await runPostgresSection({ work, exampleDir: exampleWithoutCloud, csv, url, runChild });
+  await runGcsSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), csv, runChild });
+  await runGreenBackfillSection({ work, server });
+  await runUiPreviewSection();
+  await runUiCanvasSection();
 } finally {
   await server.close();
 }

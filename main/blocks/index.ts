@@ -1,4 +1,6 @@
 import { BlockRegistry } from '../engine/registry.ts';
+import { bigqueryExport } from './bigquery-export.ts';
+import { bigquerySource } from './bigquery-source.ts';
 import { gcsExport } from './gcs-export.ts';
 import { gcsSource } from './gcs-source.ts';
 import { httpFileSource } from './http-file-source.ts';
@@ -6,6 +8,13 @@ import { localFileSource } from './local-file-source.ts';
 import { localFileExport } from './local-file-export.ts';
 import { postgresExport } from './postgres-export.ts';
 import { postgresSource } from './postgres-source.ts';
+import { runHistoryExport } from './run-history-export.ts';
+import { fileSensor } from './sensors/file-sensor.ts';
+import { gcsObjectSensor } from './sensors/gcs-object-sensor.ts';
+import { httpSensor } from './sensors/http-sensor.ts';
+import { pipelineRunSensor } from './sensors/pipeline-run-sensor.ts';
+import { sqlSensor } from './sensors/sql-sensor.ts';
+import { sqlSource } from './sql-source.ts';
 import { sqlTransform } from './sql-transform.ts';
 import { typescriptTransform } from './typescript-transform.ts';
 
@@ -15,10 +24,19 @@ export function createDefaultRegistry(): BlockRegistry {
     .register(httpFileSource)
     .register(localFileSource)
     .register(sqlTransform)
+    .register(sqlSource)
     .register(typescriptTransform)
     .register(localFileExport)
     .register(gcsExport)
     .register(gcsSource)
+    .register(bigqueryExport)
+    .register(bigquerySource)
     .register(postgresExport)
-    .register(postgresSource);
+    .register(postgresSource)
+    .register(runHistoryExport)
+    .register(fileSensor)
+    .register(httpSensor)
+    .register(gcsObjectSensor)
+    .register(sqlSensor)
+    .register(pipelineRunSensor);
 }

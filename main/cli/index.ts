@@ -10,6 +10,10 @@ import { startCommand } from './start-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { connectionsCommand } from './connections-command.ts';
 import { sandboxCommand } from './sandbox-command.ts';
+import { scheduleCommand } from './schedule-command.ts';
+import { triggersCommand } from './triggers-command.ts';
+import { exportHistoryCommand } from './export-history-command.ts';
+import { pruneCommand } from './prune-command.ts';
 import { USAGE, UsageError } from './usage.ts';
 
 /** Runs one CLI command and resolves to the process exit code (0 ok, 1 run failed, 2 usage or project error). */
@@ -33,6 +37,14 @@ export async function main(argv: string[]): Promise<number> {
         return await connectionsCommand(rest);
       case 'sandbox':
         return await sandboxCommand(rest);
+      case 'schedule':
+        return await scheduleCommand(rest);
+      case 'triggers':
+        return await triggersCommand(rest);
+      case 'export-history':
+        return await exportHistoryCommand(rest);
+      case 'prune':
+        return await pruneCommand(rest);
       case '--version':
       case 'version':
         process.stdout.write('pipewright 0.1.0\n');

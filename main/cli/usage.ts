@@ -11,6 +11,8 @@ Commands:
       --block <id>                       run only this block, reading its upstream's stored outputs
         --with-upstream                  … together with everything upstream of it
         --downstream                     … together with everything downstream of it
+      --resume <run-id>                  run again only the blocks that run did not finish (failed,
+                                         cancelled, interrupted), with its variables and dates
       --conn NAME.FIELD=VALUE            override a connection field for this run (repeatable)
       --json                             print one JSON object with the result on stdout
   backfill <pipeline> --from <date> --to <date> --every day|week|month
@@ -22,12 +24,24 @@ Commands:
   history <run-id> [--project <dir>] [--json]
                                          show one run: blocks, attempts, errors and logs
   connections list|test <name>|secret set|list|delete <name> [--project <dir>] [--conn NAME.FIELD=VALUE]
-                                         list profiles; test reachability, auth and server version;
+                                         list profiles; test reachability, auth and server version
+                                         (GCS: buckets, BigQuery: datasets);
                                          store a secret (value read from stdin, encrypted)
-  sandbox [--project <dir>]              start the local Postgres, print how to connect, run until Ctrl-C
+  export-history --to parquet <dir> | --to postgres <connection> [--schema S]
+      | --to bigquery <connection> [--dataset D] [--project <dir>] [--json]
+                                         write runs, block runs and logs not exported yet
+                                         (incremental: re-running exports nothing twice)
+  prune [--dry-run] [--project <dir>] [--json]
+                                         apply retention: of pipewright.yaml (old runs, logs, outputs)
+  sandbox [--project <dir>]              start the local Postgres and the GCS and BigQuery emulators,
+                                         print how to connect, run until Ctrl-C
   start                                  open the desktop app
   serve [--project <dir>] [--port 6789] [--host 127.0.0.1]
-                                         serve the UI and API to a browser (prints the URL with its token)
+                                         serve the UI and API to a browser (prints the URL with its token);
+                                         schedule triggers fire while it runs
+  schedule [--project <dir>]             fire the schedule triggers headless until Ctrl-C, logging each run
+  triggers list [--project <dir>] [--json]
+                                         show each trigger with its next five fire times (UTC and local)
 
 Exit codes: 0 success, 1 the run failed or was cancelled, 2 usage or project error.`;
 

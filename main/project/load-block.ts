@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { BlockKind } from '../engine/block-kind.ts';
-import { referencedVariables, renderConfig } from '../engine/templating.ts';
+import { isRecordReference, referencedVariables, renderConfig } from '../engine/templating.ts';
 import type { BlockCode, LoadedBlock } from './model.ts';
 import type { BlockSpec, BlockType } from './schema.ts';
 import { codePathProblem, isProblem, readCodeFile } from './block-files.ts';
@@ -92,7 +92,23 @@ function validateConfig(ctx: BlockLoadContext, kind: BlockKind, spec: BlockSpec,
     const where = failingTemplatePath(spec.config, ctx.variables) ?? [];
     throw errorAt(ctx.source, [...configAt, ...where], error.message, spec.id);
   }
+  if (onlyItemFieldsFail(kind, spec.config, rendered, ctx.variables)) return;
   validateYaml(ctx.source, kind.configSchema, { at: configAt, data: rendered, block: spec.id });
+}
+
+/**
+ * Whether every schema problem sits on a value that is exactly `{{ item.<column> }}`: a dynamic child's item keeps its
+ * column's type (a number stays a number), which only the run knows, so those values are checked when the child runs.
+ */
+function onlyItemFieldsFail(kind: BlockKind, raw: unknown, rendered: unknown, variables: Record<string, unknown>): boolean {
+  const parsed = kind.configSchema.safeParse(rendered);
+  if (parsed.success) return false;
+  return parsed.error.issues.every((issue) => {
+    let value: unknown = raw;
+    for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    const whole = typeof value === 'string' ? /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/.exec(value) : null;
+    return whole?.[1] !== undefined && isRecordReference(whole[1], variables);
+  });
 }
 
 /** The path of the first string in `config` whose template does not render (renderConfig does not say). */
@@ -119,7 +135,9 @@ function failingTemplatePath(value: unknown, variables: Record<string, unknown>)
 
 /** SQL is rendered with `{{ name }}` at run time: an unknown name is caught now, at its line in the .sql file. */
 function refuseUnknownSqlVariables(ctx: BlockLoadContext, spec: BlockSpec, code: BlockCode): void {
-  const unknown = referencedVariables(code.text).find((name) => !name.startsWith('env.') && !Object.hasOwn(ctx.variables, name));
+  const unknown = referencedVariables(code.text).find(
+    (name) => !name.startsWith('env.') && !Object.hasOwn(ctx.variables, name) && !isRecordReference(name, ctx.variables),
+  );
   if (unknown === undefined) return;
   const offset = code.text.search(new RegExp(`\\{\\{\\s*${unknown}\\s*\\}\\}`));
   const before = code.text.slice(0, Math.max(offset, 0)).split('\n');

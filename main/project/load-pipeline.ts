@@ -29,8 +29,13 @@ export async function loadPipeline(project: Project, pipelineId: string, kinds: 
   // 4. Each block against its kind: code and test files read, config rendered and validated.
   const variables = { ...builtinVariablePlaceholders(), ...defaultVariables(spec) };
   const context = { projectDir: project.dir, source, kinds, variables };
+  const dynamicIds = new Set(spec.blocks.filter((b) => b.dynamic).map((b) => b.id));
   const blocks: LoadedBlock[] = [];
-  for (const [index, block] of spec.blocks.entries()) blocks.push(await loadBlock(context, block, index));
+  for (const [index, block] of spec.blocks.entries()) {
+    // Children of a dynamic block read `{{ item.<column> }}`; the columns are known only when it has run.
+    const isChild = block.upstream.some((up) => dynamicIds.has(up));
+    blocks.push(await loadBlock(isChild ? { ...context, variables: { ...variables, item: {} } } : context, block, index));
+  }
   // 5. The graph: upstream names, cycles, disconnected transforms and exports.
   checkGraph(source, blocks);
   return {

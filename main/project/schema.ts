@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { triggersSchema } from '../orchestration/trigger-schema.ts';
+import { alertRuleSchema, slaSchema } from '../alerts/alert-schema.ts';
+import { retentionSchema } from '../retention/retention-schema.ts';
 
 /**
  * Schemas of the project files. These are the single definition: the loader validates with them, the
@@ -29,6 +32,8 @@ export const engineSettingsSchema = z.strictObject({
   threads: z.number().int().min(1).max(256).optional(),
   /** DuckDB memory limit, e.g. "2GB". */
   memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').optional(),
+  /** Where DuckDB spills to disk past memory_limit, relative to the project; default `.pipewright/spill`. */
+  spill_dir: z.string().min(1).optional(),
   /** Keep source row order in block outputs (slower loads, more memory); default false. */
   preserve_insertion_order: z.boolean().optional(),
   retry: retryConfigSchema.optional(),
@@ -44,6 +49,10 @@ export const projectFileSchema = z.strictObject({
   engine: engineSettingsSchema.default({ concurrency: 4 }),
   /** Default connection name per connector type, e.g. `{ postgres: local_pg }`. */
   default_connections: z.record(z.string(), z.string()).optional(),
+  /** Webhooks and desktop notifications on run failure, success, retry or SLA miss (main/alerts/alert-schema.ts). */
+  alerts: z.array(alertRuleSchema).optional(),
+  /** How long runs, logs and block outputs are kept (main/retention/retention-schema.ts). */
+  retention: retentionSchema.optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 
@@ -73,6 +82,23 @@ export const blockTestSchema = z.union([
 ]);
 export type BlockTestSpec = z.infer<typeof blockTestSchema>;
 
+/** When a block runs: a boolean SQL expression over an upstream output, or a TypeScript function. */
+export const blockConditionSchema = z.union([
+  z.strictObject({
+    /** Evaluated as `SELECT <sql> FROM <over>`: one row, a boolean (NULL counts as false), e.g. `count(*) > 0`. */
+    sql: z.string().min(1),
+    /** The upstream block whose output the expression reads. */
+    over: identifier,
+  }),
+  z.strictObject({
+    /** A .ts file under the project whose default export is `(ctx) => boolean | Promise<boolean>`. */
+    typescript: z.string().min(1),
+    /** Export name inside the file; default `default`. */
+    export: z.string().min(1).optional(),
+  }),
+]);
+export type BlockCondition = z.infer<typeof blockConditionSchema>;
+
 export const blockTypeSchema = z.enum(['source', 'transform', 'export', 'sensor']);
 export type BlockType = z.infer<typeof blockTypeSchema>;
 
@@ -90,6 +116,12 @@ export const blockSpecSchema = z.strictObject({
   timeout: z.number().positive().optional(),
   tests: z.array(blockTestSchema).default([]),
   description: z.string().optional(),
+  /** Run the block only when this holds; when it does not, the block and its downstream are skipped. */
+  condition: blockConditionSchema.optional(),
+  /** The block's output is a list: its direct downstream blocks run once per row, with `{{ item.<column> }}`. */
+  dynamic: z.boolean().optional(),
+  /** On a block fanned out by a dynamic block: its own output is the union (by column name) of its children's. */
+  reduce: z.boolean().optional(),
 });
 export type BlockSpec = z.infer<typeof blockSpecSchema>;
 
@@ -101,6 +133,16 @@ export const pipelineFileSchema = z.strictObject({
   retry: retryConfigSchema.optional(),
   /** Overrides the project's engine.concurrency for this pipeline. */
   concurrency: z.number().int().min(1).max(64).optional(),
+  /** Runs of this pipeline that may go on at once in one process (app, API, schedules, backfills); unlimited when absent. */
+  max_concurrent_runs: z.number().int().min(1).max(64).optional(),
+  /** What a run beyond max_concurrent_runs does: wait for a free slot (queue) or not start (skip). */
+  on_limit: z.enum(['queue', 'skip']).optional(),
+  /** Schedules and API triggers (main/orchestration/trigger-schema.ts). */
+  triggers: triggersSchema.optional(),
+  /** Alerts for this pipeline only, on top of the project's. */
+  alerts: z.array(alertRuleSchema).optional(),
+  /** Alert (sla_miss) once when a run is still going after max_duration_minutes. */
+  sla: slaSchema.optional(),
   blocks: z.array(blockSpecSchema).min(1, 'a pipeline needs at least one block'),
 });
 export type PipelineFile = z.infer<typeof pipelineFileSchema>;
