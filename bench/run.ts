@@ -14,6 +14,11 @@ import { runUiPreviewSection } from './ui-preview.ts';
 import { runUiCanvasSection } from './ui-canvas.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
+// `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
+const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas'] as const;
+const chosen = process.argv.slice(2);
+for (const name of chosen) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
+const wants = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work');
 const csv = path.join(work, `yellow_${ROWS}.csv.gz`);
@@ -57,6 +62,18 @@ cpSync(path.join(here, '..', 'examples', 'nyc-taxi'), exampleWithoutCloud, { rec
 withoutCloudExports(exampleWithoutCloud);
 
 try {
+  if (wants('foundation')) await runFoundationSection();
+  if (wants('postgres')) await runPostgresSection({ work, exampleDir: exampleWithoutCloud, csv, url, runChild });
+  if (wants('gcs')) await runGcsSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), csv, runChild });
+  if (wants('backfill')) await runGreenBackfillSection({ work, server });
+  if (wants('ui-preview')) await runUiPreviewSection();
+  if (wants('ui-canvas')) await runUiCanvasSection();
+} finally {
+  await server.close();
+}
+
+/** yellow_taxi_etl (load, clean, partitioned Parquet) against DuckDB doing the same alone: time and peak memory. */
+async function runFoundationSection(): Promise<void> {
   const duck = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
   const cold = await runChild('yellow-pipewright.ts', [project, url]);
   const warm = await runChild('yellow-pipewright.ts', [project, url]);
@@ -72,11 +89,4 @@ try {
   console.log(`  ratio cold / DuckDB alone: ${(cold.ms / base).toFixed(2)}x`);
   console.log(`  peak RSS warm: ${warm.maxRssMb.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
   if (cold.rows !== duck.rows || warm.rows !== duck.rows) console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${warm.rows}`);
-  await runPostgresSection({ work, exampleDir: exampleWithoutCloud, csv, url, runChild });
-  await runGcsSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), csv, runChild });
-  await runGreenBackfillSection({ work, server });
-  await runUiPreviewSection();
-  await runUiCanvasSection();
-} finally {
-  await server.close();
 }

@@ -104,6 +104,9 @@ describe('GCS emulator with the official client', () => {
     assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload');
     await source.delete();
     assert.equal((await source.exists())[0], false);
+    assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload', 'the copy keeps its bytes once the source is gone');
+    await source.save('changed', { resumable: false });
+    assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload', 'and a new source generation does not change it');
   });
 
   test('never commits a resumable session on a status query (bytes */*)', async () => {

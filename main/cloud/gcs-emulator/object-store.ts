@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FastCrc32c } from '../gcs-export/crc32c.ts';
 import { GoogleHttpError } from '../http-util.ts';
@@ -154,7 +154,7 @@ export class ObjectStore {
     const data = this.generationPath(object);
     if ('file' in content) await rename(content.file, data);
     else if ('bytes' in content) await writeFile(data, content.bytes);
-    else await copyFile(this.generationPath(content.copyOf), data);
+    else await shareBytes(this.generationPath(content.copyOf), data);
     try {
       this.checkPreconditions(bucket, name, pre);
     } catch (error) {
@@ -208,4 +208,17 @@ function hashName(name: string): string {
 /** GCS orders names by their UTF-8 bytes. */
 export function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * A copy shares its source's bytes, as GCS copies within a location do (no data moves): generation files are never
+ * changed after they are written, and deleting either name leaves the other's bytes. Where a hard link is not
+ * possible (another file system), the bytes are copied.
+ */
+async function shareBytes(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch {
+    await copyFile(source, target); // no hard links here: a real copy has the same bytes
+  }
 }
