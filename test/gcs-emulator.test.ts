@@ -105,7 +105,8 @@ describe('GCS emulator with the official client', () => {
     await source.delete();
     assert.equal((await source.exists())[0], false);
     assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload', 'the copy keeps its bytes once the source is gone');
-    await source.save('changed', { resumable: false });
+    // With a precondition: a write without one makes the client turn its retries off (for later calls too).
+    await source.save('changed', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload', 'and a new source generation does not change it');
   });
 

@@ -53,6 +53,8 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
 
 /** Reads what a fault says to read of the body (none, some bytes or all), then destroys the socket without answering. */
 export async function dropConnection(req: IncomingMessage, fault: { afterBodyBytes?: number | 'all' }): Promise<void> {
+  // Held now: leaving the body loop early destroys the request, which detaches `req.socket`.
+  const socket = req.socket;
   const limit = fault.afterBodyBytes ?? 0;
   if (limit === 'all') {
     await readBody(req);
@@ -63,5 +65,5 @@ export async function dropConnection(req: IncomingMessage, fault: { afterBodyByt
       if (seen >= limit) break;
     }
   }
-  req.socket.destroy();
+  socket.destroy();
 }
