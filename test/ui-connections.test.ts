@@ -7,9 +7,18 @@ import type { Browser, Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
+import { SecretStore } from '../main/connections/secret-store.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 const WRONG_PASSWORD = 'definitely-Wrong-pw-123';
+// Shaped like a downloaded key; the private key is a marker, never used to sign (the test stays offline).
+const PASTED_KEY = JSON.stringify({
+  type: 'service_account',
+  project_id: 'acme-analytics',
+  private_key_id: 'k1',
+  private_key: '-----BEGIN PRIVATE KEY-----\nPRIVATE-MARKER-93f1\n-----END PRIVATE KEY-----\n',
+  client_email: 'loader@acme-analytics.iam.gserviceaccount.com',
+});
 
 let temp: TempProject;
 let configDir: string;
@@ -42,7 +51,7 @@ after(async () => {
   assert.equal(code, 0, `pipewright serve should stop cleanly:\n${serve?.output()}`);
 });
 
-async function newConnection(fields: Record<string, string>, type: 'postgres' | 'local_postgres'): Promise<void> {
+async function newConnection(fields: Record<string, string>, type: string): Promise<void> {
   await page.getByRole('button', { name: 'New connection' }).click();
   const form = page.getByRole('form', { name: 'New connection' });
   await form.getByLabel('Type').selectOption(type);
@@ -83,6 +92,80 @@ test('a postgres connection with a wrong password shows the authentication error
   assert.match(file, /remote_pg:\n(?:\s+.*\n)*\s+password: \{ secret: remote_pg_password \}/);
   assert.doesNotMatch(readFileSync(path.join(temp.dir, '.pipewright', 'secrets.json'), 'utf8'), new RegExp(WRONG_PASSWORD));
   assert.match(await page.getByRole('list', { name: 'Connection profiles' }).innerText(), /password: set \(secret store\)/);
+});
+
+test('creates a local_gcs connection with no fields, and its test starts the emulator and succeeds', async () => {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Connections' }).click();
+  await newConnection({ Name: 'local_bucket' }, 'local_gcs');
+  const form = page.getByRole('form', { name: 'Connection local_bucket' });
+  await form.waitFor();
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  const result = form.getByRole('status', { name: 'Connection test result' });
+  await result.getByText('Connected', { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match(await result.innerText(), /reachable: yes/);
+  assert.match(readFileSync(path.join(temp.dir, 'connections.yaml'), 'utf8'), /local_bucket:\n\s+type: local_gcs\n/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-connections-3-local-gcs-ok.png') });
+});
+
+test('a gcs connection refuses a pasted key that is not a service-account key, at the credentials field', async () => {
+  await page.getByRole('button', { name: 'New connection' }).click();
+  const form = page.getByRole('form', { name: 'New connection' });
+  await form.getByLabel('Type').selectOption('gcs');
+  await form.getByLabel('Name', { exact: true }).fill('gcs_bad');
+  await form.getByLabel('Credentials', { exact: true }).selectOption('key');
+  await form.getByLabel('Service-account key JSON').fill('{"type": "service_account"}');
+  await form.getByRole('button', { name: 'Save connection' }).click();
+  await form.getByRole('alert').filter({ hasText: 'lacks client_email, private_key' }).waitFor();
+  assert.equal(await form.getByLabel('Service-account key JSON').getAttribute('aria-invalid'), 'true');
+  assert.doesNotMatch(readFileSync(path.join(temp.dir, 'connections.yaml'), 'utf8'), /gcs_bad/, 'nothing is written');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-connections-4-bad-key.png') });
+});
+
+test('a gcs connection with a pasted key: connections.yaml holds only the secret reference, the secret store the key, the screen neither', async () => {
+  const form = page.getByRole('form', { name: 'New connection' });
+  await form.getByLabel('Name', { exact: true }).fill('gcs_prod');
+  await form.getByLabel('Project ID').fill('acme-analytics');
+  await form.getByLabel('Service-account key JSON').fill(PASTED_KEY);
+  await form.getByRole('button', { name: 'Save connection' }).click();
+  const saved = page.getByRole('form', { name: 'Connection gcs_prod' });
+  await saved.waitFor();
+  assert.equal(await saved.getByLabel('Credentials', { exact: true }).inputValue(), 'key');
+  assert.equal(await saved.getByLabel('Service-account key JSON').inputValue(), '', 'the stored key is not shown back');
+  await saved.getByText('A key is stored in the secret store (gcs_prod_key)').waitFor();
+
+  const file = readFileSync(path.join(temp.dir, 'connections.yaml'), 'utf8');
+  assert.match(file, /gcs_prod:\n\s+type: gcs\n\s+project_id: acme-analytics\n\s+credentials: \{ key: \{ secret: gcs_prod_key \} \}/);
+  assert.doesNotMatch(file, /PRIVATE-MARKER|loader@/);
+  assert.doesNotMatch(readFileSync(path.join(temp.dir, '.pipewright', 'secrets.json'), 'utf8'), /PRIVATE-MARKER/, 'the store is encrypted');
+  assert.equal(await SecretStore.forProject(path.join(temp.dir, '.pipewright')).get('gcs_prod_key'), PASTED_KEY);
+  assert.doesNotMatch(await page.locator('body').innerText(), /PRIVATE-MARKER/);
+  assert.match(await page.getByRole('list', { name: 'Connection profiles' }).innerText(), /credentials: key set \(secret store\)/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-connections-5-gcs-key.png') });
+
+  await saved.getByLabel('Location').fill('EU');
+  await saved.getByRole('button', { name: 'Save connection' }).click();
+  await saved.getByText('Saved gcs_prod.').waitFor();
+  const edited = readFileSync(path.join(temp.dir, 'connections.yaml'), 'utf8');
+  assert.match(edited, /gcs_prod:\n(?:\s+.*\n)*\s+location: EU\n/);
+  assert.match(edited, /gcs_prod:\n(?:\s+.*\n)*\s+credentials: \{ key: \{ secret: gcs_prod_key \} \}/, 'an edit without a new paste keeps the key');
+});
+
+test('a bigquery connection with a key file: an empty path is refused at the field, a given one is written with the location', async () => {
+  await page.getByRole('button', { name: 'New connection' }).click();
+  const form = page.getByRole('form', { name: 'New connection' });
+  await form.getByLabel('Type').selectOption('bigquery');
+  await form.getByLabel('Name', { exact: true }).fill('warehouse');
+  await form.getByLabel('Location').fill('EU');
+  await form.getByLabel('Credentials', { exact: true }).selectOption('key_file');
+  await form.getByRole('button', { name: 'Save connection' }).click();
+  await form.getByRole('alert').filter({ hasText: 'give the path of the service-account key file' }).waitFor();
+  assert.equal(await form.getByLabel('Key file path').getAttribute('aria-invalid'), 'true');
+  await form.getByLabel('Key file path').fill('keys/loader.json');
+  await form.getByRole('button', { name: 'Save connection' }).click();
+  await page.getByRole('form', { name: 'Connection warehouse' }).waitFor();
+  const file = readFileSync(path.join(temp.dir, 'connections.yaml'), 'utf8');
+  assert.match(file, /warehouse:\n\s+type: bigquery\n\s+location: EU\n\s+credentials: \{ key_file: keys\/loader.json \}/);
+  assert.match(await page.getByRole('list', { name: 'Connection profiles' }).innerText(), /credentials: key file keys\/loader.json/);
 });
 
 test('the settings screen shows a server validation error at its field and saves valid settings to pipewright.yaml', async () => {

@@ -70,6 +70,46 @@ test('a failed run appears in the history, filterable by status, and opens with 
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-1-failed-run.png') });
 });
 
+const dagNode = (blockId: string) => page.getByRole('figure', { name: 'Graph of this run' }).getByRole('button', { name: blockId, exact: true });
+const borderColourOf = (blockId: string) => dagNode(blockId).locator('.run-dag-node').evaluate((el) => getComputedStyle(el).borderLeftColor);
+
+test("the run's graph shows each block's final status: the failed block red, its downstream upstream-failed", async () => {
+  await dagNode('summary').waitFor();
+  assert.match(await dagNode('numbers').innerText(), /succeeded[\s\S]*10 rows/);
+  assert.match(await dagNode('doubled').innerText(), /failed/);
+  assert.match(await dagNode('summary').innerText(), /upstream failed/);
+  const failedBadgeColour = await blockRow('doubled').locator('.run-badge').evaluate((el) => getComputedStyle(el).color);
+  assert.equal(await borderColourOf('doubled'), failedBadgeColour, 'the failed block is drawn in the failure colour');
+  assert.equal(await borderColourOf('summary'), failedBadgeColour, 'a block after the failure is drawn in the failure colour');
+  assert.notEqual(await borderColourOf('numbers'), failedBadgeColour);
+  const edges = page.getByRole('figure', { name: 'Graph of this run' }).locator('.react-flow__edge');
+  assert.equal(await edges.count(), 2, 'numbers → doubled → summary');
+  assert.equal(await page.getByRole('note').count(), 0, 'the pipeline is unchanged since the run');
+});
+
+test('clicking a node of the graph filters the logs to that block and marks its row', async () => {
+  const logs = page.getByRole('region', { name: 'Logs of this run' });
+  const blocksOfLines = () => logs.locator('.log-lines li .log-block').allInnerTexts();
+  assert.ok((await blocksOfLines()).includes('numbers'), 'unfiltered, the log shows the numbers block');
+  await dagNode('doubled').click();
+  assert.equal(await logs.getByLabel('Block').inputValue(), 'doubled');
+  await logs.getByText('No log lines.').waitFor();
+  assert.equal(await blockRow('doubled').getAttribute('aria-current'), 'true');
+  assert.equal(await blockRow('numbers').getAttribute('aria-current'), null);
+
+  await dagNode('numbers').click();
+  assert.equal(await logs.getByLabel('Block').inputValue(), 'numbers');
+  await logs.locator('.log-lines').waitFor();
+  const shown = await blocksOfLines();
+  assert.ok(shown.length > 0 && shown.every((b) => b === 'numbers'), `only lines of numbers, got ${shown.join(', ')}`);
+  assert.equal(await blockRow('numbers').getAttribute('aria-current'), 'true');
+  assert.equal(await blockRow('doubled').getAttribute('aria-current'), null);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-1b-graph-filtered.png') });
+
+  await logs.getByLabel('Block').selectOption('');
+  assert.equal(await blockRow('numbers').getAttribute('aria-current'), null, 'choosing all blocks clears the mark');
+});
+
 test('"Retry failed blocks" runs only the failed block and those after it, and the fixed run succeeds', async () => {
   temp.writeFile('blocks/doubled.sql', 'select n * 2 as twice from numbers\n');
   await page.getByRole('button', { name: 'Retry failed blocks' }).click();
@@ -90,4 +130,22 @@ test('#/runs/<runId> opens that run directly, and the list shows both runs', asy
   await runs.getByText('succeeded', { exact: true }).waitFor();
   assert.equal(await runs.getByRole('row').count(), 3);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-3-list.png') });
+});
+
+test('a run whose pipeline.yaml has changed since is drawn from its recorded blocks, and the page says so', async () => {
+  temp.writePipeline('p', {
+    name: 'Numbers',
+    blocks: [
+      { id: 'numbers', type: 'source', kind: 'sql', file: 'blocks/numbers.sql' },
+      { id: 'doubled', type: 'transform', kind: 'sql', file: 'blocks/doubled.sql', upstream: ['numbers'] },
+      { id: 'summary', type: 'transform', kind: 'sql', file: 'blocks/summary.sql', upstream: ['doubled'] },
+      { id: 'extra', type: 'transform', kind: 'sql', file: 'blocks/summary.sql', upstream: ['doubled'] },
+    ],
+  });
+  await page.evaluate((id) => (window.location.hash = `#/runs/${encodeURIComponent(id)}`), failedRunId);
+  await page.getByRole('note').filter({ hasText: 'has changed since this run' }).waitFor();
+  await dagNode('summary').waitFor();
+  assert.equal(await dagNode('extra').count(), 0, 'a block added after the run is not drawn');
+  assert.match(await dagNode('doubled').innerText(), /failed/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-4-changed-pipeline.png') });
 });

@@ -1,4 +1,6 @@
 import type { OpenProject } from '../runtime/open-project.ts';
+import { UserError } from '../errors.ts';
+import type { RunGraph } from './connections-contract.ts';
 import { deleteConnection, describeConnections, saveConnection, type SaveConnectionInput } from '../connections/connections-file.ts';
 import { SecretStore } from '../connections/secret-store.ts';
 import { testConnection } from '../connections/test-connection.ts';
@@ -36,5 +38,23 @@ export function createConnectionsHandlers(open: OpenProject) {
       return { engine: readEngineSettings(project), secretStore: { description: cipher.description, isOsKeychain: cipher.isOsKeychain } };
     },
     'settings.save': async (p: { engine: EngineSettingsForm }) => ({ engine: await saveEngineSettings(project, p.engine) }),
+    'runs.graph': async (p: { runId: string }) => describeRunGraph(open, p.runId),
   };
+}
+
+async function describeRunGraph(open: OpenProject, runId: string): Promise<RunGraph> {
+  const run = open.store.getRun(runId);
+  if (!run) throw new UserError(`no run ${runId} in this project's history`, { path: 'runId' });
+  const recorded = () => run.blocks.map((b) => ({ id: b.blockId, upstream: [] }));
+  let pipeline;
+  try {
+    pipeline = await open.loadPipeline(run.pipelineId);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { isCurrent: false, note: `The pipeline ${run.pipelineId} cannot be loaded now (${reason}): showing the blocks this run recorded.`, blocks: recorded() };
+  }
+  if (pipeline.pipelineHash !== run.pipelineHash) {
+    return { isCurrent: false, note: `pipeline.yaml of ${run.pipelineId} has changed since this run: showing the blocks this run recorded, without their connections.`, blocks: recorded() };
+  }
+  return { isCurrent: true, blocks: pipeline.blocks.map((b) => ({ id: b.id, upstream: [...b.upstream], kind: b.kind, type: b.type })) };
 }

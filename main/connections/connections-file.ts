@@ -6,8 +6,12 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { CONNECTIONS_FILE } from '../project/load-project.ts';
 import type { Project } from '../project/model.ts';
-import { localPostgresProfileSchema, postgresProfileSchema, secretRefSchema } from './connection-profile.ts';
+import {
+  bigqueryProfileSchema, gcsProfileSchema, localBigqueryProfileSchema, localGcsProfileSchema, localPostgresProfileSchema,
+  postgresProfileSchema, secretRefSchema,
+} from './connection-profile.ts';
 import type { SecretStore } from './secret-store.ts';
+import { parseServiceAccountKey } from './service-account-key.ts';
 
 /** How a field of a profile is shown: its value, or where its value comes from. Secret values are never shown. */
 export type FieldView =
@@ -17,39 +21,82 @@ export type FieldView =
   /** A plain-text password in the file (refused at run time): shown only as present. */
   | { kind: 'plain-secret' };
 
+/** How a cloud profile authenticates, as the form shows it: the key itself never, only where it is kept. */
+export type CredentialsView =
+  | { mode: 'none' | 'adc' }
+  | { mode: 'key_file'; path: string }
+  | { mode: 'key'; key: FieldView };
+
 export interface ConnectionView {
   name: string;
   type: string;
-  /** Whether the UI can edit it (postgres and local_postgres); other types are edited in connections.yaml. */
+  /** Whether the form can edit it without losing a field; others are edited in connections.yaml. */
   isEditable: boolean;
   /** Connector families (`postgres`, `gcs`, …) whose default connection this is. */
   defaultFor: string[];
   fields: Record<string, FieldView>;
+  /** gcs and bigquery profiles that name their credentials. */
+  credentials?: CredentialsView;
 }
 
-/** Fields the connections screen edits, per type; `password` is never among them (it has its own input). */
+/** Fields the connections screen edits, per type; `password` and `credentials` are never among them (they have their own inputs). */
 export const EDITABLE_FIELDS = {
   postgres: ['host', 'port', 'database', 'user', 'ssl_mode', 'schema'],
   local_postgres: ['database', 'schema'],
+  gcs: ['project_id', 'location', 'endpoint'],
+  bigquery: ['project_id', 'location', 'endpoint'],
+  local_gcs: ['project_id'],
+  local_bigquery: ['project_id', 'location'],
 } as const;
 type EditableType = keyof typeof EDITABLE_FIELDS;
+const EDITABLE_TYPES = Object.keys(EDITABLE_FIELDS) as [EditableType, ...EditableType[]];
 
-const SECRET_FIELDS = new Set(['password']);
+const PROFILE_SCHEMAS: Record<EditableType, z.ZodType> = {
+  postgres: postgresProfileSchema,
+  local_postgres: localPostgresProfileSchema,
+  gcs: gcsProfileSchema,
+  bigquery: bigqueryProfileSchema,
+  local_gcs: localGcsProfileSchema,
+  local_bigquery: localBigqueryProfileSchema,
+};
+const hasCredentials = (type: EditableType) => type === 'gcs' || type === 'bigquery';
+
+const SECRET_FIELDS = new Set(['password', 'key']);
 
 /** Every profile of connections.yaml as the connections screen shows it: references and "set", never secret values. */
 export async function describeConnections(project: Project, secrets: SecretStore): Promise<ConnectionView[]> {
   const stored = new Set(await secrets.names());
   const defaults = Object.entries(project.settings.default_connections ?? {});
-  return Object.entries(project.connections).map(([name, profile]) => ({
-    name,
-    type: profile.type,
-    isEditable: profile.type in EDITABLE_FIELDS,
-    defaultFor: defaults.filter(([, conn]) => conn === name).map(([family]) => family),
-    fields: Object.fromEntries(Object.entries(profile).filter(([key]) => key !== 'type').map(([key, value]) => [key, viewField(key, value, stored)])),
-  }));
+  return Object.entries(project.connections).map(([name, profile]) => {
+    const credentials = viewCredentials((profile as { credentials?: unknown }).credentials, stored);
+    return {
+      name,
+      type: profile.type,
+      isEditable: isEditableProfile(profile),
+      defaultFor: defaults.filter(([, conn]) => conn === name).map(([family]) => family),
+      fields: Object.fromEntries(Object.entries(profile).filter(([key]) => key !== 'type').map(([key, value]) => [key, viewField(key, value, stored)])),
+      ...(credentials ? { credentials } : {}),
+    };
+  });
+}
+
+/** Whether the form has an input for every field of the profile (saving drops fields it lacks, such as a postgres `url`). */
+function isEditableProfile(profile: { type: string }): boolean {
+  if (!(profile.type in EDITABLE_FIELDS)) return false;
+  const known = new Set<string>(['type', 'password', 'credentials', ...EDITABLE_FIELDS[profile.type as EditableType]]);
+  return Object.keys(profile).every((field) => known.has(field));
+}
+
+function viewCredentials(value: unknown, stored: Set<string>): CredentialsView | undefined {
+  if (value === 'none' || value === 'adc') return { mode: value };
+  if (typeof value !== 'object' || value === null) return undefined;
+  if ('key_file' in value) return { mode: 'key_file', path: String(value.key_file) };
+  if ('key' in value) return { mode: 'key', key: viewField('key', value.key, stored) };
+  return undefined;
 }
 
 function viewField(key: string, value: unknown, stored: Set<string>): FieldView {
+  if (key === 'credentials' && typeof value === 'object' && value !== null && 'key' in value) return viewField('key', value.key, stored);
   const ref = secretRefSchema.safeParse(value);
   if (ref.success) return 'env' in ref.data ? { kind: 'env', variable: ref.data.env } : { kind: 'secret', name: ref.data.secret, isSet: stored.has(ref.data.secret) };
   if (SECRET_FIELDS.has(key)) return { kind: 'plain-secret' };
@@ -60,11 +107,20 @@ export const saveConnectionInput = z.strictObject({
   /** The profile's name now; with `previousName`, a rename. */
   name: z.string().min(1).max(63),
   previousName: z.string().min(1).max(63).optional(),
-  type: z.enum(['postgres', 'local_postgres']),
+  type: z.enum(EDITABLE_TYPES),
   /** Plain (non-secret) fields; empty strings remove the field. */
   fields: z.record(z.string(), z.string().max(2000)).default({}),
   /** A new password (stored in the secret store), an env variable to read it from, or absent: keep what is there. */
   password: z.union([z.strictObject({ value: z.string().min(1).max(10_000) }), z.strictObject({ env: z.string().min(1).max(200) })]).optional(),
+  /**
+   * gcs and bigquery only: how to authenticate. `key` with `json` stores pasted service-account JSON in the secret
+   * store; `key` without it keeps the stored key. Absent: keep what is there.
+   */
+  credentials: z.strictObject({
+    mode: z.enum(['none', 'adc', 'key_file', 'key']),
+    keyFile: z.string().max(1000).optional(),
+    json: z.string().max(100_000).optional(),
+  }).optional(),
 });
 export type SaveConnectionInput = z.infer<typeof saveConnectionInput>;
 
@@ -85,11 +141,13 @@ export async function saveConnection(project: Project, secrets: SecretStore, inp
     throw new UserError(`${input.previousName} is the project's default ${defaultFor.map(([family]) => family).join(' and ')} connection: rename it in pipewright.yaml's default_connections too, in an editor`, place('name'));
   }
   const doc = await readConnectionsDocument(project.dir);
-  const previous = input.previousName ? (doc.get(input.previousName) as unknown) : undefined;
-  const previousPassword = isMap(previous) ? (previous.toJSON() as Record<string, unknown>).password : undefined;
-  const profile = buildProfile(input, previousPassword);
+  const previousNode = input.previousName ? (doc.get(input.previousName) as unknown) : undefined;
+  const previous = isMap(previousNode) ? (previousNode.toJSON() as Record<string, unknown>) : {};
+  const profile = buildProfile(input, previous.password);
+  const pastedKey = hasCredentials(input.type) ? applyCredentials(input, previous.credentials, profile) : undefined;
   checkProfile(input.type, profile, place);
   if (input.password && 'value' in input.password) await secrets.set(secretNameOf(input.name), input.password.value);
+  if (pastedKey !== undefined) await secrets.set(keySecretNameOf(input.name), pastedKey);
   writeProfile(doc, input, profile);
   await writeConnectionsDocument(project.dir, doc);
 }
@@ -109,9 +167,41 @@ function buildProfile(input: SaveConnectionInput, previousPassword: unknown): Re
   return profile;
 }
 
+/**
+ * Sets `profile.credentials` from the form (or keeps the previous value) and returns pasted key JSON to store, already
+ * validated, so a bad paste fails at the field before anything is written.
+ */
+function applyCredentials(input: SaveConnectionInput, previous: unknown, profile: Record<string, unknown>): string | undefined {
+  const place = { file: CONNECTIONS_FILE, path: 'credentials' };
+  const chosen = input.credentials;
+  if (!chosen) {
+    if (previous !== undefined) profile.credentials = previous;
+    return undefined;
+  }
+  if (chosen.mode === 'none' || chosen.mode === 'adc') {
+    profile.credentials = chosen.mode;
+    return undefined;
+  }
+  if (chosen.mode === 'key_file') {
+    const file = chosen.keyFile?.trim() ?? '';
+    if (file === '') throw new UserError('credentials: give the path of the service-account key file (relative to the project folder)', place);
+    profile.credentials = { key_file: file };
+    return undefined;
+  }
+  const json = chosen.json?.trim() ?? '';
+  const hasStoredKey = typeof previous === 'object' && previous !== null && 'key' in previous;
+  if (json === '') {
+    if (!hasStoredKey) throw new UserError('credentials: paste the service-account key JSON (IAM → Service accounts → Keys → Add key → JSON)', place);
+    profile.credentials = previous;
+    return undefined;
+  }
+  parseServiceAccountKey(json, 'the pasted key', place);
+  profile.credentials = { key: { secret: keySecretNameOf(input.name) } };
+  return json;
+}
+
 function checkProfile(type: EditableType, profile: Record<string, unknown>, place: (field: string) => { file: string; path: string }): void {
-  const schema = type === 'postgres' ? postgresProfileSchema : localPostgresProfileSchema;
-  const parsed = schema.safeParse(profile);
+  const parsed = PROFILE_SCHEMAS[type].safeParse(profile);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = String(issue?.path[0] ?? 'type');
@@ -155,11 +245,17 @@ export async function deleteConnection(project: Project, secrets: SecretStore, n
   doc.delete(name);
   await writeConnectionsDocument(project.dir, doc);
   await secrets.delete(secretNameOf(name));
+  await secrets.delete(keySecretNameOf(name));
 }
 
 /** The secret-store name of a password typed into the connections screen. */
 export function secretNameOf(connection: string): string {
   return `${connection}_password`;
+}
+
+/** The secret-store name of a service-account key pasted into the connections screen. */
+export function keySecretNameOf(connection: string): string {
+  return `${connection}_key`;
 }
 
 async function readConnectionsDocument(dir: string): Promise<Document> {

@@ -2,23 +2,11 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import { toFormError, type FormError } from '../settings/field-errors.ts';
 import { ConnectionTest } from './ConnectionTest.tsx';
+import { CONNECTION_TYPES, FIELDS, hasCredentials, toEditableType, type EditableType } from './connection-types.ts';
+import { CredentialsInput, initialCredentials } from './CredentialsInput.tsx';
+import './connections.css';
 import type { ConnectionView } from './use-connections.ts';
 
-type EditableType = 'postgres' | 'local_postgres';
-const FIELDS: Record<EditableType, { name: string; label: string; placeholder?: string }[]> = {
-  postgres: [
-    { name: 'host', label: 'Host', placeholder: 'localhost' },
-    { name: 'port', label: 'Port', placeholder: '5432' },
-    { name: 'database', label: 'Database' },
-    { name: 'user', label: 'User' },
-    { name: 'ssl_mode', label: 'SSL mode' },
-    { name: 'schema', label: 'Default schema', placeholder: 'public' },
-  ],
-  local_postgres: [
-    { name: 'database', label: 'Database', placeholder: 'pipewright' },
-    { name: 'schema', label: 'Default schema', placeholder: 'public' },
-  ],
-};
 const SSL_MODES = ['', 'disable', 'require', 'verify-full'];
 
 function initialFields(connection: ConnectionView | null): Record<string, string> {
@@ -36,15 +24,16 @@ function passwordStatus(connection: ConnectionView | null): string {
   return 'The file holds it as plain text: type it again to move it to the secret store.';
 }
 
-/** Creates or edits one postgres or local_postgres profile; a typed password goes to the secret store, never back to the screen. */
+/** Creates or edits one profile (Postgres, GCS, BigQuery or a local one); a password or key goes to the secret store, never back to the screen. */
 export function ConnectionForm(props: { connection: ConnectionView | null; onSaved: (name: string) => void; onDeleted: () => void }) {
   const { connection } = props;
   const api = useApi();
   const formId = useId();
   const [name, setName] = useState(connection?.name ?? '');
-  const [type, setType] = useState<EditableType>(connection?.type === 'local_postgres' ? 'local_postgres' : 'postgres');
+  const [type, setType] = useState<EditableType>(toEditableType(connection?.type));
   const [fields, setFields] = useState(() => initialFields(connection));
   const [password, setPassword] = useState('');
+  const [credentials, setCredentials] = useState(() => initialCredentials(connection?.credentials));
   const [error, setError] = useState<FormError | null>(null);
   const [notice, setNotice] = useState('');
   const [isBusy, setIsBusy] = useState(false);
@@ -52,7 +41,7 @@ export function ConnectionForm(props: { connection: ConnectionView | null; onSav
   if (connection && !connection.isEditable) {
     return <p className="muted">{connection.name} is a {connection.type} connection: edit it in connections.yaml. It can still be tested here.<ConnectionTest name={connection.name} /></p>;
   }
-  const fieldNames = ['name', 'password', ...FIELDS[type].map((f) => f.name)];
+  const fieldNames = ['name', 'password', 'credentials', ...FIELDS[type].map((f) => f.name)];
   const save = async (event: FormEvent) => {
     event.preventDefault();
     setIsBusy(true);
@@ -64,8 +53,10 @@ export function ConnectionForm(props: { connection: ConnectionView | null; onSav
         name, type, fields: shown,
         ...(connection ? { previousName: connection.name } : {}),
         ...(password !== '' && type === 'postgres' ? { password: { value: password } } : {}),
+        ...(hasCredentials(type) && credentials.mode !== '' ? { credentials: { mode: credentials.mode, keyFile: credentials.keyFile, json: credentials.json } } : {}),
       });
       setPassword('');
+      setCredentials({ ...credentials, json: '' });
       setNotice(`Saved ${name}.`);
       props.onSaved(name);
     } catch (e) {
@@ -99,8 +90,7 @@ export function ConnectionForm(props: { connection: ConnectionView | null; onSav
       {input('name', 'Name', <input id={`${formId}-name`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" {...invalid('name')} />)}
       {input('type', 'Type', (
         <select id={`${formId}-type`} value={type} onChange={(e) => setType(e.target.value as EditableType)}>
-          <option value="postgres">Postgres server</option>
-          <option value="local_postgres">Local Postgres (started by Pipewright)</option>
+          {Object.entries(CONNECTION_TYPES).map(([value, label]) => <option key={value} value={value}>{label}</option>)}
         </select>
       ))}
       {FIELDS[type].map((f) => input(f.name, f.label, f.name === 'ssl_mode' ? (
@@ -116,6 +106,9 @@ export function ConnectionForm(props: { connection: ConnectionView | null; onSav
           <p className="form-hint muted" id={`${formId}-password-status`}>{passwordStatus(connection)}</p>
         </>
       ))}
+      {hasCredentials(type) && (
+        <CredentialsInput id={formId} value={credentials} stored={connection?.credentials} onChange={setCredentials} invalid={invalid('credentials')} error={errorAt('credentials')} />
+      )}
       {error && error.field === null && <p className="form-error" role="alert">{error.message}</p>}
       <div className="form-actions">
         <button type="submit" className="primary" disabled={isBusy}>{isBusy ? 'Saving…' : 'Save connection'}</button>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ConnectionForm } from './ConnectionForm.tsx';
-import { useConnections, type ConnectionView, type FieldView } from './use-connections.ts';
+import { useConnections, type ConnectionView, type CredentialsView, type FieldView } from './use-connections.ts';
 
 /** What the list shows for a field: its value, or where the value comes from (never a secret). */
 function describeField(field: FieldView): string {
@@ -13,6 +13,20 @@ function describeField(field: FieldView): string {
       return field.isSet ? 'set (secret store)' : `not set (secret ${field.name})`;
     case 'plain-secret':
       return 'in the file as plain text: save the connection to move it to the secret store';
+  }
+}
+
+/** How a cloud profile authenticates, in words (a stored key only as "set"). */
+function describeCredentials(credentials: CredentialsView): string {
+  switch (credentials.mode) {
+    case 'none':
+      return 'none';
+    case 'adc':
+      return 'Application Default Credentials';
+    case 'key_file':
+      return `key file ${credentials.path}`;
+    case 'key':
+      return `key ${describeField(credentials.key)}`;
   }
 }
 
@@ -63,7 +77,7 @@ function ConnectionSummary({ connection }: { connection: ConnectionView }) {
   if (entries.length === 0) return null;
   return (
     <span className="connection-summary muted">
-      {entries.map(([key, field]) => `${key}: ${describeField(field)}`).join(' · ')}
+      {entries.map(([key, field]) => `${key}: ${key === 'credentials' && connection.credentials ? describeCredentials(connection.credentials) : describeField(field)}`).join(' · ')}
     </span>
   );
 }

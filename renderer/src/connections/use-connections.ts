@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import type { ConnectionView } from '../../../main/connections/connections-file.ts';
 
-export type { ConnectionView, FieldView } from '../../../main/connections/connections-file.ts';
+export type { ConnectionView, CredentialsView, FieldView } from '../../../main/connections/connections-file.ts';
 
 /** `connections.list`, reloadable after a save or delete. */
 export function useConnections() {

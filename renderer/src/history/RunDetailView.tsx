@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { RunDag } from './RunDag.tsx';
 import { useApi } from '../api/ApiContext.tsx';
 import { formatCount, formatDuration } from '../canvas/format.ts';
 import { RunLogs } from './RunLogs.tsx';
@@ -8,6 +9,7 @@ import { useRun, type RunDetail } from './use-runs.ts';
 /** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
 export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: (runId: string | null) => void }) {
   const run = useRun(runId);
+  const [focusedBlockId, setFocusedBlockId] = useState('');
   if (run === undefined) return <p className="screen muted" role="status">Loading run {runId}…</p>;
   if (run === null) {
     return (
@@ -32,13 +34,14 @@ export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: 
         {run.durationMs !== null ? ` · ${formatDuration(run.durationMs)}` : ''}
       </p>
       {run.error && <p className="form-error">{run.error.message}</p>}
+      <RunDag run={run} selectedBlockId={focusedBlockId} onSelectBlock={(blockId) => focusBlock(blockId, setFocusedBlockId)} />
       <table className="history-table" aria-label="Blocks of this run">
         <thead>
           <tr><th scope="col">Block</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Rows out</th><th scope="col">Duration</th><th scope="col">Error</th></tr>
         </thead>
         <tbody>
           {run.blocks.map((block) => (
-            <tr key={block.blockId} aria-label={block.blockId}>
+            <tr key={block.blockId} aria-label={block.blockId} id={rowIdOf(block.blockId)} className={block.blockId === focusedBlockId ? 'is-focused' : undefined} aria-current={block.blockId === focusedBlockId ? 'true' : undefined}>
               <th scope="row">{block.blockId}</th>
               <td><span className="run-badge" data-status={block.status}>{block.status.replace('_', ' ')}</span></td>
               <td>{block.attempts}</td>
@@ -50,9 +53,17 @@ export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: 
         </tbody>
       </table>
       <RunTimeline run={run} />
-      <RunLogs runId={run.id} blockIds={run.blocks.map((b) => b.blockId)} />
+      <RunLogs runId={run.id} blockIds={run.blocks.map((b) => b.blockId)} blockId={focusedBlockId} onBlockChange={setFocusedBlockId} />
     </section>
   );
+}
+
+const rowIdOf = (blockId: string) => `run-block-${blockId}`;
+
+/** Focuses a block of the page (logs filtered to it, its row marked) and scrolls its row into view. */
+function focusBlock(blockId: string, setFocused: (blockId: string) => void): void {
+  setFocused(blockId);
+  if (blockId) document.getElementById(rowIdOf(blockId))?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }
 
 function RunActions({ run, canRetry, onStarted }: { run: RunDetail; canRetry: boolean; onStarted: (runId: string) => void }) {

@@ -2,11 +2,10 @@ import { useEffect, useId, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import type { LogRow } from '../../../main/history/run-queries.ts';
 
-/** The run's log lines (`runs.logs`), optionally of one block. */
-export function RunLogs({ runId, blockIds }: { runId: string; blockIds: string[] }) {
+/** The run's log lines (`runs.logs`), optionally of one block (`blockId`, '' for all; the page holds it, so the graph can set it). */
+export function RunLogs({ runId, blockIds, blockId, onBlockChange }: { runId: string; blockIds: string[]; blockId: string; onBlockChange: (blockId: string) => void }) {
   const api = useApi();
   const ids = useId();
-  const [blockId, setBlockId] = useState('');
   const [logs, setLogs] = useState<LogRow[]>([]);
   useEffect(() => {
     let isCurrent = true;
@@ -22,7 +21,7 @@ export function RunLogs({ runId, blockIds }: { runId: string; blockIds: string[]
       <div className="screen-head">
         <h3>Logs</h3>
         <label htmlFor={`${ids}-block`}>Block</label>
-        <select id={`${ids}-block`} value={blockId} onChange={(e) => setBlockId(e.target.value)}>
+        <select id={`${ids}-block`} value={blockId} onChange={(e) => onBlockChange(e.target.value)}>
           <option value="">all</option>
           {blockIds.map((id) => <option key={id} value={id}>{id}</option>)}
         </select>
