@@ -5,6 +5,11 @@ import { BottomPanel } from './console/BottomPanel.tsx';
 import { BlockDetails } from './details/BlockDetails.tsx';
 import { draftView, useCanvasSession } from './editing/use-canvas-session.ts';
 import { LogPanel } from './logs/LogPanel.tsx';
+import { EmptyState } from './layout/EmptyState.tsx';
+import { PALETTE_PANEL } from './layout/panels.ts';
+import { ResizeHandle } from './layout/ResizeHandle.tsx';
+import { CanvasSkeleton } from './layout/Skeleton.tsx';
+import { usePanelSize } from './layout/use-panel-size.ts';
 import { Palette } from './palette/Palette.tsx';
 import { BlockActionBar } from './runs/BlockActionBar.tsx';
 import { ExportResult } from './runs/ExportResult.tsx';
@@ -35,6 +40,8 @@ export function App() {
   const defaults = useMemo(() => (project.status === 'ready' ? project.value.defaultConnections : {}), [project]);
   const session = useCanvasSession(view, pipeline.reload, defaults, actions.run);
   const stale = useStaleBlocks(view, runState.blocks);
+  const [paletteWidth, setPaletteWidth] = usePanelSize('palette', PALETTE_PANEL);
+  const runBlockIds = useMemo(() => Object.keys(runState.blocks), [runState.blocks]);
 
   useEffect(() => {
     if (project.status === 'ready' && pipelineId === null) setPipelineId(project.value.pipelines[0] ?? null);
@@ -65,8 +72,9 @@ export function App() {
           onNewPipeline={startDraft}
         />
         <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} />
-        <div className="editing-area">
+        <div className="editing-area" style={{ '--palette-width': `${paletteWidth}px` } as React.CSSProperties}>
           <Palette kinds={session.kinds} onAdd={(kind) => void session.commands.addKind(kind)} />
+          <ResizeHandle label="Resize the palette" orientation="vertical" size={paletteWidth} {...PALETTE_PANEL} onResize={setPaletteWidth} />
           <div className="canvas-area">
             {view && (
               <PipelineCanvas
@@ -84,7 +92,14 @@ export function App() {
               />
             )}
             {isDraft && view === draft && <p className="canvas-empty muted">An empty pipeline: drag a source from the palette (or double-click it) to start; the file is written with the first block.</p>}
-            {!view && pipeline.status === 'loading' && pipelineId && <p className="splash muted" role="status">Loading {pipelineId}…</p>}
+            {!view && pipeline.status === 'loading' && pipelineId && <CanvasSkeleton label={`Loading ${pipelineId}`} />}
+            {!pipelineId && project.value.pipelines.length === 0 && (
+              <EmptyState title="No pipelines yet">
+                <p>
+                  Press New pipeline above, or run <code>pipewright init</code> in the project folder.
+                </p>
+              </EmptyState>
+            )}
             {!view && pipeline.status === 'error' && (
               <p className="splash error-text" role="alert">
                 {pipelineId} cannot be shown: {pipeline.message}
@@ -105,7 +120,7 @@ export function App() {
         {pipeline.status === 'ready' && selectedBlock && (
           <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} onClose={() => setSelectedBlock(null)} />
         )}
-        <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} />} />
+        <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} runBlockIds={runBlockIds} noRunText={pipelineId ? undefined : 'No pipeline to run yet.'} />} />
       </main>
       <AlertToast />
     </div>

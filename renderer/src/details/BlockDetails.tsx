@@ -1,6 +1,9 @@
 import { useState } from 'react';
 import type { PipelineView } from '../api/views.ts';
 import { BlockCodePanel } from '../editor/BlockCodePanel.tsx';
+import { DETAILS_PANEL } from '../layout/panels.ts';
+import { ResizeHandle } from '../layout/ResizeHandle.tsx';
+import { usePanelSize } from '../layout/use-panel-size.ts';
 import { BlockPreview } from '../preview/BlockPreview.tsx';
 import { ConfigForm } from './ConfigForm.tsx';
 import { useFormSources } from './use-kinds.ts';
@@ -18,12 +21,14 @@ interface Props {
 /** The selected block: its config as a typed form, its code in an editor, its output in a grid. */
 export function BlockDetails({ pipeline, blockId, runId, onClose }: Props) {
   const [tab, setTab] = useState<Tab>('output');
+  const [height, setHeight] = usePanelSize('details', DETAILS_PANEL);
   const block = pipeline.blocks.find((b) => b.id === blockId);
   if (!block) return null;
   const hasCode = Boolean(block.file);
   const shown = tab === 'code' && !hasCode ? 'output' : tab;
   return (
-    <section className="details" aria-label={`Block ${blockId}`}>
+    <section className="details" aria-label={`Block ${blockId}`} style={{ flex: `0 1 ${height}px`, minHeight: DETAILS_PANEL.min }}>
+      <ResizeHandle label="Resize the block details" orientation="horizontal" size={height} {...DETAILS_PANEL} isPanelAfter onResize={setHeight} />
       <header className="details-head">
         <h2>{blockId}</h2>
         <span className="muted">

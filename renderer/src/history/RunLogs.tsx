@@ -27,7 +27,7 @@ export function RunLogs({ runId, blockIds, blockId, onBlockChange }: { runId: st
         </select>
       </div>
       {logs.length === 0 ? <p className="muted">No log lines.</p> : (
-        <ol className="log-lines">
+        <ol className="log-lines run-log-lines">
           {logs.map((line) => (
             <li key={line.id} data-level={line.level}>
               <span className="muted">{new Date(line.at).toLocaleTimeString()}</span> <span className="log-level">{line.level}</span>{' '}

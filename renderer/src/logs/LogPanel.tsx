@@ -1,22 +1,41 @@
-import { useEffect, useRef } from 'react';
+import { useMemo, useState } from 'react';
 import type { LogLine } from '../api/views.ts';
+import { blocksOfRun, filterLogLines, NO_FILTER, type LogFilter } from './log-filter.ts';
+import { LogFilters } from './LogFilters.tsx';
+import { useStickToBottom } from './use-stick-to-bottom.ts';
+import './logs.css';
 
-/** The current (or last) run's log, newest at the bottom, following new lines while scrolled to the end. */
-export function LogPanel({ logs, runId }: { logs: LogLine[]; runId: string | null }) {
-  const list = useRef<HTMLOListElement>(null);
-  useEffect(() => {
-    const el = list.current;
-    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 48) el.scrollTop = el.scrollHeight;
-  }, [logs.length]);
+interface Props {
+  logs: LogLine[];
+  runId: string | null;
+  /** The blocks of the run (those with a state), offered in the block filter even before they log. */
+  runBlockIds?: string[];
+  /** What to say before any run (e.g. when there is no pipeline to run yet). */
+  noRunText?: string;
+}
+
+const NO_BLOCKS: string[] = [];
+
+/** The current (or last) run's log, filtered by block, level and text; follows new lines unless scrolled up. */
+export function LogPanel({ logs, runId, runBlockIds = NO_BLOCKS, noRunText = 'No runs yet — press Run pipeline.' }: Props) {
+  const [filter, setFilter] = useState<LogFilter>(NO_FILTER);
+  const shown = useMemo(() => filterLogLines(logs, filter), [logs, filter]);
+  const blockIds = useMemo(() => blocksOfRun(logs, runBlockIds), [logs, runBlockIds]);
+  const scroller = useStickToBottom<HTMLOListElement>(shown);
+  const isFiltered = shown.length !== logs.length;
   return (
     <section className="log-panel" aria-label="Run log">
-      <header className="panel-head">
+      <header className="panel-head log-head">
         <h2>Log</h2>
-        <span className="muted">{runId ?? 'no run yet'}</span>
+        <span className="muted log-run">{runId ?? 'no run yet'}</span>
+        <LogFilters filter={filter} blockIds={blockIds} onChange={setFilter} />
+        <span className="muted log-count" role="status" aria-label="Log line count">
+          {isFiltered ? `${shown.length.toLocaleString('en-US')} of ${logs.length.toLocaleString('en-US')} lines` : `${logs.length.toLocaleString('en-US')} lines`}
+        </span>
       </header>
-      <ol className="log-lines" ref={list} aria-live="polite">
-        {logs.length === 0 && <li className="muted">Run the pipeline to see its log here.</li>}
-        {logs.map((line) => (
+      <ol className="log-lines" ref={scroller.ref} onScroll={scroller.onScroll} aria-label="Log lines">
+        {shown.length === 0 && <li className="log-empty muted">{runId === null ? noRunText : emptyText(logs.length)}</li>}
+        {shown.map((line) => (
           <li key={line.id} className={`log-line level-${line.level}`}>
             <time>{new Date(line.at).toLocaleTimeString()}</time>
             <span className="log-level">{line.level}</span>
@@ -25,6 +44,15 @@ export function LogPanel({ logs, runId }: { logs: LogLine[]; runId: string | nul
           </li>
         ))}
       </ol>
+      {!scroller.isPinned && (
+        <button type="button" className="log-jump" onClick={scroller.jumpToEnd}>
+          Newest line ↓
+        </button>
+      )}
     </section>
   );
+}
+
+function emptyText(total: number): string {
+  return total === 0 ? 'This run has not logged anything yet.' : 'No line matches the filters.';
 }

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { KindInfo } from '../editing/block-factory.ts';
+import { LinesSkeleton } from '../layout/Skeleton.tsx';
 import './palette.css';
 
 /** The drag payload type: a `type/kind` the canvas adds where it is dropped. */
@@ -24,7 +25,7 @@ export function Palette({ kinds, onAdd }: Props) {
   return (
     <aside className="palette" aria-label="Block palette">
       <input className="palette-search" type="search" placeholder="Search blocks…" aria-label="Search blocks" value={query} onChange={(e) => setQuery(e.target.value)} />
-      {kinds.length === 0 && <p className="muted palette-empty">Loading block kinds…</p>}
+      {kinds.length === 0 && <LinesSkeleton label="Loading block kinds" lines={8} />}
       {kinds.length > 0 && shown.length === 0 && <p className="muted palette-empty">No block kind matches “{query}”.</p>}
       {TYPE_ORDER.map((type) => {
         const ofType = shown.filter((k) => k.type === type);

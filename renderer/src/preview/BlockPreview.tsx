@@ -7,6 +7,7 @@ import { CellDialog } from './CellDialog.tsx';
 import { DataGrid, type SortState } from './DataGrid.tsx';
 import { blockRelation } from './sql-text.ts';
 import { useProfile } from './use-profile.ts';
+import { LinesSkeleton } from '../layout/Skeleton.tsx';
 import { usePreviewPages, type FetchWindow } from './use-preview-pages.ts';
 
 interface Props {
@@ -61,7 +62,7 @@ export function BlockPreview({ pipelineId, blockId, version }: Props) {
       {state.status === 'error' && <p className="preview-error" role="alert">{filter ? `The filter failed: ${state.message}` : state.message}</p>}
       {profile.status === 'error' && <p className="preview-error" role="alert">The profile failed: {profile.message}</p>}
       {profile.status === 'loading' && <p className="muted pad" role="status">Profiling the columns…</p>}
-      {state.status === 'loading' && <p className="muted pad" role="status">Loading the preview…</p>}
+      {state.status === 'loading' && <LinesSkeleton label="Loading the preview" lines={8} />}
       {state.status === 'ready' && (
         <div className="preview-body">
           <DataGrid
