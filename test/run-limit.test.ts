@@ -5,6 +5,7 @@ import { RunLimitReachedError } from '../main/orchestration/run-limit.ts';
 import { CancelledError } from '../main/errors.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
+import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 
 async function withLimitedPipeline(onLimit: 'queue' | 'skip', body: (open: Awaited<ReturnType<typeof openProject>>) => Promise<void>): Promise<void> {
   const temp = createTempProject();
@@ -62,5 +63,21 @@ test('a run cancelled while it waits for a slot never starts', async () => {
     await assert.rejects(waiting, CancelledError);
     await first;
     assert.equal(open.store.listRuns({ pipelineId: 'p' }).length, 1);
+  });
+});
+
+test('runs.start from the app answers at once for a run queued behind the limit, whose events follow when it starts', async () => {
+  await withLimitedPipeline('queue', async (open) => {
+    const events: { type: string; runId?: string }[] = [];
+    const handlers = createApiHandlers(open, (name, payload) => name === 'runs.event' && events.push(payload as { type: string; runId?: string }));
+    const first = await dispatch(handlers, 'runs.start', { pipelineId: 'p' });
+    assert.ok(first.ok && !(first.result as { queued?: boolean }).queued, 'the first run starts');
+    const second = await dispatch(handlers, 'runs.start', { pipelineId: 'p' });
+    assert.ok(second.ok);
+    const { runId, queued } = second.result as { runId: string; queued?: boolean };
+    assert.equal(queued, true, 'the second answers while the first still runs');
+    assert.equal(events.some((e) => e.type === 'run.started' && e.runId === runId), false);
+    for (let i = 0; i < 200 && !events.some((e) => e.type === 'run.finished' && e.runId === runId); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(open.store.getRun(runId)?.status, 'succeeded', 'it ran once a slot freed');
   });
 });

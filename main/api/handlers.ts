@@ -23,8 +23,11 @@ export type ApiHandlers = { [M in MethodName]: Handler };
 export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void) {
   const running = new Map<string, AbortController>();
   /** Starts a run started from the app; resolves with its id once it started (usage errors reject before). */
-  const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>): Promise<{ runId: string }> => {
+  const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>): Promise<{ runId: string; queued?: true }> => {
     const runId = newRunId();
+    // Behind max_concurrent_runs (on_limit: queue) the run waits for a slot: answer now, its events follow later.
+    const limit = request.pipeline.spec.max_concurrent_runs;
+    const willQueue = limit !== undefined && request.pipeline.spec.on_limit !== 'skip' && open.activeRuns(request.pipeline.id) >= limit;
     const controller = new AbortController();
     running.set(runId, controller);
     let markStarted: () => void = () => undefined;
@@ -35,6 +38,7 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     };
     const finished = open.run({ ...request, trigger: { kind: 'app', by: os.userInfo().username }, signal: controller.signal, runId }, onEvent);
     finished.catch(() => undefined).finally(() => running.delete(runId));
+    if (willQueue) return { runId, queued: true };
     // Usage errors (unknown variable, missing upstream output) reject before the run starts: the caller gets them.
     await Promise.race([started, finished]);
     return { runId };
