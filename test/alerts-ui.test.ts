@@ -3,20 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTempProject } from './helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe } from './helpers/browser.ts';
+import { openApp } from './helpers/app.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 
-test('a failed run with a desktop alert shows a toast naming the pipeline, block and error in the served UI', async () => {
-  ensureRendererBuilt();
+test('a failed run with a desktop alert shows a toast naming the pipeline, block and error in the UI', async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const temp = createTempProject({ alerts: [{ on: ['failure'], desktop: true }] });
   temp.writePipeline('orders', { blocks: [{ id: 'load_orders', type: 'source', kind: 'local_file', config: { path: 'data/missing.csv' } }] });
-  const serve = await startServe(temp.dir);
-  const browser = await launchChromium();
+  const app = await openApp(temp.dir, { viewport: { width: 1200, height: 700 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-    await page.goto(serve.url);
+    const page = app.page;
     await page.getByRole('button', { name: 'Run pipeline' }).click();
     const toast = page.getByRole('status', { name: 'Pipeline orders failed at block load_orders' });
     await toast.waitFor({ timeout: 20_000 });
@@ -25,8 +22,7 @@ test('a failed run with a desktop alert shows a toast naming the pipeline, block
     await toast.getByRole('button', { name: 'Dismiss alert' }).click();
     await toast.waitFor({ state: 'detached' });
   } finally {
-    await browser.close();
-    await serve.stop();
+    await app.close();
     temp.cleanup();
   }
 });

@@ -2,18 +2,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, serveOnly, type AppUnderTest } from './helpers/app.ts';
 
 const ROWS = 2345;
 const SCREENSHOTS = path.resolve('test-results');
 
 let temp: TempProject;
 let files: FileServer;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 const pageErrors: string[] = [];
 
@@ -21,26 +20,23 @@ const node = (p: Page, name: string) => p.getByRole('button', { name, exact: tru
 const pipelineFile = () => readFileSync(path.join(temp.dir, 'pipelines/orders/pipeline.yaml'), 'utf8');
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   files = await startFileServer();
   const lines = ['order_id,customer,amount'];
   for (let i = 1; i <= ROWS; i++) lines.push(`${i},customer ${i % 41},${(i * 0.5).toFixed(2)}`);
   files.serve('/orders.csv', Buffer.from(lines.join('\n') + '\n'), { contentType: 'text/csv' });
   temp = createTempProject();
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
+  page = app.page;
   page.on('pageerror', (error) => pageErrors.push(error.message));
 });
 
 after(async () => {
   await page?.screenshot({ path: path.join(SCREENSHOTS, 'canvas-last.png') });
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   await files?.close();
   temp?.cleanup();
-  assert.equal(code, 0, `pipewright serve should stop cleanly on SIGINT:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 /** Opens a block's menu, edits its name and config JSON in the dialog, and waits for the renamed node. */
@@ -55,7 +51,6 @@ async function editBlock(p: Page, name: string, newName: string, config: Record<
 }
 
 test('a new user builds HTTP CSV → SQL → Parquet from the palette, runs it and sees every block succeed', async () => {
-  await page.goto(serve.url);
   await page.getByRole('button', { name: 'New pipeline' }).click();
   await page.getByLabel('New pipeline id').fill('orders');
   await page.getByLabel('New pipeline id').press('Enter');
@@ -156,10 +151,9 @@ test('one-click export to a file adds the export block, runs it and shows rows, 
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-7-one-click-export.png') });
 });
 
-test('copy and paste between windows; a second window editing a stale version gets the conflict message', async () => {
-  const second = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+test('copy and paste between windows; a second window editing a stale version gets the conflict message', { skip: serveOnly('two browser windows on one server') }, async () => {
+  const second = await app.openWindow({ viewport: { width: 1200, height: 800 } });
   try {
-    await second.goto(serve.url);
     await node(second, 'sql').waitFor();
     // The second window stops hearing about changes, as if its connection had dropped.
     await second.routeWebSocket(/\/api\/events/, () => undefined);

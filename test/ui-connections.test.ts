@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { SecretStore } from '../main/connections/secret-store.ts';
 
@@ -23,12 +23,10 @@ const PASTED_KEY = JSON.stringify({
 let temp: TempProject;
 let configDir: string;
 let pgServer: TestPostgres;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   // The serve process keeps its secret key here, not in the user's real config folder.
   configDir = mkdtempSync(path.join(os.tmpdir(), 'pw-config-'));
@@ -36,19 +34,16 @@ before(async () => {
   pgServer = await startTestPostgres();
   temp = createTempProject();
   temp.writeFile('connections.yaml', '# Team connections: keep this comment.\n{}\n');
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(serve.url);
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   await pgServer?.stop();
   temp?.cleanup();
   rmSync(configDir, { recursive: true, force: true });
-  assert.equal(code, 0, `pipewright serve should stop cleanly:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 async function newConnection(fields: Record<string, string>, type: string): Promise<void> {

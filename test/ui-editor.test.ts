@@ -2,10 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { runCli } from './helpers/run-cli.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
@@ -13,12 +13,10 @@ const SQL_FILE = 'blocks/big_orders.sql';
 
 let temp: TempProject;
 let files: FileServer;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   files = await startFileServer();
   const lines = ['order_id,amount'];
@@ -36,18 +34,15 @@ before(async () => {
   });
   const ran = await runCli(['run', 'shop', '--project', temp.dir]);
   assert.equal(ran.code, 0, `the pipeline should run:\n${ran.stdout}\n${ran.stderr}`);
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(serve.url);
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   await files?.close();
   temp?.cleanup();
-  assert.equal(code, 0, `pipewright serve should stop cleanly on SIGINT:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 function readProjectFile(relPath: string): string {

@@ -2,20 +2,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, type AppUnderTest } from './helpers/app.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 
 let temp: TempProject;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 let failedRunId = '';
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   temp = createTempProject();
   temp.writeFile('blocks/numbers.sql', 'select range as n from range(10)\n');
@@ -29,17 +27,14 @@ before(async () => {
       { id: 'summary', type: 'transform', kind: 'sql', file: 'blocks/summary.sql', upstream: ['doubled'] },
     ],
   });
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(serve.url);
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   temp?.cleanup();
-  assert.equal(code, 0, `pipewright serve should stop cleanly:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 const blockRow = (blockId: string) => page.getByRole('table', { name: 'Blocks of this run' }).getByRole('row', { name: blockId, exact: true });

@@ -2,19 +2,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, serveOnly, type AppUnderTest } from './helpers/app.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 
 let temp: TempProject;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   temp = createTempProject();
   temp.writeFile('blocks/numbers.sql', 'select range as n from range(20)\n');
@@ -27,16 +25,14 @@ before(async () => {
       { id: 'checked', type: 'transform', kind: 'typescript', file: 'blocks/checked.ts', upstream: ['numbers'] },
     ],
   });
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   temp?.cleanup();
-  assert.equal(code, 0, `pipewright serve should stop cleanly on SIGINT:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 const logCount = () => page.getByRole('status', { name: 'Log line count' }).innerText();
@@ -47,7 +43,6 @@ const isLogAtEnd = () => logList().evaluate((el) => el.scrollHeight - el.scrollT
 const valueOf = async (handle: Locator) => Number(await handle.getAttribute('aria-valuenow'));
 
 test('a pipeline without runs says how to start one in the log', async () => {
-  await page.goto(serve.url);
   await page.getByRole('button', { name: 'checked', exact: true }).waitFor();
   await page.getByRole('region', { name: 'Run log' }).getByText('No runs yet — press Run pipeline').waitFor();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'layout-1-no-runs-light.png') });
@@ -159,17 +154,18 @@ test('resizes the block details under the canvas with the keyboard', async () =>
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('shows a busy skeleton while a pipeline loads instead of a frozen canvas', async () => {
-  const slow = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+test('shows a busy skeleton while a pipeline loads instead of a frozen canvas', { skip: serveOnly('holds the HTTP answer to pipelines.get') }, async () => {
   let release = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
   // Hold the pipeline's answer until the skeleton has been seen; every other call goes straight through.
-  await slow.route('**/api/call', async (route) => {
-    if (route.request().postData()?.includes('"pipelines.get"')) await released;
-    await route.continue();
+  const slow = await app.openWindow({
+    viewport: { width: 1200, height: 700 },
+    beforeLoad: (window) => window.route('**/api/call', async (route) => {
+      if (route.request().postData()?.includes('"pipelines.get"')) await released;
+      await route.continue();
+    }),
   });
   try {
-    await slow.goto(serve.url);
     const skeleton = slow.getByRole('status', { name: 'Loading counting' });
     await skeleton.waitFor();
     assert.equal(await skeleton.getAttribute('aria-busy'), 'true');
@@ -185,10 +181,9 @@ test('shows a busy skeleton while a pipeline loads instead of a frozen canvas', 
 
 test('a project with no pipelines says how to create one', async () => {
   const empty = createTempProject();
-  const emptyServe = await startServe(empty.dir);
-  const emptyPage = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  const emptyApp = await openApp(empty.dir, { viewport: { width: 1200, height: 700 } });
+  const emptyPage = emptyApp.page;
   try {
-    await emptyPage.goto(emptyServe.url);
     const note = emptyPage.getByRole('note', { name: 'No pipelines yet' });
     await note.waitFor();
     assert.match(await note.innerText(), /New pipeline.*pipewright init/s);
@@ -197,8 +192,7 @@ test('a project with no pipelines says how to create one', async () => {
     await emptyPage.emulateMedia({ colorScheme: 'dark' });
     await emptyPage.screenshot({ path: path.join(SCREENSHOTS, 'layout-6-no-pipelines-dark.png') });
   } finally {
-    await emptyPage.close();
-    await emptyServe.stop();
+    await emptyApp.close();
     empty.cleanup();
   }
 });

@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, type AppUnderTest } from './helpers/app.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 // A zone without daylight saving and a half-hour offset: 05:00 UTC is always 10:30 there.
@@ -14,12 +14,10 @@ const BROWSER_ZONE = 'Asia/Kolkata';
 const FLAKY_SQL = "select '{{ ds }}' as day, cast(case when '{{ ds }}' = '2024-03-02' then 'x' else '1' end as integer) as ok\n";
 
 let temp: TempProject;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   temp = createTempProject();
   temp.writeFile('blocks/days.sql', "select '{{ ds }}' as day, '{{ interval_end }}' as day_end\n");
@@ -44,20 +42,16 @@ before(async () => {
   });
   temp.writeFile('blocks/flaky_day.sql', FLAKY_SQL);
   temp.writePipeline('flaky', { blocks: [{ id: 'flaky_day', type: 'source', kind: 'sql', file: 'blocks/flaky_day.sql' }] });
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: BROWSER_ZONE });
-  page = await context.newPage();
-  await page.goto(serve.url);
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 }, timezoneId: BROWSER_ZONE });
+  page = app.page;
   await page.getByRole('button', { name: 'stamped', exact: true }).click();
   await page.getByRole('button', { name: 'days', exact: true }).waitFor();
 });
 
 after(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   temp?.cleanup();
-  assert.equal(code, 0, `pipewright serve should stop cleanly on SIGINT:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 test('the triggers panel opens from the keyboard and shows the next five fires in UTC and local time, and the API curl line', async () => {
@@ -78,7 +72,8 @@ test('the triggers panel opens from the keyboard and shows the next five fires i
   }
   assert.match(await dialog.innerText(), /Local \(Asia\/(Kolkata|Calcutta)\)/);
   assert.match(await dialog.getByRole('region', { name: 'Trigger daily' }).innerText(), /Catch-up\s+latest[\s\S]*Skip if running\s+yes[\s\S]*Last fire\s+never/);
-  const origin = new URL(serve.url).origin;
+  // The served UI knows its own address; the desktop app points at `pipewright serve`'s default one.
+  const origin = app.url ? new URL(app.url).origin : 'http://127.0.0.1:6789';
   assert.equal(await dialog.getByLabel('Request that starts stamped').innerText(), `curl -X POST -H "Authorization: Bearer <token>" ${origin}/api/pipelines/stamped/runs`);
   assert.match(await dialog.innerText(), /edited in pipelines\/stamped\/pipeline\.yaml/);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'orch-1-triggers.png') });

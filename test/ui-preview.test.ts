@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { runCli } from './helpers/run-cli.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
@@ -13,8 +13,7 @@ const WIDE_COLUMNS = 500;
 const HUGE_CHARS = 10 * 1024 * 1024;
 
 let temp: TempProject;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 
 /** Blocks whose outputs stress the grid: sorting/filtering material, 500 columns, a 10 MB cell, bytes and structs, 10.5M rows. */
@@ -38,23 +37,19 @@ function writeShapesPipeline(project: TempProject): void {
 }
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   temp = createTempProject();
   writeShapesPipeline(temp);
   const ran = await runCli(['run', 'shapes', '--project', temp.dir]);
   assert.equal(ran.code, 0, `the pipeline should run:\n${ran.stdout}\n${ran.stderr}`);
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(serve.url);
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   temp?.cleanup();
-  assert.equal(code, 0, `pipewright serve should stop cleanly on SIGINT:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 async function openBlock(blockId: string) {

@@ -2,22 +2,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
-import { ensureRendererBuilt, launchChromium, startServe, type ServeProcess } from './helpers/browser.ts';
+import { openApp, type AppUnderTest } from './helpers/app.ts';
 
 const ROWS = 1234;
 const SCREENSHOTS = path.resolve('test-results');
 
 let temp: TempProject;
 let files: FileServer;
-let serve: ServeProcess;
-let browser: Browser;
+let app: AppUnderTest;
 let page: Page;
 
 before(async () => {
-  ensureRendererBuilt();
   mkdirSync(SCREENSHOTS, { recursive: true });
   files = await startFileServer();
   const lines = ['order_id,customer,amount,ordered_at'];
@@ -32,21 +30,18 @@ before(async () => {
       { id: 'even_orders', type: 'transform', kind: 'sql', file: 'blocks/even_orders.sql', upstream: ['load_orders'] },
     ],
   });
-  serve = await startServe(temp.dir);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  const code = await serve?.stop();
+  const code = await app?.close();
   await files?.close();
   temp?.cleanup();
-  assert.equal(code, 0, `pipewright serve should stop cleanly on SIGINT:\n${serve?.output()}`);
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
 test('opens the UI from the printed URL and shows the pipeline as nodes named after its blocks', async () => {
-  await page.goto(serve.url);
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
   await page.getByRole('button', { name: 'load_orders', exact: true }).waitFor();
   await page.getByRole('button', { name: 'even_orders', exact: true }).waitFor();

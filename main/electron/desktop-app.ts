@@ -98,3 +98,16 @@ export async function chooseProjectDir(options: Pick<DesktopOptions, 'args' | 'e
   if (!existsSync(path.join(copy, 'pipewright.yaml'))) await initProject(copy, { example: 'nyc-taxi' });
   return copy;
 }
+
+/**
+ * Points Electron's userData folder (settings, the single-instance lock, a packaged app's example copy) at
+ * PIPEWRIGHT_USER_DATA_DIR when it is set, so a second, separate app can run beside the first (tests do). Must run
+ * before the app is ready. Returns the folder chosen, or null for Electron's default.
+ */
+export function useUserDataDirFromEnv(app: Pick<ElectronLike['app'], 'setPath'>, env: NodeJS.ProcessEnv, cwd: string): string | null {
+  const dir = env['PIPEWRIGHT_USER_DATA_DIR'];
+  if (!dir) return null;
+  const resolved = path.resolve(cwd, dir);
+  app.setPath('userData', resolved);
+  return resolved;
+}

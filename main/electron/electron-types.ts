@@ -82,6 +82,7 @@ export interface AppLike {
   getVersion(): string;
   quit(): void;
   requestSingleInstanceLock(): boolean;
+  setPath(name: 'userData', path: string): void;
   on(event: 'window-all-closed' | 'activate' | 'second-instance', listener: () => void): unknown;
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Notification, safeStorage, session, shell } from 'electron';
-import { startDesktopApp, type DesktopApp } from './desktop-app.ts';
+import { startDesktopApp, useUserDataDirFromEnv, type DesktopApp } from './desktop-app.ts';
 
 // Built as out/main/index.js: the preload and renderer builds sit beside it in out/, examples/ beside out/.
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -12,6 +12,7 @@ const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : un
 
 // Electron's argv: [binary, entry, ...ours] from a checkout; [binary, ...ours] when packaged.
 const args = process.argv.slice(app.isPackaged ? 1 : 2);
+useUserDataDirFromEnv(app, process.env, process.cwd());
 let desktop: DesktopApp | null = null;
 let isClosing = false;
 

@@ -8,15 +8,20 @@ import { CLI_ENTRY } from './run-cli.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILT_INDEX = path.join(repo, 'out', 'renderer', 'index.html');
+const BUILT_MAIN = path.join(repo, 'out', 'main', 'index.js');
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /**
- * Builds out/ (electron-vite, a few seconds) when the renderer is missing or older than its sources. Several test
- * files may do this at once: each builds into its own folder under out/ and then swaps each part into place with
- * renames, so a page being served never reads a half-written renderer.
+ * Builds out/ (electron-vite, a few seconds) when the renderer is missing or older than its sources (`withMain`: also
+ * the Electron main and preload, for specs that start the desktop app). Several test files may do this at once: each
+ * builds into its own folder under out/ and then swaps each part into place with renames, so a page being served
+ * never reads a half-written renderer.
  */
-export function ensureRendererBuilt(): void {
-  if (existsSync(BUILT_INDEX) && newestMtime(path.join(repo, 'renderer')) < statSync(BUILT_INDEX).mtimeMs) return;
+export function ensureRendererBuilt(opts: { withMain?: boolean } = {}): void {
+  const isFresh = (built: string, sources: string[]) =>
+    existsSync(built) && Math.max(...sources.map((dir) => newestMtime(path.join(repo, dir)))) < statSync(built).mtimeMs;
+  const isMainFresh = !opts.withMain || isFresh(BUILT_MAIN, ['main', 'preload']);
+  if (isFresh(BUILT_INDEX, ['renderer']) && isMainFresh) return;
   const out = path.join(repo, 'out');
   const staging = path.join(out, `.build-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {

@@ -115,6 +115,8 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
     getVersion: () => '9.8.7',
     quit: () => void (app.quitCount += 1),
     requestSingleInstanceLock: () => opts.hasLock ?? true,
+    paths: {} as Record<string, string>,
+    setPath: (name: string, dir: string) => void (app.paths[name] = dir),
   });
 
   const electron = {
