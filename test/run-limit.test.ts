@@ -5,7 +5,7 @@ import { RunLimitReachedError } from '../main/orchestration/run-limit.ts';
 import { CancelledError } from '../main/errors.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
-import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
+import { createApiHandlers, dispatch, type RunQueueEvent } from '../main/api/handlers.ts';
 
 async function withLimitedPipeline(onLimit: 'queue' | 'skip', body: (open: Awaited<ReturnType<typeof openProject>>) => Promise<void>): Promise<void> {
   const temp = createTempProject();
@@ -69,7 +69,11 @@ test('a run cancelled while it waits for a slot never starts', async () => {
 test('runs.start from the app answers at once for a run queued behind the limit, whose events follow when it starts', async () => {
   await withLimitedPipeline('queue', async (open) => {
     const events: { type: string; runId?: string }[] = [];
-    const handlers = createApiHandlers(open, (name, payload) => name === 'runs.event' && events.push(payload as { type: string; runId?: string }));
+    const queue: RunQueueEvent[] = [];
+    const handlers = createApiHandlers(open, (name, payload) => {
+      if (name === 'runs.event') events.push(payload as { type: string; runId?: string });
+      if (name === 'runs.queue') queue.push(payload as RunQueueEvent);
+    });
     const first = await dispatch(handlers, 'runs.start', { pipelineId: 'p' });
     assert.ok(first.ok && !(first.result as { queued?: boolean }).queued, 'the first run starts');
     const second = await dispatch(handlers, 'runs.start', { pipelineId: 'p' });
@@ -79,5 +83,26 @@ test('runs.start from the app answers at once for a run queued behind the limit,
     assert.equal(events.some((e) => e.type === 'run.started' && e.runId === runId), false);
     for (let i = 0; i < 200 && !events.some((e) => e.type === 'run.finished' && e.runId === runId); i++) await new Promise((r) => setTimeout(r, 25));
     assert.equal(open.store.getRun(runId)?.status, 'succeeded', 'it ran once a slot freed');
+    assert.deepEqual(queue, [{ pipelineId: 'p', runId, queued: true }, { pipelineId: 'p', runId, queued: false }], 'the UI hears it enter and leave the queue');
+  });
+});
+
+test('a queued run cancelled from the app leaves the queue without starting', async () => {
+  await withLimitedPipeline('queue', async (open) => {
+    const queue: RunQueueEvent[] = [];
+    const started: string[] = [];
+    const handlers = createApiHandlers(open, (name, payload) => {
+      if (name === 'runs.queue') queue.push(payload as RunQueueEvent);
+      if (name === 'runs.event' && (payload as { type: string }).type === 'run.started') started.push((payload as { runId: string }).runId);
+    });
+    const first = await dispatch(handlers, 'runs.start', { pipelineId: 'p' });
+    const second = await dispatch(handlers, 'runs.start', { pipelineId: 'p' });
+    assert.ok(first.ok && second.ok);
+    const { runId } = second.result as { runId: string };
+    assert.deepEqual(await dispatch(handlers, 'runs.cancel', { runId }), { ok: true, result: { cancelling: true } });
+    for (let i = 0; i < 200 && queue.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.deepEqual(queue.at(-1), { pipelineId: 'p', runId, queued: false });
+    assert.equal(started.includes(runId), false);
+    for (let i = 0; i < 200 && open.activeRuns('p') > 0; i++) await new Promise((r) => setTimeout(r, 25));
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RunEvent } from '../main/engine/run-events.ts';
 import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
 import type { RunState } from '../renderer/src/runs/use-run-state.ts';
-import { formatRate } from '../renderer/src/canvas/format.ts';
+import { formatAmount, formatRate } from '../renderer/src/canvas/format.ts';
 
 const base = { runId: 'r2', at: 0 };
 
@@ -20,4 +20,12 @@ test('a partial run keeps the other blocks results and folds progress, rows and 
   assert.equal(formatRate({ done: 512, total: 2048, unit: 'bytes', rate: 256 }), '256 B/s · 6.0 s left');
   state = applyRunEvent(state, { ...base, type: 'block.succeeded', blockId: 'clean', attempt: 1, durationMs: 40, rowsOut: 7, tests: [{ name: 'a', passed: true }, { name: 'b', passed: false, message: 'x' }] });
   assert.deepEqual(state.blocks.clean, { status: 'succeeded', durationMs: 40, rowsOut: 7, tests: { passed: 1, failed: 1 } });
+});
+
+test('amounts of progress read "1 row", "2 rows", "1 item" and bytes in binary units', () => {
+  assert.equal(formatAmount(1, 'rows'), '1 row');
+  assert.equal(formatAmount(2, 'rows'), '2 rows');
+  assert.equal(formatAmount(1, 'items'), '1 item');
+  assert.equal(formatAmount(0, 'items'), '0 items');
+  assert.equal(formatAmount(1536, 'bytes'), '1.5 KB');
 });

@@ -41,6 +41,15 @@ before(async () => {
     ],
   });
   temp.writeFile('blocks/flaky_day.sql', FLAKY_SQL);
+  // One run at a time: a block run started while the sensor waits queues behind it.
+  temp.writeFile('blocks/quick.sql', 'select 1 as one\n');
+  temp.writePipeline('single', {
+    max_concurrent_runs: 1,
+    blocks: [
+      { id: 'wait_for_flag', type: 'sensor', kind: 'file', config: { path: 'flag.txt', interval_seconds: 0.2 } },
+      { id: 'quick', type: 'source', kind: 'sql', file: 'blocks/quick.sql' },
+    ],
+  });
   temp.writePipeline('flaky', { blocks: [{ id: 'flaky_day', type: 'source', kind: 'sql', file: 'blocks/flaky_day.sql' }] });
   app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 }, timezoneId: BROWSER_ZONE });
   page = app.page;
@@ -148,4 +157,24 @@ test('a backfill with a failed interval offers "Retry failed intervals", which r
   assert.equal(await retry.count(), 0);
   assert.equal(await dialog.getByLabel('Failed intervals').count(), 0);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'orch-7-backfill-retried.png') });
+});
+
+test('a block run started while another run holds the only slot shows as queued, and can be cancelled there', async () => {
+  const backfill = page.getByRole('dialog', { name: 'Backfill flaky' });
+  if (await backfill.isVisible()) await backfill.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'single', exact: true }).click();
+  await page.getByRole('button', { name: 'quick', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await page.getByRole('status', { name: 'Run status' }).getByText('Run running').waitFor();
+  await page.getByRole('button', { name: 'quick', exact: true }).click();
+  await page.getByRole('button', { name: 'Run block' }).click();
+  const queued = page.getByRole('status', { name: 'Queued runs' });
+  await queued.getByText('1 run queued').waitFor();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'orch-8-run-queued.png') });
+  await queued.getByRole('button', { name: 'Cancel queued' }).click();
+  await queued.waitFor({ state: 'detached' });
+
+  temp.writeFile('flag.txt', 'ready\n');
+  await page.getByRole('status', { name: 'Run status' }).getByText('Run succeeded').waitFor({ timeout: 20_000 });
+  assert.equal(await queued.count(), 0, 'the cancelled run never started, so it never came back');
 });

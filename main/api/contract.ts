@@ -74,6 +74,8 @@ export const events = {
   'alerts.raised': true,
   /** A backfill's progress (`done`/`total`, `failed`, the last interval); payload: main/api/backfill-handlers.ts BackfillProgressEvent. */
   'backfills.progress': true,
+  /** A run started from the app waits behind max_concurrent_runs (`queued: true`), or stopped waiting (started or cancelled); payload: main/api/handlers.ts RunQueueEvent. */
+  'runs.queue': true,
 } as const;
 export type EventName = keyof typeof events;
 

@@ -16,6 +16,13 @@ import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 type Handler = (params: never) => Promise<unknown>;
 export type ApiHandlers = { [M in MethodName]: Handler };
 
+/** `runs.queue`: a run started from the app entered (`queued: true`) or left the wait for a free run slot. */
+export interface RunQueueEvent {
+  pipelineId: string;
+  runId: string;
+  queued: boolean;
+}
+
 /**
  * The contract's methods over an open project. Both transports (Electron IPC, serve) call `dispatch`;
  * `emit` pushes events to every connected shell.
@@ -38,7 +45,13 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     };
     const finished = open.run({ ...request, trigger: { kind: 'app', by: os.userInfo().username }, signal: controller.signal, runId }, onEvent);
     finished.catch(() => undefined).finally(() => running.delete(runId));
-    if (willQueue) return { runId, queued: true };
+    if (willQueue) {
+      const pipelineId = request.pipeline.id;
+      emit('runs.queue', { pipelineId, runId, queued: true } satisfies RunQueueEvent);
+      // It leaves the queue when it starts, or when it ends without starting (cancelled while waiting).
+      void Promise.race([started, finished.catch(() => undefined)]).then(() => emit('runs.queue', { pipelineId, runId, queued: false } satisfies RunQueueEvent));
+      return { runId, queued: true };
+    }
     // Usage errors (unknown variable, missing upstream output) reject before the run starts: the caller gets them.
     await Promise.race([started, finished]);
     return { runId };

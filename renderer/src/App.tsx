@@ -14,6 +14,7 @@ import { Palette } from './palette/Palette.tsx';
 import { BlockActionBar } from './runs/BlockActionBar.tsx';
 import { ExportResult } from './runs/ExportResult.tsx';
 import { RunToolbar } from './runs/RunToolbar.tsx';
+import { useQueuedRuns } from './runs/use-queued-runs.ts';
 import { useRunState } from './runs/use-run-state.ts';
 import { useStaleBlocks } from './runs/use-stale-blocks.ts';
 import { PipelineList } from './sidebar/PipelineList.tsx';
@@ -33,6 +34,7 @@ export function App() {
   const pipeline = usePipeline(pipelineId);
   const runState = useRunState(pipelineId);
   const actions = useRunActions(pipelineId, runState.runId);
+  const queued = useQueuedRuns(pipelineId);
   // A draft lives until its file exists; after that the pipeline (or its file's error) is shown.
   const isDraft = draftId !== null && draftId === pipelineId && project.status === 'ready' && !project.value.pipelines.includes(draftId);
   const draft = useMemo(() => (draftId ? draftView(draftId) : null), [draftId]);
@@ -67,8 +69,10 @@ export function App() {
           busy={actions.busy}
           error={actions.error}
           canRun={pipeline.status === 'ready'}
+          queued={queued}
           onRun={() => void actions.run()}
           onCancel={actions.cancel}
+          onCancelQueued={actions.cancelRun}
           onNewPipeline={startDraft}
         />
         <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} />

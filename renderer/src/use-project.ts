@@ -116,10 +116,14 @@ export function useRunActions(pipelineId: string | null, runId: string | null) {
     },
     [api, pipelineId],
   );
+  const cancelRun = useCallback(
+    (id: string) => void api.call('runs.cancel', { runId: id }).catch((e: unknown) => setError(messageOf(e))),
+    [api],
+  );
   const cancel = useCallback(() => {
-    if (runId) api.call('runs.cancel', { runId }).catch((e: unknown) => setError(messageOf(e)));
-  }, [api, runId]);
-  return { run, cancel, busy, error };
+    if (runId) cancelRun(runId);
+  }, [cancelRun, runId]);
+  return { run, cancel, cancelRun, busy, error };
 }
 
 /** The message of anything thrown. */

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { BlockRunState } from '../api/views.ts';
-import { formatAmount, formatCount, formatDuration, formatRate } from './format.ts';
+import { formatAmount, formatDuration, formatRate } from './format.ts';
 import { useBlockRunState } from './RunStateContext.tsx';
 import { ChildrenBadge } from '../orchestration/ChildrenBadge.tsx';
 
@@ -37,7 +37,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       </div>
       <div className="block-node-name">{data.blockId}</div>
       <div className="block-node-stats">
-        <span>{run.rowsOut !== undefined ? `${formatCount(run.rowsOut)} rows` : '— rows'}</span>
+        <span>{run.rowsOut !== undefined ? formatAmount(run.rowsOut, 'rows') : '— rows'}</span>
         <TestsBadge tests={run.tests} />
         <ChildrenBadge blockId={data.blockId} />
         <span>{run.durationMs !== undefined ? formatDuration(run.durationMs) : ''}</span>

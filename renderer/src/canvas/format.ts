@@ -10,9 +10,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** "12.4 MB", "3,400 rows", "7 items": an amount of progress in its unit. */
+/** "12.4 MB", "3,400 rows", "1 item": an amount of progress in its unit. */
 export function formatAmount(n: number, unit: 'bytes' | 'rows' | 'items'): string {
-  if (unit !== 'bytes') return `${formatCount(Math.round(n))} ${unit}`;
+  if (unit !== 'bytes') return `${formatCount(Math.round(n))} ${Math.round(n) === 1 ? unit.slice(0, -1) : unit}`;
   if (n < 1024) return `${n} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = n / 1024;

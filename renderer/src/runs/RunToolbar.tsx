@@ -7,13 +7,16 @@ interface Props {
   busy: boolean;
   error: string | null;
   canRun: boolean;
+  /** Runs waiting behind max_concurrent_runs, oldest first. */
+  queued: string[];
   onRun(): void;
   onCancel(): void;
+  onCancelQueued(runId: string): void;
   onNewPipeline(id: string): void;
 }
 
 /** Run / Cancel for the pipeline on the canvas, with the run's status; and starting a new pipeline. */
-export function RunToolbar({ pipelineName, status, busy, error, canRun, onRun, onCancel, onNewPipeline }: Props) {
+export function RunToolbar({ pipelineName, status, busy, error, canRun, queued, onRun, onCancel, onCancelQueued, onNewPipeline }: Props) {
   const isRunning = status === 'running';
   return (
     <div className="toolbar" role="toolbar" aria-label="Pipeline actions">
@@ -27,6 +30,14 @@ export function RunToolbar({ pipelineName, status, busy, error, canRun, onRun, o
       <span className="run-status" role="status" aria-label="Run status" data-status={status ?? 'none'}>
         {status ? `Run ${status}` : 'Not run yet'}
       </span>
+      {queued.length > 0 && (
+        <span className="run-queued" role="status" aria-label="Queued runs" title="Waiting for a free run slot (max_concurrent_runs)">
+          {queued.length === 1 ? '1 run queued' : `${queued.length} runs queued`}
+          <button type="button" className="link-button" onClick={() => onCancelQueued(queued.at(-1) ?? '')}>
+            Cancel queued
+          </button>
+        </span>
+      )}
       {error && (
         <span className="error-text" role="alert">
           {error}

@@ -1,0 +1,25 @@
+import { useEffect, useState } from 'react';
+import type { RunQueueEvent } from '../../../main/api/handlers.ts';
+import { useApi } from '../api/ApiContext.tsx';
+
+/** Runs of the pipeline started from the app that wait behind max_concurrent_runs, oldest first (from `runs.queue`). */
+export function useQueuedRuns(pipelineId: string | null): string[] {
+  const api = useApi();
+  const [queued, setQueued] = useState<string[]>([]);
+  useEffect(() => {
+    setQueued([]);
+    if (!pipelineId) return;
+    const stop = api.on('runs.queue', (payload) => {
+      const event = payload as RunQueueEvent;
+      if (event.pipelineId !== pipelineId) return;
+      setQueued((ids) => (event.queued ? [...ids.filter((id) => id !== event.runId), event.runId] : ids.filter((id) => id !== event.runId)));
+    });
+    // Missed events while the stream was down: a queued run shows itself again when it starts.
+    const stopRestored = api.on('connection.restored', () => setQueued([]));
+    return () => {
+      stop();
+      stopRestored();
+    };
+  }, [api, pipelineId]);
+  return queued;
+}
