@@ -105,6 +105,19 @@ test('clicking a node of the graph filters the logs to that block and marks its 
   assert.equal(await blockRow('numbers').getAttribute('aria-current'), null, 'choosing all blocks clears the mark');
 });
 
+test('the graph works from the keyboard: Enter on a focused node filters the logs to it, Escape clears', async () => {
+  const logs = page.getByRole('region', { name: 'Logs of this run' });
+  await dagNode('doubled').focus();
+  await page.keyboard.press('Enter');
+  await logs.getByText('No log lines.').waitFor();
+  assert.equal(await logs.getByLabel('Block').inputValue(), 'doubled');
+  assert.equal(await blockRow('doubled').getAttribute('aria-current'), 'true');
+  await page.keyboard.press('Escape');
+  await logs.locator('.log-lines').waitFor();
+  assert.equal(await logs.getByLabel('Block').inputValue(), '');
+  assert.equal(await blockRow('doubled').getAttribute('aria-current'), null);
+});
+
 test('"Retry failed blocks" runs only the failed block and those after it, and the fixed run succeeds', async () => {
   temp.writeFile('blocks/doubled.sql', 'select n * 2 as twice from numbers\n');
   await page.getByRole('button', { name: 'Retry failed blocks' }).click();

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { ReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { ReactFlow, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useApi } from '../api/ApiContext.tsx';
 import type { RunGraph } from '../../../main/api/connections-contract.ts';
@@ -31,8 +31,8 @@ function useRunGraph(runId: string): { graph: RunGraph | null; error: string } {
 }
 
 /**
- * The run's DAG, read-only: each block coloured by its final status in this run. Clicking a block selects it (the
- * page filters its logs to it); clicking the background clears that.
+ * The run's DAG, read-only: each block coloured by its final status in this run. Clicking a block, or Enter on a
+ * focused one, selects it (the page filters its logs to it); clicking the background or Escape clears that.
  */
 export function RunDag({ run, selectedBlockId, onSelectBlock }: { run: RunDetail; selectedBlockId: string; onSelectBlock: (blockId: string) => void }) {
   const { graph, error } = useRunGraph(run.id);
@@ -44,7 +44,16 @@ export function RunDag({ run, selectedBlockId, onSelectBlock }: { run: RunDetail
   }, [graph, run.blocks]);
   const shownNodes = useMemo(() => nodes.map((n) => (n.id === selectedBlockId ? { ...n, selected: true } : n)), [nodes, selectedBlockId]);
   // A block this run did not plan has no logs or row: clicking it clears the focus rather than filter to nothing.
-  const onNodeClick: NodeMouseHandler<RunFlowNode> = (_, node) => onSelectBlock(node.data.status === 'not run' ? '' : node.id);
+  const select = (node: RunFlowNode | undefined) => node && onSelectBlock(node.data.status === 'not run' ? '' : node.id);
+  const onNodeClick: NodeMouseHandler<RunFlowNode> = (_, node) => select(node);
+  // Keyboard: Tab focuses a node, Enter or Space selects it (React Flow reports that as a select change), Escape clears.
+  const onNodesChange = (changes: NodeChange<RunFlowNode>[]) => {
+    for (const change of changes) {
+      if (change.type !== 'select') continue;
+      if (change.selected) select(nodes.find((n) => n.id === change.id));
+      else if (change.id === selectedBlockId) onSelectBlock('');
+    }
+  };
   if (error) return <p className="form-error" role="alert">Cannot draw the run’s graph: {error}</p>;
   if (!graph) return <div className="run-dag is-loading" aria-busy="true" />;
   return (
@@ -56,6 +65,7 @@ export function RunDag({ run, selectedBlockId, onSelectBlock }: { run: RunDetail
           edges={edges}
           nodeTypes={nodeTypes}
           onNodeClick={onNodeClick}
+          onNodesChange={onNodesChange}
           onPaneClick={() => onSelectBlock('')}
           nodesDraggable={false}
           nodesConnectable={false}
