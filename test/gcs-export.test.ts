@@ -192,6 +192,15 @@ describe('export/gcs', () => {
     assert.ok(![...all.keys()].some((n) => n.startsWith(STAGING_ROOT)));
   });
 
+  test('staged uploads are removed through a 503: their deletes carry a generation, so the client retries them', async () => {
+    gcs.emulator.faults.clear();
+    gcs.emulator.faults.add({ operation: 'objects.delete', times: 1, action: { status: 503 } });
+    const run = await exportTrips({ path: 'cleanup', partition_by: ['pickup_date'] });
+    assert.equal(run.error, undefined, String(run.error));
+    assert.equal(gcs.emulator.faults.firedCount('objects.delete'), 1);
+    assert.ok(![...(await objects()).keys()].some((n) => n.startsWith(STAGING_ROOT)), 'no staged object left');
+  });
+
   test('a lost reply after an upload or a copy landed is retried, answered 412, and accepted by checksum', async () => {
     gcs.emulator.faults.clear();
     gcs.emulator.faults.add({ operation: 'objects.insert', times: 1, action: { resetAfterCommit: true } });

@@ -9,7 +9,7 @@ import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { bucketNameProblem, objectNameProblem } from '../cloud/gcs-names.ts';
 import { writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-files.ts';
 import {
-  deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, statusOf, uploadToStaging, type PlannedObject,
+  deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, removeStaged, statusOf, uploadToStaging, type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
 import { formatBytes } from './http-download.ts';
 import { onlyUpstream } from './export-upstream.ts';
@@ -202,7 +202,7 @@ async function removeStale(ctx: BlockContext, bucket: Bucket, planned: PlannedOb
 async function removeStaging(ctx: BlockContext, bucket: Bucket, planned: PlannedObject[], parallelism: number): Promise<void> {
   const never = new AbortController().signal;
   try {
-    await mapPooled(planned, parallelism, never, (o) => bucket.file(o.stagingName).delete({ ignoreNotFound: true }));
+    await mapPooled(planned, parallelism, never, (o) => removeStaged(bucket, o));
   } catch (error) {
     ctx.log('warn', `could not remove staged uploads under gs://${bucket.name}/${STAGING_ROOT}: ${error instanceof Error ? error.message : String(error)}`);
   }

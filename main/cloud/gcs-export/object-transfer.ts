@@ -14,6 +14,8 @@ export interface PlannedObject {
   /** Known once staged: the checksums GCS computed, which the client has checked against the bytes it sent. */
   crc32c?: string;
   md5Hash?: string;
+  /** Known once staged: the staged object's generation, so its removal can carry a precondition. */
+  stagedGeneration?: string;
 }
 
 export interface UploadTuning {
@@ -55,11 +57,29 @@ export async function uploadToStaging(bucket: Bucket, object: PlannedObject, tun
     });
     object.crc32c = String(file.metadata.crc32c);
     object.md5Hash = String(file.metadata.md5Hash);
+    object.stagedGeneration = String(file.metadata.generation);
   } catch (error) {
     if (statusOf(error) !== 412) throw error;
     Object.assign(object, await checksumsOf(object.localPath));
-    await expectSameContent(bucket, object.stagingName, object, error);
+    object.stagedGeneration = await expectSameContent(bucket, object.stagingName, object, error);
   }
+}
+
+/**
+ * Removes a staged object, with the generation as precondition (the Storage client turns its retries off after a
+ * mutation without one). Its generation is looked up when the upload's answer never came; already gone is fine.
+ */
+export async function removeStaged(bucket: Bucket, object: PlannedObject): Promise<void> {
+  let generation = object.stagedGeneration;
+  if (generation === undefined) {
+    try {
+      generation = String((await bucket.file(object.stagingName).getMetadata())[0].generation);
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      throw error;
+    }
+  }
+  await deleteIfUnchanged(bucket, object.stagingName, generation);
 }
 
 /**
@@ -91,9 +111,10 @@ export async function deleteIfUnchanged(bucket: Bucket, name: string, generation
   }
 }
 
-async function expectSameContent(bucket: Bucket, name: string, object: PlannedObject, cause: unknown): Promise<void> {
+/** Resolves to the object's generation when it holds the same bytes as `object`; else a permanent error. */
+async function expectSameContent(bucket: Bucket, name: string, object: PlannedObject, cause: unknown): Promise<string> {
   const [meta] = await bucket.file(name).getMetadata();
-  if (meta.crc32c === object.crc32c && Number(meta.size) === object.bytes) return;
+  if (meta.crc32c === object.crc32c && Number(meta.size) === object.bytes) return String(meta.generation);
   throw new OperationalError(`gs://${bucket.name}/${name} was changed by another writer while this export ran`, { cause, permanent: true });
 }
 
