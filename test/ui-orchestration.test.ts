@@ -41,6 +41,11 @@ before(async () => {
     ],
   });
   temp.writeFile('blocks/flaky_day.sql', FLAKY_SQL);
+  temp.writeFile('blocks/greeting.sql', "select 'hello {{ who }}' as greeting\n");
+  temp.writePipeline('greet', {
+    variables: { who: { default: 'world', description: 'Who to greet' } },
+    blocks: [{ id: 'greeting', type: 'source', kind: 'sql', file: 'blocks/greeting.sql' }],
+  });
   // One run at a time: a block run started while the sensor waits queues behind it.
   temp.writeFile('blocks/quick.sql', 'select 1 as one\n');
   temp.writePipeline('single', {
@@ -177,4 +182,35 @@ test('a block run started while another run holds the only slot shows as queued,
   temp.writeFile('flag.txt', 'ready\n');
   await page.getByRole('status', { name: 'Run status' }).getByText('Run succeeded').waitFor({ timeout: 20_000 });
   assert.equal(await queued.count(), 0, 'the cancelled run never started, so it never came back');
+});
+
+test('variables set in the Variables dialog are used by runs from the toolbar, and "Use defaults" goes back', async () => {
+  await page.getByRole('button', { name: 'greet', exact: true }).click();
+  await page.getByRole('button', { name: 'greeting', exact: true }).waitFor();
+  const bar = page.getByRole('toolbar', { name: 'Orchestration' });
+  await bar.getByRole('button', { name: 'Variables' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Variables of greet' });
+  const who = dialog.getByLabel('who');
+  assert.equal(await who.getAttribute('placeholder'), 'world');
+  assert.match(await dialog.innerText(), /Who to greet · default: world/);
+  await who.fill('data engineers');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'orch-9-variables.png') });
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await bar.getByRole('button', { name: 'Variables (1 set)' }).waitFor();
+
+  // The status may still read "Run succeeded" from the last run: wait for the greeting itself.
+  const runAndSee = async (greeting: string) => {
+    await page.getByRole('button', { name: 'Run pipeline' }).click();
+    await page.getByRole('button', { name: 'greeting', exact: true }).click();
+    const grid = page.getByRole('grid', { name: 'Preview of greeting' });
+    await grid.locator('[role=row][aria-rowindex="2"] [role=gridcell]').getByText(greeting, { exact: true }).waitFor({ timeout: 20_000 });
+  };
+  await runAndSee('hello data engineers');
+
+  await bar.getByRole('button', { name: 'Variables (1 set)' }).click();
+  await dialog.getByRole('button', { name: 'Use defaults' }).click();
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await bar.getByRole('button', { name: 'Variables', exact: true }).waitFor();
+  await runAndSee('hello world');
 });

@@ -33,12 +33,12 @@ export function App() {
   const [selectedBlock, setSelectedBlock] = useState<string | null>(null);
   const pipeline = usePipeline(pipelineId);
   const runState = useRunState(pipelineId);
-  const actions = useRunActions(pipelineId, runState.runId);
-  const queued = useQueuedRuns(pipelineId);
   // A draft lives until its file exists; after that the pipeline (or its file's error) is shown.
   const isDraft = draftId !== null && draftId === pipelineId && project.status === 'ready' && !project.value.pipelines.includes(draftId);
   const draft = useMemo(() => (draftId ? draftView(draftId) : null), [draftId]);
   const view = pipeline.status === 'ready' ? pipeline.value : isDraft ? draft : null;
+  const actions = useRunActions(pipelineId, runState.runId, view?.spec.variables);
+  const queued = useQueuedRuns(pipelineId);
   const defaults = useMemo(() => (project.status === 'ready' ? project.value.defaultConnections : {}), [project]);
   const session = useCanvasSession(view, pipeline.reload, defaults, actions.run);
   const stale = useStaleBlocks(view, runState.blocks);
@@ -75,7 +75,7 @@ export function App() {
           onCancelQueued={actions.cancelRun}
           onNewPipeline={startDraft}
         />
-        <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} />
+        <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} variables={view?.spec.variables ?? {}} />
         <div className="editing-area" style={{ '--palette-width': `${paletteWidth}px` } as React.CSSProperties}>
           <Palette kinds={session.kinds} onAdd={(kind) => void session.commands.addKind(kind)} />
           <ResizeHandle label="Resize the palette" orientation="vertical" size={paletteWidth} {...PALETTE_PANEL} onResize={setPaletteWidth} />

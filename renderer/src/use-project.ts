@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunScope } from '../../main/engine/run-events.ts';
 import { useApi } from './api/ApiContext.tsx';
 import type { PipelineView } from './api/views.ts';
+import { runVariablesFor, type VariableSpec } from './runs/run-variables.ts';
 
 export type Loaded<T> = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; value: T };
 
@@ -95,7 +96,7 @@ export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & {
 }
 
 /** Starts and cancels runs of one pipeline; `error` is the last refusal (e.g. a missing variable). */
-export function useRunActions(pipelineId: string | null, runId: string | null) {
+export function useRunActions(pipelineId: string | null, runId: string | null, variables: Record<string, VariableSpec> | undefined) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -105,7 +106,7 @@ export function useRunActions(pipelineId: string | null, runId: string | null) {
       setBusy(true);
       setError(null);
       try {
-        const { runId: started } = await api.call<{ runId: string }>('runs.start', { pipelineId, scope });
+        const { runId: started } = await api.call<{ runId: string }>('runs.start', { pipelineId, scope, variables: runVariablesFor(pipelineId, variables) });
         return started;
       } catch (e) {
         setError(messageOf(e));
@@ -114,7 +115,7 @@ export function useRunActions(pipelineId: string | null, runId: string | null) {
         setBusy(false);
       }
     },
-    [api, pipelineId],
+    [api, pipelineId, variables],
   );
   const cancelRun = useCallback(
     (id: string) => void api.call('runs.cancel', { runId: id }).catch((e: unknown) => setError(messageOf(e))),

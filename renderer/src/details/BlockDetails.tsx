@@ -51,7 +51,7 @@ export function BlockDetails({ pipeline, blockId, runId, onClose }: Props) {
             {block.upstream[0] && ` Select ${block.upstream[0]} to see the rows it sends.`}
           </p>
         )}
-        {shown === 'code' && <BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={block.upstream} version={runId} />}
+        {shown === 'code' && <BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={block.upstream} version={runId} variables={pipeline.spec.variables} />}
         {shown === 'config' && <ConfigTab key={blockId} pipeline={pipeline} blockId={blockId} />}
       </div>
     </section>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ErrorShape } from '../../../main/errors.ts';
 import { useApi } from '../api/ApiContext.tsx';
+import { runVariablesFor, type VariableSpec } from '../runs/run-variables.ts';
 import { CodeEditor } from './CodeEditor.tsx';
 import { useBlockCode } from './use-block-code.ts';
 import { useBlockProblems } from './use-block-problems.ts';
@@ -12,10 +13,12 @@ interface Props {
   upstream: readonly string[];
   /** Changes when a run ends, so completions pick up new columns. */
   version: string | null;
+  /** The pipeline's declared variables: a block run uses the values set under Variables, as the toolbar's runs do. */
+  variables: Record<string, VariableSpec>;
 }
 
 /** The block's SQL or TypeScript in CodeMirror: Ctrl/Cmd+S saves, Ctrl/Cmd+Enter saves and runs the block. */
-export function BlockCodePanel({ pipelineId, blockId, upstream, version }: Props) {
+export function BlockCodePanel({ pipelineId, blockId, upstream, version, variables }: Props) {
   const api = useApi();
   const { state, setText, save, reload } = useBlockCode(pipelineId, blockId);
   const { error, problems } = useBlockProblems(pipelineId, blockId);
@@ -33,12 +36,12 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version }: Props
     setRunMessage(null);
     if (!(await save())) return;
     try {
-      await api.call('runs.start', { pipelineId, scope: { kind: 'block', block: blockId } });
+      await api.call('runs.start', { pipelineId, scope: { kind: 'block', block: blockId }, variables: runVariablesFor(pipelineId, variables) });
       setRunMessage('Running…');
     } catch (e) {
       setRunMessage(e instanceof Error ? e.message : String(e));
     }
-  }, [api, pipelineId, blockId, save]);
+  }, [api, pipelineId, blockId, save, variables]);
 
   // Outside the editor too (focus on a toolbar button), Ctrl/Cmd+S saves rather than the browser saving the page.
   useEffect(() => {

@@ -2,22 +2,30 @@ import { useState } from 'react';
 import { BackfillDialog } from './BackfillDialog.tsx';
 import { TriggersPanel } from './TriggersPanel.tsx';
 import { useBackfillJob } from './use-backfill.ts';
+import { useRunVariables, type VariableSpec } from '../runs/run-variables.ts';
+import { VariablesDialog } from '../runs/VariablesDialog.tsx';
 import './orchestration.css';
 
-/** The pipeline's "Triggers" and "Backfill…" buttons under the run toolbar, each opening its dialog. */
-export function OrchestrationBar({ pipelineId, canRun }: { pipelineId: string | null; canRun: boolean }) {
-  const [open, setOpen] = useState<'triggers' | 'backfill' | null>(null);
+/** The pipeline's "Variables", "Triggers" and "Backfill…" buttons under the run toolbar, each opening its dialog. */
+export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId: string | null; canRun: boolean; variables: Record<string, VariableSpec> }) {
+  const [open, setOpen] = useState<'variables' | 'triggers' | 'backfill' | null>(null);
+  const [values, saveValues] = useRunVariables(pipelineId, variables);
+  const setCount = Object.keys(values).length;
   // Kept here so closing the dialog does not lose a running backfill's progress.
   const job = useBackfillJob(pipelineId ?? '');
   if (!pipelineId) return null;
   return (
     <div className="orch-bar" role="toolbar" aria-label="Orchestration">
+      <button type="button" onClick={() => setOpen('variables')} aria-haspopup="dialog" disabled={!canRun} className={setCount > 0 ? 'is-set' : undefined}>
+        {setCount > 0 ? `Variables (${setCount} set)` : 'Variables'}
+      </button>
       <button type="button" onClick={() => setOpen('triggers')} aria-haspopup="dialog" disabled={!canRun}>
         Triggers
       </button>
       <button type="button" onClick={() => setOpen('backfill')} aria-haspopup="dialog" disabled={!canRun}>
         Backfill…
       </button>
+      {open === 'variables' && <VariablesDialog pipelineId={pipelineId} declared={variables} values={values} onSave={saveValues} onClose={() => setOpen(null)} />}
       {open === 'triggers' && <TriggersPanel pipelineId={pipelineId} onClose={() => setOpen(null)} />}
       {open === 'backfill' && <BackfillDialog pipelineId={pipelineId} job={job} onClose={() => setOpen(null)} />}
     </div>
