@@ -98,6 +98,14 @@ describe('source/http_file', () => {
     assert.doesNotMatch(error.message, /\.pipewright/, 'the cache path never shows');
   });
 
+  test('a timestamp that does not match the declared timestamp_format says which format it was read with', async () => {
+    server.serve('/stamped.csv', Buffer.from('id,picked_at\n1,2019-01-01 00:46:00\n2,1/1/2019 0:53\n'));
+    const url = `${server.url}/stamped.csv`;
+    const error = await failure(harness.attempt(httpFileSource, { id: 'stamped', config: { url, timestamp_format: '%Y-%m-%d %H:%M:%S', columns: { picked_at: 'TIMESTAMP' } } }));
+    assert.equal(error.place.line, 3);
+    assert.match(error.message, /could not convert "1\/1\/2019 0:53" to TIMESTAMP; it was read with timestamp_format "%Y-%m-%d %H:%M:%S"; change that, or declare another type/);
+  });
+
   test('a 404 fails without retrying and names the URL', async () => {
     const url = `${server.url}/missing.csv`;
     const { error } = await harness.attempt(httpFileSource, { id: 'gone', config: { url } });

@@ -142,18 +142,23 @@ test('filters logs by block, lowest level, id and limit, keeping run-level lines
   const store = RunStore.open(newStoreFile());
   recordAll(store, failedRunEvents('r_logs'));
   const all = store.getLogs('r_logs');
+  // The block's own lines, and one for each retry, failure and skip, in the order they happened.
   assert.deepEqual(all.map((l) => [l.blockId, l.level, l.message]), [
     ['extract', 'debug', 'GET https://data.example/taxi.csv'],
+    ['extract', 'warn', `attempt 1 failed: ${flakyError.message}; retrying in 0.3 s`],
     ['extract', 'warn', 'slow server'],
     ['clean', 'error', "column 'fare' not found"],
+    ['clean', 'error', "failed: blocks/clean.sql:3:7: column 'fare' not found"],
+    ['enrich', 'info', 'skipped: upstream block clean failed'],
+    ['notify', 'info', 'skipped: no recipients configured'],
     [null, 'info', 'run failed: 1 block failed'],
   ]);
-  assert.deepEqual(all.map((l) => l.at), [T0 + 16, T0 + 275, T0 + 315, T0 + 333]);
+  assert.deepEqual(all.map((l) => l.at), [T0 + 16, T0 + 20, T0 + 275, T0 + 315, T0 + 320, T0 + 321, T0 + 331, T0 + 333]);
   assert.ok(all.every((l) => l.runId === 'r_logs'));
-  assert.deepEqual(store.getLogs('r_logs', { blockId: 'extract' }).map((l) => l.message), ['GET https://data.example/taxi.csv', 'slow server']);
-  assert.deepEqual(store.getLogs('r_logs', { level: 'warn' }).map((l) => l.level), ['warn', 'error']);
-  assert.deepEqual(store.getLogs('r_logs', { blockId: 'extract', level: 'info' }).map((l) => l.message), ['slow server']);
-  assert.deepEqual(store.getLogs('r_logs', { afterId: all[1]?.id, limit: 1 }).map((l) => l.message), ["column 'fare' not found"]);
+  assert.deepEqual(store.getLogs('r_logs', { blockId: 'extract' }).map((l) => l.message), ['GET https://data.example/taxi.csv', `attempt 1 failed: ${flakyError.message}; retrying in 0.3 s`, 'slow server']);
+  assert.deepEqual(store.getLogs('r_logs', { level: 'warn' }).map((l) => l.level), ['warn', 'warn', 'error', 'error']);
+  assert.deepEqual(store.getLogs('r_logs', { blockId: 'extract', level: 'info' }).map((l) => l.message), [`attempt 1 failed: ${flakyError.message}; retrying in 0.3 s`, 'slow server']);
+  assert.deepEqual(store.getLogs('r_logs', { afterId: all[2]?.id, limit: 1 }).map((l) => l.message), ["column 'fare' not found"]);
   assert.deepEqual(store.getLogs('no_such_run'), []);
   store.close();
 });
@@ -325,7 +330,7 @@ test('two stores open on one file read and write concurrently', () => {
   assert.deepEqual(a.listRuns().map((r) => [r.id, r.status]), [['r_from_b', 'succeeded'], ['r_from_a', 'failed']]);
   assert.deepEqual(b.getRun('r_from_a'), a.getRun('r_from_a'));
   a.close();
-  assert.equal(b.getLogs('r_from_a').length, 4, 'closing one store (and its checkpoint) does not disturb the other');
+  assert.equal(b.getLogs('r_from_a').length, 8, 'closing one store (and its checkpoint) does not disturb the other');
   b.close();
 });
 

@@ -149,9 +149,9 @@ async function rowError(csv: CsvReadFailure, files: SourceFile[], options: Reade
   const display = file?.display ?? csv.file ?? 'the file';
   const column = csv.column !== undefined ? await columnNumber(file, csv.column, csv.delimiter ?? options.delimiter, options.header) : raggedColumn(csv.reason);
   const named = csv.column !== undefined ? ` (${csv.column})` : '';
-  const hint = csv.column !== undefined
-    ? 'declare another type in config.columns, or set on_error: reject to keep the good rows'
-    : 'the row has a different number of fields than the header; fix the file or set on_error: reject';
+  const hint = csv.column === undefined
+    ? 'the row has a different number of fields than the header; fix the file or set on_error: reject'
+    : `${formatHint(csv.reason, options)}declare another type in config.columns, or set on_error: reject to keep the good rows`;
   const where = `line ${csv.line}${column !== undefined ? `, column ${column}` : ''}${named}`;
   return new UserError(`${where}: ${csv.reason}; ${hint}`, {
     ...place,
@@ -159,6 +159,13 @@ async function rowError(csv: CsvReadFailure, files: SourceFile[], options: Reade
     ...(csv.line !== undefined ? { line: csv.line } : {}),
     ...(column !== undefined ? { column } : {}),
   });
+}
+
+/** When a date or time did not parse and a format was declared, says which format the value was read with. */
+function formatHint(reason: string, options: ReaderOptions): string {
+  if (/to TIMESTAMP/i.test(reason) && options.timestamp_format) return `it was read with timestamp_format ${JSON.stringify(options.timestamp_format)}; change that, or `;
+  if (/to DATE\b/i.test(reason) && options.date_format) return `it was read with date_format ${JSON.stringify(options.date_format)}; change that, or `;
+  return '';
 }
 
 /** 1-based position of a named column in the file's header line (or of DuckDB's `columnN` name without a header). */

@@ -10,6 +10,7 @@ import { migrate } from './migrations.ts';
 import { redactVariables } from './redact-variables.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
+import { logLineOfEvent } from '../engine/event-log-lines.ts';
 
 export type {
   AttemptRow, AttemptStatus, BlockProgress, BlockRunRow, BlockRunStatus, LogFilter, LogRow, RunDetail, RunFilter, RunSummary,
@@ -174,6 +175,13 @@ export class RunStore {
   }
 
   private fold(e: RunEvent): void {
+    this.foldState(e);
+    // After the event's own checks: a failure, retry or skip also stands as a line in the block's log.
+    const line = logLineOfEvent(e);
+    if (line) this.sql.insertLog.run({ runId: e.runId, blockId: line.blockId, level: line.level, message: line.message, at: e.at });
+  }
+
+  private foldState(e: RunEvent): void {
     const s = this.sql;
     switch (e.type) {
       case 'run.started': {

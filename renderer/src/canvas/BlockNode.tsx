@@ -43,6 +43,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
         <span>{run.durationMs !== undefined ? formatDuration(run.durationMs) : ''}</span>
       </div>
       {run.status === 'running' && <ProgressBar progress={run.progress} />}
+      {run.status === 'failed' && run.error && <div className="block-node-error">{run.error}</div>}
       {data.blockType !== 'export' && <Handle type="source" position={Position.Right} aria-label={`Output of ${data.blockId}`} />}
     </div>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PipelineView } from '../api/views.ts';
+import type { BlockRunState, PipelineView } from '../api/views.ts';
 import { BlockCodePanel } from '../editor/BlockCodePanel.tsx';
 import { DETAILS_PANEL } from '../layout/panels.ts';
 import { ResizeHandle } from '../layout/ResizeHandle.tsx';
@@ -15,11 +15,13 @@ interface Props {
   pipeline: PipelineView;
   blockId: string;
   runId: string | null;
+  /** The block's state in the last or current run: a failure is shown above every tab. */
+  lastRun: BlockRunState | undefined;
   onClose(): void;
 }
 
 /** The selected block: its config as a typed form, its code in an editor, its output in a grid. */
-export function BlockDetails({ pipeline, blockId, runId, onClose }: Props) {
+export function BlockDetails({ pipeline, blockId, runId, lastRun, onClose }: Props) {
   const [tab, setTab] = useState<Tab>('output');
   const [height, setHeight] = usePanelSize('details', DETAILS_PANEL);
   const block = pipeline.blocks.find((b) => b.id === blockId);
@@ -43,6 +45,13 @@ export function BlockDetails({ pipeline, blockId, runId, onClose }: Props) {
           ×
         </button>
       </header>
+      {/* The Code tab shows the error at its line itself. */}
+      {lastRun?.status === 'failed' && lastRun.error && shown !== 'code' && (
+        <div className="details-error" role="alert" aria-label={`Error of ${blockId}`}>
+          <strong>Last run failed</strong>
+          <pre>{lastRun.error}</pre>
+        </div>
+      )}
       <div className="details-body" role="tabpanel" aria-label={shown === 'config' ? 'Config' : shown === 'code' ? 'Code' : 'Output'}>
         {shown === 'output' && block.type !== 'export' && <BlockPreview key={blockId} pipelineId={pipeline.id} blockId={blockId} version={runId} />}
         {shown === 'output' && block.type === 'export' && (

@@ -2,12 +2,22 @@ import type { BlockTestResult, RunEvent } from '../../../main/engine/run-events.
 import type { BlockRunState } from '../api/views.ts';
 import type { RunState } from './use-run-state.ts';
 import { withoutChildrenOf } from '../orchestration/children-state.ts';
+import { describeBlockError, logLineOfEvent } from '../../../main/engine/event-log-lines.ts';
 
 /**
  * The UI's fold over run events: block statuses, rows, durations, progress, tests and the log, as a new state.
  * A run of part of the pipeline leaves the other blocks showing their last results.
  */
 export function applyRunEvent(state: RunState, event: RunEvent): RunState {
+  const line = logLineOfEvent(event);
+  return foldEvent(line ? { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, ...line }) } : state, event);
+}
+
+function appendLog(logs: RunState['logs'], line: RunState['logs'][number]): RunState['logs'] {
+  return [...logs, line].slice(-2000);
+}
+
+function foldEvent(state: RunState, event: RunEvent): RunState {
   const setBlock = (blockId: string, next: BlockRunState): RunState => ({ ...state, blocks: { ...state.blocks, [blockId]: next } });
   switch (event.type) {
     case 'run.started':
@@ -31,13 +41,13 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
         ...testsOf(event.tests),
       });
     case 'block.failed':
-      return setBlock(event.blockId, { status: 'failed', durationMs: event.durationMs, error: event.error.message, ...testsOf(event.tests) });
+      return setBlock(event.blockId, { status: 'failed', durationMs: event.durationMs, error: describeBlockError(event.error), ...testsOf(event.tests) });
     case 'block.skipped':
       return setBlock(event.blockId, { status: event.status });
     case 'block.cancelled':
       return setBlock(event.blockId, { status: 'cancelled' });
     case 'log.written':
-      return { ...state, logs: [...state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, blockId: event.blockId, level: event.level, message: event.message }].slice(-2000) };
+      return { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, blockId: event.blockId, level: event.level, message: event.message }) };
     case 'run.finished':
       return { ...state, status: event.status };
     default:

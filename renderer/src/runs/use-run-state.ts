@@ -4,6 +4,7 @@ import type { RunDetail, LogRow, RunSummary } from '../../../main/history/run-qu
 import { useApi } from '../api/ApiContext.tsx';
 import type { BlockRunState, LogLine } from '../api/views.ts';
 import { applyRunEvent } from './apply-run-event.ts';
+import { describeBlockError } from '../../../main/engine/event-log-lines.ts';
 
 export interface RunState {
   runId: string | null;
@@ -69,7 +70,7 @@ async function loadLatestRun(api: ReturnType<typeof useApi>, pipelineId: string)
         status: b.status as BlockRunState['status'],
         ...(b.rowsOut !== null ? { rowsOut: b.rowsOut } : {}),
         ...(b.durationMs !== null ? { durationMs: b.durationMs } : {}),
-        ...(b.error ? { error: b.error.message } : {}),
+        ...(b.error ? { error: describeBlockError(b.error) } : {}),
       };
     }
   }
