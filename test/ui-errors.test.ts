@@ -37,7 +37,11 @@ test('a block that fails shows why on its node, in the log and above its details
     await node.click();
     const alert = page.getByRole('alert', { name: 'Error of load_trips' });
     assert.match(await alert.innerText(), /Last run failed[\s\S]*line 3, column 2/);
+    await page.getByRole('status', { name: 'No output' }).getByText('No output: the last run of load_trips failed (see above).').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'errors-1-failed-block.png') });
+    await page.getByRole('button', { name: 'count_trips', exact: true }).click();
+    await page.getByRole('status', { name: 'No output' }).getByText('No output: count_trips did not run to the end (upstream failed).').waitFor();
+    assert.equal(await page.getByRole('alert', { name: 'Error of count_trips' }).count(), 0, 'only the block that failed shows an error');
   } finally {
     await app.close();
     temp.cleanup();

@@ -46,6 +46,14 @@ before(async () => {
     variables: { who: { default: 'world', description: 'Who to greet' } },
     blocks: [{ id: 'greeting', type: 'source', kind: 'sql', file: 'blocks/greeting.sql' }],
   });
+  temp.writeFile('blocks/after_a.sql', "select 'a arrived' as note\n");
+  temp.writePipeline('gated', {
+    blocks: [
+      { id: 'wait_a', type: 'sensor', kind: 'file', config: { path: 'a.txt', interval_seconds: 0.2 } },
+      { id: 'after_a', type: 'transform', kind: 'sql', file: 'blocks/after_a.sql', upstream: ['wait_a'] },
+      { id: 'wait_b', type: 'sensor', kind: 'file', config: { path: 'b.txt', interval_seconds: 0.2 } },
+    ],
+  });
   // One run at a time: a block run started while the sensor waits queues behind it.
   temp.writeFile('blocks/quick.sql', 'select 1 as one\n');
   temp.writePipeline('single', {
@@ -213,4 +221,19 @@ test('variables set in the Variables dialog are used by runs from the toolbar, a
   await dialog.getByRole('button', { name: 'Save' }).click();
   await bar.getByRole('button', { name: 'Variables', exact: true }).waitFor();
   await runAndSee('hello world');
+});
+
+test('a block selected before it runs says so, then shows its rows as soon as it finishes, while the run goes on', async () => {
+  await page.getByRole('button', { name: 'gated', exact: true }).click();
+  await page.getByRole('button', { name: 'after_a', exact: true }).click();
+  const note = page.getByRole('status', { name: 'No output' });
+  assert.match(await note.innerText(), /No output yet: press Run block \(or Run pipeline\)/);
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await note.getByText('after_a has not finished in this run yet').waitFor();
+  temp.writeFile('a.txt', 'here\n');
+  const grid = page.getByRole('grid', { name: 'Preview of after_a' });
+  await grid.getByText('a arrived', { exact: true }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByRole('status', { name: 'Run status' }).innerText(), 'Run running', 'wait_b still holds the run');
+  temp.writeFile('b.txt', 'here\n');
+  await page.getByRole('status', { name: 'Run status' }).getByText('Run succeeded').waitFor({ timeout: 20_000 });
 });

@@ -122,7 +122,7 @@ export function App() {
           />
         )}
         {pipeline.status === 'ready' && selectedBlock && (
-          <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} lastRun={runState.blocks[selectedBlock]} onClose={() => setSelectedBlock(null)} />
+          <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} lastRun={runState.blocks[selectedBlock]} liveRunId={runState.runId} onClose={() => setSelectedBlock(null)} />
         )}
         <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} runBlockIds={runBlockIds} noRunText={pipelineId ? undefined : 'No pipeline to run yet.'} />} />
       </main>

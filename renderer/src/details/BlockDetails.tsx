@@ -17,11 +17,13 @@ interface Props {
   runId: string | null;
   /** The block's state in the last or current run: a failure is shown above every tab. */
   lastRun: BlockRunState | undefined;
+  /** The last or current run, also while it runs (`runId` is null then). */
+  liveRunId: string | null;
   onClose(): void;
 }
 
 /** The selected block: its config as a typed form, its code in an editor, its output in a grid. */
-export function BlockDetails({ pipeline, blockId, runId, lastRun, onClose }: Props) {
+export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, onClose }: Props) {
   const [tab, setTab] = useState<Tab>('output');
   const [height, setHeight] = usePanelSize('details', DETAILS_PANEL);
   const block = pipeline.blocks.find((b) => b.id === blockId);
@@ -53,7 +55,9 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, onClose }: Pro
         </div>
       )}
       <div className="details-body" role="tabpanel" aria-label={shown === 'config' ? 'Config' : shown === 'code' ? 'Code' : 'Output'}>
-        {shown === 'output' && block.type !== 'export' && <BlockPreview key={blockId} pipelineId={pipeline.id} blockId={blockId} version={runId} />}
+        {shown === 'output' && block.type !== 'export' && (
+          <BlockPreview key={blockId} pipelineId={pipeline.id} blockId={blockId} version={previewVersion(liveRunId, lastRun)} noOutputNote={noOutputNote(blockId, lastRun)} />
+        )}
         {shown === 'output' && block.type === 'export' && (
           <p className="muted pad">
             An export writes outside the workspace, so it has no rows here: its last run&apos;s result is on the canvas and in the log.
@@ -102,4 +106,27 @@ function TabButton({ tab, current, onSelect, label }: { tab: Tab; current: Tab; 
       {label}
     </button>
   );
+}
+
+/** Changes when the run changes and when this block's status in it does, so rows appear as soon as the block finishes. */
+function previewVersion(runId: string | null, lastRun: BlockRunState | undefined): string | null {
+  return runId === null ? null : `${runId}:${lastRun?.status ?? 'idle'}`;
+}
+
+/** What to say when the block has no stored output, given where it is in the last or current run. */
+function noOutputNote(blockId: string, lastRun: BlockRunState | undefined): string {
+  switch (lastRun?.status) {
+    case 'pending':
+    case 'queued':
+    case 'running':
+      return `${blockId} has not finished in this run yet: its rows appear here when it does.`;
+    case 'failed':
+      return `No output: the last run of ${blockId} failed (see above).`;
+    case 'skipped':
+    case 'upstream_failed':
+    case 'cancelled':
+      return `No output: ${blockId} did not run to the end (${lastRun.status.replace('_', ' ')}).`;
+    default:
+      return `No output yet: press Run block (or Run pipeline) to produce ${blockId}'s rows.`;
+  }
 }

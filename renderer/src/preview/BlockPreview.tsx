@@ -10,15 +10,20 @@ import { useProfile } from './use-profile.ts';
 import { LinesSkeleton } from '../layout/Skeleton.tsx';
 import { usePreviewPages, type FetchWindow } from './use-preview-pages.ts';
 
+// The workspace's answer for a block that never produced an output (main/data/workspace.ts): a state, not an error.
+const NO_OUTPUT = /has no stored output yet/;
+
 interface Props {
   pipelineId: string;
   blockId: string;
   /** Changes with each run: the preview reloads. */
   version: string | null;
+  /** Said instead of the workspace's "no stored output yet" (e.g. the block is still to run in this run). */
+  noOutputNote?: string;
 }
 
 /** A block's output over all rows: sort and filter pushed down to DuckDB, a profile row, a quick chart, go to row. */
-export function BlockPreview({ pipelineId, blockId, version }: Props) {
+export function BlockPreview({ pipelineId, blockId, version, noOutputNote }: Props) {
   const api = useApi();
   const [sort, setSort] = useState<SortState | null>(null);
   const [filterText, setFilterText] = useState('');
@@ -59,7 +64,8 @@ export function BlockPreview({ pipelineId, blockId, version }: Props) {
         <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>Chart</button>
         <GoToRow totalRows={totalRows} onGo={(row) => setJumpTo((j) => ({ row, seq: (j?.seq ?? 0) + 1 }))} />
       </div>
-      {state.status === 'error' && <p className="preview-error" role="alert">{filter ? `The filter failed: ${state.message}` : state.message}</p>}
+      {state.status === 'error' && !filter && NO_OUTPUT.test(state.message) && <p className="muted pad" role="status" aria-label="No output">{noOutputNote ?? state.message}</p>}
+      {state.status === 'error' && (filter || !NO_OUTPUT.test(state.message)) && <p className="preview-error" role="alert">{filter ? `The filter failed: ${state.message}` : state.message}</p>}
       {profile.status === 'error' && <p className="preview-error" role="alert">The profile failed: {profile.message}</p>}
       {profile.status === 'loading' && <p className="muted pad" role="status">Profiling the columns…</p>}
       {state.status === 'loading' && <LinesSkeleton label="Loading the preview" lines={8} />}
