@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMethodName, methods, parseParams } from '../api/contract.ts';
+import { formatError, toErrorShape } from '../errors.ts';
 import type { ApiHandlers } from '../api/handlers.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';
 import { findProjectRoot } from '../project/load-project.ts';
@@ -9,6 +10,7 @@ import { initProject } from '../project/init-project.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
 import { startProjectBackend, type ProjectBackend } from '../runtime/project-backend.ts';
 import type { ElectronLike } from './electron-types.ts';
+import { appMenuTemplate, rememberProject } from './project-menu.ts';
 import type { CallHandlers } from './ipc.ts';
 import { startShell, useOsKeychainForSecrets, type Shell, type ShellOptions } from './shell.ts';
 
@@ -22,6 +24,8 @@ export interface DesktopOptions extends Omit<ShellOptions, 'handlers'> {
   /** Where a packaged app keeps its copy of the example project (Electron's userData). */
   userDataDir: string;
   isPackaged: boolean;
+  /** Electron's argv before the app's own arguments, minus the binary (the entry script from a checkout), to relaunch. */
+  relaunchPrefix?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -47,8 +51,7 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
   await electron.app.whenReady();
   // Before the project opens, so every secret it reads or writes goes through the OS keychain.
   const secrets = useOsKeychainForSecrets(electron.safeStorage);
-  const dir = await chooseProjectDir(options);
-  const open = await openProject(dir);
+  const { dir, open } = await openChosenProject(electron, options);
   let shell: Shell | null = null;
   let backend: ProjectBackend;
   try {
@@ -68,8 +71,29 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
     await close();
     return null;
   }
+  rememberProject(options.userDataDir, dir);
+  if (electron.Menu) {
+    const template = appMenuTemplate(electron, { relaunchPrefix: options.relaunchPrefix ?? [], current: dir, userDataDir: options.userDataDir });
+    electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(template) as never);
+  }
   log(`pipewright: project ${open.project.settings.name} (${dir})`);
   return { shell, open, close };
+}
+
+/**
+ * Opens the chosen project. One that cannot be opened (a broken pipewright.yaml, a folder that is not a project) is
+ * explained in an error box and the example opens instead, so the app never just vanishes.
+ */
+async function openChosenProject(electron: ElectronLike, options: DesktopOptions): Promise<{ dir: string; open: OpenProject }> {
+  const dir = await chooseProjectDir(options);
+  try {
+    return { dir, open: await openProject(dir) };
+  } catch (error) {
+    const fallback = await chooseProjectDir({ ...options, args: [], env: {}, cwd: options.userDataDir });
+    if (!electron.dialog || path.resolve(fallback) === path.resolve(dir)) throw error;
+    electron.dialog.showErrorBox('Cannot open the project', `${dir}\n\n${formatError(toErrorShape(error))}\n\nThe example project opens instead; use File › Open Project… once it is fixed.`);
+    return { dir: fallback, open: await openProject(fallback) };
+  }
 }
 
 /** The contract's handlers as IPC handlers: params validated against the contract before a handler sees them. */

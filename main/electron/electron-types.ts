@@ -1,4 +1,4 @@
-import type { BrowserWindowConstructorOptions } from 'electron';
+import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, OpenDialogOptions } from 'electron';
 import type { NotificationClass } from './alert-notifications.ts';
 
 /**
@@ -83,6 +83,8 @@ export interface AppLike {
   quit(): void;
   requestSingleInstanceLock(): boolean;
   setPath(name: 'userData', path: string): void;
+  /** Starts the app again once this instance quits (with these arguments after the executable). */
+  relaunch(options: { args: string[] }): void;
   on(event: 'window-all-closed' | 'activate' | 'second-instance', listener: () => void): unknown;
 }
 
@@ -93,6 +95,18 @@ export interface SafeStorageLike {
   decryptString(sealed: Buffer): string;
   /** Linux only: which secret store backs it (`basic_text` means none). */
   getSelectedStorageBackend?(): string;
+}
+
+/** Electron's `dialog`: native folder pickers and error boxes. */
+export interface DialogLike {
+  showOpenDialog(options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showErrorBox(title: string, content: string): void;
+}
+
+/** Electron's `Menu`: the application menu. */
+export interface MenuLike {
+  buildFromTemplate(template: MenuItemConstructorOptions[]): unknown;
+  setApplicationMenu(menu: never): void;
 }
 
 /** Everything `startShell` needs from the `electron` module. */
@@ -106,4 +120,8 @@ export interface ElectronLike {
   Notification?: NotificationClass;
   /** Keeps connection secrets in the OS keychain; without it (or without a keyring) the key file, with a warning. */
   safeStorage?: SafeStorageLike;
+  /** Folder pickers and error boxes (Open Project…, a project that cannot be opened); without it, no project menu. */
+  dialog?: DialogLike;
+  /** The application menu (File › Open Project…, New Project…, Open Recent). */
+  Menu?: MenuLike;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Notification, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell } from 'electron';
 import { startDesktopApp, useUserDataDirFromEnv, type DesktopApp } from './desktop-app.ts';
 
 // Built as out/main/index.js: the preload and renderer builds sit beside it in out/, examples/ beside out/.
@@ -17,7 +17,7 @@ let desktop: DesktopApp | null = null;
 let isClosing = false;
 
 startDesktopApp(
-  { app, BrowserWindow, ipcMain, Notification, safeStorage, session, shell },
+  { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell },
   {
     preloadPath: path.join(outDir, 'preload', 'index.cjs'),
     renderer: { indexHtml: path.join(outDir, 'renderer', 'index.html'), ...(devServerUrl ? { devServerUrl } : {}) },
@@ -27,6 +27,7 @@ startDesktopApp(
     appRoot: path.resolve(outDir, '..'),
     userDataDir: app.getPath('userData'),
     isPackaged: app.isPackaged,
+    relaunchPrefix: process.argv.slice(1, app.isPackaged ? 1 : 2),
   },
 )
   .then((started) => {
@@ -34,6 +35,7 @@ startDesktopApp(
   })
   .catch((error: unknown) => {
     console.error('pipewright: the desktop app failed to start', error);
+    dialog.showErrorBox('Pipewright could not start', error instanceof Error ? error.message : String(error));
     app.exit(1);
   });
 

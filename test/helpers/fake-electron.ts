@@ -1,4 +1,4 @@
-import type { BrowserWindowConstructorOptions } from 'electron';
+import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, OpenDialogOptions } from 'electron';
 import type { ElectronLike, InvokeEvent, ResponseHeaders } from '../../main/electron/electron-types.ts';
 
 type Listener = (...args: never[]) => unknown;
@@ -61,7 +61,7 @@ export function createFakeSafeStorage(opts: { isAvailable?: boolean; backend?: s
 }
 
 /** A stand-in for the `electron` module that records what the shell asked of it. */
-export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: ReturnType<typeof createFakeSafeStorage> } = {}) {
+export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: ReturnType<typeof createFakeSafeStorage>; pickedFolders?: (string | null)[] } = {}) {
   const windows: FakeWindow[] = [];
   const ipcHandlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => unknown>();
   const opened: string[] = [];
@@ -117,7 +117,26 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
     requestSingleInstanceLock: () => opts.hasLock ?? true,
     paths: {} as Record<string, string>,
     setPath: (name: string, dir: string) => void (app.paths[name] = dir),
+    relaunches: [] as { args: string[] }[],
+    relaunch: (options: { args: string[] }) => void app.relaunches.push(options),
   });
+  // Answers folder pickers in order (null: the user cancelled) and records error boxes.
+  const pickedFolders = [...(opts.pickedFolders ?? [])];
+  const dialog = {
+    errorBoxes: [] as { title: string; content: string }[],
+    openDialogs: [] as OpenDialogOptions[],
+    showOpenDialog: async (options: OpenDialogOptions) => {
+      dialog.openDialogs.push(options);
+      const folder = pickedFolders.shift() ?? null;
+      return folder === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [folder] };
+    },
+    showErrorBox: (title: string, content: string) => void dialog.errorBoxes.push({ title, content }),
+  };
+  const menu = {
+    applied: null as MenuItemConstructorOptions[] | null,
+    buildFromTemplate: (template: MenuItemConstructorOptions[]) => template,
+    setApplicationMenu: (built: never) => void (menu.applied = built as MenuItemConstructorOptions[]),
+  };
 
   const electron = {
     app,
@@ -125,8 +144,10 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
     ipcMain: { handle: (channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown) => void ipcHandlers.set(channel, listener) },
     session: { defaultSession: session },
     shell: { openExternal: async (url: string) => void opened.push(url) },
+    dialog,
+    Menu: menu,
     ...(opts.safeStorage ? { safeStorage: opts.safeStorage } : {}),
   } satisfies ElectronLike;
 
-  return { electron, app, windows, session, ipcHandlers, opened };
+  return { electron, app, windows, session, ipcHandlers, opened, dialog, menu };
 }
