@@ -32,7 +32,7 @@ Commands:
                                          write runs, block runs and logs not exported yet
                                          (incremental: re-running exports nothing twice)
   prune [--dry-run] [--project <dir>] [--json]
-                                         apply retention: of pipewright.yaml (old runs, logs, outputs)
+                                         apply the retention in pipewright.yaml (old runs, logs, outputs)
   sandbox [--project <dir>]              start the local Postgres and the GCS and BigQuery emulators,
                                          print how to connect, run until Ctrl-C
   start                                  open the desktop app
