@@ -54,6 +54,8 @@ const appTheme = EditorView.theme({
   '.cm-activeLine, .cm-activeLineGutter': { backgroundColor: 'color-mix(in srgb, var(--accent) 8%, transparent)' },
   '&.cm-focused': { outline: 'none' },
   '.cm-cursor': { borderLeftColor: 'var(--text)' },
+  // CodeMirror's own grey is below 4.5:1 on white.
+  '.cm-placeholder': { color: 'var(--muted)' },
   '.cm-tooltip': { backgroundColor: 'var(--surface)', border: '1px solid var(--border)' },
 });
 

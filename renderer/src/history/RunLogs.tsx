@@ -27,7 +27,8 @@ export function RunLogs({ runId, blockIds, blockId, onBlockChange }: { runId: st
         </select>
       </div>
       {logs.length === 0 ? <p className="muted">No log lines.</p> : (
-        <ol className="log-lines run-log-lines">
+        // Focusable, so the keyboard can scroll a long log.
+        <ol className="log-lines run-log-lines" aria-label="Log lines of this run" tabIndex={0}>
           {logs.map((line) => (
             <li key={line.id} data-level={line.level}>
               <span className="muted">{new Date(line.at).toLocaleTimeString()}</span> <span className="log-level">{line.level}</span>{' '}

@@ -33,7 +33,8 @@ export function LogPanel({ logs, runId, runBlockIds = NO_BLOCKS, noRunText = 'No
           {isFiltered ? `${shown.length.toLocaleString('en-US')} of ${logs.length.toLocaleString('en-US')} lines` : `${logs.length.toLocaleString('en-US')} lines`}
         </span>
       </header>
-      <ol className="log-lines" ref={scroller.ref} onScroll={scroller.onScroll} aria-label="Log lines">
+      {/* Focusable, so the keyboard can scroll a long log. */}
+      <ol className="log-lines" ref={scroller.ref} onScroll={scroller.onScroll} aria-label="Log lines" tabIndex={0}>
         {shown.length === 0 && <li className="log-empty muted">{runId === null ? noRunText : emptyText(logs.length)}</li>}
         {shown.map((line) => (
           <li key={line.id} className={`log-line level-${line.level}`}>

@@ -40,7 +40,6 @@ export function Palette({ kinds, onAdd }: Props) {
                     type="button"
                     className={`palette-item type-${kind.type}`}
                     draggable
-                    aria-label={`Add ${kind.title}`}
                     title={`${kind.type}/${kind.kind} — drag onto the canvas, or double-click / Enter to add`}
                     onDragStart={(e) => {
                       e.dataTransfer.setData(KIND_MIME, `${kind.type}/${kind.kind}`);
@@ -54,7 +53,9 @@ export function Palette({ kinds, onAdd }: Props) {
                       }
                     }}
                   >
-                    <span className="palette-item-title">{kind.title}</span>
+                    {/* The name is the visible text, after a verb only screen readers hear. */}
+                    <span className="sr-only">Add </span>
+                    <span className="palette-item-title">{kind.title}</span>{' '}
                     <span className="palette-item-kind">{kind.kind}</span>
                   </button>
                 </li>

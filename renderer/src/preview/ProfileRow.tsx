@@ -11,7 +11,9 @@ export function ProfileRow({ profile, columns, spacer }: { profile: ColumnProfil
       {columns.map((c) => {
         const p = byName.get(c.name);
         return (
-          <span key={c.name} className="grid-cell profile-cell" role="gridcell" aria-label={`Profile of ${c.name}`}>
+          <span key={c.name} className="grid-cell profile-cell" role="gridcell">
+            {/* Named by its content, which the column header already places: screen readers hear which column first. */}
+            <span className="sr-only">Profile of {c.name}: </span>
             {p ? <ColumnSummary profile={p} /> : <span className="muted">—</span>}
           </span>
         );
