@@ -26,6 +26,7 @@ test('amounts of progress read "1 row", "2 rows", "1 item" and bytes in binary u
   assert.equal(formatAmount(1, 'rows'), '1 row');
   assert.equal(formatAmount(2, 'rows'), '2 rows');
   assert.equal(formatAmount(1, 'items'), '1 item');
+  assert.equal(formatAmount(3, 'checks'), '3 checks');
   assert.equal(formatAmount(0, 'items'), '0 items');
   assert.equal(formatAmount(1536, 'bytes'), '1.5 KB');
 });

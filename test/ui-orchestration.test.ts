@@ -230,6 +230,7 @@ test('a block selected before it runs says so, then shows its rows as soon as it
   assert.match(await note.innerText(), /No output yet: press Run block \(or Run pipeline\)/);
   await page.getByRole('button', { name: 'Run pipeline' }).click();
   await note.getByText('after_a has not finished in this run yet').waitFor();
+  await page.getByRole('button', { name: 'wait_a', exact: true }).getByRole('progressbar', { name: /^waiting for file a\.txt: \d+ checks?$/ }).waitFor();
   temp.writeFile('a.txt', 'here\n');
   const grid = page.getByRole('grid', { name: 'Preview of after_a' });
   await grid.getByText('a arrived', { exact: true }).waitFor({ timeout: 20_000 });

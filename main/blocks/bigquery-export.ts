@@ -59,7 +59,7 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
       const job = await startLoadJob(bigquery, table, { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) }, ctx.log);
       const started = Date.now();
       const metadata = await waitForJob(job, ctx.signal, (state, polls) => {
-        ctx.progress({ phase: `load job ${state.toLowerCase()}`, done: polls, unit: 'items' });
+        ctx.progress({ phase: `load job ${state.toLowerCase()}`, done: polls, unit: 'checks' });
         if (polls % 20 === 0) ctx.log('info', `load job ${jobId} is ${state} after ${Math.round((Date.now() - started) / 1000)} s`);
       }, config.poll_interval_ms);
       const failure = jobFailureOf(jobId, metadata, place);

@@ -45,7 +45,7 @@ export const bigquerySource: BlockKind<BigQuerySourceConfig> = {
     try {
       // 1. A query job under a deterministic id, polled to DONE.
       const job = await startQueryJob(bigquery, query, jobId, settings.location);
-      const done = await waitForJob(job, ctx.signal, (state, polls) => ctx.progress({ phase: `query job ${state.toLowerCase()}`, done: polls, unit: 'items' }), config.poll_interval_ms);
+      const done = await waitForJob(job, ctx.signal, (state, polls) => ctx.progress({ phase: `query job ${state.toLowerCase()}`, done: polls, unit: 'checks' }), config.poll_interval_ms);
       const failure = jobFailureOf(jobId, done, place);
       if (failure) throw failure;
       // 2. Its result, page by page, as JSON lines; 3. DuckDB casts each column back to its type.

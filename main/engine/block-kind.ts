@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { LogLevel } from './run-events.ts';
+import type { LogLevel, ProgressUnit } from './run-events.ts';
 import type { BlockType } from '../project/schema.ts';
 import type { LoadedBlock, Project } from '../project/model.ts';
 import type { BlockSession } from '../data/workspace-types.ts';
@@ -9,7 +9,7 @@ export interface ProgressUpdate {
   phase: string;
   done: number;
   total?: number;
-  unit: 'bytes' | 'rows' | 'items';
+  unit: ProgressUnit;
 }
 
 /** Everything a block kind may use while it runs. The engine owns its lifetime. */

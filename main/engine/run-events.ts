@@ -15,6 +15,9 @@ export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'inte
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** What a block's progress counts: bytes moved, rows processed, items done, or a sensor's checks so far. */
+export type ProgressUnit = 'bytes' | 'rows' | 'items' | 'checks';
+
 /** Who or what started a run (audit). */
 export interface RunTrigger {
   kind: 'cli' | 'app' | 'api' | 'schedule' | 'backfill' | 'test';
@@ -68,7 +71,7 @@ export type RunEvent =
       phase: string;
       done: number;
       total?: number;
-      unit: 'bytes' | 'rows' | 'items';
+      unit: ProgressUnit;
       /** Units per second over the recent past. */
       rate?: number;
     })

@@ -1,3 +1,4 @@
+import type { ProgressUnit } from '../engine/run-events.ts';
 import type { Database, Statement } from 'better-sqlite3';
 import type { ErrorShape } from '../errors.ts';
 import type { BlockStatus, BlockTestResult, LogLevel, RunScope, RunStatus, RunTrigger } from '../engine/run-events.ts';
@@ -36,7 +37,7 @@ export interface BlockProgress {
   phase: string;
   done: number;
   total?: number;
-  unit: 'bytes' | 'rows' | 'items';
+  unit: ProgressUnit;
   rate?: number;
   at: number;
 }

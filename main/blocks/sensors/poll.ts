@@ -43,7 +43,7 @@ export async function pollUntilFound(ctx: BlockContext, config: PollConfig, wait
     if (left <= 0) {
       throw new TimeoutError(`timed out after ${config.timeout_seconds} s waiting for ${waitingFor} (${checks} check${checks === 1 ? '' : 's'})`, { block: ctx.block.id });
     }
-    ctx.progress({ phase: `waiting for ${waitingFor}`, done: checks, unit: 'items' });
+    ctx.progress({ phase: `waiting for ${waitingFor}`, done: checks, unit: 'checks' });
     await sleep(Math.min(config.interval_seconds * 1000, left), ctx.signal);
   }
 }

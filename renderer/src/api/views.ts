@@ -1,3 +1,4 @@
+import type { ProgressUnit } from '../../../main/engine/run-events.ts';
 import type { BlockSpec, LayoutFile, PipelineFile } from '../../../main/project/schema.ts';
 import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
 import type { BlockStatus, LogLevel } from '../../../main/engine/run-events.ts';
@@ -27,7 +28,7 @@ export interface BlockRunState {
   durationMs?: number;
   error?: string;
   /** While running: the latest `block.progressed` (rate in units per second). */
-  progress?: { phase: string; done: number; total?: number; unit: 'bytes' | 'rows' | 'items'; rate?: number };
+  progress?: { phase: string; done: number; total?: number; unit: ProgressUnit; rate?: number };
   /** Data tests of the last attempt. */
   tests?: { passed: number; failed: number };
 }

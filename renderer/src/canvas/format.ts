@@ -1,3 +1,5 @@
+import type { ProgressUnit } from '../../../main/engine/run-events.ts';
+
 /** "1,234,567" in the user's locale. */
 export function formatCount(n: number): string {
   return n.toLocaleString();
@@ -11,7 +13,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** "12.4 MB", "3,400 rows", "1 item": an amount of progress in its unit. */
-export function formatAmount(n: number, unit: 'bytes' | 'rows' | 'items'): string {
+export function formatAmount(n: number, unit: ProgressUnit): string {
   if (unit !== 'bytes') return `${formatCount(Math.round(n))} ${Math.round(n) === 1 ? unit.slice(0, -1) : unit}`;
   if (n < 1024) return `${n} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
@@ -25,7 +27,7 @@ export function formatAmount(n: number, unit: 'bytes' | 'rows' | 'items'): strin
 }
 
 /** "12.4 MB/s · 8 s left": rate and, when the total is known, the time left at that rate. */
-export function formatRate(progress: { done: number; total?: number; unit: 'bytes' | 'rows' | 'items'; rate?: number }): string {
+export function formatRate(progress: { done: number; total?: number; unit: ProgressUnit; rate?: number }): string {
   if (!progress.rate || progress.rate <= 0) return '';
   const rate = `${formatAmount(progress.rate, progress.unit)}/s`;
   if (progress.total === undefined || progress.total <= progress.done) return rate;
