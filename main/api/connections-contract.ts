@@ -23,7 +23,7 @@ export const connectionsMethods = {
   /** Writes the engine settings; a bad field rejects with place.path naming it and nothing is written. */
   'settings.save': z.strictObject({ engine: engineSettingsForm }),
   /** Starts a run of only the blocks of `runId` that did not succeed (and those after them), with its variables; resolves like `runs.start`. */
-  'runs.retryFailed': z.strictObject({ runId: z.string().min(1).max(200) }),
+  'runs.retryFailed': z.strictObject({ runId: z.string().min(1).max(200), via: z.enum(['app', 'cli']).default('app') }),
   /** The blocks of a run's pipeline with their upstream, if pipeline.yaml is unchanged since the run; else only the run's recorded blocks. */
   'runs.graph': z.strictObject({ runId: z.string().min(1).max(200) }),
 } as const;

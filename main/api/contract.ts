@@ -33,7 +33,11 @@ export const methods = {
   /** One pipeline, loaded and validated from disk. Rejects with the file's error when it is invalid. */
   'pipelines.get': z.strictObject({ pipelineId: id }),
   /** Resolves when the run is started (with its id), not when it finishes; follow it with `runs.event`. */
-  'runs.start': z.strictObject({ pipelineId: id, scope: scope.default({ kind: 'pipeline' }), variables: z.record(z.string(), z.string()).default({}) }),
+  'runs.start': z.strictObject({
+    pipelineId: id, scope: scope.default({ kind: 'pipeline' }), variables: z.record(z.string(), z.string()).default({}),
+    /** Recorded as the run's trigger: `cli` when `pipewright run` handed its run to the process holding the project. */
+    via: z.enum(['app', 'cli']).default('app'),
+  }),
   /** Asks a running run to stop; resolves at once (the run ends `cancelled` shortly after). */
   'runs.cancel': z.strictObject({ runId: id }),
   /** Recorded runs, newest first. */

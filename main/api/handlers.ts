@@ -30,7 +30,7 @@ export interface RunQueueEvent {
 export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void) {
   const running = new Map<string, AbortController>();
   /** Starts a run started from the app; resolves with its id once it started (usage errors reject before). */
-  const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>): Promise<{ runId: string; queued?: true }> => {
+  const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>, via: 'app' | 'cli' = 'app'): Promise<{ runId: string; queued?: true }> => {
     const runId = newRunId();
     // Behind max_concurrent_runs (on_limit: queue) the run waits for a slot: answer now, its events follow later.
     const limit = request.pipeline.spec.max_concurrent_runs;
@@ -43,7 +43,7 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
       if (event.type === 'run.started') markStarted();
       emit('runs.event', event);
     };
-    const finished = open.run({ ...request, trigger: { kind: 'app', by: os.userInfo().username }, signal: controller.signal, runId }, onEvent);
+    const finished = open.run({ ...request, trigger: { kind: via, by: os.userInfo().username }, signal: controller.signal, runId }, onEvent);
     finished.catch(() => undefined).finally(() => running.delete(runId));
     if (willQueue) {
       const pipelineId = request.pipeline.id;
@@ -66,8 +66,8 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
       const { pipeline, version } = await loadWithVersion(open, p.pipelineId);
       return { id: pipeline.id, version, spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
     },
-    'runs.start': async (p: { pipelineId: string; scope: RunScope; variables: Record<string, string> }) =>
-      startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }),
+    'runs.start': async (p: { pipelineId: string; scope: RunScope; variables: Record<string, string>; via: 'app' | 'cli' }) =>
+      startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }, p.via),
     'runs.cancel': async (p: { runId: string }) => {
       running.get(p.runId)?.abort();
       return { cancelling: running.has(p.runId) };
@@ -91,7 +91,7 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     ...createEditHandlers(open, emit),
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),
-    'runs.retryFailed': async (p: { runId: string }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId)),
+    'runs.retryFailed': async (p: { runId: string; via: 'app' | 'cli' }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),
   } satisfies ApiHandlers;
   return handlers;
 }

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunScope } from '../engine/run-events.ts';
 import type { RunResult } from '../engine/engine-types.ts';
@@ -9,6 +10,8 @@ import { parseVars, UsageError } from './usage.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { createRunReporter } from './run-reporter.ts';
 import { parseConnOverrides } from './connections-command.ts';
+import { callApi, runThroughServer } from './remote-run.ts';
+import { readServerFile } from '../serve/server-file.ts';
 
 /** `pipewright run <pipeline> …`: runs headless; resolves to the exit code (0 succeeded, 1 failed or cancelled). */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -32,9 +35,44 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.resume && values.block) throw new UsageError('--resume runs the blocks the run did not finish: leave out --block');
   const variables = parseVars(values.var);
   const connectionOverrides = parseConnOverrides(values.conn);
-  const open = await openProject(await resolveProjectDir(values.project));
+  const projectDir = await resolveProjectDir(values.project);
   const reporter = createRunReporter();
   const controller = new AbortController();
+  // The app or `pipewright serve` holds the project (DuckDB has one writer): the run goes through it.
+  const server = readServerFile(path.join(projectDir, '.pipewright'));
+  if (server) {
+    if (values.conn.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}), which runs with its own connections: stop it to use --conn`);
+    if (values.resume && values.var.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): --resume through it keeps the run's variables, leave out --var`);
+    process.stderr.write(`the project is open in another Pipewright process (PID ${server.pid}, ${server.origin}): running through it\n`);
+    if (values.resume) {
+      const { run: earlier } = await callApi<{ run: { pipelineId: string } | null }>(server, 'runs.get', { runId: values.resume });
+      if (!earlier) throw new UsageError(`no run ${values.resume} in this project's history`);
+      if (earlier.pipelineId !== pipelineId) throw new UsageError(`run ${values.resume} is a run of ${earlier.pipelineId}, not ${pipelineId}`);
+    }
+    const run = values.resume ? { kind: 'resume' as const, runId: values.resume } : { kind: 'start' as const, pipelineId, scope, variables };
+    return withCancelOnSignal(controller, async () => {
+      const result = await runThroughServer(server, run, reporter.onEvent, controller.signal);
+      reporter.done();
+      if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      return result.status === 'succeeded' ? 0 : 1;
+    });
+  }
+  const open = await openProject(projectDir);
+  try {
+    return await withCancelOnSignal(controller, async () => {
+      const request = values.resume ? await resumeRequest(open, values.resume, pipelineId, variables) : { pipeline: await open.loadPipeline(pipelineId), scope, variables };
+      const result = await open.run({ ...request, connectionOverrides, trigger: { kind: 'cli', by: os.userInfo().username }, signal: controller.signal }, reporter.onEvent);
+      reporter.done();
+      if (values.json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
+      return result.status === 'succeeded' ? 0 : 1;
+    });
+  } finally {
+    await open.close();
+  }
+}
+
+/** Runs `body` with Ctrl-C (and SIGTERM) aborting `controller`: a second Ctrl-C quits at once. */
+async function withCancelOnSignal<T>(controller: AbortController, body: () => Promise<T>): Promise<T> {
   let firstSignalAt = 0;
   const onSigint = () => {
     // npm may forward the terminal's Ctrl-C as a second SIGINT right after the first: count those as one.
@@ -47,15 +85,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const request = values.resume ? await resumeRequest(open, values.resume, pipelineId, variables) : { pipeline: await open.loadPipeline(pipelineId), scope, variables };
-    const result = await open.run({ ...request, connectionOverrides, trigger: { kind: 'cli', by: os.userInfo().username }, signal: controller.signal }, reporter.onEvent);
-    reporter.done();
-    if (values.json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
-    return result.status === 'succeeded' ? 0 : 1;
+    return await body();
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    await open.close();
   }
 }
 

@@ -10,6 +10,7 @@ import { contentSecurityPolicy } from '../electron/content-security-policy.ts';
 import { allowedHostsFor, checkHost, checkOrigin, checkToken, type Guard } from './request-guards.ts';
 import { readStaticFile } from './static-files.ts';
 import { encodeBytes } from './wire-format.ts';
+import { removeServerFile, writeServerFile } from './server-file.ts';
 import { answerTriggerRoute, isTriggerRoute, type TriggerRoutes } from './trigger-routes.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
 import { startProjectBackend } from '../runtime/project-backend.ts';
@@ -75,11 +76,14 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   guard.cookieName = `pipewright_token_${port}`;
   const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   opts.open.alerts.setServeUrl(`http://${urlHost}:${port}/`); // alert links open the run here (no token: the user signs in)
+  // `pipewright run` in a terminal finds this process here and hands its run over (the workspace has one writer).
+  writeServerFile(opts.open.project.stateDir, { pid: process.pid, origin: `http://${localHostFor(opts.host)}:${port}`, token });
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,
     port,
     token,
     close: async () => {
+      removeServerFile(opts.open.project.stateDir);
       await backend.close();
       for (const socket of sockets) socket.terminate();
       wss.close();
@@ -156,6 +160,12 @@ function upgrade(guard: Guard, wss: WebSocketServer, sockets: Set<WebSocket>, re
     // Events flow one way; anything a page sends is ignored rather than trusted.
     ws.on('message', () => undefined);
   });
+}
+
+/** The address a client on this machine uses: loopback for a wildcard or loopback listener, else the host itself. */
+function localHostFor(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function broadcast(sockets: Set<WebSocket>, event: EventName, payload: unknown): void {

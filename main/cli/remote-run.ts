@@ -1,0 +1,124 @@
+import { request } from 'node:http';
+import WebSocket from 'ws';
+import type { RunEvent, RunScope } from '../engine/run-events.ts';
+import type { RunDetail } from '../history/run-queries.ts';
+import { formatError, OperationalError, UserError, type ErrorShape } from '../errors.ts';
+import type { ServerFile } from '../serve/server-file.ts';
+
+/** What `pipewright run` asks of the process that holds the project. */
+export type RemoteRunRequest =
+  | { kind: 'start'; pipelineId: string; scope: RunScope; variables: Record<string, string> }
+  | { kind: 'resume'; runId: string };
+
+/** The --json shape of `pipewright run`, read back from the run's record. */
+export interface RemoteRunResult {
+  runId: string;
+  pipeline: string;
+  status: string;
+  durationMs: number | null;
+  blocks: { id: string; status: string; rows: number | null; durationMs: number | null; attempts: number; error: string | null }[];
+}
+
+/**
+ * Runs a pipeline through the `pipewright serve` (or desktop app) that holds the project: starts it over the API,
+ * passes every event of that run to `onEvent` as it happens, cancels it when `signal` aborts, and resolves with the
+ * recorded result once it finishes.
+ */
+export async function runThroughServer(server: ServerFile, run: RemoteRunRequest, onEvent: (event: RunEvent) => void, signal: AbortSignal): Promise<RemoteRunResult> {
+  const events = await openEventStream(server);
+  try {
+    // Events may arrive before the answer names the run: keep them until it does.
+    const early: RunEvent[] = [];
+    let runId: string | null = null;
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const onRunEvent = (event: RunEvent) => {
+      onEvent(event);
+      if (event.type === 'run.finished') finish();
+    };
+    events.onMessage((event) => {
+      if (runId === null) early.push(event);
+      else if (event.runId === runId) onRunEvent(event);
+    });
+    const started = run.kind === 'start'
+      ? await callApi<{ runId: string; queued?: boolean }>(server, 'runs.start', { pipelineId: run.pipelineId, scope: run.scope, variables: run.variables, via: 'cli' })
+      : await callApi<{ runId: string }>(server, 'runs.retryFailed', { runId: run.runId, via: 'cli' });
+    runId = started.runId;
+    for (const event of early.splice(0)) if (event.runId === runId) onRunEvent(event);
+    const cancel = () => void callApi(server, 'runs.cancel', { runId: started.runId }).catch(() => undefined);
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      // The stream can drop (the server stopped): the record then says how the run ended.
+      await Promise.race([finished, events.closed]);
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+    const { run: detail } = await callApi<{ run: RunDetail | null }>(server, 'runs.get', { runId: started.runId });
+    if (!detail) throw new OperationalError(`the server at ${server.origin} has no record of run ${started.runId}`);
+    return toResult(detail);
+  } finally {
+    events.close();
+  }
+}
+
+function toResult(run: RunDetail): RemoteRunResult {
+  return {
+    runId: run.id,
+    pipeline: run.pipelineId,
+    status: run.status,
+    durationMs: run.durationMs,
+    blocks: run.blocks.map((b) => ({
+      id: b.blockId, status: b.status, rows: b.rowsOut, durationMs: b.durationMs, attempts: b.attempts, error: b.error ? formatError(b.error) : null,
+    })),
+  };
+}
+
+const headersFor = (server: ServerFile) => ({ authorization: `Bearer ${server.token}`, origin: server.origin });
+
+/** One API call; a refusal or an error answer becomes an error with the server's own message. */
+export function callApi<T>(server: ServerFile, method: string, params: unknown): Promise<T> {
+  const body = JSON.stringify({ method, params });
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.origin}/api/call`, { method: 'POST', headers: { ...headersFor(server), 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new OperationalError(`${server.origin} refused ${method}: ${text.trim()}`));
+        const reply = JSON.parse(text) as { ok: true; result: T } | { ok: false; error: ErrorShape };
+        if (reply.ok) return resolve(reply.result);
+        const { message, place = {} } = reply.error;
+        reject(reply.error.kind === 'user' ? new UserError(message, place) : new OperationalError(message, { place, permanent: true }));
+      });
+    });
+    req.on('error', (error) => reject(new OperationalError(`cannot reach the Pipewright server at ${server.origin}: ${error.message}`, { cause: error })));
+    req.end(body);
+  });
+}
+
+interface EventStream {
+  onMessage(listener: (event: RunEvent) => void): void;
+  /** Resolves when the stream ends (the server stopped or dropped it). */
+  closed: Promise<void>;
+  close(): void;
+}
+
+function openEventStream(server: ServerFile): Promise<EventStream> {
+  const url = `${server.origin.replace(/^http/, 'ws')}/api/events`;
+  const socket = new WebSocket(url, { headers: headersFor(server) });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return new Promise((resolve, reject) => {
+    socket.once('error', (error) => reject(new OperationalError(`cannot follow the run on ${server.origin}: ${error.message}`, { cause: error })));
+    socket.once('open', () =>
+      resolve({
+        onMessage: (listener) =>
+          socket.on('message', (data) => {
+            const message = JSON.parse(String(data)) as { event: string; payload: unknown };
+            if (message.event === 'runs.event') listener(message.payload as RunEvent);
+          }),
+        closed,
+        close: () => socket.close(),
+      }),
+    );
+  });
+}
