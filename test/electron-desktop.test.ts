@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,8 @@ import { chooseProjectDir, startDesktopApp } from '../main/electron/desktop-app.
 import { createFakeElectron } from './helpers/fake-electron.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { spawn } from 'node:child_process';
-import { CLI_ENTRY } from './helpers/run-cli.ts';
+import { CLI_ENTRY, runCli } from './helpers/run-cli.ts';
+import { readServerFile } from '../main/serve/server-file.ts';
 import { ensureRendererBuilt } from './helpers/browser.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -109,4 +110,47 @@ test('a second launch quits without opening the project, whose workspace the fir
   assert.equal(desktop, null);
   assert.equal(fake.app.quitCount, 1);
   assert.equal(fake.windows.length, 0);
+});
+
+test('with the desktop app open, pipewright run in a terminal hands its run to the app, whose window sees it live', async () => {
+  ensureRendererBuilt();
+  const temp = createTempProject();
+  temp.writeFile('blocks/answer.sql', 'select 42 as answer\n');
+  temp.writePipeline('demo', { blocks: [{ id: 'answer', type: 'source', kind: 'sql', file: 'blocks/answer.sql' }] });
+  const fake = createFakeElectron();
+  const desktop = await startDesktopApp(fake.electron, {
+    preloadPath: path.join(repo, 'out', 'preload', 'index.cjs'), renderer: { indexHtml },
+    args: ['--project', temp.dir], env: {}, cwd: repo, appRoot: repo, userDataDir: temp.dir, isPackaged: false, log: () => undefined,
+  });
+  const serverFile = path.join(temp.dir, '.pipewright', 'server.json');
+  try {
+    assert.ok(desktop);
+    assert.equal(readServerFile(path.dirname(serverFile))?.pid, process.pid, 'the app advertises its local API');
+    const result = await runCli(['run', 'demo', '--project', temp.dir, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /open in another Pipewright process .*: running through it/);
+    const { runId } = JSON.parse(result.stdout) as { runId: string };
+    const heard = (fake.windows[0]?.webContents.sent ?? []).filter(([, message]) => (message as { payload?: { runId?: string } }).payload?.runId === runId);
+    assert.ok(heard.some(([, message]) => (message as { payload: { type: string } }).payload.type === 'run.finished'), 'the window saw the CLI run finish');
+  } finally {
+    await desktop?.close();
+    temp.cleanup();
+  }
+  assert.equal(existsSync(serverFile), false, 'closing the app removes server.json');
+});
+
+test('PIPEWRIGHT_LOCAL_API=off keeps the desktop app off the network: no server.json', async () => {
+  const temp = createTempProject();
+  const fake = createFakeElectron();
+  const desktop = await startDesktopApp(fake.electron, {
+    preloadPath: path.join(repo, 'out', 'preload', 'index.cjs'), renderer: { indexHtml },
+    args: ['--project', temp.dir], env: { PIPEWRIGHT_LOCAL_API: 'off' }, cwd: repo, appRoot: repo, userDataDir: temp.dir, isPackaged: false, log: () => undefined,
+  });
+  try {
+    assert.ok(desktop);
+    assert.equal(existsSync(path.join(temp.dir, '.pipewright', 'server.json')), false);
+  } finally {
+    await desktop?.close();
+    temp.cleanup();
+  }
 });

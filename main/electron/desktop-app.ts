@@ -9,6 +9,8 @@ import { findProjectRoot } from '../project/load-project.ts';
 import { initProject } from '../project/init-project.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
 import { startProjectBackend, type ProjectBackend } from '../runtime/project-backend.ts';
+import { EventHub } from '../runtime/event-hub.ts';
+import { startServeServer, type ServeServer } from '../serve/serve-server.ts';
 import type { ElectronLike } from './electron-types.ts';
 import { appMenuTemplate, rememberProject } from './project-menu.ts';
 import type { CallHandlers } from './ipc.ts';
@@ -54,15 +56,17 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
   const { dir, open } = await openChosenProject(electron, options);
   let shell: Shell | null = null;
   let backend: ProjectBackend;
+  const hub = new EventHub();
+  hub.listen((event, payload) => shell?.emit(event, payload));
   try {
-    backend = await startProjectBackend(open, (event, payload) => shell?.emit(event, payload), {
-      scheduler: { onActivity: (activity) => log(formatActivity(activity)) },
-    });
+    backend = await startProjectBackend(open, hub.emit, { scheduler: { onActivity: (activity) => log(formatActivity(activity)) } });
   } catch (error) {
     await open.close();
     throw error;
   }
+  const localApi = await startLocalApi(open, backend, hub, options, log);
   const close = async () => {
+    await localApi?.close();
     await backend.close();
     await open.close();
   };
@@ -78,6 +82,22 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
   }
   log(`pipewright: project ${open.project.settings.name} (${dir})`);
   return { shell, open, close };
+}
+
+/**
+ * The same API on a loopback port with a random token, found through `.pipewright/server.json`: `pipewright run` in a
+ * terminal hands its runs to the app (the workspace has one writer), and API triggers work while the app is open.
+ * Optional: without it (PIPEWRIGHT_LOCAL_API=off, or no port) the app works the same and the CLI says the project is in use.
+ */
+async function startLocalApi(open: OpenProject, backend: ProjectBackend, hub: EventHub, options: DesktopOptions, log: (line: string) => void): Promise<ServeServer | null> {
+  if (options.env['PIPEWRIGHT_LOCAL_API'] === 'off') return null;
+  try {
+    const rendererDir = path.dirname(options.renderer.indexHtml);
+    return await startServeServer({ open, rendererDir, host: '127.0.0.1', port: 0, shared: { backend, hub }, linksAlerts: false });
+  } catch (error) {
+    log(`pipewright: no local API for the CLI (${error instanceof Error ? error.message : String(error)}); runs from a terminal will find the project in use`);
+    return null;
+  }
 }
 
 /**

@@ -13,7 +13,8 @@ import { encodeBytes } from './wire-format.ts';
 import { removeServerFile, writeServerFile } from './server-file.ts';
 import { answerTriggerRoute, isTriggerRoute, type TriggerRoutes } from './trigger-routes.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
-import { startProjectBackend } from '../runtime/project-backend.ts';
+import { startProjectBackend, type ProjectBackend } from '../runtime/project-backend.ts';
+import { EventHub } from '../runtime/event-hub.ts';
 
 export interface ServeOptions {
   open: OpenProject;
@@ -26,6 +27,13 @@ export interface ServeOptions {
   token?: string;
   /** Also fire the project's schedule triggers while serving (`pipewright serve` does); `onActivity` sees what they do. */
   scheduler?: { onActivity: (activity: SchedulerActivity) => void };
+  /**
+   * The backend of a shell that already runs one (the desktop app), and the hub its events go through: served as
+   * well, not started twice (one watcher, one scheduler). Without it the server starts and owns its own.
+   */
+  shared?: { backend: ProjectBackend; hub: EventHub };
+  /** Point alert links at this server (default); the desktop app's local API is not a place to open runs. */
+  linksAlerts?: boolean;
 }
 
 export interface ServeServer {
@@ -48,12 +56,18 @@ const MAX_BODY_BYTES = 1 << 20;
 export async function startServeServer(opts: ServeOptions): Promise<ServeServer> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
   const sockets = new Set<WebSocket>();
+  const hub = opts.shared?.hub ?? new EventHub();
+  const stopListening = hub.listen((event, payload) => broadcast(sockets, event, payload));
   // The API, the file watcher (edits made in other editors reach every page within a second) and the scheduler.
-  const backend = await startProjectBackend(opts.open, (event, payload) => broadcast(sockets, event, payload), opts.scheduler ? { scheduler: opts.scheduler } : {});
+  const backend = opts.shared?.backend ?? (await startProjectBackend(opts.open, hub.emit, opts.scheduler ? { scheduler: opts.scheduler } : {}));
+  const closeBackend = async () => {
+    stopListening();
+    if (!opts.shared) await backend.close();
+  };
   const handlers = backend.handlers;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const guard: Guard = { allowedHosts: new Set(), token, cookieName: '' };
-  const routes: TriggerRoutes = { guard, open: opts.open, emit: (event) => broadcast(sockets, 'runs.event', event) };
+  const routes: TriggerRoutes = { guard, open: opts.open, emit: (event) => hub.emit('runs.event', event) };
   const server = createServer((req, res) => {
     handleRequest(guard, opts.rendererDir, handlers, req, res, routes).catch((error: unknown) => {
       console.error('pipewright serve: request failed', error);
@@ -68,14 +82,15 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
       server.listen(opts.port, opts.host, () => resolve());
     });
   } catch (error) {
-    await backend.close(); // a port in use: stop the watcher and scheduler, the caller closes the project
+    await closeBackend(); // a port in use: stop the watcher and scheduler, the caller closes the project
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
   guard.allowedHosts = allowedHostsFor(opts.host, port);
   guard.cookieName = `pipewright_token_${port}`;
   const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  opts.open.alerts.setServeUrl(`http://${urlHost}:${port}/`); // alert links open the run here (no token: the user signs in)
+  // Alert links open the run here (no token in them: the user signs in).
+  if (opts.linksAlerts ?? true) opts.open.alerts.setServeUrl(`http://${urlHost}:${port}/`);
   // `pipewright run` in a terminal finds this process here and hands its run over (the workspace has one writer).
   writeServerFile(opts.open.project.stateDir, { pid: process.pid, origin: `http://${localHostFor(opts.host)}:${port}`, token });
   return {
@@ -84,7 +99,7 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
     token,
     close: async () => {
       removeServerFile(opts.open.project.stateDir);
-      await backend.close();
+      await closeBackend();
       for (const socket of sockets) socket.terminate();
       wss.close();
       server.closeAllConnections();
