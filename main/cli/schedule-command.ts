@@ -23,11 +23,13 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
     const schedules = triggers.filter((t) => t.type === 'schedule' && t.enabled);
     for (const t of schedules) log(`${t.pipelineId}/${t.name}: "${t.cron}" in ${t.timezone}, next fire ${t.next[0]?.utc ?? 'never'} (${t.next[0]?.local ?? '-'})`);
     if (schedules.length === 0) log('no enabled schedule triggers yet: the scheduler picks up new ones within 30 s');
-    log(`scheduler running for project ${open.project.settings.name} (Ctrl-C to stop)`);
-    await new Promise<void>((resolve) => {
+    // Listening before the ready line: a Ctrl-C right after it must stop us cleanly, not kill us.
+    const stopRequested = new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    log(`scheduler running for project ${open.project.settings.name} (Ctrl-C to stop)`);
+    await stopRequested;
     log('stopping: cancelling scheduled runs and closing the workspace');
   } finally {
     await scheduler?.stop();

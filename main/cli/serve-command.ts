@@ -31,13 +31,15 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
     throw error;
   }
-  if (!isLoopback(values.host)) process.stderr.write(`warning: serving on ${values.host}, reachable from other machines; the token is the only guard\n`);
-  process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
-  hooks.onServing?.(server.url);
-  await new Promise<void>((resolve) => {
+  // Listening before the ready line: a Ctrl-C (or a test's SIGINT) right after it must stop us cleanly, not kill us.
+  const stopRequested = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  if (!isLoopback(values.host)) process.stderr.write(`warning: serving on ${values.host}, reachable from other machines; the token is the only guard\n`);
+  process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
+  hooks.onServing?.(server.url);
+  await stopRequested;
   process.stdout.write('stopping: cancelling runs and closing the workspace\n');
   await server.close();
   await open.close();
