@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { z } from 'zod';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
@@ -6,8 +7,9 @@ import type { PostgresConnection } from '../connections/connection-profile.ts';
 import { requireFamily } from '../connections/block-connection.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { loadTable } from '../postgres/load-table.ts';
-import { pipeCsv } from '../postgres/csv-pipe.ts';
-import { checkExportNames, checkIdentifier, exportColumn } from './postgres-types.ts';
+import { pipeCsv, type CsvSource } from '../postgres/csv-pipe.ts';
+import { binaryEncoderFor, encodeChunks, firstWithoutBinaryForm, takesUtf8Binary, type BinaryEncoder } from '../postgres/binary-copy.ts';
+import { checkExportNames, checkIdentifier, exportColumn, type ExportColumn } from './postgres-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 
 const configSchema = z.strictObject({
@@ -59,18 +61,25 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
       return another;
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const select = columns.map((c) => c.selectExpr).join(', ');
-    const writeCsv = (target: string) =>
-      ctx.data.run(`COPY (SELECT ${select} FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(target)} (FORMAT csv, HEADER false)`);
+    const query = `SELECT ${columns.map((c) => c.selectExpr).join(', ')} FROM ${ctx.data.relation(upstream)}`;
+    const writeCsv = (target: string) => ctx.data.run(`COPY (${query}) TO ${quoteLiteral(target)} (FORMAT csv, HEADER false)`);
+    const load = (source: { csv: CsvSource } | { binary: AsyncIterable<Buffer> }) => loadTable(client, {
+      schema, table: config.table, columns, ...source, mode: config.mode, key, expectedRows: described.rows, onSchemaChange: config.on_schema_change,
+      runId: ctx.runId, blockId: ctx.block.id, place, parallel: { connections: config.copy_connections, connect },
+      log: (message) => ctx.log('info', message),
+      onBytes: (done, total) => ctx.progress({ phase: 'copy', done, ...(total !== undefined ? { total } : {}), unit: 'bytes' }),
+    });
     try {
-      // 3. DuckDB writes Postgres's CSV text forms into a pipe while Postgres loads it, in one transaction: staging,
-      //    COPY (its row count checked against DuckDB's), swap or merge. Rows never pass through the JS heap.
-      const result = await pipeCsv(ctx.tempDir, writeCsv, (csv) => loadTable(client, {
-        schema, table: config.table, columns, csv, mode: config.mode, key, expectedRows: described.rows, onSchemaChange: config.on_schema_change,
-        runId: ctx.runId, blockId: ctx.block.id, place, parallel: { connections: config.copy_connections, connect },
-        log: (message) => ctx.log('info', message),
-        onBytes: (done, total) => ctx.progress({ phase: 'copy', done, ...(total !== undefined ? { total } : {}), unit: 'bytes' }),
-      }), () => ctx.data.interrupt());
+      // 3. Postgres loads the rows while DuckDB still produces them, in one transaction: staging, COPY (its row count
+      //    checked against DuckDB's), swap or merge. Binary COPY, encoded from DuckDB's vectors a chunk at a time,
+      //    when every column has a binary form (far less CPU on both sides) and the staging table is ours (replace,
+      //    fail: binary fields must match their column's type exactly, while append and upsert stage into the
+      //    existing table's types); otherwise DuckDB writes Postgres's CSV text forms into a pipe. Either way the
+      //    table never sits in the JS heap.
+      const encoder = await chooseBinary(client, config.mode, columns, (message) => ctx.log('info', message));
+      const result = encoder
+        ? await ctx.data.streamChunks(query, (chunks) => load({ binary: encodeChunks(chunks, encoder) }))
+        : await pipeCsv(ctx.tempDir, writeCsv, (csv) => load({ csv }), () => ctx.data.interrupt());
       const verb = config.mode === 'upsert' ? 'upserted' : config.mode === 'append' ? 'appended' : 'loaded';
       ctx.log('info', `${verb} ${result.written.toLocaleString('en-US')} rows into ${schema}.${config.table} on ${conn.label}`);
       return { rowsIn: described.rows, rowsOut: result.written, hasOutput: false };
@@ -83,6 +92,16 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
     }
   },
 };
+
+/** The binary encoder when binary COPY can carry this load, else undefined (CSV); logs which and why. */
+async function chooseBinary(client: pg.Client, mode: PostgresExportConfig['mode'], columns: ExportColumn[], log: (message: string) => void): Promise<BinaryEncoder | undefined> {
+  const textual = firstWithoutBinaryForm(columns);
+  const why = mode === 'append' || mode === 'upsert' ? `mode ${mode} stages into the existing table's column types`
+    : textual ? `column ${textual.name} (${textual.duckType}) has no binary form here`
+      : !(await takesUtf8Binary(client)) ? 'the database is not UTF-8' : undefined;
+  log(why ? `COPY as CSV: ${why}` : 'COPY in binary format');
+  return why ? undefined : binaryEncoderFor(columns);
+}
 
 function checkKey(config: PostgresExportConfig, names: string[], place: ErrorPlace): string[] {
   if (config.mode !== 'upsert') return [];

@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../errors.ts';
 import type { BlockSession, ColumnInfo } from './workspace-types.ts';
@@ -104,6 +104,10 @@ export class WorkspaceBlockSession implements BlockSession {
     return this.tracked.track(async () => resultToArrow(await this.conn.stream(`SELECT * FROM ${this.relation(blockId)}`)));
   }
 
+  streamChunks<T>(sql: string, consume: (chunks: AsyncIterable<DuckDBDataChunk>) => Promise<T>): Promise<T> {
+    return this.tracked.track(async () => consume(fetchChunks(await this.guard(sql, sql, 0, () => this.conn.stream(sql)))));
+  }
+
   describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }> {
     return this.tracked.track(async () => {
       const relation = this.relation(blockId);
@@ -161,5 +165,14 @@ export class WorkspaceBlockSession implements BlockSession {
     return ids.length === 0
       ? 'it has no upstream blocks; connect one with an edge to read it'
       : `it reads only its upstream blocks (${ids.join(', ')}); connect others with an edge`;
+  }
+}
+
+/** The result's chunks in order, fetched one at a time (DuckDB computes ahead only a bounded buffer). */
+async function* fetchChunks(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    yield chunk;
   }
 }

@@ -1,3 +1,4 @@
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 
 /** A column as DuckDB names and types it (`BIGINT`, `TIMESTAMP`, `DECIMAL(10,2)`, …). */
@@ -27,6 +28,11 @@ export interface BlockSession {
   relation(blockId: string): string;
   /** Reads an upstream output (or this block's own output once written) as an Arrow table. */
   readArrow(blockId: string): Promise<Table>;
+  /**
+   * Runs a query and hands its result to `consume` chunk by chunk, as DuckDB produces them (memory stays bounded
+   * however large the result); resolves to what `consume` resolves to. interrupt() stops the query.
+   */
+  streamChunks<T>(sql: string, consume: (chunks: AsyncIterable<DuckDBDataChunk>) => Promise<T>): Promise<T>;
   /** Columns and row count of an upstream output (or this block's own once written). */
   describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }>;
   /** The physical table holding this attempt's output, once written. */

@@ -77,6 +77,13 @@ export class Workspace {
     // Off unless asked: loads and CREATE TABLE … AS run in parallel and in less memory (DuckDB's advice for
     // large loads). Outputs are then in no particular row order, as SQL promises anyway.
     config.preserve_insertion_order = String(opts.preserveInsertionOrder ?? false);
+    // Peak memory of large loads, at no measurable CPU cost (measured on a 1.2M-row, 19-column month): a CREATE
+    // TABLE … AS buffers this many row groups per thread before writing them out (default 5, ~90 MB per thread),
+    // 1 keeps the peak ~80-100 MB lower; the allocator returns freed memory to the OS in the background and after
+    // any task that peaked above 32 MB (default 128 MB), which trims the worst peaks by another ~50-100 MB.
+    config.write_buffer_row_group_count = '1';
+    config.allocator_background_threads = 'true';
+    config.allocator_flush_threshold = '32MB';
     const instance = await DuckDBInstance.create(file, config).catch((error: unknown) => {
       throw lockedError(error, file) ?? error;
     });

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
 import type { ExportColumn } from '../blocks/postgres-types.ts';
-import { copyCsvIn } from './copy-file.ts';
+import { copyBinaryIn, copyCsvIn } from './copy-file.ts';
 import type { CsvSource } from './csv-pipe.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
 import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
@@ -15,8 +15,10 @@ export interface LoadSpec {
   schema: string;
   table: string;
   columns: ExportColumn[];
-  /** CSV (no header) with the columns in `columns` order. */
-  csv: CsvSource;
+  /** CSV (no header) with the columns in `columns` order; unused when `binary` is set. */
+  csv?: CsvSource;
+  /** Binary COPY tuples (no header, no trailer) with the columns in `columns` order: loaded instead of `csv`. */
+  binary?: AsyncIterable<Buffer>;
   mode: LoadMode;
   /** Rows the source has: COPY must report exactly this many, or the load rolls back. */
   expectedRows: number;
@@ -88,11 +90,18 @@ async function replaceTable(client: pg.Client, spec: LoadSpec, existing: TargetC
   const staging = `_pw_stage_${randomBytes(6).toString('hex')}`;
   const stagingRef = qualifiedName(spec.schema, staging);
   await client.query(`CREATE TABLE ${stagingRef} (${columnDefinitions(spec.columns)})`);
-  const copied = checkCount(await copyCsvIn(client, `${stagingRef} (${columnList(spec.columns)})`, spec.csv, spec.onBytes), spec.expectedRows);
+  const copied = checkCount(await copyIn(client, `${stagingRef} (${columnList(spec.columns)})`, spec), spec.expectedRows);
   // Readers keep seeing the old table until COMMIT; DROP waits for them, then the renamed staging table appears.
   if (existing) await client.query(`DROP TABLE ${target}`);
   await client.query(`ALTER TABLE ${stagingRef} RENAME TO ${quoteIdent(spec.table)}`);
   return { copied, written: copied, wasAlreadyLoaded: false };
+}
+
+/** COPYs the spec's binary tuples or CSV into `target`; resolves to the rows COPY loaded. */
+function copyIn(client: pg.Client, target: string, spec: LoadSpec): Promise<number> {
+  if (spec.binary) return copyBinaryIn(client, target, spec.binary, spec.onBytes);
+  if (spec.csv) return copyCsvIn(client, target, spec.csv, spec.onBytes);
+  throw new Error('a load needs binary tuples or CSV');
 }
 
 async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: TargetColumn[] | undefined): Promise<LoadResult> {
@@ -111,7 +120,7 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   // Shaped like the target, so a value that does not fit fails during COPY, naming its column and line.
   await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
   const columns = columnList(spec.columns);
-  const copied = checkCount(await copyCsvIn(client, `${staging} (${columns})`, spec.csv, spec.onBytes), spec.expectedRows);
+  const copied = checkCount(await copyIn(client, `${staging} (${columns})`, spec), spec.expectedRows);
   const written = spec.mode === 'append'
     ? (await client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${staging}`)).rowCount ?? 0
     : await upsert(client, spec, target, staging);

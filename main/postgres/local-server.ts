@@ -119,8 +119,9 @@ export class LocalPostgres {
     const args = [
       '-D', this.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
       // A local server has no replicas: minimal WAL lets COPY into a table created in the same transaction (our
-      // staging tables) skip writing the rows to the WAL as well.
-      '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0',
+      // staging tables) skip writing the rows to the WAL as well. Parallel COPYs do write WAL (their staging table
+      // is committed first): room for a few million-row loads before a checkpoint lands in the middle of one.
+      '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0', '-c', 'max_wal_size=2GB',
     ];
     const child = spawn(binaries.postgres, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd], ...ids });
     await logFile.close();

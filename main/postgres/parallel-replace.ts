@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { UserError } from '../errors.ts';
 import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
 import type { LoadResult, LoadSpec, ParallelConnections } from './load-table.ts';
-import { splitRecords } from './split-records.ts';
+import { splitRecords, splitTuples } from './split-records.ts';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from './binary-copy.ts';
 import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
 
 /**
@@ -32,8 +34,9 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
     await main.query(`CREATE TABLE ${staging} (${columnDefinitions(spec.columns)})`);
     isStaged = true;
     // 3. One COPY per connection, records dealt out in slices; their counts must add up to the rows read.
-    const copies = clients.map((client) => client.query(copyFrom(`COPY ${staging} (${columnList(spec.columns)}) FROM STDIN (FORMAT csv)`)));
-    await splitRecords(spec.csv.stream, copies, (done) => spec.onBytes(done, spec.csv.totalBytes));
+    const format = spec.binary ? 'binary' : 'csv';
+    const copies = clients.map((client) => client.query(copyFrom(`COPY ${staging} (${columnList(spec.columns)}) FROM STDIN (FORMAT ${format})`)));
+    await dealOut(spec, copies);
     const copied = checkCount(copies.reduce((sum, copy) => sum + copy.rowCount, 0), spec.expectedRows);
     // 4. The swap, in one transaction.
     await swapIn(main, spec, staging, target);
@@ -43,6 +46,23 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
     if (isStaged) await dropStaging(clients, () => parallel.connect('cleanup'), staging, spec);
     // The lock dies with its session anyway; a dead main connection has nothing to unlock.
     await main.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey(spec.schema, spec.table)]).catch(() => undefined);
+  }
+}
+
+/** Deals the spec's binary tuples or CSV records out to the COPY streams, reporting bytes as they go. */
+async function dealOut(spec: LoadSpec, copies: Writable[]): Promise<void> {
+  if (spec.binary) return splitTuples(countBytes(spec.binary, spec.onBytes), copies, { header: BINARY_COPY_HEADER, trailer: BINARY_COPY_TRAILER });
+  const csv = spec.csv;
+  if (!csv) throw new Error('a load needs binary tuples or CSV');
+  return splitRecords(csv.stream, copies, (done) => spec.onBytes(done, csv.totalBytes));
+}
+
+async function* countBytes(buffers: AsyncIterable<Buffer>, onBytes: (done: number) => void): AsyncGenerator<Buffer> {
+  let done = 0;
+  for await (const buffer of buffers) {
+    done += buffer.length;
+    onBytes(done);
+    yield buffer;
   }
 }
 

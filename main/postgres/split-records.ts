@@ -35,9 +35,40 @@ export function findRecordEnd(chunk: Buffer, isInQuotes: boolean): { end: number
  * COPY) and the failure is thrown.
  */
 export async function splitRecords(source: Readable, sinks: Writable[], onBytes: (done: number) => void): Promise<void> {
+  await dealSlices(recordSlices(source, onBytes), sinks, {}, () => source.destroy());
+}
+
+/**
+ * Deals binary COPY tuples out to `sinks` as `splitRecords` deals CSV: each buffer of `tuples` holds whole tuples
+ * and goes to one sink; every sink gets the binary header first and the trailer last.
+ */
+export async function splitTuples(tuples: AsyncIterable<Buffer>, sinks: Writable[], frame: { header: Buffer; trailer: Buffer }): Promise<void> {
+  await dealSlices(tuples, sinks, frame, () => undefined);
+}
+
+/** Slices of whole CSV records: a record split across chunks is carried over to the next slice. */
+async function* recordSlices(source: Readable, onBytes: (done: number) => void): AsyncGenerator<Buffer> {
   let carry: Buffer = Buffer.alloc(0);
   let isInQuotes = false;
   let done = 0;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    done += chunk.length;
+    const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    // Only the new bytes are scanned: the carried ones were, and `isInQuotes` is their end state.
+    const scanned = findRecordEnd(chunk, isInQuotes);
+    isInQuotes = scanned.isInQuotes;
+    const end = scanned.end === 0 ? 0 : carry.length + scanned.end;
+    if (end > 0) yield data.subarray(0, end);
+    carry = data.subarray(end);
+    onBytes(done);
+  }
+  // A last record without a trailing newline is still a record.
+  if (carry.length) yield carry;
+}
+
+async function dealSlices(
+  slices: AsyncIterable<Buffer>, sinks: Writable[], frame: { header?: Buffer; trailer?: Buffer }, stopSource: () => void,
+): Promise<void> {
   let sinkFailure: Error | undefined;
   const failed = new Promise<never>((_resolve, reject) => {
     for (const sink of sinks) {
@@ -49,24 +80,16 @@ export async function splitRecords(source: Readable, sinks: Writable[], onBytes:
   });
   failed.catch(() => undefined); // observed where it matters: it wins the races below, and the loop checks sinkFailure
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (frame.header) for (const sink of sinks) sink.write(frame.header);
+    for await (const slice of slices) {
       if (sinkFailure) throw sinkFailure;
-      done += chunk.length;
-      const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      // Only the new bytes are scanned: the carried ones were, and `isInQuotes` is their end state.
-      const scanned = findRecordEnd(chunk, isInQuotes);
-      isInQuotes = scanned.isInQuotes;
-      const end = scanned.end === 0 ? 0 : carry.length + scanned.end;
-      if (end > 0) await writeToRoomiest(sinks, data.subarray(0, end), failed);
-      carry = data.subarray(end);
-      onBytes(done);
+      await writeToRoomiest(sinks, slice, failed);
     }
-    // A last record without a trailing newline is still a record.
-    if (carry.length) await writeToRoomiest(sinks, carry, failed);
-    await Promise.race([Promise.all(sinks.map((sink) => finished(sink.end()))), failed]);
+    if (sinkFailure) throw sinkFailure;
+    await Promise.race([Promise.all(sinks.map((sink) => finished(frame.trailer ? sink.end(frame.trailer) : sink.end()))), failed]);
   } catch (error) {
     for (const sink of sinks) sink.destroy(error as Error);
-    source.destroy();
+    stopSource();
     throw error;
   }
 }
