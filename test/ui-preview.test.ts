@@ -162,6 +162,7 @@ test('binary cells show hex and size, nested structs show as JSON text', async (
   await sortBy(grid, 'id');
   const cells = grid.locator('[role=row][aria-rowindex="2"] [role=gridcell]');
   await cells.first().getByText('1', { exact: true }).waitFor();
+  await cells.nth(2).waitFor(); // the row's cells may arrive a frame after its first
   const [, payload, nested] = await cells.allInnerTexts();
   assert.equal(payload, `0x${Buffer.from('hello 1').toString('hex')} (7 bytes)`);
   assert.equal(nested, '{"a":1,"b":[1,2],"c":{"d":"x"}}');
