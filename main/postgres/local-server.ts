@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { OperationalError } from '../errors.ts';
 import { findPostgresBinaries } from './binaries.ts';
+import { reapOrphanedServers } from './orphan-servers.ts';
 
 const run = promisify(execFile);
 
@@ -108,6 +109,9 @@ export class LocalPostgres {
 
   private async start(password: string, log: (message: string) => void): Promise<LocalServerInfo> {
     const binaries = await findPostgresBinaries();
+    // Servers whose folder was deleted under them (killed test runs) hold ports and memory that no one can free.
+    const reaped = await reapOrphanedServers(binaries.postgres);
+    if (reaped > 0) log(`stopped ${reaped} local Postgres server${reaped === 1 ? '' : 's'} whose data folder no longer exists`);
     const ids = await postgresUserIfRoot();
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     if (!(await exists(path.join(this.dataDir, 'PG_VERSION')))) {
