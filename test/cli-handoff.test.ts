@@ -101,6 +101,21 @@ test('a server.json left by a process that is gone is ignored: the run happens i
   }
 });
 
+test('a server.json naming a live process that does not answer (a reused pid) is ignored too', async () => {
+  const other = createTempProject();
+  try {
+    other.writeFile('blocks/one.sql', 'select 1 as one\n');
+    other.writePipeline('one', { blocks: [{ id: 'one', type: 'source', kind: 'sql', file: 'blocks/one.sql' }] });
+    // This test process is alive, and nothing listens on port 9 (discard).
+    other.writeFile('.pipewright/server.json', JSON.stringify({ pid: process.pid, origin: 'http://127.0.0.1:9', token: 'x' }));
+    const result = await runCli(['run', 'one', '--project', other.dir]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /running through it/);
+  } finally {
+    other.cleanup();
+  }
+});
+
 test('serve removes its server.json when it stops', async () => {
   const other = createTempProject();
   try {

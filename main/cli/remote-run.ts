@@ -75,8 +75,16 @@ function toResult(run: RunDetail): RemoteRunResult {
 
 const headersFor = (server: ServerFile) => ({ authorization: `Bearer ${server.token}`, origin: server.origin });
 
+/**
+ * Whether the server named in server.json answers as this project's (a pid the OS reused for another program leaves a
+ * file that looks live but nobody listening).
+ */
+export async function serverAnswers(server: ServerFile): Promise<boolean> {
+  return callApi(server, 'app.info', {}, 2000).then(() => true, () => false);
+}
+
 /** One API call; a refusal or an error answer becomes an error with the server's own message. */
-export function callApi<T>(server: ServerFile, method: string, params: unknown): Promise<T> {
+export function callApi<T>(server: ServerFile, method: string, params: unknown, timeoutMs?: number): Promise<T> {
   const body = JSON.stringify({ method, params });
   return new Promise((resolve, reject) => {
     const req = request(`${server.origin}/api/call`, { method: 'POST', headers: { ...headersFor(server), 'content-type': 'application/json' } }, (res) => {
@@ -92,6 +100,7 @@ export function callApi<T>(server: ServerFile, method: string, params: unknown):
       });
     });
     req.on('error', (error) => reject(new OperationalError(`cannot reach the Pipewright server at ${server.origin}: ${error.message}`, { cause: error })));
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
     req.end(body);
   });
 }

@@ -10,7 +10,7 @@ import { parseVars, UsageError } from './usage.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { createRunReporter } from './run-reporter.ts';
 import { parseConnOverrides } from './connections-command.ts';
-import { callApi, runThroughServer } from './remote-run.ts';
+import { callApi, runThroughServer, serverAnswers } from './remote-run.ts';
 import { readServerFile } from '../serve/server-file.ts';
 
 /** `pipewright run <pipeline> …`: runs headless; resolves to the exit code (0 succeeded, 1 failed or cancelled). */
@@ -39,7 +39,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const reporter = createRunReporter();
   const controller = new AbortController();
   // The app or `pipewright serve` holds the project (DuckDB has one writer): the run goes through it.
-  const server = readServerFile(path.join(projectDir, '.pipewright'));
+  const advertised = readServerFile(path.join(projectDir, '.pipewright'));
+  const server = advertised && (await serverAnswers(advertised)) ? advertised : null;
   if (server) {
     if (values.conn.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}), which runs with its own connections: stop it to use --conn`);
     if (values.resume && values.var.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): --resume through it keeps the run's variables, leave out --var`);
