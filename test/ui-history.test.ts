@@ -15,7 +15,8 @@ let failedRunId = '';
 
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  temp = createTempProject();
+  // Two outputs per block, so a past run's output can still be previewed from its page.
+  temp = createTempProject({ retention: { outputs_keep_last: 2 } });
   temp.writeFile('blocks/numbers.sql', 'select range as n from range(10)\n');
   temp.writeFile('blocks/doubled.sql', 'select nope * 2 as twice from numbers\n');
   temp.writeFile('blocks/summary.sql', 'select count(*) as rows_seen from doubled\n');
@@ -139,6 +140,32 @@ test('#/runs/<runId> opens that run directly, and the list shows both runs', asy
   await runs.getByText('succeeded', { exact: true }).waitFor();
   assert.equal(await runs.getByRole('row').count(), 3);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-3-list.png') });
+});
+
+test('a past run\'s output is previewed from its page while retention keeps it; a block without output has no Preview', async () => {
+  temp.writeFile('blocks/numbers.sql', 'select range as n from range(3)\n');
+  await page.evaluate((id) => (window.location.hash = `#/runs/${encodeURIComponent(id)}`), failedRunId);
+  await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'failed' }).waitFor();
+  await page.getByRole('button', { name: 'Re-run', exact: true }).click();
+  await page.waitForFunction((id) => window.location.hash.startsWith('#/runs/') && !window.location.hash.endsWith(encodeURIComponent(id)), failedRunId);
+  await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+  const rowsIn = async (runId: string | null, expected: string) => {
+    if (runId) {
+      await page.evaluate((id) => (window.location.hash = `#/runs/${encodeURIComponent(id)}`), runId);
+      await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'failed' }).waitFor();
+    }
+    await page.getByRole('button', { name: 'Preview numbers as this run left it' }).click();
+    const dialog = page.getByRole('dialog', { name: /^numbers as run r\S+ left it$/ });
+    await dialog.getByRole('status', { name: 'Row count' }).getByText(expected).waitFor();
+    return dialog;
+  };
+  const latest = await rowsIn(null, '3 rows · 1 column');
+  await latest.getByRole('button', { name: 'Close' }).click();
+  const past = await rowsIn(failedRunId, '10 rows · 1 column');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-5-past-output.png') });
+  await past.getByRole('button', { name: 'Close' }).click();
+  assert.equal(await blockRow('doubled').getByRole('button', { name: /Preview/ }).count(), 0, 'the failed block left no output');
+  await page.getByRole('button', { name: 'Runs', exact: true }).click();
 });
 
 test('a run whose pipeline.yaml has changed since is drawn from its recorded blocks, and the page says so', async () => {

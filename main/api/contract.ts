@@ -47,7 +47,10 @@ export const methods = {
   /** A run's logs, optionally for one block, after a log id (for tailing). */
   'runs.logs': z.strictObject({ runId: id, blockId: id.optional(), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).default(1000) }),
   /** Schema, total rows and a window of a block's latest output as Arrow IPC bytes. */
-  'outputs.preview': z.strictObject({ pipelineId: id, blockId: id, window }),
+  /** A window of a block's latest output; with `runId`, of the output that run published, while it is kept. */
+  'outputs.preview': z.strictObject({ pipelineId: id, blockId: id, window, runId: z.string().min(1).max(200).optional() }),
+  /** The blocks whose output from this run is still stored (retention.outputs_keep_last), with their row counts. */
+  'outputs.ofRun': z.strictObject({ pipelineId: id, runId: z.string().min(1).max(200) }),
   /** Per-column profile of a block's latest output (nulls, distinct, min/max, histogram), computed in DuckDB. */
   'outputs.profile': z.strictObject({ pipelineId: id, blockId: id }),
   /** Ad-hoc SQL over the workspace, windowed like a preview. */

@@ -75,8 +75,11 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     'runs.list': async (p: { pipelineId?: string; limit: number; offset: number }) => ({ runs: open.store.listRuns(p) }),
     'runs.get': async (p: { runId: string }) => ({ run: open.store.getRun(p.runId) ?? null }),
     'runs.logs': async (p: { runId: string; blockId?: string; afterId?: number; limit: number }) => ({ logs: open.store.getLogs(p.runId, p) }),
-    'outputs.preview': async (p: { pipelineId: string; blockId: string; window: Parameters<OpenProject['workspace']['preview']>[2] }) =>
-      open.workspace.preview(p.pipelineId, p.blockId, p.window),
+    'outputs.preview': async (p: { pipelineId: string; blockId: string; window: Parameters<OpenProject['workspace']['preview']>[2]; runId?: string }) =>
+      open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
+    'outputs.ofRun': async (p: { pipelineId: string; runId: string }) => ({
+      outputs: (await open.workspace.runOutputs(p.pipelineId, p.runId)).map((o) => ({ blockId: o.blockId, rows: o.rows })),
+    }),
     'outputs.profile': async (p: { pipelineId: string; blockId: string }) => ({ columns: await open.workspace.profile(p.pipelineId, p.blockId) }),
     'workspace.query': async (p: { sql: string; window: { offset: number; limit: number } }) => open.workspace.query(p.sql, p.window),
     'triggers.list': async (p: { pipelineId?: string }) => {

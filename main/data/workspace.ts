@@ -4,6 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef } from './sql-names.ts';
+import { createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readRunOutputs, recordPublished, type KeptOutput } from './kept-outputs.ts';
 import { WorkspaceBlockSession } from './block-session.ts';
 import { previewQuery, previewTable } from './preview.ts';
 import { profileRelation } from './profile.ts';
@@ -26,6 +27,8 @@ export interface WorkspaceOptions {
   preserveInsertionOrder?: boolean;
   /** Where DuckDB spills when a query outgrows memory. */
   spillDir?: string;
+  /** Outputs kept per block, newest first (`retention.outputs_keep_last`); past ones can still be previewed. Default 1. */
+  keepOutputs?: number;
 }
 
 /**
@@ -51,6 +54,7 @@ export class Workspace {
     private readonly file: string,
     private readonly instance: DuckDBInstance,
     private readonly meta: DuckDBConnection,
+    private readonly keepOutputs: number,
   ) {}
 
   /** Opens (or shares, within this process) the workspace file; throws a UserError when another process holds it. */
@@ -88,9 +92,10 @@ export class Workspace {
       throw lockedError(error, file) ?? error;
     });
     const meta = await instance.connect();
-    const workspace = new Workspace(file, instance, meta);
+    const workspace = new Workspace(file, instance, meta, Math.max(1, opts.keepOutputs ?? 1));
     try {
       await createRegistry(meta);
+      await createKeptOutputs(meta);
       // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
       await workspace.sweep();
     } catch (error) {
@@ -140,12 +145,25 @@ export class Workspace {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
     await this.exclusive(async () => {
-      const previous = (await readLatestPhysicals(this.meta, args.pipelineId)).get(args.blockId);
-      await this.inTransaction(() => recordOutput(this.meta, args));
+      await this.inTransaction(async () => {
+        await recordOutput(this.meta, args);
+        await recordPublished(this.meta, args);
+      });
       // Downstream blocks of this run read this table even after a later run replaces it.
       this.holdOf(args.runId).add(args.physical);
-      if (previous && previous !== args.physical && !this.isHeld(previous)) await this.dropTable(previous);
+      // Beyond the newest `keepOutputs`, outputs are no longer kept: dropped now, or by the sweep once no run holds them.
+      for (const old of (await readKeptOutputs(this.meta, args.pipelineId, args.blockId)).slice(this.keepOutputs)) {
+        if (old.physical === args.physical) continue;
+        await forgetPublished(this.meta, old.physical);
+        if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
+      }
     });
+  }
+
+  /** The outputs a run published that are still kept, one per block (all of them while they are its latest). */
+  async runOutputs(pipelineId: string, runId: string): Promise<KeptOutput[]> {
+    this.checkOpen();
+    return this.exclusive(() => readRunOutputs(this.meta, pipelineId, runId));
   }
 
   /** Drops an attempt's table (failed or cancelled attempt); a table that is some block's latest output is kept. */
@@ -174,9 +192,9 @@ export class Workspace {
     return this.exclusive(() => readLatestOutputs(this.meta, pipelineId));
   }
 
-  /** Schema, filtered row count and one window of a block's latest output (Arrow IPC), read in one snapshot. */
-  async preview(pipelineId: string, blockId: string, window: PreviewWindow): Promise<PreviewResult> {
-    return this.withSnapshot(async (conn) => previewTable(conn, await this.storedTable(conn, pipelineId, blockId), window));
+  /** Schema, filtered row count and one window of a block's latest output, or a kept one of run `runId` (Arrow IPC), read in one snapshot. */
+  async preview(pipelineId: string, blockId: string, window: PreviewWindow, runId?: string): Promise<PreviewResult> {
+    return this.withSnapshot(async (conn) => previewTable(conn, await this.storedTable(conn, pipelineId, blockId, runId), window));
   }
 
   /** Per-column profile of a block's latest output (nulls, approximate distinct, min/max, histogram). */
@@ -226,12 +244,12 @@ export class Workspace {
     return false;
   }
 
-  /** Drops every output table that is neither some block's latest output nor held by a run in flight. */
+  /** Drops every output table that is neither some block's latest or kept output nor held by a run in flight. */
   private async sweep(): Promise<void> {
     await this.exclusive(async () => {
-      const latest = await readAllLatestPhysicals(this.meta);
+      const keep = new Set([...(await readAllLatestPhysicals(this.meta)), ...(await readAllKept(this.meta))]);
       for (const physical of await readOutputTables(this.meta)) {
-        if (!latest.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
+        if (!keep.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
       }
     });
   }
@@ -240,8 +258,13 @@ export class Workspace {
     await this.meta.run(`DROP TABLE IF EXISTS ${outputTableRef(physical)}`);
   }
 
-  /** The physical table of a block's latest output, read on `conn` (inside its snapshot). */
-  private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string): Promise<string> {
+  /** The physical table of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
+  private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
+    if (runId !== undefined) {
+      const kept = (await readRunOutputs(conn, pipelineId, runId)).find((o) => o.blockId === blockId);
+      if (!kept) throw new UserError(`the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`, { block: blockId });
+      return outputTableRef(kept.physical);
+    }
     const physical = (await readLatestPhysicals(conn, pipelineId)).get(blockId);
     if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
     return outputTableRef(physical);

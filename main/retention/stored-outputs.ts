@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteLiteral } from '../data/sql-names.ts';
 import { META_SCHEMA } from '../data/output-registry.ts';
+import { forgetPublished } from '../data/kept-outputs.ts';
 
 /** One physical output table of the workspace, as retention sees it. */
 export interface StoredOutput {
@@ -65,6 +66,7 @@ export async function dropStoredOutput(conn: DuckDBConnection, output: StoredOut
     ]);
     await conn.run(`DROP VIEW IF EXISTS ${qualifiedName(pipelineId, blockId)}`);
   }
+  await forgetPublished(conn, output.physical);
   await conn.run(`DROP TABLE IF EXISTS ${outputTableRef(output.physical)}`);
 }
 

@@ -70,6 +70,7 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       ...(engine.memory_limit ? { memoryLimit: engine.memory_limit } : {}),
       ...(engine.preserve_insertion_order !== undefined ? { preserveInsertionOrder: engine.preserve_insertion_order } : {}),
       spillDir: engine.spill_dir ? path.resolve(project.dir, engine.spill_dir) : path.join(project.stateDir, 'spill'),
+      keepOutputs: project.settings.retention?.outputs_keep_last ?? 1,
     });
   } catch (error) {
     await alerts.close(0);

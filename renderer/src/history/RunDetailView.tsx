@@ -4,12 +4,15 @@ import { useApi } from '../api/ApiContext.tsx';
 import { formatCount, formatDuration } from '../canvas/format.ts';
 import { RunLogs } from './RunLogs.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
+import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
 
 /** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
 export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: (runId: string | null) => void }) {
   const run = useRun(runId);
   const [focusedBlockId, setFocusedBlockId] = useState('');
+  const [previewed, setPreviewed] = useState<string | null>(null);
+  const kept = useRunOutputs(run?.pipelineId ?? '', runId, run?.status ?? '');
   if (run === undefined) return <p className="screen muted" role="status">Loading run {runId}…</p>;
   if (run === null) {
     return (
@@ -37,7 +40,7 @@ export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: 
       <RunDag run={run} selectedBlockId={focusedBlockId} onSelectBlock={(blockId) => focusBlock(blockId, setFocusedBlockId)} />
       <table className="history-table" aria-label="Blocks of this run">
         <thead>
-          <tr><th scope="col">Block</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Rows out</th><th scope="col">Duration</th><th scope="col">Error</th></tr>
+          <tr><th scope="col">Block</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Rows out</th><th scope="col">Duration</th><th scope="col">Output</th><th scope="col">Error</th></tr>
         </thead>
         <tbody>
           {run.blocks.map((block) => (
@@ -47,11 +50,21 @@ export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: 
               <td>{block.attempts}</td>
               <td>{block.rowsOut === null ? '—' : formatCount(block.rowsOut)}</td>
               <td>{block.durationMs === null ? '—' : formatDuration(block.durationMs)}</td>
+              <td>
+                {kept.has(block.blockId) ? (
+                  <button type="button" className="link-button" onClick={() => setPreviewed(block.blockId)} aria-label={`Preview ${block.blockId} as this run left it`}>
+                    Preview
+                  </button>
+                ) : (
+                  <span className="muted" title="Not stored: the block wrote none, or a later run replaced it (retention.outputs_keep_last)">—</span>
+                )}
+              </td>
               <td className="block-error">{block.error?.message ?? block.skipReason ?? ''}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      {previewed && <RunOutputDialog pipelineId={run.pipelineId} runId={run.id} blockId={previewed} onClose={() => setPreviewed(null)} />}
       <RunTimeline run={run} />
       <RunLogs runId={run.id} blockIds={run.blocks.map((b) => b.blockId)} blockId={focusedBlockId} onBlockChange={setFocusedBlockId} />
     </section>

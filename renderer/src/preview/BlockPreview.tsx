@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import type { PreviewReply } from '../api/views.ts';
-import { formatCount } from '../canvas/format.ts';
+import { formatAmount } from '../canvas/format.ts';
 import { QuickChart } from '../chart/QuickChart.tsx';
 import { CellDialog } from './CellDialog.tsx';
 import { DataGrid, type SortState } from './DataGrid.tsx';
@@ -20,10 +20,12 @@ interface Props {
   version: string | null;
   /** Said instead of the workspace's "no stored output yet" (e.g. the block is still to run in this run). */
   noOutputNote?: string;
+  /** A past run's output (kept by retention.outputs_keep_last) instead of the latest; profile and chart read the latest, so they are left out. */
+  runId?: string;
 }
 
 /** A block's output over all rows: sort and filter pushed down to DuckDB, a profile row, a quick chart, go to row. */
-export function BlockPreview({ pipelineId, blockId, version, noOutputNote }: Props) {
+export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId }: Props) {
   const api = useApi();
   const [sort, setSort] = useState<SortState | null>(null);
   const [filterText, setFilterText] = useState('');
@@ -36,9 +38,9 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote }: Pro
   const fetchWindow = useCallback<FetchWindow>(
     (offset, limit) => {
       const window = { offset, limit, ...(sort ? { orderBy: [{ column: sort.column, descending: sort.descending }] } : {}), ...(filter ? { filter } : {}) };
-      return api.call<PreviewReply>('outputs.preview', { pipelineId, blockId, window });
+      return api.call<PreviewReply>('outputs.preview', { pipelineId, blockId, window, ...(runId ? { runId } : {}) });
     },
-    [api, pipelineId, blockId, sort, filter],
+    [api, pipelineId, blockId, sort, filter, runId],
   );
   const { state, ensureRows } = usePreviewPages(fetchWindow, version);
   const profile = useProfile(pipelineId, blockId, version, isProfileOn);
@@ -54,14 +56,14 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote }: Pro
     <div className="preview">
       <div className="preview-bar">
         <p className="preview-count" role="status" aria-label="Row count">
-          {state.status === 'ready' ? `${formatCount(totalRows)} rows · ${columns.length} columns` : state.status === 'loading' ? 'Loading…' : ''}
+          {state.status === 'ready' ? `${formatAmount(totalRows, 'rows')} · ${columns.length} column${columns.length === 1 ? '' : 's'}` : state.status === 'loading' ? 'Loading…' : ''}
         </p>
         <input
           className="filter-input" aria-label="Filter rows (SQL WHERE)" placeholder="Filter: a SQL condition, e.g. amount > 100 — Enter applies"
           value={filterText} onChange={(e) => setFilterText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && setFilter(filterText.trim())}
         />
-        <button type="button" aria-pressed={isProfileOn} onClick={() => setProfileOn((on) => !on)}>Profile</button>
-        <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>Chart</button>
+        {!runId && <button type="button" aria-pressed={isProfileOn} onClick={() => setProfileOn((on) => !on)}>Profile</button>}
+        {!runId && <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>Chart</button>}
         <GoToRow totalRows={totalRows} onGo={(row) => setJumpTo((j) => ({ row, seq: (j?.seq ?? 0) + 1 }))} />
       </div>
       {state.status === 'error' && !filter && NO_OUTPUT.test(state.message) && <p className="muted pad" role="status" aria-label="No output">{noOutputNote ?? state.message}</p>}
