@@ -125,7 +125,11 @@ test('with the desktop app open, pipewright run in a terminal hands its run to t
   const serverFile = path.join(temp.dir, '.pipewright', 'server.json');
   try {
     assert.ok(desktop);
-    assert.equal(readServerFile(path.dirname(serverFile))?.pid, process.pid, 'the app advertises its local API');
+    const advertised = readServerFile(path.dirname(serverFile));
+    assert.equal(advertised?.pid, process.pid, 'the app advertises its local API');
+    const call = fake.ipcHandlers.get('pw:call');
+    const info = await Promise.resolve(call?.({ senderFrame: { url: indexUrl, parent: null } }, { method: 'app.info', params: {} }) as Promise<CallReply>);
+    assert.equal(info.ok && (info.result as { apiOrigin: string | null }).apiOrigin, advertised?.origin, 'app.info names it, for the Triggers panel');
     const result = await runCli(['run', 'demo', '--project', temp.dir, '--json']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /open in another Pipewright process .*: running through it/);

@@ -4,6 +4,7 @@ import type { RunEvent } from '../main/engine/run-events.ts';
 import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
 import type { RunState } from '../renderer/src/runs/use-run-state.ts';
 import { formatAmount, formatRate } from '../renderer/src/canvas/format.ts';
+import { apiCurlLine } from '../renderer/src/orchestration/trigger-text.ts';
 
 const base = { runId: 'r2', at: 0 };
 
@@ -29,4 +30,10 @@ test('amounts of progress read "1 row", "2 rows", "1 item" and bytes in binary u
   assert.equal(formatAmount(3, 'checks'), '3 checks');
   assert.equal(formatAmount(0, 'items'), '0 items');
   assert.equal(formatAmount(1536, 'bytes'), '1.5 KB');
+});
+
+test('the API trigger curl line uses the page\'s address, else the desktop app\'s local API with where its token is', () => {
+  assert.equal(apiCurlLine('http://127.0.0.1:6790', 'p'), 'curl -X POST -H "Authorization: Bearer <token>" http://127.0.0.1:6790/api/pipelines/p/runs');
+  assert.equal(apiCurlLine('file://', 'p', 'http://127.0.0.1:41234'), 'curl -X POST -H "Authorization: Bearer <token from .pipewright/server.json>" http://127.0.0.1:41234/api/pipelines/p/runs');
+  assert.equal(apiCurlLine('file://', 'my pipe'), 'curl -X POST -H "Authorization: Bearer <token>" http://127.0.0.1:6789/api/pipelines/my%20pipe/runs');
 });

@@ -16,6 +16,11 @@ import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 type Handler = (params: never) => Promise<unknown>;
 export type ApiHandlers = { [M in MethodName]: Handler };
 
+/** Where this process serves the HTTP API (serve, or the desktop app's loopback API), once it listens; null without one. */
+export interface LocalApi {
+  origin: string | null;
+}
+
 /** `runs.queue`: a run started from the app entered (`queued: true`) or left the wait for a free run slot. */
 export interface RunQueueEvent {
   pipelineId: string;
@@ -27,7 +32,7 @@ export interface RunQueueEvent {
  * The contract's methods over an open project. Both transports (Electron IPC, serve) call `dispatch`;
  * `emit` pushes events to every connected shell.
  */
-export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void) {
+export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }) {
   const running = new Map<string, AbortController>();
   /** Starts a run started from the app; resolves with its id once it started (usage errors reject before). */
   const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>, via: 'app' | 'cli' = 'app'): Promise<{ runId: string; queued?: true }> => {
@@ -59,7 +64,10 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
   // Desktop alerts reach every shell: Electron turns them into notifications, the UI into toasts.
   open.alerts.onAlert((alert) => emit('alerts.raised', alert));
   const handlers = {
-    'app.info': async () => ({ version: '0.1.0', node: process.versions.node, electron: process.versions.electron ?? null, project: open.project.settings.name }),
+    'app.info': async () => ({
+      version: '0.1.0', node: process.versions.node, electron: process.versions.electron ?? null, project: open.project.settings.name,
+      apiOrigin: local.origin,
+    }),
     // Listed from disk each time: pipelines are created by the app and by other editors while it runs.
     'pipelines.list': async () => ({ pipelines: await listPipelineIds(open.project.dir) }),
     'pipelines.get': async (p: { pipelineId: string }) => {

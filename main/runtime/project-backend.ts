@@ -1,4 +1,4 @@
-import { createApiHandlers, type ApiHandlers } from '../api/handlers.ts';
+import { createApiHandlers, type ApiHandlers, type LocalApi } from '../api/handlers.ts';
 import type { EventName } from '../api/contract.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
@@ -8,6 +8,8 @@ import type { OpenProject } from './open-project.ts';
 export interface ProjectBackend {
   /** The API contract's methods over the project, for a transport to dispatch to. */
   handlers: ApiHandlers;
+  /** Set by the HTTP server that serves these handlers once it listens (`app.info` reports it). */
+  local: LocalApi;
   /** Stops the scheduler and the file watcher (the project itself is closed by its owner). */
   close(): Promise<void>;
 }
@@ -22,7 +24,8 @@ export async function startProjectBackend(
   emit: (event: EventName, payload: unknown) => void,
   opts: { scheduler?: { onActivity: (activity: SchedulerActivity) => void } } = {},
 ): Promise<ProjectBackend> {
-  const handlers = createApiHandlers(open, emit);
+  const local: LocalApi = { origin: null };
+  const handlers = createApiHandlers(open, emit, local);
   let scheduler: Scheduler | undefined;
   // Edits made in other editors reach every open window within about a second.
   const watcher = watchProject(open.project.dir, (change) => {
@@ -41,6 +44,7 @@ export async function startProjectBackend(
   }
   return {
     handlers,
+    local,
     close: async () => {
       await scheduler?.stop();
       watcher.close();

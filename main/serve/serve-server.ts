@@ -92,13 +92,16 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   // Alert links open the run here (no token in them: the user signs in).
   if (opts.linksAlerts ?? true) opts.open.alerts.setServeUrl(`http://${urlHost}:${port}/`);
   // `pipewright run` in a terminal finds this process here and hands its run over (the workspace has one writer).
-  writeServerFile(opts.open.project.stateDir, { pid: process.pid, origin: `http://${localHostFor(opts.host)}:${port}`, token });
+  const localOrigin = `http://${localHostFor(opts.host)}:${port}`;
+  writeServerFile(opts.open.project.stateDir, { pid: process.pid, origin: localOrigin, token });
+  backend.local.origin = localOrigin;
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,
     port,
     token,
     close: async () => {
       removeServerFile(opts.open.project.stateDir);
+      backend.local.origin = null;
       await closeBackend();
       for (const socket of sockets) socket.terminate();
       wss.close();

@@ -13,8 +13,11 @@ export function TriggersPanel({ pipelineId, onClose }: { pipelineId: string; onC
   const api = useApi();
   const [reply, setReply] = useState<Reply | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [apiOrigin, setApiOrigin] = useState<string | null>(null);
   useEffect(() => {
     api.call<Reply>('triggers.list', { pipelineId }).then(setReply, (e: unknown) => setError(messageOf(e)));
+    // The desktop app's loopback API, for the curl line (a browser page uses its own address).
+    api.call<{ apiOrigin: string | null }>('app.info').then((info) => setApiOrigin(info.apiOrigin), () => undefined);
   }, [api, pipelineId]);
   return (
     <Modal title={`Triggers of ${pipelineId}`} onClose={onClose} wide>
@@ -30,12 +33,12 @@ export function TriggersPanel({ pipelineId, onClose }: { pipelineId: string; onC
       ))}
       {!reply && !error && <p className="muted" role="status">Loading triggers…</p>}
       {reply?.triggers.length === 0 && <p className="muted">This pipeline has no triggers: add a schedule or api trigger under <code>triggers:</code> in its pipeline.yaml.</p>}
-      {reply?.triggers.map((t) => <TriggerCard key={t.name} trigger={t} />)}
+      {reply?.triggers.map((t) => <TriggerCard key={t.name} trigger={t} apiOrigin={apiOrigin} />)}
     </Modal>
   );
 }
 
-function TriggerCard({ trigger: t }: { trigger: TriggerDescription }) {
+function TriggerCard({ trigger: t, apiOrigin }: { trigger: TriggerDescription; apiOrigin: string | null }) {
   return (
     <section className="trigger-card" aria-label={`Trigger ${t.name}`}>
       <h3>
@@ -55,7 +58,7 @@ function TriggerCard({ trigger: t }: { trigger: TriggerDescription }) {
           <dd>{t.lastFire ? `${t.lastFire.kind} · ${t.lastFire.scheduledAt}${t.lastFire.runId ? ` · ${t.lastFire.runId}` : ''}${t.lastFire.reason ? ` · ${t.lastFire.reason}` : ''}` : 'never'}</dd>
         </dl>
       ) : (
-        <pre className="curl-line" aria-label={`Request that starts ${t.pipelineId}`}>{apiCurlLine(location.origin, t.pipelineId)}</pre>
+        <pre className="curl-line" aria-label={`Request that starts ${t.pipelineId}`}>{apiCurlLine(location.origin, t.pipelineId, apiOrigin)}</pre>
       )}
       {t.next.length > 0 && <NextFires next={t.next} name={t.name} />}
     </section>

@@ -5,9 +5,14 @@ export function formatLocal(utc: string): string {
   return localFormat.format(new Date(utc));
 }
 
-/** The request that starts a pipeline through its API trigger; the token is left for the reader to fill in. */
-export function apiCurlLine(origin: string, pipelineId: string): string {
-  // Inside the desktop app the page has no http origin: show serve's default address.
-  const base = /^https?:/.test(origin) ? origin : 'http://127.0.0.1:6789';
-  return `curl -X POST -H "Authorization: Bearer <token>" ${base}/api/pipelines/${encodeURIComponent(pipelineId)}/runs`;
+/**
+ * The request that starts a pipeline through its API trigger; the token is left for the reader to fill in. Inside the
+ * desktop app the page has no http origin: the app's own loopback API (`apiOrigin`, token in .pipewright/server.json),
+ * else serve's default address.
+ */
+export function apiCurlLine(origin: string, pipelineId: string, apiOrigin: string | null = null): string {
+  const isServed = /^https?:/.test(origin);
+  const base = isServed ? origin : (apiOrigin ?? 'http://127.0.0.1:6789');
+  const token = isServed || !apiOrigin ? '<token>' : '<token from .pipewright/server.json>';
+  return `curl -X POST -H "Authorization: Bearer ${token}" ${base}/api/pipelines/${encodeURIComponent(pipelineId)}/runs`;
 }
