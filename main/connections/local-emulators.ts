@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../errors.ts';
+import { isProcessAlive } from '../runtime/process-alive.ts';
 
 /** How to reach a running local emulator. */
 export interface LocalEmulatorInfo {
@@ -91,7 +92,7 @@ export class LocalEmulator {
 
   private async reuseOrStart(log: (message: string) => void): Promise<LocalEmulatorInfo> {
     const record = await this.readRecord();
-    if (record && record.ownerPid !== process.pid && isAlive(record.ownerPid)) {
+    if (record && record.ownerPid !== process.pid && isProcessAlive(record.ownerPid)) {
       if (await answers(record.endpoint, this.name)) return { endpoint: record.endpoint, isOwned: false };
       // A second emulator over the same folder would fight the first for its files (BigQuery's DuckDB file is locked).
       throw new OperationalError(`process ${record.ownerPid} runs the local ${this.label} emulator on ${this.dataDir} but does not answer at ${record.endpoint}: stop it (or, if that process is not Pipewright, delete ${this.recordFile}), then retry`, { permanent: true });
@@ -153,11 +154,3 @@ async function answers(endpoint: string, name: EmulatorName): Promise<boolean> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

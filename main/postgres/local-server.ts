@@ -8,6 +8,7 @@ import pg from 'pg';
 import { OperationalError } from '../errors.ts';
 import { findPostgresBinaries } from './binaries.ts';
 import { reapOrphanedServers } from './orphan-servers.ts';
+import { isProcessAlive } from '../runtime/process-alive.ts';
 
 const run = promisify(execFile);
 
@@ -96,7 +97,7 @@ export class LocalPostgres {
     if (runningPid !== undefined) {
       const record = await this.readRecord();
       if (record && (await answers(record.port, password))) {
-        if (!isAlive(record.ownerPid)) this.own(runningPid, record.port);
+        if (!isProcessAlive(record.ownerPid)) this.own(runningPid, record.port);
         return this.info(record.port, password);
       }
       // A server still shutting down (the previous run's) holds the folder: wait for it to go.
@@ -184,7 +185,7 @@ export class LocalPostgres {
   private async postmasterPid(): Promise<number | undefined> {
     const text = await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined); // absent: not running
     const pid = Number(text?.split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
   }
 
   private async logTail(): Promise<string> {
@@ -241,14 +242,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
@@ -260,7 +253,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() > deadline) return false;
     await sleep(50);
   }

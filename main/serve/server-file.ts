@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../runtime/process-alive.ts';
 
 /**
  * `.pipewright/server.json`: how a CLI on this machine reaches the process that holds the project (DuckDB has one
@@ -29,7 +30,7 @@ export function removeServerFile(stateDir: string, pid = process.pid): void {
 /** The server holding the project, if its file names a process that is still alive; a stale file is ignored. */
 export function readServerFile(stateDir: string): ServerFile | null {
   const info = readRawServerFile(stateDir);
-  return info && isAlive(info.pid) ? info : null;
+  return info && isProcessAlive(info.pid) ? info : null;
 }
 
 function readRawServerFile(stateDir: string): ServerFile | null {
@@ -42,12 +43,3 @@ function readRawServerFile(stateDir: string): ServerFile | null {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's; ESRCH: gone.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
