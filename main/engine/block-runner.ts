@@ -11,6 +11,7 @@ import { mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { renderConfig } from './templating.ts';
 import { abortReason, raceAbort, sleep } from './abort.ts';
 import { runBlockTests } from './block-tests.ts';
+import { runInFaultScope } from './fault-scope.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
 
@@ -117,7 +118,9 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
     const ctx = makeContext(env, block, attempt, openSession, controller.signal, tempDir);
     if (controller.signal.aborted) throw abortReason(controller.signal);
-    const outcome = await raceAbort(kind.run(ctx, config), controller.signal);
+    // Faults that escape the kind's promises (a callback that throws) end this attempt, not the process.
+    const scope = { runId: env.runId, blockId: block.id, fail: (error: Error) => controller.abort(error) };
+    const outcome = await raceAbort(runInFaultScope(scope, () => kind.run(ctx, config)), controller.signal);
     logRowCounts(ctx, kind, outcome);
     if (outcome.hasOutput) {
       const physical = openSession.outputTable;
