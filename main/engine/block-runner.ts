@@ -12,6 +12,7 @@ import { renderConfig } from './templating.ts';
 import { abortReason, raceAbort, sleep } from './abort.ts';
 import { runBlockTests } from './block-tests.ts';
 import { runInFaultScope } from './fault-scope.ts';
+import { blockTimeout } from './block-timeout.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
 
@@ -93,9 +94,9 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
   const onRunAbort = () => controller.abort(abortReason(env.runSignal));
   env.runSignal.addEventListener('abort', onRunAbort, { once: true });
   if (env.runSignal.aborted) onRunAbort();
-  const timeoutS = block.timeout ?? env.project.settings.engine.block_timeout;
-  const timer = timeoutS
-    ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutS} s`, { block: block.id })), timeoutS * 1000)
+  const limit = blockTimeout(block, env.project.settings.engine);
+  const timer = limit
+    ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${limit.seconds} s (${limit.source})`, { block: block.id })), limit.seconds * 1000)
     : undefined;
   let session: BlockSession | undefined;
   let tempDir: string | undefined;
