@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, OperationalError, TimeoutError, UserError, toErrorShape, type ErrorShape } from '../errors.ts';
+import { CancelledError, OperationalError, TimeoutError, UserCodeError, UserError, toErrorShape, type ErrorShape } from '../errors.ts';
 import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
 import type { BlockSession } from '../data/workspace-types.ts';
 import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from './block-kind.ts';
 import type { EngineWorkspace } from './engine-types.ts';
 import { dataUpstreamOf } from './plan.ts';
 import type { BlockTestResult, LogLevel, RunEvent } from './run-events.ts';
-import { mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
+import { hasExplicitRetry, mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { renderConfig } from './templating.ts';
 import { abortReason, raceAbort, sleep } from './abort.ts';
 import { runBlockTests } from './block-tests.ts';
@@ -48,7 +48,9 @@ type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[]
 
 /** Runs one block to a final state: attempts with timeouts, retries with backoff, cancellation. Never throws. */
 export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFinal> {
-  const policy = mergeRetryPolicy(env.project.settings.engine.retry, env.pipeline.spec.retry, block.retry);
+  const retryConfigs = [env.project.settings.engine.retry, env.pipeline.spec.retry, block.retry] as const;
+  const policy = mergeRetryPolicy(...retryConfigs);
+  const retriesCodeErrors = hasExplicitRetry(...retryConfigs);
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const attemptStart = Date.now();
@@ -62,6 +64,7 @@ export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFi
     }
     const cancelled = env.runSignal.aborted || result.error instanceof CancelledError;
     const error = toErrorShape(result.error, placeOf(block));
+    if (result.error instanceof UserCodeError && retriesCodeErrors && !result.error.isPermanent) error.retryable = true;
     if (cancelled) {
       env.emit({ type: 'block.cancelled', runId: env.runId, blockId: block.id, at: Date.now() });
       return { status: 'cancelled', attempts: attempt, error, durationMs: Date.now() - started };
