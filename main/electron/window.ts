@@ -1,5 +1,6 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
 import type { BrowserWindowLike, ElectronLike } from './electron-types.ts';
+import { APP_INDEX_URL } from './app-protocol.ts';
 import { lockDownWebContents } from './security.ts';
 import { isAppUrl, type RendererLocation } from './trusted-sender.ts';
 
@@ -31,12 +32,12 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
   };
 }
 
-/** Opens the main window on the renderer (dev server or built files), locked to the app, shown once painted. */
+/** Opens the main window on the renderer (dev server, or the built files on app://), locked to the app, shown once painted. */
 export function createMainWindow(electron: Pick<ElectronLike, 'BrowserWindow' | 'shell'>, preloadPath: string, renderer: RendererLocation): BrowserWindowLike {
   const window = new electron.BrowserWindow(mainWindowOptions(preloadPath));
   lockDownWebContents(window.webContents, electron.shell, (url) => isAppUrl(url, renderer));
   window.once('ready-to-show', () => window.show());
-  const loading = renderer.devServerUrl ? window.loadURL(renderer.devServerUrl) : window.loadFile(renderer.indexHtml);
+  const loading = window.loadURL(renderer.devServerUrl ?? APP_INDEX_URL);
   loading.catch((error: unknown) => {
     console.error(`pipewright: the window could not load its page: ${error instanceof Error ? error.message : String(error)}`);
   });
