@@ -105,7 +105,7 @@ test('a fault in main keeps the window: a block fault fails that attempt, any ot
   const remove = installDesktopFaultPolicy(fake.electron, { target, now: () => clock, log: (m) => logs.push(m) });
   try {
     const failed: string[] = [];
-    runInFaultScope({ runId: 'r1', blockId: 'load', fail: (e) => failed.push(e.message) }, () => target.emit('uncaughtException', new Error('socket callback threw')));
+    runInFaultScope({ runId: 'r1', blockId: 'load', fail: (e) => failed.push(e.message) > 0 }, () => target.emit('uncaughtException', new Error('socket callback threw')));
     assert.deepEqual(failed, ["uncaught exception in the block's work: socket callback threw"]);
     assert.equal(fake.dialog.messageBoxes.length, 0, 'the run shows a block fault; no box for it');
     target.emit('unhandledRejection', new Error('watcher lost its folder'));

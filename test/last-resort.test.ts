@@ -127,9 +127,11 @@ describe('installLastResort', () => {
     const failed: string[] = [];
     const exits: number[] = [];
     const remove = installLastResort({ target, report: (m) => reports.push(m), exit: (code) => exits.push(code), stormLimit: 3, stormWindowMs: 60_000 });
-    runInFaultScope({ runId: 'r1', blockId: 'b1', fail: (e) => failed.push(e.message) }, () => target.emit('uncaughtException', new Error('in a block')));
+    runInFaultScope({ runId: 'r1', blockId: 'b1', fail: (e) => failed.push(e.message) > 0 }, () => target.emit('uncaughtException', new Error('in a block')));
     assert.deepEqual(failed, ['uncaught exception in the block\'s work: in a block']);
-    target.emit('unhandledRejection', new Error('loose'));
+    // A fault from something an ended attempt left behind belongs to no one: reported, counted towards a storm.
+    runInFaultScope({ runId: 'r0', blockId: 'old', fail: () => false }, () => target.emit('unhandledRejection', new Error('loose')));
+    assert.ok(reports.some((r) => /internal error \(unhandledRejection\), kept running:\nError: loose/.test(r)));
     target.emit('uncaughtException', 'not even an Error');
     assert.deepEqual(exits, []);
     target.emit('uncaughtException', new Error('third'));

@@ -104,6 +104,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
   let session: BlockSession | undefined;
   let tempDir: string | undefined;
   let tests: BlockTestResult[] | undefined;
+  let isAttemptOver = false;
   try {
     const kind = env.kindOf(block);
     const config = parseConfig(kind, block, env.variables);
@@ -123,7 +124,16 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     const ctx = makeContext(env, block, attempt, openSession, controller.signal, tempDir);
     if (controller.signal.aborted) throw abortReason(controller.signal);
     // Faults that escape the kind's promises (a callback that throws) end this attempt, not the process.
-    const scope = { runId: env.runId, blockId: block.id, fail: (error: Error) => controller.abort(error) };
+    const scope = {
+      runId: env.runId,
+      blockId: block.id,
+      // A socket or timer may outlive its attempt: a fault after the attempt ended is not this attempt's to record.
+      fail: (error: Error) => {
+        if (isAttemptOver || controller.signal.aborted) return false;
+        controller.abort(error);
+        return true;
+      },
+    };
     const outcome = await raceAbort(runInFaultScope(scope, () => kind.run(ctx, config)), controller.signal);
     logRowCounts(ctx, kind, outcome);
     if (outcome.hasOutput) {
@@ -145,6 +155,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     if (physical && env.runOutputs.get(block.id) !== physical) await env.workspace.discard(physical).catch(() => undefined);
     return { ok: false, error: controller.signal.aborted ? abortReason(controller.signal) : error, tests };
   } finally {
+    isAttemptOver = true;
     if (timer) clearTimeout(timer);
     env.runSignal.removeEventListener('abort', onRunAbort);
     await session?.close().catch(() => undefined);

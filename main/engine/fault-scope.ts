@@ -8,8 +8,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface FaultScope {
   runId: string;
   blockId: string;
-  /** Ends the attempt with `error` (retried like any internal error, then recorded as the block's failure). */
-  fail(error: Error): void;
+  /**
+   * Ends the attempt with `error` (retried like any internal error, then recorded as the block's failure). False
+   * when the attempt had already ended: the fault came from something it left behind, and no attempt owns it.
+   */
+  fail(error: Error): boolean;
 }
 
 const scopes = new AsyncLocalStorage<FaultScope>();

@@ -39,9 +39,8 @@ export function installLastResort(opts: LastResortOptions = {}): () => void {
   const recent: number[] = [];
   const handle = (origin: HandledFault['origin'], error: unknown) => {
     const scope = currentFaultScope();
-    if (scope) {
-      report(`pipewright: ${origin} in run ${scope.runId}, block ${scope.blockId}: failing that attempt and carrying on\n${describe(error)}`);
-      scope.fail(new EscapedFault(error, origin));
+    if (scope?.fail(new EscapedFault(error, origin))) {
+      report(`pipewright: ${origin} in run ${scope.runId}, block ${scope.blockId}: failed that attempt, carrying on\n${describe(error)}`);
       opts.onFault?.({ origin, error, owner: { runId: scope.runId, blockId: scope.blockId } });
       return;
     }
