@@ -197,13 +197,9 @@ function upgrade(guard: Guard, wss: WebSocketServer, sockets: Set<WebSocket>, re
   wss.handleUpgrade(req, socket, head, (ws) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
-    // A malformed or oversized frame makes ws emit 'error' (then close the socket): without a listener that
-    // error would end the process. One broken client loses its socket, nothing more.
-    ws.on('error', (error) => {
-      console.error(`pipewright serve: WebSocket closed after a bad frame: ${error.message}`);
-      sockets.delete(ws);
-      ws.terminate();
-    });
+    // A malformed or oversized frame makes ws emit 'error' after it has started closing that socket (1002, 1007,
+    // 1009): without a listener that error would end the process. One broken client loses its socket, nothing more.
+    ws.on('error', (error) => console.error(`pipewright serve: WebSocket closed after a bad frame: ${error.message}`));
     // Events flow one way; anything a page sends is ignored rather than trusted.
     ws.on('message', () => undefined);
   });
