@@ -135,3 +135,13 @@ test('a storm of faults in main tells the user and exits instead of running on b
     remove();
   }
 });
+
+test('a crashed page is reloaded, a few times a minute at most, and a clean exit is left alone', async () => {
+  const { windows } = await startFake();
+  const contents = windows[0]?.webContents;
+  assert.ok(contents);
+  contents.emit('render-process-gone', {}, { reason: 'clean-exit', exitCode: 0 });
+  assert.equal(contents.reloadCount, 0);
+  for (let i = 0; i < 5; i++) contents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 });
+  assert.equal(contents.reloadCount, 3, 'no crash loop');
+});

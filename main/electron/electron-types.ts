@@ -31,6 +31,8 @@ export interface InvokeEvent {
 export interface WebContentsLike {
   on(event: 'will-navigate' | 'will-redirect', listener: (details: NavigationEvent) => void): unknown;
   on(event: 'will-attach-webview', listener: (event: CancellableEvent) => void): unknown;
+  on(event: 'render-process-gone', listener: (event: unknown, details: { reason: string; exitCode: number }) => void): unknown;
+  reload(): void;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
   send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;

@@ -34,6 +34,10 @@ class FakeWebContents extends FakeEmitter {
   isDestroyed(): boolean {
     return this.destroyed;
   }
+  reloadCount = 0;
+  reload(): void {
+    this.reloadCount += 1;
+  }
 }
 
 /**
