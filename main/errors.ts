@@ -45,6 +45,19 @@ export class UserError extends PipewrightError {
   override readonly retryable = false;
 }
 
+/**
+ * The block's own code threw (a TypeScript block). Like Mage, retried when the block has an explicit `retry:` policy
+ * (the failure may be the world's, seen through the user's code), unless the code marked it permanent
+ * (`throw new PermanentError(…)` from 'pipewright', or any error with `permanent: true`).
+ */
+export class UserCodeError extends UserError {
+  readonly isPermanent: boolean;
+  constructor(message: string, place: ErrorPlace = {}, opts: { permanent?: boolean } = {}) {
+    super(message, place);
+    this.isPermanent = opts.permanent === true;
+  }
+}
+
 /** Network, timeouts, quota: retry with backoff (unless `permanent`), then explain. */
 export class OperationalError extends PipewrightError {
   override readonly kind = 'operational';

@@ -1,29 +1,30 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CALL_CHANNEL, EVENT_CHANNEL, type CallReply, type EventMessage } from '../main/electron/ipc-protocol.ts';
+import { CALL_CHANNEL, EVENT_CHANNEL, METHODS_CHANNEL, type EventMessage } from '../main/electron/ipc-protocol.ts';
+import { createBridge } from './bridge.ts';
 
 /**
  * The whole bridge between the page and main: `window.pipewright` with `call` and `on`, nothing else.
  * No ipcRenderer, no channel names and no Electron event objects reach the page. Runs sandboxed, so
  * it is bundled to CommonJS and may require only 'electron'.
  */
-export interface PipewrightBridge {
-  /** Calls one API method in main; resolves to `{ ok, result }` or `{ ok: false, error }` (errors travel as data). */
-  call(method: string, params?: unknown): Promise<CallReply>;
-  /** Listens to one API event; returns the function that stops listening. */
-  on(event: string, listener: (payload: unknown) => void): () => void;
-}
+export type { PipewrightBridge } from './bridge.ts';
 
-const bridge: PipewrightBridge = {
-  call: (method, params) => ipcRenderer.invoke(CALL_CHANNEL, { method, params: params ?? {} }) as Promise<CallReply>,
-  on: (event, listener) => {
-    const forward = (_event: IpcRendererEvent, message: EventMessage): void => {
-      if (message.event === event) listener(message.payload);
-    };
-    ipcRenderer.on(EVENT_CHANNEL, forward);
-    return () => {
-      ipcRenderer.removeListener(EVENT_CHANNEL, forward);
-    };
+// Asked once, before the page runs: main answers the contract's method names (and nothing to a foreign frame).
+const listed: unknown = ipcRenderer.sendSync(METHODS_CHANNEL);
+const allowed = new Set(Array.isArray(listed) ? listed.filter((name): name is string => typeof name === 'string') : []);
+
+const bridge = createBridge(
+  {
+    invoke: (request) => ipcRenderer.invoke(CALL_CHANNEL, request),
+    listen: (forward) => {
+      const onMessage = (_event: IpcRendererEvent, message: EventMessage): void => forward(message.event, message.payload);
+      ipcRenderer.on(EVENT_CHANNEL, onMessage);
+      return () => {
+        ipcRenderer.removeListener(EVENT_CHANNEL, onMessage);
+      };
+    },
   },
-};
+  allowed,
+);
 
-contextBridge.exposeInMainWorld('pipewright', bridge);
+contextBridge.exposeInMainWorld('pipewright', Object.freeze(bridge));

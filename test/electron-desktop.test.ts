@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { APP_INDEX_URL } from '../main/electron/app-protocol.ts';
 import type { InvokeEvent } from '../main/electron/electron-types.ts';
 import type { CallReply } from '../main/electron/ipc-protocol.ts';
 import { chooseProjectDir, startDesktopApp } from '../main/electron/desktop-app.ts';
@@ -16,7 +16,8 @@ import { ensureRendererBuilt } from './helpers/browser.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const indexHtml = path.join(repo, 'out', 'renderer', 'index.html');
-const indexUrl = pathToFileURL(indexHtml).href;
+// The window's page as main sees it: the built renderer served on app://.
+const indexUrl = APP_INDEX_URL;
 
 test('the desktop app serves the API contract over IPC for the project it opened and pushes run events to the window', async () => {
   const temp = createTempProject();

@@ -12,11 +12,13 @@ import type { CallHandlers } from '../main/electron/ipc.ts';
 import type { CallReply } from '../main/electron/ipc-protocol.ts';
 import { openExternalSafely } from '../main/electron/security.ts';
 import { startShell } from '../main/electron/shell.ts';
+import { APP_INDEX_URL } from '../main/electron/app-protocol.ts';
 import { createFakeElectron } from './helpers/fake-electron.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const indexHtml = path.join(repo, 'out', 'renderer', 'index.html');
-const indexUrl = pathToFileURL(indexHtml).href;
+const indexUrl = APP_INDEX_URL;
+const fileIndexUrl = pathToFileURL(indexHtml).href;
 const preloadPath = path.join(repo, 'out', 'preload', 'index.cjs');
 
 async function startFakeShell(opts: { devServerUrl?: string; handlers?: CallHandlers; hasLock?: boolean } = {}) {
@@ -49,7 +51,7 @@ test('opens one isolated, sandboxed window without Node, with web security and t
   assert.equal(prefs.webSecurity, true);
   assert.equal(prefs.webviewTag, false);
   assert.equal(prefs.preload, preloadPath);
-  assert.deepEqual(window.loaded, { file: indexHtml });
+  assert.deepEqual(window.loaded, { url: 'app://pipewright/index.html' });
   assert.equal(window.isShown, false);
   window.emit('ready-to-show');
   assert.equal(window.isShown, true);
@@ -95,7 +97,8 @@ test('cancels navigation away from the app, opening clicked http(s) links in the
   assert.ok(contents);
   assert.equal(navigate(contents, 'will-navigate', 'https://duckdb.org/docs'), true);
   assert.equal(navigate(contents, 'will-navigate', 'file:///etc/passwd'), true);
-  assert.equal(navigate(contents, 'will-navigate', `${indexUrl}.evil.html`), true);
+  assert.equal(navigate(contents, 'will-navigate', fileIndexUrl), true, 'the built file itself is no longer the app');
+  assert.equal(navigate(contents, 'will-navigate', 'app://evil/index.html'), true);
   assert.equal(navigate(contents, 'will-redirect', 'https://example.com/'), true);
   assert.equal(navigate(contents, 'will-navigate', `${indexUrl}#/runs`), false);
   await new Promise((resolve) => setImmediate(resolve));
@@ -140,12 +143,20 @@ test('refuses pw:call from any frame but the main frame of our renderer', async 
     ['http://localhost:5173.evil.test/', null],
     ['http://localhost:5174/', null],
     ['file:///tmp/other/index.html', null],
+    [fileIndexUrl, null],
     [indexUrl, { url: indexUrl }],
+    ['app://evil/index.html', null],
+    ['app://pipewright:8080/index.html', null],
+    ['app://user@pipewright/index.html', null],
     [null, null],
   ] as const) {
     await assert.rejects(invoke(url, request, parent), /pw:call refused: the sender is not the Pipewright window/, String(url));
   }
-  assert.deepEqual(await invoke('http://localhost:5173/index.html', request), await invoke(`${indexUrl}#/home`, request));
+  assert.deepEqual(await invoke('http://localhost:5173/index.html', request), { ok: true, result: { version: '9.8.7', node: process.versions.node, electron: process.versions.electron ?? null } });
+  const built = await startFakeShell();
+  for (const url of [fileIndexUrl, 'http://localhost:5173/index.html']) await assert.rejects(built.invoke(url, request), /refused/, url);
+  assert.equal((await built.invoke(`${indexUrl}#/home`, request)).ok, true);
+  assert.equal((await built.invoke('app://pipewright/runs?x=1', request)).ok, true);
 });
 
 test('answers app.info to the renderer with the app and runtime versions', async () => {
@@ -211,6 +222,9 @@ test('electron-builder.yml passes electron-builder\'s own schema and unpacks the
     validateConfiguration(config: unknown, logger: { isEnabled: boolean; add(): void }): Promise<void>;
   };
   const logger = { isEnabled: false, add: () => undefined };
+  const fuses = (config as { electronFuses?: Record<string, boolean> }).electronFuses ?? {};
+  assert.equal(fuses['grantFileProtocolExtraPrivileges'], false, 'the renderer is on app://, so file:// needs no extra privileges');
+  assert.equal(fuses['runAsNode'], false);
   await validateConfiguration(config, logger);
   await assert.rejects(validateConfiguration({ ...config, asarUnpak: [] }, logger), /unknown property 'asarUnpak'/);
   assert.equal(config.appId, 'dev.pipewright.app');

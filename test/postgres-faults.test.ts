@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import {
   blockError, createPgProject, runPipeline, startTestPostgres, terminateCopyWhenSeen, waitForCopy, writeExportPipeline, type TestPostgres,
 } from './helpers/postgres.ts';
@@ -97,17 +96,8 @@ test('an append already recorded for the run and block is not appended again', a
   }
 });
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const PERMANENT_CASES: { name: string; overrides: () => Promise<Record<string, string>>; message: RegExp }[] = [
   { name: 'a wrong password', overrides: async () => ({ password: 'wrong' }), message: /authentication failed on pg .*check the user and password/ },
-  { name: 'an unreachable host', overrides: async () => ({ port: String(await closedPort()) }), message: /nothing listens on 127\.0\.0\.1:\d+/ },
   { name: 'a missing privilege', overrides: async () => ({ user: 'reader', password: 'reader-pw' }), message: /permission denied on pg .*grant the privilege to reader/ },
 ];
 

@@ -2,13 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { OperationalError, UserError } from '../errors.ts';
 import { abortReason, sleep } from '../engine/abort.ts';
 import type { LogLevel } from '../engine/run-events.ts';
+import { httpGet, type HttpAnswer } from './http-get.ts';
 import { computeBackoffMs, DEFAULT_BACKOFF, parseRetryAfterMs, type BackoffOptions } from './backoff.ts';
 
 export interface DownloadOptions {
@@ -134,22 +134,23 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
   const idleMs = opts.idleTimeoutMs ?? 60_000;
   const idle = startIdleTimer(idleMs, () => controller.abort(new RetryableFailure(`no data for ${idleMs / 1000} s (idle timeout)`)));
   let part: string | undefined;
+  let answer: HttpAnswer | undefined;
   try {
-    const res = await fetch(url, { headers: requestHeaders(cached), signal: controller.signal });
+    const res = (answer = await httpGet(url, { headers: requestHeaders(cached), signal: controller.signal }));
     idle.touch();
     if (res.status === 304 && cached) {
-      await res.body?.cancel();
+      res.discard();
       opts.log?.('info', `cached: ${url} not modified (304), reusing ${formatBytes(cached.size)}`);
       return { path: cached.path, bytes: cached.size, cached: true };
     }
-    if (!res.ok || !res.body) {
-      await res.body?.cancel();
+    if (res.status < 200 || res.status > 299) {
+      res.discard();
       throw statusFailure(res, url, opts.maxRetryAfterMs ?? 120_000);
     }
     const total = expectedLength(res);
-    // fetch undoes a Content-Encoding (S3 serves some .gz files so): the bytes are then no longer gzip.
-    const gunzip = opts.decompressGzip === true && !isDecoded(res) && /\.gz$/i.test(paths.body);
-    const body = isDecoded(res) || gunzip ? paths.body.replace(/\.(gz|gzip|zst|br)$/i, '') : paths.body;
+    // A server may send a .gz file with Content-Encoding: gzip (S3 does for some): its bytes arrive decoded.
+    const gunzip = opts.decompressGzip === true && !res.isDecoded && /\.gz$/i.test(paths.body);
+    const body = res.isDecoded || gunzip ? paths.body.replace(/\.(gz|gzip|zst|br)$/i, '') : paths.body;
     part = `${body}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
     const started = Date.now();
     let done = 0;
@@ -161,9 +162,8 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
         callback(null, chunk);
       },
     });
-    const source = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
     const stages = gunzip ? [count, createGunzip(), bombGuard(() => done, url)] : [count];
-    await pipeline([source, ...stages, createWriteStream(part)], { signal: controller.signal }).catch((error: unknown) => {
+    await pipeline([res.body, ...stages, createWriteStream(part)], { signal: controller.signal }).catch((error: unknown) => {
       throw isZlibError(error) ? new RetryableFailure(`the gzip data is cut or corrupt (${(error as Error).message})`) : error;
     });
     if (total !== undefined && done !== total) throw new RetryableFailure(`connection closed after ${done} of ${total} bytes`);
@@ -176,6 +176,7 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
     throw controller.signal.aborted && reason instanceof RetryableFailure ? reason : error;
   } finally {
     idle.stop();
+    answer?.discard(); // frees the connection of a failed transfer; a finished one is back in the pool already
     opts.signal.removeEventListener('abort', onAbort);
     if (part) await rm(part, { force: true });
   }
@@ -208,28 +209,23 @@ function requestHeaders(cached: CacheEntry | undefined): Record<string, string> 
   return headers;
 }
 
-function isDecoded(res: Response): boolean {
-  const encoding = res.headers.get('content-encoding');
-  return encoding !== null && encoding !== '' && encoding !== 'identity';
-}
-
 /** Content-Length, when it describes the bytes we will receive (not after a transparent decompression). */
-function expectedLength(res: Response): number | undefined {
-  if (isDecoded(res)) return undefined;
-  const length = Number(res.headers.get('content-length') ?? NaN);
+function expectedLength(res: HttpAnswer): number | undefined {
+  if (res.isDecoded) return undefined;
+  const length = Number(res.header('content-length') ?? NaN);
   return Number.isFinite(length) && length >= 0 ? length : undefined;
 }
 
-function validators(res: Response): { etag?: string; lastModified?: string } {
-  const etag = res.headers.get('etag');
-  const lastModified = res.headers.get('last-modified');
+function validators(res: HttpAnswer): { etag?: string; lastModified?: string } {
+  const etag = res.header('etag');
+  const lastModified = res.header('last-modified');
   return { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
 }
 
-function statusFailure(res: Response, url: string, maxRetryAfterMs: number): Error {
+function statusFailure(res: HttpAnswer, url: string, maxRetryAfterMs: number): Error {
   const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
   if (res.status === 429 || res.status === 408 || res.status >= 500) {
-    return new RetryableFailure(`server answered ${status}`, parseRetryAfterMs(res.headers.get('retry-after'), maxRetryAfterMs));
+    return new RetryableFailure(`server answered ${status}`, parseRetryAfterMs(res.header('retry-after') ?? null, maxRetryAfterMs));
   }
   return new OperationalError(`GET ${url} answered ${status}; not retrying`, { permanent: true });
 }

@@ -47,7 +47,7 @@ export async function compileTypeScript(source: TypeScriptSource, opts: CompileO
       outfile: opts.outFile,
       write: false,
       logLevel: 'silent',
-      plugins: [sharedArrowPlugin],
+      plugins: [sharedArrowPlugin, pipewrightModulePlugin],
     });
     const output = result.outputFiles.find((file) => file.path.endsWith(path.extname(opts.outFile)));
     if (!output) throw new Error(`esbuild produced no output for ${source.relPath}`);
@@ -66,6 +66,23 @@ const sharedArrowPlugin: esbuild.Plugin = {
   name: 'pipewright-shared-arrow',
   setup(build) {
     build.onResolve({ filter: /^apache-arrow$/ }, () => ({ path: arrowEntryPath(), external: true }));
+  },
+};
+
+/**
+ * `import { PermanentError } from 'pipewright'` in block code: an error the engine never retries (bad data that
+ * another attempt cannot fix). Bundled into the block, so it needs no package; the worker recognises it by name.
+ */
+const PIPEWRIGHT_MODULE = `export class PermanentError extends Error {
+  constructor(message, options) { super(message, options); this.name = 'PermanentError'; this.permanent = true; }
+}
+`;
+
+const pipewrightModulePlugin: esbuild.Plugin = {
+  name: 'pipewright-module',
+  setup(build) {
+    build.onResolve({ filter: /^pipewright$/ }, () => ({ path: 'pipewright', namespace: 'pipewright-module' }));
+    build.onLoad({ filter: /.*/, namespace: 'pipewright-module' }, () => ({ contents: PIPEWRIGHT_MODULE, loader: 'js' }));
   },
 };
 

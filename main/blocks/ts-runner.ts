@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CancelledError, UserError, type ErrorPlace } from '../errors.ts';
+import { CancelledError, UserCodeError, UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext } from '../engine/block-kind.ts';
 import { arrowEntryPath, compileTypeScript, type TypeScriptSource } from './ts-compile.ts';
 import type { WorkerJob, WorkerMessage } from './ts-worker.ts';
@@ -122,7 +122,7 @@ function transferablesOf(inputs: { ipc: Uint8Array }[]): ArrayBuffer[] {
 function toResult(reply: FinalMessage, ctx: BlockContext, source: TypeScriptSource): TypeScriptResult {
   switch (reply.type) {
     case 'threw':
-      throw new UserError(reply.message, placeFromStack(reply.stack, ctx, source));
+      throw new UserCodeError(reply.message, placeFromStack(reply.stack, ctx, source), { permanent: reply.permanent === true });
     case 'invalid':
       throw new UserError(reply.message, { block: ctx.block.id, file: source.relPath });
     default:

@@ -33,7 +33,7 @@ export type WorkerMessage =
   | { type: 'rows'; rows: Record<string, unknown>[] }
   | { type: 'done' }
   /** The user's code threw; `stack` is source-mapped to the .ts files. */
-  | { type: 'threw'; message: string; stack?: string }
+  | { type: 'threw'; message: string; stack?: string; permanent?: boolean }
   /** The user's code is unusable as written (missing export, bad return value). */
   | { type: 'invalid'; message: string };
 
@@ -121,7 +121,9 @@ function toPlain(value: unknown): unknown {
 function threwMessage(err: unknown): WorkerMessage {
   if (!(err instanceof Error)) return { type: 'threw', message: `the code threw ${describe(err)}` };
   const message = err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return { type: 'threw', message, ...(err.stack === undefined ? {} : { stack: err.stack }) };
+  // PermanentError (from 'pipewright') or any error the code flags `permanent: true`: retrying cannot help.
+  const permanent = (err as { permanent?: unknown }).permanent === true || err.name === 'PermanentError';
+  return { type: 'threw', message, ...(err.stack === undefined ? {} : { stack: err.stack }), ...(permanent ? { permanent } : {}) };
 }
 
 /** A short description of a value for error messages: `undefined`, `a number (5)`, `an object with keys a, b`. */

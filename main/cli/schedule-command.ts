@@ -3,6 +3,7 @@ import { openProject } from '../runtime/open-project.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';
 import { listTriggerDescriptions } from '../orchestration/triggers.ts';
+import { installLastResort } from '../runtime/last-resort.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { UsageError } from './usage.ts';
 
@@ -16,6 +17,8 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
   const open = await openProject(await resolveProjectDir(values.project));
   const log = (line: string) => process.stdout.write(`${line}\n`);
   let scheduler: Scheduler | undefined;
+  // A fault in one run must not stop every schedule: it fails that run and the scheduler carries on.
+  const removeLastResort = installLastResort();
   try {
     scheduler = new Scheduler({ open, onActivity: (activity) => log(formatActivity(activity)) });
     await scheduler.start();
@@ -34,6 +37,7 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
   } finally {
     await scheduler?.stop();
     await open.close();
+    removeLastResort();
   }
   return 0;
 }

@@ -5,6 +5,7 @@ import { UserError } from '../errors.ts';
 import { openProject } from '../runtime/open-project.ts';
 import { startServeServer } from '../serve/serve-server.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';
+import { installLastResort } from '../runtime/last-resort.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { UsageError } from './usage.ts';
 
@@ -21,12 +22,15 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
   const rendererDir = findBuiltRenderer();
   const open = await openProject(await resolveProjectDir(values.project));
+  // A fault in one run or request must not take the server (and its scheduler) down with it.
+  const removeLastResort = installLastResort();
   let server;
   try {
     // Schedules fire while serving; their fires and results are logged like `pipewright schedule` logs them.
     const scheduler = { onActivity: (activity: Parameters<typeof formatActivity>[0]) => process.stdout.write(`${formatActivity(activity)}\n`) };
     server = await startServeServer({ open, rendererDir, host: values.host, port, scheduler });
   } catch (error) {
+    removeLastResort();
     await open.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
     throw error;
@@ -43,6 +47,7 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
   process.stdout.write('stopping: cancelling runs and closing the workspace\n');
   await server.close();
   await open.close();
+  removeLastResort();
   return 0;
 }
 

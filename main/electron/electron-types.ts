@@ -1,4 +1,4 @@
-import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, OpenDialogOptions } from 'electron';
+import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, OpenDialogOptions } from 'electron';
 import type { NotificationClass } from './alert-notifications.ts';
 
 /**
@@ -31,6 +31,8 @@ export interface InvokeEvent {
 export interface WebContentsLike {
   on(event: 'will-navigate' | 'will-redirect', listener: (details: NavigationEvent) => void): unknown;
   on(event: 'will-attach-webview', listener: (event: CancellableEvent) => void): unknown;
+  on(event: 'render-process-gone', listener: (event: unknown, details: { reason: string; exitCode: number }) => void): unknown;
+  reload(): void;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
   send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;
@@ -70,6 +72,18 @@ export interface SessionLike {
 
 export interface IpcMainLike {
   handle(channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown): void;
+  /** For the one synchronous message (`sendSync`): the listener answers through `event.returnValue`. */
+  on(channel: string, listener: (event: SyncIpcEvent) => void): unknown;
+}
+
+/** An `ipcMain.on` event of a `sendSync` message. */
+export interface SyncIpcEvent extends InvokeEvent {
+  returnValue: unknown;
+}
+
+/** Electron's `protocol`: serves a custom scheme from main (the renderer's `app://`). */
+export interface ProtocolLike {
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
 }
 
 export interface ShellLike {
@@ -81,6 +95,8 @@ export interface AppLike {
   whenReady(): Promise<unknown>;
   getVersion(): string;
   quit(): void;
+  /** Ends the process at once (no will-quit): only when it is too broken to close cleanly. */
+  exit(code: number): void;
   requestSingleInstanceLock(): boolean;
   setPath(name: 'userData', path: string): void;
   /** Starts the app again once this instance quits (with these arguments after the executable). */
@@ -101,6 +117,8 @@ export interface SafeStorageLike {
 export interface DialogLike {
   showOpenDialog(options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>;
   showErrorBox(title: string, content: string): void;
+  /** A non-blocking message box (internal errors the app survived). */
+  showMessageBox(options: MessageBoxOptions): Promise<unknown>;
 }
 
 /** Electron's `Menu`: the application menu. */
@@ -115,6 +133,8 @@ export interface ElectronLike {
   BrowserWindow: BrowserWindowClass;
   ipcMain: IpcMainLike;
   session: { defaultSession: SessionLike };
+  /** Serves the renderer on `app://pipewright/` (see app-protocol.ts). */
+  protocol: ProtocolLike;
   shell: ShellLike;
   /** Desktop notifications for `alerts.raised`; without it, alerts only reach the window. */
   Notification?: NotificationClass;

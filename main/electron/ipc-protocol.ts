@@ -7,6 +7,8 @@ import type { ErrorShape } from '../errors.ts';
 
 /** Renderer → main, `invoke`: one API call. */
 export const CALL_CHANNEL = 'pw:call';
+/** Preload → main, `sendSync` once at load: the method names the renderer may call (the contract's), or [] for a stranger. */
+export const METHODS_CHANNEL = 'pw:methods';
 /** Main → renderer, `send`: one API event. */
 export const EVENT_CHANNEL = 'pw:event';
 

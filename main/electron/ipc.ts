@@ -1,17 +1,21 @@
 import { toErrorShape, UserError } from '../errors.ts';
 import type { InvokeEvent, IpcMainLike, WebContentsLike } from './electron-types.ts';
-import { CALL_CHANNEL, EVENT_CHANNEL, type CallReply, type CallRequest, type EventMessage } from './ipc-protocol.ts';
+import { CALL_CHANNEL, EVENT_CHANNEL, METHODS_CHANNEL, type CallReply, type CallRequest, type EventMessage } from './ipc-protocol.ts';
 
 /** One API method: gets the call's params as sent (validating them is the handler's job) and returns its result. */
 export type CallHandler = (params: unknown) => unknown;
 export type CallHandlers = Readonly<Record<string, CallHandler>>;
 
 /**
- * Serves `pw:call`. A call from any frame but our renderer is refused (the invoke rejects and main logs
- * it); a malformed request or an unknown method answers `{ ok: false }` with a user error; a handler's
- * result or error is answered in the transport shape.
+ * Serves `pw:call` and the method allow-list (`pw:methods`). A call from any frame but our renderer is refused (the
+ * invoke rejects and main logs it); a malformed request or a method off the list answers `{ ok: false }` with a
+ * user error; a handler's result or error is answered in the transport shape.
  */
 export function registerIpc(ipcMain: IpcMainLike, handlers: CallHandlers, isTrustedSender: (event: InvokeEvent) => boolean): void {
+  // The allow-list the preload enforces before anything crosses IPC; main enforces it again in answerCall.
+  ipcMain.on(METHODS_CHANNEL, (event) => {
+    event.returnValue = isTrustedSender(event) ? Object.keys(handlers).sort() : [];
+  });
   ipcMain.handle(CALL_CHANNEL, async (event, request) => {
     if (!isTrustedSender(event)) {
       const from = event.senderFrame?.url ?? 'a frame that has gone away';

@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, shell } from 'electron';
+import { APP_SCHEME_PRIVILEGES } from './app-protocol.ts';
 import { startDesktopApp, useUserDataDirFromEnv, type DesktopApp } from './desktop-app.ts';
+import { installDesktopFaultPolicy } from './fault-policy.ts';
+
+// First: a fault anywhere in main (a run, the local API, the scheduler) must not take the window down with it.
+installDesktopFaultPolicy({ app, dialog });
+// The renderer's scheme must be privileged before the app is ready (app-protocol.ts).
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 // Built as out/main/index.js: the preload and renderer builds sit beside it in out/, examples/ beside out/.
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,7 +24,7 @@ let desktop: DesktopApp | null = null;
 let isClosing = false;
 
 startDesktopApp(
-  { app, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session, shell },
+  { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session, shell },
   {
     preloadPath: path.join(outDir, 'preload', 'index.cjs'),
     renderer: { indexHtml: path.join(outDir, 'renderer', 'index.html'), ...(devServerUrl ? { devServerUrl } : {}) },

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { serveRendererOverAppScheme } from './app-protocol.ts';
 import { contentSecurityPolicy } from './content-security-policy.ts';
 import type { AppLike, BrowserWindowLike, ElectronLike } from './electron-types.ts';
 import { registerIpc, sendEvent, type CallHandlers } from './ipc.ts';
@@ -64,8 +66,9 @@ export async function startShell(electron: ElectronLike, options: ShellOptions):
   });
   await app.whenReady();
 
-  // 2. Session rules before any page loads.
+  // 2. Session rules and the app:// scheme before any page loads.
   const session = electron.session.defaultSession;
+  if (!options.renderer.devServerUrl) serveRendererOverAppScheme(electron.protocol, path.dirname(options.renderer.indexHtml));
   installContentSecurityPolicy(session, contentSecurityPolicy(options.renderer.devServerUrl ? { devServer: options.renderer.devServerUrl } : {}));
   denyAllPermissions(session);
   const secrets = options.secrets ?? useOsKeychainForSecrets(electron.safeStorage);

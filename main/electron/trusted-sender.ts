@@ -1,25 +1,22 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAppSchemeUrl } from './app-protocol.ts';
 import type { InvokeEvent } from './electron-types.ts';
 
-/** Where the app's renderer lives: the built index.html, and in development the Vite dev server. */
+/** Where the app's renderer lives: the built index.html (served as app://pipewright/), and in development the Vite dev server. */
 export interface RendererLocation {
   indexHtml: string;
   devServerUrl?: string;
 }
 
-/** True when `url` is the app's own renderer: the built index.html (any hash or query), or a page of the dev server. */
+/**
+ * True when `url` is the app's own renderer: a page of `app://pipewright/` (any path, hash or query), or in
+ * development a page of the dev server. No file:// URL is ours any more, not even the built index.html.
+ */
 export function isAppUrl(url: string, location: RendererLocation): boolean {
   if (!URL.canParse(url)) return false;
   const parsed = new URL(url);
   // Compare parsed origins, never string prefixes: 'http://localhost:5173.evil.test' must not pass.
-  if (location.devServerUrl && parsed.origin === new URL(location.devServerUrl).origin) return true;
-  if (parsed.protocol !== 'file:') return false;
-  try {
-    return path.relative(fileURLToPath(parsed), location.indexHtml) === '';
-  } catch {
-    return false; // a file URL naming a remote host (file://server/share) is never ours
-  }
+  if (location.devServerUrl) return parsed.origin === new URL(location.devServerUrl).origin;
+  return isAppSchemeUrl(parsed);
 }
 
 /** Builds the IPC sender check: the message must come from the main frame of our renderer document, not an iframe or another page. */

@@ -1,16 +1,18 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, OperationalError, TimeoutError, UserError, toErrorShape, type ErrorShape } from '../errors.ts';
+import { CancelledError, OperationalError, TimeoutError, UserCodeError, UserError, toErrorShape, type ErrorShape } from '../errors.ts';
 import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
 import type { BlockSession } from '../data/workspace-types.ts';
 import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from './block-kind.ts';
 import type { EngineWorkspace } from './engine-types.ts';
 import { dataUpstreamOf } from './plan.ts';
 import type { BlockTestResult, LogLevel, RunEvent } from './run-events.ts';
-import { mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
+import { hasExplicitRetry, mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { renderConfig } from './templating.ts';
 import { abortReason, raceAbort, sleep } from './abort.ts';
 import { runBlockTests } from './block-tests.ts';
+import { runInFaultScope } from './fault-scope.ts';
+import { blockTimeout } from './block-timeout.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
 
@@ -46,7 +48,9 @@ type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[]
 
 /** Runs one block to a final state: attempts with timeouts, retries with backoff, cancellation. Never throws. */
 export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFinal> {
-  const policy = mergeRetryPolicy(env.project.settings.engine.retry, env.pipeline.spec.retry, block.retry);
+  const retryConfigs = [env.project.settings.engine.retry, env.pipeline.spec.retry, block.retry] as const;
+  const policy = mergeRetryPolicy(...retryConfigs);
+  const retriesCodeErrors = hasExplicitRetry(...retryConfigs);
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const attemptStart = Date.now();
@@ -60,6 +64,7 @@ export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFi
     }
     const cancelled = env.runSignal.aborted || result.error instanceof CancelledError;
     const error = toErrorShape(result.error, placeOf(block));
+    if (result.error instanceof UserCodeError && retriesCodeErrors && !result.error.isPermanent) error.retryable = true;
     if (cancelled) {
       env.emit({ type: 'block.cancelled', runId: env.runId, blockId: block.id, at: Date.now() });
       return { status: 'cancelled', attempts: attempt, error, durationMs: Date.now() - started };
@@ -92,13 +97,14 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
   const onRunAbort = () => controller.abort(abortReason(env.runSignal));
   env.runSignal.addEventListener('abort', onRunAbort, { once: true });
   if (env.runSignal.aborted) onRunAbort();
-  const timeoutS = block.timeout ?? env.project.settings.engine.block_timeout;
-  const timer = timeoutS
-    ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutS} s`, { block: block.id })), timeoutS * 1000)
+  const limit = blockTimeout(block, env.project.settings.engine);
+  const timer = limit
+    ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${limit.seconds} s (${limit.source})`, { block: block.id })), limit.seconds * 1000)
     : undefined;
   let session: BlockSession | undefined;
   let tempDir: string | undefined;
   let tests: BlockTestResult[] | undefined;
+  let isAttemptOver = false;
   try {
     const kind = env.kindOf(block);
     const config = parseConfig(kind, block, env.variables);
@@ -117,7 +123,18 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
     const ctx = makeContext(env, block, attempt, openSession, controller.signal, tempDir);
     if (controller.signal.aborted) throw abortReason(controller.signal);
-    const outcome = await raceAbort(kind.run(ctx, config), controller.signal);
+    // Faults that escape the kind's promises (a callback that throws) end this attempt, not the process.
+    const scope = {
+      runId: env.runId,
+      blockId: block.id,
+      // A socket or timer may outlive its attempt: a fault after the attempt ended is not this attempt's to record.
+      fail: (error: Error) => {
+        if (isAttemptOver || controller.signal.aborted) return false;
+        controller.abort(error);
+        return true;
+      },
+    };
+    const outcome = await raceAbort(runInFaultScope(scope, () => kind.run(ctx, config)), controller.signal);
     logRowCounts(ctx, kind, outcome);
     if (outcome.hasOutput) {
       const physical = openSession.outputTable;
@@ -138,6 +155,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     if (physical && env.runOutputs.get(block.id) !== physical) await env.workspace.discard(physical).catch(() => undefined);
     return { ok: false, error: controller.signal.aborted ? abortReason(controller.signal) : error, tests };
   } finally {
+    isAttemptOver = true;
     if (timer) clearTimeout(timer);
     env.runSignal.removeEventListener('abort', onRunAbort);
     await session?.close().catch(() => undefined);

@@ -12,6 +12,11 @@ export interface RetryPolicy {
 /** Mage-like defaults: a few retries, 5 s base delay, 60 s cap, exponential. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 2, delayMs: 5_000, maxDelayMs: 60_000, exponential: true };
 
+/** Whether any level (project, pipeline, block) sets `retry:`; only then is a failure of the block's own code retried. */
+export function hasExplicitRetry(...configs: (RetryConfig | undefined)[]): boolean {
+  return configs.some((config) => config !== undefined);
+}
+
 /** Merges retry configs, later ones overriding earlier ones field by field. */
 export function mergeRetryPolicy(...configs: (RetryConfig | undefined)[]): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY };

@@ -36,6 +36,13 @@ export async function pipeCsv<T>(
   const guardFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const keepOpen = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
   const stream = new net.Socket({ fd: readFd, readable: true, writable: false });
+  // If the process exits mid-load (an uncaught exception, process.exit), nothing reads the pipe any more and DuckDB's
+  // write blocks forever in a worker thread that exit waits for: the process hangs with the COPY transaction open.
+  // Closing our read ends makes that write fail (EPIPE), so the process ends and Postgres rolls the COPY back.
+  const closeReadersOnExit = () => {
+    for (const fd of [readFd, guardFd]) closeQuietly(fd);
+  };
+  process.once('exit', closeReadersOnExit);
   let firstFailure: unknown;
   let isDraining = false;
   const note = (error: unknown) => {
@@ -56,10 +63,19 @@ export async function pipeCsv<T>(
       interruptWriter();
     }),
   ]);
+  process.off('exit', closeReadersOnExit);
   if (!isDraining) closeSync(guardFd);
   await keepOpen.close().catch(() => undefined); // closed already when DuckDB finished
   if (result.status === 'fulfilled') return result.value;
   throw firstFailure;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed by its socket: that end is not blocking anyone.
+  }
 }
 
 function drain(fd: number): void {

@@ -53,9 +53,8 @@ interface PgError {
 const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
 /**
- * Classifies a pg or socket error: bad credentials, unknown hosts, refused connections and missing privileges are
- * permanent (retrying cannot help: the message says what to fix); dropped connections and server restarts are
- * retryable; data that does not fit is the user's, named by column and value. Anything else is returned unchanged.
+ * Classifies a pg or socket error: bad credentials, unknown hosts and missing privileges are permanent (retrying
+ * cannot help: the message says what to fix); refused and dropped connections and server restarts are retryable; data that does not fit is the user's, named by column and value. Anything else is returned unchanged.
  */
 export function explainPostgresError(error: unknown, conn: PostgresConnection, place: ErrorPlace = {}): unknown {
   if (error instanceof UserError || error instanceof OperationalError) return error;
@@ -70,7 +69,8 @@ export function explainPostgresError(error: unknown, conn: PostgresConnection, p
   if (code === '3D000') return new UserError(`database ${conn.database} does not exist on ${at}: create it or fix ${conn.name}.database`, place, { cause: error });
   if (code === '42501') return permanent(`permission denied on ${at}: ${message}; grant the privilege to ${conn.user} or use another user`);
   if (code === 'ENOTFOUND') return permanent(`cannot resolve host ${conn.host} of ${at}: check ${conn.name}.host`);
-  if (code === 'ECONNREFUSED') return permanent(`nothing listens on ${conn.host}:${conn.port} (${at}): is the server running, and are host and port right?`);
+  // Refused is what a restarting server answers for a few seconds: worth the block's retries, then explained.
+  if (code === 'ECONNREFUSED') return new OperationalError(`nothing listens on ${conn.host}:${conn.port} (${at}): is the server running, and are host and port right?`, { place, cause: error });
   if (TRANSIENT_NETWORK.has(code) || /timeout expired|Connection terminated/i.test(message) || code === '57P01' || code === '57P03' || code.startsWith('08')) {
     return new OperationalError(`lost the connection to ${at}: ${message}`, { place, cause: error });
   }

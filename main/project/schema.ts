@@ -25,6 +25,9 @@ export const retryConfigSchema = z.strictObject({
 });
 export type RetryConfig = z.infer<typeof retryConfigSchema>;
 
+/** Seconds; `none` (or 0) turns the timeout off. Parsed to null for "off", so the default never applies then. */
+const timeoutSecondsSchema = z.preprocess((value) => (value === 'none' || value === 0 ? null : value), z.number().positive().max(2_000_000).nullable());
+
 export const engineSettingsSchema = z.strictObject({
   /** Blocks of one run that may execute at once. */
   concurrency: z.number().int().min(1).max(64).default(4),
@@ -37,8 +40,8 @@ export const engineSettingsSchema = z.strictObject({
   /** Keep source row order in block outputs (slower loads, more memory); default false. */
   preserve_insertion_order: z.boolean().optional(),
   retry: retryConfigSchema.optional(),
-  /** Default per-block timeout in seconds; none when absent. */
-  block_timeout: z.number().positive().optional(),
+  /** Default per-block timeout in seconds (absent: DEFAULT_BLOCK_TIMEOUT_S, sensors excepted); `none` or 0 turns it off. */
+  block_timeout: timeoutSecondsSchema.optional(),
 });
 export type EngineSettings = z.infer<typeof engineSettingsSchema>;
 
@@ -112,8 +115,8 @@ export const blockSpecSchema = z.strictObject({
   upstream: z.array(identifier).default([]),
   config: z.record(z.string(), z.unknown()).default({}),
   retry: retryConfigSchema.optional(),
-  /** Seconds per attempt. */
-  timeout: z.number().positive().optional(),
+  /** Seconds per attempt; `none` or 0 for no timeout (default: the project's block_timeout). */
+  timeout: timeoutSecondsSchema.optional(),
   tests: z.array(blockTestSchema).default([]),
   description: z.string().optional(),
   /** Run the block only when this holds; when it does not, the block and its downstream are skipped. */

@@ -63,9 +63,18 @@ function bearerToken(req: IncomingMessage): string | null {
 function cookieValue(req: IncomingMessage, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeOrNull(part.slice(eq + 1).trim());
   }
   return null;
+}
+
+/** Decodes %-escapes; a malformed one (`%zz`) makes the value no token at all rather than an error. */
+export function decodeOrNull(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null; // callers treat it as absent or refuse it with 400
+  }
 }
 
 /** Constant-time comparison, so the token cannot be guessed byte by byte from response times. */

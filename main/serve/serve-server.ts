@@ -48,6 +48,12 @@ export interface ServeServer {
 const MAX_BODY_BYTES = 1 << 20;
 
 /**
+ * Bounds on slow clients (slowloris): the headers within 10 s, a whole request (an API call is at most 1 MiB)
+ * within 30 s, checked every second rather than Node's default 30.
+ */
+const SERVER_LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+
+/**
  * Serves the built renderer and the API (`POST /api/call`, WebSocket `/api/events`) for one open project.
  * Every request must name us in Host and carry the token; API calls and WebSockets must come from our own
  * Origin. The first page load swaps `?token=` for an HttpOnly, SameSite=Strict cookie and redirects to `/`,
@@ -68,7 +74,7 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const guard: Guard = { allowedHosts: new Set(), token, cookieName: '' };
   const routes: TriggerRoutes = { guard, open: opts.open, emit: (event) => hub.emit('runs.event', event) };
-  const server = createServer((req, res) => {
+  const server = createServer(SERVER_LIMITS, (req, res) => {
     handleRequest(guard, opts.rendererDir, handlers, req, res, routes).catch((error: unknown) => {
       console.error('pipewright serve: request failed', error);
       if (!res.headersSent) refuse(res, 500, 'internal error (see the serve console)');
@@ -114,7 +120,8 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
 async function handleRequest(
   guard: Guard, rendererDir: string, handlers: Parameters<typeof dispatch>[0], req: IncomingMessage, res: ServerResponse, routes: TriggerRoutes,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://placeholder');
+  const url = parseRequestUrl(req);
+  if (!url) return refuse(res, 400, 'the request target is not a valid URL path');
   const hostProblem = checkHost(guard, req);
   if (hostProblem) return refuse(res, 403, hostProblem);
   // The API trigger serves curl and CI too, which send a bearer token and no Origin: it checks its own way.
@@ -153,7 +160,11 @@ async function answerCall(handlers: Parameters<typeof dispatch>[0], req: Incomin
   // A form or `text/plain` fetch cannot send this without a CORS preflight, which we never answer.
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refuse(res, 415, 'API calls must be sent as application/json');
   const body = await readBody(req);
-  if (body === null) return refuse(res, 413, `the call is larger than ${MAX_BODY_BYTES} bytes`);
+  if (body === null) {
+    // The rest of the body is still on its way: close the connection, or a client reusing it hangs behind it.
+    res.setHeader('connection', 'close');
+    return refuse(res, 413, `the call is larger than ${MAX_BODY_BYTES} bytes`);
+  }
   let request: { method?: unknown; params?: unknown };
   try {
     request = JSON.parse(body) as { method?: unknown; params?: unknown };
@@ -165,9 +176,20 @@ async function answerCall(handlers: Parameters<typeof dispatch>[0], req: Incomin
   res.end(JSON.stringify(reply, encodeBytes));
 }
 
+/** The request's path and query, or null for a target no URL parser accepts (answered 400, never 500). */
+function parseRequestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://placeholder');
+  } catch {
+    return null; // refused by the caller with a 400
+  }
+}
+
 function upgrade(guard: Guard, wss: WebSocketServer, sockets: Set<WebSocket>, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  const url = new URL(req.url ?? '/', 'http://placeholder');
-  const problem = checkHost(guard, req) ?? checkOrigin(guard, req, true) ?? checkToken(guard, req, null) ?? (url.pathname === '/api/events' ? null : `no WebSocket at ${url.pathname}`);
+  // A socket reset mid-handshake emits 'error'; unheard, that would end the process.
+  socket.on('error', (error) => console.error(`pipewright serve: WebSocket handshake socket failed: ${error.message}`));
+  const url = parseRequestUrl(req);
+  const problem = (url ? null : 'the request target is not a valid URL path') ?? checkHost(guard, req) ?? checkOrigin(guard, req, true) ?? checkToken(guard, req, null) ?? (url?.pathname === '/api/events' ? null : `no WebSocket at ${url?.pathname ?? '?'}`);
   if (problem) {
     socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${problem}\n`);
     return;
@@ -175,6 +197,9 @@ function upgrade(guard: Guard, wss: WebSocketServer, sockets: Set<WebSocket>, re
   wss.handleUpgrade(req, socket, head, (ws) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
+    // A malformed or oversized frame makes ws emit 'error' after it has started closing that socket (1002, 1007,
+    // 1009): without a listener that error would end the process. One broken client loses its socket, nothing more.
+    ws.on('error', (error) => console.error(`pipewright serve: WebSocket closed after a bad frame: ${error.message}`));
     // Events flow one way; anything a page sends is ignored rather than trusted.
     ws.on('message', () => undefined);
   });

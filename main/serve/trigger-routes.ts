@@ -8,7 +8,7 @@ import type { Pipeline } from '../project/model.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { RunLimitReachedError } from '../orchestration/run-limit.ts';
 import { findApiTrigger } from '../orchestration/triggers.ts';
-import { checkOrigin, checkToken, type Guard } from './request-guards.ts';
+import { checkOrigin, checkToken, decodeOrNull, type Guard } from './request-guards.ts';
 
 /**
  * The API trigger: `POST /api/pipelines/<id>/runs` starts a run (body `{ "variables": {…} }`, optional) and answers
@@ -40,11 +40,13 @@ export async function answerTriggerRoute(routes: TriggerRoutes, req: IncomingMes
   const problem = checkOrigin(routes.guard, req, false) ?? checkToken(routes.guard, req, null);
   if (problem) return reply(res, 403, { error: problem });
   const start = START_PATH.exec(pathname);
+  const name = decodeOrNull(start?.[1] ?? RUN_PATH.exec(pathname)?.[1] ?? '');
+  if (name === null) return reply(res, 400, { error: `malformed %-escape in ${pathname}` });
   if (start?.[1] !== undefined) {
     if (req.method !== 'POST') return reply(res, 405, { error: `use POST to start a run of a pipeline, not ${req.method}` });
-    return startRun(routes, req, res, decodeURIComponent(start[1]));
+    return startRun(routes, req, res, name);
   }
-  const runId = decodeURIComponent(RUN_PATH.exec(pathname)?.[1] ?? '');
+  const runId = name;
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { error: `use GET to read a run, not ${req.method}` });
   const run = routes.open.store.getRun(runId);
   if (run) return reply(res, 200, { runId: run.id, ...run });
@@ -56,7 +58,11 @@ export async function answerTriggerRoute(routes: TriggerRoutes, req: IncomingMes
 async function startRun(routes: TriggerRoutes, req: IncomingMessage, res: ServerResponse, pipelineId: string): Promise<void> {
   // 1. The body: nothing, or JSON with optional variables.
   const body = await readJsonBody(req);
-  if ('error' in body) return reply(res, body.status, { error: body.error });
+  if ('error' in body) {
+    // An unread rest of the body would hold up the next request on this connection: close it.
+    if (body.status === 413) res.setHeader('connection', 'close');
+    return reply(res, body.status, { error: body.error });
+  }
   const parsed = startBody.safeParse(body.value ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,5 +1,5 @@
-import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, OpenDialogOptions } from 'electron';
-import type { ElectronLike, InvokeEvent, ResponseHeaders } from '../../main/electron/electron-types.ts';
+import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, OpenDialogOptions } from 'electron';
+import type { ElectronLike, InvokeEvent, ResponseHeaders, SyncIpcEvent } from '../../main/electron/electron-types.ts';
 
 type Listener = (...args: never[]) => unknown;
 type HeadersListener = (details: { responseHeaders?: ResponseHeaders }, callback: (response: { responseHeaders?: ResponseHeaders }) => void) => void;
@@ -34,6 +34,10 @@ class FakeWebContents extends FakeEmitter {
   isDestroyed(): boolean {
     return this.destroyed;
   }
+  reloadCount = 0;
+  reload(): void {
+    this.reloadCount += 1;
+  }
 }
 
 /**
@@ -64,6 +68,9 @@ export function createFakeSafeStorage(opts: { isAvailable?: boolean; backend?: s
 export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: ReturnType<typeof createFakeSafeStorage>; pickedFolders?: (string | null)[] } = {}) {
   const windows: FakeWindow[] = [];
   const ipcHandlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => unknown>();
+  const ipcListeners = new Map<string, (event: SyncIpcEvent) => void>();
+  // The custom schemes main serves, as protocol.handle registered them.
+  const protocolHandlers = new Map<string, (request: Request) => Response | Promise<Response>>();
   const opened: string[] = [];
   const session: {
     headersListener?: HeadersListener;
@@ -114,6 +121,8 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
     whenReady: async () => undefined,
     getVersion: () => '9.8.7',
     quit: () => void (app.quitCount += 1),
+    exitCodes: [] as number[],
+    exit: (code: number) => void app.exitCodes.push(code),
     requestSingleInstanceLock: () => opts.hasLock ?? true,
     paths: {} as Record<string, string>,
     setPath: (name: string, dir: string) => void (app.paths[name] = dir),
@@ -131,6 +140,11 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
       return folder === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [folder] };
     },
     showErrorBox: (title: string, content: string) => void dialog.errorBoxes.push({ title, content }),
+    messageBoxes: [] as MessageBoxOptions[],
+    showMessageBox: async (options: MessageBoxOptions) => {
+      dialog.messageBoxes.push(options);
+      return { response: 0 };
+    },
   };
   const menu = {
     applied: null as MenuItemConstructorOptions[] | null,
@@ -141,7 +155,11 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
   const electron = {
     app,
     BrowserWindow: FakeWindow,
-    ipcMain: { handle: (channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown) => void ipcHandlers.set(channel, listener) },
+    ipcMain: {
+      handle: (channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown) => void ipcHandlers.set(channel, listener),
+      on: (channel: string, listener: (event: SyncIpcEvent) => void) => void ipcListeners.set(channel, listener),
+    },
+    protocol: { handle: (scheme: string, handler: (request: Request) => Response | Promise<Response>) => void protocolHandlers.set(scheme, handler) },
     session: { defaultSession: session },
     shell: { openExternal: async (url: string) => void opened.push(url) },
     dialog,
@@ -149,5 +167,5 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
     ...(opts.safeStorage ? { safeStorage: opts.safeStorage } : {}),
   } satisfies ElectronLike;
 
-  return { electron, app, windows, session, ipcHandlers, opened, dialog, menu };
+  return { electron, app, windows, session, ipcHandlers, ipcListeners, protocolHandlers, opened, dialog, menu };
 }

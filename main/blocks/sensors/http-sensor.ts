@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BlockKind } from '../../engine/block-kind.ts';
+import { httpGet } from '../http-get.ts';
 import { pollFields, pollUntilFound } from './poll.ts';
 
 const configSchema = z.strictObject({
@@ -20,9 +21,10 @@ export const httpSensor: BlockKind<z.infer<typeof configSchema>> = {
     return pollUntilFound(ctx, config, `${config.url} to answer 200`, async (signal) => {
       const request = AbortSignal.any([signal, AbortSignal.timeout(config.request_timeout_seconds * 1000)]);
       try {
-        const response = await fetch(config.url, { signal: request, redirect: 'follow' });
+        // node:http, not fetch: fetch can kill the process on an HTTP/1.0 server (see http-get.ts).
+        const response = await httpGet(config.url, { signal: request });
         // Only the status matters: stop the body rather than download it.
-        await response.body?.cancel();
+        response.discard();
         if (response.status === 200) return `HTTP 200 from ${config.url}`;
         ctx.log('debug', `${config.url} answered ${response.status}`);
         return undefined;
