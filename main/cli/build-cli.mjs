@@ -42,6 +42,25 @@ const external = [
 // banner's own import, so a module of ours that declares its own `require` is renamed by esbuild, not clashed with.
 const banner = "import { createRequire as __pipewrightCreateRequire } from 'node:module'; const require = __pipewrightCreateRequire(import.meta.url);";
 
+/**
+ * `import … from 'node:http'` in an ES module makes Node build the module's ES facade, which reads every export,
+ * lazy ones included: that loads undici (fetch, WebSocket), ~100 ms of every start, for nothing. The bundle gets
+ * node:http as a plain builtin object instead, with its plain (non-lazy) exports as named exports.
+ */
+const builtinsWithoutFacade = {
+  name: 'pipewright:builtins-without-facade',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?https?$/ }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'builtin-without-facade' }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-without-facade' }, async (args) => {
+      const builtin = await import(`node:${args.path}`).then((m) => m.default);
+      const names = Object.entries(Object.getOwnPropertyDescriptors(builtin)).filter(([name, d]) => !d.get && /^[A-Za-z_$][\w$]*$/.test(name)).map(([name]) => name);
+      // getBuiltinModule is Node 22.3+; before, the banner's createRequire (a plain require builds no facade).
+      const lines = [`const m = process.getBuiltinModule?.('node:${args.path}') ?? __pipewrightCreateRequire(import.meta.url)('node:${args.path}');`, 'export default m;', ...names.map((name) => `export const ${name} = m.${name};`)];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
 /** Builds out/cli/; resolves with the bundle's path. Safe while another process runs or builds it (see the layout). */
 export async function buildCli() {
   const esbuild = await import('esbuild');
@@ -59,6 +78,7 @@ export async function buildCli() {
     chunkNames: 'chunk-[hash]',
     external,
     banner: { js: banner },
+    plugins: [builtinsWithoutFacade],
     sourcemap: 'linked',
     metafile: true,
     write: false,
@@ -69,7 +89,8 @@ export async function buildCli() {
   const isEntry = (file) => /[\\/](pipewright|ts-worker)\.js(\.map)?$/.test(file);
   for (const file of result.outputFiles.filter((f) => !isEntry(f.path))) if (!existsSync(file.path)) writeWhole(file.path, file.contents);
   for (const file of result.outputFiles.filter((f) => isEntry(f.path))) writeWhole(file.path, file.contents);
-  const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules'));
+  // Our files only: not node_modules (package-lock.json stands for them), not the plugin's virtual modules.
+  const inputs = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules') && !file.includes(':'));
   writeWhole(INPUTS_FILE, JSON.stringify({ startedAt, inputs: [...inputs, ...ALSO_WATCHED] }));
   // 2. Chunks no build references any more, once old enough that nothing runs them.
   const current = new Set(result.outputFiles.map((f) => path.basename(f.path)));
