@@ -61,6 +61,18 @@ const builtinsWithoutFacade = {
   },
 };
 
+/**
+ * With code splitting, esbuild gives a dynamic `import()` of a bundled CommonJS package only a default export (the
+ * BigQuery emulator's `await import('@duckdb/node-api')` got no DuckDBInstance). Packages imported dynamically are
+ * loaded only on the paths that need them anyway: Node loads them from node_modules, with their named exports.
+ */
+const dynamicImportsFromNodeModules = {
+  name: 'pipewright:dynamic-imports-from-node-modules',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.kind === 'dynamic-import' && !args.path.startsWith('node:') ? { path: args.path, external: true } : undefined));
+  },
+};
+
 /** Builds out/cli/; resolves with the bundle's path. Safe while another process runs or builds it (see the layout). */
 export async function buildCli() {
   const esbuild = await import('esbuild');
@@ -78,7 +90,7 @@ export async function buildCli() {
     chunkNames: 'chunk-[hash]',
     external,
     banner: { js: banner },
-    plugins: [builtinsWithoutFacade],
+    plugins: [builtinsWithoutFacade, dynamicImportsFromNodeModules],
     sourcemap: 'linked',
     metafile: true,
     write: false,
