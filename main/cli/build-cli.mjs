@@ -1,4 +1,4 @@
-// Bundles the CLI into out/cli/ with esbuild (about half a second): `npm run build` runs it, and the `pipewright`
+// Bundles the CLI into out/cli/ with esbuild (about a second): `npm run build` runs it, and the `pipewright`
 // launcher runs it on first start and whenever a source file changed since, so the CLI always starts from a bundle
 // instead of compiling TypeScript on every start. Plain JavaScript: the launcher imports it without tsx.
 //

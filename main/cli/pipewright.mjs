@@ -4,7 +4,7 @@
 // 1. On a Node older than 22 it re-executes itself with the bundled Node 22 (the `node` npm package).
 // 2. It runs the CLI from its bundle, out/cli/pipewright.js, in this process (a start takes tens of milliseconds,
 //    not the second or two tsx needs to compile the sources). In a checkout (main/cli/index.ts present) it first
-//    builds that bundle when it is missing or older than a source file (build-cli.mjs, about half a second).
+//    builds that bundle when it is missing or older than a source file (build-cli.mjs, about a second).
 // 3. PIPEWRIGHT_FROM_SOURCE=1, or a build that fails, runs the sources through tsx in a child process instead:
 //    `--import tsx` must be set when Node starts, and worker threads inherit it.
 import { spawn, spawnSync } from 'node:child_process';
