@@ -121,7 +121,7 @@ describe('source/http_file', () => {
     const started = Date.now();
     const { error } = await harness.attempt(httpFileSource, { id: 'slow', config: { url: `${server.url}/slow.csv` } }, { signal: controller.signal });
     assert.ok(error instanceof CancelledError, String(error));
-    assert.ok(Date.now() - started < 1_000);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // a stalled download would hang
     const cached = readdirSync(path.join(harness.project.stateDir, 'cache', 'http'));
     assert.deepEqual(cached.filter((name) => name.includes('slow')), []);
   });

@@ -227,7 +227,7 @@ test('a timeout passed as the abort reason is what the run rejects with, even du
   const started = Date.now();
   const err = await rejection(runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] }));
   assert.equal(err, timeout);
-  assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`); // the block waits 60 s
   assert.deepEqual(readdirSync(ctx.tempDir), []);
 });
 
@@ -474,7 +474,7 @@ test('in a pipeline run, a TypeScript block and its test succeed, and a spinning
     const events: RunEvent[] = [];
     const started = Date.now();
     const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
-    assert.ok(Date.now() - started < 5000, `the run took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 20_000, `the run took ${Date.now() - started} ms`); // the spin never ends by itself
     assert.equal(result.status, 'failed');
     const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'doubled');
     assert.ok(succeeded?.type === 'block.succeeded');
@@ -484,7 +484,7 @@ test('in a pipeline run, a TypeScript block and its test succeed, and a spinning
     const failed = events.find((e) => e.type === 'block.failed' && e.blockId === 'spin');
     assert.ok(failed?.type === 'block.failed', JSON.stringify(events.filter((e) => e.type !== 'log.written' && 'blockId' in e && e.blockId === 'spin')));
     assert.match(failed.error.message, /timed out after 0.5 s/);
-    assert.ok(failed.durationMs < 2000, `spin ran ${failed.durationMs} ms`);
+    assert.ok(failed.durationMs < 10_000, `spin ran ${failed.durationMs} ms`);
   } finally {
     await open.close();
     temp.cleanup();

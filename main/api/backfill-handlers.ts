@@ -74,11 +74,11 @@ async function startBackfill(
   let hasStarted = false;
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   const onEvent = (event: RunEvent) => {
+    // Only noted here: every run's events reach the shells through the run launcher (see createApiHandlers).
     if (event.type === 'run.started') {
       hasStarted = true;
       markStarted();
     }
-    emit('runs.event', event);
   };
   emit('backfills.progress', { backfillId, pipelineId, total, done: 0, failed: 0, finished: false } satisfies BackfillProgressEvent);
   const finished = runBackfill({

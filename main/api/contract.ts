@@ -38,7 +38,7 @@ export const methods = {
     /** Recorded as the run's trigger: `cli` when `pipewright run` handed its run to the process holding the project. */
     via: z.enum(['app', 'cli']).default('app'),
   }),
-  /** Asks a running run to stop; resolves at once (the run ends `cancelled` shortly after). */
+  /** Asks a running or queued run to stop, whatever started it; resolves at once with `cancelling: false` when no such run is live (the run ends `cancelled` shortly after). */
   'runs.cancel': z.strictObject({ runId: id }),
   /** Recorded runs, newest first. */
   'runs.list': z.strictObject({ pipelineId: id.optional(), limit: z.number().int().min(1).max(1000).default(50), offset: z.number().int().min(0).default(0) }),
@@ -81,7 +81,7 @@ export const events = {
   'alerts.raised': true,
   /** A backfill's progress (`done`/`total`, `failed`, the last interval); payload: main/api/backfill-handlers.ts BackfillProgressEvent. */
   'backfills.progress': true,
-  /** A run started from the app waits behind max_concurrent_runs (`queued: true`), or stopped waiting (started or cancelled); payload: main/api/handlers.ts RunQueueEvent. */
+  /** A run (any trigger) waits behind max_concurrent_runs (`queued: true`), or stopped waiting (started or cancelled); payload: main/api/handlers.ts RunQueueEvent. */
   'runs.queue': true,
 } as const;
 export type EventName = keyof typeof events;

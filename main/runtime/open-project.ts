@@ -11,7 +11,7 @@ import { runPipeline } from '../engine/run-pipeline.ts';
 import { stopLocalEmulators } from '../connections/local-emulators.ts';
 import type { RunRequest, RunResult } from '../engine/engine-types.ts';
 import type { RunEvent } from '../engine/run-events.ts';
-import { RunSlots } from '../orchestration/run-limit.ts';
+import { RunLauncher } from './run-launcher.ts';
 import { AlertDispatcher } from '../alerts/alert-dispatcher.ts';
 import { pruneAfterRun } from '../retention/prune-after-run.ts';
 
@@ -28,8 +28,10 @@ export interface OpenProject {
   alerts: AlertDispatcher;
   /** Re-reads and validates a pipeline from disk (files are the source of truth). */
   loadPipeline(id: string): Promise<Pipeline>;
+  /** Starts, queues, lists and cancels every run of this process, whatever triggered it. */
+  runs: RunLauncher;
   /**
-   * Runs a pipeline, recording it; `onEvent` sees every event as it happens. Honours the pipeline's
+   * Runs a pipeline through `runs`, recording it; `onEvent` sees every event as it happens. Honours the pipeline's
    * max_concurrent_runs: waits for a free slot (on_limit: queue) or rejects with RunLimitReachedError (skip).
    */
   run(request: Omit<RunRequest, 'project'>, onEvent?: (event: RunEvent) => void): Promise<RunResult>;
@@ -53,6 +55,7 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       project, kinds, store, alerts,
       get workspace(): Workspace { throw new Error('this project was opened for history only'); },
       loadPipeline: (id) => loadPipeline(project, id, kinds),
+      runs: new RunLauncher(() => Promise.reject(new Error('this project was opened for history only'))),
       run: () => Promise.reject(new Error('this project was opened for history only')),
       activeRuns: () => 0,
       close: async () => {
@@ -77,38 +80,25 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
     store.close();
     throw error;
   }
-  // Runs in flight: close() cancels them and waits, so nothing writes to a closed store or workspace.
-  const inFlight = new Set<{ controller: AbortController; done: Promise<unknown> }>();
-  const slots = new RunSlots();
+  // Every run of this process goes through one launcher: close() cancels them and waits, so nothing writes to a
+  // closed store or workspace, and runs.cancel reaches a run whatever started it.
+  const runs = new RunLauncher(async (request, onEvent) => {
+    const observe = alerts.observe(request.pipeline);
+    const notify = (event: RunEvent) => {
+      observe(event);
+      onEvent(event);
+    };
+    const result = await runPipeline({ ...request, project }, { workspace, kinds, recorder: store, onEvent: notify });
+    await pruneAfterRun({ project, store, workspace }, result.runId);
+    return result;
+  });
   return {
-    project, kinds, workspace, store, alerts,
+    project, kinds, workspace, store, alerts, runs,
     loadPipeline: (id) => loadPipeline(project, id, kinds),
-    run: (request, onEvent) => {
-      const controller = new AbortController();
-      const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
-      const done = slots.acquire(request.pipeline, signal).then(async (release) => {
-        try {
-          const observe = alerts.observe(request.pipeline);
-          const notify = (event: RunEvent) => {
-            observe(event);
-            onEvent?.(event);
-          };
-          const result = await runPipeline({ ...request, project, signal }, { workspace, kinds, recorder: store, onEvent: notify });
-          await pruneAfterRun({ project, store, workspace }, result.runId);
-          return result;
-        } finally {
-          release();
-        }
-      });
-      const entry = { controller, done };
-      inFlight.add(entry);
-      void done.catch(() => undefined).finally(() => inFlight.delete(entry));
-      return done;
-    },
-    activeRuns: (pipelineId) => slots.running(pipelineId) + slots.queued(pipelineId),
+    run: (request, onEvent) => runs.run(request, onEvent),
+    activeRuns: (pipelineId) => runs.activeRuns(pipelineId),
     close: async () => {
-      for (const entry of inFlight) entry.controller.abort();
-      await Promise.allSettled([...inFlight].map((entry) => entry.done));
+      await runs.cancelAll();
       await alerts.close(); // bounded: a webhook that keeps failing delays closing by at most its wait
       await workspace.close();
       store.close();

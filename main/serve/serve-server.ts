@@ -73,7 +73,7 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   const handlers = backend.handlers;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const guard: Guard = { allowedHosts: new Set(), token, cookieName: '' };
-  const routes: TriggerRoutes = { guard, open: opts.open, emit: (event) => hub.emit('runs.event', event) };
+  const routes: TriggerRoutes = { guard, open: opts.open };
   const server = createServer(SERVER_LIMITS, (req, res) => {
     handleRequest(guard, opts.rendererDir, handlers, req, res, routes).catch((error: unknown) => {
       console.error('pipewright serve: request failed', error);
