@@ -35,8 +35,10 @@ export async function planResume(open: OpenProject, runId: string): Promise<Resu
   const executionDate = new Date(String(run.variables.execution_date ?? run.startedAt));
   const start = dateOf(run.variables.interval_start);
   const end = dateOf(run.variables.interval_end);
+  // A resume of a resume finishes the same logical run: its origin is the first run's.
+  const origin = run.scope.kind === 'blocks' && run.scope.origin ? run.scope.origin : runId;
   return {
-    pipeline, scope: { kind: 'blocks', blocks: toRetry }, variables,
+    pipeline, scope: { kind: 'blocks', blocks: toRetry, origin }, variables,
     executionDate: Number.isNaN(executionDate.getTime()) ? new Date(run.startedAt) : executionDate,
     ...(start && end ? { interval: { start, end } } : {}),
   };

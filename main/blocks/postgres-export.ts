@@ -65,7 +65,7 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
     const writeCsv = (target: string) => ctx.data.run(`COPY (${query}) TO ${quoteLiteral(target)} (FORMAT csv, HEADER false)`);
     const load = (source: { csv: CsvSource } | { binary: AsyncIterable<Buffer> }) => loadTable(client, {
       schema, table: config.table, columns, ...source, mode: config.mode, key, expectedRows: described.rows, onSchemaChange: config.on_schema_change,
-      runId: ctx.runId, blockId: ctx.block.id, place, parallel: { connections: config.copy_connections, connect },
+      loadKey: { originRunId: ctx.originRunId, blockId: ctx.block.id, sourceId: ctx.data.outputIdentity(upstream), runId: ctx.runId }, place, parallel: { connections: config.copy_connections, connect },
       log: (message) => ctx.log('info', message),
       onBytes: (done, total) => ctx.progress({ phase: 'copy', done, ...(total !== undefined ? { total } : {}), unit: 'bytes' }),
     });
@@ -81,7 +81,7 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
         ? await ctx.data.streamChunks(query, (chunks) => load({ binary: encodeChunks(chunks, encoder) }))
         : await pipeCsv(ctx.tempDir, writeCsv, (csv) => load({ csv }), () => ctx.data.interrupt());
       const verb = config.mode === 'upsert' ? 'upserted' : config.mode === 'append' ? 'appended' : 'loaded';
-      ctx.log('info', `${verb} ${result.written.toLocaleString('en-US')} rows into ${schema}.${config.table} on ${conn.label}`);
+      if (!result.wasAlreadyLoaded) ctx.log('info', `${verb} ${result.written.toLocaleString('en-US')} rows into ${schema}.${config.table} on ${conn.label}`);
       return { rowsIn: described.rows, rowsOut: result.written, hasOutput: false };
     } catch (error) {
       throw explainPostgresError(error, conn, place);

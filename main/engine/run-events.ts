@@ -31,8 +31,12 @@ export type RunScope =
   | { kind: 'block'; block: string }
   | { kind: 'with-upstream'; block: string }
   | { kind: 'downstream'; block: string }
-  /** Exactly these blocks (a resume or a retry of failed blocks); the others' stored outputs are read. */
-  | { kind: 'blocks'; blocks: string[] };
+  /**
+   * Exactly these blocks (a resume or a retry of failed blocks); the others' stored outputs are read. `origin` is the
+   * run whose unfinished blocks they are, followed back through resumes of resumes to the first: exports key their
+   * idempotency by it, so a resume never loads what the run it finishes already loaded.
+   */
+  | { kind: 'blocks'; blocks: string[]; origin?: string };
 
 export interface BlockTestResult {
   name: string;

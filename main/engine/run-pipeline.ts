@@ -25,6 +25,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
   const blocks = new Map(pipeline.blocks.map((b) => [b.id, b]));
   await checkStoredUpstream(request, deps, selected);
   const runId = request.runId ?? newRunId();
+  const originRunId = request.scope.kind === 'blocks' && request.scope.origin ? request.scope.origin : runId;
   const variables = resolveRunVariables(pipeline, request.variables ?? {}, {
     runId,
     pipelineId: pipeline.id,
@@ -54,7 +55,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 3. Execute ready blocks under the concurrency limit until nothing is left.
   const env: RunEnv = {
-    project, pipeline, runId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
+    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
     random: deps.random ?? Math.random,
     ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
   };

@@ -17,9 +17,9 @@ export interface CliResult {
  * Runs the CLI in a child process (Node 22 + tsx), optionally calling `onStderr` with each chunk so a test can
  * react (e.g. send SIGINT once a block has started).
  */
-export function runCli(args: string[], opts: { cwd?: string; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; viaLauncher?: boolean } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { cwd?: string; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; viaLauncher?: boolean; env?: Record<string, string> } = {}): Promise<CliResult> {
   const entry = opts.viaLauncher ? [CLI_LAUNCHER] : ['--import', 'tsx', CLI_ENTRY];
-  const child = spawn(process.execPath, [...entry, ...args], { cwd: opts.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: opts.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...opts.env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
