@@ -13,6 +13,7 @@ import {
 } from '../cloud/gcs-export/object-transfer.ts';
 import { formatBytes } from './http-download.ts';
 import { onlyUpstream } from './export-upstream.ts';
+import { killPoint } from '../kill-point.ts';
 
 const MIB = 1024 * 1024;
 /** Staged objects live outside every export prefix, so listings of a prefix never see them. */
@@ -72,8 +73,10 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
       try {
         // 3. Stage every object: until all are staged, nothing under the prefix changes.
         await stageAll(ctx, bucket, planned, config);
+        killPoint(`gcs.${config.mode}.staged`);
         // 4. Publish each staged object (server-side copies), then 5. (replace) remove what this run did not write.
         const generations = await mapPooled(planned, config.upload.parallelism, ctx.signal, (o) => publishStaged(bucket, o, existing.get(o.name) ?? '0'));
+        killPoint(`gcs.${config.mode}.published`);
         if (config.mode === 'replace') await removeStale(ctx, bucket, planned, existing, config.upload.parallelism);
         return report(ctx, config, planned, generations, described.rows);
       } finally {
@@ -149,7 +152,8 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     format: config.format,
     compression: config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'),
     dir,
-    fileTag: config.mode === 'append' ? runTag(ctx.runId) : undefined,
+    // Named after the logical run: a resume after a kill rewrites the same objects instead of adding copies.
+    fileTag: config.mode === 'append' ? runTag(ctx.originRunId) : undefined,
   });
   const staging = `${STAGING_ROOT}${runTag(ctx.runId)}/${ctx.block.id}/a${ctx.attempt}/`;
   return parts.map((part: LocalPart) => {
