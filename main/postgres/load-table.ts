@@ -71,6 +71,7 @@ export async function loadTable(client: pg.Client, spec: LoadSpec): Promise<Load
     const result = spec.mode === 'replace' || spec.mode === 'fail'
       ? await replaceTable(client, spec, existing)
       : await mergeIntoTable(client, spec, existing);
+    if (!result.wasAlreadyLoaded) killPoint(`postgres.${spec.mode}.copied`);
     await client.query('COMMIT');
     killPoint(`postgres.${spec.mode}.committed`);
     return result;

@@ -98,8 +98,10 @@ export function killCases(): KillCase[] {
   return [
     pgCase('replace', 'postgres.replace.copied', 1),
     pgCase('replace', 'postgres.replace.committed', 2),
-    pgCase('append', 'postgres.append.committed', 1),
-    pgCase('upsert', 'postgres.upsert.committed', 1),
+    pgCase('append', 'postgres.append.copied', 1),
+    pgCase('append', 'postgres.append.committed', 2),
+    pgCase('upsert', 'postgres.upsert.copied', 1),
+    pgCase('upsert', 'postgres.upsert.committed', 2),
     gcsCase('replace', 'gcs.replace.staged', 1),
     gcsCase('replace', 'gcs.replace.published', 2),
     gcsCase('append', 'gcs.append.published', 1),
