@@ -70,16 +70,17 @@ describe('export/bigquery loads each logical load once', () => {
     assert.equal(await count('polled'), ROWS);
   });
 
-  test('a resume after the load succeeded follows that job; a new run appends again', async () => {
+  test('a new run appends again; a resume of the earlier run, even after that newer run, follows its own job', async () => {
     const loaded = await attempt('resumed', { runId: 'run-killed', originRunId: 'run-killed' });
     assert.equal(loaded.error, undefined);
-    // The process died before recording the success: the resume is a new run finishing run-killed.
-    const resumed = await attempt('resumed', { runId: 'run-resume', originRunId: 'run-killed' });
-    assert.equal(resumed.error, undefined);
-    assert.equal(await count('resumed'), ROWS, 'the resume loaded nothing');
     const fresh = await attempt('resumed', { runId: 'run-next', originRunId: 'run-next' });
     assert.equal(fresh.error, undefined);
     assert.equal(await count('resumed'), 2 * ROWS, 'a new run is a new load');
+    // run-killed's process died before recording its success: the resume is a new run finishing run-killed.
+    const resumed = await attempt('resumed', { runId: 'run-resume', originRunId: 'run-killed' });
+    assert.equal(resumed.error, undefined);
+    assert.ok(resumed.logs.some((l) => /started earlier for this same load \(run run-killed\), already succeeded/.test(l.message)));
+    assert.equal(await count('resumed'), 2 * ROWS, 'the resume loaded nothing');
     assert.equal((await bq.counts()).requests['jobs.upload'], 2);
   });
 

@@ -52,11 +52,27 @@ test('--resume after a kill -9 just after the append committed does not append a
     assert.equal(await rowsIn('resume_cli'), ROWS, 'the killed run committed its rows');
     const resumed = await runCli(['run', 'p', '--project', project.dir, '--resume', runId, '--json']);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stderr, new RegExp(`run ${runId} already appended these ${ROWS} rows`));
+    assert.match(resumed.stderr, new RegExp(`run ${runId} already appended ${ROWS} rows from this block`));
     assert.equal(await rowsIn('resume_cli'), ROWS, 'the resume found the load in the ledger and appended nothing');
     const fresh = await runCli(['run', 'p', '--project', project.dir]);
     assert.equal(fresh.code, 0, fresh.stderr);
     assert.equal(await rowsIn('resume_cli'), 2 * ROWS, 'a new run of the pipeline is a new load');
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('a resume after a newer run replaced the upstream output (and appended it) appends nothing: neither output twice', async () => {
+  const project = appendProject('resume_later');
+  try {
+    const runId = await runKilledAfterCommit(project);
+    const newer = await runCli(['run', 'p', '--project', project.dir]);
+    assert.equal(newer.code, 0, newer.stderr);
+    assert.equal(await rowsIn('resume_later'), 2 * ROWS);
+    const resumed = await runCli(['run', 'p', '--project', project.dir, '--resume', runId]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /it loaded output p__src__\S+; the upstream's latest is now p__src__\S+\): not appending again/);
+    assert.equal(await rowsIn('resume_later'), 2 * ROWS, 'the resume reads the newer output, which its own run already appended');
   } finally {
     project.cleanup();
   }

@@ -56,7 +56,7 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
       //    (ids are deterministic per load: see findLoadTry); otherwise the table must accept the load, and one job
       //    starts under the next id.
       const destination = `${bigquery.projectId}.${config.dataset}.${config.table} ${config.write_disposition}`;
-      const loadTry = await findLoadTry(bigquery, { originRunId: ctx.originRunId, blockId: ctx.block.id, sourceId: data.identity, destination }, location, place, ctx.log);
+      const loadTry = await findLoadTry(bigquery, { originRunId: ctx.originRunId, blockId: ctx.block.id, destination }, location, place, ctx.log);
       const jobId = loadTry.jobId;
       let job = loadTry.earlier;
       if (!job) {

@@ -29,8 +29,6 @@ export interface LoadData {
   bytes: number;
   /** Where the data comes from, for logs. */
   label: string;
-  /** The data's identity without reading it: the upstream output's, or the objects' names and generations. */
-  identity: string;
 }
 
 /** The most URIs one load job may list; beyond this a wildcard URI is used. */
@@ -80,7 +78,6 @@ export async function uploadData(ctx: BlockContext, upstream: string, place: Err
     expectedRows: rows,
     bytes: size,
     label: `${upstream} (${rows} rows uploaded as Parquet)`,
-    identity: ctx.data.outputIdentity(upstream),
   };
 }
 
@@ -123,7 +120,6 @@ export async function gcsBlockData(ctx: BlockContext, blockId: string, place: Er
     expectedRows,
     bytes: files.reduce((sum, f) => sum + Number(f.metadata.size ?? 0), 0),
     label: `${files.length} object${files.length === 1 ? '' : 's'} under gs://${gcs.bucket}/${folder ?? gcs.path} (written by ${blockId})`,
-    identity: files.map((f) => `gs://${gcs.bucket}/${f.name}#${String(f.metadata.generation ?? '')}`).sort().join('\n'),
   };
 }
 

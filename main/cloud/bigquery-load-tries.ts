@@ -8,13 +8,15 @@ import { statusOf, type JobMetadata } from './bigquery-jobs.ts';
 /** Failed jobs one logical load may leave behind before giving up (each retry or resume after a failed job adds one). */
 const MAX_TRIES = 50;
 
-/** What one load is, whatever attempt or process carries it out. */
+/**
+ * What one load is, whatever attempt or process carries it out. Not the data's identity: a resume reads the
+ * upstream's latest output, which a newer run may have replaced (and loaded itself); the run's own load is the one
+ * to find, whatever it read.
+ */
 export interface LogicalLoad {
   /** The run it belongs to (BlockContext.originRunId): a resume's first run. */
   originRunId: string;
   blockId: string;
-  /** The data's identity (the upstream output's, or the gs:// objects' names and generations). */
-  sourceId: string;
   /** `project.dataset.table` and the write disposition: a changed destination is another load. */
   destination: string;
 }
@@ -23,13 +25,13 @@ export interface LogicalLoad {
 export type LoadTry = { earlier: Job; jobId: string; metadata: JobMetadata } | { earlier?: undefined; jobId: string };
 
 /**
- * Job ids of one logical load are `pipewright_<origin run>_<block>_<hash of data and destination>_t<n>`, so every
+ * Job ids of one logical load are `pipewright_<origin run>_<block>_<hash of the destination>_t<n>`, so every
  * attempt and every resume finds the jobs of the ones before it with jobs.get, in order: a job that is running or
  * succeeded is followed (never a second load), a failed one is passed over for try n+1. When jobs.get itself fails,
  * the attempt fails without starting anything, so a load is never started while an earlier one might be running.
  */
 export async function findLoadTry(bigquery: BigQuery, load: LogicalLoad, location: string | undefined, place: ErrorPlace, log: (level: LogLevel, message: string) => void): Promise<LoadTry> {
-  const hash = createHash('sha256').update([load.sourceId, load.destination].join('\0')).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(load.destination).digest('hex').slice(0, 16);
   const base = jobIdFrom(['pipewright', load.originRunId, load.blockId, hash]);
   for (let n = 1; n <= MAX_TRIES; n++) {
     const jobId = `${base.slice(0, 1000)}_t${n}`;

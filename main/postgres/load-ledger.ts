@@ -6,14 +6,15 @@ import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
 export const LEDGER = '_pw_loads';
 
 /**
- * What one append is, whatever attempt or process carries it out: the logical run (a resume's first run), the
- * block, and the identity of the data (the upstream output's publication). Retries, resumes and "Retry failed
- * blocks" of that run load the same key; a new run of the pipeline is a new key and appends again.
+ * What one append is, whatever attempt or process carries it out: the logical run (a resume's first run) and the
+ * block, into this table. Retries, resumes and "Retry failed blocks" of that run find it; a new run of the pipeline
+ * is a new key and appends again. The data's identity is recorded, not matched: a resume reads the upstream's latest
+ * output, which a newer run may have replaced (and loaded itself), so matching it would load that newer data twice.
  */
 export interface LoadKey {
   originRunId: string;
   blockId: string;
-  /** The upstream output's identity (BlockSession.outputIdentity). */
+  /** The upstream output's identity (BlockSession.outputIdentity): which data was appended. */
   sourceId: string;
   /** The run doing the load now (recorded, not part of the key). */
   runId: string;
@@ -21,6 +22,8 @@ export interface LoadKey {
 
 export interface LedgerEntry {
   loadedByRun: string | null;
+  /** The upstream output it loaded ('' for entries older than this column). */
+  sourceId: string;
   rows: number;
   loadedAt: Date;
 }
@@ -28,19 +31,18 @@ export interface LedgerEntry {
 /**
  * Inside the load's transaction: creates or upgrades the ledger, takes a transaction lock on the key (a second
  * process loading the same key waits here, then finds our entry), and returns the entry when the load already
- * happened. Entries written before the ledger had source_id (source '') count as loaded for their run.
+ * happened.
  */
 export async function findLoad(client: pg.Client, schema: string, table: string, key: LoadKey): Promise<LedgerEntry | undefined> {
   const ledger = qualifiedName(schema, LEDGER);
   await ensureLedger(client, schema);
   await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKeyOf(schema, table, key)]);
-  const found = await client.query<{ loaded_by_run: string | null; row_count: string; loaded_at: Date }>(
-    `SELECT loaded_by_run, row_count, loaded_at FROM ${ledger}
-      WHERE run_id = $1 AND block_id = $2 AND target_table = $3 AND source_id IN ($4, '') LIMIT 1`,
-    [key.originRunId, key.blockId, table, key.sourceId],
+  const found = await client.query<{ loaded_by_run: string | null; source_id: string; row_count: string; loaded_at: Date }>(
+    `SELECT loaded_by_run, source_id, row_count, loaded_at FROM ${ledger} WHERE run_id = $1 AND block_id = $2 AND target_table = $3 LIMIT 1`,
+    [key.originRunId, key.blockId, table],
   );
   const row = found.rows[0];
-  return row ? { loadedByRun: row.loaded_by_run, rows: Number(row.row_count), loadedAt: row.loaded_at } : undefined;
+  return row ? { loadedByRun: row.loaded_by_run, sourceId: row.source_id, rows: Number(row.row_count), loadedAt: row.loaded_at } : undefined;
 }
 
 /** Records the load, in the same transaction as the rows it appended. */
@@ -70,6 +72,6 @@ async function ensureLedger(client: pg.Client, schema: string): Promise<void> {
 
 /** A 64-bit advisory-lock key of one logical load (a signed bigint, as pg_advisory_xact_lock takes it). */
 function lockKeyOf(schema: string, table: string, key: LoadKey): string {
-  const text = ['pipewright-append', schema, table, key.originRunId, key.blockId, key.sourceId].join('\0');
+  const text = ['pipewright-append', schema, table, key.originRunId, key.blockId].join('\0');
   return createHash('sha256').update(text).digest().readBigInt64BE(0).toString();
 }

@@ -110,7 +110,8 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   const earlier = loadKey ? await findLoad(client, spec.schema, spec.table, loadKey) : undefined;
   if (earlier) {
     const by = earlier.loadedByRun && earlier.loadedByRun !== loadKey?.runId ? `run ${earlier.loadedByRun}` : 'an earlier attempt of this run';
-    spec.log(`${by} already appended these ${earlier.rows.toLocaleString('en-US')} rows to ${spec.schema}.${spec.table} (at ${earlier.loadedAt.toISOString()}): not appending again`);
+    const other = earlier.sourceId && earlier.sourceId !== loadKey?.sourceId ? ` (it loaded output ${earlier.sourceId}; the upstream's latest is now ${loadKey?.sourceId ?? '?'})` : '';
+    spec.log(`${by} already appended ${earlier.rows.toLocaleString('en-US')} rows from this block to ${spec.schema}.${spec.table} at ${earlier.loadedAt.toISOString()}${other}: not appending again`);
     return { copied: 0, written: earlier.rows, wasAlreadyLoaded: true };
   }
   if (!existing) {
