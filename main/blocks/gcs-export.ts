@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
@@ -152,8 +153,7 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     format: config.format,
     compression: config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'),
     dir,
-    // Named after the logical run: a resume after a kill rewrites the same objects instead of adding copies.
-    fileTag: config.mode === 'append' ? runTag(ctx.originRunId) : undefined,
+    fileTag: config.mode === 'append' ? appendTag(ctx, upstream) : undefined,
   });
   const staging = `${STAGING_ROOT}${runTag(ctx.runId)}/${ctx.block.id}/a${ctx.attempt}/`;
   return parts.map((part: LocalPart) => {
@@ -163,6 +163,15 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     if (problem) throw new UserError(`cannot name the object for ${name.slice(0, 120)}…: ${problem}`, { block: ctx.block.id, path: 'config.partition_by' });
     return { ...part, name, stagingName: staging + name };
   });
+}
+
+/**
+ * Part names of an append: the logical run (a resume's first run) and a hash of the upstream output read. A resume
+ * after a kill reads the same output, so it rewrites the same objects instead of adding copies; if a newer run
+ * replaced the output meanwhile, the names differ and nothing the first run published is overwritten.
+ */
+function appendTag(ctx: BlockContext, upstream: string): string {
+  return `${runTag(ctx.originRunId)}-${createHash('sha256').update(ctx.data.outputIdentity(upstream)).digest('hex').slice(0, 8)}`;
 }
 
 /** Object-name-safe run id (run ids are ours, but names must never carry `/` or `..`). */
