@@ -19,8 +19,8 @@ export interface BlockContext {
   runId: string;
   /**
    * The logical run this work belongs to: a resume's or retry's first run (followed through resumes of resumes),
-   * else runId. Exports key idempotency by it (with the block and the data's identity), so a resumed load is not
-   * loaded again; a new run of the pipeline is a new origin and loads again.
+   * else runId. Exports key idempotency by it (with the block), so what a run loaded before it was killed is not
+   * loaded again by its resume; a new run of the pipeline is a new origin and loads again.
    */
   originRunId: string;
   block: LoadedBlock;
