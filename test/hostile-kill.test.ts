@@ -108,4 +108,7 @@ test('kill -9 at logged points of every exporter, then --resume: the destination
   process.stdout.write(`hostile-kill: ${outcomes.length} cases, ${passed} passed, rows lost ${lost}, rows doubled ${doubled}\n`);
   const failures = outcomes.filter((o) => !o.passed).map((o) => `${o.name}: ${o.detail}`);
   assert.deepEqual(failures, [], failures.join('\n\n'));
+  // The resumes' loads dropped what the kills left (a staging table filled by the killed replace).
+  const staged = await pgServer.query<{ name: string }>(`select relname as name from pg_class where relname like '\\_pw\\_stage\\_%' and relkind = 'r'`);
+  assert.deepEqual(staged, [], 'no staging table is left');
 });
