@@ -27,7 +27,8 @@ export interface RunTrigger {
 
 /** How much of the pipeline a run covers. */
 export type RunScope =
-  | { kind: 'pipeline' }
+  /** `origin`: set when a backfill retries a failed interval, the interval's first run (see the `blocks` kind). */
+  | { kind: 'pipeline'; origin?: string }
   | { kind: 'block'; block: string }
   | { kind: 'with-upstream'; block: string }
   | { kind: 'downstream'; block: string }
