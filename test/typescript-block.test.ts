@@ -82,6 +82,7 @@ function buildContext(
     project,
     pipelineId: 'p',
     runId: 'run-1',
+    originRunId: 'run-1',
     block: loaded,
     attempt: 1,
     data: opts.data ?? untouchedSession,

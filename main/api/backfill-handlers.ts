@@ -4,7 +4,7 @@ import type { OpenProject } from '../runtime/open-project.ts';
 import type { RunEvent } from '../engine/run-events.ts';
 import type { EventName } from './contract.ts';
 import { planBackfill, type BackfillEvery, type BackfillInterval } from '../orchestration/backfill-plan.ts';
-import { failedIntervals, newBackfillId, runBackfill, type BackfillProgress } from '../orchestration/run-backfill.ts';
+import { failedIntervals, intervalOrigins, newBackfillId, runBackfill, type BackfillProgress } from '../orchestration/run-backfill.ts';
 import { REDACTED } from '../history/redact-variables.ts';
 
 /** Params of the backfill dialog's methods; contract.ts lists them among its methods. */
@@ -99,6 +99,7 @@ async function startBackfill(
  */
 async function intervalsToRetry(open: OpenProject, pipelineId: string, backfillId: string): Promise<{ intervals: BackfillInterval[]; variables: Record<string, string> }> {
   const failed = new Set(failedIntervals(open, pipelineId, backfillId));
+  const origins = intervalOrigins(open, pipelineId, backfillId);
   if (failed.size === 0) throw new UserError(`backfill ${backfillId} of ${pipelineId} has no failed intervals to retry`, { path: 'backfillId' });
   const declared = new Set(Object.keys((await open.loadPipeline(pipelineId)).spec.variables));
   const byLabel = new Map<string, BackfillInterval>();
@@ -108,7 +109,7 @@ async function intervalsToRetry(open: OpenProject, pipelineId: string, backfillI
     const vars = open.store.getRun(run.id)?.variables ?? {};
     const label = String(vars.interval_start ?? '');
     if (!failed.has(label) || byLabel.has(label)) continue;
-    byLabel.set(label, { label, start: new Date(`${label}T00:00:00Z`), end: new Date(`${String(vars.interval_end)}T00:00:00Z`) });
+    byLabel.set(label, { label, start: new Date(`${label}T00:00:00Z`), end: new Date(`${String(vars.interval_end)}T00:00:00Z`), origin: origins.get(label) ?? run.id });
     variables = Object.fromEntries(Object.entries(vars).filter(([name, value]) => declared.has(name) && value !== REDACTED && value !== null && value !== undefined).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
   }
   return { intervals: [...byLabel.values()].sort((a, b) => a.label.localeCompare(b.label)), variables };

@@ -5,7 +5,9 @@ import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { bigquerySettingsSchema, createBigQueryClient } from '../cloud/bigquery-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { explainBigQueryError, jobFailureOf, startLoadJob, statusOf, waitForJob } from '../cloud/bigquery-jobs.ts';
-import { datasetNameProblem, jobIdFrom, tableNameProblem } from '../cloud/bigquery-names.ts';
+import { datasetNameProblem, tableNameProblem } from '../cloud/bigquery-names.ts';
+import { findLoadTry } from '../cloud/bigquery-load-tries.ts';
+import { killPoint } from '../kill-point.ts';
 import { canonicalType, schemaDifferences, type BigQueryField } from '../cloud/bigquery-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 import { gcsBlockData, uploadData, type LoadData } from './bigquery-load-data.ts';
@@ -47,21 +49,31 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
     checkTableOptions(config, data.schema, place);
     const bigquery = await createBigQueryClient(config, ctx.project.dir, place);
     const location = config.location;
-    const jobId = jobIdFrom(['pipewright', ctx.runId, ctx.block.id, `a${ctx.attempt}`]);
     try {
-      // 2. The dataset exists (created when allowed) and the table accepts this load.
+      // 2. The dataset exists (created when allowed).
       await ensureDataset(bigquery, config, location, place);
-      await checkExistingTable(bigquery, config, data.schema, place);
-      // 3. One load job under a deterministic id; 4. polled to DONE; 5. its row count checked.
-      const load = loadConfiguration(bigquery, config, data);
-      const table = bigquery.dataset(config.dataset, location ? { location } : {}).table(config.table);
-      ctx.progress({ phase: 'start load job', done: 0, unit: 'items' });
-      const job = await startLoadJob(bigquery, table, { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) }, ctx.log);
+      // 3. A job of this same load that an earlier attempt or process started is followed, never started again
+      //    (ids are deterministic per load: see findLoadTry); otherwise the table must accept the load, and one job
+      //    starts under the next id.
+      const destination = `${bigquery.projectId}.${config.dataset}.${config.table} ${config.write_disposition}`;
+      const loadTry = await findLoadTry(bigquery, { originRunId: ctx.originRunId, blockId: ctx.block.id, destination }, location, place, ctx.log);
+      const jobId = loadTry.jobId;
+      let job = loadTry.earlier;
+      if (!job) {
+        await checkExistingTable(bigquery, config, data.schema, place);
+        const load = loadConfiguration(bigquery, config, data);
+        const table = bigquery.dataset(config.dataset, location ? { location } : {}).table(config.table);
+        ctx.progress({ phase: 'start load job', done: 0, unit: 'items' });
+        job = await startLoadJob(bigquery, table, { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) }, ctx.log);
+        killPoint(`bigquery.${config.write_disposition}.job-started`);
+      }
+      // 4. Polled to DONE; 5. its row count checked.
       const started = Date.now();
       const metadata = await waitForJob(job, ctx.signal, (state, polls) => {
         ctx.progress({ phase: `load job ${state.toLowerCase()}`, done: polls, unit: 'checks' });
         if (polls % 20 === 0) ctx.log('info', `load job ${jobId} is ${state} after ${Math.round((Date.now() - started) / 1000)} s`);
       }, config.poll_interval_ms);
+      killPoint(`bigquery.${config.write_disposition}.job-done`);
       const failure = jobFailureOf(jobId, metadata, place);
       if (failure) throw failure;
       const rowsOut = Number(metadata.statistics?.load?.outputRows ?? NaN);

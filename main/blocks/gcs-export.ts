@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
@@ -13,6 +14,7 @@ import {
 } from '../cloud/gcs-export/object-transfer.ts';
 import { formatBytes } from './http-download.ts';
 import { onlyUpstream } from './export-upstream.ts';
+import { killPoint } from '../kill-point.ts';
 
 const MIB = 1024 * 1024;
 /** Staged objects live outside every export prefix, so listings of a prefix never see them. */
@@ -72,8 +74,10 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
       try {
         // 3. Stage every object: until all are staged, nothing under the prefix changes.
         await stageAll(ctx, bucket, planned, config);
+        killPoint(`gcs.${config.mode}.staged`);
         // 4. Publish each staged object (server-side copies), then 5. (replace) remove what this run did not write.
         const generations = await mapPooled(planned, config.upload.parallelism, ctx.signal, (o) => publishStaged(bucket, o, existing.get(o.name) ?? '0'));
+        killPoint(`gcs.${config.mode}.published`);
         if (config.mode === 'replace') await removeStale(ctx, bucket, planned, existing, config.upload.parallelism);
         return report(ctx, config, planned, generations, described.rows);
       } finally {
@@ -149,7 +153,7 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     format: config.format,
     compression: config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'),
     dir,
-    fileTag: config.mode === 'append' ? runTag(ctx.runId) : undefined,
+    fileTag: config.mode === 'append' ? appendTag(ctx, upstream) : undefined,
   });
   const staging = `${STAGING_ROOT}${runTag(ctx.runId)}/${ctx.block.id}/a${ctx.attempt}/`;
   return parts.map((part: LocalPart) => {
@@ -159,6 +163,15 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     if (problem) throw new UserError(`cannot name the object for ${name.slice(0, 120)}…: ${problem}`, { block: ctx.block.id, path: 'config.partition_by' });
     return { ...part, name, stagingName: staging + name };
   });
+}
+
+/**
+ * Part names of an append: the logical run (a resume's first run) and a hash of the upstream output read. A resume
+ * after a kill reads the same output, so it rewrites the same objects instead of adding copies; if a newer run
+ * replaced the output meanwhile, the names differ and nothing the first run published is overwritten.
+ */
+function appendTag(ctx: BlockContext, upstream: string): string {
+  return `${runTag(ctx.originRunId)}-${createHash('sha256').update(ctx.data.outputIdentity(upstream)).digest('hex').slice(0, 8)}`;
 }
 
 /** Object-name-safe run id (run ids are ours, but names must never carry `/` or `..`). */

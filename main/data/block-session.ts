@@ -100,6 +100,13 @@ export class WorkspaceBlockSession implements BlockSession {
     throw new UserError(`block ${this.spec.blockId} cannot read ${blockId}: ${this.readableText()}`, { block: this.spec.blockId });
   }
 
+  outputIdentity(blockId: string): string {
+    const physical = blockId === this.spec.blockId ? this.outputTable : this.spec.upstream.get(blockId);
+    if (physical !== undefined) return physical;
+    this.relation(blockId); // not readable: throws the error that says what this block can read
+    throw new Error(`block ${blockId} has no output to identify`);
+  }
+
   readArrow(blockId: string): Promise<Table> {
     return this.tracked.track(async () => resultToArrow(await this.conn.stream(`SELECT * FROM ${this.relation(blockId)}`)));
   }

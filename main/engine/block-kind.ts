@@ -17,6 +17,12 @@ export interface BlockContext {
   project: Project;
   pipelineId: string;
   runId: string;
+  /**
+   * The logical run this work belongs to: a resume's or retry's first run (followed through resumes of resumes),
+   * else runId. Exports key idempotency by it (with the block), so what a run loaded before it was killed is not
+   * loaded again by its resume; a new run of the pipeline is a new origin and loads again.
+   */
+  originRunId: string;
   block: LoadedBlock;
   /** 1-based attempt number. */
   attempt: number;

@@ -21,6 +21,8 @@ export interface RunEnv {
   project: Project;
   pipeline: Pipeline;
   runId: string;
+  /** The run this one finishes (a resume's first run), else runId: see BlockContext.originRunId. */
+  originRunId: string;
   variables: Record<string, unknown>;
   kindOf(block: LoadedBlock): BlockKind;
   workspace: EngineWorkspace;
@@ -202,6 +204,7 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     project: env.project,
     pipelineId: env.pipeline.id,
     runId: env.runId,
+    originRunId: env.originRunId,
     block,
     attempt,
     data,

@@ -3,7 +3,7 @@ import { redactVariables } from '../history/redact-variables.ts';
 import type { LoadedBlock } from '../project/model.ts';
 import type { BlockKind } from './block-kind.ts';
 import type { BlockResult, EngineDeps, RunRequest, RunResult } from './engine-types.ts';
-import type { BlockStatus, RunEvent } from './run-events.ts';
+import type { BlockStatus, RunEvent, RunScope } from './run-events.ts';
 import { dataUpstreamOf, descendantsOf, selectBlocks } from './plan.ts';
 import { resolveRunVariables } from './run-variables.ts';
 import { newRunId } from './run-ids.ts';
@@ -25,6 +25,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
   const blocks = new Map(pipeline.blocks.map((b) => [b.id, b]));
   await checkStoredUpstream(request, deps, selected);
   const runId = request.runId ?? newRunId();
+  const originRunId = originOf(request.scope) ?? runId;
   const variables = resolveRunVariables(pipeline, request.variables ?? {}, {
     runId,
     pipelineId: pipeline.id,
@@ -54,7 +55,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 3. Execute ready blocks under the concurrency limit until nothing is left.
   const env: RunEnv = {
-    project, pipeline, runId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
+    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
     random: deps.random ?? Math.random,
     ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
   };
@@ -139,6 +140,11 @@ async function checkStoredUpstream(request: RunRequest, deps: EngineDeps, select
       }
     }
   }
+}
+
+/** The run a resume or retry finishes (RunScope's `origin`), if this is one. */
+export function originOf(scope: RunScope): string | undefined {
+  return (scope.kind === 'blocks' || scope.kind === 'pipeline') && scope.origin ? scope.origin : undefined;
 }
 
 function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | undefined): BlockResult {

@@ -5,6 +5,7 @@ import type { RunResult } from '../engine/engine-types.ts';
 import type { RunEvent } from '../engine/run-events.ts';
 import type { BackfillInterval } from './backfill-plan.ts';
 import { RunLimitReachedError } from './run-limit.ts';
+import { originOf } from '../engine/run-pipeline.ts';
 
 /** An interval's outcome: a run's status, or `skipped` when the pipeline's `on_limit: skip` refused to start it. */
 type IntervalStatus = RunResult['status'] | 'skipped';
@@ -68,7 +69,7 @@ async function startInterval(args: Parameters<typeof runBackfill>[0], interval: 
     return await args.open.run(
       {
         pipeline: args.pipeline,
-        scope: { kind: 'pipeline' },
+        scope: interval.origin ? { kind: 'pipeline', origin: interval.origin } : { kind: 'pipeline' },
         trigger: { kind: 'backfill', by: args.backfillId },
         executionDate: interval.start,
         interval,
@@ -81,6 +82,20 @@ async function startInterval(args: Parameters<typeof runBackfill>[0], interval: 
     if (error instanceof RunLimitReachedError) return { runId: null, status: 'skipped' };
     throw error;
   }
+}
+
+/**
+ * Each interval's first run in an earlier backfill, by interval label: a retry of the interval runs as that run's
+ * continuation (RunScope's origin), so an export that run already committed is not loaded again.
+ */
+export function intervalOrigins(open: OpenProject, pipelineId: string, backfillId: string): Map<string, string> {
+  const origins = new Map<string, string>();
+  const runs = open.store.listRuns({ pipelineId, limit: 100_000 }).filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
+  for (const run of [...runs].reverse()) {
+    const day = String(open.store.getRun(run.id)?.variables.interval_start ?? '');
+    if (day && !origins.has(day)) origins.set(day, originOf(run.scope) ?? run.id);
+  }
+  return origins;
 }
 
 /** The intervals of an earlier backfill whose latest run did not succeed (to retry only those). */

@@ -60,7 +60,7 @@ export async function createBlockHarness(): Promise<BlockHarness> {
     const onAbort = () => session.interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
     const ctx: BlockContext = {
-      project, pipelineId, runId, block, attempt: 1, data: session, variables: {}, signal,
+      project, pipelineId, runId, originRunId: runId, block, attempt: 1, data: session, variables: {}, signal,
       cacheDir: path.join(stateDir, 'cache'), tempDir,
       log: (level, message) => result.logs.push({ level, message }),
       progress: (update) => result.progress.push(update),

@@ -75,7 +75,8 @@ async function handle(served: Served, req: IncomingMessage, res: ServerResponse)
     throw new GoogleHttpError(404, 'notFound', `no route for ${req.method} ${url.pathname}`);
   }
   served.requests.set(matched.operation, (served.requests.get(matched.operation) ?? 0) + 1);
-  const taken = served.faults.take(matched.operation);
+  const isExistingJob = (matched.operation === 'jobs.get' || matched.operation === 'jobs.cancel') && served.ctx.catalog.jobs.has(segments[3] ?? '');
+  const taken = served.faults.take(matched.operation, { isExistingJob });
   if (taken && 'delayMs' in taken) await new Promise((resolve) => setTimeout(resolve, taken.delayMs));
   const injectedJobError = taken && 'failJob' in taken ? taken.failJob : undefined;
   const fault = taken && ('delayMs' in taken || 'failJob' in taken) ? undefined : taken;
