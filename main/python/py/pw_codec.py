@@ -24,6 +24,7 @@ DUCKDB_INTS = {v: k for k, v in INT_DTYPES.items()}
 NAT = np.iinfo('int64').min
 ROWS_PER_WRITE = 100_000
 PANDAS_RANGE = '1677-09-21 to 2262-04-11'
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 class ExchangeError(Exception):
@@ -125,9 +126,11 @@ def _int_values(s, mask, dtype):
 
 
 def _objects(values, mask, convert):
-    out = np.empty(len(values), dtype=object)
-    keep = ~mask
-    out[keep] = [convert(v) for v in values[keep]]
+    """`convert` applied to the values not under `mask`, None under it, as an object array."""
+    out = np.full(len(values), None, dtype=object)
+    keep = np.flatnonzero(~mask)
+    # fromiter fills an object array without numpy looking into each value (a list assignment would, slowly).
+    out[keep] = np.fromiter((convert(v) for v in values[keep]), dtype=object, count=len(keep))
     return out
 
 
@@ -206,9 +209,20 @@ def column_type(name, s, hint, warn):
     return 'VARCHAR', 'text'
 
 
+# pandas' own (C) inference of object columns, mapped to ours; anything else is classified value by value.
+INFERRED = {'string': 'str', 'empty': None, 'boolean': 'bool', 'integer': 'int', 'floating': 'float', 'decimal': 'decimal',
+            'datetime': 'datetime', 'date': 'date', 'time': 'time', 'bytes': 'bytes'}
+
+
 def _object_type(name, s, hint, warn):
     values = s.to_numpy(dtype=object)[~s.isna().to_numpy()]
-    kinds = {_value_kind(v) for v in values}
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in INFERRED:
+        kinds = {INFERRED[inferred]} - {None}
+    elif inferred == 'mixed-integer-float':
+        kinds = {'int', 'float'}
+    else:
+        kinds = {_value_kind(v) for v in values}
     if not kinds or kinds == {'str'}:
         return 'VARCHAR', 'str'
     if len(kinds) == 1:
@@ -255,11 +269,12 @@ def _value_kind(v):
 
 
 def _decimal_type(name, values, hint):
-    scale, whole = 0, 1
-    for v in values:
-        t = v.as_tuple()
-        scale = max(scale, -t.exponent)
-        whole = max(whole, len(t.digits) + t.exponent)
+    if not all(v.is_finite() for v in values):
+        raise ExchangeError('column %s holds a decimal NaN or infinity, which DuckDB cannot store: use None' % name)
+    text = np.array([format(v, 'f').lstrip('-') for v in values] or ['0'], dtype=str)
+    length, dot = np.char.str_len(text), np.char.find(text, '.')
+    scale = int(np.where(dot >= 0, length - dot - 1, 0).max())
+    whole = max(1, int(np.where(dot >= 0, dot, length).max()))
     if hint and hint.startswith('DECIMAL('):
         p, s = (int(x) for x in hint[8:-1].split(','))
         if s >= scale and p - s >= whole:
@@ -293,7 +308,7 @@ def wire_column(duck, kind, s):
     values = s.to_numpy(dtype=object)
     if kind == 'date':
         days = np.zeros(len(values), dtype='int64')
-        days[~mask] = np.array(list(values[~mask]), dtype='datetime64[D]').view('int64')
+        days[~mask] = [d.toordinal() - EPOCH_ORDINAL for d in values[~mask]]
         return _ints(days, mask)
     if kind == 'time':
         micros = np.zeros(len(values), dtype='int64')
