@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import type { RunEvent } from '../main/engine/run-events.ts';
+import type { LoadedBlock } from '../main/project/model.ts';
+import { loadProject } from '../main/project/load-project.ts';
+import { starterCode } from '../main/project/block-templates.ts';
+import { pythonExport, pythonSource, pythonTransform } from '../main/blocks/python-block.ts';
+import { checkPythonBlock } from '../main/python/check-python.ts';
+import { createTempProject } from './helpers/temp-project.ts';
 import { withPipeline, type ProjectRun } from './helpers/run-project.ts';
 
 /** Debian's interpreter: it has pandas 1.5 and no pyarrow, so these tests run the CSV exchange. */
@@ -302,4 +308,44 @@ test('a function that returns something other than a DataFrame is told what it r
     assert.equal(failed.error.message, 'the source function load returned NoneType (is a return statement missing?): return a pandas DataFrame');
     assert.equal(failed.error.place?.line, 3);
   }, { settings, files: { 'blocks/load.py': '\n@source\ndef load():\n    x = 1\n' } });
+});
+
+test('the starter templates of a Python source, transform and export run as written, their @test included', async () => {
+  const files = {
+    'blocks/load.py': starterCode(pythonSource, 'load', []),
+    'blocks/shape.py': starterCode(pythonTransform, 'shape', ['load']),
+    'blocks/send.py': starterCode(pythonExport, 'send', ['shape']),
+  };
+  await withPipeline({ blocks: [py('load', 'source'), py('shape', 'transform', ['load']), py('send', 'export', ['shape'])] }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    const shaped = ctx.events.find((e) => e.type === 'block.succeeded' && e.blockId === 'shape');
+    assert.ok(shaped?.type === 'block.succeeded');
+    assert.deepEqual(shaped.tests, [{ name: 'test_has_rows', passed: true }]);
+    assert.ok(logsOf(ctx.events, 'send').includes('3 rows'));
+  }, { settings, files });
+});
+
+test('checkPythonBlock reports a missing pandas with the environment\'s own pip, and each missing import at its line, without running the file', async () => {
+  const temp = createTempProject({ python: '.venv/bin/python' });
+  try {
+    // A stand-in virtual environment whose interpreter sees no site-packages, so pandas is not there.
+    temp.writeFile('.venv/pyvenv.cfg', 'home = /usr/bin\n');
+    temp.writeFile('.venv/bin/pip', '#!/bin/sh\nexit 1\n');
+    temp.writeFile('.venv/bin/python', `#!/bin/sh\nexec ${PYTHON} -S "$@"\n`);
+    chmodSync(path.join(temp.dir, '.venv/bin/python'), 0o755);
+    chmodSync(path.join(temp.dir, '.venv/bin/pip'), 0o755);
+    temp.writeFile('blocks/clean_trips.py', "import os\ntry:\n    import optional_pw_thing\nexcept ImportError:\n    pass\nimport sklearn.linear_model\nopen('ran', 'w')\n");
+    const project = await loadProject(temp.dir);
+    const block = { id: 'clean_trips', type: 'transform', kind: 'python', file: 'blocks/clean_trips.py', upstream: [], config: {}, tests: [], testCode: {} } as LoadedBlock;
+    const check = await checkPythonBlock(project, block);
+    assert.deepEqual(check.problems.map((p) => [p.message, p.place.line]), [
+      ['block clean_trips needs pandas: `.venv/bin/pip install pandas`', undefined],
+      ['block clean_trips needs sklearn.linear_model: `.venv/bin/pip install scikit-learn`', 6],
+    ]);
+    assert.equal(check.hasPyarrow, false);
+    assert.ok(!existsSync(path.join(temp.dir, 'ran')), 'the check executed the block file');
+  } finally {
+    temp.cleanup();
+  }
 });
