@@ -349,3 +349,15 @@ test('checkPythonBlock reports a missing pandas with the environment\'s own pip,
     temp.cleanup();
   }
 });
+
+test('a block that prints without end keeps the first 5,000 lines in the log and counts the rest', async () => {
+  const code = "import pandas as pd\n\n\n@source\ndef load():\n    for i in range(5300):\n        print('line', i)\n    return pd.DataFrame({'a': [1]})\n";
+  await withPipeline({ blocks: [py('chatty', 'source')] }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded');
+    const lines = logsOf(ctx.events, 'chatty').filter((m) => m.startsWith('line '));
+    assert.equal(lines.length, 5000);
+    assert.equal(lines.at(-1), 'line 4999');
+    assert.ok(logsOf(ctx.events, 'chatty').includes('300 more lines of output were not kept'));
+  }, { settings, files: { 'blocks/chatty.py': code } });
+});

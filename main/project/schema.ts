@@ -47,14 +47,14 @@ export const projectFileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   engine: engineSettingsSchema.default({ concurrency: 4 }),
-  /** The interpreter of Python blocks: a path relative to the project (`.venv/bin/python`) or a command; default python3. */
-  python: z.string().min(1).optional(),
   /** Default connection name per connector type, e.g. `{ postgres: local_pg }`. */
   default_connections: z.record(z.string(), z.string()).optional(),
   /** Webhooks and desktop notifications on run failure, success, retry or SLA miss (main/alerts/alert-schema.ts). */
   alerts: z.array(alertRuleSchema).optional(),
   /** How long runs, logs and block outputs are kept (main/retention/retention-schema.ts). */
   retention: retentionSchema.optional(),
+  /** The interpreter of Python blocks: a path relative to the project (`.venv/bin/python`) or a command; default python3. */
+  python: z.string().min(1).optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 

@@ -129,8 +129,11 @@ def _objects(values, mask, convert):
     """`convert` applied to the values not under `mask`, None under it, as an object array."""
     out = np.full(len(values), None, dtype=object)
     keep = np.flatnonzero(~mask)
-    # fromiter fills an object array without numpy looking into each value (a list assignment would, slowly).
-    out[keep] = np.fromiter((convert(v) for v in values[keep]), dtype=object, count=len(keep))
+    try:
+        # fromiter fills an object array without numpy looking into each value (a list assignment would, slowly).
+        out[keep] = np.fromiter((convert(v) for v in values[keep]), dtype=object, count=len(keep))
+    except TypeError:  # numpy before 1.23 makes no object arrays from iterators
+        out[keep] = [convert(v) for v in values[keep]]
     return out
 
 
