@@ -125,10 +125,8 @@ export function wireFileSelect(file: string, format: ExchangeFormat, columns: Wi
     from = `(SELECT ${wire.join(', ')} FROM read_parquet(${quoteLiteral(file)}))`;
   } else {
     const types = columns.map((col, i) => `'c${i}': '${wireType(col)}'`).join(', ');
-    // An empty field is NULL, except in text columns without NULLs, where it is ''.
-    const notNull = columns.flatMap((col, i) => (TEXT_KINDS.has(col.kind) && !col.nulls && !col.prefixed ? [`'c${i}'`] : []));
-    const forceNotNull = notNull.length ? `, force_not_null=[${notNull.join(', ')}]` : '';
-    from = `read_csv(${quoteLiteral(file)}, columns={${types}}, header=false, auto_detect=false, delim=',', quote='"', escape='"'${forceNotNull})`;
+    // The Python side quotes every text value: an unquoted empty field is NULL, a quoted one is ''.
+    from = `read_csv(${quoteLiteral(file)}, columns={${types}}, header=false, auto_detect=false, delim=',', quote='"', escape='"', allow_quoted_nulls=false)`;
   }
   const select = columns.map((col, i) => `${decodeExpr(col, `c${i}`)} AS ${quoteIdent(col.name)}`);
   return `SELECT ${select.join(', ')} FROM ${from}`;

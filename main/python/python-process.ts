@@ -62,6 +62,7 @@ export function runPython(run: PythonSpawn): Promise<PythonExit> {
     });
     child.on('close', (code, signal) => {
       run.signal.removeEventListener('abort', onAbort);
+      child.stdin.destroy();
       if (run.signal.aborted) return reject(stopReason(run.signal));
       if (spawnError) return reject(interpreterError(spawnError, run.interpreter, run.block));
       resolve({ code, signal, stdout, stderrTail });

@@ -4,8 +4,8 @@ Each table travels as a file of "wire" columns named c0, c1, ... plus a schema (
 Parquet read and written by pyarrow when it is importable, otherwise CSV parsed and written by pandas. Wire kinds
 keep types exact through text: timestamps as integer microseconds (nanoseconds for TIMESTAMP_NS), dates as days,
 times as microseconds, decimals as their digits, booleans as 0/1. DuckDB encodes and decodes the other side
-(main/python/exchange-sql.ts). A CSV string column whose values include both NULL and '' is sent with every
-value prefixed by one character ('prefixed'), so that an empty field means NULL.
+(main/python/exchange-sql.ts). In CSV an empty field is NULL: a string column from DuckDB that holds both NULL and ''
+comes with every value prefixed by one character ('prefixed'); strings written here are always quoted instead.
 """
 import base64
 import csv
@@ -331,41 +331,50 @@ def _ints(values, mask):
     return pd.Series(pd.arrays.IntegerArray(values, mask))
 
 
+TEXT_KINDS = ('str', 'text', 'json', 'decimal', 'hugeint', 'blob')
+
+
 def write_table(path, prepared, fmt):
     """Writes the output's wire columns; returns the schema Node decodes them with, and the row count."""
     rows = len(prepared[0][3]) if prepared else 0
-    schema = []
-    for i, (name, duck, kind, s) in enumerate(prepared):
-        col = {'name': name, 'type': duck, 'kind': kind, 'nulls': bool(s.isna().any())}
-        if fmt == 'csv' and kind in ('str', 'text', 'blob'):
-            # Only NULL and '' together are ambiguous in CSV; an empty BLOB's base64 is ''.
-            has_empty = kind == 'blob' or bool((s.astype(object) == '').any())
-            col['prefixed'] = col['nulls'] and has_empty
-        schema.append(col)
+    schema = [{'name': name, 'type': duck, 'kind': kind, 'nulls': bool(s.isna().any())} for name, duck, kind, s in prepared]
     if fmt == 'parquet':
         _write_parquet(path, prepared)
     else:
-        _write_csv(path, prepared, schema, rows)
+        _write_csv(path, prepared, rows)
     return schema, rows
 
 
-def _write_csv(path, prepared, schema, rows):
+def _write_csv(path, prepared, rows):
+    """CSV built column by column (numpy formats numbers; pandas' to_csv is several times slower). Text is always
+    quoted and NULL is an empty unquoted field, so '' and NULL stay apart (DuckDB reads with allow_quoted_nulls=false)."""
     with open(path, 'w', encoding='utf-8', newline='') as f:
         for start in range(0, rows, ROWS_PER_WRITE):
-            part = {}
-            for i, ((_name, duck, kind, s), col) in enumerate(zip(prepared, schema)):
-                wire = wire_column(duck, kind, s.iloc[start:start + ROWS_PER_WRITE])
-                if col.get('prefixed'):
-                    mask = wire.isna().to_numpy()
-                    wire = pd.Series(_objects(wire.to_numpy(dtype=object), mask, lambda v: 's' + v), dtype=object)
-                part['c%d' % i] = wire.reset_index(drop=True)
-            pd.DataFrame(part).to_csv(f, header=False, index=False, na_rep='', quoting=csv.QUOTE_MINIMAL, **_line_end())
+            cells = [_csv_cells(kind, wire_column(duck, kind, s.iloc[start:start + ROWS_PER_WRITE])) for _n, duck, kind, s in prepared]
+            f.write('\n'.join(map(','.join, zip(*cells))))
+            f.write('\n')
 
 
-def _line_end():
-    # pandas 1.5 renamed line_terminator to lineterminator; older versions know only the former.
-    major, minor = (int(x) for x in pd.__version__.split('.')[:2])
-    return {'lineterminator': '\n'} if (major, minor) >= (1, 5) else {'line_terminator': '\n'}
+def _csv_cells(kind, wire):
+    """One column's CSV fields, as a list of str ('' for NULL)."""
+    if kind in TEXT_KINDS:
+        return ['' if v is None else _quote(v) for v in wire.to_numpy(dtype=object).tolist()]
+    mask = wire.isna().to_numpy()
+    if wire.dtype == object:  # Python ints or floats in an object column
+        cells = ['' if m else str(v) for v, m in zip(wire.tolist(), mask.tolist())]
+    elif str(wire.dtype).lower() == 'float32':
+        cells = wire.to_numpy(dtype='float32', na_value=0).astype(str).tolist()  # numpy's shortest float32 text
+    else:
+        # Python's str() of an int is exact, of a float the shortest text that reads back to the same double.
+        dtype = 'float64' if kind == 'float' else 'uint64' if str(wire.dtype).lower() == 'uint64' else 'int64'
+        cells = list(map(str, wire.to_numpy(dtype=dtype, na_value=0).tolist()))
+    for i in np.flatnonzero(mask).tolist():
+        cells[i] = ''
+    return cells
+
+
+def _quote(value):
+    return '"' + value.replace('"', '""') + '"'
 
 
 def _write_parquet(path, prepared):

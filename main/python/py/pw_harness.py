@@ -63,7 +63,7 @@ class LineLog(io.TextIOBase):
 
 class ChannelHandler(logging.Handler):
     def __init__(self, channel):
-        super().__init__(logging.INFO)
+        super().__init__()  # the root logger's level decides (INFO unless the block lowers it)
         self.channel = channel
 
     def emit(self, record):
