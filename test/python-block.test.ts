@@ -361,3 +361,25 @@ test('a block that prints without end keeps the first 5,000 lines in the log and
     assert.ok(logsOf(ctx.events, 'chatty').includes('300 more lines of output were not kept'));
   }, { settings, files: { 'blocks/chatty.py': code } });
 });
+
+test('an empty DataFrame keeps its column types through a Python transform, and config.function picks the function', async () => {
+  const load = "import pandas as pd\nfrom pipewright import source\n\n\n@source\ndef load():\n    return pd.DataFrame({'n': pd.Series([], dtype='int32'), 's': pd.Series([], dtype=object), 't': pd.Series([], dtype='datetime64[ns]')})\n";
+  const pass = "def unused(df):\n    raise RuntimeError('not this one')\n\n\ndef keep(df):\n    return df\n";
+  await withPipeline({ blocks: [py('load', 'source'), py('pass_on', 'transform', ['load'], { config: { function: 'keep' } })] }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    const { rows, types } = await query(ctx, 'select * from p.pass_on');
+    assert.deepEqual(rows, []);
+    assert.deepEqual(types, { n: 'INTEGER', s: 'VARCHAR', t: 'TIMESTAMP' });
+  }, { settings, files: { 'blocks/load.py': load, 'blocks/pass_on.py': pass } });
+});
+
+test('columns whose names differ only in case are refused with both names, at the function that returned them', async () => {
+  const code = "import pandas as pd\n\n\n@source\ndef load():\n    return pd.DataFrame({'Zone': [1], 'zone': [2]})\n";
+  await withPipeline({ blocks: [py('load', 'source')] }, async (ctx) => {
+    await runAll(ctx);
+    const failed = failedEvent(ctx.events, 'load');
+    assert.match(failed.error.message, /cannot be written: two columns are named 'Zone' and 'zone'/);
+    assert.deepEqual(failed.error.place, { block: 'load', file: 'blocks/load.py', line: 5 });
+  }, { settings, files: { 'blocks/load.py': code } });
+});
