@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import { z } from 'zod';
+import type { BlockKind } from '../main/engine/block-kind.ts';
+import { checkWireSchema, wireFileSelect, writeWireFile } from '../main/python/exchange-sql.ts';
 import type { RunEvent } from '../main/engine/run-events.ts';
 import type { LoadedBlock } from '../main/project/model.ts';
 import { loadProject } from '../main/project/load-project.ts';
@@ -382,4 +385,43 @@ test('columns whose names differ only in case are refused with both names, at th
     assert.match(failed.error.message, /cannot be written: two columns are named 'Zone' and 'zone'/);
     assert.deepEqual(failed.error.place, { block: 'load', file: 'blocks/load.py', line: 5 });
   }, { settings, files: { 'blocks/load.py': code } });
+});
+
+/**
+ * DuckDB's half of the pyarrow exchange (Parquet wire files), which runs without pyarrow: an upstream written as
+ * wire Parquet and loaded back with the schema the Python side would report gives the same table.
+ */
+const parquetRoundTrip: BlockKind<Record<string, never>> = {
+  type: 'transform',
+  kind: 'parquet_wire_round_trip',
+  title: 'test',
+  configSchema: z.strictObject({}),
+  code: 'none',
+  async run(ctx) {
+    const file = path.join(ctx.tempDir, 'wire.parquet');
+    const { columns } = await writeWireFile(ctx.data, ctx.block.upstream[0] ?? '', file, 'parquet');
+    // As pw_codec reports them: TIMESTAMPTZ by that name, nested values as JSON text.
+    const reported = columns.map((c) => ({ ...c, type: c.type === 'TIMESTAMP WITH TIME ZONE' ? 'TIMESTAMPTZ' : c.kind === 'str' ? 'VARCHAR' : c.type }));
+    const rowsOut = await ctx.data.writeOutputFromQuery(wireFileSelect(file, 'parquet', checkWireSchema(reported)));
+    return { rowsOut, hasOutput: true };
+  },
+};
+
+test('the DuckDB half of the Parquet exchange (used with pyarrow) keeps every type and NULL exactly', async () => {
+  await withPipeline({
+    blocks: [
+      { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
+      { id: 'rt', type: 'transform', kind: 'parquet_wire_round_trip', upstream: ['src'] },
+    ],
+  }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    const src = await query(ctx, 'select * from p.src');
+    const out = await query(ctx, 'select * from p.rt');
+    assert.deepEqual(out.types, { ...src.types, list: 'VARCHAR', struct: 'VARCHAR' });
+    const differing = await query(ctx, `
+      select * from (select * replace (to_json(list)::VARCHAR as list, to_json(struct)::VARCHAR as struct) from p.src)
+      except all select * from p.rt`);
+    assert.deepEqual(differing.rows, []);
+  }, { settings, kinds: [parquetRoundTrip], files: { 'blocks/src.sql': EVERY_TYPE_SQL } });
 });
