@@ -425,3 +425,43 @@ test('the DuckDB half of the Parquet exchange (used with pyarrow) keeps every ty
     assert.deepEqual(differing.rows, []);
   }, { settings, kinds: [parquetRoundTrip], files: { 'blocks/src.sql': EVERY_TYPE_SQL } });
 });
+
+test('pandas-side types get DuckDB types: timedeltas, zoned and object datetimes, categories, dicts, big ints, mixed columns', async () => {
+  const code = `import datetime as dt
+import decimal
+import pandas as pd
+
+
+@source
+def load():
+    return pd.DataFrame({
+        'took': pd.to_timedelta(['1 days 00:00:01.5', None]),
+        'paris': pd.to_datetime(['2024-06-01 12:00', None]).tz_localize('Europe/Paris'),
+        'naive_obj': [dt.datetime(2024, 1, 2, 3, 4, 5, 6), None],
+        'cat': pd.Categorical(['a', None]),
+        'doc': [{'k': [1, 2]}, None],
+        'huge': [2**70, None],
+        'mixed': [1, 'one'],
+        'text': pd.array(['x', None], dtype='string'),
+        'f_none': [1.5, None],
+        'money': [decimal.Decimal('1.5'), decimal.Decimal('-12.25')],
+        'empty_and_null': ['', None],
+    }).set_index(pd.Index([7, 8], name='row_id'))
+`;
+  await withPipeline({ blocks: [py('load', 'source')] }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    const { rows, types } = await query(ctx, `select row_id, took::VARCHAR as took, strftime(paris, '%Y-%m-%d %H:%M') as paris_utc, naive_obj::VARCHAR as naive_obj,
+      cat, doc, huge::VARCHAR as huge, mixed, text, f_none, money::VARCHAR as money, empty_and_null from p.load order by row_id`);
+    assert.deepEqual(rows, [
+      { row_id: 7n, took: '24:00:01.5', paris_utc: '2024-06-01 10:00', naive_obj: '2024-01-02 03:04:05.000006', cat: 'a', doc: '{"k": [1, 2]}', huge: String(2n ** 70n), mixed: '1', text: 'x', f_none: 1.5, money: '1.50', empty_and_null: '' },
+      { row_id: 8n, took: null, paris_utc: null, naive_obj: null, cat: null, doc: null, huge: null, mixed: 'one', text: null, f_none: null, money: '-12.25', empty_and_null: null },
+    ]);
+    const all = await query(ctx, 'select * from p.load');
+    assert.deepEqual(all.types, {
+      row_id: 'BIGINT', took: 'INTERVAL', paris: 'TIMESTAMP WITH TIME ZONE', naive_obj: 'TIMESTAMP', cat: 'VARCHAR', doc: 'VARCHAR', huge: 'HUGEINT',
+      mixed: 'VARCHAR', text: 'VARCHAR', f_none: 'DOUBLE', money: 'DECIMAL(18,2)', empty_and_null: 'VARCHAR',
+    });
+    assert.ok(logsOf(ctx.events, 'load').includes('column mixed mixes int, str values: written as text'));
+  }, { settings, files: { 'blocks/load.py': code } });
+});

@@ -198,7 +198,7 @@ def column_type(name, s, hint, warn):
         return DUCKDB_INTS[str(d).lower()], 'int'
     if pd.api.types.is_float_dtype(d):
         return ('FLOAT' if str(d).lower() in ('float32', 'float16') else 'DOUBLE'), 'float'
-    if pd.api.types.is_datetime64tz_dtype(d):
+    if isinstance(d, pd.DatetimeTZDtype):
         return 'TIMESTAMPTZ', 'tstz'
     if pd.api.types.is_datetime64_dtype(d):
         return (hint if hint in ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS') else 'TIMESTAMP'), 'ts'
@@ -297,7 +297,7 @@ def wire_column(duck, kind, s):
     if kind == 'bool':
         return s.astype('boolean').astype('Int8')
     if kind in ('ts', 'tstz'):
-        if kind == 'tstz' and not pd.api.types.is_datetime64tz_dtype(s.dtype):
+        if kind == 'tstz' and not isinstance(s.dtype, pd.DatetimeTZDtype):
             s = pd.to_datetime(s, utc=True)
         if kind == 'ts' and not pd.api.types.is_datetime64_dtype(s.dtype):
             s = pd.to_datetime(s)
