@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -464,4 +465,24 @@ def load():
     });
     assert.ok(logsOf(ctx.events, 'load').includes('column mixed mixes int, str values: written as text'));
   }, { settings, files: { 'blocks/load.py': code } });
+});
+
+test('when the process running a Python block dies, the Python process and what it started stop too', async () => {
+  const temp = createTempProject(settings);
+  const pidFile = path.join(temp.dir, 'pids');
+  temp.writeFile('blocks/spin.py', SPIN_PY(pidFile));
+  temp.writePipeline('p', { blocks: [py('spin', 'source')] });
+  const openProjectModule = path.resolve(import.meta.dirname, '../main/runtime/open-project.ts');
+  const script = `const { openProject } = await import(${JSON.stringify(openProjectModule)});
+    const open = await openProject(${JSON.stringify(temp.dir)});
+    await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });`;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' });
+  try {
+    await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), 60_000, 'the block to start');
+    owner.kill('SIGKILL');
+    for (const pid of pidsIn(pidFile)) await eventually(() => !isAlive(pid), 5000, `process ${pid} to end after its owner died`);
+  } finally {
+    owner.kill('SIGKILL');
+    temp.cleanup();
+  }
 });
