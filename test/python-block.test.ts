@@ -452,7 +452,7 @@ def load():
   await withPipeline({ blocks: [py('load', 'source')] }, async (ctx) => {
     const result = await runAll(ctx);
     assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
-    const { rows, types } = await query(ctx, `select row_id, took::VARCHAR as took, strftime(paris, '%Y-%m-%d %H:%M') as paris_utc, naive_obj::VARCHAR as naive_obj,
+    const { rows } = await query(ctx, `select row_id, took::VARCHAR as took, strftime(paris, '%Y-%m-%d %H:%M') as paris_utc, naive_obj::VARCHAR as naive_obj,
       cat, doc, huge::VARCHAR as huge, mixed, text, f_none, money::VARCHAR as money, empty_and_null from p.load order by row_id`);
     assert.deepEqual(rows, [
       { row_id: 7n, took: '24:00:01.5', paris_utc: '2024-06-01 10:00', naive_obj: '2024-01-02 03:04:05.000006', cat: 'a', doc: '{"k": [1, 2]}', huge: String(2n ** 70n), mixed: '1', text: 'x', f_none: 1.5, money: '1.50', empty_and_null: '' },
@@ -485,4 +485,15 @@ test('when the process running a Python block dies, the Python process and what 
     owner.kill('SIGKILL');
     temp.cleanup();
   }
+});
+
+test('timestamps pandas cannot hold are refused with the upstream and column named, not a crash', async () => {
+  await withPipeline({
+    blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }, py('late', 'transform', ['src'])],
+  }, async (ctx) => {
+    await runAll(ctx);
+    const failed = failedEvent(ctx.events, 'late');
+    assert.equal(failed.error.kind, 'user');
+    assert.equal(failed.error.message, 'upstream src cannot become a DataFrame: column ts holds timestamps outside what pandas can hold (1677-09-21 to 2262-04-11)');
+  }, { settings, files: { 'blocks/src.sql': "select TIMESTAMP '3000-01-01' as ts", 'blocks/late.py': '@transform\ndef late(df):\n    return df\n' } });
 });

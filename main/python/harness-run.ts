@@ -40,7 +40,7 @@ interface HarnessTest {
 type HarnessMessage =
   | { t: 'log'; level: string; msg: string }
   | { t: 'result'; rows: number | null; columns: unknown; tests: HarnessTest[] }
-  | { t: 'error'; message: string; file?: string; line?: number; column?: number; missingModule?: string };
+  | { t: 'error'; message: string; file?: string; line?: number; column?: number; missingModule?: string; internal?: boolean; stack?: string };
 
 /** A block that prints without end must not flood the run's history: past this many lines, output is counted only. */
 const MAX_LOG_LINES = 5000;
@@ -96,7 +96,13 @@ function testResult(test: HarnessTest): BlockTestResult {
   return { name: test.name, passed: false, message: `${test.message ?? 'failed'}${where}` };
 }
 
-function harnessError(error: Extract<HarnessMessage, { t: 'error' }>, ctx: BlockContext, interpreter: PythonInterpreter): UserError {
+function harnessError(error: Extract<HarnessMessage, { t: 'error' }>, ctx: BlockContext, interpreter: PythonInterpreter): Error {
+  if (error.internal) {
+    // Our bug, not the user's: an internal error keeps the Python traceback as its stack.
+    const bug = new Error(`Pipewright's Python harness failed: ${error.message}`);
+    if (error.stack) bug.stack = `${bug.message}\n${error.stack}`;
+    return bug;
+  }
   const place: ErrorPlace = { block: ctx.block.id, file: error.file ?? ctx.block.code?.relPath };
   if (error.line) place.line = error.line;
   if (error.column) place.column = error.column;

@@ -255,7 +255,12 @@ def run(job, channel):
 
     module = load_block(job, decorators)
     fn = pick_function(job, module, registry)
-    frames = [pw_codec.read_table(i['path'], i['columns'], i['format']) for i in job['inputs']]
+    frames = []
+    for i in job['inputs']:
+        try:
+            frames.append(pw_codec.read_table(i['path'], i['columns'], i['format']))
+        except pw_codec.ExchangeError as e:
+            raise BlockError('upstream %s cannot become a DataFrame: %s' % (i['id'], e)) from e
     hints = {c['name']: c['type'] for i in job['inputs'] for c in i['columns']}
     kwargs = run_kwargs(job)
     upstream = '%d upstream DataFrame%s' % (len(frames), '' if len(frames) == 1 else 's')
@@ -292,7 +297,12 @@ def main():
     except BlockError as e:
         channel.send({'t': 'error', 'message': str(e), 'file': job['relFile'], **({'line': e.line} if e.line else {})})
     except BaseException as e:  # noqa: BLE001 - every failure, SystemExit and KeyboardInterrupt included, is reported
-        channel.send({'t': 'error', 'message': describe(e, job), **(user_place(e, job) or {'file': job['relFile']})})
+        place = user_place(e, job)
+        if place is None and not isinstance(e, (ImportError, SystemExit, KeyboardInterrupt)):
+            # Raised outside the user's files: a bug in Pipewright's harness, reported with its whole traceback.
+            channel.send({'t': 'error', 'internal': True, 'message': '%s: %s' % (type(e).__name__, e), 'stack': traceback.format_exc()})
+        else:
+            channel.send({'t': 'error', 'message': describe(e, job), **(place or {'file': job['relFile']})})
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
