@@ -3,7 +3,7 @@ import type { BlockSession } from '../data/workspace-types.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 
 /**
- * DuckDB's side of the exchange with Python blocks (main/python/py/pw_codec.py is the other). Tables cross as files
+ * DuckDB's side of the exchange with Python blocks (main/python/py/pw_codec.py and pw_output.py are the other). Tables cross as files
  * of "wire" columns c0, c1, …: CSV without pyarrow, Parquet with it. Wire values keep types exact: timestamps as
  * integer microseconds (nanoseconds for TIMESTAMP_NS), dates as days, times as microseconds, decimals and huge
  * integers as their digits, booleans as 0/1, BLOBs as base64, nested values as JSON text, other types as DuckDB prints them.

@@ -252,6 +252,7 @@ def run(job, channel):
             sys.path.insert(0, folder)
     import pandas  # noqa: F401 - fail here, with the module named, when pandas is missing
     import pw_codec
+    import pw_output
 
     module = load_block(job, decorators)
     fn = pick_function(job, module, registry)
@@ -270,8 +271,8 @@ def run(job, channel):
         frame = as_frame(value, fn, job['role'])
         warn = lambda message: logging.getLogger('pipewright').warning(message)  # noqa: E731
         try:
-            prepared = pw_codec.prepare_output(frame, hints, warn)
-            schema, rows = pw_codec.write_table(job['output']['path'], prepared, job['output']['format'])
+            prepared = pw_output.prepare_output(frame, hints, warn)
+            schema, rows = pw_output.write_table(job['output']['path'], prepared, job['output']['format'])
         except (pw_codec.ExchangeError, ValueError, TypeError, OverflowError) as e:
             raise BlockError('the DataFrame %s returned cannot be written: %s' % (fn.__name__, e), def_line(fn)) from e
         result.update(rows=rows, columns=schema)

@@ -57,7 +57,7 @@ def main():
     if tree is not None:
         seen = set()
         for name, line in required_imports(tree):
-            if name in seen or name == 'pipewright' or name.split('.')[0] in ('pw_codec', 'pw_harness'):
+            if name in seen or name == 'pipewright':
                 continue
             seen.add(name)
             if not findable(name):
