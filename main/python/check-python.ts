@@ -62,14 +62,14 @@ async function probe(
   const said = exit.stderrTail.join('\n').trim() || exit.stdout.join('\n').trim();
   throw new UserError(
     `block ${block.id}: ${interpreter.written} did not run Pipewright's check (exit ${exit.code ?? exit.signal}); is it Python 3.8 or newer?${said ? `\n${said}` : ''}`,
-    { block: block.id, path: 'python' },
+    { block: block.id, file: 'pipewright.yaml', path: 'python' },
   );
 }
 
 function problemsOf(report: ProbeReport, interpreter: PythonInterpreter, block: string, file: string): UserError[] {
   const problems: UserError[] = [];
   if (!report.pandas) {
-    problems.push(new UserError(`block ${block} needs pandas: \`${pipInstallHint(interpreter, 'pandas')}\``, { block, path: 'python' }));
+    problems.push(new UserError(`block ${block} needs pandas: \`${pipInstallHint(interpreter, 'pandas')}\``, { block, file: 'pipewright.yaml', path: 'python' }));
   }
   if (report.syntax) {
     const { message, line, column } = report.syntax;

@@ -22,7 +22,7 @@ export interface PythonSpawn {
   onStdoutLine?(line: string): void;
   /** Each stderr line as it arrives. */
   onStderrLine?(line: string): void;
-  /** Block which name to put in the "no interpreter" message. */
+  /** The block to name in the "no interpreter" message. */
   block: string;
 }
 
@@ -112,7 +112,7 @@ function interpreterError(error: Error, interpreter: PythonInterpreter, block: s
     ? 'fix python: in pipewright.yaml, or create that environment (e.g. python3 -m venv .venv && .venv/bin/pip install pandas)'
     : 'install Python 3 with pandas, or set python: in pipewright.yaml (e.g. python: .venv/bin/python)';
   const what = interpreter.isConfigured ? `the Python interpreter ${interpreter.written} (python: in pipewright.yaml)` : `${interpreter.written} (no python: in pipewright.yaml, so the one on the PATH)`;
-  return new UserError(`block ${block} needs ${what}, which ${problem}: ${fix}`, { block, path: 'python' });
+  return new UserError(`block ${block} needs ${what}, which ${problem}: ${fix}`, { block, file: 'pipewright.yaml', path: 'python' });
 }
 
 /** Maps a Python logging level name to ours. */
