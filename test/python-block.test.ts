@@ -7,7 +7,7 @@ import type { LoadedBlock } from '../main/project/model.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { starterCode } from '../main/project/block-templates.ts';
 import { pythonExport, pythonSource, pythonTransform } from '../main/blocks/python-block.ts';
-import { checkPythonBlock } from '../main/python/check-python.ts';
+import { checkPythonBlock, checkPythonBlocks } from '../main/python/check-python.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { withPipeline } from './helpers/run-project.ts';
 import { PYTHON, eventually, failedEvent, isAlive, logsOf, py, query, runAll, settings } from './helpers/python-blocks.ts';
@@ -268,4 +268,18 @@ test('when the process running a Python block dies, the Python process and what 
     owner.kill('SIGKILL');
     temp.cleanup();
   }
+});
+
+test('checkPythonBlocks lists the problems of every Python block of a pipeline and leaves other blocks alone', async () => {
+  await withPipeline({
+    blocks: [
+      { id: 'src', type: 'source', kind: 'test_rows', config: { rows: 1 } },
+      py('fine', 'transform', ['src']),
+      py('broken', 'transform', ['src']),
+    ],
+  }, async (ctx) => {
+    const problems = await checkPythonBlocks(ctx.open.project, await ctx.open.loadPipeline('p'));
+    assert.deepEqual(problems.map((p) => [p.place.block, p.place.file, p.place.line]), [['broken', 'blocks/broken.py', 2]]);
+    assert.match(problems[0]?.message ?? '', /^SyntaxError: /);
+  }, { settings, files: { 'blocks/fine.py': '@transform\ndef fine(df):\n    return df\n', 'blocks/broken.py': '@transform\ndef broken(df) return df\n' } });
 });

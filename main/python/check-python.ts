@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import type { LoadedBlock, Project } from '../project/model.ts';
+import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
 import { pipInstallHint, projectInterpreter, writePythonHelpers, type PythonInterpreter } from './interpreter.ts';
 import { runPython } from './python-process.ts';
 
@@ -47,6 +47,15 @@ export async function checkPythonBlock(
   } finally {
     if (ownTemp) await rm(ownTemp, { recursive: true, force: true });
   }
+}
+
+/** Checks every Python block of a pipeline, one after another; resolves to all their problems, in block order. */
+export async function checkPythonBlocks(project: Project, pipeline: Pipeline, opts: { signal?: AbortSignal } = {}): Promise<UserError[]> {
+  const problems: UserError[] = [];
+  for (const block of pipeline.blocks) {
+    if (block.kind === 'python') problems.push(...(await checkPythonBlock(project, block, opts)).problems);
+  }
+  return problems;
 }
 
 async function probe(
