@@ -283,3 +283,13 @@ test('checkPythonBlocks lists the problems of every Python block of a pipeline a
     assert.match(problems[0]?.message ?? '', /^SyntaxError: /);
   }, { settings, files: { 'blocks/fine.py': '@transform\ndef fine(df):\n    return df\n', 'blocks/broken.py': '@transform\ndef broken(df) return df\n' } });
 });
+
+test('exchange: parquet without pyarrow is refused with the install command, before anything runs', async () => {
+  await withPipeline({ blocks: [py('load', 'source', [], { config: { exchange: 'parquet' } })] }, async (ctx) => {
+    await runAll(ctx);
+    const failed = failedEvent(ctx.events, 'load');
+    assert.equal(failed.error.message, `block load needs pyarrow for exchange: parquet: \`${PYTHON} -m pip install pyarrow\`, or set exchange: auto`);
+    assert.equal(failed.error.place?.path, 'config.exchange');
+    assert.ok(!existsSync(path.join(ctx.temp.dir, 'ran')), 'the block ran');
+  }, { settings, files: { 'blocks/load.py': "import pandas as pd\n\n\n@source\ndef load():\n    open('ran', 'w')\n    return pd.DataFrame({'a': [1]})\n" } });
+});

@@ -44,7 +44,7 @@ def main():
         'version': '%d.%d.%d' % sys.version_info[:3],
         'executable': sys.executable,
         'pandas': findable('pandas'),
-        'pyarrow': findable('pyarrow') and findable('pyarrow.parquet'),
+        'pyarrow': findable('pyarrow'),  # pyarrow.parquet too: every pyarrow build has it (finding it would import pyarrow)
         'missing': [],
         'syntax': None,
     }
