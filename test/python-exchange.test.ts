@@ -183,3 +183,15 @@ test('timestamps pandas cannot hold are refused with the upstream and column nam
     assert.equal(failed.error.message, 'upstream src cannot become a DataFrame: column ts holds timestamps outside what pandas can hold (1677-09-21 to 2262-04-11)');
   }, { settings, files: { 'blocks/src.sql': "select TIMESTAMP '3000-01-01' as ts", 'blocks/late.py': '@transform\ndef late(df):\n    return df\n' } });
 });
+
+test('a one-column table with NULL rows keeps every row both ways (an empty line is a NULL, not a blank line)', async () => {
+  await withPipeline({
+    blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }, py('same', 'transform', ['src'])],
+  }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    assert.ok(logsOf(ctx.events, 'same').includes('3 rows'));
+    const { rows } = await query(ctx, 'select count(*) as n, count(v) as v from p.same');
+    assert.deepEqual(rows, [{ n: 3n, v: 1n }]);
+  }, { settings, files: { 'blocks/src.sql': 'select * from (values (NULL::VARCHAR), (\'x\'), (NULL)) t(v)', 'blocks/same.py': "@transform\ndef same(df):\n    print(f'{len(df)} rows')\n    return df\n" } });
+});

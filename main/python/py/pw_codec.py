@@ -60,7 +60,7 @@ def read_table(path, columns, fmt):
         wire = pd.read_csv(
             path, header=None, names=names, dtype={n: csv_dtype(c) for n, c in zip(names, columns)},
             keep_default_na=False, na_values=na, float_precision='round_trip', quoting=csv.QUOTE_MINIMAL,
-            encoding='utf-8', engine='c',
+            encoding='utf-8', engine='c', skip_blank_lines=False,  # a one-column row of NULL is an empty line
         )
     out = {}
     for name, col in zip(names, columns):
