@@ -293,3 +293,28 @@ test('exchange: parquet without pyarrow is refused with the install command, bef
     assert.ok(!existsSync(path.join(ctx.temp.dir, 'ran')), 'the block ran');
   }, { settings, files: { 'blocks/load.py': "import pandas as pd\n\n\n@source\ndef load():\n    open('ran', 'w')\n    return pd.DataFrame({'a': [1]})\n" } });
 });
+
+test('a network failure in the block is retried like any operational error; a bug in the code is not', async () => {
+  const flaky = [
+    'import os', 'import pandas as pd', '', '',
+    '@source', 'def load():',
+    "    if not os.path.exists('tried'):",
+    "        open('tried', 'w').close()",
+    "        raise ConnectionResetError('the API hung up')",
+    "    return pd.DataFrame({'a': [1]})", '',
+  ].join('\n');
+  const buggy = "@source\ndef bug():\n    return {}['missing']\n";
+  await withPipeline({
+    blocks: [py('flaky', 'source', [], { retry: { retries: 2, delay: 0 } }), py('bug', 'source', [], { retry: { retries: 2, delay: 0 } })],
+  }, async (ctx) => {
+    await runAll(ctx);
+    const retried = ctx.events.find((e) => e.type === 'block.retrying' && e.blockId === 'flaky');
+    assert.ok(retried?.type === 'block.retrying');
+    assert.equal(retried.error.kind, 'operational');
+    assert.match(retried.error.message, /^ConnectionResetError: the API hung up/);
+    assert.ok(ctx.events.some((e) => e.type === 'block.succeeded' && e.blockId === 'flaky' && e.attempt === 2));
+    const failed = failedEvent(ctx.events, 'bug');
+    assert.equal(failed.attempt, 1);
+    assert.equal(failed.error.kind, 'user');
+  }, { settings, files: { 'blocks/flaky.py': flaky, 'blocks/bug.py': buggy } });
+});

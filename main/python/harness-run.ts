@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext } from '../engine/block-kind.ts';
 import type { BlockTestResult } from '../engine/run-events.ts';
 import type { ExchangeFormat, WireColumn } from './exchange-sql.ts';
@@ -40,7 +40,7 @@ interface HarnessTest {
 type HarnessMessage =
   | { t: 'log'; level: string; msg: string }
   | { t: 'result'; rows: number | null; columns: unknown; tests: HarnessTest[] }
-  | { t: 'error'; message: string; file?: string; line?: number; column?: number; missingModule?: string; internal?: boolean; stack?: string };
+  | { t: 'error'; message: string; file?: string; line?: number; column?: number; missingModule?: string; internal?: boolean; stack?: string; transient?: boolean };
 
 /** A block that prints without end must not flood the run's history: past this many lines, output is counted only. */
 const MAX_LOG_LINES = 5000;
@@ -110,5 +110,7 @@ function harnessError(error: Extract<HarnessMessage, { t: 'error' }>, ctx: Block
     const hint = pipInstallHint(interpreter, error.missingModule);
     return new UserError(`block ${ctx.block.id} needs ${error.missingModule}: \`${hint}\`\n${error.message}`, place);
   }
+  // A network failure or an HTTP 429/5xx inside the user's code is the world's: the block's retry: applies.
+  if (error.transient) return new OperationalError(error.message, { place });
   return new UserError(error.message, place);
 }

@@ -227,6 +227,19 @@ def user_place(exc, job):
     return {'file': rel(frames[-1].filename, job), 'line': frames[-1].lineno}
 
 
+NETWORK_MODULES = ('requests', 'urllib3', 'http.client', 'urllib.error', 'socket', 'httpx', 'aiohttp')
+
+
+def is_transient(exc):
+    """Whether retrying may help: a network failure, a timeout, or an HTTP 429/5xx answer (the block's retry: applies)."""
+    status = getattr(getattr(exc, 'response', None), 'status_code', None) or getattr(exc, 'code', None)
+    if isinstance(status, int) and 400 <= status < 600:
+        return status == 429 or status >= 500
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    return any(type(exc).__module__ == m or type(exc).__module__.startswith(m + '.') for m in NETWORK_MODULES)
+
+
 def describe(exc, job):
     """`Type: message`, an assert's own source line when it has no message, then the user's frames."""
     text = str(exc)
@@ -303,7 +316,7 @@ def main():
             # Raised outside the user's files: a bug in Pipewright's harness, reported with its whole traceback.
             channel.send({'t': 'error', 'internal': True, 'message': '%s: %s' % (type(e).__name__, e), 'stack': traceback.format_exc()})
         else:
-            channel.send({'t': 'error', 'message': describe(e, job), **(place or {'file': job['relFile']})})
+            channel.send({'t': 'error', 'message': describe(e, job), 'transient': is_transient(e), **(place or {'file': job['relFile']})})
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
