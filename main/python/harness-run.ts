@@ -37,10 +37,27 @@ interface HarnessTest {
   line?: number;
 }
 
+/** Why the block failed, as pw_harness.py reports it. */
+interface HarnessFailure {
+  t: 'error';
+  /** The exception and the user's frames (or the harness's own words for a misused block file). */
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Set when the exception was a ModuleNotFoundError. */
+  missingModule?: string;
+  /** Raised outside the user's files: our bug, with the Python traceback in `stack`. */
+  internal?: boolean;
+  stack?: string;
+  /** A network failure or HTTP 429/5xx: retrying may help. */
+  transient?: boolean;
+}
+
 type HarnessMessage =
   | { t: 'log'; level: string; msg: string }
   | { t: 'result'; rows: number | null; columns: unknown; tests: HarnessTest[] }
-  | { t: 'error'; message: string; file?: string; line?: number; column?: number; missingModule?: string; internal?: boolean; stack?: string; transient?: boolean };
+  | HarnessFailure;
 
 /** A block that prints without end must not flood the run's history: past this many lines, output is counted only. */
 const MAX_LOG_LINES = 5000;
@@ -48,7 +65,8 @@ const MAX_LINE_CHARS = 4000;
 
 /**
  * Runs pw_harness.py on `jobFile`: log messages stream to ctx.log as they come, and the harness's error becomes a
- * UserError placed in the user's file and line. Cancellation and timeouts (ctx.signal) kill the process group.
+ * UserError placed in the user's file and line (an OperationalError when retrying may help). Cancellation and
+ * timeouts (ctx.signal) kill the process group.
  */
 export async function runHarness(ctx: BlockContext, interpreter: PythonInterpreter, helpersDir: string, jobFile: string): Promise<HarnessResult> {
   let final: HarnessMessage | undefined;
@@ -96,7 +114,7 @@ function testResult(test: HarnessTest): BlockTestResult {
   return { name: test.name, passed: false, message: `${test.message ?? 'failed'}${where}` };
 }
 
-function harnessError(error: Extract<HarnessMessage, { t: 'error' }>, ctx: BlockContext, interpreter: PythonInterpreter): Error {
+function harnessError(error: HarnessFailure, ctx: BlockContext, interpreter: PythonInterpreter): Error {
   if (error.internal) {
     // Our bug, not the user's: an internal error keeps the Python traceback as its stack.
     const bug = new Error(`Pipewright's Python harness failed: ${error.message}`);
