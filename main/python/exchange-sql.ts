@@ -21,10 +21,13 @@ export interface WireColumn {
   nulls?: boolean;
   /** CSV only: every value is prefixed by one character, because the column holds both NULL and ''. */
   prefixed?: boolean;
+  /** CSV input only: the NULLs of this integer-like column are 1s in wire column n<validity> (after the c columns), its values 0. */
+  validity?: number;
 }
 
 const INTEGERS = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
 const TEXT_KINDS = new Set<WireKind>(['str', 'text', 'json', 'blob']);
+const INTEGER_KINDS = new Set<WireKind>(['int', 'bool', 'ts', 'tstz', 'date', 'time']);
 
 /** How a DuckDB column (type as DESCRIBE prints it) is encoded for Python: its wire kind and SQL expression. */
 export function encodeColumn(type: string, column: string): { kind: WireKind; expr: string } {
@@ -61,12 +64,17 @@ export async function writeWireFile(data: BlockSession, upstream: string, file: 
   const rows = Number(counts?.n ?? 0);
   const columns: WireColumn[] = [];
   const select: string[] = [];
+  const validity: string[] = [];
   for (const [i, col] of encoded.entries()) {
     const nulls = Number(counts?.[`v${i}`] ?? 0) < rows;
     const prefixed = format === 'csv' && nulls && Number(counts?.[`z${i}`] ?? 0) > 0;
-    columns.push({ name: col.name, type: col.type, kind: col.kind, nulls, ...(prefixed ? { prefixed } : {}) });
-    select.push(`${prefixed ? `'s' || ${col.expr}` : col.expr} AS c${i}`);
+    // pandas parses an integer column with empty fields ten times slower than one without plus a 0/1 column beside it.
+    const hasValidity = format === 'csv' && nulls && INTEGER_KINDS.has(col.kind);
+    columns.push({ name: col.name, type: col.type, kind: col.kind, nulls, ...(prefixed ? { prefixed } : {}), ...(hasValidity ? { validity: validity.length } : {}) });
+    if (hasValidity) validity.push(`CAST(${col.expr} IS NULL AS TINYINT) AS n${validity.length}`);
+    select.push(`${prefixed ? `'s' || ${col.expr}` : hasValidity ? `coalesce(${col.expr}, 0)` : col.expr} AS c${i}`);
   }
+  select.push(...validity);
   const options = format === 'csv' ? 'FORMAT csv, HEADER false' : 'FORMAT parquet';
   await data.run(`COPY (SELECT ${select.join(', ') || '1 AS c0'} FROM ${relation}) TO ${quoteLiteral(file)} (${options})`);
   return { columns, rows };

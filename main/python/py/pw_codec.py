@@ -42,29 +42,35 @@ def csv_dtype(col):
     if kind == 'float':
         return 'float32' if col['type'] == 'FLOAT' else 'float64'
     if kind in ('int', 'bool', 'ts', 'tstz', 'date', 'time'):
-        # With NULLs, integers are read as text: pandas parses nullable Int64 through floats (inexact past 2**53) and slowly.
-        return object if col.get('nulls') else INT_DTYPES.get(col['type'], 'int64')
+        # NULLs come as a separate 0/1 column ('validity'); without one, integers with NULLs are read as text, since
+        # pandas parses nullable Int64 through floats (inexact past 2**53) and slowly.
+        return object if col.get('nulls') and col.get('validity') is None else INT_DTYPES.get(col['type'], 'int64')
     return object
 
 
 def read_table(path, columns, fmt):
     """The DataFrame of one exchanged table: columns named and typed as upstream wrote them."""
     names = ['c%d' % i for i in range(len(columns))]
+    nulls = ['n%d' % i for i in range(sum(c.get('validity') is not None for c in columns))]
     if fmt == 'parquet':
         wire = read_parquet_wire(path)
     elif not columns or _is_empty(path):
         wire = pd.DataFrame({n: pd.Series([], dtype=csv_dtype(c)) for n, c in zip(names, columns)})
     else:
         # Only an empty field is NULL; 'nan' is a float's NaN, never a string's null.
-        na = {n: ([''] if c.get('nulls') else []) + (['nan'] if c['kind'] == 'float' else []) for n, c in zip(names, columns)}
+        na = {n: ([''] if c.get('nulls') and c.get('validity') is None else []) + (['nan'] if c['kind'] == 'float' else [])
+              for n, c in zip(names, columns)}
+        dtypes = {n: csv_dtype(c) for n, c in zip(names, columns)}
+        dtypes.update({n: 'int8' for n in nulls})
         wire = pd.read_csv(
-            path, header=None, names=names, dtype={n: csv_dtype(c) for n, c in zip(names, columns)},
+            path, header=None, names=names + nulls, dtype=dtypes,
             keep_default_na=False, na_values=na, float_precision='round_trip', quoting=csv.QUOTE_MINIMAL,
             encoding='utf-8', engine='c', skip_blank_lines=False,  # a one-column row of NULL is an empty line
         )
     out = {}
     for name, col in zip(names, columns):
-        out[col['name']] = decode(col, wire.pop(name))
+        mask = None if col.get('validity') is None or fmt == 'parquet' else wire.pop('n%d' % col['validity']).to_numpy() != 0
+        out[col['name']] = decode(col, wire.pop(name), mask)
     return pd.DataFrame(out)
 
 
@@ -82,9 +88,10 @@ def _is_empty(path):
         return not f.read(1)
 
 
-def decode(col, s):
+def decode(col, s, mask=None):
+    """A wire column as the pandas column users get; `mask` marks NULLs when they travel apart from the values."""
     kind, name = col['kind'], col['name']
-    mask = s.isna().to_numpy()
+    mask = s.isna().to_numpy() if mask is None else mask
     has_nulls = bool(mask.any())
     if kind == 'float':
         return s
