@@ -318,3 +318,18 @@ test('a network failure in the block is retried like any operational error; a bu
     assert.equal(failed.error.kind, 'user');
   }, { settings, files: { 'blocks/flaky.py': flaky, 'blocks/bug.py': buggy } });
 });
+
+test('a file with two @transform functions, or none for its block type, says which it has', async () => {
+  const two = '@transform\ndef a(df):\n    return df\n\n\n@transform\ndef b(df):\n    return df\n';
+  const wrong = '@transform\ndef load():\n    pass\n';
+  await withPipeline({
+    blocks: [{ id: 'src', type: 'source', kind: 'test_rows', config: { rows: 1 } }, py('two', 'transform', ['src']), py('wrong', 'source')],
+  }, async (ctx) => {
+    await runAll(ctx);
+    const twice = failedEvent(ctx.events, 'two');
+    assert.equal(twice.error.message, 'blocks/two.py has 2 @transform functions (a, b): keep one, or name it in config.function');
+    assert.equal(twice.error.place?.line, 7);
+    const none = failedEvent(ctx.events, 'wrong');
+    assert.equal(none.error.message, 'blocks/wrong.py has no @source function: decorate the function this source block runs with @source; it has @transform load');
+  }, { settings, files: { 'blocks/two.py': two, 'blocks/wrong.py': wrong } });
+});

@@ -134,7 +134,7 @@ def pick_function(job, module, registry):
     if len(marked) > 1:
         names = ', '.join(fn.__name__ for fn in marked)
         raise BlockError('%s has %d @%s functions (%s): keep one, or name it in config.function' % (rel, len(marked), role, names),
-                         marked[1].__code__.co_firstlineno)
+                         def_line(marked[1]))
     others = ['@%s %s' % (r, fn.__name__) for r, fn in registry if r != 'test']
     found = '; it has ' + ', '.join(others) if others else ''
     raise BlockError('%s has no @%s function: decorate the function this %s block runs with @%s%s' % (rel, role, role, role, found))
