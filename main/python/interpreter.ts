@@ -42,7 +42,7 @@ export function pipInstallHint(interpreter: PythonInterpreter, module: string): 
   return isVenv ? `${path.join(path.dirname(interpreter.written), 'pip')} install ${pkg}` : `${interpreter.written} -m pip install ${pkg}`;
 }
 
-/** The folder holding pw_harness.py, pw_codec.py and pw_probe.py: beside this module in a checkout, under main/python/py in a bundle. */
+/** The folder holding pw_harness.py and its helpers: beside this module in a checkout, under main/python/py in a bundle. */
 function pythonSourceDir(moduleUrl: string = import.meta.url): string {
   const candidates = [new URL('./py/', moduleUrl), new URL('../../main/python/py/', moduleUrl)].map((u) => fileURLToPath(u));
   const found = candidates.find((dir) => existsSync(path.join(dir, 'pw_harness.py')));
@@ -50,7 +50,7 @@ function pythonSourceDir(moduleUrl: string = import.meta.url): string {
   return found;
 }
 
-const HELPERS = ['pw_harness.py', 'pw_codec.py', 'pw_output.py', 'pw_probe.py'];
+const HELPERS = ['pw_harness.py', 'pw_errors.py', 'pw_codec.py', 'pw_output.py', 'pw_probe.py'];
 
 /**
  * Copies Pipewright's Python helpers into `dir` and resolves to their folder. Copied, not run in place: a packaged
