@@ -138,16 +138,12 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     };
     const outcome = await raceAbort(runInFaultScope(scope, () => kind.run(ctx, config)), controller.signal);
     logRowCounts(ctx, kind, outcome);
-    if (outcome.hasOutput) {
-      const physical = openSession.outputTable;
-      if (!physical) throw new Error(`block kind ${kind.type}/${kind.kind} reported an output but wrote none`);
-      tests = await raceAbort(runBlockTests(ctx, physical), controller.signal);
-      const failed = tests.filter((t) => !t.passed);
-      if (tests.length > 0) ctx.log(failed.length ? 'error' : 'info', `${tests.length - failed.length}/${tests.length} tests passed`);
-      if (failed.length > 0) {
-        const first = failed[0];
-        throw new UserError(`test ${first?.name} failed: ${first?.message ?? 'no message'}`, { block: block.id });
-      }
+    tests = outcome.tests ?? [];
+    const physical = openSession.outputTable;
+    if (outcome.hasOutput && !physical) throw new Error(`block kind ${kind.type}/${kind.kind} reported an output but wrote none`);
+    if (outcome.hasOutput && physical) tests = [...tests, ...(await raceAbort(runBlockTests(ctx, physical), controller.signal))];
+    checkTests(ctx, tests);
+    if (outcome.hasOutput && physical) {
       await env.workspace.publish({ pipelineId: env.pipeline.id, blockId: block.id, runId: env.runId, physical, rows: outcome.rowsOut ?? 0 });
       env.runOutputs.set(block.id, physical);
     }
@@ -187,6 +183,14 @@ export async function withBlockContext<T>(env: RunEnv, block: LoadedBlock, reada
     await session?.close().catch(() => undefined); // closing after an interrupt may report it again; the work's error is the one that counts
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** Logs how many tests passed; throws naming the first that failed. */
+function checkTests(ctx: BlockContext, tests: BlockTestResult[]): void {
+  const failed = tests.filter((t) => !t.passed);
+  if (tests.length > 0) ctx.log(failed.length ? 'error' : 'info', `${tests.length - failed.length}/${tests.length} tests passed`);
+  const first = failed[0];
+  if (first) throw new UserError(`test ${first.name} failed: ${first.message ?? 'no message'}`, { block: ctx.block.id });
 }
 
 function parseConfig(kind: BlockKind, block: LoadedBlock, variables: Record<string, unknown>): unknown {

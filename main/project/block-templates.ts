@@ -35,8 +35,38 @@ export function starterCode(kind: BlockKind, blockId: string, upstream: readonly
       '',
     ].join('\n');
   }
+  if (kind.codeExtension === '.py') return pythonStarter(kind.type, blockId, upstream);
   if (kind.type === 'source') return `-- ${blockId}: a query that produces this block's rows\nselect 1 as id\n`;
   return `-- ${blockId}: upstream blocks are tables named by their ids\nselect *\nfrom ${first ? quoteIdent(first) : 'upstream_block'}\n`;
+}
+
+/** A Python block's first text: the decorated function its block type runs, and a @test of its output. */
+function pythonStarter(type: BlockKind['type'], blockId: string, upstream: readonly string[]): string {
+  const inputs = upstream.length ? [...upstream] : ['df'];
+  const params = [...inputs, '**kwargs'].join(', ');
+  const first = inputs[0] ?? 'df';
+  const functions: Partial<Record<BlockKind['type'], string[]>> = {
+    source: [
+      '@source',
+      'def load(**kwargs):',
+      `    """${blockId}: returns this block's rows. kwargs: the run's variables, execution_date, run_id and more."""`,
+      "    return pd.DataFrame({'id': [1, 2, 3]})",
+    ],
+    export: [
+      '@export',
+      `def export(${params}):`,
+      `    """${blockId}: writes its upstream DataFrame somewhere; the block has no output of its own."""`,
+      `    print(f'{len(${first})} rows')`,
+    ],
+  };
+  const fn = functions[type] ?? [
+    '@transform',
+    `def transform(${params}):`,
+    `    """${blockId}: upstream outputs arrive as DataFrames, in upstream order."""`,
+    `    return ${first}`,
+  ];
+  const test = type === 'export' ? [] : ['', '', '@test', 'def test_has_rows(output):', "    assert len(output) > 0, 'no rows'"];
+  return ['import pandas as pd', '', '', ...fn, ...test, ''].join('\n');
 }
 
 /** The kind's config schema as JSON Schema (the input side: defaults are optional), for generated forms. */

@@ -56,6 +56,8 @@ export const projectFileSchema = z.strictObject({
   alerts: z.array(alertRuleSchema).optional(),
   /** How long runs, logs and block outputs are kept (main/retention/retention-schema.ts). */
   retention: retentionSchema.optional(),
+  /** The interpreter of Python blocks: a path relative to the project (`.venv/bin/python`) or a command; default python3. */
+  python: z.string().min(1).optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 

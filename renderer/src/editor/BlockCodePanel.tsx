@@ -85,7 +85,7 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version, variabl
       )}
       <CodeEditor
         text={state.text}
-        language={state.file.endsWith('.ts') ? 'typescript' : 'sql'}
+        language={state.file.endsWith('.ts') ? 'typescript' : state.file.endsWith('.py') ? 'python' : 'sql'}
         ariaLabel="Block code"
         schema={schema}
         problems={problems}
