@@ -145,7 +145,7 @@ function stagingSelect(reader: string, target: Field[], source: { name: string; 
   }
   const columns = target.map((field) => {
     const from = available.get(field.name.toLowerCase());
-    const value = from === undefined ? 'NULL' : `r.${quoteIdent(from)}`;
+    const value = from === undefined ? 'NULL' : asListRecord(`r.${quoteIdent(from)}`, field, source.find((c) => c.name === from)?.type ?? '');
     return `CAST(${value} AS ${duckType(field)}) AS ${quoteIdent(field.name)}`;
   });
   if (!hive || hive.keys.length === 0) return `SELECT ${columns.join(', ')} FROM ${reader} AS r`;
@@ -155,6 +155,12 @@ function stagingSelect(reader: string, target: Field[], source: { name: string; 
   const joined = `SELECT f.* EXCLUDE (${quoteIdent(FILE_COLUMN)}), ${keyCasts.join(', ')} FROM ${reader} AS f
     JOIN (VALUES ${rows.join(', ')}) AS p(${names}) ON f.${quoteIdent(FILE_COLUMN)} = p.${quoteIdent(FILE_COLUMN)}`;
   return `SELECT ${columns.join(', ')} FROM (${joined}) AS r`;
+}
+
+/** Without list inference a Parquet LIST loads as RECORD<list REPEATED RECORD<element>>: DuckDB reads it as a list. */
+function asListRecord(value: string, field: Field, duckType: string): string {
+  const isListRecord = canonicalType(field.type) === 'RECORD' && field.fields?.length === 1 && field.fields[0]!.name === 'list';
+  return isListRecord && duckType.endsWith('[]') ? `{'list': list_transform(${value}, x -> {'element': x})}` : value;
 }
 
 async function checkRequired(conn: DuckDBConnection, stageRef: string, schema: Field[]): Promise<void> {

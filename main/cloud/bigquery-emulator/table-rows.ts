@@ -57,7 +57,8 @@ function encodeExpr(field: Field, col: string, format: RowFormat): string {
     case 'TIMESTAMP':
       return format.int64Timestamps ? `CAST(epoch_us(${col}) AS VARCHAR)` : `CAST(epoch_us(${col}) / 1000000.0 AS VARCHAR)`;
     case 'DATETIME':
-      return `strftime(${col}, '%Y-%m-%dT%H:%M:%S.%f')`;
+      // BigQuery prints DATETIME without a fraction when it is zero (2021-01-01T10:00:00).
+      return `CASE WHEN epoch_us(${col}) % 1000000 = 0 THEN strftime(${col}, '%Y-%m-%dT%H:%M:%S') ELSE strftime(${col}, '%Y-%m-%dT%H:%M:%S.%f') END`;
     case 'BYTES':
       return `to_base64(${col})`;
     case 'FLOAT':
