@@ -11,6 +11,7 @@ import { writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-fil
 import {
   deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, removeStaged, statusOf, uploadToStaging, type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
+import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 import { formatBytes } from './http-download.ts';
 import { onlyUpstream } from './export-upstream.ts';
 
@@ -120,18 +121,52 @@ function checkPartitionColumns(partitionBy: string[], available: string[], upstr
   }
 }
 
-/** Checks the bucket before anything is uploaded (which also proves the credentials), creating it when allowed. */
+/**
+ * Checks the bucket before anything is uploaded (which also proves the credentials), creating it when allowed.
+ * A service account with object roles only has no storage.buckets.get: a 403 there is tolerated when an object
+ * list works. A 409 on create is not "we made it": bucket names are global, so only an object list tells ours
+ * from another project's (https://cloud.google.com/storage/docs/buckets#naming).
+ */
 async function ensureBucket(bucket: Bucket, create: boolean, location: string | undefined, place: ErrorPlace): Promise<void> {
-  const [exists] = await bucket.exists();
-  if (exists) return;
-  if (!create) throw new UserError(`bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`, { ...place, path: 'config.bucket' });
-  // The connection's location: BigQuery loads need the bucket and the dataset in the same one.
+  const where = { ...place, path: 'config.bucket' };
+  let exists: boolean;
   try {
+    [exists] = await bucket.exists();
+  } catch (error) {
+    if (statusOf(error) !== 403) throw error;
+    if (await canListObjects(bucket)) return;
+    throw new UserError(bucketForbidden(bucket, error), where);
+  }
+  if (exists) return;
+  if (!create) throw new UserError(`bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`, where);
+  try {
+    // The connection's location: BigQuery loads need the bucket and the dataset in the same one.
     await bucket.create(location ? { location } : {});
   } catch (error) {
-    // Another export of the same run (say, a single object and its partitioned twin) created it first.
     if (statusOf(error) !== 409) throw error;
+    // Taken: by this project (another export of the run created it first) or by someone else.
+    if (await canListObjects(bucket)) return;
+    throw new UserError(`bucket name ${bucket.name} is taken by another project (bucket names are global across Google Cloud): choose another name, such as one starting with your project id ({{ gcp_project }}-…)`, where);
   }
+}
+
+/** True when the credential may list the bucket's objects; false on 403/404 (not ours, or not allowed). */
+async function canListObjects(bucket: Bucket): Promise<boolean> {
+  try {
+    await bucket.getFiles({ maxResults: 1, autoPaginate: false });
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 403 || statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** A 403 on a bucket in one sentence: API or billing off, or a name that is someone else's or not readable. */
+export function bucketForbidden(bucket: Bucket, error: unknown): string {
+  const kind = classifyForbidden(error).kind;
+  const project = bucket.storage.projectId;
+  if (kind === 'api-disabled' || kind === 'billing') return `bucket ${bucket.name}: ${explainForbidden(error, `bucket ${bucket.name}`, project)}`;
+  return `bucket ${bucket.name} answered 403: the name may belong to another project (bucket names are global: choose another, such as {{ gcp_project }}-…), or the credential lacks storage.buckets.get and storage.objects.list on it (grant roles/storage.objectAdmin on the bucket)`;
 }
 
 /** The prefix partition folders go under: `path` with exactly one trailing `/`. */

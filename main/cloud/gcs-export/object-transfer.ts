@@ -1,3 +1,4 @@
+import { explainForbidden } from '../google-forbidden.ts';
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
@@ -152,8 +153,9 @@ export function explainGcsError(error: unknown, bucket: string, place: ErrorPlac
   if (error instanceof UserError || error instanceof OperationalError || error instanceof CancelledError) return error;
   const status = statusOf(error);
   const detail = error instanceof Error ? error.message : String(error);
-  if (status === 401 || status === 403) {
-    return new UserError(`GCS refused access to bucket ${bucket} (${status}): check the credentials (config.credentials) — ${detail}`, { ...place, path: 'config.credentials' });
+  if (status === 403) return new UserError(`GCS: ${explainForbidden(error, `bucket ${bucket}`, undefined)}`, { ...place, path: 'config.bucket' });
+  if (status === 401) {
+    return new UserError(`GCS refused the credentials for bucket ${bucket} (401): check config.credentials — ${detail}`, { ...place, path: 'config.credentials' });
   }
   const credentialsProblem = explainCredentialsFailure(detail);
   if (credentialsProblem) return new UserError(credentialsProblem, { ...place, path: 'config.credentials' });
