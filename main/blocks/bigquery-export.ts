@@ -25,6 +25,11 @@ const configSchema = bigquerySettingsSchema.extend({
   clustering: z.array(z.string().min(1)).min(1).max(4).optional(),
   /** Create the dataset when it does not exist (in `location`). */
   create_dataset: z.boolean().default(true),
+  /**
+   * Naive DuckDB timestamps: `timestamp` loads them as UTC instants (TIMESTAMP), `datetime` as DATETIME. Uploads
+   * only; from_gcs_block reads what the gcs block wrote (its own `timestamps`).
+   */
+  timestamps: z.enum(['timestamp', 'datetime']).default('timestamp'),
   /** How often to ask BigQuery whether the job is done. */
   poll_interval_ms: z.number().int().min(50).max(60_000).default(500),
 });
@@ -43,7 +48,7 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
     checkNames(inline, place);
     // The connection's fields (named, else default_connections.bigquery) beneath the block's own.
     const config = await mergeCloudConnection(ctx, 'bigquery', inline, place);
-    const data = config.source === 'upload' ? await uploadData(ctx, onlyUpstream(ctx), place) : await gcsBlockData(ctx, config.source.from_gcs_block, place);
+    const data = config.source === 'upload' ? await uploadData(ctx, onlyUpstream(ctx), place, config.timestamps) : await gcsBlockData(ctx, config.source.from_gcs_block, place);
     checkTableOptions(config, data.schema, place);
     const bigquery = await createBigQueryClient(config, ctx.project.dir, place);
     const location = config.location;

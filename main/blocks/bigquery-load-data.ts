@@ -14,6 +14,7 @@ import { pipelineFileSchema } from '../project/schema.ts';
 import { readYamlFile, validateYaml } from '../project/yaml-file.ts';
 import { renderConfig } from '../engine/templating.ts';
 import { gcsExport } from './gcs-export.ts';
+import { utcTimestampCast, type TimestampMode } from './parquet-timestamps.ts';
 import { NULL_PARTITION } from './partition-names.ts';
 
 /** What a load job reads, its explicit schema, and the rows it must end up with. */
@@ -35,7 +36,7 @@ export interface LoadData {
 const MAX_URIS = 10_000;
 
 /** BigQuery's schema for DuckDB columns, refusing names and types BigQuery would reject (naming the column). */
-export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace): BigQueryField[] {
+export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace, naive: 'TIMESTAMP' | 'DATETIME' = 'TIMESTAMP'): BigQueryField[] {
   for (const column of columns) {
     const problem = columnNameProblem(column.name);
     if (problem) throw new UserError(`column "${column.name}": ${problem}`, place);
@@ -43,7 +44,7 @@ export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace): BigQ
   const duplicates = duplicateNames(columns.map((c) => c.name));
   if (duplicates.length > 0) throw new UserError(`columns ${duplicates.join(', ')} differ only in case; BigQuery column names are case-insensitive`, place);
   try {
-    return columns.map((c) => bigQueryFieldFor(c.name, c.type));
+    return columns.map((c) => bigQueryFieldFor(c.name, c.type, naive));
   } catch (error) {
     if (error instanceof UnsupportedTypeError) throw new UserError(error.message, place);
     throw error;
@@ -51,24 +52,21 @@ export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace): BigQ
 }
 
 /** DuckDB types Parquet cannot carry the way BigQuery reads them, cast on the way out. */
-function exportCast(column: ColumnInfo): string {
+function exportCast(column: ColumnInfo, timestamps: TimestampMode): string {
   const name = quoteIdent(column.name);
   const type = column.type.toUpperCase();
   if (/^(UBIGINT|HUGEINT|UHUGEINT)$/.test(type)) return `CAST(${name} AS DECIMAL(38,0)) AS ${name}`;
   if (type === 'UUID' || type.startsWith('ENUM(')) return `CAST(${name} AS VARCHAR) AS ${name}`;
-  // Naive timestamps are UTC instants here; as TIMESTAMPTZ they reach Parquet marked isAdjustedToUTC, which BigQuery
-  // reads as TIMESTAMP (a naive Parquet timestamp may be taken for a DATETIME).
-  if (/^TIMESTAMP(_S|_MS|_NS)?$/.test(type)) return `timezone('UTC', CAST(${name} AS TIMESTAMP)) AS ${name}`;
-  return name;
+  return timestamps === 'timestamp' ? utcTimestampCast(column) : name;
 }
 
 /** The upstream output written as one local Parquet file (zstd), typed so BigQuery reads every column faithfully. */
-export async function uploadData(ctx: BlockContext, upstream: string, place: ErrorPlace): Promise<LoadData> {
+export async function uploadData(ctx: BlockContext, upstream: string, place: ErrorPlace, timestamps: TimestampMode): Promise<LoadData> {
   const described = await ctx.data.describe(upstream);
-  const schema = schemaForColumns(described.columns, { ...place, path: 'upstream' });
+  const schema = schemaForColumns(described.columns, { ...place, path: 'upstream' }, timestamps === 'timestamp' ? 'TIMESTAMP' : 'DATETIME');
   const file = path.join(ctx.tempDir, 'bigquery-load.parquet');
   ctx.progress({ phase: 'write parquet', done: 0, total: described.rows, unit: 'rows' });
-  const [written] = await ctx.data.queryRows(`COPY (SELECT ${described.columns.map(exportCast).join(', ')} FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION 'zstd')`);
+  const [written] = await ctx.data.queryRows(`COPY (SELECT ${described.columns.map((c) => exportCast(c, timestamps)).join(', ')} FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION 'zstd')`);
   const rows = Number(written?.Count ?? described.rows);
   const { size } = await stat(file);
   return {
@@ -109,7 +107,8 @@ export async function gcsBlockData(ctx: BlockContext, blockId: string, place: Er
   }
   const fileColumns = await ctx.data.queryRows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path.join(ctx.tempDir, 'schema-sample.parquet'))})`);
   const keys = folder ? partitionKeys(files.map((f) => f.name.slice(folder.length))) : [];
-  const schema = schemaForColumns([...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys], where);
+  // The files say how BigQuery reads their timestamps: UTC-adjusted → TIMESTAMP, naive → DATETIME (the gcs block's timestamps setting).
+  const schema = schemaForColumns([...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys], where, 'DATETIME');
   const counts = files.map((f) => (f.metadata.metadata as Record<string, unknown> | undefined)?.pipewright_rows);
   const expectedRows = counts.every((c) => c !== undefined && c !== null) ? counts.reduce<number>((sum, c) => sum + Number(c), 0) : undefined;
   const uris = files.length <= MAX_URIS ? files.map((f) => `gs://${gcs.bucket}/${f.name}`) : [`gs://${gcs.bucket}/${folder}*`];

@@ -13,6 +13,8 @@ import {
 } from '../cloud/gcs-export/object-transfer.ts';
 import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 import { formatBytes } from './http-download.ts';
+import { withUtcTimestamps } from './parquet-timestamps.ts';
+import type { ColumnInfo } from '../data/workspace-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 
 const MIB = 1024 * 1024;
@@ -33,6 +35,11 @@ const configSchema = gcsSettingsSchema.extend({
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional(),
   /** replace: the prefix holds exactly this run's objects afterwards; append: add part files named after the run. */
   mode: z.enum(['replace', 'append']).default('replace'),
+  /**
+   * Parquet only: naive DuckDB timestamps written as UTC instants (`timestamp`, which BigQuery loads as TIMESTAMP)
+   * or as they are (`datetime`, loaded as DATETIME), as the bigquery block's uploads do (parquet-timestamps.ts).
+   */
+  timestamps: z.enum(['timestamp', 'datetime']).default('timestamp'),
   /** Create the bucket when it does not exist (handy with the emulator). */
   create_bucket: z.boolean().default(false),
   upload: z
@@ -67,7 +74,7 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
       // 2. Write the files locally while checking the bucket and listing what is live: DuckDB writes off the event
       // loop, so the requests cost no time. Both finish before anything is uploaded.
       const [planned, existing] = await settleBoth(
-        planObjects(ctx, config, upstream),
+        planObjects(ctx, config, upstream, described.columns),
         ensureBucket(bucket, config.create_bucket, settings.location, place).then(() => listLive(bucket, config)),
       );
       try {
@@ -174,12 +181,12 @@ function folderOf(config: GcsExportConfig): string {
   return config.path.replace(/\/+$/, '') + '/';
 }
 
-async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream: string): Promise<PlannedObject[]> {
+async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream: string, columns: ColumnInfo[]): Promise<PlannedObject[]> {
   const dir = path.join(ctx.tempDir, 'gcs-export');
   await mkdir(dir, { recursive: true });
   ctx.progress({ phase: `write ${config.format}`, done: 0, unit: 'items' });
   const parts = await writeExportFiles(ctx.data, {
-    relation: ctx.data.relation(upstream),
+    relation: config.format === 'parquet' && config.timestamps === 'timestamp' ? withUtcTimestamps(ctx.data.relation(upstream), columns, config.partition_by ?? []) : ctx.data.relation(upstream),
     partitionBy: config.partition_by ?? [],
     format: config.format,
     compression: config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'),
