@@ -51,11 +51,14 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
     const data = config.source === 'upload' ? await uploadData(ctx, onlyUpstream(ctx), place, config.timestamps) : await gcsBlockData(ctx, config.source.from_gcs_block, place);
     checkTableOptions(config, data.schema, place);
     const bigquery = await createBigQueryClient(config, ctx.project.dir, place);
-    const location = config.location;
     const jobId = jobIdFrom(['pipewright', ctx.runId, ctx.block.id, `a${ctx.attempt}`]);
     try {
-      // 2. The dataset exists (created when allowed) and the table accepts this load.
-      await ensureDataset(bigquery, config, location, place);
+      // 2. The dataset exists (created when allowed, beside the bucket), its location suits the bucket, and the
+      // table accepts this load. The job then runs in the dataset's location, as BigQuery requires.
+      const existing = await datasetLocation(bigquery, config.dataset);
+      const location = existing ?? config.location ?? data.bucket?.location ?? 'US';
+      checkLocations(config, location, data, place);
+      if (!existing) await createDataset(bigquery, config, location, place);
       await checkExistingTable(bigquery, config, data.schema, place);
       // 3. One load job under a deterministic id; 4. polled to DONE; 5. its row count checked.
       const load = loadConfiguration(bigquery, config, data);
@@ -103,16 +106,42 @@ function checkTableOptions(config: BigQueryExportConfig, schema: BigQueryField[]
   }
 }
 
-async function ensureDataset(bigquery: BigQuery, config: BigQueryExportConfig, location: string | undefined, place: ErrorPlace): Promise<void> {
-  const dataset = bigquery.dataset(config.dataset);
-  const [exists] = await dataset.exists();
-  if (exists) return;
+/** An existing dataset's location; undefined when there is no such dataset. */
+async function datasetLocation(bigquery: BigQuery, dataset: string): Promise<string | undefined> {
+  try {
+    const [meta] = (await bigquery.dataset(dataset).getMetadata()) as [{ location?: string }, ...unknown[]];
+    return meta.location ?? 'US';
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Creates the missing dataset in `location` when create_dataset allows it. */
+async function createDataset(bigquery: BigQuery, config: BigQueryExportConfig, location: string, place: ErrorPlace): Promise<void> {
   if (!config.create_dataset) throw new UserError(`dataset ${config.dataset} does not exist in project ${bigquery.projectId} (create it, or set create_dataset: true)`, { ...place, path: 'config.dataset' });
   try {
-    await bigquery.createDataset(config.dataset, location ? { location } : {});
+    await bigquery.createDataset(config.dataset, { location });
   } catch (error) {
     if (statusOf(error) !== 409) throw error; // created meanwhile, or by our own retried request: fine
   }
+}
+
+/**
+ * Refuses, before the load, a dataset whose location is not the configured one, or that cannot read the bucket:
+ * "If your dataset's location is set to a value other than the US multi-region, then the Cloud Storage bucket must
+ * be in the same region or contained in the same multi-region as the dataset"
+ * (https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-parquet#limitations).
+ */
+function checkLocations(config: BigQueryExportConfig, datasetLocation: string, data: LoadData, place: ErrorPlace): void {
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  if (config.location && !same(config.location, datasetLocation)) {
+    throw new UserError(`dataset ${config.dataset} is in ${datasetLocation}, but this block's location is ${config.location}: set location: ${datasetLocation}, or use a dataset in ${config.location}`, { ...place, path: 'config.location' });
+  }
+  const bucket = data.bucket;
+  if (!bucket?.location || same(datasetLocation, 'US') || same(bucket.location, datasetLocation)) return;
+  if (same(datasetLocation, 'EU') && /^europe-/i.test(bucket.location)) return;
+  throw new UserError(`bucket ${bucket.name} is in ${bucket.location} and dataset ${config.dataset} in ${datasetLocation}: BigQuery loads only from a bucket in the dataset's location; use a dataset in ${bucket.location} or a bucket in ${datasetLocation}`, { ...place, path: 'config.dataset' });
 }
 
 /** Appends must match the table's schema; `empty` must find the table empty. Both refused before any upload. */

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { File } from '@google-cloud/storage';
+import type { Bucket, File } from '@google-cloud/storage';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext } from '../engine/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
@@ -28,6 +28,8 @@ export interface LoadData {
   /** Rows the job must report (`outputRows`); undefined when the source does not say. */
   expectedRows: number | undefined;
   bytes: number;
+  /** The bucket loaded from and its location (unknown when the credential may not read the bucket's metadata). */
+  bucket?: { name: string; location: string | undefined };
   /** Where the data comes from, for logs. */
   label: string;
 }
@@ -111,15 +113,27 @@ export async function gcsBlockData(ctx: BlockContext, blockId: string, place: Er
   const schema = schemaForColumns([...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys], where, 'DATETIME');
   const counts = files.map((f) => (f.metadata.metadata as Record<string, unknown> | undefined)?.pipewright_rows);
   const expectedRows = counts.every((c) => c !== undefined && c !== null) ? counts.reduce<number>((sum, c) => sum + Number(c), 0) : undefined;
+  const bucketLocation = await readBucketLocation(storage.bucket(gcs.bucket));
   const uris = files.length <= MAX_URIS ? files.map((f) => `gs://${gcs.bucket}/${f.name}`) : [`gs://${gcs.bucket}/${folder}*`];
   const hive = folder && keys.length > 0 ? { hivePartitioningOptions: { mode: 'CUSTOM', sourceUriPrefix: `gs://${gcs.bucket}/${folder}${keys.map((k) => `{${k.name}:${k.bigQueryType}}`).join('/')}` } } : {};
   return {
     schema,
     load: { sourceFormat: 'PARQUET', sourceUris: uris, schema: { fields: schema.slice(0, fileColumns.length) }, ...hive },
     expectedRows,
+    bucket: { name: gcs.bucket, location: bucketLocation },
     bytes: files.reduce((sum, f) => sum + Number(f.metadata.size ?? 0), 0),
     label: `${files.length} object${files.length === 1 ? '' : 's'} under gs://${gcs.bucket}/${folder ?? gcs.path} (written by ${blockId})`,
   };
+}
+
+/** The bucket's location; undefined when the credential lacks storage.buckets.get (object roles only). */
+async function readBucketLocation(bucket: Bucket): Promise<string | undefined> {
+  try {
+    return (await bucket.getMetadata())[0].location;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 403) return undefined;
+    throw explainGcsError(error, bucket.name, {});
+  }
 }
 
 async function gcsBlockConfig(ctx: BlockContext, blockId: string, where: ErrorPlace) {
