@@ -89,7 +89,7 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
         await removeStaging(ctx, bucket, planned, config.upload.parallelism);
       }
     } catch (error) {
-      throw explainGcsError(error, config.bucket, place);
+      throw explainGcsError(error, config.bucket, place, storage.projectId);
     }
   },
 };
@@ -142,6 +142,8 @@ async function ensureBucket(bucket: Bucket, create: boolean, location: string | 
   } catch (error) {
     if (statusOf(error) !== 403) throw error;
     if (await canListObjects(bucket)) return;
+    // Invisible to us: if creating it answers 409, the name is someone else's.
+    if (create && (await createAnswers(bucket, location)) === 409) throw new UserError(takenMessage(bucket), where);
     throw new UserError(bucketForbidden(bucket, error), where);
   }
   if (exists) return;
@@ -153,7 +155,21 @@ async function ensureBucket(bucket: Bucket, create: boolean, location: string | 
     if (statusOf(error) !== 409) throw error;
     // Taken: by this project (another export of the run created it first) or by someone else.
     if (await canListObjects(bucket)) return;
-    throw new UserError(`bucket name ${bucket.name} is taken by another project (bucket names are global across Google Cloud): choose another name, such as one starting with your project id ({{ gcp_project }}-…)`, where);
+    throw new UserError(takenMessage(bucket), where);
+  }
+}
+
+function takenMessage(bucket: Bucket): string {
+  return `bucket name ${bucket.name} is taken by another project (bucket names are global across Google Cloud): choose another name, such as one starting with your project id ({{ gcp_project }}-…)`;
+}
+
+/** The status a bucket create answers (200 when it made the bucket). */
+async function createAnswers(bucket: Bucket, location: string | undefined): Promise<number | undefined> {
+  try {
+    await bucket.create(location ? { location } : {});
+    return 200;
+  } catch (error) {
+    return statusOf(error);
   }
 }
 

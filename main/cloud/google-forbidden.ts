@@ -28,7 +28,9 @@ export function classifyForbidden(error: unknown): Forbidden {
     return { kind: 'api-disabled', api: `${api} API`, link: /https:\/\/console\.developers\.google\.com\/\S+/.exec(message)?.[0]?.replace(/[.,]$/, '') };
   }
   if (reasons.some((r) => ['accountDisabled', 'billingNotEnabled', 'billingDisabled'].includes(r)) || /billing/i.test(message)) return { kind: 'billing' };
-  const permission = /\b((?:storage|bigquery|resourcemanager|iam)\.[a-zA-Z]+\.[a-zA-Z]+)\b/.exec(message)?.[1];
+  // Google quotes the permission: "Permission 'storage.objects.create' denied", "does not have bigquery.jobs.create permission".
+  const permission = /Permission '?((?:storage|bigquery|resourcemanager)\.[a-zA-Z]+\.[a-zA-Z]+)/.exec(message)?.[1]
+    ?? /does not have ((?:storage|bigquery|resourcemanager)\.[a-zA-Z]+\.[a-zA-Z]+)/.exec(message)?.[1];
   if (permission) return { kind: 'permission', permission };
   return { kind: 'other' };
 }
