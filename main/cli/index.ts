@@ -12,6 +12,7 @@ import { connectionsCommand } from './connections-command.ts';
 import { sandboxCommand } from './sandbox-command.ts';
 import { scheduleCommand } from './schedule-command.ts';
 import { triggersCommand } from './triggers-command.ts';
+import { checkCommand } from './check-command.ts';
 import { exportHistoryCommand } from './export-history-command.ts';
 import { pruneCommand } from './prune-command.ts';
 import { USAGE, UsageError } from './usage.ts';
@@ -39,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
         return await sandboxCommand(rest);
       case 'schedule':
         return await scheduleCommand(rest);
+      case 'check':
+        return await checkCommand(rest);
       case 'triggers':
         return await triggersCommand(rest);
       case 'export-history':

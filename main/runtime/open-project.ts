@@ -14,6 +14,7 @@ import type { RunEvent } from '../engine/run-events.ts';
 import { RunSlots } from '../orchestration/run-limit.ts';
 import { AlertDispatcher } from '../alerts/alert-dispatcher.ts';
 import { pruneAfterRun } from '../retention/prune-after-run.ts';
+import { preflightGate, type PreflightPolicy } from './preflight-gate.ts';
 
 /**
  * A project opened for work in this process: its files loaded, its DuckDB workspace and run store open.
@@ -39,7 +40,7 @@ export interface OpenProject {
 }
 
 /** Opens the project at `dir`: loads its files, opens `.pipewright/workspace.duckdb` and `.pipewright/history.sqlite`. */
-export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry } = {}): Promise<OpenProject> {
+export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry; preflight?: PreflightPolicy } = {}): Promise<OpenProject> {
   const project = await loadProject(path.resolve(dir));
   await mkdir(project.stateDir, { recursive: true });
   const kinds = opts.kinds ?? createDefaultRegistry();
@@ -80,13 +81,14 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
   // Runs in flight: close() cancels them and waits, so nothing writes to a closed store or workspace.
   const inFlight = new Set<{ controller: AbortController; done: Promise<unknown> }>();
   const slots = new RunSlots();
+  const preflight = preflightGate({ project, kinds, workspace, loadPipeline: (id) => loadPipeline(project, id, kinds) }, opts.preflight);
   return {
     project, kinds, workspace, store, alerts,
     loadPipeline: (id) => loadPipeline(project, id, kinds),
     run: (request, onEvent) => {
       const controller = new AbortController();
       const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
-      const done = slots.acquire(request.pipeline, signal).then(async (release) => {
+      const done = preflight(request).then(() => slots.acquire(request.pipeline, signal)).then(async (release) => {
         try {
           const observe = alerts.observe(request.pipeline);
           const notify = (event: RunEvent) => {
