@@ -18,6 +18,11 @@ import { gcsExport } from '../main/blocks/gcs-export.ts';
 import { createStorageClient } from '../main/cloud/gcs-client.ts';
 import { resolveProjectId } from '../main/cloud/google-settings.ts';
 import { parseServiceAccountKey } from '../main/connections/service-account-key.ts';
+import { loadProject } from '../main/project/load-project.ts';
+import { SecretStore } from '../main/connections/secret-store.ts';
+import { testConnection } from '../main/connections/test-connection.ts';
+import { stringify } from 'yaml';
+import { createTempProject } from './helpers/temp-project.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
@@ -131,6 +136,25 @@ describe('GCS on a real project', () => {
       assert.match(String(seen.at(-1)?.authorization), /^Bearer ey/);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('connections test with least privilege', () => {
+  test('a credential without storage.buckets.list passes, saying buckets are checked per pipeline', async () => {
+    await gcsModes({ deniedPermissions: ['storage.buckets.list'] });
+    const temp = createTempProject();
+    temp.writeFile('connections.yaml', stringify({ lake: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' } }));
+    try {
+      const result = await testConnection(await loadProject(temp.dir), 'lake', SecretStore.forProject(path.join(temp.dir, '.pipewright')));
+      assert.equal(result.isOk, true, result.error);
+      assert.match(result.server ?? '', /not listed \(the credential lacks storage\.buckets\.list/);
+      await gcsModes({ deniedPermissions: [], apiDisabled: true });
+      const off = await testConnection(await loadProject(temp.dir), 'lake', SecretStore.forProject(path.join(temp.dir, '.pipewright')));
+      assert.equal(off.isOk, false);
+      assert.match(off.error ?? '', /Cloud Storage JSON API is disabled in project test-project/);
+    } finally {
+      temp.cleanup();
     }
   });
 });

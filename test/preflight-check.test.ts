@@ -112,7 +112,7 @@ describe('pipewright check', () => {
     await fetch(`${gcs.emulator.url}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ foreignBuckets: ['test-project-taxi'] }) });
     const open = await openProject(temp.dir, { preflight: 'every' });
     try {
-      await assert.rejects(open.run({ pipeline: await open.loadPipeline('taxi'), scope: { kind: 'pipeline' }, variables: {} }), /pipewright check taxi found problems, so nothing ran:\n {2}to_gcs: bucket: /);
+      await assert.rejects(open.run({ pipeline: await open.loadPipeline('taxi'), scope: { kind: 'pipeline' }, variables: {}, trigger: { kind: 'cli', by: 'test' } }), /pipewright check taxi found problems, so nothing ran:\n {2}to_gcs: bucket: /);
       assert.equal(open.store.listRuns({ limit: 10, offset: 0 }).length, 0);
     } finally {
       await open.close();
