@@ -5,7 +5,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -180,6 +180,20 @@ describe('BigQuery on a real project', () => {
     const run = await toBigQuery('t', { dataset: 'regional' });
     assert.equal(run.error, undefined);
     assert.ok(run.logs.some((l) => /loaded 10 rows/.test(l.message)));
+  });
+
+  test('a load from hive folders that had to be percent-encoded is refused: BigQuery would load the encoded text', async () => {
+    await harness.run(querySource, { id: 'cities', config: { sql: `SELECT 'New York' AS city, 1 AS n UNION ALL SELECT 'Boston', 2` } });
+    const gcsConfig = { endpoint: gcs.emulator.url, project_id: 'test-project', bucket: 'city-lake', create_bucket: true, path: 'by_city', partition_by: ['city'], retry: { max_delay_seconds: 1 } };
+    mkdirSync(path.join(harness.dir, 'pipelines', 'p'), { recursive: true });
+    writeFileSync(path.join(harness.dir, 'pipelines', 'p', 'pipeline.yaml'), JSON.stringify({ blocks: [
+      { id: 'cities', type: 'source', kind: 'test_query', config: { sql: 'SELECT 1' } },
+      { id: 'to_lake', type: 'export', kind: 'gcs', upstream: ['cities'], config: gcsConfig },
+    ] }));
+    assert.equal((await harness.attempt(gcsExport, { id: 'to_lake', upstream: ['cities'], config: gcsConfig })).error, undefined);
+    await harness.run(querySource, { id: 'to_lake', config: { sql: 'SELECT 1 AS placeholder' } });
+    const run = await harness.attempt(bigqueryExport, { id: 'to_bq', upstream: ['to_lake'], config: { endpoint: bq.endpoint, project_id: 'test-project', dataset: 'first', table: 'cities', source: { from_gcs_block: 'to_lake' }, poll_interval_ms: 50 } });
+    assert.match(messageOf(run.error), /by_city\/city=New%20York\/ is percent-encoded, and BigQuery reads hive folder names literally \(it would load "New%20York"\)/);
   });
 
   test('a missing bigquery.jobs.create is quoted with the role to grant', async () => {

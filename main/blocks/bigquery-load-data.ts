@@ -108,6 +108,7 @@ export async function gcsBlockData(ctx: BlockContext, blockId: string, place: Er
     throw explainGcsError(error, gcs.bucket, { block: blockId });
   }
   const fileColumns = await ctx.data.queryRows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path.join(ctx.tempDir, 'schema-sample.parquet'))})`);
+  if (folder) refuseEncodedFolders(files.map((f) => f.name.slice(folder.length)), gcs.bucket, folder, where);
   const keys = folder ? partitionKeys(files.map((f) => f.name.slice(folder.length))) : [];
   // The files say how BigQuery reads their timestamps: UTC-adjusted → TIMESTAMP, naive → DATETIME (the gcs block's timestamps setting).
   const schema = schemaForColumns([...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys], where, 'DATETIME');
@@ -146,6 +147,19 @@ async function gcsBlockConfig(ctx: BlockContext, blockId: string, where: ErrorPl
   const parsed = gcsExport.configSchema.safeParse(renderConfig(block.config, ctx.variables));
   if (!parsed.success) throw new UserError(`from_gcs_block: ${blockId}'s config is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}`, where);
   return parsed.data;
+}
+
+/**
+ * BigQuery takes hive folder names literally (https://cloud.google.com/bigquery/docs/hive-partitioned-loads-gcs):
+ * a value the gcs block had to percent-encode (`city=New%20York`) would load as `New%20York`. Refused before the load.
+ */
+function refuseEncodedFolders(relativeNames: string[], bucket: string, folder: string, where: ErrorPlace): void {
+  for (const name of relativeNames) {
+    const encoded = name.split('/').slice(0, -1).find((segment) => segment.includes('%'));
+    if (encoded) {
+      throw new UserError(`gs://${bucket}/${folder}${encoded}/ is percent-encoded, and BigQuery reads hive folder names literally (it would load "${encoded.slice(encoded.indexOf('=') + 1)}"): partition by a column whose values are letters, digits, - _ . ~ (a date, say), or load from a single-object gcs export`, where);
+    }
+  }
 }
 
 /** Hive keys of `key=value/…/file` names, with DuckDB and BigQuery types guessed from all their values. */
