@@ -5,7 +5,7 @@
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -230,5 +230,22 @@ describe('BigQuery loads, as Google documents them', () => {
     const [jobs] = await bq.bigquery.getJobs();
     assert.ok(!jobs.some((j) => j.metadata.configuration?.dryRun), 'a dry run leaves no job behind');
     await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT nope FROM dry.numbers', dryRun: true }), (e: { code?: number }) => e.code === 400);
+  });
+});
+
+describe('emulators written apart from the exporters', () => {
+  // design.md: "Emulators import nothing of ours beyond HTTP helpers", so they can disagree with the exporters.
+  test('neither emulator imports exporter code (type mapping, naming, partition encoding, checksums)', () => {
+    const allowed = /^(node:|zod$|@duckdb\/node-api$|\.\/|\.\.\/http-util\.ts$|\.\.\/multipart\.ts$|\.\.\/gcs-emulator\/)/;
+    const offending: string[] = [];
+    for (const dir of ['main/cloud/gcs-emulator', 'main/cloud/bigquery-emulator']) {
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+        for (const match of readFileSync(path.join(dir, file), 'utf8').matchAll(/from '([^']+)'|import\('([^']+)'\)/g)) {
+          const target = match[1] ?? match[2] ?? '';
+          if (!allowed.test(target)) offending.push(`${dir}/${file} imports ${target}`);
+        }
+      }
+    }
+    assert.deepEqual(offending, []);
   });
 });
