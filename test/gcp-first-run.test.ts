@@ -19,6 +19,10 @@ import { createStorageClient } from '../main/cloud/gcs-client.ts';
 import { resolveProjectId } from '../main/cloud/google-settings.ts';
 import { parseServiceAccountKey } from '../main/connections/service-account-key.ts';
 import { loadProject } from '../main/project/load-project.ts';
+import { loadPipeline } from '../main/project/load-pipeline.ts';
+import { createDefaultRegistry } from '../main/blocks/index.ts';
+import { resolveRunVariables } from '../main/engine/run-variables.ts';
+import { renderConfig } from '../main/engine/templating.ts';
 import { SecretStore } from '../main/connections/secret-store.ts';
 import { testConnection } from '../main/connections/test-connection.ts';
 import { stringify } from 'yaml';
@@ -200,6 +204,20 @@ describe('BigQuery on a real project', () => {
     await fetch(`${bq.endpoint}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ deniedPermissions: ['bigquery.jobs.create'] }) });
     const run = await toBigQuery('denied');
     assert.match(messageOf(run.error), /lacks bigquery\.jobs\.create .*grant roles\/bigquery\.jobUser/);
+  });
+});
+
+describe('the example on a real project', () => {
+  test('its bucket derives from gcp_project, so overriding the project moves the bucket too', async () => {
+    const project = await loadProject(path.resolve('examples/nyc-taxi'));
+    const pipeline = await loadPipeline(project, 'yellow_taxi_etl', createDefaultRegistry());
+    const run = { runId: 'r1', pipelineId: 'yellow_taxi_etl', executionDate: new Date('2021-01-01T00:00:00Z') };
+    assert.equal(resolveRunVariables(pipeline, {}, run).gcs_bucket, 'pipewright-local-nyc-taxi');
+    const mine = resolveRunVariables(pipeline, { gcp_project: 'acme-data' }, run);
+    assert.equal(mine.gcs_bucket, 'acme-data-nyc-taxi');
+    const bucket = pipeline.blocks.find((b) => b.id === 'export_yellow_taxi_gcs_partitioned')?.config.bucket;
+    assert.equal(renderConfig(bucket, mine), 'acme-data-nyc-taxi');
+    assert.equal(resolveRunVariables(pipeline, { gcs_bucket: 'chosen' }, run).gcs_bucket, 'chosen', 'an explicit bucket wins');
   });
 });
 
