@@ -143,7 +143,9 @@ async function ensureBucket(bucket: Bucket, create: boolean, location: string | 
     if (statusOf(error) !== 403) throw error;
     if (await canListObjects(bucket)) return;
     // Invisible to us: if creating it answers 409, the name is someone else's.
-    if (create && (await createAnswers(bucket, location)) === 409) throw new UserError(takenMessage(bucket), where);
+    const created = create ? await createAnswers(bucket, location) : undefined;
+    if (created === 200) return;
+    if (created === 409) throw new UserError(takenMessage(bucket), where);
     throw new UserError(bucketForbidden(bucket, error), where);
   }
   if (exists) return;
