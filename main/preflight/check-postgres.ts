@@ -30,8 +30,10 @@ export async function checkPostgres(env: CheckEnv, config: PostgresConfig, isExp
     const items: CheckItem[] = [ok('connection', conn.label)];
     if (!isExport || !config.table) return items;
     const schema = config.schema ?? conn.schema ?? 'public';
-    const { rows } = await client.query<{ can: boolean }>(`SELECT CASE WHEN to_regnamespace($1) IS NULL THEN has_database_privilege(current_database(), 'CREATE') ELSE has_schema_privilege($1, 'CREATE') END AS can`, [schema]);
-    items.push(rows[0]?.can ? ok('permissions', `CREATE in ${schema}`) : fail('permissions', `${conn.user ?? 'this user'} may not create tables in ${schema}: GRANT CREATE ON SCHEMA ${schema} (or on the database)`));
+    // A missing schema is created by the export: that needs CREATE on the database instead.
+    const { rows } = await client.query<{ can: boolean; exists: boolean }>(`SELECT to_regnamespace($1) IS NOT NULL AS exists, CASE WHEN to_regnamespace($1) IS NULL THEN has_database_privilege(current_database(), 'CREATE') ELSE has_schema_privilege($1, 'CREATE') END AS can`, [schema]);
+    const where = rows[0]?.exists ? `schema ${schema}` : `database ${conn.database} (schema ${schema} is created by the run)`;
+    items.push(rows[0]?.can ? ok('permissions', `CREATE on ${where}`) : fail('permissions', `${conn.user ?? 'this user'} may not create tables in ${schema}: GRANT CREATE ON ${rows[0]?.exists ? `SCHEMA ${schema}` : `DATABASE ${conn.database}`}`));
     items.push(await tableColumns(env, client, schema, config));
     return items;
   } finally {
