@@ -14,6 +14,21 @@ import { openProject } from '../main/runtime/open-project.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
 import { runCli } from './helpers/run-cli.ts';
+import { createPgProject, startTestPostgres } from './helpers/postgres.ts';
+import { z } from 'zod';
+import type { BlockKind } from '../main/engine/block-kind.ts';
+
+/** A source whose output is any SELECT (no code file), to give a postgres export a known upstream. */
+const querySource: BlockKind<{ sql: string }> = {
+  type: 'source',
+  kind: 'test_query',
+  title: 'Test query',
+  configSchema: z.strictObject({ sql: z.string() }),
+  code: 'none',
+  async run(ctx, config) {
+    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
+  },
+};
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 
 let gcs: GcsFixture;
@@ -116,6 +131,37 @@ describe('pipewright check', () => {
       assert.equal(open.store.listRuns({ limit: 10, offset: 0 }).length, 0);
     } finally {
       await open.close();
+    }
+  });
+});
+
+describe('pipewright check on Postgres', () => {
+  test('an append whose upstream has a column the table lacks fails, naming the column and the setting', async () => {
+    const pgServer = await startTestPostgres();
+    const project = createPgProject(pgServer);
+    try {
+      await pgServer.query('CREATE TABLE public.trips (id integer)');
+      project.writePipeline('p', {
+        blocks: [
+          { id: 'src', type: 'source', kind: 'test_query', config: { sql: 'SELECT 1 AS id, 2 AS extra' } },
+          { id: 'to_pg', type: 'export', kind: 'postgres', upstream: ['src'], config: { table: 'trips', mode: 'append' } },
+        ],
+      });
+      const open = await openProject(project.dir, { kinds: createDefaultRegistry().register(querySource) });
+      try {
+        const first = await checkPipeline(open, 'p');
+        assert.match(first.blocks[0]?.items.find((i) => i.name === 'table columns')?.detail ?? '', /src has no output yet/);
+        await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'block', block: 'src' }, variables: {}, trigger: { kind: 'cli', by: 'test' } });
+        const report = await checkPipeline(open, 'p');
+        assert.equal(report.isOk, false);
+        assert.equal(report.blocks[0]?.items.find((i) => i.name === 'permissions')?.status, 'ok');
+        assert.match(report.blocks[0]?.items.find((i) => i.name === 'table columns')?.detail ?? '', /public\.trips lacks extra: add them, or set on_schema_change: add_columns/);
+      } finally {
+        await open.close();
+      }
+    } finally {
+      project.cleanup();
+      await pgServer.stop();
     }
   });
 });
