@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
 import { z } from 'zod';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { CancelledError, UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
@@ -89,6 +89,8 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
         await removeStaging(ctx, bucket, planned, config.upload.parallelism);
       }
     } catch (error) {
+      // Cancelled while DuckDB wrote the files, its "Interrupted!" is the cancellation, not a GCS failure.
+      if (ctx.signal.aborted) throw new CancelledError(`cancelled before gs://${config.bucket}/${config.path} was published`, place);
       throw explainGcsError(error, config.bucket, place, storage.projectId);
     }
   },
