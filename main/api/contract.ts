@@ -32,6 +32,8 @@ export const methods = {
   'pipelines.list': z.strictObject({}),
   /** One pipeline, loaded and validated from disk. Rejects with the file's error when it is invalid. */
   'pipelines.get': z.strictObject({ pipelineId: id }),
+  /** Checks the pipeline's Postgres, GCS and BigQuery blocks without writing; resolves with a per-block checklist. */
+  'pipelines.check': z.strictObject({ pipelineId: id, variables: z.record(z.string(), z.string()).default({}) }),
   /** Resolves when the run is started (with its id), not when it finishes; follow it with `runs.event`. */
   'runs.start': z.strictObject({
     pipelineId: id, scope: scope.default({ kind: 'pipeline' }), variables: z.record(z.string(), z.string()).default({}),

@@ -1,3 +1,4 @@
+import { checkPipeline } from '../preflight/check-pipeline.ts';
 import os from 'node:os';
 import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
@@ -53,6 +54,7 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
       const { pipeline, version } = await loadWithVersion(open, p.pipelineId);
       return { id: pipeline.id, version, spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
     },
+    'pipelines.check': async (p: { pipelineId: string; variables: Record<string, string> }) => checkPipeline(open, p.pipelineId, { variables: p.variables }),
     'runs.start': async (p: { pipelineId: string; scope: RunScope; variables: Record<string, string>; via: 'app' | 'cli' }) =>
       startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }, p.via),
     'runs.cancel': async (p: { runId: string }) => ({ cancelling: open.runs.cancel(p.runId) }),

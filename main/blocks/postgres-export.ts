@@ -117,7 +117,7 @@ function checkKey(config: PostgresExportConfig, names: string[], place: ErrorPla
 }
 
 /** The block's connection: named in config, else the project's default for postgres. */
-export async function resolveBlockConnection(ctx: BlockContext, name: string | undefined, place: ErrorPlace): Promise<PostgresConnection> {
+export async function resolveBlockConnection(ctx: Pick<BlockContext, 'project' | 'connection'>, name: string | undefined, place: ErrorPlace): Promise<PostgresConnection> {
   const chosen = name ?? ctx.project.settings.default_connections?.postgres;
   if (!chosen) throw new UserError('no connection: set config.connection, or default_connections.postgres in pipewright.yaml', { ...place, path: 'config.connection' });
   if (!ctx.connection) throw new Error('this host runs blocks without connections');

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   connections: async () => (await import('./connections-command.ts')).connectionsCommand,
   sandbox: async () => (await import('./sandbox-command.ts')).sandboxCommand,
   schedule: async () => (await import('./schedule-command.ts')).scheduleCommand,
+  check: async () => (await import('./check-command.ts')).checkCommand,
   triggers: async () => (await import('./triggers-command.ts')).triggersCommand,
   'export-history': async () => (await import('./export-history-command.ts')).exportHistoryCommand,
   prune: async () => (await import('./prune-command.ts')).pruneCommand,

@@ -58,7 +58,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       return result.status === 'succeeded' ? 0 : 1;
     });
   }
-  const open = await openProject(projectDir);
+  const open = await openProject(projectDir, { preflight: 'every' });
   try {
     return await withCancelOnSignal(controller, async () => {
       const request = values.resume ? await resumeRequest(open, values.resume, pipelineId, variables) : { pipeline: await open.loadPipeline(pipelineId), scope, variables };

@@ -21,7 +21,7 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
   const rendererDir = findBuiltRenderer();
-  const open = await openProject(await resolveProjectDir(values.project));
+  const open = await openProject(await resolveProjectDir(values.project), { preflight: 'first' });
   // A fault in one run or request must not take the server (and its scheduler) down with it.
   const removeLastResort = installLastResort();
   let server;

@@ -15,6 +15,10 @@ Commands:
                                          cancelled, interrupted), with its variables and dates
       --conn NAME.FIELD=VALUE            override a connection field for this run (repeatable)
       --json                             print one JSON object with the result on stdout
+  check <pipeline> [--var name=value]… [--conn NAME.FIELD=VALUE]… [--json]
+                                         check every Postgres, GCS and BigQuery block without writing:
+                                         credentials, project, bucket, dataset locations, permissions,
+                                         target schemas, dry-run bytes (exit 1 when something fails)
   backfill <pipeline> --from <date> --to <date> --every day|week|month
       [--concurrency N] [--dry-run] [--retry-failed <backfill-id>] [--var name=value]… [--json]
                                          one run per interval (end date inclusive), with

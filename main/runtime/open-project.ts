@@ -14,6 +14,7 @@ import type { RunEvent } from '../engine/run-events.ts';
 import { RunLauncher } from './run-launcher.ts';
 import { AlertDispatcher } from '../alerts/alert-dispatcher.ts';
 import { pruneAfterRun } from '../retention/prune-after-run.ts';
+import { preflightGate, type PreflightPolicy } from './preflight-gate.ts';
 
 /**
  * A project opened for work in this process: its files loaded, its DuckDB workspace and run store open.
@@ -41,7 +42,7 @@ export interface OpenProject {
 }
 
 /** Opens the project at `dir`: loads its files, opens `.pipewright/workspace.duckdb` and `.pipewright/history.sqlite`. */
-export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry } = {}): Promise<OpenProject> {
+export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry; preflight?: PreflightPolicy } = {}): Promise<OpenProject> {
   const project = await loadProject(path.resolve(dir));
   await mkdir(project.stateDir, { recursive: true });
   const kinds = opts.kinds ?? createDefaultRegistry();
@@ -80,9 +81,12 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
     store.close();
     throw error;
   }
+  const preflight = preflightGate({ project, kinds, workspace, loadPipeline: (id) => loadPipeline(project, id, kinds) }, opts.preflight);
   // Every run of this process goes through one launcher: close() cancels them and waits, so nothing writes to a
   // closed store or workspace, and runs.cancel reaches a run whatever started it.
   const runs = new RunLauncher(async (request, onEvent) => {
+    // A cloud pipeline is checked before it moves data (pipewright check), per the process's preflight policy.
+    await preflight(request);
     const observe = alerts.observe(request.pipeline);
     const notify = (event: RunEvent) => {
       observe(event);

@@ -14,6 +14,7 @@ import { Palette } from './palette/Palette.tsx';
 import { BlockActionBar } from './runs/BlockActionBar.tsx';
 import { ExportResult } from './runs/ExportResult.tsx';
 import { RunToolbar } from './runs/RunToolbar.tsx';
+import { CheckPanel } from './runs/CheckPanel.tsx';
 import { useQueuedRuns } from './runs/use-queued-runs.ts';
 import { useRunState } from './runs/use-run-state.ts';
 import { useStaleBlocks } from './runs/use-stale-blocks.ts';
@@ -75,6 +76,7 @@ export function App() {
           onCancelQueued={actions.cancelRun}
           onNewPipeline={startDraft}
         />
+        <CheckPanel key={`check-${pipelineId ?? ''}`} pipelineId={pipelineId} />
         <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} variables={view?.spec.variables ?? {}} />
         <div className="editing-area" style={{ '--palette-width': `${paletteWidth}px` } as React.CSSProperties}>
           <Palette kinds={session.kinds} onAdd={(kind) => void session.commands.addKind(kind)} />
