@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError, type ErrorPlace } from '../errors.ts';
+import { checkAllowedPath } from '../project/allowed-paths.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import {
@@ -53,6 +54,7 @@ export const localFileSource: BlockKind<LocalFileConfig> = {
 async function resolveLocalFiles(ctx: BlockContext, pattern: string): Promise<SourceFile[]> {
   const absolute = path.resolve(ctx.project.dir, pattern);
   const place = { block: ctx.block.id, path: 'config.path' };
+  checkAllowedPath(ctx.project, staticPrefix(absolute), place, 'read');
   if (!/[*?[{]/.test(pattern)) {
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new UserError(`file not found: ${pattern} (looked in ${path.dirname(absolute)})`, place);
@@ -64,6 +66,12 @@ async function resolveLocalFiles(ctx: BlockContext, pattern: string): Promise<So
   const files = rows.map((r) => String(r.file));
   if (files.length === 0) throw new UserError(`no file matches ${pattern} (looked in ${path.dirname(absolute)})`, place);
   return files.map((file) => ({ path: file, display: displayName(ctx, file) }));
+}
+
+/** The folder part of a glob before its first wildcard (the whole path when it has none). */
+function staticPrefix(absolute: string): string {
+  const wild = absolute.search(/[*?[{]/);
+  return wild === -1 ? absolute : path.dirname(absolute.slice(0, wild) + 'x');
 }
 
 function displayName(ctx: BlockContext, file: string): string {

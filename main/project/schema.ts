@@ -53,6 +53,8 @@ export const projectFileSchema = z.strictObject({
   alerts: z.array(alertRuleSchema).optional(),
   /** How long runs, logs and block outputs are kept (main/retention/retention-schema.ts). */
   retention: retentionSchema.optional(),
+  /** Folders outside the project that blocks and SQL may read and write (absolute, or relative to the project). */
+  allowed_paths: z.array(z.string().min(1)).optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 

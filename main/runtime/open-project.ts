@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadProject } from '../project/load-project.ts';
 import { loadPipeline } from '../project/load-pipeline.ts';
+import { allowedFolders } from '../project/allowed-paths.ts';
 import type { Pipeline, Project } from '../project/model.ts';
 import { Workspace } from '../data/workspace.ts';
 import { RunStore } from '../history/run-store.ts';
@@ -71,6 +72,8 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       ...(engine.preserve_insertion_order !== undefined ? { preserveInsertionOrder: engine.preserve_insertion_order } : {}),
       spillDir: engine.spill_dir ? path.resolve(project.dir, engine.spill_dir) : path.join(project.stateDir, 'spill'),
       keepOutputs: project.settings.retention?.outputs_keep_last ?? 1,
+      // SQL reads and writes files only in the project (its cache and temp folders included) and allowed_paths.
+      allowedDirectories: allowedFolders(project),
     });
   } catch (error) {
     await alerts.close(0);
