@@ -93,7 +93,10 @@ export function outsideProjectError(err: unknown, place: ErrorPlace = {}): UserE
   const message = err instanceof Error ? err.message : String(err);
   const file = /Cannot access (?:file|directory) "([^"]*)"/.exec(message)?.[1];
   if (file === undefined) return undefined;
-  if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+    return new UserError(`SQL cannot read ${file}: SQL has no network or cloud access; read it with an http_file or gcs source block`, { ...place, file }, { cause: err });
+  }
+  if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) {
     // DuckDB resolves relative paths against the process's working folder, which need not be the project.
     return new UserError(`SQL cannot read or write ${file}: write the full path of a file inside the project folder (relative paths are not resolved against it)`, { ...place, file }, { cause: err });
   }

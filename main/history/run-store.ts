@@ -8,6 +8,7 @@ import { OperationalError, PipewrightError, UserError, type ErrorShape } from '.
 import type { RunEvent } from '../engine/run-events.ts';
 import { migrate } from './migrations.ts';
 import { redactVariables } from './redact-variables.ts';
+import { redactEvent } from './redact-url.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
 import { logLineOfEvent } from '../engine/event-log-lines.ts';
@@ -88,7 +89,9 @@ export class RunStore {
   }
 
   /** Folds one run event into the store. Synchronous; throws only on a bug or a broken database. */
-  record(event: RunEvent): void {
+  record(raw: RunEvent): void {
+    // Writers other than the engine (alerts, pruning) log here too: nothing stored keeps a credential in a URL.
+    const event = redactEvent(raw);
     if (isStateTransition(event)) this.durably(() => this.foldInTransaction(event));
     else this.foldInTransaction(event);
     if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadProject } from '../project/load-project.ts';
 import { loadPipeline } from '../project/load-pipeline.ts';
 import { allowedFolders } from '../project/allowed-paths.ts';
+import { makeStatePrivate } from './private-state.ts';
 import type { Pipeline, Project } from '../project/model.ts';
 import { Workspace } from '../data/workspace.ts';
 import { RunStore } from '../history/run-store.ts';
@@ -42,7 +43,8 @@ export interface OpenProject {
 /** Opens the project at `dir`: loads its files, opens `.pipewright/workspace.duckdb` and `.pipewright/history.sqlite`. */
 export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry } = {}): Promise<OpenProject> {
   const project = await loadProject(path.resolve(dir));
-  await mkdir(project.stateDir, { recursive: true });
+  await mkdir(project.stateDir, { recursive: true, mode: 0o700 });
+  await makeStatePrivate(project.stateDir); // the folder first, before anything new is written into it
   const kinds = opts.kinds ?? createDefaultRegistry();
   const store = RunStore.open(path.join(project.stateDir, 'history.sqlite'));
   // Alert warnings (a webhook that keeps failing) go into the run's own log, even after the run finished.
@@ -50,6 +52,7 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
     project, writeLog: (runId, level, message) => store.record({ type: 'log.written', runId, blockId: null, level, message, at: Date.now() }),
   });
   if (opts.readOnlyHistory) {
+    await makeStatePrivate(project.stateDir);
     return {
       project, kinds, store, alerts,
       get workspace(): Workspace { throw new Error('this project was opened for history only'); },
@@ -80,6 +83,7 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
     store.close();
     throw error;
   }
+  await makeStatePrivate(project.stateDir);
   // Runs in flight: close() cancels them and waits, so nothing writes to a closed store or workspace.
   const inFlight = new Set<{ controller: AbortController; done: Promise<unknown> }>();
   const slots = new RunSlots();
