@@ -15,6 +15,7 @@ import { triggersCommand } from './triggers-command.ts';
 import { exportHistoryCommand } from './export-history-command.ts';
 import { pruneCommand } from './prune-command.ts';
 import { USAGE, UsageError } from './usage.ts';
+import { redactError } from '../history/redact-url.ts';
 
 /** Runs one CLI command and resolves to the process exit code (0 ok, 1 run failed, 2 usage or project error). */
 export async function main(argv: string[]): Promise<number> {
@@ -79,10 +80,10 @@ function reportError(error: unknown): number {
     return 2;
   }
   if (error instanceof PipewrightError && error.kind === 'user') {
-    process.stderr.write(`pipewright: ${formatError(toErrorShape(error))}\n`);
+    process.stderr.write(`pipewright: ${formatError(redactError(toErrorShape(error)))}\n`);
     return 2;
   }
-  const shape = toErrorShape(error);
+  const shape = redactError(toErrorShape(error)); // credentials in URLs stay off the terminal and its logs
   process.stderr.write(`pipewright: ${formatError(shape)}\n${shape.stack ?? ''}\n`);
   return shape.kind === 'internal' ? 1 : 2;
 }
