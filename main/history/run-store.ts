@@ -78,6 +78,7 @@ export class RunStore {
       db.pragma('synchronous = NORMAL'); // raised to FULL around state transitions, see the class comment
       db.pragma('foreign_keys = ON'); // events for blocks a run never planned are bugs: let them fail loudly
       migrate(db, file);
+      checkWritable(db, file);
       const host = os.hostname();
       const store = new RunStore(db, { id: opts.ownerId ?? `${host}:${process.pid}:${randomUUID().slice(0, 8)}`, pid: process.pid, host, user: osUser() });
       store.markOrphanedRuns();
@@ -92,8 +93,12 @@ export class RunStore {
   record(raw: RunEvent): void {
     // Writers other than the engine (alerts, pruning) log here too: nothing stored keeps a credential in a URL.
     const event = redactEvent(raw);
-    if (isStateTransition(event)) this.durably(() => this.foldInTransaction(event));
-    else this.foldInTransaction(event);
+    try {
+      if (isStateTransition(event)) this.durably(() => this.foldInTransaction(event));
+      else this.foldInTransaction(event);
+    } catch (error) {
+      throw storageError(error, this.db.name) ?? error;
+    }
     if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);
     if (event.type === 'run.finished') this.ownRunningRuns.delete(event.runId);
   }
@@ -323,6 +328,33 @@ function blockKey(e: { runId: string; blockId: string }): { runId: string; block
 
 function jsonOrNull(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
+}
+
+/**
+ * A history that opens but cannot be written (read-only file or disk, an immutable file) would fail on the run's
+ * first event with SQLite's bare error: find out at open, with a write transaction that changes nothing.
+ */
+function checkWritable(db: Connection, file: string): void {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+  } catch (error) {
+    throw storageError(error, file) ?? error;
+  }
+}
+
+/** SQLite failures of the file itself (read-only, full disk, I/O) as errors naming the history file and what to do. */
+function storageError(error: unknown, file: string): PipewrightError | undefined {
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
+    return new UserError(
+      `the run history cannot be written (${code}): make it and its folder writable by this account, or open a copy of the project`,
+      { file }, { cause: error },
+    );
+  }
+  if (code === 'SQLITE_FULL') return new OperationalError(`the run history cannot grow: the disk is full`, { place: { file }, cause: error });
+  if (code.startsWith('SQLITE_IOERR')) return new OperationalError(`the run history cannot be written: an I/O error (${code})`, { place: { file }, cause: error });
+  return undefined;
 }
 
 function toOpenError(error: unknown, file: string): unknown {

@@ -24,6 +24,8 @@ export function isAllowedPath(project: Project, target: string): boolean {
 
 /** Throws a UserError naming `written` when it lies outside the project and `allowed_paths`. */
 export function checkAllowedPath(project: Project, written: string, place: ErrorPlace, verb: 'read' | 'write'): void {
+  // A variable can carry a NUL into a rendered path; Node's fs would throw a bare TypeError on it.
+  if (written.includes('\0')) throw new UserError(`${JSON.stringify(written)} contains a NUL character (\\0), which no file name can hold`, place);
   if (isAllowedPath(project, written)) return;
   throw new UserError(
     `${written} is outside the project folder: Pipewright ${verb === 'read' ? 'reads' : 'writes'} files only inside it, ` +
