@@ -332,16 +332,24 @@ function jsonOrNull(value: unknown): string | null {
 
 /**
  * A history that opens but cannot be written (read-only file or disk, an immutable file) would fail on the run's
- * first event with SQLite's bare error: find out at open, with a write transaction that changes nothing.
+ * first event with SQLite's bare error: find out at open, with a write that is rolled back.
  */
 function checkWritable(db: Connection, file: string): void {
   try {
-    db.exec('BEGIN IMMEDIATE');
-    db.exec('ROLLBACK');
+    // A read-only connection fails only on a statement that writes: set user_version to itself, then roll back.
+    const version = Number(db.pragma('user_version', { simple: true }));
+    db.transaction(() => {
+      db.pragma(`user_version = ${version}`);
+      throw new RolledBack();
+    }).immediate();
   } catch (error) {
+    if (error instanceof RolledBack) return;
     throw storageError(error, file) ?? error;
   }
 }
+
+/** Thrown to roll back the probe's write; never leaves checkWritable. */
+class RolledBack extends Error {}
 
 /** SQLite failures of the file itself (read-only, full disk, I/O) as errors naming the history file and what to do. */
 function storageError(error: unknown, file: string): PipewrightError | undefined {
