@@ -1,0 +1,43 @@
+import { after, describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCase, type HostileCase, type Verdict } from './helpers/hostile/case.ts';
+import { yamlCases } from './helpers/hostile/yaml-cases.ts';
+import { sqlCases } from './helpers/hostile/sql-cases.ts';
+import { createProjectRuns } from './helpers/hostile/project-runs.ts';
+
+const dirs: string[] = [];
+const makeDir = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-hostile-'));
+  dirs.push(dir);
+  return dir;
+};
+const tally: Record<Verdict, number> = { passed: 0, failed: 0, crash: 0, hang: 0 };
+
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  const total = Object.values(tally).reduce((a, b) => a + b, 0);
+  console.log(`hostile-inputs: ${total} cases, ${tally.passed} passed, ${tally.crash} crashes, ${tally.hang} hangs`);
+});
+
+function runAll(group: string, cases: () => HostileCase[] | Promise<HostileCase[]>): void {
+  describe(group, async () => {
+    for (const c of await cases()) {
+      test(c.name, async (t) => {
+        const { verdict, detail } = await runCase(c);
+        tally[verdict]++;
+        if (verdict === 'passed') return;
+        if (c.todo) return t.todo(`${c.todo}: ${verdict} ${detail ?? ''}`);
+        throw new Error(`${verdict}: ${detail ?? ''}`);
+      });
+    }
+  });
+}
+
+runAll('hostile project files (YAML, ids, paths)', () => yamlCases(makeDir));
+
+const outside = makeDir();
+const runs = createProjectRuns(makeDir());
+after(() => runs.close());
+runAll('hostile SQL', () => sqlCases(runs, outside));
