@@ -85,6 +85,16 @@ describe('file sources refuse files that DuckDB would read wrongly without a wor
     assert.match(local.message, /page\.csv is an HTML page/);
   });
 
+  test('a ragged last row is an error at its line, not every row above it skipped', async () => {
+    const file = write('ragged-end.csv', `${rows(5)}6,name 6,extra\n`);
+    const error = await readError(file);
+    assert.equal(error.place.file, file);
+    assert.equal(error.place.line, 7);
+    // A title above the table is skipped only when asked.
+    const titled = write('titled.csv', `Sales report, 2024\n${rows(3)}`);
+    assert.equal((await harness.run(localFileSource, { id: 'load', config: { path: titled, skip: 1 } })).outcome?.rowsOut, 3);
+  });
+
   test('a 10 MB cell is reported at its real line, without the 10 MB in the message', async () => {
     const file = write('big.csv', rows(49) + `50,${'x'.repeat(10 * 1024 * 1024)}\n51,ok\n`);
     const error = await readError(file);

@@ -1,10 +1,11 @@
 import { after, describe, test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCase, type HostileCase, type Verdict } from './helpers/hostile/case.ts';
 import { yamlCases } from './helpers/hostile/yaml-cases.ts';
 import { sqlCases } from './helpers/hostile/sql-cases.ts';
+import { fileCasesFor } from './helpers/hostile/file-cases.ts';
 import { createProjectRuns } from './helpers/hostile/project-runs.ts';
 
 const dirs: string[] = [];
@@ -41,3 +42,5 @@ const outside = makeDir();
 const runs = createProjectRuns(makeDir());
 after(() => runs.close());
 runAll('hostile SQL', () => sqlCases(runs, outside));
+writeFileSync(path.join(outside, 'secret.csv'), 'secret\nhunter2\n');
+runAll('broken CSV, gzip, JSON, Parquet and encodings', () => fileCasesFor(runs, outside));
