@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { symlinkSync } from 'node:fs';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Expected, HostileCase } from './case.ts';
 import type { ProjectRuns } from './project-runs.ts';
@@ -46,6 +48,7 @@ function fileCases(outside: string): FileCase[] {
     ['path: absolute, outside the project', `${outside}/secret.csv`, undefined, {}, user(/outside the project folder/, { path: 'config.path' })],
     ['path: a glob outside the project', `${outside}/*.csv`, undefined, {}, user(/outside the project folder/, { path: 'config.path' })],
     ['path: a folder', 'folder.csv', undefined, {}, user(/is a folder/, { path: 'config.path' })],
+    ['path: a symlink out of the project', 'link.csv', undefined, {}, user(/outside the project folder/, { path: 'config.path' })],
   ];
 }
 
@@ -58,6 +61,7 @@ export function fileCasesFor(runs: ProjectRuns, outside: string): HostileCase[] 
     const files: Record<string, string | Buffer> = body === undefined ? {} : { [rel]: body };
     if (name === 'path: a folder') files['data/folder.csv/inner.txt'] = 'x';
     runs.add(id, [{ id: 'load', type: 'source', kind: 'local_file', config: { path: rel, ...config } }], files);
+    if (file === 'link.csv') symlinkSync(path.join(outside, 'secret.csv'), path.join(runs.dir, rel));
     return { group: 'files', name, expect, run: (signal) => runs.outcome(id, 'load', signal) };
   });
 }
