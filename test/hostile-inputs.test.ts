@@ -5,7 +5,7 @@ import path from 'node:path';
 import { runCase, type HostileCase, type Verdict } from './helpers/hostile/case.ts';
 import { yamlCases } from './helpers/hostile/yaml-cases.ts';
 import { sqlCases } from './helpers/hostile/sql-cases.ts';
-import { fileCasesFor } from './helpers/hostile/file-cases.ts';
+import { exportCases, fileCasesFor } from './helpers/hostile/file-cases.ts';
 import { httpCases, startHostileServers } from './helpers/hostile/http-cases.ts';
 import { runInChild } from './helpers/hostile/cli-case.ts';
 import { createProjectRuns } from './helpers/hostile/project-runs.ts';
@@ -46,6 +46,7 @@ after(() => runs.close());
 runAll('hostile SQL', () => sqlCases(runs, outside));
 writeFileSync(path.join(outside, 'secret.csv'), 'secret\nhunter2\n');
 runAll('broken CSV, gzip, JSON, Parquet and encodings', () => fileCasesFor(runs, outside));
+runAll('exports aimed out of the project', () => exportCases(runs, outside));
 
 const servers = await startHostileServers();
 after(() => servers.close());

@@ -65,3 +65,31 @@ export function fileCasesFor(runs: ProjectRuns, outside: string): HostileCase[] 
     return { group: 'files', name, expect, run: (signal) => runs.outcome(id, 'load', signal) };
   });
 }
+
+/** Exports aimed out of the project or at its own files, each in its own pipeline of `runs`. */
+export function exportCases(runs: ProjectRuns, outside: string): HostileCase[] {
+  const refused = (message: RegExp): Expected => ({ kind: 'user', message, block: 'out', path: 'config.path' });
+  const OUTSIDE = /outside the project folder/;
+  const OWN = /would replace the project folder/;
+  const cases: [string, Record<string, unknown>, Expected][] = [
+    ['export: a folder outside the project', { kind: 'local_file', config: { path: outside } }, refused(OUTSIDE)],
+    ['export: the root folder', { kind: 'local_file', config: { path: '/' } }, refused(/outside the project folder|would replace/)],
+    ['export: ../ out of the project', { kind: 'local_file', config: { path: '../escaped.parquet' } }, refused(OUTSIDE)],
+    ['export: the home folder', { kind: 'local_file', config: { path: '~/x.parquet'.replace('~', process.env.HOME ?? '/root') } }, refused(OUTSIDE)],
+    ['export: over pipewright.yaml', { kind: 'local_file', config: { path: 'pipewright.yaml', format: 'csv' } }, refused(OWN)],
+    ['export: over the blocks folder', { kind: 'local_file', config: { path: 'blocks', partition_by: ['i'] } }, refused(OWN)],
+    ['export: over .pipewright', { kind: 'local_file', config: { path: '.pipewright' } }, refused(OWN)],
+    ['export: over a folder no export wrote', { kind: 'local_file', config: { path: 'docs', partition_by: ['i'] } }, { kind: 'user', message: /did not create/, block: 'out' }],
+    ['export: a NUL in the path', { kind: 'local_file', config: { path: 'out/a\0b.parquet' } }, { kind: 'user', message: /contains a NUL character/, path: 'blocks[1].config.path', line: 13 }],
+    ['export: run history to a folder outside', { kind: 'run_history', config: { to: 'parquet', path: outside } }, refused(OUTSIDE)],
+    ['export: a file inside the project (control)', { kind: 'local_file', config: { path: 'out/ok.parquet' } }, { ok: true }],
+  ];
+  return cases.map(([name, block, expect], i) => {
+    const id = `e${i}`;
+    runs.add(id, [
+      { id: 'src', type: 'source', kind: 'test_rows', config: { rows: 3 } },
+      { id: 'out', type: 'export', upstream: ['src'], ...block },
+    ], { 'docs/notes.md': 'keep me' });
+    return { group: 'files', name, expect, run: (signal) => runs.outcome(id, 'out', signal) };
+  });
+}

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { openProject, type OpenProject } from '../../../main/runtime/open-project.ts';
+import { PipewrightError, toErrorShape } from '../../../main/errors.ts';
 import type { BlockKind } from '../../../main/engine/block-kind.ts';
 import { createTestRegistry } from '../test-kinds.ts';
 import type { Outcome } from './case.ts';
@@ -41,7 +42,13 @@ export function createProjectRuns(dir: string, opts: { settings?: Record<string,
     },
     async outcome(id, blockId, signal) {
       const project = await open();
-      const result = await project.run({ pipeline: await project.loadPipeline(id), scope: { kind: 'pipeline' }, trigger: { kind: 'test' }, signal });
+      // A pipeline the loader refuses is an outcome too: the error names the file and line.
+      const pipeline = await project.loadPipeline(id).catch((error: unknown) => {
+        if (error instanceof PipewrightError) return toErrorShape(error);
+        throw error;
+      });
+      if (!('spec' in pipeline)) return { error: pipeline };
+      const result = await project.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' }, signal });
       const block = result.blocks.find((b) => b.id === blockId);
       if (!block) throw new Error(`no block ${blockId} in the run of ${id}`);
       return block.error ? { error: block.error } : { rows: block.rows };
