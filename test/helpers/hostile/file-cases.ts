@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Expected, HostileCase } from './case.ts';
@@ -36,9 +37,11 @@ function fileCases(outside: string): FileCase[] {
     ['csv: a 3 MB line', 'wide.csv', `${rows(3)}4,${'w'.repeat(3_000_000)}\n`, {}, user(/bytes long/, { file: d('wide.csv'), line: 5 })],
     ['csv: CRLF line endings', 'crlf.csv', rows(3).replaceAll('\n', '\r\n'), {}, { ok: true, rows: 3 }],
     ['csv: random binary named .csv', 'binary.csv', randomBytes(8192), {}, user(/./, { file: d('binary.csv') })],
-    ['parquet: CSV text named .parquet', 'fake.parquet', rows(3), {}, user(/./, { file: d('fake.parquet') })],
-    ['parquet: an empty .parquet', 'empty.parquet', '', {}, user(/./, { file: d('empty.parquet') })],
-    ['json: malformed', 'bad.json', '{"a": 1,, }', {}, user(/./, { file: d('bad.json') })],
+    ['parquet: CSV text named .parquet', 'fake.parquet', rows(3), {}, user(/parquet/i, { file: d('fake.parquet') })],
+    ['parquet: an empty .parquet', 'empty.parquet', '', {}, user(/parquet/i, { file: d('empty.parquet') })],
+    ['json: a good file (control)', 'good.json', '[{"a": 1}, {"a": 2}]', {}, { ok: true, rows: 2 }],
+    ['parquet: a good file (control)', 'good.parquet', undefined, {}, { ok: true, rows: 3 }],
+    ['json: malformed', 'bad.json', '{"a": 1,, }', {}, user(/malformed|JSON/i, { file: d('bad.json') })],
     ['json: empty', 'empty.json', '', {}, user(/is empty/, { file: d('empty.json') })],
     ['json: an HTML page named .json', 'page.json', '<html><body>502 Bad Gateway</body></html>', {}, user(/HTML page/, { file: d('page.json') })],
     ['jsonl: one bad line among good ones', 'lines.jsonl', '{"a":1}\n{"a":2}\n{"a":\n{"a":4}\n', {}, user(/./, { file: d('lines.jsonl') })],
@@ -52,8 +55,19 @@ function fileCases(outside: string): FileCase[] {
   ];
 }
 
+/** A three-row Parquet file written by DuckDB itself, for the control case. */
+async function writeGoodParquet(file: string): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  await conn.run(`COPY (SELECT range AS i FROM range(3)) TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
+  conn.closeSync();
+  instance.closeSync();
+}
+
 /** Broken files read by a local_file source, each in its own pipeline of `runs`; `outside` holds secret.csv. */
-export function fileCasesFor(runs: ProjectRuns, outside: string): HostileCase[] {
+export async function fileCasesFor(runs: ProjectRuns, outside: string): Promise<HostileCase[]> {
+  await writeGoodParquet(path.join(runs.dir, 'data', 'good.parquet'));
   return fileCases(outside).map(([name, file, body, config, expect], i) => {
     const id = `f${i}`;
     const isProjectPath = !file.startsWith('/') && !file.startsWith('..');
