@@ -89,6 +89,8 @@ export interface UnterminatedQuote {
  * very quote), keeping the quote in a value and splitting the rest of the field into rows.
  */
 export async function findUnterminatedQuote(file: string, delimiter: string): Promise<UnterminatedQuote | undefined> {
+  // Most files without a sniffed quote have no quote at all: a native search settles those at disk speed.
+  if (!(await containsByte(file, 0x22))) return undefined;
   const raw = createReadStream(file);
   const stream = isGzipName(file) ? raw.pipe(createGunzip()) : raw;
   const delim = Buffer.from(delimiter)[0] ?? 0x2c;
@@ -126,6 +128,18 @@ export async function findUnterminatedQuote(file: string, delimiter: string): Pr
   }
   // A quote as the very last byte closes the field.
   return isQuoted && !isQuoteSeen ? open : undefined;
+}
+
+async function containsByte(file: string, byte: number): Promise<boolean> {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = isGzipName(file) ? raw.pipe(createGunzip()) : raw;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) if (chunk.includes(byte)) return true;
+    return false;
+  } finally {
+    stream.destroy();
+    raw.destroy();
+  }
 }
 
 /** The first line (1-based) longer than `maxBytes`, and its length; undefined when none is. */
