@@ -9,6 +9,7 @@ import type { RunEvent } from '../engine/run-events.ts';
 import { migrate } from './migrations.ts';
 import { redactVariables } from './redact-variables.ts';
 import { redactEvent } from './redact-url.ts';
+import { checkWritable, storageError } from './storage-errors.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
 import { logLineOfEvent } from '../engine/event-log-lines.ts';
@@ -328,41 +329,6 @@ function blockKey(e: { runId: string; blockId: string }): { runId: string; block
 
 function jsonOrNull(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
-}
-
-/**
- * A history that opens but cannot be written (read-only file or disk, an immutable file) would fail on the run's
- * first event with SQLite's bare error: find out at open, with a write that is rolled back.
- */
-function checkWritable(db: Connection, file: string): void {
-  try {
-    // A read-only connection fails only on a statement that writes: set user_version to itself, then roll back.
-    const version = Number(db.pragma('user_version', { simple: true }));
-    db.transaction(() => {
-      db.pragma(`user_version = ${version}`);
-      throw new RolledBack();
-    }).immediate();
-  } catch (error) {
-    if (error instanceof RolledBack) return;
-    throw storageError(error, file) ?? error;
-  }
-}
-
-/** Thrown to roll back the probe's write; never leaves checkWritable. */
-class RolledBack extends Error {}
-
-/** SQLite failures of the file itself (read-only, full disk, I/O) as errors naming the history file and what to do. */
-function storageError(error: unknown, file: string): PipewrightError | undefined {
-  const code = String((error as { code?: unknown }).code ?? '');
-  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
-    return new UserError(
-      `the run history cannot be written (${code}): make it and its folder writable by this account, or open a copy of the project`,
-      { file }, { cause: error },
-    );
-  }
-  if (code === 'SQLITE_FULL') return new OperationalError(`the run history cannot grow: the disk is full`, { place: { file }, cause: error });
-  if (code.startsWith('SQLITE_IOERR')) return new OperationalError(`the run history cannot be written: an I/O error (${code})`, { place: { file }, cause: error });
-  return undefined;
 }
 
 function toOpenError(error: unknown, file: string): unknown {
