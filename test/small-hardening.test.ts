@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { createDefaultRegistry } from '../main/blocks/index.ts';
 import { startServeServer } from '../main/serve/serve-server.ts';
 import { prepareBrowserLaunch } from '../main/cli/browser-launch.ts';
 import { createTempProject } from './helpers/temp-project.ts';
-import { runCli } from './helpers/run-cli.ts';
+import { CLI_ENTRY, runCli } from './helpers/run-cli.ts';
 import { rawRequest } from './helpers/serve-client.ts';
 
 test('a NUL in a block\'s file: is an error at its line, not a stack trace', async () => {
@@ -80,6 +80,36 @@ test('serve on a non-loopback host needs --expose, and says what it would expose
     assert.match(result.stderr, /Add --expose/);
     assert.doesNotMatch(result.stdout, /serving/);
   } finally {
+    temp.cleanup();
+  }
+});
+
+test('with --expose, serve listens beyond loopback and warns what it exposes', async (t) => {
+  if (!existsSync(path.join(CLI_ENTRY, '..', '..', '..', 'out', 'renderer', 'index.html'))) return t.skip('the UI is not built (npm run build)');
+  const temp = createTempProject();
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--project', temp.dir, '--host', '0.0.0.0', '--port', '0', '--expose'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s: ${stderr}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/serving http/.test(stdout)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
+    });
+    assert.match(stderr, /--expose: serving on 0\.0\.0\.0, reachable from other machines: anyone with the token can run pipelines/);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
     temp.cleanup();
   }
 });
