@@ -83,6 +83,9 @@ describe('file sources refuse files that DuckDB would read wrongly without a wor
     assert.match(error.message, /is an HTML page, not csv/);
     const local = await readError(write('page.csv', '  <html lang="en"><body>oops</body></html>'));
     assert.match(local.message, /page\.csv is an HTML page/);
+    // An expired signed URL answers an XML error with 200 on some stores.
+    const denied = await readError(write('denied.csv', '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>'));
+    assert.match(denied.message, /denied\.csv is an XML document, not csv \(the server said AccessDenied/);
   });
 
   test('a ragged last row is an error at its line, not every row above it skipped', async () => {

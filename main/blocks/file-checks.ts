@@ -13,6 +13,8 @@ interface NamedFile {
 
 const HEAD_BYTES = 4096;
 const HTML_START = /^\s*<(!doctype\s+html|html|head|body)\b/i;
+/** An XML document where data was expected: what S3, GCS and Azure answer for an expired or denied signed URL. */
+const XML_START = /^\s*<\?xml\b|^\s*<Error>/i;
 
 function isGzipName(file: string): boolean {
   return /\.gz(ip)?$/i.test(file);
@@ -32,6 +34,10 @@ export async function checkFilesBeforeRead(files: readonly NamedFile[], format: 
     if (head.trim() === '') throw new UserError(`${file.display} is empty: no header line and no rows`, where);
     if (HTML_START.test(head)) {
       throw new UserError(`${file.display} is an HTML page, not ${format} (a login, error or download page saved in its place?)`, where);
+    }
+    if (XML_START.test(head)) {
+      const code = /<Code>([^<]{1,100})<\/Code>/.exec(head)?.[1];
+      throw new UserError(`${file.display} is an XML document, not ${format}${code ? ` (the server said ${code}: an expired or denied link?)` : ''}`, where);
     }
   }
 }

@@ -30,6 +30,7 @@ const ROUTES: Record<string, Route> = {
   '/to-file.csv': (_req, res) => res.writeHead(302, { location: 'file:///etc/passwd' }).end(),
   '/to-404.csv': (_req, res) => res.writeHead(301, { location: '/404.csv' }).end(),
   '/html.csv': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Log in</body></html>'),
+  '/denied.csv': (_req, res) => res.writeHead(200, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'),
   '/empty.csv': (_req, res) => res.writeHead(200, { 'content-length': '0' }).end(),
   '/reset.csv': (req) => req.socket.destroy(),
   '/drip.csv': (_req, res) => {
@@ -100,6 +101,7 @@ export function httpCases(runs: ProjectRuns, servers: HostileServers): HostileCa
     ['http: a redirect to file://', u('/to-file.csv'), failsOn('operational', /to-file\.csv .*URL scheme must be a HTTP\(S\) scheme/)],
     ['http: a redirect to a 404', u('/to-404.csv'), failsOn('operational', /to-404\.csv answered 404/)],
     ['http: an HTML page served as CSV', u('/html.csv'), failsOn('user', /HTML page/, /html\.csv$/)],
+    ['http: an S3 AccessDenied XML served with 200', u('/denied.csv'), failsOn('user', /is an XML document, not csv \(the server said AccessDenied/, /denied\.csv$/)],
     ['http: an empty 200', u('/empty.csv'), failsOn('user', /is empty/, /empty\.csv$/)],
     ['http: connection reset before any answer', u('/reset.csv'), failsOn('operational', /./)],
     ['http: a body that drips forever (bounded by the block timeout)', u('/drip.csv'), { kind: 'operational', message: /timed out|timeout/i } as Expected, { timeout: 3 }],
