@@ -38,10 +38,16 @@ const SQL: [string, string, Expected][] = [
 
 /** Hostile SQL in a SQL block, each in its own pipeline of `runs`; `outside` is a folder outside the project. */
 export function sqlCases(runs: ProjectRuns, outside: string): HostileCase[] {
-  return SQL.map(([name, sql, expect], i) => {
+  // A pipeline id DuckDB reserves for its own schemas: named at run time, not a crash of the workspace.
+  runs.add('temp', [src]);
+  const reserved: HostileCase = {
+    group: 'sql', name: 'pipeline id: temp (a DuckDB schema)', expect: { kind: 'user', message: /reserved in the DuckDB workspace/ },
+    run: (signal) => runs.outcome('temp', 'src', signal),
+  };
+  return [reserved, ...SQL.map(([name, sql, expect], i): HostileCase => {
     const id = `s${i}`;
     const text = sql.replaceAll('OUT', outside).replaceAll('PROJECT', runs.dir);
     runs.add(id, [src, { id: 'q', type: 'transform', kind: 'sql', file: `blocks/${id}.sql`, upstream: ['src'] }], { [`blocks/${id}.sql`]: text });
     return { group: 'sql', name, expect, run: (signal) => runs.outcome(id, 'q', signal) };
-  });
+  })];
 }

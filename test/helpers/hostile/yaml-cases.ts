@@ -119,8 +119,17 @@ export function yamlCases(makeDir: () => string): HostileCase[] {
       }
     },
   });
+  const badIds: [string, string][] = [
+    ['pipeline id: ../ out of pipelines/', '../../../etc'], ['pipeline id: an absolute path', '/etc/passwd'],
+    ['pipeline id: empty', ''], ['pipeline id: 100 characters', 'p'.repeat(100)], ['pipeline id: a NUL', 'p\0x'],
+    ['pipeline id: SQL', "p'; drop table x; --"],
+  ];
+  const idCase = ([name, id]: [string, string]): HostileCase => ({
+    group: 'yaml', name, expect: { kind: 'user', message: /is not a pipeline id/ }, run: () => loadOne(id),
+  });
   return [
     ...cases.map(([id, name, , , expect]): HostileCase => ({ group: 'yaml', name, expect, run: () => loadOne(id) })),
     ...PROJECT_CASES.map(projectCase),
+    ...badIds.map(idCase),
   ];
 }
