@@ -33,6 +33,9 @@ const SQL: [string, string, Expected][] = [
   ['sql: a CALL statement', "CALL pragma_version()", user(/./)],
   ['sql: integer division by zero is NULL', 'select 1 // 0 as boom from src', { ok: true, rows: 3 }],
   ['sql: a recursive CTE with a limit', 'with recursive n(x) as (select 1 union all select x + 1 from n) select x from n limit 5', { ok: true, rows: 5 }],
+  ['sql: a UTF-8 BOM before the query (Windows editors)', '\uFEFFselect * from src', { ok: true, rows: 3 }],
+  ['sql: CRLF line endings and an error at line 2', 'select *\r\nfrom nowhere_at_all', user(/nowhere_at_all/, 2)],
+  ['sql: Latin-1 letters in a string literal', "select 'ÿþé' as s from src", { ok: true, rows: 3 }],
   ['sql: duckdb_settings is readable', "select name from duckdb_settings() where name = 'enable_external_access'", { ok: true, rows: 1 }],
 ];
 
