@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactUrlSecrets } from '../main/history/redact-url.ts';
+import { formatActivity } from '../main/orchestration/scheduler-activity.ts';
 import { REDACTED, redactVariables } from '../main/history/redact-variables.ts';
 import { openProject } from '../main/runtime/open-project.ts';
 import { createTempProject } from './helpers/temp-project.ts';
@@ -81,4 +82,9 @@ test('opening a project made before fixes its state folder and files to owner-on
     await open.close();
     temp.cleanup();
   }
+});
+
+test('schedule log lines mask URL credentials in the messages they quote', () => {
+  const line = formatActivity({ type: 'problem', pipelineId: 'p', message: 'cannot reach https://etl:hunter2@db.example.com/x?token=abc' }, 0);
+  assert.equal(line, '1970-01-01T00:00:00Z problem in pipeline p: cannot reach https://etl:••••@db.example.com/x?token=••••');
 });
