@@ -66,6 +66,8 @@ async function resolveLocalFiles(ctx: BlockContext, pattern: string): Promise<So
   const rows = await ctx.data.queryRows(`SELECT file FROM glob(${quoteLiteral(absolute)}) ORDER BY file`);
   const files = rows.map((r) => String(r.file));
   if (files.length === 0) throw new UserError(`no file matches ${pattern} (looked in ${path.dirname(absolute)})`, place);
+  // A match may be a symlink out of the project: each file is checked, not only the folder the glob starts in.
+  for (const file of files) checkAllowedPath(ctx.project, file, place, 'read');
   return files.map((file) => ({ path: file, display: displayName(ctx, file) }));
 }
 

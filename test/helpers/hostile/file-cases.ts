@@ -52,6 +52,7 @@ function fileCases(outside: string): FileCase[] {
     ['path: a glob outside the project', `${outside}/*.csv`, undefined, {}, user(/outside the project folder/, { path: 'config.path' })],
     ['path: a folder', 'folder.csv', undefined, {}, user(/is a folder/, { path: 'config.path' })],
     ['path: a symlink out of the project', 'link.csv', undefined, {}, user(/outside the project folder/, { path: 'config.path' })],
+    ['path: a glob matching a symlink out of the project', 'lin*.csv', undefined, {}, user(/link\.csv is outside the project folder/, { path: 'config.path' })],
   ];
 }
 
