@@ -16,8 +16,6 @@ export interface HostileCase {
   expect: Expected;
   /** Seconds before the case counts as a hang (default 20). */
   deadline?: number;
-  /** Set when the case is known to fail for a reason fixed on another branch. */
-  todo?: string;
 }
 
 export type Verdict = 'passed' | 'failed' | 'crash' | 'hang';
