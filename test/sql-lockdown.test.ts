@@ -73,11 +73,13 @@ test('SQL cannot read, write, attach or install outside the project; inside it, 
   });
 });
 
-test('a folder listed under allowed_paths is readable from SQL', async () => {
-  await withPipeline(pipeline, async (ctx) => {
-    const block = await runSql(ctx, `select * from read_csv('${path.join(outside, 'secret.csv')}')`);
-    assert.equal(block?.status, 'succeeded', block?.error?.message);
-  }, { settings: { allowed_paths: [outside] } });
+test('a folder listed under allowed_paths (absolute, or relative to the project) is readable from SQL', async () => {
+  for (const listed of [outside, `../${path.basename(outside)}`]) {
+    await withPipeline(pipeline, async (ctx) => {
+      const block = await runSql(ctx, `select * from read_csv('${path.join(outside, 'secret.csv')}')`);
+      assert.equal(block?.status, 'succeeded', block?.error?.message);
+    }, { settings: { allowed_paths: [listed] } });
+  }
 });
 
 test('the SQL console runs one statement: a crafted parenthesis cannot start a second', async () => {
