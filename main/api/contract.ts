@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CODE_BYTES } from './call-limits.ts';
 import { UserError } from '../errors.ts';
 import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
@@ -62,7 +63,7 @@ export const methods = {
   /** A block's code file as on disk now, with its sha256 (the `expectedHash` of a later save). */
   'blocks.readCode': z.strictObject({ pipelineId: id, blockId: id }),
   /** Writes a block's code file atomically; with `expectedHash`, refuses (place.path `expectedHash`) when the file changed on disk. */
-  'blocks.saveCode': z.strictObject({ pipelineId: id, blockId: id, text: z.string().max(2 * 1024 * 1024), expectedHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
+  'blocks.saveCode': z.strictObject({ pipelineId: id, blockId: id, text: z.string().refine((t) => new TextEncoder().encode(t).length <= MAX_CODE_BYTES, `at most ${MAX_CODE_BYTES / 1024 / 1024} MB of code`), expectedHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
   ...editMethods,
   ...connectionsMethods,
   ...backfillsMethods,

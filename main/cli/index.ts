@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PipewrightError, formatError, toErrorShape } from '../errors.ts';
 import { USAGE, UsageError } from './usage.ts';
+import { redactError } from '../history/redact-url.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -69,10 +70,10 @@ function reportError(error: unknown): number {
     return 2;
   }
   if (error instanceof PipewrightError && error.kind === 'user') {
-    process.stderr.write(`pipewright: ${formatError(toErrorShape(error))}\n`);
+    process.stderr.write(`pipewright: ${formatError(redactError(toErrorShape(error)))}\n`);
     return 2;
   }
-  const shape = toErrorShape(error);
+  const shape = redactError(toErrorShape(error)); // credentials in URLs stay off the terminal and its logs
   process.stderr.write(`pipewright: ${formatError(shape)}\n${shape.stack ?? ''}\n`);
   return shape.kind === 'internal' ? 1 : 2;
 }

@@ -40,9 +40,10 @@ Commands:
   sandbox [--project <dir>]              start the local Postgres and the GCS and BigQuery emulators,
                                          print how to connect, run until Ctrl-C
   start                                  open the desktop app
-  serve [--project <dir>] [--port 6789] [--host 127.0.0.1]
+  serve [--project <dir>] [--port 6789] [--host 127.0.0.1 [--expose]]
                                          serve the UI and API to a browser (prints the URL with its token);
-                                         schedule triggers fire while it runs
+                                         schedule triggers fire while it runs; a host other than loopback
+                                         needs --expose
   schedule [--project <dir>]             fire the schedule triggers headless until Ctrl-C, logging each run
   triggers list [--project <dir>] [--json]
                                          show each trigger with its next five fire times (UTC and local)

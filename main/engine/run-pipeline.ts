@@ -1,5 +1,6 @@
 import { UserError } from '../errors.ts';
 import { redactVariables } from '../history/redact-variables.ts';
+import { redactError, redactEvent } from '../history/redact-url.ts';
 import type { LoadedBlock } from '../project/model.ts';
 import type { BlockKind } from './block-kind.ts';
 import type { BlockResult, EngineDeps, RunRequest, RunResult } from './engine-types.ts';
@@ -40,9 +41,11 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 2. Start: record the run, hold its workspace tables, keep its lease fresh.
   const started = Date.now();
+  // Credentials in URLs (a signed URL in a variable, a password in an error) never reach the history, logs or UI.
   const emit = (event: RunEvent) => {
-    deps.recorder?.record(event);
-    deps.onEvent?.(event);
+    const safe = redactEvent(event);
+    deps.recorder?.record(safe);
+    deps.onEvent?.(safe);
   };
   const runSignal = request.signal ?? new AbortController().signal;
   emit({
@@ -154,6 +157,6 @@ function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | unde
     rows: final?.outcome?.rowsOut ?? null,
     durationMs: final ? final.durationMs : null,
     attempts: final?.attempts ?? 0,
-    error: final?.error ?? null,
+    error: redactError(final?.error ?? null),
   };
 }

@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadProject } from '../project/load-project.ts';
 import { loadPipeline } from '../project/load-pipeline.ts';
+import { allowedFolders } from '../project/allowed-paths.ts';
+import { makeStatePrivate } from './private-state.ts';
 import type { Pipeline, Project } from '../project/model.ts';
 import { Workspace } from '../data/workspace.ts';
 import { RunStore } from '../history/run-store.ts';
@@ -44,7 +46,8 @@ export interface OpenProject {
 /** Opens the project at `dir`: loads its files, opens `.pipewright/workspace.duckdb` and `.pipewright/history.sqlite`. */
 export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry; preflight?: PreflightPolicy } = {}): Promise<OpenProject> {
   const project = await loadProject(path.resolve(dir));
-  await mkdir(project.stateDir, { recursive: true });
+  await mkdir(project.stateDir, { recursive: true, mode: 0o700 });
+  await makeStatePrivate(project.stateDir); // the folder first, before anything new is written into it
   const kinds = opts.kinds ?? createDefaultRegistry();
   const store = RunStore.open(path.join(project.stateDir, 'history.sqlite'));
   // Alert warnings (a webhook that keeps failing) go into the run's own log, even after the run finished.
@@ -52,6 +55,7 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
     project, writeLog: (runId, level, message) => store.record({ type: 'log.written', runId, blockId: null, level, message, at: Date.now() }),
   });
   if (opts.readOnlyHistory) {
+    await makeStatePrivate(project.stateDir);
     return {
       project, kinds, store, alerts,
       get workspace(): Workspace { throw new Error('this project was opened for history only'); },
@@ -75,12 +79,15 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       ...(engine.preserve_insertion_order !== undefined ? { preserveInsertionOrder: engine.preserve_insertion_order } : {}),
       spillDir: engine.spill_dir ? path.resolve(project.dir, engine.spill_dir) : path.join(project.stateDir, 'spill'),
       keepOutputs: project.settings.retention?.outputs_keep_last ?? 1,
+      // SQL reads and writes files only in the project (its cache and temp folders included) and allowed_paths.
+      allowedDirectories: allowedFolders(project),
     });
   } catch (error) {
     await alerts.close(0);
     store.close();
     throw error;
   }
+  await makeStatePrivate(project.stateDir);
   const preflight = preflightGate({ project, kinds, workspace, loadPipeline: (id) => loadPipeline(project, id, kinds) }, opts.preflight);
   // Every run of this process goes through one launcher: close() cancels them and waits, so nothing writes to a
   // closed store or workspace, and runs.cancel reaches a run whatever started it.

@@ -45,7 +45,8 @@ export async function createBlockHarness(): Promise<BlockHarness> {
   const stateDir = path.join(dir, '.pipewright');
   mkdirSync(path.join(stateDir, 'tmp'), { recursive: true });
   const project: Project = { dir, stateDir, settings: { name: 't', engine: { concurrency: 2 } }, connections: {}, pipelineIds: [] };
-  const workspace = await Workspace.open({ path: path.join(stateDir, 'workspace.duckdb'), threads: 2 });
+  // File access limited to the project, as openProject does.
+  const workspace = await Workspace.open({ path: path.join(stateDir, 'workspace.duckdb'), threads: 2, allowedDirectories: [dir] });
   const runId = `run-${Date.now()}`;
   const pipelineId = 'p';
   workspace.beginRun(runId);
