@@ -31,6 +31,11 @@ export function BackfillDialog({ pipelineId, job, onClose }: { pipelineId: strin
           <input type="number" min={1} max={32} value={form.concurrency} onChange={(e) => set({ concurrency: Math.min(32, Math.max(1, Number(e.target.value) || 1)) })} />
         </label>
         <PlanSummary preview={preview} />
+        {preview.status === 'ready' && preview.warning && (
+          <p className="warning-text" role="note" aria-label="Backfill warning">
+            Note: {preview.warning}.
+          </p>
+        )}
         {preview.status === 'error' && preview.field === null && <p className="error-text" role="alert">{preview.message}</p>}
         <div className="backfill-actions">
           <button type="submit" className="primary" disabled={preview.status !== 'ready' || isRunning}>
