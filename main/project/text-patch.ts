@@ -31,7 +31,9 @@ function mergeLines(base: string[], ours: string[], theirs: string[]): string[] 
     if (sync === b && oursEnd === o && theirsEnd === t) {
       // 2. A line untouched on both sides: the user's text.
       out.push(ours[o] ?? '');
-      b++, o++, t++;
+      b++;
+      o++;
+      t++;
       continue;
     }
     // 3. A region: the edit's lines where the edit changed something, else the user's.
@@ -88,7 +90,10 @@ export function matchLines(a: string[], b: string[]): Int32Array {
       const down = k === -d || (k !== d && (v[offset + k - 1] ?? 0) < (v[offset + k + 1] ?? 0));
       let x = down ? (v[offset + k + 1] ?? 0) : (v[offset + k - 1] ?? 0) + 1;
       let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) x++, y++;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
       v[offset + k] = x;
       if (x >= n && y >= m) {
         found = true;
@@ -114,7 +119,8 @@ function backtrack(trace: Int32Array[], last: Int32Array, a: string[], b: string
     const startX = d === 0 ? 0 : down ? prevX : prevX + 1;
     // The diagonal of round d: matched lines.
     while (x > startX && y > startX - k) {
-      x--, y--;
+      x--;
+      y--;
       match[x] = y;
     }
     if (d > 0) {

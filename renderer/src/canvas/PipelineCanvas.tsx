@@ -11,7 +11,7 @@ import { KIND_MIME } from '../palette/Palette.tsx';
 import { NODE_HEIGHT, NODE_WIDTH } from './auto-layout.ts';
 import { BlockDialog } from './BlockDialog.tsx';
 import { BlockNode, type BlockFlowNode } from './BlockNode.tsx';
-import { CanvasToolbar, EditStatus } from './CanvasToolbar.tsx';
+import { CanvasToolbar } from './CanvasToolbar.tsx';
 import { NodeMenu } from './NodeMenu.tsx';
 import { RunStateContext } from './RunStateContext.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
@@ -48,10 +48,11 @@ interface Props {
   exportTargets: ExportTarget[];
   commands: CanvasCommands;
   editor: PipelineEditor;
-  onReload(): void;
   onSelectBlock(blockId: string | null): void;
   onSelectionChange(blockIds: string[]): void;
   onExport(blockId: string, target: ExportTarget): void;
+  /** Asks the new block's name, then adds it at `at` (flow coordinates). */
+  onAddKind(kind: KindInfo, at: { x: number; y: number }): void;
 }
 
 /** The pipeline's DAG, editable: every change is saved to pipeline.yaml / layout.json and can be undone. */
@@ -63,7 +64,7 @@ export function PipelineCanvas(props: Props) {
   );
 }
 
-function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onReload, onSelectBlock, onSelectionChange, onExport }: Props) {
+function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onSelectBlock, onSelectionChange, onExport, onAddKind }: Props) {
   const graph = useCanvasGraph(pipeline);
   const flow = useReactFlow();
   const wrapper = useRef<HTMLDivElement>(null);
@@ -96,9 +97,9 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
       if (!kind) return;
       event.preventDefault();
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      void commands.addKind(kind, { x: at.x - NODE_WIDTH / 2, y: at.y - NODE_HEIGHT / 2 });
+      onAddKind(kind, { x: at.x - NODE_WIDTH / 2, y: at.y - NODE_HEIGHT / 2 });
     },
-    [kinds, flow, commands],
+    [kinds, flow, onAddKind],
   );
   const handlers = useMemo(
     () => ({
@@ -152,7 +153,6 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
           <FitOnResize />
           <Controls showInteractive={false} aria-label="Zoom controls" />
           <CanvasToolbar canUndo={editor.canUndo} canRedo={editor.canRedo} onUndo={() => void editor.undo()} onRedo={() => void editor.redo()} onLayout={() => void commands.autoLayout()} onFit={() => void flow.fitView(FIT)} onHelp={() => setHelpOpen(true)} />
-          <EditStatus notice={editor.notice} onReload={onReload} onDismiss={() => editor.setNotice(null)} />
         </ReactFlow>
         {menu && menuBlock && (
           <NodeMenu
