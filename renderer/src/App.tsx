@@ -44,7 +44,7 @@ export function App() {
   const queued = useQueuedRuns(pipelineId);
   const defaults = useMemo(() => (project.status === 'ready' ? project.value.defaultConnections : {}), [project]);
   const session = useCanvasSession(view, pipeline.reload, actions.run);
-  const stale = useStaleBlocks(view, runState.blocks);
+  const stale = useStaleBlocks(view, pipeline.seq, runState.blocks);
   const [paletteWidth, setPaletteWidth] = usePanelSize('palette', PALETTE_PANEL);
   const runBlockIds = useMemo(() => Object.keys(runState.blocks), [runState.blocks]);
 

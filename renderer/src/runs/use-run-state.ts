@@ -4,6 +4,7 @@ import type { RunDetail, LogRow, RunSummary } from '../../../main/history/run-qu
 import { useApi } from '../api/ApiContext.tsx';
 import type { BlockRunState, LogLine } from '../api/views.ts';
 import { applyRunEvent } from './apply-run-event.ts';
+import { countEvent } from '../api/event-order.ts';
 import { describeBlockError } from '../../../main/engine/event-log-lines.ts';
 
 export interface RunState {
@@ -35,8 +36,9 @@ export function useRunState(pipelineId: string | null): RunState {
     });
     const stop = api.on('runs.event', (payload) => {
       const event = payload as RunEvent;
+      const runSeq = event.type === 'run.started' && event.pipelineId === pipelineId ? countEvent() : 0;
       setState((s) => {
-        if (event.type === 'run.started') return event.pipelineId === pipelineId ? applyRunEvent({ ...s, runId: event.runId, logs: [] }, event) : s;
+        if (event.type === 'run.started') return event.pipelineId === pipelineId ? stampRun(applyRunEvent({ ...s, runId: event.runId, logs: [] }, event), event.blocks, runSeq) : s;
         return event.runId === s.runId ? applyRunEvent(s, event) : s;
       });
     });
@@ -47,6 +49,13 @@ export function useRunState(pipelineId: string | null): RunState {
     };
   }, [api, pipelineId]);
   return state;
+}
+
+/** Marks the blocks of a run that just started with its place in the event order (for stale marks). */
+function stampRun(state: RunState, blockIds: string[], runSeq: number): RunState {
+  const blocks = { ...state.blocks };
+  for (const id of blockIds) blocks[id] = { ...(blocks[id] ?? { status: 'pending' }), runSeq };
+  return { ...state, blocks };
 }
 
 /** Recent runs read on load: a block's shown result is its latest among them (partial runs cover a few blocks). */
