@@ -43,7 +43,7 @@ export function App() {
   const actions = useRunActions(pipelineId, runState.runId, view?.spec.variables);
   const queued = useQueuedRuns(pipelineId);
   const defaults = useMemo(() => (project.status === 'ready' ? project.value.defaultConnections : {}), [project]);
-  const session = useCanvasSession(view, pipeline.reload, actions.run);
+  const session = useCanvasSession(view, pipeline.reload, actions.run, runState.moveBlock);
   const stale = useStaleBlocks(view, pipeline.seq, runState.blocks);
   const [paletteWidth, setPaletteWidth] = usePanelSize('palette', PALETTE_PANEL);
   const runBlockIds = useMemo(() => Object.keys(runState.blocks), [runState.blocks]);

@@ -41,10 +41,12 @@ interface Deps {
   selectedIds: string[];
   positions: Record<string, Position>;
   startRun(scope: RunScope): Promise<string | null>;
+  /** After a rename (`from` → `to`) or an add (`from` null): the shown run results follow the block, not its old id. */
+  onIdChanged(from: string | null, to: string): void;
 }
 
 /** The canvas's commands over the current pipeline view. */
-export function useCanvasCommands({ view, editor, selectedIds, positions, startRun }: Deps): CanvasCommands {
+export function useCanvasCommands({ view, editor, selectedIds, positions, startRun, onIdChanged }: Deps): CanvasCommands {
   const { apply, tryApply, setNotice } = editor;
   const upstreamOf = useCallback(() => selectedIds.filter((id) => view?.blocks.some((b) => b.id === id && b.type !== 'export')), [selectedIds, view]);
 
@@ -60,9 +62,11 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, startR
     async (kind: KindInfo, name: string, at?: Position) => {
       const upstream = upstreamOf();
       const spot = at ?? freeSpot(upstream.flatMap((id) => positions[id] ?? []), Object.values(positions));
-      return tryApply([addKindEdit(kind, name, upstream, spot)], `Add ${name}`);
+      const problem = await tryApply([addKindEdit(kind, name, upstream, spot)], `Add ${name}`);
+      if (!problem) onIdChanged(null, name);
+      return problem;
     },
-    [tryApply, upstreamOf, positions],
+    [tryApply, upstreamOf, positions, onIdChanged],
   );
 
   const deleteSelection = useCallback(
@@ -97,7 +101,9 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, startR
       saveBlock: async (blockId: string, newId: string, config: Record<string, unknown>) => {
         const edits: PipelineEdit[] = [{ op: 'updateBlock', blockId, patch: { config } }];
         if (newId !== blockId) edits.push({ op: 'renameBlock', from: blockId, to: newId });
-        return tryApply(edits, `Edit ${newId}`);
+        const problem = await tryApply(edits, `Edit ${newId}`);
+        if (!problem && newId !== blockId) onIdChanged(blockId, newId);
+        return problem;
       },
       run: (blockId: string, scope: BlockScopeKind) => startRun(scope === 'pipeline' ? { kind: 'pipeline' } : { kind: scope, block: blockId }),
       exportBlock: async (blockId: string, target: ExportTarget, config: Record<string, unknown>) => {
@@ -109,7 +115,7 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, startR
         return { exportId: edit.exportId, runId: await startRun({ kind: 'block', block: edit.exportId }) };
       },
     }),
-    [apply, tryApply, setNotice, view, positions, startRun],
+    [apply, tryApply, setNotice, view, positions, startRun, onIdChanged],
   );
   return useMemo(() => ({ addRefusal, defaultName, addKind, deleteSelection, ...commands }), [addRefusal, defaultName, addKind, deleteSelection, commands]);
 }

@@ -34,7 +34,7 @@ export interface PendingExport {
  * Everything the canvas and palette share for one pipeline: kinds, the editor with its undo history, the
  * commands, the multi-selection, the add and export dialogs, and the one-click export in flight.
  */
-export function useCanvasSession(view: PipelineView | null, reload: () => void, startRun: (scope: RunScope) => Promise<string | null>) {
+export function useCanvasSession(view: PipelineView | null, reload: () => void, startRun: (scope: RunScope) => Promise<string | null>, onIdChanged: (from: string | null, to: string) => void) {
   const kinds = useKinds();
   const [selectedIds, setSelected] = useState<string[]>([]);
   // React Flow reports selection often with equal contents: keep the same array then, so nothing re-renders.
@@ -47,7 +47,7 @@ export function useCanvasSession(view: PipelineView | null, reload: () => void, 
   positionsRef.current = positions;
   const shownPositions = useCallback(() => positionsRef.current, []);
   const editor = usePipelineEditor(view, shownPositions, reload);
-  const commands = useCanvasCommands({ view, editor, selectedIds, positions, startRun });
+  const commands = useCanvasCommands({ view, editor, selectedIds, positions, startRun, onIdChanged });
   const exportTargets = useMemo(() => availableExportTargets(kinds), [kinds]);
   const pipelineId = view?.id ?? null;
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { RunEvent, RunStatus } from '../../../main/engine/run-events.ts';
 import type { RunDetail, LogRow, RunSummary } from '../../../main/history/run-queries.ts';
 import { useApi } from '../api/ApiContext.tsx';
@@ -17,7 +17,7 @@ export interface RunState {
 const EMPTY: RunState = { runId: null, status: null, blocks: {}, logs: [] };
 
 /** The pipeline's latest results (from the last few runs in history), then live: every `runs.event` of a run of this pipeline folds in. */
-export function useRunState(pipelineId: string | null): RunState {
+export function useRunState(pipelineId: string | null): RunState & { moveBlock(from: string | null, to: string): void } {
   const api = useApi();
   const [state, setState] = useState<RunState>(EMPTY);
   useEffect(() => {
@@ -48,7 +48,18 @@ export function useRunState(pipelineId: string | null): RunState {
       stopRestored();
     };
   }, [api, pipelineId]);
-  return state;
+  /** A renamed block keeps its results (`from` → `to`); a new block (`from` null) shows none of an old one's with its id. */
+  const moveBlock = useCallback((from: string | null, to: string) => {
+    setState((s) => {
+      const blocks = { ...s.blocks };
+      const moved = from === null ? undefined : blocks[from];
+      if (from !== null) delete blocks[from];
+      delete blocks[to];
+      if (moved) blocks[to] = moved;
+      return { ...s, blocks };
+    });
+  }, []);
+  return { ...state, moveBlock };
 }
 
 /** Marks the blocks of a run that just started with its place in the event order (for stale marks). */
