@@ -7,6 +7,7 @@ import type { Locator, Page } from 'playwright-core';
 import { initProject } from '../main/project/init-project.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { axeViolations } from './helpers/axe.ts';
 
 /** The newcomer's first hour, bug by bug (issue 14, items 1–12): a fresh `pipewright init` project in serve mode. */
 
@@ -100,6 +101,7 @@ test('adding a block asks its name; after a rename, a new block gets its own id,
   await page.getByRole('button', { name: 'Add File over HTTP (CSV, Parquet, JSON)' }).dblclick();
   await page.getByRole('dialog', { name: 'Add File over HTTP (CSV, Parquet, JSON)' }).waitFor();
   await shot('1-name-dialog');
+  assert.deepEqual(await axeViolations(page), [], 'the name dialog passes axe');
   await page.keyboard.press('Escape');
   await addFromPalette('File over HTTP (CSV, Parquet, JSON)', 'http_file', 'load_orders');
   const edit = await openEditDialog('load_orders');
@@ -123,6 +125,7 @@ test('adding a block asks its name; after a rename, a new block gets its own id,
   await rename.getByRole('button', { name: 'Save' }).click();
   await rename.getByRole('alert').getByText(/a block named load_orders already exists/).waitFor();
   await shot('2-error-in-dialog');
+  assert.deepEqual(await axeViolations(page), [], 'the edit dialog with its error passes axe');
   assert.doesNotMatch(await page.locator('body').innerText(), /pipelines\.update|edits\.\d/, 'no internal path is shown');
   await rename.getByLabel('Block name').fill('big_orders');
   await rename.getByRole('button', { name: 'Save' }).click();
@@ -153,6 +156,7 @@ test('one-click exports name their destination first, land apart downstream of t
     if (target === 'GCS') {
       assert.equal(await dialog.getByLabel('Create the bucket if it does not exist').isChecked(), true);
       await shot('3-export-dialog');
+      assert.deepEqual(await axeViolations(page), [], 'the export dialog passes axe');
     }
     await dialog.getByRole('button', { name: 'Export' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -195,6 +199,7 @@ test('toasts sit under the pipeline list, confirmations fade, refusals stay unti
   const refused = notifications().getByRole('alert', { name: 'Edit status' });
   await refused.getByText(/select the block it should read/).waitFor();
   await shot('5-toast-corner');
+  assert.deepEqual(await axeViolations(page), [], 'the notices pass axe');
   await refused.getByRole('button', { name: 'Dismiss' }).focus();
   await page.keyboard.press('Escape');
   await refused.waitFor({ state: 'detached' });
