@@ -93,7 +93,7 @@ function BackfillProgressView({ progress, onRetry }: { progress: TrackedProgress
       </div>
       <p role="status" aria-label="Backfill status">
         {progress.backfillId}: {progress.done}/{progress.total} done, {progress.failed} failed
-        {progress.last ? ` · last ${progress.last.interval} ${progress.last.status}` : ''}
+        {progress.last ? ` · last ${progress.last.interval} ${progress.last.status}${progress.last.error ? ` (${progress.last.error})` : ''}` : ''}
         {progress.finished ? ' · finished' : ''}
       </p>
       {progress.failedIntervals.length > 0 && (
