@@ -302,4 +302,30 @@ test('backfill uses the values set under Variables and warns when no block reads
   const status = dialog.getByRole('status', { name: 'Backfill status' });
   await status.getByText(/2\/2 done, \d+ failed · .*finished/).waitFor({ timeout: 60_000 });
   assert.match(await status.innerText(), /2\/2 done, 0 failed/, 'both intervals read the URL set under Variables');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+});
+
+test('Enter on a focused node opens its code; the node menu opens from the keyboard and every action has a key, listed in ?', async () => {
+  await page.getByRole('navigation', { name: 'Pipelines' }).getByRole('button', { name: 'orders' }).click();
+  const close = page.getByRole('button', { name: 'Close block details' });
+  if ((await close.count()) > 0) await close.click();
+  await node('big_orders').focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('tab', { name: 'Code', selected: true }).waitFor();
+  await page.getByRole('textbox', { name: 'Block code' }).waitFor();
+  await node('big_orders').focus();
+  await page.keyboard.press('Shift+F10');
+  const menu = page.getByRole('menu', { name: 'Actions for big_orders' });
+  await menu.waitFor();
+  await shot('9-menu-keys');
+  for (const item of await menu.getByRole('menuitem').all()) {
+    assert.ok(await item.getAttribute('aria-keyshortcuts'), `${await item.innerText()} has a shortcut`);
+  }
+  await page.keyboard.press('Escape');
+  await menu.waitFor({ state: 'detached' });
+  await node('big_orders').focus();
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  for (const key of ['Enter', 'Shift+F10 / Menu', 'R', 'Shift+R', 'D', 'P', 'G', 'B', 'X', 'E']) await help.getByRole('rowheader', { name: key, exact: true }).waitFor();
+  await help.getByRole('button', { name: 'Close' }).click();
 });

@@ -3,7 +3,7 @@ import { AlertToast } from './alerts/AlertToast.tsx';
 import { PipelineCanvas } from './canvas/PipelineCanvas.tsx';
 import { SessionDialogs } from './canvas/SessionDialogs.tsx';
 import { BottomPanel } from './console/BottomPanel.tsx';
-import { BlockDetails } from './details/BlockDetails.tsx';
+import { BlockDetails, type Tab } from './details/BlockDetails.tsx';
 import { draftView, useCanvasSession } from './editing/use-canvas-session.ts';
 import { LogPanel } from './logs/LogPanel.tsx';
 import { EmptyState } from './layout/EmptyState.tsx';
@@ -34,6 +34,7 @@ export function App() {
   const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [draftId, setDraftId] = useState<string | null>(null);
   const [selectedBlock, setSelectedBlock] = useState<string | null>(null);
+  const [openTab, setOpenTab] = useState<{ tab: Tab; seq: number } | null>(null);
   const pipeline = usePipeline(pipelineId);
   const runState = useRunState(pipelineId);
   // A draft lives until its file exists; after that the pipeline (or its file's error) is shown.
@@ -99,10 +100,18 @@ export function App() {
                 exportTargets={session.exportTargets}
                 commands={session.commands}
                 editor={session.editor}
-                onSelectBlock={setSelectedBlock}
+                onSelectBlock={(blockId) => {
+                  setSelectedBlock(blockId);
+                  setOpenTab(null);
+                }}
                 onSelectionChange={session.setSelectedIds}
                 onExport={session.requestExport}
                 onAddKind={session.requestAdd}
+                onOpenEditor={(blockId) => {
+                  setSelectedBlock(blockId);
+                  const hasCode = Boolean(view.blocks.find((b) => b.id === blockId)?.file);
+                  setOpenTab((t) => ({ tab: hasCode ? 'code' : 'config', seq: (t?.seq ?? 0) + 1 }));
+                }}
               />
             )}
             {isDraft && view === draft && <p className="canvas-empty muted">An empty pipeline: drag a source from the palette (or double-click it) to start; the file is written with the first block.</p>}
@@ -132,7 +141,7 @@ export function App() {
           />
         )}
         {pipeline.status === 'ready' && selectedBlock && (
-          <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} lastRun={runState.blocks[selectedBlock]} liveRunId={runState.runId} onClose={() => setSelectedBlock(null)} />
+          <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} lastRun={runState.blocks[selectedBlock]} liveRunId={runState.runId} openTab={openTab} onClose={() => setSelectedBlock(null)} />
         )}
         <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} runBlockIds={runBlockIds} noRunText={pipelineId ? undefined : 'No pipeline to run yet.'} />} />
       </main>

@@ -28,6 +28,13 @@ const PRO_OPTIONS = { hideAttribution: true };
 const MINIMAP_STYLE = { width: 150, height: 96 };
 const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
 
+/** Where a block's menu opens from the keyboard: over its node, inside the canvas. */
+function menuPlace(wrapper: HTMLDivElement | null, blockId: string): { x: number; y: number } {
+  const box = wrapper?.getBoundingClientRect();
+  const node = wrapper?.querySelector(`.react-flow__node[data-id="${CSS.escape(blockId)}"]`)?.getBoundingClientRect();
+  return { x: (node?.left ?? 0) - (box?.left ?? 0) + 24, y: (node?.bottom ?? 0) - (box?.top ?? 0) };
+}
+
 /** Refits the graph when the canvas changes size (the details panel opening or closing, a window resize) or its block count. */
 function FitOnResize() {
   const { fitView } = useReactFlow();
@@ -54,6 +61,8 @@ interface Props {
   onExport(blockId: string, target: ExportTarget): void;
   /** Asks the new block's name, then adds it at `at` (flow coordinates). */
   onAddKind(kind: KindInfo, at: { x: number; y: number }): void;
+  /** Enter on a block: its details, on the code (or config) tab. */
+  onOpenEditor(blockId: string): void;
 }
 
 /** The pipeline's DAG, editable: every change is saved to pipeline.yaml / layout.json and can be undone. */
@@ -65,7 +74,7 @@ export function PipelineCanvas(props: Props) {
   );
 }
 
-function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onSelectBlock, onSelectionChange, onExport, onAddKind }: Props) {
+function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onSelectBlock, onSelectionChange, onExport, onAddKind, onOpenEditor }: Props) {
   const graph = useCanvasGraph(pipeline);
   const flow = useReactFlow();
   const wrapper = useRef<HTMLDivElement>(null);
@@ -88,6 +97,17 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
     escape: () => {
       setMenu(null);
       graph.selectOnly([]);
+    },
+    selectedIds,
+    block: (action, blockId) => {
+      const block = pipeline.blocks.find((b) => b.id === blockId);
+      if (!block) return;
+      if (action.kind === 'open') return onOpenEditor(blockId);
+      if (action.kind === 'edit') return setEditing(blockId);
+      if (action.kind === 'run') return void commands.run(blockId, action.scope);
+      if (action.kind === 'menu') return setMenu({ blockId, ...menuPlace(wrapper.current, blockId) });
+      const target = exportTargets.find((t) => t.kind === action.target);
+      if (target && block.type !== 'export') onExport(blockId, target);
     },
   });
 
