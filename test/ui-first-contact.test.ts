@@ -4,7 +4,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { Storage } from '@google-cloud/storage';
 import { initProject } from '../main/project/init-project.ts';
+import pg from 'pg';
+import { createBigQueryClient } from '../main/cloud/bigquery-client.ts';
+import { LOCAL_POSTGRES_SECRET } from '../main/connections/resolve-connection.ts';
+import { SecretStore } from '../main/connections/secret-store.ts';
+import { LOCAL_SUPERUSER } from '../main/postgres/local-server.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { axeViolations } from './helpers/axe.ts';
@@ -176,6 +182,24 @@ test('one-click exports name their destination first, land apart downstream of t
       if (j === exported[i] || !at) continue;
       assert.ok(Math.abs(at.x - other.x) >= 220 || Math.abs(at.y - other.y) >= 84, `${exported[i]} is clear of ${j}`);
     }
+  }
+  // The data is where the dialogs said, read back with Google's official clients from the emulators the app started.
+  const emulator = (name: string) => (JSON.parse(readFileSync(path.join(dir, '.pipewright', `${name}-emulator.json`), 'utf8')) as { endpoint: string }).endpoint;
+  const storage = new Storage({ apiEndpoint: emulator('gcs'), projectId: 'pipewright-local' });
+  const [objects] = await storage.bucket('pipewright-exports').getFiles();
+  assert.ok(objects.some((o) => o.name.startsWith('big_orders.parquet')), `the Parquet file is in the bucket: ${objects.map((o) => o.name).join(', ')}`);
+  const bigquery = await createBigQueryClient({ endpoint: emulator('bigquery'), project_id: 'pipewright-local' }, dir, {});
+  const [counted] = await bigquery.query('SELECT count(*) AS n FROM pipewright_exports.big_orders');
+  assert.equal(Number((counted[0] as { n: unknown }).n), ROWS);
+  const stateDir = path.join(dir, '.pipewright');
+  const { port } = JSON.parse(readFileSync(path.join(stateDir, 'postgres', 'server.json'), 'utf8')) as { port: number };
+  const password = await SecretStore.forProject(stateDir).get(LOCAL_POSTGRES_SECRET);
+  const client = new pg.Client({ host: '127.0.0.1', port, user: LOCAL_SUPERUSER, password, database: 'pipewright' });
+  await client.connect();
+  try {
+    assert.equal((await client.query<{ n: string }>('select count(*) as n from public.big_orders')).rows[0]?.n, String(ROWS));
+  } finally {
+    await client.end();
   }
   for (const id of exported) {
     const box = await node(id).boundingBox();
