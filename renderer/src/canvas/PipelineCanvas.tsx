@@ -20,8 +20,8 @@ import { useCanvasShortcuts } from './use-canvas-shortcuts.ts';
 
 // Declared once at module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes = { block: BlockNode };
-// Pixels, not a fraction: the top keeps nodes clear of the canvas tools, the left of the zoom controls.
-const FIT = { padding: { top: '60px', right: '32px', bottom: '32px', left: '64px' } as const, maxZoom: 1 };
+// Pixels, not a fraction: nodes stay clear of the canvas tools (top), the minimap (right) and the zoom controls (left).
+const FIT = { padding: { top: '60px', right: '176px', bottom: '24px', left: '64px' } as const, maxZoom: 1 };
 // Stable identities: React Flow copies changed props into its store, and a new handler re-fires its listeners.
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const PRO_OPTIONS = { hideAttribution: true };

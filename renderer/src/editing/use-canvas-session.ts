@@ -72,10 +72,12 @@ export function useCanvasSession(view: PipelineView | null, reload: () => void, 
       const { blockId, target } = pendingExport;
       const started = await commands.exportBlock(blockId, target, config);
       if ('text' in started) return started;
+      // One notice for one action: the export's result says it was added and where it went.
+      editor.setNotice(null);
       setExportJob({ pipelineId: pipelineId ?? '', exportId: started.exportId, sourceId: blockId, destination: target.destination(config), runId: started.runId });
       return null;
     },
-    [commands, pendingExport, pipelineId],
+    [commands, editor, pendingExport, pipelineId],
   );
   return {
     kinds, editor, commands, selectedIds, setSelectedIds, exportTargets, exportJob, clearExportJob: () => setExportJob(null),
