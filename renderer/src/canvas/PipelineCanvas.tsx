@@ -10,6 +10,7 @@ import type { PipelineEditor } from '../editing/use-pipeline-editor.ts';
 import { KIND_MIME } from '../palette/Palette.tsx';
 import { NODE_HEIGHT, NODE_WIDTH } from './auto-layout.ts';
 import { BlockDialog } from './BlockDialog.tsx';
+import { doBlockAction, menuPlace } from './block-key-actions.ts';
 import { BlockNode, type BlockFlowNode } from './BlockNode.tsx';
 import { CanvasToolbar } from './CanvasToolbar.tsx';
 import { NodeMenu } from './NodeMenu.tsx';
@@ -27,13 +28,6 @@ const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const PRO_OPTIONS = { hideAttribution: true };
 const MINIMAP_STYLE = { width: 150, height: 96 };
 const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
-
-/** Where a block's menu opens from the keyboard: over its node, inside the canvas. */
-function menuPlace(wrapper: HTMLDivElement | null, blockId: string): { x: number; y: number } {
-  const box = wrapper?.getBoundingClientRect();
-  const node = wrapper?.querySelector(`.react-flow__node[data-id="${CSS.escape(blockId)}"]`)?.getBoundingClientRect();
-  return { x: (node?.left ?? 0) - (box?.left ?? 0) + 24, y: (node?.bottom ?? 0) - (box?.top ?? 0) };
-}
 
 /** Refits the graph when the canvas changes size (the details panel opening or closing, a window resize) or its block count. */
 function FitOnResize() {
@@ -99,16 +93,12 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
       graph.selectOnly([]);
     },
     selectedIds,
-    block: (action, blockId) => {
-      const block = pipeline.blocks.find((b) => b.id === blockId);
-      if (!block) return;
-      if (action.kind === 'open') return onOpenEditor(blockId);
-      if (action.kind === 'edit') return setEditing(blockId);
-      if (action.kind === 'run') return void commands.run(blockId, action.scope);
-      if (action.kind === 'menu') return setMenu({ blockId, ...menuPlace(wrapper.current, blockId) });
-      const target = exportTargets.find((t) => t.kind === action.target);
-      if (target && block.type !== 'export') onExport(blockId, target);
-    },
+    block: (action, blockId) =>
+      doBlockAction(action, blockId, {
+        pipeline, exportTargets, commands, onOpenEditor, onExport,
+        onEdit: setEditing,
+        onMenu: () => setMenu({ blockId, ...menuPlace(wrapper.current, blockId) }),
+      }),
   });
 
   const onDrop = useCallback(
