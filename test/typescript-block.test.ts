@@ -442,8 +442,8 @@ test('a block returning an Arrow table keeps its DuckDB column types, and its te
     const outcome = await typescriptTransform.run(ctx, { export: 'firstTwo' });
     assert.deepEqual(outcome, { rowsIn: 5, rowsOut: 2, hasOutput: true });
     const described = await data.describe('first_two');
-    // DECIMAL reaches blocks as Float64 (the workspace's documented Arrow mapping), so it comes back as DOUBLE.
-    assert.deepEqual(described.columns.map((c) => c.type), ['BIGINT', 'TIMESTAMP', 'DATE', 'DOUBLE']);
+    // DECIMAL reaches blocks as Float64 (the workspace's documented Arrow mapping) and goes back as its DECIMAL.
+    assert.deepEqual(described.columns.map((c) => c.type), ['BIGINT', 'TIMESTAMP', 'DATE', 'DECIMAL(10,2)']);
     const rows = await data.queryRows(`select id::int as id, strftime(seen_at, '%H:%M') as at, day::varchar as day, amount from ${data.relation('first_two')} order by id`);
     assert.deepEqual(rows, [
       { id: 0, at: '08:00', day: '2024-03-01', amount: 0 },

@@ -6,6 +6,7 @@ import type { EventName } from './contract.ts';
 import { planBackfill, type BackfillEvery, type BackfillInterval } from '../orchestration/backfill-plan.ts';
 import { failedIntervals, intervalOrigins, newBackfillId, runBackfill, type BackfillProgress } from '../orchestration/run-backfill.ts';
 import { REDACTED } from '../history/redact-variables.ts';
+import { intervalWarning } from '../orchestration/interval-usage.ts';
 
 /** Params of the backfill dialog's methods; contract.ts lists them among its methods. */
 
@@ -15,7 +16,7 @@ const every = z.enum(['day', 'week', 'month']);
 const concurrency = z.number().int().min(1).max(32).default(1);
 
 export const backfillsMethods = {
-  /** A dry run: the intervals a backfill would run, or the planner's error with place.path `from` or `to`. */
+  /** A dry run: the intervals a backfill would run (and a `warning` when no block reads `{{ ds }}`/`interval_*`), or the planner's error with place.path `from` or `to`. */
   'backfills.plan': z.strictObject({ pipelineId: id, from: day, to: day, every }),
   /** Starts one run per interval (trigger `backfill`); resolves `{ backfillId, total }` once the first run started. Progress: `backfills.progress`. */
   'backfills.start': z.strictObject({ pipelineId: id, from: day, to: day, every, concurrency, variables: z.record(z.string(), z.string()).optional() }),
@@ -38,9 +39,10 @@ type Emit = (event: EventName, payload: unknown) => void;
 export function createBackfillHandlers(open: OpenProject, emit: Emit) {
   return {
     'backfills.plan': async (p: { pipelineId: string; from: string; to: string; every: BackfillEvery }) => {
-      await open.loadPipeline(p.pipelineId);
+      const pipeline = await open.loadPipeline(p.pipelineId);
       const intervals = planForDialog(p.from, p.to, p.every);
-      return { intervals: intervals.map((i) => ({ start: i.label, end: i.end.toISOString().slice(0, 10) })) satisfies PlannedInterval[] };
+      const warning = intervalWarning(pipeline);
+      return { intervals: intervals.map((i) => ({ start: i.label, end: i.end.toISOString().slice(0, 10) })) satisfies PlannedInterval[], ...(warning ? { warning } : {}) };
     },
     'backfills.start': async (p: { pipelineId: string; from: string; to: string; every: BackfillEvery; concurrency: number; variables?: Record<string, string> }) =>
       startBackfill(open, emit, { pipelineId: p.pipelineId, intervals: planForDialog(p.from, p.to, p.every), backfillId: newBackfillId(), concurrency: p.concurrency, variables: p.variables }),

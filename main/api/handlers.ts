@@ -11,6 +11,7 @@ import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
 import { planResume } from './retry-failed.ts';
 import { listPipelineIds } from '../project/load-project.ts';
+import { readPipelineVersion } from '../project/pipeline-writer.ts';
 import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 
 type Handler = (params: never) => Promise<unknown>;
@@ -75,8 +76,12 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     },
     'blocks.readCode': async (p: { pipelineId: string; blockId: string }) =>
       readBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId),
-    'blocks.saveCode': async (p: { pipelineId: string; blockId: string; text: string; expectedHash?: string }) =>
-      saveBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId, p.text, p.expectedHash),
+    'blocks.saveCode': async (p: { pipelineId: string; blockId: string; text: string; expectedHash?: string }) => {
+      const saved = await saveBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId, p.text, p.expectedHash);
+      // Told now, not when the file watcher notices: a window that saves and then runs hears of the save first.
+      emit('pipelines.changed', { pipelineId: p.pipelineId, version: await readPipelineVersion(open.project.dir, p.pipelineId), codeChanged: true });
+      return saved;
+    },
     ...createEditHandlers(open, emit),
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),

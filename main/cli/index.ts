@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PipewrightError, formatError, toErrorShape } from '../errors.ts';
-import { USAGE, UsageError } from './usage.ts';
+import { USAGE, UsageError, commandUsage } from './usage.ts';
 import { redactError } from '../history/redact-url.ts';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -30,6 +30,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /** Runs one CLI command and resolves to the process exit code (0 ok, 1 run failed, 2 usage or project error). */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const help = command ? commandUsage(command) : undefined;
+  if (help && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case '--version':
@@ -49,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } catch (error) {
-    return reportError(error);
+    return reportError(error, help ? command : undefined);
   }
 }
 
@@ -60,13 +65,18 @@ async function initCommand(argv: string[]): Promise<number> {
   if (values.example !== undefined && values.example !== 'nyc-taxi') throw new UsageError(`unknown example '${values.example}'; available: nyc-taxi`);
   const { initProject } = await import('../project/init-project.ts');
   await initProject(dir, values.example ? { example: 'nyc-taxi' } : {});
-  process.stdout.write(`created project in ${dir}${values.example ? ` from the ${values.example} example` : ''}\nnext: pipewright run <pipeline> --project ${dir}\n`);
+  // An example has pipelines to run; an empty project is built on the canvas first.
+  const next = values.example ? `pipewright run yellow_taxi_etl --project ${dir}` : `pipewright serve --project ${dir}   (build a pipeline in the browser; or pipewright start)`;
+  process.stdout.write(`created project in ${dir}${values.example ? ` from the ${values.example} example` : ''}\nnext: ${next}\n`);
   return 0;
 }
 
-function reportError(error: unknown): number {
+/** A refused command line is one line: what was wrong, and where the options are (not the whole usage). */
+function reportError(error: unknown, command: string | undefined): number {
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`pipewright: ${error.message}\n\n${USAGE}\n`);
+    // Node's parseArgs adds advice on '--' after its first sentence: the first sentence says what was refused.
+    const message = (error.message.split('\n')[0] ?? '').split(/\.\s/)[0]?.replace(/\.$/, '') ?? '';
+    process.stderr.write(`pipewright: ${message} (see ${command ? `pipewright ${command} --help` : 'pipewright --help'})\n`);
     return 2;
   }
   if (error instanceof PipewrightError && error.kind === 'user') {

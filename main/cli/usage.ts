@@ -50,6 +50,23 @@ Commands:
 
 Exit codes: 0 success, 1 the run failed or was cancelled, 2 usage or project error.`;
 
+/**
+ * One command's part of USAGE (`pipewright run --help`): its lines, from its own line to the next command's, under
+ * a `Usage:` line; undefined for a command USAGE does not list.
+ */
+export function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const isCommandLine = (line: string) => /^ {2}[a-z]/.test(line);
+  const start = lines.findIndex((line) => isCommandLine(line) && line.trim().split(/\s/)[0] === command);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && !isCommandLine(lines[end] ?? '') && (lines[end] ?? '') !== '') end++;
+  const [first = '', ...rest] = lines.slice(start, end);
+  // The command's own line: its synopsis, then (after a run of spaces) what it does.
+  const [synopsis = '', summary] = first.trim().split(/ {2,}/);
+  return [`Usage: pipewright ${synopsis}`, ...(summary ? [`  ${summary}`] : []), ...rest].join('\n');
+}
+
 /** Parses repeated `--var name=value` flags; values stay strings (templates insert text). */
 export function parseVars(pairs: readonly string[]): Record<string, string> {
   const vars: Record<string, string> = {};

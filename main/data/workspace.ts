@@ -10,7 +10,7 @@ import { previewQuery, previewTable } from './preview.ts';
 import { profileRelation } from './profile.ts';
 import { TrackedConnection } from './tracked-connection.ts';
 import {
-  META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput,
+  META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput, renameOutputs,
 } from './output-registry.ts';
 import { dropStoredOutput, listStoredOutputs, type StoredOutput } from '../retention/stored-outputs.ts';
 
@@ -168,6 +168,13 @@ export class Workspace {
         if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
       }
     });
+  }
+
+  /** After a block is renamed in its pipeline: its stored outputs follow it (previews and `<pipeline>.<block>` views). */
+  async renameBlockOutputs(pipelineId: string, from: string, to: string): Promise<void> {
+    this.checkOpen();
+    checkPipelineId(pipelineId);
+    await this.exclusive(() => this.inTransaction(() => renameOutputs(this.meta, pipelineId, from, to)));
   }
 
   /** The outputs a run published that are still kept, one per block (all of them while they are its latest). */

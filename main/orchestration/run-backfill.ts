@@ -15,7 +15,7 @@ export interface BackfillProgress {
   total: number;
   done: number;
   failed: number;
-  last?: { interval: string; status: IntervalStatus; runId: string | null };
+  last?: { interval: string; status: IntervalStatus; runId: string | null; error?: string };
 }
 
 export interface BackfillResult {
@@ -47,14 +47,27 @@ export async function runBackfill(args: {
   const runs: BackfillResult['runs'] = [];
   const progress: BackfillProgress = { backfillId, total: intervals.length, done: 0, failed: 0 };
   let next = 0;
+  let hasStarted = false;
+  const onEvent = (event: RunEvent) => {
+    if (event.type === 'run.started') hasStarted = true;
+    args.onEvent?.(event);
+  };
   const worker = async () => {
     while (next < intervals.length && !args.signal?.aborted) {
       const interval = intervals[next++] as BackfillInterval;
-      const result = await startInterval(args, interval);
+      let result: { runId: string | null; status: IntervalStatus; error?: string };
+      try {
+        result = await startInterval({ ...args, onEvent }, interval);
+      } catch (error) {
+        // Before any run started it is a usage error (the caller gets it); after, one interval failed to start:
+        // it counts as failed, so the progress still reaches done === total.
+        if (!hasStarted) throw error;
+        result = { runId: null, status: 'failed', error: error instanceof Error ? error.message : String(error) };
+      }
       runs.push({ interval: interval.label, runId: result.runId, status: result.status });
       progress.done++;
       if (result.status !== 'succeeded') progress.failed++;
-      progress.last = { interval: interval.label, status: result.status, runId: result.runId };
+      progress.last = { interval: interval.label, status: result.status, runId: result.runId, ...(result.error ? { error: result.error } : {}) };
       args.onProgress?.({ ...progress });
     }
   };

@@ -27,10 +27,15 @@ export function starterConfig(kind: BlockKind, blockId: string): Record<string, 
 export function starterCode(kind: BlockKind, blockId: string, upstream: readonly string[]): string {
   const first = upstream[0];
   if (kind.codeExtension === '.ts') {
+    // The upstream table is returned as it is: an Arrow table keeps every column's type (rows would turn a DATE
+    // into epoch milliseconds), so the untouched starter passes its input through unchanged.
     return [
-      `/** ${blockId}: receives upstream outputs (Arrow tables) by block id; returns an Arrow table or an array of rows. */`,
-      `export default function transform(inputs: Record<string, { toArray(): unknown[] }>) {`,
-      `  return ${first ? `inputs[${JSON.stringify(first)}]?.toArray() ?? []` : '[]'};`,
+      `/**`,
+      ` * ${blockId}: receives upstream outputs (Apache Arrow tables) by block id; returns an Arrow table or an array of rows.`,
+      ` * Returning a table keeps column types; rows (\`table.toArray()\`) give plain values (dates as epoch milliseconds).`,
+      ` */`,
+      `export default function transform(inputs: Record<string, unknown>) {`,
+      `  return ${first ? `inputs[${JSON.stringify(first)}]` : '[]'};`,
       `}`,
       '',
     ].join('\n');

@@ -31,6 +31,8 @@ export interface BlockRunState {
   progress?: { phase: string; done: number; total?: number; unit: ProgressUnit; rate?: number };
   /** Data tests of the last attempt. */
   tests?: { passed: number; failed: number };
+  /** When its run started, in the window's event order (event-order.ts); absent for results read from history. */
+  runSeq?: number;
 }
 
 export interface LogLine {
