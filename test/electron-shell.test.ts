@@ -228,7 +228,7 @@ test('electron-builder.yml passes electron-builder\'s own schema and unpacks the
   await validateConfiguration(config, logger);
   await assert.rejects(validateConfiguration({ ...config, asarUnpak: [] }, logger), /unknown property 'asarUnpak'/);
   assert.equal(config.appId, 'dev.pipewright.app');
-  assert.deepEqual(config.files, ['out/**', 'examples/**', '!examples/**/.pipewright/**', '!examples/**/output/**'], 'the build and the example, never its local results');
+  assert.deepEqual(config.files, ['out/**', 'main/python/py/**', 'examples/**', '!examples/**/.pipewright/**', '!examples/**/output/**'], 'the build and the example, never its local results');
   for (const pattern of ['**/node_modules/better-sqlite3/**', '**/node_modules/@duckdb/**', '**/node_modules/@esbuild/**']) {
     assert.ok(config.asarUnpack.includes(pattern), pattern);
   }

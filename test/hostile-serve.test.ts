@@ -6,6 +6,7 @@ import { ensureRendererBuilt, startServe, type ServeProcess } from './helpers/br
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { rawRequest, type RawResponse } from './helpers/serve-client.ts';
 import { rawExchange, wsFrame } from './helpers/raw-socket.ts';
+import { MAX_CALL_BYTES } from '../main/api/call-limits.ts';
 
 /**
  * The attack matrix: HTTP and WebSocket abuse against a real `pipewright serve` process. Each case checks the answer
@@ -172,7 +173,7 @@ describe('HTTP attacks', () => {
   attack('an absolute-form request target for another host is refused', async () => {
     expectStatus(await rawExchange(port, [`GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`]), [400, 403]);
   });
-  attack('an API body over 1 MiB answers 413', async () => expectStatus(await call(JSON.stringify({ method: 'app.info', params: { pad: 'x'.repeat(2 << 20) } })), 413));
+  attack('an API body over the call limit answers 413', async () => expectStatus(await call(JSON.stringify({ method: 'app.info', params: { pad: 'x'.repeat(MAX_CALL_BYTES + 1) } })), 413));
   attack('malformed JSON answers 400', async () => expectStatus(await call('{"method": "app.info", '), 400, /JSON/));
   attack('a text/plain API call (CSRF shape) answers 415', async () => expectStatus(await call('{}', { 'content-type': 'text/plain' }), 415));
   attack('an unknown API method is an error reply, not a crash', async () => {

@@ -74,8 +74,10 @@ async function initCommand(argv: string[]): Promise<number> {
 /** A refused command line is one line: what was wrong, and where the options are (not the whole usage). */
 function reportError(error: unknown, command: string | undefined): number {
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-    // Node's parseArgs adds advice on '--' after its first sentence: the first sentence says what was refused.
-    const message = (error.message.split('\n')[0] ?? '').split(/\.\s/)[0]?.replace(/\.$/, '') ?? '';
+    // Node's parseArgs adds advice on '--' after its first sentence: the first sentence says what was refused. Our
+    // own usage errors are written as one line already, and their second sentence says what to do.
+    const firstLine = error.message.split('\n')[0] ?? '';
+    const message = error instanceof UsageError ? firstLine : (firstLine.split(/\.\s/)[0]?.replace(/\.$/, '') ?? '');
     process.stderr.write(`pipewright: ${message} (see ${command ? `pipewright ${command} --help` : 'pipewright --help'})\n`);
     return 2;
   }

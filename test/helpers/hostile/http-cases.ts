@@ -98,7 +98,7 @@ export function httpCases(runs: ProjectRuns, servers: HostileServers): HostileCa
     ['http: connection cut mid-body', u('/cut.csv'), failsOn('operational', /ended|closed|terminated|socket|cut|fewer|premature|aborted/i)],
     ['http: a truncated .csv.gz', u('/cut.csv.gz'), failsOn('operational', /cut\.csv\.gz .*the gzip data is cut or corrupt/)],
     ['http: a redirect loop', u('/loop.csv'), { kind: 'operational', message: /redirect/i } as Expected],
-    ['http: a redirect to file://', u('/to-file.csv'), failsOn('operational', /to-file\.csv .*URL scheme must be a HTTP\(S\) scheme/)],
+    ['http: a redirect to file://', u('/to-file.csv'), failsOn('operational', /to-file\.csv redirects to file: .*only http\(s\) is followed/)],
     ['http: a redirect to a 404', u('/to-404.csv'), failsOn('operational', /to-404\.csv answered 404/)],
     ['http: an HTML page served as CSV', u('/html.csv'), failsOn('user', /HTML page/, /html\.csv$/)],
     ['http: an S3 AccessDenied XML served with 200', u('/denied.csv'), failsOn('user', /is an XML document, not csv \(the server said AccessDenied/, /denied\.csv$/)],
