@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
 import { OperationalError } from '../../errors.ts';
 import { statusOf } from './object-transfer.ts';
@@ -93,26 +94,44 @@ export class StageLease {
     if (this.lost !== undefined) throw this.lostError();
     const expiresAt = Date.now() + this.seconds * 1000;
     const file = this.bucket.file(this.name);
+    // Tells our own write from another's when a retried request whose first try landed answers 412.
+    const writeId = randomUUID();
     try {
       await file.save(JSON.stringify({ ...this.owner, expiresAt: new Date(expiresAt).toISOString() }), {
         resumable: false,
         preconditionOpts: { ifGenerationMatch: Number(this.generation) },
         metadata: {
           contentType: 'application/json',
-          metadata: { pipewright_origin: this.owner.originRunId, pipewright_block: this.owner.blockId, pipewright_expires_at: new Date(expiresAt).toISOString() },
+          metadata: {
+            pipewright_origin: this.owner.originRunId, pipewright_block: this.owner.blockId,
+            pipewright_expires_at: new Date(expiresAt).toISOString(), pipewright_write: writeId,
+          },
         },
       });
+      this.generation = String(file.metadata.generation);
     } catch (error) {
+      if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
       // A first write that answers 412 found a lease already there; later ones, a lease rewritten or swept.
-      if (statusOf(error) === 412 || statusOf(error) === 404) {
+      const ownGeneration = await this.generationOfWrite(writeId);
+      if (ownGeneration === undefined) {
         this.lost = error;
         this.stop();
         throw this.lostError();
       }
+      this.generation = ownGeneration;
+    }
+    this.expiresAt = expiresAt;
+  }
+
+  /** The lease's generation when it holds the write `writeId` (a retry's first try landed); else undefined. */
+  private async generationOfWrite(writeId: string): Promise<string | undefined> {
+    try {
+      const [meta] = await this.bucket.file(this.name).getMetadata();
+      return meta.metadata?.pipewright_write === writeId ? String(meta.generation) : undefined;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
       throw error;
     }
-    this.generation = String(file.metadata.generation);
-    this.expiresAt = expiresAt;
   }
 
   private lostError(): OperationalError {
