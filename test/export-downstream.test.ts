@@ -5,7 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import { createTestRegistry } from './helpers/test-kinds.ts';
+import { loadProject } from '../main/project/load-project.ts';
+import { readPipelineVersion, updatePipeline } from '../main/project/pipeline-writer.ts';
 import type { OpenProject } from '../main/runtime/open-project.ts';
 import { rowsBlock, sqlBlock, withPipeline } from './helpers/run-project.ts';
 
@@ -87,4 +92,20 @@ test('condition.over naming an export is refused when the pipeline loads, saying
   await withPipeline(pipeline, async ({ open }) => {
     await assert.rejects(open.loadPipeline('p'), /condition\.over 'to_file' is an export: exports have no output/);
   }, { files: { 'blocks/gated.sql': 'select * from src\n' } });
+});
+
+test('a SQL block added downstream of an export starts from a query over the blocks it can read', async () => {
+  const pipeline = { blocks: [rowsBlock('src', { rows: 3 }), toFile] };
+  await withPipeline(pipeline, async ({ open, temp }) => {
+    const project = await loadProject(temp.dir);
+    await updatePipeline({
+      project, kinds: createTestRegistry(), pipelineId: 'p', expectedVersion: await readPipelineVersion(temp.dir, 'p'),
+      edits: [{ op: 'addBlock', block: { id: 'after_export', type: 'transform', kind: 'sql', upstream: ['to_file', 'src'] } }],
+    });
+    const starter = readFileSync(path.join(temp.dir, 'blocks/after_export.sql'), 'utf8');
+    assert.match(starter, /from "?src"?/);
+    assert.doesNotMatch(starter, /to_file/);
+    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger });
+    assert.equal(result.status, 'succeeded');
+  }, { kinds: [] });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument, stringify, type Document } from 'yaml';
 import { UserError } from '../errors.ts';
 import { validateGraph } from '../engine/plan.ts';
 import { builtinVariablePlaceholders } from '../engine/templating.ts';
@@ -70,7 +70,7 @@ async function writeEdited(args: { project: Project; pipelineId: string; edits: 
   const doc = parseDocument(yamlText);
   const layout = texts.layout === undefined ? { nodes: {} } : parseLayout(texts.layout);
   // 3. Apply the edits in memory.
-  const applied = applyEdits(doc, layout, args.edits, { codeFor: (block) => codeFor(args.kinds, block) });
+  const applied = applyEdits(doc, layout, args.edits, { codeFor: (block) => codeFor(args.kinds, block, exportIdsIn(doc)) });
   const nextYaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
   const nextLayout = `${JSON.stringify(layoutFileSchema.parse(applied.layout), null, 2)}\n`;
   // 4. New code files exist before validation (the loader reads them) and are removed again on refusal.
@@ -100,10 +100,19 @@ async function validateCandidate(project: Project, kinds: KindLookup, absPath: s
   for (const [index, block] of spec.blocks.entries()) await loadBlock(context, block, index);
 }
 
-function codeFor(kinds: KindLookup, block: NewBlock): { relPath: string; text: string } | undefined {
+/** A new block's starter code reads its first upstream block that has an output (exports have none). */
+function codeFor(kinds: KindLookup, block: NewBlock, exportIds: ReadonlySet<string>): { relPath: string; text: string } | undefined {
   const kind = kinds.get(block.type, block.kind);
   if (!kind || kind.code !== 'required' || !kind.codeExtension) return undefined;
-  return { relPath: `blocks/${block.id}${kind.codeExtension}`, text: starterCode(kind, block.id, block.upstream ?? []) };
+  const readable = (block.upstream ?? []).filter((id) => !exportIds.has(id));
+  return { relPath: `blocks/${block.id}${kind.codeExtension}`, text: starterCode(kind, block.id, readable) };
+}
+
+/** Ids of the export blocks in the pipeline document as edited so far. */
+function exportIdsIn(doc: Document): Set<string> {
+  const blocks = (doc.toJS() as { blocks?: unknown } | null)?.blocks;
+  const list = Array.isArray(blocks) ? (blocks as { id?: unknown; type?: unknown }[]) : [];
+  return new Set(list.filter((b) => b?.type === 'export').map((b) => String(b.id)));
 }
 
 /** Writes the code files that do not exist yet; resolves to the absolute paths it created. */
