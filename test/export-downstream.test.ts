@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { createTestRegistry } from './helpers/test-kinds.ts';
+import type { PipelineView } from '../renderer/src/api/views.ts';
+import { splitUpstream, upstreamText } from '../renderer/src/details/block-inputs.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { readPipelineVersion, updatePipeline } from '../main/project/pipeline-writer.ts';
 import type { OpenProject } from '../main/runtime/open-project.ts';
@@ -108,4 +110,11 @@ test('a SQL block added downstream of an export starts from a query over the blo
     const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger });
     assert.equal(result.status, 'succeeded');
   }, { kinds: [] });
+});
+
+test('the block panel offers completion only for upstream blocks with outputs, and says it runs after the exports', () => {
+  const view = { blocks: [{ id: 'src', type: 'source' }, { id: 'to_file', type: 'export' }, { id: 'b', type: 'transform' }] } as unknown as PipelineView;
+  assert.deepEqual(splitUpstream(view, ['to_file', 'src']), { reads: ['src'], after: ['to_file'] });
+  assert.equal(upstreamText(view, ['src', 'to_file']), 'reads src · runs after to_file (exports have no output)');
+  assert.equal(upstreamText(view, ['src']), 'reads src');
 });
