@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { KILL_AT_ENV } from '../main/kill-point.ts';
-import { LEASE_SECONDS_ENV } from '../main/cloud/gcs-export/stage-lease.ts';
+import { LEASE_SECONDS_ENV, StageLease } from '../main/cloud/gcs-export/stage-lease.ts';
 import { STAGING_ROOT } from '../main/blocks/gcs-export.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
 import { runCli } from './helpers/run-cli.ts';
@@ -84,4 +84,26 @@ test('a killed export\'s staging is swept by the next export to the bucket once 
   assert.equal(resumed.code, 0, resumed.stderr);
   const [left] = await gcs.storage.bucket(BUCKET).getFiles({ prefix: STAGING_ROOT });
   assert.deepEqual(left.map((f) => f.name), [], 'nothing is left staged');
+});
+
+test('a lease is refreshed while its export runs; one taken over by a sweep stops the export before it publishes', async () => {
+  const bucket = gcs.storage.bucket('lease-bucket');
+  await bucket.create();
+  process.env[LEASE_SECONDS_ENV] = '0.3'; // a heartbeat every 100 ms
+  try {
+    const heartbeatErrors: unknown[] = [];
+    const lease = await StageLease.acquire(bucket, `${STAGING_ROOT}r1/out/a1/`, { originRunId: 'r1', blockId: 'out' }, (error) => heartbeatErrors.push(error));
+    const generationOf = async () => String((await bucket.file(lease.name).getMetadata())[0].generation);
+    const first = await generationOf();
+    await waitUntil(async () => (await generationOf()) !== first, { what: 'the heartbeat to rewrite the lease' });
+    await lease.confirm();
+    assert.deepEqual(heartbeatErrors, []);
+    // A sweeper judged it expired and deleted it (the owner was paused, say): the export must not publish.
+    await bucket.file(lease.name).delete();
+    await assert.rejects(lease.confirm(), /staging lease .* was taken over/);
+    await lease.release();
+    assert.deepEqual((await bucket.getFiles())[0].map((f) => f.name), []);
+  } finally {
+    delete process.env[LEASE_SECONDS_ENV];
+  }
 });
