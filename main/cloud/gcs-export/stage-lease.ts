@@ -51,7 +51,8 @@ export class StageLease {
   private expiresAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private lost: unknown;
-  private refreshing: Promise<void> = Promise.resolve();
+  /** The last write queued; never rejects (each caller sees its own write's error). */
+  private queue: Promise<void> = Promise.resolve();
 
   private constructor(private readonly bucket: Bucket, readonly name: string, private readonly owner: StageOwner, private readonly seconds: number) {}
 
@@ -59,24 +60,21 @@ export class StageLease {
   static async acquire(bucket: Bucket, stageDir: string, owner: StageOwner, onHeartbeatError: (error: unknown) => void): Promise<StageLease> {
     const lease = new StageLease(bucket, leaseNameOf(stageDir), owner, leaseSeconds());
     await lease.write();
-    lease.timer = setInterval(() => {
-      lease.refreshing = lease.refreshing.then(() => lease.write()).catch(onHeartbeatError);
-    }, (lease.seconds * 1000) / 3);
+    lease.timer = setInterval(() => lease.enqueueWrite().catch(onHeartbeatError), (lease.seconds * 1000) / 3);
     lease.timer.unref(); // the export's own work keeps the process alive, never the heartbeat
     return lease;
   }
 
   /** Refreshes now; rejects (retryable) when the lease was lost, so nothing is published from a swept stage. */
   async confirm(): Promise<void> {
-    await this.refreshing.catch(() => undefined); // a failed heartbeat is judged by the refresh below
-    await this.write();
+    await this.enqueueWrite();
     if (Date.now() >= this.expiresAt) throw new OperationalError(`the staging lease ${this.name} expired before publishing`);
   }
 
   /** Stops the heartbeat and deletes the lease (call once the staged objects are gone). */
   async release(): Promise<void> {
     this.stop();
-    await this.refreshing.catch(() => undefined); // its outcome no longer matters: the lease goes now
+    await this.queue;
     if (this.lost !== undefined) return;
     try {
       await this.bucket.file(this.name).delete({ ifGenerationMatch: Number(this.generation) });
@@ -88,6 +86,13 @@ export class StageLease {
   /** Stops the heartbeat, leaving the lease to expire (when staged objects could not be removed). */
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** Writes after the writes already queued: two at once would race on the same generation and one would lose. */
+  private enqueueWrite(): Promise<void> {
+    const write = this.queue.then(() => this.write());
+    this.queue = write.catch(() => undefined); // the caller of this write handles its error
+    return write;
   }
 
   private async write(): Promise<void> {
