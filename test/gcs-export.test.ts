@@ -211,11 +211,12 @@ describe('export/gcs', () => {
 
   test('a lost reply after an upload or a copy landed is retried, answered 412, and accepted by checksum', async () => {
     gcs.emulator.faults.clear();
-    gcs.emulator.faults.add({ operation: 'objects.insert', times: 1, action: { resetAfterCommit: true } });
+    // Two inserts: the staging lease's (written first) and a staged upload's.
+    gcs.emulator.faults.add({ operation: 'objects.insert', times: 2, action: { resetAfterCommit: true } });
     gcs.emulator.faults.add({ operation: 'objects.rewrite', times: 1, action: { resetAfterCommit: true } });
     const run = await exportTrips({ path: 'lost_replies', partition_by: ['pickup_date'] });
     assert.equal(run.error, undefined, String(run.error));
-    assert.equal(gcs.emulator.faults.firedCount(), 2);
+    assert.equal(gcs.emulator.faults.firedCount(), 3);
     const names = [...(await objects()).keys()];
     assert.equal(names.length, 3);
     assert.ok(names.every((n) => n.startsWith('lost_replies/pickup_date=')));

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { Storage } from '@google-cloud/storage';
 import { createBigQueryClient } from '../main/cloud/bigquery-client.ts';
 import { KILL_AT_ENV } from '../main/kill-point.ts';
+import { STAGING_ROOT } from '../main/blocks/gcs-export.ts';
 import { createPgProject, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { runCli } from './helpers/run-cli.ts';
 import type { TempProject } from './helpers/temp-project.ts';
@@ -111,4 +112,7 @@ test('kill -9 at logged points of every exporter, then --resume: the destination
   // The resumes' loads dropped what the kills left (a staging table filled by the killed replace).
   const staged = await pgServer.query<{ name: string }>(`select relname as name from pg_class where relname like '\\_pw\\_stage\\_%' and relkind = 'r'`);
   assert.deepEqual(staged, [], 'no staging table is left');
+  // …and the resumed GCS exports swept the objects their killed attempts had staged (stage-sweep.ts).
+  const [leftovers] = await destinations.storage.bucket(destinations.bucket).getFiles({ prefix: STAGING_ROOT });
+  assert.deepEqual(leftovers.map((f) => f.name), [], 'no staged GCS object is left');
 });

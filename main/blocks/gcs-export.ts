@@ -18,6 +18,8 @@ import { withUtcTimestamps } from './parquet-timestamps.ts';
 import type { ColumnInfo } from '../data/workspace-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 import { killPoint } from '../kill-point.ts';
+import { StageLease } from '../cloud/gcs-export/stage-lease.ts';
+import { sweepDeadStages } from '../cloud/gcs-export/stage-sweep.ts';
 
 const MIB = 1024 * 1024;
 /** Staged objects live outside every export prefix, so listings of a prefix never see them. */
@@ -77,20 +79,28 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
       // loop, so the requests cost no time. Both finish before anything is uploaded.
       const [planned, existing] = await settleBoth(
         planObjects(ctx, config, upstream, described.columns),
-        ensureBucket(bucket, config.create_bucket, settings.location, place).then(() => listLive(bucket, config)),
+        ensureBucket(bucket, config.create_bucket, settings.location, place).then(async () => {
+          await sweepStaging(ctx, bucket, config.upload.parallelism);
+          return listLive(bucket, config);
+        }),
       );
+      // 3. Stage every object under a lease (stage-lease.ts): until all are staged, nothing under the prefix changes.
+      const lease = await StageLease.acquire(bucket, stageDirOf(ctx), { originRunId: ctx.originRunId, blockId: ctx.block.id }, (error) => {
+        ctx.log('warn', `could not refresh the staging lease: ${error instanceof Error ? error.message : String(error)}`);
+      });
       try {
-        // 3. Stage every object: until all are staged, nothing under the prefix changes.
         await stageAll(ctx, bucket, planned, config);
         killPoint(`gcs.${config.mode}.staged`);
+        await lease.confirm();
         // 4. Publish each staged object (server-side copies), then 5. (replace) remove what this run did not write.
         const generations = await mapPooled(planned, config.upload.parallelism, ctx.signal, (o) => publishStaged(bucket, o, existing.get(o.name) ?? '0'));
         killPoint(`gcs.${config.mode}.published`);
         if (config.mode === 'replace') await removeStale(ctx, bucket, planned, existing, config.upload.parallelism);
         return report(ctx, config, planned, generations, described.rows);
       } finally {
-        // 6. Staged copies go, whether or not the export succeeded.
-        await removeStaging(ctx, bucket, planned, config.upload.parallelism);
+        // 6. Staged copies go, whether or not the export succeeded; then the lease (left to expire if some remain).
+        if (!(await removeStaging(ctx, bucket, planned, config.upload.parallelism))) lease.stop();
+        else await lease.release().catch((error: unknown) => ctx.log('warn', `could not remove the staging lease ${lease.name}: ${error instanceof Error ? error.message : String(error)}`));
       }
     } catch (error) {
       // Cancelled while DuckDB wrote the files, its "Interrupted!" is the cancellation, not a GCS failure.
@@ -217,7 +227,7 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     dir,
     fileTag: config.mode === 'append' ? appendTag(ctx, upstream) : undefined,
   });
-  const staging = `${STAGING_ROOT}${runTag(ctx.runId)}/${ctx.block.id}/a${ctx.attempt}/`;
+  const staging = stageDirOf(ctx);
   return parts.map((part: LocalPart) => {
     const name = part.relativeName === '' ? config.path : folderOf(config) + part.relativeName;
     // Partition folders are safe by construction, but many long values can still pass GCS's 1024-byte limit.
@@ -234,6 +244,22 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
  */
 function appendTag(ctx: BlockContext, upstream: string): string {
   return `${runTag(ctx.originRunId)}-${createHash('sha256').update(ctx.data.outputIdentity(upstream)).digest('hex').slice(0, 8)}`;
+}
+
+/** This attempt's staging folder: one per run, block and attempt, so attempts never share staged names. */
+function stageDirOf(ctx: BlockContext): string {
+  return `${STAGING_ROOT}${runTag(ctx.runId)}/${ctx.block.id}/a${ctx.attempt}/`;
+}
+
+/** Removes dead exports' staged uploads (kills leave them); best effort, as they sit outside every export prefix. */
+async function sweepStaging(ctx: BlockContext, bucket: Bucket, parallelism: number): Promise<void> {
+  try {
+    const self = { originRunId: ctx.originRunId, blockId: ctx.block.id, stageDir: stageDirOf(ctx) };
+    const removed = await sweepDeadStages(bucket, STAGING_ROOT, self, parallelism);
+    if (removed > 0) ctx.log('info', `removed ${removed} staged upload${removed === 1 ? '' : 's'} left under gs://${bucket.name}/${STAGING_ROOT} by exports that were killed`);
+  } catch (error) {
+    ctx.log('warn', `could not sweep gs://${bucket.name}/${STAGING_ROOT}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Object-name-safe run id (run ids are ours, but names must never carry `/` or `..`). */
@@ -273,13 +299,18 @@ async function removeStale(ctx: BlockContext, bucket: Bucket, planned: PlannedOb
   for (const [name] of stale) ctx.log('info', `removed gs://${bucket.name}/${name}: this run did not write it`);
 }
 
-/** Best effort: leftovers are harmless (outside every prefix, never listed by an export) but cost storage. */
-async function removeStaging(ctx: BlockContext, bucket: Bucket, planned: PlannedObject[], parallelism: number): Promise<void> {
+/**
+ * Best effort: leftovers are harmless (outside every prefix, never listed by an export) but cost storage; the next
+ * export to the bucket sweeps them once the lease expires. Resolves to whether all staged objects are gone.
+ */
+async function removeStaging(ctx: BlockContext, bucket: Bucket, planned: PlannedObject[], parallelism: number): Promise<boolean> {
   const never = new AbortController().signal;
   try {
     await mapPooled(planned, parallelism, never, (o) => removeStaged(bucket, o));
+    return true;
   } catch (error) {
     ctx.log('warn', `could not remove staged uploads under gs://${bucket.name}/${STAGING_ROOT}: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
   }
 }
 

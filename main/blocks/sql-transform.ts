@@ -4,6 +4,7 @@ import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { renderTemplate } from '../engine/templating.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 import { toSnakeCase } from './snake-case.ts';
+import { explainExportRead, inputsOf } from './block-inputs.ts';
 
 const configSchema = z.strictObject({
   /** Rename the query's output columns; `snake_case` handles acronyms (VendorID → vendor_id). */
@@ -24,7 +25,7 @@ export const sqlTransform: BlockKind<SqlConfig> = {
     const rowsIn = await countUpstreamRows(ctx);
     const query = config.rename_columns ? await renamed(ctx, sql) : { text: sql, lineOffset: 0 };
     const rowsOut = await ctx.data.writeOutputFromQuery(query.text).catch((err: unknown) => {
-      throw shiftLines(err, query.lineOffset);
+      throw explainExportRead(ctx, shiftLines(err, query.lineOffset));
     });
     return { rowsIn, rowsOut, hasOutput: true };
   },
@@ -41,14 +42,14 @@ function userQuery(ctx: BlockContext): string {
 
 async function countUpstreamRows(ctx: BlockContext): Promise<number> {
   let total = 0;
-  for (const up of ctx.block.upstream) total += (await ctx.data.describe(up)).rows;
+  for (const up of inputsOf(ctx)) total += (await ctx.data.describe(up)).rows;
   return total;
 }
 
 /** Wraps the user's query so its columns come out renamed; the user's SQL starts on line 2 of the wrapper. */
 async function renamed(ctx: BlockContext, sql: string): Promise<{ text: string; lineOffset: number }> {
   const columns = await ctx.data.queryRows(`DESCRIBE (\n${sql}\n)`).catch((err: unknown) => {
-    throw shiftLines(err, 1);
+    throw explainExportRead(ctx, shiftLines(err, 1));
   });
   const names = columns.map((c) => String(c.column_name));
   const seen = new Map<string, string>();

@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { runTypeScript } from './ts-runner.ts';
 import type { TypeScriptSource } from './ts-compile.ts';
+import { inputsOf } from './block-inputs.ts';
 
 const configSchema = z.strictObject({
   /** The function to call; default: the file's default export. */
@@ -44,10 +45,10 @@ function blockSource(ctx: BlockContext): TypeScriptSource {
   return { relPath: code.relPath, absPath: code.absPath, text: code.text };
 }
 
-/** Each upstream output as Arrow IPC bytes, in upstream order. */
+/** Each upstream output as Arrow IPC bytes, in upstream order (exports have none). */
 async function readUpstream(ctx: BlockContext): Promise<{ id: string; ipc: Uint8Array; rows: number }[]> {
   const inputs = [];
-  for (const id of ctx.block.upstream) {
+  for (const id of inputsOf(ctx)) {
     const table = await ctx.data.readArrow(id);
     inputs.push({ id, ipc: tableToIPC(table, 'stream'), rows: table.numRows });
   }

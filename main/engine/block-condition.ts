@@ -8,6 +8,7 @@ import { runTypeScript } from '../blocks/ts-runner.ts';
 import type { BlockContext } from './block-kind.ts';
 import { withBlockContext, type RunEnv } from './block-runner.ts';
 import { renderTemplate } from './templating.ts';
+import { dataUpstreamOf } from './plan.ts';
 
 /** Whether a block's condition holds; when it does not, the reason the run records (`condition false: …`). */
 export type ConditionVerdict = { holds: true } | { holds: false; reason: string };
@@ -21,7 +22,7 @@ export async function evaluateCondition(env: RunEnv, block: LoadedBlock, conditi
     const holds = await withBlockContext(env, block, [condition.over], (ctx) => sqlConditionHolds(ctx, condition));
     return holds ? { holds } : { holds, reason: `condition false: ${condition.sql}` };
   }
-  const holds = await withBlockContext(env, block, block.upstream, (ctx) => typescriptConditionHolds(ctx, condition));
+  const holds = await withBlockContext(env, block, dataUpstreamOf(block, env.pipeline.blocks), (ctx) => typescriptConditionHolds(ctx, condition));
   return holds ? { holds } : { holds, reason: `condition false: ${condition.typescript}${condition.export ? ` (${condition.export})` : ''}` };
 }
 

@@ -24,6 +24,11 @@ export interface BlockContext {
    */
   originRunId: string;
   block: LoadedBlock;
+  /**
+   * The upstream blocks whose outputs `data` can read, in upstream order: an upstream export has no output, so it
+   * only orders this block. Absent in contexts built by hand (tests), where every upstream block is an input.
+   */
+  inputs?: readonly string[];
   /** 1-based attempt number. */
   attempt: number;
   /**

@@ -210,6 +210,7 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     runId: env.runId,
     originRunId: env.originRunId,
     block,
+    inputs: dataUpstreamOf(block, env.pipeline.blocks),
     attempt,
     data,
     variables: env.variables,

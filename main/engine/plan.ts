@@ -55,6 +55,11 @@ function checkConditionAndFanOut(block: GraphBlock, byId: ReadonlyMap<string, Gr
   if (over !== undefined && !block.upstream.includes(over)) {
     throw new UserError(`block ${block.id}: condition.over '${over}' is not one of its upstream blocks (${block.upstream.join(', ') || 'none'})`, { ...place, path: 'condition.over' });
   }
+  if (over !== undefined && byId.get(over)?.type === 'export') {
+    const readable = dataUpstreamOf(block, [...byId.values()]);
+    const instead = readable.length > 0 ? `: name ${readable.join(' or ')}` : '';
+    throw new UserError(`block ${block.id}: condition.over '${over}' is an export: exports have no output to evaluate over${instead}`, { ...place, path: 'condition.over' });
+  }
   const dynamicUps = block.upstream.filter((up) => byId.get(up)?.dynamic === true);
   if (dynamicUps.length > 1) {
     throw new UserError(`block ${block.id} reads two dynamic blocks (${dynamicUps.join(', ')}): a block fans out over one list only`, place);

@@ -73,7 +73,7 @@ async function writeEdited(args: { project: Project; pipelineId: string; edits: 
   // 3. Apply the edits in memory.
   const printed = doc.toString(PRINT_OPTIONS);
   const takenFiles = await filesInUse(args.project.dir, doc);
-  const applied = applyEdits(doc, layout, args.edits, { codeFor: (block) => codeFor(args.kinds, block, takenFiles) });
+  const applied = applyEdits(doc, layout, args.edits, { codeFor: (block) => codeFor(args.kinds, block, takenFiles, exportIdsIn(doc)) });
   // Only the lines the edits touched change: the rest stays as the user wrote it (a layout-only edit writes no YAML).
   const nextYaml = keepFormatting(yamlText, printed, doc);
   const nextLayout = `${JSON.stringify(layoutFileSchema.parse(applied.layout), null, 2)}\n`;
@@ -138,15 +138,24 @@ async function validateCandidate(project: Project, kinds: KindLookup, absPath: s
 
 /**
  * A new block's code file: `blocks/<id>.<ext>`, or `<id>_2`, `<id>_3`… when that file exists or another block names
- * it (a renamed block keeps its file, and a new block must not silently share it).
+ * it (a renamed block keeps its file, and a new block must not silently share it). Its starter code reads its first
+ * upstream block that has an output (exports have none).
  */
-function codeFor(kinds: KindLookup, block: NewBlock, taken: Set<string>): { relPath: string; text: string } | undefined {
+function codeFor(kinds: KindLookup, block: NewBlock, taken: Set<string>, exportIds: ReadonlySet<string>): { relPath: string; text: string } | undefined {
   const kind = kinds.get(block.type, block.kind);
   if (!kind || kind.code !== 'required' || !kind.codeExtension) return undefined;
   let relPath = `blocks/${block.id}${kind.codeExtension}`;
   for (let n = 2; taken.has(relPath); n++) relPath = `blocks/${block.id}_${n}${kind.codeExtension}`;
   taken.add(relPath);
-  return { relPath, text: starterCode(kind, block.id, block.upstream ?? []) };
+  const readable = (block.upstream ?? []).filter((id) => !exportIds.has(id));
+  return { relPath, text: starterCode(kind, block.id, readable) };
+}
+
+/** Ids of the export blocks in the pipeline document as edited so far. */
+function exportIdsIn(doc: Document): Set<string> {
+  const blocks = (doc.toJS() as { blocks?: unknown } | null)?.blocks;
+  const list = Array.isArray(blocks) ? (blocks as { id?: unknown; type?: unknown }[]) : [];
+  return new Set(list.filter((b) => b?.type === 'export').map((b) => String(b.id)));
 }
 
 /** Writes the code files that do not exist yet; resolves to the absolute paths it created. */

@@ -6,6 +6,7 @@ import { ResizeHandle } from '../layout/ResizeHandle.tsx';
 import { usePanelSize } from '../layout/use-panel-size.ts';
 import { BlockPreview } from '../preview/BlockPreview.tsx';
 import { ConfigForm } from './ConfigForm.tsx';
+import { splitUpstream, upstreamText } from './block-inputs.ts';
 import { useFormSources } from './use-kinds.ts';
 import { stringify } from './yaml-text.ts';
 
@@ -69,7 +70,7 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
             {block.upstream[0] && ` Select ${block.upstream[0]} to see the rows it sends.`}
           </p>
         )}
-        {shown === 'code' && <BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={block.upstream} version={runId} variables={pipeline.spec.variables} />}
+        {shown === 'code' && <BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={splitUpstream(pipeline, block.upstream).reads} version={runId} variables={pipeline.spec.variables} />}
         {shown === 'config' && <ConfigTab key={blockId} pipeline={pipeline} blockId={blockId} />}
       </div>
     </section>
@@ -84,7 +85,7 @@ function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: str
   // A gcs block takes gcs connections, a postgres block postgres ones; kinds without a match list them all.
   const matching = sources.connections.filter((c) => c.type === block.kind);
   const connections = matching.length ? matching : sources.connections;
-  const upstream = block.upstream.length ? `reads ${block.upstream.join(', ')}` : 'reads no other block';
+  const upstream = upstreamText(pipeline, block.upstream);
   return (
     <div className="config-view">
       {block.description && <p>{block.description}</p>}
