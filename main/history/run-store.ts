@@ -5,8 +5,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
 import { OperationalError, PipewrightError, UserError, type ErrorShape } from '../errors.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { OutputStats, RunEvent } from '../engine/run-events.ts';
 import { migrate } from './migrations.ts';
+import { OutputStatsTable } from './output-stats-store.ts';
 import { redactVariables } from './redact-variables.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
@@ -48,6 +49,7 @@ export class RunStore {
   private readonly owner: Owner;
   private readonly queries: RunQueries;
   private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly outputStats: OutputStatsTable;
   private readonly foldInTransaction: (event: RunEvent) => void;
   /** Runs this store started and has not seen finish: alive by definition, whatever their lease says. */
   private readonly ownRunningRuns = new Set<string>();
@@ -57,6 +59,7 @@ export class RunStore {
     this.owner = owner;
     this.queries = new RunQueries(db);
     this.sql = prepareStatements(db);
+    this.outputStats = new OutputStatsTable(db);
     this.foldInTransaction = db.transaction((event: RunEvent) => this.fold(event)).immediate;
   }
 
@@ -93,6 +96,11 @@ export class RunStore {
     else this.foldInTransaction(event);
     if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);
     if (event.type === 'run.finished') this.ownRunningRuns.delete(event.runId);
+  }
+
+  /** The output stats of the block's latest successful run in the pipeline (drift's baseline), if it has one. */
+  previousOutputStats(pipelineId: string, blockId: string): { runId: string; stats: OutputStats } | undefined {
+    return this.outputStats.latestOf(pipelineId, blockId);
   }
 
   /** Refreshes the run's lease (the engine calls it every few seconds while the run goes on). */
@@ -222,6 +230,7 @@ export class RunStore {
         this.endAttempt(e, 'succeeded');
         this.endBlock(e, 'succeeded', { tests: e.tests });
         this.recordMetrics(e, { rows_in: e.rowsIn, rows_out: e.rowsOut, bytes: e.bytes, duration_ms: e.durationMs });
+        if (e.stats) this.outputStats.record({ ...e, stats: e.stats });
         return;
       case 'block.failed':
         this.endAttempt(e, 'failed', e.error);

@@ -12,7 +12,7 @@ const card: CSSProperties = {
   background: 'var(--surface)', color: 'var(--text)', border: '1px solid var(--border)', borderRadius: 6,
   padding: '8px 12px', boxShadow: '0 4px 14px rgba(0, 0, 0, 0.18)', display: 'grid', gridTemplateColumns: '1fr auto', gap: 4,
 };
-const accentOf: Record<Alert['event'], string> = { failure: 'var(--bad)', success: 'var(--ok)', retry: 'var(--warn)', sla_miss: 'var(--warn)' };
+const accentOf: Record<Alert['event'], string> = { failure: 'var(--bad)', success: 'var(--ok)', retry: 'var(--warn)', sla_miss: 'var(--warn)', drift: 'var(--warn)' };
 
 /** Shows each `alerts.raised` event as a toast (pipeline, block, error, how to open the run). */
 export function AlertToast() {
