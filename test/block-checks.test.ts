@@ -5,6 +5,7 @@ import type { BlockTestResult, RunEvent } from '../main/engine/run-events.ts';
 import type { Alert } from '../main/alerts/alert-message.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
+import { runCli } from './helpers/run-cli.ts';
 
 const trigger = { kind: 'test' as const };
 
@@ -249,4 +250,32 @@ test('drift raises a drift alert naming the block and what changed; a run withou
     assert.equal(desktop[0]?.title, 'Pipeline p: block trips drifted from its last successful run');
     assert.equal(desktop[0]?.error, 'rows: 100 → 10 rows (-90.0%, tolerance 50%)');
   }, { tripsSql: rowsSql(100), drift: { rows: '50%' }, settings: { alerts: [{ on: ['drift'], desktop: true }] } });
+});
+
+test('the CLI prints each check as it runs, and pipewright history shows the results with up to 5 failing rows', async () => {
+  const temp = createTempProject();
+  try {
+    temp.writeFile('blocks/trips.sql', TRIPS_SQL);
+    temp.writeFile('blocks/zones.sql', ZONES_SQL);
+    temp.writePipeline('p', {
+      blocks: [
+        { id: 'zones', type: 'source', kind: 'sql', file: 'blocks/zones.sql' },
+        { id: 'trips', type: 'transform', kind: 'sql', file: 'blocks/trips.sql', upstream: ['zones'], checks: [{ not_null: 'trip_id' }, { range: { column: 'trip_distance', max: 0.5 }, severity: 'warn' }] },
+      ],
+    });
+    const run = await runCli(['run', 'p', '--project', temp.dir, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /✓ check not_null\(trip_id\)/);
+    assert.match(run.stderr, /⚠ check range\(trip_distance ≤ 0\.5\): 12 failing rows, e\.g\./);
+    const runId = (JSON.parse(run.stdout) as { runId: string }).runId;
+    const history = await runCli(['history', runId, '--project', temp.dir]);
+    assert.equal(history.code, 0, history.stderr);
+    const lines = history.stdout.split('\n');
+    const at = lines.indexOf('    ⚠ check range(trip_distance ≤ 0.5): 12 failing rows');
+    assert.ok(at > 0, history.stdout);
+    assert.ok(lines.includes('    ✓ check not_null(trip_id)'), history.stdout);
+    assert.equal(lines.slice(at + 1).filter((l) => l.startsWith('      {')).length, 5, history.stdout);
+  } finally {
+    temp.cleanup();
+  }
 });
