@@ -6,6 +6,10 @@ import type { Alert } from '../main/alerts/alert-message.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { runCli } from './helpers/run-cli.ts';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { RunStore } from '../main/history/run-store.ts';
+import { SCHEMA_VERSION } from '../main/history/migrations.ts';
 
 const trigger = { kind: 'test' as const };
 
@@ -275,6 +279,33 @@ test('the CLI prints each check as it runs, and pipewright history shows the res
     assert.ok(at > 0, history.stdout);
     assert.ok(lines.includes('    ✓ check not_null(trip_id)'), history.stdout);
     assert.equal(lines.slice(at + 1).filter((l) => l.startsWith('      {')).length, 5, history.stdout);
+  } finally {
+    temp.cleanup();
+  }
+});
+
+test('a history written before output stats were kept is upgraded in place, and its runs stay readable', async () => {
+  const temp = createTempProject();
+  try {
+    const file = path.join(temp.dir, '.pipewright', 'history.sqlite');
+    RunStore.open(file).close();
+    // Turn the fresh file back into a schema-3 history: the step before block_stats.
+    const raw = new Database(file);
+    raw.exec('DROP TABLE block_stats');
+    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    raw.close();
+    const store = RunStore.open(file);
+    try {
+      const at = Date.now();
+      store.record({ type: 'run.started', runId: 'r1', pipelineId: 'p', scope: { kind: 'pipeline' }, blocks: ['b'], trigger, variables: {}, pipelineHash: '', codeHash: '', at });
+      store.record({ type: 'block.started', runId: 'r1', blockId: 'b', attempt: 1, at });
+      const stats = { rows: 3, columns: [{ name: 'i', type: 'BIGINT' }] };
+      store.record({ type: 'block.succeeded', runId: 'r1', blockId: 'b', attempt: 1, durationMs: 1, rowsOut: 3, stats, at });
+      assert.deepEqual(store.previousOutputStats('p', 'b'), { runId: 'r1', stats });
+      assert.equal(store.previousOutputStats('p', 'other'), undefined);
+    } finally {
+      store.close();
+    }
   } finally {
     temp.cleanup();
   }
