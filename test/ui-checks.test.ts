@@ -46,3 +46,19 @@ test('a check that warned shows ⚠ on the node, and the run page lists each che
   await warned.getByText('5 failing rows').click();
   assert.equal(await warned.locator('table.sample-rows tbody tr').count(), 5);
 });
+
+test('History charts a block\'s rows over its last runs and lists the column its output gained', async () => {
+  temp.writeFile('blocks/numbers.sql', 'select range as n, 1 as extra from range(2)\n');
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Pipelines' }).click();
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await page.getByRole('button', { name: 'numbers', exact: true }).getByText('2 tests ✓').waitFor({ timeout: 30_000 });
+
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
+  const runs = page.getByRole('table', { name: 'Runs' });
+  await runs.getByRole('link', { name: /^Run .* of p$/ }).nth(1).waitFor();
+  await runs.getByRole('link', { name: /^Run .* of p$/ }).first().click();
+  await page.getByRole('region', { name: 'Logs of this run' }).getByLabel('Block').selectOption('numbers');
+  const chart = page.getByRole('region', { name: 'Output of numbers over its last runs' });
+  await chart.getByRole('img', { name: 'Rows per run: 10, 2' }).waitFor();
+  assert.match(await chart.getByRole('list', { name: 'Schema changes' }).innerText(), /added extra INTEGER/);
+});

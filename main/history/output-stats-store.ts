@@ -33,12 +33,15 @@ interface StatsRow {
 export class OutputStatsTable {
   private readonly insert;
   private readonly latest;
+  private readonly recent;
 
   constructor(db: Connection) {
     this.insert = db.prepare<Record<string, unknown>>(`INSERT OR REPLACE INTO block_stats (run_id, block_id, pipeline_id, rows, columns_json, null_rates_json, at)
       SELECT @runId, @blockId, pipeline_id, @rows, @columns, @nullRates, @at FROM runs WHERE id = @runId`);
     this.latest = db.prepare<Record<string, unknown>, StatsRow>(`SELECT run_id, rows, columns_json, null_rates_json FROM block_stats
       WHERE pipeline_id = @pipelineId AND block_id = @blockId ORDER BY at DESC LIMIT 1`);
+    this.recent = db.prepare<Record<string, unknown>, StatsRow & { at: number }>(`SELECT run_id, rows, columns_json, null_rates_json, at
+      FROM block_stats WHERE pipeline_id = @pipelineId AND block_id = @blockId ORDER BY at DESC LIMIT @limit`);
   }
 
   /** Records the stats a block.succeeded event carries (inside the caller's transaction). */
@@ -47,6 +50,13 @@ export class OutputStatsTable {
       runId: e.runId, blockId: e.blockId, at: e.at, rows: e.stats.rows,
       columns: JSON.stringify(e.stats.columns), nullRates: e.stats.nullRates ? JSON.stringify(e.stats.nullRates) : null,
     });
+  }
+
+  /** Row count and schema of the block's last `limit` successful runs, newest first (History's chart). */
+  recentOf(pipelineId: string, blockId: string, limit: number): { runId: string; at: number; rows: number; columns: OutputStats['columns'] }[] {
+    return this.recent.all({ pipelineId, blockId, limit }).map((row) => ({
+      runId: row.run_id, at: row.at, rows: row.rows, columns: JSON.parse(row.columns_json) as OutputStats['columns'],
+    }));
   }
 
   /** The stats of the block's latest successful run in the pipeline, or undefined before its first one. */

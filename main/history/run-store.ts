@@ -103,6 +103,11 @@ export class RunStore {
     return this.outputStats.latestOf(pipelineId, blockId);
   }
 
+  /** Row count and schema of the block's last `limit` successful runs, newest first. */
+  outputStatsHistory(pipelineId: string, blockId: string, limit: number): ReturnType<OutputStatsTable['recentOf']> {
+    return this.outputStats.recentOf(pipelineId, blockId, limit);
+  }
+
   /** Refreshes the run's lease (the engine calls it every few seconds while the run goes on). */
   heartbeat(runId: string): void {
     this.sql.heartbeat.run({ runId, ownerId: this.owner.id, now: Date.now() });

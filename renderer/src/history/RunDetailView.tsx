@@ -5,6 +5,7 @@ import { formatCount, formatDuration } from '../canvas/format.ts';
 import { RunLogs } from './RunLogs.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
 import { RunChecks } from './RunChecks.tsx';
+import { BlockStatsHistory } from './BlockStatsHistory.tsx';
 import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
 
@@ -66,6 +67,7 @@ export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: 
         </tbody>
       </table>
       <RunChecks run={run} />
+      {focusedBlockId && <BlockStatsHistory pipelineId={run.pipelineId} blockId={focusedBlockId} />}
       {previewed && <RunOutputDialog pipelineId={run.pipelineId} runId={run.id} blockId={previewed} onClose={() => setPreviewed(null)} />}
       <RunTimeline run={run} />
       <RunLogs runId={run.id} blockIds={run.blocks.map((b) => b.blockId)} blockId={focusedBlockId} onBlockChange={setFocusedBlockId} />
