@@ -36,12 +36,11 @@ export default defineConfig({
     build: {
       // Only the modules listed above stay external; the rest (zod, yaml, our code) is bundled.
       externalizeDeps: false,
-      // The oldest Node that runs these files: out/main/cli.js runs on the bundled Node 22 (Electron's is newer).
+      // Electron's own Node is 22 or newer. The CLI is bundled apart, by main/cli/build-cli.mjs, into out/cli/.
       target: 'node22',
       rolldownOptions: {
         input: {
           index: fromRoot('main/electron/main.ts'),
-          cli: fromRoot('main/cli/index.ts'),
           // The TypeScript-block worker, started with `new Worker(...)` from out/main/ts-worker.js.
           'ts-worker': fromRoot('main/blocks/ts-worker.ts'),
         },

@@ -15,7 +15,7 @@ test('a failed run with a desktop alert shows a toast naming the pipeline, block
   try {
     const page = app.page;
     await page.getByRole('button', { name: 'Run pipeline' }).click();
-    const toast = page.getByRole('status', { name: 'Pipeline orders failed at block load_orders' });
+    const toast = page.getByRole('alert', { name: 'Pipeline orders failed at block load_orders' });
     await toast.waitFor({ timeout: 20_000 });
     assert.match(await toast.innerText(), /missing\.csv/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'alerts-toast.png') });

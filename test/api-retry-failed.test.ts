@@ -4,13 +4,14 @@ import { openProject } from '../main/runtime/open-project.ts';
 import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 import type { RunEvent } from '../main/engine/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 /** Starts a run through the API and resolves to its id once it finished. */
 async function runToEnd(handlers: ReturnType<typeof createApiHandlers>, events: RunEvent[], method: 'runs.start' | 'runs.retryFailed', params: object): Promise<string> {
   const reply = await dispatch(handlers, method, params);
   assert.ok(reply.ok, JSON.stringify(reply));
   const { runId } = reply.result as { runId: string };
-  for (let i = 0; i < 400 && !events.some((e) => e.type === 'run.finished' && e.runId === runId); i++) await new Promise((r) => setTimeout(r, 25));
+  await waitUntil(() => events.some((e) => e.type === 'run.finished' && e.runId === runId), { what: `run ${runId} to finish` });
   return runId;
 }
 

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
 import { startServeServer, type ServeServer } from '../main/serve/serve-server.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { rawRequest, type RawResponse } from './helpers/serve-client.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 let temp: TempProject;
 let open: OpenProject;
@@ -52,14 +52,12 @@ const json = (res: RawResponse) => JSON.parse(res.body) as Record<string, unknow
 
 /** Polls GET /api/runs/<id> until the run is no longer running (bounded). */
 async function waitForRun(runId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 200; i++) {
+  return waitUntil(async () => {
     const res = await rawRequest(`${origin}/api/runs/${runId}`, { headers: bearer() });
     assert.equal(res.status, 200, res.body);
     const run = json(res);
-    if (run.status !== 'running' && run.status !== 'queued') return run;
-    await delay(50);
-  }
-  throw new Error(`run ${runId} did not finish`);
+    return run.status !== 'running' && run.status !== 'queued' && run;
+  }, { what: `run ${runId} to finish`, intervalMs: 50 });
 }
 
 test('starts a run with a bearer token and no Origin (curl, CI), with the caller\'s variables, and reports its status', async () => {
@@ -171,14 +169,17 @@ test('serve fires schedule triggers while it runs, and stops them when it closes
     open: served, rendererDir, host: '127.0.0.1', port: 0,
     scheduler: { onActivity: (a) => a.type === 'finished' && a.status === 'succeeded' && resolveFinished(a.runId) },
   });
+  const startedAfterClose: string[] = [];
   try {
     const runId = await finished;
     assert.deepEqual(served.store.getRun(runId)?.trigger, { kind: 'schedule', by: 'each_second' });
   } finally {
     await withScheduler.close();
-    const count = served.store.listRuns({ pipelineId: 'often' }).length;
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    assert.equal(served.store.listRuns({ pipelineId: 'often' }).length, count, 'no fire after close');
+    served.runs.onEvent((event) => event.type === 'run.started' && startedAfterClose.push(event.runId));
+    // An absence needs a window: the cron's next two fire times (whole seconds) pass with no run starting.
+    const twoFiresLater = (Math.floor(Date.now() / 1000) + 2) * 1000;
+    await waitUntil(() => Date.now() >= twoFiresLater || startedAfterClose.length > 0, { what: 'two fire times of each_second to pass' });
+    assert.deepEqual(startedAfterClose, [], 'no fire after close');
     await served.close();
     project.cleanup();
   }

@@ -6,6 +6,7 @@ import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 import type { RunEvent } from '../main/engine/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 test('the API validates params, starts runs, streams their events and previews outputs as Arrow IPC', async () => {
   const temp = createTempProject();
@@ -29,7 +30,7 @@ test('the API validates params, starts runs, streams their events and previews o
     const started = await dispatch(handlers, 'runs.start', { pipelineId: 'p', scope: { kind: 'block', block: 'src' } });
     assert.ok(started.ok, JSON.stringify(started));
     const { runId } = started.result as { runId: string };
-    await waitFor(() => events.some((e) => e.type === 'run.finished' && e.runId === runId));
+    await waitUntil(() => events.some((e) => e.type === 'run.finished' && e.runId === runId), { what: `run ${runId} to finish` });
     const got = await dispatch(handlers, 'runs.get', { runId });
     assert.equal(got.ok && (got.result as { run: { status: string } }).run.status, 'succeeded');
 
@@ -45,18 +46,10 @@ test('the API validates params, starts runs, streams their events and previews o
     assert.ok(long.ok);
     const longId = (long.result as { runId: string }).runId;
     await dispatch(handlers, 'runs.cancel', { runId: longId });
-    await waitFor(() => events.some((e) => e.type === 'run.finished' && e.runId === longId));
+    await waitUntil(() => events.some((e) => e.type === 'run.finished' && e.runId === longId), { what: `cancelled run ${longId} to finish` });
     assert.equal(open.store.getRun(longId)?.status, 'cancelled');
   } finally {
     await open.close();
     temp.cleanup();
   }
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

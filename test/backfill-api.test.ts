@@ -6,6 +6,7 @@ import type { BackfillProgressEvent } from '../main/api/backfill-handlers.ts';
 import type { RunEvent } from '../main/engine/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 test('backfills.plan lists the intervals of a dry run and names the field of a reversed or bad range', async () => {
   const temp = createTempProject();
@@ -58,7 +59,7 @@ test('backfills.start emits run events and progress to done/total, and retryFail
     const { backfillId, total } = started.result as { backfillId: string; total: number };
     assert.equal(total, 3);
     assert.ok(runEvents.some((e) => e.type === 'run.started'), 'resolves once a run started');
-    await waitFor(() => progress.some((p) => p.backfillId === backfillId && p.finished));
+    await waitUntil(() => progress.some((p) => p.backfillId === backfillId && p.finished), { what: `backfill ${backfillId} to finish` });
     const last = progress.filter((p) => p.backfillId === backfillId).at(-1);
     assert.deepEqual([last?.done, last?.total, last?.failed, last?.pipelineId], [3, 3, 1, 'daily']);
     assert.deepEqual(progress.filter((p) => p.backfillId === backfillId).map((p) => p.done), [0, 1, 2, 3]);
@@ -71,7 +72,7 @@ test('backfills.start emits run events and progress to done/total, and retryFail
     const retried = await dispatch(handlers, 'backfills.retryFailed', { pipelineId: 'daily', backfillId });
     assert.ok(retried.ok, JSON.stringify(retried));
     assert.deepEqual(retried.result, { backfillId, total: 1 });
-    await waitFor(() => progress.some((p) => p.finished));
+    await waitUntil(() => progress.some((p) => p.finished), { what: 'the backfill to finish' });
     const retryRuns = runEvents.filter((e): e is Extract<RunEvent, { type: 'run.started' }> => e.type === 'run.started');
     assert.deepEqual(retryRuns.map((e) => [e.variables.interval_start, e.variables.interval_end, e.variables.fail_on]), [['2024-03-02', '2024-03-03', '2024-03-02']]);
     assert.equal(progress.at(-1)?.failed, 1, 'the same variables fail the same day again');
@@ -89,11 +90,3 @@ test('backfills.start emits run events and progress to done/total, and retryFail
     temp.cleanup();
   }
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

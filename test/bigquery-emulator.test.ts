@@ -26,7 +26,8 @@ async function duckCopy(sql: string, file: string, options: string): Promise<str
   return file;
 }
 
-const TRIPS = `SELECT range::BIGINT AS id, TIMESTAMP '2021-01-01 00:00:00' + INTERVAL (range) MINUTE AS picked_at,
+// picked_at is UTC-adjusted (TIMESTAMPTZ → Parquet isAdjustedToUTC=true), which BigQuery loads as TIMESTAMP.
+const TRIPS = `SELECT range::BIGINT AS id, TIMESTAMPTZ '2021-01-01 00:00:00+00' + INTERVAL (range) MINUTE AS picked_at,
   DATE '2021-01-01' + (range % 3)::INTEGER AS pickup_date, (range * 0.25)::DECIMAL(10,2) AS fare, 'v' || range AS vendor FROM range(1000)`;
 const SCHEMA = [
   { name: 'id', type: 'INTEGER' }, { name: 'picked_at', type: 'TIMESTAMP' }, { name: 'pickup_date', type: 'DATE' },

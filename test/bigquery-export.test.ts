@@ -50,7 +50,7 @@ beforeEach(async () => {
 
 /** The export under a fresh run id each time (the harness keeps one), as separate engine runs would be. */
 function asNewRun<C>(kind: BlockKind<C>, runId = `run-${++runs}`): BlockKind<C> {
-  return { ...kind, run: (ctx, config) => kind.run({ ...ctx, runId }, config) };
+  return { ...kind, run: (ctx, config) => kind.run({ ...ctx, runId, originRunId: runId }, config) };
 }
 
 function exportTo(table: string, config: Record<string, unknown> = {}, opts: { upstream?: string[]; runId?: string } = {}) {
@@ -86,8 +86,8 @@ describe('export/bigquery', () => {
     assert.equal(rows[0].picked_at.value, '2021-01-01T01:01:00.000Z');
     assert.equal(String(rows[0].fare), '30.5');
     assert.deepEqual(run.outcome, { rowsIn: 5000, rowsOut: 5000, bytes: run.outcome?.bytes, hasOutput: false });
-    const jobId = `pipewright_run-${runs}_to_bq_a1`;
-    assert.ok(run.logs.some((l) => l.message.includes('loaded 5,000 rows into test-project.taxi.typed') && l.message.includes(jobId)), 'the log names the table and the job');
+    const jobId = /BigQuery job (pipewright_run-\d+_to_bq_[0-9a-f]{16}_t1)$/.exec(run.logs.find((l) => l.message.includes('loaded 5,000 rows into test-project.taxi.typed'))?.message ?? '')?.[1];
+    assert.ok(jobId, 'the log names the table and the job');
     assert.ok(run.progress.some((p) => p.phase === 'load job done'));
     const [job] = await bq.bigquery.job(jobId).getMetadata();
     assert.equal(job.statistics.load.outputRows, '5000');
@@ -201,6 +201,6 @@ describe('export/bigquery', () => {
     await bq.fault({ operation: 'jobs.upload', times: 1, action: { failJob: { reason: 'backendError', message: 'Error encountered during execution. Retrying may solve the problem.' } } });
     const run = await exportTo('failing');
     assert.ok(run.error instanceof OperationalError, 'backendError is worth retrying');
-    assert.match(run.error.message, /BigQuery job pipewright_run-\d+_to_bq_a1 failed: backendError: Error encountered during execution\. Retrying may solve the problem\./);
+    assert.match(run.error.message, /BigQuery job pipewright_run-\d+_to_bq_[0-9a-f]{16}_t1 failed: backendError: Error encountered during execution\. Retrying may solve the problem\./);
   });
 });

@@ -10,11 +10,13 @@ import { CLI_LAUNCHER } from './helpers/run-cli.ts';
 const repo = path.resolve(import.meta.dirname, '..');
 const bundledNode = path.join(repo, 'node_modules', 'node', 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
 
-// A stand-in CLI: `echo` reports what it was given; `wait` records the signals it gets and exits with their count.
+// A stand-in CLI: `echo` reports what it was given and where it runs from (the bundle, or the .ts source under
+// tsx); `wait` records the signals it gets and exits with their count.
 const FAKE_CLI = `
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'echo') {
-  process.stdout.write(JSON.stringify({ args: rest, cwd: process.cwd(), node: process.version }) + '\\n');
+  const from = import.meta.url.endsWith('.ts') ? 'source' : 'bundle';
+  process.stdout.write(JSON.stringify({ args: rest, cwd: process.cwd(), node: process.version, from }) + '\\n');
   process.exit(Number(process.env.FAKE_EXIT ?? 0));
 }
 if (command === 'wait') {
@@ -62,17 +64,25 @@ function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS
   });
 }
 
-/** A throwaway checkout: the real launcher, a fake main/cli/index.ts (or a built cli.js), and the repo's node_modules. */
+/**
+ * A throwaway checkout: the real launcher and bundler, a fake main/cli/index.ts (and a stub TypeScript-block worker,
+ * the bundle's second entry), or only a built out/cli/pipewright.js, and the repo's node_modules.
+ */
 function makeCheckout(t: TestContext, layout: { source?: boolean; built?: string; nodeModules?: boolean }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-launcher-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(path.join(dir, 'main', 'cli'), { recursive: true });
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'pipewright', type: 'module' }));
   copyFileSync(CLI_LAUNCHER, path.join(dir, 'main', 'cli', 'pipewright.mjs'));
-  if (layout.source) writeFileSync(path.join(dir, 'main', 'cli', 'index.ts'), FAKE_CLI);
+  copyFileSync(path.join(path.dirname(CLI_LAUNCHER), 'build-cli.mjs'), path.join(dir, 'main', 'cli', 'build-cli.mjs'));
+  if (layout.source) {
+    writeFileSync(path.join(dir, 'main', 'cli', 'index.ts'), FAKE_CLI);
+    mkdirSync(path.join(dir, 'main', 'blocks'), { recursive: true });
+    writeFileSync(path.join(dir, 'main', 'blocks', 'ts-worker.ts'), 'export {};\n');
+  }
   if (layout.built) {
-    mkdirSync(path.join(dir, 'out', 'main'), { recursive: true });
-    writeFileSync(path.join(dir, 'out', 'main', 'cli.js'), layout.built);
+    mkdirSync(path.join(dir, 'out', 'cli'), { recursive: true });
+    writeFileSync(path.join(dir, 'out', 'cli', 'pipewright.js'), layout.built);
   }
   if (layout.nodeModules) symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'), 'junction');
   return path.join(dir, 'main', 'cli', 'pipewright.mjs');
@@ -112,12 +122,40 @@ test('without a bundled Node, an older Node gets one line saying Pipewright need
   assert.equal(result.stderr.split('\n').length, 2);
 });
 
-test('runs the source CLI through tsx from any folder, passing arguments and the exit code', async (t) => {
+test('builds the CLI bundle on first start and runs it from any folder, passing arguments and the exit code', async (t) => {
   const launcher = makeCheckout(t, { source: true, nodeModules: true });
   const cwd = os.tmpdir();
   const result = await run(process.execPath, [launcher, 'echo', 'a', 'b c', '--json'], { cwd, env: { ...process.env, FAKE_EXIT: '3' } });
   assert.equal(result.code, 3, result.stderr);
-  assert.deepEqual(JSON.parse(result.stdout), { args: ['a', 'b c', '--json'], cwd, node: process.version });
+  assert.deepEqual(JSON.parse(result.stdout), { args: ['a', 'b c', '--json'], cwd, node: process.version, from: 'bundle' });
+  assert.ok(existsSync(path.join(launcher, '..', '..', '..', 'out', 'cli', 'pipewright.js')), 'the bundle stays for the next start');
+});
+
+test('rebuilds the bundle when a source file changed since it was built', async (t) => {
+  const launcher = makeCheckout(t, { source: true, nodeModules: true });
+  const first = await run(process.execPath, [launcher, 'echo', 'before']);
+  assert.equal(first.code, 0, first.stderr);
+  const source = path.join(launcher, '..', 'index.ts');
+  writeFileSync(source, readFileSync(source, 'utf8').replace("args: rest", "args: ['edited', ...rest]"));
+  const second = await run(process.execPath, [launcher, 'echo', 'after']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual((JSON.parse(second.stdout) as { args: string[] }).args, ['edited', 'after']);
+});
+
+test('PIPEWRIGHT_FROM_SOURCE=1 runs the sources through tsx instead of the bundle', async (t) => {
+  const launcher = makeCheckout(t, { source: true, nodeModules: true });
+  const result = await run(process.execPath, [launcher, 'echo', 'x'], { env: { ...process.env, PIPEWRIGHT_FROM_SOURCE: '1' } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal((JSON.parse(result.stdout) as { from: string }).from, 'source');
+});
+
+test('a bundle that cannot be built says so in one line and runs the sources through tsx', async (t) => {
+  const launcher = makeCheckout(t, { source: true, nodeModules: true });
+  rmSync(path.join(launcher, '..', '..', 'blocks'), { recursive: true });
+  const result = await run(process.execPath, [launcher, 'echo', 'x']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal((JSON.parse(result.stdout) as { from: string }).from, 'source');
+  assert.match(result.stderr, /^pipewright: could not build the CLI bundle \(.*ts-worker.*\); running from source\n$/);
 });
 
 test('an older Node runs the CLI on Node 22 through the re-exec', { skip: olderNode ? false : 'no Node older than 22 here' }, async (t) => {
@@ -127,7 +165,7 @@ test('an older Node runs the CLI on Node 22 through the re-exec', { skip: olderN
   assert.match((JSON.parse(result.stdout) as { node: string }).node, /^v22\./);
 });
 
-test('without sources it imports the built out/main/cli.js and exits with what main() returns', async (t) => {
+test('without sources it imports the built out/cli/pipewright.js and exits with what main() returns', async (t) => {
   const built = `export async function main(args) { process.stdout.write('built ' + JSON.stringify(args) + '\\n'); return 4; }\n`;
   const launcher = makeCheckout(t, { built, nodeModules: true });
   const result = await run(process.execPath, [launcher, 'history', '--json']);
@@ -142,7 +180,9 @@ test('relays a SIGINT or SIGTERM sent to the launcher alone, once, and waits for
   const launcher = makeCheckout(t, { source: true, nodeModules: true });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     let isSent = false;
+    // From source: the CLI is a child of the launcher (from the bundle it runs in the launcher's own process).
     const result = await run(process.execPath, [launcher, 'wait'], {
+      env: { ...process.env, PIPEWRIGHT_FROM_SOURCE: '1' },
       onStdout: (text, child) => {
         if (isSent || !text.includes('ready')) return;
         isSent = true;

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { CLI_ENTRY, runCli } from './helpers/run-cli.ts';
 import { readServerFile } from '../main/serve/server-file.ts';
 import { ensureRendererBuilt } from './helpers/browser.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const indexHtml = path.join(repo, 'out', 'renderer', 'index.html');
@@ -45,8 +46,7 @@ test('the desktop app serves the API contract over IPC for the project it opened
     const runId = (started.result as { runId: string }).runId;
     const sent = () => fake.windows[0]?.webContents.sent ?? [];
     const finished = () => sent().some(([, message]) => (message as { payload?: { type?: string; runId?: string } }).payload?.type === 'run.finished');
-    for (let i = 0; i < 200 && !finished(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(finished(), 'run.finished reached the window over pw:event');
+    await waitUntil(finished, { what: 'run.finished to reach the window over pw:event' });
     const run = await invoke({ method: 'runs.get', params: { runId } });
     assert.equal(run.ok && (run.result as { run: { status: string } }).run.status, 'succeeded');
     assert.ok(logs.some((line) => line.includes(temp.dir)), 'the project it opened is logged');
@@ -87,7 +87,7 @@ test('start falls back to serving the UI to the browser when Electron cannot sta
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
-    for (let i = 0; i < 600 && !/serving http/.test(output) && child.exitCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => /serving http/.test(output) || child.exitCode !== null, { what: 'start to serve the UI (or exit)', timeoutMs: 30_000, intervalMs: 50 });
     assert.match(output, /The desktop app cannot start here: .+\nServing the same UI to your browser instead/);
     const url = /serving (http:\/\/\S+)/.exec(output)?.[1];
     assert.ok(url, `a URL was printed:\n${output}`);

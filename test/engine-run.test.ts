@@ -82,7 +82,7 @@ test('a block that never returns is stopped by its timeout and fails after its r
     assert.equal(result.status, 'failed');
     assert.equal(result.blocks[0]?.attempts, 2);
     assert.match(result.blocks[0]?.error?.message ?? '', /timed out after 0.3 s/);
-    assert.ok(Date.now() - started < 3000);
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`); // without the timeout it never ends
   });
 });
 
@@ -94,7 +94,7 @@ test('cancelling a run stops the running block promptly and cancels the rest', a
     });
     const started = Date.now();
     const result = await pending;
-    assert.ok(Date.now() - started < 2000, 'cancelled within 2 s');
+    assert.ok(Date.now() - started < 8000, `cancelled after ${Date.now() - started} ms, not after the block's 10 s`);
     assert.equal(result.status, 'cancelled');
     assert.deepEqual(result.blocks.map((x) => x.status), ['cancelled', 'cancelled']);
     assert.equal(open.store.getRun(result.runId)?.status, 'cancelled');

@@ -70,7 +70,7 @@ test('green_taxi_etl loads one child per month, reduces, filters, tests and expo
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
     try {
-      const bucket = new Storage({ apiEndpoint: gcs.url, projectId: 'pipewright-local' }).bucket('pipewright-nyc-taxi');
+      const bucket = new Storage({ apiEndpoint: gcs.url, projectId: 'pipewright-local' }).bucket('pipewright-local-nyc-taxi');
       const [objects] = await bucket.getFiles({ prefix: 'green_taxi/' });
       const downloads = path.join(root, 'downloads');
       for (const object of objects) {

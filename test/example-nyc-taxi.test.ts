@@ -58,7 +58,7 @@ test('the nyc-taxi example runs yellow_taxi_etl end to end on a generated month,
     // CLI, so a new one over the same folder serves what the run wrote.
     const gcs = await startGcsEmulator({ root: path.join(project, '.pipewright', 'gcs') });
     try {
-      const bucket = new Storage({ apiEndpoint: gcs.url, projectId: 'pipewright-local' }).bucket('pipewright-nyc-taxi');
+      const bucket = new Storage({ apiEndpoint: gcs.url, projectId: 'pipewright-local' }).bucket('pipewright-local-nyc-taxi');
       const [objects] = await bucket.getFiles();
       const names = objects.map((o) => o.name);
       assert.ok(names.includes('nyc_taxi_data.parquet'), names.join(', '));

@@ -203,6 +203,30 @@ test('exports to BigQuery (the emulator) with load jobs; the dataset\'s own rows
   }
 });
 
+test('a failed BigQuery batch is loaded afresh by the next export, and so are tables dropped since the last one', async () => {
+  const bq = await startBigQueryFixture();
+  const temp = createProject();
+  temp.writeFile('connections.yaml', stringify({ lake: { type: 'bigquery', endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none' } }));
+  const open = await openProject(temp.dir, { kinds: createTestRegistry() });
+  try {
+    await runTimes(open, 2);
+    const conn = requireFamily(await resolveConnection(open.project, 'lake'), 'bigquery', {});
+    const destination = await BigQueryDestination.open(conn, 'audit2', { dir: temp.dir, name: 'audit demo' });
+    // The first batch's load job fails inside BigQuery: the export fails, and the next one must not follow that job.
+    await bq.fault({ operation: 'jobs.upload', times: 1, action: { failJob: { reason: 'backendError', message: 'injected' } } });
+    await assert.rejects(exportTo(open, destination, temp.dir), /injected/);
+    assert.deepEqual((await exportTo(open, destination, temp.dir)).slice(0, 2).map((t) => t.rows), [2, 2]);
+    for (const table of ['runs', 'block_runs', 'logs']) await bq.bigquery.dataset('audit2').table(table).delete();
+    assert.deepEqual((await exportTo(open, destination, temp.dir)).slice(0, 2).map((t) => t.rows), [2, 2]);
+    const [rows] = await bq.bigquery.query('SELECT count(*) AS n FROM `audit2.runs`');
+    assert.equal(Number((rows as { n: unknown }[])[0]?.n), 2);
+  } finally {
+    await open.close();
+    temp.cleanup();
+    await bq.close();
+  }
+});
+
 test('upgrading a history written before the finish order numbers its finished runs by when they ended', () => {
   const db = new Database(':memory:');
   db.exec(`CREATE TABLE runs (id TEXT PRIMARY KEY, status TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER) STRICT;

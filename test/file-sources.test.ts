@@ -121,7 +121,7 @@ describe('source/http_file', () => {
     const started = Date.now();
     const { error } = await harness.attempt(httpFileSource, { id: 'slow', config: { url: `${server.url}/slow.csv` } }, { signal: controller.signal });
     assert.ok(error instanceof CancelledError, String(error));
-    assert.ok(Date.now() - started < 1_000);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // a stalled download would hang
     const cached = readdirSync(path.join(harness.project.stateDir, 'cache', 'http'));
     assert.deepEqual(cached.filter((name) => name.includes('slow')), []);
   });
@@ -211,7 +211,7 @@ describe('file formats', () => {
 
   test('quotes file names and column names in the reader call', () => {
     const sql = buildReadSql(["it's.csv"], 'csv', { on_error: 'fail', columns: { "o'k": 'BIGINT' }, delimiter: ';' });
-    assert.equal(sql, "SELECT * FROM read_csv(['it''s.csv'], delim = ';', types = {'o''k': 'BIGINT'})");
+    assert.equal(sql, "SELECT * FROM read_csv(['it''s.csv'], delim = ';', skip = 0, types = {'o''k': 'BIGINT'})");
     const parquet = buildReadSql(['a.parquet', 'b.parquet'], 'parquet', { on_error: 'fail', columns: { 'x"y': 'INTEGER' } });
     assert.equal(parquet, `SELECT * REPLACE (CAST("x""y" AS INTEGER) AS "x""y") FROM read_parquet(['a.parquet', 'b.parquet'], union_by_name = true)`);
   });

@@ -97,7 +97,7 @@ describe('downloadToCache', () => {
     server.fail(f.urlPath, { status: 503, retryAfter: 3600 });
     const started = Date.now();
     await downloadToCache(f.url, f.opts({ maxRetryAfterMs: 50 }));
-    assert.ok(Date.now() - started < 2_000);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // uncapped: an hour
   });
 
   test('treats 404 as permanent: one request, an error naming the URL and status', async () => {
@@ -187,7 +187,7 @@ describe('downloadToCache', () => {
     setTimeout(() => controller.abort(new CancelledError('run cancelled')), 150);
     const error = await downloadToCache(f.url, f.opts({ signal: controller.signal })).catch((e: unknown) => e);
     assert.ok(error instanceof CancelledError, String(error));
-    assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // the stalled request would hang
     assert.deepEqual(readdirSync(f.httpDir), []);
   });
 
@@ -198,7 +198,7 @@ describe('downloadToCache', () => {
     setTimeout(() => controller.abort(new CancelledError()), 100);
     const started = Date.now();
     await assert.rejects(downloadToCache(f.url, f.opts({ signal: controller.signal })), CancelledError);
-    assert.ok(Date.now() - started < 1_000);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // the wait is 30 s
   });
 
   test('refuses a URL that is not http(s)', async () => {

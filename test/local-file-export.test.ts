@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
@@ -8,6 +9,7 @@ import { UserError } from '../main/errors.ts';
 import type { BlockKind } from '../main/engine/block-kind.ts';
 import { localFileExport, replaceAtomically } from '../main/blocks/local-file-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
+import { rowsBlock, withPipeline } from './helpers/run-project.ts';
 
 /** A source whose output is any SELECT, to give exports a known upstream. */
 const querySource: BlockKind<{ sql: string }> = {
@@ -146,7 +148,71 @@ describe('export/local_file', () => {
     const { error } = await exportTrips({ path: '.pipewright/cache' });
     assert.ok(error instanceof UserError);
     assert.match(error.message, /would replace the project folder/);
+    for (const own of ['pipewright.yaml', 'blocks', 'pipelines/p/pipeline.yaml', 'connections.yaml']) {
+      const refused = await exportTrips({ path: own });
+      assert.match(String(refused.error), /would replace the project folder, its .pipewright state or its pipeline and block files/, own);
+    }
   });
+
+  test('refuses a folder outside the project and leaves it untouched, unless allowed_paths lists it', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'pw-export-outside-'));
+    try {
+      writeFileSync(path.join(outside, 'thesis.tex'), 'years of work');
+      const before = snapshot(outside);
+      const { error } = await exportTrips({ path: outside });
+      assert.ok(error instanceof UserError);
+      assert.equal(error.place.path, 'config.path');
+      assert.match(error.message, /outside the project folder.*allowed_paths/);
+      const escaped = await exportTrips({ path: `../${path.basename(outside)}/new.parquet`, partition_by: undefined });
+      assert.match(String(escaped.error), /outside the project folder/);
+      symlinkSync(outside, path.join(harness.dir, 'link_out'));
+      const linked = await exportTrips({ path: 'link_out/new.parquet' });
+      assert.match(String(linked.error), /outside the project folder/);
+      assert.deepEqual(snapshot(outside), before);
+    } finally {
+      rmSync(path.join(harness.dir, 'link_out'), { force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('replaces only folders an export wrote: a foreign folder in the project is refused and kept', async () => {
+    mkdirSync(path.join(harness.dir, 'docs'), { recursive: true });
+    writeFileSync(path.join(harness.dir, 'docs', 'notes.md'), 'keep me');
+    const { error } = await exportTrips({ path: 'docs', partition_by: ['day'] });
+    assert.match(String(error), /docs is a folder Pipewright did not create/);
+    assert.equal(readFileSync(path.join(harness.dir, 'docs', 'notes.md'), 'utf8'), 'keep me');
+
+    // A folder an export wrote holds only Hive folders of data_N files: replaceable, until something else lands in it.
+    await exportTrips({ path: 'out/ours', partition_by: ['day'] });
+    assert.equal((await exportTrips({ path: 'out/ours', partition_by: ['day'] })).error, undefined);
+    writeFileSync(path.join(harness.dir, 'out', 'ours', 'README.md'), 'added by hand');
+    assert.match(String((await exportTrips({ path: 'out/ours', partition_by: ['day'] })).error), /did not create/);
+    assert.equal(readFileSync(path.join(harness.dir, 'out', 'ours', 'README.md'), 'utf8'), 'added by hand');
+  });
+});
+
+test('a folder listed under allowed_paths takes exports, but a folder there that no export wrote is still refused', async () => {
+  const outside = mkdtempSync(path.join(os.tmpdir(), 'pw-export-allowed-'));
+  writeFileSync(path.join(outside, 'thesis.tex'), 'years of work');
+  const pipeline = {
+    blocks: [
+      rowsBlock('src', { rows: 5 }),
+      { id: 'to_file', type: 'export', kind: 'local_file', upstream: ['src'], config: { path: path.join(outside, 'rows.parquet') } },
+      { id: 'to_folder', type: 'export', kind: 'local_file', upstream: ['src'], config: { path: outside } },
+    ],
+  };
+  try {
+    await withPipeline(pipeline, async ({ open, run }) => {
+      const result = await run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });
+      const status = Object.fromEntries(result.blocks.map((b) => [b.id, [b.status, b.error?.message ?? '']]));
+      assert.equal(status.to_file?.[0], 'succeeded', status.to_file?.[1]);
+      assert.equal(status.to_folder?.[0], 'failed');
+      assert.match(status.to_folder?.[1] ?? '', /a folder Pipewright did not create/);
+    }, { settings: { allowed_paths: [outside] } });
+    assert.equal(readFileSync(path.join(outside, 'thesis.tex'), 'utf8'), 'years of work');
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 describe('replaceAtomically', () => {

@@ -8,6 +8,7 @@ import { loadPipeline } from '../main/project/load-pipeline.ts';
 import { createPipeline, readPipelineVersion, updatePipeline } from '../main/project/pipeline-writer.ts';
 import { watchProject, type PipelineChange } from '../main/runtime/watch-project.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const kinds = createDefaultRegistry();
 const YAML = `# Orders, cleaned nightly
@@ -157,15 +158,13 @@ test('the watcher reports a pipeline.yaml edited on disk with its new version', 
   const changes: PipelineChange[] = [];
   const watcher = watchProject(temp.dir, (change) => changes.push(change));
   try {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watcher.ready;
     writeFileSync(file, YAML.replace('name: Orders', 'name: Renamed'));
     const expected = await readPipelineVersion(temp.dir, 'orders');
-    const until = Date.now() + 5000;
-    while (!changes.some((c) => c.pipelineId === 'orders' && c.version === expected) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => changes.some((c) => c.pipelineId === 'orders' && c.version === expected), { what: 'the pipeline.yaml edit to be reported' });
     assert.ok(changes.some((c) => c.pipelineId === 'orders' && c.version === expected && !c.codeChanged), JSON.stringify(changes));
     writeFileSync(path.join(temp.dir, 'blocks/clean_orders.sql'), 'select 1\n');
-    const until2 = Date.now() + 5000;
-    while (!changes.some((c) => c.codeChanged) && Date.now() < until2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitUntil(() => changes.some((c) => c.codeChanged), { what: 'the code edit to be reported' });
     assert.ok(changes.some((c) => c.pipelineId === 'orders' && c.codeChanged));
   } finally {
     watcher.close();

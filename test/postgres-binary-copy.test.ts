@@ -5,6 +5,7 @@ import type { RunEvent } from '../main/engine/run-events.ts';
 import {
   blockError, createPgProject, runPipeline, startTestPostgres, terminateCopyWhenSeen, waitForCopy, writeExportPipeline, type TestPostgres,
 } from './helpers/postgres.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 let pgServer: TestPostgres;
 before(async () => {
@@ -152,8 +153,7 @@ test('cancelling a run mid binary COPY stops promptly, keeps the replaced table 
     assert.ok(Date.now() - cancelledAt < 5000, 'the run ends soon after the cancel');
     assert.deepEqual(await pgServer.query('select count(*)::int as n from bin.cancelled'), [{ n: 2 }]);
     const copiesLeft = async () => (await pgServer.query(`select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`)).length;
-    for (let i = 0; i < 60 && (await copiesLeft()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(await copiesLeft(), 0, 'no COPY is left running');
+    await waitUntil(async () => (await copiesLeft()) === 0, { what: 'no COPY left running', intervalMs: 50 });
   } finally {
     project.cleanup();
   }

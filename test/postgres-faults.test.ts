@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   blockError, createPgProject, runPipeline, startTestPostgres, terminateCopyWhenSeen, waitForCopy, writeExportPipeline, type TestPostgres,
 } from './helpers/postgres.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 let pgServer: TestPostgres;
 before(async () => {
@@ -68,12 +69,10 @@ test('cancelling a run mid-COPY stops promptly and leaves the replaced table as 
     assert.deepEqual(await pgServer.query('select count(*)::int as n from cancel.t'), [{ n: 4 }]);
     // The cancelled attempt drops its staging table as it winds down, after the run has ended: give it a moment.
     const stagingLeft = async () => (await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`)).length;
-    for (let i = 0; i < 100 && (await stagingLeft()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(await stagingLeft(), 0, 'no staging table is left behind');
+    await waitUntil(async () => (await stagingLeft()) === 0, { what: 'no staging table left behind', intervalMs: 50 });
     // The server notices the closed socket on its next read: give it a moment, not forever.
     const copiesLeft = async () => (await pgServer.query(`select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`)).length;
-    for (let i = 0; i < 60 && (await copiesLeft()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(await copiesLeft(), 0, 'no COPY is left running');
+    await waitUntil(async () => (await copiesLeft()) === 0, { what: 'no COPY left running', intervalMs: 50 });
   } finally {
     project.cleanup();
   }

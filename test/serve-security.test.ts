@@ -10,6 +10,7 @@ import { startServeServer, type ServeServer } from '../main/serve/serve-server.t
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { rawRequest } from './helpers/serve-client.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 let temp: TempProject;
 let open: OpenProject;
@@ -146,9 +147,8 @@ function upgradeStatus(url: string, opts: { headers?: Record<string, string>; or
 }
 
 async function waitForRun(runId: string, headers: Record<string, string>): Promise<void> {
-  for (;;) {
+  await waitUntil(async () => {
     const { result } = JSON.parse((await call('runs.get', { runId }, headers)).body);
-    if (result.run && result.run.status !== 'running') return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return result.run && result.run.status !== 'running';
+  }, { what: `run ${runId} to finish` });
 }

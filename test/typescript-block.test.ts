@@ -82,6 +82,7 @@ function buildContext(
     project,
     pipelineId: 'p',
     runId: 'run-1',
+    originRunId: 'run-1',
     block: loaded,
     attempt: 1,
     data: opts.data ?? untouchedSession,
@@ -227,7 +228,7 @@ test('a timeout passed as the abort reason is what the run rejects with, even du
   const started = Date.now();
   const err = await rejection(runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] }));
   assert.equal(err, timeout);
-  assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`); // the block waits 60 s
   assert.deepEqual(readdirSync(ctx.tempDir), []);
 });
 
@@ -441,8 +442,8 @@ test('a block returning an Arrow table keeps its DuckDB column types, and its te
     const outcome = await typescriptTransform.run(ctx, { export: 'firstTwo' });
     assert.deepEqual(outcome, { rowsIn: 5, rowsOut: 2, hasOutput: true });
     const described = await data.describe('first_two');
-    // DECIMAL reaches blocks as Float64 (the workspace's documented Arrow mapping), so it comes back as DOUBLE.
-    assert.deepEqual(described.columns.map((c) => c.type), ['BIGINT', 'TIMESTAMP', 'DATE', 'DOUBLE']);
+    // DECIMAL reaches blocks as Float64 (the workspace's documented Arrow mapping) and goes back as its DECIMAL.
+    assert.deepEqual(described.columns.map((c) => c.type), ['BIGINT', 'TIMESTAMP', 'DATE', 'DECIMAL(10,2)']);
     const rows = await data.queryRows(`select id::int as id, strftime(seen_at, '%H:%M') as at, day::varchar as day, amount from ${data.relation('first_two')} order by id`);
     assert.deepEqual(rows, [
       { id: 0, at: '08:00', day: '2024-03-01', amount: 0 },
@@ -474,7 +475,7 @@ test('in a pipeline run, a TypeScript block and its test succeed, and a spinning
     const events: RunEvent[] = [];
     const started = Date.now();
     const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
-    assert.ok(Date.now() - started < 5000, `the run took ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 20_000, `the run took ${Date.now() - started} ms`); // the spin never ends by itself
     assert.equal(result.status, 'failed');
     const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'doubled');
     assert.ok(succeeded?.type === 'block.succeeded');
@@ -484,7 +485,7 @@ test('in a pipeline run, a TypeScript block and its test succeed, and a spinning
     const failed = events.find((e) => e.type === 'block.failed' && e.blockId === 'spin');
     assert.ok(failed?.type === 'block.failed', JSON.stringify(events.filter((e) => e.type !== 'log.written' && 'blockId' in e && e.blockId === 'spin')));
     assert.match(failed.error.message, /timed out after 0.5 s/);
-    assert.ok(failed.durationMs < 2000, `spin ran ${failed.durationMs} ms`);
+    assert.ok(failed.durationMs < 10_000, `spin ran ${failed.durationMs} ms`);
   } finally {
     await open.close();
     temp.cleanup();

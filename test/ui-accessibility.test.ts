@@ -64,7 +64,8 @@ const screens: [string, () => Promise<void>][] = [
   ['the profile and chart of the preview', async () => {
     await page.getByRole('button', { name: 'Profile', exact: true }).click();
     await page.getByRole('button', { name: 'Chart', exact: true }).click();
-    await page.waitForTimeout(300);
+    await page.getByRole('row', { name: 'Column profiles' }).waitFor();
+    await page.getByRole('region', { name: 'Quick chart' }).getByRole('img').waitFor();
   }],
   ['the code editor', async () => {
     await page.getByRole('tab', { name: 'Code', exact: true }).click();
@@ -77,7 +78,8 @@ const screens: [string, () => Promise<void>][] = [
   }],
   ['the SQL console', async () => {
     await page.getByRole('tab', { name: 'SQL console', exact: true }).click();
-    await page.waitForTimeout(300);
+    await page.getByLabel('SQL console query').waitFor();
+    await page.getByRole('complementary', { name: 'Workspace tables' }).getByRole('button').first().waitFor();
   }],
   ['the Variables dialog', async () => {
     await page.getByRole('button', { name: 'Variables', exact: true }).click();
@@ -104,11 +106,12 @@ const screens: [string, () => Promise<void>][] = [
   }],
   ['the connections screen', async () => {
     await page.getByRole('button', { name: 'Connections', exact: true }).click();
-    await page.waitForTimeout(300);
+    // Loaded: either the profiles or the line saying there are none.
+    await page.getByRole('list', { name: 'Connection profiles' }).getByRole('listitem').first().or(page.getByText('No connections yet')).waitFor();
   }],
   ['the settings screen', async () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page.waitForTimeout(300);
+    await page.getByRole('heading', { name: 'Project settings' }).waitFor();
   }],
   ['the canvas in the dark theme', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });

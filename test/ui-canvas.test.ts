@@ -39,6 +39,14 @@ after(async () => {
   assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
+/** Accepts the name the add dialog proposes (it opens with a free default, selected). */
+async function acceptName(p: Page, kindTitle: string): Promise<void> {
+  const dialog = p.getByRole('dialog', { name: `Add ${kindTitle}` });
+  await dialog.getByLabel('Block name').waitFor();
+  await dialog.getByRole('button', { name: 'Add block' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
 /** Opens a block's menu, edits its name and config JSON in the dialog, and waits for the renamed node. */
 async function editBlock(p: Page, name: string, newName: string, config: Record<string, unknown>): Promise<void> {
   await node(p, name).click({ button: 'right' });
@@ -58,12 +66,14 @@ test('a new user builds HTTP CSV → SQL → Parquet from the palette, runs it a
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-1-empty-pipeline.png') });
 
   await page.getByRole('button', { name: 'Add File over HTTP (CSV, Parquet, JSON)' }).dblclick();
+  await acceptName(page, 'File over HTTP (CSV, Parquet, JSON)');
   await node(page, 'http_file').waitFor();
   assert.match(pipelineFile(), /- id: http_file\n\s+type: source\n\s+kind: http_file/);
   await editBlock(page, 'http_file', 'load_orders', { url: `${files.url}/orders.csv`, format: 'csv' });
 
   await node(page, 'load_orders').click();
   await page.getByRole('button', { name: 'Add SQL (DuckDB)' }).dblclick();
+  await acceptName(page, 'SQL (DuckDB)');
   await node(page, 'sql').waitFor();
   assert.equal(readFileSync(path.join(temp.dir, 'blocks/sql.sql'), 'utf8'), '-- sql: upstream blocks are tables named by their ids\nselect *\nfrom "load_orders"\n');
 
@@ -71,6 +81,7 @@ test('a new user builds HTTP CSV → SQL → Parquet from the palette, runs it a
   const exportItem = page.getByRole('button', { name: 'Add Local file (Parquet, CSV)' });
   await exportItem.focus();
   await exportItem.press('Enter');
+  await acceptName(page, 'Local file (Parquet, CSV)');
   await node(page, 'local_file').waitFor();
   assert.match(pipelineFile(), /- id: local_file\n\s+type: export\n\s+kind: local_file\n\s+upstream: \[sql\]\n\s+config:\n\s+path: exports\/local_file.parquet/);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-2-built.png') });
@@ -100,6 +111,7 @@ test('a connection that would close a cycle is refused with the engine reason, a
   await node(page, 'sql').click();
   await page.getByRole('button', { name: 'Close block details' }).click();
   await page.getByRole('button', { name: 'Add SQL (DuckDB)' }).dblclick();
+  await acceptName(page, 'SQL (DuckDB)');
   await node(page, 'sql_2').waitFor();
   const before = pipelineFile();
   await dragBetween(page, page.getByLabel('Output of sql_2', { exact: true }), page.getByLabel('Input of sql', { exact: true }));
@@ -144,6 +156,7 @@ test('a pipeline.yaml broken on disk shows its error with the line, and the canv
 test('one-click export to a file adds the export block, runs it and shows rows, destination and time', async () => {
   await node(page, 'sql').click({ button: 'right' });
   await page.getByRole('menuitem', { name: 'Export to file' }).click();
+  await page.getByRole('dialog', { name: 'Export sql to file' }).getByRole('button', { name: 'Export' }).click();
   const result = page.getByRole('status', { name: 'Export result' });
   await result.getByText(new RegExp(`Exported ${ROWS.toLocaleString('en-US')} rows of sql to exports/sql.parquet in \\d`)).waitFor({ timeout: 30_000 });
   assert.ok(existsSync(path.join(temp.dir, 'exports/sql.parquet')));
@@ -191,6 +204,7 @@ test('dragging a kind from the palette drops a new block on the canvas', async (
   const item = page.getByRole('button', { name: 'Add Local file (CSV, Parquet, JSON)' });
   assert.equal(await page.getByRole('button', { name: 'Add File over HTTP (CSV, Parquet, JSON)' }).count(), 0, 'the search narrows the palette');
   await item.dragTo(page.locator('.react-flow__pane'), { targetPosition: { x: 120, y: 120 } });
+  await acceptName(page, 'Local file (CSV, Parquet, JSON)');
   await node(page, 'local_file_2').waitFor();
   assert.match(pipelineFile(), /- id: local_file_2\n\s+type: source\n\s+kind: local_file\n\s+config:\n\s+path: data\/input.csv/);
   await page.getByLabel('Search blocks').fill('');

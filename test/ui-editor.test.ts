@@ -7,6 +7,7 @@ import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { runCli } from './helpers/run-cli.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 const SQL_FILE = 'blocks/big_orders.sql';
@@ -51,13 +52,14 @@ function readProjectFile(relPath: string): string {
 
 /** Waits until a project file has the expected text (saves are asynchronous). */
 async function waitForFile(relPath: string, expected: string | RegExp): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  const isExpected = (text: string) => (typeof expected === 'string' ? text === expected : expected.test(text));
+  const found = await waitUntil(() => {
     const text = readProjectFile(relPath);
-    if (typeof expected === 'string' ? text === expected : expected.test(text)) return text;
-    if (Date.now() > deadline) assert.fail(`${relPath} never became ${String(expected)}; it is:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return isExpected(text) && { text };
+  }, { what: `${relPath} to become ${String(expected)}`, intervalMs: 50 }).catch((error: unknown) => {
+    assert.fail(`${error instanceof Error ? error.message : String(error)}; it is:\n${readProjectFile(relPath)}`);
+  });
+  return found.text;
 }
 
 /** Opens a block's Code tab and replaces the editor's text (inserted at once: typing would pop up completions). */

@@ -4,6 +4,7 @@ import type { WebSocketRoute } from 'playwright-core';
 import { createTempProject } from './helpers/temp-project.ts';
 import { ensureRendererBuilt, launchChromium, startServe } from './helpers/browser.ts';
 import { serveOnly } from './helpers/app.ts';
+import { listenForEvent } from './helpers/serve-client.ts';
 
 test('a dropped event stream reconnects and the canvas resyncs with edits it missed', { skip: serveOnly('the WebSocket event stream') }, async () => {
   ensureRendererBuilt();
@@ -31,8 +32,10 @@ test('a dropped event stream reconnects and the canvas resyncs with edits it mis
 
     await routes[0]?.close(); // the page side drops; the server forgets that socket
     await page.waitForFunction(() => document.documentElement.dataset.events === 'disconnected');
+    // A listener of our own hears the watcher's change event, which the disconnected page misses.
+    const changed = await listenForEvent(serve.url, 'pipelines.changed', (payload) => (payload as { pipelineId?: string }).pipelineId === 'demo');
     temp.writePipeline('demo', { blocks: [first, { id: 'second', type: 'source', kind: 'sql', file: 'blocks/second.sql' }] });
-    await new Promise((resolve) => setTimeout(resolve, 600)); // the watcher's change event goes to nobody
+    await changed.received;
     assert.equal(await page.getByRole('button', { name: 'second', exact: true }).count(), 0, 'the edit was missed while disconnected');
 
     releaseReconnect();

@@ -4,8 +4,9 @@ import type { OpenProject } from '../runtime/open-project.ts';
 import type { RunEvent } from '../engine/run-events.ts';
 import type { EventName } from './contract.ts';
 import { planBackfill, type BackfillEvery, type BackfillInterval } from '../orchestration/backfill-plan.ts';
-import { failedIntervals, newBackfillId, runBackfill, type BackfillProgress } from '../orchestration/run-backfill.ts';
+import { failedIntervals, intervalOrigins, newBackfillId, runBackfill, type BackfillProgress } from '../orchestration/run-backfill.ts';
 import { REDACTED } from '../history/redact-variables.ts';
+import { intervalWarning } from '../orchestration/interval-usage.ts';
 
 /** Params of the backfill dialog's methods; contract.ts lists them among its methods. */
 
@@ -15,7 +16,7 @@ const every = z.enum(['day', 'week', 'month']);
 const concurrency = z.number().int().min(1).max(32).default(1);
 
 export const backfillsMethods = {
-  /** A dry run: the intervals a backfill would run, or the planner's error with place.path `from` or `to`. */
+  /** A dry run: the intervals a backfill would run (and a `warning` when no block reads `{{ ds }}`/`interval_*`), or the planner's error with place.path `from` or `to`. */
   'backfills.plan': z.strictObject({ pipelineId: id, from: day, to: day, every }),
   /** Starts one run per interval (trigger `backfill`); resolves `{ backfillId, total }` once the first run started. Progress: `backfills.progress`. */
   'backfills.start': z.strictObject({ pipelineId: id, from: day, to: day, every, concurrency, variables: z.record(z.string(), z.string()).optional() }),
@@ -38,9 +39,10 @@ type Emit = (event: EventName, payload: unknown) => void;
 export function createBackfillHandlers(open: OpenProject, emit: Emit) {
   return {
     'backfills.plan': async (p: { pipelineId: string; from: string; to: string; every: BackfillEvery }) => {
-      await open.loadPipeline(p.pipelineId);
+      const pipeline = await open.loadPipeline(p.pipelineId);
       const intervals = planForDialog(p.from, p.to, p.every);
-      return { intervals: intervals.map((i) => ({ start: i.label, end: i.end.toISOString().slice(0, 10) })) satisfies PlannedInterval[] };
+      const warning = intervalWarning(pipeline);
+      return { intervals: intervals.map((i) => ({ start: i.label, end: i.end.toISOString().slice(0, 10) })) satisfies PlannedInterval[], ...(warning ? { warning } : {}) };
     },
     'backfills.start': async (p: { pipelineId: string; from: string; to: string; every: BackfillEvery; concurrency: number; variables?: Record<string, string> }) =>
       startBackfill(open, emit, { pipelineId: p.pipelineId, intervals: planForDialog(p.from, p.to, p.every), backfillId: newBackfillId(), concurrency: p.concurrency, variables: p.variables }),
@@ -74,11 +76,11 @@ async function startBackfill(
   let hasStarted = false;
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   const onEvent = (event: RunEvent) => {
+    // Only noted here: every run's events reach the shells through the run launcher (see createApiHandlers).
     if (event.type === 'run.started') {
       hasStarted = true;
       markStarted();
     }
-    emit('runs.event', event);
   };
   emit('backfills.progress', { backfillId, pipelineId, total, done: 0, failed: 0, finished: false } satisfies BackfillProgressEvent);
   const finished = runBackfill({
@@ -99,6 +101,7 @@ async function startBackfill(
  */
 async function intervalsToRetry(open: OpenProject, pipelineId: string, backfillId: string): Promise<{ intervals: BackfillInterval[]; variables: Record<string, string> }> {
   const failed = new Set(failedIntervals(open, pipelineId, backfillId));
+  const origins = intervalOrigins(open, pipelineId, backfillId);
   if (failed.size === 0) throw new UserError(`backfill ${backfillId} of ${pipelineId} has no failed intervals to retry`, { path: 'backfillId' });
   const declared = new Set(Object.keys((await open.loadPipeline(pipelineId)).spec.variables));
   const byLabel = new Map<string, BackfillInterval>();
@@ -108,7 +111,7 @@ async function intervalsToRetry(open: OpenProject, pipelineId: string, backfillI
     const vars = open.store.getRun(run.id)?.variables ?? {};
     const label = String(vars.interval_start ?? '');
     if (!failed.has(label) || byLabel.has(label)) continue;
-    byLabel.set(label, { label, start: new Date(`${label}T00:00:00Z`), end: new Date(`${String(vars.interval_end)}T00:00:00Z`) });
+    byLabel.set(label, { label, start: new Date(`${label}T00:00:00Z`), end: new Date(`${String(vars.interval_end)}T00:00:00Z`), origin: origins.get(label) ?? run.id });
     variables = Object.fromEntries(Object.entries(vars).filter(([name, value]) => declared.has(name) && value !== REDACTED && value !== null && value !== undefined).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
   }
   return { intervals: [...byLabel.values()].sort((a, b) => a.label.localeCompare(b.label)), variables };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CODE_BYTES } from './call-limits.ts';
 import { UserError } from '../errors.ts';
 import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
@@ -32,13 +33,15 @@ export const methods = {
   'pipelines.list': z.strictObject({}),
   /** One pipeline, loaded and validated from disk. Rejects with the file's error when it is invalid. */
   'pipelines.get': z.strictObject({ pipelineId: id }),
+  /** Checks the pipeline's Postgres, GCS and BigQuery blocks without writing; resolves with a per-block checklist. */
+  'pipelines.check': z.strictObject({ pipelineId: id, variables: z.record(z.string(), z.string()).default({}) }),
   /** Resolves when the run is started (with its id), not when it finishes; follow it with `runs.event`. */
   'runs.start': z.strictObject({
     pipelineId: id, scope: scope.default({ kind: 'pipeline' }), variables: z.record(z.string(), z.string()).default({}),
     /** Recorded as the run's trigger: `cli` when `pipewright run` handed its run to the process holding the project. */
     via: z.enum(['app', 'cli']).default('app'),
   }),
-  /** Asks a running run to stop; resolves at once (the run ends `cancelled` shortly after). */
+  /** Asks a running or queued run to stop, whatever started it; resolves at once with `cancelling: false` when no such run is live (the run ends `cancelled` shortly after). */
   'runs.cancel': z.strictObject({ runId: id }),
   /** Recorded runs, newest first. */
   'runs.list': z.strictObject({ pipelineId: id.optional(), limit: z.number().int().min(1).max(1000).default(50), offset: z.number().int().min(0).default(0) }),
@@ -62,7 +65,7 @@ export const methods = {
   /** A block's code file as on disk now, with its sha256 (the `expectedHash` of a later save). */
   'blocks.readCode': z.strictObject({ pipelineId: id, blockId: id }),
   /** Writes a block's code file atomically; with `expectedHash`, refuses (place.path `expectedHash`) when the file changed on disk. */
-  'blocks.saveCode': z.strictObject({ pipelineId: id, blockId: id, text: z.string().max(2 * 1024 * 1024), expectedHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
+  'blocks.saveCode': z.strictObject({ pipelineId: id, blockId: id, text: z.string().refine((t) => new TextEncoder().encode(t).length <= MAX_CODE_BYTES, `at most ${MAX_CODE_BYTES / 1024 / 1024} MB of code`), expectedHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
   ...editMethods,
   ...connectionsMethods,
   ...backfillsMethods,
@@ -83,7 +86,7 @@ export const events = {
   'alerts.raised': true,
   /** A backfill's progress (`done`/`total`, `failed`, the last interval); payload: main/api/backfill-handlers.ts BackfillProgressEvent. */
   'backfills.progress': true,
-  /** A run started from the app waits behind max_concurrent_runs (`queued: true`), or stopped waiting (started or cancelled); payload: main/api/handlers.ts RunQueueEvent. */
+  /** A run (any trigger) waits behind max_concurrent_runs (`queued: true`), or stopped waiting (started or cancelled); payload: main/api/handlers.ts RunQueueEvent. */
   'runs.queue': true,
 } as const;
 export type EventName = keyof typeof events;

@@ -26,13 +26,15 @@ export function createEditHandlers(open: OpenProject, emit: (event: EventName, p
   };
   return {
     'pipelines.update': async (p: { pipelineId: string; expectedVersion: string; edits: PipelineEdit[] }) => {
-      const { version } = await updatePipeline({ project, kinds, ...p });
-      return changed(p.pipelineId, version);
+      const { version, files } = await updatePipeline({ project, kinds, ...p });
+      // A renamed block keeps its stored output (so a new block given the old name does not show it).
+      for (const edit of p.edits) if (edit.op === 'renameBlock' && edit.from !== edit.to) await open.workspace.renameBlockOutputs(p.pipelineId, edit.from, edit.to);
+      return { ...changed(p.pipelineId, version), files };
     },
     'pipelines.create': async (p: { pipelineId: string; name: string; edits: PipelineEdit[] }) => {
-      const { version } = await createPipeline({ project, kinds, ...p });
+      const { version, files } = await createPipeline({ project, kinds, ...p });
       project.pipelineIds = await listPipelineIds(project.dir);
-      return changed(p.pipelineId, version);
+      return { ...changed(p.pipelineId, version), files };
     },
     'blocks.update': async (p: { pipelineId: string; blockId: string; expectedVersion: string; patch: Extract<PipelineEdit, { op: 'updateBlock' }>['patch'] }) => {
       const edits: PipelineEdit[] = [{ op: 'updateBlock', blockId: p.blockId, patch: p.patch }];

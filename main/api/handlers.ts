@@ -1,9 +1,9 @@
+import { checkPipeline } from '../preflight/check-pipeline.ts';
 import os from 'node:os';
 import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
-import { newRunId } from '../engine/run-ids.ts';
 import { toErrorShape } from '../errors.ts';
-import type { RunEvent, RunScope } from '../engine/run-events.ts';
+import type { RunScope } from '../engine/run-events.ts';
 import type { RunRequest } from '../engine/engine-types.ts';
 import { readBlockCode, saveBlockCode } from './block-code.ts';
 import { createEditHandlers, loadWithVersion } from './edit-handlers.ts';
@@ -11,6 +11,7 @@ import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
 import { planResume } from './retry-failed.ts';
 import { listPipelineIds } from '../project/load-project.ts';
+import { readPipelineVersion } from '../project/pipeline-writer.ts';
 import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 
 type Handler = (params: never) => Promise<unknown>;
@@ -21,46 +22,26 @@ export interface LocalApi {
   origin: string | null;
 }
 
-/** `runs.queue`: a run started from the app entered (`queued: true`) or left the wait for a free run slot. */
-export interface RunQueueEvent {
-  pipelineId: string;
-  runId: string;
-  queued: boolean;
-}
+/** `runs.queue`: a run (of any trigger) entered or left the wait for a free run slot. */
+export type { RunQueueEvent } from '../runtime/run-launcher.ts';
 
 /**
  * The contract's methods over an open project. Both transports (Electron IPC, serve) call `dispatch`;
  * `emit` pushes events to every connected shell.
  */
 export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }) {
-  const running = new Map<string, AbortController>();
-  /** Starts a run started from the app; resolves with its id once it started (usage errors reject before). */
+  /** Starts a run from the app (or a handed-over CLI run); resolves with its id once it started (usage errors reject before). */
   const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>, via: 'app' | 'cli' = 'app'): Promise<{ runId: string; queued?: true }> => {
-    const runId = newRunId();
+    const run = open.runs.launch({ ...request, trigger: { kind: via, by: os.userInfo().username } });
     // Behind max_concurrent_runs (on_limit: queue) the run waits for a slot: answer now, its events follow later.
-    const limit = request.pipeline.spec.max_concurrent_runs;
-    const willQueue = limit !== undefined && request.pipeline.spec.on_limit !== 'skip' && open.activeRuns(request.pipeline.id) >= limit;
-    const controller = new AbortController();
-    running.set(runId, controller);
-    let markStarted: () => void = () => undefined;
-    const started = new Promise<void>((resolve) => (markStarted = resolve));
-    const onEvent = (event: RunEvent) => {
-      if (event.type === 'run.started') markStarted();
-      emit('runs.event', event);
-    };
-    const finished = open.run({ ...request, trigger: { kind: via, by: os.userInfo().username }, signal: controller.signal, runId }, onEvent);
-    finished.catch(() => undefined).finally(() => running.delete(runId));
-    if (willQueue) {
-      const pipelineId = request.pipeline.id;
-      emit('runs.queue', { pipelineId, runId, queued: true } satisfies RunQueueEvent);
-      // It leaves the queue when it starts, or when it ends without starting (cancelled while waiting).
-      void Promise.race([started, finished.catch(() => undefined)]).then(() => emit('runs.queue', { pipelineId, runId, queued: false } satisfies RunQueueEvent));
-      return { runId, queued: true };
-    }
+    if (run.isQueued) return { runId: run.runId, queued: true };
     // Usage errors (unknown variable, missing upstream output) reject before the run starts: the caller gets them.
-    await Promise.race([started, finished]);
-    return { runId };
+    await run.started;
+    return { runId: run.runId };
   };
+  // Every run of the project reaches every shell, whatever started it (a schedule, an API trigger, a backfill).
+  open.runs.onEvent((event) => emit('runs.event', event));
+  open.runs.onQueue((event) => emit('runs.queue', event));
   // Desktop alerts reach every shell: Electron turns them into notifications, the UI into toasts.
   open.alerts.onAlert((alert) => emit('alerts.raised', alert));
   const handlers = {
@@ -74,12 +55,10 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
       const { pipeline, version } = await loadWithVersion(open, p.pipelineId);
       return { id: pipeline.id, version, spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
     },
+    'pipelines.check': async (p: { pipelineId: string; variables: Record<string, string> }) => checkPipeline(open, p.pipelineId, { variables: p.variables }),
     'runs.start': async (p: { pipelineId: string; scope: RunScope; variables: Record<string, string>; via: 'app' | 'cli' }) =>
       startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }, p.via),
-    'runs.cancel': async (p: { runId: string }) => {
-      running.get(p.runId)?.abort();
-      return { cancelling: running.has(p.runId) };
-    },
+    'runs.cancel': async (p: { runId: string }) => ({ cancelling: open.runs.cancel(p.runId) }),
     'runs.list': async (p: { pipelineId?: string; limit: number; offset: number }) => ({ runs: open.store.listRuns(p) }),
     'runs.get': async (p: { runId: string }) => ({ run: open.store.getRun(p.runId) ?? null }),
     'runs.logs': async (p: { runId: string; blockId?: string; afterId?: number; limit: number }) => ({ logs: open.store.getLogs(p.runId, p) }),
@@ -100,8 +79,12 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     },
     'blocks.readCode': async (p: { pipelineId: string; blockId: string }) =>
       readBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId),
-    'blocks.saveCode': async (p: { pipelineId: string; blockId: string; text: string; expectedHash?: string }) =>
-      saveBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId, p.text, p.expectedHash),
+    'blocks.saveCode': async (p: { pipelineId: string; blockId: string; text: string; expectedHash?: string }) => {
+      const saved = await saveBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId, p.text, p.expectedHash);
+      // Told now, not when the file watcher notices: a window that saves and then runs hears of the save first.
+      emit('pipelines.changed', { pipelineId: p.pipelineId, version: await readPipelineVersion(open.project.dir, p.pipelineId), codeChanged: true });
+      return saved;
+    },
     ...createEditHandlers(open, emit),
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),

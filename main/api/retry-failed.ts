@@ -4,6 +4,7 @@ import type { RunInterval } from '../engine/templating.ts';
 import type { Pipeline } from '../project/model.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { REDACTED } from '../history/redact-variables.ts';
+import { originOf } from '../engine/run-pipeline.ts';
 
 /** What re-running the unfinished part of a run needs: its blocks, variables and dates. */
 export interface ResumePlan {
@@ -35,8 +36,10 @@ export async function planResume(open: OpenProject, runId: string): Promise<Resu
   const executionDate = new Date(String(run.variables.execution_date ?? run.startedAt));
   const start = dateOf(run.variables.interval_start);
   const end = dateOf(run.variables.interval_end);
+  // A resume of a resume finishes the same logical run: its origin is the first run's.
+  const origin = originOf(run.scope) ?? runId;
   return {
-    pipeline, scope: { kind: 'blocks', blocks: toRetry }, variables,
+    pipeline, scope: { kind: 'blocks', blocks: toRetry, origin }, variables,
     executionDate: Number.isNaN(executionDate.getTime()) ? new Date(run.startedAt) : executionDate,
     ...(start && end ? { interval: { start, end } } : {}),
   };

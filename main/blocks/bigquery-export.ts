@@ -5,7 +5,9 @@ import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { bigquerySettingsSchema, createBigQueryClient } from '../cloud/bigquery-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { explainBigQueryError, jobFailureOf, startLoadJob, statusOf, waitForJob } from '../cloud/bigquery-jobs.ts';
-import { datasetNameProblem, jobIdFrom, tableNameProblem } from '../cloud/bigquery-names.ts';
+import { datasetNameProblem, tableNameProblem } from '../cloud/bigquery-names.ts';
+import { findLoadTry } from '../cloud/bigquery-load-tries.ts';
+import { killPoint } from '../kill-point.ts';
 import { canonicalType, schemaDifferences, type BigQueryField } from '../cloud/bigquery-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 import { gcsBlockData, uploadData, type LoadData } from './bigquery-load-data.ts';
@@ -25,6 +27,11 @@ const configSchema = bigquerySettingsSchema.extend({
   clustering: z.array(z.string().min(1)).min(1).max(4).optional(),
   /** Create the dataset when it does not exist (in `location`). */
   create_dataset: z.boolean().default(true),
+  /**
+   * Naive DuckDB timestamps: `timestamp` loads them as UTC instants (TIMESTAMP), `datetime` as DATETIME. Uploads
+   * only; from_gcs_block reads what the gcs block wrote (its own `timestamps`).
+   */
+  timestamps: z.enum(['timestamp', 'datetime']).default('timestamp'),
   /** How often to ask BigQuery whether the job is done. */
   poll_interval_ms: z.number().int().min(50).max(60_000).default(500),
 });
@@ -43,25 +50,38 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
     checkNames(inline, place);
     // The connection's fields (named, else default_connections.bigquery) beneath the block's own.
     const config = await mergeCloudConnection(ctx, 'bigquery', inline, place);
-    const data = config.source === 'upload' ? await uploadData(ctx, onlyUpstream(ctx), place) : await gcsBlockData(ctx, config.source.from_gcs_block, place);
+    const data = config.source === 'upload' ? await uploadData(ctx, onlyUpstream(ctx), place, config.timestamps) : await gcsBlockData(ctx, config.source.from_gcs_block, place);
     checkTableOptions(config, data.schema, place);
     const bigquery = await createBigQueryClient(config, ctx.project.dir, place);
-    const location = config.location;
-    const jobId = jobIdFrom(['pipewright', ctx.runId, ctx.block.id, `a${ctx.attempt}`]);
     try {
-      // 2. The dataset exists (created when allowed) and the table accepts this load.
-      await ensureDataset(bigquery, config, location, place);
-      await checkExistingTable(bigquery, config, data.schema, place);
-      // 3. One load job under a deterministic id; 4. polled to DONE; 5. its row count checked.
-      const load = loadConfiguration(bigquery, config, data);
-      const table = bigquery.dataset(config.dataset, location ? { location } : {}).table(config.table);
-      ctx.progress({ phase: 'start load job', done: 0, unit: 'items' });
-      const job = await startLoadJob(bigquery, table, { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) }, ctx.log);
+      // 2. The dataset exists (created when allowed, beside the bucket) and its location suits the bucket. Jobs run
+      //    in the dataset's location, as BigQuery requires.
+      const existing = await datasetLocation(bigquery, config.dataset);
+      const location = existing ?? config.location ?? data.bucket?.location ?? 'US';
+      checkLocations(config, location, data, place);
+      if (!existing) await createDataset(bigquery, config, location, place);
+      // 3. A job of this same load that an earlier attempt or process started is followed, never started again
+      //    (ids are deterministic per load: see findLoadTry); otherwise the table must accept the load, and one job
+      //    starts under the next id.
+      const destination = `${bigquery.projectId}.${config.dataset}.${config.table} ${config.write_disposition}`;
+      const loadTry = await findLoadTry(bigquery, { originRunId: ctx.originRunId, blockId: ctx.block.id, destination }, location, place, ctx.log);
+      const jobId = loadTry.jobId;
+      let job = loadTry.earlier;
+      if (!job) {
+        await checkExistingTable(bigquery, config, data.schema, place);
+        const load = loadConfiguration(bigquery, config, data);
+        const table = bigquery.dataset(config.dataset, location ? { location } : {}).table(config.table);
+        ctx.progress({ phase: 'start load job', done: 0, unit: 'items' });
+        job = await startLoadJob(bigquery, table, { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) }, ctx.log);
+        killPoint(`bigquery.${config.write_disposition}.job-started`);
+      }
+      // 4. Polled to DONE; 5. its row count checked.
       const started = Date.now();
       const metadata = await waitForJob(job, ctx.signal, (state, polls) => {
         ctx.progress({ phase: `load job ${state.toLowerCase()}`, done: polls, unit: 'checks' });
         if (polls % 20 === 0) ctx.log('info', `load job ${jobId} is ${state} after ${Math.round((Date.now() - started) / 1000)} s`);
       }, config.poll_interval_ms);
+      killPoint(`bigquery.${config.write_disposition}.job-done`);
       const failure = jobFailureOf(jobId, metadata, place);
       if (failure) throw failure;
       const rowsOut = Number(metadata.statistics?.load?.outputRows ?? NaN);
@@ -98,16 +118,42 @@ function checkTableOptions(config: BigQueryExportConfig, schema: BigQueryField[]
   }
 }
 
-async function ensureDataset(bigquery: BigQuery, config: BigQueryExportConfig, location: string | undefined, place: ErrorPlace): Promise<void> {
-  const dataset = bigquery.dataset(config.dataset);
-  const [exists] = await dataset.exists();
-  if (exists) return;
+/** An existing dataset's location; undefined when there is no such dataset. */
+async function datasetLocation(bigquery: BigQuery, dataset: string): Promise<string | undefined> {
+  try {
+    const [meta] = (await bigquery.dataset(dataset).getMetadata()) as [{ location?: string }, ...unknown[]];
+    return meta.location ?? 'US';
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Creates the missing dataset in `location` when create_dataset allows it. */
+async function createDataset(bigquery: BigQuery, config: BigQueryExportConfig, location: string, place: ErrorPlace): Promise<void> {
   if (!config.create_dataset) throw new UserError(`dataset ${config.dataset} does not exist in project ${bigquery.projectId} (create it, or set create_dataset: true)`, { ...place, path: 'config.dataset' });
   try {
-    await bigquery.createDataset(config.dataset, location ? { location } : {});
+    await bigquery.createDataset(config.dataset, { location });
   } catch (error) {
     if (statusOf(error) !== 409) throw error; // created meanwhile, or by our own retried request: fine
   }
+}
+
+/**
+ * Refuses, before the load, a dataset whose location is not the configured one, or that cannot read the bucket:
+ * "If your dataset's location is set to a value other than the US multi-region, then the Cloud Storage bucket must
+ * be in the same region or contained in the same multi-region as the dataset"
+ * (https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-parquet#limitations).
+ */
+function checkLocations(config: BigQueryExportConfig, datasetLocation: string, data: LoadData, place: ErrorPlace): void {
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  if (config.location && !same(config.location, datasetLocation)) {
+    throw new UserError(`dataset ${config.dataset} is in ${datasetLocation}, but this block's location is ${config.location}: set location: ${datasetLocation}, or use a dataset in ${config.location}`, { ...place, path: 'config.location' });
+  }
+  const bucket = data.bucket;
+  if (!bucket?.location || same(datasetLocation, 'US') || same(bucket.location, datasetLocation)) return;
+  if (same(datasetLocation, 'EU') && /^europe-/i.test(bucket.location)) return;
+  throw new UserError(`bucket ${bucket.name} is in ${bucket.location} and dataset ${config.dataset} in ${datasetLocation}: BigQuery loads only from a bucket in the dataset's location; use a dataset in ${bucket.location} or a bucket in ${datasetLocation}`, { ...place, path: 'config.dataset' });
 }
 
 /** Appends must match the table's schema; `empty` must find the table empty. Both refused before any upload. */

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { File } from '@google-cloud/storage';
+import type { Bucket, File } from '@google-cloud/storage';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext } from '../engine/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
@@ -14,6 +14,7 @@ import { pipelineFileSchema } from '../project/schema.ts';
 import { readYamlFile, validateYaml } from '../project/yaml-file.ts';
 import { renderConfig } from '../engine/templating.ts';
 import { gcsExport } from './gcs-export.ts';
+import { utcTimestampCast, type TimestampMode } from './parquet-timestamps.ts';
 import { NULL_PARTITION } from './partition-names.ts';
 
 /** What a load job reads, its explicit schema, and the rows it must end up with. */
@@ -27,6 +28,8 @@ export interface LoadData {
   /** Rows the job must report (`outputRows`); undefined when the source does not say. */
   expectedRows: number | undefined;
   bytes: number;
+  /** The bucket loaded from and its location (unknown when the credential may not read the bucket's metadata). */
+  bucket?: { name: string; location: string | undefined };
   /** Where the data comes from, for logs. */
   label: string;
 }
@@ -35,7 +38,7 @@ export interface LoadData {
 const MAX_URIS = 10_000;
 
 /** BigQuery's schema for DuckDB columns, refusing names and types BigQuery would reject (naming the column). */
-export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace): BigQueryField[] {
+export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace, naive: 'TIMESTAMP' | 'DATETIME' = 'TIMESTAMP'): BigQueryField[] {
   for (const column of columns) {
     const problem = columnNameProblem(column.name);
     if (problem) throw new UserError(`column "${column.name}": ${problem}`, place);
@@ -43,7 +46,7 @@ export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace): BigQ
   const duplicates = duplicateNames(columns.map((c) => c.name));
   if (duplicates.length > 0) throw new UserError(`columns ${duplicates.join(', ')} differ only in case; BigQuery column names are case-insensitive`, place);
   try {
-    return columns.map((c) => bigQueryFieldFor(c.name, c.type));
+    return columns.map((c) => bigQueryFieldFor(c.name, c.type, naive));
   } catch (error) {
     if (error instanceof UnsupportedTypeError) throw new UserError(error.message, place);
     throw error;
@@ -51,24 +54,21 @@ export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace): BigQ
 }
 
 /** DuckDB types Parquet cannot carry the way BigQuery reads them, cast on the way out. */
-function exportCast(column: ColumnInfo): string {
+function exportCast(column: ColumnInfo, timestamps: TimestampMode): string {
   const name = quoteIdent(column.name);
   const type = column.type.toUpperCase();
   if (/^(UBIGINT|HUGEINT|UHUGEINT)$/.test(type)) return `CAST(${name} AS DECIMAL(38,0)) AS ${name}`;
   if (type === 'UUID' || type.startsWith('ENUM(')) return `CAST(${name} AS VARCHAR) AS ${name}`;
-  // Naive timestamps are UTC instants here; as TIMESTAMPTZ they reach Parquet marked isAdjustedToUTC, which BigQuery
-  // reads as TIMESTAMP (a naive Parquet timestamp may be taken for a DATETIME).
-  if (/^TIMESTAMP(_S|_MS|_NS)?$/.test(type)) return `timezone('UTC', CAST(${name} AS TIMESTAMP)) AS ${name}`;
-  return name;
+  return timestamps === 'timestamp' ? utcTimestampCast(column) : name;
 }
 
 /** The upstream output written as one local Parquet file (zstd), typed so BigQuery reads every column faithfully. */
-export async function uploadData(ctx: BlockContext, upstream: string, place: ErrorPlace): Promise<LoadData> {
+export async function uploadData(ctx: BlockContext, upstream: string, place: ErrorPlace, timestamps: TimestampMode): Promise<LoadData> {
   const described = await ctx.data.describe(upstream);
-  const schema = schemaForColumns(described.columns, { ...place, path: 'upstream' });
+  const schema = schemaForColumns(described.columns, { ...place, path: 'upstream' }, timestamps === 'timestamp' ? 'TIMESTAMP' : 'DATETIME');
   const file = path.join(ctx.tempDir, 'bigquery-load.parquet');
   ctx.progress({ phase: 'write parquet', done: 0, total: described.rows, unit: 'rows' });
-  const [written] = await ctx.data.queryRows(`COPY (SELECT ${described.columns.map(exportCast).join(', ')} FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION 'zstd')`);
+  const [written] = await ctx.data.queryRows(`COPY (SELECT ${described.columns.map((c) => exportCast(c, timestamps)).join(', ')} FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION 'zstd')`);
   const rows = Number(written?.Count ?? described.rows);
   const { size } = await stat(file);
   return {
@@ -108,19 +108,33 @@ export async function gcsBlockData(ctx: BlockContext, blockId: string, place: Er
     throw explainGcsError(error, gcs.bucket, { block: blockId });
   }
   const fileColumns = await ctx.data.queryRows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path.join(ctx.tempDir, 'schema-sample.parquet'))})`);
+  if (folder) refuseEncodedFolders(files.map((f) => f.name.slice(folder.length)), gcs.bucket, folder, where);
   const keys = folder ? partitionKeys(files.map((f) => f.name.slice(folder.length))) : [];
-  const schema = schemaForColumns([...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys], where);
+  // The files say how BigQuery reads their timestamps: UTC-adjusted → TIMESTAMP, naive → DATETIME (the gcs block's timestamps setting).
+  const schema = schemaForColumns([...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys], where, 'DATETIME');
   const counts = files.map((f) => (f.metadata.metadata as Record<string, unknown> | undefined)?.pipewright_rows);
   const expectedRows = counts.every((c) => c !== undefined && c !== null) ? counts.reduce<number>((sum, c) => sum + Number(c), 0) : undefined;
+  const bucketLocation = await readBucketLocation(storage.bucket(gcs.bucket));
   const uris = files.length <= MAX_URIS ? files.map((f) => `gs://${gcs.bucket}/${f.name}`) : [`gs://${gcs.bucket}/${folder}*`];
   const hive = folder && keys.length > 0 ? { hivePartitioningOptions: { mode: 'CUSTOM', sourceUriPrefix: `gs://${gcs.bucket}/${folder}${keys.map((k) => `{${k.name}:${k.bigQueryType}}`).join('/')}` } } : {};
   return {
     schema,
     load: { sourceFormat: 'PARQUET', sourceUris: uris, schema: { fields: schema.slice(0, fileColumns.length) }, ...hive },
     expectedRows,
+    bucket: { name: gcs.bucket, location: bucketLocation },
     bytes: files.reduce((sum, f) => sum + Number(f.metadata.size ?? 0), 0),
     label: `${files.length} object${files.length === 1 ? '' : 's'} under gs://${gcs.bucket}/${folder ?? gcs.path} (written by ${blockId})`,
   };
+}
+
+/** The bucket's location; undefined when the credential lacks storage.buckets.get (object roles only). */
+async function readBucketLocation(bucket: Bucket): Promise<string | undefined> {
+  try {
+    return (await bucket.getMetadata())[0].location;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 403) return undefined;
+    throw explainGcsError(error, bucket.name, {});
+  }
 }
 
 async function gcsBlockConfig(ctx: BlockContext, blockId: string, where: ErrorPlace) {
@@ -133,6 +147,19 @@ async function gcsBlockConfig(ctx: BlockContext, blockId: string, where: ErrorPl
   const parsed = gcsExport.configSchema.safeParse(renderConfig(block.config, ctx.variables));
   if (!parsed.success) throw new UserError(`from_gcs_block: ${blockId}'s config is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}`, where);
   return parsed.data;
+}
+
+/**
+ * BigQuery takes hive folder names literally (https://cloud.google.com/bigquery/docs/hive-partitioned-loads-gcs):
+ * a value the gcs block had to percent-encode (`city=New%20York`) would load as `New%20York`. Refused before the load.
+ */
+function refuseEncodedFolders(relativeNames: string[], bucket: string, folder: string, where: ErrorPlace): void {
+  for (const name of relativeNames) {
+    const encoded = name.split('/').slice(0, -1).find((segment) => segment.includes('%'));
+    if (encoded) {
+      throw new UserError(`gs://${bucket}/${folder}${encoded}/ is percent-encoded, and BigQuery reads hive folder names literally (it would load "${encoded.slice(encoded.indexOf('=') + 1)}"): partition by a column whose values are letters, digits, - _ . ~ (a date, say), or load from a single-object gcs export`, where);
+    }
+  }
 }
 
 /** Hive keys of `key=value/…/file` names, with DuckDB and BigQuery types guessed from all their values. */

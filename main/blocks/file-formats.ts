@@ -23,6 +23,10 @@ export const readerOptionFields = {
   date_format: z.string().min(1).optional(),
   /** CSV field separator; auto-detected when absent. */
   delimiter: z.string().min(1).max(4).optional(),
+  /** CSV lines to skip before the header (a title or notes above the table); none when absent. */
+  skip: z.number().int().min(0).optional(),
+  /** CSV quote character; '' reads quotes as ordinary characters. Auto-detected when absent. */
+  quote: z.string().max(1).optional(),
   /** Whether the first CSV line names the columns; auto-detected when absent. */
   header: z.boolean().optional(),
   /** `reject` keeps going past rows that do not parse, counts them and keeps them aside (CSV only). */
@@ -66,6 +70,8 @@ export function checkOptionsFitFormat(format: FileFormat, options: ReaderOptions
   const csvOnly: string[] = [];
   if (options.delimiter !== undefined) csvOnly.push('delimiter');
   if (options.header !== undefined) csvOnly.push('header');
+  if (options.quote !== undefined) csvOnly.push('quote');
+  if (options.skip !== undefined) csvOnly.push('skip');
   if (options.on_error === 'reject') csvOnly.push('on_error: reject');
   if (format === 'parquet' && options.timestamp_format) csvOnly.push('timestamp_format');
   if (format === 'parquet' && options.date_format) csvOnly.push('date_format');
@@ -95,6 +101,9 @@ function csvArgs(options: ReaderOptions, rejects: RejectTables | undefined): str
   const args: string[] = [];
   if (options.header !== undefined) args.push(`header = ${options.header}`);
   if (options.delimiter !== undefined) args.push(`delim = ${quoteLiteral(options.delimiter)}`);
+  if (options.quote !== undefined) args.push(`quote = ${quoteLiteral(options.quote)}`);
+  // Unless told, no lines are skipped: DuckDB's sniffer would otherwise skip every line above a ragged one.
+  args.push(`skip = ${options.skip ?? 0}`);
   args.push(...temporalArgs(options));
   const columns = Object.entries(options.columns ?? {});
   if (columns.length > 0) args.push(`types = {${columns.map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`).join(', ')}}`);

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
 import { z } from 'zod';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { CancelledError, UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
@@ -11,8 +12,12 @@ import { writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-fil
 import {
   deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, removeStaged, statusOf, uploadToStaging, type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
+import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 import { formatBytes } from './http-download.ts';
+import { withUtcTimestamps } from './parquet-timestamps.ts';
+import type { ColumnInfo } from '../data/workspace-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
+import { killPoint } from '../kill-point.ts';
 
 const MIB = 1024 * 1024;
 /** Staged objects live outside every export prefix, so listings of a prefix never see them. */
@@ -32,6 +37,11 @@ const configSchema = gcsSettingsSchema.extend({
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional(),
   /** replace: the prefix holds exactly this run's objects afterwards; append: add part files named after the run. */
   mode: z.enum(['replace', 'append']).default('replace'),
+  /**
+   * Parquet only: naive DuckDB timestamps written as UTC instants (`timestamp`, which BigQuery loads as TIMESTAMP)
+   * or as they are (`datetime`, loaded as DATETIME), as the bigquery block's uploads do (parquet-timestamps.ts).
+   */
+  timestamps: z.enum(['timestamp', 'datetime']).default('timestamp'),
   /** Create the bucket when it does not exist (handy with the emulator). */
   create_bucket: z.boolean().default(false),
   upload: z
@@ -66,14 +76,16 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
       // 2. Write the files locally while checking the bucket and listing what is live: DuckDB writes off the event
       // loop, so the requests cost no time. Both finish before anything is uploaded.
       const [planned, existing] = await settleBoth(
-        planObjects(ctx, config, upstream),
+        planObjects(ctx, config, upstream, described.columns),
         ensureBucket(bucket, config.create_bucket, settings.location, place).then(() => listLive(bucket, config)),
       );
       try {
         // 3. Stage every object: until all are staged, nothing under the prefix changes.
         await stageAll(ctx, bucket, planned, config);
+        killPoint(`gcs.${config.mode}.staged`);
         // 4. Publish each staged object (server-side copies), then 5. (replace) remove what this run did not write.
         const generations = await mapPooled(planned, config.upload.parallelism, ctx.signal, (o) => publishStaged(bucket, o, existing.get(o.name) ?? '0'));
+        killPoint(`gcs.${config.mode}.published`);
         if (config.mode === 'replace') await removeStale(ctx, bucket, planned, existing, config.upload.parallelism);
         return report(ctx, config, planned, generations, described.rows);
       } finally {
@@ -81,7 +93,9 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
         await removeStaging(ctx, bucket, planned, config.upload.parallelism);
       }
     } catch (error) {
-      throw explainGcsError(error, config.bucket, place);
+      // Cancelled while DuckDB wrote the files, its "Interrupted!" is the cancellation, not a GCS failure.
+      if (ctx.signal.aborted) throw new CancelledError(`cancelled before gs://${config.bucket}/${config.path} was published`, place);
+      throw explainGcsError(error, config.bucket, place, storage.projectId);
     }
   },
 };
@@ -120,18 +134,70 @@ function checkPartitionColumns(partitionBy: string[], available: string[], upstr
   }
 }
 
-/** Checks the bucket before anything is uploaded (which also proves the credentials), creating it when allowed. */
+/**
+ * Checks the bucket before anything is uploaded (which also proves the credentials), creating it when allowed.
+ * A service account with object roles only has no storage.buckets.get: a 403 there is tolerated when an object
+ * list works. A 409 on create is not "we made it": bucket names are global, so only an object list tells ours
+ * from another project's (https://cloud.google.com/storage/docs/buckets#naming).
+ */
 async function ensureBucket(bucket: Bucket, create: boolean, location: string | undefined, place: ErrorPlace): Promise<void> {
-  const [exists] = await bucket.exists();
-  if (exists) return;
-  if (!create) throw new UserError(`bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`, { ...place, path: 'config.bucket' });
-  // The connection's location: BigQuery loads need the bucket and the dataset in the same one.
+  const where = { ...place, path: 'config.bucket' };
+  let exists: boolean;
   try {
+    [exists] = await bucket.exists();
+  } catch (error) {
+    if (statusOf(error) !== 403) throw error;
+    if (await canListObjects(bucket)) return;
+    // Invisible to us: if creating it answers 409, the name is someone else's.
+    const created = create ? await createAnswers(bucket, location) : undefined;
+    if (created === 200) return;
+    if (created === 409) throw new UserError(takenMessage(bucket), where);
+    throw new UserError(bucketForbidden(bucket, error), where);
+  }
+  if (exists) return;
+  if (!create) throw new UserError(`bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`, where);
+  try {
+    // The connection's location: BigQuery loads need the bucket and the dataset in the same one.
     await bucket.create(location ? { location } : {});
   } catch (error) {
-    // Another export of the same run (say, a single object and its partitioned twin) created it first.
     if (statusOf(error) !== 409) throw error;
+    // Taken: by this project (another export of the run created it first) or by someone else.
+    if (await canListObjects(bucket)) return;
+    throw new UserError(takenMessage(bucket), where);
   }
+}
+
+function takenMessage(bucket: Bucket): string {
+  return `bucket name ${bucket.name} is taken by another project (bucket names are global across Google Cloud): choose another name, such as one starting with your project id ({{ gcp_project }}-…)`;
+}
+
+/** The status a bucket create answers (200 when it made the bucket). */
+async function createAnswers(bucket: Bucket, location: string | undefined): Promise<number | undefined> {
+  try {
+    await bucket.create(location ? { location } : {});
+    return 200;
+  } catch (error) {
+    return statusOf(error);
+  }
+}
+
+/** True when the credential may list the bucket's objects; false on 403/404 (not ours, or not allowed). */
+async function canListObjects(bucket: Bucket): Promise<boolean> {
+  try {
+    await bucket.getFiles({ maxResults: 1, autoPaginate: false });
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 403 || statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** A 403 on a bucket in one sentence: API or billing off, or a name that is someone else's or not readable. */
+export function bucketForbidden(bucket: Bucket, error: unknown): string {
+  const kind = classifyForbidden(error).kind;
+  const project = bucket.storage.projectId;
+  if (kind === 'api-disabled' || kind === 'billing') return `bucket ${bucket.name}: ${explainForbidden(error, `bucket ${bucket.name}`, project)}`;
+  return `bucket ${bucket.name} answered 403: the name may belong to another project (bucket names are global: choose another, such as {{ gcp_project }}-…), or the credential lacks storage.buckets.get and storage.objects.list on it (grant roles/storage.objectAdmin on the bucket)`;
 }
 
 /** The prefix partition folders go under: `path` with exactly one trailing `/`. */
@@ -139,17 +205,17 @@ function folderOf(config: GcsExportConfig): string {
   return config.path.replace(/\/+$/, '') + '/';
 }
 
-async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream: string): Promise<PlannedObject[]> {
+async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream: string, columns: ColumnInfo[]): Promise<PlannedObject[]> {
   const dir = path.join(ctx.tempDir, 'gcs-export');
   await mkdir(dir, { recursive: true });
   ctx.progress({ phase: `write ${config.format}`, done: 0, unit: 'items' });
   const parts = await writeExportFiles(ctx.data, {
-    relation: ctx.data.relation(upstream),
+    relation: config.format === 'parquet' && config.timestamps === 'timestamp' ? withUtcTimestamps(ctx.data.relation(upstream), columns, config.partition_by ?? []) : ctx.data.relation(upstream),
     partitionBy: config.partition_by ?? [],
     format: config.format,
     compression: config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'),
     dir,
-    fileTag: config.mode === 'append' ? runTag(ctx.runId) : undefined,
+    fileTag: config.mode === 'append' ? appendTag(ctx, upstream) : undefined,
   });
   const staging = `${STAGING_ROOT}${runTag(ctx.runId)}/${ctx.block.id}/a${ctx.attempt}/`;
   return parts.map((part: LocalPart) => {
@@ -159,6 +225,15 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     if (problem) throw new UserError(`cannot name the object for ${name.slice(0, 120)}…: ${problem}`, { block: ctx.block.id, path: 'config.partition_by' });
     return { ...part, name, stagingName: staging + name };
   });
+}
+
+/**
+ * Part names of an append: the logical run (a resume's first run) and a hash of the upstream output read. A resume
+ * after a kill reads the same output, so it rewrites the same objects instead of adding copies; if a newer run
+ * replaced the output meanwhile, the names differ and nothing the first run published is overwritten.
+ */
+function appendTag(ctx: BlockContext, upstream: string): string {
+  return `${runTag(ctx.originRunId)}-${createHash('sha256').update(ctx.data.outputIdentity(upstream)).digest('hex').slice(0, 8)}`;
 }
 
 /** Object-name-safe run id (run ids are ours, but names must never carry `/` or `..`). */

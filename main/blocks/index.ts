@@ -17,6 +17,7 @@ import { sqlSensor } from './sensors/sql-sensor.ts';
 import { sqlSource } from './sql-source.ts';
 import { sqlTransform } from './sql-transform.ts';
 import { typescriptTransform } from './typescript-transform.ts';
+import { pythonExport, pythonSource, pythonTransform } from './python-block.ts';
 
 /** The registry with every block kind this release ships. */
 export function createDefaultRegistry(): BlockRegistry {
@@ -26,6 +27,9 @@ export function createDefaultRegistry(): BlockRegistry {
     .register(sqlTransform)
     .register(sqlSource)
     .register(typescriptTransform)
+    .register(pythonSource)
+    .register(pythonTransform)
+    .register(pythonExport)
     .register(localFileExport)
     .register(gcsExport)
     .register(gcsSource)

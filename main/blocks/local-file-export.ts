@@ -7,6 +7,8 @@ import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { formatBytes } from './http-download.ts';
 import { onlyUpstream } from './export-upstream.ts';
+import { checkAllowedPath } from '../project/allowed-paths.ts';
+import { CONNECTIONS_FILE, PROJECT_FILE } from '../project/load-project.ts';
 
 const configSchema = z.strictObject({
   /** A file (or, with partition_by, a folder), relative to the project folder or absolute. */
@@ -33,6 +35,7 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     const place: ErrorPlace = { block: ctx.block.id };
     const upstream = onlyUpstream(ctx);
     const target = checkedTarget(ctx, config.path);
+    await checkReplaceable(target, config.path, place);
     const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
     const options = copyOptions(format, target, config);
     const described = await ctx.data.describe(upstream);
@@ -57,17 +60,50 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
   },
 };
 
-/** The absolute target; refuses paths whose replacement would move the project or its state aside. */
+/** Project files and folders an export must never replace. */
+const PROJECT_OWN = [PROJECT_FILE, CONNECTIONS_FILE, 'pipelines', 'blocks'];
+
+/**
+ * The absolute target. Refuses paths outside the project (unless allowed_paths lists them) and paths whose
+ * replacement would move the project, its state or its pipeline and block files aside.
+ */
 function checkedTarget(ctx: BlockContext, written: string): string {
+  const place = { block: ctx.block.id, path: 'config.path' };
+  checkAllowedPath(ctx.project, written, place, 'write');
   const target = path.resolve(ctx.project.dir, written);
   const contains = (outer: string, inner: string) => inner === outer || inner.startsWith(outer + path.sep);
-  if (contains(target, ctx.project.dir) || contains(ctx.project.stateDir, target)) {
-    throw new UserError(`${written} would replace the project folder or its .pipewright state: choose a path such as output/<name>`, {
-      block: ctx.block.id,
-      path: 'config.path',
-    });
+  const own = PROJECT_OWN.map((name) => path.join(ctx.project.dir, name));
+  if (contains(target, ctx.project.dir) || contains(ctx.project.stateDir, target) || own.some((o) => contains(o, target))) {
+    throw new UserError(`${written} would replace the project folder, its .pipewright state or its pipeline and block files: choose a path such as output/<name>`, place);
   }
   return target;
+}
+
+/**
+ * Replacing a folder deletes everything in it: only a folder an earlier export wrote may be replaced. Those hold
+ * nothing but DuckDB's Hive-style `key=value/…/data_N.<ext>` files; checking that, rather than writing a marker
+ * file, keeps the output folder exactly what readers expect.
+ */
+async function checkReplaceable(target: string, written: string, place: ErrorPlace): Promise<void> {
+  const info = await lstat(target).catch((error: NodeJS.ErrnoException) => {
+    // Missing, or under a file (ENOTDIR): nothing to replace; creating the folders reports the latter.
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw error;
+  });
+  if (!info?.isDirectory() || (await isExportFolder(target))) return;
+  throw new UserError(
+    `${written} is a folder Pipewright did not create: exporting there would delete what it holds; choose another path, or empty or remove the folder first`,
+    { ...place, path: 'config.path' },
+  );
+}
+
+async function isExportFolder(folder: string): Promise<boolean> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => !e.isDirectory());
+  return files.length > 0 && files.every((e) => {
+    const parts = path.relative(folder, path.join(e.parentPath, e.name)).split(path.sep);
+    return e.isFile() && /^data_\d+\.[a-z.]+$/.test(parts.at(-1) ?? '') && parts.slice(0, -1).every((dir) => /^[^=]+=/.test(dir)) && parts.length > 1;
+  });
 }
 
 /** The options of DuckDB's COPY … TO for this export. */

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError, type ErrorPlace } from '../errors.ts';
+import { checkAllowedPath } from '../project/allowed-paths.ts';
 import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import {
@@ -19,6 +20,7 @@ import {
   type ReaderOptions,
   type RejectTables,
 } from './file-formats.ts';
+import { checkFilesBeforeRead, findLongLine, findUnterminatedQuote } from './file-checks.ts';
 
 const configSchema = z.strictObject({
   /** A file or a glob (`data/*.csv`, `data/**\/*.parquet`), relative to the project folder or absolute. */
@@ -53,6 +55,7 @@ export const localFileSource: BlockKind<LocalFileConfig> = {
 async function resolveLocalFiles(ctx: BlockContext, pattern: string): Promise<SourceFile[]> {
   const absolute = path.resolve(ctx.project.dir, pattern);
   const place = { block: ctx.block.id, path: 'config.path' };
+  checkAllowedPath(ctx.project, staticPrefix(absolute), place, 'read');
   if (!/[*?[{]/.test(pattern)) {
     const info = await stat(absolute).catch(() => undefined);
     if (!info) throw new UserError(`file not found: ${pattern} (looked in ${path.dirname(absolute)})`, place);
@@ -63,7 +66,15 @@ async function resolveLocalFiles(ctx: BlockContext, pattern: string): Promise<So
   const rows = await ctx.data.queryRows(`SELECT file FROM glob(${quoteLiteral(absolute)}) ORDER BY file`);
   const files = rows.map((r) => String(r.file));
   if (files.length === 0) throw new UserError(`no file matches ${pattern} (looked in ${path.dirname(absolute)})`, place);
+  // A match may be a symlink out of the project: each file is checked, not only the folder the glob starts in.
+  for (const file of files) checkAllowedPath(ctx.project, file, place, 'read');
   return files.map((file) => ({ path: file, display: displayName(ctx, file) }));
+}
+
+/** The folder part of a glob before its first wildcard (the whole path when it has none). */
+function staticPrefix(absolute: string): string {
+  const wild = absolute.search(/[*?[{]/);
+  return wild === -1 ? absolute : path.dirname(absolute.slice(0, wild) + 'x');
 }
 
 function displayName(ctx: BlockContext, file: string): string {
@@ -80,6 +91,7 @@ export async function readFilesIntoOutput(ctx: BlockContext, files: SourceFile[]
   const place = { block: ctx.block.id };
   const format = resolveFormat(options.format, files.map((f) => f.display), place);
   checkOptionsFitFormat(format, options, place);
+  await checkFilesBeforeRead(files, format, place);
   const rejects = options.on_error === 'reject' ? await prepareRejectTables(ctx) : undefined;
   const sql = buildReadSql(files.map((f) => f.path), format, options, rejects);
   let rows: number;
@@ -89,6 +101,7 @@ export async function readFilesIntoOutput(ctx: BlockContext, files: SourceFile[]
     throw await explainReadError(error, ctx, files, format, options);
   }
   if (format === 'csv' && options.delimiter === undefined) await checkNotCollapsed(ctx, files);
+  if (format === 'csv' && options.quote === undefined) await checkQuotesClosed(ctx, files, options.delimiter);
   const rejected = rejects ? await reportRejects(ctx, rejects, files) : 0;
   return { rows, rejected };
 }
@@ -126,6 +139,8 @@ function displayOf(files: SourceFile[], duckPath: string | undefined): string {
 async function explainReadError(error: unknown, ctx: BlockContext, files: SourceFile[], format: FileFormat, options: ReaderOptions): Promise<unknown> {
   const message = error instanceof Error ? error.message : String(error);
   const place: ErrorPlace = { block: ctx.block.id };
+  const tooLong = format === 'csv' ? await longLineError(message, files, place) : undefined;
+  if (tooLong) return tooLong;
   const csv = format === 'csv' ? parseCsvError(message) : undefined;
   if (csv) return await rowError(csv, files, options, place);
   if (/Error when sniffing file|COLUMN_TYPES error/.test(message)) {
@@ -205,6 +220,43 @@ async function checkNotCollapsed(ctx: BlockContext, files: SourceFile[]): Promis
   if (!only || !/[,;\t|]/.test(only.name)) return;
   const ragged = await firstRaggedLine(files, undefined);
   if (ragged) throw ragged.toError({ block: ctx.block.id });
+}
+
+/**
+ * When DuckDB's sniffer settles on no quote character, an unclosed quote is read as data and splits the rest of
+ * its field into rows: find it. (With `"` sniffed, DuckDB's strict mode reports unterminated quotes itself.)
+ */
+async function checkQuotesClosed(ctx: BlockContext, files: SourceFile[], delimiter: string | undefined): Promise<void> {
+  for (const file of files) {
+    const delim = delimiter === undefined ? '' : `, delim = ${quoteLiteral(delimiter)}`;
+    const [sniffed] = await ctx.data.queryRows(`SELECT Quote AS quote, Delimiter AS delimiter FROM sniff_csv(${quoteLiteral(file.path)}${delim})`);
+    if (sniffed?.quote === '"') continue;
+    const found = await findUnterminatedQuote(file.path, delimiter ?? String(sniffed?.delimiter ?? ','));
+    if (!found) continue;
+    throw new UserError(
+      `line ${found.line}, column ${found.column}: a quoted field opens here and is never closed (unterminated quote); ` +
+      "fix the file, or set quote: '' to read quotes as ordinary characters",
+      { block: ctx.block.id, file: file.display, line: found.line, column: found.column },
+    );
+  }
+}
+
+/** DuckDB's "Maximum line size exceeded" names line 1 and quotes the whole line: name the real line instead. */
+async function longLineError(message: string, files: SourceFile[], place: ErrorPlace): Promise<UserError | undefined> {
+  const max = /Maximum line size of (\d+) bytes exceeded/.exec(message)?.[1];
+  if (max === undefined) return undefined;
+  const named = /^\s*file = (.+)$/m.exec(message)?.[1]?.trim();
+  const candidates = files.filter((f) => f.path === named);
+  for (const file of candidates.length > 0 ? candidates : files) {
+    const found = await findLongLine(file.path, Number(max));
+    if (!found) continue;
+    return new UserError(
+      `line ${found.line}: ${found.bytes.toLocaleString('en-US')} bytes long, past the CSV reader's ${Number(max).toLocaleString('en-US')}-byte ` +
+      'line limit (one huge value, or a quote that is never closed?)',
+      { ...place, file: file.display, line: found.line },
+    );
+  }
+  return new UserError(`a line is longer than the CSV reader's ${Number(max).toLocaleString('en-US')}-byte limit in ${displayOf(files, named)}`, { ...place, file: displayOf(files, named) });
 }
 
 function withDisplayNames(text: string, files: SourceFile[]): string {

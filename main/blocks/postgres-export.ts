@@ -7,6 +7,7 @@ import type { PostgresConnection } from '../connections/connection-profile.ts';
 import { requireFamily } from '../connections/block-connection.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { loadTable } from '../postgres/load-table.ts';
+import { dropDeadStagingTables } from '../postgres/stage-tables.ts';
 import { pipeCsv, type CsvSource } from '../postgres/csv-pipe.ts';
 import { binaryEncoderFor, encodeChunks, firstWithoutBinaryForm, takesUtf8Binary, type BinaryEncoder } from '../postgres/binary-copy.ts';
 import { checkExportNames, checkIdentifier, exportColumn, type ExportColumn } from './postgres-types.ts';
@@ -61,11 +62,15 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
       return another;
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // Staging tables a killed load left anywhere on this database go first (a live load's are never touched).
+    await dropDeadStagingTables(client, (message) => ctx.log('info', message)).catch((error: unknown) => {
+      ctx.log('warn', `could not drop staging tables left by interrupted loads (the next load tries again): ${error instanceof Error ? error.message : String(error)}`);
+    });
     const query = `SELECT ${columns.map((c) => c.selectExpr).join(', ')} FROM ${ctx.data.relation(upstream)}`;
     const writeCsv = (target: string) => ctx.data.run(`COPY (${query}) TO ${quoteLiteral(target)} (FORMAT csv, HEADER false)`);
     const load = (source: { csv: CsvSource } | { binary: AsyncIterable<Buffer> }) => loadTable(client, {
       schema, table: config.table, columns, ...source, mode: config.mode, key, expectedRows: described.rows, onSchemaChange: config.on_schema_change,
-      runId: ctx.runId, blockId: ctx.block.id, place, parallel: { connections: config.copy_connections, connect },
+      loadKey: { originRunId: ctx.originRunId, blockId: ctx.block.id, sourceId: ctx.data.outputIdentity(upstream), runId: ctx.runId }, place, parallel: { connections: config.copy_connections, connect },
       log: (message) => ctx.log('info', message),
       onBytes: (done, total) => ctx.progress({ phase: 'copy', done, ...(total !== undefined ? { total } : {}), unit: 'bytes' }),
     });
@@ -81,7 +86,7 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
         ? await ctx.data.streamChunks(query, (chunks) => load({ binary: encodeChunks(chunks, encoder) }))
         : await pipeCsv(ctx.tempDir, writeCsv, (csv) => load({ csv }), () => ctx.data.interrupt());
       const verb = config.mode === 'upsert' ? 'upserted' : config.mode === 'append' ? 'appended' : 'loaded';
-      ctx.log('info', `${verb} ${result.written.toLocaleString('en-US')} rows into ${schema}.${config.table} on ${conn.label}`);
+      if (!result.wasAlreadyLoaded) ctx.log('info', `${verb} ${result.written.toLocaleString('en-US')} rows into ${schema}.${config.table} on ${conn.label}`);
       return { rowsIn: described.rows, rowsOut: result.written, hasOutput: false };
     } catch (error) {
       throw explainPostgresError(error, conn, place);
@@ -112,7 +117,7 @@ function checkKey(config: PostgresExportConfig, names: string[], place: ErrorPla
 }
 
 /** The block's connection: named in config, else the project's default for postgres. */
-export async function resolveBlockConnection(ctx: BlockContext, name: string | undefined, place: ErrorPlace): Promise<PostgresConnection> {
+export async function resolveBlockConnection(ctx: Pick<BlockContext, 'project' | 'connection'>, name: string | undefined, place: ErrorPlace): Promise<PostgresConnection> {
   const chosen = name ?? ctx.project.settings.default_connections?.postgres;
   if (!chosen) throw new UserError('no connection: set config.connection, or default_connections.postgres in pipewright.yaml', { ...place, path: 'config.connection' });
   if (!ctx.connection) throw new Error('this host runs blocks without connections');

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { checkAllowedPath } from '../project/allowed-paths.ts';
 import { z } from 'zod';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { BlockKind } from '../engine/block-kind.ts';
@@ -42,6 +43,8 @@ export const runHistoryExport: BlockKind<RunHistoryExportConfig> = {
   async run(ctx, config) {
     const place: ErrorPlace = { block: ctx.block.id };
     const defaults = ctx.project.settings.default_connections ?? {};
+    // Like every export, a block writes only inside the project or allowed_paths.
+    if (config.to === 'parquet') checkAllowedPath(ctx.project, config.path, { ...place, path: 'config.path' }, 'write');
     const spec: DestinationSpec = config.to === 'parquet'
       ? { to: 'parquet', dir: config.path }
       : config.to === 'postgres'

@@ -68,7 +68,7 @@ async function renamed(ctx: BlockContext, sql: string): Promise<{ text: string; 
 function shiftLines(err: unknown, lineOffset: number): unknown {
   if (!(err instanceof UserError) || err.place.line === undefined || lineOffset === 0) return err;
   const line = Math.max(1, err.place.line - lineOffset);
-  return new UserError(err.message.replace(/\bLINE (\d+):/g, (_m, n: string) => `LINE ${Math.max(1, Number(n) - lineOffset)}:`), {
+  return new UserError(err.message.replace(/\b(LINE|line) (\d+):/g, (_m, word: string, n: string) => `${word} ${Math.max(1, Number(n) - lineOffset)}:`), {
     ...err.place,
     line,
   });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openProject } from '../runtime/open-project.ts';
 import { planBackfill, type BackfillEvery } from '../orchestration/backfill-plan.ts';
-import { failedIntervals, newBackfillId, runBackfill } from '../orchestration/run-backfill.ts';
+import { failedIntervals, intervalOrigins, newBackfillId, runBackfill } from '../orchestration/run-backfill.ts';
 import { parseVars, UsageError } from './usage.ts';
 import { resolveProjectDir } from './project-dir.ts';
 
@@ -39,7 +39,8 @@ export async function backfillCommand(argv: string[]): Promise<number> {
     const backfillId = values['retry-failed'] ?? newBackfillId();
     if (values['retry-failed']) {
       const failed = new Set(failedIntervals(open, pipelineId, backfillId));
-      intervals = intervals.filter((i) => failed.has(i.label));
+      const origins = intervalOrigins(open, pipelineId, backfillId);
+      intervals = intervals.filter((i) => failed.has(i.label)).map((i) => ({ ...i, origin: origins.get(i.label) }));
     }
     if (values['dry-run']) {
       const planned = intervals.map((i) => ({ execution_date: i.start.toISOString(), interval_start: i.label, interval_end: i.end.toISOString().slice(0, 10) }));

@@ -25,6 +25,16 @@ export function parseConnOverrides(pairs: readonly string[]): ConnectionOverride
   return overrides;
 }
 
+/** Refuses `--conn` overrides of connections the project does not have, naming those it has (a typo must not pass silently). */
+export function checkConnOverrideNames(overrides: ConnectionOverrides, known: Record<string, unknown>): void {
+  const names = Object.keys(known);
+  for (const [name, fields] of Object.entries(overrides)) {
+    if (name in known) continue;
+    const field = Object.keys(fields)[0] ?? '';
+    throw new UsageError(`--conn ${name}.${field}: no connection named ${name}; ${names.length > 0 ? `connections: ${names.join(', ')}` : 'connections.yaml defines none'}`);
+  }
+}
+
 /** `pipewright connections list|test|secret …`; resolves to the exit code (test: 0 reachable and authenticated, else 1). */
 export async function connectionsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -34,6 +44,7 @@ export async function connectionsCommand(argv: string[]): Promise<number> {
   });
   const [action, ...rest] = positionals;
   const project = await loadProject(await resolveProjectDir(values.project));
+  checkConnOverrideNames(parseConnOverrides(values.conn), project.connections);
   const store = SecretStore.forProject(project.stateDir);
   switch (action) {
     case 'list':

@@ -9,7 +9,7 @@ import { planResume } from '../api/retry-failed.ts';
 import { parseVars, UsageError } from './usage.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { createRunReporter } from './run-reporter.ts';
-import { parseConnOverrides } from './connections-command.ts';
+import { checkConnOverrideNames, parseConnOverrides } from './connections-command.ts';
 import { callApi, runThroughServer, serverAnswers } from './remote-run.ts';
 import { readServerFile } from '../serve/server-file.ts';
 
@@ -58,8 +58,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       return result.status === 'succeeded' ? 0 : 1;
     });
   }
-  const open = await openProject(projectDir);
+  const open = await openProject(projectDir, { preflight: 'every' });
   try {
+    // Before anything runs or is recorded: a misspelt connection name would otherwise be ignored.
+    checkConnOverrideNames(connectionOverrides, open.project.connections);
     return await withCancelOnSignal(controller, async () => {
       const request = values.resume ? await resumeRequest(open, values.resume, pipelineId, variables) : { pipeline: await open.loadPipeline(pipelineId), scope, variables };
       const result = await open.run({ ...request, connectionOverrides, trigger: { kind: 'cli', by: os.userInfo().username }, signal: controller.signal }, reporter.onEvent);

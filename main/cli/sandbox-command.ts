@@ -60,6 +60,7 @@ async function startCloudEmulators(project: Project, say: Say): Promise<void> {
   say('other projects and tools can reach them while the sandbox runs (the ports change on every start):');
   say(`  sandbox_gcs:\n    type: gcs\n    endpoint: ${gcs.endpoint}\n    credentials: none`);
   say(`  sandbox_bq:\n    type: bigquery\n    endpoint: ${bq.endpoint}\n    credentials: none`);
+  say(`to rehearse a real project's problems: curl -X POST ${gcs.endpoint}/_emulator/modes -d '{"foreignBuckets":["pipewright-local-nyc-taxi"]}' (see the README, "BigQuery")`);
 }
 
 /** Resolves on SIGINT or SIGTERM, or when `stopEarly` aborts. */

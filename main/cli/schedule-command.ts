@@ -14,7 +14,7 @@ import { UsageError } from './usage.ts';
 export async function scheduleCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { project: { type: 'string' } } });
   if (positionals.length > 0) throw new UsageError('schedule takes no arguments (only --project <dir>)');
-  const open = await openProject(await resolveProjectDir(values.project));
+  const open = await openProject(await resolveProjectDir(values.project), { preflight: 'first' });
   const log = (line: string) => process.stdout.write(`${line}\n`);
   let scheduler: Scheduler | undefined;
   // A fault in one run must not stop every schedule: it fails that run and the scheduler carries on.

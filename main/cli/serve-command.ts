@@ -9,19 +9,31 @@ import { installLastResort } from '../runtime/last-resort.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { UsageError } from './usage.ts';
 
+/** What another machine reaches when serve listens beyond loopback: said before it does. */
+export const EXPOSE_NOTICE =
+  'reachable from other machines: anyone with the token can run pipelines (running their code as you), ' +
+  'read every block output and edit pipeline and block files; the token is the only guard and the traffic is plain HTTP';
+
 /**
- * `pipewright serve [--project <dir>] [--port 6789] [--host 127.0.0.1]`: serves the UI and the API for one
- * project until SIGINT/SIGTERM. Prints `serving <url>` (the ready signal tests wait for) with the token.
+ * `pipewright serve [--project <dir>] [--port 6789] [--host 127.0.0.1] [--expose]`: serves the UI and the API for
+ * one project until SIGINT/SIGTERM. Prints `serving <url>` (the ready signal tests wait for) with the token. A host
+ * other than loopback needs --expose, which says what it exposes.
  */
 export async function serveCommand(argv: string[], hooks: { onServing?: (url: string) => void } = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { project: { type: 'string' }, port: { type: 'string', default: '6789' }, host: { type: 'string', default: '127.0.0.1' } },
+    options: {
+      project: { type: 'string' }, port: { type: 'string', default: '6789' }, host: { type: 'string', default: '127.0.0.1' },
+      expose: { type: 'boolean', default: false },
+    },
   });
+  if (!isLoopback(values.host) && !values.expose) {
+    throw new UsageError(`--host ${values.host} would make this project ${EXPOSE_NOTICE}. Add --expose to serve it so anyway`);
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
   const rendererDir = findBuiltRenderer();
-  const open = await openProject(await resolveProjectDir(values.project));
+  const open = await openProject(await resolveProjectDir(values.project), { preflight: 'first' });
   // A fault in one run or request must not take the server (and its scheduler) down with it.
   const removeLastResort = installLastResort();
   let server;
@@ -40,7 +52,7 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  if (!isLoopback(values.host)) process.stderr.write(`warning: serving on ${values.host}, reachable from other machines; the token is the only guard\n`);
+  if (!isLoopback(values.host)) process.stderr.write(`warning: --expose: serving on ${values.host}, ${EXPOSE_NOTICE}\n`);
   process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
   hooks.onServing?.(server.url);
   await stopRequested;

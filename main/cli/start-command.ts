@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { buildApp, launchElectron } from '../electron/launch.ts';
 import { chooseProjectDir } from '../electron/desktop-app.ts';
 import { serveCommand } from './serve-command.ts';
+import { prepareBrowserLaunch, type BrowserLaunch } from './browser-launch.ts';
 
 const appRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,15 +32,24 @@ export async function startCommand(argv: string[]): Promise<number> {
     }
   }
   const port = typeof values.port === 'string' ? values.port : '6789';
-  return serveCommand(['--project', project, '--port', port], { onServing: openInBrowser });
+  const launches: BrowserLaunch[] = [];
+  try {
+    return await serveCommand(['--project', project, '--port', port], {
+      onServing: (url) => {
+        openInBrowser(url, launches).catch((error: unknown) => process.stderr.write(`cannot open a browser (${String(error)}): open the URL above\n`));
+      },
+    });
+  } finally {
+    await Promise.all(launches.map((l) => l.cleanup()));
+  }
 }
 
 /** Asks the desktop to open `url` in the default browser; where there is no desktop, the printed URL is the way in. */
-function openInBrowser(url: string): void {
-  const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+async function openInBrowser(url: string, launches: BrowserLaunch[]): Promise<void> {
   if (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY']) return;
-  const child = spawn(command, args, { stdio: 'ignore', detached: true });
+  const launch = await prepareBrowserLaunch(url);
+  launches.push(launch);
+  const child = spawn(launch.command, launch.args, { stdio: 'ignore', detached: true });
   child.on('error', () => undefined); // no opener installed: the URL printed above still works
   child.unref();
 }

@@ -15,6 +15,10 @@ Commands:
                                          cancelled, interrupted), with its variables and dates
       --conn NAME.FIELD=VALUE            override a connection field for this run (repeatable)
       --json                             print one JSON object with the result on stdout
+  check <pipeline> [--var name=value]… [--conn NAME.FIELD=VALUE]… [--json]
+                                         check every Postgres, GCS and BigQuery block without writing:
+                                         credentials, project, bucket, dataset locations, permissions,
+                                         target schemas, dry-run bytes (exit 1 when something fails)
   backfill <pipeline> --from <date> --to <date> --every day|week|month
       [--concurrency N] [--dry-run] [--retry-failed <backfill-id>] [--var name=value]… [--json]
                                          one run per interval (end date inclusive), with
@@ -36,14 +40,32 @@ Commands:
   sandbox [--project <dir>]              start the local Postgres and the GCS and BigQuery emulators,
                                          print how to connect, run until Ctrl-C
   start                                  open the desktop app
-  serve [--project <dir>] [--port 6789] [--host 127.0.0.1]
+  serve [--project <dir>] [--port 6789] [--host 127.0.0.1 [--expose]]
                                          serve the UI and API to a browser (prints the URL with its token);
-                                         schedule triggers fire while it runs
+                                         schedule triggers fire while it runs; a host other than loopback
+                                         needs --expose
   schedule [--project <dir>]             fire the schedule triggers headless until Ctrl-C, logging each run
   triggers list [--project <dir>] [--json]
                                          show each trigger with its next five fire times (UTC and local)
 
 Exit codes: 0 success, 1 the run failed or was cancelled, 2 usage or project error.`;
+
+/**
+ * One command's part of USAGE (`pipewright run --help`): its lines, from its own line to the next command's, under
+ * a `Usage:` line; undefined for a command USAGE does not list.
+ */
+export function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const isCommandLine = (line: string) => /^ {2}[a-z]/.test(line);
+  const start = lines.findIndex((line) => isCommandLine(line) && line.trim().split(/\s/)[0] === command);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && !isCommandLine(lines[end] ?? '') && (lines[end] ?? '') !== '') end++;
+  const [first = '', ...rest] = lines.slice(start, end);
+  // The command's own line: its synopsis, then (after a run of spaces) what it does.
+  const [synopsis = '', summary] = first.trim().split(/ {2,}/);
+  return [`Usage: pipewright ${synopsis}`, ...(summary ? [`  ${summary}`] : []), ...rest].join('\n');
+}
 
 /** Parses repeated `--var name=value` flags; values stay strings (templates insert text). */
 export function parseVars(pairs: readonly string[]): Record<string, string> {

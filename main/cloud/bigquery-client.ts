@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
 import { z } from 'zod';
 import type { ErrorPlace } from '../errors.ts';
-import { googleClientOptions, googleSettingsSchema, type GoogleSettings } from './google-settings.ts';
+import { connectionName, googleClientOptions, googleSettingsSchema, resolveProjectId, type GoogleSettings } from './google-settings.ts';
 
 /**
  * How to reach BigQuery: inline in the block's config, or from a profile of connections.yaml named by `connection`
@@ -28,6 +28,7 @@ export async function createBigQueryClient(settings: BigQueryClientSettings, pro
   const { isAnonymous, retryOptions, ...shared } = googleClientOptions(settings, projectDir, place);
   const options: BigQueryOptions = {
     ...shared,
+    projectId: await resolveProjectId(shared, place, connectionName(settings)),
     ...(settings.location ? { location: settings.location } : {}),
     retryOptions: { ...retryOptions, retryableErrorFn: isRetryable },
   };

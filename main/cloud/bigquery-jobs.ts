@@ -1,6 +1,7 @@
 import type { BigQuery, Job, Table } from '@google-cloud/bigquery';
 import { CancelledError, OperationalError, UserError, type ErrorPlace } from '../errors.ts';
 import type { LogLevel } from '../engine/run-events.ts';
+import { explainForbidden } from './google-forbidden.ts';
 
 /** A load job to start under our own (deterministic) id: from gs:// URIs, or from a local file uploaded with it. */
 export interface LoadJobSpec {
@@ -94,16 +95,22 @@ function messageOf(error: unknown): string {
 }
 
 /** A client failure as a Pipewright error: credentials and bad requests are the user's; the rest the world's. */
-export function explainBigQueryError(error: unknown, place: ErrorPlace): unknown {
+export function explainBigQueryError(error: unknown, place: ErrorPlace, resource?: string, project?: string): unknown {
   if (error instanceof UserError || error instanceof OperationalError || error instanceof CancelledError) return error;
   const status = statusOf(error);
   const detail = messageOf(error);
-  if (status === 401 || status === 403) {
-    return new UserError(`BigQuery refused access (${status}): check the credentials (config.credentials) and the project's permissions — ${detail}`, { ...place, path: 'config.credentials' });
+  if (status === 403 && !isRateLimit(error)) return new UserError(`BigQuery: ${explainForbidden(error, resource ?? 'the dataset', project)}`, place);
+  if (status === 401) {
+    return new UserError(`BigQuery refused the credentials (401): check config.credentials — ${detail}`, { ...place, path: 'config.credentials' });
   }
   if (status === 400 || status === 404) return new UserError(`BigQuery answered ${status}: ${detail}`, place);
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
     return new OperationalError(`BigQuery answered ${status}: ${detail}`, { place, permanent: true, cause: error });
   }
   return new OperationalError(`BigQuery request failed${status ? ` (${status})` : ''} after the client's retries: ${detail}`, { place, cause: error });
+}
+
+/** BigQuery reports rate limits as 403 rateLimitExceeded: those are the world's, not a permission. */
+function isRateLimit(error: unknown): boolean {
+  return /rateLimitExceeded|quotaExceeded|Exceeded rate limits/i.test(`${messageOf(error)} ${JSON.stringify((error as { errors?: unknown }).errors ?? [])}`);
 }

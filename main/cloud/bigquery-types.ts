@@ -5,7 +5,7 @@
  *   BOOLEAN → BOOLEAN; TINYINT…BIGINT, UTINYINT…UINTEGER → INTEGER; UBIGINT, HUGEINT, UHUGEINT → BIGNUMERIC;
  *   FLOAT, DOUBLE → FLOAT; DECIMAL(p,s) → NUMERIC when s ≤ 9 and p − s ≤ 29, else BIGNUMERIC;
  *   VARCHAR, UUID, ENUM → STRING; BLOB → BYTES; DATE → DATE; TIME → TIME;
- *   TIMESTAMP (any precision, with or without time zone) → TIMESTAMP (DuckDB's naive timestamps are read as UTC);
+ *   TIMESTAMP WITH TIME ZONE → TIMESTAMP; naive TIMESTAMP → TIMESTAMP or DATETIME (`naive`: what its Parquet says);
  *   JSON → JSON; STRUCT → RECORD; T[] → T with mode REPEATED.
  *   Refused (with the column named): INTERVAL, MAP, UNION, BIT, lists of lists (BigQuery has no arrays of arrays).
  * BigQuery → DuckDB: INTEGER → BIGINT, FLOAT → DOUBLE, NUMERIC → DECIMAL(38,9), BIGNUMERIC → VARCHAR (76 digits do
@@ -38,18 +38,19 @@ export function canonicalType(type: string): string {
 }
 
 /** The BigQuery field for a DuckDB column; throws UnsupportedTypeError for types BigQuery cannot load. */
-export function bigQueryFieldFor(name: string, duckType: string): BigQueryField {
+export function bigQueryFieldFor(name: string, duckType: string, naive: 'TIMESTAMP' | 'DATETIME' = 'TIMESTAMP'): BigQueryField {
   const type = duckType.trim();
   const list = /^(.*)\[\d*\]$/s.exec(type);
   if (list?.[1] !== undefined) {
-    const element = bigQueryFieldFor(name, list[1]);
+    const element = bigQueryFieldFor(name, list[1], naive);
     if (element.mode === 'REPEATED') throw new UnsupportedTypeError(`${name} is a list of lists (${type}); BigQuery has no arrays of arrays`);
     return { ...element, mode: 'REPEATED' };
   }
   const upper = type.toUpperCase();
   if (upper.startsWith('STRUCT(')) {
-    return { name, type: 'RECORD', mode: 'NULLABLE', fields: structMembers(type).map((m) => bigQueryFieldFor(m.name, m.type)) };
+    return { name, type: 'RECORD', mode: 'NULLABLE', fields: structMembers(type).map((m) => bigQueryFieldFor(m.name, m.type, naive)) };
   }
+  if (upper.startsWith('TIMESTAMP')) return { name, type: upper.includes('TIME ZONE') ? 'TIMESTAMP' : naive, mode: 'NULLABLE' };
   return { name, type: scalarType(name, upper), mode: 'NULLABLE' };
 }
 

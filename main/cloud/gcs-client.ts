@@ -1,7 +1,7 @@
 import type { Storage, StorageOptions } from '@google-cloud/storage';
 import type { z } from 'zod';
 import type { ErrorPlace } from '../errors.ts';
-import { googleClientOptions, googleSettingsSchema, type GoogleSettings } from './google-settings.ts';
+import { connectionName, googleClientOptions, googleSettingsSchema, resolveProjectId, type GoogleSettings } from './google-settings.ts';
 import { createFastCrc32c } from './gcs-export/crc32c.ts';
 
 /**
@@ -19,9 +19,13 @@ export type GcsClientSettings = GoogleSettings;
  * ~300 ms and ~40 MB, which every CLI start and every run that uses no GCS block would otherwise pay.
  */
 export async function createStorageClient(settings: GcsClientSettings, projectDir: string, place: ErrorPlace): Promise<Storage> {
-  const { isAnonymous: _isAnonymous, ...shared } = googleClientOptions(settings, projectDir, place);
+  const { isAnonymous, ...shared } = googleClientOptions(settings, projectDir, place);
   const options: StorageOptions = {
     ...shared,
+    projectId: await resolveProjectId(shared, place, connectionName(settings)),
+    // A custom endpoint (regional or private) with real credentials must still send them: the client skips auth
+    // for any non-default endpoint unless told otherwise (cloud-protocols.md §1.1).
+    ...(shared.apiEndpoint && !isAnonymous ? { useAuthWithCustomEndpoint: true } : {}),
     // Same sums as the client's own CRC32C, ~10× faster: upload and download validation stay on (gcs-export/crc32c.ts).
     crc32cGenerator: createFastCrc32c,
   };

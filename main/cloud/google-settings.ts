@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { ServiceAccountKey } from '../connections/connection-profile.ts';
+import { otherCredentialKind } from '../connections/service-account-key.ts';
 
 /** The fields both Google clients take, inline in a block's config or from a connection profile. */
 export const googleSettingsSchema = z.strictObject({
@@ -26,7 +27,8 @@ export type GoogleSettings = z.infer<typeof googleSettingsSchema> & { service_ac
 
 /** The client options both Google clients share: which project, which credentials, the endpoint and retries. */
 export interface GoogleClientOptions {
-  projectId: string;
+  /** Undefined until resolved: for Google Cloud without project_id, the auth library's project (resolveProjectId). */
+  projectId: string | undefined;
   apiEndpoint?: string;
   keyFilename?: string;
   credentials?: { client_email: string; private_key: string };
@@ -48,7 +50,8 @@ export function googleClientOptions(settings: GoogleSettings, projectDir: string
   }
   const retry = settings.retry;
   const options: GoogleClientOptions = {
-    projectId: settings.project_id ?? 'pipewright-local',
+    // The emulator's default project applies to emulator connections only; Google Cloud needs a real one.
+    projectId: settings.project_id ?? (credentials === 'none' ? 'pipewright-local' : undefined),
     // maxRetries 0 is read as "default" by the clients (a truthiness test), so none means autoRetry off.
     retryOptions: {
       autoRetry: retry?.max_retries !== 0,
@@ -86,7 +89,37 @@ function readKeyFile(file: string, written: string, place: ErrorPlace): { projec
   } catch {
     throw new UserError(`${written} is not JSON: download the service-account key again (IAM → Service accounts → Keys)`, where);
   }
+  const other = otherCredentialKind(key);
+  if (other) throw new UserError(`${written} is ${other}`, where);
   const missing = ['type', 'client_email', 'private_key'].filter((field) => typeof key[field] !== 'string');
   if (missing.length > 0) throw new UserError(`${written} is not a service-account key: it lacks ${missing.join(', ')}`, where);
   return typeof key.project_id === 'string' ? { project_id: key.project_id } : {};
+}
+
+/**
+ * The project for a Google Cloud client without project_id: the one Google's auth library resolves (environment
+ * GOOGLE_CLOUD_PROJECT, gcloud's config, the key's project_id, the metadata server). None: a UserError that says
+ * to set project_id, before anything runs.
+ */
+export async function resolveProjectId(options: Pick<GoogleClientOptions, 'projectId' | 'keyFilename' | 'credentials'>, place: ErrorPlace, owner = 'the connection'): Promise<string> {
+  if (options.projectId) return options.projectId;
+  const { GoogleAuth } = await import('google-auth-library');
+  const auth = new GoogleAuth({
+    ...(options.keyFilename ? { keyFilename: options.keyFilename } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+  let found: string | null | undefined;
+  try {
+    found = await auth.getProjectId();
+  } catch (error) {
+    // "Unable to detect a Project Id": nothing found anywhere; explained below.
+    void error;
+  }
+  if (found) return found;
+  throw new UserError(`set project_id on ${owner}: Google's auth library found no project (GOOGLE_CLOUD_PROJECT, gcloud config, the credentials)`, { path: 'config.project_id', ...place });
+}
+
+/** How messages name where project_id goes: the connection, or the block's own config. */
+export function connectionName(settings: GoogleSettings): string {
+  return settings.connection ? `connection ${settings.connection}` : 'the block (config.project_id) or its connection';
 }

@@ -42,7 +42,7 @@ export type MergedCloudSettings<C extends InlineCloudSettings> = C & { location?
  * endpoint and no credentials of its own, `default_connections.<family>` of pipewright.yaml — merged under the
  * block's inline fields (inline wins). Without either, the inline settings alone.
  */
-export async function mergeCloudConnection<C extends InlineCloudSettings>(ctx: BlockContext, family: 'gcs' | 'bigquery', config: C, place: ErrorPlace): Promise<MergedCloudSettings<C>> {
+export async function mergeCloudConnection<C extends InlineCloudSettings>(ctx: Pick<BlockContext, 'project' | 'connection'>, family: 'gcs' | 'bigquery', config: C, place: ErrorPlace): Promise<MergedCloudSettings<C>> {
   const saysWhere = config.endpoint !== undefined || config.credentials !== undefined;
   const chosen = config.connection ?? (saysWhere ? undefined : ctx.project.settings.default_connections?.[family]);
   if (!chosen) return config;
@@ -68,7 +68,7 @@ export async function mergeCloudConnection<C extends InlineCloudSettings>(ctx: B
 }
 
 /** Resolves a connection for a block, putting the block's id on errors that name only the profile. */
-async function resolveForBlock(ctx: BlockContext, name: string, place: ErrorPlace): Promise<ResolvedConnection> {
+async function resolveForBlock(ctx: Pick<BlockContext, 'connection'>, name: string, place: ErrorPlace): Promise<ResolvedConnection> {
   if (!ctx.connection) throw new Error('this host runs blocks without connections');
   try {
     return await ctx.connection(name);

@@ -1,5 +1,6 @@
 import type { BigQueryConnection, GcsConnection } from './connection-profile.ts';
 import { createStorageClient, type GcsClientSettings } from '../cloud/gcs-client.ts';
+import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 
 /** What `connections test` found: whether the host answered, whether it took the credentials, and what it lists. */
 export interface ProbeResult {
@@ -34,6 +35,12 @@ export async function probeGcs(conn: GcsConnection, projectDir: string): Promise
     const [buckets] = await storage.getBuckets();
     return { isReachable: true, isAuthenticated: true, listing: `buckets: ${summarise(buckets.map((b) => b.name))}` };
   } catch (error) {
+    // Least privilege: a service account with roles on one bucket may not list the project's buckets. Google took
+    // the credentials (a 403 names the permission), so the connection works; `pipewright check` tests the bucket.
+    const found = classifyForbidden(error);
+    if (found.kind === 'permission' && found.permission === 'storage.buckets.list') {
+      return { isReachable: true, isAuthenticated: true, listing: 'buckets: not listed (the credential lacks storage.buckets.list, which exports do not need; pipewright check <pipeline> tests each bucket)' };
+    }
     return classify(error, conn);
   }
 }
@@ -52,6 +59,10 @@ function classify(error: unknown, conn: GcsConnection | BigQueryConnection): Pro
   if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET/.test(`${code} ${message}`)) {
     const hint = conn.type.startsWith('local_') ? '' : ` (check ${conn.name}.endpoint in connections.yaml, or --conn ${conn.name}.endpoint=…)`;
     return { isReachable: false, isAuthenticated: false, error: `nothing answers at ${where}${hint}: ${message}` };
+  }
+  const forbidden = code === '403' ? classifyForbidden(error) : undefined;
+  if (forbidden && forbidden.kind !== 'other') {
+    return { isReachable: true, isAuthenticated: true, error: `${where}: ${explainForbidden(error, `project ${conn.projectId ?? ''}`.trim(), conn.projectId)}` };
   }
   if (code === '401' || code === '403' || /default credentials|invalid_grant|unauthorized|permission/i.test(message)) {
     const fix = conn.credentials.kind === 'adc'

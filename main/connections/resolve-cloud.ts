@@ -6,6 +6,7 @@ import {
   type BigQueryConnection, type CloudCredentials, type CloudCredentialsSpec, type GcsConnection,
 } from './connection-profile.ts';
 import { LocalEmulator } from './local-emulators.ts';
+import { resolveProjectId } from '../cloud/google-settings.ts';
 import { parseServiceAccountKey, readServiceAccountKeyFile } from './service-account-key.ts';
 import { profileIssue, readRef } from './read-ref.ts';
 import type { SecretStore } from './secret-store.ts';
@@ -38,7 +39,9 @@ export async function resolveCloud(name: string, type: CloudType, merged: Record
     throw new UserError(`${name}.credentials: none only works with an endpoint (an emulator); for Google Cloud use adc, { key_file: … } or { key: { secret: … } }`, { file: FILE, path: `${name}.credentials` });
   }
   const keyProject = credentials.kind === 'key' ? credentials.key.project_id : undefined;
-  const projectId = profile.project_id ?? keyProject ?? (await keyFileProject(credentials)) ?? (endpoint ? LOCAL_PROJECT_ID : undefined);
+  const known = profile.project_id ?? keyProject ?? (await keyFileProject(credentials)) ?? (credentials.kind === 'none' ? LOCAL_PROJECT_ID : undefined);
+  // ADC without project_id: the project Google's auth library resolves, or a clear stop before any run.
+  const projectId = known ?? (await resolveProjectId({ projectId: undefined }, { file: FILE, path: `${name}.project_id` }, `connection ${name}`));
   return connection(name, type, projectId, profile.location, endpoint, credentials);
 }
 

@@ -17,6 +17,8 @@ export function parseServiceAccountKey(text: string, source: string, place: Erro
   } catch {
     throw new UserError(`${source} is not a service-account key (not a JSON object): download the key again (IAM → Service accounts → Keys) and store its whole content`, place);
   }
+  const other = otherCredentialKind(key);
+  if (other) throw new UserError(`${source} is ${other}`, place);
   const missing = REQUIRED.filter((field) => typeof key[field] !== 'string' || key[field] === '');
   if (missing.length > 0) throw new UserError(`${source} is not a service-account key: it lacks ${missing.join(', ')}`, place);
   return {
@@ -36,4 +38,21 @@ export async function readServiceAccountKeyFile(file: string, written: string, p
     throw new UserError(`cannot read the service-account key file ${written} (${(error as NodeJS.ErrnoException).code ?? String(error)}): fix the path or download the key again`, place);
   }
   return parseServiceAccountKey(text, `key file ${written}`, place);
+}
+
+/**
+ * What a JSON credential file is when it is not a service-account key, and what to use instead; undefined for a
+ * service-account key (or anything unrecognised, which the field checks then explain).
+ */
+export function otherCredentialKind(key: Record<string, unknown>): string | undefined {
+  if (key.installed || key.web) {
+    return 'an OAuth client secret (client_secret_….json), not a service-account key: create a key under IAM → Service accounts → Keys, or run gcloud auth application-default login and use credentials: adc';
+  }
+  if (key.type === 'authorized_user') {
+    return 'your own user credentials (written by gcloud auth application-default login), not a service-account key: use credentials: adc instead of a key file';
+  }
+  if (key.type === 'external_account' || key.type === 'impersonated_service_account') {
+    return `a ${String(key.type).replaceAll('_', ' ')} configuration, not a service-account key: point GOOGLE_APPLICATION_CREDENTIALS at it and use credentials: adc`;
+  }
+  return undefined;
 }

@@ -195,7 +195,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
 export function arrowToAppendColumns(table: Table): AppendColumn[] {
   return table.schema.fields.map((field, i) => {
     const vector = table.getChildAt(i) as Vector;
-    const { type, valueAt } = writerFor(field.type);
+    const { type, valueAt } = decimalFromMetadata(field) ?? writerFor(field.type);
     return {
       name: field.name,
       type,
@@ -255,6 +255,22 @@ function microsFrom(unit: TimeUnit): (v: bigint) => bigint {
     case TimeUnit.MICROSECOND: return (v) => v;
     case TimeUnit.NANOSECOND: return (v) => floorDiv(v, 1_000n);
   }
+}
+
+/**
+ * A DECIMAL column read into JS as Float64 (its DuckDB type kept in the field's metadata) goes back as that DECIMAL,
+ * so a table passed through a TypeScript block unchanged keeps its types; the digits are the double's, rounded to
+ * the scale (exact up to 15 significant digits).
+ */
+function decimalFromMetadata(field: Field): { type: DuckDBType; valueAt: ArrowValueReader } | undefined {
+  const match = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(field.metadata.get(DUCKDB_TYPE_METADATA) ?? '');
+  if (!match || !DataType.isFloat(field.type)) return undefined;
+  const precision = Number(match[1]);
+  const scale = Number(match[2]);
+  return {
+    type: DECIMAL(precision, scale),
+    valueAt: (_d, chunk, k) => new DuckDBDecimalValue(BigInt(Math.round((chunk.get(k) as number) * 10 ** scale)), precision, scale),
+  };
 }
 
 /** Arrow decimals are little-endian two's-complement words of 32 bits. */

@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import type { BlockSession, ColumnInfo } from './workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
+import { checkOneStatement } from './one-statement.ts';
 import { arrowToAppendColumns, resultToArrow } from './arrow-convert.ts';
 import { createAndAppend, rowsToAppendColumns, type AppendColumn } from './table-append.ts';
 import { TrackedConnection } from './tracked-connection.ts';
@@ -61,6 +62,7 @@ export class WorkspaceBlockSession implements BlockSession {
 
   queryRows(sql: string): Promise<Record<string, unknown>[]> {
     return this.tracked.track(async () => {
+      await checkOneStatement(this.conn, sql, sql, 0, { block: this.spec.blockId }, 'a query');
       const reader = await this.guard(sql, sql, 0, () => this.conn.runAndReadAll(sql));
       return reader.getRowObjectsJS() as Record<string, unknown>[];
     });
@@ -72,6 +74,7 @@ export class WorkspaceBlockSession implements BlockSession {
       // One line before the user's SQL, so DuckDB's line numbers are the user's (see describeSqlError).
       const prefix = `CREATE OR REPLACE TABLE ${outputTableRef(this.spec.physical)} AS `;
       const statement = prefix + selectSql;
+      await checkOneStatement(this.conn, statement, selectSql, prefix.length, { block: this.spec.blockId }, 'a SQL block');
       const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement));
       this.written = true;
       return Number(reader.getRows()[0]?.[0] ?? 0);
@@ -100,12 +103,22 @@ export class WorkspaceBlockSession implements BlockSession {
     throw new UserError(`block ${this.spec.blockId} cannot read ${blockId}: ${this.readableText()}`, { block: this.spec.blockId });
   }
 
+  outputIdentity(blockId: string): string {
+    const physical = blockId === this.spec.blockId ? this.outputTable : this.spec.upstream.get(blockId);
+    if (physical !== undefined) return physical;
+    this.relation(blockId); // not readable: throws the error that says what this block can read
+    throw new Error(`block ${blockId} has no output to identify`);
+  }
+
   readArrow(blockId: string): Promise<Table> {
     return this.tracked.track(async () => resultToArrow(await this.conn.stream(`SELECT * FROM ${this.relation(blockId)}`)));
   }
 
   streamChunks<T>(sql: string, consume: (chunks: AsyncIterable<DuckDBDataChunk>) => Promise<T>): Promise<T> {
-    return this.tracked.track(async () => consume(fetchChunks(await this.guard(sql, sql, 0, () => this.conn.stream(sql)))));
+    return this.tracked.track(async () => {
+      await checkOneStatement(this.conn, sql, sql, 0, { block: this.spec.blockId }, 'a query');
+      return consume(fetchChunks(await this.guard(sql, sql, 0, () => this.conn.stream(sql))));
+    });
   }
 
   describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }> {

@@ -29,6 +29,22 @@ export async function recordOutput(
   ]);
 }
 
+/**
+ * Moves a block's stored outputs (latest and kept) to its new id after a rename, view included; whatever the new id
+ * had (a block removed earlier) is forgotten, and the sweep drops its tables. Runs inside the caller's transaction.
+ */
+export async function renameOutputs(conn: DuckDBConnection, pipelineId: string, from: string, to: string): Promise<void> {
+  const published = qualifiedName(META_SCHEMA, 'published');
+  await conn.run(`DELETE FROM ${OUTPUTS} WHERE pipeline_id = $1 AND block_id = $2`, [pipelineId, to]);
+  await conn.run(`DELETE FROM ${published} WHERE pipeline_id = $1 AND block_id = $2`, [pipelineId, to]);
+  await conn.run(`UPDATE ${OUTPUTS} SET block_id = $3 WHERE pipeline_id = $1 AND block_id = $2`, [pipelineId, from, to]);
+  await conn.run(`UPDATE ${published} SET block_id = $3 WHERE pipeline_id = $1 AND block_id = $2`, [pipelineId, from, to]);
+  const physical = (await readLatestPhysicals(conn, pipelineId)).get(to);
+  await conn.run(`DROP VIEW IF EXISTS ${qualifiedName(pipelineId, from)}`);
+  await conn.run(`DROP VIEW IF EXISTS ${qualifiedName(pipelineId, to)}`);
+  if (physical) await conn.run(`CREATE VIEW ${qualifiedName(pipelineId, to)} AS SELECT * FROM ${outputTableRef(physical)}`);
+}
+
 /** Latest outputs of a pipeline's blocks, by block id. */
 export async function readLatestOutputs(conn: DuckDBConnection, pipelineId: string): Promise<OutputInfo[]> {
   const reader = await conn.runAndReadAll(

@@ -4,6 +4,7 @@ import { UserError, type ErrorPlace } from '../errors.ts';
 import type { ColumnInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
 import { quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
+import { checkOneStatement } from './one-statement.ts';
 import { resultToArrow } from './arrow-convert.ts';
 
 /** The most rows one window may hold: the grid asks for more as the user scrolls. */
@@ -61,6 +62,8 @@ async function describeSource(conn: DuckDBConnection, source: Source): Promise<C
 /** Runs `<before>FROM-part<after>`; errors in the user's part become UserErrors at its line and column. */
 async function runOn<T>(conn: DuckDBConnection, source: Source, before: string, after: string, run: (sql: string) => Promise<T>): Promise<T> {
   const sql = before + source.head + (source.user ?? '') + source.tail + after;
+  // A crafted parenthesis can close the wrapper and start a second statement: DuckDB's parser must see one.
+  if (source.user !== undefined) await checkOneStatement(conn, sql, source.user, before.length + source.head.length, source.place, 'the query');
   try {
     return await run(sql);
   } catch (error) {

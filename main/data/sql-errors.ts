@@ -73,6 +73,8 @@ export async function locateParserError(conn: DuckDBConnection, executedSql: str
 export async function toSqlUserError(
   conn: DuckDBConnection, err: unknown, executedSql: string, sqlText: string, sqlOffset: number, place: ErrorPlace = {},
 ): Promise<unknown> {
+  const outside = outsideProjectError(err, place);
+  if (outside) return outside;
   if (!isSqlError(err)) return err;
   const executedIndex = sqlErrorClass(err) === 'Parser' ? await locateParserError(conn, executedSql) : undefined;
   const described = describeSqlError(err, sqlText, sqlOffset, executedIndex);
@@ -80,6 +82,28 @@ export async function toSqlUserError(
   if (described.line !== undefined) where.line = described.line;
   if (described.column !== undefined) where.column = described.column;
   return new UserError(described.message, where, { cause: err });
+}
+
+/**
+ * DuckDB refusing a file because file access is limited to the project (see Workspace's allowedDirectories): a
+ * UserError naming the file and how to allow it. INSTALL (the extensions folder) lands here too.
+ */
+export function outsideProjectError(err: unknown, place: ErrorPlace = {}): UserError | undefined {
+  if (sqlErrorClass(err) !== 'Permission') return undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const file = /Cannot access (?:file|directory) "([^"]*)"/.exec(message)?.[1];
+  if (file === undefined) return undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+    return new UserError(`SQL cannot read ${file}: SQL has no network or cloud access; read it with an http_file or gcs source block`, { ...place, file }, { cause: err });
+  }
+  if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) {
+    // DuckDB resolves relative paths against the process's working folder, which need not be the project.
+    return new UserError(`SQL cannot read or write ${file}: write the full path of a file inside the project folder (relative paths are not resolved against it)`, { ...place, file }, { cause: err });
+  }
+  return new UserError(
+    `SQL cannot read or write ${file}: files outside the project folder are off limits unless pipewright.yaml lists their folder under allowed_paths`,
+    { ...place, file }, { cause: err },
+  );
 }
 
 /** The UTF-16 index of the error inside `sqlText`, read from DuckDB's `LINE n:` caret form. */

@@ -26,6 +26,12 @@ export interface BlockSession {
   writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number>;
   /** Quoted SQL name of a readable relation: an upstream block id, or this block's own id once written. */
   relation(blockId: string): string;
+  /**
+   * The identity of the stored output an upstream block id reads: one per publication (a run's attempt that wrote
+   * it), never reused, so it names the data without reading it (the append ledger records it; GCS append parts are
+   * named by it).
+   */
+  outputIdentity(blockId: string): string;
   /** Reads an upstream output (or this block's own output once written) as an Arrow table. */
   readArrow(blockId: string): Promise<Table>;
   /**

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
-import { OUTPUT_SCHEMA, outputTableRef } from './sql-names.ts';
+import { OUTPUT_SCHEMA, outputTableRef, quoteLiteral } from './sql-names.ts';
 import { createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readRunOutputs, recordPublished, type KeptOutput } from './kept-outputs.ts';
 import { WorkspaceBlockSession } from './block-session.ts';
 import { previewQuery, previewTable } from './preview.ts';
 import { profileRelation } from './profile.ts';
 import { TrackedConnection } from './tracked-connection.ts';
 import {
-  META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput,
+  META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput, renameOutputs,
 } from './output-registry.ts';
 import { dropStoredOutput, listStoredOutputs, type StoredOutput } from '../retention/stored-outputs.ts';
 
@@ -27,6 +27,11 @@ export interface WorkspaceOptions {
   preserveInsertionOrder?: boolean;
   /** Where DuckDB spills when a query outgrows memory. */
   spillDir?: string;
+  /**
+   * When set, DuckDB reads and writes files only under these folders (and the spill folder): external access off,
+   * configuration locked, so no SQL can widen it (`read_csv('/etc/passwd')`, `COPY … TO`, `ATTACH`, `INSTALL`).
+   */
+  allowedDirectories?: readonly string[];
   /** Outputs kept per block, newest first (`retention.outputs_keep_last`); past ones can still be previewed. Default 1. */
   keepOutputs?: number;
 }
@@ -92,6 +97,11 @@ export class Workspace {
       throw lockedError(error, file) ?? error;
     });
     const meta = await instance.connect();
+    if (opts.allowedDirectories) await lockFileAccess(meta, opts.allowedDirectories).catch((error: unknown) => {
+      meta.closeSync();
+      instance.closeSync();
+      throw error;
+    });
     const workspace = new Workspace(file, instance, meta, Math.max(1, opts.keepOutputs ?? 1));
     try {
       await createRegistry(meta);
@@ -158,6 +168,13 @@ export class Workspace {
         if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
       }
     });
+  }
+
+  /** After a block is renamed in its pipeline: its stored outputs follow it (previews and `<pipeline>.<block>` views). */
+  async renameBlockOutputs(pipelineId: string, from: string, to: string): Promise<void> {
+    this.checkOpen();
+    checkPipelineId(pipelineId);
+    await this.exclusive(() => this.inTransaction(() => renameOutputs(this.meta, pipelineId, from, to)));
   }
 
   /** The outputs a run published that are still kept, one per block (all of them while they are its latest). */
@@ -306,6 +323,17 @@ export class Workspace {
   private checkOpen(): void {
     if (this.isClosed) throw new Error(`the workspace ${this.file} is closed`);
   }
+}
+
+/**
+ * Limits DuckDB's file access to `dirs` (each as a folder prefix, with a trailing separator so `/p` does not allow
+ * `/p2`) and locks the configuration. DuckDB resolves symlinks before checking, so a link to /etc does not pass.
+ */
+async function lockFileAccess(conn: DuckDBConnection, dirs: readonly string[]): Promise<void> {
+  const folders = [...new Set(dirs.map((d) => path.resolve(d) + path.sep))];
+  await conn.run(`SET allowed_directories = [${folders.map(quoteLiteral).join(', ')}]`);
+  await conn.run('SET enable_external_access = false');
+  await conn.run('SET lock_configuration = true');
 }
 
 function checkPipelineId(pipelineId: string): void {

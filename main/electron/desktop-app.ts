@@ -107,12 +107,12 @@ async function startLocalApi(open: OpenProject, backend: ProjectBackend, hub: Ev
 async function openChosenProject(electron: ElectronLike, options: DesktopOptions): Promise<{ dir: string; open: OpenProject }> {
   const dir = await chooseProjectDir(options);
   try {
-    return { dir, open: await openProject(dir) };
+    return { dir, open: await openProject(dir, { preflight: 'first' }) };
   } catch (error) {
     const fallback = await chooseProjectDir({ ...options, args: [], env: {}, cwd: options.userDataDir });
     if (!electron.dialog || path.resolve(fallback) === path.resolve(dir)) throw error;
     electron.dialog.showErrorBox('Cannot open the project', `${dir}\n\n${formatError(toErrorShape(error))}\n\nThe example project opens instead; use File › Open Project… once it is fixed.`);
-    return { dir: fallback, open: await openProject(fallback) };
+    return { dir: fallback, open: await openProject(fallback, { preflight: 'first' }) };
   }
 }
 

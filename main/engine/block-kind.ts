@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { LogLevel, ProgressUnit } from './run-events.ts';
+import type { BlockTestResult, LogLevel, ProgressUnit } from './run-events.ts';
 import type { BlockType } from '../project/schema.ts';
 import type { LoadedBlock, Project } from '../project/model.ts';
 import type { BlockSession } from '../data/workspace-types.ts';
@@ -17,6 +17,12 @@ export interface BlockContext {
   project: Project;
   pipelineId: string;
   runId: string;
+  /**
+   * The logical run this work belongs to: a resume's or retry's first run (followed through resumes of resumes),
+   * else runId. Exports key idempotency by it (with the block), so what a run loaded before it was killed is not
+   * loaded again by its resume; a new run of the pipeline is a new origin and loads again.
+   */
+  originRunId: string;
   block: LoadedBlock;
   /** 1-based attempt number. */
   attempt: number;
@@ -50,6 +56,8 @@ export interface BlockOutcome {
   bytes?: number;
   /** Whether the block produced an output table (sources and transforms do; exports usually don't). */
   hasOutput: boolean;
+  /** Tests the kind ran itself (a Python file's @test functions); a failed one fails the block like tests: in pipeline.yaml. */
+  tests?: BlockTestResult[];
 }
 
 /**
@@ -62,9 +70,9 @@ export interface BlockKind<C = unknown> {
   /** Short description for palettes and `--help`. */
   title: string;
   configSchema: z.ZodType<C>;
-  /** Whether `file:` (a .sql or .ts code file) is required, optional or not allowed. */
+  /** Whether `file:` (a .sql, .ts or .py code file) is required, optional or not allowed. */
   code: 'required' | 'optional' | 'none';
   /** File extension of the code file, when code is used. */
-  codeExtension?: '.sql' | '.ts';
+  codeExtension?: '.sql' | '.ts' | '.py';
   run(ctx: BlockContext, config: C): Promise<BlockOutcome>;
 }

@@ -22,6 +22,8 @@ export interface RunEnv {
   project: Project;
   pipeline: Pipeline;
   runId: string;
+  /** The run this one finishes (a resume's first run), else runId: see BlockContext.originRunId. */
+  originRunId: string;
   variables: Record<string, unknown>;
   kindOf(block: LoadedBlock): BlockKind;
   workspace: EngineWorkspace;
@@ -140,16 +142,12 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     };
     const outcome = await raceAbort(runInFaultScope(scope, () => kind.run(ctx, config)), controller.signal);
     logRowCounts(ctx, kind, outcome);
-    if (outcome.hasOutput) {
-      const physical = openSession.outputTable;
-      if (!physical) throw new Error(`block kind ${kind.type}/${kind.kind} reported an output but wrote none`);
-      tests = await raceAbort(runBlockTests(ctx, physical), controller.signal);
-      const failed = tests.filter((t) => !t.passed);
-      if (tests.length > 0) ctx.log(failed.length ? 'error' : 'info', `${tests.length - failed.length}/${tests.length} tests passed`);
-      if (failed.length > 0) {
-        const first = failed[0];
-        throw new UserError(`test ${first?.name} failed: ${first?.message ?? 'no message'}`, { block: block.id });
-      }
+    tests = outcome.tests ?? [];
+    const physical = openSession.outputTable;
+    if (outcome.hasOutput && !physical) throw new Error(`block kind ${kind.type}/${kind.kind} reported an output but wrote none`);
+    if (outcome.hasOutput && physical) tests = [...tests, ...(await raceAbort(runBlockTests(ctx, physical), controller.signal))];
+    checkTests(ctx, tests);
+    if (outcome.hasOutput && physical) {
       const gates = await raceAbort(runOutputGates(ctx, env.baselineOf), controller.signal);
       tests = [...tests, ...gates.results];
       stats = gates.stats;
@@ -195,6 +193,14 @@ export async function withBlockContext<T>(env: RunEnv, block: LoadedBlock, reada
   }
 }
 
+/** Logs how many tests passed; throws naming the first that failed. */
+function checkTests(ctx: BlockContext, tests: BlockTestResult[]): void {
+  const failed = tests.filter((t) => !t.passed);
+  if (tests.length > 0) ctx.log(failed.length ? 'error' : 'info', `${tests.length - failed.length}/${tests.length} tests passed`);
+  const first = failed[0];
+  if (first) throw new UserError(`test ${first.name} failed: ${first.message ?? 'no message'}`, { block: ctx.block.id });
+}
+
 function parseConfig(kind: BlockKind, block: LoadedBlock, variables: Record<string, unknown>): unknown {
   const rendered = renderConfig(block.config, variables);
   const parsed = kind.configSchema.safeParse(rendered);
@@ -210,6 +216,7 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     project: env.project,
     pipelineId: env.pipeline.id,
     runId: env.runId,
+    originRunId: env.originRunId,
     block,
     attempt,
     data,

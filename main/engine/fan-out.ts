@@ -50,8 +50,9 @@ export async function runFanOut(env: RunEnv, block: LoadedBlock, parentId: strin
   if (children.isCancelled) return cancelBlock(env, block.id, started);
   if (children.firstFailure) {
     const { childId: first, error } = children.firstFailure;
-    const reason = `${children.failed} of ${children.total} children failed (first: ${first}: ${error.message})`;
-    return { ...skipBlock(env, block.id, 'upstream_failed', reason, started), error };
+    // The block itself failed (through its children): its upstream, the dynamic block, succeeded.
+    const message = `${children.failed} of ${children.total} children failed (first: ${first}: ${error.message})`;
+    return failBeforeStart(env, block.id, { ...error, message }, started);
   }
   // 3. The block's own step: the union of the children's outputs (reduce), or a summary of what they did.
   const finish = await slots.run(() => runBlock({ ...env, kindOf: () => finishKind(block, children) }, { ...block, config: {} }));

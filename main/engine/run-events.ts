@@ -27,12 +27,17 @@ export interface RunTrigger {
 
 /** How much of the pipeline a run covers. */
 export type RunScope =
-  | { kind: 'pipeline' }
+  /** `origin`: set when a backfill retries a failed interval, the interval's first run (see the `blocks` kind). */
+  | { kind: 'pipeline'; origin?: string }
   | { kind: 'block'; block: string }
   | { kind: 'with-upstream'; block: string }
   | { kind: 'downstream'; block: string }
-  /** Exactly these blocks (a resume or a retry of failed blocks); the others' stored outputs are read. */
-  | { kind: 'blocks'; blocks: string[] };
+  /**
+   * Exactly these blocks (a resume or a retry of failed blocks); the others' stored outputs are read. `origin` is the
+   * run whose unfinished blocks they are, followed back through resumes of resumes to the first: exports key their
+   * idempotency by it, so a resume never loads what the run it finishes already loaded.
+   */
+  | { kind: 'blocks'; blocks: string[]; origin?: string };
 
 /** A test, a declarative check or a drift comparison of a block's output, as stored in the history. */
 export interface BlockTestResult {

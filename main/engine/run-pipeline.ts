@@ -1,9 +1,10 @@
 import { UserError } from '../errors.ts';
 import { redactVariables } from '../history/redact-variables.ts';
+import { redactError, redactEvent } from '../history/redact-url.ts';
 import type { LoadedBlock } from '../project/model.ts';
 import type { BlockKind } from './block-kind.ts';
 import type { BlockResult, EngineDeps, RunRequest, RunResult } from './engine-types.ts';
-import type { BlockStatus, RunEvent } from './run-events.ts';
+import type { BlockStatus, RunEvent, RunScope } from './run-events.ts';
 import { dataUpstreamOf, descendantsOf, selectBlocks } from './plan.ts';
 import { resolveRunVariables } from './run-variables.ts';
 import { newRunId } from './run-ids.ts';
@@ -25,6 +26,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
   const blocks = new Map(pipeline.blocks.map((b) => [b.id, b]));
   await checkStoredUpstream(request, deps, selected);
   const runId = request.runId ?? newRunId();
+  const originRunId = originOf(request.scope) ?? runId;
   const variables = resolveRunVariables(pipeline, request.variables ?? {}, {
     runId,
     pipelineId: pipeline.id,
@@ -39,9 +41,11 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 2. Start: record the run, hold its workspace tables, keep its lease fresh.
   const started = Date.now();
+  // Credentials in URLs (a signed URL in a variable, a password in an error) never reach the history, logs or UI.
   const emit = (event: RunEvent) => {
-    deps.recorder?.record(event);
-    deps.onEvent?.(event);
+    const safe = redactEvent(event);
+    deps.recorder?.record(safe);
+    deps.onEvent?.(safe);
   };
   const runSignal = request.signal ?? new AbortController().signal;
   emit({
@@ -54,7 +58,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 3. Execute ready blocks under the concurrency limit until nothing is left.
   const env: RunEnv = {
-    project, pipeline, runId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
+    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
     random: deps.random ?? Math.random,
     ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
     ...(deps.recorder?.previousOutputStats ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) } : {}),
@@ -142,6 +146,11 @@ async function checkStoredUpstream(request: RunRequest, deps: EngineDeps, select
   }
 }
 
+/** The run a resume or retry finishes (RunScope's `origin`), if this is one. */
+export function originOf(scope: RunScope): string | undefined {
+  return (scope.kind === 'blocks' || scope.kind === 'pipeline') && scope.origin ? scope.origin : undefined;
+}
+
 function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | undefined): BlockResult {
   return {
     id,
@@ -149,6 +158,6 @@ function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | unde
     rows: final?.outcome?.rowsOut ?? null,
     durationMs: final ? final.durationMs : null,
     attempts: final?.attempts ?? 0,
-    error: final?.error ?? null,
+    error: redactError(final?.error ?? null),
   };
 }

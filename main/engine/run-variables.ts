@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import type { Pipeline } from '../project/model.ts';
-import { builtinVariables, type RunInterval } from './templating.ts';
+import { builtinVariables, renderTemplate, type RunInterval } from './templating.ts';
 
 /** The pipeline's declared defaults (`name: value` or `name: { default: value }`). */
 export function declaredDefaults(pipeline: Pipeline): Record<string, unknown> {
@@ -35,5 +35,10 @@ export function resolveRunVariables(
     Object.assign(builtins, builtinVariables({ ...run, executionDate: date }));
   }
   const { execution_date: _ignored, ...rest } = overrides;
-  return { ...defaults, ...rest, ...builtins };
+  const variables = { ...defaults, ...rest, ...builtins };
+  // A default may derive from variables declared before it (`bucket: "{{ gcp_project }}-nyc-taxi"`), overrides included.
+  for (const [name, value] of Object.entries(defaults)) {
+    if (!Object.hasOwn(rest, name) && typeof value === 'string' && value.includes('{{')) variables[name] = renderTemplate(value, variables);
+  }
+  return variables;
 }

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
 import type { BigQueryConnection } from '../connections/connection-profile.ts';
 import { createBigQueryClient } from '../cloud/bigquery-client.ts';
 import { explainBigQueryError, jobFailureOf, startLoadJob, statusOf, waitForJob } from '../cloud/bigquery-jobs.ts';
@@ -11,8 +12,10 @@ import { writeParquetFile } from './parquet-destination.ts';
 
 /**
  * History as BigQuery tables `<dataset>.runs`, `.block_runs`, `.logs`, appended by load jobs of Parquet files. The
- * tables' highest marks (a query) are the watermark; each batch's job id is derived from its mark range, so a batch
- * whose job already reached BigQuery (an export interrupted while it ran) is followed, not loaded twice.
+ * tables' highest marks (a query) are the watermark. Each batch's job id is its mark range plus a nonce of this
+ * attempt: a retried insert within the attempt follows its own job, while a later export (after a failed batch, or
+ * after the tables were dropped) loads afresh instead of following an old job. A finished job is trusted only once
+ * the table's watermark shows the batch arrived.
  */
 export class BigQueryDestination {
   readonly label: string;
@@ -61,7 +64,8 @@ export class BigQueryDestination {
     try {
       await this.ensureDataset();
       const table = this.bigquery.dataset(this.dataset).table(batch.table.name);
-      const jobId = jobIdFrom(['pipewright_history', this.project, this.dataset, batch.table.name, String(batch.after + 1), String(batch.upto)]);
+      const nonce = randomBytes(4).toString('hex');
+      const jobId = jobIdFrom(['pipewright_history', this.project, this.dataset, batch.table.name, String(batch.after + 1), String(batch.upto), nonce]);
       const load = {
         destinationTable: { projectId: this.bigquery.projectId, datasetId: this.dataset, tableId: batch.table.name },
         sourceFormat: 'PARQUET', writeDisposition: 'WRITE_APPEND', createDisposition: 'CREATE_IF_NEEDED',
@@ -69,6 +73,10 @@ export class BigQueryDestination {
       const job = await startLoadJob(this.bigquery, table, { jobId, location: this.location, load, localFile: file }, (_level, message) => log(message));
       const failure = jobFailureOf(jobId, await waitForJob(job, new AbortController().signal, () => undefined), this.place);
       if (failure) throw failure;
+      const landed = await this.watermark(batch.table);
+      if (landed < batch.upto) {
+        throw new OperationalError(`BigQuery job ${jobId} finished, but ${this.dataset}.${batch.table.name} holds marks only up to ${landed} (expected ${batch.upto}): export again`, { place: this.place });
+      }
     } catch (error) {
       throw explainBigQueryError(error, this.place);
     }

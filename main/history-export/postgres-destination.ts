@@ -46,7 +46,7 @@ export class PostgresDestination {
       await loadTable(this.client, {
         schema: this.schema, table: batch.table.name, columns, mode: 'upsert', key: batch.table.key, expectedRows: batch.rows,
         csv: { stream: createReadStream(batch.file), totalBytes: (await stat(batch.file)).size },
-        onSchemaChange: 'add_columns', runId: `history-${batch.upto}`, blockId: batch.table.name, place: this.place, log, onBytes: () => undefined,
+        onSchemaChange: 'add_columns', place: this.place, log, onBytes: () => undefined,
       });
     } catch (error) {
       throw explainPostgresError(error, this.conn, this.place);

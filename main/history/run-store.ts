@@ -9,6 +9,8 @@ import type { OutputStats, RunEvent } from '../engine/run-events.ts';
 import { migrate } from './migrations.ts';
 import { OutputStatsTable } from './output-stats-store.ts';
 import { redactVariables } from './redact-variables.ts';
+import { redactEvent } from './redact-url.ts';
+import { checkWritable, storageError } from './storage-errors.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
 import { logLineOfEvent } from '../engine/event-log-lines.ts';
@@ -80,6 +82,7 @@ export class RunStore {
       db.pragma('synchronous = NORMAL'); // raised to FULL around state transitions, see the class comment
       db.pragma('foreign_keys = ON'); // events for blocks a run never planned are bugs: let them fail loudly
       migrate(db, file);
+      checkWritable(db, file);
       const host = os.hostname();
       const store = new RunStore(db, { id: opts.ownerId ?? `${host}:${process.pid}:${randomUUID().slice(0, 8)}`, pid: process.pid, host, user: osUser() });
       store.markOrphanedRuns();
@@ -91,9 +94,15 @@ export class RunStore {
   }
 
   /** Folds one run event into the store. Synchronous; throws only on a bug or a broken database. */
-  record(event: RunEvent): void {
-    if (isStateTransition(event)) this.durably(() => this.foldInTransaction(event));
-    else this.foldInTransaction(event);
+  record(raw: RunEvent): void {
+    // Writers other than the engine (alerts, pruning) log here too: nothing stored keeps a credential in a URL.
+    const event = redactEvent(raw);
+    try {
+      if (isStateTransition(event)) this.durably(() => this.foldInTransaction(event));
+      else this.foldInTransaction(event);
+    } catch (error) {
+      throw storageError(error, this.db.name) ?? error;
+    }
     if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);
     if (event.type === 'run.finished') this.ownRunningRuns.delete(event.runId);
   }

@@ -7,6 +7,8 @@ export type BackfillEvery = 'day' | 'week' | 'month';
 export interface BackfillInterval extends RunInterval {
   /** `YYYY-MM-DD` of the start, for display and lookups. */
   label: string;
+  /** When retrying a failed interval: its first run, whose loads the retry must not repeat (RunScope's origin). */
+  origin?: string;
 }
 
 const MAX_INTERVALS = 10_000;

@@ -5,6 +5,7 @@ import type { RunResult } from '../engine/engine-types.ts';
 import type { RunEvent } from '../engine/run-events.ts';
 import type { BackfillInterval } from './backfill-plan.ts';
 import { RunLimitReachedError } from './run-limit.ts';
+import { originOf } from '../engine/run-pipeline.ts';
 
 /** An interval's outcome: a run's status, or `skipped` when the pipeline's `on_limit: skip` refused to start it. */
 type IntervalStatus = RunResult['status'] | 'skipped';
@@ -14,7 +15,7 @@ export interface BackfillProgress {
   total: number;
   done: number;
   failed: number;
-  last?: { interval: string; status: IntervalStatus; runId: string | null };
+  last?: { interval: string; status: IntervalStatus; runId: string | null; error?: string };
 }
 
 export interface BackfillResult {
@@ -46,14 +47,27 @@ export async function runBackfill(args: {
   const runs: BackfillResult['runs'] = [];
   const progress: BackfillProgress = { backfillId, total: intervals.length, done: 0, failed: 0 };
   let next = 0;
+  let hasStarted = false;
+  const onEvent = (event: RunEvent) => {
+    if (event.type === 'run.started') hasStarted = true;
+    args.onEvent?.(event);
+  };
   const worker = async () => {
     while (next < intervals.length && !args.signal?.aborted) {
       const interval = intervals[next++] as BackfillInterval;
-      const result = await startInterval(args, interval);
+      let result: { runId: string | null; status: IntervalStatus; error?: string };
+      try {
+        result = await startInterval({ ...args, onEvent }, interval);
+      } catch (error) {
+        // Before any run started it is a usage error (the caller gets it); after, one interval failed to start:
+        // it counts as failed, so the progress still reaches done === total.
+        if (!hasStarted) throw error;
+        result = { runId: null, status: 'failed', error: error instanceof Error ? error.message : String(error) };
+      }
       runs.push({ interval: interval.label, runId: result.runId, status: result.status });
       progress.done++;
       if (result.status !== 'succeeded') progress.failed++;
-      progress.last = { interval: interval.label, status: result.status, runId: result.runId };
+      progress.last = { interval: interval.label, status: result.status, runId: result.runId, ...(result.error ? { error: result.error } : {}) };
       args.onProgress?.({ ...progress });
     }
   };
@@ -68,7 +82,7 @@ async function startInterval(args: Parameters<typeof runBackfill>[0], interval: 
     return await args.open.run(
       {
         pipeline: args.pipeline,
-        scope: { kind: 'pipeline' },
+        scope: interval.origin ? { kind: 'pipeline', origin: interval.origin } : { kind: 'pipeline' },
         trigger: { kind: 'backfill', by: args.backfillId },
         executionDate: interval.start,
         interval,
@@ -81,6 +95,20 @@ async function startInterval(args: Parameters<typeof runBackfill>[0], interval: 
     if (error instanceof RunLimitReachedError) return { runId: null, status: 'skipped' };
     throw error;
   }
+}
+
+/**
+ * Each interval's first run in an earlier backfill, by interval label: a retry of the interval runs as that run's
+ * continuation (RunScope's origin), so an export that run already committed is not loaded again.
+ */
+export function intervalOrigins(open: OpenProject, pipelineId: string, backfillId: string): Map<string, string> {
+  const origins = new Map<string, string>();
+  const runs = open.store.listRuns({ pipelineId, limit: 100_000 }).filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
+  for (const run of [...runs].reverse()) {
+    const day = String(open.store.getRun(run.id)?.variables.interval_start ?? '');
+    if (day && !origins.has(day)) origins.set(day, originOf(run.scope) ?? run.id);
+  }
+  return origins;
 }
 
 /** The intervals of an earlier backfill whose latest run did not succeed (to retry only those). */

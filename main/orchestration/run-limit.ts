@@ -29,9 +29,8 @@ export class RunSlots {
    */
   acquire(pipeline: Pipeline, signal?: AbortSignal): Promise<() => void> {
     const id = pipeline.id;
-    const limit = pipeline.spec.max_concurrent_runs ?? Number.POSITIVE_INFINITY;
-    if (this.running(id) < limit && this.queued(id) === 0) return Promise.resolve(this.take(id));
-    if (pipeline.spec.on_limit === 'skip') return Promise.reject(new RunLimitReachedError(id, limit));
+    if (this.hasFreeSlot(pipeline)) return Promise.resolve(this.take(id));
+    if (pipeline.spec.on_limit === 'skip') return Promise.reject(new RunLimitReachedError(id, pipeline.spec.max_concurrent_runs ?? 0));
     if (signal?.aborted) return Promise.reject(new CancelledError('cancelled while waiting for a free run slot'));
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -49,6 +48,11 @@ export class RunSlots {
     });
   }
 
+  /** Whether acquire() would wait now: the pipeline is full (or others wait) and on_limit is queue. */
+  wouldQueue(pipeline: Pipeline): boolean {
+    return !this.hasFreeSlot(pipeline) && pipeline.spec.on_limit !== 'skip';
+  }
+
   /** Runs of the pipeline holding a slot now. */
   running(pipelineId: string): number {
     return this.active.get(pipelineId) ?? 0;
@@ -57,6 +61,11 @@ export class RunSlots {
   /** Runs of the pipeline waiting for a slot. */
   queued(pipelineId: string): number {
     return this.waiting.get(pipelineId)?.length ?? 0;
+  }
+
+  private hasFreeSlot(pipeline: Pipeline): boolean {
+    const limit = pipeline.spec.max_concurrent_runs ?? Number.POSITIVE_INFINITY;
+    return this.running(pipeline.id) < limit && this.queued(pipeline.id) === 0;
   }
 
   private take(pipelineId: string): () => void {

@@ -1,4 +1,5 @@
 import type { RunResult } from '../engine/engine-types.ts';
+import { redactUrlSecrets } from '../history/redact-url.ts';
 
 /** The time the scheduler reads and waits with; tests pass a clock they move by hand. */
 export interface SchedulerClock {
@@ -32,7 +33,8 @@ export type SchedulerActivity =
 /** One log line for an activity: `2026-11-21T05:00:00Z daily_etl/daily fired run r_… (scheduled 05:00:00Z)`. */
 export function formatActivity(activity: SchedulerActivity, now = Date.now()): string {
   const stamp = iso(now);
-  if (activity.type === 'problem') return `${stamp} problem${activity.pipelineId ? ` in pipeline ${activity.pipelineId}` : ''}: ${activity.message}`;
+  // Messages can quote a URL from a variable or a config: its credentials stay out of the log.
+  if (activity.type === 'problem') return `${stamp} problem${activity.pipelineId ? ` in pipeline ${activity.pipelineId}` : ''}: ${redactUrlSecrets(activity.message)}`;
   const who = `${activity.pipelineId}/${activity.trigger}`;
   switch (activity.type) {
     case 'registered': {
@@ -48,7 +50,7 @@ export function formatActivity(activity: SchedulerActivity, now = Date.now()): s
     case 'missed':
       return `${stamp} ${who} ${activity.reason}`;
     case 'failed':
-      return `${stamp} ${who} could not start the run for ${iso(activity.scheduledAt)}: ${activity.message}`;
+      return `${stamp} ${who} could not start the run for ${iso(activity.scheduledAt)}: ${redactUrlSecrets(activity.message)}`;
   }
 }
 

@@ -8,6 +8,8 @@ import type { CsvSource } from './csv-pipe.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
 import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
 import { replaceInParallel } from './parallel-replace.ts';
+import { findLoad, recordLoad, type LoadKey } from './load-ledger.ts';
+import { killPoint } from '../kill-point.ts';
 
 export type LoadMode = 'replace' | 'append' | 'upsert' | 'fail';
 
@@ -25,9 +27,8 @@ export interface LoadSpec {
   /** Key columns of an upsert. */
   key: string[];
   onSchemaChange: 'fail' | 'add_columns';
-  /** The append ledger's key: a retried attempt of the same run and block never appends twice. */
-  runId: string;
-  blockId: string;
+  /** The append ledger's key (required by append): a retry, resume or "Retry failed blocks" of one logical load never appends twice. */
+  loadKey?: LoadKey;
   place: ErrorPlace;
   /**
    * When set with connections > 1, replace and fail COPY over that many connections at once into a committed
@@ -51,12 +52,9 @@ export interface LoadResult {
   copied: number;
   /** Rows inserted, replaced or upserted into the target. */
   written: number;
-  /** True when an earlier attempt of this run already appended (nothing was loaded again). */
+  /** True when an earlier attempt, or the run this one resumes, already appended (nothing was loaded again). */
   wasAlreadyLoaded: boolean;
 }
-
-/** The append ledger, one per target schema: which run and block appended into which table. */
-const LEDGER = '_pw_loads';
 
 /**
  * Loads the CSV into schema.table in ONE transaction, so a failure at any point (a killed connection mid-COPY
@@ -73,7 +71,9 @@ export async function loadTable(client: pg.Client, spec: LoadSpec): Promise<Load
     const result = spec.mode === 'replace' || spec.mode === 'fail'
       ? await replaceTable(client, spec, existing)
       : await mergeIntoTable(client, spec, existing);
+    if (!result.wasAlreadyLoaded) killPoint(`postgres.${spec.mode}.copied`);
     await client.query('COMMIT');
+    killPoint(`postgres.${spec.mode}.committed`);
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone; the first error is the one to report
@@ -106,9 +106,13 @@ function copyIn(client: pg.Client, target: string, spec: LoadSpec): Promise<numb
 
 async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: TargetColumn[] | undefined): Promise<LoadResult> {
   const target = qualifiedName(spec.schema, spec.table);
-  if (spec.mode === 'append' && (await wasAppended(client, spec))) {
-    spec.log(`an earlier attempt of run ${spec.runId} already appended to ${spec.schema}.${spec.table}: not appending again`);
-    return { copied: 0, written: 0, wasAlreadyLoaded: true };
+  const loadKey = spec.mode === 'append' ? keyOf(spec) : undefined;
+  const earlier = loadKey ? await findLoad(client, spec.schema, spec.table, loadKey) : undefined;
+  if (earlier) {
+    const by = earlier.loadedByRun && earlier.loadedByRun !== loadKey?.runId ? `run ${earlier.loadedByRun}` : 'an earlier attempt of this run';
+    const other = earlier.sourceId && earlier.sourceId !== loadKey?.sourceId ? ` (it loaded output ${earlier.sourceId}; the upstream's latest is now ${loadKey?.sourceId ?? '?'})` : '';
+    spec.log(`${by} already appended ${earlier.rows.toLocaleString('en-US')} rows from this block to ${spec.schema}.${spec.table} at ${earlier.loadedAt.toISOString()}${other}: not appending again`);
+    return { copied: 0, written: earlier.rows, wasAlreadyLoaded: true };
   }
   if (!existing) {
     const primaryKey = spec.mode === 'upsert' ? `, PRIMARY KEY (${spec.key.map(quoteIdent).join(', ')})` : '';
@@ -124,12 +128,13 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   const written = spec.mode === 'append'
     ? (await client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${staging}`)).rowCount ?? 0
     : await upsert(client, spec, target, staging);
-  if (spec.mode === 'append') {
-    await client.query(`INSERT INTO ${qualifiedName(spec.schema, LEDGER)} (run_id, block_id, target_table, row_count) VALUES ($1, $2, $3, $4)`, [
-      spec.runId, spec.blockId, spec.table, written,
-    ]);
-  }
+  if (loadKey) await recordLoad(client, spec.schema, spec.table, loadKey, written);
   return { copied, written, wasAlreadyLoaded: false };
+}
+
+function keyOf(spec: LoadSpec): LoadKey {
+  if (!spec.loadKey) throw new Error('an append needs a load key (the ledger would not know it)');
+  return spec.loadKey;
 }
 
 /** Set-based upsert; within one load the last row of a key wins (Postgres refuses to update a row twice). */
@@ -147,14 +152,6 @@ async function upsert(client: pg.Client, spec: LoadSpec, target: string, staging
     }
     throw error;
   }
-}
-
-async function wasAppended(client: pg.Client, spec: LoadSpec): Promise<boolean> {
-  const ledger = qualifiedName(spec.schema, LEDGER);
-  await client.query(`CREATE TABLE IF NOT EXISTS ${ledger} (run_id text NOT NULL, block_id text NOT NULL, target_table text NOT NULL,
-    row_count bigint NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run_id, block_id, target_table))`);
-  const found = await client.query(`SELECT 1 FROM ${ledger} WHERE run_id = $1 AND block_id = $2 AND target_table = $3`, [spec.runId, spec.blockId, spec.table]);
-  return (found.rowCount ?? 0) > 0;
 }
 
 /** Applies the schema-drift policy to an existing target: fail with the differences, or add the new columns. */

@@ -115,6 +115,8 @@ export class LocalPostgres {
     if (reaped > 0) log(`stopped ${reaped} local Postgres server${reaped === 1 ? '' : 's'} whose data folder no longer exists`);
     const ids = await postgresUserIfRoot();
     await mkdir(this.root, { recursive: true, mode: 0o700 });
+    // At every start, not only the first: opening the project makes .pipewright owner-only (0700) again.
+    if (ids) await makeTraversable(this.root);
     if (!(await exists(path.join(this.dataDir, 'PG_VERSION')))) {
       log(`initialising a local Postgres in ${this.dataDir}`);
       await this.initialise(binaries.initdb, password, ids);

@@ -7,6 +7,8 @@ import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
 import type { LoadResult, LoadSpec, ParallelConnections } from './load-table.ts';
 import { splitRecords, splitTuples } from './split-records.ts';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from './binary-copy.ts';
+import { killPoint } from '../kill-point.ts';
+import { holdStagingLock, releaseStagingLock, STAGE_PREFIX } from './stage-tables.ts';
 import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
 
 /**
@@ -22,7 +24,8 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
   const clients = [main, ...(await Promise.all(Array.from({ length: parallel.connections - 1 }, () => parallel.connect('copy'))))];
   const target = qualifiedName(spec.schema, spec.table);
   const prefix = stagingPrefix(spec.schema, spec.table);
-  const staging = qualifiedName(spec.schema, `${prefix}${randomBytes(4).toString('hex')}`);
+  const stagingName = `${prefix}${randomBytes(4).toString('hex')}`;
+  const staging = qualifiedName(spec.schema, stagingName);
   await main.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(spec.schema, spec.table)]);
   let isStaged = false;
   try {
@@ -30,7 +33,9 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
     await ensureSchema(main, spec.schema);
     await refuseExisting(main, spec);
     await dropLeftovers(main, spec.schema, prefix);
-    // 2. The staging table, committed so the other connections can fill it.
+    // 2. The staging table, committed so the other connections can fill it; locked first, so the cleanup of another
+    //    process (dropDeadStagingTables) knows it is live.
+    await holdStagingLock(main, spec.schema, stagingName);
     await main.query(`CREATE TABLE ${staging} (${columnDefinitions(spec.columns)})`);
     isStaged = true;
     // 3. One COPY per connection, records dealt out in slices; their counts must add up to the rows read.
@@ -38,12 +43,14 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
     const copies = clients.map((client) => client.query(copyFrom(`COPY ${staging} (${columnList(spec.columns)}) FROM STDIN (FORMAT ${format})`)));
     await dealOut(spec, copies);
     const copied = checkCount(copies.reduce((sum, copy) => sum + copy.rowCount, 0), spec.expectedRows);
+    killPoint('postgres.replace.copied');
     // 4. The swap, in one transaction.
     await swapIn(main, spec, staging, target);
     isStaged = false;
     return { copied, written: copied, wasAlreadyLoaded: false };
   } finally {
     if (isStaged) await dropStaging(clients, () => parallel.connect('cleanup'), staging, spec);
+    await releaseStagingLock(main, spec.schema, stagingName);
     // The lock dies with its session anyway; a dead main connection has nothing to unlock.
     await main.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey(spec.schema, spec.table)]).catch(() => undefined);
   }
@@ -79,6 +86,7 @@ async function swapIn(client: pg.Client, spec: LoadSpec, staging: string, target
     await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone; the first error is the one to report
     throw error;
   }
+  killPoint(`postgres.${spec.mode}.committed`);
 }
 
 async function refuseExisting(client: pg.Client, spec: LoadSpec): Promise<boolean> {
@@ -118,7 +126,7 @@ async function dropStaging(clients: pg.Client[], connect: () => Promise<pg.Clien
 
 /** `_pw_stage_<hash of the target>_`: names a target's staging tables, short and safe whatever the target's name. */
 function stagingPrefix(schema: string, table: string): string {
-  return `_pw_stage_${createHash('sha256').update(`${schema}\0${table}`).digest('hex').slice(0, 12)}_`;
+  return `${STAGE_PREFIX}${createHash('sha256').update(`${schema}\0${table}`).digest('hex').slice(0, 12)}_`;
 }
 
 /** A 64-bit advisory-lock key of the target (a signed bigint, as pg_advisory_lock takes it). */

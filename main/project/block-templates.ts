@@ -27,16 +27,51 @@ export function starterConfig(kind: BlockKind, blockId: string): Record<string, 
 export function starterCode(kind: BlockKind, blockId: string, upstream: readonly string[]): string {
   const first = upstream[0];
   if (kind.codeExtension === '.ts') {
+    // The upstream table is returned as it is: an Arrow table keeps every column's type (rows would turn a DATE
+    // into epoch milliseconds), so the untouched starter passes its input through unchanged.
     return [
-      `/** ${blockId}: receives upstream outputs (Arrow tables) by block id; returns an Arrow table or an array of rows. */`,
-      `export default function transform(inputs: Record<string, { toArray(): unknown[] }>) {`,
-      `  return ${first ? `inputs[${JSON.stringify(first)}]?.toArray() ?? []` : '[]'};`,
+      `/**`,
+      ` * ${blockId}: receives upstream outputs (Apache Arrow tables) by block id; returns an Arrow table or an array of rows.`,
+      ` * Returning a table keeps column types; rows (\`table.toArray()\`) give plain values (dates as epoch milliseconds).`,
+      ` */`,
+      `export default function transform(inputs: Record<string, unknown>) {`,
+      `  return ${first ? `inputs[${JSON.stringify(first)}]` : '[]'};`,
       `}`,
       '',
     ].join('\n');
   }
+  if (kind.codeExtension === '.py') return pythonStarter(kind.type, blockId, upstream);
   if (kind.type === 'source') return `-- ${blockId}: a query that produces this block's rows\nselect 1 as id\n`;
   return `-- ${blockId}: upstream blocks are tables named by their ids\nselect *\nfrom ${first ? quoteIdent(first) : 'upstream_block'}\n`;
+}
+
+/** A Python block's first text: the decorated function its block type runs, and a @test of its output. */
+function pythonStarter(type: BlockKind['type'], blockId: string, upstream: readonly string[]): string {
+  const inputs = upstream.length ? [...upstream] : ['df'];
+  const params = [...inputs, '**kwargs'].join(', ');
+  const first = inputs[0] ?? 'df';
+  const functions: Partial<Record<BlockKind['type'], string[]>> = {
+    source: [
+      '@source',
+      'def load(**kwargs):',
+      `    """${blockId}: returns this block's rows. kwargs: the run's variables, execution_date, run_id and more."""`,
+      "    return pd.DataFrame({'id': [1, 2, 3]})",
+    ],
+    export: [
+      '@export',
+      `def export(${params}):`,
+      `    """${blockId}: writes its upstream DataFrame somewhere; the block has no output of its own."""`,
+      `    print(f'{len(${first})} rows')`,
+    ],
+  };
+  const fn = functions[type] ?? [
+    '@transform',
+    `def transform(${params}):`,
+    `    """${blockId}: upstream outputs arrive as DataFrames, in upstream order."""`,
+    `    return ${first}`,
+  ];
+  const test = type === 'export' ? [] : ['', '', '@test', 'def test_has_rows(output):', "    assert len(output) > 0, 'no rows'"];
+  return ['import pandas as pd', '', '', ...fn, ...test, ''].join('\n');
 }
 
 /** The kind's config schema as JSON Schema (the input side: defaults are optional), for generated forms. */

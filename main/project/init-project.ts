@@ -52,16 +52,31 @@ async function copyExample(example: ExampleName, root: string): Promise<void> {
   });
 }
 
+/** A new project's connections: the local Postgres and emulators, so exports work offline before any account exists. */
+const LOCAL_CONNECTIONS = `# Named connection profiles. Secrets are references (keychain or environment), never values.
+# These three run on this machine, started by Pipewright when a run needs them (data under .pipewright/): an
+# embedded Postgres and the GCS and BigQuery emulators. Point default_connections in pipewright.yaml at your own
+# profiles (type: postgres, gcs, bigquery) to load into real servers.
+local_pg:
+  type: local_postgres
+  database: pipewright
+local_gcs:
+  type: local_gcs
+local_bq:
+  type: local_bigquery
+`;
+
 async function writeSkeleton(root: string): Promise<void> {
-  const settings = stringify({ name: path.basename(root), engine: { concurrency: 4 } });
+  const settings = stringify({
+    name: path.basename(root),
+    engine: { concurrency: 4 },
+    default_connections: { postgres: 'local_pg', gcs: 'local_gcs', bigquery: 'local_bq' },
+  });
   await writeFile(
     path.join(root, PROJECT_FILE),
     `# Pipewright project settings. Pipelines live in pipelines/<id>/pipeline.yaml, block code in blocks/.\n${settings}`,
   );
-  await writeFile(
-    path.join(root, CONNECTIONS_FILE),
-    '# Named connection profiles. Secrets are references (keychain or environment), never values.\n{}\n',
-  );
+  await writeFile(path.join(root, CONNECTIONS_FILE), LOCAL_CONNECTIONS);
   for (const folder of ['pipelines', 'blocks']) {
     await mkdir(path.join(root, folder));
     // Git does not keep empty folders; the marker keeps the layout in a fresh clone.

@@ -27,15 +27,7 @@ export async function loadPipeline(project: Project, pipelineId: string, kinds: 
   // 3. Block ids are unique (reported with both places before anything refers to them).
   refuseDuplicateIds(source, spec);
   // 4. Each block against its kind: code and test files read, config rendered and validated.
-  const variables = { ...builtinVariablePlaceholders(), ...defaultVariables(spec) };
-  const context = { projectDir: project.dir, source, kinds, variables };
-  const dynamicIds = new Set(spec.blocks.filter((b) => b.dynamic).map((b) => b.id));
-  const blocks: LoadedBlock[] = [];
-  for (const [index, block] of spec.blocks.entries()) {
-    // Children of a dynamic block read `{{ item.<column> }}`; the columns are known only when it has run.
-    const isChild = block.upstream.some((up) => dynamicIds.has(up));
-    blocks.push(await loadBlock(isChild ? { ...context, variables: { ...variables, item: {} } } : context, block, index));
-  }
+  const blocks = await loadBlocks(project, source, spec, kinds);
   // 5. The graph: upstream names, cycles, disconnected transforms and exports.
   checkGraph(source, blocks);
   return {
@@ -47,6 +39,23 @@ export async function loadPipeline(project: Project, pipelineId: string, kinds: 
     pipelineHash: sha256(source.text),
     codeHash: hashBlockCode(blocks),
   };
+}
+
+/**
+ * Each block of `spec` against its kind, as loading and the edit validator both check it: variables are the built-ins
+ * and the declared defaults, plus the `item` placeholder for children of a dynamic block.
+ */
+export async function loadBlocks(project: Project, source: YamlSource, spec: PipelineFile, kinds: KindLookup): Promise<LoadedBlock[]> {
+  const variables = { ...builtinVariablePlaceholders(), ...defaultVariables(spec) };
+  const context = { projectDir: project.dir, source, kinds, variables };
+  const dynamicIds = new Set(spec.blocks.filter((b) => b.dynamic).map((b) => b.id));
+  const blocks: LoadedBlock[] = [];
+  for (const [index, block] of spec.blocks.entries()) {
+    // Children of a dynamic block read `{{ item.<column> }}`; the columns are known only when it has run.
+    const isChild = block.upstream.some((up) => dynamicIds.has(up));
+    blocks.push(await loadBlock(isChild ? { ...context, variables: { ...variables, item: {} } } : context, block, index));
+  }
+  return blocks;
 }
 
 /** The pipeline's declared variable defaults: `name: value` or `name: { default: value, description }`. */

@@ -1,22 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument, stringify, type Document } from 'yaml';
 import { UserError } from '../errors.ts';
 import { validateGraph } from '../engine/plan.ts';
-import { builtinVariablePlaceholders } from '../engine/templating.ts';
 import { codePathProblem } from './block-files.ts';
 import { starterCode } from './block-templates.ts';
 import { sha256 } from './hash.ts';
-import { loadBlock, type KindLookup } from './load-block.ts';
-import { defaultVariables, pipelineRelPath } from './load-pipeline.ts';
+import type { KindLookup } from './load-block.ts';
+import { loadBlocks, pipelineRelPath } from './load-pipeline.ts';
 import { PIPELINE_FILE, isPipelineId } from './load-project.ts';
 import type { Project } from './model.ts';
-import { applyEdits, type CodeWrite, type NewBlock, type PipelineEdit } from './pipeline-edits.ts';
+import { applyEdits, isDeepEqual, type CodeWrite, type NewBlock, type PipelineEdit } from './pipeline-edits.ts';
+import { patchText } from './text-patch.ts';
 import { layoutFileSchema, pipelineFileSchema, type LayoutFile } from './schema.ts';
 import { parseYamlText, validateYaml } from './yaml-file.ts';
 
 const LAYOUT_FILE = 'layout.json';
+const PRINT_OPTIONS = { lineWidth: 0, flowCollectionPadding: false } as const;
 
 /** Another editor (window, text editor, git) changed the files since the caller read them. */
 export class ConflictError extends UserError {}
@@ -40,7 +41,7 @@ export async function readPipelineVersion(projectDir: string, pipelineId: string
  * API (comments and key order kept) and layout.json, validates the result as the loader would, and only then
  * writes (each file replaced atomically). A refused edit writes nothing. Resolves to the new version.
  */
-export async function updatePipeline(args: { project: Project; pipelineId: string; expectedVersion: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string }> {
+export async function updatePipeline(args: { project: Project; pipelineId: string; expectedVersion: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string; files: Record<string, string> }> {
   return serialised(`${args.project.dir}/${args.pipelineId}`, async () => {
     // 1. The files as they are now; someone else's change since the caller read them is a conflict.
     const texts = await readTexts(args.project.dir, args.pipelineId);
@@ -53,7 +54,7 @@ export async function updatePipeline(args: { project: Project; pipelineId: strin
 }
 
 /** Creates `pipelines/<id>/pipeline.yaml` named `name` with the blocks `edits` add (a pipeline needs at least one). */
-export async function createPipeline(args: { project: Project; pipelineId: string; name: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string }> {
+export async function createPipeline(args: { project: Project; pipelineId: string; name: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string; files: Record<string, string> }> {
   if (!isPipelineId(args.pipelineId)) throw new UserError(`'${args.pipelineId}' is not a pipeline id: use letters, digits and _ (not starting with a digit)`);
   return serialised(`${args.project.dir}/${args.pipelineId}`, async () => {
     const texts = await readTexts(args.project.dir, args.pipelineId);
@@ -63,15 +64,18 @@ export async function createPipeline(args: { project: Project; pipelineId: strin
   });
 }
 
-async function writeEdited(args: { project: Project; pipelineId: string; edits: readonly PipelineEdit[]; kinds: KindLookup }, texts: PipelineTexts, yamlText: string): Promise<{ version: string }> {
+async function writeEdited(args: { project: Project; pipelineId: string; edits: readonly PipelineEdit[]; kinds: KindLookup }, texts: PipelineTexts, yamlText: string): Promise<{ version: string; files: Record<string, string> }> {
   const relPath = pipelineRelPath(args.pipelineId, PIPELINE_FILE);
   // 2. Parse what is there; a file broken on disk is reported with its line and is not overwritten.
   parseYamlText(yamlText, texts.yamlPath, relPath);
   const doc = parseDocument(yamlText);
   const layout = texts.layout === undefined ? { nodes: {} } : parseLayout(texts.layout);
   // 3. Apply the edits in memory.
-  const applied = applyEdits(doc, layout, args.edits, { codeFor: (block) => codeFor(args.kinds, block) });
-  const nextYaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  const printed = doc.toString(PRINT_OPTIONS);
+  const takenFiles = await filesInUse(args.project.dir, doc);
+  const applied = applyEdits(doc, layout, args.edits, { codeFor: (block) => codeFor(args.kinds, block, takenFiles) });
+  // Only the lines the edits touched change: the rest stays as the user wrote it (a layout-only edit writes no YAML).
+  const nextYaml = keepFormatting(yamlText, printed, doc);
   const nextLayout = `${JSON.stringify(layoutFileSchema.parse(applied.layout), null, 2)}\n`;
   // 4. New code files exist before validation (the loader reads them) and are removed again on refusal.
   const created = await createMissingCode(args.project.dir, applied.codeWrites);
@@ -88,7 +92,40 @@ async function writeEdited(args: { project: Project; pipelineId: string; edits: 
     await writeAtomically(texts.layoutPath, nextLayout);
   }
   if (nextYaml !== texts.yaml) await writeAtomically(texts.yamlPath, nextYaml);
-  return { version: (await readTexts(args.project.dir, args.pipelineId)).version };
+  return { version: (await readTexts(args.project.dir, args.pipelineId)).version, files: addedFiles(doc, args.edits) };
+}
+
+/** The edited Document as a patch of the user's text; the plain print if the patch would not read back the same. */
+function keepFormatting(yamlText: string, printed: string, doc: Document): string {
+  const edited = doc.toString(PRINT_OPTIONS);
+  const patched = patchText(yamlText, printed, edited);
+  // A guard, not an expected path: the merge must never change what the file says.
+  return isDeepEqual(parseDocument(patched).toJS(), doc.toJS()) ? patched : edited;
+}
+
+/** The code file each added block got (`addBlock` without a `file`): a redo then re-adds the block with that file. */
+function addedFiles(doc: Document, edits: readonly PipelineEdit[]): Record<string, string> {
+  const files: Record<string, string> = {};
+  const blocks = doc.toJS() as { blocks?: { id?: unknown; file?: unknown }[] };
+  for (const edit of edits) {
+    if (edit.op !== 'addBlock' || edit.block.file !== undefined) continue;
+    const file = blocks.blocks?.find((b) => b.id === edit.block.id)?.file;
+    if (typeof file === 'string') files[edit.block.id] = file;
+  }
+  return files;
+}
+
+/** Code files a new block must not take: those other blocks of this pipeline name, and those already in blocks/. */
+async function filesInUse(projectDir: string, doc: Document): Promise<Set<string>> {
+  const taken = new Set<string>();
+  const blocks = (doc.toJS() as { blocks?: { file?: unknown }[] } | null)?.blocks ?? [];
+  for (const block of blocks) if (typeof block?.file === 'string') taken.add(path.posix.normalize(block.file));
+  const entries = await readdir(path.join(projectDir, 'blocks')).catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return [];
+    throw error;
+  });
+  for (const name of entries) taken.add(`blocks/${name}`);
+  return taken;
 }
 
 /** The checks loadPipeline makes, on text not yet written: file schema, graph (cycles, upstream), each block. */
@@ -96,14 +133,20 @@ async function validateCandidate(project: Project, kinds: KindLookup, absPath: s
   const source = parseYamlText(text, absPath, relPath);
   const spec = validateYaml(source, pipelineFileSchema);
   validateGraph(spec.blocks);
-  const context = { projectDir: project.dir, source, kinds, variables: { ...builtinVariablePlaceholders(), ...defaultVariables(spec) } };
-  for (const [index, block] of spec.blocks.entries()) await loadBlock(context, block, index);
+  await loadBlocks(project, source, spec, kinds);
 }
 
-function codeFor(kinds: KindLookup, block: NewBlock): { relPath: string; text: string } | undefined {
+/**
+ * A new block's code file: `blocks/<id>.<ext>`, or `<id>_2`, `<id>_3`… when that file exists or another block names
+ * it (a renamed block keeps its file, and a new block must not silently share it).
+ */
+function codeFor(kinds: KindLookup, block: NewBlock, taken: Set<string>): { relPath: string; text: string } | undefined {
   const kind = kinds.get(block.type, block.kind);
   if (!kind || kind.code !== 'required' || !kind.codeExtension) return undefined;
-  return { relPath: `blocks/${block.id}${kind.codeExtension}`, text: starterCode(kind, block.id, block.upstream ?? []) };
+  let relPath = `blocks/${block.id}${kind.codeExtension}`;
+  for (let n = 2; taken.has(relPath); n++) relPath = `blocks/${block.id}_${n}${kind.codeExtension}`;
+  taken.add(relPath);
+  return { relPath, text: starterCode(kind, block.id, block.upstream ?? []) };
 }
 
 /** Writes the code files that do not exist yet; resolves to the absolute paths it created. */

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 import { triggersSchema } from '../orchestration/trigger-schema.ts';
 import { alertRuleSchema, slaSchema } from '../alerts/alert-schema.ts';
@@ -29,13 +30,24 @@ export type RetryConfig = z.infer<typeof retryConfigSchema>;
 /** Seconds; `none` (or 0) turns the timeout off. Parsed to null for "off", so the default never applies then. */
 const timeoutSecondsSchema = z.preprocess((value) => (value === 'none' || value === 0 ? null : value), z.number().positive().max(2_000_000).nullable());
 
+const SIZE_UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** A memory limit past the machine's memory is a typo (999999TB), and DuckDB would accept it and swap or die. */
+function checkFitsMemory(value: string, ctx: z.RefinementCtx): void {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(value);
+  const bytes = match ? Number(match[1]) * (SIZE_UNITS[match[2]?.toLowerCase() ?? ''] ?? NaN) : NaN;
+  const total = os.totalmem();
+  if (!(bytes > total)) return;
+  ctx.addIssue({ code: 'custom', message: `${value} is more than this machine's memory (${(total / 2 ** 30).toFixed(1)} GiB): use a size such as ${Math.max(1, Math.floor(total / 2 ** 30 / 2))}GB` });
+}
+
 export const engineSettingsSchema = z.strictObject({
   /** Blocks of one run that may execute at once. */
   concurrency: z.number().int().min(1).max(64).default(4),
   /** DuckDB threads; default: DuckDB's own (number of cores). */
   threads: z.number().int().min(1).max(256).optional(),
-  /** DuckDB memory limit, e.g. "2GB". */
-  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').optional(),
+  /** DuckDB memory limit, e.g. "2GB"; at most this machine's memory. */
+  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').superRefine(checkFitsMemory).optional(),
   /** Where DuckDB spills to disk past memory_limit, relative to the project; default `.pipewright/spill`. */
   spill_dir: z.string().min(1).optional(),
   /** Keep source row order in block outputs (slower loads, more memory); default false. */
@@ -57,6 +69,10 @@ export const projectFileSchema = z.strictObject({
   alerts: z.array(alertRuleSchema).optional(),
   /** How long runs, logs and block outputs are kept (main/retention/retention-schema.ts). */
   retention: retentionSchema.optional(),
+  /** The interpreter of Python blocks: a path relative to the project (`.venv/bin/python`) or a command; default python3. */
+  python: z.string().min(1).optional(),
+  /** Folders outside the project that blocks and SQL may read and write (absolute, or relative to the project). */
+  allowed_paths: z.array(z.string().min(1)).optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 

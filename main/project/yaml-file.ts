@@ -75,7 +75,23 @@ export function parseYamlText(text: string, absPath: string, relPath: string): Y
   const [firstError] = doc.errors;
   if (firstError) throw syntaxError(firstError, doc, text, relPath, position);
   const data = toData(doc, relPath, position);
-  return { absPath, relPath, text, data, locate: (path) => position(offsetOf(doc, path)) };
+  const source: YamlSource = { absPath, relPath, text, data, locate: (path) => position(offsetOf(doc, path)) };
+  refuseNul(source, data, []);
+  return source;
+}
+
+/** A NUL in a string (`file: "a\0.sql"`) cannot name a file and has no place in SQL or config: refuse it where written. */
+function refuseNul(source: YamlSource, value: unknown, path: DataPath): void {
+  if (typeof value === 'string') {
+    if (value.includes('\0')) throw errorAt(source, path, 'contains a NUL character (\\0): remove it');
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => refuseNul(source, item, [...path, i]));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\0')) throw errorAt(source, path, `the key ${JSON.stringify(key)} contains a NUL character (\\0): remove it`);
+      refuseNul(source, item, [...path, key]);
+    }
+  }
 }
 
 /**

@@ -35,7 +35,8 @@ export async function startProjectBackend(
   });
   try {
     if (opts.scheduler) {
-      scheduler = new Scheduler({ open, onActivity: opts.scheduler.onActivity, onEvent: (event) => emit('runs.event', event) });
+      // Its runs' events reach the shells through the run launcher, like every other run's (see createApiHandlers).
+      scheduler = new Scheduler({ open, onActivity: opts.scheduler.onActivity });
       await scheduler.start();
     }
   } catch (error) {

@@ -13,6 +13,8 @@ export interface PipelineChange {
 }
 
 export interface ProjectWatcher {
+  /** Resolves once every pipeline folder is watched and its version known: edits from then on are reported. */
+  ready: Promise<void>;
   close(): void;
 }
 
@@ -81,13 +83,14 @@ export function watchProject(projectDir: string, onChange: (change: PipelineChan
   };
   watchFolder('pipelines', () => (pending.all = true));
   watchFolder('blocks', () => (pending.code = true));
-  void listPipelineIds(projectDir).then(async (ids) => {
+  const ready = listPipelineIds(projectDir).then(async (ids) => {
     for (const id of ids) {
       watchFolder(path.join('pipelines', id), () => pending.pipelines.add(id));
       versions.set(id, await readPipelineVersion(projectDir, id));
     }
   }).catch((error: unknown) => console.error('pipewright: listing pipelines to watch failed', error));
   return {
+    ready,
     close: () => {
       isClosed = true;
       clearTimeout(timer);

@@ -15,6 +15,7 @@ import { answerTriggerRoute, isTriggerRoute, type TriggerRoutes } from './trigge
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
 import { startProjectBackend, type ProjectBackend } from '../runtime/project-backend.ts';
 import { EventHub } from '../runtime/event-hub.ts';
+import { MAX_CALL_BYTES } from '../api/call-limits.ts';
 
 export interface ServeOptions {
   open: OpenProject;
@@ -44,8 +45,8 @@ export interface ServeServer {
   close(): Promise<void>;
 }
 
-/** The biggest API call body accepted; calls are small (SQL text at most), so more is a mistake or an attack. */
-const MAX_BODY_BYTES = 1 << 20;
+/** The biggest API call body accepted: any call the contract allows fits, the longest block code included. */
+const MAX_BODY_BYTES = MAX_CALL_BYTES;
 
 /**
  * Bounds on slow clients (slowloris): the headers within 10 s, a whole request (an API call is at most 1 MiB)
@@ -73,7 +74,7 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   const handlers = backend.handlers;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const guard: Guard = { allowedHosts: new Set(), token, cookieName: '' };
-  const routes: TriggerRoutes = { guard, open: opts.open, emit: (event) => hub.emit('runs.event', event) };
+  const routes: TriggerRoutes = { guard, open: opts.open };
   const server = createServer(SERVER_LIMITS, (req, res) => {
     handleRequest(guard, opts.rendererDir, handlers, req, res, routes).catch((error: unknown) => {
       console.error('pipewright serve: request failed', error);

@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { PipewrightError, UserError, toErrorShape } from '../errors.ts';
-import { newRunId } from '../engine/run-ids.ts';
-import type { RunEvent } from '../engine/run-events.ts';
 import { listPipelineIds } from '../project/load-project.ts';
 import type { Pipeline } from '../project/model.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
@@ -12,27 +10,24 @@ import { checkOrigin, checkToken, decodeOrNull, type Guard } from './request-gua
 
 /**
  * The API trigger: `POST /api/pipelines/<id>/runs` starts a run (body `{ "variables": {…} }`, optional) and answers
- * 201 `{ runId }`; `GET /api/runs/<id>` answers the run's status. Enough for cron, CI or another orchestrator.
+ * 201 `{ runId }`; `GET /api/runs/<id>` answers the run's status; `POST /api/runs/<id>/cancel` cancels it (202), whatever
+ * started it. Enough for cron, CI or another orchestrator.
  * Callers without a browser send `Authorization: Bearer <token>` and no Origin; a browser's Origin must be ours.
  */
 export interface TriggerRoutes {
   guard: Guard;
   open: OpenProject;
-  /** Pushes run events to the UI, like runs started from the app. */
-  emit: (event: RunEvent) => void;
 }
 
 const START_PATH = /^\/api\/pipelines\/([^/]+)\/runs$/;
 const RUN_PATH = /^\/api\/runs\/([^/]+)$/;
+const CANCEL_PATH = /^\/api\/runs\/([^/]+)\/cancel$/;
 const MAX_BODY_BYTES = 64 * 1024;
 const startBody = z.strictObject({ variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional() });
 
-/** Runs accepted but still waiting for a slot (max_concurrent_runs): not in the run store yet. */
-const queuedRuns = new WeakMap<OpenProject, Map<string, string>>();
-
 /** Whether `pathname` is one of the API trigger's routes. */
 export function isTriggerRoute(pathname: string): boolean {
-  return START_PATH.test(pathname) || RUN_PATH.test(pathname);
+  return START_PATH.test(pathname) || RUN_PATH.test(pathname) || CANCEL_PATH.test(pathname);
 }
 
 /** Answers one request to an API trigger route (the Host check has passed already). */
@@ -40,18 +35,31 @@ export async function answerTriggerRoute(routes: TriggerRoutes, req: IncomingMes
   const problem = checkOrigin(routes.guard, req, false) ?? checkToken(routes.guard, req, null);
   if (problem) return reply(res, 403, { error: problem });
   const start = START_PATH.exec(pathname);
-  const name = decodeOrNull(start?.[1] ?? RUN_PATH.exec(pathname)?.[1] ?? '');
+  const cancel = CANCEL_PATH.exec(pathname);
+  const name = decodeOrNull(start?.[1] ?? cancel?.[1] ?? RUN_PATH.exec(pathname)?.[1] ?? '');
   if (name === null) return reply(res, 400, { error: `malformed %-escape in ${pathname}` });
   if (start?.[1] !== undefined) {
     if (req.method !== 'POST') return reply(res, 405, { error: `use POST to start a run of a pipeline, not ${req.method}` });
     return startRun(routes, req, res, name);
   }
+  if (cancel?.[1] !== undefined) {
+    if (req.method !== 'POST') return reply(res, 405, { error: `use POST to cancel a run, not ${req.method}` });
+    return cancelRun(routes.open, res, name);
+  }
   const runId = name;
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { error: `use GET to read a run, not ${req.method}` });
   const run = routes.open.store.getRun(runId);
   if (run) return reply(res, 200, { runId: run.id, ...run });
-  const queuedFor = queuedRuns.get(routes.open)?.get(runId);
-  if (queuedFor !== undefined) return reply(res, 200, { runId, pipelineId: queuedFor, status: 'queued' });
+  // Queued runs (and ones cancelled while queued) have no record in the history yet.
+  const state = routes.open.runs.stateOf(runId);
+  if (state) return reply(res, 200, { runId, pipelineId: state.pipelineId, status: state.status });
+  return reply(res, 404, { error: `no run ${runId} in this project's history` });
+}
+
+function cancelRun(open: OpenProject, res: ServerResponse, runId: string): void {
+  if (open.runs.cancel(runId)) return reply(res, 202, { runId, cancelling: true });
+  const run = open.store.getRun(runId);
+  if (run) return reply(res, 409, { error: `run ${runId} is not running (it ${run.status === 'running' ? 'runs in another process' : `ended ${run.status}`})` });
   return reply(res, 404, { error: `no run ${runId} in this project's history` });
 }
 
@@ -83,38 +91,16 @@ async function startRun(routes: TriggerRoutes, req: IncomingMessage, res: Server
     });
   }
   // 3. Start it; answer once it is recorded (or queued behind max_concurrent_runs).
-  const runId = newRunId();
+  const run = routes.open.runs.launch({
+    pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'api', by: trigger.name }, variables: { ...trigger.variables, ...parsed.data.variables },
+  });
   try {
-    await launch(routes, pipeline, runId, { ...trigger.variables, ...parsed.data.variables }, trigger.name);
+    if (!run.isQueued) await run.started;
   } catch (error) {
     return replyError(res, error, error instanceof RunLimitReachedError ? 409 : 400);
   }
-  const queued = queuedRuns.get(routes.open)?.has(runId) === true;
-  res.setHeader('location', `/api/runs/${runId}`);
-  return reply(res, 201, { runId, status: queued ? 'queued' : 'running' });
-}
-
-/** Resolves once the run has started or is known to be queued; rejects with errors that stop it before it starts. */
-async function launch(routes: TriggerRoutes, pipeline: Pipeline, runId: string, variables: Record<string, unknown>, triggerName: string): Promise<void> {
-  const { open } = routes;
-  const limit = pipeline.spec.max_concurrent_runs;
-  const willQueue = limit !== undefined && pipeline.spec.on_limit !== 'skip' && open.activeRuns(pipeline.id) >= limit;
-  const queued = queuedRuns.get(open) ?? new Map<string, string>();
-  queuedRuns.set(open, queued);
-  if (willQueue) queued.set(runId, pipeline.id);
-  let markStarted: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (markStarted = resolve));
-  const onEvent = (event: RunEvent) => {
-    if (event.type === 'run.started' && event.runId === runId) {
-      queued.delete(runId);
-      markStarted();
-    }
-    routes.emit(event);
-  };
-  const finished = open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'api', by: triggerName }, variables, runId }, onEvent);
-  void finished.catch(() => undefined).finally(() => queued.delete(runId));
-  if (willQueue) return;
-  await Promise.race([started, finished]);
+  res.setHeader('location', `/api/runs/${run.runId}`);
+  return reply(res, 201, { runId: run.runId, status: run.isQueued ? 'queued' : 'running' });
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<{ value: unknown } | { status: number; error: string }> {

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { AlertToast } from './alerts/AlertToast.tsx';
 import { PipelineCanvas } from './canvas/PipelineCanvas.tsx';
+import { SessionDialogs } from './canvas/SessionDialogs.tsx';
 import { BottomPanel } from './console/BottomPanel.tsx';
-import { BlockDetails } from './details/BlockDetails.tsx';
+import { BlockDetails, type Tab } from './details/BlockDetails.tsx';
 import { draftView, useCanvasSession } from './editing/use-canvas-session.ts';
 import { LogPanel } from './logs/LogPanel.tsx';
 import { EmptyState } from './layout/EmptyState.tsx';
@@ -13,7 +14,10 @@ import { usePanelSize } from './layout/use-panel-size.ts';
 import { Palette } from './palette/Palette.tsx';
 import { BlockActionBar } from './runs/BlockActionBar.tsx';
 import { ExportResult } from './runs/ExportResult.tsx';
+import { EditStatus } from './notices/EditStatus.tsx';
+import { NoticeStack } from './notices/Toast.tsx';
 import { RunToolbar } from './runs/RunToolbar.tsx';
+import { CheckPanel } from './runs/CheckPanel.tsx';
 import { useQueuedRuns } from './runs/use-queued-runs.ts';
 import { useRunState } from './runs/use-run-state.ts';
 import { useStaleBlocks } from './runs/use-stale-blocks.ts';
@@ -31,6 +35,7 @@ export function App() {
   const [pipelineId, setPipelineId] = useState<string | null>(null);
   const [draftId, setDraftId] = useState<string | null>(null);
   const [selectedBlock, setSelectedBlock] = useState<string | null>(null);
+  const [openTab, setOpenTab] = useState<{ tab: Tab; seq: number } | null>(null);
   const pipeline = usePipeline(pipelineId);
   const runState = useRunState(pipelineId);
   // A draft lives until its file exists; after that the pipeline (or its file's error) is shown.
@@ -40,8 +45,8 @@ export function App() {
   const actions = useRunActions(pipelineId, runState.runId, view?.spec.variables);
   const queued = useQueuedRuns(pipelineId);
   const defaults = useMemo(() => (project.status === 'ready' ? project.value.defaultConnections : {}), [project]);
-  const session = useCanvasSession(view, pipeline.reload, defaults, actions.run);
-  const stale = useStaleBlocks(view, runState.blocks);
+  const session = useCanvasSession(view, pipeline.reload, actions.run, runState.moveBlock);
+  const stale = useStaleBlocks(view, pipeline.seq, runState.blocks);
   const [paletteWidth, setPaletteWidth] = usePanelSize('palette', PALETTE_PANEL);
   const runBlockIds = useMemo(() => Object.keys(runState.blocks), [runState.blocks]);
 
@@ -59,7 +64,14 @@ export function App() {
   };
   return (
     <div className="workbench">
-      <PipelineList project={project.value.name} pipelines={project.value.pipelines} selected={pipelineId} onSelect={setPipelineId} />
+      <div className="side-column">
+        <PipelineList project={project.value.name} pipelines={project.value.pipelines} selected={pipelineId} onSelect={setPipelineId} />
+        <NoticeStack>
+          <EditStatus notice={session.editor.notice} onReload={pipeline.reload} onDismiss={() => session.editor.setNotice(null)} />
+          {session.exportJob?.pipelineId === pipelineId && <ExportResult job={session.exportJob} state={runState.blocks[session.exportJob.exportId]} onClose={session.clearExportJob} />}
+          <AlertToast pipelineId={pipelineId} />
+        </NoticeStack>
+      </div>
       <main className="main-area">
         <ScreenTabs screen={route.screen} onChange={navigate} />
         <ProjectScreens route={route} onNavigate={navigate} />
@@ -75,9 +87,10 @@ export function App() {
           onCancelQueued={actions.cancelRun}
           onNewPipeline={startDraft}
         />
+        <CheckPanel key={`check-${pipelineId ?? ''}`} pipelineId={pipelineId} />
         <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} variables={view?.spec.variables ?? {}} />
         <div className="editing-area" style={{ '--palette-width': `${paletteWidth}px` } as React.CSSProperties}>
-          <Palette kinds={session.kinds} onAdd={(kind) => void session.commands.addKind(kind)} />
+          <Palette kinds={session.kinds} onAdd={(kind) => session.requestAdd(kind)} />
           <ResizeHandle label="Resize the palette" orientation="vertical" size={paletteWidth} {...PALETTE_PANEL} onResize={setPaletteWidth} />
           <div className="canvas-area">
             {view && (
@@ -89,10 +102,18 @@ export function App() {
                 exportTargets={session.exportTargets}
                 commands={session.commands}
                 editor={session.editor}
-                onReload={pipeline.reload}
-                onSelectBlock={setSelectedBlock}
+                onSelectBlock={(blockId) => {
+                  setSelectedBlock(blockId);
+                  setOpenTab(null);
+                }}
                 onSelectionChange={session.setSelectedIds}
-                onExport={(blockId, target) => void session.exportBlock(blockId, target)}
+                onExport={session.requestExport}
+                onAddKind={session.requestAdd}
+                onOpenEditor={(blockId) => {
+                  setSelectedBlock(blockId);
+                  const hasCode = Boolean(view.blocks.find((b) => b.id === blockId)?.file);
+                  setOpenTab((t) => ({ tab: hasCode ? 'code' : 'config', seq: (t?.seq ?? 0) + 1 }));
+                }}
               />
             )}
             {isDraft && view === draft && <p className="canvas-empty muted">An empty pipeline: drag a source from the palette (or double-click it) to start; the file is written with the first block.</p>}
@@ -109,7 +130,7 @@ export function App() {
                 {pipelineId} cannot be shown: {pipeline.message}
               </p>
             )}
-            {session.exportJob && <ExportResult job={session.exportJob} state={runState.blocks[session.exportJob.exportId]} onClose={session.clearExportJob} />}
+            <SessionDialogs session={session} defaultConnections={defaults} />
           </div>
         </div>
         {pipeline.status === 'ready' && selectedBlock && pipeline.value.blocks.some((b) => b.id === selectedBlock) && (
@@ -118,15 +139,14 @@ export function App() {
             blockType={pipeline.value.blocks.find((b) => b.id === selectedBlock)?.type ?? ''}
             exportTargets={session.exportTargets}
             onRun={(scope) => void session.commands.run(selectedBlock, scope)}
-            onExport={(target) => void session.exportBlock(selectedBlock, target)}
+            onExport={(target) => session.requestExport(selectedBlock, target)}
           />
         )}
         {pipeline.status === 'ready' && selectedBlock && (
-          <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} lastRun={runState.blocks[selectedBlock]} liveRunId={runState.runId} onClose={() => setSelectedBlock(null)} />
+          <BlockDetails pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} lastRun={runState.blocks[selectedBlock]} liveRunId={runState.runId} openTab={openTab} onClose={() => setSelectedBlock(null)} />
         )}
         <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} runBlockIds={runBlockIds} noRunText={pipelineId ? undefined : 'No pipeline to run yet.'} />} />
       </main>
-      <AlertToast />
     </div>
   );
 }

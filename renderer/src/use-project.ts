@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunScope } from '../../main/engine/run-events.ts';
 import { useApi } from './api/ApiContext.tsx';
 import type { PipelineView } from './api/views.ts';
+import { countEvent, eventsHeard } from './api/event-order.ts';
 import { runVariablesFor, type VariableSpec } from './runs/run-variables.ts';
 
 export type Loaded<T> = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; value: T };
@@ -54,22 +55,23 @@ export function useProject(): Loaded<ProjectInfo> & { reload(): void } {
 
 /**
  * One pipeline, loaded from disk and reloaded when its files change (here or in another editor). A broken file
- * shows its error instead of a canvas until it is fixed.
+ * shows its error instead of a canvas until it is fixed. `seq`: the events heard when the shown view was asked for.
  */
-export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & { reload(): void } {
+export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & { reload(): void; seq: number } {
   const api = useApi();
-  const [state, setState] = useState<Loaded<PipelineView>>({ status: 'loading' });
+  const [state, setState] = useState<Loaded<PipelineView> & { seq?: number }>({ status: 'loading' });
   const loadedVersion = useRef<string | null>(null);
   const request = useRef(0);
   const reload = useCallback(() => {
     if (!pipelineId) return;
     const ticket = ++request.current;
+    const seq = eventsHeard();
     api
       .call<PipelineView>('pipelines.get', { pipelineId })
       .then((value) => {
         if (ticket !== request.current) return;
         loadedVersion.current = value.version;
-        setState({ status: 'ready', value });
+        setState({ status: 'ready', value, seq });
       })
       .catch((error: unknown) => {
         if (ticket !== request.current) return;
@@ -85,6 +87,7 @@ export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & {
     const stopChanged = api.on('pipelines.changed', (payload) => {
       const change = payload as PipelineChanged;
       if (change.pipelineId !== pipelineId) return;
+      countEvent();
       if (change.version !== loadedVersion.current || change.codeChanged) reload();
     });
     return () => {
@@ -92,7 +95,7 @@ export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & {
       stopChanged();
     };
   }, [api, pipelineId, reload]);
-  return { ...state, reload };
+  return { ...state, reload, seq: state.seq ?? 0 };
 }
 
 /** Starts and cancels runs of one pipeline; `error` is the last refusal (e.g. a missing variable). */

@@ -45,7 +45,8 @@ export async function createBlockHarness(): Promise<BlockHarness> {
   const stateDir = path.join(dir, '.pipewright');
   mkdirSync(path.join(stateDir, 'tmp'), { recursive: true });
   const project: Project = { dir, stateDir, settings: { name: 't', engine: { concurrency: 2 } }, connections: {}, pipelineIds: [] };
-  const workspace = await Workspace.open({ path: path.join(stateDir, 'workspace.duckdb'), threads: 2 });
+  // File access limited to the project, as openProject does.
+  const workspace = await Workspace.open({ path: path.join(stateDir, 'workspace.duckdb'), threads: 2, allowedDirectories: [dir] });
   const runId = `run-${Date.now()}`;
   const pipelineId = 'p';
   workspace.beginRun(runId);
@@ -60,7 +61,7 @@ export async function createBlockHarness(): Promise<BlockHarness> {
     const onAbort = () => session.interrupt();
     signal.addEventListener('abort', onAbort, { once: true });
     const ctx: BlockContext = {
-      project, pipelineId, runId, block, attempt: 1, data: session, variables: {}, signal,
+      project, pipelineId, runId, originRunId: runId, block, attempt: 1, data: session, variables: {}, signal,
       cacheDir: path.join(stateDir, 'cache'), tempDir,
       log: (level, message) => result.logs.push({ level, message }),
       progress: (update) => result.progress.push(update),

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { CLI_ENTRY } from './run-cli.ts';
+import { CLI_LAUNCHER } from './run-cli.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILT_INDEX = path.join(repo, 'out', 'renderer', 'index.html');
@@ -60,7 +60,8 @@ export interface ServeProcess {
 
 /** Starts `pipewright serve --port 0` on a project and resolves once it prints its URL (the ready signal). */
 export function startServe(projectDir: string): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--project', projectDir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through the launcher, as users start it (from the CLI bundle).
+  const child = spawn(process.execPath, [CLI_LAUNCHER, 'serve', '--project', projectDir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

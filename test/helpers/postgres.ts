@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { createDefaultRegistry } from '../../main/blocks/index.ts';
 import type { BlockKind } from '../../main/engine/block-kind.ts';
 import { createTempProject, type TempProject } from './temp-project.ts';
+import { waitUntil } from './wait-until.ts';
 
 const sqlSourceConfig = z.strictObject({ sql: z.string().min(1) });
 
@@ -121,16 +122,13 @@ export async function terminateCopyWhenSeen(pgServer: TestPostgres, timeoutMs = 
 
 /** Resolves once a backend is running Pipewright's `COPY … FROM STDIN` (evaluating `action` on its pid, if given). */
 export async function waitForCopy(pgServer: TestPostgres, timeoutMs = 20_000, action = 'true'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  await waitUntil(async () => {
     const seen = await pgServer.query<{ ok: boolean }>(
       `select ${action} as ok from pg_stat_activity
         where application_name = 'pipewright' and query ilike 'COPY %FROM STDIN%' and state = 'active'`,
     );
-    if (seen.some((k) => k.ok)) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error('no COPY was seen');
+    return seen.some((k) => k.ok);
+  }, { what: "Pipewright's COPY … FROM STDIN", timeoutMs, intervalMs: 5 });
 }
 
 /** The block's final error message, or undefined when it succeeded. */

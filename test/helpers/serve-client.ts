@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import WebSocket from 'ws';
+import { DEFAULT_WAIT_MS } from './wait-until.ts';
 
 export interface RawResponse {
   status: number;
@@ -18,4 +20,24 @@ export function rawRequest(url: string, opts: { method?: string; headers?: Recor
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/**
+ * Listens on serve's event stream (`serveUrl` as printed, with its token) and resolves once it sends `event` with a
+ * payload `matches` accepts (`received`); rejects after `timeoutMs`. Resolves once listening, so nothing sent after is missed.
+ */
+export async function listenForEvent(serveUrl: string, event: string, matches: (payload: unknown) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<{ received: Promise<void> }> {
+  const url = new URL(serveUrl);
+  const socket = new WebSocket(`ws://${url.host}/api/events`, { headers: { authorization: `Bearer ${url.searchParams.get('token') ?? ''}`, origin: url.origin } });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const heard = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${event} from serve`)), timeoutMs);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { event: string; payload: unknown };
+      if (message.event !== event || !matches(message.payload)) return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return { received: heard.finally(() => socket.close()) };
 }

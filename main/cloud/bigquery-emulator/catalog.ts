@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { qualifiedName, quoteIdent } from '../../data/sql-names.ts';
-import type { BigQueryField } from '../bigquery-types.ts';
+import type { Field } from './schema.ts';
+import { qualifiedName, quoteIdent } from './sql.ts';
 
 /** Schema of the emulator's own bookkeeping inside its DuckDB file (no dataset may use it). */
 export const META_SCHEMA = '_emulator';
@@ -20,7 +20,7 @@ export interface TableMeta {
   projectId: string;
   datasetId: string;
   tableId: string;
-  schema: BigQueryField[];
+  schema: Field[];
   timePartitioning?: Record<string, unknown>;
   clustering?: Record<string, unknown>;
   created: number;

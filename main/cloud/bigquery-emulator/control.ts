@@ -13,6 +13,7 @@ const faultRuleSchema = z.strictObject({
     z.strictObject({ delayMs: z.number().int().min(0).max(600_000) }),
     z.strictObject({ failJob: z.strictObject({ reason: z.string().min(1), message: z.string().min(1) }) }),
   ]),
+  existingJobsOnly: z.boolean().optional(),
 });
 
 /** The control path, outside the REST API: tests (or the sandbox) queue faults here. */

@@ -27,6 +27,17 @@ export interface FaultRule {
   operation: BigQueryOperation;
   times: number;
   action: FaultAction;
+  /**
+   * Only requests about a job that exists count (jobs.get, jobs.cancel): polling of a job already started fails,
+   * while a lookup of an id not used yet answers 404 as usual.
+   */
+  existingJobsOnly?: boolean;
+}
+
+/** What the server knows about a request when it picks a fault. */
+export interface FaultContext {
+  /** The request names a job (jobs.get, jobs.cancel) that exists. */
+  isExistingJob: boolean;
 }
 
 /** Queued fault rules, consumed in order, with counts so tests can prove a fault actually fired. */
@@ -40,8 +51,8 @@ export class FaultSwitch {
   }
 
   /** The action for this request, if a rule has one left (and counts it as fired). */
-  take(operation: BigQueryOperation): FaultAction | undefined {
-    const rule = this.rules.find((r) => r.operation === operation && r.left > 0);
+  take(operation: BigQueryOperation, context: FaultContext = { isExistingJob: false }): FaultAction | undefined {
+    const rule = this.rules.find((r) => r.operation === operation && r.left > 0 && (!r.existingJobsOnly || context.isExistingJob));
     if (!rule) return undefined;
     rule.left -= 1;
     this.fired.set(operation, (this.fired.get(operation) ?? 0) + 1);

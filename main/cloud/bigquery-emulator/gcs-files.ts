@@ -91,3 +91,11 @@ async function download(endpoint: string, bucket: string, name: string, tempDir:
   await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(target));
   return target;
 }
+
+/** A bucket's location (`US`, `EU`, `europe-west1`, …), from the GCS emulator's folder or its JSON API. */
+export async function bucketLocation(access: GcsAccess, bucket: string): Promise<string> {
+  if (access.gcsDataDir) return new ObjectStore(access.gcsDataDir).bucket(bucket).location;
+  const response = await fetch(`${access.gcsEndpoint}/storage/v1/b/${encodeURIComponent(bucket)}`);
+  if (!response.ok) throw new JobFailure('backendError', `reading the location of bucket ${bucket} failed with HTTP ${response.status}`);
+  return String(((await response.json()) as { location?: string }).location ?? 'US');
+}

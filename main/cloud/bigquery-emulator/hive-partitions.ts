@@ -11,7 +11,8 @@ export interface HiveLayout {
  * Reads `key=value` folders between `sourceUriPrefix` and each file, as BigQuery's hive-partitioned loads do:
  * mode AUTO detects DATE, INTEGER, TIMESTAMP or STRING per key; STRINGS makes every key a STRING; CUSTOM takes
  * the keys and types from the prefix (`gs://bucket/table/{dt:DATE}`). Every file must have the same keys in the
- * same order. Values are percent-decoded, as DuckDB and partition-names.ts write them.
+ * same order. Keys and values are taken literally, as BigQuery does: `city=New%20York` loads as `New%20York`
+ * (https://cloud.google.com/bigquery/docs/hive-partitioned-loads-gcs#supported_data_layouts).
  */
 export function readHiveLayout(files: SourceFile[], options: Record<string, unknown>): HiveLayout {
   const mode = String(options.mode ?? 'AUTO').toUpperCase();
@@ -28,24 +29,16 @@ export function readHiveLayout(files: SourceFile[], options: Record<string, unkn
     const pairs = folders.map((folder) => {
       const eq = folder.indexOf('=');
       if (eq <= 0) throw new JobFailure('invalid', `${file.uri}: folder "${folder}" is not key=value (hive partition keys must be in the path)`, file.uri);
-      return [decode(folder.slice(0, eq)), folder.slice(eq + 1)] as const;
+      return [folder.slice(0, eq), folder.slice(eq + 1)] as const;
     });
     const fileKeys = pairs.map(([k]) => k);
     names ??= fileKeys;
     if (fileKeys.join('/') !== names.join('/')) throw new JobFailure('invalid', `${file.uri} has partition keys ${fileKeys.join(', ') || 'none'}, other files ${names.join(', ')}: every file needs the same keys in the same order`, file.uri);
-    values.set(file.path, pairs.map(([, v]) => (v === '__HIVE_DEFAULT_PARTITION__' ? null : decode(v))));
+    values.set(file.path, pairs.map(([, v]) => (v === '__HIVE_DEFAULT_PARTITION__' ? null : v)));
   }
   const keys = (names ?? []).map((name, i) => ({ name, type: custom ? customType(custom, name) : mode === 'STRINGS' ? 'STRING' : detectType([...values.values()].map((v) => v[i] ?? null)) }));
   if (keys.length > 10) throw new JobFailure('invalid', `hive-partitioned loads allow at most 10 partition keys; found ${keys.length}`);
   return { keys, values };
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text; // not percent-encoded by us: BigQuery takes such names literally too
-  }
 }
 
 function customKeys(prefix: string): Map<string, string> {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { qualifiedName } from '../../data/sql-names.ts';
 import { GoogleHttpError, parseJsonBody, sendJson } from '../http-util.ts';
 import type { ServerResponse } from 'node:http';
 import { parseMultipart } from '../multipart.ts';
@@ -9,6 +8,7 @@ import { jobResource, type StoredJob } from './jobs.ts';
 import { resultTable } from './query-job.ts';
 import { offsetOf, pageTokenFor } from './resources.ts';
 import { countTableRows, tableOf, type BigQueryContext, type BigQueryRequest, type Handler, type Route } from './routes.ts';
+import { qualifiedName } from './sql.ts';
 import { readWireRowsJson } from './table-rows.ts';
 
 /** Rows per page when the client gives no maxResults (BigQuery pages by ~10 MB; rows are simpler to test). */
@@ -36,7 +36,9 @@ export function jobRoute(req: Pick<BigQueryRequest, 'method' | 'segments' | 'isU
 }
 
 const insertJob: Handler = async (ctx, req, res) => {
-  const job = await ctx.jobs.insert(req.segments[1]!, parseJsonBody(req.body), undefined, req.injectedJobError);
+  const body = parseJsonBody(req.body);
+  if ((body.configuration as { dryRun?: boolean } | undefined)?.dryRun === true) return sendJson(res, 200, await ctx.jobs.dryRun(req.segments[1]!, body));
+  const job = await ctx.jobs.insert(req.segments[1]!, body, undefined, req.injectedJobError);
   sendJson(res, 200, jobResource(job));
 };
 
@@ -69,7 +71,7 @@ const putUploadChunk: Handler = async (ctx, req, res) => {
 };
 
 const getJob: Handler = async (ctx, req, res) => {
-  sendJson(res, 200, jobResource(ctx.jobs.get(req.segments[1]!, req.segments[3]!)));
+  sendJson(res, 200, jobResource(ctx.jobs.get(req.segments[1]!, req.segments[3]!, req.query.get('location') ?? undefined)));
 };
 
 const listJobs: Handler = async (ctx, _req, res) => {
@@ -79,7 +81,7 @@ const listJobs: Handler = async (ctx, _req, res) => {
 
 /** Jobs here finish on their own within one DuckDB statement; cancel reports the job as it is, as BigQuery may. */
 const cancelJob: Handler = async (ctx, req, res) => {
-  sendJson(res, 200, { kind: 'bigquery#jobCancelResponse', job: jobResource(ctx.jobs.get(req.segments[1]!, req.segments[3]!)) });
+  sendJson(res, 200, { kind: 'bigquery#jobCancelResponse', job: jobResource(ctx.jobs.get(req.segments[1]!, req.segments[3]!, req.query.get('location') ?? undefined)) });
 };
 
 /** jobs.query: a query job started and waited for (up to timeoutMs), answered with its first page. */
@@ -91,15 +93,16 @@ const queryJob: Handler = async (ctx, req, res) => {
   if (body.maxResults !== undefined) params.set('maxResults', String(body.maxResults));
   if ((body.formatOptions as { useInt64Timestamp?: boolean } | undefined)?.useInt64Timestamp) params.set('formatOptions.useInt64Timestamp', 'true');
   await ctx.jobs.waitDone(job.jobReference.jobId, Number(body.timeoutMs ?? 10_000));
-  const page = await resultPage(ctx, ctx.jobs.get(req.segments[1]!, job.jobReference.jobId), params);
+  const page = await resultPage(ctx, ctx.jobs.get(req.segments[1]!, job.jobReference.jobId, job.jobReference.location), params);
   sendWithRows(res, { ...page.body, kind: 'bigquery#queryResponse' }, page.rows);
 };
 
 const getQueryResults: Handler = async (ctx, req, res) => {
   const jobId = req.segments[3]!;
-  ctx.jobs.get(req.segments[1]!, jobId);
+  const location = req.query.get('location') ?? undefined;
+  ctx.jobs.get(req.segments[1]!, jobId, location);
   await ctx.jobs.waitDone(jobId, Number(req.query.get('timeoutMs') ?? 10_000));
-  const page = await resultPage(ctx, ctx.jobs.get(req.segments[1]!, jobId), req.query);
+  const page = await resultPage(ctx, ctx.jobs.get(req.segments[1]!, jobId, location), req.query);
   sendWithRows(res, page.body, page.rows);
 };
 

@@ -3,10 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GoogleHttpError } from '../http-util.ts';
-import { JobFailure, type Catalog, type JobError, type JobResource } from './catalog.ts';
-import { resolveGcsUris, type GcsAccess, type SourceFile } from './gcs-files.ts';
+import { JobFailure, type Catalog, type DatasetMeta, type JobError, type JobResource } from './catalog.ts';
+import { bucketLocation, resolveGcsUris, type GcsAccess, type SourceFile } from './gcs-files.ts';
+import { checkBucketLocation, isMultiRegion, sameLocation } from './locations.ts';
 import { runLoad } from './load-job.ts';
-import { resultTable, runQuery, type QueryResult } from './query-job.ts';
+import { dryRunQuery, resultTable, runQuery, type QueryResult } from './query-job.ts';
 
 /** Query results kept (as tables in `_emulator_results`); older ones are dropped. */
 const KEPT_RESULTS = 200;
@@ -46,9 +47,14 @@ export class JobRunner {
     const ref = (body.jobReference ?? {}) as { jobId?: string; location?: string };
     const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
-    const location = ref.location ?? 'US';
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
     if (!configuration.load && !configuration.query) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load and query jobs only (configuration.load or configuration.query)');
+    // Without a location the job runs where its dataset is; with one, the dataset must be there.
+    const dataset = this.datasetOf(configuration);
+    const location = ref.location ?? dataset?.location ?? 'US';
+    if (dataset && ref.location && !sameLocation(ref.location, dataset.location)) {
+      injected ??= { reason: 'notFound', message: `Not found: Dataset ${dataset.projectId}:${dataset.datasetId} was not found in location ${ref.location}` };
+    }
     const now = String(Date.now());
     const job: StoredJob = {
       kind: 'bigquery#job',
@@ -67,11 +73,39 @@ export class JobRunner {
     return job;
   }
 
-  /** The job, or 404 as BigQuery answers. */
-  get(projectId: string, jobId: string): StoredJob {
+  /** A dry-run query job: checked and estimated, answered DONE, never stored (its id cannot be fetched later). */
+  async dryRun(projectId: string, body: Record<string, unknown>): Promise<JobResource> {
+    const configuration = (body.configuration ?? {}) as Record<string, unknown>;
+    const query = configuration.query as Record<string, unknown> | undefined;
+    if (!query) throw new GoogleHttpError(400, 'invalid', 'the emulator dry-runs query jobs only');
+    const bytes = await this.catalog.exclusive((conn) => dryRunQuery(conn, this.catalog, query));
+    const location = ((body.jobReference ?? {}) as { location?: string }).location ?? this.datasetOf(configuration)?.location ?? 'US';
+    return {
+      kind: 'bigquery#job', id: `${projectId}:${location}.`, jobReference: { projectId, jobId: '', location },
+      configuration: { ...configuration, jobType: 'QUERY' }, status: { state: 'DONE' },
+      statistics: { creationTime: String(Date.now()), totalBytesProcessed: String(bytes), query: { totalBytesProcessed: String(bytes), statementType: 'SELECT' } },
+    };
+  }
+
+  /**
+   * The job, or 404 as BigQuery answers: a job in a single region is found only when `location` names it
+   * (https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/get#query-parameters); `undefined` means the
+   * request named none.
+   */
+  get(projectId: string, jobId: string, location: string | undefined): StoredJob {
     const job = this.catalog.jobs.get(jobId);
-    if (!job) throw new GoogleHttpError(404, 'notFound', `Not found: Job ${projectId}:${jobId}`);
+    const where = job?.jobReference.location ?? 'US';
+    const isHidden = location ? !sameLocation(location, where) : !isMultiRegion(where);
+    if (!job || isHidden) throw new GoogleHttpError(404, 'notFound', `Not found: Job ${projectId}:${location ?? 'US'}.${jobId}`);
     return job;
+  }
+
+  /** The dataset a job writes to or queries by default, when it exists. */
+  private datasetOf(configuration: Record<string, unknown>): DatasetMeta | undefined {
+    const load = configuration.load as { destinationTable?: { datasetId?: string } } | undefined;
+    const query = configuration.query as { defaultDataset?: { datasetId?: string }; destinationTable?: { datasetId?: string } } | undefined;
+    const id = load?.destinationTable?.datasetId ?? query?.destinationTable?.datasetId ?? query?.defaultDataset?.datasetId;
+    return id ? this.catalog.datasets.get(id.toLowerCase()) : undefined;
   }
 
   /** Resolves when the job is DONE or `timeoutMs` has passed, whichever comes first. */
@@ -133,7 +167,12 @@ export class JobRunner {
     const uris = Array.isArray(load.sourceUris) ? load.sourceUris.map(String) : [];
     if (uris.length === 0) throw new JobFailure('invalid', 'configuration.load.sourceUris is empty: give gs:// URIs or upload the data');
     if (uris.length > 10_000) throw new JobFailure('invalid', `a load job takes at most 10,000 source URIs; this one has ${uris.length}`);
-    return resolveGcsUris(uris, this.access, path.join(this.dataDir, 'downloads', jobId));
+    const files = await resolveGcsUris(uris, this.access, path.join(this.dataDir, 'downloads', jobId));
+    const dataset = this.datasetOf({ load });
+    for (const bucket of new Set(files.map((f) => f.uri.split('/')[2]!))) {
+      if (dataset) checkBucketLocation(await bucketLocation(this.access, bucket), dataset.location);
+    }
+    return files;
   }
 
   private async finish(job: StoredJob, error?: JobError): Promise<void> {

@@ -1,11 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { qualifiedName, quoteIdent, quoteLiteral } from '../../data/sql-names.ts';
-import {
-  bigQueryFieldFor, canonicalType, describeType, duckTypeFor, schemaDifferences, UnsupportedTypeError, type BigQueryField,
-} from '../bigquery-types.ts';
 import { JobFailure, tableKey, type Catalog, type TableMeta } from './catalog.ts';
 import type { SourceFile } from './gcs-files.ts';
 import { readHiveLayout, type HiveLayout } from './hive-partitions.ts';
+import { explicitSchema, targetSchema } from './load-schema.ts';
+import { canonicalType, describeType, SchemaError, storageType, type Field } from './schema.ts';
+import { qualifiedName, quoteIdent, quoteLiteral } from './sql.ts';
 
 const FILE_COLUMN = '__pw_file';
 
@@ -36,20 +35,13 @@ export async function runLoad(conn: DuckDBConnection, catalog: Catalog, load: Re
   const name = `${dest.projectId}:${dest.datasetId}.${dest.tableId}`;
   if (!existing && create === 'CREATE_NEVER') throw new JobFailure('notFound', `Not found: Table ${name}`);
   if (existing && write === 'WRITE_EMPTY' && (await countRows(conn, dest)) > 0) throw new JobFailure('duplicate', `Already Exists: Table ${name}`);
-  const explicit = explicitSchema(load);
   const hive = load.hivePartitioningOptions ? readHiveLayout(files, load.hivePartitioningOptions as Record<string, unknown>) : undefined;
-  // Partition keys missing from an explicit schema are appended to it, as BigQuery adds them to the table.
-  for (const key of hive?.keys ?? []) {
-    if (explicit && !explicit.some((f) => f.name.toLowerCase() === key.name.toLowerCase())) explicit.push({ name: key.name, type: key.type, mode: 'NULLABLE' });
-  }
-  if (existing && write === 'WRITE_APPEND' && explicit) {
-    const differences = schemaDifferences(explicit, existing.schema);
-    if (differences.length > 0) throw new JobFailure('invalid', `Provided Schema does not match Table ${name}. ${differences.join('; ')}`);
-  }
-  const inFiles = explicit?.filter((f) => !hive?.keys.some((k) => k.name.toLowerCase() === f.name.toLowerCase()));
-  const reader = readerSql(String(load.sourceFormat ?? 'CSV').toUpperCase(), files, load, inFiles);
+  const format = String(load.sourceFormat ?? 'CSV').toUpperCase();
+  const hiveNames = new Set((hive?.keys ?? []).map((k) => k.name.toLowerCase()));
+  const inFiles = explicitSchema(load)?.filter((f) => !hiveNames.has(f.name.toLowerCase()));
+  const reader = readerSql(format, files, load, inFiles);
   const sourceColumns = await describeColumns(conn, reader, hive);
-  const target = explicit ?? (existing && write === 'WRITE_APPEND' ? existing.schema : detectSchema(sourceColumns));
+  const target = await targetSchema(conn, { load, format, files, existing, write, tableName: name, hive, duckColumns: sourceColumns });
   checkPartitioning(load, target);
   const stage = `_pw_load_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   const stageRef = qualifiedName(dest.datasetId, stage);
@@ -72,16 +64,6 @@ function destinationOf(load: Record<string, unknown>): Destination {
   return { projectId: ref.projectId ?? '', datasetId: ref.datasetId, tableId: ref.tableId };
 }
 
-function explicitSchema(load: Record<string, unknown>): BigQueryField[] | undefined {
-  const fields = (load.schema as { fields?: BigQueryField[] } | undefined)?.fields;
-  return fields && fields.length > 0 ? fields.map(normaliseField) : undefined;
-}
-
-function normaliseField(field: BigQueryField): BigQueryField {
-  const type = canonicalType(field.type);
-  return { name: field.name, type, mode: (field.mode ?? 'NULLABLE').toUpperCase(), ...(type === 'RECORD' ? { fields: (field.fields ?? []).map(normaliseField) } : {}) };
-}
-
 async function countRows(conn: DuckDBConnection, dest: Destination): Promise<number> {
   return countRelation(conn, qualifiedName(dest.datasetId, dest.tableId));
 }
@@ -91,12 +73,12 @@ async function countRelation(conn: DuckDBConnection, relation: string): Promise<
   return Number(rows[0]?.[0] ?? 0);
 }
 
-function readerSql(format: string, files: SourceFile[], load: Record<string, unknown>, explicit: BigQueryField[] | undefined): string {
+function readerSql(format: string, files: SourceFile[], load: Record<string, unknown>, explicit: Field[] | undefined): string {
   const list = `[${files.map((f) => quoteLiteral(f.path)).join(', ')}]`;
   const common = `filename = ${quoteLiteral(FILE_COLUMN)}`;
   if (format === 'PARQUET') return `read_parquet(${list}, ${common}, union_by_name = true)`;
   if (format === 'NEWLINE_DELIMITED_JSON') {
-    const columns = explicit ? `, columns = {${explicit.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(duckTypeFor(f))}`).join(', ')}}` : '';
+    const columns = explicit ? `, columns = {${explicit.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(duckType(f))}`).join(', ')}}` : '';
     return `read_json(${list}, ${common}, format = 'newline_delimited'${columns})`;
   }
   if (format === 'CSV') {
@@ -126,21 +108,22 @@ async function describeColumns(conn: DuckDBConnection, reader: string, hive: Hiv
     if (columns.some((c) => c.name.toLowerCase() === key.name.toLowerCase())) {
       throw new JobFailure('invalid', `Hive partition key ${key.name} is also a column inside the files: the files must not repeat partition keys`);
     }
-    columns.push({ name: key.name, type: duckTypeFor({ name: key.name, type: key.type }) });
+    columns.push({ name: key.name, type: duckType({ name: key.name, type: key.type }) });
   }
   return columns;
 }
 
-function detectSchema(columns: { name: string; type: string }[]): BigQueryField[] {
+/** The DuckDB type for a field, or the job fails with BigQuery's message. */
+function duckType(field: Field): string {
   try {
-    return columns.map((c) => bigQueryFieldFor(c.name, c.type));
+    return storageType(field);
   } catch (error) {
-    if (error instanceof UnsupportedTypeError) throw new JobFailure('invalid', error.message);
+    if (error instanceof SchemaError) throw new JobFailure('invalid', error.message);
     throw error;
   }
 }
 
-function checkPartitioning(load: Record<string, unknown>, schema: BigQueryField[]): void {
+function checkPartitioning(load: Record<string, unknown>, schema: Field[]): void {
   const field = (load.timePartitioning as { field?: string } | undefined)?.field;
   if (field) {
     const found = schema.find((f) => f.name.toLowerCase() === field.toLowerCase());
@@ -154,7 +137,7 @@ function checkPartitioning(load: Record<string, unknown>, schema: BigQueryField[
 }
 
 /** SELECT of the target schema's columns, cast from the files' columns (and hive keys, joined by file path). */
-function stagingSelect(reader: string, target: BigQueryField[], source: { name: string; type: string }[], hive: HiveLayout | undefined, load: Record<string, unknown>): string {
+function stagingSelect(reader: string, target: Field[], source: { name: string; type: string }[], hive: HiveLayout | undefined, load: Record<string, unknown>): string {
   const available = new Map(source.map((c) => [c.name.toLowerCase(), c.name]));
   const extra = source.filter((c) => !target.some((f) => f.name.toLowerCase() === c.name.toLowerCase()));
   if (extra.length > 0 && load.ignoreUnknownValues !== true) {
@@ -162,19 +145,25 @@ function stagingSelect(reader: string, target: BigQueryField[], source: { name: 
   }
   const columns = target.map((field) => {
     const from = available.get(field.name.toLowerCase());
-    const value = from === undefined ? 'NULL' : `r.${quoteIdent(from)}`;
-    return `CAST(${value} AS ${duckTypeFor(field)}) AS ${quoteIdent(field.name)}`;
+    const value = from === undefined ? 'NULL' : asListRecord(`r.${quoteIdent(from)}`, field, source.find((c) => c.name === from)?.type ?? '');
+    return `CAST(${value} AS ${duckType(field)}) AS ${quoteIdent(field.name)}`;
   });
   if (!hive || hive.keys.length === 0) return `SELECT ${columns.join(', ')} FROM ${reader} AS r`;
   const rows = [...hive.values].map(([file, values]) => `(${[file, ...values].map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')})`);
   const names = [FILE_COLUMN, ...hive.keys.map((k) => k.name)].map(quoteIdent).join(', ');
-  const keyCasts = hive.keys.map((k) => `CAST(p.${quoteIdent(k.name)} AS ${duckTypeFor({ name: k.name, type: k.type })}) AS ${quoteIdent(k.name)}`);
+  const keyCasts = hive.keys.map((k) => `CAST(p.${quoteIdent(k.name)} AS ${duckType({ name: k.name, type: k.type })}) AS ${quoteIdent(k.name)}`);
   const joined = `SELECT f.* EXCLUDE (${quoteIdent(FILE_COLUMN)}), ${keyCasts.join(', ')} FROM ${reader} AS f
     JOIN (VALUES ${rows.join(', ')}) AS p(${names}) ON f.${quoteIdent(FILE_COLUMN)} = p.${quoteIdent(FILE_COLUMN)}`;
   return `SELECT ${columns.join(', ')} FROM (${joined}) AS r`;
 }
 
-async function checkRequired(conn: DuckDBConnection, stageRef: string, schema: BigQueryField[]): Promise<void> {
+/** Without list inference a Parquet LIST loads as RECORD<list REPEATED RECORD<element>>: DuckDB reads it as a list. */
+function asListRecord(value: string, field: Field, duckType: string): string {
+  const isListRecord = canonicalType(field.type) === 'RECORD' && field.fields?.length === 1 && field.fields[0]!.name === 'list';
+  return isListRecord && duckType.endsWith('[]') ? `{'list': list_transform(${value}, x -> {'element': x})}` : value;
+}
+
+async function checkRequired(conn: DuckDBConnection, stageRef: string, schema: Field[]): Promise<void> {
   for (const field of schema.filter((f) => f.mode === 'REQUIRED')) {
     const nulls = (await conn.runAndReadAll(`SELECT count(*) FROM ${stageRef} WHERE ${quoteIdent(field.name)} IS NULL`)).getRowsJS();
     if (Number(nulls[0]?.[0] ?? 0) > 0) throw new JobFailure('invalid', `Required field ${field.name} cannot be null`);
@@ -182,7 +171,7 @@ async function checkRequired(conn: DuckDBConnection, stageRef: string, schema: B
 }
 
 /** Moves the staged rows into place per the write disposition, with the table's metadata, in one transaction. */
-async function publish(conn: DuckDBConnection, catalog: Catalog, args: { dest: Destination; stage: string; existing: TableMeta | undefined; write: string; schema: BigQueryField[]; load: Record<string, unknown> }): Promise<void> {
+async function publish(conn: DuckDBConnection, catalog: Catalog, args: { dest: Destination; stage: string; existing: TableMeta | undefined; write: string; schema: Field[]; load: Record<string, unknown> }): Promise<void> {
   const { dest, stage, existing } = args;
   const table = qualifiedName(dest.datasetId, dest.tableId);
   const now = Date.now();

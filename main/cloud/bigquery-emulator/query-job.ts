@@ -1,13 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { qualifiedName, quoteLiteral } from '../../data/sql-names.ts';
-import { bigQueryFieldFor, UnsupportedTypeError, type BigQueryField } from '../bigquery-types.ts';
 import { GoogleHttpError } from '../http-util.ts';
 import { JobFailure, RESULTS_SCHEMA, type Catalog } from './catalog.ts';
 import { translateQuery } from './query-sql.ts';
+import { resultField, type Field } from './schema.ts';
+import { qualifiedName, quoteLiteral } from './sql.ts';
 
 /** A finished query's result: kept as a table in `_emulator_results`, named after the job. */
 export interface QueryResult {
-  schema: BigQueryField[];
+  schema: Field[];
   totalRows: number;
 }
 
@@ -48,18 +48,29 @@ export async function runQuery(conn: DuckDBConnection, catalog: Catalog, query: 
 }
 
 /**
- * A result column's BigQuery type. Closer to what BigQuery reports than the export mapping: DuckDB's SUM of
- * integers is HUGEINT (BigQuery: INT64), of decimals DECIMAL(38,s) (BigQuery: NUMERIC); types BigQuery lacks
- * come back as STRING.
+ * A dry run (https://cloud.google.com/bigquery/docs/dry-run-queries): the query is checked without running, and the
+ * bytes it would read are estimated as 8 bytes per cell of each table it names (BigQuery's own figure depends on
+ * column types and pruning; this one only has to be non-zero and grow with the tables).
  */
-function resultField(name: string, duckType: string): BigQueryField {
-  if (/^U?HUGEINT$|^UBIGINT$/i.test(duckType)) return { name, type: 'INTEGER', mode: 'NULLABLE' };
-  const decimal = /^DECIMAL\(\d+,\s*(\d+)\)$/i.exec(duckType);
-  if (decimal && Number(decimal[1]) <= 9) return { name, type: 'NUMERIC', mode: 'NULLABLE' };
+export async function dryRunQuery(conn: DuckDBConnection, catalog: Catalog, query: Record<string, unknown>): Promise<number> {
+  if (query.useLegacySql === true) throw new GoogleHttpError(400, 'invalidQuery', 'legacy SQL is not supported by the emulator: set useLegacySql to false (GoogleSQL)');
+  const text = typeof query.query === 'string' ? query.query : '';
+  const sql = translateQuery(text);
+  const dataset = (query.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
   try {
-    return bigQueryFieldFor(name, duckType);
+    if (dataset) await conn.run(`SET search_path = ${quoteLiteral(`${dataset},main`)}`);
+    await conn.runAndReadAll(`DESCRIBE ${sql}`);
   } catch (error) {
-    if (error instanceof UnsupportedTypeError) return { name, type: 'STRING', mode: 'NULLABLE' };
-    throw error;
+    throw new GoogleHttpError(400, 'invalidQuery', error instanceof Error ? error.message : String(error));
+  } finally {
+    if (dataset) await conn.run('RESET search_path');
   }
+  let bytes = 0;
+  const lower = text.toLowerCase();
+  for (const table of catalog.tables.values()) {
+    if (!lower.includes(table.tableId.toLowerCase())) continue;
+    const rows = (await conn.runAndReadAll(`SELECT count(*) FROM ${qualifiedName(table.datasetId, table.tableId)}`)).getRowsJS();
+    bytes += Number(rows[0]?.[0] ?? 0) * table.schema.length * 8;
+  }
+  return bytes;
 }

@@ -1,4 +1,4 @@
-import { quoteIdent, quoteLiteral } from '../../data/sql-names.ts';
+import { quoteIdent, quoteLiteral } from './sql.ts';
 import { GoogleHttpError } from '../http-util.ts';
 
 /**

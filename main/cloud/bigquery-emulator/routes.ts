@@ -1,6 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { qualifiedName, quoteIdent } from '../../data/sql-names.ts';
-import { canonicalType, duckTypeFor, UnsupportedTypeError, type BigQueryField } from '../bigquery-types.ts';
 import { GoogleHttpError, parseJsonBody, sendJson } from '../http-util.ts';
 import { META_SCHEMA, RESULTS_SCHEMA, tableKey, type Catalog, type DatasetMeta, type JobError, type TableMeta } from './catalog.ts';
 import type { BigQueryOperation } from './faults.ts';
@@ -8,6 +6,8 @@ import { jobRoute, listTableData } from './job-routes.ts';
 import type { JobRunner } from './jobs.ts';
 import { datasetResource, tableResource } from './resources.ts';
 import type { ResumableUploads } from './resumable-upload.ts';
+import { normaliseField, SchemaError, storageType, type Field } from './schema.ts';
+import { qualifiedName, quoteIdent } from './sql.ts';
 
 /** A request as the routes see it: path segments after `/bigquery/v2` (or `/upload/bigquery/v2`), body read. */
 export interface BigQueryRequest {
@@ -120,13 +120,13 @@ const insertTable: Handler = async (ctx, req, res) => {
   const body = parseJsonBody(req.body);
   const tableId = String((body.tableReference as { tableId?: string } | undefined)?.tableId ?? '');
   if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(tableId) || Buffer.byteLength(tableId) > 1024) throw new GoogleHttpError(400, 'invalid', `Invalid table ID "${tableId}".`);
-  const fields = ((body.schema as { fields?: BigQueryField[] } | undefined)?.fields ?? []).map((f) => ({ ...f, type: canonicalType(f.type), mode: (f.mode ?? 'NULLABLE').toUpperCase() }));
+  const fields = ((body.schema as { fields?: Field[] } | undefined)?.fields ?? []).map(normaliseField);
   if (fields.length === 0) throw new GoogleHttpError(400, 'invalid', 'the emulator needs a schema to create a table (tables without columns are not supported)');
   let columns: string;
   try {
-    columns = fields.map((f) => `${quoteIdent(f.name)} ${duckTypeFor(f)}`).join(', ');
+    columns = fields.map((f) => `${quoteIdent(f.name)} ${storageType(f)}`).join(', ');
   } catch (error) {
-    if (error instanceof UnsupportedTypeError) throw new GoogleHttpError(400, 'invalid', error.message);
+    if (error instanceof SchemaError) throw new GoogleHttpError(400, 'invalid', error.message);
     throw error;
   }
   const now = Date.now();

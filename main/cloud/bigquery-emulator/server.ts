@@ -5,6 +5,7 @@ import { Catalog } from './catalog.ts';
 import { CONTROL_PATH, handleControl } from './control.ts';
 import { FaultSwitch } from './faults.ts';
 import { JobRunner, uploadsDir } from './jobs.ts';
+import { bigQueryModesSchema, handleModes, MODES_PATH, refusal, type BigQueryModes } from './modes.ts';
 import { ResumableUploads } from './resumable-upload.ts';
 import { route, type BigQueryContext, type BigQueryRequest } from './routes.ts';
 
@@ -12,20 +13,22 @@ interface Served {
   ctx: BigQueryContext;
   faults: FaultSwitch;
   requests: Map<string, number>;
+  state: { modes: BigQueryModes };
 }
 
 /**
  * Starts a BigQuery REST API v2 emulator (default on 127.0.0.1, a free port) over `<dataDir>/bigquery.duckdb`:
  * datasets, tables, load and query jobs, query results and table data, for the unmodified official client pointed
  * at `endpoint` through `apiEndpoint`. Loads read `gs://` URIs from the GCS emulator's folder (`gcsDataDir`, same
- * machine) or over its HTTP API (`gcsEndpoint`). Faults are queued through `POST <endpoint>/_emulator/faults`.
+ * machine) or over its HTTP API (`gcsEndpoint`). Faults are queued through `POST <endpoint>/_emulator/faults`; project
+ * states (missing permissions, API disabled) are set with `modes` or `POST <endpoint>/_emulator/modes` (modes.ts).
  */
-export async function startBigQueryEmulator(opts: { dataDir: string; port?: number; host?: string; gcsDataDir?: string; gcsEndpoint?: string }): Promise<{ endpoint: string; port: number; close(): Promise<void> }> {
+export async function startBigQueryEmulator(opts: { dataDir: string; port?: number; host?: string; gcsDataDir?: string; gcsEndpoint?: string; modes?: Partial<BigQueryModes> }): Promise<{ endpoint: string; port: number; close(): Promise<void> }> {
   const catalog = await Catalog.open(opts.dataDir);
   const jobs = new JobRunner(catalog, { gcsDataDir: opts.gcsDataDir, gcsEndpoint: opts.gcsEndpoint?.replace(/\/+$/, '') }, opts.dataDir);
   await jobs.failInterrupted();
   const dir = uploadsDir(opts.dataDir);
-  const served: Served = { ctx: { catalog, jobs, uploads: new ResumableUploads(dir), uploadsDir: dir, baseUrl: '' }, faults: new FaultSwitch(), requests: new Map() };
+  const served: Served = { ctx: { catalog, jobs, uploads: new ResumableUploads(dir), uploadsDir: dir, baseUrl: '' }, faults: new FaultSwitch(), requests: new Map(), state: { modes: bigQueryModesSchema.parse(opts.modes ?? {}) } };
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     handle(served, req, res).catch((error: unknown) => answerError(res, error));
@@ -68,6 +71,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 async function handle(served: Served, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === CONTROL_PATH) return handleControl(served.faults, served.requests, req, res);
+  if (url.pathname === MODES_PATH) return handleModes(served.state, req, res);
   const { segments, isUpload } = splitPath(url.pathname);
   const matched = route({ method: req.method ?? 'GET', segments, isUpload, query: url.searchParams });
   if (!matched) {
@@ -75,13 +79,16 @@ async function handle(served: Served, req: IncomingMessage, res: ServerResponse)
     throw new GoogleHttpError(404, 'notFound', `no route for ${req.method} ${url.pathname}`);
   }
   served.requests.set(matched.operation, (served.requests.get(matched.operation) ?? 0) + 1);
-  const taken = served.faults.take(matched.operation);
+  const isExistingJob = (matched.operation === 'jobs.get' || matched.operation === 'jobs.cancel') && served.ctx.catalog.jobs.has(segments[3] ?? '');
+  const taken = served.faults.take(matched.operation, { isExistingJob });
   if (taken && 'delayMs' in taken) await new Promise((resolve) => setTimeout(resolve, taken.delayMs));
   const injectedJobError = taken && 'failJob' in taken ? taken.failJob : undefined;
   const fault = taken && ('delayMs' in taken || 'failJob' in taken) ? undefined : taken;
   if (fault && 'reset' in fault) return dropConnection(req, fault);
   const body = await readBody(req);
   if (fault && 'status' in fault) throw new GoogleHttpError(fault.status, fault.reason ?? reasonForStatus(fault.status), `injected fault: ${fault.status}`);
+  const refused = refusal(served.state.modes, matched.operation, segments);
+  if (refused) throw refused;
   const request: BigQueryRequest = { method: req.method ?? 'GET', segments, isUpload, query: url.searchParams, headers: req.headers, body, ...(injectedJobError ? { injectedJobError } : {}) };
   if (!fault) return matched.handler(served.ctx, request, res);
   // resetAfterCommit: do the work, lose the reply.

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { quoteIdent } from '../../data/sql-names.ts';
-import { canonicalType, type BigQueryField } from '../bigquery-types.ts';
+import { canonicalType, type Field } from './schema.ts';
+import { quoteIdent } from './sql.ts';
 
 /** A row as BigQuery's REST API sends it: `{f: [{v}, …]}`. */
 export interface WireRow {
@@ -16,7 +16,7 @@ export interface RowFormat {
  * Reads rows `offset … offset+limit` of a table (in insertion order) as the JSON text of the `rows` array (see
  * readWireRows); without RECORD or REPEATED columns DuckDB writes the text itself, which JS would only re-parse.
  */
-export async function readWireRowsJson(conn: DuckDBConnection, relation: string, schema: BigQueryField[], window: { offset: number; limit: number }, format: RowFormat): Promise<string> {
+export async function readWireRowsJson(conn: DuckDBConnection, relation: string, schema: Field[], window: { offset: number; limit: number }, format: RowFormat): Promise<string> {
   if (schema.length === 0 || window.limit <= 0 || schema.some(isNested)) return JSON.stringify(await readWireRows(conn, relation, schema, window, format));
   const cells = schema.map((f) => `{'v': ${encodeExpr(f, quoteIdent(f.name), format)}}`);
   const texts = (await conn.runAndReadAll(`SELECT CAST(to_json({'f': [${cells.join(', ')}]}) AS VARCHAR) FROM ${windowOf(relation, window)} ORDER BY "__pw_row"`)).getRowsJS();
@@ -33,7 +33,7 @@ function windowOf(relation: string, window: { offset: number; limit: number }): 
  * scalar a string (INTEGER, NUMERIC, BOOLEAN `"true"`, DATE `YYYY-MM-DD`, BYTES base64, TIMESTAMP int64 µs or float
  * seconds), NULL as `v: null`, RECORD as `{f: […]}`, REPEATED as `[{v}, …]`.
  */
-export async function readWireRows(conn: DuckDBConnection, relation: string, schema: BigQueryField[], window: { offset: number; limit: number }, format: RowFormat): Promise<WireRow[]> {
+export async function readWireRows(conn: DuckDBConnection, relation: string, schema: Field[], window: { offset: number; limit: number }, format: RowFormat): Promise<WireRow[]> {
   if (schema.length === 0 || window.limit <= 0) return [];
   const columns = schema.map((f) => `${encodeExpr(f, quoteIdent(f.name), format)} AS ${quoteIdent(f.name)}`);
   const sql = `SELECT ${columns.join(', ')} FROM ${windowOf(relation, window)} ORDER BY "__pw_row"`;
@@ -47,17 +47,18 @@ export async function readWireRows(conn: DuckDBConnection, relation: string, sch
   }));
 }
 
-function isNested(field: BigQueryField): boolean {
+function isNested(field: Field): boolean {
   return field.mode?.toUpperCase() === 'REPEATED' || canonicalType(field.type) === 'RECORD';
 }
 
-function encodeExpr(field: BigQueryField, col: string, format: RowFormat): string {
+function encodeExpr(field: Field, col: string, format: RowFormat): string {
   if (isNested(field)) return `CAST(to_json(${col}) AS VARCHAR)`;
   switch (canonicalType(field.type)) {
     case 'TIMESTAMP':
       return format.int64Timestamps ? `CAST(epoch_us(${col}) AS VARCHAR)` : `CAST(epoch_us(${col}) / 1000000.0 AS VARCHAR)`;
     case 'DATETIME':
-      return `strftime(${col}, '%Y-%m-%dT%H:%M:%S.%f')`;
+      // BigQuery prints DATETIME without a fraction when it is zero (2021-01-01T10:00:00).
+      return `CASE WHEN epoch_us(${col}) % 1000000 = 0 THEN strftime(${col}, '%Y-%m-%dT%H:%M:%S') ELSE strftime(${col}, '%Y-%m-%dT%H:%M:%S.%f') END`;
     case 'BYTES':
       return `to_base64(${col})`;
     case 'FLOAT':
@@ -68,7 +69,7 @@ function encodeExpr(field: BigQueryField, col: string, format: RowFormat): strin
 }
 
 /** A value of a RECORD or REPEATED column (parsed from DuckDB's to_json) in the wire shape. */
-function nestedCell(value: unknown, field: BigQueryField, format: RowFormat): unknown {
+function nestedCell(value: unknown, field: Field, format: RowFormat): unknown {
   if (value === null || value === undefined) return null;
   if (field.mode?.toUpperCase() === 'REPEATED') {
     const element = { ...field, mode: 'NULLABLE' };

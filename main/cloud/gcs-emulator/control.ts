@@ -4,7 +4,7 @@ import { GoogleHttpError, parseJsonBody, readBody, sendJson } from '../http-util
 import type { FaultSwitch } from './faults.ts';
 
 const OPERATIONS = [
-  'buckets.insert', 'buckets.get', 'buckets.list', 'buckets.delete', 'objects.insert', 'objects.uploadChunk',
+  'buckets.insert', 'buckets.get', 'buckets.list', 'buckets.delete', 'buckets.testIamPermissions', 'objects.insert', 'objects.uploadChunk',
   'objects.get', 'objects.download', 'objects.list', 'objects.delete', 'objects.rewrite',
 ] as const;
 

@@ -4,6 +4,8 @@ export type GcsOperation =
   | 'buckets.get'
   | 'buckets.list'
   | 'buckets.delete'
+  /** `GET b/<bucket>/iam/testPermissions`: which of the asked permissions the caller holds. */
+  | 'buckets.testIamPermissions'
   /** A multipart upload, or the POST that opens a resumable session. */
   | 'objects.insert'
   /** A resumable PUT carrying bytes (status queries `bytes *\/*` are never faulted). */

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FastCrc32c } from '../gcs-export/crc32c.ts';
+import { crc32cBase64 } from './crc32c.ts';
 import { GoogleHttpError } from '../http-util.ts';
 
 /** What the emulator keeps about one object (the live generation only: no versioning). */
@@ -196,9 +196,7 @@ export class ObjectStore {
 
 /** Base64 of the big-endian CRC32C, as GCS reports it. */
 export function crc32cOf(bytes: Buffer): string {
-  const crc = new FastCrc32c();
-  crc.update(bytes);
-  return crc.toString();
+  return crc32cBase64(bytes);
 }
 
 function hashName(name: string): string {

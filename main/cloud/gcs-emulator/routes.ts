@@ -4,6 +4,7 @@ import { GoogleHttpError, parseJsonBody, sendJson } from '../http-util.ts';
 import { parseMultipart } from '../multipart.ts';
 import type { GcsOperation } from './faults.ts';
 import { listObjects } from './list-objects.ts';
+import { grantedPermissions, type GcsModes } from './modes.ts';
 import type { ObjectStore, Preconditions } from './object-store.ts';
 import { bucketResource, objectResource } from './resources.ts';
 import type { ResumableSessions } from './resumable.ts';
@@ -19,6 +20,8 @@ export interface GcsRequest {
 
 export interface GcsContext {
   store: ObjectStore;
+  /** The project states switched on for this emulator (modes.ts). */
+  state: { modes: GcsModes };
   sessions: ResumableSessions;
   /** `http://127.0.0.1:<port>`: session URIs must be absolute and reachable. */
   baseUrl: string;
@@ -45,6 +48,7 @@ export function route(req: Pick<GcsRequest, 'method' | 'segments' | 'query'>): {
   if (isUpload || s[0] !== 'b') return undefined;
   if (s.length === 1) return method === 'GET' ? { operation: 'buckets.list', handler: listBuckets } : method === 'POST' ? { operation: 'buckets.insert', handler: createBucket } : undefined;
   if (s.length === 2) return method === 'GET' ? { operation: 'buckets.get', handler: getBucket } : method === 'DELETE' ? { operation: 'buckets.delete', handler: deleteBucket } : undefined;
+  if (s.length === 4 && s[2] === 'iam' && s[3] === 'testPermissions' && method === 'GET') return { operation: 'buckets.testIamPermissions', handler: testPermissions };
   if (s[2] !== 'o') return undefined;
   if (s.length === 3 && method === 'GET') return { operation: 'objects.list', handler: listBucketObjects };
   if (s.length === 4 && method === 'GET') return { operation: query.get('alt') === 'media' ? 'objects.download' : 'objects.get', handler: getObject };
@@ -54,7 +58,7 @@ export function route(req: Pick<GcsRequest, 'method' | 'segments' | 'query'>): {
 }
 
 /** `b/<bucket>` and `b/<bucket>/o/<object>` with the `/upload/storage/v1` part removed. */
-function names(req: GcsRequest): { bucket: string; object: string } {
+export function names(req: GcsRequest): { bucket: string; object: string } {
   const s = req.segments[0] === 'upload' || req.segments[0] === 'download' ? req.segments.slice(3) : req.segments;
   return { bucket: s[1] ?? '', object: s[3] ?? req.query.get('name') ?? '' };
 }
@@ -86,6 +90,16 @@ const getBucket: Handler = async (ctx, req, res) => {
 const deleteBucket: Handler = async (ctx, req, res) => {
   await ctx.store.deleteBucket(names(req).bucket);
   res.writeHead(204).end();
+};
+
+/** https://cloud.google.com/storage/docs/json_api/v1/buckets/testIamPermissions */
+const testPermissions: Handler = async (ctx, req, res) => {
+  const bucket = names(req).bucket;
+  const asked = req.query.getAll('permissions');
+  if (asked.length === 0) throw new GoogleHttpError(400, 'required', 'Required parameter: permissions');
+  const granted = grantedPermissions(ctx.state.modes, bucket, asked);
+  if (granted.length > 0) ctx.store.bucket(bucket);
+  sendJson(res, 200, { kind: 'storage#testIamPermissionsResponse', ...(granted.length ? { permissions: granted } : {}) });
 };
 
 const listBucketObjects: Handler = async (ctx, req, res) => {

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { GoogleHttpError, dropConnection, readBody, sendGoogleError } from '../http-util.ts';
+import { GoogleHttpError, dropConnection, parseJsonBody, readBody, sendGoogleError } from '../http-util.ts';
 import { CONTROL_PATH, handleControl } from './control.ts';
 import { FaultSwitch } from './faults.ts';
+import { gcsModesSchema, handleModes, MODES_PATH, refusal, type GcsModes } from './modes.ts';
 import { ObjectStore } from './object-store.ts';
 import { ResumableSessions } from './resumable.ts';
-import { route, type GcsContext, type GcsRequest } from './routes.ts';
+import { names, route, type GcsContext, type GcsRequest } from './routes.ts';
 
 /** A running GCS JSON API emulator. */
 export interface GcsEmulator {
@@ -16,6 +17,8 @@ export interface GcsEmulator {
   faults: FaultSwitch;
   /** Requests received, by `METHOD operation` (e.g. `PUT objects.uploadChunk`), faulted ones included. */
   requests: Map<string, number>;
+  /** Switches project states on and off (modes.ts). */
+  setModes(modes: Partial<GcsModes>): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,8 @@ export interface GcsEmulatorOptions {
   root: string;
   /** Default 0: a free port. */
   port?: number;
+  /** Project states to start in (another project's buckets, missing permissions, …); also set over `/_emulator/modes`. */
+  modes?: Partial<GcsModes>;
 }
 
 /**
@@ -36,7 +41,7 @@ export async function startGcsEmulator(options: GcsEmulatorOptions): Promise<Gcs
   const faults = new FaultSwitch();
   const requests = new Map<string, number>();
   const sockets = new Set<Socket>();
-  const ctx: GcsContext = { store, sessions: new ResumableSessions(store), baseUrl: '' };
+  const ctx: GcsContext = { store, state: { modes: gcsModesSchema.parse(options.modes ?? {}) }, sessions: new ResumableSessions(store), baseUrl: '' };
   const server = createServer((req, res) => {
     handle(ctx, faults, requests, req, res).catch((error: unknown) => answerError(res, error));
   });
@@ -52,6 +57,9 @@ export async function startGcsEmulator(options: GcsEmulatorOptions): Promise<Gcs
     port,
     faults,
     requests,
+    setModes: (modes) => {
+      ctx.state.modes = { ...ctx.state.modes, ...modes };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -70,6 +78,7 @@ function listen(server: Server, port: number): Promise<void> {
 async function handle(ctx: GcsContext, faults: FaultSwitch, requests: Map<string, number>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === CONTROL_PATH) return handleControl(faults, req, res);
+  if (url.pathname === MODES_PATH) return handleModes(ctx.state, req, res);
   const segments = decodeSegments(url.pathname);
   const matched = route({ method: req.method ?? 'GET', segments, query: url.searchParams });
   if (!matched) {
@@ -86,6 +95,8 @@ async function handle(ctx: GcsContext, faults: FaultSwitch, requests: Map<string
   const body = await readBody(req);
   if (fault && 'status' in fault) throw new GoogleHttpError(fault.status, fault.reason ?? reasonFor(fault.status), `injected fault: ${fault.status}`);
   const request: GcsRequest = { method: req.method ?? 'GET', segments, query: url.searchParams, headers: req.headers, body };
+  const refused = refusal(ctx.state.modes, matched.operation, bucketOf(request, matched.operation), url.searchParams.get('project') ?? 'this project');
+  if (refused) throw refused;
   if (!fault) return matched.handler(ctx, request, res);
   req.socket.destroy();
   try {
@@ -94,6 +105,13 @@ async function handle(ctx: GcsContext, faults: FaultSwitch, requests: Map<string
     // The reply is lost by design (the socket is gone); only the side effect matters.
     void error;
   }
+}
+
+/** The bucket a request names: in the path, or in the body of buckets.insert. */
+function bucketOf(req: GcsRequest, operation: string): string {
+  if (operation !== 'buckets.insert') return names(req).bucket;
+  const name = parseJsonBody(req.body).name;
+  return typeof name === 'string' ? name : '';
 }
 
 function reasonFor(status: number): string {

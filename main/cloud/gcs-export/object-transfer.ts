@@ -1,3 +1,4 @@
+import { explainForbidden } from '../google-forbidden.ts';
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
@@ -148,12 +149,13 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /** A client failure as a Pipewright error: credentials and missing buckets are the user's; the rest the world's. */
-export function explainGcsError(error: unknown, bucket: string, place: ErrorPlace): unknown {
+export function explainGcsError(error: unknown, bucket: string, place: ErrorPlace, project?: string): unknown {
   if (error instanceof UserError || error instanceof OperationalError || error instanceof CancelledError) return error;
   const status = statusOf(error);
   const detail = error instanceof Error ? error.message : String(error);
-  if (status === 401 || status === 403) {
-    return new UserError(`GCS refused access to bucket ${bucket} (${status}): check the credentials (config.credentials) — ${detail}`, { ...place, path: 'config.credentials' });
+  if (status === 403) return new UserError(`GCS: ${explainForbidden(error, `bucket ${bucket}`, project)}`, { ...place, path: 'config.bucket' });
+  if (status === 401) {
+    return new UserError(`GCS refused the credentials for bucket ${bucket} (401): check config.credentials — ${detail}`, { ...place, path: 'config.credentials' });
   }
   const credentialsProblem = explainCredentialsFailure(detail);
   if (credentialsProblem) return new UserError(credentialsProblem, { ...place, path: 'config.credentials' });

@@ -1,5 +1,6 @@
 import type { ErrorShape } from '../../../main/errors.ts';
 import type { EventName, MethodName, MethodParams } from '../../../main/api/contract.ts';
+import type { EventPayloads, MethodResult } from '../../../main/api/api-types.ts';
 
 /** A call's answer as both transports deliver it: errors travel as data. */
 export type CallReply = { ok: true; result: unknown } | { ok: false; error: ErrorShape };
@@ -10,12 +11,14 @@ export interface Transport {
   on(event: string, listener: (payload: unknown) => void): () => void;
 }
 
-/** The only API the UI uses: typed method names, results that throw ApiError on failure. */
+/** The only API the UI uses: typed method names, params and results; failures throw ApiError. */
 export interface ApiClient {
-  /** Resolves to the method's result, or rejects with ApiError carrying the error's message and place. */
+  /** Resolves to the method's result (typed from its handler), or rejects with ApiError carrying the error's message and place. */
+  call<M extends MethodName>(method: M, params?: MethodParams<M>): Promise<MethodResult<M>>;
+  /** The same with the result type written by the caller (older call sites; the inferred one above is preferred). */
   call<T>(method: MethodName, params?: MethodParams<MethodName>): Promise<T>;
-  /** Listens to one event; returns the function that stops listening. */
-  on(event: EventName, listener: (payload: unknown) => void): () => void;
+  /** Listens to one event, with its payload typed; returns the function that stops listening. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
 }
 
 /** A failed call, with the shape the engine sent (kind, message, place). */
@@ -27,12 +30,14 @@ export class ApiError extends Error {
 
 /** Wraps a transport into the UI's client. */
 export function createApiClient(transport: Transport): ApiClient {
+  const call = async (method: MethodName, params: unknown = {}): Promise<unknown> => {
+    const reply = await transport.call(method, params);
+    if (!reply.ok) throw new ApiError(reply.error);
+    return reply.result;
+  };
   return {
-    async call<T>(method: MethodName, params: unknown = {}): Promise<T> {
-      const reply = await transport.call(method, params);
-      if (!reply.ok) throw new ApiError(reply.error);
-      return reply.result as T;
-    },
-    on: (event, listener) => transport.on(event, listener),
+    // The transport carries JSON (and bytes): the contract's types are what the server promises, checked in main/.
+    call: call as ApiClient['call'],
+    on: (event, listener) => transport.on(event, listener as (payload: unknown) => void),
   };
 }

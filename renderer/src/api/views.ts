@@ -31,6 +31,8 @@ export interface BlockRunState {
   progress?: { phase: string; done: number; total?: number; unit: ProgressUnit; rate?: number };
   /** Tests, checks and drift of the last attempt: results that warned (severity warn) are not counted as failed. */
   tests?: { passed: number; failed: number; warned?: number };
+  /** When its run started, in the window's event order (event-order.ts); absent for results read from history. */
+  runSeq?: number;
 }
 
 export interface LogLine {

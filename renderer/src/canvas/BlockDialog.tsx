@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
+import { blockNameProblem, type EditProblem } from '../editing/edit-errors.ts';
 
 interface Props {
   blockId: string;
   config: Record<string, unknown>;
-  onSave(newId: string, config: Record<string, unknown>): Promise<boolean>;
+  /** Resolves null when saved (the dialog closes), else the refusal, shown at its field. */
+  onSave(newId: string, config: Record<string, unknown>): Promise<EditProblem | null>;
   onClose(): void;
 }
 
@@ -11,18 +13,25 @@ interface Props {
 export function BlockDialog({ blockId, config, onSave, onClose }: Props) {
   const [name, setName] = useState(blockId);
   const [text, setText] = useState(() => JSON.stringify(config, null, 2));
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<EditProblem | null>(null);
+  const nameErrorId = useId();
+  const configErrorId = useId();
   const save = async () => {
+    const nameProblem = blockNameProblem(name.trim());
+    if (nameProblem) return setProblem({ text: nameProblem, field: 'name' });
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      return setProblem(`The config is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      return setProblem({ text: `The config is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, field: 'config' });
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return setProblem('The config must be a JSON object: { "key": value, … }');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return setProblem({ text: 'The config must be a JSON object: { "key": value, … }', field: 'config' });
     setProblem(null);
-    if (await onSave(name.trim(), parsed as Record<string, unknown>)) onClose();
+    const refused = await onSave(name.trim(), parsed as Record<string, unknown>);
+    if (refused) return setProblem(refused);
+    onClose();
   };
+  const errorAt = (field: EditProblem['field']) => (problem && problem.field === field ? problem.text : null);
   return (
     <div className="dialog-backdrop">
       <div
@@ -38,13 +47,15 @@ export function BlockDialog({ blockId, config, onSave, onClose }: Props) {
         <h2>Edit block {blockId}</h2>
         <label className="field">
           <span>Block name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoFocus />
+          <input value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoFocus aria-invalid={errorAt('name') !== null} {...(errorAt('name') ? { 'aria-describedby': nameErrorId } : {})} />
         </label>
+        {errorAt('name') && <p id={nameErrorId} className="field-error error-text" role="alert">{errorAt('name')}</p>}
         <label className="field">
           <span>Config (JSON)</span>
-          <textarea value={text} onChange={(e) => setText(e.target.value)} rows={12} spellCheck={false} aria-label="Config JSON" />
+          <textarea value={text} onChange={(e) => setText(e.target.value)} rows={12} spellCheck={false} aria-label="Config JSON" aria-invalid={errorAt('config') !== null} {...(errorAt('config') ? { 'aria-describedby': configErrorId } : {})} />
         </label>
-        {problem && <p className="error-text" role="alert">{problem}</p>}
+        {errorAt('config') && <p id={configErrorId} className="field-error error-text" role="alert">{errorAt('config')}</p>}
+        {problem && problem.field === null && <p className="error-text" role="alert">{problem.text}</p>}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>Cancel</button>
           <button type="button" className="primary" onClick={() => void save()}>Save</button>

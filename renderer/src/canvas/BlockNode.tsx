@@ -6,7 +6,8 @@ import { useBlockRunState } from './RunStateContext.tsx';
 import { ChildrenBadge } from '../orchestration/ChildrenBadge.tsx';
 
 /** The one node type of the canvas: a block, its kind and type; nothing but config in data. */
-export type BlockNodeData = { blockId: string; kind: string; blockType: string };
+/** `hasUpstream`: a source may read one too (a dynamic block's children), so it gets an input handle for that edge. */
+export type BlockNodeData = { blockId: string; kind: string; blockType: string; hasUpstream: boolean };
 export type BlockFlowNode = Node<BlockNodeData, 'block'>;
 
 const STATUS_LABELS: Record<string, string> = {
@@ -27,7 +28,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
   const status = run.isStale ? 'stale' : run.status;
   return (
     <div className={`block-node status-${run.status}${run.isStale ? ' is-stale' : ''}${selected ? ' is-selected' : ''}`} title={run.error}>
-      {data.blockType !== 'source' && <Handle type="target" position={Position.Left} aria-label={`Input of ${data.blockId}`} />}
+      {(data.blockType !== 'source' || data.hasUpstream) && <Handle type="target" position={Position.Left} aria-label={`Input of ${data.blockId}`} />}
       <div className="block-node-head">
         <span className={`kind-badge type-${data.blockType}`}>{data.kind}</span>
         <span className="block-status" data-status={status}>

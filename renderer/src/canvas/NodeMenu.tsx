@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { BlockScopeKind } from '../editing/use-canvas-commands.ts';
 import type { ExportTarget } from '../editing/export-blocks.ts';
+import { keyOf, type BlockKeyAction } from './block-keys.ts';
 
 interface Props {
   blockId: string;
@@ -27,11 +28,15 @@ export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExp
     window.addEventListener('mousedown', close);
     return () => window.removeEventListener('mousedown', close);
   }, [onClose]);
-  const item = (label: string, action: () => void) => (
-    <button type="button" role="menuitem" className="menu-item" onClick={() => { onClose(); action(); }}>
-      {label}
-    </button>
-  );
+  const item = (label: string, action: () => void, key?: BlockKeyAction | string) => {
+    const hint = typeof key === 'string' ? key : key ? keyOf(key) : undefined;
+    return (
+      <button type="button" role="menuitem" className="menu-item" aria-keyshortcuts={hint} onClick={() => { onClose(); action(); }}>
+        {label}
+        {hint && <kbd className="menu-key" aria-hidden="true">{hint}</kbd>}
+      </button>
+    );
+  };
   return (
     <div
       ref={menu}
@@ -49,15 +54,15 @@ export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExp
         }
       }}
     >
-      {item('Run block', () => onRun('block'))}
-      {item('Run with upstream', () => onRun('with-upstream'))}
-      {item('Run from here', () => onRun('downstream'))}
+      {item('Run block', () => onRun('block'), { kind: 'run', scope: 'block' })}
+      {item('Run with upstream', () => onRun('with-upstream'), { kind: 'run', scope: 'with-upstream' })}
+      {item('Run from here', () => onRun('downstream'), { kind: 'run', scope: 'downstream' })}
       {blockType !== 'export' && exportTargets.length > 0 && <div className="menu-separator" role="separator" />}
-      {blockType !== 'export' && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target))}</span>)}
+      {blockType !== 'export' && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target), { kind: 'export', target: target.kind })}</span>)}
       <div className="menu-separator" role="separator" />
-      {item('Edit config…', onEdit)}
-      {item('Copy', onCopy)}
-      {item('Delete', onDelete)}
+      {item('Edit config…', onEdit, { kind: 'edit' })}
+      {item('Copy', onCopy, 'Ctrl+C')}
+      {item('Delete', onDelete, 'Delete')}
     </div>
   );
 }

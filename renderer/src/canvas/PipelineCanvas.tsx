@@ -10,8 +10,9 @@ import type { PipelineEditor } from '../editing/use-pipeline-editor.ts';
 import { KIND_MIME } from '../palette/Palette.tsx';
 import { NODE_HEIGHT, NODE_WIDTH } from './auto-layout.ts';
 import { BlockDialog } from './BlockDialog.tsx';
+import { doBlockAction, menuPlace } from './block-key-actions.ts';
 import { BlockNode, type BlockFlowNode } from './BlockNode.tsx';
-import { CanvasToolbar, EditStatus } from './CanvasToolbar.tsx';
+import { CanvasToolbar } from './CanvasToolbar.tsx';
 import { NodeMenu } from './NodeMenu.tsx';
 import { RunStateContext } from './RunStateContext.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
@@ -20,7 +21,8 @@ import { useCanvasShortcuts } from './use-canvas-shortcuts.ts';
 
 // Declared once at module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes = { block: BlockNode };
-const FIT = { padding: 0.25, maxZoom: 1 };
+// Pixels, not a fraction: nodes stay clear of the canvas tools (top), the minimap (right) and the zoom controls (left).
+const FIT = { padding: { top: '60px', right: '176px', bottom: '24px', left: '64px' } as const, maxZoom: 1 };
 // Stable identities: React Flow copies changed props into its store, and a new handler re-fires its listeners.
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const PRO_OPTIONS = { hideAttribution: true };
@@ -48,10 +50,13 @@ interface Props {
   exportTargets: ExportTarget[];
   commands: CanvasCommands;
   editor: PipelineEditor;
-  onReload(): void;
   onSelectBlock(blockId: string | null): void;
   onSelectionChange(blockIds: string[]): void;
   onExport(blockId: string, target: ExportTarget): void;
+  /** Asks the new block's name, then adds it at `at` (flow coordinates). */
+  onAddKind(kind: KindInfo, at: { x: number; y: number }): void;
+  /** Enter on a block: its details, on the code (or config) tab. */
+  onOpenEditor(blockId: string): void;
 }
 
 /** The pipeline's DAG, editable: every change is saved to pipeline.yaml / layout.json and can be undone. */
@@ -63,7 +68,7 @@ export function PipelineCanvas(props: Props) {
   );
 }
 
-function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onReload, onSelectBlock, onSelectionChange, onExport }: Props) {
+function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onSelectBlock, onSelectionChange, onExport, onAddKind, onOpenEditor }: Props) {
   const graph = useCanvasGraph(pipeline);
   const flow = useReactFlow();
   const wrapper = useRef<HTMLDivElement>(null);
@@ -87,6 +92,13 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
       setMenu(null);
       graph.selectOnly([]);
     },
+    selectedIds,
+    block: (action, blockId) =>
+      doBlockAction(action, blockId, {
+        pipeline, exportTargets, commands, onOpenEditor, onExport,
+        onEdit: setEditing,
+        onMenu: () => setMenu({ blockId, ...menuPlace(wrapper.current, blockId) }),
+      }),
   });
 
   const onDrop = useCallback(
@@ -96,9 +108,9 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
       if (!kind) return;
       event.preventDefault();
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      void commands.addKind(kind, { x: at.x - NODE_WIDTH / 2, y: at.y - NODE_HEIGHT / 2 });
+      onAddKind(kind, { x: at.x - NODE_WIDTH / 2, y: at.y - NODE_HEIGHT / 2 });
     },
-    [kinds, flow, commands],
+    [kinds, flow, onAddKind],
   );
   const handlers = useMemo(
     () => ({
@@ -152,7 +164,6 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
           <FitOnResize />
           <Controls showInteractive={false} aria-label="Zoom controls" />
           <CanvasToolbar canUndo={editor.canUndo} canRedo={editor.canRedo} onUndo={() => void editor.undo()} onRedo={() => void editor.redo()} onLayout={() => void commands.autoLayout()} onFit={() => void flow.fitView(FIT)} onHelp={() => setHelpOpen(true)} />
-          <EditStatus notice={editor.notice} onReload={onReload} onDismiss={() => editor.setNotice(null)} />
         </ReactFlow>
         {menu && menuBlock && (
           <NodeMenu

@@ -1,3 +1,5 @@
+import { BLOCK_KEYS } from './block-keys.ts';
+
 /** The canvas's keyboard shortcuts; `Mod` is Ctrl (⌘ on macOS). */
 export const SHORTCUTS: [keys: string, action: string][] = [
   ['Double-click / Enter on a palette item', 'add that block (connected to the selected block)'],
@@ -10,6 +12,7 @@ export const SHORTCUTS: [keys: string, action: string][] = [
   ['F', 'zoom to fit'],
   ['L', 'auto-layout'],
   ['Right-click a block', 'run, export, edit, copy, delete'],
+  ...BLOCK_KEYS.map((k): [string, string] => [k.keys, `${k.does} (the focused or selected block)`]),
   ['?', 'show this help'],
   ['Escape', 'close menus and dialogs, clear the selection'],
 ];

@@ -38,7 +38,7 @@ function toNodes(view: PipelineView, positions: Record<string, { x: number; y: n
       ...(old?.measured ? { measured: old.measured } : {}),
       ariaRole: 'button',
       ariaLabel: b.id,
-      data: { blockId: b.id, kind: b.kind, blockType: b.type },
+      data: { blockId: b.id, kind: b.kind, blockType: b.type, hasUpstream: b.upstream.length > 0 },
     };
   });
 }

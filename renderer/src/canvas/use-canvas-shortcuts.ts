@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { blockKeyAction, keyTarget, type BlockKeyAction } from './block-keys.ts';
 
 /** What the canvas does for each shortcut (listed for users in ShortcutHelp.tsx). */
 export interface ShortcutActions {
@@ -12,6 +13,9 @@ export interface ShortcutActions {
   layout(): void;
   help(): void;
   escape(): void;
+  /** The blocks selected now (a block key acts on the focused node, else the only selected one). */
+  selectedIds(): string[];
+  block(action: BlockKeyAction, blockId: string): void;
 }
 
 /**
@@ -23,7 +27,13 @@ export function useCanvasShortcuts(actions: ShortcutActions): void {
   latest.current = actions;
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target) || document.querySelector('[role=dialog]')) return;
+      if (event.defaultPrevented || isTyping(event.target) || document.querySelector('[role=dialog]')) return;
+      const blockAction = blockKeyAction(event);
+      const blockId = blockAction ? keyTarget(event, latest.current.selectedIds()) : null;
+      if (blockAction && blockId) {
+        event.preventDefault();
+        return latest.current.block(blockAction, blockId);
+      }
       const action = actionFor(event);
       if (!action) return;
       event.preventDefault();
@@ -34,7 +44,7 @@ export function useCanvasShortcuts(actions: ShortcutActions): void {
   }, []);
 }
 
-function actionFor(event: KeyboardEvent): keyof ShortcutActions | null {
+function actionFor(event: KeyboardEvent): Exclude<keyof ShortcutActions, 'block' | 'selectedIds'> | null {
   const mod = event.ctrlKey || event.metaKey;
   const key = event.key.toLowerCase();
   if (mod && key === 'z') return event.shiftKey ? 'redo' : 'undo';

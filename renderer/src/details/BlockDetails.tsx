@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { BlockRunState, PipelineView } from '../api/views.ts';
 import { BlockCodePanel } from '../editor/BlockCodePanel.tsx';
 import { DETAILS_PANEL } from '../layout/panels.ts';
@@ -9,7 +9,7 @@ import { ConfigForm } from './ConfigForm.tsx';
 import { useFormSources } from './use-kinds.ts';
 import { stringify } from './yaml-text.ts';
 
-type Tab = 'config' | 'code' | 'output';
+export type Tab = 'config' | 'code' | 'output';
 
 interface Props {
   pipeline: PipelineView;
@@ -19,12 +19,17 @@ interface Props {
   lastRun: BlockRunState | undefined;
   /** The last or current run, also while it runs (`runId` is null then). */
   liveRunId: string | null;
+  /** Asked for from outside (Enter on a node opens the editor): each new `seq` switches to `tab`. */
+  openTab?: { tab: Tab; seq: number } | null;
   onClose(): void;
 }
 
 /** The selected block: its config as a typed form, its code in an editor, its output in a grid. */
-export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, onClose }: Props) {
+export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, openTab, onClose }: Props) {
   const [tab, setTab] = useState<Tab>('output');
+  useEffect(() => {
+    if (openTab) setTab(openTab.tab);
+  }, [openTab]);
   const [height, setHeight] = usePanelSize('details', DETAILS_PANEL);
   const block = pipeline.blocks.find((b) => b.id === blockId);
   if (!block) return null;

@@ -28,9 +28,8 @@ export function needsUpstream(type: KindInfo['type']): boolean {
   return type === 'transform' || type === 'export';
 }
 
-/** The `addBlock` edit for a palette kind: starter config with the new id, connected to `upstream`. */
-export function addKindEdit(kind: KindInfo, view: PipelineView | null, upstream: string[], position: Position): PipelineEdit {
-  const id = uniqueBlockId(kind.kind, view?.blocks.map((b) => b.id) ?? []);
+/** The `addBlock` edit for a palette kind named `id`: starter config with that id, connected to `upstream`. */
+export function addKindEdit(kind: KindInfo, id: string, upstream: string[], position: Position): PipelineEdit {
   const block: NewBlock = { id, type: kind.type, kind: kind.kind };
   if (needsUpstream(kind.type) && upstream.length > 0) block.upstream = upstream;
   const config = fillBlockId(kind.starterConfig, id) as Record<string, unknown>;

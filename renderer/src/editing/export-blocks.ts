@@ -2,25 +2,39 @@ import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
 import type { PipelineView } from '../api/views.ts';
 import { uniqueBlockId, type KindInfo } from './block-factory.ts';
 
+/** One editable part of an export's destination, as the export dialog shows it. */
+export interface DestinationField {
+  key: string;
+  label: string;
+  kind: 'text' | 'checkbox';
+  /** Shown when empty; an empty optional field is left out of the config. */
+  placeholder?: string;
+  isOptional?: boolean;
+}
+
 /** A one-click export destination, offered when its block kind is registered. */
 export interface ExportTarget {
   kind: string;
   label: string;
-  /** pipewright.yaml's default_connections key that prefills `connection`. */
+  /** pipewright.yaml's default_connections key that prefills `connection`, and the connection types it takes. */
   connectionType: string | null;
-  /** The new block's config for exporting block `blockId`. */
+  /** What the dialog lets the user change before the export runs. */
+  fields: DestinationField[];
+  /** The new block's config for exporting block `blockId` (the dialog's starting values). */
   config(blockId: string, connection: string | undefined): Record<string, unknown>;
   /** Where the data went, for the result line. */
   destination(config: Record<string, unknown>): string;
 }
 
 const withConnection = (connection: string | undefined) => (connection ? { connection } : {});
+const text = (key: string, label: string, extra: Partial<DestinationField> = {}): DestinationField => ({ key, label, kind: 'text', ...extra });
 
 const TARGETS: ExportTarget[] = [
   {
     kind: 'postgres',
     label: 'Postgres',
     connectionType: 'postgres',
+    fields: [text('schema', 'Schema', { isOptional: true, placeholder: "the connection's (public)" }), text('table', 'Table')],
     config: (blockId, connection) => ({ ...withConnection(connection), table: blockId }),
     destination: (c) => `table ${c.schema ? `${String(c.schema)}.` : ''}${String(c.table)}${c.connection ? ` on ${String(c.connection)}` : ''}`,
   },
@@ -28,13 +42,16 @@ const TARGETS: ExportTarget[] = [
     kind: 'gcs',
     label: 'GCS',
     connectionType: 'gcs',
-    config: (blockId, connection) => ({ ...withConnection(connection), bucket: 'pipewright-exports', path: `${blockId}.parquet` }),
+    fields: [text('bucket', 'Bucket'), text('path', 'Path in the bucket'), { key: 'create_bucket', label: 'Create the bucket if it does not exist', kind: 'checkbox' }],
+    // Created when missing: on a fresh project (or the local emulator) there is no bucket yet.
+    config: (blockId, connection) => ({ ...withConnection(connection), bucket: 'pipewright-exports', path: `${blockId}.parquet`, create_bucket: true }),
     destination: (c) => `gs://${String(c.bucket)}/${String(c.path)}`,
   },
   {
     kind: 'bigquery',
     label: 'BigQuery',
     connectionType: 'bigquery',
+    fields: [text('dataset', 'Dataset'), text('table', 'Table')],
     config: (blockId, connection) => ({ ...withConnection(connection), dataset: 'pipewright_exports', table: blockId }),
     destination: (c) => `BigQuery table ${String(c.dataset ?? '')}${c.dataset ? '.' : ''}${String(c.table)}`,
   },
@@ -42,6 +59,7 @@ const TARGETS: ExportTarget[] = [
     kind: 'local_file',
     label: 'file',
     connectionType: null,
+    fields: [text('path', 'Path (relative to the project)')],
     config: (blockId) => ({ path: `exports/${blockId}.parquet`, format: 'parquet' }),
     destination: (c) => String(c.path),
   },
@@ -52,10 +70,20 @@ export function availableExportTargets(kinds: readonly KindInfo[]): ExportTarget
   return TARGETS.filter((t) => kinds.some((k) => k.type === 'export' && k.kind === t.kind));
 }
 
-/** The `addBlock` edit for exporting `blockId` to `target`, prefilled from the project's default connection. */
-export function exportEdit(view: PipelineView, blockId: string, target: ExportTarget, defaults: Record<string, string>, position: { x: number; y: number }): { edit: PipelineEdit; exportId: string } {
+/** The config the dialog starts from: the target's, with the project's default connection for its type. */
+export function startingConfig(target: ExportTarget, blockId: string, defaults: Record<string, string>): Record<string, unknown> {
+  return target.config(blockId, target.connectionType ? defaults[target.connectionType] : undefined);
+}
+
+/** A local file export writes Parquet or CSV by the path's extension. */
+function withFormat(target: ExportTarget, config: Record<string, unknown>): Record<string, unknown> {
+  if (target.kind !== 'local_file') return config;
+  return { ...config, format: /\.csv$/i.test(String(config.path ?? '')) ? 'csv' : 'parquet' };
+}
+
+/** The `addBlock` edit exporting `blockId` with the dialog's `config`, placed at `position`. */
+export function exportEdit(view: PipelineView, blockId: string, target: ExportTarget, config: Record<string, unknown>, position: { x: number; y: number }): { edit: PipelineEdit; exportId: string } {
   const exportId = uniqueBlockId(`${blockId}_to_${target.kind}`, view.blocks.map((b) => b.id));
-  const connection = target.connectionType ? defaults[target.connectionType] : undefined;
-  const config = target.config(blockId, connection);
-  return { exportId, edit: { op: 'addBlock', block: { id: exportId, type: 'export', kind: target.kind, upstream: [blockId], config }, position } };
+  const block = { id: exportId, type: 'export' as const, kind: target.kind, upstream: [blockId], config: withFormat(target, config) };
+  return { exportId, edit: { op: 'addBlock', block, position } };
 }

@@ -5,25 +5,34 @@ import type { RunScope } from '../../../main/engine/run-events.ts';
 /** The scopes a block's menu offers: the block alone, with its upstream, from it downstream (or the whole pipeline). */
 export type BlockScopeKind = Exclude<RunScope['kind'], 'blocks'>;
 import type { PipelineView } from '../api/views.ts';
-import { layoutAll, NODE_HEIGHT, NODE_WIDTH } from '../canvas/auto-layout.ts';
-import { addKindEdit, copyBlocks, needsUpstream, pasteEdits, type KindInfo } from './block-factory.ts';
+import { layoutAll } from '../canvas/auto-layout.ts';
+import { addKindEdit, copyBlocks, needsUpstream, pasteEdits, uniqueBlockId, type KindInfo } from './block-factory.ts';
+import type { EditProblem } from './edit-errors.ts';
 import { exportEdit, type ExportTarget } from './export-blocks.ts';
+import { freeSpot } from './placement.ts';
 import type { PipelineEditor } from './use-pipeline-editor.ts';
 
 type Position = { x: number; y: number };
 
 /** Everything the canvas, palette and menus can do to a pipeline, each a saved (and undoable) edit or a run. */
 export interface CanvasCommands {
-  addKind(kind: KindInfo, at?: Position): Promise<string | null>;
+  /** Why a block of `kind` cannot be added now (a transform with no block selected), or null. */
+  addRefusal(kind: KindInfo): string | null;
+  /** A free name for a new block of `kind`. */
+  defaultName(kind: KindInfo): string;
+  /** Adds a block named `name` (at `at`, else clear of the others, downstream of the selection); null when saved. */
+  addKind(kind: KindInfo, name: string, at?: Position): Promise<EditProblem | null>;
   deleteSelection(blockIds: string[], edges: { source: string; target: string }[]): Promise<void>;
   connect(from: string, to: string): Promise<void>;
   moveBlocks(positions: Record<string, Position>): Promise<void>;
   autoLayout(): Promise<void>;
   copy(blockIds: string[]): void;
   paste(): Promise<string[]>;
-  saveBlock(blockId: string, newId: string, config: Record<string, unknown>): Promise<boolean>;
+  /** Renames and reconfigures a block; null when saved, else the refusal for the dialog to show. */
+  saveBlock(blockId: string, newId: string, config: Record<string, unknown>): Promise<EditProblem | null>;
   run(blockId: string, scope: BlockScopeKind): Promise<string | null>;
-  exportBlock(blockId: string, target: ExportTarget): Promise<{ exportId: string; runId: string | null } | null>;
+  /** Adds the export block with the dialog's config and runs it; resolves its id and run, or the refusal. */
+  exportBlock(blockId: string, target: ExportTarget, config: Record<string, unknown>): Promise<{ exportId: string; runId: string | null } | EditProblem>;
 }
 
 interface Deps {
@@ -31,26 +40,33 @@ interface Deps {
   editor: PipelineEditor;
   selectedIds: string[];
   positions: Record<string, Position>;
-  defaultConnections: Record<string, string>;
   startRun(scope: RunScope): Promise<string | null>;
+  /** After a rename (`from` → `to`) or an add (`from` null): the shown run results follow the block, not its old id. */
+  onIdChanged(from: string | null, to: string): void;
 }
 
 /** The canvas's commands over the current pipeline view. */
-export function useCanvasCommands({ view, editor, selectedIds, positions, defaultConnections, startRun }: Deps): CanvasCommands {
-  const { apply, setNotice } = editor;
+export function useCanvasCommands({ view, editor, selectedIds, positions, startRun, onIdChanged }: Deps): CanvasCommands {
+  const { apply, tryApply, setNotice } = editor;
+  const upstreamOf = useCallback(() => selectedIds.filter((id) => view?.blocks.some((b) => b.id === id && b.type !== 'export')), [selectedIds, view]);
 
+  const addRefusal = useCallback(
+    (kind: KindInfo) =>
+      needsUpstream(kind.type) && upstreamOf().length === 0 && (view?.blocks.length ?? 0) > 0
+        ? `A ${kind.type} block reads another block's output: select the block it should read, then add ${kind.title}.`
+        : null,
+    [upstreamOf, view],
+  );
+  const defaultName = useCallback((kind: KindInfo) => uniqueBlockId(kind.kind, view?.blocks.map((b) => b.id) ?? []), [view]);
   const addKind = useCallback(
-    async (kind: KindInfo, at?: Position) => {
-      const upstream = selectedIds.filter((id) => view?.blocks.some((b) => b.id === id && b.type !== 'export'));
-      if (needsUpstream(kind.type) && upstream.length === 0 && (view?.blocks.length ?? 0) > 0) {
-        setNotice({ kind: 'error', text: `A ${kind.type} block reads another block's output: select the block it should read, then add ${kind.title}.` });
-        return null;
-      }
-      const edit = addKindEdit(kind, view, upstream, at ?? placeBeside(upstream, positions));
-      const id = edit.op === 'addBlock' ? edit.block.id : null;
-      return (await apply([edit], `Add ${id}`)) ? id : null;
+    async (kind: KindInfo, name: string, at?: Position) => {
+      const upstream = upstreamOf();
+      const spot = at ?? freeSpot(upstream.flatMap((id) => positions[id] ?? []), Object.values(positions));
+      const problem = await tryApply([addKindEdit(kind, name, upstream, spot)], `Add ${name}`);
+      if (!problem) onIdChanged(null, name);
+      return problem;
     },
-    [apply, setNotice, selectedIds, view, positions],
+    [tryApply, upstreamOf, positions, onIdChanged],
   );
 
   const deleteSelection = useCallback(
@@ -85,33 +101,21 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, defaul
       saveBlock: async (blockId: string, newId: string, config: Record<string, unknown>) => {
         const edits: PipelineEdit[] = [{ op: 'updateBlock', blockId, patch: { config } }];
         if (newId !== blockId) edits.push({ op: 'renameBlock', from: blockId, to: newId });
-        return apply(edits, `Edit ${newId}`);
+        const problem = await tryApply(edits, `Edit ${newId}`);
+        if (!problem && newId !== blockId) onIdChanged(blockId, newId);
+        return problem;
       },
       run: (blockId: string, scope: BlockScopeKind) => startRun(scope === 'pipeline' ? { kind: 'pipeline' } : { kind: scope, block: blockId }),
-      exportBlock: async (blockId: string, target: ExportTarget) => {
-        if (!view) return null;
-        const source = positions[blockId] ?? { x: 0, y: 0 };
-        const edit = exportEdit(view, blockId, target, defaultConnections, { x: source.x + NODE_WIDTH * 0.6, y: source.y + NODE_HEIGHT + 40 });
-        if (!(await apply([edit.edit], `Export ${blockId} to ${target.label}`))) return null;
+      exportBlock: async (blockId: string, target: ExportTarget, config: Record<string, unknown>) => {
+        if (!view) return { text: 'The pipeline is not loaded yet.', field: null };
+        const spot = freeSpot(positions[blockId] ? [positions[blockId]] : [], Object.values(positions));
+        const edit = exportEdit(view, blockId, target, config, spot);
+        const problem = await tryApply([edit.edit], `Export ${blockId} to ${target.label}`);
+        if (problem) return problem;
         return { exportId: edit.exportId, runId: await startRun({ kind: 'block', block: edit.exportId }) };
       },
     }),
-    [apply, setNotice, view, positions, defaultConnections, startRun],
+    [apply, tryApply, setNotice, view, positions, startRun, onIdChanged],
   );
-  return useMemo(() => ({ addKind, deleteSelection, ...commands }), [addKind, deleteSelection, commands]);
-}
-
-/** Right of the blocks it reads (or below everything, for a new source). */
-function placeBeside(upstream: string[], positions: Record<string, Position>): Position {
-  const anchors = upstream.map((id) => positions[id]).filter((p): p is Position => p !== undefined);
-  if (anchors.length > 0) {
-    const x = Math.max(...anchors.map((p) => p.x)) + NODE_WIDTH + 64;
-    const ys = anchors.map((p) => p.y);
-    const taken = Object.values(positions).filter((p) => Math.abs(p.x - x) < NODE_WIDTH);
-    let y = Math.min(...ys);
-    while (taken.some((p) => Math.abs(p.y - y) < NODE_HEIGHT)) y += NODE_HEIGHT + 32;
-    return { x, y };
-  }
-  const all = Object.values(positions);
-  return { x: all.length ? Math.min(...all.map((p) => p.x)) : 0, y: all.length ? Math.max(...all.map((p) => p.y)) + NODE_HEIGHT + 48 : 0 };
+  return useMemo(() => ({ addRefusal, defaultName, addKind, deleteSelection, ...commands }), [addRefusal, defaultName, addKind, deleteSelection, commands]);
 }

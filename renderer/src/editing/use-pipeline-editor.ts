@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { PipelineView } from '../api/views.ts';
-import { messageOf } from '../use-project.ts';
+import { describeEditError, type EditProblem } from './edit-errors.ts';
 import { inverseOf } from './inverse-edits.ts';
 
 type Position = { x: number; y: number };
@@ -23,8 +23,10 @@ export interface EditNotice {
 }
 
 export interface PipelineEditor {
-  /** Writes `edits` (validated and saved on the main side); resolves true when saved, false when refused. */
+  /** Writes `edits` (validated and saved on the main side); resolves true when saved, false when refused (the notice says why). */
   apply(edits: PipelineEdit[], label: string): Promise<boolean>;
+  /** Like `apply`, for a dialog: resolves null when saved, else the refusal, which the dialog shows at its field. */
+  tryApply(edits: PipelineEdit[], label: string): Promise<EditProblem | null>;
   undo(): Promise<void>;
   redo(): Promise<void>;
   canUndo: boolean;
@@ -62,62 +64,75 @@ export function usePipelineEditor(view: PipelineView | null, shownPositions: () 
     setNotice(null);
   }, [pipelineId]);
 
+  /** Resolves the code files added blocks got (null when nothing was written), or the refusal. */
   const write = useCallback(
-    async (edits: PipelineEdit[]): Promise<boolean> => {
-      if (!pipelineId || version.current === null) return false;
+    async (edits: PipelineEdit[]): Promise<{ files: Record<string, string> } | EditProblem> => {
+      if (!pipelineId || version.current === null) return { text: 'The pipeline is not loaded yet.', field: null };
       try {
         const draft = viewRef.current?.version === DRAFT_VERSION ? viewRef.current : null;
         // A new pipeline is written by its first edit: a pipeline file needs at least one block.
         const result = draft
-          ? await api.call<{ version: string }>('pipelines.create', { pipelineId, name: draft.spec.name ?? pipelineId, edits })
-          : await api.call<{ version: string }>('pipelines.update', { pipelineId, expectedVersion: version.current, edits });
+          ? await api.call<{ version: string; files?: Record<string, string> }>('pipelines.create', { pipelineId, name: draft.spec.name ?? pipelineId, edits })
+          : await api.call<{ version: string; files?: Record<string, string> }>('pipelines.update', { pipelineId, expectedVersion: version.current, edits });
         version.current = result.version;
         reload();
-        return true;
+        return { files: result.files ?? {} };
       } catch (error) {
-        const text = messageOf(error);
-        setNotice({ kind: /changed on disk by another editor/.test(text) ? 'conflict' : 'error', text });
-        return false;
+        return describeEditError(error);
       }
     },
     [api, pipelineId, reload],
   );
+  const showRefusal = useCallback((problem: EditProblem) => setNotice({ kind: /changed on disk by another editor/.test(problem.text) ? 'conflict' : 'error', text: problem.text }), []);
 
-  const apply = useCallback(
-    async (edits: PipelineEdit[], label: string) => {
+  const tryApply = useCallback(
+    async (edits: PipelineEdit[], label: string): Promise<EditProblem | null> => {
       const current = viewRef.current;
-      if (!current) return false;
+      if (!current) return { text: 'The pipeline is not loaded yet.', field: null };
       const batch = [...freezeLayout(current, shownPositions()), ...edits];
       const inverse = inverseOf(current, batch, shownPositions());
       const saved = await write(batch);
-      if (!saved) return false;
-      setUndoStack((stack) => [...stack.slice(-199), { label, edits: batch, inverse }]);
+      if ('text' in saved) return saved;
+      // A redo re-adds a block with the code file it got, not a fresh one.
+      const redoable = batch.map((edit) => (edit.op === 'addBlock' && edit.block.file === undefined && saved.files[edit.block.id] ? { ...edit, block: { ...edit.block, file: saved.files[edit.block.id] } } : edit));
+      setUndoStack((stack) => [...stack.slice(-199), { label, edits: redoable, inverse }]);
       setRedoStack([]);
       setNotice({ kind: 'info', text: `${label} — saved` });
-      return true;
+      return null;
     },
     [write, shownPositions],
+  );
+
+  const apply = useCallback(
+    async (edits: PipelineEdit[], label: string) => {
+      const problem = await tryApply(edits, label);
+      if (problem) showRefusal(problem);
+      return problem === null;
+    },
+    [tryApply, showRefusal],
   );
 
   const undo = useCallback(async () => {
     const entry = undoStack.at(-1);
     if (!entry) return;
-    if (entry.inverse.length > 0 && !(await write(entry.inverse))) return;
+    const undone = entry.inverse.length > 0 ? await write(entry.inverse) : { files: {} };
+    if ('text' in undone) return showRefusal(undone);
     setUndoStack((stack) => stack.slice(0, -1));
     setRedoStack((stack) => [...stack, entry]);
     setNotice({ kind: 'info', text: `Undid: ${entry.label}` });
-  }, [undoStack, write]);
+  }, [undoStack, write, showRefusal]);
 
   const redo = useCallback(async () => {
     const entry = redoStack.at(-1);
     if (!entry) return;
-    if (!(await write(entry.edits))) return;
+    const redone = await write(entry.edits);
+    if ('text' in redone) return showRefusal(redone);
     setRedoStack((stack) => stack.slice(0, -1));
     setUndoStack((stack) => [...stack, entry]);
     setNotice({ kind: 'info', text: `Redid: ${entry.label}` });
-  }, [redoStack, write]);
+  }, [redoStack, write, showRefusal]);
 
-  return { apply, undo, redo, canUndo: undoStack.length > 0, canRedo: redoStack.length > 0, notice, setNotice };
+  return { apply, tryApply, undo, redo, canUndo: undoStack.length > 0, canRedo: redoStack.length > 0, notice, setNotice };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect } from 'react';
 import type { ErrorShape } from '../../../main/errors.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import { runVariablesFor, type VariableSpec } from '../runs/run-variables.ts';
@@ -6,6 +6,7 @@ import { CodeEditor } from './CodeEditor.tsx';
 import { useBlockCode } from './use-block-code.ts';
 import { useBlockProblems } from './use-block-problems.ts';
 import { useUpstreamSchema } from './use-upstream-schema.ts';
+import { useRunMessage } from './use-run-message.ts';
 
 interface Props {
   pipelineId: string;
@@ -23,25 +24,18 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version, variabl
   const { state, setText, save, reload } = useBlockCode(pipelineId, blockId);
   const { error, problems } = useBlockProblems(pipelineId, blockId);
   const schema = useUpstreamSchema(pipelineId, upstream, version);
-  const [runMessage, setRunMessage] = useState<string | null>(null);
-  useEffect(
-    () =>
-      api.on('runs.event', (payload) => {
-        if ((payload as { type?: string }).type === 'run.finished') setRunMessage(null);
-      }),
-    [api],
-  );
+  const { message: runMessage, setMessage: setRunMessage, started } = useRunMessage();
 
   const runBlock = useCallback(async () => {
     setRunMessage(null);
     if (!(await save())) return;
     try {
-      await api.call('runs.start', { pipelineId, scope: { kind: 'block', block: blockId }, variables: runVariablesFor(pipelineId, variables) });
-      setRunMessage('Running…');
+      const { runId } = await api.call<{ runId: string }>('runs.start', { pipelineId, scope: { kind: 'block', block: blockId }, variables: runVariablesFor(pipelineId, variables) });
+      started(runId);
     } catch (e) {
       setRunMessage(e instanceof Error ? e.message : String(e));
     }
-  }, [api, pipelineId, blockId, save, variables]);
+  }, [api, pipelineId, blockId, save, variables, setRunMessage, started]);
 
   // Outside the editor too (focus on a toolbar button), Ctrl/Cmd+S saves rather than the browser saving the page.
   useEffect(() => {
@@ -68,7 +62,7 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version, variabl
         )}
         <button type="button" onClick={() => void save()} disabled={state.isSaving || !isDirty} title="Ctrl/Cmd+S">Save</button>
         <button type="button" className="primary" onClick={() => void runBlock()} title="Ctrl/Cmd+Enter">Run block</button>
-        {runMessage && <span className="muted" role="status">{runMessage}</span>}
+        {runMessage && <span className={runMessage === 'Run failed' ? 'error-text' : 'muted'} role="status" aria-label="Block run">{runMessage}</span>}
       </div>
       {state.hasConflict && (
         <div className="banner is-warning" role="alert">
@@ -85,7 +79,7 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version, variabl
       )}
       <CodeEditor
         text={state.text}
-        language={state.file.endsWith('.ts') ? 'typescript' : 'sql'}
+        language={state.file.endsWith('.ts') ? 'typescript' : state.file.endsWith('.py') ? 'python' : 'sql'}
         ariaLabel="Block code"
         schema={schema}
         problems={problems}

@@ -7,6 +7,7 @@ import { lintGutter, lintKeymap, setDiagnostics, type Diagnostic } from '@codemi
 import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
 import { tags } from '@lezer/highlight';
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers, placeholder } from '@codemirror/view';
+import { python } from './python-language.ts';
 
 /** A problem to show in the editor, at a 1-based line (and column, when known). */
 export interface EditorProblem {
@@ -15,7 +16,7 @@ export interface EditorProblem {
   message: string;
 }
 
-export type EditorLanguage = 'sql' | 'typescript';
+export type EditorLanguage = 'sql' | 'typescript' | 'python';
 
 /** What the editor calls back into React with. Read through a ref so the view never needs re-creating. */
 export interface EditorCallbacks {
@@ -116,6 +117,7 @@ export function mountEditor(
 }
 
 function languageExtension(language: EditorLanguage, schema: SQLNamespace): Extension {
+  if (language === 'python') return python;
   return language === 'sql' ? sql({ dialect: DuckDB, schema }) : javascript({ typescript: true });
 }
 

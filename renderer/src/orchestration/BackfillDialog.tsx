@@ -31,6 +31,11 @@ export function BackfillDialog({ pipelineId, job, onClose }: { pipelineId: strin
           <input type="number" min={1} max={32} value={form.concurrency} onChange={(e) => set({ concurrency: Math.min(32, Math.max(1, Number(e.target.value) || 1)) })} />
         </label>
         <PlanSummary preview={preview} />
+        {preview.status === 'ready' && preview.warning && (
+          <p className="warning-text" role="note" aria-label="Backfill warning">
+            Note: {preview.warning}.
+          </p>
+        )}
         {preview.status === 'error' && preview.field === null && <p className="error-text" role="alert">{preview.message}</p>}
         <div className="backfill-actions">
           <button type="submit" className="primary" disabled={preview.status !== 'ready' || isRunning}>
@@ -88,7 +93,7 @@ function BackfillProgressView({ progress, onRetry }: { progress: TrackedProgress
       </div>
       <p role="status" aria-label="Backfill status">
         {progress.backfillId}: {progress.done}/{progress.total} done, {progress.failed} failed
-        {progress.last ? ` · last ${progress.last.interval} ${progress.last.status}` : ''}
+        {progress.last ? ` · last ${progress.last.interval} ${progress.last.status}${progress.last.error ? ` (${progress.last.error})` : ''}` : ''}
         {progress.finished ? ' · finished' : ''}
       </p>
       {progress.failedIntervals.length > 0 && (

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { BackfillDialog } from './BackfillDialog.tsx';
 import { TriggersPanel } from './TriggersPanel.tsx';
 import { useBackfillJob } from './use-backfill.ts';
-import { useRunVariables, type VariableSpec } from '../runs/run-variables.ts';
+import { runVariablesFor, useRunVariables, type VariableSpec } from '../runs/run-variables.ts';
 import { VariablesDialog } from '../runs/VariablesDialog.tsx';
 import './orchestration.css';
 
@@ -12,7 +12,8 @@ export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId
   const [values, saveValues] = useRunVariables(pipelineId, variables);
   const setCount = Object.keys(values).length;
   // Kept here so closing the dialog does not lose a running backfill's progress.
-  const job = useBackfillJob(pipelineId ?? '');
+  const backfillVariables = useCallback(() => (pipelineId ? runVariablesFor(pipelineId, variables) : {}), [pipelineId, variables]);
+  const job = useBackfillJob(pipelineId ?? '', backfillVariables);
   if (!pipelineId) return null;
   return (
     <div className="orch-bar" role="toolbar" aria-label="Orchestration">

@@ -14,7 +14,7 @@ export interface BackfillForm {
 }
 
 /** A dry run's answer: the intervals, or the planner's refusal with the field it is about. */
-export type Preview = { status: 'idle' | 'loading' } | { status: 'ready'; intervals: PlannedInterval[] } | { status: 'error'; field: 'from' | 'to' | null; message: string };
+export type Preview = { status: 'idle' | 'loading' } | { status: 'ready'; intervals: PlannedInterval[]; warning?: string } | { status: 'error'; field: 'from' | 'to' | null; message: string };
 
 /** The live preview of a backfill form (re-planned as the fields change), checked for blank dates before asking. */
 export function useBackfillPreview(pipelineId: string, form: BackfillForm): Preview {
@@ -28,8 +28,8 @@ export function useBackfillPreview(pipelineId: string, form: BackfillForm): Prev
     let isCurrent = true;
     setPreview({ status: 'loading' });
     const timer = setTimeout(() => {
-      api.call<{ intervals: PlannedInterval[] }>('backfills.plan', { pipelineId, from: form.from, to: form.to, every: form.every }).then(
-        ({ intervals }) => isCurrent && setPreview({ status: 'ready', intervals }),
+      api.call<{ intervals: PlannedInterval[]; warning?: string }>('backfills.plan', { pipelineId, from: form.from, to: form.to, every: form.every }).then(
+        ({ intervals, warning }) => isCurrent && setPreview({ status: 'ready', intervals, ...(warning ? { warning } : {}) }),
         (e: unknown) => isCurrent && setPreview({ status: 'error', field: fieldOf(e), message: messageOf(e) }),
       );
     }, 150);
@@ -41,8 +41,11 @@ export function useBackfillPreview(pipelineId: string, form: BackfillForm): Prev
   return preview;
 }
 
-/** The backfill started from this window (one at a time) and its latest `backfills.progress`. */
-export function useBackfillJob(pipelineId: string) {
+/**
+ * The backfill started from this window (one at a time) and its latest `backfills.progress`. Its runs use the
+ * values set under Variables (`variables()` reads them when it starts), as every run started from this window does.
+ */
+export function useBackfillJob(pipelineId: string, variables: () => Record<string, string>) {
   const api = useApi();
   const [backfillId, setBackfillId] = useState<string | null>(null);
   const [progress, setProgress] = useState<TrackedProgress | null>(null);
@@ -69,7 +72,7 @@ export function useBackfillJob(pipelineId: string) {
     },
     [api, pipelineId],
   );
-  const start = useCallback((form: BackfillForm) => call('backfills.start', { ...form }), [call]);
+  const start = useCallback((form: BackfillForm) => call('backfills.start', { ...form, variables: variables() }), [call, variables]);
   const retryFailed = useCallback((concurrency: number) => backfillId && call('backfills.retryFailed', { backfillId, concurrency }), [call, backfillId]);
   const shown = progress && (backfillId === null || progress.backfillId === backfillId) ? progress : null;
   return { backfillId, progress: shown, error, start, retryFailed };

@@ -44,10 +44,13 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
   );
   const { state, ensureRows } = usePreviewPages(fetchWindow, version);
   const profile = useProfile(pipelineId, blockId, version, isProfileOn);
+  // A new order or filter shows other rows: start from the top, not at the row a "Go to row" left.
+  const toTop = useCallback(() => setJumpTo((j) => ({ row: 0, seq: (j?.seq ?? 0) + 1 })), []);
   // Ascending, then descending, then the stored order again.
   const cycleSort = useCallback((column: string) => {
     setSort((s) => (s?.column !== column ? { column, descending: false } : s.descending ? null : { column, descending: true }));
-  }, []);
+    toTop();
+  }, [toTop]);
 
   const columns = state.status === 'ready' ? state.columns : [];
   const totalRows = state.status === 'ready' ? state.totalRows : 0;
@@ -60,7 +63,11 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
         </p>
         <input
           className="filter-input" aria-label="Filter rows (SQL WHERE)" placeholder="Filter: a SQL condition, e.g. amount > 100 — Enter applies"
-          value={filterText} onChange={(e) => setFilterText(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && setFilter(filterText.trim())}
+          value={filterText} onChange={(e) => setFilterText(e.target.value)} onKeyDown={(e) => {
+            if (e.key !== 'Enter') return;
+            setFilter(filterText.trim());
+            toTop();
+          }}
         />
         {!runId && <button type="button" aria-pressed={isProfileOn} onClick={() => setProfileOn((on) => !on)}>Profile</button>}
         {!runId && <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>Chart</button>}

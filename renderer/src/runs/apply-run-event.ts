@@ -18,7 +18,10 @@ function appendLog(logs: RunState['logs'], line: RunState['logs'][number]): RunS
 }
 
 function foldEvent(state: RunState, event: RunEvent): RunState {
-  const setBlock = (blockId: string, next: BlockRunState): RunState => ({ ...state, blocks: { ...state.blocks, [blockId]: next } });
+  const setBlock = (blockId: string, next: BlockRunState): RunState => {
+    const runSeq = state.blocks[blockId]?.runSeq;
+    return { ...state, blocks: { ...state.blocks, [blockId]: runSeq === undefined ? next : { ...next, runSeq } } };
+  };
   switch (event.type) {
     case 'run.started':
       return { ...state, status: 'running', blocks: { ...withoutChildrenOf(state.blocks, event.blocks), ...Object.fromEntries(event.blocks.map((id) => [id, { status: 'pending' }])) } };

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { RunQueueEvent } from '../../../main/api/handlers.ts';
 import { useApi } from '../api/ApiContext.tsx';
 
-/** Runs of the pipeline started from the app that wait behind max_concurrent_runs, oldest first (from `runs.queue`). */
+/** Runs of the pipeline (any trigger) that wait behind max_concurrent_runs, oldest first (from `runs.queue`). */
 export function useQueuedRuns(pipelineId: string | null): string[] {
   const api = useApi();
   const [queued, setQueued] = useState<string[]>([]);

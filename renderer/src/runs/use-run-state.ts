@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { RunEvent, RunStatus } from '../../../main/engine/run-events.ts';
 import type { RunDetail, LogRow, RunSummary } from '../../../main/history/run-queries.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { BlockRunState, LogLine } from '../api/views.ts';
 import { applyRunEvent } from './apply-run-event.ts';
+import { countEvent } from '../api/event-order.ts';
 import { describeBlockError } from '../../../main/engine/event-log-lines.ts';
 
 export interface RunState {
@@ -16,7 +17,7 @@ export interface RunState {
 const EMPTY: RunState = { runId: null, status: null, blocks: {}, logs: [] };
 
 /** The pipeline's latest results (from the last few runs in history), then live: every `runs.event` of a run of this pipeline folds in. */
-export function useRunState(pipelineId: string | null): RunState {
+export function useRunState(pipelineId: string | null): RunState & { moveBlock(from: string | null, to: string): void } {
   const api = useApi();
   const [state, setState] = useState<RunState>(EMPTY);
   useEffect(() => {
@@ -35,8 +36,9 @@ export function useRunState(pipelineId: string | null): RunState {
     });
     const stop = api.on('runs.event', (payload) => {
       const event = payload as RunEvent;
+      const runSeq = event.type === 'run.started' && event.pipelineId === pipelineId ? countEvent() : 0;
       setState((s) => {
-        if (event.type === 'run.started') return event.pipelineId === pipelineId ? applyRunEvent({ ...s, runId: event.runId, logs: [] }, event) : s;
+        if (event.type === 'run.started') return event.pipelineId === pipelineId ? stampRun(applyRunEvent({ ...s, runId: event.runId, logs: [] }, event), event.blocks, runSeq) : s;
         return event.runId === s.runId ? applyRunEvent(s, event) : s;
       });
     });
@@ -46,7 +48,25 @@ export function useRunState(pipelineId: string | null): RunState {
       stopRestored();
     };
   }, [api, pipelineId]);
-  return state;
+  /** A renamed block keeps its results (`from` → `to`); a new block (`from` null) shows none of an old one's with its id. */
+  const moveBlock = useCallback((from: string | null, to: string) => {
+    setState((s) => {
+      const blocks = { ...s.blocks };
+      const moved = from === null ? undefined : blocks[from];
+      if (from !== null) delete blocks[from];
+      delete blocks[to];
+      if (moved) blocks[to] = moved;
+      return { ...s, blocks };
+    });
+  }, []);
+  return { ...state, moveBlock };
+}
+
+/** Marks the blocks of a run that just started with its place in the event order (for stale marks). */
+function stampRun(state: RunState, blockIds: string[], runSeq: number): RunState {
+  const blocks = { ...state.blocks };
+  for (const id of blockIds) blocks[id] = { ...(blocks[id] ?? { status: 'pending' }), runSeq };
+  return { ...state, blocks };
 }
 
 /** Recent runs read on load: a block's shown result is its latest among them (partial runs cover a few blocks). */

@@ -1,0 +1,277 @@
+"""Runs one Pipewright Python block in this process: `python pw_harness.py <job.json>`.
+
+Pipewright (main/python/python-process.ts) reads this process's original stdout as a channel of JSON lines:
+{"t": "log", ...} while the block runs, then one {"t": "result", ...} or {"t": "error", ...}. The block's own
+print() and logging output become log messages; anything written straight to file descriptor 1 or 2 (C code,
+subprocesses) arrives on stderr. When Pipewright goes away, stdin closes and this process stops its group.
+"""
+import datetime as dt
+import inspect
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+import types
+
+from pw_errors import describe, is_transient, user_place
+
+LEVELS = {logging.DEBUG: 'debug', logging.INFO: 'info', logging.WARNING: 'warn', logging.ERROR: 'error', logging.CRITICAL: 'error'}
+# The decorators a block file may use, and the block role each marks. Mage's names (data_loader, transformer,
+# data_exporter, ...) can map onto the same roles.
+ROLES = {'source': 'source', 'transform': 'transform', 'export': 'export'}
+
+
+class Channel:
+    """The JSON-lines channel to Pipewright, safe to use from any thread."""
+
+    def __init__(self):
+        fd = os.dup(1)
+        os.dup2(2, 1)  # raw writes to fd 1 (C code, subprocesses) must not corrupt the channel
+        self.stream = os.fdopen(fd, 'w', encoding='utf-8', buffering=1)
+        self.lock = threading.Lock()
+
+    def send(self, message):
+        line = json.dumps(message, default=str)
+        with self.lock:
+            self.stream.write(line + '\n')
+            self.stream.flush()
+
+
+class LineLog(io.TextIOBase):
+    """sys.stdout / sys.stderr of the block: each complete line becomes a log message."""
+
+    def __init__(self, channel, level):
+        self.channel, self.level, self.pending = channel, level, ''
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        self.pending += text
+        *lines, self.pending = self.pending.split('\n')
+        for line in lines:
+            self.channel.send({'t': 'log', 'level': self.level, 'msg': line})
+        return len(text)
+
+    def flush(self):
+        if self.pending:
+            self.channel.send({'t': 'log', 'level': self.level, 'msg': self.pending})
+            self.pending = ''
+
+
+class ChannelHandler(logging.Handler):
+    def __init__(self, channel):
+        super().__init__()  # the root logger's level decides (INFO unless the block lowers it)
+        self.channel = channel
+
+    def emit(self, record):
+        try:
+            self.channel.send({'t': 'log', 'level': LEVELS.get(record.levelno, 'info'), 'msg': self.format(record)})
+        except Exception:  # noqa: BLE001 - logging must never fail the block; logging's own policy
+            self.handleError(record)
+
+
+class BlockError(Exception):
+    """A problem with the block file itself (no function to run, a wrong return value), placed at `line`."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.line = line
+
+
+def watch_parent():
+    """Stops this process (and what it started) when Pipewright's end of stdin closes: Pipewright is gone."""
+
+    def wait():
+        try:
+            while sys.stdin.buffer.read(65536):
+                pass
+        except OSError:
+            pass  # a closed or broken stdin means the same as EOF
+        if hasattr(os, 'killpg'):
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+        os._exit(1)
+
+    threading.Thread(target=wait, daemon=True).start()
+
+
+def make_decorators(registry):
+    def marker(role):
+        def decorate(fn):
+            registry.append((role, fn))
+            return fn
+        decorate.__name__ = role
+        return decorate
+
+    return {name: marker(role) for name, role in list(ROLES.items()) + [('test', 'test')]}
+
+
+def load_block(job, decorators):
+    path = job['file']
+    with open(path, encoding='utf-8') as f:
+        source = f.read()
+    module = types.ModuleType('pw_block_' + job['blockId'])
+    module.__file__ = path
+    module.__dict__.update(decorators)
+    sys.modules[module.__name__] = module
+    code = compile(source, path, 'exec')  # a SyntaxError names the file, line and column
+    exec(code, module.__dict__)  # noqa: S102 - running the user's block is the point
+    return module
+
+
+def pick_function(job, module, registry):
+    role, rel = job['role'], job['relFile']
+    if job.get('function'):
+        fn = getattr(module, job['function'], None)
+        if not callable(fn):
+            raise BlockError('%s has no function named %s (config.function)' % (rel, job['function']))
+        return fn
+    marked = [fn for r, fn in registry if r == role]
+    if len(marked) == 1:
+        return marked[0]
+    if len(marked) > 1:
+        names = ', '.join(fn.__name__ for fn in marked)
+        raise BlockError('%s has %d @%s functions (%s): keep one, or name it in config.function' % (rel, len(marked), role, names),
+                         def_line(marked[1]))
+    others = ['@%s %s' % (r, fn.__name__) for r, fn in registry if r != 'test']
+    found = '; it has ' + ', '.join(others) if others else ''
+    raise BlockError('%s has no @%s function: decorate the function this %s block runs with @%s%s' % (rel, role, role, role, found))
+
+
+def def_line(fn):
+    """The line of a function's `def` (co_firstlineno is its first decorator's)."""
+    try:
+        lines, start = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        return None
+    for offset, text in enumerate(lines):
+        if text.lstrip().startswith(('def ', 'async def ')):
+            return start + offset
+    return start
+
+
+def run_kwargs(job):
+    variables = dict(job['variables'])
+    for name in ('execution_date', 'interval_start', 'interval_end'):
+        if isinstance(variables.get(name), str):
+            variables[name] = parse_time(variables[name])
+    variables.update(run_id=job['runId'], block_id=job['blockId'], pipeline_id=job['pipelineId'])
+    return variables
+
+
+def parse_time(text):
+    value = dt.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def call(fn, args, kwargs, what):
+    """Calls the user's function with the upstream DataFrames and the keyword arguments it accepts."""
+    sig = inspect.signature(fn)
+    takes_all = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+    named = {k: v for k, v in kwargs.items() if takes_all or k in sig.parameters}
+    try:
+        sig.bind(*args, **named)
+    except TypeError as e:
+        raise BlockError('%s(%s) cannot take %s: %s' % (fn.__name__, ', '.join(sig.parameters), what, e), def_line(fn)) from None
+    return fn(*args, **named)
+
+
+def as_frame(value, fn, role):
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return value
+    if isinstance(value, pd.Series):
+        return value.to_frame()
+    hint = ' (is a return statement missing?)' if value is None else ''
+    raise BlockError('the %s function %s returned %s%s: return a pandas DataFrame' % (role, fn.__name__, type(value).__name__, hint),
+                     def_line(fn))
+
+
+def run_tests(registry, output, kwargs, job):
+    results = []
+    for role, fn in registry:
+        if role != 'test':
+            continue
+        try:
+            call(fn, [output], kwargs, 'the output')
+            results.append({'name': fn.__name__, 'passed': True})
+        except Exception as e:  # noqa: BLE001 - a failing test is a result, not a crash
+            place = user_place(e, job) or {'line': def_line(fn)}
+            results.append({'name': fn.__name__, 'passed': False, 'message': describe(e, job), **place})
+    return results
+
+
+def run(job, channel):
+    registry = []
+    decorators = make_decorators(registry)
+    sys.modules['pipewright'] = types.SimpleNamespace(**decorators)  # `from pipewright import transform` works too
+    for folder in (os.path.dirname(job['file']), job['projectDir']):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    import pandas  # noqa: F401 - fail here, with the module named, when pandas is missing
+    import pw_codec
+    import pw_output
+
+    module = load_block(job, decorators)
+    fn = pick_function(job, module, registry)
+    frames = []
+    for i in job['inputs']:
+        try:
+            frames.append(pw_codec.read_table(i['path'], i['columns'], i['format']))
+        except pw_codec.ExchangeError as e:
+            raise BlockError('upstream %s cannot become a DataFrame: %s' % (i['id'], e)) from e
+    hints = {c['name']: c['type'] for i in job['inputs'] for c in i['columns']}
+    kwargs = run_kwargs(job)
+    upstream = '%d upstream DataFrame%s' % (len(frames), '' if len(frames) == 1 else 's')
+    value = call(fn, frames, kwargs, upstream)
+    result = {'t': 'result', 'rows': None, 'columns': None}
+    if job['output']:
+        frame = as_frame(value, fn, job['role'])
+        warn = lambda message: logging.getLogger('pipewright').warning(message)  # noqa: E731
+        try:
+            prepared = pw_output.prepare_output(frame, hints, warn)
+            schema, rows = pw_output.write_table(job['output']['path'], prepared, job['output']['format'])
+        except (pw_codec.ExchangeError, ValueError, TypeError, OverflowError) as e:
+            raise BlockError('the DataFrame %s returned cannot be written: %s' % (fn.__name__, e), def_line(fn)) from e
+        result.update(rows=rows, columns=schema)
+        value = frame
+    result['tests'] = run_tests(registry, value, kwargs, job)
+    channel.send(result)
+
+
+def main():
+    channel = Channel()
+    watch_parent()
+    sys.stdout = LineLog(channel, 'info')
+    sys.stderr = LineLog(channel, 'warn')
+    root = logging.getLogger()
+    root.addHandler(ChannelHandler(channel))
+    root.setLevel(logging.INFO)
+    with open(sys.argv[1], encoding='utf-8') as f:
+        job = json.load(f)
+    try:
+        run(job, channel)
+    except ModuleNotFoundError as e:
+        channel.send({'t': 'error', 'missingModule': e.name, 'message': describe(e, job), **(user_place(e, job) or {})})
+    except BlockError as e:
+        channel.send({'t': 'error', 'message': str(e), 'file': job['relFile'], **({'line': e.line} if e.line else {})})
+    except BaseException as e:  # noqa: BLE001 - every failure, SystemExit and KeyboardInterrupt included, is reported
+        place = user_place(e, job)
+        if place is None and not isinstance(e, (ImportError, SystemExit, KeyboardInterrupt)):
+            # Raised outside the user's files: a bug in Pipewright's harness, reported with its whole traceback.
+            channel.send({'t': 'error', 'internal': True, 'message': '%s: %s' % (type(e).__name__, e), 'stack': traceback.format_exc()})
+        else:
+            channel.send({'t': 'error', 'message': describe(e, job), 'transient': is_transient(e), **(place or {'file': job['relFile']})})
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(0)  # daemon threads of the block must not keep the process alive
+
+
+if __name__ == '__main__':
+    main()
