@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RunStore } from '../main/history/run-store.ts';
 import { SCHEMA_VERSION } from '../main/history/migrations.ts';
+import { runPipeline } from '../main/engine/run-pipeline.ts';
 
 const trigger = { kind: 'test' as const };
 
@@ -309,4 +310,20 @@ test('a history written before output stats were kept is upgraded in place, and 
   } finally {
     temp.cleanup();
   }
+});
+
+test('a run history that cannot be read leaves drift uncompared, says so, and the block still succeeds', async () => {
+  await withProject([], async ({ open }) => {
+    const events: RunEvent[] = [];
+    const recorder = {
+      record: (e: RunEvent) => events.push(e),
+      heartbeat: () => undefined,
+      previousOutputStats: () => { throw new Error('database disk image is malformed'); },
+    };
+    const pipeline = await open.loadPipeline('p');
+    const result = await runPipeline({ project: open.project, pipeline, scope: { kind: 'pipeline' }, trigger }, { workspace: open.workspace, kinds: createTestRegistry(), recorder });
+    assert.equal(result.status, 'succeeded');
+    assert.ok(logsOf(events).includes('warn drift not compared: the run history could not be read (database disk image is malformed)'), logsOf(events).join('\n'));
+    assert.deepEqual(resultsOf(events), [], 'no drift result claims a first run');
+  }, { tripsSql: rowsSql(10), drift: { rows: '20%' } });
 });

@@ -32,9 +32,8 @@ export async function runOutputGates(ctx: BlockContext, baselineOf?: BaselineLoo
   }
   const stats = await measureOutput(ctx, block.drift !== undefined);
   if (block.drift) {
-    const drift = compareWithBaseline(block.drift, stats, findBaseline(ctx, baselineOf));
-    for (const result of drift) ctx.log(result.passed ? 'info' : result.severity === 'fail' ? 'error' : 'warn', checkLine(result));
-    results = [...results, ...drift];
+    const baseline = findBaseline(ctx, baselineOf);
+    if (baseline !== 'unreadable') results = [...results, ...logged(ctx, compareWithBaseline(block.drift, stats, baseline))];
   }
   const failed = results.find((r) => !r.passed && r.severity !== 'warn');
   if (!failed) return { results, stats };
@@ -42,13 +41,19 @@ export async function runOutputGates(ctx: BlockContext, baselineOf?: BaselineLoo
   return { results, stats, failure: new UserError(`${what} failed: ${failed.message ?? 'no message'}`, { block: block.id }) };
 }
 
-function findBaseline(ctx: BlockContext, baselineOf: BaselineLookup | undefined): DriftBaseline | undefined {
+function logged(ctx: BlockContext, drift: BlockTestResult[]): BlockTestResult[] {
+  for (const result of drift) ctx.log(result.passed ? 'info' : result.severity === 'fail' ? 'error' : 'warn', checkLine(result));
+  return drift;
+}
+
+/** The baseline, none (a first run, or no run store), or `unreadable` when the history failed: then drift is not compared. */
+function findBaseline(ctx: BlockContext, baselineOf: BaselineLookup | undefined): DriftBaseline | undefined | 'unreadable' {
   if (!baselineOf) return undefined;
   try {
     return baselineOf(ctx.block.id);
   } catch (error) {
     // The history could not be read: the block runs on, and its log says drift was not compared.
     ctx.log('warn', `drift not compared: the run history could not be read (${(error as Error).message})`);
-    return undefined;
+    return 'unreadable';
   }
 }
