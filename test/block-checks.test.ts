@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { RunStore } from '../main/history/run-store.ts';
 import { SCHEMA_VERSION } from '../main/history/migrations.ts';
 import { runPipeline } from '../main/engine/run-pipeline.ts';
+import { checkPipeline } from '../main/preflight/check-pipeline.ts';
 
 const trigger = { kind: 'test' as const };
 
@@ -327,3 +328,25 @@ test('a run history that cannot be read leaves drift uncompared, says so, and th
     assert.deepEqual(resultsOf(events), [], 'no drift result claims a first run');
   }, { tripsSql: rowsSql(10), drift: { rows: '20%' } });
 });
+
+test('pipewright check warns when a check names a column the block\'s last output lacks, before any run', async () => {
+  await withProject([{ not_null: 'trip_id' }], async ({ open, temp }) => {
+    const before = await checkPipeline(open, 'p');
+    assert.equal(before.blocks.some((b) => b.blockId === 'trips'), false, 'no output yet: no schema to check against');
+    await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger });
+    assert.deepEqual(blockItems(await checkPipeline(open, 'p')), [{ name: 'checks', status: 'ok', detail: 'every column the checks name is in the last output' }]);
+    const pipeline = { blocks: [
+      { id: 'zones', type: 'source', kind: 'sql', file: 'blocks/zones.sql' },
+      { id: 'trips', type: 'transform', kind: 'sql', file: 'blocks/trips.sql', upstream: ['zones'], checks: [{ not_null: 'passengers' }, { relationships: { column: 'zone_id', to: 'zones', field: 'zone' } }] },
+    ] };
+    temp.writePipeline('p', pipeline);
+    assert.deepEqual(blockItems(await checkPipeline(open, 'p')), [
+      { name: 'checks', status: 'warn', detail: 'check not_null(passengers): the last output of trips has no column passengers' },
+      { name: 'checks', status: 'warn', detail: 'check relationships(zone_id → zones.zone): the last output of zones has no column zone' },
+    ]);
+  });
+});
+
+function blockItems(report: Awaited<ReturnType<typeof checkPipeline>>) {
+  return report.blocks.find((b) => b.blockId === 'trips')?.items;
+}
