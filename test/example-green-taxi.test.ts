@@ -42,6 +42,9 @@ test('green_taxi_etl loads one child per month, reduces, filters, tests and expo
     assert.equal(rows.transform_green_taxi, keptRows);
     assert.equal(rows.export_green_taxi_postgres, keptRows);
     assert.match(run.stderr, /3\/3 tests passed/);
+    assert.match(run.stderr, /✓ check unique\(month\)/);
+    assert.match(run.stderr, /✓ check range\(0 < trip_distance\)/);
+    assert.match(run.stderr, /✓ check accepted_values\(vendor_id in 1, 2\)/);
     assert.match(run.stderr, /load_green_taxi\[2\] succeeded/);
 
     // 3. The run history holds one block row per month, each with its own attempts and rows.

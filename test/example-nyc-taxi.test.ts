@@ -33,6 +33,10 @@ test('the nyc-taxi example runs yellow_taxi_etl end to end on a generated month,
     const dropped = stats.zeroPassengerRows + stats.missingPassengerRows;
     assert.match(run.stderr, new RegExp(`\\(${dropped.toLocaleString('en-US')} dropped\\)`));
     assert.match(run.stderr, /1\/1 tests passed/);
+    for (const check of ['not_null\\(passenger_count\\)', 'range\\(0 < passenger_count\\)', 'accepted_values\\(vendor_id in 1, 2\\)', 'range\\(0 ≤ trip_distance\\)']) {
+      assert.match(run.stderr, new RegExp(`✓ check ${check}`));
+    }
+    assert.match(run.stderr, /drift baseline: no baseline: this is the first successful run/);
 
     const out = path.join(project, 'output', 'yellow_taxi');
     const partitions = readdirSync(out).filter((d) => d.startsWith('tpep_pickup_date='));

@@ -37,3 +37,14 @@ test('the API trigger curl line uses the page\'s address, else the desktop app\'
   assert.equal(apiCurlLine('file://', 'p', 'http://127.0.0.1:41234'), 'curl -X POST -H "Authorization: Bearer <token from .pipewright/server.json>" http://127.0.0.1:41234/api/pipelines/p/runs');
   assert.equal(apiCurlLine('file://', 'my pipe'), 'curl -X POST -H "Authorization: Bearer <token>" http://127.0.0.1:6789/api/pipelines/my%20pipe/runs');
 });
+
+test('a check that warned is counted apart from failures on the node', () => {
+  const state: RunState = { runId: 'r2', status: 'running', blocks: {}, logs: [] };
+  const tests = [
+    { name: 'a', passed: true },
+    { name: 'unique(id)', source: 'check' as const, severity: 'warn' as const, passed: false, failing: 3 },
+    { name: 'rows', source: 'drift' as const, severity: 'fail' as const, passed: false },
+  ];
+  const next = applyRunEvent(state, { ...base, type: 'block.failed', blockId: 'clean', attempt: 1, durationMs: 5, error: { kind: 'user', message: 'drift rows failed', retryable: false }, tests });
+  assert.deepEqual(next.blocks.clean?.tests, { passed: 1, failed: 1, warned: 1 });
+});

@@ -81,7 +81,11 @@ export class AlertDispatcher {
       case 'block.retrying':
         this.raise(pipeline, { event: 'retry', pipelineId: pipeline.id, runId: e.runId, blockId: e.blockId, error: e.error.message, attempt: e.attempt, at: e.at });
         return;
+      case 'block.succeeded':
+        this.raiseDrift(pipeline, e);
+        return;
       case 'block.failed': {
+        this.raiseDrift(pipeline, e);
         const watch = this.runs.get(e.runId);
         if (watch && !watch.firstFailure) watch.firstFailure = { blockId: e.blockId, error: e.error.message };
         return;
@@ -102,6 +106,14 @@ export class AlertDispatcher {
       default:
         return;
     }
+  }
+
+  /** One `drift` alert per block whose output drifted beyond a tolerance (warn or fail), with what changed. */
+  private raiseDrift(pipeline: Pipeline, e: Extract<RunEvent, { type: 'block.succeeded' | 'block.failed' }>): void {
+    const drifted = (e.tests ?? []).filter((t) => t.source === 'drift' && !t.passed);
+    if (drifted.length === 0) return;
+    const error = drifted.map((t) => `${t.name}: ${t.message ?? 'drifted'}`).join('\n');
+    this.raise(pipeline, { event: 'drift', pipelineId: pipeline.id, runId: e.runId, blockId: e.blockId, error, at: e.at });
   }
 
   /** Fires sla_miss once, if the run is still going after the pipeline's max duration. */

@@ -58,6 +58,7 @@ function titleOf(f: AlertFacts): string {
     case 'success': return `Pipeline ${f.pipelineId} succeeded`;
     case 'retry': return `Pipeline ${f.pipelineId}: block ${f.blockId ?? '?'} failed attempt ${f.attempt ?? '?'} and is retrying`;
     case 'sla_miss': return `Pipeline ${f.pipelineId} is still running after ${f.slaMinutes ?? '?'} min (SLA missed)`;
+    case 'drift': return `Pipeline ${f.pipelineId}: block ${f.blockId ?? '?'} drifted from its last successful run`;
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { secretRefSchema } from '../connections/connection-profile.ts';
 
 /** Run outcomes an alert rule can listen to. */
-export const alertEventSchema = z.enum(['failure', 'success', 'retry', 'sla_miss']);
+export const alertEventSchema = z.enum(['failure', 'success', 'retry', 'sla_miss', 'drift']);
 export type AlertEvent = z.infer<typeof alertEventSchema>;
 
 /** Where a webhook posts: Slack-compatible `{ text, blocks }`, or Pipewright's own JSON. */
@@ -20,7 +20,7 @@ export type WebhookConfig = z.infer<typeof webhookSchema>;
 /** One `alerts:` entry: which outcomes, of which pipelines, go where. */
 export const alertRuleSchema = z
   .strictObject({
-    on: z.array(alertEventSchema).min(1, 'name at least one of failure, success, retry, sla_miss'),
+    on: z.array(alertEventSchema).min(1, 'name at least one of failure, success, retry, sla_miss, drift'),
     webhook: webhookSchema.optional(),
     /** Shows a notification in the desktop app (and a toast in the browser UI). */
     desktop: z.boolean().optional(),

@@ -54,6 +54,8 @@ export const methods = {
   'outputs.preview': z.strictObject({ pipelineId: id, blockId: id, window, runId: z.string().min(1).max(200).optional() }),
   /** The blocks whose output from this run is still stored (retention.outputs_keep_last), with their row counts. */
   'outputs.ofRun': z.strictObject({ pipelineId: id, runId: z.string().min(1).max(200) }),
+  /** Row count and schema of a block's output over its last successful runs, newest first (the drift baselines). */
+  'outputs.statsHistory': z.strictObject({ pipelineId: id, blockId: id, limit: z.number().int().min(1).max(200).default(20) }),
   /** Per-column profile of a block's latest output (nulls, distinct, min/max, histogram), computed in DuckDB. */
   'outputs.profile': z.strictObject({ pipelineId: id, blockId: id }),
   /** Ad-hoc SQL over the workspace, windowed like a preview. */

@@ -64,6 +64,9 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     'runs.logs': async (p: { runId: string; blockId?: string; afterId?: number; limit: number }) => ({ logs: open.store.getLogs(p.runId, p) }),
     'outputs.preview': async (p: { pipelineId: string; blockId: string; window: Parameters<OpenProject['workspace']['preview']>[2]; runId?: string }) =>
       open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
+    'outputs.statsHistory': async (p: { pipelineId: string; blockId: string; limit: number }) => ({
+      runs: open.store.outputStatsHistory(p.pipelineId, p.blockId, p.limit),
+    }),
     'outputs.ofRun': async (p: { pipelineId: string; runId: string }) => ({
       outputs: (await open.workspace.runOutputs(p.pipelineId, p.runId)).map((o) => ({ blockId: o.blockId, rows: o.rows })),
     }),

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadProject } from '../project/load-project.ts';
 import { RunStore } from '../history/run-store.ts';
 import { UserError, formatError } from '../errors.ts';
+import { checkLine } from '../engine/block-checks.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { UsageError } from './usage.ts';
 
@@ -60,6 +61,10 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
     const rows = block.rowsOut === null || block.rowsOut === undefined ? '' : `${block.rowsOut} rows`;
     process.stdout.write(`  ${block.blockId.padEnd(28)} ${block.status.padEnd(16)} attempts ${block.attempts}  ${rows}\n`);
     if (block.error) process.stdout.write(`    ${formatError(block.error)}\n`);
+    for (const result of block.tests ?? []) {
+      process.stdout.write(`    ${checkLine({ ...result, message: result.passed ? result.message : result.message?.replace(/, e\.g\. .*$/s, '') })}\n`);
+      for (const row of result.sample ?? []) process.stdout.write(`      ${JSON.stringify(row)}\n`);
+    }
   }
   for (const log of logs) {
     process.stdout.write(`${new Date(log.at).toISOString().slice(11, 19)} ${log.blockId ?? 'run'} ${log.level} ${log.message}\n`);

@@ -6,11 +6,12 @@ import type { BlockSession } from '../data/workspace-types.ts';
 import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from './block-kind.ts';
 import type { EngineWorkspace } from './engine-types.ts';
 import { dataUpstreamOf } from './plan.ts';
-import type { BlockTestResult, LogLevel, RunEvent } from './run-events.ts';
+import type { BlockTestResult, LogLevel, OutputStats, RunEvent } from './run-events.ts';
 import { hasExplicitRetry, mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { renderConfig } from './templating.ts';
 import { abortReason, raceAbort, sleep } from './abort.ts';
 import { runBlockTests } from './block-tests.ts';
+import { runOutputGates, type BaselineLookup } from './output-gates.ts';
 import { runInFaultScope } from './fault-scope.ts';
 import { blockTimeout } from './block-timeout.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
@@ -33,6 +34,8 @@ export interface RunEnv {
   random: () => number;
   /** Per-run connection overrides (`--conn`). */
   connectionOverrides?: Record<string, Record<string, string>>;
+  /** The stats of a block's previous successful run, for drift (absent without a run store). */
+  baselineOf?: BaselineLookup;
 }
 
 export interface BlockFinal {
@@ -46,7 +49,7 @@ export interface BlockFinal {
   durationMs: number;
 }
 
-type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[] } | { ok: false; error: unknown; tests?: BlockTestResult[] };
+type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[]; stats?: OutputStats } | { ok: false; error: unknown; tests?: BlockTestResult[] };
 
 /** Runs one block to a final state: attempts with timeouts, retries with backoff, cancellation. Never throws. */
 export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFinal> {
@@ -61,7 +64,7 @@ export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFi
     const durationMs = Date.now() - attemptStart;
     if (result.ok) {
       const { rowsIn, rowsOut, bytes } = result.outcome;
-      env.emit({ type: 'block.succeeded', runId: env.runId, blockId: block.id, attempt, durationMs, rowsIn, rowsOut, bytes, tests: result.tests, at: Date.now() });
+      env.emit({ type: 'block.succeeded', runId: env.runId, blockId: block.id, attempt, durationMs, rowsIn, rowsOut, bytes, tests: result.tests, ...(result.stats ? { stats: result.stats } : {}), at: Date.now() });
       return { status: 'succeeded', attempts: attempt, outcome: result.outcome, durationMs: Date.now() - started };
     }
     const cancelled = env.runSignal.aborted || result.error instanceof CancelledError;
@@ -106,6 +109,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
   let session: BlockSession | undefined;
   let tempDir: string | undefined;
   let tests: BlockTestResult[] | undefined;
+  let stats: OutputStats | undefined;
   let isAttemptOver = false;
   try {
     const kind = env.kindOf(block);
@@ -144,10 +148,14 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     if (outcome.hasOutput && physical) tests = [...tests, ...(await raceAbort(runBlockTests(ctx, physical), controller.signal))];
     checkTests(ctx, tests);
     if (outcome.hasOutput && physical) {
+      const gates = await raceAbort(runOutputGates(ctx, env.baselineOf), controller.signal);
+      tests = [...tests, ...gates.results];
+      stats = gates.stats;
+      if (gates.failure) throw gates.failure;
       await env.workspace.publish({ pipelineId: env.pipeline.id, blockId: block.id, runId: env.runId, physical, rows: outcome.rowsOut ?? 0 });
       env.runOutputs.set(block.id, physical);
     }
-    return { ok: true, outcome, tests: tests ?? [] };
+    return { ok: true, outcome, tests: tests ?? [], ...(stats ? { stats } : {}) };
   } catch (error) {
     const physical = session?.outputTable;
     if (physical && env.runOutputs.get(block.id) !== physical) await env.workspace.discard(physical).catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { BlockSession, OutputInfo } from '../data/workspace-types.ts';
 import type { Pipeline, Project } from '../project/model.ts';
 import type { ErrorShape } from '../errors.ts';
-import type { BlockStatus, RunEvent, RunScope, RunTrigger } from './run-events.ts';
+import type { BlockStatus, OutputStats, RunEvent, RunScope, RunTrigger } from './run-events.ts';
 import type { BlockRegistry } from './registry.ts';
 import type { RunInterval } from './templating.ts';
 
@@ -26,6 +26,8 @@ export interface EngineWorkspace {
 export interface RunRecorder {
   record(event: RunEvent): void;
   heartbeat(runId: string): void;
+  /** The output stats of `blockId`'s latest successful run of `pipelineId` (the drift baseline), if any. */
+  previousOutputStats?(pipelineId: string, blockId: string): { runId: string; stats: OutputStats } | undefined;
 }
 
 export interface RunRequest {

@@ -39,10 +39,27 @@ export type RunScope =
    */
   | { kind: 'blocks'; blocks: string[]; origin?: string };
 
+/** A test, a declarative check or a drift comparison of a block's output, as stored in the history. */
 export interface BlockTestResult {
   name: string;
   passed: boolean;
   message?: string;
+  /** What produced it; absent for tests (the `tests:` list). */
+  source?: 'check' | 'drift';
+  /** A result that did not pass with severity `warn` only warns: the block still succeeds. */
+  severity?: 'warn' | 'fail';
+  /** Rows (or keys, for unique) that violate a check. */
+  failing?: number;
+  /** Up to 5 of the violating rows. */
+  sample?: Record<string, unknown>[];
+}
+
+/** What the history keeps of a block's output so the next run can compare (drift). */
+export interface OutputStats {
+  rows: number;
+  columns: { name: string; type: string }[];
+  /** Share of nulls per column (0..1); measured only for blocks with `drift:`. */
+  nullRates?: Record<string, number>;
 }
 
 interface EventBase {
@@ -91,6 +108,8 @@ export type RunEvent =
       rowsOut?: number;
       bytes?: number;
       tests?: BlockTestResult[];
+      /** The output's row count, schema and null rates, the baseline of the next run's drift comparison. */
+      stats?: OutputStats;
     })
   | (EventBase & { type: 'block.failed'; blockId: string; attempt: number; durationMs: number; error: ErrorShape; tests?: BlockTestResult[] })
   | (EventBase & { type: 'block.skipped'; blockId: string; reason: string; status: 'skipped' | 'upstream_failed' })

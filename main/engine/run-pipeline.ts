@@ -61,6 +61,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
     random: deps.random ?? Math.random,
     ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
+    ...(deps.recorder?.previousOutputStats ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) } : {}),
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));

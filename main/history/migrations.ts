@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { UserError } from '../errors.ts';
+import { OUTPUT_STATS_STEP } from './output-stats-store.ts';
 
 /**
  * Schema step 3. For the run-history export (main/history-export): a gap-free order in which runs finished, the
@@ -140,6 +141,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // Run finish order and OS user: exported above so its upgrade of an existing history can be tested.
   FINISH_ORDER_STEP,
+  // Block output stats, the drift baseline (main/history/output-stats-store.ts).
+  OUTPUT_STATS_STEP,
 ];
 
 /** The schema version this build of Pipewright writes. */

@@ -5,8 +5,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
 import { OperationalError, PipewrightError, UserError, type ErrorShape } from '../errors.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { OutputStats, RunEvent } from '../engine/run-events.ts';
 import { migrate } from './migrations.ts';
+import { OutputStatsTable } from './output-stats-store.ts';
 import { redactVariables } from './redact-variables.ts';
 import { redactEvent } from './redact-url.ts';
 import { checkWritable, storageError } from './storage-errors.ts';
@@ -50,6 +51,7 @@ export class RunStore {
   private readonly owner: Owner;
   private readonly queries: RunQueries;
   private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly outputStats: OutputStatsTable;
   private readonly foldInTransaction: (event: RunEvent) => void;
   /** Runs this store started and has not seen finish: alive by definition, whatever their lease says. */
   private readonly ownRunningRuns = new Set<string>();
@@ -59,6 +61,7 @@ export class RunStore {
     this.owner = owner;
     this.queries = new RunQueries(db);
     this.sql = prepareStatements(db);
+    this.outputStats = new OutputStatsTable(db);
     this.foldInTransaction = db.transaction((event: RunEvent) => this.fold(event)).immediate;
   }
 
@@ -102,6 +105,16 @@ export class RunStore {
     }
     if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);
     if (event.type === 'run.finished') this.ownRunningRuns.delete(event.runId);
+  }
+
+  /** The output stats of the block's latest successful run in the pipeline (drift's baseline), if it has one. */
+  previousOutputStats(pipelineId: string, blockId: string): { runId: string; stats: OutputStats } | undefined {
+    return this.outputStats.latestOf(pipelineId, blockId);
+  }
+
+  /** Row count and schema of the block's last `limit` successful runs, newest first. */
+  outputStatsHistory(pipelineId: string, blockId: string, limit: number): ReturnType<OutputStatsTable['recentOf']> {
+    return this.outputStats.recentOf(pipelineId, blockId, limit);
   }
 
   /** Refreshes the run's lease (the engine calls it every few seconds while the run goes on). */
@@ -231,6 +244,7 @@ export class RunStore {
         this.endAttempt(e, 'succeeded');
         this.endBlock(e, 'succeeded', { tests: e.tests });
         this.recordMetrics(e, { rows_in: e.rowsIn, rows_out: e.rowsOut, bytes: e.bytes, duration_ms: e.durationMs });
+        if (e.stats) this.outputStats.record({ ...e, stats: e.stats });
         return;
       case 'block.failed':
         this.endAttempt(e, 'failed', e.error);

@@ -9,6 +9,7 @@ import type { Workspace } from '../data/workspace.ts';
 import { checkBigQueryExport, checkBigQueryQuery } from './check-bigquery.ts';
 import { checkGcsExport } from './check-gcs.ts';
 import { checkPostgres } from './check-postgres.ts';
+import { checkDataCheckColumns } from './check-data-checks.ts';
 import { fail, type BlockCheck, type CheckEnv, type CheckItem, type PreflightReport } from './check-types.ts';
 
 /** What a check reads: the project's files and kinds, and (when this process holds it) the workspace. */
@@ -53,7 +54,6 @@ export async function checkPipeline(open: CheckTarget, pipelineId: string, opts:
   for (const block of pipeline.blocks) {
     const checker = CHECKERS[`${block.type}/${block.kind}`];
     const kind = open.kinds.get(block.type, block.kind);
-    if (!checker || !kind) continue;
     const env: CheckEnv = {
       project: open.project, pipelineId, variables, block,
       connection: (name) => resolveConnection(open.project, name, opts.overrides ? { overrides: opts.overrides } : {}),
@@ -64,7 +64,11 @@ export async function checkPipeline(open: CheckTarget, pipelineId: string, opts:
       },
       blockConfig: rendered,
     };
-    blocks.push({ blockId: block.id, kind: `${block.type}/${block.kind}`, items: await checkBlock(env, kind.configSchema, rendered(block.id)?.config, checker) });
+    const items = [
+      ...(checker && kind ? await checkBlock(env, kind.configSchema, rendered(block.id)?.config, checker) : []),
+      ...(block.checks?.length ? await checkDataCheckColumns(env, block) : []),
+    ];
+    if ((checker && kind) || items.length > 0) blocks.push({ blockId: block.id, kind: `${block.type}/${block.kind}`, items });
   }
   return { pipelineId, isOk: blocks.every((b) => b.items.every((i) => i.status !== 'fail')), blocks };
 }

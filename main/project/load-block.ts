@@ -6,6 +6,7 @@ import type { BlockCode, LoadedBlock } from './model.ts';
 import type { BlockSpec, BlockType } from './schema.ts';
 import { codePathProblem, isProblem, readCodeFile } from './block-files.ts';
 import { didYouMean } from './schema-issues.ts';
+import { checkSpecProblem } from './check-load.ts';
 import { errorAt, validateYaml } from './yaml-file.ts';
 import type { DataPath, YamlSource } from './yaml-file.ts';
 
@@ -42,6 +43,8 @@ export async function loadBlock(ctx: BlockLoadContext, spec: BlockSpec, index: n
     loaded.testCode[test.file] = await readOrFail(ctx, test.file, testAt, spec.id);
   }
   validateConfig(ctx, kind, spec, at);
+  const checkProblem = checkSpecProblem(spec);
+  if (checkProblem) throw errorAt(ctx.source, [...at, ...checkProblem.at], checkProblem.message, spec.id);
   if (code && path.extname(code.relPath) === '.sql') refuseUnknownSqlVariables(ctx, spec, code);
   return loaded;
 }

@@ -210,7 +210,7 @@ function indexOf(doc: Document, blockId: string): number {
   return index;
 }
 
-const KEY_ORDER = ['id', 'type', 'kind', 'file', 'upstream', 'description', 'config', 'retry', 'timeout', 'tests'];
+const KEY_ORDER = ['id', 'type', 'kind', 'file', 'upstream', 'description', 'config', 'retry', 'timeout', 'tests', 'checks', 'drift'];
 
 function orderKeys(block: NewBlock): Record<string, unknown> {
   const entries = Object.entries(block).filter(([, value]) => value !== undefined);

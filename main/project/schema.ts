@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { triggersSchema } from '../orchestration/trigger-schema.ts';
 import { alertRuleSchema, slaSchema } from '../alerts/alert-schema.ts';
 import { retentionSchema } from '../retention/retention-schema.ts';
+import { blockCheckSchema, driftSchema } from './check-schema.ts';
 
 /**
  * Schemas of the project files. These are the single definition: the loader validates with them, the
@@ -134,6 +135,10 @@ export const blockSpecSchema = z.strictObject({
   /** Seconds per attempt; `none` or 0 for no timeout (default: the project's block_timeout). */
   timeout: timeoutSecondsSchema.optional(),
   tests: z.array(blockTestSchema).default([]),
+  /** Declarative checks of the block's output (main/project/check-schema.ts); each warns or fails the block. */
+  checks: z.array(blockCheckSchema).optional(),
+  /** Tolerances against the block's previous successful run: rows, schema, null rates. */
+  drift: driftSchema.optional(),
   description: z.string().optional(),
   /** Run the block only when this holds; when it does not, the block and its downstream are skipped. */
   condition: blockConditionSchema.optional(),

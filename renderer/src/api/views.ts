@@ -29,8 +29,8 @@ export interface BlockRunState {
   error?: string;
   /** While running: the latest `block.progressed` (rate in units per second). */
   progress?: { phase: string; done: number; total?: number; unit: ProgressUnit; rate?: number };
-  /** Data tests of the last attempt. */
-  tests?: { passed: number; failed: number };
+  /** Tests, checks and drift of the last attempt: results that warned (severity warn) are not counted as failed. */
+  tests?: { passed: number; failed: number; warned?: number };
   /** When its run started, in the window's event order (event-order.ts); absent for results read from history. */
   runSeq?: number;
 }

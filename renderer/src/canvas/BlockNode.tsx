@@ -52,12 +52,11 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
 
 function TestsBadge({ tests }: { tests: BlockRunState['tests'] }) {
   if (!tests) return null;
-  const total = tests.passed + tests.failed;
-  return (
-    <span className={tests.failed > 0 ? 'tests-badge is-failing' : 'tests-badge'} title="Data tests of the last run">
-      {tests.failed > 0 ? `${tests.failed}/${total} tests failed` : `${total} test${total === 1 ? '' : 's'} ✓`}
-    </span>
-  );
+  const warned = tests.warned ?? 0;
+  const total = tests.passed + tests.failed + warned;
+  const className = tests.failed > 0 ? 'tests-badge is-failing' : warned > 0 ? 'tests-badge is-warning' : 'tests-badge';
+  const text = tests.failed > 0 ? `✗ ${tests.failed}/${total} tests failed` : warned > 0 ? `⚠ ${warned}/${total} warned` : `${total} test${total === 1 ? '' : 's'} ✓`;
+  return <span className={className} title="Tests, checks and drift of the last run">{text}</span>;
 }
 
 function ProgressBar({ progress }: { progress: BlockRunState['progress'] }) {

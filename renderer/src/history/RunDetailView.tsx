@@ -4,6 +4,8 @@ import { useApi } from '../api/ApiContext.tsx';
 import { formatCount, formatDuration } from '../canvas/format.ts';
 import { RunLogs } from './RunLogs.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
+import { RunChecks } from './RunChecks.tsx';
+import { BlockStatsHistory } from './BlockStatsHistory.tsx';
 import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
 
@@ -64,6 +66,8 @@ export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: 
           ))}
         </tbody>
       </table>
+      <RunChecks run={run} />
+      {focusedBlockId && <BlockStatsHistory pipelineId={run.pipelineId} blockId={focusedBlockId} />}
       {previewed && <RunOutputDialog pipelineId={run.pipelineId} runId={run.id} blockId={previewed} onClose={() => setPreviewed(null)} />}
       <RunTimeline run={run} />
       <RunLogs runId={run.id} blockIds={run.blocks.map((b) => b.blockId)} blockId={focusedBlockId} onBlockChange={setFocusedBlockId} />

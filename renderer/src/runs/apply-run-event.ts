@@ -61,5 +61,6 @@ function foldEvent(state: RunState, event: RunEvent): RunState {
 function testsOf(tests: BlockTestResult[] | undefined): Pick<BlockRunState, 'tests'> {
   if (!tests || tests.length === 0) return {};
   const passed = tests.filter((t) => t.passed).length;
-  return { tests: { passed, failed: tests.length - passed } };
+  const warned = tests.filter((t) => !t.passed && t.severity === 'warn').length;
+  return { tests: { passed, failed: tests.length - passed - warned, ...(warned > 0 ? { warned } : {}) } };
 }
