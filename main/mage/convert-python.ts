@@ -1,0 +1,48 @@
+import { postgresConnectionName } from './convert-io-config.ts';
+import { lineOf } from './import-types.ts';
+
+/** What a Mage Python block file becomes. */
+export interface PythonPlan {
+  /** The decorated function Mage runs (config.function), and its decorator. */
+  fn?: { name: string; decorator: string; line: number };
+  /** Set when the file follows Mage's Postgres export template: a native export/postgres block replaces it. */
+  postgresExport?: { config: Record<string, unknown>; line: number };
+  /** Template calls the Python side cannot run (Postgres.load, BigQuery, GCS), with their line. */
+  unsupported: { what: string; line: number }[];
+}
+
+const DECORATED = /^@(data_loader|transformer|data_exporter|custom|sensor|condition)\s*$(?:\n@.*$)*\n\s*def\s+([A-Za-z_]\w*)/m;
+
+/** Reads what the importer needs from a Mage Python block's source, without running it. */
+export function planPython(source: string): PythonPlan {
+  const plan: PythonPlan = { unsupported: [] };
+  const found = DECORATED.exec(source);
+  if (found?.[1] && found[2]) plan.fn = { decorator: found[1], name: found[2], line: lineOf(source, found[0]) ?? 1 };
+  const pgExport = /Postgres\.with_config\([\s\S]*?\)\.export\(/.exec(source);
+  if (pgExport) {
+    const line = lineOf(source, pgExport[0]) ?? 1;
+    const config = postgresExportConfig(source);
+    if (config) plan.postgresExport = { config, line };
+    else plan.unsupported.push({ what: 'Postgres.export with a schema or table that is not a string literal', line });
+  }
+  for (const [pattern, what] of [
+    [/Postgres\.with_config\([\s\S]*?\)\.load\(/, 'Postgres.load (use a source/postgres block)'],
+    [/BigQuery\.with_config\(/, 'mage_ai.io BigQuery (use a bigquery block)'],
+    [/GoogleCloudStorage\.with_config\(/, 'mage_ai.io GoogleCloudStorage (use a gcs block)'],
+  ] as const) {
+    const m = pattern.exec(source);
+    if (m) plan.unsupported.push({ what, line: lineOf(source, m[0]) ?? 1 });
+  }
+  return plan;
+}
+
+/** export/postgres settings from the template's `schema_name = '…'`, `table_name = '…'`, profile and if_exists. */
+function postgresExportConfig(source: string): Record<string, unknown> | undefined {
+  const literal = (name: string) => new RegExp(`^\\s*${name}\\s*=\\s*['"]([^'"]+)['"]`, 'm').exec(source)?.[1];
+  const schema = literal('schema_name');
+  const table = literal('table_name');
+  if (!table) return undefined;
+  const profile = literal('config_profile') ?? /ConfigFileLoader\([^)]*?,\s*['"]([^'"]+)['"]\s*\)/.exec(source)?.[1] ?? 'default';
+  const ifExists = /if_exists\s*=\s*['"](replace|append|fail)['"]/.exec(source)?.[1] ?? 'replace';
+  return { connection: postgresConnectionName(profile), ...(schema ? { schema } : {}), table, mode: ifExists };
+}
