@@ -56,11 +56,19 @@ function readBlocks(meta: Record<string, unknown>, text: string): MageBlock[] {
 
 function dropMissingUpstream(blocks: PwBlock[], pipeline: string, file: string, log: ImportLog): void {
   const ids = new Set(blocks.map((b) => b.id));
-  for (const block of blocks) {
+  for (const block of [...blocks]) {
     const missing = (block.upstream ?? []).filter((u) => !ids.has(u));
     if (missing.length === 0) continue;
     block.upstream = (block.upstream ?? []).filter((u) => ids.has(u));
-    log.add({ pipeline, subject: block.id, outcome: 'attention', reason: `upstream ${missing.join(', ')} not imported: the edge was dropped`, file });
+    let what = 'the edge was dropped';
+    if (block.upstream.length === 0 && block.type === 'transform') {
+      block.type = 'source'; // a transform needs an upstream: with none left it runs as a source
+      what = 'the edge was dropped and the block runs as a source';
+    } else if (block.upstream.length === 0 && block.type === 'export') {
+      blocks.splice(blocks.indexOf(block), 1);
+      what = 'nothing left to export: not imported';
+    }
+    log.add({ pipeline, subject: block.id, outcome: 'attention', reason: `upstream ${missing.join(', ')} not imported: ${what}`, file });
   }
 }
 
@@ -76,7 +84,9 @@ function breakCycles(blocks: PwBlock[], pipeline: string, file: string, log: Imp
       if (state.get(up) === 'open') {
         block.upstream = (block.upstream ?? []).filter((u) => u !== up);
         const cycle = [...path.slice(path.indexOf(up)), block.id, up].join(' ← ');
-        log.add({ pipeline, subject: block.id, outcome: 'attention', reason: `cycle ${cycle}: edge ${up} → ${block.id} dropped`, file });
+        const asSource = block.upstream.length === 0 && block.type === 'transform';
+        if (asSource) block.type = 'source'; // a transform needs an upstream: with none left it runs as a source
+        log.add({ pipeline, subject: block.id, outcome: 'attention', reason: `cycle ${cycle}: edge ${up} → ${block.id} dropped${asSource ? '; the block runs as a source' : ''}`, file });
       } else if (!state.has(up)) visit(next, [...path, block.id]);
     }
     state.set(block.id, 'done');

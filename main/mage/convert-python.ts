@@ -18,7 +18,8 @@ export function planPython(source: string): PythonPlan {
   const plan: PythonPlan = { unsupported: [] };
   const found = DECORATED.exec(source);
   if (found?.[1] && found[2]) plan.fn = { decorator: found[1], name: found[2], line: lineOf(source, found[0]) ?? 1 };
-  const pgExport = /Postgres\.with_config\([\s\S]*?\)\.export\(/.exec(source);
+  // Mage's templates call `Postgres.with_config(…).export(…)` or `with Postgres.with_config(…) as loader: loader.export(…)`.
+  const pgExport = /Postgres\.with_config\(/.test(source) ? /\.export\(/.exec(source) : null;
   if (pgExport) {
     const line = lineOf(source, pgExport[0]) ?? 1;
     const config = postgresExportConfig(source);
@@ -26,7 +27,7 @@ export function planPython(source: string): PythonPlan {
     else plan.unsupported.push({ what: 'Postgres.export with a schema or table that is not a string literal', line });
   }
   for (const [pattern, what] of [
-    [/Postgres\.with_config\([\s\S]*?\)\.load\(/, 'Postgres.load (use a source/postgres block)'],
+    [/Postgres\.with_config\((?=[\s\S]*\.load\()/, 'Postgres.load (use a source/postgres block)'],
     [/BigQuery\.with_config\(/, 'mage_ai.io BigQuery (use a bigquery block)'],
     [/GoogleCloudStorage\.with_config\(/, 'mage_ai.io GoogleCloudStorage (use a gcs block)'],
   ] as const) {

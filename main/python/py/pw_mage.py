@@ -21,7 +21,17 @@ class ConfigFileLoader:
         self.config_path, self.profile = config_path, config_profile
 
 
-class FileIO:
+class _Closing:
+    """`with X.with_config(…) as loader:` works, as in Mage's templates."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class FileIO(_Closing):
     """Mage's local file loader and exporter, by file extension (csv, parquet, json)."""
 
     @classmethod
@@ -60,7 +70,7 @@ def _extension(filepath):
 
 
 def _unsupported(name, native):
-    class Unsupported:
+    class Unsupported(_Closing):
         @classmethod
         def with_config(cls, config=None):
             return cls()

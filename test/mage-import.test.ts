@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { createDefaultRegistry } from '../main/blocks/index.ts';
+import { importMage } from '../main/mage/import-mage.ts';
+import { openProject } from '../main/runtime/open-project.ts';
+import type { RunEvent } from '../main/engine/run-events.ts';
+import { mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
+import { PASSWORD_ENV, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
+import { PYTHON } from './helpers/python-blocks.ts';
+
+const CSV = [
+  'VendorID,lpep_pickup_datetime,passenger_count,trip_distance',
+  '1,2021-01-01 00:15:56,1,1.5',
+  '2,2021-01-01 00:25:59,0,2.0',
+  '2,2021-01-01 00:45:57,2,',
+  '1,2021-01-02 10:01:00,3,4.25',
+].join('\n');
+
+let tmp: string;
+let server: Server;
+let url: string;
+
+before(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'pw-mage-'));
+  server = createServer((req, res) => {
+    if (req.url !== '/green.csv') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/csv' }).end(CSV);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/green.csv`;
+});
+
+after(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function freshMage(name: string): string {
+  const dir = path.join(tmp, name);
+  writeMageProject(dir, mageFixture(url));
+  return dir;
+}
+
+const read = (dir: string, rel: string) => readFileSync(path.join(dir, rel), 'utf8');
+const pipelineOf = (dir: string, id: string) => parse(read(dir, `pipelines/${id}/pipeline.yaml`)) as { blocks: Record<string, unknown>[]; [k: string]: unknown };
+const blockOf = (dir: string, p: string, id: string) => pipelineOf(dir, p).blocks.find((b) => b.id === id);
+
+describe('pipewright import mage', () => {
+  it('converts pipelines, blocks, io_config profiles and triggers, and reports each', async () => {
+    const mage = freshMage('course');
+    const into = path.join(tmp, 'course-pw');
+    const { log } = await importMage(mage, { into, python: PYTHON });
+    const green = pipelineOf(into, 'green_taxi_etl');
+    assert.deepEqual(green.variables, { source_url: url });
+    assert.deepEqual(green.retry, { retries: 1 });
+    assert.deepEqual(blockOf(into, 'green_taxi_etl', 'load_api_data'), {
+      id: 'load_api_data', type: 'source', kind: 'python', file: 'blocks/load_api_data.py', upstream: [], config: { function: 'load_data_from_api' }, retry: { retries: 3, delay: 2 },
+    });
+    assert.equal(blockOf(into, 'green_taxi_etl', 'transform_taxi')?.timeout, 600);
+    assert.deepEqual(blockOf(into, 'green_taxi_etl', 'taxi_to_postgres'), {
+      id: 'taxi_to_postgres', type: 'export', kind: 'postgres', upstream: ['transform_taxi'], config: { connection: 'dev_postgres', schema: 'mage', table: 'green_taxi', mode: 'replace' },
+    });
+    assert.equal(read(into, 'blocks/count_by_vendor.sql'), 'SELECT vendor_id, count(*) AS trips\nFROM transform_taxi\nGROUP BY vendor_id\n');
+    assert.deepEqual(blockOf(into, 'green_taxi_etl', 'count_by_vendor_to_postgres')?.config, { connection: 'dev_postgres', schema: 'mage', table: 'vendor_counts', mode: 'replace' });
+    assert.equal(read(into, 'blocks/mage/taxi_to_postgres.py'), read(mage, 'data_exporters/taxi_to_postgres.py'), 'the original exporter is kept for reference');
+    assert.deepEqual((green.triggers as Record<string, unknown>[]).map((t) => [t.name, t.type, t.cron, t.enabled]), [
+      ['daily_load', 'schedule', '0 0 * * *', true], ['every_15_minutes', 'schedule', '*/15 * * * *', false], ['from_ci', 'api', undefined, true],
+    ]);
+    const layout = JSON.parse(read(into, 'pipelines/green_taxi_etl/layout.json')) as { nodes: Record<string, { x: number }> };
+    assert.ok(layout.nodes.transform_taxi && layout.nodes.load_api_data && layout.nodes.transform_taxi.x > layout.nodes.load_api_data.x);
+    // Dynamic blocks keep dynamic/reduce; the Python list shape is flagged.
+    assert.equal(blockOf(into, 'dynamic_demo', 'months')?.dynamic, true);
+    assert.equal(blockOf(into, 'dynamic_demo', 'load_month')?.reduce, true);
+    // Connections: secrets as env references only, never the plain-text password.
+    const connections = read(into, 'connections.yaml');
+    assert.doesNotMatch(connections, /hunter2/);
+    const conns = parse(connections) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(conns.dev_postgres?.password, { env: 'POSTGRES_PASSWORD' });
+    assert.deepEqual(conns.dev_postgres?.host, { env: 'POSTGRES_HOST' });
+    assert.deepEqual(conns.default_postgres?.password, { env: 'DEFAULT_POSTGRES_PASSWORD' });
+    const report = read(into, 'IMPORT_REPORT.md');
+    assert.match(report, /`DEFAULT_POSTGRES_PASSWORD`: POSTGRES_PASSWORD of profile default \(plain text/);
+    const entry = (subject: string) => log.entries.find((e) => e.subject === subject && e.pipeline !== 'broken_copy');
+    assert.equal(entry('load_api_data')?.outcome, 'python');
+    assert.equal(entry('taxi_to_postgres')?.outcome, 'native');
+    assert.match(entry('count_by_vendor')?.reason ?? '', /DuckDB .*in Mage it ran in postgres/);
+    assert.equal(entry('only_on_weekdays')?.outcome, 'attention');
+    assert.match(entry('months')?.reason ?? '', /dynamic block returns \[items, metadata\]/);
+    assert.match(entry('trigger just once')?.reason ?? '', /@once not imported/);
+    assert.match(report, /\| only_on_weekdays \| needs attention \|.*\| pipelines\/green_taxi_etl\/metadata.yaml:\d+ \|/);
+  });
+
+  it('imports a broken project as far as possible and names each problem in the report', async () => {
+    const mage = freshMage('broken');
+    const into = path.join(tmp, 'broken-pw');
+    const { log } = await importMage(mage, { into, python: PYTHON });
+    const reason = (subject: string) => log.entries.filter((e) => e.subject === subject).map((e) => `${e.outcome}: ${e.reason} @${e.file}:${e.line ?? ''}`).join('\n');
+    assert.match(reason('gone'), /attention: block file data_loaders\/gone.py not found: not imported @pipelines\/broken\/metadata.yaml:\d+/);
+    assert.match(reason('bad_syntax'), /attention: kept as Python; SyntaxError: .* @transformers\/bad_syntax.py:6/);
+    assert.match(reason('bad_syntax'), /upstream gone not imported/);
+    assert.match(reason('mystery'), /attention: unknown block type 'teleporter'/);
+    assert.match(log.entries.map((e) => e.reason).join('\n'), /cycle step_\w ← step_\w ← step_\w: edge step_\w → step_\w dropped/);
+    assert.match(reason('broken'), /pipelines broken, broken_copy share the name 'broken'/);
+    // What was written loads and plans: the cycle is broken and missing blocks are gone.
+    const open = await openProject(into, { kinds: createDefaultRegistry() });
+    try {
+      const pipeline = await open.loadPipeline('broken');
+      assert.deepEqual(pipeline.blocks.map((b) => b.id).sort(), ['bad_syntax', 'step_a', 'step_b']);
+      await open.loadPipeline('broken_copy');
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('refuses to import into the same folder again unless --force, and writes nothing outside it', async () => {
+    const mage = freshMage('again');
+    const into = path.join(tmp, 'again-pw');
+    const before = readdirSync(tmp).sort();
+    await importMage(mage, { into, python: PYTHON });
+    assert.deepEqual(readdirSync(tmp).sort(), [...before, 'again-pw'].sort());
+    writeFileSync(path.join(into, 'blocks', 'transform_taxi.py'), '# edited\n');
+    await assert.rejects(importMage(mage, { into }), /holds an earlier import: add --force/);
+    assert.equal(read(into, 'blocks/transform_taxi.py'), '# edited\n');
+    await importMage(mage, { into, force: true, python: PYTHON });
+    assert.equal(read(into, 'blocks/transform_taxi.py'), read(mage, 'transformers/transform_taxi.py'));
+    await assert.rejects(importMage(path.join(tmp, 'nowhere'), { into: path.join(tmp, 'x') }), /not a Mage project: it has no pipelines\/ folder/);
+    assert.equal(existsSync(path.join(tmp, 'x')), false);
+  });
+
+  describe('an imported project runs', () => {
+    let pg: TestPostgres;
+    before(async () => {
+      pg = await startTestPostgres();
+    });
+    after(async () => {
+      await pg.stop();
+    });
+
+    it('runs the course pipeline offline: API → transform → Postgres loads the expected rows', async () => {
+      const mage = freshMage('run');
+      const into = path.join(tmp, 'run-pw');
+      await importMage(mage, { into, python: PYTHON });
+      Object.assign(process.env, {
+        POSTGRES_HOST: pg.conn.host, POSTGRES_PORT: String(pg.conn.port), POSTGRES_DBNAME: 'test', POSTGRES_USER: pg.conn.user,
+        POSTGRES_PASSWORD: process.env[PASSWORD_ENV], POSTGRES_SCHEMA: 'public',
+      });
+      const open = await openProject(into, { kinds: createDefaultRegistry() });
+      const events: RunEvent[] = [];
+      try {
+        const pipeline = await open.loadPipeline('green_taxi_etl');
+        const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+        const failures = events.filter((e) => e.type === 'block.failed');
+        assert.equal(result.status, 'succeeded', JSON.stringify(failures));
+      } finally {
+        await open.close();
+      }
+      const rows = await pg.query('SELECT vendor_id, passenger_count, trip_distance, lpep_pickup_datetime::text AS t FROM mage.green_taxi ORDER BY lpep_pickup_datetime');
+      assert.deepEqual(rows.map((r) => [Number(r.vendor_id), Number(r.passenger_count), r.trip_distance, r.t]), [
+        [1, 1, 1.5, '2021-01-01 00:15:56'], [2, 2, null, '2021-01-01 00:45:57'], [1, 3, 4.25, '2021-01-02 10:01:00'],
+      ]);
+      const counts = await pg.query('SELECT vendor_id, trips FROM mage.vendor_counts ORDER BY vendor_id');
+      assert.deepEqual(counts.map((r) => [Number(r.vendor_id), Number(r.trips)]), [[1, 2], [2, 1]]);
+      assert.equal(read(into, 'output/vendors.csv').trim().split('\n')[0], 'vendor_id,trips', 'FileIO and get_repo_path() work in a Mage block');
+      const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'transform_taxi' ? [e.message] : []));
+      assert.ok(logs.includes('rows with zero passengers: 1'), logs.join('\n'));
+    });
+  });
+});
