@@ -51,6 +51,20 @@ const read = (dir: string, rel: string) => readFileSync(path.join(dir, rel), 'ut
 const pipelineOf = (dir: string, id: string) => parse(read(dir, `pipelines/${id}/pipeline.yaml`)) as { blocks: Record<string, unknown>[]; [k: string]: unknown };
 const blockOf = (dir: string, p: string, id: string) => pipelineOf(dir, p).blocks.find((b) => b.id === id);
 
+/** Runs pipeline `id` of an imported project with the default block kinds; fails the test unless it succeeds. */
+async function runImported(into: string, id: string): Promise<RunEvent[]> {
+  const open = await openProject(into, { kinds: createDefaultRegistry() });
+  const events: RunEvent[] = [];
+  try {
+    const pipeline = await open.loadPipeline(id);
+    const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+    assert.equal(result.status, 'succeeded', JSON.stringify(events.filter((e) => e.type === 'block.failed')));
+  } finally {
+    await open.close();
+  }
+  return events;
+}
+
 describe('pipewright import mage', () => {
   it('converts pipelines, blocks, io_config profiles and triggers, and reports each', async () => {
     const mage = freshMage('course');
@@ -137,6 +151,11 @@ describe('pipewright import mage', () => {
     let pg: TestPostgres;
     before(async () => {
       pg = await startTestPostgres();
+      // The dev profile of io_config.yaml reads these (as the course's docker-compose sets them).
+      Object.assign(process.env, {
+        POSTGRES_HOST: pg.conn.host, POSTGRES_PORT: String(pg.conn.port), POSTGRES_DBNAME: 'test', POSTGRES_USER: pg.conn.user,
+        POSTGRES_PASSWORD: process.env[PASSWORD_ENV], POSTGRES_SCHEMA: 'public',
+      });
     });
     after(async () => {
       await pg.stop();
@@ -146,20 +165,7 @@ describe('pipewright import mage', () => {
       const mage = freshMage('run');
       const into = path.join(tmp, 'run-pw');
       await importMage(mage, { into, python: PYTHON });
-      Object.assign(process.env, {
-        POSTGRES_HOST: pg.conn.host, POSTGRES_PORT: String(pg.conn.port), POSTGRES_DBNAME: 'test', POSTGRES_USER: pg.conn.user,
-        POSTGRES_PASSWORD: process.env[PASSWORD_ENV], POSTGRES_SCHEMA: 'public',
-      });
-      const open = await openProject(into, { kinds: createDefaultRegistry() });
-      const events: RunEvent[] = [];
-      try {
-        const pipeline = await open.loadPipeline('green_taxi_etl');
-        const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
-        const failures = events.filter((e) => e.type === 'block.failed');
-        assert.equal(result.status, 'succeeded', JSON.stringify(failures));
-      } finally {
-        await open.close();
-      }
+      const events = await runImported(into, 'green_taxi_etl');
       const rows = await pg.query('SELECT vendor_id, passenger_count, trip_distance, lpep_pickup_datetime::text AS t FROM mage.green_taxi ORDER BY lpep_pickup_datetime');
       assert.deepEqual(rows.map((r) => [Number(r.vendor_id), Number(r.passenger_count), r.trip_distance, r.t]), [
         [1, 1, 1.5, '2021-01-01 00:15:56'], [2, 2, null, '2021-01-01 00:45:57'], [1, 3, 4.25, '2021-01-02 10:01:00'],
@@ -169,6 +175,18 @@ describe('pipewright import mage', () => {
       assert.equal(read(into, 'output/vendors.csv').trim().split('\n')[0], 'vendor_id,trips', 'FileIO and get_repo_path() work in a Mage block');
       const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'transform_taxi' ? [e.message] : []));
       assert.ok(logs.includes('rows with zero passengers: 1'), logs.join('\n'));
+    });
+
+    it("hands a Mage block's Postgres.export to Pipewright's exporter with the imported connection", async () => {
+      const mage = freshMage('handoff');
+      const into = path.join(tmp, 'handoff-pw');
+      const { log } = await importMage(mage, { into, python: PYTHON });
+      assert.equal(log.entries.find((e) => e.subject === 'export_busy_trips')?.outcome, 'python');
+      const events = await runImported(into, 'handoff_demo');
+      const rows = await pg.query('SELECT "VendorID" AS v, passenger_count AS n FROM mage.busy_trips ORDER BY passenger_count');
+      assert.deepEqual(rows.map((r) => [Number(r.v), Number(r.n)]), [[2, 2], [1, 3]]);
+      const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'export_busy_trips' ? [e.message] : []));
+      assert.ok(logs.some((m) => /Postgres.export: loading 2 rows into mage.busy_trips \(connection dev_postgres\)/.test(m)), logs.join('\n'));
     });
   });
 });

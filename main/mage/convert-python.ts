@@ -23,8 +23,9 @@ export function planPython(source: string): PythonPlan {
   if (pgExport) {
     const line = lineOf(source, pgExport[0]) ?? 1;
     const config = postgresExportConfig(source);
-    if (config) plan.postgresExport = { config, line };
-    else plan.unsupported.push({ what: 'Postgres.export with a schema or table that is not a string literal', line });
+    // Only the bare template becomes a native block: code that changes the DataFrame first stays Python, and its
+    // Postgres.export hands the data to Pipewright's exporter at run time.
+    if (config && !changesFrame(source)) plan.postgresExport = { config, line };
   }
   for (const [pattern, what] of [
     [/Postgres\.with_config\((?=[\s\S]*\.load\()/, 'Postgres.load (use a source/postgres block)'],
@@ -35,6 +36,11 @@ export function planPython(source: string): PythonPlan {
     if (m) plan.unsupported.push({ what, line: lineOf(source, m[0]) ?? 1 });
   }
   return plan;
+}
+
+/** Whether the file does more to the DataFrame than export it (assigns, filters or calls a method on it). */
+function changesFrame(source: string): boolean {
+  return source.split('\n').some((line) => /^\s+(df|data)\s*(=|\[|\.(?!columns\b))/.test(line) || /^\s+\w+\s*=\s*(df|data)\b/.test(line));
 }
 
 /** export/postgres settings from the template's `schema_name = '…'`, `table_name = '…'`, profile and if_exists. */

@@ -103,6 +103,44 @@ def export_data_to_postgres(df: DataFrame, **kwargs) -> None:
         )
 `;
 
+/** Not the bare template: it filters first, so it stays Python and Postgres.export hands the rows to Pipewright. */
+export const EXPORT_BUSY = `from mage_ai.settings.repo import get_repo_path
+from mage_ai.io.config import ConfigFileLoader
+from mage_ai.io.postgres import Postgres
+from os import path
+
+if 'data_exporter' not in globals():
+    from mage_ai.data_preparation.decorators import data_exporter
+
+
+@data_exporter
+def export_busy_trips(df, **kwargs) -> None:
+    busy = df[df['passenger_count'] >= 2]
+    config_path = path.join(get_repo_path(), 'io_config.yaml')
+    Postgres.with_config(ConfigFileLoader(config_path, 'dev')).export(
+        busy, 'mage', 'busy_' + 'trips', index=False, if_exists='replace')
+`;
+
+export const HANDOFF_METADATA = `blocks:
+- configuration: {}
+  language: python
+  name: load_api_data
+  type: data_loader
+  upstream_blocks: []
+  uuid: load_api_data
+- configuration: {}
+  language: python
+  name: export_busy_trips
+  type: data_exporter
+  upstream_blocks: [load_api_data]
+  uuid: export_busy_trips
+name: handoff_demo
+type: python
+uuid: handoff_demo
+variables:
+  source_url: SOURCE_URL
+`;
+
 export const FILE_EXPORT = `from mage_ai.io.file import FileIO
 from mage_ai.settings.repo import get_repo_path
 import os
@@ -299,6 +337,8 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'data_exporters/taxi_to_postgres.py': EXPORT_PG,
     'transformers/count_by_vendor.sql': 'SELECT vendor_id, count(*) AS trips\nFROM {{ df_1 }}\nGROUP BY vendor_id\n',
     'data_exporters/vendors_to_file.py': FILE_EXPORT,
+    'data_exporters/export_busy_trips.py': EXPORT_BUSY,
+    'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
     'conditionals/only_on_weekdays.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(*args, **kwargs) -> bool:\n    return kwargs['execution_date'].weekday() < 5\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),
     'pipelines/green_taxi_etl/triggers.yaml': TRIGGERS,

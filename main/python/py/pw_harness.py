@@ -215,7 +215,7 @@ def run(job, channel):
     sys.modules['pipewright'] = types.SimpleNamespace(**decorators)  # `from pipewright import transform` works too
     import pw_mage
 
-    pw_mage.install(sys.modules, job['projectDir'], decorators)  # Mage block files run unchanged
+    pw_mage.install(sys.modules, job['projectDir'], decorators, job.get('handoff'))  # Mage block files run unchanged
     for folder in (os.path.dirname(job['file']), job['projectDir']):
         if folder not in sys.path:
             sys.path.insert(0, folder)
@@ -247,6 +247,7 @@ def run(job, channel):
         result.update(rows=rows, columns=schema)
         value = frame
     result['tests'] = run_tests(registry, value, kwargs, job)
+    result['handoffs'] = pw_mage.HANDOFFS  # Mage io exports for Pipewright's exporters to load
     channel.send(result)
 
 
