@@ -82,6 +82,9 @@ describe('pipewright import mage', () => {
     });
     assert.equal(read(into, 'blocks/count_by_vendor.sql'), 'SELECT vendor_id, count(*) AS trips\nFROM transform_taxi\nGROUP BY vendor_id\n');
     assert.deepEqual(blockOf(into, 'green_taxi_etl', 'count_by_vendor_to_postgres')?.config, { connection: 'dev_postgres', schema: 'mage', table: 'vendor_counts', mode: 'replace' });
+    assert.deepEqual(blockOf(into, 'handoff_demo', 'trips_from_pg'), {
+      id: 'trips_from_pg', type: 'source', kind: 'postgres', config: { connection: 'dev_postgres', query: 'SELECT zone_id, zone FROM mage.zones' },
+    });
     assert.equal(read(into, 'blocks/mage/taxi_to_postgres.py'), read(mage, 'data_exporters/taxi_to_postgres.py'), 'the original exporter is kept for reference');
     assert.deepEqual((green.triggers as Record<string, unknown>[]).map((t) => [t.name, t.type, t.cron, t.enabled]), [
       ['daily_load', 'schedule', '0 0 * * *', true], ['every_15_minutes', 'schedule', '*/15 * * * *', false], ['from_ci', 'api', undefined, true],
@@ -177,12 +180,15 @@ describe('pipewright import mage', () => {
       assert.ok(logs.includes('rows with zero passengers: 1'), logs.join('\n'));
     });
 
-    it("hands a Mage block's Postgres.export to Pipewright's exporter with the imported connection", async () => {
+    it("runs a Postgres loader template natively and hands a Mage block's Postgres.export to Pipewright's exporter", async () => {
       const mage = freshMage('handoff');
       const into = path.join(tmp, 'handoff-pw');
       const { log } = await importMage(mage, { into, python: PYTHON });
       assert.equal(log.entries.find((e) => e.subject === 'export_busy_trips')?.outcome, 'python');
+      await pg.query("CREATE SCHEMA IF NOT EXISTS mage; CREATE TABLE mage.zones AS SELECT * FROM (VALUES (1, 'Harlem'), (2, 'SoHo'), (3, 'Astoria')) z(zone_id, zone)");
       const events = await runImported(into, 'handoff_demo');
+      const loaded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'trips_from_pg');
+      assert.equal(loaded?.type === 'block.succeeded' && loaded.rowsOut, 3, 'the Postgres loader template ran as a native source/postgres block');
       const rows = await pg.query('SELECT "VendorID" AS v, passenger_count AS n FROM mage.busy_trips ORDER BY passenger_count');
       assert.deepEqual(rows.map((r) => [Number(r.v), Number(r.n)]), [[2, 2], [1, 3]]);
       const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'export_busy_trips' ? [e.message] : []));

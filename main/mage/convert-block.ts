@@ -103,6 +103,12 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     log.add({ ...entry, line, outcome: known ? 'native' : 'attention', reason: `export/postgres ${[config.schema, config.table].filter(Boolean).join('.')} (${String(config.mode)}) on connection ${String(config.connection)}${known ? '' : ', which io_config.yaml does not define'}; original kept at blocks/mage/${id}.py` });
     return [{ id, type: 'export', kind: 'postgres', upstream, config, ...common(block) }];
   }
+  if (plan.postgresLoad && upstream.length === 0) {
+    const { config, line } = plan.postgresLoad;
+    log.write(`blocks/mage/${id}.py`, text);
+    log.add({ ...entry, line, outcome: 'native', reason: `source/postgres: the query runs in Postgres (connection ${String(config.connection)}); original kept at blocks/mage/${id}.py` });
+    return [{ id, type: 'source', kind: 'postgres', config, ...common(block) }];
+  }
   log.write(`blocks/${id}.py`, text);
   const role = pythonRole(block.type, upstream.length);
   const out = { id, type: role, kind: 'python', file: `blocks/${id}.py`, upstream, config: plan.fn ? { function: plan.fn.name } : {}, ...common(block) };

@@ -7,6 +7,8 @@ export interface PythonPlan {
   fn?: { name: string; decorator: string; line: number };
   /** Set when the file follows Mage's Postgres export template: a native export/postgres block replaces it. */
   postgresExport?: { config: Record<string, unknown>; line: number };
+  /** Set when the file is Mage's Postgres loader template with a literal query: a native source/postgres block replaces it. */
+  postgresLoad?: { config: Record<string, unknown>; line: number };
   /** Template calls the Python side cannot run (Postgres.load, BigQuery, GCS), with their line. */
   unsupported: { what: string; line: number }[];
 }
@@ -27,8 +29,11 @@ export function planPython(source: string): PythonPlan {
     // Postgres.export hands the data to Pipewright's exporter at run time.
     if (config && !changesFrame(source)) plan.postgresExport = { config, line };
   }
+  const pgLoad = /Postgres\.with_config\(/.test(source) ? /\.load\(/.exec(source) : null;
+  const query = pgLoad && !changesFrame(source) ? literalQuery(source) : undefined;
+  if (pgLoad && query) plan.postgresLoad = { config: { connection: postgresConnectionName(profileOf(source)), query }, line: lineOf(source, pgLoad[0]) ?? 1 };
   for (const [pattern, what] of [
-    [/Postgres\.with_config\((?=[\s\S]*\.load\()/, 'Postgres.load (use a source/postgres block)'],
+    ...(pgLoad && !query ? [[/\.load\(/, 'Postgres.load with a query that is not a string literal (use a source/postgres block)'] as const] : []),
     [/BigQuery\.with_config\(/, 'mage_ai.io BigQuery (use a bigquery block)'],
     [/GoogleCloudStorage\.with_config\(/, 'mage_ai.io GoogleCloudStorage (use a gcs block)'],
   ] as const) {
@@ -49,7 +54,20 @@ function postgresExportConfig(source: string): Record<string, unknown> | undefin
   const schema = literal('schema_name');
   const table = literal('table_name');
   if (!table) return undefined;
-  const profile = literal('config_profile') ?? /ConfigFileLoader\([^)]*?,\s*['"]([^'"]+)['"]\s*\)/.exec(source)?.[1] ?? 'default';
+  const profile = profileOf(source);
   const ifExists = /if_exists\s*=\s*['"](replace|append|fail)['"]/.exec(source)?.[1] ?? 'replace';
   return { connection: postgresConnectionName(profile), ...(schema ? { schema } : {}), table, mode: ifExists };
+}
+
+/** The io_config profile the template names (`config_profile = 'dev'` or the loader's second argument). */
+function profileOf(source: string): string {
+  const assigned = /^\s*config_profile\s*=\s*['"]([^'"]+)['"]/m.exec(source)?.[1];
+  return assigned ?? /ConfigFileLoader\([^)]*?,\s*['"]([^'"]+)['"]\s*\)/.exec(source)?.[1] ?? 'default';
+}
+
+/** `query = '…'` or `query = """…"""` in the template, when it is a plain string. */
+function literalQuery(source: string): string | undefined {
+  const triple = /^\s*query\s*=\s*(?:"""([\s\S]*?)"""|'''([\s\S]*?)''')/m.exec(source);
+  const text = triple ? (triple[1] ?? triple[2]) : /^\s*query\s*=\s*(['"])((?:(?!\1).)+)\1/m.exec(source)?.[2];
+  return text?.trim() || undefined;
 }

@@ -130,6 +130,12 @@ export const HANDOFF_METADATA = `blocks:
   uuid: load_api_data
 - configuration: {}
   language: python
+  name: trips_from_pg
+  type: data_loader
+  upstream_blocks: []
+  uuid: trips_from_pg
+- configuration: {}
+  language: python
   name: export_busy_trips
   type: data_exporter
   upstream_blocks: [load_api_data]
@@ -139,6 +145,26 @@ type: python
 uuid: handoff_demo
 variables:
   source_url: SOURCE_URL
+`;
+
+export const LOAD_PG = `from mage_ai.settings.repo import get_repo_path
+from mage_ai.io.config import ConfigFileLoader
+from mage_ai.io.postgres import Postgres
+from os import path
+if 'data_loader' not in globals():
+    from mage_ai.data_preparation.decorators import data_loader
+
+
+@data_loader
+def load_data_from_postgres(*args, **kwargs):
+    query = """
+        SELECT zone_id, zone FROM mage.zones
+    """
+    config_path = path.join(get_repo_path(), 'io_config.yaml')
+    config_profile = 'dev'
+
+    with Postgres.with_config(ConfigFileLoader(config_path, config_profile)) as loader:
+        return loader.load(query)
 `;
 
 export const FILE_EXPORT = `from mage_ai.io.file import FileIO
@@ -338,6 +364,7 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'transformers/count_by_vendor.sql': 'SELECT vendor_id, count(*) AS trips\nFROM {{ df_1 }}\nGROUP BY vendor_id\n',
     'data_exporters/vendors_to_file.py': FILE_EXPORT,
     'data_exporters/export_busy_trips.py': EXPORT_BUSY,
+    'data_loaders/trips_from_pg.py': LOAD_PG,
     'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
     'conditionals/only_on_weekdays.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(*args, **kwargs) -> bool:\n    return kwargs['execution_date'].weekday() < 5\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),
