@@ -13,6 +13,7 @@ import type { RunEvent } from '../main/engine/run-events.ts';
 import { mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
 import { PASSWORD_ENV, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { PYTHON } from './helpers/python-blocks.ts';
+import { runCli } from './helpers/run-cli.ts';
 
 const CSV = [
   'VendorID,lpep_pickup_datetime,passenger_count,trip_distance',
@@ -148,6 +149,19 @@ describe('pipewright import mage', () => {
     assert.equal(read(into, 'blocks/transform_taxi.py'), read(mage, 'transformers/transform_taxi.py'));
     await assert.rejects(importMage(path.join(tmp, 'nowhere'), { into: path.join(tmp, 'x') }), /not a Mage project: it has no pipelines\/ folder/);
     assert.equal(existsSync(path.join(tmp, 'x')), false);
+  });
+
+  it('pipewright import mage prints what needs attention and the variables to set; a second import exits 2', async () => {
+    const mage = freshMage('cli');
+    const into = path.join(tmp, 'cli-pw');
+    const first = await runCli(['import', 'mage', mage, '--into', into, '--python', PYTHON]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^imported 5 pipeline\(s\) into .*cli-pw: \d+ converted natively, \d+ kept as Python, \d+ need attention$/m);
+    assert.match(first.stdout, /^ {2}broken\/gone: block file data_loaders\/gone.py not found: not imported \(pipelines\/broken\/metadata.yaml:\d+\)$/m);
+    assert.match(first.stdout, /^set: DEFAULT_POSTGRES_PASSWORD, POSTGRES_HOST, /m);
+    const again = await runCli(['import', 'mage', mage, '--into', into]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /holds an earlier import: add --force to write over it/);
   });
 
   describe('an imported project runs', () => {
