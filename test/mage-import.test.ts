@@ -14,6 +14,7 @@ import { mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
 import { PASSWORD_ENV, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { PYTHON } from './helpers/python-blocks.ts';
 import { runCli } from './helpers/run-cli.ts';
+import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
 
 const CSV = [
   'VendorID,lpep_pickup_datetime,passenger_count,trip_distance',
@@ -53,12 +54,12 @@ const pipelineOf = (dir: string, id: string) => parse(read(dir, `pipelines/${id}
 const blockOf = (dir: string, p: string, id: string) => pipelineOf(dir, p).blocks.find((b) => b.id === id);
 
 /** Runs pipeline `id` of an imported project with the default block kinds; fails the test unless it succeeds. */
-async function runImported(into: string, id: string): Promise<RunEvent[]> {
+async function runImported(into: string, id: string, overrides?: Record<string, Record<string, string>>): Promise<RunEvent[]> {
   const open = await openProject(into, { kinds: createDefaultRegistry() });
   const events: RunEvent[] = [];
   try {
     const pipeline = await open.loadPipeline(id);
-    const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+    const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' }, ...(overrides ? { connectionOverrides: overrides } : {}) }, (e) => events.push(e));
     assert.equal(result.status, 'succeeded', JSON.stringify(events.filter((e) => e.type === 'block.failed')));
   } finally {
     await open.close();
@@ -166,7 +167,9 @@ describe('pipewright import mage', () => {
 
   describe('an imported project runs', () => {
     let pg: TestPostgres;
+    let gcs: GcsFixture;
     before(async () => {
+      gcs = await startGcsFixture();
       pg = await startTestPostgres();
       // The dev profile of io_config.yaml reads these (as the course's docker-compose sets them).
       Object.assign(process.env, {
@@ -175,6 +178,7 @@ describe('pipewright import mage', () => {
       });
     });
     after(async () => {
+      await gcs.close();
       await pg.stop();
     });
 
@@ -194,19 +198,23 @@ describe('pipewright import mage', () => {
       assert.ok(logs.includes('rows with zero passengers: 1'), logs.join('\n'));
     });
 
-    it("runs a Postgres loader template natively and hands a Mage block's Postgres.export to Pipewright's exporter", async () => {
+    it("runs a Postgres loader template natively and hands Postgres.export and GoogleCloudStorage.export to our exporters", async () => {
       const mage = freshMage('handoff');
       const into = path.join(tmp, 'handoff-pw');
       const { log } = await importMage(mage, { into, python: PYTHON });
       assert.equal(log.entries.find((e) => e.subject === 'export_busy_trips')?.outcome, 'python');
       await pg.query("CREATE SCHEMA IF NOT EXISTS mage; CREATE TABLE mage.zones AS SELECT * FROM (VALUES (1, 'Harlem'), (2, 'SoHo'), (3, 'Astoria')) z(zone_id, zone)");
-      const events = await runImported(into, 'handoff_demo');
+      // The imported dev_gcs connection points at the local emulator by changing only its connection, as --conn does.
+      await gcs.storage.createBucket('mage-zoomcamp');
+      const events = await runImported(into, 'handoff_demo', { dev_gcs: { endpoint: gcs.emulator.url, credentials: 'none', project_id: 'test-project' } });
+      const [object] = await gcs.storage.bucket('mage-zoomcamp').file('green_taxi.csv').download();
+      assert.deepEqual(object.toString('utf8').trim().split('\n').map((line) => line.split(',')[0]), ['VendorID', '1', '2', '2', '1'], 'GoogleCloudStorage.export uploaded every row as CSV');
       const loaded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'trips_from_pg');
       assert.equal(loaded?.type === 'block.succeeded' && loaded.rowsOut, 3, 'the Postgres loader template ran as a native source/postgres block');
       const rows = await pg.query('SELECT "VendorID" AS v, passenger_count AS n FROM mage.busy_trips ORDER BY passenger_count');
       assert.deepEqual(rows.map((r) => [Number(r.v), Number(r.n)]), [[2, 2], [1, 3]]);
       const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'export_busy_trips' ? [e.message] : []));
-      assert.ok(logs.some((m) => /Postgres.export: loading 2 rows into mage.busy_trips \(connection dev_postgres\)/.test(m)), logs.join('\n'));
+      assert.ok(logs.some((m) => /^Postgres.export: loading 2 rows \(table=busy_trips, mode=replace, schema=mage, connection dev_postgres\)$/.test(m)), logs.join('\n'));
     });
   });
 });

@@ -4,24 +4,38 @@ import type { BlockContext } from '../engine/block-kind.ts';
 import { UserError } from '../errors.ts';
 import { checkWireSchema, wireFileSelect } from '../python/exchange-sql.ts';
 import type { MageHandoff } from '../python/harness-run.ts';
+import type { BlockKind } from '../engine/block-kind.ts';
+import { bigqueryExport } from './bigquery-export.ts';
+import { gcsExport } from './gcs-export.ts';
 import { postgresExport } from './postgres-export.ts';
 
+const EXPORTERS: Record<string, { kind: BlockKind<unknown>; call: string }> = {
+  postgres: { kind: postgresExport, call: 'Postgres.export' },
+  gcs: { kind: gcsExport, call: 'GoogleCloudStorage.export' },
+  bigquery: { kind: bigqueryExport, call: 'BigQuery.export' },
+};
+
 /**
- * Loads what a Mage block handed over with `Postgres.export(df, schema, table, if_exists=…)`: each DataFrame, written as
- * an exchange file, becomes a DuckDB view that Pipewright's own Postgres exporter streams (COPY, staging table, ledger)
- * with the connection imported from the io_config profile. Runs after the Python function returned, in call order.
+ * Loads what a Mage block handed over with `Postgres`/`GoogleCloudStorage`/`BigQuery` `.export(df, …)`: each DataFrame,
+ * written as an exchange file, becomes a DuckDB view that Pipewright's own exporter of that kind streams (COPY, upload,
+ * load job) with the connection imported from the io_config profile. Runs after the Python function returned, in call order.
  */
 export async function loadMageHandoffs(ctx: BlockContext, handoffs: MageHandoff[], file: string): Promise<void> {
   for (const [i, handoff] of handoffs.entries()) {
-    const view = `pw_mage_export_${i}`;
-    const columns = checkWireSchema(handoff.columns);
-    await ctx.data.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${wireFileSelect(handoff.path, handoff.format, columns)}`);
+    const exporter = EXPORTERS[handoff.kind];
+    if (!exporter) throw new Error(`the Python harness handed over an unknown export kind: ${handoff.kind}`);
     const place = { block: ctx.block.id, file };
-    const config = postgresExport.configSchema.safeParse({ connection: handoff.connection, table: handoff.table, mode: handoff.mode, ...(handoff.schema ? { schema: handoff.schema } : {}) });
-    if (!config.success) throw new UserError(`Postgres.export(${handoff.schema ?? ''}, ${handoff.table}) cannot be loaded: ${config.error.issues[0]?.message ?? 'bad arguments'}`, place);
-    ctx.log('info', `Postgres.export: loading ${handoff.rows.toLocaleString('en-US')} rows into ${[handoff.schema, handoff.table].filter(Boolean).join('.')} (connection ${handoff.connection})`);
+    const config = exporter.kind.configSchema.safeParse(handoff.config);
+    if (!config.success) {
+      const issue = config.error.issues[0];
+      throw new UserError(`${exporter.call}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'bad arguments'}`, place);
+    }
+    const view = `pw_mage_export_${i}`;
+    await ctx.data.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${wireFileSelect(handoff.path, handoff.format, checkWireSchema(handoff.columns))}`);
+    const target = Object.entries(handoff.config).filter(([k]) => k !== 'connection').map(([k, v]) => `${k}=${String(v)}`).join(', ');
+    ctx.log('info', `${exporter.call}: loading ${handoff.rows.toLocaleString('en-US')} rows (${target}, connection ${String(handoff.config.connection)})`);
     const identity = `${ctx.runId}:${ctx.block.id}:mage_export_${i}`;
-    await postgresExport.run({ ...ctx, block: { ...ctx.block, upstream: [view] }, data: withView(ctx.data, view, identity) }, config.data);
+    await exporter.kind.run({ ...ctx, block: { ...ctx.block, upstream: [view] }, data: withView(ctx.data, view, identity) }, config.data);
   }
 }
 

@@ -122,7 +122,7 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
   ];
   const [first] = problems;
   if (first) log.add({ ...entry, line: first.line, outcome: 'attention', reason: `kept as Python; ${problems.map((p) => p.what).join('; ')}` });
-  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `python ${role}, @${plan.fn?.decorator} ${plan.fn?.name}` });
+  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `python ${role}, @${plan.fn?.decorator} ${plan.fn?.name}${handsOff(text)}` });
   return [out];
 }
 
@@ -164,4 +164,10 @@ function convertSql(block: MageBlock, pipeline: string, rel: string, text: strin
   if (first) log.add({ ...entry, line: first.line, outcome: 'attention', reason: `${reason}; ${problems.map((p) => p.what).join('; ')}` });
   else log.add({ ...entry, line: lineOf(text, /\S/) ?? 1, outcome: 'native', reason });
   return blocks;
+}
+
+/** Which mage_ai.io exports in the file Pipewright's exporters will load, for the report. */
+function handsOff(text: string): string {
+  const classes = ['Postgres', 'GoogleCloudStorage', 'BigQuery'].filter((c) => new RegExp(`${c}\\.with_config\\(`).test(text));
+  return classes.length > 0 && /\.export\(/.test(text) ? `; ${classes.join(', ')}.export handed to Pipewright's exporter` : '';
 }

@@ -34,8 +34,8 @@ export function planPython(source: string): PythonPlan {
   if (pgLoad && query) plan.postgresLoad = { config: { connection: postgresConnectionName(profileOf(source)), query }, line: lineOf(source, pgLoad[0]) ?? 1 };
   for (const [pattern, what] of [
     ...(pgLoad && !query ? [[/\.load\(/, 'Postgres.load with a query that is not a string literal (use a source/postgres block)'] as const] : []),
-    [/BigQuery\.with_config\(/, 'mage_ai.io BigQuery (use a bigquery block)'],
-    [/GoogleCloudStorage\.with_config\(/, 'mage_ai.io GoogleCloudStorage (use a gcs block)'],
+    [/BigQuery\.with_config\((?=[\s\S]*\.load\()/, 'BigQuery.load (use a source/bigquery block)'],
+    [/GoogleCloudStorage\.with_config\((?=[\s\S]*\.load\()/, 'GoogleCloudStorage.load (use a source/gcs block)'],
   ] as const) {
     const m = pattern.exec(source);
     if (m) plan.unsupported.push({ what, line: lineOf(source, m[0]) ?? 1 });

@@ -20,16 +20,16 @@ export interface HarnessJob {
   variables: Record<string, unknown>;
   inputs: { id: string; path: string; format: ExchangeFormat; columns: WireColumn[] }[];
   output: { path: string; format: ExchangeFormat } | null;
-  /** Where Mage's `Postgres.export` writes the DataFrames it hands to Pipewright (main/python/mage-handoff.ts). */
+  /** Where Mage's `Postgres`/`GoogleCloudStorage`/`BigQuery` `.export` writes the DataFrames it hands to Pipewright (main/python/mage-handoff.ts). */
   handoff?: { dir: string; format: ExchangeFormat };
 }
 
-/** A DataFrame a Mage block exported with `Postgres.export`, written as an exchange file for Pipewright to load. */
+/** A DataFrame a Mage block exported with mage_ai.io, written as an exchange file for one of our exporters to load. */
 export interface MageHandoff {
-  connection: string;
-  schema: string | null;
-  table: string;
-  mode: 'replace' | 'append' | 'fail';
+  /** The export kind: postgres, gcs or bigquery. */
+  kind: string;
+  /** That kind's config (connection included), as the Python side built it from the call's arguments. */
+  config: Record<string, unknown>;
   path: string;
   format: ExchangeFormat;
   columns: unknown;

@@ -32,6 +32,8 @@ dev:
   POSTGRES_PASSWORD: "{{ env_var('POSTGRES_PASSWORD') }}"
   POSTGRES_HOST: "{{ env_var('POSTGRES_HOST') }}"
   POSTGRES_PORT: "{{ env_var('POSTGRES_PORT') }}"
+  GOOGLE_SERVICE_ACC_KEY_FILEPATH: "/home/src/keys/my-creds.json"
+  GOOGLE_LOCATION: US
 `;
 
 export const LOAD_API = `import io
@@ -140,11 +142,42 @@ export const HANDOFF_METADATA = `blocks:
   type: data_exporter
   upstream_blocks: [load_api_data]
   uuid: export_busy_trips
+- configuration: {}
+  language: python
+  name: to_gcs
+  type: data_exporter
+  upstream_blocks: [load_api_data]
+  uuid: to_gcs
 name: handoff_demo
 type: python
 uuid: handoff_demo
 variables:
   source_url: SOURCE_URL
+`;
+
+export const EXPORT_GCS = `from mage_ai.settings.repo import get_repo_path
+from mage_ai.io.config import ConfigFileLoader
+from mage_ai.io.google_cloud_storage import GoogleCloudStorage
+from pandas import DataFrame
+from os import path
+
+if 'data_exporter' not in globals():
+    from mage_ai.data_preparation.decorators import data_exporter
+
+
+@data_exporter
+def export_data_to_google_cloud_storage(df: DataFrame, **kwargs) -> None:
+    config_path = path.join(get_repo_path(), 'io_config.yaml')
+    config_profile = 'dev'
+
+    bucket_name = 'mage-zoomcamp'
+    object_key = 'green_taxi.csv'
+
+    GoogleCloudStorage.with_config(ConfigFileLoader(config_path, config_profile)).export(
+        df,
+        bucket_name,
+        object_key,
+    )
 `;
 
 export const LOAD_PG = `from mage_ai.settings.repo import get_repo_path
@@ -365,6 +398,7 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'data_exporters/vendors_to_file.py': FILE_EXPORT,
     'data_exporters/export_busy_trips.py': EXPORT_BUSY,
     'data_loaders/trips_from_pg.py': LOAD_PG,
+    'data_exporters/to_gcs.py': EXPORT_GCS,
     'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
     'conditionals/only_on_weekdays.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(*args, **kwargs) -> bool:\n    return kwargs['execution_date'].weekday() < 5\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),

@@ -2,10 +2,10 @@
 
 Installed into sys.modules by pw_harness.py before a block file runs, so `from mage_ai.io.file import FileIO` and the
 `if 'transformer' not in globals(): from mage_ai.data_preparation.decorators import transformer` header both work.
-`Postgres(...).export(df, schema, table, if_exists=...)` hands the DataFrame to Pipewright: it is written as an exchange
-file and, once the function returned, Pipewright's own Postgres exporter loads it with the connection imported from
-the io_config profile (`<profile>_postgres`). Loads and the cloud classes (BigQuery, GoogleCloudStorage) raise an
-error naming the native block to use instead.
+`Postgres`, `GoogleCloudStorage` and `BigQuery` `.export(df, …)` hand the DataFrame to Pipewright: it is written as an
+exchange file and, once the function returned, Pipewright's own exporter of that kind loads it with the connection
+imported from the io_config profile (`<profile>_postgres`, `_gcs`, `_bigquery`). Their `.load()` raises an error
+naming the native source block to use instead.
 """
 import logging
 import os
@@ -77,8 +77,10 @@ def _extension(filepath):
     return os.path.splitext(name)[1].lstrip('.')
 
 
-class Postgres(_Closing):
-    """Mage's Postgres class: export() hands the DataFrame to Pipewright's Postgres exporter; load() is a native block."""
+class _HandOff(_Closing):
+    """A mage_ai.io class whose export() hands the DataFrame to one of Pipewright's exporters (`kind`)."""
+
+    kind = None
 
     def __init__(self, profile='default'):
         self.profile = profile
@@ -87,41 +89,65 @@ class Postgres(_Closing):
     def with_config(cls, config=None):
         return cls(getattr(config, 'profile', 'default') or 'default')
 
-    def export(self, df, schema_name=None, table_name=None, index=True, if_exists='replace', **kwargs):
+    def _hand_off(self, df, config, index):
         import pw_output
 
-        if not table_name:
-            raise ValueError('Postgres.export needs a table name')
-        if if_exists not in ('replace', 'append', 'fail'):
-            raise ValueError("Postgres.export if_exists=%r: use 'replace', 'append' or 'fail'" % (if_exists,))
         if index and any(n is not None for n in df.index.names):
             df = df.reset_index()
         path = os.path.join(_exchange['dir'], 'handoff_%d.%s' % (len(HANDOFFS), _exchange['format']))
         warn = lambda message: logging.getLogger('pipewright').warning(message)  # noqa: E731
         columns, rows = pw_output.write_table(path, pw_output.prepare_output(df, {}, warn), _exchange['format'])
-        connection = re.sub(r'[^A-Za-z0-9_]', '_', '%s_postgres' % self.profile)
-        HANDOFFS.append({'connection': connection, 'schema': schema_name, 'table': table_name, 'mode': if_exists,
-                         'path': path, 'format': _exchange['format'], 'columns': columns, 'rows': rows})
+        config['connection'] = re.sub(r'[^A-Za-z0-9_]', '_', '%s_%s' % (self.profile, self.kind))
+        HANDOFFS.append({'kind': self.kind, 'config': config, 'path': path, 'format': _exchange['format'], 'columns': columns, 'rows': rows})
 
     def load(self, *args, **kwargs):
-        raise NotImplementedError('mage_ai.io Postgres.load runs only as a native block in Pipewright: use a postgres '
-                                  'source block (pipewright import mage converts Mage template loaders to one)')
+        raise NotImplementedError('mage_ai.io %s.load runs only as a native block in Pipewright: use a %s source block '
+                                  '(pipewright import mage converts Mage template loaders to one)' % (type(self).__name__, self.kind))
 
 
-def _unsupported(name, native):
-    class Unsupported(_Closing):
-        @classmethod
-        def with_config(cls, config=None):
-            return cls()
+def _policy(if_exists, allowed):
+    if if_exists not in allowed:
+        raise ValueError('if_exists=%r: use one of %s' % (if_exists, ', '.join(sorted(allowed))))
+    return allowed[if_exists]
 
-        def _refuse(self, *args, **kwargs):
-            raise NotImplementedError('mage_ai.io %s runs only as a native block in Pipewright: use a %s block '
-                                      '(pipewright import mage converts Mage template exporters to one)' % (name, native))
 
-        load = export = _refuse
+class Postgres(_HandOff):
+    """export(df, schema, table, if_exists=…) is loaded by Pipewright's Postgres exporter (COPY) after the function returns."""
 
-    Unsupported.__name__ = name
-    return Unsupported
+    kind = 'postgres'
+
+    def export(self, df, schema_name=None, table_name=None, index=True, if_exists='replace', **kwargs):
+        if not table_name:
+            raise ValueError('Postgres.export needs a table name')
+        mode = _policy(if_exists, {'replace': 'replace', 'append': 'append', 'fail': 'fail'})
+        self._hand_off(df, {'table': table_name, 'mode': mode, **({'schema': schema_name} if schema_name else {})}, index)
+
+
+class GoogleCloudStorage(_HandOff):
+    """export(df, bucket, object_key) is uploaded by Pipewright's GCS exporter; the key's extension picks the format."""
+
+    kind = 'gcs'
+
+    def export(self, df, bucket_name, object_key, **kwargs):
+        name = str(object_key).lower()
+        fmt = 'csv' if name.endswith('.csv') else 'jsonl' if name.endswith(('.json', '.jsonl')) else 'parquet'
+        self._hand_off(df, {'bucket': bucket_name, 'path': str(object_key), 'format': fmt}, False)
+
+
+class BigQuery(_HandOff):
+    """export(df, 'project.dataset.table', if_exists=…) is loaded by Pipewright's BigQuery exporter (one load job)."""
+
+    kind = 'bigquery'
+
+    def export(self, df, table_id, if_exists='replace', index=False, **kwargs):
+        parts = str(table_id).split('.')
+        if len(parts) not in (2, 3):
+            raise ValueError("BigQuery.export table_id %r: use 'dataset.table' or 'project.dataset.table'" % (table_id,))
+        disposition = _policy(if_exists, {'replace': 'truncate', 'append': 'append', 'fail': 'empty'})
+        config = {'dataset': parts[-2], 'table': parts[-1], 'write_disposition': disposition}
+        if len(parts) == 3:
+            config['project_id'] = parts[0]
+        self._hand_off(df, config, index)
 
 
 def _module(name, **attrs):
@@ -145,8 +171,8 @@ def install(sys_modules, project_dir, decorators, handoff=None):
         'mage_ai.io.config': {'ConfigFileLoader': ConfigFileLoader},
         'mage_ai.io.file': {'FileIO': FileIO},
         'mage_ai.io.postgres': {'Postgres': Postgres},
-        'mage_ai.io.bigquery': {'BigQuery': _unsupported('BigQuery', 'bigquery')},
-        'mage_ai.io.google_cloud_storage': {'GoogleCloudStorage': _unsupported('GoogleCloudStorage', 'gcs')},
+        'mage_ai.io.bigquery': {'BigQuery': BigQuery},
+        'mage_ai.io.google_cloud_storage': {'GoogleCloudStorage': GoogleCloudStorage},
     }
     for name, attrs in mods.items():
         module = _module(name, **attrs)
