@@ -15,6 +15,7 @@ import { PASSWORD_ENV, startTestPostgres, type TestPostgres } from './helpers/po
 import { PYTHON } from './helpers/python-blocks.ts';
 import { runCli } from './helpers/run-cli.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
+import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 
 const CSV = [
   'VendorID,lpep_pickup_datetime,passenger_count,trip_distance',
@@ -168,8 +169,10 @@ describe('pipewright import mage', () => {
   describe('an imported project runs', () => {
     let pg: TestPostgres;
     let gcs: GcsFixture;
+    let bq: BigQueryFixture;
     before(async () => {
       gcs = await startGcsFixture();
+      bq = await startBigQueryFixture();
       pg = await startTestPostgres();
       // The dev profile of io_config.yaml reads these (as the course's docker-compose sets them).
       Object.assign(process.env, {
@@ -179,6 +182,7 @@ describe('pipewright import mage', () => {
     });
     after(async () => {
       await gcs.close();
+      await bq.close();
       await pg.stop();
     });
 
@@ -198,7 +202,7 @@ describe('pipewright import mage', () => {
       assert.ok(logs.includes('rows with zero passengers: 1'), logs.join('\n'));
     });
 
-    it("runs a Postgres loader template natively and hands Postgres.export and GoogleCloudStorage.export to our exporters", async () => {
+    it("runs a Postgres loader template natively and hands Postgres, GoogleCloudStorage and BigQuery exports to our exporters", async () => {
       const mage = freshMage('handoff');
       const into = path.join(tmp, 'handoff-pw');
       const { log } = await importMage(mage, { into, python: PYTHON });
@@ -206,7 +210,12 @@ describe('pipewright import mage', () => {
       await pg.query("CREATE SCHEMA IF NOT EXISTS mage; CREATE TABLE mage.zones AS SELECT * FROM (VALUES (1, 'Harlem'), (2, 'SoHo'), (3, 'Astoria')) z(zone_id, zone)");
       // The imported dev_gcs connection points at the local emulator by changing only its connection, as --conn does.
       await gcs.storage.createBucket('mage-zoomcamp');
-      const events = await runImported(into, 'handoff_demo', { dev_gcs: { endpoint: gcs.emulator.url, credentials: 'none', project_id: 'test-project' } });
+      const events = await runImported(into, 'handoff_demo', {
+        dev_gcs: { endpoint: gcs.emulator.url, credentials: 'none', project_id: 'test-project' },
+        dev_bigquery: { endpoint: bq.endpoint, credentials: 'none', project_id: 'test-project' },
+      });
+      const [bqRows] = await bq.bigquery.dataset('ny_taxi').table('green_taxi').getRows();
+      assert.deepEqual(bqRows.map((r: Record<string, unknown>) => Number(r.passenger_count)).sort(), [0, 1, 2, 3], 'BigQuery.export loaded every row');
       const [object] = await gcs.storage.bucket('mage-zoomcamp').file('green_taxi.csv').download();
       assert.deepEqual(object.toString('utf8').trim().split('\n').map((line) => line.split(',')[0]), ['VendorID', '1', '2', '2', '1'], 'GoogleCloudStorage.export uploaded every row as CSV');
       const loaded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'trips_from_pg');

@@ -148,6 +148,12 @@ export const HANDOFF_METADATA = `blocks:
   type: data_exporter
   upstream_blocks: [load_api_data]
   uuid: to_gcs
+- configuration: {}
+  language: python
+  name: to_bigquery
+  type: data_exporter
+  upstream_blocks: [load_api_data]
+  uuid: to_bigquery
 name: handoff_demo
 type: python
 uuid: handoff_demo
@@ -177,6 +183,29 @@ def export_data_to_google_cloud_storage(df: DataFrame, **kwargs) -> None:
         df,
         bucket_name,
         object_key,
+    )
+`;
+
+export const EXPORT_BIGQUERY = `from mage_ai.settings.repo import get_repo_path
+from mage_ai.io.bigquery import BigQuery
+from mage_ai.io.config import ConfigFileLoader
+from pandas import DataFrame
+from os import path
+
+if 'data_exporter' not in globals():
+    from mage_ai.data_preparation.decorators import data_exporter
+
+
+@data_exporter
+def export_data_to_big_query(df: DataFrame, **kwargs) -> None:
+    table_id = 'test-project.ny_taxi.green_taxi'
+    config_path = path.join(get_repo_path(), 'io_config.yaml')
+    config_profile = 'dev'
+
+    BigQuery.with_config(ConfigFileLoader(config_path, config_profile)).export(
+        df,
+        table_id,
+        if_exists='replace',  # Specify resolution policy if table name already exists
     )
 `;
 
@@ -399,6 +428,7 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'data_exporters/export_busy_trips.py': EXPORT_BUSY,
     'data_loaders/trips_from_pg.py': LOAD_PG,
     'data_exporters/to_gcs.py': EXPORT_GCS,
+    'data_exporters/to_bigquery.py': EXPORT_BIGQUERY,
     'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
     'conditionals/only_on_weekdays.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(*args, **kwargs) -> bool:\n    return kwargs['execution_date'].weekday() < 5\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),
