@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -32,6 +33,7 @@ let url: string;
 before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'pw-mage-'));
   server = createServer((req, res) => {
+    if (req.url === '/green.csv.gz') return void res.writeHead(200, { 'content-type': 'application/gzip' }).end(gzipSync(CSV));
     if (req.url !== '/green.csv') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/csv' }).end(CSV);
   });
@@ -158,7 +160,7 @@ describe('pipewright import mage', () => {
     const into = path.join(tmp, 'cli-pw');
     const first = await runCli(['import', 'mage', mage, '--into', into, '--python', PYTHON]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /^imported 5 pipeline\(s\) into .*cli-pw: \d+ converted natively, \d+ kept as Python, \d+ need attention$/m);
+    assert.match(first.stdout, /^imported 6 pipeline\(s\) into .*cli-pw: \d+ converted natively, \d+ kept as Python, \d+ need attention$/m);
     assert.match(first.stdout, /^ {2}broken\/gone: block file data_loaders\/gone.py not found: not imported \(pipelines\/broken\/metadata.yaml:\d+\)$/m);
     assert.match(first.stdout, /^set: DEFAULT_POSTGRES_PASSWORD, POSTGRES_HOST, /m);
     const again = await runCli(['import', 'mage', mage, '--into', into]);
@@ -200,6 +202,19 @@ describe('pipewright import mage', () => {
       assert.equal(read(into, 'output/vendors.csv').trim().split('\n')[0], 'vendor_id,trips', 'FileIO and get_repo_path() work in a Mage block');
       const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'transform_taxi' ? [e.message] : []));
       assert.ok(logs.includes('rows with zero passengers: 1'), logs.join('\n'));
+    });
+
+    it("turns the course's read_csv API loader into a native http_file block that feeds the Python transform", async () => {
+      const mage = freshMage('native-api');
+      const into = path.join(tmp, 'native-api-pw');
+      await importMage(mage, { into, python: PYTHON });
+      assert.deepEqual(blockOf(into, 'api_native', 'load_green_gz'), {
+        id: 'load_green_gz', type: 'source', kind: 'http_file',
+        config: { url: `${url}.gz`, format: 'csv', columns: { VendorID: 'BIGINT', passenger_count: 'BIGINT', trip_distance: 'DOUBLE', lpep_pickup_datetime: 'TIMESTAMP' } },
+      });
+      const events = await runImported(into, 'api_native');
+      const rowsOut = (id: string) => events.flatMap((e) => (e.type === 'block.succeeded' && e.blockId === id ? [e.rowsOut] : []));
+      assert.deepEqual([rowsOut('load_green_gz'), rowsOut('transform_taxi')], [[4], [3]]);
     });
 
     it("runs a Postgres loader template natively and hands Postgres, GoogleCloudStorage and BigQuery exports to our exporters", async () => {

@@ -1,4 +1,5 @@
 import { postgresConnectionName } from './convert-io-config.ts';
+import { planHttpCsv } from './convert-http-csv.ts';
 import { planPython } from './convert-python.ts';
 import { rewriteSql } from './convert-sql.ts';
 import { lineOf, safeId, type ImportLog } from './import-types.ts';
@@ -108,6 +109,12 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     log.write(`blocks/mage/${id}.py`, text);
     log.add({ ...entry, line, outcome: 'native', reason: `source/postgres: the query runs in Postgres (connection ${String(config.connection)}); original kept at blocks/mage/${id}.py` });
     return [{ id, type: 'source', kind: 'postgres', config, ...common(block) }];
+  }
+  const httpCsv = block.type === 'data_loader' && upstream.length === 0 ? planHttpCsv(text) : undefined;
+  if (httpCsv) {
+    log.write(`blocks/mage/${id}.py`, text);
+    log.add({ ...entry, line: httpCsv.line, outcome: 'native', reason: `source/http_file (csv${httpCsv.config.columns ? `, ${Object.keys(httpCsv.config.columns).length} typed columns` : ''}); original kept at blocks/mage/${id}.py` });
+    return [{ id, type: 'source', kind: 'http_file', config: httpCsv.config, ...common(block) }];
   }
   log.write(`blocks/${id}.py`, text);
   const role = pythonRole(block.type, upstream.length);

@@ -58,6 +58,57 @@ def test_output(output, *args) -> None:
     assert output is not None, 'The output is undefined'
 `;
 
+/** The course's "API" loader: a literal URL, dtypes and dates, so it becomes a native http_file block. */
+export const LOAD_API_TEMPLATE = `import io
+import pandas as pd
+import requests
+if 'data_loader' not in globals():
+    from mage_ai.data_preparation.decorators import data_loader
+if 'test' not in globals():
+    from mage_ai.data_preparation.decorators import test
+
+
+@data_loader
+def load_data_from_api(*args, **kwargs):
+    """
+    Template for loading data from API
+    """
+    url = 'GZ_URL'
+    taxi_dtypes = {
+                    'VendorID': pd.Int64Dtype(),
+                    'passenger_count': pd.Int64Dtype(),
+                    'trip_distance': float,
+                }
+
+    # native date parsing
+    parse_dates = ['lpep_pickup_datetime']
+
+    return pd.read_csv(url, sep=',', compression='gzip', dtype=taxi_dtypes, parse_dates=parse_dates)
+
+
+@test
+def test_output(output, *args) -> None:
+    assert output is not None, 'The output is undefined'
+`;
+
+export const API_NATIVE_METADATA = `blocks:
+- configuration: {}
+  language: python
+  name: load_green_gz
+  type: data_loader
+  upstream_blocks: []
+  uuid: load_green_gz
+- configuration: {}
+  language: python
+  name: transform_taxi
+  type: transformer
+  upstream_blocks: [load_green_gz]
+  uuid: transform_taxi
+name: api_native
+type: python
+uuid: api_native
+`;
+
 export const TRANSFORM = `if 'transformer' not in globals():
     from mage_ai.data_preparation.decorators import transformer
 if 'test' not in globals():
@@ -443,5 +494,7 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'transformers/step_b.py': simpleTransform('step_b'),
     'pipelines/broken/metadata.yaml': BROKEN_METADATA,
     'pipelines/broken_copy/metadata.yaml': SAME_NAME_METADATA,
+    'data_loaders/load_green_gz.py': LOAD_API_TEMPLATE.replace('GZ_URL', `${sourceUrl}.gz`),
+    'pipelines/api_native/metadata.yaml': API_NATIVE_METADATA,
   };
 }
