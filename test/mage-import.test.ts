@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { createDefaultRegistry } from '../main/blocks/index.ts';
 import { importMage } from '../main/mage/import-mage.ts';
+import { rewriteSql } from '../main/mage/convert-sql.ts';
 import { openProject } from '../main/runtime/open-project.ts';
 import type { RunEvent } from '../main/engine/run-events.ts';
 import { mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
@@ -166,6 +167,24 @@ describe('pipewright import mage', () => {
     const again = await runCli(['import', 'mage', mage, '--into', into]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /holds an earlier import: add --force to write over it/);
+  });
+
+  it("rewrites a SQL block's Jinja to upstream ids and variables, and names what it cannot rewrite", () => {
+    const sql = [
+      'SELECT * FROM {{ df_1 }} JOIN {{ block_output("zones-lookup") }} USING (zone_id)',
+      "JOIN {{ trips }} USING (id) WHERE day = '{{ var(\"day\") }}' AND key = '{{ env_var(\"API_KEY\") }}'",
+      '{% if x %} AND {{ df_4 }} {{ macro() }}',
+    ].join('\n');
+    const { sql: rewritten, problems } = rewriteSql(sql, ['load-trips', 'zones-lookup', 'trips']);
+    assert.equal(rewritten.split('\n').slice(0, 2).join('\n'), [
+      'SELECT * FROM load_trips JOIN zones_lookup USING (zone_id)',
+      "JOIN trips USING (id) WHERE day = '{{ day }}' AND key = '{{ env.API_KEY }}'",
+    ].join('\n'));
+    assert.deepEqual(problems.map((p) => [p.line, p.what]), [
+      [3, '{{ df_4 }}: the block has 3 upstream blocks'],
+      [3, '{{ macro() }} has no Pipewright equivalent'],
+      [3, 'Jinja statements ({% … %}) are not supported in Pipewright SQL'],
+    ]);
   });
 
   describe('an imported project runs', () => {
