@@ -128,6 +128,7 @@ describe('pipewright import mage', () => {
     assert.match(reason('bad_syntax'), /attention: kept as Python; SyntaxError: .* @transformers\/bad_syntax.py:6/);
     assert.match(reason('bad_syntax'), /upstream gone not imported/);
     assert.match(reason('mystery'), /attention: unknown block type 'teleporter'/);
+    assert.match(reason('step-a'), /attention: its id step_a is taken by another block: not imported @pipelines\/broken\/metadata.yaml:\d+/);
     assert.match(log.entries.map((e) => e.reason).join('\n'), /cycle step_\w ← step_\w ← step_\w: edge step_\w → step_\w dropped/);
     assert.match(reason('broken'), /pipelines broken, broken_copy share the name 'broken'/);
     // What was written loads and plans: the cycle is broken and missing blocks are gone.

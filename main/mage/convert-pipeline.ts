@@ -13,7 +13,14 @@ export async function convertPipeline(uuid: string, id: string, meta: Record<str
   const file = `pipelines/${uuid}/metadata.yaml`;
   const mageBlocks = readBlocks(meta, metaText);
   const blocks: PwBlock[] = [];
-  for (const block of mageBlocks) blocks.push(...((await convertBlock(block, id, src, log)) as PwBlock[]));
+  for (const block of mageBlocks) {
+    for (const converted of (await convertBlock(block, id, src, log)) as PwBlock[]) {
+      // Two Mage uuids can make one id (`load-data`, `load_data`): the second is left out, not silently merged.
+      if (blocks.some((b) => b.id === converted.id)) {
+        log.add({ pipeline: id, subject: block.uuid, outcome: 'attention', reason: `its id ${converted.id} is taken by another block: not imported`, file, line: block.line });
+      } else blocks.push(converted);
+    }
+  }
   dropMissingUpstream(blocks, id, file, log);
   breakCycles(blocks, id, file, log);
   await noteConditionals(meta, metaText, id, uuid, src, log);

@@ -440,6 +440,12 @@ export const BROKEN_METADATA = `blocks:
   type: transformer
   upstream_blocks: [step_a]
   uuid: step_b
+- configuration: {}
+  language: python
+  name: step-a
+  type: transformer
+  upstream_blocks: [step_b]
+  uuid: step-a
 name: broken
 type: python
 uuid: broken
@@ -492,6 +498,7 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'transformers/mystery.py': simpleTransform('mystery'),
     'transformers/step_a.py': simpleTransform('step_a'),
     'transformers/step_b.py': simpleTransform('step_b'),
+    'transformers/step-a.py': simpleTransform('step_a_again'),
     'pipelines/broken/metadata.yaml': BROKEN_METADATA,
     'pipelines/broken_copy/metadata.yaml': SAME_NAME_METADATA,
     'data_loaders/load_green_gz.py': LOAD_API_TEMPLATE.replace('GZ_URL', `${sourceUrl}.gz`),
