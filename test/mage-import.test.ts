@@ -242,6 +242,7 @@ describe('pipewright import mage', () => {
       const into = path.join(tmp, 'handoff-pw');
       const { log } = await importMage(mage, { into, python: PYTHON });
       assert.equal(log.entries.find((e) => e.subject === 'export_busy_trips')?.outcome, 'python');
+      assert.equal(blockOf(into, 'handoff_demo', 'notify')?.type, 'export', 'a custom block nothing reads may return nothing');
       await pg.query("CREATE SCHEMA IF NOT EXISTS mage; CREATE TABLE mage.zones AS SELECT * FROM (VALUES (1, 'Harlem'), (2, 'SoHo'), (3, 'Astoria')) z(zone_id, zone)");
       // The imported dev_gcs connection points at the local emulator by changing only its connection, as --conn does.
       await gcs.storage.createBucket('mage-zoomcamp');
@@ -257,6 +258,7 @@ describe('pipewright import mage', () => {
       assert.equal(loaded?.type === 'block.succeeded' && loaded.rowsOut, 3, 'the Postgres loader template ran as a native source/postgres block');
       const rows = await pg.query('SELECT "VendorID" AS v, passenger_count AS n FROM mage.busy_trips ORDER BY passenger_count');
       assert.deepEqual(rows.map((r) => [Number(r.v), Number(r.n)]), [[2, 2], [1, 3]]);
+      assert.ok(events.some((e) => e.type === 'log.written' && e.blockId === 'notify' && e.message === 'loaded 4 trips'));
       const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'export_busy_trips' ? [e.message] : []));
       assert.ok(logs.some((m) => /^Postgres.export: loading 2 rows \(table=busy_trips, mode=replace, schema=mage, connection dev_postgres\)$/.test(m)), logs.join('\n'));
     });

@@ -13,6 +13,8 @@ export interface MageBlock {
   configuration: Record<string, unknown>;
   retry_config?: Record<string, unknown>;
   timeout?: unknown;
+  /** Whether another block of the pipeline reads this one. */
+  hasDownstream: boolean;
   /** Line of the block in metadata.yaml. */
   line?: number;
 }
@@ -117,7 +119,7 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     return [{ id, type: 'source', kind: 'http_file', config: httpCsv.config, ...common(block) }];
   }
   log.write(`blocks/${id}.py`, text);
-  const role = pythonRole(block.type, upstream.length);
+  const role = pythonRole(block, upstream.length);
   const out = { id, type: role, kind: 'python', file: `blocks/${id}.py`, upstream, config: plan.fn ? { function: plan.fn.name } : {}, ...common(block) };
   const syntax = src.syntax.get(rel);
   const problems = [
@@ -125,7 +127,7 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     ...(plan.fn ? [] : [{ what: `no @${block.type} function found`, line: 1 }]),
     ...plan.unsupported.map((u) => ({ what: `${u.what} does not run inside Python blocks`, line: u.line })),
     ...(block.configuration.dynamic === true ? [{ what: 'a Mage dynamic block returns [items, metadata]; a Pipewright one returns a DataFrame, one row per item', line: plan.fn?.line ?? 1 }] : []),
-    ...(block.type === 'custom' ? [{ what: `a custom block runs as a ${role}: it must return a DataFrame`, line: plan.fn?.line ?? 1 }] : []),
+    ...(block.type === 'custom' && role !== 'export' ? [{ what: `a custom block runs as a ${role}: it must return a DataFrame`, line: plan.fn?.line ?? 1 }] : []),
   ];
   const [first] = problems;
   if (first) log.add({ ...entry, line: first.line, outcome: 'attention', reason: `kept as Python; ${problems.map((p) => p.what).join('; ')}` });
@@ -133,8 +135,9 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
   return [out];
 }
 
-function pythonRole(type: string, upstreamCount: number): 'source' | 'transform' | 'export' {
-  if (type === 'data_exporter') return 'export';
+function pythonRole(block: MageBlock, upstreamCount: number): 'source' | 'transform' | 'export' {
+  // A custom block nothing reads runs as an export: Mage lets it return nothing.
+  if (block.type === 'data_exporter' || (block.type === 'custom' && upstreamCount > 0 && !block.hasDownstream)) return 'export';
   return upstreamCount === 0 ? 'source' : 'transform';
 }
 

@@ -46,7 +46,9 @@ export async function convertPipeline(uuid: string, id: string, meta: Record<str
 
 function readBlocks(meta: Record<string, unknown>, text: string): MageBlock[] {
   const raw = Array.isArray(meta.blocks) ? (meta.blocks as Record<string, unknown>[]) : [];
-  return raw.filter((b) => b && typeof b.uuid === 'string').map((b) => {
+  const blocks = raw.filter((b) => b && typeof b.uuid === 'string');
+  const read = new Set(blocks.flatMap((b) => (Array.isArray(b.upstream_blocks) ? (b.upstream_blocks as unknown[]).map(String) : [])));
+  return blocks.map((b) => {
     const uuid = b.uuid as string;
     return {
       uuid,
@@ -56,6 +58,7 @@ function readBlocks(meta: Record<string, unknown>, text: string): MageBlock[] {
       configuration: b.configuration && typeof b.configuration === 'object' ? (b.configuration as Record<string, unknown>) : {},
       retry_config: b.retry_config as Record<string, unknown> | undefined,
       timeout: b.timeout,
+      hasDownstream: read.has(uuid),
       line: lineOf(text, new RegExp(`uuid:\\s*['"]?${uuid.replace(/[^\w-]/g, '\\$&')}['"]?\\s*$`, 'm')),
     };
   });

@@ -201,6 +201,12 @@ export const HANDOFF_METADATA = `blocks:
   uuid: to_gcs
 - configuration: {}
   language: python
+  name: notify
+  type: custom
+  upstream_blocks: [load_api_data]
+  uuid: notify
+- configuration: {}
+  language: python
   name: to_bigquery
   type: data_exporter
   upstream_blocks: [load_api_data]
@@ -486,6 +492,7 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'data_loaders/trips_from_pg.py': LOAD_PG,
     'data_exporters/to_gcs.py': EXPORT_GCS,
     'data_exporters/to_bigquery.py': EXPORT_BIGQUERY,
+    'custom/notify.py': "if 'custom' not in globals():\n    from mage_ai.data_preparation.decorators import custom\n\n\n@custom\ndef notify(df, *args, **kwargs):\n    print('loaded %d trips' % len(df))\n",
     'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
     'conditionals/only_on_weekdays.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(*args, **kwargs) -> bool:\n    return kwargs['execution_date'].weekday() < 5\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),
