@@ -8,6 +8,8 @@ import { startDesktopApp, type DesktopOptions } from '../main/electron/desktop-a
 import { readRecentProjects, rememberProject } from '../main/electron/project-menu.ts';
 import { createFakeElectron } from './helpers/fake-electron.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { LOAD_API, writeMageProject } from './helpers/mage-fixture.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const PREFIX = ['/app/out/main/index.js'];
@@ -61,7 +63,7 @@ async function withDesktop(pickedFolders: (string | null)[], body: (ctx: { fake:
 
 test('the File menu offers Open Project…, New Project…, Open Recent and Quit, beside Edit, View and Window', async () => {
   await withDesktop([], async ({ fake, project, userData }) => {
-    assert.deepEqual(fileMenu(fake.menu.applied).map((m) => m.label ?? m.role ?? m.type), ['Open Project…', 'New Project…', 'Open Recent', 'separator', 'quit']);
+    assert.deepEqual(fileMenu(fake.menu.applied).map((m) => m.label ?? m.role ?? m.type), ['Open Project…', 'New Project…', 'Import Mage Project…', 'Open Recent', 'separator', 'quit']);
     assert.deepEqual(fake.menu.applied?.slice(1).map((m) => m.role), ['editMenu', 'viewMenu', 'windowMenu']);
     assert.equal(item(fake.menu.applied, 'Open Recent').enabled, false, 'nothing recent but the open project');
     assert.deepEqual(readRecentProjects(userData), [project.dir], 'the open project is remembered');
@@ -112,6 +114,31 @@ test('New Project… writes a project into an empty folder and reopens on it; a 
       assert.ok(existsSync(path.join(fresh, 'pipewright.yaml')));
       assert.deepEqual(fake.app.relaunches, [{ args: [...PREFIX, '--project', fresh] }]);
       assert.ok(fake.dialog.openDialogs[1]?.properties?.includes('createDirectory'));
+    });
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('Import Mage Project… imports a Mage project into an empty folder and reopens on it; a non-Mage folder is refused', async () => {
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'pw-mage-menu-'));
+  const mage = path.join(parent, 'mage');
+  writeMageProject(mage, { 'pipelines/etl/metadata.yaml': 'blocks:\n- uuid: load\n  type: data_loader\n  language: python\n  upstream_blocks: []\nname: etl\ntype: python\n', 'data_loaders/load.py': LOAD_API });
+  const into = path.join(parent, 'imported');
+  try {
+    await withDesktop([parent, into, mage, into], async ({ fake }) => {
+      const importItem = item(fake.menu.applied, 'Import Mage Project…');
+      await click(importItem);
+      await waitUntil(() => fake.dialog.errorBoxes.length > 0, { what: 'the refusal' });
+      assert.equal(fake.dialog.errorBoxes[0]?.title, 'Cannot import the Mage project');
+      assert.match(fake.dialog.errorBoxes[0]?.content ?? '', /is not a Mage project: it has no pipelines\/ folder/);
+      assert.equal(existsSync(into), false);
+
+      await click(importItem);
+      await waitUntil(() => fake.app.relaunches.length > 0, { what: 'the relaunch on the imported project' });
+      assert.deepEqual(fake.app.relaunches, [{ args: [...PREFIX, '--project', into] }]);
+      assert.ok(existsSync(path.join(into, 'pipelines', 'etl', 'pipeline.yaml')));
+      assert.ok(existsSync(path.join(into, 'IMPORT_REPORT.md')));
     });
   } finally {
     rmSync(parent, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { checkPythonBlock, type PythonCheck } from '../python/check-python.ts';
 import { pipInstallHint, writePythonHelpers } from '../python/interpreter.ts';
 import { checkWireSchema, wireFileSelect, writeWireFile, type ExchangeFormat } from '../python/exchange-sql.ts';
 import { runHarness, type HarnessJob } from '../python/harness-run.ts';
+import { loadMageHandoffs } from './mage-handoff.ts';
 
 const configSchema = z.strictObject({
   /** The function to call; default: the one decorated @source, @transform or @export (by block type). */
@@ -64,11 +65,13 @@ async function runPythonBlock(ctx: BlockContext, config: PythonConfig, role: Pyt
   const job: HarnessJob = {
     role, file: code.absPath, relFile: code.relPath, projectDir: ctx.project.dir, blockId: ctx.block.id, runId: ctx.runId,
     pipelineId: ctx.pipelineId, variables: ctx.variables, inputs, output, ...(config.function ? { function: config.function } : {}),
+    handoff: { dir, format },
   };
   const jobFile = path.join(dir, 'job.json');
   await writeFile(jobFile, JSON.stringify(job));
   const helpers = await writePythonHelpers(ctx.tempDir);
   const result = await runHarness(ctx, check.interpreter, helpers, jobFile);
+  await loadMageHandoffs(ctx, result.handoffs, code.relPath);
   if (!output) return { rowsIn, hasOutput: false, tests: result.tests };
   const columns = checkWireSchema(result.columns);
   const rowsOut = await ctx.data.writeOutputFromQuery(wireFileSelect(output.path, format, columns)).catch((error: unknown) => {

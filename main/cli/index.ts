@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   triggers: async () => (await import('./triggers-command.ts')).triggersCommand,
   'export-history': async () => (await import('./export-history-command.ts')).exportHistoryCommand,
   prune: async () => (await import('./prune-command.ts')).pruneCommand,
+  import: async () => (await import('./import-command.ts')).importCommand,
 };
 
 /** Runs one CLI command and resolves to the process exit code (0 ok, 1 run failed, 2 usage or project error). */

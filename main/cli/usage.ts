@@ -37,6 +37,9 @@ Commands:
                                          (incremental: re-running exports nothing twice)
   prune [--dry-run] [--project <dir>] [--json]
                                          apply the retention in pipewright.yaml (old runs, logs, outputs)
+  import mage <mage_project_dir> [--into <dir>] [--force] [--python <interpreter>]
+                                         convert a Mage project (pipelines, blocks, io_config.yaml,
+                                         triggers) into a new project; writes IMPORT_REPORT.md
   sandbox [--project <dir>]              start the local Postgres and the GCS and BigQuery emulators,
                                          print how to connect, run until Ctrl-C
   start                                  open the desktop app

@@ -38,7 +38,7 @@ export interface ProjectSwitch {
 }
 
 /**
- * The application menu: File with Open Project…, New Project…, Open Recent and Quit, and the standard Edit, View and
+ * The application menu: File with Open Project…, New Project…, Import Mage Project…, Open Recent and Quit, and the standard Edit, View and
  * Window menus (Edit is what makes copy and paste work in text fields on macOS).
  */
 export function appMenuTemplate(electron: Pick<ElectronLike, 'app' | 'dialog'>, project: ProjectSwitch, platform = process.platform): MenuItemConstructorOptions[] {
@@ -48,6 +48,7 @@ export function appMenuTemplate(electron: Pick<ElectronLike, 'app' | 'dialog'>, 
     submenu: [
       { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: () => void openProjectFromDialog(electron, project) },
       { label: 'New Project…', accelerator: 'CmdOrCtrl+Shift+N', click: () => void newProjectFromDialog(electron, project) },
+      { label: 'Import Mage Project…', click: () => void importMageFromDialog(electron, project) },
       {
         label: 'Open Recent',
         enabled: recent.length > 0,
@@ -84,6 +85,30 @@ export async function newProjectFromDialog(electron: Pick<ElectronLike, 'app' | 
     // A folder with files in it is refused by initProject before anything is written.
     if (!(error instanceof UserError)) throw error;
     dialog.showErrorBox('Cannot create the project', `${error.message}. Choose an empty folder, or use Open Project… for an existing project.`);
+    return false;
+  }
+  return switchProject(electron, project, dir);
+}
+
+/**
+ * Asks for a Mage project folder, then an empty folder, imports the one into the other (IMPORT_REPORT.md says what
+ * needs attention) and reopens the app on the result. A folder that is not a Mage project, or a target with files in
+ * it, is refused with a message and nothing written.
+ */
+export async function importMageFromDialog(electron: Pick<ElectronLike, 'app' | 'dialog'>, project: ProjectSwitch): Promise<boolean> {
+  const dialog = requireDialog(electron);
+  const from = await dialog.showOpenDialog({ title: 'Choose the Mage project folder (the one holding pipelines/)', properties: ['openDirectory'] });
+  const mage = from.canceled ? undefined : from.filePaths[0];
+  if (!mage) return false;
+  const to = await dialog.showOpenDialog({ title: 'Choose an empty folder for the imported project', properties: ['openDirectory', 'createDirectory'] });
+  const dir = to.canceled ? undefined : to.filePaths[0];
+  if (!dir) return false;
+  try {
+    const { importMage } = await import('../mage/import-mage.ts');
+    await importMage(mage, { into: dir });
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    dialog.showErrorBox('Cannot import the Mage project', error.message);
     return false;
   }
   return switchProject(electron, project, dir);

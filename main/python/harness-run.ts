@@ -20,6 +20,20 @@ export interface HarnessJob {
   variables: Record<string, unknown>;
   inputs: { id: string; path: string; format: ExchangeFormat; columns: WireColumn[] }[];
   output: { path: string; format: ExchangeFormat } | null;
+  /** Where Mage's `Postgres`/`GoogleCloudStorage`/`BigQuery` `.export` writes the DataFrames it hands to Pipewright (main/python/mage-handoff.ts). */
+  handoff?: { dir: string; format: ExchangeFormat };
+}
+
+/** A DataFrame a Mage block exported with mage_ai.io, written as an exchange file for one of our exporters to load. */
+export interface MageHandoff {
+  /** The export kind: postgres, gcs or bigquery. */
+  kind: string;
+  /** That kind's config (connection included), as the Python side built it from the call's arguments. */
+  config: Record<string, unknown>;
+  path: string;
+  format: ExchangeFormat;
+  columns: unknown;
+  rows: number;
 }
 
 /** What the harness reports when the function returned. */
@@ -27,6 +41,7 @@ export interface HarnessResult {
   rows: number | null;
   columns: unknown;
   tests: BlockTestResult[];
+  handoffs: MageHandoff[];
 }
 
 interface HarnessTest {
@@ -56,7 +71,7 @@ interface HarnessFailure {
 
 type HarnessMessage =
   | { t: 'log'; level: string; msg: string }
-  | { t: 'result'; rows: number | null; columns: unknown; tests: HarnessTest[] }
+  | { t: 'result'; rows: number | null; columns: unknown; tests: HarnessTest[]; handoffs?: MageHandoff[] }
   | HarnessFailure;
 
 /** A block that prints without end must not flood the run's history: past this many lines, output is counted only. */
@@ -92,7 +107,7 @@ export async function runHarness(ctx: BlockContext, interpreter: PythonInterpret
   });
   if (logged > MAX_LOG_LINES) ctx.log('warn', `${(logged - MAX_LOG_LINES).toLocaleString('en-US')} more lines of output were not kept`);
   const done = final as HarnessMessage | undefined;
-  if (done?.t === 'result') return { rows: done.rows, columns: done.columns, tests: done.tests.map((t) => testResult(t)) };
+  if (done?.t === 'result') return { rows: done.rows, columns: done.columns, tests: done.tests.map((t) => testResult(t)), handoffs: done.handoffs ?? [] };
   if (done?.t === 'error') throw harnessError(done, ctx, interpreter);
   const how = exit.signal ? `was killed (${exit.signal}${exit.signal === 'SIGKILL' ? ', out of memory?' : ''})` : `exited with code ${exit.code}`;
   const said = exit.stderrTail.slice(-5).join('\n');

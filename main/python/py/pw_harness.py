@@ -107,7 +107,10 @@ def make_decorators(registry):
         decorate.__name__ = role
         return decorate
 
-    return {name: marker(role) for name, role in list(ROLES.items()) + [('test', 'test')]}
+    import pw_mage
+
+    names = list(ROLES.items()) + [('test', 'test')] + list(pw_mage.MAGE_ROLES.items())
+    return {name: marker(role) for name, role in names}
 
 
 def load_block(job, decorators):
@@ -210,6 +213,9 @@ def run(job, channel):
     registry = []
     decorators = make_decorators(registry)
     sys.modules['pipewright'] = types.SimpleNamespace(**decorators)  # `from pipewright import transform` works too
+    import pw_mage
+
+    pw_mage.install(sys.modules, job['projectDir'], decorators, job.get('handoff'))  # Mage block files run unchanged
     for folder in (os.path.dirname(job['file']), job['projectDir']):
         if folder not in sys.path:
             sys.path.insert(0, folder)
@@ -241,6 +247,7 @@ def run(job, channel):
         result.update(rows=rows, columns=schema)
         value = frame
     result['tests'] = run_tests(registry, value, kwargs, job)
+    result['handoffs'] = pw_mage.HANDOFFS  # Mage io exports for Pipewright's exporters to load
     channel.send(result)
 
 
