@@ -2,7 +2,6 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import type { BlockKind } from '../main/engine/block-kind.ts';
 import { OperationalError, UserError } from '../main/errors.ts';
 import { bigqueryExport } from '../main/blocks/bigquery-export.ts';
@@ -10,18 +9,9 @@ import { gcsExport } from '../main/blocks/gcs-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
+import { querySource } from './helpers/test-kinds.ts';
 
 /** A source whose output is any SELECT, to give the export a known upstream. */
-const querySource: BlockKind<{ sql: string }> = {
-  type: 'source',
-  kind: 'test_query',
-  title: 'Test query',
-  configSchema: z.strictObject({ sql: z.string() }),
-  code: 'none',
-  async run(ctx, config) {
-    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
-  },
-};
 
 const TRIPS = `SELECT range::INTEGER AS id, DATE '2021-01-01' + (range % 3)::INTEGER AS pickup_date,
   TIMESTAMP '2021-01-01 00:00:00' + INTERVAL (range) MINUTE AS picked_at, (range * 0.5)::DECIMAL(10,2) AS fare,

@@ -1,22 +1,11 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
 import type { BlockKind } from '../main/engine/block-kind.ts';
 import { OperationalError } from '../main/errors.ts';
 import { bigqueryExport } from '../main/blocks/bigquery-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
-
-const querySource: BlockKind<{ sql: string }> = {
-  type: 'source',
-  kind: 'test_query',
-  title: 'Test query',
-  configSchema: z.strictObject({ sql: z.string() }),
-  code: 'none',
-  async run(ctx, config) {
-    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
-  },
-};
+import { querySource } from './helpers/test-kinds.ts';
 
 const ROWS = 2000;
 /** One client retry, so polling fails "past the client's retries" after two failed jobs.get. */

@@ -1,23 +1,12 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
 import type { BlockKind } from '../main/engine/block-kind.ts';
 import { UserError } from '../main/errors.ts';
 import { bigqueryExport } from '../main/blocks/bigquery-export.ts';
 import { bigquerySource } from '../main/blocks/bigquery-source.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
-
-const querySource: BlockKind<{ sql: string }> = {
-  type: 'source',
-  kind: 'test_query',
-  title: 'Test query',
-  configSchema: z.strictObject({ sql: z.string() }),
-  code: 'none',
-  async run(ctx, config) {
-    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
-  },
-};
+import { querySource } from './helpers/test-kinds.ts';
 
 const TRIPS = `SELECT range AS id, DATE '2021-01-01' + (range % 3)::INTEGER AS pickup_date,
   TIMESTAMP '2021-01-01 00:00:00.123456' + INTERVAL (range) MINUTE AS picked_at, (range * 0.5)::DECIMAL(12,2) AS fare,

@@ -10,7 +10,6 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import type { BlockKind } from '../main/engine/block-kind.ts';
 import { UserError } from '../main/errors.ts';
 import { bigqueryExport } from '../main/blocks/bigquery-export.ts';
@@ -30,17 +29,7 @@ import { createTempProject } from './helpers/temp-project.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
-
-const querySource: BlockKind<{ sql: string }> = {
-  type: 'source',
-  kind: 'test_query',
-  title: 'Test query',
-  configSchema: z.strictObject({ sql: z.string() }),
-  code: 'none',
-  async run(ctx, config) {
-    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
-  },
-};
+import { querySource } from './helpers/test-kinds.ts';
 
 let harness: BlockHarness;
 let gcs: GcsFixture;

@@ -1,23 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
 import { UserError } from '../main/errors.ts';
-import type { BlockKind } from '../main/engine/block-kind.ts';
 import { gcsExport } from '../main/blocks/gcs-export.ts';
 import { gcsSource, globToRegex } from '../main/blocks/gcs-source.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
-
-const querySource: BlockKind<{ sql: string }> = {
-  type: 'source',
-  kind: 'test_query',
-  title: 'Test query',
-  configSchema: z.strictObject({ sql: z.string() }),
-  code: 'none',
-  async run(ctx, config) {
-    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
-  },
-};
+import { querySource } from './helpers/test-kinds.ts';
 
 let harness: BlockHarness;
 let gcs: GcsFixture;

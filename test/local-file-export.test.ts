@@ -4,24 +4,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, sy
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
 import { UserError } from '../main/errors.ts';
-import type { BlockKind } from '../main/engine/block-kind.ts';
 import { localFileExport, replaceAtomically } from '../main/blocks/local-file-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { rowsBlock, withPipeline } from './helpers/run-project.ts';
+import { querySource } from './helpers/test-kinds.ts';
 
 /** A source whose output is any SELECT, to give exports a known upstream. */
-const querySource: BlockKind<{ sql: string }> = {
-  type: 'source',
-  kind: 'test_query',
-  title: 'Test query',
-  configSchema: z.strictObject({ sql: z.string() }),
-  code: 'none',
-  async run(ctx, config) {
-    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
-  },
-};
 
 const TRIPS = `SELECT range::INTEGER AS id, DATE '2021-01-01' + (range % 3)::INTEGER AS day, (range * 0.5)::DOUBLE AS amount,
   'trip ' || range AS label FROM range(1000)`;

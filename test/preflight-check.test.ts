@@ -15,21 +15,10 @@ import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.t
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
 import { runCli } from './helpers/run-cli.ts';
 import { createPgProject, startTestPostgres } from './helpers/postgres.ts';
-import { z } from 'zod';
-import type { BlockKind } from '../main/engine/block-kind.ts';
 
 /** A source whose output is any SELECT (no code file), to give a postgres export a known upstream. */
-const querySource: BlockKind<{ sql: string }> = {
-  type: 'source',
-  kind: 'test_query',
-  title: 'Test query',
-  configSchema: z.strictObject({ sql: z.string() }),
-  code: 'none',
-  async run(ctx, config) {
-    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
-  },
-};
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { querySource } from './helpers/test-kinds.ts';
 
 let gcs: GcsFixture;
 let bq: BigQueryFixture;

@@ -4,6 +4,18 @@ import type { BlockKind } from '../../main/engine/block-kind.ts';
 import { createDefaultRegistry } from '../../main/blocks/index.ts';
 import type { BlockRegistry } from '../../main/engine/registry.ts';
 
+/** A test source whose output is the result of `sql` (a DuckDB query), for tests that need a table of a given shape. */
+export const querySource: BlockKind<{ sql: string }> = {
+  type: 'source',
+  kind: 'test_query',
+  title: 'Test query',
+  configSchema: z.strictObject({ sql: z.string() }),
+  code: 'none',
+  async run(ctx, config) {
+    return { rowsOut: await ctx.data.writeOutputFromQuery(config.sql), hasOutput: true };
+  },
+};
+
 /** Attempts seen per `runId/blockId`, so a block can fail its first N attempts. */
 const attemptsSeen = new Map<string, number>();
 
