@@ -39,9 +39,14 @@ export async function readLatestOutputs(conn: DuckDBConnection, pipelineId: stri
   }));
 }
 
-/** Block id → physical table of its latest output, for one pipeline. */
-export async function readLatestPhysicals(conn: DuckDBConnection, pipelineId: string): Promise<Map<string, string>> {
-  const reader = await conn.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1`, [pipelineId]);
+/**
+ * Block id → physical table of its latest output, for one pipeline: every block's, or only `blockIds`' (a block
+ * session reads its few upstream rows, not the pipeline's whole registry, which holds a row per dynamic child).
+ */
+export async function readLatestPhysicals(conn: DuckDBConnection, pipelineId: string, blockIds?: readonly string[]): Promise<Map<string, string>> {
+  if (blockIds?.length === 0) return new Map();
+  const only = blockIds ? ` AND block_id IN (${blockIds.map((_, i) => `$${i + 2}`).join(', ')})` : '';
+  const reader = await conn.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1${only}`, [pipelineId, ...(blockIds ?? [])]);
   return new Map(reader.getRowsJS().map(([block, physical]) => [String(block), String(physical)]));
 }
 

@@ -120,7 +120,7 @@ export class Workspace {
     checkPipelineId(args.pipelineId);
     // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
     const upstream = await this.exclusive(async () => {
-      const latest = await readLatestPhysicals(this.meta, args.pipelineId);
+      const latest = await readLatestPhysicals(this.meta, args.pipelineId, args.readable.filter((id) => !args.runOutputs.has(id)));
       const resolved = new Map<string, string>();
       for (const id of args.readable) {
         const physical = args.runOutputs.get(id) ?? latest.get(id);
