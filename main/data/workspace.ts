@@ -4,7 +4,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef } from './sql-names.ts';
-import { createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readRunOutputs, recordPublished, type KeptOutput } from './kept-outputs.ts';
+import {
+  createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readPublishedBlocks, readRunOutputs, recordPublished, type KeptOutput,
+} from './kept-outputs.ts';
 import { WorkspaceBlockSession } from './block-session.ts';
 import { previewQuery, previewTable } from './preview.ts';
 import { profileRelation } from './profile.ts';
@@ -45,6 +47,12 @@ export class Workspace {
   /** Physical tables each run in flight reads or wrote. */
   private readonly holds = new Map<string, Set<string>>();
   private readonly sessions = new Set<WorkspaceBlockSession>();
+  /**
+   * Per pipeline (read on its first publish), the blocks that may have kept outputs: a superset, since pruning never
+   * removes ids. A block absent here has nothing older to drop, so its publish skips the scan of `_pw_meta.published`
+   * that would otherwise cost each of 100,000 dynamic children time in proportion to all the others.
+   */
+  private readonly publishedBlocks = new Map<string, Set<string>>();
   /** Connections of previews, profiles and queries under way. */
   private readonly readers = new Set<TrackedConnection>();
   /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
@@ -145,12 +153,16 @@ export class Workspace {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
     await this.exclusive(async () => {
+      const published = await this.publishedBlocksOf(args.pipelineId);
       await this.inTransaction(async () => {
         await recordOutput(this.meta, args);
         await recordPublished(this.meta, args);
       });
       // Downstream blocks of this run read this table even after a later run replaces it.
       this.holdOf(args.runId).add(args.physical);
+      const hadOutputs = published.has(args.blockId);
+      published.add(args.blockId);
+      if (!hadOutputs) return;
       // Beyond the newest `keepOutputs`, outputs are no longer kept: dropped now, or by the sweep once no run holds them.
       for (const old of (await readKeptOutputs(this.meta, args.pipelineId, args.blockId)).slice(this.keepOutputs)) {
         if (old.physical === args.physical) continue;
@@ -158,6 +170,13 @@ export class Workspace {
         if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
       }
     });
+  }
+
+  /** Blocks of `pipelineId` that may have kept outputs (see publishedBlocks); call inside `exclusive`. */
+  private async publishedBlocksOf(pipelineId: string): Promise<Set<string>> {
+    let blocks = this.publishedBlocks.get(pipelineId);
+    if (!blocks) this.publishedBlocks.set(pipelineId, (blocks = await readPublishedBlocks(this.meta, pipelineId)));
+    return blocks;
   }
 
   /** The outputs a run published that are still kept, one per block (all of them while they are its latest). */
@@ -265,7 +284,7 @@ export class Workspace {
       if (!kept) throw new UserError(`the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`, { block: blockId });
       return outputTableRef(kept.physical);
     }
-    const physical = (await readLatestPhysicals(conn, pipelineId)).get(blockId);
+    const physical = (await readLatestPhysicals(conn, pipelineId, [blockId])).get(blockId);
     if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
     return outputTableRef(physical);
   }
