@@ -43,8 +43,8 @@ type Fold = Statement<Params>;
  * with synchronous=FULL (flipped on the connection around their transaction), which fsyncs the WAL and with it
  * every NORMAL commit written before. Keeping logs at NORMAL avoids an fsync per log line on the main thread.
  * Dynamic children (`<block>[<n>]`) commit at NORMAL too: 100,000 children must not mean 300,000 fsyncs. Losing a
- * child's last commits on power loss leaves the run `running`, hence `interrupted`, and resume re-runs those children,
- * as it would had the power failed a moment earlier; their parent's own transitions stay FULL and fsync them all.
+ * child's last commits on power loss can only happen while its parent is unfinished (the parent's own transitions
+ * stay FULL and fsync them all), so the run is found `interrupted` and resume re-runs the whole fan-out anyway.
  */
 export class RunStore {
   private readonly db: Connection;
