@@ -53,6 +53,8 @@ export class Workspace {
    * that would otherwise cost each of 100,000 dynamic children time in proportion to all the others.
    */
   private readonly publishedBlocks = new Map<string, Set<string>>();
+  /** Publishes waiting for the next group commit (see publish). */
+  private readonly publishQueue: { args: PublishArgs; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Connections of previews, profiles and queries under way. */
   private readonly readers = new Set<TrackedConnection>();
   /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
@@ -148,28 +150,58 @@ export class Workspace {
     return session;
   }
 
-  /** After a block attempt succeeds: make its physical table the block's latest output (view + metadata, one transaction). */
-  async publish(args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void> {
+  /**
+   * After a block attempt succeeds: make its physical table the block's latest output (view + metadata, one
+   * transaction). Publishes that arrive while one commits share the next transaction (group commit): concurrent
+   * fan-out children pay one commit between them, not one each.
+   */
+  async publish(args: PublishArgs): Promise<void> {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
-    await this.exclusive(async () => {
-      const published = await this.publishedBlocksOf(args.pipelineId);
-      await this.inTransaction(async () => {
-        await recordOutput(this.meta, args);
-        await recordPublished(this.meta, args);
-      });
-      // Downstream blocks of this run read this table even after a later run replaces it.
-      this.holdOf(args.runId).add(args.physical);
-      const hadOutputs = published.has(args.blockId);
-      published.add(args.blockId);
-      if (!hadOutputs) return;
-      // Beyond the newest `keepOutputs`, outputs are no longer kept: dropped now, or by the sweep once no run holds them.
-      for (const old of (await readKeptOutputs(this.meta, args.pipelineId, args.blockId)).slice(this.keepOutputs)) {
-        if (old.physical === args.physical) continue;
-        await forgetPublished(this.meta, old.physical);
-        if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
+    const published = new Promise<void>((resolve, reject) => this.publishQueue.push({ args, resolve, reject }));
+    if (this.publishQueue.length === 1) void this.exclusive(() => this.flushPublishes());
+    return published;
+  }
+
+  /** Commits every queued publish in one transaction; if that fails, each alone, so one bad publish fails only itself. */
+  private async flushPublishes(): Promise<void> {
+    const batch = this.publishQueue.splice(0);
+    for (const pipelineId of new Set(batch.map(({ args }) => args.pipelineId))) {
+      // Read before the batch commits, so its own blocks do not look published already; a failure here is reported by afterPublish.
+      await this.publishedBlocksOf(pipelineId).catch(() => undefined);
+    }
+    const record = async (args: PublishArgs) => {
+      await recordOutput(this.meta, args);
+      await recordPublished(this.meta, args);
+    };
+    const together = batch.length > 1 ? await this.inTransaction(async () => {
+      for (const { args } of batch) await record(args);
+    }).then(() => true, () => false) : false;
+    for (const { args, resolve, reject } of batch) {
+      try {
+        if (!together) await this.inTransaction(() => record(args));
+        await this.afterPublish(args);
+        resolve();
+      } catch (error) {
+        reject(error);
       }
-    });
+    }
+  }
+
+  /** A committed publish: hold its table for the run, drop what is no longer kept. */
+  private async afterPublish(args: PublishArgs): Promise<void> {
+    // Downstream blocks of this run read this table even after a later run replaces it.
+    this.holdOf(args.runId).add(args.physical);
+    const published = await this.publishedBlocksOf(args.pipelineId);
+    const hadOutputs = published.has(args.blockId);
+    published.add(args.blockId);
+    if (!hadOutputs) return;
+    // Beyond the newest `keepOutputs`, outputs are no longer kept: dropped now, or by the sweep once no run holds them.
+    for (const old of (await readKeptOutputs(this.meta, args.pipelineId, args.blockId)).slice(this.keepOutputs)) {
+      if (old.physical === args.physical) continue;
+      await forgetPublished(this.meta, old.physical);
+      if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
+    }
   }
 
   /** Blocks of `pipelineId` that may have kept outputs (see publishedBlocks); call inside `exclusive`. */
@@ -326,6 +358,8 @@ export class Workspace {
     if (this.isClosed) throw new Error(`the workspace ${this.file} is closed`);
   }
 }
+
+interface PublishArgs { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }
 
 function checkPipelineId(pipelineId: string): void {
   if (RESERVED_SCHEMAS.has(pipelineId.toLowerCase())) {
