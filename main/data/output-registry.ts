@@ -20,9 +20,9 @@ export async function createRegistry(conn: DuckDBConnection): Promise<void> {
  * Runs inside the caller's transaction.
  */
 export async function recordOutput(
-  conn: DuckDBConnection, args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number },
+  conn: DuckDBConnection, args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }, schemaExists = false,
 ): Promise<void> {
-  await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
+  if (!schemaExists) await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
   await conn.run(`CREATE OR REPLACE VIEW ${qualifiedName(args.pipelineId, args.blockId)} AS SELECT * FROM ${outputTableRef(args.physical)}`);
   await conn.run(`INSERT OR REPLACE INTO ${OUTPUTS} VALUES ($1, $2, $3, $4, $5::BIGINT, epoch_ms($6::BIGINT))`, [
     args.pipelineId, args.blockId, args.physical, args.runId, String(args.rows), String(Date.now()),

@@ -53,6 +53,8 @@ export class Workspace {
    * that would otherwise cost each of 100,000 dynamic children time in proportion to all the others.
    */
   private readonly publishedBlocks = new Map<string, Set<string>>();
+  /** Pipeline schemas a publish of this process created or found: the next publish need not ask DuckDB again. */
+  private readonly pipelineSchemas = new Set<string>();
   /** Publishes waiting for the next group commit (see publish). */
   private readonly publishQueue: { args: PublishArgs; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Connections of previews, profiles and queries under way. */
@@ -171,7 +173,7 @@ export class Workspace {
       await this.publishedBlocksOf(pipelineId).catch(() => undefined);
     }
     const record = async (args: PublishArgs) => {
-      await recordOutput(this.meta, args);
+      await recordOutput(this.meta, args, this.pipelineSchemas.has(args.pipelineId));
       await recordPublished(this.meta, args);
     };
     const together = batch.length > 1 ? await this.inTransaction(async () => {
@@ -180,6 +182,7 @@ export class Workspace {
     for (const { args, resolve, reject } of batch) {
       try {
         if (!together) await this.inTransaction(() => record(args));
+        this.pipelineSchemas.add(args.pipelineId);
         await this.afterPublish(args);
         resolve();
       } catch (error) {
