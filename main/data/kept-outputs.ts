@@ -50,6 +50,12 @@ export async function readRunOutputs(conn: DuckDBConnection, pipelineId: string,
   return toKept(await conn.runAndReadAll(`${SELECT} WHERE pipeline_id = $1 AND run_id = $2 ORDER BY block_id`, [pipelineId, runId]));
 }
 
+/** Ids of a pipeline's blocks that have some kept output. */
+export async function readPublishedBlocks(conn: DuckDBConnection, pipelineId: string): Promise<Set<string>> {
+  const reader = await conn.runAndReadAll(`SELECT DISTINCT block_id FROM ${PUBLISHED} WHERE pipeline_id = $1`, [pipelineId]);
+  return new Set(reader.getRowsJS().map(([blockId]) => String(blockId)));
+}
+
 /** Every kept output's table. */
 export async function readAllKept(conn: DuckDBConnection): Promise<Set<string>> {
   const reader = await conn.runAndReadAll(`SELECT physical FROM ${PUBLISHED}`);

@@ -20,9 +20,9 @@ export async function createRegistry(conn: DuckDBConnection): Promise<void> {
  * Runs inside the caller's transaction.
  */
 export async function recordOutput(
-  conn: DuckDBConnection, args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number },
+  conn: DuckDBConnection, args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }, schemaExists = false,
 ): Promise<void> {
-  await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
+  if (!schemaExists) await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
   await conn.run(`CREATE OR REPLACE VIEW ${qualifiedName(args.pipelineId, args.blockId)} AS SELECT * FROM ${outputTableRef(args.physical)}`);
   await conn.run(`INSERT OR REPLACE INTO ${OUTPUTS} VALUES ($1, $2, $3, $4, $5::BIGINT, epoch_ms($6::BIGINT))`, [
     args.pipelineId, args.blockId, args.physical, args.runId, String(args.rows), String(Date.now()),
@@ -55,9 +55,14 @@ export async function readLatestOutputs(conn: DuckDBConnection, pipelineId: stri
   }));
 }
 
-/** Block id → physical table of its latest output, for one pipeline. */
-export async function readLatestPhysicals(conn: DuckDBConnection, pipelineId: string): Promise<Map<string, string>> {
-  const reader = await conn.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1`, [pipelineId]);
+/**
+ * Block id → physical table of its latest output, for one pipeline: every block's, or only `blockIds`' (a block
+ * session reads its few upstream rows, not the pipeline's whole registry, which holds a row per dynamic child).
+ */
+export async function readLatestPhysicals(conn: DuckDBConnection, pipelineId: string, blockIds?: readonly string[]): Promise<Map<string, string>> {
+  if (blockIds?.length === 0) return new Map();
+  const only = blockIds ? ` AND block_id IN (${blockIds.map((_, i) => `$${i + 2}`).join(', ')})` : '';
+  const reader = await conn.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1${only}`, [pipelineId, ...(blockIds ?? [])]);
   return new Map(reader.getRowsJS().map(([block, physical]) => [String(block), String(physical)]));
 }
 

@@ -4,7 +4,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteLiteral } from './sql-names.ts';
-import { createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readRunOutputs, recordPublished, type KeptOutput } from './kept-outputs.ts';
+import {
+  createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readPublishedBlocks, readRunOutputs, recordPublished, type KeptOutput,
+} from './kept-outputs.ts';
 import { WorkspaceBlockSession } from './block-session.ts';
 import { previewQuery, previewTable } from './preview.ts';
 import { profileRelation } from './profile.ts';
@@ -50,6 +52,16 @@ export class Workspace {
   /** Physical tables each run in flight reads or wrote. */
   private readonly holds = new Map<string, Set<string>>();
   private readonly sessions = new Set<WorkspaceBlockSession>();
+  /**
+   * Per pipeline (read on its first publish), the blocks that may have kept outputs: a superset, since pruning never
+   * removes ids. A block absent here has nothing older to drop, so its publish skips the scan of `_pw_meta.published`
+   * that would otherwise cost each of 100,000 dynamic children time in proportion to all the others.
+   */
+  private readonly publishedBlocks = new Map<string, Set<string>>();
+  /** Pipeline schemas a publish of this process created or found: the next publish need not ask DuckDB again. */
+  private readonly pipelineSchemas = new Set<string>();
+  /** Publishes waiting for the next group commit (see publish). */
+  private readonly publishQueue: { args: PublishArgs; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Connections of previews, profiles and queries under way. */
   private readonly readers = new Set<TrackedConnection>();
   /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
@@ -130,7 +142,7 @@ export class Workspace {
     checkPipelineId(args.pipelineId);
     // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
     const upstream = await this.exclusive(async () => {
-      const latest = await readLatestPhysicals(this.meta, args.pipelineId);
+      const latest = await readLatestPhysicals(this.meta, args.pipelineId, args.readable.filter((id) => !args.runOutputs.has(id)));
       const resolved = new Map<string, string>();
       for (const id of args.readable) {
         const physical = args.runOutputs.get(id) ?? latest.get(id);
@@ -150,31 +162,76 @@ export class Workspace {
     return session;
   }
 
-  /** After a block attempt succeeds: make its physical table the block's latest output (view + metadata, one transaction). */
-  async publish(args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void> {
+  /**
+   * After a block attempt succeeds: make its physical table the block's latest output (view + metadata, one
+   * transaction). Publishes that arrive while one commits share the next transaction (group commit): concurrent
+   * fan-out children pay one commit between them, not one each.
+   */
+  async publish(args: PublishArgs): Promise<void> {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
-    await this.exclusive(async () => {
-      await this.inTransaction(async () => {
-        await recordOutput(this.meta, args);
-        await recordPublished(this.meta, args);
-      });
-      // Downstream blocks of this run read this table even after a later run replaces it.
-      this.holdOf(args.runId).add(args.physical);
-      // Beyond the newest `keepOutputs`, outputs are no longer kept: dropped now, or by the sweep once no run holds them.
-      for (const old of (await readKeptOutputs(this.meta, args.pipelineId, args.blockId)).slice(this.keepOutputs)) {
-        if (old.physical === args.physical) continue;
-        await forgetPublished(this.meta, old.physical);
-        if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
+    const published = new Promise<void>((resolve, reject) => this.publishQueue.push({ args, resolve, reject }));
+    if (this.publishQueue.length === 1) void this.exclusive(() => this.flushPublishes());
+    return published;
+  }
+
+  /** Commits every queued publish in one transaction; if that fails, each alone, so one bad publish fails only itself. */
+  private async flushPublishes(): Promise<void> {
+    const batch = this.publishQueue.splice(0);
+    for (const pipelineId of new Set(batch.map(({ args }) => args.pipelineId))) {
+      // Read before the batch commits, so its own blocks do not look published already; a failure here is reported by afterPublish.
+      await this.publishedBlocksOf(pipelineId).catch(() => undefined);
+    }
+    const record = async (args: PublishArgs) => {
+      await recordOutput(this.meta, args, this.pipelineSchemas.has(args.pipelineId));
+      await recordPublished(this.meta, args);
+    };
+    const together = batch.length > 1 ? await this.inTransaction(async () => {
+      for (const { args } of batch) await record(args);
+    }).then(() => true, () => false) : false;
+    for (const { args, resolve, reject } of batch) {
+      try {
+        if (!together) await this.inTransaction(() => record(args));
+        this.pipelineSchemas.add(args.pipelineId);
+        await this.afterPublish(args);
+        resolve();
+      } catch (error) {
+        reject(error);
       }
-    });
+    }
+  }
+
+  /** A committed publish: hold its table for the run, drop what is no longer kept. */
+  private async afterPublish(args: PublishArgs): Promise<void> {
+    // Downstream blocks of this run read this table even after a later run replaces it.
+    this.holdOf(args.runId).add(args.physical);
+    const published = await this.publishedBlocksOf(args.pipelineId);
+    const hadOutputs = published.has(args.blockId);
+    published.add(args.blockId);
+    if (!hadOutputs) return;
+    // Beyond the newest `keepOutputs`, outputs are no longer kept: dropped now, or by the sweep once no run holds them.
+    for (const old of (await readKeptOutputs(this.meta, args.pipelineId, args.blockId)).slice(this.keepOutputs)) {
+      if (old.physical === args.physical) continue;
+      await forgetPublished(this.meta, old.physical);
+      if (!this.isHeld(old.physical)) await this.dropTable(old.physical);
+    }
+  }
+
+  /** Blocks of `pipelineId` that may have kept outputs (see publishedBlocks); call inside `exclusive`. */
+  private async publishedBlocksOf(pipelineId: string): Promise<Set<string>> {
+    let blocks = this.publishedBlocks.get(pipelineId);
+    if (!blocks) this.publishedBlocks.set(pipelineId, (blocks = await readPublishedBlocks(this.meta, pipelineId)));
+    return blocks;
   }
 
   /** After a block is renamed in its pipeline: its stored outputs follow it (previews and `<pipeline>.<block>` views). */
   async renameBlockOutputs(pipelineId: string, from: string, to: string): Promise<void> {
     this.checkOpen();
     checkPipelineId(pipelineId);
-    await this.exclusive(() => this.inTransaction(() => renameOutputs(this.meta, pipelineId, from, to)));
+    await this.exclusive(async () => {
+      await this.inTransaction(() => renameOutputs(this.meta, pipelineId, from, to));
+      this.publishedBlocks.delete(pipelineId); // read again: `to` has outputs now, `from` none
+    });
   }
 
   /** The outputs a run published that are still kept, one per block (all of them while they are its latest). */
@@ -282,7 +339,7 @@ export class Workspace {
       if (!kept) throw new UserError(`the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`, { block: blockId });
       return outputTableRef(kept.physical);
     }
-    const physical = (await readLatestPhysicals(conn, pipelineId)).get(blockId);
+    const physical = (await readLatestPhysicals(conn, pipelineId, [blockId])).get(blockId);
     if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
     return outputTableRef(physical);
   }
@@ -324,6 +381,8 @@ export class Workspace {
     if (this.isClosed) throw new Error(`the workspace ${this.file} is closed`);
   }
 }
+
+interface PublishArgs { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }
 
 /**
  * Limits DuckDB's file access to `dirs` (each as a folder prefix, with a trailing separator so `/p` does not allow

@@ -125,15 +125,29 @@ function finishKind(block: LoadedBlock, children: ChildrenOutcome): BlockKind {
   };
 }
 
-/** UNION ALL BY NAME over the tables, a batch per statement, each batch added to what the previous ones wrote. */
+/**
+ * UNION ALL BY NAME over the tables, at most REDUCE_BATCH per statement: batches are unioned into temp tables, those
+ * again, until one statement writes the output. Each row is copied once per level (log n levels), never once per
+ * batch, so reducing 100,000 children does not rewrite a growing table 1,000 times.
+ */
 async function unionByName(ctx: BlockContext, tables: string[]): Promise<number> {
-  let rows = 0;
-  for (let start = 0; start < tables.length; start += REDUCE_BATCH) {
-    const selects = tables.slice(start, start + REDUCE_BATCH).map((physical) => `SELECT * FROM ${outputTableRef(physical)}`);
-    if (start > 0) selects.unshift(`SELECT * FROM ${ctx.data.relation(ctx.block.id)}`);
-    rows = await ctx.data.writeOutputFromQuery(selects.join('\nUNION ALL BY NAME\n'));
+  let level = tables.map((physical) => outputTableRef(physical));
+  let temps: string[] = [];
+  for (let depth = 0; level.length > REDUCE_BATCH; depth++) {
+    const next: string[] = [];
+    for (let start = 0; start < level.length; start += REDUCE_BATCH) {
+      const temp = quoteIdent(`_pw_reduce_${depth}_${next.length}`);
+      await ctx.data.run(`CREATE TEMP TABLE ${temp} AS ${unionOf(level.slice(start, start + REDUCE_BATCH))}`);
+      next.push(temp);
+    }
+    for (const done of temps) await ctx.data.run(`DROP TABLE ${done}`);
+    level = temps = next;
   }
-  return rows;
+  return ctx.data.writeOutputFromQuery(unionOf(level));
+}
+
+function unionOf(relations: string[]): string {
+  return relations.map((relation) => `SELECT * FROM ${relation}`).join('\nUNION ALL BY NAME\n');
 }
 
 /** An item as one short log line (bigints and dates as text). */

@@ -45,6 +45,9 @@ type Fold = Statement<Params>;
  * `interrupted` one, a lost `run.started` would hide a run whose outputs exist. So state-changing folds commit
  * with synchronous=FULL (flipped on the connection around their transaction), which fsyncs the WAL and with it
  * every NORMAL commit written before. Keeping logs at NORMAL avoids an fsync per log line on the main thread.
+ * Dynamic children (`<block>[<n>]`) commit at NORMAL too: 100,000 children must not mean 300,000 fsyncs. Losing a
+ * child's last commits on power loss can only happen while its parent is unfinished (the parent's own transitions
+ * stay FULL and fsync them all), so the run is found `interrupted` and resume re-runs the whole fan-out anyway.
  */
 export class RunStore {
   private readonly db: Connection;
@@ -55,6 +58,8 @@ export class RunStore {
   private readonly foldInTransaction: (event: RunEvent) => void;
   /** Runs this store started and has not seen finish: alive by definition, whatever their lease says. */
   private readonly ownRunningRuns = new Set<string>();
+  /** Next plan position of a dynamic child, per run in flight: counted here, not `max(position)` over the run per child. */
+  private readonly nextPositions = new Map<string, number>();
 
   private constructor(db: Connection, owner: Owner) {
     this.db = db;
@@ -104,7 +109,10 @@ export class RunStore {
       throw storageError(error, this.db.name) ?? error;
     }
     if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);
-    if (event.type === 'run.finished') this.ownRunningRuns.delete(event.runId);
+    if (event.type === 'run.finished') {
+      this.ownRunningRuns.delete(event.runId);
+      this.nextPositions.delete(event.runId);
+    }
   }
 
   /** The output stats of the block's latest successful run in the pipeline (drift's baseline), if it has one. */
@@ -218,7 +226,7 @@ export class RunStore {
       }
       case 'block.added':
         // A dynamic child: planned after every block already in the run, so resume order stays the plan's.
-        s.insertAddedBlock.run({ runId: e.runId, blockId: e.blockId });
+        s.insertAddedBlock.run({ runId: e.runId, blockId: e.blockId, position: this.nextPosition(e.runId) });
         return;
       case 'block.queued':
         // Only a pending block becomes queued: a late event must not move a started block back.
@@ -264,6 +272,12 @@ export class RunStore {
         return;
       }
     }
+  }
+
+  private nextPosition(runId: string): number {
+    const position = this.nextPositions.get(runId) ?? (this.sql.lastPosition.get({ runId }) as { last: number }).last + 1;
+    this.nextPositions.set(runId, position + 1);
+    return position;
   }
 
   private endAttempt(e: { runId: string; blockId: string; attempt: number; at: number }, status: string, error?: ErrorShape, delayMs?: number): void {
@@ -334,7 +348,13 @@ function isProcessAlive(pid: number): boolean {
 /** Events whose loss on power failure would change what recovery or resume decides; see the class comment. */
 function isStateTransition(event: RunEvent): boolean {
   // A queued block and a pending one are the same to recovery and resume, so `block.queued` need not be durable.
-  return event.type !== 'log.written' && event.type !== 'block.progressed' && event.type !== 'block.queued';
+  if (event.type === 'log.written' || event.type === 'block.progressed' || event.type === 'block.queued') return false;
+  return !('blockId' in event && isChildBlockId(event.blockId));
+}
+
+/** `each[12]`: a dynamic child (block ids are identifiers, so only a child's id has a bracket). */
+function isChildBlockId(blockId: string | null): boolean {
+  return blockId !== null && blockId.endsWith(']');
 }
 
 function blockKey(e: { runId: string; blockId: string }): { runId: string; blockId: string } {
@@ -368,8 +388,8 @@ function prepareStatements(db: Connection) {
       VALUES (@runId, @pipelineId, 'running', @triggerKind, @triggerBy, @scope, @variables, @pipelineHash,
         @codeHash, @at, @ownerId, @ownerPid, @ownerHost, @osUser)`),
     insertBlockRun: fold(`INSERT INTO block_runs (run_id, block_id, position, status) VALUES (@runId, @blockId, @position, 'pending')`),
-    insertAddedBlock: fold(`INSERT INTO block_runs (run_id, block_id, position, status)
-      SELECT @runId, @blockId, coalesce(max(position), -1) + 1, 'pending' FROM block_runs WHERE run_id = @runId`),
+    insertAddedBlock: fold(`INSERT INTO block_runs (run_id, block_id, position, status) VALUES (@runId, @blockId, @position, 'pending')`),
+    lastPosition: fold(`SELECT coalesce(max(position), -1) AS last FROM block_runs WHERE run_id = @runId`),
     queueBlock: fold(`UPDATE block_runs SET status = 'queued' WHERE run_id = @runId AND block_id = @blockId AND status = 'pending'`),
     insertAttempt: fold(`INSERT INTO attempts (run_id, block_id, attempt, status, started_at) VALUES (@runId, @blockId, @attempt, 'running', @at)`),
     startBlock: fold(`UPDATE block_runs SET status = 'running', attempts = max(attempts, @attempt), started_at = coalesce(started_at, @at)
