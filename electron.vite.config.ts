@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
-import { contentSecurityPolicy } from './main/electron/content-security-policy.ts';
+import { contentSecurityPolicy } from './main/serve/content-security-policy.ts';
 
 const root = import.meta.dirname;
 const fromRoot = (file: string): string => resolve(root, file);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { UserError } from '../main/errors.ts';
-import { contentSecurityPolicy } from '../main/electron/content-security-policy.ts';
+import { contentSecurityPolicy } from '../main/serve/content-security-policy.ts';
 import type { InvokeEvent } from '../main/electron/electron-types.ts';
 import type { CallHandlers } from '../main/electron/ipc.ts';
 import type { CallReply } from '../main/electron/ipc-protocol.ts';

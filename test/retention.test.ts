@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
 import { pruneProject } from '../main/retention/prune-project.ts';
 import { chooseOutputsToDrop } from '../main/retention/output-policy.ts';
-import type { StoredOutput } from '../main/retention/stored-outputs.ts';
+import type { StoredOutput } from '../main/data/stored-outputs.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { runCli } from './helpers/run-cli.ts';

@@ -14,7 +14,7 @@ import { TrackedConnection } from './tracked-connection.ts';
 import {
   META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput, renameOutputs,
 } from './output-registry.ts';
-import { dropStoredOutput, listStoredOutputs, type StoredOutput } from '../retention/stored-outputs.ts';
+import { dropStoredOutput, listStoredOutputs, type StoredOutput } from './stored-outputs.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
 const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);

@@ -1,5 +1,5 @@
 import { readStaticFile } from '../serve/static-files.ts';
-import { contentSecurityPolicy } from './content-security-policy.ts';
+import { contentSecurityPolicy } from '../serve/content-security-policy.ts';
 import type { ProtocolLike } from './electron-types.ts';
 
 /**

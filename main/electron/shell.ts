@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { serveRendererOverAppScheme } from './app-protocol.ts';
-import { contentSecurityPolicy } from './content-security-policy.ts';
+import { contentSecurityPolicy } from '../serve/content-security-policy.ts';
 import type { AppLike, BrowserWindowLike, ElectronLike } from './electron-types.ts';
 import { registerIpc, sendEvent, type CallHandlers } from './ipc.ts';
 import { denyAllPermissions, installContentSecurityPolicy } from './security.ts';

@@ -1,4 +1,4 @@
-import type { StoredOutput } from './stored-outputs.ts';
+import type { StoredOutput } from '../data/stored-outputs.ts';
 
 export interface OutputPolicy {
   /** Outputs kept per block, newest first. */

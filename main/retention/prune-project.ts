@@ -5,7 +5,7 @@ import type { Project } from '../project/model.ts';
 import type { RunStore } from '../history/run-store.ts';
 import type { Workspace } from '../data/workspace.ts';
 import { chooseOutputsToDrop } from './output-policy.ts';
-import type { StoredOutput } from './stored-outputs.ts';
+import type { StoredOutput } from '../data/stored-outputs.ts';
 
 const DAY_MS = 86_400_000;
 const GB = 1024 ** 3;

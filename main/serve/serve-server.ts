@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { dispatch } from '../api/handlers.ts';
 import type { EventName } from '../api/contract.ts';
-import { contentSecurityPolicy } from '../electron/content-security-policy.ts';
+import { contentSecurityPolicy } from './content-security-policy.ts';
 import { allowedHostsFor, checkHost, checkOrigin, checkToken, type Guard } from './request-guards.ts';
 import { readStaticFile } from './static-files.ts';
 import { encodeBytes } from './wire-format.ts';

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteLiteral } from '../data/sql-names.ts';
-import { META_SCHEMA } from '../data/output-registry.ts';
-import { forgetPublished } from '../data/kept-outputs.ts';
+import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteLiteral } from './sql-names.ts';
+import { META_SCHEMA } from './output-registry.ts';
+import { forgetPublished } from './kept-outputs.ts';
 
 /** One physical output table of the workspace, as retention sees it. */
 export interface StoredOutput {
