@@ -69,8 +69,8 @@ export function DataGrid({ ariaLabel, columns, totalRows, pages, ensureRows, sor
               role="gridcell"
               aria-colindex={firstColumn + k + 2}
               tabIndex={-1}
-              // Rounded or grouped numbers keep their exact value on hover.
-              title={shown !== exact ? exact : undefined}
+              // A rounded float keeps its exact value on hover (grouping alone loses nothing).
+              title={kind && kind.kind !== 'integer' && shown !== exact ? exact : undefined}
               onDoubleClick={() => onOpenCell?.(i, firstColumn + k)}
               onKeyDown={(e) => e.key === 'Enter' && onOpenCell?.(i, firstColumn + k)}
             >
