@@ -115,7 +115,7 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
       await client.end();
     }
     const endpoint = (name: string) => (JSON.parse(readFileSync(path.join(stateDir, `${name}-emulator.json`), 'utf8')) as { endpoint: string }).endpoint;
-    const [objects] = await new Storage({ apiEndpoint: endpoint('gcs'), projectId: 'pipewright-local' }).bucket('pipewright-exports').getFiles();
+    const [objects] = await new Storage({ apiEndpoint: endpoint('gcs'), projectId: 'pipewright-local' }).bucket('shop-exports').getFiles();
     assert.ok(objects.some((o) => o.name.startsWith('by_customer.parquet')));
     const bigquery = await createBigQueryClient({ endpoint: endpoint('bigquery'), project_id: 'pipewright-local' }, dir, {});
     const [rows] = await bigquery.query('SELECT count(*) AS n FROM pipewright_exports.by_customer');

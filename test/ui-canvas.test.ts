@@ -102,7 +102,7 @@ test('selecting the SQL block previews all its rows down to the last one', async
   await page.getByRole('status', { name: 'Row count' }).getByText(`${ROWS.toLocaleString('en-US')} rows`).waitFor();
   await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
   const lastRow = grid.locator(`[role=row][aria-rowindex="${ROWS + 1}"]`);
-  await lastRow.getByRole('gridcell').first().getByText(String(ROWS), { exact: true }).waitFor();
+  await lastRow.getByRole('gridcell').first().getByText(ROWS.toLocaleString('en-US'), { exact: true }).waitFor();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-4-preview-last-row.png') });
   await page.getByRole('button', { name: 'Close block details' }).click();
 });

@@ -152,7 +152,7 @@ test('one-click exports name their destination first, land apart downstream of t
   const exported: string[] = [];
   for (const [target, destination] of [
     ['Postgres', /table big_orders on local_pg/],
-    ['GCS', /gs:\/\/pipewright-exports\/big_orders\.parquet/],
+    ['GCS', /gs:\/\/shop-exports\/big_orders\.parquet/],
     ['BigQuery', /BigQuery table pipewright_exports\.big_orders/],
   ] as const) {
     await node('big_orders').click({ button: 'right' });
@@ -186,7 +186,7 @@ test('one-click exports name their destination first, land apart downstream of t
   // The data is where the dialogs said, read back with Google's official clients from the emulators the app started.
   const emulator = (name: string) => (JSON.parse(readFileSync(path.join(dir, '.pipewright', `${name}-emulator.json`), 'utf8')) as { endpoint: string }).endpoint;
   const storage = new Storage({ apiEndpoint: emulator('gcs'), projectId: 'pipewright-local' });
-  const [objects] = await storage.bucket('pipewright-exports').getFiles();
+  const [objects] = await storage.bucket('shop-exports').getFiles();
   assert.ok(objects.some((o) => o.name.startsWith('big_orders.parquet')), `the Parquet file is in the bucket: ${objects.map((o) => o.name).join(', ')}`);
   const bigquery = await createBigQueryClient({ endpoint: emulator('bigquery'), project_id: 'pipewright-local' }, dir, {});
   const [counted] = await bigquery.query('SELECT count(*) AS n FROM pipewright_exports.big_orders');

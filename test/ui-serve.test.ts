@@ -73,9 +73,9 @@ test('selecting a block previews its output with column types, and scrolling rea
 
   await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
   const lastRow = grid.locator(`[role=row][aria-rowindex="${ROWS / 2 + 1}"]`);
-  await lastRow.getByRole('gridcell').first().getByText(String(ROWS), { exact: true }).waitFor();
+  await lastRow.getByRole('gridcell').first().getByText(ROWS.toLocaleString('en-US'), { exact: true }).waitFor();
   const cells = await lastRow.getByRole('gridcell').allInnerTexts();
-  assert.deepEqual(cells, [String(ROWS), `customer ${ROWS % 37}`, String(ROWS * 1.25 * 2), '2024-01-03 10:00:00']);
+  assert.deepEqual(cells, [ROWS.toLocaleString('en-US'), `customer ${ROWS % 37}`, (ROWS * 1.25 * 2).toLocaleString('en-US'), '2024-01-03 10:00:00']);
   assert.ok((await grid.getByRole('row').count()) < 100, 'only the visible rows are in the DOM');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-4-preview-last-row.png') });
 });

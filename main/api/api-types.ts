@@ -5,6 +5,7 @@ import type { RunEvent } from '../engine/run-events.ts';
 import type { PipelineChange } from '../runtime/watch-project.ts';
 import type { RunQueueEvent } from '../runtime/run-launcher.ts';
 import type { BackfillProgressEvent } from './backfill-handlers.ts';
+import type { SchedulesStatus } from './schedules-handlers.ts';
 import type { EventName, MethodName } from './contract.ts';
 import type { createApiHandlers } from './handlers.ts';
 
@@ -20,6 +21,7 @@ export interface EventPayloads {
   'connection.restored': undefined;
   'alerts.raised': Alert;
   'backfills.progress': BackfillProgressEvent;
+  'schedules.changed': SchedulesStatus;
 }
 
 /** Fails to compile when the contract gains an event this map does not type (or the map names one it lacks). */

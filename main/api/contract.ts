@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
+import { schedulesMethods } from './schedules-handlers.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -69,6 +70,7 @@ export const methods = {
   ...editMethods,
   ...connectionsMethods,
   ...backfillsMethods,
+  ...schedulesMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -88,6 +90,8 @@ export const events = {
   'backfills.progress': true,
   /** A run (any trigger) waits behind max_concurrent_runs (`queued: true`), or stopped waiting (started or cancelled); payload: main/api/handlers.ts RunQueueEvent. */
   'runs.queue': true,
+  /** Schedules were paused or resumed; payload: main/api/schedules-handlers.ts SchedulesStatus. */
+  'schedules.changed': true,
 } as const;
 export type EventName = keyof typeof events;
 

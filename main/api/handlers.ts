@@ -9,6 +9,7 @@ import { readBlockCode, saveBlockCode } from './block-code.ts';
 import { createEditHandlers, loadWithVersion } from './edit-handlers.ts';
 import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
+import { createSchedulesHandlers, type SchedulerAccess } from './schedules-handlers.ts';
 import { planResume } from './retry-failed.ts';
 import { listPipelineIds } from '../project/load-project.ts';
 import { readPipelineVersion } from '../project/pipeline-writer.ts';
@@ -29,7 +30,7 @@ export type { RunQueueEvent } from '../runtime/run-launcher.ts';
  * The contract's methods over an open project. Both transports (Electron IPC, serve) call `dispatch`;
  * `emit` pushes events to every connected shell.
  */
-export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }) {
+export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {}) {
   /** Starts a run from the app (or a handed-over CLI run); resolves with its id once it started (usage errors reject before). */
   const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>, via: 'app' | 'cli' = 'app'): Promise<{ runId: string; queued?: true }> => {
     const run = open.runs.launch({ ...request, trigger: { kind: via, by: os.userInfo().username } });
@@ -88,6 +89,7 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     ...createEditHandlers(open, emit),
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),
+    ...createSchedulesHandlers(schedules, emit),
     'runs.retryFailed': async (p: { runId: string; via: 'app' | 'cli' }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),
   } satisfies ApiHandlers;
   return handlers;

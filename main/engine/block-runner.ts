@@ -240,9 +240,8 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
 function logRowCounts(ctx: BlockContext, kind: BlockKind, outcome: BlockOutcome): void {
   const { rowsIn, rowsOut } = outcome;
   if (kind.type === 'transform' && rowsIn !== undefined && rowsOut !== undefined) {
-    const dropped = rowsIn - rowsOut;
-    const change = dropped > 0 ? ` (${count(dropped)} dropped)` : dropped < 0 ? ` (${count(-dropped)} added)` : '';
-    ctx.log('info', `${rows(rowsIn)} in, ${rows(rowsOut)} out${change}`);
+    // No "N dropped": after an aggregate or a join the difference is not rows lost, and in/out already tell a filter's.
+    ctx.log('info', `${rows(rowsIn)} in, ${rows(rowsOut)} out`);
   } else if (rowsOut !== undefined) {
     ctx.log('info', `${rows(rowsOut)} ${kind.type === 'export' ? 'written' : 'out'}`);
   }

@@ -57,6 +57,7 @@ export class Scheduler {
   private ticking: Promise<void> | undefined;
   private isTickWanted = false;
   private isStopped = false;
+  private isPausedNow = false;
 
   /** Opens the trigger state in the project's run history; call start() to begin firing. */
   constructor(opts: SchedulerOptions) {
@@ -104,6 +105,28 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Pauses (or resumes) every schedule until this process ends; resolves once the change took effect. A fire due
+   * while paused is recorded as skipped and never caught up: resuming fires the next time, not the paused ones.
+   */
+  async setPaused(isPaused: boolean): Promise<void> {
+    this.isPausedNow = isPaused;
+    this.requestTick();
+    await this.settled();
+  }
+
+  /** Whether setPaused(true) holds every schedule. */
+  get isPaused(): boolean {
+    return this.isPausedNow;
+  }
+
+  /** The enabled schedules this scheduler fires (or would, once resumed), each with its next fire time. */
+  activeSchedules(): { pipelineId: string; trigger: string; nextAt: number | null }[] {
+    return [...this.tracked.values()]
+      .filter((t) => t.loaded.spec.enabled)
+      .map((t) => ({ pipelineId: t.loaded.pipeline.id, trigger: t.loaded.spec.name, nextAt: t.clock.nextAfter(Math.max(t.lastFiredAt, this.clock.now())) ?? null }));
+  }
+
   /** The trigger records (`trigger.fired`, `trigger.skipped`, …), for tests and the CLI. */
   fires(pipelineId?: string): ReturnType<TriggerStateStore['listFires']> {
     return this.state.listFires(pipelineId ? { pipelineId } : {});
@@ -132,7 +155,11 @@ export class Scheduler {
     try {
       await this.syncTriggers(now);
       if (this.isStopped) return;
-      for (const tracked of this.tracked.values()) if (tracked.loaded.spec.enabled && !tracked.isBusy) this.handleDue(tracked, now);
+      for (const tracked of this.tracked.values()) {
+        if (!tracked.loaded.spec.enabled || tracked.isBusy) continue;
+        if (this.isPausedNow) this.skipPaused(tracked, now);
+        else this.handleDue(tracked, now);
+      }
     } catch (error) {
       this.report({ type: 'problem', message: `the scheduler could not read the project: ${toErrorShape(error).message}` });
     }
@@ -187,6 +214,17 @@ export class Scheduler {
         this.requestTick();
       }));
     }
+  }
+
+  /** Records the latest fire due while paused as skipped and moves past it, so resuming does not catch up. */
+  private skipPaused(tracked: Tracked, now: number): void {
+    const { spec, pipeline } = tracked.loaded;
+    const last = fireTimesBetween(tracked.clock, tracked.lastFiredAt, now, this.options.maxCatchUp).times.at(-1);
+    if (last === undefined) return;
+    const reason = 'schedules are paused in the app';
+    this.moveCursor(tracked, last);
+    this.state.recordFire({ pipelineId: pipeline.id, triggerName: spec.name, kind: 'trigger.skipped', scheduledAt: last, reason, at: this.clock.now() });
+    this.report({ type: 'skipped', pipelineId: pipeline.id, trigger: spec.name, scheduledAt: last, reason });
   }
 
   private dropMissed(tracked: Tracked, dropped: number[], isMore: boolean): void {

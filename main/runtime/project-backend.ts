@@ -1,6 +1,7 @@
 import { createApiHandlers, type ApiHandlers, type LocalApi } from '../api/handlers.ts';
 import type { EventName } from '../api/contract.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
+import type { SchedulerAccess } from '../api/schedules-handlers.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
 import { watchProject } from './watch-project.ts';
 import type { OpenProject } from './open-project.ts';
@@ -25,7 +26,8 @@ export async function startProjectBackend(
   opts: { scheduler?: { onActivity: (activity: SchedulerActivity) => void } } = {},
 ): Promise<ProjectBackend> {
   const local: LocalApi = { origin: null };
-  const handlers = createApiHandlers(open, emit, local);
+  const schedules: SchedulerAccess = {};
+  const handlers = createApiHandlers(open, emit, local, schedules);
   let scheduler: Scheduler | undefined;
   // Edits made in other editors reach every open window within about a second.
   const watcher = watchProject(open.project.dir, (change) => {
@@ -38,6 +40,7 @@ export async function startProjectBackend(
       // Its runs' events reach the shells through the run launcher, like every other run's (see createApiHandlers).
       scheduler = new Scheduler({ open, onActivity: opts.scheduler.onActivity });
       await scheduler.start();
+      schedules.scheduler = scheduler;
     }
   } catch (error) {
     watcher.close();

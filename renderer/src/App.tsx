@@ -130,7 +130,7 @@ export function App() {
                 {pipelineId} cannot be shown: {pipeline.message}
               </p>
             )}
-            <SessionDialogs session={session} defaultConnections={defaults} />
+            <SessionDialogs session={session} defaultConnections={defaults} projectName={project.value.name} />
           </div>
         </div>
         {pipeline.status === 'ready' && selectedBlock && pipeline.value.blocks.some((b) => b.id === selectedBlock) && (

@@ -8,6 +8,7 @@ interface Props {
   blockId: string;
   target: ExportTarget;
   defaultConnections: Record<string, string>;
+  projectName: string;
   onSubmit(config: Record<string, unknown>): Promise<EditProblem | null>;
   onClose(): void;
 }
@@ -16,8 +17,8 @@ interface Props {
 const FAMILY: Record<string, string[]> = { postgres: ['postgres', 'local_postgres'], gcs: ['gcs', 'local_gcs'], bigquery: ['bigquery', 'local_bigquery'] };
 
 /** The destination of a one-click export, named and editable before anything is added or run. */
-export function ExportDialog({ blockId, target, defaultConnections, onSubmit, onClose }: Props) {
-  const [config, setConfig] = useState(() => startingConfig(target, blockId, defaultConnections));
+export function ExportDialog({ blockId, target, defaultConnections, projectName, onSubmit, onClose }: Props) {
+  const [config, setConfig] = useState(() => startingConfig(target, blockId, defaultConnections, projectName));
   const [problem, setProblem] = useState<EditProblem | null>(null);
   const [isBusy, setBusy] = useState(false);
   const { connections } = useFormSources();

@@ -3,7 +3,7 @@ import { ExportDialog } from './ExportDialog.tsx';
 import { NameBlockDialog } from './NameBlockDialog.tsx';
 
 /** The dialogs an add or a one-click export opens before anything is written. */
-export function SessionDialogs({ session, defaultConnections }: { session: CanvasSession; defaultConnections: Record<string, string> }) {
+export function SessionDialogs({ session, defaultConnections, projectName }: { session: CanvasSession; defaultConnections: Record<string, string>; projectName: string }) {
   return (
     <>
       {session.pendingAdd && <NameBlockDialog key={session.pendingAdd.defaultName} pending={session.pendingAdd} onSubmit={session.confirmAdd} onClose={session.cancelAdd} />}
@@ -13,6 +13,7 @@ export function SessionDialogs({ session, defaultConnections }: { session: Canva
           blockId={session.pendingExport.blockId}
           target={session.pendingExport.target}
           defaultConnections={defaultConnections}
+          projectName={projectName}
           onSubmit={session.confirmExport}
           onClose={session.cancelExport}
         />

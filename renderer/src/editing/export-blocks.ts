@@ -1,6 +1,7 @@
 import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
 import type { PipelineView } from '../api/views.ts';
 import { uniqueBlockId, type KindInfo } from './block-factory.ts';
+import { defaultBucketName } from './bucket-name.ts';
 
 /** One editable part of an export's destination, as the export dialog shows it. */
 export interface DestinationField {
@@ -20,8 +21,8 @@ export interface ExportTarget {
   connectionType: string | null;
   /** What the dialog lets the user change before the export runs. */
   fields: DestinationField[];
-  /** The new block's config for exporting block `blockId` (the dialog's starting values). */
-  config(blockId: string, connection: string | undefined): Record<string, unknown>;
+  /** The new block's config for exporting block `blockId` of project `projectName` (the dialog's starting values). */
+  config(blockId: string, connection: string | undefined, projectName: string): Record<string, unknown>;
   /** Where the data went, for the result line. */
   destination(config: Record<string, unknown>): string;
 }
@@ -43,8 +44,9 @@ const TARGETS: ExportTarget[] = [
     label: 'GCS',
     connectionType: 'gcs',
     fields: [text('bucket', 'Bucket'), text('path', 'Path in the bucket'), { key: 'create_bucket', label: 'Create the bucket if it does not exist', kind: 'checkbox' }],
-    // Created when missing: on a fresh project (or the local emulator) there is no bucket yet.
-    config: (blockId, connection) => ({ ...withConnection(connection), bucket: 'pipewright-exports', path: `${blockId}.parquet`, create_bucket: true }),
+    // Created when missing: on a fresh project (or the local emulator) there is no bucket yet. Bucket names are global:
+    // one named after the project has a chance on real GCS, where a fixed name is surely taken.
+    config: (blockId, connection, projectName) => ({ ...withConnection(connection), bucket: defaultBucketName(projectName), path: `${blockId}.parquet`, create_bucket: true }),
     destination: (c) => `gs://${String(c.bucket)}/${String(c.path)}`,
   },
   {
@@ -71,8 +73,8 @@ export function availableExportTargets(kinds: readonly KindInfo[]): ExportTarget
 }
 
 /** The config the dialog starts from: the target's, with the project's default connection for its type. */
-export function startingConfig(target: ExportTarget, blockId: string, defaults: Record<string, string>): Record<string, unknown> {
-  return target.config(blockId, target.connectionType ? defaults[target.connectionType] : undefined);
+export function startingConfig(target: ExportTarget, blockId: string, defaults: Record<string, string>, projectName: string): Record<string, unknown> {
+  return target.config(blockId, target.connectionType ? defaults[target.connectionType] : undefined, projectName);
 }
 
 /** A local file export writes Parquet or CSV by the path's extension. */

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import { BackfillDialog } from './BackfillDialog.tsx';
+import { ScheduleStatus } from './ScheduleStatus.tsx';
 import { TriggersPanel } from './TriggersPanel.tsx';
 import { useBackfillJob } from './use-backfill.ts';
 import { runVariablesFor, useRunVariables, type VariableSpec } from '../runs/run-variables.ts';
@@ -26,6 +27,7 @@ export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId
       <button type="button" onClick={() => setOpen('backfill')} aria-haspopup="dialog" disabled={!canRun}>
         Backfill…
       </button>
+      <ScheduleStatus />
       {open === 'variables' && <VariablesDialog pipelineId={pipelineId} declared={variables} values={values} onSave={saveValues} onClose={() => setOpen(null)} />}
       {open === 'triggers' && <TriggersPanel pipelineId={pipelineId} onClose={() => setOpen(null)} />}
       {open === 'backfill' && <BackfillDialog pipelineId={pipelineId} job={job} onClose={() => setOpen(null)} />}

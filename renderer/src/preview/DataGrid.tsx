@@ -1,5 +1,6 @@
-import { useEffect, useRef, type CSSProperties, type UIEvent } from 'react';
+import { useEffect, useMemo, useRef, type CSSProperties, type UIEvent } from 'react';
 import type { ColumnInfo, ColumnProfile } from '../../../main/data/workspace-types.ts';
+import { formatNumberText, numberKind } from './number-format.ts';
 import { ProfileRow } from './ProfileRow.tsx';
 import { useGridViewport } from './use-grid-viewport.ts';
 import { PAGE_ROWS } from './use-preview-pages.ts';
@@ -39,6 +40,7 @@ export function DataGrid({ ariaLabel, columns, totalRows, pages, ensureRows, sor
   const firstColumn = Math.max(0, Math.floor(left / COLUMN_WIDTH) - COLUMN_OVERSCAN);
   const lastColumn = Math.min(columns.length - 1, Math.ceil((left + viewWidth) / COLUMN_WIDTH) + COLUMN_OVERSCAN);
   const visibleColumns = columns.slice(firstColumn, lastColumn + 1);
+  const kinds = useMemo(() => columns.map((c) => numberKind(c.type)), [columns]);
   const visibleFirst = Math.floor(layout.firstExact);
   const visibleLast = layout.lastVisible;
   useEffect(() => {
@@ -56,19 +58,26 @@ export function DataGrid({ ariaLabel, columns, totalRows, pages, ensureRows, sor
       <div key={i} className="grid-row" role="row" aria-rowindex={i + 2} style={{ top: layout.topOf(i), width }}>
         <span className="grid-rownum" role="rowheader">{i + 1}</span>
         <span className="grid-spacer" style={{ flexBasis: spacer }} />
-        {visibleColumns.map((c, k) => (
-          <span
-            key={c.name}
-            className={`grid-cell${cells ? '' : ' is-loading'}${cells?.[firstColumn + k] === 'NULL' ? ' is-null' : ''}`}
-            role="gridcell"
-            aria-colindex={firstColumn + k + 2}
-            tabIndex={-1}
-            onDoubleClick={() => onOpenCell?.(i, firstColumn + k)}
-            onKeyDown={(e) => e.key === 'Enter' && onOpenCell?.(i, firstColumn + k)}
-          >
-            {cells?.[firstColumn + k] ?? ''}
-          </span>
-        ))}
+        {visibleColumns.map((c, k) => {
+          const exact = cells?.[firstColumn + k];
+          const kind = kinds[firstColumn + k];
+          const shown = exact !== undefined && kind ? formatNumberText(exact, kind) : exact;
+          return (
+            <span
+              key={c.name}
+              className={`grid-cell${cells ? '' : ' is-loading'}${exact === 'NULL' ? ' is-null' : ''}${kind ? ' is-number' : ''}`}
+              role="gridcell"
+              aria-colindex={firstColumn + k + 2}
+              tabIndex={-1}
+              // A rounded float keeps its exact value on hover (grouping alone loses nothing).
+              title={kind && kind.kind !== 'integer' && shown !== exact ? exact : undefined}
+              onDoubleClick={() => onOpenCell?.(i, firstColumn + k)}
+              onKeyDown={(e) => e.key === 'Enter' && onOpenCell?.(i, firstColumn + k)}
+            >
+              {shown ?? ''}
+            </span>
+          );
+        })}
       </div>,
     );
   }
@@ -84,7 +93,7 @@ export function DataGrid({ ariaLabel, columns, totalRows, pages, ensureRows, sor
           <span className="grid-spacer" style={{ flexBasis: spacer }} />
           {visibleColumns.map((c, k) => (
             <span
-              key={c.name} className="grid-cell" role="columnheader" aria-colindex={firstColumn + k + 2} title={`${c.name} ${c.type}`}
+              key={c.name} className={`grid-cell${kinds[firstColumn + k] ? ' is-number' : ''}`} role="columnheader" aria-colindex={firstColumn + k + 2} title={`${c.name} ${c.type}`}
               aria-sort={sort?.column === c.name ? (sort.descending ? 'descending' : 'ascending') : 'none'}
             >
               <button type="button" className="col-sort" disabled={!onSort} onClick={() => onSort?.(c.name)}>
