@@ -1,6 +1,8 @@
 /** The Check button: the pipeline's per-block checklist in the app, from pipelines.check against the emulators. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
@@ -44,4 +46,6 @@ test('Check lists each block\'s checks, and names the bucket another project own
   await page.getByRole('button', { name: 'Check', exact: true }).click();
   await result.getByText('Fix before running').waitFor();
   assert.match(await page.getByRole('list', { name: 'Checks of export_trips' }).innerText(), /the name may belong to another project/);
+  mkdirSync('test-results', { recursive: true });
+  await page.screenshot({ path: path.join('test-results', 'check-1-foreign-bucket.png') });
 });

@@ -17,7 +17,6 @@ import { ExportResult } from './runs/ExportResult.tsx';
 import { EditStatus } from './notices/EditStatus.tsx';
 import { NoticeStack } from './notices/Toast.tsx';
 import { RunToolbar } from './runs/RunToolbar.tsx';
-import { CheckPanel } from './runs/CheckPanel.tsx';
 import { useQueuedRuns } from './runs/use-queued-runs.ts';
 import { useRunState } from './runs/use-run-state.ts';
 import { useStaleBlocks } from './runs/use-stale-blocks.ts';
@@ -87,7 +86,6 @@ export function App() {
           onCancelQueued={actions.cancelRun}
           onNewPipeline={startDraft}
         />
-        <CheckPanel key={`check-${pipelineId ?? ''}`} pipelineId={pipelineId} />
         <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} variables={view?.spec.variables ?? {}} />
         <div className="editing-area" style={{ '--palette-width': `${paletteWidth}px` } as React.CSSProperties}>
           <Palette kinds={session.kinds} onAdd={(kind) => session.requestAdd(kind)} />

@@ -1,13 +1,14 @@
 import { useCallback, useState } from 'react';
 import { BackfillDialog } from './BackfillDialog.tsx';
 import { ScheduleStatus } from './ScheduleStatus.tsx';
+import { CheckPanel } from '../runs/CheckPanel.tsx';
 import { TriggersPanel } from './TriggersPanel.tsx';
 import { useBackfillJob } from './use-backfill.ts';
 import { runVariablesFor, useRunVariables, type VariableSpec } from '../runs/run-variables.ts';
 import { VariablesDialog } from '../runs/VariablesDialog.tsx';
 import './orchestration.css';
 
-/** The pipeline's "Variables", "Triggers" and "Backfill…" buttons under the run toolbar, each opening its dialog. */
+/** The pipeline's "Variables", "Triggers", "Backfill…" and "Check" buttons under the run toolbar, each opening its dialog. */
 export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId: string | null; canRun: boolean; variables: Record<string, VariableSpec> }) {
   const [open, setOpen] = useState<'variables' | 'triggers' | 'backfill' | null>(null);
   const [values, saveValues] = useRunVariables(pipelineId, variables);
@@ -27,6 +28,7 @@ export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId
       <button type="button" onClick={() => setOpen('backfill')} aria-haspopup="dialog" disabled={!canRun}>
         Backfill…
       </button>
+      <CheckPanel key={pipelineId} pipelineId={pipelineId} />
       <ScheduleStatus />
       {open === 'variables' && <VariablesDialog pipelineId={pipelineId} declared={variables} values={values} onSave={saveValues} onClose={() => setOpen(null)} />}
       {open === 'triggers' && <TriggersPanel pipelineId={pipelineId} onClose={() => setOpen(null)} />}
