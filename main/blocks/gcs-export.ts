@@ -192,7 +192,7 @@ async function createAnswers(bucket: Bucket, location: string | undefined): Prom
 }
 
 /** True when the credential may list the bucket's objects; false on 403/404 (not ours, or not allowed). */
-async function canListObjects(bucket: Bucket): Promise<boolean> {
+export async function canListObjects(bucket: Bucket): Promise<boolean> {
   try {
     await bucket.getFiles({ maxResults: 1, autoPaginate: false });
     return true;

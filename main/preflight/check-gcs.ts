@@ -3,7 +3,7 @@ import { UserError, type ErrorPlace } from '../errors.ts';
 import { createStorageClient, type GcsSettings } from '../cloud/gcs-client.ts';
 import { bucketNameProblem } from '../cloud/gcs-names.ts';
 import { explainForbidden } from '../cloud/google-forbidden.ts';
-import { bucketForbidden } from '../blocks/gcs-export.ts';
+import { bucketForbidden, canListObjects } from '../blocks/gcs-export.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { fail, isUnreachable, messageOf, ok, skip, statusOf, warn, type CheckEnv, type CheckItem } from './check-types.ts';
 
@@ -59,21 +59,11 @@ async function bucketState(bucket: Bucket, create: boolean, project: string): Pr
       return { item, exists: false };
     }
     if (status === 403) {
-      if (await canList(bucket)) return { item: warn('bucket', `gs://${bucket.name}: the credential cannot read the bucket's metadata (no storage.buckets.get) but can list its objects, which is enough`), exists: true };
+      if (await canListObjects(bucket)) return { item: warn('bucket', `gs://${bucket.name}: the credential cannot read the bucket's metadata (no storage.buckets.get) but can list its objects, which is enough`), exists: true };
       return { item: fail('bucket', bucketForbidden(bucket, error)), exists: false };
     }
     if (isUnreachable(error)) return { item: warn('bucket', `could not reach GCS: ${messageOf(error)}`), exists: false };
     return { item: fail('bucket', `${explainForbidden(error, `bucket ${bucket.name}`, project)}`), exists: false };
-  }
-}
-
-async function canList(bucket: Bucket): Promise<boolean> {
-  try {
-    await bucket.getFiles({ maxResults: 1, autoPaginate: false });
-    return true;
-  } catch (error) {
-    if (statusOf(error) === 403 || statusOf(error) === 404) return false;
-    throw error;
   }
 }
 
