@@ -5,6 +5,7 @@ import { renderTemplate } from '../engine/templating.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 import { toSnakeCase } from './snake-case.ts';
 import { explainExportRead, inputsOf } from './block-inputs.ts';
+import { reportQueryProgress } from './query-progress-report.ts';
 
 const configSchema = z.strictObject({
   /** Rename the query's output columns; `snake_case` handles acronyms (VendorID → vendor_id). */
@@ -24,7 +25,7 @@ export const sqlTransform: BlockKind<SqlConfig> = {
     const sql = userQuery(ctx);
     const rowsIn = await countUpstreamRows(ctx);
     const query = config.rename_columns ? await renamed(ctx, sql) : { text: sql, lineOffset: 0 };
-    const rowsOut = await ctx.data.writeOutputFromQuery(query.text).catch((err: unknown) => {
+    const rowsOut = await ctx.data.writeOutputFromQuery(query.text, reportQueryProgress(ctx, 'query')).catch((err: unknown) => {
       throw explainExportRead(ctx, shiftLines(err, query.lineOffset));
     });
     return { rowsIn, rowsOut, hasOutput: true };

@@ -8,6 +8,7 @@ import { checkOneStatement } from './one-statement.ts';
 import { arrowToAppendColumns, resultToArrow } from './arrow-convert.ts';
 import { createAndAppend, rowsToAppendColumns, type AppendColumn } from './table-append.ts';
 import { TrackedConnection } from './tracked-connection.ts';
+import { enableQueryProgress, watchQueryProgress, type QueryProgress } from './query-progress.ts';
 
 /** What the workspace learns from a session. */
 export interface SessionHooks {
@@ -28,6 +29,7 @@ export interface SessionSpec {
 export class WorkspaceBlockSession implements BlockSession {
   private written = false;
   private isClosed = false;
+  private isProgressOn = false;
   private readonly tracked: TrackedConnection;
   private readonly conn: DuckDBConnection;
 
@@ -68,14 +70,19 @@ export class WorkspaceBlockSession implements BlockSession {
     });
   }
 
-  writeOutputFromQuery(selectSql: string): Promise<number> {
+  writeOutputFromQuery(selectSql: string, onProgress?: (progress: QueryProgress) => void): Promise<number> {
     return this.tracked.track(async () => {
       this.hooks.willWrite(this.spec.physical);
+      if (onProgress && !this.isProgressOn) {
+        await enableQueryProgress(this.conn);
+        this.isProgressOn = true;
+      }
       // One line before the user's SQL, so DuckDB's line numbers are the user's (see describeSqlError).
       const prefix = `CREATE OR REPLACE TABLE ${outputTableRef(this.spec.physical)} AS `;
       const statement = prefix + selectSql;
       await checkOneStatement(this.conn, statement, selectSql, prefix.length, { block: this.spec.blockId }, 'a SQL block');
-      const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement));
+      const stopWatching = onProgress ? watchQueryProgress(this.conn, onProgress) : undefined;
+      const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement)).finally(stopWatching);
       this.written = true;
       return Number(reader.getRows()[0]?.[0] ?? 0);
     });

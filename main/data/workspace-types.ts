@@ -1,5 +1,6 @@
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
+import type { QueryProgress } from './query-progress.ts';
 
 /** A column as DuckDB names and types it (`BIGINT`, `TIMESTAMP`, `DECIMAL(10,2)`, …). */
 export interface ColumnInfo {
@@ -18,8 +19,11 @@ export interface BlockSession {
   run(sql: string): Promise<void>;
   /** Runs a query and returns plain JS rows (small results only: tests, counts, metadata). */
   queryRows(sql: string): Promise<Record<string, unknown>[]>;
-  /** Materialises the block's output from a SELECT over upstream names; resolves to the rows written. */
-  writeOutputFromQuery(selectSql: string): Promise<number>;
+  /**
+   * Materialises the block's output from a SELECT over upstream names; resolves to the rows written. `onProgress`
+   * gets DuckDB's progress of the query about every 250 ms while it runs.
+   */
+  writeOutputFromQuery(selectSql: string, onProgress?: (progress: QueryProgress) => void): Promise<number>;
   /** Materialises the block's output from an Arrow table (TypeScript blocks). */
   writeOutputFromArrow(table: Table): Promise<number>;
   /** Materialises the block's output from plain rows; column types are inferred from the values. */
