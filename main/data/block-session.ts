@@ -5,8 +5,8 @@ import type { BlockSession, ColumnInfo } from './workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';
-import { arrowToAppendColumns, resultToArrow } from './arrow-convert.ts';
-import { createAndAppend, rowsToAppendColumns, type AppendColumn } from './table-append.ts';
+import { arrowToAppendColumns, resultToArrow, resultToArrowParts } from './arrow-convert.ts';
+import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type AppendBatch, type AppendColumn } from './table-append.ts';
 import { TrackedConnection } from './tracked-connection.ts';
 import { enableQueryProgress, watchQueryProgress, type QueryProgress } from './query-progress.ts';
 
@@ -32,8 +32,12 @@ export class WorkspaceBlockSession implements BlockSession {
   private isProgressOn = false;
   private readonly tracked: TrackedConnection;
   private readonly conn: DuckDBConnection;
+  /** Connections of streamArrow readers still open (one each, so a read runs beside the output's writes). */
+  private readonly readers = new Set<TrackedConnection>();
 
-  private constructor(conn: DuckDBConnection, private readonly spec: SessionSpec, private readonly hooks: SessionHooks) {
+  private constructor(
+    private readonly instance: DuckDBInstance, conn: DuckDBConnection, private readonly spec: SessionSpec, private readonly hooks: SessionHooks,
+  ) {
     this.tracked = new TrackedConnection(conn);
     this.conn = conn;
   }
@@ -49,7 +53,7 @@ export class WorkspaceBlockSession implements BlockSession {
       conn.closeSync();
       throw error;
     }
-    return new WorkspaceBlockSession(conn, spec, hooks);
+    return new WorkspaceBlockSession(instance, conn, spec, hooks);
   }
 
   get outputTable(): string | undefined {
@@ -90,6 +94,35 @@ export class WorkspaceBlockSession implements BlockSession {
 
   writeOutputFromArrow(table: Table): Promise<number> {
     return this.tracked.track(() => this.appendOutput(arrowToAppendColumns(table), table.numRows));
+  }
+
+  writeOutputFromArrowBatches(tables: AsyncIterable<Table>): Promise<number> {
+    return this.tracked.track(async () => {
+      this.hooks.willWrite(this.spec.physical);
+      const rows = await this.named(() => createAndAppendBatches(this.conn, OUTPUT_SCHEMA, this.spec.physical, appendBatchesOf(tables), () => this.isClosed));
+      this.written = true;
+      return rows;
+    });
+  }
+
+  async *streamArrow(blockId: string, rowsPerPart: number): AsyncGenerator<Table> {
+    const relation = blockId === this.spec.blockId ? this.relation(blockId) : outputTableRef(this.physicalOf(blockId));
+    if (this.isClosed) throw new Error('the block session is closed');
+    // A connection of its own: a second query on this session's connection would end a stream still being read.
+    const reader = new TrackedConnection(await this.instance.connect());
+    this.readers.add(reader);
+    try {
+      const result = await reader.track(() => reader.conn.stream(`SELECT * FROM ${relation}`));
+      const parts = resultToArrowParts(result, rowsPerPart);
+      for (;;) {
+        const next = await reader.track(() => parts.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      this.readers.delete(reader);
+      await reader.close();
+    }
   }
 
   writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number> {
@@ -140,12 +173,14 @@ export class WorkspaceBlockSession implements BlockSession {
 
   interrupt(): void {
     this.tracked.interrupt();
+    for (const reader of this.readers) reader.interrupt();
   }
 
   /** Interrupts what still runs (a cancelled block's query), waits for it to stop, then closes the connection. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    await Promise.all([...this.readers].map((reader) => reader.close()));
     await this.tracked.close();
     this.hooks.closed();
   }
@@ -163,14 +198,26 @@ export class WorkspaceBlockSession implements BlockSession {
   /** Writes the output through the appender; UserErrors raised on the way (bad column names, invalid dates) name this block. */
   private async appendOutput(columns: AppendColumn[], rowCount: number): Promise<number> {
     this.hooks.willWrite(this.spec.physical);
+    await this.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed));
+    this.written = true;
+    return rowCount;
+  }
+
+  /** Runs `write`; a UserError it raises without a block is given this one. */
+  private async named<T>(write: () => Promise<T>): Promise<T> {
     try {
-      await createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed);
+      return await write();
     } catch (error) {
       if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: this.spec.blockId }, { cause: error });
       throw error;
     }
-    this.written = true;
-    return rowCount;
+  }
+
+  /** The physical table an upstream id reads; anything else is refused with what this block can read. */
+  private physicalOf(blockId: string): string {
+    const physical = this.spec.upstream.get(blockId);
+    if (physical === undefined) this.relation(blockId); // throws the error that says what this block can read
+    return physical as string;
   }
 
   /** A query naming a table that does not exist usually means a block that is not upstream: say which are. */
@@ -186,6 +233,11 @@ export class WorkspaceBlockSession implements BlockSession {
       ? 'it has no upstream blocks; connect one with an edge to read it'
       : `it reads only its upstream blocks (${ids.join(', ')}); connect others with an edge`;
   }
+}
+
+/** Arrow tables as batches of columns to append. */
+async function* appendBatchesOf(tables: AsyncIterable<Table>): AsyncGenerator<AppendBatch> {
+  for await (const table of tables) yield { columns: arrowToAppendColumns(table), rowCount: table.numRows };
 }
 
 /** The result's chunks in order, fetched one at a time (DuckDB computes ahead only a bounded buffer). */

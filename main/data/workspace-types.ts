@@ -26,6 +26,11 @@ export interface BlockSession {
   writeOutputFromQuery(selectSql: string, onProgress?: (progress: QueryProgress) => void): Promise<number>;
   /** Materialises the block's output from an Arrow table (TypeScript blocks). */
   writeOutputFromArrow(table: Table): Promise<number>;
+  /**
+   * Materialises the block's output from Arrow tables that arrive one after another (a TypeScript block's batches):
+   * created from the first one's columns, holding one at a time; resolves to the rows written.
+   */
+  writeOutputFromArrowBatches(tables: AsyncIterable<Table>): Promise<number>;
   /** Materialises the block's output from plain rows; column types are inferred from the values. */
   writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number>;
   /** Quoted SQL name of a readable relation: an upstream block id, or this block's own id once written. */
@@ -38,6 +43,11 @@ export interface BlockSession {
   outputIdentity(blockId: string): string;
   /** Reads an upstream output (or this block's own output once written) as an Arrow table. */
   readArrow(blockId: string): Promise<Table>;
+  /**
+   * Reads an upstream output (or this block's own once written) as Arrow tables of about `rowsPerPart` rows, each
+   * read when the previous one is taken: memory holds one part, whatever the output's size.
+   */
+  streamArrow(blockId: string, rowsPerPart: number): AsyncIterable<Table>;
   /**
    * Runs a query and hands its result to `consume` chunk by chunk, as DuckDB produces them (memory stays bounded
    * however large the result); resolves to what `consume` resolves to. interrupt() stops the query.
