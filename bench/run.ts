@@ -14,10 +14,11 @@ import { runUiPreviewSection } from './ui-preview.ts';
 import { runUiCanvasSection } from './ui-canvas.ts';
 import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
+import { runTsMemorySection } from './ts-memory.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
-const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out'] as const;
+const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out', 'ts-memory'] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
 const wants = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
@@ -44,8 +45,9 @@ function runChild(script: string, args: string[]): Promise<ChildResult> {
 // First, and on its own: the other sections' work (the taxi CSV, the file server) would load the machine it measures.
 if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
-// `npm run bench -- cli-start fan-out` needs none of what follows.
-if (chosen.length > 0 && chosen.every((name) => name === 'cli-start' || name === 'fan-out')) process.exit(0);
+if (wants('ts-memory')) await runTsMemorySection(work);
+// `npm run bench -- cli-start fan-out ts-memory` needs none of what follows.
+if (chosen.length > 0 && chosen.every((name) => name === 'cli-start' || name === 'fan-out' || name === 'ts-memory')) process.exit(0);
 
 mkdirSync(work, { recursive: true });
 if (!existsSync(csv)) {

@@ -6,7 +6,7 @@
 import type * as Arrow from 'apache-arrow';
 
 /** Rows gathered from the block's yielded batches before they are sent to the parent as one message. */
-export const ROWS_PER_PART = 65_536;
+export const ROWS_PER_PART = 16_384;
 
 /** What the parent answers mid-job. */
 export type ParentReply =

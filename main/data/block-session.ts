@@ -99,7 +99,9 @@ export class WorkspaceBlockSession implements BlockSession {
   writeOutputFromArrowBatches(tables: AsyncIterable<Table>): Promise<number> {
     return this.tracked.track(async () => {
       this.hooks.willWrite(this.spec.physical);
-      const rows = await this.named(() => createAndAppendBatches(this.conn, OUTPUT_SCHEMA, this.spec.physical, appendBatchesOf(tables), () => this.isClosed));
+      // The attempt's own table, read by nothing until the engine publishes it: batches may commit as they come.
+      const batches = appendBatchesOf(tables);
+      const rows = await this.named(() => createAndAppendBatches(this.conn, OUTPUT_SCHEMA, this.spec.physical, batches, () => this.isClosed, true));
       this.written = true;
       return rows;
     });
