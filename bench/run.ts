@@ -15,10 +15,11 @@ import { runUiCanvasSection } from './ui-canvas.ts';
 import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
 import { runTsMemorySection } from './ts-memory.ts';
+import { runExampleMemorySection } from './example-memory.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
-const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out', 'ts-memory'] as const;
+const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out', 'ts-memory', 'example-memory'] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
 const wants = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
@@ -78,6 +79,13 @@ try {
   if (wants('backfill')) await runGreenBackfillSection({ work, server });
   if (wants('ui-preview')) await runUiPreviewSection();
   if (wants('ui-canvas')) await runUiCanvasSection();
+  if (wants('example-memory')) {
+    const big = path.join(work, 'yellow_5000000.csv.gz');
+    if (!existsSync(big)) await writeYellowTaxiCsv(big, { rows: 5_000_000, seed: 2021, gzip: true });
+    server.serve('/yellow_5M/yellow_tripdata_2021-01.csv.gz', { file: big });
+    const bigUrl = `${server.url}/yellow_5M/yellow_tripdata_2021-01.csv.gz`;
+    await runExampleMemorySection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), url: bigUrl, rows: 5_000_000, runChild });
+  }
 } finally {
   await server.close();
 }
