@@ -4,6 +4,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
 import type { RunEvent } from '../main/engine/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const trigger = { kind: 'test' as const };
 const ROWS = 300_000;
@@ -132,4 +133,40 @@ export default async function* drifting(inputs: Record<string, AsyncIterable<Rec
       assert.equal(error?.place?.block, 'drifting');
     },
   );
+});
+
+test('cancelling a streaming block stops it mid-stream: the run is cancelled and no output is published', async () => {
+  const code = `import type { RecordBatch } from 'apache-arrow';
+export default async function* slow(inputs: Record<string, AsyncIterable<RecordBatch>>) {
+  let n = 0;
+  for await (const batch of inputs.trips) {
+    if (n++ === 0) console.log('streaming');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    yield batch;
+  }
+}
+`;
+  const temp = createTempProject();
+  temp.writePipeline('p', {
+    blocks: [
+      { id: 'trips', type: 'source', kind: 'sql', file: 'blocks/trips.sql' },
+      { id: 'slow', type: 'transform', kind: 'typescript', file: 'blocks/slow.ts', upstream: ['trips'] },
+    ],
+  });
+  temp.writeFile('blocks/trips.sql', tripsSql);
+  temp.writeFile('blocks/slow.ts', code);
+  const open = await openProject(temp.dir);
+  const events: RunEvent[] = [];
+  const controller = new AbortController();
+  try {
+    const running = open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger, signal: controller.signal }, (e) => events.push(e));
+    await waitUntil(() => logsOf(events, 'slow').includes('streaming'), { what: 'the block to start streaming', timeoutMs: 60_000 });
+    controller.abort();
+    const result = await running;
+    assert.equal(result.status, 'cancelled');
+    assert.equal(await open.workspace.latestOutput('p', 'slow'), undefined, 'no output was published');
+  } finally {
+    await open.close();
+    temp.cleanup();
+  }
 });
