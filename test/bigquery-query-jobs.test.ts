@@ -1,0 +1,114 @@
+/**
+ * Query jobs of the BigQuery emulator as push-down uses them, through the official client over HTTP: destination
+ * tables and dispositions, DDL, dry runs and bytes, cancel, labels, paging. Each test names the Google page it
+ * follows; the emulator was written from these pages, not from our push-down code.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { JobMetadata, Query, TableMetadata } from '@google-cloud/bigquery';
+import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
+
+let bq: BigQueryFixture;
+
+const TRIP_COUNT = 1000;
+// 1000 trips: vendor 'v0'..'v2' (2 characters), a FLOAT64 fare, a TIMESTAMP and a DATE.
+const TRIPS = `SELECT range::BIGINT AS id, 'v' || (range % 3) AS vendor, (range * 0.5)::DOUBLE AS fare,
+  TIMESTAMPTZ '2021-01-01 00:00:00+00' + INTERVAL (range) HOUR AS picked_at, DATE '2021-01-01' + (range // 24)::INTEGER AS pickup_date FROM range(${TRIP_COUNT})`;
+const TRIPS_SCHEMA = [
+  { name: 'id', type: 'INTEGER' }, { name: 'vendor', type: 'STRING' }, { name: 'fare', type: 'FLOAT' },
+  { name: 'picked_at', type: 'TIMESTAMP' }, { name: 'pickup_date', type: 'DATE' },
+];
+
+before(async () => {
+  bq = await startBigQueryFixture();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-bq-query-'));
+  const file = path.join(dir, 'trips.parquet');
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  await conn.run(`SET TimeZone = 'UTC'; COPY (${TRIPS}) TO '${file}' (FORMAT parquet)`);
+  conn.closeSync();
+  instance.closeSync();
+  await bq.bigquery.createDataset('wh');
+  await bq.bigquery.dataset('wh').table('trips').load(file, { sourceFormat: 'PARQUET', schema: { fields: TRIPS_SCHEMA } });
+});
+after(async () => {
+  await bq.close();
+});
+
+/** Runs a query job to DONE and answers its final resource. */
+async function run(query: string, options: Omit<Query, 'query'> = {}): Promise<JobMetadata> {
+  const [job] = await bq.bigquery.createQueryJob({ query, ...options });
+  await job.promise();
+  const [meta] = await job.getMetadata();
+  return meta;
+}
+
+/** Runs a query job that must fail, and answers its errorResult. */
+async function failure(query: string, options: Omit<Query, 'query'> = {}): Promise<{ reason: string; message: string }> {
+  const [job] = await bq.bigquery.createQueryJob({ query, ...options });
+  await assert.rejects(job.promise());
+  const [meta] = await job.getMetadata();
+  assert.equal(meta.status?.state, 'DONE');
+  return meta.status?.errorResult as { reason: string; message: string };
+}
+
+async function tableMeta(tableId: string): Promise<TableMetadata> {
+  return (await bq.bigquery.dataset('wh').table(tableId).getMetadata())[0];
+}
+
+async function ids(tableId: string): Promise<number[]> {
+  const [rows] = await bq.bigquery.dataset('wh').table(tableId).getRows();
+  return rows.map((r) => Number(r.id));
+}
+
+describe('query jobs with a destination table', () => {
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfigurationQuery (destinationTable, writeDisposition, createDisposition)
+  test('WRITE_TRUNCATE replaces, WRITE_APPEND adds, WRITE_EMPTY refuses a table with data, CREATE_NEVER needs the table', async () => {
+    const destination = bq.bigquery.dataset('wh').table('cheap');
+    await run('SELECT id, vendor FROM wh.trips WHERE id < 3', { destination, writeDisposition: 'WRITE_TRUNCATE' });
+    assert.deepEqual(await ids('cheap'), [0, 1, 2]);
+    await run('SELECT id, vendor FROM wh.trips WHERE id BETWEEN 10 AND 11', { destination, writeDisposition: 'WRITE_APPEND' });
+    assert.deepEqual(await ids('cheap'), [0, 1, 2, 10, 11]);
+    const duplicate = await failure('SELECT id, vendor FROM wh.trips WHERE id = 5', { destination });
+    assert.deepEqual(duplicate, { reason: 'duplicate', message: 'Already Exists: Table test-project:wh.cheap' });
+    await run('SELECT id FROM wh.trips WHERE id = 7', { destination, writeDisposition: 'WRITE_TRUNCATE' });
+    assert.deepEqual(await ids('cheap'), [7]);
+    assert.deepEqual((await tableMeta('cheap')).schema?.fields?.map((f) => f.name), ['id'], 'WRITE_TRUNCATE takes the schema of the query result');
+    const missing = await failure('SELECT 1 AS id', { destination: bq.bigquery.dataset('wh').table('never_made'), createDisposition: 'CREATE_NEVER' });
+    assert.deepEqual(missing, { reason: 'notFound', message: 'Not found: Table test-project:wh.never_made' });
+    assert.equal((await bq.bigquery.dataset('wh').table('never_made').exists())[0], false);
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#Table (numRows, numBytes) and
+  // https://cloud.google.com/bigquery/docs/storage_overview#data_type_sizes (logical bytes per type)
+  test('tables.get reports the result schema, numRows and numBytes in logical bytes', async () => {
+    await run('SELECT id, vendor, fare, pickup_date FROM wh.trips WHERE id < 100', { destination: bq.bigquery.dataset('wh').table('sized'), writeDisposition: 'WRITE_TRUNCATE' });
+    const meta = await tableMeta('sized');
+    assert.deepEqual(meta.schema?.fields?.map((f) => `${f.name} ${f.type}`), ['id INTEGER', 'vendor STRING', 'fare FLOAT', 'pickup_date DATE']);
+    assert.equal(meta.numRows, '100');
+    // INT64, FLOAT64 and DATE are 8 bytes; a STRING is 2 bytes plus its UTF-8 length ('v0' → 4).
+    assert.equal(meta.numBytes, String(100 * (8 + (2 + 2) + 8 + 8)));
+  });
+
+  test('a failed query leaves its destination as it was', async () => {
+    const destination = bq.bigquery.dataset('wh').table('kept');
+    await run('SELECT id FROM wh.trips WHERE id < 2', { destination, writeDisposition: 'WRITE_TRUNCATE' });
+    const error = await failure('SELECT id, no_such_column FROM wh.trips', { destination, writeDisposition: 'WRITE_TRUNCATE' });
+    assert.equal(error.reason, 'invalidQuery');
+    assert.match(error.message, /no_such_column/);
+    assert.deepEqual(await ids('kept'), [0, 1]);
+    const [tables] = await bq.bigquery.dataset('wh').getTables();
+    assert.ok(!tables.some((t) => t.id?.startsWith('_pw_stage')), 'no staging table is left behind');
+  });
+
+  test('getQueryResults of a destination job pages the destination table', async () => {
+    const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT id FROM wh.trips WHERE id < 25 ORDER BY id DESC', destination: bq.bigquery.dataset('wh').table('ordered'), writeDisposition: 'WRITE_TRUNCATE' });
+    const [first, next] = (await job.getQueryResults({ maxResults: 10, autoPaginate: false })) as unknown as [{ id: number }[], Record<string, unknown> | null];
+    assert.deepEqual(first.map((r) => r.id), [24, 23, 22, 21, 20, 19, 18, 17, 16, 15]);
+    assert.ok(next?.pageToken);
+  });
+});
