@@ -112,3 +112,70 @@ describe('query jobs with a destination table', () => {
     assert.ok(next?.pageToken);
   });
 });
+
+describe('DDL in query jobs', () => {
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_table_statement and
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobStatistics2 (statementType, ddlOperationPerformed)
+  test('CREATE TABLE … AS SELECT records PARTITION BY and CLUSTER BY; OR REPLACE replaces, IF NOT EXISTS skips, a plain CREATE of an existing table fails', async () => {
+    const created = await run('CREATE TABLE wh.daily PARTITION BY DATE(picked_at) CLUSTER BY vendor AS SELECT vendor, picked_at, fare FROM `test-project.wh.trips` WHERE fare > 400');
+    assert.equal(created.statistics?.query?.statementType, 'CREATE_TABLE_AS_SELECT');
+    assert.equal(created.statistics?.query?.ddlOperationPerformed, 'CREATE');
+    assert.deepEqual(created.statistics?.query?.ddlTargetTable, { projectId: 'test-project', datasetId: 'wh', tableId: 'daily' });
+    const meta = await tableMeta('daily');
+    assert.deepEqual(meta.timePartitioning, { type: 'DAY', field: 'picked_at' });
+    assert.deepEqual(meta.clustering, { fields: ['vendor'] });
+    assert.equal(meta.numRows, String(TRIP_COUNT - 801));
+
+    const replaced = await run('CREATE OR REPLACE TABLE wh.daily PARTITION BY pickup_date AS SELECT id, pickup_date FROM wh.trips WHERE id < 5');
+    assert.equal(replaced.statistics?.query?.ddlOperationPerformed, 'REPLACE');
+    assert.deepEqual(await ids('daily'), [0, 1, 2, 3, 4]);
+    assert.deepEqual((await tableMeta('daily')).timePartitioning, { type: 'DAY', field: 'pickup_date' });
+
+    const skipped = await run('CREATE TABLE IF NOT EXISTS wh.daily AS SELECT 1 AS id');
+    assert.equal(skipped.statistics?.query?.ddlOperationPerformed, 'SKIP');
+    assert.deepEqual(await ids('daily'), [0, 1, 2, 3, 4]);
+    assert.deepEqual(await failure('CREATE TABLE wh.daily AS SELECT 1 AS id'), { reason: 'duplicate', message: 'Already Exists: Table test-project:wh.daily' });
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#drop_table_statement
+  test('CREATE TABLE with a column list makes an empty typed table; DROP TABLE drops it; IF EXISTS skips a missing one', async () => {
+    const created = await run('CREATE TABLE wh.typed (id INT64 NOT NULL, tags ARRAY<STRING>, trip STRUCT<fare NUMERIC, at TIMESTAMP>, note STRING(20)) PARTITION BY RANGE_BUCKET(id, GENERATE_ARRAY(0, 100, 10)) OPTIONS (description = "typed")');
+    assert.equal(created.statistics?.query?.statementType, 'CREATE_TABLE');
+    const meta = await tableMeta('typed');
+    assert.deepEqual(meta.schema?.fields?.map((f) => `${f.name} ${f.type} ${f.mode}`), ['id INTEGER REQUIRED', 'tags STRING REPEATED', 'trip RECORD NULLABLE', 'note STRING NULLABLE']);
+    assert.deepEqual(meta.rangePartitioning, { field: 'id', range: { start: '0', end: '100', interval: '10' } });
+    assert.equal(meta.numRows, '0');
+
+    const dropped = await run('DROP TABLE wh.typed');
+    assert.equal(dropped.statistics?.query?.statementType, 'DROP_TABLE');
+    assert.equal(dropped.statistics?.query?.ddlOperationPerformed, 'DROP');
+    assert.equal((await bq.bigquery.dataset('wh').table('typed').exists())[0], false);
+    assert.equal((await run('DROP TABLE IF EXISTS wh.typed')).statistics?.query?.ddlOperationPerformed, 'SKIP');
+    assert.deepEqual(await failure('DROP TABLE wh.typed'), { reason: 'notFound', message: 'Not found: Table test-project:wh.typed' });
+  });
+
+  test('DDL names its table in the default dataset, and refuses an unqualified name without one', async () => {
+    await run('CREATE OR REPLACE TABLE short AS SELECT 1 AS id', { defaultDataset: { datasetId: 'wh' } });
+    assert.deepEqual(await ids('short'), [1]);
+    assert.match((await failure('CREATE TABLE short2 AS SELECT 1 AS id')).message, /must be qualified with a dataset/);
+  });
+
+  test('a partitioning or clustering column the table lacks, or of the wrong type, fails the job and creates nothing', async () => {
+    assert.match((await failure('CREATE TABLE wh.bad AS SELECT vendor FROM wh.trips PARTITION BY vendor')).message, /Syntax error|PARTITION BY/);
+    assert.match((await failure('CREATE TABLE wh.bad PARTITION BY vendor AS SELECT vendor FROM wh.trips')).message, /PARTITION BY expression must be .*column vendor is STRING/);
+    assert.match((await failure('CREATE TABLE wh.bad PARTITION BY DATE(nope) AS SELECT picked_at FROM wh.trips')).message, /Unrecognized name: nope/);
+    assert.match((await failure('CREATE TABLE wh.bad CLUSTER BY nope AS SELECT vendor FROM wh.trips')).message, /cannot be found in the schema. Invalid field: nope/);
+    assert.equal((await bq.bigquery.dataset('wh').table('bad').exists())[0], false);
+  });
+
+  // What the emulator does not run is refused with invalidQuery naming it (main/cloud/bigquery-emulator/README.md).
+  test('DML, scripts, other DDL and a destination table on DDL are refused with a clear error', async () => {
+    assert.deepEqual(await failure('INSERT INTO wh.trips (id) VALUES (1)'), { reason: 'invalidQuery', message: 'INSERT (DML) is not supported by the emulator: write query results with a destination table, or with CREATE OR REPLACE TABLE … AS SELECT' });
+    assert.match((await failure('DECLARE x INT64 DEFAULT 1; SELECT x')).message, /one statement per query job/);
+    assert.match((await failure('BEGIN SELECT 1; END')).message, /one statement per query job/);
+    assert.match((await failure('CREATE VIEW wh.v AS SELECT 1 AS x')).message, /CREATE VIEW is not supported by the emulator/);
+    assert.match((await failure('CREATE TEMP TABLE t AS SELECT 1 AS x')).message, /temporary tables/);
+    const ddlWithDestination = await failure('CREATE TABLE wh.x AS SELECT 1 AS id', { destination: bq.bigquery.dataset('wh').table('y') });
+    assert.deepEqual(ddlWithDestination, { reason: 'invalid', message: 'Cannot set destination table in jobs with DDL statements' });
+  });
+});

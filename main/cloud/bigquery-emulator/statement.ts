@@ -63,8 +63,10 @@ function parseCreate(cursor: Cursor, text: string): Statement {
   const replace = cursor.acceptWords('OR', 'REPLACE');
   if (cursor.acceptWords('TEMP') || cursor.acceptWords('TEMPORARY')) refuse('temporary tables need scripts or sessions, which the emulator does not support');
   if (!cursor.acceptWords('TABLE')) {
-    const what = [cursor.peek(), cursor.peek(1)].filter((t) => t?.kind === 'word').map((t) => t!.text.toUpperCase()).join(' ');
-    refuse(`CREATE ${what || cursor.describeNext()} is not supported by the emulator (it creates tables only)`);
+    // Two-word kinds (MATERIALIZED VIEW, EXTERNAL TABLE, TABLE FUNCTION …) are named whole.
+    const first = cursor.peek()?.text.toUpperCase() ?? '';
+    const what = ['MATERIALIZED', 'EXTERNAL', 'SNAPSHOT', 'SEARCH', 'VECTOR', 'ROW', 'AGGREGATE'].includes(first) ? `${first} ${cursor.peek(1)?.text.toUpperCase() ?? ''}` : first;
+    refuse(`CREATE ${what || 'without an object'} is not supported by the emulator (it creates tables only)`);
   }
   const ifNotExists = cursor.acceptWords('IF', 'NOT', 'EXISTS');
   if (replace && ifNotExists) refuse('CREATE OR REPLACE TABLE cannot be combined with IF NOT EXISTS');
