@@ -179,3 +179,55 @@ describe('DDL in query jobs', () => {
     assert.deepEqual(ddlWithDestination, { reason: 'invalid', message: 'Cannot set destination table in jobs with DDL statements' });
   });
 });
+
+/** Logical bytes of the trips columns (https://cloud.google.com/bigquery/docs/storage_overview#data_type_sizes). */
+const TRIP_BYTES = { id: 8 * TRIP_COUNT, vendor: (2 + 2) * TRIP_COUNT, fare: 8 * TRIP_COUNT, picked_at: 8 * TRIP_COUNT, pickup_date: 8 * TRIP_COUNT };
+const TEN_MB = 10 * 1024 * 1024;
+
+describe('dry runs, bytes and maximumBytesBilled', () => {
+  // https://cloud.google.com/bigquery/docs/dry-run-queries and
+  // https://cloud.google.com/bigquery/docs/estimate-costs (every referenced column is read whole, whatever the filter)
+  test('a dry run reports the bytes of the referenced columns and the result schema, and stores no job', async () => {
+    const [jobsBefore] = await bq.bigquery.getJobs();
+    const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT vendor, fare FROM wh.trips WHERE id < 10', dryRun: true });
+    const query = job.metadata.statistics.query;
+    assert.equal(query.totalBytesProcessed, String(TRIP_BYTES.vendor + TRIP_BYTES.fare + TRIP_BYTES.id));
+    assert.equal(job.metadata.statistics.totalBytesProcessed, query.totalBytesProcessed);
+    assert.deepEqual(query.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`), ['vendor STRING', 'fare FLOAT']);
+    assert.deepEqual(query.referencedTables, [{ projectId: 'test-project', datasetId: 'wh', tableId: 'trips' }]);
+    const [jobsAfter] = await bq.bigquery.getJobs();
+    assert.equal(jobsAfter.length, jobsBefore.length, 'a dry run leaves no job behind');
+
+    const [star] = await bq.bigquery.createQueryJob({ query: 'SELECT * FROM wh.trips LIMIT 1', dryRun: true });
+    assert.equal(star.metadata.statistics.query.totalBytesProcessed, String(Object.values(TRIP_BYTES).reduce((a, b) => a + b)), 'LIMIT does not lower the bytes');
+    const [ctas] = await bq.bigquery.createQueryJob({ query: 'CREATE OR REPLACE TABLE wh.dry AS SELECT fare FROM wh.trips', dryRun: true });
+    assert.equal(ctas.metadata.statistics.query.statementType, 'CREATE_TABLE_AS_SELECT');
+    assert.equal(ctas.metadata.statistics.query.totalBytesProcessed, String(TRIP_BYTES.fare));
+    assert.equal((await bq.bigquery.dataset('wh').table('dry').exists())[0], false, 'a dry run creates nothing');
+    await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT x FROM wh.no_such_table', dryRun: true }), (e: { code?: number; errors?: { reason: string }[] }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound');
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobStatistics2 and
+  // https://cloud.google.com/bigquery/pricing#on_demand_pricing (rounded up to the MB, 10 MB minimum per table)
+  test('a finished query reports bytes processed (the dry run figure), bytes billed and slot time', async () => {
+    const meta = await run('SELECT vendor, fare FROM wh.trips WHERE id < 10');
+    const query = meta.statistics?.query;
+    assert.equal(query?.totalBytesProcessed, String(TRIP_BYTES.vendor + TRIP_BYTES.fare + TRIP_BYTES.id));
+    assert.equal(query?.totalBytesBilled, String(TEN_MB));
+    assert.ok(Number(query?.totalSlotMs) > 0);
+    assert.equal(query?.statementType, 'SELECT');
+    assert.equal((await run('SELECT 1 AS one')).statistics?.query?.totalBytesBilled, '0', 'a query that reads no table bills nothing');
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfigurationQuery (maximumBytesBilled) and
+  // https://cloud.google.com/bigquery/docs/error-messages (bytesBilledLimitExceeded)
+  test('maximumBytesBilled below the bytes billed fails the job with bytesBilledLimitExceeded before it writes anything', async () => {
+    const destination = bq.bigquery.dataset('wh').table('capped');
+    const error = await failure('SELECT * FROM wh.trips', { destination, maximumBytesBilled: '1000' });
+    assert.deepEqual(error, { reason: 'bytesBilledLimitExceeded', message: `Query exceeded limit for bytes billed: 1000. ${TEN_MB} or higher required.` });
+    assert.equal((await bq.bigquery.dataset('wh').table('capped').exists())[0], false);
+    await assert.rejects(bq.bigquery.query({ query: 'CREATE TABLE wh.capped AS SELECT * FROM wh.trips', maximumBytesBilled: '1000' }), (e: { errors?: { reason: string }[] }) => e.errors?.[0]?.reason === 'bytesBilledLimitExceeded');
+    await run('SELECT * FROM wh.trips', { destination, maximumBytesBilled: String(TEN_MB), writeDisposition: 'WRITE_TRUNCATE' });
+    assert.equal((await tableMeta('capped')).numRows, String(TRIP_COUNT));
+  });
+});
