@@ -231,3 +231,61 @@ describe('dry runs, bytes and maximumBytesBilled', () => {
     assert.equal((await tableMeta('capped')).numRows, String(TRIP_COUNT));
   });
 });
+
+describe('cancel, labels and job ids', () => {
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/cancel and
+  // https://cloud.google.com/bigquery/docs/error-messages (stopped: the job was canceled)
+  test('jobs.cancel stops a running query: it ends DONE with errorResult stopped and writes nothing', async () => {
+    const destination = bq.bigquery.dataset('wh').table('never_written');
+    // DuckDB SQL that runs for minutes unless interrupted: only a cancel can end this job soon.
+    const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT sum(hash(range)) AS s FROM range(100000000000)', destination, jobId: 'slow_query_1' });
+    assert.equal(job.metadata.status.state, 'RUNNING');
+    const [cancelled] = await job.cancel();
+    assert.equal(cancelled.job?.jobReference?.jobId, 'slow_query_1');
+    await assert.rejects(job.promise(), /Job execution was cancelled: User requested cancellation/);
+    const [meta] = await job.getMetadata();
+    assert.deepEqual(meta.status, { state: 'DONE', errorResult: { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }, errors: [{ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }] });
+    assert.equal((await bq.bigquery.dataset('wh').table('never_written').exists())[0], false);
+    const [rows] = await bq.bigquery.query('SELECT 2 AS two');
+    assert.deepEqual(rows, [{ two: 2 }], 'the emulator serves queries after a cancel');
+  });
+
+  test('cancelling a finished job answers it as it is', async () => {
+    const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT 1 AS one' });
+    await job.promise();
+    const [answer] = await job.cancel();
+    assert.equal(answer.job?.status?.state, 'DONE');
+    assert.equal(answer.job?.status?.errorResult, undefined);
+  });
+
+  // https://cloud.google.com/bigquery/docs/labels-intro#requirements
+  test('labels stay on the job resource; a label that breaks the rules is refused', async () => {
+    const labels = { pipeline: 'yellow_taxi_warehouse', block: 'daily_trips', run: 'r-20210101t000000' };
+    const meta = await run('SELECT 1 AS one', { labels });
+    assert.deepEqual(meta.configuration?.labels, labels);
+    const [jobs] = await bq.bigquery.getJobs();
+    assert.deepEqual(jobs.find((j) => j.id === meta.jobReference?.jobId)?.metadata.configuration?.labels, labels);
+    await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT 1', labels: { Pipeline: 'x' } }), (e: { code?: number; message: string }) => e.code === 400 && /Invalid label key "Pipeline"/.test(e.message));
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/insert and https://cloud.google.com/bigquery/docs/error-messages (duplicate)
+  test('a second insert of a job id answers 409 duplicate and does not run the query again', async () => {
+    const destination = bq.bigquery.dataset('wh').table('appended_once');
+    const options = { destination, writeDisposition: 'WRITE_APPEND', jobId: 'pw_wh_daily_run1' };
+    await run('SELECT id FROM wh.trips WHERE id < 3', options);
+    await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT id FROM wh.trips WHERE id < 3', ...options }), (e: { code?: number; errors?: { reason: string }[]; message: string }) => e.code === 409 && e.errors?.[0]?.reason === 'duplicate' && /Already Exists: Job test-project:US.pw_wh_daily_run1/.test(e.message));
+    assert.deepEqual(await ids('appended_once'), [0, 1, 2]);
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/query#QueryRequest (requestId: idempotent queries)
+  test('a jobs.query retried after a lost reply follows the first job by requestId instead of running twice', async () => {
+    await bq.resetFaults();
+    await bq.fault({ operation: 'jobs.query', times: 1, action: { resetAfterCommit: true } });
+    const [rows] = await bq.bigquery.query('CREATE TABLE wh.created_once AS SELECT 1 AS id');
+    assert.deepEqual(rows, []);
+    const counts = await bq.counts();
+    assert.equal(counts.fired['jobs.query'], 1);
+    assert.equal(counts.requests['jobs.query'], 2);
+    assert.deepEqual(await ids('created_once'), [1]);
+  });
+});
