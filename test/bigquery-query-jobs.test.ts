@@ -289,3 +289,38 @@ describe('cancel, labels and job ids', () => {
     assert.deepEqual(await ids('created_once'), [1]);
   });
 });
+
+type Page<T> = [T[], { pageToken?: string } | null, ...unknown[]];
+
+describe('windows of rows', () => {
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/list (maxResults, pageToken, startIndex, selectedFields)
+  test('tabledata.list pages from startIndex, follows pageToken, and keeps only selectedFields', async () => {
+    const table = bq.bigquery.dataset('wh').table('trips');
+    const [first, next] = (await table.getRows({ startIndex: '5', maxResults: 3, selectedFields: 'vendor,id', autoPaginate: false })) as unknown as Page<Record<string, unknown>>;
+    assert.deepEqual(first, [{ id: 5, vendor: 'v2' }, { id: 6, vendor: 'v0' }, { id: 7, vendor: 'v1' }]);
+    assert.ok(next?.pageToken);
+    const [second] = (await table.getRows({ pageToken: next.pageToken, maxResults: 2, selectedFields: 'vendor,id', autoPaginate: false })) as unknown as Page<Record<string, unknown>>;
+    assert.deepEqual(second.map((r) => r.id), [8, 9]);
+    const [last, after] = (await table.getRows({ startIndex: String(TRIP_COUNT - 2), maxResults: 10, autoPaginate: false })) as unknown as Page<{ id: number }>;
+    assert.deepEqual(last.map((r) => r.id), [TRIP_COUNT - 2, TRIP_COUNT - 1]);
+    assert.equal(after, null, 'no page token after the last row');
+    await assert.rejects(table.getRows({ selectedFields: 'nope' }), (e: { code?: number; message: string }) => e.code === 400 && /nope/.test(e.message));
+    await assert.rejects(table.getRows({ pageToken: 'not-a-token' }), (e: { code?: number }) => e.code === 400);
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/getQueryResults (maxResults, pageToken, startIndex)
+  test('a sorted, filtered window comes back in order across pages of getQueryResults, from any startIndex', async () => {
+    const expected = Array.from({ length: TRIP_COUNT }, (_, id) => id).filter((id) => id % 3 === 1).sort((a, b) => b - a);
+    const [job] = await bq.bigquery.createQueryJob({ query: "SELECT id, fare FROM wh.trips WHERE vendor = 'v1' ORDER BY fare DESC" });
+    const seen: number[] = [];
+    let options: Record<string, unknown> | null = { maxResults: 100, autoPaginate: false };
+    while (options) {
+      const [rows, next] = (await job.getQueryResults(options)) as unknown as Page<{ id: number }>;
+      seen.push(...rows.map((r) => r.id));
+      options = next;
+    }
+    assert.deepEqual(seen, expected);
+    const [window] = (await job.getQueryResults({ startIndex: '300', maxResults: 5, autoPaginate: false })) as unknown as Page<{ id: number }>;
+    assert.deepEqual(window.map((r) => r.id), expected.slice(300, 305));
+  });
+});
