@@ -324,3 +324,29 @@ describe('windows of rows', () => {
     assert.deepEqual(window.map((r) => r.id), expected.slice(300, 305));
   });
 });
+
+describe('GoogleSQL the emulator translates', () => {
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions, …/timestamp_functions,
+  // …/mathematical_functions#safe_divide, …/query-syntax#qualify_clause, …/query-syntax#unnest_operator
+  test('date and timestamp functions, SAFE_DIVIDE, COUNTIF, QUALIFY and UNNEST aliases give GoogleSQL results and types', async () => {
+    const [rows] = await bq.bigquery.query(`
+      SELECT DATE(picked_at) AS day, TIMESTAMP_TRUNC(picked_at, DAY) AS day_start, EXTRACT(DAYOFWEEK FROM pickup_date) AS weekday,
+        FORMAT_DATE('%Y-%m', DATE_TRUNC(pickup_date, MONTH)) AS month, DATE_DIFF(pickup_date, DATE '2021-01-01', DAY) AS age,
+        COUNTIF(vendor = 'v1') AS v1_trips, SAFE_DIVIDE(SUM(fare), COUNTIF(vendor = 'nobody')) AS no_average
+      FROM wh.trips WHERE id < 48 GROUP BY 1, 2, 3, 4, 5
+      QUALIFY ROW_NUMBER() OVER (ORDER BY day DESC) = 1`);
+    assert.equal(rows.length, 1);
+    const row = rows[0];
+    assert.equal(row.day.value, '2021-01-02');
+    assert.equal(row.day_start.value, '2021-01-02T00:00:00.000Z');
+    assert.equal(row.weekday, 7, '2021-01-02 is a Saturday: DAYOFWEEK counts Sunday as 1');
+    assert.equal(row.month, '2021-01');
+    assert.equal(row.age, 1);
+    assert.equal(row.v1_trips, 8);
+    assert.equal(row.no_average, null);
+    const [unnested] = await bq.bigquery.query('SELECT n * 2 AS twice FROM UNNEST([1, 2, 3]) AS n ORDER BY n');
+    assert.deepEqual(unnested, [{ twice: 2 }, { twice: 4 }, { twice: 6 }]);
+    const [job] = await bq.bigquery.createQueryJob({ query: "SELECT TIMESTAMP '2021-01-01 10:00:00' AS at, DATETIME '2021-01-01 10:00:00' AS civil", dryRun: true });
+    assert.deepEqual(job.metadata.statistics.query.schema.fields.map((f: { type: string }) => f.type), ['TIMESTAMP', 'DATETIME']);
+  });
+});
