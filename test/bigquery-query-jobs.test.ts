@@ -350,3 +350,19 @@ describe('GoogleSQL the emulator translates', () => {
     assert.deepEqual(job.metadata.statistics.query.schema.fields.map((f: { type: string }) => f.type), ['TIMESTAMP', 'DATETIME']);
   });
 });
+
+describe('copy jobs', () => {
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfigurationTableCopy
+  test('a copy job publishes one table over another per its write disposition, keeping schema and partitioning', async () => {
+    await run('CREATE OR REPLACE TABLE wh.staged_run PARTITION BY pickup_date AS SELECT id, pickup_date FROM wh.trips WHERE id < 4');
+    const staged = bq.bigquery.dataset('wh').table('staged_run');
+    const published = bq.bigquery.dataset('wh').table('published');
+    const [job] = await staged.copy(published, { writeDisposition: 'WRITE_TRUNCATE' });
+    assert.equal(job.statistics?.copy?.copiedRows, '4');
+    assert.deepEqual(await ids('published'), [0, 1, 2, 3]);
+    assert.deepEqual((await tableMeta('published')).timePartitioning, { type: 'DAY', field: 'pickup_date' });
+    await assert.rejects(staged.copy(published), /Already Exists: Table test-project:wh.published/, 'WRITE_EMPTY is the default');
+    await assert.rejects(bq.bigquery.dataset('wh').table('no_such').copy(published, { writeDisposition: 'WRITE_TRUNCATE' }), /Not found: Table test-project:wh.no_such/);
+    assert.deepEqual(await ids('published'), [0, 1, 2, 3]);
+  });
+});
