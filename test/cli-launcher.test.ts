@@ -77,8 +77,8 @@ function makeCheckout(t: TestContext, layout: { source?: boolean; built?: string
   copyFileSync(path.join(path.dirname(CLI_LAUNCHER), 'build-cli.mjs'), path.join(dir, 'main', 'cli', 'build-cli.mjs'));
   if (layout.source) {
     writeFileSync(path.join(dir, 'main', 'cli', 'index.ts'), FAKE_CLI);
-    mkdirSync(path.join(dir, 'main', 'blocks'), { recursive: true });
-    writeFileSync(path.join(dir, 'main', 'blocks', 'ts-worker.ts'), 'export {};\n');
+    mkdirSync(path.join(dir, 'main', 'sandbox'), { recursive: true });
+    writeFileSync(path.join(dir, 'main', 'sandbox', 'ts-worker.ts'), 'export {};\n');
   }
   if (layout.built) {
     mkdirSync(path.join(dir, 'out', 'cli'), { recursive: true });

@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { LoadedBlock } from '../project/model.ts';
-import type { BlockCondition } from '../project/schema.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { LoadedBlock } from '../model/project.ts';
+import type { BlockCondition } from '../model/schema.ts';
 import { isProblem, readCodeFile } from '../project/block-files.ts';
 import { quoteIdent } from '../data/sql-names.ts';
-import { runTypeScript } from '../blocks/ts-runner.ts';
-import type { BlockContext } from './block-kind.ts';
+import { runTypeScript } from '../sandbox/ts-runner.ts';
+import type { BlockContext } from '../model/block-kind.ts';
 import { withBlockContext, type RunEnv } from './block-runner.ts';
-import { renderTemplate } from './templating.ts';
-import { dataUpstreamOf } from './plan.ts';
+import { renderTemplate } from '../model/templating.ts';
+import { dataUpstreamOf } from '../model/plan.ts';
 
 /** Whether a block's condition holds; when it does not, the reason the run records (`condition false: …`). */
 export type ConditionVerdict = { holds: true } | { holds: false; reason: string };

@@ -1,7 +1,7 @@
-import type { BlockContext } from './block-kind.ts';
-import type { BlockTestResult } from './run-events.ts';
-import { renderTemplate } from './templating.ts';
-import { runTypeScriptTest } from '../blocks/typescript-tests.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { BlockTestResult } from '../model/run-events.ts';
+import { renderTemplate } from '../model/templating.ts';
+import { runTypeScriptTest } from '../sandbox/typescript-tests.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 
 const SAMPLE_ROWS = 3;

@@ -1,9 +1,10 @@
-import type { BlockSession, OutputInfo } from '../data/workspace-types.ts';
-import type { Pipeline, Project } from '../project/model.ts';
-import type { ErrorShape } from '../errors.ts';
+import type { BlockSession, OutputInfo } from './workspace-types.ts';
+import type { Pipeline, Project } from './project.ts';
+import type { ErrorShape } from './errors.ts';
 import type { BlockStatus, OutputStats, RunEvent, RunScope, RunTrigger } from './run-events.ts';
 import type { BlockRegistry } from './registry.ts';
 import type { RunInterval } from './templating.ts';
+import type { ResolvedConnection } from './connection-profile.ts';
 
 /** The part of the DuckDB workspace the engine drives (implemented by main/data/workspace.ts). */
 export interface EngineWorkspace {
@@ -48,9 +49,20 @@ export interface RunRequest {
   connectionOverrides?: Record<string, Record<string, string>>;
 }
 
+/**
+ * Resolves a named connection of the project for a block (implemented by main/connections/resolve-connection.ts):
+ * handed to the engine so that it never reaches into connections.yaml, secrets or local servers itself.
+ */
+export type ConnectionResolver = (
+  project: Project,
+  name: string,
+  opts: { overrides?: Record<string, Record<string, string>>; log?: (message: string) => void },
+) => Promise<ResolvedConnection>;
+
 export interface EngineDeps {
   workspace: EngineWorkspace;
   kinds: BlockRegistry;
+  connections: ConnectionResolver;
   recorder?: RunRecorder;
   onEvent?: (event: RunEvent) => void;
   /** Injected for tests: randomness of retry jitter. */
