@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RunEvent, RunStatus } from '../../../main/model/run-events.ts';
-import type { RunDetail, LogRow, RunSummary } from '../../../main/history/run-queries.ts';
+import type { RunDetail, LogRow, RunSummary } from '../../../main/api/contract-views.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { BlockRunState, LogLine } from '../api/views.ts';
 import { applyRunEvent } from './apply-run-event.ts';
