@@ -16,6 +16,7 @@ import { runTypeScript } from '../main/sandbox/ts-runner.ts';
 import { runTypeScriptTest } from '../main/sandbox/typescript-tests.ts';
 import { typescriptTransform } from '../main/blocks/typescript-transform.ts';
 import { runBlockTests } from '../main/engine/block-tests.ts';
+import { typescriptSandbox } from '../main/sandbox/code-sandbox.ts';
 import { Workspace } from '../main/data/workspace.ts';
 import { openProject } from '../main/runtime/open-project.ts';
 import type { RunEvent } from '../main/model/run-events.ts';
@@ -449,7 +450,7 @@ test('a block returning an Arrow table keeps its DuckDB column types, and its te
       { id: 0, at: '08:00', day: '2024-03-01', amount: 0 },
       { id: 1, at: '08:01', day: '2024-03-02', amount: 1.25 },
     ]);
-    const results = await runBlockTests(ctx, data.outputTable!);
+    const results = await runBlockTests(ctx, typescriptSandbox);
     assert.deepEqual(results, [
       { name: 'two rows', passed: true },
       { name: 'ids below 2', passed: true },

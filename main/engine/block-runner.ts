@@ -4,7 +4,7 @@ import { CancelledError, OperationalError, TimeoutError, UserCodeError, UserErro
 import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import type { BlockSession } from '../model/workspace-types.ts';
 import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from '../model/block-kind.ts';
-import type { ConnectionResolver, EngineWorkspace } from '../model/engine-types.ts';
+import type { CodeSandbox, ConnectionResolver, EngineWorkspace } from '../model/engine-types.ts';
 import { dataUpstreamOf } from '../model/plan.ts';
 import type { BlockTestResult, LogLevel, OutputStats, RunEvent } from '../model/run-events.ts';
 import { hasExplicitRetry, mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
@@ -28,6 +28,8 @@ export interface RunEnv {
   workspace: EngineWorkspace;
   /** Resolves the block's named connections (the engine's deps). */
   connections: ConnectionResolver;
+  /** Runs the user's TypeScript conditions and tests (the engine's deps). */
+  sandbox: CodeSandbox;
   /** Blocks this run produced, mapped to their physical output tables. */
   runOutputs: Map<string, string>;
   emit(event: RunEvent): void;
@@ -146,7 +148,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     tests = outcome.tests ?? [];
     const physical = openSession.outputTable;
     if (outcome.hasOutput && !physical) throw new Error(`block kind ${kind.type}/${kind.kind} reported an output but wrote none`);
-    if (outcome.hasOutput && physical) tests = [...tests, ...(await raceAbort(runBlockTests(ctx, physical), controller.signal))];
+    if (outcome.hasOutput && physical) tests = [...tests, ...(await raceAbort(runBlockTests(ctx, env.sandbox), controller.signal))];
     checkTests(ctx, tests);
     if (outcome.hasOutput && physical) {
       const gates = await raceAbort(runOutputGates(ctx, env.baselineOf), controller.signal);

@@ -58,7 +58,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 3. Execute ready blocks under the concurrency limit until nothing is left.
   const env: RunEnv = {
-    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, connections: deps.connections, runOutputs: new Map(), emit, runSignal,
+    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, connections: deps.connections, sandbox: deps.sandbox, runOutputs: new Map(), emit, runSignal,
     random: deps.random ?? Math.random,
     ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
     ...(deps.recorder?.previousOutputStats ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) } : {}),

@@ -5,6 +5,9 @@ import type { BlockStatus, OutputStats, RunEvent, RunScope, RunTrigger } from '.
 import type { BlockRegistry } from './registry.ts';
 import type { RunInterval } from './templating.ts';
 import type { ResolvedConnection } from './connection-profile.ts';
+import type { Table } from 'apache-arrow';
+import type { BlockContext } from './block-kind.ts';
+import type { BlockTestResult } from './run-events.ts';
 
 /** The part of the DuckDB workspace the engine drives (implemented by main/data/workspace.ts). */
 export interface EngineWorkspace {
@@ -59,10 +62,22 @@ export type ConnectionResolver = (
   opts: { overrides?: Record<string, Record<string, string>>; log?: (message: string) => void },
 ) => Promise<ResolvedConnection>;
 
+/**
+ * Runs the user's TypeScript the engine itself needs, conditions and tests (implemented by main/sandbox/): in a
+ * worker, compiled in memory, nothing written into the project.
+ */
+export interface CodeSandbox {
+  /** Whether the condition file's export, called with the block's context, returns true (anything but a boolean is a UserError). */
+  typescriptConditionHolds(ctx: BlockContext, condition: { typescript: string; export?: string }): Promise<boolean>;
+  /** Runs one TypeScript test of the block's output: passed when its function returns, failed when it throws. */
+  runTypeScriptTest(ctx: BlockContext, test: { name: string; file: string; export?: string }, output: Table): Promise<BlockTestResult>;
+}
+
 export interface EngineDeps {
   workspace: EngineWorkspace;
   kinds: BlockRegistry;
   connections: ConnectionResolver;
+  sandbox: CodeSandbox;
   recorder?: RunRecorder;
   onEvent?: (event: RunEvent) => void;
   /** Injected for tests: randomness of retry jitter. */

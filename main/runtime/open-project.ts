@@ -12,6 +12,7 @@ import type { BlockRegistry } from '../model/registry.ts';
 import { runPipeline } from '../engine/run-pipeline.ts';
 import { stopLocalEmulators } from '../connections/local-emulators.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
+import { typescriptSandbox } from '../sandbox/code-sandbox.ts';
 import type { RunRequest, RunResult } from '../model/engine-types.ts';
 import type { RunEvent } from '../model/run-events.ts';
 import { RunLauncher } from './run-launcher.ts';
@@ -100,7 +101,7 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       observe(event);
       onEvent(event);
     };
-    const result = await runPipeline({ ...request, project }, { workspace, kinds, connections: resolveConnection, recorder: store, onEvent: notify });
+    const result = await runPipeline({ ...request, project }, { workspace, kinds, connections: resolveConnection, sandbox: typescriptSandbox, recorder: store, onEvent: notify });
     await pruneAfterRun({ project, store, workspace }, result.runId);
     return result;
   });
