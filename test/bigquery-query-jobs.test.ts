@@ -158,6 +158,9 @@ describe('DDL in query jobs', () => {
     await run('CREATE OR REPLACE TABLE short AS SELECT 1 AS id', { defaultDataset: { datasetId: 'wh' } });
     assert.deepEqual(await ids('short'), [1]);
     assert.match((await failure('CREATE TABLE short2 AS SELECT 1 AS id')).message, /must be qualified with a dataset/);
+    assert.deepEqual(await failure('CREATE TABLE wh.`bad/name` AS SELECT 1 AS id'), { reason: 'invalid', message: 'Invalid table ID "bad/name".' });
+    await run('CREATE TABLE WH.upper_case AS SELECT 1 AS id');
+    assert.equal((await tableMeta('upper_case')).tableReference?.datasetId, 'wh', 'dataset ids are matched as created');
   });
 
   test('a partitioning or clustering column the table lacks, or of the wrong type, fails the job and creates nothing', async () => {
@@ -204,6 +207,9 @@ describe('dry runs, bytes and maximumBytesBilled', () => {
     assert.equal(ctas.metadata.statistics.query.statementType, 'CREATE_TABLE_AS_SELECT');
     assert.equal(ctas.metadata.statistics.query.totalBytesProcessed, String(TRIP_BYTES.fare));
     assert.equal((await bq.bigquery.dataset('wh').table('dry').exists())[0], false, 'a dry run creates nothing');
+    // jobs.query takes dryRun too (https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/query#QueryRequest).
+    const response = await fetch(`${bq.endpoint}/bigquery/v2/projects/test-project/queries`, { method: 'POST', body: JSON.stringify({ query: 'SELECT fare FROM wh.trips', useLegacySql: false, dryRun: true }) });
+    assert.equal(((await response.json()) as { totalBytesProcessed: string }).totalBytesProcessed, String(TRIP_BYTES.fare));
     await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT x FROM wh.no_such_table', dryRun: true }), (e: { code?: number; errors?: { reason: string }[] }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound');
   });
 

@@ -67,9 +67,7 @@ export async function dryRunDdl(conn: DuckDBConnection, catalog: Catalog, statem
 function resolveTable(catalog: Catalog, name: TableName, query: Record<string, unknown>, projectId: string): Destination {
   const datasetId = name.datasetId ?? (query.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
   if (!datasetId) throw new JobFailure('invalid', `Table "${name.tableId}" must be qualified with a dataset (e.g. dataset.table).`);
-  const dest = { projectId: name.projectId ?? projectId, datasetId: catalog.datasets.get(datasetId.toLowerCase())?.datasetId ?? datasetId, tableId: name.tableId };
-  requireDataset(catalog, dest);
-  return dest;
+  return requireDataset(catalog, { projectId: name.projectId ?? projectId, datasetId, tableId: name.tableId });
 }
 
 /** The new table's data, staged: the AS query's result, or an empty table of the column list. */
