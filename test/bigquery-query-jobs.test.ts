@@ -256,6 +256,18 @@ describe('cancel, labels and job ids', () => {
     assert.deepEqual(rows, [{ two: 2 }], 'the emulator serves queries after a cancel');
   });
 
+  test('a job held RUNNING by a holdJob fault (for cancel tests without a slow query) ends stopped when cancelled', async () => {
+    await bq.resetFaults();
+    await bq.fault({ operation: 'jobs.insert', times: 1, action: { holdJob: { ms: 600_000 } } });
+    const [job] = await bq.bigquery.createQueryJob({ query: 'CREATE TABLE wh.held AS SELECT 1 AS id' });
+    const [running] = await job.getMetadata();
+    assert.equal(running.status?.state, 'RUNNING');
+    await job.cancel();
+    await assert.rejects(job.promise(), /User requested cancellation/);
+    assert.equal((await bq.bigquery.dataset('wh').table('held').exists())[0], false);
+    assert.equal((await bq.counts()).fired['jobs.insert'], 1);
+  });
+
   test('cancelling a finished job answers it as it is', async () => {
     const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT 1 AS one' });
     await job.promise();

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { GoogleHttpError } from '../http-util.ts';
 import { JobFailure, type Catalog, type DatasetMeta, type JobError, type JobResource } from './catalog.ts';
@@ -36,6 +37,8 @@ export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
   /** Aborted by jobs.cancel: the job's DuckDB statement is interrupted and the job ends `stopped`. */
   private readonly aborts = new Map<string, AbortController>();
+  /** Jobs a holdJob fault keeps waiting before their work. */
+  private readonly held = new Set<string>();
   /** jobs.query `requestId` → the job its first request started (kept while the emulator runs). */
   private readonly requests = new Map<string, string>();
 
@@ -58,8 +61,13 @@ export class JobRunner {
     return jobId === undefined ? undefined : this.catalog.jobs.get(jobId);
   }
 
-  /** Records a job and starts it (or, with `injected`, fails it with that errorResult); 409 when the id is taken. */
-  async insert(projectId: string, body: Record<string, unknown>, upload?: UploadedData, injected?: JobError, requestId?: string): Promise<StoredJob> {
+  /**
+   * Records a job and starts it; 409 when the id is taken. `injected` fails it with that errorResult instead;
+   * `holdMs` keeps it RUNNING that long before its work starts (a cancel ends the wait); `requestId` is jobs.query's.
+   */
+  async insert(projectId: string, body: Record<string, unknown>, opts: { upload?: UploadedData; injected?: JobError; requestId?: string; holdMs?: number } = {}): Promise<StoredJob> {
+    const { upload, requestId } = opts;
+    let injected = opts.injected;
     const ref = (body.jobReference ?? {}) as { jobId?: string; location?: string };
     const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
@@ -88,7 +96,7 @@ export class JobRunner {
     if (requestId !== undefined) this.requests.set(requestId, jobId);
     const controller = new AbortController();
     this.aborts.set(jobId, controller);
-    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal);
+    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal, opts.holdMs ?? 0);
     this.running.set(jobId, work.finally(() => {
       this.running.delete(jobId);
       this.aborts.delete(jobId);
@@ -152,13 +160,25 @@ export class JobRunner {
     clearTimeout(timer);
   }
 
-  /** Waits for every running job (before closing the database). */
+  /** Waits for every running job (before closing the database); jobs still held end `stopped` now. */
   async drain(): Promise<void> {
+    for (const jobId of this.held) this.aborts.get(jobId)?.abort();
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal): Promise<void> {
+  /** A holdJob fault: the job stays RUNNING `ms` before its work, or until cancelled. */
+  private async hold(jobId: string, ms: number, signal: AbortSignal): Promise<void> {
+    this.held.add(jobId);
     try {
+      await delay(ms, undefined, { signal });
+    } finally {
+      this.held.delete(jobId);
+    }
+  }
+
+  private async execute(job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal, holdMs: number): Promise<void> {
+    try {
+      if (holdMs > 0) await this.hold(job.jobReference.jobId, holdMs, signal);
       const outcome = await this.catalog.exclusive((conn) => this.work(conn, job, upload, signal));
       const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()), totalSlotMs: String(outcome.slotMs) };
       if (outcome.load) {
