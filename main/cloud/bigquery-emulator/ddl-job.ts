@@ -31,9 +31,16 @@ export async function runDdl(conn: DuckDBConnection, catalog: Catalog, statement
       throw new JobFailure('notFound', `Not found: Table ${tableLabel(dest)}`);
     }
     await conn.run('BEGIN TRANSACTION');
-    await conn.run(`DROP TABLE ${qualifiedName(dest.datasetId, dest.tableId)}`);
-    await catalog.forget(conn, 'table', tableKey(dest.datasetId, dest.tableId));
-    await conn.run('COMMIT');
+    try {
+      await conn.run(`DROP TABLE ${qualifiedName(dest.datasetId, dest.tableId)}`);
+      await catalog.forget(conn, 'table', tableKey(dest.datasetId, dest.tableId));
+      job.signal.throwIfAborted();
+      await conn.run('COMMIT');
+    } catch (error) {
+      await conn.run('ROLLBACK');
+      catalog.tables.set(tableKey(dest.datasetId, dest.tableId), existing);
+      throw error;
+    }
     return { ...none, statistics: { ...statistics, ddlOperationPerformed: 'DROP' } };
   }
   const statementType = statement.asQuery ? 'CREATE_TABLE_AS_SELECT' : 'CREATE_TABLE';

@@ -219,6 +219,8 @@ export class JobRunner {
       return { ...outcome, slotMs: Math.max(1, Math.round(performance.now() - began)) };
     } finally {
       signal.removeEventListener('abort', interrupt);
+      // A cancel may have interrupted a ROLLBACK: never leave a transaction open on the shared connection.
+      if (signal.aborted) await conn.run('ROLLBACK').catch((error: unknown) => void error /* none was open: the usual case */);
     }
   }
 
