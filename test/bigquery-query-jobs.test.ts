@@ -362,6 +362,9 @@ describe('GoogleSQL the emulator translates', () => {
     assert.equal(row.age, 1);
     assert.equal(row.v1_trips, 8);
     assert.equal(row.no_average, null);
+    const [profile] = await bq.bigquery.query("SELECT APPROX_QUANTILES(id, 4) AS quartiles, SAFE.PARSE_DATE('%Y-%m-%d', 'not a date') AS bad_date FROM wh.trips WHERE id <= 100");
+    assert.deepEqual(profile[0].quartiles, [0, 25, 50, 75, 100]);
+    assert.equal(profile[0].bad_date, null);
     const [unnested] = await bq.bigquery.query('SELECT n * 2 AS twice FROM UNNEST([1, 2, 3]) AS n ORDER BY n');
     assert.deepEqual(unnested, [{ twice: 2 }, { twice: 4 }, { twice: 6 }]);
     const [job] = await bq.bigquery.createQueryJob({ query: "SELECT TIMESTAMP '2021-01-01 10:00:00' AS at, DATETIME '2021-01-01 10:00:00' AS civil", dryRun: true });
