@@ -268,6 +268,16 @@ describe('cancel, labels and job ids', () => {
     assert.equal((await bq.counts()).fired['jobs.insert'], 1);
   });
 
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfiguration (jobTimeoutMs)
+  test('a job past its jobTimeoutMs is stopped, saying it timed out', async () => {
+    await bq.resetFaults();
+    await bq.fault({ operation: 'jobs.insert', times: 1, action: { holdJob: { ms: 600_000 } } });
+    const error = await failure('CREATE TABLE wh.too_slow AS SELECT 1 AS id', { jobTimeoutMs: 300 });
+    assert.deepEqual(error, { reason: 'stopped', message: 'Job execution was cancelled: Job timed out after 0.3 sec' });
+    assert.equal((await bq.bigquery.dataset('wh').table('too_slow').exists())[0], false);
+    await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT 1', jobTimeoutMs: -5 }), /Invalid value for jobTimeoutMs: -5/);
+  });
+
   test('cancelling a finished job answers it as it is', async () => {
     const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT 1 AS one' });
     await job.promise();
@@ -362,7 +372,8 @@ describe('GoogleSQL the emulator translates', () => {
     assert.equal(row.age, 1);
     assert.equal(row.v1_trips, 8);
     assert.equal(row.no_average, null);
-    const [profile] = await bq.bigquery.query("SELECT APPROX_QUANTILES(id, 4) AS quartiles, SAFE.PARSE_DATE('%Y-%m-%d', 'not a date') AS bad_date FROM wh.trips WHERE id <= 100");
+    const [profile] = await bq.bigquery.query("SELECT APPROX_QUANTILES(id, 4) AS quartiles, SAFE.PARSE_DATE('%Y-%m-%d', 'not a date') AS bad_date, TO_JSON_STRING(STRUCT(1 AS a)) AS json FROM wh.trips WHERE id <= 100");
+    assert.equal(profile[0].json, '{"a":1}');
     assert.deepEqual(profile[0].quartiles, [0, 25, 50, 75, 100]);
     assert.equal(profile[0].bad_date, null);
     const [unnested] = await bq.bigquery.query('SELECT n * 2 AS twice FROM UNNEST([1, 2, 3]) AS n ORDER BY n');

@@ -74,6 +74,7 @@ export class JobRunner {
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
     if (!configuration.load && !configuration.query && !configuration.copy) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load, query and copy jobs only (configuration.load, .query or .copy)');
     checkLabels(configuration.labels);
+    const timeoutMs = jobTimeoutOf(configuration);
     // Without a location the job runs where its dataset is; with one, the dataset must be there.
     const dataset = this.datasetOf(configuration);
     const location = ref.location ?? dataset?.location ?? 'US';
@@ -96,8 +97,11 @@ export class JobRunner {
     if (requestId !== undefined) this.requests.set(requestId, jobId);
     const controller = new AbortController();
     this.aborts.set(jobId, controller);
+    // jobTimeoutMs (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfiguration): stopped like a cancel.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut(timeoutMs)), timeoutMs);
     const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal, opts.holdMs ?? 0);
     this.running.set(jobId, work.finally(() => {
+      clearTimeout(timer);
       this.running.delete(jobId);
       this.aborts.delete(jobId);
     }));
@@ -193,7 +197,7 @@ export class JobRunner {
       await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query.result } : {}) });
       if (outcome.query) await this.expireOldResults();
     } catch (error) {
-      const jobError = signal.aborted ? STOPPED : error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
+      const jobError = signal.aborted ? (isJobError(signal.reason) ? signal.reason : STOPPED) : error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
       await this.finish(job, jobError);
     } finally {
       if (upload) await rm(upload.file, { force: true });
@@ -260,6 +264,24 @@ export class JobRunner {
     await this.catalog.exclusive((conn) => this.catalog.save(conn, 'job', job.jobReference.jobId, done));
     if (job.configuration.load) await rm(path.join(this.dataDir, 'downloads', job.jobReference.jobId), { recursive: true, force: true });
   }
+}
+
+/** `configuration.jobTimeoutMs` as a number of milliseconds, or 400 invalid. */
+function jobTimeoutOf(configuration: Record<string, unknown>): number | undefined {
+  const value = configuration.jobTimeoutMs;
+  if (value === undefined || value === null) return undefined;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new GoogleHttpError(400, 'invalid', `Invalid value for jobTimeoutMs: ${String(value)} (a whole number of milliseconds above 0)`);
+  return ms;
+}
+
+/** How a job past its jobTimeoutMs ends: stopped, saying so. */
+function timedOut(ms: number): JobError {
+  return { reason: 'stopped', message: `Job execution was cancelled: Job timed out after ${(ms / 1000).toFixed(1)} sec` };
+}
+
+function isJobError(value: unknown): value is JobError {
+  return typeof value === 'object' && value !== null && typeof (value as JobError).reason === 'string' && typeof (value as JobError).message === 'string';
 }
 
 /** A folder for upload bodies, inside the emulator's data folder. */

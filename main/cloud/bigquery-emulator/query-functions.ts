@@ -54,6 +54,12 @@ const RULES: Record<string, Rule> = {
   REGEXP_CONTAINS: (a) => `regexp_matches(${a[0]}, ${a[1]})`,
   SPLIT: (a) => `string_split(${a[0]}, ${a[1] ?? "','"})`,
   ARRAY_LENGTH: (a) => `len(${a[0]})`,
+  TO_JSON_STRING: (a) => `CAST(to_json(${a[0]}) AS VARCHAR)`,
+  // STRUCT(1 AS a, x) names unnamed fields _field_N, as GoogleSQL does.
+  STRUCT: (a) => `struct_pack(${a.map((arg, k) => {
+    const named = /^([\s\S]*?)\s+AS\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)$/i.exec(arg);
+    return named ? `${named[2]} := ${named[1]}` : `_field_${k + 1} := ${arg}`;
+  }).join(', ')})`,
   GENERATE_ARRAY: (a) => `generate_series(${a.join(', ')})`,
   GENERATE_DATE_ARRAY: (a) => `list_transform(generate_series(CAST(${a[0]} AS TIMESTAMP), CAST(${a[1]} AS TIMESTAMP), ${a[2] ?? 'INTERVAL 1 DAY'}), x -> CAST(x AS DATE))`,
   EXTRACT: (a) => extract(a[0] ?? ''),
