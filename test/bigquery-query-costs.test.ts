@@ -45,6 +45,17 @@ describe('dry runs, bytes and maximumBytesBilled', () => {
     await assert.rejects(wh.bq.bigquery.createQueryJob({ query: 'SELECT x FROM wh.no_such_table', dryRun: true }), (e: { code?: number; errors?: { reason: string }[] }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound');
   });
 
+  // https://cloud.google.com/bigquery/docs/querying-partitioned-tables (pruning by the partitioning column)
+  test('a filter on the partitioning column counts only the partitions it selects; other filters count whole columns', async () => {
+    await wh.run('CREATE OR REPLACE TABLE wh.by_day PARTITION BY pickup_date AS SELECT id, fare, pickup_date FROM wh.trips');
+    const estimate = async (query: string) => Number((await wh.bq.bigquery.createQueryJob({ query, dryRun: true }))[0].metadata.statistics.query.totalBytesProcessed);
+    // 24 trips a day; fare and pickup_date are 8 bytes each.
+    assert.equal(await estimate("SELECT fare FROM wh.by_day WHERE pickup_date = DATE '2021-01-02'"), 24 * (8 + 8));
+    assert.equal(await estimate("SELECT fare FROM wh.by_day WHERE pickup_date BETWEEN DATE '2021-01-02' AND DATE '2021-01-04'"), 3 * 24 * (8 + 8));
+    assert.equal(await estimate('SELECT fare FROM wh.by_day WHERE id = 30'), TRIP_COUNT * (8 + 8), 'a filter on another column prunes nothing');
+    assert.equal(await estimate('SELECT fare FROM wh.by_day'), TRIP_COUNT * 8);
+  });
+
   // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobStatistics2 and
   // https://cloud.google.com/bigquery/pricing#on_demand_pricing (rounded up to the MB, 10 MB minimum per table)
   test('a finished query reports bytes processed (the dry run figure), bytes billed and slot time', async () => {
