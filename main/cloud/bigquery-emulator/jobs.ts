@@ -219,7 +219,7 @@ export class JobRunner {
       const outcome = load
         ? { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, job.jobReference.jobId)) }
         : copy ? { copy: await runCopy(conn, this.catalog, copy, ids) } : { query: await runQuery(conn, this.catalog, query!, ids) };
-      signal.throwIfAborted();
+      // Past this point the job's writes are committed: a cancel that comes now is too late, as in BigQuery.
       return { ...outcome, slotMs: Math.max(1, Math.round(performance.now() - began)) };
     } finally {
       signal.removeEventListener('abort', interrupt);
