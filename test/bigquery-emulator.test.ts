@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createBigQueryClient } from '../main/cloud/bigquery-client.ts';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { startBigQueryEmulator } from '../main/cloud/bigquery-emulator/server.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
@@ -157,7 +157,7 @@ describe('BigQuery emulator with the official client', () => {
   });
 
   test('refuses DML with a clear invalidQuery error and translates GoogleSQL names and strings', async () => {
-    await assert.rejects(bq.bigquery.query('DELETE FROM taxi.uploaded WHERE true'), /runs queries only/);
+    await assert.rejects(bq.bigquery.query('DELETE FROM taxi.uploaded WHERE true'), /DELETE \(DML\) is not supported by the emulator/);
     const [rows] = await bq.bigquery.query('SELECT "it\'s" AS s, SAFE_CAST("x" AS INT64) AS n, * EXCEPT (vendor, picked_at, pickup_date, fare) FROM `taxi`.`uploaded` WHERE id = 7 # comment');
     assert.deepEqual(rows, [{ s: "it's", n: null, id: 7 }]);
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openProject } from '../main/runtime/open-project.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableFromIPC } from 'apache-arrow';
 import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
-import type { BlockContext } from '../engine/block-kind.ts';
-import type { QueryProgress } from '../data/query-progress.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { QueryProgress } from '../model/workspace-types.ts';
 
 /** Bytes sampled from the start of a CSV to estimate its rows. */
 const SAMPLE_BYTES = 1 << 20;

@@ -1,7 +1,7 @@
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
-import type { BlockContext } from '../engine/block-kind.ts';
-import type { WorkerConversation } from './ts-runner.ts';
-import { ROWS_PER_PART } from './ts-worker-batches.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { WorkerConversation } from '../sandbox/ts-runner.ts';
+import { ROWS_PER_PART } from '../sandbox/ts-worker-batches.ts';
 
 /**
  * The parent's side of a TypeScript transform whose inputs are read once its function is known: whole tables for a

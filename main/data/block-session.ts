@@ -1,14 +1,14 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
-import { UserError } from '../errors.ts';
-import type { BlockSession, ColumnInfo } from './workspace-types.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockSession, ColumnInfo, QueryProgress } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';
 import { arrowToAppendColumns, resultToArrow, resultToArrowParts } from './arrow-convert.ts';
 import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type AppendBatch, type AppendColumn } from './table-append.ts';
 import { TrackedConnection } from './tracked-connection.ts';
-import { enableQueryProgress, watchQueryProgress, type QueryProgress } from './query-progress.ts';
+import { enableQueryProgress, watchQueryProgress } from './query-progress.ts';
 
 /** What the workspace learns from a session. */
 export interface SessionHooks {

@@ -1,15 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { QueryProgress } from '../model/workspace-types.ts';
 
 /** How often a running query's progress is read: the engine lets one update through every 250 ms anyway. */
 const POLL_MS = 250;
-
-/** DuckDB's own estimate of a running query's progress (rows of its sources, summed over its pipelines). */
-export interface QueryProgress {
-  rows: number;
-  totalRows: number;
-  /** 0-100. */
-  percent: number;
-}
 
 /**
  * Makes a connection track query progress without printing a bar. DuckDB computes progress only when the progress

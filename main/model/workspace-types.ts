@@ -1,6 +1,13 @@
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
-import type { QueryProgress } from './query-progress.ts';
+
+/** DuckDB's own estimate of a running query's progress (rows of its sources, summed over its pipelines). */
+export interface QueryProgress {
+  rows: number;
+  totalRows: number;
+  /** 0-100. */
+  percent: number;
+}
 
 /** A column as DuckDB names and types it (`BIGINT`, `TIMESTAMP`, `DECIMAL(10,2)`, …). */
 export interface ColumnInfo {
