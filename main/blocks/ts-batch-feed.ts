@@ -5,7 +5,7 @@ import { ROWS_PER_PART } from '../sandbox/ts-worker-batches.ts';
 
 /**
  * The parent's side of a TypeScript transform whose inputs are read once its function is known: whole tables for a
- * plain function, parts of ~64k rows on demand for an async generator, whose output parts are appended as they come.
+ * plain function, parts of ~16k rows on demand for an async generator, whose output parts are appended as they come.
  */
 export interface BatchFeed {
   conversation: WorkerConversation;
