@@ -29,6 +29,8 @@ export interface BlockContext {
    * only orders this block. Absent in contexts built by hand (tests), where every upstream block is an input.
    */
   inputs?: readonly string[];
+  /** The upstream blocks as loaded (a pushed-down block compiles their names to their warehouse tables). */
+  upstreamBlocks?: readonly LoadedBlock[];
   /** 1-based attempt number. */
   attempt: number;
   /**

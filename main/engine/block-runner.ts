@@ -219,6 +219,7 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     originRunId: env.originRunId,
     block,
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
+    upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
     attempt,
     data,
     variables: env.variables,

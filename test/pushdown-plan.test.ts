@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadProject } from '../main/project/load-project.ts';
+import { loadPipeline } from '../main/project/load-pipeline.ts';
+import { createDefaultRegistry } from '../main/blocks/index.ts';
+import { UserError } from '../main/errors.ts';
+import { dataUpstreamOf } from '../main/engine/plan.ts';
+import { compileBlockNames } from '../main/pushdown/compile-sql.ts';
+import { createTempProject } from './helpers/temp-project.ts';
+
+// Planning of SQL blocks that run in a warehouse (issue #15, part 1).
+
+async function load(blocks: unknown[], pipeline: Record<string, unknown> = {}) {
+  const project = createTempProject({ default_connections: { bigquery: 'bq', postgres: 'pg' } });
+  try {
+    for (const id of ['clean', 'daily', 'report']) project.writeFile(`blocks/${id}.sql`, 'select 1 as x\n');
+    project.writePipeline('p', { ...pipeline, blocks });
+    return await loadPipeline(await loadProject(project.dir), 'p', createDefaultRegistry());
+  } finally {
+    project.cleanup();
+  }
+}
+
+const localSource = { id: 'raw', type: 'source', kind: 'local_file', config: { path: 'data/x.csv' } };
+
+test('a pushed-down block reading a local block is refused at load, naming the edge and the transfer', async () => {
+  const error = await load([localSource, { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['raw'], engine: 'bigquery' }]).catch((e: unknown) => e);
+  assert.ok(error instanceof UserError, String(error));
+  assert.match(error.message, /edge raw → daily crosses engines \(DuckDB → BigQuery\)/);
+  assert.match(error.message, /"Move to BigQuery" on raw/);
+  assert.equal(error.place.path, 'blocks[1].upstream[0]');
+  assert.equal(error.place.line, 12);
+});
+
+test('a local block reading a warehouse block is refused with "Bring local"; exports downstream too', async () => {
+  const trips = { id: 'trips', type: 'source', kind: 'table', engine: 'postgres', config: { table: 'ny_taxi.trips' } };
+  const local = await load([trips, { id: 'report', type: 'transform', kind: 'sql', file: 'blocks/report.sql', upstream: ['trips'] }]).catch((e: unknown) => e);
+  assert.ok(local instanceof UserError);
+  assert.match(local.message, /edge trips → report crosses engines \(Postgres → DuckDB\).*"Bring local" on trips/s);
+  const exported = await load([trips, { id: 'out', type: 'export', kind: 'local_file', upstream: ['trips'], config: { path: 'out.csv' } }]).catch((e: unknown) => e);
+  assert.ok(exported instanceof UserError);
+  assert.match(exported.message, /edge trips → out crosses engines/);
+});
+
+test("the pipeline's engine and connection apply to its SQL blocks; warehouse outputs are not read locally", async () => {
+  const pipeline = await load([
+    { id: 'trips', type: 'source', kind: 'table', config: { table: 'ny_taxi.trips' } },
+    { id: 'clean', type: 'transform', kind: 'sql', file: 'blocks/clean.sql', upstream: ['trips'] },
+    { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['clean'], connection: 'pg' },
+  ], { engine: 'postgres', connection: 'pg' });
+  assert.deepEqual(pipeline.blocks.map((b) => [b.id, b.engine, b.connection]), [['trips', 'postgres', 'pg'], ['clean', 'postgres', 'pg'], ['daily', 'postgres', 'pg']]);
+  assert.deepEqual(dataUpstreamOf(pipeline.blocks[2]!, pipeline.blocks), [], 'a warehouse output is no local input');
+});
+
+test('a BigQuery export is a table a BigQuery block may read; two connections of one engine are refused', async () => {
+  const load_trips = { id: 'load_trips', type: 'export', kind: 'bigquery', upstream: ['raw'], config: { dataset: 'ny_taxi', table: 'trips' } };
+  const ok = await load([localSource, load_trips, { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['load_trips'], engine: 'bigquery' }]);
+  assert.equal(ok.blocks[2]?.engine, 'bigquery');
+  const twoConnections = await load([
+    { id: 'trips', type: 'source', kind: 'table', engine: 'postgres', connection: 'pg', config: { table: 'a.b' } },
+    { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'], engine: 'postgres', connection: 'other_pg' },
+  ]).catch((e: unknown) => e);
+  assert.ok(twoConnections instanceof UserError);
+  assert.match(twoConnections.message, /edge trips → daily crosses connections \(pg → other_pg\)/);
+});
+
+test('block names compile to qualified tables only where they stand as tables; positions map back', () => {
+  const sql = "select daily.x, 'from daily' as s -- from daily\nfrom daily d, extra join zones on d.z = zones.id\nwhere x in (select y from daily)";
+  const names = new Map([['daily', '`proj.ds.daily`'], ['zones', '`proj.ds.zones`'], ['extra', '"s"."extra"']]);
+  const compiled = compileBlockNames(sql, names);
+  assert.equal(compiled.text, "select daily.x, 'from daily' as s -- from daily\nfrom `proj.ds.daily` d, \"s\".\"extra\" join `proj.ds.zones` on d.z = zones.id\nwhere x in (select y from `proj.ds.daily`)");
+  const at = compiled.text.indexOf('where');
+  assert.equal(compiled.toSource(at), sql.indexOf('where'));
+  assert.equal(compiled.toSource(compiled.text.indexOf('proj.ds.zones')), sql.indexOf('zones on'));
+});

@@ -1,0 +1,139 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { blockError, createPgProject, runPipeline, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
+import { waitUntil } from './helpers/wait-until.ts';
+import type { TempProject } from './helpers/temp-project.ts';
+
+// SQL blocks with engine: postgres run inside the real (embedded) Postgres: issue #15, part 3.
+
+let pgServer: TestPostgres;
+before(async () => {
+  pgServer = await startTestPostgres();
+  await pgServer.query(`create schema if not exists ny_taxi;
+    create table ny_taxi.trips as
+      select (date '2021-01-01' + (i % 3))::date as day, (i % 5 + 1) as zone, (i % 7)::numeric + 0.5 as fare from generate_series(1, 300) as i`);
+});
+after(async () => {
+  await pgServer.stop();
+});
+
+const DAILY_SQL = `-- trips and revenue per day, computed in Postgres
+select day, count(*) as trips, sum(fare) as revenue
+from trips
+group by day
+`;
+
+/** Pipeline `p`: table source `trips` (ny_taxi.trips) → `daily` → `busiest`, all on Postgres. */
+function writeWarehousePipeline(project: TempProject, opts: { dailySql?: string; dailyTests?: unknown[]; timeout?: number } = {}): void {
+  project.writeFile('blocks/daily.sql', opts.dailySql ?? DAILY_SQL);
+  project.writeFile('blocks/busiest.sql', 'select day, trips from daily order by trips desc limit 1\n');
+  project.writePipeline('p', {
+    engine: 'postgres',
+    connection: 'pg',
+    blocks: [
+      { id: 'trips', type: 'source', kind: 'table', config: { table: 'ny_taxi.trips' } },
+      { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'], tests: opts.dailyTests ?? [], ...(opts.timeout ? { timeout: opts.timeout } : {}) },
+      { id: 'busiest', type: 'transform', kind: 'sql', file: 'blocks/busiest.sql', upstream: ['daily'] },
+    ],
+  });
+}
+
+async function runTables(): Promise<string[]> {
+  const rows = await pgServer.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'p' and table_name like '\\_pw\\_run\\_%'`);
+  return rows.map((r) => r.name);
+}
+
+test('pushed-down blocks build their tables in Postgres, read upstream blocks by name, and log the EXPLAIN cost', async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project, { dailyTests: [{ name: 'revenue_positive', sql: 'select * from daily where revenue <= 0' }] });
+    const { result, events } = await runPipeline(project.dir);
+    assert.equal(result.status, 'succeeded', blockError(result, 'daily') ?? blockError(result, 'busiest') ?? blockError(result, 'trips'));
+    assert.equal(result.blocks.find((b) => b.id === 'trips')?.rows, 300);
+    assert.equal(result.blocks.find((b) => b.id === 'daily')?.rows, 3);
+    const daily = await pgServer.query<{ day: string; trips: string }>(`select day::text, trips from p.daily order by day`);
+    assert.deepEqual(daily.map((r) => [r.day, Number(r.trips)]), [['2021-01-01', 100], ['2021-01-02', 100], ['2021-01-03', 100]]);
+    const busiest = await pgServer.query(`select count(*)::int as n from p.busiest`);
+    assert.equal(busiest[0]?.n, 1);
+    const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'daily' ? [e.message] : []));
+    assert.ok(logs.some((m) => /^EXPLAIN: cost \d/.test(m)), logs.join('\n'));
+    const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'daily');
+    assert.deepEqual(succeeded?.type === 'block.succeeded' ? succeeded.tests?.map((t) => [t.name, t.passed]) : undefined, [['revenue_positive', true]]);
+    assert.deepEqual(await runTables(), [], 'no run-scoped table is left behind');
+  } finally {
+    project.cleanup();
+  }
+});
+
+test("Postgres's error about the SQL is reported at its line and column in the block's file", async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project, { dailySql: 'select day,\n  count(*) as trips,\n  sum(no_such_column) as revenue\nfrom trips\ngroup by day\n' });
+    const { result } = await runPipeline(project.dir);
+    const daily = result.blocks.find((b) => b.id === 'daily');
+    assert.equal(daily?.status, 'failed');
+    assert.equal(daily?.error?.kind, 'user');
+    assert.match(daily?.error?.message ?? '', /no_such_column/);
+    assert.deepEqual({ file: daily?.error?.place?.file, line: daily?.error?.place?.line, column: daily?.error?.place?.column }, { file: 'blocks/daily.sql', line: 3, column: 7 });
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('a block whose test fails does not replace the published table', async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project);
+    assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
+    writeWarehousePipeline(project, {
+      dailySql: 'select day, count(*) * 0 as trips, sum(fare) as revenue from trips group by day\n',
+      dailyTests: [{ name: 'has_trips', sql: 'select * from daily where trips = 0' }],
+    });
+    const { result } = await runPipeline(project.dir);
+    assert.equal(result.blocks.find((b) => b.id === 'daily')?.status, 'failed');
+    assert.match(blockError(result, 'daily') ?? '', /test has_trips failed/);
+    const trips = await pgServer.query<{ n: string }>('select sum(trips)::text as n from p.daily');
+    assert.equal(trips[0]?.n, '300', 'the published table still holds the first run');
+    assert.deepEqual(await runTables(), []);
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('cancelling a run cancels the Postgres statement; the published table is unchanged', async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project);
+    assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
+    writeWarehousePipeline(project, { dailySql: 'select day, count(*) as trips, sum(fare) as revenue from trips, pg_sleep(60) as s group by day\n' });
+    const controller = new AbortController();
+    const running = runPipeline(project.dir, { signal: controller.signal });
+    await waitUntil(async () => (await sleepingQueries()) > 0, { what: 'the pushed-down query running in Postgres', timeoutMs: 30_000, intervalMs: 20 });
+    controller.abort();
+    const { result } = await running;
+    assert.equal(result.blocks.find((b) => b.id === 'daily')?.status, 'cancelled');
+    await waitUntil(async () => (await sleepingQueries()) === 0, { what: 'pg_cancel_backend to stop the query', timeoutMs: 10_000, intervalMs: 20 });
+    const trips = await pgServer.query<{ n: string }>('select sum(trips)::text as n from p.daily');
+    assert.equal(trips[0]?.n, '300');
+    await waitUntil(async () => (await runTables()).length === 0, { what: 'the run-scoped table to be dropped', timeoutMs: 10_000, intervalMs: 20 });
+  } finally {
+    project.cleanup();
+  }
+});
+
+test("the block timeout becomes Postgres's statement_timeout", async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project, { dailySql: 'select day, count(*) as trips from trips, pg_sleep(30) as s group by day\n', timeout: 1 });
+    const { result } = await runPipeline(project.dir);
+    assert.equal(result.blocks.find((b) => b.id === 'daily')?.status, 'failed');
+    await waitUntil(async () => (await sleepingQueries()) === 0, { what: 'the statement to stop', timeoutMs: 10_000, intervalMs: 20 });
+  } finally {
+    project.cleanup();
+  }
+});
+
+async function sleepingQueries(): Promise<number> {
+  const rows = await pgServer.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'pipewright' and query like '%pg_sleep%' and state = 'active'`);
+  return rows[0]?.n ?? 0;
+}
