@@ -71,10 +71,10 @@ export const projectFileSchema = z.strictObject({
   retention: retentionSchema.optional(),
   /** The interpreter of Python blocks: a path relative to the project (`.venv/bin/python`) or a command; default python3. */
   python: z.string().min(1).optional(),
-  /** BigQuery: the most bytes a pushed-down block may process (its dry run is refused past it); a block's config may set its own. */
-  maximum_bytes_billed: z.number().int().positive().optional(),
   /** Folders outside the project that blocks and SQL may read and write (absolute, or relative to the project). */
   allowed_paths: z.array(z.string().min(1)).optional(),
+  /** BigQuery: the most bytes a pushed-down block may process (its dry run is refused past it); a block's config may set its own. */
+  maximum_bytes_billed: z.number().int().positive().optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 
