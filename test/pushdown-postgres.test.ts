@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { blockError, createPgProject, runPipeline, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 import type { TempProject } from './helpers/temp-project.ts';
+import { loadProject } from '../main/project/load-project.ts';
+import { loadPipeline } from '../main/project/load-pipeline.ts';
+import { createDefaultRegistry } from '../main/blocks/index.ts';
+import { checkPipeline } from '../main/preflight/check-pipeline.ts';
 
 // SQL blocks with engine: postgres run inside the real (embedded) Postgres: issue #15, part 3.
 
@@ -137,3 +141,25 @@ async function sleepingQueries(): Promise<number> {
   const rows = await pgServer.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'pipewright' and query like '%pg_sleep%' and state = 'active'`);
   return rows[0]?.n ?? 0;
 }
+
+test('pipewright check shows the EXPLAIN cost of each Postgres block, and bad SQL fails the check at its line', async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project);
+    const kinds = createDefaultRegistry();
+    const check = async () => {
+      const loaded = await loadProject(project.dir);
+      return checkPipeline({ project: loaded, kinds, loadPipeline: (id) => loadPipeline(loaded, id, kinds) }, 'p');
+    };
+    const report = await check();
+    const daily = report.blocks.find((b) => b.blockId === 'daily');
+    assert.equal(daily?.items[0]?.name, 'explain');
+    assert.match(daily?.items[0]?.detail ?? '', /^cost \d+\.\d\d, about \d+ rows$/);
+    project.writeFile('blocks/daily.sql', 'select day,\n  count(nope) as trips\nfrom trips group by day\n');
+    const bad = await check();
+    assert.equal(bad.isOk, false);
+    assert.match(bad.blocks.find((b) => b.blockId === 'daily')?.items[0]?.detail ?? '', /nope/);
+  } finally {
+    project.cleanup();
+  }
+});

@@ -9,7 +9,7 @@ import { openWarehouse } from './open-warehouse.ts';
 import { publishedTable, runScopedTable, upstreamTable, type OutputNaming } from './table-names.ts';
 import { placeSqlError } from './sql-error-place.ts';
 import { buildOptionsFor, checkBytesLimit, describeBuild, describeEstimate, type WarehouseLimits } from './build-options.ts';
-import type { TableRef, Warehouse } from './warehouse.ts';
+import type { Estimate, TableRef, Warehouse } from './warehouse.ts';
 
 /** The config of a pushed-down SQL block beyond the local one's. */
 export interface PushdownConfig extends OutputNaming, WarehouseLimits {
@@ -61,8 +61,26 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
   }
 }
 
+/** What a pushed-down block needs to be estimated without running: the block context's read-only parts. */
+export type EstimateContext = Pick<BlockContext, 'project' | 'connection' | 'pipelineId' | 'variables' | 'upstreamBlocks'> & { block: BlockContext['block'] };
+
+/** The warehouse's estimate of a pushed-down block (dry run / EXPLAIN) and its bytes limit, for `pipewright check`. */
+export async function estimatePushedDown(ctx: EstimateContext, config: PushdownConfig): Promise<{ estimate: Estimate; limit: number | undefined }> {
+  const engine = ctx.block.engine as WarehouseEngine;
+  const place: ErrorPlace = { block: ctx.block.id, ...(ctx.block.code ? { file: ctx.block.code.relPath } : {}) };
+  const sqlText = pushedDownSql(ctx);
+  const warehouse = await openWarehouse(ctx, engine, ctx.block.connection, place);
+  try {
+    const compiled = compileBlockNames(sqlText, upstreamNames(ctx, warehouse, place));
+    const estimate = await withSqlPlace(() => warehouse.estimate(compiled.text), sqlText, compiled, place);
+    return { estimate, limit: config.maximum_bytes_billed ?? ctx.project.settings.maximum_bytes_billed };
+  } finally {
+    await warehouse.close();
+  }
+}
+
 /** The block's SQL with variables rendered and a trailing semicolon dropped (it is embedded in CREATE TABLE … AS). */
-export function pushedDownSql(ctx: BlockContext): string {
+export function pushedDownSql(ctx: Pick<BlockContext, 'block' | 'variables'>): string {
   const text = ctx.block.code?.text;
   if (text === undefined) throw new UserError('a sql block needs a .sql file (file: blocks/<name>.sql)', { block: ctx.block.id });
   const rendered = renderTemplate(text, ctx.variables).replace(/;\s*(--[^\n]*\s*)*$/, '');
@@ -70,7 +88,7 @@ export function pushedDownSql(ctx: BlockContext): string {
   return rendered;
 }
 
-function upstreamNames(ctx: BlockContext, warehouse: Warehouse, place: ErrorPlace): Map<string, string> {
+function upstreamNames(ctx: Pick<BlockContext, 'upstreamBlocks' | 'pipelineId' | 'variables'>, warehouse: Warehouse, place: ErrorPlace): Map<string, string> {
   const names = new Map<string, string>();
   for (const up of ctx.upstreamBlocks ?? []) {
     if (up.type === 'export' && up.kind !== 'bigquery' && up.kind !== 'postgres') continue; // orders only

@@ -1,0 +1,25 @@
+import type { LoadedBlock } from '../project/model.ts';
+import { isPushedDown } from '../project/block-engine.ts';
+import { estimatePushedDown } from '../pushdown/pushdown-block.ts';
+import { formatBytes } from '../pushdown/build-options.ts';
+import { fail, ok, type CheckEnv, type CheckItem } from './check-types.ts';
+
+/** Whether preflight checks this block as SQL that runs in a warehouse. */
+export function isCheckedPushdown(block: LoadedBlock): boolean {
+  return block.type === 'transform' && block.kind === 'sql' && isPushedDown(block);
+}
+
+/**
+ * A pushed-down block as its run would start it: connection, compiled SQL, and the warehouse's own estimate (BigQuery
+ * dry run bytes against maximum_bytes_billed, Postgres EXPLAIN cost). Nothing runs.
+ */
+export async function checkPushdown(env: CheckEnv, config: Record<string, unknown>, blocks: readonly LoadedBlock[]): Promise<CheckItem[]> {
+  const upstreamBlocks = blocks.filter((b) => env.block.upstream.includes(b.id));
+  const { estimate, limit } = await estimatePushedDown({ ...env, upstreamBlocks }, config);
+  if (env.block.engine === 'postgres') {
+    return [ok('explain', `cost ${(estimate.cost ?? 0).toFixed(2)}, about ${(estimate.rows ?? 0).toLocaleString('en-US')} rows`)];
+  }
+  const bytes = estimate.bytes ?? 0;
+  if (limit !== undefined && bytes > limit) return [fail('dry run', `${formatBytes(bytes)} to process, over maximum_bytes_billed ${formatBytes(limit)}`)];
+  return [ok('dry run', `${formatBytes(bytes)} to process${limit !== undefined ? ` (limit ${formatBytes(limit)})` : ''}`)];
+}
