@@ -7,6 +7,9 @@ import { loadProject } from '../main/project/load-project.ts';
 import { loadPipeline } from '../main/project/load-pipeline.ts';
 import { createDefaultRegistry } from '../main/blocks/index.ts';
 import { checkPipeline } from '../main/preflight/check-pipeline.ts';
+import { tableFromIPC } from 'apache-arrow';
+import { openProject } from '../main/runtime/open-project.ts';
+import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 
 // SQL blocks with engine: postgres run inside the real (embedded) Postgres: issue #15, part 3.
 
@@ -163,3 +166,43 @@ test('pipewright check shows the EXPLAIN cost of each Postgres block, and bad SQ
     project.cleanup();
   }
 });
+
+test('preview windows, sort, filter and profile of a Postgres block are computed in Postgres', async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project);
+    project.writeFile('blocks/daily.sql', 'select day, zone, count(*) as trips, sum(fare) as revenue from trips group by day, zone\n');
+    assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
+    const open = await openProject(project.dir, { kinds: createDefaultRegistry() });
+    const handlers = createApiHandlers(open, () => undefined);
+    try {
+      const window = { offset: 2, limit: 4, orderBy: [{ column: 'trips', descending: true }, { column: 'day' }, { column: 'zone' }], filter: "day <> date '2021-01-02'" };
+      const before = await pgStatements();
+      const preview = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'daily', window });
+      assert.ok(preview.ok, JSON.stringify(preview));
+      const result = preview.result as { totalRows: number; ipc: Uint8Array; columns: { name: string }[] };
+      assert.equal(result.totalRows, 10, 'the filter ran in Postgres: 2 days × 5 zones');
+      const rows = tableFromIPC(result.ipc).toArray().map((r) => r.toJSON() as Record<string, unknown>);
+      const expected = await pgServer.query<{ day: string; zone: number }>(`select day::text, zone from p.daily where day <> date '2021-01-02' order by trips desc, day, zone limit 4 offset 2`);
+      assert.deepEqual(rows.map((r) => [r.day, r.zone]), expected.map((r) => [r.day, r.zone]));
+      assert.ok((await pgStatements()) > before, 'the window was read from Postgres');
+      const profile = await dispatch(handlers, 'outputs.profile', { pipelineId: 'p', blockId: 'daily' });
+      assert.ok(profile.ok, JSON.stringify(profile));
+      const zone = (profile.result as { columns: { name: string; distinct: number; min: string; max: string; nulls: number }[] }).columns.find((c) => c.name === 'zone');
+      assert.deepEqual({ distinct: zone?.distinct, min: zone?.min, max: zone?.max, nulls: zone?.nulls }, { distinct: 5, min: '1', max: '5', nulls: 0 });
+      const badFilter = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'daily', window: { offset: 0, limit: 5, filter: 'nope > 1' } });
+      assert.equal(badFilter.ok, false);
+      assert.match(!badFilter.ok ? badFilter.error.message : '', /nope/);
+    } finally {
+      await open.close();
+    }
+  } finally {
+    project.cleanup();
+  }
+});
+
+/** Statements Postgres has run so far (pg_stat_database counts committed transactions). */
+async function pgStatements(): Promise<number> {
+  const rows = await pgServer.query<{ n: string }>(`select xact_commit::text as n from pg_stat_database where datname = 'test'`);
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { UserError, type ErrorPlace } from '../errors.ts';
 import type { PostgresConnection } from '../connections/connection-profile.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
@@ -11,6 +11,14 @@ import { checkFilter, orderTerms } from './window-sql.ts';
 const USER_SQL_CLASSES = ['42', '22', '23', '2B', '0A'];
 /** query_canceled: pg_cancel_backend or statement_timeout. */
 const CANCELED = '57014';
+
+const pgTypes = pg.types;
+
+/** Dates and timestamps as Postgres prints them: node-pg's Date would move a date to the laptop's time zone. */
+const DATE_OIDS = new Set([1082, 1114, 1184]);
+const TEXT_DATES = {
+  getTypeParser: ((oid: number, format?: string) => (DATE_OIDS.has(oid) ? (text: string) => text : pgTypes.getTypeParser(oid, format as 'text'))) as typeof pgTypes.getTypeParser,
+};
 
 /** Push-down on a Postgres server: one client per block attempt; cancel goes through a second one. */
 export class PostgresWarehouse implements Warehouse {
@@ -83,7 +91,7 @@ export class PostgresWarehouse implements Warehouse {
     const order = ` ORDER BY ${[...terms, 'ctid'].join(', ')}`;
     const from = `FROM ${this.sqlName(table)}${where}`;
     const counted = await this.run<{ n: string }>(`SELECT count(*) AS n ${from}`);
-    const page = await this.run(`SELECT * ${from}${order} LIMIT ${request.limit} OFFSET ${request.offset}`);
+    const page = await this.client.query({ text: `SELECT * ${from}${order} LIMIT ${request.limit} OFFSET ${request.offset}`, types: TEXT_DATES });
     return { columns, rows: page.rows, totalRows: Number(counted.rows[0]?.n ?? 0) };
   }
 
