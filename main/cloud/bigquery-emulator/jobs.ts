@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -7,7 +8,11 @@ import { JobFailure, type Catalog, type DatasetMeta, type JobError, type JobReso
 import { bucketLocation, resolveGcsUris, type GcsAccess, type SourceFile } from './gcs-files.ts';
 import { checkBucketLocation, isMultiRegion, sameLocation } from './locations.ts';
 import { runLoad } from './load-job.ts';
+import { checkLabels } from './labels.ts';
 import { dryRunQuery, resultTable, runQuery, type QueryResult } from './query-job.ts';
+
+/** How a cancelled job ends (https://cloud.google.com/bigquery/docs/error-messages: `stopped`, "a job is canceled"). */
+const STOPPED: JobError = { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' };
 
 /** Query results kept (as tables in `_emulator_results`); older ones are dropped. */
 const KEPT_RESULTS = 200;
@@ -28,6 +33,10 @@ export interface UploadedData {
  */
 export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
+  /** Aborted by jobs.cancel: the job's DuckDB statement is interrupted and the job ends `stopped`. */
+  private readonly aborts = new Map<string, AbortController>();
+  /** jobs.query `requestId` → the job its first request started (kept while the emulator runs). */
+  private readonly requests = new Map<string, string>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -42,13 +51,20 @@ export class JobRunner {
     }
   }
 
+  /** The job a jobs.query request with this `requestId` already started, if any. */
+  forRequest(requestId: string | undefined): StoredJob | undefined {
+    const jobId = requestId === undefined ? undefined : this.requests.get(requestId);
+    return jobId === undefined ? undefined : this.catalog.jobs.get(jobId);
+  }
+
   /** Records a job and starts it (or, with `injected`, fails it with that errorResult); 409 when the id is taken. */
-  async insert(projectId: string, body: Record<string, unknown>, upload?: UploadedData, injected?: JobError): Promise<StoredJob> {
+  async insert(projectId: string, body: Record<string, unknown>, upload?: UploadedData, injected?: JobError, requestId?: string): Promise<StoredJob> {
     const ref = (body.jobReference ?? {}) as { jobId?: string; location?: string };
     const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
     if (!configuration.load && !configuration.query) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load and query jobs only (configuration.load or configuration.query)');
+    checkLabels(configuration.labels);
     // Without a location the job runs where its dataset is; with one, the dataset must be there.
     const dataset = this.datasetOf(configuration);
     const location = ref.location ?? dataset?.location ?? 'US';
@@ -68,8 +84,14 @@ export class JobRunner {
       if (this.catalog.jobs.has(jobId)) throw new GoogleHttpError(409, 'duplicate', `Already Exists: Job ${projectId}:${location}.${jobId}`);
       await this.catalog.save(conn, 'job', jobId, job);
     });
-    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload);
-    this.running.set(jobId, work.finally(() => this.running.delete(jobId)));
+    if (requestId !== undefined) this.requests.set(requestId, jobId);
+    const controller = new AbortController();
+    this.aborts.set(jobId, controller);
+    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal);
+    this.running.set(jobId, work.finally(() => {
+      this.running.delete(jobId);
+      this.aborts.delete(jobId);
+    }));
     return job;
   }
 
@@ -78,13 +100,24 @@ export class JobRunner {
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
     const query = configuration.query as Record<string, unknown> | undefined;
     if (!query) throw new GoogleHttpError(400, 'invalid', 'the emulator dry-runs query jobs only');
-    const bytes = await this.catalog.exclusive((conn) => dryRunQuery(conn, this.catalog, query));
+    checkLabels(configuration.labels);
+    const statistics = await this.catalog.exclusive((conn) => dryRunQuery(conn, this.catalog, query, projectId));
     const location = ((body.jobReference ?? {}) as { location?: string }).location ?? this.datasetOf(configuration)?.location ?? 'US';
     return {
       kind: 'bigquery#job', id: `${projectId}:${location}.`, jobReference: { projectId, jobId: '', location },
       configuration: { ...configuration, jobType: 'QUERY' }, status: { state: 'DONE' },
-      statistics: { creationTime: String(Date.now()), totalBytesProcessed: String(bytes), query: { totalBytesProcessed: String(bytes), statementType: 'SELECT' } },
+      statistics: { creationTime: String(Date.now()), totalBytesProcessed: statistics.totalBytesProcessed, query: statistics },
     };
+  }
+
+  /**
+   * Requests a job's cancellation (https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/cancel): answers at
+   * once with the job as it is; a running job then ends DONE with errorResult `stopped` and writes nothing.
+   */
+  cancel(projectId: string, jobId: string, location: string | undefined): StoredJob {
+    const job = this.get(projectId, jobId, location);
+    this.aborts.get(jobId)?.abort();
+    return job;
   }
 
   /**
@@ -122,35 +155,52 @@ export class JobRunner {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(job: StoredJob, upload: UploadedData | undefined): Promise<void> {
-    const jobId = job.jobReference.jobId;
+  private async execute(job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal): Promise<void> {
     try {
-      const outcome = await this.catalog.exclusive(async (conn) => {
-        const load = job.configuration.load as Record<string, unknown> | undefined;
-        if (load) return { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, jobId)) };
-        return { query: await runQuery(conn, this.catalog, job.configuration.query as Record<string, unknown>, jobId) };
-      });
-      const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()) };
+      const outcome = await this.catalog.exclusive((conn) => this.work(conn, job, upload, signal));
+      const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()), totalSlotMs: String(outcome.slotMs) };
       if (outcome.load) {
         const l = outcome.load;
         statistics.load = { inputFiles: String(l.inputFiles), inputFileBytes: String(l.inputFileBytes), outputRows: String(l.outputRows), outputBytes: '0', badRecords: '0' };
       } else if (outcome.query) {
-        statistics.query = { totalBytesProcessed: '0', cacheHit: false, statementType: 'SELECT' };
-        statistics.totalBytesProcessed = '0';
+        statistics.query = { ...outcome.query.statistics, totalSlotMs: String(outcome.slotMs) };
+        statistics.totalBytesProcessed = outcome.query.statistics.totalBytesProcessed;
       }
-      await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query } : {}) });
+      await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query.result } : {}) });
       if (outcome.query) await this.expireOldResults();
     } catch (error) {
-      const jobError = error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
+      const jobError = signal.aborted ? STOPPED : error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
       await this.finish(job, jobError);
     } finally {
       if (upload) await rm(upload.file, { force: true });
     }
   }
 
+  /**
+   * The job's work on the connection. A cancel interrupts the DuckDB statement running; the job's own checks catch
+   * one that lands between statements. Slot time is the work's wall-clock time (one slot).
+   */
+  private async work(conn: DuckDBConnection, job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal) {
+    signal.throwIfAborted();
+    const interrupt = () => conn.interrupt();
+    signal.addEventListener('abort', interrupt);
+    const began = performance.now();
+    try {
+      const load = job.configuration.load as Record<string, unknown> | undefined;
+      const query = job.configuration.query as Record<string, unknown> | undefined;
+      const outcome = load
+        ? { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, job.jobReference.jobId)) }
+        : { query: await runQuery(conn, this.catalog, query!, { projectId: job.jobReference.projectId, jobId: job.jobReference.jobId, signal }) };
+      signal.throwIfAborted();
+      return { ...outcome, slotMs: Math.max(1, Math.round(performance.now() - began)) };
+    } finally {
+      signal.removeEventListener('abort', interrupt);
+    }
+  }
+
   /** Keeps the newest KEPT_RESULTS query results (BigQuery keeps them a day), so a long sandbox does not grow forever. */
   private async expireOldResults(): Promise<void> {
-    const withResults = ([...this.catalog.jobs.values()] as StoredJob[]).filter((j) => j.emulatorResult).sort((a, b) => Number(b.statistics.endTime ?? 0) - Number(a.statistics.endTime ?? 0));
+    const withResults = ([...this.catalog.jobs.values()] as StoredJob[]).filter((j) => j.emulatorResult && !j.emulatorResult.table).sort((a, b) => Number(b.statistics.endTime ?? 0) - Number(a.statistics.endTime ?? 0));
     const expired = withResults.slice(KEPT_RESULTS);
     if (expired.length === 0) return;
     await this.catalog.exclusive(async (conn) => {

@@ -14,20 +14,21 @@ export function datasetResource(d: DatasetMeta): Record<string, unknown> {
 }
 
 /** The table resource (tables.get/insert); `tableReference.tableId` is what the client needs. */
-export function tableResource(t: TableMeta, numRows: number, location: string): Record<string, unknown> {
+export function tableResource(t: TableMeta, numRows: number, location: string, numBytes = 0): Record<string, unknown> {
   return {
     kind: 'bigquery#table',
     id: `${t.projectId}:${t.datasetId}.${t.tableId}`,
     tableReference: { projectId: t.projectId, datasetId: t.datasetId, tableId: t.tableId },
     schema: { fields: t.schema },
     numRows: String(numRows),
-    numBytes: '0',
+    numBytes: String(numBytes),
     creationTime: String(t.created),
     lastModifiedTime: String(t.modified),
     type: 'TABLE',
     location,
     etag: `"${t.modified.toString(36)}"`,
     ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
+    ...(t.rangePartitioning ? { rangePartitioning: t.rangePartitioning } : {}),
     ...(t.clustering ? { clustering: t.clustering } : {}),
   };
 }

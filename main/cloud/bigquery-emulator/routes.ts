@@ -8,6 +8,7 @@ import { datasetResource, tableResource } from './resources.ts';
 import type { ResumableUploads } from './resumable-upload.ts';
 import { normaliseField, SchemaError, storageType, type Field } from './schema.ts';
 import { qualifiedName, quoteIdent } from './sql.ts';
+import { tableStats, totalBytes } from './table-stats.ts';
 
 /** A request as the routes see it: path segments after `/bigquery/v2` (or `/upload/bigquery/v2`), body read. */
 export interface BigQueryRequest {
@@ -143,10 +144,11 @@ const insertTable: Handler = async (ctx, req, res) => {
   sendJson(res, 200, tableResource(meta, 0, dataset.location));
 };
 
+/** tables.get: `numRows` and `numBytes` (logical bytes, table-stats.ts) as the data is now. */
 const getTable: Handler = async (ctx, req, res) => {
   const table = tableOf(ctx, req);
-  const rows = await countTableRows(ctx, table);
-  sendJson(res, 200, tableResource(table, rows, datasetOf(ctx, req).location));
+  const stats = await ctx.catalog.exclusive((conn) => tableStats(conn, table));
+  sendJson(res, 200, tableResource(table, stats.rows, datasetOf(ctx, req).location, totalBytes(stats)));
 };
 
 /** Rows in a table now. */
