@@ -6,6 +6,10 @@ import { stringify } from 'yaml';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { blockError, runPipeline } from './helpers/postgres.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { tableFromIPC } from 'apache-arrow';
+import { openProject } from '../main/runtime/open-project.ts';
+import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
+import { createDefaultRegistry } from '../main/blocks/index.ts';
 
 // SQL blocks with engine: bigquery run as query jobs in the BigQuery emulator, through the official client (issue #15, part 2).
 
@@ -105,6 +109,40 @@ test("BigQuery's error about the SQL is reported at its line in the block's file
     assert.equal(daily?.error?.place?.file, 'blocks/daily.sql');
     assert.equal(daily?.error?.place?.line, 3);
     assert.equal(await publishedTrips(), 300);
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('previews of a BigQuery block page through tabledata.list; sorted windows and profiles are queries in BigQuery', async () => {
+  const project = bigQueryProject();
+  try {
+    writePipeline(project, { dailySql: 'select day, zone, count(*) as trips from trips group by day, zone\n' });
+    assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
+    const open = await openProject(project.dir, { kinds: createDefaultRegistry() });
+    const handlers = createApiHandlers(open, () => undefined);
+    try {
+      await bq.resetFaults();
+      const page = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'daily', window: { offset: 10, limit: 4 } });
+      assert.ok(page.ok, JSON.stringify(page));
+      const paged = page.result as { totalRows: number; ipc: Uint8Array };
+      assert.equal(paged.totalRows, 15);
+      assert.equal(tableFromIPC(paged.ipc).numRows, 4);
+      const counts = await bq.counts();
+      assert.ok((counts.requests['tabledata.list'] ?? 0) >= 1, JSON.stringify(counts.requests));
+      assert.equal(counts.requests['jobs.insert'] ?? 0, 0, 'an unsorted window runs no query');
+      const sorted = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'daily', window: { offset: 0, limit: 3, orderBy: [{ column: 'zone', descending: true }, { column: 'day' }], filter: 'zone > 2' } });
+      assert.ok(sorted.ok, JSON.stringify(sorted));
+      const rows = tableFromIPC((sorted.result as { ipc: Uint8Array }).ipc).toArray().map((r) => (r.toJSON() as { zone: number }).zone);
+      assert.deepEqual(rows, [5, 5, 5]);
+      assert.equal((sorted.result as { totalRows: number }).totalRows, 9);
+      const profile = await dispatch(handlers, 'outputs.profile', { pipelineId: 'p', blockId: 'daily' });
+      assert.ok(profile.ok, JSON.stringify(profile));
+      const zone = (profile.result as { columns: { name: string; min: string; max: string }[] }).columns.find((c) => c.name === 'zone');
+      assert.deepEqual([zone?.min, zone?.max], ['1', '5']);
+    } finally {
+      await open.close();
+    }
   } finally {
     project.cleanup();
   }
