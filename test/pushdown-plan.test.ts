@@ -73,3 +73,13 @@ test('block names compile to qualified tables only where they stand as tables; p
   assert.equal(compiled.toSource(at), sql.indexOf('where'));
   assert.equal(compiled.toSource(compiled.text.indexOf('proj.ds.zones')), sql.indexOf('zones on'));
 });
+
+test('the canvas marks edges that move data between engines: into a warehouse export, not between warehouse blocks', async () => {
+  const { crossesEngines } = await import('../main/project/block-engine.ts');
+  const local = { type: 'source' as const, kind: 'http_file' };
+  const toBigQuery = { type: 'export' as const, kind: 'bigquery' };
+  const daily = { type: 'transform' as const, kind: 'sql', engine: 'bigquery' as const };
+  assert.deepEqual(crossesEngines(local, toBigQuery), { from: 'duckdb', to: 'bigquery' });
+  assert.equal(crossesEngines(toBigQuery, daily), undefined);
+  assert.equal(crossesEngines({ type: 'export' as const, kind: 'gcs' }, toBigQuery), undefined, 'an export to files only orders');
+});

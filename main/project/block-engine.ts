@@ -45,3 +45,19 @@ export function warehouseConnectionOf(block: Pick<BlockSpec, 'type' | 'kind' | '
 
 /** Display names of engines, for messages and badges. */
 export const ENGINE_NAMES: Record<SqlEngine, string> = { duckdb: 'DuckDB', bigquery: 'BigQuery', postgres: 'Postgres' };
+
+/**
+ * The engine a block's data ends up in: its own for SQL blocks, the warehouse of a BigQuery/Postgres export, DuckDB
+ * for everything else. An edge whose upstream output engine differs from this moves data between engines.
+ */
+export function destinationEngineOf(block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>): SqlEngine {
+  const engine = outputEngineOf(block);
+  return engine === 'none' ? 'duckdb' : engine;
+}
+
+/** Whether the edge `up → block` moves data between engines (a transfer), for the canvas to mark. */
+export function crossesEngines(up: Pick<BlockSpec, 'type' | 'kind' | 'engine'>, block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>): { from: SqlEngine; to: SqlEngine } | undefined {
+  const from = outputEngineOf(up);
+  const to = destinationEngineOf(block);
+  return from === 'none' || from === to ? undefined : { from, to };
+}
