@@ -2,7 +2,10 @@ import type { LoadedBlock } from '../project/model.ts';
 import { isPushedDown } from '../project/block-engine.ts';
 import { estimatePushedDown } from '../pushdown/pushdown-block.ts';
 import { formatBytes } from '../pushdown/build-options.ts';
-import { fail, ok, type CheckEnv, type CheckItem } from './check-types.ts';
+import { UserError } from '../errors.ts';
+import { fail, ok, skip, type CheckEnv, type CheckItem } from './check-types.ts';
+
+const MISSING_TABLE = /Not found: Table|relation .* does not exist/;
 
 /** Whether preflight checks this block as SQL that runs in a warehouse. */
 export function isCheckedPushdown(block: LoadedBlock): boolean {
@@ -15,7 +18,15 @@ export function isCheckedPushdown(block: LoadedBlock): boolean {
  */
 export async function checkPushdown(env: CheckEnv, config: Record<string, unknown>, blocks: readonly LoadedBlock[]): Promise<CheckItem[]> {
   const upstreamBlocks = blocks.filter((b) => env.block.upstream.includes(b.id));
-  const { estimate, limit } = await estimatePushedDown({ ...env, upstreamBlocks }, config);
+  let estimated: Awaited<ReturnType<typeof estimatePushedDown>>;
+  try {
+    estimated = await estimatePushedDown({ ...env, upstreamBlocks }, config);
+  } catch (error) {
+    // Upstream blocks create their tables during the run: before the first one there is nothing to estimate against.
+    if (error instanceof UserError && upstreamBlocks.length > 0 && MISSING_TABLE.test(error.message)) return [skip('estimate', 'an upstream table does not exist yet: estimated when the block runs')];
+    throw error;
+  }
+  const { estimate, limit } = estimated;
   if (env.block.engine === 'postgres') {
     return [ok('explain', `cost ${(estimate.cost ?? 0).toFixed(2)}, about ${(estimate.rows ?? 0).toLocaleString('en-US')} rows`)];
   }
