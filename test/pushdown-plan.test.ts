@@ -83,3 +83,15 @@ test('the canvas marks edges that move data between engines: into a warehouse ex
   assert.equal(crossesEngines(toBigQuery, daily), undefined);
   assert.equal(crossesEngines({ type: 'export' as const, kind: 'gcs' }, toBigQuery), undefined, 'an export to files only orders');
 });
+
+test('settings a warehouse block cannot honour (checks, drift, rename_columns, TypeScript tests) are refused at load', async () => {
+  const trips = { id: 'trips', type: 'source', kind: 'table', engine: 'postgres', config: { table: 'a.b' } };
+  const daily = { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'], engine: 'postgres' };
+  const checks = await load([trips, { ...daily, checks: [{ not_null: 'x' }] }]).catch((e: unknown) => e);
+  assert.ok(checks instanceof UserError);
+  assert.match(checks.message, /block daily runs in Postgres: checks: read a local output/);
+  assert.equal(checks.place.path, 'blocks[1].checks');
+  const renamed = await load([trips, { ...daily, config: { rename_columns: 'snake_case' } }]).catch((e: unknown) => e);
+  assert.ok(renamed instanceof UserError);
+  assert.match(renamed.message, /rename_columns works on duckdb only/);
+});

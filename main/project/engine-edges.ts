@@ -60,3 +60,17 @@ function connectionProblem(up: EdgeBlock, block: EdgeBlock, pipeline: Pick<Pipel
 function engineName(engine: OutputEngine): string {
   return engine === 'none' ? 'nothing' : ENGINE_NAMES[engine];
 }
+
+/** A setting a block that runs in a warehouse cannot honour (they read a local output), found at load time. */
+export function findWarehouseOnlyProblem(blocks: readonly (EdgeBlock & Pick<BlockSpec, 'checks' | 'drift' | 'tests'>)[]): { block: string; blockIndex: number; at: (string | number)[]; message: string } | undefined {
+  for (const [blockIndex, block] of blocks.entries()) {
+    if (!takesEngine(block) || (block.engine ?? 'duckdb') === 'duckdb') continue;
+    const where = `block ${block.id} runs in ${ENGINE_NAMES[block.engine ?? 'duckdb']}`;
+    if (block.checks?.length) return { block: block.id, blockIndex, at: ['checks'], message: `${where}: checks: read a local output; write them as SQL tests (a query that returns the bad rows)` };
+    if (block.drift) return { block: block.id, blockIndex, at: ['drift'], message: `${where}: drift: compares local outputs; remove it or run the block on duckdb` };
+    if (block.config.rename_columns !== undefined) return { block: block.id, blockIndex, at: ['config', 'rename_columns'], message: `${where}: rename_columns works on duckdb only; alias the columns in the query` };
+    const tsTest = block.tests.findIndex((t) => 'file' in t);
+    if (tsTest >= 0) return { block: block.id, blockIndex, at: ['tests', tsTest], message: `${where}: TypeScript tests read a local output; write the test as SQL` };
+  }
+  return undefined;
+}

@@ -11,7 +11,7 @@ import { layoutFileSchema, pipelineFileSchema } from './schema.ts';
 import type { LayoutFile, PipelineFile } from './schema.ts';
 import { formatPath } from './schema-issues.ts';
 import { engineOf } from './block-engine.ts';
-import { findEngineCrossing } from './engine-edges.ts';
+import { findEngineCrossing, findWarehouseOnlyProblem } from './engine-edges.ts';
 import { readYamlFile, validateYaml } from './yaml-file.ts';
 import type { DataPath, YamlSource } from './yaml-file.ts';
 
@@ -133,6 +133,8 @@ function checkGraph(source: YamlSource, blocks: readonly LoadedBlock[]): void {
 
 /** Refuses the first edge that crosses engines without a transfer, at that entry of the block's `upstream:`. */
 export function checkEngines(project: Project, source: YamlSource, spec: PipelineFile, blocks: readonly LoadedBlock[]): void {
+  const unsupported = findWarehouseOnlyProblem(blocks);
+  if (unsupported) throw withLocation(source, ['blocks', unsupported.blockIndex, ...unsupported.at], new UserError(unsupported.message, { block: unsupported.block }));
   const problem = findEngineCrossing(blocks, spec, project.settings);
   if (!problem) return;
   throw withLocation(source, ['blocks', problem.blockIndex, 'upstream', problem.upstreamIndex], new UserError(problem.message, { block: problem.block }));
