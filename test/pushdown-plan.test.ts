@@ -27,7 +27,7 @@ test('a pushed-down block reading a local block is refused at load, naming the e
   const error = await load([localSource, { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['raw'], engine: 'bigquery' }]).catch((e: unknown) => e);
   assert.ok(error instanceof UserError, String(error));
   assert.match(error.message, /edge raw → daily crosses engines \(DuckDB → BigQuery\)/);
-  assert.match(error.message, /"Move to BigQuery" on raw/);
+  assert.match(error.message, /"Export to BigQuery" in raw's menu/);
   assert.equal(error.place.path, 'blocks[1].upstream[0]');
   assert.equal(error.place.line, 12);
 });
@@ -36,7 +36,7 @@ test('a local block reading a warehouse block is refused with "Bring local"; exp
   const trips = { id: 'trips', type: 'source', kind: 'table', engine: 'postgres', config: { table: 'ny_taxi.trips' } };
   const local = await load([trips, { id: 'report', type: 'transform', kind: 'sql', file: 'blocks/report.sql', upstream: ['trips'] }]).catch((e: unknown) => e);
   assert.ok(local instanceof UserError);
-  assert.match(local.message, /edge trips → report crosses engines \(Postgres → DuckDB\).*"Bring local" on trips/s);
+  assert.match(local.message, /edge trips → report crosses engines \(Postgres → DuckDB\).*"Bring local" in trips's menu/s);
   const exported = await load([trips, { id: 'out', type: 'export', kind: 'local_file', upstream: ['trips'], config: { path: 'out.csv' } }]).catch((e: unknown) => e);
   assert.ok(exported instanceof UserError);
   assert.match(exported.message, /edge trips → out crosses engines/);
@@ -94,4 +94,20 @@ test('settings a warehouse block cannot honour (checks, drift, rename_columns, T
   const renamed = await load([trips, { ...daily, config: { rename_columns: 'snake_case' } }]).catch((e: unknown) => e);
   assert.ok(renamed instanceof UserError);
   assert.match(renamed.message, /rename_columns works on duckdb only/);
+});
+
+test('"Bring local" adds a source that reads the warehouse block\'s table, ordered after it', async () => {
+  const { bringLocalEdit } = await import('../renderer/src/editing/transfer-blocks.ts');
+  const view = {
+    id: 'p', version: 'v', spec: { blocks: [] } as never, layout: { nodes: {} },
+    blocks: [
+      { id: 'daily', type: 'transform', kind: 'sql', engine: 'bigquery', connection: 'bq', upstream: [], config: { dataset: 'ny_taxi' }, tests: [], code: null },
+      { id: 'pg_model', type: 'transform', kind: 'sql', engine: 'postgres', upstream: [], config: {}, tests: [], code: null },
+      { id: 'local', type: 'transform', kind: 'sql', upstream: [], config: {}, tests: [], code: null },
+    ],
+  } as never;
+  const bq = bringLocalEdit(view, 'daily', { x: 1, y: 2 });
+  assert.deepEqual(bq?.edit, { op: 'addBlock', block: { id: 'daily_local', type: 'source', kind: 'bigquery', upstream: ['daily'], config: { connection: 'bq', query: 'select * from `ny_taxi.daily`' } }, position: { x: 1, y: 2 } });
+  assert.equal((bringLocalEdit(view, 'pg_model', { x: 0, y: 0 })?.edit as unknown as { block: { config: { query: string } } }).block.config.query, 'select * from p.pg_model');
+  assert.equal(bringLocalEdit(view, 'local', { x: 0, y: 0 }), undefined, 'a local block has nothing to bring');
 });

@@ -43,10 +43,9 @@ function readsFrom(block: EdgeBlock): OutputEngine {
 function crossingText(up: EdgeBlock, block: EdgeBlock, has: OutputEngine, wants: OutputEngine): string {
   const edge = `edge ${up.id} → ${block.id} crosses engines (${engineName(has)} → ${engineName(wants)})`;
   if (wants === 'duckdb') {
-    return `${edge}: ${block.id} reads local data. Add a transfer: "Bring local" on ${up.id} (a ${engineName(has)} source reading its table), or set engine: ${has} on ${block.id}`;
+    return `${edge}: ${block.id} reads local data. Add a transfer: "Bring local" in ${up.id}'s menu (a ${engineName(has)} source reading its table), or set engine: ${has} on ${block.id}`;
   }
-  const move = wants === 'bigquery' ? '"Move to BigQuery"' : '"Move to Postgres"';
-  return `${edge}: ${block.id} runs in ${engineName(wants)} and reads only tables there. Add a transfer: ${move} on ${up.id} (a ${engineName(wants)} export of its output), or set engine: duckdb on ${block.id}`;
+  return `${edge}: ${block.id} runs in ${engineName(wants)} and reads only tables there. Add a transfer: "Export to ${engineName(wants)}" in ${up.id}'s menu (its output loaded into a table that ${block.id} reads by the export's name), or set engine: duckdb on ${block.id}`;
 }
 
 /** Two warehouse blocks of one engine on different connections cannot read each other's tables either. */
