@@ -231,3 +231,138 @@ describe('dry runs, bytes and maximumBytesBilled', () => {
     assert.equal((await tableMeta('capped')).numRows, String(TRIP_COUNT));
   });
 });
+
+describe('cancel, labels and job ids', () => {
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/cancel and
+  // https://cloud.google.com/bigquery/docs/error-messages (stopped: the job was canceled)
+  test('jobs.cancel stops a running query: it ends DONE with errorResult stopped and writes nothing', async () => {
+    const destination = bq.bigquery.dataset('wh').table('never_written');
+    // DuckDB SQL that runs for minutes unless interrupted: only a cancel can end this job soon.
+    const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT sum(hash(range)) AS s FROM range(100000000000)', destination, jobId: 'slow_query_1' });
+    assert.equal(job.metadata.status.state, 'RUNNING');
+    const [cancelled] = await job.cancel();
+    assert.equal(cancelled.job?.jobReference?.jobId, 'slow_query_1');
+    await assert.rejects(job.promise(), /Job execution was cancelled: User requested cancellation/);
+    const [meta] = await job.getMetadata();
+    assert.deepEqual(meta.status, { state: 'DONE', errorResult: { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }, errors: [{ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }] });
+    assert.equal((await bq.bigquery.dataset('wh').table('never_written').exists())[0], false);
+    const [rows] = await bq.bigquery.query('SELECT 2 AS two');
+    assert.deepEqual(rows, [{ two: 2 }], 'the emulator serves queries after a cancel');
+  });
+
+  test('cancelling a finished job answers it as it is', async () => {
+    const [job] = await bq.bigquery.createQueryJob({ query: 'SELECT 1 AS one' });
+    await job.promise();
+    const [answer] = await job.cancel();
+    assert.equal(answer.job?.status?.state, 'DONE');
+    assert.equal(answer.job?.status?.errorResult, undefined);
+  });
+
+  // https://cloud.google.com/bigquery/docs/labels-intro#requirements
+  test('labels stay on the job resource; a label that breaks the rules is refused', async () => {
+    const labels = { pipeline: 'yellow_taxi_warehouse', block: 'daily_trips', run: 'r-20210101t000000' };
+    const meta = await run('SELECT 1 AS one', { labels });
+    assert.deepEqual(meta.configuration?.labels, labels);
+    const [jobs] = await bq.bigquery.getJobs();
+    assert.deepEqual(jobs.find((j) => j.id === meta.jobReference?.jobId)?.metadata.configuration?.labels, labels);
+    await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT 1', labels: { Pipeline: 'x' } }), (e: { code?: number; message: string }) => e.code === 400 && /Invalid label key "Pipeline"/.test(e.message));
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/insert and https://cloud.google.com/bigquery/docs/error-messages (duplicate)
+  test('a second insert of a job id answers 409 duplicate and does not run the query again', async () => {
+    const destination = bq.bigquery.dataset('wh').table('appended_once');
+    const options = { destination, writeDisposition: 'WRITE_APPEND', jobId: 'pw_wh_daily_run1' };
+    await run('SELECT id FROM wh.trips WHERE id < 3', options);
+    await assert.rejects(bq.bigquery.createQueryJob({ query: 'SELECT id FROM wh.trips WHERE id < 3', ...options }), (e: { code?: number; errors?: { reason: string }[]; message: string }) => e.code === 409 && e.errors?.[0]?.reason === 'duplicate' && /Already Exists: Job test-project:US.pw_wh_daily_run1/.test(e.message));
+    assert.deepEqual(await ids('appended_once'), [0, 1, 2]);
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/query#QueryRequest (requestId: idempotent queries)
+  test('a jobs.query retried after a lost reply follows the first job by requestId instead of running twice', async () => {
+    await bq.resetFaults();
+    await bq.fault({ operation: 'jobs.query', times: 1, action: { resetAfterCommit: true } });
+    const [rows] = await bq.bigquery.query('CREATE TABLE wh.created_once AS SELECT 1 AS id');
+    assert.deepEqual(rows, []);
+    const counts = await bq.counts();
+    assert.equal(counts.fired['jobs.query'], 1);
+    assert.equal(counts.requests['jobs.query'], 2);
+    assert.deepEqual(await ids('created_once'), [1]);
+  });
+});
+
+type Page<T> = [T[], { pageToken?: string } | null, ...unknown[]];
+
+describe('windows of rows', () => {
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/list (maxResults, pageToken, startIndex, selectedFields)
+  test('tabledata.list pages from startIndex, follows pageToken, and keeps only selectedFields', async () => {
+    const table = bq.bigquery.dataset('wh').table('trips');
+    const [first, next] = (await table.getRows({ startIndex: '5', maxResults: 3, selectedFields: 'vendor,id', autoPaginate: false })) as unknown as Page<Record<string, unknown>>;
+    assert.deepEqual(first, [{ id: 5, vendor: 'v2' }, { id: 6, vendor: 'v0' }, { id: 7, vendor: 'v1' }]);
+    assert.ok(next?.pageToken);
+    const [second] = (await table.getRows({ pageToken: next.pageToken, maxResults: 2, selectedFields: 'vendor,id', autoPaginate: false })) as unknown as Page<Record<string, unknown>>;
+    assert.deepEqual(second.map((r) => r.id), [8, 9]);
+    const [last, after] = (await table.getRows({ startIndex: String(TRIP_COUNT - 2), maxResults: 10, autoPaginate: false })) as unknown as Page<{ id: number }>;
+    assert.deepEqual(last.map((r) => r.id), [TRIP_COUNT - 2, TRIP_COUNT - 1]);
+    assert.equal(after, null, 'no page token after the last row');
+    await assert.rejects(table.getRows({ selectedFields: 'nope' }), (e: { code?: number; message: string }) => e.code === 400 && /nope/.test(e.message));
+    await assert.rejects(table.getRows({ pageToken: 'not-a-token' }), (e: { code?: number }) => e.code === 400);
+  });
+
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/getQueryResults (maxResults, pageToken, startIndex)
+  test('a sorted, filtered window comes back in order across pages of getQueryResults, from any startIndex', async () => {
+    const expected = Array.from({ length: TRIP_COUNT }, (_, id) => id).filter((id) => id % 3 === 1).sort((a, b) => b - a);
+    const [job] = await bq.bigquery.createQueryJob({ query: "SELECT id, fare FROM wh.trips WHERE vendor = 'v1' ORDER BY fare DESC" });
+    const seen: number[] = [];
+    let options: Record<string, unknown> | null = { maxResults: 100, autoPaginate: false };
+    while (options) {
+      const [rows, next] = (await job.getQueryResults(options)) as unknown as Page<{ id: number }>;
+      seen.push(...rows.map((r) => r.id));
+      options = next;
+    }
+    assert.deepEqual(seen, expected);
+    const [window] = (await job.getQueryResults({ startIndex: '300', maxResults: 5, autoPaginate: false })) as unknown as Page<{ id: number }>;
+    assert.deepEqual(window.map((r) => r.id), expected.slice(300, 305));
+  });
+});
+
+describe('GoogleSQL the emulator translates', () => {
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions, …/timestamp_functions,
+  // …/mathematical_functions#safe_divide, …/query-syntax#qualify_clause, …/query-syntax#unnest_operator
+  test('date and timestamp functions, SAFE_DIVIDE, COUNTIF, QUALIFY and UNNEST aliases give GoogleSQL results and types', async () => {
+    const [rows] = await bq.bigquery.query(`
+      SELECT DATE(picked_at) AS day, TIMESTAMP_TRUNC(picked_at, DAY) AS day_start, EXTRACT(DAYOFWEEK FROM pickup_date) AS weekday,
+        FORMAT_DATE('%Y-%m', DATE_TRUNC(pickup_date, MONTH)) AS month, DATE_DIFF(pickup_date, DATE '2021-01-01', DAY) AS age,
+        COUNTIF(vendor = 'v1') AS v1_trips, SAFE_DIVIDE(SUM(fare), COUNTIF(vendor = 'nobody')) AS no_average
+      FROM wh.trips WHERE id < 48 GROUP BY 1, 2, 3, 4, 5
+      QUALIFY ROW_NUMBER() OVER (ORDER BY day DESC) = 1`);
+    assert.equal(rows.length, 1);
+    const row = rows[0];
+    assert.equal(row.day.value, '2021-01-02');
+    assert.equal(row.day_start.value, '2021-01-02T00:00:00.000Z');
+    assert.equal(row.weekday, 7, '2021-01-02 is a Saturday: DAYOFWEEK counts Sunday as 1');
+    assert.equal(row.month, '2021-01');
+    assert.equal(row.age, 1);
+    assert.equal(row.v1_trips, 8);
+    assert.equal(row.no_average, null);
+    const [unnested] = await bq.bigquery.query('SELECT n * 2 AS twice FROM UNNEST([1, 2, 3]) AS n ORDER BY n');
+    assert.deepEqual(unnested, [{ twice: 2 }, { twice: 4 }, { twice: 6 }]);
+    const [job] = await bq.bigquery.createQueryJob({ query: "SELECT TIMESTAMP '2021-01-01 10:00:00' AS at, DATETIME '2021-01-01 10:00:00' AS civil", dryRun: true });
+    assert.deepEqual(job.metadata.statistics.query.schema.fields.map((f: { type: string }) => f.type), ['TIMESTAMP', 'DATETIME']);
+  });
+});
+
+describe('copy jobs', () => {
+  // https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfigurationTableCopy
+  test('a copy job publishes one table over another per its write disposition, keeping schema and partitioning', async () => {
+    await run('CREATE OR REPLACE TABLE wh.staged_run PARTITION BY pickup_date AS SELECT id, pickup_date FROM wh.trips WHERE id < 4');
+    const staged = bq.bigquery.dataset('wh').table('staged_run');
+    const published = bq.bigquery.dataset('wh').table('published');
+    const [job] = await staged.copy(published, { writeDisposition: 'WRITE_TRUNCATE' });
+    assert.equal(job.statistics?.copy?.copiedRows, '4');
+    assert.deepEqual(await ids('published'), [0, 1, 2, 3]);
+    assert.deepEqual((await tableMeta('published')).timePartitioning, { type: 'DAY', field: 'pickup_date' });
+    await assert.rejects(staged.copy(published), /Already Exists: Table test-project:wh.published/, 'WRITE_EMPTY is the default');
+    await assert.rejects(bq.bigquery.dataset('wh').table('no_such').copy(published, { writeDisposition: 'WRITE_TRUNCATE' }), /Not found: Table test-project:wh.no_such/);
+    assert.deepEqual(await ids('published'), [0, 1, 2, 3]);
+  });
+});

@@ -4,9 +4,9 @@ import { previewWarehouseBlock, profileWarehouseBlock } from '../pushdown/wareho
 import os from 'node:os';
 import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
-import { toErrorShape } from '../errors.ts';
-import type { RunScope } from '../engine/run-events.ts';
-import type { RunRequest } from '../engine/engine-types.ts';
+import { toErrorShape } from '../model/errors.ts';
+import type { RunScope } from '../model/run-events.ts';
+import type { RunRequest } from '../model/engine-types.ts';
 import { readBlockCode, saveBlockCode } from './block-code.ts';
 import { createEditHandlers, loadWithVersion } from './edit-handlers.ts';
 import { createConnectionsHandlers } from './connections-handlers.ts';

@@ -10,7 +10,7 @@ import { resultTable, type QueryResult } from './query-job.ts';
 import type { Field } from './schema.ts';
 import { tableStats } from './table-stats.ts';
 import { offsetOf, pageTokenFor } from './resources.ts';
-import { countTableRows, tableOf, type BigQueryContext, type BigQueryRequest, type Handler, type Route } from './routes.ts';
+import { tableOf, type BigQueryContext, type BigQueryRequest, type Handler, type Route } from './routes.ts';
 import { qualifiedName } from './sql.ts';
 import { readWireRowsJson } from './table-rows.ts';
 
@@ -172,17 +172,33 @@ function sendWithRows(res: ServerResponse, body: Record<string, unknown>, rows: 
   res.end(text);
 }
 
-/** tabledata.list: rows of a table, paged. */
+/**
+ * tabledata.list (https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/list): rows of a table in
+ * storage order, paged by `maxResults` and `pageToken` or `startIndex`; `selectedFields` keeps the named top-level
+ * columns, in the table's order.
+ */
 export const listTableData: Handler = async (ctx, req, res) => {
   const table = tableOf(ctx, req);
-  const totalRows = await countTableRows(ctx, table);
+  const schema = selectFields(table.schema, req.query.get('selectedFields'));
+  const totalRows = (await ctx.catalog.exclusive((conn) => tableStats(conn, table))).rows;
   const offset = offsetOf(req.query);
   const limit = pageRows(req.query);
   const format = { int64Timestamps: req.query.get('formatOptions.useInt64Timestamp') === 'true' };
-  const rows = await ctx.catalog.exclusive((conn) => readWireRowsJson(conn, qualifiedName(table.datasetId, table.tableId), table.schema, { offset, limit }, format));
+  const rows = await ctx.catalog.exclusive((conn) => readWireRowsJson(conn, qualifiedName(table.datasetId, table.tableId), schema, { offset, limit }, format));
   const next = offset + limit < totalRows ? { pageToken: pageTokenFor(offset + limit) } : {};
   sendWithRows(res, { kind: 'bigquery#tableDataList', totalRows: String(totalRows), ...next }, rows);
 };
+
+/** The fields `selectedFields` ("a,b") names; nested paths ("a.b") are refused, the client could not match them. */
+function selectFields(schema: Field[], selected: string | null): Field[] {
+  if (selected === null || selected.trim() === '') return schema;
+  const names = selected.split(',').map((n) => n.trim().toLowerCase());
+  for (const name of names) {
+    if (name.includes('.')) throw new GoogleHttpError(400, 'invalid', `selectedFields ${name}: the emulator selects top-level columns only`);
+    if (!schema.some((f) => f.name.toLowerCase() === name)) throw new GoogleHttpError(400, 'invalid', `selectedFields names ${name}, which is not a column of the table`);
+  }
+  return schema.filter((f) => names.includes(f.name.toLowerCase()));
+}
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -8,6 +8,7 @@ import { JobFailure, type Catalog, type DatasetMeta, type JobError, type JobReso
 import { bucketLocation, resolveGcsUris, type GcsAccess, type SourceFile } from './gcs-files.ts';
 import { checkBucketLocation, isMultiRegion, sameLocation } from './locations.ts';
 import { runLoad } from './load-job.ts';
+import { runCopy } from './copy-job.ts';
 import { checkLabels } from './labels.ts';
 import { dryRunQuery, resultTable, runQuery, type QueryResult } from './query-job.ts';
 
@@ -63,7 +64,7 @@ export class JobRunner {
     const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
-    if (!configuration.load && !configuration.query) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load and query jobs only (configuration.load or configuration.query)');
+    if (!configuration.load && !configuration.query && !configuration.copy) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load, query and copy jobs only (configuration.load, .query or .copy)');
     checkLabels(configuration.labels);
     // Without a location the job runs where its dataset is; with one, the dataset must be there.
     const dataset = this.datasetOf(configuration);
@@ -76,7 +77,7 @@ export class JobRunner {
       kind: 'bigquery#job',
       id: `${projectId}:${location}.${jobId}`,
       jobReference: { projectId, jobId, location },
-      configuration: { ...configuration, jobType: configuration.load ? 'LOAD' : 'QUERY' },
+      configuration: { ...configuration, jobType: configuration.load ? 'LOAD' : configuration.copy ? 'COPY' : 'QUERY' },
       status: { state: 'RUNNING' },
       statistics: { creationTime: now, startTime: now },
     };
@@ -137,7 +138,8 @@ export class JobRunner {
   private datasetOf(configuration: Record<string, unknown>): DatasetMeta | undefined {
     const load = configuration.load as { destinationTable?: { datasetId?: string } } | undefined;
     const query = configuration.query as { defaultDataset?: { datasetId?: string }; destinationTable?: { datasetId?: string } } | undefined;
-    const id = load?.destinationTable?.datasetId ?? query?.destinationTable?.datasetId ?? query?.defaultDataset?.datasetId;
+    const copy = configuration.copy as { destinationTable?: { datasetId?: string } } | undefined;
+    const id = load?.destinationTable?.datasetId ?? query?.destinationTable?.datasetId ?? copy?.destinationTable?.datasetId ?? query?.defaultDataset?.datasetId;
     return id ? this.catalog.datasets.get(id.toLowerCase()) : undefined;
   }
 
@@ -162,6 +164,8 @@ export class JobRunner {
       if (outcome.load) {
         const l = outcome.load;
         statistics.load = { inputFiles: String(l.inputFiles), inputFileBytes: String(l.inputFileBytes), outputRows: String(l.outputRows), outputBytes: '0', badRecords: '0' };
+      } else if (outcome.copy) {
+        statistics.copy = { copiedRows: String(outcome.copy.copiedRows), copiedLogicalBytes: String(outcome.copy.copiedLogicalBytes) };
       } else if (outcome.query) {
         statistics.query = { ...outcome.query.statistics, totalSlotMs: String(outcome.slotMs) };
         statistics.totalBytesProcessed = outcome.query.statistics.totalBytesProcessed;
@@ -186,11 +190,11 @@ export class JobRunner {
     signal.addEventListener('abort', interrupt);
     const began = performance.now();
     try {
-      const load = job.configuration.load as Record<string, unknown> | undefined;
-      const query = job.configuration.query as Record<string, unknown> | undefined;
+      const { load, query, copy } = job.configuration as Record<string, Record<string, unknown> | undefined>;
+      const ids = { projectId: job.jobReference.projectId, jobId: job.jobReference.jobId, signal };
       const outcome = load
         ? { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, job.jobReference.jobId)) }
-        : { query: await runQuery(conn, this.catalog, query!, { projectId: job.jobReference.projectId, jobId: job.jobReference.jobId, signal }) };
+        : copy ? { copy: await runCopy(conn, this.catalog, copy, ids) } : { query: await runQuery(conn, this.catalog, query!, ids) };
       signal.throwIfAborted();
       return { ...outcome, slotMs: Math.max(1, Math.round(performance.now() - began)) };
     } finally {

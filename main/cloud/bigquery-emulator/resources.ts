@@ -1,3 +1,4 @@
+import { GoogleHttpError } from '../http-util.ts';
 import type { DatasetMeta, TableMeta } from './catalog.ts';
 
 /** The dataset resource (datasets.get/insert). */
@@ -38,12 +39,15 @@ export function pageTokenFor(offset: number): string {
   return Buffer.from(`offset:${offset}`).toString('base64url');
 }
 
-/** The row offset a page token (or `startIndex`) stands for. */
+/** The row offset a page token (or `startIndex`) stands for; a token the emulator did not issue is refused. */
 export function offsetOf(query: URLSearchParams): number {
   const token = query.get('pageToken');
   if (token) {
     const match = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-    if (match) return Number(match[1]);
+    if (!match) throw new GoogleHttpError(400, 'invalid', `Invalid page token: ${token}`);
+    return Number(match[1]);
   }
-  return Number(query.get('startIndex') ?? 0) || 0;
+  const start = query.get('startIndex') ?? '0';
+  if (!/^\d+$/.test(start)) throw new GoogleHttpError(400, 'invalid', `Invalid startIndex: ${start} (a row number from 0)`);
+  return Number(start);
 }

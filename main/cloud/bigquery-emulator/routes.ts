@@ -151,14 +151,6 @@ const getTable: Handler = async (ctx, req, res) => {
   sendJson(res, 200, tableResource(table, stats.rows, datasetOf(ctx, req).location, totalBytes(stats)));
 };
 
-/** Rows in a table now. */
-export async function countTableRows(ctx: BigQueryContext, table: TableMeta): Promise<number> {
-  return ctx.catalog.exclusive(async (conn) => {
-    const rows = (await conn.runAndReadAll(`SELECT count(*) FROM ${qualifiedName(table.datasetId, table.tableId)}`)).getRowsJS();
-    return Number(rows[0]?.[0] ?? 0);
-  });
-}
-
 const deleteTable: Handler = async (ctx, req, res) => {
   const table = tableOf(ctx, req);
   await ctx.catalog.exclusive(async (conn) => {
