@@ -9,7 +9,7 @@ import path from 'node:path';
 import { openProject } from '../main/runtime/open-project.ts';
 import { createDefaultRegistry } from '../main/blocks/index.ts';
 import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
-import type { RunScope } from '../main/engine/run-events.ts';
+import type { RunScope } from '../main/model/run-events.ts';
 
 const sockets = new Set<net.Socket>();
 let closedBytes = 0;

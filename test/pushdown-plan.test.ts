@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { loadProject } from '../main/project/load-project.ts';
 import { loadPipeline } from '../main/project/load-pipeline.ts';
 import { createDefaultRegistry } from '../main/blocks/index.ts';
-import { UserError } from '../main/errors.ts';
-import { dataUpstreamOf } from '../main/engine/plan.ts';
+import { UserError } from '../main/model/errors.ts';
+import { dataUpstreamOf } from '../main/model/plan.ts';
 import { compileBlockNames } from '../main/pushdown/compile-sql.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 
@@ -75,7 +75,7 @@ test('block names compile to qualified tables only where they stand as tables; p
 });
 
 test('the canvas marks edges that move data between engines: into a warehouse export, not between warehouse blocks', async () => {
-  const { crossesEngines } = await import('../main/project/block-engine.ts');
+  const { crossesEngines } = await import('../main/model/block-engine.ts');
   const local = { type: 'source' as const, kind: 'http_file' };
   const toBigQuery = { type: 'export' as const, kind: 'bigquery' };
   const daily = { type: 'transform' as const, kind: 'sql', engine: 'bigquery' as const };

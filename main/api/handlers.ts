@@ -1,6 +1,6 @@
 import { checkPipeline } from '../preflight/check-pipeline.ts';
-import type { Pipeline } from '../project/model.ts';
-import { previewWarehouseBlock, profileWarehouseBlock } from '../pushdown/warehouse-preview.ts';
+import type { Pipeline } from '../model/project.ts';
+import { previewWarehouseBlock, profileWarehouseBlock } from '../runtime/warehouse-preview.ts';
 import os from 'node:os';
 import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';

@@ -33,6 +33,8 @@ export interface BlockContext {
   upstreamBlocks?: readonly LoadedBlock[];
   /** 1-based attempt number. */
   attempt: number;
+  /** The attempt's time limit in seconds, when it has one: work sent to a warehouse gets the same limit there. */
+  timeoutSeconds?: number;
   /**
    * The block's data session: upstream blocks are readable by their ids (this run's outputs where the run
    * produced them, otherwise their latest successful outputs); the block writes its output through it.

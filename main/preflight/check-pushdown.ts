@@ -1,8 +1,8 @@
-import type { LoadedBlock } from '../project/model.ts';
-import { isPushedDown } from '../project/block-engine.ts';
+import type { LoadedBlock } from '../model/project.ts';
+import { isPushedDown } from '../model/block-engine.ts';
 import { estimatePushedDown } from '../pushdown/pushdown-block.ts';
 import { formatBytes } from '../pushdown/build-options.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { fail, ok, skip, type CheckEnv, type CheckItem } from './check-types.ts';
 
 const MISSING_TABLE = /Not found: Table|relation .* does not exist/;

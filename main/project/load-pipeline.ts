@@ -10,8 +10,8 @@ import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import { layoutFileSchema, pipelineFileSchema } from '../model/schema.ts';
 import type { LayoutFile, PipelineFile } from '../model/schema.ts';
 import { formatPath } from './schema-issues.ts';
-import { engineOf } from './block-engine.ts';
-import { findEngineCrossing, findWarehouseOnlyProblem } from './engine-edges.ts';
+import { engineOf } from '../model/block-engine.ts';
+import { findEngineCrossing, findWarehouseOnlyProblem } from '../model/engine-edges.ts';
 import { readYamlFile, validateYaml } from './yaml-file.ts';
 import type { DataPath, YamlSource } from './yaml-file.ts';
 

@@ -1,5 +1,5 @@
 import type { BigQuery, Job, Query } from '@google-cloud/bigquery';
-import type { ErrorPlace } from '../errors.ts';
+import type { ErrorPlace } from '../model/errors.ts';
 import { createBigQueryClient, type BigQueryClientSettings } from '../cloud/bigquery-client.ts';
 import { explainBigQueryError, jobFailureOf, statusOf, waitForJob, type JobMetadata } from '../cloud/bigquery-jobs.ts';
 import { WarehouseSqlError, type BuildOptions, type BuildStats, type Estimate, type TableRef, type Warehouse, type WarehouseColumnProfile, type WindowRequest, type WindowResult } from './warehouse.ts';

@@ -1,6 +1,6 @@
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
-import type { WarehouseEngine } from '../project/block-engine.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { WarehouseEngine } from '../model/block-engine.ts';
 import { mergeCloudConnection, requireFamily } from '../connections/block-connection.ts';
 import type { Warehouse } from './warehouse.ts';
 import { PostgresWarehouse } from './postgres-warehouse.ts';

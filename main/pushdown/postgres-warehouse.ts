@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { PostgresConnection } from '../connections/connection-profile.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { PostgresConnection } from '../model/connection-profile.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { ensureSchema } from '../postgres/table-sql.ts';
 import { qualifiedName, quoteIdent } from '../data/sql-names.ts';

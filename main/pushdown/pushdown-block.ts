@@ -1,9 +1,8 @@
-import { CancelledError, UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext, BlockOutcome } from '../engine/block-kind.ts';
-import type { BlockTestResult } from '../engine/run-events.ts';
-import { blockTimeout } from '../engine/block-timeout.ts';
-import { renderTemplate } from '../engine/templating.ts';
-import type { WarehouseEngine } from '../project/block-engine.ts';
+import { CancelledError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext, BlockOutcome } from '../model/block-kind.ts';
+import type { BlockTestResult } from '../model/run-events.ts';
+import { renderTemplate } from '../model/templating.ts';
+import type { WarehouseEngine } from '../model/block-engine.ts';
 import { compileBlockNames, type CompiledSql } from './compile-sql.ts';
 import { openWarehouse } from './open-warehouse.ts';
 import { publishedTable, runScopedTable, upstreamTable, type OutputNaming } from './table-names.ts';
@@ -36,7 +35,7 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
   try {
     // 1. Block names become the upstream blocks' warehouse tables.
     const compiled = compileBlockNames(sqlText, upstreamNames(ctx, warehouse, place));
-    const options = buildOptionsFor(ctx, engine, config, blockTimeout(ctx.block, ctx.project.settings.engine));
+    const options = buildOptionsFor(ctx, engine, config, ctx.timeoutSeconds !== undefined ? { seconds: ctx.timeoutSeconds } : undefined);
     // 2. The dry run (BigQuery) or EXPLAIN (Postgres): bad SQL and bytes past the limit stop here, before any cost.
     const estimate = await withSqlPlace(() => warehouse.estimate(compiled.text), sqlText, compiled, place);
     ctx.log('info', describeEstimate(engine, estimate));

@@ -1,4 +1,4 @@
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 import { describeSqlError } from '../data/sql-errors.ts';
 import type { CompiledSql } from './compile-sql.ts';
 import { WarehouseSqlError } from './warehouse.ts';

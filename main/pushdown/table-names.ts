@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { LoadedBlock } from '../project/model.ts';
-import { renderConfig } from '../engine/templating.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { LoadedBlock } from '../model/project.ts';
+import { renderConfig } from '../model/templating.ts';
 import type { TableRef } from './warehouse.ts';
 
 /** Postgres truncates names past 63 bytes; BigQuery allows more, but one rule keeps both readable. */

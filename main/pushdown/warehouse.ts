@@ -1,4 +1,4 @@
-import type { WarehouseEngine } from '../project/block-engine.ts';
+import type { WarehouseEngine } from '../model/block-engine.ts';
 
 /** A table in a warehouse: BigQuery `project.dataset.table` (project optional) or Postgres `schema.table`. */
 export interface TableRef {

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 
 /** ORDER BY terms of a preview window, each column checked against the table's (no SQL from the sort reaches the warehouse). */
 export function orderTerms(orderBy: readonly { column: string; descending?: boolean }[], columns: readonly { name: string }[], quote: (name: string) => string): string[] {

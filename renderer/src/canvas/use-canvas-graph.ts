@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ENGINE_NAMES, crossesEngines, destinationEngineOf } from '../../../main/project/block-engine.ts';
+import { ENGINE_NAMES, crossesEngines, destinationEngineOf } from '../../../main/model/block-engine.ts';
 import { applyEdgeChanges, applyNodeChanges, type Edge, type EdgeChange, type NodeChange } from '@xyflow/react';
 import type { PipelineView } from '../api/views.ts';
 import { positionBlocks } from './auto-layout.ts';

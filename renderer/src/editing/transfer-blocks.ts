@@ -1,5 +1,5 @@
-import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
-import { outputEngineOf } from '../../../main/project/block-engine.ts';
+import type { PipelineEdit } from '../../../main/api/contract-views.ts';
+import { outputEngineOf } from '../../../main/model/block-engine.ts';
 import type { PipelineView } from '../api/views.ts';
 import { uniqueBlockId } from './block-factory.ts';
 

@@ -1,14 +1,14 @@
 import { Bool, Float64, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
-import { UserError } from '../errors.ts';
-import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
-import type { ColumnProfile, PreviewResult, PreviewWindow } from '../data/workspace-types.ts';
+import { UserError } from '../model/errors.ts';
+import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
+import type { ColumnProfile, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
 import { MAX_WINDOW_ROWS } from '../data/preview.ts';
 import { resolveRunVariables } from '../engine/run-variables.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
-import { outputEngineOf } from '../project/block-engine.ts';
-import { openWarehouse } from './open-warehouse.ts';
-import { upstreamTable } from './table-names.ts';
-import { WarehouseSqlError, type TableRef, type Warehouse } from './warehouse.ts';
+import { outputEngineOf } from '../model/block-engine.ts';
+import { openWarehouse } from '../pushdown/open-warehouse.ts';
+import { upstreamTable } from '../pushdown/table-names.ts';
+import { WarehouseSqlError, type TableRef, type Warehouse } from '../pushdown/warehouse.ts';
 
 const NUMERIC = /^(INT64|INTEGER|FLOAT64|FLOAT|NUMERIC|BIGNUMERIC|smallint|integer|bigint|real|double precision|numeric.*)$/i;
 const BOOLEAN = /^(BOOL|BOOLEAN)$/i;
