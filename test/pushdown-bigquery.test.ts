@@ -5,6 +5,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { blockError, runPipeline } from './helpers/postgres.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { tableFromIPC } from 'apache-arrow';
 import { openProject } from '../main/runtime/open-project.ts';
@@ -61,11 +62,13 @@ async function publishedTrips(): Promise<number | undefined> {
 test('a BigQuery block runs as a labelled query job with a deterministic id, publishes its table and records bytes', async () => {
   const project = bigQueryProject();
   try {
-    writePipeline(project, { tests: [{ name: 'three_days', sql: 'select 1 from (select count(*) as n from daily) where n != 3' }] });
+    writePipeline(project, { dailyConfig: { partition_by: 'day', cluster_by: ['trips'] }, tests: [{ name: 'three_days', sql: 'select 1 from (select count(*) as n from daily) where n != 3' }] });
     const { result, events } = await runPipeline(project.dir);
     assert.equal(result.status, 'succeeded', blockError(result, 'daily') ?? blockError(result, 'trips'));
     assert.equal(result.blocks.find((b) => b.id === 'daily')?.rows, 3);
     assert.equal(await publishedTrips(), 300);
+    const [table] = await bq.bigquery.dataset('p').table('daily').getMetadata();
+    assert.deepEqual([table.timePartitioning?.field, table.clustering?.fields], ['day', ['trips']], 'the published table keeps the partitioning');
     const jobId = `pw_p_daily_${result.runId}_1`;
     const [job] = await bq.bigquery.job(jobId).get();
     assert.deepEqual((job.metadata as { configuration: { labels: Record<string, string> } }).configuration.labels, { pipeline: 'p', block: 'daily', run: result.runId.toLowerCase() });
@@ -143,6 +146,34 @@ test('previews of a BigQuery block page through tabledata.list; sorted windows a
     } finally {
       await open.close();
     }
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('cancelling a run cancels the BigQuery job; the published table is unchanged and no run table is left', async () => {
+  const project = bigQueryProject();
+  try {
+    writePipeline(project);
+    assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
+    // A cross join large enough to run for a while in the emulator's DuckDB.
+    writePipeline(project, { dailySql: 'select a.day, count(*) as trips from trips a, trips b, trips c, trips d group by a.day\n' });
+    const runId = `r_cancel_${Date.now()}`;
+    const controller = new AbortController();
+    const running = runPipeline(project.dir, { signal: controller.signal, runId });
+    const job = bq.bigquery.job(`pw_p_daily_${runId}_1`);
+    await waitUntil(async () => {
+      const [found] = await job.exists();
+      return found && (await job.getMetadata())[0].status?.state === 'RUNNING';
+    }, { what: 'the query job to run', timeoutMs: 30_000, intervalMs: 50 });
+    controller.abort();
+    const { result } = await running;
+    assert.equal(result.blocks.find((b) => b.id === 'daily')?.status, 'cancelled');
+    await waitUntil(async () => (await job.getMetadata())[0].status?.state === 'DONE', { what: 'the cancelled job to end', timeoutMs: 30_000, intervalMs: 50 });
+    assert.equal((await job.getMetadata())[0].status?.errorResult?.reason, 'stopped');
+    assert.equal(await publishedTrips(), 300);
+    const [tables] = await bq.bigquery.dataset('p').getTables();
+    assert.deepEqual(tables.map((t) => t.id).filter((id) => id?.startsWith('_pw_run_')), []);
   } finally {
     project.cleanup();
   }

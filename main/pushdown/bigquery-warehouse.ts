@@ -54,10 +54,22 @@ export class BigQueryWarehouse implements Warehouse {
     };
   }
 
-  /** A WRITE_TRUNCATE query job replaces the table atomically: readers see the old rows until the job commits. */
+  /**
+   * A copy job with WRITE_TRUNCATE replaces the table atomically, keeps the built table's partitioning and clustering,
+   * and bills no bytes (https://cloud.google.com/bigquery/docs/managing-tables#copy-table).
+   */
   async publish(built: TableRef, published: TableRef, options: BuildOptions): Promise<void> {
-    const { maximumBytesBilled: _reading, ...rest } = options; // the built table was already paid for once; its copy is not capped again
-    await this.runJob(`SELECT * FROM ${this.sqlName(built)}`, { ...rest, ...(options.jobId ? { jobId: `${options.jobId}_publish` } : {}), writeDisposition: 'WRITE_TRUNCATE', destination: published });
+    const jobId = options.jobId ? `${options.jobId}_publish` : undefined;
+    let job: Job;
+    try {
+      [job] = await this.table(built).createCopyJob(this.table(published), { writeDisposition: 'WRITE_TRUNCATE', ...(jobId ? { jobId } : {}), ...(options.labels ? { labels: options.labels } : {}) } as never);
+    } catch (error) {
+      if (statusOf(error) !== 409 || !jobId) throw explainBigQueryError(error, this.place);
+      job = this.client.job(jobId, this.where()); // an earlier try of this insert reached BigQuery: follow it
+    }
+    const metadata = await waitForJob(job, this.running.signal, () => undefined, POLL_MS);
+    const failure = jobFailureOf(job.id ?? '', metadata, this.place);
+    if (failure) throw failure;
     await this.drop(built);
   }
 
