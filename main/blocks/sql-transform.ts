@@ -30,7 +30,7 @@ type SqlConfig = z.infer<typeof configSchema>;
 export const sqlTransform: BlockKind<SqlConfig> = {
   type: 'transform',
   kind: 'sql',
-  title: 'SQL (DuckDB, BigQuery or Postgres)',
+  title: 'SQL (DuckDB)', // engine: bigquery | postgres runs it in a warehouse instead (main/pushdown/)
   configSchema,
   code: 'required',
   codeExtension: '.sql',
