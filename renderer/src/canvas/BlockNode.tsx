@@ -41,6 +41,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       <div className="block-node-name">{data.blockId}</div>
       <div className="block-node-stats">
         <span>{run.rowsOut !== undefined ? formatAmount(run.rowsOut, 'rows') : '— rows'}</span>
+        {data.engine === 'BigQuery' && data.blockType === 'transform' && run.bytes !== undefined && <span title="Bytes the BigQuery job processed">{formatAmount(run.bytes, 'bytes')} processed</span>}
         <TestsBadge tests={run.tests} />
         <ChildrenBadge blockId={data.blockId} />
         <span>{run.durationMs !== undefined ? formatDuration(run.durationMs) : ''}</span>
