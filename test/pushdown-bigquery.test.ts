@@ -178,3 +178,23 @@ test('cancelling a run cancels the BigQuery job; the published table is unchange
     project.cleanup();
   }
 });
+
+test('a build whose reply is lost is retried with the same job id and followed, never run twice', async () => {
+  const { BigQueryWarehouse } = await import('../main/pushdown/bigquery-warehouse.ts');
+  const warehouse = await BigQueryWarehouse.open({ endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none', retry: { max_delay_seconds: 1 } }, bq.dataDir, {});
+  try {
+    await bq.resetFaults();
+    await bq.fault({ operation: 'jobs.insert', times: 1, action: { resetAfterCommit: true } });
+    const target = { namespace: 'retries', table: 'built_once' };
+    const jobId = `pw_retry_${Date.now()}`;
+    const stats = await warehouse.build(target, 'select day, count(*) as n from `test-project.ny_taxi.trips` group by day', { jobId });
+    assert.equal(stats.rows, 3);
+    const counts = await bq.counts();
+    assert.equal(counts.fired['jobs.insert'], 1, 'the first insert committed and lost its reply');
+    assert.ok((counts.requests['jobs.insert'] ?? 0) >= 2, 'the insert was sent again');
+    const [rows] = await bq.bigquery.query('SELECT count(*) AS n FROM `test-project.retries.built_once`');
+    assert.equal(Number((rows as { n: number }[])[0]?.n), 3, 'one job wrote the table once');
+  } finally {
+    await warehouse.close();
+  }
+});

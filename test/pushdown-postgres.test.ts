@@ -1,4 +1,6 @@
 import { after, before, test } from 'node:test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { blockError, createPgProject, runPipeline, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { waitUntil } from './helpers/wait-until.ts';
@@ -206,3 +208,17 @@ async function pgStatements(): Promise<number> {
   const rows = await pgServer.query<{ n: string }>(`select xact_commit::text as n from pg_stat_database where datname = 'test'`);
   return Number(rows[0]?.n ?? 0);
 }
+
+test('{{ variables }} in a Postgres block render as in local SQL', async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeWarehousePipeline(project, { dailySql: 'select day, count(*) as trips from trips where zone = {{ zone }} group by day\n' });
+    const file = path.join(project.dir, 'pipelines/p/pipeline.yaml');
+    writeFileSync(file, `variables:\n  zone: 2\n${readFileSync(file, 'utf8')}`);
+    assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
+    const rows = await pgServer.query<{ n: string }>('select sum(trips)::text as n from p.daily');
+    assert.equal(rows[0]?.n, '60', 'zone 2 holds a fifth of the 300 trips');
+  } finally {
+    project.cleanup();
+  }
+});

@@ -23,8 +23,11 @@ const TEXT_DATES = {
 /** Push-down on a Postgres server: one client per block attempt; cancel goes through a second one. */
 export class PostgresWarehouse implements Warehouse {
   readonly engine = 'postgres' as const;
+  readonly defaultNamespace: string | undefined;
 
-  private constructor(private readonly client: pg.Client, private readonly pid: number, private readonly conn: PostgresConnection, private readonly place: ErrorPlace) {}
+  private constructor(private readonly client: pg.Client, private readonly pid: number, private readonly conn: PostgresConnection, private readonly place: ErrorPlace) {
+    this.defaultNamespace = conn.schema;
+  }
 
   static async open(conn: PostgresConnection, place: ErrorPlace): Promise<PostgresWarehouse> {
     const client = await connectPostgres(conn, place);

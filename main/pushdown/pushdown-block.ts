@@ -91,7 +91,7 @@ function upstreamNames(ctx: Pick<BlockContext, 'upstreamBlocks' | 'pipelineId' |
   const names = new Map<string, string>();
   for (const up of ctx.upstreamBlocks ?? []) {
     if (up.type === 'export' && up.kind !== 'bigquery' && up.kind !== 'postgres') continue; // orders only
-    names.set(up.id, warehouse.sqlName(upstreamTable(up, ctx.pipelineId, ctx.variables, place)));
+    names.set(up.id, warehouse.sqlName(upstreamTable(up, ctx.pipelineId, ctx.variables, place, warehouse.defaultNamespace)));
   }
   return names;
 }

@@ -71,6 +71,8 @@ export interface WarehouseColumnProfile {
  */
 export interface Warehouse {
   readonly engine: WarehouseEngine;
+  /** Postgres: the connection's schema, where a Postgres export without `schema:` writes. */
+  readonly defaultNamespace?: string | undefined;
   /** The table as SQL of this warehouse names it, quoted. */
   sqlName(table: TableRef): string;
   /** Checks `sql` without running it: bytes (BigQuery dry run) or cost (Postgres EXPLAIN). */

@@ -30,7 +30,7 @@ async function onTable<T>(project: Project, pipeline: Pipeline | undefined, bloc
   const ctx = { project, connection: (name: string) => resolveConnection(project, name) };
   const warehouse = await openWarehouse(ctx, block.engine as 'bigquery' | 'postgres', block.connection, place);
   try {
-    return await work(warehouse, upstreamTable(block, pipeline.id, variables, place));
+    return await work(warehouse, upstreamTable(block, pipeline.id, variables, place, warehouse.defaultNamespace));
   } catch (error) {
     // The filter is the only SQL of the user's in a preview: the warehouse's complaint is about it.
     if (error instanceof WarehouseSqlError) throw new UserError(error.message, { path: 'filter' }, { cause: error });
