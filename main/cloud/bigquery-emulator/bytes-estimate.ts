@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailure, tableKey, type Catalog, type TableMeta } from './catalog.ts';
+import { partitionColumn, prunedBytes } from './partition-pruning.ts';
 import { tableStats } from './table-stats.ts';
 
 /** What a query reads: the bytes of the columns it references, per table (BigQuery's on-demand figure). */
@@ -14,24 +15,24 @@ const MIB = 1024 * 1024;
  * Estimates the bytes a query processes as BigQuery describes it for on-demand queries
  * (https://cloud.google.com/bigquery/docs/estimate-costs#query_size_calculation): the logical bytes (table-stats.ts)
  * of every column the query references, in every table it reads, whatever its filters or LIMIT. The columns are
- * those DuckDB's plan scans (projected, or named in a pushed-down filter). Partition pruning is not modelled: a
- * filter on the partitioning column still counts the whole columns. Run inside `catalog.exclusive`, with the
- * query's search_path set.
+ * those DuckDB's plan scans (projected, or named in a pushed-down filter). In a partitioned table, filters on the
+ * partitioning column alone limit the count to the partitions they select (partition-pruning.ts). Run inside
+ * `catalog.exclusive`, with the query's search_path set.
  */
 export async function estimateQuery(conn: DuckDBConnection, catalog: Catalog, sql: string): Promise<BytesEstimate> {
   const plan = (await conn.runAndReadAll(`EXPLAIN (FORMAT json) ${sql}`)).getRowsJS();
-  const scans = new Map<string, Set<string>>();
+  const scans = new Map<string, Scan>();
   for (const row of plan) collectScans(JSON.parse(String(row[1] ?? '[]')), scans);
   const tables: BytesEstimate['tables'] = [];
-  for (const [key, columns] of scans) {
+  for (const [key, scan] of scans) {
     const meta = catalog.tables.get(key);
     if (!meta) continue;
+    const referenced = meta.schema.filter((f) => scan.columns.has(f.name.toLowerCase()) || scan.filters.some((filter) => mentions(filter, f.name)));
+    const partitioning = partitionColumn(meta)?.toLowerCase();
+    const onPartitionOnly = scan.filters.filter((filter) => mentions(filter, partitioning ?? '') && meta.schema.every((f) => f.name.toLowerCase() === partitioning || !mentions(filter, f.name)));
+    const pruned = await prunedBytes(conn, meta, referenced, onPartitionOnly);
     const stats = await tableStats(conn, meta);
-    let bytes = 0;
-    for (const field of meta.schema) {
-      if (columns.has(field.name.toLowerCase()) || [...columns].some((c) => c.startsWith('\u0000') && mentions(c, field.name))) bytes += stats.columnBytes.get(field.name.toLowerCase()) ?? 0;
-    }
-    tables.push({ meta, bytes });
+    tables.push({ meta, bytes: pruned ?? referenced.reduce((sum, f) => sum + (stats.columnBytes.get(f.name.toLowerCase()) ?? 0), 0) });
   }
   return { bytes: tables.reduce((sum, t) => sum + t.bytes, 0), tables };
 }
@@ -64,18 +65,23 @@ interface PlanNode {
   extra_info?: Record<string, unknown>;
 }
 
-/** Table scans in a DuckDB JSON plan: key `dataset.table` → referenced columns (filters kept as marked text). */
-function collectScans(nodes: PlanNode[] | PlanNode, scans: Map<string, Set<string>>): void {
+/** What one table's scans read: the columns projected, and the filters pushed into the scan (DuckDB expressions). */
+interface Scan {
+  columns: Set<string>;
+  filters: string[];
+}
+
+/** Table scans in a DuckDB JSON plan, by key `dataset.table`. */
+function collectScans(nodes: PlanNode[] | PlanNode, scans: Map<string, Scan>): void {
   for (const node of Array.isArray(nodes) ? nodes : [nodes]) {
     const info = node.extra_info ?? {};
     if (typeof info.Table === 'string') {
       const parts = info.Table.split('.');
       const key = tableKey(parts.at(-2) ?? '', parts.at(-1) ?? '');
-      const columns = scans.get(key) ?? new Set<string>();
-      for (const projection of asList(info.Projections)) columns.add(projection.split('.')[0]!.replaceAll('"', '').toLowerCase());
-      // Filters are expressions ("fare>10.0"): kept whole, matched against column names afterwards.
-      for (const filter of asList(info.Filters)) columns.add(`\u0000${filter}`);
-      scans.set(key, columns);
+      const scan = scans.get(key) ?? { columns: new Set<string>(), filters: [] };
+      for (const projection of asList(info.Projections)) scan.columns.add(projection.split('.')[0]!.replaceAll('"', '').toLowerCase());
+      scan.filters.push(...asList(info.Filters));
+      scans.set(key, scan);
     }
     collectScans(node.children ?? [], scans);
   }
@@ -89,5 +95,5 @@ function asList(value: unknown): string[] {
 /** Whether a filter expression names the column (as a whole word, quoted or not). */
 function mentions(filter: string, column: string): boolean {
   const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_])"?${escaped}"?([^A-Za-z0-9_]|$)`, 'i').test(filter.slice(1));
+  return new RegExp(`(^|[^A-Za-z0-9_])"?${escaped}"?([^A-Za-z0-9_]|$)`, 'i').test(filter);
 }

@@ -30,8 +30,7 @@ export async function runCopy(conn: DuckDBConnection, catalog: Catalog, copy: Re
   }
   const ref = copy.destinationTable as Partial<Destination> | undefined;
   if (!ref?.datasetId || !ref.tableId) throw new JobFailure('invalid', 'configuration.copy.destinationTable needs datasetId and tableId');
-  const dest: Destination = { projectId: ref.projectId ?? job.projectId, datasetId: ref.datasetId, tableId: ref.tableId };
-  requireDataset(catalog, dest);
+  const dest = requireDataset(catalog, { projectId: ref.projectId ?? job.projectId, datasetId: ref.datasetId, tableId: ref.tableId });
   const mode = await checkDispositions(conn, catalog, dest, copy);
   const select = sources.map((s) => `SELECT * FROM ${qualifiedName(s.datasetId, s.tableId)}`).join(' UNION ALL ');
   const staged = await stageQuery(conn, dest, select, job.jobId);

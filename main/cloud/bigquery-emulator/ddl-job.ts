@@ -31,9 +31,16 @@ export async function runDdl(conn: DuckDBConnection, catalog: Catalog, statement
       throw new JobFailure('notFound', `Not found: Table ${tableLabel(dest)}`);
     }
     await conn.run('BEGIN TRANSACTION');
-    await conn.run(`DROP TABLE ${qualifiedName(dest.datasetId, dest.tableId)}`);
-    await catalog.forget(conn, 'table', tableKey(dest.datasetId, dest.tableId));
-    await conn.run('COMMIT');
+    try {
+      await conn.run(`DROP TABLE ${qualifiedName(dest.datasetId, dest.tableId)}`);
+      await catalog.forget(conn, 'table', tableKey(dest.datasetId, dest.tableId));
+      job.signal.throwIfAborted();
+      await conn.run('COMMIT');
+    } catch (error) {
+      await conn.run('ROLLBACK');
+      catalog.tables.set(tableKey(dest.datasetId, dest.tableId), existing);
+      throw error;
+    }
     return { ...none, statistics: { ...statistics, ddlOperationPerformed: 'DROP' } };
   }
   const statementType = statement.asQuery ? 'CREATE_TABLE_AS_SELECT' : 'CREATE_TABLE';
@@ -67,9 +74,7 @@ export async function dryRunDdl(conn: DuckDBConnection, catalog: Catalog, statem
 function resolveTable(catalog: Catalog, name: TableName, query: Record<string, unknown>, projectId: string): Destination {
   const datasetId = name.datasetId ?? (query.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
   if (!datasetId) throw new JobFailure('invalid', `Table "${name.tableId}" must be qualified with a dataset (e.g. dataset.table).`);
-  const dest = { projectId: name.projectId ?? projectId, datasetId: catalog.datasets.get(datasetId.toLowerCase())?.datasetId ?? datasetId, tableId: name.tableId };
-  requireDataset(catalog, dest);
-  return dest;
+  return requireDataset(catalog, { projectId: name.projectId ?? projectId, datasetId, tableId: name.tableId });
 }
 
 /** The new table's data, staged: the AS query's result, or an empty table of the column list. */

@@ -5,7 +5,7 @@ import { GoogleHttpError, parseJsonBody, sendJson } from '../http-util.ts';
 import type { ServerResponse } from 'node:http';
 import { parseMultipart } from '../multipart.ts';
 import { jobResource, type StoredJob } from './jobs.ts';
-import { tableKey } from './catalog.ts';
+import { tableKey, type JobError } from './catalog.ts';
 import { resultTable, type QueryResult } from './query-job.ts';
 import type { Field } from './schema.ts';
 import { tableStats } from './table-stats.ts';
@@ -41,7 +41,7 @@ export function jobRoute(req: Pick<BigQueryRequest, 'method' | 'segments' | 'isU
 const insertJob: Handler = async (ctx, req, res) => {
   const body = parseJsonBody(req.body);
   if ((body.configuration as { dryRun?: boolean } | undefined)?.dryRun === true) return sendJson(res, 200, await ctx.jobs.dryRun(req.segments[1]!, body));
-  const job = await ctx.jobs.insert(req.segments[1]!, body, undefined, req.injectedJobError);
+  const job = await ctx.jobs.insert(req.segments[1]!, body, jobFaults(req));
   sendJson(res, 200, jobResource(job));
 };
 
@@ -58,14 +58,14 @@ const uploadJob: Handler = async (ctx, req, res) => {
   if (!jsonPart || !mediaPart) throw new GoogleHttpError(400, 'invalid', 'a multipart job upload needs a job configuration part and a data part');
   const file = path.join(ctx.uploadsDir, `${randomUUID()}.upload`);
   await writeFile(file, mediaPart.body);
-  const job = await ctx.jobs.insert(req.segments[1]!, parseJsonBody(jsonPart.body), { file, bytes: mediaPart.body.length }, req.injectedJobError);
+  const job = await ctx.jobs.insert(req.segments[1]!, parseJsonBody(jsonPart.body), { ...jobFaults(req), upload: { file, bytes: mediaPart.body.length } });
   sendJson(res, 200, jobResource(job));
 };
 
 const putUploadChunk: Handler = async (ctx, req, res) => {
   const reply = await ctx.uploads.put(req.query.get('upload_id')!, header(req.headers['content-range']), req.body);
   if (reply.done) {
-    const job = await ctx.jobs.insert(req.segments[1]!, reply.jobBody, { file: reply.file, bytes: reply.bytes }, req.injectedJobError);
+    const job = await ctx.jobs.insert(req.segments[1]!, reply.jobBody, { ...jobFaults(req), upload: { file: reply.file, bytes: reply.bytes } });
     return sendJson(res, 200, jobResource(job));
   }
   const headers: Record<string, string | number> = { 'Content-Length': 0 };
@@ -104,7 +104,7 @@ const queryJob: Handler = async (ctx, req, res) => {
     return sendJson(res, 200, { kind: 'bigquery#queryResponse', jobComplete: true, totalBytesProcessed: statistics.totalBytesProcessed, ...(statistics.schema ? { schema: statistics.schema } : {}) });
   }
   const requestId = typeof body.requestId === 'string' ? body.requestId : undefined;
-  const job = ctx.jobs.forRequest(requestId) ?? (await ctx.jobs.insert(projectId, { configuration, jobReference: { location: body.location } }, undefined, undefined, requestId));
+  const job = ctx.jobs.forRequest(requestId) ?? (await ctx.jobs.insert(projectId, { configuration, jobReference: { location: body.location } }, { ...jobFaults(req), ...(requestId ? { requestId } : {}) }));
   const params = new URLSearchParams();
   if (body.maxResults !== undefined) params.set('maxResults', String(body.maxResults));
   if ((body.formatOptions as { useInt64Timestamp?: boolean } | undefined)?.useInt64Timestamp) params.set('formatOptions.useInt64Timestamp', 'true');
@@ -198,6 +198,11 @@ function selectFields(schema: Field[], selected: string | null): Field[] {
     if (!schema.some((f) => f.name.toLowerCase() === name)) throw new GoogleHttpError(400, 'invalid', `selectedFields names ${name}, which is not a column of the table`);
   }
   return schema.filter((f) => names.includes(f.name.toLowerCase()));
+}
+
+/** The failJob and holdJob faults a request carries, for the job it creates. */
+function jobFaults(req: BigQueryRequest): { injected?: JobError; holdMs?: number } {
+  return { ...(req.injectedJobError ? { injected: req.injectedJobError } : {}), ...(req.heldJobMs ? { holdMs: req.heldJobMs } : {}) };
 }
 
 function header(value: string | string[] | undefined): string | undefined {

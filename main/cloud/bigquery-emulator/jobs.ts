@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { GoogleHttpError } from '../http-util.ts';
 import { JobFailure, type Catalog, type DatasetMeta, type JobError, type JobResource } from './catalog.ts';
@@ -36,6 +37,8 @@ export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
   /** Aborted by jobs.cancel: the job's DuckDB statement is interrupted and the job ends `stopped`. */
   private readonly aborts = new Map<string, AbortController>();
+  /** Jobs a holdJob fault keeps waiting before their work. */
+  private readonly held = new Set<string>();
   /** jobs.query `requestId` → the job its first request started (kept while the emulator runs). */
   private readonly requests = new Map<string, string>();
 
@@ -58,14 +61,20 @@ export class JobRunner {
     return jobId === undefined ? undefined : this.catalog.jobs.get(jobId);
   }
 
-  /** Records a job and starts it (or, with `injected`, fails it with that errorResult); 409 when the id is taken. */
-  async insert(projectId: string, body: Record<string, unknown>, upload?: UploadedData, injected?: JobError, requestId?: string): Promise<StoredJob> {
+  /**
+   * Records a job and starts it; 409 when the id is taken. `injected` fails it with that errorResult instead;
+   * `holdMs` keeps it RUNNING that long before its work starts (a cancel ends the wait); `requestId` is jobs.query's.
+   */
+  async insert(projectId: string, body: Record<string, unknown>, opts: { upload?: UploadedData; injected?: JobError; requestId?: string; holdMs?: number } = {}): Promise<StoredJob> {
+    const { upload, requestId } = opts;
+    let injected = opts.injected;
     const ref = (body.jobReference ?? {}) as { jobId?: string; location?: string };
     const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
     if (!configuration.load && !configuration.query && !configuration.copy) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load, query and copy jobs only (configuration.load, .query or .copy)');
     checkLabels(configuration.labels);
+    const timeoutMs = jobTimeoutOf(configuration);
     // Without a location the job runs where its dataset is; with one, the dataset must be there.
     const dataset = this.datasetOf(configuration);
     const location = ref.location ?? dataset?.location ?? 'US';
@@ -88,8 +97,11 @@ export class JobRunner {
     if (requestId !== undefined) this.requests.set(requestId, jobId);
     const controller = new AbortController();
     this.aborts.set(jobId, controller);
-    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal);
+    // jobTimeoutMs (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfiguration): stopped like a cancel.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut(timeoutMs)), timeoutMs);
+    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal, opts.holdMs ?? 0);
     this.running.set(jobId, work.finally(() => {
+      clearTimeout(timer);
       this.running.delete(jobId);
       this.aborts.delete(jobId);
     }));
@@ -152,13 +164,25 @@ export class JobRunner {
     clearTimeout(timer);
   }
 
-  /** Waits for every running job (before closing the database). */
+  /** Waits for every running job (before closing the database); jobs still held end `stopped` now. */
   async drain(): Promise<void> {
+    for (const jobId of this.held) this.aborts.get(jobId)?.abort();
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal): Promise<void> {
+  /** A holdJob fault: the job stays RUNNING `ms` before its work, or until cancelled. */
+  private async hold(jobId: string, ms: number, signal: AbortSignal): Promise<void> {
+    this.held.add(jobId);
     try {
+      await delay(ms, undefined, { signal });
+    } finally {
+      this.held.delete(jobId);
+    }
+  }
+
+  private async execute(job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal, holdMs: number): Promise<void> {
+    try {
+      if (holdMs > 0) await this.hold(job.jobReference.jobId, holdMs, signal);
       const outcome = await this.catalog.exclusive((conn) => this.work(conn, job, upload, signal));
       const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()), totalSlotMs: String(outcome.slotMs) };
       if (outcome.load) {
@@ -173,7 +197,7 @@ export class JobRunner {
       await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query.result } : {}) });
       if (outcome.query) await this.expireOldResults();
     } catch (error) {
-      const jobError = signal.aborted ? STOPPED : error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
+      const jobError = signal.aborted ? (isJobError(signal.reason) ? signal.reason : STOPPED) : error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
       await this.finish(job, jobError);
     } finally {
       if (upload) await rm(upload.file, { force: true });
@@ -195,10 +219,12 @@ export class JobRunner {
       const outcome = load
         ? { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, job.jobReference.jobId)) }
         : copy ? { copy: await runCopy(conn, this.catalog, copy, ids) } : { query: await runQuery(conn, this.catalog, query!, ids) };
-      signal.throwIfAborted();
+      // Past this point the job's writes are committed: a cancel that comes now is too late, as in BigQuery.
       return { ...outcome, slotMs: Math.max(1, Math.round(performance.now() - began)) };
     } finally {
       signal.removeEventListener('abort', interrupt);
+      // A cancel may have interrupted a ROLLBACK: never leave a transaction open on the shared connection.
+      if (signal.aborted) await conn.run('ROLLBACK').catch((error: unknown) => void error /* none was open: the usual case */);
     }
   }
 
@@ -238,6 +264,24 @@ export class JobRunner {
     await this.catalog.exclusive((conn) => this.catalog.save(conn, 'job', job.jobReference.jobId, done));
     if (job.configuration.load) await rm(path.join(this.dataDir, 'downloads', job.jobReference.jobId), { recursive: true, force: true });
   }
+}
+
+/** `configuration.jobTimeoutMs` as a number of milliseconds, or 400 invalid. */
+function jobTimeoutOf(configuration: Record<string, unknown>): number | undefined {
+  const value = configuration.jobTimeoutMs;
+  if (value === undefined || value === null) return undefined;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new GoogleHttpError(400, 'invalid', `Invalid value for jobTimeoutMs: ${String(value)} (a whole number of milliseconds above 0)`);
+  return ms;
+}
+
+/** How a job past its jobTimeoutMs ends: stopped, saying so. */
+function timedOut(ms: number): JobError {
+  return { reason: 'stopped', message: `Job execution was cancelled: Job timed out after ${(ms / 1000).toFixed(1)} sec` };
+}
+
+function isJobError(value: unknown): value is JobError {
+  return typeof value === 'object' && value !== null && typeof (value as JobError).reason === 'string' && typeof (value as JobError).message === 'string';
 }
 
 /** A folder for upload bodies, inside the emulator's data folder. */

@@ -25,9 +25,17 @@ export interface Staged {
   rows: number;
 }
 
-/** The dataset of a destination, or the job fails with BigQuery's notFound. */
-export function requireDataset(catalog: Catalog, dest: Destination): void {
-  if (!catalog.datasets.has(dest.datasetId.toLowerCase())) throw new JobFailure('notFound', `Not found: Dataset ${dest.projectId}:${dest.datasetId}`);
+/**
+ * The destination with its dataset spelled as created (ids are case-insensitive here); the job fails with BigQuery's
+ * notFound when the dataset is missing, or `invalid` for a table id BigQuery would refuse
+ * (https://cloud.google.com/bigquery/docs/tables#table_naming).
+ */
+export function requireDataset(catalog: Catalog, dest: Destination): Destination {
+  const dataset = catalog.datasets.get(dest.datasetId.toLowerCase());
+  if (!dataset) throw new JobFailure('notFound', `Not found: Dataset ${dest.projectId}:${dest.datasetId}`);
+  if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(dest.tableId) || Buffer.byteLength(dest.tableId) > 1024) throw new JobFailure('invalid', `Invalid table ID "${dest.tableId}".`);
+  if (dest.tableId.startsWith('_pw_stage_')) throw new JobFailure('invalid', `Table ID "${dest.tableId}" is reserved by the emulator for staging; choose another name`);
+  return { ...dest, datasetId: dataset.datasetId };
 }
 
 /** `p:d.t`, as BigQuery's messages name a table. */

@@ -54,9 +54,21 @@ const RULES: Record<string, Rule> = {
   REGEXP_CONTAINS: (a) => `regexp_matches(${a[0]}, ${a[1]})`,
   SPLIT: (a) => `string_split(${a[0]}, ${a[1] ?? "','"})`,
   ARRAY_LENGTH: (a) => `len(${a[0]})`,
+  TO_JSON_STRING: (a) => `CAST(to_json(${a[0]}) AS VARCHAR)`,
+  // STRUCT(1 AS a, x) names unnamed fields _field_N, as GoogleSQL does.
+  STRUCT: (a) => `struct_pack(${a.map((arg, k) => {
+    const named = /^([\s\S]*?)\s+AS\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)$/i.exec(arg);
+    return named ? `${named[2]} := ${named[1]}` : `_field_${k + 1} := ${arg}`;
+  }).join(', ')})`,
   GENERATE_ARRAY: (a) => `generate_series(${a.join(', ')})`,
   GENERATE_DATE_ARRAY: (a) => `list_transform(generate_series(CAST(${a[0]} AS TIMESTAMP), CAST(${a[1]} AS TIMESTAMP), ${a[2] ?? 'INTERVAL 1 DAY'}), x -> CAST(x AS DATE))`,
   EXTRACT: (a) => extract(a[0] ?? ''),
+  // APPROX_QUANTILES(x, n) answers n + 1 values: the minimum, the n - 1 boundaries, the maximum.
+  APPROX_QUANTILES: (a) => {
+    const buckets = Number(a[1]);
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 10_000) throw new GoogleHttpError(400, 'invalidQuery', 'APPROX_QUANTILES needs a whole number of quantiles from 1 to 10000 (a literal) in the emulator');
+    return `approx_quantile(${a[0]}, [${Array.from({ length: buckets + 1 }, (_, k) => k / buckets).join(', ')}])`;
+  },
 };
 
 const TRUNC_PARTS = ['MICROSECOND', 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'ISOWEEK', 'MONTH', 'QUARTER', 'YEAR', 'ISOYEAR'];
@@ -97,7 +109,13 @@ export function rewriteFunctions(sql: string): string {
       const word = sql.slice(i, end);
       const open = end + (/^\s*/.exec(sql.slice(end))?.[0].length ?? 0);
       const upper = word.toUpperCase();
-      if (sql[open] === '(' && (RULES[upper] || upper === 'UNNEST')) {
+      const safeCall = upper === 'SAFE' && sql[end] === '.' ? /^\.\s*[A-Za-z_][A-Za-z0-9_]*\s*\(/.exec(sql.slice(end)) : null;
+      if (safeCall) {
+        // SAFE.f(…) answers NULL where f would raise an error: DuckDB's try().
+        const close = matchingParen(sql, end + safeCall[0].length - 1);
+        out += `try(${rewriteFunctions(sql.slice(end + 1, close + 1).trim())})`;
+        i = close + 1;
+      } else if (sql[open] === '(' && (RULES[upper] || upper === 'UNNEST')) {
         const close = matchingParen(sql, open);
         const args = splitArgs(sql.slice(open + 1, close)).map(rewriteFunctions);
         const call = upper === 'UNNEST' ? unnest(args, sql.slice(close + 1)) : { text: RULES[upper]!(args), skip: 0 };

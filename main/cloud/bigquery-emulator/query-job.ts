@@ -100,8 +100,7 @@ async function withDefaultDataset<T>(conn: DuckDBConnection, catalog: Catalog, q
 async function writeDestination(conn: DuckDBConnection, catalog: Catalog, query: Record<string, unknown>, sql: string, job: QueryJob): Promise<QueryResult> {
   const ref = query.destinationTable as Partial<Destination>;
   if (!ref.datasetId || !ref.tableId) throw new JobFailure('invalid', 'configuration.query.destinationTable needs datasetId and tableId');
-  const dest: Destination = { projectId: ref.projectId ?? job.projectId, datasetId: ref.datasetId, tableId: ref.tableId };
-  requireDataset(catalog, dest);
+  const dest = requireDataset(catalog, { projectId: ref.projectId ?? job.projectId, datasetId: ref.datasetId, tableId: ref.tableId });
   const mode = await checkDispositions(conn, catalog, dest, query);
   const staged = await asJobFailure(() => stageQuery(conn, dest, sql, job.jobId));
   try {

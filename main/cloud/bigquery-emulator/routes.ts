@@ -20,6 +20,8 @@ export interface BigQueryRequest {
   body: Buffer;
   /** A failJob fault: the job this request creates ends with this errorResult. */
   injectedJobError?: JobError;
+  /** A holdJob fault: the job this request creates stays RUNNING this long before it starts. */
+  heldJobMs?: number;
 }
 
 export interface BigQueryContext {

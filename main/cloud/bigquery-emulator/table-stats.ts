@@ -44,7 +44,7 @@ const FIXED: Record<string, number> = {
 };
 
 /** A per-row SQL expression: the logical bytes of one cell of `field` (0 when NULL). */
-function cellBytes(field: Field, expr: string): string {
+export function cellBytes(field: Field, expr: string): string {
   if (field.mode?.toUpperCase() === 'REPEATED') {
     const element = cellBytes({ ...field, mode: 'NULLABLE' }, 'x');
     return `coalesce(list_sum(list_transform(${expr}, x -> ${element})), 0)`;
