@@ -2,7 +2,7 @@
 // January 2021 row count), serves it over local HTTP, and runs yellow_taxi_etl headless against DuckDB alone
 // doing the same read + filter + partitioned write. Figures are printed as ratios; nothing is asserted.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeYellowTaxiCsv } from '../test/helpers/taxi-csv.ts';
@@ -16,10 +16,11 @@ import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
 import { runTsMemorySection } from './ts-memory.ts';
 import { runExampleMemorySection } from './example-memory.ts';
+import { runWarehouseSection } from './warehouse.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
-const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out', 'ts-memory', 'example-memory'] as const;
+const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out', 'ts-memory', 'example-memory', 'warehouse'] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
 const wants = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
@@ -85,6 +86,12 @@ try {
     server.serve('/yellow_5M/yellow_tripdata_2021-01.csv.gz', { file: big });
     const bigUrl = `${server.url}/yellow_5M/yellow_tripdata_2021-01.csv.gz`;
     await runExampleMemorySection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), url: bigUrl, rows: 5_000_000, runChild });
+  }
+  if (wants('warehouse')) {
+    const zones = path.join(work, 'taxi_zone_lookup.csv');
+    writeFileSync(zones, `"LocationID","Borough","Zone","service_zone"\n${Array.from({ length: 265 }, (_, i) => `${i + 1},"Borough ${i % 6}","Zone ${i + 1}","Boro Zone"`).join('\n')}\n`);
+    server.serve('/taxi_zone_lookup.csv', { file: zones });
+    await runWarehouseSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), url, zonesUrl: `${server.url}/taxi_zone_lookup.csv` });
   }
 } finally {
   await server.close();

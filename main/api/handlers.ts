@@ -1,4 +1,6 @@
 import { checkPipeline } from '../preflight/check-pipeline.ts';
+import type { Pipeline } from '../model/project.ts';
+import { previewWarehouseBlock, profileWarehouseBlock } from '../runtime/warehouse-preview.ts';
 import os from 'node:os';
 import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
@@ -64,14 +66,17 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     'runs.get': async (p: { runId: string }) => ({ run: open.store.getRun(p.runId) ?? null }),
     'runs.logs': async (p: { runId: string; blockId?: string; afterId?: number; limit: number }) => ({ logs: open.store.getLogs(p.runId, p) }),
     'outputs.preview': async (p: { pipelineId: string; blockId: string; window: Parameters<OpenProject['workspace']['preview']>[2]; runId?: string }) =>
-      open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
+      // A block that runs in a warehouse is previewed there (only its published table: past runs' tables are not kept).
+      (await previewWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId, p.window)) ?? open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
     'outputs.statsHistory': async (p: { pipelineId: string; blockId: string; limit: number }) => ({
       runs: open.store.outputStatsHistory(p.pipelineId, p.blockId, p.limit),
     }),
     'outputs.ofRun': async (p: { pipelineId: string; runId: string }) => ({
       outputs: (await open.workspace.runOutputs(p.pipelineId, p.runId)).map((o) => ({ blockId: o.blockId, rows: o.rows })),
     }),
-    'outputs.profile': async (p: { pipelineId: string; blockId: string }) => ({ columns: await open.workspace.profile(p.pipelineId, p.blockId) }),
+    'outputs.profile': async (p: { pipelineId: string; blockId: string }) => ({
+      columns: (await profileWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId)) ?? (await open.workspace.profile(p.pipelineId, p.blockId)),
+    }),
     'workspace.query': async (p: { sql: string; window: { offset: number; limit: number } }) => open.workspace.query(p.sql, p.window),
     'triggers.list': async (p: { pipelineId?: string }) => {
       const { triggers, problems } = await listTriggerDescriptions(open);
@@ -105,4 +110,9 @@ export async function dispatch(handlers: ApiHandlers, method: unknown, params: u
   } catch (error) {
     return { ok: false, error: toErrorShape(error) };
   }
+}
+
+/** The pipeline when it loads; an invalid one still previews its local outputs (its blocks' engines are unknown). */
+async function pipelineIfValid(open: OpenProject, pipelineId: string): Promise<Pipeline | undefined> {
+  return open.loadPipeline(pipelineId).catch(() => undefined); // the preview of a stored output does not need the files to be valid
 }

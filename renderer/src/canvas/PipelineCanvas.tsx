@@ -14,6 +14,7 @@ import { doBlockAction, menuPlace } from './block-key-actions.ts';
 import { BlockNode, type BlockFlowNode } from './BlockNode.tsx';
 import { CanvasToolbar } from './CanvasToolbar.tsx';
 import { NodeMenu } from './NodeMenu.tsx';
+import { bringLocalEdit } from '../editing/transfer-blocks.ts';
 import { RunStateContext } from './RunStateContext.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { useCanvasGraph } from './use-canvas-graph.ts';
@@ -132,6 +133,12 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
   );
   const minimapClass = useCallback((n: Node) => `minimap-node type-${String(n.data.blockType)} status-${runBlocks[n.id]?.status ?? 'idle'}`, [runBlocks]);
   const menuBlock = menu ? pipeline.blocks.find((b) => b.id === menu.blockId) : undefined;
+  /** "Bring local" for a block whose data lives in a warehouse: a source reading its table, right of it. */
+  const bringLocal = (blockId: string) => {
+    const at = graph.nodes.find((n) => n.id === blockId)?.position ?? { x: 0, y: 0 };
+    const transfer = bringLocalEdit(pipeline, blockId, { x: at.x + 280, y: at.y + 120 });
+    return transfer ? () => void editor.apply([transfer.edit], `Bring ${blockId} local`) : undefined;
+  };
   const editedBlock = editing ? pipeline.blocks.find((b) => b.id === editing) : undefined;
 
   return (
@@ -174,6 +181,7 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
             exportTargets={exportTargets}
             onRun={(scope) => void commands.run(menu.blockId, scope)}
             onExport={(target) => onExport(menu.blockId, target)}
+            onBringLocal={bringLocal(menu.blockId)}
             onEdit={() => setEditing(menu.blockId)}
             onCopy={() => commands.copy([menu.blockId])}
             onDelete={() => void commands.deleteSelection([menu.blockId], [])}
