@@ -6,6 +6,7 @@ import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
 import { schedulesMethods } from './schedules-handlers.ts';
 import { consoleMethods } from './console-history.ts';
+import { projectsMethods } from './projects-handlers.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -73,6 +74,7 @@ export const methods = {
   ...backfillsMethods,
   ...schedulesMethods,
   ...consoleMethods,
+  ...projectsMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
