@@ -170,7 +170,7 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
           <Background gap={16} size={1} />
           <RoomyMiniMap nodeClassName={minimapClass} />
           <FitOnResize />
-          <Controls showInteractive={false} aria-label="Zoom controls" />
+          <Controls showInteractive={false} aria-label="Zoom controls" onFitView={fit} />
           <CanvasToolbar canUndo={editor.canUndo} canRedo={editor.canRedo} onUndo={() => void editor.undo()} onRedo={() => void editor.redo()} onLayout={() => void commands.autoLayout()} onFit={fit} onHelp={() => setHelpOpen(true)} />
         </ReactFlow>
         {menu && menuBlock && (
