@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { initProject } from '../main/project/init-project.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { axeViolations } from './helpers/axe.ts';
 
 /** Issue 14, item 13: code and output side by side, room for rows at 1440×900, readable canvas text, console history. */
 
@@ -65,6 +66,7 @@ test('Enter on a block opens its code beside its output, with the canvas moved a
   const rows = await fullyVisibleRows(grid);
   await shot('1-code-beside-output');
   assert.ok(rows >= 20, `the output grid shows ${rows} whole rows beside the code`);
+  assert.deepEqual(await axeViolations(page), [], 'the code beside its output passes axe');
 
   // The canvas can step aside completely; the grid gets the room.
   await page.getByRole('button', { name: 'Hide canvas' }).click();
@@ -147,6 +149,7 @@ test('the SQL console shows at least 15 result rows at 1440×900 and keeps a his
   await page.keyboard.press('Control+Enter');
   await page.getByRole('status', { name: 'Query row count' }).getByText('1 rows').waitFor();
   await shot('3-console-history');
+  assert.deepEqual(await axeViolations(page), [], 'the console with its history passes axe');
 
   // Kept by the project: after a reload, the older query is still there and runs again from the keyboard.
   await page.reload();
@@ -180,7 +183,7 @@ function nodeTextSize(): Promise<{ minPx: number; zoom: number; texts: number }>
 test('the project picker refuses a folder that is not a project at its field, then opens the nyc-taxi example by path', async () => {
   const taxi = taxiDir();
   await initProject(taxi, { example: 'nyc-taxi' });
-  await page.getByRole('button', { name: 'Project shop: open, create or switch projects' }).click();
+  await page.getByRole('button', { name: 'shop Switch project', exact: true }).click();
   const picker = page.getByRole('dialog', { name: 'Projects' });
   const openField = picker.getByRole('textbox', { name: 'Open a project folder' });
   await openField.fill('taxi');
@@ -191,10 +194,11 @@ test('the project picker refuses a folder that is not a project at its field, th
   await picker.getByRole('button', { name: 'Open', exact: true }).click();
   await picker.getByRole('alert').getByText(/has no pipewright\.yaml: choose a project folder, or create a new project there/).waitFor();
   await shot('4-project-picker-error');
+  assert.deepEqual(await axeViolations(page), [], 'the project picker with its error passes axe');
   await openField.fill(taxi);
   await picker.getByRole('button', { name: 'Open', exact: true }).click();
   // The server closes shop and opens the example on the same address: the page reloads on it.
-  await page.getByRole('button', { name: /^Project nyc-taxi/ }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'nyc-taxi Switch project', exact: true }).waitFor({ timeout: 60_000 });
   await page.getByRole('navigation', { name: 'Pipelines' }).getByRole('button', { name: 'yellow_taxi_etl' }).waitFor();
 });
 
@@ -255,16 +259,16 @@ test('the selected pipeline and screen are in the URL: reload, Back and Forward 
 });
 
 test('switching back from Recent, a pipeline opens from its run in History; a new project starts with a pipeline that runs', async () => {
-  await page.getByRole('button', { name: /^Project nyc-taxi/ }).click();
+  await page.getByRole('button', { name: 'nyc-taxi Switch project', exact: true }).click();
   await page.getByRole('dialog', { name: 'Projects' }).getByRole('button', { name: `Open ${dir}` }).click();
-  await page.getByRole('button', { name: /^Project shop/ }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'shop Switch project', exact: true }).waitFor({ timeout: 60_000 });
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
   await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'Open pipeline starter' }).first().click();
   await page.waitForURL(/#\/pipelines\/starter$/);
   await node('orders_per_day').waitFor();
 
   const fresh = path.join(root, 'fresh');
-  await page.getByRole('button', { name: /^Project shop/ }).click();
+  await page.getByRole('button', { name: 'shop Switch project', exact: true }).click();
   const picker = page.getByRole('dialog', { name: 'Projects' });
   const createField = picker.getByRole('textbox', { name: 'New project in folder' });
   await createField.fill(taxiDir());
@@ -272,7 +276,7 @@ test('switching back from Recent, a pipeline opens from its run in History; a ne
   await picker.getByRole('alert').getByText(/is not empty/).waitFor();
   await createField.fill(fresh);
   await picker.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('button', { name: /^Project fresh/ }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'fresh Switch project', exact: true }).waitFor({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Run pipeline' }).click();
   await node('orders_per_day').getByText('succeeded').waitFor({ timeout: 60_000 });
   await shot('7-new-project-ran');

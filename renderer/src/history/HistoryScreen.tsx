@@ -59,7 +59,7 @@ function RunRow({ run, onOpen, onOpenPipeline }: { run: RunSummary; onOpen: () =
     <tr>
       <td>
         <a href={`#/runs/${encodeURIComponent(run.id)}`} onClick={(e) => { e.preventDefault(); onOpen(); }} aria-label={`Run ${run.id} of ${run.pipelineId}`}>{run.pipelineId}</a>{' '}
-        <a className="open-pipeline" href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`} onClick={(e) => { e.preventDefault(); onOpenPipeline(); }} aria-label={`Open pipeline ${run.pipelineId}`} title="Open this pipeline on the canvas">canvas ↗</a>
+        <a className="open-pipeline" href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`} onClick={(e) => { e.preventDefault(); onOpenPipeline(); }} aria-label={`Open pipeline ${run.pipelineId}`} title="Open this pipeline on the canvas">open<span aria-hidden="true"> ↗</span></a>
       </td>
       <td>{run.trigger.kind}{run.trigger.by ? ` (${run.trigger.by})` : ''}</td>
       <td><span className="run-badge" data-status={run.status}>{run.status}</span></td>

@@ -13,9 +13,12 @@ export function PipelineList({ project, pipelines, selected, onSelect }: Props) 
   const [isPickerOpen, setPickerOpen] = useState(false);
   return (
     <nav className="sidebar" aria-label="Pipelines">
-      <button type="button" className="sidebar-project-button" aria-label={`Project ${project}: open, create or switch projects`} title="Open, create or switch projects" onClick={() => setPickerOpen(true)}>
+      {/* Named by its visible text ("shop Switch project"), as WCAG's label-in-name asks. */}
+      <button type="button" className="sidebar-project-button" title="Open, create or switch projects" onClick={() => setPickerOpen(true)}>
         <span>{project}</span>
-        <span className="muted" aria-hidden="true">Switch ▾</span>
+        <span className="muted">
+          Switch project<span aria-hidden="true"> ▾</span>
+        </span>
       </button>
       {isPickerOpen && <ProjectPicker onClose={() => setPickerOpen(false)} />}
       <h2 className="sidebar-title">Pipelines</h2>
