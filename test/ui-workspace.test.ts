@@ -54,7 +54,7 @@ after(async () => {
   assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
-test('Enter on a block opens its code beside its output, with the canvas moved aside: at least 20 rows show at 1440×900', async () => {
+test('Enter on a block opens its code beside its output, with the canvas moved aside: at least 20 rows show at 1440×900', async (t) => {
   await node('sample_orders').focus();
   await page.keyboard.press('Enter');
   await page.getByRole('tab', { name: 'Code', selected: true }).waitFor();
@@ -65,6 +65,7 @@ test('Enter on a block opens its code beside its output, with the canvas moved a
   assert.equal(await page.getByRole('button', { name: 'Canvas beside' }).getAttribute('aria-pressed'), 'true', 'opening the code moves the canvas beside it');
   const rows = await fullyVisibleRows(grid);
   await shot('1-code-beside-output');
+  t.diagnostic(`${rows} whole rows beside the code at 1440×900`);
   assert.ok(rows >= 20, `the output grid shows ${rows} whole rows beside the code`);
   assert.deepEqual(await axeViolations(page), [], 'the code beside its output passes axe');
 
@@ -130,7 +131,7 @@ test('the handles between code and output and beside the canvas are visible, nam
   assert.ok(idleGrip.height >= 20 && idleGrip.opacity >= 0.5, `the grip is big enough to see (${JSON.stringify(idleGrip)})`);
 });
 
-test('the SQL console shows at least 15 result rows at 1440×900 and keeps a history of past queries, re-runnable by keyboard', async () => {
+test('the SQL console shows at least 15 result rows at 1440×900 and keeps a history of past queries, re-runnable by keyboard', async (t) => {
   await page.getByRole('button', { name: 'Close block details' }).click();
   await page.getByRole('tab', { name: 'SQL console' }).click();
   const query = page.getByRole('textbox', { name: 'SQL console query' });
@@ -140,6 +141,7 @@ test('the SQL console shows at least 15 result rows at 1440×900 and keeps a his
   const grid = page.getByRole('grid', { name: 'Query result' });
   await grid.locator('[role=row][aria-rowindex="2"] [role=gridcell]:not(.is-loading)').first().waitFor();
   const rows = await fullyVisibleRows(grid);
+  t.diagnostic(`${rows} whole result rows in the console at 1440×900`);
   assert.ok(rows >= 15, `the console shows ${rows} whole result rows`);
   const history = page.getByRole('list', { name: 'Past queries' });
   await history.getByRole('button', { name: 'Run again: select * from starter.sample_orders order by order_id' }).waitFor();
@@ -202,12 +204,13 @@ test('the project picker refuses a folder that is not a project at its field, th
   await page.getByRole('navigation', { name: 'Pipelines' }).getByRole('button', { name: 'yellow_taxi_etl' }).waitFor();
 });
 
-test('zoom to fit on the biggest example pipeline stops at a readable zoom (node text never under 11 px) and pans instead', async () => {
+test('zoom to fit on the biggest example pipeline stops at a readable zoom (node text never under 11 px) and pans instead', async (t) => {
   await page.getByRole('navigation', { name: 'Pipelines' }).getByRole('button', { name: 'yellow_taxi_etl' }).click();
   await node('load_yellow_taxi').waitFor();
   await page.getByRole('button', { name: 'Zoom to fit' }).click();
   const fitted = await nodeTextSize();
   assert.ok(fitted.texts > 10, 'node texts were measured');
+  t.diagnostic(`after zoom to fit: zoom ${fitted.zoom.toFixed(3)}, smallest node text ${fitted.minPx.toFixed(2)} px over ${fitted.texts} texts`);
   assert.ok(fitted.minPx >= 11 - 0.01, `smallest node text after zoom to fit: ${fitted.minPx.toFixed(2)} px at zoom ${fitted.zoom.toFixed(3)}`);
   // Panned to the start: the first source is on screen.
   const canvasBox = await page.getByLabel(/^Canvas of pipeline/).boundingBox();
