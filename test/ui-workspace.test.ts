@@ -149,7 +149,7 @@ test('the SQL console shows at least 15 result rows at 1440×900 and keeps a his
   await page.keyboard.press('Control+a');
   await page.keyboard.type('select count(*) as n from starter.orders_per_day');
   await page.keyboard.press('Control+Enter');
-  await page.getByRole('status', { name: 'Query row count' }).getByText('1 rows').waitFor();
+  await page.getByRole('status', { name: 'Query row count' }).getByText('1 row · 1 column').waitFor();
   await shot('3-console-history');
   assert.deepEqual(await axeViolations(page), [], 'the console with its history passes axe');
 

@@ -92,7 +92,7 @@ function QueryResult({ api, sql, onProblems }: { api: ReturnType<typeof useApi>;
   return (
     <div className="preview">
       <p className="preview-count console-count" role="status" aria-label="Query row count">
-        {formatCount(state.totalRows)} rows · {state.columns.length} columns
+        {formatCount(state.totalRows)} {state.totalRows === 1 ? 'row' : 'rows'} · {state.columns.length} {state.columns.length === 1 ? 'column' : 'columns'}
       </p>
       <DataGrid ariaLabel="Query result" columns={state.columns} totalRows={state.totalRows} pages={state.pages} ensureRows={ensureRows} onOpenCell={(row, c) => setOpenCell({ row, column: c })} />
       {openCell && column && <CellDialog fetchWindow={fetchWindow} row={openCell.row} columnIndex={openCell.column} column={column} onClose={() => setOpenCell(null)} />}

@@ -79,7 +79,8 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
             output={output}
           />
         )}
-        {shown === 'config' && <ConfigTab key={blockId} pipeline={pipeline} blockId={blockId} />}
+        {/* A block without code (a file, HTTP or warehouse source, an export) keeps its settings beside its rows instead. */}
+        {shown === 'config' && <CodeAndOutput code={<ConfigTab key={blockId} pipeline={pipeline} blockId={blockId} />} output={output} />}
       </div>
     </section>
   );
