@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { PROJECT_FILE } from '../project/load-project.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 

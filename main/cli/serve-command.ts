@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { defaultUserDataDir } from '../runtime/recent-projects.ts';
 import { serveProjects } from '../serve/serve-projects.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ProjectSwitcher } from '../api/projects-handlers.ts';
-import { formatError, toErrorShape } from '../errors.ts';
+import { formatError, toErrorShape } from '../model/errors.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
 import { initProject } from '../project/init-project.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
