@@ -150,6 +150,10 @@ test('the SQL console shows at least 15 result rows at 1440×900 and keeps a his
   await page.keyboard.type('select count(*) as n from starter.orders_per_day');
   await page.keyboard.press('Control+Enter');
   await page.getByRole('status', { name: 'Query row count' }).getByText('1 row · 1 column').waitFor();
+  const count = grid.locator('[role=row][aria-rowindex="2"] [role=gridcell]').getByText('31', { exact: true });
+  await count.waitFor();
+  // A one-row result has a narrow row-number column: the value must not be cut to "…" by a row laid out too narrow.
+  assert.equal(await count.evaluate((el) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= (el.closest('[role=row]')?.getBoundingClientRect().right ?? 0) + 0.5), true, 'the count shows whole');
   await shot('3-console-history');
   assert.deepEqual(await axeViolations(page), [], 'the console with its history passes axe');
 
@@ -163,6 +167,20 @@ test('the SQL console shows at least 15 result rows at 1440×900 and keeps a his
   assert.match(await page.getByRole('status', { name: 'Query row count' }).innerText(), /^\d{3} rows/, 'the sample orders again');
   const saved = JSON.parse(readFileSync(path.join(dir, '.pipewright', 'console-history.json'), 'utf8')) as { sql: string }[];
   assert.deepEqual(saved.map((q) => q.sql).slice(0, 2), ['select * from starter.sample_orders order by order_id', 'select count(*) as n from starter.orders_per_day']);
+
+  // With a block open too, the tall console gives way: the block's tabs stay uncovered and clickable.
+  for (const place of ['Canvas above', 'Canvas beside'] as const) {
+    await node('orders_per_day').click();
+    await page.getByRole('button', { name: place }).click();
+    const output = page.getByRole('tab', { name: 'Output', exact: true });
+    const isOnTop = await output.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return el.contains(document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2));
+    });
+    assert.equal(isOnTop, true, `${place}: the Output tab is not covered by the console`);
+    await output.click();
+    await page.getByRole('button', { name: 'Close block details' }).click();
+  }
   await page.getByRole('tab', { name: 'Log' }).click();
 });
 

@@ -5,6 +5,12 @@ import type { CanvasPlace } from './use-canvas-place.ts';
 import { usePanelSize } from './use-panel-size.ts';
 import './work-area.css';
 
+/** work-area.css: `.work-canvas`'s min-height and the handle's thickness. */
+const CANVAS_MIN_HEIGHT = 180;
+const HANDLE_PX = 5;
+/** The open block alone (canvas beside or hidden): its bars and a few rows. */
+const PANE_MIN_HEIGHT = 220;
+
 /**
  * The canvas and the open block's pane: stacked (canvas above), side by side (canvas on the left) or the pane alone.
  * Every child keeps its place in the tree whatever the layout, so switching never remounts the editor (unsaved text
@@ -16,8 +22,10 @@ export function WorkArea({ place, canvas, pane }: { place: CanvasPlace; canvas: 
   const shown: CanvasPlace = pane ? place : 'above';
   const canvasStyle: CSSProperties | undefined = shown === 'beside' ? { flex: `0 0 ${canvasWidth}px` } : undefined;
   const paneStyle: CSSProperties | undefined = shown === 'above' ? { flex: `0 1 ${height}px`, minHeight: DETAILS_PANEL.min } : undefined;
+  // The least height its panels need: a tall bottom panel (the SQL console) gives way rather than covering them.
+  const minHeight = pane && shown === 'above' ? CANVAS_MIN_HEIGHT + HANDLE_PX + DETAILS_PANEL.min : pane ? PANE_MIN_HEIGHT : CANVAS_MIN_HEIGHT;
   return (
-    <div className={`work-area is-canvas-${shown}`}>
+    <div className={`work-area is-canvas-${shown}`} style={{ minHeight }}>
       <div className="work-canvas" style={canvasStyle} hidden={shown === 'hidden'}>
         {canvas}
       </div>
