@@ -13,11 +13,16 @@ import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
 import { createSchedulesHandlers, type SchedulerAccess } from './schedules-handlers.ts';
 import { planResume } from './retry-failed.ts';
+import { createConsoleHandlers } from './console-history.ts';
+import { createProjectsHandlers, type ProjectSwitcher } from './projects-handlers.ts';
 import { listPipelineIds } from '../project/load-project.ts';
 import { readPipelineVersion } from '../project/pipeline-writer.ts';
 import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 
 type Handler = (params: never) => Promise<unknown>;
+
+/** A shell that brings no project switcher (tests, the CLI's local handlers): the picker says so. */
+const NO_PROJECT_SWITCH = { refused: 'this window cannot switch projects: restart Pipewright with --project <folder>' };
 export type ApiHandlers = { [M in MethodName]: Handler };
 
 /** Where this process serves the HTTP API (serve, or the desktop app's loopback API), once it listens; null without one. */
@@ -32,7 +37,10 @@ export type { RunQueueEvent } from '../runtime/run-launcher.ts';
  * The contract's methods over an open project. Both transports (Electron IPC, serve) call `dispatch`;
  * `emit` pushes events to every connected shell.
  */
-export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {}) {
+export function createApiHandlers(
+  open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {},
+  projects: ProjectSwitcher | { refused: string } = NO_PROJECT_SWITCH,
+) {
   /** Starts a run from the app (or a handed-over CLI run); resolves with its id once it started (usage errors reject before). */
   const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>, via: 'app' | 'cli' = 'app'): Promise<{ runId: string; queued?: true }> => {
     const run = open.runs.launch({ ...request, trigger: { kind: via, by: os.userInfo().username } });
@@ -95,6 +103,8 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),
     ...createSchedulesHandlers(schedules, emit),
+    ...createConsoleHandlers(open),
+    ...createProjectsHandlers(open, projects),
     'runs.retryFailed': async (p: { runId: string; via: 'app' | 'cli' }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),
   } satisfies ApiHandlers;
   return handlers;
