@@ -22,6 +22,13 @@ export interface BlockSpecForTest {
   config: unknown;
 }
 
+export interface AttemptOptions {
+  /** Cancels the attempt, as cancelling its run would. */
+  signal?: AbortSignal;
+  /** Sees each event of the attempt as it happens (to act at a given point, e.g. cancel once bytes arrived). */
+  onEvent?: (event: RunEvent) => void;
+}
+
 /** A temp project with a real DuckDB workspace, in which block kinds run through the engine's own attempt runner. */
 export interface BlockHarness {
   /** The project folder (relative block paths resolve here). */
@@ -30,9 +37,9 @@ export interface BlockHarness {
   workspace: Workspace;
   runId: string;
   /** Runs one attempt as the engine does (config parsed, timeout, tests, publish). Never throws: see `error`. */
-  attempt<C>(kind: BlockKind<C>, spec: BlockSpecForTest, opts?: { signal?: AbortSignal }): Promise<BlockRun>;
+  attempt<C>(kind: BlockKind<C>, spec: BlockSpecForTest, opts?: AttemptOptions): Promise<BlockRun>;
   /** Like `attempt`, but rejects with the block's error. */
-  run<C>(kind: BlockKind<C>, spec: BlockSpecForTest, opts?: { signal?: AbortSignal }): Promise<BlockRun>;
+  run<C>(kind: BlockKind<C>, spec: BlockSpecForTest, opts?: AttemptOptions): Promise<BlockRun>;
   /** Runs a query in a session that can read the given blocks' outputs by id. */
   query(sql: string, readable: string[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -58,7 +65,7 @@ export async function createBlockHarness(): Promise<BlockHarness> {
   workspace.beginRun(runId);
   const runOutputs = new Map<string, string>();
 
-  const attempt = async <C>(kind: BlockKind<C>, spec: BlockSpecForTest, opts: { signal?: AbortSignal } = {}): Promise<BlockRun> => {
+  const attempt = async <C>(kind: BlockKind<C>, spec: BlockSpecForTest, opts: AttemptOptions = {}): Promise<BlockRun> => {
     const block: LoadedBlock = { id: spec.id, type: kind.type, kind: kind.kind, upstream: spec.upstream ?? [], config: spec.config as LoadedBlock['config'], tests: [], testCode: {} };
     pipeline.blocks = [...pipeline.blocks.filter((b) => b.id !== block.id), block];
     const result: BlockRun = { logs: [], progress: [] };
@@ -70,7 +77,10 @@ export async function createBlockHarness(): Promise<BlockHarness> {
     const env: RunEnv = {
       project, pipeline, runId, originRunId: runId, variables: {}, workspace, runOutputs, runSignal: run.signal, random: Math.random,
       kindOf: () => kind as BlockKind,
-      emit: (event) => collect(result, event),
+      emit: (event) => {
+        collect(result, event);
+        opts.onEvent?.(event);
+      },
     };
     try {
       const attempted = await runAttempt(env, block, 1);
