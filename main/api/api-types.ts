@@ -35,6 +35,9 @@ export interface EventPayloads {
   'schedules.changed': SchedulesStatus;
 }
 
+/** One event as a transport carries it: its name and the payload that name promises. */
+export type EventMessage = { [E in EventName]: { event: E; payload: EventPayloads[E] } }[EventName];
+
 /** Pushes one event of the contract, its payload checked against EventPayloads. */
 export type EmitEvent = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
 

@@ -5,7 +5,7 @@ import { OperationalError, UserError } from '../errors.ts';
 import { runJsonOfRecord, type RunJson } from './run-json.ts';
 import type { ServerFile } from '../serve/server-file.ts';
 import type { MethodName } from '../api/contract.ts';
-import type { CallReply, MethodParams, MethodResult } from '../api/api-types.ts';
+import type { CallReply, EventMessage, MethodParams, MethodResult } from '../api/api-types.ts';
 
 /** What `pipewright run` asks of the process that holds the project. */
 export type RemoteRunRequest =
@@ -103,8 +103,8 @@ function openEventStream(server: ServerFile): Promise<EventStream> {
       resolve({
         onMessage: (listener) =>
           socket.on('message', (data) => {
-            const message = JSON.parse(String(data)) as { event: string; payload: unknown };
-            if (message.event === 'runs.event') listener(message.payload as RunEvent);
+            const message = JSON.parse(String(data)) as EventMessage;
+            if (message.event === 'runs.event') listener(message.payload);
           }),
         closed,
         close: () => socket.close(),
