@@ -5,7 +5,7 @@ import { startFileServer } from './helpers/http-server.ts';
 import { startGcsFixture } from './helpers/gcs.ts';
 import { rowsBlock, withPipeline, type ProjectRun } from './helpers/run-project.ts';
 import { waitUntil } from './helpers/wait-until.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 
 const trigger = { kind: 'test' as const };
 const pipelineScope = { kind: 'pipeline' as const };

@@ -3,8 +3,8 @@
 // engine code reaches its bundle).
 import type { z } from 'zod';
 import type { Alert } from '../alerts/alert-message.ts';
-import type { ErrorShape } from '../errors.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { ErrorShape } from '../model/errors.ts';
+import type { RunEvent } from '../model/run-events.ts';
 import type { PipelineChange } from '../runtime/watch-project.ts';
 import type { RunQueueEvent } from '../runtime/run-launcher.ts';
 import type { BackfillProgressEvent } from './backfill-handlers.ts';

@@ -1,5 +1,5 @@
 import type { OpenProject } from '../runtime/open-project.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import type { RunGraph, connectionsMethods } from './connections-contract.ts';
 import type { HandlersOf } from './api-types.ts';
 import { deleteConnection, describeConnections, saveConnection } from '../connections/connections-file.ts';

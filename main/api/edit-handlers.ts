@@ -3,7 +3,7 @@ import type { editMethods } from './edit-contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { configJsonSchema, starterConfig } from '../project/block-templates.ts';
 import type { PipelineEdit } from '../project/pipeline-edits.ts';
-import type { BlockType } from '../project/schema.ts';
+import type { BlockType } from '../model/schema.ts';
 import { createPipeline, readPipelineVersion, updatePipeline } from '../project/pipeline-writer.ts';
 import { listPipelineIds } from '../project/load-project.ts';
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import type { RunEvent, RunScope } from '../engine/run-events.ts';
-import { OperationalError, UserError } from '../errors.ts';
+import type { RunEvent, RunScope } from '../model/run-events.ts';
+import { OperationalError, UserError } from '../model/errors.ts';
 import { runJsonOfRecord, type RunJson } from './run-json.ts';
 import type { ServerFile } from '../serve/server-file.ts';
 import type { MethodName } from '../api/contract.ts';

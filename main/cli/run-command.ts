@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunScope } from '../engine/run-events.ts';
+import type { RunScope } from '../model/run-events.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
 import { planResume } from '../api/retry-failed.ts';
 import { parseVars, UsageError } from './usage.ts';

@@ -1,6 +1,6 @@
-import type { RunResult } from '../engine/engine-types.ts';
+import type { RunResult } from '../model/engine-types.ts';
 import type { RunDetail } from '../history/run-queries.ts';
-import { formatError } from '../errors.ts';
+import { formatError } from '../model/errors.ts';
 
 /**
  * The one `--json` shape of `pipewright run`, whether the run happened in this process or in the app or serve holding

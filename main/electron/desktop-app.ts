@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatError, toErrorShape } from '../errors.ts';
+import { formatError, toErrorShape } from '../model/errors.ts';
 import { createDispatcher } from '../api/handlers.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';
 import { findProjectRoot } from '../project/load-project.ts';
 import { initProject } from '../project/init-project.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
-import { startProjectBackend, type ProjectBackend } from '../runtime/project-backend.ts';
-import { EventHub } from '../runtime/event-hub.ts';
+import { startProjectBackend, type ProjectBackend } from '../api/project-backend.ts';
+import { EventHub } from '../api/event-hub.ts';
 import { startServeServer, type ServeServer } from '../serve/serve-server.ts';
 import type { ElectronLike } from './electron-types.ts';
 import { appMenuTemplate, rememberProject } from './project-menu.ts';

@@ -1,12 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CancelledError } from '../../main/errors.ts';
+import { CancelledError } from '../../main/model/errors.ts';
 import { Workspace } from '../../main/data/workspace.ts';
 import { runAttempt, type RunEnv } from '../../main/engine/block-runner.ts';
-import type { BlockKind, BlockOutcome, ProgressUpdate } from '../../main/engine/block-kind.ts';
-import type { LogLevel, RunEvent } from '../../main/engine/run-events.ts';
-import type { LoadedBlock, Pipeline, Project } from '../../main/project/model.ts';
+import type { BlockKind, BlockOutcome, ProgressUpdate } from '../../main/model/block-kind.ts';
+import type { LogLevel, RunEvent } from '../../main/model/run-events.ts';
+import type { LoadedBlock, Pipeline, Project } from '../../main/model/project.ts';
+import { resolveConnection } from '../../main/connections/resolve-connection.ts';
+import { typescriptSandbox } from '../../main/sandbox/code-sandbox.ts';
 
 /** One attempt of a block, with what it logged and reported. */
 export interface BlockRun {
@@ -76,6 +78,8 @@ export async function createBlockHarness(): Promise<BlockHarness> {
     opts.signal?.addEventListener('abort', cancel, { once: true });
     const env: RunEnv = {
       project, pipeline, runId, originRunId: runId, variables: {}, workspace, runOutputs, runSignal: run.signal, random: Math.random,
+      // The same connection resolver and sandbox as openProject hands the engine.
+      connections: resolveConnection, sandbox: typescriptSandbox,
       kindOf: () => kind as BlockKind,
       emit: (event) => {
         collect(result, event);

@@ -1,4 +1,4 @@
-import type { ErrorShape } from '../../../main/errors.ts';
+import type { ErrorShape } from '../../../main/model/errors.ts';
 import type { EventName, MethodName } from '../../../main/api/contract.ts';
 import type { CallReply, EventPayloads, MethodParams, MethodResult } from '../../../main/api/api-types.ts';
 

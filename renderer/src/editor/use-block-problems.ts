@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ErrorShape } from '../../../main/errors.ts';
+import type { ErrorShape } from '../../../main/model/errors.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { EditorProblem } from './codemirror-setup.ts';
 
