@@ -1,5 +1,5 @@
 import { createApiHandlers, type ApiHandlers, type LocalApi } from './handlers.ts';
-import type { EventName } from './contract.ts';
+import type { EmitEvent } from './api-types.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
 import type { SchedulerAccess } from './schedules-handlers.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
@@ -22,7 +22,7 @@ export interface ProjectBackend {
  */
 export async function startProjectBackend(
   open: OpenProject,
-  emit: (event: EventName, payload: unknown) => void,
+  emit: EmitEvent,
   opts: { scheduler?: { onActivity: (activity: SchedulerActivity) => void } } = {},
 ): Promise<ProjectBackend> {
   const local: LocalApi = { origin: null };
