@@ -1,4 +1,4 @@
-import { createApiHandlers, type ApiHandlers, type LocalApi } from './handlers.ts';
+import { createApiHandlers, createDispatcher, type ApiDispatcher, type ApiHandlers, type LocalApi } from './handlers.ts';
 import type { EmitEvent } from './api-types.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
 import type { SchedulerAccess } from './schedules-handlers.ts';
@@ -9,6 +9,8 @@ import type { OpenProject } from '../runtime/open-project.ts';
 export interface ProjectBackend {
   /** The API contract's methods over the project, for a transport to dispatch to. */
   handlers: ApiHandlers;
+  /** The one dispatcher over those handlers that every transport answers through (IPC, HTTP). */
+  api: ApiDispatcher;
   /** Set by the HTTP server that serves these handlers once it listens (`app.info` reports it). */
   local: LocalApi;
   /** Stops the scheduler and the file watcher (the project itself is closed by its owner). */
@@ -48,6 +50,7 @@ export async function startProjectBackend(
   }
   return {
     handlers,
+    api: createDispatcher(handlers),
     local,
     close: async () => {
       await scheduler?.stop();

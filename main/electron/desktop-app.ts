@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatError, toErrorShape } from '../model/errors.ts';
-import { createDispatcher } from '../api/handlers.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';
 import { findProjectRoot } from '../project/load-project.ts';
 import { initProject } from '../project/init-project.ts';
@@ -68,7 +67,7 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
     await backend.close();
     await open.close();
   };
-  shell = await startShell(electron, { preloadPath: options.preloadPath, renderer: options.renderer, api: createDispatcher(backend.handlers), secrets });
+  shell = await startShell(electron, { preloadPath: options.preloadPath, renderer: options.renderer, api: backend.api, secrets });
   if (!shell) {
     await close();
     return null;
