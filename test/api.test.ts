@@ -25,7 +25,7 @@ test('the API validates params, starts runs, streams their events and previews o
     assert.match(!bad.ok ? bad.error.message : '', /runs.start: scope.block/);
     const unknown = await dispatch(handlers, 'runs.explode', {});
     assert.equal(unknown.ok, false);
-    assert.match(!unknown.ok ? unknown.error.message : '', /unknown method runs.explode/);
+    assert.match(!unknown.ok ? unknown.error.message : '', /unknown method 'runs.explode'/);
 
     const started = await dispatch(handlers, 'runs.start', { pipelineId: 'p', scope: { kind: 'block', block: 'src' } });
     assert.ok(started.ok, JSON.stringify(started));

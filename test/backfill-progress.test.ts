@@ -9,16 +9,17 @@ test('progress counts every interval to the end: one that fails and one that can
   const pipeline = { blocks: [{ id: 'bad', type: 'source', kind: 'sql', file: 'blocks/bad.sql' }] };
   await withPipeline(pipeline, async ({ open }) => {
     // The second interval's run is refused before it starts (a fault injected at the launcher), after the first ran.
-    let started = 0;
+    let markStarted: () => void = () => undefined;
+    const firstStarted = new Promise<void>((resolve) => (markStarted = resolve));
     const faulty: OpenProject = {
       ...open,
       run: async (request, onEvent) => {
         if (request.interval?.start.toISOString().startsWith('2024-03-02')) {
-          while (started === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+          await firstStarted;
           throw new Error('the launcher refused the run');
         }
         return open.run(request, (event) => {
-          if (event.type === 'run.started') started++;
+          if (event.type === 'run.started') markStarted();
           onEvent?.(event);
         });
       },

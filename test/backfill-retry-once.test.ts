@@ -7,6 +7,7 @@ import type { RunEvent } from '../main/model/run-events.ts';
 import { createPgProject, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { runCli } from './helpers/run-cli.ts';
 import type { TempProject } from './helpers/temp-project.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 let pgServer: TestPostgres;
 before(async () => {
@@ -46,7 +47,7 @@ test("retrying a backfill's failed intervals does not append again what their fi
     const started = await dispatch(handlers, 'backfills.start', { pipelineId: 'daily', from: '2024-03-01', to: '2024-03-02', every: 'day', concurrency: 1 });
     assert.ok(started.ok, JSON.stringify(started));
     const { backfillId } = started.result as { backfillId: string };
-    await waitFor(() => progress.some((p) => p.finished));
+    await waitUntil(() => progress.some((p) => p.finished), { what: 'the backfill to finish', timeoutMs: 60_000 });
     assert.equal(progress.at(-1)?.failed, 2);
     assert.deepEqual(await pgServer.query('select day, count(*)::int as n from bf_api.t group by day order by day'), [{ day: '2024-03-01', n: 50 }, { day: '2024-03-02', n: 50 }]);
 
@@ -54,7 +55,7 @@ test("retrying a backfill's failed intervals does not append again what their fi
     progress.length = 0;
     const retried = await dispatch(handlers, 'backfills.retryFailed', { pipelineId: 'daily', backfillId, concurrency: 1 });
     assert.ok(retried.ok, JSON.stringify(retried));
-    await waitFor(() => progress.some((p) => p.finished));
+    await waitUntil(() => progress.some((p) => p.finished), { what: 'the backfill to finish', timeoutMs: 60_000 });
     assert.equal(progress.at(-1)?.failed, 0);
     assert.equal(logs.filter((m) => /already appended 50 rows from this block/.test(m)).length, 2);
     assert.deepEqual(await pgServer.query('select day, count(*)::int as n from bf_api.t group by day order by day'), [{ day: '2024-03-01', n: 50 }, { day: '2024-03-02', n: 50 }]);
@@ -63,14 +64,6 @@ test("retrying a backfill's failed intervals does not append again what their fi
     project.cleanup();
   }
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the backfill');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test('pipewright backfill --retry-failed does not append again what the failed runs appended', async () => {
   const project = failingBackfillProject('bf_cli');

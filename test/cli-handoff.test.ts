@@ -8,28 +8,31 @@ import { ensureRendererBuilt, startServe, type ServeProcess } from './helpers/br
 import { runCli } from './helpers/run-cli.ts';
 import { readServerFile, removeServerFile, writeServerFile } from '../main/serve/server-file.ts';
 import { callApi } from '../main/cli/remote-run.ts';
-import type { RunDetail } from '../main/history/run-queries.ts';
+import type { RunJson } from '../main/cli/run-json.ts';
 
 let temp: TempProject;
 let serve: ServeProcess;
 
+/** The pipelines of these tests (also written to a second project, which runs in-process). */
+function writePipelines(project: TempProject): void {
+  project.writeFile('blocks/numbers.sql', "select range as n, '{{ label }}' as label from range(5)\n");
+  project.writeFile('blocks/broken.sql', 'select nope from numbers\n');
+  project.writeFile('blocks/after.sql', 'select * from broken\n');
+  const numbers = { id: 'numbers', type: 'source', kind: 'sql', file: 'blocks/numbers.sql' };
+  const broken = { id: 'broken', type: 'transform', kind: 'sql', file: 'blocks/broken.sql', upstream: ['numbers'] };
+  project.writePipeline('numbers', { variables: { label: 'default' }, blocks: [numbers] });
+  project.writePipeline('broken', { variables: { label: 'default' }, blocks: [numbers, broken] });
+  project.writePipeline('mixed', {
+    variables: { label: 'default' },
+    blocks: [numbers, broken, { id: 'after', type: 'transform', kind: 'sql', file: 'blocks/after.sql', upstream: ['broken'] }],
+  });
+  project.writePipeline('waiting', { blocks: [{ id: 'wait', type: 'sensor', kind: 'file', config: { path: 'never.txt', interval_seconds: 0.2 } }] });
+}
+
 before(async () => {
   ensureRendererBuilt();
   temp = createTempProject();
-  temp.writeFile('blocks/numbers.sql', "select range as n, '{{ label }}' as label from range(5)\n");
-  temp.writeFile('blocks/broken.sql', 'select nope from numbers\n');
-  temp.writePipeline('numbers', {
-    variables: { label: 'default' },
-    blocks: [{ id: 'numbers', type: 'source', kind: 'sql', file: 'blocks/numbers.sql' }],
-  });
-  temp.writePipeline('broken', {
-    variables: { label: 'default' },
-    blocks: [
-      { id: 'numbers', type: 'source', kind: 'sql', file: 'blocks/numbers.sql' },
-      { id: 'broken', type: 'transform', kind: 'sql', file: 'blocks/broken.sql', upstream: ['numbers'] },
-    ],
-  });
-  temp.writePipeline('waiting', { blocks: [{ id: 'wait', type: 'sensor', kind: 'file', config: { path: 'never.txt', interval_seconds: 0.2 } }] });
+  writePipelines(temp);
   serve = await startServe(temp.dir);
 });
 
@@ -60,9 +63,35 @@ test('pipewright run hands its run to the serve holding the project: same logs, 
   const json = JSON.parse(result.stdout) as { runId: string; status: string; blocks: { id: string; rows: number }[] };
   assert.equal(json.status, 'succeeded');
   assert.deepEqual(json.blocks.map((b) => [b.id, b.rows]), [['numbers', 5]]);
-  const { run } = await callApi<{ run: RunDetail | null }>(server(), 'runs.get', { runId: json.runId });
+  const { run } = await callApi(server(), 'runs.get', { runId: json.runId });
   assert.equal(run?.trigger.kind, 'cli');
   assert.equal(run?.variables['label'], 'handed');
+});
+
+test('pipewright run --json prints the same fields with the same values whether it runs in-process or through serve', async () => {
+  const local = createTempProject();
+  try {
+    writePipelines(local);
+    const here = await runCli(['run', 'mixed', '--project', local.dir, '--json']);
+    const handed = await runCli(['run', 'mixed', '--project', temp.dir, '--json']);
+    assert.doesNotMatch(here.stderr, /running through it/);
+    assert.match(handed.stderr, /running through it/);
+    assert.deepEqual([here.code, handed.code], [1, 1], `${here.stderr}\n${handed.stderr}`);
+    // Only the run's id and times may differ: each is a number (or null for a block that never ran) in both.
+    const comparable = (stdout: string) => {
+      const json = JSON.parse(stdout) as RunJson;
+      assert.match(json.runId, /\S/);
+      assert.equal(typeof json.durationMs, 'number');
+      return { ...json, runId: '<id>', durationMs: '<ms>', blocks: json.blocks.map((b) => ({ ...b, durationMs: b.durationMs === null ? null : '<ms>' })) };
+    };
+    const expected = comparable(here.stdout);
+    assert.deepEqual(comparable(handed.stdout), expected);
+    assert.deepEqual(Object.keys(expected), ['runId', 'pipeline', 'status', 'durationMs', 'blocks']);
+    assert.deepEqual(expected.blocks.map((b) => Object.keys(b)), Array(3).fill(['id', 'status', 'rows', 'durationMs', 'attempts', 'error']));
+    assert.deepEqual(expected.blocks.map((b) => [b.id, b.status, b.rows]), [['numbers', 'succeeded', 5], ['broken', 'failed', null], ['after', 'upstream_failed', null]]);
+  } finally {
+    local.cleanup();
+  }
 });
 
 test('a failed run through serve exits 1 with the error; an unknown pipeline exits 2 with serve\'s message', async () => {

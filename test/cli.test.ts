@@ -81,9 +81,10 @@ test('Ctrl-C cancels the run cleanly and records it as cancelled', async () => {
     let sent = false;
     const result = await runCli(['run', 'demo', '--project', dir, '--json'], {
       onStderr: (text, child) => {
+        // The block is running (its download hangs): Ctrl-C now.
         if (!sent && /load started/.test(text)) {
           sent = true;
-          setTimeout(() => child.kill('SIGINT'), 200);
+          child.kill('SIGINT');
         }
       },
     });

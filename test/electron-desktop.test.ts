@@ -14,6 +14,7 @@ import { CLI_ENTRY, runCli } from './helpers/run-cli.ts';
 import { readServerFile } from '../main/serve/server-file.ts';
 import { ensureRendererBuilt } from './helpers/browser.ts';
 import { waitUntil } from './helpers/wait-until.ts';
+import { rawRequest } from './helpers/serve-client.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const indexHtml = path.join(repo, 'out', 'renderer', 'index.html');
@@ -40,6 +41,15 @@ test('the desktop app serves the API contract over IPC for the project it opened
     const bad = await invoke({ method: 'runs.start', params: { pipelineId: '' } });
     assert.equal(bad.ok, false, 'params are validated against the contract');
     assert.match(bad.ok ? '' : bad.error.message, /runs\.start: pipelineId/);
+
+    // The window (IPC) and a terminal (HTTP, the app's local API) answer through one dispatcher: the same replies.
+    const server = readServerFile(path.join(temp.dir, '.pipewright'));
+    assert.ok(server, 'the app serves its local API');
+    const headers = { authorization: `Bearer ${server.token}`, origin: server.origin, 'content-type': 'application/json' };
+    const overHttp = async (request: unknown) => JSON.parse((await rawRequest(`${server.origin}/api/call`, { method: 'POST', headers, body: JSON.stringify(request) })).body) as CallReply;
+    for (const request of [{ method: 'pipelines.list', params: {} }, { method: 'runs.start', params: { pipelineId: '' } }, { method: 'runs.explode', params: {} }, { method: 'runs.list', params: { limit: 0 } }]) {
+      assert.deepEqual(await overHttp(request), await invoke(request), JSON.stringify(request));
+    }
 
     const started = await invoke({ method: 'runs.start', params: { pipelineId: 'demo' } });
     assert.ok(started.ok);

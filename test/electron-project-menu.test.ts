@@ -39,9 +39,10 @@ const item = (menu: Item[] | null, label: string) => {
   assert.ok(found, `File › ${label}`);
   return found;
 };
-const click = async (entry: Item) => {
+/** Clicks a menu item and waits for what it leads to (its handler runs its dialogs asynchronously). */
+const click = async (entry: Item, until: () => boolean, what: string) => {
   (entry.click as () => void)();
-  await new Promise((resolve) => setTimeout(resolve, 50)); // the click handlers run their dialogs asynchronously
+  await waitUntil(until, { what });
 };
 
 async function withDesktop(pickedFolders: (string | null)[], body: (ctx: { fake: ReturnType<typeof createFakeElectron>; project: TempProject; userData: string; example: string }) => Promise<void>) {
@@ -76,15 +77,15 @@ test('Open Project… reopens the app on the chosen project; a folder without pi
   try {
     await withDesktop([notProject, null, other.dir], async ({ fake, project, userData }) => {
       const open = item(fake.menu.applied, 'Open Project…');
-      await click(open);
+      await click(open, () => fake.dialog.errorBoxes.length > 0, 'the refusal');
       assert.deepEqual(fake.dialog.errorBoxes.map((b) => b.title), ['Not a Pipewright project']);
       assert.match(fake.dialog.errorBoxes[0]?.content ?? '', new RegExp(`${notProject}.*has no pipewright\\.yaml`));
       assert.deepEqual([fake.app.relaunches, fake.app.quitCount], [[], 0]);
 
-      await click(open); // cancelled
+      await click(open, () => fake.dialog.openDialogs.length === 2, 'the second folder dialog'); // cancelled
       assert.deepEqual([fake.app.relaunches, fake.app.quitCount], [[], 0]);
 
-      await click(open);
+      await click(open, () => fake.app.quitCount > 0, 'the app to quit for the relaunch');
       assert.deepEqual(fake.app.relaunches, [{ args: [...PREFIX, '--project', other.dir] }]);
       assert.equal(fake.app.quitCount, 1, 'quitting closes this project before the new instance opens the other');
       assert.deepEqual(readRecentProjects(userData), [other.dir, project.dir]);
@@ -104,13 +105,13 @@ test('New Project… writes a project into an empty folder and reopens on it; a 
   try {
     await withDesktop([busy, fresh], async ({ fake }) => {
       const create = item(fake.menu.applied, 'New Project…');
-      await click(create);
+      await click(create, () => fake.dialog.errorBoxes.length > 0, 'the refusal');
       assert.equal(fake.dialog.errorBoxes[0]?.title, 'Cannot create the project');
       assert.match(fake.dialog.errorBoxes[0]?.content ?? '', /not empty \(notes\.txt\)/);
       assert.deepEqual(readdirSync(busy), ['notes.txt']);
       assert.deepEqual(fake.app.relaunches, []);
 
-      await click(create);
+      await click(create, () => fake.app.relaunches.length > 0, 'the relaunch on the new project');
       assert.ok(existsSync(path.join(fresh, 'pipewright.yaml')));
       assert.deepEqual(fake.app.relaunches, [{ args: [...PREFIX, '--project', fresh] }]);
       assert.ok(fake.dialog.openDialogs[1]?.properties?.includes('createDirectory'));
@@ -128,14 +129,12 @@ test('Import Mage Project… imports a Mage project into an empty folder and reo
   try {
     await withDesktop([parent, into, mage, into], async ({ fake }) => {
       const importItem = item(fake.menu.applied, 'Import Mage Project…');
-      await click(importItem);
-      await waitUntil(() => fake.dialog.errorBoxes.length > 0, { what: 'the refusal' });
+      await click(importItem, () => fake.dialog.errorBoxes.length > 0, 'the refusal');
       assert.equal(fake.dialog.errorBoxes[0]?.title, 'Cannot import the Mage project');
       assert.match(fake.dialog.errorBoxes[0]?.content ?? '', /is not a Mage project: it has no pipelines\/ folder/);
       assert.equal(existsSync(into), false);
 
-      await click(importItem);
-      await waitUntil(() => fake.app.relaunches.length > 0, { what: 'the relaunch on the imported project' });
+      await click(importItem, () => fake.app.relaunches.length > 0, 'the relaunch on the imported project');
       assert.deepEqual(fake.app.relaunches, [{ args: [...PREFIX, '--project', into] }]);
       assert.ok(existsSync(path.join(into, 'pipelines', 'etl', 'pipeline.yaml')));
       assert.ok(existsSync(path.join(into, 'IMPORT_REPORT.md')));
@@ -160,7 +159,7 @@ test('Open Recent lists other recent projects that still exist and reopens one',
     assert.equal(recent.enabled, true);
     const entries = recent.submenu as Item[];
     assert.deepEqual(entries.map((e) => e.label), [older.dir], 'the open project and a vanished folder are not offered');
-    await click(entries[0]!);
+    await click(entries[0]!, () => fake.app.relaunches.length > 0, 'the relaunch on the recent project');
     assert.deepEqual(fake.app.relaunches, [{ args: [...PREFIX, '--project', older.dir] }]);
   } finally {
     await desktop?.close();

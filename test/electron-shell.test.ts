@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { UserError } from '../main/model/errors.ts';
 import { contentSecurityPolicy } from '../main/serve/content-security-policy.ts';
 import type { InvokeEvent } from '../main/electron/electron-types.ts';
-import type { CallHandlers } from '../main/electron/ipc.ts';
+import { createDispatcher, type ApiHandlers } from '../main/api/handlers.ts';
 import type { CallReply } from '../main/electron/ipc-protocol.ts';
 import { openExternalSafely } from '../main/electron/security.ts';
 import { startShell } from '../main/electron/shell.ts';
@@ -21,10 +21,10 @@ const indexUrl = APP_INDEX_URL;
 const fileIndexUrl = pathToFileURL(indexHtml).href;
 const preloadPath = path.join(repo, 'out', 'preload', 'index.cjs');
 
-async function startFakeShell(opts: { devServerUrl?: string; handlers?: CallHandlers; hasLock?: boolean } = {}) {
+async function startFakeShell(opts: { devServerUrl?: string; handlers?: Partial<ApiHandlers>; hasLock?: boolean } = {}) {
   const fake = createFakeElectron({ hasLock: opts.hasLock ?? true });
   const renderer = { indexHtml, ...(opts.devServerUrl ? { devServerUrl: opts.devServerUrl } : {}) };
-  const shell = await startShell(fake.electron, { preloadPath, renderer, ...(opts.handlers ? { handlers: opts.handlers } : {}) });
+  const shell = await startShell(fake.electron, { preloadPath, renderer, ...(opts.handlers ? { api: createDispatcher(opts.handlers) } : {}) });
   const call = fake.ipcHandlers.get('pw:call');
   assert.ok(call, 'pw:call is registered');
   const invoke = (url: string | null, request: unknown, parent: unknown = null) =>
@@ -172,7 +172,9 @@ test('answers an unknown method or a malformed request with a user error, not a 
   const errorOf = (reply: CallReply) => (reply.ok ? assert.fail(`expected an error, got ${JSON.stringify(reply.result)}`) : reply.error);
   const unknown = errorOf(await invoke(indexUrl, { method: 'pipelines.explode', params: {} }));
   assert.equal(unknown.kind, 'user');
-  assert.match(unknown.message, /unknown method 'pipelines\.explode' \(known: app\.info\)/);
+  assert.match(unknown.message, /unknown method 'pipelines\.explode'/);
+  const offList = errorOf(await invoke(indexUrl, { method: 'runs.start', params: { pipelineId: 'p' } }));
+  assert.match(offList.message, /unknown method 'runs\.start'/, 'a contract method this shell has no handler for');
   const malformed = errorOf(await invoke(indexUrl, 'app.info'));
   assert.equal(malformed.kind, 'user');
   assert.match(malformed.message, /expects \{ method: string, params \}/);
@@ -180,16 +182,18 @@ test('answers an unknown method or a malformed request with a user error, not a 
   assert.match(inherited.message, /unknown method 'toString'/);
 });
 
-test('serves injected handlers with their params and returns their errors in the transport shape', async () => {
-  const handlers: CallHandlers = {
-    'echo.params': (params) => ({ got: params }),
-    'runs.fail': () => {
+test('serves injected handlers with their params as the contract parsed them, and returns their errors in the transport shape', async () => {
+  const handlers: Partial<ApiHandlers> = {
+    'runs.list': async (params) => ({ got: params }),
+    'pipelines.get': async () => {
       throw new UserError('no pipeline named nope', { file: 'pipelines/nope/pipeline.yaml' });
     },
   };
   const { invoke } = await startFakeShell({ handlers });
-  assert.deepEqual(await invoke(indexUrl, { method: 'echo.params', params: { a: [1, 2] } }), { ok: true, result: { got: { a: [1, 2] } } });
-  assert.deepEqual(await invoke(indexUrl, { method: 'runs.fail', params: {} }), {
+  assert.deepEqual(await invoke(indexUrl, { method: 'runs.list', params: { pipelineId: 'p' } }), { ok: true, result: { got: { pipelineId: 'p', limit: 50, offset: 0 } } });
+  const bad = await invoke(indexUrl, { method: 'runs.list', params: { limit: 0 } });
+  assert.match(bad.ok ? '' : bad.error.message, /^runs\.list: limit: /, 'params are validated over IPC as over HTTP');
+  assert.deepEqual(await invoke(indexUrl, { method: 'pipelines.get', params: { pipelineId: 'nope' } }), {
     ok: false,
     error: { kind: 'user', message: 'no pipeline named nope', retryable: false, place: { file: 'pipelines/nope/pipeline.yaml' } },
   });

@@ -218,7 +218,7 @@ test('cancelling a run during a fan-out stops the running children and starts no
     blocks: [
       { id: 'seed', type: 'source', kind: 'test_item', config: { name: 'seed' } },
       { id: 'ids', type: 'transform', kind: 'sql', file: 'blocks/ids.sql', upstream: ['seed'], dynamic: true },
-      { id: 'slow', type: 'source', kind: 'test_rows', upstream: ['ids'], reduce: true, config: { rows: 1, delay_ms: 10_000, label: 'n{{ item.i }}' } },
+      { id: 'slow', type: 'source', kind: 'test_rows', upstream: ['ids'], reduce: true, config: { rows: 1, delay_ms: 120_000, label: 'n{{ item.i }}' } },
     ],
   };
   await withPipeline(pipeline, async ({ open, run }) => {
@@ -228,7 +228,7 @@ test('cancelling a run during a fan-out stops the running children and starts no
     const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger, signal: controller.signal }, (e) => {
       if (e.type === 'block.added' && ++added === 2) setTimeout(() => controller.abort(), 100);
     });
-    assert.ok(Date.now() - started < 5000, `cancelled after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 60_000, `cancelled after ${Date.now() - started} ms, not after the children's 120 s`);
     assert.equal(result.status, 'cancelled');
     assert.equal(added, 2, 'no child starts after the cancel');
     const stored = open.store.getRun(result.runId);

@@ -87,14 +87,14 @@ test('a block that never returns is stopped by its timeout and fails after its r
 });
 
 test('cancelling a run stops the running block promptly and cancels the rest', async () => {
-  await withProject({ concurrency: 1, blocks: [source('slow', { rows: 1, delay_ms: 10_000 }), { id: 't', type: 'transform', kind: 'sql', file: 'blocks/t.sql', upstream: ['slow'] }] }, async ({ open, run }) => {
+  await withProject({ concurrency: 1, blocks: [source('slow', { rows: 1, delay_ms: 120_000 }), { id: 't', type: 'transform', kind: 'sql', file: 'blocks/t.sql', upstream: ['slow'] }] }, async ({ open, run }) => {
     const controller = new AbortController();
     const pending = run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger, signal: controller.signal }, (e) => {
       if (e.type === 'block.started') setTimeout(() => controller.abort(), 100);
     });
     const started = Date.now();
     const result = await pending;
-    assert.ok(Date.now() - started < 8000, `cancelled after ${Date.now() - started} ms, not after the block's 10 s`);
+    assert.ok(Date.now() - started < 60_000, `cancelled after ${Date.now() - started} ms, not after the block's 120 s`);
     assert.equal(result.status, 'cancelled');
     assert.deepEqual(result.blocks.map((x) => x.status), ['cancelled', 'cancelled']);
     assert.equal(open.store.getRun(result.runId)?.status, 'cancelled');

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CancelledError, UserError } from '../main/model/errors.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createHttpFileSource } from '../main/blocks/http-file-source.ts';
 import { localFileSource } from '../main/blocks/local-file-source.ts';
 import { buildReadSql, formatFromFileName } from '../main/blocks/file-formats.ts';
@@ -119,9 +120,10 @@ describe('source/http_file', () => {
     server.serve('/slow.csv', Buffer.alloc(200_000, 'a'));
     server.fail('/slow.csv', { stallAfterBytes: 50_000 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new CancelledError('run cancelled')), 150);
+    // Cancelled once bytes arrived: the download is then mid-body, where the server stalls.
+    const onEvent = (event: RunEvent) => event.type === 'block.progressed' && controller.abort(new CancelledError('run cancelled'));
     const started = Date.now();
-    const { error } = await harness.attempt(httpFileSource, { id: 'slow', config: { url: `${server.url}/slow.csv` } }, { signal: controller.signal });
+    const { error } = await harness.attempt(httpFileSource, { id: 'slow', config: { url: `${server.url}/slow.csv` } }, { signal: controller.signal, onEvent });
     assert.ok(error instanceof CancelledError, String(error));
     assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // a stalled download would hang
     const cached = readdirSync(path.join(harness.project.stateDir, 'cache', 'http'));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CancelledError, OperationalError, UserError } from '../main/model/errors.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { gcsExport, STAGING_ROOT } from '../main/blocks/gcs-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';
@@ -215,12 +216,13 @@ describe('export/gcs', () => {
     gcs.emulator.faults.clear();
     gcs.emulator.faults.add({ operation: 'objects.insert', times: 100, action: { delayMs: 400 } });
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 200);
+    // Cancelled once the first of the three objects is staged, while the next upload is under way.
+    const onEvent = (event: RunEvent) => event.type === 'block.progressed' && event.phase === 'upload' && event.done < (event.total ?? 0) && controller.abort();
     const run = await harness.attempt(gcsExport, {
       id: 'to_gcs', upstream: ['trips'],
       config: { endpoint: gcs.emulator.url, bucket: bucketName, create_bucket: true, path: 'cancelled', partition_by: ['pickup_date'], upload: { parallelism: 1 } },
-    }, { signal: controller.signal });
-    clearTimeout(timer);
+    }, { signal: controller.signal, onEvent });
+    assert.ok(controller.signal.aborted, 'cancelled mid-upload');
     gcs.emulator.faults.clear();
     assert.ok(run.error instanceof CancelledError, String(run.error));
     assert.deepEqual([...(await objects()).keys()], []);

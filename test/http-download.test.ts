@@ -184,8 +184,9 @@ describe('downloadToCache', () => {
     server.fail(f.urlPath, { stallAfterBytes: 20_000 });
     const controller = new AbortController();
     const started = Date.now();
-    setTimeout(() => controller.abort(new CancelledError('run cancelled')), 150);
-    const error = await downloadToCache(f.url, f.opts({ signal: controller.signal })).catch((e: unknown) => e);
+    // Cancelled once bytes arrived: the request is then mid-body, where the server stalls.
+    const onProgress = () => controller.abort(new CancelledError('run cancelled'));
+    const error = await downloadToCache(f.url, f.opts({ signal: controller.signal, onProgress })).catch((e: unknown) => e);
     assert.ok(error instanceof CancelledError, String(error));
     assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // the stalled request would hang
     assert.deepEqual(readdirSync(f.httpDir), []);
@@ -195,9 +196,10 @@ describe('downloadToCache', () => {
     const f = fixture();
     server.fail(f.urlPath, { status: 503, retryAfter: 30 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new CancelledError()), 100);
+    // Cancelled when the download says it will retry, i.e. during the wait.
+    const log = (_level: string, message: string) => /retrying in/.test(message) && controller.abort(new CancelledError());
     const started = Date.now();
-    await assert.rejects(downloadToCache(f.url, f.opts({ signal: controller.signal })), CancelledError);
+    await assert.rejects(downloadToCache(f.url, f.opts({ signal: controller.signal, log })), CancelledError);
     assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // the wait is 30 s
   });
 

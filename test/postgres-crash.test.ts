@@ -8,6 +8,7 @@ import { createPgProject, startTestPostgres, waitForCopy, type TestPostgres } fr
 import { CLI_ENTRY } from './helpers/run-cli.ts';
 import { rawRequest } from './helpers/serve-client.ts';
 import type { TempProject } from './helpers/temp-project.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const FAULT_KINDS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'fault-kinds.ts');
 // Decimal `half` and mode append send the load through the CSV pipe; enough rows that the COPY is still running.
@@ -36,13 +37,11 @@ function csvPipeProject(table: string): TempProject {
 
 /** Resolves once no Pipewright backend is left in Postgres (its COPY transaction ended), or rejects at the deadline. */
 async function waitForNoPipewrightBackend(ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+  // Polling Postgres, which has no event for this.
+  await waitUntil(async () => {
     const left = await pgServer.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'pipewright'`);
-    if (left[0]?.n === 0) return;
-    if (Date.now() > deadline) throw new Error(`${left[0]?.n} Pipewright backends still open`);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // polling Postgres, which has no event for this
-  }
+    return left[0]?.n === 0;
+  }, { what: 'every Pipewright backend to leave Postgres', timeoutMs: ms, intervalMs: 50 });
 }
 
 async function appendedRows(table: string): Promise<number> {
@@ -93,12 +92,11 @@ test('under serve, a fault inside the export mid CSV-pipe COPY fails the run, ro
     const started = await rawRequest(`${url.origin}/api/pipelines/p/runs`, { method: 'POST', headers });
     assert.equal(started.status, 201, started.body);
     const { runId } = JSON.parse(started.body) as { runId: string };
-    const deadline = Date.now() + 180_000;
-    let run: { status: string; error?: { message: string } } = { status: 'running' };
-    while (run.status === 'running' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200)); // polling the status route, as a CI caller would
-      run = JSON.parse((await rawRequest(`${url.origin}/api/runs/${runId}`, { headers })).body);
-    }
+    // Polling the status route, as a CI caller would.
+    const run = await waitUntil(async () => {
+      const now = JSON.parse((await rawRequest(`${url.origin}/api/runs/${runId}`, { headers })).body) as { status: string };
+      return now.status !== 'running' && now;
+    }, { what: `run ${runId} to end`, timeoutMs: 180_000, intervalMs: 200 });
     assert.equal(run.status, 'failed', `${JSON.stringify(run)}\n${output}`);
     assert.match(output, /uncaughtException in run \S+, block to_pg/);
     await waitForNoPipewrightBackend(20_000);

@@ -65,7 +65,7 @@ test('cancelling a run mid-COPY stops promptly and leaves the replaced table as 
     controller.abort();
     const { result } = await running;
     assert.equal(result.status, 'cancelled');
-    assert.ok(Date.now() - cancelledAt < 5000, 'the run ends soon after the cancel');
+    assert.ok(Date.now() - cancelledAt < 20_000, 'the run ends soon after the cancel');
     assert.deepEqual(await pgServer.query('select count(*)::int as n from cancel.t'), [{ n: 4 }]);
     // The cancelled attempt drops its staging table as it winds down, after the run has ended: give it a moment.
     const stagingLeft = async () => (await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`)).length;

@@ -10,7 +10,8 @@ import { pythonExport, pythonSource, pythonTransform } from '../main/blocks/pyth
 import { checkPythonBlock, checkPythonBlocks } from '../main/python/check-python.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { withPipeline } from './helpers/run-project.ts';
-import { PYTHON, eventually, failedEvent, isAlive, logsOf, py, query, runAll, settings } from './helpers/python-blocks.ts';
+import { waitUntil } from './helpers/wait-until.ts';
+import { PYTHON, failedEvent, isAlive, logsOf, py, query, runAll, settings } from './helpers/python-blocks.ts';
 
 test('an exception shows its traceback and points the error at the line of the user file that raised it', async () => {
   const code = 'import pandas as pd\n\n\ndef helper(x):\n    return x / 0\n\n\n@transform\ndef clean(df):\n    return helper(1)\n';
@@ -47,7 +48,7 @@ test('print and logging output arrive as log lines while the block still runs, w
   ].join('\n');
   await withPipeline({ blocks: [py('talk', 'source')] }, async (ctx) => {
     const running = runAll(ctx);
-    await eventually(() => logsOf(ctx.events, 'talk').includes('careful'), 20_000, 'the warning to arrive while the block waits');
+    await waitUntil(() => logsOf(ctx.events, 'talk').includes('careful'), { what: 'the warning to arrive while the block waits', timeoutMs: 20_000 });
     assert.ok(logsOf(ctx.events, 'talk').includes('first line'));
     assert.ok(!logsOf(ctx.events, 'talk').includes('after go'));
     ctx.temp.writeFile('go', '');
@@ -81,7 +82,7 @@ test('a timeout kills a while True block and the processes it started', async ()
     const failed = failedEvent(ctx.events, 'spin');
     assert.match(failed.error.message, /timed out after 4 s/);
     assert.ok(Date.now() - started < 15_000, `the run took ${Date.now() - started} ms`);
-    for (const pid of pidsIn(pidFile)) await eventually(() => !isAlive(pid), 5000, `process ${pid} to end`);
+    for (const pid of pidsIn(pidFile)) await waitUntil(() => !isAlive(pid), { what: `process ${pid} to end`, timeoutMs: 20_000 });
   }, { settings, files: { 'blocks/spin.py': '' } });
 });
 
@@ -91,11 +92,11 @@ test('cancelling the run kills the Python process and its children', async () =>
     ctx.temp.writeFile('blocks/spin.py', SPIN_PY(pidFile));
     const controller = new AbortController();
     const running = runAll(ctx, controller.signal);
-    await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), 20_000, 'the block to start');
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), { what: 'the block to start', timeoutMs: 20_000 });
     controller.abort();
     const result = await running;
     assert.equal(result.status, 'cancelled');
-    for (const pid of pidsIn(pidFile)) await eventually(() => !isAlive(pid), 5000, `process ${pid} to end`);
+    for (const pid of pidsIn(pidFile)) await waitUntil(() => !isAlive(pid), { what: `process ${pid} to end`, timeoutMs: 20_000 });
   }, { settings, files: { 'blocks/spin.py': '' } });
 });
 
@@ -261,9 +262,9 @@ test('when the process running a Python block dies, the Python process and what 
     await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });`;
   const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' });
   try {
-    await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), 60_000, 'the block to start');
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '), { what: 'the block to start', timeoutMs: 60_000 });
     owner.kill('SIGKILL');
-    for (const pid of pidsIn(pidFile)) await eventually(() => !isAlive(pid), 5000, `process ${pid} to end after its owner died`);
+    for (const pid of pidsIn(pidFile)) await waitUntil(() => !isAlive(pid), { what: `process ${pid} to end after its owner died`, timeoutMs: 20_000 });
   } finally {
     owner.kill('SIGKILL');
     temp.cleanup();

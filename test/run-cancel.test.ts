@@ -80,7 +80,7 @@ function startApiRun(pipelineId: string) {
 }
 
 test('a run started from the app is cancelled through the API', async () => {
-  const { runId } = await callApi<{ runId: string }>(api, 'runs.start', { pipelineId: 'by_app' });
+  const { runId } = await callApi(api, 'runs.start', { pipelineId: 'by_app' });
   assert.equal(await runningRun('by_app', 'app'), runId);
   await cancelThroughApi(runId);
 });
@@ -116,7 +116,7 @@ test('a scheduled run is cancelled through the API', async () => {
 });
 
 test('a backfill run is cancelled through the API', async () => {
-  const started = await callApi<{ backfillId: string; total: number }>(api, 'backfills.start', { pipelineId: 'by_backfill', from: '2026-01-01', to: '2026-01-01', every: 'day' });
+  const started = await callApi(api, 'backfills.start', { pipelineId: 'by_backfill', from: '2026-01-01', to: '2026-01-01', every: 'day' });
   assert.equal(started.total, 1);
   const runId = await runningRun('by_backfill', 'backfill');
   await cancelThroughApi(runId);
@@ -137,7 +137,7 @@ test('an API-triggered run queued behind max_concurrent_runs is cancelled with P
 });
 
 test('a scheduled run queued behind max_concurrent_runs is cancelled through the API and never starts', async () => {
-  const { runId: holding } = await callApi<{ runId: string }>(api, 'runs.start', { pipelineId: 'limited_schedule' });
+  const { runId: holding } = await callApi(api, 'runs.start', { pipelineId: 'limited_schedule' });
   await runningRun('limited_schedule', 'app');
   const clock = new ManualClock('2026-01-10T05:59:00Z');
   const scheduler = new Scheduler({ open, clock });

@@ -5,6 +5,7 @@ import { startFileServer } from './helpers/http-server.ts';
 import { startGcsFixture } from './helpers/gcs.ts';
 import { rowsBlock, withPipeline, type ProjectRun } from './helpers/run-project.ts';
 import { waitUntil } from './helpers/wait-until.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 
 const trigger = { kind: 'test' as const };
 const pipelineScope = { kind: 'pipeline' as const };
@@ -12,6 +13,13 @@ const fast = { interval_seconds: 0.05, timeout_seconds: 20 };
 
 function sensor(kind: string, config: Record<string, unknown>): Record<string, unknown> {
   return { id: 'wait', type: 'sensor', kind, config: { ...fast, ...config } };
+}
+
+/** A run-event listener that makes the sensor's target appear once its first check has missed (its first progress). */
+function afterFirstMiss(appear: () => void): (event: RunEvent) => void {
+  return (event) => {
+    if (event.type === 'block.progressed' && event.done === 1) appear();
+  };
 }
 
 /** The sensor's one-row output. */
@@ -22,8 +30,7 @@ async function sensorRow(open: ProjectRun['open']): Promise<Record<string, unkno
 
 test('a file sensor waits until the file appears, then outputs what it found and when', async () => {
   await withPipeline({ blocks: [sensor('file', { path: 'landing/ready.csv' }), { id: 'after', type: 'transform', kind: 'sql', file: 'blocks/after.sql', upstream: ['wait'] }] }, async ({ open, run, temp }) => {
-    setTimeout(() => temp.writeFile('landing/ready.csv', 'a\n1\n'), 300);
-    const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
+    const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger }, afterFirstMiss(() => temp.writeFile('landing/ready.csv', 'a\n1\n')));
     assert.equal(result.status, 'succeeded', JSON.stringify(result.blocks));
     const row = await sensorRow(open);
     assert.equal(row.found, 'landing/ready.csv');
@@ -57,9 +64,8 @@ test('a sensor that never sees its target fails with a TimeoutError naming what 
 test('cancelling a run stops a waiting sensor at once', async () => {
   await withPipeline({ blocks: [sensor('file', { path: 'never.csv', interval_seconds: 60, timeout_seconds: 3600 })] }, async ({ open, run }) => {
     const controller = new AbortController();
-    const pending = run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger, signal: controller.signal }, (e) => {
-      if (e.type === 'log.written' && e.message.startsWith('waiting for')) setTimeout(() => controller.abort(), 50);
-    });
+    // Cancelled while it sleeps until its next check, 60 s away.
+    const pending = run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger, signal: controller.signal }, afterFirstMiss(() => controller.abort()));
     const started = Date.now();
     const result = await pending;
     assert.equal(result.status, 'cancelled');
@@ -72,8 +78,7 @@ test('an http sensor waits for a URL to answer 200 (404 before that)', async () 
   const server = await startFileServer();
   try {
     await withPipeline({ blocks: [sensor('http', { url: `${server.url}/status/ready` })] }, async ({ open, run }) => {
-      setTimeout(() => server.serve('/status/ready', Buffer.from('ok')), 300);
-      const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
+      const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger }, afterFirstMiss(() => server.serve('/status/ready', Buffer.from('ok'))));
       assert.equal(result.status, 'succeeded');
       assert.ok(server.requests('/status/ready') >= 2, `requests: ${server.requests('/status/ready')}`);
       assert.equal((await sensorRow(open)).found, `HTTP 200 from ${server.url}/status/ready`);
@@ -89,8 +94,8 @@ test('a gcs_object sensor waits for an object in the emulator', async () => {
     await gcs.storage.createBucket('landing');
     const config = { endpoint: gcs.emulator.url, project_id: 'test-project', bucket: 'landing', object: 'green/2020-10/_SUCCESS' };
     await withPipeline({ blocks: [sensor('gcs_object', config)] }, async ({ open, run }) => {
-      setTimeout(() => void gcs.storage.bucket('landing').file('green/2020-10/_SUCCESS').save('done'), 300);
-      const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
+      const appear = () => void gcs.storage.bucket('landing').file('green/2020-10/_SUCCESS').save('done');
+      const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger }, afterFirstMiss(appear));
       assert.equal(result.status, 'succeeded', JSON.stringify(result.blocks[0]?.error));
       const row = await sensorRow(open);
       assert.equal(row.found, 'gs://landing/green/2020-10/_SUCCESS');

@@ -63,7 +63,7 @@ interface Built {
 /** A BlockContext for one attempt of `block`, with its own temp dir under the project's state dir. */
 function buildContext(
   block: { id: string; code?: BlockCode; upstream?: string[]; testCode?: Record<string, BlockCode> },
-  opts: { data?: BlockSession; signal?: AbortSignal; variables?: Record<string, unknown> } = {},
+  opts: { data?: BlockSession; signal?: AbortSignal; variables?: Record<string, unknown>; onLog?: (message: string) => void } = {},
 ): Built {
   const tempDir = path.join(project.stateDir, 'tmp', `${block.id}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(tempDir, { recursive: true });
@@ -89,7 +89,10 @@ function buildContext(
     data: opts.data ?? untouchedSession,
     variables: opts.variables ?? {},
     signal: opts.signal ?? new AbortController().signal,
-    log: (level, message) => logs.push({ level, message }),
+    log: (level, message) => {
+      logs.push({ level, message });
+      opts.onLog?.(message);
+    },
     progress: () => undefined,
     cacheDir: path.join(project.stateDir, 'cache'),
     tempDir,
@@ -201,31 +204,34 @@ test('ctx.log and console output of the block arrive as logs, in order and with 
 });
 
 test('a block stuck in while (true) {} is stopped promptly when the signal aborts, leaving no worker or temp file', async () => {
-  const code = writeCode('blocks/spin.ts', 'export default function () {\n  while (true) {}\n}\n');
+  const code = writeCode('blocks/spin.ts', "export default function () {\n  console.log('spinning');\n  while (true) {}\n}\n");
   const controller = new AbortController();
-  const { ctx } = buildContext({ id: 'spin', code }, { signal: controller.signal });
-  const portsBefore = liveMessagePorts();
   let abortedAt = 0;
   let portsWhileRunning = 0;
-  setTimeout(() => {
-    portsWhileRunning = liveMessagePorts();
-    abortedAt = Date.now();
-    controller.abort();
-  }, 300);
+  // Aborted once the block says it is in its loop.
+  const { ctx } = buildContext({ id: 'spin', code }, {
+    signal: controller.signal,
+    onLog: (message) => {
+      if (message !== 'spinning') return;
+      portsWhileRunning = liveMessagePorts();
+      abortedAt = Date.now();
+      controller.abort();
+    },
+  });
+  const portsBefore = liveMessagePorts();
   const err = await rejection(runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] }));
   assert.ok(err instanceof CancelledError, String(err));
-  assert.ok(Date.now() - abortedAt < 1000, `took ${Date.now() - abortedAt} ms after the abort`);
+  assert.ok(Date.now() - abortedAt < 5000, `took ${Date.now() - abortedAt} ms after the abort`); // it would spin forever
   assert.ok(portsWhileRunning > portsBefore, 'the worker was running when the signal aborted');
   assert.equal(liveMessagePorts(), portsBefore);
   assert.deepEqual(readdirSync(ctx.tempDir), []);
 });
 
 test('a timeout passed as the abort reason is what the run rejects with, even during a long async wait', async () => {
-  const code = writeCode('blocks/sleepy.ts', 'export default async function () {\n  await new Promise((r) => setTimeout(r, 60_000));\n  return [];\n}\n');
+  const code = writeCode('blocks/sleepy.ts', "export default async function () {\n  console.log('sleeping');\n  await new Promise((r) => setTimeout(r, 60_000));\n  return [];\n}\n");
   const controller = new AbortController();
-  const { ctx } = buildContext({ id: 'sleepy', code }, { signal: controller.signal });
   const timeout = new TimeoutError('timed out after 0.3 s', { block: 'sleepy' });
-  setTimeout(() => controller.abort(timeout), 300);
+  const { ctx } = buildContext({ id: 'sleepy', code }, { signal: controller.signal, onLog: (message) => message === 'sleeping' && controller.abort(timeout) });
   const started = Date.now();
   const err = await rejection(runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] }));
   assert.equal(err, timeout);
@@ -307,10 +313,10 @@ test('a TypeScript test that does not compile, or lacks its export, fails with t
 });
 
 test('a TypeScript test that hangs is stopped by the abort signal instead of failing', async () => {
-  const hang = writeCode('blocks/tests/hang.ts', 'export function test() {\n  for (;;) {}\n}\n');
+  const hang = writeCode('blocks/tests/hang.ts', "export function test() {\n  console.log('hanging');\n  for (;;) {}\n}\n");
   const controller = new AbortController();
-  const { ctx } = buildContext({ id: 'clean', testCode: { [hang.relPath]: hang } }, { signal: controller.signal });
-  setTimeout(() => controller.abort(new TimeoutError('timed out after 0.3 s')), 300);
+  const onLog = (message: string) => message === 'hanging' && controller.abort(new TimeoutError('timed out after 0.3 s'));
+  const { ctx } = buildContext({ id: 'clean', testCode: { [hang.relPath]: hang } }, { signal: controller.signal, onLog });
   const err = await rejection(runTypeScriptTest(ctx, { name: 'hang', file: hang.relPath }, tableFromArrays({ i: [1] })));
   assert.ok(err instanceof TimeoutError, String(err));
 });

@@ -14,6 +14,7 @@ import { LOCAL_SUPERUSER } from '../main/postgres/local-server.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { axeViolations } from './helpers/axe.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 /** The newcomer's first hour, bug by bug (issue 14, items 1–12): a fresh `pipewright init` project in serve mode. */
 
@@ -250,8 +251,7 @@ test("a dynamic block's edge is drawn; the pipeline takes canvas edits, and a mo
   await page.mouse.move(box.x + box.width / 2 + 60, box.y + 140, { steps: 8 });
   await page.mouse.up();
   const layoutWritten = () => existsSync(fileOf('months', 'layout.json')) && read('months', 'layout.json').includes('load_month');
-  for (let i = 0; i < 100 && !layoutWritten(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.match(read('months', 'layout.json'), /load_month/);
+  await waitUntil(layoutWritten, { what: 'layout.json to get the moved block' });
   assert.equal(read('months'), MONTHS_YAML, 'a move writes layout.json only');
 
   const edit = await openEditDialog('load_month');

@@ -33,7 +33,7 @@ test('a dropped event stream reconnects and the canvas resyncs with edits it mis
     await routes[0]?.close(); // the page side drops; the server forgets that socket
     await page.waitForFunction(() => document.documentElement.dataset.events === 'disconnected');
     // A listener of our own hears the watcher's change event, which the disconnected page misses.
-    const changed = await listenForEvent(serve.url, 'pipelines.changed', (payload) => (payload as { pipelineId?: string }).pipelineId === 'demo');
+    const changed = await listenForEvent(serve.url, 'pipelines.changed', (change) => change.pipelineId === 'demo');
     temp.writePipeline('demo', { blocks: [first, { id: 'second', type: 'source', kind: 'sql', file: 'blocks/second.sql' }] });
     await changed.received;
     assert.equal(await page.getByRole('button', { name: 'second', exact: true }).count(), 0, 'the edit was missed while disconnected');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UserError } from '../model/errors.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import type { RunEvent } from '../model/run-events.ts';
-import type { EventName } from './contract.ts';
+import type { EmitEvent, HandlersOf } from './api-types.ts';
 import { planBackfill, type BackfillEvery, type BackfillInterval } from '../orchestration/backfill-plan.ts';
 import { failedIntervals, intervalOrigins, newBackfillId, runBackfill, type BackfillProgress } from '../orchestration/run-backfill.ts';
 import { REDACTED } from '../model/redact-variables.ts';
@@ -33,24 +33,24 @@ export interface PlannedInterval {
 /** What `backfills.progress` carries: run-backfill's progress plus the pipeline, and `finished` after the last run. */
 export type BackfillProgressEvent = BackfillProgress & { pipelineId: string; finished: boolean; error?: string };
 
-type Emit = (event: EventName, payload: unknown) => void;
+type Emit = EmitEvent;
 
 /** The backfill methods over an open project; run events and progress go to every shell through `emit`. */
 export function createBackfillHandlers(open: OpenProject, emit: Emit) {
   return {
-    'backfills.plan': async (p: { pipelineId: string; from: string; to: string; every: BackfillEvery }) => {
+    'backfills.plan': async (p) => {
       const pipeline = await open.loadPipeline(p.pipelineId);
       const intervals = planForDialog(p.from, p.to, p.every);
       const warning = intervalWarning(pipeline);
       return { intervals: intervals.map((i) => ({ start: i.label, end: i.end.toISOString().slice(0, 10) })) satisfies PlannedInterval[], ...(warning ? { warning } : {}) };
     },
-    'backfills.start': async (p: { pipelineId: string; from: string; to: string; every: BackfillEvery; concurrency: number; variables?: Record<string, string> }) =>
+    'backfills.start': async (p) =>
       startBackfill(open, emit, { pipelineId: p.pipelineId, intervals: planForDialog(p.from, p.to, p.every), backfillId: newBackfillId(), concurrency: p.concurrency, variables: p.variables }),
-    'backfills.retryFailed': async (p: { pipelineId: string; backfillId: string; concurrency: number }) => {
+    'backfills.retryFailed': async (p) => {
       const { intervals, variables } = await intervalsToRetry(open, p.pipelineId, p.backfillId);
       return startBackfill(open, emit, { pipelineId: p.pipelineId, intervals, backfillId: p.backfillId, concurrency: p.concurrency, variables });
     },
-  };
+  } satisfies HandlersOf<keyof typeof backfillsMethods>;
 }
 
 /** The planner, with its CLI flag names turned into the dialog's field names (place.path `from` or `to`). */

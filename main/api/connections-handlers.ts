@@ -1,11 +1,12 @@
 import type { OpenProject } from '../runtime/open-project.ts';
 import { UserError } from '../model/errors.ts';
-import type { RunGraph } from './connections-contract.ts';
-import { deleteConnection, describeConnections, saveConnection, type SaveConnectionInput } from '../connections/connections-file.ts';
+import type { RunGraph, connectionsMethods } from './connections-contract.ts';
+import type { HandlersOf } from './api-types.ts';
+import { deleteConnection, describeConnections, saveConnection } from '../connections/connections-file.ts';
 import { SecretStore } from '../connections/secret-store.ts';
 import { testConnection } from '../connections/test-connection.ts';
 import { loadProject } from '../project/load-project.ts';
-import { readEngineSettings, saveEngineSettings, type EngineSettingsForm } from '../project/engine-settings-file.ts';
+import { readEngineSettings, saveEngineSettings } from '../project/engine-settings-file.ts';
 
 /** The connections and settings screens' methods over an open project. */
 export function createConnectionsHandlers(open: OpenProject) {
@@ -17,19 +18,19 @@ export function createConnectionsHandlers(open: OpenProject) {
   };
   return {
     'connections.list': async () => ({ connections: await describeConnections(project, secrets()) }),
-    'connections.save': async (p: SaveConnectionInput) => {
+    'connections.save': async (p) => {
       await reloadConnections();
       await saveConnection(project, secrets(), p);
       await reloadConnections();
       return { name: p.name };
     },
-    'connections.delete': async (p: { name: string }) => {
+    'connections.delete': async (p) => {
       await reloadConnections();
       await deleteConnection(project, secrets(), p.name);
       await reloadConnections();
       return { deleted: p.name };
     },
-    'connections.test': async (p: { name: string }) => {
+    'connections.test': async (p) => {
       await reloadConnections();
       return testConnection(project, p.name, secrets());
     },
@@ -37,9 +38,9 @@ export function createConnectionsHandlers(open: OpenProject) {
       const cipher = secrets().cipher;
       return { engine: readEngineSettings(project), secretStore: { description: cipher.description, isOsKeychain: cipher.isOsKeychain } };
     },
-    'settings.save': async (p: { engine: EngineSettingsForm }) => ({ engine: await saveEngineSettings(project, p.engine) }),
-    'runs.graph': async (p: { runId: string }) => describeRunGraph(open, p.runId),
-  };
+    'settings.save': async (p) => ({ engine: await saveEngineSettings(project, p.engine) }),
+    'runs.graph': async (p) => describeRunGraph(open, p.runId),
+  } satisfies Omit<HandlersOf<keyof typeof connectionsMethods>, 'runs.retryFailed'>;
 }
 
 async function describeRunGraph(open: OpenProject, runId: string): Promise<RunGraph> {

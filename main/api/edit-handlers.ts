@@ -1,13 +1,15 @@
-import type { EventName } from './contract.ts';
+import type { EmitEvent, HandlersOf } from './api-types.ts';
+import type { editMethods } from './edit-contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { configJsonSchema, starterConfig } from '../project/block-templates.ts';
 import type { PipelineEdit } from '../project/pipeline-edits.ts';
+import type { BlockType } from '../model/schema.ts';
 import { createPipeline, readPipelineVersion, updatePipeline } from '../project/pipeline-writer.ts';
 import { listPipelineIds } from '../project/load-project.ts';
 
 /** One block kind as the palette and the config forms see it. */
 export interface KindInfo {
-  type: string;
+  type: BlockType;
   kind: string;
   title: string;
   code: 'required' | 'optional' | 'none';
@@ -18,25 +20,25 @@ export interface KindInfo {
 }
 
 /** The editing methods over an open project; every successful write also emits `pipelines.changed`. */
-export function createEditHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void) {
+export function createEditHandlers(open: OpenProject, emit: EmitEvent) {
   const { project, kinds } = open;
   const changed = (pipelineId: string, version: string) => {
     emit('pipelines.changed', { pipelineId, version, codeChanged: true });
     return { version };
   };
   return {
-    'pipelines.update': async (p: { pipelineId: string; expectedVersion: string; edits: PipelineEdit[] }) => {
+    'pipelines.update': async (p) => {
       const { version, files } = await updatePipeline({ project, kinds, ...p });
       // A renamed block keeps its stored output (so a new block given the old name does not show it).
       for (const edit of p.edits) if (edit.op === 'renameBlock' && edit.from !== edit.to) await open.workspace.renameBlockOutputs(p.pipelineId, edit.from, edit.to);
       return { ...changed(p.pipelineId, version), files };
     },
-    'pipelines.create': async (p: { pipelineId: string; name: string; edits: PipelineEdit[] }) => {
+    'pipelines.create': async (p) => {
       const { version, files } = await createPipeline({ project, kinds, ...p });
       project.pipelineIds = await listPipelineIds(project.dir);
       return { ...changed(p.pipelineId, version), files };
     },
-    'blocks.update': async (p: { pipelineId: string; blockId: string; expectedVersion: string; patch: Extract<PipelineEdit, { op: 'updateBlock' }>['patch'] }) => {
+    'blocks.update': async (p) => {
       const edits: PipelineEdit[] = [{ op: 'updateBlock', blockId: p.blockId, patch: p.patch }];
       const { version } = await updatePipeline({ project, kinds, pipelineId: p.pipelineId, expectedVersion: p.expectedVersion, edits });
       return changed(p.pipelineId, version);
@@ -57,7 +59,7 @@ export function createEditHandlers(open: OpenProject, emit: (event: EventName, p
       defaultConnections: project.settings.default_connections ?? {},
       connections: Object.entries(project.connections).map(([name, profile]) => ({ name, type: profile.type })),
     }),
-  };
+  } satisfies HandlersOf<keyof typeof editMethods>;
 }
 
 /** `pipelines.get`'s version: read around the load, so a change during the load never pairs new content with an old version. */

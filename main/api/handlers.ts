@@ -2,10 +2,10 @@ import { checkPipeline } from '../preflight/check-pipeline.ts';
 import type { Pipeline } from '../model/project.ts';
 import { previewWarehouseBlock, profileWarehouseBlock } from '../runtime/warehouse-preview.ts';
 import os from 'node:os';
-import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
+import { ContractError, isMethodName, methods, parseParams, type MethodName } from './contract.ts';
+import type { CallReply, EmitEvent, HandlersOf } from './api-types.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { toErrorShape } from '../model/errors.ts';
-import type { RunScope } from '../model/run-events.ts';
 import type { RunRequest } from '../model/engine-types.ts';
 import { readBlockCode, saveBlockCode } from './block-code.ts';
 import { createEditHandlers, loadWithVersion } from './edit-handlers.ts';
@@ -19,11 +19,11 @@ import { listPipelineIds } from '../project/load-project.ts';
 import { readPipelineVersion } from '../project/pipeline-writer.ts';
 import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 
-type Handler = (params: never) => Promise<unknown>;
-
 /** A shell that brings no project switcher (tests, the CLI's local handlers): the picker says so. */
 const NO_PROJECT_SWITCH = { refused: 'this window cannot switch projects: restart Pipewright with --project <folder>' };
-export type ApiHandlers = { [M in MethodName]: Handler };
+
+/** Every method of the contract with its handler, each taking the params its schema parsed. */
+export type ApiHandlers = HandlersOf<MethodName>;
 
 /** Where this process serves the HTTP API (serve, or the desktop app's loopback API), once it listens; null without one. */
 export interface LocalApi {
@@ -38,7 +38,7 @@ export type { RunQueueEvent } from '../runtime/run-launcher.ts';
  * `emit` pushes events to every connected shell.
  */
 export function createApiHandlers(
-  open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {},
+  open: OpenProject, emit: EmitEvent, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {},
   projects: ProjectSwitcher | { refused: string } = NO_PROJECT_SWITCH,
 ) {
   /** Starts a run from the app (or a handed-over CLI run); resolves with its id once it started (usage errors reject before). */
@@ -62,38 +62,38 @@ export function createApiHandlers(
     }),
     // Listed from disk each time: pipelines are created by the app and by other editors while it runs.
     'pipelines.list': async () => ({ pipelines: await listPipelineIds(open.project.dir) }),
-    'pipelines.get': async (p: { pipelineId: string }) => {
+    'pipelines.get': async (p) => {
       const { pipeline, version } = await loadWithVersion(open, p.pipelineId);
       return { id: pipeline.id, version, spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
     },
-    'pipelines.check': async (p: { pipelineId: string; variables: Record<string, string> }) => checkPipeline(open, p.pipelineId, { variables: p.variables }),
-    'runs.start': async (p: { pipelineId: string; scope: RunScope; variables: Record<string, string>; via: 'app' | 'cli' }) =>
+    'pipelines.check': async (p) => checkPipeline(open, p.pipelineId, { variables: p.variables }),
+    'runs.start': async (p) =>
       startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }, p.via),
-    'runs.cancel': async (p: { runId: string }) => ({ cancelling: open.runs.cancel(p.runId) }),
-    'runs.list': async (p: { pipelineId?: string; limit: number; offset: number }) => ({ runs: open.store.listRuns(p) }),
-    'runs.get': async (p: { runId: string }) => ({ run: open.store.getRun(p.runId) ?? null }),
-    'runs.logs': async (p: { runId: string; blockId?: string; afterId?: number; limit: number }) => ({ logs: open.store.getLogs(p.runId, p) }),
-    'outputs.preview': async (p: { pipelineId: string; blockId: string; window: Parameters<OpenProject['workspace']['preview']>[2]; runId?: string }) =>
+    'runs.cancel': async (p) => ({ cancelling: open.runs.cancel(p.runId) }),
+    'runs.list': async (p) => ({ runs: open.store.listRuns(p) }),
+    'runs.get': async (p) => ({ run: open.store.getRun(p.runId) ?? null }),
+    'runs.logs': async (p) => ({ logs: open.store.getLogs(p.runId, p) }),
+    'outputs.preview': async (p) =>
       // A block that runs in a warehouse is previewed there (only its published table: past runs' tables are not kept).
       (await previewWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId, p.window)) ?? open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
-    'outputs.statsHistory': async (p: { pipelineId: string; blockId: string; limit: number }) => ({
+    'outputs.statsHistory': async (p) => ({
       runs: open.store.outputStatsHistory(p.pipelineId, p.blockId, p.limit),
     }),
-    'outputs.ofRun': async (p: { pipelineId: string; runId: string }) => ({
+    'outputs.ofRun': async (p) => ({
       outputs: (await open.workspace.runOutputs(p.pipelineId, p.runId)).map((o) => ({ blockId: o.blockId, rows: o.rows })),
     }),
-    'outputs.profile': async (p: { pipelineId: string; blockId: string }) => ({
+    'outputs.profile': async (p) => ({
       columns: (await profileWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId)) ?? (await open.workspace.profile(p.pipelineId, p.blockId)),
     }),
-    'workspace.query': async (p: { sql: string; window: { offset: number; limit: number } }) => open.workspace.query(p.sql, p.window),
-    'triggers.list': async (p: { pipelineId?: string }) => {
+    'workspace.query': async (p) => open.workspace.query(p.sql, p.window),
+    'triggers.list': async (p) => {
       const { triggers, problems } = await listTriggerDescriptions(open);
       const wanted = (id: string) => p.pipelineId === undefined || id === p.pipelineId;
       return { triggers: triggers.filter((t) => wanted(t.pipelineId)), problems: problems.filter((x) => wanted(x.pipelineId)) };
     },
-    'blocks.readCode': async (p: { pipelineId: string; blockId: string }) =>
+    'blocks.readCode': async (p) =>
       readBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId),
-    'blocks.saveCode': async (p: { pipelineId: string; blockId: string; text: string; expectedHash?: string }) => {
+    'blocks.saveCode': async (p) => {
       const saved = await saveBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId, p.text, p.expectedHash);
       // Told now, not when the file watcher notices: a window that saves and then runs hears of the save first.
       emit('pipelines.changed', { pipelineId: p.pipelineId, version: await readPipelineVersion(open.project.dir, p.pipelineId), codeChanged: true });
@@ -105,21 +105,37 @@ export function createApiHandlers(
     ...createSchedulesHandlers(schedules, emit),
     ...createConsoleHandlers(open),
     ...createProjectsHandlers(open, projects),
-    'runs.retryFailed': async (p: { runId: string; via: 'app' | 'cli' }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),
+    'runs.retryFailed': async (p): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),
   } satisfies ApiHandlers;
   return handlers;
 }
 
-/** Validates and runs one call; resolves `{ ok, result }` or `{ ok: false, error }` in the transport shape. */
-export async function dispatch(handlers: ApiHandlers, method: unknown, params: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ReturnType<typeof toErrorShape> }> {
+/**
+ * The one dispatcher every transport uses (Electron IPC, serve's HTTP, tests): answers only the contract's methods
+ * that have a handler, validates params against the contract, and answers `{ ok, result }` or `{ ok: false, error }`
+ * in the transport shape. Never throws.
+ */
+export async function dispatch(handlers: Partial<ApiHandlers>, method: unknown, params: unknown): Promise<CallReply> {
   try {
-    if (!isMethodName(method)) throw new ContractError(`unknown method ${String(method)}`);
-    const parsed = parseParams(method, params);
+    if (!isMethodName(method) || !Object.hasOwn(handlers, method)) throw new ContractError(`unknown method '${String(method)}'`, { path: 'method' });
     const handler = handlers[method] as (p: unknown) => Promise<unknown>;
-    return { ok: true, result: await handler(parsed) };
+    return { ok: true, result: await handler(parseParams(method, params)) };
   } catch (error) {
     return { ok: false, error: toErrorShape(error) };
   }
+}
+
+/** A transport's view of the API: the methods it may offer, and the dispatcher to call them through. */
+export interface ApiDispatcher {
+  /** The contract's methods that have a handler, sorted (the preload's allow-list). */
+  readonly methods: readonly MethodName[];
+  call(method: unknown, params: unknown): Promise<CallReply>;
+}
+
+/** Binds `dispatch` to a set of handlers (all of the contract's, or a few of them before a project is open). */
+export function createDispatcher(handlers: Partial<ApiHandlers>): ApiDispatcher {
+  const names = (Object.keys(methods) as MethodName[]).filter((name) => Object.hasOwn(handlers, name)).sort();
+  return { methods: names, call: (method, params) => dispatch(handlers, method, params) };
 }
 
 /** The pipeline when it loads; an invalid one still previews its local outputs (its blocks' engines are unknown). */

@@ -1,5 +1,5 @@
-import { createApiHandlers, type ApiHandlers, type LocalApi } from './handlers.ts';
-import type { EventName } from './contract.ts';
+import { createApiHandlers, createDispatcher, type ApiDispatcher, type ApiHandlers, type LocalApi } from './handlers.ts';
+import type { EmitEvent } from './api-types.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
 import type { SchedulerAccess } from './schedules-handlers.ts';
 import type { ProjectSwitcher } from './projects-handlers.ts';
@@ -10,6 +10,8 @@ import type { OpenProject } from '../runtime/open-project.ts';
 export interface ProjectBackend {
   /** The API contract's methods over the project, for a transport to dispatch to. */
   handlers: ApiHandlers;
+  /** The one dispatcher over those handlers that every transport answers through (IPC, HTTP). */
+  api: ApiDispatcher;
   /** Set by the HTTP server that serves these handlers once it listens (`app.info` reports it). */
   local: LocalApi;
   /** Stops the scheduler and the file watcher (the project itself is closed by its owner). */
@@ -23,7 +25,7 @@ export interface ProjectBackend {
  */
 export async function startProjectBackend(
   open: OpenProject,
-  emit: (event: EventName, payload: unknown) => void,
+  emit: EmitEvent,
   opts: { scheduler?: { onActivity: (activity: SchedulerActivity) => void }; projects?: ProjectSwitcher | { refused: string } } = {},
 ): Promise<ProjectBackend> {
   const local: LocalApi = { origin: null };
@@ -49,6 +51,7 @@ export async function startProjectBackend(
   }
   return {
     handlers,
+    api: createDispatcher(handlers),
     local,
     close: async () => {
       await scheduler?.stop();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Scheduler } from '../orchestration/scheduler.ts';
-import type { EventName } from './contract.ts';
+import type { EmitEvent, HandlersOf } from './api-types.ts';
 
 /** Params of the schedules line's methods; contract.ts lists them among its methods. */
 export const schedulesMethods = {
@@ -22,7 +22,7 @@ export interface SchedulesStatus {
 }
 
 /** `schedules.*` over the process's scheduler; a pause is announced to every window. */
-export function createSchedulesHandlers(access: SchedulerAccess, emit: (event: EventName, payload: unknown) => void) {
+export function createSchedulesHandlers(access: SchedulerAccess, emit: EmitEvent) {
   const status = (): SchedulesStatus => {
     const { scheduler } = access;
     if (!scheduler) return { isRunning: false, isPaused: false, active: [] };
@@ -30,11 +30,11 @@ export function createSchedulesHandlers(access: SchedulerAccess, emit: (event: E
   };
   return {
     'schedules.status': async () => status(),
-    'schedules.setPaused': async (p: { isPaused: boolean }) => {
+    'schedules.setPaused': async (p) => {
       await access.scheduler?.setPaused(p.isPaused);
       const now = status();
       emit('schedules.changed', now);
       return now;
     },
-  };
+  } satisfies HandlersOf<keyof typeof schedulesMethods>;
 }

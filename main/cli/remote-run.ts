@@ -1,30 +1,23 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import type { RunEvent, RunScope } from '../model/run-events.ts';
-import type { RunDetail } from '../history/run-queries.ts';
-import { formatError, OperationalError, UserError, type ErrorShape } from '../model/errors.ts';
+import { OperationalError, UserError } from '../model/errors.ts';
+import { runJsonOfRecord, type RunJson } from './run-json.ts';
 import type { ServerFile } from '../serve/server-file.ts';
+import type { MethodName } from '../api/contract.ts';
+import type { CallReply, EventMessage, MethodParams, MethodResult } from '../api/api-types.ts';
 
 /** What `pipewright run` asks of the process that holds the project. */
 export type RemoteRunRequest =
   | { kind: 'start'; pipelineId: string; scope: RunScope; variables: Record<string, string> }
   | { kind: 'resume'; runId: string };
 
-/** The --json shape of `pipewright run`, read back from the run's record. */
-export interface RemoteRunResult {
-  runId: string;
-  pipeline: string;
-  status: string;
-  durationMs: number | null;
-  blocks: { id: string; status: string; rows: number | null; durationMs: number | null; attempts: number; error: string | null }[];
-}
-
 /**
  * Runs a pipeline through the `pipewright serve` (or desktop app) that holds the project: starts it over the API,
  * passes every event of that run to `onEvent` as it happens, cancels it when `signal` aborts, and resolves with the
  * recorded result once it finishes.
  */
-export async function runThroughServer(server: ServerFile, run: RemoteRunRequest, onEvent: (event: RunEvent) => void, signal: AbortSignal): Promise<RemoteRunResult> {
+export async function runThroughServer(server: ServerFile, run: RemoteRunRequest, onEvent: (event: RunEvent) => void, signal: AbortSignal): Promise<RunJson> {
   const events = await openEventStream(server);
   try {
     // Events may arrive before the answer names the run: keep them until it does.
@@ -41,8 +34,8 @@ export async function runThroughServer(server: ServerFile, run: RemoteRunRequest
       else if (event.runId === runId) onRunEvent(event);
     });
     const started = run.kind === 'start'
-      ? await callApi<{ runId: string; queued?: boolean }>(server, 'runs.start', { pipelineId: run.pipelineId, scope: run.scope, variables: run.variables, via: 'cli' })
-      : await callApi<{ runId: string }>(server, 'runs.retryFailed', { runId: run.runId, via: 'cli' });
+      ? await callApi(server, 'runs.start', { pipelineId: run.pipelineId, scope: run.scope, variables: run.variables, via: 'cli' })
+      : await callApi(server, 'runs.retryFailed', { runId: run.runId, via: 'cli' });
     runId = started.runId;
     for (const event of early.splice(0)) if (event.runId === runId) onRunEvent(event);
     const cancel = () => void callApi(server, 'runs.cancel', { runId: started.runId }).catch(() => undefined);
@@ -53,24 +46,12 @@ export async function runThroughServer(server: ServerFile, run: RemoteRunRequest
     } finally {
       signal.removeEventListener('abort', cancel);
     }
-    const { run: detail } = await callApi<{ run: RunDetail | null }>(server, 'runs.get', { runId: started.runId });
+    const { run: detail } = await callApi(server, 'runs.get', { runId: started.runId });
     if (!detail) throw new OperationalError(`the server at ${server.origin} has no record of run ${started.runId}`);
-    return toResult(detail);
+    return runJsonOfRecord(detail);
   } finally {
     events.close();
   }
-}
-
-function toResult(run: RunDetail): RemoteRunResult {
-  return {
-    runId: run.id,
-    pipeline: run.pipelineId,
-    status: run.status,
-    durationMs: run.durationMs,
-    blocks: run.blocks.map((b) => ({
-      id: b.blockId, status: b.status, rows: b.rowsOut, durationMs: b.durationMs, attempts: b.attempts, error: b.error ? formatError(b.error) : null,
-    })),
-  };
 }
 
 const headersFor = (server: ServerFile) => ({ authorization: `Bearer ${server.token}`, origin: server.origin });
@@ -83,8 +64,8 @@ export async function serverAnswers(server: ServerFile): Promise<boolean> {
   return callApi(server, 'app.info', {}, 2000).then(() => true, () => false);
 }
 
-/** One API call; a refusal or an error answer becomes an error with the server's own message. */
-export function callApi<T>(server: ServerFile, method: string, params: unknown, timeoutMs?: number): Promise<T> {
+/** One API call, typed from the contract; a refusal or an error answer becomes an error with the server's own message. */
+export function callApi<M extends MethodName>(server: ServerFile, method: M, params: MethodParams<M>, timeoutMs?: number): Promise<MethodResult<M>> {
   const body = JSON.stringify({ method, params });
   return new Promise((resolve, reject) => {
     const req = request(`${server.origin}/api/call`, { method: 'POST', headers: { ...headersFor(server), 'content-type': 'application/json' } }, (res) => {
@@ -93,7 +74,7 @@ export function callApi<T>(server: ServerFile, method: string, params: unknown, 
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new OperationalError(`${server.origin} refused ${method}: ${text.trim()}`));
-        const reply = JSON.parse(text) as { ok: true; result: T } | { ok: false; error: ErrorShape };
+        const reply = JSON.parse(text) as CallReply<MethodResult<M>>;
         if (reply.ok) return resolve(reply.result);
         const { message, place = {} } = reply.error;
         reject(reply.error.kind === 'user' ? new UserError(message, place) : new OperationalError(message, { place, permanent: true }));
@@ -122,8 +103,8 @@ function openEventStream(server: ServerFile): Promise<EventStream> {
       resolve({
         onMessage: (listener) =>
           socket.on('message', (data) => {
-            const message = JSON.parse(String(data)) as { event: string; payload: unknown };
-            if (message.event === 'runs.event') listener(message.payload as RunEvent);
+            const message = JSON.parse(String(data)) as EventMessage;
+            if (message.event === 'runs.event') listener(message.payload);
           }),
         closed,
         close: () => socket.close(),

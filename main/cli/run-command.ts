@@ -2,8 +2,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunScope } from '../model/run-events.ts';
-import type { RunResult } from '../model/engine-types.ts';
-import { formatError } from '../model/errors.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
 import { planResume } from '../api/retry-failed.ts';
 import { parseVars, UsageError } from './usage.ts';
@@ -12,6 +10,7 @@ import { createRunReporter } from './run-reporter.ts';
 import { checkConnOverrideNames, parseConnOverrides } from './connections-command.ts';
 import { callApi, runThroughServer, serverAnswers } from './remote-run.ts';
 import { readServerFile } from '../serve/server-file.ts';
+import { runJsonOfResult } from './run-json.ts';
 
 /** `pipewright run <pipeline> …`: runs headless; resolves to the exit code (0 succeeded, 1 failed or cancelled). */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -46,7 +45,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (values.resume && values.var.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): --resume through it keeps the run's variables, leave out --var`);
     process.stderr.write(`the project is open in another Pipewright process (PID ${server.pid}, ${server.origin}): running through it\n`);
     if (values.resume) {
-      const { run: earlier } = await callApi<{ run: { pipelineId: string } | null }>(server, 'runs.get', { runId: values.resume });
+      const { run: earlier } = await callApi(server, 'runs.get', { runId: values.resume });
       if (!earlier) throw new UsageError(`no run ${values.resume} in this project's history`);
       if (earlier.pipelineId !== pipelineId) throw new UsageError(`run ${values.resume} is a run of ${earlier.pipelineId}, not ${pipelineId}`);
     }
@@ -66,7 +65,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       const request = values.resume ? await resumeRequest(open, values.resume, pipelineId, variables) : { pipeline: await open.loadPipeline(pipelineId), scope, variables };
       const result = await open.run({ ...request, connectionOverrides, trigger: { kind: 'cli', by: os.userInfo().username }, signal: controller.signal }, reporter.onEvent);
       reporter.done();
-      if (values.json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify(runJsonOfResult(result))}\n`);
       return result.status === 'succeeded' ? 0 : 1;
     });
   } finally {
@@ -111,15 +110,4 @@ function parseScope(block: string | undefined, withUpstream: boolean, downstream
   if (withUpstream) return { kind: 'with-upstream', block };
   if (downstream) return { kind: 'downstream', block };
   return { kind: 'block', block };
-}
-
-/** The documented --json shape: errors as one readable line each. */
-function toJson(result: RunResult) {
-  return {
-    runId: result.runId,
-    pipeline: result.pipeline,
-    status: result.status,
-    durationMs: result.durationMs,
-    blocks: result.blocks.map((b) => ({ ...b, error: b.error ? formatError(b.error) : null })),
-  };
 }

@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMethodName, methods, parseParams } from '../api/contract.ts';
 import { formatError, toErrorShape } from '../model/errors.ts';
-import type { ApiHandlers } from '../api/handlers.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';
 import { findProjectRoot } from '../project/load-project.ts';
 import { initProject } from '../project/init-project.ts';
@@ -14,10 +12,9 @@ import { startServeServer, type ServeServer } from '../serve/serve-server.ts';
 import type { ElectronLike } from './electron-types.ts';
 import { appMenuTemplate, readRecentProjects, rememberProject, switchProject } from './project-menu.ts';
 import type { ProjectSwitcher } from '../api/projects-handlers.ts';
-import type { CallHandlers } from './ipc.ts';
 import { startShell, useOsKeychainForSecrets, type Shell, type ShellOptions } from './shell.ts';
 
-export interface DesktopOptions extends Omit<ShellOptions, 'handlers'> {
+export interface DesktopOptions extends Omit<ShellOptions, 'api'> {
   /** The app's own arguments (after Electron's and the entry script). */
   args: readonly string[];
   env: NodeJS.ProcessEnv;
@@ -71,7 +68,7 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
     await backend.close();
     await open.close();
   };
-  shell = await startShell(electron, { preloadPath: options.preloadPath, renderer: options.renderer, handlers: toCallHandlers(backend.handlers), secrets });
+  shell = await startShell(electron, { preloadPath: options.preloadPath, renderer: options.renderer, api: backend.api, secrets });
   if (!shell) {
     await close();
     return null;
@@ -126,15 +123,6 @@ async function openChosenProject(electron: ElectronLike, options: DesktopOptions
     electron.dialog.showErrorBox('Cannot open the project', `${dir}\n\n${formatError(toErrorShape(error))}\n\nThe example project opens instead; use File › Open Project… once it is fixed.`);
     return { dir: fallback, open: await openProject(fallback, { preflight: 'first' }) };
   }
-}
-
-/** The contract's handlers as IPC handlers: params validated against the contract before a handler sees them. */
-export function toCallHandlers(handlers: ApiHandlers): CallHandlers {
-  const entries = Object.keys(methods).filter(isMethodName).map((method) => {
-    const handler = handlers[method] as (params: unknown) => Promise<unknown>;
-    return [method, (params: unknown) => handler(parseParams(method, params))] as const;
-  });
-  return Object.fromEntries(entries);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorShape } from '../model/errors.ts';
+import type { CallReply } from '../api/api-types.ts';
 
 /**
  * The two IPC channels between main and the preload, and what travels on them. Shared by main and the
@@ -18,7 +18,7 @@ export interface CallRequest {
 }
 
 /** A call's answer; errors travel as data because Electron keeps only the message of an Error thrown across IPC. */
-export type CallReply = { ok: true; result: unknown } | { ok: false; error: ErrorShape };
+export type { CallReply };
 
 export interface EventMessage {
   event: string;

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { serveRendererOverAppScheme } from './app-protocol.ts';
 import { contentSecurityPolicy } from '../serve/content-security-policy.ts';
 import type { AppLike, BrowserWindowLike, ElectronLike } from './electron-types.ts';
-import { registerIpc, sendEvent, type CallHandlers } from './ipc.ts';
+import { registerIpc, sendEvent } from './ipc.ts';
+import { createDispatcher, type ApiDispatcher, type ApiHandlers } from '../api/handlers.ts';
 import { denyAllPermissions, installContentSecurityPolicy } from './security.ts';
 import { createSenderCheck, type RendererLocation } from './trusted-sender.ts';
 import { createMainWindow } from './window.ts';
@@ -13,8 +14,8 @@ import { chooseSecretCipher } from './safe-storage-cipher.ts';
 export interface ShellOptions {
   preloadPath: string;
   renderer: RendererLocation;
-  /** API methods served over `pw:call`, on top of `app.info`. */
-  handlers?: CallHandlers;
+  /** The API served over `pw:call`; without it, only `app.info`. */
+  api?: ApiDispatcher;
   /** Set when the caller already chose the secret cipher (before opening a project); else the shell chooses it. */
   secrets?: Shell['secrets'];
 }
@@ -26,10 +27,10 @@ export interface Shell {
   secrets: { description: string; isOsKeychain: boolean; warning?: string };
 }
 
-/** The methods the shell serves before the API contract is wired in. */
-export function appInfoHandlers(app: Pick<AppLike, 'getVersion'>): CallHandlers {
+/** The one method the shell serves when no project's API is wired in. */
+export function appInfoHandlers(app: Pick<AppLike, 'getVersion'>): Pick<ApiHandlers, 'app.info'> {
   return {
-    'app.info': () => ({ version: app.getVersion(), node: process.versions.node, electron: process.versions.electron ?? null }),
+    'app.info': async () => ({ version: app.getVersion(), node: process.versions.node, electron: process.versions.electron ?? null }),
   };
 }
 
@@ -74,7 +75,7 @@ export async function startShell(electron: ElectronLike, options: ShellOptions):
   const secrets = options.secrets ?? useOsKeychainForSecrets(electron.safeStorage);
 
   // 3. IPC, then the window.
-  registerIpc(electron.ipcMain, { ...appInfoHandlers(app), ...options.handlers }, createSenderCheck(options.renderer));
+  registerIpc(electron.ipcMain, options.api ?? createDispatcher(appInfoHandlers(app)), createSenderCheck(options.renderer));
   const openWindow = (): BrowserWindowLike => createMainWindow(electron, options.preloadPath, options.renderer);
   openWindow();
   app.on('second-instance', () => focusOrOpen(BrowserWindow, openWindow));

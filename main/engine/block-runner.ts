@@ -52,7 +52,7 @@ export interface BlockFinal {
   durationMs: number;
 }
 
-type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[]; stats?: OutputStats } | { ok: false; error: unknown; tests?: BlockTestResult[] };
+export type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[]; stats?: OutputStats } | { ok: false; error: unknown; tests?: BlockTestResult[] };
 
 /** Runs one block to a final state: attempts with timeouts, retries with backoff, cancellation. Never throws. */
 export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFinal> {
@@ -99,8 +99,11 @@ function placeOf(block: LoadedBlock) {
   return block.code ? { block: block.id, file: block.code.relPath } : { block: block.id };
 }
 
-/** One attempt: fresh session, temp dir and timeout; publishes the output only when the block and its tests pass. */
-async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Promise<AttemptResult> {
+/**
+ * One attempt: fresh session, temp dir and timeout; publishes the output only when the block and its tests pass.
+ * Never throws: a failure comes back with the error as thrown (block kinds' tests drive this directly).
+ */
+export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Promise<AttemptResult> {
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(abortReason(env.runSignal));
   env.runSignal.addEventListener('abort', onRunAbort, { once: true });

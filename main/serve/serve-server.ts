@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { OpenProject } from '../runtime/open-project.ts';
-import { dispatch } from '../api/handlers.ts';
+import type { ApiDispatcher } from '../api/handlers.ts';
 import type { EventName } from '../api/contract.ts';
 import { contentSecurityPolicy } from './content-security-policy.ts';
 import { allowedHostsFor, checkHost, checkOrigin, checkToken, type Guard } from './request-guards.ts';
@@ -74,12 +74,11 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
     stopListening();
     if (!opts.shared) await backend.close();
   };
-  const handlers = backend.handlers;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const guard: Guard = { allowedHosts: new Set(), token, cookieName: '' };
   const routes: TriggerRoutes = { guard, open: opts.open };
   const server = createServer(SERVER_LIMITS, (req, res) => {
-    handleRequest(guard, opts.rendererDir, handlers, req, res, routes).catch((error: unknown) => {
+    handleRequest(guard, opts.rendererDir, backend.api, req, res, routes).catch((error: unknown) => {
       console.error('pipewright serve: request failed', error);
       if (!res.headersSent) refuse(res, 500, 'internal error (see the serve console)');
       else res.destroy();
@@ -122,7 +121,7 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
 }
 
 async function handleRequest(
-  guard: Guard, rendererDir: string, handlers: Parameters<typeof dispatch>[0], req: IncomingMessage, res: ServerResponse, routes: TriggerRoutes,
+  guard: Guard, rendererDir: string, api: ApiDispatcher, req: IncomingMessage, res: ServerResponse, routes: TriggerRoutes,
 ): Promise<void> {
   const url = parseRequestUrl(req);
   if (!url) return refuse(res, 400, 'the request target is not a valid URL path');
@@ -134,7 +133,7 @@ async function handleRequest(
     const problem = checkOrigin(guard, req, true) ?? checkToken(guard, req, null);
     if (problem) return refuse(res, 403, problem);
     if (url.pathname !== '/api/call' || req.method !== 'POST') return refuse(res, 404, `no API endpoint ${req.method} ${url.pathname}`);
-    return answerCall(handlers, req, res);
+    return answerCall(api, req, res);
   }
   const queryToken = url.searchParams.get('token');
   const problem = checkOrigin(guard, req, false) ?? checkToken(guard, req, queryToken);
@@ -160,7 +159,7 @@ async function handleRequest(
   res.end(req.method === 'HEAD' ? undefined : file.body);
 }
 
-async function answerCall(handlers: Parameters<typeof dispatch>[0], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answerCall(api: ApiDispatcher, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // A form or `text/plain` fetch cannot send this without a CORS preflight, which we never answer.
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refuse(res, 415, 'API calls must be sent as application/json');
   const body = await readBody(req);
@@ -175,7 +174,7 @@ async function answerCall(handlers: Parameters<typeof dispatch>[0], req: Incomin
   } catch {
     return refuse(res, 400, 'the call is not valid JSON');
   }
-  const reply = await dispatch(handlers, request?.method, request?.params);
+  const reply = await api.call(request?.method, request?.params);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(reply, encodeBytes));
 }

@@ -15,22 +15,15 @@ export interface ProjectInfo {
   defaultConnections: Record<string, string>;
 }
 
-/** What `pipelines.changed` carries. */
-export interface PipelineChanged {
-  pipelineId: string;
-  version: string;
-  codeChanged?: boolean;
-}
-
 /** The project's name, pipeline ids and default connections; the list follows pipelines created here or on disk. */
 export function useProject(): Loaded<ProjectInfo> & { reload(): void } {
   const api = useApi();
   const [state, setState] = useState<Loaded<ProjectInfo>>({ status: 'loading' });
   const reload = useCallback(() => {
     Promise.all([
-      api.call<{ project: string }>('app.info'),
-      api.call<{ pipelines: string[] }>('pipelines.list'),
-      api.call<{ defaultConnections: Record<string, string> }>('project.get').catch(() => ({ defaultConnections: {} })),
+      api.call('app.info'),
+      api.call('pipelines.list'),
+      api.call('project.get').catch(() => ({ defaultConnections: {} })),
     ])
       .then(([info, list, project]) => setState({ status: 'ready', value: { name: info.project, pipelines: list.pipelines, defaultConnections: project.defaultConnections } }))
       .catch((error: unknown) => setState({ status: 'error', message: messageOf(error) }));
@@ -38,8 +31,7 @@ export function useProject(): Loaded<ProjectInfo> & { reload(): void } {
   useEffect(() => {
     reload();
     const stopRestored = api.on('connection.restored', reload);
-    const stopChanged = api.on('pipelines.changed', (payload) => {
-      const { pipelineId } = payload as PipelineChanged;
+    const stopChanged = api.on('pipelines.changed', ({ pipelineId }) => {
       setState((s) => {
         if (s.status === 'ready' && !s.value.pipelines.includes(pipelineId)) reload();
         return s;
@@ -67,7 +59,7 @@ export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & {
     const ticket = ++request.current;
     const seq = eventsHeard();
     api
-      .call<PipelineView>('pipelines.get', { pipelineId })
+      .call('pipelines.get', { pipelineId })
       .then((value) => {
         if (ticket !== request.current) return;
         loadedVersion.current = value.version;
@@ -84,8 +76,7 @@ export function usePipeline(pipelineId: string | null): Loaded<PipelineView> & {
     setState({ status: 'loading' });
     reload();
     const stopRestored = api.on('connection.restored', reload);
-    const stopChanged = api.on('pipelines.changed', (payload) => {
-      const change = payload as PipelineChanged;
+    const stopChanged = api.on('pipelines.changed', (change) => {
       if (change.pipelineId !== pipelineId) return;
       countEvent();
       if (change.version !== loadedVersion.current || change.codeChanged) reload();
@@ -109,7 +100,7 @@ export function useRunActions(pipelineId: string | null, runId: string | null, v
       setBusy(true);
       setError(null);
       try {
-        const { runId: started } = await api.call<{ runId: string }>('runs.start', { pipelineId, scope, variables: runVariablesFor(pipelineId, variables) });
+        const { runId: started } = await api.call('runs.start', { pipelineId, scope, variables: runVariablesFor(pipelineId, variables) });
         return started;
       } catch (e) {
         setError(messageOf(e));

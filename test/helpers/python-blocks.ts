@@ -36,15 +36,6 @@ export async function query(ctx: ProjectRun, sql: string): Promise<{ rows: Recor
   return { rows, types: Object.fromEntries(result.columns.map((c) => [c.name, c.type])) };
 }
 
-/** Resolves once `check` holds, polling; fails after `ms`. */
-export async function eventually(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Whether a process with this id exists (signal 0 checks without signalling). */
 export function isAlive(pid: number): boolean {
   try {

@@ -15,8 +15,7 @@ export function AlertToast({ pipelineId }: { pipelineId: string | null }) {
   const [alerts, setAlerts] = useState<(Alert & { key: string })[]>([]);
   useEffect(
     () =>
-      api.on('alerts.raised', (payload) => {
-        const alert = payload as Alert;
+      api.on('alerts.raised', (alert) => {
         const key = `${alert.runId}:${alert.event}:${alert.blockId ?? ''}:${alert.at}`;
         setAlerts((shown) => {
           const others = shown.filter((a) => a.key !== key);

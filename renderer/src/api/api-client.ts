@@ -1,9 +1,9 @@
 import type { ErrorShape } from '../../../main/model/errors.ts';
-import type { EventName, MethodName, MethodParams } from '../../../main/api/contract.ts';
-import type { EventPayloads, MethodResult } from '../../../main/api/api-types.ts';
+import type { EventName, MethodName } from '../../../main/api/contract.ts';
+import type { CallReply, EventPayloads, MethodParams, MethodResult } from '../../../main/api/api-types.ts';
 
 /** A call's answer as both transports deliver it: errors travel as data. */
-export type CallReply = { ok: true; result: unknown } | { ok: false; error: ErrorShape };
+export type { CallReply };
 
 /** What one platform provides: send a call, listen to an event. One small file per platform implements it. */
 export interface Transport {
@@ -15,8 +15,6 @@ export interface Transport {
 export interface ApiClient {
   /** Resolves to the method's result (typed from its handler), or rejects with ApiError carrying the error's message and place. */
   call<M extends MethodName>(method: M, params?: MethodParams<M>): Promise<MethodResult<M>>;
-  /** The same with the result type written by the caller (older call sites; the inferred one above is preferred). */
-  call<T>(method: MethodName, params?: MethodParams<MethodName>): Promise<T>;
   /** Listens to one event, with its payload typed; returns the function that stops listening. */
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
 }

@@ -11,7 +11,7 @@ export function ConnectionTest({ name }: { name: string }) {
     setIsTesting(true);
     setResult(null);
     try {
-      setResult(await api.call<ConnectionTestResult>('connections.test', { name }));
+      setResult(await api.call('connections.test', { name }));
     } catch (e) {
       setResult({ isOk: false, isReachable: false, error: e instanceof Error ? e.message : String(e) });
     } finally {

@@ -11,7 +11,7 @@ export function useConnections() {
   const [error, setError] = useState<string | null>(null);
   const reload = useCallback(async () => {
     try {
-      setConnections((await api.call<{ connections: ConnectionView[] }>('connections.list')).connections);
+      setConnections((await api.call('connections.list')).connections);
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
-import type { PreviewReply } from '../api/views.ts';
 import { formatCount } from '../canvas/format.ts';
 import { CodeEditor, type EditorProblem } from '../editor/CodeEditor.tsx';
 import type { MountedEditor } from '../editor/codemirror-setup.ts';
@@ -77,7 +76,7 @@ export function SqlConsole() {
 
 /** One run of a query: its rows in the grid, or its error (also marked at its line in the editor). */
 function QueryResult({ api, sql, onProblems }: { api: ReturnType<typeof useApi>; sql: string; onProblems(p: EditorProblem[]): void }) {
-  const fetchWindow = useCallback<FetchWindow>((offset, limit) => api.call<PreviewReply>('workspace.query', { sql, window: { offset, limit } }), [api, sql]);
+  const fetchWindow = useCallback<FetchWindow>((offset, limit) => api.call('workspace.query', { sql, window: { offset, limit } }), [api, sql]);
   const { state, ensureRows } = usePreviewPages(fetchWindow, null);
   const [openCell, setOpenCell] = useState<{ row: number; column: number } | null>(null);
   const line = state.status === 'error' ? state.line : undefined;

@@ -14,12 +14,12 @@ export function useConsoleHistory() {
   const [error, setError] = useState<string | null>(null);
   const fail = useCallback((e: unknown) => setError(`History not available: ${e instanceof Error ? e.message : String(e)}`), []);
   useEffect(() => {
-    api.call<{ queries: ConsoleQuery[] }>('console.history').then((reply) => setQueries(reply.queries), fail);
+    api.call('console.history').then((reply) => setQueries(reply.queries), fail);
   }, [api, fail]);
   /** Puts `sql` first; a failure to save it is said, and the query runs anyway. */
   const remember = useCallback(
     (sql: string) => {
-      api.call<{ queries: ConsoleQuery[] }>('console.remember', { sql }).then((reply) => {
+      api.call('console.remember', { sql }).then((reply) => {
         setQueries(reply.queries);
         setError(null);
       }, fail);

@@ -37,8 +37,8 @@ export function useWorkspaceCatalog() {
   }, [api]);
   useEffect(() => {
     refresh();
-    return api.on('runs.event', (payload) => {
-      if ((payload as { type?: string }).type === 'run.finished') refresh();
+    return api.on('runs.event', (event) => {
+      if (event.type === 'run.finished') refresh();
     });
   }, [api, refresh]);
   const schema = useMemo(() => toNamespace(relations ?? []), [relations]);

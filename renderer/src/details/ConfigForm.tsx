@@ -52,7 +52,7 @@ export function ConfigForm({ pipelineId, blockId, version, config, schema, conne
     if (!baseVersion) return setSave({ status: 'error', message: 'the pipeline version is unknown: reload the pipeline' });
     setSave({ status: 'saving' });
     try {
-      const reply = await api.call<{ version: string }>('blocks.update', { pipelineId, blockId, expectedVersion: baseVersion, patch: { config: draft } });
+      const reply = await api.call('blocks.update', { pipelineId, blockId, expectedVersion: baseVersion, patch: { config: draft } });
       setBaseVersion(reply.version);
       setSave({ status: 'saved' });
     } catch (error) {

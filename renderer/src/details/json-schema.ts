@@ -16,6 +16,11 @@ export interface JsonSchema {
   maximum?: number;
 }
 
+/** `kinds.list` sends each kind's schema as plain JSON: an object is read as a schema, anything else as none (JSON text). */
+export function asJsonSchema(value: unknown): JsonSchema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonSchema) : {};
+}
+
 /** How one field is edited. */
 export type FieldShape =
   | { kind: 'enum'; values: string[] }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
-import type { JsonSchema } from './json-schema.ts';
+import { asJsonSchema, type JsonSchema } from './json-schema.ts';
 
 /** A block kind as `kinds.list` describes it. */
 export interface KindInfo {
@@ -24,10 +24,10 @@ export function useFormSources(): FormSources {
   useEffect(() => {
     let isCurrent = true;
     Promise.all([
-      api.call<{ kinds: KindInfo[] }>('kinds.list'),
-      api.call<{ connections: { name: string; type: string }[] }>('project.get').catch(() => ({ connections: [] })), // names are a convenience
+      api.call('kinds.list'),
+      api.call('project.get').catch(() => ({ connections: [] })), // names are a convenience
     ])
-      .then(([k, p]) => isCurrent && setSources({ kinds: k.kinds, connections: p.connections, error: null }))
+      .then(([k, p]) => isCurrent && setSources({ kinds: k.kinds.map((kind) => ({ ...kind, configSchema: asJsonSchema(kind.configSchema) })), connections: p.connections, error: null }))
       .catch((error: unknown) => isCurrent && setSources({ kinds: null, connections: [], error: error instanceof Error ? error.message : String(error) }));
     return () => {
       isCurrent = false;

@@ -1,19 +1,12 @@
 import type { NewBlock, PipelineEdit } from '../../../main/api/contract-views.ts';
 import type { PipelineView } from '../api/views.ts';
+import type { MethodResult } from '../../../main/api/api-types.ts';
 import { toNewBlock } from './inverse-edits.ts';
 
 type Position = { x: number; y: number };
 
 /** One registered block kind, as `kinds.list` describes it. */
-export interface KindInfo {
-  type: 'source' | 'transform' | 'export' | 'sensor';
-  kind: string;
-  title: string;
-  code: 'required' | 'optional' | 'none';
-  codeExtension: string | null;
-  configSchema: unknown;
-  starterConfig: Record<string, unknown>;
-}
+export type KindInfo = MethodResult<'kinds.list'>['kinds'][number];
 
 /** `base`, or `base_2`, `base_3`… : the first name no block in `taken` uses. */
 export function uniqueBlockId(base: string, taken: Iterable<string>): string {

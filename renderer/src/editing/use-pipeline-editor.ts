@@ -72,8 +72,8 @@ export function usePipelineEditor(view: PipelineView | null, shownPositions: () 
         const draft = viewRef.current?.version === DRAFT_VERSION ? viewRef.current : null;
         // A new pipeline is written by its first edit: a pipeline file needs at least one block.
         const result = draft
-          ? await api.call<{ version: string; files?: Record<string, string> }>('pipelines.create', { pipelineId, name: draft.spec.name ?? pipelineId, edits })
-          : await api.call<{ version: string; files?: Record<string, string> }>('pipelines.update', { pipelineId, expectedVersion: version.current, edits });
+          ? await api.call('pipelines.create', { pipelineId, name: draft.spec.name ?? pipelineId, edits })
+          : await api.call('pipelines.update', { pipelineId, expectedVersion: version.current, edits });
         version.current = result.version;
         reload();
         return { files: result.files ?? {} };

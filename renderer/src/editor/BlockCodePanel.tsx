@@ -30,7 +30,7 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version, variabl
     setRunMessage(null);
     if (!(await save())) return;
     try {
-      const { runId } = await api.call<{ runId: string }>('runs.start', { pipelineId, scope: { kind: 'block', block: blockId }, variables: runVariablesFor(pipelineId, variables) });
+      const { runId } = await api.call('runs.start', { pipelineId, scope: { kind: 'block', block: blockId }, variables: runVariablesFor(pipelineId, variables) });
       started(runId);
     } catch (e) {
       setRunMessage(e instanceof Error ? e.message : String(e));

@@ -41,15 +41,15 @@ export function useBlockCode(pipelineId: string, blockId: string) {
     setState({ status: 'ready', file: disk.file, text: disk.text, savedText: disk.text, isSaving: false, hasConflict: false, saveError: null });
   }, []);
   const reload = useCallback(() => {
-    api.call<CodeOnDisk>('blocks.readCode', { pipelineId, blockId }).then(takeDisk, (error: unknown) => setState({ status: 'error', message: messageOf(error) }));
+    api.call('blocks.readCode', { pipelineId, blockId }).then(takeDisk, (error: unknown) => setState({ status: 'error', message: messageOf(error) }));
   }, [api, pipelineId, blockId, takeDisk]);
   useEffect(reload, [reload]);
 
   useEffect(
     () =>
-      api.on('pipelines.changed', (payload) => {
-        if ((payload as { pipelineId?: string }).pipelineId !== pipelineId) return;
-        void api.call<CodeOnDisk>('blocks.readCode', { pipelineId, blockId }).then((disk) => {
+      api.on('pipelines.changed', (change) => {
+        if (change.pipelineId !== pipelineId) return;
+        void api.call('blocks.readCode', { pipelineId, blockId }).then((disk) => {
           const s = current.current;
           if (s.status !== 'ready' || disk.hash === hash.current) return;
           if (s.text === s.savedText) takeDisk(disk);
@@ -69,7 +69,7 @@ export function useBlockCode(pipelineId: string, blockId: string) {
       setState({ ...s, isSaving: true, saveError: null });
       const params = { pipelineId, blockId, text: s.text, ...(overwrite ? {} : { expectedHash: hash.current }) };
       try {
-        const disk = await api.call<CodeOnDisk>('blocks.saveCode', params);
+        const disk = await api.call('blocks.saveCode', params);
         hash.current = disk.hash;
         setState((now) => (now.status === 'ready' ? { ...now, savedText: s.text, isSaving: false, hasConflict: false } : now));
         return true;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RunEvent, RunStatus } from '../../../main/model/run-events.ts';
+import type { RunStatus } from '../../../main/model/run-events.ts';
 import { useApi } from '../api/ApiContext.tsx';
 
 /** Runs that finished before their `runs.start` answered (a block that fails at once), kept briefly by id. */
@@ -18,8 +18,7 @@ export function useRunMessage() {
   const finished = useRef(new Map<string, RunStatus>());
   useEffect(
     () =>
-      api.on('runs.event', (payload) => {
-        const event = payload as RunEvent;
+      api.on('runs.event', (event) => {
         if (event.type !== 'run.finished') return;
         if (event.runId === watched.current) return setMessage(SAYS[event.status] ?? `Run ${event.status}`);
         finished.current.set(event.runId, event.status);

@@ -44,7 +44,7 @@ function useStatsHistory(pipelineId: string, blockId: string): StatsRun[] | unde
   useEffect(() => {
     let isCurrent = true;
     setRuns(undefined);
-    api.call<{ runs: StatsRun[] }>('outputs.statsHistory', { pipelineId, blockId }).then(
+    api.call('outputs.statsHistory', { pipelineId, blockId }).then(
       (result) => { if (isCurrent) setRuns(result.runs); },
       // No chart is better than a broken page: the block's rows are still in the table above.
       () => { if (isCurrent) setRuns([]); },

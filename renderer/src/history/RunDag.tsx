@@ -19,7 +19,7 @@ function useRunGraph(runId: string): { graph: RunGraph | null; error: string } {
   const [error, setError] = useState('');
   useEffect(() => {
     let isCurrent = true;
-    api.call<RunGraph>('runs.graph', { runId }).then(
+    api.call('runs.graph', { runId }).then(
       (reply) => isCurrent && setGraph(reply),
       (e: unknown) => isCurrent && setError(e instanceof Error ? e.message : String(e)),
     );

@@ -88,7 +88,7 @@ function RunActions({ run, canRetry, onStarted }: { run: RunDetail; canRetry: bo
   const api = useApi();
   const [message, setMessage] = useState('');
   const declaredVariables = async (pipelineId: string) =>
-    new Set(Object.keys((await api.call<{ spec: { variables?: Record<string, unknown> } }>('pipelines.get', { pipelineId })).spec.variables ?? {}));
+    new Set(Object.keys((await api.call('pipelines.get', { pipelineId })).spec.variables ?? {}));
   const start = async (method: 'runs.start' | 'runs.retryFailed') => {
     setMessage('');
     try {
@@ -99,7 +99,7 @@ function RunActions({ run, canRetry, onStarted }: { run: RunDetail; canRetry: bo
         Object.entries(run.variables).filter(([name, v]) => declared.has(name) && typeof v === 'string' && v !== '••••'),
       ) as Record<string, string>;
       const params = method === 'runs.start' ? { pipelineId: run.pipelineId, scope: run.scope, variables } : { runId: run.id };
-      const { runId } = await api.call<{ runId: string }>(method, params);
+      const { runId } = await api.call(method, params);
       onStarted(runId);
     } catch (e) {
       setMessage(e instanceof Error ? e.message : String(e));

@@ -9,7 +9,7 @@ export function RunLogs({ runId, blockIds, blockId, onBlockChange }: { runId: st
   const [logs, setLogs] = useState<LogRow[]>([]);
   useEffect(() => {
     let isCurrent = true;
-    void api.call<{ logs: LogRow[] }>('runs.logs', { runId, ...(blockId ? { blockId } : {}), limit: 2000 }).then((reply) => {
+    void api.call('runs.logs', { runId, ...(blockId ? { blockId } : {}), limit: 2000 }).then((reply) => {
       if (isCurrent) setLogs(reply.logs);
     });
     return () => {

@@ -10,7 +10,7 @@ export function useRunOutputs(pipelineId: string, runId: string, status: string)
   useEffect(() => {
     if (!pipelineId) return;
     let isCurrent = true;
-    api.call<{ outputs: { blockId: string }[] }>('outputs.ofRun', { pipelineId, runId }).then(
+    api.call('outputs.ofRun', { pipelineId, runId }).then(
       ({ outputs }) => isCurrent && setBlocks(new Set(outputs.map((o) => o.blockId))),
       () => isCurrent && setBlocks(new Set()), // no preview buttons: the rest of the page still shows the run
     );

@@ -10,8 +10,7 @@ function useRefreshOnRunEvents(load: () => Promise<void>, isPerBlock: boolean): 
   useEffect(() => {
     void load();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = api.on('runs.event', (payload) => {
-      const type = (payload as { type?: string }).type ?? '';
+    const stop = api.on('runs.event', ({ type }) => {
       if (!isPerBlock && !type.startsWith('run.')) return;
       // Bursts of block events become one reload.
       clearTimeout(timer);
@@ -31,7 +30,7 @@ export function useRuns() {
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
-      setRuns((await api.call<{ runs: RunSummary[] }>('runs.list', { limit: 500 })).runs);
+      setRuns((await api.call('runs.list', { limit: 500 })).runs);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -45,7 +44,7 @@ export function useRun(runId: string) {
   const api = useApi();
   const [run, setRun] = useState<RunDetail | null | undefined>(undefined);
   const load = useCallback(async () => {
-    setRun((await api.call<{ run: RunDetail | null }>('runs.get', { runId })).run);
+    setRun((await api.call('runs.get', { runId })).run);
   }, [api, runId]);
   useRefreshOnRunEvents(load, true);
   return run;

@@ -15,9 +15,9 @@ export function TriggersPanel({ pipelineId, onClose }: { pipelineId: string; onC
   const [error, setError] = useState<string | null>(null);
   const [apiOrigin, setApiOrigin] = useState<string | null>(null);
   useEffect(() => {
-    api.call<Reply>('triggers.list', { pipelineId }).then(setReply, (e: unknown) => setError(messageOf(e)));
+    api.call('triggers.list', { pipelineId }).then(setReply, (e: unknown) => setError(messageOf(e)));
     // The desktop app's loopback API, for the curl line (a browser page uses its own address).
-    api.call<{ apiOrigin: string | null }>('app.info').then((info) => setApiOrigin(info.apiOrigin), () => undefined);
+    api.call('app.info').then((info) => setApiOrigin(info.apiOrigin), () => undefined);
   }, [api, pipelineId]);
   return (
     <Modal title={`Triggers of ${pipelineId}`} onClose={onClose} wide>

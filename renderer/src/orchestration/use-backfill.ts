@@ -28,7 +28,7 @@ export function useBackfillPreview(pipelineId: string, form: BackfillForm): Prev
     let isCurrent = true;
     setPreview({ status: 'loading' });
     const timer = setTimeout(() => {
-      api.call<{ intervals: PlannedInterval[]; warning?: string }>('backfills.plan', { pipelineId, from: form.from, to: form.to, every: form.every }).then(
+      api.call('backfills.plan', { pipelineId, from: form.from, to: form.to, every: form.every }).then(
         ({ intervals, warning }) => isCurrent && setPreview({ status: 'ready', intervals, ...(warning ? { warning } : {}) }),
         (e: unknown) => isCurrent && setPreview({ status: 'error', field: fieldOf(e), message: messageOf(e) }),
       );
@@ -52,28 +52,29 @@ export function useBackfillJob(pipelineId: string, variables: () => Record<strin
   const [error, setError] = useState<string | null>(null);
   useEffect(
     () =>
-      api.on('backfills.progress', (payload) => {
-        const event = payload as BackfillProgressEvent;
+      api.on('backfills.progress', (event) => {
         // Progress can arrive before `backfills.start` resolves: match on the pipeline until the id is known.
         setProgress((current) => (event.pipelineId === pipelineId && (current === null || current.backfillId === event.backfillId || current.finished) ? track(current, event) : current));
       }),
     [api, pipelineId],
   );
-  const call = useCallback(
-    async (method: 'backfills.start' | 'backfills.retryFailed', params: Record<string, unknown>) => {
-      setError(null);
-      setProgress(null);
-      try {
-        const started = await api.call<{ backfillId: string; total: number }>(method, { pipelineId, ...params } as never);
-        setBackfillId(started.backfillId);
-      } catch (e) {
-        setError(messageOf(e));
-      }
-    },
-    [api, pipelineId],
+  const launch = useCallback(async (started: () => Promise<{ backfillId: string }>) => {
+    setError(null);
+    setProgress(null);
+    try {
+      setBackfillId((await started()).backfillId);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }, []);
+  const start = useCallback(
+    (form: BackfillForm) => launch(() => api.call('backfills.start', { pipelineId, ...form, variables: variables() })),
+    [api, launch, pipelineId, variables],
   );
-  const start = useCallback((form: BackfillForm) => call('backfills.start', { ...form, variables: variables() }), [call, variables]);
-  const retryFailed = useCallback((concurrency: number) => backfillId && call('backfills.retryFailed', { backfillId, concurrency }), [call, backfillId]);
+  const retryFailed = useCallback(
+    (concurrency: number) => backfillId && launch(() => api.call('backfills.retryFailed', { pipelineId, backfillId, concurrency })),
+    [api, launch, pipelineId, backfillId],
+  );
   const shown = progress && (backfillId === null || progress.backfillId === backfillId) ? progress : null;
   return { backfillId, progress: shown, error, start, retryFailed };
 }

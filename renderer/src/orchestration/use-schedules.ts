@@ -9,7 +9,7 @@ export function useSchedules() {
   const [status, setStatus] = useState<SchedulesStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const load = () => api.call<SchedulesStatus>('schedules.status').then(setStatus, (e: unknown) => setError(messageOf(e)));
+    const load = () => api.call('schedules.status').then(setStatus, (e: unknown) => setError(messageOf(e)));
     void load();
     const stops = [
       api.on('schedules.changed', setStatus),
@@ -22,7 +22,7 @@ export function useSchedules() {
   const setPaused = useCallback(async (isPaused: boolean) => {
     setError(null);
     try {
-      setStatus(await api.call<SchedulesStatus>('schedules.setPaused', { isPaused }));
+      setStatus(await api.call('schedules.setPaused', { isPaused }));
     } catch (e) {
       setError(messageOf(e));
     }

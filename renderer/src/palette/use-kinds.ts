@@ -8,7 +8,7 @@ export function useKinds(): KindInfo[] {
   const [kinds, setKinds] = useState<KindInfo[]>([]);
   useEffect(() => {
     api
-      .call<{ kinds: KindInfo[] }>('kinds.list')
+      .call('kinds.list')
       .then((reply) => setKinds(reply.kinds))
       .catch((error: unknown) => console.error('kinds.list failed', error));
   }, [api]);

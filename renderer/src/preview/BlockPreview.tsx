@@ -1,6 +1,5 @@
 import { useCallback, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
-import type { PreviewReply } from '../api/views.ts';
 import { formatAmount } from '../canvas/format.ts';
 import { QuickChart } from '../chart/QuickChart.tsx';
 import { CellDialog } from './CellDialog.tsx';
@@ -38,7 +37,7 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
   const fetchWindow = useCallback<FetchWindow>(
     (offset, limit) => {
       const window = { offset, limit, ...(sort ? { orderBy: [{ column: sort.column, descending: sort.descending }] } : {}), ...(filter ? { filter } : {}) };
-      return api.call<PreviewReply>('outputs.preview', { pipelineId, blockId, window, ...(runId ? { runId } : {}) });
+      return api.call('outputs.preview', { pipelineId, blockId, window, ...(runId ? { runId } : {}) });
     },
     [api, pipelineId, blockId, sort, filter, runId],
   );

@@ -1,11 +1,10 @@
 import { tableFromIPC } from 'apache-arrow';
 import type { ApiClient } from '../api/api-client.ts';
-import type { PreviewReply } from '../api/views.ts';
 import { quoteLiteral } from './sql-text.ts';
 
 /** Runs a small query over the workspace and returns its rows as plain objects (bigints as numbers). */
 export async function queryRows(api: ApiClient, sql: string, limit = 10_000): Promise<Record<string, unknown>[]> {
-  const reply = await api.call<PreviewReply>('workspace.query', { sql, window: { offset: 0, limit } });
+  const reply = await api.call('workspace.query', { sql, window: { offset: 0, limit } });
   const table = tableFromIPC(reply.ipc);
   const rows: Record<string, unknown>[] = [];
   for (let r = 0; r < table.numRows; r++) {

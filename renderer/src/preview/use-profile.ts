@@ -13,7 +13,7 @@ export function useProfile(pipelineId: string, blockId: string, version: string 
     let isCurrent = true;
     setState({ status: 'loading' });
     api
-      .call<{ columns: ColumnProfile[] }>('outputs.profile', { pipelineId, blockId })
+      .call('outputs.profile', { pipelineId, blockId })
       .then((reply) => isCurrent && setState({ status: 'ready', columns: reply.columns }))
       .catch((error: unknown) => isCurrent && setState({ status: 'error', message: error instanceof Error ? error.message : String(error) }));
     return () => {

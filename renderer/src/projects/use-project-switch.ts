@@ -26,7 +26,7 @@ export function useProjectSwitch() {
   const [listError, setListError] = useState<string | null>(null);
   const [state, setState] = useState<SwitchState>({ status: 'idle' });
   useEffect(() => {
-    api.call<ProjectsList>('projects.list').then(setList, (e: unknown) => setListError(messageOf(e)));
+    api.call('projects.list').then(setList, (e: unknown) => setListError(messageOf(e)));
   }, [api]);
 
   const waitFor = useCallback(
@@ -35,7 +35,7 @@ export function useProjectSwitch() {
       while (Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         // While the server closes one project and opens the next, calls fail: keep asking.
-        const now = await api.call<ProjectsList>('projects.list').catch(() => null);
+        const now = await api.call('projects.list').catch(() => null);
         if (now?.current === dir) return window.location.assign(window.location.pathname);
         if (now?.switchError) return setState({ status: 'error', field, message: now.switchError });
       }
@@ -48,7 +48,7 @@ export function useProjectSwitch() {
       const field = method === 'projects.open' ? 'open' : 'create';
       setState({ status: 'switching', dir });
       try {
-        const reply = await api.call<{ dir: string }>(method, { dir });
+        const reply = await api.call(method, { dir });
         await waitFor(reply.dir, field);
       } catch (e) {
         setState({ status: 'error', field, message: messageOf(e) });

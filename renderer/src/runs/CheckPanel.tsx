@@ -20,7 +20,7 @@ export function CheckPanel({ pipelineId }: { pipelineId: string | null }) {
     setBusy(true);
     setError(null);
     try {
-      setReport(await api.call<CheckReport>('pipelines.check', { pipelineId }));
+      setReport(await api.call('pipelines.check', { pipelineId }));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import type { RunQueueEvent } from '../../../main/api/contract-views.ts';
 import { useApi } from '../api/ApiContext.tsx';
 
 /** Runs of the pipeline (any trigger) that wait behind max_concurrent_runs, oldest first (from `runs.queue`). */
@@ -9,8 +8,7 @@ export function useQueuedRuns(pipelineId: string | null): string[] {
   useEffect(() => {
     setQueued([]);
     if (!pipelineId) return;
-    const stop = api.on('runs.queue', (payload) => {
-      const event = payload as RunQueueEvent;
+    const stop = api.on('runs.queue', (event) => {
       if (event.pipelineId !== pipelineId) return;
       setQueued((ids) => (event.queued ? [...ids.filter((id) => id !== event.runId), event.runId] : ids.filter((id) => id !== event.runId)));
     });

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { RunEvent, RunStatus } from '../../../main/model/run-events.ts';
-import type { RunDetail, LogRow, RunSummary } from '../../../main/api/contract-views.ts';
+import type { RunStatus } from '../../../main/model/run-events.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { BlockRunState, LogLine } from '../api/views.ts';
 import { applyRunEvent } from './apply-run-event.ts';
@@ -34,8 +33,7 @@ export function useRunState(pipelineId: string | null): RunState & { moveBlock(f
         if (isCurrent && latest) setState(latest);
       });
     });
-    const stop = api.on('runs.event', (payload) => {
-      const event = payload as RunEvent;
+    const stop = api.on('runs.event', (event) => {
       const runSeq = event.type === 'run.started' && event.pipelineId === pipelineId ? countEvent() : 0;
       setState((s) => {
         if (event.type === 'run.started') return event.pipelineId === pipelineId ? stampRun(applyRunEvent({ ...s, runId: event.runId, logs: [] }, event), event.blocks, runSeq) : s;
@@ -73,12 +71,12 @@ function stampRun(state: RunState, blockIds: string[], runSeq: number): RunState
 const RECENT_RUNS = 5;
 
 async function loadLatestRun(api: ReturnType<typeof useApi>, pipelineId: string): Promise<RunState | null> {
-  const { runs } = await api.call<{ runs: RunSummary[] }>('runs.list', { pipelineId, limit: RECENT_RUNS });
+  const { runs } = await api.call('runs.list', { pipelineId, limit: RECENT_RUNS });
   const latest = runs[0];
   if (!latest) return null;
   const [details, { logs }] = await Promise.all([
-    Promise.all(runs.map((r) => api.call<{ run: RunDetail | null }>('runs.get', { runId: r.id }))),
-    api.call<{ logs: LogRow[] }>('runs.logs', { runId: latest.id, limit: 500 }),
+    Promise.all(runs.map((r) => api.call('runs.get', { runId: r.id }))),
+    api.call('runs.logs', { runId: latest.id, limit: 500 }),
   ]);
   const newest = details[0]?.run;
   if (!newest) return null;

@@ -31,7 +31,7 @@ export function SettingsScreen() {
   const [isSaving, setIsSaving] = useState(false);
 
   useEffect(() => {
-    api.call<SettingsReply>('settings.get').then(
+    api.call('settings.get').then(
       (reply) => {
         setForm(reply.engine);
         setSecretStore(reply.secretStore);
@@ -47,7 +47,7 @@ export function SettingsScreen() {
     setError(null);
     setNotice('');
     try {
-      const reply = await api.call<{ engine: EngineForm }>('settings.save', { engine: form });
+      const reply = await api.call('settings.save', { engine: form });
       setForm(reply.engine);
       setNotice('Saved to pipewright.yaml. DuckDB threads and memory limit apply the next time the project opens.');
     } catch (e) {
