@@ -5,6 +5,7 @@ import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
 import { schedulesMethods } from './schedules-handlers.ts';
+import { designMethods } from './design-contract.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -71,6 +72,7 @@ export const methods = {
   ...connectionsMethods,
   ...backfillsMethods,
   ...schedulesMethods,
+  ...designMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

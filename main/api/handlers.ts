@@ -11,6 +11,7 @@ import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
 import { createSchedulesHandlers, type SchedulerAccess } from './schedules-handlers.ts';
 import { planResume } from './retry-failed.ts';
+import { createDesignHandlers } from './design-handlers.ts';
 import { listPipelineIds } from '../project/load-project.ts';
 import { readPipelineVersion } from '../project/pipeline-writer.ts';
 import { listTriggerDescriptions } from '../orchestration/triggers.ts';
@@ -90,6 +91,7 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),
     ...createSchedulesHandlers(schedules, emit),
+    ...createDesignHandlers(open),
     'runs.retryFailed': async (p: { runId: string; via: 'app' | 'cli' }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),
   } satisfies ApiHandlers;
   return handlers;

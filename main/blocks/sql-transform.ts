@@ -29,6 +29,14 @@ export const sqlTransform: BlockKind<SqlConfig> = {
     });
     return { rowsIn, rowsOut, hasOutput: true };
   },
+  async designSchema(ctx, config) {
+    const text = ctx.block.code?.text;
+    if (text === undefined) return undefined;
+    const sql = renderTemplate(text, ctx.variables).replace(/;\s*(--[^\n]*\s*)*$/, '');
+    if (sql.trim() === '') return undefined;
+    const columns = await ctx.describeSql(sql);
+    return config.rename_columns ? columns.map((c) => ({ ...c, name: toSnakeCase(c.name) })) : columns;
+  },
 };
 
 /** The block's SQL with variables rendered and a trailing semicolon dropped (it is embedded in CREATE TABLE … AS). */

@@ -388,7 +388,7 @@ interface PublishArgs { pipelineId: string; blockId: string; runId: string; phys
  * Limits DuckDB's file access to `dirs` (each as a folder prefix, with a trailing separator so `/p` does not allow
  * `/p2`) and locks the configuration. DuckDB resolves symlinks before checking, so a link to /etc does not pass.
  */
-async function lockFileAccess(conn: DuckDBConnection, dirs: readonly string[]): Promise<void> {
+export async function lockFileAccess(conn: DuckDBConnection, dirs: readonly string[]): Promise<void> {
   const folders = [...new Set(dirs.map((d) => path.resolve(d) + path.sep))];
   await conn.run(`SET allowed_directories = [${folders.map(quoteLiteral).join(', ')}]`);
   await conn.run('SET enable_external_access = false');

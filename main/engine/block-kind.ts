@@ -4,6 +4,8 @@ import type { BlockType } from '../project/schema.ts';
 import type { LoadedBlock, Project } from '../project/model.ts';
 import type { BlockSession } from '../data/workspace-types.ts';
 import type { ResolvedConnection } from '../connections/connection-profile.ts';
+import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { DesignContext, ExportPlan, PlanContext } from './design-types.ts';
 
 export interface ProgressUpdate {
   phase: string;
@@ -80,4 +82,11 @@ export interface BlockKind<C = unknown> {
   /** File extension of the code file, when code is used. */
   codeExtension?: '.sql' | '.ts' | '.py';
   run(ctx: BlockContext, config: C): Promise<BlockOutcome>;
+  /**
+   * The output's columns before any run (SQL bound over the upstream schemas, a file's header, a pushed-down
+   * engine's dry run); undefined when the kind cannot tell, so the block's declared `schema:` or last run is used.
+   */
+  designSchema?(ctx: DesignContext, config: C): Promise<ColumnInfo[] | undefined>;
+  /** What this export would do (DDL, objects, rows, schema differences), without writing anything. */
+  planExport?(ctx: PlanContext, config: C): Promise<ExportPlan>;
 }
