@@ -1,21 +1,10 @@
 import type { OpenProject } from '../runtime/open-project.ts';
-import { designSchemas, type BlockSchema, type SchemaEnv } from '../schemas/design-schemas.ts';
+import { designSchemas, type BlockSchema } from '../schemas/design-schemas.ts';
+import { schemaEnvOf } from '../schemas/stored-columns.ts';
 
 export interface PipelineSchemas {
   pipelineId: string;
   blocks: BlockSchema[];
-}
-
-/** Design-time reads over the open project's files and its workspace's stored outputs (read-only). */
-export function schemaEnvOf(open: Pick<OpenProject, 'project' | 'kinds' | 'workspace'>): SchemaEnv {
-  return {
-    project: open.project,
-    kinds: open.kinds,
-    storedColumns: async (pipelineId, blockId) => {
-      if (!(await open.workspace.latestOutput(pipelineId, blockId))) return undefined;
-      return (await open.workspace.preview(pipelineId, blockId, { offset: 0, limit: 1 })).columns;
-    },
-  };
 }
 
 /** `pipelines.schemas`. */

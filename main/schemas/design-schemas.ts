@@ -48,7 +48,7 @@ export interface SchemaEnv {
  * else the last run's. Never rejects for what it finds: SQL errors (with their line) and checks naming a column the
  * block does not produce are the blocks' `problems`.
  */
-export async function designSchemas(env: SchemaEnv, pipeline: Pipeline, opts: { variables?: Record<string, unknown>; signal?: AbortSignal } = {}): Promise<BlockSchema[]> {
+export async function designSchemas(env: SchemaEnv, pipeline: Pipeline, opts: { variables?: Record<string, unknown>; signal?: AbortSignal; sampleSources?: boolean } = {}): Promise<BlockSchema[]> {
   // A dynamic child's `{{ item.x }}` is known only at run time: an empty item renders it as a placeholder.
   const variables = { item: {}, ...resolveRunVariables(pipeline, opts.variables ?? {}, { runId: 'design', pipelineId: pipeline.id, executionDate: new Date() }) };
   const scratch = await ScratchDuckDb.open(allowedFolders(env.project));
@@ -60,7 +60,7 @@ export async function designSchemas(env: SchemaEnv, pipeline: Pipeline, opts: { 
     for (const id of topologicalOrder(pipeline.blocks)) {
       const block = byId.get(id);
       if (!block) continue;
-      const result = await blockSchema(env, pipeline, block, { variables, scratch, cache, known, signal: opts.signal ?? new AbortController().signal });
+      const result = await blockSchema(env, pipeline, block, { variables, scratch, cache, known, signal: opts.signal ?? new AbortController().signal, sampleSources: opts.sampleSources ?? true });
       if (result.columns) await scratch.defineTable(id, result.columns);
       known.set(id, result.columns ?? undefined);
       results.push(result);
@@ -82,6 +82,8 @@ interface Walk {
   cache: SchemaCache;
   known: Map<string, ColumnInfo[] | undefined>;
   signal: AbortSignal;
+  /** False: kinds without code (file and URL sources) are not sampled; their last run's columns stand. */
+  sampleSources: boolean;
 }
 
 async function blockSchema(env: SchemaEnv, pipeline: Pipeline, block: LoadedBlock, walk: Walk): Promise<BlockSchema> {
@@ -94,7 +96,7 @@ async function blockSchema(env: SchemaEnv, pipeline: Pipeline, block: LoadedBloc
     return { ...base, columns: null, origin: 'none', note: note ?? 'known after its first run (or declare schema: in pipeline.yaml)' };
   };
   const kind = env.kinds.get(block.type, block.kind);
-  if (!kind?.designSchema) return fallback();
+  if (!kind?.designSchema || (!walk.sampleSources && kind.code === 'none')) return fallback();
   const unknownUpstream = block.upstream.find((up) => walk.known.has(up) && walk.known.get(up) === undefined && !isOrderOnly(pipeline, up));
   if (unknownUpstream) return fallback(`the columns of ${unknownUpstream} are unknown until it runs`);
   let rendered: unknown;
