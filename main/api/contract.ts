@@ -5,7 +5,7 @@ import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
 import { schedulesMethods } from './schedules-handlers.ts';
-import { designMethods } from './design-contract.ts';
+import { designMethods, dryRunMethods } from './design-contract.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -73,6 +73,7 @@ export const methods = {
   ...backfillsMethods,
   ...schedulesMethods,
   ...designMethods,
+  ...dryRunMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -8,3 +8,9 @@ export const designMethods = {
   /** Every block's output columns before running (SQL bound over upstream schemas, file headers, declared or last run), with problems found (SQL errors at their line, checks naming missing columns). */
   'pipelines.schemas': z.strictObject({ pipelineId: id, variables }),
 } as const;
+
+/** Export plans: `pipelines.dryRun`. */
+export const dryRunMethods = {
+  /** What each export block (or only `blockId`) would do, without writing: destination, DDL, mode, rows and partitions, objects written and removed, the BigQuery job, schema differences with the policy's answer. */
+  'pipelines.dryRun': z.strictObject({ pipelineId: id, variables, blockId: id.optional() }),
+} as const;

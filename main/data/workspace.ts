@@ -281,6 +281,11 @@ export class Workspace {
     return this.withSnapshot((conn) => previewQuery(conn, sql, window));
   }
 
+  /** Runs a read-only query over the latest outputs (`<pipeline>.<block>`) in a snapshot; small results only (plans, counts). */
+  async readRows(sql: string): Promise<Record<string, unknown>[]> {
+    return this.withSnapshot(async (conn) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+  }
+
   /**
    * Lists every stored output (with its size) and drops the ones `choose` picks, except those a run in flight holds;
    * resolves to the outputs dropped. Retention policy lives in main/retention: this only guarantees the safety.

@@ -75,8 +75,10 @@ export interface PlanContext {
   columns: ColumnInfo[] | undefined;
   /** Rows of the upstream's stored output; undefined when it has none. */
   rows: number | undefined;
-  /** Runs a read-only query where `{{ upstream }}` names the stored output; rejects when it has none. */
-  queryUpstream(sql: (relation: string) => string): Promise<Record<string, unknown>[]>;
+  /** The quoted relation of the upstream's stored output in `queryRows`; undefined when it has none. */
+  relation: string | undefined;
+  /** Runs a read-only query over the workspace (small results: counts per partition). */
+  queryRows(sql: string): Promise<Record<string, unknown>[]>;
   connection?(name: string): Promise<ResolvedConnection>;
   /** The rendered config of another block of the pipeline (a BigQuery load reads its GCS block's). */
   blockConfig(blockId: string): { kind: string; config: unknown } | undefined;
