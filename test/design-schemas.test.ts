@@ -52,6 +52,11 @@ test('every block of the example has its columns before any run: the CSV header 
       assert.equal(cleanTypes.pu_location_id, 'BIGINT');
       assert.equal(cleanTypes.tpep_pickup_date, 'DATE');
       assert.deepEqual(clean?.problems, []);
+      // Column lineage, from the SQL's parse tree: renamed columns lead back to the file's, the derived date to its timestamp.
+      const sources = Object.fromEntries((clean?.lineage ?? []).map((l) => [l.column, l.sources]));
+      assert.deepEqual(sources.vendor_id, [{ block: 'load_yellow_taxi', column: 'VendorID' }]);
+      assert.deepEqual(sources.tpep_pickup_date, [{ block: 'load_yellow_taxi', column: 'tpep_pickup_datetime' }]);
+      assert.equal(clean?.lineage?.length, clean?.columns?.length);
       assert.equal(byId.export_yellow_taxi_postgres?.columns, null, 'an export has no output');
 
       // Sampled once: the second call only asks the server whether the file changed (HEAD), it reads no body.

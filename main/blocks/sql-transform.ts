@@ -4,6 +4,7 @@ import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
 import { renderTemplate } from '../engine/templating.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 import { toSnakeCase } from './snake-case.ts';
+import { lineageOfQuery } from '../data/column-lineage.ts';
 import { explainExportRead, inputsOf } from './block-inputs.ts';
 
 const configSchema = z.strictObject({
@@ -34,8 +35,13 @@ export const sqlTransform: BlockKind<SqlConfig> = {
     if (text === undefined) return undefined;
     const sql = renderTemplate(text, ctx.variables).replace(/;\s*(--[^\n]*\s*)*$/, '');
     if (sql.trim() === '') return undefined;
-    const columns = await ctx.describeSql(sql);
-    return config.rename_columns ? columns.map((c) => ({ ...c, name: toSnakeCase(c.name) })) : columns;
+    const described = await ctx.describeSql(sql);
+    const columns = config.rename_columns ? described.map((c) => ({ ...c, name: toSnakeCase(c.name) })) : described;
+    const readable = new Map([...ctx.upstream].flatMap(([id, cols]) => (cols ? [[id, cols] as const] : [])));
+    const lineage = lineageOfQuery(await ctx.serializeSql(sql), readable);
+    // The parse tree names expressions its own way: the output's names (as bound, then renamed) are the truth.
+    if (lineage && lineage.length === columns.length) ctx.reportLineage(lineage.map((l, i) => ({ ...l, column: columns[i]?.name ?? l.column })));
+    return columns;
   },
 };
 

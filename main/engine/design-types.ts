@@ -1,4 +1,5 @@
 import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnLineage } from '../data/column-lineage.ts';
 import type { LoadedBlock, Project } from '../project/model.ts';
 import type { ResolvedConnection } from '../connections/connection-profile.ts';
 
@@ -19,6 +20,10 @@ export interface DesignContext {
    * rejects with a UserError whose place has the line and column inside `sql`.
    */
   describeSql(sql: string): Promise<ColumnInfo[]>;
+  /** DuckDB's parse tree of `sql` (`json_serialize_sql`): read for column lineage, never executed. */
+  serializeSql(sql: string): Promise<unknown>;
+  /** Records which upstream columns each output column reads (SQL kinds). */
+  reportLineage(lineage: ColumnLineage[]): void;
   /** `.pipewright/cache` (sampled headers and the schema cache live there). */
   cacheDir: string;
   /**

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnLineage } from '../data/column-lineage.ts';
 import type { Pipeline, Project, LoadedBlock } from '../project/model.ts';
 import type { BlockRegistry } from '../engine/registry.ts';
 import type { DesignContext } from '../engine/design-types.ts';
@@ -33,6 +34,8 @@ export interface BlockSchema {
   problems: SchemaProblem[];
   /** Why the columns are unknown or came from a fallback (a source that could not be sampled). */
   note?: string;
+  /** SQL blocks: which upstream columns each output column reads. */
+  lineage?: ColumnLineage[];
 }
 
 /** What design-time schemas read: the project and kinds, and the columns of a block's stored output (its last run). */
@@ -107,16 +110,21 @@ async function blockSchema(env: SchemaEnv, pipeline: Pipeline, block: LoadedBloc
   }
   const parsed = kind.configSchema.safeParse(rendered);
   if (!parsed.success) return fallback('its config is incomplete');
+  let lineage: ColumnLineage[] | undefined;
   const ctx: DesignContext = {
     project: env.project, pipelineId: pipeline.id, block, variables: walk.variables, upstream: walk.known,
     describeSql: (sql) => walk.scratch.describe(sql),
+    serializeSql: (sql) => walk.scratch.serialize(sql),
+    reportLineage: (found) => {
+      lineage = found;
+    },
     cacheDir: path.join(env.project.stateDir, 'cache'),
     cached: (key, fingerprint, compute) => walk.cache.get(key, fingerprint, compute),
     signal: walk.signal,
   };
   try {
     const columns = await kind.designSchema(ctx, parsed.data);
-    return columns ? { ...base, columns, origin: 'design' } : await fallback();
+    return columns ? { ...base, columns, origin: 'design', ...(lineage ? { lineage } : {}) } : await fallback();
   } catch (error) {
     // A SQL block's binder or parser error is the point: flag it at its line. Anything else (a URL that cannot be
     // reached now) only means the columns come from the last run.

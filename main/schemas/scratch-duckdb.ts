@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 import { lockFileAccess } from '../data/workspace.ts';
-import { quoteIdent } from '../data/sql-names.ts';
+import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { describeSqlError, isSqlError } from '../data/sql-errors.ts';
 import type { ColumnInfo } from '../data/workspace-types.ts';
 
@@ -46,6 +46,12 @@ export class ScratchDuckDb {
       const described = describeSqlError(error, sql, head.length);
       throw new UserError(described.message, { ...(described.line !== undefined ? { line: described.line } : {}), ...(described.column !== undefined ? { column: described.column } : {}) }, { cause: error });
     }
+  }
+
+  /** DuckDB's parse tree of `sql` as JSON (`json_serialize_sql`): parsed only, never bound or run. */
+  async serialize(sql: string): Promise<unknown> {
+    const [row] = await this.queryRows(`SELECT json_serialize_sql(${quoteLiteral(sql)}) AS tree`);
+    return JSON.parse(String(row?.tree ?? '{}'));
   }
 
   /** Runs a query and returns its rows (json_serialize_sql and other metadata). */
