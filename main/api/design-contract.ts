@@ -14,3 +14,10 @@ export const dryRunMethods = {
   /** What each export block (or only `blockId`) would do, without writing: destination, DDL, mode, rows and partitions, objects written and removed, the BigQuery job, schema differences with the policy's answer. */
   'pipelines.dryRun': z.strictObject({ pipelineId: id, variables, blockId: id.optional() }),
 } as const;
+
+/** Result types of the design-time methods, for the renderer (types only). */
+export type { BlockSchema, SchemaProblem } from '../schemas/design-schemas.ts';
+export type { PipelineSchemas } from './design-handlers.ts';
+export type { DryRunReport } from '../dry-run/plan-exports.ts';
+export type { ExportPlan, SchemaDiff } from '../engine/design-types.ts';
+export type { ColumnLineage } from '../data/column-lineage.ts';

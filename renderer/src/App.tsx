@@ -26,6 +26,8 @@ import { ProjectScreens } from './settings/ProjectScreens.tsx';
 import { ScreenTabs } from './settings/ScreenTabs.tsx';
 import { useScreenRoute } from './settings/use-screen-route.ts';
 import { OrchestrationBar } from './orchestration/OrchestrationBar.tsx';
+import { DesignContext } from './design/DesignContext.tsx';
+import { useDesignState } from './design/use-design-state.ts';
 
 /** The workbench: pipelines on the left, the palette and canvas with its toolbar, the selected block's details, the run log. */
 export function App() {
@@ -48,6 +50,8 @@ export function App() {
   const stale = useStaleBlocks(view, pipeline.seq, runState.blocks);
   const [paletteWidth, setPaletteWidth] = usePanelSize('palette', PALETTE_PANEL);
   const runBlockIds = useMemo(() => Object.keys(runState.blocks), [runState.blocks]);
+  // Schemas are read again when a run ends: blocks known only from their last run may have new columns.
+  const design = useDesignState(pipeline.status === 'ready' ? pipeline.value : null, `${runState.runId ?? ''}:${runState.status === 'running' ? 'running' : 'idle'}`);
 
   useEffect(() => {
     if (project.status === 'ready' && pipelineId === null) setPipelineId(project.value.pipelines[0] ?? null);
@@ -71,6 +75,7 @@ export function App() {
           <AlertToast pipelineId={pipelineId} />
         </NoticeStack>
       </div>
+      <DesignContext.Provider value={design}>
       <main className="main-area">
         <ScreenTabs screen={route.screen} onChange={navigate} />
         <ProjectScreens route={route} onNavigate={navigate} />
@@ -145,6 +150,7 @@ export function App() {
         )}
         <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} runBlockIds={runBlockIds} noRunText={pipelineId ? undefined : 'No pipeline to run yet.'} />} />
       </main>
+      </DesignContext.Provider>
     </div>
   );
 }

@@ -12,13 +12,15 @@ interface Props {
   onRun(scope: BlockScopeKind): void;
   onExport(target: ExportTarget): void;
   onEdit(): void;
+  /** Export blocks: what the export would do, without writing. */
+  onPreviewExport(): void;
   onCopy(): void;
   onDelete(): void;
   onClose(): void;
 }
 
 /** A block's context menu: runs, one-click exports, edit, copy, delete. Escape or a click elsewhere closes it. */
-export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onEdit, onCopy, onDelete, onClose }: Props) {
+export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onEdit, onPreviewExport, onCopy, onDelete, onClose }: Props) {
   const menu = useRef<HTMLDivElement>(null);
   useEffect(() => {
     menu.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus();
@@ -58,6 +60,8 @@ export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExp
       {item('Run with upstream', () => onRun('with-upstream'), { kind: 'run', scope: 'with-upstream' })}
       {item('Run from here', () => onRun('downstream'), { kind: 'run', scope: 'downstream' })}
       {blockType !== 'export' && exportTargets.length > 0 && <div className="menu-separator" role="separator" />}
+      {blockType === 'export' && <div className="menu-separator" role="separator" />}
+      {blockType === 'export' && item('Preview export…', onPreviewExport)}
       {blockType !== 'export' && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target), { kind: 'export', target: target.kind })}</span>)}
       <div className="menu-separator" role="separator" />
       {item('Edit config…', onEdit, { kind: 'edit' })}

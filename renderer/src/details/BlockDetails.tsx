@@ -9,6 +9,7 @@ import { ConfigForm } from './ConfigForm.tsx';
 import { splitUpstream, upstreamText } from './block-inputs.ts';
 import { useFormSources } from './use-kinds.ts';
 import { stringify } from './yaml-text.ts';
+import { ChecksForColumns } from '../design/ChecksForColumns.tsx';
 
 export type Tab = 'config' | 'code' | 'output';
 
@@ -102,6 +103,7 @@ function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: str
           <pre aria-label="Block config">{stringify({ upstream: block.upstream, config: block.config })}</pre>
         </>
       )}
+      <ChecksForColumns pipeline={pipeline} blockId={blockId} />
     </div>
   );
 }
