@@ -114,10 +114,11 @@ function applyOne(doc: Document, result: AppliedEdits, edit: PipelineEdit, hooks
       return updateBlock(doc, result, edit.blockId, edit.patch);
     case 'addCheck': {
       const at = ['blocks', indexOf(doc, edit.blockId), 'checks'];
+      // `- range: {column: fare, min: 0}`: one line per check, as they are usually written by hand.
       const check = doc.createNode(edit.check);
-      check.flow = true;
+      for (const pair of check.items) if (isMap(pair.value) || isSeq(pair.value)) pair.value.flow = true;
       if (isSeq(doc.getIn(at, true))) doc.addIn(at, check);
-      else doc.setIn(at, doc.createNode([edit.check], { flow: false }));
+      else doc.setIn(at, doc.createNode([check]));
       return;
     }
   }

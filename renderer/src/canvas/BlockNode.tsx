@@ -47,7 +47,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       </div>
       {run.status === 'running' && <ProgressBar progress={run.progress} />}
       {run.status === 'failed' && run.error && <div className="block-node-error">{run.error}</div>}
-      <NodeDesign blockId={data.blockId} />
+      <NodeDesign blockId={data.blockId} hasRunError={run.status === 'failed' && Boolean(run.error)} />
       {data.blockType !== 'export' && <Handle type="source" position={Position.Right} aria-label={`Output of ${data.blockId}`} />}
     </div>
   );

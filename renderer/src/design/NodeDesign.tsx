@@ -3,12 +3,15 @@ import './design.css';
 
 const ROLE_LABELS = { focus: 'selected', source: 'source', use: 'used by' } as const;
 
-/** Design-time facts on a node: a problem found before any run, its part in a traced column, its columns on hover. */
-export function NodeDesign({ blockId }: { blockId: string }) {
+/**
+ * Design-time facts on a node: a problem found before any run (not repeated under a failed run's own error), its
+ * part in a traced column, its columns on hover.
+ */
+export function NodeDesign({ blockId, hasRunError }: { blockId: string; hasRunError: boolean }) {
   const { schemas, marks } = useDesign();
   const schema = schemas.get(blockId);
   const mark = marks.get(blockId);
-  const problem = schema?.problems[0];
+  const problem = hasRunError ? undefined : schema?.problems[0];
   return (
     <>
       {problem && (
