@@ -8,6 +8,8 @@ import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 import type { PipelineSchemas } from '../main/api/design-handlers.ts';
 import { startFileServer } from './helpers/http-server.ts';
 import { writeYellowTaxiCsv } from './helpers/taxi-csv.ts';
+import { createTempProject } from './helpers/temp-project.ts';
+import { createTestRegistry } from './helpers/test-kinds.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '..', 'examples', 'nyc-taxi');
 
@@ -121,5 +123,34 @@ test('a SQL block reading a column its upstream no longer has is flagged with th
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a block whose kind cannot tell its columns has its last run\'s, and before that says when they will be known', async () => {
+  const temp = createTempProject();
+  temp.writeFile('blocks/doubled.sql', 'select i * 2 as doubled from numbers\n');
+  temp.writePipeline('p', {
+    blocks: [
+      { id: 'numbers', type: 'source', kind: 'test_rows', config: { rows: 3 } },
+      { id: 'doubled', type: 'transform', kind: 'sql', file: 'blocks/doubled.sql', upstream: ['numbers'] },
+    ],
+  });
+  const open = await openProject(temp.dir, { kinds: createTestRegistry() });
+  const handlers = createApiHandlers(open, () => undefined);
+  try {
+    const before = Object.fromEntries((await schemasOf(handlers, 'p', {})).blocks.map((b) => [b.blockId, b]));
+    assert.equal(before.numbers?.origin, 'none');
+    assert.match(before.numbers?.note ?? '', /known after its first run \(or declare schema: in pipeline.yaml\)/);
+    assert.equal(before.doubled?.columns, null);
+    assert.match(before.doubled?.note ?? '', /the columns of numbers are unknown until it runs/);
+    const run = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });
+    assert.equal(run.status, 'succeeded');
+    const after = Object.fromEntries((await schemasOf(handlers, 'p', {})).blocks.map((b) => [b.blockId, b]));
+    assert.equal(after.numbers?.origin, 'last_run');
+    assert.deepEqual(after.doubled?.columns, [{ name: 'doubled', type: 'BIGINT' }]);
+    assert.equal(after.doubled?.origin, 'design');
+  } finally {
+    await open.close();
+    temp.cleanup();
   }
 });
