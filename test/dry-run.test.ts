@@ -11,10 +11,10 @@ import { loadProject } from '../main/project/load-project.ts';
 import { resolveConnection } from '../main/connections/resolve-connection.ts';
 import { LocalPostgres } from '../main/postgres/local-server.ts';
 import type { DryRunReport } from '../main/dry-run/plan-exports.ts';
-import type { ExportPlan } from '../main/engine/design-types.ts';
-import type { PostgresConnection } from '../main/connections/connection-profile.ts';
+import type { ExportPlan } from '../main/model/design-types.ts';
+import type { PostgresConnection } from '../main/model/connection-profile.ts';
 import { planTableLoad } from '../main/postgres/table-plan.ts';
-import { exportColumn } from '../main/blocks/postgres-types.ts';
+import { exportColumn } from '../main/postgres/postgres-types.ts';
 
 test('pipewright run --dry-run prints the course\'s Postgres DDL, the partitions with their rows, the GCS objects and the BigQuery job, and writes nothing', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'pw-dry-run-'));

@@ -19,5 +19,5 @@ export const dryRunMethods = {
 export type { BlockSchema, SchemaProblem } from '../schemas/design-schemas.ts';
 export type { PipelineSchemas } from './design-handlers.ts';
 export type { DryRunReport } from '../dry-run/plan-exports.ts';
-export type { ExportPlan, SchemaDiff } from '../engine/design-types.ts';
+export type { ExportPlan, SchemaDiff } from '../model/design-types.ts';
 export type { ColumnLineage } from '../data/column-lineage.ts';

@@ -1,6 +1,6 @@
-import type { ErrorPlace } from '../errors.ts';
-import type { ExportPlan, PlanContext, SchemaDiff } from '../engine/design-types.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ErrorPlace } from '../model/errors.ts';
+import type { ExportPlan, PlanContext, SchemaDiff } from '../model/design-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 import { createBigQueryClient } from '../cloud/bigquery-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { canonicalType, schemaDifferences, type BigQueryField } from '../cloud/bigquery-types.ts';

@@ -2,8 +2,8 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import type { DesignContext } from '../engine/design-types.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { DesignContext } from '../model/design-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 import { buildReadSql, resolveFormat, type FileFormat, type ReaderOptions } from './file-formats.ts';
 import { cachePathsFor } from './http-download.ts';
 

@@ -3,22 +3,22 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
 import { z } from 'zod';
-import { CancelledError, UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { CancelledError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { bucketNameProblem, objectNameProblem } from '../cloud/gcs-names.ts';
 import { extensionOf, partFileName, partitionFolders, writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-files.ts';
-import type { ExportPlan, PlanContext } from '../engine/design-types.ts';
+import type { ExportPlan, PlanContext } from '../model/design-types.ts';
 import {
   deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, removeStaged, statusOf, uploadToStaging, type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
 import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 import { formatBytes } from './http-download.ts';
 import { withUtcTimestamps } from './parquet-timestamps.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
-import { killPoint } from '../kill-point.ts';
+import { killPoint } from '../model/kill-point.ts';
 import { StageLease } from '../cloud/gcs-export/stage-lease.ts';
 import { sweepDeadStages } from '../cloud/gcs-export/stage-sweep.ts';
 

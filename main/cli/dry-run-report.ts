@@ -1,5 +1,5 @@
 import type { DryRunReport } from '../dry-run/plan-exports.ts';
-import type { ExportPlan } from '../engine/design-types.ts';
+import type { ExportPlan } from '../model/design-types.ts';
 
 /** Partitions listed one per line up to this many; beyond, the first and last few and a count. */
 const SHOWN_PARTITIONS = 40;

@@ -1,10 +1,7 @@
-import type { ColumnInfo } from './workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
+import type { ColumnLineage } from '../model/design-types.ts';
 
-/** Where one output column comes from: the upstream blocks' columns its expression reads (empty for a constant). */
-export interface ColumnLineage {
-  column: string;
-  sources: { block: string; column: string }[];
-}
+export type { ColumnLineage };
 
 type Source = ColumnLineage['sources'][number];
 interface ScopeColumn { name: string; sources: Source[] }

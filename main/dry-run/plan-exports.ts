@@ -1,15 +1,15 @@
-import { toErrorShape } from '../errors.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import { toErrorShape } from '../model/errors.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 import type { Workspace } from '../data/workspace.ts';
 import { qualifiedName } from '../data/sql-names.ts';
-import type { ConnectionOverrides } from '../connections/connection-profile.ts';
+import type { ConnectionOverrides } from '../model/connection-profile.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
-import type { ExportPlan, PlanContext } from '../engine/design-types.ts';
-import { dataUpstreamOf, topologicalOrder } from '../engine/plan.ts';
-import type { BlockRegistry } from '../engine/registry.ts';
-import { renderConfig } from '../engine/templating.ts';
+import type { ExportPlan, PlanContext } from '../model/design-types.ts';
+import { dataUpstreamOf, topologicalOrder } from '../model/plan.ts';
+import type { BlockRegistry } from '../model/registry.ts';
+import { renderConfig } from '../model/templating.ts';
 import { resolveRunVariables } from '../engine/run-variables.ts';
-import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
+import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import { designSchemas } from '../schemas/design-schemas.ts';
 import { schemaEnvOf } from '../schemas/stored-columns.ts';
 

@@ -1,6 +1,6 @@
 import { qualifiedName } from '../data/sql-names.ts';
-import type { ExportColumn } from '../blocks/postgres-types.ts';
-import type { SchemaDiff } from '../engine/design-types.ts';
+import type { ExportColumn } from './postgres-types.ts';
+import type { SchemaDiff } from '../model/design-types.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
 import type { LoadMode } from './load-table.ts';
 import { addColumnSql, createSchemaSql, createTableSql, swapInSql } from './table-sql.ts';

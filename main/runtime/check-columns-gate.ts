@@ -1,6 +1,6 @@
-import { UserError } from '../errors.ts';
-import type { RunRequest } from '../engine/engine-types.ts';
-import { selectBlocks } from '../engine/plan.ts';
+import { UserError } from '../model/errors.ts';
+import type { RunRequest } from '../model/engine-types.ts';
+import { selectBlocks } from '../model/plan.ts';
 import { designSchemas, type SchemaEnv } from '../schemas/design-schemas.ts';
 import { errorAt, readYamlFile } from '../project/yaml-file.ts';
 import { pipelineRelPath } from '../project/load-pipeline.ts';

@@ -1,7 +1,7 @@
-import type { ColumnInfo } from '../data/workspace-types.ts';
-import type { LoadedBlock } from '../project/model.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
+import type { LoadedBlock } from '../model/project.ts';
 import { compileCheck } from '../engine/check-sql.ts';
-import { checkKindOf } from '../project/check-schema.ts';
+import { checkKindOf } from '../model/check-schema.ts';
 
 /**
  * A block's `checks:` against its design-time columns (and, for relationships, the other block's): each check

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 
 interface Entry {
   fingerprint: string;

@@ -1,9 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { lockFileAccess } from '../data/workspace.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { describeSqlError, isSqlError } from '../data/sql-errors.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 
 /**
  * An in-memory DuckDB where blocks' SQL is bound (never run) against empty tables shaped like their upstreams'

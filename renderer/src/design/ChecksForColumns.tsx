@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import type { PipelineView } from '../api/views.ts';
-import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
-import type { BlockCheck } from '../../../main/project/check-schema.ts';
+import type { ColumnInfo } from '../../../main/model/workspace-types.ts';
+import type { BlockCheck } from '../../../main/model/check-schema.ts';
 import { useBlockSchema } from './DesignContext.tsx';
 
 type Kind = 'not_null' | 'unique' | 'accepted_values' | 'range';

@@ -1,7 +1,6 @@
-import type { ColumnInfo } from '../data/workspace-types.ts';
-import type { ColumnLineage } from '../data/column-lineage.ts';
-import type { LoadedBlock, Project } from '../project/model.ts';
-import type { ResolvedConnection } from '../connections/connection-profile.ts';
+import type { ColumnInfo } from './workspace-types.ts';
+import type { LoadedBlock, Project } from './project.ts';
+import type { ResolvedConnection } from './connection-profile.ts';
 
 /**
  * What a block kind may use to tell its output's columns before any run (design time). Nothing here writes: SQL is
@@ -32,6 +31,12 @@ export interface DesignContext {
    */
   cached(key: string, fingerprint: string, compute: () => Promise<ColumnInfo[]>): Promise<ColumnInfo[]>;
   signal: AbortSignal;
+}
+
+/** Where one output column comes from: the upstream blocks' columns its expression reads (empty for a constant). */
+export interface ColumnLineage {
+  column: string;
+  sources: { block: string; column: string }[];
 }
 
 /** One export's plan, told without writing anything: what `pipewright run --dry-run` and **Preview export** show. */
