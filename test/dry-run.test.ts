@@ -14,6 +14,11 @@ import type { DryRunReport } from '../main/dry-run/plan-exports.ts';
 import type { ExportPlan } from '../main/model/design-types.ts';
 import type { PostgresConnection } from '../main/model/connection-profile.ts';
 import { planTableLoad } from '../main/postgres/table-plan.ts';
+import { startGcsFixture } from './helpers/gcs.ts';
+import { createTempProject } from './helpers/temp-project.ts';
+import { createTestRegistry } from './helpers/test-kinds.ts';
+import { openProject } from '../main/runtime/open-project.ts';
+import { planExports } from '../main/dry-run/plan-exports.ts';
 import { exportColumn } from '../main/postgres/postgres-types.ts';
 
 test('pipewright run --dry-run prints the course\'s Postgres DDL, the partitions with their rows, the GCS objects and the BigQuery job, and writes nothing', async () => {
@@ -104,4 +109,44 @@ test('the Postgres plan says what append and upsert do with a target that differ
   const created = planTableLoad({ ...base, existing: undefined, hasSchema: false, mode: 'upsert', onSchemaChange: 'fail' });
   assert.deepEqual(created.ddl, ['CREATE SCHEMA IF NOT EXISTS "s"', 'CREATE TABLE "s"."t" ("id" bigint, "tip_rate" double precision, PRIMARY KEY ("id"))']);
   assert.equal(planTableLoad({ ...base, mode: 'fail', onSchemaChange: 'fail' }).schemaDiff.policy, 'mode fail: refused, the table exists');
+});
+
+test('a GCS dry run lists the live objects a replace would remove, and leaves them there', async () => {
+  const gcs = await startGcsFixture();
+  const temp = createTempProject();
+  try {
+    const bucket = gcs.storage.bucket('plans');
+    await bucket.create();
+    await bucket.file('trips/day=2021-01-01/part-00000.parquet').save('old');
+    await bucket.file('trips/day=2020-12-31/part-00000.parquet').save('stale');
+    await bucket.file('elsewhere.txt').save('not under the prefix');
+    temp.writeFile('blocks/trips.sql', "select * from (values (1, date '2021-01-01'), (2, date '2021-01-01'), (3, date '2021-01-02')) t(id, day)\n");
+    temp.writePipeline('p', {
+      blocks: [
+        { id: 'trips', type: 'source', kind: 'sql', file: 'blocks/trips.sql' },
+        { id: 'to_gcs', type: 'export', kind: 'gcs', upstream: ['trips'], config: { endpoint: gcs.emulator.url, credentials: 'none', project_id: 'test-project', bucket: 'plans', path: 'trips', partition_by: ['day'] } },
+      ],
+    });
+    const open = await openProject(temp.dir, { kinds: createTestRegistry() });
+    try {
+      const before = await planExports(open, await open.loadPipeline('p'));
+      const unrun = before.exports[0] as ExportPlan;
+      assert.equal(unrun.rows, undefined);
+      assert.match(unrun.notes.join('\n'), /trips has no stored output yet/);
+      assert.equal((await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'block', block: 'trips' }, trigger: { kind: 'test' } })).status, 'succeeded');
+      const [plan] = (await planExports(open, await open.loadPipeline('p'))).exports as ExportPlan[];
+      assert.deepEqual(plan?.partitions, [{ name: 'day=2021-01-01', rows: 2 }, { name: 'day=2021-01-02', rows: 1 }]);
+      assert.deepEqual(plan?.objects, {
+        write: ['gs://plans/trips/day=2021-01-01/part-00000.parquet', 'gs://plans/trips/day=2021-01-02/part-00000.parquet'],
+        remove: ['gs://plans/trips/day=2020-12-31/part-00000.parquet'],
+      });
+      const [files] = await bucket.getFiles();
+      assert.equal(files.length, 3, 'the dry run wrote and removed nothing');
+    } finally {
+      await open.close();
+    }
+  } finally {
+    temp.cleanup();
+    await gcs.close();
+  }
 });
