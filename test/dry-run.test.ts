@@ -15,6 +15,7 @@ import type { ExportPlan } from '../main/model/design-types.ts';
 import type { PostgresConnection } from '../main/model/connection-profile.ts';
 import { planTableLoad } from '../main/postgres/table-plan.ts';
 import { startGcsFixture } from './helpers/gcs.ts';
+import { startBigQueryFixture } from './helpers/bigquery.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { openProject } from '../main/runtime/open-project.ts';
@@ -148,5 +149,42 @@ test('a GCS dry run lists the live objects a replace would remove, and leaves th
   } finally {
     temp.cleanup();
     await gcs.close();
+  }
+});
+
+test('a BigQuery dry run shows the load job it would start and, against an existing table, what append would refuse', async () => {
+  const bq = await startBigQueryFixture();
+  const temp = createTempProject();
+  try {
+    await bq.bigquery.createDataset('taxi');
+    await bq.bigquery.dataset('taxi').createTable('trips', { schema: { fields: [{ name: 'id', type: 'INTEGER' }, { name: 'fare', type: 'STRING' }, { name: 'legacy', type: 'STRING' }] } });
+    temp.writeFile('blocks/trips.sql', "select 1::BIGINT as id, 2.5::DOUBLE as fare, 'x' as zone\n");
+    temp.writePipeline('p', {
+      blocks: [
+        { id: 'trips', type: 'source', kind: 'sql', file: 'blocks/trips.sql' },
+        { id: 'to_bq', type: 'export', kind: 'bigquery', upstream: ['trips'], config: { endpoint: bq.endpoint, credentials: 'none', project_id: 'test-project', dataset: 'taxi', table: 'trips', write_disposition: 'append', clustering: ['zone'] } },
+      ],
+    });
+    const open = await openProject(temp.dir, { kinds: createTestRegistry() });
+    try {
+      assert.equal((await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'block', block: 'trips' }, trigger: { kind: 'test' } })).status, 'succeeded');
+      const [plan] = (await planExports(open, await open.loadPipeline('p'))).exports as ExportPlan[];
+      const load = (plan?.job as { load: Record<string, unknown> }).load;
+      assert.deepEqual(load.destinationTable, { projectId: 'test-project', datasetId: 'taxi', tableId: 'trips' });
+      assert.equal(load.writeDisposition, 'WRITE_APPEND');
+      assert.deepEqual(load.clustering, { fields: ['zone'] });
+      assert.deepEqual((load.schema as { fields: { name: string; type: string }[] }).fields.map((f) => `${f.name} ${f.type}`), ['id INTEGER', 'fare FLOAT', 'zone STRING']);
+      assert.deepEqual(plan?.schemaDiff?.added, [{ name: 'zone', type: 'STRING' }]);
+      assert.deepEqual(plan?.schemaDiff?.missing, [{ name: 'legacy', type: 'STRING' }]);
+      assert.deepEqual(plan?.schemaDiff?.retyped, [{ name: 'fare', from: 'STRING', to: 'FLOAT' }]);
+      assert.match(plan?.schemaDiff?.policy ?? '', /^append: refused \(/);
+      const [rows] = await bq.bigquery.dataset('taxi').table('trips').getRows();
+      assert.equal(rows.length, 0, 'no job ran');
+    } finally {
+      await open.close();
+    }
+  } finally {
+    temp.cleanup();
+    await bq.close();
   }
 });
