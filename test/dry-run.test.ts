@@ -15,6 +15,7 @@ import type { ExportPlan } from '../main/model/design-types.ts';
 import type { PostgresConnection } from '../main/model/connection-profile.ts';
 import { planTableLoad } from '../main/postgres/table-plan.ts';
 import { startGcsFixture } from './helpers/gcs.ts';
+import { ensureRendererBuilt, startServe } from './helpers/browser.ts';
 import { startBigQueryFixture } from './helpers/bigquery.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
@@ -186,5 +187,32 @@ test('a BigQuery dry run shows the load job it would start and, against an exist
   } finally {
     temp.cleanup();
     await bq.close();
+  }
+});
+
+test('run --dry-run goes through the app or serve holding the project, like a run', async () => {
+  ensureRendererBuilt();
+  const temp = createTempProject();
+  temp.writeFile('blocks/days.sql', "select range as n, date '2021-01-01' + (range % 3)::INTEGER as day from range(7)\n");
+  temp.writePipeline('p', {
+    blocks: [
+      { id: 'days', type: 'source', kind: 'sql', file: 'blocks/days.sql' },
+      { id: 'to_files', type: 'export', kind: 'local_file', upstream: ['days'], config: { path: 'output/days', partition_by: ['day'] } },
+    ],
+  });
+  const serve = await startServe(temp.dir);
+  try {
+    const ran = await runCli(['run', 'p', '--project', temp.dir, '--block', 'days']);
+    assert.equal(ran.code, 0, ran.stderr);
+    const dry = await runCli(['run', 'p', '--project', temp.dir, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /to_files \(export\/local_file\)\n {2}destination: output\/days\n {2}mode: replace\n {2}rows: 7\n {2}partitions: 3\n {4}day=2021-01-01 {2}3 rows\n {4}day=2021-01-02 {2}2 rows\n {4}day=2021-01-03 {2}2 rows/);
+    assert.equal(existsSync(path.join(temp.dir, 'output')), false);
+    const refused = await runCli(['run', 'p', '--project', temp.dir, '--dry-run', '--resume', 'r1']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--dry-run plans the exports: it takes --block <export>, --var and --conn only/);
+  } finally {
+    await serve.stop();
+    temp.cleanup();
   }
 });
