@@ -96,3 +96,10 @@ test('the config tab offers checks per column and adds one to pipeline.yaml, kee
   assert.match(pipelineFile(), /# fares are never negative\n {6}- range: \{ column: fare, min: 0 \}\n {6}- accepted_values: \{column: zone, values: \[north, south, east\]\}\n/);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'design-4-checks-by-column.png') });
 });
+
+test('an export\'s config form names the columns its partition_by may use, known before any run', async () => {
+  await node('to_files').click();
+  await page.getByRole('tab', { name: 'Config', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Config of to_files' });
+  await form.getByText('columns: zone, total, trips').waitFor();
+});
