@@ -27,6 +27,8 @@ export async function localFileColumns(ctx: DesignContext, pattern: string, opti
  * a cached copy it is unknown until the first run.
  */
 export async function remoteFileColumns(ctx: DesignContext, url: string, options: ReaderOptions): Promise<ColumnInfo[] | undefined> {
+  // A dynamic child's `{{ item.url }}` is only a placeholder before the run: nothing to sample yet.
+  if (!/^https?:\/\//i.test(url)) return undefined;
   const format = resolveFormat(options.format, [url], { block: ctx.block.id });
   const cachedBody = await completeDownload(ctx.cacheDir, url);
   if (cachedBody) return ctx.cached(`url:${url}:${JSON.stringify(options)}`, `download:${cachedBody.fingerprint}`, () => ctx.describeSql(buildReadSql([cachedBody.path], format, options)));
