@@ -6,6 +6,8 @@ import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
 import { schedulesMethods } from './schedules-handlers.ts';
 import { designMethods, dryRunMethods } from './design-contract.ts';
+import { consoleMethods } from './console-history.ts';
+import { projectsMethods } from './projects-handlers.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -74,6 +76,8 @@ export const methods = {
   ...schedulesMethods,
   ...designMethods,
   ...dryRunMethods,
+  ...consoleMethods,
+  ...projectsMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
