@@ -154,3 +154,28 @@ test('a block whose kind cannot tell its columns has its last run\'s, and before
     temp.cleanup();
   }
 });
+
+test('a block pushed down to BigQuery is not bound as DuckDB SQL: its BigQuery syntax is no problem at design time', async () => {
+  const temp = createTempProject();
+  temp.writeFile('connections.yaml', 'bq: { type: bigquery, endpoint: "http://127.0.0.1:9", project_id: test-project, credentials: none }\n');
+  temp.writeFile('blocks/daily.sql', 'select SAFE_CAST(fare AS INT64) as fare\nfrom `test-project.ny_taxi.trips`\n');
+  temp.writePipeline('p', {
+    engine: 'bigquery',
+    connection: 'bq',
+    blocks: [
+      // Declared columns: the upstream is known, so only the engine keeps daily's SQL away from DuckDB.
+      { id: 'trips', type: 'source', kind: 'table', config: { table: 'test-project.ny_taxi.trips' }, schema: { fare: 'VARCHAR' } },
+      { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'] },
+    ],
+  });
+  const open = await openProject(temp.dir);
+  const handlers = createApiHandlers(open, () => undefined);
+  try {
+    const daily = (await schemasOf(handlers, 'p', {})).blocks.find((b) => b.blockId === 'daily');
+    assert.deepEqual(daily?.problems, []);
+    assert.equal(daily?.origin, 'none');
+  } finally {
+    await open.close();
+    temp.cleanup();
+  }
+});
