@@ -74,6 +74,8 @@ test('selecting a column in the preview marks the blocks it comes from and the b
 });
 
 test('Preview export shows the files an export would write, per partition, and writes nothing', async () => {
+  // The full canvas, so no panel covers the export's node.
+  await page.getByRole('button', { name: 'Close block details' }).click();
   await node('to_files').click({ button: 'right' });
   await page.getByRole('menuitem', { name: 'Preview export…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Preview export to_files' });
@@ -98,6 +100,7 @@ test('the config tab offers checks per column and adds one to pipeline.yaml, kee
 });
 
 test('an export\'s config form names the columns its partition_by may use, known before any run', async () => {
+  await page.getByRole('button', { name: 'Close block details' }).click();
   await node('to_files').click();
   await page.getByRole('tab', { name: 'Config', exact: true }).click();
   const form = page.getByRole('form', { name: 'Config of to_files' });
