@@ -14,13 +14,14 @@ export const LAYERS = [
   ['python', 'sandbox'], // user code: Python, TypeScript
   ['blocks'], // block kinds
   ['engine'], // runs a pipeline with the connections, stores and kinds it is handed
-  ['alerts', 'preflight', 'runtime', 'orchestration', 'mage'], // around the engine: open a project, schedule, check
+  // schemas: design-time columns and lineage; dry-run: export plans (both read, never write; runtime gates runs on schemas)
+  ['alerts', 'preflight', 'schemas', 'dry-run', 'runtime', 'orchestration', 'mage'], // around the engine: open a project, schedule, check
   ['api'], // the contract and its handlers
   ['serve', 'electron', 'cli'], // shells
 ];
 const FOLDERS = LAYERS.flat();
 /** The contract files of main/api/ the renderer may import (types only; the handlers stay in main). */
-const CONTRACT_FILES = 'main/api/{contract,api-types,contract-views,connections-contract,edit-contract}.ts';
+const CONTRACT_FILES = 'main/api/{contract,api-types,contract-views,connections-contract,edit-contract,design-contract}.ts';
 
 const layerLint = {
   files: ['main/**/*.{ts,tsx,mts,mjs}', 'renderer/**/*.{ts,tsx}'],

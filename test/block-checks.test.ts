@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { UserError } from '../main/model/errors.ts';
 import assert from 'node:assert/strict';
 import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
 import type { BlockTestResult, RunEvent } from '../main/model/run-events.ts';
@@ -33,7 +34,7 @@ const ZONES_SQL = 'select * from (values (10), (20)) z(location_id)';
 async function withProject(
   checks: unknown[],
   body: (ctx: { open: OpenProject; temp: TempProject; run: (vars?: Record<string, unknown>) => Promise<{ events: RunEvent[]; result: Awaited<ReturnType<OpenProject['run']>> }> }) => Promise<void>,
-  opts: { settings?: Record<string, unknown>; drift?: unknown; tripsSql?: string; downstream?: boolean } = {},
+  opts: { settings?: Record<string, unknown>; drift?: unknown; tripsSql?: string; downstream?: boolean; tripsKind?: 'test_rows' } = {},
 ): Promise<void> {
   const temp = createTempProject(opts.settings);
   temp.writeFile('blocks/trips.sql', opts.tripsSql ?? TRIPS_SQL);
@@ -43,7 +44,9 @@ async function withProject(
     variables: { n: 10 },
     blocks: [
       { id: 'zones', type: 'source', kind: 'sql', file: 'blocks/zones.sql' },
-      { id: 'trips', type: 'transform', kind: 'sql', file: 'blocks/trips.sql', upstream: ['zones'], checks, ...(opts.drift ? { drift: opts.drift } : {}) },
+      opts.tripsKind
+        ? { id: 'trips', type: 'source', kind: opts.tripsKind, config: { rows: 3 }, upstream: ['zones'], checks }
+        : { id: 'trips', type: 'transform', kind: 'sql', file: 'blocks/trips.sql', upstream: ['zones'], checks, ...(opts.drift ? { drift: opts.drift } : {}) },
       ...(opts.downstream ? [{ id: 'after', type: 'transform', kind: 'sql', file: 'blocks/after.sql', upstream: ['trips'] }] : []),
     ],
   });
@@ -150,18 +153,29 @@ test('a failing check with severity fail fails the block, publishes nothing, and
   }, { downstream: true });
 });
 
-test('a check naming a column the block does not produce is refused with the column and the block', async () => {
+test('a check naming a column the block does not produce is refused before the run starts, with the column, the block and its line', async () => {
+  await withProject([{ not_null: 'passengers' }], async ({ open, run }) => {
+    await assert.rejects(run(), (error: UserError) => {
+      assert.match(error.message, /^pipelines\/p\/pipeline\.yaml:\d+:\d+ blocks\[1\]\.checks\[0\]\.not_null: check not_null\(passengers\): block trips has no column passengers \(it has trip_id, vendor_id/);
+      assert.equal(error.place.block, 'trips');
+      return true;
+    });
+    assert.deepEqual(open.store.listRuns({ pipelineId: 'p', limit: 10, offset: 0 }), [], 'nothing ran');
+  });
+  await withProject([{ relationships: { column: 'zone_id', to: 'zones', field: 'zone' } }], async ({ run }) => {
+    await assert.rejects(run(), /block zones has no column zone \(it has location_id\)/);
+  });
+});
+
+test('a check the design-time schema cannot judge is still refused by the run itself, with the column and the block', async () => {
+  // Columns declared nowhere and a kind that cannot tell them: only the output says what the block produces.
   await withProject([{ not_null: 'passengers' }], async ({ run }) => {
     const { result } = await run();
     const trips = result.blocks.find((b) => b.id === 'trips');
     assert.equal(trips?.status, 'failed');
-    assert.match(trips?.error?.message ?? '', /check not_null\(passengers\): block trips has no column passengers \(it has trip_id, vendor_id/);
+    assert.match(trips?.error?.message ?? '', /check not_null\(passengers\): block trips has no column passengers \(it has i/);
     assert.equal(trips?.error?.place?.block, 'trips');
-  });
-  await withProject([{ relationships: { column: 'zone_id', to: 'zones', field: 'zone' } }], async ({ run }) => {
-    const { result } = await run();
-    assert.match(result.blocks.find((b) => b.id === 'trips')?.error?.message ?? '', /block zones has no column zone \(it has location_id\)/);
-  });
+  }, { tripsKind: 'test_rows' });
 });
 
 test('checks that cannot be right are refused at load with the line: a relationship to a non-upstream, a check on an export, an unknown kind', async () => {

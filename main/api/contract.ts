@@ -5,6 +5,7 @@ import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
 import { schedulesMethods } from './schedules-handlers.ts';
+import { designMethods, dryRunMethods } from './design-contract.ts';
 import { consoleMethods } from './console-history.ts';
 import { projectsMethods } from './projects-handlers.ts';
 
@@ -73,6 +74,8 @@ export const methods = {
   ...connectionsMethods,
   ...backfillsMethods,
   ...schedulesMethods,
+  ...designMethods,
+  ...dryRunMethods,
   ...consoleMethods,
   ...projectsMethods,
 } as const;

@@ -13,6 +13,7 @@ import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
 import { createSchedulesHandlers, type SchedulerAccess } from './schedules-handlers.ts';
 import { planResume } from './retry-failed.ts';
+import { createDesignHandlers } from './design-handlers.ts';
 import { createConsoleHandlers } from './console-history.ts';
 import { createProjectsHandlers, type ProjectSwitcher } from './projects-handlers.ts';
 import { listPipelineIds } from '../project/load-project.ts';
@@ -103,6 +104,7 @@ export function createApiHandlers(
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),
     ...createSchedulesHandlers(schedules, emit),
+    ...createDesignHandlers(open),
     ...createConsoleHandlers(open),
     ...createProjectsHandlers(open, projects),
     'runs.retryFailed': async (p): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),

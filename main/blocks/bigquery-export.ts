@@ -12,6 +12,7 @@ import { canonicalType, schemaDifferences, type BigQueryField } from '../cloud/b
 import { onlyUpstream } from './export-upstream.ts';
 import { gcsBlockData, uploadData, type LoadData } from './bigquery-load-data.ts';
 import { formatBytes } from './http-download.ts';
+import { planBigQueryExport } from './bigquery-plan.ts';
 
 const DISPOSITIONS = { truncate: 'WRITE_TRUNCATE', append: 'WRITE_APPEND', empty: 'WRITE_EMPTY' } as const;
 
@@ -35,7 +36,7 @@ const configSchema = bigquerySettingsSchema.extend({
   /** How often to ask BigQuery whether the job is done. */
   poll_interval_ms: z.number().int().min(50).max(60_000).default(500),
 });
-type BigQueryExportConfig = z.infer<typeof configSchema>;
+export type BigQueryExportConfig = z.infer<typeof configSchema>;
 
 /** Loads the upstream output (uploaded, or from a gcs export's objects) into a BigQuery table with one load job. */
 export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
@@ -69,7 +70,7 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
       let job = loadTry.earlier;
       if (!job) {
         await checkExistingTable(bigquery, config, data.schema, place);
-        const load = loadConfiguration(bigquery, config, data);
+        const load = loadConfiguration(bigquery.projectId, config, data.load);
         const table = bigquery.dataset(config.dataset, location ? { location } : {}).table(config.table);
         ctx.progress({ phase: 'start load job', done: 0, unit: 'items' });
         job = await startLoadJob(bigquery, table, { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) }, ctx.log);
@@ -90,9 +91,10 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
       throw explainBigQueryError(error, place);
     }
   },
+  planExport: (ctx, config) => planBigQueryExport(ctx, config),
 };
 
-function checkNames(config: BigQueryExportConfig, place: ErrorPlace): void {
+export function checkNames(config: BigQueryExportConfig, place: ErrorPlace): void {
   const datasetProblem = datasetNameProblem(config.dataset);
   if (datasetProblem) throw new UserError(`dataset "${config.dataset}" would be refused by BigQuery: ${datasetProblem}`, { ...place, path: 'config.dataset' });
   const tableProblem = tableNameProblem(config.table);
@@ -119,7 +121,7 @@ function checkTableOptions(config: BigQueryExportConfig, schema: BigQueryField[]
 }
 
 /** An existing dataset's location; undefined when there is no such dataset. */
-async function datasetLocation(bigquery: BigQuery, dataset: string): Promise<string | undefined> {
+export async function datasetLocation(bigquery: BigQuery, dataset: string): Promise<string | undefined> {
   try {
     const [meta] = (await bigquery.dataset(dataset).getMetadata()) as [{ location?: string }, ...unknown[]];
     return meta.location ?? 'US';
@@ -173,15 +175,16 @@ async function checkExistingTable(bigquery: BigQuery, config: BigQueryExportConf
   }
 }
 
-function loadConfiguration(bigquery: BigQuery, config: BigQueryExportConfig, data: LoadData): Record<string, unknown> {
+/** The load job's `configuration.load`: the destination, dispositions and table options over the source's fields. */
+export function loadConfiguration(projectId: string, config: BigQueryExportConfig, source: Record<string, unknown>): Record<string, unknown> {
   return {
-    destinationTable: { projectId: bigquery.projectId, datasetId: config.dataset, tableId: config.table },
+    destinationTable: { projectId, datasetId: config.dataset, tableId: config.table },
     writeDisposition: DISPOSITIONS[config.write_disposition],
     createDisposition: 'CREATE_IF_NEEDED',
     // Lists load as REPEATED columns, and decimals as NUMERIC when they fit, else BIGNUMERIC (never FLOAT).
     parquetOptions: { enableListInference: true },
     decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC'],
-    ...data.load,
+    ...source,
     ...(config.time_partitioning ? { timePartitioning: { type: config.time_partitioning.type, field: config.time_partitioning.field } } : {}),
     ...(config.clustering ? { clustering: { fields: config.clustering } } : {}),
   };

@@ -8,7 +8,8 @@ import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { bucketNameProblem, objectNameProblem } from '../cloud/gcs-names.ts';
-import { writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-files.ts';
+import { extensionOf, partFileName, partitionFolders, writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-files.ts';
+import type { ExportPlan, PlanContext } from '../model/design-types.ts';
 import {
   deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, removeStaged, statusOf, uploadToStaging, type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
@@ -108,7 +109,55 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
       throw explainGcsError(error, config.bucket, place, storage.projectId);
     }
   },
+  planExport: planGcsExport,
 };
+
+/**
+ * The dry run: the objects this export would write (named as writeExportFiles and planObjects name them, one part
+ * per partition folder, with its rows) and, for replace, the live objects under the prefix it would remove.
+ */
+async function planGcsExport(ctx: PlanContext, config: GcsExportConfig): Promise<ExportPlan> {
+  const place: ErrorPlace = { block: ctx.block.id };
+  checkConfig(config, place);
+  const partitionBy = config.partition_by ?? [];
+  if (ctx.columns) checkPartitionColumns(partitionBy, ctx.columns.map((c) => c.name), ctx.upstream, place);
+  const extension = extensionOf(config.format, config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'));
+  const tag = config.mode === 'append' ? '<run>' : undefined;
+  const notes: string[] = [];
+  const partitions = partitionBy.length > 0 && ctx.relation ? await partitionFolders((sql) => ctx.queryRows(sql), ctx.relation, partitionBy) : undefined;
+  const write = !partitionBy.length ? [config.path]
+    : partitions ? partitions.map((p) => objectNameOf(config, `${p.name}/${partFileName(tag, 0, extension)}`))
+      : [objectNameOf(config, `${partitionBy.map((c) => `${c}=<value>`).join('/')}/${partFileName(tag, 0, extension)}`)];
+  if (!ctx.relation) notes.push(`${ctx.upstream} has no stored output yet: rows and partitions are known after it runs`);
+  const live = await listLiveForPlan(ctx, config, place, notes);
+  const written = new Set(write);
+  const remove = config.mode === 'replace' && live ? [...live.keys()].filter((name) => !written.has(name)) : [];
+  if (live === undefined) notes.push(`the bucket ${config.bucket} does not exist${config.create_bucket ? ': it would be created' : ' (create_bucket is false: the export would fail)'}`);
+  return {
+    blockId: ctx.block.id, kind: 'export/gcs', destination: `gs://${config.bucket}/${partitionBy.length ? folderOf(config) : config.path}`, mode: config.mode, ddl: [],
+    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}), ...(partitions ? { partitions } : {}),
+    objects: { write: write.map((n) => `gs://${config.bucket}/${n}`), remove: remove.map((n) => `gs://${config.bucket}/${n}`) }, notes,
+  };
+}
+
+/** Live objects under the export's prefix, or undefined when the bucket does not exist (read-only). */
+async function listLiveForPlan(ctx: PlanContext, config: GcsExportConfig, place: ErrorPlace, notes: string[]): Promise<Map<string, string> | undefined> {
+  const settings = await mergeCloudConnection(ctx, 'gcs', config, place);
+  const storage = await createStorageClient(settings, ctx.project.dir, place);
+  const bucket = storage.bucket(config.bucket);
+  try {
+    const [exists] = await bucket.exists();
+    return exists ? await listLive(bucket, config) : undefined;
+  } catch (error) {
+    notes.push(`could not list gs://${config.bucket}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return new Map();
+  }
+}
+
+/** The object name of a part: `path` itself for a single object, else under the partition folders. */
+function objectNameOf(config: GcsExportConfig, relativeName: string): string {
+  return relativeName === '' ? config.path : folderOf(config) + relativeName;
+}
 
 /** Waits for both (so no work is left running behind an error), then rejects with the first failure. */
 async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
@@ -229,7 +278,7 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
   });
   const staging = stageDirOf(ctx);
   return parts.map((part: LocalPart) => {
-    const name = part.relativeName === '' ? config.path : folderOf(config) + part.relativeName;
+    const name = objectNameOf(config, part.relativeName);
     // Partition folders are safe by construction, but many long values can still pass GCS's 1024-byte limit.
     const problem = objectNameProblem(staging + name);
     if (problem) throw new UserError(`cannot name the object for ${name.slice(0, 120)}…: ${problem}`, { block: ctx.block.id, path: 'config.partition_by' });

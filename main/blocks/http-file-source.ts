@@ -3,6 +3,7 @@ import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { checkOptionsFitFormat, readerOptionFields, resolveFormat } from './file-formats.ts';
 import { downloadToCache, type DownloadResult } from './http-download.ts';
 import { readFilesIntoOutput, type SourceFile } from './local-file-source.ts';
+import { remoteFileColumns } from './file-design-schema.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../model/backoff.ts';
 
 const configSchema = z.strictObject({
@@ -43,6 +44,8 @@ export function createHttpFileSource(deps: HttpFileSourceDeps = {}): BlockKind<H
       const { rows } = await readFilesIntoOutput(ctx, files, { ...config, format });
       return { rowsOut: rows, bytes: downloads.reduce((sum, d) => sum + d.bytes, 0), hasOutput: true };
     },
+    // One URL's columns stand for all of a list's (they are read as one table, by name).
+    designSchema: (ctx, config) => remoteFileColumns(ctx, (Array.isArray(config.url) ? config.url[0] : config.url) ?? '', config),
   };
 }
 

@@ -6,6 +6,7 @@ import { OperationalError, UserError, type ErrorPlace } from '../model/errors.ts
 import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { formatBytes } from './http-download.ts';
+import type { ExportPlan, PlanContext } from '../model/design-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 import { checkAllowedPath } from '../project/allowed-paths.ts';
 import { CONNECTIONS_FILE, PROJECT_FILE } from '../project/load-project.ts';
@@ -58,7 +59,32 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     ctx.log('info', `wrote ${rowsOut.toLocaleString('en-US')} rows to ${config.path} (${format}${parts}, ${formatBytes(bytes)})`);
     return { rowsIn: described.rows, rowsOut, bytes, hasOutput: false };
   },
+  planExport: planLocalFileExport,
 };
+
+/** The dry run: the file or partition folders DuckDB's COPY would write, with their rows, and what it would replace. */
+async function planLocalFileExport(ctx: PlanContext, config: LocalExportConfig): Promise<ExportPlan> {
+  const place: ErrorPlace = { block: ctx.block.id };
+  const target = checkedTarget(ctx, config.path);
+  await checkReplaceable(target, config.path, place);
+  const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
+  const partitionBy = config.partition_by ?? [];
+  if (ctx.columns) checkPartitionColumns(partitionBy, ctx.columns.map((c) => c.name), ctx.upstream, place);
+  const notes: string[] = [];
+  if (!ctx.relation) notes.push(`${ctx.upstream} has no stored output yet: rows and partitions are known after it runs`);
+  // DuckDB names hive folders `col=value` from the value's text, and the files in each data_0.<format>.
+  const partitions = partitionBy.length > 0 && ctx.relation ? (await ctx.queryRows(
+    `SELECT ${partitionBy.map((c) => `${quoteLiteral(`${c}=`)} || coalesce(CAST(${quoteIdent(c)} AS VARCHAR), 'NULL')`).join(` || '/' || `)} AS name, count(*)::BIGINT AS n
+     FROM ${ctx.relation} GROUP BY ALL ORDER BY name`)).map((r) => ({ name: String(r.name), rows: Number(r.n) })) : undefined;
+  const existing = await exists(target);
+  if (existing && !config.overwrite) notes.push(`${config.path} exists and overwrite is false: the export would fail`);
+  const write = partitionBy.length === 0 ? [config.path] : (partitions ?? [{ name: partitionBy.map((c) => `${c}=<value>`).join('/') }]).map((p) => `${config.path}/${p.name}/data_0.${format}`);
+  return {
+    blockId: ctx.block.id, kind: 'export/local_file', destination: config.path, mode: config.overwrite ? 'replace' : 'fail if exists', ddl: [],
+    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}), ...(partitions ? { partitions } : {}),
+    objects: { write, remove: existing ? [`${config.path}${partitionBy.length ? '/' : ''} (the previous output, swapped out)`] : [] }, notes,
+  };
+}
 
 /** Project files and folders an export must never replace. */
 const PROJECT_OWN = [PROJECT_FILE, CONNECTIONS_FILE, 'pipelines', 'blocks'];
@@ -67,7 +93,7 @@ const PROJECT_OWN = [PROJECT_FILE, CONNECTIONS_FILE, 'pipelines', 'blocks'];
  * The absolute target. Refuses paths outside the project (unless allowed_paths lists them) and paths whose
  * replacement would move the project, its state or its pipeline and block files aside.
  */
-function checkedTarget(ctx: BlockContext, written: string): string {
+function checkedTarget(ctx: Pick<BlockContext, 'project' | 'block'>, written: string): string {
   const place = { block: ctx.block.id, path: 'config.path' };
   checkAllowedPath(ctx.project, written, place, 'write');
   const target = path.resolve(ctx.project.dir, written);

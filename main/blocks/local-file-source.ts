@@ -20,6 +20,7 @@ import {
   type ReaderOptions,
   type RejectTables,
 } from './file-formats.ts';
+import { localFileColumns } from './file-design-schema.ts';
 import { checkFilesBeforeRead, findLongLine, findUnterminatedQuote } from './file-checks.ts';
 import { estimateCsvRows, reportQueryProgress } from './query-progress-report.ts';
 
@@ -50,6 +51,7 @@ export const localFileSource: BlockKind<LocalFileConfig> = {
     const { rows: rowsOut } = await readFilesIntoOutput(ctx, files, config);
     return { rowsOut, bytes: sizes.reduce((a, b) => a + b, 0), hasOutput: true };
   },
+  designSchema: (ctx, config) => localFileColumns(ctx, config.path, config),
 };
 
 /** The files a path or glob names, sorted; a UserError names the path when nothing matches. */

@@ -7,6 +7,9 @@ import type { PostgresConnection } from '../model/connection-profile.ts';
 import { requireFamily } from '../connections/block-connection.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { loadTable } from '../postgres/load-table.ts';
+import { planTableLoad } from '../postgres/table-plan.ts';
+import { schemaExists, targetColumns } from '../postgres/table-sql.ts';
+import type { ExportPlan, PlanContext } from '../model/design-types.ts';
 import { dropDeadStagingTables } from '../postgres/stage-tables.ts';
 import { pipeCsv, type CsvSource } from '../postgres/csv-pipe.ts';
 import { binaryEncoderFor, encodeChunks, firstWithoutBinaryForm, takesUtf8Binary, type BinaryEncoder } from '../postgres/binary-copy.ts';
@@ -96,7 +99,37 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
       await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
     }
   },
+  planExport: (ctx, config) => planPostgresExport(ctx, config),
 };
+
+/**
+ * The dry run: the table's current columns (read, nothing written) against the output's, and the DDL loadTable
+ * would run for them (planTableLoad uses the same SQL builders).
+ */
+async function planPostgresExport(ctx: PlanContext, config: PostgresExportConfig): Promise<ExportPlan> {
+  const place: ErrorPlace = { block: ctx.block.id };
+  const columns = (ctx.columns ?? []).map(exportColumn);
+  const conn = await resolveBlockConnection(ctx, config.connection, place);
+  const schema = config.schema ?? conn.schema ?? 'public';
+  const notes: string[] = [];
+  const client = await connectPostgres(conn, place);
+  let existing;
+  let hasSchema;
+  try {
+    hasSchema = await schemaExists(client, schema);
+    existing = hasSchema ? await targetColumns(client, schema, config.table) : undefined;
+  } finally {
+    await client.end();
+  }
+  if (!ctx.columns) notes.push(`the columns of ${ctx.upstream} are unknown until it runs`);
+  const key = config.mode === 'upsert' ? config.key ?? [] : [];
+  const table = planTableLoad({ schema, table: config.table, columns, mode: config.mode, key, onSchemaChange: config.on_schema_change, existing, hasSchema, copyConnections: config.copy_connections });
+  if (table.refusal) notes.push(`the load would be refused: ${table.refusal}`);
+  return {
+    blockId: ctx.block.id, kind: 'export/postgres', destination: `${schema}.${config.table} on ${conn.name} (${conn.label})`, mode: config.mode,
+    ddl: table.ddl, ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}), schemaDiff: table.schemaDiff, notes,
+  };
+}
 
 /** The binary encoder when binary COPY can carry this load, else undefined (CSV); logs which and why. */
 async function chooseBinary(client: pg.Client, mode: PostgresExportConfig['mode'], columns: ExportColumn[], log: (message: string) => void): Promise<BinaryEncoder | undefined> {

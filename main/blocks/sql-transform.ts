@@ -4,6 +4,7 @@ import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { renderTemplate } from '../model/templating.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 import { toSnakeCase } from './snake-case.ts';
+import { lineageOfQuery } from '../data/column-lineage.ts';
 import { explainExportRead, inputsOf } from './block-inputs.ts';
 import { reportQueryProgress } from './query-progress-report.ts';
 import { pushedDownSql, runPushedDown } from '../pushdown/pushdown-block.ts';
@@ -47,6 +48,21 @@ export const sqlTransform: BlockKind<SqlConfig> = {
       throw explainExportRead(ctx, shiftLines(err, query.lineOffset));
     });
     return { rowsIn, rowsOut, hasOutput: true };
+  },
+  async designSchema(ctx, config) {
+    // A warehouse's SQL is not DuckDB's: its columns come from its own dry run (main/pushdown/) or its last run.
+    if (ctx.block.engine === 'bigquery' || ctx.block.engine === 'postgres') return undefined;
+    const text = ctx.block.code?.text;
+    if (text === undefined) return undefined;
+    const sql = renderTemplate(text, ctx.variables).replace(/;\s*(--[^\n]*\s*)*$/, '');
+    if (sql.trim() === '') return undefined;
+    const described = await ctx.describeSql(sql);
+    const columns = config.rename_columns ? described.map((c) => ({ ...c, name: toSnakeCase(c.name) })) : described;
+    const readable = new Map([...ctx.upstream].flatMap(([id, cols]) => (cols ? [[id, cols] as const] : [])));
+    const lineage = lineageOfQuery(await ctx.serializeSql(sql), readable);
+    // The parse tree names expressions its own way: the output's names (as bound, then renamed) are the truth.
+    if (lineage && lineage.length === columns.length) ctx.reportLineage(lineage.map((l, i) => ({ ...l, column: columns[i]?.name ?? l.column })));
+    return columns;
   },
 };
 

@@ -11,6 +11,8 @@ import { checkConnOverrideNames, parseConnOverrides } from './connections-comman
 import { callApi, runThroughServer, serverAnswers } from './remote-run.ts';
 import { readServerFile } from '../serve/server-file.ts';
 import { runJsonOfResult } from './run-json.ts';
+import { planExports, type DryRunReport } from '../dry-run/plan-exports.ts';
+import { formatDryRun } from './dry-run-report.ts';
 
 /** `pipewright run <pipeline> …`: runs headless; resolves to the exit code (0 succeeded, 1 failed or cancelled). */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -26,6 +28,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       downstream: { type: 'boolean', default: false },
       resume: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
     },
   });
   const pipelineId = positionals[0];
@@ -40,6 +43,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The app or `pipewright serve` holds the project (DuckDB has one writer): the run goes through it.
   const advertised = readServerFile(path.join(projectDir, '.pipewright'));
   const server = advertised && (await serverAnswers(advertised)) ? advertised : null;
+  if (values['dry-run']) {
+    if (values.resume || values['with-upstream'] || values.downstream) throw new UsageError('--dry-run plans the exports: it takes --block <export>, --var and --conn only');
+    return dryRun({ projectDir, server, pipelineId, variables, connectionOverrides, blockId: values.block, json: values.json });
+  }
   if (server) {
     if (values.conn.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}), which runs with its own connections: stop it to use --conn`);
     if (values.resume && values.var.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): --resume through it keeps the run's variables, leave out --var`);
@@ -71,6 +78,29 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     await open.close();
   }
+}
+
+/** `run --dry-run`: every export block's plan, through the process holding the project when there is one. Exit 1 when a plan failed. */
+async function dryRun(args: {
+  projectDir: string; server: Parameters<typeof callApi>[0] | null; pipelineId: string; variables: Record<string, string>;
+  connectionOverrides: ReturnType<typeof parseConnOverrides>; blockId: string | undefined; json: boolean;
+}): Promise<number> {
+  const { server, pipelineId, blockId } = args;
+  let report: DryRunReport;
+  if (server) {
+    if (Object.keys(args.connectionOverrides).length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): stop it to use --conn`);
+    report = await callApi(server, 'pipelines.dryRun', { pipelineId, variables: args.variables, ...(blockId ? { blockId } : {}) });
+  } else {
+    const open = await openProject(args.projectDir);
+    try {
+      checkConnOverrideNames(args.connectionOverrides, open.project.connections);
+      report = await planExports(open, await open.loadPipeline(pipelineId), { variables: args.variables, overrides: args.connectionOverrides, ...(blockId ? { blockId } : {}) });
+    } finally {
+      await open.close();
+    }
+  }
+  process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : formatDryRun(report));
+  return report.exports.some((e) => 'error' in e) ? 1 : 0;
 }
 
 /** Runs `body` with Ctrl-C (and SIGTERM) aborting `controller`: a second Ctrl-C quits at once. */

@@ -14,6 +14,8 @@ Commands:
       --resume <run-id>                  run again only the blocks that run did not finish (failed,
                                          cancelled, interrupted), with its variables and dates
       --conn NAME.FIELD=VALUE            override a connection field for this run (repeatable)
+      --dry-run                          run nothing: show what each export would do (DDL, rows per
+                                         partition, objects, BigQuery job, schema changes); --block <export>
       --json                             print one JSON object with the result on stdout
   check <pipeline> [--var name=value]… [--conn NAME.FIELD=VALUE]… [--json]
                                          check every Postgres, GCS and BigQuery block without writing:

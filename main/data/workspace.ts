@@ -281,6 +281,11 @@ export class Workspace {
     return this.withSnapshot((conn) => previewQuery(conn, sql, window));
   }
 
+  /** Runs a read-only query over the latest outputs (`<pipeline>.<block>`) in a snapshot; small results only (plans, counts). */
+  async readRows(sql: string): Promise<Record<string, unknown>[]> {
+    return this.withSnapshot(async (conn) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+  }
+
   /**
    * Lists every stored output (with its size) and drops the ones `choose` picks, except those a run in flight holds;
    * resolves to the outputs dropped. Retention policy lives in main/retention: this only guarantees the safety.
@@ -388,7 +393,7 @@ interface PublishArgs { pipelineId: string; blockId: string; runId: string; phys
  * Limits DuckDB's file access to `dirs` (each as a folder prefix, with a trailing separator so `/p` does not allow
  * `/p2`) and locks the configuration. DuckDB resolves symlinks before checking, so a link to /etc does not pass.
  */
-async function lockFileAccess(conn: DuckDBConnection, dirs: readonly string[]): Promise<void> {
+export async function lockFileAccess(conn: DuckDBConnection, dirs: readonly string[]): Promise<void> {
   const folders = [...new Set(dirs.map((d) => path.resolve(d) + path.sep))];
   await conn.run(`SET allowed_directories = [${folders.map(quoteLiteral).join(', ')}]`);
   await conn.run('SET enable_external_access = false');

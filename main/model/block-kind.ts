@@ -2,8 +2,9 @@ import type { z } from 'zod';
 import type { BlockTestResult, LogLevel, ProgressUnit } from './run-events.ts';
 import type { BlockType } from './schema.ts';
 import type { LoadedBlock, Project } from './project.ts';
-import type { BlockSession } from './workspace-types.ts';
+import type { BlockSession, ColumnInfo } from './workspace-types.ts';
 import type { ResolvedConnection } from './connection-profile.ts';
+import type { DesignContext, ExportPlan, PlanContext } from './design-types.ts';
 
 export interface ProgressUpdate {
   phase: string;
@@ -84,4 +85,11 @@ export interface BlockKind<C = unknown> {
   /** File extension of the code file, when code is used. */
   codeExtension?: '.sql' | '.ts' | '.py';
   run(ctx: BlockContext, config: C): Promise<BlockOutcome>;
+  /**
+   * The output's columns before any run (SQL bound over the upstream schemas, a file's header, a pushed-down
+   * engine's dry run); undefined when the kind cannot tell, so the block's declared `schema:` or last run is used.
+   */
+  designSchema?(ctx: DesignContext, config: C): Promise<ColumnInfo[] | undefined>;
+  /** What this export would do (DDL, objects, rows, schema differences), without writing anything. */
+  planExport?(ctx: PlanContext, config: C): Promise<ExportPlan>;
 }

@@ -149,6 +149,8 @@ export const blockSpecSchema = z.strictObject({
   checks: z.array(blockCheckSchema).optional(),
   /** Tolerances against the block's previous successful run: rows, schema, null rates. */
   drift: driftSchema.optional(),
+  /** The output's columns and DuckDB types, declared for design time (TypeScript and Python blocks): `{ id: BIGINT }`. */
+  schema: z.record(z.string().min(1), z.string().min(1)).optional(),
   description: z.string().optional(),
   /** Run the block only when this holds; when it does not, the block and its downstream are skipped. */
   condition: blockConditionSchema.optional(),

@@ -6,7 +6,7 @@ import type { ExportColumn } from './postgres-types.ts';
 import { copyBinaryIn, copyCsvIn } from './copy-file.ts';
 import type { CsvSource } from './csv-pipe.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
-import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
+import { addColumnSql, checkCount, columnList, createTableSql, ensureSchema, swapInSql, targetColumns } from './table-sql.ts';
 import { replaceInParallel } from './parallel-replace.ts';
 import { findLoad, recordLoad, type LoadKey } from './load-ledger.ts';
 import { killPoint } from '../model/kill-point.ts';
@@ -89,11 +89,10 @@ async function replaceTable(client: pg.Client, spec: LoadSpec, existing: TargetC
   // A name of our own, not derived from the table's, so it never collides or exceeds 63 bytes; the transaction hides it.
   const staging = `_pw_stage_${randomBytes(6).toString('hex')}`;
   const stagingRef = qualifiedName(spec.schema, staging);
-  await client.query(`CREATE TABLE ${stagingRef} (${columnDefinitions(spec.columns)})`);
+  await client.query(createTableSql(stagingRef, spec.columns));
   const copied = checkCount(await copyIn(client, `${stagingRef} (${columnList(spec.columns)})`, spec), spec.expectedRows);
   // Readers keep seeing the old table until COMMIT; DROP waits for them, then the renamed staging table appears.
-  if (existing) await client.query(`DROP TABLE ${target}`);
-  await client.query(`ALTER TABLE ${stagingRef} RENAME TO ${quoteIdent(spec.table)}`);
+  for (const sql of swapInSql(target, stagingRef, spec.table, existing !== undefined)) await client.query(sql);
   return { copied, written: copied, wasAlreadyLoaded: false };
 }
 
@@ -115,8 +114,7 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
     return { copied: 0, written: earlier.rows, wasAlreadyLoaded: true };
   }
   if (!existing) {
-    const primaryKey = spec.mode === 'upsert' ? `, PRIMARY KEY (${spec.key.map(quoteIdent).join(', ')})` : '';
-    await client.query(`CREATE TABLE ${target} (${columnDefinitions(spec.columns)}${primaryKey})`);
+    await client.query(createTableSql(target, spec.columns, spec.mode === 'upsert' ? spec.key : []));
   } else {
     await reconcileSchema(client, spec, existing);
   }
@@ -162,7 +160,7 @@ async function reconcileSchema(client: pg.Client, spec: LoadSpec, existing: Targ
     throw new UserError(`${spec.schema}.${spec.table} differs from the block's output (${drift.text}); set on_schema_change: add_columns, or use mode replace`, place);
   }
   for (const column of drift.added) {
-    await client.query(`ALTER TABLE ${qualifiedName(spec.schema, spec.table)} ADD COLUMN ${quoteIdent(column.name)} ${column.pgType}`);
+    await client.query(addColumnSql(qualifiedName(spec.schema, spec.table), column));
     spec.log(`added column ${column.name} ${column.pgType} to ${spec.schema}.${spec.table}`);
   }
 }

@@ -3,13 +3,13 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { UserError } from '../model/errors.ts';
-import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
+import { qualifiedName } from '../data/sql-names.ts';
 import type { LoadResult, LoadSpec, ParallelConnections } from './load-table.ts';
 import { splitRecords, splitTuples } from './split-records.ts';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from './binary-copy.ts';
 import { killPoint } from '../model/kill-point.ts';
 import { holdStagingLock, releaseStagingLock, STAGE_PREFIX } from './stage-tables.ts';
-import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
+import { checkCount, columnList, createTableSql, ensureSchema, swapInSql, targetColumns } from './table-sql.ts';
 
 /**
  * Replace (or fail-if-exists) over several connections, for speed: Postgres parses COPY on one core per
@@ -20,11 +20,16 @@ import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns 
  * Pipewright loads of one table, so staging tables of the target found while holding it are a dead process's
  * leftovers and are dropped.
  */
+/** The staging table name of a parallel replace: the target's prefix and a random suffix (`<suffix>` in a plan). */
+export function parallelStagingName(schema: string, table: string, suffix = randomBytes(4).toString('hex')): string {
+  return `${stagingPrefix(schema, table)}${suffix}`;
+}
+
 export async function replaceInParallel(main: pg.Client, spec: LoadSpec, parallel: ParallelConnections): Promise<LoadResult> {
   const clients = [main, ...(await Promise.all(Array.from({ length: parallel.connections - 1 }, () => parallel.connect('copy'))))];
   const target = qualifiedName(spec.schema, spec.table);
   const prefix = stagingPrefix(spec.schema, spec.table);
-  const stagingName = `${prefix}${randomBytes(4).toString('hex')}`;
+  const stagingName = parallelStagingName(spec.schema, spec.table);
   const staging = qualifiedName(spec.schema, stagingName);
   await main.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(spec.schema, spec.table)]);
   let isStaged = false;
@@ -36,7 +41,7 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
     // 2. The staging table, committed so the other connections can fill it; locked first, so the cleanup of another
     //    process (dropDeadStagingTables) knows it is live.
     await holdStagingLock(main, spec.schema, stagingName);
-    await main.query(`CREATE TABLE ${staging} (${columnDefinitions(spec.columns)})`);
+    await main.query(createTableSql(staging, spec.columns));
     isStaged = true;
     // 3. One COPY per connection, records dealt out in slices; their counts must add up to the rows read.
     const format = spec.binary ? 'binary' : 'csv';
@@ -79,8 +84,7 @@ async function swapIn(client: pg.Client, spec: LoadSpec, staging: string, target
     // Checked again inside the transaction: a table created meanwhile by someone else must not be dropped in fail mode.
     const existing = await refuseExisting(client, spec);
     // DROP waits for readers of the old table; they keep seeing it until COMMIT.
-    if (existing) await client.query(`DROP TABLE ${target}`);
-    await client.query(`ALTER TABLE ${staging} RENAME TO ${quoteIdent(spec.table)}`);
+    for (const sql of swapInSql(target, staging, spec.table, existing)) await client.query(sql);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone; the first error is the one to report

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isMap, isSeq, type Document } from 'yaml';
 import { UserError } from '../model/errors.ts';
 import { blockConditionSchema, blockSpecSchema, blockTestSchema, retryConfigSchema } from '../model/schema.ts';
+import { blockCheckSchema } from '../model/check-schema.ts';
 import type { LayoutFile } from '../model/schema.ts';
 
 /**
@@ -29,6 +30,7 @@ export const blockPatchSchema = z.strictObject({
   upstream: z.array(id).optional(),
   file: z.string().min(1).nullable().optional(),
   tests: z.array(blockTestSchema).optional(),
+  checks: z.array(blockCheckSchema).nullable().optional(),
   condition: blockConditionSchema.nullable().optional(),
   dynamic: z.boolean().nullable().optional(),
   reduce: z.boolean().nullable().optional(),
@@ -48,6 +50,8 @@ export const pipelineEditSchema = z.discriminatedUnion('op', [
   /** Renames a block and every reference to it (upstream lists, layout). */
   z.strictObject({ op: z.literal('renameBlock'), from: id, to: id }),
   z.strictObject({ op: z.literal('updateBlock'), blockId: id, patch: blockPatchSchema }),
+  /** Appends one check to a block's `checks:` (the config form's per-column checks); the others and their comments stay. */
+  z.strictObject({ op: z.literal('addCheck'), blockId: id, check: blockCheckSchema }),
 ]);
 export type PipelineEdit = z.infer<typeof pipelineEditSchema>;
 
@@ -108,6 +112,15 @@ function applyOne(doc: Document, result: AppliedEdits, edit: PipelineEdit, hooks
       return renameBlock(doc, result, edit.from, edit.to);
     case 'updateBlock':
       return updateBlock(doc, result, edit.blockId, edit.patch);
+    case 'addCheck': {
+      const at = ['blocks', indexOf(doc, edit.blockId), 'checks'];
+      // `- range: {column: fare, min: 0}`: one line per check, as they are usually written by hand.
+      const check = doc.createNode(edit.check);
+      for (const pair of check.items) if (isMap(pair.value) || isSeq(pair.value)) pair.value.flow = true;
+      if (isSeq(doc.getIn(at, true))) doc.addIn(at, check);
+      else doc.setIn(at, doc.createNode([check]));
+      return;
+    }
   }
 }
 

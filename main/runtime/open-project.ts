@@ -19,6 +19,8 @@ import { RunLauncher } from './run-launcher.ts';
 import { AlertDispatcher } from '../alerts/alert-dispatcher.ts';
 import { pruneAfterRun } from '../retention/prune-after-run.ts';
 import { preflightGate, type PreflightPolicy } from './preflight-gate.ts';
+import { checkColumnsGate } from './check-columns-gate.ts';
+import { schemaEnvOf } from '../schemas/stored-columns.ts';
 
 /**
  * A project opened for work in this process: its files loaded, its DuckDB workspace and run store open.
@@ -91,11 +93,14 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
   }
   await makeStatePrivate(project.stateDir);
   const preflight = preflightGate({ project, kinds, workspace, loadPipeline: (id) => loadPipeline(project, id, kinds) }, opts.preflight);
+  const checkColumns = checkColumnsGate(schemaEnvOf({ project, kinds, workspace }));
   // Every run of this process goes through one launcher: close() cancels them and waits, so nothing writes to a
   // closed store or workspace, and runs.cancel reaches a run whatever started it.
   const runs = new RunLauncher(async (request, onEvent) => {
     // A cloud pipeline is checked before it moves data (pipewright check), per the process's preflight policy.
     await preflight(request);
+    // A check naming a column its block does not produce is refused before anything runs.
+    await checkColumns(request);
     const observe = alerts.observe(request.pipeline);
     const notify = (event: RunEvent) => {
       observe(event);

@@ -29,6 +29,8 @@ import { ScreenTabs } from './settings/ScreenTabs.tsx';
 import { useScreenRoute } from './settings/use-screen-route.ts';
 import { useSelectedPipeline } from './use-selected-pipeline.ts';
 import { OrchestrationBar } from './orchestration/OrchestrationBar.tsx';
+import { DesignContext } from './design/DesignContext.tsx';
+import { useDesignState } from './design/use-design-state.ts';
 
 /** The workbench: pipelines on the left, the palette and canvas with its toolbar, the selected block's details, the run log. */
 export function App() {
@@ -52,6 +54,8 @@ export function App() {
   const stale = useStaleBlocks(view, pipeline.seq, runState.blocks);
   const [paletteWidth, setPaletteWidth] = usePanelSize('palette', PALETTE_PANEL);
   const runBlockIds = useMemo(() => Object.keys(runState.blocks), [runState.blocks]);
+  // Schemas are read again when a run ends: blocks known only from their last run may have new columns.
+  const design = useDesignState(pipeline.status === 'ready' ? pipeline.value : null, `${runState.runId ?? ''}:${runState.status === 'running' ? 'running' : 'idle'}`);
 
   useEffect(() => setSelectedBlock(null), [pipelineId]);
 
@@ -67,6 +71,7 @@ export function App() {
           <AlertToast pipelineId={pipelineId} />
         </NoticeStack>
       </div>
+      <DesignContext.Provider value={design}>
       <main className="main-area">
         <ScreenTabs screen={route.screen} onChange={(screen) => navigate(screen, screen === 'workbench' && pipelineId ? { pipelineId } : {})} />
         <ProjectScreens route={route} onNavigate={navigate} />
@@ -153,6 +158,7 @@ export function App() {
         <SessionDialogs session={session} defaultConnections={defaults} projectName={project.value.name} />
         <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} runBlockIds={runBlockIds} noRunText={pipelineId ? undefined : 'No pipeline to run yet.'} />} />
       </main>
+      </DesignContext.Provider>
     </div>
   );
 }

@@ -94,13 +94,32 @@ function textOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
+/** `part-00000.parquet`, `part-<tag>-00001.csv.gz`: the index-th file of a partition. */
+export function partFileName(fileTag: string | undefined, index: number, extension: string): string {
+  return `part-${fileTag ? `${fileTag}-` : ''}${String(index).padStart(5, '0')}${extension}`;
+}
+
+/**
+ * The partition folders an export of `relation` by `partitionBy` makes (`col=value/…`, named as writeExportFiles
+ * names them) with their rows, in folder order; read-only.
+ */
+export async function partitionFolders(queryRows: (sql: string) => Promise<Record<string, unknown>[]>, relation: string, partitionBy: string[]): Promise<{ name: string; rows: number }[]> {
+  const cols = partitionBy.map(quoteIdent);
+  const texts = cols.map((c, i) => `CAST(${c} AS VARCHAR) AS "__pw_text_${i}"`);
+  const rows = await queryRows(`SELECT ${texts.join(', ')}, count(*)::BIGINT AS "__pw_rows" FROM ${relation} GROUP BY ALL ORDER BY ${cols.map((_c, i) => `"__pw_text_${i}"`).join(', ')}`);
+  return rows.map((row) => ({
+    name: partitionBy.map((name, i) => partitionSegment(name, textOrNull(row[`__pw_text_${i}`]))).join('/'),
+    rows: Number(row.__pw_rows),
+  }));
+}
+
 /** The files DuckDB wrote for one partition, named `part-00000.parquet`, … in DuckDB's order. */
 async function listFolder(dir: string, folder: string, opts: ExportFilesOptions): Promise<LocalPart[]> {
   const files = (await readdir(dir)).sort();
   const extension = extensionOf(opts.format, opts.compression);
   return Promise.all(files.map(async (file, index) => {
     const localPath = path.join(dir, file);
-    const name = `part-${opts.fileTag ? `${opts.fileTag}-` : ''}${String(index).padStart(5, '0')}${extension}`;
+    const name = partFileName(opts.fileTag, index, extension);
     return { localPath, relativeName: `${folder}/${name}`, rows: -1, bytes: (await stat(localPath)).size };
   }));
 }

@@ -4,6 +4,7 @@ import type { BlockRunState } from '../api/views.ts';
 import { formatAmount, formatDuration, formatRate } from './format.ts';
 import { useBlockRunState } from './RunStateContext.tsx';
 import { ChildrenBadge } from '../orchestration/ChildrenBadge.tsx';
+import { NodeDesign, useLineageClass } from '../design/NodeDesign.tsx';
 
 /** The one node type of the canvas: a block, its kind and type; nothing but config in data. */
 /** `hasUpstream`: a source may read one too (a dynamic block's children), so it gets an input handle for that edge. */
@@ -27,8 +28,9 @@ const STATUS_LABELS: Record<string, string> = {
 export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<BlockFlowNode>) {
   const run = useBlockRunState(data.blockId);
   const status = run.isStale ? 'stale' : run.status;
+  const lineage = useLineageClass(data.blockId);
   return (
-    <div className={`block-node status-${run.status}${run.isStale ? ' is-stale' : ''}${selected ? ' is-selected' : ''}`} title={run.error}>
+    <div className={`block-node status-${run.status}${run.isStale ? ' is-stale' : ''}${selected ? ' is-selected' : ''}${lineage}`} title={run.error}>
       {(data.blockType !== 'source' || data.hasUpstream) && <Handle type="target" position={Position.Left} aria-label={`Input of ${data.blockId}`} />}
       <div className="block-node-head">
         <span className={`kind-badge type-${data.blockType}`}>{data.kind}</span>
@@ -48,6 +50,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       </div>
       {run.status === 'running' && <ProgressBar progress={run.progress} />}
       {run.status === 'failed' && run.error && <div className="block-node-error">{run.error}</div>}
+      <NodeDesign blockId={data.blockId} hasRunError={run.status === 'failed' && Boolean(run.error)} />
       {data.blockType !== 'export' && <Handle type="source" position={Position.Right} aria-label={`Output of ${data.blockId}`} />}
     </div>
   );

@@ -14,13 +14,15 @@ interface Props {
   /** "Bring local": offered for blocks whose data lives in a warehouse. */
   onBringLocal?: (() => void) | undefined;
   onEdit(): void;
+  /** Export blocks: what the export would do, without writing. */
+  onPreviewExport(): void;
   onCopy(): void;
   onDelete(): void;
   onClose(): void;
 }
 
 /** A block's context menu: runs, one-click exports, edit, copy, delete. Escape or a click elsewhere closes it. */
-export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onBringLocal, onEdit, onCopy, onDelete, onClose }: Props) {
+export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onBringLocal, onEdit, onPreviewExport, onCopy, onDelete, onClose }: Props) {
   const menu = useRef<HTMLDivElement>(null);
   useEffect(() => {
     menu.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus();
@@ -59,7 +61,8 @@ export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExp
       {item('Run block', () => onRun('block'), { kind: 'run', scope: 'block' })}
       {item('Run with upstream', () => onRun('with-upstream'), { kind: 'run', scope: 'with-upstream' })}
       {item('Run from here', () => onRun('downstream'), { kind: 'run', scope: 'downstream' })}
-      {((blockType !== 'export' && exportTargets.length > 0) || onBringLocal) && <div className="menu-separator" role="separator" />}
+      {((blockType !== 'export' && exportTargets.length > 0) || onBringLocal || blockType === 'export') && <div className="menu-separator" role="separator" />}
+      {blockType === 'export' && item('Preview export…', onPreviewExport)}
       {blockType !== 'export' && !onBringLocal && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target), { kind: 'export', target: target.kind })}</span>)}
       {onBringLocal && item('Bring local', onBringLocal)}
       <div className="menu-separator" role="separator" />

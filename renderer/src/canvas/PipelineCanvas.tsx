@@ -17,6 +17,7 @@ import { NodeMenu } from './NodeMenu.tsx';
 import { bringLocalEdit } from '../editing/transfer-blocks.ts';
 import { RunStateContext } from './RunStateContext.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
+import { ExportPreviewDialog } from '../design/ExportPreviewDialog.tsx';
 import { useCanvasGraph } from './use-canvas-graph.ts';
 import { useCanvasShortcuts } from './use-canvas-shortcuts.ts';
 import { READABLE_ZOOM } from './readable-fit.ts';
@@ -86,6 +87,7 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
   const [menu, setMenu] = useState<{ blockId: string; x: number; y: number } | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [isHelpOpen, setHelpOpen] = useState(false);
+  const [previewing, setPreviewing] = useState<string | null>(null);
   const runState = useMemo(() => ({ blocks: runBlocks, stale }), [runBlocks, stale]);
   const selectedIds = () => graph.nodes.filter((n) => n.selected).map((n) => n.id);
 
@@ -191,6 +193,7 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
             onExport={(target) => onExport(menu.blockId, target)}
             onBringLocal={bringLocal(menu.blockId)}
             onEdit={() => setEditing(menu.blockId)}
+            onPreviewExport={() => setPreviewing(menu.blockId)}
             onCopy={() => commands.copy([menu.blockId])}
             onDelete={() => void commands.deleteSelection([menu.blockId], [])}
             onClose={() => setMenu(null)}
@@ -198,6 +201,7 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
         )}
         {editedBlock && <BlockDialog key={editedBlock.id} blockId={editedBlock.id} config={editedBlock.config} onSave={(newId, config) => commands.saveBlock(editedBlock.id, newId, config)} onClose={() => setEditing(null)} />}
         {isHelpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
+        {previewing && <ExportPreviewDialog pipeline={pipeline} blockId={previewing} onClose={() => setPreviewing(null)} />}
       </div>
     </RunStateContext.Provider>
   );

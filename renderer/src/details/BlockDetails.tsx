@@ -9,6 +9,8 @@ import { ConfigForm } from './ConfigForm.tsx';
 import { splitUpstream, upstreamText } from './block-inputs.ts';
 import { useFormSources } from './use-kinds.ts';
 import { stringify } from './yaml-text.ts';
+import { ChecksForColumns } from '../design/ChecksForColumns.tsx';
+import { useDesign } from '../design/DesignContext.tsx';
 
 export type Tab = 'config' | 'code' | 'output';
 
@@ -88,6 +90,7 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
 
 function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: string }) {
   const sources = useFormSources();
+  const { schemas } = useDesign();
   const block = pipeline.blocks.find((b) => b.id === blockId);
   if (!block) return null;
   const kind = sources.kinds?.find((k) => k.type === block.type && k.kind === block.kind);
@@ -95,6 +98,9 @@ function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: str
   const matching = sources.connections.filter((c) => c.type === block.kind);
   const connections = matching.length ? matching : sources.connections;
   const upstream = upstreamText(pipeline, block.upstream);
+  // An export's fields (partition_by, key, clustering) name its upstream's columns; others name their own input's.
+  const reads = splitUpstream(pipeline, block.upstream).reads[0];
+  const columns = (reads ? schemas.get(reads)?.columns : undefined)?.map((c) => c.name);
   return (
     <div className="config-view">
       {block.description && <p>{block.description}</p>}
@@ -103,6 +109,7 @@ function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: str
         <ConfigForm
           pipelineId={pipeline.id} blockId={blockId} version={pipeline.version}
           config={(block.config ?? {}) as Record<string, unknown>} schema={kind.configSchema} connections={connections}
+          {...(columns ? { columns } : {})}
         />
       ) : (
         <>
@@ -111,6 +118,7 @@ function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: str
           <pre aria-label="Block config">{stringify({ upstream: block.upstream, config: block.config })}</pre>
         </>
       )}
+      <ChecksForColumns pipeline={pipeline} blockId={blockId} />
     </div>
   );
 }

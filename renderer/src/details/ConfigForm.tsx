@@ -13,12 +13,14 @@ interface Props {
   config: Record<string, unknown>;
   schema: JsonSchema;
   connections: { name: string; type: string }[];
+  /** Columns its fields may name (partition_by, key, clustering), known before any run. */
+  columns?: string[];
 }
 
 type SaveState = { status: 'idle' } | { status: 'saving' } | { status: 'saved' } | { status: 'error'; message: string; field?: string };
 
 /** A typed form for a block's config, generated from its kind's schema; saves through `blocks.update`. */
-export function ConfigForm({ pipelineId, blockId, version, config, schema, connections }: Props) {
+export function ConfigForm({ pipelineId, blockId, version, config, schema, connections, columns }: Props) {
   const api = useApi();
   const [draft, setDraft] = useState(config);
   const [baseVersion, setBaseVersion] = useState(version);
@@ -62,8 +64,8 @@ export function ConfigForm({ pipelineId, blockId, version, config, schema, conne
   }, [api, pipelineId, blockId, baseVersion, draft]);
 
   const context = useMemo<FieldContext>(
-    () => ({ connections, errors: new Map(save.status === 'error' && save.field ? [[save.field, fieldMessage(save.message)]] : []) }),
-    [connections, save],
+    () => ({ connections, ...(columns ? { columns } : {}), errors: new Map(save.status === 'error' && save.field ? [[save.field, fieldMessage(save.message)]] : []) }),
+    [connections, columns, save],
   );
   const properties = Object.entries(schema.properties ?? {});
   return (

@@ -6,7 +6,12 @@ export interface FieldContext {
   errors: ReadonlyMap<string, string>;
   /** Connection names (with types) for fields called `connection`. */
   connections: { name: string; type: string }[];
+  /** Columns the block's fields may name (an export's upstream, known before any run), for fields such as partition_by. */
+  columns?: string[];
 }
+
+/** Config fields whose values are column names of the data the block reads. */
+const COLUMN_FIELDS = new Set(['partition_by', 'key', 'clustering', 'field']);
 
 interface Props {
   name: string;
@@ -39,7 +44,9 @@ export function SchemaField({ name, path, schema, value, isRequired, context, on
       </fieldset>
     );
   }
-  const hint = schema.description ?? (schema.default !== undefined ? `default: ${JSON.stringify(schema.default)}` : undefined);
+  const described = schema.description ?? (schema.default !== undefined ? `default: ${JSON.stringify(schema.default)}` : undefined);
+  const columns = COLUMN_FIELDS.has(name) && context.columns?.length ? `columns: ${context.columns.join(', ')}` : undefined;
+  const hint = [described, columns].filter(Boolean).join(' · ') || undefined;
   return (
     <div className={`form-field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>
@@ -87,8 +94,15 @@ function FieldInput({ id, path, name, shape, schema, value, context, describedBy
           ))}
         </select>
       );
-    case 'string':
-      return <input {...common} type={shape.format === 'uri' ? 'url' : 'text'} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />;
+    case 'string': {
+      const list = COLUMN_FIELDS.has(name) && context.columns?.length ? `${id}-columns` : undefined;
+      return (
+        <>
+          <input {...common} {...(list ? { list } : {})} type={shape.format === 'uri' ? 'url' : 'text'} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />
+          {list && <datalist id={list}>{context.columns?.map((c) => <option key={c} value={c} />)}</datalist>}
+        </>
+      );
+    }
     case 'number':
       return <NumberInput common={common} isInteger={shape.isInteger} value={value} onChange={onChange} />;
     case 'boolean':

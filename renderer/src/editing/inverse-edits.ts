@@ -77,6 +77,8 @@ function invertOne(model: Model, edit: PipelineEdit): PipelineEdit[] {
       }
       return [{ op: 'updateBlock', blockId: edit.blockId, patch }];
     }
+    case 'addCheck':
+      return [{ op: 'updateBlock', blockId: edit.blockId, patch: { checks: find(edit.blockId)?.checks ?? null } }];
   }
 }
 

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ErrorShape } from '../../../main/model/errors.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { EditorProblem } from './codemirror-setup.ts';
+import { useBlockSchema } from '../design/DesignContext.tsx';
 
 /** How many recent runs to look through for the block's last outcome. */
 const RECENT_RUNS = 10;
@@ -30,7 +31,13 @@ export function useBlockProblems(pipelineId: string, blockId: string): { error: 
       else if (event.type === 'run.finished') void refresh().catch(() => undefined); // see above
     });
   }, [api, blockId, refresh]);
-  const problems = useMemo(() => problemsOf(error), [error]);
+  // Before any run (or after an edit since the last one), the design-time binding of the SQL finds the same errors.
+  const designed = useBlockSchema(blockId)?.problems;
+  const problems = useMemo(() => {
+    const fromRun = problemsOf(error);
+    const fromDesign = (designed ?? []).flatMap((p) => (p.line !== undefined ? [{ line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), message: p.message }] : []));
+    return fromRun.length > 0 ? fromRun : fromDesign;
+  }, [error, designed]);
   return { error, problems };
 }
 

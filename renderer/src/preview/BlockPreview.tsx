@@ -8,6 +8,7 @@ import { blockRelation } from './sql-text.ts';
 import { useProfile } from './use-profile.ts';
 import { LinesSkeleton } from '../layout/Skeleton.tsx';
 import { usePreviewPages, type FetchWindow } from './use-preview-pages.ts';
+import { LineagePicker } from '../design/LineagePicker.tsx';
 
 // The workspace's answer for a block that never produced an output (main/data/workspace.ts): a state, not an error.
 const NO_OUTPUT = /has no stored output yet/;
@@ -72,6 +73,7 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
         {!runId && <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>Chart</button>}
         <GoToRow totalRows={totalRows} onGo={(row) => setJumpTo((j) => ({ row, seq: (j?.seq ?? 0) + 1 }))} />
       </div>
+      {state.status === 'ready' && !runId && <LineagePicker blockId={blockId} columns={columns} />}
       {state.status === 'error' && !filter && NO_OUTPUT.test(state.message) && <p className="muted pad" role="status" aria-label="No output">{noOutputNote ?? state.message}</p>}
       {state.status === 'error' && (filter || !NO_OUTPUT.test(state.message)) && <p className="preview-error" role="alert">{filter ? `The filter failed: ${state.message}` : state.message}</p>}
       {profile.status === 'error' && <p className="preview-error" role="alert">The profile failed: {profile.message}</p>}
