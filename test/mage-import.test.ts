@@ -85,6 +85,7 @@ describe('pipewright import mage', () => {
     assert.equal(blockOf(into, 'green_taxi_etl', 'transform_taxi')?.timeout, 600);
     assert.deepEqual(blockOf(into, 'green_taxi_etl', 'taxi_to_postgres'), {
       id: 'taxi_to_postgres', type: 'export', kind: 'postgres', upstream: ['transform_taxi'], config: { connection: 'dev_postgres', schema: 'mage', table: 'green_taxi', mode: 'replace' },
+      condition: { python: 'blocks/conditionals/has_trips.py', function: 'evaluate_condition' },
     });
     assert.equal(read(into, 'blocks/count_by_vendor.sql'), 'SELECT vendor_id, count(*) AS trips\nFROM transform_taxi\nGROUP BY vendor_id\n');
     assert.deepEqual(blockOf(into, 'green_taxi_etl', 'count_by_vendor_to_postgres')?.config, { connection: 'dev_postgres', schema: 'mage', table: 'vendor_counts', mode: 'replace' });
@@ -113,10 +114,13 @@ describe('pipewright import mage', () => {
     assert.equal(entry('load_api_data')?.outcome, 'python');
     assert.equal(entry('taxi_to_postgres')?.outcome, 'native');
     assert.match(entry('count_by_vendor')?.reason ?? '', /DuckDB .*in Mage it ran in postgres/);
-    assert.equal(entry('only_on_weekdays')?.outcome, 'attention');
-    assert.match(entry('months')?.reason ?? '', /dynamic block returns \[items, metadata\]/);
+    assert.equal(entry('has_trips')?.outcome, 'python');
+    assert.deepEqual(blockOf(into, 'green_taxi_etl', 'taxi_to_postgres')?.condition, { python: 'blocks/conditionals/has_trips.py', function: 'evaluate_condition' });
+    assert.equal(read(into, 'blocks/conditionals/has_trips.py'), read(mage, 'conditionals/has_trips.py'));
+    assert.equal(entry('months')?.outcome, 'python');
+    assert.match(entry('months')?.reason ?? '', /dynamic: its \[items, metadata\] fan out the blocks it feeds/);
     assert.match(entry('trigger just once')?.reason ?? '', /@once not imported/);
-    assert.match(report, /\| only_on_weekdays \| needs attention \|.*\| pipelines\/green_taxi_etl\/metadata.yaml:\d+ \|/);
+    assert.match(report, /\| has_trips \| kept as Python \|.*\| pipelines\/green_taxi_etl\/metadata.yaml:\d+ \|/);
   });
 
   it('imports a broken project as far as possible and names each problem in the report', async () => {

@@ -5,6 +5,7 @@ import type { BlockCondition } from '../project/schema.ts';
 import { isProblem, readCodeFile } from '../project/block-files.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 import { runTypeScript } from '../blocks/ts-runner.ts';
+import { runPythonPredicate } from '../python/python-predicate.ts';
 import type { BlockContext } from './block-kind.ts';
 import { withBlockContext, type RunEnv } from './block-runner.ts';
 import { renderTemplate } from './templating.ts';
@@ -14,7 +15,7 @@ import { dataUpstreamOf } from './plan.ts';
 export type ConditionVerdict = { holds: true } | { holds: false; reason: string };
 
 /**
- * Evaluates the block's `condition:` (SQL over an upstream output in DuckDB, or a TypeScript function in a worker).
+ * Evaluates the block's `condition:` (SQL over an upstream output in DuckDB, a TypeScript function in a worker, or a Python @condition function).
  * Throws a UserError naming the block and the condition's field when it cannot be evaluated or is not a boolean.
  */
 export async function evaluateCondition(env: RunEnv, block: LoadedBlock, condition: BlockCondition): Promise<ConditionVerdict> {
@@ -22,7 +23,14 @@ export async function evaluateCondition(env: RunEnv, block: LoadedBlock, conditi
     const holds = await withBlockContext(env, block, [condition.over], (ctx) => sqlConditionHolds(ctx, condition));
     return holds ? { holds } : { holds, reason: `condition false: ${condition.sql}` };
   }
-  const holds = await withBlockContext(env, block, dataUpstreamOf(block, env.pipeline.blocks), (ctx) => typescriptConditionHolds(ctx, condition));
+  const upstream = dataUpstreamOf(block, env.pipeline.blocks);
+  if ('python' in condition) {
+    const place: ErrorPlace = { block: block.id, path: 'condition.python', file: condition.python };
+    const predicate = { role: 'condition' as const, file: condition.python, upstream, place, ...(condition.function ? { function: condition.function } : {}) };
+    const holds = await withBlockContext(env, block, upstream, (ctx) => runPythonPredicate(ctx, predicate));
+    return holds ? { holds } : { holds, reason: `condition false: ${condition.python}${condition.function ? ` (${condition.function})` : ''}` };
+  }
+  const holds = await withBlockContext(env, block, upstream, (ctx) => typescriptConditionHolds(ctx, condition));
   return holds ? { holds } : { holds, reason: `condition false: ${condition.typescript}${condition.export ? ` (${condition.export})` : ''}` };
 }
 

@@ -53,10 +53,7 @@ export async function convertBlock(block: MageBlock, pipeline: string, src: Mage
     log.add({ ...where, outcome: 'attention', reason: `block file ${rel ?? `${FOLDERS[block.type]}/${block.uuid}.*`} not found: not imported` });
     return [];
   }
-  if (block.type === 'sensor') {
-    log.add({ pipeline, subject: block.uuid, outcome: 'attention', reason: 'Python sensors are not imported: use a sensor block (file, http, gcs_object, sql, pipeline_run)', file: rel });
-    return [];
-  }
+  if (block.type === 'sensor') return convertSensor(block, pipeline, rel, text, src, log);
   if (block.language === 'sql') return convertSql(block, pipeline, rel, text, log);
   if (block.language === 'python') return convertPython(block, pipeline, rel, text, src, log);
   log.add({ pipeline, subject: block.uuid, outcome: 'attention', reason: `${block.language} blocks are not supported: not imported`, file: rel });
@@ -126,13 +123,30 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     ...(syntax ? [{ what: syntax.message, line: syntax.line }] : []),
     ...(plan.fn ? [] : [{ what: `no @${block.type} function found`, line: 1 }]),
     ...plan.unsupported.map((u) => ({ what: `${u.what} does not run inside Python blocks`, line: u.line })),
-    ...(block.configuration.dynamic === true ? [{ what: 'a Mage dynamic block returns [items, metadata]; a Pipewright one returns a DataFrame, one row per item', line: plan.fn?.line ?? 1 }] : []),
     ...(block.type === 'custom' && role !== 'export' ? [{ what: `a custom block runs as a ${role}: it must return a DataFrame`, line: plan.fn?.line ?? 1 }] : []),
   ];
   const [first] = problems;
   if (first) log.add({ ...entry, line: first.line, outcome: 'attention', reason: `kept as Python; ${problems.map((p) => p.what).join('; ')}` });
-  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `python ${role}, @${plan.fn?.decorator} ${plan.fn?.name}${handsOff(text)}` });
+  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `python ${role}, @${plan.fn?.decorator} ${plan.fn?.name}${dynamicNote(block)}${handsOff(text)}` });
   return [out];
+}
+
+/** A Mage @sensor block becomes a sensor/python block that calls its function until it returns True. */
+function convertSensor(block: MageBlock, pipeline: string, rel: string, text: string, src: MageSource, log: ImportLog): Record<string, unknown>[] {
+  const id = safeId(block.uuid);
+  const entry = { pipeline, subject: block.uuid, file: rel };
+  if (block.language !== 'python') {
+    log.add({ ...entry, outcome: 'attention', reason: `${block.language} sensors are not supported: not imported` });
+    return [];
+  }
+  log.write(`blocks/${id}.py`, text);
+  const plan = planPython(text);
+  const syntax = src.syntax.get(rel);
+  const problem = syntax ? { what: syntax.message, line: syntax.line } : plan.fn?.decorator !== 'sensor' ? { what: 'no @sensor function found', line: 1 } : undefined;
+  if (problem) log.add({ ...entry, line: problem.line, outcome: 'attention', reason: `kept as a Python sensor; ${problem.what}` });
+  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `sensor/python: calls @sensor ${plan.fn?.name} every 30 s until it returns True (at most an hour: interval_seconds, timeout_seconds)` });
+  const upstreamNote = block.upstream.length > 0 ? { description: `waited after ${block.upstream.join(', ')} in Mage` } : {};
+  return [{ id, type: 'sensor', kind: 'python', file: `blocks/${id}.py`, config: plan.fn ? { function: plan.fn.name } : {}, ...upstreamNote, ...common(block) }];
 }
 
 function pythonRole(block: MageBlock, upstreamCount: number): 'source' | 'transform' | 'export' {
@@ -180,4 +194,10 @@ function convertSql(block: MageBlock, pipeline: string, rel: string, text: strin
 function handsOff(text: string): string {
   const classes = ['Postgres', 'GoogleCloudStorage', 'BigQuery'].filter((c) => new RegExp(`${c}\\.with_config\\(`).test(text));
   return classes.length > 0 && /\.export\(/.test(text) ? `; ${classes.join(', ')}.export handed to Pipewright's exporter` : '';
+}
+
+/** How a dynamic block and its children run here, for the report. */
+function dynamicNote(block: MageBlock): string {
+  if (block.configuration.dynamic === true) return '; dynamic: its [items, metadata] fan out the blocks it feeds, one child per item';
+  return block.configuration.reduce_output === true ? '; reduce_output: its children\'s outputs are unioned into one table' : '';
 }

@@ -359,11 +359,11 @@ export const GREEN_TAXI_METADATA = `blocks:
 conditionals:
 - configuration: {}
   language: python
-  name: only_on_weekdays
+  name: has_trips
   type: conditional
   upstream_blocks:
   - taxi_to_postgres
-  uuid: only_on_weekdays
+  uuid: has_trips
 name: green_taxi_etl
 retry_config:
   retries: 1
@@ -469,6 +469,19 @@ type: python
 uuid: broken_copy
 `;
 
+/** A child of the dynamic block, as docs.mage.ai/design/blocks/dynamic-blocks shows one: it gets one item (a dict) and returns a list. */
+export const LOAD_MONTH = `from typing import Dict, List
+if 'transformer' not in globals():
+    from mage_ai.data_preparation.decorators import transformer
+
+
+@transformer
+def load_month(data: Dict, *args, **kwargs) -> List[Dict]:
+    print('loading month', data['month'])
+    data['month_code'] = int(data['month']) * 100
+    return [data]
+`;
+
 const simpleTransform = (name: string) => `if 'transformer' not in globals():
     from mage_ai.data_preparation.decorators import transformer
 
@@ -494,12 +507,12 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'data_exporters/to_bigquery.py': EXPORT_BIGQUERY,
     'custom/notify.py': "if 'custom' not in globals():\n    from mage_ai.data_preparation.decorators import custom\n\n\n@custom\ndef notify(df, *args, **kwargs):\n    print('loaded %d trips' % len(df))\n",
     'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
-    'conditionals/only_on_weekdays.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(*args, **kwargs) -> bool:\n    return kwargs['execution_date'].weekday() < 5\n",
+    'conditionals/has_trips.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(data, *args, **kwargs) -> bool:\n    return len(data) > 0\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),
     'pipelines/green_taxi_etl/triggers.yaml': TRIGGERS,
     'pipelines/green_taxi_etl/__init__.py': '',
-    'data_loaders/months.py': "if 'data_loader' not in globals():\n    from mage_ai.data_preparation.decorators import data_loader\n\n\n@data_loader\ndef months(*args, **kwargs):\n    return [[{'month': 1}, {'month': 2}], [{'block_uuid': 'jan'}, {'block_uuid': 'feb'}]]\n",
-    'transformers/load_month.py': simpleTransform('load_month'),
+    'data_loaders/months.py': "if 'data_loader' not in globals():\n    from mage_ai.data_preparation.decorators import data_loader\n\n\n@data_loader\ndef months(*args, **kwargs):\n    return [[{'month': 10}, {'month': 2}], [{'block_uuid': 'oct'}, {'block_uuid': 'feb'}]]\n",
+    'transformers/load_month.py': LOAD_MONTH,
     'pipelines/dynamic_demo/metadata.yaml': DYNAMIC_METADATA,
     'transformers/bad_syntax.py': "if 'transformer' not in globals():\n    from mage_ai.data_preparation.decorators import transformer\n\n\n@transformer\ndef broken(df, *args, **kwargs)\n    return df\n",
     'transformers/mystery.py': simpleTransform('mystery'),

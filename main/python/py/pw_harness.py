@@ -184,15 +184,41 @@ def call(fn, args, kwargs, what):
 
 
 def as_frame(value, fn, role):
+    """The DataFrame a function returned; Mage's list of dicts (rows) or dict (one row, or columns of lists) too."""
     import pandas as pd
 
     if isinstance(value, pd.DataFrame):
         return value
     if isinstance(value, pd.Series):
         return value.to_frame()
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+        return pd.DataFrame.from_records(list(value))
+    if isinstance(value, dict) and value:
+        is_columns = all(isinstance(v, (list, tuple)) for v in value.values())
+        return pd.DataFrame(value) if is_columns else pd.DataFrame([value])
     hint = ' (is a return statement missing?)' if value is None else ''
-    raise BlockError('the %s function %s returned %s%s: return a pandas DataFrame' % (role, fn.__name__, type(value).__name__, hint),
-                     def_line(fn))
+    raise BlockError('the %s function %s returned %s%s: return a pandas DataFrame (or a list of dicts, one per row)'
+                     % (role, fn.__name__, type(value).__name__, hint), def_line(fn))
+
+
+def verdict(value, fn, role):
+    """A @condition's or @sensor's answer: True or False (numpy's bool too), nothing else."""
+    if isinstance(value, bool) or type(value).__name__ == 'bool_':
+        return bool(value)
+    raise BlockError('the @%s function %s returned %s, not True or False' % (role, fn.__name__, type(value).__name__), def_line(fn))
+
+
+def dynamic_output(value, fn, job):
+    """A dynamic block's items: its DataFrame (one row per item), or Mage's [items, metadata] as rows."""
+    import pandas as pd
+    import pw_mage
+
+    if isinstance(value, pd.DataFrame):
+        return value
+    try:
+        return pw_mage.dynamic_frame(value, job['blockId'])
+    except pw_mage.DynamicError as e:
+        raise BlockError('%s: %s' % (fn.__name__, e), def_line(fn)) from None
 
 
 def run_tests(registry, output, kwargs, job):
@@ -218,26 +244,35 @@ def run(job, channel):
     pw_mage.install(sys.modules, job['projectDir'], decorators, job.get('handoff'))  # Mage block files run unchanged
     for folder in (os.path.dirname(job['file']), job['projectDir']):
         if folder not in sys.path:
-            sys.path.insert(0, folder)
+            sys.path.append(folder)  # after the standard library: a block named numbers.py must not shadow `numbers`
     import pandas  # noqa: F401 - fail here, with the module named, when pandas is missing
     import pw_codec
     import pw_output
 
     module = load_block(job, decorators)
     fn = pick_function(job, module, registry)
+    child = pw_mage.child_item(job)  # a child of a Mage dynamic block gets its item in place of the parent's output
     frames = []
     for i in job['inputs']:
+        if child and i['id'] == child[0]:
+            frames.append(child[1])
+            continue
         try:
             frames.append(pw_codec.read_table(i['path'], i['columns'], i['format']))
         except pw_codec.ExchangeError as e:
             raise BlockError('upstream %s cannot become a DataFrame: %s' % (i['id'], e)) from e
-    hints = {c['name']: c['type'] for i in job['inputs'] for c in i['columns']}
+    hints = {c['name']: c['type'] for i in job['inputs'] for c in i.get('columns', [])}
     kwargs = run_kwargs(job)
+    if child:
+        kwargs.update(metadata=child[2], dynamic_block_index=child[3])
     upstream = '%d upstream DataFrame%s' % (len(frames), '' if len(frames) == 1 else 's')
     value = call(fn, frames, kwargs, upstream)
     result = {'t': 'result', 'rows': None, 'columns': None}
+    if job['role'] in ('condition', 'sensor'):  # a predicate: no output, no tests
+        channel.send(dict(result, tests=[], handoffs=[], value=verdict(value, fn, job['role'])))
+        return
     if job['output']:
-        frame = as_frame(value, fn, job['role'])
+        frame = dynamic_output(value, fn, job) if job.get('dynamic') else as_frame(value, fn, job['role'])
         warn = lambda message: logging.getLogger('pipewright').warning(message)  # noqa: E731
         try:
             prepared = pw_output.prepare_output(frame, hints, warn)
@@ -245,7 +280,7 @@ def run(job, channel):
         except (pw_codec.ExchangeError, ValueError, TypeError, OverflowError) as e:
             raise BlockError('the DataFrame %s returned cannot be written: %s' % (fn.__name__, e), def_line(fn)) from e
         result.update(rows=rows, columns=schema)
-        value = frame
+        value = value if isinstance(value, (list, tuple, dict)) else frame  # Mage tests get the list or dict returned
     result['tests'] = run_tests(registry, value, kwargs, job)
     result['handoffs'] = pw_mage.HANDOFFS  # Mage io exports for Pipewright's exporters to load
     channel.send(result)

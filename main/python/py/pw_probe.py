@@ -39,7 +39,7 @@ def required_imports(tree):
 
 def main():
     project_dir, block_file = sys.argv[1], sys.argv[2]
-    sys.path[:0] = [os.path.dirname(block_file), project_dir]
+    sys.path.extend([os.path.dirname(block_file), project_dir])  # as pw_harness.py: after the standard library
     report = {
         'version': '%d.%d.%d' % sys.version_info[:3],
         'executable': sys.executable,
