@@ -93,6 +93,13 @@ describe('pipewright import mage', () => {
       id: 'trips_from_pg', type: 'source', kind: 'postgres', config: { connection: 'dev_postgres', query: 'SELECT zone_id, zone FROM mage.zones' },
     });
     assert.equal(read(into, 'blocks/mage/taxi_to_postgres.py'), read(mage, 'data_exporters/taxi_to_postgres.py'), 'the original exporter is kept for reference');
+    assert.deepEqual(blockOf(into, 'handoff_demo', 'taxi_to_gcs_partitioned'), {
+      id: 'taxi_to_gcs_partitioned', type: 'export', kind: 'gcs', upstream: ['taxi_to_gcs_partitioned_dates'],
+      config: { bucket: 'mage-zoomcamp', path: 'green_taxi_data/', partition_by: ['lpep_pickup_date'], format: 'parquet', connection: 'dev_gcs' },
+    });
+    assert.match(read(into, 'blocks/taxi_to_gcs_partitioned_dates.sql'), /SELECT \*, CAST\("lpep_pickup_datetime" AS DATE\) AS "lpep_pickup_date"\nFROM load_api_data/);
+    assert.deepEqual(blockOf(into, 'handoff_demo', 'trips_by_vendor')?.config, { path: 'output/trips_by_vendor', partition_by: ['VendorID'], format: 'parquet' });
+    assert.equal(read(into, 'blocks/mage/taxi_to_gcs_partitioned.py'), read(mage, 'data_exporters/taxi_to_gcs_partitioned.py'));
     assert.deepEqual((green.triggers as Record<string, unknown>[]).map((t) => [t.name, t.type, t.cron, t.enabled]), [
       ['daily_load', 'schedule', '0 0 * * *', true], ['every_15_minutes', 'schedule', '*/15 * * * *', false], ['from_ci', 'api', undefined, true],
     ]);
@@ -111,6 +118,7 @@ describe('pipewright import mage', () => {
     const report = read(into, 'IMPORT_REPORT.md');
     assert.match(report, /`DEFAULT_POSTGRES_PASSWORD`: POSTGRES_PASSWORD of profile default \(plain text/);
     const entry = (subject: string) => log.entries.find((e) => e.subject === subject && e.pipeline !== 'broken_copy');
+    assert.match(entry('taxi_to_gcs_partitioned')?.reason ?? '', /^export\/gcs gs:\/\/mage-zoomcamp\/green_taxi_data\/ \(connection dev_gcs\), Parquet partitioned by lpep_pickup_date .*original kept at blocks\/mage\/taxi_to_gcs_partitioned.py$/);
     assert.equal(entry('load_api_data')?.outcome, 'python');
     assert.equal(entry('taxi_to_postgres')?.outcome, 'native');
     assert.match(entry('count_by_vendor')?.reason ?? '', /DuckDB .*in Mage it ran in postgres/);
@@ -155,8 +163,20 @@ describe('pipewright import mage', () => {
     writeFileSync(path.join(into, 'blocks', 'transform_taxi.py'), '# edited\n');
     await assert.rejects(importMage(mage, { into }), /holds an earlier import: add --force/);
     assert.equal(read(into, 'blocks/transform_taxi.py'), '# edited\n');
+    // The Mage project lost a pipeline since: --force removes what the first import wrote for it, and nothing else.
+    rmSync(path.join(mage, 'pipelines', 'dynamic_demo'), { recursive: true });
+    writeFileSync(path.join(into, 'NOTES.md'), 'mine\n');
+    writeFileSync(path.join(tmp, 'outside.txt'), 'keep\n');
+    const manifest = JSON.parse(read(into, '.mage-import.json')) as { files: string[] };
+    assert.ok(manifest.files.includes('pipelines/dynamic_demo/pipeline.yaml') && manifest.files.includes('blocks/load_month.py'));
+    writeFileSync(path.join(into, '.mage-import.json'), JSON.stringify({ files: [...manifest.files, '../outside.txt', path.join(tmp, 'outside.txt')] }));
     await importMage(mage, { into, force: true, python: PYTHON });
     assert.equal(read(into, 'blocks/transform_taxi.py'), read(mage, 'transformers/transform_taxi.py'));
+    assert.equal(existsSync(path.join(into, 'pipelines', 'dynamic_demo')), false, 'the pipeline folder it no longer writes is gone');
+    assert.equal(existsSync(path.join(into, 'blocks', 'load_month.py')), false);
+    assert.equal(read(into, 'NOTES.md'), 'mine\n', 'a file the import never wrote is kept');
+    assert.equal(read(tmp, 'outside.txt'), 'keep\n', 'nothing outside --into is removed, whatever the list says');
+    rmSync(path.join(tmp, 'outside.txt'));
     await assert.rejects(importMage(path.join(tmp, 'nowhere'), { into: path.join(tmp, 'x') }), /not a Mage project: it has no pipelines\/ folder/);
     assert.equal(existsSync(path.join(tmp, 'x')), false);
   });
@@ -263,6 +283,12 @@ describe('pipewright import mage', () => {
       const rows = await pg.query('SELECT "VendorID" AS v, passenger_count AS n FROM mage.busy_trips ORDER BY passenger_count');
       assert.deepEqual(rows.map((r) => [Number(r.v), Number(r.n)]), [[2, 2], [1, 3]]);
       assert.ok(events.some((e) => e.type === 'log.written' && e.blockId === 'notify' && e.message === 'loaded 4 trips'));
+      // write_to_dataset templates ran as native partitioned Parquet exports: hive folders, the date derived in SQL.
+      const [objects] = await gcs.storage.bucket('mage-zoomcamp').getFiles({ prefix: 'green_taxi_data/' });
+      assert.deepEqual([...new Set(objects.map((o) => o.name.split('/').slice(0, 2).join('/')))].sort(), [
+        'green_taxi_data/lpep_pickup_date=2021-01-01', 'green_taxi_data/lpep_pickup_date=2021-01-02',
+      ]);
+      assert.deepEqual(readdirSync(path.join(into, 'output/trips_by_vendor')).sort(), ['VendorID=1', 'VendorID=2']);
       const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'export_busy_trips' ? [e.message] : []));
       assert.ok(logs.some((m) => /^Postgres.export: loading 2 rows \(table=busy_trips, mode=replace, schema=mage, connection dev_postgres\)$/.test(m)), logs.join('\n'));
     });

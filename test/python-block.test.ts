@@ -193,7 +193,7 @@ test('a function that returns something other than a DataFrame is told what it r
   await withPipeline({ blocks: [py('load', 'source')] }, async (ctx) => {
     await runAll(ctx);
     const failed = failedEvent(ctx.events, 'load');
-    assert.equal(failed.error.message, 'the source function load returned NoneType (is a return statement missing?): return a pandas DataFrame');
+    assert.equal(failed.error.message, 'the source function load returned NoneType (is a return statement missing?): return a pandas DataFrame (or a list of dicts, one per row)');
     assert.equal(failed.error.place?.line, 3);
   }, { settings, files: { 'blocks/load.py': '\n@source\ndef load():\n    x = 1\n' } });
 });

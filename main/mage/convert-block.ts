@@ -1,5 +1,7 @@
 import { postgresConnectionName } from './convert-io-config.ts';
 import { planHttpCsv } from './convert-http-csv.ts';
+import { planParquetDataset, type DatasetPlan } from './convert-parquet-dataset.ts';
+import { quoteIdent } from '../data/sql-names.ts';
 import { planPython } from './convert-python.ts';
 import { rewriteSql } from './convert-sql.ts';
 import { lineOf, safeId, type ImportLog } from './import-types.ts';
@@ -109,6 +111,8 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     log.add({ ...entry, line, outcome: 'native', reason: `source/postgres: the query runs in Postgres (connection ${String(config.connection)}); original kept at blocks/mage/${id}.py` });
     return [{ id, type: 'source', kind: 'postgres', config, ...common(block) }];
   }
+  const dataset = block.type === 'data_exporter' && upstream.length === 1 ? planParquetDataset(text) : undefined;
+  if (dataset) return convertDataset(block, dataset, upstream[0] ?? '', text, src, log, entry);
   const httpCsv = block.type === 'data_loader' && upstream.length === 0 ? planHttpCsv(text) : undefined;
   if (httpCsv) {
     log.write(`blocks/mage/${id}.py`, text);
@@ -147,6 +151,36 @@ function convertSensor(block: MageBlock, pipeline: string, rel: string, text: st
   else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `sensor/python: calls @sensor ${plan.fn?.name} every 30 s until it returns True (at most an hour: interval_seconds, timeout_seconds)` });
   const upstreamNote = block.upstream.length > 0 ? { description: `waited after ${block.upstream.join(', ')} in Mage` } : {};
   return [{ id, type: 'sensor', kind: 'python', file: `blocks/${id}.py`, config: plan.fn ? { function: plan.fn.name } : {}, ...upstreamNote, ...common(block) }];
+}
+
+/**
+ * `pq.write_to_dataset(…, partition_cols=[…])` in the course's shape → a native partitioned Parquet export (export/gcs
+ * or export/local_file), after a SQL block that derives the template's `.dt.date` columns when it has any.
+ */
+function convertDataset(block: MageBlock, plan: DatasetPlan, upstream: string, text: string, src: MageSource, log: ImportLog, entry: { pipeline: string; subject: string; file: string }): Record<string, unknown>[] {
+  const id = safeId(block.uuid);
+  log.write(`blocks/mage/${id}.py`, text);
+  const blocks: Record<string, unknown>[] = [];
+  let input = upstream;
+  if (plan.derived.length > 0) {
+    input = safeId(`${block.uuid}_dates`).slice(0, 63);
+    const columns = plan.derived.map((d) => `CAST(${quoteIdent(d.from)} AS DATE) AS ${quoteIdent(d.column)}`);
+    log.write(`blocks/${input}.sql`, `-- From ${entry.file}: ${plan.derived.map((d) => `data['${d.column}'] = data['${d.from}'].dt.date`).join('; ')}\nSELECT *, ${columns.join(', ')}\nFROM ${upstream}\n`);
+    blocks.push({ id: input, type: 'transform', kind: 'sql', file: `blocks/${input}.sql`, upstream: [upstream] });
+  }
+  const gcsConnections = [...src.connections].filter((c) => c.endsWith('_gcs'));
+  const connection = gcsConnections.includes('default_gcs') ? 'default_gcs' : gcsConnections[0];
+  const config = plan.target === 'gcs'
+    ? { bucket: plan.bucket, path: plan.path, partition_by: plan.partitionBy, format: 'parquet', ...(connection ? { connection } : {}) }
+    : { path: plan.path, partition_by: plan.partitionBy, format: 'parquet' };
+  blocks.push({ id, type: 'export', kind: plan.target === 'gcs' ? 'gcs' : 'local_file', upstream: [input], config, ...common(block) });
+  const where = plan.target === 'gcs' ? `export/gcs gs://${plan.bucket}/${plan.path}${connection ? ` (connection ${connection})` : ' (Application Default Credentials, as the template used)'}` : `export/local_file ${plan.path}`;
+  const dates = plan.derived.length > 0 ? `; ${plan.derived.map((d) => d.column).join(', ')} derived by SQL block ${input}` : '';
+  log.add({
+    ...entry, line: plan.line, outcome: 'native',
+    reason: `${where}, Parquet partitioned by ${plan.partitionBy.join(', ')} in col=value folders as write_to_dataset writes them${dates}; each run replaces the dataset (write_to_dataset added files beside earlier runs'); original kept at blocks/mage/${id}.py`,
+  });
+  return blocks;
 }
 
 function pythonRole(block: MageBlock, upstreamCount: number): 'source' | 'transform' | 'export' {
