@@ -15,6 +15,8 @@ const configSchema = z.strictObject({
   function: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name').optional(),
   /** How data crosses: Parquet (needs pyarrow) or CSV; auto picks Parquet when pyarrow is installed. */
   exchange: z.enum(['auto', 'parquet', 'csv']).default('auto'),
+  /** Rows per DataFrame for a parameter typed Iterator[pd.DataFrame] (the function then holds one batch at a time). */
+  batch_rows: z.number().int().min(1).max(10_000_000).default(100_000),
 });
 type PythonConfig = z.infer<typeof configSchema>;
 
@@ -72,7 +74,7 @@ async function runPythonBlock(ctx: BlockContext, config: PythonConfig, role: Pyt
     role, file: code.absPath, relFile: code.relPath, projectDir: ctx.project.dir, blockId: ctx.block.id, runId: ctx.runId,
     pipelineId: ctx.pipelineId, variables: mageItem ? withoutItem(ctx.variables) : ctx.variables, inputs, output,
     ...(config.function ? { function: config.function } : {}), handoff: { dir, format },
-    ...(ctx.block.dynamic ? { dynamic: true } : {}), ...(mageItem ? { mageItem } : {}),
+    ...(ctx.block.dynamic ? { dynamic: true } : {}), ...(mageItem ? { mageItem } : {}), batchRows: config.batch_rows,
   };
   const jobFile = path.join(dir, 'job.json');
   // Items and variables may hold DuckDB BIGINTs: numbers while exact, else their digits.

@@ -23,6 +23,8 @@ export interface HarnessJob {
   output: { path: string; format: ExchangeFormat } | null;
   /** Where Mage's `Postgres`/`GoogleCloudStorage`/`BigQuery` `.export` writes the DataFrames it hands to Pipewright (main/python/mage-handoff.ts). */
   handoff?: { dir: string; format: ExchangeFormat };
+  /** Rows per batch for parameters typed Iterator[pd.DataFrame]. */
+  batchRows?: number;
   /** A dynamic block: Mage's `[items, metadata]` return becomes one row per item (main/python/py/pw_mage.py). */
   dynamic?: true;
   /** A child of a Mage-style dynamic block: its item and metadata as JSON text, and its 0-based index. */

@@ -50,7 +50,7 @@ function pythonSourceDir(moduleUrl: string = import.meta.url): string {
   return found;
 }
 
-const HELPERS = ['pw_harness.py', 'pw_errors.py', 'pw_codec.py', 'pw_output.py', 'pw_probe.py', 'pw_mage.py'];
+const HELPERS = ['pw_harness.py', 'pw_errors.py', 'pw_codec.py', 'pw_output.py', 'pw_probe.py', 'pw_mage.py', 'pw_args.py', 'pw_results.py'];
 
 /**
  * Copies Pipewright's Python helpers into `dir` and resolves to their folder. Copied, not run in place: a packaged
