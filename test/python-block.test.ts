@@ -7,6 +7,7 @@ import type { LoadedBlock } from '../main/project/model.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { starterCode } from '../main/project/block-templates.ts';
 import { pythonExport, pythonSource, pythonTransform } from '../main/blocks/python-block.ts';
+import { pythonSensor } from '../main/blocks/sensors/python-sensor.ts';
 import { checkPythonBlock, checkPythonBlocks } from '../main/python/check-python.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { withPipeline } from './helpers/run-project.ts';
@@ -211,6 +212,15 @@ test('the starter templates of a Python source, transform and export run as writ
     assert.ok(shaped?.type === 'block.succeeded');
     assert.deepEqual(shaped.tests, [{ name: 'test_has_rows', passed: true }]);
     assert.ok(logsOf(ctx.events, 'send').includes('3 rows'));
+  }, { settings, files });
+});
+
+test('the starter template of a Python sensor waits until its function returns True', async () => {
+  const files = { 'blocks/ready.py': starterCode(pythonSensor, 'ready', []), 'landing/ready.txt': '' };
+  await withPipeline({ blocks: [{ id: 'ready', type: 'sensor', kind: 'python', file: 'blocks/ready.py', config: { interval_seconds: 0.05, timeout_seconds: 60 } }] }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    assert.ok(logsOf(ctx.events, 'ready').some((l) => /^found True after 1 check/.test(l)), logsOf(ctx.events, 'ready').join('\n'));
   }, { settings, files });
 });
 

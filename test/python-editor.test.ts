@@ -26,7 +26,7 @@ test('the editor highlights Python with lang-python: keywords, strings across li
   const code = '@transform\ndef clean(df, **kwargs):\n    """Doc\n    more"""\n    # drop bad rows\n    return df[df.n > 10]\n';
   const found = tokens(code);
   assert.deepEqual(found.keyword, ['def', '**', 'return']);
-  assert.deepEqual(found.decorator, ['@', 'transform']);
+  assert.deepEqual(found.decorator, ['@transform\n'], 'the decorator is one mark, its name included');
   assert.deepEqual(found.function, ['clean']);
   assert.deepEqual(found.comment, ['# drop bad rows']);
   assert.deepEqual(found.number, ['10']);

@@ -5,8 +5,8 @@ import { LanguageSupport } from '@codemirror/language';
 import type { Extension } from '@codemirror/state';
 import { styleTags, tags } from '@lezer/highlight';
 
-/** lang-python's language with the decorator's name styled like its `@`: `@transform` reads as one mark. */
-export const pythonLanguage = lezerPython.configure({ props: [styleTags({ 'Decorator/VariableName': tags.meta })] });
+/** lang-python's language with the whole decorator styled as one mark: `@transform`, not `@` and a plain name. */
+export const pythonLanguage = lezerPython.configure({ props: [styleTags({ Decorator: tags.meta, 'Decorator/VariableName': tags.meta })] });
 
 /**
  * Python for block files: @codemirror/lang-python (Lezer parser: highlighting, indentation, folding, completion of
