@@ -42,7 +42,7 @@ export default defineConfig({
         input: {
           index: fromRoot('main/electron/main.ts'),
           // The TypeScript-block worker, started with `new Worker(...)` from out/main/ts-worker.js.
-          'ts-worker': fromRoot('main/blocks/ts-worker.ts'),
+          'ts-worker': fromRoot('main/sandbox/ts-worker.ts'),
         },
         external: mainExternals,
         // Shared chunks sit beside the entries (not in chunks/): code that locates ts-worker.js relative to

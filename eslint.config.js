@@ -2,6 +2,52 @@ import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import boundaries from 'eslint-plugin-boundaries';
+
+// The layer map of main/ (README.md, "Layout"), bottom to top. A folder may import its own files, the folders of the
+// layers below and the folders left of it in its own layer: never one above or to its right, so the folder graph
+// of main/ is acyclic by construction (test/layers.test.ts). renderer/ may import only main/model/ and the contract.
+// A new folder of main/ must be placed here: `boundaries/no-unknown-files` refuses a file outside every element.
+export const LAYERS = [
+  ['model'], // shared types: run events, block/pipeline types, graph, templating, schemas, errors, tiny pure helpers
+  ['data', 'history', 'retention', 'postgres', 'cloud', 'project', 'connections', 'history-export'], // adapters
+  ['python', 'sandbox'], // user code: Python, TypeScript
+  ['blocks'], // block kinds
+  ['engine'], // runs a pipeline with the connections, stores and kinds it is handed
+  ['alerts', 'preflight', 'runtime', 'orchestration', 'mage'], // around the engine: open a project, schedule, check
+  ['api'], // the contract and its handlers
+  ['serve', 'electron', 'cli'], // shells
+];
+const FOLDERS = LAYERS.flat();
+/** The contract files of main/api/ the renderer may import (types only; the handlers stay in main). */
+const CONTRACT_FILES = 'main/api/{contract,api-types,contract-views,connections-contract,edit-contract}.ts';
+
+const layerLint = {
+  files: ['main/**/*.{ts,tsx,mts,mjs}', 'renderer/**/*.{ts,tsx}'],
+  plugins: { boundaries },
+  settings: {
+    'boundaries/elements': [
+      ...FOLDERS.map((folder) => ({ type: folder, pattern: `main/${folder}`, partialMatch: false })),
+      { type: 'renderer', pattern: 'renderer', partialMatch: false },
+    ],
+    'boundaries/files': [{ category: 'contract', pattern: CONTRACT_FILES }],
+    'import/resolver': { node: { extensions: ['.ts', '.tsx', '.mjs', '.js'] } },
+  },
+  rules: {
+    'boundaries/dependencies': ['error', {
+      default: 'disallow',
+      policies: [
+        ...FOLDERS.map((folder, i) => ({
+          from: { element: { type: folder } },
+          allow: { to: { element: { types: { anyOf: FOLDERS.slice(0, i + 1) } } } },
+        })),
+        { from: { element: { type: 'renderer' } }, allow: { to: { element: { types: { anyOf: ['renderer', 'model'] } } } } },
+        { from: { element: { type: 'renderer' } }, allow: { to: { file: { categories: 'contract' } } } },
+      ],
+    }],
+    'boundaries/no-unknown-files': 'error',
+  },
+};
 
 // The syntax-only presets: the type-checked ones would run the compiler inside lint (tsc does that job).
 export default defineConfig([
@@ -28,4 +74,5 @@ export default defineConfig([
     files: ['renderer/**'],
     languageOptions: { globals: globals.browser },
   },
+  layerLint,
 ]);

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { parseDocument } from 'yaml';
 import { loadProject } from '../main/project/load-project.ts';
 import { resolvePostgresConnection } from '../main/connections/resolve-connection.ts';
-import type { PostgresConnection } from '../main/connections/connection-profile.ts';
+import type { PostgresConnection } from '../main/model/connection-profile.ts';
 import { LocalPostgres } from '../main/postgres/local-server.ts';
 import { toSnakeCase } from '../main/blocks/snake-case.ts';
 import { YELLOW_COLUMNS } from './yellow-columns.ts';

@@ -8,7 +8,7 @@ import { RunStore } from '../main/history/run-store.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { describeAlert, slackPayload, type Alert } from '../main/alerts/alert-message.ts';
 import { startShell } from '../main/electron/shell.ts';
-import type { RunResult } from '../main/engine/engine-types.ts';
+import type { RunResult } from '../main/model/engine-types.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { createFakeElectron } from './helpers/fake-electron.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openProject } from '../main/runtime/open-project.ts';
 import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { tableFromIPC } from 'apache-arrow';
 import { openProject } from '../main/runtime/open-project.ts';
 import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { waitUntil } from './helpers/wait-until.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import os from 'node:os';
 import assert from 'node:assert/strict';
 import { openProject } from '../main/runtime/open-project.ts';
-import { REDACTED, redactVariables } from '../main/history/redact-variables.ts';
+import { REDACTED, redactVariables } from '../main/model/redact-variables.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { runCli } from './helpers/run-cli.ts';

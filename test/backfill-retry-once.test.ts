@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openProject } from '../main/runtime/open-project.ts';
 import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 import type { BackfillProgressEvent } from '../main/api/backfill-handlers.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createPgProject, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { runCli } from './helpers/run-cli.ts';
 import type { TempProject } from './helpers/temp-project.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { planBackfill } from '../main/orchestration/backfill-plan.ts';
 import { failedIntervals, runBackfill } from '../main/orchestration/run-backfill.ts';
 import { openProject } from '../main/runtime/open-project.ts';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { runCli } from './helpers/run-cli.ts';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createBigQueryClient } from '../main/cloud/bigquery-client.ts';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { startBigQueryEmulator } from '../main/cloud/bigquery-emulator/server.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';

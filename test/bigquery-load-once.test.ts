@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BlockKind } from '../main/engine/block-kind.ts';
-import { OperationalError } from '../main/errors.ts';
+import type { BlockKind } from '../main/model/block-kind.ts';
+import { OperationalError } from '../main/model/errors.ts';
 import { bigqueryExport } from '../main/blocks/bigquery-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';

@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BlockKind } from '../main/engine/block-kind.ts';
-import { UserError } from '../main/errors.ts';
+import type { BlockKind } from '../main/model/block-kind.ts';
+import { UserError } from '../main/model/errors.ts';
 import { bigqueryExport } from '../main/blocks/bigquery-export.ts';
 import { bigquerySource } from '../main/blocks/bigquery-source.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';

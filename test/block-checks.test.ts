@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
-import type { BlockTestResult, RunEvent } from '../main/engine/run-events.ts';
+import type { BlockTestResult, RunEvent } from '../main/model/run-events.ts';
 import type { Alert } from '../main/alerts/alert-message.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
@@ -11,6 +11,8 @@ import Database from 'better-sqlite3';
 import { RunStore } from '../main/history/run-store.ts';
 import { SCHEMA_VERSION } from '../main/history/migrations.ts';
 import { runPipeline } from '../main/engine/run-pipeline.ts';
+import { resolveConnection } from '../main/connections/resolve-connection.ts';
+import { typescriptSandbox } from '../main/sandbox/code-sandbox.ts';
 import { checkPipeline } from '../main/preflight/check-pipeline.ts';
 
 const trigger = { kind: 'test' as const };
@@ -322,7 +324,7 @@ test('a run history that cannot be read leaves drift uncompared, says so, and th
       previousOutputStats: () => { throw new Error('database disk image is malformed'); },
     };
     const pipeline = await open.loadPipeline('p');
-    const result = await runPipeline({ project: open.project, pipeline, scope: { kind: 'pipeline' }, trigger }, { workspace: open.workspace, kinds: createTestRegistry(), recorder });
+    const result = await runPipeline({ project: open.project, pipeline, scope: { kind: 'pipeline' }, trigger }, { workspace: open.workspace, kinds: createTestRegistry(), connections: resolveConnection, sandbox: typescriptSandbox, recorder });
     assert.equal(result.status, 'succeeded');
     assert.ok(logsOf(events).includes('warn drift not compared: the run history could not be read (database disk image is malformed)'), logsOf(events).join('\n'));
     assert.deepEqual(resultsOf(events), [], 'no drift result claims a first run');

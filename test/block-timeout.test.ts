@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openProject } from '../main/runtime/open-project.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { blockTimeout, DEFAULT_BLOCK_TIMEOUT_S } from '../main/engine/block-timeout.ts';
-import { engineSettingsSchema, blockSpecSchema } from '../main/project/schema.ts';
+import { engineSettingsSchema, blockSpecSchema } from '../main/model/schema.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 

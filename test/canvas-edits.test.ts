@@ -6,7 +6,7 @@ import { createDefaultRegistry } from '../main/blocks/index.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { loadPipeline } from '../main/project/load-pipeline.ts';
 import type { PipelineEdit } from '../main/project/pipeline-edits.ts';
-import type { Project } from '../main/project/model.ts';
+import type { Project } from '../main/model/project.ts';
 import { readPipelineVersion, updatePipeline } from '../main/project/pipeline-writer.ts';
 import type { PipelineView } from '../renderer/src/api/views.ts';
 import { inverseOf } from '../renderer/src/editing/inverse-edits.ts';

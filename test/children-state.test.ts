@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
 import type { RunState } from '../renderer/src/runs/use-run-state.ts';
 import { describeChildren, summarizeChildren } from '../renderer/src/orchestration/children-state.ts';

@@ -77,8 +77,8 @@ function makeCheckout(t: TestContext, layout: { source?: boolean; built?: string
   copyFileSync(path.join(path.dirname(CLI_LAUNCHER), 'build-cli.mjs'), path.join(dir, 'main', 'cli', 'build-cli.mjs'));
   if (layout.source) {
     writeFileSync(path.join(dir, 'main', 'cli', 'index.ts'), FAKE_CLI);
-    mkdirSync(path.join(dir, 'main', 'blocks'), { recursive: true });
-    writeFileSync(path.join(dir, 'main', 'blocks', 'ts-worker.ts'), 'export {};\n');
+    mkdirSync(path.join(dir, 'main', 'sandbox'), { recursive: true });
+    writeFileSync(path.join(dir, 'main', 'sandbox', 'ts-worker.ts'), 'export {};\n');
   }
   if (layout.built) {
     mkdirSync(path.join(dir, 'out', 'cli'), { recursive: true });
@@ -151,7 +151,7 @@ test('PIPEWRIGHT_FROM_SOURCE=1 runs the sources through tsx instead of the bundl
 
 test('a bundle that cannot be built says so in one line and runs the sources through tsx', async (t) => {
   const launcher = makeCheckout(t, { source: true, nodeModules: true });
-  rmSync(path.join(launcher, '..', '..', 'blocks'), { recursive: true });
+  rmSync(path.join(launcher, '..', '..', 'sandbox'), { recursive: true });
   const result = await run(process.execPath, [launcher, 'echo', 'x']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal((JSON.parse(result.stdout) as { from: string }).from, 'source');

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
-import { UserError } from '../main/errors.ts';
-import type { Project } from '../main/project/model.ts';
-import type { GcsConnection, ResolvedConnection } from '../main/connections/connection-profile.ts';
+import { UserError } from '../main/model/errors.ts';
+import type { Project } from '../main/model/project.ts';
+import type { GcsConnection, ResolvedConnection } from '../main/model/connection-profile.ts';
 import { resolveConnection } from '../main/connections/resolve-connection.ts';
 import { LocalEmulator, stopLocalEmulators } from '../main/connections/local-emulators.ts';
 import { SecretStore } from '../main/connections/secret-store.ts';

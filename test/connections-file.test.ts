@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { deleteConnection, describeConnections, saveConnection } from '../main/connections/connections-file.ts';
 import { KeyFileCipher, SecretStore } from '../main/connections/secret-store.ts';
 import { loadProject } from '../main/project/load-project.ts';

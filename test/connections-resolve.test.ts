@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { UserError } from '../main/errors.ts';
-import type { Project } from '../main/project/model.ts';
+import { UserError } from '../main/model/errors.ts';
+import type { Project } from '../main/model/project.ts';
 import { LOCAL_POSTGRES_SECRET, resolveConnection, resolvePostgresConnection } from '../main/connections/resolve-connection.ts';
 import { KeyFileCipher, SecretStore } from '../main/connections/secret-store.ts';
 import { LocalPostgres } from '../main/postgres/local-server.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { localFileSource } from '../main/blocks/local-file-source.ts';
 import { createHttpFileSource } from '../main/blocks/http-file-source.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';

@@ -11,7 +11,7 @@ import {
 } from 'apache-arrow';
 import { resultToArrow } from '../main/data/arrow-convert.ts';
 import { Workspace } from '../main/data/workspace.ts';
-import type { BlockSession } from '../main/data/workspace-types.ts';
+import type { BlockSession } from '../main/model/workspace-types.ts';
 
 async function withSession(body: (session: BlockSession) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-arrow-'));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { Workspace } from '../main/data/workspace.ts';
 
 const ROWS = 200_000;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { Workspace } from '../main/data/workspace.ts';
 
 async function withWorkspace(body: (ws: Workspace, file: string) => Promise<void>): Promise<void> {

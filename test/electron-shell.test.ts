@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { contentSecurityPolicy } from '../main/serve/content-security-policy.ts';
 import type { InvokeEvent } from '../main/electron/electron-types.ts';
 import type { CallHandlers } from '../main/electron/ipc.ts';

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { OperationalError } from '../main/errors.ts';
-import type { BlockKind } from '../main/engine/block-kind.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import { OperationalError } from '../main/model/errors.ts';
+import type { BlockKind } from '../main/model/block-kind.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { sqlBlock, withPipeline } from './helpers/run-project.ts';
 
 const trigger = { kind: 'test' as const };

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findCycle, selectBlocks, topologicalOrder, validateGraph, type GraphBlock } from '../main/engine/plan.ts';
-import { renderConfig, renderTemplate } from '../main/engine/templating.ts';
+import { findCycle, selectBlocks, topologicalOrder, validateGraph, type GraphBlock } from '../main/model/plan.ts';
+import { renderConfig, renderTemplate } from '../main/model/templating.ts';
 import { mergeRetryPolicy, retryDelayMs } from '../main/engine/retry-policy.ts';
 import { toSnakeCase } from '../main/blocks/snake-case.ts';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 
 const b = (id: string, type: GraphBlock['type'], upstream: string[] = []): GraphBlock => ({ id, type, upstream });
 const diamond = [b('load', 'source'), b('left', 'transform', ['load']), b('right', 'transform', ['load']), b('join', 'transform', ['left', 'right']), b('out', 'export', ['join'])];

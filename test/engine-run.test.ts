@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { sqlBlock, withPipeline } from './helpers/run-project.ts';
 
 /** Ms per child of a fan-out of `items` SQL children with outputs (first child added to last child settled), and what history kept. */

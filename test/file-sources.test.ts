@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CancelledError, UserError } from '../main/errors.ts';
+import { CancelledError, UserError } from '../main/model/errors.ts';
 import { createHttpFileSource } from '../main/blocks/http-file-source.ts';
 import { localFileSource } from '../main/blocks/local-file-source.ts';
 import { buildReadSql, formatFromFileName } from '../main/blocks/file-formats.ts';

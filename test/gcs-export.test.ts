@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CancelledError, OperationalError, UserError } from '../main/errors.ts';
+import { CancelledError, OperationalError, UserError } from '../main/model/errors.ts';
 import { gcsExport, STAGING_ROOT } from '../main/blocks/gcs-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bucketNameProblem, objectNameProblem } from '../main/cloud/gcs-names.ts';
-import { encodePartitionValue, partitionSegment } from '../main/blocks/partition-names.ts';
+import { encodePartitionValue, partitionSegment } from '../main/data/partition-names.ts';
 
 describe('GCS bucket and object names', () => {
   test('accepts bucket names Google accepts', () => {

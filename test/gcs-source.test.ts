@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { gcsExport } from '../main/blocks/gcs-export.ts';
 import { gcsSource, globToRegex } from '../main/blocks/gcs-source.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { KILL_AT_ENV } from '../main/kill-point.ts';
+import { KILL_AT_ENV } from '../main/model/kill-point.ts';
 import { LEASE_SECONDS_ENV, StageLease } from '../main/cloud/gcs-export/stage-lease.ts';
 import { STAGING_ROOT } from '../main/blocks/gcs-export.ts';
 import { startGcsFixture, type GcsFixture } from './helpers/gcs.ts';

@@ -1,6 +1,6 @@
 /**
  * Kill -9 harness: the real CLI runs each exporter and SIGKILLs itself at a logged point (PIPEWRIGHT_TEST_KILL_AT,
- * main/kill-point.ts); `--resume` then finishes the run, and the destination, read with pg and the official Google
+ * main/model/kill-point.ts); `--resume` then finishes the run, and the destination, read with pg and the official Google
  * clients, must hold exactly the expected rows. Postgres and the emulators run in processes of their own, so the
  * kill ends the engine and nothing else.
  */
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Storage } from '@google-cloud/storage';
 import { createBigQueryClient } from '../main/cloud/bigquery-client.ts';
-import { KILL_AT_ENV } from '../main/kill-point.ts';
+import { KILL_AT_ENV } from '../main/model/kill-point.ts';
 import { STAGING_ROOT } from '../main/blocks/gcs-export.ts';
 import { createPgProject, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { runCli } from './helpers/run-cli.ts';

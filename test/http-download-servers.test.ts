@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { OperationalError } from '../main/errors.ts';
+import { OperationalError } from '../main/model/errors.ts';
 import { downloadToCache, type DownloadOptions } from '../main/blocks/http-download.ts';
 
 /** A CSV big enough (several MB inflated) that gunzip-to-disk applies backpressure to the socket. */

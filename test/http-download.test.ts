@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CancelledError, OperationalError } from '../main/errors.ts';
+import { CancelledError, OperationalError } from '../main/model/errors.ts';
 import { downloadToCache, type DownloadOptions } from '../main/blocks/http-download.ts';
-import { computeBackoffMs, parseRetryAfterMs } from '../main/blocks/backoff.ts';
+import { computeBackoffMs, parseRetryAfterMs } from '../main/model/backoff.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
 
 let server: FileServer;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, sy
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { localFileExport, replaceAtomically } from '../main/blocks/local-file-export.ts';
 import { createBlockHarness, type BlockHarness } from './helpers/block-context.ts';
 import { rowsBlock, withPipeline } from './helpers/run-project.ts';

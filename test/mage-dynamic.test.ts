@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { createDefaultRegistry } from '../main/blocks/index.ts';
 import { importMage } from '../main/mage/import-mage.ts';
 import { openProject } from '../main/runtime/open-project.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { writeMageProject } from './helpers/mage-fixture.ts';
 import { PYTHON, logsOf } from './helpers/python-blocks.ts';
 

@@ -11,7 +11,7 @@ import { createDefaultRegistry } from '../main/blocks/index.ts';
 import { importMage } from '../main/mage/import-mage.ts';
 import { rewriteSql } from '../main/mage/convert-sql.ts';
 import { openProject } from '../main/runtime/open-project.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
 import { PASSWORD_ENV, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { PYTHON } from './helpers/python-blocks.ts';

@@ -5,7 +5,7 @@ import { runCli } from './helpers/run-cli.ts';
 import type { TempProject } from './helpers/temp-project.ts';
 import { openProject } from '../main/runtime/open-project.ts';
 import { planResume } from '../main/api/retry-failed.ts';
-import { KILL_AT_ENV } from '../main/kill-point.ts';
+import { KILL_AT_ENV } from '../main/model/kill-point.ts';
 
 let pgServer: TestPostgres;
 before(async () => {

@@ -5,7 +5,7 @@ import { createPgProject, startTestPostgres, type TestPostgres } from './helpers
 import { runCli } from './helpers/run-cli.ts';
 import type { TempProject } from './helpers/temp-project.ts';
 import { holdStagingLock } from '../main/postgres/stage-tables.ts';
-import { KILL_AT_ENV } from '../main/kill-point.ts';
+import { KILL_AT_ENV } from '../main/model/kill-point.ts';
 
 let pgServer: TestPostgres;
 before(async () => {

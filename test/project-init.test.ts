@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { initProject } from '../main/project/init-project.ts';
 import { loadProject } from '../main/project/load-project.ts';
 

@@ -5,12 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../main/errors.ts';
-import type { BlockKind } from '../main/engine/block-kind.ts';
+import { UserError } from '../main/model/errors.ts';
+import type { BlockKind } from '../main/model/block-kind.ts';
 import { findProjectRoot, loadProject } from '../main/project/load-project.ts';
 import { defaultVariables, loadPipeline } from '../main/project/load-pipeline.ts';
 import type { KindLookup } from '../main/project/load-pipeline.ts';
-import type { Pipeline } from '../main/project/model.ts';
+import type { Pipeline } from '../main/model/project.ts';
 
 /** Fake kinds with real zod config schemas: the loader is under test, not the kinds. */
 function fakeKind<C>(kind: Omit<BlockKind<C>, 'run' | 'title'>): BlockKind {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadedBlock } from '../main/project/model.ts';
+import type { LoadedBlock } from '../main/model/project.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { starterCode } from '../main/project/block-templates.ts';
 import { pythonExport, pythonSource, pythonTransform } from '../main/blocks/python-block.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { z } from 'zod';
-import type { BlockKind } from '../main/engine/block-kind.ts';
+import type { BlockKind } from '../main/model/block-kind.ts';
 import { checkWireSchema, wireFileSelect, writeWireFile } from '../main/python/exchange-sql.ts';
 import { withPipeline } from './helpers/run-project.ts';
 import { failedEvent, logsOf, py, query, runAll, settings } from './helpers/python-blocks.ts';

@@ -8,7 +8,7 @@ import { startServeServer, type ServeServer } from '../main/serve/serve-server.t
 import { Scheduler } from '../main/orchestration/scheduler.ts';
 import { callApi } from '../main/cli/remote-run.ts';
 import type { ServerFile } from '../main/serve/server-file.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import type { RunQueueEvent } from '../main/runtime/run-launcher.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { rawRequest } from './helpers/serve-client.ts';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openProject } from '../main/runtime/open-project.ts';
-import { RunLimitReachedError } from '../main/orchestration/run-limit.ts';
-import { CancelledError } from '../main/errors.ts';
+import { RunLimitReachedError } from '../main/runtime/run-limit.ts';
+import { CancelledError } from '../main/model/errors.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { createApiHandlers, dispatch, type RunQueueEvent } from '../main/api/handlers.ts';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { RunStore } from '../main/history/run-store.ts';
 
 /** The disk, where an fsync costs what it costs; and memory where there is a tmpfs, so a per-child scan is not hidden behind fsyncs. */

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { OperationalError, UserError, type ErrorShape } from '../main/errors.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import { OperationalError, UserError, type ErrorShape } from '../main/model/errors.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { LEASE_MS, RunStore } from '../main/history/run-store.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');

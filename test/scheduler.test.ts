@@ -7,7 +7,7 @@ import { openProject, type OpenProject } from '../main/runtime/open-project.ts';
 import { Scheduler } from '../main/orchestration/scheduler.ts';
 import type { SchedulerActivity } from '../main/orchestration/scheduler-activity.ts';
 import { cronClock } from '../main/orchestration/cron-times.ts';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 import { ManualClock } from './helpers/manual-clock.ts';

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../main/errors.ts';
+import { UserError } from '../main/model/errors.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { loadPipeline } from '../main/project/load-pipeline.ts';
 import { openProject } from '../main/runtime/open-project.ts';

@@ -6,19 +6,20 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { CancelledError, TimeoutError, UserError } from '../main/errors.ts';
-import type { BlockContext } from '../main/engine/block-kind.ts';
-import type { LogLevel } from '../main/engine/run-events.ts';
-import type { BlockSession } from '../main/data/workspace-types.ts';
-import type { BlockCode, LoadedBlock, Project } from '../main/project/model.ts';
-import { projectFileSchema } from '../main/project/schema.ts';
-import { runTypeScript } from '../main/blocks/ts-runner.ts';
-import { runTypeScriptTest } from '../main/blocks/typescript-tests.ts';
+import { CancelledError, TimeoutError, UserError } from '../main/model/errors.ts';
+import type { BlockContext } from '../main/model/block-kind.ts';
+import type { LogLevel } from '../main/model/run-events.ts';
+import type { BlockSession } from '../main/model/workspace-types.ts';
+import type { BlockCode, LoadedBlock, Project } from '../main/model/project.ts';
+import { projectFileSchema } from '../main/model/schema.ts';
+import { runTypeScript } from '../main/sandbox/ts-runner.ts';
+import { runTypeScriptTest } from '../main/sandbox/typescript-tests.ts';
 import { typescriptTransform } from '../main/blocks/typescript-transform.ts';
 import { runBlockTests } from '../main/engine/block-tests.ts';
+import { typescriptSandbox } from '../main/sandbox/code-sandbox.ts';
 import { Workspace } from '../main/data/workspace.ts';
 import { openProject } from '../main/runtime/open-project.ts';
-import type { RunEvent } from '../main/engine/run-events.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 
@@ -321,7 +322,7 @@ test('a bundled build runs blocks through ts-worker.js emitted beside the bundle
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(outDir, 'node_modules'), 'junction');
     writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }');
     await esbuild.build({
-      entryPoints: { index: path.join(repoRoot, 'main/blocks/ts-runner.ts'), 'ts-worker': path.join(repoRoot, 'main/blocks/ts-worker.ts') },
+      entryPoints: { index: path.join(repoRoot, 'main/sandbox/ts-runner.ts'), 'ts-worker': path.join(repoRoot, 'main/sandbox/ts-worker.ts') },
       outdir: outDir,
       bundle: true,
       platform: 'node',
@@ -449,7 +450,7 @@ test('a block returning an Arrow table keeps its DuckDB column types, and its te
       { id: 0, at: '08:00', day: '2024-03-01', amount: 0 },
       { id: 1, at: '08:01', day: '2024-03-02', amount: 1.25 },
     ]);
-    const results = await runBlockTests(ctx, data.outputTable!);
+    const results = await runBlockTests(ctx, typescriptSandbox);
     assert.deepEqual(results, [
       { name: 'two rows', passed: true },
       { name: 'ids below 2', passed: true },

@@ -1,8 +1,8 @@
-import type { RunEvent, LogLevel } from '../engine/run-events.ts';
-import type { Pipeline, Project } from '../project/model.ts';
-import type { SecretRef } from '../connections/connection-profile.ts';
+import type { RunEvent, LogLevel } from '../model/run-events.ts';
+import type { Pipeline, Project } from '../model/project.ts';
+import type { SecretRef } from '../model/connection-profile.ts';
 import { SecretStore } from '../connections/secret-store.ts';
-import type { AlertEvent, AlertRule } from './alert-schema.ts';
+import type { AlertEvent, AlertRule } from '../model/alert-schema.ts';
 import { describeAlert, jsonPayload, slackPayload, type Alert, type AlertFacts } from './alert-message.ts';
 import { WebhookQueue, type WebhookQueueOptions } from './webhook-queue.ts';
 

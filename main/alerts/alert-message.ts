@@ -1,4 +1,4 @@
-import type { AlertEvent } from './alert-schema.ts';
+import type { AlertEvent } from '../model/alert-schema.ts';
 
 /** One alert as every channel receives it (the `alerts.raised` API event carries exactly this). */
 export interface Alert {

@@ -1,4 +1,4 @@
-import { DEFAULT_BACKOFF, computeBackoffMs, parseRetryAfterMs, type BackoffOptions } from '../blocks/backoff.ts';
+import { DEFAULT_BACKOFF, computeBackoffMs, parseRetryAfterMs, type BackoffOptions } from '../model/backoff.ts';
 
 /** One POST to deliver: `retries` more attempts after the first on server errors, timeouts and network failures. */
 export interface WebhookDelivery {

@@ -1,7 +1,7 @@
 // Types only: what each contract method resolves to and what each event carries, for the renderer's client
 // (imported with `import type`, so no engine code reaches the renderer bundle).
 import type { Alert } from '../alerts/alert-message.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { RunEvent } from '../model/run-events.ts';
 import type { PipelineChange } from '../runtime/watch-project.ts';
 import type { RunQueueEvent } from '../runtime/run-launcher.ts';
 import type { BackfillProgressEvent } from './backfill-handlers.ts';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { RunEvent } from '../model/run-events.ts';
 import type { EventName } from './contract.ts';
 import { planBackfill, type BackfillEvery, type BackfillInterval } from '../orchestration/backfill-plan.ts';
 import { failedIntervals, intervalOrigins, newBackfillId, runBackfill, type BackfillProgress } from '../orchestration/run-backfill.ts';
-import { REDACTED } from '../history/redact-variables.ts';
+import { REDACTED } from '../model/redact-variables.ts';
 import { intervalWarning } from '../orchestration/interval-usage.ts';
 
 /** Params of the backfill dialog's methods; contract.ts lists them among its methods. */

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { sha256 } from '../project/hash.ts';
-import type { Pipeline } from '../project/model.ts';
+import type { Pipeline } from '../model/project.ts';
 import { writeAtomically } from '../project/pipeline-writer.ts';
 
 /** A block's code file as the editor holds it: the text and the hash a later save must match. */

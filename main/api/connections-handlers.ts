@@ -1,5 +1,5 @@
 import type { OpenProject } from '../runtime/open-project.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import type { RunGraph } from './connections-contract.ts';
 import { deleteConnection, describeConnections, saveConnection, type SaveConnectionInput } from '../connections/connections-file.ts';
 import { SecretStore } from '../connections/secret-store.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_CODE_BYTES } from './call-limits.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
@@ -78,7 +78,7 @@ export type MethodParams<M extends MethodName> = z.input<(typeof methods)[M]>;
 
 /** Events pushed to every connected shell. */
 export const events = {
-  /** Every run event as it happens (see main/engine/run-events.ts). */
+  /** Every run event as it happens (see main/model/run-events.ts). */
   'runs.event': true,
   /** A pipeline's files changed on disk. */
   'pipelines.changed': true,

@@ -1,9 +1,9 @@
-import { UserError } from '../errors.ts';
-import type { RunScope } from '../engine/run-events.ts';
-import type { RunInterval } from '../engine/templating.ts';
-import type { Pipeline } from '../project/model.ts';
+import { UserError } from '../model/errors.ts';
+import type { RunScope } from '../model/run-events.ts';
+import type { RunInterval } from '../model/templating.ts';
+import type { Pipeline } from '../model/project.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
-import { REDACTED } from '../history/redact-variables.ts';
+import { REDACTED } from '../model/redact-variables.ts';
 import { originOf } from '../engine/run-pipeline.ts';
 
 /** What re-running the unfinished part of a run needs: its blocks, variables and dates. */

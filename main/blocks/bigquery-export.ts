@@ -1,13 +1,13 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { z } from 'zod';
-import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { OperationalError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { bigquerySettingsSchema, createBigQueryClient } from '../cloud/bigquery-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { explainBigQueryError, jobFailureOf, startLoadJob, statusOf, waitForJob } from '../cloud/bigquery-jobs.ts';
 import { datasetNameProblem, tableNameProblem } from '../cloud/bigquery-names.ts';
 import { findLoadTry } from '../cloud/bigquery-load-tries.ts';
-import { killPoint } from '../kill-point.ts';
+import { killPoint } from '../model/kill-point.ts';
 import { canonicalType, schemaDifferences, type BigQueryField } from '../cloud/bigquery-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 import { gcsBlockData, uploadData, type LoadData } from './bigquery-load-data.ts';

@@ -1,21 +1,21 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bucket, File } from '@google-cloud/storage';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 import { bigQueryFieldFor, UnsupportedTypeError, type BigQueryField } from '../cloud/bigquery-types.ts';
 import { columnNameProblem, duplicateNames } from '../cloud/bigquery-names.ts';
 import { createStorageClient } from '../cloud/gcs-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { explainGcsError } from '../cloud/gcs-export/object-transfer.ts';
-import { pipelineFileSchema } from '../project/schema.ts';
+import { pipelineFileSchema } from '../model/schema.ts';
 import { readYamlFile, validateYaml } from '../project/yaml-file.ts';
-import { renderConfig } from '../engine/templating.ts';
+import { renderConfig } from '../model/templating.ts';
 import { gcsExport } from './gcs-export.ts';
 import { utcTimestampCast, type TimestampMode } from './parquet-timestamps.ts';
-import { NULL_PARTITION } from './partition-names.ts';
+import { NULL_PARTITION } from '../data/partition-names.ts';
 
 /** What a load job reads, its explicit schema, and the rows it must end up with. */
 export interface LoadData {

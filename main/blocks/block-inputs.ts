@@ -1,5 +1,5 @@
-import { UserError } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
 
 /** The upstream blocks whose outputs the block reads, in upstream order: exports have no output and only order it. */
 export function inputsOf(ctx: BlockContext): readonly string[] {

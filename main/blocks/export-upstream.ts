@@ -1,5 +1,5 @@
-import { UserError } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
 
 /** The one upstream block an export writes; a UserError naming the block when it has none or several. */
 export function onlyUpstream(ctx: BlockContext): string {

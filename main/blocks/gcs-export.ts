@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
 import { z } from 'zod';
-import { CancelledError, UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { CancelledError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { createStorageClient, gcsSettingsSchema } from '../cloud/gcs-client.ts';
 import { mergeCloudConnection } from '../connections/block-connection.ts';
 import { bucketNameProblem, objectNameProblem } from '../cloud/gcs-names.ts';
@@ -15,9 +15,9 @@ import {
 import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 import { formatBytes } from './http-download.ts';
 import { withUtcTimestamps } from './parquet-timestamps.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
-import { killPoint } from '../kill-point.ts';
+import { killPoint } from '../model/kill-point.ts';
 import { StageLease } from '../cloud/gcs-export/stage-lease.ts';
 import { sweepDeadStages } from '../cloud/gcs-export/stage-sweep.ts';
 

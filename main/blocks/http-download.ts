@@ -5,11 +5,11 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { OperationalError, UserError } from '../errors.ts';
-import { abortReason, sleep } from '../engine/abort.ts';
-import type { LogLevel } from '../engine/run-events.ts';
+import { OperationalError, UserError } from '../model/errors.ts';
+import { abortReason, sleep } from '../model/abort.ts';
+import type { LogLevel } from '../model/run-events.ts';
 import { httpGet, type HttpAnswer } from './http-get.ts';
-import { computeBackoffMs, DEFAULT_BACKOFF, parseRetryAfterMs, type BackoffOptions } from './backoff.ts';
+import { computeBackoffMs, DEFAULT_BACKOFF, parseRetryAfterMs, type BackoffOptions } from '../model/backoff.ts';
 
 export interface DownloadOptions {
   /** `.pipewright/cache`; downloads live under its `http/` folder. */

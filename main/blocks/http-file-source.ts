@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { checkOptionsFitFormat, readerOptionFields, resolveFormat } from './file-formats.ts';
 import { downloadToCache, type DownloadResult } from './http-download.ts';
 import { readFilesIntoOutput, type SourceFile } from './local-file-source.ts';
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../model/backoff.ts';
 
 const configSchema = z.strictObject({
   /** One URL or several with the same columns (read as one table, columns matched by name). */

@@ -2,7 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { OperationalError } from '../errors.ts';
+import { OperationalError } from '../model/errors.ts';
 
 /**
  * GET over node:http/https rather than fetch. Node 22's bundled undici asserts (uncatchably, killing the process)

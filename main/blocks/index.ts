@@ -1,4 +1,4 @@
-import { BlockRegistry } from '../engine/registry.ts';
+import { BlockRegistry } from '../model/registry.ts';
 import { bigqueryExport } from './bigquery-export.ts';
 import { bigquerySource } from './bigquery-source.ts';
 import { gcsExport } from './gcs-export.ts';

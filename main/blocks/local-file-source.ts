@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 import { checkAllowedPath } from '../project/allowed-paths.ts';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import {
   buildReadSql,

@@ -1,10 +1,10 @@
 import { quoteIdent } from '../data/sql-names.ts';
-import type { BlockSession } from '../data/workspace-types.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
-import { UserError } from '../errors.ts';
+import type { BlockSession } from '../model/workspace-types.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import { UserError } from '../model/errors.ts';
 import { checkWireSchema, wireFileSelect } from '../python/exchange-sql.ts';
 import type { MageHandoff } from '../python/harness-run.ts';
-import type { BlockKind } from '../engine/block-kind.ts';
+import type { BlockKind } from '../model/block-kind.ts';
 import { bigqueryExport } from './bigquery-export.ts';
 import { gcsExport } from './gcs-export.ts';
 import { postgresExport } from './postgres-export.ts';

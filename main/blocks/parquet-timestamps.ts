@@ -1,5 +1,5 @@
 import { quoteIdent } from '../data/sql-names.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 
 /**
  * How exports write DuckDB's naive TIMESTAMP columns to Parquet, the same on the upload and the GCS paths.

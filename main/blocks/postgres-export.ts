@@ -1,16 +1,16 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { quoteLiteral } from '../data/sql-names.ts';
-import type { PostgresConnection } from '../connections/connection-profile.ts';
+import type { PostgresConnection } from '../model/connection-profile.ts';
 import { requireFamily } from '../connections/block-connection.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { loadTable } from '../postgres/load-table.ts';
 import { dropDeadStagingTables } from '../postgres/stage-tables.ts';
 import { pipeCsv, type CsvSource } from '../postgres/csv-pipe.ts';
 import { binaryEncoderFor, encodeChunks, firstWithoutBinaryForm, takesUtf8Binary, type BinaryEncoder } from '../postgres/binary-copy.ts';
-import { checkExportNames, checkIdentifier, exportColumn, type ExportColumn } from './postgres-types.ts';
+import { checkExportNames, checkIdentifier, exportColumn, type ExportColumn } from '../postgres/postgres-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 
 const configSchema = z.strictObject({

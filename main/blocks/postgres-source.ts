@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockKind } from '../engine/block-kind.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockKind } from '../model/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { copyCsvOut } from '../postgres/copy-file.ts';
-import { importColumn } from './postgres-types.ts';
+import { importColumn } from '../postgres/postgres-types.ts';
 import { resolveBlockConnection } from './postgres-export.ts';
 
 const configSchema = z.strictObject({

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
-import type { BlockContext, BlockKind, BlockOutcome } from '../engine/block-kind.ts';
-import type { BlockType } from '../project/schema.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockContext, BlockKind, BlockOutcome } from '../model/block-kind.ts';
+import type { BlockType } from '../model/schema.ts';
 import { checkPythonBlock, type PythonCheck } from '../python/check-python.ts';
 import { pipInstallHint, writePythonHelpers } from '../python/interpreter.ts';
 import { checkWireSchema, wireFileSelect, writeWireFile, type ExchangeFormat } from '../python/exchange-sql.ts';

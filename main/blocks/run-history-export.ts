@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { checkAllowedPath } from '../project/allowed-paths.ts';
 import { z } from 'zod';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockKind } from '../engine/block-kind.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockKind } from '../model/block-kind.ts';
 import { requireFamily } from '../connections/block-connection.ts';
 import { exportRunHistory } from '../history-export/export-history.ts';
 import { openDestination, type DestinationSpec } from '../history-export/open-destination.ts';

@@ -1,4 +1,4 @@
-import type { BlockKind } from '../engine/block-kind.ts';
+import type { BlockKind } from '../model/block-kind.ts';
 import { sqlTransform } from './sql-transform.ts';
 
 /**

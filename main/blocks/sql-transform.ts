@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
-import { renderTemplate } from '../engine/templating.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
+import { renderTemplate } from '../model/templating.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 import { toSnakeCase } from './snake-case.ts';
 import { explainExportRead, inputsOf } from './block-inputs.ts';

@@ -1,9 +1,9 @@
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
-import type { BlockContext, BlockKind } from '../engine/block-kind.ts';
-import { runTypeScript } from './ts-runner.ts';
-import type { TypeScriptSource } from './ts-compile.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
+import { runTypeScript } from '../sandbox/ts-runner.ts';
+import type { TypeScriptSource } from '../sandbox/ts-compile.ts';
 import { inputsOf } from './block-inputs.ts';
 
 const configSchema = z.strictObject({

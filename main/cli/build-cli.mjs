@@ -80,7 +80,7 @@ export async function buildCli() {
   const startedAt = Date.now();
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: { pipewright: 'main/cli/index.ts', 'ts-worker': 'main/blocks/ts-worker.ts' },
+    entryPoints: { pipewright: 'main/cli/index.ts', 'ts-worker': 'main/sandbox/ts-worker.ts' },
     bundle: true,
     splitting: true,
     format: 'esm',

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { text } from 'node:stream/consumers';
-import { formatError, toErrorShape } from '../errors.ts';
+import { formatError, toErrorShape } from '../model/errors.ts';
 import { loadProject } from '../project/load-project.ts';
-import type { Project } from '../project/model.ts';
-import type { BigQueryConnection, ConnectionOverrides, GcsConnection, PostgresConnection } from '../connections/connection-profile.ts';
+import type { Project } from '../model/project.ts';
+import type { BigQueryConnection, ConnectionOverrides, GcsConnection, PostgresConnection } from '../model/connection-profile.ts';
 import { isFamily } from '../connections/block-connection.ts';
 import { stopLocalEmulators } from '../connections/local-emulators.ts';
 import { probeBigQuery, probeGcs } from '../connections/probe-cloud.ts';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../project/load-project.ts';
 import { RunStore } from '../history/run-store.ts';
-import { UserError, formatError } from '../errors.ts';
+import { UserError, formatError } from '../model/errors.ts';
 import { checkLine } from '../engine/block-checks.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { UsageError } from './usage.ts';

@@ -1,9 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PipewrightError, formatError, toErrorShape } from '../errors.ts';
+import { PipewrightError, formatError, toErrorShape } from '../model/errors.ts';
 import { USAGE, UsageError, commandUsage } from './usage.ts';
-import { redactError } from '../history/redact-url.ts';
+import { redactError } from '../model/redact-url.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 

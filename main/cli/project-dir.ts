@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { findProjectRoot } from '../project/load-project.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 
 /** The project folder from --project, or the nearest folder holding pipewright.yaml above the current one. */
 export async function resolveProjectDir(flag: string | undefined): Promise<string> {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
 import { pruneProject } from '../retention/prune-project.ts';
 import { formatBytes } from '../retention/prune-after-run.ts';

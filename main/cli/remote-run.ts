@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import type { RunEvent, RunScope } from '../engine/run-events.ts';
+import type { RunEvent, RunScope } from '../model/run-events.ts';
 import type { RunDetail } from '../history/run-queries.ts';
-import { formatError, OperationalError, UserError, type ErrorShape } from '../errors.ts';
+import { formatError, OperationalError, UserError, type ErrorShape } from '../model/errors.ts';
 import type { ServerFile } from '../serve/server-file.ts';
 
 /** What `pipewright run` asks of the process that holds the project. */

@@ -1,9 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunScope } from '../engine/run-events.ts';
-import type { RunResult } from '../engine/engine-types.ts';
-import { formatError } from '../errors.ts';
+import type { RunScope } from '../model/run-events.ts';
+import type { RunResult } from '../model/engine-types.ts';
+import { formatError } from '../model/errors.ts';
 import { openProject, type OpenProject } from '../runtime/open-project.ts';
 import { planResume } from '../api/retry-failed.ts';
 import { parseVars, UsageError } from './usage.ts';

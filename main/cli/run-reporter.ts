@@ -1,5 +1,5 @@
-import type { RunEvent } from '../engine/run-events.ts';
-import { formatError } from '../errors.ts';
+import type { RunEvent } from '../model/run-events.ts';
+import { formatError } from '../model/errors.ts';
 import { rows } from '../engine/block-runner.ts';
 
 /** Writes a run's progress and logs to stderr: plain lines, plus a live progress line on a TTY. */

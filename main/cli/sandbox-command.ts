@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadProject } from '../project/load-project.ts';
-import type { Project } from '../project/model.ts';
+import type { Project } from '../model/project.ts';
 import { resolvePostgresConnection } from '../connections/resolve-connection.ts';
 import { LocalEmulator, stopLocalEmulators } from '../connections/local-emulators.ts';
 import { LocalPostgres } from '../postgres/local-server.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { openProject } from '../runtime/open-project.ts';
 import { startServeServer } from '../serve/serve-server.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';

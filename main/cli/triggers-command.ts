@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { formatError } from '../errors.ts';
+import { formatError } from '../model/errors.ts';
 import { createDefaultRegistry } from '../blocks/index.ts';
 import { loadProject } from '../project/load-project.ts';
 import { loadPipeline } from '../project/load-pipeline.ts';

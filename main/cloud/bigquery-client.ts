@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
 import { z } from 'zod';
-import type { ErrorPlace } from '../errors.ts';
+import type { ErrorPlace } from '../model/errors.ts';
 import { connectionName, googleClientOptions, googleSettingsSchema, resolveProjectId, type GoogleSettings } from './google-settings.ts';
 
 /**

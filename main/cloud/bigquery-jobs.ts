@@ -1,6 +1,6 @@
 import type { BigQuery, Job, Table } from '@google-cloud/bigquery';
-import { CancelledError, OperationalError, UserError, type ErrorPlace } from '../errors.ts';
-import type { LogLevel } from '../engine/run-events.ts';
+import { CancelledError, OperationalError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { LogLevel } from '../model/run-events.ts';
 import { explainForbidden } from './google-forbidden.ts';
 
 /** A load job to start under our own (deterministic) id: from gs:// URIs, or from a local file uploaded with it. */

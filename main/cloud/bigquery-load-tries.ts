@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BigQuery, Job } from '@google-cloud/bigquery';
-import { OperationalError, type ErrorPlace } from '../errors.ts';
-import type { LogLevel } from '../engine/run-events.ts';
+import { OperationalError, type ErrorPlace } from '../model/errors.ts';
+import type { LogLevel } from '../model/run-events.ts';
 import { jobIdFrom } from './bigquery-names.ts';
 import { statusOf, type JobMetadata } from './bigquery-jobs.ts';
 

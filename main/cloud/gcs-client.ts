@@ -1,6 +1,6 @@
 import type { Storage, StorageOptions } from '@google-cloud/storage';
 import type { z } from 'zod';
-import type { ErrorPlace } from '../errors.ts';
+import type { ErrorPlace } from '../model/errors.ts';
 import { connectionName, googleClientOptions, googleSettingsSchema, resolveProjectId, type GoogleSettings } from './google-settings.ts';
 import { createFastCrc32c } from './gcs-export/crc32c.ts';
 

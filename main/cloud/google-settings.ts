@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { ServiceAccountKey } from '../connections/connection-profile.ts';
-import { otherCredentialKind } from '../connections/service-account-key.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { ServiceAccountKey } from '../model/connection-profile.ts';
+import { otherCredentialKind } from './service-account-key.ts';
 
 /** The fields both Google clients take, inline in a block's config or from a connection profile. */
 export const googleSettingsSchema = z.strictObject({

@@ -1,8 +1,8 @@
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
 import type {
   BigQueryConnection, GcsConnection, PostgresConnection, ResolvedConnection, ServiceAccountKey,
-} from './connection-profile.ts';
+} from '../model/connection-profile.ts';
 
 /** Which connection types serve the blocks of each connector (the key of `default_connections`). */
 const FAMILY_TYPES = {

@@ -3,15 +3,15 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { CONNECTIONS_FILE } from '../project/load-project.ts';
-import type { Project } from '../project/model.ts';
+import type { Project } from '../model/project.ts';
 import {
   bigqueryProfileSchema, gcsProfileSchema, localBigqueryProfileSchema, localGcsProfileSchema, localPostgresProfileSchema,
   postgresProfileSchema, secretRefSchema,
-} from './connection-profile.ts';
+} from '../model/connection-profile.ts';
 import type { SecretStore } from './secret-store.ts';
-import { parseServiceAccountKey } from './service-account-key.ts';
+import { parseServiceAccountKey } from '../cloud/service-account-key.ts';
 
 /** How a field of a profile is shown: its value, or where its value comes from. Secret values are never shown. */
 export type FieldView =

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OperationalError } from '../errors.ts';
-import { isProcessAlive } from '../runtime/process-alive.ts';
+import { OperationalError } from '../model/errors.ts';
+import { isProcessAlive } from '../model/process-alive.ts';
 
 /** How to reach a running local emulator. */
 export interface LocalEmulatorInfo {

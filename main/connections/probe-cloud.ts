@@ -1,4 +1,4 @@
-import type { BigQueryConnection, GcsConnection } from './connection-profile.ts';
+import type { BigQueryConnection, GcsConnection } from '../model/connection-profile.ts';
 import { createStorageClient, type GcsClientSettings } from '../cloud/gcs-client.ts';
 import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 

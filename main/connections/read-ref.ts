@@ -1,5 +1,5 @@
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { SecretRef } from './connection-profile.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { SecretRef } from '../model/connection-profile.ts';
 import type { SecretStore } from './secret-store.ts';
 
 /** The value behind `{ env }` or `{ secret }`; a missing one fails naming the variable or secret to set, at `place`. */

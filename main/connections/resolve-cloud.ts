@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { Project } from '../project/model.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { Project } from '../model/project.ts';
 import {
   bigqueryProfileSchema, gcsProfileSchema, localBigqueryProfileSchema, localGcsProfileSchema,
   type BigQueryConnection, type CloudCredentials, type CloudCredentialsSpec, type GcsConnection,
-} from './connection-profile.ts';
+} from '../model/connection-profile.ts';
 import { LocalEmulator } from './local-emulators.ts';
 import { resolveProjectId } from '../cloud/google-settings.ts';
-import { parseServiceAccountKey, readServiceAccountKeyFile } from './service-account-key.ts';
+import { parseServiceAccountKey, readServiceAccountKeyFile } from '../cloud/service-account-key.ts';
 import { profileIssue, readRef } from './read-ref.ts';
 import type { SecretStore } from './secret-store.ts';
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors.ts';
-import type { Project } from '../project/model.ts';
+import { UserError } from '../model/errors.ts';
+import type { Project } from '../model/project.ts';
 import { LocalPostgres } from '../postgres/local-server.ts';
 import { ensureDatabase } from '../postgres/pg-connect.ts';
 import {
   OVERRIDABLE_FIELDS, localPostgresProfileSchema, postgresProfileSchema,
   type ConnectionOverrides, type ConnectionType, type PostgresConnection, type PostgresProfile, type ResolvedConnection, type SecretRef,
-} from './connection-profile.ts';
+} from '../model/connection-profile.ts';
 import { KeyFileCipher, SecretStore } from './secret-store.ts';
 import { profileIssue, readRef } from './read-ref.ts';
 import { resolveCloud } from './resolve-cloud.ts';

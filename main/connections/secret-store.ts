@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 
 /**
  * Turns secret text into bytes only this user can turn back. The CLI uses a key file; the desktop app plugs in

@@ -1,6 +1,6 @@
-import { formatError, toErrorShape } from '../errors.ts';
-import type { Project } from '../project/model.ts';
-import type { BigQueryConnection, GcsConnection, PostgresConnection } from './connection-profile.ts';
+import { formatError, toErrorShape } from '../model/errors.ts';
+import type { Project } from '../model/project.ts';
+import type { BigQueryConnection, GcsConnection, PostgresConnection } from '../model/connection-profile.ts';
 import { isFamily } from './block-connection.ts';
 import { probeBigQuery, probeGcs } from './probe-cloud.ts';
 import { resolveConnection } from './resolve-connection.ts';

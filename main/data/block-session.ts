@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
-import { UserError } from '../errors.ts';
-import type { BlockSession, ColumnInfo } from './workspace-types.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockSession, ColumnInfo } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';

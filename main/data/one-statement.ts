@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 
 /** How many `;` a search for the second statement's start tries before giving up on naming its line. */
 const MAX_SPLIT_CANDIDATES = 200;

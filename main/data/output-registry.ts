@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { OutputInfo } from './workspace-types.ts';
+import type { OutputInfo } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteIdent } from './sql-names.ts';
 
 /** Schema of the workspace's own bookkeeping. */

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { tableToIPC } from 'apache-arrow';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { ColumnInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { ColumnInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
 import { quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ColumnInfo, ColumnProfile } from './workspace-types.ts';
+import type { ColumnInfo, ColumnProfile } from '../model/workspace-types.ts';
 import { quoteIdent } from './sql-names.ts';
 
 const BINS = 10;

@@ -3,7 +3,7 @@ import {
   type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CancelledError, UserError } from '../errors.ts';
+import { CancelledError, UserError } from '../model/errors.ts';
 import { quoteIdent } from './sql-names.ts';
 import { jsonSafe } from './arrow-convert.ts';
 

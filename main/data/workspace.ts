@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { UserError } from '../errors.ts';
-import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from './workspace-types.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteLiteral } from './sql-names.ts';
 import {
   createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readPublishedBlocks, readRunOutputs, recordPublished, type KeptOutput,

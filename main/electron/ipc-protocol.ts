@@ -1,4 +1,4 @@
-import type { ErrorShape } from '../errors.ts';
+import type { ErrorShape } from '../model/errors.ts';
 
 /**
  * The two IPC channels between main and the preload, and what travels on them. Shared by main and the

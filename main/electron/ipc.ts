@@ -1,4 +1,4 @@
-import { toErrorShape, UserError } from '../errors.ts';
+import { toErrorShape, UserError } from '../model/errors.ts';
 import type { InvokeEvent, IpcMainLike, WebContentsLike } from './electron-types.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL, METHODS_CHANNEL, type CallReply, type CallRequest, type EventMessage } from './ipc-protocol.ts';
 

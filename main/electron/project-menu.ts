@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { initProject } from '../project/init-project.ts';
 import type { DialogLike, ElectronLike } from './electron-types.ts';
 

@@ -1,7 +1,7 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { quoteIdent } from '../data/sql-names.ts';
-import type { BlockContext } from './block-kind.ts';
-import type { BlockTestResult } from './run-events.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { BlockTestResult } from '../model/run-events.ts';
 import { compileCheck, type CompiledCheck } from './check-sql.ts';
 
 /** Failing rows kept per check (log and history). */

@@ -1,4 +1,4 @@
-import type { ErrorShape } from '../errors.ts';
+import type { ErrorShape } from '../model/errors.ts';
 import type { BlockFinal, RunEnv } from './block-runner.ts';
 
 /** Records a block as skipped (condition false, no items) or upstream_failed, with the reason; returns its final. */

@@ -1,21 +1,20 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, OperationalError, TimeoutError, UserCodeError, UserError, toErrorShape, type ErrorShape } from '../errors.ts';
-import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
-import type { BlockSession } from '../data/workspace-types.ts';
-import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from './block-kind.ts';
-import type { EngineWorkspace } from './engine-types.ts';
-import { dataUpstreamOf } from './plan.ts';
-import type { BlockTestResult, LogLevel, OutputStats, RunEvent } from './run-events.ts';
+import { CancelledError, OperationalError, TimeoutError, UserCodeError, UserError, toErrorShape, type ErrorShape } from '../model/errors.ts';
+import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
+import type { BlockSession } from '../model/workspace-types.ts';
+import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from '../model/block-kind.ts';
+import type { CodeSandbox, ConnectionResolver, EngineWorkspace } from '../model/engine-types.ts';
+import { dataUpstreamOf } from '../model/plan.ts';
+import type { BlockTestResult, LogLevel, OutputStats, RunEvent } from '../model/run-events.ts';
 import { hasExplicitRetry, mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
-import { renderConfig } from './templating.ts';
-import { abortReason, raceAbort, sleep } from './abort.ts';
+import { renderConfig } from '../model/templating.ts';
+import { abortReason, raceAbort, sleep } from '../model/abort.ts';
 import { runBlockTests } from './block-tests.ts';
 import { runOutputGates, type BaselineLookup } from './output-gates.ts';
 import { runInFaultScope } from './fault-scope.ts';
 import { blockTimeout } from './block-timeout.ts';
 import { createProgressThrottle } from './progress-throttle.ts';
-import { resolveConnection } from '../connections/resolve-connection.ts';
 
 /** What one run shares with each of its blocks. */
 export interface RunEnv {
@@ -27,6 +26,10 @@ export interface RunEnv {
   variables: Record<string, unknown>;
   kindOf(block: LoadedBlock): BlockKind;
   workspace: EngineWorkspace;
+  /** Resolves the block's named connections (the engine's deps). */
+  connections: ConnectionResolver;
+  /** Runs the user's TypeScript conditions and tests (the engine's deps). */
+  sandbox: CodeSandbox;
   /** Blocks this run produced, mapped to their physical output tables. */
   runOutputs: Map<string, string>;
   emit(event: RunEvent): void;
@@ -145,7 +148,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     tests = outcome.tests ?? [];
     const physical = openSession.outputTable;
     if (outcome.hasOutput && !physical) throw new Error(`block kind ${kind.type}/${kind.kind} reported an output but wrote none`);
-    if (outcome.hasOutput && physical) tests = [...tests, ...(await raceAbort(runBlockTests(ctx, physical), controller.signal))];
+    if (outcome.hasOutput && physical) tests = [...tests, ...(await raceAbort(runBlockTests(ctx, env.sandbox), controller.signal))];
     checkTests(ctx, tests);
     if (outcome.hasOutput && physical) {
       const gates = await raceAbort(runOutputGates(ctx, env.baselineOf), controller.signal);
@@ -225,7 +228,7 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     signal,
     cacheDir: path.join(env.project.stateDir, 'cache'),
     tempDir,
-    connection: (name: string) => resolveConnection(env.project, name, {
+    connection: (name: string) => env.connections(env.project, name, {
       ...(env.connectionOverrides ? { overrides: env.connectionOverrides } : {}),
       log: (message) => env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level: 'info', message, at: Date.now() }),
     }),

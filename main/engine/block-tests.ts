@@ -1,16 +1,16 @@
-import type { BlockContext } from './block-kind.ts';
-import type { BlockTestResult } from './run-events.ts';
-import { renderTemplate } from './templating.ts';
-import { runTypeScriptTest } from '../blocks/typescript-tests.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { BlockTestResult } from '../model/run-events.ts';
+import { renderTemplate } from '../model/templating.ts';
+import type { CodeSandbox } from '../model/engine-types.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 
 const SAMPLE_ROWS = 3;
 
 /**
  * Runs a block's tests on its fresh output: a SQL test passes when its query returns no rows; a TypeScript test
- * passes when its function returns. The block's own id names its output inside test SQL.
+ * passes when its function returns (in the sandbox). The block's own id names its output inside test SQL.
  */
-export async function runBlockTests(ctx: BlockContext, _physical: string): Promise<BlockTestResult[]> {
+export async function runBlockTests(ctx: BlockContext, sandbox: CodeSandbox): Promise<BlockTestResult[]> {
   const tests = ctx.block.tests;
   if (tests.length === 0) return [];
   const own = ctx.data.relation(ctx.block.id);
@@ -24,7 +24,7 @@ export async function runBlockTests(ctx: BlockContext, _physical: string): Promi
       results.push(await runSqlTest(ctx, test.name, test.sql));
     } else {
       output ??= await ctx.data.readArrow(ctx.block.id);
-      results.push(await runTypeScriptTest(ctx, test, output));
+      results.push(await sandbox.runTypeScriptTest(ctx, test, output));
     }
   }
   return results;

@@ -1,5 +1,5 @@
-import type { EngineSettings } from '../project/schema.ts';
-import type { LoadedBlock } from '../project/model.ts';
+import type { EngineSettings } from '../model/schema.ts';
+import type { LoadedBlock } from '../model/project.ts';
 
 /**
  * The timeout of a block attempt when neither the block nor pipewright.yaml sets one: long enough for a month of

@@ -1,6 +1,6 @@
-import { checkKindOf, type BlockCheck, type Severity } from '../project/check-schema.ts';
+import { checkKindOf, type BlockCheck, type Severity } from '../model/check-schema.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
-import { renderTemplate } from './templating.ts';
+import { renderTemplate } from '../model/templating.ts';
 
 /** A check turned into SQL: a query whose rows are the violations (empty when the check holds). */
 export interface CompiledCheck {

@@ -1,5 +1,5 @@
-import type { DriftSpec, Severity } from '../project/check-schema.ts';
-import type { BlockTestResult, OutputStats } from './run-events.ts';
+import type { DriftSpec, Severity } from '../model/check-schema.ts';
+import type { BlockTestResult, OutputStats } from '../model/run-events.ts';
 
 /** The previous successful run's stats of a block, with the run they come from. */
 export interface DriftBaseline {

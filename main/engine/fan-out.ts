@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { UserError, toErrorShape, type ErrorShape } from '../errors.ts';
-import type { LoadedBlock } from '../project/model.ts';
+import { UserError, toErrorShape, type ErrorShape } from '../model/errors.ts';
+import type { LoadedBlock } from '../model/project.ts';
 import { outputTableRef, quoteIdent } from '../data/sql-names.ts';
-import type { BlockContext, BlockKind } from './block-kind.ts';
+import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { runBlock, withBlockContext, type BlockFinal, type RunEnv } from './block-runner.ts';
 import type { SlotPool } from './slot-pool.ts';
 import { cancelBlock, failBeforeStart, skipBlock } from './block-finals.ts';

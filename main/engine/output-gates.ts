@@ -1,6 +1,6 @@
-import { UserError } from '../errors.ts';
-import type { BlockContext } from './block-kind.ts';
-import type { BlockTestResult, OutputStats } from './run-events.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { BlockTestResult, OutputStats } from '../model/run-events.ts';
 import { checkLine, runBlockChecks } from './block-checks.ts';
 import { measureOutput } from './output-stats.ts';
 import { compareWithBaseline, type DriftBaseline } from './drift.ts';

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../data/sql-names.ts';
-import type { BlockContext } from './block-kind.ts';
-import type { OutputStats } from './run-events.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { OutputStats } from '../model/run-events.ts';
 
 /**
  * Row count and schema of a block's fresh output (cheap: DuckDB's catalog and count); with `withNullRates`, one more

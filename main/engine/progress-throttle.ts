@@ -1,4 +1,4 @@
-import type { ProgressUpdate } from './block-kind.ts';
+import type { ProgressUpdate } from '../model/block-kind.ts';
 
 const MIN_INTERVAL_MS = 250;
 

@@ -1,4 +1,4 @@
-import type { RetryConfig } from '../project/schema.ts';
+import type { RetryConfig } from '../model/schema.ts';
 
 /** Retry settings after merging project → pipeline → block (most specific wins). */
 export interface RetryPolicy {

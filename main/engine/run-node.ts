@@ -1,10 +1,10 @@
-import { toErrorShape } from '../errors.ts';
-import type { LoadedBlock } from '../project/model.ts';
+import { toErrorShape } from '../model/errors.ts';
+import type { LoadedBlock } from '../model/project.ts';
 import { evaluateCondition } from './block-condition.ts';
 import { cancelBlock, failBeforeStart, skipBlock } from './block-finals.ts';
 import { runBlock, type BlockFinal, type RunEnv } from './block-runner.ts';
 import { runFanOut } from './fan-out.ts';
-import { dynamicParentOf, type GraphBlock } from './plan.ts';
+import { dynamicParentOf, type GraphBlock } from '../model/plan.ts';
 import type { SlotPool } from './slot-pool.ts';
 
 /**

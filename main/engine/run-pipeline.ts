@@ -1,13 +1,13 @@
-import { UserError } from '../errors.ts';
-import { redactVariables } from '../history/redact-variables.ts';
-import { redactError, redactEvent } from '../history/redact-url.ts';
-import type { LoadedBlock } from '../project/model.ts';
-import type { BlockKind } from './block-kind.ts';
-import type { BlockResult, EngineDeps, RunRequest, RunResult } from './engine-types.ts';
-import type { BlockStatus, RunEvent, RunScope } from './run-events.ts';
-import { dataUpstreamOf, descendantsOf, selectBlocks } from './plan.ts';
+import { UserError } from '../model/errors.ts';
+import { redactVariables } from '../model/redact-variables.ts';
+import { redactError, redactEvent } from '../model/redact-url.ts';
+import type { LoadedBlock } from '../model/project.ts';
+import type { BlockKind } from '../model/block-kind.ts';
+import type { BlockResult, EngineDeps, RunRequest, RunResult } from '../model/engine-types.ts';
+import type { BlockStatus, RunEvent, RunScope } from '../model/run-events.ts';
+import { dataUpstreamOf, descendantsOf, selectBlocks } from '../model/plan.ts';
 import { resolveRunVariables } from './run-variables.ts';
-import { newRunId } from './run-ids.ts';
+import { newRunId } from '../model/run-ids.ts';
 import type { BlockFinal, RunEnv } from './block-runner.ts';
 import { runNode } from './run-node.ts';
 import { SlotPool } from './slot-pool.ts';
@@ -58,7 +58,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 3. Execute ready blocks under the concurrency limit until nothing is left.
   const env: RunEnv = {
-    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, runOutputs: new Map(), emit, runSignal,
+    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, connections: deps.connections, sandbox: deps.sandbox, runOutputs: new Map(), emit, runSignal,
     random: deps.random ?? Math.random,
     ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
     ...(deps.recorder?.previousOutputStats ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) } : {}),

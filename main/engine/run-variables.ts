@@ -1,6 +1,6 @@
-import { UserError } from '../errors.ts';
-import type { Pipeline } from '../project/model.ts';
-import { builtinVariables, renderTemplate, type RunInterval } from './templating.ts';
+import { UserError } from '../model/errors.ts';
+import type { Pipeline } from '../model/project.ts';
+import { builtinVariables, renderTemplate, type RunInterval } from '../model/templating.ts';
 
 /** The pipeline's declared defaults (`name: value` or `name: { default: value }`). */
 export function declaredDefaults(pipeline: Pipeline): Record<string, unknown> {

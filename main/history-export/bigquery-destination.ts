@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
-import type { BigQueryConnection } from '../connections/connection-profile.ts';
+import { OperationalError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BigQueryConnection } from '../model/connection-profile.ts';
 import { createBigQueryClient } from '../cloud/bigquery-client.ts';
 import { explainBigQueryError, jobFailureOf, startLoadJob, statusOf, waitForJob } from '../cloud/bigquery-jobs.ts';
 import { datasetNameProblem, jobIdFrom } from '../cloud/bigquery-names.ts';

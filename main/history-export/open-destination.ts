@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BigQueryConnection, PostgresConnection } from '../connections/connection-profile.ts';
-import { checkIdentifier } from '../blocks/postgres-types.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BigQueryConnection, PostgresConnection } from '../model/connection-profile.ts';
+import { checkIdentifier } from '../postgres/postgres-types.ts';
 import type { HistoryDestination } from './export-history.ts';
 import { ParquetDestination } from './parquet-destination.ts';
 import { PostgresDestination } from './postgres-destination.ts';

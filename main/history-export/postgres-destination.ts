@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type pg from 'pg';
-import type { ErrorPlace } from '../errors.ts';
-import type { PostgresConnection } from '../connections/connection-profile.ts';
+import type { ErrorPlace } from '../model/errors.ts';
+import type { PostgresConnection } from '../model/connection-profile.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { loadTable } from '../postgres/load-table.ts';
 import { qualifiedName, quoteIdent } from '../data/sql-names.ts';

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { OUTPUT_STATS_STEP } from './output-stats-store.ts';
 
 /**

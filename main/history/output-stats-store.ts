@@ -1,5 +1,5 @@
 import type { Database as Connection } from 'better-sqlite3';
-import type { OutputStats } from '../engine/run-events.ts';
+import type { OutputStats } from '../model/run-events.ts';
 
 /**
  * Schema step 4: each successful block's output stats (row count, schema, null rates), the baseline the block's

@@ -1,7 +1,7 @@
-import type { ProgressUnit } from '../engine/run-events.ts';
+import type { ProgressUnit } from '../model/run-events.ts';
 import type { Database, Statement } from 'better-sqlite3';
-import type { ErrorShape } from '../errors.ts';
-import type { BlockStatus, BlockTestResult, LogLevel, RunScope, RunStatus, RunTrigger } from '../engine/run-events.ts';
+import type { ErrorShape } from '../model/errors.ts';
+import type { BlockStatus, BlockTestResult, LogLevel, RunScope, RunStatus, RunTrigger } from '../model/run-events.ts';
 
 /** A block's state in the store: the engine's states plus `interrupted` (its process died mid-run). */
 export type BlockRunStatus = BlockStatus | 'interrupted';

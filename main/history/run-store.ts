@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Connection, Statement } from 'better-sqlite3';
-import { OperationalError, PipewrightError, UserError, type ErrorShape } from '../errors.ts';
-import type { OutputStats, RunEvent } from '../engine/run-events.ts';
+import { OperationalError, PipewrightError, UserError, type ErrorShape } from '../model/errors.ts';
+import type { OutputStats, RunEvent } from '../model/run-events.ts';
 import { migrate } from './migrations.ts';
 import { OutputStatsTable } from './output-stats-store.ts';
-import { redactVariables } from './redact-variables.ts';
-import { redactEvent } from './redact-url.ts';
+import { redactVariables } from '../model/redact-variables.ts';
+import { redactEvent } from '../model/redact-url.ts';
 import { checkWritable, storageError } from './storage-errors.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
-import { logLineOfEvent } from '../engine/event-log-lines.ts';
+import { logLineOfEvent } from '../model/event-log-lines.ts';
 
 export type {
   AttemptRow, AttemptStatus, BlockProgress, BlockRunRow, BlockRunStatus, LogFilter, LogRow, RunDetail, RunFilter, RunSummary,

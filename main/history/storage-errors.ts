@@ -1,5 +1,5 @@
 import type { Database as Connection } from 'better-sqlite3';
-import { OperationalError, UserError, type PipewrightError } from '../errors.ts';
+import { OperationalError, UserError, type PipewrightError } from '../model/errors.ts';
 
 /**
  * A history that opens but cannot be written (read-only file or disk, an immutable file) would fail on the run's

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { cronProblem } from '../orchestration/trigger-schema.ts';
+import { cronProblem } from '../model/trigger-schema.ts';
 import type { MageSource } from './convert-block.ts';
 import { lineOf, type ImportLog } from './import-types.ts';
 

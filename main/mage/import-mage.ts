@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import type { MageSource } from './convert-block.ts';
 import { convertIoConfig } from './convert-io-config.ts';
 import { convertPipeline } from './convert-pipeline.ts';

@@ -1,5 +1,5 @@
-import { UserError } from '../errors.ts';
-import type { RunInterval } from '../engine/templating.ts';
+import { UserError } from '../model/errors.ts';
+import type { RunInterval } from '../model/templating.ts';
 
 export type BackfillEvery = 'day' | 'week' | 'month';
 

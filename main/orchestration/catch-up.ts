@@ -1,4 +1,4 @@
-import type { CatchUpPolicy } from './trigger-schema.ts';
+import type { CatchUpPolicy } from '../model/trigger-schema.ts';
 
 /** One fire the scheduler will start, oldest first. */
 export interface PlannedFire {

@@ -1,4 +1,4 @@
-import type { Pipeline } from '../project/model.ts';
+import type { Pipeline } from '../model/project.ts';
 
 /** The built-in variables that differ between a backfill's intervals. */
 const INTERVAL_VARIABLE = /\{\{\s*(ds|execution_date|interval_start|interval_end)\b/;

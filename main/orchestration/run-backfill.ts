@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { OpenProject } from '../runtime/open-project.ts';
-import type { Pipeline } from '../project/model.ts';
-import type { RunResult } from '../engine/engine-types.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { Pipeline } from '../model/project.ts';
+import type { RunResult } from '../model/engine-types.ts';
+import type { RunEvent } from '../model/run-events.ts';
 import type { BackfillInterval } from './backfill-plan.ts';
-import { RunLimitReachedError } from './run-limit.ts';
+import { RunLimitReachedError } from '../runtime/run-limit.ts';
 import { originOf } from '../engine/run-pipeline.ts';
 
 /** An interval's outcome: a run's status, or `skipped` when the pipeline's `on_limit: skip` refused to start it. */

@@ -1,5 +1,5 @@
-import type { RunResult } from '../engine/engine-types.ts';
-import { redactUrlSecrets } from '../history/redact-url.ts';
+import type { RunResult } from '../model/engine-types.ts';
+import { redactUrlSecrets } from '../model/redact-url.ts';
 
 /** The time the scheduler reads and waits with; tests pass a clock they move by hand. */
 export interface SchedulerClock {

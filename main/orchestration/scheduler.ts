@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { toErrorShape } from '../errors.ts';
-import { newRunId } from '../engine/run-ids.ts';
-import type { RunResult } from '../engine/engine-types.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import { toErrorShape } from '../model/errors.ts';
+import { newRunId } from '../model/run-ids.ts';
+import type { RunResult } from '../model/engine-types.ts';
+import type { RunEvent } from '../model/run-events.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
 import { planFires, type PlannedFire } from './catch-up.ts';
-import { RunLimitReachedError } from './run-limit.ts';
+import { RunLimitReachedError } from '../runtime/run-limit.ts';
 import { cronClock, fireTimesBetween, type CronClock } from './cron-times.ts';
 import { iso, systemClock, type SchedulerActivity, type SchedulerClock } from './scheduler-activity.ts';
 import { TriggerStateStore } from './trigger-state.ts';

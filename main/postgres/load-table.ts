@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
-import type { ExportColumn } from '../blocks/postgres-types.ts';
+import type { ExportColumn } from './postgres-types.ts';
 import { copyBinaryIn, copyCsvIn } from './copy-file.ts';
 import type { CsvSource } from './csv-pipe.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
 import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
 import { replaceInParallel } from './parallel-replace.ts';
 import { findLoad, recordLoad, type LoadKey } from './load-ledger.ts';
-import { killPoint } from '../kill-point.ts';
+import { killPoint } from '../model/kill-point.ts';
 
 export type LoadMode = 'replace' | 'append' | 'upsert' | 'fail';
 

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { OperationalError } from '../errors.ts';
+import { OperationalError } from '../model/errors.ts';
 import { findPostgresBinaries } from './binaries.ts';
 import { reapOrphanedServers } from './orphan-servers.ts';
-import { isProcessAlive } from '../runtime/process-alive.ts';
+import { isProcessAlive } from '../model/process-alive.ts';
 
 const run = promisify(execFile);
 

@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
 import type { LoadResult, LoadSpec, ParallelConnections } from './load-table.ts';
 import { splitRecords, splitTuples } from './split-records.ts';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from './binary-copy.ts';
-import { killPoint } from '../kill-point.ts';
+import { killPoint } from '../model/kill-point.ts';
 import { holdStagingLock, releaseStagingLock, STAGE_PREFIX } from './stage-tables.ts';
 import { checkCount, columnDefinitions, columnList, ensureSchema, targetColumns } from './table-sql.ts';
 

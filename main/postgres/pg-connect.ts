@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
-import type { PostgresConnection } from '../connections/connection-profile.ts';
+import { OperationalError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { PostgresConnection } from '../model/connection-profile.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -1,4 +1,4 @@
-import type { ExportColumn } from '../blocks/postgres-types.ts';
+import type { ExportColumn } from './postgres-types.ts';
 
 /** A column of an existing Postgres table, its type as `format_type` prints it. */
 export interface TargetColumn {

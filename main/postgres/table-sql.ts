@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { quoteIdent } from '../data/sql-names.ts';
-import type { ExportColumn } from '../blocks/postgres-types.ts';
+import type { ExportColumn } from './postgres-types.ts';
 import type { TargetColumn } from './schema-drift.ts';
 
 /** Creates the schema unless it exists (checked first, see below). */

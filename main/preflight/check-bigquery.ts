@@ -1,5 +1,5 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 import { createBigQueryClient, type BigQuerySettings } from '../cloud/bigquery-client.ts';
 import { datasetNameProblem, tableNameProblem } from '../cloud/bigquery-names.ts';
 import { schemaDifferences, type BigQueryField } from '../cloud/bigquery-types.ts';

@@ -1,5 +1,5 @@
 import { compileCheck } from '../engine/check-sql.ts';
-import type { LoadedBlock } from '../project/model.ts';
+import type { LoadedBlock } from '../model/project.ts';
 import { ok, warn, type CheckEnv, type CheckItem } from './check-types.ts';
 
 /**

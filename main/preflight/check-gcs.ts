@@ -1,5 +1,5 @@
 import type { Bucket } from '@google-cloud/storage';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 import { createStorageClient, type GcsSettings } from '../cloud/gcs-client.ts';
 import { bucketNameProblem } from '../cloud/gcs-names.ts';
 import { explainForbidden } from '../cloud/google-forbidden.ts';

@@ -1,10 +1,10 @@
-import { formatError, toErrorShape, UserError } from '../errors.ts';
-import { renderConfig } from '../engine/templating.ts';
+import { formatError, toErrorShape, UserError } from '../model/errors.ts';
+import { renderConfig } from '../model/templating.ts';
 import { resolveRunVariables } from '../engine/run-variables.ts';
 import { resolveConnection } from '../connections/resolve-connection.ts';
-import type { ConnectionOverrides } from '../connections/connection-profile.ts';
-import type { Pipeline, Project } from '../project/model.ts';
-import type { BlockRegistry } from '../engine/registry.ts';
+import type { ConnectionOverrides } from '../model/connection-profile.ts';
+import type { Pipeline, Project } from '../model/project.ts';
+import type { BlockRegistry } from '../model/registry.ts';
 import type { Workspace } from '../data/workspace.ts';
 import { checkBigQueryExport, checkBigQueryQuery } from './check-bigquery.ts';
 import { checkGcsExport } from './check-gcs.ts';

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { resolveBlockConnection } from '../blocks/postgres-export.ts';
 import { connectPostgres } from '../postgres/pg-connect.ts';
 import { fail, messageOf, ok, skip, warn, type CheckEnv, type CheckItem } from './check-types.ts';

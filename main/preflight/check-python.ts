@@ -1,4 +1,4 @@
-import type { LoadedBlock, Project } from '../project/model.ts';
+import type { LoadedBlock, Project } from '../model/project.ts';
 import { checkPythonBlock } from '../python/check-python.ts';
 import { fail, ok, type CheckItem } from './check-types.ts';
 

@@ -1,6 +1,6 @@
-import type { ColumnInfo } from '../data/workspace-types.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
-import type { LoadedBlock } from '../project/model.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { LoadedBlock } from '../model/project.ts';
 
 /** One line of a block's checklist. `fail` stops a run before it writes; `warn` and `skip` do not. */
 export interface CheckItem {

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { Project } from './model.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { Project } from '../model/project.ts';
 
 /**
  * The folders Pipewright reads and writes for a project: the project itself and the folders its pipewright.yaml

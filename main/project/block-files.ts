@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
-import type { BlockCode } from './model.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockCode } from '../model/project.ts';
 import { readProjectText } from './yaml-file.ts';
 
 /** Why a `file:` entry cannot be read, phrased for the user; the caller adds where it is written. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BlockKind } from '../engine/block-kind.ts';
+import type { BlockKind } from '../model/block-kind.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { DataPath } from './yaml-file.ts';
-import type { BlockSpec } from './schema.ts';
+import type { BlockSpec } from '../model/schema.ts';
 
 /**
  * What can be refused in a block's `checks:` and `drift:` before any run: an export has no output to check, and a

@@ -3,10 +3,10 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { PROJECT_FILE } from './load-project.ts';
-import type { Project } from './model.ts';
-import { engineSettingsSchema, retryConfigSchema } from './schema.ts';
+import type { Project } from '../model/project.ts';
+import { engineSettingsSchema, retryConfigSchema } from '../model/schema.ts';
 
 /** The engine settings the settings screen edits, as text ('' = not set: DuckDB's or the engine's default). */
 export const engineSettingsForm = z.strictObject({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BlockCode, LoadedBlock } from './model.ts';
+import type { BlockCode, LoadedBlock } from '../model/project.ts';
 
 /** sha256 of a text (UTF-8), as lowercase hex. */
 export function sha256(text: string): string {

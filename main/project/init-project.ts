@@ -2,7 +2,7 @@ import { cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { UserError } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
 import { CONNECTIONS_FILE, PROJECT_FILE } from './load-project.ts';
 
 export type ExampleName = 'nyc-taxi';

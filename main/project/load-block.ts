@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { UserError } from '../errors.ts';
-import type { BlockKind } from '../engine/block-kind.ts';
-import { isRecordReference, referencedVariables, renderConfig } from '../engine/templating.ts';
-import type { BlockCode, LoadedBlock } from './model.ts';
-import type { BlockSpec, BlockType } from './schema.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockKind } from '../model/block-kind.ts';
+import { isRecordReference, referencedVariables, renderConfig } from '../model/templating.ts';
+import type { BlockCode, LoadedBlock } from '../model/project.ts';
+import type { BlockSpec, BlockType } from '../model/schema.ts';
 import { codePathProblem, isProblem, readCodeFile } from './block-files.ts';
 import { didYouMean } from './schema-issues.ts';
 import { checkSpecProblem } from './check-load.ts';

@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
-import type { Project } from './model.ts';
-import { connectionsFileSchema, projectFileSchema } from './schema.ts';
+import { UserError } from '../model/errors.ts';
+import type { Project } from '../model/project.ts';
+import { connectionsFileSchema, projectFileSchema } from '../model/schema.ts';
 import { readYamlFile, validateYaml } from './yaml-file.ts';
 
 export const PROJECT_FILE = 'pipewright.yaml';

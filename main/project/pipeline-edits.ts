@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { isMap, isSeq, type Document } from 'yaml';
-import { UserError } from '../errors.ts';
-import { blockConditionSchema, blockSpecSchema, blockTestSchema, retryConfigSchema } from './schema.ts';
-import type { LayoutFile } from './schema.ts';
+import { UserError } from '../model/errors.ts';
+import { blockConditionSchema, blockSpecSchema, blockTestSchema, retryConfigSchema } from '../model/schema.ts';
+import type { LayoutFile } from '../model/schema.ts';
 
 /**
  * The small edit operations the canvas and the block editor send. They are applied to pipeline.yaml as a

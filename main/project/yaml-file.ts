@@ -2,8 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, YAMLError } from 'yaml';
 import type { z } from 'zod';
-import { UserError } from '../errors.ts';
-import type { ErrorPlace } from '../errors.ts';
+import { UserError } from '../model/errors.ts';
+import type { ErrorPlace } from '../model/errors.ts';
 import { describeIssues, formatPath } from './schema-issues.ts';
 import type { DataPath } from './schema-issues.ts';
 

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
-import type { LoadedBlock, Pipeline, Project } from '../project/model.ts';
+import { UserError } from '../model/errors.ts';
+import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import { pipInstallHint, projectInterpreter, writePythonHelpers, type PythonInterpreter } from './interpreter.ts';
 import { runPython } from './python-process.ts';
 

@@ -1,5 +1,5 @@
-import { UserError } from '../errors.ts';
-import type { BlockSession } from '../data/workspace-types.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockSession } from '../model/workspace-types.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { OperationalError, UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
-import type { BlockTestResult } from '../engine/run-events.ts';
+import { OperationalError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { BlockTestResult } from '../model/run-events.ts';
 import type { ExchangeFormat, WireColumn } from './exchange-sql.ts';
 import { pipInstallHint, type PythonInterpreter } from './interpreter.ts';
 import { logLevelOf, runPython } from './python-process.ts';

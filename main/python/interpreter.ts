@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Project } from '../project/model.ts';
+import type { Project } from '../model/project.ts';
 
 /** The interpreter a project's Python blocks run with. */
 export interface PythonInterpreter {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
 import { checkPythonBlock } from './check-python.ts';
 import { writeWireFile } from './exchange-sql.ts';
 import { runHarness, type HarnessJob } from './harness-run.ts';

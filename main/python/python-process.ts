@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CancelledError, UserError } from '../errors.ts';
-import type { LogLevel } from '../engine/run-events.ts';
+import { CancelledError, UserError } from '../model/errors.ts';
+import type { LogLevel } from '../model/run-events.ts';
 import type { PythonInterpreter } from './interpreter.ts';
 
 /** How a run of the interpreter ended: its stdout, stderr lines and exit. */

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { Project } from '../project/model.ts';
+import type { Project } from '../model/project.ts';
 import type { RunStore } from '../history/run-store.ts';
 import type { Workspace } from '../data/workspace.ts';
 import { chooseOutputsToDrop } from './output-policy.ts';

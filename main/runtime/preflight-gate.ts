@@ -1,5 +1,5 @@
-import { UserError } from '../errors.ts';
-import type { RunRequest } from '../engine/engine-types.ts';
+import { UserError } from '../model/errors.ts';
+import type { RunRequest } from '../model/engine-types.ts';
 import { checkPipeline, failuresOf, touchesCloud } from '../preflight/check-pipeline.ts';
 
 /** `every`: check before each run (the CLI); `first`: before a pipeline's first run in this process (app, serve, schedule). */

@@ -1,8 +1,8 @@
-import { newRunId } from '../engine/run-ids.ts';
-import type { RunRequest, RunResult } from '../engine/engine-types.ts';
-import type { RunEvent } from '../engine/run-events.ts';
-import { CancelledError } from '../errors.ts';
-import { RunSlots } from '../orchestration/run-limit.ts';
+import { newRunId } from '../model/run-ids.ts';
+import type { RunRequest, RunResult } from '../model/engine-types.ts';
+import type { RunEvent } from '../model/run-events.ts';
+import { CancelledError } from '../model/errors.ts';
+import { RunSlots } from './run-limit.ts';
 
 /** What a trigger asks for: a run request without the project (the launcher's owner adds it). */
 export type LaunchRequest = Omit<RunRequest, 'project'>;

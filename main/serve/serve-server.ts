@@ -13,8 +13,8 @@ import { encodeBytes } from './wire-format.ts';
 import { removeServerFile, writeServerFile } from './server-file.ts';
 import { answerTriggerRoute, isTriggerRoute, type TriggerRoutes } from './trigger-routes.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
-import { startProjectBackend, type ProjectBackend } from '../runtime/project-backend.ts';
-import { EventHub } from '../runtime/event-hub.ts';
+import { startProjectBackend, type ProjectBackend } from '../api/project-backend.ts';
+import { EventHub } from '../api/event-hub.ts';
 import { MAX_CALL_BYTES } from '../api/call-limits.ts';
 
 export interface ServeOptions {

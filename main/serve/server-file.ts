@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isProcessAlive } from '../runtime/process-alive.ts';
+import { isProcessAlive } from '../model/process-alive.ts';
 
 /**
  * `.pipewright/server.json`: how a CLI on this machine reaches the process that holds the project (DuckDB has one

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { PipewrightError, UserError, toErrorShape } from '../errors.ts';
+import { PipewrightError, UserError, toErrorShape } from '../model/errors.ts';
 import { listPipelineIds } from '../project/load-project.ts';
-import type { Pipeline } from '../project/model.ts';
+import type { Pipeline } from '../model/project.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
-import { RunLimitReachedError } from '../orchestration/run-limit.ts';
+import { RunLimitReachedError } from '../runtime/run-limit.ts';
 import { findApiTrigger } from '../orchestration/triggers.ts';
 import { checkOrigin, checkToken, decodeOrNull, type Guard } from './request-guards.ts';
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RunScope } from '../../main/engine/run-events.ts';
+import type { RunScope } from '../../main/model/run-events.ts';
 import { useApi } from './api/ApiContext.tsx';
 import type { PipelineView } from './api/views.ts';
 import { countEvent, eventsHeard } from './api/event-order.ts';

@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../../main/errors.ts';
+import { UserError } from '../../main/model/errors.ts';
 import { Workspace } from '../../main/data/workspace.ts';
-import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from '../../main/engine/block-kind.ts';
-import type { LogLevel } from '../../main/engine/run-events.ts';
-import type { LoadedBlock, Project } from '../../main/project/model.ts';
+import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from '../../main/model/block-kind.ts';
+import type { LogLevel } from '../../main/model/run-events.ts';
+import type { LoadedBlock, Project } from '../../main/model/project.ts';
 
 /** A block run through a real BlockContext, with what it logged and reported. */
 export interface BlockRun {

@@ -5,8 +5,8 @@
  * lookup is wrapped here.
  */
 import { z } from 'zod';
-import { BlockRegistry } from '../../main/engine/registry.ts';
-import type { BlockKind } from '../../main/engine/block-kind.ts';
+import { BlockRegistry } from '../../main/model/registry.ts';
+import type { BlockKind } from '../../main/model/block-kind.ts';
 
 const config = z.strictObject({ mode: z.enum(['throw', 'reject']) });
 

@@ -93,7 +93,7 @@ function bqCase(disposition: 'truncate' | 'append', killAt: string, n: number): 
   };
 }
 
-/** Every exporter, killed at each of its logged points (main/kill-point.ts labels). */
+/** Every exporter, killed at each of its logged points (main/model/kill-point.ts labels). */
 export function killCases(): KillCase[] {
   return [
     pgCase('replace', 'postgres.replace.copied', 1),

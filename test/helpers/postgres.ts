@@ -4,14 +4,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { LocalPostgres } from '../../main/postgres/local-server.ts';
-import type { PostgresConnection } from '../../main/connections/connection-profile.ts';
+import type { PostgresConnection } from '../../main/model/connection-profile.ts';
 import { ensureDatabase } from '../../main/postgres/pg-connect.ts';
 import { openProject } from '../../main/runtime/open-project.ts';
-import type { RunResult } from '../../main/engine/engine-types.ts';
-import type { RunEvent } from '../../main/engine/run-events.ts';
+import type { RunResult } from '../../main/model/engine-types.ts';
+import type { RunEvent } from '../../main/model/run-events.ts';
 import { z } from 'zod';
 import { createDefaultRegistry } from '../../main/blocks/index.ts';
-import type { BlockKind } from '../../main/engine/block-kind.ts';
+import type { BlockKind } from '../../main/model/block-kind.ts';
 import { createTempProject, type TempProject } from './temp-project.ts';
 import { waitUntil } from './wait-until.ts';
 

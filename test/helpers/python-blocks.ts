@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { tableFromIPC } from 'apache-arrow';
-import type { RunEvent } from '../../main/engine/run-events.ts';
+import type { RunEvent } from '../../main/model/run-events.ts';
 import type { ProjectRun } from './run-project.ts';
 
 /** Debian's interpreter: it has pandas 1.5 and no pyarrow, so these tests run the CSV exchange. */

@@ -1,6 +1,6 @@
 import { openProject, type OpenProject } from '../../main/runtime/open-project.ts';
-import type { BlockKind } from '../../main/engine/block-kind.ts';
-import type { RunEvent } from '../../main/engine/run-events.ts';
+import type { BlockKind } from '../../main/model/block-kind.ts';
+import type { RunEvent } from '../../main/model/run-events.ts';
 import { createTempProject, type TempProject } from './temp-project.ts';
 import { createTestRegistry } from './test-kinds.ts';
 

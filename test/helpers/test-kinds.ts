@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { OperationalError, UserError } from '../../main/errors.ts';
-import type { BlockKind } from '../../main/engine/block-kind.ts';
+import { OperationalError, UserError } from '../../main/model/errors.ts';
+import type { BlockKind } from '../../main/model/block-kind.ts';
 import { createDefaultRegistry } from '../../main/blocks/index.ts';
-import type { BlockRegistry } from '../../main/engine/registry.ts';
+import type { BlockRegistry } from '../../main/model/registry.ts';
 
 /** A test source whose output is the result of `sql` (a DuckDB query), for tests that need a table of a given shape. */
 export const querySource: BlockKind<{ sql: string }> = {

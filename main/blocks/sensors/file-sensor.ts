@@ -1,7 +1,7 @@
 import { glob, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { BlockKind } from '../../engine/block-kind.ts';
+import type { BlockKind } from '../../model/block-kind.ts';
 import { pollFields, pollUntilFound } from './poll.ts';
 
 const configSchema = z.strictObject({

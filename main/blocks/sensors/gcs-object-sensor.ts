@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { BlockKind } from '../../engine/block-kind.ts';
-import { raceAbort } from '../../engine/abort.ts';
+import type { BlockKind } from '../../model/block-kind.ts';
+import { raceAbort } from '../../model/abort.ts';
 import { createStorageClient, gcsSettingsSchema } from '../../cloud/gcs-client.ts';
 import { explainGcsError } from '../../cloud/gcs-export/object-transfer.ts';
 import { pollFields, pollUntilFound } from './poll.ts';

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { UserError } from '../../errors.ts';
-import type { BlockKind } from '../../engine/block-kind.ts';
+import { UserError } from '../../model/errors.ts';
+import type { BlockKind } from '../../model/block-kind.ts';
 import { RunQueries, type RunSummary } from '../../history/run-queries.ts';
 import { pollFields, pollUntilFound } from './poll.ts';
 

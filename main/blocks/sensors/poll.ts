@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { TimeoutError } from '../../errors.ts';
-import type { BlockContext, BlockOutcome } from '../../engine/block-kind.ts';
-import { abortReason, sleep } from '../../engine/abort.ts';
+import { TimeoutError } from '../../model/errors.ts';
+import type { BlockContext, BlockOutcome } from '../../model/block-kind.ts';
+import { abortReason, sleep } from '../../model/abort.ts';
 
 /** Config every sensor shares: how often to look and how long to wait at most. */
 export const pollFields = {

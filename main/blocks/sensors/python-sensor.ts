@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { UserError } from '../../errors.ts';
-import type { BlockKind } from '../../engine/block-kind.ts';
+import { UserError } from '../../model/errors.ts';
+import type { BlockKind } from '../../model/block-kind.ts';
 import { runPythonPredicate } from '../../python/python-predicate.ts';
 import { pollFields, pollUntilFound } from './poll.ts';
 

@@ -1,8 +1,8 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlockSession } from '../../data/workspace-types.ts';
+import type { BlockSession } from '../../model/workspace-types.ts';
 import { quoteIdent, quoteLiteral } from '../../data/sql-names.ts';
-import { partitionSegment } from '../../blocks/partition-names.ts';
+import { partitionSegment } from '../../data/partition-names.ts';
 
 export type ExportFormat = 'parquet' | 'csv' | 'jsonl';
 export type ExportCompression = 'zstd' | 'snappy' | 'gzip' | 'none';

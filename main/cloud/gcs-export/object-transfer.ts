@@ -2,7 +2,7 @@ import { explainForbidden } from '../google-forbidden.ts';
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
-import { CancelledError, OperationalError, UserError, type ErrorPlace } from '../../errors.ts';
+import { CancelledError, OperationalError, UserError, type ErrorPlace } from '../../model/errors.ts';
 import { FastCrc32c } from './crc32c.ts';
 
 /** One object to publish: a local file, its staging name, its final name, and its checksums. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
-import { OperationalError } from '../../errors.ts';
+import { OperationalError } from '../../model/errors.ts';
 import { statusOf } from './object-transfer.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Alert } from '../../../main/alerts/alert-message.ts';
+import type { Alert } from '../../../main/api/contract-views.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import { Toast } from '../notices/Toast.tsx';
 

@@ -1,4 +1,4 @@
-import type { ErrorShape } from '../../../main/errors.ts';
+import type { ErrorShape } from '../../../main/model/errors.ts';
 import type { EventName, MethodName, MethodParams } from '../../../main/api/contract.ts';
 import type { EventPayloads, MethodResult } from '../../../main/api/api-types.ts';
 

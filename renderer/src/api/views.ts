@@ -1,7 +1,7 @@
-import type { ProgressUnit } from '../../../main/engine/run-events.ts';
-import type { BlockSpec, LayoutFile, PipelineFile } from '../../../main/project/schema.ts';
-import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
-import type { BlockStatus, LogLevel } from '../../../main/engine/run-events.ts';
+import type { ProgressUnit } from '../../../main/model/run-events.ts';
+import type { BlockSpec, LayoutFile, PipelineFile } from '../../../main/model/schema.ts';
+import type { ColumnInfo } from '../../../main/model/workspace-types.ts';
+import type { BlockStatus, LogLevel } from '../../../main/model/run-events.ts';
 
 /** `pipelines.get` as the UI reads it. */
 export interface PipelineView {

@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import type { LayoutFile } from '../../../main/project/schema.ts';
+import type { LayoutFile } from '../../../main/model/schema.ts';
 
 export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 84;

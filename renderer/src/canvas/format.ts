@@ -1,4 +1,4 @@
-import type { ProgressUnit } from '../../../main/engine/run-events.ts';
+import type { ProgressUnit } from '../../../main/model/run-events.ts';
 
 /** "1,234,567" in the user's locale. */
 export function formatCount(n: number): string {

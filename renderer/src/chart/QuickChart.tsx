@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
+import type { ColumnInfo } from '../../../main/model/workspace-types.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import { queryRows } from '../preview/query-rows.ts';
 import { ChartSvg } from './ChartSvg.tsx';

@@ -1,4 +1,4 @@
-import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
+import type { ColumnInfo } from '../../../main/model/workspace-types.ts';
 import { quoteIdent } from '../preview/sql-text.ts';
 
 export type ChartKind = 'bar' | 'line' | 'histogram';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
-import type { ConnectionTestResult } from '../../../main/connections/test-connection.ts';
+import type { ConnectionTestResult } from '../../../main/api/contract-views.ts';
 
 /** The Test button and what the test found (reachable, authenticated, server version, or the error with what to fix). */
 export function ConnectionTest({ name }: { name: string }) {

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { CredentialsView } from '../../../main/connections/connections-file.ts';
+import type { CredentialsView } from '../../../main/api/contract-views.ts';
 
 /** '' keeps the file's default: ADC for Google Cloud, none with an endpoint. */
 export type CredentialsMode = '' | 'none' | 'adc' | 'key_file' | 'key';

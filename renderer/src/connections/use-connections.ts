@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
-import type { ConnectionView } from '../../../main/connections/connections-file.ts';
+import type { ConnectionView } from '../../../main/api/contract-views.ts';
 
-export type { ConnectionView, CredentialsView, FieldView } from '../../../main/connections/connections-file.ts';
+export type { ConnectionView, CredentialsView, FieldView } from '../../../main/api/contract-views.ts';
 
 /** `connections.list`, reloadable after a save or delete. */
 export function useConnections() {

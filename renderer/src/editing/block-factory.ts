@@ -1,4 +1,4 @@
-import type { NewBlock, PipelineEdit } from '../../../main/project/pipeline-edits.ts';
+import type { NewBlock, PipelineEdit } from '../../../main/api/contract-views.ts';
 import type { PipelineView } from '../api/views.ts';
 import { toNewBlock } from './inverse-edits.ts';
 

@@ -1,4 +1,4 @@
-import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
+import type { PipelineEdit } from '../../../main/api/contract-views.ts';
 import type { PipelineView } from '../api/views.ts';
 import { uniqueBlockId, type KindInfo } from './block-factory.ts';
 import { defaultBucketName } from './bucket-name.ts';

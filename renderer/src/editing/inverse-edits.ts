@@ -1,4 +1,4 @@
-import type { NewBlock, PipelineEdit } from '../../../main/project/pipeline-edits.ts';
+import type { NewBlock, PipelineEdit } from '../../../main/api/contract-views.ts';
 import type { PipelineView } from '../api/views.ts';
 
 type Position = { x: number; y: number };

@@ -1,6 +1,6 @@
 import { useCallback, useMemo } from 'react';
-import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
-import type { RunScope } from '../../../main/engine/run-events.ts';
+import type { PipelineEdit } from '../../../main/api/contract-views.ts';
+import type { RunScope } from '../../../main/model/run-events.ts';
 
 /** The scopes a block's menu offers: the block alone, with its upstream, from it downstream (or the whole pipeline). */
 export type BlockScopeKind = Exclude<RunScope['kind'], 'blocks'>;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { RunScope } from '../../../main/engine/run-events.ts';
+import type { RunScope } from '../../../main/model/run-events.ts';
 import type { PipelineView } from '../api/views.ts';
 import { positionBlocks } from '../canvas/auto-layout.ts';
 import { useKinds } from '../palette/use-kinds.ts';

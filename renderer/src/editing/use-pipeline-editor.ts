@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { PipelineEdit } from '../../../main/project/pipeline-edits.ts';
+import type { PipelineEdit } from '../../../main/api/contract-views.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { PipelineView } from '../api/views.ts';
 import { describeEditError, type EditProblem } from './edit-errors.ts';

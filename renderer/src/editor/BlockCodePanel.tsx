@@ -1,5 +1,5 @@
 import { useCallback, useEffect } from 'react';
-import type { ErrorShape } from '../../../main/errors.ts';
+import type { ErrorShape } from '../../../main/model/errors.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import { runVariablesFor, type VariableSpec } from '../runs/run-variables.ts';
 import { CodeEditor } from './CodeEditor.tsx';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ErrorShape } from '../../../main/errors.ts';
-import type { RunEvent } from '../../../main/engine/run-events.ts';
+import type { ErrorShape } from '../../../main/model/errors.ts';
+import type { RunEvent } from '../../../main/model/run-events.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { EditorProblem } from './codemirror-setup.ts';
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { RunEvent, RunStatus } from '../../../main/engine/run-events.ts';
+import type { RunEvent, RunStatus } from '../../../main/model/run-events.ts';
 import { useApi } from '../api/ApiContext.tsx';
 
 /** Runs that finished before their `runs.start` answered (a block that fails at once), kept briefly by id. */

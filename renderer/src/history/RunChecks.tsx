@@ -1,4 +1,4 @@
-import type { BlockTestResult } from '../../../main/engine/run-events.ts';
+import type { BlockTestResult } from '../../../main/model/run-events.ts';
 import { formatCount } from '../canvas/format.ts';
 import type { RunDetail } from './use-runs.ts';
 

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
-import type { LogRow } from '../../../main/history/run-queries.ts';
+import type { LogRow } from '../../../main/api/contract-views.ts';
 
 /** The run's log lines (`runs.logs`), optionally of one block (`blockId`, '' for all; the page holds it, so the graph can set it). */
 export function RunLogs({ runId, blockIds, blockId, onBlockChange }: { runId: string; blockIds: string[]; blockId: string; onBlockChange: (blockId: string) => void }) {

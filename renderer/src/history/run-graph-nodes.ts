@@ -3,7 +3,7 @@ import type { BlockRunState } from '../api/views.ts';
 import { layoutAll, NODE_HEIGHT } from '../canvas/auto-layout.ts';
 import { describeChildren, summarizeChildren } from '../orchestration/children-state.ts';
 import type { RunGraphBlock } from '../../../main/api/connections-contract.ts';
-import type { BlockRunRow } from '../../../main/history/run-queries.ts';
+import type { BlockRunRow } from '../../../main/api/contract-views.ts';
 
 /** What a node of a run's graph shows: serialisable facts about the block in that run. */
 export type RunNodeData = {

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
-import type { RunDetail, RunSummary } from '../../../main/history/run-queries.ts';
+import type { RunDetail, RunSummary } from '../../../main/api/contract-views.ts';
 
-export type { RunDetail, RunSummary } from '../../../main/history/run-queries.ts';
+export type { RunDetail, RunSummary } from '../../../main/api/contract-views.ts';
 
 /** Calls `load` now and again whenever a run starts or finishes (runs.event), so the screen follows live runs. */
 function useRefreshOnRunEvents(load: () => Promise<void>, isPerBlock: boolean): void {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { TriggerDescription } from '../../../main/orchestration/triggers.ts';
-import type { ErrorShape } from '../../../main/errors.ts';
+import type { TriggerDescription } from '../../../main/api/contract-views.ts';
+import type { ErrorShape } from '../../../main/model/errors.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import { messageOf } from '../use-project.ts';
 import { Modal } from './Modal.tsx';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { BackfillProgressEvent, PlannedInterval } from '../../../main/api/backfill-handlers.ts';
+import type { BackfillProgressEvent, PlannedInterval } from '../../../main/api/contract-views.ts';
 import { ApiError } from '../api/api-client.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import { messageOf } from '../use-project.ts';

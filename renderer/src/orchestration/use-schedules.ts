@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { SchedulesStatus } from '../../../main/api/schedules-handlers.ts';
+import type { SchedulesStatus } from '../../../main/api/contract-views.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import { messageOf } from '../use-project.ts';
 

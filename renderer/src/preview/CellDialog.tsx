@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
+import type { ColumnInfo } from '../../../main/model/workspace-types.ts';
 import { decodeFullValue } from './decode-rows.ts';
 import type { FetchWindow } from './use-preview-pages.ts';
 

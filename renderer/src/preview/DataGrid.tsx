@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, type CSSProperties, type UIEvent } from 'react';
-import type { ColumnInfo, ColumnProfile } from '../../../main/data/workspace-types.ts';
+import type { ColumnInfo, ColumnProfile } from '../../../main/model/workspace-types.ts';
 import { formatNumberText, numberKind } from './number-format.ts';
 import { ProfileRow } from './ProfileRow.tsx';
 import { useGridViewport } from './use-grid-viewport.ts';

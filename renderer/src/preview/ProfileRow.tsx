@@ -1,4 +1,4 @@
-import type { ColumnInfo, ColumnProfile } from '../../../main/data/workspace-types.ts';
+import type { ColumnInfo, ColumnProfile } from '../../../main/model/workspace-types.ts';
 import { formatCount } from '../canvas/format.ts';
 
 /** A row under the column headers: nulls, distinct, min/max and a small histogram for each visible column. */

@@ -1,5 +1,5 @@
 import { tableFromIPC } from 'apache-arrow';
-import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
+import type { ColumnInfo } from '../../../main/model/workspace-types.ts';
 
 /** Characters a grid cell keeps: it shows one line, and a 10 MB text must not sit in the DOM. */
 export const CELL_CHARS = 300;

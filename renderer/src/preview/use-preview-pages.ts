@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ColumnInfo } from '../../../main/data/workspace-types.ts';
+import type { ColumnInfo } from '../../../main/model/workspace-types.ts';
 import { ApiError } from '../api/api-client.ts';
 import type { PreviewReply } from '../api/views.ts';
 import { decodeRows } from './decode-rows.ts';

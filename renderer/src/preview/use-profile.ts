@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ColumnProfile } from '../../../main/data/workspace-types.ts';
+import type { ColumnProfile } from '../../../main/model/workspace-types.ts';
 import { useApi } from '../api/ApiContext.tsx';
 
 export type ProfileState = { status: 'off' } | { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; columns: ColumnProfile[] };

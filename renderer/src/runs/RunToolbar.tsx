@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RunStatus } from '../../../main/engine/run-events.ts';
+import type { RunStatus } from '../../../main/model/run-events.ts';
 
 interface Props {
   pipelineName: string;

@@ -1,8 +1,8 @@
-import type { BlockTestResult, RunEvent } from '../../../main/engine/run-events.ts';
+import type { BlockTestResult, RunEvent } from '../../../main/model/run-events.ts';
 import type { BlockRunState } from '../api/views.ts';
 import type { RunState } from './use-run-state.ts';
 import { withoutChildrenOf } from '../orchestration/children-state.ts';
-import { describeBlockError, logLineOfEvent } from '../../../main/engine/event-log-lines.ts';
+import { describeBlockError, logLineOfEvent } from '../../../main/model/event-log-lines.ts';
 
 /**
  * The UI's fold over run events: block statuses, rows, durations, progress, tests and the log, as a new state.

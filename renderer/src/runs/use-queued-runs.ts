@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RunQueueEvent } from '../../../main/api/handlers.ts';
+import type { RunQueueEvent } from '../../../main/api/contract-views.ts';
 import { useApi } from '../api/ApiContext.tsx';
 
 /** Runs of the pipeline (any trigger) that wait behind max_concurrent_runs, oldest first (from `runs.queue`). */

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { RunEvent, RunStatus } from '../../../main/engine/run-events.ts';
-import type { RunDetail, LogRow, RunSummary } from '../../../main/history/run-queries.ts';
+import type { RunEvent, RunStatus } from '../../../main/model/run-events.ts';
+import type { RunDetail, LogRow, RunSummary } from '../../../main/api/contract-views.ts';
 import { useApi } from '../api/ApiContext.tsx';
 import type { BlockRunState, LogLine } from '../api/views.ts';
 import { applyRunEvent } from './apply-run-event.ts';
 import { countEvent } from '../api/event-order.ts';
-import { describeBlockError } from '../../../main/engine/event-log-lines.ts';
+import { describeBlockError } from '../../../main/model/event-log-lines.ts';
 
 export interface RunState {
   runId: string | null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ErrorShape } from '../../../main/errors.ts';
+import type { ErrorShape } from '../../../main/model/errors.ts';
 
 /** What one hostile input led to: a clear error (its shape), or a success with rows. */
 export type Outcome = { error: ErrorShape } | { rows: number | null };

@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { openProject, type OpenProject } from '../../../main/runtime/open-project.ts';
-import { PipewrightError, toErrorShape } from '../../../main/errors.ts';
-import type { BlockKind } from '../../../main/engine/block-kind.ts';
+import { PipewrightError, toErrorShape } from '../../../main/model/errors.ts';
+import type { BlockKind } from '../../../main/model/block-kind.ts';
 import { createTestRegistry } from '../test-kinds.ts';
 import type { Outcome } from './case.ts';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { toErrorShape } from '../../../main/errors.ts';
+import { toErrorShape } from '../../../main/model/errors.ts';
 import { loadProject } from '../../../main/project/load-project.ts';
 import { loadPipeline } from '../../../main/project/load-pipeline.ts';
 import { createTestRegistry } from '../test-kinds.ts';

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { BlockTestResult, LogLevel, ProgressUnit } from './run-events.ts';
-import type { BlockType } from '../project/schema.ts';
-import type { LoadedBlock, Project } from '../project/model.ts';
-import type { BlockSession } from '../data/workspace-types.ts';
-import type { ResolvedConnection } from '../connections/connection-profile.ts';
+import type { BlockType } from './schema.ts';
+import type { LoadedBlock, Project } from './project.ts';
+import type { BlockSession } from './workspace-types.ts';
+import type { ResolvedConnection } from './connection-profile.ts';
 
 export interface ProgressUpdate {
   phase: string;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 
 /** A TypeScript file of the project: where it is and the text to compile. */
 export interface TypeScriptSource {

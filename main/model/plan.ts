@@ -1,5 +1,5 @@
-import { UserError } from '../errors.ts';
-import type { BlockType } from '../project/schema.ts';
+import { UserError } from './errors.ts';
+import type { BlockType } from './schema.ts';
 import type { RunScope } from './run-events.ts';
 
 export interface GraphBlock {

@@ -1,4 +1,4 @@
-import type { ErrorShape } from '../errors.ts';
+import type { ErrorShape } from './errors.ts';
 
 /** Final and intermediate states of a block inside one run. */
 export type BlockStatus =

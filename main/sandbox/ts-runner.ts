@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CancelledError, UserCodeError, UserError, type ErrorPlace } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
+import { CancelledError, UserCodeError, UserError, type ErrorPlace } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
 import { arrowEntryPath, compileTypeScript, type TypeScriptSource } from './ts-compile.ts';
 import type { WorkerJob, WorkerMessage } from './ts-worker.ts';
 

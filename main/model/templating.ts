@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { UserError } from './errors.ts';
 
 /**
  * `{{ name }}` templating for SQL text and block config, like Mage's runtime variables.

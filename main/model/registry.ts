@@ -1,4 +1,4 @@
-import type { BlockType } from '../project/schema.ts';
+import type { BlockType } from './schema.ts';
 import type { BlockKind } from './block-kind.ts';
 
 /** The block kinds the engine can run, keyed by `type/kind`. The engine never imports a concrete kind. */

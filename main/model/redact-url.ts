@@ -1,5 +1,5 @@
-import type { ErrorShape } from '../errors.ts';
-import type { RunEvent } from '../engine/run-events.ts';
+import type { ErrorShape } from './errors.ts';
+import type { RunEvent } from './run-events.ts';
 
 /** What is shown instead of a credential found in a URL (the same mark as redacted variables). */
 const MARK = '••••';

@@ -1,4 +1,4 @@
-import type { ErrorShape } from '../errors.ts';
+import type { ErrorShape } from './errors.ts';
 import type { LogLevel, RunEvent } from './run-events.ts';
 
 /** A log line that a block event stands for. */

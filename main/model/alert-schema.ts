@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretRefSchema } from '../connections/connection-profile.ts';
+import { secretRefSchema } from './connection-profile.ts';
 
 /** Run outcomes an alert rule can listen to. */
 export const alertEventSchema = z.enum(['failure', 'success', 'retry', 'sla_miss', 'drift']);

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { triggersSchema } from '../orchestration/trigger-schema.ts';
-import { alertRuleSchema, slaSchema } from '../alerts/alert-schema.ts';
-import { retentionSchema } from '../retention/retention-schema.ts';
+import { triggersSchema } from './trigger-schema.ts';
+import { alertRuleSchema, slaSchema } from './alert-schema.ts';
+import { retentionSchema } from './retention-schema.ts';
 import { blockCheckSchema, driftSchema } from './check-schema.ts';
 
 /**
@@ -65,9 +65,9 @@ export const projectFileSchema = z.strictObject({
   engine: engineSettingsSchema.default({ concurrency: 4 }),
   /** Default connection name per connector type, e.g. `{ postgres: local_pg }`. */
   default_connections: z.record(z.string(), z.string()).optional(),
-  /** Webhooks and desktop notifications on run failure, success, retry or SLA miss (main/alerts/alert-schema.ts). */
+  /** Webhooks and desktop notifications on run failure, success, retry or SLA miss (main/model/alert-schema.ts). */
   alerts: z.array(alertRuleSchema).optional(),
-  /** How long runs, logs and block outputs are kept (main/retention/retention-schema.ts). */
+  /** How long runs, logs and block outputs are kept (main/model/retention-schema.ts). */
   retention: retentionSchema.optional(),
   /** The interpreter of Python blocks: a path relative to the project (`.venv/bin/python`) or a command; default python3. */
   python: z.string().min(1).optional(),
@@ -141,7 +141,7 @@ export const blockSpecSchema = z.strictObject({
   /** Seconds per attempt; `none` or 0 for no timeout (default: the project's block_timeout). */
   timeout: timeoutSecondsSchema.optional(),
   tests: z.array(blockTestSchema).default([]),
-  /** Declarative checks of the block's output (main/project/check-schema.ts); each warns or fails the block. */
+  /** Declarative checks of the block's output (main/model/check-schema.ts); each warns or fails the block. */
   checks: z.array(blockCheckSchema).optional(),
   /** Tolerances against the block's previous successful run: rows, schema, null rates. */
   drift: driftSchema.optional(),
@@ -167,7 +167,7 @@ export const pipelineFileSchema = z.strictObject({
   max_concurrent_runs: z.number().int().min(1).max(64).optional(),
   /** What a run beyond max_concurrent_runs does: wait for a free slot (queue) or not start (skip). */
   on_limit: z.enum(['queue', 'skip']).optional(),
-  /** Schedules and API triggers (main/orchestration/trigger-schema.ts). */
+  /** Schedules and API triggers (main/model/trigger-schema.ts). */
   triggers: triggersSchema.optional(),
   /** Alerts for this pipeline only, on top of the project's. */
   alerts: z.array(alertRuleSchema).optional(),

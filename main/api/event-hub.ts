@@ -1,4 +1,4 @@
-import type { EventName } from '../api/contract.ts';
+import type { EventName } from './contract.ts';
 
 /** Pushes one contract event to a listener. */
 export type EmitEvent = (event: EventName, payload: unknown) => void;

@@ -1,5 +1,5 @@
-import { CancelledError, OperationalError } from '../errors.ts';
-import type { Pipeline } from '../project/model.ts';
+import { CancelledError, OperationalError } from '../model/errors.ts';
+import type { Pipeline } from '../model/project.ts';
 
 /** A run refused because its pipeline already runs `max_concurrent_runs` times and `on_limit` is `skip`. */
 export class RunLimitReachedError extends OperationalError {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tableToIPC, type Table } from 'apache-arrow';
-import { UserError } from '../errors.ts';
-import type { BlockContext } from '../engine/block-kind.ts';
-import type { BlockTestResult } from '../engine/run-events.ts';
+import { UserError } from '../model/errors.ts';
+import type { BlockContext } from '../model/block-kind.ts';
+import type { BlockTestResult } from '../model/run-events.ts';
 import { runTypeScript } from './ts-runner.ts';
 import type { TypeScriptSource } from './ts-compile.ts';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { UserError, type ErrorPlace } from '../errors.ts';
-import type { ServiceAccountKey } from './connection-profile.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
+import type { ServiceAccountKey } from '../model/connection-profile.ts';
 
 const REQUIRED = ['type', 'client_email', 'private_key'] as const;
 

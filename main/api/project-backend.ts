@@ -1,10 +1,10 @@
-import { createApiHandlers, type ApiHandlers, type LocalApi } from '../api/handlers.ts';
-import type { EventName } from '../api/contract.ts';
+import { createApiHandlers, type ApiHandlers, type LocalApi } from './handlers.ts';
+import type { EventName } from './contract.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
-import type { SchedulerAccess } from '../api/schedules-handlers.ts';
+import type { SchedulerAccess } from './schedules-handlers.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
-import { watchProject } from './watch-project.ts';
-import type { OpenProject } from './open-project.ts';
+import { watchProject } from '../runtime/watch-project.ts';
+import type { OpenProject } from '../runtime/open-project.ts';
 
 export interface ProjectBackend {
   /** The API contract's methods over the project, for a transport to dispatch to. */

@@ -1,6 +1,6 @@
-import { UserError, type ErrorPlace } from '../errors.ts';
+import { UserError, type ErrorPlace } from '../model/errors.ts';
 import { quoteIdent } from '../data/sql-names.ts';
-import type { ColumnInfo } from '../data/workspace-types.ts';
+import type { ColumnInfo } from '../model/workspace-types.ts';
 
 /** Postgres truncates identifiers longer than this many bytes; we refuse them instead. */
 export const PG_MAX_IDENTIFIER_BYTES = 63;

@@ -1,9 +1,13 @@
-import type { BlockSession, OutputInfo } from '../data/workspace-types.ts';
-import type { Pipeline, Project } from '../project/model.ts';
-import type { ErrorShape } from '../errors.ts';
+import type { BlockSession, OutputInfo } from './workspace-types.ts';
+import type { Pipeline, Project } from './project.ts';
+import type { ErrorShape } from './errors.ts';
 import type { BlockStatus, OutputStats, RunEvent, RunScope, RunTrigger } from './run-events.ts';
 import type { BlockRegistry } from './registry.ts';
 import type { RunInterval } from './templating.ts';
+import type { ResolvedConnection } from './connection-profile.ts';
+import type { Table } from 'apache-arrow';
+import type { BlockContext } from './block-kind.ts';
+import type { BlockTestResult } from './run-events.ts';
 
 /** The part of the DuckDB workspace the engine drives (implemented by main/data/workspace.ts). */
 export interface EngineWorkspace {
@@ -48,9 +52,34 @@ export interface RunRequest {
   connectionOverrides?: Record<string, Record<string, string>>;
 }
 
+/**
+ * Resolves a named connection of the project for a block (implemented by main/connections/resolve-connection.ts):
+ * handed to the engine so that it never reaches into connections.yaml, secrets or local servers itself.
+ */
+export type ConnectionResolver = (
+  project: Project,
+  name: string,
+  opts: { overrides?: Record<string, Record<string, string>>; log?: (message: string) => void },
+) => Promise<ResolvedConnection>;
+
+/**
+ * Runs the user's code the engine itself needs, conditions and tests (implemented by main/sandbox/): TypeScript in a
+ * worker, compiled in memory; Python in the project's interpreter; nothing written into the project.
+ */
+export interface CodeSandbox {
+  /** Whether the condition file's export, called with the block's context, returns true (anything but a boolean is a UserError). */
+  typescriptConditionHolds(ctx: BlockContext, condition: { typescript: string; export?: string }): Promise<boolean>;
+  /** Whether the file's @condition function (or `function`), given the `upstream` outputs as DataFrames, returns True; in the project's interpreter. */
+  pythonConditionHolds(ctx: BlockContext, condition: { python: string; function?: string }, upstream: readonly string[]): Promise<boolean>;
+  /** Runs one TypeScript test of the block's output: passed when its function returns, failed when it throws. */
+  runTypeScriptTest(ctx: BlockContext, test: { name: string; file: string; export?: string }, output: Table): Promise<BlockTestResult>;
+}
+
 export interface EngineDeps {
   workspace: EngineWorkspace;
   kinds: BlockRegistry;
+  connections: ConnectionResolver;
+  sandbox: CodeSandbox;
   recorder?: RunRecorder;
   onEvent?: (event: RunEvent) => void;
   /** Injected for tests: randomness of retry jitter. */

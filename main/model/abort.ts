@@ -1,4 +1,4 @@
-import { CancelledError } from '../errors.ts';
+import { CancelledError } from './errors.ts';
 
 /** The error an aborted signal stands for: its reason when that is an Error, else a CancelledError. */
 export function abortReason(signal: AbortSignal): Error {
