@@ -12,7 +12,8 @@ import { importMage } from '../main/mage/import-mage.ts';
 import { rewriteSql } from '../main/mage/convert-sql.ts';
 import { openProject } from '../main/runtime/open-project.ts';
 import type { RunEvent } from '../main/model/run-events.ts';
-import { mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
+import { EXPORT_GCS_PARTITIONED, EXPORT_LOCAL_PARTITIONED, mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
+import { planParquetDataset } from '../main/mage/convert-parquet-dataset.ts';
 import { PASSWORD_ENV, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { PYTHON } from './helpers/python-blocks.ts';
 import { runCli } from './helpers/run-cli.ts';
@@ -210,6 +211,19 @@ describe('pipewright import mage', () => {
       [3, '{{ macro() }} has no Pipewright equivalent'],
       [3, 'Jinja statements ({% … %}) are not supported in Pipewright SQL'],
     ]);
+  });
+
+  it('converts write_to_dataset only in the template shape; an exporter that does more stays Python', () => {
+    const gcs = planParquetDataset(EXPORT_GCS_PARTITIONED);
+    assert.deepEqual(gcs && { ...gcs, line: 0 }, { target: 'gcs', bucket: 'mage-zoomcamp', path: 'green_taxi_data/', partitionBy: ['lpep_pickup_date'], derived: [{ column: 'lpep_pickup_date', from: 'lpep_pickup_datetime' }], line: 0 });
+    assert.equal(gcs?.line, EXPORT_GCS_PARTITIONED.split('\n').findIndex((l) => l.includes('write_to_dataset')) + 1);
+    const filtered = EXPORT_GCS_PARTITIONED.replace("    table = pa.Table", "    data = data[data['passenger_count'] > 0]\n    table = pa.Table");
+    assert.equal(planParquetDataset(filtered), undefined, 'a filter before the write keeps the block Python');
+    const otherOption = EXPORT_GCS_PARTITIONED.replace('filesystem=gcs', "filesystem=gcs, existing_data_behavior='delete_matching'");
+    assert.equal(planParquetDataset(otherOption), undefined, 'an option we do not map keeps the block Python');
+    const s3 = EXPORT_GCS_PARTITIONED.replace('pa.fs.GcsFileSystem()', 'pa.fs.S3FileSystem()');
+    assert.equal(planParquetDataset(s3), undefined, 'another filesystem keeps the block Python');
+    assert.deepEqual(planParquetDataset(EXPORT_LOCAL_PARTITIONED)?.path, 'output/trips_by_vendor');
   });
 
   describe('an imported project runs', () => {

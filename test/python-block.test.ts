@@ -343,3 +343,19 @@ test('a file with two @transform functions, or none for its block type, says whi
     assert.equal(none.error.message, 'blocks/wrong.py has no @source function: decorate the function this source block runs with @source; it has @transform load');
   }, { settings, files: { 'blocks/two.py': two, 'blocks/wrong.py': wrong } });
 });
+
+test('a Python child of a dynamic SQL block gets its item in kwargs, BIGINT columns included', async () => {
+  const code = "import pandas as pd\n\n\n@transform\ndef per_month(months, **kwargs):\n    item = kwargs['item']\n    return pd.DataFrame({'month': [item['month']], 'big': [item['big']], 'rows_seen': [len(months)]})\n";
+  await withPipeline({
+    blocks: [
+      { id: 'months', type: 'source', kind: 'sql', file: 'blocks/months.sql', dynamic: true },
+      py('per_month', 'transform', ['months'], { reduce: true }),
+    ],
+  }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    const { rows, types } = await query(ctx, 'SELECT month, big, rows_seen FROM p.per_month ORDER BY month');
+    assert.deepEqual(rows.map((r) => [Number(r.month), String(r.big), Number(r.rows_seen)]), [[1, '9007199254740993', 2], [2, '9007199254740994', 2]]);
+    assert.equal(types.big, 'BIGINT', 'an integer past 2**53 crosses as an exact int');
+  }, { settings, files: { 'blocks/months.sql': 'SELECT range::BIGINT AS month, 9007199254740992 + range AS big FROM range(1, 3)', 'blocks/per_month.py': code } });
+});

@@ -7,7 +7,7 @@ import type { BlockType } from '../model/schema.ts';
 import { checkPythonBlock, type PythonCheck } from '../python/check-python.ts';
 import { pipInstallHint, writePythonHelpers } from '../python/interpreter.ts';
 import { checkWireSchema, wireFileSelect, writeWireFile, type ExchangeFormat } from '../python/exchange-sql.ts';
-import { runHarness, type HarnessJob } from '../python/harness-run.ts';
+import { jobJson, runHarness, type HarnessJob } from '../python/harness-run.ts';
 import { loadMageHandoffs } from './mage-handoff.ts';
 
 const configSchema = z.strictObject({
@@ -77,8 +77,7 @@ async function runPythonBlock(ctx: BlockContext, config: PythonConfig, role: Pyt
     ...(ctx.block.dynamic ? { dynamic: true } : {}), ...(mageItem ? { mageItem } : {}), batchRows: config.batch_rows,
   };
   const jobFile = path.join(dir, 'job.json');
-  // Items and variables may hold DuckDB BIGINTs: numbers while exact, else their digits.
-  await writeFile(jobFile, JSON.stringify(job, (_key, value: unknown) => (typeof value === 'bigint' ? bigintJson(value) : value)));
+  await writeFile(jobFile, jobJson(job));
   const helpers = await writePythonHelpers(ctx.tempDir);
   const result = await runHarness(ctx, check.interpreter, helpers, jobFile);
   await loadMageHandoffs(ctx, result.handoffs, code.relPath);
@@ -114,8 +113,4 @@ function mageItemOf(ctx: BlockContext): HarnessJob['mageItem'] {
 function withoutItem(variables: Record<string, unknown>): Record<string, unknown> {
   const { item: _item, ...rest } = variables;
   return rest;
-}
-
-function bigintJson(value: bigint): number | string {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
 }

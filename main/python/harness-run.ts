@@ -31,6 +31,17 @@ export interface HarnessJob {
   mageItem?: { upstream: string; item: string; metadata: string; index: number };
 }
 
+const BIGINT_MARK = '\u0000pw-bigint:';
+
+/**
+ * The job as JSON. Variables and dynamic items may hold DuckDB BIGINTs: they are written as plain JSON numbers with
+ * all their digits, which Python's json reads back as exact ints (JSON.stringify alone cannot write a bigint).
+ */
+export function jobJson(job: HarnessJob): string {
+  const text = JSON.stringify(job, (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARK}${value.toString()}` : value));
+  return text.replace(/"\\u0000pw-bigint:(-?\d+)"/g, '$1');
+}
+
 /** A DataFrame a Mage block exported with mage_ai.io, written as an exchange file for one of our exporters to load. */
 export interface MageHandoff {
   /** The export kind: postgres, gcs or bigquery. */

@@ -4,7 +4,7 @@ import { UserError, type ErrorPlace } from '../model/errors.ts';
 import type { BlockContext } from '../model/block-kind.ts';
 import { checkPythonBlock } from './check-python.ts';
 import { writeWireFile } from './exchange-sql.ts';
-import { runHarness, type HarnessJob } from './harness-run.ts';
+import { jobJson, runHarness, type HarnessJob } from './harness-run.ts';
 import { writePythonHelpers } from './interpreter.ts';
 
 /** A Python function that answers True or False: a block's `condition: { python }`, or a `sensor/python` check. */
@@ -44,7 +44,7 @@ export async function runPythonPredicate(ctx: BlockContext, predicate: PythonPre
     pipelineId: ctx.pipelineId, variables: ctx.variables, inputs, output: null, ...(predicate.function ? { function: predicate.function } : {}),
   };
   const jobFile = path.join(dir, 'job.json');
-  await writeFile(jobFile, JSON.stringify(job, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+  await writeFile(jobFile, jobJson(job));
   const result = await runHarness(ctx, check.interpreter, await writePythonHelpers(ctx.tempDir), jobFile);
   if (typeof result.value !== 'boolean') throw new Error(`the Python harness answered no True or False for ${predicate.file}`);
   return result.value;
