@@ -68,7 +68,7 @@ def _write_stream(batches, fn, job, hints, warn):
         for batch in batches:
             writer.write(as_frame(pw_args.to_pandas(batch), fn, job['role']))
     except (pw_codec.ExchangeError, ValueError, TypeError, OverflowError) as e:
-        if isinstance(e, BlockError) or not _raised_here(e):
+        if not _raised_here(e):  # raised in the user's generator: reported with its traceback
             raise
         raise BlockError('batch %d that %s yielded cannot be written: %s' % (writer.batches, fn.__name__, e), def_line(fn)) from e
     finally:
