@@ -44,6 +44,7 @@ def transform(data: Dict, *args, **kwargs) -> List[Dict]:
     data['id'] = int(data['id']) * 100
     return [data]
 `,
+  // Named like the standard library's numbers module on purpose: a block file must not shadow it.
   'data_loaders/numbers.py': `import pandas as pd
 ${header('data_loader')}@data_loader
 def load(*args, **kwargs):

@@ -359,3 +359,17 @@ test('a Python child of a dynamic SQL block gets its item in kwargs, BIGINT colu
     assert.equal(types.big, 'BIGINT', 'an integer past 2**53 crosses as an exact int');
   }, { settings, files: { 'blocks/months.sql': 'SELECT range::BIGINT AS month, 9007199254740992 + range AS big FROM range(1, 3)', 'blocks/per_month.py': code } });
 });
+
+test('a Python sensor that never returns True times out saying what it waited for; one that returns no bool is told so at its def line', async () => {
+  const never = '@sensor\ndef never(**kwargs):\n    return False\n';
+  const vague = '\n@sensor\ndef vague(**kwargs):\n    return 1\n';
+  const sensor = (id: string) => ({ id, type: 'sensor', kind: 'python', file: `blocks/${id}.py`, config: { interval_seconds: 0.05, timeout_seconds: 1 }, retry: { retries: 0 } });
+  await withPipeline({ blocks: [sensor('never'), sensor('vague')] }, async (ctx) => {
+    await runAll(ctx);
+    const timedOut = failedEvent(ctx.events, 'never');
+    assert.match(timedOut.error.message, /^timed out after 1 s waiting for @sensor in blocks\/never.py to return True \(\d+ checks?\)$/);
+    const wrong = failedEvent(ctx.events, 'vague');
+    assert.equal(wrong.error.message, 'the @sensor function vague returned int, not True or False');
+    assert.deepEqual(wrong.error.place, { block: 'vague', file: 'blocks/vague.py', line: 3 });
+  }, { settings, files: { 'blocks/never.py': never, 'blocks/vague.py': vague } });
+});
