@@ -28,8 +28,7 @@ def load_data(*args, **kwargs) -> List[List[Dict]]:
     users = []
     metadata = []
 
-    for i in range(3):
-        i += 1
+    for i in [3, 1, 2]:  # docs.mage.ai loops over range(3); out of order here, so child numbers must follow the list
         users.append(dict(id=i, name=f'user_{i}'))
         metadata.append(dict(block_uuid=f'for_user_{i}'))
 
@@ -177,11 +176,11 @@ describe('Mage dynamic blocks, conditionals and sensors', () => {
       assert.deepEqual(pipeline.blocks.find((b) => b.id === 'wait_for_flag'), {
         id: 'wait_for_flag', type: 'sensor', kind: 'python', file: 'blocks/wait_for_flag.py', config: { function: 'check_condition' },
       });
-      // Dynamic: three children, numbered in the loader's list order, each returning [item] with its id changed.
+      // Dynamic: three children, numbered in the loader's list order (3, 1, 2), each returning [item] with its id changed.
       const rows = await queryRows(open, 'SELECT id, name FROM flow.anonymize_user_data ORDER BY id');
       assert.deepEqual(rows.map((r) => [Number(r.id), r.name]), [[100, 'user_1'], [200, 'user_2'], [300, 'user_3']]);
-      assert.ok(logsOf(events, 'anonymize_user_data[0]').includes('Mage child anonymize_user_data:for_user_1'), logsOf(events, 'anonymize_user_data[0]').join('\n'));
-      assert.ok(logsOf(events, 'anonymize_user_data[2]').includes('Mage child anonymize_user_data:for_user_3'));
+      assert.ok(logsOf(events, 'anonymize_user_data[0]').includes('Mage child anonymize_user_data:for_user_3'), logsOf(events, 'anonymize_user_data[0]').join('\n'));
+      assert.ok(logsOf(events, 'anonymize_user_data[2]').includes('Mage child anonymize_user_data:for_user_2'));
       // Conditionals: the true one lets its block run (and saw the upstream DataFrame); the false one skips its block.
       assert.ok(events.some((e) => e.type === 'block.succeeded' && e.blockId === 'keep_numbers'));
       assert.ok(logsOf(events, 'keep_numbers').includes('rows seen by the condition: 3'), logsOf(events, 'keep_numbers').join('\n'));
