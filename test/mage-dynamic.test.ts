@@ -99,7 +99,7 @@ def check_condition(*args, **kwargs) -> bool:
   language: python
   name: keep_numbers
   type: transformer
-  upstream_blocks: [numbers]
+  upstream_blocks: [wait_for_flag, numbers]
   uuid: keep_numbers
 - configuration: {}
   language: python
@@ -181,6 +181,8 @@ describe('Mage dynamic blocks, conditionals and sensors', () => {
       assert.deepEqual(rows.map((r) => [Number(r.id), r.name]), [[100, 'user_1'], [200, 'user_2'], [300, 'user_3']]);
       assert.ok(logsOf(events, 'anonymize_user_data[0]').includes('Mage child anonymize_user_data:for_user_3'), logsOf(events, 'anonymize_user_data[0]').join('\n'));
       assert.ok(logsOf(events, 'anonymize_user_data[2]').includes('Mage child anonymize_user_data:for_user_2'));
+      // A block after the sensor gets its real upstream first: the sensor's row goes last, into Mage's *args.
+      assert.deepEqual(pipeline.blocks.find((b) => b.id === 'keep_numbers')?.upstream, ['numbers', 'wait_for_flag']);
       // Conditionals: the true one lets its block run (and saw the upstream DataFrame); the false one skips its block.
       assert.ok(events.some((e) => e.type === 'block.succeeded' && e.blockId === 'keep_numbers'));
       assert.ok(logsOf(events, 'keep_numbers').includes('rows seen by the condition: 3'), logsOf(events, 'keep_numbers').join('\n'));

@@ -22,6 +22,7 @@ export async function convertPipeline(uuid: string, id: string, meta: Record<str
       } else blocks.push(converted);
     }
   }
+  sensorsLast(blocks);
   dropMissingUpstream(blocks, id, file, log);
   breakCycles(blocks, id, file, log);
   await attachConditionals(blocks, meta, metaText, id, uuid, src, log);
@@ -63,6 +64,19 @@ function readBlocks(meta: Record<string, unknown>, text: string): MageBlock[] {
       line: lineOf(text, new RegExp(`uuid:\\s*['"]?${uuid.replace(/[^\w-]/g, '\\$&')}['"]?\\s*$`, 'm')),
     };
   });
+}
+
+/**
+ * A sensor has an output here (one row: what it found) but none in Mage, so a Python block after one would get an
+ * extra DataFrame: moved after the real upstream outputs, it lands in the `*args` of Mage's templates.
+ */
+function sensorsLast(blocks: PwBlock[]): void {
+  const sensors = new Set(blocks.filter((b) => b.type === 'sensor').map((b) => b.id));
+  for (const block of blocks) {
+    if (block.kind === 'python' && block.upstream?.some((u) => sensors.has(u))) {
+      block.upstream = [...block.upstream.filter((u) => !sensors.has(u)), ...block.upstream.filter((u) => sensors.has(u))];
+    }
+  }
 }
 
 function dropMissingUpstream(blocks: PwBlock[], pipeline: string, file: string, log: ImportLog): void {
