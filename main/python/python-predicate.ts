@@ -5,7 +5,7 @@ import type { BlockContext } from '../model/block-kind.ts';
 import { checkPythonBlock } from './check-python.ts';
 import { writeWireFile } from './exchange-sql.ts';
 import { jobJson, runHarness, type HarnessJob } from './harness-run.ts';
-import { writePythonHelpers } from './interpreter.ts';
+import { projectInterpreter, writePythonHelpers } from './interpreter.ts';
 
 /** A Python function that answers True or False: a block's `condition: { python }`, or a `sensor/python` check. */
 export interface PythonPredicate {
@@ -18,6 +18,8 @@ export interface PythonPredicate {
   upstream: readonly string[];
   /** Where an error points (`condition.python`, or the sensor's file). */
   place: ErrorPlace;
+  /** Set after a first call found the interpreter and imports fine: a sensor's later checks skip that probe. */
+  isChecked?: boolean;
 }
 
 /**
@@ -28,7 +30,9 @@ export interface PythonPredicate {
 export async function runPythonPredicate(ctx: BlockContext, predicate: PythonPredicate): Promise<boolean> {
   if (path.extname(predicate.file) !== '.py') throw new UserError(`${predicate.file} is not a .py file`, predicate.place);
   const absFile = path.resolve(ctx.project.dir, predicate.file);
-  const check = await checkPythonBlock(ctx.project, { ...ctx.block, file: predicate.file, code: undefined }, { signal: ctx.signal, tempDir: ctx.tempDir });
+  const check = predicate.isChecked
+    ? { interpreter: projectInterpreter(ctx.project), problems: [] }
+    : await checkPythonBlock(ctx.project, { ...ctx.block, file: predicate.file, code: undefined }, { signal: ctx.signal, tempDir: ctx.tempDir });
   const [problem] = check.problems;
   if (problem) throw problem;
   const dir = path.join(ctx.tempDir, `${predicate.role}-exchange`);

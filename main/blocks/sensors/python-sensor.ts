@@ -26,6 +26,11 @@ export const pythonSensor: BlockKind<z.infer<typeof configSchema>> = {
     if (!file) throw new UserError('a python sensor needs a .py file (file: blocks/<name>.py)', { block: ctx.block.id });
     const predicate = { role: 'sensor' as const, file, upstream: [], place: { block: ctx.block.id, file }, ...(config.function ? { function: config.function } : {}) };
     const what = `${config.function ?? '@sensor'} in ${file} to return True`;
-    return pollUntilFound(ctx, config, what, async () => ((await runPythonPredicate(ctx, predicate)) ? 'True' : undefined));
+    let isChecked = false; // the interpreter and imports are probed before the first check only
+    return pollUntilFound(ctx, config, what, async () => {
+      const holds = await runPythonPredicate(ctx, { ...predicate, isChecked });
+      isChecked = true;
+      return holds ? 'True' : undefined;
+    });
   },
 };
