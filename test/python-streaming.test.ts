@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { withPipeline } from './helpers/run-project.ts';
 import { PYTHON, failedEvent, logsOf, py, query, runAll, settings } from './helpers/python-blocks.ts';
 
@@ -84,4 +86,24 @@ test('with pyarrow: data crosses as Parquet and a pyarrow.Table parameter and re
     const { types } = await query(ctx, 'SELECT * FROM p.arrow LIMIT 1');
     assert.deepEqual(types, { i: 'BIGINT', maybe: 'BIGINT', s: 'VARCHAR', t: 'TIMESTAMP', d: 'DECIMAL(10,2)' });
   }, { settings, files: { 'blocks/src.sql': SOURCE_SQL, 'blocks/arrow.py': code } });
+});
+
+test('an export by code reads its upstream in batches too', async () => {
+  const code = [
+    'from typing import Iterator',
+    'import pandas as pd', '', '',
+    '@export',
+    'def to_files(trips: Iterator[pd.DataFrame]):',
+    '    for n, batch in enumerate(trips):',
+    "        batch.to_csv('out/part-%d.csv' % n, index=False)",
+    '',
+  ].join('\n');
+  await withPipeline({ blocks: [source, py('to_files', 'export', ['src'], { config: { batch_rows: 1000 } })] }, async (ctx) => {
+    ctx.temp.writeFile('out/.keep', '');
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    const parts = readdirSync(path.join(ctx.temp.dir, 'out')).filter((f) => f.startsWith('part-')).sort();
+    assert.deepEqual(parts, ['part-0.csv', 'part-1.csv', 'part-2.csv']);
+    assert.equal(readFileSync(path.join(ctx.temp.dir, 'out', 'part-2.csv'), 'utf8').trim().split('\n').length, 501, 'the last batch holds the last 500 rows');
+  }, { settings, files: { 'blocks/src.sql': SOURCE_SQL, 'blocks/to_files.py': code } });
 });
