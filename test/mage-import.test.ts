@@ -224,6 +224,8 @@ describe('pipewright import mage', () => {
     const s3 = EXPORT_GCS_PARTITIONED.replace('pa.fs.GcsFileSystem()', 'pa.fs.S3FileSystem()');
     assert.equal(planParquetDataset(s3), undefined, 'another filesystem keeps the block Python');
     assert.deepEqual(planParquetDataset(EXPORT_LOCAL_PARTITIONED)?.path, 'output/trips_by_vendor');
+    const credentialsInside = EXPORT_GCS_PARTITIONED.replace("    table = pa.Table", "    os.environ['GOOGLE_APPLICATION_CREDENTIALS'] = '/home/src/keys/my-creds.json'\n    table = pa.Table");
+    assert.equal(planParquetDataset(credentialsInside)?.bucket, 'mage-zoomcamp', 'setting the credentials file inside the function is still the template');
   });
 
   describe('an imported project runs', () => {

@@ -38,7 +38,8 @@ export function planParquetDataset(source: string): DatasetPlan | undefined {
     const assign = /^(\w+)\s*=\s*(.+)$/.exec(line);
     if (derive?.[1] && derive[2]) derived.push({ column: derive[1], from: derive[2] });
     else if (assign?.[1] && assign[2]) assigned.set(assign[1], assign[2].trim());
-    else if (!/^(?:pq\.|pyarrow\.parquet\.)?$/.test(line)) return undefined;
+    // The call's `pq.` prefix is left when the call is cut out; credentials set for pyarrow come from the connection here.
+    else if (!/^(?:pq\.|pyarrow\.parquet\.)?$/.test(line) && !/^os\.environ\[['"]GOOGLE_APPLICATION_CREDENTIALS['"]\]\s*=/.test(line)) return undefined;
   }
   const [table, ...kwargs] = args.list;
   if (!table || assigned.get(table) !== `pa.Table.from_pandas(${param})`) return undefined;
