@@ -50,7 +50,12 @@ def annotated_modules(tree):
         for arg in node.args.posonlyargs + node.args.args:
             if arg.annotation is None:
                 continue
-            text = arg.annotation.value if isinstance(arg.annotation, ast.Constant) else ast.unparse(arg.annotation)
+            if isinstance(arg.annotation, ast.Constant):
+                text = arg.annotation.value
+            elif hasattr(ast, 'unparse'):  # Python 3.9+; on 3.8 only string annotations are read
+                text = ast.unparse(arg.annotation)
+            else:
+                continue
             module = ANNOTATION_MODULES.get(str(text).split('.', 1)[0])
             if module and str(text).endswith(('DataFrame', 'Table')):
                 found.append((module, node.lineno))
