@@ -157,7 +157,7 @@ describe('BigQuery emulator with the official client', () => {
   });
 
   test('refuses DML with a clear invalidQuery error and translates GoogleSQL names and strings', async () => {
-    await assert.rejects(bq.bigquery.query('DELETE FROM taxi.uploaded WHERE true'), /runs queries only/);
+    await assert.rejects(bq.bigquery.query('DELETE FROM taxi.uploaded WHERE true'), /DELETE \(DML\) is not supported by the emulator/);
     const [rows] = await bq.bigquery.query('SELECT "it\'s" AS s, SAFE_CAST("x" AS INT64) AS n, * EXCEPT (vendor, picked_at, pickup_date, fare) FROM `taxi`.`uploaded` WHERE id = 7 # comment');
     assert.deepEqual(rows, [{ s: "it's", n: null, id: 7 }]);
   });

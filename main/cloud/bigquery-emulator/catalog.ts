@@ -22,6 +22,7 @@ export interface TableMeta {
   tableId: string;
   schema: Field[];
   timePartitioning?: Record<string, unknown>;
+  rangePartitioning?: Record<string, unknown>;
   clustering?: Record<string, unknown>;
   created: number;
   modified: number;

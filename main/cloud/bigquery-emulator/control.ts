@@ -12,6 +12,7 @@ const faultRuleSchema = z.strictObject({
     z.strictObject({ resetAfterCommit: z.literal(true) }),
     z.strictObject({ delayMs: z.number().int().min(0).max(600_000) }),
     z.strictObject({ failJob: z.strictObject({ reason: z.string().min(1), message: z.string().min(1) }) }),
+    z.strictObject({ holdJob: z.strictObject({ ms: z.number().int().min(1).max(3_600_000) }) }),
   ]),
   existingJobsOnly: z.boolean().optional(),
 });

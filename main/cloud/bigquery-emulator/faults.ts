@@ -20,7 +20,9 @@ export type FaultAction =
   /** Wait this long, then serve the request normally. */
   | { delayMs: number }
   /** For jobs.insert / jobs.upload: accept the job, then end it DONE with this errorResult (a failed job). */
-  | { failJob: { reason: string; message: string } };
+  | { failJob: { reason: string; message: string } }
+  /** For jobs.insert / jobs.query: the job stays RUNNING this long before its work starts (jobs.cancel ends it). */
+  | { holdJob: { ms: number } };
 
 /** A rule: the next `times` requests of `operation` get `action`. */
 export interface FaultRule {

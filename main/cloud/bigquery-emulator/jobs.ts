@@ -1,13 +1,20 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { GoogleHttpError } from '../http-util.ts';
 import { JobFailure, type Catalog, type DatasetMeta, type JobError, type JobResource } from './catalog.ts';
 import { bucketLocation, resolveGcsUris, type GcsAccess, type SourceFile } from './gcs-files.ts';
 import { checkBucketLocation, isMultiRegion, sameLocation } from './locations.ts';
 import { runLoad } from './load-job.ts';
+import { runCopy } from './copy-job.ts';
+import { checkLabels } from './labels.ts';
 import { dryRunQuery, resultTable, runQuery, type QueryResult } from './query-job.ts';
+
+/** How a cancelled job ends (https://cloud.google.com/bigquery/docs/error-messages: `stopped`, "a job is canceled"). */
+const STOPPED: JobError = { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' };
 
 /** Query results kept (as tables in `_emulator_results`); older ones are dropped. */
 const KEPT_RESULTS = 200;
@@ -28,6 +35,12 @@ export interface UploadedData {
  */
 export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
+  /** Aborted by jobs.cancel: the job's DuckDB statement is interrupted and the job ends `stopped`. */
+  private readonly aborts = new Map<string, AbortController>();
+  /** Jobs a holdJob fault keeps waiting before their work. */
+  private readonly held = new Set<string>();
+  /** jobs.query `requestId` → the job its first request started (kept while the emulator runs). */
+  private readonly requests = new Map<string, string>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -42,13 +55,26 @@ export class JobRunner {
     }
   }
 
-  /** Records a job and starts it (or, with `injected`, fails it with that errorResult); 409 when the id is taken. */
-  async insert(projectId: string, body: Record<string, unknown>, upload?: UploadedData, injected?: JobError): Promise<StoredJob> {
+  /** The job a jobs.query request with this `requestId` already started, if any. */
+  forRequest(requestId: string | undefined): StoredJob | undefined {
+    const jobId = requestId === undefined ? undefined : this.requests.get(requestId);
+    return jobId === undefined ? undefined : this.catalog.jobs.get(jobId);
+  }
+
+  /**
+   * Records a job and starts it; 409 when the id is taken. `injected` fails it with that errorResult instead;
+   * `holdMs` keeps it RUNNING that long before its work starts (a cancel ends the wait); `requestId` is jobs.query's.
+   */
+  async insert(projectId: string, body: Record<string, unknown>, opts: { upload?: UploadedData; injected?: JobError; requestId?: string; holdMs?: number } = {}): Promise<StoredJob> {
+    const { upload, requestId } = opts;
+    let injected = opts.injected;
     const ref = (body.jobReference ?? {}) as { jobId?: string; location?: string };
     const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
-    if (!configuration.load && !configuration.query) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load and query jobs only (configuration.load or configuration.query)');
+    if (!configuration.load && !configuration.query && !configuration.copy) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load, query and copy jobs only (configuration.load, .query or .copy)');
+    checkLabels(configuration.labels);
+    const timeoutMs = jobTimeoutOf(configuration);
     // Without a location the job runs where its dataset is; with one, the dataset must be there.
     const dataset = this.datasetOf(configuration);
     const location = ref.location ?? dataset?.location ?? 'US';
@@ -60,7 +86,7 @@ export class JobRunner {
       kind: 'bigquery#job',
       id: `${projectId}:${location}.${jobId}`,
       jobReference: { projectId, jobId, location },
-      configuration: { ...configuration, jobType: configuration.load ? 'LOAD' : 'QUERY' },
+      configuration: { ...configuration, jobType: configuration.load ? 'LOAD' : configuration.copy ? 'COPY' : 'QUERY' },
       status: { state: 'RUNNING' },
       statistics: { creationTime: now, startTime: now },
     };
@@ -68,8 +94,17 @@ export class JobRunner {
       if (this.catalog.jobs.has(jobId)) throw new GoogleHttpError(409, 'duplicate', `Already Exists: Job ${projectId}:${location}.${jobId}`);
       await this.catalog.save(conn, 'job', jobId, job);
     });
-    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload);
-    this.running.set(jobId, work.finally(() => this.running.delete(jobId)));
+    if (requestId !== undefined) this.requests.set(requestId, jobId);
+    const controller = new AbortController();
+    this.aborts.set(jobId, controller);
+    // jobTimeoutMs (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfiguration): stopped like a cancel.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut(timeoutMs)), timeoutMs);
+    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal, opts.holdMs ?? 0);
+    this.running.set(jobId, work.finally(() => {
+      clearTimeout(timer);
+      this.running.delete(jobId);
+      this.aborts.delete(jobId);
+    }));
     return job;
   }
 
@@ -78,13 +113,24 @@ export class JobRunner {
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
     const query = configuration.query as Record<string, unknown> | undefined;
     if (!query) throw new GoogleHttpError(400, 'invalid', 'the emulator dry-runs query jobs only');
-    const bytes = await this.catalog.exclusive((conn) => dryRunQuery(conn, this.catalog, query));
+    checkLabels(configuration.labels);
+    const statistics = await this.catalog.exclusive((conn) => dryRunQuery(conn, this.catalog, query, projectId));
     const location = ((body.jobReference ?? {}) as { location?: string }).location ?? this.datasetOf(configuration)?.location ?? 'US';
     return {
       kind: 'bigquery#job', id: `${projectId}:${location}.`, jobReference: { projectId, jobId: '', location },
       configuration: { ...configuration, jobType: 'QUERY' }, status: { state: 'DONE' },
-      statistics: { creationTime: String(Date.now()), totalBytesProcessed: String(bytes), query: { totalBytesProcessed: String(bytes), statementType: 'SELECT' } },
+      statistics: { creationTime: String(Date.now()), totalBytesProcessed: statistics.totalBytesProcessed, query: statistics },
     };
+  }
+
+  /**
+   * Requests a job's cancellation (https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/cancel): answers at
+   * once with the job as it is; a running job then ends DONE with errorResult `stopped` and writes nothing.
+   */
+  cancel(projectId: string, jobId: string, location: string | undefined): StoredJob {
+    const job = this.get(projectId, jobId, location);
+    this.aborts.get(jobId)?.abort();
+    return job;
   }
 
   /**
@@ -104,7 +150,8 @@ export class JobRunner {
   private datasetOf(configuration: Record<string, unknown>): DatasetMeta | undefined {
     const load = configuration.load as { destinationTable?: { datasetId?: string } } | undefined;
     const query = configuration.query as { defaultDataset?: { datasetId?: string }; destinationTable?: { datasetId?: string } } | undefined;
-    const id = load?.destinationTable?.datasetId ?? query?.destinationTable?.datasetId ?? query?.defaultDataset?.datasetId;
+    const copy = configuration.copy as { destinationTable?: { datasetId?: string } } | undefined;
+    const id = load?.destinationTable?.datasetId ?? query?.destinationTable?.datasetId ?? copy?.destinationTable?.datasetId ?? query?.defaultDataset?.datasetId;
     return id ? this.catalog.datasets.get(id.toLowerCase()) : undefined;
   }
 
@@ -117,40 +164,73 @@ export class JobRunner {
     clearTimeout(timer);
   }
 
-  /** Waits for every running job (before closing the database). */
+  /** Waits for every running job (before closing the database); jobs still held end `stopped` now. */
   async drain(): Promise<void> {
+    for (const jobId of this.held) this.aborts.get(jobId)?.abort();
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(job: StoredJob, upload: UploadedData | undefined): Promise<void> {
-    const jobId = job.jobReference.jobId;
+  /** A holdJob fault: the job stays RUNNING `ms` before its work, or until cancelled. */
+  private async hold(jobId: string, ms: number, signal: AbortSignal): Promise<void> {
+    this.held.add(jobId);
     try {
-      const outcome = await this.catalog.exclusive(async (conn) => {
-        const load = job.configuration.load as Record<string, unknown> | undefined;
-        if (load) return { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, jobId)) };
-        return { query: await runQuery(conn, this.catalog, job.configuration.query as Record<string, unknown>, jobId) };
-      });
-      const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()) };
+      await delay(ms, undefined, { signal });
+    } finally {
+      this.held.delete(jobId);
+    }
+  }
+
+  private async execute(job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal, holdMs: number): Promise<void> {
+    try {
+      if (holdMs > 0) await this.hold(job.jobReference.jobId, holdMs, signal);
+      const outcome = await this.catalog.exclusive((conn) => this.work(conn, job, upload, signal));
+      const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()), totalSlotMs: String(outcome.slotMs) };
       if (outcome.load) {
         const l = outcome.load;
         statistics.load = { inputFiles: String(l.inputFiles), inputFileBytes: String(l.inputFileBytes), outputRows: String(l.outputRows), outputBytes: '0', badRecords: '0' };
+      } else if (outcome.copy) {
+        statistics.copy = { copiedRows: String(outcome.copy.copiedRows), copiedLogicalBytes: String(outcome.copy.copiedLogicalBytes) };
       } else if (outcome.query) {
-        statistics.query = { totalBytesProcessed: '0', cacheHit: false, statementType: 'SELECT' };
-        statistics.totalBytesProcessed = '0';
+        statistics.query = { ...outcome.query.statistics, totalSlotMs: String(outcome.slotMs) };
+        statistics.totalBytesProcessed = outcome.query.statistics.totalBytesProcessed;
       }
-      await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query } : {}) });
+      await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query.result } : {}) });
       if (outcome.query) await this.expireOldResults();
     } catch (error) {
-      const jobError = error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
+      const jobError = signal.aborted ? (isJobError(signal.reason) ? signal.reason : STOPPED) : error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
       await this.finish(job, jobError);
     } finally {
       if (upload) await rm(upload.file, { force: true });
     }
   }
 
+  /**
+   * The job's work on the connection. A cancel interrupts the DuckDB statement running; the job's own checks catch
+   * one that lands between statements. Slot time is the work's wall-clock time (one slot).
+   */
+  private async work(conn: DuckDBConnection, job: StoredJob, upload: UploadedData | undefined, signal: AbortSignal) {
+    signal.throwIfAborted();
+    const interrupt = () => conn.interrupt();
+    signal.addEventListener('abort', interrupt);
+    const began = performance.now();
+    try {
+      const { load, query, copy } = job.configuration as Record<string, Record<string, unknown> | undefined>;
+      const ids = { projectId: job.jobReference.projectId, jobId: job.jobReference.jobId, signal };
+      const outcome = load
+        ? { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, job.jobReference.jobId)) }
+        : copy ? { copy: await runCopy(conn, this.catalog, copy, ids) } : { query: await runQuery(conn, this.catalog, query!, ids) };
+      // Past this point the job's writes are committed: a cancel that comes now is too late, as in BigQuery.
+      return { ...outcome, slotMs: Math.max(1, Math.round(performance.now() - began)) };
+    } finally {
+      signal.removeEventListener('abort', interrupt);
+      // A cancel may have interrupted a ROLLBACK: never leave a transaction open on the shared connection.
+      if (signal.aborted) await conn.run('ROLLBACK').catch((error: unknown) => void error /* none was open: the usual case */);
+    }
+  }
+
   /** Keeps the newest KEPT_RESULTS query results (BigQuery keeps them a day), so a long sandbox does not grow forever. */
   private async expireOldResults(): Promise<void> {
-    const withResults = ([...this.catalog.jobs.values()] as StoredJob[]).filter((j) => j.emulatorResult).sort((a, b) => Number(b.statistics.endTime ?? 0) - Number(a.statistics.endTime ?? 0));
+    const withResults = ([...this.catalog.jobs.values()] as StoredJob[]).filter((j) => j.emulatorResult && !j.emulatorResult.table).sort((a, b) => Number(b.statistics.endTime ?? 0) - Number(a.statistics.endTime ?? 0));
     const expired = withResults.slice(KEPT_RESULTS);
     if (expired.length === 0) return;
     await this.catalog.exclusive(async (conn) => {
@@ -184,6 +264,24 @@ export class JobRunner {
     await this.catalog.exclusive((conn) => this.catalog.save(conn, 'job', job.jobReference.jobId, done));
     if (job.configuration.load) await rm(path.join(this.dataDir, 'downloads', job.jobReference.jobId), { recursive: true, force: true });
   }
+}
+
+/** `configuration.jobTimeoutMs` as a number of milliseconds, or 400 invalid. */
+function jobTimeoutOf(configuration: Record<string, unknown>): number | undefined {
+  const value = configuration.jobTimeoutMs;
+  if (value === undefined || value === null) return undefined;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new GoogleHttpError(400, 'invalid', `Invalid value for jobTimeoutMs: ${String(value)} (a whole number of milliseconds above 0)`);
+  return ms;
+}
+
+/** How a job past its jobTimeoutMs ends: stopped, saying so. */
+function timedOut(ms: number): JobError {
+  return { reason: 'stopped', message: `Job execution was cancelled: Job timed out after ${(ms / 1000).toFixed(1)} sec` };
+}
+
+function isJobError(value: unknown): value is JobError {
+  return typeof value === 'object' && value !== null && typeof (value as JobError).reason === 'string' && typeof (value as JobError).message === 'string';
 }
 
 /** A folder for upload bodies, inside the emulator's data folder. */

@@ -1,5 +1,6 @@
 import { quoteIdent, quoteLiteral } from './sql.ts';
 import { GoogleHttpError } from '../http-util.ts';
+import { rewriteFunctions } from './query-functions.ts';
 
 /**
  * GoogleSQL → DuckDB SQL, for the emulator's query jobs. DuckDB runs the query; what is translated:
@@ -55,7 +56,7 @@ export function translateQuery(sql: string): string {
   const statement = out.trim().replace(/;\s*$/, '');
   if (!/^(\(|select\b|with\b|values\b|from\b)/i.test(statement)) refuse('the emulator runs queries only (SELECT, WITH, VALUES): DML, DDL and scripts are not supported');
   if (statement.includes(';')) refuse('the emulator runs one statement per query job');
-  return statement;
+  return rewriteFunctions(statement);
 }
 
 function refuse(message: string): never {
@@ -102,6 +103,11 @@ const TYPE_WORDS: Record<string, string> = {
 
 function translateWord(word: string, after: string): string {
   const upper = word.toUpperCase();
+  // TIMESTAMP(…), DATETIME(…) and DATE(…) are functions, rewritten by query-functions.ts.
+  if (/^\s*\(/.test(after) && ['TIMESTAMP', 'DATETIME', 'DATE'].includes(upper)) return word;
+  // A GoogleSQL TIMESTAMP is an instant (DuckDB TIMESTAMPTZ, in UTC here); a DATETIME is civil (DuckDB TIMESTAMP).
+  if (upper === 'TIMESTAMP') return 'TIMESTAMPTZ';
+  if (upper === 'DATETIME') return 'TIMESTAMP';
   if (upper === 'SAFE_CAST' && /^\s*\(/.test(after)) return 'TRY_CAST';
   if (upper === 'EXCEPT' && /^\s*\(/.test(after)) return 'EXCLUDE';
   return TYPE_WORDS[upper] ?? word;

@@ -1,3 +1,4 @@
+import { GoogleHttpError } from '../http-util.ts';
 import type { DatasetMeta, TableMeta } from './catalog.ts';
 
 /** The dataset resource (datasets.get/insert). */
@@ -14,20 +15,21 @@ export function datasetResource(d: DatasetMeta): Record<string, unknown> {
 }
 
 /** The table resource (tables.get/insert); `tableReference.tableId` is what the client needs. */
-export function tableResource(t: TableMeta, numRows: number, location: string): Record<string, unknown> {
+export function tableResource(t: TableMeta, numRows: number, location: string, numBytes = 0): Record<string, unknown> {
   return {
     kind: 'bigquery#table',
     id: `${t.projectId}:${t.datasetId}.${t.tableId}`,
     tableReference: { projectId: t.projectId, datasetId: t.datasetId, tableId: t.tableId },
     schema: { fields: t.schema },
     numRows: String(numRows),
-    numBytes: '0',
+    numBytes: String(numBytes),
     creationTime: String(t.created),
     lastModifiedTime: String(t.modified),
     type: 'TABLE',
     location,
     etag: `"${t.modified.toString(36)}"`,
     ...(t.timePartitioning ? { timePartitioning: t.timePartitioning } : {}),
+    ...(t.rangePartitioning ? { rangePartitioning: t.rangePartitioning } : {}),
     ...(t.clustering ? { clustering: t.clustering } : {}),
   };
 }
@@ -37,12 +39,15 @@ export function pageTokenFor(offset: number): string {
   return Buffer.from(`offset:${offset}`).toString('base64url');
 }
 
-/** The row offset a page token (or `startIndex`) stands for. */
+/** The row offset a page token (or `startIndex`) stands for; a token the emulator did not issue is refused. */
 export function offsetOf(query: URLSearchParams): number {
   const token = query.get('pageToken');
   if (token) {
     const match = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-    if (match) return Number(match[1]);
+    if (!match) throw new GoogleHttpError(400, 'invalid', `Invalid page token: ${token}`);
+    return Number(match[1]);
   }
-  return Number(query.get('startIndex') ?? 0) || 0;
+  const start = query.get('startIndex') ?? '0';
+  if (!/^\d+$/.test(start)) throw new GoogleHttpError(400, 'invalid', `Invalid startIndex: ${start} (a row number from 0)`);
+  return Number(start);
 }

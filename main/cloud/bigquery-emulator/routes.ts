@@ -8,6 +8,7 @@ import { datasetResource, tableResource } from './resources.ts';
 import type { ResumableUploads } from './resumable-upload.ts';
 import { normaliseField, SchemaError, storageType, type Field } from './schema.ts';
 import { qualifiedName, quoteIdent } from './sql.ts';
+import { tableStats, totalBytes } from './table-stats.ts';
 
 /** A request as the routes see it: path segments after `/bigquery/v2` (or `/upload/bigquery/v2`), body read. */
 export interface BigQueryRequest {
@@ -19,6 +20,8 @@ export interface BigQueryRequest {
   body: Buffer;
   /** A failJob fault: the job this request creates ends with this errorResult. */
   injectedJobError?: JobError;
+  /** A holdJob fault: the job this request creates stays RUNNING this long before it starts. */
+  heldJobMs?: number;
 }
 
 export interface BigQueryContext {
@@ -143,19 +146,12 @@ const insertTable: Handler = async (ctx, req, res) => {
   sendJson(res, 200, tableResource(meta, 0, dataset.location));
 };
 
+/** tables.get: `numRows` and `numBytes` (logical bytes, table-stats.ts) as the data is now. */
 const getTable: Handler = async (ctx, req, res) => {
   const table = tableOf(ctx, req);
-  const rows = await countTableRows(ctx, table);
-  sendJson(res, 200, tableResource(table, rows, datasetOf(ctx, req).location));
+  const stats = await ctx.catalog.exclusive((conn) => tableStats(conn, table));
+  sendJson(res, 200, tableResource(table, stats.rows, datasetOf(ctx, req).location, totalBytes(stats)));
 };
-
-/** Rows in a table now. */
-export async function countTableRows(ctx: BigQueryContext, table: TableMeta): Promise<number> {
-  return ctx.catalog.exclusive(async (conn) => {
-    const rows = (await conn.runAndReadAll(`SELECT count(*) FROM ${qualifiedName(table.datasetId, table.tableId)}`)).getRowsJS();
-    return Number(rows[0]?.[0] ?? 0);
-  });
-}
 
 const deleteTable: Handler = async (ctx, req, res) => {
   const table = tableOf(ctx, req);

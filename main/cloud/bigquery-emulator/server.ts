@@ -83,13 +83,14 @@ async function handle(served: Served, req: IncomingMessage, res: ServerResponse)
   const taken = served.faults.take(matched.operation, { isExistingJob });
   if (taken && 'delayMs' in taken) await new Promise((resolve) => setTimeout(resolve, taken.delayMs));
   const injectedJobError = taken && 'failJob' in taken ? taken.failJob : undefined;
-  const fault = taken && ('delayMs' in taken || 'failJob' in taken) ? undefined : taken;
+  const heldJobMs = taken && 'holdJob' in taken ? taken.holdJob.ms : undefined;
+  const fault = taken && ('delayMs' in taken || 'failJob' in taken || 'holdJob' in taken) ? undefined : taken;
   if (fault && 'reset' in fault) return dropConnection(req, fault);
   const body = await readBody(req);
   if (fault && 'status' in fault) throw new GoogleHttpError(fault.status, fault.reason ?? reasonForStatus(fault.status), `injected fault: ${fault.status}`);
   const refused = refusal(served.state.modes, matched.operation, segments);
   if (refused) throw refused;
-  const request: BigQueryRequest = { method: req.method ?? 'GET', segments, isUpload, query: url.searchParams, headers: req.headers, body, ...(injectedJobError ? { injectedJobError } : {}) };
+  const request: BigQueryRequest = { method: req.method ?? 'GET', segments, isUpload, query: url.searchParams, headers: req.headers, body, ...(injectedJobError ? { injectedJobError } : {}), ...(heldJobMs ? { heldJobMs } : {}) };
   if (!fault) return matched.handler(served.ctx, request, res);
   // resetAfterCommit: do the work, lose the reply.
   req.socket.destroy();

@@ -19,12 +19,18 @@ export interface RowFormat {
 export async function readWireRowsJson(conn: DuckDBConnection, relation: string, schema: Field[], window: { offset: number; limit: number }, format: RowFormat): Promise<string> {
   if (schema.length === 0 || window.limit <= 0 || schema.some(isNested)) return JSON.stringify(await readWireRows(conn, relation, schema, window, format));
   const cells = schema.map((f) => `{'v': ${encodeExpr(f, quoteIdent(f.name), format)}}`);
-  const texts = (await conn.runAndReadAll(`SELECT CAST(to_json({'f': [${cells.join(', ')}]}) AS VARCHAR) FROM ${windowOf(relation, window)} ORDER BY "__pw_row"`)).getRowsJS();
+  const texts = (await conn.runAndReadAll(`SELECT CAST(to_json({'f': [${cells.join(', ')}]}) AS VARCHAR) FROM ${await windowOf(conn, relation, window)} ORDER BY "__pw_row"`)).getRowsJS();
   return `[${texts.map((r) => String(r[0])).join(',')}]`;
 }
 
-/** The window cut before encoding, so a page encodes its own rows only (not the whole table, then a slice). */
-function windowOf(relation: string, window: { offset: number; limit: number }): string {
+/**
+ * The window cut before encoding, so a page encodes its own rows only (not the whole table, then a slice). Rows the
+ * emulator never deletes keep rowids 0…n-1 in storage order: then the window is a range of rowids, read without
+ * scanning the rows before it (a page deep in a million rows in milliseconds); otherwise LIMIT/OFFSET.
+ */
+async function windowOf(conn: DuckDBConnection, relation: string, window: { offset: number; limit: number }): Promise<string> {
+  const dense = (await conn.runAndReadAll(`SELECT coalesce(max(rowid) + 1, 0) = count(*) FROM ${relation}`)).getRowsJS()[0]?.[0] === true;
+  if (dense) return `(SELECT *, rowid AS "__pw_row" FROM ${relation} WHERE rowid >= ${window.offset} AND rowid < ${window.offset + window.limit})`;
   return `(SELECT *, rowid AS "__pw_row" FROM ${relation} ORDER BY rowid LIMIT ${window.limit} OFFSET ${window.offset})`;
 }
 
@@ -36,7 +42,7 @@ function windowOf(relation: string, window: { offset: number; limit: number }): 
 export async function readWireRows(conn: DuckDBConnection, relation: string, schema: Field[], window: { offset: number; limit: number }, format: RowFormat): Promise<WireRow[]> {
   if (schema.length === 0 || window.limit <= 0) return [];
   const columns = schema.map((f) => `${encodeExpr(f, quoteIdent(f.name), format)} AS ${quoteIdent(f.name)}`);
-  const sql = `SELECT ${columns.join(', ')} FROM ${windowOf(relation, window)} ORDER BY "__pw_row"`;
+  const sql = `SELECT ${columns.join(', ')} FROM ${await windowOf(conn, relation, window)} ORDER BY "__pw_row"`;
   const rows = (await conn.runAndReadAll(sql)).getRowsJS();
   return rows.map((row) => ({
     f: schema.map((field, i) => {
