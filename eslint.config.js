@@ -10,7 +10,7 @@ import boundaries from 'eslint-plugin-boundaries';
 // A new folder of main/ must be placed here: `boundaries/no-unknown-files` refuses a file outside every element.
 export const LAYERS = [
   ['model'], // shared types: run events, block/pipeline types, graph, templating, schemas, errors, tiny pure helpers
-  ['data', 'history', 'retention', 'postgres', 'cloud', 'project', 'connections', 'history-export'], // adapters
+  ['data', 'history', 'retention', 'postgres', 'cloud', 'project', 'connections', 'history-export', 'pushdown'], // adapters (pushdown: SQL run inside BigQuery or Postgres)
   ['python', 'sandbox'], // user code: Python, TypeScript
   ['blocks'], // block kinds
   ['engine'], // runs a pipeline with the connections, stores and kinds it is handed

@@ -2,7 +2,7 @@
 // January 2021 row count), serves it over local HTTP, and runs yellow_taxi_etl headless against DuckDB alone
 // doing the same read + filter + partitioned write. Figures are printed as ratios; nothing is asserted.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeYellowTaxiCsv } from '../test/helpers/taxi-csv.ts';
@@ -14,10 +14,13 @@ import { runUiPreviewSection } from './ui-preview.ts';
 import { runUiCanvasSection } from './ui-canvas.ts';
 import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
+import { runTsMemorySection } from './ts-memory.ts';
+import { runExampleMemorySection } from './example-memory.ts';
+import { runWarehouseSection } from './warehouse.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
-const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out'] as const;
+const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out', 'ts-memory', 'example-memory', 'warehouse'] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
 const wants = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
@@ -44,8 +47,9 @@ function runChild(script: string, args: string[]): Promise<ChildResult> {
 // First, and on its own: the other sections' work (the taxi CSV, the file server) would load the machine it measures.
 if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
-// `npm run bench -- cli-start fan-out` needs none of what follows.
-if (chosen.length > 0 && chosen.every((name) => name === 'cli-start' || name === 'fan-out')) process.exit(0);
+if (wants('ts-memory')) await runTsMemorySection(work);
+// `npm run bench -- cli-start fan-out ts-memory` needs none of what follows.
+if (chosen.length > 0 && chosen.every((name) => name === 'cli-start' || name === 'fan-out' || name === 'ts-memory')) process.exit(0);
 
 mkdirSync(work, { recursive: true });
 if (!existsSync(csv)) {
@@ -76,6 +80,19 @@ try {
   if (wants('backfill')) await runGreenBackfillSection({ work, server });
   if (wants('ui-preview')) await runUiPreviewSection();
   if (wants('ui-canvas')) await runUiCanvasSection();
+  if (wants('example-memory')) {
+    const big = path.join(work, 'yellow_5000000.csv.gz');
+    if (!existsSync(big)) await writeYellowTaxiCsv(big, { rows: 5_000_000, seed: 2021, gzip: true });
+    server.serve('/yellow_5M/yellow_tripdata_2021-01.csv.gz', { file: big });
+    const bigUrl = `${server.url}/yellow_5M/yellow_tripdata_2021-01.csv.gz`;
+    await runExampleMemorySection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), url: bigUrl, rows: 5_000_000, runChild });
+  }
+  if (wants('warehouse')) {
+    const zones = path.join(work, 'taxi_zone_lookup.csv');
+    writeFileSync(zones, `"LocationID","Borough","Zone","service_zone"\n${Array.from({ length: 265 }, (_, i) => `${i + 1},"Borough ${i % 6}","Zone ${i + 1}","Boro Zone"`).join('\n')}\n`);
+    server.serve('/taxi_zone_lookup.csv', { file: zones });
+    await runWarehouseSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), url, zonesUrl: `${server.url}/taxi_zone_lookup.csv` });
+  }
 } finally {
   await server.close();
 }

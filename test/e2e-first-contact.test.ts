@@ -87,8 +87,8 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
     await page.getByText('saved', { exact: true }).waitFor();
     await act.click(page.getByRole('button', { name: 'Run with upstream' }));
     await node('by_customer').getByText('succeeded').waitFor({ timeout: 60_000 });
-    await act.click(page.getByRole('tab', { name: 'Output' }));
-    await page.getByRole('status', { name: 'Row count' }).getByText(`${CUSTOMERS} rows`).waitFor();
+    // The rows show beside the code: no tab to switch.
+    await page.getByRole('region', { name: 'Output' }).getByRole('status', { name: 'Row count' }).getByText(`${CUSTOMERS} rows`).waitFor();
     await shot('1-preview');
     await noErrorToast('the aggregate');
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../main/model/errors.ts';
 import { initProject } from '../main/project/init-project.ts';
 import { loadProject } from '../main/project/load-project.ts';
+import { runCli } from './helpers/run-cli.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../examples/nyc-taxi', import.meta.url));
 
@@ -37,8 +38,22 @@ test('init writes a minimal project that loads: settings, local connections as t
   // Exports work offline from the first minute: the embedded Postgres and the GCS/BigQuery emulators.
   assert.deepEqual(Object.fromEntries(Object.entries(project.connections).map(([name, c]) => [name, c.type])), { local_pg: 'local_postgres', local_gcs: 'local_gcs', local_bq: 'local_bigquery' });
   assert.deepEqual(project.settings.default_connections, { postgres: 'local_pg', gcs: 'local_gcs', bigquery: 'local_bq' });
-  assert.deepEqual(project.pipelineIds, []);
+  assert.deepEqual(project.pipelineIds, ['starter']);
   assert.equal(existsSync(path.join(dir, '.pipewright')), false, 'state is created when the project is opened, not by init');
+});
+
+test('pipewright init makes a starter pipeline that runs offline, and says which command runs it', async () => {
+  const dir = path.join(tempRoot(), 'shop');
+  const init = await runCli(['init', dir]);
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stdout, new RegExp(`next: pipewright run starter --project ${dir.replace(/[/\\.]/g, '\\$&')}`));
+  assert.match(init.stdout, /pipewright start --project /);
+  // The suggested command, as printed: no network is used (DuckDB makes the rows).
+  const run = await runCli(['run', 'starter', '--project', dir]);
+  assert.equal(run.code, 0, run.stderr);
+  // The run's progress lines, on whichever stream the CLI prints them.
+  assert.match(run.stdout + run.stderr, /orders_per_day succeeded in .*, 31 rows/);
+  assert.match(run.stdout + run.stderr, /run succeeded/);
 });
 
 test('init refuses a folder that already holds files, and leaves them alone', async () => {

@@ -192,7 +192,7 @@ test('an unknown key is named, with the closest known key suggested', async () =
   assert.equal(inConfig.place.block, 'load');
 
   const farOff = await loadError({ 'pipewright.yaml': 'name: demo\nzzz_unrelated: 1\n' });
-  assert.match(farOff.message, /^pipewright\.yaml:2:1 zzz_unrelated: unknown key 'zzz_unrelated' \(known keys: name, description, engine, default_connections, alerts, retention, python, allowed_paths\)/);
+  assert.match(farOff.message, /^pipewright\.yaml:2:1 zzz_unrelated: unknown key 'zzz_unrelated' \(known keys: name, description, engine, default_connections, alerts, retention, python, allowed_paths, maximum_bytes_billed\)/);
 });
 
 test('a wrong type names the file, line, path, what was expected and what was found', async () => {

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
+import { revealNode } from './helpers/canvas-view.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { runCli } from './helpers/run-cli.ts';
 
@@ -53,6 +54,7 @@ after(async () => {
 });
 
 async function openBlock(blockId: string) {
+  await revealNode(page, blockId);
   await page.getByRole('button', { name: blockId, exact: true }).click();
   const grid = page.getByRole('grid', { name: `Preview of ${blockId}` });
   await grid.waitFor();

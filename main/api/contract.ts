@@ -5,6 +5,8 @@ import { editMethods } from './edit-contract.ts';
 import { connectionsMethods } from './connections-contract.ts';
 import { backfillsMethods } from './backfill-handlers.ts';
 import { schedulesMethods } from './schedules-handlers.ts';
+import { consoleMethods } from './console-history.ts';
+import { projectsMethods } from './projects-handlers.ts';
 
 /**
  * The one API contract between the engine and every shell (Electron IPC, `pipewright serve`, tests).
@@ -71,6 +73,8 @@ export const methods = {
   ...connectionsMethods,
   ...backfillsMethods,
   ...schedulesMethods,
+  ...consoleMethods,
+  ...projectsMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -1,4 +1,6 @@
 import { checkPipeline } from '../preflight/check-pipeline.ts';
+import type { Pipeline } from '../model/project.ts';
+import { previewWarehouseBlock, profileWarehouseBlock } from '../runtime/warehouse-preview.ts';
 import os from 'node:os';
 import { ContractError, isMethodName, parseParams, type EventName, type MethodName } from './contract.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
@@ -11,11 +13,16 @@ import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
 import { createSchedulesHandlers, type SchedulerAccess } from './schedules-handlers.ts';
 import { planResume } from './retry-failed.ts';
+import { createConsoleHandlers } from './console-history.ts';
+import { createProjectsHandlers, type ProjectSwitcher } from './projects-handlers.ts';
 import { listPipelineIds } from '../project/load-project.ts';
 import { readPipelineVersion } from '../project/pipeline-writer.ts';
 import { listTriggerDescriptions } from '../orchestration/triggers.ts';
 
 type Handler = (params: never) => Promise<unknown>;
+
+/** A shell that brings no project switcher (tests, the CLI's local handlers): the picker says so. */
+const NO_PROJECT_SWITCH = { refused: 'this window cannot switch projects: restart Pipewright with --project <folder>' };
 export type ApiHandlers = { [M in MethodName]: Handler };
 
 /** Where this process serves the HTTP API (serve, or the desktop app's loopback API), once it listens; null without one. */
@@ -30,7 +37,10 @@ export type { RunQueueEvent } from '../runtime/run-launcher.ts';
  * The contract's methods over an open project. Both transports (Electron IPC, serve) call `dispatch`;
  * `emit` pushes events to every connected shell.
  */
-export function createApiHandlers(open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {}) {
+export function createApiHandlers(
+  open: OpenProject, emit: (event: EventName, payload: unknown) => void, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {},
+  projects: ProjectSwitcher | { refused: string } = NO_PROJECT_SWITCH,
+) {
   /** Starts a run from the app (or a handed-over CLI run); resolves with its id once it started (usage errors reject before). */
   const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>, via: 'app' | 'cli' = 'app'): Promise<{ runId: string; queued?: true }> => {
     const run = open.runs.launch({ ...request, trigger: { kind: via, by: os.userInfo().username } });
@@ -64,14 +74,17 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     'runs.get': async (p: { runId: string }) => ({ run: open.store.getRun(p.runId) ?? null }),
     'runs.logs': async (p: { runId: string; blockId?: string; afterId?: number; limit: number }) => ({ logs: open.store.getLogs(p.runId, p) }),
     'outputs.preview': async (p: { pipelineId: string; blockId: string; window: Parameters<OpenProject['workspace']['preview']>[2]; runId?: string }) =>
-      open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
+      // A block that runs in a warehouse is previewed there (only its published table: past runs' tables are not kept).
+      (await previewWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId, p.window)) ?? open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
     'outputs.statsHistory': async (p: { pipelineId: string; blockId: string; limit: number }) => ({
       runs: open.store.outputStatsHistory(p.pipelineId, p.blockId, p.limit),
     }),
     'outputs.ofRun': async (p: { pipelineId: string; runId: string }) => ({
       outputs: (await open.workspace.runOutputs(p.pipelineId, p.runId)).map((o) => ({ blockId: o.blockId, rows: o.rows })),
     }),
-    'outputs.profile': async (p: { pipelineId: string; blockId: string }) => ({ columns: await open.workspace.profile(p.pipelineId, p.blockId) }),
+    'outputs.profile': async (p: { pipelineId: string; blockId: string }) => ({
+      columns: (await profileWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId)) ?? (await open.workspace.profile(p.pipelineId, p.blockId)),
+    }),
     'workspace.query': async (p: { sql: string; window: { offset: number; limit: number } }) => open.workspace.query(p.sql, p.window),
     'triggers.list': async (p: { pipelineId?: string }) => {
       const { triggers, problems } = await listTriggerDescriptions(open);
@@ -90,6 +103,8 @@ export function createApiHandlers(open: OpenProject, emit: (event: EventName, pa
     ...createConnectionsHandlers(open),
     ...createBackfillHandlers(open, emit),
     ...createSchedulesHandlers(schedules, emit),
+    ...createConsoleHandlers(open),
+    ...createProjectsHandlers(open, projects),
     'runs.retryFailed': async (p: { runId: string; via: 'app' | 'cli' }): Promise<{ runId: string }> => startRun(await planResume(open, p.runId), p.via),
   } satisfies ApiHandlers;
   return handlers;
@@ -105,4 +120,9 @@ export async function dispatch(handlers: ApiHandlers, method: unknown, params: u
   } catch (error) {
     return { ok: false, error: toErrorShape(error) };
   }
+}
+
+/** The pipeline when it loads; an invalid one still previews its local outputs (its blocks' engines are unknown). */
+async function pipelineIfValid(open: OpenProject, pipelineId: string): Promise<Pipeline | undefined> {
+  return open.loadPipeline(pipelineId).catch(() => undefined); // the preview of a stored output does not need the files to be valid
 }

@@ -2,6 +2,7 @@ import { createApiHandlers, type ApiHandlers, type LocalApi } from './handlers.t
 import type { EventName } from './contract.ts';
 import { Scheduler } from '../orchestration/scheduler.ts';
 import type { SchedulerAccess } from './schedules-handlers.ts';
+import type { ProjectSwitcher } from './projects-handlers.ts';
 import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
 import { watchProject } from '../runtime/watch-project.ts';
 import type { OpenProject } from '../runtime/open-project.ts';
@@ -23,11 +24,11 @@ export interface ProjectBackend {
 export async function startProjectBackend(
   open: OpenProject,
   emit: (event: EventName, payload: unknown) => void,
-  opts: { scheduler?: { onActivity: (activity: SchedulerActivity) => void } } = {},
+  opts: { scheduler?: { onActivity: (activity: SchedulerActivity) => void }; projects?: ProjectSwitcher | { refused: string } } = {},
 ): Promise<ProjectBackend> {
   const local: LocalApi = { origin: null };
   const schedules: SchedulerAccess = {};
-  const handlers = createApiHandlers(open, emit, local, schedules);
+  const handlers = createApiHandlers(open, emit, local, schedules, opts.projects);
   let scheduler: Scheduler | undefined;
   // Edits made in other editors reach every open window within about a second.
   const watcher = watchProject(open.project.dir, (change) => {

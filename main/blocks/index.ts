@@ -17,6 +17,7 @@ import { pythonSensor } from './sensors/python-sensor.ts';
 import { sqlSensor } from './sensors/sql-sensor.ts';
 import { sqlSource } from './sql-source.ts';
 import { sqlTransform } from './sql-transform.ts';
+import { tableSource } from './table-source.ts';
 import { typescriptTransform } from './typescript-transform.ts';
 import { pythonExport, pythonSource, pythonTransform } from './python-block.ts';
 
@@ -27,6 +28,7 @@ export function createDefaultRegistry(): BlockRegistry {
     .register(localFileSource)
     .register(sqlTransform)
     .register(sqlSource)
+    .register(tableSource)
     .register(typescriptTransform)
     .register(pythonSource)
     .register(pythonTransform)

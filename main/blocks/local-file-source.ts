@@ -21,6 +21,7 @@ import {
   type RejectTables,
 } from './file-formats.ts';
 import { checkFilesBeforeRead, findLongLine, findUnterminatedQuote } from './file-checks.ts';
+import { estimateCsvRows, reportQueryProgress } from './query-progress-report.ts';
 
 const configSchema = z.strictObject({
   /** A file or a glob (`data/*.csv`, `data/**\/*.parquet`), relative to the project folder or absolute. */
@@ -94,9 +95,10 @@ export async function readFilesIntoOutput(ctx: BlockContext, files: SourceFile[]
   await checkFilesBeforeRead(files, format, place);
   const rejects = options.on_error === 'reject' ? await prepareRejectTables(ctx) : undefined;
   const sql = buildReadSql(files.map((f) => f.path), format, options, rejects);
+  const estimatedRows = format === 'csv' ? await estimateCsvRows(files.map((f) => f.path), options.header !== false) : undefined;
   let rows: number;
   try {
-    rows = await ctx.data.writeOutputFromQuery(sql);
+    rows = await ctx.data.writeOutputFromQuery(sql, reportQueryProgress(ctx, 'read', estimatedRows));
   } catch (error) {
     throw await explainReadError(error, ctx, files, format, options);
   }

@@ -46,10 +46,12 @@ function withView(data: BlockSession, view: string, identity: string): BlockSess
   return {
     run: (sql) => data.run(sql),
     queryRows: (sql) => data.queryRows(sql),
-    writeOutputFromQuery: (sql) => data.writeOutputFromQuery(sql),
+    writeOutputFromQuery: (sql, onProgress) => data.writeOutputFromQuery(sql, onProgress),
     writeOutputFromArrow: (table) => data.writeOutputFromArrow(table),
+    writeOutputFromArrowBatches: (tables) => data.writeOutputFromArrowBatches(tables),
     writeOutputFromRows: (rows) => data.writeOutputFromRows(rows),
     readArrow: (id) => data.readArrow(id),
+    streamArrow: (id, rowsPerPart) => data.streamArrow(id, rowsPerPart),
     streamChunks: (sql, consume) => data.streamChunks(sql, consume),
     get outputTable() {
       return data.outputTable;

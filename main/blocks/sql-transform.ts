@@ -5,10 +5,25 @@ import { renderTemplate } from '../model/templating.ts';
 import { quoteIdent } from '../data/sql-names.ts';
 import { toSnakeCase } from './snake-case.ts';
 import { explainExportRead, inputsOf } from './block-inputs.ts';
+import { reportQueryProgress } from './query-progress-report.ts';
+import { pushedDownSql, runPushedDown } from '../pushdown/pushdown-block.ts';
 
 const configSchema = z.strictObject({
   /** Rename the query's output columns; `snake_case` handles acronyms (VendorID → vendor_id). */
   rename_columns: z.enum(['snake_case']).optional(),
+  // The rest applies to blocks with engine: bigquery | postgres (main/pushdown/).
+  /** BigQuery dataset of the published table; default: the pipeline id. */
+  dataset: z.string().min(1).optional(),
+  /** Postgres schema of the published table; default: the pipeline id. */
+  schema: z.string().min(1).optional(),
+  /** Name of the published table; default: the block id. */
+  table: z.string().min(1).optional(),
+  /** BigQuery: refuse the block when its dry run estimates more bytes (default: pipewright.yaml's). */
+  maximum_bytes_billed: z.number().int().positive().optional(),
+  /** BigQuery: `PARTITION BY` expression of the table, e.g. `DATE(pickup_datetime)`. */
+  partition_by: z.string().min(1).optional(),
+  /** BigQuery: `CLUSTER BY` columns. */
+  cluster_by: z.array(z.string().min(1)).min(1).max(4).optional(),
 });
 type SqlConfig = z.infer<typeof configSchema>;
 
@@ -16,15 +31,19 @@ type SqlConfig = z.infer<typeof configSchema>;
 export const sqlTransform: BlockKind<SqlConfig> = {
   type: 'transform',
   kind: 'sql',
-  title: 'SQL (DuckDB)',
+  title: 'SQL (DuckDB)', // engine: bigquery | postgres runs it in a warehouse instead (main/pushdown/)
   configSchema,
   code: 'required',
   codeExtension: '.sql',
   async run(ctx, config) {
+    if (ctx.block.engine === 'bigquery' || ctx.block.engine === 'postgres') {
+      if (config.rename_columns) throw new UserError('rename_columns works on duckdb only: alias the columns in the query', { block: ctx.block.id, path: 'config.rename_columns' });
+      return runPushedDown(ctx, pushedDownSql(ctx), config);
+    }
     const sql = userQuery(ctx);
     const rowsIn = await countUpstreamRows(ctx);
     const query = config.rename_columns ? await renamed(ctx, sql) : { text: sql, lineOffset: 0 };
-    const rowsOut = await ctx.data.writeOutputFromQuery(query.text).catch((err: unknown) => {
+    const rowsOut = await ctx.data.writeOutputFromQuery(query.text, reportQueryProgress(ctx, 'query')).catch((err: unknown) => {
       throw explainExportRead(ctx, shiftLines(err, query.lineOffset));
     });
     return { rowsIn, rowsOut, hasOutput: true };

@@ -1,10 +1,11 @@
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { tableFromIPC } from 'apache-arrow';
 import { z } from 'zod';
 import { UserError } from '../model/errors.ts';
 import type { BlockContext, BlockKind } from '../model/block-kind.ts';
 import { runTypeScript } from '../sandbox/ts-runner.ts';
 import type { TypeScriptSource } from '../sandbox/ts-compile.ts';
 import { inputsOf } from './block-inputs.ts';
+import { createBatchFeed } from './ts-batch-feed.ts';
 
 const configSchema = z.strictObject({
   /** The function to call; default: the file's default export. */
@@ -25,16 +26,23 @@ export const typescriptTransform: BlockKind<TypeScriptConfig> = {
   codeExtension: '.ts',
   async run(ctx, config) {
     const source = blockSource(ctx);
-    const inputs = await readUpstream(ctx);
-    const rowsIn = inputs.reduce((sum, input) => sum + input.rows, 0);
+    const ids = [...inputsOf(ctx)];
+    const rowsIn = await countRows(ctx, ids);
+    // Inputs are read once the worker says what its function wants: whole tables, or record batches as it pulls them.
+    const feed = createBatchFeed(ctx, ids);
     const result = await runTypeScript({
       ctx,
       source,
       mode: 'transform',
       exportNames: [config.export ?? 'default'],
-      inputs: inputs.map(({ id, ipc }) => ({ id, ipc })),
+      inputs: [],
+      lazyInputs: { ids, conversation: feed.conversation },
+    }).catch(async (error: unknown) => {
+      await feed.abandon(error);
+      throw error;
     });
-    const rowsOut = await writeResult(ctx, result);
+    const streamed = await feed.finish();
+    const rowsOut = streamed ?? (await writeResult(ctx, result));
     return { rowsIn, rowsOut, hasOutput: true };
   },
 };
@@ -45,14 +53,11 @@ function blockSource(ctx: BlockContext): TypeScriptSource {
   return { relPath: code.relPath, absPath: code.absPath, text: code.text };
 }
 
-/** Each upstream output as Arrow IPC bytes, in upstream order (exports have none). */
-async function readUpstream(ctx: BlockContext): Promise<{ id: string; ipc: Uint8Array; rows: number }[]> {
-  const inputs = [];
-  for (const id of inputsOf(ctx)) {
-    const table = await ctx.data.readArrow(id);
-    inputs.push({ id, ipc: tableToIPC(table, 'stream'), rows: table.numRows });
-  }
-  return inputs;
+/** Rows of every input, counted by DuckDB (in one statement) without reading them. */
+async function countRows(ctx: BlockContext, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const [row] = await ctx.data.queryRows(`SELECT ${ids.map((id) => `(SELECT count(*) FROM ${ctx.data.relation(id)})`).join(' + ')} AS n`);
+  return Number(row?.n ?? 0);
 }
 
 async function writeResult(ctx: BlockContext, result: Awaited<ReturnType<typeof runTypeScript>>): Promise<number> {
@@ -68,6 +73,7 @@ async function writeResult(ctx: BlockContext, result: Awaited<ReturnType<typeof 
       }
       return ctx.data.writeOutputFromRows(result.rows);
     case 'done':
-      throw new Error('a transform worker answered like a test');
+    case 'streamed':
+      throw new Error(`a transform worker answered '${result.type}' where a result was due`);
   }
 }

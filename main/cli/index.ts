@@ -64,11 +64,15 @@ async function initCommand(argv: string[]): Promise<number> {
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('init takes one folder');
   if (values.example !== undefined && values.example !== 'nyc-taxi') throw new UsageError(`unknown example '${values.example}'; available: nyc-taxi`);
-  const { initProject } = await import('../project/init-project.ts');
+  const { initProject, STARTER_PIPELINE_ID } = await import('../project/init-project.ts');
   await initProject(dir, values.example ? { example: 'nyc-taxi' } : {});
-  // An example has pipelines to run; an empty project is built on the canvas first.
-  const next = values.example ? `pipewright run yellow_taxi_etl --project ${dir}` : `pipewright serve --project ${dir}   (build a pipeline in the browser; or pipewright start)`;
-  process.stdout.write(`created project in ${dir}${values.example ? ` from the ${values.example} example` : ''}\nnext: ${next}\n`);
+  // Both have a pipeline that runs as created (the starter offline); then the app, to build on it.
+  const pipeline = values.example ? 'yellow_taxi_etl' : STARTER_PIPELINE_ID;
+  process.stdout.write(
+    `created project in ${dir}${values.example ? ` from the ${values.example} example` : ''}\n` +
+      `next: pipewright run ${pipeline} --project ${dir}${values.example ? '' : '   (runs offline)'}\n` +
+      `      pipewright start --project ${dir}   (the app; it serves the browser UI where no display is)\n`,
+  );
   return 0;
 }
 

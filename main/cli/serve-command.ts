@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UserError } from '../model/errors.ts';
-import { openProject } from '../runtime/open-project.ts';
-import { startServeServer } from '../serve/serve-server.ts';
+import { defaultUserDataDir } from '../runtime/recent-projects.ts';
+import { serveProjects } from '../serve/serve-projects.ts';
 import { formatActivity } from '../orchestration/scheduler-activity.ts';
 import { installLastResort } from '../runtime/last-resort.ts';
 import { resolveProjectDir } from './project-dir.ts';
@@ -16,8 +16,9 @@ export const EXPOSE_NOTICE =
 
 /**
  * `pipewright serve [--project <dir>] [--port 6789] [--host 127.0.0.1] [--expose]`: serves the UI and the API for
- * one project until SIGINT/SIGTERM. Prints `serving <url>` (the ready signal tests wait for) with the token. A host
- * other than loopback needs --expose, which says what it exposes.
+ * one project at a time (the page's project picker switches, except with --expose) until SIGINT/SIGTERM. Prints
+ * `serving <url>` (the ready signal tests wait for) with the token. A host other than loopback needs --expose, which
+ * says what it exposes.
  */
 export async function serveCommand(argv: string[], hooks: { onServing?: (url: string) => void } = {}): Promise<number> {
   const { values } = parseArgs({
@@ -33,33 +34,35 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
   const rendererDir = findBuiltRenderer();
-  const open = await openProject(await resolveProjectDir(values.project), { preflight: 'first' });
-  // A fault in one run or request must not take the server (and its scheduler) down with it.
-  const removeLastResort = installLastResort();
-  let server;
-  try {
-    // Schedules fire while serving; their fires and results are logged like `pipewright schedule` logs them.
-    const scheduler = { onActivity: (activity: Parameters<typeof formatActivity>[0]) => process.stdout.write(`${formatActivity(activity)}\n`) };
-    server = await startServeServer({ open, rendererDir, host: values.host, port, scheduler });
-  } catch (error) {
-    removeLastResort();
-    await open.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
-    throw error;
-  }
+  const dir = await resolveProjectDir(values.project);
   // Listening before the ready line: a Ctrl-C (or a test's SIGINT) right after it must stop us cleanly, not kill us.
   const stopRequested = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  if (!isLoopback(values.host)) process.stderr.write(`warning: --expose: serving on ${values.host}, ${EXPOSE_NOTICE}\n`);
-  process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
-  hooks.onServing?.(server.url);
-  await stopRequested;
-  process.stdout.write('stopping: cancelling runs and closing the workspace\n');
-  await server.close();
-  await open.close();
-  removeLastResort();
+  // A fault in one run or request must not take the server (and its scheduler) down with it.
+  const removeLastResort = installLastResort();
+  try {
+    await serveProjects(
+      {
+        dir, rendererDir, host: values.host, port, isExposed: !isLoopback(values.host), userDataDir: defaultUserDataDir(),
+        // Schedules fire while serving; their fires and results are logged like `pipewright schedule` logs them.
+        scheduler: { onActivity: (activity) => process.stdout.write(`${formatActivity(activity)}\n`) },
+        onServing: (server, open, isFirst) => {
+          if (!isFirst) return void process.stdout.write(`pipewright serve: switched to project ${open.project.settings.name} (${open.project.dir})\n`);
+          if (!isLoopback(values.host)) process.stderr.write(`warning: --expose: serving on ${values.host}, ${EXPOSE_NOTICE}\n`);
+          process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
+          hooks.onServing?.(server.url);
+        },
+      },
+      stopRequested.then(() => void process.stdout.write('stopping: cancelling runs and closing the workspace\n')),
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
+    throw error;
+  } finally {
+    removeLastResort();
+  }
   return 0;
 }
 

@@ -25,20 +25,44 @@ type FixedArrayClass = { new (length: number): FixedArray };
 
 /** Reads a whole DuckDB result (chunk by chunk, column-wise) into an Arrow table; NULLs are kept. */
 export async function resultToArrow(result: DuckDBResult): Promise<Table> {
-  // Arrow looks fields up by name, so DuckDB's duplicate names (`select 1 a, 2 a`) become a, a:1.
-  const names = result.deduplicatedColumnNames();
-  const types = result.columnTypes();
-  const readers = types.map(readerFor);
-  const fields = names.map((name, i) => new Field(name, readers[i]!.arrowType, true, new Map([[DUCKDB_TYPE_METADATA, String(types[i])]])));
-  const schema = new Schema(fields);
-  const batches: RecordBatch[] = [];
+  const parts: Table[] = [];
+  for await (const part of resultToArrowParts(result, Infinity)) parts.push(part);
+  return parts[0] ?? new Table(arrowSchemaOf(result).schema);
+}
+
+/**
+ * Reads a DuckDB result as Arrow tables of about `rowsPerPart` rows (each a few record batches of DuckDB's chunk
+ * size, 2,048 rows), fetching the next chunks only when asked: memory holds one part. Yields at least one part
+ * (empty when the result has no rows), so the schema always reaches the reader.
+ */
+export async function* resultToArrowParts(result: DuckDBResult, rowsPerPart: number): AsyncGenerator<Table> {
+  const { schema, fields, readers } = arrowSchemaOf(result);
+  let batches: RecordBatch[] = [];
+  let rows = 0;
+  let yielded = false;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const children = readers.map((reader, i) => reader.read(chunk.getColumnVector(i)));
     batches.push(new RecordBatch(schema, makeData({ type: new Struct(fields), length: chunk.rowCount, nullCount: 0, children })));
+    rows += chunk.rowCount;
+    if (rows >= rowsPerPart) {
+      yield new Table(schema, batches);
+      yielded = true;
+      batches = [];
+      rows = 0;
+    }
   }
-  return new Table(schema, batches);
+  if (batches.length > 0 || !yielded) yield new Table(schema, batches);
+}
+
+/** The Arrow schema of a result; DuckDB's duplicate names (`select 1 a, 2 a`) become a, a:1, as Arrow looks fields up by name. */
+function arrowSchemaOf(result: DuckDBResult): { schema: Schema; fields: Field[]; readers: ColumnReader[] } {
+  const names = result.deduplicatedColumnNames();
+  const types = result.columnTypes();
+  const readers = types.map(readerFor);
+  const fields = names.map((name, i) => new Field(name, readers[i]!.arrowType, true, new Map([[DUCKDB_TYPE_METADATA, String(types[i])]])));
+  return { schema: new Schema(fields), fields, readers };
 }
 
 /**

@@ -1,13 +1,14 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../model/errors.ts';
-import type { BlockSession, ColumnInfo } from '../model/workspace-types.ts';
+import type { BlockSession, ColumnInfo, QueryProgress } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';
-import { arrowToAppendColumns, resultToArrow } from './arrow-convert.ts';
-import { createAndAppend, rowsToAppendColumns, type AppendColumn } from './table-append.ts';
+import { arrowToAppendColumns, resultToArrow, resultToArrowParts } from './arrow-convert.ts';
+import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type AppendBatch, type AppendColumn } from './table-append.ts';
 import { TrackedConnection } from './tracked-connection.ts';
+import { enableQueryProgress, watchQueryProgress } from './query-progress.ts';
 
 /** What the workspace learns from a session. */
 export interface SessionHooks {
@@ -28,10 +29,15 @@ export interface SessionSpec {
 export class WorkspaceBlockSession implements BlockSession {
   private written = false;
   private isClosed = false;
+  private isProgressOn = false;
   private readonly tracked: TrackedConnection;
   private readonly conn: DuckDBConnection;
+  /** Connections of streamArrow readers still open (one each, so a read runs beside the output's writes). */
+  private readonly readers = new Set<TrackedConnection>();
 
-  private constructor(conn: DuckDBConnection, private readonly spec: SessionSpec, private readonly hooks: SessionHooks) {
+  private constructor(
+    private readonly instance: DuckDBInstance, conn: DuckDBConnection, private readonly spec: SessionSpec, private readonly hooks: SessionHooks,
+  ) {
     this.tracked = new TrackedConnection(conn);
     this.conn = conn;
   }
@@ -47,7 +53,7 @@ export class WorkspaceBlockSession implements BlockSession {
       conn.closeSync();
       throw error;
     }
-    return new WorkspaceBlockSession(conn, spec, hooks);
+    return new WorkspaceBlockSession(instance, conn, spec, hooks);
   }
 
   get outputTable(): string | undefined {
@@ -68,14 +74,19 @@ export class WorkspaceBlockSession implements BlockSession {
     });
   }
 
-  writeOutputFromQuery(selectSql: string): Promise<number> {
+  writeOutputFromQuery(selectSql: string, onProgress?: (progress: QueryProgress) => void): Promise<number> {
     return this.tracked.track(async () => {
       this.hooks.willWrite(this.spec.physical);
+      if (onProgress && !this.isProgressOn) {
+        await enableQueryProgress(this.conn);
+        this.isProgressOn = true;
+      }
       // One line before the user's SQL, so DuckDB's line numbers are the user's (see describeSqlError).
       const prefix = `CREATE OR REPLACE TABLE ${outputTableRef(this.spec.physical)} AS `;
       const statement = prefix + selectSql;
       await checkOneStatement(this.conn, statement, selectSql, prefix.length, { block: this.spec.blockId }, 'a SQL block');
-      const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement));
+      const stopWatching = onProgress ? watchQueryProgress(this.conn, onProgress) : undefined;
+      const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement)).finally(stopWatching);
       this.written = true;
       return Number(reader.getRows()[0]?.[0] ?? 0);
     });
@@ -83,6 +94,37 @@ export class WorkspaceBlockSession implements BlockSession {
 
   writeOutputFromArrow(table: Table): Promise<number> {
     return this.tracked.track(() => this.appendOutput(arrowToAppendColumns(table), table.numRows));
+  }
+
+  writeOutputFromArrowBatches(tables: AsyncIterable<Table>): Promise<number> {
+    return this.tracked.track(async () => {
+      this.hooks.willWrite(this.spec.physical);
+      // The attempt's own table, read by nothing until the engine publishes it: batches may commit as they come.
+      const batches = appendBatchesOf(tables);
+      const rows = await this.named(() => createAndAppendBatches(this.conn, OUTPUT_SCHEMA, this.spec.physical, batches, () => this.isClosed, true));
+      this.written = true;
+      return rows;
+    });
+  }
+
+  async *streamArrow(blockId: string, rowsPerPart: number): AsyncGenerator<Table> {
+    const relation = blockId === this.spec.blockId ? this.relation(blockId) : outputTableRef(this.physicalOf(blockId));
+    if (this.isClosed) throw new Error('the block session is closed');
+    // A connection of its own: a second query on this session's connection would end a stream still being read.
+    const reader = new TrackedConnection(await this.instance.connect());
+    this.readers.add(reader);
+    try {
+      const result = await reader.track(() => reader.conn.stream(`SELECT * FROM ${relation}`));
+      const parts = resultToArrowParts(result, rowsPerPart);
+      for (;;) {
+        const next = await reader.track(() => parts.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      this.readers.delete(reader);
+      await reader.close();
+    }
   }
 
   writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number> {
@@ -133,12 +175,14 @@ export class WorkspaceBlockSession implements BlockSession {
 
   interrupt(): void {
     this.tracked.interrupt();
+    for (const reader of this.readers) reader.interrupt();
   }
 
   /** Interrupts what still runs (a cancelled block's query), waits for it to stop, then closes the connection. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    await Promise.all([...this.readers].map((reader) => reader.close()));
     await this.tracked.close();
     this.hooks.closed();
   }
@@ -156,14 +200,26 @@ export class WorkspaceBlockSession implements BlockSession {
   /** Writes the output through the appender; UserErrors raised on the way (bad column names, invalid dates) name this block. */
   private async appendOutput(columns: AppendColumn[], rowCount: number): Promise<number> {
     this.hooks.willWrite(this.spec.physical);
+    await this.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed));
+    this.written = true;
+    return rowCount;
+  }
+
+  /** Runs `write`; a UserError it raises without a block is given this one. */
+  private async named<T>(write: () => Promise<T>): Promise<T> {
     try {
-      await createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed);
+      return await write();
     } catch (error) {
       if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: this.spec.blockId }, { cause: error });
       throw error;
     }
-    this.written = true;
-    return rowCount;
+  }
+
+  /** The physical table an upstream id reads; anything else is refused with what this block can read. */
+  private physicalOf(blockId: string): string {
+    const physical = this.spec.upstream.get(blockId);
+    if (physical === undefined) this.relation(blockId); // throws the error that says what this block can read
+    return physical as string;
   }
 
   /** A query naming a table that does not exist usually means a block that is not upstream: say which are. */
@@ -179,6 +235,11 @@ export class WorkspaceBlockSession implements BlockSession {
       ? 'it has no upstream blocks; connect one with an edge to read it'
       : `it reads only its upstream blocks (${ids.join(', ')}); connect others with an edge`;
   }
+}
+
+/** Arrow tables as batches of columns to append. */
+async function* appendBatchesOf(tables: AsyncIterable<Table>): AsyncGenerator<AppendBatch> {
+  for await (const table of tables) yield { columns: arrowToAppendColumns(table), rowCount: table.numRows };
 }
 
 /** The result's chunks in order, fetched one at a time (DuckDB computes ahead only a bounded buffer). */

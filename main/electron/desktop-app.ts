@@ -12,7 +12,8 @@ import { startProjectBackend, type ProjectBackend } from '../api/project-backend
 import { EventHub } from '../api/event-hub.ts';
 import { startServeServer, type ServeServer } from '../serve/serve-server.ts';
 import type { ElectronLike } from './electron-types.ts';
-import { appMenuTemplate, rememberProject } from './project-menu.ts';
+import { appMenuTemplate, readRecentProjects, rememberProject, switchProject } from './project-menu.ts';
+import type { ProjectSwitcher } from '../api/projects-handlers.ts';
 import type { CallHandlers } from './ipc.ts';
 import { startShell, useOsKeychainForSecrets, type Shell, type ShellOptions } from './shell.ts';
 
@@ -59,7 +60,7 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
   const hub = new EventHub();
   hub.listen((event, payload) => shell?.emit(event, payload));
   try {
-    backend = await startProjectBackend(open, hub.emit, { scheduler: { onActivity: (activity) => log(formatActivity(activity)) } });
+    backend = await startProjectBackend(open, hub.emit, { scheduler: { onActivity: (activity) => log(formatActivity(activity)) }, projects: desktopSwitcher(electron, options, dir) });
   } catch (error) {
     await open.close();
     throw error;
@@ -82,6 +83,17 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
   }
   log(`pipewright: project ${open.project.settings.name} (${dir})`);
   return { shell, open, close };
+}
+
+/** The page's project picker in the desktop app: what File › Open Recent lists, and a switch relaunches as the menu does. */
+function desktopSwitcher(electron: ElectronLike, options: DesktopOptions, current: string): ProjectSwitcher {
+  const project = { relaunchPrefix: options.relaunchPrefix ?? [], current, userDataDir: options.userDataDir };
+  return {
+    recent: () => readRecentProjects(options.userDataDir),
+    create: (dir) => initProject(dir, {}),
+    lastError: () => null, // a failed relaunch opens the example with an error box (openChosenProject)
+    switchTo: (dir) => void switchProject(electron, project, dir),
+  };
 }
 
 /**

@@ -1,33 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { UserError } from '../model/errors.ts';
 import { initProject } from '../project/init-project.ts';
+import { readRecentProjects, rememberProject } from '../runtime/recent-projects.ts';
 import type { DialogLike, ElectronLike } from './electron-types.ts';
 
-const RECENT_FILE = 'recent-projects.json';
-const RECENT_MAX = 8;
-
-/** Project folders opened lately, newest first, that still hold a pipewright.yaml. */
-export function readRecentProjects(userDataDir: string): string[] {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path.join(userDataDir, RECENT_FILE), 'utf8'));
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter((dir): dir is string => typeof dir === 'string' && existsSync(path.join(dir, 'pipewright.yaml'))).slice(0, RECENT_MAX);
-  } catch {
-    return []; // no list yet, or an unreadable one: start a new one
-  }
-}
-
-/** Puts `dir` first in the recent list (written atomically) and returns the list. */
-export function rememberProject(userDataDir: string, dir: string): string[] {
-  const recent = [dir, ...readRecentProjects(userDataDir).filter((d) => d !== dir)].slice(0, RECENT_MAX);
-  mkdirSync(userDataDir, { recursive: true });
-  const file = path.join(userDataDir, RECENT_FILE);
-  writeFileSync(`${file}.tmp`, JSON.stringify(recent, null, 2));
-  renameSync(`${file}.tmp`, file);
-  return recent;
-}
+// The recent list is shared with `pipewright serve`'s project picker; kept importable from here for the menu's callers.
+export { readRecentProjects, rememberProject };
 
 export interface ProjectSwitch {
   /** The app's argv before its own arguments, for a relaunch (the entry script from a checkout; nothing when packaged). */

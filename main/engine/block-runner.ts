@@ -130,7 +130,7 @@ async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: number): Pro
     });
     const openSession = session;
     controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
-    const ctx = makeContext(env, block, attempt, openSession, controller.signal, tempDir);
+    const ctx = { ...makeContext(env, block, attempt, openSession, controller.signal, tempDir), ...(limit ? { timeoutSeconds: limit.seconds } : {}) };
     if (controller.signal.aborted) throw abortReason(controller.signal);
     // Faults that escape the kind's promises (a callback that throws) end this attempt, not the process.
     const scope = {
@@ -222,6 +222,7 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     originRunId: env.originRunId,
     block,
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
+    upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
     attempt,
     data,
     variables: env.variables,

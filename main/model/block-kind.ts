@@ -29,8 +29,12 @@ export interface BlockContext {
    * only orders this block. Absent in contexts built by hand (tests), where every upstream block is an input.
    */
   inputs?: readonly string[];
+  /** The upstream blocks as loaded (a pushed-down block compiles their names to their warehouse tables). */
+  upstreamBlocks?: readonly LoadedBlock[];
   /** 1-based attempt number. */
   attempt: number;
+  /** The attempt's time limit in seconds, when it has one: work sent to a warehouse gets the same limit there. */
+  timeoutSeconds?: number;
   /**
    * The block's data session: upstream blocks are readable by their ids (this run's outputs where the run
    * produced them, otherwise their latest successful outputs); the block writes its output through it.

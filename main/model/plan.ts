@@ -10,6 +10,8 @@ export interface GraphBlock {
   condition?: { over?: string } | { typescript: string } | { python: string };
   dynamic?: boolean;
   reduce?: boolean;
+  /** Where a SQL block runs (resolved at load); a warehouse block's output is a warehouse table, not a local one. */
+  engine?: string;
 }
 
 /**
@@ -173,7 +175,13 @@ export function selectBlocks(blocks: readonly GraphBlock[], scope: RunScope): st
   return order.filter((id) => chosen.has(id));
 }
 
-/** The upstream blocks whose output `block` can read: exports write elsewhere and keep no output, so they only order it. */
+/**
+ * The upstream blocks whose local output `block` can read: exports write elsewhere and keep no output, and blocks
+ * that run in a warehouse keep theirs there, so they only order it.
+ */
 export function dataUpstreamOf(block: GraphBlock, blocks: readonly GraphBlock[]): string[] {
-  return block.upstream.filter((id) => blocks.find((b) => b.id === id)?.type !== 'export');
+  return block.upstream.filter((id) => {
+    const up = blocks.find((b) => b.id === id);
+    return up?.type !== 'export' && (up?.engine === undefined || up.engine === 'duckdb');
+  });
 }

@@ -73,6 +73,8 @@ export const projectFileSchema = z.strictObject({
   python: z.string().min(1).optional(),
   /** Folders outside the project that blocks and SQL may read and write (absolute, or relative to the project). */
   allowed_paths: z.array(z.string().min(1)).optional(),
+  /** BigQuery: the most bytes a pushed-down block may process (its dry run is refused past it); a block's config may set its own. */
+  maximum_bytes_billed: z.number().int().positive().optional(),
 });
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 
@@ -126,6 +128,10 @@ export const blockConditionSchema = z.union([
 export type BlockCondition = z.infer<typeof blockConditionSchema>;
 
 export const blockTypeSchema = z.enum(['source', 'transform', 'export', 'sensor']);
+
+/** Where a SQL block runs: the local DuckDB (default) or inside a warehouse (main/pushdown/). */
+export const sqlEngineSchema = z.enum(['duckdb', 'bigquery', 'postgres']);
+export type SqlEngine = z.infer<typeof sqlEngineSchema>;
 export type BlockType = z.infer<typeof blockTypeSchema>;
 
 /** One block in `pipeline.yaml`. `config` is validated by the block kind's own schema. */
@@ -137,6 +143,10 @@ export const blockSpecSchema = z.strictObject({
   file: z.string().min(1).optional(),
   upstream: z.array(identifier).default([]),
   config: z.record(z.string(), z.unknown()).default({}),
+  /** SQL transforms and table sources: where the SQL runs (default: the pipeline's engine, else duckdb). */
+  engine: sqlEngineSchema.optional(),
+  /** The warehouse connection of a pushed-down block (default: the pipeline's, else default_connections.<engine>). */
+  connection: z.string().min(1).optional(),
   retry: retryConfigSchema.optional(),
   /** Seconds per attempt; `none` or 0 for no timeout (default: the project's block_timeout). */
   timeout: timeoutSecondsSchema.optional(),
@@ -161,6 +171,10 @@ export const pipelineFileSchema = z.strictObject({
   description: z.string().optional(),
   variables: z.record(identifier, variableSpecSchema).default({}),
   retry: retryConfigSchema.optional(),
+  /** Where this pipeline's SQL transforms run unless a block says otherwise (default duckdb). */
+  engine: sqlEngineSchema.optional(),
+  /** The warehouse connection of its pushed-down blocks unless a block names one. */
+  connection: z.string().min(1).optional(),
   /** Overrides the project's engine.concurrency for this pipeline. */
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Runs of this pipeline that may go on at once in one process (app, API, schedules, backfills); unlimited when absent. */

@@ -1,6 +1,14 @@
 import type { DuckDBDataChunk } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 
+/** DuckDB's own estimate of a running query's progress (rows of its sources, summed over its pipelines). */
+export interface QueryProgress {
+  rows: number;
+  totalRows: number;
+  /** 0-100. */
+  percent: number;
+}
+
 /** A column as DuckDB names and types it (`BIGINT`, `TIMESTAMP`, `DECIMAL(10,2)`, …). */
 export interface ColumnInfo {
   name: string;
@@ -18,10 +26,18 @@ export interface BlockSession {
   run(sql: string): Promise<void>;
   /** Runs a query and returns plain JS rows (small results only: tests, counts, metadata). */
   queryRows(sql: string): Promise<Record<string, unknown>[]>;
-  /** Materialises the block's output from a SELECT over upstream names; resolves to the rows written. */
-  writeOutputFromQuery(selectSql: string): Promise<number>;
+  /**
+   * Materialises the block's output from a SELECT over upstream names; resolves to the rows written. `onProgress`
+   * gets DuckDB's progress of the query about every 250 ms while it runs.
+   */
+  writeOutputFromQuery(selectSql: string, onProgress?: (progress: QueryProgress) => void): Promise<number>;
   /** Materialises the block's output from an Arrow table (TypeScript blocks). */
   writeOutputFromArrow(table: Table): Promise<number>;
+  /**
+   * Materialises the block's output from Arrow tables that arrive one after another (a TypeScript block's batches):
+   * created from the first one's columns, holding one at a time; resolves to the rows written.
+   */
+  writeOutputFromArrowBatches(tables: AsyncIterable<Table>): Promise<number>;
   /** Materialises the block's output from plain rows; column types are inferred from the values. */
   writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number>;
   /** Quoted SQL name of a readable relation: an upstream block id, or this block's own id once written. */
@@ -34,6 +50,11 @@ export interface BlockSession {
   outputIdentity(blockId: string): string;
   /** Reads an upstream output (or this block's own output once written) as an Arrow table. */
   readArrow(blockId: string): Promise<Table>;
+  /**
+   * Reads an upstream output (or this block's own once written) as Arrow tables of about `rowsPerPart` rows, each
+   * read when the previous one is taken: memory holds one part, whatever the output's size.
+   */
+  streamArrow(blockId: string, rowsPerPart: number): AsyncIterable<Table>;
   /**
    * Runs a query and hands its result to `consume` chunk by chunk, as DuckDB produces them (memory stays bounded
    * however large the result); resolves to what `consume` resolves to. interrupt() stops the query.

@@ -10,6 +10,7 @@ import { checkBigQueryExport, checkBigQueryQuery } from './check-bigquery.ts';
 import { checkGcsExport } from './check-gcs.ts';
 import { checkPostgres } from './check-postgres.ts';
 import { checkDataCheckColumns } from './check-data-checks.ts';
+import { checkPushdown, isCheckedPushdown } from './check-pushdown.ts';
 import { checkPythonItems } from './check-python.ts';
 import { fail, type BlockCheck, type CheckEnv, type CheckItem, type PreflightReport } from './check-types.ts';
 
@@ -36,7 +37,7 @@ const CLOUD_KINDS = new Set(['export/gcs', 'export/bigquery', 'source/bigquery']
 
 /** Whether a pipeline has a GCS or BigQuery block, so a run should be checked before its first cloud write. */
 export function touchesCloud(pipeline: Pipeline): boolean {
-  return pipeline.blocks.some((b) => CLOUD_KINDS.has(`${b.type}/${b.kind}`));
+  return pipeline.blocks.some((b) => CLOUD_KINDS.has(`${b.type}/${b.kind}`) || (isCheckedPushdown(b) && b.engine === 'bigquery'));
 }
 
 /**
@@ -54,7 +55,9 @@ export async function checkPipeline(open: CheckTarget, pipelineId: string, opts:
   };
   const blocks: BlockCheck[] = [];
   for (const block of pipeline.blocks) {
-    const checker = CHECKERS[`${block.type}/${block.kind}`];
+    const checker = isCheckedPushdown(block)
+      ? ((env: CheckEnv, config: Record<string, unknown>) => checkPushdown(env, config, pipeline.blocks)) as Checker
+      : CHECKERS[`${block.type}/${block.kind}`];
     const kind = open.kinds.get(block.type, block.kind);
     const env: CheckEnv = {
       project: open.project, pipelineId, variables, block,

@@ -27,15 +27,20 @@ export function starterConfig(kind: BlockKind, blockId: string): Record<string, 
 export function starterCode(kind: BlockKind, blockId: string, upstream: readonly string[]): string {
   const first = upstream[0];
   if (kind.codeExtension === '.ts') {
-    // The upstream table is returned as it is: an Arrow table keeps every column's type (rows would turn a DATE
-    // into epoch milliseconds), so the untouched starter passes its input through unchanged.
+    // Record batches in, record batches out: memory stays bounded whatever the table's size, and a batch yielded as
+    // it is keeps every column's type, so the untouched starter passes its input through unchanged.
+    const input = first ? `inputs[${JSON.stringify(first)}]` : undefined;
     return [
+      `import type { RecordBatch } from 'apache-arrow';`,
+      ``,
       `/**`,
-      ` * ${blockId}: receives upstream outputs (Apache Arrow tables) by block id; returns an Arrow table or an array of rows.`,
-      ` * Returning a table keeps column types; rows (\`table.toArray()\`) give plain values (dates as epoch milliseconds).`,
+      ` * ${blockId}: reads upstream outputs by block id as Apache Arrow record batches (up to 2,048 rows each) and yields`,
+      ` * its output's batches (or Tables); only a few batches are in memory at a time, whatever the table's size.`,
+      ` * For the whole table at once, write a plain function: \`export default function (inputs: Record<string, Table>)\``,
+      ` * returning a Table or rows; it holds every input in memory (about the size of its columns, plus a copy).`,
       ` */`,
-      `export default function transform(inputs: Record<string, unknown>) {`,
-      `  return ${first ? `inputs[${JSON.stringify(first)}]` : '[]'};`,
+      `export default async function* transform(inputs: Record<string, AsyncIterable<RecordBatch>>) {`,
+      input ? `  for await (const batch of ${input}) yield batch;` : `  // Connect an upstream block: its batches arrive in inputs['<block id>'].`,
       `}`,
       '',
     ].join('\n');

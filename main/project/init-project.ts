@@ -16,7 +16,8 @@ const TOLERATED_ENTRIES = new Set(['.git']);
 
 /**
  * Creates a project in `dir` (created if missing; refused when it holds anything but `.git`): a copy of an
- * example, or a minimal skeleton. Either way `.gitignore` lists `.pipewright/`.
+ * example, or a skeleton with the local connections and a starter pipeline that runs offline. Either way
+ * `.gitignore` lists `.pipewright/`.
  */
 export async function initProject(dir: string, opts: { example?: ExampleName }): Promise<void> {
   const root = path.resolve(dir);
@@ -66,6 +67,41 @@ local_bq:
   type: local_bigquery
 `;
 
+/** The pipeline a new project starts with: it runs offline (DuckDB makes its rows), so the first Run shows data. */
+export const STARTER_PIPELINE_ID = 'starter';
+const STARTER_FILES: Record<string, string> = {
+  [`pipelines/${STARTER_PIPELINE_ID}/pipeline.yaml`]: `name: Starter
+description: >
+  Runs offline: a SQL source makes a month of sample orders, a SQL transform sums them per day.
+  Swap the source for your data (the palette's File over HTTP, Local file or Postgres) and keep going.
+blocks:
+  - id: sample_orders
+    type: source
+    kind: sql
+    file: blocks/sample_orders.sql
+
+  - id: orders_per_day
+    type: transform
+    kind: sql
+    file: blocks/orders_per_day.sql
+    upstream: [sample_orders]
+`,
+  'blocks/sample_orders.sql': `-- 300 sample orders over January 2024, made by DuckDB: no network, no files.
+select
+  i as order_id,
+  date '2024-01-01' + cast(i % 31 as integer) as order_date,
+  'customer ' || (i % 12) as customer,
+  round(5 + (i * 37 % 200) / 4.0, 2) as amount
+from range(300) as t(i)
+`,
+  'blocks/orders_per_day.sql': `-- Reads the source's output by its block name.
+select order_date, count(*) as orders, sum(amount) as revenue
+from sample_orders
+group by order_date
+order by order_date
+`,
+};
+
 async function writeSkeleton(root: string): Promise<void> {
   const settings = stringify({
     name: path.basename(root),
@@ -77,10 +113,9 @@ async function writeSkeleton(root: string): Promise<void> {
     `# Pipewright project settings. Pipelines live in pipelines/<id>/pipeline.yaml, block code in blocks/.\n${settings}`,
   );
   await writeFile(path.join(root, CONNECTIONS_FILE), LOCAL_CONNECTIONS);
-  for (const folder of ['pipelines', 'blocks']) {
-    await mkdir(path.join(root, folder));
-    // Git does not keep empty folders; the marker keeps the layout in a fresh clone.
-    await writeFile(path.join(root, folder, '.gitkeep'), '');
+  for (const [file, text] of Object.entries(STARTER_FILES)) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), text);
   }
 }
 

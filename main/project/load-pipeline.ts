@@ -10,6 +10,8 @@ import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import { layoutFileSchema, pipelineFileSchema } from '../model/schema.ts';
 import type { LayoutFile, PipelineFile } from '../model/schema.ts';
 import { formatPath } from './schema-issues.ts';
+import { engineOf } from '../model/block-engine.ts';
+import { findEngineCrossing, findWarehouseOnlyProblem } from '../model/engine-edges.ts';
 import { readYamlFile, validateYaml } from './yaml-file.ts';
 import type { DataPath, YamlSource } from './yaml-file.ts';
 
@@ -30,6 +32,8 @@ export async function loadPipeline(project: Project, pipelineId: string, kinds: 
   const blocks = await loadBlocks(project, source, spec, kinds);
   // 5. The graph: upstream names, cycles, disconnected transforms and exports.
   checkGraph(source, blocks);
+  // 6. Where SQL runs: no edge moves data between engines without a transfer block.
+  checkEngines(project, source, spec, blocks);
   return {
     id: pipelineId,
     file: source.absPath,
@@ -53,7 +57,11 @@ export async function loadBlocks(project: Project, source: YamlSource, spec: Pip
   for (const [index, block] of spec.blocks.entries()) {
     // Children of a dynamic block read `{{ item.<column> }}`; the columns are known only when it has run.
     const isChild = block.upstream.some((up) => dynamicIds.has(up));
-    blocks.push(await loadBlock(isChild ? { ...context, variables: { ...variables, item: {} } } : context, block, index));
+    const loaded = await loadBlock(isChild ? { ...context, variables: { ...variables, item: {} } } : context, block, index);
+    // The pipeline's default engine is resolved here, so the engine and planner read one field.
+    const engine = engineOf(block, spec);
+    const connection = block.connection ?? spec.connection;
+    blocks.push(engine === undefined || engine === 'duckdb' ? loaded : { ...loaded, engine, ...(connection ? { connection } : {}) });
   }
   return blocks;
 }
@@ -121,6 +129,15 @@ function checkGraph(source: YamlSource, blocks: readonly LoadedBlock[]): void {
     const at: DataPath = unknownUpstream >= 0 ? ['blocks', index, 'upstream', unknownUpstream] : ['blocks', index, 'upstream'];
     throw withLocation(source, at, error);
   }
+}
+
+/** Refuses the first edge that crosses engines without a transfer, at that entry of the block's `upstream:`. */
+export function checkEngines(project: Project, source: YamlSource, spec: PipelineFile, blocks: readonly LoadedBlock[]): void {
+  const unsupported = findWarehouseOnlyProblem(blocks);
+  if (unsupported) throw withLocation(source, ['blocks', unsupported.blockIndex, ...unsupported.at], new UserError(unsupported.message, { block: unsupported.block }));
+  const problem = findEngineCrossing(blocks, spec, project.settings);
+  if (!problem) return;
+  throw withLocation(source, ['blocks', problem.blockIndex, 'upstream', problem.upstreamIndex], new UserError(problem.message, { block: problem.block }));
 }
 
 /** The same error, its message prefixed with `<file>:<line>:<col>` and its place completed from `at`. */

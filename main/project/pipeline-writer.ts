@@ -8,7 +8,7 @@ import { codePathProblem } from './block-files.ts';
 import { starterCode } from './block-templates.ts';
 import { sha256 } from './hash.ts';
 import type { KindLookup } from './load-block.ts';
-import { loadBlocks, pipelineRelPath } from './load-pipeline.ts';
+import { checkEngines, loadBlocks, pipelineRelPath } from './load-pipeline.ts';
 import { PIPELINE_FILE, isPipelineId } from './load-project.ts';
 import type { Project } from '../model/project.ts';
 import { applyEdits, isDeepEqual, type CodeWrite, type NewBlock, type PipelineEdit } from './pipeline-edits.ts';
@@ -133,7 +133,7 @@ async function validateCandidate(project: Project, kinds: KindLookup, absPath: s
   const source = parseYamlText(text, absPath, relPath);
   const spec = validateYaml(source, pipelineFileSchema);
   validateGraph(spec.blocks);
-  await loadBlocks(project, source, spec, kinds);
+  checkEngines(project, source, spec, await loadBlocks(project, source, spec, kinds));
 }
 
 /**

@@ -6,12 +6,20 @@ import { CancelledError, UserCodeError, UserError, type ErrorPlace } from '../mo
 import type { BlockContext } from '../model/block-kind.ts';
 import { arrowEntryPath, compileTypeScript, type TypeScriptSource } from './ts-compile.ts';
 import type { WorkerJob, WorkerMessage } from './ts-worker.ts';
+import type { ParentReply, WorkerRequest } from './ts-worker-batches.ts';
 
-/** What a finished job hands back: the block's result, or (tests) just that it returned. */
+/** What a finished job hands back: the block's result, (tests) just that it returned, or that it streamed its output. */
 export type TypeScriptResult =
   | { type: 'table'; ipc: Uint8Array }
   | { type: 'rows'; rows: Record<string, unknown>[] }
-  | { type: 'done' };
+  | { type: 'done' }
+  | { type: 'streamed' };
+
+/**
+ * The parent's side of a job whose inputs are read once the function is known (`inputIds`): answers the worker's
+ * requests mid-job. A rejection fails the job (the worker is terminated).
+ */
+export type WorkerConversation = (request: WorkerRequest, reply: (message: ParentReply, transfer?: ArrayBuffer[]) => void) => Promise<void>;
 
 export interface TypeScriptRun {
   ctx: BlockContext;
@@ -21,6 +29,8 @@ export interface TypeScriptRun {
   exportNames: string[];
   /** Arrow IPC stream bytes per input; their buffers are transferred to the worker (unusable here afterwards). */
   inputs: { id: string; ipc: Uint8Array }[];
+  /** Instead of `inputs`: the input ids, read through `conversation` when the worker asks. */
+  lazyInputs?: { ids: string[]; conversation: WorkerConversation };
 }
 
 /**
@@ -43,9 +53,10 @@ export async function runTypeScript(run: TypeScriptRun): Promise<TypeScriptResul
       exportNames: run.exportNames,
       arrowPath: arrowEntryPath(),
       inputs: run.inputs,
+      ...(run.lazyInputs ? { inputIds: run.lazyInputs.ids } : {}),
       context: { variables: ctx.variables, blockId: ctx.block.id, runId: ctx.runId },
     };
-    const reply = await runWorker(job, ctx.signal, (level, message) => ctx.log(level, message));
+    const reply = await runWorker(job, ctx.signal, (level, message) => ctx.log(level, message), run.lazyInputs?.conversation);
     return toResult(reply, ctx, source);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -74,10 +85,12 @@ export function workerEntry(moduleUrl: string = import.meta.url): { file: URL; e
 }
 
 type LogSink = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
-type FinalMessage = Exclude<WorkerMessage, { type: 'log' }>;
+type FinalMessage = Exclude<WorkerMessage, { type: 'log' } | WorkerRequest>;
+
+const REQUESTS: ReadonlySet<string> = new Set<WorkerRequest['type']>(['mode', 'pull', 'out']);
 
 /** Runs one job in a new worker; the worker is terminated (and gone) before the promise settles. */
-function runWorker(job: WorkerJob, signal: AbortSignal, log: LogSink): Promise<FinalMessage> {
+function runWorker(job: WorkerJob, signal: AbortSignal, log: LogSink, conversation?: WorkerConversation): Promise<FinalMessage> {
   return new Promise((resolve, reject) => {
     const entry = workerEntry();
     const worker = new Worker(entry.file, {
@@ -95,8 +108,15 @@ function runWorker(job: WorkerJob, signal: AbortSignal, log: LogSink): Promise<F
     };
     const onAbort = () => settle(() => reject(stopReason(signal)));
     signal.addEventListener('abort', onAbort, { once: true });
+    const reply = (message: ParentReply, transfer?: ArrayBuffer[]) => {
+      if (!isSettled) worker.postMessage(message, transfer ?? []);
+    };
     worker.on('message', (message: WorkerMessage) => {
-      if (message.type !== 'log') return settle(() => resolve(message));
+      if (REQUESTS.has(message.type)) {
+        if (!conversation) return settle(() => reject(new Error(`the TypeScript worker asked '${message.type}' of a job that reads no inputs lazily`)));
+        return void conversation(message as WorkerRequest, reply).catch((err: unknown) => settle(() => reject(err)));
+      }
+      if (message.type !== 'log') return settle(() => resolve(message as FinalMessage));
       if (!isSettled) log(message.level, message.message);
     });
     // The worker catches the user's errors itself; an 'error' here is a failure to start or run it (our side).

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as Arrow from 'apache-arrow';
+import { ReplyBox, runBatches, type ParentReply, type WorkerRequest } from './ts-worker-batches.ts';
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -23,12 +24,20 @@ export interface WorkerJob {
   arrowPath: string;
   /** Upstream outputs (transform) or the block's output (test), as Arrow IPC stream bytes. */
   inputs: { id: string; ipc: Uint8Array }[];
+  /**
+   * Set instead of `inputs` when the parent reads inputs only once the function is known: the worker says which mode
+   * it wants (`mode`), then gets whole tables (`tables`) or pulls record batches (an async-generator function).
+   */
+  inputIds?: string[];
   context: { variables: Record<string, unknown>; blockId: string; runId: string };
 }
 
 /** Everything the worker posts back; all but `log` end the job. */
 export type WorkerMessage =
   | { type: 'log'; level: WorkerLogLevel; message: string }
+  | WorkerRequest
+  /** An async-generator block finished: every part it yielded was sent (`out`) and acknowledged. */
+  | { type: 'streamed' }
   | { type: 'table'; ipc: Uint8Array }
   | { type: 'rows'; rows: Record<string, unknown>[] }
   | { type: 'done' }
@@ -38,9 +47,14 @@ export type WorkerMessage =
   | { type: 'invalid'; message: string };
 
 const port = parentPort;
-if (port) void main(workerData as WorkerJob, (message, transfer) => port.postMessage(message, transfer ?? []));
+if (port) {
+  const box = new ReplyBox((isWaiting) => (isWaiting ? port.ref() : port.unref()));
+  port.on('message', (reply: ParentReply) => box.deliver(reply));
+  port.unref();
+  void main(workerData as WorkerJob, (message, transfer) => port.postMessage(message, transfer ?? []), box);
+}
 
-async function main(job: WorkerJob, post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void): Promise<void> {
+async function main(job: WorkerJob, post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void, box: ReplyBox): Promise<void> {
   captureConsole(post);
   // Stray promises of the block still fail it, rather than crashing the worker without a place.
   process.on('uncaughtException', (err) => post(threwMessage(err)));
@@ -51,7 +65,11 @@ async function main(job: WorkerJob, post: (message: WorkerMessage, transfer?: Ar
     const fn = loadFunction(job, require);
     if (typeof fn === 'string') return post({ type: 'invalid', message: fn });
     const ctx = { ...job.context, log: (message: unknown) => post({ type: 'log', level: 'info', message: String(message) }) };
-    const tables = job.inputs.map((input) => [input.id, arrow.tableFromIPC(input.ipc)] as const);
+    if (job.inputIds && isAsyncGeneratorFunction(fn)) {
+      post({ type: 'mode', batches: true });
+      return await runBatches(fn as (inputs: unknown, ctx: unknown) => AsyncIterable<unknown>, job.inputIds, ctx, arrow, box, post);
+    }
+    const tables = (await wholeInputs(job, box, post)).map((input) => [input.id, arrow.tableFromIPC(input.ipc)] as const);
     if (job.mode === 'test') {
       await fn(tables[0]?.[1], ctx);
       return post({ type: 'done' });
@@ -64,6 +82,20 @@ async function main(job: WorkerJob, post: (message: WorkerMessage, transfer?: Ar
 }
 
 type UserFunction = (input: unknown, ctx: unknown) => unknown;
+
+/** `async function*`: the block works in record batches. */
+function isAsyncGeneratorFunction(fn: UserFunction): boolean {
+  return Object.prototype.toString.call(fn) === '[object AsyncGeneratorFunction]';
+}
+
+/** The inputs as whole tables: given with the job, or (inputIds) asked of the parent once the mode is known. */
+async function wholeInputs(job: WorkerJob, box: ReplyBox, post: (message: WorkerMessage) => void): Promise<{ id: string; ipc: Uint8Array }[]> {
+  if (!job.inputIds) return job.inputs;
+  const reply = box.next('tables');
+  post({ type: 'mode', batches: false });
+  const tables = await reply;
+  return tables.type === 'tables' ? tables.inputs : [];
+}
 
 /** Writes and requires the compiled code, then picks the export; a string is what is wrong with it. */
 function loadFunction(job: WorkerJob, require: NodeJS.Require): UserFunction | string {

@@ -16,6 +16,7 @@ import type { SchedulerActivity } from '../orchestration/scheduler-activity.ts';
 import { startProjectBackend, type ProjectBackend } from '../api/project-backend.ts';
 import { EventHub } from '../api/event-hub.ts';
 import { MAX_CALL_BYTES } from '../api/call-limits.ts';
+import type { ProjectSwitcher } from '../api/projects-handlers.ts';
 
 export interface ServeOptions {
   open: OpenProject;
@@ -35,6 +36,8 @@ export interface ServeOptions {
   shared?: { backend: ProjectBackend; hub: EventHub };
   /** Point alert links at this server (default); the desktop app's local API is not a place to open runs. */
   linksAlerts?: boolean;
+  /** How the project picker switches projects here (or why it cannot); without it the picker says it cannot. */
+  projects?: ProjectSwitcher | { refused: string };
 }
 
 export interface ServeServer {
@@ -66,7 +69,7 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   const hub = opts.shared?.hub ?? new EventHub();
   const stopListening = hub.listen((event, payload) => broadcast(sockets, event, payload));
   // The API, the file watcher (edits made in other editors reach every page within a second) and the scheduler.
-  const backend = opts.shared?.backend ?? (await startProjectBackend(opts.open, hub.emit, opts.scheduler ? { scheduler: opts.scheduler } : {}));
+  const backend = opts.shared?.backend ?? (await startProjectBackend(opts.open, hub.emit, { ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.projects ? { projects: opts.projects } : {}) }));
   const closeBackend = async () => {
     stopListening();
     if (!opts.shared) await backend.close();

@@ -4,6 +4,9 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Field } from './schema.ts';
 import { qualifiedName, quoteIdent } from './sql.ts';
 
+/** DuckDB memory of the emulator's tables and jobs (queries and loads spill beyond it). */
+const EMULATOR_MEMORY_LIMIT = '200MB';
+
 /** Schema of the emulator's own bookkeeping inside its DuckDB file (no dataset may use it). */
 export const META_SCHEMA = '_emulator';
 /** Schema holding query results, one table per query job. */
@@ -67,7 +70,9 @@ export class Catalog {
   static async open(dataDir: string): Promise<Catalog> {
     mkdirSync(dataDir, { recursive: true });
     const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(path.join(dataDir, 'bigquery.duckdb'), { threads: '2' });
+    // A memory limit of its own: run in a pipeline's process (no sandbox), DuckDB's default (80% of RAM) let a 5M-row
+    // load job take ~400 MB beside the workspace's 300 MB; with a limit, large loads spill to disk as BigQuery's would.
+    const instance = await DuckDBInstance.create(path.join(dataDir, 'bigquery.duckdb'), { threads: '2', memory_limit: EMULATOR_MEMORY_LIMIT });
     const conn = await instance.connect();
     await conn.run(`SET TimeZone = 'UTC'`);
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(META_SCHEMA)}; CREATE SCHEMA IF NOT EXISTS ${quoteIdent(RESULTS_SCHEMA)}`);

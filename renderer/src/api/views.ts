@@ -25,6 +25,8 @@ export interface PreviewReply {
 export interface BlockRunState {
   status: BlockStatus | 'idle';
   rowsOut?: number;
+  /** Bytes the block reported (a BigQuery block: bytes its job processed). */
+  bytes?: number;
   durationMs?: number;
   error?: string;
   /** While running: the latest `block.progressed` (rate in units per second). */

@@ -7,7 +7,8 @@ import { ChildrenBadge } from '../orchestration/ChildrenBadge.tsx';
 
 /** The one node type of the canvas: a block, its kind and type; nothing but config in data. */
 /** `hasUpstream`: a source may read one too (a dynamic block's children), so it gets an input handle for that edge. */
-export type BlockNodeData = { blockId: string; kind: string; blockType: string; hasUpstream: boolean };
+/** `engine`: the warehouse the block's data lives in (BigQuery, Postgres), absent for local blocks. */
+export type BlockNodeData = { blockId: string; kind: string; blockType: string; hasUpstream: boolean; engine?: string | undefined };
 export type BlockFlowNode = Node<BlockNodeData, 'block'>;
 
 const STATUS_LABELS: Record<string, string> = {
@@ -31,6 +32,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       {(data.blockType !== 'source' || data.hasUpstream) && <Handle type="target" position={Position.Left} aria-label={`Input of ${data.blockId}`} />}
       <div className="block-node-head">
         <span className={`kind-badge type-${data.blockType}`}>{data.kind}</span>
+        {data.engine && <span className="engine-badge" title={`Runs in ${data.engine}`}>{data.engine}</span>}
         <span className="block-status" data-status={status}>
           <span className="status-dot" aria-hidden="true" />
           {run.isStale ? `stale · ${STATUS_LABELS[run.status] ?? run.status}` : (STATUS_LABELS[run.status] ?? run.status)}
@@ -39,6 +41,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       <div className="block-node-name">{data.blockId}</div>
       <div className="block-node-stats">
         <span>{run.rowsOut !== undefined ? formatAmount(run.rowsOut, 'rows') : '— rows'}</span>
+        {data.engine === 'BigQuery' && data.blockType === 'transform' && run.bytes !== undefined && <span title="Bytes the BigQuery job processed">{formatAmount(run.bytes, 'bytes')} processed</span>}
         <TestsBadge tests={run.tests} />
         <ChildrenBadge blockId={data.blockId} />
         <span>{run.durationMs !== undefined ? formatDuration(run.durationMs) : ''}</span>

@@ -11,6 +11,8 @@ interface Props {
   exportTargets: ExportTarget[];
   onRun(scope: BlockScopeKind): void;
   onExport(target: ExportTarget): void;
+  /** "Bring local": offered for blocks whose data lives in a warehouse. */
+  onBringLocal?: (() => void) | undefined;
   onEdit(): void;
   onCopy(): void;
   onDelete(): void;
@@ -18,7 +20,7 @@ interface Props {
 }
 
 /** A block's context menu: runs, one-click exports, edit, copy, delete. Escape or a click elsewhere closes it. */
-export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onEdit, onCopy, onDelete, onClose }: Props) {
+export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onBringLocal, onEdit, onCopy, onDelete, onClose }: Props) {
   const menu = useRef<HTMLDivElement>(null);
   useEffect(() => {
     menu.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus();
@@ -57,8 +59,9 @@ export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExp
       {item('Run block', () => onRun('block'), { kind: 'run', scope: 'block' })}
       {item('Run with upstream', () => onRun('with-upstream'), { kind: 'run', scope: 'with-upstream' })}
       {item('Run from here', () => onRun('downstream'), { kind: 'run', scope: 'downstream' })}
-      {blockType !== 'export' && exportTargets.length > 0 && <div className="menu-separator" role="separator" />}
-      {blockType !== 'export' && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target), { kind: 'export', target: target.kind })}</span>)}
+      {((blockType !== 'export' && exportTargets.length > 0) || onBringLocal) && <div className="menu-separator" role="separator" />}
+      {blockType !== 'export' && !onBringLocal && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target), { kind: 'export', target: target.kind })}</span>)}
+      {onBringLocal && item('Bring local', onBringLocal)}
       <div className="menu-separator" role="separator" />
       {item('Edit config…', onEdit, { kind: 'edit' })}
       {item('Copy', onCopy, 'Ctrl+C')}

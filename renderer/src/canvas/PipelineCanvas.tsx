@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type Connection, type Node } from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow, useStore, type Connection, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './canvas.css';
 import type { PipelineView, BlockRunState } from '../api/views.ts';
@@ -14,32 +14,42 @@ import { doBlockAction, menuPlace } from './block-key-actions.ts';
 import { BlockNode, type BlockFlowNode } from './BlockNode.tsx';
 import { CanvasToolbar } from './CanvasToolbar.tsx';
 import { NodeMenu } from './NodeMenu.tsx';
+import { bringLocalEdit } from '../editing/transfer-blocks.ts';
 import { RunStateContext } from './RunStateContext.tsx';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { useCanvasGraph } from './use-canvas-graph.ts';
 import { useCanvasShortcuts } from './use-canvas-shortcuts.ts';
+import { READABLE_ZOOM } from './readable-fit.ts';
+import { useReadableFit } from './use-readable-fit.ts';
 
 // Declared once at module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes = { block: BlockNode };
-// Pixels, not a fraction: nodes stay clear of the canvas tools (top), the minimap (right) and the zoom controls (left).
-const FIT = { padding: { top: '60px', right: '176px', bottom: '24px', left: '64px' } as const, maxZoom: 1 };
 // Stable identities: React Flow copies changed props into its store, and a new handler re-fires its listeners.
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const PRO_OPTIONS = { hideAttribution: true };
 const MINIMAP_STYLE = { width: 150, height: 96 };
+const MINIMAP_MIN_CANVAS_HEIGHT = 320;
 const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
 
 /** Refits the graph when the canvas changes size (the details panel opening or closing, a window resize) or its block count. */
 function FitOnResize() {
-  const { fitView } = useReactFlow();
+  const fit = useReadableFit();
   const width = useStore((state) => state.width);
   const height = useStore((state) => state.height);
   const count = useStore((state) => state.nodeLookup.size);
+  const isMeasured = useNodesInitialized();
   useEffect(() => {
     // Also when blocks come or go, so an added block (or one from another editor) is in view.
-    void fitView(FIT);
-  }, [width, height, count, fitView]);
+    if (isMeasured) fit();
+  }, [width, height, count, isMeasured, fit]);
   return null;
+}
+
+/** The minimap, where the canvas has room for it: in a short canvas (under the SQL console) it would cover the blocks. */
+function RoomyMiniMap({ nodeClassName }: { nodeClassName: (n: Node) => string }) {
+  const height = useStore((state) => state.height);
+  if (height < MINIMAP_MIN_CANVAS_HEIGHT) return null;
+  return <MiniMap pannable zoomable ariaLabel="Minimap" style={MINIMAP_STYLE} nodeClassName={nodeClassName} nodeBorderRadius={4} maskColor="rgba(128, 128, 128, 0.12)" />;
 }
 
 interface Props {
@@ -71,6 +81,7 @@ export function PipelineCanvas(props: Props) {
 function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onSelectBlock, onSelectionChange, onExport, onAddKind, onOpenEditor }: Props) {
   const graph = useCanvasGraph(pipeline);
   const flow = useReactFlow();
+  const fit = useReadableFit();
   const wrapper = useRef<HTMLDivElement>(null);
   const [menu, setMenu] = useState<{ blockId: string; x: number; y: number } | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -85,8 +96,8 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
     undo: () => void editor.undo(),
     redo: () => void editor.redo(),
     selectAll: () => graph.selectOnly(graph.nodes.map((n) => n.id)),
-    fit: () => void flow.fitView(FIT),
-    layout: () => void commands.autoLayout().then(() => setTimeout(() => void flow.fitView(FIT), 50)),
+    fit,
+    layout: () => void commands.autoLayout().then(() => setTimeout(fit, 50)),
     help: () => setHelpOpen(true),
     escape: () => {
       setMenu(null);
@@ -132,6 +143,12 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
   );
   const minimapClass = useCallback((n: Node) => `minimap-node type-${String(n.data.blockType)} status-${runBlocks[n.id]?.status ?? 'idle'}`, [runBlocks]);
   const menuBlock = menu ? pipeline.blocks.find((b) => b.id === menu.blockId) : undefined;
+  /** "Bring local" for a block whose data lives in a warehouse: a source reading its table, right of it. */
+  const bringLocal = (blockId: string) => {
+    const at = graph.nodes.find((n) => n.id === blockId)?.position ?? { x: 0, y: 0 };
+    const transfer = bringLocalEdit(pipeline, blockId, { x: at.x + 280, y: at.y + 120 });
+    return transfer ? () => void editor.apply([transfer.edit], `Bring ${blockId} local`) : undefined;
+  };
   const editedBlock = editing ? pipeline.blocks.find((b) => b.id === editing) : undefined;
 
   return (
@@ -154,16 +171,14 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
           deleteKeyCode={null}
           selectionKeyCode="Shift"
           multiSelectionKeyCode={MULTI_SELECT_KEYS}
-          fitView
-          fitViewOptions={FIT}
-          minZoom={0.1}
+          minZoom={READABLE_ZOOM}
           proOptions={PRO_OPTIONS}
         >
           <Background gap={16} size={1} />
-          <MiniMap pannable zoomable ariaLabel="Minimap" style={MINIMAP_STYLE} nodeClassName={minimapClass} nodeBorderRadius={4} maskColor="rgba(128, 128, 128, 0.12)" />
+          <RoomyMiniMap nodeClassName={minimapClass} />
           <FitOnResize />
-          <Controls showInteractive={false} aria-label="Zoom controls" />
-          <CanvasToolbar canUndo={editor.canUndo} canRedo={editor.canRedo} onUndo={() => void editor.undo()} onRedo={() => void editor.redo()} onLayout={() => void commands.autoLayout()} onFit={() => void flow.fitView(FIT)} onHelp={() => setHelpOpen(true)} />
+          <Controls showInteractive={false} aria-label="Zoom controls" onFitView={fit} />
+          <CanvasToolbar canUndo={editor.canUndo} canRedo={editor.canRedo} onUndo={() => void editor.undo()} onRedo={() => void editor.redo()} onLayout={() => void commands.autoLayout()} onFit={fit} onHelp={() => setHelpOpen(true)} />
         </ReactFlow>
         {menu && menuBlock && (
           <NodeMenu
@@ -174,6 +189,7 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
             exportTargets={exportTargets}
             onRun={(scope) => void commands.run(menu.blockId, scope)}
             onExport={(target) => onExport(menu.blockId, target)}
+            onBringLocal={bringLocal(menu.blockId)}
             onEdit={() => setEditing(menu.blockId)}
             onCopy={() => commands.copy([menu.blockId])}
             onDelete={() => void commands.deleteSelection([menu.blockId], [])}

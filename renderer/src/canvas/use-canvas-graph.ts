@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ENGINE_NAMES, crossesEngines, destinationEngineOf } from '../../../main/model/block-engine.ts';
 import { applyEdgeChanges, applyNodeChanges, type Edge, type EdgeChange, type NodeChange } from '@xyflow/react';
 import type { PipelineView } from '../api/views.ts';
 import { positionBlocks } from './auto-layout.ts';
@@ -38,17 +39,30 @@ function toNodes(view: PipelineView, positions: Record<string, { x: number; y: n
       ...(old?.measured ? { measured: old.measured } : {}),
       ariaRole: 'button',
       ariaLabel: b.id,
-      data: { blockId: b.id, kind: b.kind, blockType: b.type, hasUpstream: b.upstream.length > 0 },
+      data: { blockId: b.id, kind: b.kind, blockType: b.type, hasUpstream: b.upstream.length > 0, engine: engineBadge(b) },
     };
   });
 }
 
 function toEdges(view: PipelineView, current: readonly Edge[]): Edge[] {
   const selected = new Set(current.filter((e) => e.selected).map((e) => e.id));
+  const byId = new Map(view.blocks.map((b) => [b.id, b]));
   return view.blocks.flatMap((b) =>
     b.upstream.map((up) => {
       const id = `${up}->${b.id}`;
-      return { id, source: up, target: b.id, selected: selected.has(id), ariaLabel: `Connection from ${up} to ${b.id}` };
+      const upBlock = byId.get(up);
+      const crossing = upBlock ? crossesEngines(upBlock, b) : undefined;
+      const edge: Edge = { id, source: up, target: b.id, selected: selected.has(id), ariaLabel: `Connection from ${up} to ${b.id}` };
+      if (!crossing) return edge;
+      // Data moves between engines here (a transfer block): said on the edge, not only by its colour.
+      const text = `${ENGINE_NAMES[crossing.from]} → ${ENGINE_NAMES[crossing.to]}`;
+      return { ...edge, className: 'crosses-engines', label: text, ariaLabel: `Connection from ${up} to ${b.id}, data moves ${text}` };
     }),
   );
+}
+
+/** The engine badge of a block whose data lives in a warehouse; none for local blocks (the default). */
+function engineBadge(block: PipelineView['blocks'][number]): string | undefined {
+  const engine = destinationEngineOf(block);
+  return engine === 'duckdb' ? undefined : ENGINE_NAMES[engine];
 }

@@ -8,38 +8,58 @@ import { CellDialog } from '../preview/CellDialog.tsx';
 import { DataGrid } from '../preview/DataGrid.tsx';
 import { quoteIdent } from '../preview/sql-text.ts';
 import { usePreviewPages, type FetchWindow } from '../preview/use-preview-pages.ts';
+import { QueryHistory } from './QueryHistory.tsx';
+import { useConsoleHistory } from './use-console-history.ts';
 import { useWorkspaceCatalog } from './use-workspace-catalog.ts';
 import './console.css';
 
-/** Ad-hoc SQL over the workspace (every block's latest output as `<pipeline>.<block>`), results in the data grid. */
+/** Ad-hoc SQL over the workspace (every block's latest output as `<pipeline>.<block>`), results in the data grid, past queries kept. */
 export function SqlConsole() {
   const api = useApi();
   const catalog = useWorkspaceCatalog();
+  const history = useConsoleHistory();
   const [text, setText] = useState('');
   const [query, setQuery] = useState<{ sql: string; seq: number } | null>(null);
   const [problems, setProblems] = useState<EditorProblem[]>([]);
   const editor = useRef<MountedEditor | null>(null);
-  const run = useCallback(() => {
-    setProblems([]);
-    if (text.trim()) setQuery((q) => ({ sql: text, seq: (q?.seq ?? 0) + 1 }));
-  }, [text]);
+  const { remember } = history;
+  const runSql = useCallback(
+    (sql: string) => {
+      setProblems([]);
+      if (!sql.trim()) return;
+      setQuery((q) => ({ sql, seq: (q?.seq ?? 0) + 1 }));
+      remember(sql.trim());
+    },
+    [remember],
+  );
+  const run = useCallback(() => runSql(text), [runSql, text]);
+  const rerun = useCallback(
+    (sql: string) => {
+      setText(sql);
+      runSql(sql);
+    },
+    [runSql],
+  );
   const onMounted = useCallback((mounted: MountedEditor | null) => (editor.current = mounted), []);
 
   return (
     <div className="sql-console">
       <aside className="console-tables" aria-label="Workspace tables">
-        <h3>Workspace</h3>
-        {catalog.error && <p className="error-text">{catalog.error}</p>}
-        {catalog.relations?.length === 0 && <p className="muted">No outputs yet: run a pipeline, then query its blocks here.</p>}
-        <ul>
-          {catalog.relations?.map((r) => (
-            <li key={`${r.schema}.${r.name}`}>
-              <button type="button" title={r.columns.join(', ')} onClick={() => editor.current?.insertAtCursor(`${quoteIdent(r.schema)}.${quoteIdent(r.name)}`)}>
-                {r.schema}.{r.name}
-              </button>
-            </li>
-          ))}
-        </ul>
+        <div className="console-catalog">
+          <h3>Workspace</h3>
+          {catalog.error && <p className="error-text">{catalog.error}</p>}
+          {catalog.relations?.length === 0 && <p className="muted">No outputs yet: run a pipeline, then query its blocks here.</p>}
+          <ul>
+            {catalog.relations?.map((r) => (
+              <li key={`${r.schema}.${r.name}`}>
+                <button type="button" title={r.columns.join(', ')} onClick={() => editor.current?.insertAtCursor(`${quoteIdent(r.schema)}.${quoteIdent(r.name)}`)}>
+                  {r.schema}.{r.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+        <QueryHistory queries={history.queries} error={history.error} onRerun={rerun} />
       </aside>
       <div className="console-main">
         <div className="console-editor">
@@ -72,7 +92,7 @@ function QueryResult({ api, sql, onProblems }: { api: ReturnType<typeof useApi>;
   return (
     <div className="preview">
       <p className="preview-count console-count" role="status" aria-label="Query row count">
-        {formatCount(state.totalRows)} rows · {state.columns.length} columns
+        {formatCount(state.totalRows)} {state.totalRows === 1 ? 'row' : 'rows'} · {state.columns.length} {state.columns.length === 1 ? 'column' : 'columns'}
       </p>
       <DataGrid ariaLabel="Query result" columns={state.columns} totalRows={state.totalRows} pages={state.pages} ensureRows={ensureRows} onOpenCell={(row, c) => setOpenCell({ row, column: c })} />
       {openCell && column && <CellDialog fetchWindow={fetchWindow} row={openCell.row} columnIndex={openCell.column} column={column} onClose={() => setOpenCell(null)} />}

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { BlockRunState, PipelineView } from '../api/views.ts';
 import { BlockCodePanel } from '../editor/BlockCodePanel.tsx';
-import { DETAILS_PANEL } from '../layout/panels.ts';
-import { ResizeHandle } from '../layout/ResizeHandle.tsx';
-import { usePanelSize } from '../layout/use-panel-size.ts';
+import type { CanvasPlace } from '../layout/use-canvas-place.ts';
+import { CanvasPlaceButtons } from '../layout/CanvasPlaceButtons.tsx';
 import { BlockPreview } from '../preview/BlockPreview.tsx';
+import { CodeAndOutput } from './CodeAndOutput.tsx';
 import { ConfigForm } from './ConfigForm.tsx';
 import { splitUpstream, upstreamText } from './block-inputs.ts';
 import { useFormSources } from './use-kinds.ts';
@@ -22,23 +22,33 @@ interface Props {
   liveRunId: string | null;
   /** Asked for from outside (Enter on a node opens the editor): each new `seq` switches to `tab`. */
   openTab?: { tab: Tab; seq: number } | null;
+  /** Where the canvas sits while this block is open: above, beside (left) or hidden. */
+  canvasPlace: CanvasPlace;
+  onCanvasPlace(place: CanvasPlace): void;
   onClose(): void;
 }
 
-/** The selected block: its config as a typed form, its code in an editor, its output in a grid. */
-export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, openTab, onClose }: Props) {
+/** The selected block: its config as a typed form, its code beside its output, its output alone in a wide grid. */
+export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, openTab, canvasPlace, onCanvasPlace, onClose }: Props) {
   const [tab, setTab] = useState<Tab>('output');
   useEffect(() => {
     if (openTab) setTab(openTab.tab);
   }, [openTab]);
-  const [height, setHeight] = usePanelSize('details', DETAILS_PANEL);
   const block = pipeline.blocks.find((b) => b.id === blockId);
   if (!block) return null;
   const hasCode = Boolean(block.file);
   const shown = tab === 'code' && !hasCode ? 'output' : tab;
+  const output =
+    block.type === 'export' ? (
+      <p className="muted pad">
+        An export writes outside the workspace, so it has no rows here: its last run&apos;s result is on the canvas and in the log.
+        {block.upstream[0] && ` Select ${block.upstream[0]} to see the rows it sends.`}
+      </p>
+    ) : (
+      <BlockPreview key={blockId} pipelineId={pipeline.id} blockId={blockId} version={previewVersion(liveRunId, lastRun)} noOutputNote={noOutputNote(blockId, lastRun)} />
+    );
   return (
-    <section className="details" aria-label={`Block ${blockId}`} style={{ flex: `0 1 ${height}px`, minHeight: DETAILS_PANEL.min }}>
-      <ResizeHandle label="Resize the block details" orientation="horizontal" size={height} {...DETAILS_PANEL} isPanelAfter onResize={setHeight} />
+    <section className="details" aria-label={`Block ${blockId}`}>
       <header className="details-head">
         <h2>{blockId}</h2>
         <span className="muted">
@@ -49,6 +59,7 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
           {hasCode && <TabButton tab="code" current={shown} onSelect={setTab} label="Code" />}
           <TabButton tab="output" current={shown} onSelect={setTab} label="Output" />
         </div>
+        <CanvasPlaceButtons place={canvasPlace} onChange={onCanvasPlace} />
         <button type="button" className="icon-button" aria-label="Close block details" onClick={onClose}>
           ×
         </button>
@@ -61,17 +72,15 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
         </div>
       )}
       <div className="details-body" role="tabpanel" aria-label={shown === 'config' ? 'Config' : shown === 'code' ? 'Code' : 'Output'}>
-        {shown === 'output' && block.type !== 'export' && (
-          <BlockPreview key={blockId} pipelineId={pipeline.id} blockId={blockId} version={previewVersion(liveRunId, lastRun)} noOutputNote={noOutputNote(blockId, lastRun)} />
+        {shown === 'output' && output}
+        {shown === 'code' && (
+          <CodeAndOutput
+            code={<BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={splitUpstream(pipeline, block.upstream).reads} version={runId} variables={pipeline.spec.variables} />}
+            output={output}
+          />
         )}
-        {shown === 'output' && block.type === 'export' && (
-          <p className="muted pad">
-            An export writes outside the workspace, so it has no rows here: its last run&apos;s result is on the canvas and in the log.
-            {block.upstream[0] && ` Select ${block.upstream[0]} to see the rows it sends.`}
-          </p>
-        )}
-        {shown === 'code' && <BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={splitUpstream(pipeline, block.upstream).reads} version={runId} variables={pipeline.spec.variables} />}
-        {shown === 'config' && <ConfigTab key={blockId} pipeline={pipeline} blockId={blockId} />}
+        {/* A block without code (a file, HTTP or warehouse source, an export) keeps its settings beside its rows instead. */}
+        {shown === 'config' && <CodeAndOutput code={<ConfigTab key={blockId} pipeline={pipeline} blockId={blockId} />} output={output} />}
       </div>
     </section>
   );

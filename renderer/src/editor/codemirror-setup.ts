@@ -1,4 +1,4 @@
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { javascript } from '@codemirror/lang-javascript';
 import { PostgreSQL, SQLDialect, sql, type SQLNamespace } from '@codemirror/lang-sql';
@@ -88,14 +88,16 @@ export function mountEditor(
   const languageSlot = new Compartment();
   const keys = Prec.highest(keymap.of([
     { key: 'Mod-s', preventDefault: true, run: () => (opts.callbacks.current.onSave?.(), true) },
-    { key: 'Mod-Enter', preventDefault: true, run: () => (opts.callbacks.current.onRun?.(), true) },
+    // A completion list left open would cover the rows the run brings.
+    { key: 'Mod-Enter', preventDefault: true, run: (view) => (closeCompletion(view), opts.callbacks.current.onRun?.(), true) },
   ]));
   const extensions: Extension[] = [
     keys, lineNumbers(), highlightActiveLineGutter(), highlightActiveLine(), history(), drawSelection(), indentOnInput(),
     bracketMatching(), closeBrackets(), autocompletion({ icons: false }), lintGutter(), syntaxHighlighting(appHighlight),
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap, indentWithTab]),
     languageSlot.of(languageExtension(opts.language, opts.schema)), appTheme,
-    EditorView.contentAttributes.of({ 'aria-label': opts.ariaLabel }),
+    // tabindex spelled out: axe counts the scroller as keyboard-reachable only through an explicitly focusable child.
+    EditorView.contentAttributes.of({ 'aria-label': opts.ariaLabel, tabindex: '0' }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) opts.callbacks.current.onChange(update.state.doc.toString());
     }),

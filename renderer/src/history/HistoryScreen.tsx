@@ -7,12 +7,12 @@ import './history.css';
 const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 
 /** `#/runs`: every recorded run, filterable by status and pipeline; `#/runs/<runId>`: one run. */
-export function HistoryScreen({ runId, onOpenRun }: { runId: string | null; onOpenRun: (runId: string | null) => void }) {
-  if (runId) return <RunDetailView key={runId} runId={runId} onOpenRun={onOpenRun} />;
-  return <RunList onOpenRun={onOpenRun} />;
+export function HistoryScreen({ runId, onOpenRun, onOpenPipeline }: { runId: string | null; onOpenRun: (runId: string | null) => void; onOpenPipeline: (pipelineId: string) => void }) {
+  if (runId) return <RunDetailView key={runId} runId={runId} onOpenRun={onOpenRun} onOpenPipeline={onOpenPipeline} />;
+  return <RunList onOpenRun={onOpenRun} onOpenPipeline={onOpenPipeline} />;
 }
 
-function RunList({ onOpenRun }: { onOpenRun: (runId: string) => void }) {
+function RunList({ onOpenRun, onOpenPipeline }: { onOpenRun: (runId: string) => void; onOpenPipeline: (pipelineId: string) => void }) {
   const { runs, error } = useRuns();
   const ids = useId();
   const [status, setStatus] = useState('');
@@ -45,7 +45,7 @@ function RunList({ onOpenRun }: { onOpenRun: (runId: string) => void }) {
             <tr><th scope="col">Pipeline</th><th scope="col">Trigger</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Duration</th></tr>
           </thead>
           <tbody>
-            {shown.map((run) => <RunRow key={run.id} run={run} onOpen={() => onOpenRun(run.id)} />)}
+            {shown.map((run) => <RunRow key={run.id} run={run} onOpen={() => onOpenRun(run.id)} onOpenPipeline={() => onOpenPipeline(run.pipelineId)} />)}
           </tbody>
         </table>
       )}
@@ -54,11 +54,12 @@ function RunList({ onOpenRun }: { onOpenRun: (runId: string) => void }) {
   );
 }
 
-function RunRow({ run, onOpen }: { run: RunSummary; onOpen: () => void }) {
+function RunRow({ run, onOpen, onOpenPipeline }: { run: RunSummary; onOpen: () => void; onOpenPipeline: () => void }) {
   return (
     <tr>
       <td>
-        <a href={`#/runs/${encodeURIComponent(run.id)}`} onClick={(e) => { e.preventDefault(); onOpen(); }} aria-label={`Run ${run.id} of ${run.pipelineId}`}>{run.pipelineId}</a>
+        <a href={`#/runs/${encodeURIComponent(run.id)}`} onClick={(e) => { e.preventDefault(); onOpen(); }} aria-label={`Run ${run.id} of ${run.pipelineId}`}>{run.pipelineId}</a>{' '}
+        <a className="open-pipeline" href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`} onClick={(e) => { e.preventDefault(); onOpenPipeline(); }} aria-label={`Open pipeline ${run.pipelineId}`} title="Open this pipeline on the canvas">open<span aria-hidden="true"> ↗</span></a>
       </td>
       <td>{run.trigger.kind}{run.trigger.by ? ` (${run.trigger.by})` : ''}</td>
       <td><span className="run-badge" data-status={run.status}>{run.status}</span></td>

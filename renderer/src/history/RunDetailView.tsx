@@ -10,7 +10,7 @@ import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
 
 /** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
-export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: (runId: string | null) => void }) {
+export function RunDetailView({ runId, onOpenRun, onOpenPipeline }: { runId: string; onOpenRun: (runId: string | null) => void; onOpenPipeline: (pipelineId: string) => void }) {
   const run = useRun(runId);
   const [focusedBlockId, setFocusedBlockId] = useState('');
   const [previewed, setPreviewed] = useState<string | null>(null);
@@ -29,7 +29,8 @@ export function RunDetailView({ runId, onOpenRun }: { runId: string; onOpenRun: 
     <section className="screen run-detail" aria-label={`Run ${run.id}`}>
       <div className="screen-head">
         <h2>
-          <button type="button" className="link-button" onClick={() => onOpenRun(null)}>Runs</button> / {run.pipelineId}{' '}
+          <button type="button" className="link-button" onClick={() => onOpenRun(null)}>Runs</button> /{' '}
+          <a href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`} aria-label={`Open pipeline ${run.pipelineId}`} onClick={(e) => { e.preventDefault(); onOpenPipeline(run.pipelineId); }}>{run.pipelineId}</a>{' '}
           <span className="run-badge" data-status={run.status} role="status" aria-label="Status of this run">{run.status}</span>
         </h2>
         <RunActions run={run} canRetry={hasFailures && run.status !== 'running'} onStarted={onOpenRun} />

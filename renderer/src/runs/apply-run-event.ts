@@ -41,6 +41,7 @@ function foldEvent(state: RunState, event: RunEvent): RunState {
         status: 'succeeded',
         durationMs: event.durationMs,
         ...(event.rowsOut !== undefined ? { rowsOut: event.rowsOut } : {}),
+        ...(event.bytes !== undefined ? { bytes: event.bytes } : {}),
         ...testsOf(event.tests),
       });
     case 'block.failed':

@@ -89,6 +89,7 @@ async function loadLatestRun(api: ReturnType<typeof useApi>, pipelineId: string)
       blocks[b.blockId] = {
         status: b.status as BlockRunState['status'],
         ...(b.rowsOut !== null ? { rowsOut: b.rowsOut } : {}),
+        ...(b.bytes !== null ? { bytes: b.bytes } : {}),
         ...(b.durationMs !== null ? { durationMs: b.durationMs } : {}),
         ...(b.error ? { error: describeBlockError(b.error) } : {}),
       };
