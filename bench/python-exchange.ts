@@ -2,6 +2,7 @@
 // without NULLs, double, text, timestamp, date, decimal, boolean), to time the exchange between DuckDB and pandas.
 // Uses Debian's /usr/bin/python3 (pandas, no pyarrow: the CSV exchange) unless BENCH_PYTHON names another.
 // Prints the Python process's wall and CPU time after reading and after writing, its peak RSS, and the block's time.
+// BENCH_STREAM=1 runs the streaming form instead (a parameter typed Iterator[pd.DataFrame], batches yielded back).
 import { withPipeline } from '../test/helpers/run-project.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -30,6 +31,22 @@ def written(output):
     usage('python wrote them')
 `;
 
+const streamCode = `import resource, time
+from typing import Iterator
+import pandas as pd
+T0 = time.time()
+
+
+@transform
+def same(batches: Iterator[pd.DataFrame]):
+    n = 0
+    for batch in batches:
+        n += len(batch)
+        yield batch
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print('python streamed %d rows: %.1f s wall, %.1f s CPU, peak RSS %d MB' % (n, time.time() - T0, r.ru_utime + r.ru_stime, r.ru_maxrss // 1024))
+`;
+
 await withPipeline({
   blocks: [
     { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
@@ -42,4 +59,4 @@ await withPipeline({
     if (e.type === 'block.failed') console.log(`${e.blockId} failed: ${e.error.message}`);
   });
   if (result.status !== 'succeeded') process.exitCode = 1;
-}, { settings: { python: PYTHON }, files: { 'blocks/src.sql': sql, 'blocks/same.py': code } });
+}, { settings: { python: PYTHON }, files: { 'blocks/src.sql': sql, 'blocks/same.py': process.env.BENCH_STREAM ? streamCode : code } });

@@ -12,7 +12,8 @@ import { importMage } from '../main/mage/import-mage.ts';
 import { rewriteSql } from '../main/mage/convert-sql.ts';
 import { openProject } from '../main/runtime/open-project.ts';
 import type { RunEvent } from '../main/model/run-events.ts';
-import { mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
+import { EXPORT_GCS_PARTITIONED, EXPORT_LOCAL_PARTITIONED, mageFixture, writeMageProject } from './helpers/mage-fixture.ts';
+import { planParquetDataset } from '../main/mage/convert-parquet-dataset.ts';
 import { PASSWORD_ENV, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { PYTHON } from './helpers/python-blocks.ts';
 import { runCli } from './helpers/run-cli.ts';
@@ -85,6 +86,7 @@ describe('pipewright import mage', () => {
     assert.equal(blockOf(into, 'green_taxi_etl', 'transform_taxi')?.timeout, 600);
     assert.deepEqual(blockOf(into, 'green_taxi_etl', 'taxi_to_postgres'), {
       id: 'taxi_to_postgres', type: 'export', kind: 'postgres', upstream: ['transform_taxi'], config: { connection: 'dev_postgres', schema: 'mage', table: 'green_taxi', mode: 'replace' },
+      condition: { python: 'blocks/conditionals/has_trips.py', function: 'evaluate_condition' },
     });
     assert.equal(read(into, 'blocks/count_by_vendor.sql'), 'SELECT vendor_id, count(*) AS trips\nFROM transform_taxi\nGROUP BY vendor_id\n');
     assert.deepEqual(blockOf(into, 'green_taxi_etl', 'count_by_vendor_to_postgres')?.config, { connection: 'dev_postgres', schema: 'mage', table: 'vendor_counts', mode: 'replace' });
@@ -92,6 +94,13 @@ describe('pipewright import mage', () => {
       id: 'trips_from_pg', type: 'source', kind: 'postgres', config: { connection: 'dev_postgres', query: 'SELECT zone_id, zone FROM mage.zones' },
     });
     assert.equal(read(into, 'blocks/mage/taxi_to_postgres.py'), read(mage, 'data_exporters/taxi_to_postgres.py'), 'the original exporter is kept for reference');
+    assert.deepEqual(blockOf(into, 'handoff_demo', 'taxi_to_gcs_partitioned'), {
+      id: 'taxi_to_gcs_partitioned', type: 'export', kind: 'gcs', upstream: ['taxi_to_gcs_partitioned_dates'],
+      config: { bucket: 'mage-zoomcamp', path: 'green_taxi_data/', partition_by: ['lpep_pickup_date'], format: 'parquet', connection: 'dev_gcs' },
+    });
+    assert.match(read(into, 'blocks/taxi_to_gcs_partitioned_dates.sql'), /SELECT \*, CAST\("lpep_pickup_datetime" AS DATE\) AS "lpep_pickup_date"\nFROM load_api_data/);
+    assert.deepEqual(blockOf(into, 'handoff_demo', 'trips_by_vendor')?.config, { path: 'output/trips_by_vendor', partition_by: ['VendorID'], format: 'parquet' });
+    assert.equal(read(into, 'blocks/mage/taxi_to_gcs_partitioned.py'), read(mage, 'data_exporters/taxi_to_gcs_partitioned.py'));
     assert.deepEqual((green.triggers as Record<string, unknown>[]).map((t) => [t.name, t.type, t.cron, t.enabled]), [
       ['daily_load', 'schedule', '0 0 * * *', true], ['every_15_minutes', 'schedule', '*/15 * * * *', false], ['from_ci', 'api', undefined, true],
     ]);
@@ -110,13 +119,17 @@ describe('pipewright import mage', () => {
     const report = read(into, 'IMPORT_REPORT.md');
     assert.match(report, /`DEFAULT_POSTGRES_PASSWORD`: POSTGRES_PASSWORD of profile default \(plain text/);
     const entry = (subject: string) => log.entries.find((e) => e.subject === subject && e.pipeline !== 'broken_copy');
+    assert.match(entry('taxi_to_gcs_partitioned')?.reason ?? '', /^export\/gcs gs:\/\/mage-zoomcamp\/green_taxi_data\/ \(connection dev_gcs\), Parquet partitioned by lpep_pickup_date .*original kept at blocks\/mage\/taxi_to_gcs_partitioned.py$/);
     assert.equal(entry('load_api_data')?.outcome, 'python');
     assert.equal(entry('taxi_to_postgres')?.outcome, 'native');
     assert.match(entry('count_by_vendor')?.reason ?? '', /DuckDB .*in Mage it ran in postgres/);
-    assert.equal(entry('only_on_weekdays')?.outcome, 'attention');
-    assert.match(entry('months')?.reason ?? '', /dynamic block returns \[items, metadata\]/);
+    assert.equal(entry('has_trips')?.outcome, 'python');
+    assert.deepEqual(blockOf(into, 'green_taxi_etl', 'taxi_to_postgres')?.condition, { python: 'blocks/conditionals/has_trips.py', function: 'evaluate_condition' });
+    assert.equal(read(into, 'blocks/conditionals/has_trips.py'), read(mage, 'conditionals/has_trips.py'));
+    assert.equal(entry('months')?.outcome, 'python');
+    assert.match(entry('months')?.reason ?? '', /dynamic: its \[items, metadata\] fan out the blocks it feeds/);
     assert.match(entry('trigger just once')?.reason ?? '', /@once not imported/);
-    assert.match(report, /\| only_on_weekdays \| needs attention \|.*\| pipelines\/green_taxi_etl\/metadata.yaml:\d+ \|/);
+    assert.match(report, /\| has_trips \| kept as Python \|.*\| pipelines\/green_taxi_etl\/metadata.yaml:\d+ \|/);
   });
 
   it('imports a broken project as far as possible and names each problem in the report', async () => {
@@ -151,8 +164,20 @@ describe('pipewright import mage', () => {
     writeFileSync(path.join(into, 'blocks', 'transform_taxi.py'), '# edited\n');
     await assert.rejects(importMage(mage, { into }), /holds an earlier import: add --force/);
     assert.equal(read(into, 'blocks/transform_taxi.py'), '# edited\n');
+    // The Mage project lost a pipeline since: --force removes what the first import wrote for it, and nothing else.
+    rmSync(path.join(mage, 'pipelines', 'dynamic_demo'), { recursive: true });
+    writeFileSync(path.join(into, 'NOTES.md'), 'mine\n');
+    writeFileSync(path.join(tmp, 'outside.txt'), 'keep\n');
+    const manifest = JSON.parse(read(into, '.mage-import.json')) as { files: string[] };
+    assert.ok(manifest.files.includes('pipelines/dynamic_demo/pipeline.yaml') && manifest.files.includes('blocks/load_month.py'));
+    writeFileSync(path.join(into, '.mage-import.json'), JSON.stringify({ files: [...manifest.files, '../outside.txt', path.join(tmp, 'outside.txt')] }));
     await importMage(mage, { into, force: true, python: PYTHON });
     assert.equal(read(into, 'blocks/transform_taxi.py'), read(mage, 'transformers/transform_taxi.py'));
+    assert.equal(existsSync(path.join(into, 'pipelines', 'dynamic_demo')), false, 'the pipeline folder it no longer writes is gone');
+    assert.equal(existsSync(path.join(into, 'blocks', 'load_month.py')), false);
+    assert.equal(read(into, 'NOTES.md'), 'mine\n', 'a file the import never wrote is kept');
+    assert.equal(read(tmp, 'outside.txt'), 'keep\n', 'nothing outside --into is removed, whatever the list says');
+    rmSync(path.join(tmp, 'outside.txt'));
     await assert.rejects(importMage(path.join(tmp, 'nowhere'), { into: path.join(tmp, 'x') }), /not a Mage project: it has no pipelines\/ folder/);
     assert.equal(existsSync(path.join(tmp, 'x')), false);
   });
@@ -186,6 +211,21 @@ describe('pipewright import mage', () => {
       [3, '{{ macro() }} has no Pipewright equivalent'],
       [3, 'Jinja statements ({% … %}) are not supported in Pipewright SQL'],
     ]);
+  });
+
+  it('converts write_to_dataset only in the template shape; an exporter that does more stays Python', () => {
+    const gcs = planParquetDataset(EXPORT_GCS_PARTITIONED);
+    assert.deepEqual(gcs && { ...gcs, line: 0 }, { target: 'gcs', bucket: 'mage-zoomcamp', path: 'green_taxi_data/', partitionBy: ['lpep_pickup_date'], derived: [{ column: 'lpep_pickup_date', from: 'lpep_pickup_datetime' }], line: 0 });
+    assert.equal(gcs?.line, EXPORT_GCS_PARTITIONED.split('\n').findIndex((l) => l.includes('write_to_dataset')) + 1);
+    const filtered = EXPORT_GCS_PARTITIONED.replace("    table = pa.Table", "    data = data[data['passenger_count'] > 0]\n    table = pa.Table");
+    assert.equal(planParquetDataset(filtered), undefined, 'a filter before the write keeps the block Python');
+    const otherOption = EXPORT_GCS_PARTITIONED.replace('filesystem=gcs', "filesystem=gcs, existing_data_behavior='delete_matching'");
+    assert.equal(planParquetDataset(otherOption), undefined, 'an option we do not map keeps the block Python');
+    const s3 = EXPORT_GCS_PARTITIONED.replace('pa.fs.GcsFileSystem()', 'pa.fs.S3FileSystem()');
+    assert.equal(planParquetDataset(s3), undefined, 'another filesystem keeps the block Python');
+    assert.deepEqual(planParquetDataset(EXPORT_LOCAL_PARTITIONED)?.path, 'output/trips_by_vendor');
+    const credentialsInside = EXPORT_GCS_PARTITIONED.replace("    table = pa.Table", "    os.environ['GOOGLE_APPLICATION_CREDENTIALS'] = '/home/src/keys/my-creds.json'\n    table = pa.Table");
+    assert.equal(planParquetDataset(credentialsInside)?.bucket, 'mage-zoomcamp', 'setting the credentials file inside the function is still the template');
   });
 
   describe('an imported project runs', () => {
@@ -259,6 +299,12 @@ describe('pipewright import mage', () => {
       const rows = await pg.query('SELECT "VendorID" AS v, passenger_count AS n FROM mage.busy_trips ORDER BY passenger_count');
       assert.deepEqual(rows.map((r) => [Number(r.v), Number(r.n)]), [[2, 2], [1, 3]]);
       assert.ok(events.some((e) => e.type === 'log.written' && e.blockId === 'notify' && e.message === 'loaded 4 trips'));
+      // write_to_dataset templates ran as native partitioned Parquet exports: hive folders, the date derived in SQL.
+      const [objects] = await gcs.storage.bucket('mage-zoomcamp').getFiles({ prefix: 'green_taxi_data/' });
+      assert.deepEqual([...new Set(objects.map((o) => o.name.split('/').slice(0, 2).join('/')))].sort(), [
+        'green_taxi_data/lpep_pickup_date=2021-01-01', 'green_taxi_data/lpep_pickup_date=2021-01-02',
+      ]);
+      assert.deepEqual(readdirSync(path.join(into, 'output/trips_by_vendor')).sort(), ['VendorID=1', 'VendorID=2']);
       const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'export_busy_trips' ? [e.message] : []));
       assert.ok(logs.some((m) => /^Postgres.export: loading 2 rows \(table=busy_trips, mode=replace, schema=mage, connection dev_postgres\)$/.test(m)), logs.join('\n'));
     });

@@ -7,6 +7,7 @@ import type { LoadedBlock } from '../main/model/project.ts';
 import { loadProject } from '../main/project/load-project.ts';
 import { starterCode } from '../main/project/block-templates.ts';
 import { pythonExport, pythonSource, pythonTransform } from '../main/blocks/python-block.ts';
+import { pythonSensor } from '../main/blocks/sensors/python-sensor.ts';
 import { checkPythonBlock, checkPythonBlocks } from '../main/python/check-python.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { withPipeline } from './helpers/run-project.ts';
@@ -194,7 +195,7 @@ test('a function that returns something other than a DataFrame is told what it r
   await withPipeline({ blocks: [py('load', 'source')] }, async (ctx) => {
     await runAll(ctx);
     const failed = failedEvent(ctx.events, 'load');
-    assert.equal(failed.error.message, 'the source function load returned NoneType (is a return statement missing?): return a pandas DataFrame');
+    assert.equal(failed.error.message, 'the source function load returned NoneType (is a return statement missing?): return a pandas DataFrame (or a list of dicts, one per row)');
     assert.equal(failed.error.place?.line, 3);
   }, { settings, files: { 'blocks/load.py': '\n@source\ndef load():\n    x = 1\n' } });
 });
@@ -212,6 +213,15 @@ test('the starter templates of a Python source, transform and export run as writ
     assert.ok(shaped?.type === 'block.succeeded');
     assert.deepEqual(shaped.tests, [{ name: 'test_has_rows', passed: true }]);
     assert.ok(logsOf(ctx.events, 'send').includes('3 rows'));
+  }, { settings, files });
+});
+
+test('the starter template of a Python sensor waits until its function returns True', async () => {
+  const files = { 'blocks/ready.py': starterCode(pythonSensor, 'ready', []), 'landing/ready.txt': '' };
+  await withPipeline({ blocks: [{ id: 'ready', type: 'sensor', kind: 'python', file: 'blocks/ready.py', config: { interval_seconds: 0.05, timeout_seconds: 60 } }] }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    assert.ok(logsOf(ctx.events, 'ready').some((l) => /^found True after 1 check/.test(l)), logsOf(ctx.events, 'ready').join('\n'));
   }, { settings, files });
 });
 
@@ -333,4 +343,34 @@ test('a file with two @transform functions, or none for its block type, says whi
     const none = failedEvent(ctx.events, 'wrong');
     assert.equal(none.error.message, 'blocks/wrong.py has no @source function: decorate the function this source block runs with @source; it has @transform load');
   }, { settings, files: { 'blocks/two.py': two, 'blocks/wrong.py': wrong } });
+});
+
+test('a Python child of a dynamic SQL block gets its item in kwargs, BIGINT columns included', async () => {
+  const code = "import pandas as pd\n\n\n@transform\ndef per_month(months, **kwargs):\n    item = kwargs['item']\n    return pd.DataFrame({'month': [item['month']], 'big': [item['big']], 'rows_seen': [len(months)]})\n";
+  await withPipeline({
+    blocks: [
+      { id: 'months', type: 'source', kind: 'sql', file: 'blocks/months.sql', dynamic: true },
+      py('per_month', 'transform', ['months'], { reduce: true }),
+    ],
+  }, async (ctx) => {
+    const result = await runAll(ctx);
+    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+    const { rows, types } = await query(ctx, 'SELECT month, big, rows_seen FROM p.per_month ORDER BY month');
+    assert.deepEqual(rows.map((r) => [Number(r.month), String(r.big), Number(r.rows_seen)]), [[1, '9007199254740993', 2], [2, '9007199254740994', 2]]);
+    assert.equal(types.big, 'BIGINT', 'an integer past 2**53 crosses as an exact int');
+  }, { settings, files: { 'blocks/months.sql': 'SELECT range::BIGINT AS month, 9007199254740992 + range AS big FROM range(1, 3)', 'blocks/per_month.py': code } });
+});
+
+test('a Python sensor that never returns True times out saying what it waited for; one that returns no bool is told so at its def line', async () => {
+  const never = '@sensor\ndef never(**kwargs):\n    return False\n';
+  const vague = '\n@sensor\ndef vague(**kwargs):\n    return 1\n';
+  const sensor = (id: string) => ({ id, type: 'sensor', kind: 'python', file: `blocks/${id}.py`, config: { interval_seconds: 0.05, timeout_seconds: 1 }, retry: { retries: 0 } });
+  await withPipeline({ blocks: [sensor('never'), sensor('vague')] }, async (ctx) => {
+    await runAll(ctx);
+    const timedOut = failedEvent(ctx.events, 'never');
+    assert.match(timedOut.error.message, /^timed out after 1 s waiting for @sensor in blocks\/never.py to return True \(\d+ checks?\)$/);
+    const wrong = failedEvent(ctx.events, 'vague');
+    assert.equal(wrong.error.message, 'the @sensor function vague returned int, not True or False');
+    assert.deepEqual(wrong.error.place, { block: 'vague', file: 'blocks/vague.py', line: 3 });
+  }, { settings, files: { 'blocks/never.py': never, 'blocks/vague.py': vague } });
 });

@@ -55,3 +55,16 @@ test('a Python block opens highlighted, and its exception is marked at the line 
   assert.equal(await page.locator('.cm-content .cm-line').nth(0).locator('.cm-lintRange-error').count(), 0);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'python-error-at-line.png') });
 });
+
+test("typing orders['am in a Python block offers the upstream's column amount, naming the block it comes from", async () => {
+  await page.getByRole('button', { name: 'big', exact: true }).click();
+  await page.getByRole('tab', { name: 'Code', exact: true }).click();
+  const editor = page.getByLabel('Block code');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type("\nx = orders['am");
+  const option = page.locator('.cm-tooltip-autocomplete li', { hasText: 'amount' });
+  await option.waitFor();
+  assert.match(await option.innerText(), /amount\s*orders/);
+  await page.keyboard.press('Escape');
+});

@@ -13,6 +13,7 @@ import { fileSensor } from './sensors/file-sensor.ts';
 import { gcsObjectSensor } from './sensors/gcs-object-sensor.ts';
 import { httpSensor } from './sensors/http-sensor.ts';
 import { pipelineRunSensor } from './sensors/pipeline-run-sensor.ts';
+import { pythonSensor } from './sensors/python-sensor.ts';
 import { sqlSensor } from './sensors/sql-sensor.ts';
 import { sqlSource } from './sql-source.ts';
 import { sqlTransform } from './sql-transform.ts';
@@ -44,5 +45,6 @@ export function createDefaultRegistry(): BlockRegistry {
     .register(httpSensor)
     .register(gcsObjectSensor)
     .register(sqlSensor)
-    .register(pipelineRunSensor);
+    .register(pipelineRunSensor)
+    .register(pythonSensor);
 }

@@ -7,7 +7,7 @@ import type { BlockType } from '../model/schema.ts';
 import { checkPythonBlock, type PythonCheck } from '../python/check-python.ts';
 import { pipInstallHint, writePythonHelpers } from '../python/interpreter.ts';
 import { checkWireSchema, wireFileSelect, writeWireFile, type ExchangeFormat } from '../python/exchange-sql.ts';
-import { runHarness, type HarnessJob } from '../python/harness-run.ts';
+import { jobJson, runHarness, type HarnessJob } from '../python/harness-run.ts';
 import { loadMageHandoffs } from './mage-handoff.ts';
 
 const configSchema = z.strictObject({
@@ -15,6 +15,8 @@ const configSchema = z.strictObject({
   function: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name').optional(),
   /** How data crosses: Parquet (needs pyarrow) or CSV; auto picks Parquet when pyarrow is installed. */
   exchange: z.enum(['auto', 'parquet', 'csv']).default('auto'),
+  /** Rows per DataFrame for a parameter typed Iterator[pd.DataFrame] (the function then holds one batch at a time). */
+  batch_rows: z.number().int().min(1).max(10_000_000).default(100_000),
 });
 type PythonConfig = z.infer<typeof configSchema>;
 
@@ -54,8 +56,14 @@ async function runPythonBlock(ctx: BlockContext, config: PythonConfig, role: Pyt
   const dir = path.join(ctx.tempDir, 'exchange');
   await mkdir(dir, { recursive: true });
   const inputs: HarnessJob['inputs'] = [];
+  const mageItem = mageItemOf(ctx);
   let rowsIn = 0;
-  for (const [i, upstream] of ctx.block.upstream.entries()) {
+  // ctx.inputs leaves out upstream exports: they have no output, they only order this block.
+  for (const [i, upstream] of (ctx.inputs ?? ctx.block.upstream).entries()) {
+    if (upstream === mageItem?.upstream) {
+      inputs.push({ id: upstream, item: true }); // the child gets its item, not the list's table
+      continue;
+    }
     const file = path.join(dir, `in_${i}.${format}`);
     const { columns, rows } = await writeWireFile(ctx.data, upstream, file, format);
     inputs.push({ id: upstream, path: file, format, columns });
@@ -64,11 +72,12 @@ async function runPythonBlock(ctx: BlockContext, config: PythonConfig, role: Pyt
   const output = role === 'export' ? null : { path: path.join(dir, `out.${format}`), format };
   const job: HarnessJob = {
     role, file: code.absPath, relFile: code.relPath, projectDir: ctx.project.dir, blockId: ctx.block.id, runId: ctx.runId,
-    pipelineId: ctx.pipelineId, variables: ctx.variables, inputs, output, ...(config.function ? { function: config.function } : {}),
-    handoff: { dir, format },
+    pipelineId: ctx.pipelineId, variables: mageItem ? withoutItem(ctx.variables) : ctx.variables, inputs, output,
+    ...(config.function ? { function: config.function } : {}), handoff: { dir, format },
+    ...(ctx.block.dynamic ? { dynamic: true } : {}), ...(mageItem ? { mageItem } : {}), batchRows: config.batch_rows,
   };
   const jobFile = path.join(dir, 'job.json');
-  await writeFile(jobFile, JSON.stringify(job));
+  await writeFile(jobFile, jobJson(job));
   const helpers = await writePythonHelpers(ctx.tempDir);
   const result = await runHarness(ctx, check.interpreter, helpers, jobFile);
   await loadMageHandoffs(ctx, result.handoffs, code.relPath);
@@ -88,4 +97,20 @@ function exchangeFormat(check: PythonCheck, config: PythonConfig, block: string)
   throw new UserError(`block ${block} needs pyarrow for exchange: parquet: \`${pipInstallHint(check.interpreter, 'pyarrow')}\`, or set exchange: auto`, {
     block, path: 'config.exchange',
   });
+}
+
+/** A child of a Mage-style dynamic block (pw_mage.py wrote its item as `_mage_*` columns): its item, in Mage's shape. */
+function mageItemOf(ctx: BlockContext): HarnessJob['mageItem'] {
+  const item = ctx.variables.item as Record<string, unknown> | undefined;
+  if (!item || typeof item !== 'object' || typeof item._mage_item !== 'string' || typeof item._mage_block !== 'string') return undefined;
+  if (!ctx.block.upstream.includes(item._mage_block)) return undefined;
+  const metadata = typeof item._mage_metadata === 'string' ? item._mage_metadata : 'null';
+  const uuid = (JSON.parse(metadata) as { block_uuid?: unknown } | null)?.block_uuid;
+  if (uuid !== undefined) ctx.log('info', `Mage child ${ctx.block.id.replace(/\[\d+\]$/, '')}:${String(uuid)}`);
+  return { upstream: item._mage_block, item: item._mage_item, metadata, index: Number(item._mage_index ?? 0) };
+}
+
+function withoutItem(variables: Record<string, unknown>): Record<string, unknown> {
+  const { item: _item, ...rest } = variables;
+  return rest;
 }

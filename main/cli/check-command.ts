@@ -49,7 +49,7 @@ async function runCheck(dir: string, pipelineId: string, variables: Record<strin
 
 /** The checklist as text: one block per paragraph, one mark per line. */
 export function formatReport(report: PreflightReport): string {
-  if (report.blocks.length === 0) return `${report.pipelineId}: no Postgres, GCS or BigQuery blocks to check\n`;
+  if (report.blocks.length === 0) return `${report.pipelineId}: no Postgres, GCS, BigQuery or Python blocks to check\n`;
   const blocks = report.blocks.map((b) => `${b.blockId} (${b.kind})\n${b.items.map((i) => `  ${MARKS[i.status]} ${i.name}: ${i.detail}`).join('\n')}`);
   const failed = report.blocks.reduce((n, b) => n + b.items.filter((i) => i.status === 'fail').length, 0);
   return `${blocks.join('\n\n')}\n\n${failed === 0 ? `${report.pipelineId}: ready` : `${report.pipelineId}: ${failed} problem${failed === 1 ? '' : 's'} to fix before running`}\n`;

@@ -11,7 +11,7 @@ import { dataUpstreamOf } from '../model/plan.ts';
 export type ConditionVerdict = { holds: true } | { holds: false; reason: string };
 
 /**
- * Evaluates the block's `condition:` (SQL over an upstream output in DuckDB, or a TypeScript function in a worker).
+ * Evaluates the block's `condition:` (SQL over an upstream output in DuckDB, a TypeScript function in a worker, or a Python @condition function).
  * Throws a UserError naming the block and the condition's field when it cannot be evaluated or is not a boolean.
  */
 export async function evaluateCondition(env: RunEnv, block: LoadedBlock, condition: BlockCondition): Promise<ConditionVerdict> {
@@ -19,7 +19,12 @@ export async function evaluateCondition(env: RunEnv, block: LoadedBlock, conditi
     const holds = await withBlockContext(env, block, [condition.over], (ctx) => sqlConditionHolds(ctx, condition));
     return holds ? { holds } : { holds, reason: `condition false: ${condition.sql}` };
   }
-  const holds = await withBlockContext(env, block, dataUpstreamOf(block, env.pipeline.blocks), (ctx) => env.sandbox.typescriptConditionHolds(ctx, condition));
+  const upstream = dataUpstreamOf(block, env.pipeline.blocks);
+  if ('python' in condition) {
+    const holds = await withBlockContext(env, block, upstream, (ctx) => env.sandbox.pythonConditionHolds(ctx, condition, upstream));
+    return holds ? { holds } : { holds, reason: `condition false: ${condition.python}${condition.function ? ` (${condition.function})` : ''}` };
+  }
+  const holds = await withBlockContext(env, block, upstream, (ctx) => env.sandbox.typescriptConditionHolds(ctx, condition));
   return holds ? { holds } : { holds, reason: `condition false: ${condition.typescript}${condition.export ? ` (${condition.export})` : ''}` };
 }
 

@@ -21,7 +21,7 @@ export async function runNode(env: RunEnv, block: LoadedBlock, byId: ReadonlyMap
       verdict = await slots.run(() => evaluateCondition(env, block, condition));
     } catch (error) {
       if (env.runSignal.aborted) return cancelBlock(env, block.id, started);
-      const field = 'sql' in condition ? 'condition.sql' : 'condition.typescript';
+      const field = 'sql' in condition ? 'condition.sql' : 'python' in condition ? 'condition.python' : 'condition.typescript';
       return failBeforeStart(env, block.id, toErrorShape(error, { block: block.id, path: field }), started);
     }
     if (!verdict) return cancelBlock(env, block.id, started);

@@ -1,5 +1,7 @@
 import { postgresConnectionName } from './convert-io-config.ts';
 import { planHttpCsv } from './convert-http-csv.ts';
+import { planParquetDataset, type DatasetPlan } from './convert-parquet-dataset.ts';
+import { quoteIdent } from '../data/sql-names.ts';
 import { planPython } from './convert-python.ts';
 import { rewriteSql } from './convert-sql.ts';
 import { lineOf, safeId, type ImportLog } from './import-types.ts';
@@ -53,10 +55,7 @@ export async function convertBlock(block: MageBlock, pipeline: string, src: Mage
     log.add({ ...where, outcome: 'attention', reason: `block file ${rel ?? `${FOLDERS[block.type]}/${block.uuid}.*`} not found: not imported` });
     return [];
   }
-  if (block.type === 'sensor') {
-    log.add({ pipeline, subject: block.uuid, outcome: 'attention', reason: 'Python sensors are not imported: use a sensor block (file, http, gcs_object, sql, pipeline_run)', file: rel });
-    return [];
-  }
+  if (block.type === 'sensor') return convertSensor(block, pipeline, rel, text, src, log);
   if (block.language === 'sql') return convertSql(block, pipeline, rel, text, log);
   if (block.language === 'python') return convertPython(block, pipeline, rel, text, src, log);
   log.add({ pipeline, subject: block.uuid, outcome: 'attention', reason: `${block.language} blocks are not supported: not imported`, file: rel });
@@ -112,6 +111,8 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     log.add({ ...entry, line, outcome: 'native', reason: `source/postgres: the query runs in Postgres (connection ${String(config.connection)}); original kept at blocks/mage/${id}.py` });
     return [{ id, type: 'source', kind: 'postgres', config, ...common(block) }];
   }
+  const dataset = block.type === 'data_exporter' && upstream.length === 1 ? planParquetDataset(text) : undefined;
+  if (dataset) return convertDataset(block, dataset, upstream[0] ?? '', text, src, log, entry);
   const httpCsv = block.type === 'data_loader' && upstream.length === 0 ? planHttpCsv(text) : undefined;
   if (httpCsv) {
     log.write(`blocks/mage/${id}.py`, text);
@@ -126,13 +127,60 @@ function convertPython(block: MageBlock, pipeline: string, rel: string, text: st
     ...(syntax ? [{ what: syntax.message, line: syntax.line }] : []),
     ...(plan.fn ? [] : [{ what: `no @${block.type} function found`, line: 1 }]),
     ...plan.unsupported.map((u) => ({ what: `${u.what} does not run inside Python blocks`, line: u.line })),
-    ...(block.configuration.dynamic === true ? [{ what: 'a Mage dynamic block returns [items, metadata]; a Pipewright one returns a DataFrame, one row per item', line: plan.fn?.line ?? 1 }] : []),
     ...(block.type === 'custom' && role !== 'export' ? [{ what: `a custom block runs as a ${role}: it must return a DataFrame`, line: plan.fn?.line ?? 1 }] : []),
   ];
   const [first] = problems;
   if (first) log.add({ ...entry, line: first.line, outcome: 'attention', reason: `kept as Python; ${problems.map((p) => p.what).join('; ')}` });
-  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `python ${role}, @${plan.fn?.decorator} ${plan.fn?.name}${handsOff(text)}` });
+  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `python ${role}, @${plan.fn?.decorator} ${plan.fn?.name}${dynamicNote(block)}${handsOff(text)}` });
   return [out];
+}
+
+/** A Mage @sensor block becomes a sensor/python block that calls its function until it returns True. */
+function convertSensor(block: MageBlock, pipeline: string, rel: string, text: string, src: MageSource, log: ImportLog): Record<string, unknown>[] {
+  const id = safeId(block.uuid);
+  const entry = { pipeline, subject: block.uuid, file: rel };
+  if (block.language !== 'python') {
+    log.add({ ...entry, outcome: 'attention', reason: `${block.language} sensors are not supported: not imported` });
+    return [];
+  }
+  log.write(`blocks/${id}.py`, text);
+  const plan = planPython(text);
+  const syntax = src.syntax.get(rel);
+  const problem = syntax ? { what: syntax.message, line: syntax.line } : plan.fn?.decorator !== 'sensor' ? { what: 'no @sensor function found', line: 1 } : undefined;
+  if (problem) log.add({ ...entry, line: problem.line, outcome: 'attention', reason: `kept as a Python sensor; ${problem.what}` });
+  else log.add({ ...entry, line: plan.fn?.line, outcome: 'python', reason: `sensor/python: calls @sensor ${plan.fn?.name} every 30 s until it returns True (at most an hour: interval_seconds, timeout_seconds)` });
+  const upstreamNote = block.upstream.length > 0 ? { description: `waited after ${block.upstream.join(', ')} in Mage` } : {};
+  return [{ id, type: 'sensor', kind: 'python', file: `blocks/${id}.py`, config: plan.fn ? { function: plan.fn.name } : {}, ...upstreamNote, ...common(block) }];
+}
+
+/**
+ * `pq.write_to_dataset(…, partition_cols=[…])` in the course's shape → a native partitioned Parquet export (export/gcs
+ * or export/local_file), after a SQL block that derives the template's `.dt.date` columns when it has any.
+ */
+function convertDataset(block: MageBlock, plan: DatasetPlan, upstream: string, text: string, src: MageSource, log: ImportLog, entry: { pipeline: string; subject: string; file: string }): Record<string, unknown>[] {
+  const id = safeId(block.uuid);
+  log.write(`blocks/mage/${id}.py`, text);
+  const blocks: Record<string, unknown>[] = [];
+  let input = upstream;
+  if (plan.derived.length > 0) {
+    input = safeId(`${block.uuid}_dates`).slice(0, 63);
+    const columns = plan.derived.map((d) => `CAST(${quoteIdent(d.from)} AS DATE) AS ${quoteIdent(d.column)}`);
+    log.write(`blocks/${input}.sql`, `-- From ${entry.file}: ${plan.derived.map((d) => `data['${d.column}'] = data['${d.from}'].dt.date`).join('; ')}\nSELECT *, ${columns.join(', ')}\nFROM ${upstream}\n`);
+    blocks.push({ id: input, type: 'transform', kind: 'sql', file: `blocks/${input}.sql`, upstream: [upstream] });
+  }
+  const gcsConnections = [...src.connections].filter((c) => c.endsWith('_gcs'));
+  const connection = gcsConnections.includes('default_gcs') ? 'default_gcs' : gcsConnections[0];
+  const config = plan.target === 'gcs'
+    ? { bucket: plan.bucket, path: plan.path, partition_by: plan.partitionBy, format: 'parquet', ...(connection ? { connection } : {}) }
+    : { path: plan.path, partition_by: plan.partitionBy, format: 'parquet' };
+  blocks.push({ id, type: 'export', kind: plan.target === 'gcs' ? 'gcs' : 'local_file', upstream: [input], config, ...common(block) });
+  const where = plan.target === 'gcs' ? `export/gcs gs://${plan.bucket}/${plan.path}${connection ? ` (connection ${connection})` : ' (Application Default Credentials, as the template used)'}` : `export/local_file ${plan.path}`;
+  const dates = plan.derived.length > 0 ? `; ${plan.derived.map((d) => d.column).join(', ')} derived by SQL block ${input}` : '';
+  log.add({
+    ...entry, line: plan.line, outcome: 'native',
+    reason: `${where}, Parquet partitioned by ${plan.partitionBy.join(', ')} in col=value folders as write_to_dataset writes them${dates}; each run replaces the dataset (write_to_dataset added files beside earlier runs'); original kept at blocks/mage/${id}.py`,
+  });
+  return blocks;
 }
 
 function pythonRole(block: MageBlock, upstreamCount: number): 'source' | 'transform' | 'export' {
@@ -180,4 +228,10 @@ function convertSql(block: MageBlock, pipeline: string, rel: string, text: strin
 function handsOff(text: string): string {
   const classes = ['Postgres', 'GoogleCloudStorage', 'BigQuery'].filter((c) => new RegExp(`${c}\\.with_config\\(`).test(text));
   return classes.length > 0 && /\.export\(/.test(text) ? `; ${classes.join(', ')}.export handed to Pipewright's exporter` : '';
+}
+
+/** How a dynamic block and its children run here, for the report. */
+function dynamicNote(block: MageBlock): string {
+  if (block.configuration.dynamic === true) return '; dynamic: its [items, metadata] fan out the blocks it feeds, one child per item';
+  return block.configuration.reduce_output === true ? '; reduce_output: its children\'s outputs are unioned into one table' : '';
 }

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { convertBlock, pickRetry, type MageBlock, type MageSource } from './convert-block.ts';
+import { planPython } from './convert-python.ts';
 import { convertTriggers } from './convert-triggers.ts';
 import { lineOf, safeId, type ImportLog } from './import-types.ts';
 
@@ -21,9 +22,10 @@ export async function convertPipeline(uuid: string, id: string, meta: Record<str
       } else blocks.push(converted);
     }
   }
+  sensorsLast(blocks);
   dropMissingUpstream(blocks, id, file, log);
   breakCycles(blocks, id, file, log);
-  await noteConditionals(meta, metaText, id, uuid, src, log);
+  await attachConditionals(blocks, meta, metaText, id, uuid, src, log);
   if (blocks.length === 0) {
     log.add({ pipeline: id, subject: id, outcome: 'attention', reason: 'no block could be imported: pipeline not written', file });
     return;
@@ -62,6 +64,19 @@ function readBlocks(meta: Record<string, unknown>, text: string): MageBlock[] {
       line: lineOf(text, new RegExp(`uuid:\\s*['"]?${uuid.replace(/[^\w-]/g, '\\$&')}['"]?\\s*$`, 'm')),
     };
   });
+}
+
+/**
+ * A sensor has an output here (one row: what it found) but none in Mage, so a Python block after one would get an
+ * extra DataFrame: moved after the real upstream outputs, it lands in the `*args` of Mage's templates.
+ */
+function sensorsLast(blocks: PwBlock[]): void {
+  const sensors = new Set(blocks.filter((b) => b.type === 'sensor').map((b) => b.id));
+  for (const block of blocks) {
+    if (block.kind === 'python' && block.upstream?.some((u) => sensors.has(u))) {
+      block.upstream = [...block.upstream.filter((u) => !sensors.has(u)), ...block.upstream.filter((u) => sensors.has(u))];
+    }
+  }
 }
 
 function dropMissingUpstream(blocks: PwBlock[], pipeline: string, file: string, log: ImportLog): void {
@@ -104,18 +119,45 @@ function breakCycles(blocks: PwBlock[], pipeline: string, file: string, log: Imp
   for (const block of blocks) if (!state.has(block.id)) visit(block, []);
 }
 
-/** Mage conditionals are Python functions; ours are SQL or TypeScript: each is kept for reference and reported. */
-async function noteConditionals(meta: Record<string, unknown>, text: string, pipeline: string, uuid: string, src: MageSource, log: ImportLog): Promise<void> {
+/**
+ * Mage conditionals are Python @condition functions attached to blocks (their `upstream_blocks`): each file is copied to
+ * blocks/conditionals/ and becomes `condition: { python }` on every block it guards, run before the block as in Mage.
+ */
+async function attachConditionals(blocks: PwBlock[], meta: Record<string, unknown>, text: string, pipeline: string, uuid: string, src: MageSource, log: ImportLog): Promise<void> {
   const list = Array.isArray(meta.conditionals) ? (meta.conditionals as Record<string, unknown>[]) : [];
   for (const cond of list) {
     if (!cond || typeof cond.uuid !== 'string') continue;
-    const attached = Array.isArray(cond.upstream_blocks) ? (cond.upstream_blocks as unknown[]).map((b) => safeId(String(b))) : [];
-    log.add({
-      pipeline, subject: cond.uuid, outcome: 'attention', file: `pipelines/${uuid}/metadata.yaml`, line: lineOf(text, `uuid: ${cond.uuid}`),
-      reason: `Python condition not mapped: add condition: { sql: "…", over: <upstream> } to ${attached.join(', ') || 'the blocks it guards'}; original kept at blocks/mage/conditionals/${safeId(cond.uuid)}.py`,
-    });
-    const code = await src.read(`conditionals/${cond.uuid}.py`);
-    if (code !== undefined) log.write(`blocks/mage/conditionals/${safeId(cond.uuid)}.py`, code);
+    const where = { pipeline, subject: cond.uuid, file: `pipelines/${uuid}/metadata.yaml`, line: lineOf(text, `uuid: ${cond.uuid}`) };
+    const rel = `conditionals/${cond.uuid}.py`;
+    const code = await src.read(rel);
+    if (code === undefined) {
+      log.add({ ...where, outcome: 'attention', reason: `conditional file ${rel} not found: the blocks it guards run unconditionally` });
+      continue;
+    }
+    const file = `blocks/conditionals/${safeId(cond.uuid)}.py`;
+    log.write(file, code);
+    const fn = planPython(code).fn;
+    const syntax = src.syntax.get(rel);
+    const guarded = (Array.isArray(cond.upstream_blocks) ? (cond.upstream_blocks as unknown[]) : []).map((b) => safeId(String(b)));
+    const attached: string[] = [];
+    const taken: string[] = [];
+    for (const target of guarded) {
+      const block = blocks.find((b) => b.id === target);
+      if (!block) continue;
+      if (block.condition) taken.push(target);
+      else {
+        block.condition = { python: file, ...(fn ? { function: fn.name } : {}) };
+        attached.push(target);
+      }
+    }
+    const problems = [
+      ...(syntax ? [syntax.message] : []),
+      ...(fn?.decorator === 'condition' ? [] : ['no @condition function found']),
+      ...(attached.length === 0 ? ['it guards no imported block'] : []),
+      ...(taken.length > 0 ? [`${taken.join(', ')} already has a condition (Pipewright takes one per block): not attached there`] : []),
+    ];
+    const reason = `condition: { python: ${file} } on ${attached.join(', ') || 'no block'}: ${fn?.name ?? 'the function'} runs before the block with its upstream outputs, and False skips it and its downstream`;
+    log.add({ ...where, outcome: problems.length > 0 ? 'attention' : 'python', reason: problems.length > 0 ? `${reason}; ${problems.join('; ')}` : reason });
   }
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { UserError } from '../model/errors.ts';
@@ -57,11 +57,14 @@ export async function importMage(source: string, opts: ImportOptions): Promise<I
   log.write('connections.yaml', `# From io_config.yaml: secrets are environment references, never values\n${stringify(io.connections)}`);
   log.write('.gitignore', '.pipewright/\n');
   log.write('IMPORT_REPORT.md', renderReport(path.basename(root), log));
+  const previous = await readManifest(into);
+  log.write(MANIFEST, `${JSON.stringify({ note: 'files pipewright import mage wrote; import --force removes those it no longer writes', files: [...log.files.keys(), MANIFEST].sort() }, null, 2)}\n`);
   for (const [rel, text] of log.files) {
     const file = path.join(into, rel);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, text);
   }
+  await removeStale(into, previous.filter((rel) => !log.files.has(rel)));
   return { into, pipelines, log };
 }
 
@@ -120,5 +123,40 @@ async function refuseNonEmpty(into: string, force: boolean): Promise<void> {
   if (entries.length > 0 && !force) {
     const already = entries.includes('IMPORT_REPORT.md') ? 'holds an earlier import' : `is not empty (${entries.slice(0, 3).join(', ')})`;
     throw new UserError(`${into} ${already}: add --force to write over it`);
+  }
+}
+
+/** The list of files an import wrote, so that `--force` can remove those a later import no longer writes. */
+const MANIFEST = '.mage-import.json';
+
+async function readManifest(into: string): Promise<string[]> {
+  const text = await readFile(path.join(into, MANIFEST), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (text === undefined) return [];
+  try {
+    const files = (JSON.parse(text) as { files?: unknown }).files;
+    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+  } catch {
+    return []; // an edited, unreadable list: nothing is removed rather than guessing
+  }
+}
+
+/**
+ * Removes files an earlier import wrote that this one did not, and the folders that leaves empty. Only paths that stay
+ * inside `into` (no `..`, not absolute, no symlinked folder on the way) are touched: the list is a file a user can edit.
+ */
+async function removeStale(target: string, stale: string[]): Promise<void> {
+  const into = await realpath(target);
+  for (const rel of stale) {
+    const file = path.resolve(into, rel);
+    if (path.isAbsolute(rel) || !file.startsWith(`${into}${path.sep}`) || rel.split(/[\\/]/).includes('..')) continue;
+    if ((await realpath(path.dirname(file)).catch(() => undefined)) !== path.dirname(file)) continue; // gone, or through a symlink
+    await rm(file, { force: true });
+    for (let dir = path.dirname(file); dir !== into && dir.startsWith(`${into}${path.sep}`); dir = path.dirname(dir)) {
+      if ((await readdir(dir)).length > 0) break;
+      await rmdir(dir);
+    }
   }
 }

@@ -13,7 +13,12 @@ export function renderReport(source: string, log: ImportLog): string {
   if (project.length > 0) lines.push('## Project', '', ...table(project), '');
   const pipelines = [...new Set(log.entries.flatMap((e) => (e.pipeline ? [e.pipeline] : [])))];
   for (const p of pipelines) lines.push(`## Pipeline ${p}`, '', ...table(log.entries.filter((e) => e.pipeline === p)), '');
-  lines.push('Python blocks run Mage\'s files unchanged (decorators, `mage_ai` imports, `get_repo_path()`, `FileIO`). SQL blocks run in DuckDB over upstream outputs unless the report says otherwise.', '');
+  lines.push(
+    'Python blocks, conditionals and sensors run Mage\'s files unchanged (decorators, `mage_ai` imports, `get_repo_path()`, `FileIO`, a dynamic block\'s `[items, metadata]`). SQL blocks run in DuckDB over upstream outputs unless the report says otherwise.',
+    '',
+    'A block converted natively keeps its Mage file in `blocks/mage/` for reference; `.mage-import.json` lists the files this import wrote, so `--force` can remove those a later import no longer writes.',
+    '',
+  );
   return lines.join('\n');
 }
 

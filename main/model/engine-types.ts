@@ -63,12 +63,14 @@ export type ConnectionResolver = (
 ) => Promise<ResolvedConnection>;
 
 /**
- * Runs the user's TypeScript the engine itself needs, conditions and tests (implemented by main/sandbox/): in a
- * worker, compiled in memory, nothing written into the project.
+ * Runs the user's code the engine itself needs, conditions and tests (implemented by main/sandbox/): TypeScript in a
+ * worker, compiled in memory; Python in the project's interpreter; nothing written into the project.
  */
 export interface CodeSandbox {
   /** Whether the condition file's export, called with the block's context, returns true (anything but a boolean is a UserError). */
   typescriptConditionHolds(ctx: BlockContext, condition: { typescript: string; export?: string }): Promise<boolean>;
+  /** Whether the file's @condition function (or `function`), given the `upstream` outputs as DataFrames, returns True; in the project's interpreter. */
+  pythonConditionHolds(ctx: BlockContext, condition: { python: string; function?: string }, upstream: readonly string[]): Promise<boolean>;
   /** Runs one TypeScript test of the block's output: passed when its function returns, failed when it throws. */
   runTypeScriptTest(ctx: BlockContext, test: { name: string; file: string; export?: string }, output: Table): Promise<BlockTestResult>;
 }

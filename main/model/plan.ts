@@ -7,7 +7,7 @@ export interface GraphBlock {
   type: BlockType;
   upstream: readonly string[];
   /** A SQL condition names the upstream it reads (`over`). */
-  condition?: { over?: string } | { typescript: string };
+  condition?: { over?: string } | { typescript: string } | { python: string };
   dynamic?: boolean;
   reduce?: boolean;
   /** Where a SQL block runs (resolved at load); a warehouse block's output is a warehouse table, not a local one. */

@@ -118,6 +118,12 @@ export const blockConditionSchema = z.union([
     /** Export name inside the file; default `default`. */
     export: z.string().min(1).optional(),
   }),
+  z.strictObject({
+    /** A .py file under the project with a function decorated @condition (Mage's), returning True or False. */
+    python: z.string().min(1),
+    /** The function to call instead of the @condition one. */
+    function: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name').optional(),
+  }),
 ]);
 export type BlockCondition = z.infer<typeof blockConditionSchema>;
 

@@ -11,6 +11,7 @@ import { checkGcsExport } from './check-gcs.ts';
 import { checkPostgres } from './check-postgres.ts';
 import { checkDataCheckColumns } from './check-data-checks.ts';
 import { checkPushdown, isCheckedPushdown } from './check-pushdown.ts';
+import { checkPythonItems } from './check-python.ts';
 import { fail, type BlockCheck, type CheckEnv, type CheckItem, type PreflightReport } from './check-types.ts';
 
 /** What a check reads: the project's files and kinds, and (when this process holds it) the workspace. */
@@ -41,7 +42,8 @@ export function touchesCloud(pipeline: Pipeline): boolean {
 
 /**
  * Checks every Postgres, GCS and BigQuery block of a pipeline as its run would find them (credentials, project,
- * bucket, dataset and locations, permissions, target schemas, dry-run bytes) without writing anything.
+ * bucket, dataset and locations, permissions, target schemas, dry-run bytes), and every Python block's interpreter,
+ * modules and syntax, without writing or running anything.
  * Resolves with the report; never rejects for what it finds (a failed check is a `fail` item).
  */
 export async function checkPipeline(open: CheckTarget, pipelineId: string, opts: { variables?: Record<string, unknown>; overrides?: ConnectionOverrides } = {}): Promise<PreflightReport> {
@@ -70,6 +72,7 @@ export async function checkPipeline(open: CheckTarget, pipelineId: string, opts:
     const items = [
       ...(checker && kind ? await checkBlock(env, kind.configSchema, rendered(block.id)?.config, checker) : []),
       ...(block.checks?.length ? await checkDataCheckColumns(env, block) : []),
+      ...(await checkPythonItems(open.project, block)),
     ];
     if ((checker && kind) || items.length > 0) blocks.push({ blockId: block.id, kind: `${block.type}/${block.kind}`, items });
   }

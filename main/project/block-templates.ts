@@ -55,6 +55,11 @@ function pythonStarter(type: BlockKind['type'], blockId: string, upstream: reado
   const inputs = upstream.length ? [...upstream] : ['df'];
   const params = [...inputs, '**kwargs'].join(', ');
   const first = inputs[0] ?? 'df';
+  if (type === 'sensor') {
+    return ['import os', '', '', '@sensor', 'def ready(**kwargs):',
+      `    """${blockId}: called every interval_seconds until it returns True (at most timeout_seconds)."""`,
+      "    return os.path.exists('landing/ready.txt')", ''].join('\n');
+  }
   const functions: Partial<Record<BlockKind['type'], string[]>> = {
     source: [
       '@source',

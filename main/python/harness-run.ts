@@ -8,7 +8,7 @@ import { logLevelOf, runPython } from './python-process.ts';
 
 /** What pw_harness.py is asked to do (written as job.json). */
 export interface HarnessJob {
-  role: 'source' | 'transform' | 'export';
+  role: 'source' | 'transform' | 'export' | 'condition' | 'sensor';
   file: string;
   relFile: string;
   projectDir: string;
@@ -18,10 +18,28 @@ export interface HarnessJob {
   runId: string;
   pipelineId: string;
   variables: Record<string, unknown>;
-  inputs: { id: string; path: string; format: ExchangeFormat; columns: WireColumn[] }[];
+  /** Upstream outputs in upstream order; `item` marks the dynamic parent whose item a Mage child gets in its place. */
+  inputs: ({ id: string; path: string; format: ExchangeFormat; columns: WireColumn[] } | { id: string; item: true })[];
   output: { path: string; format: ExchangeFormat } | null;
   /** Where Mage's `Postgres`/`GoogleCloudStorage`/`BigQuery` `.export` writes the DataFrames it hands to Pipewright (main/python/mage-handoff.ts). */
   handoff?: { dir: string; format: ExchangeFormat };
+  /** Rows per batch for parameters typed Iterator[pd.DataFrame]. */
+  batchRows?: number;
+  /** A dynamic block: Mage's `[items, metadata]` return becomes one row per item (main/python/py/pw_mage.py). */
+  dynamic?: true;
+  /** A child of a Mage-style dynamic block: its item and metadata as JSON text, and its 0-based index. */
+  mageItem?: { upstream: string; item: string; metadata: string; index: number };
+}
+
+const BIGINT_MARK = '\u0000pw-bigint:';
+
+/**
+ * The job as JSON. Variables and dynamic items may hold DuckDB BIGINTs: they are written as plain JSON numbers with
+ * all their digits, which Python's json reads back as exact ints (JSON.stringify alone cannot write a bigint).
+ */
+export function jobJson(job: HarnessJob): string {
+  const text = JSON.stringify(job, (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARK}${value.toString()}` : value));
+  return text.replace(/"\\u0000pw-bigint:(-?\d+)"/g, '$1');
 }
 
 /** A DataFrame a Mage block exported with mage_ai.io, written as an exchange file for one of our exporters to load. */
@@ -42,6 +60,8 @@ export interface HarnessResult {
   columns: unknown;
   tests: BlockTestResult[];
   handoffs: MageHandoff[];
+  /** What a @condition or @sensor function returned. */
+  value?: boolean;
 }
 
 interface HarnessTest {
@@ -71,7 +91,7 @@ interface HarnessFailure {
 
 type HarnessMessage =
   | { t: 'log'; level: string; msg: string }
-  | { t: 'result'; rows: number | null; columns: unknown; tests: HarnessTest[]; handoffs?: MageHandoff[] }
+  | { t: 'result'; rows: number | null; columns: unknown; tests: HarnessTest[]; handoffs?: MageHandoff[]; value?: boolean }
   | HarnessFailure;
 
 /** A block that prints without end must not flood the run's history: past this many lines, output is counted only. */
@@ -107,7 +127,9 @@ export async function runHarness(ctx: BlockContext, interpreter: PythonInterpret
   });
   if (logged > MAX_LOG_LINES) ctx.log('warn', `${(logged - MAX_LOG_LINES).toLocaleString('en-US')} more lines of output were not kept`);
   const done = final as HarnessMessage | undefined;
-  if (done?.t === 'result') return { rows: done.rows, columns: done.columns, tests: done.tests.map((t) => testResult(t)), handoffs: done.handoffs ?? [] };
+  if (done?.t === 'result') {
+    return { rows: done.rows, columns: done.columns, tests: done.tests.map((t) => testResult(t)), handoffs: done.handoffs ?? [], ...(done.value !== undefined ? { value: done.value } : {}) };
+  }
   if (done?.t === 'error') throw harnessError(done, ctx, interpreter);
   const how = exit.signal ? `was killed (${exit.signal}${exit.signal === 'SIGKILL' ? ', out of memory?' : ''})` : `exited with code ${exit.code}`;
   const said = exit.stderrTail.slice(-5).join('\n');

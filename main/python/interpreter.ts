@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Project } from '../model/project.ts';
@@ -50,7 +50,6 @@ function pythonSourceDir(moduleUrl: string = import.meta.url): string {
   return found;
 }
 
-const HELPERS = ['pw_harness.py', 'pw_errors.py', 'pw_codec.py', 'pw_output.py', 'pw_probe.py', 'pw_mage.py'];
 
 /**
  * Copies Pipewright's Python helpers into `dir` and resolves to their folder. Copied, not run in place: a packaged
@@ -60,6 +59,8 @@ export async function writePythonHelpers(dir: string): Promise<string> {
   const source = pythonSourceDir();
   const target = path.join(dir, 'pw-python');
   await mkdir(target, { recursive: true });
-  await Promise.all(HELPERS.map((file) => copyFile(path.join(source, file), path.join(target, file))));
+  // Every module of the folder: a helper added there cannot be left out of the copy.
+  const helpers = (await readdir(source)).filter((file) => file.endsWith('.py'));
+  await Promise.all(helpers.map((file) => copyFile(path.join(source, file), path.join(target, file))));
   return target;
 }

@@ -211,11 +211,71 @@ export const HANDOFF_METADATA = `blocks:
   type: data_exporter
   upstream_blocks: [load_api_data]
   uuid: to_bigquery
+- configuration: {}
+  language: python
+  name: taxi_to_gcs_partitioned
+  type: data_exporter
+  upstream_blocks: [load_api_data]
+  uuid: taxi_to_gcs_partitioned
+- configuration: {}
+  language: python
+  name: trips_by_vendor
+  type: data_exporter
+  upstream_blocks: [load_api_data]
+  uuid: trips_by_vendor
 name: handoff_demo
 type: python
 uuid: handoff_demo
 variables:
   source_url: SOURCE_URL
+`;
+
+/** The course's partitioned export (module 2, "taxi_to_gcs_partitioned_parquet"), written from its published shape. */
+export const EXPORT_GCS_PARTITIONED = `import pyarrow as pa
+import pyarrow.parquet as pq
+import os
+
+if 'data_exporter' not in globals():
+    from mage_ai.data_preparation.decorators import data_exporter
+
+os.environ['GOOGLE_APPLICATION_CREDENTIALS'] = "/home/src/keys/my-creds.json"
+
+bucket_name = 'mage-zoomcamp'
+project_id = 'dtc-de-course'
+
+table_name = "green_taxi_data"
+
+root_path = f'{bucket_name}/{table_name}'
+
+
+@data_exporter
+def export_data(data, *args, **kwargs):
+    data['lpep_pickup_date'] = data['lpep_pickup_datetime'].dt.date
+
+    table = pa.Table.from_pandas(data)
+
+    gcs = pa.fs.GcsFileSystem()
+
+    pq.write_to_dataset(
+        table,
+        root_path=root_path,
+        partition_cols=['lpep_pickup_date'],
+        filesystem=gcs
+    )
+`;
+
+/** The same template writing to a local folder (no filesystem: pyarrow's local one). */
+export const EXPORT_LOCAL_PARTITIONED = `import pyarrow as pa
+import pyarrow.parquet as pq
+
+if 'data_exporter' not in globals():
+    from mage_ai.data_preparation.decorators import data_exporter
+
+
+@data_exporter
+def export_data(df, *args, **kwargs):
+    table = pa.Table.from_pandas(df)
+    pq.write_to_dataset(table, root_path='output/trips_by_vendor', partition_cols=['VendorID'])
 `;
 
 export const EXPORT_GCS = `from mage_ai.settings.repo import get_repo_path
@@ -359,11 +419,11 @@ export const GREEN_TAXI_METADATA = `blocks:
 conditionals:
 - configuration: {}
   language: python
-  name: only_on_weekdays
+  name: has_trips
   type: conditional
   upstream_blocks:
   - taxi_to_postgres
-  uuid: only_on_weekdays
+  uuid: has_trips
 name: green_taxi_etl
 retry_config:
   retries: 1
@@ -469,6 +529,19 @@ type: python
 uuid: broken_copy
 `;
 
+/** A child of the dynamic block, as docs.mage.ai/design/blocks/dynamic-blocks shows one: it gets one item (a dict) and returns a list. */
+export const LOAD_MONTH = `from typing import Dict, List
+if 'transformer' not in globals():
+    from mage_ai.data_preparation.decorators import transformer
+
+
+@transformer
+def load_month(data: Dict, *args, **kwargs) -> List[Dict]:
+    print('loading month', data['month'])
+    data['month_code'] = int(data['month']) * 100
+    return [data]
+`;
+
 const simpleTransform = (name: string) => `if 'transformer' not in globals():
     from mage_ai.data_preparation.decorators import transformer
 
@@ -492,14 +565,16 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'data_loaders/trips_from_pg.py': LOAD_PG,
     'data_exporters/to_gcs.py': EXPORT_GCS,
     'data_exporters/to_bigquery.py': EXPORT_BIGQUERY,
+    'data_exporters/taxi_to_gcs_partitioned.py': EXPORT_GCS_PARTITIONED,
+    'data_exporters/trips_by_vendor.py': EXPORT_LOCAL_PARTITIONED,
     'custom/notify.py': "if 'custom' not in globals():\n    from mage_ai.data_preparation.decorators import custom\n\n\n@custom\ndef notify(df, *args, **kwargs):\n    print('loaded %d trips' % len(df))\n",
     'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
-    'conditionals/only_on_weekdays.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(*args, **kwargs) -> bool:\n    return kwargs['execution_date'].weekday() < 5\n",
+    'conditionals/has_trips.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(data, *args, **kwargs) -> bool:\n    return len(data) > 0\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),
     'pipelines/green_taxi_etl/triggers.yaml': TRIGGERS,
     'pipelines/green_taxi_etl/__init__.py': '',
-    'data_loaders/months.py': "if 'data_loader' not in globals():\n    from mage_ai.data_preparation.decorators import data_loader\n\n\n@data_loader\ndef months(*args, **kwargs):\n    return [[{'month': 1}, {'month': 2}], [{'block_uuid': 'jan'}, {'block_uuid': 'feb'}]]\n",
-    'transformers/load_month.py': simpleTransform('load_month'),
+    'data_loaders/months.py': "if 'data_loader' not in globals():\n    from mage_ai.data_preparation.decorators import data_loader\n\n\n@data_loader\ndef months(*args, **kwargs):\n    return [[{'month': 10}, {'month': 2}], [{'block_uuid': 'oct'}, {'block_uuid': 'feb'}]]\n",
+    'transformers/load_month.py': LOAD_MONTH,
     'pipelines/dynamic_demo/metadata.yaml': DYNAMIC_METADATA,
     'transformers/bad_syntax.py': "if 'transformer' not in globals():\n    from mage_ai.data_preparation.decorators import transformer\n\n\n@transformer\ndef broken(df, *args, **kwargs)\n    return df\n",
     'transformers/mystery.py': simpleTransform('mystery'),

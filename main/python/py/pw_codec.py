@@ -50,37 +50,67 @@ def csv_dtype(col):
 
 def read_table(path, columns, fmt):
     """The DataFrame of one exchanged table: columns named and typed as upstream wrote them."""
+    if fmt == 'parquet':
+        return _decode_wire(read_parquet_wire(path), columns, fmt)
+    if not columns or _is_empty(path):
+        return _decode_wire(_empty_wire(columns), columns, fmt)
+    return _decode_wire(_read_csv_wire(path, columns), columns, fmt)
+
+
+def read_batches(path, columns, fmt, batch_rows):
+    """The same table as DataFrames of at most `batch_rows` rows, read as they are asked for (memory: one batch)."""
+    if fmt == 'parquet':
+        import pyarrow.parquet as pq
+
+        mapping = _arrow_int_mapping()
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+            yield _decode_wire(batch.to_pandas(types_mapper=mapping.get), columns, fmt)
+        return
+    if not columns or _is_empty(path):
+        return
+    for chunk in _read_csv_wire(path, columns, batch_rows):
+        yield _decode_wire(chunk.reset_index(drop=True), columns, fmt)
+
+
+def _empty_wire(columns):
+    return pd.DataFrame({'c%d' % i: pd.Series([], dtype=csv_dtype(c)) for i, c in enumerate(columns)})
+
+
+def _read_csv_wire(path, columns, chunksize=None):
+    """The CSV wire file as a DataFrame of wire columns (or an iterator of them, with chunksize)."""
     names = ['c%d' % i for i in range(len(columns))]
     nulls = ['n%d' % i for i in range(sum(c.get('validity') is not None for c in columns))]
-    if fmt == 'parquet':
-        wire = read_parquet_wire(path)
-    elif not columns or _is_empty(path):
-        wire = pd.DataFrame({n: pd.Series([], dtype=csv_dtype(c)) for n, c in zip(names, columns)})
-    else:
-        # Only an empty field is NULL; 'nan' is a float's NaN, never a string's null.
-        na = {n: ([''] if c.get('nulls') and c.get('validity') is None else []) + (['nan'] if c['kind'] == 'float' else [])
-              for n, c in zip(names, columns)}
-        dtypes = {n: csv_dtype(c) for n, c in zip(names, columns)}
-        dtypes.update({n: 'int8' for n in nulls})
-        wire = pd.read_csv(
-            path, header=None, names=names + nulls, dtype=dtypes,
-            keep_default_na=False, na_values=na, float_precision='round_trip', quoting=csv.QUOTE_MINIMAL,
-            encoding='utf-8', engine='c', skip_blank_lines=False,  # a one-column row of NULL is an empty line
-        )
+    # Only an empty field is NULL; 'nan' is a float's NaN, never a string's null.
+    na = {n: ([''] if c.get('nulls') and c.get('validity') is None else []) + (['nan'] if c['kind'] == 'float' else [])
+          for n, c in zip(names, columns)}
+    dtypes = {n: csv_dtype(c) for n, c in zip(names, columns)}
+    dtypes.update({n: 'int8' for n in nulls})
+    return pd.read_csv(
+        path, header=None, names=names + nulls, dtype=dtypes, chunksize=chunksize,
+        keep_default_na=False, na_values=na, float_precision='round_trip', quoting=csv.QUOTE_MINIMAL,
+        encoding='utf-8', engine='c', skip_blank_lines=False,  # a one-column row of NULL is an empty line
+    )
+
+
+def _decode_wire(wire, columns, fmt):
     out = {}
-    for name, col in zip(names, columns):
+    for i, col in enumerate(columns):
         mask = None if col.get('validity') is None or fmt == 'parquet' else wire.pop('n%d' % col['validity']).to_numpy() != 0
-        out[col['name']] = decode(col, wire.pop(name), mask)
+        out[col['name']] = decode(col, wire.pop('c%d' % i), mask)
     return pd.DataFrame(out)
+
+
+def _arrow_int_mapping():
+    import pyarrow as pa
+
+    return {getattr(pa, t)(): pd.api.types.pandas_dtype(nullable(t)) for t in INT_DTYPES.values()}
 
 
 def read_parquet_wire(path):
     """The pyarrow path: wire columns with pandas' nullable integer dtypes, like the CSV path's."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    mapping = {getattr(pa, t)(): pd.api.types.pandas_dtype(nullable(t)) for t in INT_DTYPES.values()}
-    return pq.read_table(path).to_pandas(types_mapper=mapping.get)
+    return pq.read_table(path).to_pandas(types_mapper=_arrow_int_mapping().get)
 
 
 def _is_empty(path):

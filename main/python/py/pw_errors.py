@@ -1,5 +1,6 @@
 """How an exception in a block is reported: the user's frames only, with project-relative paths, the place to mark
 in the editor, and whether retrying may help."""
+import inspect
 import os
 import traceback
 
@@ -54,3 +55,31 @@ def describe(exc, job):
         if f.line:
             lines.append('    ' + f.line)
     return '\n'.join(lines)
+
+
+class BlockError(Exception):
+    """A problem with the block file itself (no function to run, a wrong return value), placed at `line`."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.line = line
+
+
+def def_line(fn):
+    """The line of a function's `def` (co_firstlineno is its first decorator's)."""
+    try:
+        lines, start = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        return None
+    for offset, text in enumerate(lines):
+        if text.lstrip().startswith(('def ', 'async def ')):
+            return start + offset
+    return start
+
+
+class MissingModule(Exception):
+    """A block function's parameter asks for a library (polars, pyarrow) the interpreter does not have."""
+
+    def __init__(self, module, message, line=None):
+        super().__init__(message)
+        self.module, self.line = module, line

@@ -17,7 +17,7 @@ import threading
 import traceback
 import types
 
-from pw_errors import describe, is_transient, user_place
+from pw_errors import BlockError, MissingModule, def_line, describe, is_transient, user_place
 
 LEVELS = {logging.DEBUG: 'debug', logging.INFO: 'info', logging.WARNING: 'warn', logging.ERROR: 'error', logging.CRITICAL: 'error'}
 # The decorators a block file may use, and the block role each marks. Mage's names (data_loader, transformer,
@@ -73,14 +73,6 @@ class ChannelHandler(logging.Handler):
             self.channel.send({'t': 'log', 'level': LEVELS.get(record.levelno, 'info'), 'msg': self.format(record)})
         except Exception:  # noqa: BLE001 - logging must never fail the block; logging's own policy
             self.handleError(record)
-
-
-class BlockError(Exception):
-    """A problem with the block file itself (no function to run, a wrong return value), placed at `line`."""
-
-    def __init__(self, message, line=None):
-        super().__init__(message)
-        self.line = line
 
 
 def watch_parent():
@@ -145,18 +137,6 @@ def pick_function(job, module, registry):
     raise BlockError('%s has no @%s function: decorate the function this %s block runs with @%s%s' % (rel, role, role, role, found))
 
 
-def def_line(fn):
-    """The line of a function's `def` (co_firstlineno is its first decorator's)."""
-    try:
-        lines, start = inspect.getsourcelines(fn)
-    except (OSError, TypeError):
-        return None
-    for offset, text in enumerate(lines):
-        if text.lstrip().startswith(('def ', 'async def ')):
-            return start + offset
-    return start
-
-
 def run_kwargs(job):
     variables = dict(job['variables'])
     for name in ('execution_date', 'interval_start', 'interval_end'):
@@ -183,18 +163,6 @@ def call(fn, args, kwargs, what):
     return fn(*args, **named)
 
 
-def as_frame(value, fn, role):
-    import pandas as pd
-
-    if isinstance(value, pd.DataFrame):
-        return value
-    if isinstance(value, pd.Series):
-        return value.to_frame()
-    hint = ' (is a return statement missing?)' if value is None else ''
-    raise BlockError('the %s function %s returned %s%s: return a pandas DataFrame' % (role, fn.__name__, type(value).__name__, hint),
-                     def_line(fn))
-
-
 def run_tests(registry, output, kwargs, job):
     results = []
     for role, fn in registry:
@@ -218,37 +186,59 @@ def run(job, channel):
     pw_mage.install(sys.modules, job['projectDir'], decorators, job.get('handoff'))  # Mage block files run unchanged
     for folder in (os.path.dirname(job['file']), job['projectDir']):
         if folder not in sys.path:
-            sys.path.insert(0, folder)
+            sys.path.append(folder)  # after the standard library: a block named numbers.py must not shadow `numbers`
     import pandas  # noqa: F401 - fail here, with the module named, when pandas is missing
-    import pw_codec
-    import pw_output
+    import pw_args
+    import pw_results
 
     module = load_block(job, decorators)
     fn = pick_function(job, module, registry)
-    frames = []
-    for i in job['inputs']:
-        try:
-            frames.append(pw_codec.read_table(i['path'], i['columns'], i['format']))
-        except pw_codec.ExchangeError as e:
-            raise BlockError('upstream %s cannot become a DataFrame: %s' % (i['id'], e)) from e
-    hints = {c['name']: c['type'] for i in job['inputs'] for c in i['columns']}
+    args, hints = upstream_args(job, fn)
     kwargs = run_kwargs(job)
-    upstream = '%d upstream DataFrame%s' % (len(frames), '' if len(frames) == 1 else 's')
-    value = call(fn, frames, kwargs, upstream)
+    child = pw_mage.child_item(job)
+    if child:
+        kwargs.update(metadata=child[2], dynamic_block_index=child[3])
+    upstream = '%d upstream DataFrame%s' % (len(args), '' if len(args) == 1 else 's')
+    value = call(fn, args, kwargs, upstream)
     result = {'t': 'result', 'rows': None, 'columns': None}
+    if job['role'] in ('condition', 'sensor'):  # a predicate: no output, no tests
+        channel.send(dict(result, tests=[], handoffs=[], value=pw_results.verdict(value, fn, job['role'])))
+        return
     if job['output']:
-        frame = as_frame(value, fn, job['role'])
-        warn = lambda message: logging.getLogger('pipewright').warning(message)  # noqa: E731
-        try:
-            prepared = pw_output.prepare_output(frame, hints, warn)
-            schema, rows = pw_output.write_table(job['output']['path'], prepared, job['output']['format'])
-        except (pw_codec.ExchangeError, ValueError, TypeError, OverflowError) as e:
-            raise BlockError('the DataFrame %s returned cannot be written: %s' % (fn.__name__, e), def_line(fn)) from e
+        schema, rows, value = pw_results.write_output(value, fn, job, hints)
         result.update(rows=rows, columns=schema)
-        value = frame
-    result['tests'] = run_tests(registry, value, kwargs, job)
+    elif pw_args.is_stream(fn, value):
+        value = list(value)  # an export's generator runs to the end
+    if value is None and job['output']:  # streamed: the output was never whole in memory
+        if any(role == 'test' for role, _fn in registry):
+            logging.getLogger('pipewright').warning('@test functions do not run on a streamed output: use checks: in pipeline.yaml')
+        result['tests'] = []
+    else:
+        result['tests'] = run_tests(registry, value, kwargs, job)
     result['handoffs'] = pw_mage.HANDOFFS  # Mage io exports for Pipewright's exporters to load
     channel.send(result)
+
+
+def upstream_args(job, fn):
+    """The function's positional arguments, one per upstream (DataFrame, batches, polars or pyarrow as its parameters
+    ask), and the upstream column types by name."""
+    import pw_args
+    import pw_codec
+    import pw_mage
+
+    child = pw_mage.child_item(job)  # a child of a Mage dynamic block gets its item in place of the parent's output
+    kinds = pw_args.input_kinds(fn, len(job['inputs']), def_line)
+    args = []
+    for i, kind in zip(job['inputs'], kinds):
+        if child and i['id'] == child[0]:
+            args.append(child[1])
+            continue
+        try:
+            args.append(pw_args.load(i, kind, job.get('batchRows') or 100_000))
+        except pw_codec.ExchangeError as e:
+            raise BlockError('upstream %s cannot become a DataFrame: %s' % (i['id'], e)) from e
+    hints = {c['name']: c['type'] for i in job['inputs'] for c in i.get('columns', [])}
+    return args, hints
 
 
 def main():
@@ -263,6 +253,8 @@ def main():
         job = json.load(f)
     try:
         run(job, channel)
+    except MissingModule as e:
+        channel.send({'t': 'error', 'missingModule': e.module, 'message': str(e), 'file': job['relFile'], **({'line': e.line} if e.line else {})})
     except ModuleNotFoundError as e:
         channel.send({'t': 'error', 'missingModule': e.name, 'message': describe(e, job), **(user_place(e, job) or {})})
     except BlockError as e:

@@ -178,3 +178,66 @@ def install(sys_modules, project_dir, decorators, handoff=None):
         module = _module(name, **attrs)
         module.__path__ = []  # a package, so submodule imports resolve through sys.modules
         sys_modules[name] = module
+
+
+# ---- dynamic blocks (docs.mage.ai/design/blocks/dynamic-blocks) ------------------------------------------------
+# A Mage dynamic block returns [items, metadata]: a list of items and, optionally, one dict per item whose block_uuid
+# names the child. Pipewright's dynamic blocks output a table, one row per item, so the list becomes rows: the item's
+# own keys as columns (for `{{ item.<key> }}` in native children), plus the item and its metadata as JSON so a Python
+# child gets them back as Mage gives them. _mage_index comes first: the engine numbers children in sorted row order.
+ITEM_COLUMNS = ('_mage_index', '_mage_item', '_mage_metadata', '_mage_block')
+
+
+class DynamicError(Exception):
+    """A dynamic block's return value is not in Mage's shape."""
+
+
+def split_dynamic(value):
+    """(items, metadata) of a dynamic block's return value: [items, metadata], [items] or a plain list of items."""
+    if not isinstance(value, (list, tuple)):
+        raise DynamicError('a dynamic block returns a DataFrame (one row per item) or a list of items, [items, metadata] '
+                           'as in Mage; it returned %s' % type(value).__name__)
+    pair = 1 <= len(value) <= 2 and isinstance(value[0], (list, tuple)) and (len(value) == 1 or isinstance(value[1], (list, tuple)) or value[1] is None)
+    items = list(value[0]) if pair else list(value)
+    metadata = list(value[1] or []) if pair and len(value) == 2 else []
+    if metadata and len(metadata) != len(items):
+        raise DynamicError('the dynamic block returned %d items but %d metadata entries: give one metadata dict per item' % (len(items), len(metadata)))
+    if any(not isinstance(m, dict) for m in metadata):
+        raise DynamicError('each metadata entry of a dynamic block is a dict, like {"block_uuid": "for_user_1"}')
+    seen = set()
+    for m in metadata:
+        uuid = m.get('block_uuid')
+        if uuid is not None and uuid in seen:
+            raise DynamicError('two metadata entries have block_uuid %r: each must be unique' % (uuid,))
+        seen.add(uuid)
+    return items, metadata
+
+
+def dynamic_frame(value, block_id):
+    """The items of a Mage dynamic block's return value as Pipewright's list of items: a DataFrame, one row each."""
+    import json
+
+    import pandas as pd
+
+    items, metadata = split_dynamic(value)
+    columns = {
+        '_mage_index': pd.Series(range(len(items)), dtype='int64'),
+        '_mage_item': pd.Series([json.dumps(i, default=str) for i in items], dtype=object),
+        '_mage_metadata': pd.Series([json.dumps(metadata[n] if metadata else None, default=str) for n in range(len(items))], dtype=object),
+        '_mage_block': pd.Series([block_id] * len(items), dtype=object),
+    }
+    if items and all(isinstance(i, dict) for i in items):
+        keys = [k for k in dict.fromkeys(k for i in items for k in i) if str(k) not in ITEM_COLUMNS]
+        for k in keys:
+            columns[str(k)] = pd.Series([i.get(k) for i in items], dtype=object)
+    return pd.DataFrame(columns)
+
+
+def child_item(job):
+    """For a child of a Mage dynamic block: (upstream id, item, metadata, index); else None."""
+    import json
+
+    item = job.get('mageItem')
+    if not item:
+        return None
+    return item['upstream'], json.loads(item['item']), json.loads(item['metadata'] or 'null'), item['index']

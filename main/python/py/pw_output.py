@@ -206,10 +206,63 @@ def _write_csv(path, prepared, rows):
     """CSV built column by column (numpy formats numbers; pandas' to_csv is several times slower). Text is always
     quoted and NULL is an empty unquoted field, so '' and NULL stay apart (DuckDB reads with allow_quoted_nulls=false)."""
     with open(path, 'w', encoding='utf-8', newline='') as f:
-        for start in range(0, rows, ROWS_PER_WRITE):
-            cells = [_csv_cells(kind, wire_column(duck, kind, s.iloc[start:start + ROWS_PER_WRITE])) for _n, duck, kind, s in prepared]
-            f.write('\n'.join(map(','.join, zip(*cells))))
-            f.write('\n')
+        _append_csv(f, prepared, rows)
+
+
+def _append_csv(f, prepared, rows):
+    for start in range(0, rows, ROWS_PER_WRITE):
+        cells = [_csv_cells(kind, wire_column(duck, kind, s.iloc[start:start + ROWS_PER_WRITE])) for _n, duck, kind, s in prepared]
+        f.write('\n'.join(map(','.join, zip(*cells))))
+        f.write('\n')
+
+
+class StreamWriter:
+    """Writes a block's output batch by batch (a generator function's yields): the first batch fixes the columns and
+    their types, every later one must match them. Memory: one batch."""
+
+    def __init__(self, path, fmt, hints, warn):
+        self.path, self.fmt, self.hints, self.warn = path, fmt, dict(hints), warn
+        self.schema, self.rows, self.batches, self._file, self._parquet = None, 0, 0, None, None
+
+    def write(self, df):
+        prepared = prepare_output(df, self.hints, self.warn)
+        types = [(name, duck, kind) for name, duck, kind, _s in prepared]
+        self.batches += 1
+        if self.schema is None:
+            self.schema = [{'name': n, 'type': d, 'kind': k, 'nulls': False} for n, d, k in types]
+            self.hints.update({n: d for n, d, _k in types})  # later batches keep a DECIMAL(p,s) or TIMESTAMP_NS as the first
+        elif types != [(c['name'], c['type'], c['kind']) for c in self.schema]:
+            first = ', '.join('%s %s' % (c['name'], c['type']) for c in self.schema)
+            now = ', '.join('%s %s' % (n, d) for n, d, _k in types)
+            raise ExchangeError('batch %d has columns %s; the first batch had %s: yield the same columns and types each time'
+                                % (self.batches, now, first))
+        rows = len(prepared[0][3])
+        for col, (_n, _d, _k, s) in zip(self.schema, prepared):
+            col['nulls'] = col['nulls'] or bool(s.isna().any())
+        if self.fmt == 'parquet':
+            self._write_parquet_batch(prepared)
+        else:
+            if self._file is None:
+                self._file = open(self.path, 'w', encoding='utf-8', newline='')
+            _append_csv(self._file, prepared, rows)
+        self.rows += rows
+
+    def _write_parquet_batch(self, prepared):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        wire = pd.DataFrame({'c%d' % i: wire_column(duck, kind, s).reset_index(drop=True) for i, (_n, duck, kind, s) in enumerate(prepared)})
+        table = pa.Table.from_pandas(wire, preserve_index=False)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.path, table.schema)
+        self._parquet.write_table(table.cast(self._parquet.schema))
+
+    def close(self):
+        """The schema and row count, as write_table returns them; None when nothing was yielded."""
+        for handle in (self._file, self._parquet):
+            if handle is not None:
+                handle.close()
+        return self.schema, self.rows
 
 
 def _csv_cells(kind, wire):

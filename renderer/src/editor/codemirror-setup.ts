@@ -7,7 +7,7 @@ import { lintGutter, lintKeymap, setDiagnostics, type Diagnostic } from '@codemi
 import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
 import { tags } from '@lezer/highlight';
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers, placeholder } from '@codemirror/view';
-import { python } from './python-language.ts';
+import { pythonExtension } from './python-language.ts';
 
 /** A problem to show in the editor, at a 1-based line (and column, when known). */
 export interface EditorProblem {
@@ -68,7 +68,7 @@ const appHighlight = HighlightStyle.define([
   { tag: [tags.comment, tags.lineComment, tags.blockComment], color: 'var(--cm-comment)', fontStyle: 'italic' },
   { tag: [tags.typeName, tags.className, tags.standard(tags.name)], color: 'var(--cm-type)' },
   { tag: [tags.function(tags.variableName), tags.function(tags.propertyName)], color: 'var(--cm-function)' },
-  { tag: [tags.special(tags.name), tags.quote], color: 'var(--cm-name)' },
+  { tag: [tags.special(tags.name), tags.quote, tags.meta], color: 'var(--cm-name)' },
 ]);
 
 /** Handles to one mounted editor: the React wrapper swaps language, completions and problems through them. */
@@ -119,7 +119,7 @@ export function mountEditor(
 }
 
 function languageExtension(language: EditorLanguage, schema: SQLNamespace): Extension {
-  if (language === 'python') return python;
+  if (language === 'python') return pythonExtension(schema);
   return language === 'sql' ? sql({ dialect: DuckDB, schema }) : javascript({ typescript: true });
 }
 

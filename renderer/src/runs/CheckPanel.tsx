@@ -36,7 +36,7 @@ export function CheckPanel({ pipelineId }: { pipelineId: string | null }) {
       {report && (
         <div role="status" aria-label="Check result">
           <strong>{report.isOk ? 'Ready to run' : 'Fix before running'}</strong>
-          {report.blocks.length === 0 && <p>No Postgres, GCS or BigQuery blocks to check.</p>}
+          {report.blocks.length === 0 && <p>No Postgres, GCS, BigQuery or Python blocks to check.</p>}
           {report.blocks.map((b) => (
             <ul key={b.blockId} aria-label={`Checks of ${b.blockId}`}>
               <li><strong>{b.blockId}</strong></li>
