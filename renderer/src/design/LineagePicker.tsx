@@ -3,7 +3,7 @@ import { useDesign } from './DesignContext.tsx';
 
 /**
  * Picks one of the preview's columns to trace: the canvas then marks the blocks it comes from and the blocks that
- * use it; the line beside says which.
+ * use it; a line under the preview's bar says which. It sits in the bar so the grid keeps its rows.
  */
 export function LineagePicker({ blockId, columns }: { blockId: string; columns: ColumnInfo[] }) {
   const { focus, setFocus, marks } = useDesign();
@@ -12,15 +12,12 @@ export function LineagePicker({ blockId, columns }: { blockId: string; columns: 
   const uses = [...marks].filter(([, m]) => m.role === 'use').map(([id]) => id);
   return (
     <div className="lineage-bar">
-      <label>
-        Lineage{' '}
-        <select aria-label="Trace a column's lineage" value={current} onChange={(e) => setFocus(e.target.value ? { blockId, column: e.target.value } : null)}>
-          <option value="">none</option>
-          {columns.map((c) => <option key={c.name} value={c.name}>{c.name}</option>)}
-        </select>
-      </label>
+      <select aria-label="Trace a column's lineage" value={current} onChange={(e) => setFocus(e.target.value ? { blockId, column: e.target.value } : null)}>
+        <option value="">Lineage…</option>
+        {columns.map((c) => <option key={c.name} value={c.name}>{c.name}</option>)}
+      </select>
       {current && (
-        <span className="muted" role="status" aria-label="Column lineage">
+        <span className="muted lineage-status" role="status" aria-label="Column lineage">
           {current} ← {sources.length ? sources.join('; ') : 'no upstream column'} · used by {uses.length ? uses.join(', ') : 'nothing downstream'}
         </span>
       )}

@@ -71,9 +71,9 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
         />
         {!runId && <button type="button" aria-pressed={isProfileOn} onClick={() => setProfileOn((on) => !on)}>Profile</button>}
         {!runId && <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>Chart</button>}
+        {state.status === 'ready' && !runId && <LineagePicker blockId={blockId} columns={columns} />}
         <GoToRow totalRows={totalRows} onGo={(row) => setJumpTo((j) => ({ row, seq: (j?.seq ?? 0) + 1 }))} />
       </div>
-      {state.status === 'ready' && !runId && <LineagePicker blockId={blockId} columns={columns} />}
       {state.status === 'error' && !filter && NO_OUTPUT.test(state.message) && <p className="muted pad" role="status" aria-label="No output">{noOutputNote ?? state.message}</p>}
       {state.status === 'error' && (filter || !NO_OUTPUT.test(state.message)) && <p className="preview-error" role="alert">{filter ? `The filter failed: ${state.message}` : state.message}</p>}
       {profile.status === 'error' && <p className="preview-error" role="alert">The profile failed: {profile.message}</p>}
