@@ -35,17 +35,20 @@ const layerLint = {
     'import/resolver': { node: { extensions: ['.ts', '.tsx', '.mjs', '.js'] } },
   },
   rules: {
-    'boundaries/dependencies': ['error', {
-      default: 'disallow',
-      policies: [
-        ...FOLDERS.map((folder, i) => ({
-          from: { element: { type: folder } },
-          allow: { to: { element: { types: { anyOf: FOLDERS.slice(0, i + 1) } } } },
-        })),
-        { from: { element: { type: 'renderer' } }, allow: { to: { element: { types: { anyOf: ['renderer', 'model'] } } } } },
-        { from: { element: { type: 'renderer' } }, allow: { to: { file: { categories: 'contract' } } } },
-      ],
-    }],
+    'boundaries/dependencies': [
+      'error',
+      {
+        default: 'disallow',
+        policies: [
+          ...FOLDERS.map((folder, i) => ({
+            from: { element: { type: folder } },
+            allow: { to: { element: { types: { anyOf: FOLDERS.slice(0, i + 1) } } } },
+          })),
+          { from: { element: { type: 'renderer' } }, allow: { to: { element: { types: { anyOf: ['renderer', 'model'] } } } } },
+          { from: { element: { type: 'renderer' } }, allow: { to: { file: { categories: 'contract' } } } },
+        ],
+      },
+    ],
     'boundaries/no-unknown-files': 'error',
   },
 };

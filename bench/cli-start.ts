@@ -17,7 +17,9 @@ function timeCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`pipewright ${args.join(' ')} exited ${code}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`pipewright ${args.join(' ')} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -44,7 +46,9 @@ export async function runCliStartSection(runs = 7): Promise<void> {
     const fromSource = { ...process.env, PIPEWRIGHT_FROM_SOURCE: '1' };
     const helpTsx = await median(3, () => timeCli(['--help'], fromSource));
     const runTsx = await median(3, () => timeCli(['run', 'answer', '--project', temp.dir], fromSource));
-    console.log(`\nCLI start, whole processes (${runs} runs each, Node ${process.version}; first start ${first.toFixed(0)} ms incl. any bundle build)`);
+    console.log(
+      `\nCLI start, whole processes (${runs} runs each, Node ${process.version}; first start ${first.toFixed(0)} ms incl. any bundle build)`,
+    );
     console.log(line('pipewright --help', help, HELP_GOAL_MS));
     console.log(line('pipewright run (one block, select 42)', run, RUN_GOAL_MS));
     console.log(line('  from source (tsx): --help', helpTsx));

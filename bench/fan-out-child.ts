@@ -18,17 +18,27 @@ const open = await openProject(temp.dir);
 try {
   const started = performance.now();
   let childrenStarted: number | undefined;
-  const result = await open.run({ pipeline: await open.loadPipeline('fan'), scope: { kind: 'pipeline' }, trigger: { kind: 'cli' } }, (event) => {
-    if (event.type === 'block.added' && childrenStarted === undefined) childrenStarted = performance.now();
-  });
+  const result = await open.run(
+    { pipeline: await open.loadPipeline('fan'), scope: { kind: 'pipeline' }, trigger: { kind: 'cli' } },
+    (event) => {
+      if (event.type === 'block.added' && childrenStarted === undefined) childrenStarted = performance.now();
+    },
+  );
   const ms = performance.now() - started;
   const childrenMs = ms - ((childrenStarted ?? started) - started);
   const rows = open.store.getRun(result.runId)?.blocks.find((b) => b.blockId === 'each')?.rowsOut;
   const cpu = process.cpuUsage();
-  console.log(JSON.stringify({
-    n, status: result.status, ms, perChildMs: childrenMs / n, rows, cpuMs: (cpu.user + cpu.system) / 1000,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-  }));
+  console.log(
+    JSON.stringify({
+      n,
+      status: result.status,
+      ms,
+      perChildMs: childrenMs / n,
+      rows,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 } finally {
   await open.close();
   temp.cleanup();

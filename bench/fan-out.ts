@@ -10,21 +10,37 @@ const GOAL_CHILDREN = 100_000;
 const GOAL_MS = 120_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-interface SizeResult { n: number; status: string; ms: number; perChildMs: number; rows: number; cpuMs: number; maxRssMb: number }
+interface SizeResult {
+  n: number;
+  status: string;
+  ms: number;
+  perChildMs: number;
+  rows: number;
+  cpuMs: number;
+  maxRssMb: number;
+}
 
 function runSize(n: number): Promise<SizeResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fan-out-child.ts'), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fan-out-child.ts'), String(n)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SizeResult) : reject(new Error(`fan-out of ${n} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SizeResult)
+        : reject(new Error(`fan-out of ${n} exited ${code}`)),
+    );
   });
 }
 
 export async function runFanOutSection(): Promise<void> {
   const sizes = (process.env.BENCH_FANOUT_SIZES ?? '1000,10000,100000').split(',').map(Number);
-  console.log(`\nfan-out: one SQL child per item, with outputs, reduced (concurrency 4); goal ${GOAL_CHILDREN.toLocaleString('en-US')} children ≤ ${GOAL_MS / 1000} s, memory flat`);
+  console.log(
+    `\nfan-out: one SQL child per item, with outputs, reduced (concurrency 4); goal ${GOAL_CHILDREN.toLocaleString('en-US')} children ≤ ${GOAL_MS / 1000} s, memory flat`,
+  );
   let base: SizeResult | undefined;
   for (const n of sizes) {
     const r = await runSize(n);
@@ -32,10 +48,11 @@ export async function runFanOutSection(): Promise<void> {
     const ratio = r.perChildMs / base.perChildMs;
     // Flat memory means this stays near 0; DuckDB keeps ~40 KB of catalog per table, and every child's output is a table.
     const rssPerChild = n > base.n ? `, +${(((r.maxRssMb - base.maxRssMb) * 1024) / (n - base.n)).toFixed(0)} KB RSS per extra child` : '';
-    const goal = n === GOAL_CHILDREN ? `  (goal ≤ ${GOAL_MS / 1000} s: ${r.ms <= GOAL_MS ? 'met' : `${(r.ms / GOAL_MS).toFixed(1)}× over`})` : '';
+    const goal =
+      n === GOAL_CHILDREN ? `  (goal ≤ ${GOAL_MS / 1000} s: ${r.ms <= GOAL_MS ? 'met' : `${(r.ms / GOAL_MS).toFixed(1)}× over`})` : '';
     console.log(
       `  ${n.toLocaleString('en-US').padStart(7)} children: ${r.status}, ${(r.ms / 1000).toFixed(1).padStart(6)} s, ${r.perChildMs.toFixed(2).padStart(6)} ms per child ` +
-      `(${ratio.toFixed(2)}× the ${base.n.toLocaleString('en-US')}-child cost), cpu ${(r.cpuMs / n).toFixed(2)} ms per child, peak RSS ${r.maxRssMb.toFixed(0)} MB${rssPerChild}, ${r.rows.toLocaleString('en-US')} rows reduced${goal}`,
+        `(${ratio.toFixed(2)}× the ${base.n.toLocaleString('en-US')}-child cost), cpu ${(r.cpuMs / n).toFixed(2)} ms per child, peak RSS ${r.maxRssMb.toFixed(0)} MB${rssPerChild}, ${r.rows.toLocaleString('en-US')} rows reduced${goal}`,
     );
   }
 }

@@ -7,7 +7,14 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { LocalEmulator, stopLocalEmulators } from '../main/connections/local-emulators.ts';
 
-interface GcsChildResult { exportMs: number[]; coldExportMs: number | null; floorMs: number[]; bigquery: { ms: number; rows: number; status: string }; rows?: number; status?: string }
+interface GcsChildResult {
+  exportMs: number[];
+  coldExportMs: number | null;
+  floorMs: number[];
+  bigquery: { ms: number; rows: number; status: string };
+  rows?: number;
+  status?: string;
+}
 type RunChild = (script: string, args: string[]) => Promise<unknown>;
 
 const KEPT_BLOCKS = ['load_yellow_taxi', 'clean_yellow_taxi', 'export_yellow_taxi_gcs_partitioned', 'load_yellow_taxi_bigquery'];
@@ -23,7 +30,9 @@ export async function runGcsSection(opts: { work: string; exampleDir: string; cs
     // BENCH_GCS_IN_PROCESS=1: no sandbox, so the child starts the emulator on its own event loop (the CLI's case).
     const gcs = process.env.BENCH_GCS_IN_PROCESS ? { endpoint: 'in process' } : await LocalEmulator.gcs(stateDir).ensureRunning();
     if (!process.env.BENCH_GCS_IN_PROCESS) await LocalEmulator.bigquery(stateDir).ensureRunning();
-    console.log(`\nyellow_taxi_etl to GCS (emulator at ${gcs.endpoint}), partitioned by tpep_pickup_date, then loaded into BigQuery (emulator)`);
+    console.log(
+      `\nyellow_taxi_etl to GCS (emulator at ${gcs.endpoint}), partitioned by tpep_pickup_date, then loaded into BigQuery (emulator)`,
+    );
     const r = (await opts.runChild('gcs-export-child.ts', [project])) as GcsChildResult;
     const best = (xs: number[]) => Math.min(...xs);
     const secs = (ms: number | null) => (ms === null ? '?' : `${(ms / 1000).toFixed(2)} s`);
@@ -31,7 +40,9 @@ export async function runGcsSection(opts: { work: string; exampleDir: string; cs
     console.log(`  GCS export block, warm: ${r.exportMs.map(secs).join(', ')}  (first run, with bucket creation: ${secs(r.coldExportMs)})`);
     console.log(`  DuckDB alone, same partitioned Parquet to a local folder: ${r.floorMs.map(secs).join(', ')}`);
     console.log(`  ratio GCS export / local write (best of each): ${(best(r.exportMs) / best(r.floorMs)).toFixed(2)}x   (goal <= 2x)`);
-    console.log(`  BigQuery load block (one load job from the partitioned objects, warm): ${secs(r.bigquery.ms)}, ${r.bigquery.rows.toLocaleString('en-US')} rows, status ${r.bigquery.status}`);
+    console.log(
+      `  BigQuery load block (one load job from the partitioned objects, warm): ${secs(r.bigquery.ms)}, ${r.bigquery.rows.toLocaleString('en-US')} rows, status ${r.bigquery.status}`,
+    );
   } finally {
     await stopLocalEmulators(stateDir);
   }

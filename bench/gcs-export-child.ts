@@ -36,12 +36,19 @@ process.stdout.write(`${JSON.stringify({ exportMs, coldExportMs: duration(GCS_BL
 /** DuckDB alone: the same upstream output written as snappy Parquet partitioned by pickup date. */
 async function timeLocalWrite(dir: string): Promise<number> {
   const session = await open.workspace.openBlockSession({
-    pipelineId: 'yellow_taxi_etl', blockId: 'bench_floor', runId: `bench_floor_${Date.now()}`, attempt: 1, runOutputs: new Map(), readable: ['clean_yellow_taxi'],
+    pipelineId: 'yellow_taxi_etl',
+    blockId: 'bench_floor',
+    runId: `bench_floor_${Date.now()}`,
+    attempt: 1,
+    runOutputs: new Map(),
+    readable: ['clean_yellow_taxi'],
   });
   try {
     rmSync(dir, { recursive: true, force: true });
     const started = performance.now();
-    await session.run(`COPY (SELECT * FROM ${session.relation('clean_yellow_taxi')}) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION 'snappy', PARTITION_BY (tpep_pickup_date))`);
+    await session.run(
+      `COPY (SELECT * FROM ${session.relation('clean_yellow_taxi')}) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION 'snappy', PARTITION_BY (tpep_pickup_date))`,
+    );
     return performance.now() - started;
   } finally {
     await session.close();

@@ -39,7 +39,14 @@ blocks:
 const MONTH_SQL = `select month(DATE '{{ interval_start }}') as month,
   printf('%s/green_tripdata_%d-%02d.csv.gz', '{{ base_url }}', year(DATE '{{ interval_start }}'), month(DATE '{{ interval_start }}')) as url`;
 
-interface Measured { concurrency: number; ms: number; runs: number; overheadMs: number[]; rows: number; failed: number }
+interface Measured {
+  concurrency: number;
+  ms: number;
+  runs: number;
+  overheadMs: number[];
+  rows: number;
+  failed: number;
+}
 
 /** Generates the months (once), then runs the backfill warm-up, at concurrency 1 and at 3; prints the figures. */
 export async function runGreenBackfillSection(args: { work: string; server?: FileServer }): Promise<void> {
@@ -74,7 +81,14 @@ async function measure(project: string, concurrency: number, baseUrl: string): P
     const pipeline = await open.loadPipeline('green_backfill');
     const intervals = planBackfill('2020-10-01', '2020-12-01', 'month');
     const started = performance.now();
-    const result = await runBackfill({ open, pipeline, intervals, backfillId: newBackfillId(), concurrency, variables: { base_url: baseUrl } });
+    const result = await runBackfill({
+      open,
+      pipeline,
+      intervals,
+      backfillId: newBackfillId(),
+      concurrency,
+      variables: { base_url: baseUrl },
+    });
     const ms = performance.now() - started;
     const overheadMs: number[] = [];
     let rows = 0;
@@ -86,7 +100,14 @@ async function measure(project: string, concurrency: number, baseUrl: string): P
       overheadMs.push((detail?.durationMs ?? 0) - inBlocks - children);
       rows += detail?.blocks.find((b) => b.blockId === 'load_green_taxi')?.rowsOut ?? 0;
     }
-    return { concurrency, ms, runs: result.runs.length, overheadMs, rows, failed: result.runs.filter((r) => r.status !== 'succeeded').length };
+    return {
+      concurrency,
+      ms,
+      runs: result.runs.length,
+      overheadMs,
+      rows,
+      failed: result.runs.filter((r) => r.status !== 'succeeded').length,
+    };
   } finally {
     await open.close();
   }
@@ -102,7 +123,9 @@ function report([one, three]: Measured[]): void {
   console.log(line(one));
   console.log(line(three));
   console.log(`  speed-up 3 vs 1: ${(one.ms / three.ms).toFixed(2)}x`);
-  console.log(`  mean scheduler overhead per run: ${mean(one).toFixed(0)} ms at 1, ${mean(three).toFixed(0)} ms at 3 (${((mean(one) * one.runs) / one.ms * 100).toFixed(1)}% of the backfill at 1)`);
+  console.log(
+    `  mean scheduler overhead per run: ${mean(one).toFixed(0)} ms at 1, ${mean(three).toFixed(0)} ms at 3 (${(((mean(one) * one.runs) / one.ms) * 100).toFixed(1)}% of the backfill at 1)`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -19,13 +19,25 @@ import { toSnakeCase } from '../main/blocks/snake-case.ts';
 import { YELLOW_COLUMNS } from './yellow-columns.ts';
 
 /** cpuMs: the contender's own CPU time (user + system), not the Postgres server's: steadier than wall time on a busy machine. */
-interface Measured { ms: number; cpuMs?: number; maxRssMb: number; rows?: number; status?: string }
+interface Measured {
+  ms: number;
+  cpuMs?: number;
+  maxRssMb: number;
+  rows?: number;
+  status?: string;
+}
 type RunChild = (script: string, args: string[]) => Promise<Measured & { blocks?: { id: string; durationMs: number | null }[] }>;
 
 const TABLE = 'ny_taxi.yellow_cab_data';
 
 /** Runs the three contenders and prints wall time, peak RSS and the ratios against the issue's goals. */
-export async function runPostgresSection(opts: { work: string; exampleDir: string; csv: string; url: string; runChild: RunChild }): Promise<void> {
+export async function runPostgresSection(opts: {
+  work: string;
+  exampleDir: string;
+  csv: string;
+  url: string;
+  runChild: RunChild;
+}): Promise<void> {
   const project = path.join(opts.work, 'nyc-taxi-pg');
   rmSync(project, { recursive: true, force: true });
   cpSync(opts.exampleDir, project, { recursive: true });
@@ -39,9 +51,13 @@ export async function runPostgresSection(opts: { work: string; exampleDir: strin
     const whole = await opts.runChild('postgres-pipewright.ts', [project, opts.url, '--whole']);
     const exportSeconds = (r: { blocks?: { id: string; durationMs: number | null }[] }) =>
       ((r.blocks?.find((b) => b.id === 'export_yellow_taxi_postgres')?.durationMs ?? 0) / 1000).toFixed(2);
-    console.log(`  (a) Pipewright, load + clean + Postgres export (warm): ${fmt(a)}, ${aRows.toLocaleString('en-US')} rows in Postgres, status ${a.status}`);
+    console.log(
+      `  (a) Pipewright, load + clean + Postgres export (warm): ${fmt(a)}, ${aRows.toLocaleString('en-US')} rows in Postgres, status ${a.status}`,
+    );
     console.log(`      of which the Postgres export block: ${exportSeconds(a)} s`);
-    console.log(`  (a') the whole pipeline (the Parquet export too, on the same cores): ${fmt(whole)}, export block ${exportSeconds(whole)} s, status ${whole.status}`);
+    console.log(
+      `  (a') the whole pipeline (the Parquet export too, on the same cores): ${fmt(whole)}, export block ${exportSeconds(whole)} s, status ${whole.status}`,
+    );
     const b = await psqlCopy(opts.work, opts.csv, conn);
     const c = await pandasCopy(opts.csv, conn);
     if (b) console.log(`  (b) psql \\copy of the transformed CSV: ${fmt(b)}, ${(await countRows(conn)).toLocaleString('en-US')} rows`);
@@ -50,8 +66,13 @@ export async function runPostgresSection(opts: { work: string; exampleDir: strin
     if (b) await compareWholeProcesses(project, opts, conn, b);
     if (c) {
       console.log(`  ratio (c) / (a): ${(c.ms / a.ms).toFixed(2)}x faster   (goal >= 4x);  (c) / (a'): ${(c.ms / whole.ms).toFixed(2)}x`);
-      if (a.cpuMs && c.cpuMs) console.log(`  client CPU (c) / (a): ${(c.cpuMs / a.cpuMs).toFixed(2)}x   (steadier than wall time when other work shares the cores)`);
-      console.log(`  peak RSS (a) / (c): ${((a.maxRssMb / c.maxRssMb) * 100).toFixed(0)}%   (goal <= 40%);  (a') / (c): ${((whole.maxRssMb / c.maxRssMb) * 100).toFixed(0)}%`);
+      if (a.cpuMs && c.cpuMs)
+        console.log(
+          `  client CPU (c) / (a): ${(c.cpuMs / a.cpuMs).toFixed(2)}x   (steadier than wall time when other work shares the cores)`,
+        );
+      console.log(
+        `  peak RSS (a) / (c): ${((a.maxRssMb / c.maxRssMb) * 100).toFixed(0)}%   (goal <= 40%);  (a') / (c): ${((whole.maxRssMb / c.maxRssMb) * 100).toFixed(0)}%`,
+      );
     }
   } finally {
     await LocalPostgres.at(path.join(project, '.pipewright')).stop();
@@ -62,9 +83,25 @@ export async function runPostgresSection(opts: { work: string; exampleDir: strin
  * Goal 1 of issue 18, as the user sees it: `pipewright run` (load, clean, COPY) as a whole process, its start included,
  * against `psql \copy` of the cleaned CSV as a whole process, alternated twice so both see the same load.
  */
-async function compareWholeProcesses(project: string, opts: { work: string; csv: string; url: string }, conn: PostgresConnection, first: Measured): Promise<void> {
+async function compareWholeProcesses(
+  project: string,
+  opts: { work: string; csv: string; url: string },
+  conn: PostgresConnection,
+  first: Measured,
+): Promise<void> {
   const cli = path.join(import.meta.dirname, '..', 'main', 'cli', 'pipewright.mjs');
-  const args = [cli, 'run', 'yellow_taxi_etl', '--project', project, '--block', 'export_yellow_taxi_postgres', '--with-upstream', '--var', `source_url=${opts.url}`];
+  const args = [
+    cli,
+    'run',
+    'yellow_taxi_etl',
+    '--project',
+    project,
+    '--block',
+    'export_yellow_taxi_postgres',
+    '--with-upstream',
+    '--var',
+    `source_url=${opts.url}`,
+  ];
   const runs: Measured[] = [];
   const copies: Measured[] = [first];
   for (let i = 0; i < 2; i++) {
@@ -73,7 +110,9 @@ async function compareWholeProcesses(project: string, opts: { work: string; csv:
   }
   const median = (xs: Measured[]) => [...xs].sort((x, y) => x.ms - y.ms)[Math.floor(xs.length / 2)] as Measured;
   const [cliMs, psqlMs] = [median(runs).ms, median(copies).ms];
-  console.log(`  (a'') pipewright run, whole process (start included): ${runs.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}; psql \\copy whole process: ${copies.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}`);
+  console.log(
+    `  (a'') pipewright run, whole process (start included): ${runs.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}; psql \\copy whole process: ${copies.map((r) => `${(r.ms / 1000).toFixed(2)} s`).join(', ')}`,
+  );
   console.log(`  ratio (a'') / (b), medians: ${(cliMs / psqlMs).toFixed(2)}x   (goal <= 1.0x)`);
 }
 
@@ -121,8 +160,12 @@ async function psqlCopy(work: string, csvGz: string, conn: PostgresConnection): 
 async function writeTransformedCsv(csvGz: string, target: string): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
-  const types = Object.entries(YELLOW_COLUMNS).map(([name, type]) => `'${name}': '${type}'`).join(', ');
-  const select = Object.keys(YELLOW_COLUMNS).map((name) => `"${name}" AS "${toSnakeCase(name)}"`).join(', ');
+  const types = Object.entries(YELLOW_COLUMNS)
+    .map(([name, type]) => `'${name}': '${type}'`)
+    .join(', ');
+  const select = Object.keys(YELLOW_COLUMNS)
+    .map((name) => `"${name}" AS "${toSnakeCase(name)}"`)
+    .join(', ');
   await conn.run(`COPY (SELECT ${select}, CAST(tpep_pickup_datetime AS DATE) AS tpep_pickup_date
     FROM read_csv('${csvGz}', header = true, timestampformat = '%Y-%m-%d %H:%M:%S', types = {${types}}) WHERE passenger_count > 0)
     TO '${target}' (FORMAT csv, HEADER true)`);

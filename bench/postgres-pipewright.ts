@@ -9,9 +9,12 @@ if (!projectDir || !sourceUrl) throw new Error('usage: postgres-pipewright <proj
 const started = performance.now();
 const open = await openProject(projectDir);
 const pipeline = await open.loadPipeline('yellow_taxi_etl');
-const scope = whole === '--whole' ? { kind: 'pipeline' as const } : { kind: 'with-upstream' as const, block: 'export_yellow_taxi_postgres' };
+const scope =
+  whole === '--whole' ? { kind: 'pipeline' as const } : { kind: 'with-upstream' as const, block: 'export_yellow_taxi_postgres' };
 const result = await open.run({ pipeline, scope, trigger: { kind: 'cli', by: 'bench' }, variables: { source_url: sourceUrl } });
 await open.close();
 const rows = result.blocks.find((b) => b.id === 'clean_yellow_taxi')?.rows;
 const cpu = process.cpuUsage();
-process.stdout.write(`${JSON.stringify({ ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, rows, status: result.status, blocks: result.blocks })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, rows, status: result.status, blocks: result.blocks })}\n`,
+);

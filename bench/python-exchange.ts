@@ -47,16 +47,23 @@ def same(batches: Iterator[pd.DataFrame]):
     print('python streamed %d rows: %.1f s wall, %.1f s CPU, peak RSS %d MB' % (n, time.time() - T0, r.ru_utime + r.ru_stime, r.ru_maxrss // 1024))
 `;
 
-await withPipeline({
-  blocks: [
-    { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
-    { id: 'same', type: 'transform', kind: 'python', file: 'blocks/same.py', upstream: ['src'] },
-  ],
-}, async (ctx) => {
-  const result = await ctx.run({ pipeline: await ctx.open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => {
-    if (e.type === 'log.written' && e.blockId === 'same' && e.message.startsWith('python ')) console.log(e.message);
-    if (e.type === 'block.succeeded' && e.blockId === 'same') console.log(`block: ${(e.durationMs / 1000).toFixed(1)} s`);
-    if (e.type === 'block.failed') console.log(`${e.blockId} failed: ${e.error.message}`);
-  });
-  if (result.status !== 'succeeded') process.exitCode = 1;
-}, { settings: { python: PYTHON }, files: { 'blocks/src.sql': sql, 'blocks/same.py': process.env.BENCH_STREAM ? streamCode : code } });
+await withPipeline(
+  {
+    blocks: [
+      { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
+      { id: 'same', type: 'transform', kind: 'python', file: 'blocks/same.py', upstream: ['src'] },
+    ],
+  },
+  async (ctx) => {
+    const result = await ctx.run(
+      { pipeline: await ctx.open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } },
+      (e) => {
+        if (e.type === 'log.written' && e.blockId === 'same' && e.message.startsWith('python ')) console.log(e.message);
+        if (e.type === 'block.succeeded' && e.blockId === 'same') console.log(`block: ${(e.durationMs / 1000).toFixed(1)} s`);
+        if (e.type === 'block.failed') console.log(`${e.blockId} failed: ${e.error.message}`);
+      },
+    );
+    if (result.status !== 'succeeded') process.exitCode = 1;
+  },
+  { settings: { python: PYTHON }, files: { 'blocks/src.sql': sql, 'blocks/same.py': process.env.BENCH_STREAM ? streamCode : code } },
+);

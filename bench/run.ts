@@ -20,15 +20,34 @@ import { runWarehouseSection } from './warehouse.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
-const SECTIONS = ['foundation', 'postgres', 'gcs', 'backfill', 'ui-preview', 'ui-canvas', 'cli-start', 'fan-out', 'ts-memory', 'example-memory', 'warehouse'] as const;
+const SECTIONS = [
+  'foundation',
+  'postgres',
+  'gcs',
+  'backfill',
+  'ui-preview',
+  'ui-canvas',
+  'cli-start',
+  'fan-out',
+  'ts-memory',
+  'example-memory',
+  'warehouse',
+] as const;
 const chosen = process.argv.slice(2);
-for (const name of chosen) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
+for (const name of chosen)
+  if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown bench section ${name}; sections: ${SECTIONS.join(', ')}`);
 const wants = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = path.join(here, '.work');
 const csv = path.join(work, `yellow_${ROWS}.csv.gz`);
 
-interface ChildResult { ms: number; maxRssMb: number; rows: number; status?: string; blocks?: { id: string; durationMs: number | null }[] }
+interface ChildResult {
+  ms: number;
+  maxRssMb: number;
+  rows: number;
+  status?: string;
+  blocks?: { id: string; durationMs: number | null }[];
+}
 
 /** Runs one contender in its own process (so its peak RSS is its own) without blocking this event loop: the file server lives here. */
 function runChild(script: string, args: string[]): Promise<ChildResult> {
@@ -55,7 +74,9 @@ mkdirSync(work, { recursive: true });
 if (!existsSync(csv)) {
   const t = performance.now();
   await writeYellowTaxiCsv(csv, { rows: ROWS, seed: 2021, gzip: true });
-  console.log(`generated ${ROWS.toLocaleString('en-US')} rows (${(statSync(csv).size / 1e6).toFixed(1)} MB gz) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${ROWS.toLocaleString('en-US')} rows (${(statSync(csv).size / 1e6).toFixed(1)} MB gz) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
 }
 const server = await startFileServer();
 server.serve('/yellow_tripdata_2021-01.csv.gz', { file: csv });
@@ -85,13 +106,27 @@ try {
     if (!existsSync(big)) await writeYellowTaxiCsv(big, { rows: 5_000_000, seed: 2021, gzip: true });
     server.serve('/yellow_5M/yellow_tripdata_2021-01.csv.gz', { file: big });
     const bigUrl = `${server.url}/yellow_5M/yellow_tripdata_2021-01.csv.gz`;
-    await runExampleMemorySection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), url: bigUrl, rows: 5_000_000, runChild });
+    await runExampleMemorySection({
+      work,
+      exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'),
+      url: bigUrl,
+      rows: 5_000_000,
+      runChild,
+    });
   }
   if (wants('warehouse')) {
     const zones = path.join(work, 'taxi_zone_lookup.csv');
-    writeFileSync(zones, `"LocationID","Borough","Zone","service_zone"\n${Array.from({ length: 265 }, (_, i) => `${i + 1},"Borough ${i % 6}","Zone ${i + 1}","Boro Zone"`).join('\n')}\n`);
+    writeFileSync(
+      zones,
+      `"LocationID","Borough","Zone","service_zone"\n${Array.from({ length: 265 }, (_, i) => `${i + 1},"Borough ${i % 6}","Zone ${i + 1}","Boro Zone"`).join('\n')}\n`,
+    );
     server.serve('/taxi_zone_lookup.csv', { file: zones });
-    await runWarehouseSection({ work, exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'), url, zonesUrl: `${server.url}/taxi_zone_lookup.csv` });
+    await runWarehouseSection({
+      work,
+      exampleDir: path.join(here, '..', 'examples', 'nyc-taxi'),
+      url,
+      zonesUrl: `${server.url}/taxi_zone_lookup.csv`,
+    });
   }
 } finally {
   await server.close();
@@ -104,7 +139,8 @@ async function runFoundationSection(): Promise<void> {
   const warm = await runChild('yellow-pipewright.ts', [project, url]);
   const duck2 = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
   const base = Math.min(duck.ms, duck2.ms);
-  const fmt = (r: ChildResult) => `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.rows?.toLocaleString('en-US')} rows`;
+  const fmt = (r: ChildResult) =>
+    `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.rows?.toLocaleString('en-US')} rows`;
   console.log('\nyellow_taxi_etl, 1 month, read CSV.gz + filter + partitioned Parquet');
   console.log(`  DuckDB alone (best of 2):          ${fmt(duck.ms <= duck2.ms ? duck : duck2)}`);
   console.log(`  Pipewright, cold (download):       ${fmt(cold)}  status ${cold.status}`);
@@ -113,5 +149,6 @@ async function runFoundationSection(): Promise<void> {
   console.log(`  ratio warm / DuckDB alone: ${(warm.ms / base).toFixed(2)}x   (goal <= 1.15x)`);
   console.log(`  ratio cold / DuckDB alone: ${(cold.ms / base).toFixed(2)}x`);
   console.log(`  peak RSS warm: ${warm.maxRssMb.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
-  if (cold.rows !== duck.rows || warm.rows !== duck.rows) console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${warm.rows}`);
+  if (cold.rows !== duck.rows || warm.rows !== duck.rows)
+    console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${warm.rows}`);
 }

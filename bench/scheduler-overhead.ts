@@ -12,17 +12,22 @@ try {
   mkdirSync(path.join(dir, 'pipelines', 'tiny'), { recursive: true });
   writeFileSync(path.join(dir, 'pipewright.yaml'), 'name: scheduler-bench\nengine:\n  threads: 2\n');
   writeFileSync(path.join(dir, 'data.csv'), 'a,b\n1,2\n3,4\n');
-  writeFileSync(path.join(dir, 'pipelines', 'tiny', 'pipeline.yaml'), [
-    'triggers:',
-    '  - { name: hourly, type: schedule, cron: "0 * * * *" }',
-    'blocks:',
-    '  - { id: src, type: source, kind: local_file, config: { path: data.csv } }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'pipelines', 'tiny', 'pipeline.yaml'),
+    [
+      'triggers:',
+      '  - { name: hourly, type: schedule, cron: "0 * * * *" }',
+      'blocks:',
+      '  - { id: src, type: source, kind: local_file, config: { path: data.csv } }',
+      '',
+    ].join('\n'),
+  );
   const open = await openProject(dir);
   try {
     const result = await measureSchedulerOverhead(open, runs);
-    console.log(`scheduler overhead per run (fire → run.started), ${result.runs} runs: median ${result.medianMs.toFixed(2)} ms, max ${result.maxMs.toFixed(2)} ms`);
+    console.log(
+      `scheduler overhead per run (fire → run.started), ${result.runs} runs: median ${result.medianMs.toFixed(2)} ms, max ${result.maxMs.toFixed(2)} ms`,
+    );
     console.log(JSON.stringify({ runs: result.runs, medianMs: result.medianMs, maxMs: result.maxMs }));
   } finally {
     await open.close();

@@ -7,7 +7,8 @@ import { createTempProject } from '../test/helpers/temp-project.ts';
 import { openProject } from '../main/runtime/open-project.ts';
 
 const [csv, mode] = process.argv.slice(2);
-if (!csv || !['batches', 'table', 'load'].includes(mode ?? '')) throw new Error('usage: ts-memory-child.ts <yellow.csv.gz> batches|table|load');
+if (!csv || !['batches', 'table', 'load'].includes(mode ?? ''))
+  throw new Error('usage: ts-memory-child.ts <yellow.csv.gz> batches|table|load');
 const CODE: Record<string, string> = {
   batches: `import type { RecordBatch } from 'apache-arrow';
 export default async function* (inputs: Record<string, AsyncIterable<RecordBatch>>) { for await (const b of inputs.trips) yield b; }\n`,
@@ -18,7 +19,12 @@ linkSync(csv, path.join(temp.dir, 'yellow.csv.gz'));
 const columns = { VendorID: 'BIGINT', tpep_pickup_datetime: 'TIMESTAMP', tpep_dropoff_datetime: 'TIMESTAMP', passenger_count: 'BIGINT' };
 temp.writePipeline('p', {
   blocks: [
-    { id: 'trips', type: 'source', kind: 'local_file', config: { path: 'yellow.csv.gz', format: 'csv', timestamp_format: '%Y-%m-%d %H:%M:%S', columns } },
+    {
+      id: 'trips',
+      type: 'source',
+      kind: 'local_file',
+      config: { path: 'yellow.csv.gz', format: 'csv', timestamp_format: '%Y-%m-%d %H:%M:%S', columns },
+    },
     ...(mode === 'load' ? [] : [{ id: 'ts', type: 'transform', kind: 'typescript', file: 'blocks/ts.ts', upstream: ['trips'] }]),
   ],
 });
@@ -28,7 +34,15 @@ try {
   const started = performance.now();
   const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'cli' } });
   const last = result.blocks.at(-1);
-  console.log(JSON.stringify({ mode, status: result.status, ms: performance.now() - started, rows: last?.rows, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({
+      mode,
+      status: result.status,
+      ms: performance.now() - started,
+      rows: last?.rows,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 } finally {
   await open.close();
   temp.cleanup();

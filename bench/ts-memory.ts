@@ -11,15 +11,27 @@ const ROWS = 5_000_000;
 const GOAL_MB = 700;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-interface ModeResult { mode: string; status: string; ms: number; rows: number; maxRssMb: number }
+interface ModeResult {
+  mode: string;
+  status: string;
+  ms: number;
+  rows: number;
+  maxRssMb: number;
+}
 
 function runMode(csv: string, mode: string): Promise<ModeResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'ts-memory-child.ts'), csv, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'ts-memory-child.ts'), csv, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ModeResult) : reject(new Error(`ts-memory ${mode} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ModeResult)
+        : reject(new Error(`ts-memory ${mode} exited ${code}`)),
+    );
   });
 }
 
@@ -37,8 +49,14 @@ export async function runTsMemorySection(work: string): Promise<void> {
     const r = await runMode(csv, mode);
     if (mode === 'load') load = r;
     const label = { load: 'load alone (no TS block)', batches: 'TS block, record batches', table: 'TS block, whole table' }[mode] ?? mode;
-    const vsLoad = load && mode !== 'load' ? `, ${(r.maxRssMb / load.maxRssMb).toFixed(2)}× the load's RSS, ${((r.ms - load.ms) / 1000).toFixed(1)} s more` : '';
-    const goal = mode === 'load' ? '' : `  (goal ≤ ${GOAL_MB} MB: ${r.maxRssMb <= GOAL_MB ? 'met' : `${(r.maxRssMb / GOAL_MB).toFixed(2)}× over`})`;
-    console.log(`  ${label.padEnd(27)} ${r.status}, ${(r.ms / 1000).toFixed(1).padStart(6)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB${vsLoad}${goal}`);
+    const vsLoad =
+      load && mode !== 'load'
+        ? `, ${(r.maxRssMb / load.maxRssMb).toFixed(2)}× the load's RSS, ${((r.ms - load.ms) / 1000).toFixed(1)} s more`
+        : '';
+    const goal =
+      mode === 'load' ? '' : `  (goal ≤ ${GOAL_MB} MB: ${r.maxRssMb <= GOAL_MB ? 'met' : `${(r.maxRssMb / GOAL_MB).toFixed(2)}× over`})`;
+    console.log(
+      `  ${label.padEnd(27)} ${r.status}, ${(r.ms / 1000).toFixed(1).padStart(6)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB${vsLoad}${goal}`,
+    );
   }
 }

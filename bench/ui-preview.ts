@@ -45,7 +45,7 @@ function writeTripsPipeline(temp: ReturnType<typeof createTempProject>): void {
   temp.writeFile(
     'blocks/trips.sql',
     [
-      'select i as trip_id, 1 + i % 2 as vendor_id, timestamp \'2021-01-01\' + to_seconds(i) as pickup_at,',
+      "select i as trip_id, 1 + i % 2 as vendor_id, timestamp '2021-01-01' + to_seconds(i) as pickup_at,",
       "  (i % 6)::INTEGER as passengers, round((i % 997) / 37.0, 2) as distance, 'zone ' || (i % 263) as zone,",
       '  round(2.5 + (i % 4000) / 100.0, 2) as fare, i % 5 = 0 as is_cash',
       `from range(${ROWS}) t(i)`,
@@ -97,16 +97,20 @@ async function armTimer(page: Page, event: 'pointerdown' | 'keydown', selector: 
     ({ event, selector }) => {
       const w = window as { __pwElapsed?: number };
       delete w.__pwElapsed;
-      document.addEventListener(event, () => {
-        const start = performance.now();
-        // The DOM change is seen at once; the next animation frame is when it is on screen.
-        const observer = new MutationObserver(() => {
-          if (!document.querySelector(selector)?.textContent) return;
-          observer.disconnect();
-          requestAnimationFrame(() => (w.__pwElapsed = performance.now() - start));
-        });
-        observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
-      }, { capture: true, once: true });
+      document.addEventListener(
+        event,
+        () => {
+          const start = performance.now();
+          // The DOM change is seen at once; the next animation frame is when it is on screen.
+          const observer = new MutationObserver(() => {
+            if (!document.querySelector(selector)?.textContent) return;
+            observer.disconnect();
+            requestAnimationFrame(() => (w.__pwElapsed = performance.now() - start));
+          });
+          observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
+        },
+        { capture: true, once: true },
+      );
     },
     { event, selector },
   );

@@ -38,8 +38,17 @@ export async function runWarehouseSection(opts: { work: string; exampleDir: stri
   const open = await openProject(project, { kinds: createDefaultRegistry() });
   const handlers = createApiHandlers(open, () => undefined);
   const run = async (scope: RunScope) => {
-    const result = await open.run({ pipeline: await open.loadPipeline('yellow_taxi_warehouse'), scope, trigger: { kind: 'test' }, variables: { source_url: opts.url, zones_url: opts.zonesUrl } }, () => undefined);
-    if (result.status !== 'succeeded') throw new Error(`yellow_taxi_warehouse ${result.status}: ${JSON.stringify(result.blocks.filter((b) => b.error))}`);
+    const result = await open.run(
+      {
+        pipeline: await open.loadPipeline('yellow_taxi_warehouse'),
+        scope,
+        trigger: { kind: 'test' },
+        variables: { source_url: opts.url, zones_url: opts.zonesUrl },
+      },
+      () => undefined,
+    );
+    if (result.status !== 'succeeded')
+      throw new Error(`yellow_taxi_warehouse ${result.status}: ${JSON.stringify(result.blocks.filter((b) => b.error))}`);
     return result;
   };
   try {
@@ -47,31 +56,48 @@ export async function runWarehouseSection(opts: { work: string; exampleDir: stri
     const start = bytesSoFar();
     const first = await run({ kind: 'pipeline' });
     const afterLoad = bytesSoFar();
-    console.log(`  initial run (download + load into BigQuery and Postgres + models): ${mb(afterLoad - start)}; fact_trips ${first.blocks.find((b) => b.id === 'fact_trips')?.rows} rows`);
+    console.log(
+      `  initial run (download + load into BigQuery and Postgres + models): ${mb(afterLoad - start)}; fact_trips ${first.blocks.find((b) => b.id === 'fact_trips')?.rows} rows`,
+    );
     await run({ kind: 'blocks', blocks: ['fact_trips', 'daily_zone_revenue', 'pg_daily_revenue'] });
     for (const blockId of ['fact_trips', 'daily_zone_revenue', 'pg_daily_revenue']) {
-      const preview = await dispatch(handlers, 'outputs.preview', { pipelineId: 'yellow_taxi_warehouse', blockId, window: { offset: 0, limit: 200, orderBy: [] } });
+      const preview = await dispatch(handlers, 'outputs.preview', {
+        pipelineId: 'yellow_taxi_warehouse',
+        blockId,
+        window: { offset: 0, limit: 200, orderBy: [] },
+      });
       if (!preview.ok) throw new Error(preview.error.message);
       const profile = await dispatch(handlers, 'outputs.profile', { pipelineId: 'yellow_taxi_warehouse', blockId });
       if (!profile.ok) throw new Error(profile.error.message);
     }
     const afterModels = bytesSoFar();
-    console.log(`  beyond the load: re-run of the 3 pushed-down models + a 200-row preview and a profile of each: ${mb(afterModels - afterLoad)} (goal < 1 MB)`);
+    console.log(
+      `  beyond the load: re-run of the 3 pushed-down models + a 200-row preview and a profile of each: ${mb(afterModels - afterLoad)} (goal < 1 MB)`,
+    );
 
     // The Postgres model pulled into DuckDB and written back, as a pipeline without push-down would do it.
     const pulled = path.join(project, 'pipelines', 'pg_pulled');
     cpSync(path.join(project, 'pipelines', 'yellow_taxi_warehouse'), pulled, { recursive: true });
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path.join(pulled, 'pipeline.yaml'), PULLED_PIPELINE);
-    writeFileSync(path.join(project, 'blocks', 'pulled_daily_revenue.sql'), 'select tpep_pickup_date as pickup_date, count(*) as trips, round(sum(total_amount), 2) as revenue from yellow_cab_data group by tpep_pickup_date\n');
+    writeFileSync(
+      path.join(project, 'blocks', 'pulled_daily_revenue.sql'),
+      'select tpep_pickup_date as pickup_date, count(*) as trips, round(sum(total_amount), 2) as revenue from yellow_cab_data group by tpep_pickup_date\n',
+    );
     const before = bytesSoFar();
-    const pulledRun = await open.run({ pipeline: await open.loadPipeline('pg_pulled'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, () => undefined);
-    if (pulledRun.status !== 'succeeded') throw new Error(`pg_pulled ${pulledRun.status}: ${JSON.stringify(pulledRun.blocks.filter((b) => b.error))}`);
+    const pulledRun = await open.run(
+      { pipeline: await open.loadPipeline('pg_pulled'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } },
+      () => undefined,
+    );
+    if (pulledRun.status !== 'succeeded')
+      throw new Error(`pg_pulled ${pulledRun.status}: ${JSON.stringify(pulledRun.blocks.filter((b) => b.error))}`);
     const pulledBytes = bytesSoFar() - before;
     const beforePushed = bytesSoFar();
     await run({ kind: 'block', block: 'pg_daily_revenue' });
     const pushedBytes = bytesSoFar() - beforePushed;
-    console.log(`  Postgres model pushed down: ${mb(pushedBytes)}; pulled into DuckDB and written back: ${mb(pulledBytes)}; ratio ${(pulledBytes / Math.max(1, pushedBytes)).toFixed(0)}×`);
+    console.log(
+      `  Postgres model pushed down: ${mb(pushedBytes)}; pulled into DuckDB and written back: ${mb(pulledBytes)}; ratio ${(pulledBytes / Math.max(1, pushedBytes)).toFixed(0)}×`,
+    );
   } finally {
     await open.close();
   }

@@ -9,8 +9,12 @@ if (!csvPath || !outDir) throw new Error('usage: yellow-duckdb-alone <csv.gz> <o
 const started = performance.now();
 const instance = await DuckDBInstance.create(':memory:', threads ? { threads } : {});
 const conn = await instance.connect();
-const types = Object.entries(YELLOW_COLUMNS).map(([name, type]) => `'${name}': '${type}'`).join(', ');
-const select = Object.keys(YELLOW_COLUMNS).map((name) => `"${name}" AS "${toSnakeCase(name)}"`).join(', ');
+const types = Object.entries(YELLOW_COLUMNS)
+  .map(([name, type]) => `'${name}': '${type}'`)
+  .join(', ');
+const select = Object.keys(YELLOW_COLUMNS)
+  .map((name) => `"${name}" AS "${toSnakeCase(name)}"`)
+  .join(', ');
 await conn.run(`COPY (
   SELECT ${select}, CAST(tpep_pickup_datetime AS DATE) AS tpep_pickup_date
   FROM read_csv('${csvPath}', header = true, timestampformat = '%Y-%m-%d %H:%M:%S', types = {${types}})

@@ -7,7 +7,14 @@ if (!projectDir || !sourceUrl) throw new Error('usage: yellow-pipewright <projec
 const started = performance.now();
 const open = await openProject(projectDir);
 const pipeline = await open.loadPipeline('yellow_taxi_etl');
-const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'cli', by: 'bench' }, variables: { source_url: sourceUrl } });
+const result = await open.run({
+  pipeline,
+  scope: { kind: 'pipeline' },
+  trigger: { kind: 'cli', by: 'bench' },
+  variables: { source_url: sourceUrl },
+});
 await open.close();
 const rows = result.blocks.find((b) => b.id === 'clean_yellow_taxi')?.rows;
-process.stdout.write(`${JSON.stringify({ ms: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024, rows, status: result.status, blocks: result.blocks })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024, rows, status: result.status, blocks: result.blocks })}\n`,
+);

@@ -27,8 +27,9 @@ export function createBridge(transport: BridgeTransport, allowed: ReadonlySet<st
       }
       return transport.invoke({ method, params: params ?? {} }) as Promise<CallReply>;
     },
-    on: (event, listener) => transport.listen((name, payload) => {
-      if (name === event) listener(payload);
-    }),
+    on: (event, listener) =>
+      transport.listen((name, payload) => {
+        if (name === event) listener(payload);
+      }),
   };
 }

@@ -10,7 +10,9 @@ const SCREENSHOTS = path.resolve('test-results');
 test('a failed run with a desktop alert shows a toast naming the pipeline, block and error in the UI', async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const temp = createTempProject({ alerts: [{ on: ['failure'], desktop: true }] });
-  temp.writePipeline('orders', { blocks: [{ id: 'load_orders', type: 'source', kind: 'local_file', config: { path: 'data/missing.csv' } }] });
+  temp.writePipeline('orders', {
+    blocks: [{ id: 'load_orders', type: 'source', kind: 'local_file', config: { path: 'data/missing.csv' } }],
+  });
   const app = await openApp(temp.dir, { viewport: { width: 1200, height: 700 } });
   try {
     const page = app.page;

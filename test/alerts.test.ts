@@ -35,7 +35,11 @@ async function startReceiver(statuses: number[]) {
 const failingPipeline = { blocks: [{ id: 'load_trips', type: 'source', kind: 'test_rows', config: { rows: 1, fail_times: 5 } }] };
 
 /** Runs pipeline `p` of a temp project once; resolves to the result, the store's log of that run, and desktop alerts. */
-async function runOnce(settings: Record<string, unknown>, pipeline: Record<string, unknown>, during?: (open: Awaited<ReturnType<typeof openProject>>, result: RunResult) => void) {
+async function runOnce(
+  settings: Record<string, unknown>,
+  pipeline: Record<string, unknown>,
+  during?: (open: Awaited<ReturnType<typeof openProject>>, result: RunResult) => void,
+) {
   const temp = createTempProject(settings);
   temp.writePipeline('p', pipeline);
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
@@ -58,7 +62,10 @@ async function runOnce(settings: Record<string, unknown>, pipeline: Record<strin
 test('a webhook that fails twice and then answers 200 is delivered once, in Slack shape, naming pipeline, run, block and error', async () => {
   const receiver = await startReceiver([500, 503, 200]);
   try {
-    const { result, logs } = await runOnce({ alerts: [{ on: ['failure'], webhook: { url: receiver.url, retries: 3, timeout_seconds: 5 } }] }, failingPipeline);
+    const { result, logs } = await runOnce(
+      { alerts: [{ on: ['failure'], webhook: { url: receiver.url, retries: 3, timeout_seconds: 5 } }] },
+      failingPipeline,
+    );
     assert.equal(result.status, 'failed');
     assert.equal(receiver.bodies.length, 3, 'two failed attempts, then the delivery');
     const body = receiver.bodies[2] as { text: string; blocks: { type: string }[] };
@@ -66,8 +73,15 @@ test('a webhook that fails twice and then answers 200 is delivered once, in Slac
     assert.match(body.text, new RegExp(`Run: ${result.runId}`));
     assert.match(body.text, /flaky network on attempt 1/);
     assert.match(body.text, new RegExp(`pipewright history ${result.runId}`));
-    assert.deepEqual(body.blocks.map((b) => b.type), ['header', 'section', 'section', 'context']);
-    assert.deepEqual(logs.filter((l) => l.includes('webhook')), [], 'a delivered alert logs no warning');
+    assert.deepEqual(
+      body.blocks.map((b) => b.type),
+      ['header', 'section', 'section', 'context'],
+    );
+    assert.deepEqual(
+      logs.filter((l) => l.includes('webhook')),
+      [],
+      'a delivered alert logs no warning',
+    );
   } finally {
     await receiver.close();
   }
@@ -95,10 +109,16 @@ test('a webhook that always answers 500 never holds the run: bounded attempts, t
 });
 
 test('an SLA miss fires once while the run is still going, and not for a run within its SLA', async () => {
-  const slow = { sla: { max_duration_minutes: 0.002 }, blocks: [{ id: 'slow', type: 'source', kind: 'test_rows', config: { rows: 1, delay_ms: 900 } }] };
+  const slow = {
+    sla: { max_duration_minutes: 0.002 },
+    blocks: [{ id: 'slow', type: 'source', kind: 'test_rows', config: { rows: 1, delay_ms: 900 } }],
+  };
   const { result, desktop } = await runOnce({ alerts: [{ on: ['sla_miss'], desktop: true }] }, slow);
   assert.equal(result.status, 'succeeded');
-  assert.deepEqual(desktop.map((a) => a.event), ['sla_miss']);
+  assert.deepEqual(
+    desktop.map((a) => a.event),
+    ['sla_miss'],
+  );
   assert.equal(desktop[0]?.runId, result.runId);
   assert.match(desktop[0]?.title ?? '', /^Pipeline p is still running after 0\.002 min \(SLA missed\)$/);
   const fast = { sla: { max_duration_minutes: 5 }, blocks: [{ id: 'quick', type: 'source', kind: 'test_rows', config: { rows: 1 } }] };
@@ -106,7 +126,10 @@ test('an SLA miss fires once while the run is still going, and not for a run wit
 });
 
 test('rules filter by outcome and pipeline: retry and success alerts reach their rules only', async () => {
-  const flaky = { retry: { retries: 1, delay: 0.01 }, blocks: [{ id: 'flaky', type: 'source', kind: 'test_rows', config: { rows: 1, fail_times: 1 } }] };
+  const flaky = {
+    retry: { retries: 1, delay: 0.01 },
+    blocks: [{ id: 'flaky', type: 'source', kind: 'test_rows', config: { rows: 1, fail_times: 1 } }],
+  };
   const rules = [
     { on: ['retry', 'success'], desktop: true },
     { on: ['failure'], desktop: true },
@@ -114,7 +137,13 @@ test('rules filter by outcome and pipeline: retry and success alerts reach their
   ];
   const { result, desktop } = await runOnce({ alerts: rules }, flaky);
   assert.equal(result.status, 'succeeded');
-  assert.deepEqual(desktop.map((a) => [a.event, a.blockId ?? null, a.attempt ?? null]), [['retry', 'flaky', 1], ['success', null, null]]);
+  assert.deepEqual(
+    desktop.map((a) => [a.event, a.blockId ?? null, a.attempt ?? null]),
+    [
+      ['retry', 'flaky', 1],
+      ['success', null, null],
+    ],
+  );
 });
 
 test('links point at the served run page when serving, else at the CLI command; the Slack body carries the link', () => {
@@ -146,7 +175,10 @@ test('the desktop shell shows alerts.raised as a notification whose click focuse
       shown.push(this.record);
     }
   }
-  const shell = await startShell({ ...fake.electron, Notification: FakeNotification }, { preloadPath: '/p.cjs', renderer: { indexHtml: '/i.html' } });
+  const shell = await startShell(
+    { ...fake.electron, Notification: FakeNotification },
+    { preloadPath: '/p.cjs', renderer: { indexHtml: '/i.html' } },
+  );
   const alert = describeAlert({ event: 'failure', pipelineId: 'nyc', runId: 'r9', blockId: 'load', error: 'HTTP 404', at: 1 });
   shell?.emit('alerts.raised', alert);
   shell?.emit('runs.event', { type: 'run.started' });
@@ -157,7 +189,10 @@ test('the desktop shell shows alerts.raised as a notification whose click focuse
   const before = window?.focusCount ?? 0;
   shown[0]?.clicks[0]?.();
   assert.equal(window?.focusCount, before + 1);
-  assert.deepEqual(window?.webContents.sent.map((m) => (m[1] as { event: string }).event), ['alerts.raised', 'runs.event']);
+  assert.deepEqual(
+    window?.webContents.sent.map((m) => (m[1] as { event: string }).event),
+    ['alerts.raised', 'runs.event'],
+  );
 });
 
 test('an alert rule with neither a webhook nor desktop is refused at load, naming the field', async () => {

@@ -7,7 +7,12 @@ import { createTempProject } from './helpers/temp-project.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 
 /** Starts a run through the API and resolves to its id once it finished. */
-async function runToEnd(handlers: ReturnType<typeof createApiHandlers>, events: RunEvent[], method: 'runs.start' | 'runs.retryFailed', params: object): Promise<string> {
+async function runToEnd(
+  handlers: ReturnType<typeof createApiHandlers>,
+  events: RunEvent[],
+  method: 'runs.start' | 'runs.retryFailed',
+  params: object,
+): Promise<string> {
   const reply = await dispatch(handlers, method, params);
   assert.ok(reply.ok, JSON.stringify(reply));
   const { runId } = reply.result as { runId: string };
@@ -37,8 +42,16 @@ test('runs.retryFailed re-runs every block that did not succeed, in all branches
     return got.ok ? (got.result as { run: Detail }).run : undefined;
   };
   try {
-    const broken = await runToEnd(handlers, events, 'runs.start', { pipelineId: 'p', variables: { factor: '5', execution_date: '2021-03-04' } });
-    assert.deepEqual((await detail(broken))?.blocks.map((b) => `${b.blockId}:${b.status}`).sort(), ['after_a:upstream_failed', 'bad_a:failed', 'bad_b:failed', 'base:succeeded']);
+    const broken = await runToEnd(handlers, events, 'runs.start', {
+      pipelineId: 'p',
+      variables: { factor: '5', execution_date: '2021-03-04' },
+    });
+    assert.deepEqual((await detail(broken))?.blocks.map((b) => `${b.blockId}:${b.status}`).sort(), [
+      'after_a:upstream_failed',
+      'bad_a:failed',
+      'bad_b:failed',
+      'base:succeeded',
+    ]);
     temp.writeFile('blocks/bad_a.sql', 'select v from base\n');
     temp.writeFile('blocks/bad_b.sql', 'select v * 2 as w from base\n');
     const retried = await runToEnd(handlers, events, 'runs.retryFailed', { runId: broken });

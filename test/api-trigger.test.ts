@@ -21,12 +21,18 @@ before(async () => {
   const blocks = [{ id: 'src', type: 'source', kind: 'test_rows', config: { rows: 3, label: '{{ who }}' } }];
   temp.writePipeline('p', {
     variables: { who: 'nobody', team: 'none' },
-    triggers: [{ name: 'ci', type: 'api', variables: { team: 'data' } }, { name: 'daily', type: 'schedule', cron: '0 5 * * *' }],
+    triggers: [
+      { name: 'ci', type: 'api', variables: { team: 'data' } },
+      { name: 'daily', type: 'schedule', cron: '0 5 * * *' },
+    ],
     blocks,
   });
   temp.writePipeline('closed', { variables: { who: 'nobody' }, blocks });
   temp.writePipeline('limited', {
-    variables: { who: 'nobody' }, max_concurrent_runs: 1, on_limit: 'queue', triggers: [{ name: 'api', type: 'api' }],
+    variables: { who: 'nobody' },
+    max_concurrent_runs: 1,
+    on_limit: 'queue',
+    triggers: [{ name: 'api', type: 'api' }],
     blocks: [{ id: 'src', type: 'source', kind: 'test_rows', config: { rows: 1, delay_ms: 400 } }],
   });
   rendererDir = mkdtempSync(path.join(os.tmpdir(), 'pw-renderer-'));
@@ -46,21 +52,26 @@ after(async () => {
 const bearer = () => ({ authorization: `Bearer ${server.token}` });
 const startRun = (pipelineId: string, body: unknown, headers: Record<string, string>) =>
   rawRequest(`${origin}/api/pipelines/${pipelineId}/runs`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 const json = (res: RawResponse) => JSON.parse(res.body) as Record<string, unknown>;
 
 /** Polls GET /api/runs/<id> until the run is no longer running (bounded). */
 async function waitForRun(runId: string): Promise<Record<string, unknown>> {
-  return waitUntil(async () => {
-    const res = await rawRequest(`${origin}/api/runs/${runId}`, { headers: bearer() });
-    assert.equal(res.status, 200, res.body);
-    const run = json(res);
-    return run.status !== 'running' && run.status !== 'queued' && run;
-  }, { what: `run ${runId} to finish`, intervalMs: 50 });
+  return waitUntil(
+    async () => {
+      const res = await rawRequest(`${origin}/api/runs/${runId}`, { headers: bearer() });
+      assert.equal(res.status, 200, res.body);
+      const run = json(res);
+      return run.status !== 'running' && run.status !== 'queued' && run;
+    },
+    { what: `run ${runId} to finish`, intervalMs: 50 },
+  );
 }
 
-test('starts a run with a bearer token and no Origin (curl, CI), with the caller\'s variables, and reports its status', async () => {
+test("starts a run with a bearer token and no Origin (curl, CI), with the caller's variables, and reports its status", async () => {
   const res = await startRun('p', { variables: { who: 'ci-job' } }, bearer());
   assert.equal(res.status, 201, res.body);
   const { runId } = json(res) as { runId: string };
@@ -70,8 +81,8 @@ test('starts a run with a bearer token and no Origin (curl, CI), with the caller
   assert.equal(run.status, 'succeeded');
   assert.deepEqual(run.trigger, { kind: 'api', by: 'ci' });
   const variables = run.variables as Record<string, unknown>;
-  assert.equal(variables.who, 'ci-job', 'the caller\'s variable');
-  assert.equal(variables.team, 'data', 'the trigger\'s default');
+  assert.equal(variables.who, 'ci-job', "the caller's variable");
+  assert.equal(variables.team, 'data', "the trigger's default");
   assert.equal(open.store.getRun(runId)?.trigger.kind, 'api');
 });
 
@@ -98,7 +109,7 @@ test('refuses a start without a token, with a wrong one, and from a foreign Orig
   assert.equal(open.store.listRuns({ limit: 1000 }).length, before, 'no run was started');
 });
 
-test('the UI\'s own page (its Origin and cookie) may start a run too', async () => {
+test("the UI's own page (its Origin and cookie) may start a run too", async () => {
   const first = await rawRequest(server.url);
   const cookie = String(first.headers['set-cookie']).split(';')[0] ?? '';
   const res = await startRun('p', {}, { cookie, origin });
@@ -109,7 +120,10 @@ test('the UI\'s own page (its Origin and cookie) may start a run too', async () 
 test('a pipeline without an api trigger is refused with 403 saying how to add one', async () => {
   const res = await startRun('closed', {}, bearer());
   assert.equal(res.status, 403);
-  assert.match(String(json(res).error), /pipeline closed does not accept API runs: add a trigger .*type: api.* in pipelines\/closed\/pipeline\.yaml/);
+  assert.match(
+    String(json(res).error),
+    /pipeline closed does not accept API runs: add a trigger .*type: api.* in pipelines\/closed\/pipeline\.yaml/,
+  );
   assert.equal(open.store.listRuns({ pipelineId: 'closed' }).length, 0);
 });
 
@@ -117,9 +131,17 @@ test('bad requests get a clear status: unknown pipeline, bad body, unknown varia
   const unknown = await startRun('nope', {}, bearer());
   assert.equal(unknown.status, 404);
   assert.match(String(json(unknown).error), /no pipeline 'nope'/);
-  const badJson = await rawRequest(`${origin}/api/pipelines/p/runs`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: '{' });
+  const badJson = await rawRequest(`${origin}/api/pipelines/p/runs`, {
+    method: 'POST',
+    headers: { ...bearer(), 'content-type': 'application/json' },
+    body: '{',
+  });
   assert.equal(badJson.status, 400);
-  const textBody = await rawRequest(`${origin}/api/pipelines/p/runs`, { method: 'POST', headers: { ...bearer(), 'content-type': 'text/plain' }, body: '{}' });
+  const textBody = await rawRequest(`${origin}/api/pipelines/p/runs`, {
+    method: 'POST',
+    headers: { ...bearer(), 'content-type': 'text/plain' },
+    body: '{}',
+  });
   assert.equal(textBody.status, 415);
   const badShape = await startRun('p', { vars: {} }, bearer());
   assert.equal(badShape.status, 400);
@@ -145,13 +167,24 @@ test('a start beyond max_concurrent_runs answers 201 with status queued, and the
 
 test('triggers.list answers every trigger with its next five fire times', async () => {
   const res = await rawRequest(`${origin}/api/call`, {
-    method: 'POST', headers: { 'content-type': 'application/json', origin, ...bearer() }, body: JSON.stringify({ method: 'triggers.list', params: { pipelineId: 'p' } }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin, ...bearer() },
+    body: JSON.stringify({ method: 'triggers.list', params: { pipelineId: 'p' } }),
   });
   const { result } = json(res) as { result: { triggers: { name: string; type: string; next: { utc: string }[] }[] } };
-  assert.deepEqual(result.triggers.map((t) => [t.name, t.type]), [['ci', 'api'], ['daily', 'schedule']]);
+  assert.deepEqual(
+    result.triggers.map((t) => [t.name, t.type]),
+    [
+      ['ci', 'api'],
+      ['daily', 'schedule'],
+    ],
+  );
   const next = result.triggers[1]?.next.map((f) => f.utc) ?? [];
   assert.equal(next.length, 5);
-  assert.ok(next.every((t) => /^\d{4}-\d{2}-\d{2}T05:00:00Z$/.test(t)), next.join());
+  assert.ok(
+    next.every((t) => /^\d{4}-\d{2}-\d{2}T05:00:00Z$/.test(t)),
+    next.join(),
+  );
   assert.ok(Date.parse(next[0] ?? '') > Date.now() && Date.parse(next[0] ?? '') <= Date.now() + 86_400_000);
 });
 
@@ -166,7 +199,10 @@ test('serve fires schedule triggers while it runs, and stops them when it closes
   let resolveFinished: (runId: string) => void = () => undefined;
   const finished = new Promise<string>((resolve) => (resolveFinished = resolve));
   const withScheduler = await startServeServer({
-    open: served, rendererDir, host: '127.0.0.1', port: 0,
+    open: served,
+    rendererDir,
+    host: '127.0.0.1',
+    port: 0,
     scheduler: { onActivity: (a) => a.type === 'finished' && a.status === 'succeeded' && resolveFinished(a.runId) },
   });
   const startedAfterClose: string[] = [];

@@ -34,7 +34,11 @@ test('the API validates params, starts runs, streams their events and previews o
     const got = await dispatch(handlers, 'runs.get', { runId });
     assert.equal(got.ok && (got.result as { run: { status: string } }).run.status, 'succeeded');
 
-    const preview = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'src', window: { offset: 990, limit: 50, orderBy: [{ column: 'i' }] } });
+    const preview = await dispatch(handlers, 'outputs.preview', {
+      pipelineId: 'p',
+      blockId: 'src',
+      window: { offset: 990, limit: 50, orderBy: [{ column: 'i' }] },
+    });
     assert.ok(preview.ok);
     const result = preview.result as { totalRows: number; ipc: Uint8Array; columns: { name: string }[] };
     assert.equal(result.totalRows, 1000);
@@ -46,7 +50,9 @@ test('the API validates params, starts runs, streams their events and previews o
     assert.ok(long.ok);
     const longId = (long.result as { runId: string }).runId;
     await dispatch(handlers, 'runs.cancel', { runId: longId });
-    await waitUntil(() => events.some((e) => e.type === 'run.finished' && e.runId === longId), { what: `cancelled run ${longId} to finish` });
+    await waitUntil(() => events.some((e) => e.type === 'run.finished' && e.runId === longId), {
+      what: `cancelled run ${longId} to finish`,
+    });
     assert.equal(open.store.getRun(longId)?.status, 'cancelled');
   } finally {
     await open.close();

@@ -25,7 +25,12 @@ test('a run stores who started it, both hashes, rows in and out per block, and v
     const loaded = await open.loadPipeline('p');
     const events: { type: string; variables?: Record<string, unknown> }[] = [];
     const result = await open.run(
-      { pipeline: loaded, scope: { kind: 'pipeline' }, trigger: { kind: 'schedule', by: 'nightly' }, variables: { api_token: 'override-456' } },
+      {
+        pipeline: loaded,
+        scope: { kind: 'pipeline' },
+        trigger: { kind: 'schedule', by: 'nightly' },
+        variables: { api_token: 'override-456' },
+      },
       (e) => events.push(e),
     );
     assert.equal(result.status, 'succeeded');
@@ -38,7 +43,14 @@ test('a run stores who started it, both hashes, rows in and out per block, and v
     assert.match(run.codeHash, /^[0-9a-f]{64}$/);
     const stored = run.variables;
     assert.deepEqual(
-      { region: stored.region, api_token: stored.api_token, db_password: stored.db_password, aws_key: stored.aws_key, batch: stored.batch, unset_secret: stored.unset_secret },
+      {
+        region: stored.region,
+        api_token: stored.api_token,
+        db_password: stored.db_password,
+        aws_key: stored.aws_key,
+        batch: stored.batch,
+        unset_secret: stored.unset_secret,
+      },
       { region: 'eu', api_token: REDACTED, db_password: REDACTED, aws_key: REDACTED, batch: 5, unset_secret: null },
     );
     assert.equal(stored.run_id, result.runId, 'built-ins are kept');
@@ -57,7 +69,10 @@ test('a run stores who started it, both hashes, rows in and out per block, and v
 
 test('`pipewright history <run> --json` shows the audit: trigger with the OS user, hashes, redacted variables, rows per block', async () => {
   const temp = createTempProject();
-  temp.writePipeline('p', { variables: { service_token: 'tok-cli' }, blocks: [{ id: 'load', type: 'source', kind: 'local_file', config: { path: 'data/n.csv' } }] });
+  temp.writePipeline('p', {
+    variables: { service_token: 'tok-cli' },
+    blocks: [{ id: 'load', type: 'source', kind: 'local_file', config: { path: 'data/n.csv' } }],
+  });
   temp.writeFile('data/n.csv', `n\n${[1, 2, 3, 4, 5, 6, 7].join('\n')}\n`);
   try {
     const ran = await runCli(['run', 'p', '--project', temp.dir, '--json']);
@@ -65,19 +80,33 @@ test('`pipewright history <run> --json` shows the audit: trigger with the OS use
     const { runId } = JSON.parse(ran.stdout) as { runId: string };
     const shown = await runCli(['history', runId, '--project', temp.dir, '--json']);
     assert.equal(shown.code, 0, shown.stderr);
-    const { run } = JSON.parse(shown.stdout) as { run: { trigger: { kind: string; by?: string }; osUser: string; pipelineHash: string; variables: Record<string, unknown>; blocks: { blockId: string; rowsOut: number }[] } };
+    const { run } = JSON.parse(shown.stdout) as {
+      run: {
+        trigger: { kind: string; by?: string };
+        osUser: string;
+        pipelineHash: string;
+        variables: Record<string, unknown>;
+        blocks: { blockId: string; rowsOut: number }[];
+      };
+    };
     assert.equal(run.trigger.kind, 'cli');
     assert.equal(typeof run.trigger.by, 'string');
     assert.equal(run.osUser, os.userInfo().username);
     assert.match(run.pipelineHash, /^[0-9a-f]{64}$/);
     assert.equal(run.variables.service_token, REDACTED);
-    assert.deepEqual(run.blocks.map((b) => [b.blockId, b.rowsOut]), [['load', 7]]);
+    assert.deepEqual(
+      run.blocks.map((b) => [b.blockId, b.rowsOut]),
+      [['load', 7]],
+    );
   } finally {
     temp.cleanup();
   }
 });
 
 test('redaction also covers secret references and names declared secret, and leaves other values alone', () => {
-  const redacted = redactVariables({ url: { secret: 'slack_url' }, from_env: { env: 'X' }, dsn: 'postgres://u@h/db', region: 'eu', monkey_count: 3 }, new Set(['dsn']));
+  const redacted = redactVariables(
+    { url: { secret: 'slack_url' }, from_env: { env: 'X' }, dsn: 'postgres://u@h/db', region: 'eu', monkey_count: 3 },
+    new Set(['dsn']),
+  );
   assert.deepEqual(redacted, { url: REDACTED, from_env: REDACTED, dsn: REDACTED, region: 'eu', monkey_count: REDACTED });
 });

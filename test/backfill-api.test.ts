@@ -21,7 +21,12 @@ test('backfills.plan lists the intervals of a dry run and names the field of a r
       { start: '2024-02-29', end: '2024-03-30' },
       { start: '2024-03-30', end: '2024-04-30' },
     ]);
-    const reversed = await dispatch(handlers, 'backfills.plan', { pipelineId: 'daily', from: '2024-02-01', to: '2024-01-01', every: 'day' });
+    const reversed = await dispatch(handlers, 'backfills.plan', {
+      pipelineId: 'daily',
+      from: '2024-02-01',
+      to: '2024-01-01',
+      every: 'day',
+    });
     assert.equal(reversed.ok, false);
     assert.equal(!reversed.ok && reversed.error.place?.path, 'to');
     assert.match(!reversed.ok ? reversed.error.message : '', /reversed: to 2024-01-01 is before from 2024-02-01/);
@@ -45,7 +50,10 @@ test('backfills.start emits run events and progress to done/total, and retryFail
     ],
   });
   // Fails (a CAST of 'x') only on the day named by fail_on.
-  temp.writeFile('blocks/stamp.sql', "select '{{ ds }}' as day, cast(case when '{{ ds }}' = '{{ fail_on }}' then 'x' else '1' end as integer) as ok from src");
+  temp.writeFile(
+    'blocks/stamp.sql',
+    "select '{{ ds }}' as day, cast(case when '{{ ds }}' = '{{ fail_on }}' then 'x' else '1' end as integer) as ok from src",
+  );
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
   const progress: BackfillProgressEvent[] = [];
   const runEvents: RunEvent[] = [];
@@ -54,17 +62,33 @@ test('backfills.start emits run events and progress to done/total, and retryFail
     if (name === 'runs.event') runEvents.push(payload as RunEvent);
   });
   try {
-    const started = await dispatch(handlers, 'backfills.start', { pipelineId: 'daily', from: '2024-03-01', to: '2024-03-03', every: 'day', concurrency: 2, variables: { fail_on: '2024-03-02' } });
+    const started = await dispatch(handlers, 'backfills.start', {
+      pipelineId: 'daily',
+      from: '2024-03-01',
+      to: '2024-03-03',
+      every: 'day',
+      concurrency: 2,
+      variables: { fail_on: '2024-03-02' },
+    });
     assert.ok(started.ok, JSON.stringify(started));
     const { backfillId, total } = started.result as { backfillId: string; total: number };
     assert.equal(total, 3);
-    assert.ok(runEvents.some((e) => e.type === 'run.started'), 'resolves once a run started');
+    assert.ok(
+      runEvents.some((e) => e.type === 'run.started'),
+      'resolves once a run started',
+    );
     await waitUntil(() => progress.some((p) => p.backfillId === backfillId && p.finished), { what: `backfill ${backfillId} to finish` });
     const last = progress.filter((p) => p.backfillId === backfillId).at(-1);
     assert.deepEqual([last?.done, last?.total, last?.failed, last?.pipelineId], [3, 3, 1, 'daily']);
-    assert.deepEqual(progress.filter((p) => p.backfillId === backfillId).map((p) => p.done), [0, 1, 2, 3]);
+    assert.deepEqual(
+      progress.filter((p) => p.backfillId === backfillId).map((p) => p.done),
+      [0, 1, 2, 3],
+    );
     const startedRuns = runEvents.filter((e): e is Extract<RunEvent, { type: 'run.started' }> => e.type === 'run.started');
-    assert.deepEqual(startedRuns.map((e) => e.trigger), Array(3).fill({ kind: 'backfill', by: backfillId }));
+    assert.deepEqual(
+      startedRuns.map((e) => e.trigger),
+      Array(3).fill({ kind: 'backfill', by: backfillId }),
+    );
     assert.deepEqual(startedRuns.map((e) => e.variables.interval_start).sort(), ['2024-03-01', '2024-03-02', '2024-03-03']);
 
     progress.length = 0;
@@ -74,11 +98,20 @@ test('backfills.start emits run events and progress to done/total, and retryFail
     assert.deepEqual(retried.result, { backfillId, total: 1 });
     await waitUntil(() => progress.some((p) => p.finished), { what: 'the backfill to finish' });
     const retryRuns = runEvents.filter((e): e is Extract<RunEvent, { type: 'run.started' }> => e.type === 'run.started');
-    assert.deepEqual(retryRuns.map((e) => [e.variables.interval_start, e.variables.interval_end, e.variables.fail_on]), [['2024-03-02', '2024-03-03', '2024-03-02']]);
+    assert.deepEqual(
+      retryRuns.map((e) => [e.variables.interval_start, e.variables.interval_end, e.variables.fail_on]),
+      [['2024-03-02', '2024-03-03', '2024-03-02']],
+    );
     assert.equal(progress.at(-1)?.failed, 1, 'the same variables fail the same day again');
 
     progress.length = 0;
-    const badVariable = await dispatch(handlers, 'backfills.start', { pipelineId: 'daily', from: '2024-03-01', to: '2024-03-02', every: 'day', variables: { no_such_variable: '1' } });
+    const badVariable = await dispatch(handlers, 'backfills.start', {
+      pipelineId: 'daily',
+      from: '2024-03-01',
+      to: '2024-03-02',
+      every: 'day',
+      variables: { no_such_variable: '1' },
+    });
     assert.equal(badVariable.ok, false, 'a usage error rejects the call before any run starts');
     assert.match(!badVariable.ok ? badVariable.error.message : '', /no_such_variable/);
     assert.equal(progress.filter((p) => p.error).length, 0, 'and is not also pushed as progress');

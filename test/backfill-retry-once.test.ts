@@ -44,12 +44,21 @@ test("retrying a backfill's failed intervals does not append again what their fi
     if (name === 'runs.event' && event.type === 'log.written') logs.push(event.message);
   });
   try {
-    const started = await dispatch(handlers, 'backfills.start', { pipelineId: 'daily', from: '2024-03-01', to: '2024-03-02', every: 'day', concurrency: 1 });
+    const started = await dispatch(handlers, 'backfills.start', {
+      pipelineId: 'daily',
+      from: '2024-03-01',
+      to: '2024-03-02',
+      every: 'day',
+      concurrency: 1,
+    });
     assert.ok(started.ok, JSON.stringify(started));
     const { backfillId } = started.result as { backfillId: string };
     await waitUntil(() => progress.some((p) => p.finished), { what: 'the backfill to finish', timeoutMs: 60_000 });
     assert.equal(progress.at(-1)?.failed, 2);
-    assert.deepEqual(await pgServer.query('select day, count(*)::int as n from bf_api.t group by day order by day'), [{ day: '2024-03-01', n: 50 }, { day: '2024-03-02', n: 50 }]);
+    assert.deepEqual(await pgServer.query('select day, count(*)::int as n from bf_api.t group by day order by day'), [
+      { day: '2024-03-01', n: 50 },
+      { day: '2024-03-02', n: 50 },
+    ]);
 
     project.writeFile('blocks/check.sql', 'select 1 as ok from src\n');
     progress.length = 0;
@@ -58,7 +67,10 @@ test("retrying a backfill's failed intervals does not append again what their fi
     await waitUntil(() => progress.some((p) => p.finished), { what: 'the backfill to finish', timeoutMs: 60_000 });
     assert.equal(progress.at(-1)?.failed, 0);
     assert.equal(logs.filter((m) => /already appended 50 rows from this block/.test(m)).length, 2);
-    assert.deepEqual(await pgServer.query('select day, count(*)::int as n from bf_api.t group by day order by day'), [{ day: '2024-03-01', n: 50 }, { day: '2024-03-02', n: 50 }]);
+    assert.deepEqual(await pgServer.query('select day, count(*)::int as n from bf_api.t group by day order by day'), [
+      { day: '2024-03-01', n: 50 },
+      { day: '2024-03-02', n: 50 },
+    ]);
   } finally {
     await open.close();
     project.cleanup();
@@ -69,15 +81,45 @@ test('pipewright backfill --retry-failed does not append again what the failed r
   const project = failingBackfillProject('bf_cli');
   const days = async () => pgServer.query('select day, count(*)::int as n from bf_cli.t group by day order by day');
   try {
-    const first = await runCli(['backfill', 'daily', '--from', '2024-03-01', '--to', '2024-03-02', '--every', 'day', '--project', project.dir]);
+    const first = await runCli([
+      'backfill',
+      'daily',
+      '--from',
+      '2024-03-01',
+      '--to',
+      '2024-03-02',
+      '--every',
+      'day',
+      '--project',
+      project.dir,
+    ]);
     assert.equal(first.code, 1, first.stderr);
     const backfillId = /backfill (bf_\S+):/.exec(first.stderr)?.[1];
     assert.ok(backfillId, first.stderr);
-    assert.deepEqual(await days(), [{ day: '2024-03-01', n: 50 }, { day: '2024-03-02', n: 50 }]);
+    assert.deepEqual(await days(), [
+      { day: '2024-03-01', n: 50 },
+      { day: '2024-03-02', n: 50 },
+    ]);
     project.writeFile('blocks/check.sql', 'select 1 as ok from src\n');
-    const retried = await runCli(['backfill', 'daily', '--from', '2024-03-01', '--to', '2024-03-02', '--every', 'day', '--retry-failed', backfillId, '--project', project.dir]);
+    const retried = await runCli([
+      'backfill',
+      'daily',
+      '--from',
+      '2024-03-01',
+      '--to',
+      '2024-03-02',
+      '--every',
+      'day',
+      '--retry-failed',
+      backfillId,
+      '--project',
+      project.dir,
+    ]);
     assert.equal(retried.code, 0, retried.stderr);
-    assert.deepEqual(await days(), [{ day: '2024-03-01', n: 50 }, { day: '2024-03-02', n: 50 }]);
+    assert.deepEqual(await days(), [
+      { day: '2024-03-01', n: 50 },
+      { day: '2024-03-02', n: 50 },
+    ]);
   } finally {
     project.cleanup();
   }

@@ -18,10 +18,14 @@ test('backfills.plan warns when no block reads {{ ds }} or interval_*, and not w
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
   const handlers = createApiHandlers(open, () => undefined);
   try {
-    const plan = (pipelineId: string) => dispatch(handlers, 'backfills.plan', { pipelineId, from: '2024-01-01', to: '2024-01-02', every: 'day' });
+    const plan = (pipelineId: string) =>
+      dispatch(handlers, 'backfills.plan', { pipelineId, from: '2024-01-01', to: '2024-01-02', every: 'day' });
     const same = await plan('same_data');
     assert.ok(same.ok);
-    assert.match((same.result as { warning?: string }).warning ?? '', /no block of same_data uses \{\{ ds \}\}.*every interval would load the same data/);
+    assert.match(
+      (same.result as { warning?: string }).warning ?? '',
+      /no block of same_data uses \{\{ ds \}\}.*every interval would load the same data/,
+    );
     const daily = await plan('daily');
     assert.ok(daily.ok);
     assert.equal((daily.result as { warning?: string }).warning, undefined);

@@ -30,8 +30,11 @@ async function duckCopy(sql: string, file: string, options: string): Promise<str
 const TRIPS = `SELECT range::BIGINT AS id, TIMESTAMPTZ '2021-01-01 00:00:00+00' + INTERVAL (range) MINUTE AS picked_at,
   DATE '2021-01-01' + (range % 3)::INTEGER AS pickup_date, (range * 0.25)::DECIMAL(10,2) AS fare, 'v' || range AS vendor FROM range(1000)`;
 const SCHEMA = [
-  { name: 'id', type: 'INTEGER' }, { name: 'picked_at', type: 'TIMESTAMP' }, { name: 'pickup_date', type: 'DATE' },
-  { name: 'fare', type: 'NUMERIC' }, { name: 'vendor', type: 'STRING' },
+  { name: 'id', type: 'INTEGER' },
+  { name: 'picked_at', type: 'TIMESTAMP' },
+  { name: 'pickup_date', type: 'DATE' },
+  { name: 'fare', type: 'NUMERIC' },
+  { name: 'vendor', type: 'STRING' },
 ];
 
 before(async () => {
@@ -65,9 +68,18 @@ describe('BigQuery emulator with the official client', () => {
   });
 
   test('creates a table with a schema and returns it exactly, with partitioning and clustering', async () => {
-    await bq.bigquery.dataset('taxi').createTable('typed', { schema: { fields: SCHEMA }, timePartitioning: { type: 'DAY', field: 'pickup_date' }, clustering: { fields: ['vendor'] } });
+    await bq.bigquery
+      .dataset('taxi')
+      .createTable('typed', {
+        schema: { fields: SCHEMA },
+        timePartitioning: { type: 'DAY', field: 'pickup_date' },
+        clustering: { fields: ['vendor'] },
+      });
     const [meta] = await bq.bigquery.dataset('taxi').table('typed').getMetadata();
-    assert.deepEqual(meta.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`), ['id INTEGER', 'picked_at TIMESTAMP', 'pickup_date DATE', 'fare NUMERIC', 'vendor STRING']);
+    assert.deepEqual(
+      meta.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`),
+      ['id INTEGER', 'picked_at TIMESTAMP', 'pickup_date DATE', 'fare NUMERIC', 'vendor STRING'],
+    );
     assert.deepEqual(meta.timePartitioning, { type: 'DAY', field: 'pickup_date' });
     assert.deepEqual(meta.clustering, { fields: ['vendor'] });
     const [tables] = await bq.bigquery.dataset('taxi').getTables();
@@ -86,7 +98,10 @@ describe('BigQuery emulator with the official client', () => {
     assert.equal(await count('uploaded'), 2000);
     await table.load(parquet, { sourceFormat: 'PARQUET', writeDisposition: 'WRITE_TRUNCATE' });
     assert.equal(await count('uploaded'), 1000);
-    await assert.rejects(table.load(parquet, { sourceFormat: 'PARQUET', writeDisposition: 'WRITE_EMPTY' }), /Already Exists: Table test-project:taxi.uploaded/);
+    await assert.rejects(
+      table.load(parquet, { sourceFormat: 'PARQUET', writeDisposition: 'WRITE_EMPTY' }),
+      /Already Exists: Table test-project:taxi.uploaded/,
+    );
     assert.equal(await count('uploaded'), 1000, 'a failed load changes nothing');
     const [rows] = await table.getRows({ maxResults: 2 });
     assert.equal(rows[1].picked_at.value, '2021-01-01T00:01:00.000Z');
@@ -98,41 +113,93 @@ describe('BigQuery emulator with the official client', () => {
     const csv = path.join(files, 'trips.csv');
     writeFileSync(csv, 'id,when,ok\n1,2021-01-01 10:00:00,true\n2,2021-01-02 11:30:00,false\n');
     const table = bq.bigquery.dataset('taxi').table('from_csv');
-    const schema = { fields: [{ name: 'id', type: 'INT64' }, { name: 'when', type: 'TIMESTAMP' }, { name: 'ok', type: 'BOOL' }] };
+    const schema = {
+      fields: [
+        { name: 'id', type: 'INT64' },
+        { name: 'when', type: 'TIMESTAMP' },
+        { name: 'ok', type: 'BOOL' },
+      ],
+    };
     await table.load(csv, { sourceFormat: 'CSV', skipLeadingRows: 1, schema });
     const json = path.join(files, 'trips.jsonl');
     writeFileSync(json, '{"id": 3, "when": "2021-01-03 12:00:00", "ok": true}\n');
     await table.load(json, { sourceFormat: 'NEWLINE_DELIMITED_JSON', schema });
     const [rows] = await bq.bigquery.query('SELECT id, `when`, ok FROM taxi.from_csv ORDER BY id');
-    assert.deepEqual(rows.map((r) => [r.id, r.when.value, r.ok]), [[1, '2021-01-01T10:00:00.000Z', true], [2, '2021-01-02T11:30:00.000Z', false], [3, '2021-01-03T12:00:00.000Z', true]]);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.when.value, r.ok]),
+      [
+        [1, '2021-01-01T10:00:00.000Z', true],
+        [2, '2021-01-02T11:30:00.000Z', false],
+        [3, '2021-01-03T12:00:00.000Z', true],
+      ],
+    );
     const [meta] = await table.getMetadata();
-    assert.deepEqual(meta.schema.fields.map((f: { type: string }) => f.type), ['INTEGER', 'TIMESTAMP', 'BOOLEAN']);
+    assert.deepEqual(
+      meta.schema.fields.map((f: { type: string }) => f.type),
+      ['INTEGER', 'TIMESTAMP', 'BOOLEAN'],
+    );
   });
 
   test('loads hive-partitioned Parquet from the GCS emulator, the partition key back as a DATE column', async () => {
     const bucket = gcs.storage.bucket('lake');
     await bucket.create();
     for (const day of ['2021-01-01', '2021-01-02', '2021-01-03']) {
-      const file = await duckCopy(`SELECT * EXCLUDE (pickup_date) FROM (${TRIPS}) WHERE pickup_date = DATE '${day}'`, path.join(files, `${day}.parquet`), 'FORMAT parquet');
-      await bucket.upload(file, { destination: `trips/pickup_date=${day}/part-00000.parquet`, resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
+      const file = await duckCopy(
+        `SELECT * EXCLUDE (pickup_date) FROM (${TRIPS}) WHERE pickup_date = DATE '${day}'`,
+        path.join(files, `${day}.parquet`),
+        'FORMAT parquet',
+      );
+      await bucket.upload(file, {
+        destination: `trips/pickup_date=${day}/part-00000.parquet`,
+        resumable: false,
+        preconditionOpts: { ifGenerationMatch: 0 },
+      });
     }
     const [job] = await bq.bigquery.createJob({
-      configuration: { load: { destinationTable: { projectId: 'test-project', datasetId: 'taxi', tableId: 'from_gcs' }, sourceFormat: 'PARQUET', sourceUris: ['gs://lake/trips/*.parquet'], hivePartitioningOptions: { mode: 'AUTO', sourceUriPrefix: 'gs://lake/trips/' } } },
+      configuration: {
+        load: {
+          destinationTable: { projectId: 'test-project', datasetId: 'taxi', tableId: 'from_gcs' },
+          sourceFormat: 'PARQUET',
+          sourceUris: ['gs://lake/trips/*.parquet'],
+          hivePartitioningOptions: { mode: 'AUTO', sourceUriPrefix: 'gs://lake/trips/' },
+        },
+      },
     });
     const [meta] = await job.promise().then(() => job.getMetadata());
     assert.equal(meta.statistics.load.outputRows, '1000');
     assert.equal(meta.statistics.load.inputFiles, '3');
     const [table] = await bq.bigquery.dataset('taxi').table('from_gcs').getMetadata();
-    assert.deepEqual(table.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`), ['id INTEGER', 'picked_at TIMESTAMP', 'fare NUMERIC', 'vendor STRING', 'pickup_date DATE']);
-    const [perDay] = await bq.bigquery.query('SELECT CAST(pickup_date AS VARCHAR) AS day, count(*) AS n FROM `taxi.from_gcs` GROUP BY 1 ORDER BY 1');
-    assert.deepEqual(perDay, [{ day: '2021-01-01', n: 334 }, { day: '2021-01-02', n: 333 }, { day: '2021-01-03', n: 333 }]);
+    assert.deepEqual(
+      table.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`),
+      ['id INTEGER', 'picked_at TIMESTAMP', 'fare NUMERIC', 'vendor STRING', 'pickup_date DATE'],
+    );
+    const [perDay] = await bq.bigquery.query(
+      'SELECT CAST(pickup_date AS VARCHAR) AS day, count(*) AS n FROM `taxi.from_gcs` GROUP BY 1 ORDER BY 1',
+    );
+    assert.deepEqual(perDay, [
+      { day: '2021-01-01', n: 334 },
+      { day: '2021-01-02', n: 333 },
+      { day: '2021-01-03', n: 333 },
+    ]);
   });
 
   test('a load from a URI that matches nothing ends DONE with errorResult notFound', async () => {
-    const [job] = await bq.bigquery.createJob({ configuration: { load: { destinationTable: { projectId: 'test-project', datasetId: 'taxi', tableId: 'nothing' }, sourceFormat: 'PARQUET', sourceUris: ['gs://lake/none/*'] } } });
+    const [job] = await bq.bigquery.createJob({
+      configuration: {
+        load: {
+          destinationTable: { projectId: 'test-project', datasetId: 'taxi', tableId: 'nothing' },
+          sourceFormat: 'PARQUET',
+          sourceUris: ['gs://lake/none/*'],
+        },
+      },
+    });
     await assert.rejects(job.promise(), /Not found: URI gs:\/\/lake\/none\/\*/);
     const [meta] = await job.getMetadata();
-    assert.deepEqual(meta.status.errorResult, { reason: 'notFound', message: 'Not found: URI gs://lake/none/*', location: 'gs://lake/none/*' });
+    assert.deepEqual(meta.status.errorResult, {
+      reason: 'notFound',
+      message: 'Not found: URI gs://lake/none/*',
+      location: 'gs://lake/none/*',
+    });
     assert.deepEqual(meta.status.errors, [meta.status.errorResult]);
   });
 
@@ -148,8 +215,14 @@ describe('BigQuery emulator with the official client', () => {
       pages++;
     }
     assert.equal(pages, 3);
-    assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => i));
-    const [first, next] = (await bq.bigquery.dataset('taxi').table('uploaded').getRows({ maxResults: 400, autoPaginate: false })) as unknown as [unknown[], { pageToken?: string }];
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 25 }, (_, i) => i),
+    );
+    const [first, next] = (await bq.bigquery
+      .dataset('taxi')
+      .table('uploaded')
+      .getRows({ maxResults: 400, autoPaginate: false })) as unknown as [unknown[], { pageToken?: string }];
     assert.equal(first.length, 400);
     assert.ok(next?.pageToken);
     const [all] = await bq.bigquery.dataset('taxi').table('uploaded').getRows();
@@ -158,14 +231,19 @@ describe('BigQuery emulator with the official client', () => {
 
   test('refuses DML with a clear invalidQuery error and translates GoogleSQL names and strings', async () => {
     await assert.rejects(bq.bigquery.query('DELETE FROM taxi.uploaded WHERE true'), /DELETE \(DML\) is not supported by the emulator/);
-    const [rows] = await bq.bigquery.query('SELECT "it\'s" AS s, SAFE_CAST("x" AS INT64) AS n, * EXCEPT (vendor, picked_at, pickup_date, fare) FROM `taxi`.`uploaded` WHERE id = 7 # comment');
+    const [rows] = await bq.bigquery.query(
+      'SELECT "it\'s" AS s, SAFE_CAST("x" AS INT64) AS n, * EXCEPT (vendor, picked_at, pickup_date, fare) FROM `taxi`.`uploaded` WHERE id = 7 # comment',
+    );
     assert.deepEqual(rows, [{ s: "it's", n: null, id: 7 }]);
   });
 
   test('answers 409 to a second insert of the same job id', async () => {
     const configuration = { query: { query: 'SELECT 1 AS one', useLegacySql: false } };
     await bq.bigquery.createJob({ configuration, jobId: 'fixed_id' });
-    await assert.rejects(bq.bigquery.createJob({ configuration, jobId: 'fixed_id' }), (e: { code?: number; message: string }) => e.code === 409 && /Already Exists: Job test-project:US.fixed_id/.test(e.message));
+    await assert.rejects(
+      bq.bigquery.createJob({ configuration, jobId: 'fixed_id' }),
+      (e: { code?: number; message: string }) => e.code === 409 && /Already Exists: Job test-project:US.fixed_id/.test(e.message),
+    );
   });
 
   test('the client retries 503s on job insert and 429 bursts on reads, and the faults really fire', async () => {
@@ -192,14 +270,28 @@ describe('BigQuery emulator with the official client', () => {
 
   test('takes load data through the resumable upload endpoint, in chunks', async () => {
     const base = `${bq.endpoint}/upload/bigquery/v2/projects/test-project/jobs?uploadType=resumable`;
-    const body = { configuration: { load: { destinationTable: { projectId: 'test-project', datasetId: 'taxi', tableId: 'resumable' }, sourceFormat: 'CSV', autodetect: true, skipLeadingRows: 1 } }, jobReference: { jobId: 'resumable_1' } };
+    const body = {
+      configuration: {
+        load: {
+          destinationTable: { projectId: 'test-project', datasetId: 'taxi', tableId: 'resumable' },
+          sourceFormat: 'CSV',
+          autodetect: true,
+          skipLeadingRows: 1,
+        },
+      },
+      jobReference: { jobId: 'resumable_1' },
+    };
     const opened = await fetch(base, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
     const session = opened.headers.get('location')!;
     const data = Buffer.from('a,b\n1,x\n2,y\n');
     const first = await fetch(session, { method: 'PUT', body: data.subarray(0, 5), headers: { 'Content-Range': 'bytes 0-4/*' } });
     assert.equal(first.status, 308);
     assert.equal(first.headers.get('range'), 'bytes=0-4');
-    const last = await fetch(session, { method: 'PUT', body: data.subarray(5), headers: { 'Content-Range': `bytes 5-${data.length - 1}/${data.length}` } });
+    const last = await fetch(session, {
+      method: 'PUT',
+      body: data.subarray(5),
+      headers: { 'Content-Range': `bytes 5-${data.length - 1}/${data.length}` },
+    });
     assert.equal(last.status, 200);
     const job = bq.bigquery.job('resumable_1');
     await job.promise();
@@ -211,7 +303,10 @@ describe('BigQuery emulator with the official client', () => {
     let emulator = await startBigQueryEmulator({ dataDir });
     let client = await createBigQueryClient({ endpoint: emulator.endpoint, project_id: 'p' }, dataDir, {});
     await client.createDataset('kept');
-    await client.dataset('kept').table('t').load(path.join(files, 'trips.parquet'), { sourceFormat: 'PARQUET', jobId: 'kept_load' } as never);
+    await client
+      .dataset('kept')
+      .table('t')
+      .load(path.join(files, 'trips.parquet'), { sourceFormat: 'PARQUET', jobId: 'kept_load' } as never);
     await emulator.close();
     emulator = await startBigQueryEmulator({ dataDir });
     client = await createBigQueryClient({ endpoint: emulator.endpoint, project_id: 'p' }, dataDir, {});
@@ -240,12 +335,18 @@ describe('BigQuery emulator with the official client', () => {
     server.close();
     assert.deepEqual(seen, [{ url: '/bigquery/v2/projects/p/datasets?prettyPrint=false', authorization: undefined }]);
     // Without the pass-through client, Application Default Credentials probe the GCE metadata server and warn.
-    assert.deepEqual(warnings.filter((w) => w === 'MetadataLookupWarning'), []);
+    assert.deepEqual(
+      warnings.filter((w) => w === 'MetadataLookupWarning'),
+      [],
+    );
   });
 
   test('a malformed key file is refused with its name before any request', async () => {
     writeFileSync(path.join(files, 'key.json'), '{"type": "service_account"}');
-    await assert.rejects(createBigQueryClient({ project_id: 'p', credentials: { key_file: 'key.json' } }, files, { block: 'b' }), (e: unknown) =>
-      e instanceof UserError && /key\.json is not a service-account key: it lacks client_email, private_key/.test(e.message));
+    await assert.rejects(
+      createBigQueryClient({ project_id: 'p', credentials: { key_file: 'key.json' } }, files, { block: 'b' }),
+      (e: unknown) =>
+        e instanceof UserError && /key\.json is not a service-account key: it lacks client_email, private_key/.test(e.message),
+    );
   });
 });

@@ -44,8 +44,19 @@ function asNewRun<C>(kind: BlockKind<C>, runId = `run-${++runs}`): BlockKind<C> 
 }
 
 function exportTo(table: string, config: Record<string, unknown> = {}, opts: { upstream?: string[]; runId?: string } = {}) {
-  const settings = { endpoint: bq.endpoint, project_id: 'test-project', dataset: 'taxi', table, retry: { max_delay_seconds: 1 }, poll_interval_ms: 50 };
-  return harness.attempt(asNewRun(bigqueryExport, opts.runId), { id: 'to_bq', upstream: opts.upstream ?? ['trips'], config: { ...settings, ...config } });
+  const settings = {
+    endpoint: bq.endpoint,
+    project_id: 'test-project',
+    dataset: 'taxi',
+    table,
+    retry: { max_delay_seconds: 1 },
+    poll_interval_ms: 50,
+  };
+  return harness.attempt(asNewRun(bigqueryExport, opts.runId), {
+    id: 'to_bq',
+    upstream: opts.upstream ?? ['trips'],
+    config: { ...settings, ...config },
+  });
 }
 
 async function count(table: string): Promise<number> {
@@ -56,7 +67,7 @@ async function count(table: string): Promise<number> {
 async function fieldsOf(table: string): Promise<string[]> {
   const [meta] = await bq.bigquery.dataset('taxi').table(table).getMetadata();
   const describe = (f: { name: string; type: string; mode?: string; fields?: unknown[] }): string =>
-    `${f.name} ${f.type}${f.mode === 'REPEATED' ? ' REPEATED' : ''}${f.fields ? `<${(f.fields as typeof f[]).map(describe).join(', ')}>` : ''}`;
+    `${f.name} ${f.type}${f.mode === 'REPEATED' ? ' REPEATED' : ''}${f.fields ? `<${(f.fields as (typeof f)[]).map(describe).join(', ')}>` : ''}`;
   return meta.schema.fields.map(describe);
 }
 
@@ -65,8 +76,17 @@ describe('export/bigquery', () => {
     const run = await exportTo('typed', { time_partitioning: { field: 'pickup_date' }, clustering: ['vendor'] });
     assert.equal(run.error, undefined);
     assert.deepEqual(await fieldsOf('typed'), [
-      'id INTEGER', 'pickup_date DATE', 'picked_at TIMESTAMP', 'fare NUMERIC', 'precise BIGNUMERIC', 'distance FLOAT', 'paid BOOLEAN',
-      'vendor STRING', 'raw BYTES', 'place RECORD<zone INTEGER, name STRING>', 'pair INTEGER REPEATED',
+      'id INTEGER',
+      'pickup_date DATE',
+      'picked_at TIMESTAMP',
+      'fare NUMERIC',
+      'precise BIGNUMERIC',
+      'distance FLOAT',
+      'paid BOOLEAN',
+      'vendor STRING',
+      'raw BYTES',
+      'place RECORD<zone INTEGER, name STRING>',
+      'pair INTEGER REPEATED',
     ]);
     assert.equal(await count('typed'), 5000);
     const [meta] = await bq.bigquery.dataset('taxi').table('typed').getMetadata();
@@ -76,7 +96,9 @@ describe('export/bigquery', () => {
     assert.equal(rows[0].picked_at.value, '2021-01-01T01:01:00.000Z');
     assert.equal(String(rows[0].fare), '30.5');
     assert.deepEqual(run.outcome, { rowsIn: 5000, rowsOut: 5000, bytes: run.outcome?.bytes, hasOutput: false });
-    const jobId = /BigQuery job (pipewright_run-\d+_to_bq_[0-9a-f]{16}_t1)$/.exec(run.logs.find((l) => l.message.includes('loaded 5,000 rows into test-project.taxi.typed'))?.message ?? '')?.[1];
+    const jobId = /BigQuery job (pipewright_run-\d+_to_bq_[0-9a-f]{16}_t1)$/.exec(
+      run.logs.find((l) => l.message.includes('loaded 5,000 rows into test-project.taxi.typed'))?.message ?? '',
+    )?.[1];
     assert.ok(jobId, 'the log names the table and the job');
     assert.ok(run.progress.some((p) => p.phase === 'load job done'));
     const [job] = await bq.bigquery.job(jobId).getMetadata();
@@ -105,18 +127,27 @@ describe('export/bigquery', () => {
     await exportTo('mismatch', {}, { upstream: ['other'] });
     const run = await exportTo('mismatch', { write_disposition: 'append' });
     assert.ok(run.error instanceof UserError);
-    assert.match(run.error.message, /cannot append to taxi\.mismatch: .*id: INTEGER here, STRING in the table; pickup_date: not in the table/);
+    assert.match(
+      run.error.message,
+      /cannot append to taxi\.mismatch: .*id: INTEGER here, STRING in the table; pickup_date: not in the table/,
+    );
   });
 
   test('refuses dataset, table and column names BigQuery would reject, before any request', async () => {
     const badDataset = await exportTo('t', { dataset: 'my-dataset' });
     assert.ok(badDataset.error instanceof UserError);
-    assert.match(badDataset.error.message, /dataset "my-dataset" would be refused by BigQuery: dataset names use only letters, digits and underscores/);
+    assert.match(
+      badDataset.error.message,
+      /dataset "my-dataset" would be refused by BigQuery: dataset names use only letters, digits and underscores/,
+    );
     const badTable = await exportTo('trips/2021');
     assert.match((badTable.error as Error).message, /table "trips\/2021" would be refused by BigQuery: table names use only letters/);
     await harness.run(querySource, { id: 'badcols', config: { sql: 'SELECT 1 AS "1st", 2 AS ok' } });
     const badColumn = await exportTo('cols', {}, { upstream: ['badcols'] });
-    assert.match((badColumn.error as Error).message, /column "1st": column names use letters, digits and underscores, and do not start with a digit/);
+    assert.match(
+      (badColumn.error as Error).message,
+      /column "1st": column names use letters, digits and underscores, and do not start with a digit/,
+    );
     assert.deepEqual((await bq.counts()).requests, {}, 'no request reached BigQuery');
   });
 
@@ -128,25 +159,47 @@ describe('export/bigquery', () => {
   });
 
   test('loads the partitioned Parquet a gcs export wrote, with the partition column back as a DATE', async () => {
-    const gcsConfig = { endpoint: gcs.emulator.url, project_id: 'test-project', bucket: 'lake', create_bucket: true, path: 'nyc_taxi_data', partition_by: ['pickup_date'], retry: { max_delay_seconds: 1 } };
+    const gcsConfig = {
+      endpoint: gcs.emulator.url,
+      project_id: 'test-project',
+      bucket: 'lake',
+      create_bucket: true,
+      path: 'nyc_taxi_data',
+      partition_by: ['pickup_date'],
+      retry: { max_delay_seconds: 1 },
+    };
     const oneObject = { ...gcsConfig, path: 'nyc_taxi_data.parquet', partition_by: undefined };
     mkdirSync(path.join(harness.dir, 'pipelines', 'p'), { recursive: true });
-    writeFileSync(path.join(harness.dir, 'pipelines', 'p', 'pipeline.yaml'), JSON.stringify({ blocks: [
-      { id: 'trips', type: 'source', kind: 'test_query', config: { sql: 'SELECT 1' } },
-      { id: 'to_gcs', type: 'export', kind: 'gcs', upstream: ['trips'], config: gcsConfig },
-      { id: 'to_gcs_one', type: 'export', kind: 'gcs', upstream: ['trips'], config: oneObject },
-    ] }));
+    writeFileSync(
+      path.join(harness.dir, 'pipelines', 'p', 'pipeline.yaml'),
+      JSON.stringify({
+        blocks: [
+          { id: 'trips', type: 'source', kind: 'test_query', config: { sql: 'SELECT 1' } },
+          { id: 'to_gcs', type: 'export', kind: 'gcs', upstream: ['trips'], config: gcsConfig },
+          { id: 'to_gcs_one', type: 'export', kind: 'gcs', upstream: ['trips'], config: oneObject },
+        ],
+      }),
+    );
     // The engine opens a block's session over its upstream outputs, and an export has none: until sessions skip
     // export upstreams (see the report), to_gcs gets a placeholder output so the BigQuery block can name it upstream.
     await harness.run(querySource, { id: 'to_gcs', config: { sql: 'SELECT 1 AS placeholder' } });
     assert.equal((await harness.attempt(gcsExport, { id: 'to_gcs', upstream: ['trips'], config: gcsConfig })).error, undefined);
     const runs3 = [];
     for (let i = 0; i < 3; i++) runs3.push(await exportTo('from_lake', { source: { from_gcs_block: 'to_gcs' } }, { upstream: ['to_gcs'] }));
-    assert.deepEqual(runs3.map((r) => r.error), [undefined, undefined, undefined]);
+    assert.deepEqual(
+      runs3.map((r) => r.error),
+      [undefined, undefined, undefined],
+    );
     assert.deepEqual((await fieldsOf('from_lake')).slice(-2), ['pair INTEGER REPEATED', 'pickup_date DATE']);
     assert.ok((await fieldsOf('from_lake')).includes('picked_at TIMESTAMP'));
-    const [perDay] = await bq.bigquery.query('SELECT CAST(pickup_date AS STRING) AS day, count(*) AS n FROM taxi.from_lake GROUP BY 1 ORDER BY 1');
-    assert.deepEqual(perDay, [{ day: '2021-01-01', n: 1667 }, { day: '2021-01-02', n: 1667 }, { day: '2021-01-03', n: 1666 }]);
+    const [perDay] = await bq.bigquery.query(
+      'SELECT CAST(pickup_date AS STRING) AS day, count(*) AS n FROM taxi.from_lake GROUP BY 1 ORDER BY 1',
+    );
+    assert.deepEqual(perDay, [
+      { day: '2021-01-01', n: 1667 },
+      { day: '2021-01-02', n: 1667 },
+      { day: '2021-01-03', n: 1666 },
+    ]);
     assert.equal(runs3[2]!.outcome?.rowsOut, 5000);
     assert.ok(runs3[0]!.logs.some((l) => l.message.includes('from 3 objects under gs://lake/nyc_taxi_data/ (written by to_gcs)')));
     // A single object: no hive folders, the column stays inside the file.
@@ -180,7 +233,11 @@ describe('export/bigquery', () => {
     await bq.fault({ operation: 'jobs.insert', times: 1, action: { status: 503 } });
     await bq.fault({ operation: 'jobs.insert', times: 1, action: { resetAfterCommit: true } });
     await bq.fault({ operation: 'jobs.get', times: 2, action: { status: 429 } });
-    const run = await exportTo('from_lake_faults', { source: { from_gcs_block: 'to_gcs' }, write_disposition: 'append' }, { upstream: ['to_gcs'] });
+    const run = await exportTo(
+      'from_lake_faults',
+      { source: { from_gcs_block: 'to_gcs' }, write_disposition: 'append' },
+      { upstream: ['to_gcs'] },
+    );
     assert.equal(run.error, undefined);
     const counts = await bq.counts();
     assert.deepEqual([counts.fired['jobs.insert'], counts.fired['jobs.get'], counts.pending], [2, 2, 0]);
@@ -188,9 +245,16 @@ describe('export/bigquery', () => {
   });
 
   test('a job that ends with errorResult fails the block quoting BigQuery verbatim', async () => {
-    await bq.fault({ operation: 'jobs.upload', times: 1, action: { failJob: { reason: 'backendError', message: 'Error encountered during execution. Retrying may solve the problem.' } } });
+    await bq.fault({
+      operation: 'jobs.upload',
+      times: 1,
+      action: { failJob: { reason: 'backendError', message: 'Error encountered during execution. Retrying may solve the problem.' } },
+    });
     const run = await exportTo('failing');
     assert.ok(run.error instanceof OperationalError, 'backendError is worth retrying');
-    assert.match(run.error.message, /BigQuery job pipewright_run-\d+_to_bq_[0-9a-f]{16}_t1 failed: backendError: Error encountered during execution\. Retrying may solve the problem\./);
+    assert.match(
+      run.error.message,
+      /BigQuery job pipewright_run-\d+_to_bq_[0-9a-f]{16}_t1 failed: backendError: Error encountered during execution\. Retrying may solve the problem\./,
+    );
   });
 });

@@ -30,8 +30,19 @@ beforeEach(async () => {
 
 /** One attempt of the export as run `runId` of logical run `originRunId` (a resume's first run). */
 function attempt(table: string, ids: { runId: string; originRunId: string }, config: Record<string, unknown> = {}) {
-  const kind: BlockKind<unknown> = { ...bigqueryExport, run: (ctx, c) => bigqueryExport.run({ ...ctx, ...ids }, c as never) } as BlockKind<unknown>;
-  const settings = { endpoint: bq.endpoint, project_id: 'test-project', dataset: 'once', table, write_disposition: 'append', retry: CLIENT_RETRY, poll_interval_ms: 50 };
+  const kind: BlockKind<unknown> = {
+    ...bigqueryExport,
+    run: (ctx, c) => bigqueryExport.run({ ...ctx, ...ids }, c as never),
+  } as BlockKind<unknown>;
+  const settings = {
+    endpoint: bq.endpoint,
+    project_id: 'test-project',
+    dataset: 'once',
+    table,
+    write_disposition: 'append',
+    retry: CLIENT_RETRY,
+    poll_interval_ms: 50,
+  };
   return harness.attempt(kind, { id: 'to_bq', upstream: ['trips'], config: { ...settings, ...config } });
 }
 
@@ -51,7 +62,10 @@ describe('export/bigquery loads each logical load once', () => {
     assert.ok(second.error instanceof OperationalError, 'attempt 2 cannot tell whether the job ran, so starts none');
     const third = await attempt('polled', ids);
     assert.equal(third.error, undefined);
-    assert.ok(third.logs.some((l) => /already succeeded: not loading again/.test(l.message)), 'attempt 3 follows the first job');
+    assert.ok(
+      third.logs.some((l) => /already succeeded: not loading again/.test(l.message)),
+      'attempt 3 follows the first job',
+    );
     assert.equal(third.outcome?.rowsOut, ROWS);
     const counts = await bq.counts();
     assert.equal(counts.requests['jobs.upload'], 1, 'one load job was started');
@@ -75,7 +89,11 @@ describe('export/bigquery loads each logical load once', () => {
 
   test('a job that failed is passed over: the next attempt starts the next try and loads once', async () => {
     const ids = { runId: 'run-failed-job', originRunId: 'run-failed-job' };
-    await bq.fault({ operation: 'jobs.upload', times: 1, action: { failJob: { reason: 'backendError', message: 'Error encountered during execution. Retrying may solve the problem.' } } });
+    await bq.fault({
+      operation: 'jobs.upload',
+      times: 1,
+      action: { failJob: { reason: 'backendError', message: 'Error encountered during execution. Retrying may solve the problem.' } },
+    });
     const first = await attempt('retried', ids);
     assert.match(String(first.error), /_t1 failed: backendError/);
     const second = await attempt('retried', ids);

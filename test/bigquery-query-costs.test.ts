@@ -16,7 +16,13 @@ after(async () => {
 });
 
 /** Logical bytes of the trips columns (https://cloud.google.com/bigquery/docs/storage_overview#data_type_sizes). */
-const TRIP_BYTES = { id: 8 * TRIP_COUNT, vendor: (2 + 2) * TRIP_COUNT, fare: 8 * TRIP_COUNT, picked_at: 8 * TRIP_COUNT, pickup_date: 8 * TRIP_COUNT };
+const TRIP_BYTES = {
+  id: 8 * TRIP_COUNT,
+  vendor: (2 + 2) * TRIP_COUNT,
+  fare: 8 * TRIP_COUNT,
+  picked_at: 8 * TRIP_COUNT,
+  pickup_date: 8 * TRIP_COUNT,
+};
 const TEN_MB = 10 * 1024 * 1024;
 
 describe('dry runs, bytes and maximumBytesBilled', () => {
@@ -28,31 +34,55 @@ describe('dry runs, bytes and maximumBytesBilled', () => {
     const query = job.metadata.statistics.query;
     assert.equal(query.totalBytesProcessed, String(TRIP_BYTES.vendor + TRIP_BYTES.fare + TRIP_BYTES.id));
     assert.equal(job.metadata.statistics.totalBytesProcessed, query.totalBytesProcessed);
-    assert.deepEqual(query.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`), ['vendor STRING', 'fare FLOAT']);
+    assert.deepEqual(
+      query.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`),
+      ['vendor STRING', 'fare FLOAT'],
+    );
     assert.deepEqual(query.referencedTables, [{ projectId: 'test-project', datasetId: 'wh', tableId: 'trips' }]);
     const [jobsAfter] = await wh.bq.bigquery.getJobs();
     assert.equal(jobsAfter.length, jobsBefore.length, 'a dry run leaves no job behind');
 
     const [star] = await wh.bq.bigquery.createQueryJob({ query: 'SELECT * FROM wh.trips LIMIT 1', dryRun: true });
-    assert.equal(star.metadata.statistics.query.totalBytesProcessed, String(Object.values(TRIP_BYTES).reduce((a, b) => a + b)), 'LIMIT does not lower the bytes');
-    const [ctas] = await wh.bq.bigquery.createQueryJob({ query: 'CREATE OR REPLACE TABLE wh.dry AS SELECT fare FROM wh.trips', dryRun: true });
+    assert.equal(
+      star.metadata.statistics.query.totalBytesProcessed,
+      String(Object.values(TRIP_BYTES).reduce((a, b) => a + b)),
+      'LIMIT does not lower the bytes',
+    );
+    const [ctas] = await wh.bq.bigquery.createQueryJob({
+      query: 'CREATE OR REPLACE TABLE wh.dry AS SELECT fare FROM wh.trips',
+      dryRun: true,
+    });
     assert.equal(ctas.metadata.statistics.query.statementType, 'CREATE_TABLE_AS_SELECT');
     assert.equal(ctas.metadata.statistics.query.totalBytesProcessed, String(TRIP_BYTES.fare));
     assert.equal((await wh.bq.bigquery.dataset('wh').table('dry').exists())[0], false, 'a dry run creates nothing');
     // jobs.query takes dryRun too (https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/query#QueryRequest).
-    const response = await fetch(`${wh.bq.endpoint}/bigquery/v2/projects/test-project/queries`, { method: 'POST', body: JSON.stringify({ query: 'SELECT fare FROM wh.trips', useLegacySql: false, dryRun: true }) });
+    const response = await fetch(`${wh.bq.endpoint}/bigquery/v2/projects/test-project/queries`, {
+      method: 'POST',
+      body: JSON.stringify({ query: 'SELECT fare FROM wh.trips', useLegacySql: false, dryRun: true }),
+    });
     assert.equal(((await response.json()) as { totalBytesProcessed: string }).totalBytesProcessed, String(TRIP_BYTES.fare));
-    await assert.rejects(wh.bq.bigquery.createQueryJob({ query: 'SELECT x FROM wh.no_such_table', dryRun: true }), (e: { code?: number; errors?: { reason: string }[] }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound');
+    await assert.rejects(
+      wh.bq.bigquery.createQueryJob({ query: 'SELECT x FROM wh.no_such_table', dryRun: true }),
+      (e: { code?: number; errors?: { reason: string }[] }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound',
+    );
   });
 
   // https://cloud.google.com/bigquery/docs/querying-partitioned-tables (pruning by the partitioning column)
   test('a filter on the partitioning column counts only the partitions it selects; other filters count whole columns', async () => {
     await wh.run('CREATE OR REPLACE TABLE wh.by_day PARTITION BY pickup_date AS SELECT id, fare, pickup_date FROM wh.trips');
-    const estimate = async (query: string) => Number((await wh.bq.bigquery.createQueryJob({ query, dryRun: true }))[0].metadata.statistics.query.totalBytesProcessed);
+    const estimate = async (query: string) =>
+      Number((await wh.bq.bigquery.createQueryJob({ query, dryRun: true }))[0].metadata.statistics.query.totalBytesProcessed);
     // 24 trips a day; fare and pickup_date are 8 bytes each.
     assert.equal(await estimate("SELECT fare FROM wh.by_day WHERE pickup_date = DATE '2021-01-02'"), 24 * (8 + 8));
-    assert.equal(await estimate("SELECT fare FROM wh.by_day WHERE pickup_date BETWEEN DATE '2021-01-02' AND DATE '2021-01-04'"), 3 * 24 * (8 + 8));
-    assert.equal(await estimate('SELECT fare FROM wh.by_day WHERE id = 30'), TRIP_COUNT * (8 + 8), 'a filter on another column prunes nothing');
+    assert.equal(
+      await estimate("SELECT fare FROM wh.by_day WHERE pickup_date BETWEEN DATE '2021-01-02' AND DATE '2021-01-04'"),
+      3 * 24 * (8 + 8),
+    );
+    assert.equal(
+      await estimate('SELECT fare FROM wh.by_day WHERE id = 30'),
+      TRIP_COUNT * (8 + 8),
+      'a filter on another column prunes nothing',
+    );
     assert.equal(await estimate('SELECT fare FROM wh.by_day'), TRIP_COUNT * 8);
   });
 
@@ -73,9 +103,15 @@ describe('dry runs, bytes and maximumBytesBilled', () => {
   test('maximumBytesBilled below the bytes billed fails the job with bytesBilledLimitExceeded before it writes anything', async () => {
     const destination = wh.bq.bigquery.dataset('wh').table('capped');
     const error = await wh.failure('SELECT * FROM wh.trips', { destination, maximumBytesBilled: '1000' });
-    assert.deepEqual(error, { reason: 'bytesBilledLimitExceeded', message: `Query exceeded limit for bytes billed: 1000. ${TEN_MB} or higher required.` });
+    assert.deepEqual(error, {
+      reason: 'bytesBilledLimitExceeded',
+      message: `Query exceeded limit for bytes billed: 1000. ${TEN_MB} or higher required.`,
+    });
     assert.equal((await wh.bq.bigquery.dataset('wh').table('capped').exists())[0], false);
-    await assert.rejects(wh.bq.bigquery.query({ query: 'CREATE TABLE wh.capped AS SELECT * FROM wh.trips', maximumBytesBilled: '1000' }), (e: { errors?: { reason: string }[] }) => e.errors?.[0]?.reason === 'bytesBilledLimitExceeded');
+    await assert.rejects(
+      wh.bq.bigquery.query({ query: 'CREATE TABLE wh.capped AS SELECT * FROM wh.trips', maximumBytesBilled: '1000' }),
+      (e: { errors?: { reason: string }[] }) => e.errors?.[0]?.reason === 'bytesBilledLimitExceeded',
+    );
     await wh.run('SELECT * FROM wh.trips', { destination, maximumBytesBilled: String(TEN_MB), writeDisposition: 'WRITE_TRUNCATE' });
     assert.equal((await wh.tableMeta('capped')).numRows, String(TRIP_COUNT));
   });
@@ -87,13 +123,21 @@ describe('cancel, labels and job ids', () => {
   test('jobs.cancel stops a running query: it ends DONE with errorResult stopped and writes nothing', async () => {
     const destination = wh.bq.bigquery.dataset('wh').table('never_written');
     // DuckDB SQL that runs for minutes unless interrupted: only a cancel can end this job soon.
-    const [job] = await wh.bq.bigquery.createQueryJob({ query: 'SELECT sum(hash(range)) AS s FROM range(100000000000)', destination, jobId: 'slow_query_1' });
+    const [job] = await wh.bq.bigquery.createQueryJob({
+      query: 'SELECT sum(hash(range)) AS s FROM range(100000000000)',
+      destination,
+      jobId: 'slow_query_1',
+    });
     assert.equal(job.metadata.status.state, 'RUNNING');
     const [cancelled] = await job.cancel();
     assert.equal(cancelled.job?.jobReference?.jobId, 'slow_query_1');
     await assert.rejects(job.promise(), /Job execution was cancelled: User requested cancellation/);
     const [meta] = await job.getMetadata();
-    assert.deepEqual(meta.status, { state: 'DONE', errorResult: { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }, errors: [{ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }] });
+    assert.deepEqual(meta.status, {
+      state: 'DONE',
+      errorResult: { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' },
+      errors: [{ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' }],
+    });
     assert.equal((await wh.bq.bigquery.dataset('wh').table('never_written').exists())[0], false);
     const [rows] = await wh.bq.bigquery.query('SELECT 2 AS two');
     assert.deepEqual(rows, [{ two: 2 }], 'the emulator serves queries after a cancel');
@@ -136,7 +180,10 @@ describe('cancel, labels and job ids', () => {
     assert.deepEqual(meta.configuration?.labels, labels);
     const [jobs] = await wh.bq.bigquery.getJobs();
     assert.deepEqual(jobs.find((j) => j.id === meta.jobReference?.jobId)?.metadata.configuration?.labels, labels);
-    await assert.rejects(wh.bq.bigquery.createQueryJob({ query: 'SELECT 1', labels: { Pipeline: 'x' } }), (e: { code?: number; message: string }) => e.code === 400 && /Invalid label key "Pipeline"/.test(e.message));
+    await assert.rejects(
+      wh.bq.bigquery.createQueryJob({ query: 'SELECT 1', labels: { Pipeline: 'x' } }),
+      (e: { code?: number; message: string }) => e.code === 400 && /Invalid label key "Pipeline"/.test(e.message),
+    );
   });
 
   // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/insert and https://cloud.google.com/bigquery/docs/error-messages (duplicate)
@@ -144,7 +191,11 @@ describe('cancel, labels and job ids', () => {
     const destination = wh.bq.bigquery.dataset('wh').table('appended_once');
     const options = { destination, writeDisposition: 'WRITE_APPEND', jobId: 'pw_wh_daily_run1' };
     await wh.run('SELECT id FROM wh.trips WHERE id < 3', options);
-    await assert.rejects(wh.bq.bigquery.createQueryJob({ query: 'SELECT id FROM wh.trips WHERE id < 3', ...options }), (e: { code?: number; errors?: { reason: string }[]; message: string }) => e.code === 409 && e.errors?.[0]?.reason === 'duplicate' && /Already Exists: Job test-project:US.pw_wh_daily_run1/.test(e.message));
+    await assert.rejects(
+      wh.bq.bigquery.createQueryJob({ query: 'SELECT id FROM wh.trips WHERE id < 3', ...options }),
+      (e: { code?: number; errors?: { reason: string }[]; message: string }) =>
+        e.code === 409 && e.errors?.[0]?.reason === 'duplicate' && /Already Exists: Job test-project:US.pw_wh_daily_run1/.test(e.message),
+    );
     assert.deepEqual(await wh.ids('appended_once'), [0, 1, 2]);
   });
 
@@ -167,21 +218,50 @@ describe('windows of rows', () => {
   // https://cloud.google.com/bigquery/docs/reference/rest/v2/tabledata/list (maxResults, pageToken, startIndex, selectedFields)
   test('tabledata.list pages from startIndex, follows pageToken, and keeps only selectedFields', async () => {
     const table = wh.bq.bigquery.dataset('wh').table('trips');
-    const [first, next] = (await table.getRows({ startIndex: '5', maxResults: 3, selectedFields: 'vendor,id', autoPaginate: false })) as unknown as Page<Record<string, unknown>>;
-    assert.deepEqual(first, [{ id: 5, vendor: 'v2' }, { id: 6, vendor: 'v0' }, { id: 7, vendor: 'v1' }]);
+    const [first, next] = (await table.getRows({
+      startIndex: '5',
+      maxResults: 3,
+      selectedFields: 'vendor,id',
+      autoPaginate: false,
+    })) as unknown as Page<Record<string, unknown>>;
+    assert.deepEqual(first, [
+      { id: 5, vendor: 'v2' },
+      { id: 6, vendor: 'v0' },
+      { id: 7, vendor: 'v1' },
+    ]);
     assert.ok(next?.pageToken);
-    const [second] = (await table.getRows({ pageToken: next.pageToken, maxResults: 2, selectedFields: 'vendor,id', autoPaginate: false })) as unknown as Page<Record<string, unknown>>;
-    assert.deepEqual(second.map((r) => r.id), [8, 9]);
-    const [last, after] = (await table.getRows({ startIndex: String(TRIP_COUNT - 2), maxResults: 10, autoPaginate: false })) as unknown as Page<{ id: number }>;
-    assert.deepEqual(last.map((r) => r.id), [TRIP_COUNT - 2, TRIP_COUNT - 1]);
+    const [second] = (await table.getRows({
+      pageToken: next.pageToken,
+      maxResults: 2,
+      selectedFields: 'vendor,id',
+      autoPaginate: false,
+    })) as unknown as Page<Record<string, unknown>>;
+    assert.deepEqual(
+      second.map((r) => r.id),
+      [8, 9],
+    );
+    const [last, after] = (await table.getRows({
+      startIndex: String(TRIP_COUNT - 2),
+      maxResults: 10,
+      autoPaginate: false,
+    })) as unknown as Page<{ id: number }>;
+    assert.deepEqual(
+      last.map((r) => r.id),
+      [TRIP_COUNT - 2, TRIP_COUNT - 1],
+    );
     assert.equal(after, null, 'no page token after the last row');
-    await assert.rejects(table.getRows({ selectedFields: 'nope' }), (e: { code?: number; message: string }) => e.code === 400 && /nope/.test(e.message));
+    await assert.rejects(
+      table.getRows({ selectedFields: 'nope' }),
+      (e: { code?: number; message: string }) => e.code === 400 && /nope/.test(e.message),
+    );
     await assert.rejects(table.getRows({ pageToken: 'not-a-token' }), (e: { code?: number }) => e.code === 400);
   });
 
   // https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/getQueryResults (maxResults, pageToken, startIndex)
   test('a sorted, filtered window comes back in order across pages of getQueryResults, from any startIndex', async () => {
-    const expected = Array.from({ length: TRIP_COUNT }, (_, id) => id).filter((id) => id % 3 === 1).sort((a, b) => b - a);
+    const expected = Array.from({ length: TRIP_COUNT }, (_, id) => id)
+      .filter((id) => id % 3 === 1)
+      .sort((a, b) => b - a);
     const [job] = await wh.bq.bigquery.createQueryJob({ query: "SELECT id, fare FROM wh.trips WHERE vendor = 'v1' ORDER BY fare DESC" });
     const seen: number[] = [];
     let options: Record<string, unknown> | null = { maxResults: 100, autoPaginate: false };
@@ -191,8 +271,13 @@ describe('windows of rows', () => {
       options = next;
     }
     assert.deepEqual(seen, expected);
-    const [window] = (await job.getQueryResults({ startIndex: '300', maxResults: 5, autoPaginate: false })) as unknown as Page<{ id: number }>;
-    assert.deepEqual(window.map((r) => r.id), expected.slice(300, 305));
+    const [window] = (await job.getQueryResults({ startIndex: '300', maxResults: 5, autoPaginate: false })) as unknown as Page<{
+      id: number;
+    }>;
+    assert.deepEqual(
+      window.map((r) => r.id),
+      expected.slice(300, 305),
+    );
   });
 });
 
@@ -215,13 +300,21 @@ describe('GoogleSQL the emulator translates', () => {
     assert.equal(row.age, 1);
     assert.equal(row.v1_trips, 8);
     assert.equal(row.no_average, null);
-    const [profile] = await wh.bq.bigquery.query("SELECT APPROX_QUANTILES(id, 4) AS quartiles, SAFE.PARSE_DATE('%Y-%m-%d', 'not a date') AS bad_date, TO_JSON_STRING(STRUCT(1 AS a)) AS json FROM wh.trips WHERE id <= 100");
+    const [profile] = await wh.bq.bigquery.query(
+      "SELECT APPROX_QUANTILES(id, 4) AS quartiles, SAFE.PARSE_DATE('%Y-%m-%d', 'not a date') AS bad_date, TO_JSON_STRING(STRUCT(1 AS a)) AS json FROM wh.trips WHERE id <= 100",
+    );
     assert.equal(profile[0].json, '{"a":1}');
     assert.deepEqual(profile[0].quartiles, [0, 25, 50, 75, 100]);
     assert.equal(profile[0].bad_date, null);
     const [unnested] = await wh.bq.bigquery.query('SELECT n * 2 AS twice FROM UNNEST([1, 2, 3]) AS n ORDER BY n');
     assert.deepEqual(unnested, [{ twice: 2 }, { twice: 4 }, { twice: 6 }]);
-    const [job] = await wh.bq.bigquery.createQueryJob({ query: "SELECT TIMESTAMP '2021-01-01 10:00:00' AS at, DATETIME '2021-01-01 10:00:00' AS civil", dryRun: true });
-    assert.deepEqual(job.metadata.statistics.query.schema.fields.map((f: { type: string }) => f.type), ['TIMESTAMP', 'DATETIME']);
+    const [job] = await wh.bq.bigquery.createQueryJob({
+      query: "SELECT TIMESTAMP '2021-01-01 10:00:00' AS at, DATETIME '2021-01-01 10:00:00' AS civil",
+      dryRun: true,
+    });
+    assert.deepEqual(
+      job.metadata.statistics.query.schema.fields.map((f: { type: string }) => f.type),
+      ['TIMESTAMP', 'DATETIME'],
+    );
   });
 });

@@ -21,7 +21,11 @@ before(async () => {
   harness = await createBlockHarness();
   bq = await startBigQueryFixture();
   await harness.run(querySource, { id: 'trips', config: { sql: TRIPS } });
-  await harness.run(bigqueryExport, { id: 'to_bq', upstream: ['trips'], config: { endpoint: bq.endpoint, project_id: 'test-project', dataset: 'taxi', table: 'trips', poll_interval_ms: 50 } });
+  await harness.run(bigqueryExport, {
+    id: 'to_bq',
+    upstream: ['trips'],
+    config: { endpoint: bq.endpoint, project_id: 'test-project', dataset: 'taxi', table: 'trips', poll_interval_ms: 50 },
+  });
 });
 after(async () => {
   await bq.close();
@@ -32,8 +36,14 @@ beforeEach(async () => {
 });
 
 function readQuery(id: string, query: string, extra: Record<string, unknown> = {}) {
-  const kind: BlockKind<unknown> = { ...bigquerySource, run: (ctx, config) => bigquerySource.run({ ...ctx, runId: `src-${++runs}` }, config as never) } as BlockKind<unknown>;
-  return harness.attempt(kind, { id, config: { endpoint: bq.endpoint, project_id: 'test-project', query, poll_interval_ms: 50, retry: { max_delay_seconds: 1 }, ...extra } });
+  const kind: BlockKind<unknown> = {
+    ...bigquerySource,
+    run: (ctx, config) => bigquerySource.run({ ...ctx, runId: `src-${++runs}` }, config as never),
+  } as BlockKind<unknown>;
+  return harness.attempt(kind, {
+    id,
+    config: { endpoint: bq.endpoint, project_id: 'test-project', query, poll_interval_ms: 50, retry: { max_delay_seconds: 1 }, ...extra },
+  });
 }
 
 describe('source/bigquery', () => {
@@ -43,13 +53,27 @@ describe('source/bigquery', () => {
     assert.equal(run.outcome?.rowsOut, 1000);
     assert.equal((await bq.counts()).requests['jobs.getQueryResults'], 3, '1000 rows in pages of 400');
     const types = await harness.query('DESCRIBE SELECT * FROM from_bq', ['from_bq']);
-    assert.deepEqual(types.map((t) => `${t.column_name} ${t.column_type}`), [
-      'id BIGINT', 'pickup_date DATE', 'picked_at TIMESTAMP', 'fare DECIMAL(38,9)', 'distance DOUBLE', 'paid BOOLEAN', 'vendor VARCHAR',
-      'raw BLOB', 'place STRUCT("zone" BIGINT, "name" VARCHAR)', 'pair BIGINT[]',
-    ]);
-    const differences = await harness.query(`SELECT count(*)::INTEGER AS n FROM (
+    assert.deepEqual(
+      types.map((t) => `${t.column_name} ${t.column_type}`),
+      [
+        'id BIGINT',
+        'pickup_date DATE',
+        'picked_at TIMESTAMP',
+        'fare DECIMAL(38,9)',
+        'distance DOUBLE',
+        'paid BOOLEAN',
+        'vendor VARCHAR',
+        'raw BLOB',
+        'place STRUCT("zone" BIGINT, "name" VARCHAR)',
+        'pair BIGINT[]',
+      ],
+    );
+    const differences = await harness.query(
+      `SELECT count(*)::INTEGER AS n FROM (
       (SELECT * REPLACE (CAST(fare AS DECIMAL(38,9)) AS fare) FROM trips EXCEPT ALL SELECT * FROM from_bq)
-      UNION ALL (SELECT * FROM from_bq EXCEPT ALL SELECT * REPLACE (CAST(fare AS DECIMAL(38,9)) AS fare) FROM trips))`, ['trips', 'from_bq']);
+      UNION ALL (SELECT * FROM from_bq EXCEPT ALL SELECT * REPLACE (CAST(fare AS DECIMAL(38,9)) AS fare) FROM trips))`,
+      ['trips', 'from_bq'],
+    );
     assert.deepEqual(differences, [{ n: 0 }], 'every value came back, microseconds and NULLs included');
   });
 
@@ -58,10 +82,13 @@ describe('source/bigquery', () => {
     assert.equal(run.error, undefined);
     assert.equal(run.outcome?.rowsOut, 0);
     const types = await harness.query('DESCRIBE SELECT * FROM empty', ['empty']);
-    assert.deepEqual(types.map((t) => `${t.column_name} ${t.column_type}`), ['id BIGINT', 'picked_at TIMESTAMP']);
+    assert.deepEqual(
+      types.map((t) => `${t.column_name} ${t.column_type}`),
+      ['id BIGINT', 'picked_at TIMESTAMP'],
+    );
   });
 
-  test('a failing query surfaces BigQuery\'s error as a user error', async () => {
+  test("a failing query surfaces BigQuery's error as a user error", async () => {
     const run = await readQuery('broken', 'SELECT no_such_column FROM taxi.trips');
     assert.ok(run.error instanceof UserError);
     assert.match(run.error.message, /BigQuery job pipewright_src-\d+_broken_a1 failed: invalidQuery: .*no_such_column/);

@@ -9,7 +9,9 @@ import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 
 const SQL = 'select 1 as one\nfrom seed\n';
 
-async function withProject(work: (open: OpenProject, temp: TempProject, handlers: ReturnType<typeof createApiHandlers>) => Promise<void>): Promise<void> {
+async function withProject(
+  work: (open: OpenProject, temp: TempProject, handlers: ReturnType<typeof createApiHandlers>) => Promise<void>,
+): Promise<void> {
   const temp = createTempProject();
   temp.writeFile('data/seed.csv', 'x\n1\n');
   temp.writeFile('blocks/one.sql', SQL);
@@ -21,7 +23,11 @@ async function withProject(work: (open: OpenProject, temp: TempProject, handlers
   });
   const open = await openProject(temp.dir);
   try {
-    await work(open, temp, createApiHandlers(open, () => undefined));
+    await work(
+      open,
+      temp,
+      createApiHandlers(open, () => undefined),
+    );
   } finally {
     await open.close();
     temp.cleanup();
@@ -35,7 +41,11 @@ test('blocks.readCode returns the code file as on disk with its sha256', async (
     writeFileSync(path.join(temp.dir, 'blocks/one.sql'), 'select 2 as two\nfrom seed\n');
     const reply = await dispatch(handlers, 'blocks.readCode', { pipelineId: 'p', blockId: 'one' });
     assert.ok(reply.ok, JSON.stringify(reply));
-    assert.deepEqual(reply.result, { file: 'blocks/one.sql', text: 'select 2 as two\nfrom seed\n', hash: sha256('select 2 as two\nfrom seed\n') });
+    assert.deepEqual(reply.result, {
+      file: 'blocks/one.sql',
+      text: 'select 2 as two\nfrom seed\n',
+      hash: sha256('select 2 as two\nfrom seed\n'),
+    });
   });
 });
 
@@ -53,7 +63,12 @@ test('blocks.saveCode writes the file when the hash matches and answers the new 
 test('blocks.saveCode refuses with a conflict when the file changed on disk, and leaves it alone', async () => {
   await withProject(async (_open, temp, handlers) => {
     writeFileSync(path.join(temp.dir, 'blocks/one.sql'), 'select 4 as theirs\nfrom seed\n');
-    const reply = await dispatch(handlers, 'blocks.saveCode', { pipelineId: 'p', blockId: 'one', text: 'select 5 as mine', expectedHash: sha256(SQL) });
+    const reply = await dispatch(handlers, 'blocks.saveCode', {
+      pipelineId: 'p',
+      blockId: 'one',
+      text: 'select 5 as mine',
+      expectedHash: sha256(SQL),
+    });
     assert.equal(reply.ok, false);
     assert.ok(!reply.ok);
     assert.equal(reply.error.kind, 'user');

@@ -24,7 +24,9 @@ test('a TypeScript while(true) with no timeout: is stopped by the project defaul
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
   try {
     const events: RunEvent[] = [];
-    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) =>
+      events.push(e),
+    );
     assert.equal(result.status, 'failed');
     const failed = events.find((e) => e.type === 'block.failed' && e.blockId === 'spin');
     assert.ok(failed?.type === 'block.failed');

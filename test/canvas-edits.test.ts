@@ -38,7 +38,13 @@ blocks:
 /** What pipelines.get sends the UI: the loaded pipeline with its code text and version. */
 async function viewOf(project: Project, id: string): Promise<PipelineView> {
   const pipeline = await loadPipeline(project, id, kinds);
-  return { id, version: await readPipelineVersion(project.dir, id), spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
+  return {
+    id,
+    version: await readPipelineVersion(project.dir, id),
+    spec: pipeline.spec,
+    layout: pipeline.layout,
+    blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })),
+  };
 }
 
 async function write(project: Project, view: PipelineView, edits: PipelineEdit[]): Promise<void> {
@@ -46,16 +52,28 @@ async function write(project: Project, view: PipelineView, edits: PipelineEdit[]
 }
 
 const CASES: [string, PipelineEdit[]][] = [
-  ['removing a middle block with the blocks after it', [{ op: 'removeBlock', blockId: 'out' }, { op: 'removeBlock', blockId: 'clean' }]],
+  [
+    'removing a middle block with the blocks after it',
+    [
+      { op: 'removeBlock', blockId: 'out' },
+      { op: 'removeBlock', blockId: 'clean' },
+    ],
+  ],
   ['renaming a block that others read', [{ op: 'renameBlock', from: 'load', to: 'load_orders' }]],
-  ['changing config and description, and clearing the description', [
-    { op: 'updateBlock', blockId: 'load', patch: { config: { url: 'https://example.com/other.csv', format: 'csv' } } },
-    { op: 'updateBlock', blockId: 'clean', patch: { description: null, code: 'select 1 as one\n' } },
-  ]],
-  ['adding a block and connecting it', [
-    { op: 'addBlock', block: { id: 'extra', type: 'transform', kind: 'sql', upstream: ['load'] }, position: { x: 5, y: 6 } },
-    { op: 'connect', from: 'extra', to: 'out' },
-  ]],
+  [
+    'changing config and description, and clearing the description',
+    [
+      { op: 'updateBlock', blockId: 'load', patch: { config: { url: 'https://example.com/other.csv', format: 'csv' } } },
+      { op: 'updateBlock', blockId: 'clean', patch: { description: null, code: 'select 1 as one\n' } },
+    ],
+  ],
+  [
+    'adding a block and connecting it',
+    [
+      { op: 'addBlock', block: { id: 'extra', type: 'transform', kind: 'sql', upstream: ['load'] }, position: { x: 5, y: 6 } },
+      { op: 'connect', from: 'extra', to: 'out' },
+    ],
+  ],
 ];
 
 for (const [name, edits] of CASES) {
@@ -82,11 +100,17 @@ for (const [name, edits] of CASES) {
 
 test('paste gives copies fresh names and code files, keeps edges among them and drops edges the target lacks', async () => {
   const store = new Map<string, string>();
-  (globalThis as { localStorage?: unknown }).localStorage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v) };
+  (globalThis as { localStorage?: unknown }).localStorage = {
+    getItem: (k: string) => store.get(k) ?? null,
+    setItem: (k: string, v: string) => store.set(k, v),
+  };
   const temp = createTempProject();
   try {
     temp.writeFile('pipelines/p/pipeline.yaml', YAML);
-    temp.writeFile('pipelines/q/pipeline.yaml', 'blocks:\n  - id: other\n    type: source\n    kind: http_file\n    config:\n      url: https://example.com/x.csv\n');
+    temp.writeFile(
+      'pipelines/q/pipeline.yaml',
+      'blocks:\n  - id: other\n    type: source\n    kind: http_file\n    config:\n      url: https://example.com/x.csv\n',
+    );
     temp.writeFile('blocks/clean.sql', 'select * from "load"\n');
     const project = await loadProject(temp.dir);
     assert.equal(copyBlocks(await viewOf(project, 'p'), ['load', 'clean'], { load: { x: 0, y: 0 } }), 2);
@@ -95,11 +119,14 @@ test('paste gives copies fresh names and code files, keeps edges among them and 
     assert.deepEqual(ids, ['load', 'clean']);
     await write(project, target, edits);
     const pasted = await viewOf(project, 'q');
-    assert.deepEqual(pasted.blocks.map((b) => [b.id, b.upstream, b.file ?? null, b.code]), [
-      ['other', [], null, null],
-      ['load', [], null, null],
-      ['clean', ['load'], 'blocks/clean.sql', 'select * from "load"\n'],
-    ]);
+    assert.deepEqual(
+      pasted.blocks.map((b) => [b.id, b.upstream, b.file ?? null, b.code]),
+      [
+        ['other', [], null, null],
+        ['load', [], null, null],
+        ['clean', ['load'], 'blocks/clean.sql', 'select * from "load"\n'],
+      ],
+    );
     const again = pasteEdits(pasted);
     assert.deepEqual(again.ids, ['load_2', 'clean_2']);
     assert.equal(uniqueBlockId('9 lives', ['_9_lives']), '_9_lives_2');

@@ -26,7 +26,9 @@ function writePipelines(project: TempProject): void {
     variables: { label: 'default' },
     blocks: [numbers, broken, { id: 'after', type: 'transform', kind: 'sql', file: 'blocks/after.sql', upstream: ['broken'] }],
   });
-  project.writePipeline('waiting', { blocks: [{ id: 'wait', type: 'sensor', kind: 'file', config: { path: 'never.txt', interval_seconds: 0.2 } }] });
+  project.writePipeline('waiting', {
+    blocks: [{ id: 'wait', type: 'sensor', kind: 'file', config: { path: 'never.txt', interval_seconds: 0.2 } }],
+  });
 }
 
 before(async () => {
@@ -58,11 +60,17 @@ test('serve writes .pipewright/server.json for this user only, naming its proces
 test('pipewright run hands its run to the serve holding the project: same logs, --json result, recorded as a CLI run', async () => {
   const result = await runCli(['run', 'numbers', '--project', temp.dir, '--var', 'label=handed', '--json']);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stderr, new RegExp(`open in another Pipewright process \\(PID ${serve.child.pid}, http://127\\.0\\.0\\.1:\\d+\\): running through it`));
+  assert.match(
+    result.stderr,
+    new RegExp(`open in another Pipewright process \\(PID ${serve.child.pid}, http://127\\.0\\.0\\.1:\\d+\\): running through it`),
+  );
   assert.match(result.stderr, /numbers succeeded in [\d.]+ s, 5 rows/);
   const json = JSON.parse(result.stdout) as { runId: string; status: string; blocks: { id: string; rows: number }[] };
   assert.equal(json.status, 'succeeded');
-  assert.deepEqual(json.blocks.map((b) => [b.id, b.rows]), [['numbers', 5]]);
+  assert.deepEqual(
+    json.blocks.map((b) => [b.id, b.rows]),
+    [['numbers', 5]],
+  );
   const { run } = await callApi(server(), 'runs.get', { runId: json.runId });
   assert.equal(run?.trigger.kind, 'cli');
   assert.equal(run?.variables['label'], 'handed');
@@ -82,19 +90,34 @@ test('pipewright run --json prints the same fields with the same values whether 
       const json = JSON.parse(stdout) as RunJson;
       assert.match(json.runId, /\S/);
       assert.equal(typeof json.durationMs, 'number');
-      return { ...json, runId: '<id>', durationMs: '<ms>', blocks: json.blocks.map((b) => ({ ...b, durationMs: b.durationMs === null ? null : '<ms>' })) };
+      return {
+        ...json,
+        runId: '<id>',
+        durationMs: '<ms>',
+        blocks: json.blocks.map((b) => ({ ...b, durationMs: b.durationMs === null ? null : '<ms>' })),
+      };
     };
     const expected = comparable(here.stdout);
     assert.deepEqual(comparable(handed.stdout), expected);
     assert.deepEqual(Object.keys(expected), ['runId', 'pipeline', 'status', 'durationMs', 'blocks']);
-    assert.deepEqual(expected.blocks.map((b) => Object.keys(b)), Array(3).fill(['id', 'status', 'rows', 'durationMs', 'attempts', 'error']));
-    assert.deepEqual(expected.blocks.map((b) => [b.id, b.status, b.rows]), [['numbers', 'succeeded', 5], ['broken', 'failed', null], ['after', 'upstream_failed', null]]);
+    assert.deepEqual(
+      expected.blocks.map((b) => Object.keys(b)),
+      Array(3).fill(['id', 'status', 'rows', 'durationMs', 'attempts', 'error']),
+    );
+    assert.deepEqual(
+      expected.blocks.map((b) => [b.id, b.status, b.rows]),
+      [
+        ['numbers', 'succeeded', 5],
+        ['broken', 'failed', null],
+        ['after', 'upstream_failed', null],
+      ],
+    );
   } finally {
     local.cleanup();
   }
 });
 
-test('a failed run through serve exits 1 with the error; an unknown pipeline exits 2 with serve\'s message', async () => {
+test("a failed run through serve exits 1 with the error; an unknown pipeline exits 2 with serve's message", async () => {
   const failed = await runCli(['run', 'broken', '--project', temp.dir]);
   assert.equal(failed.code, 1, `${failed.stderr}\n${failed.stdout}`);
   assert.match(failed.stderr, /broken FAILED: block broken \(blocks\/broken\.sql.*nope/);
@@ -158,7 +181,7 @@ test('serve removes its server.json when it stops', async () => {
   }
 });
 
-test('a process removes only its own server.json, never a newer server\'s', () => {
+test("a process removes only its own server.json, never a newer server's", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-state-'));
   try {
     writeServerFile(dir, { pid: process.pid + 1, origin: 'http://127.0.0.1:1', token: 't' });

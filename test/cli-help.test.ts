@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { runCli } from './helpers/run-cli.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 
-test('pipewright <command> --help prints that command\'s usage, not the whole list', async () => {
+test("pipewright <command> --help prints that command's usage, not the whole list", async () => {
   const run = await runCli(['run', '--help']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^Usage: pipewright run <pipeline> \[options\]\n/);

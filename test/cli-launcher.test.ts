@@ -44,9 +44,18 @@ interface Ran {
  * signals, even when the tests run in one), and one process group to kill if it hangs.
  * `onStdout` sees the output so far and may signal the child.
  */
-function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Ran> {
+function run(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<Ran> {
   const isPosix = process.platform !== 'win32';
-  const child = spawn(command, args, { cwd: opts.cwd ?? repo, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: isPosix });
+  const child = spawn(command, args, {
+    cwd: opts.cwd ?? repo,
+    env: opts.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: isPosix,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -101,26 +110,34 @@ function findOlderNode(): string | null {
 const olderNode = findOlderNode();
 const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
 
-test('re-executes under the bundled Node 22 when started by an older Node', { skip: olderNode ? false : 'no Node older than 22 here' }, async () => {
-  const expected = spawnSync(bundledNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  assert.match(expected, /^v22\./);
-  const direct = await run(olderNode ?? '', [CLI_LAUNCHER, '__node-version']);
-  assert.deepEqual([direct.code, direct.stdout.trim()], [0, expected]);
-});
+test(
+  're-executes under the bundled Node 22 when started by an older Node',
+  { skip: olderNode ? false : 'no Node older than 22 here' },
+  async () => {
+    const expected = spawnSync(bundledNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    assert.match(expected, /^v22\./);
+    const direct = await run(olderNode ?? '', [CLI_LAUNCHER, '__node-version']);
+    assert.deepEqual([direct.code, direct.stdout.trim()], [0, expected]);
+  },
+);
 
 test('answers __node-version with the running Node when it is already 22 or newer', async () => {
   const result = await run(process.execPath, [CLI_LAUNCHER, '__node-version']);
   assert.deepEqual([result.code, result.stdout], [0, `${process.version}\n`]);
 });
 
-test('without a bundled Node, an older Node gets one line saying Pipewright needs Node 22, and exit 2', { skip: olderNode ? false : 'no Node older than 22 here' }, async (t) => {
-  const launcher = makeCheckout(t, { source: true });
-  const result = await run(olderNode ?? '', [launcher, 'echo']);
-  assert.equal(result.code, 2);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, /^pipewright: needs Node 22 or newer, and this is Node 2?\d\.[\d.]+; .*\n$/);
-  assert.equal(result.stderr.split('\n').length, 2);
-});
+test(
+  'without a bundled Node, an older Node gets one line saying Pipewright needs Node 22, and exit 2',
+  { skip: olderNode ? false : 'no Node older than 22 here' },
+  async (t) => {
+    const launcher = makeCheckout(t, { source: true });
+    const result = await run(olderNode ?? '', [launcher, 'echo']);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^pipewright: needs Node 22 or newer, and this is Node 2?\d\.[\d.]+; .*\n$/);
+    assert.equal(result.stderr.split('\n').length, 2);
+  },
+);
 
 test('builds the CLI bundle on first start and runs it from any folder, passing arguments and the exit code', async (t) => {
   const launcher = makeCheckout(t, { source: true, nodeModules: true });
@@ -136,7 +153,7 @@ test('rebuilds the bundle when a source file changed since it was built', async 
   const first = await run(process.execPath, [launcher, 'echo', 'before']);
   assert.equal(first.code, 0, first.stderr);
   const source = path.join(launcher, '..', 'index.ts');
-  writeFileSync(source, readFileSync(source, 'utf8').replace("args: rest", "args: ['edited', ...rest]"));
+  writeFileSync(source, readFileSync(source, 'utf8').replace('args: rest', "args: ['edited', ...rest]"));
   const second = await run(process.execPath, [launcher, 'echo', 'after']);
   assert.equal(second.code, 0, second.stderr);
   assert.deepEqual((JSON.parse(second.stdout) as { args: string[] }).args, ['edited', 'after']);
@@ -194,28 +211,34 @@ test('relays a SIGINT or SIGTERM sent to the launcher alone, once, and waits for
   }
 });
 
-test('Ctrl-C in a terminal reaches the CLI exactly once, also through the older-Node re-exec', { skip: hasScript ? false : 'needs util-linux script for a terminal' }, async (t) => {
-  const launcher = makeCheckout(t, { source: true, nodeModules: true });
-  const nodes = [process.execPath, ...(olderNode ? [olderNode] : [])];
-  for (const node of nodes) {
-    let isSent = false;
-    // `script` gives the launcher a terminal; writing ^C to it makes the terminal send SIGINT to its foreground group.
-    const result = await run('script', ['-qec', `exec '${node}' '${launcher}' wait`, '/dev/null'], {
-      onStdout: (text, child) => {
-        if (isSent || !text.includes('ready')) return;
-        isSent = true;
-        child.stdin?.write('\x03');
-      },
-    });
-    assert.match(result.stdout, /signals \["SIGINT"\]/, `${node}: ${result.stdout}`);
-    assert.equal(result.code, 1, node);
-  }
-});
+test(
+  'Ctrl-C in a terminal reaches the CLI exactly once, also through the older-Node re-exec',
+  { skip: hasScript ? false : 'needs util-linux script for a terminal' },
+  async (t) => {
+    const launcher = makeCheckout(t, { source: true, nodeModules: true });
+    const nodes = [process.execPath, ...(olderNode ? [olderNode] : [])];
+    for (const node of nodes) {
+      let isSent = false;
+      // `script` gives the launcher a terminal; writing ^C to it makes the terminal send SIGINT to its foreground group.
+      const result = await run('script', ['-qec', `exec '${node}' '${launcher}' wait`, '/dev/null'], {
+        onStdout: (text, child) => {
+          if (isSent || !text.includes('ready')) return;
+          isSent = true;
+          child.stdin?.write('\x03');
+        },
+      });
+      assert.match(result.stdout, /signals \["SIGINT"\]/, `${node}: ${result.stdout}`);
+      assert.equal(result.code, 1, node);
+    }
+  },
+);
 
 test('the real CLI answers through the launcher, also as `npx pipewright`', async () => {
   const direct = await run(process.execPath, [CLI_LAUNCHER, '--version'], { cwd: os.tmpdir() });
   assert.deepEqual([direct.code, direct.stdout], [0, 'pipewright 0.1.0\n'], direct.stderr);
-  const npx = await run('npm', ['exec', '--offline', '--no', '--', 'pipewright', '__node-version'], { env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const npx = await run('npm', ['exec', '--offline', '--no', '--', 'pipewright', '__node-version'], {
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   assert.deepEqual([npx.code, npx.stdout.trim().slice(0, 4)], [0, 'v22.'], npx.stderr);
 });
 
@@ -223,7 +246,10 @@ test('the real CLI answers through the launcher, also as `npx pipewright`', asyn
 function makeElectronPackage(t: TestContext, binary?: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-electron-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(path.join(dir, 'index.js'), "module.exports = require('path').join(__dirname, 'dist', require('fs').readFileSync(require('path').join(__dirname, 'path.txt'), 'utf8'));\n");
+  writeFileSync(
+    path.join(dir, 'index.js'),
+    "module.exports = require('path').join(__dirname, 'dist', require('fs').readFileSync(require('path').join(__dirname, 'path.txt'), 'utf8'));\n",
+  );
   if (binary !== undefined) {
     mkdirSync(path.join(dir, 'dist'));
     writeFileSync(path.join(dir, 'path.txt'), 'fake-electron');
@@ -237,22 +263,40 @@ test('start says why when the Electron binary was never downloaded, or there is 
   const root = mkdtempSync(path.join(os.tmpdir(), 'pw-root-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const notDownloaded = await launchElectron([], { root, electronDir: makeElectronPackage(t), env: { DISPLAY: ':0' }, platform: 'linux' });
-  assert.deepEqual(notDownloaded, { launched: false, reason: 'the Electron binary has not been downloaded (run `npx install-electron` with internet access)' });
+  assert.deepEqual(notDownloaded, {
+    launched: false,
+    reason: 'the Electron binary has not been downloaded (run `npx install-electron` with internet access)',
+  });
   const headless = await launchElectron([], { root, electronDir: makeElectronPackage(t, '#!/bin/sh\n'), env: {}, platform: 'linux' });
   assert.deepEqual(headless, { launched: false, reason: 'there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)' });
   assert.equal(existsSync(path.join(root, 'out')), false, 'nothing was built for a launch that cannot happen');
 });
 
-test('start spawns Electron on out/main/index.js with the arguments and without ELECTRON_RUN_AS_NODE', { skip: process.platform === 'win32' ? 'uses a shell-script binary' : false }, async (t) => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'pw-root-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  mkdirSync(path.join(root, 'out', 'main'), { recursive: true });
-  writeFileSync(path.join(root, 'out', 'main', 'index.js'), '');
-  const record = path.join(root, 'started.txt');
-  const binary = `#!/bin/sh\nprintf '%s\\n' "$@" "run-as-node=\${ELECTRON_RUN_AS_NODE:-unset}" > '${record}'\nexit 7\n`;
-  const env = { PATH: process.env['PATH'] ?? '', DISPLAY: ':99', ELECTRON_RUN_AS_NODE: '1' };
-  const result = await launchElectron(['--project', 'examples/nyc-taxi'], { root, electronDir: makeElectronPackage(t, binary), env, platform: 'linux' });
-  assert.equal(result.launched, true);
-  assert.equal(result.launched && (await result.exited), 7);
-  assert.deepEqual(readFileSync(record, 'utf8').split('\n'), [path.join(root, 'out', 'main', 'index.js'), '--project', 'examples/nyc-taxi', 'run-as-node=unset', '']);
-});
+test(
+  'start spawns Electron on out/main/index.js with the arguments and without ELECTRON_RUN_AS_NODE',
+  { skip: process.platform === 'win32' ? 'uses a shell-script binary' : false },
+  async (t) => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'pw-root-'));
+    t.after(() => rmSync(root, { recursive: true, force: true }));
+    mkdirSync(path.join(root, 'out', 'main'), { recursive: true });
+    writeFileSync(path.join(root, 'out', 'main', 'index.js'), '');
+    const record = path.join(root, 'started.txt');
+    const binary = `#!/bin/sh\nprintf '%s\\n' "$@" "run-as-node=\${ELECTRON_RUN_AS_NODE:-unset}" > '${record}'\nexit 7\n`;
+    const env = { PATH: process.env['PATH'] ?? '', DISPLAY: ':99', ELECTRON_RUN_AS_NODE: '1' };
+    const result = await launchElectron(['--project', 'examples/nyc-taxi'], {
+      root,
+      electronDir: makeElectronPackage(t, binary),
+      env,
+      platform: 'linux',
+    });
+    assert.equal(result.launched, true);
+    assert.equal(result.launched && (await result.exited), 7);
+    assert.deepEqual(readFileSync(record, 'utf8').split('\n'), [
+      path.join(root, 'out', 'main', 'index.js'),
+      '--project',
+      'examples/nyc-taxi',
+      'run-as-node=unset',
+      '',
+    ]);
+  },
+);

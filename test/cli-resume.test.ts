@@ -22,7 +22,11 @@ test('run --resume re-runs only the blocks an earlier run did not finish, with i
     const resumed = await runCli(['run', 'p', '--project', temp.dir, '--resume', failedRun.runId, '--json']);
     assert.equal(resumed.code, 0, resumed.stderr);
     const result = JSON.parse(resumed.stdout) as { runId: string; blocks: { id: string; status: string }[] };
-    assert.deepEqual(result.blocks.map((b) => `${b.id}:${b.status}`), ['total:succeeded'], 'base succeeded before and is read from its stored output');
+    assert.deepEqual(
+      result.blocks.map((b) => `${b.id}:${b.status}`),
+      ['total:succeeded'],
+      'base succeeded before and is read from its stored output',
+    );
     const history = await runCli(['history', result.runId, '--project', temp.dir, '--json']);
     const { run } = JSON.parse(history.stdout) as { run: { variables: Record<string, unknown> } };
     assert.equal(run.variables.label, 'y');

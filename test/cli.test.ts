@@ -6,7 +6,9 @@ import { startFileServer } from './helpers/http-server.ts';
 
 const csv = 'id,name\n1,a\n2,b\n3,c\n';
 
-async function withCsvProject(body: (dir: string, url: string, server: Awaited<ReturnType<typeof startFileServer>>) => Promise<void>): Promise<void> {
+async function withCsvProject(
+  body: (dir: string, url: string, server: Awaited<ReturnType<typeof startFileServer>>) => Promise<void>,
+): Promise<void> {
   const server = await startFileServer();
   server.serve('/data.csv', Buffer.from(csv));
   const temp = createTempProject();
@@ -14,7 +16,14 @@ async function withCsvProject(body: (dir: string, url: string, server: Awaited<R
     variables: { url: `${server.url}/data.csv`, min_id: 2 },
     blocks: [
       { id: 'load', type: 'source', kind: 'http_file', config: { url: '{{ url }}', format: 'csv', columns: { id: 'BIGINT' } } },
-      { id: 'pick', type: 'transform', kind: 'sql', file: 'blocks/pick.sql', upstream: ['load'], tests: [{ name: 'has_rows', sql: 'select 1 where (select count(*) from pick) = 0' }] },
+      {
+        id: 'pick',
+        type: 'transform',
+        kind: 'sql',
+        file: 'blocks/pick.sql',
+        upstream: ['load'],
+        tests: [{ name: 'has_rows', sql: 'select 1 where (select count(*) from pick) = 0' }],
+      },
       { id: 'save', type: 'export', kind: 'local_file', upstream: ['pick'], config: { path: 'out/pick.parquet' } },
     ],
   });
@@ -35,7 +44,14 @@ test('run --json prints exactly one JSON object with the documented shape and ex
     assert.deepEqual(Object.keys(parsed).sort(), ['blocks', 'durationMs', 'pipeline', 'runId', 'status']);
     assert.equal(parsed.status, 'succeeded');
     const blocks = parsed.blocks as { id: string; status: string; rows: number; attempts: number; error: unknown; durationMs: number }[];
-    assert.deepEqual(blocks.map((b) => [b.id, b.status, b.rows]), [['load', 'succeeded', 3], ['pick', 'succeeded', 2], ['save', 'succeeded', 2]]);
+    assert.deepEqual(
+      blocks.map((b) => [b.id, b.status, b.rows]),
+      [
+        ['load', 'succeeded', 3],
+        ['pick', 'succeeded', 2],
+        ['save', 'succeeded', 2],
+      ],
+    );
     for (const b of blocks) assert.deepEqual(Object.keys(b).sort(), ['attempts', 'durationMs', 'error', 'id', 'rows', 'status']);
     assert.match(result.stderr, /pick 1\/1 tests passed/);
     assert.match(result.stderr, /3 rows in, 2 rows out$/m);
@@ -49,9 +65,17 @@ test('--var overrides a variable and --block runs one block against stored outpu
     const one = await runCli(['run', 'demo', '--project', dir, '--block', 'pick', '--var', 'min_id=3', '--json']);
     assert.equal(one.code, 0, one.stderr);
     const parsed = JSON.parse(one.stdout) as { blocks: { id: string; rows: number }[] };
-    assert.deepEqual(parsed.blocks.map((b) => [b.id, b.rows]), [['pick', 1]]);
-    const down = JSON.parse((await runCli(['run', 'demo', '--project', dir, '--block', 'pick', '--downstream', '--json'])).stdout) as { blocks: { id: string }[] };
-    assert.deepEqual(down.blocks.map((b) => b.id), ['pick', 'save']);
+    assert.deepEqual(
+      parsed.blocks.map((b) => [b.id, b.rows]),
+      [['pick', 1]],
+    );
+    const down = JSON.parse((await runCli(['run', 'demo', '--project', dir, '--block', 'pick', '--downstream', '--json'])).stdout) as {
+      blocks: { id: string }[];
+    };
+    assert.deepEqual(
+      down.blocks.map((b) => b.id),
+      ['pick', 'save'],
+    );
   });
 });
 
@@ -63,11 +87,17 @@ test('a failed run exits 1 and history lists it; usage and project errors exit 2
     const parsed = JSON.parse(failed.stdout) as { status: string; blocks: { status: string; error: string | null }[] };
     assert.equal(parsed.status, 'failed');
     assert.match(parsed.blocks[0]?.error ?? '', /404/);
-    assert.deepEqual(parsed.blocks.slice(1).map((b) => b.status), ['upstream_failed', 'upstream_failed']);
+    assert.deepEqual(
+      parsed.blocks.slice(1).map((b) => b.status),
+      ['upstream_failed', 'upstream_failed'],
+    );
     const history = await runCli(['history', '--project', dir, '--json']);
     assert.equal(history.code, 0);
     const runs = (JSON.parse(history.stdout) as { runs: { status: string; pipelineId: string }[] }).runs;
-    assert.deepEqual(runs.map((r) => [r.pipelineId, r.status]), [['demo', 'failed']]);
+    assert.deepEqual(
+      runs.map((r) => [r.pipelineId, r.status]),
+      [['demo', 'failed']],
+    );
     assert.equal((await runCli(['run', 'nope', '--project', dir])).code, 2);
     assert.equal((await runCli(['run', '--project', dir])).code, 2);
     assert.equal((await runCli(['frobnicate'])).code, 2);

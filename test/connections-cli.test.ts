@@ -31,7 +31,17 @@ test('connections test reports reachability, auth and server version, and exits 
     assert.equal(badPassword.code, 1);
     assert.match(badPassword.stdout, /reachable: yes\nauth: failed\nerror: authentication failed on pg/);
 
-    const closed = await runCli(['connections', 'test', 'pg', '--project', project.dir, '--conn', 'pg.host=127.0.0.1', '--conn', 'pg.port=1']);
+    const closed = await runCli([
+      'connections',
+      'test',
+      'pg',
+      '--project',
+      project.dir,
+      '--conn',
+      'pg.host=127.0.0.1',
+      '--conn',
+      'pg.port=1',
+    ]);
     assert.equal(closed.code, 1);
     assert.match(closed.stdout, /reachable: no\nerror: nothing listens on 127\.0\.0\.1:1/);
   } finally {
@@ -56,14 +66,21 @@ test('run --conn overrides a connection field for one run only', async () => {
 test('connections secret set stores a value from stdin that a { secret } reference then resolves', async () => {
   const project = createPgProject(pgServer, {});
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'connections', 'secret', 'set', 'pg_password', '--project', project.dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI_ENTRY, 'connections', 'secret', 'set', 'pg_password', '--project', project.dir],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     child.stdin.end(`${pgServer.conn.password}\n`);
     const code = await new Promise((resolve) => child.on('close', resolve));
     assert.equal(code, 0);
     const file = readFileSync(path.join(project.dir, '.pipewright', 'secrets.json'), 'utf8');
     assert.ok(!file.includes(pgServer.conn.password ?? '?'), 'the secret is not stored in plain text');
     const { host, port, user } = pgServer.conn;
-    project.writeFile('connections.yaml', JSON.stringify({ pg: { type: 'postgres', host, port, user, database: 'test', password: { secret: 'pg_password' } } }));
+    project.writeFile(
+      'connections.yaml',
+      JSON.stringify({ pg: { type: 'postgres', host, port, user, database: 'test', password: { secret: 'pg_password' } } }),
+    );
     const tested = await runCli(['connections', 'test', 'pg', '--project', project.dir]);
     assert.equal(tested.code, 0, tested.stdout);
   } finally {
@@ -74,7 +91,9 @@ test('connections secret set stores a value from stdin that a { secret } referen
 test('sandbox starts the local Postgres, prints a working psql URL, and stops it on Ctrl-C', async () => {
   const project = createPgProject(pgServer, { local_pg: { type: 'local_postgres', database: 'ny_taxi' } });
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'sandbox', '--project', project.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'sandbox', '--project', project.dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {

@@ -17,14 +17,32 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let projects = 0;
 function projectWith(connections: Project['connections']): Project {
   const dir = path.join(root, `p${++projects}`);
-  return { dir, stateDir: path.join(dir, '.pipewright'), settings: { name: 't', engine: { concurrency: 1 } }, connections, pipelineIds: [] };
+  return {
+    dir,
+    stateDir: path.join(dir, '.pipewright'),
+    settings: { name: 't', engine: { concurrency: 1 } },
+    connections,
+    pipelineIds: [],
+  };
 }
 
-const remote = { type: 'postgres', host: 'db.example.com', port: 5432, database: 'warehouse', user: 'loader', password: { env: 'WAREHOUSE_PW' } };
+const remote = {
+  type: 'postgres',
+  host: 'db.example.com',
+  port: 5432,
+  database: 'warehouse',
+  user: 'loader',
+  password: { env: 'WAREHOUSE_PW' },
+};
 
 test('references resolve from the environment, and PIPEWRIGHT_CONN_ variables and --conn overrides win in that order', async () => {
   const project = projectWith({ wh: remote });
-  const env = { WAREHOUSE_PW: 's3cret', PIPEWRIGHT_CONN_WH_HOST: 'env-host', PIPEWRIGHT_CONN_WH_PORT: '6543', PIPEWRIGHT_CONN_WH_DATABASE: 'env-db' };
+  const env = {
+    WAREHOUSE_PW: 's3cret',
+    PIPEWRIGHT_CONN_WH_HOST: 'env-host',
+    PIPEWRIGHT_CONN_WH_PORT: '6543',
+    PIPEWRIGHT_CONN_WH_DATABASE: 'env-db',
+  };
   const conn = await resolvePostgresConnection(project, 'wh', { env, overrides: { wh: { database: 'flag-db', ssl_mode: 'require' } } });
   assert.deepEqual(
     { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, ssl: conn.sslMode },
@@ -56,14 +74,23 @@ test('secret references read the encrypted local store, which holds no plain tex
 
 test('plain-text passwords in connections.yaml, unknown names and missing references are clear errors naming the field', async () => {
   const plain = projectWith({ wh: { ...remote, password: 'hunter2' } });
-  await assert.rejects(resolveConnection(plain, 'wh', { env: {} }), (e: unknown) =>
-    e instanceof UserError && /wh\.password is plain text/.test(e.message) && e.place.file === 'connections.yaml' && e.place.path === 'wh.password');
+  await assert.rejects(
+    resolveConnection(plain, 'wh', { env: {} }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /wh\.password is plain text/.test(e.message) &&
+      e.place.file === 'connections.yaml' &&
+      e.place.path === 'wh.password',
+  );
   const inUrl = projectWith({ wh: { type: 'postgres', url: 'postgres://a:hunter2@h/db' } });
   await assert.rejects(resolveConnection(inUrl, 'wh', { env: {} }), /wh\.url holds a password/);
   await assert.rejects(resolveConnection(plain, 'nope', { env: {} }), /no connection named nope \(defined: wh\)/);
   const project = projectWith({ wh: remote });
   await assert.rejects(resolveConnection(project, 'wh', { env: {} }), /environment variable WAREHOUSE_PW is not set/);
-  await assert.rejects(resolveConnection(project, 'wh', { env: { WAREHOUSE_PW: 'x' }, overrides: { wh: { colour: 'red' } } }), /no overridable field colour/);
+  await assert.rejects(
+    resolveConnection(project, 'wh', { env: { WAREHOUSE_PW: 'x' }, overrides: { wh: { colour: 'red' } } }),
+    /no overridable field colour/,
+  );
   const secretMissing = projectWith({ wh: { ...remote, password: { secret: 'absent' } } });
   await assert.rejects(resolveConnection(secretMissing, 'wh', { env: {} }), /pipewright connections secret set absent/);
 });
@@ -83,7 +110,8 @@ test('a local_postgres connection starts the embedded server, creates its databa
     assert.equal(password, conn.password);
     for (const name of readdirSync(project.stateDir)) {
       const file = path.join(project.stateDir, name);
-      if (statSync(file).isFile()) assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(password ?? 'none'), `${name} holds the password`);
+      if (statSync(file).isFile())
+        assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(password ?? 'none'), `${name} holds the password`);
     }
   } finally {
     await LocalPostgres.at(project.stateDir).stop();

@@ -66,7 +66,12 @@ describe('file sources refuse files that DuckDB would read wrongly without a wor
   });
 
   test('an empty CSV is an error, not a table with a made-up column0', async () => {
-    for (const [name, body] of [['empty.csv', ''], ['blank.csv', '\n\n  \n'], ['bom.csv', '\uFEFF'], ['empty.csv.gz', gzipSync('')]] as const) {
+    for (const [name, body] of [
+      ['empty.csv', ''],
+      ['blank.csv', '\n\n  \n'],
+      ['bom.csv', '\uFEFF'],
+      ['empty.csv.gz', gzipSync('')],
+    ] as const) {
       const file = write(name, body);
       const error = await readError(file);
       assert.equal(error.place.file, file, name);
@@ -75,7 +80,11 @@ describe('file sources refuse files that DuckDB would read wrongly without a wor
   });
 
   test('an HTML page served as CSV is an error naming the URL, not 0 rows', async () => {
-    server.serve('/export.csv', Buffer.from('<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please log in</body></html>\n'), { contentType: 'text/html' });
+    server.serve(
+      '/export.csv',
+      Buffer.from('<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please log in</body></html>\n'),
+      { contentType: 'text/html' },
+    );
     const url = `${server.url}/export.csv`;
     const { error } = await harness.attempt(httpFileSource, { id: 'web', config: { url } });
     assert.ok(error instanceof UserError, String(error));

@@ -5,8 +5,32 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
-  Binary, Bool, DateDay, Decimal, Dictionary, Float32, Float64, Int16, Int32, Int64, Int8, Table, TimeMicrosecond, Timestamp,
-  TimestampMicrosecond, TimeUnit, Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData, tableFromIPC, tableToIPC, vectorFromArray,
+  Binary,
+  Bool,
+  DateDay,
+  Decimal,
+  Dictionary,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  Table,
+  TimeMicrosecond,
+  Timestamp,
+  TimestampMicrosecond,
+  TimeUnit,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uint8,
+  Utf8,
+  Vector,
+  makeData,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
   type DataType,
 } from 'apache-arrow';
 import { resultToArrow } from '../main/data/arrow-convert.ts';
@@ -16,7 +40,14 @@ import type { BlockSession } from '../main/model/workspace-types.ts';
 async function withSession(body: (session: BlockSession) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-arrow-'));
   const ws = await Workspace.open({ path: path.join(dir, 'workspace.duckdb'), threads: 2 });
-  const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'ts', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
+  const session = await ws.openBlockSession({
+    pipelineId: 'p',
+    blockId: 'ts',
+    runId: 'r1',
+    attempt: 1,
+    runOutputs: new Map(),
+    readable: [],
+  });
   try {
     await body(session);
   } finally {
@@ -49,9 +80,23 @@ test('DuckDB types map to the documented Arrow types, NULLs and duplicate names 
     union all select null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null`);
   const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
   assert.deepEqual(types, {
-    u8: 'Uint8', u16: 'Uint16', u32: 'Uint32', u64: 'Uint64', f: 'Float32', ts_s: 'Timestamp<MICROSECOND>', ts_ms: 'Timestamp<MICROSECOND>',
-    ts_ns: 'Timestamp<MICROSECOND>', id: 'Utf8', span: 'Utf8', choice: 'Utf8', m: 'Utf8', dec: 'Float64', huge: 'Utf8', nothing: 'Int32',
-    a: 'Int32', 'a:1': 'Int32',
+    u8: 'Uint8',
+    u16: 'Uint16',
+    u32: 'Uint32',
+    u64: 'Uint64',
+    f: 'Float32',
+    ts_s: 'Timestamp<MICROSECOND>',
+    ts_ms: 'Timestamp<MICROSECOND>',
+    ts_ns: 'Timestamp<MICROSECOND>',
+    id: 'Utf8',
+    span: 'Utf8',
+    choice: 'Utf8',
+    m: 'Utf8',
+    dec: 'Float64',
+    huge: 'Utf8',
+    nothing: 'Int32',
+    a: 'Int32',
+    'a:1': 'Int32',
   });
   const row = table.get(0)!.toJSON();
   assert.equal(row.u64, 18446744073709551615n);
@@ -68,19 +113,28 @@ test('DuckDB types map to the documented Arrow types, NULLs and duplicate names 
   assert.equal(row.huge, '170141183460469231731687303715884105727');
   assert.deepEqual([row.a, row['a:1']], [1, 2]);
   const nullRow = table.get(1)!.toJSON();
-  for (const name of ['u8', 'u64', 'f', 'ts_ns', 'id', 'span', 'choice', 'm', 'dec', 'huge', 'nothing']) assert.equal(nullRow[name], null, name);
+  for (const name of ['u8', 'u64', 'f', 'ts_ns', 'id', 'span', 'choice', 'm', 'dec', 'huge', 'nothing'])
+    assert.equal(nullRow[name], null, name);
 });
 
 test('an empty result keeps its columns', async () => {
-  const table = await arrowOf('select 1::bigint as x, \'a\' as y where false');
+  const table = await arrowOf("select 1::bigint as x, 'a' as y where false");
   assert.equal(table.numRows, 0);
   const decoded = tableFromIPC(tableToIPC(table, 'stream'));
-  assert.deepEqual(decoded.schema.fields.map((f) => `${f.name}:${f.type}`), ['x:Int64', 'y:Utf8']);
+  assert.deepEqual(
+    decoded.schema.fields.map((f) => `${f.name}:${f.type}`),
+    ['x:Int64', 'y:Utf8'],
+  );
 });
 
 test('an Arrow table round-trips through a DuckDB output with its types and values', async () => {
-  const decimalData = makeData({ type: new Decimal(2, 10, 128), length: 3, nullCount: 1, nullBitmap: new Uint8Array([0b101]),
-    data: new Uint32Array([12345, 0, 0, 0, 0, 0, 0, 0, 0xffff_ff85, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff]) });
+  const decimalData = makeData({
+    type: new Decimal(2, 10, 128),
+    length: 3,
+    nullCount: 1,
+    nullBitmap: new Uint8Array([0b101]),
+    data: new Uint32Array([12345, 0, 0, 0, 0, 0, 0, 0, 0xffff_ff85, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff]),
+  });
   const source = new Table({
     i8: vector([-8, null, 8], new Int8()),
     i16: vector([-16, null, 16], new Int16()),
@@ -95,11 +149,25 @@ test('an Arrow table round-trips through a DuckDB output with its types and valu
     ok: vector([true, null, false], new Bool()),
     s: vector(['héllo', null, ''], new Utf8()),
     day: vector([new Date(Date.UTC(1969, 11, 31)), null, new Date(Date.UTC(2024, 1, 29))], new DateDay()),
-    moment: new Vector([makeData({ type: new TimestampMicrosecond(), length: 3, nullCount: 1, nullBitmap: new Uint8Array([0b101]),
-      data: new BigInt64Array([1_700_000_000_123_456n, 0n, -1n]) })]),
+    moment: new Vector([
+      makeData({
+        type: new TimestampMicrosecond(),
+        length: 3,
+        nullCount: 1,
+        nullBitmap: new Uint8Array([0b101]),
+        data: new BigInt64Array([1_700_000_000_123_456n, 0n, -1n]),
+      }),
+    ]),
     atz: vector([Date.UTC(2024, 0, 1), null, 0], new Timestamp(TimeUnit.MILLISECOND, 'UTC')),
-    clock: new Vector([makeData({ type: new TimeMicrosecond(), length: 3, nullCount: 1, nullBitmap: new Uint8Array([0b101]),
-      data: new BigInt64Array([3_723_000_001n, 0n, 86_399_999_999n]) })]),
+    clock: new Vector([
+      makeData({
+        type: new TimeMicrosecond(),
+        length: 3,
+        nullCount: 1,
+        nullBitmap: new Uint8Array([0b101]),
+        data: new BigInt64Array([3_723_000_001n, 0n, 86_399_999_999n]),
+      }),
+    ]),
     bytes: vector([new Uint8Array([0, 255]), null, new Uint8Array([])], new Binary()),
     money: new Vector([decimalData]),
     kind: vector(['x', null, 'x'], new Dictionary(new Utf8(), new Int32())),
@@ -108,11 +176,29 @@ test('an Arrow table round-trips through a DuckDB output with its types and valu
     assert.equal(await session.writeOutputFromArrow(source), 3);
     const { columns } = await session.describe('ts');
     assert.deepEqual(Object.fromEntries(columns.map((c) => [c.name, c.type])), {
-      i8: 'TINYINT', i16: 'SMALLINT', i32: 'INTEGER', i64: 'BIGINT', u8: 'UTINYINT', u16: 'USMALLINT', u32: 'UINTEGER', u64: 'UBIGINT',
-      f32: 'FLOAT', f64: 'DOUBLE', ok: 'BOOLEAN', s: 'VARCHAR', day: 'DATE', moment: 'TIMESTAMP', atz: 'TIMESTAMP WITH TIME ZONE',
-      clock: 'TIME', bytes: 'BLOB', money: 'DECIMAL(10,2)', kind: 'VARCHAR',
+      i8: 'TINYINT',
+      i16: 'SMALLINT',
+      i32: 'INTEGER',
+      i64: 'BIGINT',
+      u8: 'UTINYINT',
+      u16: 'USMALLINT',
+      u32: 'UINTEGER',
+      u64: 'UBIGINT',
+      f32: 'FLOAT',
+      f64: 'DOUBLE',
+      ok: 'BOOLEAN',
+      s: 'VARCHAR',
+      day: 'DATE',
+      moment: 'TIMESTAMP',
+      atz: 'TIMESTAMP WITH TIME ZONE',
+      clock: 'TIME',
+      bytes: 'BLOB',
+      money: 'DECIMAL(10,2)',
+      kind: 'VARCHAR',
     });
-    const [text] = await session.queryRows(`select money::varchar as money, moment::varchar as moment, clock::varchar as clock, day::varchar as day from ${session.relation('ts')} limit 1`);
+    const [text] = await session.queryRows(
+      `select money::varchar as money, moment::varchar as moment, clock::varchar as clock, day::varchar as day from ${session.relation('ts')} limit 1`,
+    );
     assert.deepEqual(text, { money: '123.45', moment: '2023-11-14 22:13:20.123456', clock: '01:02:03.000001', day: '1969-12-31' });
     const [negative] = await session.queryRows(`select money::varchar as money from ${session.relation('ts')} offset 2`);
     assert.equal(negative?.money, '-1.23');
@@ -121,9 +207,13 @@ test('an Arrow table round-trips through a DuckDB output with its types and valu
     assert.equal(back.numRows, 3);
     for (const name of ['i8', 'i16', 'i32', 'i64', 'u8', 'u16', 'u32', 'u64', 'f32', 'f64', 'ok', 's', 'day', 'atz', 'kind']) {
       assert.deepEqual(back.getChild(name)!.toArray().length, 3);
-      for (let row = 0; row < 3; row++) assert.deepEqual(back.getChild(name)!.get(row), source.getChild(name as never)!.get(row), `${name}[${row}]`);
+      for (let row = 0; row < 3; row++)
+        assert.deepEqual(back.getChild(name)!.get(row), source.getChild(name as never)!.get(row), `${name}[${row}]`);
     }
-    assert.deepEqual([...(back.getChild('moment')!.data[0]!.values as BigInt64Array).slice(0, 3)].filter((_, i) => i !== 1), [1_700_000_000_123_456n, -1n]);
+    assert.deepEqual(
+      [...(back.getChild('moment')!.data[0]!.values as BigInt64Array).slice(0, 3)].filter((_, i) => i !== 1),
+      [1_700_000_000_123_456n, -1n],
+    );
     assert.equal(back.getChild('clock')!.get(0), 3_723_000_001n);
     assert.deepEqual(back.getChild('bytes')!.get(0), new Uint8Array([0, 255]));
     assert.equal(back.getChild('money')!.get(0), 123.45);
@@ -132,10 +222,19 @@ test('an Arrow table round-trips through a DuckDB output with its types and valu
 });
 
 test('a large multi-batch Arrow table is written exactly, across appender chunks', async () => {
-  const batches = [0, 1, 2].map((b) => new Table({
-    n: vector(Array.from({ length: 7_000 }, (_, i) => b * 7_000 + i), new Int32()),
-    label: vector(Array.from({ length: 7_000 }, (_, i) => (i % 3 === 0 ? null : `v${b * 7_000 + i}`)), new Utf8()),
-  }));
+  const batches = [0, 1, 2].map(
+    (b) =>
+      new Table({
+        n: vector(
+          Array.from({ length: 7_000 }, (_, i) => b * 7_000 + i),
+          new Int32(),
+        ),
+        label: vector(
+          Array.from({ length: 7_000 }, (_, i) => (i % 3 === 0 ? null : `v${b * 7_000 + i}`)),
+          new Utf8(),
+        ),
+      }),
+  );
   const source = batches[0]!.concat(batches[1]!, batches[2]!);
   assert.equal(source.batches.length, 3);
   await withSession(async (session) => {
@@ -147,8 +246,12 @@ test('a large multi-batch Arrow table is written exactly, across appender chunks
     const expectedRows = 21_000 - 500;
     const expectedLabels = Array.from({ length: expectedRows }, (_, i) => i + 500).filter((n) => (n % 7_000) % 3 !== 0).length;
     assert.deepEqual(stats, {
-      n: BigInt(expectedRows), total: BigInt((500 + 20_999) * expectedRows / 2), labels: BigInt(expectedLabels),
-      lo: 500, hi: 20_999, matching: BigInt(expectedLabels),
+      n: BigInt(expectedRows),
+      total: BigInt(((500 + 20_999) * expectedRows) / 2),
+      labels: BigInt(expectedLabels),
+      lo: 500,
+      hi: 20_999,
+      matching: BigInt(expectedLabels),
     });
   });
 });
@@ -157,8 +260,20 @@ test('closing a session stops a large Arrow write and leaves no table behind', a
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-arrow-'));
   const ws = await Workspace.open({ path: path.join(dir, 'workspace.duckdb'), threads: 2 });
   try {
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'big', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
-    const big = new Table({ n: vector(Array.from({ length: 1_000_000 }, (_, i) => i), new Int32()) });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'big',
+      runId: 'r1',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: [],
+    });
+    const big = new Table({
+      n: vector(
+        Array.from({ length: 1_000_000 }, (_, i) => i),
+        new Int32(),
+      ),
+    });
     const writing = session.writeOutputFromArrow(big);
     await session.close();
     await assert.rejects(writing, /cancelled|interrupt/i);

@@ -34,8 +34,12 @@ interface Produce {
 /** One block attempt the way the engine drives it: session, write, publish (unless told not to), close. */
 async function produce(ws: Workspace, p: Produce): Promise<string> {
   const session = await ws.openBlockSession({
-    pipelineId: 'p', blockId: p.blockId, runId: p.runId, attempt: p.attempt ?? 1,
-    runOutputs: p.runOutputs ?? new Map(), readable: p.readable ?? [],
+    pipelineId: 'p',
+    blockId: p.blockId,
+    runId: p.runId,
+    attempt: p.attempt ?? 1,
+    runOutputs: p.runOutputs ?? new Map(),
+    readable: p.readable ?? [],
   });
   try {
     const rows = await session.writeOutputFromQuery(p.sql);
@@ -50,7 +54,9 @@ async function produce(ws: Workspace, p: Produce): Promise<string> {
 
 async function rowsOf(ws: Workspace, sql: string): Promise<Record<string, unknown>[]> {
   const result = await ws.query(sql, { offset: 0, limit: 10_000 });
-  return tableFromIPC(result.ipc).toArray().map((r) => ({ ...r.toJSON() }));
+  return tableFromIPC(result.ipc)
+    .toArray()
+    .map((r) => ({ ...r.toJSON() }));
 }
 
 async function outputTables(ws: Workspace): Promise<string[]> {
@@ -75,7 +81,10 @@ test('outputs persist across close and open, readable through the pipeline schem
       assert.equal(latest?.rows, 5);
       assert.ok(latest && Math.abs(latest.createdAt - Date.now()) < 60_000, `createdAt ${latest?.createdAt}`);
       assert.deepEqual(await rowsOf(second, 'select sum(n) as s from p.nums'), [{ s: '10' }], 'HUGEINT arrives as exact text');
-      assert.deepEqual((await second.latestOutputs('p')).map((o) => o.blockId), ['nums']);
+      assert.deepEqual(
+        (await second.latestOutputs('p')).map((o) => o.blockId),
+        ['nums'],
+      );
     } finally {
       await second.close();
     }
@@ -96,7 +105,14 @@ test("a session reads this run's own upstream output over the latest published o
     } finally {
       await session.close();
     }
-    const other = await ws.openBlockSession({ pipelineId: 'p', blockId: 'b', runId: 'r3', attempt: 1, runOutputs: new Map(), readable: ['a'] });
+    const other = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'b',
+      runId: 'r3',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: ['a'],
+    });
     try {
       assert.deepEqual(await other.queryRows('select v from a'), [{ v: 'old' }], 'without its own output a run reads the latest');
     } finally {
@@ -105,7 +121,7 @@ test("a session reads this run's own upstream output over the latest published o
   });
 });
 
-test("two concurrent runs read their own outputs, and a superseded table lives until the run holding it ends", async () => {
+test('two concurrent runs read their own outputs, and a superseded table lives until the run holding it ends', async () => {
   await withWorkspace(async (ws) => {
     ws.beginRun('r1');
     ws.beginRun('r2');
@@ -141,7 +157,14 @@ test('a failed or discarded attempt leaves the latest output intact', async () =
     const latest = await produce(ws, { blockId: 'a', runId: 'r1', sql: 'select 42 as answer' });
     await ws.endRun('r1');
     ws.beginRun('r2');
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'a', runId: 'r2', attempt: 1, runOutputs: new Map(), readable: [] });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'a',
+      runId: 'r2',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: [],
+    });
     await session.writeOutputFromQuery('select 0 as answer');
     const discarded = session.outputTable!;
     await assert.rejects(session.writeOutputFromQuery('select 1/0::int as answer, nonsense'), UserError);
@@ -194,7 +217,14 @@ test('a session reads only its upstream blocks and says which those are', async 
   await withWorkspace(async (ws) => {
     await produce(ws, { blockId: 'a', runId: 'r1', sql: 'select 1 as x' });
     await produce(ws, { blockId: 'other', runId: 'r1', sql: 'select 2 as x' });
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'b', runId: 'r2', attempt: 1, runOutputs: new Map(), readable: ['a'] });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'b',
+      runId: 'r2',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: ['a'],
+    });
     try {
       assert.throws(() => session.relation('other'), /block b cannot read other: it reads only its upstream blocks \(a\)/);
       await assert.rejects(session.writeOutputFromQuery('select *\nfrom other'), (err: unknown) => {
@@ -219,9 +249,19 @@ test('a session reads only its upstream blocks and says which those are', async 
 
 test('SQL errors in a block point at the line and column of its own SQL', async () => {
   await withWorkspace(async (ws) => {
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'q', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'q',
+      runId: 'r1',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: [],
+    });
     const placeOf = async (sql: string) => {
-      const err = await session.writeOutputFromQuery(sql).then(() => undefined, (e: unknown) => e);
+      const err = await session.writeOutputFromQuery(sql).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
       return { line: err.place.line, column: err.place.column, message: err.message };
     };
@@ -256,9 +296,16 @@ test('SQL errors in a block point at the line and column of its own SQL', async 
   });
 });
 
-test('writing twice replaces the attempt\'s earlier output, from rows with inferred types', async () => {
+test("writing twice replaces the attempt's earlier output, from rows with inferred types", async () => {
   await withWorkspace(async (ws) => {
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'ts', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'ts',
+      runId: 'r1',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: [],
+    });
     try {
       await session.writeOutputFromQuery('select 1 as old');
       const written = await session.writeOutputFromRows([
@@ -267,10 +314,13 @@ test('writing twice replaces the attempt\'s earlier output, from rows with infer
       ]);
       assert.equal(written, 2);
       const described = await session.describe('ts');
-      assert.deepEqual(described.columns.map((c) => `${c.name} ${c.type}`), [
-        'id BIGINT', 'price DOUBLE', 'big BIGINT', 'name VARCHAR', 'ok BOOLEAN', 'at TIMESTAMP', 'tags VARCHAR', 'empty VARCHAR',
-      ]);
-      const rows = await session.queryRows(`select id, price, name, ok, strftime("at", '%Y-%m-%d %H:%M:%S.%f') as "at", tags from ${session.relation('ts')} order by id`);
+      assert.deepEqual(
+        described.columns.map((c) => `${c.name} ${c.type}`),
+        ['id BIGINT', 'price DOUBLE', 'big BIGINT', 'name VARCHAR', 'ok BOOLEAN', 'at TIMESTAMP', 'tags VARCHAR', 'empty VARCHAR'],
+      );
+      const rows = await session.queryRows(
+        `select id, price, name, ok, strftime("at", '%Y-%m-%d %H:%M:%S.%f') as "at", tags from ${session.relation('ts')} order by id`,
+      );
       assert.deepEqual(rows, [
         { id: 1n, price: 1.5, name: 'a', ok: true, at: '2024-01-02 03:04:05.678000', tags: '["x","y"]' },
         { id: 2n, price: 2, name: null, ok: false, at: null, tags: '{"k":1}' },
@@ -285,17 +335,30 @@ test('writing twice replaces the attempt\'s earlier output, from rows with infer
 
 test('interrupt stops a long query in a session', async () => {
   await withWorkspace(async (ws) => {
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'slow', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'slow',
+      runId: 'r1',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: [],
+    });
     try {
       const started = Date.now();
       const running = session.writeOutputFromQuery('select count(*) as n from range(10000000000) a');
       let ended: { error: unknown } | null = null;
-      running.then(() => (ended = { error: null }), (error: unknown) => (ended = { error }));
+      running.then(
+        () => (ended = { error: null }),
+        (error: unknown) => (ended = { error }),
+      );
       // DuckDB tells nobody when the query starts: interrupt until it stops (an interrupt before it runs does nothing).
-      const { error } = await waitUntil(() => {
-        if (!ended) session.interrupt();
-        return ended;
-      }, { what: 'the query to stop', intervalMs: 50 });
+      const { error } = await waitUntil(
+        () => {
+          if (!ended) session.interrupt();
+          return ended;
+        },
+        { what: 'the query to stop', intervalMs: 50 },
+      );
       assert.match(String(error), /Interrupt/i);
       assert.ok(Date.now() - started < 10_000);
       assert.deepEqual(await session.queryRows('select 1 as still_usable'), [{ still_usable: 1 }]);
@@ -307,7 +370,14 @@ test('interrupt stops a long query in a session', async () => {
 
 test('closing a session stops its running query first (DuckDB would keep running it)', async () => {
   await withWorkspace(async (ws) => {
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'slow', runId: 'r1', attempt: 1, runOutputs: new Map(), readable: [] });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'slow',
+      runId: 'r1',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: [],
+    });
     const started = Date.now();
     const running = session.queryRows('select count(*) as n from range(10000000000) a');
     await session.close(); // at once: close interrupts until the query has stopped, wherever it had got to
@@ -325,7 +395,9 @@ test('a workspace file held by another process is refused with a UserError namin
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) resolve();
+      });
       child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));
     });
     await assert.rejects(Workspace.open({ path: file }), (err: unknown) => {

@@ -20,7 +20,11 @@ function copyExample(root: string): string {
   return dir;
 }
 
-async function schemasOf(handlers: ReturnType<typeof createApiHandlers>, pipelineId: string, variables: Record<string, string>): Promise<PipelineSchemas> {
+async function schemasOf(
+  handlers: ReturnType<typeof createApiHandlers>,
+  pipelineId: string,
+  variables: Record<string, string>,
+): Promise<PipelineSchemas> {
   const answer = await dispatch(handlers, 'pipelines.schemas', { pipelineId, variables });
   assert.ok(answer.ok, JSON.stringify(answer));
   return answer.result as PipelineSchemas;
@@ -65,8 +69,14 @@ test('every block of the example has its columns before any run: the CSV header 
       const before = server.requests('/yellow.csv.gz');
       await schemasOf(handlers, 'yellow_taxi_etl', vars);
       assert.equal(server.requests('/yellow.csv.gz') - before, 1);
-      const cache = JSON.parse(readFileSync(path.join(dir, '.pipewright', 'cache', 'schemas.json'), 'utf8')) as Record<string, { fingerprint: string }>;
-      assert.ok(Object.values(cache).some((e) => e.fingerprint.startsWith('etag:')), JSON.stringify(cache));
+      const cache = JSON.parse(readFileSync(path.join(dir, '.pipewright', 'cache', 'schemas.json'), 'utf8')) as Record<
+        string,
+        { fingerprint: string }
+      >;
+      assert.ok(
+        Object.values(cache).some((e) => e.fingerprint.startsWith('etag:')),
+        JSON.stringify(cache),
+      );
     } finally {
       await open.close();
     }
@@ -82,42 +92,54 @@ test('a SQL block reading a column its upstream no longer has is flagged with th
     const dir = path.join(root, 'p');
     cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.pipewright`) });
     writeFileSync(path.join(dir, 'trips.csv'), 'id,fare,passengers\n1,2.5,1\n2,3.5,2\n');
-    writeFileSync(path.join(dir, 'blocks', 'by_fare.sql'), '-- fares by passengers\nselect passengers,\n  sum(tip) as tips\nfrom trips\ngroup by all\n');
+    writeFileSync(
+      path.join(dir, 'blocks', 'by_fare.sql'),
+      '-- fares by passengers\nselect passengers,\n  sum(tip) as tips\nfrom trips\ngroup by all\n',
+    );
     const pipelineDir = path.join(dir, 'pipelines', 'small');
     mkdirSync(pipelineDir, { recursive: true });
     cpSync(path.join(dir, 'pipelines', 'yellow_taxi_etl', 'layout.json'), path.join(pipelineDir, 'layout.json'));
-    writeFileSync(path.join(pipelineDir, 'pipeline.yaml'), [
-      'blocks:',
-      '  - { id: trips, type: source, kind: local_file, config: { path: trips.csv } }',
-      '  - id: by_fare',
-      '    type: transform',
-      '    kind: sql',
-      '    file: blocks/by_fare.sql',
-      '    upstream: [trips]',
-      '  - id: scored',
-      '    type: transform',
-      '    kind: typescript',
-      '    file: blocks/scored.ts',
-      '    upstream: [trips]',
-      '    schema: { id: BIGINT, score: DOUBLE }',
-      '    checks:',
-      '      - not_null: score',
-      '      - unique: [id, tip_rate]',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(pipelineDir, 'pipeline.yaml'),
+      [
+        'blocks:',
+        '  - { id: trips, type: source, kind: local_file, config: { path: trips.csv } }',
+        '  - id: by_fare',
+        '    type: transform',
+        '    kind: sql',
+        '    file: blocks/by_fare.sql',
+        '    upstream: [trips]',
+        '  - id: scored',
+        '    type: transform',
+        '    kind: typescript',
+        '    file: blocks/scored.ts',
+        '    upstream: [trips]',
+        '    schema: { id: BIGINT, score: DOUBLE }',
+        '    checks:',
+        '      - not_null: score',
+        '      - unique: [id, tip_rate]',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(path.join(dir, 'blocks', 'scored.ts'), 'export default (inputs: unknown) => inputs;\n');
     const open = await openProject(dir);
     const handlers = createApiHandlers(open, () => undefined);
     try {
       const { blocks } = await schemasOf(handlers, 'small', {});
       const byId = Object.fromEntries(blocks.map((b) => [b.blockId, b]));
-      assert.deepEqual(byId.trips?.columns, [{ name: 'id', type: 'BIGINT' }, { name: 'fare', type: 'DOUBLE' }, { name: 'passengers', type: 'BIGINT' }]);
+      assert.deepEqual(byId.trips?.columns, [
+        { name: 'id', type: 'BIGINT' },
+        { name: 'fare', type: 'DOUBLE' },
+        { name: 'passengers', type: 'BIGINT' },
+      ]);
       const problem = byId.by_fare?.problems[0];
       assert.equal(problem?.line, 3, JSON.stringify(problem));
       assert.match(problem?.message ?? '', /tip/);
       assert.equal(byId.by_fare?.columns, null);
       assert.equal(byId.scored?.origin, 'declared');
-      assert.deepEqual(byId.scored?.problems, [{ message: 'check unique(id, tip_rate): block scored has no column tip_rate (it has id, score)', path: 'checks.1.unique' }]);
+      assert.deepEqual(byId.scored?.problems, [
+        { message: 'check unique(id, tip_rate): block scored has no column tip_rate (it has id, score)', path: 'checks.1.unique' },
+      ]);
     } finally {
       await open.close();
     }
@@ -126,7 +148,7 @@ test('a SQL block reading a column its upstream no longer has is flagged with th
   }
 });
 
-test('a block whose kind cannot tell its columns has its last run\'s, and before that says when they will be known', async () => {
+test("a block whose kind cannot tell its columns has its last run's, and before that says when they will be known", async () => {
   const temp = createTempProject();
   temp.writeFile('blocks/doubled.sql', 'select i * 2 as doubled from numbers\n');
   temp.writePipeline('p', {
@@ -157,7 +179,10 @@ test('a block whose kind cannot tell its columns has its last run\'s, and before
 
 test('a block pushed down to BigQuery is not bound as DuckDB SQL: its BigQuery syntax is no problem at design time', async () => {
   const temp = createTempProject();
-  temp.writeFile('connections.yaml', 'bq: { type: bigquery, endpoint: "http://127.0.0.1:9", project_id: test-project, credentials: none }\n');
+  temp.writeFile(
+    'connections.yaml',
+    'bq: { type: bigquery, endpoint: "http://127.0.0.1:9", project_id: test-project, credentials: none }\n',
+  );
   temp.writeFile('blocks/daily.sql', 'select SAFE_CAST(fare AS INT64) as fare\nfrom `test-project.ny_taxi.trips`\n');
   temp.writePipeline('p', {
     engine: 'bigquery',

@@ -50,7 +50,8 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
   const page = app.page;
   const act = counted(page);
   const node = (name: string) => page.getByRole('button', { name, exact: true });
-  const noErrorToast = async (step: string) => assert.equal(await page.getByRole('region', { name: 'Notifications' }).getByRole('alert').count(), 0, `no error toast after ${step}`);
+  const noErrorToast = async (step: string) =>
+    assert.equal(await page.getByRole('region', { name: 'Notifications' }).getByRole('alert').count(), 0, `no error toast after ${step}`);
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `e2e-first-contact-${name}.png`) });
   const started = Date.now();
   try {
@@ -59,7 +60,10 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
     await act.type('orders');
     await act.press('Enter');
     await act.click(page.getByRole('button', { name: 'Add File over HTTP (CSV, Parquet, JSON)' }), { double: true });
-    await page.getByRole('dialog', { name: /^Add File over HTTP/ }).getByLabel('Block name').waitFor();
+    await page
+      .getByRole('dialog', { name: /^Add File over HTTP/ })
+      .getByLabel('Block name')
+      .waitFor();
     await act.type('load_orders');
     await act.press('Enter');
     await act.click(node('load_orders'), { button: 'right' });
@@ -97,7 +101,10 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
       await act.click(node('by_customer'), { button: 'right' });
       await act.click(page.getByRole('menuitem', { name: `Export to ${target}` }));
       await act.click(page.getByRole('dialog', { name: `Export by_customer to ${target}` }).getByRole('button', { name: 'Export' }));
-      await page.getByRole('status', { name: 'Export result' }).getByText(/^Exported /).waitFor({ timeout: 90_000 });
+      await page
+        .getByRole('status', { name: 'Export result' })
+        .getByText(/^Exported /)
+        .waitFor({ timeout: 90_000 });
       await noErrorToast(`the export to ${target}`);
     }
     await shot('2-exports');
@@ -107,14 +114,21 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
     await page.getByRole('status', { name: 'Run status' }).getByText('Run succeeded').waitFor({ timeout: 90_000 });
     const stateDir = path.join(dir, '.pipewright');
     const { port } = JSON.parse(readFileSync(path.join(stateDir, 'postgres', 'server.json'), 'utf8')) as { port: number };
-    const client = new pg.Client({ host: '127.0.0.1', port, user: LOCAL_SUPERUSER, password: await SecretStore.forProject(stateDir).get(LOCAL_POSTGRES_SECRET), database: 'pipewright' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: LOCAL_SUPERUSER,
+      password: await SecretStore.forProject(stateDir).get(LOCAL_POSTGRES_SECRET),
+      database: 'pipewright',
+    });
     await client.connect();
     try {
       assert.equal((await client.query<{ n: string }>('select count(*) as n from public.by_customer')).rows[0]?.n, String(CUSTOMERS));
     } finally {
       await client.end();
     }
-    const endpoint = (name: string) => (JSON.parse(readFileSync(path.join(stateDir, `${name}-emulator.json`), 'utf8')) as { endpoint: string }).endpoint;
+    const endpoint = (name: string) =>
+      (JSON.parse(readFileSync(path.join(stateDir, `${name}-emulator.json`), 'utf8')) as { endpoint: string }).endpoint;
     const [objects] = await new Storage({ apiEndpoint: endpoint('gcs'), projectId: 'pipewright-local' }).bucket('shop-exports').getFiles();
     assert.ok(objects.some((o) => o.name.startsWith('by_customer.parquet')));
     const bigquery = await createBigQueryClient({ endpoint: endpoint('bigquery'), project_id: 'pipewright-local' }, dir, {});
@@ -123,13 +137,20 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
 
     // 5. History, and a re-run from there.
     await act.click(page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }));
-    await act.click(page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: /^Run .* of orders$/ }).first());
+    await act.click(
+      page
+        .getByRole('table', { name: 'Runs' })
+        .getByRole('link', { name: /^Run .* of orders$/ })
+        .first(),
+    );
     await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor();
     await act.click(page.getByRole('button', { name: 'Re-run' }));
     await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 90_000 });
     await shot('3-history-rerun');
     await noErrorToast('the re-run');
-    t.diagnostic(`the walk took ${((Date.now() - started) / 1000).toFixed(1)} s, ${act.tally.clicks} clicks and ${act.tally.keys} keystrokes`);
+    t.diagnostic(
+      `the walk took ${((Date.now() - started) / 1000).toFixed(1)} s, ${act.tally.clicks} clicks and ${act.tally.keys} keystrokes`,
+    );
   } finally {
     const code = await app.close();
     await files.close();

@@ -23,7 +23,10 @@ after(() => rmSync(rendererDir, { recursive: true, force: true }));
 
 async function startFake() {
   const fake = createFakeElectron();
-  const shell = await startShell(fake.electron, { preloadPath: '/preload.cjs', renderer: { indexHtml: path.join(rendererDir, 'index.html') } });
+  const shell = await startShell(fake.electron, {
+    preloadPath: '/preload.cjs',
+    renderer: { indexHtml: path.join(rendererDir, 'index.html') },
+  });
   assert.ok(shell);
   return fake;
 }
@@ -42,7 +45,13 @@ test('the window loads the renderer from app://pipewright/, served from the buil
   const script = await get('app://pipewright/assets/app.js');
   assert.equal(script.status, 200);
   assert.match(script.headers.get('content-type') ?? '', /javascript/);
-  for (const url of ['app://pipewright/%2e%2e/%2e%2e/etc/passwd', 'app://pipewright/..%2f..%2fetc%2fpasswd', 'app://pipewright/missing.js', 'app://other/index.html', 'app://pipewright/index.html%00']) {
+  for (const url of [
+    'app://pipewright/%2e%2e/%2e%2e/etc/passwd',
+    'app://pipewright/..%2f..%2fetc%2fpasswd',
+    'app://pipewright/missing.js',
+    'app://other/index.html',
+    'app://pipewright/index.html%00',
+  ]) {
     assert.equal((await get(url)).status, 404, url);
   }
   assert.equal((await get(APP_INDEX_URL, 'POST')).status, 405);
@@ -60,7 +69,9 @@ test('main lists the callable methods to our window only, and the desktop app li
   assert.deepEqual(ask(APP_INDEX_URL), ['app.info']);
   assert.deepEqual(ask('https://evil.test/'), []);
   assert.deepEqual(ask(APP_INDEX_URL, { url: APP_INDEX_URL }), [], 'not to an iframe');
-  const everyMethod = Object.fromEntries([...Object.keys(methods), 'shell.exec'].map((name) => [name, async () => null])) as unknown as ApiHandlers;
+  const everyMethod = Object.fromEntries(
+    [...Object.keys(methods), 'shell.exec'].map((name) => [name, async () => null]),
+  ) as unknown as ApiHandlers;
   assert.deepEqual(createDispatcher(everyMethod).methods, Object.keys(methods).sort(), 'the contract, and nothing a handler map adds');
 });
 
@@ -87,7 +98,10 @@ test('the preload bridge reaches main only for methods on the allow-list', async
     assert.equal(reply.ok, false, String(method));
     if (!reply.ok) assert.match(reply.error.message, /is not part of the Pipewright API/);
   }
-  assert.deepEqual(invoked, [{ method: 'runs.start', params: { pipelineId: 'p' } }, { method: 'app.info', params: {} }]);
+  assert.deepEqual(invoked, [
+    { method: 'runs.start', params: { pipelineId: 'p' } },
+    { method: 'app.info', params: {} },
+  ]);
   const seen: unknown[] = [];
   const stop = bridge.on('runs.event', (payload) => seen.push(payload));
   listeners.forEach((forward) => forward('runs.event', 1));
@@ -105,7 +119,9 @@ test('a fault in main keeps the window: a block fault fails that attempt, any ot
   const remove = installDesktopFaultPolicy(fake.electron, { target, now: () => clock, log: (m) => logs.push(m) });
   try {
     const failed: string[] = [];
-    runInFaultScope({ runId: 'r1', blockId: 'load', fail: (e) => failed.push(e.message) > 0 }, () => target.emit('uncaughtException', new Error('socket callback threw')));
+    runInFaultScope({ runId: 'r1', blockId: 'load', fail: (e) => failed.push(e.message) > 0 }, () =>
+      target.emit('uncaughtException', new Error('socket callback threw')),
+    );
     assert.deepEqual(failed, ["uncaught exception in the block's work: socket callback threw"]);
     assert.equal(fake.dialog.messageBoxes.length, 0, 'the run shows a block fault; no box for it');
     target.emit('unhandledRejection', new Error('watcher lost its folder'));
@@ -116,7 +132,10 @@ test('a fault in main keeps the window: a block fault fails that attempt, any ot
     clock += 61_000;
     target.emit('uncaughtException', new Error('a minute later'));
     assert.equal(fake.dialog.messageBoxes.length, 2);
-    assert.ok(logs.some((l) => /kept running:\nError: watcher lost its folder/.test(l)), 'logged with its stack');
+    assert.ok(
+      logs.some((l) => /kept running:\nError: watcher lost its folder/.test(l)),
+      'logged with its stack',
+    );
     assert.deepEqual([fake.app.quitCount, fake.app.exitCodes, fake.windows.length], [0, [], 1], 'the window stays');
   } finally {
     remove();

@@ -27,8 +27,16 @@ function fakeAppRoot(): { root: string; example: string } {
 
 function optionsFor(projectDir: string, appRoot: string, userDataDir: string): DesktopOptions {
   return {
-    preloadPath: path.join(repo, 'out', 'preload', 'index.cjs'), renderer: { indexHtml: path.join(repo, 'out', 'renderer', 'index.html') },
-    args: ['--project', projectDir], env: {}, cwd: repo, appRoot, userDataDir, isPackaged: false, relaunchPrefix: PREFIX, log: () => undefined,
+    preloadPath: path.join(repo, 'out', 'preload', 'index.cjs'),
+    renderer: { indexHtml: path.join(repo, 'out', 'renderer', 'index.html') },
+    args: ['--project', projectDir],
+    env: {},
+    cwd: repo,
+    appRoot,
+    userDataDir,
+    isPackaged: false,
+    relaunchPrefix: PREFIX,
+    log: () => undefined,
   };
 }
 
@@ -45,7 +53,10 @@ const click = async (entry: Item, until: () => boolean, what: string) => {
   await waitUntil(until, { what });
 };
 
-async function withDesktop(pickedFolders: (string | null)[], body: (ctx: { fake: ReturnType<typeof createFakeElectron>; project: TempProject; userData: string; example: string }) => Promise<void>) {
+async function withDesktop(
+  pickedFolders: (string | null)[],
+  body: (ctx: { fake: ReturnType<typeof createFakeElectron>; project: TempProject; userData: string; example: string }) => Promise<void>,
+) {
   const project = createTempProject();
   const { root, example } = fakeAppRoot();
   const userData = mkdtempSync(path.join(os.tmpdir(), 'pw-userdata-'));
@@ -64,8 +75,14 @@ async function withDesktop(pickedFolders: (string | null)[], body: (ctx: { fake:
 
 test('the File menu offers Open Project…, New Project…, Open Recent and Quit, beside Edit, View and Window', async () => {
   await withDesktop([], async ({ fake, project, userData }) => {
-    assert.deepEqual(fileMenu(fake.menu.applied).map((m) => m.label ?? m.role ?? m.type), ['Open Project…', 'New Project…', 'Import Mage Project…', 'Open Recent', 'separator', 'quit']);
-    assert.deepEqual(fake.menu.applied?.slice(1).map((m) => m.role), ['editMenu', 'viewMenu', 'windowMenu']);
+    assert.deepEqual(
+      fileMenu(fake.menu.applied).map((m) => m.label ?? m.role ?? m.type),
+      ['Open Project…', 'New Project…', 'Import Mage Project…', 'Open Recent', 'separator', 'quit'],
+    );
+    assert.deepEqual(
+      fake.menu.applied?.slice(1).map((m) => m.role),
+      ['editMenu', 'viewMenu', 'windowMenu'],
+    );
     assert.equal(item(fake.menu.applied, 'Open Recent').enabled, false, 'nothing recent but the open project');
     assert.deepEqual(readRecentProjects(userData), [project.dir], 'the open project is remembered');
   });
@@ -78,7 +95,10 @@ test('Open Project… reopens the app on the chosen project; a folder without pi
     await withDesktop([notProject, null, other.dir], async ({ fake, project, userData }) => {
       const open = item(fake.menu.applied, 'Open Project…');
       await click(open, () => fake.dialog.errorBoxes.length > 0, 'the refusal');
-      assert.deepEqual(fake.dialog.errorBoxes.map((b) => b.title), ['Not a Pipewright project']);
+      assert.deepEqual(
+        fake.dialog.errorBoxes.map((b) => b.title),
+        ['Not a Pipewright project'],
+      );
       assert.match(fake.dialog.errorBoxes[0]?.content ?? '', new RegExp(`${notProject}.*has no pipewright\\.yaml`));
       assert.deepEqual([fake.app.relaunches, fake.app.quitCount], [[], 0]);
 
@@ -124,7 +144,11 @@ test('New Project… writes a project into an empty folder and reopens on it; a 
 test('Import Mage Project… imports a Mage project into an empty folder and reopens on it; a non-Mage folder is refused', async () => {
   const parent = mkdtempSync(path.join(os.tmpdir(), 'pw-mage-menu-'));
   const mage = path.join(parent, 'mage');
-  writeMageProject(mage, { 'pipelines/etl/metadata.yaml': 'blocks:\n- uuid: load\n  type: data_loader\n  language: python\n  upstream_blocks: []\nname: etl\ntype: python\n', 'data_loaders/load.py': LOAD_API });
+  writeMageProject(mage, {
+    'pipelines/etl/metadata.yaml':
+      'blocks:\n- uuid: load\n  type: data_loader\n  language: python\n  upstream_blocks: []\nname: etl\ntype: python\n',
+    'data_loaders/load.py': LOAD_API,
+  });
   const into = path.join(parent, 'imported');
   try {
     await withDesktop([parent, into, mage, into], async ({ fake }) => {
@@ -158,7 +182,11 @@ test('Open Recent lists other recent projects that still exist and reopens one',
     const recent = item(fake.menu.applied, 'Open Recent');
     assert.equal(recent.enabled, true);
     const entries = recent.submenu as Item[];
-    assert.deepEqual(entries.map((e) => e.label), [older.dir], 'the open project and a vanished folder are not offered');
+    assert.deepEqual(
+      entries.map((e) => e.label),
+      [older.dir],
+      'the open project and a vanished folder are not offered',
+    );
     await click(entries[0]!, () => fake.app.relaunches.length > 0, 'the relaunch on the recent project');
     assert.deepEqual(fake.app.relaunches, [{ args: [...PREFIX, '--project', older.dir] }]);
   } finally {

@@ -87,6 +87,9 @@ test("the desktop app reads secrets the CLI sealed with the key file, and the CL
   await desktop.set('from_app', 'app-value');
   assert.equal(await desktop.get('from_app'), 'app-value');
 
-  await assert.rejects(cli.get('from_app'), /secret from_app is sealed by the desktop app's OS keychain.*pipewright connections secret set from_app/);
+  await assert.rejects(
+    cli.get('from_app'),
+    /secret from_app is sealed by the desktop app's OS keychain.*pipewright connections secret set from_app/,
+  );
   assert.equal(await cli.get('from_cli'), 'cli-value', 'the CLI still reads its own');
 });

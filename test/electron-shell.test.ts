@@ -24,11 +24,17 @@ const preloadPath = path.join(repo, 'out', 'preload', 'index.cjs');
 async function startFakeShell(opts: { devServerUrl?: string; handlers?: Partial<ApiHandlers>; hasLock?: boolean } = {}) {
   const fake = createFakeElectron({ hasLock: opts.hasLock ?? true });
   const renderer = { indexHtml, ...(opts.devServerUrl ? { devServerUrl: opts.devServerUrl } : {}) };
-  const shell = await startShell(fake.electron, { preloadPath, renderer, ...(opts.handlers ? { api: createDispatcher(opts.handlers) } : {}) });
+  const shell = await startShell(fake.electron, {
+    preloadPath,
+    renderer,
+    ...(opts.handlers ? { api: createDispatcher(opts.handlers) } : {}),
+  });
   const call = fake.ipcHandlers.get('pw:call');
   assert.ok(call, 'pw:call is registered');
   const invoke = (url: string | null, request: unknown, parent: unknown = null) =>
-    Promise.resolve().then(() => call({ senderFrame: url === null ? null : { url, parent } } satisfies InvokeEvent, request) as Promise<CallReply>);
+    Promise.resolve().then(
+      () => call({ senderFrame: url === null ? null : { url, parent } } satisfies InvokeEvent, request) as Promise<CallReply>,
+    );
   return { ...fake, shell, invoke };
 }
 
@@ -152,7 +158,10 @@ test('refuses pw:call from any frame but the main frame of our renderer', async 
   ] as const) {
     await assert.rejects(invoke(url, request, parent), /pw:call refused: the sender is not the Pipewright window/, String(url));
   }
-  assert.deepEqual(await invoke('http://localhost:5173/index.html', request), { ok: true, result: { version: '9.8.7', node: process.versions.node, electron: process.versions.electron ?? null } });
+  assert.deepEqual(await invoke('http://localhost:5173/index.html', request), {
+    ok: true,
+    result: { version: '9.8.7', node: process.versions.node, electron: process.versions.electron ?? null },
+  });
   const built = await startFakeShell();
   for (const url of [fileIndexUrl, 'http://localhost:5173/index.html']) await assert.rejects(built.invoke(url, request), /refused/, url);
   assert.equal((await built.invoke(`${indexUrl}#/home`, request)).ok, true);
@@ -190,7 +199,10 @@ test('serves injected handlers with their params as the contract parsed them, an
     },
   };
   const { invoke } = await startFakeShell({ handlers });
-  assert.deepEqual(await invoke(indexUrl, { method: 'runs.list', params: { pipelineId: 'p' } }), { ok: true, result: { got: { pipelineId: 'p', limit: 50, offset: 0 } } });
+  assert.deepEqual(await invoke(indexUrl, { method: 'runs.list', params: { pipelineId: 'p' } }), {
+    ok: true,
+    result: { got: { pipelineId: 'p', limit: 50, offset: 0 } },
+  });
   const bad = await invoke(indexUrl, { method: 'runs.list', params: { limit: 0 } });
   assert.match(bad.ok ? '' : bad.error.message, /^runs\.list: limit: /, 'params are validated over IPC as over HTTP');
   assert.deepEqual(await invoke(indexUrl, { method: 'pipelines.get', params: { pipelineId: 'nope' } }), {
@@ -219,8 +231,12 @@ test('a second instance quits without a window, and the first one comes to the f
   assert.deepEqual([fake.app.quitCount, fake.windows.length], [1, 0]);
 });
 
-test('electron-builder.yml passes electron-builder\'s own schema and unpacks the native modules', async () => {
-  const config = parse(readFileSync(path.join(repo, 'electron-builder.yml'), 'utf8')) as { appId: string; asarUnpack: string[]; files: string[] };
+test("electron-builder.yml passes electron-builder's own schema and unpacks the native modules", async () => {
+  const config = parse(readFileSync(path.join(repo, 'electron-builder.yml'), 'utf8')) as {
+    appId: string;
+    asarUnpack: string[];
+    files: string[];
+  };
   const builderRequire = createRequire(createRequire(import.meta.url).resolve('electron-builder/package.json'));
   const { validateConfiguration } = builderRequire('app-builder-lib/out/util/config/config.js') as {
     validateConfiguration(config: unknown, logger: { isEnabled: boolean; add(): void }): Promise<void>;
@@ -232,7 +248,11 @@ test('electron-builder.yml passes electron-builder\'s own schema and unpacks the
   await validateConfiguration(config, logger);
   await assert.rejects(validateConfiguration({ ...config, asarUnpak: [] }, logger), /unknown property 'asarUnpak'/);
   assert.equal(config.appId, 'dev.pipewright.app');
-  assert.deepEqual(config.files, ['out/**', 'main/python/py/**', 'examples/**', '!examples/**/.pipewright/**', '!examples/**/output/**'], 'the build and the example, never its local results');
+  assert.deepEqual(
+    config.files,
+    ['out/**', 'main/python/py/**', 'examples/**', '!examples/**/.pipewright/**', '!examples/**/output/**'],
+    'the build and the example, never its local results',
+  );
   for (const pattern of ['**/node_modules/better-sqlite3/**', '**/node_modules/@duckdb/**', '**/node_modules/@esbuild/**']) {
     assert.ok(config.asarUnpack.includes(pattern), pattern);
   }

@@ -35,7 +35,11 @@ test('green_taxi_etl loads one child per month, reduces, filters, tests and expo
     assert.equal(init.code, 0, init.stderr);
     const run = await runCli(['run', 'green_taxi_etl', '--project', project, '--var', `base_url=${server.url}/green/`, '--json']);
     assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as { runId: string; status: string; blocks: { id: string; rows: number | null; status: string }[] };
+    const result = JSON.parse(run.stdout) as {
+      runId: string;
+      status: string;
+      blocks: { id: string; rows: number | null; status: string }[];
+    };
     const rows = Object.fromEntries(result.blocks.map((b) => [b.id, b.rows]));
     assert.equal(rows.green_taxi_months, 3);
     assert.equal(rows.load_green_taxi, totalRows);
@@ -60,7 +64,10 @@ test('green_taxi_etl loads one child per month, reduces, filters, tests and expo
       );
       const { tableFromIPC } = await import('apache-arrow');
       const summary = tableFromIPC(preview.ipc).get(0)?.toJSON();
-      assert.deepEqual([Number(summary?.n), Number(summary?.dates), Number(summary?.lo), Number(summary?.hi)], [keptRows, Object.keys(keptByDate).length, 1, 2]);
+      assert.deepEqual(
+        [Number(summary?.n), Number(summary?.dates), Number(summary?.lo), Number(summary?.hi)],
+        [keptRows, Object.keys(keptByDate).length, 1, 2],
+      );
     } finally {
       await open.close();
     }
@@ -78,7 +85,9 @@ test('green_taxi_etl loads one child per month, reduces, filters, tests and expo
         mkdirSync(path.dirname(target), { recursive: true });
         await object.download({ destination: target });
       }
-      const perDate = await conn.runAndReadAll(`select lpep_pickup_date::varchar as d, count(*)::bigint as n from read_parquet('${downloads}/green_taxi/**/*.parquet', hive_partitioning = true) group by 1`);
+      const perDate = await conn.runAndReadAll(
+        `select lpep_pickup_date::varchar as d, count(*)::bigint as n from read_parquet('${downloads}/green_taxi/**/*.parquet', hive_partitioning = true) group by 1`,
+      );
       assert.deepEqual(Object.fromEntries(perDate.getRowObjects().map((r) => [String(r.d), Number(r.n)])), keptByDate);
     } finally {
       conn.closeSync();

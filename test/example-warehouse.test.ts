@@ -26,7 +26,17 @@ test('yellow_taxi_warehouse loads the trips into BigQuery and Postgres and runs 
     const init = await runCli(['init', project, '--example', 'nyc-taxi']);
     assert.equal(init.code, 0, init.stderr);
 
-    const run = await runCli(['run', 'yellow_taxi_warehouse', '--project', project, '--var', `source_url=${server.url}/yellow.csv.gz`, '--var', `zones_url=${server.url}/zones.csv`, '--json']);
+    const run = await runCli([
+      'run',
+      'yellow_taxi_warehouse',
+      '--project',
+      project,
+      '--var',
+      `source_url=${server.url}/yellow.csv.gz`,
+      '--var',
+      `zones_url=${server.url}/zones.csv`,
+      '--json',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as { status: string; blocks: { id: string; rows: number }[] };
     const rows = Object.fromEntries(result.blocks.map((b) => [b.id, b.rows]));
@@ -35,10 +45,15 @@ test('yellow_taxi_warehouse loads the trips into BigQuery and Postgres and runs 
     assert.match(run.stderr, /dry run: [\d.]+ [KMG]?B to process/);
     assert.match(run.stderr, /EXPLAIN: cost \d/);
 
-    const bq = await startBigQueryEmulator({ dataDir: path.join(project, '.pipewright', 'bigquery'), gcsDataDir: path.join(project, '.pipewright', 'gcs') });
+    const bq = await startBigQueryEmulator({
+      dataDir: path.join(project, '.pipewright', 'bigquery'),
+      gcsDataDir: path.join(project, '.pipewright', 'gcs'),
+    });
     try {
       const bigquery = await createBigQueryClient({ endpoint: bq.endpoint }, project, {});
-      const [perDay] = await bigquery.query('SELECT CAST(pickup_date AS STRING) AS d, sum(trips) AS n FROM ny_taxi.daily_zone_revenue GROUP BY 1');
+      const [perDay] = await bigquery.query(
+        'SELECT CAST(pickup_date AS STRING) AS d, sum(trips) AS n FROM ny_taxi.daily_zone_revenue GROUP BY 1',
+      );
       assert.deepEqual(Object.fromEntries((perDay as { d: string; n: number }[]).map((r) => [r.d, Number(r.n)])), stats.keptRowsByDate);
     } finally {
       await bq.close();

@@ -62,7 +62,10 @@ describe('source/http_file', () => {
     // The download's last word is all its bytes (rows may follow, while DuckDB reads the file).
     const last = first.progress.filter((p) => p.phase === 'download').at(-1);
     assert.deepEqual(last, { phase: 'download', done: statSync(file).size, total: statSync(file).size, unit: 'bytes' });
-    assert.ok(first.progress.every((p) => p.phase === 'download' || (p.phase === 'read' && p.unit === 'rows')), JSON.stringify(first.progress));
+    assert.ok(
+      first.progress.every((p) => p.phase === 'download' || (p.phase === 'read' && p.unit === 'rows')),
+      JSON.stringify(first.progress),
+    );
     const types = await columnTypes('load_yellow');
     assert.equal(types.VendorID, 'BIGINT');
     assert.equal(types.tpep_pickup_datetime, 'TIMESTAMP');
@@ -73,7 +76,10 @@ describe('source/http_file', () => {
 
     const second = await harness.run(httpFileSource, { id: 'load_yellow', config });
     assert.equal(second.outcome?.rowsOut, stats.rows);
-    assert.ok(second.logs.some((l) => /cached/.test(l.message)), 'the second run revalidates and reuses the download');
+    assert.ok(
+      second.logs.some((l) => /cached/.test(l.message)),
+      'the second run revalidates and reuses the download',
+    );
     assert.equal(server.requests('/yellow_tripdata_2021-01.csv.gz'), 2);
   });
 
@@ -104,9 +110,17 @@ describe('source/http_file', () => {
   test('a timestamp that does not match the declared timestamp_format says which format it was read with', async () => {
     server.serve('/stamped.csv', Buffer.from('id,picked_at\n1,2019-01-01 00:46:00\n2,1/1/2019 0:53\n'));
     const url = `${server.url}/stamped.csv`;
-    const error = await failure(harness.attempt(httpFileSource, { id: 'stamped', config: { url, timestamp_format: '%Y-%m-%d %H:%M:%S', columns: { picked_at: 'TIMESTAMP' } } }));
+    const error = await failure(
+      harness.attempt(httpFileSource, {
+        id: 'stamped',
+        config: { url, timestamp_format: '%Y-%m-%d %H:%M:%S', columns: { picked_at: 'TIMESTAMP' } },
+      }),
+    );
     assert.equal(error.place.line, 3);
-    assert.match(error.message, /could not convert "1\/1\/2019 0:53" to TIMESTAMP; it was read with timestamp_format "%Y-%m-%d %H:%M:%S"; change that, or declare another type/);
+    assert.match(
+      error.message,
+      /could not convert "1\/1\/2019 0:53" to TIMESTAMP; it was read with timestamp_format "%Y-%m-%d %H:%M:%S"; change that, or declare another type/,
+    );
   });
 
   test('a 404 fails without retrying and names the URL', async () => {
@@ -123,11 +137,18 @@ describe('source/http_file', () => {
     // Cancelled once bytes arrived: the download is then mid-body, where the server stalls.
     const onEvent = (event: RunEvent) => event.type === 'block.progressed' && controller.abort(new CancelledError('run cancelled'));
     const started = Date.now();
-    const { error } = await harness.attempt(httpFileSource, { id: 'slow', config: { url: `${server.url}/slow.csv` } }, { signal: controller.signal, onEvent });
+    const { error } = await harness.attempt(
+      httpFileSource,
+      { id: 'slow', config: { url: `${server.url}/slow.csv` } },
+      { signal: controller.signal, onEvent },
+    );
     assert.ok(error instanceof CancelledError, String(error));
     assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`); // a stalled download would hang
     const cached = readdirSync(path.join(harness.project.stateDir, 'cache', 'http'));
-    assert.deepEqual(cached.filter((name) => name.includes('slow')), []);
+    assert.deepEqual(
+      cached.filter((name) => name.includes('slow')),
+      [],
+    );
   });
 
   test('asks for a format when the URL does not tell it', async () => {
@@ -163,7 +184,10 @@ describe('source/local_file', () => {
   test('a ragged row deep in a file fails naming the file, line and column', async () => {
     writeProjectFile('data/ragged.csv', csvText(30_000, ['9,10']));
     const error = await failure(harness.attempt(localFileSource, { id: 'ragged', config: { path: 'data/ragged.csv' } }));
-    assert.deepEqual({ file: error.place.file, line: error.place.line, column: error.place.column }, { file: path.join('data', 'ragged.csv'), line: 30_002, column: 3 });
+    assert.deepEqual(
+      { file: error.place.file, line: error.place.line, column: error.place.column },
+      { file: path.join('data', 'ragged.csv'), line: 30_002, column: 3 },
+    );
     assert.match(error.message, /expected 3 fields, found 2/);
   });
 
@@ -171,14 +195,19 @@ describe('source/local_file', () => {
     writeProjectFile('data/ragged-top.csv', csvText(50, ['9,10,11,12']));
     const plain = await failure(harness.attempt(localFileSource, { id: 'top', config: { path: 'data/ragged-top.csv' } }));
     assert.deepEqual({ line: plain.place.line, column: plain.place.column }, { line: 52, column: 4 });
-    const typed = await failure(harness.attempt(localFileSource, { id: 'top', config: { path: 'data/ragged-top.csv', columns: { b: 'BIGINT' } } }));
+    const typed = await failure(
+      harness.attempt(localFileSource, { id: 'top', config: { path: 'data/ragged-top.csv', columns: { b: 'BIGINT' } } }),
+    );
     assert.deepEqual({ line: typed.place.line, column: typed.place.column }, { line: 52, column: 4 });
     assert.match(typed.message, /expected 3 fields, found 4/);
   });
 
   test('on_error: reject keeps the good rows and counts the bad ones', async () => {
     writeProjectFile('data/mixed.csv', csvText(100, ['7,seven,x', '8,16']));
-    const run = await harness.run(localFileSource, { id: 'mixed', config: { path: 'data/mixed.csv', columns: { b: 'BIGINT' }, on_error: 'reject' } });
+    const run = await harness.run(localFileSource, {
+      id: 'mixed',
+      config: { path: 'data/mixed.csv', columns: { b: 'BIGINT' }, on_error: 'reject' },
+    });
     assert.equal(run.outcome?.rowsOut, 200);
     const warning = run.logs.find((l) => l.level === 'warn');
     assert.match(warning?.message ?? '', /^2 rows rejected .*first: data\/mixed\.csv line 102 column b/);
@@ -193,7 +222,9 @@ describe('source/local_file', () => {
 
   test('an unknown column type is a UserError about config.columns', async () => {
     writeProjectFile('data/small.csv', 'a,b\n1,2\n');
-    const error = await failure(harness.attempt(localFileSource, { id: 'badtype', config: { path: 'data/small.csv', columns: { a: 'BIGNUMBER' } } }));
+    const error = await failure(
+      harness.attempt(localFileSource, { id: 'badtype', config: { path: 'data/small.csv', columns: { a: 'BIGNUMBER' } } }),
+    );
     assert.equal(error.place.path, 'config.columns');
   });
 
@@ -217,6 +248,9 @@ describe('file formats', () => {
     const sql = buildReadSql(["it's.csv"], 'csv', { on_error: 'fail', columns: { "o'k": 'BIGINT' }, delimiter: ';' });
     assert.equal(sql, "SELECT * FROM read_csv(['it''s.csv'], delim = ';', skip = 0, types = {'o''k': 'BIGINT'})");
     const parquet = buildReadSql(['a.parquet', 'b.parquet'], 'parquet', { on_error: 'fail', columns: { 'x"y': 'INTEGER' } });
-    assert.equal(parquet, `SELECT * REPLACE (CAST("x""y" AS INTEGER) AS "x""y") FROM read_parquet(['a.parquet', 'b.parquet'], union_by_name = true)`);
+    assert.equal(
+      parquet,
+      `SELECT * REPLACE (CAST("x""y" AS INTEGER) AS "x""y") FROM read_parquet(['a.parquet', 'b.parquet'], union_by_name = true)`,
+    );
   });
 });

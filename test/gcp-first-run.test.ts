@@ -40,7 +40,10 @@ before(async () => {
   harness = await createBlockHarness();
   gcs = await startGcsFixture();
   bq = await startBigQueryFixture({ gcsDataDir: gcs.root });
-  await harness.run(querySource, { id: 'trips', config: { sql: `SELECT range AS id, TIMESTAMP '2021-01-01 10:00:00' + INTERVAL (range) MINUTE AS picked_at FROM range(10)` } });
+  await harness.run(querySource, {
+    id: 'trips',
+    config: { sql: `SELECT range AS id, TIMESTAMP '2021-01-01 10:00:00' + INTERVAL (range) MINUTE AS picked_at FROM range(10)` },
+  });
 });
 after(async () => {
   await bq.close();
@@ -62,13 +65,30 @@ function messageOf(error: unknown): string {
 }
 
 function toGcs(bucket: string, config: Record<string, unknown> = {}) {
-  const settings = { endpoint: gcs.emulator.url, project_id: 'test-project', bucket, path: 'trips.parquet', create_bucket: true, retry: { max_delay_seconds: 1 } };
+  const settings = {
+    endpoint: gcs.emulator.url,
+    project_id: 'test-project',
+    bucket,
+    path: 'trips.parquet',
+    create_bucket: true,
+    retry: { max_delay_seconds: 1 },
+  };
   return harness.attempt(gcsExport, { id: 'to_gcs', upstream: ['trips'], config: { ...settings, ...config } });
 }
 
 function toBigQuery(table: string, config: Record<string, unknown> = {}) {
-  const kind: BlockKind<unknown> = { ...bigqueryExport, run: (ctx, c) => bigqueryExport.run({ ...ctx, runId: `run-${++runs}` }, c as never) } as BlockKind<unknown>;
-  const settings = { endpoint: bq.endpoint, project_id: 'test-project', dataset: 'first', table, retry: { max_delay_seconds: 1 }, poll_interval_ms: 50 };
+  const kind: BlockKind<unknown> = {
+    ...bigqueryExport,
+    run: (ctx, c) => bigqueryExport.run({ ...ctx, runId: `run-${++runs}` }, c as never),
+  } as BlockKind<unknown>;
+  const settings = {
+    endpoint: bq.endpoint,
+    project_id: 'test-project',
+    dataset: 'first',
+    table,
+    retry: { max_delay_seconds: 1 },
+    poll_interval_ms: 50,
+  };
   return harness.attempt(kind, { id: 'to_bq', upstream: ['trips'], config: { ...settings, ...config } });
 }
 
@@ -84,7 +104,10 @@ describe('GCS on a real project', () => {
   test('a 403 on the bucket says the name may belong to another project or the credential lacks storage.buckets.get', async () => {
     await gcsModes({ foreignBuckets: ['elsewhere'] });
     const run = await toGcs('elsewhere', { create_bucket: false });
-    assert.match(messageOf(run.error), /bucket elsewhere answered 403: the name may belong to another project .* lacks storage\.buckets\.get/);
+    assert.match(
+      messageOf(run.error),
+      /bucket elsewhere answered 403: the name may belong to another project .* lacks storage\.buckets\.get/,
+    );
   });
 
   test('a service account with object roles only (no storage.buckets.get) exports into an existing bucket', async () => {
@@ -105,7 +128,10 @@ describe('GCS on a real project', () => {
 
   test('a disabled API and closed billing are named as such', async () => {
     await gcsModes({ apiDisabled: true });
-    assert.match(messageOf((await toGcs('api-off')).error), /Cloud Storage JSON API is disabled in project test-project: enable it at https:\/\/console\.developers\.google\.com/);
+    assert.match(
+      messageOf((await toGcs('api-off')).error),
+      /Cloud Storage JSON API is disabled in project test-project: enable it at https:\/\/console\.developers\.google\.com/,
+    );
     await gcsModes({ apiDisabled: false, billingDisabled: true });
     assert.match(messageOf((await toGcs('billing-off')).error), /billing is disabled for project test-project/);
   });
@@ -115,15 +141,34 @@ describe('GCS on a real project', () => {
     // A private endpoint (say, Private Service Connect) answering the bucket call; it records what the client sent.
     const server = createServer((req, res) => {
       seen.push(req.headers);
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'storage#bucket', name: 'private', location: 'US' }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ kind: 'storage#bucket', name: 'private', location: 'US' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
       const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-key-'));
-      writeFileSync(path.join(dir, 'sa.json'), JSON.stringify({ type: 'service_account', project_id: 'p', client_email: 'sa@p.iam.gserviceaccount.com', private_key: privateKey, universe_domain: 'pipewright.test' }));
-      const storage = await createStorageClient({ endpoint: base, credentials: { key_file: 'sa.json' }, retry: { max_retries: 0 } }, dir, {});
+      writeFileSync(
+        path.join(dir, 'sa.json'),
+        JSON.stringify({
+          type: 'service_account',
+          project_id: 'p',
+          client_email: 'sa@p.iam.gserviceaccount.com',
+          private_key: privateKey,
+          universe_domain: 'pipewright.test',
+        }),
+      );
+      const storage = await createStorageClient(
+        { endpoint: base, credentials: { key_file: 'sa.json' }, retry: { max_retries: 0 } },
+        dir,
+        {},
+      );
       await storage.bucket('private').getMetadata();
       // Outside Google's default universe the key signs its own token (a self-signed JWT): no token server needed.
       assert.match(String(seen.at(-1)?.authorization), /^Bearer ey/);
@@ -137,7 +182,10 @@ describe('connections test with least privilege', () => {
   test('a credential without storage.buckets.list passes, saying buckets are checked per pipeline', async () => {
     await gcsModes({ deniedPermissions: ['storage.buckets.list'] });
     const temp = createTempProject();
-    temp.writeFile('connections.yaml', stringify({ lake: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' } }));
+    temp.writeFile(
+      'connections.yaml',
+      stringify({ lake: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' } }),
+    );
     try {
       const result = await testConnection(await loadProject(temp.dir), 'lake', SecretStore.forProject(path.join(temp.dir, '.pipewright')));
       assert.equal(result.isOk, true, result.error);
@@ -156,7 +204,10 @@ describe('BigQuery on a real project', () => {
   test('timestamps: timestamp (default) loads naive timestamps as TIMESTAMP, datetime as DATETIME', async () => {
     assert.equal((await toBigQuery('ts_default')).error, undefined);
     assert.equal((await toBigQuery('ts_civil', { timestamps: 'datetime' })).error, undefined);
-    const types = async (t: string) => ((await bq.bigquery.dataset('first').table(t).getMetadata())[0].schema.fields as { name: string; type: string }[]).find((f) => f.name === 'picked_at')?.type;
+    const types = async (t: string) =>
+      ((await bq.bigquery.dataset('first').table(t).getMetadata())[0].schema.fields as { name: string; type: string }[]).find(
+        (f) => f.name === 'picked_at',
+      )?.type;
     assert.equal(await types('ts_default'), 'TIMESTAMP');
     assert.equal(await types('ts_civil'), 'DATETIME');
   });
@@ -168,7 +219,7 @@ describe('BigQuery on a real project', () => {
     assert.equal((await bq.bigquery.dataset('in_eu').table('t').exists())[0], false);
   });
 
-  test('a load into a regional dataset runs in the dataset\'s location without the block naming it', async () => {
+  test("a load into a regional dataset runs in the dataset's location without the block naming it", async () => {
     await bq.bigquery.createDataset('regional', { location: 'europe-west1' });
     const run = await toBigQuery('t', { dataset: 'regional' });
     assert.equal(run.error, undefined);
@@ -177,20 +228,50 @@ describe('BigQuery on a real project', () => {
 
   test('a load from hive folders that had to be percent-encoded is refused: BigQuery would load the encoded text', async () => {
     await harness.run(querySource, { id: 'cities', config: { sql: `SELECT 'New York' AS city, 1 AS n UNION ALL SELECT 'Boston', 2` } });
-    const gcsConfig = { endpoint: gcs.emulator.url, project_id: 'test-project', bucket: 'city-lake', create_bucket: true, path: 'by_city', partition_by: ['city'], retry: { max_delay_seconds: 1 } };
+    const gcsConfig = {
+      endpoint: gcs.emulator.url,
+      project_id: 'test-project',
+      bucket: 'city-lake',
+      create_bucket: true,
+      path: 'by_city',
+      partition_by: ['city'],
+      retry: { max_delay_seconds: 1 },
+    };
     mkdirSync(path.join(harness.dir, 'pipelines', 'p'), { recursive: true });
-    writeFileSync(path.join(harness.dir, 'pipelines', 'p', 'pipeline.yaml'), JSON.stringify({ blocks: [
-      { id: 'cities', type: 'source', kind: 'test_query', config: { sql: 'SELECT 1' } },
-      { id: 'to_lake', type: 'export', kind: 'gcs', upstream: ['cities'], config: gcsConfig },
-    ] }));
+    writeFileSync(
+      path.join(harness.dir, 'pipelines', 'p', 'pipeline.yaml'),
+      JSON.stringify({
+        blocks: [
+          { id: 'cities', type: 'source', kind: 'test_query', config: { sql: 'SELECT 1' } },
+          { id: 'to_lake', type: 'export', kind: 'gcs', upstream: ['cities'], config: gcsConfig },
+        ],
+      }),
+    );
     assert.equal((await harness.attempt(gcsExport, { id: 'to_lake', upstream: ['cities'], config: gcsConfig })).error, undefined);
     await harness.run(querySource, { id: 'to_lake', config: { sql: 'SELECT 1 AS placeholder' } });
-    const run = await harness.attempt(bigqueryExport, { id: 'to_bq', upstream: ['to_lake'], config: { endpoint: bq.endpoint, project_id: 'test-project', dataset: 'first', table: 'cities', source: { from_gcs_block: 'to_lake' }, poll_interval_ms: 50 } });
-    assert.match(messageOf(run.error), /by_city\/city=New%20York\/ is percent-encoded, and BigQuery reads hive folder names literally \(it would load "New%20York"\)/);
+    const run = await harness.attempt(bigqueryExport, {
+      id: 'to_bq',
+      upstream: ['to_lake'],
+      config: {
+        endpoint: bq.endpoint,
+        project_id: 'test-project',
+        dataset: 'first',
+        table: 'cities',
+        source: { from_gcs_block: 'to_lake' },
+        poll_interval_ms: 50,
+      },
+    });
+    assert.match(
+      messageOf(run.error),
+      /by_city\/city=New%20York\/ is percent-encoded, and BigQuery reads hive folder names literally \(it would load "New%20York"\)/,
+    );
   });
 
   test('a missing bigquery.jobs.create is quoted with the role to grant', async () => {
-    await fetch(`${bq.endpoint}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ deniedPermissions: ['bigquery.jobs.create'] }) });
+    await fetch(`${bq.endpoint}/_emulator/modes`, {
+      method: 'POST',
+      body: JSON.stringify({ deniedPermissions: ['bigquery.jobs.create'] }),
+    });
     const run = await toBigQuery('denied');
     assert.match(messageOf(run.error), /lacks bigquery\.jobs\.create .*grant roles\/bigquery\.jobUser/);
   });
@@ -211,7 +292,7 @@ describe('the example on a real project', () => {
 });
 
 describe('credentials and project', () => {
-  test('without project_id, the project comes from Google\'s auth library (GOOGLE_CLOUD_PROJECT)', async () => {
+  test("without project_id, the project comes from Google's auth library (GOOGLE_CLOUD_PROJECT)", async () => {
     const saved = process.env.GOOGLE_CLOUD_PROJECT;
     process.env.GOOGLE_CLOUD_PROJECT = 'from-environment';
     try {
@@ -223,7 +304,14 @@ describe('credentials and project', () => {
   });
 
   test('no project anywhere: "set project_id on connection X" before anything runs', async () => {
-    const names = ['GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CONFIG', 'METADATA_SERVER_DETECTION', 'CLOUDSDK_CORE_PROJECT'];
+    const names = [
+      'GOOGLE_CLOUD_PROJECT',
+      'GCLOUD_PROJECT',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+      'CLOUDSDK_CONFIG',
+      'METADATA_SERVER_DETECTION',
+      'CLOUDSDK_CORE_PROJECT',
+    ];
     const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
     for (const n of names) delete process.env[n];
     process.env.CLOUDSDK_CONFIG = mkdtempSync(path.join(os.tmpdir(), 'pw-gcloud-'));
@@ -239,7 +327,15 @@ describe('credentials and project', () => {
   });
 
   test('an OAuth client secret or user credentials given as a key say what they are and what to use', () => {
-    assert.throws(() => parseServiceAccountKey(JSON.stringify({ installed: { client_id: 'x', client_secret: 'y' } }), 'key file client_secret.json', {}), /key file client_secret\.json is an OAuth client secret .*IAM → Service accounts → Keys/);
-    assert.throws(() => parseServiceAccountKey(JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'r' }), 'key file adc.json', {}), /your own user credentials .*use credentials: adc/);
+    assert.throws(
+      () =>
+        parseServiceAccountKey(JSON.stringify({ installed: { client_id: 'x', client_secret: 'y' } }), 'key file client_secret.json', {}),
+      /key file client_secret\.json is an OAuth client secret .*IAM → Service accounts → Keys/,
+    );
+    assert.throws(
+      () =>
+        parseServiceAccountKey(JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'r' }), 'key file adc.json', {}),
+      /your own user credentials .*use credentials: adc/,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { CRC32C } from '@google-cloud/storage';
 import { FastCrc32c } from '../main/cloud/gcs-export/crc32c.ts';
 
-test('the fast CRC32C gives the Storage client\'s sums for any length and any split of the bytes', () => {
+test("the fast CRC32C gives the Storage client's sums for any length and any split of the bytes", () => {
   for (const length of [0, 1, 7, 8, 9, 63, 1000, 65_537, 1_000_003]) {
     const bytes = randomBytes(length);
     const reference = new CRC32C();

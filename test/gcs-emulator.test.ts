@@ -61,7 +61,10 @@ describe('GCS emulator with the official client', () => {
   test('refuses ifGenerationMatch=0 on an existing object with 412, and accepts the live generation', async () => {
     const file = bucket.file('pre/only-once.txt');
     await file.save('first', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
-    await assert.rejects(file.save('second', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }), (e: { code?: number }) => e.code === 412);
+    await assert.rejects(
+      file.save('second', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
+      (e: { code?: number }) => e.code === 412,
+    );
     const [meta] = await file.getMetadata();
     await file.save('third', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(meta.generation) } });
     const [after] = await file.getMetadata();
@@ -71,7 +74,9 @@ describe('GCS emulator with the official client', () => {
 
   test('lets exactly one of many concurrent create-only writers win', async () => {
     const file = bucket.file('pre/raced');
-    const writes = Array.from({ length: 8 }, (_, i) => file.save(`writer ${i}`, { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }));
+    const writes = Array.from({ length: 8 }, (_, i) =>
+      file.save(`writer ${i}`, { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
+    );
     const outcomes = await Promise.allSettled(writes);
     assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
     assert.ok(outcomes.every((o) => o.status === 'fulfilled' || (o.reason as { code?: number }).code === 412));
@@ -81,9 +86,16 @@ describe('GCS emulator with the official client', () => {
     for (const name of ['list/a/1', 'list/a/2', 'list/b/1', 'list/c', 'list/d', 'listing-other']) {
       await bucket.file(name).save(name, { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     }
-    const [, , folders] = (await bucket.getFiles({ prefix: 'list/', delimiter: '/', autoPaginate: false })) as unknown as [unknown, unknown, { items?: { name: string }[]; prefixes?: string[] }];
+    const [, , folders] = (await bucket.getFiles({ prefix: 'list/', delimiter: '/', autoPaginate: false })) as unknown as [
+      unknown,
+      unknown,
+      { items?: { name: string }[]; prefixes?: string[] },
+    ];
     assert.deepEqual(folders.prefixes, ['list/a/', 'list/b/']);
-    assert.deepEqual(folders.items?.map((i) => i.name), ['list/c', 'list/d']);
+    assert.deepEqual(
+      folders.items?.map((i) => i.name),
+      ['list/c', 'list/d'],
+    );
     const seen: string[] = [];
     let query: Record<string, unknown> | null = { prefix: 'list/', maxResults: 2, autoPaginate: false };
     let pages = 0;
@@ -104,14 +116,21 @@ describe('GCS emulator with the official client', () => {
     assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload');
     await source.delete();
     assert.equal((await source.exists())[0], false);
-    assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload', 'the copy keeps its bytes once the source is gone');
+    assert.equal(
+      (await bucket.file('copy/target').download())[0].toString(),
+      'payload',
+      'the copy keeps its bytes once the source is gone',
+    );
     // With a precondition: a write without one makes the client turn its retries off (for later calls too).
     await source.save('changed', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     assert.equal((await bucket.file('copy/target').download())[0].toString(), 'payload', 'and a new source generation does not change it');
   });
 
   test('never commits a resumable session on a status query (bytes */*)', async () => {
-    const open = await fetch(`${gcs.emulator.url}/upload/storage/v1/b/emulated/o?uploadType=resumable&name=probe`, { method: 'POST', body: '{}' });
+    const open = await fetch(`${gcs.emulator.url}/upload/storage/v1/b/emulated/o?uploadType=resumable&name=probe`, {
+      method: 'POST',
+      body: '{}',
+    });
     const session = open.headers.get('location') ?? '';
     assert.ok(session.startsWith(gcs.emulator.url), session);
     const chunk = await fetch(session, { method: 'PUT', body: Buffer.alloc(262_144, 1), headers: { 'Content-Range': 'bytes 0-262143/*' } });
@@ -120,7 +139,11 @@ describe('GCS emulator with the official client', () => {
     const status = await fetch(session, { method: 'PUT', headers: { 'Content-Range': 'bytes */*' } });
     assert.equal(status.status, 308);
     assert.equal((await bucket.file('probe').exists())[0], false);
-    const resent = await fetch(session, { method: 'PUT', body: Buffer.alloc(262_144 + 10, 1), headers: { 'Content-Range': 'bytes 0-262153/262154' } });
+    const resent = await fetch(session, {
+      method: 'PUT',
+      body: Buffer.alloc(262_144 + 10, 1),
+      headers: { 'Content-Range': 'bytes 0-262153/262154' },
+    });
     assert.equal(resent.status, 200, 'bytes it already had are accepted again, the rest appended');
     assert.equal((await bucket.file('probe').getMetadata())[0].size, '262154');
   });
@@ -140,13 +163,19 @@ describe('GCS emulator with the official client', () => {
   test('queues faults over HTTP for clients in other processes, and reports what fired', async () => {
     const control = `${gcs.emulator.url}/_emulator/faults`;
     await fetch(control, { method: 'DELETE' });
-    const queued = await fetch(control, { method: 'POST', body: JSON.stringify({ operation: 'objects.download', times: 1, action: { status: 503 } }) });
+    const queued = await fetch(control, {
+      method: 'POST',
+      body: JSON.stringify({ operation: 'objects.download', times: 1, action: { status: 503 } }),
+    });
     assert.deepEqual(await queued.json(), { fired: 0, pending: 1 });
     const file = bucket.file('faults/over-http');
     await file.save('body', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     assert.equal((await file.download())[0].toString(), 'body');
     assert.deepEqual(await (await fetch(control)).json(), { fired: 1, pending: 0 });
-    const bad = await fetch(control, { method: 'POST', body: JSON.stringify({ operation: 'objects.explode', times: 1, action: { status: 503 } }) });
+    const bad = await fetch(control, {
+      method: 'POST',
+      body: JSON.stringify({ operation: 'objects.explode', times: 1, action: { status: 503 } }),
+    });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: { message: string } }).error.message, /bad fault rule: operation/);
   });

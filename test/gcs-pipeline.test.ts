@@ -14,20 +14,41 @@ test('a pipeline.yaml with export/gcs runs through the engine and the default re
     blocks: [
       { id: 'sales', type: 'source', kind: 'local_file', config: { path: 'data/sales.csv' } },
       {
-        id: 'sales_to_gcs', type: 'export', kind: 'gcs', upstream: ['sales'],
-        config: { endpoint: gcs.emulator.url, bucket: 'lake', create_bucket: true, path: 'sales', partition_by: ['day'], compression: 'zstd' },
+        id: 'sales_to_gcs',
+        type: 'export',
+        kind: 'gcs',
+        upstream: ['sales'],
+        config: {
+          endpoint: gcs.emulator.url,
+          bucket: 'lake',
+          create_bucket: true,
+          path: 'sales',
+          partition_by: ['day'],
+          compression: 'zstd',
+        },
       },
     ],
   });
   const open = await openProject(temp.dir);
   try {
     const events: RunEvent[] = [];
-    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) =>
+      events.push(e),
+    );
     assert.equal(result.status, 'succeeded');
     const [files] = await gcs.storage.bucket('lake').getFiles();
-    assert.deepEqual(files.map((f) => f.name), ['sales/day=2024-01-01/part-00000.parquet', 'sales/day=2024-01-02/part-00000.parquet', 'sales/day=2024-01-03/part-00000.parquet']);
-    const logged = events.filter((e) => e.type === 'log.written' && e.blockId === 'sales_to_gcs').map((e) => (e.type === 'log.written' ? e.message : ''));
-    for (const file of files) assert.ok(logged.some((m) => m.includes(`gs://lake/${file.name} (${file.metadata.size} bytes, 10 rows, crc32c ${file.metadata.crc32c}`)), file.name);
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['sales/day=2024-01-01/part-00000.parquet', 'sales/day=2024-01-02/part-00000.parquet', 'sales/day=2024-01-03/part-00000.parquet'],
+    );
+    const logged = events
+      .filter((e) => e.type === 'log.written' && e.blockId === 'sales_to_gcs')
+      .map((e) => (e.type === 'log.written' ? e.message : ''));
+    for (const file of files)
+      assert.ok(
+        logged.some((m) => m.includes(`gs://lake/${file.name} (${file.metadata.size} bytes, 10 rows, crc32c ${file.metadata.crc32c}`)),
+        file.name,
+      );
     const done = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'sales_to_gcs');
     assert.equal(done?.type === 'block.succeeded' ? done.rowsOut : undefined, 30);
   } finally {

@@ -21,13 +21,22 @@ let project: TempProject;
 before(async () => {
   gcs = await startGcsFixture();
   project = createTempProject();
-  project.writeFile('connections.yaml', stringify({ gcs: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' } }));
+  project.writeFile(
+    'connections.yaml',
+    stringify({ gcs: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' } }),
+  );
   project.writeFile('blocks/src.sql', 'select range as id, range % 3 as part from range(500)\n');
   for (const id of ['dead_export', 'live_export', 'other_export']) {
     project.writePipeline(id, {
       blocks: [
         { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
-        { id: 'out', type: 'export', kind: 'gcs', upstream: ['src'], config: { connection: 'gcs', bucket: BUCKET, create_bucket: true, format: 'csv', path: `${id}/`, partition_by: ['part'] } },
+        {
+          id: 'out',
+          type: 'export',
+          kind: 'gcs',
+          upstream: ['src'],
+          config: { connection: 'gcs', bucket: BUCKET, create_bucket: true, format: 'csv', path: `${id}/`, partition_by: ['part'] },
+        },
       ],
     });
   }
@@ -53,7 +62,7 @@ async function stagedOf(runId: string): Promise<string[]> {
   return files.map((f) => f.name);
 }
 
-test('a killed export\'s staging is swept by the next export to the bucket once its lease expired; a live one\'s is kept', async () => {
+test("a killed export's staging is swept by the next export to the bucket once its lease expired; a live one's is kept", async () => {
   // 1. Two exports killed with their objects staged: one with a 1 s lease, one with the default (10 min), which from
   // the bucket looks exactly like an export running right now in another process.
   // The live one runs first: the dead one's own sweep must keep it.
@@ -65,10 +74,12 @@ test('a killed export\'s staging is swept by the next export to the bucket once 
   assert.ok(liveStaged.some((n) => n.endsWith('.lease')) && liveStaged.length > 1, `live run staged: ${liveStaged.join(', ')}`);
 
   // 2. Once the short lease's expiry (as written in it) has passed, another pipeline exports to the same bucket.
-  const [deadLease] = (await gcs.storage.bucket(BUCKET).getFiles({ prefix: STAGING_ROOT }))[0].filter((f) => f.name.endsWith('.lease') && deadStaged.includes(f.name));
+  const [deadLease] = (await gcs.storage.bucket(BUCKET).getFiles({ prefix: STAGING_ROOT }))[0].filter(
+    (f) => f.name.endsWith('.lease') && deadStaged.includes(f.name),
+  );
   const expiresAt = Date.parse(String(deadLease?.metadata.metadata?.pipewright_expires_at));
   assert.ok(Number.isFinite(expiresAt), 'the lease says when it expires');
-  await waitUntil(() => Date.now() > expiresAt, { what: 'the killed export\'s lease to expire' });
+  await waitUntil(() => Date.now() > expiresAt, { what: "the killed export's lease to expire" });
   const other = await runCli(['run', 'other_export', '--project', project.dir]);
   assert.equal(other.code, 0, other.stderr);
   assert.match(other.stderr, new RegExp(`removed ${deadStaged.length - 1} staged uploads`));
@@ -83,7 +94,11 @@ test('a killed export\'s staging is swept by the next export to the bucket once 
   const resumed = await runCli(['run', 'live_export', '--project', project.dir, '--resume', liveRun]);
   assert.equal(resumed.code, 0, resumed.stderr);
   const [left] = await gcs.storage.bucket(BUCKET).getFiles({ prefix: STAGING_ROOT });
-  assert.deepEqual(left.map((f) => f.name), [], 'nothing is left staged');
+  assert.deepEqual(
+    left.map((f) => f.name),
+    [],
+    'nothing is left staged',
+  );
 });
 
 test('a lease is refreshed while its export runs; one taken over by a sweep stops the export before it publishes', async () => {
@@ -92,7 +107,9 @@ test('a lease is refreshed while its export runs; one taken over by a sweep stop
   process.env[LEASE_SECONDS_ENV] = '0.3'; // a heartbeat every 100 ms
   try {
     const heartbeatErrors: unknown[] = [];
-    const lease = await StageLease.acquire(bucket, `${STAGING_ROOT}r1/out/a1/`, { originRunId: 'r1', blockId: 'out' }, (error) => heartbeatErrors.push(error));
+    const lease = await StageLease.acquire(bucket, `${STAGING_ROOT}r1/out/a1/`, { originRunId: 'r1', blockId: 'out' }, (error) =>
+      heartbeatErrors.push(error),
+    );
     const generationOf = async () => String((await bucket.file(lease.name).getMetadata())[0].generation);
     const first = await generationOf();
     await waitUntil(async () => (await generationOf()) !== first, { what: 'the heartbeat to rewrite the lease' });
@@ -102,7 +119,10 @@ test('a lease is refreshed while its export runs; one taken over by a sweep stop
     await bucket.file(lease.name).delete();
     await assert.rejects(lease.confirm(), /staging lease .* was taken over/);
     await lease.release();
-    assert.deepEqual((await bucket.getFiles())[0].map((f) => f.name), []);
+    assert.deepEqual(
+      (await bucket.getFiles())[0].map((f) => f.name),
+      [],
+    );
   } finally {
     delete process.env[LEASE_SECONDS_ENV];
   }

@@ -44,11 +44,20 @@ runAll('servers that fail, stall, cut, loop or lie', () => httpCases(runs, serve
 
 // A source served over HTTP/1.0 (`python3 -m http.server`) could kill the process (issue 11 item 1, fixed in
 // http-download.ts on another branch): these run in a child process, so a crash is counted, not fatal.
-runAll('HTTP/1.0 servers (child process)', () => ['data.csv', 'data.csv.gz', 'len/data.csv', 'len/data.csv.gz'].map((file): HostileCase => ({
-  group: 'http', name: `http/1.0: ${file}`, deadline: 60,
-  expect: { ok: true, rows: 2000 },
-  run: (signal) => runInChild(makeDir(), [{ id: 'fetch', type: 'source', kind: 'http_file', config: { url: `${servers.http10Url}/${file}`, retries: 0, timeout: 5 } }], signal),
-})));
+runAll('HTTP/1.0 servers (child process)', () =>
+  ['data.csv', 'data.csv.gz', 'len/data.csv', 'len/data.csv.gz'].map((file): HostileCase => ({
+    group: 'http',
+    name: `http/1.0: ${file}`,
+    deadline: 60,
+    expect: { ok: true, rows: 2000 },
+    run: (signal) =>
+      runInChild(
+        makeDir(),
+        [{ id: 'fetch', type: 'source', kind: 'http_file', config: { url: `${servers.http10Url}/${file}`, retries: 0, timeout: 5 } }],
+        signal,
+      ),
+  })),
+);
 
 after(async () => {
   await runs.close();

@@ -33,7 +33,11 @@ let destinations: Destinations;
 before(async () => {
   pgServer = await startTestPostgres();
   emulatorDir = mkdtempSync(path.join(os.tmpdir(), 'pw-kill-emulators-'));
-  emulators = spawn(process.execPath, ['--import', 'tsx', EMULATORS_CHILD, path.join(emulatorDir, 'gcs'), path.join(emulatorDir, 'bigquery')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  emulators = spawn(
+    process.execPath,
+    ['--import', 'tsx', EMULATORS_CHILD, path.join(emulatorDir, 'gcs'), path.join(emulatorDir, 'bigquery')],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const endpoints = await firstLine(emulators, 60_000).then((line) => JSON.parse(line) as { gcs: string; bigquery: string });
   project = createPgProject(pgServer, {
     gcs: { type: 'gcs', endpoint: endpoints.gcs, project_id: PROJECT_ID, credentials: 'none' },
@@ -90,14 +94,26 @@ async function runCase(kill: KillCase): Promise<Outcome> {
   const killed = await runCli(['run', kill.id, '--project', project.dir], { env: { [KILL_AT_ENV]: kill.killAt } });
   const runId = /run (\S+) of /.exec(killed.stderr)?.[1];
   if (killed.signal !== 'SIGKILL' || !killed.stderr.includes(`kill point ${kill.killAt}`) || !runId) {
-    return { name, passed: false, lost: 0, doubled: 0, detail: `the kill point was not reached (exit ${killed.code}, ${killed.signal}):\n${killed.stderr}` };
+    return {
+      name,
+      passed: false,
+      lost: 0,
+      doubled: 0,
+      detail: `the kill point was not reached (exit ${killed.code}, ${killed.signal}):\n${killed.stderr}`,
+    };
   }
   const resumed = await runCli(['run', kill.id, '--project', project.dir, '--resume', runId]);
   const rows = await kill.count(destinations);
   const lost = Math.max(0, kill.expected - rows);
   const doubled = Math.max(0, rows - kill.expected);
   const passed = resumed.code === 0 && lost === 0 && doubled === 0;
-  return { name, passed, lost, doubled, detail: `resume exit ${resumed.code}, ${rows} rows, expected ${kill.expected}${passed ? '' : `\n${resumed.stderr}`}` };
+  return {
+    name,
+    passed,
+    lost,
+    doubled,
+    detail: `resume exit ${resumed.code}, ${rows} rows, expected ${kill.expected}${passed ? '' : `\n${resumed.stderr}`}`,
+  };
 }
 
 test('kill -9 at logged points of every exporter, then --resume: the destination holds exactly the expected rows', async () => {
@@ -110,9 +126,15 @@ test('kill -9 at logged points of every exporter, then --resume: the destination
   const failures = outcomes.filter((o) => !o.passed).map((o) => `${o.name}: ${o.detail}`);
   assert.deepEqual(failures, [], failures.join('\n\n'));
   // The resumes' loads dropped what the kills left (a staging table filled by the killed replace).
-  const staged = await pgServer.query<{ name: string }>(`select relname as name from pg_class where relname like '\\_pw\\_stage\\_%' and relkind = 'r'`);
+  const staged = await pgServer.query<{ name: string }>(
+    `select relname as name from pg_class where relname like '\\_pw\\_stage\\_%' and relkind = 'r'`,
+  );
   assert.deepEqual(staged, [], 'no staging table is left');
   // …and the resumed GCS exports swept the objects their killed attempts had staged (stage-sweep.ts).
   const [leftovers] = await destinations.storage.bucket(destinations.bucket).getFiles({ prefix: STAGING_ROOT });
-  assert.deepEqual(leftovers.map((f) => f.name), [], 'no staged GCS object is left');
+  assert.deepEqual(
+    leftovers.map((f) => f.name),
+    [],
+    'no staged GCS object is left',
+  );
 });

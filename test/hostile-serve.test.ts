@@ -120,26 +120,43 @@ async function isUpgradeRefused(path: string, headers: Record<string, string>, w
   });
 }
 
-const get = (path: string, headers: Record<string, string> = {}) => rawExchange(port, [`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`]);
+const get = (path: string, headers: Record<string, string> = {}) =>
+  rawExchange(port, [
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}Connection: close\r\n\r\n`,
+  ]);
 
 describe('HTTP attacks', () => {
   attack('a page without the token is refused', async () => expectStatus(await rawRequest(`${origin}/`), 403, /token/));
   attack('a wrong ?token= is refused', async () => expectStatus(await rawRequest(`${origin}/?token=${token.slice(0, -2)}xx`), 403));
-  attack('an API call with a wrong bearer token is refused', async () => expectStatus(await call('{}', { authorization: 'Bearer nope' }), 403));
+  attack('an API call with a wrong bearer token is refused', async () =>
+    expectStatus(await call('{}', { authorization: 'Bearer nope' }), 403),
+  );
   attack('an API call with no token is refused', async () => {
-    const answer = await rawRequest(`${origin}/api/call`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: '{}' });
+    const answer = await rawRequest(`${origin}/api/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: '{}',
+    });
     expectStatus(answer, 403);
   });
-  attack('a foreign Host (DNS rebinding) is refused even with the token', async () => expectStatus(await call('{}', { host: `evil.example:${port}` }), 403, /Host/));
+  attack('a foreign Host (DNS rebinding) is refused even with the token', async () =>
+    expectStatus(await call('{}', { host: `evil.example:${port}` }), 403, /Host/),
+  );
   attack('a request with no Host at all (HTTP/1.0) is refused', async () => {
     expectStatus(await rawExchange(port, [`GET /?token=${token} HTTP/1.0\r\n\r\n`]), 403);
   });
-  attack('a foreign Origin on the API is refused even with the token', async () => expectStatus(await call('{}', { origin: 'http://evil.example' }), 403, /Origin/));
+  attack('a foreign Origin on the API is refused even with the token', async () =>
+    expectStatus(await call('{}', { origin: 'http://evil.example' }), 403, /Origin/),
+  );
   attack("a 'null' Origin on the API is refused", async () => expectStatus(await call('{}', { origin: 'null' }), 403));
   attack('a malformed %-escape in the session cookie answers 403, not 500, and needs the token', async () => {
     expectStatus(await get('/', { cookie: `pipewright_token_${port}=%zz%E0%A4%A` }), 403, /token/);
   });
-  attack('a malformed %-escape in a page path answers 404 without a stack trace', async () => expectStatus(await get('/%zz', { authorization: `Bearer ${token}` }), 404));
+  attack('a malformed %-escape in a page path answers 404 without a stack trace', async () =>
+    expectStatus(await get('/%zz', { authorization: `Bearer ${token}` }), 404),
+  );
   attack('a malformed %-escape in ?token= is refused', async () => expectStatus(await get('/?token=%zz'), 403));
   attack('a malformed %-escape in the API trigger path answers 400', async () => {
     const answer = await rawRequest(`${origin}/api/pipelines/%zz/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
@@ -169,13 +186,22 @@ describe('HTTP attacks', () => {
   attack('path traversal with backslashes does not leave the renderer', async () => {
     expectStatus(await get('/..%5c..%5c..%5cetc%5cpasswd', { authorization: `Bearer ${token}` }), [400, 404]);
   });
-  attack('a NUL byte in a page path answers 404', async () => expectStatus(await get('/index.html%00.js', { authorization: `Bearer ${token}` }), 404));
+  attack('a NUL byte in a page path answers 404', async () =>
+    expectStatus(await get('/index.html%00.js', { authorization: `Bearer ${token}` }), 404),
+  );
   attack('an absolute-form request target for another host is refused', async () => {
-    expectStatus(await rawExchange(port, [`GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`]), [400, 403]);
+    expectStatus(
+      await rawExchange(port, [`GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`]),
+      [400, 403],
+    );
   });
-  attack('an API body over the call limit answers 413', async () => expectStatus(await call(JSON.stringify({ method: 'app.info', params: { pad: 'x'.repeat(MAX_CALL_BYTES + 1) } })), 413));
+  attack('an API body over the call limit answers 413', async () =>
+    expectStatus(await call(JSON.stringify({ method: 'app.info', params: { pad: 'x'.repeat(MAX_CALL_BYTES + 1) } })), 413),
+  );
   attack('malformed JSON answers 400', async () => expectStatus(await call('{"method": "app.info", '), 400, /JSON/));
-  attack('a text/plain API call (CSRF shape) answers 415', async () => expectStatus(await call('{}', { 'content-type': 'text/plain' }), 415));
+  attack('a text/plain API call (CSRF shape) answers 415', async () =>
+    expectStatus(await call('{}', { 'content-type': 'text/plain' }), 415),
+  );
   attack('an unknown API method is an error reply, not a crash', async () => {
     const answer = await call(JSON.stringify({ method: 'fs.readFile', params: { path: '/etc/passwd' } }));
     expectStatus(answer, 200);
@@ -197,47 +223,85 @@ describe('HTTP attacks', () => {
     const depth = 400_000;
     expectStatus(await call(`{"method":"app.info","params":${'['.repeat(depth)}${']'.repeat(depth)}}`), [200, 400, 413]);
   });
-  attack('DELETE on the API answers 404', async () => expectStatus(await rawRequest(`${origin}/api/call`, { method: 'DELETE', headers: auth() }), 404));
-  attack('a POST to a page answers 405', async () => expectStatus(await rawRequest(`${origin}/`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }), 405));
-  attack('an unknown HTTP method answers 400', async () => expectStatus(await rawExchange(port, [`BREW / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`]), [400, 405]));
+  attack('DELETE on the API answers 404', async () =>
+    expectStatus(await rawRequest(`${origin}/api/call`, { method: 'DELETE', headers: auth() }), 404),
+  );
+  attack('a POST to a page answers 405', async () =>
+    expectStatus(await rawRequest(`${origin}/`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }), 405),
+  );
+  attack('an unknown HTTP method answers 400', async () =>
+    expectStatus(await rawExchange(port, [`BREW / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`]), [400, 405]),
+  );
   attack('a garbage request line answers 400', async () => expectStatus(await rawExchange(port, ['\x00\xff\x13garbage\r\n\r\n']), 400));
   attack('headers of 100 KB answer 431', async () => expectStatus(await get('/', { 'x-pad': 'a'.repeat(100_000) }), 431));
   attack('an API trigger body over 64 KB answers 413', async () => {
-    const answer = await rawRequest(`${origin}/api/pipelines/p/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ variables: { x: 'y'.repeat(100_000) } }) });
+    const answer = await rawRequest(`${origin}/api/pipelines/p/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ variables: { x: 'y'.repeat(100_000) } }),
+    });
     expectStatus(answer, 413);
   });
   attack('an API trigger with malformed JSON answers 400', async () => {
-    const answer = await rawRequest(`${origin}/api/pipelines/p/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"variables":' });
+    const answer = await rawRequest(`${origin}/api/pipelines/p/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"variables":',
+    });
     expectStatus(answer, 400);
   });
   attack('an API trigger for an unknown pipeline answers 404', async () => {
-    expectStatus(await rawRequest(`${origin}/api/pipelines/nope/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }), 404);
+    expectStatus(
+      await rawRequest(`${origin}/api/pipelines/nope/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }),
+      404,
+    );
   });
-  attack('a request whose headers never finish is dropped within the header timeout', async () => {
-    const answer = await rawExchange(port, [`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `], { waitMs: 25_000 });
-    assert.ok(answer.closedByServer, `still open after ${answer.ms} ms`);
-  }, 40_000);
-  attack('an API body that stops half way is dropped within the request timeout', async () => {
-    const head = `POST /api/call HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"method":`;
-    const answer = await rawExchange(port, [head], { waitMs: 45_000 });
-    assert.ok(answer.closedByServer, `still open after ${answer.ms} ms`);
-  }, 60_000);
+  attack(
+    'a request whose headers never finish is dropped within the header timeout',
+    async () => {
+      const answer = await rawExchange(port, [`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `], { waitMs: 25_000 });
+      assert.ok(answer.closedByServer, `still open after ${answer.ms} ms`);
+    },
+    40_000,
+  );
+  attack(
+    'an API body that stops half way is dropped within the request timeout',
+    async () => {
+      const head = `POST /api/call HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"method":`;
+      const answer = await rawExchange(port, [head], { waitMs: 45_000 });
+      assert.ok(answer.closedByServer, `still open after ${answer.ms} ms`);
+    },
+    60_000,
+  );
   attack('a client that resets its connection mid-body leaves the server serving', async () => {
     const head = `POST /api/call HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"method":`;
     await rawExchange(port, [head], { waitMs: 200 });
   });
   attack('two hundred connections at once are all answered', async () => {
-    const answers = await Promise.all(Array.from({ length: 200 }, () => rawRequest(`${origin}/`).catch(() => ({ status: 0, body: '', headers: {} }))));
-    assert.ok(answers.every((a) => a.status === 403), `statuses: ${[...new Set(answers.map((a) => a.status))].join(', ')}`);
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => rawRequest(`${origin}/`).catch(() => ({ status: 0, body: '', headers: {} }))),
+    );
+    assert.ok(
+      answers.every((a) => a.status === 403),
+      `statuses: ${[...new Set(answers.map((a) => a.status))].join(', ')}`,
+    );
   });
 });
 
 describe('WebSocket attacks', () => {
   attack('a WebSocket without the token is refused', async () => assert.ok(await isUpgradeRefused('/api/events', {}, origin)));
-  attack('a WebSocket from a foreign Origin is refused', async () => assert.ok(await isUpgradeRefused('/api/events', { authorization: `Bearer ${token}` }, 'http://evil.example')));
-  attack('a WebSocket with no Origin is refused', async () => assert.ok(await isUpgradeRefused('/api/events', { authorization: `Bearer ${token}` })));
-  attack('a WebSocket on another path is refused', async () => assert.ok(await isUpgradeRefused('/api/other', { authorization: `Bearer ${token}` }, origin)));
-  attack('a WebSocket with a malformed %-escape in its cookie is refused', async () => assert.ok(await isUpgradeRefused('/api/events', { cookie: `pipewright_token_${port}=%zz` }, origin)));
+  attack('a WebSocket from a foreign Origin is refused', async () =>
+    assert.ok(await isUpgradeRefused('/api/events', { authorization: `Bearer ${token}` }, 'http://evil.example')),
+  );
+  attack('a WebSocket with no Origin is refused', async () =>
+    assert.ok(await isUpgradeRefused('/api/events', { authorization: `Bearer ${token}` })),
+  );
+  attack('a WebSocket on another path is refused', async () =>
+    assert.ok(await isUpgradeRefused('/api/other', { authorization: `Bearer ${token}` }, origin)),
+  );
+  attack('a WebSocket with a malformed %-escape in its cookie is refused', async () =>
+    assert.ok(await isUpgradeRefused('/api/events', { cookie: `pipewright_token_${port}=%zz` }, origin)),
+  );
   attack('a handshake with a bad Sec-WebSocket-Version answers 400 or 403', async () => {
     const answer = await rawExchange(port, [
       `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nAuthorization: Bearer ${token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: bad\r\nSec-WebSocket-Version: 99\r\n\r\n`,
@@ -245,7 +309,13 @@ describe('WebSocket attacks', () => {
     expectStatus(answer, [400, 403, 426]);
   });
   attack('a handshake cut off half way leaves the server serving', async () => {
-    await rawExchange(port, [`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nAuthorization: Bearer ${token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`], { waitMs: 100 });
+    await rawExchange(
+      port,
+      [
+        `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${origin}\r\nAuthorization: Bearer ${token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`,
+      ],
+      { waitMs: 100 },
+    );
   });
   attack('a frame with reserved bits set closes only that socket (1002)', async () => {
     assert.equal(await sendRawAndAwaitClose(wsFrame({ opcode: 0x1, payload: Buffer.from('hi'), rsv: 0b011 })), 1002);

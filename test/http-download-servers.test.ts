@@ -40,7 +40,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 /** Starts `/usr/bin/python3 -m http.server` (HTTP/1.0, closes after each answer) on a free port in `dir`. */
 async function startPythonServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn('/usr/bin/python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error('python http.server did not start within 20 s')), 20_000);
     let out = '';
@@ -112,7 +114,10 @@ describe('downloads from servers that fetch mishandles', () => {
       const result = await downloadToCache(url, options({ log: (_l, m) => logs.push(m) }));
       assert.equal(result.attempts, 2);
       assert.ok(readFileSync(result.path).equals(csv));
-      assert.ok(logs.some((l) => /gzip data is cut or corrupt/.test(l)), logs.join('\n'));
+      assert.ok(
+        logs.some((l) => /gzip data is cut or corrupt/.test(l)),
+        logs.join('\n'),
+      );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
@@ -144,10 +149,16 @@ describe('redirects', () => {
   });
 
   test('refuses a redirect loop at once, naming it', async () => {
-    await assert.rejects(downloadToCache(`${base}/loop-a`, options()), (err: unknown) => err instanceof OperationalError && /loop/.test(err.message) && !err.retryable);
+    await assert.rejects(
+      downloadToCache(`${base}/loop-a`, options()),
+      (err: unknown) => err instanceof OperationalError && /loop/.test(err.message) && !err.retryable,
+    );
   });
 
   test('refuses a redirect to a file: URL', async () => {
-    await assert.rejects(downloadToCache(`${base}/to-file`, options()), (err: unknown) => err instanceof OperationalError && /only http\(s\)/.test(err.message));
+    await assert.rejects(
+      downloadToCache(`${base}/to-file`, options()),
+      (err: unknown) => err instanceof OperationalError && /only http\(s\)/.test(err.message),
+    );
   });
 });

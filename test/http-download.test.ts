@@ -56,7 +56,10 @@ describe('downloadToCache', () => {
     assert.equal(second.path, first.path);
     assert.equal(second.bytes, 8);
     assert.equal(server.requests(f.urlPath), 2);
-    assert.ok(f.logs.some((l) => /cached/.test(l)), f.logs.join('\n'));
+    assert.ok(
+      f.logs.some((l) => /cached/.test(l)),
+      f.logs.join('\n'),
+    );
   });
 
   test('keeps the URL file name so DuckDB can tell the compression from the extension', async () => {
@@ -137,7 +140,10 @@ describe('downloadToCache', () => {
     const result = await downloadToCache(f.url, f.opts({ idleTimeoutMs: 200 }));
     assert.equal(result.attempts, 2);
     assert.ok(readFileSync(result.path).equals(body));
-    assert.ok(f.logs.some((l) => /idle timeout/.test(l)), f.logs.join('\n'));
+    assert.ok(
+      f.logs.some((l) => /idle timeout/.test(l)),
+      f.logs.join('\n'),
+    );
   });
 
   test('retries a request that gets no answer within the idle timeout', async () => {
@@ -176,7 +182,10 @@ describe('downloadToCache', () => {
     server.fail(f.urlPath, { cutAfterBytes: 5_000 });
     await assert.rejects(downloadToCache(f.url, f.opts({ retries: 0 })), OperationalError);
     assert.equal(readFileSync(good.path, 'utf8'), 'x\n1\n');
-    assert.deepEqual(readdirSync(f.httpDir).filter((name) => name.endsWith('.part')), []);
+    assert.deepEqual(
+      readdirSync(f.httpDir).filter((name) => name.endsWith('.part')),
+      [],
+    );
   });
 
   test('cancellation aborts a hanging request promptly and leaves no partial file', async () => {
@@ -212,10 +221,22 @@ describe('downloadToCache', () => {
 describe('backoff', () => {
   test('full jitter stays between zero and the capped exponential ceiling', () => {
     const opts = { baseMs: 100, maxMs: 1_000 };
-    assert.equal(computeBackoffMs(1, opts, () => 0), 0);
-    assert.equal(computeBackoffMs(1, opts, () => 0.999_999), 100);
-    assert.equal(computeBackoffMs(3, opts, () => 0.5), 200);
-    assert.equal(computeBackoffMs(10, opts, () => 0.999_999), 1_000);
+    assert.equal(
+      computeBackoffMs(1, opts, () => 0),
+      0,
+    );
+    assert.equal(
+      computeBackoffMs(1, opts, () => 0.999_999),
+      100,
+    );
+    assert.equal(
+      computeBackoffMs(3, opts, () => 0.5),
+      200,
+    );
+    assert.equal(
+      computeBackoffMs(10, opts, () => 0.999_999),
+      1_000,
+    );
   });
 
   test('reads Retry-After as seconds or as an HTTP date, and caps it', () => {
@@ -235,7 +256,12 @@ describe('gzip bodies stored decompressed', () => {
     const urlPath = `/data-${id}.csv.gz`;
     server.serve(urlPath, gzipSync(plain));
     const cacheDir = path.join(root, `cache-gz-${id}`);
-    const opts: DownloadOptions = { cacheDir, signal: new AbortController().signal, decompressGzip: true, backoff: { baseMs: 5, maxMs: 20 } };
+    const opts: DownloadOptions = {
+      cacheDir,
+      signal: new AbortController().signal,
+      decompressGzip: true,
+      backoff: { baseMs: 5, maxMs: 20 },
+    };
     const first = await downloadToCache(server.url + urlPath, opts);
     assert.match(first.path, /\.csv$/, 'stored without the .gz suffix');
     assert.deepEqual(readFileSync(first.path), plain);

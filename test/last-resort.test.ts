@@ -31,8 +31,13 @@ function faultyProject(extra: Record<string, unknown> = {}): TempProject {
 }
 
 /** Starts the real CLI with the fault kinds loaded; resolves once `ready` matches its stdout. */
-function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms: number) => Promise<string> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', FAULT_KINDS, CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(
+  args: string[],
+  ready: RegExp,
+): Promise<{ child: ChildProcess; output: () => string; waitFor: (re: RegExp, ms: number) => Promise<string> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', FAULT_KINDS, CLI_ENTRY, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -48,7 +53,8 @@ function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcess;
       const check = () => {
         const match = re.exec(output);
         if (match) return done(undefined, match[0]);
-        if (child.exitCode !== null || child.signalCode !== null) done(new Error(`the process exited (${child.exitCode ?? child.signalCode}):\n${output}`));
+        if (child.exitCode !== null || child.signalCode !== null)
+          done(new Error(`the process exited (${child.exitCode ?? child.signalCode}):\n${output}`));
       };
       const done = (error?: Error, found?: string) => {
         clearTimeout(timer);
@@ -83,18 +89,26 @@ describe('last-resort handlers in long-lived processes', () => {
         assert.equal(started.status, 201, started.body);
         const { runId } = JSON.parse(started.body) as { runId: string };
         // Polling the status route, as a CI caller would.
-        const run = await waitUntil(async () => {
-          const now = JSON.parse((await rawRequest(`${url.origin}/api/runs/${runId}`, { headers })).body) as { status: string };
-          return now.status !== 'running' && now;
-        }, { what: `run ${runId} to end`, timeoutMs: 60_000, intervalMs: 100 });
+        const run = await waitUntil(
+          async () => {
+            const now = JSON.parse((await rawRequest(`${url.origin}/api/runs/${runId}`, { headers })).body) as { status: string };
+            return now.status !== 'running' && now;
+          },
+          { what: `run ${runId} to end`, timeoutMs: 60_000, intervalMs: 100 },
+        );
         assert.equal(run.status, 'failed', `${mode}: ${JSON.stringify(run)}`);
-        await cli.waitFor(new RegExp(`${mode === 'throw' ? 'uncaughtException' : 'unhandledRejection'} in run ${runId}, block bad`), 10_000);
+        await cli.waitFor(
+          new RegExp(`${mode === 'throw' ? 'uncaughtException' : 'unhandledRejection'} in run ${runId}, block bad`),
+          10_000,
+        );
       }
       // A fault no block owns is logged with its stack; the server carries on.
       cli.child.kill('SIGUSR2');
       await cli.waitFor(/internal error \(uncaughtException\), kept running:\nError: a fault no block owns/, 10_000);
       const info = await rawRequest(`${url.origin}/api/call`, {
-        method: 'POST', headers: { ...headers, origin: url.origin, 'content-type': 'application/json' }, body: '{"method":"app.info","params":{}}',
+        method: 'POST',
+        headers: { ...headers, origin: url.origin, 'content-type': 'application/json' },
+        body: '{"method":"app.info","params":{}}',
       });
       assert.equal(info.status, 200);
       assert.equal(await stop(cli.child), 0);
@@ -126,9 +140,17 @@ describe('installLastResort', () => {
     const reports: string[] = [];
     const failed: string[] = [];
     const exits: number[] = [];
-    const remove = installLastResort({ target, report: (m) => reports.push(m), exit: (code) => exits.push(code), stormLimit: 3, stormWindowMs: 60_000 });
-    runInFaultScope({ runId: 'r1', blockId: 'b1', fail: (e) => failed.push(e.message) > 0 }, () => target.emit('uncaughtException', new Error('in a block')));
-    assert.deepEqual(failed, ['uncaught exception in the block\'s work: in a block']);
+    const remove = installLastResort({
+      target,
+      report: (m) => reports.push(m),
+      exit: (code) => exits.push(code),
+      stormLimit: 3,
+      stormWindowMs: 60_000,
+    });
+    runInFaultScope({ runId: 'r1', blockId: 'b1', fail: (e) => failed.push(e.message) > 0 }, () =>
+      target.emit('uncaughtException', new Error('in a block')),
+    );
+    assert.deepEqual(failed, ["uncaught exception in the block's work: in a block"]);
     // A fault from something an ended attempt left behind belongs to no one: reported, counted towards a storm.
     runInFaultScope({ runId: 'r0', blockId: 'old', fail: () => false }, () => target.emit('unhandledRejection', new Error('loose')));
     assert.ok(reports.some((r) => /internal error \(unhandledRejection\), kept running:\nError: loose/.test(r)));

@@ -43,18 +43,31 @@ function folderGraph(): Map<string, Set<string>> {
 /** The strongly connected groups of more than one folder (Tarjan), i.e. the folder cycles. */
 function folderCycles(graph: Map<string, Set<string>>): string[][] {
   let next = 0;
-  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], onStack = new Set<string>();
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    stack: string[] = [],
+    onStack = new Set<string>();
   const cycles: string[][] = [];
   const visit = (v: string): void => {
-    index.set(v, next); low.set(v, next); next++; stack.push(v); onStack.add(v);
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
     }
     if (low.get(v) !== index.get(v)) return;
     const group: string[] = [];
     let w: string;
-    do { w = stack.pop()!; onStack.delete(w); group.push(w); } while (w !== v);
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      group.push(w);
+    } while (w !== v);
     if (group.length > 1) cycles.push(group.sort());
   };
   for (const v of new Set([...graph.keys(), ...[...graph.values()].flatMap((s) => [...s])])) if (!index.has(v)) visit(v);
@@ -66,14 +79,26 @@ test('the folders of main/ import each other without a cycle, type-only imports 
 });
 
 test('the cycle check finds a cycle when there is one', () => {
-  const graph = new Map([['engine', new Set(['blocks'])], ['blocks', new Set(['data'])], ['data', new Set(['engine'])]]);
+  const graph = new Map([
+    ['engine', new Set(['blocks'])],
+    ['blocks', new Set(['data'])],
+    ['data', new Set(['engine'])],
+  ]);
   assert.deepEqual(folderCycles(graph), [['blocks', 'data', 'engine']]);
 });
 
 test('every folder of main/ has its place in the layer map, and no file sits in main/ itself', () => {
-  const folders = readdirSync(mainDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const folders = readdirSync(mainDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   assert.deepEqual(folders, LAYERS.flat().sort());
-  assert.deepEqual(sourceFiles(mainDir).filter((f) => path.dirname(f) === mainDir).map((f) => path.basename(f)), []);
+  assert.deepEqual(
+    sourceFiles(mainDir)
+      .filter((f) => path.dirname(f) === mainDir)
+      .map((f) => path.basename(f)),
+    [],
+  );
 });
 
 /** Lints `code` as if it were the file at `relPath` (nothing is written): the rule ids of the problems found. */
@@ -92,7 +117,10 @@ test('lint refuses an import upward: the engine importing the runtime, the model
 });
 
 test('lint refuses an import that would close a cycle inside a layer (connections ← project)', async () => {
-  const problems = await layerProblems('main/project/layer-fixture.ts', "export { resolveConnection } from '../connections/resolve-connection.ts';\n");
+  const problems = await layerProblems(
+    'main/project/layer-fixture.ts',
+    "export { resolveConnection } from '../connections/resolve-connection.ts';\n",
+  );
   assert.match(problems.join('\n'), /^boundaries\/dependencies: .*"project".*"connections"/);
 });
 

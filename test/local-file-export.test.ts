@@ -54,7 +54,10 @@ describe('export/local_file', () => {
     const file = path.join(harness.dir, 'out', 'trips.parquet');
     assert.deepEqual(run.outcome, { rowsIn: 1000, rowsOut: 1000, bytes: statSync(file).size, hasOutput: false });
     const types = await readBack(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
-    assert.deepEqual(types.map((t) => `${t.column_name} ${t.column_type}`), ['id INTEGER', 'day DATE', 'amount DOUBLE', 'label VARCHAR']);
+    assert.deepEqual(
+      types.map((t) => `${t.column_name} ${t.column_type}`),
+      ['id INTEGER', 'day DATE', 'amount DOUBLE', 'label VARCHAR'],
+    );
     assert.ok(run.logs.some((l) => /wrote 1,000 rows to out\/trips\.parquet \(parquet,/.test(l.message)));
   });
 
@@ -63,10 +66,20 @@ describe('export/local_file', () => {
     assert.equal(run.error, undefined);
     const dir = path.join(harness.dir, 'out', 'by_day');
     assert.deepEqual(readdirSync(dir).sort(), ['day=2021-01-01', 'day=2021-01-02', 'day=2021-01-03']);
-    const perDay = await readBack(`SELECT day::VARCHAR AS day, count(*)::INTEGER AS n FROM read_parquet('${dir}/**/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1`);
-    assert.deepEqual(perDay, [{ day: '2021-01-01', n: 334 }, { day: '2021-01-02', n: 333 }, { day: '2021-01-03', n: 333 }]);
+    const perDay = await readBack(
+      `SELECT day::VARCHAR AS day, count(*)::INTEGER AS n FROM read_parquet('${dir}/**/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1`,
+    );
+    assert.deepEqual(perDay, [
+      { day: '2021-01-01', n: 334 },
+      { day: '2021-01-02', n: 333 },
+      { day: '2021-01-03', n: 333 },
+    ]);
     const inFile = await readBack(`DESCRIBE SELECT * FROM read_parquet('${dir}/day=2021-01-01/*.parquet', hive_partitioning = false)`);
-    assert.deepEqual(inFile.map((t) => t.column_name), ['id', 'amount', 'label'], 'the partition column lives in folder names');
+    assert.deepEqual(
+      inFile.map((t) => t.column_name),
+      ['id', 'amount', 'label'],
+      'the partition column lives in folder names',
+    );
     assert.equal(run.outcome?.rowsOut, 1000);
     assert.ok(run.logs.some((l) => /3 partitions/.test(l.message)));
   });
@@ -74,7 +87,10 @@ describe('export/local_file', () => {
   test('writes CSV with a header, gzip-compressed when the name ends in .gz', async () => {
     const run = await exportTrips({ path: 'out/trips.csv.gz' });
     assert.equal(run.error, undefined);
-    const lines = gunzipSync(readFileSync(path.join(harness.dir, 'out', 'trips.csv.gz'))).toString('utf8').trim().split('\n');
+    const lines = gunzipSync(readFileSync(path.join(harness.dir, 'out', 'trips.csv.gz')))
+      .toString('utf8')
+      .trim()
+      .split('\n');
     assert.equal(lines[0], 'id,day,amount,label');
     assert.equal(lines[1], '0,2021-01-01,0.0,trip 0');
     assert.equal(lines.length, 1001);
@@ -111,7 +127,10 @@ describe('export/local_file', () => {
     const dir = path.join(harness.dir, 'out', 'halfway');
     await exportTrips({ path: 'out/halfway', partition_by: ['label'] });
     const before = snapshot(dir);
-    await harness.run(querySource, { id: 'long_labels', config: { sql: `SELECT range AS id, CASE WHEN range < 5 THEN 'ok' || range ELSE repeat('x', 300) END AS label FROM range(10)` } });
+    await harness.run(querySource, {
+      id: 'long_labels',
+      config: { sql: `SELECT range AS id, CASE WHEN range < 5 THEN 'ok' || range ELSE repeat('x', 300) END AS label FROM range(10)` },
+    });
     const { error } = await exportTrips({ path: 'out/halfway', partition_by: ['label'] }, ['long_labels']);
     assert.ok(error instanceof UserError, String(error));
     assert.match(error.message, /cannot write out\/halfway: a file or folder name is too long/);
@@ -191,13 +210,17 @@ test('a folder listed under allowed_paths takes exports, but a folder there that
     ],
   };
   try {
-    await withPipeline(pipeline, async ({ open, run }) => {
-      const result = await run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });
-      const status = Object.fromEntries(result.blocks.map((b) => [b.id, [b.status, b.error?.message ?? '']]));
-      assert.equal(status.to_file?.[0], 'succeeded', status.to_file?.[1]);
-      assert.equal(status.to_folder?.[0], 'failed');
-      assert.match(status.to_folder?.[1] ?? '', /a folder Pipewright did not create/);
-    }, { settings: { allowed_paths: [outside] } });
+    await withPipeline(
+      pipeline,
+      async ({ open, run }) => {
+        const result = await run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });
+        const status = Object.fromEntries(result.blocks.map((b) => [b.id, [b.status, b.error?.message ?? '']]));
+        assert.equal(status.to_file?.[0], 'succeeded', status.to_file?.[1]);
+        assert.equal(status.to_folder?.[0], 'failed');
+        assert.match(status.to_folder?.[1] ?? '', /a folder Pipewright did not create/);
+      },
+      { settings: { allowed_paths: [outside] } },
+    );
     assert.equal(readFileSync(path.join(outside, 'thesis.tex'), 'utf8'), 'years of work');
   } finally {
     rmSync(outside, { recursive: true, force: true });

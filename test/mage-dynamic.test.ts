@@ -12,7 +12,8 @@ import type { RunEvent } from '../main/model/run-events.ts';
 import { writeMageProject } from './helpers/mage-fixture.ts';
 import { PYTHON, logsOf } from './helpers/python-blocks.ts';
 
-const header = (decorator: string) => `if '${decorator}' not in globals():\n    from mage_ai.data_preparation.decorators import ${decorator}\n\n\n`;
+const header = (decorator: string) =>
+  `if '${decorator}' not in globals():\n    from mage_ai.data_preparation.decorators import ${decorator}\n\n\n`;
 
 /**
  * A Mage project written from Mage's docs: a dynamic loader and its child as docs.mage.ai/design/blocks/dynamic-blocks
@@ -171,15 +172,40 @@ describe('Mage dynamic blocks, conditionals and sensors', () => {
       assert.equal(result.status, 'succeeded', JSON.stringify(events.filter((e) => e.type === 'block.failed')));
       // The report: all of it runs as Python, nothing needs attention.
       const outcome = (subject: string) => log.entries.find((e) => e.subject === subject)?.outcome;
-      assert.deepEqual(['users', 'anonymize_user_data', 'has_three_rows', 'never', 'wait_for_flag'].map(outcome), ['python', 'python', 'python', 'python', 'python']);
-      const pipeline = parse(readFileSync(path.join(into, 'pipelines/flow/pipeline.yaml'), 'utf8')) as { blocks: Record<string, unknown>[] };
-      assert.deepEqual(pipeline.blocks.find((b) => b.id === 'wait_for_flag'), {
-        id: 'wait_for_flag', type: 'sensor', kind: 'python', file: 'blocks/wait_for_flag.py', config: { function: 'check_condition' },
-      });
+      assert.deepEqual(['users', 'anonymize_user_data', 'has_three_rows', 'never', 'wait_for_flag'].map(outcome), [
+        'python',
+        'python',
+        'python',
+        'python',
+        'python',
+      ]);
+      const pipeline = parse(readFileSync(path.join(into, 'pipelines/flow/pipeline.yaml'), 'utf8')) as {
+        blocks: Record<string, unknown>[];
+      };
+      assert.deepEqual(
+        pipeline.blocks.find((b) => b.id === 'wait_for_flag'),
+        {
+          id: 'wait_for_flag',
+          type: 'sensor',
+          kind: 'python',
+          file: 'blocks/wait_for_flag.py',
+          config: { function: 'check_condition' },
+        },
+      );
       // Dynamic: three children, numbered in the loader's list order (3, 1, 2), each returning [item] with its id changed.
       const rows = await queryRows(open, 'SELECT id, name FROM flow.anonymize_user_data ORDER BY id');
-      assert.deepEqual(rows.map((r) => [Number(r.id), r.name]), [[100, 'user_1'], [200, 'user_2'], [300, 'user_3']]);
-      assert.ok(logsOf(events, 'anonymize_user_data[0]').includes('Mage child anonymize_user_data:for_user_3'), logsOf(events, 'anonymize_user_data[0]').join('\n'));
+      assert.deepEqual(
+        rows.map((r) => [Number(r.id), r.name]),
+        [
+          [100, 'user_1'],
+          [200, 'user_2'],
+          [300, 'user_3'],
+        ],
+      );
+      assert.ok(
+        logsOf(events, 'anonymize_user_data[0]').includes('Mage child anonymize_user_data:for_user_3'),
+        logsOf(events, 'anonymize_user_data[0]').join('\n'),
+      );
       assert.ok(logsOf(events, 'anonymize_user_data[2]').includes('Mage child anonymize_user_data:for_user_2'));
       // A block after the sensor gets its real upstream first: the sensor's row goes last, into Mage's *args.
       assert.deepEqual(pipeline.blocks.find((b) => b.id === 'keep_numbers')?.upstream, ['numbers', 'wait_for_flag']);
@@ -187,7 +213,10 @@ describe('Mage dynamic blocks, conditionals and sensors', () => {
       assert.ok(events.some((e) => e.type === 'block.succeeded' && e.blockId === 'keep_numbers'));
       assert.ok(logsOf(events, 'keep_numbers').includes('rows seen by the condition: 3'), logsOf(events, 'keep_numbers').join('\n'));
       const skipped = events.find((e) => e.type === 'block.skipped' && e.blockId === 'never_runs');
-      assert.equal(skipped?.type === 'block.skipped' && skipped.reason, 'condition false: blocks/conditionals/never.py (evaluate_condition)');
+      assert.equal(
+        skipped?.type === 'block.skipped' && skipped.reason,
+        'condition false: blocks/conditionals/never.py (evaluate_condition)',
+      );
       // The sensor found what it waited for.
       const [sensed] = await queryRows(open, 'SELECT found, checks FROM flow.wait_for_flag');
       assert.deepEqual([sensed?.found, Number(sensed?.checks)], ['True', 1]);
@@ -199,7 +228,10 @@ describe('Mage dynamic blocks, conditionals and sensors', () => {
   });
 
   it('a dynamic block that returns neither a DataFrame nor a list is told so at its def line', async () => {
-    const files = { ...FILES, 'data_loaders/users.py': `${header('data_loader')}@data_loader\ndef load_data(*args, **kwargs):\n    return 42\n` };
+    const files = {
+      ...FILES,
+      'data_loaders/users.py': `${header('data_loader')}@data_loader\ndef load_data(*args, **kwargs):\n    return 42\n`,
+    };
     const mage = path.join(tmp, 'bad-dynamic');
     writeMageProject(mage, files);
     const into = path.join(tmp, 'bad-dynamic-pw');
@@ -208,11 +240,16 @@ describe('Mage dynamic blocks, conditionals and sensors', () => {
     const open = await openProject(into, { kinds: createDefaultRegistry() });
     try {
       const events: RunEvent[] = [];
-      await open.run({ pipeline: await open.loadPipeline('flow'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+      await open.run({ pipeline: await open.loadPipeline('flow'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) =>
+        events.push(e),
+      );
       const failed = events.find((e) => e.type === 'block.failed' && e.blockId === 'users');
       assert.ok(failed?.type === 'block.failed');
       assert.deepEqual(failed.error.place, { block: 'users', file: 'blocks/users.py', line: 6 });
-      assert.match(failed.error.message, /^load_data: a dynamic block returns a DataFrame \(one row per item\) or a list of items, \[items, metadata\] as in Mage; it returned int$/);
+      assert.match(
+        failed.error.message,
+        /^load_data: a dynamic block returns a DataFrame \(one row per item\) or a list of items, \[items, metadata\] as in Mage; it returned int$/,
+      );
     } finally {
       await open.close();
     }
@@ -221,5 +258,7 @@ describe('Mage dynamic blocks, conditionals and sensors', () => {
 
 async function queryRows(open: Awaited<ReturnType<typeof openProject>>, sql: string): Promise<Record<string, unknown>[]> {
   const result = await open.workspace.query(sql, { offset: 0, limit: 1000 });
-  return tableFromIPC(result.ipc).toArray().map((r) => r.toJSON() as Record<string, unknown>);
+  return tableFromIPC(result.ipc)
+    .toArray()
+    .map((r) => r.toJSON() as Record<string, unknown>);
 }

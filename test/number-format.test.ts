@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { formatNumberText, numberKind } from '../renderer/src/preview/number-format.ts';
 
 test('column types map to how their numbers show; text, dates and booleans are not numbers', () => {
-  for (const type of ['BIGINT', 'INTEGER', 'UTINYINT', 'HUGEINT', 'smallint']) assert.deepEqual(numberKind(type), { kind: 'integer' }, type);
+  for (const type of ['BIGINT', 'INTEGER', 'UTINYINT', 'HUGEINT', 'smallint'])
+    assert.deepEqual(numberKind(type), { kind: 'integer' }, type);
   for (const type of ['DOUBLE', 'FLOAT', 'REAL']) assert.deepEqual(numberKind(type), { kind: 'float' }, type);
   assert.deepEqual(numberKind('DECIMAL(18,3)'), { kind: 'decimal', scale: 3 });
   for (const type of ['VARCHAR', 'DATE', 'TIMESTAMP', 'BOOLEAN', 'INTEGER[]', 'INTERVAL']) assert.equal(numberKind(type), null, type);

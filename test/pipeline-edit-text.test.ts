@@ -89,7 +89,9 @@ test('moving blocks leaves pipeline.yaml byte-identical (only layout.json change
   try {
     await edit(temp, [{ op: 'moveBlocks', positions: { months: { x: 10, y: 20 }, load_month: { x: 300, y: 20 } } }]);
     assert.equal(readFileSync(file, 'utf8'), YAML);
-    assert.deepEqual(JSON.parse(readFileSync(path.join(temp.dir, 'pipelines/months/layout.json'), 'utf8')), { nodes: { months: { x: 10, y: 20 }, load_month: { x: 300, y: 20 } } });
+    assert.deepEqual(JSON.parse(readFileSync(path.join(temp.dir, 'pipelines/months/layout.json'), 'utf8')), {
+      nodes: { months: { x: 10, y: 20 }, load_month: { x: 300, y: 20 } },
+    });
   } finally {
     temp.cleanup();
   }
@@ -103,7 +105,9 @@ test('a config edit changes only the line it touches: folded descriptions and pa
     const text = readFileSync(file, 'utf8');
     assert.equal(text.replace('      header: true\n', ''), YAML, `only the new key is added:\n${text}`);
     writeFileSync(file, YAML);
-    await edit(temp, [{ op: 'updateBlock', blockId: 'load_month', patch: { config: { ...config, header: undefined, format: 'parquet' } } }]);
+    await edit(temp, [
+      { op: 'updateBlock', blockId: 'load_month', patch: { config: { ...config, header: undefined, format: 'parquet' } } },
+    ]);
     assert.deepEqual(changedLines(YAML, readFileSync(file, 'utf8')), ['      format: parquet']);
   } finally {
     temp.cleanup();
@@ -129,7 +133,11 @@ test('a new block gets a code file of its own when its name is free but the file
     assert.match(text, /- id: useful_rows\n\s+type: transform\n\s+kind: sql\n\s+file: blocks\/keep_rows.sql/);
     const added = /- id: keep_rows\n\s+type: transform\n\s+kind: sql\n\s+file: (\S+)/.exec(text)?.[1];
     assert.ok(added && added !== 'blocks/keep_rows.sql', `the new block has its own file, not the renamed block's: ${added}`);
-    assert.equal(readFileSync(path.join(temp.dir, 'blocks/keep_rows.sql'), 'utf8'), 'select * from load_month\n', 'the renamed block keeps its code');
+    assert.equal(
+      readFileSync(path.join(temp.dir, 'blocks/keep_rows.sql'), 'utf8'),
+      'select * from load_month\n',
+      'the renamed block keeps its code',
+    );
     assert.match(readFileSync(path.join(temp.dir, added), 'utf8'), /from "load_month"/);
   } finally {
     temp.cleanup();

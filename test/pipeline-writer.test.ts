@@ -41,22 +41,43 @@ test('adds a block with its code file and keeps every comment and key order of p
     const project = await loadProject(temp.dir);
     const version = await readPipelineVersion(temp.dir, 'orders');
     const result = await updatePipeline({
-      project, kinds, pipelineId: 'orders', expectedVersion: version,
+      project,
+      kinds,
+      pipelineId: 'orders',
+      expectedVersion: version,
       edits: [
-        { op: 'addBlock', block: { id: 'big_orders', type: 'transform', kind: 'sql', upstream: ['clean_orders'] }, position: { x: 400, y: 10 } },
-        { op: 'updateBlock', blockId: 'load_orders', patch: { config: { url: 'https://example.com/orders.csv', format: 'csv', delimiter: ';' } } },
+        {
+          op: 'addBlock',
+          block: { id: 'big_orders', type: 'transform', kind: 'sql', upstream: ['clean_orders'] },
+          position: { x: 400, y: 10 },
+        },
+        {
+          op: 'updateBlock',
+          blockId: 'load_orders',
+          patch: { config: { url: 'https://example.com/orders.csv', format: 'csv', delimiter: ';' } },
+        },
       ],
     });
     assert.notEqual(result.version, version);
     const text = readFileSync(file, 'utf8');
-    for (const comment of ['# Orders, cleaned nightly', '# where the orders come from', '# the nightly dump']) assert.ok(text.includes(comment), `${comment} kept:\n${text}`);
-    assert.match(text, /- id: big_orders\n\s+type: transform\n\s+kind: sql\n\s+file: blocks\/big_orders.sql\n\s+upstream: \[clean_orders\]/);
+    for (const comment of ['# Orders, cleaned nightly', '# where the orders come from', '# the nightly dump'])
+      assert.ok(text.includes(comment), `${comment} kept:\n${text}`);
+    assert.match(
+      text,
+      /- id: big_orders\n\s+type: transform\n\s+kind: sql\n\s+file: blocks\/big_orders.sql\n\s+upstream: \[clean_orders\]/,
+    );
     assert.match(text, /delimiter: ;\n/);
-    assert.equal(readFileSync(path.join(temp.dir, 'blocks/big_orders.sql'), 'utf8'), '-- big_orders: upstream blocks are tables named by their ids\nselect *\nfrom "clean_orders"\n');
+    assert.equal(
+      readFileSync(path.join(temp.dir, 'blocks/big_orders.sql'), 'utf8'),
+      '-- big_orders: upstream blocks are tables named by their ids\nselect *\nfrom "clean_orders"\n',
+    );
     const layout = JSON.parse(readFileSync(path.join(temp.dir, 'pipelines/orders/layout.json'), 'utf8')) as unknown;
     assert.deepEqual(layout, { nodes: { big_orders: { x: 400, y: 10 } } });
     const loaded = await loadPipeline(project, 'orders', kinds);
-    assert.deepEqual(loaded.blocks.map((b) => b.id), ['load_orders', 'clean_orders', 'big_orders']);
+    assert.deepEqual(
+      loaded.blocks.map((b) => b.id),
+      ['load_orders', 'clean_orders', 'big_orders'],
+    );
     assert.equal(result.version, await readPipelineVersion(temp.dir, 'orders'));
   } finally {
     temp.cleanup();
@@ -70,14 +91,26 @@ test('refuses a cycle with the engine message and writes nothing, not even the n
     const version = await readPipelineVersion(temp.dir, 'orders');
     const before = readFileSync(file, 'utf8');
     await assert.rejects(
-      updatePipeline({ project, kinds, pipelineId: 'orders', expectedVersion: version, edits: [
-        { op: 'addBlock', block: { id: 'loop', type: 'transform', kind: 'sql', upstream: ['clean_orders'] } },
-        { op: 'connect', from: 'loop', to: 'clean_orders' },
-      ] }),
+      updatePipeline({
+        project,
+        kinds,
+        pipelineId: 'orders',
+        expectedVersion: version,
+        edits: [
+          { op: 'addBlock', block: { id: 'loop', type: 'transform', kind: 'sql', upstream: ['clean_orders'] } },
+          { op: 'connect', from: 'loop', to: 'clean_orders' },
+        ],
+      }),
       /cycle between blocks: .*loop.*clean_orders|cycle between blocks: .*clean_orders.*loop/,
     );
     await assert.rejects(
-      updatePipeline({ project, kinds, pipelineId: 'orders', expectedVersion: version, edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { upstream: ['nowhere'] } }] }),
+      updatePipeline({
+        project,
+        kinds,
+        pipelineId: 'orders',
+        expectedVersion: version,
+        edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { upstream: ['nowhere'] } }],
+      }),
       /block clean_orders has unknown upstream 'nowhere'/,
     );
     assert.equal(readFileSync(file, 'utf8'), before);
@@ -96,7 +129,13 @@ test('refuses a write against a stale version as a conflict, after another edito
     const version = await readPipelineVersion(temp.dir, 'orders');
     writeFileSync(file, YAML.replace('name: Orders', 'name: Orders (edited elsewhere)'));
     await assert.rejects(
-      updatePipeline({ project, kinds, pipelineId: 'orders', expectedVersion: version, edits: [{ op: 'moveBlocks', positions: { load_orders: { x: 1, y: 2 } } }] }),
+      updatePipeline({
+        project,
+        kinds,
+        pipelineId: 'orders',
+        expectedVersion: version,
+        edits: [{ op: 'moveBlocks', positions: { load_orders: { x: 1, y: 2 } } }],
+      }),
       (error: Error) => error.constructor.name === 'ConflictError' && /changed on disk by another editor; reload/.test(error.message),
     );
     assert.match(readFileSync(file, 'utf8'), /edited elsewhere/);
@@ -121,12 +160,21 @@ test('replaces files atomically: concurrent readers only ever see a whole, valid
     })();
     for (let i = 0; i < 25; i++) {
       const expectedVersion = await readPipelineVersion(temp.dir, 'orders');
-      await updatePipeline({ project, kinds, pipelineId: 'orders', expectedVersion, edits: [{ op: 'updateBlock', blockId: 'load_orders', patch: { description: `edit ${i} `.repeat(200) } }] });
+      await updatePipeline({
+        project,
+        kinds,
+        pipelineId: 'orders',
+        expectedVersion,
+        edits: [{ op: 'updateBlock', blockId: 'load_orders', patch: { description: `edit ${i} `.repeat(200) } }],
+      });
     }
     isWriting = false;
     await reader;
     assert.ok(reads > 5, `the reader ran (${reads} reads)`);
-    assert.deepEqual(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   } finally {
     temp.cleanup();
   }
@@ -136,18 +184,45 @@ test('creates a pipeline from its first block, renames and removes blocks with t
   const { temp } = setup();
   try {
     const project = await loadProject(temp.dir);
-    const created = await createPipeline({ project, kinds, pipelineId: 'fresh', name: 'Fresh', edits: [{ op: 'addBlock', block: { id: 'src', type: 'source', kind: 'http_file', config: { url: 'https://example.com/a.csv' } } }] });
-    const next = await updatePipeline({ project, kinds, pipelineId: 'fresh', expectedVersion: created.version, edits: [
-      { op: 'addBlock', block: { id: 'out', type: 'export', kind: 'local_file', upstream: ['src'], config: { path: 'exports/out.parquet' } } },
-      { op: 'renameBlock', from: 'src', to: 'orders_src' },
-    ] });
+    const created = await createPipeline({
+      project,
+      kinds,
+      pipelineId: 'fresh',
+      name: 'Fresh',
+      edits: [{ op: 'addBlock', block: { id: 'src', type: 'source', kind: 'http_file', config: { url: 'https://example.com/a.csv' } } }],
+    });
+    const next = await updatePipeline({
+      project,
+      kinds,
+      pipelineId: 'fresh',
+      expectedVersion: created.version,
+      edits: [
+        {
+          op: 'addBlock',
+          block: { id: 'out', type: 'export', kind: 'local_file', upstream: ['src'], config: { path: 'exports/out.parquet' } },
+        },
+        { op: 'renameBlock', from: 'src', to: 'orders_src' },
+      ],
+    });
     const text = readFileSync(path.join(temp.dir, 'pipelines/fresh/pipeline.yaml'), 'utf8');
     assert.match(text, /^name: Fresh\n/);
     assert.match(text, /upstream: \[orders_src\]/);
-    await updatePipeline({ project, kinds, pipelineId: 'fresh', expectedVersion: next.version, edits: [{ op: 'removeBlock', blockId: 'out' }] });
+    await updatePipeline({
+      project,
+      kinds,
+      pipelineId: 'fresh',
+      expectedVersion: next.version,
+      edits: [{ op: 'removeBlock', blockId: 'out' }],
+    });
     const loaded = await loadPipeline(project, 'fresh', kinds);
-    assert.deepEqual(loaded.blocks.map((b) => b.id), ['orders_src']);
-    await assert.rejects(createPipeline({ project, kinds, pipelineId: 'fresh', name: 'Again', edits: [{ op: 'removeBlock', blockId: 'x' }] }), /already exists/);
+    assert.deepEqual(
+      loaded.blocks.map((b) => b.id),
+      ['orders_src'],
+    );
+    await assert.rejects(
+      createPipeline({ project, kinds, pipelineId: 'fresh', name: 'Again', edits: [{ op: 'removeBlock', blockId: 'x' }] }),
+      /already exists/,
+    );
   } finally {
     temp.cleanup();
   }
@@ -161,8 +236,13 @@ test('the watcher reports a pipeline.yaml edited on disk with its new version', 
     await watcher.ready;
     writeFileSync(file, YAML.replace('name: Orders', 'name: Renamed'));
     const expected = await readPipelineVersion(temp.dir, 'orders');
-    await waitUntil(() => changes.some((c) => c.pipelineId === 'orders' && c.version === expected), { what: 'the pipeline.yaml edit to be reported' });
-    assert.ok(changes.some((c) => c.pipelineId === 'orders' && c.version === expected && !c.codeChanged), JSON.stringify(changes));
+    await waitUntil(() => changes.some((c) => c.pipelineId === 'orders' && c.version === expected), {
+      what: 'the pipeline.yaml edit to be reported',
+    });
+    assert.ok(
+      changes.some((c) => c.pipelineId === 'orders' && c.version === expected && !c.codeChanged),
+      JSON.stringify(changes),
+    );
     writeFileSync(path.join(temp.dir, 'blocks/clean_orders.sql'), 'select 1\n');
     await waitUntil(() => changes.some((c) => c.codeChanged), { what: 'the code edit to be reported' });
     assert.ok(changes.some((c) => c.pipelineId === 'orders' && c.codeChanged));
@@ -178,15 +258,33 @@ test('a block patch sets and removes a condition, and an invalid one is refused 
     const project = await loadProject(temp.dir);
     let version = await readPipelineVersion(temp.dir, 'orders');
     const condition = { sql: 'count(*) > 0', over: 'load_orders' };
-    ({ version } = await updatePipeline({ project, kinds, pipelineId: 'orders', expectedVersion: version, edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { condition } }] }));
+    ({ version } = await updatePipeline({
+      project,
+      kinds,
+      pipelineId: 'orders',
+      expectedVersion: version,
+      edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { condition } }],
+    }));
     assert.deepEqual((await loadPipeline(project, 'orders', kinds)).blocks.find((b) => b.id === 'clean_orders')?.condition, condition);
     const before = readFileSync(file, 'utf8');
     await assert.rejects(
-      updatePipeline({ project, kinds, pipelineId: 'orders', expectedVersion: version, edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { condition: { sql: 'true', over: 'nowhere' } } }] }),
+      updatePipeline({
+        project,
+        kinds,
+        pipelineId: 'orders',
+        expectedVersion: version,
+        edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { condition: { sql: 'true', over: 'nowhere' } } }],
+      }),
       /nowhere/,
     );
     assert.equal(readFileSync(file, 'utf8'), before, 'a refused patch writes nothing');
-    await updatePipeline({ project, kinds, pipelineId: 'orders', expectedVersion: version, edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { condition: null } }] });
+    await updatePipeline({
+      project,
+      kinds,
+      pipelineId: 'orders',
+      expectedVersion: version,
+      edits: [{ op: 'updateBlock', blockId: 'clean_orders', patch: { condition: null } }],
+    });
     assert.doesNotMatch(readFileSync(file, 'utf8'), /condition/);
   } finally {
     temp.cleanup();

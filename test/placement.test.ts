@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { freeSpot } from '../renderer/src/editing/placement.ts';
 import { NODE_HEIGHT, NODE_WIDTH } from '../renderer/src/canvas/auto-layout.ts';
 
-const apart = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.abs(a.x - b.x) >= NODE_WIDTH || Math.abs(a.y - b.y) >= NODE_HEIGHT;
+const apart = (a: { x: number; y: number }, b: { x: number; y: number }) =>
+  Math.abs(a.x - b.x) >= NODE_WIDTH || Math.abs(a.y - b.y) >= NODE_HEIGHT;
 
 test('three blocks added downstream of one block land right of it, each clear of every other block', () => {
   const parent = { x: 100, y: 200 };
@@ -18,6 +19,12 @@ test('three blocks added downstream of one block land right of it, each clear of
 
 test('a block that reads none goes below everything; the first block goes at the origin', () => {
   assert.deepEqual(freeSpot([], []), { x: 0, y: 0 });
-  const spot = freeSpot([], [{ x: 0, y: 0 }, { x: 300, y: 100 }]);
+  const spot = freeSpot(
+    [],
+    [
+      { x: 0, y: 0 },
+      { x: 300, y: 100 },
+    ],
+  );
   assert.ok(spot.y >= 100 + NODE_HEIGHT, JSON.stringify(spot));
 });

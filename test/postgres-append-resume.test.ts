@@ -109,12 +109,19 @@ test('an append ledger of an earlier version (keyed by run alone) is widened in 
     await pgServer.query('create schema ledger_upgrade');
     await pgServer.query(`create table ledger_upgrade._pw_loads (run_id text not null, block_id text not null, target_table text not null,
       row_count bigint not null, loaded_at timestamptz not null default now(), primary key (run_id, block_id, target_table))`);
-    await pgServer.query(`insert into ledger_upgrade._pw_loads (run_id, block_id, target_table, row_count) values ('old-run', 'to_pg', 't', 3)`);
+    await pgServer.query(
+      `insert into ledger_upgrade._pw_loads (run_id, block_id, target_table, row_count) values ('old-run', 'to_pg', 't', 3)`,
+    );
     const fresh = await runCli(['run', 'p', '--project', project.dir]);
     assert.equal(fresh.code, 0, fresh.stderr);
     assert.equal(await rowsIn('ledger_upgrade'), ROWS);
-    const columns = await pgServer.query<{ name: string }>(`select attname as name from pg_attribute where attrelid = 'ledger_upgrade._pw_loads'::regclass and attnum > 0 order by attnum`);
-    assert.deepEqual(columns.map((c) => c.name), ['run_id', 'block_id', 'target_table', 'row_count', 'loaded_at', 'source_id', 'loaded_by_run']);
+    const columns = await pgServer.query<{ name: string }>(
+      `select attname as name from pg_attribute where attrelid = 'ledger_upgrade._pw_loads'::regclass and attnum > 0 order by attnum`,
+    );
+    assert.deepEqual(
+      columns.map((c) => c.name),
+      ['run_id', 'block_id', 'target_table', 'row_count', 'loaded_at', 'source_id', 'loaded_by_run'],
+    );
     assert.equal((await pgServer.query('select 1 from ledger_upgrade._pw_loads')).length, 2, 'the old entry is kept');
   } finally {
     project.cleanup();

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { RunEvent } from '../main/model/run-events.ts';
 import {
-  blockError, createPgProject, runPipeline, startTestPostgres, terminateCopyWhenSeen, waitForCopy, writeExportPipeline, type TestPostgres,
+  blockError,
+  createPgProject,
+  runPipeline,
+  startTestPostgres,
+  terminateCopyWhenSeen,
+  waitForCopy,
+  writeExportPipeline,
+  type TestPostgres,
 } from './helpers/postgres.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 
@@ -57,28 +64,81 @@ test('replace loads every binary-encodable type over binary COPY with extremes, 
     const types = await pgServer.query<{ name: string; type: string }>(
       `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'bin.extremes'::regclass and attnum > 0 order by attnum`,
     );
-    assert.deepEqual(types.map((t) => t.type), [
-      'integer', 'smallint', 'smallint', 'smallint', 'integer', 'integer', 'bigint', 'bigint', 'real', 'double precision', 'boolean', 'date',
-      'timestamp without time zone', 'timestamp with time zone', 'text',
-    ]);
+    assert.deepEqual(
+      types.map((t) => t.type),
+      [
+        'integer',
+        'smallint',
+        'smallint',
+        'smallint',
+        'integer',
+        'integer',
+        'bigint',
+        'bigint',
+        'real',
+        'double precision',
+        'boolean',
+        'date',
+        'timestamp without time zone',
+        'timestamp with time zone',
+        'text',
+      ],
+    );
     const rows = await pgServer.query<Record<string, string | null>>(
       `select id::text, tiny::text, utiny::text, small::text, usmall::text, int::text, uint::text, big::text, f::text, d::text, flag::text,
               day::text, ts::text, (tstz at time zone 'UTC')::text as tstz, s
          from bin.extremes order by id`,
     );
     assert.deepEqual(rows[0], {
-      id: '1', tiny: '-128', utiny: '255', small: '-32768', usmall: '65535', int: '-2147483648', uint: '4294967295',
-      big: '-9223372036854775808', f: '1.5', d: '0.1', flag: 'true', day: '1970-01-01', ts: '1969-12-31 23:59:59.999999',
-      tstz: '2020-12-31 22:15:56.123456', s: 'ünïcødé ✓ 中文, longer than twelve bytes',
+      id: '1',
+      tiny: '-128',
+      utiny: '255',
+      small: '-32768',
+      usmall: '65535',
+      int: '-2147483648',
+      uint: '4294967295',
+      big: '-9223372036854775808',
+      f: '1.5',
+      d: '0.1',
+      flag: 'true',
+      day: '1970-01-01',
+      ts: '1969-12-31 23:59:59.999999',
+      tstz: '2020-12-31 22:15:56.123456',
+      s: 'ünïcødé ✓ 中文, longer than twelve bytes',
     });
     assert.deepEqual(rows[1], {
-      id: '2', tiny: '127', utiny: '0', small: '32767', usmall: '0', int: '2147483647', uint: '0', big: '9223372036854775807',
-      f: 'NaN', d: 'NaN', flag: 'false', day: '1999-12-31', ts: '2000-01-01 00:00:00', tstz: '1900-06-01 12:00:00',
+      id: '2',
+      tiny: '127',
+      utiny: '0',
+      small: '32767',
+      usmall: '0',
+      int: '2147483647',
+      uint: '0',
+      big: '9223372036854775807',
+      f: 'NaN',
+      d: 'NaN',
+      flag: 'false',
+      day: '1999-12-31',
+      ts: '2000-01-01 00:00:00',
+      tstz: '1900-06-01 12:00:00',
       s: 'tab\tnewline\nquote" backslash\\ comma,',
     });
     assert.deepEqual(rows[2], {
-      id: '3', tiny: null, utiny: null, small: null, usmall: null, int: null, uint: null, big: null, f: '-Infinity', d: 'Infinity',
-      flag: null, day: 'infinity', ts: 'infinity', tstz: '-infinity', s: '',
+      id: '3',
+      tiny: null,
+      utiny: null,
+      small: null,
+      usmall: null,
+      int: null,
+      uint: null,
+      big: null,
+      f: '-Infinity',
+      d: 'Infinity',
+      flag: null,
+      day: 'infinity',
+      ts: 'infinity',
+      tstz: '-infinity',
+      s: '',
     });
     assert.equal(rows[3]?.day, '-infinity');
     assert.equal(rows[3]?.ts, '-infinity');
@@ -96,11 +156,17 @@ test('replace loads every binary-encodable type over binary COPY with extremes, 
 test('a timestamp outside Postgres range fails naming the column, and the replaced table is untouched', async () => {
   const project = createPgProject(pgServer);
   try {
-    writeExportPipeline(project, { sql: 'select range as id, timestamp \'2021-01-01\' as ts from range(3)', config: { schema: 'bin', table: 'range_check' } });
+    writeExportPipeline(project, {
+      sql: "select range as id, timestamp '2021-01-01' as ts from range(3)",
+      config: { schema: 'bin', table: 'range_check' },
+    });
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
     // Year -5952, before Postgres's 4713 BC; and DuckDB's own minimum, whose shift to Postgres's epoch would underflow.
     for (const micros of ['-250000000000000000', '-9223372022400000000']) {
-      writeExportPipeline(project, { sql: `select 1 as id, make_timestamp(${micros}) as ts`, config: { schema: 'bin', table: 'range_check' } });
+      writeExportPipeline(project, {
+        sql: `select 1 as id, make_timestamp(${micros}) as ts`,
+        config: { schema: 'bin', table: 'range_check' },
+      });
       const { result } = await runPipeline(project.dir);
       assert.equal(result.status, 'failed');
       assert.match(blockError(result, 'to_pg') ?? '', /column ts .*timestamp out of range/);
@@ -124,14 +190,17 @@ test('a connection killed mid binary COPY leaves the replaced table intact, and 
     assert.equal(result.status, 'failed');
     assert.match(blockError(result, 'to_pg') ?? '', /lost the connection/);
     assert.deepEqual(await pgServer.query('select count(*)::int as n from bin.killed'), [{ n: 3 }]);
-    assert.deepEqual(await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`), [], 'no staging table is left behind');
+    assert.deepEqual(
+      await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`),
+      [],
+      'no staging table is left behind',
+    );
 
     const again = await runPipeline(project.dir);
     assert.equal(again.result.status, 'succeeded', blockError(again.result, 'to_pg'));
-    assert.deepEqual(
-      await pgServer.query(`select count(*)::int as n, sum(half)::float8 as half, max(label) as label from bin.killed`),
-      [{ n: 1_500_000, half: 562_499_625_000, label: 'row number 999999' }],
-    );
+    assert.deepEqual(await pgServer.query(`select count(*)::int as n, sum(half)::float8 as half, max(label) as label from bin.killed`), [
+      { n: 1_500_000, half: 562_499_625_000, label: 'row number 999999' },
+    ]);
   } finally {
     project.cleanup();
   }
@@ -142,7 +211,10 @@ test('cancelling a run mid binary COPY stops promptly, keeps the replaced table 
   try {
     writeExportPipeline(project, { sql: 'select range as id from range(2)', config: { schema: 'bin', table: 'cancelled' } });
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
-    writeExportPipeline(project, { sql: 'select range as id, range * 0.5::double as half from range(3000000)', config: { schema: 'bin', table: 'cancelled' } });
+    writeExportPipeline(project, {
+      sql: 'select range as id, range * 0.5::double as half from range(3000000)',
+      config: { schema: 'bin', table: 'cancelled' },
+    });
     const controller = new AbortController();
     const running = runPipeline(project.dir, { signal: controller.signal });
     await waitForCopy(pgServer);
@@ -152,7 +224,12 @@ test('cancelling a run mid binary COPY stops promptly, keeps the replaced table 
     assert.equal(result.status, 'cancelled');
     assert.ok(Date.now() - cancelledAt < 20_000, 'the run ends soon after the cancel');
     assert.deepEqual(await pgServer.query('select count(*)::int as n from bin.cancelled'), [{ n: 2 }]);
-    const copiesLeft = async () => (await pgServer.query(`select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`)).length;
+    const copiesLeft = async () =>
+      (
+        await pgServer.query(
+          `select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`,
+        )
+      ).length;
     await waitUntil(async () => (await copiesLeft()) === 0, { what: 'no COPY left running', intervalMs: 50 });
   } finally {
     project.cleanup();
@@ -160,9 +237,11 @@ test('cancelling a run mid binary COPY stops promptly, keeps the replaced table 
 });
 
 test('a database that is not UTF-8, a type without a binary form, and append all load as CSV', async () => {
-  await pgServer.query(`create database latin1_db encoding 'LATIN1' template template0 lc_collate 'C' lc_ctype 'C'`).catch((error: { code?: string }) => {
-    if (error.code !== '42P04') throw error; // left by an earlier run of this file against the same server
-  });
+  await pgServer
+    .query(`create database latin1_db encoding 'LATIN1' template template0 lc_collate 'C' lc_ctype 'C'`)
+    .catch((error: { code?: string }) => {
+      if (error.code !== '42P04') throw error; // left by an earlier run of this file against the same server
+    });
   const project = createPgProject(pgServer);
   try {
     writeExportPipeline(project, { sql: "select 'é' as s", config: { schema: 'bin', table: 'latin' } });

@@ -31,8 +31,19 @@ test('replace creates the schema and table with mapped types and round-trips odd
         where attrelid = '"odd ""schema"".x"."two words; drop table x"'::regclass and attnum > 0 order by attnum`,
     );
     assert.deepEqual(Object.fromEntries(types.map((t) => [t.name, t.type])), {
-      Order: 'integer', 'two words': 'text', 'a"b': 'double precision', ts: 'timestamp without time zone', tstz: 'timestamp with time zone',
-      csvish: 'text', list: 'jsonb', struct: 'jsonb', amount: 'numeric(10,2)', bytes: 'bytea', flag: 'boolean', day: 'date', span: 'interval',
+      Order: 'integer',
+      'two words': 'text',
+      'a"b': 'double precision',
+      ts: 'timestamp without time zone',
+      tstz: 'timestamp with time zone',
+      csvish: 'text',
+      list: 'jsonb',
+      struct: 'jsonb',
+      amount: 'numeric(10,2)',
+      bytes: 'bytea',
+      flag: 'boolean',
+      day: 'date',
+      span: 'interval',
     });
     const rows = await pgServer.query(
       `select "Order", "two words", "a""b"::text as f, ts::text, extract(epoch from tstz)::bigint as tstz_epoch, csvish, list::text, struct::text,
@@ -40,8 +51,19 @@ test('replace creates the schema and table with mapped types and round-trips odd
          from "odd ""schema"".x"."two words; drop table x" order by "Order"`,
     );
     assert.deepEqual(rows[0], {
-      Order: 1, 'two words': 'ünïcødé ✓ 中文', f: '1.5', ts: '2021-01-01 00:15:56', tstz_epoch: '1609452956', csvish: 'a,b "c"\nd',
-      list: '[1, 2]', struct: '{"k": "v"}', amount: '12.34', bytes: '01ff', flag: true, day: '2021-01-31', span: '02:00:00',
+      Order: 1,
+      'two words': 'ünïcødé ✓ 中文',
+      f: '1.5',
+      ts: '2021-01-01 00:15:56',
+      tstz_epoch: '1609452956',
+      csvish: 'a,b "c"\nd',
+      list: '[1, 2]',
+      struct: '{"k": "v"}',
+      amount: '12.34',
+      bytes: '01ff',
+      flag: true,
+      day: '2021-01-31',
+      span: '02:00:00',
     });
     assert.equal(rows[1]?.['two words'], '', 'an empty string stays an empty string');
     assert.equal(rows[1]?.f, 'NaN');
@@ -60,7 +82,10 @@ test('replace creates the schema and table with mapped types and round-trips odd
 test('replace swaps in the new rows on a re-run, and an export of zero rows still creates or empties the table', async () => {
   const project = createPgProject(pgServer);
   try {
-    writeExportPipeline(project, { sql: 'select range as id, range * 2 as twice from range(1000)', config: { schema: 'rerun', table: 't' } });
+    writeExportPipeline(project, {
+      sql: 'select range as id, range * 2 as twice from range(1000)',
+      config: { schema: 'rerun', table: 't' },
+    });
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
     writeExportPipeline(project, { sql: 'select range as id, range * 3 as twice from range(10)', config: { schema: 'rerun', table: 't' } });
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
@@ -71,8 +96,13 @@ test('replace swaps in the new rows on a re-run, and an export of zero rows stil
     assert.deepEqual(await pgServer.query('select count(*)::int as n from rerun.t'), [{ n: 0 }]);
     writeExportPipeline(project, { sql: "select 1 as id, 'x' as name where false", config: { schema: 'rerun', table: 'empty_new' } });
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
-    const columns = await pgServer.query(`select column_name from information_schema.columns where table_schema = 'rerun' and table_name = 'empty_new' order by ordinal_position`);
-    assert.deepEqual(columns.map((c) => c.column_name), ['id', 'name']);
+    const columns = await pgServer.query(
+      `select column_name from information_schema.columns where table_schema = 'rerun' and table_name = 'empty_new' order by ordinal_position`,
+    );
+    assert.deepEqual(
+      columns.map((c) => c.column_name),
+      ['id', 'name'],
+    );
   } finally {
     project.cleanup();
   }
@@ -81,7 +111,10 @@ test('replace swaps in the new rows on a re-run, and an export of zero rows stil
 test('append adds rows per run; upsert updates matching keys set-based and the last row of a repeated key wins', async () => {
   const project = createPgProject(pgServer);
   try {
-    writeExportPipeline(project, { sql: 'select range as id from range(5)', config: { schema: 'merge', table: 'appended', mode: 'append' } });
+    writeExportPipeline(project, {
+      sql: 'select range as id from range(5)',
+      config: { schema: 'merge', table: 'appended', mode: 'append' },
+    });
     await runPipeline(project.dir);
     await runPipeline(project.dir);
     assert.deepEqual(await pgServer.query('select count(*)::int as n from merge.appended'), [{ n: 10 }]);
@@ -92,7 +125,11 @@ test('append adds rows per run; upsert updates matching keys set-based and the l
     writeExportPipeline(project, { sql: "select * from (values (2, 'old'), (3, 'c'), (2, 'B')) t(id, v)", config: upsert });
     const second = await runPipeline(project.dir);
     assert.equal(second.result.status, 'succeeded', blockError(second.result, 'to_pg'));
-    assert.deepEqual(await pgServer.query('select id, v from merge.upserted order by id'), [{ id: 1, v: 'a' }, { id: 2, v: 'B' }, { id: 3, v: 'c' }]);
+    assert.deepEqual(await pgServer.query('select id, v from merge.upserted order by id'), [
+      { id: 1, v: 'a' },
+      { id: 2, v: 'B' },
+      { id: 3, v: 'c' },
+    ]);
   } finally {
     project.cleanup();
   }
@@ -117,7 +154,10 @@ test('schema drift fails with the added, removed and retyped columns, or adds ne
   const project = createPgProject(pgServer);
   try {
     await pgServer.query('create schema drift; create table drift.t (id bigint, gone text, amount integer)');
-    writeExportPipeline(project, { sql: "select 1::bigint as id, 2.5::double as amount, 'n' as added", config: { schema: 'drift', table: 't', mode: 'append' } });
+    writeExportPipeline(project, {
+      sql: "select 1::bigint as id, 2.5::double as amount, 'n' as added",
+      config: { schema: 'drift', table: 't', mode: 'append' },
+    });
     const { result } = await runPipeline(project.dir);
     assert.equal(result.status, 'failed');
     const message = blockError(result, 'to_pg') ?? '';
@@ -125,7 +165,10 @@ test('schema drift fails with the added, removed and retyped columns, or adds ne
     assert.match(message, /removed: gone/);
     assert.match(message, /retyped: amount integer → double precision/);
 
-    writeExportPipeline(project, { sql: "select 1::bigint as id, 'n' as added", config: { schema: 'drift', table: 't', mode: 'append', on_schema_change: 'add_columns' } });
+    writeExportPipeline(project, {
+      sql: "select 1::bigint as id, 'n' as added",
+      config: { schema: 'drift', table: 't', mode: 'append', on_schema_change: 'add_columns' },
+    });
     const second = await runPipeline(project.dir);
     assert.equal(second.result.status, 'succeeded', blockError(second.result, 'to_pg'));
     assert.deepEqual(await pgServer.query('select id::int, gone, added from drift.t'), [{ id: 1, gone: null, added: 'n' }]);

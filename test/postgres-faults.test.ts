@@ -1,7 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  blockError, createPgProject, runPipeline, startTestPostgres, terminateCopyWhenSeen, waitForCopy, writeExportPipeline, type TestPostgres,
+  blockError,
+  createPgProject,
+  runPipeline,
+  startTestPostgres,
+  terminateCopyWhenSeen,
+  waitForCopy,
+  writeExportPipeline,
+  type TestPostgres,
 } from './helpers/postgres.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 
@@ -29,7 +36,11 @@ test('a connection killed mid-COPY leaves the replaced table intact, and a re-ru
     assert.equal(error?.retryable, true, 'a dropped connection is worth a retry');
     assert.match(error?.message ?? '', /lost the connection/);
     assert.deepEqual(await pgServer.query('select count(*)::int as n from kill.t'), [{ n: 3 }]);
-    assert.deepEqual(await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`), [], 'no staging table is left behind');
+    assert.deepEqual(
+      await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`),
+      [],
+      'no staging table is left behind',
+    );
 
     const again = await runPipeline(project.dir);
     assert.equal(again.result.status, 'succeeded', blockError(again.result, 'to_pg'));
@@ -46,7 +57,9 @@ test('an append whose first attempt is killed mid-COPY is retried without duplic
     const [{ result, events }] = await Promise.all([runPipeline(project.dir), terminateCopyWhenSeen(pgServer)]);
     assert.equal(result.status, 'succeeded', blockError(result, 'to_pg'));
     assert.equal(events.filter((e) => e.type === 'block.retrying').length, 1);
-    assert.deepEqual(await pgServer.query('select count(*)::int as n, count(distinct id)::int as d from kill.appended'), [{ n: 1_500_000, d: 1_500_000 }]);
+    assert.deepEqual(await pgServer.query('select count(*)::int as n, count(distinct id)::int as d from kill.appended'), [
+      { n: 1_500_000, d: 1_500_000 },
+    ]);
   } finally {
     project.cleanup();
   }
@@ -71,7 +84,12 @@ test('cancelling a run mid-COPY stops promptly and leaves the replaced table as 
     const stagingLeft = async () => (await pgServer.query(`select relname from pg_class where relname like '_pw_stage_%'`)).length;
     await waitUntil(async () => (await stagingLeft()) === 0, { what: 'no staging table left behind', intervalMs: 50 });
     // The server notices the closed socket on its next read: give it a moment, not forever.
-    const copiesLeft = async () => (await pgServer.query(`select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`)).length;
+    const copiesLeft = async () =>
+      (
+        await pgServer.query(
+          `select pid from pg_stat_activity where application_name = 'pipewright' and query ilike 'COPY %' and state = 'active'`,
+        )
+      ).length;
     await waitUntil(async () => (await copiesLeft()) === 0, { what: 'no COPY left running', intervalMs: 50 });
   } finally {
     project.cleanup();
@@ -83,7 +101,8 @@ test('an append already recorded for the run and block is not appended again', a
   const project = createPgProject(pgServer);
   const replay = createPgProject(pgServer);
   try {
-    for (const p of [project, replay]) writeExportPipeline(p, { sql: 'select range as id from range(7)', config: { schema: 'ledger', table: 't', mode: 'append' } });
+    for (const p of [project, replay])
+      writeExportPipeline(p, { sql: 'select range as id from range(7)', config: { schema: 'ledger', table: 't', mode: 'append' } });
     assert.equal((await runPipeline(project.dir, { runId: 'run-once' })).result.status, 'succeeded');
     const { result, events } = await runPipeline(replay.dir, { runId: 'run-once' });
     assert.equal(result.status, 'succeeded');
@@ -96,13 +115,23 @@ test('an append already recorded for the run and block is not appended again', a
 });
 
 const PERMANENT_CASES: { name: string; overrides: () => Promise<Record<string, string>>; message: RegExp }[] = [
-  { name: 'a wrong password', overrides: async () => ({ password: 'wrong' }), message: /authentication failed on pg .*check the user and password/ },
-  { name: 'a missing privilege', overrides: async () => ({ user: 'reader', password: 'reader-pw' }), message: /permission denied on pg .*grant the privilege to reader/ },
+  {
+    name: 'a wrong password',
+    overrides: async () => ({ password: 'wrong' }),
+    message: /authentication failed on pg .*check the user and password/,
+  },
+  {
+    name: 'a missing privilege',
+    overrides: async () => ({ user: 'reader', password: 'reader-pw' }),
+    message: /permission denied on pg .*grant the privilege to reader/,
+  },
 ];
 
 for (const { name, overrides, message } of PERMANENT_CASES) {
   test(`${name} fails at once with an actionable message and no retries`, async () => {
-    await pgServer.query(`do $$ begin if not exists (select from pg_roles where rolname = 'reader') then create role reader login password 'reader-pw'; end if; end $$`);
+    await pgServer.query(
+      `do $$ begin if not exists (select from pg_roles where rolname = 'reader') then create role reader login password 'reader-pw'; end if; end $$`,
+    );
     const project = createPgProject(pgServer);
     try {
       writeExportPipeline(project, { sql: 'select 1 as id', config: { schema: 'private_schema', table: 't' }, retries: 3 });

@@ -28,17 +28,32 @@ before(async () => {
   gcs = await startGcsFixture();
   bq = await startBigQueryFixture({ gcsDataDir: gcs.root });
   temp = createTempProject({ default_connections: { gcs: 'lake', bigquery: 'warehouse' } });
-  temp.writeFile('connections.yaml', stringify({
-    lake: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' },
-    warehouse: { type: 'bigquery', endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none' },
-  }));
+  temp.writeFile(
+    'connections.yaml',
+    stringify({
+      lake: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' },
+      warehouse: { type: 'bigquery', endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none' },
+    }),
+  );
   temp.writeFile('blocks/trips.sql', 'SELECT 1 AS id, 2 AS n');
   temp.writePipeline('taxi', {
     variables: { bucket: 'test-project-taxi', dataset: 'taxi' },
     blocks: [
       { id: 'trips', type: 'source', kind: 'sql', file: 'blocks/trips.sql' },
-      { id: 'to_gcs', type: 'export', kind: 'gcs', upstream: ['trips'], config: { bucket: '{{ bucket }}', create_bucket: true, path: 'trips', partition_by: ['id'] } },
-      { id: 'to_bq', type: 'export', kind: 'bigquery', upstream: ['to_gcs'], config: { dataset: '{{ dataset }}', table: 'trips', source: { from_gcs_block: 'to_gcs' } } },
+      {
+        id: 'to_gcs',
+        type: 'export',
+        kind: 'gcs',
+        upstream: ['trips'],
+        config: { bucket: '{{ bucket }}', create_bucket: true, path: 'trips', partition_by: ['id'] },
+      },
+      {
+        id: 'to_bq',
+        type: 'export',
+        kind: 'bigquery',
+        upstream: ['to_gcs'],
+        config: { dataset: '{{ dataset }}', table: 'trips', source: { from_gcs_block: 'to_gcs' } },
+      },
     ],
   });
 });
@@ -77,12 +92,18 @@ describe('pipewright check', () => {
     await fetch(`${gcs.emulator.url}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ foreignBuckets: ['test-project-taxi'] }) });
     const report = await check();
     assert.equal(report.isOk, false);
-    assert.match(item(report, 'to_gcs', 'bucket')?.detail ?? '', /bucket test-project-taxi answered 403: the name may belong to another project/);
+    assert.match(
+      item(report, 'to_gcs', 'bucket')?.detail ?? '',
+      /bucket test-project-taxi answered 403: the name may belong to another project/,
+    );
   });
 
   test('a missing object permission on an existing bucket is found by testIamPermissions', async () => {
     await gcs.storage.createBucket('perm-bucket');
-    await fetch(`${gcs.emulator.url}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ deniedPermissions: ['storage.objects.delete'] }) });
+    await fetch(`${gcs.emulator.url}/_emulator/modes`, {
+      method: 'POST',
+      body: JSON.stringify({ deniedPermissions: ['storage.objects.delete'] }),
+    });
     const report = await check({ bucket: 'perm-bucket' });
     assert.match(item(report, 'to_gcs', 'permissions')?.detail ?? '', /lacks storage\.objects\.delete on bucket perm-bucket/);
   });
@@ -95,7 +116,10 @@ describe('pipewright check', () => {
   });
 
   test('a principal without bigquery.jobs.create fails the permissions check (a dry run)', async () => {
-    await fetch(`${bq.endpoint}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ deniedPermissions: ['bigquery.jobs.create'] }) });
+    await fetch(`${bq.endpoint}/_emulator/modes`, {
+      method: 'POST',
+      body: JSON.stringify({ deniedPermissions: ['bigquery.jobs.create'] }),
+    });
     const report = await check();
     assert.match(item(report, 'to_bq', 'permissions')?.detail ?? '', /lacks bigquery\.jobs\.create/);
   });
@@ -116,7 +140,15 @@ describe('pipewright check', () => {
     await fetch(`${gcs.emulator.url}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ foreignBuckets: ['test-project-taxi'] }) });
     const open = await openProject(temp.dir, { preflight: 'every' });
     try {
-      await assert.rejects(open.run({ pipeline: await open.loadPipeline('taxi'), scope: { kind: 'pipeline' }, variables: {}, trigger: { kind: 'cli', by: 'test' } }), /pipewright check taxi found problems, so nothing ran:\n {2}to_gcs: bucket: /);
+      await assert.rejects(
+        open.run({
+          pipeline: await open.loadPipeline('taxi'),
+          scope: { kind: 'pipeline' },
+          variables: {},
+          trigger: { kind: 'cli', by: 'test' },
+        }),
+        /pipewright check taxi found problems, so nothing ran:\n {2}to_gcs: bucket: /,
+      );
       assert.equal(open.store.listRuns({ limit: 10, offset: 0 }).length, 0);
     } finally {
       await open.close();
@@ -140,11 +172,19 @@ describe('pipewright check on Postgres', () => {
       try {
         const first = await checkPipeline(open, 'p');
         assert.match(first.blocks[0]?.items.find((i) => i.name === 'table columns')?.detail ?? '', /src has no output yet/);
-        await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'block', block: 'src' }, variables: {}, trigger: { kind: 'cli', by: 'test' } });
+        await open.run({
+          pipeline: await open.loadPipeline('p'),
+          scope: { kind: 'block', block: 'src' },
+          variables: {},
+          trigger: { kind: 'cli', by: 'test' },
+        });
         const report = await checkPipeline(open, 'p');
         assert.equal(report.isOk, false);
         assert.equal(report.blocks[0]?.items.find((i) => i.name === 'permissions')?.status, 'ok');
-        assert.match(report.blocks[0]?.items.find((i) => i.name === 'table columns')?.detail ?? '', /public\.trips lacks extra: add them, or set on_schema_change: add_columns/);
+        assert.match(
+          report.blocks[0]?.items.find((i) => i.name === 'table columns')?.detail ?? '',
+          /public\.trips lacks extra: add them, or set on_schema_change: add_columns/,
+        );
       } finally {
         await open.close();
       }

@@ -8,7 +8,9 @@ import { CELL_CHARS, decodeFullValue, decodeRows } from '../renderer/src/preview
 import { chartSql, toChartPoints, type ChartKind } from '../renderer/src/chart/chart-query.ts';
 import { choiceIndexOf, configFieldOf, shapeOf, type JsonSchema } from '../renderer/src/details/json-schema.ts';
 
-async function withDuckDB(work: (run: (sql: string) => Promise<Record<string, unknown>[]>, conn: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<void>): Promise<void> {
+async function withDuckDB(
+  work: (run: (sql: string) => Promise<Record<string, unknown>[]>, conn: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<void>,
+): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
@@ -66,41 +68,76 @@ test('cells show binary as hex with size, structs as JSON, NULL, times as ISO, a
   });
 });
 
-async function chart(run: (sql: string) => Promise<Record<string, unknown>[]>, kind: ChartKind, column: { name: string; type: string }, filter?: string) {
+async function chart(
+  run: (sql: string) => Promise<Record<string, unknown>[]>,
+  kind: ChartKind,
+  column: { name: string; type: string },
+  filter?: string,
+) {
   return toChartPoints(kind, column, await run(chartSql(kind, 't', column, filter)));
 }
 
 test('chart queries aggregate in DuckDB: top values, whole-number bins, date bins, and the grid filter', async () => {
   await withDuckDB(async (run) => {
-    await run(`create table t as select i, i % 7 as "bu""cket", date '2024-01-01' + (i % 30)::INTEGER as day, 'v' || (i % 3) as label from range(700) r(i)`);
+    await run(
+      `create table t as select i, i % 7 as "bu""cket", date '2024-01-01' + (i % 30)::INTEGER as day, 'v' || (i % 3) as label from range(700) r(i)`,
+    );
     const bars = await chart(run, 'bar', { name: 'label', type: 'VARCHAR' });
-    assert.deepEqual(bars.map((b) => b.value), [234, 233, 233]);
+    assert.deepEqual(
+      bars.map((b) => b.value),
+      [234, 233, 233],
+    );
     assert.equal(bars[0]?.label, 'v0');
 
     const bins = await chart(run, 'histogram', { name: 'bu"cket', type: 'BIGINT' });
-    assert.deepEqual(bins.map((b) => b.label), ['0', '1', '2', '3', '4', '5', '6']);
-    assert.deepEqual(bins.map((b) => b.value), [100, 100, 100, 100, 100, 100, 100]);
+    assert.deepEqual(
+      bins.map((b) => b.label),
+      ['0', '1', '2', '3', '4', '5', '6'],
+    );
+    assert.deepEqual(
+      bins.map((b) => b.value),
+      [100, 100, 100, 100, 100, 100, 100],
+    );
 
     const days = await chart(run, 'histogram', { name: 'day', type: 'DATE' });
     assert.equal(days.length, 20);
     assert.equal(days[0]?.label, '2024-01-01');
-    assert.equal(days.reduce((sum, b) => sum + b.value, 0), 700);
+    assert.equal(
+      days.reduce((sum, b) => sum + b.value, 0),
+      700,
+    );
 
     const filtered = await chart(run, 'bar', { name: 'label', type: 'VARCHAR' }, 'i < 10 -- a trailing comment');
-    assert.deepEqual(filtered.map((b) => [b.label, b.value]), [['v0', 4], ['v1', 3], ['v2', 3]]);
+    assert.deepEqual(
+      filtered.map((b) => [b.label, b.value]),
+      [
+        ['v0', 4],
+        ['v1', 3],
+        ['v2', 3],
+      ],
+    );
     const line = await chart(run, 'line', { name: 'i', type: 'BIGINT' });
-    assert.equal(line.reduce((sum, b) => sum + b.value, 0), 700);
+    assert.equal(
+      line.reduce((sum, b) => sum + b.value, 0),
+      700,
+    );
   });
 });
 
 test('config schemas map to form fields: unions of constants and objects, string lists, and error paths', () => {
   const credentials: JsonSchema = {
-    anyOf: [{ type: 'string', enum: ['none', 'adc'] }, { type: 'object', properties: { key_file: { type: 'string' } }, required: ['key_file'] }],
+    anyOf: [
+      { type: 'string', enum: ['none', 'adc'] },
+      { type: 'object', properties: { key_file: { type: 'string' } }, required: ['key_file'] },
+    ],
   };
   const shape = shapeOf(credentials);
   assert.equal(shape.kind, 'union');
   assert.ok(shape.kind === 'union');
-  assert.deepEqual(shape.choices.map((c) => c.label), ['none', 'adc', 'key_file']);
+  assert.deepEqual(
+    shape.choices.map((c) => c.label),
+    ['none', 'adc', 'key_file'],
+  );
   assert.equal(choiceIndexOf(shape.choices, 'adc'), 1);
   assert.equal(choiceIndexOf(shape.choices, { key_file: 'k.json' }), 2);
   assert.equal(shapeOf({ type: 'array', items: { type: 'string' } }).kind, 'string-list');

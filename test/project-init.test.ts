@@ -36,7 +36,11 @@ test('init writes a minimal project that loads: settings, local connections as t
   assert.equal(project.settings.name, 'my_project');
   assert.equal(project.settings.engine.concurrency, 4);
   // Exports work offline from the first minute: the embedded Postgres and the GCS/BigQuery emulators.
-  assert.deepEqual(Object.fromEntries(Object.entries(project.connections).map(([name, c]) => [name, c.type])), { local_pg: 'local_postgres', local_gcs: 'local_gcs', local_bq: 'local_bigquery' });
+  assert.deepEqual(Object.fromEntries(Object.entries(project.connections).map(([name, c]) => [name, c.type])), {
+    local_pg: 'local_postgres',
+    local_gcs: 'local_gcs',
+    local_bq: 'local_bigquery',
+  });
   assert.deepEqual(project.settings.default_connections, { postgres: 'local_pg', gcs: 'local_gcs', bigquery: 'local_bq' });
   assert.deepEqual(project.pipelineIds, ['starter']);
   assert.equal(existsSync(path.join(dir, '.pipewright')), false, 'state is created when the project is opened, not by init');
@@ -59,7 +63,10 @@ test('pipewright init makes a starter pipeline that runs offline, and says which
 test('init refuses a folder that already holds files, and leaves them alone', async () => {
   const dir = tempRoot();
   writeFileSync(path.join(dir, 'notes.txt'), 'mine');
-  await assert.rejects(initProject(dir, {}), (error: unknown) => error instanceof UserError && /is not empty \(notes\.txt\)/.test(error.message));
+  await assert.rejects(
+    initProject(dir, {}),
+    (error: unknown) => error instanceof UserError && /is not empty \(notes\.txt\)/.test(error.message),
+  );
   assert.deepEqual(readdirSync(dir), ['notes.txt']);
   assert.equal(readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'mine');
 });

@@ -28,7 +28,13 @@ const allKinds: BlockKind[] = [
       columns: z.record(z.string(), z.string()).optional(),
     }),
   }),
-  fakeKind({ type: 'transform', kind: 'sql', code: 'required', codeExtension: '.sql', configSchema: z.strictObject({ rename_columns: z.enum(['snake_case']).optional() }) }),
+  fakeKind({
+    type: 'transform',
+    kind: 'sql',
+    code: 'required',
+    codeExtension: '.sql',
+    configSchema: z.strictObject({ rename_columns: z.enum(['snake_case']).optional() }),
+  }),
   fakeKind({ type: 'transform', kind: 'typescript', code: 'required', codeExtension: '.ts', configSchema: z.strictObject({}) }),
   fakeKind({ type: 'export', kind: 'fake_file', code: 'none', configSchema: z.strictObject({ path: z.string().min(1) }) }),
 ];
@@ -116,7 +122,10 @@ const withPipeline = (from: string, to: string) => {
 };
 
 test('loads a valid project: settings with defaults, connections, pipelines, code read as text', async () => {
-  const dir = makeProject({ 'connections.yaml': 'local_pg:\n  type: postgres\n  host: localhost\n', 'pipelines/not-an-id/pipeline.yaml': PIPELINE });
+  const dir = makeProject({
+    'connections.yaml': 'local_pg:\n  type: postgres\n  host: localhost\n',
+    'pipelines/not-an-id/pipeline.yaml': PIPELINE,
+  });
   const project = await loadProject(dir);
   assert.equal(project.dir, dir);
   assert.equal(project.stateDir, path.join(dir, '.pipewright'));
@@ -127,7 +136,10 @@ test('loads a valid project: settings with defaults, connections, pipelines, cod
   assert.equal(existsSync(project.stateDir), false, 'loading writes nothing');
 
   const pipeline = await loadPipeline(project, 'taxi', kinds);
-  assert.deepEqual(pipeline.blocks.map((b) => b.id), ['load', 'clean', 'save']);
+  assert.deepEqual(
+    pipeline.blocks.map((b) => b.id),
+    ['load', 'clean', 'save'],
+  );
   const clean = pipeline.blocks[1];
   assert.equal(clean?.code?.text, CLEAN_SQL);
   assert.equal(clean?.code?.relPath, 'blocks/clean.sql');
@@ -184,7 +196,10 @@ test('a duplicated key and an alias without its anchor are refused as invalid YA
 
 test('an unknown key is named, with the closest known key suggested', async () => {
   const error = await loadError(withPipeline('    upstream: [clean]', '    upstreams: [clean]'));
-  assert.match(error.message, /^pipelines\/taxi\/pipeline\.yaml:26:5 blocks\[2\]\.upstreams: unknown key 'upstreams', did you mean 'upstream'\?/);
+  assert.match(
+    error.message,
+    /^pipelines\/taxi\/pipeline\.yaml:26:5 blocks\[2\]\.upstreams: unknown key 'upstreams', did you mean 'upstream'\?/,
+  );
   assert.deepEqual(error.place, { file: PIPELINE_FILE, line: 26, column: 5, path: 'blocks[2].upstreams', block: 'save' });
 
   const inConfig = await loadError(withPipeline('      columns:', '      colums:'));
@@ -192,7 +207,10 @@ test('an unknown key is named, with the closest known key suggested', async () =
   assert.equal(inConfig.place.block, 'load');
 
   const farOff = await loadError({ 'pipewright.yaml': 'name: demo\nzzz_unrelated: 1\n' });
-  assert.match(farOff.message, /^pipewright\.yaml:2:1 zzz_unrelated: unknown key 'zzz_unrelated' \(known keys: name, description, engine, default_connections, alerts, retention, python, allowed_paths, maximum_bytes_billed\)/);
+  assert.match(
+    farOff.message,
+    /^pipewright\.yaml:2:1 zzz_unrelated: unknown key 'zzz_unrelated' \(known keys: name, description, engine, default_connections, alerts, retention, python, allowed_paths, maximum_bytes_billed\)/,
+  );
 });
 
 test('a wrong type names the file, line, path, what was expected and what was found', async () => {
@@ -208,14 +226,20 @@ test('several problems are listed together in file order', async () => {
   const error = await loadError(withPipeline('    type: export\n', '    type: exprt\n    timeout: -1\n'));
   const lines = error.message.split('\n');
   assert.equal(lines.length, 2);
-  assert.match(lines[0] ?? '', /:24:5 blocks\[2\]\.type: expected one of source, transform, export, sensor, got the text "exprt", did you mean 'export'\?/);
+  assert.match(
+    lines[0] ?? '',
+    /:24:5 blocks\[2\]\.type: expected one of source, transform, export, sensor, got the text "exprt", did you mean 'export'\?/,
+  );
   assert.match(lines[1] ?? '', /:25:5 blocks\[2\]\.timeout: expected a value > 0, got number -1/);
   assert.equal(error.place.line, 24);
 });
 
 test('a block of an unknown kind lists the known kinds of its type', async () => {
   const error = await loadError(withPipeline('kind: fake_http', 'kind: fake_htp'));
-  assert.match(error.message, /^pipelines\/taxi\/pipeline\.yaml:10:5 blocks\[0\]\.kind: unknown source kind 'fake_htp', did you mean 'fake_http'\?; known source kinds: fake_http/);
+  assert.match(
+    error.message,
+    /^pipelines\/taxi\/pipeline\.yaml:10:5 blocks\[0\]\.kind: unknown source kind 'fake_htp', did you mean 'fake_http'\?; known source kinds: fake_http/,
+  );
   assert.equal(error.place.block, 'load');
 
   const wrongType = await loadError(withPipeline('    type: transform\n    kind: sql', '    type: source\n    kind: sql'));
@@ -224,7 +248,10 @@ test('a block of an unknown kind lists the known kinds of its type', async () =>
 
 test('a duplicate block id names the id and both places', async () => {
   const error = await loadError(withPipeline('  - id: save', '  - id: load'));
-  assert.match(error.message, /^pipelines\/taxi\/pipeline\.yaml:23:5 duplicate block id 'load': blocks\[0\] \(line 8\) and blocks\[2\] \(line 23\)/);
+  assert.match(
+    error.message,
+    /^pipelines\/taxi\/pipeline\.yaml:23:5 duplicate block id 'load': blocks\[0\] \(line 8\) and blocks\[2\] \(line 23\)/,
+  );
   assert.deepEqual(error.place, { block: 'load', file: PIPELINE_FILE, line: 23, column: 5, path: 'blocks[2].id' });
 });
 
@@ -249,7 +276,10 @@ test('code files must stay inside the project: .. escapes, absolute paths and ou
   const dir = makeProject();
   rmSync(path.join(dir, 'blocks/clean.sql'));
   symlinkSync(path.join(outside, 'secret.sql'), path.join(dir, 'blocks/clean.sql'));
-  await assert.rejects(load(dir), (error: unknown) => error instanceof UserError && /is a link to .*outside the project folder/.test(error.message));
+  await assert.rejects(
+    load(dir),
+    (error: unknown) => error instanceof UserError && /is a link to .*outside the project folder/.test(error.message),
+  );
 });
 
 test('file: is required, forbidden or checked for its extension according to the kind', async () => {
@@ -263,7 +293,10 @@ test('file: is required, forbidden or checked for its extension according to the
 
 test("a config that fails the kind's schema points at the offending key", async () => {
   const error = await loadError(withPipeline('default: https://example.com/yellow.csv', 'default: ftp://example.com/yellow.csv'));
-  assert.match(error.message, /^pipelines\/taxi\/pipeline\.yaml:12:7 blocks\[0\]\.config\.url: expected an http\(s\) URL, got the text "ftp:\/\/example\.com\/yellow\.csv"/);
+  assert.match(
+    error.message,
+    /^pipelines\/taxi\/pipeline\.yaml:12:7 blocks\[0\]\.config\.url: expected an http\(s\) URL, got the text "ftp:\/\/example\.com\/yellow\.csv"/,
+  );
   assert.deepEqual(error.place, { file: PIPELINE_FILE, line: 12, column: 7, path: 'blocks[0].config.url', block: 'load' });
 
   const missing = await loadError(withPipeline('      path: "out/{{ ds }}.parquet"\n', '      paths: "x"\n'));
@@ -290,7 +323,10 @@ test('a YAML alias bomb (billion laughs) is refused quickly', async () => {
   }
   const started = performance.now();
   const error = await loadError({ 'pipewright.yaml': `name: demo\n${levels.join('\n')}\n` });
-  assert.ok(performance.now() - started < 10_000, `refused after ${Math.round(performance.now() - started)} ms (expanding it would take minutes)`);
+  assert.ok(
+    performance.now() - started < 10_000,
+    `refused after ${Math.round(performance.now() - started)} ms (expanding it would take minutes)`,
+  );
   assert.match(error.message, /^pipewright\.yaml:3:\d+ too many alias expansions/);
 });
 
@@ -330,7 +366,10 @@ test('loading reads TypeScript code but never executes it', async () => {
   const code = `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default function transform() {}\n`;
   writeFileSync(path.join(dir, 'blocks/shout.ts'), code);
   writeFileSync(path.join(dir, 'blocks/check.ts'), code);
-  const pipeline = PIPELINE.replace('  - id: save', '  - id: shout\n    type: transform\n    kind: typescript\n    file: blocks/shout.ts\n    upstream: [clean]\n  - id: save');
+  const pipeline = PIPELINE.replace(
+    '  - id: save',
+    '  - id: shout\n    type: transform\n    kind: typescript\n    file: blocks/shout.ts\n    upstream: [clean]\n  - id: save',
+  );
   writeFileSync(path.join(dir, PIPELINE_FILE), pipeline);
   const loaded = await load(dir);
   assert.equal(loaded.blocks.find((b) => b.id === 'shout')?.code?.text, code);

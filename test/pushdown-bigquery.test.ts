@@ -21,9 +21,20 @@ before(async () => {
   const csv = path.join(bq.dataDir, 'trips.csv');
   const lines = Array.from({ length: 300 }, (_, i) => `2021-01-0${(i % 3) + 1},${(i % 5) + 1},${(i % 7) + 0.5}`);
   writeFileSync(csv, `day,zone,fare\n${lines.join('\n')}\n`);
-  await bq.bigquery.dataset('ny_taxi').table('trips').load(csv, {
-    sourceFormat: 'CSV', skipLeadingRows: 1, schema: { fields: [{ name: 'day', type: 'DATE' }, { name: 'zone', type: 'INT64' }, { name: 'fare', type: 'FLOAT64' }] },
-  });
+  await bq.bigquery
+    .dataset('ny_taxi')
+    .table('trips')
+    .load(csv, {
+      sourceFormat: 'CSV',
+      skipLeadingRows: 1,
+      schema: {
+        fields: [
+          { name: 'day', type: 'DATE' },
+          { name: 'zone', type: 'INT64' },
+          { name: 'fare', type: 'FLOAT64' },
+        ],
+      },
+    });
 });
 after(async () => {
   await bq.close();
@@ -37,17 +48,31 @@ group by day
 
 function bigQueryProject(settings: Record<string, unknown> = {}): TempProject {
   const project = createTempProject({ default_connections: { bigquery: 'bq' }, ...settings });
-  project.writeFile('connections.yaml', stringify({ bq: { type: 'bigquery', endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none' } }));
+  project.writeFile(
+    'connections.yaml',
+    stringify({ bq: { type: 'bigquery', endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none' } }),
+  );
   return project;
 }
 
-function writePipeline(project: TempProject, opts: { dailySql?: string; dailyConfig?: Record<string, unknown>; tests?: unknown[] } = {}): void {
+function writePipeline(
+  project: TempProject,
+  opts: { dailySql?: string; dailyConfig?: Record<string, unknown>; tests?: unknown[] } = {},
+): void {
   project.writeFile('blocks/daily.sql', opts.dailySql ?? DAILY_SQL);
   project.writePipeline('p', {
     engine: 'bigquery',
     blocks: [
       { id: 'trips', type: 'source', kind: 'table', config: { table: 'test-project.ny_taxi.trips' } },
-      { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'], config: opts.dailyConfig ?? {}, tests: opts.tests ?? [] },
+      {
+        id: 'daily',
+        type: 'transform',
+        kind: 'sql',
+        file: 'blocks/daily.sql',
+        upstream: ['trips'],
+        config: opts.dailyConfig ?? {},
+        tests: opts.tests ?? [],
+      },
     ],
   });
 }
@@ -62,21 +87,42 @@ async function publishedTrips(): Promise<number | undefined> {
 test('a BigQuery block runs as a labelled query job with a deterministic id, publishes its table and records bytes', async () => {
   const project = bigQueryProject();
   try {
-    writePipeline(project, { dailyConfig: { partition_by: 'day', cluster_by: ['trips'] }, tests: [{ name: 'three_days', sql: 'select 1 from (select count(*) as n from daily) where n != 3' }] });
+    writePipeline(project, {
+      dailyConfig: { partition_by: 'day', cluster_by: ['trips'] },
+      tests: [{ name: 'three_days', sql: 'select 1 from (select count(*) as n from daily) where n != 3' }],
+    });
     const { result, events } = await runPipeline(project.dir);
     assert.equal(result.status, 'succeeded', blockError(result, 'daily') ?? blockError(result, 'trips'));
     assert.equal(result.blocks.find((b) => b.id === 'daily')?.rows, 3);
     assert.equal(await publishedTrips(), 300);
     const [table] = await bq.bigquery.dataset('p').table('daily').getMetadata();
-    assert.deepEqual([table.timePartitioning?.field, table.clustering?.fields], ['day', ['trips']], 'the published table keeps the partitioning');
+    assert.deepEqual(
+      [table.timePartitioning?.field, table.clustering?.fields],
+      ['day', ['trips']],
+      'the published table keeps the partitioning',
+    );
     const jobId = `pw_p_daily_${result.runId}_1`;
     const [job] = await bq.bigquery.job(jobId).get();
-    assert.deepEqual((job.metadata as { configuration: { labels: Record<string, string> } }).configuration.labels, { pipeline: 'p', block: 'daily', run: result.runId.toLowerCase() });
+    assert.deepEqual((job.metadata as { configuration: { labels: Record<string, string> } }).configuration.labels, {
+      pipeline: 'p',
+      block: 'daily',
+      run: result.runId.toLowerCase(),
+    });
     const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'daily' ? [e.message] : []));
-    assert.ok(logs.some((m) => /^dry run: \d/.test(m)), logs.join('\n'));
-    assert.ok(logs.some((m) => m.startsWith(`job ${jobId}: built bigquery table`)), logs.join('\n'));
+    assert.ok(
+      logs.some((m) => /^dry run: \d/.test(m)),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((m) => m.startsWith(`job ${jobId}: built bigquery table`)),
+      logs.join('\n'),
+    );
     const [tables] = await bq.bigquery.dataset('p').getTables();
-    assert.deepEqual(tables.map((t) => t.id).filter((id) => id?.startsWith('_pw_run_')), [], 'no run-scoped table is left');
+    assert.deepEqual(
+      tables.map((t) => t.id).filter((id) => id?.startsWith('_pw_run_')),
+      [],
+      'no run-scoped table is left',
+    );
   } finally {
     project.cleanup();
   }
@@ -87,10 +133,16 @@ test('a block whose dry run exceeds maximum_bytes_billed is refused before it ru
   try {
     writePipeline(project);
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
-    writePipeline(project, { dailySql: 'select day, count(*) * 2 as trips from trips group by day\n', dailyConfig: { maximum_bytes_billed: 10 } });
+    writePipeline(project, {
+      dailySql: 'select day, count(*) * 2 as trips from trips group by day\n',
+      dailyConfig: { maximum_bytes_billed: 10 },
+    });
     const { result } = await runPipeline(project.dir);
     assert.equal(result.blocks.find((b) => b.id === 'daily')?.status, 'failed');
-    assert.match(blockError(result, 'daily') ?? '', /the dry run estimates [\d.]+ [KMG]?B processed, over maximum_bytes_billed 10 B: not run/);
+    assert.match(
+      blockError(result, 'daily') ?? '',
+      /the dry run estimates [\d.]+ [KMG]?B processed, over maximum_bytes_billed 10 B: not run/,
+    );
     await assert.rejects(bq.bigquery.job(`pw_p_daily_${result.runId}_1`).get(), 'no query job was started');
     assert.equal(await publishedTrips(), 300, 'the published table is unchanged');
   } finally {
@@ -134,9 +186,15 @@ test('previews of a BigQuery block page through tabledata.list; sorted windows a
       const counts = await bq.counts();
       assert.ok((counts.requests['tabledata.list'] ?? 0) >= 1, JSON.stringify(counts.requests));
       assert.equal(counts.requests['jobs.insert'] ?? 0, 0, 'an unsorted window runs no query');
-      const sorted = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'daily', window: { offset: 0, limit: 3, orderBy: [{ column: 'zone', descending: true }, { column: 'day' }], filter: 'zone > 2' } });
+      const sorted = await dispatch(handlers, 'outputs.preview', {
+        pipelineId: 'p',
+        blockId: 'daily',
+        window: { offset: 0, limit: 3, orderBy: [{ column: 'zone', descending: true }, { column: 'day' }], filter: 'zone > 2' },
+      });
       assert.ok(sorted.ok, JSON.stringify(sorted));
-      const rows = tableFromIPC((sorted.result as { ipc: Uint8Array }).ipc).toArray().map((r) => (r.toJSON() as { zone: number }).zone);
+      const rows = tableFromIPC((sorted.result as { ipc: Uint8Array }).ipc)
+        .toArray()
+        .map((r) => (r.toJSON() as { zone: number }).zone);
       assert.deepEqual(rows, [5, 5, 5]);
       assert.equal((sorted.result as { totalRows: number }).totalRows, 9);
       const profile = await dispatch(handlers, 'outputs.profile', { pipelineId: 'p', blockId: 'daily' });
@@ -162,18 +220,28 @@ test('cancelling a run cancels the BigQuery job; the published table is unchange
     const controller = new AbortController();
     const running = runPipeline(project.dir, { signal: controller.signal, runId });
     const job = bq.bigquery.job(`pw_p_daily_${runId}_1`);
-    await waitUntil(async () => {
-      const [found] = await job.exists();
-      return found && (await job.getMetadata())[0].status?.state === 'RUNNING';
-    }, { what: 'the query job to run', timeoutMs: 30_000, intervalMs: 50 });
+    await waitUntil(
+      async () => {
+        const [found] = await job.exists();
+        return found && (await job.getMetadata())[0].status?.state === 'RUNNING';
+      },
+      { what: 'the query job to run', timeoutMs: 30_000, intervalMs: 50 },
+    );
     controller.abort();
     const { result } = await running;
     assert.equal(result.blocks.find((b) => b.id === 'daily')?.status, 'cancelled');
-    await waitUntil(async () => (await job.getMetadata())[0].status?.state === 'DONE', { what: 'the cancelled job to end', timeoutMs: 30_000, intervalMs: 50 });
+    await waitUntil(async () => (await job.getMetadata())[0].status?.state === 'DONE', {
+      what: 'the cancelled job to end',
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     assert.equal((await job.getMetadata())[0].status?.errorResult?.reason, 'stopped');
     assert.equal(await publishedTrips(), 300);
     const [tables] = await bq.bigquery.dataset('p').getTables();
-    assert.deepEqual(tables.map((t) => t.id).filter((id) => id?.startsWith('_pw_run_')), []);
+    assert.deepEqual(
+      tables.map((t) => t.id).filter((id) => id?.startsWith('_pw_run_')),
+      [],
+    );
   } finally {
     project.cleanup();
   }
@@ -181,7 +249,11 @@ test('cancelling a run cancels the BigQuery job; the published table is unchange
 
 test('a build whose reply is lost is retried with the same job id and followed, never run twice', async () => {
   const { BigQueryWarehouse } = await import('../main/pushdown/bigquery-warehouse.ts');
-  const warehouse = await BigQueryWarehouse.open({ endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none', retry: { max_delay_seconds: 1 } }, bq.dataDir, {});
+  const warehouse = await BigQueryWarehouse.open(
+    { endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none', retry: { max_delay_seconds: 1 } },
+    bq.dataDir,
+    {},
+  );
   try {
     await bq.resetFaults();
     await bq.fault({ operation: 'jobs.insert', times: 1, action: { resetAfterCommit: true } });

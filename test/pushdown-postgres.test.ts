@@ -41,14 +41,24 @@ function writeWarehousePipeline(project: TempProject, opts: { dailySql?: string;
     connection: 'pg',
     blocks: [
       { id: 'trips', type: 'source', kind: 'table', config: { table: 'ny_taxi.trips' } },
-      { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'], tests: opts.dailyTests ?? [], ...(opts.timeout ? { timeout: opts.timeout } : {}) },
+      {
+        id: 'daily',
+        type: 'transform',
+        kind: 'sql',
+        file: 'blocks/daily.sql',
+        upstream: ['trips'],
+        tests: opts.dailyTests ?? [],
+        ...(opts.timeout ? { timeout: opts.timeout } : {}),
+      },
       { id: 'busiest', type: 'transform', kind: 'sql', file: 'blocks/busiest.sql', upstream: ['daily'] },
     ],
   });
 }
 
 async function runTables(): Promise<string[]> {
-  const rows = await pgServer.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'p' and table_name like '\\_pw\\_run\\_%'`);
+  const rows = await pgServer.query<{ name: string }>(
+    `select table_name as name from information_schema.tables where table_schema = 'p' and table_name like '\\_pw\\_run\\_%'`,
+  );
   return rows.map((r) => r.name);
 }
 
@@ -61,13 +71,25 @@ test('pushed-down blocks build their tables in Postgres, read upstream blocks by
     assert.equal(result.blocks.find((b) => b.id === 'trips')?.rows, 300);
     assert.equal(result.blocks.find((b) => b.id === 'daily')?.rows, 3);
     const daily = await pgServer.query<{ day: string; trips: string }>(`select day::text, trips from p.daily order by day`);
-    assert.deepEqual(daily.map((r) => [r.day, Number(r.trips)]), [['2021-01-01', 100], ['2021-01-02', 100], ['2021-01-03', 100]]);
+    assert.deepEqual(
+      daily.map((r) => [r.day, Number(r.trips)]),
+      [
+        ['2021-01-01', 100],
+        ['2021-01-02', 100],
+        ['2021-01-03', 100],
+      ],
+    );
     const busiest = await pgServer.query(`select count(*)::int as n from p.busiest`);
     assert.equal(busiest[0]?.n, 1);
     const logs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'daily' ? [e.message] : []));
-    assert.ok(logs.some((m) => /^EXPLAIN: cost \d/.test(m)), logs.join('\n'));
+    assert.ok(
+      logs.some((m) => /^EXPLAIN: cost \d/.test(m)),
+      logs.join('\n'),
+    );
     const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'daily');
-    assert.deepEqual(succeeded?.type === 'block.succeeded' ? succeeded.tests?.map((t) => [t.name, t.passed]) : undefined, [['revenue_positive', true]]);
+    assert.deepEqual(succeeded?.type === 'block.succeeded' ? succeeded.tests?.map((t) => [t.name, t.passed]) : undefined, [
+      ['revenue_positive', true],
+    ]);
     assert.deepEqual(await runTables(), [], 'no run-scoped table is left behind');
   } finally {
     project.cleanup();
@@ -77,13 +99,18 @@ test('pushed-down blocks build their tables in Postgres, read upstream blocks by
 test("Postgres's error about the SQL is reported at its line and column in the block's file", async () => {
   const project = createPgProject(pgServer);
   try {
-    writeWarehousePipeline(project, { dailySql: 'select day,\n  count(*) as trips,\n  sum(no_such_column) as revenue\nfrom trips\ngroup by day\n' });
+    writeWarehousePipeline(project, {
+      dailySql: 'select day,\n  count(*) as trips,\n  sum(no_such_column) as revenue\nfrom trips\ngroup by day\n',
+    });
     const { result } = await runPipeline(project.dir);
     const daily = result.blocks.find((b) => b.id === 'daily');
     assert.equal(daily?.status, 'failed');
     assert.equal(daily?.error?.kind, 'user');
     assert.match(daily?.error?.message ?? '', /no_such_column/);
-    assert.deepEqual({ file: daily?.error?.place?.file, line: daily?.error?.place?.line, column: daily?.error?.place?.column }, { file: 'blocks/daily.sql', line: 3, column: 7 });
+    assert.deepEqual(
+      { file: daily?.error?.place?.file, line: daily?.error?.place?.line, column: daily?.error?.place?.column },
+      { file: 'blocks/daily.sql', line: 3, column: 7 },
+    );
   } finally {
     project.cleanup();
   }
@@ -114,17 +141,31 @@ test('cancelling a run cancels the Postgres statement; the published table is un
   try {
     writeWarehousePipeline(project);
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
-    writeWarehousePipeline(project, { dailySql: 'select day, count(*) as trips, sum(fare) as revenue from trips, pg_sleep(60) as s group by day\n' });
+    writeWarehousePipeline(project, {
+      dailySql: 'select day, count(*) as trips, sum(fare) as revenue from trips, pg_sleep(60) as s group by day\n',
+    });
     const controller = new AbortController();
     const running = runPipeline(project.dir, { signal: controller.signal });
-    await waitUntil(async () => (await sleepingQueries()) > 0, { what: 'the pushed-down query running in Postgres', timeoutMs: 30_000, intervalMs: 20 });
+    await waitUntil(async () => (await sleepingQueries()) > 0, {
+      what: 'the pushed-down query running in Postgres',
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
     controller.abort();
     const { result } = await running;
     assert.equal(result.blocks.find((b) => b.id === 'daily')?.status, 'cancelled');
-    await waitUntil(async () => (await sleepingQueries()) === 0, { what: 'pg_cancel_backend to stop the query', timeoutMs: 10_000, intervalMs: 20 });
+    await waitUntil(async () => (await sleepingQueries()) === 0, {
+      what: 'pg_cancel_backend to stop the query',
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
     const trips = await pgServer.query<{ n: string }>('select sum(trips)::text as n from p.daily');
     assert.equal(trips[0]?.n, '300');
-    await waitUntil(async () => (await runTables()).length === 0, { what: 'the run-scoped table to be dropped', timeoutMs: 10_000, intervalMs: 20 });
+    await waitUntil(async () => (await runTables()).length === 0, {
+      what: 'the run-scoped table to be dropped',
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
   } finally {
     project.cleanup();
   }
@@ -143,7 +184,9 @@ test("the block timeout becomes Postgres's statement_timeout", async () => {
 });
 
 async function sleepingQueries(): Promise<number> {
-  const rows = await pgServer.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'pipewright' and query like '%pg_sleep%' and state = 'active'`);
+  const rows = await pgServer.query<{ n: number }>(
+    `select count(*)::int as n from pg_stat_activity where application_name = 'pipewright' and query like '%pg_sleep%' and state = 'active'`,
+  );
   return rows[0]?.n ?? 0;
 }
 
@@ -178,21 +221,42 @@ test('preview windows, sort, filter and profile of a Postgres block are computed
     const open = await openProject(project.dir, { kinds: createDefaultRegistry() });
     const handlers = createApiHandlers(open, () => undefined);
     try {
-      const window = { offset: 2, limit: 4, orderBy: [{ column: 'trips', descending: true }, { column: 'day' }, { column: 'zone' }], filter: "day <> date '2021-01-02'" };
+      const window = {
+        offset: 2,
+        limit: 4,
+        orderBy: [{ column: 'trips', descending: true }, { column: 'day' }, { column: 'zone' }],
+        filter: "day <> date '2021-01-02'",
+      };
       const before = await pgStatements();
       const preview = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'daily', window });
       assert.ok(preview.ok, JSON.stringify(preview));
       const result = preview.result as { totalRows: number; ipc: Uint8Array; columns: { name: string }[] };
       assert.equal(result.totalRows, 10, 'the filter ran in Postgres: 2 days × 5 zones');
-      const rows = tableFromIPC(result.ipc).toArray().map((r) => r.toJSON() as Record<string, unknown>);
-      const expected = await pgServer.query<{ day: string; zone: number }>(`select day::text, zone from p.daily where day <> date '2021-01-02' order by trips desc, day, zone limit 4 offset 2`);
-      assert.deepEqual(rows.map((r) => [r.day, r.zone]), expected.map((r) => [r.day, r.zone]));
+      const rows = tableFromIPC(result.ipc)
+        .toArray()
+        .map((r) => r.toJSON() as Record<string, unknown>);
+      const expected = await pgServer.query<{ day: string; zone: number }>(
+        `select day::text, zone from p.daily where day <> date '2021-01-02' order by trips desc, day, zone limit 4 offset 2`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.day, r.zone]),
+        expected.map((r) => [r.day, r.zone]),
+      );
       assert.ok((await pgStatements()) > before, 'the window was read from Postgres');
       const profile = await dispatch(handlers, 'outputs.profile', { pipelineId: 'p', blockId: 'daily' });
       assert.ok(profile.ok, JSON.stringify(profile));
-      const zone = (profile.result as { columns: { name: string; distinct: number; min: string; max: string; nulls: number }[] }).columns.find((c) => c.name === 'zone');
-      assert.deepEqual({ distinct: zone?.distinct, min: zone?.min, max: zone?.max, nulls: zone?.nulls }, { distinct: 5, min: '1', max: '5', nulls: 0 });
-      const badFilter = await dispatch(handlers, 'outputs.preview', { pipelineId: 'p', blockId: 'daily', window: { offset: 0, limit: 5, filter: 'nope > 1' } });
+      const zone = (
+        profile.result as { columns: { name: string; distinct: number; min: string; max: string; nulls: number }[] }
+      ).columns.find((c) => c.name === 'zone');
+      assert.deepEqual(
+        { distinct: zone?.distinct, min: zone?.min, max: zone?.max, nulls: zone?.nulls },
+        { distinct: 5, min: '1', max: '5', nulls: 0 },
+      );
+      const badFilter = await dispatch(handlers, 'outputs.preview', {
+        pipelineId: 'p',
+        blockId: 'daily',
+        window: { offset: 0, limit: 5, filter: 'nope > 1' },
+      });
       assert.equal(badFilter.ok, false);
       assert.match(!badFilter.ok ? badFilter.error.message : '', /nope/);
     } finally {

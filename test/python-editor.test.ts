@@ -45,7 +45,14 @@ test("inside df['…'] the editor completes the upstream blocks' column names, n
   const schema = { trips: ['vendor_id', 'fare'], zones: ['zone_id', 'vendor_id'] };
   const inside = completeAt("def f(trips, zones):\n    return trips['ve|']\n", schema);
   assert.ok(inside);
-  assert.deepEqual(inside.options.map((o) => [o.label, o.detail]), [['vendor_id', 'trips, zones'], ['fare', 'trips'], ['zone_id', 'zones']]);
+  assert.deepEqual(
+    inside.options.map((o) => [o.label, o.detail]),
+    [
+      ['vendor_id', 'trips, zones'],
+      ['fare', 'trips'],
+      ['zone_id', 'zones'],
+    ],
+  );
   assert.equal(inside.from, "def f(trips, zones):\n    return trips['".length, 'the typed part after the quote is what gets replaced');
   assert.ok(completeAt('df[["fare", "zo|"]]', schema), 'the second name of a column list completes too');
   assert.equal(completeAt('print("ve|")', schema), null, 'a string that is not a subscript is left alone');

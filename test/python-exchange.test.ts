@@ -47,51 +47,67 @@ def test_pandas_types(output):
 `;
 
 test('every DuckDB type and NULL survive a round trip through an identity Python block, exactly and with pandas types', async () => {
-  await withPipeline({
-    blocks: [
-      { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
-      py('same', 'transform', ['src']),
-    ],
-  }, async (ctx) => {
-    const result = await runAll(ctx);
-    const same = ctx.events.find((e) => e.type === 'block.succeeded' && e.blockId === 'same');
-    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
-    assert.ok(same?.type === 'block.succeeded');
-    assert.deepEqual(same.tests, [{ name: 'test_pandas_types', passed: true }]);
-    const src = await query(ctx, 'select * from p.src');
-    const out = await query(ctx, 'select * from p.same');
-    const expectedTypes = { ...src.types, list: 'VARCHAR', struct: 'VARCHAR' }; // nested values come back as JSON text
-    assert.deepEqual(out.types, expectedTypes);
-    const differing = await query(ctx, `
+  await withPipeline(
+    {
+      blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }, py('same', 'transform', ['src'])],
+    },
+    async (ctx) => {
+      const result = await runAll(ctx);
+      const same = ctx.events.find((e) => e.type === 'block.succeeded' && e.blockId === 'same');
+      assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+      assert.ok(same?.type === 'block.succeeded');
+      assert.deepEqual(same.tests, [{ name: 'test_pandas_types', passed: true }]);
+      const src = await query(ctx, 'select * from p.src');
+      const out = await query(ctx, 'select * from p.same');
+      const expectedTypes = { ...src.types, list: 'VARCHAR', struct: 'VARCHAR' }; // nested values come back as JSON text
+      assert.deepEqual(out.types, expectedTypes);
+      const differing = await query(
+        ctx,
+        `
       select * from (select * replace (to_json(list)::VARCHAR as list, to_json(struct)::VARCHAR as struct) from p.src)
-      except all select * from p.same`);
-    // DuckDB's NaN is pandas' missing value: it comes back as NULL (the one documented change).
-    assert.deepEqual(differing.rows.map((r) => r.d_nan), [Number.NaN]);
-    const nanRow = await query(ctx, 'select count(*) as n from p.same where d_nan is null');
-    assert.equal(Number(nanRow.rows[0]?.n), 2); // the NaN and the NULL
-  }, { settings, files: { 'blocks/src.sql': EVERY_TYPE_SQL, 'blocks/same.py': IDENTITY_PY } });
+      except all select * from p.same`,
+      );
+      // DuckDB's NaN is pandas' missing value: it comes back as NULL (the one documented change).
+      assert.deepEqual(
+        differing.rows.map((r) => r.d_nan),
+        [Number.NaN],
+      );
+      const nanRow = await query(ctx, 'select count(*) as n from p.same where d_nan is null');
+      assert.equal(Number(nanRow.rows[0]?.n), 2); // the NaN and the NULL
+    },
+    { settings, files: { 'blocks/src.sql': EVERY_TYPE_SQL, 'blocks/same.py': IDENTITY_PY } },
+  );
 });
 
 test('an empty DataFrame keeps its column types through a Python transform, and config.function picks the function', async () => {
-  const load = "import pandas as pd\nfrom pipewright import source\n\n\n@source\ndef load():\n    return pd.DataFrame({'n': pd.Series([], dtype='int32'), 's': pd.Series([], dtype=object), 't': pd.Series([], dtype='datetime64[ns]')})\n";
+  const load =
+    "import pandas as pd\nfrom pipewright import source\n\n\n@source\ndef load():\n    return pd.DataFrame({'n': pd.Series([], dtype='int32'), 's': pd.Series([], dtype=object), 't': pd.Series([], dtype='datetime64[ns]')})\n";
   const pass = "def unused(df):\n    raise RuntimeError('not this one')\n\n\ndef keep(df):\n    return df\n";
-  await withPipeline({ blocks: [py('load', 'source'), py('pass_on', 'transform', ['load'], { config: { function: 'keep' } })] }, async (ctx) => {
-    const result = await runAll(ctx);
-    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
-    const { rows, types } = await query(ctx, 'select * from p.pass_on');
-    assert.deepEqual(rows, []);
-    assert.deepEqual(types, { n: 'INTEGER', s: 'VARCHAR', t: 'TIMESTAMP' });
-  }, { settings, files: { 'blocks/load.py': load, 'blocks/pass_on.py': pass } });
+  await withPipeline(
+    { blocks: [py('load', 'source'), py('pass_on', 'transform', ['load'], { config: { function: 'keep' } })] },
+    async (ctx) => {
+      const result = await runAll(ctx);
+      assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+      const { rows, types } = await query(ctx, 'select * from p.pass_on');
+      assert.deepEqual(rows, []);
+      assert.deepEqual(types, { n: 'INTEGER', s: 'VARCHAR', t: 'TIMESTAMP' });
+    },
+    { settings, files: { 'blocks/load.py': load, 'blocks/pass_on.py': pass } },
+  );
 });
 
 test('columns whose names differ only in case are refused with both names, at the function that returned them', async () => {
   const code = "import pandas as pd\n\n\n@source\ndef load():\n    return pd.DataFrame({'Zone': [1], 'zone': [2]})\n";
-  await withPipeline({ blocks: [py('load', 'source')] }, async (ctx) => {
-    await runAll(ctx);
-    const failed = failedEvent(ctx.events, 'load');
-    assert.match(failed.error.message, /cannot be written: two columns are named 'Zone' and 'zone'/);
-    assert.deepEqual(failed.error.place, { block: 'load', file: 'blocks/load.py', line: 5 });
-  }, { settings, files: { 'blocks/load.py': code } });
+  await withPipeline(
+    { blocks: [py('load', 'source')] },
+    async (ctx) => {
+      await runAll(ctx);
+      const failed = failedEvent(ctx.events, 'load');
+      assert.match(failed.error.message, /cannot be written: two columns are named 'Zone' and 'zone'/);
+      assert.deepEqual(failed.error.place, { block: 'load', file: 'blocks/load.py', line: 5 });
+    },
+    { settings, files: { 'blocks/load.py': code } },
+  );
 });
 
 /**
@@ -108,29 +124,39 @@ const parquetRoundTrip: BlockKind<Record<string, never>> = {
     const file = path.join(ctx.tempDir, 'wire.parquet');
     const { columns } = await writeWireFile(ctx.data, ctx.block.upstream[0] ?? '', file, 'parquet');
     // As pw_codec reports them: TIMESTAMPTZ by that name, nested values as JSON text.
-    const reported = columns.map((c) => ({ ...c, type: c.type === 'TIMESTAMP WITH TIME ZONE' ? 'TIMESTAMPTZ' : c.kind === 'str' ? 'VARCHAR' : c.type }));
+    const reported = columns.map((c) => ({
+      ...c,
+      type: c.type === 'TIMESTAMP WITH TIME ZONE' ? 'TIMESTAMPTZ' : c.kind === 'str' ? 'VARCHAR' : c.type,
+    }));
     const rowsOut = await ctx.data.writeOutputFromQuery(wireFileSelect(file, 'parquet', checkWireSchema(reported)));
     return { rowsOut, hasOutput: true };
   },
 };
 
 test('the DuckDB half of the Parquet exchange (used with pyarrow) keeps every type and NULL exactly', async () => {
-  await withPipeline({
-    blocks: [
-      { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
-      { id: 'rt', type: 'transform', kind: 'parquet_wire_round_trip', upstream: ['src'] },
-    ],
-  }, async (ctx) => {
-    const result = await runAll(ctx);
-    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
-    const src = await query(ctx, 'select * from p.src');
-    const out = await query(ctx, 'select * from p.rt');
-    assert.deepEqual(out.types, { ...src.types, list: 'VARCHAR', struct: 'VARCHAR' });
-    const differing = await query(ctx, `
+  await withPipeline(
+    {
+      blocks: [
+        { id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' },
+        { id: 'rt', type: 'transform', kind: 'parquet_wire_round_trip', upstream: ['src'] },
+      ],
+    },
+    async (ctx) => {
+      const result = await runAll(ctx);
+      assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+      const src = await query(ctx, 'select * from p.src');
+      const out = await query(ctx, 'select * from p.rt');
+      assert.deepEqual(out.types, { ...src.types, list: 'VARCHAR', struct: 'VARCHAR' });
+      const differing = await query(
+        ctx,
+        `
       select * from (select * replace (to_json(list)::VARCHAR as list, to_json(struct)::VARCHAR as struct) from p.src)
-      except all select * from p.rt`);
-    assert.deepEqual(differing.rows, []);
-  }, { settings, kinds: [parquetRoundTrip], files: { 'blocks/src.sql': EVERY_TYPE_SQL } });
+      except all select * from p.rt`,
+      );
+      assert.deepEqual(differing.rows, []);
+    },
+    { settings, kinds: [parquetRoundTrip], files: { 'blocks/src.sql': EVERY_TYPE_SQL } },
+  );
 });
 
 test('pandas-side types get DuckDB types: timedeltas, zoned and object datetimes, categories, dicts, big ints, mixed columns', async () => {
@@ -155,43 +181,106 @@ def load():
         'empty_and_null': ['', None],
     }).set_index(pd.Index([7, 8], name='row_id'))
 `;
-  await withPipeline({ blocks: [py('load', 'source')] }, async (ctx) => {
-    const result = await runAll(ctx);
-    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
-    const { rows } = await query(ctx, `select row_id, took::VARCHAR as took, strftime(paris, '%Y-%m-%d %H:%M') as paris_utc, naive_obj::VARCHAR as naive_obj,
-      cat, doc, huge::VARCHAR as huge, mixed, text, f_none, money::VARCHAR as money, empty_and_null from p.load order by row_id`);
-    assert.deepEqual(rows, [
-      { row_id: 7n, took: '24:00:01.5', paris_utc: '2024-06-01 10:00', naive_obj: '2024-01-02 03:04:05.000006', cat: 'a', doc: '{"k": [1, 2]}', huge: String(2n ** 70n), mixed: '1', text: 'x', f_none: 1.5, money: '1.50', empty_and_null: '' },
-      { row_id: 8n, took: null, paris_utc: null, naive_obj: null, cat: null, doc: null, huge: null, mixed: 'one', text: null, f_none: null, money: '-12.25', empty_and_null: null },
-    ]);
-    const all = await query(ctx, 'select * from p.load');
-    assert.deepEqual(all.types, {
-      row_id: 'BIGINT', took: 'INTERVAL', paris: 'TIMESTAMP WITH TIME ZONE', naive_obj: 'TIMESTAMP', cat: 'VARCHAR', doc: 'VARCHAR', huge: 'HUGEINT',
-      mixed: 'VARCHAR', text: 'VARCHAR', f_none: 'DOUBLE', money: 'DECIMAL(18,2)', empty_and_null: 'VARCHAR',
-    });
-    assert.ok(logsOf(ctx.events, 'load').includes('column mixed mixes int, str values: written as text'));
-  }, { settings, files: { 'blocks/load.py': code } });
+  await withPipeline(
+    { blocks: [py('load', 'source')] },
+    async (ctx) => {
+      const result = await runAll(ctx);
+      assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+      const { rows } = await query(
+        ctx,
+        `select row_id, took::VARCHAR as took, strftime(paris, '%Y-%m-%d %H:%M') as paris_utc, naive_obj::VARCHAR as naive_obj,
+      cat, doc, huge::VARCHAR as huge, mixed, text, f_none, money::VARCHAR as money, empty_and_null from p.load order by row_id`,
+      );
+      assert.deepEqual(rows, [
+        {
+          row_id: 7n,
+          took: '24:00:01.5',
+          paris_utc: '2024-06-01 10:00',
+          naive_obj: '2024-01-02 03:04:05.000006',
+          cat: 'a',
+          doc: '{"k": [1, 2]}',
+          huge: String(2n ** 70n),
+          mixed: '1',
+          text: 'x',
+          f_none: 1.5,
+          money: '1.50',
+          empty_and_null: '',
+        },
+        {
+          row_id: 8n,
+          took: null,
+          paris_utc: null,
+          naive_obj: null,
+          cat: null,
+          doc: null,
+          huge: null,
+          mixed: 'one',
+          text: null,
+          f_none: null,
+          money: '-12.25',
+          empty_and_null: null,
+        },
+      ]);
+      const all = await query(ctx, 'select * from p.load');
+      assert.deepEqual(all.types, {
+        row_id: 'BIGINT',
+        took: 'INTERVAL',
+        paris: 'TIMESTAMP WITH TIME ZONE',
+        naive_obj: 'TIMESTAMP',
+        cat: 'VARCHAR',
+        doc: 'VARCHAR',
+        huge: 'HUGEINT',
+        mixed: 'VARCHAR',
+        text: 'VARCHAR',
+        f_none: 'DOUBLE',
+        money: 'DECIMAL(18,2)',
+        empty_and_null: 'VARCHAR',
+      });
+      assert.ok(logsOf(ctx.events, 'load').includes('column mixed mixes int, str values: written as text'));
+    },
+    { settings, files: { 'blocks/load.py': code } },
+  );
 });
 
 test('timestamps pandas cannot hold are refused with the upstream and column named, not a crash', async () => {
-  await withPipeline({
-    blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }, py('late', 'transform', ['src'])],
-  }, async (ctx) => {
-    await runAll(ctx);
-    const failed = failedEvent(ctx.events, 'late');
-    assert.equal(failed.error.kind, 'user');
-    assert.equal(failed.error.message, 'upstream src cannot become a DataFrame: column ts holds timestamps outside what pandas can hold (1677-09-21 to 2262-04-11)');
-  }, { settings, files: { 'blocks/src.sql': "select TIMESTAMP '3000-01-01' as ts", 'blocks/late.py': '@transform\ndef late(df):\n    return df\n' } });
+  await withPipeline(
+    {
+      blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }, py('late', 'transform', ['src'])],
+    },
+    async (ctx) => {
+      await runAll(ctx);
+      const failed = failedEvent(ctx.events, 'late');
+      assert.equal(failed.error.kind, 'user');
+      assert.equal(
+        failed.error.message,
+        'upstream src cannot become a DataFrame: column ts holds timestamps outside what pandas can hold (1677-09-21 to 2262-04-11)',
+      );
+    },
+    {
+      settings,
+      files: { 'blocks/src.sql': "select TIMESTAMP '3000-01-01' as ts", 'blocks/late.py': '@transform\ndef late(df):\n    return df\n' },
+    },
+  );
 });
 
 test('a one-column table with NULL rows keeps every row both ways (an empty line is a NULL, not a blank line)', async () => {
-  await withPipeline({
-    blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }, py('same', 'transform', ['src'])],
-  }, async (ctx) => {
-    const result = await runAll(ctx);
-    assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
-    assert.ok(logsOf(ctx.events, 'same').includes('3 rows'));
-    const { rows } = await query(ctx, 'select count(*) as n, count(v) as v from p.same');
-    assert.deepEqual(rows, [{ n: 3n, v: 1n }]);
-  }, { settings, files: { 'blocks/src.sql': 'select * from (values (NULL::VARCHAR), (\'x\'), (NULL)) t(v)', 'blocks/same.py': "@transform\ndef same(df):\n    print(f'{len(df)} rows')\n    return df\n" } });
+  await withPipeline(
+    {
+      blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }, py('same', 'transform', ['src'])],
+    },
+    async (ctx) => {
+      const result = await runAll(ctx);
+      assert.equal(result.status, 'succeeded', JSON.stringify(ctx.events.filter((e) => e.type === 'block.failed')));
+      assert.ok(logsOf(ctx.events, 'same').includes('3 rows'));
+      const { rows } = await query(ctx, 'select count(*) as n, count(v) as v from p.same');
+      assert.deepEqual(rows, [{ n: 3n, v: 1n }]);
+    },
+    {
+      settings,
+      files: {
+        'blocks/src.sql': "select * from (values (NULL::VARCHAR), ('x'), (NULL)) t(v)",
+        'blocks/same.py': "@transform\ndef same(df):\n    print(f'{len(df)} rows')\n    return df\n",
+      },
+    },
+  );
 });

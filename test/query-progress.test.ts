@@ -38,10 +38,13 @@ async function watchBlock(opts: {
   try {
     const pipeline = await open.loadPipeline('p');
     const running = open.run({ pipeline, scope: { kind: 'pipeline' }, trigger, signal: controller.signal }, (e) => events.push(e));
-    const seen = await waitUntil(() => {
-      const grown = growingRows(events, opts.blockId, opts.phase);
-      return grown.length >= 3 && grown;
-    }, { what: `${opts.blockId} to report growing rows while it ${opts.phase === 'read' ? 'reads' : 'runs its query'}`, timeoutMs: 120_000 });
+    const seen = await waitUntil(
+      () => {
+        const grown = growingRows(events, opts.blockId, opts.phase);
+        return grown.length >= 3 && grown;
+      },
+      { what: `${opts.blockId} to report growing rows while it ${opts.phase === 'read' ? 'reads' : 'runs its query'}`, timeoutMs: 120_000 },
+    );
     assert.ok(!events.some((e) => e.type === 'block.succeeded' && e.blockId === opts.blockId), 'the readings came while the block ran');
     controller.abort();
     const result = await running;

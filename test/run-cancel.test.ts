@@ -35,11 +35,18 @@ const waitingBlocks = [{ id: 'wait', type: 'sensor', kind: 'file', config: { pat
 
 before(async () => {
   temp = createTempProject();
-  for (const id of ['by_app', 'by_cli', 'by_api', 'by_backfill']) temp.writePipeline(id, { triggers: [{ name: 'api', type: 'api' }], blocks: waitingBlocks });
-  temp.writePipeline('by_schedule', { triggers: [{ name: 'five', type: 'schedule', cron: '0 5 * * *', timezone: 'UTC' }], blocks: waitingBlocks });
+  for (const id of ['by_app', 'by_cli', 'by_api', 'by_backfill'])
+    temp.writePipeline(id, { triggers: [{ name: 'api', type: 'api' }], blocks: waitingBlocks });
+  temp.writePipeline('by_schedule', {
+    triggers: [{ name: 'five', type: 'schedule', cron: '0 5 * * *', timezone: 'UTC' }],
+    blocks: waitingBlocks,
+  });
   const limited = { max_concurrent_runs: 1, on_limit: 'queue', blocks: waitingBlocks };
   temp.writePipeline('limited_api', { ...limited, triggers: [{ name: 'api', type: 'api' }] });
-  temp.writePipeline('limited_schedule', { ...limited, triggers: [{ name: 'six', type: 'schedule', cron: '0 6 * * *', timezone: 'UTC', skip_if_running: false }] });
+  temp.writePipeline('limited_schedule', {
+    ...limited,
+    triggers: [{ name: 'six', type: 'schedule', cron: '0 6 * * *', timezone: 'UTC', skip_if_running: false }],
+  });
   rendererDir = mkdtempSync(path.join(os.tmpdir(), 'pw-renderer-'));
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>ui</title>');
   open = await openProject(temp.dir);
@@ -59,24 +66,36 @@ after(async () => {
 /** The run of `pipelineId` started by `kind` once its sensor is waiting (so the cancel hits a running block). */
 async function runningRun(pipelineId: string, kind: string): Promise<string> {
   const started = await waitUntil(
-    () => events.find((e): e is Extract<RunEvent, { type: 'run.started' }> => e.type === 'run.started' && e.pipelineId === pipelineId && e.trigger.kind === kind),
+    () =>
+      events.find(
+        (e): e is Extract<RunEvent, { type: 'run.started' }> =>
+          e.type === 'run.started' && e.pipelineId === pipelineId && e.trigger.kind === kind,
+      ),
     { what: `a ${kind} run of ${pipelineId} to start` },
   );
-  await waitUntil(() => events.some((e) => e.type === 'block.started' && e.runId === started.runId), { what: `the sensor of ${started.runId} to start` });
+  await waitUntil(() => events.some((e) => e.type === 'block.started' && e.runId === started.runId), {
+    what: `the sensor of ${started.runId} to start`,
+  });
   return started.runId;
 }
 
 async function cancelThroughApi(runId: string): Promise<void> {
   assert.deepEqual(await callApi(api, 'runs.cancel', { runId }), { cancelling: true });
-  const run = await waitUntil(() => {
-    const detail = open.store.getRun(runId);
-    return detail?.status === 'running' ? undefined : detail;
-  }, { what: `run ${runId} to end after its cancel`, timeoutMs: PROMPTLY_MS });
+  const run = await waitUntil(
+    () => {
+      const detail = open.store.getRun(runId);
+      return detail?.status === 'running' ? undefined : detail;
+    },
+    { what: `run ${runId} to end after its cancel`, timeoutMs: PROMPTLY_MS },
+  );
   assert.equal(run.status, 'cancelled');
 }
 
 function startApiRun(pipelineId: string) {
-  return rawRequest(`${api.origin}/api/pipelines/${pipelineId}/runs`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` } });
+  return rawRequest(`${api.origin}/api/pipelines/${pipelineId}/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.token}` },
+  });
 }
 
 test('a run started from the app is cancelled through the API', async () => {
@@ -126,13 +145,23 @@ test('an API-triggered run queued behind max_concurrent_runs is cancelled with P
   const first = JSON.parse((await startApiRun('limited_api')).body) as { runId: string; status: string };
   const second = JSON.parse((await startApiRun('limited_api')).body) as { runId: string; status: string };
   assert.deepEqual([first.status, second.status], ['running', 'queued']);
-  const cancel = await rawRequest(`${api.origin}/api/runs/${second.runId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` } });
+  const cancel = await rawRequest(`${api.origin}/api/runs/${second.runId}/cancel`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.token}` },
+  });
   assert.equal(cancel.status, 202, cancel.body);
-  await waitUntil(() => queue.some((e) => e.runId === second.runId && !e.queued), { what: 'the queued run to leave the queue', timeoutMs: PROMPTLY_MS });
+  await waitUntil(() => queue.some((e) => e.runId === second.runId && !e.queued), {
+    what: 'the queued run to leave the queue',
+    timeoutMs: PROMPTLY_MS,
+  });
   const read = await rawRequest(`${api.origin}/api/runs/${second.runId}`, { headers: { authorization: `Bearer ${api.token}` } });
   assert.equal((JSON.parse(read.body) as { status: string }).status, 'cancelled');
   await cancelThroughApi(await runningRun('limited_api', 'api'));
-  assert.equal(events.some((e) => e.type === 'run.started' && e.runId === second.runId), false, 'the cancelled queued run never started');
+  assert.equal(
+    events.some((e) => e.type === 'run.started' && e.runId === second.runId),
+    false,
+    'the cancelled queued run never started',
+  );
   assert.equal(open.store.getRun(second.runId), undefined);
 });
 
@@ -144,12 +173,21 @@ test('a scheduled run queued behind max_concurrent_runs is cancelled through the
   try {
     await scheduler.start();
     await clock.advanceTo('2026-01-10T06:00:00Z', () => scheduler.settled());
-    const queued = await waitUntil(() => queue.find((e) => e.pipelineId === 'limited_schedule' && e.queued), { what: 'the scheduled run to queue' });
+    const queued = await waitUntil(() => queue.find((e) => e.pipelineId === 'limited_schedule' && e.queued), {
+      what: 'the scheduled run to queue',
+    });
     assert.deepEqual(await callApi(api, 'runs.cancel', { runId: queued.runId }), { cancelling: true });
-    await waitUntil(() => queue.some((e) => e.runId === queued.runId && !e.queued), { what: 'the queued run to leave the queue', timeoutMs: PROMPTLY_MS });
+    await waitUntil(() => queue.some((e) => e.runId === queued.runId && !e.queued), {
+      what: 'the queued run to leave the queue',
+      timeoutMs: PROMPTLY_MS,
+    });
     await cancelThroughApi(holding);
     await scheduler.idle();
-    assert.equal(events.some((e) => e.type === 'run.started' && e.runId === queued.runId), false, 'the cancelled queued run never started');
+    assert.equal(
+      events.some((e) => e.type === 'run.started' && e.runId === queued.runId),
+      false,
+      'the cancelled queued run never started',
+    );
   } finally {
     await scheduler.stop();
   }

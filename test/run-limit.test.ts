@@ -8,7 +8,10 @@ import { createTestRegistry } from './helpers/test-kinds.ts';
 import { createApiHandlers, dispatch, type RunQueueEvent } from '../main/api/handlers.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 
-async function withLimitedPipeline(onLimit: 'queue' | 'skip', body: (open: Awaited<ReturnType<typeof openProject>>) => Promise<void>): Promise<void> {
+async function withLimitedPipeline(
+  onLimit: 'queue' | 'skip',
+  body: (open: Awaited<ReturnType<typeof openProject>>) => Promise<void>,
+): Promise<void> {
   const temp = createTempProject();
   temp.writePipeline('p', {
     max_concurrent_runs: 1,
@@ -24,8 +27,11 @@ async function withLimitedPipeline(onLimit: 'queue' | 'skip', body: (open: Await
   }
 }
 
-const start = (open: Awaited<ReturnType<typeof openProject>>, pipeline: Awaited<ReturnType<typeof open.loadPipeline>>, signal?: AbortSignal) =>
-  open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' }, ...(signal ? { signal } : {}) });
+const start = (
+  open: Awaited<ReturnType<typeof openProject>>,
+  pipeline: Awaited<ReturnType<typeof open.loadPipeline>>,
+  signal?: AbortSignal,
+) => open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' }, ...(signal ? { signal } : {}) });
 
 test('max_concurrent_runs with on_limit: queue starts the next run when the running one finishes', async () => {
   await withLimitedPipeline('queue', async (open) => {
@@ -47,7 +53,10 @@ test('max_concurrent_runs with on_limit: skip refuses a run beyond the limit and
   await withLimitedPipeline('skip', async (open) => {
     const pipeline = await open.loadPipeline('p');
     const first = start(open, pipeline);
-    await assert.rejects(start(open, pipeline), (e: unknown) => e instanceof RunLimitReachedError && /max_concurrent_runs: 1, on_limit: skip/.test(e.message));
+    await assert.rejects(
+      start(open, pipeline),
+      (e: unknown) => e instanceof RunLimitReachedError && /max_concurrent_runs: 1, on_limit: skip/.test(e.message),
+    );
     await first;
     assert.equal(open.store.listRuns({ pipelineId: 'p' }).length, 1);
     assert.equal((await start(open, pipeline)).status, 'succeeded', 'a slot is free again');
@@ -81,10 +90,20 @@ test('runs.start from the app answers at once for a run queued behind the limit,
     assert.ok(second.ok);
     const { runId, queued } = second.result as { runId: string; queued?: boolean };
     assert.equal(queued, true, 'the second answers while the first still runs');
-    assert.equal(events.some((e) => e.type === 'run.started' && e.runId === runId), false);
+    assert.equal(
+      events.some((e) => e.type === 'run.started' && e.runId === runId),
+      false,
+    );
     await waitUntil(() => events.some((e) => e.type === 'run.finished' && e.runId === runId), { what: `queued run ${runId} to finish` });
     assert.equal(open.store.getRun(runId)?.status, 'succeeded', 'it ran once a slot freed');
-    assert.deepEqual(queue, [{ pipelineId: 'p', runId, queued: true }, { pipelineId: 'p', runId, queued: false }], 'the UI hears it enter and leave the queue');
+    assert.deepEqual(
+      queue,
+      [
+        { pipelineId: 'p', runId, queued: true },
+        { pipelineId: 'p', runId, queued: false },
+      ],
+      'the UI hears it enter and leave the queue',
+    );
   });
 });
 

@@ -21,8 +21,16 @@ function startedStore(root: string, runId: string): { store: RunStore; file: str
   const file = path.join(root, `p${stores++}`, 'history.sqlite');
   const store = RunStore.open(file);
   store.record({
-    type: 'run.started', runId, at: Date.now(), pipelineId: 'p', scope: { kind: 'pipeline' }, blocks: ['ids', 'each'],
-    trigger: { kind: 'test' }, variables: {}, pipelineHash: 'h', codeHash: 'c',
+    type: 'run.started',
+    runId,
+    at: Date.now(),
+    pipelineId: 'p',
+    scope: { kind: 'pipeline' },
+    blocks: ['ids', 'each'],
+    trigger: { kind: 'test' },
+    variables: {},
+    pipelineHash: 'h',
+    codeHash: 'c',
   });
   return { store, file };
 }
@@ -33,23 +41,49 @@ function timed(events: RunEvent[], store: RunStore): number {
   return performance.now() - started;
 }
 
-const added = (runId: string, index: number): RunEvent => ({ type: 'block.added', runId, blockId: `each[${index}]`, parentId: 'each', index, at: Date.now() });
+const added = (runId: string, index: number): RunEvent => ({
+  type: 'block.added',
+  runId,
+  blockId: `each[${index}]`,
+  parentId: 'each',
+  index,
+  at: Date.now(),
+});
 
 test('recording the 20,000th child costs what recording the first did; children keep their plan positions', () => {
   const { store, file } = startedStore(inMemory, 'r1');
   const count = 20_000;
   const batch = 2_000;
-  const firstMs = timed(Array.from({ length: batch }, (_, i) => added('r1', i)), store);
-  timed(Array.from({ length: count - 2 * batch }, (_, i) => added('r1', batch + i)), store);
-  const lastMs = timed(Array.from({ length: batch }, (_, i) => added('r1', count - batch + i)), store);
+  const firstMs = timed(
+    Array.from({ length: batch }, (_, i) => added('r1', i)),
+    store,
+  );
+  timed(
+    Array.from({ length: count - 2 * batch }, (_, i) => added('r1', batch + i)),
+    store,
+  );
+  const lastMs = timed(
+    Array.from({ length: batch }, (_, i) => added('r1', count - batch + i)),
+    store,
+  );
   store.close();
   assert.ok(lastMs < firstMs * 3, `first ${batch} children: ${firstMs.toFixed(0)} ms, last ${batch}: ${lastMs.toFixed(0)} ms`);
   const db = new Database(file, { readonly: true });
   try {
-    const rows = db.prepare(`SELECT block_id, position FROM block_runs WHERE run_id = 'r1' ORDER BY position`).all() as { block_id: string; position: number }[];
+    const rows = db.prepare(`SELECT block_id, position FROM block_runs WHERE run_id = 'r1' ORDER BY position`).all() as {
+      block_id: string;
+      position: number;
+    }[];
     assert.equal(rows.length, count + 2);
-    assert.deepEqual(rows.slice(0, 3), [{ block_id: 'ids', position: 0 }, { block_id: 'each', position: 1 }, { block_id: 'each[0]', position: 2 }]);
-    assert.ok(rows.every((row, i) => row.position === i), 'positions are contiguous, in the order children were added');
+    assert.deepEqual(rows.slice(0, 3), [
+      { block_id: 'ids', position: 0 },
+      { block_id: 'each', position: 1 },
+      { block_id: 'each[0]', position: 2 },
+    ]);
+    assert.ok(
+      rows.every((row, i) => row.position === i),
+      'positions are contiguous, in the order children were added',
+    );
     assert.deepEqual(rows.at(-1), { block_id: `each[${count - 1}]`, position: count + 1 });
   } finally {
     db.close();
@@ -65,7 +99,14 @@ test("a child's state changes commit without an fsync each: they cost about what
     { type: 'block.started', runId: 'r2', blockId: `each[${i}]`, attempt: 1, at: now },
     { type: 'block.succeeded', runId: 'r2', blockId: `each[${i}]`, attempt: 1, durationMs: 1, rowsOut: 1, at: now },
   ]).flat();
-  const logEvents = childEvents.map((_, i): RunEvent => ({ type: 'log.written', runId: 'r2', blockId: null, level: 'info', message: `line ${i}`, at: now }));
+  const logEvents = childEvents.map((_, i): RunEvent => ({
+    type: 'log.written',
+    runId: 'r2',
+    blockId: null,
+    level: 'info',
+    message: `line ${i}`,
+    at: now,
+  }));
   const logMs = timed(logEvents, store);
   const childMs = timed(childEvents, store);
   store.close();

@@ -22,10 +22,18 @@ test('sandbox starts the GCS and BigQuery emulators, prints their YAML, lends th
   temp.writePipeline('p', {
     blocks: [
       { id: 'sales', type: 'source', kind: 'local_file', config: { path: 'data/sales.csv' } },
-      { id: 'to_gcs', type: 'export', kind: 'gcs', upstream: ['sales'], config: { bucket: 'lake', create_bucket: true, path: 'sales.parquet' } },
+      {
+        id: 'to_gcs',
+        type: 'export',
+        kind: 'gcs',
+        upstream: ['sales'],
+        config: { bucket: 'lake', create_bucket: true, path: 'sales.parquet' },
+      },
     ],
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'sandbox', '--project', temp.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'sandbox', '--project', temp.dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   try {
     await new Promise<void>((resolve, reject) => {
@@ -44,9 +52,12 @@ test('sandbox starts the GCS and BigQuery emulators, prints their YAML, lends th
 
     const run = await runCli(['run', 'p', '--project', temp.dir, '--json']);
     assert.equal(run.code, 0, run.stderr);
-    assert.doesNotMatch(run.stderr, /started the local GCS emulator/, 'the run used the sandbox\'s emulator');
+    assert.doesNotMatch(run.stderr, /started the local GCS emulator/, "the run used the sandbox's emulator");
     const [files] = await new Storage({ apiEndpoint: gcsUrl, projectId: 'pipewright-local' }).bucket('lake').getFiles();
-    assert.deepEqual(files.map((f) => f.name), ['sales.parquet']);
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['sales.parquet'],
+    );
     const datasets = await fetch(`${bqUrl}/bigquery/v2/projects/pipewright-local/datasets`);
     assert.equal(datasets.status, 200);
 

@@ -49,7 +49,10 @@ async function startSession(dir: string, start: string | number, opts: { settleR
   await scheduler.start();
   const settle = opts.settleRuns === false ? () => scheduler.settled() : () => scheduler.idle();
   return {
-    open, scheduler, clock, activity,
+    open,
+    scheduler,
+    clock,
+    activity,
     advanceTo: (to) => clock.advanceTo(to, settle),
     close: async () => {
       await scheduler.stop();
@@ -59,10 +62,14 @@ async function startSession(dir: string, start: string | number, opts: { settleR
 }
 
 const scheduledRuns = (open: OpenProject) =>
-  open.store.listRuns({ pipelineId: 'p', limit: 1000 }).reverse().map((r) => open.store.getRun(r.id)).filter((r) => r !== undefined);
+  open.store
+    .listRuns({ pipelineId: 'p', limit: 1000 })
+    .reverse()
+    .map((r) => open.store.getRun(r.id))
+    .filter((r) => r !== undefined);
 const executionDates = (open: OpenProject) => scheduledRuns(open).map((r) => String(r.variables.execution_date));
 
-test('fires a daily cron at its instant, with execution_date the scheduled time and the trigger\'s variables', async () => {
+test("fires a daily cron at its instant, with execution_date the scheduled time and the trigger's variables", async () => {
   const temp = projectWith([{ name: 'daily', type: 'schedule', cron: '0 5 * * *', variables: { who: 'the-schedule' } }]);
   const s = await startSession(temp.dir, '2026-01-10T04:59:00Z');
   try {
@@ -76,7 +83,10 @@ test('fires a daily cron at its instant, with execution_date the scheduled time 
     assert.equal(run?.variables.who, 'the-schedule');
     assert.match(String(run?.variables.execution_date), /^2026-01-10T05:00:00/);
     await s.advanceTo('2026-01-12T04:00:00Z');
-    assert.deepEqual(executionDates(s.open).map((d) => d.slice(0, 16)), ['2026-01-10T05:00', '2026-01-11T05:00']);
+    assert.deepEqual(
+      executionDates(s.open).map((d) => d.slice(0, 16)),
+      ['2026-01-10T05:00', '2026-01-11T05:00'],
+    );
     const fired = s.activity.filter((a) => a.type === 'fired');
     assert.equal(fired.length, 2);
     assert.ok(fired.every((a) => a.type === 'fired' && a.startLatencyMs >= 0 && !a.isLate));
@@ -94,7 +104,11 @@ test('reads the cron in its time zone across both DST changes (America/New_York,
   // 2026-11-01: 01:00–02:00 happens twice; 02:30 happens once, in EST.
   assert.deepEqual(times('2026-10-30T12:00:00Z', 3), ['2026-10-31T06:30:00.000Z', '2026-11-01T07:30:00.000Z', '2026-11-02T07:30:00.000Z']);
   const repeated = cronClock('30 1 * * *', 'America/New_York').nextTimes(3, Date.parse('2026-10-31T12:00:00Z')).map(iso);
-  assert.deepEqual(repeated, ['2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z', '2026-11-03T06:30:00.000Z'], 'the repeated 01:30 fires once');
+  assert.deepEqual(
+    repeated,
+    ['2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z', '2026-11-03T06:30:00.000Z'],
+    'the repeated 01:30 fires once',
+  );
 
   const temp = projectWith([{ name: 'ny', type: 'schedule', cron: '30 2 * * *', timezone: 'America/New_York' }]);
   const spring = await startSession(temp.dir, '2026-03-06T12:00:00Z');
@@ -106,8 +120,12 @@ test('reads the cron in its time zone across both DST changes (America/New_York,
     await autumn.advanceTo('2026-11-02T12:00:00Z');
     const dates = executionDates(autumn.open).map((d) => d.slice(0, 19));
     assert.deepEqual(dates, [
-      '2026-03-07T07:30:00', '2026-03-08T07:00:00', '2026-03-09T06:30:00',
-      '2026-10-31T06:30:00', '2026-11-01T07:30:00', '2026-11-02T07:30:00',
+      '2026-03-07T07:30:00',
+      '2026-03-08T07:00:00',
+      '2026-03-09T06:30:00',
+      '2026-10-31T06:30:00',
+      '2026-11-01T07:30:00',
+      '2026-11-02T07:30:00',
     ]);
   } finally {
     await autumn.close();
@@ -131,7 +149,10 @@ test('catch_up: skip runs none of the fires missed while closed, records them, a
     assert.equal(missed?.kind, 'trigger.missed');
     assert.match(missed?.reason ?? '', /missed 4 fires \(2026-01-10T05:00:00Z to 2026-01-13T05:00:00Z\)/);
     await s.advanceTo('2026-01-14T05:00:00Z');
-    assert.deepEqual(executionDates(s.open).map((d) => d.slice(0, 10)), ['2026-01-14']);
+    assert.deepEqual(
+      executionDates(s.open).map((d) => d.slice(0, 10)),
+      ['2026-01-14'],
+    );
   } finally {
     await s.close();
     temp.cleanup();
@@ -142,7 +163,10 @@ test('catch_up: latest runs once, for the latest missed time', async () => {
   const { temp, s } = await missedFourFires('latest');
   try {
     await s.scheduler.idle();
-    assert.deepEqual(executionDates(s.open).map((d) => d.slice(0, 16)), ['2026-01-13T05:00']);
+    assert.deepEqual(
+      executionDates(s.open).map((d) => d.slice(0, 16)),
+      ['2026-01-13T05:00'],
+    );
     assert.ok(s.activity.some((a) => a.type === 'fired' && a.isLate));
   } finally {
     await s.close();
@@ -155,7 +179,10 @@ test('catch_up: all runs every missed time, oldest first, one after another', as
   try {
     await s.scheduler.idle();
     const runs = scheduledRuns(s.open);
-    assert.deepEqual(runs.map((r) => String(r.variables.ds)), ['2026-01-10', '2026-01-11', '2026-01-12', '2026-01-13']);
+    assert.deepEqual(
+      runs.map((r) => String(r.variables.ds)),
+      ['2026-01-10', '2026-01-11', '2026-01-12', '2026-01-13'],
+    );
     for (let i = 1; i < runs.length; i++) assert.ok((runs[i]?.startedAt ?? 0) >= (runs[i - 1]?.finishedAt ?? Infinity), 'sequential');
     await s.advanceTo('2026-01-14T05:00:00Z');
     assert.equal(scheduledRuns(s.open).length, 5);
@@ -171,12 +198,22 @@ test('catch_up: all is bounded: past the limit only the latest missed fires run,
   await first.close();
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
   const activity: SchedulerActivity[] = [];
-  const scheduler = new Scheduler({ open, clock: new ManualClock('2026-01-06T04:00:00Z'), maxCatchUp: 2, onActivity: (a) => activity.push(a) });
+  const scheduler = new Scheduler({
+    open,
+    clock: new ManualClock('2026-01-06T04:00:00Z'),
+    maxCatchUp: 2,
+    onActivity: (a) => activity.push(a),
+  });
   try {
     await scheduler.start();
     await scheduler.idle();
-    assert.deepEqual(executionDates(open).map((d) => d.slice(0, 10)), ['2026-01-04', '2026-01-05']);
-    assert.ok(activity.some((a) => a.type === 'problem' && /missed more than 2 fires; catch_up: all runs only the latest 2/.test(a.message)));
+    assert.deepEqual(
+      executionDates(open).map((d) => d.slice(0, 10)),
+      ['2026-01-04', '2026-01-05'],
+    );
+    assert.ok(
+      activity.some((a) => a.type === 'problem' && /missed more than 2 fires; catch_up: all runs only the latest 2/.test(a.message)),
+    );
   } finally {
     await scheduler.stop();
     await open.close();
@@ -194,7 +231,10 @@ test('a disabled trigger never fires, and enabling it again does not fire the ti
     await s.scheduler.rescan();
     assert.equal(scheduledRuns(s.open).length, 0, 'enabling is an edit: it fires nothing by itself');
     await s.advanceTo('2026-01-12T05:00:00Z');
-    assert.deepEqual(executionDates(s.open).map((d) => d.slice(0, 10)), ['2026-01-12']);
+    assert.deepEqual(
+      executionDates(s.open).map((d) => d.slice(0, 10)),
+      ['2026-01-12'],
+    );
   } finally {
     await s.close();
     temp.cleanup();
@@ -209,10 +249,13 @@ test('a fire while the previous run still runs is recorded as skipped (skip_if_r
     await s.advanceTo('2026-01-10T05:01:00Z');
     await s.scheduler.idle();
     assert.equal(scheduledRuns(s.open).length, 1);
-    assert.deepEqual(s.scheduler.fires('p').map((f) => [f.kind, iso(f.scheduledAt)]), [
-      ['trigger.fired', '2026-01-10T05:00:00.000Z'],
-      ['trigger.skipped', '2026-01-10T05:01:00.000Z'],
-    ]);
+    assert.deepEqual(
+      s.scheduler.fires('p').map((f) => [f.kind, iso(f.scheduledAt)]),
+      [
+        ['trigger.fired', '2026-01-10T05:00:00.000Z'],
+        ['trigger.skipped', '2026-01-10T05:01:00.000Z'],
+      ],
+    );
     assert.match(s.scheduler.fires('p')[1]?.reason ?? '', /a run of p is still running .*skip_if_running/);
     assert.ok(s.activity.some((a) => a.type === 'skipped'));
   } finally {
@@ -227,7 +270,12 @@ test('with skip_if_running off, a fire during a run starts another run', async (
   try {
     await s.advanceTo('2026-01-10T05:01:00Z');
     await s.scheduler.idle();
-    assert.deepEqual(executionDates(s.open).map((d) => d.slice(11, 16)).sort(), ['05:00', '05:01']);
+    assert.deepEqual(
+      executionDates(s.open)
+        .map((d) => d.slice(11, 16))
+        .sort(),
+      ['05:00', '05:01'],
+    );
   } finally {
     await s.close();
     temp.cleanup();
@@ -237,7 +285,8 @@ test('with skip_if_running off, a fire during a run starts another run', async (
 test('a fire refused by max_concurrent_runs (on_limit: skip) is recorded as skipped with the reason', async () => {
   const temp = createTempProject();
   temp.writePipeline('p', {
-    max_concurrent_runs: 1, on_limit: 'skip',
+    max_concurrent_runs: 1,
+    on_limit: 'skip',
     triggers: [{ name: 'minutely', type: 'schedule', cron: '* * * * *', skip_if_running: false }],
     blocks: [{ id: 'src', type: 'source', kind: 'test_rows', config: { rows: 1, delay_ms: 1000 } }],
   });
@@ -270,7 +319,10 @@ test('editing a trigger never fires a run: a changed cron starts from the time o
     writePipeline(temp, [{ name: 'daily', type: 'schedule', cron: '0 3 * * *', catch_up: 'all', variables: { who: 'edited' } }]);
     await s.scheduler.rescan();
     await s.advanceTo('2026-01-11T03:00:00Z');
-    assert.deepEqual(scheduledRuns(s.open).map((r) => [String(r.variables.ds), r.variables.who]), [['2026-01-11', 'edited']]);
+    assert.deepEqual(
+      scheduledRuns(s.open).map((r) => [String(r.variables.ds), r.variables.who]),
+      [['2026-01-11', 'edited']],
+    );
   } finally {
     await s.close();
     temp.cleanup();
@@ -281,14 +333,29 @@ test('an invalid cron or time zone is refused at load with the reason and its fi
   const temp = projectWith([{ name: 'bad', type: 'schedule', cron: '61 * * * *' }]);
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
   try {
-    await assert.rejects(open.loadPipeline('p'), (e: unknown) =>
-      e instanceof UserError && /^pipelines\/p\/pipeline\.yaml:\d+:\d+ triggers\[0\]\.cron: invalid cron expression: Invalid value for minute: 61, got the text "61 \* \* \* \*"/.test(e.message));
+    await assert.rejects(
+      open.loadPipeline('p'),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /^pipelines\/p\/pipeline\.yaml:\d+:\d+ triggers\[0\]\.cron: invalid cron expression: Invalid value for minute: 61, got the text "61 \* \* \* \*"/.test(
+          e.message,
+        ),
+    );
     writePipeline(temp, [{ name: 'bad', type: 'schedule', cron: '0 5 * *' }]);
     await assert.rejects(open.loadPipeline('p'), /triggers\[0\]\.cron: invalid cron expression: it needs 5 fields .* not 4/);
     writePipeline(temp, [{ name: 'bad', type: 'schedule', cron: '0 5 * * *', timezone: 'Mars/Olympus' }]);
-    await assert.rejects(open.loadPipeline('p'), (e: unknown) =>
-      e instanceof UserError && e.place.path === 'triggers[0].timezone' && typeof e.place.line === 'number' && /unknown time zone: use an IANA name .*, got the text "Mars\/Olympus"/.test(e.message));
-    writePipeline(temp, [{ name: 'x', type: 'api' }, { name: 'x', type: 'schedule', cron: '0 5 * * *' }]);
+    await assert.rejects(
+      open.loadPipeline('p'),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.place.path === 'triggers[0].timezone' &&
+        typeof e.place.line === 'number' &&
+        /unknown time zone: use an IANA name .*, got the text "Mars\/Olympus"/.test(e.message),
+    );
+    writePipeline(temp, [
+      { name: 'x', type: 'api' },
+      { name: 'x', type: 'schedule', cron: '0 5 * * *' },
+    ]);
     await assert.rejects(open.loadPipeline('p'), /triggers\[1\]\.name: trigger name 'x' is used twice/);
   } finally {
     await open.close();
@@ -308,9 +375,21 @@ test('an invalid cron or time zone is refused at load with the reason and its fi
 test('kill -9 during a scheduled run: on restart the run is interrupted and resumable, and its time does not fire again', async () => {
   const temp = projectWith([{ name: 'daily', type: 'schedule', cron: '0 5 * * *' }], { rows: 1, delay_ms: 120_000 });
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'test', 'helpers', 'scheduler-child.ts'), temp.dir, '2026-01-10T04:59:00Z', '2026-01-10T05:00:00Z'], {
-      cwd: repo, stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(repo, 'test', 'helpers', 'scheduler-child.ts'),
+        temp.dir,
+        '2026-01-10T04:59:00Z',
+        '2026-01-10T05:00:00Z',
+      ],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const runId = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -328,12 +407,21 @@ test('kill -9 during a scheduled run: on restart the run is interrupted and resu
     const s = await startSession(temp.dir, '2026-01-10T05:00:30Z');
     try {
       const runs = scheduledRuns(s.open);
-      assert.deepEqual(runs.map((r) => [r.id, r.status]), [[runId, 'interrupted']]);
+      assert.deepEqual(
+        runs.map((r) => [r.id, r.status]),
+        [[runId, 'interrupted']],
+      );
       assert.deepEqual(s.open.store.blocksToResume(runId), ['src']);
-      assert.deepEqual(s.scheduler.fires('p').map((f) => [f.kind, f.runId]), [['trigger.fired', runId]]);
+      assert.deepEqual(
+        s.scheduler.fires('p').map((f) => [f.kind, f.runId]),
+        [['trigger.fired', runId]],
+      );
       writePipeline(temp, [{ name: 'daily', type: 'schedule', cron: '0 5 * * *' }], { rows: 1 });
       await s.advanceTo('2026-01-11T05:00:00Z');
-      assert.deepEqual(executionDates(s.open).map((d) => d.slice(0, 10)), ['2026-01-10', '2026-01-11']);
+      assert.deepEqual(
+        executionDates(s.open).map((d) => d.slice(0, 10)),
+        ['2026-01-10', '2026-01-11'],
+      );
     } finally {
       await s.close();
     }

@@ -13,7 +13,10 @@ const HOUR = 3_600_000;
 async function startSession(start: string) {
   const temp = createTempProject();
   temp.writePipeline('p', {
-    triggers: [{ name: 'hourly', type: 'schedule', cron: '0 * * * *' }, { name: 'off', type: 'schedule', cron: '0 * * * *', enabled: false }],
+    triggers: [
+      { name: 'hourly', type: 'schedule', cron: '0 * * * *' },
+      { name: 'off', type: 'schedule', cron: '0 * * * *', enabled: false },
+    ],
     blocks: [{ id: 'src', type: 'source', kind: 'test_rows', config: { rows: 1 } }],
   });
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
@@ -25,11 +28,23 @@ async function startSession(start: string) {
   const call = async (method: string, params: unknown = {}) => {
     const reply = await dispatch(handlers, method, params);
     if (!reply.ok) throw new Error(reply.error.message);
-    return reply.result as { isRunning: boolean; isPaused: boolean; active: { pipelineId: string; trigger: string; nextAt: number | null }[] };
+    return reply.result as {
+      isRunning: boolean;
+      isPaused: boolean;
+      active: { pipelineId: string; trigger: string; nextAt: number | null }[];
+    };
   };
-  const runDates = () => open.store.listRuns({ pipelineId: 'p', limit: 100 }).map((r) => String(open.store.getRun(r.id)?.variables.execution_date).slice(11, 16)).sort();
+  const runDates = () =>
+    open.store
+      .listRuns({ pipelineId: 'p', limit: 100 })
+      .map((r) => String(open.store.getRun(r.id)?.variables.execution_date).slice(11, 16))
+      .sort();
   return {
-    scheduler, clock, call, events, runDates,
+    scheduler,
+    clock,
+    call,
+    events,
+    runDates,
     advanceTo: (to: string) => clock.advanceTo(to, () => scheduler.idle()),
     close: async () => {
       await scheduler.stop();
@@ -43,10 +58,18 @@ test('schedules.status lists the enabled schedules with their next fire; a proje
   const s = await startSession('2026-01-10T04:30:00Z');
   try {
     const status = await s.call('schedules.status');
-    assert.deepEqual(status, { isRunning: true, isPaused: false, active: [{ pipelineId: 'p', trigger: 'hourly', nextAt: Date.parse('2026-01-10T05:00:00Z') }] });
+    assert.deepEqual(status, {
+      isRunning: true,
+      isPaused: false,
+      active: [{ pipelineId: 'p', trigger: 'hourly', nextAt: Date.parse('2026-01-10T05:00:00Z') }],
+    });
     const temp = createTempProject();
     const open = await openProject(temp.dir, { kinds: createTestRegistry() });
-    const reply = await dispatch(createApiHandlers(open, () => undefined), 'schedules.status', {});
+    const reply = await dispatch(
+      createApiHandlers(open, () => undefined),
+      'schedules.status',
+      {},
+    );
     assert.deepEqual(reply, { ok: true, result: { isRunning: false, isPaused: false, active: [] } });
     await open.close();
     temp.cleanup();

@@ -29,14 +29,26 @@ async function sensorRow(open: ProjectRun['open']): Promise<Record<string, unkno
 }
 
 test('a file sensor waits until the file appears, then outputs what it found and when', async () => {
-  await withPipeline({ blocks: [sensor('file', { path: 'landing/ready.csv' }), { id: 'after', type: 'transform', kind: 'sql', file: 'blocks/after.sql', upstream: ['wait'] }] }, async ({ open, run, temp }) => {
-    const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger }, afterFirstMiss(() => temp.writeFile('landing/ready.csv', 'a\n1\n')));
-    assert.equal(result.status, 'succeeded', JSON.stringify(result.blocks));
-    const row = await sensorRow(open);
-    assert.equal(row.found, 'landing/ready.csv');
-    assert.ok(Number(row.checks) >= 2, `checked ${row.checks} times`);
-    assert.ok(row.found_at instanceof Date || typeof row.found_at === 'number');
-  }, { files: { 'blocks/after.sql': 'select * from wait' } });
+  await withPipeline(
+    {
+      blocks: [
+        sensor('file', { path: 'landing/ready.csv' }),
+        { id: 'after', type: 'transform', kind: 'sql', file: 'blocks/after.sql', upstream: ['wait'] },
+      ],
+    },
+    async ({ open, run, temp }) => {
+      const result = await run(
+        { pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger },
+        afterFirstMiss(() => temp.writeFile('landing/ready.csv', 'a\n1\n')),
+      );
+      assert.equal(result.status, 'succeeded', JSON.stringify(result.blocks));
+      const row = await sensorRow(open);
+      assert.equal(row.found, 'landing/ready.csv');
+      assert.ok(Number(row.checks) >= 2, `checked ${row.checks} times`);
+      assert.ok(row.found_at instanceof Date || typeof row.found_at === 'number');
+    },
+    { files: { 'blocks/after.sql': 'select * from wait' } },
+  );
 });
 
 test('a file sensor with a glob matches any file of the pattern', async () => {
@@ -50,35 +62,47 @@ test('a file sensor with a glob matches any file of the pattern', async () => {
 });
 
 test('a sensor that never sees its target fails with a TimeoutError naming what it waited for', async () => {
-  await withPipeline({ blocks: [sensor('file', { path: 'never/there.csv', interval_seconds: 0.05, timeout_seconds: 0.3 })] }, async ({ open, run }) => {
-    const started = Date.now();
-    const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
-    assert.equal(result.status, 'failed');
-    const error = result.blocks[0]?.error;
-    assert.equal(error?.kind, 'operational');
-    assert.match(error?.message ?? '', /timed out after 0\.3 s waiting for file never\/there\.csv \(\d+ checks\)/);
-    assert.ok(Date.now() - started >= 300);
-  });
+  await withPipeline(
+    { blocks: [sensor('file', { path: 'never/there.csv', interval_seconds: 0.05, timeout_seconds: 0.3 })] },
+    async ({ open, run }) => {
+      const started = Date.now();
+      const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
+      assert.equal(result.status, 'failed');
+      const error = result.blocks[0]?.error;
+      assert.equal(error?.kind, 'operational');
+      assert.match(error?.message ?? '', /timed out after 0\.3 s waiting for file never\/there\.csv \(\d+ checks\)/);
+      assert.ok(Date.now() - started >= 300);
+    },
+  );
 });
 
 test('cancelling a run stops a waiting sensor at once', async () => {
-  await withPipeline({ blocks: [sensor('file', { path: 'never.csv', interval_seconds: 60, timeout_seconds: 3600 })] }, async ({ open, run }) => {
-    const controller = new AbortController();
-    // Cancelled while it sleeps until its next check, 60 s away.
-    const pending = run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger, signal: controller.signal }, afterFirstMiss(() => controller.abort()));
-    const started = Date.now();
-    const result = await pending;
-    assert.equal(result.status, 'cancelled');
-    assert.equal(result.blocks[0]?.status, 'cancelled');
-    assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms`); // its next check is 60 s away
-  });
+  await withPipeline(
+    { blocks: [sensor('file', { path: 'never.csv', interval_seconds: 60, timeout_seconds: 3600 })] },
+    async ({ open, run }) => {
+      const controller = new AbortController();
+      // Cancelled while it sleeps until its next check, 60 s away.
+      const pending = run(
+        { pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger, signal: controller.signal },
+        afterFirstMiss(() => controller.abort()),
+      );
+      const started = Date.now();
+      const result = await pending;
+      assert.equal(result.status, 'cancelled');
+      assert.equal(result.blocks[0]?.status, 'cancelled');
+      assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms`); // its next check is 60 s away
+    },
+  );
 });
 
 test('an http sensor waits for a URL to answer 200 (404 before that)', async () => {
   const server = await startFileServer();
   try {
     await withPipeline({ blocks: [sensor('http', { url: `${server.url}/status/ready` })] }, async ({ open, run }) => {
-      const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger }, afterFirstMiss(() => server.serve('/status/ready', Buffer.from('ok'))));
+      const result = await run(
+        { pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger },
+        afterFirstMiss(() => server.serve('/status/ready', Buffer.from('ok'))),
+      );
       assert.equal(result.status, 'succeeded');
       assert.ok(server.requests('/status/ready') >= 2, `requests: ${server.requests('/status/ready')}`);
       assert.equal((await sensorRow(open)).found, `HTTP 200 from ${server.url}/status/ready`);
@@ -116,7 +140,9 @@ test('sql and pipeline_run sensors wait for another pipeline to produce its outp
   await withPipeline(pipeline, async ({ open, run, temp, events }) => {
     temp.writePipeline('other', { blocks: [rowsBlock('produce', { rows: 3 })] });
     const waiting = run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
-    await waitUntil(() => events.some((e) => e.type === 'log.written' && e.blockId === 'wait' && e.message.startsWith('waiting for')), { what: 'the pipeline_run sensor to start waiting' });
+    await waitUntil(() => events.some((e) => e.type === 'log.written' && e.blockId === 'wait' && e.message.startsWith('waiting for')), {
+      what: 'the pipeline_run sensor to start waiting',
+    });
     const other = await open.run({ pipeline: await open.loadPipeline('other'), scope: pipelineScope, trigger });
     assert.equal(other.status, 'succeeded');
     const result = await waiting;
@@ -128,12 +154,20 @@ test('sql and pipeline_run sensors wait for another pipeline to produce its outp
 });
 
 test('a pipeline_run sensor is not satisfied by a failed latest run', async () => {
-  await withPipeline({ blocks: [{ id: 'wait', type: 'sensor', kind: 'pipeline_run', config: { pipeline: 'other', interval_seconds: 0.05, timeout_seconds: 0.4 } }] }, async ({ open, run, temp }) => {
-    temp.writePipeline('other', { blocks: [rowsBlock('produce', { rows: 1 }), rowsBlock('broken', { rows: 1, fail_times: 5, error: 'user' })] });
-    assert.equal((await open.run({ pipeline: await open.loadPipeline('other'), scope: pipelineScope, trigger })).status, 'failed');
-    const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
-    assert.equal(result.status, 'failed');
-    assert.match(result.blocks[0]?.error?.message ?? '', /waiting for a successful run of other/);
-  });
+  await withPipeline(
+    {
+      blocks: [
+        { id: 'wait', type: 'sensor', kind: 'pipeline_run', config: { pipeline: 'other', interval_seconds: 0.05, timeout_seconds: 0.4 } },
+      ],
+    },
+    async ({ open, run, temp }) => {
+      temp.writePipeline('other', {
+        blocks: [rowsBlock('produce', { rows: 1 }), rowsBlock('broken', { rows: 1, fail_times: 5, error: 'user' })],
+      });
+      assert.equal((await open.run({ pipeline: await open.loadPipeline('other'), scope: pipelineScope, trigger })).status, 'failed');
+      const result = await run({ pipeline: await open.loadPipeline('p'), scope: pipelineScope, trigger });
+      assert.equal(result.status, 'failed');
+      assert.match(result.blocks[0]?.error?.message ?? '', /waiting for a successful run of other/);
+    },
+  );
 });
-

@@ -28,19 +28,31 @@ function startServing(dir: string, opts: { isExposed?: boolean; userDataDir: str
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const done = serveProjects(
     {
-      dir, rendererDir: RENDERER_DIR, host: '127.0.0.1', port: 0, isExposed: opts.isExposed ?? false, userDataDir: opts.userDataDir,
+      dir,
+      rendererDir: RENDERER_DIR,
+      host: '127.0.0.1',
+      port: 0,
+      isExposed: opts.isExposed ?? false,
+      userDataDir: opts.userDataDir,
       scheduler: { onActivity: () => undefined },
-      onServing: (server, open, isFirst) => served.push({ url: new URL(server.url), token: server.token, project: open.project.settings.name, isFirst }),
+      onServing: (server, open, isFirst) =>
+        served.push({ url: new URL(server.url), token: server.token, project: open.project.settings.name, isFirst }),
     },
     stopped,
   );
   return { served, done, stop: async () => (stop(), await done) };
 }
 
-async function call(served: Served, method: string, params: unknown = {}): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: { message: string; place?: { path?: string } } }> {
+async function call(
+  served: Served,
+  method: string,
+  params: unknown = {},
+): Promise<{ ok: boolean; result?: Record<string, unknown>; error?: { message: string; place?: { path?: string } } }> {
   const origin = served.url.origin;
   const res = await rawRequest(`${origin}/api/call`, {
-    method: 'POST', headers: { 'content-type': 'application/json', origin, authorization: `Bearer ${served.token}` }, body: JSON.stringify({ method, params }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin, authorization: `Bearer ${served.token}` },
+    body: JSON.stringify({ method, params }),
   });
   return JSON.parse(res.body) as never;
 }
@@ -97,7 +109,10 @@ test('a project that fails to open is reported and the previous one opens again'
     assert.equal(again.project, 'shop');
     const list = (await call(again, 'projects.list')).result;
     assert.equal(list?.['current'], shop);
-    assert.match(String(list?.['switchError']), new RegExp(`${broken.replace(/[/\\.]/g, '\\$&')} could not be opened: .*pipewright\\.yaml`));
+    assert.match(
+      String(list?.['switchError']),
+      new RegExp(`${broken.replace(/[/\\.]/g, '\\$&')} could not be opened: .*pipewright\\.yaml`),
+    );
   } finally {
     await serving.stop();
     rmSync(root, { recursive: true, force: true });
@@ -116,13 +131,20 @@ test('serve --expose refuses to open or create projects, and says why', async ()
     const list = (await call(served, 'projects.list')).result;
     assert.equal(list?.['canSwitch'], false);
     assert.match(String(list?.['why']), /--expose serves only the project it was started on/);
-    for (const [method, dir] of [['projects.open', other], ['projects.create', fresh]] as const) {
+    for (const [method, dir] of [
+      ['projects.open', other],
+      ['projects.create', fresh],
+    ] as const) {
       const refused = await call(served, method, { dir });
       assert.equal(refused.ok, false, method);
       assert.match(refused.error?.message ?? '', /--expose serves only the project/);
     }
     assert.equal(existsSync(fresh), false, 'nothing was created');
-    assert.equal(readFileSync(path.join(shop, '.pipewright', 'server.json'), 'utf8').includes(served.url.origin), true, 'shop is still served');
+    assert.equal(
+      readFileSync(path.join(shop, '.pipewright', 'server.json'), 'utf8').includes(served.url.origin),
+      true,
+      'shop is still served',
+    );
   } finally {
     await serving.stop();
     rmSync(root, { recursive: true, force: true });

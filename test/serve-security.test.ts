@@ -36,7 +36,11 @@ after(async () => {
 });
 
 const call = (method: string, params: unknown, headers: Record<string, string>) =>
-  rawRequest(`${origin}/api/call`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ method, params }) });
+  rawRequest(`${origin}/api/call`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ method, params }),
+  });
 
 test('prints a URL with a token of at least 128 random bits, on loopback', () => {
   assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{40,}$/);
@@ -72,12 +76,16 @@ test('swaps ?token= for an HttpOnly SameSite=Strict cookie that then opens pages
 });
 
 test('refuses a request whose Host is not the loopback host and port (DNS rebinding), even with the token', async () => {
-  const page = await rawRequest(`${origin}/`, { headers: { host: `evil.example:${server.port}`, authorization: `Bearer ${server.token}` } });
+  const page = await rawRequest(`${origin}/`, {
+    headers: { host: `evil.example:${server.port}`, authorization: `Bearer ${server.token}` },
+  });
   assert.equal(page.status, 403);
   assert.match(page.body, /Host 'evil\.example/);
   const otherPort = await call('app.info', {}, { host: `127.0.0.1:${server.port + 1}`, origin, authorization: `Bearer ${server.token}` });
   assert.equal(otherPort.status, 403);
-  const localhost = await rawRequest(`${origin}/`, { headers: { host: `localhost:${server.port}`, authorization: `Bearer ${server.token}` } });
+  const localhost = await rawRequest(`${origin}/`, {
+    headers: { host: `localhost:${server.port}`, authorization: `Bearer ${server.token}` },
+  });
   assert.equal(localhost.status, 200);
 });
 
@@ -86,7 +94,11 @@ test('refuses API calls from a foreign or missing Origin, and bodies a form coul
   assert.equal((await call('app.info', {}, { ...auth, origin: 'http://evil.example' })).status, 403);
   assert.equal((await call('app.info', {}, { ...auth, origin: 'null' })).status, 403);
   assert.equal((await call('app.info', {}, auth)).status, 403);
-  const form = await rawRequest(`${origin}/api/call`, { method: 'POST', headers: { ...auth, origin, 'content-type': 'text/plain' }, body: '{"method":"app.info"}' });
+  const form = await rawRequest(`${origin}/api/call`, {
+    method: 'POST',
+    headers: { ...auth, origin, 'content-type': 'text/plain' },
+    body: '{"method":"app.info"}',
+  });
   assert.equal(form.status, 415);
 });
 
@@ -116,7 +128,9 @@ test('sends Arrow IPC bytes of a preview as base64 that decodes to the right win
   const started = JSON.parse((await call('runs.start', { pipelineId: 'p' }, auth)).body);
   assert.equal(started.ok, true);
   await waitForRun(started.result.runId, auth);
-  const reply = JSON.parse((await call('outputs.preview', { pipelineId: 'p', blockId: 'src', window: { offset: 290, limit: 50 } }, auth)).body);
+  const reply = JSON.parse(
+    (await call('outputs.preview', { pipelineId: 'p', blockId: 'src', window: { offset: 290, limit: 50 } }, auth)).body,
+  );
   assert.equal(reply.result.totalRows, 300);
   const table = tableFromIPC(Buffer.from(reply.result.ipc.$bytes, 'base64'));
   assert.equal(table.numRows, 10);
@@ -125,7 +139,13 @@ test('sends Arrow IPC bytes of a preview as base64 that decodes to the right win
 
 test('serves no file outside the built renderer, however the path is spelled', async () => {
   const headers = { authorization: `Bearer ${server.token}` };
-  for (const spelling of ['/../package.json', '/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/etc/passwd', '/index.html%00.js', '/..%5c..%5cpackage.json']) {
+  for (const spelling of [
+    '/../package.json',
+    '/..%2f..%2fpackage.json',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/index.html%00.js',
+    '/..%5c..%5cpackage.json',
+  ]) {
     const res = await rawRequest(`${origin}${spelling}`, { headers });
     assert.equal(res.status, 404, spelling);
   }
@@ -147,8 +167,11 @@ function upgradeStatus(url: string, opts: { headers?: Record<string, string>; or
 }
 
 async function waitForRun(runId: string, headers: Record<string, string>): Promise<void> {
-  await waitUntil(async () => {
-    const { result } = JSON.parse((await call('runs.get', { runId }, headers)).body);
-    return result.run && result.run.status !== 'running';
-  }, { what: `run ${runId} to finish` });
+  await waitUntil(
+    async () => {
+      const { result } = JSON.parse((await call('runs.get', { runId }, headers)).body);
+      return result.run && result.run.status !== 'running';
+    },
+    { what: `run ${runId} to finish` },
+  );
 }

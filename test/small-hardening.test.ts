@@ -15,7 +15,7 @@ import { createTempProject } from './helpers/temp-project.ts';
 import { CLI_ENTRY, runCli } from './helpers/run-cli.ts';
 import { rawRequest } from './helpers/serve-client.ts';
 
-test('a NUL in a block\'s file: is an error at its line, not a stack trace', async () => {
+test("a NUL in a block's file: is an error at its line, not a stack trace", async () => {
   const temp = createTempProject();
   try {
     temp.writeFile('pipelines/p/pipeline.yaml', 'blocks:\n  - id: q\n    type: transform\n    kind: sql\n    file: "blocks/a\\0.sql"\n');
@@ -32,7 +32,7 @@ test('a NUL in a block\'s file: is an error at its line, not a stack trace', asy
   }
 });
 
-test('a memory_limit beyond the machine\'s memory is refused, naming the field and the machine\'s size', async () => {
+test("a memory_limit beyond the machine's memory is refused, naming the field and the machine's size", async () => {
   const temp = createTempProject({ engine: { memory_limit: '999999TB' } });
   try {
     await assert.rejects(loadProject(temp.dir), (error: unknown) => {
@@ -52,7 +52,7 @@ test('a memory_limit beyond the machine\'s memory is refused, naming the field a
   }
 });
 
-test('a run history that cannot be written is a clear error at open, not SQLite\'s stack trace mid-run', async (t) => {
+test("a run history that cannot be written is a clear error at open, not SQLite's stack trace mid-run", async (t) => {
   const temp = createTempProject();
   const history = path.join(temp.dir, '.pipewright', 'history.sqlite');
   try {
@@ -76,7 +76,10 @@ test('serve on a non-loopback host needs --expose, and says what it would expose
   try {
     const result = await runCli(['serve', '--project', temp.dir, '--host', '0.0.0.0', '--port', '0']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--host 0\.0\.0\.0 would make this project reachable from other machines: anyone with the token can run pipelines/);
+    assert.match(
+      result.stderr,
+      /--host 0\.0\.0\.0 would make this project reachable from other machines: anyone with the token can run pipelines/,
+    );
     assert.match(result.stderr, /Add --expose/);
     assert.doesNotMatch(result.stdout, /serving/);
   } finally {
@@ -85,9 +88,14 @@ test('serve on a non-loopback host needs --expose, and says what it would expose
 });
 
 test('with --expose, serve listens beyond loopback and warns what it exposes', async (t) => {
-  if (!existsSync(path.join(CLI_ENTRY, '..', '..', '..', 'out', 'renderer', 'index.html'))) return t.skip('the UI is not built (npm run build)');
+  if (!existsSync(path.join(CLI_ENTRY, '..', '..', '..', 'out', 'renderer', 'index.html')))
+    return t.skip('the UI is not built (npm run build)');
   const temp = createTempProject();
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--project', temp.dir, '--host', '0.0.0.0', '--port', '0', '--expose'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI_ENTRY, 'serve', '--project', temp.dir, '--host', '0.0.0.0', '--port', '0', '--expose'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -114,7 +122,7 @@ test('with --expose, serve listens beyond loopback and warns what it exposes', a
   }
 });
 
-test('the browser is opened through a private page: the token never is on the opener\'s command line', async () => {
+test("the browser is opened through a private page: the token never is on the opener's command line", async () => {
   const url = 'http://127.0.0.1:6789/?token=SECRET-TOKEN-abc';
   for (const platform of ['linux', 'darwin', 'win32'] as const) {
     const launch = await prepareBrowserLaunch(url, platform);
@@ -134,7 +142,7 @@ test('the browser is opened through a private page: the token never is on the op
   }
 });
 
-test('serve accepts any block code blocks.saveCode allows, and a longer one gets the contract\'s error, not 413', async () => {
+test("serve accepts any block code blocks.saveCode allows, and a longer one gets the contract's error, not 413", async () => {
   const temp = createTempProject();
   temp.writePipeline('p', { blocks: [{ id: 'src', type: 'source', kind: 'sql', file: 'blocks/src.sql' }] });
   temp.writeFile('blocks/src.sql', 'select 1 as n\n');
@@ -143,11 +151,12 @@ test('serve accepts any block code blocks.saveCode allows, and a longer one gets
   const open = await openProject(temp.dir);
   const server = await startServeServer({ open, rendererDir, host: '127.0.0.1', port: 0 });
   const origin = `http://127.0.0.1:${server.port}`;
-  const save = (text: string) => rawRequest(`${origin}/api/call`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin, authorization: `Bearer ${server.token}` },
-    body: JSON.stringify({ method: 'blocks.saveCode', params: { pipelineId: 'p', blockId: 'src', text } }),
-  });
+  const save = (text: string) =>
+    rawRequest(`${origin}/api/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin, authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ method: 'blocks.saveCode', params: { pipelineId: 'p', blockId: 'src', text } }),
+    });
   try {
     // 1.9 MB of code, mostly characters JSON escapes (a tab is 2 bytes, a control character 6).
     const big = `select 1 as n -- ${'\t'.repeat(900_000)}${'\u0001'.repeat(100_000)}\n`;
@@ -165,4 +174,3 @@ test('serve accepts any block code blocks.saveCode allows, and a longer one gets
     rmSync(rendererDir, { recursive: true, force: true });
   }
 });
-

@@ -27,7 +27,7 @@ test('a SQL block with a second statement is refused, naming the block and the l
     const cases = [
       `select * from src;\n\nCOPY (select 42) TO '${target}'`,
       `select * from src; ATTACH '${path.join(outside, 'x.db')}' AS x`,
-      "select * from src;\n-- harmless?\nSET threads = 1",
+      'select * from src;\n-- harmless?\nSET threads = 1',
       "select ';' as semi from src; select 2",
     ];
     const lines = [3, 1, 3, 1];
@@ -75,10 +75,14 @@ test('SQL cannot read, write, attach or install outside the project; inside it, 
 
 test('a folder listed under allowed_paths (absolute, or relative to the project) is readable from SQL', async () => {
   for (const listed of [outside, `../${path.basename(outside)}`]) {
-    await withPipeline(pipeline, async (ctx) => {
-      const block = await runSql(ctx, `select * from read_csv('${path.join(outside, 'secret.csv')}')`);
-      assert.equal(block?.status, 'succeeded', block?.error?.message);
-    }, { settings: { allowed_paths: [listed] } });
+    await withPipeline(
+      pipeline,
+      async (ctx) => {
+        const block = await runSql(ctx, `select * from read_csv('${path.join(outside, 'secret.csv')}')`);
+        assert.equal(block?.status, 'succeeded', block?.error?.message);
+      },
+      { settings: { allowed_paths: [listed] } },
+    );
   }
 });
 
@@ -91,15 +95,24 @@ test('the SQL console runs one statement: a crafted parenthesis cannot start a s
       `select 1; COPY (select 42) TO '${target}'`,
     ];
     for (const sql of crafted) {
-      await assert.rejects(open.workspace.query(sql, { offset: 0, limit: 10 }), (error: Error & { kind?: string }) => {
-        assert.equal(error.kind, 'user', error.message);
-        assert.match(error.message, /must be one statement|syntax error/i);
-        return true;
-      }, sql);
+      await assert.rejects(
+        open.workspace.query(sql, { offset: 0, limit: 10 }),
+        (error: Error & { kind?: string }) => {
+          assert.equal(error.kind, 'user', error.message);
+          assert.match(error.message, /must be one statement|syntax error/i);
+          return true;
+        },
+        sql,
+      );
     }
     assert.equal(existsSync(target), false, 'no COPY ran from the console');
-    await assert.rejects(open.workspace.query("select * from read_text('/etc/passwd')", { offset: 0, limit: 10 }), /outside the project folder/);
-    await assert.rejects(open.workspace.query("select * from (select 1) where 1 = (SELECT 1 FROM query('INSTALL httpfs'))", { offset: 0, limit: 10 }));
+    await assert.rejects(
+      open.workspace.query("select * from read_text('/etc/passwd')", { offset: 0, limit: 10 }),
+      /outside the project folder/,
+    );
+    await assert.rejects(
+      open.workspace.query("select * from (select 1) where 1 = (SELECT 1 FROM query('INSTALL httpfs'))", { offset: 0, limit: 10 }),
+    );
     const ok = await open.workspace.query('select 1 as one', { offset: 0, limit: 10 });
     assert.equal(ok.totalRows, 1);
   });
@@ -108,7 +121,8 @@ test('the SQL console runs one statement: a crafted parenthesis cannot start a s
 test('no SQL can lift the file restrictions (configuration is locked)', async () => {
   await withPipeline(pipeline, async ({ open }) => {
     const settings = await open.workspace.query(
-      "select name, value from duckdb_settings() where name in ('enable_external_access', 'lock_configuration') order by name", { offset: 0, limit: 10 },
+      "select name, value from duckdb_settings() where name in ('enable_external_access', 'lock_configuration') order by name",
+      { offset: 0, limit: 10 },
     );
     assert.equal(settings.totalRows, 2);
     await assert.rejects(open.workspace.query("select * from query('SET enable_external_access = true')", { offset: 0, limit: 1 }));

@@ -38,10 +38,18 @@ test('writes a gzip CSV whose contents match the stats it returns', async () => 
       count(*) filter (where passenger_count > 0)::int as kept,
       count(*) filter (where VendorID is null and RatecodeID is null and store_and_fwd_flag is null and payment_type is null)::int as tail
     from ${read}`);
-  assert.deepEqual(counts, { n: 50_000, zero: stats.zeroPassengerRows, missing: stats.missingPassengerRows, kept: stats.keptRows, tail: stats.missingPassengerRows });
+  assert.deepEqual(counts, {
+    n: 50_000,
+    zero: stats.zeroPassengerRows,
+    missing: stats.missingPassengerRows,
+    kept: stats.keptRows,
+    tail: stats.missingPassengerRows,
+  });
   assert.equal(stats.rows, 50_000);
   assert.equal(stats.zeroPassengerRows + stats.missingPassengerRows + stats.keptRows, stats.rows);
-  const byDate = await rows(`select cast(tpep_pickup_datetime as date)::varchar as d, count(*)::int as n from ${read} where passenger_count > 0 group by 1`);
+  const byDate = await rows(
+    `select cast(tpep_pickup_datetime as date)::varchar as d, count(*)::int as n from ${read} where passenger_count > 0 group by 1`,
+  );
   assert.deepEqual(Object.fromEntries(byDate.map((r) => [r.d, r.n])), stats.keptRowsByDate);
   assert.equal(stats.keptPickupDates, byDate.length);
 });

@@ -21,15 +21,30 @@ test('triggers list shows each trigger with cron, time zone and the next five fi
   try {
     const json = await runCli(['triggers', 'list', '--project', temp.dir, '--json']);
     assert.equal(json.code, 0, json.stderr);
-    const { triggers } = JSON.parse(json.stdout) as { triggers: { name: string; timezone?: string; catchUp?: string; next: { utc: string; local: string }[] }[] };
-    assert.deepEqual(triggers.map((t) => [t.name, t.timezone, t.catchUp]), [['daily', 'UTC', 'skip'], ['ny', 'America/New_York', 'latest'], ['ci', undefined, undefined]]);
+    const { triggers } = JSON.parse(json.stdout) as {
+      triggers: { name: string; timezone?: string; catchUp?: string; next: { utc: string; local: string }[] }[];
+    };
+    assert.deepEqual(
+      triggers.map((t) => [t.name, t.timezone, t.catchUp]),
+      [
+        ['daily', 'UTC', 'skip'],
+        ['ny', 'America/New_York', 'latest'],
+        ['ci', undefined, undefined],
+      ],
+    );
     const daily = triggers[0]?.next ?? [];
     assert.equal(daily.length, 5);
     for (let i = 1; i < daily.length; i++) assert.equal(Date.parse(daily[i]?.utc ?? '') - Date.parse(daily[i - 1]?.utc ?? ''), 86_400_000);
     assert.ok(daily.every((f) => /T05:00:00Z$/.test(f.utc) && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+/.test(f.local)));
     const ny = triggers[1]?.next ?? [];
-    assert.ok(ny.every((f) => [1, 2, 3, 4, 5].includes(new Date(f.utc).getUTCDay())), 'weekdays in New York are weekdays in UTC at 06:30/07:30');
-    assert.ok(ny.every((f) => /T0[67]:30:00Z$/.test(f.utc)), ny.map((f) => f.utc).join());
+    assert.ok(
+      ny.every((f) => [1, 2, 3, 4, 5].includes(new Date(f.utc).getUTCDay())),
+      'weekdays in New York are weekdays in UTC at 06:30/07:30',
+    );
+    assert.ok(
+      ny.every((f) => /T0[67]:30:00Z$/.test(f.utc)),
+      ny.map((f) => f.utc).join(),
+    );
 
     const text = await runCli(['triggers', 'list', '--project', temp.dir]);
     assert.equal(text.code, 0, text.stderr);
@@ -48,7 +63,10 @@ test('triggers list names the file, line and reason of an invalid cron or time z
   try {
     const res = await runCli(['triggers', 'list', '--project', temp.dir]);
     assert.equal(res.code, 2);
-    assert.match(res.stderr, /pipeline etl: pipelines\/etl\/pipeline\.yaml:\d+:\d+ triggers\[0\]\.cron: invalid cron expression: .*hour.*25/);
+    assert.match(
+      res.stderr,
+      /pipeline etl: pipelines\/etl\/pipeline\.yaml:\d+:\d+ triggers\[0\]\.cron: invalid cron expression: .*hour.*25/,
+    );
     assert.match(res.stderr, /pipeline other: pipelines\/other\/pipeline\.yaml:\d+:\d+ triggers\[0\]\.timezone: unknown time zone/);
     const usage = await runCli(['triggers', '--project', temp.dir]);
     assert.equal(usage.code, 2);
@@ -64,7 +82,9 @@ test('pipewright schedule fires a schedule headless, logs the run and its result
   // Every second (6 fields, seconds first): the real clock fires within a second.
   temp.writePipeline('etl', { triggers: [{ name: 'often', type: 'schedule', cron: '* * * * * *' }], blocks });
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'schedule', '--project', temp.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'schedule', '--project', temp.dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

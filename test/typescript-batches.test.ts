@@ -14,7 +14,12 @@ const tripsSql = `select range as id, date '2021-01-01' + (range % 31)::int as d
 async function runPipeline(
   blocks: Record<string, unknown>[],
   files: Record<string, string>,
-  check: (ctx: { open: OpenProject; status: string; events: RunEvent[]; query: (sql: string) => Promise<Record<string, unknown>[]> }) => Promise<void>,
+  check: (ctx: {
+    open: OpenProject;
+    status: string;
+    events: RunEvent[];
+    query: (sql: string) => Promise<Record<string, unknown>[]>;
+  }) => Promise<void>,
 ): Promise<void> {
   const temp = createTempProject();
   temp.writePipeline('p', { blocks: [{ id: 'trips', type: 'source', kind: 'sql', file: 'blocks/trips.sql' }, ...blocks] });
@@ -24,7 +29,10 @@ async function runPipeline(
   const events: RunEvent[] = [];
   try {
     const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger }, (e) => events.push(e));
-    const query = async (sql: string) => tableFromIPC((await open.workspace.query(sql, { offset: 0, limit: 100 })).ipc).toArray().map((r) => r.toJSON() as Record<string, unknown>);
+    const query = async (sql: string) =>
+      tableFromIPC((await open.workspace.query(sql, { offset: 0, limit: 100 })).ipc)
+        .toArray()
+        .map((r) => r.toJSON() as Record<string, unknown>);
     await check({ open, status: result.status, events, query });
   } finally {
     await open.close();
@@ -56,9 +64,13 @@ export default async function* doubled(inputs: Record<string, AsyncIterable<Reco
     { 'blocks/doubled.ts': code },
     async ({ status, events, query }) => {
       assert.equal(status, 'succeeded', JSON.stringify(errorOf(events, 'doubled')));
-      const [row] = await query('select count(*)::INT as n, count(distinct id)::INT as ids, sum(twice - 2 * id)::DOUBLE as off from p.doubled');
+      const [row] = await query(
+        'select count(*)::INT as n, count(distinct id)::INT as ids, sum(twice - 2 * id)::DOUBLE as off from p.doubled',
+      );
       assert.deepEqual(row, { n: ROWS, ids: ROWS, off: 0 });
-      const read = logsOf(events, 'doubled').map((m) => /read (\d+) batches, the largest (\d+) rows/.exec(m)).find(Boolean);
+      const read = logsOf(events, 'doubled')
+        .map((m) => /read (\d+) batches, the largest (\d+) rows/.exec(m))
+        .find(Boolean);
       assert.ok(read, `the block logged what it read: ${logsOf(events, 'doubled').join(' | ')}`);
       assert.ok(Number(read[1]) > 1, 'the input came in several batches, not as one table');
       assert.ok(Number(read[2]) < ROWS, 'no batch held the whole input');
@@ -159,7 +171,10 @@ export default async function* slow(inputs: Record<string, AsyncIterable<RecordB
   const events: RunEvent[] = [];
   const controller = new AbortController();
   try {
-    const running = open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger, signal: controller.signal }, (e) => events.push(e));
+    const running = open.run(
+      { pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger, signal: controller.signal },
+      (e) => events.push(e),
+    );
     await waitUntil(() => logsOf(events, 'slow').includes('streaming'), { what: 'the block to start streaming', timeoutMs: 60_000 });
     controller.abort();
     const result = await running;

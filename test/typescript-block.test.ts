@@ -150,7 +150,13 @@ test('a block returning an Arrow table hands back its rows as Arrow IPC', async 
   );
   const { ctx } = buildContext({ id: 'double', code, upstream: ['load'] });
   const input = tableToIPC(tableFromArrays({ fare: new Float64Array([1.5, 2, 10]) }), 'stream');
-  const result = await runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [{ id: 'load', ipc: input }] });
+  const result = await runTypeScript({
+    ctx,
+    source: code,
+    mode: 'transform',
+    exportNames: ['default'],
+    inputs: [{ id: 'load', ipc: input }],
+  });
   assert.equal(result.type, 'table');
   if (result.type !== 'table') return;
   assert.deepEqual([...(tableFromIPC(result.ipc).getChild('fare')?.toArray() ?? [])], [3, 4, 20]);
@@ -159,7 +165,9 @@ test('a block returning an Arrow table hands back its rows as Arrow IPC', async 
 test('a thrown error becomes a UserError at the line of the block file that threw', async () => {
   const code = writeCode(
     'blocks/thrower.ts',
-    ['interface Row { id: number }', '', 'export default function (): Row[] {', "  throw new RangeError('no rows for today');", '}'].join('\n'),
+    ['interface Row { id: number }', '', 'export default function (): Row[] {', "  throw new RangeError('no rows for today');", '}'].join(
+      '\n',
+    ),
   );
   const { ctx } = buildContext({ id: 'thrower', code });
   const err = await rejection(runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] }));
@@ -169,8 +177,14 @@ test('a thrown error becomes a UserError at the line of the block file that thre
 });
 
 test('a relative import of a helper .ts file is bundled, and a throw inside it points at the helper', async () => {
-  writeCode('blocks/lib/money.ts', 'export function cents(x: number): number {\n  if (x < 0) throw new Error(`negative amount ${x}`);\n  return Math.round(x * 100);\n}\n');
-  const code = writeCode('blocks/to-cents.ts', "import { cents } from './lib/money.ts';\nexport default (inputs: { a: unknown }, ctx: { variables: { amount: number } }) => [{ c: cents(ctx.variables.amount) }];\n");
+  writeCode(
+    'blocks/lib/money.ts',
+    'export function cents(x: number): number {\n  if (x < 0) throw new Error(`negative amount ${x}`);\n  return Math.round(x * 100);\n}\n',
+  );
+  const code = writeCode(
+    'blocks/to-cents.ts',
+    "import { cents } from './lib/money.ts';\nexport default (inputs: { a: unknown }, ctx: { variables: { amount: number } }) => [{ c: cents(ctx.variables.amount) }];\n",
+  );
   const ok = buildContext({ id: 'to_cents', code }, { variables: { amount: 12.345 } });
   const result = await runTypeScript({ ctx: ok.ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] });
   assert.deepEqual(result, { type: 'rows', rows: [{ c: 1235 }] });
@@ -195,7 +209,13 @@ test('ctx.log and console output of the block arrive as logs, in order and with 
     ].join('\n'),
   );
   const { ctx, logs } = buildContext({ id: 'chatty', code, upstream: ['up'] });
-  await runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [{ id: 'up', ipc: ipcOf({ i: [1, 2] }) }] });
+  await runTypeScript({
+    ctx,
+    source: code,
+    mode: 'transform',
+    exportNames: ['default'],
+    inputs: [{ id: 'up', ipc: ipcOf({ i: [1, 2] }) }],
+  });
   assert.deepEqual(logs, [
     { level: 'info', message: 'rows: 2 in chatty/run-1' },
     { level: 'info', message: 'counted 3 { a: 1 }' },
@@ -209,15 +229,18 @@ test('a block stuck in while (true) {} is stopped promptly when the signal abort
   let abortedAt = 0;
   let portsWhileRunning = 0;
   // Aborted once the block says it is in its loop.
-  const { ctx } = buildContext({ id: 'spin', code }, {
-    signal: controller.signal,
-    onLog: (message) => {
-      if (message !== 'spinning') return;
-      portsWhileRunning = liveMessagePorts();
-      abortedAt = Date.now();
-      controller.abort();
+  const { ctx } = buildContext(
+    { id: 'spin', code },
+    {
+      signal: controller.signal,
+      onLog: (message) => {
+        if (message !== 'spinning') return;
+        portsWhileRunning = liveMessagePorts();
+        abortedAt = Date.now();
+        controller.abort();
+      },
     },
-  });
+  );
   const portsBefore = liveMessagePorts();
   const err = await rejection(runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] }));
   assert.ok(err instanceof CancelledError, String(err));
@@ -228,10 +251,16 @@ test('a block stuck in while (true) {} is stopped promptly when the signal abort
 });
 
 test('a timeout passed as the abort reason is what the run rejects with, even during a long async wait', async () => {
-  const code = writeCode('blocks/sleepy.ts', "export default async function () {\n  console.log('sleeping');\n  await new Promise((r) => setTimeout(r, 60_000));\n  return [];\n}\n");
+  const code = writeCode(
+    'blocks/sleepy.ts',
+    "export default async function () {\n  console.log('sleeping');\n  await new Promise((r) => setTimeout(r, 60_000));\n  return [];\n}\n",
+  );
   const controller = new AbortController();
   const timeout = new TimeoutError('timed out after 0.3 s', { block: 'sleepy' });
-  const { ctx } = buildContext({ id: 'sleepy', code }, { signal: controller.signal, onLog: (message) => message === 'sleeping' && controller.abort(timeout) });
+  const { ctx } = buildContext(
+    { id: 'sleepy', code },
+    { signal: controller.signal, onLog: (message) => message === 'sleeping' && controller.abort(timeout) },
+  );
   const started = Date.now();
   const err = await rejection(runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] }));
   assert.equal(err, timeout);
@@ -249,7 +278,10 @@ test('an already aborted signal starts nothing', async () => {
 
 test('a return value that is neither a table nor rows is a UserError saying what came back and what is expected', async () => {
   const cases: [string, RegExp][] = [
-    ['export default function () {}', /returned undefined \(is a return statement missing\?\); return an apache-arrow Table or an array of row objects/],
+    [
+      'export default function () {}',
+      /returned undefined \(is a return statement missing\?\); return an apache-arrow Table or an array of row objects/,
+    ],
     ['export default () => 42', /returned a number \(42\)/],
     ["export default () => [{ a: 1 }, 'b']", /row 1 of the returned array is a string \("b"\)/],
     ['export default () => [{ f: () => 1 }]', /cannot leave the worker/],
@@ -292,7 +324,11 @@ test('a TypeScript test passes when its function returns and fails with the thro
   assert.deepEqual(failed, { name: 'positive', passed: false, message: 'fares must be positive (blocks/tests/positive.ts:5:40)' });
   assert.deepEqual(logs, [{ level: 'info', message: 'checking 3 fares' }]);
 
-  const fewer = await runTypeScriptTest(ctx, { name: 'three rows', file: passing.relPath }, tableFromArrays({ fare: new Float64Array([1]) }));
+  const fewer = await runTypeScriptTest(
+    ctx,
+    { name: 'three rows', file: passing.relPath },
+    tableFromArrays({ fare: new Float64Array([1]) }),
+  );
   assert.equal(fewer.passed, false);
   assert.match(fewer.message ?? '', /^AssertionError: Expected values to be strictly equal:[\s\S]*\(blocks\/tests\/three-rows\.ts:4:10\)$/);
 });
@@ -303,7 +339,11 @@ test('a TypeScript test that does not compile, or lacks its export, fails with t
   const { ctx } = buildContext({ id: 'clean', testCode: { [broken.relPath]: broken, [unnamed.relPath]: unnamed } });
   const output = tableFromArrays({ i: [1] });
   const compile = await runTypeScriptTest(ctx, { name: 'broken', file: broken.relPath }, output);
-  assert.deepEqual(compile, { name: 'broken', passed: false, message: 'Expected identifier but found end of file (blocks/tests/broken.ts:2:1)' });
+  assert.deepEqual(compile, {
+    name: 'broken',
+    passed: false,
+    message: 'Expected identifier but found end of file (blocks/tests/broken.ts:2:1)',
+  });
   const missing = await runTypeScriptTest(ctx, { name: 'unnamed', file: unnamed.relPath }, output);
   assert.deepEqual(missing, {
     name: 'unnamed',
@@ -328,7 +368,10 @@ test('a bundled build runs blocks through ts-worker.js emitted beside the bundle
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(outDir, 'node_modules'), 'junction');
     writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }');
     await esbuild.build({
-      entryPoints: { index: path.join(repoRoot, 'main/sandbox/ts-runner.ts'), 'ts-worker': path.join(repoRoot, 'main/sandbox/ts-worker.ts') },
+      entryPoints: {
+        index: path.join(repoRoot, 'main/sandbox/ts-runner.ts'),
+        'ts-worker': path.join(repoRoot, 'main/sandbox/ts-worker.ts'),
+      },
       outdir: outDir,
       bundle: true,
       platform: 'node',
@@ -337,7 +380,10 @@ test('a bundled build runs blocks through ts-worker.js emitted beside the bundle
       logLevel: 'silent',
     });
     const bundled = (await import(pathToFileURL(path.join(outDir, 'index.js')).href)) as { runTypeScript: typeof runTypeScript };
-    const code = writeCode('blocks/bundled.ts', "import { tableFromArrays } from 'apache-arrow';\nexport default () => tableFromArrays({ n: [1, 2, 3] });\n");
+    const code = writeCode(
+      'blocks/bundled.ts',
+      "import { tableFromArrays } from 'apache-arrow';\nexport default () => tableFromArrays({ n: [1, 2, 3] });\n",
+    );
     const { ctx } = buildContext({ id: 'bundled', code });
     const result = await bundled.runTypeScript({ ctx, source: code, mode: 'transform', exportNames: ['default'], inputs: [] });
     assert.equal(result.type, 'table');
@@ -397,7 +443,7 @@ test('an async block joining two upstream tables writes its rows to DuckDB with 
       "import type { Table } from 'apache-arrow';",
       'export default async function (inputs: { trips: Table; zones: Table }, ctx: { variables: { min_fare: number } }) {',
       '  await new Promise((r) => setTimeout(r, 10));',
-      "  const names = new Map(inputs.zones.toArray().map((z) => [z.zone_id, z.zone as string]));",
+      '  const names = new Map(inputs.zones.toArray().map((z) => [z.zone_id, z.zone as string]));',
       '  return inputs.trips.toArray()',
       '    .filter((t) => t.fare >= ctx.variables.min_fare)',
       "    .map((t) => ({ ...t.toJSON(), zone: names.get(t.zone_id) ?? null, is_cash: t.payment === 'cash' }));",
@@ -450,8 +496,13 @@ test('a block returning an Arrow table keeps its DuckDB column types, and its te
     assert.deepEqual(outcome, { rowsIn: 5, rowsOut: 2, hasOutput: true });
     const described = await data.describe('first_two');
     // DECIMAL reaches blocks as Float64 (the workspace's documented Arrow mapping) and goes back as its DECIMAL.
-    assert.deepEqual(described.columns.map((c) => c.type), ['BIGINT', 'TIMESTAMP', 'DATE', 'DECIMAL(10,2)']);
-    const rows = await data.queryRows(`select id::int as id, strftime(seen_at, '%H:%M') as at, day::varchar as day, amount from ${data.relation('first_two')} order by id`);
+    assert.deepEqual(
+      described.columns.map((c) => c.type),
+      ['BIGINT', 'TIMESTAMP', 'DATE', 'DECIMAL(10,2)'],
+    );
+    const rows = await data.queryRows(
+      `select id::int as id, strftime(seen_at, '%H:%M') as at, day::varchar as day, amount from ${data.relation('first_two')} order by id`,
+    );
     assert.deepEqual(rows, [
       { id: 0, at: '08:00', day: '2024-03-01', amount: 0 },
       { id: 1, at: '08:01', day: '2024-03-02', amount: 1.25 },
@@ -467,13 +518,26 @@ test('a block returning an Arrow table keeps its DuckDB column types, and its te
 
 test('in a pipeline run, a TypeScript block and its test succeed, and a spinning block is stopped by its timeout', async () => {
   const temp = createTempProject();
-  temp.writeFile('blocks/doubled.ts', "export default (inputs: { nums: { toArray(): { i: bigint }[] } }, ctx: { log(m: string): void }) => {\n  ctx.log('doubling');\n  return inputs.nums.toArray().map((r) => ({ i: r.i * 2n }));\n};\n");
-  temp.writeFile('blocks/tests/even.ts', "import type { Table } from 'apache-arrow';\nexport function test(output: Table) {\n  for (const i of output.getChild('i')!) if (i % 2n !== 0n) throw new Error(`odd ${i}`);\n}\n");
+  temp.writeFile(
+    'blocks/doubled.ts',
+    "export default (inputs: { nums: { toArray(): { i: bigint }[] } }, ctx: { log(m: string): void }) => {\n  ctx.log('doubling');\n  return inputs.nums.toArray().map((r) => ({ i: r.i * 2n }));\n};\n",
+  );
+  temp.writeFile(
+    'blocks/tests/even.ts',
+    "import type { Table } from 'apache-arrow';\nexport function test(output: Table) {\n  for (const i of output.getChild('i')!) if (i % 2n !== 0n) throw new Error(`odd ${i}`);\n}\n",
+  );
   temp.writeFile('blocks/spin.ts', 'export default () => {\n  for (;;) {}\n};\n');
   temp.writePipeline('p', {
     blocks: [
       { id: 'nums', type: 'source', kind: 'test_rows', config: { rows: 4 } },
-      { id: 'doubled', type: 'transform', kind: 'typescript', file: 'blocks/doubled.ts', upstream: ['nums'], tests: [{ name: 'even', file: 'blocks/tests/even.ts' }] },
+      {
+        id: 'doubled',
+        type: 'transform',
+        kind: 'typescript',
+        file: 'blocks/doubled.ts',
+        upstream: ['nums'],
+        tests: [{ name: 'even', file: 'blocks/tests/even.ts' }],
+      },
       { id: 'spin', type: 'transform', kind: 'typescript', file: 'blocks/spin.ts', upstream: ['nums'], timeout: 0.5 },
     ],
   });
@@ -481,7 +545,9 @@ test('in a pipeline run, a TypeScript block and its test succeed, and a spinning
   try {
     const events: RunEvent[] = [];
     const started = Date.now();
-    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) =>
+      events.push(e),
+    );
     assert.ok(Date.now() - started < 20_000, `the run took ${Date.now() - started} ms`); // the spin never ends by itself
     assert.equal(result.status, 'failed');
     const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'doubled');
@@ -490,7 +556,10 @@ test('in a pipeline run, a TypeScript block and its test succeed, and a spinning
     assert.deepEqual(succeeded.tests, [{ name: 'even', passed: true }]);
     assert.ok(events.some((e) => e.type === 'log.written' && e.blockId === 'doubled' && e.message === 'doubling'));
     const failed = events.find((e) => e.type === 'block.failed' && e.blockId === 'spin');
-    assert.ok(failed?.type === 'block.failed', JSON.stringify(events.filter((e) => e.type !== 'log.written' && 'blockId' in e && e.blockId === 'spin')));
+    assert.ok(
+      failed?.type === 'block.failed',
+      JSON.stringify(events.filter((e) => e.type !== 'log.written' && 'blockId' in e && e.blockId === 'spin')),
+    );
     assert.match(failed.error.message, /timed out after 0.5 s/);
     assert.ok(failed.durationMs < 10_000, `spin ran ${failed.durationMs} ms`);
   } finally {

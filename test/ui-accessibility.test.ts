@@ -9,7 +9,11 @@ import { openApp, type AppUnderTest } from './helpers/app.ts';
 // axe-core, evaluated in the page through DevTools (the app's CSP rightly refuses injected script tags).
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-interface Violation { id: string; help: string; nodes: { target: string[] }[] }
+interface Violation {
+  id: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
 
 /**
  * WCAG 2.1 A and AA rules over the whole page. One exclusion: canvas nodes are named by their block (the issue asks
@@ -25,7 +29,13 @@ async function violations(page: Page): Promise<string[]> {
     );
     return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.map(String) })) }));
   });
-  return found.map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')})`);
+  return found.map(
+    (v) =>
+      `${v.id}: ${v.help} (${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(' | ')})`,
+  );
 }
 
 let temp: TempProject;
@@ -57,69 +67,113 @@ after(async () => {
 });
 
 const screens: [string, () => Promise<void>][] = [
-  ['the canvas with a block previewed', async () => {
-    await page.getByRole('button', { name: 'big_fares', exact: true }).click();
-    await page.getByRole('grid', { name: 'Preview of big_fares' }).waitFor();
-  }],
-  ['the profile and chart of the preview', async () => {
-    await page.getByRole('button', { name: 'Profile', exact: true }).click();
-    await page.getByRole('button', { name: 'Chart', exact: true }).click();
-    await page.getByRole('row', { name: 'Column profiles' }).waitFor();
-    await page.getByRole('region', { name: 'Quick chart' }).getByRole('img').waitFor();
-  }],
-  ['the code editor', async () => {
-    await page.getByRole('tab', { name: 'Code', exact: true }).click();
-    await page.getByLabel('Block code').waitFor();
-  }],
-  ['the config form', async () => {
-    await page.getByRole('button', { name: 'load_trips', exact: true }).click();
-    await page.getByRole('tab', { name: 'Config', exact: true }).click();
-    await page.getByRole('form', { name: 'Config of load_trips' }).waitFor();
-  }],
-  ['the SQL console', async () => {
-    await page.getByRole('tab', { name: 'SQL console', exact: true }).click();
-    await page.getByLabel('SQL console query').waitFor();
-    await page.getByRole('complementary', { name: 'Workspace tables' }).getByRole('button').first().waitFor();
-  }],
-  ['the Variables dialog', async () => {
-    await page.getByRole('button', { name: 'Variables', exact: true }).click();
-    await page.getByRole('dialog', { name: 'Variables of trips' }).waitFor();
-  }],
-  ['the Triggers dialog', async () => {
-    await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'Triggers', exact: true }).click();
-    await page.getByRole('dialog', { name: 'Triggers of trips' }).getByRole('table').first().waitFor();
-  }],
-  ['the Backfill dialog', async () => {
-    await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'Backfill…', exact: true }).click();
-    await page.getByRole('dialog', { name: 'Backfill trips' }).waitFor();
-  }],
-  ['the history list', async () => {
-    await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'History', exact: true }).click();
-    await page.getByRole('heading', { name: 'Run history' }).waitFor();
-  }],
-  ['a run in the history', async () => {
-    await page.getByRole('link', { name: 'trips' }).first().click();
-    await page.getByRole('figure', { name: 'Graph of this run' }).locator('.react-flow__node').first().waitFor();
-  }],
-  ['the connections screen', async () => {
-    await page.getByRole('button', { name: 'Connections', exact: true }).click();
-    // Loaded: either the profiles or the line saying there are none.
-    await page.getByRole('list', { name: 'Connection profiles' }).getByRole('listitem').first().or(page.getByText('No connections yet')).waitFor();
-  }],
-  ['the settings screen', async () => {
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page.getByRole('heading', { name: 'Project settings' }).waitFor();
-  }],
-  ['the canvas in the dark theme', async () => {
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await page.getByRole('button', { name: 'Pipelines', exact: true }).click();
-    await page.getByRole('button', { name: 'big_fares', exact: true }).click();
-    await page.getByRole('tab', { name: 'Output', exact: true }).click();
-    await page.getByRole('grid', { name: 'Preview of big_fares' }).waitFor();
-  }],
+  [
+    'the canvas with a block previewed',
+    async () => {
+      await page.getByRole('button', { name: 'big_fares', exact: true }).click();
+      await page.getByRole('grid', { name: 'Preview of big_fares' }).waitFor();
+    },
+  ],
+  [
+    'the profile and chart of the preview',
+    async () => {
+      await page.getByRole('button', { name: 'Profile', exact: true }).click();
+      await page.getByRole('button', { name: 'Chart', exact: true }).click();
+      await page.getByRole('row', { name: 'Column profiles' }).waitFor();
+      await page.getByRole('region', { name: 'Quick chart' }).getByRole('img').waitFor();
+    },
+  ],
+  [
+    'the code editor',
+    async () => {
+      await page.getByRole('tab', { name: 'Code', exact: true }).click();
+      await page.getByLabel('Block code').waitFor();
+    },
+  ],
+  [
+    'the config form',
+    async () => {
+      await page.getByRole('button', { name: 'load_trips', exact: true }).click();
+      await page.getByRole('tab', { name: 'Config', exact: true }).click();
+      await page.getByRole('form', { name: 'Config of load_trips' }).waitFor();
+    },
+  ],
+  [
+    'the SQL console',
+    async () => {
+      await page.getByRole('tab', { name: 'SQL console', exact: true }).click();
+      await page.getByLabel('SQL console query').waitFor();
+      await page.getByRole('complementary', { name: 'Workspace tables' }).getByRole('button').first().waitFor();
+    },
+  ],
+  [
+    'the Variables dialog',
+    async () => {
+      await page.getByRole('button', { name: 'Variables', exact: true }).click();
+      await page.getByRole('dialog', { name: 'Variables of trips' }).waitFor();
+    },
+  ],
+  [
+    'the Triggers dialog',
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'Triggers', exact: true }).click();
+      await page.getByRole('dialog', { name: 'Triggers of trips' }).getByRole('table').first().waitFor();
+    },
+  ],
+  [
+    'the Backfill dialog',
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'Backfill…', exact: true }).click();
+      await page.getByRole('dialog', { name: 'Backfill trips' }).waitFor();
+    },
+  ],
+  [
+    'the history list',
+    async () => {
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'History', exact: true }).click();
+      await page.getByRole('heading', { name: 'Run history' }).waitFor();
+    },
+  ],
+  [
+    'a run in the history',
+    async () => {
+      await page.getByRole('link', { name: 'trips' }).first().click();
+      await page.getByRole('figure', { name: 'Graph of this run' }).locator('.react-flow__node').first().waitFor();
+    },
+  ],
+  [
+    'the connections screen',
+    async () => {
+      await page.getByRole('button', { name: 'Connections', exact: true }).click();
+      // Loaded: either the profiles or the line saying there are none.
+      await page
+        .getByRole('list', { name: 'Connection profiles' })
+        .getByRole('listitem')
+        .first()
+        .or(page.getByText('No connections yet'))
+        .waitFor();
+    },
+  ],
+  [
+    'the settings screen',
+    async () => {
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
+      await page.getByRole('heading', { name: 'Project settings' }).waitFor();
+    },
+  ],
+  [
+    'the canvas in the dark theme',
+    async () => {
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.getByRole('button', { name: 'Pipelines', exact: true }).click();
+      await page.getByRole('button', { name: 'big_fares', exact: true }).click();
+      await page.getByRole('tab', { name: 'Output', exact: true }).click();
+      await page.getByRole('grid', { name: 'Preview of big_fares' }).waitFor();
+    },
+  ],
 ];
 
 for (const [name, reach] of screens) {

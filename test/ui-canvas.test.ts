@@ -75,7 +75,10 @@ test('a new user builds HTTP CSV → SQL → Parquet from the palette, runs it a
   await page.getByRole('button', { name: 'Add SQL (DuckDB)' }).dblclick();
   await acceptName(page, 'SQL (DuckDB)');
   await node(page, 'sql').waitFor();
-  assert.equal(readFileSync(path.join(temp.dir, 'blocks/sql.sql'), 'utf8'), '-- sql: upstream blocks are tables named by their ids\nselect *\nfrom "load_orders"\n');
+  assert.equal(
+    readFileSync(path.join(temp.dir, 'blocks/sql.sql'), 'utf8'),
+    '-- sql: upstream blocks are tables named by their ids\nselect *\nfrom "load_orders"\n',
+  );
 
   await node(page, 'sql').click();
   const exportItem = page.getByRole('button', { name: 'Add Local file (Parquet, CSV)' });
@@ -83,7 +86,10 @@ test('a new user builds HTTP CSV → SQL → Parquet from the palette, runs it a
   await exportItem.press('Enter');
   await acceptName(page, 'Local file (Parquet, CSV)');
   await node(page, 'local_file').waitFor();
-  assert.match(pipelineFile(), /- id: local_file\n\s+type: export\n\s+kind: local_file\n\s+upstream: \[sql\]\n\s+config:\n\s+path: exports\/local_file.parquet/);
+  assert.match(
+    pipelineFile(),
+    /- id: local_file\n\s+type: export\n\s+kind: local_file\n\s+upstream: \[sql\]\n\s+config:\n\s+path: exports\/local_file.parquet/,
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-2-built.png') });
 
   await page.getByRole('button', { name: 'Run pipeline' }).click();
@@ -99,7 +105,10 @@ test('selecting the SQL block previews all its rows down to the last one', async
   await node(page, 'sql').click();
   const grid = page.getByRole('grid', { name: /sql/ });
   await grid.waitFor();
-  await page.getByRole('status', { name: 'Row count' }).getByText(`${ROWS.toLocaleString('en-US')} rows`).waitFor();
+  await page
+    .getByRole('status', { name: 'Row count' })
+    .getByText(`${ROWS.toLocaleString('en-US')} rows`)
+    .waitFor();
   await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
   const lastRow = grid.locator(`[role=row][aria-rowindex="${ROWS + 1}"]`);
   await lastRow.getByRole('gridcell').first().getByText(ROWS.toLocaleString('en-US'), { exact: true }).waitFor();
@@ -115,7 +124,10 @@ test('a connection that would close a cycle is refused with the engine reason, a
   await node(page, 'sql_2').waitFor();
   const before = pipelineFile();
   await dragBetween(page, page.getByLabel('Output of sql_2', { exact: true }), page.getByLabel('Input of sql', { exact: true }));
-  await page.getByRole('alert', { name: 'Edit status' }).getByText(/cycle between blocks: .*sql_2/).waitFor();
+  await page
+    .getByRole('alert', { name: 'Edit status' })
+    .getByText(/cycle between blocks: .*sql_2/)
+    .waitFor();
   assert.equal(pipelineFile(), before);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-5-cycle-refused.png') });
 });
@@ -134,7 +146,10 @@ test('undo restores a deleted block in pipeline.yaml and on the canvas', async (
 });
 
 test('a pipeline.yaml edited in another editor appears on the canvas within about a second', async (t) => {
-  const edited = pipelineFile().replace(/\nblocks:\n/, '\nblocks:\n  - id: extra_source\n    type: source\n    kind: http_file\n    config:\n      url: https://example.com/extra.csv\n');
+  const edited = pipelineFile().replace(
+    /\nblocks:\n/,
+    '\nblocks:\n  - id: extra_source\n    type: source\n    kind: http_file\n    config:\n      url: https://example.com/extra.csv\n',
+  );
   const started = Date.now();
   writeFileSync(path.join(temp.dir, 'pipelines/orders/pipeline.yaml'), edited);
   await node(page, 'extra_source').waitFor({ timeout: 5000 });
@@ -146,7 +161,10 @@ test('a pipeline.yaml broken on disk shows its error with the line, and the canv
   const good = pipelineFile();
   const file = path.join(temp.dir, 'pipelines/orders/pipeline.yaml');
   writeFileSync(file, good.replace('kind: sql', 'kind: sql\n   bad: [indent'));
-  await page.getByRole('alert').getByText(/pipelines\/orders\/pipeline\.yaml:\d+:\d+/).waitFor({ timeout: 5000 });
+  await page
+    .getByRole('alert')
+    .getByText(/pipelines\/orders\/pipeline\.yaml:\d+:\d+/)
+    .waitFor({ timeout: 5000 });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-6-broken-file.png') });
   assert.match(readFileSync(file, 'utf8'), /bad: \[indent/, 'the broken file is left as the user wrote it');
   writeFileSync(file, good);
@@ -158,42 +176,52 @@ test('one-click export to a file adds the export block, runs it and shows rows, 
   await page.getByRole('menuitem', { name: 'Export to file' }).click();
   await page.getByRole('dialog', { name: 'Export sql to file' }).getByRole('button', { name: 'Export' }).click();
   const result = page.getByRole('status', { name: 'Export result' });
-  await result.getByText(new RegExp(`Exported ${ROWS.toLocaleString('en-US')} rows of sql to exports/sql.parquet in \\d`)).waitFor({ timeout: 30_000 });
+  await result
+    .getByText(new RegExp(`Exported ${ROWS.toLocaleString('en-US')} rows of sql to exports/sql.parquet in \\d`))
+    .waitFor({ timeout: 30_000 });
   assert.ok(existsSync(path.join(temp.dir, 'exports/sql.parquet')));
   assert.match(pipelineFile(), /- id: sql_to_local_file\n\s+type: export\n\s+kind: local_file\n\s+upstream: \[sql\]/);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-7-one-click-export.png') });
 });
 
-test('copy and paste between windows; a second window editing a stale version gets the conflict message', { skip: serveOnly('two browser windows on one server') }, async () => {
-  const second = await app.openWindow({ viewport: { width: 1200, height: 800 } });
-  try {
-    await node(second, 'sql').waitFor();
-    // The second window stops hearing about changes, as if its connection had dropped.
-    await second.routeWebSocket(/\/api\/events/, () => undefined);
-    await second.reload();
-    await node(second, 'sql').waitFor();
-    await node(page, 'load_orders').click();
-    await page.keyboard.press('Control+c');
-    await page.keyboard.press('Control+v');
-    await node(page, 'load_orders_2').waitFor();
-    assert.match(pipelineFile(), /- id: load_orders_2\n\s+type: source\n\s+kind: http_file/);
-    await second.getByRole('button', { name: 'Auto-layout' }).click();
-    await second.getByRole('alert', { name: 'Edit status' }).getByText(/changed on disk by another editor; reload/).waitFor();
-    await second.screenshot({ path: path.join(SCREENSHOTS, 'canvas-8-conflict.png') });
-    assert.doesNotMatch(readFileSync(path.join(temp.dir, 'pipelines/orders/pipeline.yaml'), 'utf8'), /^$/);
-    await second.getByRole('alert', { name: 'Edit status' }).getByRole('button', { name: 'Reload' }).click();
-    await node(second, 'load_orders_2').waitFor();
-  } finally {
-    await second.close();
-  }
-});
+test(
+  'copy and paste between windows; a second window editing a stale version gets the conflict message',
+  { skip: serveOnly('two browser windows on one server') },
+  async () => {
+    const second = await app.openWindow({ viewport: { width: 1200, height: 800 } });
+    try {
+      await node(second, 'sql').waitFor();
+      // The second window stops hearing about changes, as if its connection had dropped.
+      await second.routeWebSocket(/\/api\/events/, () => undefined);
+      await second.reload();
+      await node(second, 'sql').waitFor();
+      await node(page, 'load_orders').click();
+      await page.keyboard.press('Control+c');
+      await page.keyboard.press('Control+v');
+      await node(page, 'load_orders_2').waitFor();
+      assert.match(pipelineFile(), /- id: load_orders_2\n\s+type: source\n\s+kind: http_file/);
+      await second.getByRole('button', { name: 'Auto-layout' }).click();
+      await second
+        .getByRole('alert', { name: 'Edit status' })
+        .getByText(/changed on disk by another editor; reload/)
+        .waitFor();
+      await second.screenshot({ path: path.join(SCREENSHOTS, 'canvas-8-conflict.png') });
+      assert.doesNotMatch(readFileSync(path.join(temp.dir, 'pipelines/orders/pipeline.yaml'), 'utf8'), /^$/);
+      await second.getByRole('alert', { name: 'Edit status' }).getByRole('button', { name: 'Reload' }).click();
+      await node(second, 'load_orders_2').waitFor();
+    } finally {
+      await second.close();
+    }
+  },
+);
 
 test('editing a block after its run marks it and everything downstream stale, and a new window keeps the latest results', async () => {
   await page.reload();
   await node(page, 'load_orders').getByText('succeeded').waitFor();
   await node(page, 'sql_to_local_file').getByText('succeeded').waitFor();
   await editBlock(page, 'load_orders', 'load_orders', { url: `${files.url}/orders.csv`, format: 'csv', header: true });
-  for (const block of ['load_orders', 'sql', 'local_file', 'sql_to_local_file']) await node(page, block).getByText('stale · succeeded').waitFor();
+  for (const block of ['load_orders', 'sql', 'local_file', 'sql_to_local_file'])
+    await node(page, block).getByText('stale · succeeded').waitFor();
   assert.doesNotMatch(await node(page, 'extra_source').innerText(), /stale/);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'canvas-8b-stale.png') });
 });
@@ -202,7 +230,11 @@ test('dragging a kind from the palette drops a new block on the canvas', async (
   await page.keyboard.press('Escape');
   await page.getByLabel('Search blocks').fill('local csv');
   const item = page.getByRole('button', { name: 'Add Local file (CSV, Parquet, JSON)' });
-  assert.equal(await page.getByRole('button', { name: 'Add File over HTTP (CSV, Parquet, JSON)' }).count(), 0, 'the search narrows the palette');
+  assert.equal(
+    await page.getByRole('button', { name: 'Add File over HTTP (CSV, Parquet, JSON)' }).count(),
+    0,
+    'the search narrows the palette',
+  );
   await item.dragTo(page.locator('.react-flow__pane'), { targetPosition: { x: 120, y: 120 } });
   await acceptName(page, 'Local file (CSV, Parquet, JSON)');
   await node(page, 'local_file_2').waitFor();

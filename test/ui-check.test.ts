@@ -17,12 +17,21 @@ let gcs: GcsFixture;
 before(async () => {
   gcs = await startGcsFixture();
   temp = createTempProject({ default_connections: { gcs: 'lake' } });
-  temp.writeFile('connections.yaml', stringify({ lake: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' } }));
+  temp.writeFile(
+    'connections.yaml',
+    stringify({ lake: { type: 'gcs', endpoint: gcs.emulator.url, project_id: 'test-project', credentials: 'none' } }),
+  );
   temp.writeFile('blocks/trips.sql', 'select 1 as id\n');
   temp.writePipeline('to_lake', {
     blocks: [
       { id: 'trips', type: 'source', kind: 'sql', file: 'blocks/trips.sql' },
-      { id: 'export_trips', type: 'export', kind: 'gcs', upstream: ['trips'], config: { bucket: 'taken-name', create_bucket: true, path: 'trips.parquet' } },
+      {
+        id: 'export_trips',
+        type: 'export',
+        kind: 'gcs',
+        upstream: ['trips'],
+        config: { bucket: 'taken-name', create_bucket: true, path: 'trips.parquet' },
+      },
     ],
   });
   app = await openApp(temp.dir, { viewport: { width: 1400, height: 900 } });
@@ -37,11 +46,14 @@ after(async () => {
   await gcs?.close();
 });
 
-test('Check lists each block\'s checks, and names the bucket another project owns', async () => {
+test("Check lists each block's checks, and names the bucket another project owns", async () => {
   await page.getByRole('button', { name: 'Check', exact: true }).click();
   const result = page.getByRole('status', { name: 'Check result' });
   await result.getByText('Ready to run').waitFor();
-  assert.match(await page.getByRole('list', { name: 'Checks of export_trips' }).innerText(), /bucket: gs:\/\/taken-name does not exist yet; the run creates it/);
+  assert.match(
+    await page.getByRole('list', { name: 'Checks of export_trips' }).innerText(),
+    /bucket: gs:\/\/taken-name does not exist yet; the run creates it/,
+  );
   await fetch(`${gcs.emulator.url}/_emulator/modes`, { method: 'POST', body: JSON.stringify({ foreignBuckets: ['taken-name'] }) });
   await page.getByRole('button', { name: 'Check', exact: true }).click();
   await result.getByText('Fix before running').waitFor();

@@ -15,7 +15,10 @@ before(async () => {
     name: 'Numbers',
     blocks: [
       {
-        id: 'numbers', type: 'source', kind: 'sql', file: 'blocks/numbers.sql',
+        id: 'numbers',
+        type: 'source',
+        kind: 'sql',
+        file: 'blocks/numbers.sql',
         checks: [{ not_null: 'n' }, { range: { column: 'n', max: 2 }, severity: 'warn' }],
       },
     ],
@@ -36,7 +39,10 @@ test('a check that warned shows ⚠ on the node, and the run page lists each che
   await page.getByRole('button', { name: 'numbers', exact: true }).getByText('⚠ 1/2 warned').waitFor();
 
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
-  await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: /^Run .* of p$/ }).click();
+  await page
+    .getByRole('table', { name: 'Runs' })
+    .getByRole('link', { name: /^Run .* of p$/ })
+    .click();
   const checks = page.getByRole('table', { name: 'Checks of this run' });
   const passed = checks.getByRole('row', { name: 'numbers check not_null(n)' });
   await passed.getByRole('cell', { name: 'passed' }).waitFor();
@@ -47,7 +53,7 @@ test('a check that warned shows ⚠ on the node, and the run page lists each che
   assert.equal(await warned.locator('table.sample-rows tbody tr').count(), 5);
 });
 
-test('History charts a block\'s rows over its last runs and lists the column its output gained', async () => {
+test("History charts a block's rows over its last runs and lists the column its output gained", async () => {
   temp.writeFile('blocks/numbers.sql', 'select range as n, 1 as extra from range(2)\n');
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Pipelines' }).click();
   await page.getByRole('button', { name: 'Run pipeline' }).click();
@@ -55,8 +61,14 @@ test('History charts a block\'s rows over its last runs and lists the column its
 
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
   const runs = page.getByRole('table', { name: 'Runs' });
-  await runs.getByRole('link', { name: /^Run .* of p$/ }).nth(1).waitFor();
-  await runs.getByRole('link', { name: /^Run .* of p$/ }).first().click();
+  await runs
+    .getByRole('link', { name: /^Run .* of p$/ })
+    .nth(1)
+    .waitFor();
+  await runs
+    .getByRole('link', { name: /^Run .* of p$/ })
+    .first()
+    .click();
   await page.getByRole('region', { name: 'Logs of this run' }).getByLabel('Block').selectOption('numbers');
   const chart = page.getByRole('region', { name: 'Output of numbers over its last runs' });
   await chart.getByRole('img', { name: 'Rows per run: 10, 2' }).waitFor();

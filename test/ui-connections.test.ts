@@ -70,7 +70,10 @@ test('creates a local_postgres connection from the Connections screen and its te
 
 test('a postgres connection with a wrong password shows the authentication error, and the password never reaches the file or the screen', async () => {
   const { host, port, user } = pgServer.conn;
-  await newConnection({ Name: 'remote_pg', Host: host, Port: String(port), Database: 'test', User: user, Password: WRONG_PASSWORD }, 'postgres');
+  await newConnection(
+    { Name: 'remote_pg', Host: host, Port: String(port), Database: 'test', User: user, Password: WRONG_PASSWORD },
+    'postgres',
+  );
   const form = page.getByRole('form', { name: 'Connection remote_pg' });
   await form.waitFor();
   assert.equal(await form.getByLabel('Password', { exact: true }).inputValue(), '', 'the stored password is not shown back');
@@ -142,7 +145,11 @@ test('a gcs connection with a pasted key: connections.yaml holds only the secret
   await saved.getByText('Saved gcs_prod.').waitFor();
   const edited = readFileSync(path.join(temp.dir, 'connections.yaml'), 'utf8');
   assert.match(edited, /gcs_prod:\n(?:\s+.*\n)*\s+location: EU\n/);
-  assert.match(edited, /gcs_prod:\n(?:\s+.*\n)*\s+credentials: \{ key: \{ secret: gcs_prod_key \} \}/, 'an edit without a new paste keeps the key');
+  assert.match(
+    edited,
+    /gcs_prod:\n(?:\s+.*\n)*\s+credentials: \{ key: \{ secret: gcs_prod_key \} \}/,
+    'an edit without a new paste keeps the key',
+  );
 });
 
 test('a bigquery connection with a key file: an empty path is refused at the field, a given one is written with the location', async () => {
@@ -171,7 +178,10 @@ test('the settings screen shows a server validation error at its field and saves
   await page.getByRole('button', { name: 'Save settings' }).click();
   await page.getByRole('alert').first().waitFor();
   assert.equal(await threads.getAttribute('aria-invalid'), 'true');
-  assert.match(await page.locator(`#${(await threads.getAttribute('aria-describedby'))?.split(' ')[1]?.replaceAll(':', '\\:')}`).innerText(), /threads must be at least 1/);
+  assert.match(
+    await page.locator(`#${(await threads.getAttribute('aria-describedby'))?.split(' ')[1]?.replaceAll(':', '\\:')}`).innerText(),
+    /threads must be at least 1/,
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-settings-1-error.png') });
 
   await threads.fill('3');

@@ -21,22 +21,25 @@ before(async () => {
   temp.writeFile('blocks/clean.sql', 'select *, fare + tip as total\nfrom trips\nwhere fare > 0\n');
   temp.writeFile('blocks/by_zone.sql', 'select zone, sum(total) as total, count(*) as trips\nfrom clean\ngroup by all\n');
   temp.writeFile('blocks/broken.sql', '-- reads a column trips does not have\nselect trip_id, pickup_zone\nfrom trips\n');
-  temp.writeFile('pipelines/trips/pipeline.yaml', [
-    'blocks:',
-    '  - { id: trips, type: source, kind: local_file, config: { path: data/trips.csv } }',
-    '  - id: clean',
-    '    type: transform',
-    '    kind: sql',
-    '    file: blocks/clean.sql',
-    '    upstream: [trips]',
-    '    checks:',
-    '      # fares are never negative',
-    '      - range: { column: fare, min: 0 }',
-    '  - { id: by_zone, type: transform, kind: sql, file: blocks/by_zone.sql, upstream: [clean] }',
-    '  - { id: to_files, type: export, kind: local_file, upstream: [by_zone], config: { path: output/zones, partition_by: [zone] } }',
-    '  - { id: broken, type: transform, kind: sql, file: blocks/broken.sql, upstream: [trips] }',
-    '',
-  ].join('\n'));
+  temp.writeFile(
+    'pipelines/trips/pipeline.yaml',
+    [
+      'blocks:',
+      '  - { id: trips, type: source, kind: local_file, config: { path: data/trips.csv } }',
+      '  - id: clean',
+      '    type: transform',
+      '    kind: sql',
+      '    file: blocks/clean.sql',
+      '    upstream: [trips]',
+      '    checks:',
+      '      # fares are never negative',
+      '      - range: { column: fare, min: 0 }',
+      '  - { id: by_zone, type: transform, kind: sql, file: blocks/by_zone.sql, upstream: [clean] }',
+      '  - { id: to_files, type: export, kind: local_file, upstream: [by_zone], config: { path: output/zones, partition_by: [zone] } }',
+      '  - { id: broken, type: transform, kind: sql, file: blocks/broken.sql, upstream: [trips] }',
+      '',
+    ].join('\n'),
+  );
   app = await openApp(temp.dir, { viewport: { width: 1440, height: 900 } });
   page = app.page;
 });
@@ -68,7 +71,10 @@ test('selecting a column in the preview marks the blocks it comes from and the b
   assert.equal(await node('by_zone').getByLabel('Lineage of by_zone').innerText(), 'used by: total');
   assert.equal(await node('to_files').getByLabel('Lineage of to_files').innerText(), 'used by: total');
   assert.equal(await node('broken').getByLabel('Lineage of broken').count(), 0);
-  assert.match(await page.getByRole('status', { name: 'Column lineage' }).innerText(), /total ← trips\.fare, trips\.tip · used by by_zone, to_files/);
+  assert.match(
+    await page.getByRole('status', { name: 'Column lineage' }).innerText(),
+    /total ← trips\.fare, trips\.tip · used by by_zone, to_files/,
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'design-2-lineage.png') });
   await page.getByLabel("Trace a column's lineage").selectOption('');
 });
@@ -95,11 +101,14 @@ test('the config tab offers checks per column and adds one to pipeline.yaml, kee
   await checks.getByLabel('Accepted values of zone').fill('north, south, east');
   await checks.getByRole('button', { name: 'Add check on zone' }).click();
   await waitUntil(() => pipelineFile().includes('accepted_values'), { what: 'the check in pipeline.yaml' });
-  assert.match(pipelineFile(), /# fares are never negative\n {6}- range: \{ column: fare, min: 0 \}\n {6}- accepted_values: \{column: zone, values: \[north, south, east\]\}\n/);
+  assert.match(
+    pipelineFile(),
+    /# fares are never negative\n {6}- range: \{ column: fare, min: 0 \}\n {6}- accepted_values: \{column: zone, values: \[north, south, east\]\}\n/,
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'design-4-checks-by-column.png') });
 });
 
-test('an export\'s config form names the columns its partition_by may use, known before any run', async () => {
+test("an export's config form names the columns its partition_by may use, known before any run", async () => {
   await page.getByRole('button', { name: 'Close block details' }).click();
   await node('to_files').click();
   await page.getByRole('tab', { name: 'Config', exact: true }).click();

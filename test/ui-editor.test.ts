@@ -53,10 +53,13 @@ function readProjectFile(relPath: string): string {
 /** Waits until a project file has the expected text (saves are asynchronous). */
 async function waitForFile(relPath: string, expected: string | RegExp): Promise<string> {
   const isExpected = (text: string) => (typeof expected === 'string' ? text === expected : expected.test(text));
-  const found = await waitUntil(() => {
-    const text = readProjectFile(relPath);
-    return isExpected(text) && { text };
-  }, { what: `${relPath} to become ${String(expected)}`, intervalMs: 50 }).catch((error: unknown) => {
+  const found = await waitUntil(
+    () => {
+      const text = readProjectFile(relPath);
+      return isExpected(text) && { text };
+    },
+    { what: `${relPath} to become ${String(expected)}`, intervalMs: 50 },
+  ).catch((error: unknown) => {
     assert.fail(`${error instanceof Error ? error.message : String(error)}; it is:\n${readProjectFile(relPath)}`);
   });
   return found.text;
@@ -87,10 +90,16 @@ test('completion offers the upstream block and, after its name, its columns', as
   await page.keyboard.insertText('select ');
   await page.keyboard.type('orde');
   const options = page.locator('.cm-tooltip-autocomplete li');
-  await options.filter({ hasText: /^orders$/ }).first().waitFor();
+  await options
+    .filter({ hasText: /^orders$/ })
+    .first()
+    .waitFor();
   await page.keyboard.press('Escape');
   await page.keyboard.type('rs.');
-  await options.filter({ hasText: /^amount$/ }).first().waitFor();
+  await options
+    .filter({ hasText: /^amount$/ })
+    .first()
+    .waitFor();
   assert.ok((await options.allInnerTexts()).includes('order_id'));
   await page.screenshot({ path: path.join(SCREENSHOTS, 'editor-2-completion.png') });
   await page.keyboard.press('Escape');

@@ -14,7 +14,12 @@ test('a block that fails shows why on its node, in the log and above its details
   temp.writeFile('blocks/count_trips.sql', 'select count(*) as n from load_trips\n');
   temp.writePipeline('trips', {
     blocks: [
-      { id: 'load_trips', type: 'source', kind: 'local_file', config: { path: 'data/trips.csv', timestamp_format: '%Y-%m-%d %H:%M:%S', columns: { picked_at: 'TIMESTAMP' } } },
+      {
+        id: 'load_trips',
+        type: 'source',
+        kind: 'local_file',
+        config: { path: 'data/trips.csv', timestamp_format: '%Y-%m-%d %H:%M:%S', columns: { picked_at: 'TIMESTAMP' } },
+      },
       { id: 'count_trips', type: 'transform', kind: 'sql', file: 'blocks/count_trips.sql', upstream: ['load_trips'] },
     ],
   });
@@ -24,14 +29,17 @@ test('a block that fails shows why on its node, in the log and above its details
     await page.getByRole('button', { name: 'Run pipeline' }).click();
     await page.getByRole('status', { name: 'Run status' }).getByText('Run failed').waitFor({ timeout: 20_000 });
     const node = page.getByRole('button', { name: 'load_trips', exact: true });
-    assert.match(await node.locator(".block-node-error").innerText(), /^data\/trips\.csv:3:2: line 3, column 2 \(picked_at\)/);
+    assert.match(await node.locator('.block-node-error').innerText(), /^data\/trips\.csv:3:2: line 3, column 2 \(picked_at\)/);
 
     const log = page.getByRole('list', { name: 'Log lines' });
     const errorLine = log.locator('li').filter({ hasText: 'failed:' });
     await errorLine.waitFor();
     const errorText = await errorLine.innerText();
     assert.match(errorText, /error/);
-    assert.match(errorText, /data\/trips\.csv:3:2.*could not convert "1\/1\/2019 0:53" to TIMESTAMP; it was read with timestamp_format "%Y-%m-%d %H:%M:%S"; change that/s);
+    assert.match(
+      errorText,
+      /data\/trips\.csv:3:2.*could not convert "1\/1\/2019 0:53" to TIMESTAMP; it was read with timestamp_format "%Y-%m-%d %H:%M:%S"; change that/s,
+    );
     await log.locator('li').filter({ hasText: 'skipped: upstream block load_trips failed' }).waitFor();
 
     await node.click();
@@ -40,7 +48,10 @@ test('a block that fails shows why on its node, in the log and above its details
     await page.getByRole('status', { name: 'No output' }).getByText('No output: the last run of load_trips failed (see above).').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'errors-1-failed-block.png') });
     await page.getByRole('button', { name: 'count_trips', exact: true }).click();
-    await page.getByRole('status', { name: 'No output' }).getByText('No output: count_trips did not run to the end (upstream failed).').waitFor();
+    await page
+      .getByRole('status', { name: 'No output' })
+      .getByText('No output: count_trips did not run to the end (upstream failed).')
+      .waitFor();
     assert.equal(await page.getByRole('alert', { name: 'Error of count_trips' }).count(), 0, 'only the block that failed shows an error');
   } finally {
     await app.close();

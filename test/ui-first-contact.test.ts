@@ -85,7 +85,13 @@ async function addFromPalette(kindLabel: string, expectedDefault: string, name?:
   await page.getByRole('button', { name: `Add ${kindLabel}` }).dblclick();
   const dialog = page.getByRole('dialog', { name: `Add ${kindLabel}` });
   const input = dialog.getByLabel('Block name');
-  await page.waitForFunction((el) => el === document.activeElement && (el as HTMLInputElement).selectionEnd === (el as HTMLInputElement).value.length && (el as HTMLInputElement).selectionStart === 0, await input.elementHandle());
+  await page.waitForFunction(
+    (el) =>
+      el === document.activeElement &&
+      (el as HTMLInputElement).selectionEnd === (el as HTMLInputElement).value.length &&
+      (el as HTMLInputElement).selectionStart === 0,
+    await input.elementHandle(),
+  );
   assert.equal(await input.inputValue(), expectedDefault);
   if (name) await page.keyboard.type(name);
   await page.keyboard.press('Enter');
@@ -130,7 +136,10 @@ test('adding a block asks its name; after a rename, a new block gets its own id,
   assert.equal(await rename.getByLabel('Block name').getAttribute('aria-invalid'), 'true');
   await rename.getByLabel('Block name').fill('load_orders');
   await rename.getByRole('button', { name: 'Save' }).click();
-  await rename.getByRole('alert').getByText(/a block named load_orders already exists/).waitFor();
+  await rename
+    .getByRole('alert')
+    .getByText(/a block named load_orders already exists/)
+    .waitFor();
   await shot('2-error-in-dialog');
   assert.deepEqual(await axeViolations(page), [], 'the edit dialog with its error passes axe');
   assert.doesNotMatch(await page.locator('body').innerText(), /pipelines\.update|edits\.\d/, 'no internal path is shown');
@@ -142,11 +151,18 @@ test('adding a block asks its name; after a rename, a new block gets its own id,
   await addFromPalette('SQL (DuckDB)', 'sql');
   const yaml = read('orders');
   assert.match(yaml, /- id: big_orders\n\s+type: transform\n\s+kind: sql\n\s+file: blocks\/sql\.sql/);
-  assert.match(yaml, /- id: sql\n\s+type: transform\n\s+kind: sql\n\s+file: blocks\/sql_2\.sql/, 'the new block has a code file of its own');
+  assert.match(
+    yaml,
+    /- id: sql\n\s+type: transform\n\s+kind: sql\n\s+file: blocks\/sql_2\.sql/,
+    'the new block has a code file of its own',
+  );
   await node('sql').click();
   await page.getByRole('status', { name: 'No output' }).waitFor();
   await node('big_orders').click();
-  await page.getByRole('status', { name: 'Row count' }).getByText(`${ROWS.toLocaleString('en-US')} rows`).waitFor();
+  await page
+    .getByRole('status', { name: 'Row count' })
+    .getByText(`${ROWS.toLocaleString('en-US')} rows`)
+    .waitFor();
 });
 
 test('one-click exports name their destination first, land apart downstream of their block, and succeed on a fresh project', async () => {
@@ -168,7 +184,9 @@ test('one-click exports name their destination first, land apart downstream of t
     await dialog.getByRole('button', { name: 'Export' }).click();
     await dialog.waitFor({ state: 'detached' });
     const result = notifications().getByRole('status', { name: 'Export result' });
-    await result.getByText(new RegExp(`Exported ${ROWS.toLocaleString('en-US')} rows of big_orders to .*${destination.source}`)).waitFor({ timeout: 90_000 });
+    await result
+      .getByText(new RegExp(`Exported ${ROWS.toLocaleString('en-US')} rows of big_orders to .*${destination.source}`))
+      .waitFor({ timeout: 90_000 });
     exported.push(`big_orders_to_${target === 'Postgres' ? 'postgres' : target === 'GCS' ? 'gcs' : 'bigquery'}`);
   }
   await shot('4-three-exports');
@@ -185,10 +203,14 @@ test('one-click exports name their destination first, land apart downstream of t
     }
   }
   // The data is where the dialogs said, read back with Google's official clients from the emulators the app started.
-  const emulator = (name: string) => (JSON.parse(readFileSync(path.join(dir, '.pipewright', `${name}-emulator.json`), 'utf8')) as { endpoint: string }).endpoint;
+  const emulator = (name: string) =>
+    (JSON.parse(readFileSync(path.join(dir, '.pipewright', `${name}-emulator.json`), 'utf8')) as { endpoint: string }).endpoint;
   const storage = new Storage({ apiEndpoint: emulator('gcs'), projectId: 'pipewright-local' });
   const [objects] = await storage.bucket('shop-exports').getFiles();
-  assert.ok(objects.some((o) => o.name.startsWith('big_orders.parquet')), `the Parquet file is in the bucket: ${objects.map((o) => o.name).join(', ')}`);
+  assert.ok(
+    objects.some((o) => o.name.startsWith('big_orders.parquet')),
+    `the Parquet file is in the bucket: ${objects.map((o) => o.name).join(', ')}`,
+  );
   const bigquery = await createBigQueryClient({ endpoint: emulator('bigquery'), project_id: 'pipewright-local' }, dir, {});
   const [counted] = await bigquery.query('SELECT count(*) AS n FROM pipewright_exports.big_orders');
   assert.equal(Number((counted[0] as { n: unknown }).n), ROWS);
@@ -215,7 +237,10 @@ test('toasts sit under the pipeline list, confirmations fade, refusals stay unti
   const box = await saved.boundingBox();
   const canvas = await page.getByRole('toolbar', { name: 'Canvas tools' }).boundingBox();
   const pane = await page.locator('.react-flow').boundingBox();
-  assert.ok(box && pane && canvas && box.x + box.width <= pane.x, `the toast (${JSON.stringify(box)}) is left of the canvas (${JSON.stringify(pane)}): it covers no node and no Undo button`);
+  assert.ok(
+    box && pane && canvas && box.x + box.width <= pane.x,
+    `the toast (${JSON.stringify(box)}) is left of the canvas (${JSON.stringify(pane)}): it covers no node and no Undo button`,
+  );
   await saved.waitFor({ state: 'detached', timeout: 15_000 });
 
   await page.keyboard.press('Escape');
@@ -235,7 +260,11 @@ test('toasts sit under the pipeline list, confirmations fade, refusals stay unti
   await notifications().getByRole('status', { name: 'Export result' }).waitFor();
   await page.getByRole('navigation', { name: 'Pipelines' }).getByRole('button', { name: 'months' }).click();
   await node('load_month').waitFor();
-  assert.equal(await notifications().getByRole('status', { name: 'Export result' }).count(), 0, "orders' export result is not shown on months");
+  assert.equal(
+    await notifications().getByRole('status', { name: 'Export result' }).count(),
+    0,
+    "orders' export result is not shown on months",
+  );
 });
 
 test("a dynamic block's edge is drawn; the pipeline takes canvas edits, and a move leaves pipeline.yaml byte-identical", async () => {
@@ -255,17 +284,29 @@ test("a dynamic block's edge is drawn; the pipeline takes canvas edits, and a mo
   assert.equal(read('months'), MONTHS_YAML, 'a move writes layout.json only');
 
   const edit = await openEditDialog('load_month');
-  await edit.getByLabel('Config JSON').fill(JSON.stringify({ url: '{{ item.url }}', format: 'csv', columns: { order_id: 'BIGINT', customer: 'VARCHAR' }, header: true }));
+  await edit
+    .getByLabel('Config JSON')
+    .fill(JSON.stringify({ url: '{{ item.url }}', format: 'csv', columns: { order_id: 'BIGINT', customer: 'VARCHAR' }, header: true }));
   await edit.getByRole('button', { name: 'Save' }).click();
   await edit.waitFor({ state: 'detached' });
-  assert.equal(read('months'), MONTHS_YAML.replace('      columns: { order_id: BIGINT, customer: VARCHAR }\n', '      columns: { order_id: BIGINT, customer: VARCHAR }\n      header: true\n'), 'only the new line is written');
+  assert.equal(
+    read('months'),
+    MONTHS_YAML.replace(
+      '      columns: { order_id: BIGINT, customer: VARCHAR }\n',
+      '      columns: { order_id: BIGINT, customer: VARCHAR }\n      header: true\n',
+    ),
+    'only the new line is written',
+  );
 });
 
 test('a sort or filter after "Go to row" starts the grid at the top', async () => {
   await page.getByRole('navigation', { name: 'Pipelines' }).getByRole('button', { name: 'orders' }).click();
   await node('big_orders').click();
   const grid = page.getByRole('grid', { name: 'Preview of big_orders' });
-  await page.getByRole('status', { name: 'Row count' }).getByText(`${ROWS.toLocaleString('en-US')} rows`).waitFor();
+  await page
+    .getByRole('status', { name: 'Row count' })
+    .getByText(`${ROWS.toLocaleString('en-US')} rows`)
+    .waitFor();
   await page.getByLabel('Go to row').fill('2000');
   await page.getByLabel('Go to row').press('Enter');
   await grid.locator('[role=row][aria-rowindex="2001"] [role=gridcell]:not(.is-loading)').first().waitFor();
@@ -306,9 +347,12 @@ test('after Ctrl+Enter the block is not stale, and a failed block run says it fa
 
 test('backfill uses the values set under Variables and warns when no block reads {{ ds }}', async () => {
   const yaml = read('orders');
-  writeFileSync(fileOf('orders', 'pipeline.yaml'), yaml
-    .replace('name: orders\n', `name: orders\nvariables:\n  source:\n    default: ${files.url}/missing.csv\n`)
-    .replace(`url: ${files.url}/orders.csv`, 'url: "{{ source }}"'));
+  writeFileSync(
+    fileOf('orders', 'pipeline.yaml'),
+    yaml
+      .replace('name: orders\n', `name: orders\nvariables:\n  source:\n    default: ${files.url}/missing.csv\n`)
+      .replace(`url: ${files.url}/orders.csv`, 'url: "{{ source }}"'),
+  );
   writeFileSync(path.join(dir, 'blocks', 'sql.sql'), 'select * from "load_orders"\n');
   const bar = page.getByRole('toolbar', { name: 'Orchestration' });
   await bar.getByRole('button', { name: 'Variables' }).click();
@@ -320,7 +364,10 @@ test('backfill uses the values set under Variables and warns when no block reads
   const dialog = page.getByRole('dialog', { name: 'Backfill orders' });
   await dialog.getByLabel('From', { exact: true }).fill('2024-03-01');
   await dialog.getByLabel('To (inclusive)', { exact: true }).fill('2024-03-02');
-  await dialog.getByRole('note', { name: 'Backfill warning' }).getByText(/every interval would load the same data/).waitFor();
+  await dialog
+    .getByRole('note', { name: 'Backfill warning' })
+    .getByText(/every interval would load the same data/)
+    .waitFor();
   await shot('8-backfill-warning');
   await dialog.getByRole('button', { name: 'Start backfill' }).click();
   const status = dialog.getByRole('status', { name: 'Backfill status' });
@@ -350,6 +397,7 @@ test('Enter on a focused node opens its code; the node menu opens from the keybo
   await node('big_orders').focus();
   await page.keyboard.press('?');
   const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
-  for (const key of ['Enter', 'Shift+F10 / Menu', 'R', 'Shift+R', 'D', 'P', 'G', 'B', 'X', 'E']) await help.getByRole('rowheader', { name: key, exact: true }).waitFor();
+  for (const key of ['Enter', 'Shift+F10 / Menu', 'R', 'Shift+R', 'D', 'P', 'G', 'B', 'X', 'E'])
+    await help.getByRole('rowheader', { name: key, exact: true }).waitFor();
   await help.getByRole('button', { name: 'Close' }).click();
 });

@@ -38,7 +38,8 @@ after(async () => {
   assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
 });
 
-const blockRow = (blockId: string) => page.getByRole('table', { name: 'Blocks of this run' }).getByRole('row', { name: blockId, exact: true });
+const blockRow = (blockId: string) =>
+  page.getByRole('table', { name: 'Blocks of this run' }).getByRole('row', { name: blockId, exact: true });
 
 test('a failed run appears in the history, filterable by status, and opens with each block status, the error, a timeline and logs', async () => {
   await page.getByRole('button', { name: 'Run pipeline' }).click();
@@ -66,15 +67,21 @@ test('a failed run appears in the history, filterable by status, and opens with 
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-1-failed-run.png') });
 });
 
-const dagNode = (blockId: string) => page.getByRole('figure', { name: 'Graph of this run' }).getByRole('button', { name: blockId, exact: true });
-const borderColourOf = (blockId: string) => dagNode(blockId).locator('.run-dag-node').evaluate((el) => getComputedStyle(el).borderLeftColor);
+const dagNode = (blockId: string) =>
+  page.getByRole('figure', { name: 'Graph of this run' }).getByRole('button', { name: blockId, exact: true });
+const borderColourOf = (blockId: string) =>
+  dagNode(blockId)
+    .locator('.run-dag-node')
+    .evaluate((el) => getComputedStyle(el).borderLeftColor);
 
 test("the run's graph shows each block's final status: the failed block red, its downstream upstream-failed", async () => {
   await dagNode('summary').waitFor();
   assert.match(await dagNode('numbers').innerText(), /succeeded[\s\S]*10 rows/);
   assert.match(await dagNode('doubled').innerText(), /failed/);
   assert.match(await dagNode('summary').innerText(), /upstream failed/);
-  const failedBadgeColour = await blockRow('doubled').locator('.run-badge').evaluate((el) => getComputedStyle(el).color);
+  const failedBadgeColour = await blockRow('doubled')
+    .locator('.run-badge')
+    .evaluate((el) => getComputedStyle(el).color);
   assert.equal(await borderColourOf('doubled'), failedBadgeColour, 'the failed block is drawn in the failure colour');
   assert.equal(await borderColourOf('summary'), failedBadgeColour, 'a block after the failure is drawn in the failure colour');
   assert.notEqual(await borderColourOf('numbers'), failedBadgeColour);
@@ -89,7 +96,10 @@ test('clicking a node of the graph filters the logs to that block and marks its 
   assert.ok((await blocksOfLines()).includes('numbers'), 'unfiltered, the log shows the numbers block');
   await dagNode('doubled').click();
   assert.equal(await logs.getByLabel('Block').inputValue(), 'doubled');
-  await logs.locator('.log-lines li').filter({ hasText: /failed: blocks\/doubled\.sql:1:\d+: .*nope/ }).waitFor();
+  await logs
+    .locator('.log-lines li')
+    .filter({ hasText: /failed: blocks\/doubled\.sql:1:\d+: .*nope/ })
+    .waitFor();
   assert.deepEqual([...new Set(await blocksOfLines())], ['doubled'], 'only the line that says why doubled failed');
   assert.equal(await blockRow('doubled').getAttribute('aria-current'), 'true');
   assert.equal(await blockRow('numbers').getAttribute('aria-current'), null);
@@ -123,7 +133,10 @@ test('the graph works from the keyboard: Enter on a focused node filters the log
 test('"Retry failed blocks" runs only the failed block and those after it, and the fixed run succeeds', async () => {
   temp.writeFile('blocks/doubled.sql', 'select n * 2 as twice from numbers\n');
   await page.getByRole('button', { name: 'Retry failed blocks' }).click();
-  await page.waitForFunction((id) => window.location.hash.startsWith('#/runs/') && !window.location.hash.endsWith(encodeURIComponent(id)), failedRunId);
+  await page.waitForFunction(
+    (id) => window.location.hash.startsWith('#/runs/') && !window.location.hash.endsWith(encodeURIComponent(id)),
+    failedRunId,
+  );
   await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
   assert.match(await blockRow('doubled').innerText(), /succeeded\s+1\s+10/);
   assert.match(await blockRow('summary').innerText(), /succeeded\s+1\s+1/);
@@ -142,12 +155,15 @@ test('#/runs/<runId> opens that run directly, and the list shows both runs', asy
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-3-list.png') });
 });
 
-test('a past run\'s output is previewed from its page while retention keeps it; a block without output has no Preview', async () => {
+test("a past run's output is previewed from its page while retention keeps it; a block without output has no Preview", async () => {
   temp.writeFile('blocks/numbers.sql', 'select range as n from range(3)\n');
   await page.evaluate((id) => (window.location.hash = `#/runs/${encodeURIComponent(id)}`), failedRunId);
   await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'failed' }).waitFor();
   await page.getByRole('button', { name: 'Re-run', exact: true }).click();
-  await page.waitForFunction((id) => window.location.hash.startsWith('#/runs/') && !window.location.hash.endsWith(encodeURIComponent(id)), failedRunId);
+  await page.waitForFunction(
+    (id) => window.location.hash.startsWith('#/runs/') && !window.location.hash.endsWith(encodeURIComponent(id)),
+    failedRunId,
+  );
   await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
   const rowsIn = async (runId: string | null, expected: string) => {
     if (runId) {
@@ -164,7 +180,13 @@ test('a past run\'s output is previewed from its page while retention keeps it; 
   const past = await rowsIn(failedRunId, '10 rows · 1 column');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-history-5-past-output.png') });
   await past.getByRole('button', { name: 'Close' }).click();
-  assert.equal(await blockRow('doubled').getByRole('button', { name: /Preview/ }).count(), 0, 'the failed block left no output');
+  assert.equal(
+    await blockRow('doubled')
+      .getByRole('button', { name: /Preview/ })
+      .count(),
+    0,
+    'the failed block left no output',
+  );
   await page.getByRole('button', { name: 'Runs', exact: true }).click();
 });
 

@@ -17,7 +17,10 @@ before(async () => {
   temp = createTempProject();
   temp.writeFile('blocks/numbers.sql', 'select range as n from range(20)\n');
   // console.warn in a TypeScript block becomes a warn line of the run: the level filter has something to keep.
-  temp.writeFile('blocks/checked.ts', "export default (inputs: { numbers: { numRows: number } }) => {\n  for (let i = 0; i < 60; i++) console.log(`step ${i}`);\n  console.warn(`careful: ${inputs.numbers.numRows} numbers`);\n  return [{ total: inputs.numbers.numRows }];\n};\n");
+  temp.writeFile(
+    'blocks/checked.ts',
+    'export default (inputs: { numbers: { numRows: number } }) => {\n  for (let i = 0; i < 60; i++) console.log(`step ${i}`);\n  console.warn(`careful: ${inputs.numbers.numRows} numbers`);\n  return [{ total: inputs.numbers.numRows }];\n};\n',
+  );
   temp.writePipeline('counting', {
     name: 'Numbers',
     blocks: [
@@ -154,30 +157,35 @@ test('resizes the block details under the canvas with the keyboard', async () =>
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('shows a busy skeleton while a pipeline loads instead of a frozen canvas', { skip: serveOnly('holds the HTTP answer to pipelines.get') }, async () => {
-  let release = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
-  // Hold the pipeline's answer until the skeleton has been seen; every other call goes straight through.
-  const slow = await app.openWindow({
-    viewport: { width: 1200, height: 700 },
-    beforeLoad: (window) => window.route('**/api/call', async (route) => {
-      if (route.request().postData()?.includes('"pipelines.get"')) await released;
-      await route.continue();
-    }),
-  });
-  try {
-    const skeleton = slow.getByRole('status', { name: 'Loading counting' });
-    await skeleton.waitFor();
-    assert.equal(await skeleton.getAttribute('aria-busy'), 'true');
-    await slow.screenshot({ path: path.join(SCREENSHOTS, 'layout-7-loading-skeleton-light.png') });
-    release();
-    await slow.getByRole('button', { name: 'checked', exact: true }).waitFor();
-    assert.equal(await skeleton.count(), 0);
-  } finally {
-    release();
-    await slow.close();
-  }
-});
+test(
+  'shows a busy skeleton while a pipeline loads instead of a frozen canvas',
+  { skip: serveOnly('holds the HTTP answer to pipelines.get') },
+  async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Hold the pipeline's answer until the skeleton has been seen; every other call goes straight through.
+    const slow = await app.openWindow({
+      viewport: { width: 1200, height: 700 },
+      beforeLoad: (window) =>
+        window.route('**/api/call', async (route) => {
+          if (route.request().postData()?.includes('"pipelines.get"')) await released;
+          await route.continue();
+        }),
+    });
+    try {
+      const skeleton = slow.getByRole('status', { name: 'Loading counting' });
+      await skeleton.waitFor();
+      assert.equal(await skeleton.getAttribute('aria-busy'), 'true');
+      await slow.screenshot({ path: path.join(SCREENSHOTS, 'layout-7-loading-skeleton-light.png') });
+      release();
+      await slow.getByRole('button', { name: 'checked', exact: true }).waitFor();
+      assert.equal(await skeleton.count(), 0);
+    } finally {
+      release();
+      await slow.close();
+    }
+  },
+);
 
 test('a project with no pipelines says how to create one', async () => {
   const empty = createTempProject();

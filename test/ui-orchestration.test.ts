@@ -82,7 +82,9 @@ test('the triggers panel opens from the keyboard and shows the next five fires i
   const dialog = page.getByRole('dialog', { name: 'Triggers of stamped' });
   const fires = dialog.getByRole('table', { name: 'Next fires of daily' });
   await fires.waitFor();
-  const rows = await fires.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  const rows = await fires
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
   assert.equal(rows.length, 5);
   const first = Date.parse(`${rows[0]?.[0]?.replace(' UTC', 'Z').replace(' ', 'T')}`);
   assert.ok(first > Date.now() && first <= Date.now() + 86_400_000, `the first fire is within a day: ${rows[0]?.[0]}`);
@@ -93,10 +95,16 @@ test('the triggers panel opens from the keyboard and shows the next five fires i
     assert.equal(Date.parse(`${utc?.slice(0, 10)}T05:00:00Z`), first + index * 86_400_000, 'one fire a day');
   }
   assert.match(await dialog.innerText(), /Local \(Asia\/(Kolkata|Calcutta)\)/);
-  assert.match(await dialog.getByRole('region', { name: 'Trigger daily' }).innerText(), /Catch-up\s+latest[\s\S]*Skip if running\s+yes[\s\S]*Last fire\s+never/);
+  assert.match(
+    await dialog.getByRole('region', { name: 'Trigger daily' }).innerText(),
+    /Catch-up\s+latest[\s\S]*Skip if running\s+yes[\s\S]*Last fire\s+never/,
+  );
   // The served UI knows its own address; the desktop app points at `pipewright serve`'s default one.
   const origin = app.url ? new URL(app.url).origin : 'http://127.0.0.1:6789';
-  assert.equal(await dialog.getByLabel('Request that starts stamped').innerText(), `curl -X POST -H "Authorization: Bearer <token>" ${origin}/api/pipelines/stamped/runs`);
+  assert.equal(
+    await dialog.getByLabel('Request that starts stamped').innerText(),
+    `curl -X POST -H "Authorization: Bearer <token>" ${origin}/api/pipelines/stamped/runs`,
+  );
   assert.match(await dialog.innerText(), /edited in pipelines\/stamped\/pipeline\.yaml/);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'orch-1-triggers.png') });
   await page.keyboard.press('Escape');
@@ -230,7 +238,10 @@ test('a block selected before it runs says so, then shows its rows as soon as it
   assert.match(await note.innerText(), /No output yet: press Run block \(or Run pipeline\)/);
   await page.getByRole('button', { name: 'Run pipeline' }).click();
   await note.getByText('after_a has not finished in this run yet').waitFor();
-  await page.getByRole('button', { name: 'wait_a', exact: true }).getByRole('progressbar', { name: /^waiting for file a\.txt: \d+ checks?$/ }).waitFor();
+  await page
+    .getByRole('button', { name: 'wait_a', exact: true })
+    .getByRole('progressbar', { name: /^waiting for file a\.txt: \d+ checks?$/ })
+    .waitFor();
   temp.writeFile('a.txt', 'here\n');
   const grid = page.getByRole('grid', { name: 'Preview of after_a' });
   await grid.getByText('a arrived', { exact: true }).waitFor({ timeout: 20_000 });

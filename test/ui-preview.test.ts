@@ -21,10 +21,12 @@ let page: Page;
 function writeShapesPipeline(project: TempProject): void {
   const wideColumns = Array.from({ length: WIDE_COLUMNS }, (_, c) => `i + ${c} as c${c}`).join(', ');
   const blocks: Record<string, string> = {
-    numbers: "select i as id, i % 7 as bucket, case when i % 5 = 0 then null else 'name ' || (i % 13) end as label, i * 1.5 as amount, i / 7 as ratio\nfrom range(1, 2001) t(i)\n",
+    numbers:
+      "select i as id, i % 7 as bucket, case when i % 5 = 0 then null else 'name ' || (i % 13) end as label, i * 1.5 as amount, i / 7 as ratio\nfrom range(1, 2001) t(i)\n",
     wide: `select ${wideColumns}\nfrom range(100) t(i)\n`,
     huge: `select 1 as id, repeat('x', ${HUGE_CHARS}) as big, 'after' as tail\nunion all select 2, 'short', 'after'\n`,
-    blobs: "select i as id, encode('hello ' || i) as payload, {'a': i, 'b': [i, i + 1], 'c': {'d': 'x'}} as nested\nfrom range(1, 4) t(i)\n",
+    blobs:
+      "select i as id, encode('hello ' || i) as payload, {'a': i, 'b': [i, i + 1], 'c': {'d': 'x'}} as nested\nfrom range(1, 4) t(i)\n",
     many: `select i as id\nfrom range(${MANY_ROWS}) t(i)\n`,
   };
   for (const [id, sql] of Object.entries(blocks)) project.writeFile(`blocks/${id}.sql`, sql);
@@ -33,7 +35,10 @@ function writeShapesPipeline(project: TempProject): void {
   const seed = { id: 'seed', type: 'source', kind: 'local_file', config: { path: 'data/seed.csv', format: 'csv' } };
   project.writePipeline('shapes', {
     name: 'Shapes',
-    blocks: [seed, ...Object.keys(blocks).map((id) => ({ id, type: 'transform', kind: 'sql', file: `blocks/${id}.sql`, upstream: ['seed'] }))],
+    blocks: [
+      seed,
+      ...Object.keys(blocks).map((id) => ({ id, type: 'transform', kind: 'sql', file: `blocks/${id}.sql`, upstream: ['seed'] })),
+    ],
   });
 }
 
@@ -62,7 +67,10 @@ async function openBlock(blockId: string) {
 }
 
 async function sortBy(grid: ReturnType<Page['getByRole']>, column: string): Promise<void> {
-  await grid.getByRole('columnheader', { name: new RegExp(`^${column} `) }).getByRole('button').click();
+  await grid
+    .getByRole('columnheader', { name: new RegExp(`^${column} `) })
+    .getByRole('button')
+    .click();
   await grid.locator(`[role=columnheader][aria-sort=ascending]`).waitFor();
 }
 
@@ -109,7 +117,7 @@ test('the filter box pushes a WHERE down: the count and the rows follow it, and 
   await page.getByRole('status', { name: 'Row count' }).getByText('2,000 rows').waitFor();
 });
 
-test('the profile row shows each column\'s nulls, distinct count and histogram', async () => {
+test("the profile row shows each column's nulls, distinct count and histogram", async () => {
   await page.getByRole('button', { name: 'Profile', exact: true }).click();
   const label = page.getByRole('gridcell', { name: /^Profile of label:/ });
   await label.waitFor();
@@ -118,7 +126,13 @@ test('the profile row shows each column\'s nulls, distinct count and histogram',
   const distinct = Number(/([\d,]+) distinct/.exec(text)?.[1]?.replace(/,/g, ''));
   assert.ok(Math.abs(distinct - 13) <= 1, `about 13 distinct labels, got ${distinct}`);
   assert.match(await page.getByRole('gridcell', { name: /^Profile of id:/ }).innerText(), /0 nulls/);
-  assert.ok((await page.getByRole('gridcell', { name: /^Profile of bucket:/ }).locator('svg rect').count()) >= 1, 'a histogram is drawn');
+  assert.ok(
+    (await page
+      .getByRole('gridcell', { name: /^Profile of bucket:/ })
+      .locator('svg rect')
+      .count()) >= 1,
+    'a histogram is drawn',
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'preview-3-profile.png') });
   await page.getByRole('button', { name: 'Profile', exact: true }).click();
 });
@@ -188,13 +202,20 @@ test('10.5M rows: the scroll space is scaled under the browser cap and the last 
   await last.locator('[role=gridcell]:not(.is-loading)').first().waitFor();
   assert.equal(await last.getByRole('rowheader').innerText(), String(MANY_ROWS));
   assert.match(await last.getByRole('gridcell').first().innerText(), /^\d{1,3}(,\d{3})*$/);
-  assert.ok(await last.evaluate((row) => row.getBoundingClientRect().bottom <= (row.closest('[role=grid]')?.getBoundingClientRect().bottom ?? 0) + 1), 'the last row is in view');
+  assert.ok(
+    await last.evaluate(
+      (row) => row.getBoundingClientRect().bottom <= (row.closest('[role=grid]')?.getBoundingClientRect().bottom ?? 0) + 1,
+    ),
+    'the last row is in view',
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'preview-8-last-of-10m.png') });
 
   await page.getByLabel('Go to row').fill('5000000');
   await page.getByLabel('Go to row').press('Enter');
   await grid.locator('[role=row][aria-rowindex="5000001"] [role=gridcell]:not(.is-loading)').first().waitFor();
-  const top = await grid.evaluate((el) => el.querySelector('[aria-rowindex="5000001"]')!.getBoundingClientRect().top - el.getBoundingClientRect().top);
+  const top = await grid.evaluate(
+    (el) => el.querySelector('[aria-rowindex="5000001"]')!.getBoundingClientRect().top - el.getBoundingClientRect().top,
+  );
   assert.ok(top >= 0 && top < 200, `row 5,000,000 is near the top of the view (${top} px)`);
 
   // A wheel tick in the scaled space moves by rows, not by (scale × pixels): 240 px down is 10 rows down.
@@ -211,13 +232,19 @@ test('10.5M rows: the scroll space is scaled under the browser cap and the last 
   // The keyboard moves by rows too: End shows the last row, Home the first, ArrowDown one row at a time.
   await grid.focus();
   await page.keyboard.press('End');
-  await grid.locator(`[role=row][aria-rowindex="${MANY_ROWS + 1}"] [role=gridcell]:not(.is-loading)`).first().waitFor();
+  await grid
+    .locator(`[role=row][aria-rowindex="${MANY_ROWS + 1}"] [role=gridcell]:not(.is-loading)`)
+    .first()
+    .waitFor();
   await page.keyboard.press('Home');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   const third = grid.locator('[role=row][aria-rowindex="4"]');
   await third.locator('[role=gridcell]:not(.is-loading)').first().waitFor();
-  const thirdOffset = await third.evaluate((row) => row.getBoundingClientRect().top - (row.closest('[role=grid]')?.querySelector('.grid-head')?.getBoundingClientRect().bottom ?? 0));
+  const thirdOffset = await third.evaluate(
+    (row) =>
+      row.getBoundingClientRect().top - (row.closest('[role=grid]')?.querySelector('.grid-head')?.getBoundingClientRect().bottom ?? 0),
+  );
   assert.ok(Math.abs(thirdOffset) < 24, `row 3 is the top row after Home and two ArrowDowns (${thirdOffset} px)`);
 });
 
@@ -231,7 +258,10 @@ test('the SQL console runs a query over the workspace and marks a failing query 
   await page.keyboard.press('Control+Enter');
   await page.getByRole('status', { name: 'Query row count' }).getByText('7 rows').waitFor();
   const result = page.getByRole('grid', { name: 'Query result' });
-  assert.deepEqual(await result.locator('[role=row][aria-rowindex="2"] [role=gridcell]').allInnerTexts(), ['0', String(Math.floor(2000 / 7))]);
+  assert.deepEqual(await result.locator('[role=row][aria-rowindex="2"] [role=gridcell]').allInnerTexts(), [
+    '0',
+    String(Math.floor(2000 / 7)),
+  ]);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'preview-9-console.png') });
 
   await page.keyboard.press('Control+a');

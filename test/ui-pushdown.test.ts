@@ -20,14 +20,24 @@ let page: Page;
 before(async () => {
   bq = await startBigQueryFixture();
   temp = createTempProject({ default_connections: { bigquery: 'bq' } });
-  temp.writeFile('connections.yaml', stringify({ bq: { type: 'bigquery', endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none' } }));
+  temp.writeFile(
+    'connections.yaml',
+    stringify({ bq: { type: 'bigquery', endpoint: bq.endpoint, project_id: 'test-project', credentials: 'none' } }),
+  );
   temp.writeFile('data/raw.csv', `day,fare\n${Array.from({ length: 50 }, (_, i) => `2021-01-0${(i % 3) + 1},${i}.5`).join('\n')}\n`);
   temp.writeFile('blocks/daily.sql', 'select day, count(*) as trips from trips group by day\n');
   temp.writePipeline('w', {
     blocks: [
       { id: 'raw', type: 'source', kind: 'local_file', config: { path: 'data/raw.csv' } },
       { id: 'raw_to_bq', type: 'export', kind: 'bigquery', upstream: ['raw'], config: { dataset: 'ny_taxi', table: 'raw' } },
-      { id: 'trips', type: 'source', kind: 'table', engine: 'bigquery', upstream: ['raw_to_bq'], config: { table: 'test-project.ny_taxi.raw' } },
+      {
+        id: 'trips',
+        type: 'source',
+        kind: 'table',
+        engine: 'bigquery',
+        upstream: ['raw_to_bq'],
+        config: { table: 'test-project.ny_taxi.raw' },
+      },
       { id: 'daily', type: 'transform', kind: 'sql', engine: 'bigquery', file: 'blocks/daily.sql', upstream: ['trips'] },
     ],
   });
@@ -48,16 +58,27 @@ test('warehouse blocks carry an engine badge and the edge into a BigQuery export
   await node('daily').waitFor();
   assert.equal(await node('daily').getByTitle('Runs in BigQuery').textContent(), 'BigQuery');
   assert.equal(await node('trips').getByTitle('Runs in BigQuery').count(), 1);
-  assert.equal(await node('raw').getByTitle(/^Runs in/).count(), 0, 'local blocks have no badge');
+  assert.equal(
+    await node('raw')
+      .getByTitle(/^Runs in/)
+      .count(),
+    0,
+    'local blocks have no badge',
+  );
   const crossing = page.locator('.react-flow__edge.crosses-engines');
   assert.equal(await crossing.count(), 1);
-  assert.match(await crossing.getAttribute('aria-label') ?? '', /from raw to raw_to_bq, data moves DuckDB → BigQuery/);
+  assert.match((await crossing.getAttribute('aria-label')) ?? '', /from raw to raw_to_bq, data moves DuckDB → BigQuery/);
 });
 
 test('a run shows the bytes the BigQuery job processed on the node', async () => {
   await page.getByRole('button', { name: 'Run pipeline' }).click();
-  await node('daily').getByText(/ processed$/).waitFor({ timeout: 60_000 });
-  assert.match(await node('daily').getByTitle('Bytes the BigQuery job processed').textContent() ?? '', /^\d+(\.\d)? (B|KB|MB) processed$/);
+  await node('daily')
+    .getByText(/ processed$/)
+    .waitFor({ timeout: 60_000 });
+  assert.match(
+    (await node('daily').getByTitle('Bytes the BigQuery job processed').textContent()) ?? '',
+    /^\d+(\.\d)? (B|KB|MB) processed$/,
+  );
 });
 
 test('"Bring local" on a BigQuery block adds a BigQuery source reading its table', async () => {

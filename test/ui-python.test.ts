@@ -18,7 +18,7 @@ before(async () => {
   // Debian's interpreter has pandas (the one on the PATH may not).
   temp = createTempProject({ python: '/usr/bin/python3' });
   temp.writeFile('blocks/orders.py', "import pandas as pd\n\n\n@source\ndef load():\n    return pd.DataFrame({'amount': [5, 50]})\n");
-  temp.writeFile('blocks/big.py', "@transform\ndef big(orders):\n    # keep the large ones\n    return orders[orders.amount > 10]\n");
+  temp.writeFile('blocks/big.py', '@transform\ndef big(orders):\n    # keep the large ones\n    return orders[orders.amount > 10]\n');
   temp.writePipeline('shop', {
     blocks: [
       { id: 'orders', type: 'source', kind: 'python', file: 'blocks/orders.py' },

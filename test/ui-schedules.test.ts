@@ -18,8 +18,20 @@ before(async () => {
   temp.writeFile('blocks/one.sql', 'select 1 as one\n');
   const blocks = [{ id: 'one', type: 'source', kind: 'sql', file: 'blocks/one.sql' }];
   // Yearly on Jan 1st: nothing fires during the test, whatever the date.
-  temp.writePipeline('nightly', { blocks, triggers: [{ name: 'daily', type: 'schedule', cron: '0 0 1 1 *' }, { name: 'off', type: 'schedule', cron: '0 0 1 1 *', enabled: false }] });
-  temp.writePipeline('weekly', { blocks, triggers: [{ name: 'monday', type: 'schedule', cron: '0 0 1 1 *' }, { name: 'ci', type: 'api' }] });
+  temp.writePipeline('nightly', {
+    blocks,
+    triggers: [
+      { name: 'daily', type: 'schedule', cron: '0 0 1 1 *' },
+      { name: 'off', type: 'schedule', cron: '0 0 1 1 *', enabled: false },
+    ],
+  });
+  temp.writePipeline('weekly', {
+    blocks,
+    triggers: [
+      { name: 'monday', type: 'schedule', cron: '0 0 1 1 *' },
+      { name: 'ci', type: 'api' },
+    ],
+  });
   app = await openApp(temp.dir, { viewport: { width: 1440, height: 900 } });
   page = app.page;
   await page.getByRole('button', { name: 'nightly', exact: true }).click();
@@ -47,9 +59,15 @@ test('the toolbar says which schedules of the project are active; Pause holds th
   // The pause lives in the server, not the page: a reloaded window still sees it.
   await page.reload();
   await page.getByRole('button', { name: 'nightly', exact: true }).click();
-  await line().getByRole('status').getByText(/^2 schedules paused: /).waitFor();
+  await line()
+    .getByRole('status')
+    .getByText(/^2 schedules paused: /)
+    .waitFor();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'schedules-2-paused.png') });
 
   await line().getByRole('button', { name: 'Resume schedules' }).click();
-  await line().getByRole('status').getByText(/^2 schedules active: /).waitFor();
+  await line()
+    .getByRole('status')
+    .getByText(/^2 schedules active: /)
+    .waitFor();
 });

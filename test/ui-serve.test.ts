@@ -19,10 +19,14 @@ before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   files = await startFileServer();
   const lines = ['order_id,customer,amount,ordered_at'];
-  for (let i = 1; i <= ROWS; i++) lines.push(`${i},customer ${i % 37},${(i * 1.25).toFixed(2)},2024-01-${String((i % 28) + 1).padStart(2, '0')} 10:00:00`);
+  for (let i = 1; i <= ROWS; i++)
+    lines.push(`${i},customer ${i % 37},${(i * 1.25).toFixed(2)},2024-01-${String((i % 28) + 1).padStart(2, '0')} 10:00:00`);
   files.serve('/orders.csv', Buffer.from(lines.join('\n') + '\n'), { contentType: 'text/csv' });
   temp = createTempProject();
-  temp.writeFile('blocks/even_orders.sql', 'select order_id, customer, amount * 2 as doubled, ordered_at\nfrom load_orders\nwhere order_id % 2 = 0\n');
+  temp.writeFile(
+    'blocks/even_orders.sql',
+    'select order_id, customer, amount * 2 as doubled, ordered_at\nfrom load_orders\nwhere order_id % 2 = 0\n',
+  );
   temp.writePipeline('orders', {
     name: 'Orders',
     blocks: [
@@ -65,17 +69,28 @@ test('selecting a block previews its output with column types, and scrolling rea
   await page.getByRole('button', { name: 'even_orders', exact: true }).click();
   const grid = page.getByRole('grid', { name: 'Preview of even_orders' });
   await grid.waitFor();
-  await page.getByRole('status', { name: 'Row count' }).getByText(`${(ROWS / 2).toLocaleString('en-US')} rows`).waitFor();
+  await page
+    .getByRole('status', { name: 'Row count' })
+    .getByText(`${(ROWS / 2).toLocaleString('en-US')} rows`)
+    .waitFor();
   assert.equal(await grid.getAttribute('aria-rowcount'), String(ROWS / 2 + 1));
   const headers = await grid.getByRole('columnheader').allInnerTexts();
-  assert.deepEqual(headers.map((h) => h.replace(/\s+/g, ' ').trim()), ['#', 'order_id BIGINT', 'customer VARCHAR', 'doubled DOUBLE', 'ordered_at TIMESTAMP']);
+  assert.deepEqual(
+    headers.map((h) => h.replace(/\s+/g, ' ').trim()),
+    ['#', 'order_id BIGINT', 'customer VARCHAR', 'doubled DOUBLE', 'ordered_at TIMESTAMP'],
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-3-preview-top.png') });
 
   await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
   const lastRow = grid.locator(`[role=row][aria-rowindex="${ROWS / 2 + 1}"]`);
   await lastRow.getByRole('gridcell').first().getByText(ROWS.toLocaleString('en-US'), { exact: true }).waitFor();
   const cells = await lastRow.getByRole('gridcell').allInnerTexts();
-  assert.deepEqual(cells, [ROWS.toLocaleString('en-US'), `customer ${ROWS % 37}`, (ROWS * 1.25 * 2).toLocaleString('en-US'), '2024-01-03 10:00:00']);
+  assert.deepEqual(cells, [
+    ROWS.toLocaleString('en-US'),
+    `customer ${ROWS % 37}`,
+    (ROWS * 1.25 * 2).toLocaleString('en-US'),
+    '2024-01-03 10:00:00',
+  ]);
   assert.ok((await grid.getByRole('row').count()) < 100, 'only the visible rows are in the DOM');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-4-preview-last-row.png') });
 });

@@ -22,7 +22,10 @@ test('finds the Electron binary the electron package downloaded, and says what t
     mkdirSync(path.join(pkg, 'dist'));
     writeFileSync(path.join(pkg, 'dist', 'electron'), '');
     assert.equal(findElectronBinary({}, pkg), path.join(pkg, 'dist', 'electron'));
-    assert.throws(() => findElectronBinary({ PIPEWRIGHT_ELECTRON_PATH: path.join(pkg, 'nope') }, pkg), /PIPEWRIGHT_ELECTRON_PATH points at .*nope, which does not exist/);
+    assert.throws(
+      () => findElectronBinary({ PIPEWRIGHT_ELECTRON_PATH: path.join(pkg, 'nope') }, pkg),
+      /PIPEWRIGHT_ELECTRON_PATH points at .*nope, which does not exist/,
+    );
     assert.equal(findElectronBinary({ PIPEWRIGHT_ELECTRON_PATH: path.join(pkg, 'path.txt') }, pkg), path.join(pkg, 'path.txt'));
   } finally {
     rmSync(pkg, { recursive: true, force: true });

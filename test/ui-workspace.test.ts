@@ -62,7 +62,11 @@ test('Enter on a block opens its code beside its output, with the canvas moved a
   const output = page.getByRole('region', { name: 'Output' });
   const grid = output.getByRole('grid', { name: 'Preview of sample_orders' });
   await grid.locator('[role=row][aria-rowindex="2"] [role=gridcell]:not(.is-loading)').first().waitFor();
-  assert.equal(await page.getByRole('button', { name: 'Canvas beside' }).getAttribute('aria-pressed'), 'true', 'opening the code moves the canvas beside it');
+  assert.equal(
+    await page.getByRole('button', { name: 'Canvas beside' }).getAttribute('aria-pressed'),
+    'true',
+    'opening the code moves the canvas beside it',
+  );
   const rows = await fullyVisibleRows(grid);
   await shot('1-code-beside-output');
   t.diagnostic(`${rows} whole rows beside the code at 1440×900`);
@@ -95,7 +99,11 @@ test('Ctrl+Enter in the code runs the block and its new rows show beside it, wit
   await page.getByRole('region', { name: 'Output' }).waitFor();
   await shot('2-error-with-code-and-output');
   await page.keyboard.press('Control+a');
-  await page.keyboard.type(readFileSync(path.join(dir, 'blocks', 'sample_orders.sql'), 'utf8').replace('and nope > 0', '').trimEnd());
+  await page.keyboard.type(
+    readFileSync(path.join(dir, 'blocks', 'sample_orders.sql'), 'utf8')
+      .replace('and nope > 0', '')
+      .trimEnd(),
+  );
   await page.keyboard.press('Control+Enter');
   await page.getByRole('status', { name: 'Block run' }).getByText('Run succeeded').waitFor({ timeout: 30_000 });
 });
@@ -153,20 +161,36 @@ test('the SQL console shows at least 15 result rows at 1440×900 and keeps a his
   const count = grid.locator('[role=row][aria-rowindex="2"] [role=gridcell]').getByText('31', { exact: true });
   await count.waitFor();
   // A one-row result has a narrow row-number column: the value must not be cut to "…" by a row laid out too narrow.
-  assert.equal(await count.evaluate((el) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= (el.closest('[role=row]')?.getBoundingClientRect().right ?? 0) + 0.5), true, 'the count shows whole');
+  assert.equal(
+    await count.evaluate(
+      (el) =>
+        el.scrollWidth <= el.clientWidth &&
+        el.getBoundingClientRect().right <= (el.closest('[role=row]')?.getBoundingClientRect().right ?? 0) + 0.5,
+    ),
+    true,
+    'the count shows whole',
+  );
   await shot('3-console-history');
   assert.deepEqual(await axeViolations(page), [], 'the console with its history passes axe');
 
   // Kept by the project: after a reload, the older query is still there and runs again from the keyboard.
   await page.reload();
   await page.getByRole('tab', { name: 'SQL console' }).click();
-  const older = page.getByRole('list', { name: 'Past queries' }).getByRole('button', { name: /^Run again: select \* from starter\.sample_orders/ });
+  const older = page
+    .getByRole('list', { name: 'Past queries' })
+    .getByRole('button', { name: /^Run again: select \* from starter\.sample_orders/ });
   await older.focus();
   await page.keyboard.press('Enter');
-  await page.getByRole('status', { name: 'Query row count' }).getByText(/rows · 4 columns/).waitFor();
+  await page
+    .getByRole('status', { name: 'Query row count' })
+    .getByText(/rows · 4 columns/)
+    .waitFor();
   assert.match(await page.getByRole('status', { name: 'Query row count' }).innerText(), /^\d{3} rows/, 'the sample orders again');
   const saved = JSON.parse(readFileSync(path.join(dir, '.pipewright', 'console-history.json'), 'utf8')) as { sql: string }[];
-  assert.deepEqual(saved.map((q) => q.sql).slice(0, 2), ['select * from starter.sample_orders order by order_id', 'select count(*) as n from starter.orders_per_day']);
+  assert.deepEqual(saved.map((q) => q.sql).slice(0, 2), [
+    'select * from starter.sample_orders order by order_id',
+    'select count(*) as n from starter.orders_per_day',
+  ]);
 
   // With a block open too, the tall console gives way: the block's tabs stay uncovered and clickable.
   for (const place of ['Canvas above', 'Canvas beside'] as const) {
@@ -208,11 +232,17 @@ test('the project picker refuses a folder that is not a project at its field, th
   const openField = picker.getByRole('textbox', { name: 'Open a project folder' });
   await openField.fill('taxi');
   await picker.getByRole('button', { name: 'Open', exact: true }).click();
-  await picker.getByRole('alert').getByText(/taxi is not an absolute path/).waitFor();
+  await picker
+    .getByRole('alert')
+    .getByText(/taxi is not an absolute path/)
+    .waitFor();
   assert.equal(await openField.getAttribute('aria-invalid'), 'true');
   await openField.fill(root);
   await picker.getByRole('button', { name: 'Open', exact: true }).click();
-  await picker.getByRole('alert').getByText(/has no pipewright\.yaml: choose a project folder, or create a new project there/).waitFor();
+  await picker
+    .getByRole('alert')
+    .getByText(/has no pipewright\.yaml: choose a project folder, or create a new project there/)
+    .waitFor();
   await shot('4-project-picker-error');
   assert.deepEqual(await axeViolations(page), [], 'the project picker with its error passes axe');
   await openField.fill(taxi);
@@ -228,12 +258,20 @@ test('zoom to fit on the biggest example pipeline stops at a readable zoom (node
   await page.getByRole('button', { name: 'Zoom to fit' }).click();
   const fitted = await nodeTextSize();
   assert.ok(fitted.texts > 10, 'node texts were measured');
-  t.diagnostic(`after zoom to fit: zoom ${fitted.zoom.toFixed(3)}, smallest node text ${fitted.minPx.toFixed(2)} px over ${fitted.texts} texts`);
-  assert.ok(fitted.minPx >= 11 - 0.01, `smallest node text after zoom to fit: ${fitted.minPx.toFixed(2)} px at zoom ${fitted.zoom.toFixed(3)}`);
+  t.diagnostic(
+    `after zoom to fit: zoom ${fitted.zoom.toFixed(3)}, smallest node text ${fitted.minPx.toFixed(2)} px over ${fitted.texts} texts`,
+  );
+  assert.ok(
+    fitted.minPx >= 11 - 0.01,
+    `smallest node text after zoom to fit: ${fitted.minPx.toFixed(2)} px at zoom ${fitted.zoom.toFixed(3)}`,
+  );
   // Panned to the start: the first source is on screen.
   const canvasBox = await page.getByLabel(/^Canvas of pipeline/).boundingBox();
   const sourceBox = await node('load_yellow_taxi').boundingBox();
-  assert.ok(canvasBox && sourceBox && sourceBox.x >= canvasBox.x && sourceBox.x + sourceBox.width <= canvasBox.x + canvasBox.width, 'the source is in view');
+  assert.ok(
+    canvasBox && sourceBox && sourceBox.x >= canvasBox.x && sourceBox.x + sourceBox.width <= canvasBox.x + canvasBox.width,
+    'the source is in view',
+  );
   await shot('5-readable-zoom-to-fit');
   // Zooming out by hand (wheel, or the − button) stops there too.
   assert.ok(canvasBox);
@@ -281,7 +319,10 @@ test('the selected pipeline and screen are in the URL: reload, Back and Forward 
 
 test('switching back from Recent, a pipeline opens from its run in History; a new project starts with a pipeline that runs', async () => {
   await page.getByRole('button', { name: 'nyc-taxi Switch project', exact: true }).click();
-  await page.getByRole('dialog', { name: 'Projects' }).getByRole('button', { name: `Open ${dir}` }).click();
+  await page
+    .getByRole('dialog', { name: 'Projects' })
+    .getByRole('button', { name: `Open ${dir}` })
+    .click();
   await page.getByRole('button', { name: 'shop Switch project', exact: true }).waitFor({ timeout: 60_000 });
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
   await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'Open pipeline starter' }).first().click();
@@ -294,7 +335,10 @@ test('switching back from Recent, a pipeline opens from its run in History; a ne
   const createField = picker.getByRole('textbox', { name: 'New project in folder' });
   await createField.fill(taxiDir());
   await picker.getByRole('button', { name: 'Create' }).click();
-  await picker.getByRole('alert').getByText(/is not empty/).waitFor();
+  await picker
+    .getByRole('alert')
+    .getByText(/is not empty/)
+    .waitFor();
   await createField.fill(fresh);
   await picker.getByRole('button', { name: 'Create' }).click();
   await page.getByRole('button', { name: 'fresh Switch project', exact: true }).waitFor({ timeout: 60_000 });

@@ -12,8 +12,14 @@ import { runCli } from './helpers/run-cli.ts';
 const CASES: [string, string][] = [
   ['https://alice:s3cret@example.com/data.csv', 'https://alice:••••@example.com/data.csv'],
   ['https://ghp_abc123@github.com/o/r.git', 'https://••••@github.com/o/r.git'],
-  ['https://acct.blob.core.windows.net/c/f.csv?sv=2022&sig=AbC%2Bd&se=2030', 'https://acct.blob.core.windows.net/c/f.csv?sv=2022&sig=••••&se=2030'],
-  ['https://s3.amazonaws.com/b/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=ff00&X-Amz-Expires=60', 'https://s3.amazonaws.com/b/k?X-Amz-Credential=••••&X-Amz-Signature=••••&X-Amz-Expires=60'],
+  [
+    'https://acct.blob.core.windows.net/c/f.csv?sv=2022&sig=AbC%2Bd&se=2030',
+    'https://acct.blob.core.windows.net/c/f.csv?sv=2022&sig=••••&se=2030',
+  ],
+  [
+    'https://s3.amazonaws.com/b/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=ff00&X-Amz-Expires=60',
+    'https://s3.amazonaws.com/b/k?X-Amz-Credential=••••&X-Amz-Signature=••••&X-Amz-Expires=60',
+  ],
   ['http://h/api?api_key=k1&token=t2&access_token=t3&page=2#frag', 'http://h/api?api_key=••••&token=••••&access_token=••••&page=2#frag'],
   ['downloading postgres://etl:pw@db:5432/x failed: refused', 'downloading postgres://etl:••••@db:5432/x failed: refused'],
   ['no url here, key=value stays', 'no url here, key=value stays'],
@@ -45,7 +51,11 @@ test('a run given a signed URL keeps it out of the history file, the logs, the e
     const result = await runCli(['run', 'p', '--project', temp.dir, '--json', '--var', `source_url=${secretUrl}`]);
     assert.equal(result.code, 1, result.stderr);
     const printed = result.stdout + result.stderr;
-    assert.match(printed, /alice:••••@files\.example\.com\/export\.csv\?sig=••••&token=••••: SQL has no network/, "the error still names the URL");
+    assert.match(
+      printed,
+      /alice:••••@files\.example\.com\/export\.csv\?sig=••••&token=••••: SQL has no network/,
+      'the error still names the URL',
+    );
     for (const secret of ['pa55word', 'SIGNATURE123', 'TOKEN456']) {
       assert.ok(!printed.includes(secret), `${secret} printed`);
       for (const file of readdirSync(path.join(temp.dir, '.pipewright'))) {
@@ -85,6 +95,9 @@ test('opening a project made before fixes its state folder and files to owner-on
 });
 
 test('schedule log lines mask URL credentials in the messages they quote', () => {
-  const line = formatActivity({ type: 'problem', pipelineId: 'p', message: 'cannot reach https://etl:hunter2@db.example.com/x?token=abc' }, 0);
+  const line = formatActivity(
+    { type: 'problem', pipelineId: 'p', message: 'cannot reach https://etl:hunter2@db.example.com/x?token=abc' },
+    0,
+  );
   assert.equal(line, '1970-01-01T00:00:00Z problem in pipeline p: cannot reach https://etl:••••@db.example.com/x?token=••••');
 });

@@ -32,7 +32,9 @@ async function runFlaky(temp: TempProject, failures: number, throwLine: string, 
   const open = await openProject(temp.dir, { kinds: createTestRegistry() });
   try {
     const events: RunEvent[] = [];
-    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) => events.push(e));
+    const result = await open.run({ pipeline: await open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e) =>
+      events.push(e),
+    );
     return { result, events, flaky: result.blocks.find((b) => b.id === 'flaky') };
   } finally {
     await open.close();

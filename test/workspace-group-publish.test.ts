@@ -24,14 +24,24 @@ test('publishes arriving together commit together; one that cannot be recorded f
       ws.publish({ pipelineId: 'p', blockId: 'ghost', runId: 'r1', physical: 'p__ghost__r1_1', rows: 1 }),
       ...written.slice(4).map((w) => ws.publish({ pipelineId: 'p', runId: 'r1', rows: 1, ...w })),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'],
+    );
     assert.match(String((results[4] as PromiseRejectedResult).reason), /p__ghost__r1_1/);
     const latest = await ws.latestOutputs('p');
     assert.deepEqual(latest.map((o) => o.blockId).sort(), written.map((w) => w.blockId).sort());
     assert.equal((await ws.runOutputs('p', 'r1')).length, 8, 'each is a kept output of its run');
     // A later run replaces a child's output; the one before it is no longer kept (keep_last 1).
     ws.beginRun('r2');
-    const session = await ws.openBlockSession({ pipelineId: 'p', blockId: 'each[0]', runId: 'r2', attempt: 1, runOutputs: new Map(), readable: [] });
+    const session = await ws.openBlockSession({
+      pipelineId: 'p',
+      blockId: 'each[0]',
+      runId: 'r2',
+      attempt: 1,
+      runOutputs: new Map(),
+      readable: [],
+    });
     await session.writeOutputFromQuery('select 100 as i');
     const physical = session.outputTable ?? '';
     await session.close();

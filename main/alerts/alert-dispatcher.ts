@@ -79,7 +79,15 @@ export class AlertDispatcher {
         this.runs.set(e.runId, { pipeline, ...this.slaTimer(pipeline, e.runId) });
         return;
       case 'block.retrying':
-        this.raise(pipeline, { event: 'retry', pipelineId: pipeline.id, runId: e.runId, blockId: e.blockId, error: e.error.message, attempt: e.attempt, at: e.at });
+        this.raise(pipeline, {
+          event: 'retry',
+          pipelineId: pipeline.id,
+          runId: e.runId,
+          blockId: e.blockId,
+          error: e.error.message,
+          attempt: e.attempt,
+          at: e.at,
+        });
         return;
       case 'block.succeeded':
         this.raiseDrift(pipeline, e);
@@ -98,8 +106,12 @@ export class AlertDispatcher {
         const failure = watch?.firstFailure;
         const error = failure?.error ?? e.error?.message;
         this.raise(pipeline, {
-          event: e.status === 'succeeded' ? 'success' : 'failure', pipelineId: pipeline.id, runId: e.runId, at: e.at,
-          ...(failure ? { blockId: failure.blockId } : {}), ...(e.status === 'failed' && error ? { error } : {}),
+          event: e.status === 'succeeded' ? 'success' : 'failure',
+          pipelineId: pipeline.id,
+          runId: e.runId,
+          at: e.at,
+          ...(failure ? { blockId: failure.blockId } : {}),
+          ...(e.status === 'failed' && error ? { error } : {}),
         });
         return;
       }
@@ -162,7 +174,8 @@ export class AlertDispatcher {
       return value;
     }
     const value = await this.secrets.get(ref.secret);
-    if (value === undefined) throw new Error(`no secret named ${ref.secret} (the webhook URL): pipewright connections secret set ${ref.secret}`);
+    if (value === undefined)
+      throw new Error(`no secret named ${ref.secret} (the webhook URL): pipewright connections secret set ${ref.secret}`);
     return value;
   }
 

@@ -43,22 +43,32 @@ export function describeAlert(facts: AlertFacts, serveUrl?: string): Alert {
     serveUrl ? `Open: ${link}` : `Inspect: ${link}`,
   ];
   return {
-    event: facts.event, pipelineId: facts.pipelineId, runId: facts.runId,
+    event: facts.event,
+    pipelineId: facts.pipelineId,
+    runId: facts.runId,
     ...(facts.blockId !== undefined ? { blockId: facts.blockId } : {}),
     ...(facts.error !== undefined ? { error: facts.error } : {}),
     ...(facts.attempt !== undefined ? { attempt: facts.attempt } : {}),
-    link, title, text: lines.join('\n'), at: facts.at,
+    link,
+    title,
+    text: lines.join('\n'),
+    at: facts.at,
   };
 }
 
 function titleOf(f: AlertFacts): string {
   const at = f.blockId ? ` at block ${f.blockId}` : '';
   switch (f.event) {
-    case 'failure': return `Pipeline ${f.pipelineId} failed${at}`;
-    case 'success': return `Pipeline ${f.pipelineId} succeeded`;
-    case 'retry': return `Pipeline ${f.pipelineId}: block ${f.blockId ?? '?'} failed attempt ${f.attempt ?? '?'} and is retrying`;
-    case 'sla_miss': return `Pipeline ${f.pipelineId} is still running after ${f.slaMinutes ?? '?'} min (SLA missed)`;
-    case 'drift': return `Pipeline ${f.pipelineId}: block ${f.blockId ?? '?'} drifted from its last successful run`;
+    case 'failure':
+      return `Pipeline ${f.pipelineId} failed${at}`;
+    case 'success':
+      return `Pipeline ${f.pipelineId} succeeded`;
+    case 'retry':
+      return `Pipeline ${f.pipelineId}: block ${f.blockId ?? '?'} failed attempt ${f.attempt ?? '?'} and is retrying`;
+    case 'sla_miss':
+      return `Pipeline ${f.pipelineId} is still running after ${f.slaMinutes ?? '?'} min (SLA missed)`;
+    case 'drift':
+      return `Pipeline ${f.pipelineId}: block ${f.blockId ?? '?'} drifted from its last successful run`;
   }
 }
 

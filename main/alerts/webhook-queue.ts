@@ -45,7 +45,9 @@ export class WebhookQueue {
   enqueue(delivery: WebhookDelivery): boolean {
     const refusal = this.stop.signal.aborted
       ? 'alerts are shut down'
-      : this.pending >= this.maxPending ? `more than ${this.maxPending} alerts are waiting to be sent; this one was dropped` : undefined;
+      : this.pending >= this.maxPending
+        ? `more than ${this.maxPending} alerts are waiting to be sent; this one was dropped`
+        : undefined;
     if (refusal) {
       giveUp(delivery, refusal);
       return false;

@@ -19,7 +19,14 @@ export const backfillsMethods = {
   /** A dry run: the intervals a backfill would run (and a `warning` when no block reads `{{ ds }}`/`interval_*`), or the planner's error with place.path `from` or `to`. */
   'backfills.plan': z.strictObject({ pipelineId: id, from: day, to: day, every }),
   /** Starts one run per interval (trigger `backfill`); resolves `{ backfillId, total }` once the first run started. Progress: `backfills.progress`. */
-  'backfills.start': z.strictObject({ pipelineId: id, from: day, to: day, every, concurrency, variables: z.record(z.string(), z.string()).optional() }),
+  'backfills.start': z.strictObject({
+    pipelineId: id,
+    from: day,
+    to: day,
+    every,
+    concurrency,
+    variables: z.record(z.string(), z.string()).optional(),
+  }),
   /** Runs again only the intervals of `backfillId` whose latest run did not succeed, with that backfill's variables; resolves like `backfills.start`. */
   'backfills.retryFailed': z.strictObject({ pipelineId: id, backfillId: id, concurrency }),
 } as const;
@@ -42,13 +49,28 @@ export function createBackfillHandlers(open: OpenProject, emit: Emit) {
       const pipeline = await open.loadPipeline(p.pipelineId);
       const intervals = planForDialog(p.from, p.to, p.every);
       const warning = intervalWarning(pipeline);
-      return { intervals: intervals.map((i) => ({ start: i.label, end: i.end.toISOString().slice(0, 10) })) satisfies PlannedInterval[], ...(warning ? { warning } : {}) };
+      return {
+        intervals: intervals.map((i) => ({ start: i.label, end: i.end.toISOString().slice(0, 10) })) satisfies PlannedInterval[],
+        ...(warning ? { warning } : {}),
+      };
     },
     'backfills.start': async (p) =>
-      startBackfill(open, emit, { pipelineId: p.pipelineId, intervals: planForDialog(p.from, p.to, p.every), backfillId: newBackfillId(), concurrency: p.concurrency, variables: p.variables }),
+      startBackfill(open, emit, {
+        pipelineId: p.pipelineId,
+        intervals: planForDialog(p.from, p.to, p.every),
+        backfillId: newBackfillId(),
+        concurrency: p.concurrency,
+        variables: p.variables,
+      }),
     'backfills.retryFailed': async (p) => {
       const { intervals, variables } = await intervalsToRetry(open, p.pipelineId, p.backfillId);
-      return startBackfill(open, emit, { pipelineId: p.pipelineId, intervals, backfillId: p.backfillId, concurrency: p.concurrency, variables });
+      return startBackfill(open, emit, {
+        pipelineId: p.pipelineId,
+        intervals,
+        backfillId: p.backfillId,
+        concurrency: p.concurrency,
+        variables,
+      });
     },
   } satisfies HandlersOf<keyof typeof backfillsMethods>;
 }
@@ -67,7 +89,13 @@ function planForDialog(from: string, to: string, every: BackfillEvery): Backfill
 async function startBackfill(
   open: OpenProject,
   emit: Emit,
-  args: { pipelineId: string; intervals: BackfillInterval[]; backfillId: string; concurrency: number; variables: Record<string, string> | undefined },
+  args: {
+    pipelineId: string;
+    intervals: BackfillInterval[];
+    backfillId: string;
+    concurrency: number;
+    variables: Record<string, string> | undefined;
+  },
 ): Promise<{ backfillId: string; total: number }> {
   const pipeline = await open.loadPipeline(args.pipelineId);
   const { backfillId, pipelineId } = args;
@@ -84,12 +112,30 @@ async function startBackfill(
   };
   emit('backfills.progress', { backfillId, pipelineId, total, done: 0, failed: 0, finished: false } satisfies BackfillProgressEvent);
   const finished = runBackfill({
-    open, pipeline, intervals: args.intervals, backfillId, concurrency: args.concurrency, onEvent,
+    open,
+    pipeline,
+    intervals: args.intervals,
+    backfillId,
+    concurrency: args.concurrency,
+    onEvent,
     ...(args.variables ? { variables: args.variables } : {}),
-    onProgress: (progress) => emit('backfills.progress', { ...progress, pipelineId, finished: progress.done === total } satisfies BackfillProgressEvent),
+    onProgress: (progress) =>
+      emit('backfills.progress', { ...progress, pipelineId, finished: progress.done === total } satisfies BackfillProgressEvent),
   });
   // An error after the first run started reaches the dialog only this way; one before it rejects the call itself.
-  finished.catch((error: unknown) => hasStarted && emit('backfills.progress', { backfillId, pipelineId, total, done: 0, failed: total, finished: true, error: messageOf(error) } satisfies BackfillProgressEvent));
+  finished.catch(
+    (error: unknown) =>
+      hasStarted &&
+      emit('backfills.progress', {
+        backfillId,
+        pipelineId,
+        total,
+        done: 0,
+        failed: total,
+        finished: true,
+        error: messageOf(error),
+      } satisfies BackfillProgressEvent),
+  );
   // Usage errors reject before any run starts: the caller gets them, as with `runs.start`.
   await Promise.race([started, finished]);
   return { backfillId, total };
@@ -99,20 +145,36 @@ async function startBackfill(
  * The intervals of `backfillId` whose latest run did not succeed, rebuilt from the history (so a retry works after a
  * restart), and the pipeline's own variables of those runs (redacted secrets are resolved again, not replayed).
  */
-async function intervalsToRetry(open: OpenProject, pipelineId: string, backfillId: string): Promise<{ intervals: BackfillInterval[]; variables: Record<string, string> }> {
+async function intervalsToRetry(
+  open: OpenProject,
+  pipelineId: string,
+  backfillId: string,
+): Promise<{ intervals: BackfillInterval[]; variables: Record<string, string> }> {
   const failed = new Set(failedIntervals(open, pipelineId, backfillId));
   const origins = intervalOrigins(open, pipelineId, backfillId);
-  if (failed.size === 0) throw new UserError(`backfill ${backfillId} of ${pipelineId} has no failed intervals to retry`, { path: 'backfillId' });
+  if (failed.size === 0)
+    throw new UserError(`backfill ${backfillId} of ${pipelineId} has no failed intervals to retry`, { path: 'backfillId' });
   const declared = new Set(Object.keys((await open.loadPipeline(pipelineId)).spec.variables));
   const byLabel = new Map<string, BackfillInterval>();
   let variables: Record<string, string> = {};
-  const runs = open.store.listRuns({ pipelineId, limit: 100_000 }).filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
+  const runs = open.store
+    .listRuns({ pipelineId, limit: 100_000 })
+    .filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
   for (const run of runs) {
     const vars = open.store.getRun(run.id)?.variables ?? {};
     const label = String(vars.interval_start ?? '');
     if (!failed.has(label) || byLabel.has(label)) continue;
-    byLabel.set(label, { label, start: new Date(`${label}T00:00:00Z`), end: new Date(`${String(vars.interval_end)}T00:00:00Z`), origin: origins.get(label) ?? run.id });
-    variables = Object.fromEntries(Object.entries(vars).filter(([name, value]) => declared.has(name) && value !== REDACTED && value !== null && value !== undefined).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
+    byLabel.set(label, {
+      label,
+      start: new Date(`${label}T00:00:00Z`),
+      end: new Date(`${String(vars.interval_end)}T00:00:00Z`),
+      origin: origins.get(label) ?? run.id,
+    });
+    variables = Object.fromEntries(
+      Object.entries(vars)
+        .filter(([name, value]) => declared.has(name) && value !== REDACTED && value !== null && value !== undefined)
+        .map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]),
+    );
   }
   return { intervals: [...byLabel.values()].sort((a, b) => a.label.localeCompare(b.label)), variables };
 }

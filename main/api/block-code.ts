@@ -26,14 +26,20 @@ export async function readBlockCode(projectDir: string, pipeline: Pipeline, bloc
  * with a conflict (place.path `expectedHash`) when the file on disk no longer has that hash; without, overwrites.
  */
 export async function saveBlockCode(
-  projectDir: string, pipeline: Pipeline, blockId: string, text: string, expectedHash?: string,
+  projectDir: string,
+  pipeline: Pipeline,
+  blockId: string,
+  text: string,
+  expectedHash?: string,
 ): Promise<BlockCodeText> {
   const { file, absPath } = codeFileOf(projectDir, pipeline, blockId);
   if (expectedHash !== undefined) {
     const current = sha256(await readTextOrEmpty(absPath));
     if (current !== expectedHash) {
       throw new UserError(`${file} changed on disk since it was opened here: reload it, or save again to overwrite it`, {
-        block: blockId, file, path: 'expectedHash',
+        block: blockId,
+        file,
+        path: 'expectedHash',
       });
     }
   }

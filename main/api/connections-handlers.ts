@@ -52,10 +52,18 @@ async function describeRunGraph(open: OpenProject, runId: string): Promise<RunGr
     pipeline = await open.loadPipeline(run.pipelineId);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { isCurrent: false, note: `The pipeline ${run.pipelineId} cannot be loaded now (${reason}): showing the blocks this run recorded.`, blocks: recorded() };
+    return {
+      isCurrent: false,
+      note: `The pipeline ${run.pipelineId} cannot be loaded now (${reason}): showing the blocks this run recorded.`,
+      blocks: recorded(),
+    };
   }
   if (pipeline.pipelineHash !== run.pipelineHash) {
-    return { isCurrent: false, note: `pipeline.yaml of ${run.pipelineId} has changed since this run: showing the blocks this run recorded, without their connections.`, blocks: recorded() };
+    return {
+      isCurrent: false,
+      note: `pipeline.yaml of ${run.pipelineId} has changed since this run: showing the blocks this run recorded, without their connections.`,
+      blocks: recorded(),
+    };
   }
   return { isCurrent: true, blocks: pipeline.blocks.map((b) => ({ id: b.id, upstream: [...b.upstream], kind: b.kind, type: b.type })) };
 }

@@ -26,7 +26,10 @@ const scope = z.discriminatedUnion('kind', [
 const window = z.strictObject({
   offset: z.number().int().min(0),
   limit: z.number().int().min(1).max(10_000),
-  orderBy: z.array(z.strictObject({ column: z.string(), descending: z.boolean().optional() })).max(8).optional(),
+  orderBy: z
+    .array(z.strictObject({ column: z.string(), descending: z.boolean().optional() }))
+    .max(8)
+    .optional(),
   filter: z.string().max(10_000).optional(),
 });
 
@@ -41,18 +44,29 @@ export const methods = {
   'pipelines.check': z.strictObject({ pipelineId: id, variables: z.record(z.string(), z.string()).default({}) }),
   /** Resolves when the run is started (with its id), not when it finishes; follow it with `runs.event`. */
   'runs.start': z.strictObject({
-    pipelineId: id, scope: scope.default({ kind: 'pipeline' }), variables: z.record(z.string(), z.string()).default({}),
+    pipelineId: id,
+    scope: scope.default({ kind: 'pipeline' }),
+    variables: z.record(z.string(), z.string()).default({}),
     /** Recorded as the run's trigger: `cli` when `pipewright run` handed its run to the process holding the project. */
     via: z.enum(['app', 'cli']).default('app'),
   }),
   /** Asks a running or queued run to stop, whatever started it; resolves at once with `cancelling: false` when no such run is live (the run ends `cancelled` shortly after). */
   'runs.cancel': z.strictObject({ runId: id }),
   /** Recorded runs, newest first. */
-  'runs.list': z.strictObject({ pipelineId: id.optional(), limit: z.number().int().min(1).max(1000).default(50), offset: z.number().int().min(0).default(0) }),
+  'runs.list': z.strictObject({
+    pipelineId: id.optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
+    offset: z.number().int().min(0).default(0),
+  }),
   /** One run with its blocks and attempts, or null. */
   'runs.get': z.strictObject({ runId: id }),
   /** A run's logs, optionally for one block, after a log id (for tailing). */
-  'runs.logs': z.strictObject({ runId: id, blockId: id.optional(), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).default(1000) }),
+  'runs.logs': z.strictObject({
+    runId: id,
+    blockId: id.optional(),
+    afterId: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+  }),
   /** Schema, total rows and a window of a block's latest output as Arrow IPC bytes. */
   /** A window of a block's latest output; with `runId`, of the output that run published, while it is kept. */
   'outputs.preview': z.strictObject({ pipelineId: id, blockId: id, window, runId: z.string().min(1).max(200).optional() }),
@@ -69,7 +83,17 @@ export const methods = {
   /** A block's code file as on disk now, with its sha256 (the `expectedHash` of a later save). */
   'blocks.readCode': z.strictObject({ pipelineId: id, blockId: id }),
   /** Writes a block's code file atomically; with `expectedHash`, refuses (place.path `expectedHash`) when the file changed on disk. */
-  'blocks.saveCode': z.strictObject({ pipelineId: id, blockId: id, text: z.string().refine((t) => new TextEncoder().encode(t).length <= MAX_CODE_BYTES, `at most ${MAX_CODE_BYTES / 1024 / 1024} MB of code`), expectedHash: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
+  'blocks.saveCode': z.strictObject({
+    pipelineId: id,
+    blockId: id,
+    text: z
+      .string()
+      .refine((t) => new TextEncoder().encode(t).length <= MAX_CODE_BYTES, `at most ${MAX_CODE_BYTES / 1024 / 1024} MB of code`),
+    expectedHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  }),
   ...editMethods,
   ...connectionsMethods,
   ...backfillsMethods,

@@ -30,7 +30,8 @@ export function createEditHandlers(open: OpenProject, emit: EmitEvent) {
     'pipelines.update': async (p) => {
       const { version, files } = await updatePipeline({ project, kinds, ...p });
       // A renamed block keeps its stored output (so a new block given the old name does not show it).
-      for (const edit of p.edits) if (edit.op === 'renameBlock' && edit.from !== edit.to) await open.workspace.renameBlockOutputs(p.pipelineId, edit.from, edit.to);
+      for (const edit of p.edits)
+        if (edit.op === 'renameBlock' && edit.from !== edit.to) await open.workspace.renameBlockOutputs(p.pipelineId, edit.from, edit.to);
       return { ...changed(p.pipelineId, version), files };
     },
     'pipelines.create': async (p) => {

@@ -39,11 +39,17 @@ export type { RunQueueEvent } from '../runtime/run-launcher.ts';
  * `emit` pushes events to every connected shell.
  */
 export function createApiHandlers(
-  open: OpenProject, emit: EmitEvent, local: LocalApi = { origin: null }, schedules: SchedulerAccess = {},
+  open: OpenProject,
+  emit: EmitEvent,
+  local: LocalApi = { origin: null },
+  schedules: SchedulerAccess = {},
   projects: ProjectSwitcher | { refused: string } = NO_PROJECT_SWITCH,
 ) {
   /** Starts a run from the app (or a handed-over CLI run); resolves with its id once it started (usage errors reject before). */
-  const startRun = async (request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>, via: 'app' | 'cli' = 'app'): Promise<{ runId: string; queued?: true }> => {
+  const startRun = async (
+    request: Pick<RunRequest, 'pipeline' | 'scope' | 'variables' | 'executionDate' | 'interval'>,
+    via: 'app' | 'cli' = 'app',
+  ): Promise<{ runId: string; queued?: true }> => {
     const run = open.runs.launch({ ...request, trigger: { kind: via, by: os.userInfo().username } });
     // Behind max_concurrent_runs (on_limit: queue) the run waits for a slot: answer now, its events follow later.
     if (run.isQueued) return { runId: run.runId, queued: true };
@@ -58,25 +64,34 @@ export function createApiHandlers(
   open.alerts.onAlert((alert) => emit('alerts.raised', alert));
   const handlers = {
     'app.info': async () => ({
-      version: '0.1.0', node: process.versions.node, electron: process.versions.electron ?? null, project: open.project.settings.name,
+      version: '0.1.0',
+      node: process.versions.node,
+      electron: process.versions.electron ?? null,
+      project: open.project.settings.name,
       apiOrigin: local.origin,
     }),
     // Listed from disk each time: pipelines are created by the app and by other editors while it runs.
     'pipelines.list': async () => ({ pipelines: await listPipelineIds(open.project.dir) }),
     'pipelines.get': async (p) => {
       const { pipeline, version } = await loadWithVersion(open, p.pipelineId);
-      return { id: pipeline.id, version, spec: pipeline.spec, layout: pipeline.layout, blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })) };
+      return {
+        id: pipeline.id,
+        version,
+        spec: pipeline.spec,
+        layout: pipeline.layout,
+        blocks: pipeline.blocks.map((b) => ({ ...b, code: b.code?.text ?? null })),
+      };
     },
     'pipelines.check': async (p) => checkPipeline(open, p.pipelineId, { variables: p.variables }),
-    'runs.start': async (p) =>
-      startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }, p.via),
+    'runs.start': async (p) => startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }, p.via),
     'runs.cancel': async (p) => ({ cancelling: open.runs.cancel(p.runId) }),
     'runs.list': async (p) => ({ runs: open.store.listRuns(p) }),
     'runs.get': async (p) => ({ run: open.store.getRun(p.runId) ?? null }),
     'runs.logs': async (p) => ({ logs: open.store.getLogs(p.runId, p) }),
     'outputs.preview': async (p) =>
       // A block that runs in a warehouse is previewed there (only its published table: past runs' tables are not kept).
-      (await previewWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId, p.window)) ?? open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
+      (await previewWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId, p.window)) ??
+      open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
     'outputs.statsHistory': async (p) => ({
       runs: open.store.outputStatsHistory(p.pipelineId, p.blockId, p.limit),
     }),
@@ -84,7 +99,9 @@ export function createApiHandlers(
       outputs: (await open.workspace.runOutputs(p.pipelineId, p.runId)).map((o) => ({ blockId: o.blockId, rows: o.rows })),
     }),
     'outputs.profile': async (p) => ({
-      columns: (await profileWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId)) ?? (await open.workspace.profile(p.pipelineId, p.blockId)),
+      columns:
+        (await profileWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId)) ??
+        (await open.workspace.profile(p.pipelineId, p.blockId)),
     }),
     'workspace.query': async (p) => open.workspace.query(p.sql, p.window),
     'triggers.list': async (p) => {
@@ -92,12 +109,15 @@ export function createApiHandlers(
       const wanted = (id: string) => p.pipelineId === undefined || id === p.pipelineId;
       return { triggers: triggers.filter((t) => wanted(t.pipelineId)), problems: problems.filter((x) => wanted(x.pipelineId)) };
     },
-    'blocks.readCode': async (p) =>
-      readBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId),
+    'blocks.readCode': async (p) => readBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId),
     'blocks.saveCode': async (p) => {
       const saved = await saveBlockCode(open.project.dir, await open.loadPipeline(p.pipelineId), p.blockId, p.text, p.expectedHash);
       // Told now, not when the file watcher notices: a window that saves and then runs hears of the save first.
-      emit('pipelines.changed', { pipelineId: p.pipelineId, version: await readPipelineVersion(open.project.dir, p.pipelineId), codeChanged: true });
+      emit('pipelines.changed', {
+        pipelineId: p.pipelineId,
+        version: await readPipelineVersion(open.project.dir, p.pipelineId),
+        codeChanged: true,
+      });
       return saved;
     },
     ...createEditHandlers(open, emit),
@@ -119,7 +139,8 @@ export function createApiHandlers(
  */
 export async function dispatch(handlers: Partial<ApiHandlers>, method: unknown, params: unknown): Promise<CallReply> {
   try {
-    if (!isMethodName(method) || !Object.hasOwn(handlers, method)) throw new ContractError(`unknown method '${String(method)}'`, { path: 'method' });
+    if (!isMethodName(method) || !Object.hasOwn(handlers, method))
+      throw new ContractError(`unknown method '${String(method)}'`, { path: 'method' });
     const handler = handlers[method] as (p: unknown) => Promise<unknown>;
     return { ok: true, result: await handler(parseParams(method, params)) };
   } catch (error) {

@@ -50,12 +50,18 @@ export function createProjectsHandlers(open: OpenProject, switcher: ProjectSwitc
     'projects.list': async (): Promise<ProjectsList> => {
       if ('refused' in switcher) return { current, recent: [], canSwitch: false, why: switcher.refused };
       const switchError = switcher.lastError();
-      return { current, recent: switcher.recent().filter((dir) => dir !== current), canSwitch: true, ...(switchError ? { switchError } : {}) };
+      return {
+        current,
+        recent: switcher.recent().filter((dir) => dir !== current),
+        canSwitch: true,
+        ...(switchError ? { switchError } : {}),
+      };
     },
     'projects.open': async (p: { dir: string }) => {
       const s = usable();
       const dir = absoluteFolder(p.dir);
-      if (!existsSync(path.join(dir, PROJECT_FILE))) throw new UserError(`${dir} has no ${PROJECT_FILE}: choose a project folder, or create a new project there`, { path: 'dir' });
+      if (!existsSync(path.join(dir, PROJECT_FILE)))
+        throw new UserError(`${dir} has no ${PROJECT_FILE}: choose a project folder, or create a new project there`, { path: 'dir' });
       if (dir === current) throw new UserError(`${dir} is the open project`, { path: 'dir' });
       s.switchTo(dir);
       return { dir };
@@ -72,6 +78,7 @@ export function createProjectsHandlers(open: OpenProject, switcher: ProjectSwitc
 
 /** The folder as an absolute path: a relative one would depend on where the shell was started, so it is refused. */
 function absoluteFolder(dir: string): string {
-  if (!path.isAbsolute(dir)) throw new UserError(`${dir} is not an absolute path: give the full folder path, e.g. /home/you/projects/shop`, { path: 'dir' });
+  if (!path.isAbsolute(dir))
+    throw new UserError(`${dir} is not an absolute path: give the full folder path, e.g. /home/you/projects/shop`, { path: 'dir' });
   return path.resolve(dir);
 }

@@ -27,11 +27,14 @@ export async function planResume(open: OpenProject, runId: string): Promise<Resu
   if (toRetry.length === 0) throw new UserError(`every block of run ${runId} succeeded or was skipped: nothing to retry`);
   const pipeline = await open.loadPipeline(run.pipelineId);
   const gone = toRetry.filter((id) => !pipeline.blocks.some((b) => b.id === id));
-  if (gone.length > 0) throw new UserError(`run ${runId} has blocks the pipeline no longer has (${gone.join(', ')}): run the pipeline instead`);
+  if (gone.length > 0)
+    throw new UserError(`run ${runId} has blocks the pipeline no longer has (${gone.join(', ')}): run the pipeline instead`);
   // Only the pipeline's own variables are passed (built-ins come from the dates below), and not redacted ones: the
   // pipeline resolves those (secret) variables again rather than use the mask.
   const declared = new Set(Object.keys(pipeline.spec.variables));
-  const kept = Object.entries(run.variables).filter(([name, value]) => declared.has(name) && value !== REDACTED && value !== null && value !== undefined);
+  const kept = Object.entries(run.variables).filter(
+    ([name, value]) => declared.has(name) && value !== REDACTED && value !== null && value !== undefined,
+  );
   const variables = Object.fromEntries(kept.map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
   const executionDate = new Date(String(run.variables.execution_date ?? run.startedAt));
   const start = dateOf(run.variables.interval_start);
@@ -39,7 +42,9 @@ export async function planResume(open: OpenProject, runId: string): Promise<Resu
   // A resume of a resume finishes the same logical run: its origin is the first run's.
   const origin = originOf(run.scope) ?? runId;
   return {
-    pipeline, scope: { kind: 'blocks', blocks: toRetry, origin }, variables,
+    pipeline,
+    scope: { kind: 'blocks', blocks: toRetry, origin },
+    variables,
     executionDate: Number.isNaN(executionDate.getTime()) ? new Date(run.startedAt) : executionDate,
     ...(start && end ? { interval: { start, end } } : {}),
   };

@@ -51,7 +51,10 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
     checkNames(inline, place);
     // The connection's fields (named, else default_connections.bigquery) beneath the block's own.
     const config = await mergeCloudConnection(ctx, 'bigquery', inline, place);
-    const data = config.source === 'upload' ? await uploadData(ctx, onlyUpstream(ctx), place, config.timestamps) : await gcsBlockData(ctx, config.source.from_gcs_block, place);
+    const data =
+      config.source === 'upload'
+        ? await uploadData(ctx, onlyUpstream(ctx), place, config.timestamps)
+        : await gcsBlockData(ctx, config.source.from_gcs_block, place);
     checkTableOptions(config, data.schema, place);
     const bigquery = await createBigQueryClient(config, ctx.project.dir, place);
     try {
@@ -65,7 +68,13 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
       //    (ids are deterministic per load: see findLoadTry); otherwise the table must accept the load, and one job
       //    starts under the next id.
       const destination = `${bigquery.projectId}.${config.dataset}.${config.table} ${config.write_disposition}`;
-      const loadTry = await findLoadTry(bigquery, { originRunId: ctx.originRunId, blockId: ctx.block.id, destination }, location, place, ctx.log);
+      const loadTry = await findLoadTry(
+        bigquery,
+        { originRunId: ctx.originRunId, blockId: ctx.block.id, destination },
+        location,
+        place,
+        ctx.log,
+      );
       const jobId = loadTry.jobId;
       let job = loadTry.earlier;
       if (!job) {
@@ -73,15 +82,25 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
         const load = loadConfiguration(bigquery.projectId, config, data.load);
         const table = bigquery.dataset(config.dataset, location ? { location } : {}).table(config.table);
         ctx.progress({ phase: 'start load job', done: 0, unit: 'items' });
-        job = await startLoadJob(bigquery, table, { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) }, ctx.log);
+        job = await startLoadJob(
+          bigquery,
+          table,
+          { jobId, location, load, ...(data.localFile ? { localFile: data.localFile } : {}) },
+          ctx.log,
+        );
         killPoint(`bigquery.${config.write_disposition}.job-started`);
       }
       // 4. Polled to DONE; 5. its row count checked.
       const started = Date.now();
-      const metadata = await waitForJob(job, ctx.signal, (state, polls) => {
-        ctx.progress({ phase: `load job ${state.toLowerCase()}`, done: polls, unit: 'checks' });
-        if (polls % 20 === 0) ctx.log('info', `load job ${jobId} is ${state} after ${Math.round((Date.now() - started) / 1000)} s`);
-      }, config.poll_interval_ms);
+      const metadata = await waitForJob(
+        job,
+        ctx.signal,
+        (state, polls) => {
+          ctx.progress({ phase: `load job ${state.toLowerCase()}`, done: polls, unit: 'checks' });
+          if (polls % 20 === 0) ctx.log('info', `load job ${jobId} is ${state} after ${Math.round((Date.now() - started) / 1000)} s`);
+        },
+        config.poll_interval_ms,
+      );
       killPoint(`bigquery.${config.write_disposition}.job-done`);
       const failure = jobFailureOf(jobId, metadata, place);
       if (failure) throw failure;
@@ -96,9 +115,14 @@ export const bigqueryExport: BlockKind<BigQueryExportConfig> = {
 
 export function checkNames(config: BigQueryExportConfig, place: ErrorPlace): void {
   const datasetProblem = datasetNameProblem(config.dataset);
-  if (datasetProblem) throw new UserError(`dataset "${config.dataset}" would be refused by BigQuery: ${datasetProblem}`, { ...place, path: 'config.dataset' });
+  if (datasetProblem)
+    throw new UserError(`dataset "${config.dataset}" would be refused by BigQuery: ${datasetProblem}`, {
+      ...place,
+      path: 'config.dataset',
+    });
   const tableProblem = tableNameProblem(config.table);
-  if (tableProblem) throw new UserError(`table "${config.table}" would be refused by BigQuery: ${tableProblem}`, { ...place, path: 'config.table' });
+  if (tableProblem)
+    throw new UserError(`table "${config.table}" would be refused by BigQuery: ${tableProblem}`, { ...place, path: 'config.table' });
 }
 
 function checkTableOptions(config: BigQueryExportConfig, schema: BigQueryField[], place: ErrorPlace): void {
@@ -108,14 +132,24 @@ function checkTableOptions(config: BigQueryExportConfig, schema: BigQueryField[]
     const field = find(partition.field);
     if (!field || !['DATE', 'TIMESTAMP', 'DATETIME'].includes(canonicalType(field.type)) || field.mode === 'REPEATED') {
       const found = field ? `is ${canonicalType(field.type)}` : 'is not a column of the output';
-      throw new UserError(`time_partitioning.field ${partition.field} ${found}: BigQuery partitions by a DATE or TIMESTAMP column`, { ...place, path: 'config.time_partitioning.field' });
+      throw new UserError(`time_partitioning.field ${partition.field} ${found}: BigQuery partitions by a DATE or TIMESTAMP column`, {
+        ...place,
+        path: 'config.time_partitioning.field',
+      });
     }
-    if (canonicalType(field.type) === 'DATE' && partition.type === 'HOUR') throw new UserError(`time_partitioning.type HOUR needs a TIMESTAMP column; ${partition.field} is a DATE`, { ...place, path: 'config.time_partitioning.type' });
+    if (canonicalType(field.type) === 'DATE' && partition.type === 'HOUR')
+      throw new UserError(`time_partitioning.type HOUR needs a TIMESTAMP column; ${partition.field} is a DATE`, {
+        ...place,
+        path: 'config.time_partitioning.type',
+      });
   }
   for (const name of config.clustering ?? []) {
     const field = find(name);
     if (!field || field.mode === 'REPEATED' || canonicalType(field.type) === 'RECORD') {
-      throw new UserError(`clustering column ${name} ${field ? 'is a list or record' : 'is not a column of the output'}: BigQuery clusters by top-level simple columns`, { ...place, path: 'config.clustering' });
+      throw new UserError(
+        `clustering column ${name} ${field ? 'is a list or record' : 'is not a column of the output'}: BigQuery clusters by top-level simple columns`,
+        { ...place, path: 'config.clustering' },
+      );
     }
   }
 }
@@ -133,7 +167,11 @@ export async function datasetLocation(bigquery: BigQuery, dataset: string): Prom
 
 /** Creates the missing dataset in `location` when create_dataset allows it. */
 async function createDataset(bigquery: BigQuery, config: BigQueryExportConfig, location: string, place: ErrorPlace): Promise<void> {
-  if (!config.create_dataset) throw new UserError(`dataset ${config.dataset} does not exist in project ${bigquery.projectId} (create it, or set create_dataset: true)`, { ...place, path: 'config.dataset' });
+  if (!config.create_dataset)
+    throw new UserError(
+      `dataset ${config.dataset} does not exist in project ${bigquery.projectId} (create it, or set create_dataset: true)`,
+      { ...place, path: 'config.dataset' },
+    );
   try {
     await bigquery.createDataset(config.dataset, { location });
   } catch (error) {
@@ -150,16 +188,27 @@ async function createDataset(bigquery: BigQuery, config: BigQueryExportConfig, l
 function checkLocations(config: BigQueryExportConfig, datasetLocation: string, data: LoadData, place: ErrorPlace): void {
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   if (config.location && !same(config.location, datasetLocation)) {
-    throw new UserError(`dataset ${config.dataset} is in ${datasetLocation}, but this block's location is ${config.location}: set location: ${datasetLocation}, or use a dataset in ${config.location}`, { ...place, path: 'config.location' });
+    throw new UserError(
+      `dataset ${config.dataset} is in ${datasetLocation}, but this block's location is ${config.location}: set location: ${datasetLocation}, or use a dataset in ${config.location}`,
+      { ...place, path: 'config.location' },
+    );
   }
   const bucket = data.bucket;
   if (!bucket?.location || same(datasetLocation, 'US') || same(bucket.location, datasetLocation)) return;
   if (same(datasetLocation, 'EU') && /^europe-/i.test(bucket.location)) return;
-  throw new UserError(`bucket ${bucket.name} is in ${bucket.location} and dataset ${config.dataset} in ${datasetLocation}: BigQuery loads only from a bucket in the dataset's location; use a dataset in ${bucket.location} or a bucket in ${datasetLocation}`, { ...place, path: 'config.dataset' });
+  throw new UserError(
+    `bucket ${bucket.name} is in ${bucket.location} and dataset ${config.dataset} in ${datasetLocation}: BigQuery loads only from a bucket in the dataset's location; use a dataset in ${bucket.location} or a bucket in ${datasetLocation}`,
+    { ...place, path: 'config.dataset' },
+  );
 }
 
 /** Appends must match the table's schema; `empty` must find the table empty. Both refused before any upload. */
-async function checkExistingTable(bigquery: BigQuery, config: BigQueryExportConfig, schema: BigQueryField[], place: ErrorPlace): Promise<void> {
+async function checkExistingTable(
+  bigquery: BigQuery,
+  config: BigQueryExportConfig,
+  schema: BigQueryField[],
+  place: ErrorPlace,
+): Promise<void> {
   if (config.write_disposition === 'truncate') return;
   const table = bigquery.dataset(config.dataset).table(config.table);
   const [exists] = await table.exists();
@@ -167,16 +216,26 @@ async function checkExistingTable(bigquery: BigQuery, config: BigQueryExportConf
   const [metadata] = (await table.getMetadata()) as [{ schema?: { fields?: BigQueryField[] }; numRows?: string }, ...unknown[]];
   const name = `${config.dataset}.${config.table}`;
   if (config.write_disposition === 'empty' && Number(metadata.numRows ?? 0) > 0) {
-    throw new UserError(`${name} already has ${metadata.numRows} rows; write_disposition empty only writes to an empty table (use truncate or append)`, { ...place, path: 'config.write_disposition' });
+    throw new UserError(
+      `${name} already has ${metadata.numRows} rows; write_disposition empty only writes to an empty table (use truncate or append)`,
+      { ...place, path: 'config.write_disposition' },
+    );
   }
   const differences = schemaDifferences(schema, metadata.schema?.fields ?? []);
   if (config.write_disposition === 'append' && differences.length > 0) {
-    throw new UserError(`cannot append to ${name}: its schema differs from this output's — ${differences.join('; ')}`, { ...place, path: 'config.write_disposition' });
+    throw new UserError(`cannot append to ${name}: its schema differs from this output's — ${differences.join('; ')}`, {
+      ...place,
+      path: 'config.write_disposition',
+    });
   }
 }
 
 /** The load job's `configuration.load`: the destination, dispositions and table options over the source's fields. */
-export function loadConfiguration(projectId: string, config: BigQueryExportConfig, source: Record<string, unknown>): Record<string, unknown> {
+export function loadConfiguration(
+  projectId: string,
+  config: BigQueryExportConfig,
+  source: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     destinationTable: { projectId, datasetId: config.dataset, tableId: config.table },
     writeDisposition: DISPOSITIONS[config.write_disposition],
@@ -185,17 +244,34 @@ export function loadConfiguration(projectId: string, config: BigQueryExportConfi
     parquetOptions: { enableListInference: true },
     decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC'],
     ...source,
-    ...(config.time_partitioning ? { timePartitioning: { type: config.time_partitioning.type, field: config.time_partitioning.field } } : {}),
+    ...(config.time_partitioning
+      ? { timePartitioning: { type: config.time_partitioning.type, field: config.time_partitioning.field } }
+      : {}),
     ...(config.clustering ? { clustering: { fields: config.clustering } } : {}),
   };
 }
 
-function report(ctx: BlockContext, config: BigQueryExportConfig, projectId: string, jobId: string, data: LoadData, rowsOut: number, place: ErrorPlace) {
+function report(
+  ctx: BlockContext,
+  config: BigQueryExportConfig,
+  projectId: string,
+  jobId: string,
+  data: LoadData,
+  rowsOut: number,
+  place: ErrorPlace,
+) {
   const table = `${projectId}.${config.dataset}.${config.table}`;
   if (data.expectedRows !== undefined && rowsOut !== data.expectedRows) {
-    throw new OperationalError(`BigQuery job ${jobId} loaded ${rowsOut} rows into ${table}, but the source has ${data.expectedRows}`, { place, permanent: true });
+    throw new OperationalError(`BigQuery job ${jobId} loaded ${rowsOut} rows into ${table}, but the source has ${data.expectedRows}`, {
+      place,
+      permanent: true,
+    });
   }
-  if (data.expectedRows === undefined) ctx.log('warn', `the objects carry no pipewright_rows metadata, so the loaded row count (${rowsOut}) could not be checked`);
-  ctx.log('info', `loaded ${rowsOut.toLocaleString('en-US')} rows into ${table} (${config.write_disposition}) from ${data.label}, ${formatBytes(data.bytes)}; BigQuery job ${jobId}`);
+  if (data.expectedRows === undefined)
+    ctx.log('warn', `the objects carry no pipewright_rows metadata, so the loaded row count (${rowsOut}) could not be checked`);
+  ctx.log(
+    'info',
+    `loaded ${rowsOut.toLocaleString('en-US')} rows into ${table} (${config.write_disposition}) from ${data.label}, ${formatBytes(data.bytes)}; BigQuery job ${jobId}`,
+  );
   return { rowsIn: data.expectedRows ?? rowsOut, rowsOut, bytes: data.bytes, hasOutput: false };
 }

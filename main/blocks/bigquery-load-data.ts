@@ -44,7 +44,8 @@ export function schemaForColumns(columns: ColumnInfo[], place: ErrorPlace, naive
     if (problem) throw new UserError(`column "${column.name}": ${problem}`, place);
   }
   const duplicates = duplicateNames(columns.map((c) => c.name));
-  if (duplicates.length > 0) throw new UserError(`columns ${duplicates.join(', ')} differ only in case; BigQuery column names are case-insensitive`, place);
+  if (duplicates.length > 0)
+    throw new UserError(`columns ${duplicates.join(', ')} differ only in case; BigQuery column names are case-insensitive`, place);
   try {
     return columns.map((c) => bigQueryFieldFor(c.name, c.type, naive));
   } catch (error) {
@@ -68,7 +69,9 @@ export async function uploadData(ctx: BlockContext, upstream: string, place: Err
   const schema = schemaForColumns(described.columns, { ...place, path: 'upstream' }, timestamps === 'timestamp' ? 'TIMESTAMP' : 'DATETIME');
   const file = path.join(ctx.tempDir, 'bigquery-load.parquet');
   ctx.progress({ phase: 'write parquet', done: 0, total: described.rows, unit: 'rows' });
-  const [written] = await ctx.data.queryRows(`COPY (SELECT ${described.columns.map((c) => exportCast(c, timestamps)).join(', ')} FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION 'zstd')`);
+  const [written] = await ctx.data.queryRows(
+    `COPY (SELECT ${described.columns.map((c) => exportCast(c, timestamps)).join(', ')} FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION 'zstd')`,
+  );
   const rows = Number(written?.Count ?? described.rows);
   const { size } = await stat(file);
   return {
@@ -90,12 +93,16 @@ export async function uploadData(ctx: BlockContext, upstream: string, place: Err
  */
 export async function gcsBlockData(ctx: BlockContext, blockId: string, place: ErrorPlace): Promise<LoadData> {
   const where = { ...place, path: 'config.source.from_gcs_block' };
-  if (!ctx.block.upstream.includes(blockId)) throw new UserError(`from_gcs_block: ${blockId} must be an upstream of this block, so it runs first`, where);
+  if (!ctx.block.upstream.includes(blockId))
+    throw new UserError(`from_gcs_block: ${blockId} must be an upstream of this block, so it runs first`, where);
   const gcs = await gcsBlockConfig(ctx, blockId, where);
-  if (gcs.format !== 'parquet') throw new UserError(`from_gcs_block: ${blockId} writes ${gcs.format}; BigQuery loads from it need format: parquet`, where);
+  if (gcs.format !== 'parquet')
+    throw new UserError(`from_gcs_block: ${blockId} writes ${gcs.format}; BigQuery loads from it need format: parquet`, where);
   const folder = gcs.partition_by ? gcs.path.replace(/\/+$/, '') + '/' : undefined;
   // The gcs block's own connection (named, else default_connections.gcs), as when it ran.
-  const storage = await createStorageClient(await mergeCloudConnection(ctx, 'gcs', gcs, { block: blockId }), ctx.project.dir, { block: blockId });
+  const storage = await createStorageClient(await mergeCloudConnection(ctx, 'gcs', gcs, { block: blockId }), ctx.project.dir, {
+    block: blockId,
+  });
   let files: File[];
   try {
     const bucket = storage.bucket(gcs.bucket);
@@ -107,16 +114,38 @@ export async function gcsBlockData(ctx: BlockContext, blockId: string, place: Er
   } catch (error) {
     throw explainGcsError(error, gcs.bucket, { block: blockId });
   }
-  const fileColumns = await ctx.data.queryRows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path.join(ctx.tempDir, 'schema-sample.parquet'))})`);
-  if (folder) refuseEncodedFolders(files.map((f) => f.name.slice(folder.length)), gcs.bucket, folder, where);
+  const fileColumns = await ctx.data.queryRows(
+    `DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(path.join(ctx.tempDir, 'schema-sample.parquet'))})`,
+  );
+  if (folder)
+    refuseEncodedFolders(
+      files.map((f) => f.name.slice(folder.length)),
+      gcs.bucket,
+      folder,
+      where,
+    );
   const keys = folder ? partitionKeys(files.map((f) => f.name.slice(folder.length))) : [];
   // The files say how BigQuery reads their timestamps: UTC-adjusted → TIMESTAMP, naive → DATETIME (the gcs block's timestamps setting).
-  const schema = schemaForColumns([...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys], where, 'DATETIME');
+  const schema = schemaForColumns(
+    [...fileColumns.map((c) => ({ name: String(c.column_name), type: String(c.column_type) })), ...keys],
+    where,
+    'DATETIME',
+  );
   const counts = files.map((f) => (f.metadata.metadata as Record<string, unknown> | undefined)?.pipewright_rows);
-  const expectedRows = counts.every((c) => c !== undefined && c !== null) ? counts.reduce<number>((sum, c) => sum + Number(c), 0) : undefined;
+  const expectedRows = counts.every((c) => c !== undefined && c !== null)
+    ? counts.reduce<number>((sum, c) => sum + Number(c), 0)
+    : undefined;
   const bucketLocation = await readBucketLocation(storage.bucket(gcs.bucket));
   const uris = files.length <= MAX_URIS ? files.map((f) => `gs://${gcs.bucket}/${f.name}`) : [`gs://${gcs.bucket}/${folder}*`];
-  const hive = folder && keys.length > 0 ? { hivePartitioningOptions: { mode: 'CUSTOM', sourceUriPrefix: `gs://${gcs.bucket}/${folder}${keys.map((k) => `{${k.name}:${k.bigQueryType}}`).join('/')}` } } : {};
+  const hive =
+    folder && keys.length > 0
+      ? {
+          hivePartitioningOptions: {
+            mode: 'CUSTOM',
+            sourceUriPrefix: `gs://${gcs.bucket}/${folder}${keys.map((k) => `{${k.name}:${k.bigQueryType}}`).join('/')}`,
+          },
+        }
+      : {};
   return {
     schema,
     load: { sourceFormat: 'PARQUET', sourceUris: uris, schema: { fields: schema.slice(0, fileColumns.length) }, ...hive },
@@ -143,9 +172,11 @@ async function gcsBlockConfig(ctx: BlockContext, blockId: string, where: ErrorPl
   if (!source) throw new UserError(`from_gcs_block: cannot read ${relPath} to find block ${blockId}`, where);
   const spec = validateYaml(source, pipelineFileSchema);
   const block = spec.blocks.find((b) => b.id === blockId);
-  if (!block || block.type !== 'export' || block.kind !== gcsExport.kind) throw new UserError(`from_gcs_block: ${blockId} is not a gcs export block of this pipeline`, where);
+  if (!block || block.type !== 'export' || block.kind !== gcsExport.kind)
+    throw new UserError(`from_gcs_block: ${blockId} is not a gcs export block of this pipeline`, where);
   const parsed = gcsExport.configSchema.safeParse(renderConfig(block.config, ctx.variables));
-  if (!parsed.success) throw new UserError(`from_gcs_block: ${blockId}'s config is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}`, where);
+  if (!parsed.success)
+    throw new UserError(`from_gcs_block: ${blockId}'s config is invalid: ${parsed.error.issues[0]?.message ?? 'invalid'}`, where);
   return parsed.data;
 }
 
@@ -155,19 +186,33 @@ async function gcsBlockConfig(ctx: BlockContext, blockId: string, where: ErrorPl
  */
 function refuseEncodedFolders(relativeNames: string[], bucket: string, folder: string, where: ErrorPlace): void {
   for (const name of relativeNames) {
-    const encoded = name.split('/').slice(0, -1).find((segment) => segment.includes('%'));
+    const encoded = name
+      .split('/')
+      .slice(0, -1)
+      .find((segment) => segment.includes('%'));
     if (encoded) {
-      throw new UserError(`gs://${bucket}/${folder}${encoded}/ is percent-encoded, and BigQuery reads hive folder names literally (it would load "${encoded.slice(encoded.indexOf('=') + 1)}"): partition by a column whose values are letters, digits, - _ . ~ (a date, say), or load from a single-object gcs export`, where);
+      throw new UserError(
+        `gs://${bucket}/${folder}${encoded}/ is percent-encoded, and BigQuery reads hive folder names literally (it would load "${encoded.slice(encoded.indexOf('=') + 1)}"): partition by a column whose values are letters, digits, - _ . ~ (a date, say), or load from a single-object gcs export`,
+        where,
+      );
     }
   }
 }
 
 /** Hive keys of `key=value/…/file` names, with DuckDB and BigQuery types guessed from all their values. */
 function partitionKeys(relativeNames: string[]): (ColumnInfo & { bigQueryType: string })[] {
-  const folders = relativeNames.map((n) => n.split('/').slice(0, -1).map((segment) => segment.split('=')));
+  const folders = relativeNames.map((n) =>
+    n
+      .split('/')
+      .slice(0, -1)
+      .map((segment) => segment.split('=')),
+  );
   const first = folders[0] ?? [];
   return first.map(([encodedName], i) => {
-    const values = folders.map((f) => f[i]?.[1]).filter((v): v is string => v !== undefined && v !== NULL_PARTITION).map(decodeValue);
+    const values = folders
+      .map((f) => f[i]?.[1])
+      .filter((v): v is string => v !== undefined && v !== NULL_PARTITION)
+      .map(decodeValue);
     const bigQueryType = guessType(values);
     const type = { DATE: 'DATE', TIMESTAMP: 'TIMESTAMP', INTEGER: 'BIGINT', STRING: 'VARCHAR' }[bigQueryType]!;
     return { name: decodeValue(encodedName ?? ''), type, bigQueryType };

@@ -18,17 +18,30 @@ export async function planBigQueryExport(ctx: PlanContext, inline: BigQueryExpor
   checkNames(inline, place);
   const config = await mergeCloudConnection(ctx, 'bigquery', inline, place);
   const notes: string[] = [];
-  const source = config.source === 'upload' ? uploadSource(ctx, config, place) : await gcsSource(ctx, config.source.from_gcs_block, place, notes);
+  const source =
+    config.source === 'upload' ? uploadSource(ctx, config, place) : await gcsSource(ctx, config.source.from_gcs_block, place, notes);
   const bigquery = await createBigQueryClient(config, ctx.project.dir, place);
   const job = { load: loadConfiguration(bigquery.projectId, config, source.load) };
   const location = await datasetLocation(bigquery, config.dataset);
-  if (location === undefined) notes.push(config.create_dataset ? `dataset ${config.dataset} does not exist: it would be created in ${config.location ?? 'the bucket\'s location, else US'}` : `dataset ${config.dataset} does not exist and create_dataset is false: the load would fail`);
+  if (location === undefined)
+    notes.push(
+      config.create_dataset
+        ? `dataset ${config.dataset} does not exist: it would be created in ${config.location ?? "the bucket's location, else US"}`
+        : `dataset ${config.dataset} does not exist and create_dataset is false: the load would fail`,
+    );
   const schemaDiff = location === undefined ? undefined : await tableDiff(bigquery, config, source.schema);
   if (!ctx.columns) notes.push(`the columns of ${ctx.upstream} are unknown until it runs`);
   return {
-    blockId: ctx.block.id, kind: 'export/bigquery', destination: `${bigquery.projectId}.${config.dataset}.${config.table}`, mode: config.write_disposition, ddl: [], job,
-    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}), ...(source.partitions ? { partitions: source.partitions } : {}),
-    ...(schemaDiff ? { schemaDiff } : {}), notes,
+    blockId: ctx.block.id,
+    kind: 'export/bigquery',
+    destination: `${bigquery.projectId}.${config.dataset}.${config.table}`,
+    mode: config.write_disposition,
+    ddl: [],
+    job,
+    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}),
+    ...(source.partitions ? { partitions: source.partitions } : {}),
+    ...(schemaDiff ? { schemaDiff } : {}),
+    notes,
   };
 }
 
@@ -39,7 +52,11 @@ interface PlannedSource {
 }
 
 function uploadSource(ctx: PlanContext, config: BigQueryExportConfig, place: ErrorPlace): PlannedSource {
-  const schema = schemaForColumns(ctx.columns ?? [], { ...place, path: 'upstream' }, config.timestamps === 'timestamp' ? 'TIMESTAMP' : 'DATETIME');
+  const schema = schemaForColumns(
+    ctx.columns ?? [],
+    { ...place, path: 'upstream' },
+    config.timestamps === 'timestamp' ? 'TIMESTAMP' : 'DATETIME',
+  );
   return { schema, load: { sourceFormat: 'PARQUET', schema: { fields: schema } } };
 }
 
@@ -56,10 +73,22 @@ async function gcsSource(ctx: PlanContext, blockId: string, place: ErrorPlace, n
   const partitionBy = gcs.partition_by ?? [];
   const columns = ctx.columns ?? [];
   const inFiles = columns.filter((c) => !partitionBy.includes(c.name));
-  const schema = schemaForColumns(inFiles, { ...place, path: 'config.source.from_gcs_block' }, gcs.timestamps === 'timestamp' ? 'TIMESTAMP' : 'DATETIME');
+  const schema = schemaForColumns(
+    inFiles,
+    { ...place, path: 'config.source.from_gcs_block' },
+    gcs.timestamps === 'timestamp' ? 'TIMESTAMP' : 'DATETIME',
+  );
   const keys = partitionBy.map((name) => ({ name, type: hiveType(columns.find((c) => c.name === name)) }));
   const folder = gcs.path.replace(/\/+$/, '') + '/';
-  const hive = keys.length > 0 ? { hivePartitioningOptions: { mode: 'CUSTOM', sourceUriPrefix: `gs://${gcs.bucket}/${folder}${keys.map((k) => `{${k.name}:${k.type}}`).join('/')}` } } : {};
+  const hive =
+    keys.length > 0
+      ? {
+          hivePartitioningOptions: {
+            mode: 'CUSTOM',
+            sourceUriPrefix: `gs://${gcs.bucket}/${folder}${keys.map((k) => `{${k.name}:${k.type}}`).join('/')}`,
+          },
+        }
+      : {};
   return {
     schema: [...schema, ...keys.map((k) => ({ name: k.name, type: k.type }))],
     load: { sourceFormat: 'PARQUET', sourceUris: planned.objects?.write ?? [], schema: { fields: schema }, ...hive },
@@ -76,7 +105,11 @@ function hiveType(column: ColumnInfo | undefined): string {
   return 'STRING';
 }
 
-async function tableDiff(bigquery: Awaited<ReturnType<typeof createBigQueryClient>>, config: BigQueryExportConfig, schema: BigQueryField[]): Promise<SchemaDiff> {
+async function tableDiff(
+  bigquery: Awaited<ReturnType<typeof createBigQueryClient>>,
+  config: BigQueryExportConfig,
+  schema: BigQueryField[],
+): Promise<SchemaDiff> {
   const table = bigquery.dataset(config.dataset).table(config.table);
   const [exists] = await table.exists();
   if (!exists) return { targetExists: false, added: [], missing: [], retyped: [], policy: 'the table is created' };
@@ -88,11 +121,20 @@ async function tableDiff(bigquery: Awaited<ReturnType<typeof createBigQueryClien
   const missing = theirs.filter((f) => !ours.has(f.name.toLowerCase())).map((f) => ({ name: f.name, type: canonicalType(f.type) }));
   const retyped = schema.flatMap((f) => {
     const other = byName.get(f.name.toLowerCase());
-    return other && canonicalType(other.type) !== canonicalType(f.type) ? [{ name: f.name, from: canonicalType(other.type), to: canonicalType(f.type) }] : [];
+    return other && canonicalType(other.type) !== canonicalType(f.type)
+      ? [{ name: f.name, from: canonicalType(other.type), to: canonicalType(f.type) }]
+      : [];
   });
   const differences = schemaDifferences(schema, theirs);
-  const policy = config.write_disposition === 'truncate' ? `truncate: rows and schema replaced${differences.length ? ` (${differences.join('; ')})` : ''}`
-    : config.write_disposition === 'append' ? (differences.length ? `append: refused (${differences.join('; ')})` : 'append: same schema')
-      : Number(metadata.numRows ?? 0) > 0 ? `empty: refused, the table has ${metadata.numRows} rows` : 'empty: the table is empty';
+  const policy =
+    config.write_disposition === 'truncate'
+      ? `truncate: rows and schema replaced${differences.length ? ` (${differences.join('; ')})` : ''}`
+      : config.write_disposition === 'append'
+        ? differences.length
+          ? `append: refused (${differences.join('; ')})`
+          : 'append: same schema'
+        : Number(metadata.numRows ?? 0) > 0
+          ? `empty: refused, the table has ${metadata.numRows} rows`
+          : 'empty: the table is empty';
   return { targetExists: true, added, missing, retyped, policy };
 }

@@ -45,7 +45,12 @@ export const bigquerySource: BlockKind<BigQuerySourceConfig> = {
     try {
       // 1. A query job under a deterministic id, polled to DONE.
       const job = await startQueryJob(bigquery, query, jobId, settings.location);
-      const done = await waitForJob(job, ctx.signal, (state, polls) => ctx.progress({ phase: `query job ${state.toLowerCase()}`, done: polls, unit: 'checks' }), config.poll_interval_ms);
+      const done = await waitForJob(
+        job,
+        ctx.signal,
+        (state, polls) => ctx.progress({ phase: `query job ${state.toLowerCase()}`, done: polls, unit: 'checks' }),
+        config.poll_interval_ms,
+      );
       const failure = jobFailureOf(jobId, done, place);
       if (failure) throw failure;
       // 2. Its result, page by page, as JSON lines; 3. DuckDB casts each column back to its type.
@@ -62,7 +67,8 @@ export const bigquerySource: BlockKind<BigQuerySourceConfig> = {
 };
 
 function chooseQuery(inConfig: string | undefined, inFile: string | undefined, place: ErrorPlace): string {
-  if (inConfig && inFile) throw new UserError('give the query either in config.query or in the .sql file, not both', { ...place, path: 'config.query' });
+  if (inConfig && inFile)
+    throw new UserError('give the query either in config.query or in the .sql file, not both', { ...place, path: 'config.query' });
   const query = (inConfig ?? inFile ?? '').trim().replace(/;\s*$/, '');
   if (!query) throw new UserError('no query: set config.query or give the block a .sql file', { ...place, path: 'config.query' });
   return query;
@@ -80,7 +86,13 @@ async function startQueryJob(bigquery: BigQuery, query: string, jobId: string, l
 }
 
 /** Writes every page of the job's result to `file` (one JSON object per row); resolves to the schema and row count. */
-async function pageResults(ctx: BlockContext, bigquery: BigQuery, job: Job, config: BigQuerySourceConfig, file: string): Promise<{ schema: BigQueryField[]; rows: number }> {
+async function pageResults(
+  ctx: BlockContext,
+  bigquery: BigQuery,
+  job: Job,
+  config: BigQuerySourceConfig,
+  file: string,
+): Promise<{ schema: BigQueryField[]; rows: number }> {
   const out = createWriteStream(file);
   let schema: BigQueryField[] = [];
   let rows = 0;
@@ -88,7 +100,12 @@ async function pageResults(ctx: BlockContext, bigquery: BigQuery, job: Job, conf
   try {
     for (;;) {
       if (ctx.signal.aborted) throw new CancelledError('cancelled while reading BigQuery results');
-      const qs = { maxResults: config.page_size, 'formatOptions.useInt64Timestamp': true, ...(job.location ? { location: job.location } : {}), ...(pageToken ? { pageToken } : {}) };
+      const qs = {
+        maxResults: config.page_size,
+        'formatOptions.useInt64Timestamp': true,
+        ...(job.location ? { location: job.location } : {}),
+        ...(pageToken ? { pageToken } : {}),
+      };
       const page = await requestJson<ResultPage>(bigquery, `/queries/${encodeURIComponent(job.id!)}`, qs);
       if (page.jobComplete === false) continue; // getQueryResults waited its timeout; ask again
       schema = page.schema?.fields ?? schema;

@@ -16,7 +16,8 @@ export function explainExportRead(ctx: BlockContext, error: unknown): unknown {
   const inputs = inputsOf(ctx);
   const exported = ctx.block.upstream.find((id) => id.toLowerCase() === named && !inputs.includes(id));
   if (exported === undefined) return error;
-  const instead = inputs.length > 0 ? `read ${inputs.join(', ')} instead` : "read the export's own upstream block instead (add an edge from it)";
+  const instead =
+    inputs.length > 0 ? `read ${inputs.join(', ')} instead` : "read the export's own upstream block instead (add an edge from it)";
   return new UserError(
     `${exported} is an export: exports have no output, so ${ctx.block.id} only runs after it; ${instead}`,
     { ...error.place, block: ctx.block.id },

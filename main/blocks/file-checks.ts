@@ -37,7 +37,10 @@ export async function checkFilesBeforeRead(files: readonly NamedFile[], format: 
     }
     if (XML_START.test(head)) {
       const code = /<Code>([^<]{1,100})<\/Code>/.exec(head)?.[1];
-      throw new UserError(`${file.display} is an XML document, not ${format}${code ? ` (the server said ${code}: an expired or denied link?)` : ''}`, where);
+      throw new UserError(
+        `${file.display} is an XML document, not ${format}${code ? ` (the server said ${code}: an expired or denied link?)` : ''}`,
+        where,
+      );
     }
   }
 }
@@ -54,10 +57,11 @@ async function checkGzipComplete(file: NamedFile, where: ErrorPlace): Promise<vo
   try {
     await pipeline(createReadStream(file.path), createGunzip(), count);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'it ends before its end (truncated)' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'it ends before its end (truncated)' : (error as Error).message;
     throw new UserError(
       `${file.display} is not a complete gzip file: ${reason}, after ${bytes.toLocaleString('en-US')} bytes of data; ` +
-      'replace it with a whole copy (a cut download or copy?)',
+        'replace it with a whole copy (a cut download or copy?)',
       where,
       { cause: error },
     );

@@ -17,7 +17,9 @@ export async function localFileColumns(ctx: DesignContext, pattern: string, opti
   const format = resolveFormat(options.format, [pattern], { block: ctx.block.id });
   const info = /[*?[{]/.test(pattern) ? undefined : await stat(absolute).catch(() => undefined);
   const fingerprint = info ? `${info.mtimeMs}:${info.size}` : `glob:${Date.now()}`;
-  return ctx.cached(`file:${absolute}:${JSON.stringify(options)}`, fingerprint, () => ctx.describeSql(buildReadSql([absolute], format, options)));
+  return ctx.cached(`file:${absolute}:${JSON.stringify(options)}`, fingerprint, () =>
+    ctx.describeSql(buildReadSql([absolute], format, options)),
+  );
 }
 
 /**
@@ -31,7 +33,10 @@ export async function remoteFileColumns(ctx: DesignContext, url: string, options
   if (!/^https?:\/\//i.test(url)) return undefined;
   const format = resolveFormat(options.format, [url], { block: ctx.block.id });
   const cachedBody = await completeDownload(ctx.cacheDir, url);
-  if (cachedBody) return ctx.cached(`url:${url}:${JSON.stringify(options)}`, `download:${cachedBody.fingerprint}`, () => ctx.describeSql(buildReadSql([cachedBody.path], format, options)));
+  if (cachedBody)
+    return ctx.cached(`url:${url}:${JSON.stringify(options)}`, `download:${cachedBody.fingerprint}`, () =>
+      ctx.describeSql(buildReadSql([cachedBody.path], format, options)),
+    );
   if (format === 'parquet') return undefined;
   const version = await remoteVersion(url, ctx.signal);
   return ctx.cached(`url:${url}:${JSON.stringify(options)}`, `etag:${version}`, async () => {
@@ -43,17 +48,27 @@ export async function remoteFileColumns(ctx: DesignContext, url: string, options
 async function completeDownload(cacheDir: string, url: string): Promise<{ path: string; fingerprint: string } | undefined> {
   const paths = cachePathsFor(cacheDir, url);
   // No cache entry (or an unreadable one) means no complete copy: the caller samples the URL instead.
-  const meta = await readFile(paths.meta, 'utf8').then((t) => JSON.parse(t) as { url?: string; file?: string; complete?: boolean; etag?: string; size?: number }, () => undefined);
+  const meta = await readFile(paths.meta, 'utf8').then(
+    (t) => JSON.parse(t) as { url?: string; file?: string; complete?: boolean; etag?: string; size?: number },
+    () => undefined,
+  );
   if (!meta?.complete || meta.url !== url || typeof meta.file !== 'string') return undefined;
   const body = path.join(path.dirname(paths.meta), path.basename(meta.file));
-  const size = await stat(body).then((s) => s.size, () => -1);
+  const size = await stat(body).then(
+    (s) => s.size,
+    () => -1,
+  );
   if (size !== meta.size) return undefined;
   return { path: body, fingerprint: `${meta.etag ?? ''}:${size}` };
 }
 
 /** The server's ETag, else Last-Modified, else '' (then the first sample is kept until the config changes). */
 async function remoteVersion(url: string, signal: AbortSignal): Promise<string> {
-  const answer = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.any([signal, AbortSignal.timeout(HEAD_TIMEOUT_MS)]) });
+  const answer = await fetch(url, {
+    method: 'HEAD',
+    redirect: 'follow',
+    signal: AbortSignal.any([signal, AbortSignal.timeout(HEAD_TIMEOUT_MS)]),
+  });
   if (!answer.ok) throw new Error(`HEAD ${url}: HTTP ${answer.status}`);
   return answer.headers.get('etag') ?? answer.headers.get('last-modified') ?? '';
 }
@@ -61,7 +76,11 @@ async function remoteVersion(url: string, signal: AbortSignal): Promise<string> 
 /** The first SAMPLE_BYTES of the body (a Range request; a server that ignores it is cut off), as a local file. */
 async function sampleFile(ctx: DesignContext, url: string, format: FileFormat): Promise<string> {
   const stop = new AbortController();
-  const answer = await fetch(url, { headers: { range: `bytes=0-${SAMPLE_BYTES - 1}` }, redirect: 'follow', signal: AbortSignal.any([ctx.signal, stop.signal]) });
+  const answer = await fetch(url, {
+    headers: { range: `bytes=0-${SAMPLE_BYTES - 1}` },
+    redirect: 'follow',
+    signal: AbortSignal.any([ctx.signal, stop.signal]),
+  });
   if (!answer.ok || !answer.body) throw new Error(`GET ${url}: HTTP ${answer.status}`);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -80,7 +99,10 @@ async function sampleFile(ctx: DesignContext, url: string, format: FileFormat): 
   if (size >= SAMPLE_BYTES && lastLine > 0) bytes = bytes.subarray(0, lastLine + 1);
   const dir = path.join(ctx.cacheDir, 'schemas');
   await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `sample-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.${format === 'json' ? 'json' : 'csv'}`);
+  const file = path.join(
+    dir,
+    `sample-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.${format === 'json' ? 'json' : 'csv'}`,
+  );
   await writeFile(file, bytes);
   return file;
 }

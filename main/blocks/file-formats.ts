@@ -61,7 +61,10 @@ export function resolveFormat(declared: FileFormat | undefined, names: readonly 
   const only = [...found][0];
   if (found.size === 1 && only) return only;
   const which = names.find((n) => formatFromFileName(n) === undefined) ?? names.join(', ');
-  throw new UserError(`cannot tell the format of ${which} from its name: set format to csv, parquet or json`, { ...place, path: 'config.format' });
+  throw new UserError(`cannot tell the format of ${which} from its name: set format to csv, parquet or json`, {
+    ...place,
+    path: 'config.format',
+  });
 }
 
 /** Rejects options that make no sense for the format, instead of silently ignoring them. */
@@ -106,7 +109,8 @@ function csvArgs(options: ReaderOptions, rejects: RejectTables | undefined): str
   args.push(`skip = ${options.skip ?? 0}`);
   args.push(...temporalArgs(options));
   const columns = Object.entries(options.columns ?? {});
-  if (columns.length > 0) args.push(`types = {${columns.map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`).join(', ')}}`);
+  if (columns.length > 0)
+    args.push(`types = {${columns.map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`).join(', ')}}`);
   if (options.on_error === 'reject' && rejects) {
     args.push('store_rejects = true', `rejects_table = ${quoteLiteral(rejects.errors)}`, `rejects_scan = ${quoteLiteral(rejects.scans)}`);
   }
@@ -219,7 +223,10 @@ const SNIFF_ROWS = 20_480;
  * The first line (1-based, within the sniffed sample) whose field count differs from the first line's, with the
  * 1-based column where it goes wrong; undefined when every sampled line has the same number of fields.
  */
-export async function findRaggedLine(file: string, delimiter?: string): Promise<{ line: number; column: number; reason: string } | undefined> {
+export async function findRaggedLine(
+  file: string,
+  delimiter?: string,
+): Promise<{ line: number; column: number; reason: string } | undefined> {
   const lines = await readLeadingLines(file, SNIFF_ROWS + 1);
   const first = lines[0];
   if (first === undefined) return undefined;

@@ -11,7 +11,14 @@ import { bucketNameProblem, objectNameProblem } from '../cloud/gcs-names.ts';
 import { extensionOf, partFileName, partitionFolders, writeExportFiles, type LocalPart } from '../cloud/gcs-export/export-files.ts';
 import type { ExportPlan, PlanContext } from '../model/design-types.ts';
 import {
-  deleteIfUnchanged, explainGcsError, mapPooled, publishStaged, removeStaged, statusOf, uploadToStaging, type PlannedObject,
+  deleteIfUnchanged,
+  explainGcsError,
+  mapPooled,
+  publishStaged,
+  removeStaged,
+  statusOf,
+  uploadToStaging,
+  type PlannedObject,
 } from '../cloud/gcs-export/object-transfer.ts';
 import { classifyForbidden, explainForbidden } from '../cloud/google-forbidden.ts';
 import { formatBytes } from './http-download.ts';
@@ -71,7 +78,12 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
     checkConfig(config, place);
     const upstream = onlyUpstream(ctx);
     const described = await ctx.data.describe(upstream);
-    checkPartitionColumns(config.partition_by ?? [], described.columns.map((c) => c.name), upstream, place);
+    checkPartitionColumns(
+      config.partition_by ?? [],
+      described.columns.map((c) => c.name),
+      upstream,
+      place,
+    );
     const settings = await mergeCloudConnection(ctx, 'gcs', config, place);
     const storage = await createStorageClient(settings, ctx.project.dir, place);
     const bucket = storage.bucket(config.bucket);
@@ -94,14 +106,24 @@ export const gcsExport: BlockKind<GcsExportConfig> = {
         killPoint(`gcs.${config.mode}.staged`);
         await lease.confirm();
         // 4. Publish each staged object (server-side copies), then 5. (replace) remove what this run did not write.
-        const generations = await mapPooled(planned, config.upload.parallelism, ctx.signal, (o) => publishStaged(bucket, o, existing.get(o.name) ?? '0'));
+        const generations = await mapPooled(planned, config.upload.parallelism, ctx.signal, (o) =>
+          publishStaged(bucket, o, existing.get(o.name) ?? '0'),
+        );
         killPoint(`gcs.${config.mode}.published`);
         if (config.mode === 'replace') await removeStale(ctx, bucket, planned, existing, config.upload.parallelism);
         return report(ctx, config, planned, generations, described.rows);
       } finally {
         // 6. Staged copies go, whether or not the export succeeded; then the lease (left to expire if some remain).
         if (!(await removeStaging(ctx, bucket, planned, config.upload.parallelism))) lease.stop();
-        else await lease.release().catch((error: unknown) => ctx.log('warn', `could not remove the staging lease ${lease.name}: ${error instanceof Error ? error.message : String(error)}`));
+        else
+          await lease
+            .release()
+            .catch((error: unknown) =>
+              ctx.log(
+                'warn',
+                `could not remove the staging lease ${lease.name}: ${error instanceof Error ? error.message : String(error)}`,
+              ),
+            );
       }
     } catch (error) {
       // Cancelled while DuckDB wrote the files, its "Interrupted!" is the cancellation, not a GCS failure.
@@ -120,28 +142,51 @@ async function planGcsExport(ctx: PlanContext, config: GcsExportConfig): Promise
   const place: ErrorPlace = { block: ctx.block.id };
   checkConfig(config, place);
   const partitionBy = config.partition_by ?? [];
-  if (ctx.columns) checkPartitionColumns(partitionBy, ctx.columns.map((c) => c.name), ctx.upstream, place);
+  if (ctx.columns)
+    checkPartitionColumns(
+      partitionBy,
+      ctx.columns.map((c) => c.name),
+      ctx.upstream,
+      place,
+    );
   const extension = extensionOf(config.format, config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'));
   const tag = config.mode === 'append' ? '<run>' : undefined;
   const notes: string[] = [];
-  const partitions = partitionBy.length > 0 && ctx.relation ? await partitionFolders((sql) => ctx.queryRows(sql), ctx.relation, partitionBy) : undefined;
-  const write = !partitionBy.length ? [config.path]
-    : partitions ? partitions.map((p) => objectNameOf(config, `${p.name}/${partFileName(tag, 0, extension)}`))
+  const partitions =
+    partitionBy.length > 0 && ctx.relation ? await partitionFolders((sql) => ctx.queryRows(sql), ctx.relation, partitionBy) : undefined;
+  const write = !partitionBy.length
+    ? [config.path]
+    : partitions
+      ? partitions.map((p) => objectNameOf(config, `${p.name}/${partFileName(tag, 0, extension)}`))
       : [objectNameOf(config, `${partitionBy.map((c) => `${c}=<value>`).join('/')}/${partFileName(tag, 0, extension)}`)];
   if (!ctx.relation) notes.push(`${ctx.upstream} has no stored output yet: rows and partitions are known after it runs`);
   const live = await listLiveForPlan(ctx, config, place, notes);
   const written = new Set(write);
   const remove = config.mode === 'replace' && live ? [...live.keys()].filter((name) => !written.has(name)) : [];
-  if (live === undefined) notes.push(`the bucket ${config.bucket} does not exist${config.create_bucket ? ': it would be created' : ' (create_bucket is false: the export would fail)'}`);
+  if (live === undefined)
+    notes.push(
+      `the bucket ${config.bucket} does not exist${config.create_bucket ? ': it would be created' : ' (create_bucket is false: the export would fail)'}`,
+    );
   return {
-    blockId: ctx.block.id, kind: 'export/gcs', destination: `gs://${config.bucket}/${partitionBy.length ? folderOf(config) : config.path}`, mode: config.mode, ddl: [],
-    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}), ...(partitions ? { partitions } : {}),
-    objects: { write: write.map((n) => `gs://${config.bucket}/${n}`), remove: remove.map((n) => `gs://${config.bucket}/${n}`) }, notes,
+    blockId: ctx.block.id,
+    kind: 'export/gcs',
+    destination: `gs://${config.bucket}/${partitionBy.length ? folderOf(config) : config.path}`,
+    mode: config.mode,
+    ddl: [],
+    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}),
+    ...(partitions ? { partitions } : {}),
+    objects: { write: write.map((n) => `gs://${config.bucket}/${n}`), remove: remove.map((n) => `gs://${config.bucket}/${n}`) },
+    notes,
   };
 }
 
 /** Live objects under the export's prefix, or undefined when the bucket does not exist (read-only). */
-async function listLiveForPlan(ctx: PlanContext, config: GcsExportConfig, place: ErrorPlace, notes: string[]): Promise<Map<string, string> | undefined> {
+async function listLiveForPlan(
+  ctx: PlanContext,
+  config: GcsExportConfig,
+  place: ErrorPlace,
+  notes: string[],
+): Promise<Map<string, string> | undefined> {
   const settings = await mergeCloudConnection(ctx, 'gcs', config, place);
   const storage = await createStorageClient(settings, ctx.project.dir, place);
   const bucket = storage.bucket(config.bucket);
@@ -169,27 +214,42 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 
 function checkConfig(config: GcsExportConfig, place: ErrorPlace): void {
   const bucketProblem = bucketNameProblem(config.bucket);
-  if (bucketProblem) throw new UserError(`bucket "${config.bucket}" would be refused by Google: ${bucketProblem}`, { ...place, path: 'config.bucket' });
-  const nameProblem = objectNameProblem(config.path) ?? (config.path.startsWith(STAGING_ROOT) ? `${STAGING_ROOT} is where exports stage their uploads` : undefined);
+  if (bucketProblem)
+    throw new UserError(`bucket "${config.bucket}" would be refused by Google: ${bucketProblem}`, { ...place, path: 'config.bucket' });
+  const nameProblem =
+    objectNameProblem(config.path) ??
+    (config.path.startsWith(STAGING_ROOT) ? `${STAGING_ROOT} is where exports stage their uploads` : undefined);
   if (nameProblem) throw new UserError(`path "${config.path}": ${nameProblem}`, { ...place, path: 'config.path' });
   if (config.format !== 'parquet' && config.compression === 'snappy') {
-    throw new UserError(`snappy compression is for parquet; ${config.format} can use gzip, zstd or none`, { ...place, path: 'config.compression' });
+    throw new UserError(`snappy compression is for parquet; ${config.format} can use gzip, zstd or none`, {
+      ...place,
+      path: 'config.compression',
+    });
   }
   if (!config.partition_by && config.mode === 'append') {
     throw new UserError('mode: append needs partition_by (a single object can only be replaced)', { ...place, path: 'config.mode' });
   }
   if (!config.partition_by && config.path.endsWith('/')) {
-    throw new UserError(`path "${config.path}" ends with "/": without partition_by, path names one object such as exports/trips.parquet`, { ...place, path: 'config.path' });
+    throw new UserError(`path "${config.path}" ends with "/": without partition_by, path names one object such as exports/trips.parquet`, {
+      ...place,
+      path: 'config.path',
+    });
   }
 }
 
 function checkPartitionColumns(partitionBy: string[], available: string[], upstream: string, place: ErrorPlace): void {
   const missing = partitionBy.filter((name) => !available.includes(name));
   if (missing.length > 0) {
-    throw new UserError(`partition_by: ${missing.join(', ')} not in ${upstream}'s output; its columns are ${available.join(', ')}`, { ...place, path: 'config.partition_by' });
+    throw new UserError(`partition_by: ${missing.join(', ')} not in ${upstream}'s output; its columns are ${available.join(', ')}`, {
+      ...place,
+      path: 'config.partition_by',
+    });
   }
   if (partitionBy.length > 0 && partitionBy.length === available.length) {
-    throw new UserError('partition_by names every column: the Parquet files would have no columns left', { ...place, path: 'config.partition_by' });
+    throw new UserError('partition_by names every column: the Parquet files would have no columns left', {
+      ...place,
+      path: 'config.partition_by',
+    });
   }
 }
 
@@ -255,7 +315,8 @@ export async function canListObjects(bucket: Bucket): Promise<boolean> {
 export function bucketForbidden(bucket: Bucket, error: unknown): string {
   const kind = classifyForbidden(error).kind;
   const project = bucket.storage.projectId;
-  if (kind === 'api-disabled' || kind === 'billing') return `bucket ${bucket.name}: ${explainForbidden(error, `bucket ${bucket.name}`, project)}`;
+  if (kind === 'api-disabled' || kind === 'billing')
+    return `bucket ${bucket.name}: ${explainForbidden(error, `bucket ${bucket.name}`, project)}`;
   return `bucket ${bucket.name} answered 403: the name may belong to another project (bucket names are global: choose another, such as {{ gcp_project }}-…), or the credential lacks storage.buckets.get and storage.objects.list on it (grant roles/storage.objectAdmin on the bucket)`;
 }
 
@@ -269,7 +330,10 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
   await mkdir(dir, { recursive: true });
   ctx.progress({ phase: `write ${config.format}`, done: 0, unit: 'items' });
   const parts = await writeExportFiles(ctx.data, {
-    relation: config.format === 'parquet' && config.timestamps === 'timestamp' ? withUtcTimestamps(ctx.data.relation(upstream), columns, config.partition_by ?? []) : ctx.data.relation(upstream),
+    relation:
+      config.format === 'parquet' && config.timestamps === 'timestamp'
+        ? withUtcTimestamps(ctx.data.relation(upstream), columns, config.partition_by ?? [])
+        : ctx.data.relation(upstream),
     partitionBy: config.partition_by ?? [],
     format: config.format,
     compression: config.compression ?? (config.format === 'parquet' ? 'snappy' : 'none'),
@@ -281,7 +345,11 @@ async function planObjects(ctx: BlockContext, config: GcsExportConfig, upstream:
     const name = objectNameOf(config, part.relativeName);
     // Partition folders are safe by construction, but many long values can still pass GCS's 1024-byte limit.
     const problem = objectNameProblem(staging + name);
-    if (problem) throw new UserError(`cannot name the object for ${name.slice(0, 120)}…: ${problem}`, { block: ctx.block.id, path: 'config.partition_by' });
+    if (problem)
+      throw new UserError(`cannot name the object for ${name.slice(0, 120)}…: ${problem}`, {
+        block: ctx.block.id,
+        path: 'config.partition_by',
+      });
     return { ...part, name, stagingName: staging + name };
   });
 }
@@ -305,7 +373,11 @@ async function sweepStaging(ctx: BlockContext, bucket: Bucket, parallelism: numb
   try {
     const self = { originRunId: ctx.originRunId, blockId: ctx.block.id, stageDir: stageDirOf(ctx) };
     const removed = await sweepDeadStages(bucket, STAGING_ROOT, self, parallelism);
-    if (removed > 0) ctx.log('info', `removed ${removed} staged upload${removed === 1 ? '' : 's'} left under gs://${bucket.name}/${STAGING_ROOT} by exports that were killed`);
+    if (removed > 0)
+      ctx.log(
+        'info',
+        `removed ${removed} staged upload${removed === 1 ? '' : 's'} left under gs://${bucket.name}/${STAGING_ROOT} by exports that were killed`,
+      );
   } catch (error) {
     ctx.log('warn', `could not sweep gs://${bucket.name}/${STAGING_ROOT}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -341,7 +413,13 @@ async function stageAll(ctx: BlockContext, bucket: Bucket, planned: PlannedObjec
   });
 }
 
-async function removeStale(ctx: BlockContext, bucket: Bucket, planned: PlannedObject[], existing: Map<string, string>, parallelism: number): Promise<void> {
+async function removeStale(
+  ctx: BlockContext,
+  bucket: Bucket,
+  planned: PlannedObject[],
+  existing: Map<string, string>,
+  parallelism: number,
+): Promise<void> {
   const written = new Set(planned.map((o) => o.name));
   const stale = [...existing].filter(([name]) => !written.has(name));
   await mapPooled(stale, parallelism, ctx.signal, ([name, generation]) => deleteIfUnchanged(bucket, name, generation));
@@ -358,7 +436,10 @@ async function removeStaging(ctx: BlockContext, bucket: Bucket, planned: Planned
     await mapPooled(planned, parallelism, never, (o) => removeStaged(bucket, o));
     return true;
   } catch (error) {
-    ctx.log('warn', `could not remove staged uploads under gs://${bucket.name}/${STAGING_ROOT}: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.log(
+      'warn',
+      `could not remove staged uploads under gs://${bucket.name}/${STAGING_ROOT}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return false;
   }
 }
@@ -367,10 +448,16 @@ function report(ctx: BlockContext, config: GcsExportConfig, planned: PlannedObje
   const rowsOut = planned.reduce((sum, o) => sum + o.rows, 0);
   const bytes = planned.reduce((sum, o) => sum + o.bytes, 0);
   planned.forEach((o, i) => {
-    ctx.log('info', `wrote gs://${config.bucket}/${o.name} (${o.bytes} bytes, ${o.rows} rows, crc32c ${o.crc32c}, md5 ${o.md5Hash}, generation ${generations[i]})`);
+    ctx.log(
+      'info',
+      `wrote gs://${config.bucket}/${o.name} (${o.bytes} bytes, ${o.rows} rows, crc32c ${o.crc32c}, md5 ${o.md5Hash}, generation ${generations[i]})`,
+    );
   });
   const folders = new Set(planned.map((o) => path.posix.dirname(o.name))).size;
   const layout = config.partition_by ? `${planned.length} objects in ${folders} partition${folders === 1 ? '' : 's'}` : '1 object';
-  ctx.log('info', `exported ${rowsOut.toLocaleString('en-US')} rows to gs://${config.bucket}/${config.path} (${layout}, ${formatBytes(bytes)})`);
+  ctx.log(
+    'info',
+    `exported ${rowsOut.toLocaleString('en-US')} rows to gs://${config.bucket}/${config.path} (${layout}, ${formatBytes(bytes)})`,
+  );
   return { rowsIn, rowsOut, bytes, hasOutput: false };
 }

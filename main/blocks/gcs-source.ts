@@ -34,7 +34,8 @@ export const gcsSource: BlockKind<GcsSourceConfig> = {
   async run(ctx, config) {
     const place: ErrorPlace = { block: ctx.block.id };
     const bucketProblem = bucketNameProblem(config.bucket);
-    if (bucketProblem) throw new UserError(`bucket "${config.bucket}" would be refused by Google: ${bucketProblem}`, { ...place, path: 'config.bucket' });
+    if (bucketProblem)
+      throw new UserError(`bucket "${config.bucket}" would be refused by Google: ${bucketProblem}`, { ...place, path: 'config.bucket' });
     const settings = await mergeCloudConnection(ctx, 'gcs', config, place);
     const bucket = (await createStorageClient(settings, ctx.project.dir, place)).bucket(config.bucket);
     let files: string[];
@@ -42,7 +43,8 @@ export const gcsSource: BlockKind<GcsSourceConfig> = {
     try {
       // 1. Find the objects; 2. download them (validated by the client) into the attempt's temp folder.
       const objects = await matchingObjects(bucket, config.path);
-      if (objects.length === 0) throw new UserError(`no objects match gs://${config.bucket}/${config.path}`, { ...place, path: 'config.path' });
+      if (objects.length === 0)
+        throw new UserError(`no objects match gs://${config.bucket}/${config.path}`, { ...place, path: 'config.path' });
       const dir = path.join(ctx.tempDir, 'gcs-source');
       files = await mapPooled(objects, config.parallelism, ctx.signal, async (object) => {
         const target = await localPathFor(dir, object.name, place);
@@ -57,7 +59,10 @@ export const gcsSource: BlockKind<GcsSourceConfig> = {
     // 3. Let DuckDB read them, with hive folders as columns.
     const format = config.format ?? formatOf(files[0]!, place);
     const rowsOut = await ctx.data.writeOutputFromQuery(`SELECT * FROM ${readerSql(format, files, config.hive_partitioning)}`);
-    ctx.log('info', `read ${rowsOut.toLocaleString('en-US')} rows from ${files.length} object${files.length === 1 ? '' : 's'} in gs://${config.bucket}/${config.path} (${formatBytes(bytes)})`);
+    ctx.log(
+      'info',
+      `read ${rowsOut.toLocaleString('en-US')} rows from ${files.length} object${files.length === 1 ? '' : 's'} in gs://${config.bucket}/${config.path} (${formatBytes(bytes)})`,
+    );
     return { rowsOut, bytes, hasOutput: true };
   },
 };
@@ -111,7 +116,10 @@ function formatOf(file: string, place: ErrorPlace): 'parquet' | 'csv' | 'json' {
   if (/\.parquet$/i.test(file)) return 'parquet';
   if (/\.(csv|tsv)(\.(gz|zst))?$/i.test(file)) return 'csv';
   if (/\.(json|jsonl|ndjson)(\.(gz|zst))?$/i.test(file)) return 'json';
-  throw new UserError(`cannot tell the format of ${path.basename(file)}: set format to parquet, csv or json`, { ...place, path: 'config.format' });
+  throw new UserError(`cannot tell the format of ${path.basename(file)}: set format to parquet, csv or json`, {
+    ...place,
+    path: 'config.format',
+  });
 }
 
 function readerSql(format: 'parquet' | 'csv' | 'json', files: string[], hive: boolean): string {

@@ -59,7 +59,10 @@ interface CacheEntry {
 
 /** A failure of one attempt that another attempt may not repeat (429, 5xx, cut or stalled transfer, network). */
 class RetryableFailure extends Error {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
   }
 }
@@ -68,7 +71,10 @@ class RetryableFailure extends Error {
 export function cachePathsFor(cacheDir: string, url: string): { body: string; meta: string } {
   const hash = createHash('sha256').update(url).digest('hex').slice(0, 20);
   const last = new URL(url).pathname.split('/').at(-1) ?? '';
-  const name = safeDecode(last).replace(/[^A-Za-z0-9._-]/g, '_').slice(-80) || 'download';
+  const name =
+    safeDecode(last)
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(-80) || 'download';
   const base = path.join(cacheDir, 'http', `${hash}-${name}`);
   return { body: base, meta: `${base}.meta.json` };
 }
@@ -108,10 +114,13 @@ export async function downloadToCache(url: string, opts: DownloadOptions): Promi
     }
   }
   const attempts = retries + 1;
-  throw new OperationalError(`GET ${url} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${last?.message ?? 'unknown error'}`, {
-    cause: last,
-    ...(last?.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}),
-  });
+  throw new OperationalError(
+    `GET ${url} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${last?.message ?? 'unknown error'}`,
+    {
+      cause: last,
+      ...(last?.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}),
+    },
+  );
 }
 
 function checkHttpUrl(url: string): void {
@@ -168,7 +177,14 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
     });
     if (total !== undefined && done !== total) throw new RetryableFailure(`connection closed after ${done} of ${total} bytes`);
     const stored = gunzip ? (await stat(part)).size : done;
-    await commitToCache(part, body, paths.meta, cached, { url, file: path.basename(body), size: stored, complete: true, fetchedAt: Date.now(), ...validators(res) });
+    await commitToCache(part, body, paths.meta, cached, {
+      url,
+      file: path.basename(body),
+      size: stored,
+      complete: true,
+      fetchedAt: Date.now(),
+      ...validators(res),
+    });
     opts.log?.('info', `downloaded ${url} (${formatBytes(done)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return { path: body, bytes: done, cached: false };
   } catch (error) {
@@ -189,7 +205,9 @@ function bombGuard(compressedBytes: () => number, url: string): Transform {
     transform(chunk: Buffer, _encoding, callback) {
       inflated += chunk.length;
       if (inflated > BOMB_CHECK_AFTER_BYTES && inflated > MAX_GZIP_RATIO * compressedBytes()) {
-        callback(new OperationalError(`${url} inflates more than ${MAX_GZIP_RATIO}x: refusing a likely decompression bomb`, { permanent: true }));
+        callback(
+          new OperationalError(`${url} inflates more than ${MAX_GZIP_RATIO}x: refusing a likely decompression bomb`, { permanent: true }),
+        );
         return;
       }
       callback(null, chunk);
@@ -297,9 +315,12 @@ async function commitToCache(part: string, body: string, meta: string, previous:
 
 function startIdleTimer(ms: number, onIdle: () => void): { touch(): void; stop(): void } {
   let last = Date.now();
-  const timer = setInterval(() => {
-    if (Date.now() - last >= ms) onIdle();
-  }, Math.max(10, Math.min(1000, ms / 4)));
+  const timer = setInterval(
+    () => {
+      if (Date.now() - last >= ms) onIdle();
+    },
+    Math.max(10, Math.min(1000, ms / 4)),
+  );
   return { touch: () => (last = Date.now()), stop: () => clearInterval(timer) };
 }
 

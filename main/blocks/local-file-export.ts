@@ -40,7 +40,12 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
     const options = copyOptions(format, target, config);
     const described = await ctx.data.describe(upstream);
-    checkPartitionColumns(config.partition_by ?? [], described.columns.map((c) => c.name), upstream, place);
+    checkPartitionColumns(
+      config.partition_by ?? [],
+      described.columns.map((c) => c.name),
+      upstream,
+      place,
+    );
     if (!config.overwrite && (await exists(target))) {
       throw new UserError(`${config.path} already exists and overwrite is false`, { ...place, path: 'config.overwrite' });
     }
@@ -48,7 +53,9 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     try {
       await mkdir(path.dirname(target), { recursive: true });
       await replaceAtomically(target, async (tmp) => {
-        const [result] = await ctx.data.queryRows(`COPY (SELECT * FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(tmp)} (${options})`);
+        const [result] = await ctx.data.queryRows(
+          `COPY (SELECT * FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(tmp)} (${options})`,
+        );
         rowsOut = Number(result?.Count ?? described.rows);
       });
     } catch (error) {
@@ -69,20 +76,43 @@ async function planLocalFileExport(ctx: PlanContext, config: LocalExportConfig):
   await checkReplaceable(target, config.path, place);
   const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
   const partitionBy = config.partition_by ?? [];
-  if (ctx.columns) checkPartitionColumns(partitionBy, ctx.columns.map((c) => c.name), ctx.upstream, place);
+  if (ctx.columns)
+    checkPartitionColumns(
+      partitionBy,
+      ctx.columns.map((c) => c.name),
+      ctx.upstream,
+      place,
+    );
   const notes: string[] = [];
   if (!ctx.relation) notes.push(`${ctx.upstream} has no stored output yet: rows and partitions are known after it runs`);
   // DuckDB names hive folders `col=value` from the value's text, and the files in each data_0.<format>.
-  const partitions = partitionBy.length > 0 && ctx.relation ? (await ctx.queryRows(
-    `SELECT ${partitionBy.map((c) => `${quoteLiteral(`${c}=`)} || coalesce(CAST(${quoteIdent(c)} AS VARCHAR), 'NULL')`).join(` || '/' || `)} AS name, count(*)::BIGINT AS n
-     FROM ${ctx.relation} GROUP BY ALL ORDER BY name`)).map((r) => ({ name: String(r.name), rows: Number(r.n) })) : undefined;
+  const partitions =
+    partitionBy.length > 0 && ctx.relation
+      ? (
+          await ctx.queryRows(
+            `SELECT ${partitionBy.map((c) => `${quoteLiteral(`${c}=`)} || coalesce(CAST(${quoteIdent(c)} AS VARCHAR), 'NULL')`).join(` || '/' || `)} AS name, count(*)::BIGINT AS n
+     FROM ${ctx.relation} GROUP BY ALL ORDER BY name`,
+          )
+        ).map((r) => ({ name: String(r.name), rows: Number(r.n) }))
+      : undefined;
   const existing = await exists(target);
   if (existing && !config.overwrite) notes.push(`${config.path} exists and overwrite is false: the export would fail`);
-  const write = partitionBy.length === 0 ? [config.path] : (partitions ?? [{ name: partitionBy.map((c) => `${c}=<value>`).join('/') }]).map((p) => `${config.path}/${p.name}/data_0.${format}`);
+  const write =
+    partitionBy.length === 0
+      ? [config.path]
+      : (partitions ?? [{ name: partitionBy.map((c) => `${c}=<value>`).join('/') }]).map(
+          (p) => `${config.path}/${p.name}/data_0.${format}`,
+        );
   return {
-    blockId: ctx.block.id, kind: 'export/local_file', destination: config.path, mode: config.overwrite ? 'replace' : 'fail if exists', ddl: [],
-    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}), ...(partitions ? { partitions } : {}),
-    objects: { write, remove: existing ? [`${config.path}${partitionBy.length ? '/' : ''} (the previous output, swapped out)`] : [] }, notes,
+    blockId: ctx.block.id,
+    kind: 'export/local_file',
+    destination: config.path,
+    mode: config.overwrite ? 'replace' : 'fail if exists',
+    ddl: [],
+    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}),
+    ...(partitions ? { partitions } : {}),
+    objects: { write, remove: existing ? [`${config.path}${partitionBy.length ? '/' : ''} (the previous output, swapped out)`] : [] },
+    notes,
   };
 }
 
@@ -100,7 +130,10 @@ function checkedTarget(ctx: Pick<BlockContext, 'project' | 'block'>, written: st
   const contains = (outer: string, inner: string) => inner === outer || inner.startsWith(outer + path.sep);
   const own = PROJECT_OWN.map((name) => path.join(ctx.project.dir, name));
   if (contains(target, ctx.project.dir) || contains(ctx.project.stateDir, target) || own.some((o) => contains(o, target))) {
-    throw new UserError(`${written} would replace the project folder, its .pipewright state or its pipeline and block files: choose a path such as output/<name>`, place);
+    throw new UserError(
+      `${written} would replace the project folder, its .pipewright state or its pipeline and block files: choose a path such as output/<name>`,
+      place,
+    );
   }
   return target;
 }
@@ -126,20 +159,30 @@ async function checkReplaceable(target: string, written: string, place: ErrorPla
 async function isExportFolder(folder: string): Promise<boolean> {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => !e.isDirectory());
-  return files.length > 0 && files.every((e) => {
-    const parts = path.relative(folder, path.join(e.parentPath, e.name)).split(path.sep);
-    return e.isFile() && /^data_\d+\.[a-z.]+$/.test(parts.at(-1) ?? '') && parts.slice(0, -1).every((dir) => /^[^=]+=/.test(dir)) && parts.length > 1;
-  });
+  return (
+    files.length > 0 &&
+    files.every((e) => {
+      const parts = path.relative(folder, path.join(e.parentPath, e.name)).split(path.sep);
+      return (
+        e.isFile() &&
+        /^data_\d+\.[a-z.]+$/.test(parts.at(-1) ?? '') &&
+        parts.slice(0, -1).every((dir) => /^[^=]+=/.test(dir)) &&
+        parts.length > 1
+      );
+    })
+  );
 }
 
 /** The options of DuckDB's COPY … TO for this export. */
 function copyOptions(format: 'parquet' | 'csv', target: string, config: LocalExportConfig): string {
   const options = [`FORMAT ${format}`];
-  const compression = config.compression ?? (format === 'csv' ? (/\.gz$/i.test(target) ? 'gzip' : /\.zst$/i.test(target) ? 'zstd' : 'none') : undefined);
+  const compression =
+    config.compression ?? (format === 'csv' ? (/\.gz$/i.test(target) ? 'gzip' : /\.zst$/i.test(target) ? 'zstd' : 'none') : undefined);
   if (format === 'csv' && compression === 'snappy') {
     throw new UserError('snappy compression is for parquet; CSV can use gzip, zstd or none', { path: 'config.compression' });
   }
-  if (compression !== undefined) options.push(`COMPRESSION ${quoteLiteral(format === 'parquet' && compression === 'none' ? 'uncompressed' : compression)}`);
+  if (compression !== undefined)
+    options.push(`COMPRESSION ${quoteLiteral(format === 'parquet' && compression === 'none' ? 'uncompressed' : compression)}`);
   if (format === 'csv') options.push('HEADER true');
   if (config.partition_by) options.push(`PARTITION_BY (${config.partition_by.map(quoteIdent).join(', ')})`);
   return options.join(', ');

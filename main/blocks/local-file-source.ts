@@ -90,14 +90,33 @@ function displayName(ctx: BlockContext, file: string): string {
  * UserError naming the file (as the user knows it), line and column, or with `on_error: reject` are counted,
  * logged and kept aside in a session table. Resolves to the rows written and the rows rejected.
  */
-export async function readFilesIntoOutput(ctx: BlockContext, files: SourceFile[], options: ReaderOptions): Promise<{ rows: number; rejected: number }> {
+export async function readFilesIntoOutput(
+  ctx: BlockContext,
+  files: SourceFile[],
+  options: ReaderOptions,
+): Promise<{ rows: number; rejected: number }> {
   const place = { block: ctx.block.id };
-  const format = resolveFormat(options.format, files.map((f) => f.display), place);
+  const format = resolveFormat(
+    options.format,
+    files.map((f) => f.display),
+    place,
+  );
   checkOptionsFitFormat(format, options, place);
   await checkFilesBeforeRead(files, format, place);
   const rejects = options.on_error === 'reject' ? await prepareRejectTables(ctx) : undefined;
-  const sql = buildReadSql(files.map((f) => f.path), format, options, rejects);
-  const estimatedRows = format === 'csv' ? await estimateCsvRows(files.map((f) => f.path), options.header !== false) : undefined;
+  const sql = buildReadSql(
+    files.map((f) => f.path),
+    format,
+    options,
+    rejects,
+  );
+  const estimatedRows =
+    format === 'csv'
+      ? await estimateCsvRows(
+          files.map((f) => f.path),
+          options.header !== false,
+        )
+      : undefined;
   let rows: number;
   try {
     rows = await ctx.data.writeOutputFromQuery(sql, reportQueryProgress(ctx, 'read', estimatedRows));
@@ -113,7 +132,9 @@ export async function readFilesIntoOutput(ctx: BlockContext, files: SourceFile[]
 /** Session (temp) tables for this block's rejected rows, emptied first. */
 async function prepareRejectTables(ctx: BlockContext): Promise<RejectTables> {
   const tables = { errors: `${ctx.block.id}_reject_errors`, scans: `${ctx.block.id}_reject_scans` };
-  await ctx.data.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(tables.errors)}; DROP TABLE IF EXISTS temp.main.${quoteIdent(tables.scans)};`);
+  await ctx.data.run(
+    `DROP TABLE IF EXISTS temp.main.${quoteIdent(tables.errors)}; DROP TABLE IF EXISTS temp.main.${quoteIdent(tables.scans)};`,
+  );
   return tables;
 }
 
@@ -127,8 +148,13 @@ async function reportRejects(ctx: BlockContext, tables: RejectTables, files: Sou
     `SELECT s.file_path, e.line::INTEGER AS line, e.column_name, e.error_message FROM ${errors} e
      JOIN ${scans} s USING (scan_id, file_id) ORDER BY s.file_path, e.line LIMIT 1`,
   );
-  const where = first ? `; first: ${displayOf(files, String(first.file_path))} line ${first.line}${first.column_name ? ` column ${first.column_name}` : ''}: ${first.error_message}` : '';
-  ctx.log('warn', `${rejected.toLocaleString('en-US')} row${rejected === 1 ? '' : 's'} rejected (kept aside in session table ${tables.errors})${where}`);
+  const where = first
+    ? `; first: ${displayOf(files, String(first.file_path))} line ${first.line}${first.column_name ? ` column ${first.column_name}` : ''}: ${first.error_message}`
+    : '';
+  ctx.log(
+    'warn',
+    `${rejected.toLocaleString('en-US')} row${rejected === 1 ? '' : 's'} rejected (kept aside in session table ${tables.errors})${where}`,
+  );
   return rejected;
 }
 
@@ -140,7 +166,13 @@ function displayOf(files: SourceFile[], duckPath: string | undefined): string {
 }
 
 /** Turns DuckDB's reader errors into UserErrors that name the file as the user knows it, the line and the column. */
-async function explainReadError(error: unknown, ctx: BlockContext, files: SourceFile[], format: FileFormat, options: ReaderOptions): Promise<unknown> {
+async function explainReadError(
+  error: unknown,
+  ctx: BlockContext,
+  files: SourceFile[],
+  format: FileFormat,
+  options: ReaderOptions,
+): Promise<unknown> {
   const message = error instanceof Error ? error.message : String(error);
   const place: ErrorPlace = { block: ctx.block.id };
   const tooLong = format === 'csv' ? await longLineError(message, files, place) : undefined;
@@ -154,7 +186,11 @@ async function explainReadError(error: unknown, ctx: BlockContext, files: Source
   const unknownType = /Type with name (.+?) does not exist/.exec(message)?.[1];
   if (unknownType) return new UserError(`config.columns: ${unknownType} is not a DuckDB type`, { ...place, path: 'config.columns' });
   const missing = /COLUMN_TYPES error: Columns with names: (.+?) do not exist/.exec(message)?.[1];
-  if (missing) return new UserError(`config.columns names ${missing}, not found in ${displayOf(files, undefined)}`, { ...place, path: 'config.columns' });
+  if (missing)
+    return new UserError(`config.columns names ${missing}, not found in ${displayOf(files, undefined)}`, {
+      ...place,
+      path: 'config.columns',
+    });
   if (/^(Conversion|Invalid Input|Binder) Error/m.test(message) || /Error when sniffing file/.test(message)) {
     const summary = withDisplayNames(message.split('\n')[0] ?? message, files);
     const file = displayOf(files, files.find((f) => message.includes(f.path))?.path);
@@ -166,11 +202,15 @@ async function explainReadError(error: unknown, ctx: BlockContext, files: Source
 async function rowError(csv: CsvReadFailure, files: SourceFile[], options: ReaderOptions, place: ErrorPlace): Promise<UserError> {
   const file = files.find((f) => f.path === csv.file) ?? (files.length === 1 ? files[0] : undefined);
   const display = file?.display ?? csv.file ?? 'the file';
-  const column = csv.column !== undefined ? await columnNumber(file, csv.column, csv.delimiter ?? options.delimiter, options.header) : raggedColumn(csv.reason);
+  const column =
+    csv.column !== undefined
+      ? await columnNumber(file, csv.column, csv.delimiter ?? options.delimiter, options.header)
+      : raggedColumn(csv.reason);
   const named = csv.column !== undefined ? ` (${csv.column})` : '';
-  const hint = csv.column === undefined
-    ? 'the row has a different number of fields than the header; fix the file or set on_error: reject'
-    : `${formatHint(csv.reason, options)}declare another type in config.columns, or set on_error: reject to keep the good rows`;
+  const hint =
+    csv.column === undefined
+      ? 'the row has a different number of fields than the header; fix the file or set on_error: reject'
+      : `${formatHint(csv.reason, options)}declare another type in config.columns, or set on_error: reject to keep the good rows`;
   const where = `line ${csv.line}${column !== undefined ? `, column ${column}` : ''}${named}`;
   return new UserError(`${where}: ${csv.reason}; ${hint}`, {
     ...place,
@@ -182,13 +222,20 @@ async function rowError(csv: CsvReadFailure, files: SourceFile[], options: Reade
 
 /** When a date or time did not parse and a format was declared, says which format the value was read with. */
 function formatHint(reason: string, options: ReaderOptions): string {
-  if (/to TIMESTAMP/i.test(reason) && options.timestamp_format) return `it was read with timestamp_format ${JSON.stringify(options.timestamp_format)}; change that, or `;
-  if (/to DATE\b/i.test(reason) && options.date_format) return `it was read with date_format ${JSON.stringify(options.date_format)}; change that, or `;
+  if (/to TIMESTAMP/i.test(reason) && options.timestamp_format)
+    return `it was read with timestamp_format ${JSON.stringify(options.timestamp_format)}; change that, or `;
+  if (/to DATE\b/i.test(reason) && options.date_format)
+    return `it was read with date_format ${JSON.stringify(options.date_format)}; change that, or `;
   return '';
 }
 
 /** 1-based position of a named column in the file's header line (or of DuckDB's `columnN` name without a header). */
-async function columnNumber(file: SourceFile | undefined, name: string, delimiter: string | undefined, header: boolean | undefined): Promise<number | undefined> {
+async function columnNumber(
+  file: SourceFile | undefined,
+  name: string,
+  delimiter: string | undefined,
+  header: boolean | undefined,
+): Promise<number | undefined> {
   const generated = /^column(\d+)$/.exec(name)?.[1];
   if (header === false && generated !== undefined) return Number(generated) + 1;
   if (!file || delimiter === undefined) return undefined;
@@ -203,12 +250,15 @@ async function firstRaggedLine(files: SourceFile[], delimiter: string | undefine
     if (!found) continue;
     return {
       toError: (place: ErrorPlace) =>
-        new UserError(`line ${found.line}, column ${found.column}: ${found.reason}; the row has a different number of fields than the header: fix the file or set on_error: reject`, {
-          ...place,
-          file: file.display,
-          line: found.line,
-          column: found.column,
-        }),
+        new UserError(
+          `line ${found.line}, column ${found.column}: ${found.reason}; the row has a different number of fields than the header: fix the file or set on_error: reject`,
+          {
+            ...place,
+            file: file.display,
+            line: found.line,
+            column: found.column,
+          },
+        ),
     };
   }
   return undefined;
@@ -233,13 +283,15 @@ async function checkNotCollapsed(ctx: BlockContext, files: SourceFile[]): Promis
 async function checkQuotesClosed(ctx: BlockContext, files: SourceFile[], delimiter: string | undefined): Promise<void> {
   for (const file of files) {
     const delim = delimiter === undefined ? '' : `, delim = ${quoteLiteral(delimiter)}`;
-    const [sniffed] = await ctx.data.queryRows(`SELECT Quote AS quote, Delimiter AS delimiter FROM sniff_csv(${quoteLiteral(file.path)}${delim})`);
+    const [sniffed] = await ctx.data.queryRows(
+      `SELECT Quote AS quote, Delimiter AS delimiter FROM sniff_csv(${quoteLiteral(file.path)}${delim})`,
+    );
     if (sniffed?.quote === '"') continue;
     const found = await findUnterminatedQuote(file.path, delimiter ?? String(sniffed?.delimiter ?? ','));
     if (!found) continue;
     throw new UserError(
       `line ${found.line}, column ${found.column}: a quoted field opens here and is never closed (unterminated quote); ` +
-      "fix the file, or set quote: '' to read quotes as ordinary characters",
+        "fix the file, or set quote: '' to read quotes as ordinary characters",
       { block: ctx.block.id, file: file.display, line: found.line, column: found.column },
     );
   }
@@ -256,11 +308,14 @@ async function longLineError(message: string, files: SourceFile[], place: ErrorP
     if (!found) continue;
     return new UserError(
       `line ${found.line}: ${found.bytes.toLocaleString('en-US')} bytes long, past the CSV reader's ${Number(max).toLocaleString('en-US')}-byte ` +
-      'line limit (one huge value, or a quote that is never closed?)',
+        'line limit (one huge value, or a quote that is never closed?)',
       { ...place, file: file.display, line: found.line },
     );
   }
-  return new UserError(`a line is longer than the CSV reader's ${Number(max).toLocaleString('en-US')}-byte limit in ${displayOf(files, named)}`, { ...place, file: displayOf(files, named) });
+  return new UserError(
+    `a line is longer than the CSV reader's ${Number(max).toLocaleString('en-US')}-byte limit in ${displayOf(files, named)}`,
+    { ...place, file: displayOf(files, named) },
+  );
 }
 
 function withDisplayNames(text: string, files: SourceFile[]): string {

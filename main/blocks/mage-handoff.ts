@@ -31,9 +31,17 @@ export async function loadMageHandoffs(ctx: BlockContext, handoffs: MageHandoff[
       throw new UserError(`${exporter.call}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'bad arguments'}`, place);
     }
     const view = `pw_mage_export_${i}`;
-    await ctx.data.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${wireFileSelect(handoff.path, handoff.format, checkWireSchema(handoff.columns))}`);
-    const target = Object.entries(handoff.config).filter(([k]) => k !== 'connection').map(([k, v]) => `${k}=${String(v)}`).join(', ');
-    ctx.log('info', `${exporter.call}: loading ${handoff.rows.toLocaleString('en-US')} rows (${target}, connection ${String(handoff.config.connection)})`);
+    await ctx.data.run(
+      `CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${wireFileSelect(handoff.path, handoff.format, checkWireSchema(handoff.columns))}`,
+    );
+    const target = Object.entries(handoff.config)
+      .filter(([k]) => k !== 'connection')
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(', ');
+    ctx.log(
+      'info',
+      `${exporter.call}: loading ${handoff.rows.toLocaleString('en-US')} rows (${target}, connection ${String(handoff.config.connection)})`,
+    );
     const identity = `${ctx.runId}:${ctx.block.id}:mage_export_${i}`;
     await exporter.kind.run({ ...ctx, block: { ...ctx.block, upstream: [view] }, data: withView(ctx.data, view, identity) }, config.data);
   }

@@ -46,7 +46,11 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
     const described = await ctx.data.describe(upstream);
     checkExportNames(described.columns, place);
     const columns = described.columns.map(exportColumn);
-    const key = checkKey(config, columns.map((c) => c.name), place);
+    const key = checkKey(
+      config,
+      columns.map((c) => c.name),
+      place,
+    );
     const conn = await resolveBlockConnection(ctx, config.connection, place);
     const schema = config.schema ?? conn.schema ?? 'public';
     checkIdentifier(schema, 'schema', { ...place, path: 'config.schema' });
@@ -67,16 +71,29 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     // Staging tables a killed load left anywhere on this database go first (a live load's are never touched).
     await dropDeadStagingTables(client, (message) => ctx.log('info', message)).catch((error: unknown) => {
-      ctx.log('warn', `could not drop staging tables left by interrupted loads (the next load tries again): ${error instanceof Error ? error.message : String(error)}`);
+      ctx.log(
+        'warn',
+        `could not drop staging tables left by interrupted loads (the next load tries again): ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
     const query = `SELECT ${columns.map((c) => c.selectExpr).join(', ')} FROM ${ctx.data.relation(upstream)}`;
     const writeCsv = (target: string) => ctx.data.run(`COPY (${query}) TO ${quoteLiteral(target)} (FORMAT csv, HEADER false)`);
-    const load = (source: { csv: CsvSource } | { binary: AsyncIterable<Buffer> }) => loadTable(client, {
-      schema, table: config.table, columns, ...source, mode: config.mode, key, expectedRows: described.rows, onSchemaChange: config.on_schema_change,
-      loadKey: { originRunId: ctx.originRunId, blockId: ctx.block.id, sourceId: ctx.data.outputIdentity(upstream), runId: ctx.runId }, place, parallel: { connections: config.copy_connections, connect },
-      log: (message) => ctx.log('info', message),
-      onBytes: (done, total) => ctx.progress({ phase: 'copy', done, ...(total !== undefined ? { total } : {}), unit: 'bytes' }),
-    });
+    const load = (source: { csv: CsvSource } | { binary: AsyncIterable<Buffer> }) =>
+      loadTable(client, {
+        schema,
+        table: config.table,
+        columns,
+        ...source,
+        mode: config.mode,
+        key,
+        expectedRows: described.rows,
+        onSchemaChange: config.on_schema_change,
+        loadKey: { originRunId: ctx.originRunId, blockId: ctx.block.id, sourceId: ctx.data.outputIdentity(upstream), runId: ctx.runId },
+        place,
+        parallel: { connections: config.copy_connections, connect },
+        log: (message) => ctx.log('info', message),
+        onBytes: (done, total) => ctx.progress({ phase: 'copy', done, ...(total !== undefined ? { total } : {}), unit: 'bytes' }),
+      });
     try {
       // 3. Postgres loads the rows while DuckDB still produces them, in one transaction: staging, COPY (its row count
       //    checked against DuckDB's), swap or merge. Binary COPY, encoded from DuckDB's vectors a chunk at a time,
@@ -87,9 +104,15 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
       const encoder = await chooseBinary(client, config.mode, columns, (message) => ctx.log('info', message));
       const result = encoder
         ? await ctx.data.streamChunks(query, (chunks) => load({ binary: encodeChunks(chunks, encoder) }))
-        : await pipeCsv(ctx.tempDir, writeCsv, (csv) => load({ csv }), () => ctx.data.interrupt());
+        : await pipeCsv(
+            ctx.tempDir,
+            writeCsv,
+            (csv) => load({ csv }),
+            () => ctx.data.interrupt(),
+          );
       const verb = config.mode === 'upsert' ? 'upserted' : config.mode === 'append' ? 'appended' : 'loaded';
-      if (!result.wasAlreadyLoaded) ctx.log('info', `${verb} ${result.written.toLocaleString('en-US')} rows into ${schema}.${config.table} on ${conn.label}`);
+      if (!result.wasAlreadyLoaded)
+        ctx.log('info', `${verb} ${result.written.toLocaleString('en-US')} rows into ${schema}.${config.table} on ${conn.label}`);
       return { rowsIn: described.rows, rowsOut: result.written, hasOutput: false };
     } catch (error) {
       throw explainPostgresError(error, conn, place);
@@ -122,21 +145,47 @@ async function planPostgresExport(ctx: PlanContext, config: PostgresExportConfig
     await client.end();
   }
   if (!ctx.columns) notes.push(`the columns of ${ctx.upstream} are unknown until it runs`);
-  const key = config.mode === 'upsert' ? config.key ?? [] : [];
-  const table = planTableLoad({ schema, table: config.table, columns, mode: config.mode, key, onSchemaChange: config.on_schema_change, existing, hasSchema, copyConnections: config.copy_connections });
+  const key = config.mode === 'upsert' ? (config.key ?? []) : [];
+  const table = planTableLoad({
+    schema,
+    table: config.table,
+    columns,
+    mode: config.mode,
+    key,
+    onSchemaChange: config.on_schema_change,
+    existing,
+    hasSchema,
+    copyConnections: config.copy_connections,
+  });
   if (table.refusal) notes.push(`the load would be refused: ${table.refusal}`);
   return {
-    blockId: ctx.block.id, kind: 'export/postgres', destination: `${schema}.${config.table} on ${conn.name} (${conn.label})`, mode: config.mode,
-    ddl: table.ddl, ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}), schemaDiff: table.schemaDiff, notes,
+    blockId: ctx.block.id,
+    kind: 'export/postgres',
+    destination: `${schema}.${config.table} on ${conn.name} (${conn.label})`,
+    mode: config.mode,
+    ddl: table.ddl,
+    ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}),
+    schemaDiff: table.schemaDiff,
+    notes,
   };
 }
 
 /** The binary encoder when binary COPY can carry this load, else undefined (CSV); logs which and why. */
-async function chooseBinary(client: pg.Client, mode: PostgresExportConfig['mode'], columns: ExportColumn[], log: (message: string) => void): Promise<BinaryEncoder | undefined> {
+async function chooseBinary(
+  client: pg.Client,
+  mode: PostgresExportConfig['mode'],
+  columns: ExportColumn[],
+  log: (message: string) => void,
+): Promise<BinaryEncoder | undefined> {
   const textual = firstWithoutBinaryForm(columns);
-  const why = mode === 'append' || mode === 'upsert' ? `mode ${mode} stages into the existing table's column types`
-    : textual ? `column ${textual.name} (${textual.duckType}) has no binary form here`
-      : !(await takesUtf8Binary(client)) ? 'the database is not UTF-8' : undefined;
+  const why =
+    mode === 'append' || mode === 'upsert'
+      ? `mode ${mode} stages into the existing table's column types`
+      : textual
+        ? `column ${textual.name} (${textual.duckType}) has no binary form here`
+        : !(await takesUtf8Binary(client))
+          ? 'the database is not UTF-8'
+          : undefined;
   log(why ? `COPY as CSV: ${why}` : 'COPY in binary format');
   return why ? undefined : binaryEncoderFor(columns);
 }
@@ -145,19 +194,32 @@ function checkKey(config: PostgresExportConfig, names: string[], place: ErrorPla
   if (config.mode !== 'upsert') return [];
   if (!config.key) throw new UserError('mode upsert needs key: the columns that identify a row', { ...place, path: 'config.key' });
   const missing = config.key.filter((k) => !names.includes(k));
-  if (missing.length) throw new UserError(`key ${missing.join(', ')} not in the output; its columns are ${names.join(', ')}`, { ...place, path: 'config.key' });
+  if (missing.length)
+    throw new UserError(`key ${missing.join(', ')} not in the output; its columns are ${names.join(', ')}`, {
+      ...place,
+      path: 'config.key',
+    });
   return config.key;
 }
 
 /** The block's connection: named in config, else the project's default for postgres. */
-export async function resolveBlockConnection(ctx: Pick<BlockContext, 'project' | 'connection'>, name: string | undefined, place: ErrorPlace): Promise<PostgresConnection> {
+export async function resolveBlockConnection(
+  ctx: Pick<BlockContext, 'project' | 'connection'>,
+  name: string | undefined,
+  place: ErrorPlace,
+): Promise<PostgresConnection> {
   const chosen = name ?? ctx.project.settings.default_connections?.postgres;
-  if (!chosen) throw new UserError('no connection: set config.connection, or default_connections.postgres in pipewright.yaml', { ...place, path: 'config.connection' });
+  if (!chosen)
+    throw new UserError('no connection: set config.connection, or default_connections.postgres in pipewright.yaml', {
+      ...place,
+      path: 'config.connection',
+    });
   if (!ctx.connection) throw new Error('this host runs blocks without connections');
   try {
     return requireFamily(await ctx.connection(chosen), 'postgres', place);
   } catch (error) {
-    if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: place.block }, { cause: error });
+    if (error instanceof UserError && !error.place.block)
+      throw new UserError(error.message, { ...error.place, block: place.block }, { cause: error });
     throw error;
   }
 }

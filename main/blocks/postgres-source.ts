@@ -54,7 +54,8 @@ export const postgresSource: BlockKind<PostgresSourceConfig> = {
 };
 
 function chooseQuery(inConfig: string | undefined, inFile: string | undefined, place: ErrorPlace): string {
-  if (inConfig && inFile) throw new UserError('give the query either in config.query or in the .sql file, not both', { ...place, path: 'config.query' });
+  if (inConfig && inFile)
+    throw new UserError('give the query either in config.query or in the .sql file, not both', { ...place, path: 'config.query' });
   const query = (inConfig ?? inFile ?? '').trim().replace(/;\s*$/, '');
   if (!query) throw new UserError('no query: set config.query or give the block a .sql file', { ...place, path: 'config.query' });
   return query;
@@ -78,5 +79,7 @@ async function describeQuery(client: import('pg').Client, query: string, place: 
 
 /** A DuckDB struct literal {'a': 'VARCHAR', …}. */
 function duckStruct(entries: Record<string, string>): string {
-  return `{${Object.entries(entries).map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`).join(', ')}}`;
+  return `{${Object.entries(entries)
+    .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
+    .join(', ')}}`;
 }

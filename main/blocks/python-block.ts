@@ -12,7 +12,10 @@ import { loadMageHandoffs } from './mage-handoff.ts';
 
 const configSchema = z.strictObject({
   /** The function to call; default: the one decorated @source, @transform or @export (by block type). */
-  function: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name').optional(),
+  function: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name')
+    .optional(),
   /** How data crosses: Parquet (needs pyarrow) or CSV; auto picks Parquet when pyarrow is installed. */
   exchange: z.enum(['auto', 'parquet', 'csv']).default('auto'),
   /** Rows per DataFrame for a parameter typed Iterator[pd.DataFrame] (the function then holds one batch at a time). */
@@ -71,10 +74,21 @@ async function runPythonBlock(ctx: BlockContext, config: PythonConfig, role: Pyt
   }
   const output = role === 'export' ? null : { path: path.join(dir, `out.${format}`), format };
   const job: HarnessJob = {
-    role, file: code.absPath, relFile: code.relPath, projectDir: ctx.project.dir, blockId: ctx.block.id, runId: ctx.runId,
-    pipelineId: ctx.pipelineId, variables: mageItem ? withoutItem(ctx.variables) : ctx.variables, inputs, output,
-    ...(config.function ? { function: config.function } : {}), handoff: { dir, format },
-    ...(ctx.block.dynamic ? { dynamic: true } : {}), ...(mageItem ? { mageItem } : {}), batchRows: config.batch_rows,
+    role,
+    file: code.absPath,
+    relFile: code.relPath,
+    projectDir: ctx.project.dir,
+    blockId: ctx.block.id,
+    runId: ctx.runId,
+    pipelineId: ctx.pipelineId,
+    variables: mageItem ? withoutItem(ctx.variables) : ctx.variables,
+    inputs,
+    output,
+    ...(config.function ? { function: config.function } : {}),
+    handoff: { dir, format },
+    ...(ctx.block.dynamic ? { dynamic: true } : {}),
+    ...(mageItem ? { mageItem } : {}),
+    batchRows: config.batch_rows,
   };
   const jobFile = path.join(dir, 'job.json');
   await writeFile(jobFile, jobJson(job));
@@ -94,9 +108,13 @@ function exchangeFormat(check: PythonCheck, config: PythonConfig, block: string)
   if (config.exchange === 'csv') return 'csv';
   if (config.exchange === 'auto') return check.hasPyarrow ? 'parquet' : 'csv';
   if (check.hasPyarrow) return 'parquet';
-  throw new UserError(`block ${block} needs pyarrow for exchange: parquet: \`${pipInstallHint(check.interpreter, 'pyarrow')}\`, or set exchange: auto`, {
-    block, path: 'config.exchange',
-  });
+  throw new UserError(
+    `block ${block} needs pyarrow for exchange: parquet: \`${pipInstallHint(check.interpreter, 'pyarrow')}\`, or set exchange: auto`,
+    {
+      block,
+      path: 'config.exchange',
+    },
+  );
 }
 
 /** A child of a Mage-style dynamic block (pw_mage.py wrote its item as `_mage_*` columns): its item, in Mage's shape. */

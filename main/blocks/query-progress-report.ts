@@ -28,7 +28,12 @@ export async function estimateCsvRows(files: readonly string[], hasHeader: boole
   const handle = await open(files[0] as string, 'r');
   let sample: Buffer;
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(Math.min(SAMPLE_BYTES, sizes[0] ?? 0)), 0, Math.min(SAMPLE_BYTES, sizes[0] ?? 0), 0);
+    const { buffer, bytesRead } = await handle.read(
+      Buffer.alloc(Math.min(SAMPLE_BYTES, sizes[0] ?? 0)),
+      0,
+      Math.min(SAMPLE_BYTES, sizes[0] ?? 0),
+      0,
+    );
     sample = buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();

@@ -45,23 +45,40 @@ export const runHistoryExport: BlockKind<RunHistoryExportConfig> = {
     const defaults = ctx.project.settings.default_connections ?? {};
     // Like every export, a block writes only inside the project or allowed_paths.
     if (config.to === 'parquet') checkAllowedPath(ctx.project, config.path, { ...place, path: 'config.path' }, 'write');
-    const spec: DestinationSpec = config.to === 'parquet'
-      ? { to: 'parquet', dir: config.path }
-      : config.to === 'postgres'
-        ? { to: 'postgres', connection: connectionName(config.connection, defaults.postgres, 'postgres', place), ...(config.schema ? { schema: config.schema } : {}) }
-        : { to: 'bigquery', connection: connectionName(config.connection, defaults.bigquery, 'bigquery', place), ...(config.dataset ? { dataset: config.dataset } : {}) };
+    const spec: DestinationSpec =
+      config.to === 'parquet'
+        ? { to: 'parquet', dir: config.path }
+        : config.to === 'postgres'
+          ? {
+              to: 'postgres',
+              connection: connectionName(config.connection, defaults.postgres, 'postgres', place),
+              ...(config.schema ? { schema: config.schema } : {}),
+            }
+          : {
+              to: 'bigquery',
+              connection: connectionName(config.connection, defaults.bigquery, 'bigquery', place),
+              ...(config.dataset ? { dataset: config.dataset } : {}),
+            };
     const resolve = async (name: string) => {
       if (!ctx.connection) throw new Error('this host runs blocks without connections');
       return ctx.connection(name);
     };
-    const destination = await openDestination(spec, { dir: ctx.project.dir, name: ctx.project.settings.name }, {
-      postgres: async (name) => requireFamily(await resolve(name), 'postgres', place),
-      bigquery: async (name) => requireFamily(await resolve(name), 'bigquery', place),
-    }, place);
+    const destination = await openDestination(
+      spec,
+      { dir: ctx.project.dir, name: ctx.project.settings.name },
+      {
+        postgres: async (name) => requireFamily(await resolve(name), 'postgres', place),
+        bigquery: async (name) => requireFamily(await resolve(name), 'bigquery', place),
+      },
+      place,
+    );
     try {
       const tables = await exportRunHistory(destination, {
-        historyFile: path.join(ctx.project.stateDir, 'history.sqlite'), project: ctx.project.settings.name, tempDir: ctx.tempDir,
-        log: (message) => ctx.log('info', message), signal: ctx.signal,
+        historyFile: path.join(ctx.project.stateDir, 'history.sqlite'),
+        project: ctx.project.settings.name,
+        tempDir: ctx.tempDir,
+        log: (message) => ctx.log('info', message),
+        signal: ctx.signal,
       });
       return { rowsOut: tables.reduce((sum, t) => sum + t.rows, 0), hasOutput: false };
     } finally {
@@ -72,6 +89,10 @@ export const runHistoryExport: BlockKind<RunHistoryExportConfig> = {
 
 function connectionName(named: string | undefined, fallback: string | undefined, family: string, place: ErrorPlace): string {
   const chosen = named ?? fallback;
-  if (!chosen) throw new UserError(`no connection: set config.connection, or default_connections.${family} in pipewright.yaml`, { ...place, path: 'config.connection' });
+  if (!chosen)
+    throw new UserError(`no connection: set config.connection, or default_connections.${family} in pipewright.yaml`, {
+      ...place,
+      path: 'config.connection',
+    });
   return chosen;
 }

@@ -38,7 +38,11 @@ export const sqlTransform: BlockKind<SqlConfig> = {
   codeExtension: '.sql',
   async run(ctx, config) {
     if (ctx.block.engine === 'bigquery' || ctx.block.engine === 'postgres') {
-      if (config.rename_columns) throw new UserError('rename_columns works on duckdb only: alias the columns in the query', { block: ctx.block.id, path: 'config.rename_columns' });
+      if (config.rename_columns)
+        throw new UserError('rename_columns works on duckdb only: alias the columns in the query', {
+          block: ctx.block.id,
+          path: 'config.rename_columns',
+        });
       return runPushedDown(ctx, pushedDownSql(ctx), config);
     }
     const sql = userQuery(ctx);
@@ -61,7 +65,8 @@ export const sqlTransform: BlockKind<SqlConfig> = {
     const readable = new Map([...ctx.upstream].flatMap(([id, cols]) => (cols ? [[id, cols] as const] : [])));
     const lineage = lineageOfQuery(await ctx.serializeSql(sql), readable);
     // The parse tree names expressions its own way: the output's names (as bound, then renamed) are the truth.
-    if (lineage && lineage.length === columns.length) ctx.reportLineage(lineage.map((l, i) => ({ ...l, column: columns[i]?.name ?? l.column })));
+    if (lineage && lineage.length === columns.length)
+      ctx.reportLineage(lineage.map((l, i) => ({ ...l, column: columns[i]?.name ?? l.column })));
     return columns;
   },
 };
@@ -71,7 +76,8 @@ function userQuery(ctx: BlockContext): string {
   const text = ctx.block.code?.text;
   if (text === undefined) throw new UserError('a sql block needs a .sql file (file: blocks/<name>.sql)', { block: ctx.block.id });
   const rendered = renderTemplate(text, ctx.variables).replace(/;\s*(--[^\n]*\s*)*$/, '');
-  if (rendered.trim() === '') throw new UserError('the SQL file is empty: write a SELECT over the upstream blocks', { block: ctx.block.id });
+  if (rendered.trim() === '')
+    throw new UserError('the SQL file is empty: write a SELECT over the upstream blocks', { block: ctx.block.id });
   return rendered;
 }
 
@@ -95,7 +101,9 @@ async function renamed(ctx: BlockContext, sql: string): Promise<{ text: string; 
     const target = toSnakeCase(name);
     const clash = seen.get(target);
     if (clash !== undefined) {
-      throw new UserError(`columns ${clash} and ${name} both become ${target} in snake_case: rename one in the query`, { block: ctx.block.id });
+      throw new UserError(`columns ${clash} and ${name} both become ${target} in snake_case: rename one in the query`, {
+        block: ctx.block.id,
+      });
     }
     seen.set(target, name);
     return `${quoteIdent(name)} AS ${quoteIdent(target)}`;
@@ -107,8 +115,11 @@ async function renamed(ctx: BlockContext, sql: string): Promise<{ text: string; 
 function shiftLines(err: unknown, lineOffset: number): unknown {
   if (!(err instanceof UserError) || err.place.line === undefined || lineOffset === 0) return err;
   const line = Math.max(1, err.place.line - lineOffset);
-  return new UserError(err.message.replace(/\b(LINE|line) (\d+):/g, (_m, word: string, n: string) => `${word} ${Math.max(1, Number(n) - lineOffset)}:`), {
-    ...err.place,
-    line,
-  });
+  return new UserError(
+    err.message.replace(/\b(LINE|line) (\d+):/g, (_m, word: string, n: string) => `${word} ${Math.max(1, Number(n) - lineOffset)}:`),
+    {
+      ...err.place,
+      line,
+    },
+  );
 }

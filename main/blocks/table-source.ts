@@ -24,13 +24,19 @@ export const tableSource: BlockKind<TableSourceConfig> = {
     const place = { block: ctx.block.id };
     const engine = ctx.block.engine;
     if (engine !== 'bigquery' && engine !== 'postgres') {
-      throw new UserError('a table source names a warehouse table: set engine: bigquery or postgres on the block (or the pipeline)', { ...place, path: 'engine' });
+      throw new UserError('a table source names a warehouse table: set engine: bigquery or postgres on the block (or the pipeline)', {
+        ...place,
+        path: 'engine',
+      });
     }
     const table = parseTableName(config.table, engine, place);
     const warehouse = await openWarehouse(ctx, engine, ctx.block.connection, place);
     try {
       const [row] = await warehouse.queryRows(`SELECT count(*) AS n FROM ${warehouse.sqlName(table)}`).catch((error: unknown) => {
-        throw new UserError(`table ${config.table} cannot be read on ${engine}: ${error instanceof Error ? error.message : String(error)}`, { ...place, path: 'config.table' });
+        throw new UserError(
+          `table ${config.table} cannot be read on ${engine}: ${error instanceof Error ? error.message : String(error)}`,
+          { ...place, path: 'config.table' },
+        );
       });
       return { rowsOut: Number(row?.n ?? 0), hasOutput: false };
     } finally {

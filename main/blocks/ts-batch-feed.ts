@@ -30,7 +30,10 @@ export function createBatchFeed(ctx: BlockContext, ids: readonly string[]): Batc
           return;
         }
         const inputs = await readWholeInputs(ctx, ids);
-        return reply({ type: 'tables', inputs }, inputs.map((input) => input.ipc.buffer as ArrayBuffer));
+        return reply(
+          { type: 'tables', inputs },
+          inputs.map((input) => input.ipc.buffer as ArrayBuffer),
+        );
       }
       case 'pull': {
         let reader = readers.get(request.id);

@@ -66,10 +66,13 @@ async function writeResult(ctx: BlockContext, result: Awaited<ReturnType<typeof 
       return ctx.data.writeOutputFromArrow(tableFromIPC(result.ipc));
     case 'rows':
       if (result.rows.length === 0) {
-        throw new UserError('the block returned an empty array, which has no columns; return an empty apache-arrow Table to write no rows', {
-          block: ctx.block.id,
-          file: ctx.block.code?.relPath,
-        });
+        throw new UserError(
+          'the block returned an empty array, which has no columns; return an empty apache-arrow Table to write no rows',
+          {
+            block: ctx.block.id,
+            file: ctx.block.code?.relPath,
+          },
+        );
       }
       return ctx.data.writeOutputFromRows(result.rows);
     case 'done':

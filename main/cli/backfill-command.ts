@@ -31,7 +31,8 @@ export async function backfillCommand(argv: string[]): Promise<number> {
   if (!values.from || !values.to) throw new UsageError('backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD');
   if (!['day', 'week', 'month'].includes(values.every)) throw new UsageError('--every takes day, week or month');
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError('--concurrency takes a whole number from 1 to 32');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
+    throw new UsageError('--concurrency takes a whole number from 1 to 32');
   let intervals = planBackfill(values.from, values.to, values.every as BackfillEvery);
   const open = await openProject(await resolveProjectDir(values.project));
   try {
@@ -43,8 +44,16 @@ export async function backfillCommand(argv: string[]): Promise<number> {
       intervals = intervals.filter((i) => failed.has(i.label)).map((i) => ({ ...i, origin: origins.get(i.label) }));
     }
     if (values['dry-run']) {
-      const planned = intervals.map((i) => ({ execution_date: i.start.toISOString(), interval_start: i.label, interval_end: i.end.toISOString().slice(0, 10) }));
-      process.stdout.write(values.json ? `${JSON.stringify({ backfillId, pipeline: pipelineId, runs: planned })}\n` : planned.map((p) => `${p.interval_start} → ${p.interval_end}\n`).join('') + `${planned.length} runs would be created\n`);
+      const planned = intervals.map((i) => ({
+        execution_date: i.start.toISOString(),
+        interval_start: i.label,
+        interval_end: i.end.toISOString().slice(0, 10),
+      }));
+      process.stdout.write(
+        values.json
+          ? `${JSON.stringify({ backfillId, pipeline: pipelineId, runs: planned })}\n`
+          : planned.map((p) => `${p.interval_start} → ${p.interval_end}\n`).join('') + `${planned.length} runs would be created\n`,
+      );
       return 0;
     }
     const controller = new AbortController();
@@ -53,7 +62,13 @@ export async function backfillCommand(argv: string[]): Promise<number> {
     try {
       process.stderr.write(`backfill ${backfillId}: ${intervals.length} runs of ${pipelineId}, ${concurrency} at a time\n`);
       const result = await runBackfill({
-        open, pipeline, intervals, backfillId, concurrency, variables: parseVars(values.var), signal: controller.signal,
+        open,
+        pipeline,
+        intervals,
+        backfillId,
+        concurrency,
+        variables: parseVars(values.var),
+        signal: controller.signal,
         onProgress: (p) => process.stderr.write(`${p.done}/${p.total} done, ${p.failed} failed — ${p.last?.interval} ${p.last?.status}\n`),
       });
       if (values.json) process.stdout.write(`${JSON.stringify({ ...result, pipeline: pipelineId })}\n`);

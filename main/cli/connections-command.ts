@@ -31,7 +31,9 @@ export function checkConnOverrideNames(overrides: ConnectionOverrides, known: Re
   for (const [name, fields] of Object.entries(overrides)) {
     if (name in known) continue;
     const field = Object.keys(fields)[0] ?? '';
-    throw new UsageError(`--conn ${name}.${field}: no connection named ${name}; ${names.length > 0 ? `connections: ${names.join(', ')}` : 'connections.yaml defines none'}`);
+    throw new UsageError(
+      `--conn ${name}.${field}: no connection named ${name}; ${names.length > 0 ? `connections: ${names.join(', ')}` : 'connections.yaml defines none'}`,
+    );
   }
 }
 
@@ -134,7 +136,10 @@ async function secretCommand(store: SecretStore, args: string[]): Promise<number
     if (value === '') throw new UsageError('no value on stdin');
     await store.set(name, value);
     process.stderr.write(`stored ${name} (${store.cipher.description})\n`);
-    if (!store.cipher.isOsKeychain) process.stderr.write('note: this store is encrypted with a key file, not an OS keychain; anyone who can read your files can read it\n');
+    if (!store.cipher.isOsKeychain)
+      process.stderr.write(
+        'note: this store is encrypted with a key file, not an OS keychain; anyone who can read your files can read it\n',
+      );
     return 0;
   }
   if (verb === 'delete') {

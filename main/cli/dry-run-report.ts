@@ -17,8 +17,12 @@ function formatPlan(plan: ExportPlan): string {
   if (plan.rows !== undefined) lines.push(`  rows: ${plan.rows.toLocaleString('en-US')}`);
   if (plan.partitions) {
     lines.push(`  partitions: ${plan.partitions.length}`);
-    const shown = plan.partitions.length > SHOWN_PARTITIONS ? [...plan.partitions.slice(0, 5), undefined, ...plan.partitions.slice(-5)] : plan.partitions;
-    for (const p of shown) lines.push(p ? `    ${p.name}  ${p.rows.toLocaleString('en-US')} rows` : `    … ${plan.partitions.length - 10} more`);
+    const shown =
+      plan.partitions.length > SHOWN_PARTITIONS
+        ? [...plan.partitions.slice(0, 5), undefined, ...plan.partitions.slice(-5)]
+        : plan.partitions;
+    for (const p of shown)
+      lines.push(p ? `    ${p.name}  ${p.rows.toLocaleString('en-US')} rows` : `    … ${plan.partitions.length - 10} more`);
   }
   if (plan.ddl.length) lines.push('  DDL:', ...plan.ddl.map((sql) => `    ${sql};`));
   if (plan.objects) {
@@ -33,7 +37,9 @@ function formatPlan(plan: ExportPlan): string {
       ...d.missing.map((c) => `- ${c.name} ${c.type}`),
       ...d.retyped.map((c) => `~ ${c.name} ${c.from} → ${c.to}`),
     ];
-    lines.push(`  target: ${d.targetExists ? 'exists' : 'does not exist'}${changes.length ? `; ${changes.join(', ')}` : d.targetExists ? '; same columns' : ''}`);
+    lines.push(
+      `  target: ${d.targetExists ? 'exists' : 'does not exist'}${changes.length ? `; ${changes.join(', ')}` : d.targetExists ? '; same columns' : ''}`,
+    );
     lines.push(`  policy: ${d.policy}`);
   }
   for (const note of plan.notes) lines.push(`  ! ${note}`);

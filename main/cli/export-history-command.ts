@@ -18,26 +18,41 @@ export async function exportHistoryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { project: { type: 'string' }, to: { type: 'string' }, schema: { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      project: { type: 'string' },
+      to: { type: 'string' },
+      schema: { type: 'string' },
+      dataset: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   });
   const target = positionals[0];
-  if (!values.to || !target || positionals.length > 1) throw new UsageError('export-history needs --to parquet <dir>, --to postgres <connection> or --to bigquery <connection>');
+  if (!values.to || !target || positionals.length > 1)
+    throw new UsageError('export-history needs --to parquet <dir>, --to postgres <connection> or --to bigquery <connection>');
   const spec = destinationSpec(values.to, target, values.schema, values.dataset);
   const project = await loadProject(await resolveProjectDir(values.project));
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'pw-history-'));
-  const destination = await openDestination(spec, { dir: project.dir, name: project.settings.name }, {
-    postgres: (name) => resolvePostgresConnection(project, name),
-    bigquery: async (name) => requireFamily(await resolveConnection(project, name), 'bigquery', { file: 'connections.yaml', path: `${name}.type` }),
-  });
+  const destination = await openDestination(
+    spec,
+    { dir: project.dir, name: project.settings.name },
+    {
+      postgres: (name) => resolvePostgresConnection(project, name),
+      bigquery: async (name) =>
+        requireFamily(await resolveConnection(project, name), 'bigquery', { file: 'connections.yaml', path: `${name}.type` }),
+    },
+  );
   try {
     const tables = await exportRunHistory(destination, {
-      historyFile: path.join(project.stateDir, 'history.sqlite'), project: project.settings.name, tempDir,
+      historyFile: path.join(project.stateDir, 'history.sqlite'),
+      project: project.settings.name,
+      tempDir,
       log: (message) => {
         if (!values.json) process.stderr.write(`${message}\n`);
       },
     });
     if (values.json) process.stdout.write(`${JSON.stringify({ destination: destination.label, tables })}\n`);
-    else process.stdout.write(`exported ${tables.map((t) => `${t.rows} ${t.table.replace('_', ' ')}`).join(', ')} to ${destination.label}\n`);
+    else
+      process.stdout.write(`exported ${tables.map((t) => `${t.rows} ${t.table.replace('_', ' ')}`).join(', ')} to ${destination.label}\n`);
     return 0;
   } finally {
     await destination.close();

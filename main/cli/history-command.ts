@@ -62,7 +62,9 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
     process.stdout.write(`  ${block.blockId.padEnd(28)} ${block.status.padEnd(16)} attempts ${block.attempts}  ${rows}\n`);
     if (block.error) process.stdout.write(`    ${formatError(block.error)}\n`);
     for (const result of block.tests ?? []) {
-      process.stdout.write(`    ${checkLine({ ...result, message: result.passed ? result.message : result.message?.replace(/, e\.g\. .*$/s, '') })}\n`);
+      process.stdout.write(
+        `    ${checkLine({ ...result, message: result.passed ? result.message : result.message?.replace(/, e\.g\. .*$/s, '') })}\n`,
+      );
       for (const row of result.sample ?? []) process.stdout.write(`      ${JSON.stringify(row)}\n`);
     }
   }

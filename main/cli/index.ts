@@ -51,7 +51,9 @@ export async function main(argv: string[]): Promise<number> {
       default: {
         const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
         if (!load) throw new UsageError(`unknown command '${command}'`);
-        return await (await load())(rest);
+        return await (
+          await load()
+        )(rest);
       }
     }
   } catch (error) {
@@ -63,7 +65,8 @@ async function initCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { example: { type: 'string' } } });
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('init takes one folder');
-  if (values.example !== undefined && values.example !== 'nyc-taxi') throw new UsageError(`unknown example '${values.example}'; available: nyc-taxi`);
+  if (values.example !== undefined && values.example !== 'nyc-taxi')
+    throw new UsageError(`unknown example '${values.example}'; available: nyc-taxi`);
   const { initProject, STARTER_PIPELINE_ID } = await import('../project/init-project.ts');
   await initProject(dir, values.example ? { example: 'nyc-taxi' } : {});
   // Both have a pipeline that runs as created (the starter offline); then the app, to build on it.

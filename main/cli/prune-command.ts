@@ -24,14 +24,21 @@ export async function pruneCommand(argv: string[]): Promise<number> {
       process.stderr.write('pipewright.yaml sets no retention: nothing to prune (see README, "Retention")\n');
     }
     const isDryRun = values['dry-run'];
-    const report = await pruneProject({ project: open.project, store: open.store, ...(note ? {} : { workspace: open.workspace }) }, { isDryRun });
+    const report = await pruneProject(
+      { project: open.project, store: open.store, ...(note ? {} : { workspace: open.workspace }) },
+      { isDryRun },
+    );
     if (values.json) {
       const outputs = report.outputs.map((o) => ({ table: o.physical, bytes: o.bytes, ...(o.latestOf ?? {}) }));
-      process.stdout.write(`${JSON.stringify({ isDryRun, runs: report.runs, logs: report.logs, outputs, outputBytes: report.outputBytes })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ isDryRun, runs: report.runs, logs: report.logs, outputs, outputBytes: report.outputBytes })}\n`,
+      );
       return 0;
     }
     const verb = isDryRun ? 'would delete' : 'deleted';
-    process.stdout.write(`${verb} ${report.runs} runs, ${report.logs} log lines, ${report.outputs.length} stored outputs (${formatBytes(report.outputBytes)})\n`);
+    process.stdout.write(
+      `${verb} ${report.runs} runs, ${report.logs} log lines, ${report.outputs.length} stored outputs (${formatBytes(report.outputBytes)})\n`,
+    );
     for (const output of report.outputs) process.stdout.write(`  ${output.physical}  ${formatBytes(output.bytes)}\n`);
     if (note) process.stderr.write(`${note}\n`);
     return 0;

@@ -44,19 +44,29 @@ export async function runCommand(argv: string[]): Promise<number> {
   const advertised = readServerFile(path.join(projectDir, '.pipewright'));
   const server = advertised && (await serverAnswers(advertised)) ? advertised : null;
   if (values['dry-run']) {
-    if (values.resume || values['with-upstream'] || values.downstream) throw new UsageError('--dry-run plans the exports: it takes --block <export>, --var and --conn only');
+    if (values.resume || values['with-upstream'] || values.downstream)
+      throw new UsageError('--dry-run plans the exports: it takes --block <export>, --var and --conn only');
     return dryRun({ projectDir, server, pipelineId, variables, connectionOverrides, blockId: values.block, json: values.json });
   }
   if (server) {
-    if (values.conn.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}), which runs with its own connections: stop it to use --conn`);
-    if (values.resume && values.var.length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): --resume through it keeps the run's variables, leave out --var`);
+    if (values.conn.length > 0)
+      throw new UsageError(
+        `the project is open in another Pipewright process (PID ${server.pid}), which runs with its own connections: stop it to use --conn`,
+      );
+    if (values.resume && values.var.length > 0)
+      throw new UsageError(
+        `the project is open in another Pipewright process (PID ${server.pid}): --resume through it keeps the run's variables, leave out --var`,
+      );
     process.stderr.write(`the project is open in another Pipewright process (PID ${server.pid}, ${server.origin}): running through it\n`);
     if (values.resume) {
       const { run: earlier } = await callApi(server, 'runs.get', { runId: values.resume });
       if (!earlier) throw new UsageError(`no run ${values.resume} in this project's history`);
-      if (earlier.pipelineId !== pipelineId) throw new UsageError(`run ${values.resume} is a run of ${earlier.pipelineId}, not ${pipelineId}`);
+      if (earlier.pipelineId !== pipelineId)
+        throw new UsageError(`run ${values.resume} is a run of ${earlier.pipelineId}, not ${pipelineId}`);
     }
-    const run = values.resume ? { kind: 'resume' as const, runId: values.resume } : { kind: 'start' as const, pipelineId, scope, variables };
+    const run = values.resume
+      ? { kind: 'resume' as const, runId: values.resume }
+      : { kind: 'start' as const, pipelineId, scope, variables };
     return withCancelOnSignal(controller, async () => {
       const result = await runThroughServer(server, run, reporter.onEvent, controller.signal);
       reporter.done();
@@ -69,8 +79,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     // Before anything runs or is recorded: a misspelt connection name would otherwise be ignored.
     checkConnOverrideNames(connectionOverrides, open.project.connections);
     return await withCancelOnSignal(controller, async () => {
-      const request = values.resume ? await resumeRequest(open, values.resume, pipelineId, variables) : { pipeline: await open.loadPipeline(pipelineId), scope, variables };
-      const result = await open.run({ ...request, connectionOverrides, trigger: { kind: 'cli', by: os.userInfo().username }, signal: controller.signal }, reporter.onEvent);
+      const request = values.resume
+        ? await resumeRequest(open, values.resume, pipelineId, variables)
+        : { pipeline: await open.loadPipeline(pipelineId), scope, variables };
+      const result = await open.run(
+        { ...request, connectionOverrides, trigger: { kind: 'cli', by: os.userInfo().username }, signal: controller.signal },
+        reporter.onEvent,
+      );
       reporter.done();
       if (values.json) process.stdout.write(`${JSON.stringify(runJsonOfResult(result))}\n`);
       return result.status === 'succeeded' ? 0 : 1;
@@ -82,19 +97,29 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 /** `run --dry-run`: every export block's plan, through the process holding the project when there is one. Exit 1 when a plan failed. */
 async function dryRun(args: {
-  projectDir: string; server: Parameters<typeof callApi>[0] | null; pipelineId: string; variables: Record<string, string>;
-  connectionOverrides: ReturnType<typeof parseConnOverrides>; blockId: string | undefined; json: boolean;
+  projectDir: string;
+  server: Parameters<typeof callApi>[0] | null;
+  pipelineId: string;
+  variables: Record<string, string>;
+  connectionOverrides: ReturnType<typeof parseConnOverrides>;
+  blockId: string | undefined;
+  json: boolean;
 }): Promise<number> {
   const { server, pipelineId, blockId } = args;
   let report: DryRunReport;
   if (server) {
-    if (Object.keys(args.connectionOverrides).length > 0) throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): stop it to use --conn`);
+    if (Object.keys(args.connectionOverrides).length > 0)
+      throw new UsageError(`the project is open in another Pipewright process (PID ${server.pid}): stop it to use --conn`);
     report = await callApi(server, 'pipelines.dryRun', { pipelineId, variables: args.variables, ...(blockId ? { blockId } : {}) });
   } else {
     const open = await openProject(args.projectDir);
     try {
       checkConnOverrideNames(args.connectionOverrides, open.project.connections);
-      report = await planExports(open, await open.loadPipeline(pipelineId), { variables: args.variables, overrides: args.connectionOverrides, ...(blockId ? { blockId } : {}) });
+      report = await planExports(open, await open.loadPipeline(pipelineId), {
+        variables: args.variables,
+        overrides: args.connectionOverrides,
+        ...(blockId ? { blockId } : {}),
+      });
     } finally {
       await open.close();
     }

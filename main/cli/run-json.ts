@@ -22,7 +22,12 @@ export function runJsonOfResult(result: RunResult): RunJson {
     status: result.status,
     durationMs: result.durationMs,
     blocks: result.blocks.map((b) => ({
-      id: b.id, status: b.status, rows: b.rows, durationMs: b.durationMs, attempts: b.attempts, error: b.error ? formatError(b.error) : null,
+      id: b.id,
+      status: b.status,
+      rows: b.rows,
+      durationMs: b.durationMs,
+      attempts: b.attempts,
+      error: b.error ? formatError(b.error) : null,
     })),
   };
 }
@@ -35,7 +40,12 @@ export function runJsonOfRecord(run: RunDetail): RunJson {
     status: run.status,
     durationMs: run.durationMs,
     blocks: run.blocks.map((b) => ({
-      id: b.blockId, status: b.status, rows: b.rowsOut, durationMs: b.durationMs, attempts: b.attempts, error: b.error ? formatError(b.error) : null,
+      id: b.blockId,
+      status: b.status,
+      rows: b.rowsOut,
+      durationMs: b.durationMs,
+      attempts: b.attempts,
+      error: b.error ? formatError(b.error) : null,
     })),
   };
 }

@@ -34,10 +34,14 @@ export function createRunReporter(stream: NodeJS.WriteStream = process.stderr): 
           }
           break;
         case 'block.retrying':
-          line(`${stamp(event.at)} ${event.blockId} failed (${formatError(event.error)}); retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+          line(
+            `${stamp(event.at)} ${event.blockId} failed (${formatError(event.error)}); retrying in ${(event.delayMs / 1000).toFixed(1)} s`,
+          );
           break;
         case 'block.succeeded':
-          line(`${stamp(event.at)} ${event.blockId} succeeded in ${(event.durationMs / 1000).toFixed(2)} s${event.rowsOut !== undefined ? `, ${rows(event.rowsOut)}` : ''}`);
+          line(
+            `${stamp(event.at)} ${event.blockId} succeeded in ${(event.durationMs / 1000).toFixed(2)} s${event.rowsOut !== undefined ? `, ${rows(event.rowsOut)}` : ''}`,
+          );
           break;
         case 'block.failed':
           line(`${stamp(event.at)} ${event.blockId} FAILED: ${formatError(event.error)}`);

@@ -13,7 +13,10 @@ type Say = (line: string) => void;
  * connections), GCS emulator and BigQuery emulator, prints how to connect, and keeps them running until Ctrl-C;
  * runs of the project meanwhile use these instead of starting their own. Resolves to the exit code.
  */
-export async function sandboxCommand(argv: string[], waitForStop: (stopEarly: AbortSignal) => Promise<unknown> = untilSignal): Promise<number> {
+export async function sandboxCommand(
+  argv: string[],
+  waitForStop: (stopEarly: AbortSignal) => Promise<unknown> = untilSignal,
+): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { project: { type: 'string' } } });
   const loaded = await loadProject(await resolveProjectDir(values.project));
   const say: Say = (line) => process.stdout.write(`${line}\n`);
@@ -37,7 +40,9 @@ export async function sandboxCommand(argv: string[], waitForStop: (stopEarly: Ab
 }
 
 async function startPostgres(loaded: Project, say: Say): Promise<void> {
-  const locals = Object.entries(loaded.connections).filter(([, profile]) => profile.type === 'local_postgres').map(([name]) => name);
+  const locals = Object.entries(loaded.connections)
+    .filter(([, profile]) => profile.type === 'local_postgres')
+    .map(([name]) => name);
   // A project without a local_postgres profile still gets a server, with the default database.
   const project = locals.length ? loaded : { ...loaded, connections: { ...loaded.connections, sandbox: { type: 'local_postgres' } } };
   for (const name of locals.length ? locals : ['sandbox']) {
@@ -60,7 +65,9 @@ async function startCloudEmulators(project: Project, say: Say): Promise<void> {
   say('other projects and tools can reach them while the sandbox runs (the ports change on every start):');
   say(`  sandbox_gcs:\n    type: gcs\n    endpoint: ${gcs.endpoint}\n    credentials: none`);
   say(`  sandbox_bq:\n    type: bigquery\n    endpoint: ${bq.endpoint}\n    credentials: none`);
-  say(`to rehearse a real project's problems: curl -X POST ${gcs.endpoint}/_emulator/modes -d '{"foreignBuckets":["pipewright-local-nyc-taxi"]}' (see the README, "BigQuery")`);
+  say(
+    `to rehearse a real project's problems: curl -X POST ${gcs.endpoint}/_emulator/modes -d '{"foreignBuckets":["pipewright-local-nyc-taxi"]}' (see the README, "BigQuery")`,
+  );
 }
 
 /** Resolves on SIGINT or SIGTERM, or when `stopEarly` aborts. */

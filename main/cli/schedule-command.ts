@@ -24,7 +24,8 @@ export async function scheduleCommand(argv: string[]): Promise<number> {
     await scheduler.start();
     const { triggers } = await listTriggerDescriptions(open);
     const schedules = triggers.filter((t) => t.type === 'schedule' && t.enabled);
-    for (const t of schedules) log(`${t.pipelineId}/${t.name}: "${t.cron}" in ${t.timezone}, next fire ${t.next[0]?.utc ?? 'never'} (${t.next[0]?.local ?? '-'})`);
+    for (const t of schedules)
+      log(`${t.pipelineId}/${t.name}: "${t.cron}" in ${t.timezone}, next fire ${t.next[0]?.utc ?? 'never'} (${t.next[0]?.local ?? '-'})`);
     if (schedules.length === 0) log('no enabled schedule triggers yet: the scheduler picks up new ones within 30 s');
     // Listening before the ready line: a Ctrl-C right after it must stop us cleanly, not kill us.
     const stopRequested = new Promise<void>((resolve) => {

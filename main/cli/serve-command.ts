@@ -24,7 +24,9 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
   const { values } = parseArgs({
     args: argv,
     options: {
-      project: { type: 'string' }, port: { type: 'string', default: '6789' }, host: { type: 'string', default: '127.0.0.1' },
+      project: { type: 'string' },
+      port: { type: 'string', default: '6789' },
+      host: { type: 'string', default: '127.0.0.1' },
       expose: { type: 'boolean', default: false },
     },
   });
@@ -32,7 +34,8 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
     throw new UsageError(`--host ${values.host} would make this project ${EXPOSE_NOTICE}. Add --expose to serve it so anyway`);
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
   const rendererDir = findBuiltRenderer();
   const dir = await resolveProjectDir(values.project);
   // Listening before the ready line: a Ctrl-C (or a test's SIGINT) right after it must stop us cleanly, not kill us.
@@ -45,11 +48,17 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
   try {
     await serveProjects(
       {
-        dir, rendererDir, host: values.host, port, isExposed: !isLoopback(values.host), userDataDir: defaultUserDataDir(),
+        dir,
+        rendererDir,
+        host: values.host,
+        port,
+        isExposed: !isLoopback(values.host),
+        userDataDir: defaultUserDataDir(),
         // Schedules fire while serving; their fires and results are logged like `pipewright schedule` logs them.
         scheduler: { onActivity: (activity) => process.stdout.write(`${formatActivity(activity)}\n`) },
         onServing: (server, open, isFirst) => {
-          if (!isFirst) return void process.stdout.write(`pipewright serve: switched to project ${open.project.settings.name} (${open.project.dir})\n`);
+          if (!isFirst)
+            return void process.stdout.write(`pipewright serve: switched to project ${open.project.settings.name} (${open.project.dir})\n`);
           if (!isLoopback(values.host)) process.stderr.write(`warning: --expose: serving on ${values.host}, ${EXPOSE_NOTICE}\n`);
           process.stdout.write(`pipewright serve: project ${open.project.settings.name}\nserving ${server.url}\n(Ctrl-C to stop)\n`);
           hooks.onServing?.(server.url);
@@ -58,7 +67,8 @@ export async function serveCommand(argv: string[], hooks: { onServing?: (url: st
       stopRequested.then(() => void process.stdout.write('stopping: cancelling runs and closing the workspace\n')),
     );
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new UserError(`port ${port} is in use: pass --port <another> (or 0 for a free one)`);
     throw error;
   } finally {
     removeLastResort();

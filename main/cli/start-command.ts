@@ -18,10 +18,16 @@ const appRoot = fileURLToPath(new URL('../..', import.meta.url));
 export async function startCommand(argv: string[]): Promise<number> {
   const result = await launchElectron(argv);
   if (result.launched) return (await result.exited) ?? 0;
-  process.stderr.write(`The desktop app cannot start here: ${result.reason}\nServing the same UI to your browser instead (pipewright serve).\n`);
+  process.stderr.write(
+    `The desktop app cannot start here: ${result.reason}\nServing the same UI to your browser instead (pipewright serve).\n`,
+  );
   const { values } = parseArgs({ args: argv, options: { project: { type: 'string' }, port: { type: 'string' } }, strict: false });
   const project = await chooseProjectDir({
-    args: argv, env: process.env, cwd: process.cwd(), appRoot, isPackaged: false,
+    args: argv,
+    env: process.env,
+    cwd: process.cwd(),
+    appRoot,
+    isPackaged: false,
     userDataDir: path.join(os.homedir(), '.local', 'share', 'pipewright'),
   });
   if (!existsSync(path.join(appRoot, 'out', 'renderer', 'index.html'))) {
@@ -36,7 +42,9 @@ export async function startCommand(argv: string[]): Promise<number> {
   try {
     return await serveCommand(['--project', project, '--port', port], {
       onServing: (url) => {
-        openInBrowser(url, launches).catch((error: unknown) => process.stderr.write(`cannot open a browser (${String(error)}): open the URL above\n`));
+        openInBrowser(url, launches).catch((error: unknown) =>
+          process.stderr.write(`cannot open a browser (${String(error)}): open the URL above\n`),
+        );
       },
     });
   } finally {

@@ -18,14 +18,16 @@ export async function triggersCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: { project: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  if (positionals[0] !== 'list' || positionals.length > 1) throw new UsageError('usage: pipewright triggers list [--project <dir>] [--json]');
+  if (positionals[0] !== 'list' || positionals.length > 1)
+    throw new UsageError('usage: pipewright triggers list [--project <dir>] [--json]');
   const project = await loadProject(await resolveProjectDir(values.project));
   const kinds = createDefaultRegistry();
   const { triggers, problems } = await listTriggerDescriptions({ project, loadPipeline: (id) => loadPipeline(project, id, kinds) });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ triggers, problems })}\n`);
   } else {
-    if (triggers.length === 0) process.stdout.write('no triggers: add a `triggers:` list to a pipeline.yaml (see the README, "Schedules and triggers")\n');
+    if (triggers.length === 0)
+      process.stdout.write('no triggers: add a `triggers:` list to a pipeline.yaml (see the README, "Schedules and triggers")\n');
     for (const trigger of triggers) process.stdout.write(describe(trigger));
   }
   for (const problem of problems) process.stderr.write(`pipewright: pipeline ${problem.pipelineId}: ${formatError(problem.error)}\n`);
@@ -37,6 +39,8 @@ function describe(t: TriggerDescription): string {
   if (t.type === 'api') return `${head}\n  POST /api/pipelines/${t.pipelineId}/runs under pipewright serve\n\n`;
   const settings = `cron "${t.cron}" in ${t.timezone}, catch_up: ${t.catchUp}, skip_if_running: ${t.skipIfRunning}`;
   const next = t.next.map((f) => `    ${f.utc.padEnd(22)}${f.local}\n`).join('');
-  const last = t.lastFire ? `  last: ${t.lastFire.kind.replace('trigger.', '')} for ${t.lastFire.scheduledAt}${t.lastFire.runId ? `, run ${t.lastFire.runId}` : ''}${t.lastFire.reason ? ` (${t.lastFire.reason})` : ''}\n` : '';
+  const last = t.lastFire
+    ? `  last: ${t.lastFire.kind.replace('trigger.', '')} for ${t.lastFire.scheduledAt}${t.lastFire.runId ? `, run ${t.lastFire.runId}` : ''}${t.lastFire.reason ? ` (${t.lastFire.reason})` : ''}\n`
+    : '';
   return `${head}  ${settings}\n${last}${next ? `  next fires (UTC, local):\n${next}` : ''}\n`;
 }

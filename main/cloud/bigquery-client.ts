@@ -54,7 +54,9 @@ function isRetryable(error: { code?: number | string; errors?: { reason?: string
   const body = (error.response as { body?: unknown } | undefined)?.body;
   const parsed = typeof body === 'string' ? safeJson(body) : body;
   const bodyErrors = (parsed as { error?: { errors?: { reason?: string }[] } } | undefined)?.error?.errors ?? [];
-  return [...(error.errors ?? []), ...bodyErrors].some((e) => RATE_LIMIT_REASONS.has(e.reason ?? '') || (e.reason ?? '').includes('EAI_AGAIN'));
+  return [...(error.errors ?? []), ...bodyErrors].some(
+    (e) => RATE_LIMIT_REASONS.has(e.reason ?? '') || (e.reason ?? '').includes('EAI_AGAIN'),
+  );
 }
 
 function safeJson(text: string): unknown {

@@ -15,7 +15,11 @@ export interface LoadJobSpec {
 
 /** A job resource, as jobs.get returns it (the fields we read). */
 export interface JobMetadata {
-  status?: { state?: string; errorResult?: { reason?: string; message?: string; location?: string }; errors?: { reason?: string; message?: string; location?: string }[] };
+  status?: {
+    state?: string;
+    errorResult?: { reason?: string; message?: string; location?: string };
+    errors?: { reason?: string; message?: string; location?: string }[];
+  };
   statistics?: { load?: { outputRows?: string; inputFiles?: string; inputFileBytes?: string } };
 }
 
@@ -26,12 +30,21 @@ const UPLOAD_ATTEMPTS = 4;
  * the existing job is followed instead. The client retries JSON inserts by itself; the multipart upload it never
  * retries, so that one is retried here, with the same job id, on 5xx, 429 and dropped connections.
  */
-export async function startLoadJob(bigquery: BigQuery, table: Table, spec: LoadJobSpec, log: (level: LogLevel, message: string) => void): Promise<Job> {
+export async function startLoadJob(
+  bigquery: BigQuery,
+  table: Table,
+  spec: LoadJobSpec,
+  log: (level: LogLevel, message: string) => void,
+): Promise<Job> {
   const existing = () => bigquery.job(spec.jobId, spec.location ? { location: spec.location } : {});
   for (let attempt = 1; ; attempt++) {
     try {
       if (!spec.localFile) {
-        const [job] = await bigquery.createJob({ configuration: { load: spec.load }, jobId: spec.jobId, ...(spec.location ? { location: spec.location } : {}) });
+        const [job] = await bigquery.createJob({
+          configuration: { load: spec.load },
+          jobId: spec.jobId,
+          ...(spec.location ? { location: spec.location } : {}),
+        });
         return job;
       }
       const { destinationTable: _destination, ...load } = spec.load;
@@ -50,7 +63,12 @@ export async function startLoadJob(bigquery: BigQuery, table: Table, spec: LoadJ
 }
 
 /** Polls jobs.get until DONE, reporting each state; cancels the job when `signal` aborts. */
-export async function waitForJob(job: Job, signal: AbortSignal, onPoll: (state: string, polls: number) => void, intervalMs = 500): Promise<JobMetadata> {
+export async function waitForJob(
+  job: Job,
+  signal: AbortSignal,
+  onPoll: (state: string, polls: number) => void,
+  intervalMs = 500,
+): Promise<JobMetadata> {
   for (let polls = 1; ; polls++) {
     if (signal.aborted) {
       await job.cancel().catch(() => undefined); // best effort: the run is cancelled either way
@@ -64,7 +82,16 @@ export async function waitForJob(job: Job, signal: AbortSignal, onPoll: (state: 
   }
 }
 
-const WORLD_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'quotaExceeded', 'timeout', 'stopped', 'jobInternalError', 'jobBackendError']);
+const WORLD_REASONS = new Set([
+  'backendError',
+  'internalError',
+  'rateLimitExceeded',
+  'quotaExceeded',
+  'timeout',
+  'stopped',
+  'jobInternalError',
+  'jobBackendError',
+]);
 
 /** A DONE job's errorResult/errors as an error, quoted verbatim; undefined when the job succeeded. */
 export function jobFailureOf(jobId: string, metadata: JobMetadata, place: ErrorPlace): Error | undefined {
@@ -87,7 +114,9 @@ export function statusOf(error: unknown): number | undefined {
 function isTransient(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== undefined) return [408, 429, 500, 502, 503, 504].includes(status);
-  return /ECONNRESET|EPIPE|socket hang up|ETIMEDOUT|ECONNREFUSED|other side closed|terminated/i.test(messageOf(error) + String((error as { code?: unknown })?.code ?? ''));
+  return /ECONNRESET|EPIPE|socket hang up|ETIMEDOUT|ECONNREFUSED|other side closed|terminated/i.test(
+    messageOf(error) + String((error as { code?: unknown })?.code ?? ''),
+  );
 }
 
 function messageOf(error: unknown): string {
@@ -99,18 +128,27 @@ export function explainBigQueryError(error: unknown, place: ErrorPlace, resource
   if (error instanceof UserError || error instanceof OperationalError || error instanceof CancelledError) return error;
   const status = statusOf(error);
   const detail = messageOf(error);
-  if (status === 403 && !isRateLimit(error)) return new UserError(`BigQuery: ${explainForbidden(error, resource ?? 'the dataset', project)}`, place);
+  if (status === 403 && !isRateLimit(error))
+    return new UserError(`BigQuery: ${explainForbidden(error, resource ?? 'the dataset', project)}`, place);
   if (status === 401) {
-    return new UserError(`BigQuery refused the credentials (401): check config.credentials — ${detail}`, { ...place, path: 'config.credentials' });
+    return new UserError(`BigQuery refused the credentials (401): check config.credentials — ${detail}`, {
+      ...place,
+      path: 'config.credentials',
+    });
   }
   if (status === 400 || status === 404) return new UserError(`BigQuery answered ${status}: ${detail}`, place);
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
     return new OperationalError(`BigQuery answered ${status}: ${detail}`, { place, permanent: true, cause: error });
   }
-  return new OperationalError(`BigQuery request failed${status ? ` (${status})` : ''} after the client's retries: ${detail}`, { place, cause: error });
+  return new OperationalError(`BigQuery request failed${status ? ` (${status})` : ''} after the client's retries: ${detail}`, {
+    place,
+    cause: error,
+  });
 }
 
 /** BigQuery reports rate limits as 403 rateLimitExceeded: those are the world's, not a permission. */
 function isRateLimit(error: unknown): boolean {
-  return /rateLimitExceeded|quotaExceeded|Exceeded rate limits/i.test(`${messageOf(error)} ${JSON.stringify((error as { errors?: unknown }).errors ?? [])}`);
+  return /rateLimitExceeded|quotaExceeded|Exceeded rate limits/i.test(
+    `${messageOf(error)} ${JSON.stringify((error as { errors?: unknown }).errors ?? [])}`,
+  );
 }

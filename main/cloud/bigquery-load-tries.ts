@@ -30,7 +30,13 @@ export type LoadTry = { earlier: Job; jobId: string; metadata: JobMetadata } | {
  * succeeded is followed (never a second load), a failed one is passed over for try n+1. When jobs.get itself fails,
  * the attempt fails without starting anything, so a load is never started while an earlier one might be running.
  */
-export async function findLoadTry(bigquery: BigQuery, load: LogicalLoad, location: string | undefined, place: ErrorPlace, log: (level: LogLevel, message: string) => void): Promise<LoadTry> {
+export async function findLoadTry(
+  bigquery: BigQuery,
+  load: LogicalLoad,
+  location: string | undefined,
+  place: ErrorPlace,
+  log: (level: LogLevel, message: string) => void,
+): Promise<LoadTry> {
   const hash = createHash('sha256').update(load.destination).digest('hex').slice(0, 16);
   const base = jobIdFrom(['pipewright', load.originRunId, load.blockId, hash]);
   for (let n = 1; n <= MAX_TRIES; n++) {
@@ -41,15 +47,24 @@ export async function findLoadTry(bigquery: BigQuery, load: LogicalLoad, locatio
     const state = metadata.status?.state ?? 'PENDING';
     const failure = metadata.status?.errorResult;
     if (state === 'DONE' && failure) {
-      log('info', `earlier load job ${jobId} of this load failed (${failure.reason ?? 'error'}: ${failure.message ?? ''}): starting another`);
+      log(
+        'info',
+        `earlier load job ${jobId} of this load failed (${failure.reason ?? 'error'}: ${failure.message ?? ''}): starting another`,
+      );
       continue;
     }
-    log('info', state === 'DONE'
-      ? `load job ${jobId}, started earlier for this same load (run ${load.originRunId}), already succeeded: not loading again`
-      : `load job ${jobId}, started earlier for this same load, is ${state}: following it instead of loading again`);
+    log(
+      'info',
+      state === 'DONE'
+        ? `load job ${jobId}, started earlier for this same load (run ${load.originRunId}), already succeeded: not loading again`
+        : `load job ${jobId}, started earlier for this same load, is ${state}: following it instead of loading again`,
+    );
     return { earlier: job, jobId, metadata };
   }
-  throw new OperationalError(`${MAX_TRIES} load jobs of this load (${base}_t1…) failed: see the latest one's error in BigQuery`, { place, permanent: true });
+  throw new OperationalError(`${MAX_TRIES} load jobs of this load (${base}_t1…) failed: see the latest one's error in BigQuery`, {
+    place,
+    permanent: true,
+  });
 }
 
 /** jobs.get, or undefined on 404 (no such job); any other failure is thrown (the caller cannot tell, so must not start one). */

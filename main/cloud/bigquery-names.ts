@@ -12,7 +12,8 @@ export function datasetNameProblem(name: string): string | undefined {
 
 /** The table-naming rule `name` breaks, or undefined when BigQuery would accept it. */
 export function tableNameProblem(name: string): string | undefined {
-  if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(name)) return 'table names use only letters, marks, digits, connectors such as _, dashes and spaces';
+  if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(name))
+    return 'table names use only letters, marks, digits, connectors such as _, dashes and spaces';
   if (Buffer.byteLength(name, 'utf8') > 1024) return 'table names have at most 1,024 bytes of UTF-8';
   return undefined;
 }
@@ -21,7 +22,8 @@ const RESERVED_PREFIXES = ['_TABLE_', '_FILE_', '_PARTITION', '_ROW_TIMESTAMP', 
 
 /** The column-naming rule `name` breaks (the classic rules, which every load format accepts), or undefined. */
 export function columnNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return 'column names use letters, digits and underscores, and do not start with a digit (rename it in a transform)';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    return 'column names use letters, digits and underscores, and do not start with a digit (rename it in a transform)';
   if (name.length > 300) return 'column names have at most 300 characters';
   const reserved = RESERVED_PREFIXES.find((p) => name.toUpperCase().startsWith(p));
   if (reserved) return `column names cannot start with ${reserved} (reserved by BigQuery)`;
@@ -42,5 +44,8 @@ export function duplicateNames(names: string[]): string[] {
 
 /** A job id from free text: letters, digits, `_` and `-` only, at most 1,024 characters. */
 export function jobIdFrom(parts: string[]): string {
-  return parts.map((p) => p.replace(/[^A-Za-z0-9_-]/g, '_')).join('_').slice(0, 1024);
+  return parts
+    .map((p) => p.replace(/[^A-Za-z0-9_-]/g, '_'))
+    .join('_')
+    .slice(0, 1024);
 }

@@ -28,7 +28,12 @@ export interface BigQueryField {
 export class UnsupportedTypeError extends Error {}
 
 const STANDARD_NAMES: Record<string, string> = {
-  INT64: 'INTEGER', FLOAT64: 'FLOAT', BOOL: 'BOOLEAN', STRUCT: 'RECORD', BIGDECIMAL: 'BIGNUMERIC', DECIMAL: 'NUMERIC',
+  INT64: 'INTEGER',
+  FLOAT64: 'FLOAT',
+  BOOL: 'BOOLEAN',
+  STRUCT: 'RECORD',
+  BIGDECIMAL: 'BIGNUMERIC',
+  DECIMAL: 'NUMERIC',
 };
 
 /** The REST API's spelling of a type (`INT64` → `INTEGER`, `BOOL` → `BOOLEAN`, …), as tables.get returns it. */
@@ -43,7 +48,8 @@ export function bigQueryFieldFor(name: string, duckType: string, naive: 'TIMESTA
   const list = /^(.*)\[\d*\]$/s.exec(type);
   if (list?.[1] !== undefined) {
     const element = bigQueryFieldFor(name, list[1], naive);
-    if (element.mode === 'REPEATED') throw new UnsupportedTypeError(`${name} is a list of lists (${type}); BigQuery has no arrays of arrays`);
+    if (element.mode === 'REPEATED')
+      throw new UnsupportedTypeError(`${name} is a list of lists (${type}); BigQuery has no arrays of arrays`);
     return { ...element, mode: 'REPEATED' };
   }
   const upper = type.toUpperCase();
@@ -60,14 +66,31 @@ function scalarType(name: string, upper: string): string {
   if (upper.startsWith('ENUM(')) return 'STRING';
   if (upper.startsWith('TIMESTAMP')) return 'TIMESTAMP';
   const simple: Record<string, string> = {
-    BOOLEAN: 'BOOLEAN', TINYINT: 'INTEGER', SMALLINT: 'INTEGER', INTEGER: 'INTEGER', BIGINT: 'INTEGER',
-    UTINYINT: 'INTEGER', USMALLINT: 'INTEGER', UINTEGER: 'INTEGER', UBIGINT: 'BIGNUMERIC', HUGEINT: 'BIGNUMERIC',
-    UHUGEINT: 'BIGNUMERIC', FLOAT: 'FLOAT', DOUBLE: 'FLOAT', VARCHAR: 'STRING', UUID: 'STRING', BLOB: 'BYTES',
-    DATE: 'DATE', TIME: 'TIME', JSON: 'JSON',
+    BOOLEAN: 'BOOLEAN',
+    TINYINT: 'INTEGER',
+    SMALLINT: 'INTEGER',
+    INTEGER: 'INTEGER',
+    BIGINT: 'INTEGER',
+    UTINYINT: 'INTEGER',
+    USMALLINT: 'INTEGER',
+    UINTEGER: 'INTEGER',
+    UBIGINT: 'BIGNUMERIC',
+    HUGEINT: 'BIGNUMERIC',
+    UHUGEINT: 'BIGNUMERIC',
+    FLOAT: 'FLOAT',
+    DOUBLE: 'FLOAT',
+    VARCHAR: 'STRING',
+    UUID: 'STRING',
+    BLOB: 'BYTES',
+    DATE: 'DATE',
+    TIME: 'TIME',
+    JSON: 'JSON',
   };
   const found = simple[upper];
   if (found) return found;
-  const advice = upper.startsWith('MAP(') ? 'convert it to JSON (to_json) or a list of structs in a transform' : 'cast it to a string or number in a transform';
+  const advice = upper.startsWith('MAP(')
+    ? 'convert it to JSON (to_json) or a list of structs in a transform'
+    : 'cast it to a string or number in a transform';
   throw new UnsupportedTypeError(`${name} has DuckDB type ${upper}, which BigQuery cannot load: ${advice}`);
 }
 
@@ -85,9 +108,20 @@ function elementDuckType(field: BigQueryField): string {
     return `STRUCT(${members.join(', ')})`;
   }
   const types: Record<string, string> = {
-    INTEGER: 'BIGINT', FLOAT: 'DOUBLE', NUMERIC: 'DECIMAL(38,9)', BIGNUMERIC: 'VARCHAR', BOOLEAN: 'BOOLEAN',
-    STRING: 'VARCHAR', BYTES: 'BLOB', DATE: 'DATE', TIME: 'TIME', DATETIME: 'TIMESTAMP', TIMESTAMP: 'TIMESTAMP',
-    JSON: 'JSON', GEOGRAPHY: 'VARCHAR', INTERVAL: 'INTERVAL',
+    INTEGER: 'BIGINT',
+    FLOAT: 'DOUBLE',
+    NUMERIC: 'DECIMAL(38,9)',
+    BIGNUMERIC: 'VARCHAR',
+    BOOLEAN: 'BOOLEAN',
+    STRING: 'VARCHAR',
+    BYTES: 'BLOB',
+    DATE: 'DATE',
+    TIME: 'TIME',
+    DATETIME: 'TIMESTAMP',
+    TIMESTAMP: 'TIMESTAMP',
+    JSON: 'JSON',
+    GEOGRAPHY: 'VARCHAR',
+    INTERVAL: 'INTERVAL',
   };
   const found = types[type];
   if (!found) throw new UnsupportedTypeError(`field ${field.name} has type ${field.type}, which is not a BigQuery type this build knows`);

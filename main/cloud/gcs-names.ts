@@ -10,7 +10,8 @@ export function bucketNameProblem(name: string): string | undefined {
   if (name.length < 3) return 'bucket names have at least 3 characters';
   if (!name.includes('.') && name.length > 63) return 'bucket names have at most 63 characters (222 when they contain dots)';
   if (name.length > 222) return 'bucket names have at most 222 characters';
-  if (name.split('.').some((part) => part.length === 0 || part.length > 63)) return 'each dot-separated part of a bucket name has 1 to 63 characters';
+  if (name.split('.').some((part) => part.length === 0 || part.length > 63))
+    return 'each dot-separated part of a bucket name has 1 to 63 characters';
   if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'bucket names cannot be IP addresses';
   if (name.startsWith('goog')) return 'bucket names cannot start with "goog"';
   if (/g[o0]{2}g[l1]e/.test(name)) return 'bucket names cannot contain "google" or close misspellings';

@@ -23,14 +23,23 @@ const ROLES: [RegExp, string][] = [
 export function classifyForbidden(error: unknown): Forbidden {
   const message = error instanceof Error ? error.message : String(error);
   const reasons = reasonsOf(error);
-  if (reasons.includes('accessNotConfigured') || /has not been used in project .* before or it is disabled|SERVICE_DISABLED/.test(message)) {
+  if (
+    reasons.includes('accessNotConfigured') ||
+    /has not been used in project .* before or it is disabled|SERVICE_DISABLED/.test(message)
+  ) {
     const api = /^(.*?) API has not been used/.exec(message)?.[1] ?? 'API';
-    return { kind: 'api-disabled', api: `${api} API`, link: /https:\/\/console\.developers\.google\.com\/\S+/.exec(message)?.[0]?.replace(/[.,]$/, '') };
+    return {
+      kind: 'api-disabled',
+      api: `${api} API`,
+      link: /https:\/\/console\.developers\.google\.com\/\S+/.exec(message)?.[0]?.replace(/[.,]$/, ''),
+    };
   }
-  if (reasons.some((r) => ['accountDisabled', 'billingNotEnabled', 'billingDisabled'].includes(r)) || /billing/i.test(message)) return { kind: 'billing' };
+  if (reasons.some((r) => ['accountDisabled', 'billingNotEnabled', 'billingDisabled'].includes(r)) || /billing/i.test(message))
+    return { kind: 'billing' };
   // Google quotes the permission: "Permission 'storage.objects.create' denied", "does not have bigquery.jobs.create permission".
-  const permission = /Permission '?((?:storage|bigquery|resourcemanager)\.[a-zA-Z]+\.[a-zA-Z]+)/.exec(message)?.[1]
-    ?? /does not have ((?:storage|bigquery|resourcemanager)\.[a-zA-Z]+\.[a-zA-Z]+)/.exec(message)?.[1];
+  const permission =
+    /Permission '?((?:storage|bigquery|resourcemanager)\.[a-zA-Z]+\.[a-zA-Z]+)/.exec(message)?.[1] ??
+    /does not have ((?:storage|bigquery|resourcemanager)\.[a-zA-Z]+\.[a-zA-Z]+)/.exec(message)?.[1];
   if (permission) return { kind: 'permission', permission };
   return { kind: 'other' };
 }
@@ -39,8 +48,10 @@ export function classifyForbidden(error: unknown): Forbidden {
 export function explainForbidden(error: unknown, resource: string, project: string | undefined): string {
   const found = classifyForbidden(error);
   const where = project ? `project ${project}` : 'the project';
-  if (found.kind === 'api-disabled') return `the ${found.api} is disabled in ${where}: enable it${found.link ? ` at ${found.link}` : ' in the Cloud console (APIs & Services)'}, then run again`;
-  if (found.kind === 'billing') return `billing is disabled for ${where}: link a billing account at https://console.cloud.google.com/billing, then run again`;
+  if (found.kind === 'api-disabled')
+    return `the ${found.api} is disabled in ${where}: enable it${found.link ? ` at ${found.link}` : ' in the Cloud console (APIs & Services)'}, then run again`;
+  if (found.kind === 'billing')
+    return `billing is disabled for ${where}: link a billing account at https://console.cloud.google.com/billing, then run again`;
   if (found.kind === 'permission') return `the credential lacks ${found.permission} on ${resource}: grant ${roleFor(found.permission)}`;
   const message = error instanceof Error ? error.message : String(error);
   return `Google refused access to ${resource}: ${message}`;

@@ -46,7 +46,10 @@ export function googleClientOptions(settings: GoogleSettings, projectDir: string
   const key = settings.service_account_key;
   const credentials = settings.credentials ?? (key ? 'key' : settings.endpoint ? 'none' : 'adc');
   if (credentials === 'none' && !settings.endpoint) {
-    throw new UserError('credentials: none only works with an endpoint (the local emulator); use adc or a key_file for Google Cloud', { ...place, path: 'config.credentials' });
+    throw new UserError('credentials: none only works with an endpoint (the local emulator); use adc or a key_file for Google Cloud', {
+      ...place,
+      path: 'config.credentials',
+    });
   }
   const retry = settings.retry;
   const options: GoogleClientOptions = {
@@ -81,7 +84,10 @@ function readKeyFile(file: string, written: string, place: ErrorPlace): { projec
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UserError(`cannot read the service-account key ${written} (${file}): ${(error as NodeJS.ErrnoException).code ?? String(error)}`, where);
+    throw new UserError(
+      `cannot read the service-account key ${written} (${file}): ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      where,
+    );
   }
   let key: Record<string, unknown>;
   try {
@@ -101,7 +107,11 @@ function readKeyFile(file: string, written: string, place: ErrorPlace): { projec
  * GOOGLE_CLOUD_PROJECT, gcloud's config, the key's project_id, the metadata server). None: a UserError that says
  * to set project_id, before anything runs.
  */
-export async function resolveProjectId(options: Pick<GoogleClientOptions, 'projectId' | 'keyFilename' | 'credentials'>, place: ErrorPlace, owner = 'the connection'): Promise<string> {
+export async function resolveProjectId(
+  options: Pick<GoogleClientOptions, 'projectId' | 'keyFilename' | 'credentials'>,
+  place: ErrorPlace,
+  owner = 'the connection',
+): Promise<string> {
   if (options.projectId) return options.projectId;
   const { GoogleAuth } = await import('google-auth-library');
   const auth = new GoogleAuth({
@@ -116,7 +126,10 @@ export async function resolveProjectId(options: Pick<GoogleClientOptions, 'proje
     void error;
   }
   if (found) return found;
-  throw new UserError(`set project_id on ${owner}: Google's auth library found no project (GOOGLE_CLOUD_PROJECT, gcloud config, the credentials)`, { path: 'config.project_id', ...place });
+  throw new UserError(
+    `set project_id on ${owner}: Google's auth library found no project (GOOGLE_CLOUD_PROJECT, gcloud config, the credentials)`,
+    { path: 'config.project_id', ...place },
+  );
 }
 
 /** How messages name where project_id goes: the connection, or the block's own config. */

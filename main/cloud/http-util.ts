@@ -14,8 +14,14 @@ export class GoogleHttpError extends Error {
 /** The `errors[].reason` Google uses for a status (fake-gcs-server's mapping, cloud-protocols.md §2.9). */
 export function reasonForStatus(status: number): string {
   const reasons: Record<number, string> = {
-    400: 'invalid', 403: 'forbidden', 404: 'notFound', 409: 'conflict', 412: 'conditionNotMet',
-    429: 'rateLimitExceeded', 500: 'internalError', 503: 'backendError',
+    400: 'invalid',
+    403: 'forbidden',
+    404: 'notFound',
+    409: 'conflict',
+    412: 'conditionNotMet',
+    429: 'rateLimitExceeded',
+    500: 'internalError',
+    503: 'backendError',
   };
   return reasons[status] ?? 'backendError';
 }

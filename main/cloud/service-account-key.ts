@@ -15,7 +15,10 @@ export function parseServiceAccountKey(text: string, source: string, place: Erro
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     key = parsed as Record<string, unknown>;
   } catch {
-    throw new UserError(`${source} is not a service-account key (not a JSON object): download the key again (IAM → Service accounts → Keys) and store its whole content`, place);
+    throw new UserError(
+      `${source} is not a service-account key (not a JSON object): download the key again (IAM → Service accounts → Keys) and store its whole content`,
+      place,
+    );
   }
   const other = otherCredentialKind(key);
   if (other) throw new UserError(`${source} is ${other}`, place);
@@ -35,7 +38,10 @@ export async function readServiceAccountKeyFile(file: string, written: string, p
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UserError(`cannot read the service-account key file ${written} (${(error as NodeJS.ErrnoException).code ?? String(error)}): fix the path or download the key again`, place);
+    throw new UserError(
+      `cannot read the service-account key file ${written} (${(error as NodeJS.ErrnoException).code ?? String(error)}): fix the path or download the key again`,
+      place,
+    );
   }
   return parseServiceAccountKey(text, `key file ${written}`, place);
 }

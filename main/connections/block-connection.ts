@@ -1,7 +1,11 @@
 import { UserError, type ErrorPlace } from '../model/errors.ts';
 import type { BlockContext } from '../model/block-kind.ts';
 import type {
-  BigQueryConnection, GcsConnection, PostgresConnection, ResolvedConnection, ServiceAccountKey,
+  BigQueryConnection,
+  GcsConnection,
+  PostgresConnection,
+  ResolvedConnection,
+  ServiceAccountKey,
 } from '../model/connection-profile.ts';
 
 /** Which connection types serve the blocks of each connector (the key of `default_connections`). */
@@ -11,7 +15,11 @@ const FAMILY_TYPES = {
   bigquery: ['bigquery', 'local_bigquery'],
 } as const;
 type Family = keyof typeof FAMILY_TYPES;
-interface ByFamily { postgres: PostgresConnection; gcs: GcsConnection; bigquery: BigQueryConnection }
+interface ByFamily {
+  postgres: PostgresConnection;
+  gcs: GcsConnection;
+  bigquery: BigQueryConnection;
+}
 
 /** Whether a connection belongs to a connector's family (`postgres` holds postgres and local_postgres, and so on). */
 export function isFamily<F extends Family>(conn: ResolvedConnection, family: F): conn is ByFamily[F] {
@@ -22,7 +30,10 @@ export function isFamily<F extends Family>(conn: ResolvedConnection, family: F):
 /** Narrows a resolved connection to a connector's types, or fails naming the connection and the types it needs. */
 export function requireFamily<F extends Family>(conn: ResolvedConnection, family: F, place: ErrorPlace): ByFamily[F] {
   if (isFamily(conn, family)) return conn;
-  throw new UserError(`connection ${conn.name} has type ${conn.type}; this block needs ${FAMILY_TYPES[family].join(' or ')}`, { ...place, path: 'config.connection' });
+  throw new UserError(`connection ${conn.name} has type ${conn.type}; this block needs ${FAMILY_TYPES[family].join(' or ')}`, {
+    ...place,
+    path: 'config.connection',
+  });
 }
 
 /** The cloud fields a gcs or bigquery block may set inline, and the connection it may name. */
@@ -42,14 +53,22 @@ export type MergedCloudSettings<C extends InlineCloudSettings> = C & { location?
  * endpoint and no credentials of its own, `default_connections.<family>` of pipewright.yaml — merged under the
  * block's inline fields (inline wins). Without either, the inline settings alone.
  */
-export async function mergeCloudConnection<C extends InlineCloudSettings>(ctx: Pick<BlockContext, 'project' | 'connection'>, family: 'gcs' | 'bigquery', config: C, place: ErrorPlace): Promise<MergedCloudSettings<C>> {
+export async function mergeCloudConnection<C extends InlineCloudSettings>(
+  ctx: Pick<BlockContext, 'project' | 'connection'>,
+  family: 'gcs' | 'bigquery',
+  config: C,
+  place: ErrorPlace,
+): Promise<MergedCloudSettings<C>> {
   const saysWhere = config.endpoint !== undefined || config.credentials !== undefined;
   const chosen = config.connection ?? (saysWhere ? undefined : ctx.project.settings.default_connections?.[family]);
   if (!chosen) return config;
   // The type is checked before resolving, so a wrong profile does not start an emulator first.
   const declared = ctx.project.connections[chosen]?.type;
   if (declared !== undefined && !(FAMILY_TYPES[family] as readonly string[]).includes(declared)) {
-    throw new UserError(`connection ${chosen} has type ${declared}; this block needs ${FAMILY_TYPES[family].join(' or ')}`, { ...place, path: 'config.connection' });
+    throw new UserError(`connection ${chosen} has type ${declared}; this block needs ${FAMILY_TYPES[family].join(' or ')}`, {
+      ...place,
+      path: 'config.connection',
+    });
   }
   const conn = requireFamily(await resolveForBlock(ctx, chosen, place), family, place);
   const fromConnection: InlineCloudSettings & { service_account_key?: ServiceAccountKey } = {
@@ -73,7 +92,8 @@ async function resolveForBlock(ctx: Pick<BlockContext, 'connection'>, name: stri
   try {
     return await ctx.connection(name);
   } catch (error) {
-    if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: place.block }, { cause: error });
+    if (error instanceof UserError && !error.place.block)
+      throw new UserError(error.message, { ...error.place, block: place.block }, { cause: error });
     throw error;
   }
 }

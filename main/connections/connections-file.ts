@@ -7,8 +7,13 @@ import { UserError } from '../model/errors.ts';
 import { CONNECTIONS_FILE } from '../project/load-project.ts';
 import type { Project } from '../model/project.ts';
 import {
-  bigqueryProfileSchema, gcsProfileSchema, localBigqueryProfileSchema, localGcsProfileSchema, localPostgresProfileSchema,
-  postgresProfileSchema, secretRefSchema,
+  bigqueryProfileSchema,
+  gcsProfileSchema,
+  localBigqueryProfileSchema,
+  localGcsProfileSchema,
+  localPostgresProfileSchema,
+  postgresProfileSchema,
+  secretRefSchema,
 } from '../model/connection-profile.ts';
 import type { SecretStore } from './secret-store.ts';
 import { parseServiceAccountKey } from '../cloud/service-account-key.ts';
@@ -22,10 +27,7 @@ export type FieldView =
   | { kind: 'plain-secret' };
 
 /** How a cloud profile authenticates, as the form shows it: the key itself never, only where it is kept. */
-export type CredentialsView =
-  | { mode: 'none' | 'adc' }
-  | { mode: 'key_file'; path: string }
-  | { mode: 'key'; key: FieldView };
+export type CredentialsView = { mode: 'none' | 'adc' } | { mode: 'key_file'; path: string } | { mode: 'key'; key: FieldView };
 
 export interface ConnectionView {
   name: string;
@@ -74,7 +76,11 @@ export async function describeConnections(project: Project, secrets: SecretStore
       type: profile.type,
       isEditable: isEditableProfile(profile),
       defaultFor: defaults.filter(([, conn]) => conn === name).map(([family]) => family),
-      fields: Object.fromEntries(Object.entries(profile).filter(([key]) => key !== 'type').map(([key, value]) => [key, viewField(key, value, stored)])),
+      fields: Object.fromEntries(
+        Object.entries(profile)
+          .filter(([key]) => key !== 'type')
+          .map(([key, value]) => [key, viewField(key, value, stored)]),
+      ),
       ...(credentials ? { credentials } : {}),
     };
   });
@@ -98,7 +104,10 @@ function viewCredentials(value: unknown, stored: Set<string>): CredentialsView |
 function viewField(key: string, value: unknown, stored: Set<string>): FieldView {
   if (key === 'credentials' && typeof value === 'object' && value !== null && 'key' in value) return viewField('key', value.key, stored);
   const ref = secretRefSchema.safeParse(value);
-  if (ref.success) return 'env' in ref.data ? { kind: 'env', variable: ref.data.env } : { kind: 'secret', name: ref.data.secret, isSet: stored.has(ref.data.secret) };
+  if (ref.success)
+    return 'env' in ref.data
+      ? { kind: 'env', variable: ref.data.env }
+      : { kind: 'secret', name: ref.data.secret, isSet: stored.has(ref.data.secret) };
   if (SECRET_FIELDS.has(key)) return { kind: 'plain-secret' };
   return { kind: 'value', value: typeof value === 'string' ? value : JSON.stringify(value) };
 }
@@ -111,16 +120,20 @@ export const saveConnectionInput = z.strictObject({
   /** Plain (non-secret) fields; empty strings remove the field. */
   fields: z.record(z.string(), z.string().max(2000)).default({}),
   /** A new password (stored in the secret store), an env variable to read it from, or absent: keep what is there. */
-  password: z.union([z.strictObject({ value: z.string().min(1).max(10_000) }), z.strictObject({ env: z.string().min(1).max(200) })]).optional(),
+  password: z
+    .union([z.strictObject({ value: z.string().min(1).max(10_000) }), z.strictObject({ env: z.string().min(1).max(200) })])
+    .optional(),
   /**
    * gcs and bigquery only: how to authenticate. `key` with `json` stores pasted service-account JSON in the secret
    * store; `key` without it keeps the stored key. Absent: keep what is there.
    */
-  credentials: z.strictObject({
-    mode: z.enum(['none', 'adc', 'key_file', 'key']),
-    keyFile: z.string().max(1000).optional(),
-    json: z.string().max(100_000).optional(),
-  }).optional(),
+  credentials: z
+    .strictObject({
+      mode: z.enum(['none', 'adc', 'key_file', 'key']),
+      keyFile: z.string().max(1000).optional(),
+      json: z.string().max(100_000).optional(),
+    })
+    .optional(),
 });
 export type SaveConnectionInput = z.infer<typeof saveConnectionInput>;
 
@@ -131,14 +144,18 @@ export type SaveConnectionInput = z.infer<typeof saveConnectionInput>;
  */
 export async function saveConnection(project: Project, secrets: SecretStore, input: SaveConnectionInput): Promise<void> {
   const place = (field: string) => ({ file: CONNECTIONS_FILE, path: field });
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.name)) throw new UserError('a name takes letters, digits and _ only, not starting with a digit', place('name'));
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.name))
+    throw new UserError('a name takes letters, digits and _ only, not starting with a digit', place('name'));
   const isRename = input.previousName !== undefined && input.previousName !== input.name;
   if ((input.previousName === undefined || isRename) && project.connections[input.name]) {
     throw new UserError(`a connection named ${input.name} already exists`, place('name'));
   }
   const defaultFor = Object.entries(project.settings.default_connections ?? {}).filter(([, conn]) => conn === input.previousName);
   if (isRename && defaultFor.length) {
-    throw new UserError(`${input.previousName} is the project's default ${defaultFor.map(([family]) => family).join(' and ')} connection: rename it in pipewright.yaml's default_connections too, in an editor`, place('name'));
+    throw new UserError(
+      `${input.previousName} is the project's default ${defaultFor.map(([family]) => family).join(' and ')} connection: rename it in pipewright.yaml's default_connections too, in an editor`,
+      place('name'),
+    );
   }
   const doc = await readConnectionsDocument(project.dir);
   const previousNode = input.previousName ? (doc.get(input.previousName) as unknown) : undefined;
@@ -156,7 +173,8 @@ function buildProfile(input: SaveConnectionInput, previousPassword: unknown): Re
   const allowed = new Set<string>(EDITABLE_FIELDS[input.type]);
   const profile: Record<string, unknown> = { type: input.type };
   for (const [field, raw] of Object.entries(input.fields)) {
-    if (!allowed.has(field)) throw new UserError(`${input.type} connections have no field ${field}`, { file: CONNECTIONS_FILE, path: field });
+    if (!allowed.has(field))
+      throw new UserError(`${input.type} connections have no field ${field}`, { file: CONNECTIONS_FILE, path: field });
     const value = raw.trim();
     if (value !== '') profile[field] = field === 'port' && /^\d+$/.test(value) ? Number(value) : value;
   }
@@ -184,14 +202,16 @@ function applyCredentials(input: SaveConnectionInput, previous: unknown, profile
   }
   if (chosen.mode === 'key_file') {
     const file = chosen.keyFile?.trim() ?? '';
-    if (file === '') throw new UserError('credentials: give the path of the service-account key file (relative to the project folder)', place);
+    if (file === '')
+      throw new UserError('credentials: give the path of the service-account key file (relative to the project folder)', place);
     profile.credentials = { key_file: file };
     return undefined;
   }
   const json = chosen.json?.trim() ?? '';
   const hasStoredKey = typeof previous === 'object' && previous !== null && 'key' in previous;
   if (json === '') {
-    if (!hasStoredKey) throw new UserError('credentials: paste the service-account key JSON (IAM → Service accounts → Keys → Add key → JSON)', place);
+    if (!hasStoredKey)
+      throw new UserError('credentials: paste the service-account key JSON (IAM → Service accounts → Keys → Add key → JSON)', place);
     profile.credentials = previous;
     return undefined;
   }
@@ -200,7 +220,11 @@ function applyCredentials(input: SaveConnectionInput, previous: unknown, profile
   return json;
 }
 
-function checkProfile(type: EditableType, profile: Record<string, unknown>, place: (field: string) => { file: string; path: string }): void {
+function checkProfile(
+  type: EditableType,
+  profile: Record<string, unknown>,
+  place: (field: string) => { file: string; path: string },
+): void {
   const parsed = PROFILE_SCHEMAS[type].safeParse(profile);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -237,9 +261,14 @@ function writeProfile(doc: Document, input: SaveConnectionInput, profile: Record
 /** Removes a profile (and the secret the screens stored for it). A project default cannot be deleted. */
 export async function deleteConnection(project: Project, secrets: SecretStore, name: string): Promise<void> {
   if (!project.connections[name]) throw new UserError(`no connection named ${name}`, { file: CONNECTIONS_FILE, path: name });
-  const defaultFor = Object.entries(project.settings.default_connections ?? {}).filter(([, conn]) => conn === name).map(([family]) => family);
+  const defaultFor = Object.entries(project.settings.default_connections ?? {})
+    .filter(([, conn]) => conn === name)
+    .map(([family]) => family);
   if (defaultFor.length) {
-    throw new UserError(`${name} is the project's default ${defaultFor.join(' and ')} connection: choose another default in pipewright.yaml first`, { file: CONNECTIONS_FILE, path: name });
+    throw new UserError(
+      `${name} is the project's default ${defaultFor.join(' and ')} connection: choose another default in pipewright.yaml first`,
+      { file: CONNECTIONS_FILE, path: name },
+    );
   }
   const doc = await readConnectionsDocument(project.dir);
   doc.delete(name);
@@ -264,7 +293,10 @@ async function readConnectionsDocument(dir: string): Promise<Document> {
     throw error;
   });
   const doc: Document = parseDocument(text);
-  if (doc.errors.length) throw new UserError(`${CONNECTIONS_FILE} does not parse (${doc.errors[0]?.message ?? ''}): fix it in an editor first`, { file: CONNECTIONS_FILE });
+  if (doc.errors.length)
+    throw new UserError(`${CONNECTIONS_FILE} does not parse (${doc.errors[0]?.message ?? ''}): fix it in an editor first`, {
+      file: CONNECTIONS_FILE,
+    });
   if (doc.contents === null) doc.contents = doc.createNode({});
   // An empty `{}` (what `init` writes) would keep every profile on one line: profiles read best as blocks.
   if (isMap(doc.contents) && doc.contents.items.length === 0) doc.contents.flow = false;

@@ -12,8 +12,14 @@ export interface LocalEmulatorInfo {
 }
 
 type EmulatorName = 'gcs' | 'bigquery';
-interface Started { endpoint: string; close(): Promise<void> }
-interface EmulatorRecord { endpoint: string; ownerPid: number }
+interface Started {
+  endpoint: string;
+  close(): Promise<void>;
+}
+interface EmulatorRecord {
+  endpoint: string;
+  ownerPid: number;
+}
 
 /** A request every emulator answers (any HTTP answer proves it is up). */
 const PROBE_PATHS: Record<EmulatorName, string> = {
@@ -34,7 +40,10 @@ export class LocalEmulator {
   private starting: Promise<LocalEmulatorInfo> | undefined;
   private owned: Started | undefined;
 
-  private constructor(readonly stateDir: string, readonly name: EmulatorName) {}
+  private constructor(
+    readonly stateDir: string,
+    readonly name: EmulatorName,
+  ) {}
 
   /** The GCS emulator of the project whose local state folder is `stateDir`. */
   static gcs(stateDir: string): LocalEmulator {
@@ -95,7 +104,10 @@ export class LocalEmulator {
     if (record && record.ownerPid !== process.pid && isProcessAlive(record.ownerPid)) {
       if (await answers(record.endpoint, this.name)) return { endpoint: record.endpoint, isOwned: false };
       // A second emulator over the same folder would fight the first for its files (BigQuery's DuckDB file is locked).
-      throw new OperationalError(`process ${record.ownerPid} runs the local ${this.label} emulator on ${this.dataDir} but does not answer at ${record.endpoint}: stop it (or, if that process is not Pipewright, delete ${this.recordFile}), then retry`, { permanent: true });
+      throw new OperationalError(
+        `process ${record.ownerPid} runs the local ${this.label} emulator on ${this.dataDir} but does not answer at ${record.endpoint}: stop it (or, if that process is not Pipewright, delete ${this.recordFile}), then retry`,
+        { permanent: true },
+      );
     }
     await mkdir(this.dataDir, { recursive: true });
     let started: Started;
@@ -103,7 +115,10 @@ export class LocalEmulator {
       started = this.name === 'gcs' ? await this.startGcs() : await this.startBigQuery(log);
     } catch (error) {
       if (error instanceof OperationalError) throw error;
-      throw new OperationalError(`the local ${this.label} emulator did not start: ${error instanceof Error ? error.message : String(error)}`, { permanent: true, cause: error });
+      throw new OperationalError(
+        `the local ${this.label} emulator did not start: ${error instanceof Error ? error.message : String(error)}`,
+        { permanent: true, cause: error },
+      );
     }
     this.owned = started;
     await writeFile(this.recordFile, JSON.stringify({ endpoint: started.endpoint, ownerPid: process.pid } satisfies EmulatorRecord));
@@ -123,7 +138,11 @@ export class LocalEmulator {
     const { startBigQueryEmulator } = await import('../cloud/bigquery-emulator/server.ts');
     // Load jobs read gs:// URIs from the GCS emulator's folder, so both must serve the same project.
     const gcs = await LocalEmulator.gcs(this.stateDir).ensureRunning(log);
-    const emulator = await startBigQueryEmulator({ dataDir: this.dataDir, gcsDataDir: LocalEmulator.gcs(this.stateDir).dataDir, gcsEndpoint: gcs.endpoint });
+    const emulator = await startBigQueryEmulator({
+      dataDir: this.dataDir,
+      gcsDataDir: LocalEmulator.gcs(this.stateDir).dataDir,
+      gcsEndpoint: gcs.endpoint,
+    });
     return { endpoint: emulator.endpoint, close: () => emulator.close() };
   }
 
@@ -153,4 +172,3 @@ async function answers(endpoint: string, name: EmulatorName): Promise<boolean> {
     return false; // refused or silent: not usable
   }
 }
-

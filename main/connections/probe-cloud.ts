@@ -39,7 +39,12 @@ export async function probeGcs(conn: GcsConnection, projectDir: string): Promise
     // the credentials (a 403 names the permission), so the connection works; `pipewright check` tests the bucket.
     const found = classifyForbidden(error);
     if (found.kind === 'permission' && found.permission === 'storage.buckets.list') {
-      return { isReachable: true, isAuthenticated: true, listing: 'buckets: not listed (the credential lacks storage.buckets.list, which exports do not need; pipewright check <pipeline> tests each bucket)' };
+      return {
+        isReachable: true,
+        isAuthenticated: true,
+        listing:
+          'buckets: not listed (the credential lacks storage.buckets.list, which exports do not need; pipewright check <pipeline> tests each bucket)',
+      };
     }
     return classify(error, conn);
   }
@@ -57,17 +62,24 @@ function classify(error: unknown, conn: GcsConnection | BigQueryConnection): Pro
   const code = String((error as { code?: unknown }).code ?? '');
   const where = conn.endpoint ?? 'Google Cloud';
   if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET/.test(`${code} ${message}`)) {
-    const hint = conn.type.startsWith('local_') ? '' : ` (check ${conn.name}.endpoint in connections.yaml, or --conn ${conn.name}.endpoint=…)`;
+    const hint = conn.type.startsWith('local_')
+      ? ''
+      : ` (check ${conn.name}.endpoint in connections.yaml, or --conn ${conn.name}.endpoint=…)`;
     return { isReachable: false, isAuthenticated: false, error: `nothing answers at ${where}${hint}: ${message}` };
   }
   const forbidden = code === '403' ? classifyForbidden(error) : undefined;
   if (forbidden && forbidden.kind !== 'other') {
-    return { isReachable: true, isAuthenticated: true, error: `${where}: ${explainForbidden(error, `project ${conn.projectId ?? ''}`.trim(), conn.projectId)}` };
+    return {
+      isReachable: true,
+      isAuthenticated: true,
+      error: `${where}: ${explainForbidden(error, `project ${conn.projectId ?? ''}`.trim(), conn.projectId)}`,
+    };
   }
   if (code === '401' || code === '403' || /default credentials|invalid_grant|unauthorized|permission/i.test(message)) {
-    const fix = conn.credentials.kind === 'adc'
-      ? 'run gcloud auth application-default login, or set credentials: { key_file: … } or { key: { secret: … } }'
-      : `check ${conn.name}.credentials in connections.yaml`;
+    const fix =
+      conn.credentials.kind === 'adc'
+        ? 'run gcloud auth application-default login, or set credentials: { key_file: … } or { key: { secret: … } }'
+        : `check ${conn.name}.credentials in connections.yaml`;
     return { isReachable: true, isAuthenticated: false, error: `${where} refused the credentials (${conn.label}): ${fix} — ${message}` };
   }
   return { isReachable: true, isAuthenticated: undefined, error: `${where} answered with an error: ${message}` };
@@ -77,7 +89,11 @@ function classify(error: unknown, conn: GcsConnection | BigQueryConnection): Pro
 export async function probeBigQuery(conn: BigQueryConnection, projectDir: string): Promise<ProbeResult> {
   try {
     const { createBigQueryClient } = await import('../cloud/bigquery-client.ts');
-    const bigquery = await createBigQueryClient({ ...settingsOf(conn), ...(conn.location ? { location: conn.location } : {}) }, projectDir, {});
+    const bigquery = await createBigQueryClient(
+      { ...settingsOf(conn), ...(conn.location ? { location: conn.location } : {}) },
+      projectDir,
+      {},
+    );
     const [datasets] = await bigquery.getDatasets();
     return { isReachable: true, isAuthenticated: true, listing: `datasets: ${summarise(datasets.map((d) => d.id ?? '?'))}` };
   } catch (error) {

@@ -10,7 +10,8 @@ export async function readRef(ref: SecretRef, place: ErrorPlace, env: NodeJS.Pro
     return value;
   }
   const value = await secrets.get(ref.secret);
-  if (value === undefined) throw new UserError(`no secret named ${ref.secret} in the local store: pipewright connections secret set ${ref.secret}`, place);
+  if (value === undefined)
+    throw new UserError(`no secret named ${ref.secret} in the local store: pipewright connections secret set ${ref.secret}`, place);
   return value;
 }
 

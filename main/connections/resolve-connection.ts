@@ -4,8 +4,15 @@ import type { Project } from '../model/project.ts';
 import { LocalPostgres } from '../postgres/local-server.ts';
 import { ensureDatabase } from '../postgres/pg-connect.ts';
 import {
-  OVERRIDABLE_FIELDS, localPostgresProfileSchema, postgresProfileSchema,
-  type ConnectionOverrides, type ConnectionType, type PostgresConnection, type PostgresProfile, type ResolvedConnection, type SecretRef,
+  OVERRIDABLE_FIELDS,
+  localPostgresProfileSchema,
+  postgresProfileSchema,
+  type ConnectionOverrides,
+  type ConnectionType,
+  type PostgresConnection,
+  type PostgresProfile,
+  type ResolvedConnection,
+  type SecretRef,
 } from '../model/connection-profile.ts';
 import { KeyFileCipher, SecretStore } from './secret-store.ts';
 import { profileIssue, readRef } from './read-ref.ts';
@@ -41,7 +48,10 @@ export async function resolveConnection(project: Project, name: string, opts: Re
   refusePlainSecrets(name, raw);
   const type = raw.type;
   if (!isConnectionType(type)) {
-    throw new UserError(`connection ${name} has unknown type ${type} (types: ${Object.keys(OVERRIDABLE_FIELDS).join(', ')})`, { file: FILE, path: `${name}.type` });
+    throw new UserError(`connection ${name} has unknown type ${type} (types: ${Object.keys(OVERRIDABLE_FIELDS).join(', ')})`, {
+      file: FILE,
+      path: `${name}.type`,
+    });
   }
   const merged = { ...raw, ...overridesFor(name, type, env, opts.overrides) };
   if (type === 'local_postgres') return resolveLocal(project, name, merged, secrets, opts.log);
@@ -56,12 +66,19 @@ function isConnectionType(type: string): type is ConnectionType {
 
 function refusePlainSecrets(name: string, raw: Record<string, unknown>): void {
   if (typeof raw.password === 'string') {
-    throw new UserError(`${name}.password is plain text: write { env: VARIABLE } or { secret: NAME } (pipewright connections secret set NAME)`, {
-      file: FILE, path: `${name}.password`,
-    });
+    throw new UserError(
+      `${name}.password is plain text: write { env: VARIABLE } or { secret: NAME } (pipewright connections secret set NAME)`,
+      {
+        file: FILE,
+        path: `${name}.password`,
+      },
+    );
   }
   if (typeof raw.url === 'string' && URL.canParse(raw.url) && new URL(raw.url).password) {
-    throw new UserError(`${name}.url holds a password: remove it from the URL and use password: { env: … } or { secret: … }`, { file: FILE, path: `${name}.url` });
+    throw new UserError(`${name}.url holds a password: remove it from the URL and use password: { env: … } or { secret: … }`, {
+      file: FILE,
+      path: `${name}.url`,
+    });
   }
 }
 
@@ -74,7 +91,10 @@ function overridesFor(name: string, type: ConnectionType, env: NodeJS.ProcessEnv
     if (value !== undefined) result[field] = value;
   }
   for (const [field, value] of Object.entries(flags[name] ?? {})) {
-    if (!allowed.includes(field)) throw new UserError(`--conn ${name}.${field}: a ${type} connection has no overridable field ${field} (fields: ${allowed.join(', ')})`);
+    if (!allowed.includes(field))
+      throw new UserError(
+        `--conn ${name}.${field}: a ${type} connection has no overridable field ${field} (fields: ${allowed.join(', ')})`,
+      );
     result[field] = value;
   }
   return result;
@@ -86,7 +106,12 @@ function parseProfile(name: string, merged: Record<string, unknown>): PostgresPr
   throw profileIssue(name, parsed.error.issues[0]);
 }
 
-async function resolveRemote(name: string, profile: PostgresProfile, env: NodeJS.ProcessEnv, secrets: SecretStore): Promise<PostgresConnection> {
+async function resolveRemote(
+  name: string,
+  profile: PostgresProfile,
+  env: NodeJS.ProcessEnv,
+  secrets: SecretStore,
+): Promise<PostgresConnection> {
   const read = async (field: string, value: string | number | SecretRef | undefined) =>
     value === undefined || typeof value !== 'object' ? value : readRef(value, { file: FILE, path: `${name}.${field}` }, env, secrets);
   const url = await read('url', profile.url);
@@ -98,7 +123,12 @@ async function resolveRemote(name: string, profile: PostgresProfile, env: NodeJS
   const password = typeof profile.password === 'string' ? profile.password : await read('password', profile.password);
   const schema = await read('schema', profile.schema);
   return {
-    name, type: 'postgres', host, port, database, user,
+    name,
+    type: 'postgres',
+    host,
+    port,
+    database,
+    user,
     password: password === undefined ? undefined : String(password),
     sslMode: profile.ssl_mode ?? 'disable',
     schema: schema === undefined ? undefined : String(schema),
@@ -106,7 +136,13 @@ async function resolveRemote(name: string, profile: PostgresProfile, env: NodeJS
   };
 }
 
-async function resolveLocal(project: Project, name: string, merged: Record<string, unknown>, secrets: SecretStore, log?: (m: string) => void): Promise<PostgresConnection> {
+async function resolveLocal(
+  project: Project,
+  name: string,
+  merged: Record<string, unknown>,
+  secrets: SecretStore,
+  log?: (m: string) => void,
+): Promise<PostgresConnection> {
   const parsed = localPostgresProfileSchema.safeParse(merged);
   if (!parsed.success) throw profileIssue(name, parsed.error.issues[0]);
   // Sealed with the key file even in the desktop app: the CLI must reach the same server with the same password.
@@ -114,8 +150,16 @@ async function resolveLocal(project: Project, name: string, merged: Record<strin
   const server = await LocalPostgres.at(project.stateDir).ensureRunning(password, log);
   const database = parsed.data.database ?? 'pipewright';
   const resolved: PostgresConnection = {
-    name, type: 'local_postgres', host: server.host, port: server.port, database, user: server.user, password,
-    sslMode: 'disable', schema: parsed.data.schema, label: `${server.user}@${server.host}:${server.port}/${database}`,
+    name,
+    type: 'local_postgres',
+    host: server.host,
+    port: server.port,
+    database,
+    user: server.user,
+    password,
+    sslMode: 'disable',
+    schema: parsed.data.schema,
+    label: `${server.user}@${server.host}:${server.port}/${database}`,
   };
   await ensureDatabase(resolved);
   return resolved;

@@ -63,7 +63,11 @@ export class KeyFileCipher implements SecretCipher {
     try {
       return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new UserError(`a stored secret cannot be decrypted with ${this.keyFile} (a different or replaced key): set it again`, {}, { cause: error });
+      throw new UserError(
+        `a stored secret cannot be decrypted with ${this.keyFile} (a different or replaced key): set it again`,
+        {},
+        { cause: error },
+      );
     }
   }
 
@@ -98,7 +102,11 @@ export class SecretStore {
   readonly cipher: SecretCipher;
 
   /** `cipher` seals new secrets; secrets the key file sealed (the CLI's) stay readable through `keyFile`. */
-  constructor(readonly file: string, cipher?: SecretCipher, private readonly keyFile: SecretCipher = new KeyFileCipher()) {
+  constructor(
+    readonly file: string,
+    cipher?: SecretCipher,
+    private readonly keyFile: SecretCipher = new KeyFileCipher(),
+  ) {
     this.cipher = cipher ?? defaultCipher ?? keyFile;
   }
 

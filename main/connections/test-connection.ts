@@ -49,7 +49,9 @@ async function testPostgres(conn: PostgresConnection): Promise<ConnectionTestRes
     const shape = toErrorShape(explainPostgresError(error, conn));
     // connectPostgres already explained the error; the socket's code sits in its cause.
     const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string })).code ?? '';
-    const isReachable = !['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code) && !/timeout|nothing listens|cannot resolve host/i.test(shape.message);
+    const isReachable =
+      !['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code) &&
+      !/timeout|nothing listens|cannot resolve host/i.test(shape.message);
     return { isOk: false, label: conn.label, isReachable, ...(isReachable ? { isAuthenticated: false } : {}), error: formatError(shape) };
   }
 }

@@ -1,13 +1,66 @@
 import {
-  BIGINT, BLOB, BOOLEAN, DATE, DECIMAL, DOUBLE, DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampTZValue,
-  DuckDBTimestampValue, DuckDBTimeValue, DuckDBTypeId, FLOAT, INTEGER, JsonDuckDBValueConverter, SMALLINT, TIME, TIMESTAMP,
-  TIMESTAMPTZ, TINYINT, UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR,
-  type DuckDBResult, type DuckDBType, type DuckDBValue, type DuckDBValueConverter, type DuckDBVector, type Json,
+  BIGINT,
+  BLOB,
+  BOOLEAN,
+  DATE,
+  DECIMAL,
+  DOUBLE,
+  DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTimeValue,
+  DuckDBTypeId,
+  FLOAT,
+  INTEGER,
+  JsonDuckDBValueConverter,
+  SMALLINT,
+  TIME,
+  TIMESTAMP,
+  TIMESTAMPTZ,
+  TINYINT,
+  UBIGINT,
+  UINTEGER,
+  USMALLINT,
+  UTINYINT,
+  VARCHAR,
+  type DuckDBResult,
+  type DuckDBType,
+  type DuckDBValue,
+  type DuckDBValueConverter,
+  type DuckDBVector,
+  type Json,
 } from '@duckdb/node-api';
 import {
-  Binary, Bool, DataType, DateDay, Field, Float32, Float64, Int16, Int32, Int64, Int8, RecordBatch, Schema, Struct, Table,
-  TimeMicrosecond, Timestamp, TimestampMicrosecond, TimeUnit, Uint16, Uint32, Uint64, Uint8, Utf8, Vector, makeData,
-  DateUnit, type Data,
+  Binary,
+  Bool,
+  DataType,
+  DateDay,
+  Field,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  TimeMicrosecond,
+  Timestamp,
+  TimestampMicrosecond,
+  TimeUnit,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uint8,
+  Utf8,
+  Vector,
+  makeData,
+  DateUnit,
+  type Data,
 } from 'apache-arrow';
 import type { AppendColumn } from './table-append.ts';
 
@@ -20,7 +73,17 @@ interface ColumnReader {
   read(vector: DuckDBVector): Data;
 }
 
-type FixedArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+type FixedArray =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
 type FixedArrayClass = { new (length: number): FixedArray };
 
 /** Reads a whole DuckDB result (chunk by chunk, column-wise) into an Arrow table; NULLs are kept. */
@@ -73,32 +136,57 @@ function arrowSchemaOf(result: DuckDBResult): { schema: Schema; fields: Field[];
  */
 function readerFor(type: DuckDBType): ColumnReader {
   switch (type.typeId) {
-    case DuckDBTypeId.BOOLEAN: return boolReader();
-    case DuckDBTypeId.TINYINT: return fixedReader(new Int8(), Int8Array, (v) => v as number);
-    case DuckDBTypeId.SMALLINT: return fixedReader(new Int16(), Int16Array, (v) => v as number);
-    case DuckDBTypeId.INTEGER: return fixedReader(new Int32(), Int32Array, (v) => v as number);
-    case DuckDBTypeId.BIGINT: return fixedReader(new Int64(), BigInt64Array, (v) => v as bigint);
-    case DuckDBTypeId.UTINYINT: return fixedReader(new Uint8(), Uint8Array, (v) => v as number);
-    case DuckDBTypeId.USMALLINT: return fixedReader(new Uint16(), Uint16Array, (v) => v as number);
-    case DuckDBTypeId.UINTEGER: return fixedReader(new Uint32(), Uint32Array, (v) => v as number);
-    case DuckDBTypeId.UBIGINT: return fixedReader(new Uint64(), BigUint64Array, (v) => v as bigint);
-    case DuckDBTypeId.FLOAT: return fixedReader(new Float32(), Float32Array, (v) => v as number);
-    case DuckDBTypeId.DOUBLE: return fixedReader(new Float64(), Float64Array, (v) => v as number);
-    case DuckDBTypeId.DECIMAL: return fixedReader(new Float64(), Float64Array, (v) => (v as DuckDBDecimalValue).toDouble());
-    case DuckDBTypeId.DATE: return fixedReader(new DateDay(), Int32Array, (v) => (v as DuckDBDateValue).days);
-    case DuckDBTypeId.TIME: return fixedReader(new TimeMicrosecond(), BigInt64Array, (v) => (v as DuckDBTimeValue).micros);
-    case DuckDBTypeId.TIMESTAMP: return timestampReader((v) => (v as { micros: bigint }).micros);
-    case DuckDBTypeId.TIMESTAMP_S: return timestampReader((v) => (v as { seconds: bigint }).seconds * 1_000_000n);
-    case DuckDBTypeId.TIMESTAMP_MS: return timestampReader((v) => (v as { millis: bigint }).millis * 1_000n);
-    case DuckDBTypeId.TIMESTAMP_NS: return timestampReader((v) => floorDiv((v as { nanos: bigint }).nanos, 1_000n));
+    case DuckDBTypeId.BOOLEAN:
+      return boolReader();
+    case DuckDBTypeId.TINYINT:
+      return fixedReader(new Int8(), Int8Array, (v) => v as number);
+    case DuckDBTypeId.SMALLINT:
+      return fixedReader(new Int16(), Int16Array, (v) => v as number);
+    case DuckDBTypeId.INTEGER:
+      return fixedReader(new Int32(), Int32Array, (v) => v as number);
+    case DuckDBTypeId.BIGINT:
+      return fixedReader(new Int64(), BigInt64Array, (v) => v as bigint);
+    case DuckDBTypeId.UTINYINT:
+      return fixedReader(new Uint8(), Uint8Array, (v) => v as number);
+    case DuckDBTypeId.USMALLINT:
+      return fixedReader(new Uint16(), Uint16Array, (v) => v as number);
+    case DuckDBTypeId.UINTEGER:
+      return fixedReader(new Uint32(), Uint32Array, (v) => v as number);
+    case DuckDBTypeId.UBIGINT:
+      return fixedReader(new Uint64(), BigUint64Array, (v) => v as bigint);
+    case DuckDBTypeId.FLOAT:
+      return fixedReader(new Float32(), Float32Array, (v) => v as number);
+    case DuckDBTypeId.DOUBLE:
+      return fixedReader(new Float64(), Float64Array, (v) => v as number);
+    case DuckDBTypeId.DECIMAL:
+      return fixedReader(new Float64(), Float64Array, (v) => (v as DuckDBDecimalValue).toDouble());
+    case DuckDBTypeId.DATE:
+      return fixedReader(new DateDay(), Int32Array, (v) => (v as DuckDBDateValue).days);
+    case DuckDBTypeId.TIME:
+      return fixedReader(new TimeMicrosecond(), BigInt64Array, (v) => (v as DuckDBTimeValue).micros);
+    case DuckDBTypeId.TIMESTAMP:
+      return timestampReader((v) => (v as { micros: bigint }).micros);
+    case DuckDBTypeId.TIMESTAMP_S:
+      return timestampReader((v) => (v as { seconds: bigint }).seconds * 1_000_000n);
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return timestampReader((v) => (v as { millis: bigint }).millis * 1_000n);
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return timestampReader((v) => floorDiv((v as { nanos: bigint }).nanos, 1_000n));
     case DuckDBTypeId.TIMESTAMP_TZ:
       return fixedReader(new Timestamp(TimeUnit.MICROSECOND, 'UTC'), BigInt64Array, (v) => (v as DuckDBTimestampTZValue).micros);
-    case DuckDBTypeId.VARCHAR: return textReader((v) => v as string);
-    case DuckDBTypeId.BLOB: return binaryReader((v) => (v as DuckDBBlobValue).bytes);
-    case DuckDBTypeId.LIST: case DuckDBTypeId.STRUCT: case DuckDBTypeId.MAP: case DuckDBTypeId.ARRAY:
-    case DuckDBTypeId.UNION: case DuckDBTypeId.VARIANT:
+    case DuckDBTypeId.VARCHAR:
+      return textReader((v) => v as string);
+    case DuckDBTypeId.BLOB:
+      return binaryReader((v) => (v as DuckDBBlobValue).bytes);
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.STRUCT:
+    case DuckDBTypeId.MAP:
+    case DuckDBTypeId.ARRAY:
+    case DuckDBTypeId.UNION:
+    case DuckDBTypeId.VARIANT:
       return textReader((v) => JSON.stringify(nestedJson(v, type, nestedJson)));
-    default: return textReader((v) => String(v));
+    default:
+      return textReader((v) => String(v));
   }
 }
 
@@ -111,7 +199,11 @@ function timestampReader(micros: (v: DuckDBValue) => bigint): ColumnReader {
 }
 
 /** A fixed-width column: one typed array of values (0 under NULLs) and a validity bitmap. */
-function fixedReader<T extends number | bigint>(arrowType: DataType, ArrayClass: FixedArrayClass, convert: (v: DuckDBValue) => T): ColumnReader {
+function fixedReader<T extends number | bigint>(
+  arrowType: DataType,
+  ArrayClass: FixedArrayClass,
+  convert: (v: DuckDBValue) => T,
+): ColumnReader {
   return {
     arrowType,
     read(vector) {
@@ -242,7 +334,9 @@ function writerFor(type: DataType): { type: DuckDBType; valueAt: ArrowValueReade
   const raw = (data: Data, _c: Vector, k: number) => (data.values as ArrayLike<number | bigint>)[k] as number | bigint;
   const got = (_d: Data, chunk: Vector, k: number) => chunk.get(k) as DuckDBValue;
   if (DataType.isInt(type)) {
-    const byWidth = type.isSigned ? { 8: TINYINT, 16: SMALLINT, 32: INTEGER, 64: BIGINT } : { 8: UTINYINT, 16: USMALLINT, 32: UINTEGER, 64: UBIGINT };
+    const byWidth = type.isSigned
+      ? { 8: TINYINT, 16: SMALLINT, 32: INTEGER, 64: BIGINT }
+      : { 8: UTINYINT, 16: USMALLINT, 32: UINTEGER, 64: UBIGINT };
     return { type: byWidth[type.bitWidth], valueAt: raw };
   }
   if (DataType.isFloat(type)) return { type: type.precision === 2 ? DOUBLE : FLOAT, valueAt: got };
@@ -253,7 +347,11 @@ function writerFor(type: DataType): { type: DuckDBType; valueAt: ArrowValueReade
   }
   if (DataType.isDate(type)) {
     // DateDay holds days; DateMillisecond holds milliseconds.
-    return { type: DATE, valueAt: (d, c, k) => new DuckDBDateValue(type.unit === DateUnit.DAY ? Number(raw(d, c, k)) : Math.floor(Number(raw(d, c, k)) / 86_400_000)) };
+    return {
+      type: DATE,
+      valueAt: (d, c, k) =>
+        new DuckDBDateValue(type.unit === DateUnit.DAY ? Number(raw(d, c, k)) : Math.floor(Number(raw(d, c, k)) / 86_400_000)),
+    };
   }
   if (DataType.isTimestamp(type)) {
     const toMicros = microsFrom(type.unit);
@@ -267,17 +365,27 @@ function writerFor(type: DataType): { type: DuckDBType; valueAt: ArrowValueReade
   }
   if (DataType.isDecimal(type)) return decimalWriter(type);
   if (DataType.isDictionary(type) || DataType.isNull(type)) {
-    return { type: VARCHAR, valueAt: (d, c, k) => { const v = c.get(k); return v === null || v === undefined ? null : String(v); } };
+    return {
+      type: VARCHAR,
+      valueAt: (d, c, k) => {
+        const v = c.get(k);
+        return v === null || v === undefined ? null : String(v);
+      },
+    };
   }
   return { type: VARCHAR, valueAt: (d, c, k) => JSON.stringify(c.get(k), jsonSafe) };
 }
 
 function microsFrom(unit: TimeUnit): (v: bigint) => bigint {
   switch (unit) {
-    case TimeUnit.SECOND: return (v) => v * 1_000_000n;
-    case TimeUnit.MILLISECOND: return (v) => v * 1_000n;
-    case TimeUnit.MICROSECOND: return (v) => v;
-    case TimeUnit.NANOSECOND: return (v) => floorDiv(v, 1_000n);
+    case TimeUnit.SECOND:
+      return (v) => v * 1_000_000n;
+    case TimeUnit.MILLISECOND:
+      return (v) => v * 1_000n;
+    case TimeUnit.MICROSECOND:
+      return (v) => v;
+    case TimeUnit.NANOSECOND:
+      return (v) => floorDiv(v, 1_000n);
   }
 }
 
@@ -307,7 +415,10 @@ function decimalWriter(type: { scale: number; precision: number; bitWidth: numbe
     return BigInt.asIntN(type.bitWidth, v);
   };
   if (type.precision <= 38) {
-    return { type: DECIMAL(type.precision, type.scale), valueAt: (d, _c, k) => new DuckDBDecimalValue(unscaled(d, k), type.precision, type.scale) };
+    return {
+      type: DECIMAL(type.precision, type.scale),
+      valueAt: (d, _c, k) => new DuckDBDecimalValue(unscaled(d, k), type.precision, type.scale),
+    };
   }
   return { type: DOUBLE, valueAt: (d, _c, k) => Number(unscaled(d, k)) / 10 ** type.scale };
 }

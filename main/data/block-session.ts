@@ -36,7 +36,10 @@ export class WorkspaceBlockSession implements BlockSession {
   private readonly readers = new Set<TrackedConnection>();
 
   private constructor(
-    private readonly instance: DuckDBInstance, conn: DuckDBConnection, private readonly spec: SessionSpec, private readonly hooks: SessionHooks,
+    private readonly instance: DuckDBInstance,
+    conn: DuckDBConnection,
+    private readonly spec: SessionSpec,
+    private readonly hooks: SessionHooks,
   ) {
     this.tracked = new TrackedConnection(conn);
     this.conn = conn;
@@ -101,7 +104,9 @@ export class WorkspaceBlockSession implements BlockSession {
       this.hooks.willWrite(this.spec.physical);
       // The attempt's own table, read by nothing until the engine publishes it: batches may commit as they come.
       const batches = appendBatchesOf(tables);
-      const rows = await this.named(() => createAndAppendBatches(this.conn, OUTPUT_SCHEMA, this.spec.physical, batches, () => this.isClosed, true));
+      const rows = await this.named(() =>
+        createAndAppendBatches(this.conn, OUTPUT_SCHEMA, this.spec.physical, batches, () => this.isClosed, true),
+      );
       this.written = true;
       return rows;
     });
@@ -130,7 +135,9 @@ export class WorkspaceBlockSession implements BlockSession {
   writeOutputFromRows(rows: Record<string, unknown>[]): Promise<number> {
     return this.tracked.track(async () => {
       if (rows.length === 0) {
-        throw new UserError('no rows to write, so no columns to infer: return an Arrow table to write an empty output', { block: this.spec.blockId });
+        throw new UserError('no rows to write, so no columns to infer: return an Arrow table to write an empty output', {
+          block: this.spec.blockId,
+        });
       }
       return this.appendOutput(rowsToAppendColumns(rows), rows.length);
     });
@@ -210,7 +217,8 @@ export class WorkspaceBlockSession implements BlockSession {
     try {
       return await write();
     } catch (error) {
-      if (error instanceof UserError && !error.place.block) throw new UserError(error.message, { ...error.place, block: this.spec.blockId }, { cause: error });
+      if (error instanceof UserError && !error.place.block)
+        throw new UserError(error.message, { ...error.place, block: this.spec.blockId }, { cause: error });
       throw error;
     }
   }

@@ -4,8 +4,14 @@ import type { ColumnLineage } from '../model/design-types.ts';
 export type { ColumnLineage };
 
 type Source = ColumnLineage['sources'][number];
-interface ScopeColumn { name: string; sources: Source[] }
-interface Relation { alias: string; columns: ScopeColumn[] }
+interface ScopeColumn {
+  name: string;
+  sources: Source[];
+}
+interface Relation {
+  alias: string;
+  columns: ScopeColumn[];
+}
 type Node = Record<string, unknown>;
 
 /**
@@ -21,9 +27,13 @@ export function lineageOfQuery(serialized: unknown, upstream: ReadonlyMap<string
   return columnsOfNode(node, upstream, new Map()).map((c) => ({ column: c.name, sources: unique(c.sources) }));
 }
 
-function columnsOfNode(node: Node, upstream: ReadonlyMap<string, ColumnInfo[]>, outerCtes: ReadonlyMap<string, ScopeColumn[]>): ScopeColumn[] {
+function columnsOfNode(
+  node: Node,
+  upstream: ReadonlyMap<string, ColumnInfo[]>,
+  outerCtes: ReadonlyMap<string, ScopeColumn[]>,
+): ScopeColumn[] {
   const ctes = new Map(outerCtes);
-  for (const entry of ((node.cte_map as { map?: { key: string; value: { query?: { node?: Node } } }[] } | undefined)?.map ?? [])) {
+  for (const entry of (node.cte_map as { map?: { key: string; value: { query?: { node?: Node } } }[] } | undefined)?.map ?? []) {
     const query = entry.value.query?.node;
     if (query) ctes.set(entry.key.toLowerCase(), columnsOfNode(query, upstream, ctes));
   }
@@ -37,10 +47,15 @@ function columnsOfNode(node: Node, upstream: ReadonlyMap<string, ColumnInfo[]>, 
   return (node.select_list as Node[]).flatMap((item) => selectItem(item, relations));
 }
 
-function relationsOf(table: Node | null, upstream: ReadonlyMap<string, ColumnInfo[]>, ctes: ReadonlyMap<string, ScopeColumn[]>): Relation[] {
+function relationsOf(
+  table: Node | null,
+  upstream: ReadonlyMap<string, ColumnInfo[]>,
+  ctes: ReadonlyMap<string, ScopeColumn[]>,
+): Relation[] {
   if (!table) return [];
   const alias = String(table.alias ?? '');
-  if (table.type === 'JOIN') return [...relationsOf(table.left as Node, upstream, ctes), ...relationsOf(table.right as Node, upstream, ctes)];
+  if (table.type === 'JOIN')
+    return [...relationsOf(table.left as Node, upstream, ctes), ...relationsOf(table.right as Node, upstream, ctes)];
   if (table.type === 'SUBQUERY') {
     const sub = (table.subquery as { node?: Node } | undefined)?.node;
     return sub ? [{ alias, columns: columnsOfNode(sub, upstream, ctes) }] : [];
@@ -58,7 +73,9 @@ function selectItem(item: Node, relations: Relation[]): ScopeColumn[] {
   if (item.class === 'STAR' && !item.expr) {
     const qualifier = String(item.relation_name ?? '').toLowerCase();
     const excluded = new Set(excludedNames(item));
-    const replaced = new Map(((item.replace_list as { key: string; value: Node }[] | undefined) ?? []).map((r) => [r.key.toLowerCase(), r.value]));
+    const replaced = new Map(
+      ((item.replace_list as { key: string; value: Node }[] | undefined) ?? []).map((r) => [r.key.toLowerCase(), r.value]),
+    );
     return relations
       .filter((r) => !qualifier || r.alias.toLowerCase() === qualifier)
       .flatMap((r) => r.columns)
@@ -75,7 +92,9 @@ function selectItem(item: Node, relations: Relation[]): ScopeColumn[] {
 
 function excludedNames(item: Node): string[] {
   const plain = ((item.exclude_list as unknown[] | undefined) ?? []).map(String);
-  const qualified = ((item.qualified_exclude_list as { column_names?: string[] }[] | undefined) ?? []).map((q) => q.column_names?.at(-1) ?? '');
+  const qualified = ((item.qualified_exclude_list as { column_names?: string[] }[] | undefined) ?? []).map(
+    (q) => q.column_names?.at(-1) ?? '',
+  );
   return [...plain, ...qualified].map((n) => n.toLowerCase());
 }
 

@@ -29,9 +29,17 @@ export async function createKeptOutputs(conn: DuckDBConnection): Promise<void> {
 }
 
 /** Records a published output (inside the caller's transaction). */
-export async function recordPublished(conn: DuckDBConnection, args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void> {
+export async function recordPublished(
+  conn: DuckDBConnection,
+  args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number },
+): Promise<void> {
   await conn.run(`INSERT OR REPLACE INTO ${PUBLISHED} VALUES ($1, $2, $3, $4, $5::BIGINT, epoch_ms($6::BIGINT))`, [
-    args.physical, args.pipelineId, args.blockId, args.runId, String(args.rows), String(Date.now()),
+    args.physical,
+    args.pipelineId,
+    args.blockId,
+    args.runId,
+    String(args.rows),
+    String(Date.now()),
   ]);
 }
 
@@ -42,7 +50,12 @@ export async function forgetPublished(conn: DuckDBConnection, physical: string):
 
 /** The kept outputs of one block, newest first. */
 export async function readKeptOutputs(conn: DuckDBConnection, pipelineId: string, blockId: string): Promise<KeptOutput[]> {
-  return toKept(await conn.runAndReadAll(`${SELECT} WHERE pipeline_id = $1 AND block_id = $2 ORDER BY created_at DESC, physical DESC`, [pipelineId, blockId]));
+  return toKept(
+    await conn.runAndReadAll(`${SELECT} WHERE pipeline_id = $1 AND block_id = $2 ORDER BY created_at DESC, physical DESC`, [
+      pipelineId,
+      blockId,
+    ]),
+  );
 }
 
 /** The outputs a run published that are still kept (one per block). */
@@ -66,6 +79,11 @@ const SELECT = `SELECT physical, pipeline_id, block_id, run_id, rows, epoch_ms(c
 
 function toKept(reader: { getRowsJS(): unknown[][] }): KeptOutput[] {
   return reader.getRowsJS().map(([physical, pipelineId, blockId, runId, rows, createdAt]) => ({
-    physical: String(physical), pipelineId: String(pipelineId), blockId: String(blockId), runId: String(runId), rows: Number(rows), createdAt: Number(createdAt),
+    physical: String(physical),
+    pipelineId: String(pipelineId),
+    blockId: String(blockId),
+    runId: String(runId),
+    rows: Number(rows),
+    createdAt: Number(createdAt),
   }));
 }

@@ -11,12 +11,20 @@ const MAX_SPLIT_CANDIDATES = 200;
  * statement starts. Text that does not parse passes: running it gives the parser's own error, with its position.
  */
 export async function checkOneStatement(
-  conn: DuckDBConnection, executedSql: string, sqlText: string, sqlOffset: number, place: ErrorPlace, what: string,
+  conn: DuckDBConnection,
+  executedSql: string,
+  sqlText: string,
+  sqlOffset: number,
+  place: ErrorPlace,
+  what: string,
 ): Promise<void> {
   const nul = sqlText.indexOf('\0');
   if (nul !== -1) {
     // DuckDB reads SQL as a C string: it would silently drop everything after the NUL.
-    throw new UserError(`${what} contains a NUL character (line ${lineOf(sqlText, nul)}); DuckDB would ignore the rest: remove it`, { ...place, line: lineOf(sqlText, nul) });
+    throw new UserError(`${what} contains a NUL character (line ${lineOf(sqlText, nul)}); DuckDB would ignore the rest: remove it`, {
+      ...place,
+      line: lineOf(sqlText, nul),
+    });
   }
   const count = await countStatements(conn, executedSql);
   if (count === undefined || count <= 1) return;

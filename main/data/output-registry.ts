@@ -20,12 +20,21 @@ export async function createRegistry(conn: DuckDBConnection): Promise<void> {
  * Runs inside the caller's transaction.
  */
 export async function recordOutput(
-  conn: DuckDBConnection, args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }, schemaExists = false,
+  conn: DuckDBConnection,
+  args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number },
+  schemaExists = false,
 ): Promise<void> {
   if (!schemaExists) await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(args.pipelineId)}`);
-  await conn.run(`CREATE OR REPLACE VIEW ${qualifiedName(args.pipelineId, args.blockId)} AS SELECT * FROM ${outputTableRef(args.physical)}`);
+  await conn.run(
+    `CREATE OR REPLACE VIEW ${qualifiedName(args.pipelineId, args.blockId)} AS SELECT * FROM ${outputTableRef(args.physical)}`,
+  );
   await conn.run(`INSERT OR REPLACE INTO ${OUTPUTS} VALUES ($1, $2, $3, $4, $5::BIGINT, epoch_ms($6::BIGINT))`, [
-    args.pipelineId, args.blockId, args.physical, args.runId, String(args.rows), String(Date.now()),
+    args.pipelineId,
+    args.blockId,
+    args.physical,
+    args.runId,
+    String(args.rows),
+    String(Date.now()),
   ]);
 }
 
@@ -48,10 +57,15 @@ export async function renameOutputs(conn: DuckDBConnection, pipelineId: string, 
 /** Latest outputs of a pipeline's blocks, by block id. */
 export async function readLatestOutputs(conn: DuckDBConnection, pipelineId: string): Promise<OutputInfo[]> {
   const reader = await conn.runAndReadAll(
-    `SELECT block_id, run_id, rows, epoch_ms(created_at) FROM ${OUTPUTS} WHERE pipeline_id = $1 ORDER BY block_id`, [pipelineId],
+    `SELECT block_id, run_id, rows, epoch_ms(created_at) FROM ${OUTPUTS} WHERE pipeline_id = $1 ORDER BY block_id`,
+    [pipelineId],
   );
   return reader.getRowsJS().map(([blockId, runId, rows, createdAt]) => ({
-    pipelineId, blockId: String(blockId), runId: String(runId), rows: Number(rows), createdAt: Number(createdAt),
+    pipelineId,
+    blockId: String(blockId),
+    runId: String(runId),
+    rows: Number(rows),
+    createdAt: Number(createdAt),
   }));
 }
 
@@ -59,10 +73,17 @@ export async function readLatestOutputs(conn: DuckDBConnection, pipelineId: stri
  * Block id → physical table of its latest output, for one pipeline: every block's, or only `blockIds`' (a block
  * session reads its few upstream rows, not the pipeline's whole registry, which holds a row per dynamic child).
  */
-export async function readLatestPhysicals(conn: DuckDBConnection, pipelineId: string, blockIds?: readonly string[]): Promise<Map<string, string>> {
+export async function readLatestPhysicals(
+  conn: DuckDBConnection,
+  pipelineId: string,
+  blockIds?: readonly string[],
+): Promise<Map<string, string>> {
   if (blockIds?.length === 0) return new Map();
   const only = blockIds ? ` AND block_id IN (${blockIds.map((_, i) => `$${i + 2}`).join(', ')})` : '';
-  const reader = await conn.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1${only}`, [pipelineId, ...(blockIds ?? [])]);
+  const reader = await conn.runAndReadAll(`SELECT block_id, physical FROM ${OUTPUTS} WHERE pipeline_id = $1${only}`, [
+    pipelineId,
+    ...(blockIds ?? []),
+  ]);
   return new Map(reader.getRowsJS().map(([block, physical]) => [String(block), String(physical)]));
 }
 
@@ -75,7 +96,8 @@ export async function readAllLatestPhysicals(conn: DuckDBConnection): Promise<Se
 /** Every table in `_pw_out` the connection can see (committed ones, or its own). */
 export async function readOutputTables(conn: DuckDBConnection): Promise<string[]> {
   const reader = await conn.runAndReadAll(
-    'SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()', [OUTPUT_SCHEMA],
+    'SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()',
+    [OUTPUT_SCHEMA],
   );
   return reader.getRowsJS().map(([name]) => String(name));
 }

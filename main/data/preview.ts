@@ -36,7 +36,8 @@ export async function previewTable(conn: DuckDBConnection, table: string, window
 /** A window of an ad-hoc query's result (one SELECT-like statement); errors point into the query text. */
 export async function previewQuery(conn: DuckDBConnection, sql: string, window: { offset: number; limit: number }): Promise<PreviewResult> {
   const text = sql.replace(/(;|\s)+$/, '');
-  if (text.trim() === '') throw new UserError('the query is empty: write a SELECT over the workspace, e.g. select * from my_pipeline.my_block');
+  if (text.trim() === '')
+    throw new UserError('the query is empty: write a SELECT over the workspace, e.g. select * from my_pipeline.my_block');
   // The closing parenthesis goes on its own line so a trailing `-- comment` cannot swallow it.
   return previewSource(conn, { head: '(', user: text, tail: '\n)', place: {} }, window);
 }
@@ -60,10 +61,17 @@ async function describeSource(conn: DuckDBConnection, source: Source): Promise<C
 }
 
 /** Runs `<before>FROM-part<after>`; errors in the user's part become UserErrors at its line and column. */
-async function runOn<T>(conn: DuckDBConnection, source: Source, before: string, after: string, run: (sql: string) => Promise<T>): Promise<T> {
+async function runOn<T>(
+  conn: DuckDBConnection,
+  source: Source,
+  before: string,
+  after: string,
+  run: (sql: string) => Promise<T>,
+): Promise<T> {
   const sql = before + source.head + (source.user ?? '') + source.tail + after;
   // A crafted parenthesis can close the wrapper and start a second statement: DuckDB's parser must see one.
-  if (source.user !== undefined) await checkOneStatement(conn, sql, source.user, before.length + source.head.length, source.place, 'the query');
+  if (source.user !== undefined)
+    await checkOneStatement(conn, sql, source.user, before.length + source.head.length, source.place, 'the query');
   try {
     return await run(sql);
   } catch (error) {
@@ -77,7 +85,9 @@ function checkWindow(window: { offset: number; limit: number }): void {
     throw new UserError(`the window offset must be a whole number ≥ 0, not ${window.offset}`, { path: 'window.offset' });
   }
   if (!Number.isSafeInteger(window.limit) || window.limit < 1 || window.limit > MAX_WINDOW_ROWS) {
-    throw new UserError(`the window limit must be a whole number from 1 to ${MAX_WINDOW_ROWS}, not ${window.limit}`, { path: 'window.limit' });
+    throw new UserError(`the window limit must be a whole number from 1 to ${MAX_WINDOW_ROWS}, not ${window.limit}`, {
+      path: 'window.limit',
+    });
   }
 }
 

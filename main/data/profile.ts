@@ -6,10 +6,7 @@ const BINS = 10;
 const TOP_VALUES = 10;
 
 /** How a column is summarised: equal-width bins over a number line, or its most frequent values. */
-type ColumnKind =
-  | { kind: 'integer' | 'real' }
-  | { kind: 'temporal'; label: (micros: number) => string }
-  | { kind: 'categorical' };
+type ColumnKind = { kind: 'integer' | 'real' } | { kind: 'temporal'; label: (micros: number) => string } | { kind: 'categorical' };
 
 interface ColumnStats {
   nonNull: number;
@@ -34,7 +31,15 @@ export async function profileRelation(conn: DuckDBConnection, relation: string):
   const histograms = await readHistograms(conn, relation, columns, kinds, stats);
   return columns.map((c, i) => {
     const s = stats[i]!;
-    return { name: c.name, type: c.type, nulls: total - s.nonNull, distinct: s.distinct, min: s.min, max: s.max, histogram: histograms[i] ?? [] };
+    return {
+      name: c.name,
+      type: c.type,
+      nulls: total - s.nonNull,
+      distinct: s.distinct,
+      min: s.min,
+      max: s.max,
+      histogram: histograms[i] ?? [],
+    };
   });
 }
 
@@ -42,7 +47,8 @@ function kindOf(type: string): ColumnKind {
   if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(type)) return { kind: 'integer' };
   if (/^(FLOAT|DOUBLE|DECIMAL\(\d+,\d+\))$/.test(type)) return { kind: 'real' };
   if (type === 'DATE') return { kind: 'temporal', label: (us) => isoOf(us).slice(0, 10) };
-  if (/^TIMESTAMP(_S|_MS|_NS| WITH TIME ZONE)?$/.test(type)) return { kind: 'temporal', label: (us) => isoOf(us).slice(0, 19).replace('T', ' ') };
+  if (/^TIMESTAMP(_S|_MS|_NS| WITH TIME ZONE)?$/.test(type))
+    return { kind: 'temporal', label: (us) => isoOf(us).slice(0, 19).replace('T', ' ') };
   if (type === 'TIME') return { kind: 'temporal', label: (us) => isoOf(us).slice(11, 19) };
   return { kind: 'categorical' };
 }
@@ -57,7 +63,10 @@ function numberLine(column: ColumnInfo, kind: ColumnKind): { value: string; fini
 }
 
 async function readStats(
-  conn: DuckDBConnection, relation: string, columns: ColumnInfo[], kinds: ColumnKind[],
+  conn: DuckDBConnection,
+  relation: string,
+  columns: ColumnInfo[],
+  kinds: ColumnKind[],
 ): Promise<{ total: number; stats: ColumnStats[] }> {
   const parts = columns.flatMap((c, i) => {
     const q = quoteIdent(c.name);
@@ -65,8 +74,12 @@ async function readStats(
     const v = kinds[i]!.kind === 'categorical' ? `${q}::VARCHAR` : q;
     const line = numberLine(c, kinds[i]!);
     return [
-      `count(${q})`, `approx_count_distinct(${v})`, `min(${v})::VARCHAR`, `max(${v})::VARCHAR`,
-      line ? `min(${line.value}) FILTER (WHERE ${line.finite})` : 'NULL', line ? `max(${line.value}) FILTER (WHERE ${line.finite})` : 'NULL',
+      `count(${q})`,
+      `approx_count_distinct(${v})`,
+      `min(${v})::VARCHAR`,
+      `max(${v})::VARCHAR`,
+      line ? `min(${line.value}) FILTER (WHERE ${line.finite})` : 'NULL',
+      line ? `max(${line.value}) FILTER (WHERE ${line.finite})` : 'NULL',
     ];
   });
   const reader = await conn.runAndReadAll(`SELECT count(*), ${parts.join(', ')} FROM ${relation}`);
@@ -76,8 +89,12 @@ async function readStats(
     const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
     const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
     return {
-      nonNull: Number(row[at]), distinct: Number(row[at + 1]), min: text(row[at + 2]), max: text(row[at + 3]),
-      low: num(row[at + 4]), high: num(row[at + 5]),
+      nonNull: Number(row[at]),
+      distinct: Number(row[at + 1]),
+      min: text(row[at + 2]),
+      max: text(row[at + 3]),
+      low: num(row[at + 4]),
+      high: num(row[at + 5]),
     };
   });
   return { total: Number(row[0]), stats };
@@ -93,7 +110,11 @@ function binLayout(kind: ColumnKind, low: number, high: number): { width: number
 }
 
 async function readHistograms(
-  conn: DuckDBConnection, relation: string, columns: ColumnInfo[], kinds: ColumnKind[], stats: ColumnStats[],
+  conn: DuckDBConnection,
+  relation: string,
+  columns: ColumnInfo[],
+  kinds: ColumnKind[],
+  stats: ColumnStats[],
 ): Promise<{ label: string; count: number }[][]> {
   const queries: string[] = [];
   const layouts = new Map<number, { width: number; count: number }>();
@@ -111,7 +132,7 @@ async function readHistograms(
     } else if (!line) {
       queries.push(
         `(SELECT ${i} AS col, ${q}::VARCHAR AS key, count(*) AS n FROM ${relation} WHERE ${q} IS NOT NULL ` +
-        `GROUP BY ALL ORDER BY n DESC, key LIMIT ${TOP_VALUES})`,
+          `GROUP BY ALL ORDER BY n DESC, key LIMIT ${TOP_VALUES})`,
       );
     }
   });
@@ -126,11 +147,18 @@ async function readHistograms(
   }
   for (const [i, layout] of layouts) histograms[i] = binsOf(kinds[i]!, stats[i]!, layout, counts.get(i));
   // UNION ALL keeps no order across branches: sort each top-values list again.
-  histograms.forEach((h, i) => { if (!layouts.has(i)) h.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)); });
+  histograms.forEach((h, i) => {
+    if (!layouts.has(i)) h.sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+  });
   return histograms;
 }
 
-function binsOf(kind: ColumnKind, stats: ColumnStats, layout: { width: number; count: number }, counts: Map<string, number> | undefined): { label: string; count: number }[] {
+function binsOf(
+  kind: ColumnKind,
+  stats: ColumnStats,
+  layout: { width: number; count: number },
+  counts: Map<string, number> | undefined,
+): { label: string; count: number }[] {
   const low = stats.low ?? 0;
   return Array.from({ length: layout.count }, (_, b) => {
     const start = low + b * layout.width;

@@ -7,9 +7,22 @@ import { quoteLiteral } from './sql-names.ts';
  * I/O, out-of-memory, interrupt, transaction-conflict and internal errors are not here: they stay as they are.
  */
 const USER_ERROR_CLASSES = new Set([
-  'Parser', 'Syntax', 'Binder', 'Catalog', 'Conversion', 'Out of Range', 'Mismatch Type', 'Divide by Zero',
-  'Not implemented', 'Invalid Input', 'Constraint', 'Invalid type', 'Decimal', 'Parameter Not Resolved',
-  'Parameter Not Allowed', 'Dependency',
+  'Parser',
+  'Syntax',
+  'Binder',
+  'Catalog',
+  'Conversion',
+  'Out of Range',
+  'Mismatch Type',
+  'Divide by Zero',
+  'Not implemented',
+  'Invalid Input',
+  'Constraint',
+  'Invalid type',
+  'Decimal',
+  'Parameter Not Resolved',
+  'Parameter Not Allowed',
+  'Dependency',
 ]);
 
 /** The caret form DuckDB appends to errors about a statement: `LINE 3: <text>\n<spaces>^`. */
@@ -39,7 +52,10 @@ export function isSqlError(err: unknown): boolean {
  * the user's SQL, not the wrapper.
  */
 export function describeSqlError(
-  err: unknown, sqlText: string, sqlOffset: number, executedIndex?: number,
+  err: unknown,
+  sqlText: string,
+  sqlOffset: number,
+  executedIndex?: number,
 ): { message: string; line?: number; column?: number } {
   const raw = err instanceof Error ? err.message : String(err);
   const context = CONTEXT_PATTERN.exec(raw);
@@ -71,7 +87,12 @@ export async function locateParserError(conn: DuckDBConnection, executedSql: str
  * error is returned unchanged. `executedSql` is the statement actually run (`sqlText` at `sqlOffset` within it).
  */
 export async function toSqlUserError(
-  conn: DuckDBConnection, err: unknown, executedSql: string, sqlText: string, sqlOffset: number, place: ErrorPlace = {},
+  conn: DuckDBConnection,
+  err: unknown,
+  executedSql: string,
+  sqlText: string,
+  sqlOffset: number,
+  place: ErrorPlace = {},
 ): Promise<unknown> {
   const outside = outsideProjectError(err, place);
   if (outside) return outside;
@@ -94,15 +115,24 @@ export function outsideProjectError(err: unknown, place: ErrorPlace = {}): UserE
   const file = /Cannot access (?:file|directory) "([^"]*)"/.exec(message)?.[1];
   if (file === undefined) return undefined;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
-    return new UserError(`SQL cannot read ${file}: SQL has no network or cloud access; read it with an http_file or gcs source block`, { ...place, file }, { cause: err });
+    return new UserError(
+      `SQL cannot read ${file}: SQL has no network or cloud access; read it with an http_file or gcs source block`,
+      { ...place, file },
+      { cause: err },
+    );
   }
   if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) {
     // DuckDB resolves relative paths against the process's working folder, which need not be the project.
-    return new UserError(`SQL cannot read or write ${file}: write the full path of a file inside the project folder (relative paths are not resolved against it)`, { ...place, file }, { cause: err });
+    return new UserError(
+      `SQL cannot read or write ${file}: write the full path of a file inside the project folder (relative paths are not resolved against it)`,
+      { ...place, file },
+      { cause: err },
+    );
   }
   return new UserError(
     `SQL cannot read or write ${file}: files outside the project folder are off limits unless pipewright.yaml lists their folder under allowed_paths`,
-    { ...place, file }, { cause: err },
+    { ...place, file },
+    { cause: err },
   );
 }
 
@@ -152,9 +182,15 @@ function findWithWildcards(line: string, needle: string, wildcards: number): num
 /** Terminal columns a code point takes: 2 for East Asian wide characters and emoji, as DuckDB renders them. */
 function renderWidth(cp: number): number {
   const wide =
-    (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd);
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd);
   return wide ? 2 : 1;
 }
 

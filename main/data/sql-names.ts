@@ -1,8 +1,12 @@
 /** Quotes a SQL identifier for DuckDB: always double-quoted, inner `"` doubled. */
-export function quoteIdent(name: string): string { return '"' + name.replaceAll('"', '""') + '"'; }
+export function quoteIdent(name: string): string {
+  return '"' + name.replaceAll('"', '""') + '"';
+}
 
 /** Quotes a SQL string literal: single-quoted, inner `'` doubled. */
-export function quoteLiteral(value: string): string { return "'" + value.replaceAll("'", "''") + "'"; }
+export function quoteLiteral(value: string): string {
+  return "'" + value.replaceAll("'", "''") + "'";
+}
 
 /** `"schema"."name"`, both parts quoted. */
 export function qualifiedName(schema: string, name: string): string {

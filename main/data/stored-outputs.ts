@@ -29,12 +29,18 @@ export async function listStoredOutputs(conn: DuckDBConnection): Promise<Omit<St
   const registry = await conn.runAndReadAll(
     `SELECT physical, pipeline_id, block_id, run_id, epoch_ms(created_at) FROM ${qualifiedName(META_SCHEMA, 'outputs')}`,
   );
-  const latest = new Map(registry.getRowsJS().map(([physical, pipelineId, blockId, runId, createdAt]) => [
-    String(physical), { latestOf: { pipelineId: String(pipelineId), blockId: String(blockId), runId: String(runId) }, createdAt: Number(createdAt) },
-  ]));
+  const latest = new Map(
+    registry
+      .getRowsJS()
+      .map(([physical, pipelineId, blockId, runId, createdAt]) => [
+        String(physical),
+        { latestOf: { pipelineId: String(pipelineId), blockId: String(blockId), runId: String(runId) }, createdAt: Number(createdAt) },
+      ]),
+  );
   const blockSize = Number((await conn.runAndReadAll('SELECT block_size FROM pragma_database_size()')).getRowsJS()[0]?.[0] ?? 262_144);
   const tables = await conn.runAndReadAll(
-    'SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()', [OUTPUT_SCHEMA],
+    'SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()',
+    [OUTPUT_SCHEMA],
   );
   const outputs: Omit<StoredOutput, 'isHeld'>[] = [];
   for (const [name] of tables.getRowsJS()) {
@@ -62,7 +68,9 @@ export async function dropStoredOutput(conn: DuckDBConnection, output: StoredOut
   if (output.latestOf) {
     const { pipelineId, blockId } = output.latestOf;
     await conn.run(`DELETE FROM ${qualifiedName(META_SCHEMA, 'outputs')} WHERE pipeline_id = $1 AND block_id = $2 AND physical = $3`, [
-      pipelineId, blockId, output.physical,
+      pipelineId,
+      blockId,
+      output.physical,
     ]);
     await conn.run(`DROP VIEW IF EXISTS ${qualifiedName(pipelineId, blockId)}`);
   }

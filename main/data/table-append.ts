@@ -1,6 +1,14 @@
 import {
-  BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBTimestampValue, TIMESTAMP, VARCHAR,
-  type DuckDBConnection, type DuckDBType, type DuckDBValue,
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBTimestampValue,
+  TIMESTAMP,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CancelledError, UserError } from '../model/errors.ts';
@@ -25,7 +33,12 @@ const CHUNKS_PER_YIELD = 32;
  * between batches of chunks; when it says yes the write is rolled back with a CancelledError.
  */
 export async function createAndAppend(
-  conn: DuckDBConnection, schema: string, table: string, columns: AppendColumn[], rowCount: number, shouldStop: () => boolean = () => false,
+  conn: DuckDBConnection,
+  schema: string,
+  table: string,
+  columns: AppendColumn[],
+  rowCount: number,
+  shouldStop: () => boolean = () => false,
 ): Promise<void> {
   await createAndAppendBatches(conn, schema, table, oneBatch({ columns, rowCount }), shouldStop);
 }
@@ -49,7 +62,11 @@ export interface AppendBatch {
  * a failure drops the table.
  */
 export async function createAndAppendBatches(
-  conn: DuckDBConnection, schema: string, table: string, batches: AsyncIterable<AppendBatch>, shouldStop: () => boolean = () => false,
+  conn: DuckDBConnection,
+  schema: string,
+  table: string,
+  batches: AsyncIterable<AppendBatch>,
+  shouldStop: () => boolean = () => false,
   isPrivate = false,
 ): Promise<number> {
   const name = `${quoteIdent(schema)}.${quoteIdent(table)}`;
@@ -88,7 +105,11 @@ export async function createAndAppendBatches(
 }
 
 /** Appends one batch a data chunk at a time, yielding to the event loop (and checking for a stop) every 32 chunks. */
-async function appendChunks(appender: { appendDataChunk(chunk: DuckDBDataChunk): void }, batch: AppendBatch, shouldStop: () => boolean): Promise<void> {
+async function appendChunks(
+  appender: { appendDataChunk(chunk: DuckDBDataChunk): void },
+  batch: AppendBatch,
+  shouldStop: () => boolean,
+): Promise<void> {
   const types = batch.columns.map((c) => c.type);
   for (let start = 0, chunks = 1; start < batch.rowCount; start += CHUNK_ROWS, chunks++) {
     if (chunks % CHUNKS_PER_YIELD === 0) {
@@ -106,7 +127,9 @@ async function appendChunks(appender: { appendDataChunk(chunk: DuckDBDataChunk):
 function checkSameColumns(first: AppendColumn[], columns: AppendColumn[], index: number): void {
   const describe = (cols: AppendColumn[]) => cols.map((c) => `${c.name} ${String(c.type)}`).join(', ');
   if (describe(first) !== describe(columns)) {
-    throw new UserError(`batch ${index + 1} has columns (${describe(columns)}), unlike the first batch (${describe(first)}): every batch must have the same columns`);
+    throw new UserError(
+      `batch ${index + 1} has columns (${describe(columns)}), unlike the first batch (${describe(first)}): every batch must have the same columns`,
+    );
   }
 }
 
@@ -138,10 +161,11 @@ export function rowsToAppendColumns(rows: readonly Record<string, unknown>[]): A
     return {
       name,
       type,
-      read: (start, end) => rows.slice(start, end).map((row, k) => {
-        const value = row[name];
-        return value === null || value === undefined ? null : convert(value, start + k);
-      }),
+      read: (start, end) =>
+        rows.slice(start, end).map((row, k) => {
+          const value = row[name];
+          return value === null || value === undefined ? null : convert(value, start + k);
+        }),
     };
   });
 }
@@ -150,12 +174,18 @@ function kindOf(value: unknown): InferredKind {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     // Past 2^53 a number is no longer an exact integer: DOUBLE says so honestly.
-    case 'number': return Number.isSafeInteger(value) ? 'integer' : 'double';
-    case 'bigint': return 'bigint';
-    case 'string': return 'string';
-    case 'boolean': return 'boolean';
-    case 'object': return value instanceof Date ? 'date' : 'json';
-    default: return 'mixed';
+    case 'number':
+      return Number.isSafeInteger(value) ? 'integer' : 'double';
+    case 'bigint':
+      return 'bigint';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'object':
+      return value instanceof Date ? 'date' : 'json';
+    default:
+      return 'mixed';
   }
 }
 
@@ -170,13 +200,22 @@ function mergeKinds(a: InferredKind, b: InferredKind): InferredKind {
 
 function converterFor(kind: InferredKind, column: string): { type: DuckDBType; convert: (v: unknown, row: number) => DuckDBValue } {
   switch (kind) {
-    case 'integer': case 'bigint': return { type: BIGINT, convert: (v) => BigInt(v as number | bigint) };
-    case 'double': return { type: DOUBLE, convert: (v) => Number(v) };
-    case 'boolean': return { type: BOOLEAN, convert: (v) => v as boolean };
-    case 'date': return { type: TIMESTAMP, convert: (v, row) => timestampOf(v as Date, column, row) };
-    case 'json': return { type: VARCHAR, convert: (v) => JSON.stringify(v, jsonSafe) };
-    case 'string': case 'null': return { type: VARCHAR, convert: (v) => v as string };
-    case 'mixed': return { type: VARCHAR, convert: (v) => (typeof v === 'object' ? JSON.stringify(v, jsonSafe) : String(v)) };
+    case 'integer':
+    case 'bigint':
+      return { type: BIGINT, convert: (v) => BigInt(v as number | bigint) };
+    case 'double':
+      return { type: DOUBLE, convert: (v) => Number(v) };
+    case 'boolean':
+      return { type: BOOLEAN, convert: (v) => v as boolean };
+    case 'date':
+      return { type: TIMESTAMP, convert: (v, row) => timestampOf(v as Date, column, row) };
+    case 'json':
+      return { type: VARCHAR, convert: (v) => JSON.stringify(v, jsonSafe) };
+    case 'string':
+    case 'null':
+      return { type: VARCHAR, convert: (v) => v as string };
+    case 'mixed':
+      return { type: VARCHAR, convert: (v) => (typeof v === 'object' ? JSON.stringify(v, jsonSafe) : String(v)) };
   }
 }
 

@@ -5,14 +5,28 @@ import { UserError } from '../model/errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteLiteral } from './sql-names.ts';
 import {
-  createKeptOutputs, forgetPublished, readAllKept, readKeptOutputs, readPublishedBlocks, readRunOutputs, recordPublished, type KeptOutput,
+  createKeptOutputs,
+  forgetPublished,
+  readAllKept,
+  readKeptOutputs,
+  readPublishedBlocks,
+  readRunOutputs,
+  recordPublished,
+  type KeptOutput,
 } from './kept-outputs.ts';
 import { WorkspaceBlockSession } from './block-session.ts';
 import { previewQuery, previewTable } from './preview.ts';
 import { profileRelation } from './profile.ts';
 import { TrackedConnection } from './tracked-connection.ts';
 import {
-  META_SCHEMA, createRegistry, readAllLatestPhysicals, readLatestOutputs, readLatestPhysicals, readOutputTables, recordOutput, renameOutputs,
+  META_SCHEMA,
+  createRegistry,
+  readAllLatestPhysicals,
+  readLatestOutputs,
+  readLatestPhysicals,
+  readOutputTables,
+  recordOutput,
+  renameOutputs,
 } from './output-registry.ts';
 import { dropStoredOutput, listStoredOutputs, type StoredOutput } from './stored-outputs.ts';
 
@@ -109,11 +123,12 @@ export class Workspace {
       throw lockedError(error, file) ?? error;
     });
     const meta = await instance.connect();
-    if (opts.allowedDirectories) await lockFileAccess(meta, opts.allowedDirectories).catch((error: unknown) => {
-      meta.closeSync();
-      instance.closeSync();
-      throw error;
-    });
+    if (opts.allowedDirectories)
+      await lockFileAccess(meta, opts.allowedDirectories).catch((error: unknown) => {
+        meta.closeSync();
+        instance.closeSync();
+        throw error;
+      });
     const workspace = new Workspace(file, instance, meta, Math.max(1, opts.keepOutputs ?? 1));
     try {
       await createRegistry(meta);
@@ -135,18 +150,29 @@ export class Workspace {
 
   /** Opens a session (own DuckDB connection) for one block attempt. `readable` = block ids it may read (its upstream). */
   async openBlockSession(args: {
-    pipelineId: string; blockId: string; runId: string; attempt: number;
-    runOutputs: ReadonlyMap<string, string>; readable: readonly string[];
+    pipelineId: string;
+    blockId: string;
+    runId: string;
+    attempt: number;
+    runOutputs: ReadonlyMap<string, string>;
+    readable: readonly string[];
   }): Promise<BlockSession> {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
     // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
     const upstream = await this.exclusive(async () => {
-      const latest = await readLatestPhysicals(this.meta, args.pipelineId, args.readable.filter((id) => !args.runOutputs.has(id)));
+      const latest = await readLatestPhysicals(
+        this.meta,
+        args.pipelineId,
+        args.readable.filter((id) => !args.runOutputs.has(id)),
+      );
       const resolved = new Map<string, string>();
       for (const id of args.readable) {
         const physical = args.runOutputs.get(id) ?? latest.get(id);
-        if (!physical) throw new UserError(`block ${id} has no stored output yet: run it first, or run this block with its upstream`, { block: args.blockId });
+        if (!physical)
+          throw new UserError(`block ${id} has no stored output yet: run it first, or run this block with its upstream`, {
+            block: args.blockId,
+          });
         resolved.set(id, physical);
       }
       const hold = this.holdOf(args.runId);
@@ -154,10 +180,14 @@ export class Workspace {
       return resolved;
     });
     const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
-    const session = await WorkspaceBlockSession.open(this.instance, { blockId: args.blockId, physical, upstream }, {
-      willWrite: (table) => this.holdOf(args.runId).add(table),
-      closed: () => this.sessions.delete(session),
-    });
+    const session = await WorkspaceBlockSession.open(
+      this.instance,
+      { blockId: args.blockId, physical, upstream },
+      {
+        willWrite: (table) => this.holdOf(args.runId).add(table),
+        closed: () => this.sessions.delete(session),
+      },
+    );
     this.sessions.add(session);
     return session;
   }
@@ -186,9 +216,15 @@ export class Workspace {
       await recordOutput(this.meta, args, this.pipelineSchemas.has(args.pipelineId));
       await recordPublished(this.meta, args);
     };
-    const together = batch.length > 1 ? await this.inTransaction(async () => {
-      for (const { args } of batch) await record(args);
-    }).then(() => true, () => false) : false;
+    const together =
+      batch.length > 1
+        ? await this.inTransaction(async () => {
+            for (const { args } of batch) await record(args);
+          }).then(
+            () => true,
+            () => false,
+          )
+        : false;
     for (const { args, resolve, reject } of batch) {
       try {
         if (!together) await this.inTransaction(() => record(args));
@@ -341,7 +377,11 @@ export class Workspace {
   private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
     if (runId !== undefined) {
       const kept = (await readRunOutputs(conn, pipelineId, runId)).find((o) => o.blockId === blockId);
-      if (!kept) throw new UserError(`the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`, { block: blockId });
+      if (!kept)
+        throw new UserError(
+          `the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`,
+          { block: blockId },
+        );
       return outputTableRef(kept.physical);
     }
     const physical = (await readLatestPhysicals(conn, pipelineId, [blockId])).get(blockId);
@@ -387,7 +427,13 @@ export class Workspace {
   }
 }
 
-interface PublishArgs { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }
+interface PublishArgs {
+  pipelineId: string;
+  blockId: string;
+  runId: string;
+  physical: string;
+  rows: number;
+}
 
 /**
  * Limits DuckDB's file access to `dirs` (each as a folder prefix, with a trailing separator so `/p` does not allow
@@ -413,7 +459,7 @@ function lockedError(error: unknown, file: string): UserError | undefined {
   const pid = /\(PID (\d+)\)/.exec(message)?.[1];
   return new UserError(
     `the workspace ${file} is in use by another Pipewright process${pid ? ` (PID ${pid})` : ''}: ` +
-    'close that app or `pipewright serve`, or run the pipeline through it',
+      'close that app or `pipewright serve`, or run the pipeline through it',
     { file },
     { cause: error },
   );

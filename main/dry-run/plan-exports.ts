@@ -31,13 +31,25 @@ export interface DryRunReport {
  * told by its kind's planExport from the upstream's stored output (its columns, rows and partitions) and the target
  * as it is now (read, never written). An upstream never run yet gives its design-time columns and no rows.
  */
-export async function planExports(target: DryRunTarget, pipeline: Pipeline, opts: { variables?: Record<string, unknown>; overrides?: ConnectionOverrides; blockId?: string; signal?: AbortSignal } = {}): Promise<DryRunReport> {
-  const variables = resolveRunVariables(pipeline, opts.variables ?? {}, { runId: 'dry-run', pipelineId: pipeline.id, executionDate: new Date() });
+export async function planExports(
+  target: DryRunTarget,
+  pipeline: Pipeline,
+  opts: { variables?: Record<string, unknown>; overrides?: ConnectionOverrides; blockId?: string; signal?: AbortSignal } = {},
+): Promise<DryRunReport> {
+  const variables = resolveRunVariables(pipeline, opts.variables ?? {}, {
+    runId: 'dry-run',
+    pipelineId: pipeline.id,
+    executionDate: new Date(),
+  });
   const byId = new Map(pipeline.blocks.map((b) => [b.id, b]));
-  const exports = topologicalOrder(pipeline.blocks).map((id) => byId.get(id)).filter((b): b is LoadedBlock => b?.type === 'export' && (opts.blockId === undefined || b.id === opts.blockId));
+  const exports = topologicalOrder(pipeline.blocks)
+    .map((id) => byId.get(id))
+    .filter((b): b is LoadedBlock => b?.type === 'export' && (opts.blockId === undefined || b.id === opts.blockId));
   let designed: Map<string, ColumnInfo[] | null> | undefined;
   const designColumns = async (id: string) => {
-    designed ??= new Map((await designSchemas(schemaEnvOf(target), pipeline, { variables: opts.variables ?? {} })).map((s) => [s.blockId, s.columns]));
+    designed ??= new Map(
+      (await designSchemas(schemaEnvOf(target), pipeline, { variables: opts.variables ?? {} })).map((s) => [s.blockId, s.columns]),
+    );
     return designed.get(id) ?? undefined;
   };
   const report: DryRunReport = { pipelineId: pipeline.id, exports: [] };
@@ -52,21 +64,45 @@ export async function planExports(target: DryRunTarget, pipeline: Pipeline, opts
 }
 
 async function planOne(
-  target: DryRunTarget, pipeline: Pipeline, block: LoadedBlock,
-  opts: { variables: Record<string, unknown>; overrides?: ConnectionOverrides; signal?: AbortSignal; designColumns(id: string): Promise<ColumnInfo[] | undefined> },
+  target: DryRunTarget,
+  pipeline: Pipeline,
+  block: LoadedBlock,
+  opts: {
+    variables: Record<string, unknown>;
+    overrides?: ConnectionOverrides;
+    signal?: AbortSignal;
+    designColumns(id: string): Promise<ColumnInfo[] | undefined>;
+  },
 ): Promise<ExportPlan> {
   const kind = target.kinds.get(block.type, block.kind);
   const upstream = dataSourceOf(block, pipeline) ?? '';
   if (!kind?.planExport) {
-    return { blockId: block.id, kind: `${block.type}/${block.kind}`, destination: '(its own code decides)', mode: '', ddl: [], notes: [`export/${block.kind} has no dry run: it runs your code`] };
+    return {
+      blockId: block.id,
+      kind: `${block.type}/${block.kind}`,
+      destination: '(its own code decides)',
+      mode: '',
+      ddl: [],
+      notes: [`export/${block.kind} has no dry run: it runs your code`],
+    };
   }
   const parsed = kind.configSchema.safeParse(renderConfig(block.config, opts.variables));
-  if (!parsed.success) throw new Error(`config.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new Error(`config.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const stored = upstream ? await target.workspace.latestOutput(pipeline.id, upstream) : undefined;
   const relation = stored ? qualifiedName(pipeline.id, upstream) : undefined;
-  const columns = stored ? (await target.workspace.preview(pipeline.id, upstream, { offset: 0, limit: 1 })).columns : await opts.designColumns(upstream);
+  const columns = stored
+    ? (await target.workspace.preview(pipeline.id, upstream, { offset: 0, limit: 1 })).columns
+    : await opts.designColumns(upstream);
   const ctx: PlanContext = {
-    project: target.project, pipelineId: pipeline.id, block, variables: opts.variables, upstream, columns, rows: stored?.rows, relation,
+    project: target.project,
+    pipelineId: pipeline.id,
+    block,
+    variables: opts.variables,
+    upstream,
+    columns,
+    rows: stored?.rows,
+    relation,
     queryRows: (sql) => target.workspace.readRows(sql),
     connection: (name) => resolveConnection(target.project, name, opts.overrides ? { overrides: opts.overrides } : {}),
     blockConfig: (id) => {

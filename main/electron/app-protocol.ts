@@ -13,7 +13,10 @@ export const APP_HOST = 'pipewright';
 export const APP_INDEX_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /** For `protocol.registerSchemesAsPrivileged`, which must run before the app is ready. */
-export const APP_SCHEME_PRIVILEGES = { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } };
+export const APP_SCHEME_PRIVILEGES = {
+  scheme: APP_SCHEME,
+  privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+};
 
 /** True for a URL of the app's own renderer (any path, query or hash under `app://pipewright/`). */
 export function isAppSchemeUrl(url: URL): boolean {

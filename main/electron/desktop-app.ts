@@ -57,7 +57,10 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
   const hub = new EventHub();
   hub.listen((event, payload) => shell?.emit(event, payload));
   try {
-    backend = await startProjectBackend(open, hub.emit, { scheduler: { onActivity: (activity) => log(formatActivity(activity)) }, projects: desktopSwitcher(electron, options, dir) });
+    backend = await startProjectBackend(open, hub.emit, {
+      scheduler: { onActivity: (activity) => log(formatActivity(activity)) },
+      projects: desktopSwitcher(electron, options, dir),
+    });
   } catch (error) {
     await open.close();
     throw error;
@@ -75,7 +78,11 @@ export async function startDesktopApp(electron: ElectronLike, options: DesktopOp
   }
   rememberProject(options.userDataDir, dir);
   if (electron.Menu) {
-    const template = appMenuTemplate(electron, { relaunchPrefix: options.relaunchPrefix ?? [], current: dir, userDataDir: options.userDataDir });
+    const template = appMenuTemplate(electron, {
+      relaunchPrefix: options.relaunchPrefix ?? [],
+      current: dir,
+      userDataDir: options.userDataDir,
+    });
     electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(template) as never);
   }
   log(`pipewright: project ${open.project.settings.name} (${dir})`);
@@ -98,13 +105,21 @@ function desktopSwitcher(electron: ElectronLike, options: DesktopOptions, curren
  * terminal hands its runs to the app (the workspace has one writer), and API triggers work while the app is open.
  * Optional: without it (PIPEWRIGHT_LOCAL_API=off, or no port) the app works the same and the CLI says the project is in use.
  */
-async function startLocalApi(open: OpenProject, backend: ProjectBackend, hub: EventHub, options: DesktopOptions, log: (line: string) => void): Promise<ServeServer | null> {
+async function startLocalApi(
+  open: OpenProject,
+  backend: ProjectBackend,
+  hub: EventHub,
+  options: DesktopOptions,
+  log: (line: string) => void,
+): Promise<ServeServer | null> {
   if (options.env['PIPEWRIGHT_LOCAL_API'] === 'off') return null;
   try {
     const rendererDir = path.dirname(options.renderer.indexHtml);
     return await startServeServer({ open, rendererDir, host: '127.0.0.1', port: 0, shared: { backend, hub }, linksAlerts: false });
   } catch (error) {
-    log(`pipewright: no local API for the CLI (${error instanceof Error ? error.message : String(error)}); runs from a terminal will find the project in use`);
+    log(
+      `pipewright: no local API for the CLI (${error instanceof Error ? error.message : String(error)}); runs from a terminal will find the project in use`,
+    );
     return null;
   }
 }
@@ -120,7 +135,10 @@ async function openChosenProject(electron: ElectronLike, options: DesktopOptions
   } catch (error) {
     const fallback = await chooseProjectDir({ ...options, args: [], env: {}, cwd: options.userDataDir });
     if (!electron.dialog || path.resolve(fallback) === path.resolve(dir)) throw error;
-    electron.dialog.showErrorBox('Cannot open the project', `${dir}\n\n${formatError(toErrorShape(error))}\n\nThe example project opens instead; use File › Open Project… once it is fixed.`);
+    electron.dialog.showErrorBox(
+      'Cannot open the project',
+      `${dir}\n\n${formatError(toErrorShape(error))}\n\nThe example project opens instead; use File › Open Project… once it is fixed.`,
+    );
     return { dir: fallback, open: await openProject(fallback, { preflight: 'first' }) };
   }
 }
@@ -129,8 +147,15 @@ async function openChosenProject(electron: ElectronLike, options: DesktopOptions
  * Which project the window opens: `--project <dir>`, else PIPEWRIGHT_PROJECT, else the project the app was started in,
  * else the nyc-taxi example (in place from a checkout; a packaged app copies it to its data folder once).
  */
-export async function chooseProjectDir(options: Pick<DesktopOptions, 'args' | 'env' | 'cwd' | 'appRoot' | 'userDataDir' | 'isPackaged'>): Promise<string> {
-  const { values } = parseArgs({ args: [...options.args], options: { project: { type: 'string' } }, strict: false, allowPositionals: true });
+export async function chooseProjectDir(
+  options: Pick<DesktopOptions, 'args' | 'env' | 'cwd' | 'appRoot' | 'userDataDir' | 'isPackaged'>,
+): Promise<string> {
+  const { values } = parseArgs({
+    args: [...options.args],
+    options: { project: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
   if (typeof values.project === 'string') return path.resolve(options.cwd, values.project);
   const fromEnv = options.env['PIPEWRIGHT_PROJECT'];
   if (fromEnv) return path.resolve(options.cwd, fromEnv);

@@ -33,7 +33,10 @@ export function installDesktopFaultPolicy(
     report: opts.log ?? ((message) => console.error(message)),
     onFault: notify,
     exit: (code) => {
-      electron.dialog?.showErrorBox('Pipewright must stop', 'Internal errors keep happening in the app\'s main process, so it stops rather than risk your project. Runs in progress are recorded as interrupted; start the app again to resume them.');
+      electron.dialog?.showErrorBox(
+        'Pipewright must stop',
+        "Internal errors keep happening in the app's main process, so it stops rather than risk your project. Runs in progress are recorded as interrupted; start the app again to resume them.",
+      );
       electron.app.exit(code);
     },
     ...(opts.target ? { target: opts.target } : {}),

@@ -59,7 +59,8 @@ export function findElectronBinary(electronDir: string | undefined, env: NodeJS.
   }
   const executable = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : 'electron';
   const expected = path.join(overrideDir ?? path.join(dir, 'dist'), executable);
-  if (!existsSync(expected)) return { reason: `the Electron binary ${expected} is missing (run \`npx install-electron\` with internet access)` };
+  if (!existsSync(expected))
+    return { reason: `the Electron binary ${expected} is missing (run \`npx install-electron\` with internet access)` };
   // Safe now: the package would only start a download when the binary is missing.
   return { path: require(dir) as string };
 }

@@ -21,7 +21,11 @@ export interface ProjectSwitch {
  * The application menu: File with Open Project…, New Project…, Import Mage Project…, Open Recent and Quit, and the standard Edit, View and
  * Window menus (Edit is what makes copy and paste work in text fields on macOS).
  */
-export function appMenuTemplate(electron: Pick<ElectronLike, 'app' | 'dialog'>, project: ProjectSwitch, platform = process.platform): MenuItemConstructorOptions[] {
+export function appMenuTemplate(
+  electron: Pick<ElectronLike, 'app' | 'dialog'>,
+  project: ProjectSwitch,
+  platform = process.platform,
+): MenuItemConstructorOptions[] {
   const recent = readRecentProjects(project.userDataDir).filter((dir) => dir !== project.current);
   const file: MenuItemConstructorOptions = {
     label: 'File',
@@ -38,7 +42,13 @@ export function appMenuTemplate(electron: Pick<ElectronLike, 'app' | 'dialog'>, 
       platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
     ],
   };
-  return [...(platform === 'darwin' ? [{ role: 'appMenu' } as const] : []), file, { role: 'editMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }];
+  return [
+    ...(platform === 'darwin' ? [{ role: 'appMenu' } as const] : []),
+    file,
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
 }
 
 /** Asks for a project folder and reopens the app on it; a folder without pipewright.yaml is refused with a message. */
@@ -56,7 +66,10 @@ export async function openProjectFromDialog(electron: Pick<ElectronLike, 'app' |
  */
 export async function newProjectFromDialog(electron: Pick<ElectronLike, 'app' | 'dialog'>, project: ProjectSwitch): Promise<boolean> {
   const dialog = requireDialog(electron);
-  const picked = await dialog.showOpenDialog({ title: 'Choose an empty folder for the new project', properties: ['openDirectory', 'createDirectory'] });
+  const picked = await dialog.showOpenDialog({
+    title: 'Choose an empty folder for the new project',
+    properties: ['openDirectory', 'createDirectory'],
+  });
   const dir = picked.canceled ? undefined : picked.filePaths[0];
   if (!dir) return false;
   try {
@@ -64,7 +77,10 @@ export async function newProjectFromDialog(electron: Pick<ElectronLike, 'app' | 
   } catch (error) {
     // A folder with files in it is refused by initProject before anything is written.
     if (!(error instanceof UserError)) throw error;
-    dialog.showErrorBox('Cannot create the project', `${error.message}. Choose an empty folder, or use Open Project… for an existing project.`);
+    dialog.showErrorBox(
+      'Cannot create the project',
+      `${error.message}. Choose an empty folder, or use Open Project… for an existing project.`,
+    );
     return false;
   }
   return switchProject(electron, project, dir);
@@ -77,10 +93,16 @@ export async function newProjectFromDialog(electron: Pick<ElectronLike, 'app' | 
  */
 export async function importMageFromDialog(electron: Pick<ElectronLike, 'app' | 'dialog'>, project: ProjectSwitch): Promise<boolean> {
   const dialog = requireDialog(electron);
-  const from = await dialog.showOpenDialog({ title: 'Choose the Mage project folder (the one holding pipelines/)', properties: ['openDirectory'] });
+  const from = await dialog.showOpenDialog({
+    title: 'Choose the Mage project folder (the one holding pipelines/)',
+    properties: ['openDirectory'],
+  });
   const mage = from.canceled ? undefined : from.filePaths[0];
   if (!mage) return false;
-  const to = await dialog.showOpenDialog({ title: 'Choose an empty folder for the imported project', properties: ['openDirectory', 'createDirectory'] });
+  const to = await dialog.showOpenDialog({
+    title: 'Choose an empty folder for the imported project',
+    properties: ['openDirectory', 'createDirectory'],
+  });
   const dir = to.canceled ? undefined : to.filePaths[0];
   if (!dir) return false;
   try {
@@ -100,7 +122,10 @@ export async function importMageFromDialog(electron: Pick<ElectronLike, 'app' | 
  */
 export async function switchProject(electron: Pick<ElectronLike, 'app' | 'dialog'>, project: ProjectSwitch, dir: string): Promise<boolean> {
   if (!existsSync(path.join(dir, 'pipewright.yaml'))) {
-    requireDialog(electron).showErrorBox('Not a Pipewright project', `${dir} has no pipewright.yaml. Choose a project folder, or use New Project… to make one.`);
+    requireDialog(electron).showErrorBox(
+      'Not a Pipewright project',
+      `${dir} has no pipewright.yaml. Choose a project folder, or use New Project… to make one.`,
+    );
     return false;
   }
   if (path.resolve(dir) === path.resolve(project.current)) return false;

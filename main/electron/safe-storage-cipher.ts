@@ -6,7 +6,10 @@ export class SafeStorageCipher implements SecretCipher {
   readonly isOsKeychain = true;
   readonly sealTag = 'keychain';
 
-  constructor(private readonly safeStorage: SafeStorageLike, private readonly backend: string | undefined) {}
+  constructor(
+    private readonly safeStorage: SafeStorageLike,
+    private readonly backend: string | undefined,
+  ) {}
 
   get description(): string {
     return `the OS keychain (Electron safeStorage${this.backend ? `, ${this.backend}` : ''})`;
@@ -32,13 +35,19 @@ export interface CipherChoice {
  * the CLI's key-file cipher with a warning. Linux's `basic_text` backend "encrypts" with a hard-coded password, so
  * it counts as no secure store. Call after the app is ready (safeStorage answers only then on Linux).
  */
-export function chooseSecretCipher(safeStorage: SafeStorageLike | undefined, platform: NodeJS.Platform, fallback: SecretCipher = new KeyFileCipher()): CipherChoice {
+export function chooseSecretCipher(
+  safeStorage: SafeStorageLike | undefined,
+  platform: NodeJS.Platform,
+  fallback: SecretCipher = new KeyFileCipher(),
+): CipherChoice {
   const noStore = (why: string): CipherChoice => ({
     cipher: fallback,
     warning: `${why}: connection secrets are kept with ${fallback.description}; anyone who can read your files can read them`,
   });
-  if (!safeStorage?.isEncryptionAvailable()) return noStore('this system offers no secure store for secrets (Electron safeStorage is unavailable)');
+  if (!safeStorage?.isEncryptionAvailable())
+    return noStore('this system offers no secure store for secrets (Electron safeStorage is unavailable)');
   const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend?.() : undefined;
-  if (backend === 'basic_text') return noStore('no keyring was found (no GNOME Keyring, KWallet or other secret service: safeStorage would use basic_text)');
+  if (backend === 'basic_text')
+    return noStore('no keyring was found (no GNOME Keyring, KWallet or other secret service: safeStorage would use basic_text)');
   return { cipher: new SafeStorageCipher(safeStorage, backend) };
 }

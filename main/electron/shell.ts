@@ -70,7 +70,10 @@ export async function startShell(electron: ElectronLike, options: ShellOptions):
   // 2. Session rules and the app:// scheme before any page loads.
   const session = electron.session.defaultSession;
   if (!options.renderer.devServerUrl) serveRendererOverAppScheme(electron.protocol, path.dirname(options.renderer.indexHtml));
-  installContentSecurityPolicy(session, contentSecurityPolicy(options.renderer.devServerUrl ? { devServer: options.renderer.devServerUrl } : {}));
+  installContentSecurityPolicy(
+    session,
+    contentSecurityPolicy(options.renderer.devServerUrl ? { devServer: options.renderer.devServerUrl } : {}),
+  );
   denyAllPermissions(session);
   const secrets = options.secrets ?? useOsKeychainForSecrets(electron.safeStorage);
 
@@ -86,7 +89,8 @@ export async function startShell(electron: ElectronLike, options: ShellOptions):
     secrets,
     emit: (event, payload) => {
       for (const window of BrowserWindow.getAllWindows()) sendEvent(window.webContents, event, payload);
-      if (event === 'alerts.raised' && electron.Notification) showAlertNotification(electron.Notification, payload, () => focusOrOpen(BrowserWindow, openWindow));
+      if (event === 'alerts.raised' && electron.Notification)
+        showAlertNotification(electron.Notification, payload, () => focusOrOpen(BrowserWindow, openWindow));
     },
   };
 }

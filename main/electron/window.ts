@@ -33,7 +33,11 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
 }
 
 /** Opens the main window on the renderer (dev server, or the built files on app://), locked to the app, shown once painted. */
-export function createMainWindow(electron: Pick<ElectronLike, 'BrowserWindow' | 'shell'>, preloadPath: string, renderer: RendererLocation): BrowserWindowLike {
+export function createMainWindow(
+  electron: Pick<ElectronLike, 'BrowserWindow' | 'shell'>,
+  preloadPath: string,
+  renderer: RendererLocation,
+): BrowserWindowLike {
   const window = new electron.BrowserWindow(mainWindowOptions(preloadPath));
   lockDownWebContents(window.webContents, electron.shell, (url) => isAppUrl(url, renderer));
   window.once('ready-to-show', () => window.show());
@@ -56,7 +60,9 @@ function reloadAfterRendererCrash(window: BrowserWindowLike, now: () => number =
     const at = now();
     while (reloads.length > 0 && (reloads[0] ?? at) <= at - 60_000) reloads.shift();
     if (reloads.length >= RELOADS_PER_MINUTE) {
-      console.error(`pipewright: the window's page stopped again (${details.reason}); not reloading it (${RELOADS_PER_MINUTE} times within a minute)`);
+      console.error(
+        `pipewright: the window's page stopped again (${details.reason}); not reloading it (${RELOADS_PER_MINUTE} times within a minute)`,
+      );
       return;
     }
     reloads.push(at);

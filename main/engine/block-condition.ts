@@ -22,20 +22,28 @@ export async function evaluateCondition(env: RunEnv, block: LoadedBlock, conditi
   const upstream = dataUpstreamOf(block, env.pipeline.blocks);
   if ('python' in condition) {
     const holds = await withBlockContext(env, block, upstream, (ctx) => env.sandbox.pythonConditionHolds(ctx, condition, upstream));
-    return holds ? { holds } : { holds, reason: `condition false: ${condition.python}${condition.function ? ` (${condition.function})` : ''}` };
+    return holds
+      ? { holds }
+      : { holds, reason: `condition false: ${condition.python}${condition.function ? ` (${condition.function})` : ''}` };
   }
   const holds = await withBlockContext(env, block, upstream, (ctx) => env.sandbox.typescriptConditionHolds(ctx, condition));
-  return holds ? { holds } : { holds, reason: `condition false: ${condition.typescript}${condition.export ? ` (${condition.export})` : ''}` };
+  return holds
+    ? { holds }
+    : { holds, reason: `condition false: ${condition.typescript}${condition.export ? ` (${condition.export})` : ''}` };
 }
 
 /** `SELECT <sql> FROM <over>` must give one row whose value is a boolean; NULL counts as false, as in WHERE. */
 async function sqlConditionHolds(ctx: BlockContext, condition: { sql: string; over: string }): Promise<boolean> {
   const place: ErrorPlace = { block: ctx.block.id, path: 'condition.sql' };
   const expression = renderTemplate(condition.sql, ctx.variables);
-  const rows = await ctx.data.queryRows(`SELECT (${expression}) AS "condition" FROM ${quoteIdent(condition.over)}`).catch((error: unknown) => {
-    if (!(error instanceof UserError)) throw error;
-    throw new UserError(`condition.sql (${condition.sql}) does not evaluate over ${condition.over}: ${error.message}`, place, { cause: error });
-  });
+  const rows = await ctx.data
+    .queryRows(`SELECT (${expression}) AS "condition" FROM ${quoteIdent(condition.over)}`)
+    .catch((error: unknown) => {
+      if (!(error instanceof UserError)) throw error;
+      throw new UserError(`condition.sql (${condition.sql}) does not evaluate over ${condition.over}: ${error.message}`, place, {
+        cause: error,
+      });
+    });
   if (rows.length !== 1) {
     throw new UserError(
       `condition.sql (${condition.sql}) gave ${rows.length} rows over ${condition.over}; it must give one: use an aggregate such as count(*) > 0 or bool_and(…)`,
@@ -44,6 +52,10 @@ async function sqlConditionHolds(ctx: BlockContext, condition: { sql: string; ov
   }
   const value = rows[0]?.condition;
   if (value === null) return false;
-  if (typeof value !== 'boolean') throw new UserError(`condition.sql (${condition.sql}) gave ${JSON.stringify(String(value))}, not a boolean: write a comparison such as count(*) > 0`, place);
+  if (typeof value !== 'boolean')
+    throw new UserError(
+      `condition.sql (${condition.sql}) gave ${JSON.stringify(String(value))}, not a boolean: write a comparison such as count(*) > 0`,
+      place,
+    );
   return value;
 }

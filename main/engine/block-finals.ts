@@ -2,7 +2,13 @@ import type { ErrorShape } from '../model/errors.ts';
 import type { BlockFinal, RunEnv } from './block-runner.ts';
 
 /** Records a block as skipped (condition false, no items) or upstream_failed, with the reason; returns its final. */
-export function skipBlock(env: RunEnv, blockId: string, status: 'skipped' | 'upstream_failed', reason: string, started: number): BlockFinal {
+export function skipBlock(
+  env: RunEnv,
+  blockId: string,
+  status: 'skipped' | 'upstream_failed',
+  reason: string,
+  started: number,
+): BlockFinal {
   env.emit({ type: 'block.skipped', runId: env.runId, blockId, status, reason, at: Date.now() });
   return { status, reason, attempts: 0, durationMs: Date.now() - started };
 }

@@ -1,6 +1,14 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, OperationalError, TimeoutError, UserCodeError, UserError, toErrorShape, type ErrorShape } from '../model/errors.ts';
+import {
+  CancelledError,
+  OperationalError,
+  TimeoutError,
+  UserCodeError,
+  UserError,
+  toErrorShape,
+  type ErrorShape,
+} from '../model/errors.ts';
 import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import type { BlockSession } from '../model/workspace-types.ts';
 import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from '../model/block-kind.ts';
@@ -52,7 +60,9 @@ export interface BlockFinal {
   durationMs: number;
 }
 
-export type AttemptResult = { ok: true; outcome: BlockOutcome; tests: BlockTestResult[]; stats?: OutputStats } | { ok: false; error: unknown; tests?: BlockTestResult[] };
+export type AttemptResult =
+  | { ok: true; outcome: BlockOutcome; tests: BlockTestResult[]; stats?: OutputStats }
+  | { ok: false; error: unknown; tests?: BlockTestResult[] };
 
 /** Runs one block to a final state: attempts with timeouts, retries with backoff, cancellation. Never throws. */
 export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFinal> {
@@ -67,7 +77,19 @@ export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFi
     const durationMs = Date.now() - attemptStart;
     if (result.ok) {
       const { rowsIn, rowsOut, bytes } = result.outcome;
-      env.emit({ type: 'block.succeeded', runId: env.runId, blockId: block.id, attempt, durationMs, rowsIn, rowsOut, bytes, tests: result.tests, ...(result.stats ? { stats: result.stats } : {}), at: Date.now() });
+      env.emit({
+        type: 'block.succeeded',
+        runId: env.runId,
+        blockId: block.id,
+        attempt,
+        durationMs,
+        rowsIn,
+        rowsOut,
+        bytes,
+        tests: result.tests,
+        ...(result.stats ? { stats: result.stats } : {}),
+        at: Date.now(),
+      });
       return { status: 'succeeded', attempts: attempt, outcome: result.outcome, durationMs: Date.now() - started };
     }
     const cancelled = env.runSignal.aborted || result.error instanceof CancelledError;
@@ -90,7 +112,16 @@ export async function runBlock(env: RunEnv, block: LoadedBlock): Promise<BlockFi
         return { status: 'cancelled', attempts: attempt, error, durationMs: Date.now() - started };
       }
     }
-    env.emit({ type: 'block.failed', runId: env.runId, blockId: block.id, attempt, durationMs, error, tests: result.tests, at: Date.now() });
+    env.emit({
+      type: 'block.failed',
+      runId: env.runId,
+      blockId: block.id,
+      attempt,
+      durationMs,
+      error,
+      tests: result.tests,
+      at: Date.now(),
+    });
     return { status: 'failed', attempts: attempt, error, durationMs: Date.now() - started };
   }
 }
@@ -110,7 +141,10 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
   if (env.runSignal.aborted) onRunAbort();
   const limit = blockTimeout(block, env.project.settings.engine);
   const timer = limit
-    ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${limit.seconds} s (${limit.source})`, { block: block.id })), limit.seconds * 1000)
+    ? setTimeout(
+        () => controller.abort(new TimeoutError(`timed out after ${limit.seconds} s (${limit.source})`, { block: block.id })),
+        limit.seconds * 1000,
+      )
     : undefined;
   let session: BlockSession | undefined;
   let tempDir: string | undefined;
@@ -133,7 +167,10 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
     });
     const openSession = session;
     controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
-    const ctx = { ...makeContext(env, block, attempt, openSession, controller.signal, tempDir), ...(limit ? { timeoutSeconds: limit.seconds } : {}) };
+    const ctx = {
+      ...makeContext(env, block, attempt, openSession, controller.signal, tempDir),
+      ...(limit ? { timeoutSeconds: limit.seconds } : {}),
+    };
     if (controller.signal.aborted) throw abortReason(controller.signal);
     // Faults that escape the kind's promises (a callback that throws) end this attempt, not the process.
     const scope = {
@@ -146,7 +183,10 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
         return true;
       },
     };
-    const outcome = await raceAbort(runInFaultScope(scope, () => kind.run(ctx, config)), controller.signal);
+    const outcome = await raceAbort(
+      runInFaultScope(scope, () => kind.run(ctx, config)),
+      controller.signal,
+    );
     logRowCounts(ctx, kind, outcome);
     tests = outcome.tests ?? [];
     const physical = openSession.outputTable;
@@ -158,7 +198,13 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
       tests = [...tests, ...gates.results];
       stats = gates.stats;
       if (gates.failure) throw gates.failure;
-      await env.workspace.publish({ pipelineId: env.pipeline.id, blockId: block.id, runId: env.runId, physical, rows: outcome.rowsOut ?? 0 });
+      await env.workspace.publish({
+        pipelineId: env.pipeline.id,
+        blockId: block.id,
+        runId: env.runId,
+        physical,
+        rows: outcome.rowsOut ?? 0,
+      });
       env.runOutputs.set(block.id, physical);
     }
     return { ok: true, outcome, tests: tests ?? [], ...(stats ? { stats } : {}) };
@@ -179,7 +225,12 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
  * Runs `work` with a context for `block` outside its attempts (conditions, reading a fan-out's items): a session that
  * reads `readable`, a temp dir and the run's signal. Everything is closed and removed before it settles.
  */
-export async function withBlockContext<T>(env: RunEnv, block: LoadedBlock, readable: readonly string[], work: (ctx: BlockContext) => Promise<T>): Promise<T> {
+export async function withBlockContext<T>(
+  env: RunEnv,
+  block: LoadedBlock,
+  readable: readonly string[],
+  work: (ctx: BlockContext) => Promise<T>,
+): Promise<T> {
   const tmpRoot = path.join(env.project.stateDir, 'tmp');
   await mkdir(tmpRoot, { recursive: true });
   const tempDir = await mkdtemp(path.join(tmpRoot, `${block.id}-`));
@@ -189,7 +240,12 @@ export async function withBlockContext<T>(env: RunEnv, block: LoadedBlock, reada
   try {
     // Attempt 0 names a table no attempt writes: this session only reads.
     session = await env.workspace.openBlockSession({
-      pipelineId: env.pipeline.id, blockId: block.id, runId: env.runId, attempt: 0, runOutputs: env.runOutputs, readable,
+      pipelineId: env.pipeline.id,
+      blockId: block.id,
+      runId: env.runId,
+      attempt: 0,
+      runOutputs: env.runOutputs,
+      readable,
     });
     return await raceAbort(work(makeContext(env, block, 0, session, env.runSignal, tempDir)), env.runSignal);
   } finally {
@@ -216,7 +272,14 @@ function parseConfig(kind: BlockKind, block: LoadedBlock, variables: Record<stri
   throw new UserError(`${where}: ${issue?.message ?? 'invalid'}`, { block: block.id, path: where });
 }
 
-function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: BlockSession, signal: AbortSignal, tempDir: string): BlockContext {
+function makeContext(
+  env: RunEnv,
+  block: LoadedBlock,
+  attempt: number,
+  data: BlockSession,
+  signal: AbortSignal,
+  tempDir: string,
+): BlockContext {
   const throttle = createProgressThrottle();
   return {
     project: env.project,
@@ -232,11 +295,13 @@ function makeContext(env: RunEnv, block: LoadedBlock, attempt: number, data: Blo
     signal,
     cacheDir: path.join(env.project.stateDir, 'cache'),
     tempDir,
-    connection: (name: string) => env.connections(env.project, name, {
-      ...(env.connectionOverrides ? { overrides: env.connectionOverrides } : {}),
-      log: (message) => env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level: 'info', message, at: Date.now() }),
-    }),
-    log: (level: LogLevel, message: string) => env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level, message, at: Date.now() }),
+    connection: (name: string) =>
+      env.connections(env.project, name, {
+        ...(env.connectionOverrides ? { overrides: env.connectionOverrides } : {}),
+        log: (message) => env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level: 'info', message, at: Date.now() }),
+      }),
+    log: (level: LogLevel, message: string) =>
+      env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level, message, at: Date.now() }),
     progress: (update: ProgressUpdate) => {
       const rate = throttle(update);
       if (rate !== undefined) env.emit({ type: 'block.progressed', runId: env.runId, blockId: block.id, ...update, rate, at: Date.now() });

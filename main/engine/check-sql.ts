@@ -20,16 +20,30 @@ export function compileCheck(check: BlockCheck, own: string, variables: Record<s
   const severity = check.severity ?? 'fail';
   const table = quoteIdent(own);
   const kind = checkKindOf(check);
-  const base = (name: string, columns: string[], violationsSql: string, unit: CompiledCheck['unit'] = 'row') =>
-    ({ name: check.name ?? name, severity, columns, violationsSql, unit });
+  const base = (name: string, columns: string[], violationsSql: string, unit: CompiledCheck['unit'] = 'row') => ({
+    name: check.name ?? name,
+    severity,
+    columns,
+    violationsSql,
+    unit,
+  });
   if ('not_null' in check) {
     const cols = list(check.not_null);
-    return base(`not_null(${cols.join(', ')})`, cols, `SELECT * FROM ${table} WHERE ${cols.map((c) => `${quoteIdent(c)} IS NULL`).join(' OR ')}`);
+    return base(
+      `not_null(${cols.join(', ')})`,
+      cols,
+      `SELECT * FROM ${table} WHERE ${cols.map((c) => `${quoteIdent(c)} IS NULL`).join(' OR ')}`,
+    );
   }
   if ('unique' in check) {
     const cols = list(check.unique);
     const keys = cols.map(quoteIdent).join(', ');
-    return base(`unique(${cols.join(', ')})`, cols, `SELECT ${keys}, count(*) AS duplicate_rows FROM ${table} GROUP BY ${keys} HAVING count(*) > 1 ORDER BY duplicate_rows DESC`, 'key');
+    return base(
+      `unique(${cols.join(', ')})`,
+      cols,
+      `SELECT ${keys}, count(*) AS duplicate_rows FROM ${table} GROUP BY ${keys} HAVING count(*) > 1 ORDER BY duplicate_rows DESC`,
+      'key',
+    );
   }
   if ('accepted_values' in check) {
     const { column, values } = check.accepted_values;

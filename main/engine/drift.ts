@@ -13,7 +13,14 @@ export interface DriftBaseline {
  */
 export function compareWithBaseline(spec: DriftSpec, current: OutputStats, baseline: DriftBaseline | undefined): BlockTestResult[] {
   if (!baseline) {
-    return [{ name: 'baseline', source: 'drift', passed: true, message: 'no baseline: this is the first successful run of the block to compare with' }];
+    return [
+      {
+        name: 'baseline',
+        source: 'drift',
+        passed: true,
+        message: 'no baseline: this is the first successful run of the block to compare with',
+      },
+    ];
   }
   const results: BlockTestResult[] = [];
   const from = baseline.stats;

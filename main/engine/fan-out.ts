@@ -37,14 +37,23 @@ export async function runFanOut(env: RunEnv, block: LoadedBlock, parentId: strin
   // 1. The items: every row of the dynamic block's output (this run's, or its latest), sorted so child numbers are stable.
   let items: Record<string, unknown>[] | undefined;
   try {
-    items = await slots.run(() => withBlockContext(env, block, [parentId], (ctx) => ctx.data.queryRows(`SELECT * FROM ${quoteIdent(parentId)} ORDER BY ALL`)));
+    items = await slots.run(() =>
+      withBlockContext(env, block, [parentId], (ctx) => ctx.data.queryRows(`SELECT * FROM ${quoteIdent(parentId)} ORDER BY ALL`)),
+    );
   } catch (error) {
     if (env.runSignal.aborted) return cancelBlock(env, block.id, started);
     return failBeforeStart(env, block.id, toErrorShape(error, { block: block.id }), started);
   }
   if (!items) return cancelBlock(env, block.id, started);
   if (items.length === 0) return skipBlock(env, block.id, 'skipped', `dynamic block ${parentId} yielded no items`, started);
-  env.emit({ type: 'log.written', runId: env.runId, blockId: block.id, level: 'info', message: `${items.length.toLocaleString('en-US')} items from ${parentId}: one child each`, at: Date.now() });
+  env.emit({
+    type: 'log.written',
+    runId: env.runId,
+    blockId: block.id,
+    level: 'info',
+    message: `${items.length.toLocaleString('en-US')} items from ${parentId}: one child each`,
+    at: Date.now(),
+  });
   // 2. The children, a few at a time.
   const children = await runChildren(env, block, items, slots);
   if (children.isCancelled) return cancelBlock(env, block.id, started);
@@ -86,10 +95,23 @@ async function runChildren(env: RunEnv, block: LoadedBlock, items: Record<string
   return outcome;
 }
 
-async function runChild(env: RunEnv, block: LoadedBlock, index: number, item: Record<string, unknown>, outcome: ChildrenOutcome): Promise<void> {
+async function runChild(
+  env: RunEnv,
+  block: LoadedBlock,
+  index: number,
+  item: Record<string, unknown>,
+  outcome: ChildrenOutcome,
+): Promise<void> {
   const id = childId(block.id, index);
   env.emit({ type: 'block.added', runId: env.runId, blockId: id, parentId: block.id, index, at: Date.now() });
-  env.emit({ type: 'log.written', runId: env.runId, blockId: id, level: 'info', message: `item ${index}: ${describeItem(item)}`, at: Date.now() });
+  env.emit({
+    type: 'log.written',
+    runId: env.runId,
+    blockId: id,
+    level: 'info',
+    message: `item ${index}: ${describeItem(item)}`,
+    at: Date.now(),
+  });
   const { condition: _condition, reduce: _reduce, ...rest } = block;
   const final = await runBlock({ ...env, variables: { ...env.variables, item } }, { ...rest, id });
   if (final.status === 'succeeded') {
@@ -116,7 +138,10 @@ function finishKind(block: LoadedBlock, children: ChildrenOutcome): BlockKind {
       }
       const tables = children.physicals.filter((p): p is string => p !== undefined);
       if (tables.length === 0) {
-        throw new UserError(`reduce: true, but no child of ${block.id} wrote an output (a ${block.type} block writes none): remove reduce`, { block: block.id, path: 'reduce' });
+        throw new UserError(
+          `reduce: true, but no child of ${block.id} wrote an output (a ${block.type} block writes none): remove reduce`,
+          { block: block.id, path: 'reduce' },
+        );
       }
       const rowsOut = await unionByName(ctx, tables);
       ctx.log('info', `reduced ${tables.length.toLocaleString('en-US')} children into one output`);

@@ -11,7 +11,12 @@ import type { SlotPool } from './slot-pool.ts';
  * Runs one block of the plan once its upstream succeeded: its condition first (false: skipped with the reason),
  * then the block itself in a slot, or once per item when a dynamic upstream fans it out. Never throws.
  */
-export async function runNode(env: RunEnv, block: LoadedBlock, byId: ReadonlyMap<string, GraphBlock>, slots: SlotPool): Promise<BlockFinal> {
+export async function runNode(
+  env: RunEnv,
+  block: LoadedBlock,
+  byId: ReadonlyMap<string, GraphBlock>,
+  slots: SlotPool,
+): Promise<BlockFinal> {
   const started = Date.now();
   // 1. The condition, evaluated in a slot like any work that touches the workspace.
   if (block.condition) {

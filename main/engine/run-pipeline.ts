@@ -49,8 +49,16 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
   };
   const runSignal = request.signal ?? new AbortController().signal;
   emit({
-    type: 'run.started', runId, pipelineId: pipeline.id, scope: request.scope, blocks: selected,
-    trigger: request.trigger, variables: redactVariables(variables), pipelineHash: pipeline.pipelineHash, codeHash: pipeline.codeHash, at: started,
+    type: 'run.started',
+    runId,
+    pipelineId: pipeline.id,
+    scope: request.scope,
+    blocks: selected,
+    trigger: request.trigger,
+    variables: redactVariables(variables),
+    pipelineHash: pipeline.pipelineHash,
+    codeHash: pipeline.codeHash,
+    at: started,
   });
   deps.workspace.beginRun(runId);
   const heartbeat = setInterval(() => deps.recorder?.heartbeat(runId), HEARTBEAT_MS);
@@ -58,10 +66,23 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 3. Execute ready blocks under the concurrency limit until nothing is left.
   const env: RunEnv = {
-    project, pipeline, runId, originRunId, variables, kindOf, workspace: deps.workspace, connections: deps.connections, sandbox: deps.sandbox, runOutputs: new Map(), emit, runSignal,
+    project,
+    pipeline,
+    runId,
+    originRunId,
+    variables,
+    kindOf,
+    workspace: deps.workspace,
+    connections: deps.connections,
+    sandbox: deps.sandbox,
+    runOutputs: new Map(),
+    emit,
+    runSignal,
     random: deps.random ?? Math.random,
     ...(request.connectionOverrides ? { connectionOverrides: request.connectionOverrides } : {}),
-    ...(deps.recorder?.previousOutputStats ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) } : {}),
+    ...(deps.recorder?.previousOutputStats
+      ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) }
+      : {}),
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));
@@ -75,31 +96,42 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
 
   // 4. Finish: every block has a final state; the run's status follows from them.
   // Skipped blocks (condition false, no items) were meant not to run: they do not fail the run.
-  const status = runSignal.aborted ? 'cancelled' : [...statuses.values()].every((s) => s === 'succeeded' || s === 'skipped') ? 'succeeded' : 'failed';
+  const status = runSignal.aborted
+    ? 'cancelled'
+    : [...statuses.values()].every((s) => s === 'succeeded' || s === 'skipped')
+      ? 'succeeded'
+      : 'failed';
   const durationMs = Date.now() - started;
   const firstError = [...finals.values()].find((f) => (f.status === 'failed' || f.status === 'upstream_failed') && f.error)?.error;
   emit({ type: 'run.finished', runId, status, durationMs, ...(firstError ? { error: firstError } : {}), at: Date.now() });
   return {
-    runId, pipeline: pipeline.id, status, durationMs,
+    runId,
+    pipeline: pipeline.id,
+    status,
+    durationMs,
     blocks: selected.map((id) => toBlockResult(id, statuses.get(id) ?? 'pending', finals.get(id))),
   };
 }
 
 async function executeGraph(
-  env: RunEnv, selected: string[], blocks: Map<string, LoadedBlock>,
-  statuses: Map<string, BlockStatus>, finals: Map<string, BlockFinal>, concurrency: number,
+  env: RunEnv,
+  selected: string[],
+  blocks: Map<string, LoadedBlock>,
+  statuses: Map<string, BlockStatus>,
+  finals: Map<string, BlockFinal>,
+  concurrency: number,
 ): Promise<void> {
   const inRun = new Set(selected);
   // Blocks and dynamic children share the run's concurrency limit through these slots.
   const slots = new SlotPool(concurrency, env.runSignal);
   const running = new Map<string, Promise<void>>();
   const isReady = (id: string) =>
-    statuses.get(id) === 'pending' &&
-    (blocks.get(id)?.upstream ?? []).every((up) => !inRun.has(up) || statuses.get(up) === 'succeeded');
+    statuses.get(id) === 'pending' && (blocks.get(id)?.upstream ?? []).every((up) => !inRun.has(up) || statuses.get(up) === 'succeeded');
   const settle = (id: string, final: BlockFinal) => {
     finals.set(id, final);
     statuses.set(id, final.status);
-    if (final.status === 'failed' || final.status === 'upstream_failed') skipDownstream(env, id, 'upstream_failed', [...blocks.values()], statuses);
+    if (final.status === 'failed' || final.status === 'upstream_failed')
+      skipDownstream(env, id, 'upstream_failed', [...blocks.values()], statuses);
     if (final.status === 'skipped') skipDownstream(env, id, 'skipped', [...blocks.values()], statuses);
   };
   for (;;) {
@@ -108,7 +140,12 @@ async function executeGraph(
         const block = blocks.get(id);
         if (!block || !isReady(id)) continue;
         statuses.set(id, 'running');
-        running.set(id, runNode(env, block, blocks, slots).then((final) => settle(id, final)).finally(() => running.delete(id)));
+        running.set(
+          id,
+          runNode(env, block, blocks, slots)
+            .then((final) => settle(id, final))
+            .finally(() => running.delete(id)),
+        );
       }
     }
     if (running.size === 0) break;
@@ -123,7 +160,13 @@ async function executeGraph(
 }
 
 /** A failed block fails its pending downstream (upstream_failed); a skipped one skips it, which does not fail the run. */
-function skipDownstream(env: RunEnv, fromId: string, status: 'skipped' | 'upstream_failed', blocks: LoadedBlock[], statuses: Map<string, BlockStatus>): void {
+function skipDownstream(
+  env: RunEnv,
+  fromId: string,
+  status: 'skipped' | 'upstream_failed',
+  blocks: LoadedBlock[],
+  statuses: Map<string, BlockStatus>,
+): void {
   const reason = status === 'skipped' ? `upstream block ${fromId} was skipped` : `upstream block ${fromId} failed`;
   for (const id of descendantsOf(blocks, fromId)) {
     if (statuses.get(id) !== 'pending') continue;
@@ -140,7 +183,9 @@ async function checkStoredUpstream(request: RunRequest, deps: EngineDeps, select
     for (const up of block ? dataUpstreamOf(block, request.pipeline.blocks) : []) {
       if (inRun.has(up)) continue;
       if (!(await deps.workspace.latestOutput(request.pipeline.id, up))) {
-        throw new UserError(`block ${id} reads ${up}, which has no stored output yet: run the pipeline once, or use --with-upstream`, { block: id });
+        throw new UserError(`block ${id} reads ${up}, which has no stored output yet: run the pipeline once, or use --with-upstream`, {
+          block: id,
+        });
       }
     }
   }

@@ -5,10 +5,7 @@ import { builtinVariables, renderTemplate, type RunInterval } from '../model/tem
 /** The pipeline's declared defaults (`name: value` or `name: { default: value }`). */
 export function declaredDefaults(pipeline: Pipeline): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(pipeline.spec.variables).map(([name, spec]) => [
-      name,
-      spec !== null && typeof spec === 'object' ? spec.default : spec,
-    ]),
+    Object.entries(pipeline.spec.variables).map(([name, spec]) => [name, spec !== null && typeof spec === 'object' ? spec.default : spec]),
   );
 }
 
@@ -31,7 +28,8 @@ export function resolveRunVariables(
   }
   if (typeof overrides.execution_date === 'string') {
     const date = new Date(overrides.execution_date);
-    if (Number.isNaN(date.getTime())) throw new UserError(`execution_date '${overrides.execution_date}' is not a date (use 2021-01-31 or an ISO timestamp)`);
+    if (Number.isNaN(date.getTime()))
+      throw new UserError(`execution_date '${overrides.execution_date}' is not a date (use 2021-01-31 or an ISO timestamp)`);
     Object.assign(builtins, builtinVariables({ ...run, executionDate: date }));
   }
   const { execution_date: _ignored, ...rest } = overrides;

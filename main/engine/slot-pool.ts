@@ -9,11 +9,18 @@ export class SlotPool {
   private free: number;
   private readonly waiters: ((release: ReleaseSlot | undefined) => void)[] = [];
 
-  constructor(size: number, private readonly signal: AbortSignal) {
+  constructor(
+    size: number,
+    private readonly signal: AbortSignal,
+  ) {
     this.free = Math.max(1, size);
-    signal.addEventListener('abort', () => {
-      for (const wake of this.waiters.splice(0)) wake(undefined);
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const wake of this.waiters.splice(0)) wake(undefined);
+      },
+      { once: true },
+    );
   }
 
   /** Resolves with a release function once a slot is free, or undefined when the run was cancelled. */

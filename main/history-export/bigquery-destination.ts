@@ -20,24 +20,43 @@ import { writeParquetFile } from './parquet-destination.ts';
 export class BigQueryDestination {
   readonly label: string;
 
-  private constructor(private readonly bigquery: BigQuery, private readonly dataset: string, private readonly project: string, private readonly location: string | undefined, private readonly place: ErrorPlace, connection: string) {
+  private constructor(
+    private readonly bigquery: BigQuery,
+    private readonly dataset: string,
+    private readonly project: string,
+    private readonly location: string | undefined,
+    private readonly place: ErrorPlace,
+    connection: string,
+  ) {
     this.label = `BigQuery ${connection}, dataset ${bigquery.projectId}.${dataset}`;
   }
 
   /** A client for the connection; the dataset is created on the first write. */
-  static async open(conn: BigQueryConnection, dataset: string, project: { dir: string; name: string }, place: ErrorPlace = {}): Promise<BigQueryDestination> {
+  static async open(
+    conn: BigQueryConnection,
+    dataset: string,
+    project: { dir: string; name: string },
+    place: ErrorPlace = {},
+  ): Promise<BigQueryDestination> {
     const problem = datasetNameProblem(dataset);
     if (problem) throw new UserError(`dataset "${dataset}" would be refused by BigQuery: ${problem}`, { ...place, path: 'dataset' });
     const creds = conn.credentials;
     if (creds.kind === 'key') {
-      throw new UserError(`connection ${conn.name} reads its key from ${creds.source}; the history export needs credentials: adc or { key_file: … }`, { ...place, path: 'connection' });
+      throw new UserError(
+        `connection ${conn.name} reads its key from ${creds.source}; the history export needs credentials: adc or { key_file: … }`,
+        { ...place, path: 'connection' },
+      );
     }
-    const bigquery = await createBigQueryClient({
-      ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
-      ...(conn.projectId ? { project_id: conn.projectId } : {}),
-      ...(conn.location ? { location: conn.location } : {}),
-      credentials: creds.kind === 'key_file' ? { key_file: creds.path } : creds.kind,
-    }, project.dir, place);
+    const bigquery = await createBigQueryClient(
+      {
+        ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
+        ...(conn.projectId ? { project_id: conn.projectId } : {}),
+        ...(conn.location ? { location: conn.location } : {}),
+        credentials: creds.kind === 'key_file' ? { key_file: creds.path } : creds.kind,
+      },
+      project.dir,
+      place,
+    );
     return new BigQueryDestination(bigquery, dataset, project.name, conn.location, place, conn.name);
   }
 
@@ -65,17 +84,32 @@ export class BigQueryDestination {
       await this.ensureDataset();
       const table = this.bigquery.dataset(this.dataset).table(batch.table.name);
       const nonce = randomBytes(4).toString('hex');
-      const jobId = jobIdFrom(['pipewright_history', this.project, this.dataset, batch.table.name, String(batch.after + 1), String(batch.upto), nonce]);
+      const jobId = jobIdFrom([
+        'pipewright_history',
+        this.project,
+        this.dataset,
+        batch.table.name,
+        String(batch.after + 1),
+        String(batch.upto),
+        nonce,
+      ]);
       const load = {
         destinationTable: { projectId: this.bigquery.projectId, datasetId: this.dataset, tableId: batch.table.name },
-        sourceFormat: 'PARQUET', writeDisposition: 'WRITE_APPEND', createDisposition: 'CREATE_IF_NEEDED',
+        sourceFormat: 'PARQUET',
+        writeDisposition: 'WRITE_APPEND',
+        createDisposition: 'CREATE_IF_NEEDED',
       };
-      const job = await startLoadJob(this.bigquery, table, { jobId, location: this.location, load, localFile: file }, (_level, message) => log(message));
+      const job = await startLoadJob(this.bigquery, table, { jobId, location: this.location, load, localFile: file }, (_level, message) =>
+        log(message),
+      );
       const failure = jobFailureOf(jobId, await waitForJob(job, new AbortController().signal, () => undefined), this.place);
       if (failure) throw failure;
       const landed = await this.watermark(batch.table);
       if (landed < batch.upto) {
-        throw new OperationalError(`BigQuery job ${jobId} finished, but ${this.dataset}.${batch.table.name} holds marks only up to ${landed} (expected ${batch.upto}): export again`, { place: this.place });
+        throw new OperationalError(
+          `BigQuery job ${jobId} finished, but ${this.dataset}.${batch.table.name} holds marks only up to ${landed} (expected ${batch.upto}): export again`,
+          { place: this.place },
+        );
       }
     } catch (error) {
       throw explainBigQueryError(error, this.place);

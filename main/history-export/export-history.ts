@@ -48,7 +48,9 @@ export async function exportRunHistory(destination: HistoryDestination, opts: Ex
       const after = await destination.watermark(table);
       const batch = writeHistoryCsv(db, table, opts.project, after, path.join(opts.tempDir, `${table.name}.csv`));
       if (batch.rows > 0) await destination.write(batch, opts.log);
-      opts.log(`${table.name}: ${batch.rows === 0 ? 'nothing new' : `${batch.rows} rows (marks ${after + 1}–${batch.upto})`} → ${destination.label}`);
+      opts.log(
+        `${table.name}: ${batch.rows === 0 ? 'nothing new' : `${batch.rows} rows (marks ${after + 1}–${batch.upto})`} → ${destination.label}`,
+      );
       exported.push({ table: table.name, rows: batch.rows, after, upto: batch.upto });
     }
     return exported;

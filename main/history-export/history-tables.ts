@@ -24,16 +24,32 @@ const bigint = (name: string): HistoryColumn => ({ name, pgType: 'bigint', duckT
 const time = (name: string): HistoryColumn => ({ name, pgType: 'timestamptz', duckType: 'TIMESTAMPTZ' });
 const json = (name: string): HistoryColumn => ({ name, pgType: 'jsonb', duckType: 'VARCHAR' });
 
-const METRIC = (name: string) => `(SELECT value FROM metrics m WHERE m.run_id = b.run_id AND m.block_id = b.block_id AND m.name = '${name}')`;
+const METRIC = (name: string) =>
+  `(SELECT value FROM metrics m WHERE m.run_id = b.run_id AND m.block_id = b.block_id AND m.name = '${name}')`;
 
 /** runs, block_runs and logs, in the order they are exported. */
 export const HISTORY_TABLES: readonly HistoryTable[] = [
   {
     name: 'runs',
     columns: [
-      text('project'), text('run_id'), text('pipeline_id'), text('status'), text('trigger_kind'), text('trigger_by'),
-      json('scope'), json('variables'), text('pipeline_hash'), text('code_hash'), time('started_at'), time('finished_at'),
-      bigint('duration_ms'), text('error_message'), json('error'), text('host'), text('os_user'), bigint('finish_seq'),
+      text('project'),
+      text('run_id'),
+      text('pipeline_id'),
+      text('status'),
+      text('trigger_kind'),
+      text('trigger_by'),
+      json('scope'),
+      json('variables'),
+      text('pipeline_hash'),
+      text('code_hash'),
+      time('started_at'),
+      time('finished_at'),
+      bigint('duration_ms'),
+      text('error_message'),
+      json('error'),
+      text('host'),
+      text('os_user'),
+      bigint('finish_seq'),
     ],
     key: ['project', 'run_id'],
     mark: 'finish_seq',
@@ -45,9 +61,22 @@ export const HISTORY_TABLES: readonly HistoryTable[] = [
   {
     name: 'block_runs',
     columns: [
-      text('project'), text('run_id'), text('block_id'), bigint('position'), text('status'), bigint('attempts'),
-      time('started_at'), time('finished_at'), bigint('duration_ms'), bigint('rows_in'), bigint('rows_out'), bigint('bytes'),
-      text('error_message'), text('skip_reason'), json('tests'), bigint('run_finish_seq'),
+      text('project'),
+      text('run_id'),
+      text('block_id'),
+      bigint('position'),
+      text('status'),
+      bigint('attempts'),
+      time('started_at'),
+      time('finished_at'),
+      bigint('duration_ms'),
+      bigint('rows_in'),
+      bigint('rows_out'),
+      bigint('bytes'),
+      text('error_message'),
+      text('skip_reason'),
+      json('tests'),
+      bigint('run_finish_seq'),
     ],
     key: ['project', 'run_id', 'block_id'],
     mark: 'run_finish_seq',

@@ -24,7 +24,10 @@ export interface ConnectionResolvers {
 
 /** Opens a destination; Parquet folders are relative to `project.dir`. */
 export async function openDestination(
-  spec: DestinationSpec, project: { dir: string; name: string }, resolve: ConnectionResolvers, place: ErrorPlace = {},
+  spec: DestinationSpec,
+  project: { dir: string; name: string },
+  resolve: ConnectionResolvers,
+  place: ErrorPlace = {},
 ): Promise<HistoryDestination & { close(): Promise<void> }> {
   switch (spec.to) {
     case 'parquet': {

@@ -15,7 +15,10 @@ const MARK_DIGITS = 12;
 export class ParquetDestination {
   readonly label: string;
 
-  constructor(private readonly dir: string, private readonly project: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly project: string,
+  ) {
     this.label = `Parquet files in ${dir}`;
   }
 

@@ -16,7 +16,13 @@ import type { HistoryTable } from './history-tables.ts';
  */
 export class PostgresDestination {
   readonly label: string;
-  private constructor(private readonly client: pg.Client, private readonly conn: PostgresConnection, private readonly schema: string, private readonly project: string, private readonly place: ErrorPlace) {
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly conn: PostgresConnection,
+    private readonly schema: string,
+    private readonly project: string,
+    private readonly place: ErrorPlace,
+  ) {
     this.label = `Postgres ${conn.name} (${conn.label}), schema ${schema}`;
   }
 
@@ -31,7 +37,8 @@ export class PostgresDestination {
       const exists = await this.client.query('SELECT to_regclass($1) AS oid', [qualifiedName(this.schema, table.name)]);
       if (exists.rows[0]?.oid === null) return 0;
       const result = await this.client.query<{ mark: string | null }>(
-        `SELECT max(${quoteIdent(table.mark)})::text AS mark FROM ${qualifiedName(this.schema, table.name)} WHERE project = $1`, [this.project],
+        `SELECT max(${quoteIdent(table.mark)})::text AS mark FROM ${qualifiedName(this.schema, table.name)} WHERE project = $1`,
+        [this.project],
       );
       return Number(result.rows[0]?.mark ?? 0);
     } catch (error) {
@@ -41,12 +48,25 @@ export class PostgresDestination {
 
   /** Upserts the batch in one transaction (COPY into staging, then INSERT … ON CONFLICT). */
   async write(batch: HistoryBatch, log: (message: string) => void): Promise<void> {
-    const columns = batch.table.columns.map((c) => ({ name: c.name, duckType: c.duckType, pgType: c.pgType, selectExpr: quoteIdent(c.name) }));
+    const columns = batch.table.columns.map((c) => ({
+      name: c.name,
+      duckType: c.duckType,
+      pgType: c.pgType,
+      selectExpr: quoteIdent(c.name),
+    }));
     try {
       await loadTable(this.client, {
-        schema: this.schema, table: batch.table.name, columns, mode: 'upsert', key: batch.table.key, expectedRows: batch.rows,
+        schema: this.schema,
+        table: batch.table.name,
+        columns,
+        mode: 'upsert',
+        key: batch.table.key,
+        expectedRows: batch.rows,
         csv: { stream: createReadStream(batch.file), totalBytes: (await stat(batch.file)).size },
-        onSchemaChange: 'add_columns', place: this.place, log, onBytes: () => undefined,
+        onSchemaChange: 'add_columns',
+        place: this.place,
+        log,
+        onBytes: () => undefined,
       });
     } catch (error) {
       throw explainPostgresError(error, this.conn, this.place);

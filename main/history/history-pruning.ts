@@ -28,15 +28,17 @@ const LOGS = `FROM logs WHERE (at < @logsBefore OR run_id IN (SELECT id ${RUNS})
  */
 export function pruneHistory(db: Database, request: HistoryPruneRequest): HistoryPruneCounts {
   const params = { runsBefore: request.runsBefore ?? -1, logsBefore: request.logsBefore ?? -1 };
-  return db.transaction(() => {
-    const counts = {
-      runs: db.prepare(`SELECT count(*) ${RUNS}`).pluck().get(params) as number,
-      logs: db.prepare(`SELECT count(*) ${LOGS}`).pluck().get(params) as number,
-    };
-    if (!request.isDryRun) {
-      db.prepare(`DELETE ${LOGS}`).run(params);
-      db.prepare(`DELETE ${RUNS}`).run(params);
-    }
-    return counts;
-  }).immediate();
+  return db
+    .transaction(() => {
+      const counts = {
+        runs: db.prepare(`SELECT count(*) ${RUNS}`).pluck().get(params) as number,
+        logs: db.prepare(`SELECT count(*) ${LOGS}`).pluck().get(params) as number,
+      };
+      if (!request.isDryRun) {
+        db.prepare(`DELETE ${LOGS}`).run(params);
+        db.prepare(`DELETE ${RUNS}`).run(params);
+      }
+      return counts;
+    })
+    .immediate();
 }

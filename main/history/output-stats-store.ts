@@ -36,7 +36,9 @@ export class OutputStatsTable {
   private readonly recent;
 
   constructor(db: Connection) {
-    this.insert = db.prepare<Record<string, unknown>>(`INSERT OR REPLACE INTO block_stats (run_id, block_id, pipeline_id, rows, columns_json, null_rates_json, at)
+    this.insert = db.prepare<
+      Record<string, unknown>
+    >(`INSERT OR REPLACE INTO block_stats (run_id, block_id, pipeline_id, rows, columns_json, null_rates_json, at)
       SELECT @runId, @blockId, pipeline_id, @rows, @columns, @nullRates, @at FROM runs WHERE id = @runId`);
     this.latest = db.prepare<Record<string, unknown>, StatsRow>(`SELECT run_id, rows, columns_json, null_rates_json FROM block_stats
       WHERE pipeline_id = @pipelineId AND block_id = @blockId ORDER BY at DESC LIMIT 1`);
@@ -47,15 +49,26 @@ export class OutputStatsTable {
   /** Records the stats a block.succeeded event carries (inside the caller's transaction). */
   record(e: { runId: string; blockId: string; at: number; stats: OutputStats }): void {
     this.insert.run({
-      runId: e.runId, blockId: e.blockId, at: e.at, rows: e.stats.rows,
-      columns: JSON.stringify(e.stats.columns), nullRates: e.stats.nullRates ? JSON.stringify(e.stats.nullRates) : null,
+      runId: e.runId,
+      blockId: e.blockId,
+      at: e.at,
+      rows: e.stats.rows,
+      columns: JSON.stringify(e.stats.columns),
+      nullRates: e.stats.nullRates ? JSON.stringify(e.stats.nullRates) : null,
     });
   }
 
   /** Row count and schema of the block's last `limit` successful runs, newest first (History's chart). */
-  recentOf(pipelineId: string, blockId: string, limit: number): { runId: string; at: number; rows: number; columns: OutputStats['columns'] }[] {
+  recentOf(
+    pipelineId: string,
+    blockId: string,
+    limit: number,
+  ): { runId: string; at: number; rows: number; columns: OutputStats['columns'] }[] {
     return this.recent.all({ pipelineId, blockId, limit }).map((row) => ({
-      runId: row.run_id, at: row.at, rows: row.rows, columns: JSON.parse(row.columns_json) as OutputStats['columns'],
+      runId: row.run_id,
+      at: row.at,
+      rows: row.rows,
+      columns: JSON.parse(row.columns_json) as OutputStats['columns'],
     }));
   }
 

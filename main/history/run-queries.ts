@@ -163,7 +163,10 @@ export class RunQueries {
 
   /** Runs newest first, optionally of one pipeline or in one status. */
   listRuns(filter: RunFilter = {}): RunSummary[] {
-    const where = [filter.pipelineId !== undefined ? 'pipeline_id = @pipelineId' : '', filter.status !== undefined ? 'status = @status' : ''];
+    const where = [
+      filter.pipelineId !== undefined ? 'pipeline_id = @pipelineId' : '',
+      filter.status !== undefined ? 'status = @status' : '',
+    ];
     const sql = `SELECT ${SUMMARY_COLUMNS} FROM runs ${whereClause(where)} ORDER BY started_at DESC, id DESC LIMIT @limit OFFSET @offset`;
     const rows = this.statement(sql).all({
       ...(filter.pipelineId !== undefined ? { pipelineId: filter.pipelineId } : {}),
@@ -177,15 +180,19 @@ export class RunQueries {
   /** A run with its blocks (in plan order) and their attempts, or undefined when the store has no such run. */
   getRun(runId: string): RunDetail | undefined {
     return this.db.transaction(() => {
-      const run = this.statement(`SELECT ${SUMMARY_COLUMNS}, variables_json, pipeline_hash, code_hash, os_user FROM runs WHERE id = ?`).get(runId) as
-        | RunDetailRecord
-        | undefined;
+      const run = this.statement(`SELECT ${SUMMARY_COLUMNS}, variables_json, pipeline_hash, code_hash, os_user FROM runs WHERE id = ?`).get(
+        runId,
+      ) as RunDetailRecord | undefined;
       if (!run) return undefined;
       const blocks = this.statement('SELECT * FROM block_runs WHERE run_id = ? ORDER BY position').all(runId) as BlockRunRecord[];
       const attempts = this.statement('SELECT * FROM attempts WHERE run_id = ? ORDER BY block_id, attempt').all(runId) as AttemptRecord[];
       const attemptsByBlock = new Map<string, AttemptRecord[]>();
       for (const a of attempts) attemptsByBlock.set(a.block_id, [...(attemptsByBlock.get(a.block_id) ?? []), a]);
-      const metricRows = this.statement('SELECT block_id, name, value FROM metrics WHERE run_id = ?').all(runId) as { block_id: string; name: string; value: number }[];
+      const metricRows = this.statement('SELECT block_id, name, value FROM metrics WHERE run_id = ?').all(runId) as {
+        block_id: string;
+        name: string;
+        value: number;
+      }[];
       const metrics = new Map(metricRows.map((m) => [`${m.block_id}\0${m.name}`, m.value]));
       const metricOf = (blockId: string, name: string) => metrics.get(`${blockId}\0${name}`) ?? null;
       return {

@@ -16,7 +16,16 @@ import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter
 import { logLineOfEvent } from '../model/event-log-lines.ts';
 
 export type {
-  AttemptRow, AttemptStatus, BlockProgress, BlockRunRow, BlockRunStatus, LogFilter, LogRow, RunDetail, RunFilter, RunSummary,
+  AttemptRow,
+  AttemptStatus,
+  BlockProgress,
+  BlockRunRow,
+  BlockRunStatus,
+  LogFilter,
+  LogRow,
+  RunDetail,
+  RunFilter,
+  RunSummary,
 } from './run-queries.ts';
 
 /** A running run whose last heartbeat (or start, if it never beat) is older than this is judged orphaned. */
@@ -89,7 +98,12 @@ export class RunStore {
       migrate(db, file);
       checkWritable(db, file);
       const host = os.hostname();
-      const store = new RunStore(db, { id: opts.ownerId ?? `${host}:${process.pid}:${randomUUID().slice(0, 8)}`, pid: process.pid, host, user: osUser() });
+      const store = new RunStore(db, {
+        id: opts.ownerId ?? `${host}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        pid: process.pid,
+        host,
+        user: osUser(),
+      });
       store.markOrphanedRuns();
       return store;
     } catch (error) {
@@ -143,7 +157,11 @@ export class RunStore {
         if (this.ownRunningRuns.has(run.id)) continue;
         const reason = orphanReason(run, now, this.owner.host);
         if (!reason) continue;
-        const error: ErrorShape = { kind: 'operational', message: `interrupted: ${reason}; resume the run to finish its remaining blocks`, retryable: true };
+        const error: ErrorShape = {
+          kind: 'operational',
+          message: `interrupted: ${reason}; resume the run to finish its remaining blocks`,
+          retryable: true,
+        };
         const params = { runId: run.id, at: now, error: JSON.stringify(error) };
         this.sql.interruptAttempts.run(params);
         this.sql.interruptBlocks.run(params);
@@ -216,9 +234,18 @@ export class RunStore {
     switch (e.type) {
       case 'run.started': {
         s.insertRun.run({
-          runId: e.runId, pipelineId: e.pipelineId, triggerKind: e.trigger.kind, triggerBy: e.trigger.by ?? null,
-          scope: JSON.stringify(e.scope), variables: JSON.stringify(redactVariables(e.variables)), pipelineHash: e.pipelineHash,
-          codeHash: e.codeHash, at: e.at, ownerId: this.owner.id, ownerPid: this.owner.pid, ownerHost: this.owner.host,
+          runId: e.runId,
+          pipelineId: e.pipelineId,
+          triggerKind: e.trigger.kind,
+          triggerBy: e.trigger.by ?? null,
+          scope: JSON.stringify(e.scope),
+          variables: JSON.stringify(redactVariables(e.variables)),
+          pipelineHash: e.pipelineHash,
+          codeHash: e.codeHash,
+          at: e.at,
+          ownerId: this.owner.id,
+          ownerPid: this.owner.pid,
+          ownerHost: this.owner.host,
           osUser: this.owner.user,
         });
         e.blocks.forEach((blockId, position) => s.insertBlockRun.run({ runId: e.runId, blockId, position }));
@@ -280,7 +307,12 @@ export class RunStore {
     return position;
   }
 
-  private endAttempt(e: { runId: string; blockId: string; attempt: number; at: number }, status: string, error?: ErrorShape, delayMs?: number): void {
+  private endAttempt(
+    e: { runId: string; blockId: string; attempt: number; at: number },
+    status: string,
+    error?: ErrorShape,
+    delayMs?: number,
+  ): void {
     const params = { ...blockKey(e), attempt: e.attempt, status, at: e.at, error: jsonOrNull(error), delayMs: delayMs ?? null };
     if (this.sql.endAttempt.run(params).changes === 0) {
       throw new Error(`run store: attempt ${e.attempt} of block ${e.blockId} (run ${e.runId}) ended but never started`);
@@ -288,11 +320,17 @@ export class RunStore {
   }
 
   private endBlock(
-    e: { runId: string; blockId: string; at: number }, status: string,
+    e: { runId: string; blockId: string; at: number },
+    status: string,
     extra: { error?: ErrorShape; tests?: unknown[] | undefined; skipReason?: string },
   ): void {
     const params = {
-      ...blockKey(e), status, at: e.at, error: jsonOrNull(extra.error), tests: jsonOrNull(extra.tests), skipReason: extra.skipReason ?? null,
+      ...blockKey(e),
+      status,
+      at: e.at,
+      error: jsonOrNull(extra.error),
+      tests: jsonOrNull(extra.tests),
+      skipReason: extra.skipReason ?? null,
     };
     if (this.sql.endBlock.run(params).changes === 0) this.requireBlock(e);
   }
@@ -330,7 +368,8 @@ function orphanReason(run: OwnerRecord, now: number, host: string): string | und
   // A run that never heartbeated is judged by its start (Airflow's bug: NULL < limit is never true).
   const lastSeen = run.heartbeat_at ?? run.started_at;
   const where = `pid ${run.owner_pid} on ${run.owner_host}`;
-  if (now - lastSeen > LEASE_MS) return `the process running it (${where}) stopped renewing its lease at ${new Date(lastSeen).toISOString()}`;
+  if (now - lastSeen > LEASE_MS)
+    return `the process running it (${where}) stopped renewing its lease at ${new Date(lastSeen).toISOString()}`;
   if (run.owner_host === host && !isProcessAlive(run.owner_pid)) return `the process running it (${where}) exited before the run finished`;
   return undefined;
 }
@@ -391,7 +430,9 @@ function prepareStatements(db: Connection) {
     insertAddedBlock: fold(`INSERT INTO block_runs (run_id, block_id, position, status) VALUES (@runId, @blockId, @position, 'pending')`),
     lastPosition: fold(`SELECT coalesce(max(position), -1) AS last FROM block_runs WHERE run_id = @runId`),
     queueBlock: fold(`UPDATE block_runs SET status = 'queued' WHERE run_id = @runId AND block_id = @blockId AND status = 'pending'`),
-    insertAttempt: fold(`INSERT INTO attempts (run_id, block_id, attempt, status, started_at) VALUES (@runId, @blockId, @attempt, 'running', @at)`),
+    insertAttempt: fold(
+      `INSERT INTO attempts (run_id, block_id, attempt, status, started_at) VALUES (@runId, @blockId, @attempt, 'running', @at)`,
+    ),
     startBlock: fold(`UPDATE block_runs SET status = 'running', attempts = max(attempts, @attempt), started_at = coalesce(started_at, @at)
       WHERE run_id = @runId AND block_id = @blockId`),
     setProgress: fold(`UPDATE block_runs SET progress_json = @progress WHERE run_id = @runId AND block_id = @blockId`),
@@ -406,7 +447,9 @@ function prepareStatements(db: Connection) {
     upsertMetric: fold(`INSERT INTO metrics (run_id, block_id, name, value) VALUES (@runId, @blockId, @name, @value)
       ON CONFLICT (run_id, block_id, name) DO UPDATE SET value = excluded.value`),
     blockExists: fold(`SELECT 1 FROM block_runs WHERE run_id = @runId AND block_id = @blockId`),
-    finishRun: fold(`UPDATE runs SET status = @status, finished_at = @at, duration_ms = @durationMs, error_json = @error WHERE id = @runId`),
+    finishRun: fold(
+      `UPDATE runs SET status = @status, finished_at = @at, duration_ms = @durationMs, error_json = @error WHERE id = @runId`,
+    ),
     heartbeat: fold(`UPDATE runs SET heartbeat_at = @now WHERE id = @runId AND owner_id = @ownerId AND status = 'running'`),
     anyRunning: db.prepare(`SELECT 1 FROM runs WHERE status = 'running' LIMIT 1`),
     runningRuns: db.prepare(`SELECT id, owner_pid, owner_host, started_at, heartbeat_at FROM runs WHERE status = 'running'`),
@@ -416,6 +459,8 @@ function prepareStatements(db: Connection) {
         finished_at = CASE WHEN status = 'running' THEN @at ELSE finished_at END,
         error_json = CASE WHEN status = 'running' THEN @error ELSE error_json END
       WHERE run_id = @runId AND status IN ('pending', 'queued', 'running')`),
-    interruptRun: fold(`UPDATE runs SET status = 'interrupted', finished_at = @at, error_json = @error WHERE id = @runId AND status = 'running'`),
+    interruptRun: fold(
+      `UPDATE runs SET status = 'interrupted', finished_at = @at, error_json = @error WHERE id = @runId AND status = 'running'`,
+    ),
   };
 }

@@ -28,10 +28,13 @@ export function storageError(error: unknown, file: string): PipewrightError | un
   if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
     return new UserError(
       `the run history cannot be written (${code}): make it and its folder writable by this account, or open a copy of the project`,
-      { file }, { cause: error },
+      { file },
+      { cause: error },
     );
   }
-  if (code === 'SQLITE_FULL') return new OperationalError(`the run history cannot grow: the disk is full`, { place: { file }, cause: error });
-  if (code.startsWith('SQLITE_IOERR')) return new OperationalError(`the run history cannot be written: an I/O error (${code})`, { place: { file }, cause: error });
+  if (code === 'SQLITE_FULL')
+    return new OperationalError(`the run history cannot grow: the disk is full`, { place: { file }, cause: error });
+  if (code.startsWith('SQLITE_IOERR'))
+    return new OperationalError(`the run history cannot be written: an I/O error (${code})`, { place: { file }, cause: error });
   return undefined;
 }

@@ -19,7 +19,10 @@ export function planHttpCsv(source: string): { config: Record<string, unknown>; 
   const dtypeMap = take(/^\s*(\w+)\s*=\s*\{([^}]*)\}[ \t]*$/m);
   const dateList = take(/^\s*(\w+)\s*=\s*\[([^\]]*)\][ \t]*$/m);
   const call = take(/^\s*return\s+pd\.read_csv\(\s*url\s*((?:,\s*\w+\s*=\s*(?:'[^']*'|"[^"]*"|[^,)'"]+))*)\s*,?\s*\)[ \t]*$/m);
-  const leftover = rest.replace(/#.*$/gm, '').replace(/("""|''')[\s\S]*?\1/g, '').trim();
+  const leftover = rest
+    .replace(/#.*$/gm, '')
+    .replace(/("""|''')[\s\S]*?\1/g, '')
+    .trim();
   if (!url || !call || leftover !== '') return undefined;
   const columns: Record<string, string> = {};
   for (const [key, value] of kwargs(call[1] ?? '')) {
@@ -42,13 +45,25 @@ export function planHttpCsv(source: string): { config: Record<string, unknown>; 
     }
     return undefined;
   }
-  return { config: { url, format: 'csv', ...(Object.keys(columns).length > 0 ? { columns } : {}) }, line: lineOf(source, call[0].trim()) ?? 1 };
+  return {
+    config: { url, format: 'csv', ...(Object.keys(columns).length > 0 ? { columns } : {}) },
+    line: lineOf(source, call[0].trim()) ?? 1,
+  };
 }
 
 /** pandas dtypes of the templates → DuckDB types. */
 const DTYPES: Record<string, string> = {
-  'pd.Int64Dtype()': 'BIGINT', "'Int64'": 'BIGINT', int: 'BIGINT', 'pd.Int32Dtype()': 'INTEGER', float: 'DOUBLE', 'pd.Float64Dtype()': 'DOUBLE',
-  str: 'VARCHAR', 'pd.StringDtype()': 'VARCHAR', "'string'": 'VARCHAR', bool: 'BOOLEAN', 'pd.BooleanDtype()': 'BOOLEAN',
+  'pd.Int64Dtype()': 'BIGINT',
+  "'Int64'": 'BIGINT',
+  int: 'BIGINT',
+  'pd.Int32Dtype()': 'INTEGER',
+  float: 'DOUBLE',
+  'pd.Float64Dtype()': 'DOUBLE',
+  str: 'VARCHAR',
+  'pd.StringDtype()': 'VARCHAR',
+  "'string'": 'VARCHAR',
+  bool: 'BOOLEAN',
+  'pd.BooleanDtype()': 'BOOLEAN',
 };
 
 function kwargs(text: string): [string, string][] {

@@ -9,7 +9,8 @@ import { lineOf, safeId, type ImportLog } from './import-types.ts';
 
 const ENV_VAR = /^\s*\{\{\s*env_var\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\)\s*\}\}\s*$/;
 /** Providers the templates list that Pipewright has no connection type for. */
-const OTHER_PROVIDERS = /^(MYSQL|SNOWFLAKE|REDSHIFT|MSSQL|CLICKHOUSE|DRUID|AWS|AZURE|TRINO|SPARK|MONGODB|ORACLE|PINOT|QDRANT|WEAVIATE|CHROMA|DUCKDB|ALGOLIA|OPENSEARCH|ELASTICSEARCH|SFTP|DB2|KAFKA)_/;
+const OTHER_PROVIDERS =
+  /^(MYSQL|SNOWFLAKE|REDSHIFT|MSSQL|CLICKHOUSE|DRUID|AWS|AZURE|TRINO|SPARK|MONGODB|ORACLE|PINOT|QDRANT|WEAVIATE|CHROMA|DUCKDB|ALGOLIA|OPENSEARCH|ELASTICSEARCH|SFTP|DB2|KAFKA)_/;
 
 export function postgresConnectionName(profile: string): string {
   return safeId(`${profile}_postgres`);
@@ -35,9 +36,21 @@ export function convertIoConfig(parsed: unknown, text: string, log: ImportLog): 
       log.add({ subject: name, outcome: 'native', reason: `io_config profile ${profile}: POSTGRES_* keys`, file: 'io_config.yaml', line });
     }
     if (hasAny(keys, 'GOOGLE_')) convertGoogle(profile, keys, out, log, line);
-    const others = [...new Set(Object.keys(keys).filter((k) => OTHER_PROVIDERS.test(k)).map((k) => k.split('_')[0]))];
+    const others = [
+      ...new Set(
+        Object.keys(keys)
+          .filter((k) => OTHER_PROVIDERS.test(k))
+          .map((k) => k.split('_')[0]),
+      ),
+    ];
     if (others.length > 0) {
-      log.add({ subject: profile, outcome: 'skipped', reason: `io_config profile ${profile}: ${others.join(', ')} keys not imported (no such connection type)`, file: 'io_config.yaml', line });
+      log.add({
+        subject: profile,
+        outcome: 'skipped',
+        reason: `io_config profile ${profile}: ${others.join(', ')} keys not imported (no such connection type)`,
+        file: 'io_config.yaml',
+        line,
+      });
     }
   }
   return out;
@@ -49,7 +62,13 @@ function hasAny(keys: Record<string, unknown>, prefix: string): boolean {
 
 function postgresProfile(profile: string, keys: Record<string, unknown>, log: ImportLog, line?: number): Record<string, unknown> {
   const conn: Record<string, unknown> = { type: 'postgres' };
-  const fields: [string, string][] = [['host', 'POSTGRES_HOST'], ['port', 'POSTGRES_PORT'], ['database', 'POSTGRES_DBNAME'], ['user', 'POSTGRES_USER'], ['schema', 'POSTGRES_SCHEMA']];
+  const fields: [string, string][] = [
+    ['host', 'POSTGRES_HOST'],
+    ['port', 'POSTGRES_PORT'],
+    ['database', 'POSTGRES_DBNAME'],
+    ['user', 'POSTGRES_USER'],
+    ['schema', 'POSTGRES_SCHEMA'],
+  ];
   for (const [field, key] of fields) {
     const value = plainOrEnv(keys[key], log, `${key} of profile ${profile}`);
     if (value !== undefined) conn[field] = field === 'port' && typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
@@ -78,7 +97,13 @@ function passwordRef(profile: string, value: unknown, log: ImportLog, line?: num
   const made = `${safeId(profile).toUpperCase()}_POSTGRES_PASSWORD`;
   log.envVars.set(made, `POSTGRES_PASSWORD of profile ${profile} (plain text in io_config.yaml, not copied)`);
   if (value !== undefined && value !== null && value !== '') {
-    log.add({ subject: postgresConnectionName(profile), outcome: 'attention', reason: `plain-text POSTGRES_PASSWORD not copied: set ${made}`, file: 'io_config.yaml', line });
+    log.add({
+      subject: postgresConnectionName(profile),
+      outcome: 'attention',
+      reason: `plain-text POSTGRES_PASSWORD not copied: set ${made}`,
+      file: 'io_config.yaml',
+      line,
+    });
   }
   return { env: made };
 }

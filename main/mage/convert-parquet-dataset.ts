@@ -32,14 +32,20 @@ export function planParquetDataset(source: string): DatasetPlan | undefined {
   // The body, minus the call, comments and docstrings, must be only the template's other statements.
   const assigned = new Map<string, string>();
   const derived: DatasetPlan['derived'] = [];
-  const rest = body.replace(callText, '').replace(/("""|''')[\s\S]*?\1/g, '').split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter((l) => l !== '');
+  const rest = body
+    .replace(callText, '')
+    .replace(/("""|''')[\s\S]*?\1/g, '')
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter((l) => l !== '');
   for (const line of rest) {
     const derive = new RegExp(`^${param}\\[['"]([^'"]+)['"]\\]\\s*=\\s*${param}\\[['"]([^'"]+)['"]\\]\\.dt\\.date$`).exec(line);
     const assign = /^(\w+)\s*=\s*(.+)$/.exec(line);
     if (derive?.[1] && derive[2]) derived.push({ column: derive[1], from: derive[2] });
     else if (assign?.[1] && assign[2]) assigned.set(assign[1], assign[2].trim());
     // The call's `pq.` prefix is left when the call is cut out; credentials set for pyarrow come from the connection here.
-    else if (!/^(?:pq\.|pyarrow\.parquet\.)?$/.test(line) && !/^os\.environ\[['"]GOOGLE_APPLICATION_CREDENTIALS['"]\]\s*=/.test(line)) return undefined;
+    else if (!/^(?:pq\.|pyarrow\.parquet\.)?$/.test(line) && !/^os\.environ\[['"]GOOGLE_APPLICATION_CREDENTIALS['"]\]\s*=/.test(line))
+      return undefined;
   }
   const [table, ...kwargs] = args.list;
   if (!table || assigned.get(table) !== `pa.Table.from_pandas(${param})`) return undefined;
@@ -49,7 +55,8 @@ export function planParquetDataset(source: string): DatasetPlan | undefined {
   const lookup = (name: string) => assigned.get(name) ?? moduleValues.get(name);
   const root = resolveString(options.get('root_path'), lookup);
   const partitionBy = [...(options.get('partition_cols') ?? '').matchAll(/['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
-  if (!root || partitionBy.length === 0 || !/^\[\s*(['"][^'"]+['"]\s*,?\s*)+\]$/.test(options.get('partition_cols') ?? '')) return undefined;
+  if (!root || partitionBy.length === 0 || !/^\[\s*(['"][^'"]+['"]\s*,?\s*)+\]$/.test(options.get('partition_cols') ?? ''))
+    return undefined;
   let filesystem = options.get('filesystem');
   if (filesystem && /^\w+$/.test(filesystem)) filesystem = lookup(filesystem);
   const line = lineOf(source, callText) ?? 1;

@@ -10,7 +10,14 @@ type PwBlock = Record<string, unknown> & { id: string; upstream?: string[] };
  * One Mage pipeline (folder `uuid`) → pipelines/<id>/pipeline.yaml and layout.json in `log.files`. Blocks that
  * cannot be imported are left out, and edges to them dropped, so what is written loads.
  */
-export async function convertPipeline(uuid: string, id: string, meta: Record<string, unknown>, metaText: string, src: MageSource, log: ImportLog): Promise<void> {
+export async function convertPipeline(
+  uuid: string,
+  id: string,
+  meta: Record<string, unknown>,
+  metaText: string,
+  src: MageSource,
+  log: ImportLog,
+): Promise<void> {
   const file = `pipelines/${uuid}/metadata.yaml`;
   const mageBlocks = readBlocks(meta, metaText);
   const blocks: PwBlock[] = [];
@@ -18,7 +25,14 @@ export async function convertPipeline(uuid: string, id: string, meta: Record<str
     for (const converted of (await convertBlock(block, id, src, log)) as PwBlock[]) {
       // Two Mage uuids can make one id (`load-data`, `load_data`): the second is left out, not silently merged.
       if (blocks.some((b) => b.id === converted.id)) {
-        log.add({ pipeline: id, subject: block.uuid, outcome: 'attention', reason: `its id ${converted.id} is taken by another block: not imported`, file, line: block.line });
+        log.add({
+          pipeline: id,
+          subject: block.uuid,
+          outcome: 'attention',
+          reason: `its id ${converted.id} is taken by another block: not imported`,
+          file,
+          line: block.line,
+        });
       } else blocks.push(converted);
     }
   }
@@ -111,7 +125,13 @@ function breakCycles(blocks: PwBlock[], pipeline: string, file: string, log: Imp
         const cycle = [...path.slice(path.indexOf(up)), block.id, up].join(' ← ');
         const asSource = block.upstream.length === 0 && block.type === 'transform';
         if (asSource) block.type = 'source'; // a transform needs an upstream: with none left it runs as a source
-        log.add({ pipeline, subject: block.id, outcome: 'attention', reason: `cycle ${cycle}: edge ${up} → ${block.id} dropped${asSource ? '; the block runs as a source' : ''}`, file });
+        log.add({
+          pipeline,
+          subject: block.id,
+          outcome: 'attention',
+          reason: `cycle ${cycle}: edge ${up} → ${block.id} dropped${asSource ? '; the block runs as a source' : ''}`,
+          file,
+        });
       } else if (!state.has(up)) visit(next, [...path, block.id]);
     }
     state.set(block.id, 'done');
@@ -123,7 +143,15 @@ function breakCycles(blocks: PwBlock[], pipeline: string, file: string, log: Imp
  * Mage conditionals are Python @condition functions attached to blocks (their `upstream_blocks`): each file is copied to
  * blocks/conditionals/ and becomes `condition: { python }` on every block it guards, run before the block as in Mage.
  */
-async function attachConditionals(blocks: PwBlock[], meta: Record<string, unknown>, text: string, pipeline: string, uuid: string, src: MageSource, log: ImportLog): Promise<void> {
+async function attachConditionals(
+  blocks: PwBlock[],
+  meta: Record<string, unknown>,
+  text: string,
+  pipeline: string,
+  uuid: string,
+  src: MageSource,
+  log: ImportLog,
+): Promise<void> {
   const list = Array.isArray(meta.conditionals) ? (meta.conditionals as Record<string, unknown>[]) : [];
   for (const cond of list) {
     if (!cond || typeof cond.uuid !== 'string') continue;
@@ -157,7 +185,11 @@ async function attachConditionals(blocks: PwBlock[], meta: Record<string, unknow
       ...(taken.length > 0 ? [`${taken.join(', ')} already has a condition (Pipewright takes one per block): not attached there`] : []),
     ];
     const reason = `condition: { python: ${file} } on ${attached.join(', ') || 'no block'}: ${fn?.name ?? 'the function'} runs before the block with its upstream outputs, and False skips it and its downstream`;
-    log.add({ ...where, outcome: problems.length > 0 ? 'attention' : 'python', reason: problems.length > 0 ? `${reason}; ${problems.join('; ')}` : reason });
+    log.add({
+      ...where,
+      outcome: problems.length > 0 ? 'attention' : 'python',
+      reason: problems.length > 0 ? `${reason}; ${problems.join('; ')}` : reason,
+    });
   }
 }
 
@@ -169,7 +201,13 @@ function convertVariables(raw: unknown, pipeline: string, file: string, log: Imp
     if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) out[id] = value;
     else {
       out[id] = JSON.stringify(value);
-      log.add({ pipeline, subject: name, outcome: 'attention', reason: `variable ${name} is a ${Array.isArray(value) ? 'list' : 'map'}: kept as JSON text`, file });
+      log.add({
+        pipeline,
+        subject: name,
+        outcome: 'attention',
+        reason: `variable ${name} is a ${Array.isArray(value) ? 'list' : 'map'}: kept as JSON text`,
+        file,
+      });
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -182,7 +220,14 @@ function layout(blocks: PwBlock[]): { nodes: Record<string, { x: number; y: numb
     const known = depth.get(b.id);
     if (known !== undefined) return known;
     depth.set(b.id, 0);
-    const d = Math.max(-1, ...(b.upstream ?? []).map((u) => { const up = blocks.find((x) => x.id === u); return up ? depthOf(up) : -1; })) + 1;
+    const d =
+      Math.max(
+        -1,
+        ...(b.upstream ?? []).map((u) => {
+          const up = blocks.find((x) => x.id === u);
+          return up ? depthOf(up) : -1;
+        }),
+      ) + 1;
     depth.set(b.id, d);
     return d;
   };

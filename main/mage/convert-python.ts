@@ -31,9 +31,12 @@ export function planPython(source: string): PythonPlan {
   }
   const pgLoad = /Postgres\.with_config\(/.test(source) ? /\.load\(/.exec(source) : null;
   const query = pgLoad && !changesFrame(source) ? literalQuery(source) : undefined;
-  if (pgLoad && query) plan.postgresLoad = { config: { connection: postgresConnectionName(profileOf(source)), query }, line: lineOf(source, pgLoad[0]) ?? 1 };
+  if (pgLoad && query)
+    plan.postgresLoad = { config: { connection: postgresConnectionName(profileOf(source)), query }, line: lineOf(source, pgLoad[0]) ?? 1 };
   for (const [pattern, what] of [
-    ...(pgLoad && !query ? [[/\.load\(/, 'Postgres.load with a query that is not a string literal (use a source/postgres block)'] as const] : []),
+    ...(pgLoad && !query
+      ? [[/\.load\(/, 'Postgres.load with a query that is not a string literal (use a source/postgres block)'] as const]
+      : []),
     [/BigQuery\.with_config\((?=[\s\S]*\.load\()/, 'BigQuery.load (use a source/bigquery block)'],
     [/GoogleCloudStorage\.with_config\((?=[\s\S]*\.load\()/, 'GoogleCloudStorage.load (use a source/gcs block)'],
   ] as const) {

@@ -3,7 +3,13 @@ import { cronProblem } from '../model/trigger-schema.ts';
 import type { MageSource } from './convert-block.ts';
 import { lineOf, type ImportLog } from './import-types.ts';
 
-const PRESETS: Record<string, string> = { '@hourly': '0 * * * *', '@daily': '0 0 * * *', '@weekly': '0 0 * * 0', '@monthly': '0 0 1 * *', '@yearly': '0 0 1 1 *' };
+const PRESETS: Record<string, string> = {
+  '@hourly': '0 * * * *',
+  '@daily': '0 0 * * *',
+  '@weekly': '0 0 * * 0',
+  '@monthly': '0 0 1 * *',
+  '@yearly': '0 0 1 1 *',
+};
 
 /** pipelines/<uuid>/triggers.yaml → our `triggers:` (schedules in UTC, API triggers); the rest is reported. */
 export async function convertTriggers(uuid: string, pipeline: string, src: MageSource, log: ImportLog): Promise<Record<string, unknown>[]> {
@@ -14,7 +20,13 @@ export async function convertTriggers(uuid: string, pipeline: string, src: MageS
   try {
     parsed = parse(text);
   } catch (error) {
-    log.add({ pipeline, subject: 'triggers', outcome: 'attention', reason: `triggers.yaml is not valid YAML: ${(error as Error).message.split('\n')[0]}`, file });
+    log.add({
+      pipeline,
+      subject: 'triggers',
+      outcome: 'attention',
+      reason: `triggers.yaml is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      file,
+    });
     return [];
   }
   const list = (parsed as { triggers?: unknown } | null)?.triggers;
@@ -31,9 +43,18 @@ export async function convertTriggers(uuid: string, pipeline: string, src: MageS
   return out;
 }
 
-function convertOne(raw: Record<string, unknown>, pipeline: string, file: string, text: string, log: ImportLog): Record<string, unknown> | undefined {
+function convertOne(
+  raw: Record<string, unknown>,
+  pipeline: string,
+  file: string,
+  text: string,
+  log: ImportLog,
+): Record<string, unknown> | undefined {
   const title = String(raw.name ?? 'trigger');
-  const name = title.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^[^A-Za-z_]/, 't_').slice(0, 63);
+  const name = title
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .replace(/^[^A-Za-z_]/, 't_')
+    .slice(0, 63);
   const where = { pipeline, subject: `trigger ${title}`, file, line: lineOf(text, `name: ${title}`) };
   const enabled = raw.status !== 'inactive';
   const variables = raw.variables && typeof raw.variables === 'object' ? { variables: raw.variables } : {};
@@ -48,9 +69,17 @@ function convertOne(raw: Record<string, unknown>, pipeline: string, file: string
   const interval = String(raw.schedule_interval ?? '');
   const cron = PRESETS[interval] ?? interval;
   if (interval === '@once' || cronProblem(cron)) {
-    log.add({ ...where, outcome: 'attention', reason: `schedule ${interval || '(none)'} not imported: ${interval === '@once' ? 'run it once with pipewright run' : 'not a cron expression'}` });
+    log.add({
+      ...where,
+      outcome: 'attention',
+      reason: `schedule ${interval || '(none)'} not imported: ${interval === '@once' ? 'run it once with pipewright run' : 'not a cron expression'}`,
+    });
     return undefined;
   }
-  log.add({ ...where, outcome: 'native', reason: `schedule ${cron} UTC${enabled ? '' : ', disabled as in Mage'}${raw.start_time ? ` (start_time ${String(raw.start_time)} not kept)` : ''}` });
+  log.add({
+    ...where,
+    outcome: 'native',
+    reason: `schedule ${cron} UTC${enabled ? '' : ', disabled as in Mage'}${raw.start_time ? ` (start_time ${String(raw.start_time)} not kept)` : ''}`,
+  });
   return { name, type: 'schedule', cron, timezone: 'UTC', enabled, ...variables };
 }

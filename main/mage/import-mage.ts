@@ -33,13 +33,15 @@ export async function importMage(source: string, opts: ImportOptions): Promise<I
   const root = path.resolve(source);
   const into = path.resolve(opts.into);
   if (!existsSync(path.join(root, 'pipelines'))) throw new UserError(`${source} is not a Mage project: it has no pipelines/ folder`);
-  if (into === root || into.startsWith(`${root}${path.sep}`)) throw new UserError(`--into ${opts.into} is inside the Mage project: choose a folder outside it`);
+  if (into === root || into.startsWith(`${root}${path.sep}`))
+    throw new UserError(`--into ${opts.into} is inside the Mage project: choose a folder outside it`);
   await refuseNonEmpty(into, opts.force === true);
   const log = new ImportLog();
-  const read = (rel: string) => readFile(path.join(root, rel), 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
-    throw error;
-  });
+  const read = (rel: string) =>
+    readFile(path.join(root, rel), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'EISDIR') return undefined;
+      throw error;
+    });
   // 1. connections
   const ioText = (await read('io_config.yaml')) ?? '';
   const io = convertIoConfig(parseYaml(ioText, 'io_config.yaml', log), ioText, log);
@@ -47,29 +49,44 @@ export async function importMage(source: string, opts: ImportOptions): Promise<I
   const python = opts.python ?? 'python3';
   const pyFiles = await listPythonFiles(root);
   const syntax = await pythonSyntaxErrors(python, root, pyFiles);
-  if (!syntax) log.add({ subject: 'python', outcome: 'attention', reason: `${python} did not run: Python files were not checked for syntax errors` });
+  if (!syntax)
+    log.add({ subject: 'python', outcome: 'attention', reason: `${python} did not run: Python files were not checked for syntax errors` });
   const src: MageSource = { read, syntax: syntax ?? new Map(), connections: new Set(Object.keys(io.connections)) };
   // 3. pipelines
   const pipelines = await convertPipelines(root, src, log);
   // 4. write
-  const projectFile = { name: path.basename(root), engine: { concurrency: 4 }, ...(io.defaultPostgres ? { default_connections: { postgres: io.defaultPostgres } } : {}), ...(opts.python ? { python: opts.python } : {}) };
+  const projectFile = {
+    name: path.basename(root),
+    engine: { concurrency: 4 },
+    ...(io.defaultPostgres ? { default_connections: { postgres: io.defaultPostgres } } : {}),
+    ...(opts.python ? { python: opts.python } : {}),
+  };
   log.write('pipewright.yaml', `# Imported from Mage project ${path.basename(root)} (see IMPORT_REPORT.md)\n${stringify(projectFile)}`);
   log.write('connections.yaml', `# From io_config.yaml: secrets are environment references, never values\n${stringify(io.connections)}`);
   log.write('.gitignore', '.pipewright/\n');
   log.write('IMPORT_REPORT.md', renderReport(path.basename(root), log));
   const previous = await readManifest(into);
-  log.write(MANIFEST, `${JSON.stringify({ note: 'files pipewright import mage wrote; import --force removes those it no longer writes', files: [...log.files.keys(), MANIFEST].sort() }, null, 2)}\n`);
+  log.write(
+    MANIFEST,
+    `${JSON.stringify({ note: 'files pipewright import mage wrote; import --force removes those it no longer writes', files: [...log.files.keys(), MANIFEST].sort() }, null, 2)}\n`,
+  );
   for (const [rel, text] of log.files) {
     const file = path.join(into, rel);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, text);
   }
-  await removeStale(into, previous.filter((rel) => !log.files.has(rel)));
+  await removeStale(
+    into,
+    previous.filter((rel) => !log.files.has(rel)),
+  );
   return { into, pipelines, log };
 }
 
 async function convertPipelines(root: string, src: MageSource, log: ImportLog): Promise<string[]> {
-  const folders = (await readdir(path.join(root, 'pipelines'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const folders = (await readdir(path.join(root, 'pipelines'), { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const ids = new Set<string>();
   const byName = new Map<string, string[]>();
   for (const uuid of folders) {
@@ -85,13 +102,21 @@ async function convertPipelines(root: string, src: MageSource, log: ImportLog): 
     const name = typeof m.name === 'string' ? m.name : uuid;
     byName.set(name, [...(byName.get(name) ?? []), id]);
     if (m.type !== undefined && m.type !== 'python') {
-      log.add({ pipeline: id, subject: id, outcome: 'attention', reason: `${String(m.type)} pipelines are not supported: not imported`, file, line: lineOf(text, /^type:/m) });
+      log.add({
+        pipeline: id,
+        subject: id,
+        outcome: 'attention',
+        reason: `${String(m.type)} pipelines are not supported: not imported`,
+        file,
+        line: lineOf(text, /^type:/m),
+      });
       continue;
     }
     await convertPipeline(uuid, id, m, text, src, log);
   }
   for (const [name, same] of byName) {
-    if (same.length > 1) log.add({ subject: name, outcome: 'attention', reason: `pipelines ${same.join(', ')} share the name '${name}': told apart by id` });
+    if (same.length > 1)
+      log.add({ subject: name, outcome: 'attention', reason: `pipelines ${same.join(', ')} share the name '${name}': told apart by id` });
   }
   return [...ids];
 }
@@ -101,7 +126,14 @@ function parseYaml(text: string, file: string, log: ImportLog, pipeline?: string
     return parse(text);
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    log.add({ ...(pipeline ? { pipeline: safeId(pipeline) } : {}), subject: file, outcome: 'attention', reason: `not valid YAML: ${(error as Error).message.split('\n')[0]}: not imported`, file, line });
+    log.add({
+      ...(pipeline ? { pipeline: safeId(pipeline) } : {}),
+      subject: file,
+      outcome: 'attention',
+      reason: `not valid YAML: ${(error as Error).message.split('\n')[0]}: not imported`,
+      file,
+      line,
+    });
     return undefined;
   }
 }

@@ -19,12 +19,18 @@ print(json.dumps(out))
  * Syntax errors of the project's Python files, by relative path, from one run of `python` (parsing only, nothing
  * executed). Resolves to undefined when the interpreter cannot run: the report then says files were not checked.
  */
-export function pythonSyntaxErrors(python: string, dir: string, files: string[]): Promise<Map<string, { message: string; line: number }> | undefined> {
+export function pythonSyntaxErrors(
+  python: string,
+  dir: string,
+  files: string[],
+): Promise<Map<string, { message: string; line: number }> | undefined> {
   if (files.length === 0) return Promise.resolve(new Map());
   return new Promise((resolve) => {
     const child = spawn(python, ['-c', CHECK, path.resolve(dir), ...files], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
     child.on('error', () => resolve(undefined)); // no interpreter: reported as "not checked"
     child.on('close', (code) => {
       try {

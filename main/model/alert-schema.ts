@@ -32,6 +32,9 @@ export type AlertRule = z.infer<typeof alertRuleSchema>;
 
 /** A pipeline's service level: alert once when a run is still going after this long. */
 export const slaSchema = z.strictObject({
-  max_duration_minutes: z.number().positive().max(7 * 24 * 60),
+  max_duration_minutes: z
+    .number()
+    .positive()
+    .max(7 * 24 * 60),
 });
 export type SlaConfig = z.infer<typeof slaSchema>;

@@ -12,13 +12,18 @@ export function takesEngine(block: Pick<BlockSpec, 'type' | 'kind'>): boolean {
 }
 
 /** The engine a block's SQL runs on: its own `engine:`, else the pipeline's, else duckdb. Undefined for other kinds. */
-export function engineOf(block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>, pipeline: Pick<PipelineFile, 'engine'>): SqlEngine | undefined {
+export function engineOf(
+  block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>,
+  pipeline: Pick<PipelineFile, 'engine'>,
+): SqlEngine | undefined {
   if (!takesEngine(block)) return undefined;
   return block.engine ?? pipeline.engine ?? 'duckdb';
 }
 
 /** Whether the block's SQL runs in a warehouse. */
-export function isPushedDown(block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>): block is Pick<BlockSpec, 'type' | 'kind'> & { engine: WarehouseEngine } {
+export function isPushedDown(
+  block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>,
+): block is Pick<BlockSpec, 'type' | 'kind'> & { engine: WarehouseEngine } {
   return takesEngine(block) && block.engine !== undefined && block.engine !== 'duckdb';
 }
 
@@ -36,10 +41,14 @@ export function outputEngineOf(block: Pick<BlockSpec, 'type' | 'kind' | 'engine'
  * The connection a block's warehouse table is reached through: the block's `connection:` (exports: config.connection),
  * else the pipeline's, else `default_connections.<engine>`. Undefined when none is named (the run says so).
  */
-export function warehouseConnectionOf(block: Pick<BlockSpec, 'type' | 'kind' | 'engine' | 'connection' | 'config'>, pipeline: Pick<PipelineFile, 'connection'>, project: Pick<ProjectFile, 'default_connections'>): string | undefined {
+export function warehouseConnectionOf(
+  block: Pick<BlockSpec, 'type' | 'kind' | 'engine' | 'connection' | 'config'>,
+  pipeline: Pick<PipelineFile, 'connection'>,
+  project: Pick<ProjectFile, 'default_connections'>,
+): string | undefined {
   const engine = outputEngineOf(block);
   if (engine === 'duckdb' || engine === 'none') return undefined;
-  const own = block.type === 'export' ? block.config.connection : block.connection ?? pipeline.connection;
+  const own = block.type === 'export' ? block.config.connection : (block.connection ?? pipeline.connection);
   return typeof own === 'string' ? own : project.default_connections?.[engine];
 }
 
@@ -56,7 +65,10 @@ export function destinationEngineOf(block: Pick<BlockSpec, 'type' | 'kind' | 'en
 }
 
 /** Whether the edge `up → block` moves data between engines (a transfer), for the canvas to mark. */
-export function crossesEngines(up: Pick<BlockSpec, 'type' | 'kind' | 'engine'>, block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>): { from: SqlEngine; to: SqlEngine } | undefined {
+export function crossesEngines(
+  up: Pick<BlockSpec, 'type' | 'kind' | 'engine'>,
+  block: Pick<BlockSpec, 'type' | 'kind' | 'engine'>,
+): { from: SqlEngine; to: SqlEngine } | undefined {
   const from = outputEngineOf(up);
   const to = destinationEngineOf(block);
   return from === 'none' || from === to ? undefined : { from, to };

@@ -73,7 +73,8 @@ export const blockCheckSchema = z.custom<BlockCheck>().superRefine((raw, ctx) =>
     return;
   }
   const parsed = CHECK_KINDS[kinds[0] as CheckKind].safeParse(raw);
-  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
+  if (!parsed.success)
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
 });
 
 const driftKind = <T extends z.ZodType>(tolerance: T) => z.union([tolerance, z.strictObject({ tolerance, severity: severity.optional() })]);
@@ -86,7 +87,10 @@ export const driftSchema = z.strictObject({
   schema: severity.optional(),
   /** Largest change of a column's share of nulls, in percentage points (`5%`: 2% → 8% drifts). */
   null_rate: z
-    .union([percentSchema, z.strictObject({ tolerance: percentSchema, severity: severity.optional(), columns: z.array(column).min(1).optional() })])
+    .union([
+      percentSchema,
+      z.strictObject({ tolerance: percentSchema, severity: severity.optional(), columns: z.array(column).min(1).optional() }),
+    ])
     .optional(),
   /** Severity of every kind that does not set its own; default warn. */
   severity: severity.optional(),

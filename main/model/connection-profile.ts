@@ -112,10 +112,7 @@ export interface ServiceAccountKey {
 
 /** Resolved credentials: a key file (absolute path) or key JSON already read from a secret or variable. */
 export type CloudCredentials =
-  | { kind: 'none' }
-  | { kind: 'adc' }
-  | { kind: 'key_file'; path: string }
-  | { kind: 'key'; key: ServiceAccountKey; source: string };
+  { kind: 'none' } | { kind: 'adc' } | { kind: 'key_file'; path: string } | { kind: 'key'; key: ServiceAccountKey; source: string };
 
 /** A GCS or BigQuery connection ready to use; local_* types point at the project's running emulator. */
 export interface CloudConnectionBase {
@@ -129,8 +126,12 @@ export interface CloudConnectionBase {
   /** `project P at ENDPOINT, credentials …`: safe to print (never a key). */
   label: string;
 }
-export interface GcsConnection extends CloudConnectionBase { type: 'gcs' | 'local_gcs' }
-export interface BigQueryConnection extends CloudConnectionBase { type: 'bigquery' | 'local_bigquery' }
+export interface GcsConnection extends CloudConnectionBase {
+  type: 'gcs' | 'local_gcs';
+}
+export interface BigQueryConnection extends CloudConnectionBase {
+  type: 'bigquery' | 'local_bigquery';
+}
 
 /** A connection ready to use, by type: every reference resolved, every override applied. */
 export type ResolvedConnection = PostgresConnection | GcsConnection | BigQueryConnection;

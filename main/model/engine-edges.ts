@@ -17,7 +17,11 @@ export interface EngineEdgeProblem {
  * resolved (engineOf). A pushed-down block reads only tables on its own engine and connection (pushed-down blocks,
  * table sources, BigQuery/Postgres exports); a local block reads only local outputs. Exports to files order only.
  */
-export function findEngineCrossing(blocks: readonly EdgeBlock[], pipeline: Pick<PipelineFile, 'connection'>, project: Pick<ProjectFile, 'default_connections'>): EngineEdgeProblem | undefined {
+export function findEngineCrossing(
+  blocks: readonly EdgeBlock[],
+  pipeline: Pick<PipelineFile, 'connection'>,
+  project: Pick<ProjectFile, 'default_connections'>,
+): EngineEdgeProblem | undefined {
   const byId = new Map(blocks.map((b) => [b.id, b]));
   for (const [blockIndex, block] of blocks.entries()) {
     // A source reads no upstream data (its upstream only orders it).
@@ -49,7 +53,12 @@ function crossingText(up: EdgeBlock, block: EdgeBlock, has: OutputEngine, wants:
 }
 
 /** Two warehouse blocks of one engine on different connections cannot read each other's tables either. */
-function connectionProblem(up: EdgeBlock, block: EdgeBlock, pipeline: Pick<PipelineFile, 'connection'>, project: Pick<ProjectFile, 'default_connections'>): string | undefined {
+function connectionProblem(
+  up: EdgeBlock,
+  block: EdgeBlock,
+  pipeline: Pick<PipelineFile, 'connection'>,
+  project: Pick<ProjectFile, 'default_connections'>,
+): string | undefined {
   const from = warehouseConnectionOf(up, pipeline, project);
   const to = warehouseConnectionOf(block, pipeline, project);
   if (from === undefined || to === undefined || from === to || from.includes('{{') || to.includes('{{')) return undefined;
@@ -61,15 +70,41 @@ function engineName(engine: OutputEngine): string {
 }
 
 /** A setting a block that runs in a warehouse cannot honour (they read a local output), found at load time. */
-export function findWarehouseOnlyProblem(blocks: readonly (EdgeBlock & Pick<BlockSpec, 'checks' | 'drift' | 'tests'>)[]): { block: string; blockIndex: number; at: (string | number)[]; message: string } | undefined {
+export function findWarehouseOnlyProblem(
+  blocks: readonly (EdgeBlock & Pick<BlockSpec, 'checks' | 'drift' | 'tests'>)[],
+): { block: string; blockIndex: number; at: (string | number)[]; message: string } | undefined {
   for (const [blockIndex, block] of blocks.entries()) {
     if (!takesEngine(block) || (block.engine ?? 'duckdb') === 'duckdb') continue;
     const where = `block ${block.id} runs in ${ENGINE_NAMES[block.engine ?? 'duckdb']}`;
-    if (block.checks?.length) return { block: block.id, blockIndex, at: ['checks'], message: `${where}: checks: read a local output; write them as SQL tests (a query that returns the bad rows)` };
-    if (block.drift) return { block: block.id, blockIndex, at: ['drift'], message: `${where}: drift: compares local outputs; remove it or run the block on duckdb` };
-    if (block.config.rename_columns !== undefined) return { block: block.id, blockIndex, at: ['config', 'rename_columns'], message: `${where}: rename_columns works on duckdb only; alias the columns in the query` };
+    if (block.checks?.length)
+      return {
+        block: block.id,
+        blockIndex,
+        at: ['checks'],
+        message: `${where}: checks: read a local output; write them as SQL tests (a query that returns the bad rows)`,
+      };
+    if (block.drift)
+      return {
+        block: block.id,
+        blockIndex,
+        at: ['drift'],
+        message: `${where}: drift: compares local outputs; remove it or run the block on duckdb`,
+      };
+    if (block.config.rename_columns !== undefined)
+      return {
+        block: block.id,
+        blockIndex,
+        at: ['config', 'rename_columns'],
+        message: `${where}: rename_columns works on duckdb only; alias the columns in the query`,
+      };
     const tsTest = block.tests.findIndex((t) => 'file' in t);
-    if (tsTest >= 0) return { block: block.id, blockIndex, at: ['tests', tsTest], message: `${where}: TypeScript tests read a local output; write the test as SQL` };
+    if (tsTest >= 0)
+      return {
+        block: block.id,
+        blockIndex,
+        at: ['tests', tsTest],
+        message: `${where}: TypeScript tests read a local output; write the test as SQL`,
+      };
   }
   return undefined;
 }

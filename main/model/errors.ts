@@ -64,10 +64,7 @@ export class OperationalError extends PipewrightError {
   override readonly retryable: boolean;
   /** Seconds the remote asked us to wait (Retry-After), when it did. */
   readonly retryAfterMs: number | undefined;
-  constructor(
-    message: string,
-    opts: { place?: ErrorPlace; permanent?: boolean; retryAfterMs?: number; cause?: unknown } = {},
-  ) {
+  constructor(message: string, opts: { place?: ErrorPlace; permanent?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
     super(message, opts.place ?? {}, { cause: opts.cause });
     this.retryable = !opts.permanent;
     this.retryAfterMs = opts.retryAfterMs;

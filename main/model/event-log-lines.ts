@@ -15,9 +15,17 @@ export interface EventLogLine {
 export function logLineOfEvent(event: RunEvent): EventLogLine | null {
   switch (event.type) {
     case 'block.failed':
-      return { blockId: event.blockId, level: 'error', message: `failed${event.attempt > 1 ? ` after ${event.attempt} attempts` : ''}: ${describeBlockError(event.error)}` };
+      return {
+        blockId: event.blockId,
+        level: 'error',
+        message: `failed${event.attempt > 1 ? ` after ${event.attempt} attempts` : ''}: ${describeBlockError(event.error)}`,
+      };
     case 'block.retrying':
-      return { blockId: event.blockId, level: 'warn', message: `attempt ${event.attempt} failed: ${describeBlockError(event.error)}; retrying in ${(event.delayMs / 1000).toFixed(1)} s` };
+      return {
+        blockId: event.blockId,
+        level: 'warn',
+        message: `attempt ${event.attempt} failed: ${describeBlockError(event.error)}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`,
+      };
     case 'block.skipped':
       return { blockId: event.blockId, level: 'info', message: `skipped: ${event.reason}` };
     default:

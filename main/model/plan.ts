@@ -55,28 +55,46 @@ function checkConditionAndFanOut(block: GraphBlock, byId: ReadonlyMap<string, Gr
   const place = { block: block.id };
   const over = block.condition && 'over' in block.condition ? block.condition.over : undefined;
   if (over !== undefined && !block.upstream.includes(over)) {
-    throw new UserError(`block ${block.id}: condition.over '${over}' is not one of its upstream blocks (${block.upstream.join(', ') || 'none'})`, { ...place, path: 'condition.over' });
+    throw new UserError(
+      `block ${block.id}: condition.over '${over}' is not one of its upstream blocks (${block.upstream.join(', ') || 'none'})`,
+      { ...place, path: 'condition.over' },
+    );
   }
   if (over !== undefined && byId.get(over)?.type === 'export') {
     const readable = dataUpstreamOf(block, [...byId.values()]);
     const instead = readable.length > 0 ? `: name ${readable.join(' or ')}` : '';
-    throw new UserError(`block ${block.id}: condition.over '${over}' is an export: exports have no output to evaluate over${instead}`, { ...place, path: 'condition.over' });
+    throw new UserError(`block ${block.id}: condition.over '${over}' is an export: exports have no output to evaluate over${instead}`, {
+      ...place,
+      path: 'condition.over',
+    });
   }
   const dynamicUps = block.upstream.filter((up) => byId.get(up)?.dynamic === true);
   if (dynamicUps.length > 1) {
-    throw new UserError(`block ${block.id} reads two dynamic blocks (${dynamicUps.join(', ')}): a block fans out over one list only`, place);
+    throw new UserError(
+      `block ${block.id} reads two dynamic blocks (${dynamicUps.join(', ')}): a block fans out over one list only`,
+      place,
+    );
   }
   const isFannedOut = dynamicUps.length === 1;
   if (isFannedOut && block.dynamic) {
-    throw new UserError(`block ${block.id} is fanned out by ${dynamicUps[0]} and cannot be dynamic itself: fan-outs are one level deep`, { ...place, path: 'dynamic' });
+    throw new UserError(`block ${block.id} is fanned out by ${dynamicUps[0]} and cannot be dynamic itself: fan-outs are one level deep`, {
+      ...place,
+      path: 'dynamic',
+    });
   }
   if (block.reduce && !isFannedOut) {
-    throw new UserError(`block ${block.id} has reduce: true but no dynamic upstream block: reduce unions the children of a fan-out`, { ...place, path: 'reduce' });
+    throw new UserError(`block ${block.id} has reduce: true but no dynamic upstream block: reduce unions the children of a fan-out`, {
+      ...place,
+      path: 'reduce',
+    });
   }
   for (const up of block.upstream) {
     const parent = byId.get(up);
     if (!parent || parent.reduce || !dynamicParentOf(parent, byId)) continue;
-    throw new UserError(`block ${block.id} reads ${up}, which runs once per item of ${dynamicParentOf(parent, byId)}: add reduce: true to ${up} to read its children's outputs as one table`, place);
+    throw new UserError(
+      `block ${block.id} reads ${up}, which runs once per item of ${dynamicParentOf(parent, byId)}: add reduce: true to ${up} to read its children's outputs as one table`,
+      place,
+    );
   }
 }
 
@@ -163,7 +181,8 @@ export function selectBlocks(blocks: readonly GraphBlock[], scope: RunScope): st
   if (scope.kind === 'pipeline') return order;
   if (scope.kind === 'blocks') {
     const unknown = scope.blocks.filter((id) => !blocks.some((b) => b.id === id));
-    if (unknown.length > 0) throw new UserError(`no block ${unknown.map((id) => `'${id}'`).join(', ')} in this pipeline; blocks are: ${order.join(', ')}`);
+    if (unknown.length > 0)
+      throw new UserError(`no block ${unknown.map((id) => `'${id}'`).join(', ')} in this pipeline; blocks are: ${order.join(', ')}`);
     return order.filter((id) => scope.blocks.includes(id));
   }
   if (!blocks.some((b) => b.id === scope.block)) {

@@ -35,12 +35,15 @@ function redactOneUrl(url: string): string {
   if (query === -1) return out;
   const hash = out.indexOf('#', query);
   const end = hash === -1 ? out.length : hash;
-  const params = out.slice(query + 1, end).split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq === -1) return pair;
-    const name = safeDecode(pair.slice(0, eq));
-    return SECRET_PARAM.test(name) && pair.length > eq + 1 ? `${pair.slice(0, eq)}=${MARK}` : pair;
-  });
+  const params = out
+    .slice(query + 1, end)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq === -1) return pair;
+      const name = safeDecode(pair.slice(0, eq));
+      return SECRET_PARAM.test(name) && pair.length > eq + 1 ? `${pair.slice(0, eq)}=${MARK}` : pair;
+    });
   return `${out.slice(0, query + 1)}${params.join('&')}${out.slice(end)}`;
 }
 
@@ -73,8 +76,11 @@ export function redactEvent(event: RunEvent): RunEvent {
       return { ...event, error: redactError(event.error) };
     case 'block.failed':
       return {
-        ...event, error: redactError(event.error),
-        ...(event.tests ? { tests: event.tests.map((t) => (t.message === undefined ? t : { ...t, message: redactUrlSecrets(t.message) })) } : {}),
+        ...event,
+        error: redactError(event.error),
+        ...(event.tests
+          ? { tests: event.tests.map((t) => (t.message === undefined ? t : { ...t, message: redactUrlSecrets(t.message) })) }
+          : {}),
       };
     case 'run.finished':
       return event.error ? { ...event, error: redactError(event.error) } : event;

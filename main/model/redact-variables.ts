@@ -15,7 +15,8 @@ const SECRET_NAME = /password|secret|token|key/i;
 export function redactVariables(variables: Record<string, unknown>, secretNames: ReadonlySet<string> = new Set()): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => {
-      if (value !== null && value !== undefined && (SECRET_NAME.test(name) || secretNames.has(name) || isSecretRef(value))) return [name, REDACTED];
+      if (value !== null && value !== undefined && (SECRET_NAME.test(name) || secretNames.has(name) || isSecretRef(value)))
+        return [name, REDACTED];
       return [name, typeof value === 'string' && redactUrlSecrets(value) !== value ? REDACTED : value];
     }),
   );

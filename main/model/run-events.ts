@@ -1,15 +1,7 @@
 import type { ErrorShape } from './errors.ts';
 
 /** Final and intermediate states of a block inside one run. */
-export type BlockStatus =
-  | 'pending'
-  | 'queued'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped'
-  | 'cancelled'
-  | 'upstream_failed';
+export type BlockStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'upstream_failed';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -111,7 +103,14 @@ export type RunEvent =
       /** The output's row count, schema and null rates, the baseline of the next run's drift comparison. */
       stats?: OutputStats;
     })
-  | (EventBase & { type: 'block.failed'; blockId: string; attempt: number; durationMs: number; error: ErrorShape; tests?: BlockTestResult[] })
+  | (EventBase & {
+      type: 'block.failed';
+      blockId: string;
+      attempt: number;
+      durationMs: number;
+      error: ErrorShape;
+      tests?: BlockTestResult[];
+    })
   | (EventBase & { type: 'block.skipped'; blockId: string; reason: string; status: 'skipped' | 'upstream_failed' })
   | (EventBase & { type: 'block.cancelled'; blockId: string })
   | (EventBase & { type: 'run.finished'; status: Exclude<RunStatus, 'running' | 'interrupted'>; durationMs: number; error?: ErrorShape });

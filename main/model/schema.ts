@@ -28,7 +28,10 @@ export const retryConfigSchema = z.strictObject({
 export type RetryConfig = z.infer<typeof retryConfigSchema>;
 
 /** Seconds; `none` (or 0) turns the timeout off. Parsed to null for "off", so the default never applies then. */
-const timeoutSecondsSchema = z.preprocess((value) => (value === 'none' || value === 0 ? null : value), z.number().positive().max(2_000_000).nullable());
+const timeoutSecondsSchema = z.preprocess(
+  (value) => (value === 'none' || value === 0 ? null : value),
+  z.number().positive().max(2_000_000).nullable(),
+);
 
 const SIZE_UNITS: Record<string, number> = { kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
 
@@ -38,7 +41,10 @@ function checkFitsMemory(value: string, ctx: z.RefinementCtx): void {
   const bytes = match ? Number(match[1]) * (SIZE_UNITS[match[2]?.toLowerCase() ?? ''] ?? NaN) : NaN;
   const total = os.totalmem();
   if (!(bytes > total)) return;
-  ctx.addIssue({ code: 'custom', message: `${value} is more than this machine's memory (${(total / 2 ** 30).toFixed(1)} GiB): use a size such as ${Math.max(1, Math.floor(total / 2 ** 30 / 2))}GB` });
+  ctx.addIssue({
+    code: 'custom',
+    message: `${value} is more than this machine's memory (${(total / 2 ** 30).toFixed(1)} GiB): use a size such as ${Math.max(1, Math.floor(total / 2 ** 30 / 2))}GB`,
+  });
 }
 
 export const engineSettingsSchema = z.strictObject({
@@ -47,7 +53,11 @@ export const engineSettingsSchema = z.strictObject({
   /** DuckDB threads; default: DuckDB's own (number of cores). */
   threads: z.number().int().min(1).max(256).optional(),
   /** DuckDB memory limit, e.g. "2GB"; at most this machine's memory. */
-  memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB').superRefine(checkFitsMemory).optional(),
+  memory_limit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB')
+    .superRefine(checkFitsMemory)
+    .optional(),
   /** Where DuckDB spills to disk past memory_limit, relative to the project; default `.pipewright/spill`. */
   spill_dir: z.string().min(1).optional(),
   /** Keep source row order in block outputs (slower loads, more memory); default false. */
@@ -79,17 +89,11 @@ export const projectFileSchema = z.strictObject({
 export type ProjectFile = z.infer<typeof projectFileSchema>;
 
 /** `connections.yaml`: profiles are validated by their connector when used; here only their outline. */
-export const connectionsFileSchema = z.record(
-  identifier,
-  z.looseObject({ type: z.string().min(1) }),
-);
+export const connectionsFileSchema = z.record(identifier, z.looseObject({ type: z.string().min(1) }));
 export type ConnectionsFile = z.infer<typeof connectionsFileSchema>;
 
 const variableValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-export const variableSpecSchema = z.union([
-  variableValue,
-  z.strictObject({ default: variableValue, description: z.string().optional() }),
-]);
+export const variableSpecSchema = z.union([variableValue, z.strictObject({ default: variableValue, description: z.string().optional() })]);
 
 /** A data test on a block's output: a SQL query that must return no rows, or a TS function. */
 export const blockTestSchema = z.union([
@@ -122,7 +126,10 @@ export const blockConditionSchema = z.union([
     /** A .py file under the project with a function decorated @condition (Mage's), returning True or False. */
     python: z.string().min(1),
     /** The function to call instead of the @condition one. */
-    function: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name').optional(),
+    function: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name')
+      .optional(),
   }),
 ]);
 export type BlockCondition = z.infer<typeof blockConditionSchema>;

@@ -53,7 +53,12 @@ export interface RunInterval {
  * Built-in variables of a run: execution_date (ISO timestamp), ds (its date), interval_start and interval_end
  * (ISO dates, end exclusive), run_id, pipeline_id.
  */
-export function builtinVariables(args: { runId: string; pipelineId: string; executionDate: Date; interval?: RunInterval }): Record<string, unknown> {
+export function builtinVariables(args: {
+  runId: string;
+  pipelineId: string;
+  executionDate: Date;
+  interval?: RunInterval;
+}): Record<string, unknown> {
   const iso = args.executionDate.toISOString();
   const dayStart = new Date(`${iso.slice(0, 10)}T00:00:00.000Z`);
   const interval = args.interval ?? { start: dayStart, end: new Date(dayStart.getTime() + 86_400_000) };

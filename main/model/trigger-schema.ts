@@ -39,15 +39,21 @@ export function cronProblem(expression: string): string | undefined {
   }
 }
 
-const cronExpression = z.string().min(1).superRefine((value, ctx) => {
-  const problem = cronProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const cronExpression = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const problem = cronProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
-const timeZone = z.string().min(1).superRefine((value, ctx) => {
-  const problem = timeZoneProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const timeZone = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const problem = timeZoneProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** What a schedule does about fires it missed while no Pipewright process was running. */
 export const catchUpPolicySchema = z.enum(['skip', 'latest', 'all']);
@@ -86,7 +92,12 @@ export type TriggerSpec = z.infer<typeof triggerSpecSchema>;
 export const triggersSchema = z.array(triggerSpecSchema).superRefine((triggers, ctx) => {
   const seen = new Set<string>();
   triggers.forEach((trigger, index) => {
-    if (seen.has(trigger.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `trigger name '${trigger.name}' is used twice; trigger names must be unique in a pipeline` });
+    if (seen.has(trigger.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `trigger name '${trigger.name}' is used twice; trigger names must be unique in a pipeline`,
+      });
     seen.add(trigger.name);
   });
 });

@@ -25,7 +25,8 @@ export function planBackfill(from: string, to: string, every: BackfillEvery): Ba
   for (let i = 0; ; i++) {
     const intervalStart = step(start, every, i);
     if (intervalStart > end) break;
-    if (intervals.length >= MAX_INTERVALS) throw new UserError(`the backfill would create more than ${MAX_INTERVALS} runs: use a larger --every or a shorter range`);
+    if (intervals.length >= MAX_INTERVALS)
+      throw new UserError(`the backfill would create more than ${MAX_INTERVALS} runs: use a larger --every or a shorter range`);
     intervals.push({ start: intervalStart, end: step(start, every, i + 1), label: intervalStart.toISOString().slice(0, 10) });
   }
   return intervals;

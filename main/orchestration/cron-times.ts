@@ -21,7 +21,11 @@ export function cronClock(expression: string, timezone: string): CronClock {
     nextAfter,
     nextTimes: (count, after) => cron.nextRuns(count, new Date(after)).map((d) => d.getTime()),
     // previousRuns looks strictly before its reference: one millisecond later includes a fire at `atOrBefore`.
-    latestTimes: (count, atOrBefore) => cron.previousRuns(count, new Date(atOrBefore + 1)).map((d) => d.getTime()).reverse(),
+    latestTimes: (count, atOrBefore) =>
+      cron
+        .previousRuns(count, new Date(atOrBefore + 1))
+        .map((d) => d.getTime())
+        .reverse(),
   };
 }
 

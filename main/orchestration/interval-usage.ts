@@ -9,7 +9,12 @@ const INTERVAL_VARIABLE = /\{\{\s*(ds|execution_date|interval_start|interval_end
  */
 export function usesIntervalVariables(pipeline: Pipeline): boolean {
   return pipeline.blocks.some((block) => {
-    const texts = [JSON.stringify(block.config ?? {}), JSON.stringify(block.tests ?? []), JSON.stringify(block.condition ?? null), block.code?.text ?? ''];
+    const texts = [
+      JSON.stringify(block.config ?? {}),
+      JSON.stringify(block.tests ?? []),
+      JSON.stringify(block.condition ?? null),
+      block.code?.text ?? '',
+    ];
     for (const test of Object.values(block.testCode)) texts.push(test.text);
     return texts.some((text) => INTERVAL_VARIABLE.test(text));
   });

@@ -67,7 +67,12 @@ export async function runBackfill(args: {
       runs.push({ interval: interval.label, runId: result.runId, status: result.status });
       progress.done++;
       if (result.status !== 'succeeded') progress.failed++;
-      progress.last = { interval: interval.label, status: result.status, runId: result.runId, ...(result.error ? { error: result.error } : {}) };
+      progress.last = {
+        interval: interval.label,
+        status: result.status,
+        runId: result.runId,
+        ...(result.error ? { error: result.error } : {}),
+      };
       args.onProgress?.({ ...progress });
     }
   };
@@ -77,7 +82,10 @@ export async function runBackfill(args: {
 }
 
 /** One interval's run; a refusal by the pipeline's run limit (`on_limit: skip`) skips the interval instead of ending the backfill. */
-async function startInterval(args: Parameters<typeof runBackfill>[0], interval: BackfillInterval): Promise<{ runId: string | null; status: IntervalStatus }> {
+async function startInterval(
+  args: Parameters<typeof runBackfill>[0],
+  interval: BackfillInterval,
+): Promise<{ runId: string | null; status: IntervalStatus }> {
   try {
     return await args.open.run(
       {
@@ -103,7 +111,9 @@ async function startInterval(args: Parameters<typeof runBackfill>[0], interval: 
  */
 export function intervalOrigins(open: OpenProject, pipelineId: string, backfillId: string): Map<string, string> {
   const origins = new Map<string, string>();
-  const runs = open.store.listRuns({ pipelineId, limit: 100_000 }).filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
+  const runs = open.store
+    .listRuns({ pipelineId, limit: 100_000 })
+    .filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
   for (const run of [...runs].reverse()) {
     const day = String(open.store.getRun(run.id)?.variables.interval_start ?? '');
     if (day && !origins.has(day)) origins.set(day, originOf(run.scope) ?? run.id);
@@ -114,11 +124,16 @@ export function intervalOrigins(open: OpenProject, pipelineId: string, backfillI
 /** The intervals of an earlier backfill whose latest run did not succeed (to retry only those). */
 export function failedIntervals(open: OpenProject, pipelineId: string, backfillId: string): string[] {
   const latest = new Map<string, string>();
-  const runs = open.store.listRuns({ pipelineId, limit: 100_000 }).filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
+  const runs = open.store
+    .listRuns({ pipelineId, limit: 100_000 })
+    .filter((r) => r.trigger.kind === 'backfill' && r.trigger.by === backfillId);
   for (const run of [...runs].reverse()) {
     const detail = open.store.getRun(run.id);
     const day = String(detail?.variables.interval_start ?? '');
     if (day) latest.set(day, run.status);
   }
-  return [...latest].filter(([, status]) => status !== 'succeeded').map(([day]) => day).sort();
+  return [...latest]
+    .filter(([, status]) => status !== 'succeeded')
+    .map(([day]) => day)
+    .sort();
 }

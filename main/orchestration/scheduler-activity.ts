@@ -23,7 +23,13 @@ interface TriggerRef {
 /** What the scheduler did, for logs (`pipewright schedule`), the UI and benchmarks. */
 export type SchedulerActivity =
   | (TriggerRef & { type: 'registered'; nextAt: number | undefined; isEnabled: boolean; isChange: boolean })
-  | (TriggerRef & { type: 'fired'; scheduledAt: number; runId: string; isLate: boolean; /** Fire decision → run.started, in ms. */ startLatencyMs: number })
+  | (TriggerRef & {
+      type: 'fired';
+      scheduledAt: number;
+      runId: string;
+      isLate: boolean;
+      /** Fire decision → run.started, in ms. */ startLatencyMs: number;
+    })
   | (TriggerRef & { type: 'finished'; scheduledAt: number; runId: string; status: RunResult['status']; durationMs: number })
   | (TriggerRef & { type: 'skipped'; scheduledAt: number; reason: string })
   | (TriggerRef & { type: 'missed'; count: number; first: number; last: number; reason: string })
@@ -34,11 +40,16 @@ export type SchedulerActivity =
 export function formatActivity(activity: SchedulerActivity, now = Date.now()): string {
   const stamp = iso(now);
   // Messages can quote a URL from a variable or a config: its credentials stay out of the log.
-  if (activity.type === 'problem') return `${stamp} problem${activity.pipelineId ? ` in pipeline ${activity.pipelineId}` : ''}: ${redactUrlSecrets(activity.message)}`;
+  if (activity.type === 'problem')
+    return `${stamp} problem${activity.pipelineId ? ` in pipeline ${activity.pipelineId}` : ''}: ${redactUrlSecrets(activity.message)}`;
   const who = `${activity.pipelineId}/${activity.trigger}`;
   switch (activity.type) {
     case 'registered': {
-      const next = !activity.isEnabled ? 'disabled' : activity.nextAt === undefined ? 'the cron never fires' : `next fire ${iso(activity.nextAt)}`;
+      const next = !activity.isEnabled
+        ? 'disabled'
+        : activity.nextAt === undefined
+          ? 'the cron never fires'
+          : `next fire ${iso(activity.nextAt)}`;
       return `${stamp} ${who} ${activity.isChange ? 'changed; it restarts from now' : 'scheduled'}: ${next}`;
     }
     case 'fired':

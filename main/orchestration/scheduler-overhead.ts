@@ -54,7 +54,9 @@ export async function measureSchedulerOverhead(open: OpenProject, runs: number):
   const clock = new JumpingClock(Date.now());
   // A rescan period of a day keeps the jumps on fire times (every trigger fires at least daily in a benchmark).
   const scheduler = new Scheduler({
-    open, clock, rescanMs: 86_400_000,
+    open,
+    clock,
+    rescanMs: 86_400_000,
     onActivity: (activity) => {
       if (activity.type === 'fired') latencies.push(activity.startLatencyMs);
     },
@@ -66,5 +68,10 @@ export async function measureSchedulerOverhead(open: OpenProject, runs: number):
     await scheduler.stop();
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { runs: latencies.length, latenciesMs: latencies, medianMs: sorted[Math.floor(sorted.length / 2)] ?? 0, maxMs: sorted.at(-1) ?? 0 };
+  return {
+    runs: latencies.length,
+    latenciesMs: latencies,
+    medianMs: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    maxMs: sorted.at(-1) ?? 0,
+  };
 }

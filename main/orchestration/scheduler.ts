@@ -124,7 +124,11 @@ export class Scheduler {
   activeSchedules(): { pipelineId: string; trigger: string; nextAt: number | null }[] {
     return [...this.tracked.values()]
       .filter((t) => t.loaded.spec.enabled)
-      .map((t) => ({ pipelineId: t.loaded.pipeline.id, trigger: t.loaded.spec.name, nextAt: t.clock.nextAfter(Math.max(t.lastFiredAt, this.clock.now())) ?? null }));
+      .map((t) => ({
+        pipelineId: t.loaded.pipeline.id,
+        trigger: t.loaded.spec.name,
+        nextAt: t.clock.nextAfter(Math.max(t.lastFiredAt, this.clock.now())) ?? null,
+      }));
   }
 
   /** The trigger records (`trigger.fired`, `trigger.skipped`, …), for tests and the CLI. */
@@ -193,7 +197,14 @@ export class Scheduler {
     // A catch-up of the old timing still in progress stops before its next fire (it checks it is still tracked).
     this.tracked.set(schedule.key, { loaded: schedule, clock, lastFiredAt: now, isBusy: false });
     const nextAt = spec.enabled ? clock.nextAfter(now) : undefined;
-    this.report({ type: 'registered', pipelineId: pipeline.id, trigger: spec.name, nextAt, isEnabled: spec.enabled, isChange: cursor !== undefined });
+    this.report({
+      type: 'registered',
+      pipelineId: pipeline.id,
+      trigger: spec.name,
+      nextAt,
+      isEnabled: spec.enabled,
+      isChange: cursor !== undefined,
+    });
   }
 
   private handleDue(tracked: Tracked, now: number): void {
@@ -202,17 +213,23 @@ export class Scheduler {
     if (due.times.length === 0) return;
     const plan = planFires(due.times, now, spec.catch_up, this.options.graceMs);
     if (due.more && spec.catch_up === 'all') {
-      this.report({ type: 'problem', pipelineId: pipeline.id, message: `${pipeline.id}/${spec.name} missed more than ${this.options.maxCatchUp} fires; catch_up: all runs only the latest ${this.options.maxCatchUp}` });
+      this.report({
+        type: 'problem',
+        pipelineId: pipeline.id,
+        message: `${pipeline.id}/${spec.name} missed more than ${this.options.maxCatchUp} fires; catch_up: all runs only the latest ${this.options.maxCatchUp}`,
+      });
     }
     if (plan.dropped.length > 0) this.dropMissed(tracked, plan.dropped, due.more);
     if (plan.toRun.length === 1 && plan.toRun[0]?.isLate === false) {
       this.fire(tracked, plan.toRun[0]);
     } else if (plan.toRun.length > 0) {
       tracked.isBusy = true;
-      this.hold(this.catchUp(tracked, plan.toRun).finally(() => {
-        tracked.isBusy = false;
-        this.requestTick();
-      }));
+      this.hold(
+        this.catchUp(tracked, plan.toRun).finally(() => {
+          tracked.isBusy = false;
+          this.requestTick();
+        }),
+      );
     }
   }
 
@@ -223,7 +240,14 @@ export class Scheduler {
     if (last === undefined) return;
     const reason = 'schedules are paused in the app';
     this.moveCursor(tracked, last);
-    this.state.recordFire({ pipelineId: pipeline.id, triggerName: spec.name, kind: 'trigger.skipped', scheduledAt: last, reason, at: this.clock.now() });
+    this.state.recordFire({
+      pipelineId: pipeline.id,
+      triggerName: spec.name,
+      kind: 'trigger.skipped',
+      scheduledAt: last,
+      reason,
+      at: this.clock.now(),
+    });
     this.report({ type: 'skipped', pipelineId: pipeline.id, trigger: spec.name, scheduledAt: last, reason });
   }
 
@@ -234,7 +258,14 @@ export class Scheduler {
     const count = `${isMore ? 'more than ' : ''}${dropped.length} fire${dropped.length === 1 ? '' : 's'}`;
     const reason = `missed ${count} (${iso(first)}${dropped.length > 1 ? ` to ${iso(last)}` : ''}) while no scheduler was running (or the machine slept); catch_up: ${spec.catch_up} does not run them`;
     this.moveCursor(tracked, last);
-    this.state.recordFire({ pipelineId: pipeline.id, triggerName: spec.name, kind: 'trigger.missed', scheduledAt: last, reason, at: this.clock.now() });
+    this.state.recordFire({
+      pipelineId: pipeline.id,
+      triggerName: spec.name,
+      kind: 'trigger.missed',
+      scheduledAt: last,
+      reason,
+      at: this.clock.now(),
+    });
     this.report({ type: 'missed', pipelineId: pipeline.id, trigger: spec.name, count: dropped.length, first, last, reason });
   }
 
@@ -255,7 +286,14 @@ export class Scheduler {
     const busyWith = spec.skip_if_running ? this.runningRunOf(pipeline.id) : undefined;
     if (busyWith !== undefined) {
       const reason = `a run of ${pipeline.id} is still running${busyWith ? ` (${busyWith})` : ''} and skip_if_running is on`;
-      this.state.recordFire({ pipelineId: pipeline.id, triggerName: spec.name, kind: 'trigger.skipped', scheduledAt: planned.at, reason, at: this.clock.now() });
+      this.state.recordFire({
+        pipelineId: pipeline.id,
+        triggerName: spec.name,
+        kind: 'trigger.skipped',
+        scheduledAt: planned.at,
+        reason,
+        at: this.clock.now(),
+      });
       this.report({ type: 'skipped', ...ref, scheduledAt: planned.at, reason });
       return Promise.resolve();
     }
@@ -265,26 +303,59 @@ export class Scheduler {
     const onEvent = (event: RunEvent) => {
       if (event.type === 'run.started' && event.runId === runId) {
         hasStarted = true;
-        this.state.recordFire({ pipelineId: pipeline.id, triggerName: spec.name, kind: 'trigger.fired', scheduledAt: planned.at, runId, at: this.clock.now() });
-        this.report({ type: 'fired', ...ref, scheduledAt: planned.at, runId, isLate: planned.isLate, startLatencyMs: performance.now() - firedAt });
+        this.state.recordFire({
+          pipelineId: pipeline.id,
+          triggerName: spec.name,
+          kind: 'trigger.fired',
+          scheduledAt: planned.at,
+          runId,
+          at: this.clock.now(),
+        });
+        this.report({
+          type: 'fired',
+          ...ref,
+          scheduledAt: planned.at,
+          runId,
+          isLate: planned.isLate,
+          startLatencyMs: performance.now() - firedAt,
+        });
       }
       this.opts.onEvent?.(event);
     };
-    const run = this.open.run({
-      pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'schedule', by: spec.name }, variables: spec.variables,
-      executionDate: new Date(planned.at), runId, signal: this.abort.signal,
-    }, onEvent);
-    return this.hold(run.then(
-      (result: RunResult) => this.report({ type: 'finished', ...ref, scheduledAt: planned.at, runId, status: result.status, durationMs: result.durationMs }),
-      (error: unknown) => {
-        const message = toErrorShape(error).message;
-        // on_limit: skip refused the run: like skip_if_running, a decision rather than a failure.
-        const kind = error instanceof RunLimitReachedError ? 'trigger.skipped' : 'trigger.failed';
-        if (!hasStarted) this.state.recordFire({ pipelineId: pipeline.id, triggerName: spec.name, kind, scheduledAt: planned.at, reason: message, at: this.clock.now() });
-        if (kind === 'trigger.skipped') this.report({ type: 'skipped', ...ref, scheduledAt: planned.at, reason: message });
-        else this.report({ type: 'failed', ...ref, scheduledAt: planned.at, message });
+    const run = this.open.run(
+      {
+        pipeline,
+        scope: { kind: 'pipeline' },
+        trigger: { kind: 'schedule', by: spec.name },
+        variables: spec.variables,
+        executionDate: new Date(planned.at),
+        runId,
+        signal: this.abort.signal,
       },
-    ));
+      onEvent,
+    );
+    return this.hold(
+      run.then(
+        (result: RunResult) =>
+          this.report({ type: 'finished', ...ref, scheduledAt: planned.at, runId, status: result.status, durationMs: result.durationMs }),
+        (error: unknown) => {
+          const message = toErrorShape(error).message;
+          // on_limit: skip refused the run: like skip_if_running, a decision rather than a failure.
+          const kind = error instanceof RunLimitReachedError ? 'trigger.skipped' : 'trigger.failed';
+          if (!hasStarted)
+            this.state.recordFire({
+              pipelineId: pipeline.id,
+              triggerName: spec.name,
+              kind,
+              scheduledAt: planned.at,
+              reason: message,
+              at: this.clock.now(),
+            });
+          if (kind === 'trigger.skipped') this.report({ type: 'skipped', ...ref, scheduledAt: planned.at, reason: message });
+          else this.report({ type: 'failed', ...ref, scheduledAt: planned.at, message });
+        },
+      ),
+    );
   }
 
   /** The id of a running run of the pipeline ('' for one still waiting for a slot), or undefined when none runs. */
@@ -311,7 +382,12 @@ export class Scheduler {
   private reportProblems(problems: { pipelineId: string; error: { message: string } }[]): void {
     const current = new Map(problems.map((p) => [p.pipelineId, p.error.message]));
     for (const [pipelineId, message] of current) {
-      if (this.reportedProblems.get(pipelineId) !== message) this.report({ type: 'problem', pipelineId, message: `${message}\n(its schedules keep their last good definition until the file is fixed)` });
+      if (this.reportedProblems.get(pipelineId) !== message)
+        this.report({
+          type: 'problem',
+          pipelineId,
+          message: `${message}\n(its schedules keep their last good definition until the file is fixed)`,
+        });
     }
     this.reportedProblems.clear();
     for (const [id, message] of current) this.reportedProblems.set(id, message);

@@ -72,8 +72,10 @@ export class TriggerStateStore {
   /** Stores the trigger's cursor (durably, before the run it stands for starts). */
   writeCursor(pipelineId: string, triggerName: string, cursor: TriggerCursor, now: number): void {
     this.db
-      .prepare(`INSERT INTO trigger_state (pipeline_id, trigger_name, signature, last_fired_at, updated_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (pipeline_id, trigger_name) DO UPDATE SET signature = excluded.signature, last_fired_at = excluded.last_fired_at, updated_at = excluded.updated_at`)
+      .prepare(
+        `INSERT INTO trigger_state (pipeline_id, trigger_name, signature, last_fired_at, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (pipeline_id, trigger_name) DO UPDATE SET signature = excluded.signature, last_fired_at = excluded.last_fired_at, updated_at = excluded.updated_at`,
+      )
       .run(pipelineId, triggerName, cursor.signature, cursor.lastFiredAt, now);
   }
 
@@ -87,8 +89,10 @@ export class TriggerStateStore {
   /** Fire records in the order they were made, optionally of one pipeline (the latest `limit`, default 1000). */
   listFires(filter: { pipelineId?: string; limit?: number } = {}): TriggerFire[] {
     const rows = this.db
-      .prepare(`SELECT * FROM (SELECT pipeline_id, trigger_name, kind, scheduled_at, run_id, reason, at, id FROM trigger_fires
-        WHERE (@pipelineId IS NULL OR pipeline_id = @pipelineId) ORDER BY id DESC LIMIT @limit) ORDER BY id`)
+      .prepare(
+        `SELECT * FROM (SELECT pipeline_id, trigger_name, kind, scheduled_at, run_id, reason, at, id FROM trigger_fires
+        WHERE (@pipelineId IS NULL OR pipeline_id = @pipelineId) ORDER BY id DESC LIMIT @limit) ORDER BY id`,
+      )
       .all({ pipelineId: filter.pipelineId ?? null, limit: filter.limit ?? 1000 }) as FireRow[];
     return rows.map(toFire);
   }
@@ -96,8 +100,10 @@ export class TriggerStateStore {
   /** The latest fire record of each trigger, keyed `<pipeline>/<trigger>`. */
   latestFires(): Map<string, TriggerFire> {
     const rows = this.db
-      .prepare(`SELECT pipeline_id, trigger_name, kind, scheduled_at, run_id, reason, at FROM trigger_fires
-        WHERE id IN (SELECT max(id) FROM trigger_fires GROUP BY pipeline_id, trigger_name)`)
+      .prepare(
+        `SELECT pipeline_id, trigger_name, kind, scheduled_at, run_id, reason, at FROM trigger_fires
+        WHERE id IN (SELECT max(id) FROM trigger_fires GROUP BY pipeline_id, trigger_name)`,
+      )
       .all() as FireRow[];
     return new Map(rows.map((row) => [`${row.pipeline_id}/${row.trigger_name}`, toFire(row)]));
   }
@@ -109,7 +115,13 @@ export class TriggerStateStore {
 }
 
 function toFire(row: FireRow): TriggerFire {
-  const fire: TriggerFire = { pipelineId: row.pipeline_id, triggerName: row.trigger_name, kind: row.kind, scheduledAt: row.scheduled_at, at: row.at };
+  const fire: TriggerFire = {
+    pipelineId: row.pipeline_id,
+    triggerName: row.trigger_name,
+    kind: row.kind,
+    scheduledAt: row.scheduled_at,
+    at: row.at,
+  };
   if (row.run_id !== null) fire.runId = row.run_id;
   if (row.reason !== null) fire.reason = row.reason;
   return fire;

@@ -67,7 +67,8 @@ export async function loadTriggers(source: TriggerSource): Promise<LoadedTrigger
     }
     for (const spec of pipeline.spec.triggers ?? []) {
       result.all.push({ pipelineId, spec });
-      if (spec.type === 'schedule') result.schedules.push({ key: `${pipelineId}/${spec.name}`, pipeline, spec, signature: scheduleSignature(spec) });
+      if (spec.type === 'schedule')
+        result.schedules.push({ key: `${pipelineId}/${spec.name}`, pipeline, spec, signature: scheduleSignature(spec) });
     }
   }
   return result;
@@ -95,7 +96,10 @@ export function describeTrigger(pipelineId: string, spec: TriggerSpec, now: numb
  * Describes every trigger of the project (pipelines that fail to load are listed in `problems`), each with its latest
  * fire record from the run history when there is one.
  */
-export async function listTriggerDescriptions(source: TriggerSource, now = Date.now()): Promise<{ triggers: TriggerDescription[]; problems: LoadedTriggers['problems'] }> {
+export async function listTriggerDescriptions(
+  source: TriggerSource,
+  now = Date.now(),
+): Promise<{ triggers: TriggerDescription[]; problems: LoadedTriggers['problems'] }> {
   const loaded = await loadTriggers(source);
   const lastFires = readLastFires(path.join(source.project.stateDir, 'history.sqlite'));
   const triggers = loaded.all.map(({ pipelineId, spec }) => {
@@ -123,7 +127,13 @@ function pick(fire: TriggerFire): { runId?: string; reason?: string } {
 }
 
 const localFormat = new Intl.DateTimeFormat('sv-SE', {
-  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
 });
 
 function toFireTime(ms: number): FireTime {

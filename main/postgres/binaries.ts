@@ -20,10 +20,13 @@ export async function findPostgresBinaries(): Promise<PostgresBinaries> {
   try {
     found = (await import(name)) as { postgres: string; initdb: string };
   } catch (error) {
-    throw new OperationalError(`no embedded Postgres for ${os.platform()}/${os.arch()} (${name} is not installed): use a postgres connection to a server instead`, {
-      permanent: true,
-      cause: error,
-    });
+    throw new OperationalError(
+      `no embedded Postgres for ${os.platform()}/${os.arch()} (${name} is not installed): use a postgres connection to a server instead`,
+      {
+        permanent: true,
+        cause: error,
+      },
+    );
   }
   await hydrateSymlinks(path.resolve(path.dirname(found.postgres), '..'));
   return { postgres: found.postgres, initdb: found.initdb };

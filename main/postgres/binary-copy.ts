@@ -15,20 +15,54 @@ export const BINARY_COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0
 export const BINARY_COPY_TRAILER = Buffer.from([0xff, 0xff]);
 
 /** How one column's DuckDB values become Postgres binary fields. */
-type FieldKind = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'float32' | 'float64' | 'bool' | 'date' | 'timestamp' | 'text';
+type FieldKind =
+  'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'float32' | 'float64' | 'bool' | 'date' | 'timestamp' | 'text';
 
 const KINDS: Record<string, FieldKind> = {
-  TINYINT: 'int8', UTINYINT: 'uint8', SMALLINT: 'int16', USMALLINT: 'uint16', INTEGER: 'int32', UINTEGER: 'uint32', BIGINT: 'int64',
-  FLOAT: 'float32', DOUBLE: 'float64', BOOLEAN: 'bool', DATE: 'date',
-  TIMESTAMP: 'timestamp', 'TIMESTAMP WITH TIME ZONE': 'timestamp', VARCHAR: 'text',
+  TINYINT: 'int8',
+  UTINYINT: 'uint8',
+  SMALLINT: 'int16',
+  USMALLINT: 'uint16',
+  INTEGER: 'int32',
+  UINTEGER: 'uint32',
+  BIGINT: 'int64',
+  FLOAT: 'float32',
+  DOUBLE: 'float64',
+  BOOLEAN: 'bool',
+  DATE: 'date',
+  TIMESTAMP: 'timestamp',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp',
+  VARCHAR: 'text',
 };
 /** Bytes per value in DuckDB's vector. */
 const SOURCE_WIDTH: Record<Exclude<FieldKind, 'text'>, number> = {
-  int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, float32: 4, float64: 8, bool: 1, date: 4, timestamp: 8,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  float32: 4,
+  float64: 8,
+  bool: 1,
+  date: 4,
+  timestamp: 8,
 };
 /** Bytes per value in the Postgres field (TINYINT and UTINYINT widen to smallint, USMALLINT to integer, UINTEGER to bigint). */
 const FIELD_WIDTH: Record<Exclude<FieldKind, 'text'>, number> = {
-  int8: 2, uint8: 2, int16: 2, uint16: 4, int32: 4, uint32: 8, int64: 8, float32: 4, float64: 8, bool: 1, date: 4, timestamp: 8,
+  int8: 2,
+  uint8: 2,
+  int16: 2,
+  uint16: 4,
+  int32: 4,
+  uint32: 8,
+  int64: 8,
+  float32: 4,
+  float64: 8,
+  bool: 1,
+  date: 4,
+  timestamp: 8,
 };
 
 // Postgres counts dates and timestamps from 2000-01-01, DuckDB from 1970-01-01.
@@ -146,23 +180,46 @@ function writeColumn(out: Buffer, view: DataView, cursors: Int32Array, column: C
     const value = at + 4;
     let width = kind === 'text' ? 0 : FIELD_WIDTH[kind];
     switch (kind) {
-      case 'text': width = writeText(out, value, column, row); break;
-      case 'int8': view.setInt16(value, data.getInt8(row)); break;
-      case 'uint8': view.setInt16(value, data.getUint8(row)); break;
-      case 'int16': view.setInt16(value, data.getInt16(row * 2, true)); break;
-      case 'uint16': view.setInt32(value, data.getUint16(row * 2, true)); break;
-      case 'int32': view.setInt32(value, data.getInt32(row * 4, true)); break;
-      case 'uint32': view.setUint32(value, 0); view.setUint32(value + 4, data.getUint32(row * 4, true)); break;
-      case 'float32': view.setUint32(value, data.getUint32(row * 4, true)); break;
+      case 'text':
+        width = writeText(out, value, column, row);
+        break;
+      case 'int8':
+        view.setInt16(value, data.getInt8(row));
+        break;
+      case 'uint8':
+        view.setInt16(value, data.getUint8(row));
+        break;
+      case 'int16':
+        view.setInt16(value, data.getInt16(row * 2, true));
+        break;
+      case 'uint16':
+        view.setInt32(value, data.getUint16(row * 2, true));
+        break;
+      case 'int32':
+        view.setInt32(value, data.getInt32(row * 4, true));
+        break;
+      case 'uint32':
+        view.setUint32(value, 0);
+        view.setUint32(value + 4, data.getUint32(row * 4, true));
+        break;
+      case 'float32':
+        view.setUint32(value, data.getUint32(row * 4, true));
+        break;
       case 'int64':
       case 'float64':
         // The same 8 bytes, reversed: no conversion, so NaN, ±Infinity and every bit of the value survive.
         view.setUint32(value, data.getUint32(row * 8 + 4, true));
         view.setUint32(value + 4, data.getUint32(row * 8, true));
         break;
-      case 'bool': view.setUint8(value, data.getUint8(row) === 0 ? 0 : 1); break;
-      case 'date': view.setInt32(value, pgDate(data.getInt32(row * 4, true))); break;
-      case 'timestamp': writeTimestamp(view, value, data.getInt32(row * 8 + 4, true), data.getUint32(row * 8, true)); break;
+      case 'bool':
+        view.setUint8(value, data.getUint8(row) === 0 ? 0 : 1);
+        break;
+      case 'date':
+        view.setInt32(value, pgDate(data.getInt32(row * 4, true)));
+        break;
+      case 'timestamp':
+        writeTimestamp(view, value, data.getInt32(row * 8 + 4, true), data.getUint32(row * 8, true));
+        break;
     }
     view.setInt32(at, width);
     cursors[row] = value + width;

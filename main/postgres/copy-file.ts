@@ -7,14 +7,24 @@ import type { CsvSource } from './csv-pipe.ts';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from './binary-copy.ts';
 
 /** Streams CSV (no header) into `COPY <target> FROM STDIN`; resolves to the row count of COPY's command tag. */
-export async function copyCsvIn(client: pg.Client, target: string, source: CsvSource, onBytes: (done: number, total?: number) => void): Promise<number> {
+export async function copyCsvIn(
+  client: pg.Client,
+  target: string,
+  source: CsvSource,
+  onBytes: (done: number, total?: number) => void,
+): Promise<number> {
   const copy = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT csv)`));
   await pipeline(source.stream, byteCounter(source.totalBytes, onBytes), copy);
   return copy.rowCount;
 }
 
 /** Streams binary COPY tuples (header and trailer added here) into `COPY <target> FROM STDIN (FORMAT binary)`; resolves to the rows loaded. */
-export async function copyBinaryIn(client: pg.Client, target: string, tuples: AsyncIterable<Buffer>, onBytes: (done: number) => void): Promise<number> {
+export async function copyBinaryIn(
+  client: pg.Client,
+  target: string,
+  tuples: AsyncIterable<Buffer>,
+  onBytes: (done: number) => void,
+): Promise<number> {
   const copy = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`));
   await pipeline(Readable.from(framed(tuples), { objectMode: false }), byteCounter(undefined, onBytes), copy);
   return copy.rowCount;

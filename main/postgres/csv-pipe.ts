@@ -19,7 +19,10 @@ export interface CsvSource {
  * DuckDB. Resolves to what `read` resolved to; rejects with the first failure of either side.
  */
 export async function pipeCsv<T>(
-  tempDir: string, write: (target: string) => Promise<unknown>, read: (source: CsvSource) => Promise<T>, interruptWriter: () => void,
+  tempDir: string,
+  write: (target: string) => Promise<unknown>,
+  read: (source: CsvSource) => Promise<T>,
+  interruptWriter: () => void,
 ): Promise<T> {
   if (process.platform === 'win32') {
     const file = path.join(tempDir, 'export.csv');
@@ -49,7 +52,9 @@ export async function pipeCsv<T>(
     firstFailure ??= error;
     throw error;
   };
-  const writing = write(fifo).catch(note).finally(() => keepOpen.close());
+  const writing = write(fifo)
+    .catch(note)
+    .finally(() => keepOpen.close());
   const reading = read({ stream }).catch(note);
   const [, result] = await Promise.allSettled([
     writing,

@@ -42,7 +42,9 @@ export async function findLoad(client: pg.Client, schema: string, table: string,
     [key.originRunId, key.blockId, table],
   );
   const row = found.rows[0];
-  return row ? { loadedByRun: row.loaded_by_run, sourceId: row.source_id, rows: Number(row.row_count), loadedAt: row.loaded_at } : undefined;
+  return row
+    ? { loadedByRun: row.loaded_by_run, sourceId: row.source_id, rows: Number(row.row_count), loadedAt: row.loaded_at }
+    : undefined;
 }
 
 /** Records the load, in the same transaction as the rows it appended. */
@@ -64,7 +66,10 @@ async function ensureLedger(client: pg.Client, schema: string): Promise<void> {
   );
   if ((hasSource.rowCount ?? 0) > 0) return;
   // A ledger of an earlier version, keyed by run id alone: widened in place (one statement, so all or nothing).
-  const pkey = await client.query<{ name: string }>(`SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`, [ledger]);
+  const pkey = await client.query<{ name: string }>(
+    `SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+    [ledger],
+  );
   const dropKey = pkey.rows[0] ? `DROP CONSTRAINT ${quoteIdent(pkey.rows[0].name)}, ` : '';
   await client.query(`ALTER TABLE ${ledger} ADD COLUMN IF NOT EXISTS source_id text NOT NULL DEFAULT '', ADD COLUMN IF NOT EXISTS loaded_by_run text,
     ${dropKey}ADD PRIMARY KEY (run_id, block_id, target_table, source_id)`);

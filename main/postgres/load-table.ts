@@ -63,14 +63,16 @@ export interface LoadResult {
  * `spec.parallel`, replace and fail load over several connections and swap in one transaction (replaceInParallel).
  */
 export async function loadTable(client: pg.Client, spec: LoadSpec): Promise<LoadResult> {
-  if ((spec.mode === 'replace' || spec.mode === 'fail') && spec.parallel && spec.parallel.connections > 1) return replaceInParallel(client, spec, spec.parallel);
+  if ((spec.mode === 'replace' || spec.mode === 'fail') && spec.parallel && spec.parallel.connections > 1)
+    return replaceInParallel(client, spec, spec.parallel);
   await client.query('BEGIN');
   try {
     await ensureSchema(client, spec.schema);
     const existing = await targetColumns(client, spec.schema, spec.table);
-    const result = spec.mode === 'replace' || spec.mode === 'fail'
-      ? await replaceTable(client, spec, existing)
-      : await mergeIntoTable(client, spec, existing);
+    const result =
+      spec.mode === 'replace' || spec.mode === 'fail'
+        ? await replaceTable(client, spec, existing)
+        : await mergeIntoTable(client, spec, existing);
     if (!result.wasAlreadyLoaded) killPoint(`postgres.${spec.mode}.copied`);
     await client.query('COMMIT');
     killPoint(`postgres.${spec.mode}.committed`);
@@ -84,7 +86,10 @@ export async function loadTable(client: pg.Client, spec: LoadSpec): Promise<Load
 async function replaceTable(client: pg.Client, spec: LoadSpec, existing: TargetColumn[] | undefined): Promise<LoadResult> {
   const target = qualifiedName(spec.schema, spec.table);
   if (existing && spec.mode === 'fail') {
-    throw new UserError(`${spec.schema}.${spec.table} already exists and mode is fail: choose replace, append or upsert`, { ...spec.place, path: 'config.mode' });
+    throw new UserError(`${spec.schema}.${spec.table} already exists and mode is fail: choose replace, append or upsert`, {
+      ...spec.place,
+      path: 'config.mode',
+    });
   }
   // A name of our own, not derived from the table's, so it never collides or exceeds 63 bytes; the transaction hides it.
   const staging = `_pw_stage_${randomBytes(6).toString('hex')}`;
@@ -108,9 +113,15 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   const loadKey = spec.mode === 'append' ? keyOf(spec) : undefined;
   const earlier = loadKey ? await findLoad(client, spec.schema, spec.table, loadKey) : undefined;
   if (earlier) {
-    const by = earlier.loadedByRun && earlier.loadedByRun !== loadKey?.runId ? `run ${earlier.loadedByRun}` : 'an earlier attempt of this run';
-    const other = earlier.sourceId && earlier.sourceId !== loadKey?.sourceId ? ` (it loaded output ${earlier.sourceId}; the upstream's latest is now ${loadKey?.sourceId ?? '?'})` : '';
-    spec.log(`${by} already appended ${earlier.rows.toLocaleString('en-US')} rows from this block to ${spec.schema}.${spec.table} at ${earlier.loadedAt.toISOString()}${other}: not appending again`);
+    const by =
+      earlier.loadedByRun && earlier.loadedByRun !== loadKey?.runId ? `run ${earlier.loadedByRun}` : 'an earlier attempt of this run';
+    const other =
+      earlier.sourceId && earlier.sourceId !== loadKey?.sourceId
+        ? ` (it loaded output ${earlier.sourceId}; the upstream's latest is now ${loadKey?.sourceId ?? '?'})`
+        : '';
+    spec.log(
+      `${by} already appended ${earlier.rows.toLocaleString('en-US')} rows from this block to ${spec.schema}.${spec.table} at ${earlier.loadedAt.toISOString()}${other}: not appending again`,
+    );
     return { copied: 0, written: earlier.rows, wasAlreadyLoaded: true };
   }
   if (!existing) {
@@ -123,9 +134,10 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
   const columns = columnList(spec.columns);
   const copied = checkCount(await copyIn(client, `${staging} (${columns})`, spec), spec.expectedRows);
-  const written = spec.mode === 'append'
-    ? (await client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${staging}`)).rowCount ?? 0
-    : await upsert(client, spec, target, staging);
+  const written =
+    spec.mode === 'append'
+      ? ((await client.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${staging}`)).rowCount ?? 0)
+      : await upsert(client, spec, target, staging);
   if (loadKey) await recordLoad(client, spec.schema, spec.table, loadKey, written);
   return { copied, written, wasAlreadyLoaded: false };
 }
@@ -139,14 +151,20 @@ function keyOf(spec: LoadSpec): LoadKey {
 async function upsert(client: pg.Client, spec: LoadSpec, target: string, staging: string): Promise<number> {
   const columns = columnList(spec.columns);
   const keys = spec.key.map(quoteIdent).join(', ');
-  const others = spec.columns.filter((c) => !spec.key.includes(c.name)).map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const others = spec.columns
+    .filter((c) => !spec.key.includes(c.name))
+    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
   const action = others.length ? `DO UPDATE SET ${others.join(', ')}` : 'DO NOTHING';
   const sql = `INSERT INTO ${target} (${columns}) SELECT DISTINCT ON (${keys}) ${columns} FROM ${staging} ORDER BY ${keys}, ctid DESC ON CONFLICT (${keys}) ${action}`;
   try {
     return (await client.query(sql)).rowCount ?? 0;
   } catch (error) {
     if ((error as { code?: string }).code === '42P10') {
-      throw new UserError(`${spec.schema}.${spec.table} has no unique index or primary key on (${spec.key.join(', ')}): add one, or change config.key`, { ...spec.place, path: 'config.key' }, { cause: error });
+      throw new UserError(
+        `${spec.schema}.${spec.table} has no unique index or primary key on (${spec.key.join(', ')}): add one, or change config.key`,
+        { ...spec.place, path: 'config.key' },
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -157,7 +175,10 @@ async function reconcileSchema(client: pg.Client, spec: LoadSpec, existing: Targ
   const drift = findDrift(spec.columns, existing);
   const place = { ...spec.place, path: 'config.on_schema_change' };
   if (spec.onSchemaChange === 'fail' && drift.text) {
-    throw new UserError(`${spec.schema}.${spec.table} differs from the block's output (${drift.text}); set on_schema_change: add_columns, or use mode replace`, place);
+    throw new UserError(
+      `${spec.schema}.${spec.table} differs from the block's output (${drift.text}); set on_schema_change: add_columns, or use mode replace`,
+      place,
+    );
   }
   for (const column of drift.added) {
     await client.query(addColumnSql(qualifiedName(spec.schema, spec.table), column));

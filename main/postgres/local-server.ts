@@ -102,7 +102,10 @@ export class LocalPostgres {
       }
       // A server still shutting down (the previous run's) holds the folder: wait for it to go.
       if (!(await waitForExit(runningPid, STOP_TIMEOUT_MS))) {
-        throw new OperationalError(`a Postgres process (pid ${runningPid}) holds ${this.dataDir} but does not answer: stop it, then retry`, { permanent: true });
+        throw new OperationalError(
+          `a Postgres process (pid ${runningPid}) holds ${this.dataDir} but does not answer: stop it, then retry`,
+          { permanent: true },
+        );
       }
     }
     return this.start(password, log);
@@ -124,11 +127,23 @@ export class LocalPostgres {
     const port = await freePort();
     const logFile = await open(path.join(this.root, 'postgres.log'), 'a');
     const args = [
-      '-D', this.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+      '-D',
+      this.dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
       // A local server has no replicas: minimal WAL lets COPY into a table created in the same transaction (our
       // staging tables) skip writing the rows to the WAL as well. Parallel COPYs do write WAL (their staging table
       // is committed first): room for a few million-row loads before a checkpoint lands in the middle of one.
-      '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0', '-c', 'max_wal_size=2GB',
+      '-c',
+      'wal_level=minimal',
+      '-c',
+      'max_wal_senders=0',
+      '-c',
+      'max_wal_size=2GB',
     ];
     const child = spawn(binaries.postgres, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd], ...ids });
     await logFile.close();
@@ -159,7 +174,15 @@ export class LocalPostgres {
         await chown(this.root, ids.uid, ids.gid);
         await chown(pwFile, ids.uid, ids.gid);
       }
-      const args = [`--pgdata=${this.dataDir}`, `--username=${LOCAL_SUPERUSER}`, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync'];
+      const args = [
+        `--pgdata=${this.dataDir}`,
+        `--username=${LOCAL_SUPERUSER}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ];
       await run(initdb, args, { ...ids, env: { ...process.env, LC_ALL: 'C' } }).catch((error: { stderr?: string }) => {
         throw new OperationalError(`initdb failed: ${String(error.stderr ?? error).trim()}`, { permanent: true, cause: error });
       });
@@ -198,7 +221,14 @@ export class LocalPostgres {
 
 /** Whether a Postgres on 127.0.0.1:port accepts the superuser with `password` (false while starting or stopping). */
 async function answers(port: number, password: string): Promise<boolean> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: LOCAL_SUPERUSER, password, database: 'postgres', connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: LOCAL_SUPERUSER,
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  });
   client.on('error', () => undefined); // a failed probe is the answer, not an error to raise
   try {
     await client.connect();
@@ -244,7 +274,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
@@ -263,5 +292,8 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }

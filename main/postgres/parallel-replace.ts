@@ -45,9 +45,14 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
     isStaged = true;
     // 3. One COPY per connection, records dealt out in slices; their counts must add up to the rows read.
     const format = spec.binary ? 'binary' : 'csv';
-    const copies = clients.map((client) => client.query(copyFrom(`COPY ${staging} (${columnList(spec.columns)}) FROM STDIN (FORMAT ${format})`)));
+    const copies = clients.map((client) =>
+      client.query(copyFrom(`COPY ${staging} (${columnList(spec.columns)}) FROM STDIN (FORMAT ${format})`)),
+    );
     await dealOut(spec, copies);
-    const copied = checkCount(copies.reduce((sum, copy) => sum + copy.rowCount, 0), spec.expectedRows);
+    const copied = checkCount(
+      copies.reduce((sum, copy) => sum + copy.rowCount, 0),
+      spec.expectedRows,
+    );
     killPoint('postgres.replace.copied');
     // 4. The swap, in one transaction.
     await swapIn(main, spec, staging, target);
@@ -63,7 +68,8 @@ export async function replaceInParallel(main: pg.Client, spec: LoadSpec, paralle
 
 /** Deals the spec's binary tuples or CSV records out to the COPY streams, reporting bytes as they go. */
 async function dealOut(spec: LoadSpec, copies: Writable[]): Promise<void> {
-  if (spec.binary) return splitTuples(countBytes(spec.binary, spec.onBytes), copies, { header: BINARY_COPY_HEADER, trailer: BINARY_COPY_TRAILER });
+  if (spec.binary)
+    return splitTuples(countBytes(spec.binary, spec.onBytes), copies, { header: BINARY_COPY_HEADER, trailer: BINARY_COPY_TRAILER });
   const csv = spec.csv;
   if (!csv) throw new Error('a load needs binary tuples or CSV');
   return splitRecords(csv.stream, copies, (done) => spec.onBytes(done, csv.totalBytes));
@@ -96,7 +102,10 @@ async function swapIn(client: pg.Client, spec: LoadSpec, staging: string, target
 async function refuseExisting(client: pg.Client, spec: LoadSpec): Promise<boolean> {
   const existing = await targetColumns(client, spec.schema, spec.table);
   if (existing && spec.mode === 'fail') {
-    throw new UserError(`${spec.schema}.${spec.table} already exists and mode is fail: choose replace, append or upsert`, { ...spec.place, path: 'config.mode' });
+    throw new UserError(`${spec.schema}.${spec.table} already exists and mode is fail: choose replace, append or upsert`, {
+      ...spec.place,
+      path: 'config.mode',
+    });
   }
   return existing !== undefined;
 }
@@ -116,15 +125,22 @@ async function dropLeftovers(client: pg.Client, schema: string, prefix: string):
  * been killed); if even that fails, the next load of the target drops it.
  */
 async function dropStaging(clients: pg.Client[], connect: () => Promise<pg.Client>, staging: string, spec: LoadSpec): Promise<void> {
-  const drop = (client: pg.Client) => client.query(`DROP TABLE IF EXISTS ${staging}`).then(() => true, () => false);
+  const drop = (client: pg.Client) =>
+    client.query(`DROP TABLE IF EXISTS ${staging}`).then(
+      () => true,
+      () => false,
+    );
   for (const client of clients) if (await drop(client)) return;
-  const isDropped = await connect().then(async (fresh) => {
-    // Our COPY backends hold the staging table until the server notices their closed sockets: end them now so the
-    // DROP need not wait (a role may end its own backends). If that is refused, the DROP just waits.
-    const pids = clients.map((c) => (c as unknown as { processID: number | null }).processID).filter((pid) => pid !== null);
-    await fresh.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]).catch(() => undefined);
-    return drop(fresh);
-  }, () => false);
+  const isDropped = await connect().then(
+    async (fresh) => {
+      // Our COPY backends hold the staging table until the server notices their closed sockets: end them now so the
+      // DROP need not wait (a role may end its own backends). If that is refused, the DROP just waits.
+      const pids = clients.map((c) => (c as unknown as { processID: number | null }).processID).filter((pid) => pid !== null);
+      await fresh.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]).catch(() => undefined);
+      return drop(fresh);
+    },
+    () => false,
+  );
   if (!isDropped) spec.log(`could not drop the staging table ${staging}: the next load of ${spec.schema}.${spec.table} drops it`);
 }
 

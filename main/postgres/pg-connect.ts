@@ -64,14 +64,29 @@ export function explainPostgresError(error: unknown, conn: PostgresConnection, p
   const at = `${conn.name} (${conn.label})`;
   const permanent = (text: string) => new OperationalError(text, { place, permanent: true, cause: error });
   if (code === '28P01' || code === '28000') {
-    return permanent(`authentication failed on ${at}: check the user and password (${conn.name}.password in connections.yaml, PIPEWRIGHT_CONN_${conn.name.toUpperCase()}_PASSWORD or --conn ${conn.name}.password=…)`);
+    return permanent(
+      `authentication failed on ${at}: check the user and password (${conn.name}.password in connections.yaml, PIPEWRIGHT_CONN_${conn.name.toUpperCase()}_PASSWORD or --conn ${conn.name}.password=…)`,
+    );
   }
-  if (code === '3D000') return new UserError(`database ${conn.database} does not exist on ${at}: create it or fix ${conn.name}.database`, place, { cause: error });
+  if (code === '3D000')
+    return new UserError(`database ${conn.database} does not exist on ${at}: create it or fix ${conn.name}.database`, place, {
+      cause: error,
+    });
   if (code === '42501') return permanent(`permission denied on ${at}: ${message}; grant the privilege to ${conn.user} or use another user`);
   if (code === 'ENOTFOUND') return permanent(`cannot resolve host ${conn.host} of ${at}: check ${conn.name}.host`);
   // Refused is what a restarting server answers for a few seconds: worth the block's retries, then explained.
-  if (code === 'ECONNREFUSED') return new OperationalError(`nothing listens on ${conn.host}:${conn.port} (${at}): is the server running, and are host and port right?`, { place, cause: error });
-  if (TRANSIENT_NETWORK.has(code) || /timeout expired|Connection terminated/i.test(message) || code === '57P01' || code === '57P03' || code.startsWith('08')) {
+  if (code === 'ECONNREFUSED')
+    return new OperationalError(
+      `nothing listens on ${conn.host}:${conn.port} (${at}): is the server running, and are host and port right?`,
+      { place, cause: error },
+    );
+  if (
+    TRANSIENT_NETWORK.has(code) ||
+    /timeout expired|Connection terminated/i.test(message) ||
+    code === '57P01' ||
+    code === '57P03' ||
+    code.startsWith('08')
+  ) {
     return new OperationalError(`lost the connection to ${at}: ${message}`, { place, cause: error });
   }
   if (code.startsWith('22') || code === '23502') return dataError(e, place, error);
@@ -81,8 +96,13 @@ export function explainPostgresError(error: unknown, conn: PostgresConnection, p
 /** `COPY t, line 3, column fare: "abc"` → a UserError naming the column, the line and a sample value. */
 function dataError(e: PgError, place: ErrorPlace, cause: unknown): UserError {
   const match = /line (\d+), column ([^:]+)(?:: "(.*)")?/s.exec(e.where ?? '');
-  if (!match) return new UserError(`a value does not fit its target column: ${e.message ?? ''}${e.detail ? ` (${e.detail})` : ''}`, place, { cause });
+  if (!match)
+    return new UserError(`a value does not fit its target column: ${e.message ?? ''}${e.detail ? ` (${e.detail})` : ''}`, place, { cause });
   const [, line, column, value] = match;
   const sample = value === undefined ? '' : `, value ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}`;
-  return new UserError(`column ${column} (row ${line}${sample}) does not fit the target column: ${e.message ?? ''}`, { ...place, path: `column ${column}` }, { cause });
+  return new UserError(
+    `column ${column} (row ${line}${sample}) does not fit the target column: ${e.message ?? ''}`,
+    { ...place, path: `column ${column}` },
+    { cause },
+  );
 }

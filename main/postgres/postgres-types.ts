@@ -16,14 +16,26 @@ export interface ExportColumn {
 
 const SIMPLE: Record<string, string> = {
   BOOLEAN: 'boolean',
-  TINYINT: 'smallint', UTINYINT: 'smallint', SMALLINT: 'smallint',
-  USMALLINT: 'integer', INTEGER: 'integer',
-  UINTEGER: 'bigint', BIGINT: 'bigint',
-  UBIGINT: 'numeric(20,0)', HUGEINT: 'numeric(39,0)', UHUGEINT: 'numeric(39,0)',
-  FLOAT: 'real', DOUBLE: 'double precision',
+  TINYINT: 'smallint',
+  UTINYINT: 'smallint',
+  SMALLINT: 'smallint',
+  USMALLINT: 'integer',
+  INTEGER: 'integer',
+  UINTEGER: 'bigint',
+  BIGINT: 'bigint',
+  UBIGINT: 'numeric(20,0)',
+  HUGEINT: 'numeric(39,0)',
+  UHUGEINT: 'numeric(39,0)',
+  FLOAT: 'real',
+  DOUBLE: 'double precision',
   VARCHAR: 'text',
-  DATE: 'date', TIME: 'time', 'TIME WITH TIME ZONE': 'timetz',
-  TIMESTAMP: 'timestamp', TIMESTAMP_S: 'timestamp', TIMESTAMP_MS: 'timestamp', TIMESTAMP_NS: 'timestamp',
+  DATE: 'date',
+  TIME: 'time',
+  'TIME WITH TIME ZONE': 'timetz',
+  TIMESTAMP: 'timestamp',
+  TIMESTAMP_S: 'timestamp',
+  TIMESTAMP_MS: 'timestamp',
+  TIMESTAMP_NS: 'timestamp',
   'TIMESTAMP WITH TIME ZONE': 'timestamptz',
   INTERVAL: 'interval',
   UUID: 'uuid',
@@ -44,7 +56,8 @@ export function exportColumn(column: ColumnInfo): ExportColumn {
   const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(type);
   if (decimal) return { ...base, pgType: `numeric(${decimal[1]},${decimal[2]})`, selectExpr: ref };
   if (type === 'BLOB') return { ...base, pgType: 'bytea', selectExpr: `'\\x' || hex(${ref})` };
-  if (/\[\d*\]$/.test(type) || /^(STRUCT|MAP|UNION)\(/.test(type)) return { ...base, pgType: 'jsonb', selectExpr: `CAST(to_json(${ref}) AS VARCHAR)` };
+  if (/\[\d*\]$/.test(type) || /^(STRUCT|MAP|UNION)\(/.test(type))
+    return { ...base, pgType: 'jsonb', selectExpr: `CAST(to_json(${ref}) AS VARCHAR)` };
   return { ...base, pgType: 'text', selectExpr: `CAST(${ref} AS VARCHAR)` };
 }
 
@@ -53,7 +66,10 @@ export function checkExportNames(columns: ColumnInfo[], place: ErrorPlace): void
   const seen = new Set<string>();
   for (const { name } of columns) {
     if (Buffer.byteLength(name, 'utf8') > PG_MAX_IDENTIFIER_BYTES) {
-      throw new UserError(`column ${JSON.stringify(name)} is ${Buffer.byteLength(name, 'utf8')} bytes long; Postgres allows ${PG_MAX_IDENTIFIER_BYTES}: rename it upstream`, place);
+      throw new UserError(
+        `column ${JSON.stringify(name)} is ${Buffer.byteLength(name, 'utf8')} bytes long; Postgres allows ${PG_MAX_IDENTIFIER_BYTES}: rename it upstream`,
+        place,
+      );
     }
     if (seen.has(name)) throw new UserError(`two columns are named ${JSON.stringify(name)}: rename one upstream`, place);
     seen.add(name);
@@ -81,9 +97,21 @@ export function importColumn(pgType: string, ref: string): { duckType: string; e
   if (numeric && Number(numeric[1]) <= 38) return cast(`DECIMAL(${numeric[1]},${numeric[2]})`);
   if (t === 'bytea') return { duckType: 'BLOB', expr: `unhex(substr(${ref}, 3))` };
   const simple: Record<string, string> = {
-    smallint: 'SMALLINT', integer: 'INTEGER', bigint: 'BIGINT', real: 'FLOAT', 'double precision': 'DOUBLE', numeric: 'DOUBLE',
-    boolean: 'BOOLEAN', date: 'DATE', 'time without time zone': 'TIME', 'timestamp without time zone': 'TIMESTAMP',
-    'timestamp with time zone': 'TIMESTAMPTZ', interval: 'INTERVAL', uuid: 'UUID', json: 'JSON', jsonb: 'JSON',
+    smallint: 'SMALLINT',
+    integer: 'INTEGER',
+    bigint: 'BIGINT',
+    real: 'FLOAT',
+    'double precision': 'DOUBLE',
+    numeric: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    date: 'DATE',
+    'time without time zone': 'TIME',
+    'timestamp without time zone': 'TIMESTAMP',
+    'timestamp with time zone': 'TIMESTAMPTZ',
+    interval: 'INTERVAL',
+    uuid: 'UUID',
+    json: 'JSON',
+    jsonb: 'JSON',
   };
   const known = simple[t] ?? (t.startsWith('numeric') ? 'DOUBLE' : t.startsWith('timestamp(') ? 'TIMESTAMP' : undefined);
   return known ? cast(known) : { duckType: 'VARCHAR', expr: ref };

@@ -42,7 +42,11 @@ export async function splitRecords(source: Readable, sinks: Writable[], onBytes:
  * Deals binary COPY tuples out to `sinks` as `splitRecords` deals CSV: each buffer of `tuples` holds whole tuples
  * and goes to one sink; every sink gets the binary header first and the trailer last.
  */
-export async function splitTuples(tuples: AsyncIterable<Buffer>, sinks: Writable[], frame: { header: Buffer; trailer: Buffer }): Promise<void> {
+export async function splitTuples(
+  tuples: AsyncIterable<Buffer>,
+  sinks: Writable[],
+  frame: { header: Buffer; trailer: Buffer },
+): Promise<void> {
   await dealSlices(tuples, sinks, frame, () => undefined);
 }
 
@@ -67,7 +71,10 @@ async function* recordSlices(source: Readable, onBytes: (done: number) => void):
 }
 
 async function dealSlices(
-  slices: AsyncIterable<Buffer>, sinks: Writable[], frame: { header?: Buffer; trailer?: Buffer }, stopSource: () => void,
+  slices: AsyncIterable<Buffer>,
+  sinks: Writable[],
+  frame: { header?: Buffer; trailer?: Buffer },
+  stopSource: () => void,
 ): Promise<void> {
   let sinkFailure: Error | undefined;
   const failed = new Promise<never>((_resolve, reject) => {

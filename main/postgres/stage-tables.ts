@@ -42,7 +42,8 @@ export async function dropDeadStagingTables(client: pg.Client, log: (message: st
       await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
     }
   }
-  if (dropped.length > 0) log(`dropped ${dropped.length} staging table${dropped.length === 1 ? '' : 's'} left by interrupted loads: ${dropped.join(', ')}`);
+  if (dropped.length > 0)
+    log(`dropped ${dropped.length} staging table${dropped.length === 1 ? '' : 's'} left by interrupted loads: ${dropped.join(', ')}`);
   return dropped;
 }
 

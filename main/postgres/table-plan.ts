@@ -20,8 +20,15 @@ export interface TableLoadPlan {
  * between the output's columns and the existing table's with what `mode` and `onSchemaChange` make of them.
  */
 export function planTableLoad(args: {
-  schema: string; table: string; columns: ExportColumn[]; mode: LoadMode; key: string[]; onSchemaChange: 'fail' | 'add_columns';
-  existing: TargetColumn[] | undefined; hasSchema: boolean; copyConnections: number;
+  schema: string;
+  table: string;
+  columns: ExportColumn[];
+  mode: LoadMode;
+  key: string[];
+  onSchemaChange: 'fail' | 'add_columns';
+  existing: TargetColumn[] | undefined;
+  hasSchema: boolean;
+  copyConnections: number;
 }): TableLoadPlan {
   const { schema, table, columns, mode, existing } = args;
   const target = qualifiedName(schema, table);
@@ -34,20 +41,36 @@ export function planTableLoad(args: {
     retyped: drift?.retyped ?? [],
     policy: '',
   };
-  const plan = (policy: string, refusal?: string): TableLoadPlan => ({ ddl, schemaDiff: { ...schemaDiff, policy }, ...(refusal ? { refusal } : {}) });
+  const plan = (policy: string, refusal?: string): TableLoadPlan => ({
+    ddl,
+    schemaDiff: { ...schemaDiff, policy },
+    ...(refusal ? { refusal } : {}),
+  });
   if (mode === 'replace' || mode === 'fail') {
-    if (existing && mode === 'fail') return plan('mode fail: refused, the table exists', `${schema}.${table} already exists and mode is fail`);
+    if (existing && mode === 'fail')
+      return plan('mode fail: refused, the table exists', `${schema}.${table} already exists and mode is fail`);
     // A replace over several connections stages into a committed table named after the target (parallel-replace.ts).
     const staging = qualifiedName(schema, args.copyConnections > 1 ? parallelStagingName(schema, table, '<random>') : '_pw_stage_<random>');
     ddl.push(createTableSql(staging, columns), ...swapInSql(target, staging, table, existing !== undefined));
-    return plan(existing ? (drift?.text ? `replace: the table is rebuilt with the output's columns (${drift.text})` : 'replace: same columns, rows replaced') : 'the table is created');
+    return plan(
+      existing
+        ? drift?.text
+          ? `replace: the table is rebuilt with the output's columns (${drift.text})`
+          : 'replace: same columns, rows replaced'
+        : 'the table is created',
+    );
   }
   if (!existing) {
     ddl.push(createTableSql(target, columns, mode === 'upsert' ? args.key : []));
     return plan('the table is created');
   }
   if (!drift?.text) return plan(`${mode}: same columns`);
-  if (args.onSchemaChange === 'fail') return plan(`on_schema_change fail: refused (${drift.text})`, `${schema}.${table} differs from the block's output (${drift.text})`);
+  if (args.onSchemaChange === 'fail')
+    return plan(`on_schema_change fail: refused (${drift.text})`, `${schema}.${table} differs from the block's output (${drift.text})`);
   ddl.push(...drift.added.map((c) => addColumnSql(target, c)));
-  return plan(drift.added.length ? `on_schema_change add_columns: adds ${drift.added.map((c) => c.name).join(', ')}` : `on_schema_change add_columns: nothing to add (${drift.text})`);
+  return plan(
+    drift.added.length
+      ? `on_schema_change add_columns: adds ${drift.added.map((c) => c.name).join(', ')}`
+      : `on_schema_change add_columns: nothing to add (${drift.text})`,
+  );
 }

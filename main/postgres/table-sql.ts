@@ -27,7 +27,8 @@ export async function targetColumns(client: pg.Client, schema: string, table: st
   );
   if (result.rows.length === 0) return undefined;
   const kind = result.rows[0]?.kind;
-  if (kind !== 'r' && kind !== 'p') throw new UserError(`${schema}.${table} exists but is not a table (relkind ${kind}): choose another name`);
+  if (kind !== 'r' && kind !== 'p')
+    throw new UserError(`${schema}.${table} exists but is not a table (relkind ${kind}): choose another name`);
   return result.rows.map((r) => ({ name: r.name, type: r.type }));
 }
 

@@ -48,10 +48,17 @@ export async function checkBigQueryQuery(env: CheckEnv, config: BigQuerySettings
   if ('item' in opened) return [opened.item];
   const query = config.query ?? env.block.code?.text;
   if (!query) return [fail('query', 'no query: set config.query or give the block a .sql file')];
-  return [ok('credentials', `project ${opened.bigquery.projectId}`), await dryRun(opened.bigquery, query, config.location, 'query', 'the query')];
+  return [
+    ok('credentials', `project ${opened.bigquery.projectId}`),
+    await dryRun(opened.bigquery, query, config.location, 'query', 'the query'),
+  ];
 }
 
-async function openClient(env: CheckEnv, config: BigQuerySettings, place: ErrorPlace): Promise<{ bigquery: BigQuery } | { item: CheckItem }> {
+async function openClient(
+  env: CheckEnv,
+  config: BigQuerySettings,
+  place: ErrorPlace,
+): Promise<{ bigquery: BigQuery } | { item: CheckItem }> {
   try {
     const settings = await mergeCloudConnection(env, 'bigquery', config, place);
     return { bigquery: await createBigQueryClient(settings, env.project.dir, place) };
@@ -66,12 +73,22 @@ async function datasetState(bigquery: BigQuery, config: ExportConfig): Promise<{
     const [meta] = (await bigquery.dataset(config.dataset).getMetadata()) as [{ location?: string }, ...unknown[]];
     const location = meta.location ?? 'US';
     if (config.location && config.location.toLowerCase() !== location.toLowerCase()) {
-      return { item: fail('dataset', `dataset ${config.dataset} is in ${location}, but this block's location is ${config.location}: set location: ${location}, or use a dataset in ${config.location}`), location };
+      return {
+        item: fail(
+          'dataset',
+          `dataset ${config.dataset} is in ${location}, but this block's location is ${config.location}: set location: ${location}, or use a dataset in ${config.location}`,
+        ),
+        location,
+      };
     }
     return { item: ok('dataset', `${bigquery.projectId}.${config.dataset} exists (location ${location})`), location };
   } catch (error) {
     if (statusOf(error) === 404) {
-      return { item: config.create_dataset ? ok('dataset', `${config.dataset} does not exist yet; the run creates it`) : fail('dataset', `dataset ${config.dataset} does not exist (create it, or set create_dataset: true)`) };
+      return {
+        item: config.create_dataset
+          ? ok('dataset', `${config.dataset} does not exist yet; the run creates it`)
+          : fail('dataset', `dataset ${config.dataset} does not exist (create it, or set create_dataset: true)`),
+      };
     }
     if (isUnreachable(error)) return { item: warn('dataset', `could not reach BigQuery: ${messageOf(error)}`) };
     return { item: fail('dataset', explainForbidden(error, `dataset ${config.dataset}`, bigquery.projectId)) };
@@ -87,9 +104,15 @@ async function bucketLocation(env: CheckEnv, config: ExportConfig, datasetLocati
   const bucketAt = await bucketLocationFor(env, parsed.data);
   const datasetAt = datasetLocation ?? bucketAt ?? 'US';
   if (!bucketAt) return skip('bucket location', `bucket ${parsed.data.bucket}'s location is not readable yet`);
-  const same = bucketAt.toLowerCase() === datasetAt.toLowerCase() || datasetAt.toUpperCase() === 'US' || (datasetAt.toUpperCase() === 'EU' && /^europe-/i.test(bucketAt));
+  const same =
+    bucketAt.toLowerCase() === datasetAt.toLowerCase() ||
+    datasetAt.toUpperCase() === 'US' ||
+    (datasetAt.toUpperCase() === 'EU' && /^europe-/i.test(bucketAt));
   if (same) return ok('bucket location', `bucket ${parsed.data.bucket} in ${bucketAt}, dataset in ${datasetAt}`);
-  return fail('bucket location', `bucket ${parsed.data.bucket} is in ${bucketAt} and dataset ${config.dataset} in ${datasetAt}: BigQuery loads only from a bucket in the dataset's location`);
+  return fail(
+    'bucket location',
+    `bucket ${parsed.data.bucket} is in ${bucketAt} and dataset ${config.dataset} in ${datasetAt}: BigQuery loads only from a bucket in the dataset's location`,
+  );
 }
 
 /** A dry run needs bigquery.jobs.create and runs nothing (https://cloud.google.com/bigquery/docs/dry-run-queries). */
@@ -107,19 +130,28 @@ async function dryRun(bigquery: BigQuery, query: string, location: string | unde
 
 /** An append needs the table's schema to match the upstream's latest output (when there is one). */
 async function tableSchema(env: CheckEnv, bigquery: BigQuery, config: ExportConfig): Promise<CheckItem> {
-  if (config.write_disposition !== 'append') return skip('table schema', `write_disposition ${config.write_disposition} does not depend on it`);
+  if (config.write_disposition !== 'append')
+    return skip('table schema', `write_disposition ${config.write_disposition} does not depend on it`);
   if (config.source !== 'upload') return skip('table schema', 'checked by the load job against the objects');
   const upstream = env.block.upstream[0];
   const columns = upstream ? await env.upstreamColumns(upstream) : undefined;
   if (!columns) return skip('table schema', `${upstream ?? 'the upstream'} has no output yet`);
   let table: BigQueryField[];
   try {
-    const [meta] = (await bigquery.dataset(config.dataset).table(config.table).getMetadata()) as [{ schema?: { fields?: BigQueryField[] } }, ...unknown[]];
+    const [meta] = (await bigquery.dataset(config.dataset).table(config.table).getMetadata()) as [
+      { schema?: { fields?: BigQueryField[] } },
+      ...unknown[],
+    ];
     table = meta.schema?.fields ?? [];
   } catch (error) {
     if (statusOf(error) === 404) return ok('table schema', `${config.table} does not exist yet; the load creates it`);
     return warn('table schema', `could not read ${config.table}: ${messageOf(error)}`);
   }
-  const differences = schemaDifferences(schemaForColumns(columns, { block: env.block.id }, config.timestamps === 'datetime' ? 'DATETIME' : 'TIMESTAMP'), table);
-  return differences.length === 0 ? ok('table schema', `${config.table} accepts ${upstream}'s columns`) : fail('table schema', `cannot append to ${config.dataset}.${config.table}: ${differences.join('; ')}`);
+  const differences = schemaDifferences(
+    schemaForColumns(columns, { block: env.block.id }, config.timestamps === 'datetime' ? 'DATETIME' : 'TIMESTAMP'),
+    table,
+  );
+  return differences.length === 0
+    ? ok('table schema', `${config.table} accepts ${upstream}'s columns`)
+    : fail('table schema', `cannot append to ${config.dataset}.${config.table}: ${differences.join('; ')}`);
 }

@@ -7,7 +7,10 @@ import { ok, warn, type CheckEnv, type CheckItem } from './check-types.ts';
  * schema known before a run. A missing column warns rather than fails: the block's code may add it in this run,
  * and the run itself refuses the check if it does not.
  */
-export async function checkDataCheckColumns(env: Pick<CheckEnv, 'upstreamColumns' | 'variables'>, block: LoadedBlock): Promise<CheckItem[]> {
+export async function checkDataCheckColumns(
+  env: Pick<CheckEnv, 'upstreamColumns' | 'variables'>,
+  block: LoadedBlock,
+): Promise<CheckItem[]> {
   const own = await env.upstreamColumns(block.id);
   if (!own) return [];
   const items: CheckItem[] = [];

@@ -11,7 +11,10 @@ import { fail, isUnreachable, messageOf, ok, skip, statusOf, warn, type CheckEnv
 const EXPORT_PERMISSIONS = ['storage.objects.create', 'storage.objects.delete', 'storage.objects.get', 'storage.objects.list'];
 
 /** A gcs export's bucket as the run will find it: credentials, project, bucket, permissions. Writes nothing. */
-export async function checkGcsExport(env: CheckEnv, config: GcsSettings & { bucket: string; create_bucket: boolean }): Promise<CheckItem[]> {
+export async function checkGcsExport(
+  env: CheckEnv,
+  config: GcsSettings & { bucket: string; create_bucket: boolean },
+): Promise<CheckItem[]> {
   const place: ErrorPlace = { block: env.block.id };
   const problem = bucketNameProblem(config.bucket);
   if (problem) return [fail('bucket name', `bucket "${config.bucket}" would be refused by Google: ${problem}`)];
@@ -37,7 +40,11 @@ export async function bucketLocationFor(env: CheckEnv, config: GcsSettings & { b
   }
 }
 
-async function openBucket(env: CheckEnv, config: GcsSettings & { bucket: string }, place: ErrorPlace): Promise<{ bucket: Bucket; project: string } | { item: CheckItem }> {
+async function openBucket(
+  env: CheckEnv,
+  config: GcsSettings & { bucket: string },
+  place: ErrorPlace,
+): Promise<{ bucket: Bucket; project: string } | { item: CheckItem }> {
   try {
     const settings = await mergeCloudConnection(env, 'gcs', config, place);
     const storage = await createStorageClient(settings, env.project.dir, place);
@@ -55,11 +62,20 @@ async function bucketState(bucket: Bucket, create: boolean, project: string): Pr
   } catch (error) {
     const status = statusOf(error);
     if (status === 404) {
-      const item = create ? ok('bucket', `gs://${bucket.name} does not exist yet; the run creates it (create_bucket: true)`) : fail('bucket', `bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`);
+      const item = create
+        ? ok('bucket', `gs://${bucket.name} does not exist yet; the run creates it (create_bucket: true)`)
+        : fail('bucket', `bucket ${bucket.name} does not exist (create it, or set create_bucket: true)`);
       return { item, exists: false };
     }
     if (status === 403) {
-      if (await canListObjects(bucket)) return { item: warn('bucket', `gs://${bucket.name}: the credential cannot read the bucket's metadata (no storage.buckets.get) but can list its objects, which is enough`), exists: true };
+      if (await canListObjects(bucket))
+        return {
+          item: warn(
+            'bucket',
+            `gs://${bucket.name}: the credential cannot read the bucket's metadata (no storage.buckets.get) but can list its objects, which is enough`,
+          ),
+          exists: true,
+        };
       return { item: fail('bucket', bucketForbidden(bucket, error)), exists: false };
     }
     if (isUnreachable(error)) return { item: warn('bucket', `could not reach GCS: ${messageOf(error)}`), exists: false };
@@ -73,7 +89,10 @@ async function permissions(bucket: Bucket): Promise<CheckItem> {
     const [granted] = await bucket.iam.testPermissions(EXPORT_PERMISSIONS);
     const missing = EXPORT_PERMISSIONS.filter((p) => !granted[p]);
     if (missing.length === 0) return ok('permissions', EXPORT_PERMISSIONS.join(', '));
-    return fail('permissions', `the credential lacks ${missing.join(', ')} on bucket ${bucket.name}: grant roles/storage.objectAdmin on the bucket`);
+    return fail(
+      'permissions',
+      `the credential lacks ${missing.join(', ')} on bucket ${bucket.name}: grant roles/storage.objectAdmin on the bucket`,
+    );
   } catch (error) {
     return skip('permissions', `testIamPermissions unavailable: ${messageOf(error)}`);
   }

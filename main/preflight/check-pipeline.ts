@@ -46,7 +46,11 @@ export function touchesCloud(pipeline: Pipeline): boolean {
  * modules and syntax, without writing or running anything.
  * Resolves with the report; never rejects for what it finds (a failed check is a `fail` item).
  */
-export async function checkPipeline(open: CheckTarget, pipelineId: string, opts: { variables?: Record<string, unknown>; overrides?: ConnectionOverrides } = {}): Promise<PreflightReport> {
+export async function checkPipeline(
+  open: CheckTarget,
+  pipelineId: string,
+  opts: { variables?: Record<string, unknown>; overrides?: ConnectionOverrides } = {},
+): Promise<PreflightReport> {
   const pipeline = await open.loadPipeline(pipelineId);
   const variables = resolveRunVariables(pipeline, opts.variables ?? {}, { runId: 'preflight', pipelineId, executionDate: new Date() });
   const rendered = (blockId: string) => {
@@ -56,11 +60,14 @@ export async function checkPipeline(open: CheckTarget, pipelineId: string, opts:
   const blocks: BlockCheck[] = [];
   for (const block of pipeline.blocks) {
     const checker = isCheckedPushdown(block)
-      ? ((env: CheckEnv, config: Record<string, unknown>) => checkPushdown(env, config, pipeline.blocks)) as Checker
+      ? (((env: CheckEnv, config: Record<string, unknown>) => checkPushdown(env, config, pipeline.blocks)) as Checker)
       : CHECKERS[`${block.type}/${block.kind}`];
     const kind = open.kinds.get(block.type, block.kind);
     const env: CheckEnv = {
-      project: open.project, pipelineId, variables, block,
+      project: open.project,
+      pipelineId,
+      variables,
+      block,
       connection: (name) => resolveConnection(open.project, name, opts.overrides ? { overrides: opts.overrides } : {}),
       upstreamColumns: async (id) => {
         const workspace = open.workspace;
@@ -79,7 +86,14 @@ export async function checkPipeline(open: CheckTarget, pipelineId: string, opts:
   return { pipelineId, isOk: blocks.every((b) => b.items.every((i) => i.status !== 'fail')), blocks };
 }
 
-async function checkBlock(env: CheckEnv, schema: { safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } }, config: unknown, checker: Checker): Promise<CheckItem[]> {
+async function checkBlock(
+  env: CheckEnv,
+  schema: {
+    safeParse(value: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  config: unknown,
+  checker: Checker,
+): Promise<CheckItem[]> {
   const parsed = schema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error?.issues[0];

@@ -23,7 +23,8 @@ export async function checkPushdown(env: CheckEnv, config: Record<string, unknow
     estimated = await estimatePushedDown({ ...env, upstreamBlocks }, config);
   } catch (error) {
     // Upstream blocks create their tables during the run: before the first one there is nothing to estimate against.
-    if (error instanceof UserError && upstreamBlocks.length > 0 && MISSING_TABLE.test(error.message)) return [skip('estimate', 'an upstream table does not exist yet: estimated when the block runs')];
+    if (error instanceof UserError && upstreamBlocks.length > 0 && MISSING_TABLE.test(error.message))
+      return [skip('estimate', 'an upstream table does not exist yet: estimated when the block runs')];
     throw error;
   }
   const { estimate, limit } = estimated;
@@ -31,6 +32,7 @@ export async function checkPushdown(env: CheckEnv, config: Record<string, unknow
     return [ok('explain', `cost ${(estimate.cost ?? 0).toFixed(2)}, about ${(estimate.rows ?? 0).toLocaleString('en-US')} rows`)];
   }
   const bytes = estimate.bytes ?? 0;
-  if (limit !== undefined && bytes > limit) return [fail('dry run', `${formatBytes(bytes)} to process, over maximum_bytes_billed ${formatBytes(limit)}`)];
+  if (limit !== undefined && bytes > limit)
+    return [fail('dry run', `${formatBytes(bytes)} to process, over maximum_bytes_billed ${formatBytes(limit)}`)];
   return [ok('dry run', `${formatBytes(bytes)} to process${limit !== undefined ? ` (limit ${formatBytes(limit)})` : ''}`)];
 }

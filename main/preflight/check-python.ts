@@ -10,7 +10,8 @@ import { fail, ok, type CheckItem } from './check-types.ts';
 export async function checkPythonItems(project: Project, block: LoadedBlock): Promise<CheckItem[]> {
   const targets: { name: string; block: LoadedBlock }[] = [];
   if (block.kind === 'python') targets.push({ name: 'python', block });
-  if (block.condition && 'python' in block.condition) targets.push({ name: 'condition.python', block: { ...block, file: block.condition.python, code: undefined } });
+  if (block.condition && 'python' in block.condition)
+    targets.push({ name: 'condition.python', block: { ...block, file: block.condition.python, code: undefined } });
   const items: CheckItem[] = [];
   for (const target of targets) {
     const check = await checkPythonBlock(project, target.block);
@@ -20,7 +21,12 @@ export async function checkPythonItems(project: Project, block: LoadedBlock): Pr
       items.push(fail(target.name, `${problem.message}${place}`));
     }
     if (check.problems.length === 0) {
-      items.push(ok(target.name, `${file}: Python ${check.version ?? '?'} (${check.interpreter.written}) finds pandas and every import; data as ${check.hasPyarrow ? 'Parquet (pyarrow)' : 'CSV (no pyarrow)'}`));
+      items.push(
+        ok(
+          target.name,
+          `${file}: Python ${check.version ?? '?'} (${check.interpreter.written}) finds pandas and every import; data as ${check.hasPyarrow ? 'Parquet (pyarrow)' : 'CSV (no pyarrow)'}`,
+        ),
+      );
     }
   }
   return items;

@@ -50,5 +50,7 @@ export function messageOf(error: unknown): string {
 
 /** Network failures say nothing about the configuration: a warning, not a stop (the run retries them). */
 export function isUnreachable(error: unknown): boolean {
-  return /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|EAI_AGAIN|socket hang up/i.test(`${messageOf(error)} ${String((error as { code?: unknown })?.code ?? '')}`);
+  return /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|EAI_AGAIN|socket hang up/i.test(
+    `${messageOf(error)} ${String((error as { code?: unknown })?.code ?? '')}`,
+  );
 }

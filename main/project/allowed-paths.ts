@@ -18,18 +18,20 @@ export function isAllowedPath(project: Project, target: string): boolean {
   const absolute = path.resolve(project.dir, target);
   const real = realPathOf(absolute);
   const folders = allowedFolders(project);
-  const inside = (file: string) => folders.some((folder) => file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep));
+  const inside = (file: string) =>
+    folders.some((folder) => file === folder || file.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep));
   return inside(absolute) && inside(real);
 }
 
 /** Throws a UserError naming `written` when it lies outside the project and `allowed_paths`. */
 export function checkAllowedPath(project: Project, written: string, place: ErrorPlace, verb: 'read' | 'write'): void {
   // A variable can carry a NUL into a rendered path; Node's fs would throw a bare TypeError on it.
-  if (written.includes('\0')) throw new UserError(`${JSON.stringify(written)} contains a NUL character (\\0), which no file name can hold`, place);
+  if (written.includes('\0'))
+    throw new UserError(`${JSON.stringify(written)} contains a NUL character (\\0), which no file name can hold`, place);
   if (isAllowedPath(project, written)) return;
   throw new UserError(
     `${written} is outside the project folder: Pipewright ${verb === 'read' ? 'reads' : 'writes'} files only inside it, ` +
-    'unless pipewright.yaml lists the folder under allowed_paths',
+      'unless pipewright.yaml lists the folder under allowed_paths',
     place,
   );
 }

@@ -40,7 +40,9 @@ export function starterCode(kind: BlockKind, blockId: string, upstream: readonly
       ` * returning a Table or rows; it holds every input in memory (about the size of its columns, plus a copy).`,
       ` */`,
       `export default async function* transform(inputs: Record<string, AsyncIterable<RecordBatch>>) {`,
-      input ? `  for await (const batch of ${input}) yield batch;` : `  // Connect an upstream block: its batches arrive in inputs['<block id>'].`,
+      input
+        ? `  for await (const batch of ${input}) yield batch;`
+        : `  // Connect an upstream block: its batches arrive in inputs['<block id>'].`,
       `}`,
       '',
     ].join('\n');
@@ -56,9 +58,16 @@ function pythonStarter(type: BlockKind['type'], blockId: string, upstream: reado
   const params = [...inputs, '**kwargs'].join(', ');
   const first = inputs[0] ?? 'df';
   if (type === 'sensor') {
-    return ['import os', '', '', '@sensor', 'def ready(**kwargs):',
+    return [
+      'import os',
+      '',
+      '',
+      '@sensor',
+      'def ready(**kwargs):',
       `    """${blockId}: called every interval_seconds until it returns True (at most timeout_seconds)."""`,
-      "    return os.path.exists('landing/ready.txt')", ''].join('\n');
+      "    return os.path.exists('landing/ready.txt')",
+      '',
+    ].join('\n');
   }
   const functions: Partial<Record<BlockKind['type'], string[]>> = {
     source: [

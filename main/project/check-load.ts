@@ -8,14 +8,25 @@ import type { BlockSpec } from '../model/schema.ts';
  */
 export function checkSpecProblem(spec: BlockSpec): { at: DataPath; message: string } | undefined {
   if (spec.type === 'export' || spec.type === 'sensor') {
-    if (spec.checks?.length) return { at: ['checks'], message: `block ${spec.id} is ${spec.type === 'export' ? 'an export' : 'a sensor'}: it has no output to check` };
-    if (spec.drift) return { at: ['drift'], message: `block ${spec.id} is ${spec.type === 'export' ? 'an export' : 'a sensor'}: it has no output to compare` };
+    if (spec.checks?.length)
+      return {
+        at: ['checks'],
+        message: `block ${spec.id} is ${spec.type === 'export' ? 'an export' : 'a sensor'}: it has no output to check`,
+      };
+    if (spec.drift)
+      return {
+        at: ['drift'],
+        message: `block ${spec.id} is ${spec.type === 'export' ? 'an export' : 'a sensor'}: it has no output to compare`,
+      };
   }
   for (const [index, check] of (spec.checks ?? []).entries()) {
     if (!('relationships' in check)) continue;
     const { to } = check.relationships;
     if (!spec.upstream.includes(to)) {
-      return { at: ['checks', index, 'relationships', 'to'], message: `check relationships: ${to} is not an upstream of block ${spec.id}; add it to upstream` };
+      return {
+        at: ['checks', index, 'relationships', 'to'],
+        message: `check relationships: ${to} is not an upstream of block ${spec.id}; add it to upstream`,
+      };
     }
   }
   return undefined;

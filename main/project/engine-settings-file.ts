@@ -21,7 +21,12 @@ export type EngineSettingsForm = z.infer<typeof engineSettingsForm>;
 export function readEngineSettings(project: Project): EngineSettingsForm {
   const engine = project.settings.engine;
   const text = (value: number | string | undefined) => (value === undefined ? '' : String(value));
-  return { threads: text(engine.threads), memory_limit: text(engine.memory_limit), concurrency: text(engine.concurrency), retries: text(engine.retry?.retries) };
+  return {
+    threads: text(engine.threads),
+    memory_limit: text(engine.memory_limit),
+    concurrency: text(engine.concurrency),
+    retries: text(engine.retry?.retries),
+  };
 }
 
 /** Where each form field lives in pipewright.yaml, and the schema that checks it. */
@@ -38,7 +43,9 @@ const FIELDS = {
  * field) and nothing is written. DuckDB's threads and memory limit apply when the project is next opened.
  */
 export async function saveEngineSettings(project: Project, form: EngineSettingsForm): Promise<EngineSettingsForm> {
-  const values = Object.fromEntries(Object.entries(FIELDS).map(([field, spec]) => [field, parseField(field, form[field as keyof EngineSettingsForm], spec)]));
+  const values = Object.fromEntries(
+    Object.entries(FIELDS).map(([field, spec]) => [field, parseField(field, form[field as keyof EngineSettingsForm], spec)]),
+  );
   const file = path.join(project.dir, PROJECT_FILE);
   const doc = parseDocument(await readFile(file, 'utf8'));
   if (doc.errors.length) throw new UserError(`${PROJECT_FILE} does not parse: fix it in an editor first`, { file: PROJECT_FILE });
@@ -51,7 +58,8 @@ export async function saveEngineSettings(project: Project, form: EngineSettingsF
     }
   }
   const parsed = engineSettingsSchema.safeParse(doc.toJS().engine ?? {});
-  if (!parsed.success) throw new UserError(`engine: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { file: PROJECT_FILE, path: 'engine' });
+  if (!parsed.success)
+    throw new UserError(`engine: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { file: PROJECT_FILE, path: 'engine' });
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, doc.toString(), 'utf8');
   await rename(tmp, file);

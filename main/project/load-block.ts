@@ -52,11 +52,12 @@ export async function loadBlock(ctx: BlockLoadContext, spec: BlockSpec, index: n
 function findKind(ctx: BlockLoadContext, spec: BlockSpec, at: DataPath): BlockKind {
   const kind = ctx.kinds.get(spec.type, spec.kind);
   if (kind) return kind;
-  const sameType = ctx.kinds.list().filter((k) => k.type === spec.type).map((k) => k.kind);
+  const sameType = ctx.kinds
+    .list()
+    .filter((k) => k.type === spec.type)
+    .map((k) => k.kind);
   const otherType = ctx.kinds.list().find((k) => k.kind === spec.kind);
-  const hint = otherType
-    ? ` (${spec.kind} is a ${otherType.type} kind: set type: ${otherType.type})`
-    : didYouMean(spec.kind, sameType);
+  const hint = otherType ? ` (${spec.kind} is a ${otherType.type} kind: set type: ${otherType.type})` : didYouMean(spec.kind, sameType);
   const known = sameType.length ? `known ${spec.type} kinds: ${sameType.join(', ')}` : `no ${spec.type} kinds are installed`;
   throw errorAt(ctx.source, [...at, 'kind'], `unknown ${spec.type} kind '${spec.kind}'${hint}; ${known}`, spec.id);
 }
@@ -108,7 +109,8 @@ function onlyItemFieldsFail(kind: BlockKind, raw: unknown, rendered: unknown, va
   if (parsed.success) return false;
   return parsed.error.issues.every((issue) => {
     let value: unknown = raw;
-    for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    for (const key of issue.path)
+      value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
     const whole = typeof value === 'string' ? /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/.exec(value) : null;
     return whole?.[1] !== undefined && isRecordReference(whole[1], variables);
   });
@@ -147,8 +149,10 @@ function refuseUnknownSqlVariables(ctx: BlockLoadContext, spec: BlockSpec, code:
   const line = before.length;
   const column = (before.at(-1)?.length ?? 0) + 1;
   const known = Object.keys(ctx.variables).sort().join(', ');
-  throw new UserError(
-    `${code.relPath}:${line}:${column} unknown variable '${unknown}' in {{ ${unknown} }}; known variables: ${known}`,
-    { block: spec.id, file: code.relPath, line, column },
-  );
+  throw new UserError(`${code.relPath}:${line}:${column} unknown variable '${unknown}' in {{ ${unknown} }}; known variables: ${known}`, {
+    block: spec.id,
+    file: code.relPath,
+    line,
+    column,
+  });
 }

@@ -83,7 +83,9 @@ export function pipelineRelPath(pipelineId: string, file: string): string {
 
 async function readPipelineSource(project: Project, pipelineId: string): Promise<YamlSource> {
   if (!isPipelineId(pipelineId)) {
-    throw new UserError(`'${pipelineId}' is not a pipeline id: use letters, digits and _ (not starting with a digit), at most 63 characters`);
+    throw new UserError(
+      `'${pipelineId}' is not a pipeline id: use letters, digits and _ (not starting with a digit), at most 63 characters`,
+    );
   }
   const relPath = pipelineRelPath(pipelineId, PIPELINE_FILE);
   const source = await readYamlFile(path.join(project.dir, relPath), relPath);
@@ -134,10 +136,19 @@ function checkGraph(source: YamlSource, blocks: readonly LoadedBlock[]): void {
 /** Refuses the first edge that crosses engines without a transfer, at that entry of the block's `upstream:`. */
 export function checkEngines(project: Project, source: YamlSource, spec: PipelineFile, blocks: readonly LoadedBlock[]): void {
   const unsupported = findWarehouseOnlyProblem(blocks);
-  if (unsupported) throw withLocation(source, ['blocks', unsupported.blockIndex, ...unsupported.at], new UserError(unsupported.message, { block: unsupported.block }));
+  if (unsupported)
+    throw withLocation(
+      source,
+      ['blocks', unsupported.blockIndex, ...unsupported.at],
+      new UserError(unsupported.message, { block: unsupported.block }),
+    );
   const problem = findEngineCrossing(blocks, spec, project.settings);
   if (!problem) return;
-  throw withLocation(source, ['blocks', problem.blockIndex, 'upstream', problem.upstreamIndex], new UserError(problem.message, { block: problem.block }));
+  throw withLocation(
+    source,
+    ['blocks', problem.blockIndex, 'upstream', problem.upstreamIndex],
+    new UserError(problem.message, { block: problem.block }),
+  );
 }
 
 /** The same error, its message prefixed with `<file>:<line>:<col>` and its place completed from `at`. */

@@ -22,8 +22,7 @@ export async function loadProject(dir: string): Promise<Project> {
   const settings = validateYaml(projectSource, projectFileSchema);
   const connectionsSource = await readYamlFile(path.join(root, CONNECTIONS_FILE), CONNECTIONS_FILE);
   // A missing or empty connections.yaml means "no profiles yet".
-  const connections =
-    connectionsSource && connectionsSource.data !== null ? validateYaml(connectionsSource, connectionsFileSchema) : {};
+  const connections = connectionsSource && connectionsSource.data !== null ? validateYaml(connectionsSource, connectionsFileSchema) : {};
   return {
     dir: root,
     stateDir: path.join(root, '.pipewright'),

@@ -35,13 +35,22 @@ export const blockPatchSchema = z.strictObject({
   dynamic: z.boolean().nullable().optional(),
   reduce: z.boolean().nullable().optional(),
   /** New text of the block's code file (written atomically beside the YAML change). */
-  code: z.string().max(2 * 1024 * 1024).optional(),
+  code: z
+    .string()
+    .max(2 * 1024 * 1024)
+    .optional(),
 });
 export type BlockPatch = z.infer<typeof blockPatchSchema>;
 
 export const pipelineEditSchema = z.discriminatedUnion('op', [
   /** Adds a block (at `index` in the file, default the end); `code` seeds its code file when that does not exist. */
-  z.strictObject({ op: z.literal('addBlock'), block: newBlockSchema, position: position.optional(), index: z.number().int().min(0).optional(), code: z.string().optional() }),
+  z.strictObject({
+    op: z.literal('addBlock'),
+    block: newBlockSchema,
+    position: position.optional(),
+    index: z.number().int().min(0).optional(),
+    code: z.string().optional(),
+  }),
   /** Removes a block and every edge to it; its code file stays on disk. */
   z.strictObject({ op: z.literal('removeBlock'), blockId: id }),
   z.strictObject({ op: z.literal('connect'), from: id, to: id }),
@@ -89,7 +98,12 @@ function applyOne(doc: Document, result: AppliedEdits, edit: PipelineEdit, hooks
     case 'removeBlock': {
       const index = indexOf(doc, edit.blockId);
       doc.deleteIn(['blocks', index]);
-      for (const other of blockIds(doc)) setUpstream(doc, other, upstreamOf(doc, other).filter((up) => up !== edit.blockId));
+      for (const other of blockIds(doc))
+        setUpstream(
+          doc,
+          other,
+          upstreamOf(doc, other).filter((up) => up !== edit.blockId),
+        );
       delete nodes[edit.blockId];
       return;
     }
@@ -101,7 +115,11 @@ function applyOne(doc: Document, result: AppliedEdits, edit: PipelineEdit, hooks
     }
     case 'disconnect':
       indexOf(doc, edit.from);
-      return setUpstream(doc, edit.to, upstreamOf(doc, edit.to).filter((up) => up !== edit.from));
+      return setUpstream(
+        doc,
+        edit.to,
+        upstreamOf(doc, edit.to).filter((up) => up !== edit.from),
+      );
     case 'moveBlocks':
       for (const [blockId, at] of Object.entries(edit.positions)) {
         indexOf(doc, blockId);
@@ -125,7 +143,8 @@ function applyOne(doc: Document, result: AppliedEdits, edit: PipelineEdit, hooks
 }
 
 function addBlock(doc: Document, result: AppliedEdits, edit: Extract<PipelineEdit, { op: 'addBlock' }>, hooks: EditHooks): void {
-  if (blockIds(doc).includes(edit.block.id)) throw new UserError(`a block named ${edit.block.id} already exists in this pipeline: choose another name`, { block: edit.block.id });
+  if (blockIds(doc).includes(edit.block.id))
+    throw new UserError(`a block named ${edit.block.id} already exists in this pipeline: choose another name`, { block: edit.block.id });
   const block: NewBlock = { ...edit.block };
   const code = block.file === undefined ? hooks.codeFor(block) : undefined;
   if (code) block.file = code.relPath;
@@ -151,11 +170,17 @@ function addBlock(doc: Document, result: AppliedEdits, edit: Extract<PipelineEdi
 function renameBlock(doc: Document, result: AppliedEdits, from: string, to: string): void {
   const index = indexOf(doc, from);
   if (from === to) return;
-  if (blockIds(doc).includes(to)) throw new UserError(`a block named ${to} already exists in this pipeline: choose another name`, { block: to });
+  if (blockIds(doc).includes(to))
+    throw new UserError(`a block named ${to} already exists in this pipeline: choose another name`, { block: to });
   doc.setIn(['blocks', index, 'id'], to);
   for (const other of blockIds(doc)) {
     const ups = upstreamOf(doc, other);
-    if (ups.includes(from)) setUpstream(doc, other, ups.map((up) => (up === from ? to : up)));
+    if (ups.includes(from))
+      setUpstream(
+        doc,
+        other,
+        ups.map((up) => (up === from ? to : up)),
+      );
   }
   const nodes = result.layout.nodes;
   const at = nodes[from];
@@ -219,7 +244,8 @@ function blockIds(doc: Document): string[] {
 
 function indexOf(doc: Document, blockId: string): number {
   const index = blockIds(doc).indexOf(blockId);
-  if (index < 0) throw new UserError(`no block ${blockId} in this pipeline (it may have been removed by another editor; reload)`, { block: blockId });
+  if (index < 0)
+    throw new UserError(`no block ${blockId} in this pipeline (it may have been removed by another editor; reload)`, { block: blockId });
   return index;
 }
 
@@ -233,7 +259,9 @@ function orderKeys(block: NewBlock): Record<string, unknown> {
 }
 
 function toPlain(value: unknown): unknown {
-  return value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function' ? (value.toJSON as () => unknown)() : value;
+  return value !== null && typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function'
+    ? (value.toJSON as () => unknown)()
+    : value;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

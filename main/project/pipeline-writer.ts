@@ -41,11 +41,18 @@ export async function readPipelineVersion(projectDir: string, pipelineId: string
  * API (comments and key order kept) and layout.json, validates the result as the loader would, and only then
  * writes (each file replaced atomically). A refused edit writes nothing. Resolves to the new version.
  */
-export async function updatePipeline(args: { project: Project; pipelineId: string; expectedVersion: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string; files: Record<string, string> }> {
+export async function updatePipeline(args: {
+  project: Project;
+  pipelineId: string;
+  expectedVersion: string;
+  edits: readonly PipelineEdit[];
+  kinds: KindLookup;
+}): Promise<{ version: string; files: Record<string, string> }> {
   return serialised(`${args.project.dir}/${args.pipelineId}`, async () => {
     // 1. The files as they are now; someone else's change since the caller read them is a conflict.
     const texts = await readTexts(args.project.dir, args.pipelineId);
-    if (texts.yaml === undefined) throw new UserError(`no pipeline '${args.pipelineId}': ${pipelineRelPath(args.pipelineId, PIPELINE_FILE)} does not exist`);
+    if (texts.yaml === undefined)
+      throw new UserError(`no pipeline '${args.pipelineId}': ${pipelineRelPath(args.pipelineId, PIPELINE_FILE)} does not exist`);
     if (texts.version !== args.expectedVersion) {
       throw new ConflictError(`pipeline ${args.pipelineId} changed on disk by another editor; reload to see the change, then edit again`);
     }
@@ -54,8 +61,15 @@ export async function updatePipeline(args: { project: Project; pipelineId: strin
 }
 
 /** Creates `pipelines/<id>/pipeline.yaml` named `name` with the blocks `edits` add (a pipeline needs at least one). */
-export async function createPipeline(args: { project: Project; pipelineId: string; name: string; edits: readonly PipelineEdit[]; kinds: KindLookup }): Promise<{ version: string; files: Record<string, string> }> {
-  if (!isPipelineId(args.pipelineId)) throw new UserError(`'${args.pipelineId}' is not a pipeline id: use letters, digits and _ (not starting with a digit)`);
+export async function createPipeline(args: {
+  project: Project;
+  pipelineId: string;
+  name: string;
+  edits: readonly PipelineEdit[];
+  kinds: KindLookup;
+}): Promise<{ version: string; files: Record<string, string> }> {
+  if (!isPipelineId(args.pipelineId))
+    throw new UserError(`'${args.pipelineId}' is not a pipeline id: use letters, digits and _ (not starting with a digit)`);
   return serialised(`${args.project.dir}/${args.pipelineId}`, async () => {
     const texts = await readTexts(args.project.dir, args.pipelineId);
     if (texts.yaml !== undefined) throw new ConflictError(`a pipeline named ${args.pipelineId} already exists: choose another name`);
@@ -64,7 +78,11 @@ export async function createPipeline(args: { project: Project; pipelineId: strin
   });
 }
 
-async function writeEdited(args: { project: Project; pipelineId: string; edits: readonly PipelineEdit[]; kinds: KindLookup }, texts: PipelineTexts, yamlText: string): Promise<{ version: string; files: Record<string, string> }> {
+async function writeEdited(
+  args: { project: Project; pipelineId: string; edits: readonly PipelineEdit[]; kinds: KindLookup },
+  texts: PipelineTexts,
+  yamlText: string,
+): Promise<{ version: string; files: Record<string, string> }> {
   const relPath = pipelineRelPath(args.pipelineId, PIPELINE_FILE);
   // 2. Parse what is there; a file broken on disk is reported with its line and is not overwritten.
   parseYamlText(yamlText, texts.yamlPath, relPath);
@@ -86,7 +104,8 @@ async function writeEdited(args: { project: Project; pipelineId: string; edits: 
     throw error;
   }
   // 5. Write: code files replaced by the edits, then layout and pipeline.yaml, each atomically.
-  for (const write of applied.codeWrites.filter((w) => w.replace)) await writeAtomically(path.join(args.project.dir, write.relPath), write.text);
+  for (const write of applied.codeWrites.filter((w) => w.replace))
+    await writeAtomically(path.join(args.project.dir, write.relPath), write.text);
   await mkdir(path.dirname(texts.yamlPath), { recursive: true });
   if (nextLayout !== texts.layout && (texts.layout !== undefined || Object.keys(applied.layout.nodes).length > 0)) {
     await writeAtomically(texts.layoutPath, nextLayout);
@@ -141,7 +160,12 @@ async function validateCandidate(project: Project, kinds: KindLookup, absPath: s
  * it (a renamed block keeps its file, and a new block must not silently share it). Its starter code reads its first
  * upstream block that has an output (exports have none).
  */
-function codeFor(kinds: KindLookup, block: NewBlock, taken: Set<string>, exportIds: ReadonlySet<string>): { relPath: string; text: string } | undefined {
+function codeFor(
+  kinds: KindLookup,
+  block: NewBlock,
+  taken: Set<string>,
+  exportIds: ReadonlySet<string>,
+): { relPath: string; text: string } | undefined {
   const kind = kinds.get(block.type, block.kind);
   if (!kind || kind.code !== 'required' || !kind.codeExtension) return undefined;
   let relPath = `blocks/${block.id}${kind.codeExtension}`;
@@ -222,8 +246,10 @@ function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
   const previous = queues.get(key) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(work);
   queues.set(key, next);
-  void next.catch(() => undefined).finally(() => {
-    if (queues.get(key) === next) queues.delete(key);
-  });
+  void next
+    .catch(() => undefined)
+    .finally(() => {
+      if (queues.get(key) === next) queues.delete(key);
+    });
   return next;
 }

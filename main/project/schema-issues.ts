@@ -72,7 +72,15 @@ function describeIssue(issue: Issue, prefix: DataPath, schema: z.ZodType, data: 
     case 'invalid_union':
       return describeUnion(issue, path, schema, data);
     case 'invalid_type':
-      return [{ path, message: value === undefined ? `required: expected ${expectedText(issue.expected)}` : `expected ${expectedText(issue.expected)}, got ${describeValue(value)}` }];
+      return [
+        {
+          path,
+          message:
+            value === undefined
+              ? `required: expected ${expectedText(issue.expected)}`
+              : `expected ${expectedText(issue.expected)}, got ${describeValue(value)}`,
+        },
+      ];
     case 'invalid_value': {
       const options = issue.values.map((v) => String(v));
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';

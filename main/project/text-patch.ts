@@ -53,7 +53,13 @@ function mergeLines(base: string[], ours: string[], theirs: string[]): string[] 
  * A region the printer reformatted line for line (the user's `{ a: b }` is the printed `{a: b}`) where the edit
  * inserted or removed lines: each line the edit kept is the user's line at the same place, the rest the edit's.
  */
-function lineForLine(start: { b: number; o: number; t: number }, theirsEnd: number, ours: string[], theirs: string[], inTheirs: Int32Array): string[] {
+function lineForLine(
+  start: { b: number; o: number; t: number },
+  theirsEnd: number,
+  ours: string[],
+  theirs: string[],
+  inTheirs: Int32Array,
+): string[] {
   const baseOf = new Map<number, number>();
   for (let i = start.b; i < inTheirs.length; i++) {
     const j = inTheirs[i] ?? -1;

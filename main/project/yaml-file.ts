@@ -99,11 +99,7 @@ function refuseNul(source: YamlSource, value: unknown, path: DataPath): void {
  * `schema`. Throws one UserError listing the first problems in file order as `<file>:<line>:<col> <path>: <what>`;
  * its place is the first problem's.
  */
-export function validateYaml<T>(
-  source: YamlSource,
-  schema: z.ZodType<T>,
-  opts: { at?: DataPath; data?: unknown; block?: string } = {},
-): T {
+export function validateYaml<T>(source: YamlSource, schema: z.ZodType<T>, opts: { at?: DataPath; data?: unknown; block?: string } = {}): T {
   const data = 'data' in opts ? opts.data : source.data;
   const result = schema.safeParse(data);
   if (result.success) return result.data;
@@ -177,7 +173,13 @@ function firstAliasOffset(doc: Document.Parsed, name?: string): number {
   return offset;
 }
 
-function syntaxError(error: YAMLError, doc: Document.Parsed, text: string, relPath: string, position: (offset: number) => Position): UserError {
+function syntaxError(
+  error: YAMLError,
+  doc: Document.Parsed,
+  text: string,
+  relPath: string,
+  position: (offset: number) => Position,
+): UserError {
   const [index] = error.pos;
   let at = position(index);
   let reason = error.message.split(' at line ')[0] ?? error.message;
@@ -286,12 +288,17 @@ function measureLine(raw: string): { indent: number; inlineLevels: number; isCon
 }
 
 function tooDeep(relPath: string, line: number): UserError {
-  return new UserError(`${relPath}:${line} is nested more than ${MAX_NESTING} levels deep; project files are refused past that`, { file: relPath, line });
+  return new UserError(`${relPath}:${line} is nested more than ${MAX_NESTING} levels deep; project files are refused past that`, {
+    file: relPath,
+    line,
+  });
 }
 
 function tooLarge(relPath: string, bytes: number): UserError {
   const mb = (bytes / 1024 / 1024).toFixed(1);
-  return new UserError(`${relPath} is ${mb} MB; project files are limited to ${MAX_PROJECT_FILE_BYTES / 1024 / 1024} MB`, { file: relPath });
+  return new UserError(`${relPath} is ${mb} MB; project files are limited to ${MAX_PROJECT_FILE_BYTES / 1024 / 1024} MB`, {
+    file: relPath,
+  });
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -21,7 +21,10 @@ export function bigQueryProfileSql(table: string, fields: readonly { name: strin
 
 export function readProfileRow(fields: readonly { name: string; type: string }[], row: Record<string, unknown>): WarehouseColumnProfile[] {
   return fields.map((f, i) => ({
-    name: f.name, type: f.type, nulls: Number(row[`n${i}`] ?? 0), distinct: Number(row[`d${i}`] ?? 0),
+    name: f.name,
+    type: f.type,
+    nulls: Number(row[`n${i}`] ?? 0),
+    distinct: Number(row[`d${i}`] ?? 0),
     min: row[`lo${i}`] === null || row[`lo${i}`] === undefined ? null : String(row[`lo${i}`]),
     max: row[`hi${i}`] === null || row[`hi${i}`] === undefined ? null : String(row[`hi${i}`]),
   }));

@@ -2,7 +2,17 @@ import type { BigQuery, Job, Query } from '@google-cloud/bigquery';
 import type { ErrorPlace } from '../model/errors.ts';
 import { createBigQueryClient, type BigQueryClientSettings } from '../cloud/bigquery-client.ts';
 import { explainBigQueryError, jobFailureOf, statusOf, waitForJob, type JobMetadata } from '../cloud/bigquery-jobs.ts';
-import { WarehouseSqlError, type BuildOptions, type BuildStats, type Estimate, type TableRef, type Warehouse, type WarehouseColumnProfile, type WindowRequest, type WindowResult } from './warehouse.ts';
+import {
+  WarehouseSqlError,
+  type BuildOptions,
+  type BuildStats,
+  type Estimate,
+  type TableRef,
+  type Warehouse,
+  type WarehouseColumnProfile,
+  type WindowRequest,
+  type WindowResult,
+} from './warehouse.ts';
 import { bigQueryProfileSql, readProfileRow } from './bigquery-profile.ts';
 import { checkFilter, orderTerms } from './window-sql.ts';
 
@@ -21,7 +31,11 @@ export class BigQueryWarehouse implements Warehouse {
   readonly engine = 'bigquery' as const;
   private running = new AbortController();
 
-  private constructor(private readonly client: BigQuery, private readonly location: string | undefined, private readonly place: ErrorPlace) {}
+  private constructor(
+    private readonly client: BigQuery,
+    private readonly location: string | undefined,
+    private readonly place: ErrorPlace,
+  ) {}
 
   static async open(settings: BigQueryClientSettings, projectDir: string, place: ErrorPlace): Promise<Warehouse> {
     return new BigQueryWarehouse(await createBigQueryClient(settings, projectDir, place), settings.location, place);
@@ -62,7 +76,11 @@ export class BigQueryWarehouse implements Warehouse {
     const jobId = options.jobId ? `${options.jobId}_publish` : undefined;
     let job: Job;
     try {
-      [job] = await this.table(built).createCopyJob(this.table(published), { writeDisposition: 'WRITE_TRUNCATE', ...(jobId ? { jobId } : {}), ...(options.labels ? { labels: options.labels } : {}) } as never);
+      [job] = await this.table(built).createCopyJob(this.table(published), {
+        writeDisposition: 'WRITE_TRUNCATE',
+        ...(jobId ? { jobId } : {}),
+        ...(options.labels ? { labels: options.labels } : {}),
+      } as never);
     } catch (error) {
       if (statusOf(error) !== 409 || !jobId) throw explainBigQueryError(error, this.place);
       job = this.client.job(jobId, this.where()); // an earlier try of this insert reached BigQuery: follow it
@@ -87,23 +105,35 @@ export class BigQueryWarehouse implements Warehouse {
   /** Unsorted, unfiltered windows are pages of tabledata.list (no query, no bytes billed); others a query's page. */
   async window(table: TableRef, request: WindowRequest): Promise<WindowResult> {
     const [meta] = await this.table(table).getMetadata();
-    const fields = ((meta as { schema?: { fields?: { name: string; type: string }[] } }).schema?.fields ?? []).map((f) => ({ name: f.name, type: f.type }));
+    const fields = ((meta as { schema?: { fields?: { name: string; type: string }[] } }).schema?.fields ?? []).map((f) => ({
+      name: f.name,
+      type: f.type,
+    }));
     const filter = checkFilter(request.filter);
     if (!filter && !request.orderBy?.length) {
-      const [rows] = await this.table(table).getRows({ startIndex: String(request.offset), maxResults: request.limit, wrapIntegers: false } as never);
+      const [rows] = await this.table(table).getRows({
+        startIndex: String(request.offset),
+        maxResults: request.limit,
+        wrapIntegers: false,
+      } as never);
       return { columns: fields, rows: rows as Record<string, unknown>[], totalRows: Number((meta as { numRows?: string }).numRows ?? 0) };
     }
     const where = filter ? ` WHERE (\n${filter}\n)` : '';
     const order = orderTerms(request.orderBy ?? [], fields, (n) => `\`${n}\``);
     const from = `FROM ${this.sqlName(table)}${where}`;
     const [counted] = await this.queryRows(`SELECT count(*) AS n ${from}`);
-    const rows = await this.queryRows(`SELECT * ${from}${order.length ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ${request.limit} OFFSET ${request.offset}`);
+    const rows = await this.queryRows(
+      `SELECT * ${from}${order.length ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ${request.limit} OFFSET ${request.offset}`,
+    );
     return { columns: fields, rows, totalRows: Number(counted?.n ?? 0) };
   }
 
   async profile(table: TableRef): Promise<WarehouseColumnProfile[]> {
     const [meta] = await this.table(table).getMetadata();
-    const fields = ((meta as { schema?: { fields?: { name: string; type: string }[] } }).schema?.fields ?? []).map((f) => ({ name: f.name, type: f.type }));
+    const fields = ((meta as { schema?: { fields?: { name: string; type: string }[] } }).schema?.fields ?? []).map((f) => ({
+      name: f.name,
+      type: f.type,
+    }));
     if (fields.length === 0) return [];
     const [row] = await this.queryRows(bigQueryProfileSql(this.sqlName(table), fields));
     return readProfileRow(fields, row ?? {});
@@ -120,8 +150,16 @@ export class BigQueryWarehouse implements Warehouse {
   /** Starts a query job (following an earlier try of the same deterministic id) and waits for it; cancel cancels it. */
   private async runJob(sql: string, options: BuildOptions & { writeDisposition?: string; destination?: TableRef }): Promise<JobMetadata> {
     const query: Query = {
-      query: sql, useLegacySql: false, ...this.where(),
-      ...(options.destination ? { destination: this.table(options.destination), writeDisposition: options.writeDisposition, createDisposition: 'CREATE_IF_NEEDED' } : {}),
+      query: sql,
+      useLegacySql: false,
+      ...this.where(),
+      ...(options.destination
+        ? {
+            destination: this.table(options.destination),
+            writeDisposition: options.writeDisposition,
+            createDisposition: 'CREATE_IF_NEEDED',
+          }
+        : {}),
       ...(options.jobId ? { jobId: options.jobId } : {}),
       ...(options.labels ? { labels: options.labels } : {}),
       ...(options.maximumBytesBilled !== undefined ? { maximumBytesBilled: String(options.maximumBytesBilled) } : {}),
@@ -145,9 +183,10 @@ export class BigQueryWarehouse implements Warehouse {
   private async ensureDataset(id: string): Promise<void> {
     const dataset = this.client.dataset(id, this.where());
     const [exists] = await dataset.exists();
-    if (!exists) await dataset.create(this.where()).catch((error: unknown) => {
-      if (statusOf(error) !== 409) throw explainBigQueryError(error, this.place, `dataset ${id}`); // 409: created meanwhile
-    });
+    if (!exists)
+      await dataset.create(this.where()).catch((error: unknown) => {
+        if (statusOf(error) !== 409) throw explainBigQueryError(error, this.place, `dataset ${id}`); // 409: created meanwhile
+      });
   }
 
   private table(ref: TableRef) {
@@ -161,7 +200,10 @@ export class BigQueryWarehouse implements Warehouse {
   /** BigQuery's invalidQuery says `… at [line:column]`: that place, as an index into the SQL sent. */
   private sqlError(error: unknown, sql: string): unknown {
     const message = error instanceof Error ? error.message : String(error);
-    if (!/invalidQuery|Syntax error|Unrecognized name|not found inside|No matching signature|Not found: Table/i.test(message) && statusOf(error) !== 400) {
+    if (
+      !/invalidQuery|Syntax error|Unrecognized name|not found inside|No matching signature|Not found: Table/i.test(message) &&
+      statusOf(error) !== 400
+    ) {
       return explainBigQueryError(error, this.place);
     }
     const at = /\[(\d+):(\d+)\]/.exec(message);

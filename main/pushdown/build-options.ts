@@ -16,7 +16,12 @@ export interface WarehouseLimits {
  * pipeline, block and run, a job id that is the same for the same run, block and attempt (a retried HTTP request
  * cannot start a second job), and the bytes limit.
  */
-export function buildOptionsFor(ctx: Pick<BlockContext, 'pipelineId' | 'runId' | 'attempt' | 'block' | 'project'>, engine: WarehouseEngine, config: WarehouseLimits, timeout: { seconds: number } | undefined): BuildOptions {
+export function buildOptionsFor(
+  ctx: Pick<BlockContext, 'pipelineId' | 'runId' | 'attempt' | 'block' | 'project'>,
+  engine: WarehouseEngine,
+  config: WarehouseLimits,
+  timeout: { seconds: number } | undefined,
+): BuildOptions {
   const limit = config.maximum_bytes_billed ?? ctx.project.settings.maximum_bytes_billed;
   return {
     ...(timeout ? { timeoutMs: timeout.seconds * 1000 } : {}),
@@ -65,7 +70,10 @@ export function formatBytes(bytes: number): string {
 
 /** BigQuery label values: lowercase letters, digits, _ and -, at most 63 characters. */
 function labelValue(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '_')
+    .slice(0, 63);
 }
 
 /** BigQuery job ids: letters, digits, _ and -, at most 1024 characters. */

@@ -8,7 +8,22 @@ export interface CompiledSql {
 /** Keywords after which a name is a table: `from x`, `join x`, and the comma list of a FROM clause. */
 const TABLE_KEYWORDS = new Set(['from', 'join']);
 /** Keywords that end a FROM clause's comma list. */
-const CLAUSE_KEYWORDS = new Set(['where', 'group', 'order', 'having', 'limit', 'select', 'union', 'intersect', 'except', 'on', 'using', 'qualify', 'window', 'as']);
+const CLAUSE_KEYWORDS = new Set([
+  'where',
+  'group',
+  'order',
+  'having',
+  'limit',
+  'select',
+  'union',
+  'intersect',
+  'except',
+  'on',
+  'using',
+  'qualify',
+  'window',
+  'as',
+]);
 
 /**
  * Replaces each bare name of `names` (block ids) that stands as a table — after FROM or JOIN, or in a FROM clause's

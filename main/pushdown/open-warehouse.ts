@@ -6,14 +6,27 @@ import type { Warehouse } from './warehouse.ts';
 import { PostgresWarehouse } from './postgres-warehouse.ts';
 
 /** The connection a pushed-down block names: its own (or its pipeline's, resolved at load), else default_connections. */
-export function connectionNameOf(ctx: Pick<BlockContext, 'project'>, engine: WarehouseEngine, own: string | undefined, place: ErrorPlace): string {
+export function connectionNameOf(
+  ctx: Pick<BlockContext, 'project'>,
+  engine: WarehouseEngine,
+  own: string | undefined,
+  place: ErrorPlace,
+): string {
   const name = own ?? ctx.project.settings.default_connections?.[engine];
   if (name) return name;
-  throw new UserError(`no ${engine} connection: set connection: on the block or the pipeline, or default_connections.${engine} in pipewright.yaml`, { ...place, path: 'connection' });
+  throw new UserError(
+    `no ${engine} connection: set connection: on the block or the pipeline, or default_connections.${engine} in pipewright.yaml`,
+    { ...place, path: 'connection' },
+  );
 }
 
 /** Opens the warehouse a pushed-down block runs on, through the project's connections. */
-export async function openWarehouse(ctx: Pick<BlockContext, 'project' | 'connection'>, engine: WarehouseEngine, connection: string | undefined, place: ErrorPlace): Promise<Warehouse> {
+export async function openWarehouse(
+  ctx: Pick<BlockContext, 'project' | 'connection'>,
+  engine: WarehouseEngine,
+  connection: string | undefined,
+  place: ErrorPlace,
+): Promise<Warehouse> {
   const name = connectionNameOf(ctx, engine, connection, place);
   if (engine === 'postgres') {
     if (!ctx.connection) throw new Error('this host runs blocks without connections');

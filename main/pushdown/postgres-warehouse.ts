@@ -4,7 +4,17 @@ import type { PostgresConnection } from '../model/connection-profile.ts';
 import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts';
 import { ensureSchema } from '../postgres/table-sql.ts';
 import { qualifiedName, quoteIdent } from '../data/sql-names.ts';
-import { WarehouseSqlError, type BuildOptions, type BuildStats, type Estimate, type TableRef, type Warehouse, type WarehouseColumnProfile, type WindowRequest, type WindowResult } from './warehouse.ts';
+import {
+  WarehouseSqlError,
+  type BuildOptions,
+  type BuildStats,
+  type Estimate,
+  type TableRef,
+  type Warehouse,
+  type WarehouseColumnProfile,
+  type WindowRequest,
+  type WindowResult,
+} from './warehouse.ts';
 import { checkFilter, orderTerms } from './window-sql.ts';
 
 /** SQLSTATE classes about the statement or its data: the user must fix the SQL (42 syntax/names, 22 data, 23 constraints). */
@@ -17,7 +27,8 @@ const pgTypes = pg.types;
 /** Dates and timestamps as Postgres prints them: node-pg's Date would move a date to the laptop's time zone. */
 const DATE_OIDS = new Set([1082, 1114, 1184]);
 const TEXT_DATES = {
-  getTypeParser: ((oid: number, format?: string) => (DATE_OIDS.has(oid) ? (text: string) => text : pgTypes.getTypeParser(oid, format as 'text'))) as typeof pgTypes.getTypeParser,
+  getTypeParser: ((oid: number, format?: string) =>
+    DATE_OIDS.has(oid) ? (text: string) => text : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
 };
 
 /** Push-down on a Postgres server: one client per block attempt; cancel goes through a second one. */
@@ -25,7 +36,12 @@ export class PostgresWarehouse implements Warehouse {
   readonly engine = 'postgres' as const;
   readonly defaultNamespace: string | undefined;
 
-  private constructor(private readonly client: pg.Client, private readonly pid: number, private readonly conn: PostgresConnection, private readonly place: ErrorPlace) {
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly pid: number,
+    private readonly conn: PostgresConnection,
+    private readonly place: ErrorPlace,
+  ) {
     this.defaultNamespace = conn.schema;
   }
 
@@ -40,7 +56,10 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   async estimate(sql: string): Promise<Estimate> {
-    const { rows } = await this.run<{ 'QUERY PLAN': { Plan: { 'Total Cost': number; 'Plan Rows': number } }[] }>(`EXPLAIN (FORMAT JSON)\n${sql}`, 'EXPLAIN (FORMAT JSON)\n'.length);
+    const { rows } = await this.run<{ 'QUERY PLAN': { Plan: { 'Total Cost': number; 'Plan Rows': number } }[] }>(
+      `EXPLAIN (FORMAT JSON)\n${sql}`,
+      'EXPLAIN (FORMAT JSON)\n'.length,
+    );
     const plan = rows[0]?.['QUERY PLAN'][0]?.Plan;
     return { cost: plan?.['Total Cost'] ?? 0, rows: plan?.['Plan Rows'] ?? 0 };
   }
@@ -94,7 +113,10 @@ export class PostgresWarehouse implements Warehouse {
     const order = ` ORDER BY ${[...terms, 'ctid'].join(', ')}`;
     const from = `FROM ${this.sqlName(table)}${where}`;
     const counted = await this.run<{ n: string }>(`SELECT count(*) AS n ${from}`);
-    const page = await this.client.query({ text: `SELECT * ${from}${order} LIMIT ${request.limit} OFFSET ${request.offset}`, types: TEXT_DATES });
+    const page = await this.client.query({
+      text: `SELECT * ${from}${order} LIMIT ${request.limit} OFFSET ${request.offset}`,
+      types: TEXT_DATES,
+    });
     return { columns, rows: page.rows, totalRows: Number(counted.rows[0]?.n ?? 0) };
   }
 
@@ -104,13 +126,22 @@ export class PostgresWarehouse implements Warehouse {
     const parts = columns.flatMap((c, i) => {
       const col = quoteIdent(c.name);
       // min/max over text: every type has a text form, and json/arrays have no ordering of their own.
-      return [`count(*) - count(${col}) AS n${i}`, `count(DISTINCT ${col}::text) AS d${i}`, `min(${col}::text) AS lo${i}`, `max(${col}::text) AS hi${i}`];
+      return [
+        `count(*) - count(${col}) AS n${i}`,
+        `count(DISTINCT ${col}::text) AS d${i}`,
+        `min(${col}::text) AS lo${i}`,
+        `max(${col}::text) AS hi${i}`,
+      ];
     });
     const { rows } = await this.run(`SELECT ${parts.join(', ')} FROM ${this.sqlName(table)}`);
     const row = rows[0] ?? {};
     return columns.map((c, i) => ({
-      name: c.name, type: c.type, nulls: Number(row[`n${i}`] ?? 0), distinct: Number(row[`d${i}`] ?? 0),
-      min: (row[`lo${i}`] as string | null) ?? null, max: (row[`hi${i}`] as string | null) ?? null,
+      name: c.name,
+      type: c.type,
+      nulls: Number(row[`n${i}`] ?? 0),
+      distinct: Number(row[`d${i}`] ?? 0),
+      min: (row[`lo${i}`] as string | null) ?? null,
+      max: (row[`hi${i}`] as string | null) ?? null,
     }));
   }
 
@@ -134,7 +165,8 @@ export class PostgresWarehouse implements Warehouse {
         WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
       [this.sqlName(table)],
     );
-    if (rows.length === 0) throw new UserError(`table ${table.namespace}.${table.table} does not exist in ${this.conn.name}: run the block first`, this.place);
+    if (rows.length === 0)
+      throw new UserError(`table ${table.namespace}.${table.table} does not exist in ${this.conn.name}: run the block first`, this.place);
     return rows;
   }
 
@@ -147,9 +179,14 @@ export class PostgresWarehouse implements Warehouse {
       return await this.client.query<R>(sql);
     } catch (error) {
       const e = error as { code?: string; position?: string; message?: string };
-      if (e.code === CANCELED) throw new WarehouseSqlError(`Postgres cancelled the statement: ${e.message ?? ''}`, undefined, { cause: error });
+      if (e.code === CANCELED)
+        throw new WarehouseSqlError(`Postgres cancelled the statement: ${e.message ?? ''}`, undefined, { cause: error });
       if (e.code && USER_SQL_CLASSES.some((c) => e.code?.startsWith(c))) {
-        throw new WarehouseSqlError(`Postgres: ${e.message ?? String(error)}`, e.position ? Number(e.position) - 1 - userOffset : undefined, { cause: error });
+        throw new WarehouseSqlError(
+          `Postgres: ${e.message ?? String(error)}`,
+          e.position ? Number(e.position) - 1 - userOffset : undefined,
+          { cause: error },
+        );
       }
       throw explainPostgresError(error, this.conn, this.place);
     }

@@ -27,7 +27,8 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
   const engine = ctx.block.engine as WarehouseEngine;
   const place: ErrorPlace = { block: ctx.block.id, ...(ctx.block.code ? { file: ctx.block.code.relPath } : {}) };
   const warehouse = await openWarehouse(ctx, engine, ctx.block.connection, place);
-  const onAbort = () => void warehouse.cancel().catch((error: unknown) => ctx.log('warn', `could not cancel the ${engine} query: ${String(error)}`));
+  const onAbort = () =>
+    void warehouse.cancel().catch((error: unknown) => ctx.log('warn', `could not cancel the ${engine} query: ${String(error)}`));
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const published = publishedTable(ctx.block, ctx.pipelineId, config);
   const built = runScopedTable(published, ctx.runId, ctx.attempt);
@@ -55,16 +56,22 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
     return { rowsOut: stats.rows, ...(stats.bytesProcessed !== undefined ? { bytes: stats.bytesProcessed } : {}), hasOutput: false, tests };
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
-    if (!isPublished) await warehouse.drop(built).catch((error: unknown) => ctx.log('warn', `could not drop ${built.table}: ${String(error)}`));
+    if (!isPublished)
+      await warehouse.drop(built).catch((error: unknown) => ctx.log('warn', `could not drop ${built.table}: ${String(error)}`));
     await warehouse.close();
   }
 }
 
 /** What a pushed-down block needs to be estimated without running: the block context's read-only parts. */
-export type EstimateContext = Pick<BlockContext, 'project' | 'connection' | 'pipelineId' | 'variables' | 'upstreamBlocks'> & { block: BlockContext['block'] };
+export type EstimateContext = Pick<BlockContext, 'project' | 'connection' | 'pipelineId' | 'variables' | 'upstreamBlocks'> & {
+  block: BlockContext['block'];
+};
 
 /** The warehouse's estimate of a pushed-down block (dry run / EXPLAIN) and its bytes limit, for `pipewright check`. */
-export async function estimatePushedDown(ctx: EstimateContext, config: PushdownConfig): Promise<{ estimate: Estimate; limit: number | undefined }> {
+export async function estimatePushedDown(
+  ctx: EstimateContext,
+  config: PushdownConfig,
+): Promise<{ estimate: Estimate; limit: number | undefined }> {
   const engine = ctx.block.engine as WarehouseEngine;
   const place: ErrorPlace = { block: ctx.block.id, ...(ctx.block.code ? { file: ctx.block.code.relPath } : {}) };
   const sqlText = pushedDownSql(ctx);
@@ -83,11 +90,16 @@ export function pushedDownSql(ctx: Pick<BlockContext, 'block' | 'variables'>): s
   const text = ctx.block.code?.text;
   if (text === undefined) throw new UserError('a sql block needs a .sql file (file: blocks/<name>.sql)', { block: ctx.block.id });
   const rendered = renderTemplate(text, ctx.variables).replace(/;\s*(--[^\n]*\s*)*$/, '');
-  if (rendered.trim() === '') throw new UserError('the SQL file is empty: write a SELECT over the upstream blocks', { block: ctx.block.id });
+  if (rendered.trim() === '')
+    throw new UserError('the SQL file is empty: write a SELECT over the upstream blocks', { block: ctx.block.id });
   return rendered;
 }
 
-function upstreamNames(ctx: Pick<BlockContext, 'upstreamBlocks' | 'pipelineId' | 'variables'>, warehouse: Warehouse, place: ErrorPlace): Map<string, string> {
+function upstreamNames(
+  ctx: Pick<BlockContext, 'upstreamBlocks' | 'pipelineId' | 'variables'>,
+  warehouse: Warehouse,
+  place: ErrorPlace,
+): Map<string, string> {
   const names = new Map<string, string>();
   for (const up of ctx.upstreamBlocks ?? []) {
     if (up.type === 'export' && up.kind !== 'bigquery' && up.kind !== 'postgres') continue; // orders only
@@ -111,15 +123,27 @@ async function runTests(ctx: BlockContext, warehouse: Warehouse, built: TableRef
   const own = new Map([[ctx.block.id, warehouse.sqlName(built)]]);
   for (const test of ctx.block.tests) {
     if (!('sql' in test)) {
-      results.push({ name: test.name, passed: false, message: 'TypeScript tests read a local output: write this test as SQL for a block that runs in the warehouse' });
+      results.push({
+        name: test.name,
+        passed: false,
+        message: 'TypeScript tests read a local output: write this test as SQL for a block that runs in the warehouse',
+      });
       continue;
     }
     const query = compileBlockNames(renderTemplate(test.sql, ctx.variables).trim().replace(/;\s*$/, ''), own).text;
     try {
       const sample = await warehouse.queryRows(`SELECT * FROM (\n${query}\n) AS t LIMIT ${SAMPLE_ROWS + 1}`);
-      results.push(sample.length === 0 ? { name: test.name, passed: true } : { name: test.name, passed: false, message: `rows violate it, e.g. ${JSON.stringify(sample.slice(0, SAMPLE_ROWS), jsonSafe)}` });
+      results.push(
+        sample.length === 0
+          ? { name: test.name, passed: true }
+          : { name: test.name, passed: false, message: `rows violate it, e.g. ${JSON.stringify(sample.slice(0, SAMPLE_ROWS), jsonSafe)}` },
+      );
     } catch (error) {
-      results.push({ name: test.name, passed: false, message: `the test query failed: ${error instanceof Error ? error.message : String(error)}` });
+      results.push({
+        name: test.name,
+        passed: false,
+        message: `the test query failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   }
   return results;
@@ -131,7 +155,8 @@ function checkTests(ctx: BlockContext, tests: BlockTestResult[]): void {
 }
 
 function throwIfAborted(ctx: BlockContext): void {
-  if (ctx.signal.aborted) throw new CancelledError('cancelled before publishing: the published table is unchanged', { block: ctx.block.id });
+  if (ctx.signal.aborted)
+    throw new CancelledError('cancelled before publishing: the published table is unchanged', { block: ctx.block.id });
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

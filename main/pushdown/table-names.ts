@@ -45,13 +45,22 @@ export function parseTableName(text: string, engine: 'bigquery' | 'postgres', pl
  * table, a table source's table, or the table a BigQuery/Postgres export writes. Config templates are rendered with
  * the run's variables, as the upstream block itself renders them; `defaultSchema` is the Postgres connection's.
  */
-export function upstreamTable(up: LoadedBlock, pipelineId: string, variables: Record<string, unknown>, place: ErrorPlace, defaultSchema?: string): TableRef {
+export function upstreamTable(
+  up: LoadedBlock,
+  pipelineId: string,
+  variables: Record<string, unknown>,
+  place: ErrorPlace,
+  defaultSchema?: string,
+): TableRef {
   const config = renderConfig(up.config, variables) as Record<string, unknown>;
   const text = (key: string) => (typeof config[key] === 'string' ? config[key] : undefined);
-  if (up.type === 'transform') return publishedTable(up, pipelineId, { dataset: text('dataset'), schema: text('schema'), table: text('table') });
-  if (up.type === 'source' && up.kind === 'table') return parseTableName(text('table') ?? '', up.engine === 'bigquery' ? 'bigquery' : 'postgres', place);
+  if (up.type === 'transform')
+    return publishedTable(up, pipelineId, { dataset: text('dataset'), schema: text('schema'), table: text('table') });
+  if (up.type === 'source' && up.kind === 'table')
+    return parseTableName(text('table') ?? '', up.engine === 'bigquery' ? 'bigquery' : 'postgres', place);
   if (up.type === 'export' && up.kind === 'bigquery') return { namespace: text('dataset') ?? '', table: text('table') ?? '' };
   // As the export itself does: its schema, else the connection's, else public.
-  if (up.type === 'export' && up.kind === 'postgres') return { namespace: text('schema') ?? defaultSchema ?? 'public', table: text('table') ?? '' };
+  if (up.type === 'export' && up.kind === 'postgres')
+    return { namespace: text('schema') ?? defaultSchema ?? 'public', table: text('table') ?? '' };
   throw new UserError(`block ${place.block ?? '?'} cannot read ${up.id} in the warehouse: it keeps no table there`, place);
 }

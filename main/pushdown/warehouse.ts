@@ -96,7 +96,11 @@ export interface Warehouse {
 
 /** A warehouse error about the SQL the user wrote: where it points, when the warehouse says. */
 export class WarehouseSqlError extends Error {
-  constructor(message: string, readonly position: number | undefined, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly position: number | undefined,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }

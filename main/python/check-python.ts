@@ -31,11 +31,18 @@ interface ProbeReport {
  * Resolves with the problems; rejects only when `signal` aborts.
  */
 export async function checkPythonBlock(
-  project: Project, block: LoadedBlock, opts: { signal?: AbortSignal; tempDir?: string } = {},
+  project: Project,
+  block: LoadedBlock,
+  opts: { signal?: AbortSignal; tempDir?: string } = {},
 ): Promise<PythonCheck> {
   const interpreter = projectInterpreter(project);
   const file = block.code?.relPath ?? block.file;
-  if (!file) return { interpreter, hasPyarrow: false, problems: [new UserError('a python block needs a .py file (file: blocks/<name>.py)', { block: block.id })] };
+  if (!file)
+    return {
+      interpreter,
+      hasPyarrow: false,
+      problems: [new UserError('a python block needs a .py file (file: blocks/<name>.py)', { block: block.id })],
+    };
   const ownTemp = opts.tempDir === undefined ? await mkdtemp(path.join(os.tmpdir(), 'pw-check-')) : undefined;
   try {
     const helpers = await writePythonHelpers(opts.tempDir ?? ownTemp ?? os.tmpdir());
@@ -59,9 +66,20 @@ export async function checkPythonBlocks(project: Project, pipeline: Pipeline, op
 }
 
 async function probe(
-  project: Project, block: LoadedBlock, interpreter: PythonInterpreter, helpers: string, absFile: string, signal = new AbortController().signal,
+  project: Project,
+  block: LoadedBlock,
+  interpreter: PythonInterpreter,
+  helpers: string,
+  absFile: string,
+  signal = new AbortController().signal,
 ): Promise<ProbeReport> {
-  const exit = await runPython({ interpreter, args: [path.join(helpers, 'pw_probe.py'), project.dir, absFile], cwd: project.dir, signal, block: block.id });
+  const exit = await runPython({
+    interpreter,
+    args: [path.join(helpers, 'pw_probe.py'), project.dir, absFile],
+    cwd: project.dir,
+    signal,
+    block: block.id,
+  });
   const last = exit.stdout.at(-1);
   try {
     if (exit.code === 0 && last) return JSON.parse(last) as ProbeReport;
@@ -78,7 +96,13 @@ async function probe(
 function problemsOf(report: ProbeReport, interpreter: PythonInterpreter, block: string, file: string): UserError[] {
   const problems: UserError[] = [];
   if (!report.pandas) {
-    problems.push(new UserError(`block ${block} needs pandas: \`${pipInstallHint(interpreter, 'pandas')}\``, { block, file: 'pipewright.yaml', path: 'python' }));
+    problems.push(
+      new UserError(`block ${block} needs pandas: \`${pipInstallHint(interpreter, 'pandas')}\``, {
+        block,
+        file: 'pipewright.yaml',
+        path: 'python',
+      }),
+    );
   }
   if (report.syntax) {
     const { message, line, column } = report.syntax;

@@ -11,7 +11,8 @@ import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 
 export type ExchangeFormat = 'csv' | 'parquet';
 
-export type WireKind = 'int' | 'float' | 'bool' | 'str' | 'text' | 'json' | 'decimal' | 'hugeint' | 'blob' | 'ts' | 'tstz' | 'date' | 'time' | 'interval';
+export type WireKind =
+  'int' | 'float' | 'bool' | 'str' | 'text' | 'json' | 'decimal' | 'hugeint' | 'blob' | 'ts' | 'tstz' | 'date' | 'time' | 'interval';
 
 /** One column as it crosses: its name and DuckDB type, how it is encoded, and whether it has NULLs. */
 export interface WireColumn {
@@ -52,7 +53,12 @@ export function encodeColumn(type: string, column: string): { kind: WireKind; ex
  * Writes an upstream output as a wire file at `file` (DuckDB streams it: memory stays bounded) and resolves to its
  * columns and row count, which the Python side needs to read it back with the right types.
  */
-export async function writeWireFile(data: BlockSession, upstream: string, file: string, format: ExchangeFormat): Promise<{ columns: WireColumn[]; rows: number }> {
+export async function writeWireFile(
+  data: BlockSession,
+  upstream: string,
+  file: string,
+  format: ExchangeFormat,
+): Promise<{ columns: WireColumn[]; rows: number }> {
   const described = await data.describe(upstream);
   const encoded = described.columns.map((col) => ({ ...col, ...encodeColumn(col.type, col.name) }));
   const relation = data.relation(upstream);
@@ -70,7 +76,14 @@ export async function writeWireFile(data: BlockSession, upstream: string, file: 
     const prefixed = format === 'csv' && nulls && Number(counts?.[`z${i}`] ?? 0) > 0;
     // pandas parses an integer column with empty fields ten times slower than one without plus a 0/1 column beside it.
     const hasValidity = format === 'csv' && nulls && INTEGER_KINDS.has(col.kind);
-    columns.push({ name: col.name, type: col.type, kind: col.kind, nulls, ...(prefixed ? { prefixed } : {}), ...(hasValidity ? { validity: validity.length } : {}) });
+    columns.push({
+      name: col.name,
+      type: col.type,
+      kind: col.kind,
+      nulls,
+      ...(prefixed ? { prefixed } : {}),
+      ...(hasValidity ? { validity: validity.length } : {}),
+    });
     if (hasValidity) validity.push(`CAST(${col.expr} IS NULL AS TINYINT) AS n${validity.length}`);
     select.push(`${prefixed ? `'s' || ${col.expr}` : hasValidity ? `coalesce(${col.expr}, 0)` : col.expr} AS c${i}`);
   }
@@ -83,10 +96,19 @@ export async function writeWireFile(data: BlockSession, upstream: string, file: 
 /** The SQL type a wire column is stored as in the file. */
 function wireType(col: WireColumn): string {
   switch (col.kind) {
-    case 'int': case 'float': return col.type;
-    case 'bool': return 'TINYINT';
-    case 'ts': case 'tstz': case 'date': case 'time': case 'interval': return 'BIGINT';
-    default: return 'VARCHAR';
+    case 'int':
+    case 'float':
+      return col.type;
+    case 'bool':
+      return 'TINYINT';
+    case 'ts':
+    case 'tstz':
+    case 'date':
+    case 'time':
+    case 'interval':
+      return 'BIGINT';
+    default:
+      return 'VARCHAR';
   }
 }
 
@@ -94,23 +116,52 @@ function wireType(col: WireColumn): string {
 function decodeExpr(col: WireColumn, c: string): string {
   const text = col.prefixed ? `substr(${c}, 2)` : c;
   switch (col.kind) {
-    case 'int': case 'float': return c;
-    case 'bool': return `CAST(${c} AS BOOLEAN)`;
-    case 'str': case 'text': case 'json': return text;
-    case 'decimal': case 'hugeint': return `CAST(${c} AS ${col.type})`;
-    case 'blob': return `from_base64(${text})`;
+    case 'int':
+    case 'float':
+      return c;
+    case 'bool':
+      return `CAST(${c} AS BOOLEAN)`;
+    case 'str':
+    case 'text':
+    case 'json':
+      return text;
+    case 'decimal':
+    case 'hugeint':
+      return `CAST(${c} AS ${col.type})`;
+    case 'blob':
+      return `from_base64(${text})`;
     case 'ts':
       if (col.type === 'TIMESTAMP_NS') return `make_timestamp_ns(${c})`;
       return col.type === 'TIMESTAMP' ? `make_timestamp(${c})` : `CAST(make_timestamp(${c}) AS ${col.type})`;
-    case 'tstz': return `make_timestamptz(${c})`;
-    case 'date': return `CAST(DATE '1970-01-01' + CAST(${c} AS INTEGER) AS DATE)`;
-    case 'time': return `CAST(TIME '00:00:00' + to_microseconds(${c}) AS TIME)`;
-    case 'interval': return `to_microseconds(${c})`;
+    case 'tstz':
+      return `make_timestamptz(${c})`;
+    case 'date':
+      return `CAST(DATE '1970-01-01' + CAST(${c} AS INTEGER) AS DATE)`;
+    case 'time':
+      return `CAST(TIME '00:00:00' + to_microseconds(${c}) AS TIME)`;
+    case 'interval':
+      return `to_microseconds(${c})`;
   }
 }
 
-const KINDS = new Set<WireKind>(['int', 'float', 'bool', 'str', 'text', 'json', 'decimal', 'hugeint', 'blob', 'ts', 'tstz', 'date', 'time', 'interval']);
-const OUTPUT_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|HUGEINT|FLOAT|DOUBLE|BOOLEAN|VARCHAR|BLOB|DATE|TIME|INTERVAL|TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMPTZ|DECIMAL\(\d{1,2},\d{1,2}\))$/;
+const KINDS = new Set<WireKind>([
+  'int',
+  'float',
+  'bool',
+  'str',
+  'text',
+  'json',
+  'decimal',
+  'hugeint',
+  'blob',
+  'ts',
+  'tstz',
+  'date',
+  'time',
+  'interval',
+]);
+const OUTPUT_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|HUGEINT|FLOAT|DOUBLE|BOOLEAN|VARCHAR|BLOB|DATE|TIME|INTERVAL|TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMPTZ|DECIMAL\(\d{1,2},\d{1,2}\))$/;
 
 /** Checks the schema the Python side reported before it goes into SQL; a mismatch is a bug on our side. */
 export function checkWireSchema(columns: unknown): WireColumn[] {

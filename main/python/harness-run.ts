@@ -103,7 +103,12 @@ const MAX_LINE_CHARS = 4000;
  * UserError placed in the user's file and line (an OperationalError when retrying may help). Cancellation and
  * timeouts (ctx.signal) kill the process group.
  */
-export async function runHarness(ctx: BlockContext, interpreter: PythonInterpreter, helpersDir: string, jobFile: string): Promise<HarnessResult> {
+export async function runHarness(
+  ctx: BlockContext,
+  interpreter: PythonInterpreter,
+  helpersDir: string,
+  jobFile: string,
+): Promise<HarnessResult> {
   let final: HarnessMessage | undefined;
   let logged = 0;
   const log = (level: string, text: string) => {
@@ -128,12 +133,23 @@ export async function runHarness(ctx: BlockContext, interpreter: PythonInterpret
   if (logged > MAX_LOG_LINES) ctx.log('warn', `${(logged - MAX_LOG_LINES).toLocaleString('en-US')} more lines of output were not kept`);
   const done = final as HarnessMessage | undefined;
   if (done?.t === 'result') {
-    return { rows: done.rows, columns: done.columns, tests: done.tests.map((t) => testResult(t)), handoffs: done.handoffs ?? [], ...(done.value !== undefined ? { value: done.value } : {}) };
+    return {
+      rows: done.rows,
+      columns: done.columns,
+      tests: done.tests.map((t) => testResult(t)),
+      handoffs: done.handoffs ?? [],
+      ...(done.value !== undefined ? { value: done.value } : {}),
+    };
   }
   if (done?.t === 'error') throw harnessError(done, ctx, interpreter);
-  const how = exit.signal ? `was killed (${exit.signal}${exit.signal === 'SIGKILL' ? ', out of memory?' : ''})` : `exited with code ${exit.code}`;
+  const how = exit.signal
+    ? `was killed (${exit.signal}${exit.signal === 'SIGKILL' ? ', out of memory?' : ''})`
+    : `exited with code ${exit.code}`;
   const said = exit.stderrTail.slice(-5).join('\n');
-  throw new UserError(`the Python process ${how} before the block finished${said ? `:\n${said}` : ''}`, { block: ctx.block.id, file: ctx.block.code?.relPath });
+  throw new UserError(`the Python process ${how} before the block finished${said ? `:\n${said}` : ''}`, {
+    block: ctx.block.id,
+    file: ctx.block.code?.relPath,
+  });
 }
 
 function parseMessage(line: string): HarnessMessage | undefined {

@@ -26,19 +26,30 @@ export function projectInterpreter(project: Project): PythonInterpreter {
 
 /** Pip package names of modules whose import name differs from it. */
 const PIP_NAMES: Record<string, string> = {
-  sklearn: 'scikit-learn', yaml: 'PyYAML', PIL: 'Pillow', cv2: 'opencv-python', bs4: 'beautifulsoup4',
-  dateutil: 'python-dateutil', dotenv: 'python-dotenv', psycopg2: 'psycopg2-binary', google: 'google-cloud-<name>',
+  sklearn: 'scikit-learn',
+  yaml: 'PyYAML',
+  PIL: 'Pillow',
+  cv2: 'opencv-python',
+  bs4: 'beautifulsoup4',
+  dateutil: 'python-dateutil',
+  dotenv: 'python-dotenv',
+  psycopg2: 'psycopg2-binary',
+  google: 'google-cloud-<name>',
 };
 
 /** The command that installs `module` into this interpreter: `.venv/bin/pip install pandas`. */
 export function pipInstallHint(interpreter: PythonInterpreter, module: string): string {
   const top = module.split('.')[0] ?? module;
-  const pkg = top === 'google' && module.startsWith('google.cloud.') ? `google-cloud-${module.split('.')[2] ?? ''}` : (PIP_NAMES[top] ?? top);
+  const pkg =
+    top === 'google' && module.startsWith('google.cloud.') ? `google-cloud-${module.split('.')[2] ?? ''}` : (PIP_NAMES[top] ?? top);
   // A virtual environment's own pip installs into it; elsewhere `python -m pip` is the one that matches the interpreter.
   const binDir = path.dirname(interpreter.command);
   const pip = process.platform === 'win32' ? 'pip.exe' : 'pip';
-  const isVenv = interpreter.isConfigured && path.isAbsolute(interpreter.command)
-    && existsSync(path.join(binDir, '..', 'pyvenv.cfg')) && existsSync(path.join(binDir, pip));
+  const isVenv =
+    interpreter.isConfigured &&
+    path.isAbsolute(interpreter.command) &&
+    existsSync(path.join(binDir, '..', 'pyvenv.cfg')) &&
+    existsSync(path.join(binDir, pip));
   return isVenv ? `${path.join(path.dirname(interpreter.written), 'pip')} install ${pkg}` : `${interpreter.written} -m pip install ${pkg}`;
 }
 
@@ -49,7 +60,6 @@ function pythonSourceDir(moduleUrl: string = import.meta.url): string {
   if (!found) throw new Error(`Pipewright's Python helpers are missing: looked in ${candidates.join(' and ')}`);
   return found;
 }
-
 
 /**
  * Copies Pipewright's Python helpers into `dir` and resolves to their folder. Copied, not run in place: a packaged

@@ -32,7 +32,11 @@ export async function runPythonPredicate(ctx: BlockContext, predicate: PythonPre
   const absFile = path.resolve(ctx.project.dir, predicate.file);
   const check = predicate.isChecked
     ? { interpreter: projectInterpreter(ctx.project), problems: [] }
-    : await checkPythonBlock(ctx.project, { ...ctx.block, file: predicate.file, code: undefined }, { signal: ctx.signal, tempDir: ctx.tempDir });
+    : await checkPythonBlock(
+        ctx.project,
+        { ...ctx.block, file: predicate.file, code: undefined },
+        { signal: ctx.signal, tempDir: ctx.tempDir },
+      );
   const [problem] = check.problems;
   if (problem) throw problem;
   const dir = path.join(ctx.tempDir, `${predicate.role}-exchange`);
@@ -44,8 +48,17 @@ export async function runPythonPredicate(ctx: BlockContext, predicate: PythonPre
     inputs.push({ id: upstream, path: file, format: 'csv', columns });
   }
   const job: HarnessJob = {
-    role: predicate.role, file: absFile, relFile: predicate.file, projectDir: ctx.project.dir, blockId: ctx.block.id, runId: ctx.runId,
-    pipelineId: ctx.pipelineId, variables: ctx.variables, inputs, output: null, ...(predicate.function ? { function: predicate.function } : {}),
+    role: predicate.role,
+    file: absFile,
+    relFile: predicate.file,
+    projectDir: ctx.project.dir,
+    blockId: ctx.block.id,
+    runId: ctx.runId,
+    pipelineId: ctx.pipelineId,
+    variables: ctx.variables,
+    inputs,
+    output: null,
+    ...(predicate.function ? { function: predicate.function } : {}),
   };
   const jobFile = path.join(dir, 'job.json');
   await writeFile(jobFile, jobJson(job));

@@ -111,7 +111,9 @@ function interpreterError(error: Error, interpreter: PythonInterpreter, block: s
   const fix = interpreter.isConfigured
     ? 'fix python: in pipewright.yaml, or create that environment (e.g. python3 -m venv .venv && .venv/bin/pip install pandas)'
     : 'install Python 3 with pandas, or set python: in pipewright.yaml (e.g. python: .venv/bin/python)';
-  const what = interpreter.isConfigured ? `the Python interpreter ${interpreter.written} (python: in pipewright.yaml)` : `${interpreter.written} (no python: in pipewright.yaml, so the one on the PATH)`;
+  const what = interpreter.isConfigured
+    ? `the Python interpreter ${interpreter.written} (python: in pipewright.yaml)`
+    : `${interpreter.written} (no python: in pipewright.yaml, so the one on the PATH)`;
   return new UserError(`block ${block} needs ${what}, which ${problem}: ${fix}`, { block, file: 'pipewright.yaml', path: 'python' });
 }
 

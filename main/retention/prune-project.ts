@@ -39,7 +39,12 @@ export async function pruneProject(target: PruneTarget, opts: { isDryRun?: boole
   return { ...history, outputs, outputBytes: outputs.reduce((sum, o) => sum + o.bytes, 0) };
 }
 
-async function pruneOutputs(target: PruneTarget, keepLast: number | undefined, maxGb: number | undefined, isDryRun: boolean): Promise<StoredOutput[]> {
+async function pruneOutputs(
+  target: PruneTarget,
+  keepLast: number | undefined,
+  maxGb: number | undefined,
+  isDryRun: boolean,
+): Promise<StoredOutput[]> {
   if (!target.workspace || (keepLast === undefined && maxGb === undefined)) return [];
   const live = await readLiveBlocks(target.project);
   const policy = {

@@ -48,7 +48,10 @@ export interface OpenProject {
 }
 
 /** Opens the project at `dir`: loads its files, opens `.pipewright/workspace.duckdb` and `.pipewright/history.sqlite`. */
-export async function openProject(dir: string, opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry; preflight?: PreflightPolicy } = {}): Promise<OpenProject> {
+export async function openProject(
+  dir: string,
+  opts: { readOnlyHistory?: boolean; kinds?: BlockRegistry; preflight?: PreflightPolicy } = {},
+): Promise<OpenProject> {
   const project = await loadProject(path.resolve(dir));
   await mkdir(project.stateDir, { recursive: true, mode: 0o700 });
   await makeStatePrivate(project.stateDir); // the folder first, before anything new is written into it
@@ -56,13 +59,19 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
   const store = RunStore.open(path.join(project.stateDir, 'history.sqlite'));
   // Alert warnings (a webhook that keeps failing) go into the run's own log, even after the run finished.
   const alerts = new AlertDispatcher({
-    project, writeLog: (runId, level, message) => store.record({ type: 'log.written', runId, blockId: null, level, message, at: Date.now() }),
+    project,
+    writeLog: (runId, level, message) => store.record({ type: 'log.written', runId, blockId: null, level, message, at: Date.now() }),
   });
   if (opts.readOnlyHistory) {
     await makeStatePrivate(project.stateDir);
     return {
-      project, kinds, store, alerts,
-      get workspace(): Workspace { throw new Error('this project was opened for history only'); },
+      project,
+      kinds,
+      store,
+      alerts,
+      get workspace(): Workspace {
+        throw new Error('this project was opened for history only');
+      },
       loadPipeline: (id) => loadPipeline(project, id, kinds),
       runs: new RunLauncher(() => Promise.reject(new Error('this project was opened for history only'))),
       run: () => Promise.reject(new Error('this project was opened for history only')),
@@ -106,12 +115,20 @@ export async function openProject(dir: string, opts: { readOnlyHistory?: boolean
       observe(event);
       onEvent(event);
     };
-    const result = await runPipeline({ ...request, project }, { workspace, kinds, connections: resolveConnection, sandbox: typescriptSandbox, recorder: store, onEvent: notify });
+    const result = await runPipeline(
+      { ...request, project },
+      { workspace, kinds, connections: resolveConnection, sandbox: typescriptSandbox, recorder: store, onEvent: notify },
+    );
     await pruneAfterRun({ project, store, workspace }, result.runId);
     return result;
   });
   return {
-    project, kinds, workspace, store, alerts, runs,
+    project,
+    kinds,
+    workspace,
+    store,
+    alerts,
+    runs,
     loadPipeline: (id) => loadPipeline(project, id, kinds),
     run: (request, onEvent) => runs.run(request, onEvent),
     activeRuns: (pipelineId) => runs.activeRuns(pipelineId),

@@ -12,13 +12,24 @@ type CheckTarget = Parameters<typeof checkPipeline>[0];
  * permission stops the run before it moves any data, not halfway. Without a policy (tests, embedded uses) it does
  * nothing. Resolves when the run may go ahead; rejects with every failed check otherwise.
  */
-export function preflightGate(target: CheckTarget, policy: PreflightPolicy | undefined): (request: Omit<RunRequest, 'project'>) => Promise<void> {
+export function preflightGate(
+  target: CheckTarget,
+  policy: PreflightPolicy | undefined,
+): (request: Omit<RunRequest, 'project'>) => Promise<void> {
   const passed = new Set<string>();
   return async (request) => {
     const pipeline = request.pipeline;
     if (!policy || !touchesCloud(pipeline) || (policy === 'first' && passed.has(pipeline.id))) return;
-    const report = await checkPipeline(target, pipeline.id, { variables: request.variables ?? {}, ...(request.connectionOverrides ? { overrides: request.connectionOverrides } : {}) });
-    if (!report.isOk) throw new UserError(`pipewright check ${pipeline.id} found problems, so nothing ran:\n${failuresOf(report).map((line) => `  ${line}`).join('\n')}`);
+    const report = await checkPipeline(target, pipeline.id, {
+      variables: request.variables ?? {},
+      ...(request.connectionOverrides ? { overrides: request.connectionOverrides } : {}),
+    });
+    if (!report.isOk)
+      throw new UserError(
+        `pipewright check ${pipeline.id} found problems, so nothing ran:\n${failuresOf(report)
+          .map((line) => `  ${line}`)
+          .join('\n')}`,
+      );
     passed.add(pipeline.id);
   };
 }

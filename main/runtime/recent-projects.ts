@@ -20,7 +20,9 @@ export function readRecentProjects(userDataDir: string): string[] {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path.join(userDataDir, RECENT_FILE), 'utf8'));
     if (!Array.isArray(parsed)) return [];
-    return parsed.filter((dir): dir is string => typeof dir === 'string' && existsSync(path.join(dir, 'pipewright.yaml'))).slice(0, RECENT_MAX);
+    return parsed
+      .filter((dir): dir is string => typeof dir === 'string' && existsSync(path.join(dir, 'pipewright.yaml')))
+      .slice(0, RECENT_MAX);
   } catch {
     return []; // no list yet, or an unreadable one: start a new one
   }

@@ -29,7 +29,10 @@ export interface LaunchedRun {
 export type LaunchState = { pipelineId: string; status: 'queued' | 'running' | 'cancelled' };
 
 /** Runs the engine with the slot already held; the owner adds the project, stores and alerts. */
-export type ExecuteRun = (request: LaunchRequest & { runId: string; signal: AbortSignal }, onEvent: (event: RunEvent) => void) => Promise<RunResult>;
+export type ExecuteRun = (
+  request: LaunchRequest & { runId: string; signal: AbortSignal },
+  onEvent: (event: RunEvent) => void,
+) => Promise<RunResult>;
 
 interface LiveRun {
   pipelineId: string;
@@ -86,12 +89,14 @@ export class RunLauncher {
         release();
       }
     });
-    entry.finished = finished.catch((error: unknown) => {
-      if (entry.status === 'queued' && error instanceof CancelledError) this.rememberUnstarted(runId, pipelineId);
-    }).finally(() => {
-      this.leaveQueue(runId, entry);
-      this.live.delete(runId);
-    });
+    entry.finished = finished
+      .catch((error: unknown) => {
+        if (entry.status === 'queued' && error instanceof CancelledError) this.rememberUnstarted(runId, pipelineId);
+      })
+      .finally(() => {
+        this.leaveQueue(runId, entry);
+        this.live.delete(runId);
+      });
     this.live.set(runId, entry);
     const started = Promise.race([recorded, finished.then(() => undefined)]);
     started.catch(() => undefined); // the caller may only follow `finished`: its rejection is reported there

@@ -22,7 +22,12 @@ function warehouseBlock(pipeline: Pipeline | undefined, blockId: string): Loaded
 }
 
 /** Runs `work` on the block's warehouse and table; undefined for local blocks. */
-async function onTable<T>(project: Project, pipeline: Pipeline | undefined, blockId: string, work: (warehouse: Warehouse, table: TableRef) => Promise<T>): Promise<T | undefined> {
+async function onTable<T>(
+  project: Project,
+  pipeline: Pipeline | undefined,
+  blockId: string,
+  work: (warehouse: Warehouse, table: TableRef) => Promise<T>,
+): Promise<T | undefined> {
   const block = warehouseBlock(pipeline, blockId);
   if (!block || !pipeline) return undefined;
   const place = { block: block.id };
@@ -44,28 +49,56 @@ async function onTable<T>(project: Project, pipeline: Pipeline | undefined, bloc
  * A window of a pushed-down block's published table, read in its warehouse (sort and filter run there; only the
  * window crosses the network), as the same Arrow IPC reply a local preview gives. Undefined for local blocks.
  */
-export async function previewWarehouseBlock(project: Project, pipeline: Pipeline | undefined, blockId: string, window: PreviewWindow): Promise<PreviewResult | undefined> {
+export async function previewWarehouseBlock(
+  project: Project,
+  pipeline: Pipeline | undefined,
+  blockId: string,
+  window: PreviewWindow,
+): Promise<PreviewResult | undefined> {
   if (!Number.isSafeInteger(window.limit) || window.limit < 1 || window.limit > MAX_WINDOW_ROWS) {
-    throw new UserError(`the window limit must be a whole number from 1 to ${MAX_WINDOW_ROWS}, not ${window.limit}`, { path: 'window.limit' });
+    throw new UserError(`the window limit must be a whole number from 1 to ${MAX_WINDOW_ROWS}, not ${window.limit}`, {
+      path: 'window.limit',
+    });
   }
   return onTable(project, pipeline, blockId, async (warehouse, table) => {
     const result = await warehouse.window(table, window);
     const vectors: Record<string, Vector> = {};
-    for (const column of result.columns) vectors[column.name] = toVector(column.type, result.rows.map((r) => r[column.name]));
+    for (const column of result.columns)
+      vectors[column.name] = toVector(
+        column.type,
+        result.rows.map((r) => r[column.name]),
+      );
     return { columns: result.columns, totalRows: result.totalRows, offset: window.offset, ipc: tableToIPC(new Table(vectors), 'stream') };
   });
 }
 
 /** Nulls, distinct counts, min and max of a pushed-down block's table, from one aggregate query; no histograms. */
-export async function profileWarehouseBlock(project: Project, pipeline: Pipeline | undefined, blockId: string): Promise<ColumnProfile[] | undefined> {
-  return onTable(project, pipeline, blockId, async (warehouse, table) => (await warehouse.profile(table)).map((c) => ({ ...c, histogram: [] })));
+export async function profileWarehouseBlock(
+  project: Project,
+  pipeline: Pipeline | undefined,
+  blockId: string,
+): Promise<ColumnProfile[] | undefined> {
+  return onTable(project, pipeline, blockId, async (warehouse, table) =>
+    (await warehouse.profile(table)).map((c) => ({ ...c, histogram: [] })),
+  );
 }
 
 /** Numbers and booleans keep their type; every other value (dates, numerics as text, records) shows as text. */
 function toVector(type: string, values: unknown[]): Vector {
-  if (NUMERIC.test(type)) return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : Number(plain(v)))), new Float64());
-  if (BOOLEAN.test(type)) return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : Boolean(v))), new Bool());
-  return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : textOf(v))), new Utf8());
+  if (NUMERIC.test(type))
+    return vectorFromArray(
+      values.map((v) => (v === null || v === undefined ? null : Number(plain(v)))),
+      new Float64(),
+    );
+  if (BOOLEAN.test(type))
+    return vectorFromArray(
+      values.map((v) => (v === null || v === undefined ? null : Boolean(v))),
+      new Bool(),
+    );
+  return vectorFromArray(
+    values.map((v) => (v === null || v === undefined ? null : textOf(v))),
+    new Utf8(),
+  );
 }
 
 /** BigQuery's client wraps dates, times and big numbers as `{ value }`. */

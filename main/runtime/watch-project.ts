@@ -77,18 +77,21 @@ export function watchProject(projectDir: string, onChange: (change: PipelineChan
       // A pipeline folder removed while watched: forget it; a new one gets a watcher on the next flush.
       watchers.delete(folder);
       watcher.close();
-      if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) console.error(`pipewright: watching ${folder}/ stopped`, error);
+      if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT'))
+        console.error(`pipewright: watching ${folder}/ stopped`, error);
     });
     watchers.set(folder, watcher);
   };
   watchFolder('pipelines', () => (pending.all = true));
   watchFolder('blocks', () => (pending.code = true));
-  const ready = listPipelineIds(projectDir).then(async (ids) => {
-    for (const id of ids) {
-      watchFolder(path.join('pipelines', id), () => pending.pipelines.add(id));
-      versions.set(id, await readPipelineVersion(projectDir, id));
-    }
-  }).catch((error: unknown) => console.error('pipewright: listing pipelines to watch failed', error));
+  const ready = listPipelineIds(projectDir)
+    .then(async (ids) => {
+      for (const id of ids) {
+        watchFolder(path.join('pipelines', id), () => pending.pipelines.add(id));
+        versions.set(id, await readPipelineVersion(projectDir, id));
+      }
+    })
+    .catch((error: unknown) => console.error('pipewright: listing pipelines to watch failed', error));
   return {
     ready,
     close: () => {

@@ -7,8 +7,12 @@ import { runTypeScriptTest } from './typescript-tests.ts';
 export const typescriptSandbox: CodeSandbox = {
   typescriptConditionHolds,
   runTypeScriptTest,
-  pythonConditionHolds: (ctx, condition, upstream) => runPythonPredicate(ctx, {
-    role: 'condition', file: condition.python, upstream, place: { block: ctx.block.id, path: 'condition.python', file: condition.python },
-    ...(condition.function ? { function: condition.function } : {}),
-  }),
+  pythonConditionHolds: (ctx, condition, upstream) =>
+    runPythonPredicate(ctx, {
+      role: 'condition',
+      file: condition.python,
+      upstream,
+      place: { block: ctx.block.id, path: 'condition.python', file: condition.python },
+      ...(condition.function ? { function: condition.function } : {}),
+    }),
 };

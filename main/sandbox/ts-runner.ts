@@ -10,10 +10,7 @@ import type { ParentReply, WorkerRequest } from './ts-worker-batches.ts';
 
 /** What a finished job hands back: the block's result, (tests) just that it returned, or that it streamed its output. */
 export type TypeScriptResult =
-  | { type: 'table'; ipc: Uint8Array }
-  | { type: 'rows'; rows: Record<string, unknown>[] }
-  | { type: 'done' }
-  | { type: 'streamed' };
+  { type: 'table'; ipc: Uint8Array } | { type: 'rows'; rows: Record<string, unknown>[] } | { type: 'done' } | { type: 'streamed' };
 
 /**
  * The parent's side of a job whose inputs are read once the function is known (`inputIds`): answers the worker's
@@ -113,7 +110,8 @@ function runWorker(job: WorkerJob, signal: AbortSignal, log: LogSink, conversati
     };
     worker.on('message', (message: WorkerMessage) => {
       if (REQUESTS.has(message.type)) {
-        if (!conversation) return settle(() => reject(new Error(`the TypeScript worker asked '${message.type}' of a job that reads no inputs lazily`)));
+        if (!conversation)
+          return settle(() => reject(new Error(`the TypeScript worker asked '${message.type}' of a job that reads no inputs lazily`)));
         return void conversation(message as WorkerRequest, reply).catch((err: unknown) => settle(() => reject(err)));
       }
       if (message.type !== 'log') return settle(() => resolve(message as FinalMessage));
@@ -123,7 +121,12 @@ function runWorker(job: WorkerJob, signal: AbortSignal, log: LogSink, conversati
     worker.on('error', (err) => settle(() => reject(err)));
     // The worker ends by itself only when the code waits on nothing (a promise that never settles) or calls process.exit.
     worker.on('exit', (code) =>
-      settle(() => resolve({ type: 'invalid', message: `the function never returned: its worker stopped (exit code ${code}) while it waited on a promise that cannot settle, or called process.exit()` })),
+      settle(() =>
+        resolve({
+          type: 'invalid',
+          message: `the function never returned: its worker stopped (exit code ${code}) while it waited on a promise that cannot settle, or called process.exit()`,
+        }),
+      ),
     );
   });
 }

@@ -10,15 +10,10 @@ export const ROWS_PER_PART = 16_384;
 
 /** What the parent answers mid-job. */
 export type ParentReply =
-  | { type: 'tables'; inputs: { id: string; ipc: Uint8Array }[] }
-  | { type: 'part'; id: string; ipc: Uint8Array | null }
-  | { type: 'ack' };
+  { type: 'tables'; inputs: { id: string; ipc: Uint8Array }[] } | { type: 'part'; id: string; ipc: Uint8Array | null } | { type: 'ack' };
 
 /** What the worker asks mid-job: which input mode its function wants, the next part of an input, or to write one. */
-export type WorkerRequest =
-  | { type: 'mode'; batches: boolean }
-  | { type: 'pull'; id: string }
-  | { type: 'out'; ipc: Uint8Array };
+export type WorkerRequest = { type: 'mode'; batches: boolean } | { type: 'pull'; id: string } | { type: 'out'; ipc: Uint8Array };
 
 type Post = (message: WorkerRequest | { type: 'streamed' } | { type: 'invalid'; message: string }, transfer?: ArrayBuffer[]) => void;
 
@@ -63,7 +58,12 @@ async function* pullBatches(id: string, arrow: typeof Arrow, box: ReplyBox, post
  * (RecordBatches or Tables) is written to the output as it comes. Posts `streamed` when done.
  */
 export async function runBatches(
-  fn: (inputs: unknown, ctx: unknown) => AsyncIterable<unknown>, ids: string[], ctx: unknown, arrow: typeof Arrow, box: ReplyBox, post: Post,
+  fn: (inputs: unknown, ctx: unknown) => AsyncIterable<unknown>,
+  ids: string[],
+  ctx: unknown,
+  arrow: typeof Arrow,
+  box: ReplyBox,
+  post: Post,
 ): Promise<void> {
   const inputs = Object.fromEntries(ids.map((id) => [id, pullBatches(id, arrow, box, post)]));
   let pending: Arrow.RecordBatch[] = [];
@@ -81,7 +81,10 @@ export async function runBatches(
   let index = 0;
   for await (const item of fn(inputs, ctx)) {
     if (!(item instanceof arrow.RecordBatch) && !(item instanceof arrow.Table)) {
-      return post({ type: 'invalid', message: `item ${index + 1} the block yielded is ${describeItem(item)}; yield apache-arrow RecordBatches (or Tables)` });
+      return post({
+        type: 'invalid',
+        message: `item ${index + 1} the block yielded is ${describeItem(item)}; yield apache-arrow RecordBatches (or Tables)`,
+      });
     }
     // One part holds one schema: a batch with other columns is sent on its own, and the parent says what changed.
     if (pending.length > 0 && schemaKey(pending[0]!.schema) !== schemaKey(item.schema)) await send();

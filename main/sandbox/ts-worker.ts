@@ -89,7 +89,11 @@ function isAsyncGeneratorFunction(fn: UserFunction): boolean {
 }
 
 /** The inputs as whole tables: given with the job, or (inputIds) asked of the parent once the mode is known. */
-async function wholeInputs(job: WorkerJob, box: ReplyBox, post: (message: WorkerMessage) => void): Promise<{ id: string; ipc: Uint8Array }[]> {
+async function wholeInputs(
+  job: WorkerJob,
+  box: ReplyBox,
+  post: (message: WorkerMessage) => void,
+): Promise<{ id: string; ipc: Uint8Array }[]> {
   if (!job.inputIds) return job.inputs;
   const reply = box.next('tables');
   post({ type: 'mode', batches: false });
@@ -130,14 +134,20 @@ function postResult(result: unknown, arrow: typeof Arrow, post: (message: Worker
   }
   const bad = result.findIndex((row) => typeof row !== 'object' || row === null || Array.isArray(row));
   if (bad >= 0) {
-    return post({ type: 'invalid', message: `row ${bad} of the returned array is ${describe(result[bad])}; ${expected} such as [{ id: 1, name: 'a' }]` });
+    return post({
+      type: 'invalid',
+      message: `row ${bad} of the returned array is ${describe(result[bad])}; ${expected} such as [{ id: 1, name: 'a' }]`,
+    });
   }
   const rows = result.map((row) => toPlain(row) as Record<string, unknown>);
   try {
     post({ type: 'rows', rows });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    post({ type: 'invalid', message: `the returned rows hold values that cannot leave the worker (${why}); use plain values: numbers, strings, booleans, bigints, dates, null` });
+    post({
+      type: 'invalid',
+      message: `the returned rows hold values that cannot leave the worker (${why}); use plain values: numbers, strings, booleans, bigints, dates, null`,
+    });
   }
 }
 
@@ -192,6 +202,7 @@ function captureConsole(post: (message: WorkerMessage) => void): void {
     ['error', 'error'],
   ];
   for (const [method, level] of levels) {
-    (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => post({ type: 'log', level, message: format(...args) });
+    (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+      post({ type: 'log', level, message: format(...args) });
   }
 }

@@ -11,7 +11,8 @@ import { runTypeScript } from './ts-runner.ts';
  */
 export async function typescriptConditionHolds(ctx: BlockContext, condition: { typescript: string; export?: string }): Promise<boolean> {
   const place: ErrorPlace = { block: ctx.block.id, path: 'condition.typescript', file: condition.typescript };
-  if (path.extname(condition.typescript) !== '.ts') throw new UserError(`condition.typescript must name a .ts file, got ${condition.typescript}`, place);
+  if (path.extname(condition.typescript) !== '.ts')
+    throw new UserError(`condition.typescript must name a .ts file, got ${condition.typescript}`, place);
   const code = await readCodeFile(ctx.project.dir, condition.typescript);
   if (isProblem(code)) throw new UserError(`condition.typescript: ${code.problem}`, place);
   const exportName = condition.export ?? 'default';
@@ -25,13 +26,24 @@ export async function typescriptConditionHolds(ctx: BlockContext, condition: { t
   ].join('\n');
   const entryPath = path.join(path.dirname(code.absPath), `.pw-condition-${ctx.block.id}.ts`);
   const reply = await runTypeScript({
-    ctx, source: { relPath: condition.typescript, absPath: entryPath, text: entry }, mode: 'transform', exportNames: ['default'], inputs: [],
+    ctx,
+    source: { relPath: condition.typescript, absPath: entryPath, text: entry },
+    mode: 'transform',
+    exportNames: ['default'],
+    inputs: [],
   });
   const row = reply.type === 'rows' ? reply.rows[0] : undefined;
-  if (row?.missing) throw new UserError(`condition.typescript: ${condition.typescript} has no ${exportName === 'default' ? 'default export' : `export named ${exportName}`}`, place);
+  if (row?.missing)
+    throw new UserError(
+      `condition.typescript: ${condition.typescript} has no ${exportName === 'default' ? 'default export' : `export named ${exportName}`}`,
+      place,
+    );
   const value = row?.result;
   if (typeof value !== 'boolean') {
-    throw new UserError(`condition.typescript: the function returned ${value === undefined ? 'undefined' : JSON.stringify(String(value))}, not true or false`, place);
+    throw new UserError(
+      `condition.typescript: the function returned ${value === undefined ? 'undefined' : JSON.stringify(String(value))}, not true or false`,
+      place,
+    );
   }
   return value;
 }

@@ -8,7 +8,11 @@ import { checkKindOf } from '../model/check-schema.ts';
  * naming a column the block does not produce, with the column, the block and the check's field in pipeline.yaml.
  * Blocks whose columns are unknown are not judged.
  */
-export function checkColumnProblems(block: LoadedBlock, known: ReadonlyMap<string, ColumnInfo[] | undefined>, variables: Record<string, unknown>): { message: string; path: string }[] {
+export function checkColumnProblems(
+  block: LoadedBlock,
+  known: ReadonlyMap<string, ColumnInfo[] | undefined>,
+  variables: Record<string, unknown>,
+): { message: string; path: string }[] {
   const own = known.get(block.id);
   if (!own) return [];
   const problems: { message: string; path: string }[] = [];
@@ -22,7 +26,10 @@ export function checkColumnProblems(block: LoadedBlock, known: ReadonlyMap<strin
     }
     const theirs = check.foreign ? known.get(check.foreign.block) : undefined;
     if (check.foreign && theirs && !hasColumn(theirs, check.foreign.column)) {
-      problems.push({ message: `check ${check.name}: block ${check.foreign.block} has no column ${check.foreign.column} (it has ${listed(theirs)})`, path: at });
+      problems.push({
+        message: `check ${check.name}: block ${check.foreign.block} has no column ${check.foreign.column} (it has ${listed(theirs)})`,
+        path: at,
+      });
     }
   }
   return problems;

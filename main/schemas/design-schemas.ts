@@ -51,9 +51,16 @@ export interface SchemaEnv {
  * else the last run's. Never rejects for what it finds: SQL errors (with their line) and checks naming a column the
  * block does not produce are the blocks' `problems`.
  */
-export async function designSchemas(env: SchemaEnv, pipeline: Pipeline, opts: { variables?: Record<string, unknown>; signal?: AbortSignal; sampleSources?: boolean } = {}): Promise<BlockSchema[]> {
+export async function designSchemas(
+  env: SchemaEnv,
+  pipeline: Pipeline,
+  opts: { variables?: Record<string, unknown>; signal?: AbortSignal; sampleSources?: boolean } = {},
+): Promise<BlockSchema[]> {
   // A dynamic child's `{{ item.x }}` is known only at run time: an empty item renders it as a placeholder.
-  const variables = { item: {}, ...resolveRunVariables(pipeline, opts.variables ?? {}, { runId: 'design', pipelineId: pipeline.id, executionDate: new Date() }) };
+  const variables = {
+    item: {},
+    ...resolveRunVariables(pipeline, opts.variables ?? {}, { runId: 'design', pipelineId: pipeline.id, executionDate: new Date() }),
+  };
   const scratch = await ScratchDuckDb.open(allowedFolders(env.project));
   const cache = SchemaCache.inCacheDir(path.join(env.project.stateDir, 'cache'));
   const byId = new Map(pipeline.blocks.map((b) => [b.id, b]));
@@ -63,7 +70,14 @@ export async function designSchemas(env: SchemaEnv, pipeline: Pipeline, opts: { 
     for (const id of topologicalOrder(pipeline.blocks)) {
       const block = byId.get(id);
       if (!block) continue;
-      const result = await blockSchema(env, pipeline, block, { variables, scratch, cache, known, signal: opts.signal ?? new AbortController().signal, sampleSources: opts.sampleSources ?? true });
+      const result = await blockSchema(env, pipeline, block, {
+        variables,
+        scratch,
+        cache,
+        known,
+        signal: opts.signal ?? new AbortController().signal,
+        sampleSources: opts.sampleSources ?? true,
+      });
       if (result.columns) await scratch.defineTable(id, result.columns);
       known.set(id, result.columns ?? undefined);
       results.push(result);
@@ -76,7 +90,9 @@ export async function designSchemas(env: SchemaEnv, pipeline: Pipeline, opts: { 
   } finally {
     scratch.close();
   }
-  return pipeline.blocks.map((b) => results.find((r) => r.blockId === b.id) ?? { blockId: b.id, columns: null, origin: 'none', problems: [] });
+  return pipeline.blocks.map(
+    (b) => results.find((r) => r.blockId === b.id) ?? { blockId: b.id, columns: null, origin: 'none', problems: [] },
+  );
 }
 
 interface Walk {
@@ -112,7 +128,11 @@ async function blockSchema(env: SchemaEnv, pipeline: Pipeline, block: LoadedBloc
   if (!parsed.success) return fallback('its config is incomplete');
   let lineage: ColumnLineage[] | undefined;
   const ctx: DesignContext = {
-    project: env.project, pipelineId: pipeline.id, block, variables: walk.variables, upstream: walk.known,
+    project: env.project,
+    pipelineId: pipeline.id,
+    block,
+    variables: walk.variables,
+    upstream: walk.known,
     describeSql: (sql) => walk.scratch.describe(sql),
     serializeSql: (sql) => walk.scratch.serialize(sql),
     reportLineage: (found) => {
@@ -130,7 +150,12 @@ async function blockSchema(env: SchemaEnv, pipeline: Pipeline, block: LoadedBloc
     // reached now) only means the columns come from the last run.
     if (error instanceof UserError && kind.code !== 'none') {
       const { line, column } = error.place;
-      return { ...base, columns: null, origin: 'none', problems: [{ message: error.message, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) }] };
+      return {
+        ...base,
+        columns: null,
+        origin: 'none',
+        problems: [{ message: error.message, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) }],
+      };
     }
     return fallback(`could not read its columns: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }

@@ -11,7 +11,10 @@ import type { ColumnInfo } from '../model/workspace-types.ts';
  * the folders the workspace may read.
  */
 export class ScratchDuckDb {
-  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
 
   static async open(allowedDirectories: readonly string[]): Promise<ScratchDuckDb> {
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
@@ -44,7 +47,14 @@ export class ScratchDuckDb {
     } catch (error) {
       if (!isSqlError(error)) throw error;
       const described = describeSqlError(error, sql, head.length);
-      throw new UserError(described.message, { ...(described.line !== undefined ? { line: described.line } : {}), ...(described.column !== undefined ? { column: described.column } : {}) }, { cause: error });
+      throw new UserError(
+        described.message,
+        {
+          ...(described.line !== undefined ? { line: described.line } : {}),
+          ...(described.column !== undefined ? { column: described.column } : {}),
+        },
+        { cause: error },
+      );
     }
   }
 

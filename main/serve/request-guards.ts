@@ -40,7 +40,12 @@ export function checkOrigin(guard: Guard, req: IncomingMessage, required: boolea
   if (origin !== undefined && origin !== 'null') {
     try {
       const url = new URL(origin);
-      if (url.protocol === 'http:' && guard.allowedHosts.has(url.host.toLowerCase()) && url.host.toLowerCase() === req.headers.host?.toLowerCase()) return null;
+      if (
+        url.protocol === 'http:' &&
+        guard.allowedHosts.has(url.host.toLowerCase()) &&
+        url.host.toLowerCase() === req.headers.host?.toLowerCase()
+      )
+        return null;
     } catch {
       // not a URL: refused below like any foreign origin
     }

@@ -60,7 +60,15 @@ export async function serveProjects(opts: ServeProjectsOptions, stopRequested: P
         };
     let server: ServeServer;
     try {
-      server = await startServeServer({ open, rendererDir: opts.rendererDir, host: opts.host, port, token, scheduler: opts.scheduler, projects });
+      server = await startServeServer({
+        open,
+        rendererDir: opts.rendererDir,
+        host: opts.host,
+        port,
+        token,
+        scheduler: opts.scheduler,
+        projects,
+      });
     } catch (error) {
       await open.close();
       throw error;

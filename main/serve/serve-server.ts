@@ -69,7 +69,12 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
   const hub = opts.shared?.hub ?? new EventHub();
   const stopListening = hub.listen((event, payload) => broadcast(sockets, event, payload));
   // The API, the file watcher (edits made in other editors reach every page within a second) and the scheduler.
-  const backend = opts.shared?.backend ?? (await startProjectBackend(opts.open, hub.emit, { ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(opts.projects ? { projects: opts.projects } : {}) }));
+  const backend =
+    opts.shared?.backend ??
+    (await startProjectBackend(opts.open, hub.emit, {
+      ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+      ...(opts.projects ? { projects: opts.projects } : {}),
+    }));
   const closeBackend = async () => {
     stopListening();
     if (!opts.shared) await backend.close();
@@ -121,7 +126,12 @@ export async function startServeServer(opts: ServeOptions): Promise<ServeServer>
 }
 
 async function handleRequest(
-  guard: Guard, rendererDir: string, api: ApiDispatcher, req: IncomingMessage, res: ServerResponse, routes: TriggerRoutes,
+  guard: Guard,
+  rendererDir: string,
+  api: ApiDispatcher,
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: TriggerRoutes,
 ): Promise<void> {
   const url = parseRequestUrl(req);
   if (!url) return refuse(res, 400, 'the request target is not a valid URL path');
@@ -161,7 +171,8 @@ async function handleRequest(
 
 async function answerCall(api: ApiDispatcher, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // A form or `text/plain` fetch cannot send this without a CORS preflight, which we never answer.
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refuse(res, 415, 'API calls must be sent as application/json');
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+    return refuse(res, 415, 'API calls must be sent as application/json');
   const body = await readBody(req);
   if (body === null) {
     // The rest of the body is still on its way: close the connection, or a client reusing it hangs behind it.
@@ -192,7 +203,12 @@ function upgrade(guard: Guard, wss: WebSocketServer, sockets: Set<WebSocket>, re
   // A socket reset mid-handshake emits 'error'; unheard, that would end the process.
   socket.on('error', (error) => console.error(`pipewright serve: WebSocket handshake socket failed: ${error.message}`));
   const url = parseRequestUrl(req);
-  const problem = (url ? null : 'the request target is not a valid URL path') ?? checkHost(guard, req) ?? checkOrigin(guard, req, true) ?? checkToken(guard, req, null) ?? (url?.pathname === '/api/events' ? null : `no WebSocket at ${url?.pathname ?? '?'}`);
+  const problem =
+    (url ? null : 'the request target is not a valid URL path') ??
+    checkHost(guard, req) ??
+    checkOrigin(guard, req, true) ??
+    checkToken(guard, req, null) ??
+    (url?.pathname === '/api/events' ? null : `no WebSocket at ${url?.pathname ?? '?'}`);
   if (problem) {
     socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${problem}\n`);
     return;

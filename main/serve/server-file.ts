@@ -42,4 +42,3 @@ function readRawServerFile(stateDir: string): ServerFile | null {
     return null; // no server, or a file cut short: run in-process
   }
 }
-

@@ -31,7 +31,12 @@ export function isTriggerRoute(pathname: string): boolean {
 }
 
 /** Answers one request to an API trigger route (the Host check has passed already). */
-export async function answerTriggerRoute(routes: TriggerRoutes, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+export async function answerTriggerRoute(
+  routes: TriggerRoutes,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
   const problem = checkOrigin(routes.guard, req, false) ?? checkToken(routes.guard, req, null);
   if (problem) return reply(res, 403, { error: problem });
   const start = START_PATH.exec(pathname);
@@ -59,7 +64,10 @@ export async function answerTriggerRoute(routes: TriggerRoutes, req: IncomingMes
 function cancelRun(open: OpenProject, res: ServerResponse, runId: string): void {
   if (open.runs.cancel(runId)) return reply(res, 202, { runId, cancelling: true });
   const run = open.store.getRun(runId);
-  if (run) return reply(res, 409, { error: `run ${runId} is not running (it ${run.status === 'running' ? 'runs in another process' : `ended ${run.status}`})` });
+  if (run)
+    return reply(res, 409, {
+      error: `run ${runId} is not running (it ${run.status === 'running' ? 'runs in another process' : `ended ${run.status}`})`,
+    });
   return reply(res, 404, { error: `no run ${runId} in this project's history` });
 }
 
@@ -74,7 +82,9 @@ async function startRun(routes: TriggerRoutes, req: IncomingMessage, res: Server
   const parsed = startBody.safeParse(body.value ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return reply(res, 400, { error: `body ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}; send {"variables": {"name": "value"}}` });
+    return reply(res, 400, {
+      error: `body ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}; send {"variables": {"name": "value"}}`,
+    });
   }
   // 2. The pipeline, which must allow API runs.
   let pipeline: Pipeline;
@@ -92,7 +102,10 @@ async function startRun(routes: TriggerRoutes, req: IncomingMessage, res: Server
   }
   // 3. Start it; answer once it is recorded (or queued behind max_concurrent_runs).
   const run = routes.open.runs.launch({
-    pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'api', by: trigger.name }, variables: { ...trigger.variables, ...parsed.data.variables },
+    pipeline,
+    scope: { kind: 'pipeline' },
+    trigger: { kind: 'api', by: trigger.name },
+    variables: { ...trigger.variables, ...parsed.data.variables },
   });
   try {
     if (!run.isQueued) await run.started;

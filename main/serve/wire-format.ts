@@ -9,6 +9,7 @@ export const BYTES_KEY = '$bytes';
 /** JSON.stringify replacer that writes Uint8Arrays (and Buffers) as base64 markers. */
 export function encodeBytes(this: unknown, key: string, value: unknown): unknown {
   const original = key === '' ? value : (this as Record<string, unknown>)[key];
-  if (original instanceof Uint8Array) return { [BYTES_KEY]: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
+  if (original instanceof Uint8Array)
+    return { [BYTES_KEY]: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
   return value;
 }

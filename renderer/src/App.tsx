@@ -55,109 +55,159 @@ export function App() {
   const [paletteWidth, setPaletteWidth] = usePanelSize('palette', PALETTE_PANEL);
   const runBlockIds = useMemo(() => Object.keys(runState.blocks), [runState.blocks]);
   // Schemas are read again when a run ends: blocks known only from their last run may have new columns.
-  const design = useDesignState(pipeline.status === 'ready' ? pipeline.value : null, `${runState.runId ?? ''}:${runState.status === 'running' ? 'running' : 'idle'}`);
+  const design = useDesignState(
+    pipeline.status === 'ready' ? pipeline.value : null,
+    `${runState.runId ?? ''}:${runState.status === 'running' ? 'running' : 'idle'}`,
+  );
 
   useEffect(() => setSelectedBlock(null), [pipelineId]);
 
-  if (project.status === 'loading') return <p className="splash" role="status">Opening the project…</p>;
-  if (project.status === 'error') return <p className="splash error-text" role="alert">The project could not be opened: {project.message}</p>;
+  if (project.status === 'loading')
+    return (
+      <p className="splash" role="status">
+        Opening the project…
+      </p>
+    );
+  if (project.status === 'error')
+    return (
+      <p className="splash error-text" role="alert">
+        The project could not be opened: {project.message}
+      </p>
+    );
   return (
     <div className="workbench">
       <div className="side-column">
         <PipelineList project={project.value.name} pipelines={project.value.pipelines} selected={pipelineId} onSelect={selectPipeline} />
         <NoticeStack>
           <EditStatus notice={session.editor.notice} onReload={pipeline.reload} onDismiss={() => session.editor.setNotice(null)} />
-          {session.exportJob?.pipelineId === pipelineId && <ExportResult job={session.exportJob} state={runState.blocks[session.exportJob.exportId]} onClose={session.clearExportJob} />}
+          {session.exportJob?.pipelineId === pipelineId && (
+            <ExportResult job={session.exportJob} state={runState.blocks[session.exportJob.exportId]} onClose={session.clearExportJob} />
+          )}
           <AlertToast pipelineId={pipelineId} />
         </NoticeStack>
       </div>
       <DesignContext.Provider value={design}>
-      <main className="main-area">
-        <ScreenTabs screen={route.screen} onChange={(screen) => navigate(screen, screen === 'workbench' && pipelineId ? { pipelineId } : {})} />
-        <ProjectScreens route={route} onNavigate={navigate} />
-        <RunToolbar
-          pipelineName={view ? (view.spec.name ?? view.id) : (pipelineId ?? '')}
-          status={runState.status}
-          busy={actions.busy}
-          error={actions.error}
-          canRun={pipeline.status === 'ready'}
-          queued={queued}
-          onRun={() => void actions.run()}
-          onCancel={actions.cancel}
-          onCancelQueued={actions.cancelRun}
-          onNewPipeline={selectPipeline}
-        />
-        <OrchestrationBar key={pipelineId ?? ''} pipelineId={pipelineId} canRun={pipeline.status === 'ready'} variables={view?.spec.variables ?? {}} />
-        <WorkArea
-          place={place}
-          canvas={
-            <div className="editing-area" style={{ '--palette-width': `${paletteWidth}px` } as React.CSSProperties}>
-              <Palette kinds={session.kinds} onAdd={(kind) => session.requestAdd(kind)} />
-              <ResizeHandle label="Resize the palette" orientation="vertical" size={paletteWidth} {...PALETTE_PANEL} onResize={setPaletteWidth} />
-              <div className="canvas-area">
-                {view && (
-                  <PipelineCanvas
-                    pipeline={view}
-                    runBlocks={runState.blocks}
-                    stale={stale}
-                    kinds={session.kinds}
-                    exportTargets={session.exportTargets}
-                    commands={session.commands}
-                    editor={session.editor}
-                    onSelectBlock={(blockId) => {
-                      setSelectedBlock(blockId);
-                      setOpenTab(null);
-                    }}
-                    onSelectionChange={session.setSelectedIds}
-                    onExport={session.requestExport}
-                    onAddKind={session.requestAdd}
-                    onOpenEditor={(blockId) => {
-                      setSelectedBlock(blockId);
-                      setEditorLayout(true);
-                      const hasCode = Boolean(view.blocks.find((b) => b.id === blockId)?.file);
-                      setOpenTab((t) => ({ tab: hasCode ? 'code' : 'config', seq: (t?.seq ?? 0) + 1 }));
-                    }}
-                  />
-                )}
-                {isDraft && view === draft && <p className="canvas-empty muted">An empty pipeline: drag a source from the palette (or double-click it) to start; the file is written with the first block.</p>}
-                {!view && pipeline.status === 'loading' && pipelineId && <CanvasSkeleton label={`Loading ${pipelineId}`} />}
-                {!pipelineId && project.value.pipelines.length === 0 && (
-                  <EmptyState title="No pipelines yet">
-                    <p>
-                      Press New pipeline above, or run <code>pipewright init</code> in the project folder.
+        <main className="main-area">
+          <ScreenTabs
+            screen={route.screen}
+            onChange={(screen) => navigate(screen, screen === 'workbench' && pipelineId ? { pipelineId } : {})}
+          />
+          <ProjectScreens route={route} onNavigate={navigate} />
+          <RunToolbar
+            pipelineName={view ? (view.spec.name ?? view.id) : (pipelineId ?? '')}
+            status={runState.status}
+            busy={actions.busy}
+            error={actions.error}
+            canRun={pipeline.status === 'ready'}
+            queued={queued}
+            onRun={() => void actions.run()}
+            onCancel={actions.cancel}
+            onCancelQueued={actions.cancelRun}
+            onNewPipeline={selectPipeline}
+          />
+          <OrchestrationBar
+            key={pipelineId ?? ''}
+            pipelineId={pipelineId}
+            canRun={pipeline.status === 'ready'}
+            variables={view?.spec.variables ?? {}}
+          />
+          <WorkArea
+            place={place}
+            canvas={
+              <div className="editing-area" style={{ '--palette-width': `${paletteWidth}px` } as React.CSSProperties}>
+                <Palette kinds={session.kinds} onAdd={(kind) => session.requestAdd(kind)} />
+                <ResizeHandle
+                  label="Resize the palette"
+                  orientation="vertical"
+                  size={paletteWidth}
+                  {...PALETTE_PANEL}
+                  onResize={setPaletteWidth}
+                />
+                <div className="canvas-area">
+                  {view && (
+                    <PipelineCanvas
+                      pipeline={view}
+                      runBlocks={runState.blocks}
+                      stale={stale}
+                      kinds={session.kinds}
+                      exportTargets={session.exportTargets}
+                      commands={session.commands}
+                      editor={session.editor}
+                      onSelectBlock={(blockId) => {
+                        setSelectedBlock(blockId);
+                        setOpenTab(null);
+                      }}
+                      onSelectionChange={session.setSelectedIds}
+                      onExport={session.requestExport}
+                      onAddKind={session.requestAdd}
+                      onOpenEditor={(blockId) => {
+                        setSelectedBlock(blockId);
+                        setEditorLayout(true);
+                        const hasCode = Boolean(view.blocks.find((b) => b.id === blockId)?.file);
+                        setOpenTab((t) => ({ tab: hasCode ? 'code' : 'config', seq: (t?.seq ?? 0) + 1 }));
+                      }}
+                    />
+                  )}
+                  {isDraft && view === draft && (
+                    <p className="canvas-empty muted">
+                      An empty pipeline: drag a source from the palette (or double-click it) to start; the file is written with the first
+                      block.
                     </p>
-                  </EmptyState>
-                )}
-                {!view && pipeline.status === 'error' && (
-                  <p className="splash error-text" role="alert">
-                    {pipelineId} cannot be shown: {pipeline.message}
-                  </p>
-                )}
+                  )}
+                  {!view && pipeline.status === 'loading' && pipelineId && <CanvasSkeleton label={`Loading ${pipelineId}`} />}
+                  {!pipelineId && project.value.pipelines.length === 0 && (
+                    <EmptyState title="No pipelines yet">
+                      <p>
+                        Press New pipeline above, or run <code>pipewright init</code> in the project folder.
+                      </p>
+                    </EmptyState>
+                  )}
+                  {!view && pipeline.status === 'error' && (
+                    <p className="splash error-text" role="alert">
+                      {pipelineId} cannot be shown: {pipeline.message}
+                    </p>
+                  )}
+                </div>
               </div>
-            </div>
-          }
-          pane={
-            pipeline.status === 'ready' && selectedBlock && pipeline.value.blocks.some((b) => b.id === selectedBlock) ? (
-              <>
-                <BlockActionBar
-                  blockId={selectedBlock}
-                  blockType={pipeline.value.blocks.find((b) => b.id === selectedBlock)?.type ?? ''}
-                  exportTargets={session.exportTargets}
-                  onRun={(scope) => void session.commands.run(selectedBlock, scope)}
-                  onExport={(target) => session.requestExport(selectedBlock, target)}
-                />
-                <BlockDetails
-                  pipeline={pipeline.value} blockId={selectedBlock} runId={runState.status === 'running' ? null : runState.runId} lastRun={runState.blocks[selectedBlock]}
-                  liveRunId={runState.runId} openTab={openTab} canvasPlace={place} onCanvasPlace={canvasPlace.setPlace} onClose={() => setSelectedBlock(null)}
-                />
-              </>
-            ) : null
-          }
-        />
-        {/* Outside the work area: its dialogs show while the canvas is hidden too. */}
-        <SessionDialogs session={session} defaultConnections={defaults} projectName={project.value.name} />
-        <BottomPanel log={<LogPanel logs={runState.logs} runId={runState.runId} runBlockIds={runBlockIds} noRunText={pipelineId ? undefined : 'No pipeline to run yet.'} />} />
-      </main>
+            }
+            pane={
+              pipeline.status === 'ready' && selectedBlock && pipeline.value.blocks.some((b) => b.id === selectedBlock) ? (
+                <>
+                  <BlockActionBar
+                    blockId={selectedBlock}
+                    blockType={pipeline.value.blocks.find((b) => b.id === selectedBlock)?.type ?? ''}
+                    exportTargets={session.exportTargets}
+                    onRun={(scope) => void session.commands.run(selectedBlock, scope)}
+                    onExport={(target) => session.requestExport(selectedBlock, target)}
+                  />
+                  <BlockDetails
+                    pipeline={pipeline.value}
+                    blockId={selectedBlock}
+                    runId={runState.status === 'running' ? null : runState.runId}
+                    lastRun={runState.blocks[selectedBlock]}
+                    liveRunId={runState.runId}
+                    openTab={openTab}
+                    canvasPlace={place}
+                    onCanvasPlace={canvasPlace.setPlace}
+                    onClose={() => setSelectedBlock(null)}
+                  />
+                </>
+              ) : null
+            }
+          />
+          {/* Outside the work area: its dialogs show while the canvas is hidden too. */}
+          <SessionDialogs session={session} defaultConnections={defaults} projectName={project.value.name} />
+          <BottomPanel
+            log={
+              <LogPanel
+                logs={runState.logs}
+                runId={runState.runId}
+                runBlockIds={runBlockIds}
+                noRunText={pipelineId ? undefined : 'No pipeline to run yet.'}
+              />
+            }
+          />
+        </main>
       </DesignContext.Provider>
     </div>
   );

@@ -20,12 +20,13 @@ export function useProject(): Loaded<ProjectInfo> & { reload(): void } {
   const api = useApi();
   const [state, setState] = useState<Loaded<ProjectInfo>>({ status: 'loading' });
   const reload = useCallback(() => {
-    Promise.all([
-      api.call('app.info'),
-      api.call('pipelines.list'),
-      api.call('project.get').catch(() => ({ defaultConnections: {} })),
-    ])
-      .then(([info, list, project]) => setState({ status: 'ready', value: { name: info.project, pipelines: list.pipelines, defaultConnections: project.defaultConnections } }))
+    Promise.all([api.call('app.info'), api.call('pipelines.list'), api.call('project.get').catch(() => ({ defaultConnections: {} }))])
+      .then(([info, list, project]) =>
+        setState({
+          status: 'ready',
+          value: { name: info.project, pipelines: list.pipelines, defaultConnections: project.defaultConnections },
+        }),
+      )
       .catch((error: unknown) => setState({ status: 'error', message: messageOf(error) }));
   }, [api]);
   useEffect(() => {

@@ -19,7 +19,8 @@ export function useSelectedPipeline(project: Loaded<ProjectInfo>, route: Route, 
   useEffect(() => {
     // The workbench without a pipeline in its URL shows the last one (or the first): replaced, so Back skips it.
     const fallback = remembered ?? pipelines?.[0];
-    if (pipelines && route.screen === 'workbench' && !route.pipelineId && fallback) navigate('workbench', { pipelineId: fallback, replace: true });
+    if (pipelines && route.screen === 'workbench' && !route.pipelineId && fallback)
+      navigate('workbench', { pipelineId: fallback, replace: true });
   }, [pipelines, route.screen, route.pipelineId, remembered, navigate]);
   useEffect(() => {
     if (pipelines && route.pipelineId && !pipelines.includes(route.pipelineId)) setDraftId(route.pipelineId);

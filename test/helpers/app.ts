@@ -45,7 +45,11 @@ export function findElectronBinary(env: NodeJS.ProcessEnv = process.env, package
 }
 
 /** How the desktop app is started for a spec: the built main, the project, and a userData folder of its own. */
-export function electronLaunchOptions(projectDir: string, userDataDir: string, opts: { timezoneId?: string; env?: NodeJS.ProcessEnv } = {}) {
+export function electronLaunchOptions(
+  projectDir: string,
+  userDataDir: string,
+  opts: { timezoneId?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(opts.env ?? process.env)) {
     // Left out: a dev server URL (the built renderer is tested) and ELECTRON_RUN_AS_NODE (plain Node, not the app).
@@ -92,7 +96,10 @@ async function openServedApp(projectDir: string, options: AppWindowOptions): Pro
     browser = await launchChromium();
     const opened = browser;
     const openWindow = async (window: AppWindowOptions & { beforeLoad?: (page: Page) => Promise<unknown> }) => {
-      const context = await opened.newContext({ viewport: window.viewport, ...(window.timezoneId ? { timezoneId: window.timezoneId } : {}) });
+      const context = await opened.newContext({
+        viewport: window.viewport,
+        ...(window.timezoneId ? { timezoneId: window.timezoneId } : {}),
+      });
       const page = await context.newPage();
       await window.beforeLoad?.(page);
       await page.goto(serve.url);
@@ -137,7 +144,10 @@ async function openElectronApp(projectDir: string, options: AppWindowOptions): P
       output: () => output,
       close: async () => {
         const child = launched.process();
-        const exited = child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        const exited =
+          child.exitCode !== null
+            ? Promise.resolve(child.exitCode)
+            : new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
         await launched.close();
         const code = await exited;
         rmSync(userDataDir, { recursive: true, force: true });

@@ -11,8 +11,11 @@ export const TRIP_COUNT = 1000;
 const TRIPS = `SELECT range::BIGINT AS id, 'v' || (range % 3) AS vendor, (range * 0.5)::DOUBLE AS fare,
   TIMESTAMPTZ '2021-01-01 00:00:00+00' + INTERVAL (range) HOUR AS picked_at, DATE '2021-01-01' + (range // 24)::INTEGER AS pickup_date FROM range(${TRIP_COUNT})`;
 const TRIPS_SCHEMA = [
-  { name: 'id', type: 'INTEGER' }, { name: 'vendor', type: 'STRING' }, { name: 'fare', type: 'FLOAT' },
-  { name: 'picked_at', type: 'TIMESTAMP' }, { name: 'pickup_date', type: 'DATE' },
+  { name: 'id', type: 'INTEGER' },
+  { name: 'vendor', type: 'STRING' },
+  { name: 'fare', type: 'FLOAT' },
+  { name: 'picked_at', type: 'TIMESTAMP' },
+  { name: 'pickup_date', type: 'DATE' },
 ];
 
 /** A BigQuery emulator with dataset `wh` holding `trips` (loaded from Parquet), and helpers over the official client. */
@@ -37,7 +40,10 @@ export async function startTripsWarehouse(): Promise<TripsWarehouse> {
   conn.closeSync();
   instance.closeSync();
   await bq.bigquery.createDataset('wh');
-  await bq.bigquery.dataset('wh').table('trips').load(file, { sourceFormat: 'PARQUET', schema: { fields: TRIPS_SCHEMA } });
+  await bq.bigquery
+    .dataset('wh')
+    .table('trips')
+    .load(file, { sourceFormat: 'PARQUET', schema: { fields: TRIPS_SCHEMA } });
   return {
     bq,
     run: async (query, options = {}) => {

@@ -24,7 +24,11 @@ export interface BigQueryFixture {
 export async function startBigQueryFixture(opts: { gcsDataDir?: string } = {}): Promise<BigQueryFixture> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pw-bq-'));
   const emulator = await startBigQueryEmulator({ dataDir, ...(opts.gcsDataDir ? { gcsDataDir: opts.gcsDataDir } : {}) });
-  const bigquery = await createBigQueryClient({ endpoint: emulator.endpoint, project_id: 'test-project', retry: { max_delay_seconds: 1 } }, dataDir, {});
+  const bigquery = await createBigQueryClient(
+    { endpoint: emulator.endpoint, project_id: 'test-project', retry: { max_delay_seconds: 1 } },
+    dataDir,
+    {},
+  );
   const control = `${emulator.endpoint}/_emulator/faults`;
   return {
     endpoint: emulator.endpoint,
@@ -34,7 +38,8 @@ export async function startBigQueryFixture(opts: { gcsDataDir?: string } = {}): 
       const response = await fetch(control, { method: 'POST', body: JSON.stringify(rule) });
       if (!response.ok) throw new Error(`fault rule refused: ${await response.text()}`);
     },
-    counts: async () => (await (await fetch(control)).json()) as { fired: Record<string, number>; pending: number; requests: Record<string, number> },
+    counts: async () =>
+      (await (await fetch(control)).json()) as { fired: Record<string, number>; pending: number; requests: Record<string, number> },
     resetFaults: async () => {
       await fetch(control, { method: 'DELETE' });
     },

@@ -62,24 +62,48 @@ export async function createBlockHarness(): Promise<BlockHarness> {
   const workspace = await Workspace.open({ path: path.join(stateDir, 'workspace.duckdb'), threads: 2, allowedDirectories: [dir] });
   const runId = `run-${Date.now()}`;
   const pipeline: Pipeline = {
-    id: 'p', file: path.join(dir, 'pipelines', 'p', 'pipeline.yaml'), spec: { variables: {}, blocks: [] }, blocks: [], layout: { nodes: {} }, pipelineHash: '', codeHash: '',
+    id: 'p',
+    file: path.join(dir, 'pipelines', 'p', 'pipeline.yaml'),
+    spec: { variables: {}, blocks: [] },
+    blocks: [],
+    layout: { nodes: {} },
+    pipelineHash: '',
+    codeHash: '',
   };
   workspace.beginRun(runId);
   const runOutputs = new Map<string, string>();
 
   const attempt = async <C>(kind: BlockKind<C>, spec: BlockSpecForTest, opts: AttemptOptions = {}): Promise<BlockRun> => {
-    const block: LoadedBlock = { id: spec.id, type: kind.type, kind: kind.kind, upstream: spec.upstream ?? [], config: spec.config as LoadedBlock['config'], tests: [], testCode: {} };
+    const block: LoadedBlock = {
+      id: spec.id,
+      type: kind.type,
+      kind: kind.kind,
+      upstream: spec.upstream ?? [],
+      config: spec.config as LoadedBlock['config'],
+      tests: [],
+      testCode: {},
+    };
     pipeline.blocks = [...pipeline.blocks.filter((b) => b.id !== block.id), block];
     const result: BlockRun = { logs: [], progress: [] };
     // The engine cancels a run with a CancelledError; a bare abort() here stands for the same.
     const run = new AbortController();
-    const cancel = () => run.abort(opts.signal?.reason instanceof CancelledError ? opts.signal.reason : new CancelledError('run cancelled'));
+    const cancel = () =>
+      run.abort(opts.signal?.reason instanceof CancelledError ? opts.signal.reason : new CancelledError('run cancelled'));
     if (opts.signal?.aborted) cancel();
     opts.signal?.addEventListener('abort', cancel, { once: true });
     const env: RunEnv = {
-      project, pipeline, runId, originRunId: runId, variables: {}, workspace, runOutputs, runSignal: run.signal, random: Math.random,
+      project,
+      pipeline,
+      runId,
+      originRunId: runId,
+      variables: {},
+      workspace,
+      runOutputs,
+      runSignal: run.signal,
+      random: Math.random,
       // The same connection resolver and sandbox as openProject hands the engine.
-      connections: resolveConnection, sandbox: typescriptSandbox,
+      connections: resolveConnection,
+      sandbox: typescriptSandbox,
       kindOf: () => kind as BlockKind,
       emit: (event) => {
         collect(result, event);
@@ -108,7 +132,14 @@ export async function createBlockHarness(): Promise<BlockHarness> {
       return result;
     },
     query: async (sql, readable) => {
-      const session = await workspace.openBlockSession({ pipelineId: pipeline.id, blockId: `q${++sessions}`, runId, attempt: 1, runOutputs, readable });
+      const session = await workspace.openBlockSession({
+        pipelineId: pipeline.id,
+        blockId: `q${++sessions}`,
+        runId,
+        attempt: 1,
+        runOutputs,
+        readable,
+      });
       try {
         return await session.queryRows(sql);
       } finally {

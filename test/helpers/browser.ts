@@ -25,7 +25,11 @@ export function ensureRendererBuilt(opts: { withMain?: boolean } = {}): void {
   const out = path.join(repo, 'out');
   const staging = path.join(out, `.build-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const built = spawnSync(process.execPath, [path.join(repo, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', staging], { cwd: repo, encoding: 'utf8' });
+    const built = spawnSync(
+      process.execPath,
+      [path.join(repo, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', staging],
+      { cwd: repo, encoding: 'utf8' },
+    );
     if (built.status !== 0) throw new Error(`electron-vite build failed:\n${built.stdout}\n${built.stderr}`);
     for (const part of readdirSync(staging)) swapInto(path.join(staging, part), path.join(out, part));
   } finally {
@@ -45,7 +49,14 @@ function swapInto(fresh: string, target: string): void {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -61,7 +72,10 @@ export interface ServeProcess {
 /** Starts `pipewright serve --port 0` on a project and resolves once it prints its URL (the ready signal). */
 export function startServe(projectDir: string): Promise<ServeProcess> {
   // Through the launcher, as users start it (from the CLI bundle).
-  const child = spawn(process.execPath, [CLI_LAUNCHER, 'serve', '--project', projectDir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_LAUNCHER, 'serve', '--project', projectDir, '--port', '0'], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

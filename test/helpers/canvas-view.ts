@@ -16,7 +16,12 @@ export async function revealNode(page: Page, blockId: string): Promise<void> {
     for (let y = box.top + 20; y < box.bottom - 20; y += 12) {
       for (let x = box.left + 20; x < box.right - 20; x += 12) {
         if (document.elementFromPoint(x, y) !== pane) continue;
-        return { x, y, dx: box.left + box.width / 2 - (target.left + target.width / 2), dy: box.top + box.height / 2 - (target.top + target.height / 2) };
+        return {
+          x,
+          y,
+          dx: box.left + box.width / 2 - (target.left + target.width / 2),
+          dy: box.top + box.height / 2 - (target.top + target.height / 2),
+        };
       }
     }
     return null;

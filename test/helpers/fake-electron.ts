@@ -2,7 +2,10 @@ import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, Messa
 import type { ElectronLike, InvokeEvent, ResponseHeaders, SyncIpcEvent } from '../../main/electron/electron-types.ts';
 
 type Listener = (...args: never[]) => unknown;
-type HeadersListener = (details: { responseHeaders?: ResponseHeaders }, callback: (response: { responseHeaders?: ResponseHeaders }) => void) => void;
+type HeadersListener = (
+  details: { responseHeaders?: ResponseHeaders },
+  callback: (response: { responseHeaders?: ResponseHeaders }) => void,
+) => void;
 type PermissionRequestHandler = (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void;
 type PermissionCheckHandler = (webContents: unknown, permission: string) => boolean;
 
@@ -57,7 +60,8 @@ export function createFakeSafeStorage(opts: { isAvailable?: boolean; backend?: s
     },
     decryptString: (sealed: Buffer) => {
       calls.decrypt += 1;
-      if (!sealed.subarray(0, 6).equals(Buffer.from('FAKEKC'))) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      if (!sealed.subarray(0, 6).equals(Buffer.from('FAKEKC')))
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
       return xor(sealed.subarray(6)).toString('utf8');
     },
     getSelectedStorageBackend: () => opts.backend ?? 'gnome_libsecret',
@@ -65,7 +69,9 @@ export function createFakeSafeStorage(opts: { isAvailable?: boolean; backend?: s
 }
 
 /** A stand-in for the `electron` module that records what the shell asked of it. */
-export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: ReturnType<typeof createFakeSafeStorage>; pickedFolders?: (string | null)[] } = {}) {
+export function createFakeElectron(
+  opts: { hasLock?: boolean; safeStorage?: ReturnType<typeof createFakeSafeStorage>; pickedFolders?: (string | null)[] } = {},
+) {
   const windows: FakeWindow[] = [];
   const ipcHandlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => unknown>();
   const ipcListeners = new Map<string, (event: SyncIpcEvent) => void>();
@@ -159,7 +165,9 @@ export function createFakeElectron(opts: { hasLock?: boolean; safeStorage?: Retu
       handle: (channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown) => void ipcHandlers.set(channel, listener),
       on: (channel: string, listener: (event: SyncIpcEvent) => void) => void ipcListeners.set(channel, listener),
     },
-    protocol: { handle: (scheme: string, handler: (request: Request) => Response | Promise<Response>) => void protocolHandlers.set(scheme, handler) },
+    protocol: {
+      handle: (scheme: string, handler: (request: Request) => Response | Promise<Response>) => void protocolHandlers.set(scheme, handler),
+    },
     session: { defaultSession: session },
     shell: { openExternal: async (url: string) => void opened.push(url) },
     dialog,

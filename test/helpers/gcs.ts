@@ -16,7 +16,11 @@ export interface GcsFixture {
 export async function startGcsFixture(): Promise<GcsFixture> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'pw-gcs-'));
   const emulator = await startGcsEmulator({ root });
-  const storage = new Storage({ apiEndpoint: emulator.url, projectId: 'test-project', retryOptions: { maxRetryDelay: 1, totalTimeout: 60 } });
+  const storage = new Storage({
+    apiEndpoint: emulator.url,
+    projectId: 'test-project',
+    retryOptions: { maxRetryDelay: 1, totalTimeout: 60 },
+  });
   return {
     emulator,
     storage,

@@ -26,7 +26,10 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
  * with no vendor, passenger count, rate code, flag, payment or trip type; ~5% zero passengers; ~4% zero distance;
  * a few pickups outside the month; an always-empty ehail_fee. Deterministic for a seed.
  */
-export async function writeGreenTaxiCsv(file: string, opts: { year: number; month: number; rows: number; seed?: number }): Promise<GreenCsvStats> {
+export async function writeGreenTaxiCsv(
+  file: string,
+  opts: { year: number; month: number; rows: number; seed?: number },
+): Promise<GreenCsvStats> {
   const stats: GreenCsvStats = { rows: 0, keptRows: 0, keptRowsByDate: {} };
   const random = mulberry32(opts.seed ?? opts.month);
   await pipeline(Readable.from(lines(opts, random, stats)), createGzip({ level: 4 }), createWriteStream(file));
@@ -41,7 +44,7 @@ function* lines(opts: { year: number; month: number; rows: number }, random: () 
   for (let i = 0; i < opts.rows; i++) {
     const isStray = random() < 0.0005;
     const day = isStray ? monthStart - (1 + Math.floor(random() * 40)) * DAY_MS : monthStart + Math.floor(random() * days) * DAY_MS;
-    const pickup = day + Math.floor(random() * DAY_MS / 1000) * 1000;
+    const pickup = day + Math.floor((random() * DAY_MS) / 1000) * 1000;
     const dropoff = pickup + (60 + Math.floor(random() * 2400)) * 1000;
     const isTail = i >= tailStart;
     const passengers = isTail ? undefined : random() < 0.05 ? 0 : 1 + Math.floor(random() * random() * 6);

@@ -53,7 +53,11 @@ async function gcsRows(d: Destinations, prefix: string): Promise<number> {
   let rows = 0;
   for (const file of files) {
     const [content] = await file.download();
-    rows += content.toString('utf8').split('\n').filter((line) => line !== '').length - 1;
+    rows +=
+      content
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== '').length - 1;
   }
   return rows;
 }
@@ -67,7 +71,11 @@ function pgCase(mode: 'replace' | 'append' | 'upsert', killAt: string, n: number
   const table = `${mode}_${n}`;
   const expected = { replace: SOURCE_ROWS, append: SOURCE_ROWS + 5, upsert: SOURCE_ROWS + 2 }[mode];
   return {
-    id: `pg_${table}`, exporter: `postgres ${mode}`, killAt, kind: 'postgres', expected,
+    id: `pg_${table}`,
+    exporter: `postgres ${mode}`,
+    killAt,
+    kind: 'postgres',
+    expected,
     config: { connection: 'pg', schema: 'kill', table, mode, copy_connections: 2, ...(mode === 'upsert' ? { key: ['id'] } : {}) },
     seed: (d) => seedPg(d, table, mode === 'upsert'),
     count: (d) => pgCount(d, table),
@@ -78,7 +86,11 @@ function gcsCase(mode: 'replace' | 'append', killAt: string, n: number): KillCas
   const prefix = `kill_${mode}_${n}`;
   const config = mode === 'replace' ? { path: `${prefix}/trips.csv` } : { path: `${prefix}/`, partition_by: ['part'], mode: 'append' };
   return {
-    id: `gcs_${mode}_${n}`, exporter: `gcs ${mode}`, killAt, kind: 'gcs', expected: SOURCE_ROWS,
+    id: `gcs_${mode}_${n}`,
+    exporter: `gcs ${mode}`,
+    killAt,
+    kind: 'gcs',
+    expected: SOURCE_ROWS,
     config: { connection: 'gcs', bucket: 'kill-bucket', create_bucket: true, format: 'csv', ...config },
     count: (d) => gcsRows(d, `${prefix}/`),
   };
@@ -87,7 +99,11 @@ function gcsCase(mode: 'replace' | 'append', killAt: string, n: number): KillCas
 function bqCase(disposition: 'truncate' | 'append', killAt: string, n: number): KillCase {
   const table = `${disposition}_${n}`;
   return {
-    id: `bq_${table}`, exporter: `bigquery ${disposition}`, killAt, kind: 'bigquery', expected: SOURCE_ROWS,
+    id: `bq_${table}`,
+    exporter: `bigquery ${disposition}`,
+    killAt,
+    kind: 'bigquery',
+    expected: SOURCE_ROWS,
     config: { connection: 'bq', dataset: 'kill', table, write_disposition: disposition, poll_interval_ms: 50 },
     count: (d) => bqCount(d, table),
   };

@@ -567,16 +567,20 @@ export function mageFixture(sourceUrl: string): Record<string, string> {
     'data_exporters/to_bigquery.py': EXPORT_BIGQUERY,
     'data_exporters/taxi_to_gcs_partitioned.py': EXPORT_GCS_PARTITIONED,
     'data_exporters/trips_by_vendor.py': EXPORT_LOCAL_PARTITIONED,
-    'custom/notify.py': "if 'custom' not in globals():\n    from mage_ai.data_preparation.decorators import custom\n\n\n@custom\ndef notify(df, *args, **kwargs):\n    print('loaded %d trips' % len(df))\n",
+    'custom/notify.py':
+      "if 'custom' not in globals():\n    from mage_ai.data_preparation.decorators import custom\n\n\n@custom\ndef notify(df, *args, **kwargs):\n    print('loaded %d trips' % len(df))\n",
     'pipelines/handoff_demo/metadata.yaml': HANDOFF_METADATA.replace('SOURCE_URL', sourceUrl),
-    'conditionals/has_trips.py': "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(data, *args, **kwargs) -> bool:\n    return len(data) > 0\n",
+    'conditionals/has_trips.py':
+      "if 'condition' not in globals():\n    from mage_ai.data_preparation.decorators import condition\n\n\n@condition\ndef evaluate_condition(data, *args, **kwargs) -> bool:\n    return len(data) > 0\n",
     'pipelines/green_taxi_etl/metadata.yaml': GREEN_TAXI_METADATA.replace('SOURCE_URL', sourceUrl),
     'pipelines/green_taxi_etl/triggers.yaml': TRIGGERS,
     'pipelines/green_taxi_etl/__init__.py': '',
-    'data_loaders/months.py': "if 'data_loader' not in globals():\n    from mage_ai.data_preparation.decorators import data_loader\n\n\n@data_loader\ndef months(*args, **kwargs):\n    return [[{'month': 10}, {'month': 2}], [{'block_uuid': 'oct'}, {'block_uuid': 'feb'}]]\n",
+    'data_loaders/months.py':
+      "if 'data_loader' not in globals():\n    from mage_ai.data_preparation.decorators import data_loader\n\n\n@data_loader\ndef months(*args, **kwargs):\n    return [[{'month': 10}, {'month': 2}], [{'block_uuid': 'oct'}, {'block_uuid': 'feb'}]]\n",
     'transformers/load_month.py': LOAD_MONTH,
     'pipelines/dynamic_demo/metadata.yaml': DYNAMIC_METADATA,
-    'transformers/bad_syntax.py': "if 'transformer' not in globals():\n    from mage_ai.data_preparation.decorators import transformer\n\n\n@transformer\ndef broken(df, *args, **kwargs)\n    return df\n",
+    'transformers/bad_syntax.py':
+      "if 'transformer' not in globals():\n    from mage_ai.data_preparation.decorators import transformer\n\n\n@transformer\ndef broken(df, *args, **kwargs)\n    return df\n",
     'transformers/mystery.py': simpleTransform('mystery'),
     'transformers/step_a.py': simpleTransform('step_a'),
     'transformers/step_b.py': simpleTransform('step_b'),

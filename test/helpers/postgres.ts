@@ -47,8 +47,16 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const server = LocalPostgres.at(dir);
   const info = await server.ensureRunning(password);
   const conn: PostgresConnection = {
-    name: 'pg', type: 'postgres', host: info.host, port: info.port, database: 'test', user: info.user, password,
-    sslMode: 'disable', schema: undefined, label: `${info.user}@${info.host}:${info.port}/test`,
+    name: 'pg',
+    type: 'postgres',
+    host: info.host,
+    port: info.port,
+    database: 'test',
+    user: info.user,
+    password,
+    sslMode: 'disable',
+    schema: undefined,
+    label: `${info.user}@${info.host}:${info.port}/test`,
   };
   await ensureDatabase(conn);
   process.env[PASSWORD_ENV] = password;
@@ -69,10 +77,13 @@ export async function startTestPostgres(): Promise<TestPostgres> {
 export function createPgProject(pgServer: TestPostgres, extraConnections: Record<string, unknown> = {}): TempProject {
   const project = createTempProject({ default_connections: { postgres: 'pg' } });
   const { host, port, user } = pgServer.conn;
-  project.writeFile('connections.yaml', stringify({
-    pg: { type: 'postgres', host, port, user, database: 'test', password: { env: PASSWORD_ENV } },
-    ...extraConnections,
-  }));
+  project.writeFile(
+    'connections.yaml',
+    stringify({
+      pg: { type: 'postgres', host, port, user, database: 'test', password: { env: PASSWORD_ENV } },
+      ...extraConnections,
+    }),
+  );
   return project;
 }
 
@@ -89,7 +100,11 @@ export function writeExportPipeline(project: TempProject, spec: ExportPipeline):
     blocks: [
       { id: 'src', type: 'source', kind: 'test_sql', config: { sql: spec.sql } },
       {
-        id: 'to_pg', type: 'export', kind: 'postgres', upstream: ['src'], config: spec.config,
+        id: 'to_pg',
+        type: 'export',
+        kind: 'postgres',
+        upstream: ['src'],
+        config: spec.config,
         retry: { retries: spec.retries ?? 0, delay: 0.01, max_delay: 0.05 },
       },
     ],
@@ -97,13 +112,23 @@ export function writeExportPipeline(project: TempProject, spec: ExportPipeline):
 }
 
 /** Runs pipeline `p` of the project in-process; resolves to the result and every event. */
-export async function runPipeline(dir: string, opts: { overrides?: Record<string, Record<string, string>>; onEvent?: (e: RunEvent) => void; runId?: string; signal?: AbortSignal } = {}): Promise<{ result: RunResult; events: RunEvent[] }> {
+export async function runPipeline(
+  dir: string,
+  opts: { overrides?: Record<string, Record<string, string>>; onEvent?: (e: RunEvent) => void; runId?: string; signal?: AbortSignal } = {},
+): Promise<{ result: RunResult; events: RunEvent[] }> {
   const open = await openProject(dir, { kinds: createDefaultRegistry().register(sqlSource) });
   const events: RunEvent[] = [];
   try {
     const pipeline = await open.loadPipeline('p');
     const result = await open.run(
-      { pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' }, ...(opts.runId ? { runId: opts.runId } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.overrides ? { connectionOverrides: opts.overrides } : {}) },
+      {
+        pipeline,
+        scope: { kind: 'pipeline' },
+        trigger: { kind: 'test' },
+        ...(opts.runId ? { runId: opts.runId } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.overrides ? { connectionOverrides: opts.overrides } : {}),
+      },
       (event) => {
         events.push(event);
         opts.onEvent?.(event);
@@ -122,13 +147,16 @@ export async function terminateCopyWhenSeen(pgServer: TestPostgres, timeoutMs = 
 
 /** Resolves once a backend is running Pipewright's `COPY … FROM STDIN` (evaluating `action` on its pid, if given). */
 export async function waitForCopy(pgServer: TestPostgres, timeoutMs = 20_000, action = 'true'): Promise<void> {
-  await waitUntil(async () => {
-    const seen = await pgServer.query<{ ok: boolean }>(
-      `select ${action} as ok from pg_stat_activity
+  await waitUntil(
+    async () => {
+      const seen = await pgServer.query<{ ok: boolean }>(
+        `select ${action} as ok from pg_stat_activity
         where application_name = 'pipewright' and query ilike 'COPY %FROM STDIN%' and state = 'active'`,
-    );
-    return seen.some((k) => k.ok);
-  }, { what: "Pipewright's COPY … FROM STDIN", timeoutMs, intervalMs: 5 });
+      );
+      return seen.some((k) => k.ok);
+    },
+    { what: "Pipewright's COPY … FROM STDIN", timeoutMs, intervalMs: 5 },
+  );
 }
 
 /** The block's final error message, or undefined when it succeeded. */

@@ -14,7 +14,11 @@ export interface RawExchange {
  * Writes `chunks` to a fresh TCP connection (a string is sent as latin1, so any byte can be forged) and collects the
  * answer until the server closes or `waitMs` passes; `keepOpen` stops after the first answer's headers instead.
  */
-export function rawExchange(port: number, chunks: (string | Buffer)[], opts: { waitMs?: number; untilStatus?: boolean } = {}): Promise<RawExchange> {
+export function rawExchange(
+  port: number,
+  chunks: (string | Buffer)[],
+  opts: { waitMs?: number; untilStatus?: boolean } = {},
+): Promise<RawExchange> {
   const waitMs = opts.waitMs ?? 10_000;
   const started = Date.now();
   return new Promise((resolve) => {
@@ -45,7 +49,14 @@ export function rawExchange(port: number, chunks: (string | Buffer)[], opts: { w
 }
 
 /** One WebSocket frame as a client sends it (masked unless `mask` is false), with any header bits a test wants to forge. */
-export function wsFrame(opts: { opcode: number; payload: Buffer; fin?: boolean; rsv?: number; mask?: boolean; claimedLength?: bigint }): Buffer {
+export function wsFrame(opts: {
+  opcode: number;
+  payload: Buffer;
+  fin?: boolean;
+  rsv?: number;
+  mask?: boolean;
+  claimedLength?: bigint;
+}): Buffer {
   const fin = opts.fin ?? true;
   const first = (fin ? 0x80 : 0) | ((opts.rsv ?? 0) << 4) | opts.opcode;
   const isMasked = opts.mask ?? true;

@@ -18,9 +18,21 @@ export interface CliResult {
  * `fromSource` runs main/cli/index.ts under tsx instead. `onStderr` sees each chunk so a test can react (e.g. send
  * SIGINT once a block has started).
  */
-export function runCli(args: string[], opts: { cwd?: string; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; fromSource?: boolean; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: {
+    cwd?: string;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    fromSource?: boolean;
+    env?: Record<string, string>;
+  } = {},
+): Promise<CliResult> {
   const entry = opts.fromSource ? ['--import', 'tsx', CLI_ENTRY] : [CLI_LAUNCHER];
-  const child = spawn(process.execPath, [...entry, ...args], { cwd: opts.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+  const child = spawn(process.execPath, [...entry, ...args], {
+    cwd: opts.cwd ?? repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

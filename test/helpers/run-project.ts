@@ -29,7 +29,16 @@ export async function withPipeline(
   const open = await openProject(temp.dir, { kinds: registry });
   const events: RunEvent[] = [];
   try {
-    await body({ open, events, temp, run: (request, onEvent) => open.run(request, (e) => { events.push(e); onEvent?.(e); }) });
+    await body({
+      open,
+      events,
+      temp,
+      run: (request, onEvent) =>
+        open.run(request, (e) => {
+          events.push(e);
+          onEvent?.(e);
+        }),
+    });
   } finally {
     await open.close();
     temp.cleanup();

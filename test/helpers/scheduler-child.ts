@@ -14,7 +14,9 @@ if (!dir || !start || !to) throw new Error('usage: scheduler-child.ts <project-d
 const open = await openProject(dir, { kinds: createTestRegistry() });
 const clock = new ManualClock(start);
 const scheduler = new Scheduler({
-  open, clock, rescanMs: 12 * 3_600_000,
+  open,
+  clock,
+  rescanMs: 12 * 3_600_000,
   onActivity: (activity) => {
     if (activity.type === 'fired') process.stdout.write(`fired ${activity.runId}\n`);
   },

@@ -11,7 +11,10 @@ export interface RawResponse {
 }
 
 /** One real HTTP request with exactly the headers given (fetch would not let a test forge Host). */
-export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
       let body = '';
@@ -28,9 +31,16 @@ export function rawRequest(url: string, opts: { method?: string; headers?: Recor
  * Listens on serve's event stream (`serveUrl` as printed, with its token) and resolves once it sends `event` with a
  * payload `matches` accepts (`received`); rejects after `timeoutMs`. Resolves once listening, so nothing sent after is missed.
  */
-export async function listenForEvent<E extends EventName>(serveUrl: string, event: E, matches: (payload: EventPayloads[E]) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<{ received: Promise<void> }> {
+export async function listenForEvent<E extends EventName>(
+  serveUrl: string,
+  event: E,
+  matches: (payload: EventPayloads[E]) => boolean,
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<{ received: Promise<void> }> {
   const url = new URL(serveUrl);
-  const socket = new WebSocket(`ws://${url.host}/api/events`, { headers: { authorization: `Bearer ${url.searchParams.get('token') ?? ''}`, origin: url.origin } });
+  const socket = new WebSocket(`ws://${url.host}/api/events`, {
+    headers: { authorization: `Bearer ${url.searchParams.get('token') ?? ''}`, origin: url.origin },
+  });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const heard = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${event} from serve`)), timeoutMs);

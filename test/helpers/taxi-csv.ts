@@ -25,7 +25,9 @@ export interface TaxiCsvStats {
 
 const JAN_1_2021 = Date.UTC(2021, 0, 1) / 86_400_000;
 /** Pickups outside January, as the real file has a few (epoch days). */
-const STRAY_DAYS = [Date.UTC(2008, 11, 31), Date.UTC(2009, 0, 1), Date.UTC(2020, 11, 31), Date.UTC(2021, 1, 1)].map((ms) => ms / 86_400_000);
+const STRAY_DAYS = [Date.UTC(2008, 11, 31), Date.UTC(2009, 0, 1), Date.UTC(2020, 11, 31), Date.UTC(2021, 1, 1)].map(
+  (ms) => ms / 86_400_000,
+);
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 // Rope strings much longer than this make V8's GC dominate; 64 KB chunks keep writes large and strings flat.
 const CHUNK_CHARS = 1 << 16;
@@ -36,7 +38,14 @@ const CHUNK_CHARS = 1 << 16;
  * a few pickups outside January 2021, refunds with negative amounts. Deterministic for a seed; streams to disk.
  */
 export async function writeYellowTaxiCsv(path: string, opts: { rows: number; seed?: number; gzip?: boolean }): Promise<TaxiCsvStats> {
-  const stats: TaxiCsvStats = { rows: 0, zeroPassengerRows: 0, missingPassengerRows: 0, keptRows: 0, keptPickupDates: 0, keptRowsByDate: {} };
+  const stats: TaxiCsvStats = {
+    rows: 0,
+    zeroPassengerRows: 0,
+    missingPassengerRows: 0,
+    keptRows: 0,
+    keptPickupDates: 0,
+    keptRowsByDate: {},
+  };
   const lines = generateLines(opts.rows, mulberry32(opts.seed ?? 1), stats);
   const gzip = opts.gzip === true || path.endsWith('.gz');
   // Level 4: twice as fast as the default 6 for ~10% more bytes; zlib runs on the thread pool, beside the generator.
@@ -54,7 +63,8 @@ function* generateLines(rows: number, random: () => number, stats: TaxiCsvStats)
   let chunk = `${YELLOW_HEADER}\n`;
   for (let i = 0; i < rows; i++) {
     const isTail = i >= tailStart;
-    const day = random() < 0.00005 ? (STRAY_DAYS[Math.floor(random() * STRAY_DAYS.length)] ?? JAN_1_2021) : JAN_1_2021 + Math.floor(random() * 31);
+    const day =
+      random() < 0.00005 ? (STRAY_DAYS[Math.floor(random() * STRAY_DAYS.length)] ?? JAN_1_2021) : JAN_1_2021 + Math.floor(random() * 31);
     const second = Math.floor(random() * 86_400);
     const tripSeconds = 60 + Math.floor(random() * 2_400);
     const pickup = `${dayName(day)} ${clock(second)}`;
@@ -99,9 +109,42 @@ function tripRow(pickup: string, dropoff: string, passengers: number, random: ()
   const congestion = random() < 0.8 ? sign * 250 : 0;
   const total = fare + extra + mta + tip + tolls + improvement + congestion;
   return (
-    vendor + ',' + pickup + ',' + dropoff + ',' + passengers + ',' + money(distance) + ',' + ratecode + ',' + flag + ',' +
-    location(random) + ',' + location(random) + ',' + payment + ',' + money(fare) + ',' + money(extra) + ',' + money(mta) + ',' +
-    money(tip) + ',' + money(tolls) + ',' + money(improvement) + ',' + money(total) + ',' + money(congestion) + '\n'
+    vendor +
+    ',' +
+    pickup +
+    ',' +
+    dropoff +
+    ',' +
+    passengers +
+    ',' +
+    money(distance) +
+    ',' +
+    ratecode +
+    ',' +
+    flag +
+    ',' +
+    location(random) +
+    ',' +
+    location(random) +
+    ',' +
+    payment +
+    ',' +
+    money(fare) +
+    ',' +
+    money(extra) +
+    ',' +
+    money(mta) +
+    ',' +
+    money(tip) +
+    ',' +
+    money(tolls) +
+    ',' +
+    money(improvement) +
+    ',' +
+    money(total) +
+    ',' +
+    money(congestion) +
+    '\n'
   );
 }
 
@@ -114,8 +157,27 @@ function tailRow(pickup: string, dropoff: string, random: () => number): string 
   const congestion = random() < 0.5 ? 250 : 0;
   const total = fare + extra + 50 + tolls + 30 + congestion;
   return (
-    ',' + pickup + ',' + dropoff + ',,' + money(distance) + ',,,' + location(random) + ',' + location(random) + ',,' + money(fare) +
-    ',' + money(extra) + ',0.5,0.0,' + money(tolls) + ',0.3,' + money(total) + ',' + money(congestion) + '\n'
+    ',' +
+    pickup +
+    ',' +
+    dropoff +
+    ',,' +
+    money(distance) +
+    ',,,' +
+    location(random) +
+    ',' +
+    location(random) +
+    ',,' +
+    money(fare) +
+    ',' +
+    money(extra) +
+    ',0.5,0.0,' +
+    money(tolls) +
+    ',0.3,' +
+    money(total) +
+    ',' +
+    money(congestion) +
+    '\n'
   );
 }
 

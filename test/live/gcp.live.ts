@@ -22,7 +22,13 @@ import { writeYellowTaxiCsv } from '../helpers/taxi-csv.ts';
 
 const projectId = process.env.PIPEWRIGHT_GCP_PROJECT;
 const location = process.env.PIPEWRIGHT_GCP_LOCATION ?? 'US';
-const BLOCKS = ['load_yellow_taxi', 'clean_yellow_taxi', 'export_yellow_taxi_gcs_single', 'export_yellow_taxi_gcs_partitioned', 'load_yellow_taxi_bigquery'];
+const BLOCKS = [
+  'load_yellow_taxi',
+  'clean_yellow_taxi',
+  'export_yellow_taxi_gcs_single',
+  'export_yellow_taxi_gcs_partitioned',
+  'load_yellow_taxi_bigquery',
+];
 
 /** Why the test cannot run here, or undefined when it can. */
 async function missing(): Promise<string | undefined> {
@@ -39,62 +45,94 @@ async function missing(): Promise<string | undefined> {
 const reason = await missing();
 if (reason) process.stdout.write(`test:gcp skipped: ${reason}\n`);
 
-test('the nyc-taxi example exports to a real GCS bucket and BigQuery dataset, with the types it declares', { skip: reason ?? false, timeout: 900_000 }, async () => {
-  const suffix = randomBytes(4).toString('hex');
-  const bucketName = `${projectId}-pw-live-${suffix}`;
-  const datasetId = `pw_live_${suffix}`;
-  const storage = new Storage({ projectId: projectId! });
-  const bigquery = new BigQuery({ projectId: projectId!, location });
-  const root = mkdtempSync(path.join(os.tmpdir(), 'pw-live-'));
-  const server = await startFileServer();
-  try {
-    // 1. The example project, pointed at the real project through two connections (ADC), on a generated month.
-    const csv = path.join(root, 'yellow.csv.gz');
-    const stats = await writeYellowTaxiCsv(csv, { rows: 20_000, seed: 11, gzip: true });
-    server.serve('/yellow.csv.gz', { file: csv });
-    const dir = path.join(root, 'nyc');
-    await initProject(dir, { example: 'nyc-taxi' });
-    writeFileSync(path.join(dir, 'connections.yaml'), `${readFileSync(path.join(dir, 'connections.yaml'), 'utf8')}\n${stringify({
-      live_gcs: { type: 'gcs', project_id: projectId, location, credentials: 'adc' },
-      live_bq: { type: 'bigquery', project_id: projectId, location, credentials: 'adc' },
-    })}`);
-    const settings = parse(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8')) as { default_connections: Record<string, string> };
-    settings.default_connections = { ...settings.default_connections, gcs: 'live_gcs', bigquery: 'live_bq' };
-    writeFileSync(path.join(dir, 'pipewright.yaml'), stringify(settings));
-    const variables = { source_url: `${server.url}/yellow.csv.gz`, gcp_project: projectId!, gcs_bucket: bucketName, bq_dataset: datasetId };
-
-    // 2. pipewright check passes for the cloud blocks, and wrote nothing.
-    const open = await openProject(dir, { preflight: 'every' });
+test(
+  'the nyc-taxi example exports to a real GCS bucket and BigQuery dataset, with the types it declares',
+  { skip: reason ?? false, timeout: 900_000 },
+  async () => {
+    const suffix = randomBytes(4).toString('hex');
+    const bucketName = `${projectId}-pw-live-${suffix}`;
+    const datasetId = `pw_live_${suffix}`;
+    const storage = new Storage({ projectId: projectId! });
+    const bigquery = new BigQuery({ projectId: projectId!, location });
+    const root = mkdtempSync(path.join(os.tmpdir(), 'pw-live-'));
+    const server = await startFileServer();
     try {
-      const report = await checkPipeline(open, 'yellow_taxi_etl', { variables });
-      const cloud = report.blocks.filter((b) => b.kind !== 'export/postgres');
-      assert.ok(cloud.every((b) => b.items.every((i) => i.status !== 'fail')), JSON.stringify(cloud, null, 2));
-      assert.equal((await storage.bucket(bucketName).exists())[0], false, 'check creates nothing');
+      // 1. The example project, pointed at the real project through two connections (ADC), on a generated month.
+      const csv = path.join(root, 'yellow.csv.gz');
+      const stats = await writeYellowTaxiCsv(csv, { rows: 20_000, seed: 11, gzip: true });
+      server.serve('/yellow.csv.gz', { file: csv });
+      const dir = path.join(root, 'nyc');
+      await initProject(dir, { example: 'nyc-taxi' });
+      writeFileSync(
+        path.join(dir, 'connections.yaml'),
+        `${readFileSync(path.join(dir, 'connections.yaml'), 'utf8')}\n${stringify({
+          live_gcs: { type: 'gcs', project_id: projectId, location, credentials: 'adc' },
+          live_bq: { type: 'bigquery', project_id: projectId, location, credentials: 'adc' },
+        })}`,
+      );
+      const settings = parse(readFileSync(path.join(dir, 'pipewright.yaml'), 'utf8')) as { default_connections: Record<string, string> };
+      settings.default_connections = { ...settings.default_connections, gcs: 'live_gcs', bigquery: 'live_bq' };
+      writeFileSync(path.join(dir, 'pipewright.yaml'), stringify(settings));
+      const variables = {
+        source_url: `${server.url}/yellow.csv.gz`,
+        gcp_project: projectId!,
+        gcs_bucket: bucketName,
+        bq_dataset: datasetId,
+      };
 
-      // 3. The exports run.
-      const result = await open.run({ pipeline: await open.loadPipeline('yellow_taxi_etl'), scope: { kind: 'blocks', blocks: BLOCKS }, variables, trigger: { kind: 'cli', by: 'test:gcp' } });
-      assert.equal(result.status, 'succeeded', JSON.stringify(result));
+      // 2. pipewright check passes for the cloud blocks, and wrote nothing.
+      const open = await openProject(dir, { preflight: 'every' });
+      try {
+        const report = await checkPipeline(open, 'yellow_taxi_etl', { variables });
+        const cloud = report.blocks.filter((b) => b.kind !== 'export/postgres');
+        assert.ok(
+          cloud.every((b) => b.items.every((i) => i.status !== 'fail')),
+          JSON.stringify(cloud, null, 2),
+        );
+        assert.equal((await storage.bucket(bucketName).exists())[0], false, 'check creates nothing');
+
+        // 3. The exports run.
+        const result = await open.run({
+          pipeline: await open.loadPipeline('yellow_taxi_etl'),
+          scope: { kind: 'blocks', blocks: BLOCKS },
+          variables,
+          trigger: { kind: 'cli', by: 'test:gcp' },
+        });
+        assert.equal(result.status, 'succeeded', JSON.stringify(result));
+      } finally {
+        await open.close();
+      }
+
+      // 4. Row counts and types, read back with the official clients.
+      const [files] = await storage.bucket(bucketName).getFiles();
+      assert.ok(files.some((f) => f.name === 'nyc_taxi_data.parquet'));
+      assert.equal(
+        new Set(files.filter((f) => f.name.startsWith('nyc_taxi_data/')).map((f) => path.posix.dirname(f.name))).size,
+        stats.keptPickupDates,
+      );
+      const [meta] = await bigquery.dataset(datasetId).table('yellow_cab_data').getMetadata();
+      const types = Object.fromEntries((meta.schema.fields as { name: string; type: string }[]).map((f) => [f.name, f.type]));
+      assert.equal(types.tpep_pickup_datetime, 'TIMESTAMP');
+      assert.equal(types.tpep_pickup_date, 'DATE');
+      assert.equal(types.fare_amount, 'FLOAT');
+      const [rows] = await bigquery.query({ query: `SELECT count(*) AS n FROM \`${projectId}.${datasetId}.yellow_cab_data\``, location });
+      assert.equal(Number(rows[0].n), stats.keptRows);
     } finally {
-      await open.close();
+      // 5. Everything this test made goes, whatever happened above.
+      await storage
+        .bucket(bucketName)
+        .deleteFiles({ force: true })
+        .catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
+      await storage
+        .bucket(bucketName)
+        .delete()
+        .catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
+      await bigquery
+        .dataset(datasetId)
+        .delete({ force: true })
+        .catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
     }
-
-    // 4. Row counts and types, read back with the official clients.
-    const [files] = await storage.bucket(bucketName).getFiles();
-    assert.ok(files.some((f) => f.name === 'nyc_taxi_data.parquet'));
-    assert.equal(new Set(files.filter((f) => f.name.startsWith('nyc_taxi_data/')).map((f) => path.posix.dirname(f.name))).size, stats.keptPickupDates);
-    const [meta] = await bigquery.dataset(datasetId).table('yellow_cab_data').getMetadata();
-    const types = Object.fromEntries((meta.schema.fields as { name: string; type: string }[]).map((f) => [f.name, f.type]));
-    assert.equal(types.tpep_pickup_datetime, 'TIMESTAMP');
-    assert.equal(types.tpep_pickup_date, 'DATE');
-    assert.equal(types.fare_amount, 'FLOAT');
-    const [rows] = await bigquery.query({ query: `SELECT count(*) AS n FROM \`${projectId}.${datasetId}.yellow_cab_data\``, location });
-    assert.equal(Number(rows[0].n), stats.keptRows);
-  } finally {
-    // 5. Everything this test made goes, whatever happened above.
-    await storage.bucket(bucketName).deleteFiles({ force: true }).catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
-    await storage.bucket(bucketName).delete().catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
-    await bigquery.dataset(datasetId).delete({ force: true }).catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
-    await server.close();
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  },
+);

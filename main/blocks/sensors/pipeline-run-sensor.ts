@@ -25,7 +25,11 @@ export const pipelineRunSensor: BlockKind<z.infer<typeof configSchema>> = {
   run(ctx, config) {
     const file = path.join(ctx.project.stateDir, 'history.sqlite');
     const since = config.since_execution_date ? Date.parse(String(ctx.variables.execution_date)) : undefined;
-    if (since !== undefined && Number.isNaN(since)) throw new UserError('since_execution_date: this run has no execution_date', { block: ctx.block.id, path: 'config.since_execution_date' });
+    if (since !== undefined && Number.isNaN(since))
+      throw new UserError('since_execution_date: this run has no execution_date', {
+        block: ctx.block.id,
+        path: 'config.since_execution_date',
+      });
     const what = `a successful run of ${config.pipeline}${since !== undefined ? ` finished since ${new Date(since).toISOString()}` : ''}`;
     return pollUntilFound(ctx, config, what, async () => {
       const latest = latestFinishedRun(file, config.pipeline);

@@ -8,7 +8,11 @@ export const pollFields = {
   /** Seconds between two checks. */
   interval_seconds: z.number().positive().max(86_400).default(30),
   /** Seconds to wait in all before failing with a TimeoutError. */
-  timeout_seconds: z.number().positive().max(7 * 86_400).default(3600),
+  timeout_seconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .default(3600),
 };
 
 export interface PollConfig {
@@ -41,7 +45,10 @@ export async function pollUntilFound(ctx: BlockContext, config: PollConfig, wait
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      throw new TimeoutError(`timed out after ${config.timeout_seconds} s waiting for ${waitingFor} (${checks} check${checks === 1 ? '' : 's'})`, { block: ctx.block.id });
+      throw new TimeoutError(
+        `timed out after ${config.timeout_seconds} s waiting for ${waitingFor} (${checks} check${checks === 1 ? '' : 's'})`,
+        { block: ctx.block.id },
+      );
     }
     ctx.progress({ phase: `waiting for ${waitingFor}`, done: checks, unit: 'checks' });
     await sleep(Math.min(config.interval_seconds * 1000, left), ctx.signal);

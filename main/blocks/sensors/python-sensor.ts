@@ -6,7 +6,10 @@ import { pollFields, pollUntilFound } from './poll.ts';
 
 const configSchema = z.strictObject({
   /** The function to call; default: the one decorated @sensor (Mage's). */
-  function: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name').optional(),
+  function: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Python function name')
+    .optional(),
   ...pollFields,
 });
 
@@ -24,7 +27,13 @@ export const pythonSensor: BlockKind<z.infer<typeof configSchema>> = {
   run(ctx, config) {
     const file = ctx.block.code?.relPath ?? ctx.block.file;
     if (!file) throw new UserError('a python sensor needs a .py file (file: blocks/<name>.py)', { block: ctx.block.id });
-    const predicate = { role: 'sensor' as const, file, upstream: [], place: { block: ctx.block.id, file }, ...(config.function ? { function: config.function } : {}) };
+    const predicate = {
+      role: 'sensor' as const,
+      file,
+      upstream: [],
+      place: { block: ctx.block.id, file },
+      ...(config.function ? { function: config.function } : {}),
+    };
     const what = `${config.function ?? '@sensor'} in ${file} to return True`;
     let isChecked = false; // the interpreter and imports are probed before the first check only
     return pollUntilFound(ctx, config, what, async () => {

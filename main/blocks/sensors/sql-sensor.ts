@@ -30,7 +30,10 @@ export const sqlSensor: BlockKind<z.infer<typeof configSchema>> = {
       const value = rows[0] ? Object.values(rows[0])[0] : null;
       if (value === null || value === undefined || value === false) return undefined;
       if (value !== true) {
-        throw new UserError(`config.query returned ${JSON.stringify(String(value))}, not a boolean: write a condition such as count(*) > 0`, { block: ctx.block.id, path: 'config.query' });
+        throw new UserError(
+          `config.query returned ${JSON.stringify(String(value))}, not a boolean: write a condition such as count(*) > 0`,
+          { block: ctx.block.id, path: 'config.query' },
+        );
       }
       return 'true';
     });

@@ -27,9 +27,15 @@ export async function estimateQuery(conn: DuckDBConnection, catalog: Catalog, sq
   for (const [key, scan] of scans) {
     const meta = catalog.tables.get(key);
     if (!meta) continue;
-    const referenced = meta.schema.filter((f) => scan.columns.has(f.name.toLowerCase()) || scan.filters.some((filter) => mentions(filter, f.name)));
+    const referenced = meta.schema.filter(
+      (f) => scan.columns.has(f.name.toLowerCase()) || scan.filters.some((filter) => mentions(filter, f.name)),
+    );
     const partitioning = partitionColumn(meta)?.toLowerCase();
-    const onPartitionOnly = scan.filters.filter((filter) => mentions(filter, partitioning ?? '') && meta.schema.every((f) => f.name.toLowerCase() === partitioning || !mentions(filter, f.name)));
+    const onPartitionOnly = scan.filters.filter(
+      (filter) =>
+        mentions(filter, partitioning ?? '') &&
+        meta.schema.every((f) => f.name.toLowerCase() === partitioning || !mentions(filter, f.name)),
+    );
     const pruned = await prunedBytes(conn, meta, referenced, onPartitionOnly);
     const stats = await tableStats(conn, meta);
     tables.push({ meta, bytes: pruned ?? referenced.reduce((sum, f) => sum + (stats.columnBytes.get(f.name.toLowerCase()) ?? 0), 0) });
@@ -56,8 +62,10 @@ export function billedBytes(estimate: BytesEstimate): number {
 export function checkBytesBilledLimit(query: Record<string, unknown>, billed: number): void {
   if (query.maximumBytesBilled === undefined || query.maximumBytesBilled === null) return;
   const limit = Number(query.maximumBytesBilled);
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new JobFailure('invalid', `Invalid value for maximumBytesBilled: ${String(query.maximumBytesBilled)} (a whole number of bytes)`);
-  if (billed > limit) throw new JobFailure('bytesBilledLimitExceeded', `Query exceeded limit for bytes billed: ${limit}. ${billed} or higher required.`);
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new JobFailure('invalid', `Invalid value for maximumBytesBilled: ${String(query.maximumBytesBilled)} (a whole number of bytes)`);
+  if (billed > limit)
+    throw new JobFailure('bytesBilledLimitExceeded', `Query exceeded limit for bytes billed: ${limit}. ${billed} or higher required.`);
 }
 
 interface PlanNode {

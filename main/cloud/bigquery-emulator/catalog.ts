@@ -72,11 +72,16 @@ export class Catalog {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     // A memory limit of its own: run in a pipeline's process (no sandbox), DuckDB's default (80% of RAM) let a 5M-row
     // load job take ~400 MB beside the workspace's 300 MB; with a limit, large loads spill to disk as BigQuery's would.
-    const instance = await DuckDBInstance.create(path.join(dataDir, 'bigquery.duckdb'), { threads: '2', memory_limit: EMULATOR_MEMORY_LIMIT });
+    const instance = await DuckDBInstance.create(path.join(dataDir, 'bigquery.duckdb'), {
+      threads: '2',
+      memory_limit: EMULATOR_MEMORY_LIMIT,
+    });
     const conn = await instance.connect();
     await conn.run(`SET TimeZone = 'UTC'`);
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(META_SCHEMA)}; CREATE SCHEMA IF NOT EXISTS ${quoteIdent(RESULTS_SCHEMA)}`);
-    await conn.run(`CREATE TABLE IF NOT EXISTS ${qualifiedName(META_SCHEMA, 'meta')} (kind VARCHAR, key VARCHAR, body VARCHAR, PRIMARY KEY (kind, key))`);
+    await conn.run(
+      `CREATE TABLE IF NOT EXISTS ${qualifiedName(META_SCHEMA, 'meta')} (kind VARCHAR, key VARCHAR, body VARCHAR, PRIMARY KEY (kind, key))`,
+    );
     const catalog = new Catalog(instance, conn);
     const rows = (await conn.runAndReadAll(`SELECT kind, key, body FROM ${qualifiedName(META_SCHEMA, 'meta')}`)).getRowsJS();
     for (const [kind, key, body] of rows) catalog.remember(kind as MetaKind, String(key), JSON.parse(String(body)));

@@ -24,11 +24,21 @@ export const CONTROL_PATH = '/_emulator/faults';
  * `POST /_emulator/faults` with a fault rule queues it; `GET` answers `{fired, pending, requests}` (fired faults and
  * requests received, by operation); `DELETE` clears the rules and counts.
  */
-export async function handleControl(faults: FaultSwitch, requests: Map<string, number>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleControl(
+  faults: FaultSwitch,
+  requests: Map<string, number>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const body = await readBody(req);
   if (req.method === 'POST') {
     const parsed = faultRuleSchema.safeParse(parseJsonBody(body));
-    if (!parsed.success) throw new GoogleHttpError(400, 'invalid', `bad fault rule: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new GoogleHttpError(
+        400,
+        'invalid',
+        `bad fault rule: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     faults.add(parsed.data);
   } else if (req.method === 'DELETE') {
     faults.clear();

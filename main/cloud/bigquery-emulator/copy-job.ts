@@ -1,7 +1,15 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailure, tableKey, type Catalog, type TableMeta } from './catalog.ts';
 import type { QueryJob } from './query-common.ts';
-import { checkDispositions, dropStage, publishStage, requireDataset, stageQuery, tableLabel, type Destination } from './query-destination.ts';
+import {
+  checkDispositions,
+  dropStage,
+  publishStage,
+  requireDataset,
+  stageQuery,
+  tableLabel,
+  type Destination,
+} from './query-destination.ts';
 import { describeType } from './schema.ts';
 import { qualifiedName } from './sql.ts';
 import { tableStats, totalBytes } from './table-stats.ts';
@@ -26,7 +34,8 @@ export async function runCopy(conn: DuckDBConnection, catalog: Catalog, copy: Re
   if (sources.length === 0) throw new JobFailure('invalid', 'configuration.copy needs sourceTable or sourceTables');
   const first = sources[0]!;
   for (const other of sources.slice(1)) {
-    if (describeSchema(other) !== describeSchema(first)) throw new JobFailure('invalid', `Source tables must have the same schema: ${first.tableId} and ${other.tableId} differ`);
+    if (describeSchema(other) !== describeSchema(first))
+      throw new JobFailure('invalid', `Source tables must have the same schema: ${first.tableId} and ${other.tableId} differ`);
   }
   const ref = copy.destinationTable as Partial<Destination> | undefined;
   if (!ref?.datasetId || !ref.tableId) throw new JobFailure('invalid', 'configuration.copy.destinationTable needs datasetId and tableId');
@@ -42,8 +51,11 @@ export async function runCopy(conn: DuckDBConnection, catalog: Catalog, copy: Re
     };
     const existing = catalog.tables.get(tableKey(dest.datasetId, dest.tableId));
     await publishStage(conn, catalog, {
-      dest, staged: { ...staged, schema: first.schema }, mode: mode === 'append' ? 'append' : 'replace',
-      ...(existing ? {} : { layout }), beforeCommit: () => job.signal.throwIfAborted(),
+      dest,
+      staged: { ...staged, schema: first.schema },
+      mode: mode === 'append' ? 'append' : 'replace',
+      ...(existing ? {} : { layout }),
+      beforeCommit: () => job.signal.throwIfAborted(),
     });
   } finally {
     await dropStage(conn, dest, staged.stage);
@@ -56,7 +68,11 @@ export async function runCopy(conn: DuckDBConnection, catalog: Catalog, copy: Re
 function sourceOf(catalog: Catalog, ref: Partial<Destination> | undefined, projectId: string): TableMeta {
   if (!ref?.datasetId || !ref.tableId) throw new JobFailure('invalid', 'each copy source needs datasetId and tableId');
   const found = catalog.tables.get(tableKey(ref.datasetId, ref.tableId));
-  if (!found) throw new JobFailure('notFound', `Not found: Table ${tableLabel({ projectId: ref.projectId ?? projectId, datasetId: ref.datasetId, tableId: ref.tableId })}`);
+  if (!found)
+    throw new JobFailure(
+      'notFound',
+      `Not found: Table ${tableLabel({ projectId: ref.projectId ?? projectId, datasetId: ref.datasetId, tableId: ref.tableId })}`,
+    );
   return found;
 }
 

@@ -10,10 +10,29 @@ import { isWord, refuse, type Cursor } from './sql-tokens.ts';
 
 /** GoogleSQL type names (and aliases) → the type names the REST API uses in a TableFieldSchema. */
 const TYPE_NAMES: Record<string, string> = {
-  INT64: 'INTEGER', INT: 'INTEGER', INTEGER: 'INTEGER', BIGINT: 'INTEGER', SMALLINT: 'INTEGER', TINYINT: 'INTEGER', BYTEINT: 'INTEGER',
-  FLOAT64: 'FLOAT', NUMERIC: 'NUMERIC', DECIMAL: 'NUMERIC', BIGNUMERIC: 'BIGNUMERIC', BIGDECIMAL: 'BIGNUMERIC',
-  BOOL: 'BOOLEAN', BOOLEAN: 'BOOLEAN', STRING: 'STRING', BYTES: 'BYTES', DATE: 'DATE', DATETIME: 'DATETIME', TIME: 'TIME',
-  TIMESTAMP: 'TIMESTAMP', JSON: 'JSON', GEOGRAPHY: 'GEOGRAPHY', INTERVAL: 'INTERVAL',
+  INT64: 'INTEGER',
+  INT: 'INTEGER',
+  INTEGER: 'INTEGER',
+  BIGINT: 'INTEGER',
+  SMALLINT: 'INTEGER',
+  TINYINT: 'INTEGER',
+  BYTEINT: 'INTEGER',
+  FLOAT64: 'FLOAT',
+  NUMERIC: 'NUMERIC',
+  DECIMAL: 'NUMERIC',
+  BIGNUMERIC: 'BIGNUMERIC',
+  BIGDECIMAL: 'BIGNUMERIC',
+  BOOL: 'BOOLEAN',
+  BOOLEAN: 'BOOLEAN',
+  STRING: 'STRING',
+  BYTES: 'BYTES',
+  DATE: 'DATE',
+  DATETIME: 'DATETIME',
+  TIME: 'TIME',
+  TIMESTAMP: 'TIMESTAMP',
+  JSON: 'JSON',
+  GEOGRAPHY: 'GEOGRAPHY',
+  INTERVAL: 'INTERVAL',
 };
 
 /** `(name TYPE [NOT NULL] [OPTIONS(…)], …)`: the cursor is on the opening parenthesis. */
@@ -21,7 +40,8 @@ export function readColumnList(cursor: Cursor): Field[] {
   cursor.expectSymbol('to open the column list', '(');
   const fields: Field[] = [];
   do {
-    if (['PRIMARY', 'FOREIGN', 'CONSTRAINT'].some((w) => isWord(cursor.peek(), w))) refuse('table constraints (PRIMARY KEY, FOREIGN KEY) are not supported by the emulator');
+    if (['PRIMARY', 'FOREIGN', 'CONSTRAINT'].some((w) => isWord(cursor.peek(), w)))
+      refuse('table constraints (PRIMARY KEY, FOREIGN KEY) are not supported by the emulator');
     const name = readName(cursor, 'as a column name');
     const field = readType(cursor, name);
     if (cursor.acceptWords('NOT', 'NULL')) {
@@ -72,7 +92,8 @@ function readType(cursor: Cursor, name: string): Field {
 /** A column or field name: a word or a backtick-quoted name. */
 export function readName(cursor: Cursor, where: string): string {
   const token = cursor.next();
-  if (token?.kind !== 'word' && token?.kind !== 'name') refuse(`Syntax error: expected a name ${where} but got ${token ? `"${token.text}"` : 'end of statement'}`);
+  if (token?.kind !== 'word' && token?.kind !== 'name')
+    refuse(`Syntax error: expected a name ${where} but got ${token ? `"${token.text}"` : 'end of statement'}`);
   return token.text;
 }
 
@@ -96,7 +117,8 @@ export interface Partitioning {
   column?: { name: string; types: string[] };
 }
 
-const EXPECTED = 'PARTITION BY expression must be _PARTITIONDATE, DATE(_PARTITIONTIME), <date_column>, DATE(<timestamp_column>), DATE(<datetime_column>), DATETIME_TRUNC(<datetime_column>, DAY/HOUR/MONTH/YEAR), TIMESTAMP_TRUNC(<timestamp_column>, DAY/HOUR/MONTH/YEAR), DATE_TRUNC(<date_column>, MONTH/YEAR), or RANGE_BUCKET(<int64_column>, GENERATE_ARRAY(<int64_value>, <int64_value>[, <int64_value>]))';
+const EXPECTED =
+  'PARTITION BY expression must be _PARTITIONDATE, DATE(_PARTITIONTIME), <date_column>, DATE(<timestamp_column>), DATE(<datetime_column>), DATETIME_TRUNC(<datetime_column>, DAY/HOUR/MONTH/YEAR), TIMESTAMP_TRUNC(<timestamp_column>, DAY/HOUR/MONTH/YEAR), DATE_TRUNC(<date_column>, MONTH/YEAR), or RANGE_BUCKET(<int64_column>, GENERATE_ARRAY(<int64_value>, <int64_value>[, <int64_value>]))';
 
 /** The partition expression after `PARTITION BY`. */
 export function readPartitioning(cursor: Cursor): Partitioning {
@@ -140,7 +162,10 @@ function readRangeBucket(cursor: Cursor): Partitioning {
   cursor.expectSymbol('to close GENERATE_ARRAY(…)', ')');
   cursor.expectSymbol('to close RANGE_BUCKET(…)', ')');
   if (values.length < 2 || values.length > 3) refuse(EXPECTED);
-  return { rangePartitioning: { field: column, range: { start: values[0]!, end: values[1]!, interval: values[2] ?? '1' } }, column: { name: column, types: ['INTEGER'] } };
+  return {
+    rangePartitioning: { field: column, range: { start: values[0]!, end: values[1]!, interval: values[2] ?? '1' } },
+    column: { name: column, types: ['INTEGER'] },
+  };
 }
 
 /** `CLUSTER BY a, b`: at most four columns (https://cloud.google.com/bigquery/docs/clustered-tables#limitations). */
@@ -160,11 +185,13 @@ export function checkLayout(schema: Field[], partitioning: Partitioning | undefi
     const field = find(column.name);
     if (!field) refuse(`Unrecognized name: ${column.name} (the partitioning column is not in the table)`);
     const type = canonicalType(field.type);
-    if (field.mode === 'REPEATED' || !column.types.includes(type)) refuse(`${EXPECTED}; column ${field.name} is ${field.mode === 'REPEATED' ? 'ARRAY' : type}`);
+    if (field.mode === 'REPEATED' || !column.types.includes(type))
+      refuse(`${EXPECTED}; column ${field.name} is ${field.mode === 'REPEATED' ? 'ARRAY' : type}`);
   }
   for (const name of clustering ?? []) {
     const field = find(name);
     if (!field) refuse(`The field specified for clustering cannot be found in the schema. Invalid field: ${name}.`);
-    if (field.mode === 'REPEATED' || ['RECORD', 'JSON', 'FLOAT', 'INTERVAL'].includes(canonicalType(field.type))) refuse(`Clustering is not supported on column ${name} of type ${field.mode === 'REPEATED' ? 'ARRAY' : canonicalType(field.type)}`);
+    if (field.mode === 'REPEATED' || ['RECORD', 'JSON', 'FLOAT', 'INTERVAL'].includes(canonicalType(field.type)))
+      refuse(`Clustering is not supported on column ${name} of type ${field.mode === 'REPEATED' ? 'ARRAY' : canonicalType(field.type)}`);
   }
 }

@@ -2,7 +2,17 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { GoogleHttpError } from '../http-util.ts';
 import { billedBytes, checkBytesBilledLimit, estimateQuery, type BytesEstimate } from './bytes-estimate.ts';
 import { JobFailure, tableKey, type Catalog } from './catalog.ts';
-import { describeStage, dropStage, publishStage, requireDataset, stageQuery, tableLabel, type Destination, type Staged, type TableLayout } from './query-destination.ts';
+import {
+  describeStage,
+  dropStage,
+  publishStage,
+  requireDataset,
+  stageQuery,
+  tableLabel,
+  type Destination,
+  type Staged,
+  type TableLayout,
+} from './query-destination.ts';
 import { asJobFailure, queryStatistics, type QueryJob, type QueryOutcome } from './query-common.ts';
 import { storageType } from './schema.ts';
 import { qualifiedName, quoteIdent } from './sql.ts';
@@ -19,7 +29,13 @@ const NOTHING_READ: BytesEstimate = { bytes: 0, tables: [] };
  * CREATE_TABLE_AS_SELECT, DROP_TABLE), `ddlOperationPerformed` (CREATE, REPLACE, SKIP, DROP) and `ddlTargetTable`.
  * The table appears, is replaced or goes in one transaction; a failed or cancelled job leaves it as it was.
  */
-export async function runDdl(conn: DuckDBConnection, catalog: Catalog, statement: CreateTable | DropTable, query: Record<string, unknown>, job: QueryJob): Promise<QueryOutcome> {
+export async function runDdl(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  statement: CreateTable | DropTable,
+  query: Record<string, unknown>,
+  job: QueryJob,
+): Promise<QueryOutcome> {
   const dest = resolveTable(catalog, statement.table, query, job.projectId);
   const existing = catalog.tables.get(tableKey(dest.datasetId, dest.tableId));
   const target = { ddlTargetTable: { projectId: dest.projectId, datasetId: dest.datasetId, tableId: dest.tableId } };
@@ -44,7 +60,8 @@ export async function runDdl(conn: DuckDBConnection, catalog: Catalog, statement
     return { ...none, statistics: { ...statistics, ddlOperationPerformed: 'DROP' } };
   }
   const statementType = statement.asQuery ? 'CREATE_TABLE_AS_SELECT' : 'CREATE_TABLE';
-  if (existing && statement.ifNotExists) return { ...none, statistics: { ...queryStatistics(statementType, NOTHING_READ, 0), ...target, ddlOperationPerformed: 'SKIP' } };
+  if (existing && statement.ifNotExists)
+    return { ...none, statistics: { ...queryStatistics(statementType, NOTHING_READ, 0), ...target, ddlOperationPerformed: 'SKIP' } };
   if (existing && !statement.replace) throw new JobFailure('duplicate', `Already Exists: Table ${tableLabel(dest)}`);
   const estimate = statement.asQuery ? await asJobFailure(() => estimateQuery(conn, catalog, statement.asQuery!)) : NOTHING_READ;
   const billed = billedBytes(estimate);
@@ -57,11 +74,20 @@ export async function runDdl(conn: DuckDBConnection, catalog: Catalog, statement
   } finally {
     await dropStage(conn, dest, staged.stage);
   }
-  return { ...none, statistics: { ...queryStatistics(statementType, estimate, billed), ...target, ddlOperationPerformed: existing ? 'REPLACE' : 'CREATE' } };
+  return {
+    ...none,
+    statistics: { ...queryStatistics(statementType, estimate, billed), ...target, ddlOperationPerformed: existing ? 'REPLACE' : 'CREATE' },
+  };
 }
 
 /** A dry run of DDL: the target's dataset must exist; CREATE TABLE … AS SELECT reports the bytes its query reads. */
-export async function dryRunDdl(conn: DuckDBConnection, catalog: Catalog, statement: CreateTable | DropTable, query: Record<string, unknown>, projectId: string): Promise<Record<string, unknown>> {
+export async function dryRunDdl(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  statement: CreateTable | DropTable,
+  query: Record<string, unknown>,
+  projectId: string,
+): Promise<Record<string, unknown>> {
   resolveTable(catalog, statement.table, query, projectId);
   if (statement.kind === 'dropTable') return queryStatistics('DROP_TABLE', NOTHING_READ, 0);
   if (!statement.asQuery) return queryStatistics('CREATE_TABLE', NOTHING_READ, 0);

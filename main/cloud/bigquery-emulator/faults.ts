@@ -1,12 +1,23 @@
 /** The kinds of request a fault can target (BigQuery's REST method names). */
 export const BIGQUERY_OPERATIONS = [
-  'datasets.insert', 'datasets.get', 'datasets.list', 'datasets.delete',
-  'tables.insert', 'tables.get', 'tables.list', 'tables.delete',
+  'datasets.insert',
+  'datasets.get',
+  'datasets.list',
+  'datasets.delete',
+  'tables.insert',
+  'tables.get',
+  'tables.list',
+  'tables.delete',
   /** jobs.insert through the JSON API (load from gs://, query). */
   'jobs.insert',
   /** jobs.insert through the upload API (multipart, or the POST and PUTs of a resumable upload). */
   'jobs.upload',
-  'jobs.get', 'jobs.list', 'jobs.cancel', 'jobs.query', 'jobs.getQueryResults', 'tabledata.list',
+  'jobs.get',
+  'jobs.list',
+  'jobs.cancel',
+  'jobs.query',
+  'jobs.getQueryResults',
+  'tabledata.list',
 ] as const;
 export type BigQueryOperation = (typeof BIGQUERY_OPERATIONS)[number];
 

@@ -34,7 +34,11 @@ interface Listed {
  * BigQuery's do; a URI that matches nothing fails the job with `notFound`, as BigQuery does.
  */
 export async function resolveGcsUris(uris: string[], access: GcsAccess, tempDir: string): Promise<SourceFile[]> {
-  if (!access.gcsDataDir && !access.gcsEndpoint) throw new JobFailure('invalid', 'this BigQuery emulator was started without a GCS emulator (gcsDataDir or gcsEndpoint), so it cannot read gs:// URIs');
+  if (!access.gcsDataDir && !access.gcsEndpoint)
+    throw new JobFailure(
+      'invalid',
+      'this BigQuery emulator was started without a GCS emulator (gcsDataDir or gcsEndpoint), so it cannot read gs:// URIs',
+    );
   const files: SourceFile[] = [];
   const store = access.gcsDataDir ? new ObjectStore(access.gcsDataDir) : undefined;
   for (const uri of uris) {
@@ -48,7 +52,9 @@ export async function resolveGcsUris(uris: string[], access: GcsAccess, tempDir:
     const matched = listed.filter((o) => !o.name.endsWith('/') && regex.test(o.name));
     if (matched.length === 0) throw new JobFailure('notFound', `Not found: URI ${uri}`, uri);
     for (const object of matched) {
-      const local = store ? store.dataPath(bucket, object.name) : await download(access.gcsEndpoint!, bucket, object.name, tempDir, files.length);
+      const local = store
+        ? store.dataPath(bucket, object.name)
+        : await download(access.gcsEndpoint!, bucket, object.name, tempDir, files.length);
       files.push({ uri: `gs://${bucket}/${object.name}`, name: object.name, path: local, bytes: object.size });
     }
   }
@@ -63,7 +69,8 @@ function listFromStore(store: ObjectStore, bucket: string, uri: string): Listed[
   try {
     return store.sortedObjects(bucket).map((o) => ({ name: o.name, size: o.size }));
   } catch (error) {
-    if (error instanceof GoogleHttpError && error.status === 404) throw new JobFailure('notFound', `Not found: bucket ${bucket} (URI ${uri})`, uri);
+    if (error instanceof GoogleHttpError && error.status === 404)
+      throw new JobFailure('notFound', `Not found: bucket ${bucket} (URI ${uri})`, uri);
     throw error;
   }
 }
@@ -85,7 +92,8 @@ async function listOverHttp(endpoint: string, bucket: string, prefix: string, ur
 
 async function download(endpoint: string, bucket: string, name: string, tempDir: string, index: number): Promise<string> {
   const response = await fetch(`${endpoint}/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}?alt=media`);
-  if (!response.ok || !response.body) throw new JobFailure('backendError', `reading gs://${bucket}/${name} failed with HTTP ${response.status}`, `gs://${bucket}/${name}`);
+  if (!response.ok || !response.body)
+    throw new JobFailure('backendError', `reading gs://${bucket}/${name} failed with HTTP ${response.status}`, `gs://${bucket}/${name}`);
   await mkdir(tempDir, { recursive: true });
   const target = path.join(tempDir, `source-${index}${path.extname(name)}`);
   await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(target));

@@ -17,8 +17,13 @@ export interface HiveLayout {
 export function readHiveLayout(files: SourceFile[], options: Record<string, unknown>): HiveLayout {
   const mode = String(options.mode ?? 'AUTO').toUpperCase();
   const prefix = typeof options.sourceUriPrefix === 'string' ? options.sourceUriPrefix : '';
-  if (!prefix) throw new JobFailure('invalid', 'hivePartitioningOptions.sourceUriPrefix is required (the gs:// path right before the first key=value folder)');
-  if (options.requirePartitionFilter === true) throw new JobFailure('invalid', 'requirePartitionFilter cannot be set on a hive-partitioned load: set it on the table');
+  if (!prefix)
+    throw new JobFailure(
+      'invalid',
+      'hivePartitioningOptions.sourceUriPrefix is required (the gs:// path right before the first key=value folder)',
+    );
+  if (options.requirePartitionFilter === true)
+    throw new JobFailure('invalid', 'requirePartitionFilter cannot be set on a hive-partitioned load: set it on the table');
   const custom = mode === 'CUSTOM' ? customKeys(prefix) : undefined;
   const base = (custom ? prefix.slice(0, prefix.indexOf('{')) : prefix).replace(/\/*$/, '/');
   let names: string[] | undefined;
@@ -28,15 +33,31 @@ export function readHiveLayout(files: SourceFile[], options: Record<string, unkn
     const folders = file.uri.slice(base.length).split('/').slice(0, -1);
     const pairs = folders.map((folder) => {
       const eq = folder.indexOf('=');
-      if (eq <= 0) throw new JobFailure('invalid', `${file.uri}: folder "${folder}" is not key=value (hive partition keys must be in the path)`, file.uri);
+      if (eq <= 0)
+        throw new JobFailure(
+          'invalid',
+          `${file.uri}: folder "${folder}" is not key=value (hive partition keys must be in the path)`,
+          file.uri,
+        );
       return [folder.slice(0, eq), folder.slice(eq + 1)] as const;
     });
     const fileKeys = pairs.map(([k]) => k);
     names ??= fileKeys;
-    if (fileKeys.join('/') !== names.join('/')) throw new JobFailure('invalid', `${file.uri} has partition keys ${fileKeys.join(', ') || 'none'}, other files ${names.join(', ')}: every file needs the same keys in the same order`, file.uri);
-    values.set(file.path, pairs.map(([, v]) => (v === '__HIVE_DEFAULT_PARTITION__' ? null : v)));
+    if (fileKeys.join('/') !== names.join('/'))
+      throw new JobFailure(
+        'invalid',
+        `${file.uri} has partition keys ${fileKeys.join(', ') || 'none'}, other files ${names.join(', ')}: every file needs the same keys in the same order`,
+        file.uri,
+      );
+    values.set(
+      file.path,
+      pairs.map(([, v]) => (v === '__HIVE_DEFAULT_PARTITION__' ? null : v)),
+    );
   }
-  const keys = (names ?? []).map((name, i) => ({ name, type: custom ? customType(custom, name) : mode === 'STRINGS' ? 'STRING' : detectType([...values.values()].map((v) => v[i] ?? null)) }));
+  const keys = (names ?? []).map((name, i) => ({
+    name,
+    type: custom ? customType(custom, name) : mode === 'STRINGS' ? 'STRING' : detectType([...values.values()].map((v) => v[i] ?? null)),
+  }));
   if (keys.length > 10) throw new JobFailure('invalid', `hive-partitioned loads allow at most 10 partition keys; found ${keys.length}`);
   return { keys, values };
 }
@@ -44,7 +65,11 @@ export function readHiveLayout(files: SourceFile[], options: Record<string, unkn
 function customKeys(prefix: string): Map<string, string> {
   const keys = new Map<string, string>();
   for (const match of prefix.matchAll(/\{([^:}]+):([A-Za-z0-9]+)\}/g)) keys.set(match[1]!, match[2]!.toUpperCase());
-  if (keys.size === 0) throw new JobFailure('invalid', `CUSTOM hive partitioning needs the keys in sourceUriPrefix, such as gs://bucket/table/{dt:DATE}; got ${prefix}`);
+  if (keys.size === 0)
+    throw new JobFailure(
+      'invalid',
+      `CUSTOM hive partitioning needs the keys in sourceUriPrefix, such as gs://bucket/table/{dt:DATE}; got ${prefix}`,
+    );
   return keys;
 }
 

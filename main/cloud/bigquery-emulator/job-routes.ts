@@ -32,7 +32,12 @@ export function jobRoute(req: Pick<BigQueryRequest, 'method' | 'segments' | 'isU
     if (s.length === 4 && m === 'GET') return { operation: 'jobs.getQueryResults', handler: getQueryResults };
     return undefined;
   }
-  if (s.length === 3) return m === 'POST' ? { operation: 'jobs.insert', handler: insertJob } : m === 'GET' ? { operation: 'jobs.list', handler: listJobs } : undefined;
+  if (s.length === 3)
+    return m === 'POST'
+      ? { operation: 'jobs.insert', handler: insertJob }
+      : m === 'GET'
+        ? { operation: 'jobs.list', handler: listJobs }
+        : undefined;
   if (s.length === 4 && m === 'GET') return { operation: 'jobs.get', handler: getJob };
   if (s.length === 5 && s[4] === 'cancel' && m === 'POST') return { operation: 'jobs.cancel', handler: cancelJob };
   return undefined;
@@ -40,7 +45,8 @@ export function jobRoute(req: Pick<BigQueryRequest, 'method' | 'segments' | 'isU
 
 const insertJob: Handler = async (ctx, req, res) => {
   const body = parseJsonBody(req.body);
-  if ((body.configuration as { dryRun?: boolean } | undefined)?.dryRun === true) return sendJson(res, 200, await ctx.jobs.dryRun(req.segments[1]!, body));
+  if ((body.configuration as { dryRun?: boolean } | undefined)?.dryRun === true)
+    return sendJson(res, 200, await ctx.jobs.dryRun(req.segments[1]!, body));
   const job = await ctx.jobs.insert(req.segments[1]!, body, jobFaults(req));
   sendJson(res, 200, jobResource(job));
 };
@@ -53,19 +59,27 @@ const uploadJob: Handler = async (ctx, req, res) => {
     res.writeHead(200, { Location: location, 'Content-Length': 0 }).end();
     return;
   }
-  if (type !== 'multipart') throw new GoogleHttpError(400, 'invalid', `uploadType ${type} is not supported for jobs (multipart or resumable)`);
+  if (type !== 'multipart')
+    throw new GoogleHttpError(400, 'invalid', `uploadType ${type} is not supported for jobs (multipart or resumable)`);
   const [jsonPart, mediaPart] = parseMultipart(header(req.headers['content-type']), req.body);
-  if (!jsonPart || !mediaPart) throw new GoogleHttpError(400, 'invalid', 'a multipart job upload needs a job configuration part and a data part');
+  if (!jsonPart || !mediaPart)
+    throw new GoogleHttpError(400, 'invalid', 'a multipart job upload needs a job configuration part and a data part');
   const file = path.join(ctx.uploadsDir, `${randomUUID()}.upload`);
   await writeFile(file, mediaPart.body);
-  const job = await ctx.jobs.insert(req.segments[1]!, parseJsonBody(jsonPart.body), { ...jobFaults(req), upload: { file, bytes: mediaPart.body.length } });
+  const job = await ctx.jobs.insert(req.segments[1]!, parseJsonBody(jsonPart.body), {
+    ...jobFaults(req),
+    upload: { file, bytes: mediaPart.body.length },
+  });
   sendJson(res, 200, jobResource(job));
 };
 
 const putUploadChunk: Handler = async (ctx, req, res) => {
   const reply = await ctx.uploads.put(req.query.get('upload_id')!, header(req.headers['content-range']), req.body);
   if (reply.done) {
-    const job = await ctx.jobs.insert(req.segments[1]!, reply.jobBody, { ...jobFaults(req), upload: { file: reply.file, bytes: reply.bytes } });
+    const job = await ctx.jobs.insert(req.segments[1]!, reply.jobBody, {
+      ...jobFaults(req),
+      upload: { file: reply.file, bytes: reply.bytes },
+    });
     return sendJson(res, 200, jobResource(job));
   }
   const headers: Record<string, string | number> = { 'Content-Length': 0 };
@@ -84,7 +98,10 @@ const listJobs: Handler = async (ctx, _req, res) => {
 
 /** jobs.cancel answers at once with the job as it is; a running job then ends `stopped` (jobs.ts). */
 const cancelJob: Handler = async (ctx, req, res) => {
-  sendJson(res, 200, { kind: 'bigquery#jobCancelResponse', job: jobResource(ctx.jobs.cancel(req.segments[1]!, req.segments[3]!, req.query.get('location') ?? undefined)) });
+  sendJson(res, 200, {
+    kind: 'bigquery#jobCancelResponse',
+    job: jobResource(ctx.jobs.cancel(req.segments[1]!, req.segments[3]!, req.query.get('location') ?? undefined)),
+  });
 };
 
 /**
@@ -95,19 +112,35 @@ const cancelJob: Handler = async (ctx, req, res) => {
 const queryJob: Handler = async (ctx, req, res) => {
   const body = parseJsonBody(req.body);
   const projectId = req.segments[1]!;
-  if (body.queryParameters !== undefined) throw new GoogleHttpError(400, 'invalidQuery', 'query parameters are not supported by the emulator: write the values into the query');
+  if (body.queryParameters !== undefined)
+    throw new GoogleHttpError(400, 'invalidQuery', 'query parameters are not supported by the emulator: write the values into the query');
   const query = { query: body.query, useLegacySql: body.useLegacySql ?? true, ...pick(body, ['defaultDataset', 'maximumBytesBilled']) };
   const configuration = { query, ...pick(body, ['labels']) };
   if (body.dryRun === true) {
-    const dry = await ctx.jobs.dryRun(projectId, { configuration: { ...configuration, dryRun: true }, jobReference: { location: body.location } });
+    const dry = await ctx.jobs.dryRun(projectId, {
+      configuration: { ...configuration, dryRun: true },
+      jobReference: { location: body.location },
+    });
     const statistics = dry.statistics.query as Record<string, unknown>;
-    return sendJson(res, 200, { kind: 'bigquery#queryResponse', jobComplete: true, totalBytesProcessed: statistics.totalBytesProcessed, ...(statistics.schema ? { schema: statistics.schema } : {}) });
+    return sendJson(res, 200, {
+      kind: 'bigquery#queryResponse',
+      jobComplete: true,
+      totalBytesProcessed: statistics.totalBytesProcessed,
+      ...(statistics.schema ? { schema: statistics.schema } : {}),
+    });
   }
   const requestId = typeof body.requestId === 'string' ? body.requestId : undefined;
-  const job = ctx.jobs.forRequest(requestId) ?? (await ctx.jobs.insert(projectId, { configuration, jobReference: { location: body.location } }, { ...jobFaults(req), ...(requestId ? { requestId } : {}) }));
+  const job =
+    ctx.jobs.forRequest(requestId) ??
+    (await ctx.jobs.insert(
+      projectId,
+      { configuration, jobReference: { location: body.location } },
+      { ...jobFaults(req), ...(requestId ? { requestId } : {}) },
+    ));
   const params = new URLSearchParams();
   if (body.maxResults !== undefined) params.set('maxResults', String(body.maxResults));
-  if ((body.formatOptions as { useInt64Timestamp?: boolean } | undefined)?.useInt64Timestamp) params.set('formatOptions.useInt64Timestamp', 'true');
+  if ((body.formatOptions as { useInt64Timestamp?: boolean } | undefined)?.useInt64Timestamp)
+    params.set('formatOptions.useInt64Timestamp', 'true');
   await ctx.jobs.waitDone(job.jobReference.jobId, Number(body.timeoutMs ?? 10_000));
   const page = await resultPage(ctx, ctx.jobs.get(projectId, job.jobReference.jobId, job.jobReference.location), params);
   sendWithRows(res, { ...page.body, kind: 'bigquery#queryResponse' }, page.rows);
@@ -130,13 +163,22 @@ const getQueryResults: Handler = async (ctx, req, res) => {
  * One page of a query job's result (rows as JSON text); a failed job answers with its error, as BigQuery does. A job
  * with a destination table pages that table; a DDL job has no rows and no schema.
  */
-async function resultPage(ctx: BigQueryContext, job: StoredJob, query: URLSearchParams): Promise<{ body: Record<string, unknown>; rows?: string }> {
+async function resultPage(
+  ctx: BigQueryContext,
+  job: StoredJob,
+  query: URLSearchParams,
+): Promise<{ body: Record<string, unknown>; rows?: string }> {
   const base = { kind: 'bigquery#getQueryResultsResponse', jobReference: job.jobReference };
   if (job.status.state !== 'DONE') return { body: { ...base, jobComplete: false } };
   const failure = job.status.errorResult;
   if (failure) throw new GoogleHttpError(400, failure.reason, failure.message);
   const result = job.emulatorResult;
-  if (!result) throw new GoogleHttpError(400, 'invalid', `job ${job.jobReference.jobId} has no result: it is not a query job, or its result expired (the emulator keeps the newest 200)`);
+  if (!result)
+    throw new GoogleHttpError(
+      400,
+      'invalid',
+      `job ${job.jobReference.jobId} has no result: it is not a query job, or its result expired (the emulator keeps the newest 200)`,
+    );
   const statistics = (job.statistics.query ?? {}) as Record<string, unknown>;
   const done = { ...base, jobComplete: true, totalBytesProcessed: String(statistics.totalBytesProcessed ?? '0'), cacheHit: false };
   if (result.schema.length === 0) return { body: { ...done, totalRows: '0' } };
@@ -150,11 +192,20 @@ async function resultPage(ctx: BigQueryContext, job: StoredJob, query: URLSearch
 }
 
 /** Where a result's rows are: the job's result table, or its destination table as it is now. */
-async function resultSource(ctx: BigQueryContext, job: StoredJob, result: QueryResult): Promise<{ relation: string; schema: Field[]; totalRows: number }> {
+async function resultSource(
+  ctx: BigQueryContext,
+  job: StoredJob,
+  result: QueryResult,
+): Promise<{ relation: string; schema: Field[]; totalRows: number }> {
   if (!result.table) return { relation: resultTable(job.jobReference.jobId), schema: result.schema, totalRows: result.totalRows };
   const { datasetId, tableId } = result.table;
   const meta = ctx.catalog.tables.get(tableKey(datasetId, tableId));
-  if (!meta) throw new GoogleHttpError(404, 'notFound', `Not found: Table ${job.jobReference.projectId}:${datasetId}.${tableId} (the job's destination table was deleted)`);
+  if (!meta)
+    throw new GoogleHttpError(
+      404,
+      'notFound',
+      `Not found: Table ${job.jobReference.projectId}:${datasetId}.${tableId} (the job's destination table was deleted)`,
+    );
   const stats = await ctx.catalog.exclusive((conn) => tableStats(conn, meta));
   return { relation: qualifiedName(datasetId, tableId), schema: meta.schema, totalRows: stats.rows };
 }
@@ -184,7 +235,9 @@ export const listTableData: Handler = async (ctx, req, res) => {
   const offset = offsetOf(req.query);
   const limit = pageRows(req.query);
   const format = { int64Timestamps: req.query.get('formatOptions.useInt64Timestamp') === 'true' };
-  const rows = await ctx.catalog.exclusive((conn) => readWireRowsJson(conn, qualifiedName(table.datasetId, table.tableId), schema, { offset, limit }, format));
+  const rows = await ctx.catalog.exclusive((conn) =>
+    readWireRowsJson(conn, qualifiedName(table.datasetId, table.tableId), schema, { offset, limit }, format),
+  );
   const next = offset + limit < totalRows ? { pageToken: pageTokenFor(offset + limit) } : {};
   sendWithRows(res, { kind: 'bigquery#tableDataList', totalRows: String(totalRows), ...next }, rows);
 };
@@ -194,8 +247,10 @@ function selectFields(schema: Field[], selected: string | null): Field[] {
   if (selected === null || selected.trim() === '') return schema;
   const names = selected.split(',').map((n) => n.trim().toLowerCase());
   for (const name of names) {
-    if (name.includes('.')) throw new GoogleHttpError(400, 'invalid', `selectedFields ${name}: the emulator selects top-level columns only`);
-    if (!schema.some((f) => f.name.toLowerCase() === name)) throw new GoogleHttpError(400, 'invalid', `selectedFields names ${name}, which is not a column of the table`);
+    if (name.includes('.'))
+      throw new GoogleHttpError(400, 'invalid', `selectedFields ${name}: the emulator selects top-level columns only`);
+    if (!schema.some((f) => f.name.toLowerCase() === name))
+      throw new GoogleHttpError(400, 'invalid', `selectedFields names ${name}, which is not a column of the table`);
   }
   return schema.filter((f) => names.includes(f.name.toLowerCase()));
 }

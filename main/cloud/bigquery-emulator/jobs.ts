@@ -65,21 +65,34 @@ export class JobRunner {
    * Records a job and starts it; 409 when the id is taken. `injected` fails it with that errorResult instead;
    * `holdMs` keeps it RUNNING that long before its work starts (a cancel ends the wait); `requestId` is jobs.query's.
    */
-  async insert(projectId: string, body: Record<string, unknown>, opts: { upload?: UploadedData; injected?: JobError; requestId?: string; holdMs?: number } = {}): Promise<StoredJob> {
+  async insert(
+    projectId: string,
+    body: Record<string, unknown>,
+    opts: { upload?: UploadedData; injected?: JobError; requestId?: string; holdMs?: number } = {},
+  ): Promise<StoredJob> {
     const { upload, requestId } = opts;
     let injected = opts.injected;
     const ref = (body.jobReference ?? {}) as { jobId?: string; location?: string };
     const jobId = ref.jobId ?? `job_${randomUUID().replaceAll('-', '')}`;
-    if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId)) throw new GoogleHttpError(400, 'invalid', `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`);
+    if (!/^[A-Za-z0-9_-]{1,1024}$/.test(jobId))
+      throw new GoogleHttpError(
+        400,
+        'invalid',
+        `Invalid job ID "${jobId}": use letters, digits, dashes and underscores, at most 1,024 characters`,
+      );
     const configuration = (body.configuration ?? {}) as Record<string, unknown>;
-    if (!configuration.load && !configuration.query && !configuration.copy) throw new GoogleHttpError(400, 'invalid', 'the emulator runs load, query and copy jobs only (configuration.load, .query or .copy)');
+    if (!configuration.load && !configuration.query && !configuration.copy)
+      throw new GoogleHttpError(400, 'invalid', 'the emulator runs load, query and copy jobs only (configuration.load, .query or .copy)');
     checkLabels(configuration.labels);
     const timeoutMs = jobTimeoutOf(configuration);
     // Without a location the job runs where its dataset is; with one, the dataset must be there.
     const dataset = this.datasetOf(configuration);
     const location = ref.location ?? dataset?.location ?? 'US';
     if (dataset && ref.location && !sameLocation(ref.location, dataset.location)) {
-      injected ??= { reason: 'notFound', message: `Not found: Dataset ${dataset.projectId}:${dataset.datasetId} was not found in location ${ref.location}` };
+      injected ??= {
+        reason: 'notFound',
+        message: `Not found: Dataset ${dataset.projectId}:${dataset.datasetId} was not found in location ${ref.location}`,
+      };
     }
     const now = String(Date.now());
     const job: StoredJob = {
@@ -91,7 +104,8 @@ export class JobRunner {
       statistics: { creationTime: now, startTime: now },
     };
     await this.catalog.exclusive(async (conn) => {
-      if (this.catalog.jobs.has(jobId)) throw new GoogleHttpError(409, 'duplicate', `Already Exists: Job ${projectId}:${location}.${jobId}`);
+      if (this.catalog.jobs.has(jobId))
+        throw new GoogleHttpError(409, 'duplicate', `Already Exists: Job ${projectId}:${location}.${jobId}`);
       await this.catalog.save(conn, 'job', jobId, job);
     });
     if (requestId !== undefined) this.requests.set(requestId, jobId);
@@ -99,12 +113,17 @@ export class JobRunner {
     this.aborts.set(jobId, controller);
     // jobTimeoutMs (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfiguration): stopped like a cancel.
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(timedOut(timeoutMs)), timeoutMs);
-    const work = injected ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined)) : this.execute(job, upload, controller.signal, opts.holdMs ?? 0);
-    this.running.set(jobId, work.finally(() => {
-      clearTimeout(timer);
-      this.running.delete(jobId);
-      this.aborts.delete(jobId);
-    }));
+    const work = injected
+      ? this.finish(job, injected).finally(() => (upload ? rm(upload.file, { force: true }) : undefined))
+      : this.execute(job, upload, controller.signal, opts.holdMs ?? 0);
+    this.running.set(
+      jobId,
+      work.finally(() => {
+        clearTimeout(timer);
+        this.running.delete(jobId);
+        this.aborts.delete(jobId);
+      }),
+    );
     return job;
   }
 
@@ -117,8 +136,11 @@ export class JobRunner {
     const statistics = await this.catalog.exclusive((conn) => dryRunQuery(conn, this.catalog, query, projectId));
     const location = ((body.jobReference ?? {}) as { location?: string }).location ?? this.datasetOf(configuration)?.location ?? 'US';
     return {
-      kind: 'bigquery#job', id: `${projectId}:${location}.`, jobReference: { projectId, jobId: '', location },
-      configuration: { ...configuration, jobType: 'QUERY' }, status: { state: 'DONE' },
+      kind: 'bigquery#job',
+      id: `${projectId}:${location}.`,
+      jobReference: { projectId, jobId: '', location },
+      configuration: { ...configuration, jobType: 'QUERY' },
+      status: { state: 'DONE' },
       statistics: { creationTime: String(Date.now()), totalBytesProcessed: statistics.totalBytesProcessed, query: statistics },
     };
   }
@@ -151,7 +173,11 @@ export class JobRunner {
     const load = configuration.load as { destinationTable?: { datasetId?: string } } | undefined;
     const query = configuration.query as { defaultDataset?: { datasetId?: string }; destinationTable?: { datasetId?: string } } | undefined;
     const copy = configuration.copy as { destinationTable?: { datasetId?: string } } | undefined;
-    const id = load?.destinationTable?.datasetId ?? query?.destinationTable?.datasetId ?? copy?.destinationTable?.datasetId ?? query?.defaultDataset?.datasetId;
+    const id =
+      load?.destinationTable?.datasetId ??
+      query?.destinationTable?.datasetId ??
+      copy?.destinationTable?.datasetId ??
+      query?.defaultDataset?.datasetId;
     return id ? this.catalog.datasets.get(id.toLowerCase()) : undefined;
   }
 
@@ -187,7 +213,13 @@ export class JobRunner {
       const statistics: Record<string, unknown> = { ...job.statistics, endTime: String(Date.now()), totalSlotMs: String(outcome.slotMs) };
       if (outcome.load) {
         const l = outcome.load;
-        statistics.load = { inputFiles: String(l.inputFiles), inputFileBytes: String(l.inputFileBytes), outputRows: String(l.outputRows), outputBytes: '0', badRecords: '0' };
+        statistics.load = {
+          inputFiles: String(l.inputFiles),
+          inputFileBytes: String(l.inputFileBytes),
+          outputRows: String(l.outputRows),
+          outputBytes: '0',
+          badRecords: '0',
+        };
       } else if (outcome.copy) {
         statistics.copy = { copiedRows: String(outcome.copy.copiedRows), copiedLogicalBytes: String(outcome.copy.copiedLogicalBytes) };
       } else if (outcome.query) {
@@ -197,7 +229,13 @@ export class JobRunner {
       await this.finish({ ...job, statistics, ...(outcome.query ? { emulatorResult: outcome.query.result } : {}) });
       if (outcome.query) await this.expireOldResults();
     } catch (error) {
-      const jobError = signal.aborted ? (isJobError(signal.reason) ? signal.reason : STOPPED) : error instanceof JobFailure ? error.toJobError() : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
+      const jobError = signal.aborted
+        ? isJobError(signal.reason)
+          ? signal.reason
+          : STOPPED
+        : error instanceof JobFailure
+          ? error.toJobError()
+          : { reason: 'backendError', message: `emulator error: ${error instanceof Error ? error.message : String(error)}` };
       await this.finish(job, jobError);
     } finally {
       if (upload) await rm(upload.file, { force: true });
@@ -218,7 +256,9 @@ export class JobRunner {
       const ids = { projectId: job.jobReference.projectId, jobId: job.jobReference.jobId, signal };
       const outcome = load
         ? { load: await runLoad(conn, this.catalog, load, await this.sourcesOf(load, upload, job.jobReference.jobId)) }
-        : copy ? { copy: await runCopy(conn, this.catalog, copy, ids) } : { query: await runQuery(conn, this.catalog, query!, ids) };
+        : copy
+          ? { copy: await runCopy(conn, this.catalog, copy, ids) }
+          : { query: await runQuery(conn, this.catalog, query!, ids) };
       // Past this point the job's writes are committed: a cancel that comes now is too late, as in BigQuery.
       return { ...outcome, slotMs: Math.max(1, Math.round(performance.now() - began)) };
     } finally {
@@ -230,7 +270,9 @@ export class JobRunner {
 
   /** Keeps the newest KEPT_RESULTS query results (BigQuery keeps them a day), so a long sandbox does not grow forever. */
   private async expireOldResults(): Promise<void> {
-    const withResults = ([...this.catalog.jobs.values()] as StoredJob[]).filter((j) => j.emulatorResult && !j.emulatorResult.table).sort((a, b) => Number(b.statistics.endTime ?? 0) - Number(a.statistics.endTime ?? 0));
+    const withResults = ([...this.catalog.jobs.values()] as StoredJob[])
+      .filter((j) => j.emulatorResult && !j.emulatorResult.table)
+      .sort((a, b) => Number(b.statistics.endTime ?? 0) - Number(a.statistics.endTime ?? 0));
     const expired = withResults.slice(KEPT_RESULTS);
     if (expired.length === 0) return;
     await this.catalog.exclusive(async (conn) => {
@@ -271,7 +313,8 @@ function jobTimeoutOf(configuration: Record<string, unknown>): number | undefine
   const value = configuration.jobTimeoutMs;
   if (value === undefined || value === null) return undefined;
   const ms = Number(value);
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new GoogleHttpError(400, 'invalid', `Invalid value for jobTimeoutMs: ${String(value)} (a whole number of milliseconds above 0)`);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new GoogleHttpError(400, 'invalid', `Invalid value for jobTimeoutMs: ${String(value)} (a whole number of milliseconds above 0)`);
   return ms;
 }
 
@@ -281,7 +324,12 @@ function timedOut(ms: number): JobError {
 }
 
 function isJobError(value: unknown): value is JobError {
-  return typeof value === 'object' && value !== null && typeof (value as JobError).reason === 'string' && typeof (value as JobError).message === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as JobError).reason === 'string' &&
+    typeof (value as JobError).message === 'string'
+  );
 }
 
 /** A folder for upload bodies, inside the emulator's data folder. */

@@ -26,15 +26,22 @@ interface Destination {
  * explicit schema (or the table's, or one detected from the files), then applies the write disposition in one
  * transaction, so a failed load changes nothing. Failures are JobFailures with BigQuery's reasons.
  */
-export async function runLoad(conn: DuckDBConnection, catalog: Catalog, load: Record<string, unknown>, files: SourceFile[]): Promise<LoadResult> {
+export async function runLoad(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  load: Record<string, unknown>,
+  files: SourceFile[],
+): Promise<LoadResult> {
   const dest = destinationOf(load);
-  if (!catalog.datasets.has(dest.datasetId.toLowerCase())) throw new JobFailure('notFound', `Not found: Dataset ${dest.projectId}:${dest.datasetId}`);
+  if (!catalog.datasets.has(dest.datasetId.toLowerCase()))
+    throw new JobFailure('notFound', `Not found: Dataset ${dest.projectId}:${dest.datasetId}`);
   const existing = catalog.tables.get(tableKey(dest.datasetId, dest.tableId));
   const write = String(load.writeDisposition ?? 'WRITE_APPEND');
   const create = String(load.createDisposition ?? 'CREATE_IF_NEEDED');
   const name = `${dest.projectId}:${dest.datasetId}.${dest.tableId}`;
   if (!existing && create === 'CREATE_NEVER') throw new JobFailure('notFound', `Not found: Table ${name}`);
-  if (existing && write === 'WRITE_EMPTY' && (await countRows(conn, dest)) > 0) throw new JobFailure('duplicate', `Already Exists: Table ${name}`);
+  if (existing && write === 'WRITE_EMPTY' && (await countRows(conn, dest)) > 0)
+    throw new JobFailure('duplicate', `Already Exists: Table ${name}`);
   const hive = load.hivePartitioningOptions ? readHiveLayout(files, load.hivePartitioningOptions as Record<string, unknown>) : undefined;
   const format = String(load.sourceFormat ?? 'CSV').toUpperCase();
   const hiveNames = new Set((hive?.keys ?? []).map((k) => k.name.toLowerCase()));
@@ -78,7 +85,9 @@ function readerSql(format: string, files: SourceFile[], load: Record<string, unk
   const common = `filename = ${quoteLiteral(FILE_COLUMN)}`;
   if (format === 'PARQUET') return `read_parquet(${list}, ${common}, union_by_name = true)`;
   if (format === 'NEWLINE_DELIMITED_JSON') {
-    const columns = explicit ? `, columns = {${explicit.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(duckType(f))}`).join(', ')}}` : '';
+    const columns = explicit
+      ? `, columns = {${explicit.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(duckType(f))}`).join(', ')}}`
+      : '';
     return `read_json(${list}, ${common}, format = 'newline_delimited'${columns})`;
   }
   if (format === 'CSV') {
@@ -96,7 +105,11 @@ function readerSql(format: string, files: SourceFile[], load: Record<string, unk
 }
 
 /** Columns the files hold (hive keys added), as DuckDB types them. */
-async function describeColumns(conn: DuckDBConnection, reader: string, hive: HiveLayout | undefined): Promise<{ name: string; type: string }[]> {
+async function describeColumns(
+  conn: DuckDBConnection,
+  reader: string,
+  hive: HiveLayout | undefined,
+): Promise<{ name: string; type: string }[]> {
   let described: unknown[][];
   try {
     described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`)).getRowsJS();
@@ -106,7 +119,10 @@ async function describeColumns(conn: DuckDBConnection, reader: string, hive: Hiv
   const columns = described.map((r) => ({ name: String(r[0]), type: String(r[1]) })).filter((c) => c.name !== FILE_COLUMN);
   for (const key of hive?.keys ?? []) {
     if (columns.some((c) => c.name.toLowerCase() === key.name.toLowerCase())) {
-      throw new JobFailure('invalid', `Hive partition key ${key.name} is also a column inside the files: the files must not repeat partition keys`);
+      throw new JobFailure(
+        'invalid',
+        `Hive partition key ${key.name} is also a column inside the files: the files must not repeat partition keys`,
+      );
     }
     columns.push({ name: key.name, type: duckType({ name: key.name, type: key.type }) });
   }
@@ -128,30 +144,48 @@ function checkPartitioning(load: Record<string, unknown>, schema: Field[]): void
   if (field) {
     const found = schema.find((f) => f.name.toLowerCase() === field.toLowerCase());
     if (!found || !['DATE', 'TIMESTAMP', 'DATETIME'].includes(canonicalType(found.type)) || found.mode === 'REPEATED') {
-      throw new JobFailure('invalid', `The field specified for time partitioning can only be of type TIMESTAMP, DATE or DATETIME. The type found is: ${found ? describeType(found) : 'no such field'}.`);
+      throw new JobFailure(
+        'invalid',
+        `The field specified for time partitioning can only be of type TIMESTAMP, DATE or DATETIME. The type found is: ${found ? describeType(found) : 'no such field'}.`,
+      );
     }
   }
   for (const name of (load.clustering as { fields?: string[] } | undefined)?.fields ?? []) {
-    if (!schema.some((f) => f.name.toLowerCase() === name.toLowerCase())) throw new JobFailure('invalid', `The field specified for clustering cannot be found in the schema. Invalid field: ${name}.`);
+    if (!schema.some((f) => f.name.toLowerCase() === name.toLowerCase()))
+      throw new JobFailure('invalid', `The field specified for clustering cannot be found in the schema. Invalid field: ${name}.`);
   }
 }
 
 /** SELECT of the target schema's columns, cast from the files' columns (and hive keys, joined by file path). */
-function stagingSelect(reader: string, target: Field[], source: { name: string; type: string }[], hive: HiveLayout | undefined, load: Record<string, unknown>): string {
+function stagingSelect(
+  reader: string,
+  target: Field[],
+  source: { name: string; type: string }[],
+  hive: HiveLayout | undefined,
+  load: Record<string, unknown>,
+): string {
   const available = new Map(source.map((c) => [c.name.toLowerCase(), c.name]));
   const extra = source.filter((c) => !target.some((f) => f.name.toLowerCase() === c.name.toLowerCase()));
   if (extra.length > 0 && load.ignoreUnknownValues !== true) {
-    throw new JobFailure('invalid', `Error while reading data: column${extra.length > 1 ? 's' : ''} ${extra.map((c) => c.name).join(', ')} in the data ${extra.length > 1 ? 'are' : 'is'} not in the table schema`);
+    throw new JobFailure(
+      'invalid',
+      `Error while reading data: column${extra.length > 1 ? 's' : ''} ${extra.map((c) => c.name).join(', ')} in the data ${extra.length > 1 ? 'are' : 'is'} not in the table schema`,
+    );
   }
   const columns = target.map((field) => {
     const from = available.get(field.name.toLowerCase());
-    const value = from === undefined ? 'NULL' : asListRecord(`r.${quoteIdent(from)}`, field, source.find((c) => c.name === from)?.type ?? '');
+    const value =
+      from === undefined ? 'NULL' : asListRecord(`r.${quoteIdent(from)}`, field, source.find((c) => c.name === from)?.type ?? '');
     return `CAST(${value} AS ${duckType(field)}) AS ${quoteIdent(field.name)}`;
   });
   if (!hive || hive.keys.length === 0) return `SELECT ${columns.join(', ')} FROM ${reader} AS r`;
-  const rows = [...hive.values].map(([file, values]) => `(${[file, ...values].map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')})`);
+  const rows = [...hive.values].map(
+    ([file, values]) => `(${[file, ...values].map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')})`,
+  );
   const names = [FILE_COLUMN, ...hive.keys.map((k) => k.name)].map(quoteIdent).join(', ');
-  const keyCasts = hive.keys.map((k) => `CAST(p.${quoteIdent(k.name)} AS ${duckType({ name: k.name, type: k.type })}) AS ${quoteIdent(k.name)}`);
+  const keyCasts = hive.keys.map(
+    (k) => `CAST(p.${quoteIdent(k.name)} AS ${duckType({ name: k.name, type: k.type })}) AS ${quoteIdent(k.name)}`,
+  );
   const joined = `SELECT f.* EXCLUDE (${quoteIdent(FILE_COLUMN)}), ${keyCasts.join(', ')} FROM ${reader} AS f
     JOIN (VALUES ${rows.join(', ')}) AS p(${names}) ON f.${quoteIdent(FILE_COLUMN)} = p.${quoteIdent(FILE_COLUMN)}`;
   return `SELECT ${columns.join(', ')} FROM (${joined}) AS r`;
@@ -171,7 +205,18 @@ async function checkRequired(conn: DuckDBConnection, stageRef: string, schema: F
 }
 
 /** Moves the staged rows into place per the write disposition, with the table's metadata, in one transaction. */
-async function publish(conn: DuckDBConnection, catalog: Catalog, args: { dest: Destination; stage: string; existing: TableMeta | undefined; write: string; schema: Field[]; load: Record<string, unknown> }): Promise<void> {
+async function publish(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  args: {
+    dest: Destination;
+    stage: string;
+    existing: TableMeta | undefined;
+    write: string;
+    schema: Field[];
+    load: Record<string, unknown>;
+  },
+): Promise<void> {
   const { dest, stage, existing } = args;
   const table = qualifiedName(dest.datasetId, dest.tableId);
   const now = Date.now();
@@ -184,10 +229,22 @@ async function publish(conn: DuckDBConnection, catalog: Catalog, args: { dest: D
       await conn.run(`DROP TABLE IF EXISTS ${table}`);
       await conn.run(`ALTER TABLE ${qualifiedName(dest.datasetId, stage)} RENAME TO ${quoteIdent(dest.tableId)}`);
       const meta: TableMeta = {
-        projectId: dest.projectId, datasetId: dest.datasetId, tableId: dest.tableId, schema: args.schema,
-        created: existing?.created ?? now, modified: now,
-        ...(args.load.timePartitioning ? { timePartitioning: args.load.timePartitioning as Record<string, unknown> } : existing?.timePartitioning ? { timePartitioning: existing.timePartitioning } : {}),
-        ...(args.load.clustering ? { clustering: args.load.clustering as Record<string, unknown> } : existing?.clustering ? { clustering: existing.clustering } : {}),
+        projectId: dest.projectId,
+        datasetId: dest.datasetId,
+        tableId: dest.tableId,
+        schema: args.schema,
+        created: existing?.created ?? now,
+        modified: now,
+        ...(args.load.timePartitioning
+          ? { timePartitioning: args.load.timePartitioning as Record<string, unknown> }
+          : existing?.timePartitioning
+            ? { timePartitioning: existing.timePartitioning }
+            : {}),
+        ...(args.load.clustering
+          ? { clustering: args.load.clustering as Record<string, unknown> }
+          : existing?.clustering
+            ? { clustering: existing.clustering }
+            : {}),
       };
       await catalog.save(conn, 'table', tableKey(dest.datasetId, dest.tableId), meta);
     }

@@ -34,7 +34,8 @@ export async function targetSchema(conn: DuckDBConnection, inputs: SchemaInputs)
   const explicit = explicitSchema(load);
   // Partition keys missing from an explicit schema are appended to it, as BigQuery adds them to the table.
   for (const key of hive?.keys ?? []) {
-    if (explicit && !explicit.some((f) => f.name.toLowerCase() === key.name.toLowerCase())) explicit.push({ name: key.name, type: key.type, mode: 'NULLABLE' });
+    if (explicit && !explicit.some((f) => f.name.toLowerCase() === key.name.toLowerCase()))
+      explicit.push({ name: key.name, type: key.type, mode: 'NULLABLE' });
   }
   const fromFiles = await detectedSchema(conn, inputs);
   if (explicit) {
@@ -64,10 +65,12 @@ async function detectedSchema(conn: DuckDBConnection, inputs: SchemaInputs): Pro
   }
   const keys = new Set(hiveKeys.map((k) => k.name.toLowerCase()));
   // CSV and JSON autodetection reads a date-time text as TIMESTAMP.
-  const detected = inputs.duckColumns.filter((c) => !keys.has(c.name.toLowerCase())).map((c) => {
-    const field = resultField(c.name, c.type);
-    return canonicalType(field.type) === 'DATETIME' ? { ...field, type: 'TIMESTAMP' } : field;
-  });
+  const detected = inputs.duckColumns
+    .filter((c) => !keys.has(c.name.toLowerCase()))
+    .map((c) => {
+      const field = resultField(c.name, c.type);
+      return canonicalType(field.type) === 'DATETIME' ? { ...field, type: 'TIMESTAMP' } : field;
+    });
   return [...detected, ...hiveKeys];
 }
 
@@ -79,7 +82,11 @@ function checkReadable(explicit: Field[], fromFiles: Field[], inputs: SchemaInpu
     const found = byName.get(field.name.toLowerCase());
     if (found && !isLoadable(found, field)) {
       const uri = inputs.files[0]?.uri ?? 'upload';
-      throw new JobFailure('invalid', `Provided schema is not compatible with the file '${uri}'. Field '${field.name}' is specified as ${describeType(field)} in provided schema which does not match ${describeType(found)} as specified in the file.`, uri);
+      throw new JobFailure(
+        'invalid',
+        `Provided schema is not compatible with the file '${uri}'. Field '${field.name}' is specified as ${describeType(field)} in provided schema which does not match ${describeType(found)} as specified in the file.`,
+        uri,
+      );
     }
   }
 }

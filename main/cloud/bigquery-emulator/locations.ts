@@ -23,5 +23,8 @@ export function checkBucketLocation(bucketLocation: string, datasetLocation: str
   if (sameLocation(datasetLocation, 'US') || sameLocation(bucketLocation, datasetLocation)) return;
   const contained = sameLocation(datasetLocation, 'EU') ? /^europe-/i.test(bucketLocation) : false;
   if (contained) return;
-  throw new JobFailure('invalid', `Cannot read and write in different locations: source: ${bucketLocation}, destination: ${datasetLocation}`);
+  throw new JobFailure(
+    'invalid',
+    `Cannot read and write in different locations: source: ${bucketLocation}, destination: ${datasetLocation}`,
+  );
 }

@@ -36,16 +36,34 @@ const PERMISSIONS: Partial<Record<BigQueryOperation, { permission: string; on: '
 export function refusal(modes: BigQueryModes, operation: BigQueryOperation, segments: string[]): GoogleHttpError | undefined {
   const project = segments[1] ?? '';
   if (modes.apiDisabled) {
-    return new GoogleHttpError(403, 'accessNotConfigured', `BigQuery API has not been used in project ${project} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=${project} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`);
+    return new GoogleHttpError(
+      403,
+      'accessNotConfigured',
+      `BigQuery API has not been used in project ${project} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=${project} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`,
+    );
   }
   const needed = PERMISSIONS[operation];
   if (!needed || !modes.deniedPermissions.includes(needed.permission)) return undefined;
   const { permission, on } = needed;
-  if (on === 'project') return new GoogleHttpError(403, 'accessDenied', `Access Denied: Project ${project}: User does not have ${permission} permission in project ${project}.`);
+  if (on === 'project')
+    return new GoogleHttpError(
+      403,
+      'accessDenied',
+      `Access Denied: Project ${project}: User does not have ${permission} permission in project ${project}.`,
+    );
   const dataset = `${project}:${segments[3] ?? ''}`;
-  if (on === 'dataset') return new GoogleHttpError(403, 'accessDenied', `Access Denied: Dataset ${dataset}: Permission ${permission} denied on dataset ${dataset} (or it may not exist).`);
+  if (on === 'dataset')
+    return new GoogleHttpError(
+      403,
+      'accessDenied',
+      `Access Denied: Dataset ${dataset}: Permission ${permission} denied on dataset ${dataset} (or it may not exist).`,
+    );
   const table = `${dataset}.${segments[5] ?? ''}`;
-  return new GoogleHttpError(403, 'accessDenied', `Access Denied: Table ${table}: Permission ${permission} denied on table ${table} (or it may not exist).`);
+  return new GoogleHttpError(
+    403,
+    'accessDenied',
+    `Access Denied: Table ${table}: Permission ${permission} denied on table ${table} (or it may not exist).`,
+  );
 }
 
 /** `GET /_emulator/modes` answers the modes; `POST` sets the fields given; `DELETE` turns every mode off. */
@@ -53,7 +71,12 @@ export async function handleModes(state: { modes: BigQueryModes }, req: Incoming
   const body = await readBody(req);
   if (req.method === 'POST') {
     const parsed = bigQueryModesSchema.partial().safeParse(parseJsonBody(body));
-    if (!parsed.success) throw new GoogleHttpError(400, 'invalid', `bad modes: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new GoogleHttpError(
+        400,
+        'invalid',
+        `bad modes: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     state.modes = { ...state.modes, ...Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) };
   } else if (req.method === 'DELETE') {
     state.modes = bigQueryModesSchema.parse({});

@@ -32,16 +32,28 @@ interface Node {
 export function parquetOptionsOf(load: Record<string, unknown>): ParquetOptions {
   const options = (load.parquetOptions ?? {}) as { enableListInference?: boolean; enumAsString?: boolean };
   const targets = Array.isArray(load.decimalTargetTypes) ? load.decimalTargetTypes.map((t) => String(t).toUpperCase()) : ['NUMERIC'];
-  return { enableListInference: options.enableListInference === true, enumAsString: options.enumAsString === true, decimalTargetTypes: targets };
+  return {
+    enableListInference: options.enableListInference === true,
+    enumAsString: options.enumAsString === true,
+    decimalTargetTypes: targets,
+  };
 }
 
 /** The schema BigQuery derives from one Parquet file. */
 export async function parquetFileSchema(conn: DuckDBConnection, file: string, uri: string, options: ParquetOptions): Promise<Field[]> {
   let rows: unknown[][];
   try {
-    rows = (await conn.runAndReadAll(`SELECT name, type, converted_type, logical_type, repetition_type, num_children FROM parquet_schema(${quoteLiteral(file)})`)).getRowsJS();
+    rows = (
+      await conn.runAndReadAll(
+        `SELECT name, type, converted_type, logical_type, repetition_type, num_children FROM parquet_schema(${quoteLiteral(file)})`,
+      )
+    ).getRowsJS();
   } catch (error) {
-    throw new JobFailure('invalid', `Error while reading data, error message: ${uri} is not a Parquet file: ${error instanceof Error ? error.message : String(error)}`, uri);
+    throw new JobFailure(
+      'invalid',
+      `Error while reading data, error message: ${uri} is not a Parquet file: ${error instanceof Error ? error.message : String(error)}`,
+      uri,
+    );
   }
   const root = buildTree(rows);
   return root.children.map((node) => fieldOf(node, options, uri));
@@ -51,7 +63,14 @@ function buildTree(rows: unknown[][]): Node {
   let index = 0;
   const next = (): Node => {
     const [name, physical, converted, logical, repetition, children] = rows[index++]!;
-    const node: Node = { name: String(name), physical: text(physical), converted: text(converted), logical: text(logical), repetition: String(repetition ?? 'OPTIONAL'), children: [] };
+    const node: Node = {
+      name: String(name),
+      physical: text(physical),
+      converted: text(converted),
+      logical: text(logical),
+      repetition: String(repetition ?? 'OPTIONAL'),
+      children: [],
+    };
     for (let i = 0; i < Number(children ?? 0); i++) node.children.push(next());
     return node;
   };
@@ -74,10 +93,16 @@ function groupField(node: Node, options: ParquetOptions, uri: string, repeated: 
   if (isList && options.enableListInference && inner?.repetition === 'REPEATED' && inner.children.length === 1) {
     // LIST → list (repeated) → element: the element becomes a REPEATED field named after the list.
     const element = fieldOf({ ...inner.children[0]!, name: node.name, repetition: 'OPTIONAL' }, options, uri);
-    if (element.mode === 'REPEATED') throw new JobFailure('invalid', `Error while reading data, error message: ${node.name}: nested arrays are not supported`, uri);
+    if (element.mode === 'REPEATED')
+      throw new JobFailure('invalid', `Error while reading data, error message: ${node.name}: nested arrays are not supported`, uri);
     return { ...element, mode: 'REPEATED' };
   }
-  return { name: node.name, type: 'RECORD', mode: repeated ? 'REPEATED' : 'NULLABLE', fields: node.children.map((c) => fieldOf(c, options, uri)) };
+  return {
+    name: node.name,
+    type: 'RECORD',
+    mode: repeated ? 'REPEATED' : 'NULLABLE',
+    fields: node.children.map((c) => fieldOf(c, options, uri)),
+  };
 }
 
 function primitiveType(node: Node, options: ParquetOptions, uri: string): string {
@@ -92,7 +117,8 @@ function primitiveType(node: Node, options: ParquetOptions, uri: string): string
       if (converted.startsWith('TIME_') || logical.startsWith('TimeType')) return 'TIME';
       return 'INTEGER';
     case 'INT64':
-      if (converted.startsWith('TIMESTAMP_') || logical.startsWith('TimestampType')) return isAdjustedToUtc(logical) ? 'TIMESTAMP' : 'DATETIME';
+      if (converted.startsWith('TIMESTAMP_') || logical.startsWith('TimestampType'))
+        return isAdjustedToUtc(logical) ? 'TIMESTAMP' : 'DATETIME';
       if (converted.startsWith('TIME_') || logical.startsWith('TimeType')) return 'TIME';
       return 'INTEGER';
     case 'INT96':
@@ -108,7 +134,11 @@ function primitiveType(node: Node, options: ParquetOptions, uri: string): string
     case 'FIXED_LEN_BYTE_ARRAY':
       return 'BYTES';
     default:
-      throw new JobFailure('invalid', `Error while reading data, error message: unsupported Parquet type ${node.physical} for field ${node.name}`, uri);
+      throw new JobFailure(
+        'invalid',
+        `Error while reading data, error message: unsupported Parquet type ${node.physical} for field ${node.name}`,
+        uri,
+      );
   }
 }
 
@@ -128,7 +158,12 @@ function decimalType(node: Node, options: ParquetOptions, uri: string): string {
     STRING: true,
   };
   const chosen = ['NUMERIC', 'BIGNUMERIC', 'STRING'].find((t) => options.decimalTargetTypes.includes(t) && fits[t]);
-  if (!chosen) throw new JobFailure('invalid', `Error while reading data, error message: Invalid target type for decimal column ${node.name} with precision ${precision} and scale ${scale}: none of decimalTargetTypes [${options.decimalTargetTypes.join(', ')}] can hold it`, uri);
+  if (!chosen)
+    throw new JobFailure(
+      'invalid',
+      `Error while reading data, error message: Invalid target type for decimal column ${node.name} with precision ${precision} and scale ${scale}: none of decimalTargetTypes [${options.decimalTargetTypes.join(', ')}] can hold it`,
+      uri,
+    );
   return chosen;
 }
 
@@ -138,8 +173,12 @@ export function isLoadable(fromFile: Field, declared: Field): boolean {
   if (file === target) return true;
   const widenings: Record<string, string[]> = {
     // The schema may say how to read a Parquet timestamp: "naive → DATETIME unless the schema says otherwise".
-    DATETIME: ['TIMESTAMP'], TIMESTAMP: ['DATETIME'],
-    INTEGER: ['NUMERIC', 'BIGNUMERIC', 'FLOAT'], NUMERIC: ['BIGNUMERIC'], STRING: ['JSON'], DATE: ['DATETIME', 'TIMESTAMP'],
+    DATETIME: ['TIMESTAMP'],
+    TIMESTAMP: ['DATETIME'],
+    INTEGER: ['NUMERIC', 'BIGNUMERIC', 'FLOAT'],
+    NUMERIC: ['BIGNUMERIC'],
+    STRING: ['JSON'],
+    DATE: ['DATETIME', 'TIMESTAMP'],
   };
   return widenings[file]?.includes(target) ?? false;
 }

@@ -11,7 +11,12 @@ import { cellBytes } from './table-stats.ts';
  * `fields` over those partitions, or undefined (count whole columns) when the table is not partitioned by a column,
  * no filter is on that column alone, or DuckDB cannot run the filter text as SQL.
  */
-export async function prunedBytes(conn: DuckDBConnection, table: TableMeta, fields: Field[], partitionFilters: string[]): Promise<number | undefined> {
+export async function prunedBytes(
+  conn: DuckDBConnection,
+  table: TableMeta,
+  fields: Field[],
+  partitionFilters: string[],
+): Promise<number | undefined> {
   const key = partitionKey(table);
   if (!key || partitionFilters.length === 0) return undefined;
   const relation = qualifiedName(table.datasetId, table.tableId);

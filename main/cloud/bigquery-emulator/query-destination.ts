@@ -33,8 +33,10 @@ export interface Staged {
 export function requireDataset(catalog: Catalog, dest: Destination): Destination {
   const dataset = catalog.datasets.get(dest.datasetId.toLowerCase());
   if (!dataset) throw new JobFailure('notFound', `Not found: Dataset ${dest.projectId}:${dest.datasetId}`);
-  if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(dest.tableId) || Buffer.byteLength(dest.tableId) > 1024) throw new JobFailure('invalid', `Invalid table ID "${dest.tableId}".`);
-  if (dest.tableId.startsWith('_pw_stage_')) throw new JobFailure('invalid', `Table ID "${dest.tableId}" is reserved by the emulator for staging; choose another name`);
+  if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(dest.tableId) || Buffer.byteLength(dest.tableId) > 1024)
+    throw new JobFailure('invalid', `Invalid table ID "${dest.tableId}".`);
+  if (dest.tableId.startsWith('_pw_stage_'))
+    throw new JobFailure('invalid', `Table ID "${dest.tableId}" is reserved by the emulator for staging; choose another name`);
   return { ...dest, datasetId: dataset.datasetId };
 }
 
@@ -66,14 +68,22 @@ export async function dropStage(conn: DuckDBConnection, dest: Destination, stage
  * (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#JobConfigurationQuery): CREATE_NEVER needs the table;
  * WRITE_EMPTY, the default for query jobs, refuses a table that holds data with a `duplicate` error.
  */
-export async function checkDispositions(conn: DuckDBConnection, catalog: Catalog, dest: Destination, query: Record<string, unknown>): Promise<'truncate' | 'append'> {
+export async function checkDispositions(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  dest: Destination,
+  query: Record<string, unknown>,
+): Promise<'truncate' | 'append'> {
   const write = String(query.writeDisposition ?? 'WRITE_EMPTY');
   const create = String(query.createDisposition ?? 'CREATE_IF_NEEDED');
-  if (!['WRITE_TRUNCATE', 'WRITE_APPEND', 'WRITE_EMPTY'].includes(write)) throw new JobFailure('invalid', `Invalid value for writeDisposition: ${write} (WRITE_TRUNCATE, WRITE_APPEND or WRITE_EMPTY)`);
-  if (!['CREATE_IF_NEEDED', 'CREATE_NEVER'].includes(create)) throw new JobFailure('invalid', `Invalid value for createDisposition: ${create} (CREATE_IF_NEEDED or CREATE_NEVER)`);
+  if (!['WRITE_TRUNCATE', 'WRITE_APPEND', 'WRITE_EMPTY'].includes(write))
+    throw new JobFailure('invalid', `Invalid value for writeDisposition: ${write} (WRITE_TRUNCATE, WRITE_APPEND or WRITE_EMPTY)`);
+  if (!['CREATE_IF_NEEDED', 'CREATE_NEVER'].includes(create))
+    throw new JobFailure('invalid', `Invalid value for createDisposition: ${create} (CREATE_IF_NEEDED or CREATE_NEVER)`);
   const existing = catalog.tables.get(tableKey(dest.datasetId, dest.tableId));
   if (!existing && create === 'CREATE_NEVER') throw new JobFailure('notFound', `Not found: Table ${tableLabel(dest)}`);
-  if (existing && write === 'WRITE_EMPTY' && (await tableStats(conn, existing)).rows > 0) throw new JobFailure('duplicate', `Already Exists: Table ${tableLabel(dest)}`);
+  if (existing && write === 'WRITE_EMPTY' && (await tableStats(conn, existing)).rows > 0)
+    throw new JobFailure('duplicate', `Already Exists: Table ${tableLabel(dest)}`);
   return write === 'WRITE_APPEND' ? 'append' : 'truncate';
 }
 
@@ -82,7 +92,11 @@ export async function checkDispositions(conn: DuckDBConnection, catalog: Catalog
  * `replace` puts the staged table (its schema, and `layout` or the old table's) in place of the old one; `append`
  * inserts its rows, which must fit the table's schema. `beforeCommit` may still throw (a cancel) to roll back.
  */
-export async function publishStage(conn: DuckDBConnection, catalog: Catalog, args: { dest: Destination; staged: Staged; mode: 'replace' | 'append'; layout?: TableLayout; beforeCommit?: () => void }): Promise<void> {
+export async function publishStage(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  args: { dest: Destination; staged: Staged; mode: 'replace' | 'append'; layout?: TableLayout; beforeCommit?: () => void },
+): Promise<void> {
   const { dest, staged } = args;
   const key = tableKey(dest.datasetId, dest.tableId);
   const existing = catalog.tables.get(key);
@@ -94,14 +108,24 @@ export async function publishStage(conn: DuckDBConnection, catalog: Catalog, arg
   await conn.run('BEGIN TRANSACTION');
   try {
     if (args.mode === 'append' && existing) {
-      await conn.run(`INSERT INTO ${qualifiedName(dest.datasetId, dest.tableId)} BY NAME SELECT * FROM ${qualifiedName(dest.datasetId, staged.stage)}`);
+      await conn.run(
+        `INSERT INTO ${qualifiedName(dest.datasetId, dest.tableId)} BY NAME SELECT * FROM ${qualifiedName(dest.datasetId, staged.stage)}`,
+      );
       await conn.run(`DROP TABLE ${qualifiedName(dest.datasetId, staged.stage)}`);
       await catalog.save(conn, 'table', key, { ...existing, modified: now });
     } else {
       await conn.run(`DROP TABLE IF EXISTS ${qualifiedName(dest.datasetId, dest.tableId)}`);
       await conn.run(`ALTER TABLE ${qualifiedName(dest.datasetId, staged.stage)} RENAME TO ${quoteIdent(dest.tableId)}`);
       const layout = args.layout ?? layoutOf(existing);
-      const meta: TableMeta = { projectId: dest.projectId, datasetId: dest.datasetId, tableId: dest.tableId, schema: staged.schema, created: existing?.created ?? now, modified: now, ...layout };
+      const meta: TableMeta = {
+        projectId: dest.projectId,
+        datasetId: dest.datasetId,
+        tableId: dest.tableId,
+        schema: staged.schema,
+        created: existing?.created ?? now,
+        modified: now,
+        ...layout,
+      };
       await catalog.save(conn, 'table', key, meta);
     }
     args.beforeCommit?.();

@@ -13,10 +13,14 @@ const part = (text: string | undefined): string => `'${(text ?? '').trim().toLow
 
 const RULES: Record<string, Rule> = {
   // DATE(timestamp) is the UTC date (the emulator's DuckDB runs in UTC); DATE(y, m, d) builds one.
-  DATE: (a) => (a.length === 3 ? `make_date(${a.join(', ')})` : a.length === 2 ? `CAST(timezone(${a[1]}, ${a[0]}) AS DATE)` : `CAST(${a[0]} AS DATE)`),
+  DATE: (a) =>
+    a.length === 3 ? `make_date(${a.join(', ')})` : a.length === 2 ? `CAST(timezone(${a[1]}, ${a[0]}) AS DATE)` : `CAST(${a[0]} AS DATE)`,
   DATETIME: (a) => (a.length === 1 ? `CAST(${a[0]} AS TIMESTAMP)` : `CAST(${a[0]} + ${a[1]} AS TIMESTAMP)`),
   TIMESTAMP: (a) => (a.length === 2 ? `timezone(${a[1]}, CAST(${a[0]} AS TIMESTAMP))` : `CAST(${a[0]} AS TIMESTAMPTZ)`),
-  DATE_TRUNC: (a) => (a[1]?.trim().toUpperCase() === 'WEEK' ? `CAST(CAST(${a[0]} AS DATE) - CAST(dayofweek(${a[0]}) AS INTEGER) AS DATE)` : `CAST(date_trunc(${truncPart(a[1])}, ${a[0]}) AS DATE)`),
+  DATE_TRUNC: (a) =>
+    a[1]?.trim().toUpperCase() === 'WEEK'
+      ? `CAST(CAST(${a[0]} AS DATE) - CAST(dayofweek(${a[0]}) AS INTEGER) AS DATE)`
+      : `CAST(date_trunc(${truncPart(a[1])}, ${a[0]}) AS DATE)`,
   TIMESTAMP_TRUNC: (a) => `date_trunc(${truncPart(a[1])}, ${a[0]})`,
   DATETIME_TRUNC: (a) => `date_trunc(${truncPart(a[1])}, ${a[0]})`,
   DATE_ADD: (a) => `CAST(${a[0]} + ${a[1]} AS DATE)`,
@@ -56,17 +60,26 @@ const RULES: Record<string, Rule> = {
   ARRAY_LENGTH: (a) => `len(${a[0]})`,
   TO_JSON_STRING: (a) => `CAST(to_json(${a[0]}) AS VARCHAR)`,
   // STRUCT(1 AS a, x) names unnamed fields _field_N, as GoogleSQL does.
-  STRUCT: (a) => `struct_pack(${a.map((arg, k) => {
-    const named = /^([\s\S]*?)\s+AS\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)$/i.exec(arg);
-    return named ? `${named[2]} := ${named[1]}` : `_field_${k + 1} := ${arg}`;
-  }).join(', ')})`,
+  STRUCT: (a) =>
+    `struct_pack(${a
+      .map((arg, k) => {
+        const named = /^([\s\S]*?)\s+AS\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)$/i.exec(arg);
+        return named ? `${named[2]} := ${named[1]}` : `_field_${k + 1} := ${arg}`;
+      })
+      .join(', ')})`,
   GENERATE_ARRAY: (a) => `generate_series(${a.join(', ')})`,
-  GENERATE_DATE_ARRAY: (a) => `list_transform(generate_series(CAST(${a[0]} AS TIMESTAMP), CAST(${a[1]} AS TIMESTAMP), ${a[2] ?? 'INTERVAL 1 DAY'}), x -> CAST(x AS DATE))`,
+  GENERATE_DATE_ARRAY: (a) =>
+    `list_transform(generate_series(CAST(${a[0]} AS TIMESTAMP), CAST(${a[1]} AS TIMESTAMP), ${a[2] ?? 'INTERVAL 1 DAY'}), x -> CAST(x AS DATE))`,
   EXTRACT: (a) => extract(a[0] ?? ''),
   // APPROX_QUANTILES(x, n) answers n + 1 values: the minimum, the n - 1 boundaries, the maximum.
   APPROX_QUANTILES: (a) => {
     const buckets = Number(a[1]);
-    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 10_000) throw new GoogleHttpError(400, 'invalidQuery', 'APPROX_QUANTILES needs a whole number of quantiles from 1 to 10000 (a literal) in the emulator');
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 10_000)
+      throw new GoogleHttpError(
+        400,
+        'invalidQuery',
+        'APPROX_QUANTILES needs a whole number of quantiles from 1 to 10000 (a literal) in the emulator',
+      );
     return `approx_quantile(${a[0]}, [${Array.from({ length: buckets + 1 }, (_, k) => k / buckets).join(', ')}])`;
   },
 };
@@ -76,7 +89,12 @@ const TRUNC_PARTS = ['MICROSECOND', 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', '
 function truncPart(text: string | undefined): string {
   const upper = (text ?? '').trim().toUpperCase();
   if (upper === 'ISOWEEK') return "'week'";
-  if (!TRUNC_PARTS.includes(upper)) throw new GoogleHttpError(400, 'invalidQuery', `the emulator truncates timestamps to ${TRUNC_PARTS.join(', ')} (DATE_TRUNC also to WEEK); not to ${upper || 'nothing'}`);
+  if (!TRUNC_PARTS.includes(upper))
+    throw new GoogleHttpError(
+      400,
+      'invalidQuery',
+      `the emulator truncates timestamps to ${TRUNC_PARTS.join(', ')} (DATE_TRUNC also to WEEK); not to ${upper || 'nothing'}`,
+    );
   return part(upper);
 }
 
@@ -89,7 +107,8 @@ function extract(arg: string): string {
   if (upper === 'DAYOFWEEK') return `(EXTRACT(dow FROM ${value}) + 1)`;
   if (upper === 'DATE') return `CAST(${value} AS DATE)`;
   if (upper === 'ISOWEEK') return `EXTRACT(week FROM ${value})`;
-  if (upper === 'WEEK') throw new GoogleHttpError(400, 'invalidQuery', 'EXTRACT(WEEK …) counts Sunday-based weeks, which the emulator does not; use ISOWEEK');
+  if (upper === 'WEEK')
+    throw new GoogleHttpError(400, 'invalidQuery', 'EXTRACT(WEEK …) counts Sunday-based weeks, which the emulator does not; use ISOWEEK');
   return `EXTRACT(${name} FROM ${value})`;
 }
 
@@ -139,7 +158,22 @@ export function rewriteFunctions(sql: string): string {
  */
 function unnest(args: string[], after: string): { text: string; skip: number } {
   const alias = /^\s+(?:AS\s+)?("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)/i.exec(after);
-  const reserved = ['WITH', 'ON', 'WHERE', 'JOIN', 'LEFT', 'CROSS', 'INNER', 'GROUP', 'ORDER', 'LIMIT', 'UNION', 'QUALIFY', 'WINDOW', 'HAVING'];
+  const reserved = [
+    'WITH',
+    'ON',
+    'WHERE',
+    'JOIN',
+    'LEFT',
+    'CROSS',
+    'INNER',
+    'GROUP',
+    'ORDER',
+    'LIMIT',
+    'UNION',
+    'QUALIFY',
+    'WINDOW',
+    'HAVING',
+  ];
   if (!alias || reserved.includes(alias[1]!.toUpperCase())) return { text: `unnest(${args.join(', ')})`, skip: 0 };
   return { text: `(SELECT unnest(${args.join(', ')}) AS ${alias[1]}) AS ${alias[1]}`, skip: alias[0].length };
 }

@@ -4,7 +4,15 @@ import { billedBytes, checkBytesBilledLimit, estimateQuery } from './bytes-estim
 import { JobFailure, RESULTS_SCHEMA, type Catalog } from './catalog.ts';
 import { dryRunDdl, runDdl } from './ddl-job.ts';
 import { asJobFailure, queryStatistics, type QueryJob, type QueryOutcome, type QueryResult } from './query-common.ts';
-import { checkDispositions, dropStage, publishStage, requireDataset, stageQuery, type Destination, type TableLayout } from './query-destination.ts';
+import {
+  checkDispositions,
+  dropStage,
+  publishStage,
+  requireDataset,
+  stageQuery,
+  type Destination,
+  type TableLayout,
+} from './query-destination.ts';
 import { resultField, type Field } from './schema.ts';
 import { qualifiedName, quoteLiteral } from './sql.ts';
 import { checkLayout, parseStatement, type Statement } from './statement.ts';
@@ -21,7 +29,12 @@ export function resultTable(jobId: string): string {
  * and applies `maximumBytesBilled` before anything runs, then runs a query into the job's result table or its
  * `destinationTable` (per its dispositions), or a DDL statement (ddl-job.ts). Failures are JobFailures.
  */
-export async function runQuery(conn: DuckDBConnection, catalog: Catalog, query: Record<string, unknown>, job: QueryJob): Promise<QueryOutcome> {
+export async function runQuery(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  query: Record<string, unknown>,
+  job: QueryJob,
+): Promise<QueryOutcome> {
   const statement = parseJobQuery(query);
   return withDefaultDataset(conn, catalog, query, async () => {
     if (statement.kind !== 'query') {
@@ -47,7 +60,12 @@ export async function runQuery(conn: DuckDBConnection, catalog: Catalog, query: 
  * `statistics.query` carries the bytes it would process (bytes-estimate.ts) and, for a query, its result schema.
  * Errors answer the request (400 invalidQuery, 404 notFound), as BigQuery's do.
  */
-export async function dryRunQuery(conn: DuckDBConnection, catalog: Catalog, query: Record<string, unknown>, projectId: string): Promise<Record<string, unknown>> {
+export async function dryRunQuery(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  query: Record<string, unknown>,
+  projectId: string,
+): Promise<Record<string, unknown>> {
   try {
     const statement = parseJobQuery(query);
     return await withDefaultDataset(conn, catalog, query, async () => {
@@ -63,8 +81,6 @@ export async function dryRunQuery(conn: DuckDBConnection, catalog: Catalog, quer
   }
 }
 
-
-
 /** A dry run bills nothing: its statistics carry the estimate only. */
 function withoutBilled(statistics: Record<string, unknown>): Record<string, unknown> {
   const { totalBytesBilled: _notBilled, ...rest } = statistics;
@@ -72,8 +88,10 @@ function withoutBilled(statistics: Record<string, unknown>): Record<string, unkn
 }
 
 function parseJobQuery(query: Record<string, unknown>): Statement {
-  if (query.useLegacySql === true) throw new JobFailure('invalidQuery', 'legacy SQL is not supported by the emulator: set useLegacySql to false (GoogleSQL)');
-  if (typeof query.query !== 'string' || query.query.trim() === '') throw new JobFailure('invalid', 'configuration.query.query is required');
+  if (query.useLegacySql === true)
+    throw new JobFailure('invalidQuery', 'legacy SQL is not supported by the emulator: set useLegacySql to false (GoogleSQL)');
+  if (typeof query.query !== 'string' || query.query.trim() === '')
+    throw new JobFailure('invalid', 'configuration.query.query is required');
   const text = query.query;
   try {
     return parseStatement(text);
@@ -84,7 +102,12 @@ function parseJobQuery(query: Record<string, unknown>): Statement {
 }
 
 /** Runs `fn` with unqualified table names resolved in `defaultDataset` (which must exist). */
-async function withDefaultDataset<T>(conn: DuckDBConnection, catalog: Catalog, query: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+async function withDefaultDataset<T>(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  query: Record<string, unknown>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const dataset = (query.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
   if (!dataset) return fn();
   if (!catalog.datasets.has(dataset.toLowerCase())) throw new JobFailure('notFound', `Not found: Dataset ${dataset}`);
@@ -97,7 +120,13 @@ async function withDefaultDataset<T>(conn: DuckDBConnection, catalog: Catalog, q
 }
 
 /** A query job's `destinationTable`: staged, then published per its dispositions (query-destination.ts). */
-async function writeDestination(conn: DuckDBConnection, catalog: Catalog, query: Record<string, unknown>, sql: string, job: QueryJob): Promise<QueryResult> {
+async function writeDestination(
+  conn: DuckDBConnection,
+  catalog: Catalog,
+  query: Record<string, unknown>,
+  sql: string,
+  job: QueryJob,
+): Promise<QueryResult> {
   const ref = query.destinationTable as Partial<Destination>;
   if (!ref.datasetId || !ref.tableId) throw new JobFailure('invalid', 'configuration.query.destinationTable needs datasetId and tableId');
   const dest = requireDataset(catalog, { projectId: ref.projectId ?? job.projectId, datasetId: ref.datasetId, tableId: ref.tableId });
@@ -105,7 +134,13 @@ async function writeDestination(conn: DuckDBConnection, catalog: Catalog, query:
   const staged = await asJobFailure(() => stageQuery(conn, dest, sql, job.jobId));
   try {
     const layout = layoutOf(query, staged.schema);
-    await publishStage(conn, catalog, { dest, staged, mode: mode === 'append' ? 'append' : 'replace', ...(layout ? { layout } : {}), beforeCommit: () => job.signal.throwIfAborted() });
+    await publishStage(conn, catalog, {
+      dest,
+      staged,
+      mode: mode === 'append' ? 'append' : 'replace',
+      ...(layout ? { layout } : {}),
+      beforeCommit: () => job.signal.throwIfAborted(),
+    });
   } finally {
     await dropStage(conn, dest, staged.stage);
   }
@@ -118,12 +153,20 @@ function layoutOf(query: Record<string, unknown>, schema: Field[]): TableLayout 
   const range = query.rangePartitioning as { field?: string } | undefined;
   const clustering = query.clustering as { fields?: string[] } | undefined;
   if (!time && !range && !clustering) return undefined;
-  const column = time?.field ? { name: time.field, types: ['DATE', 'TIMESTAMP', 'DATETIME'] } : range?.field ? { name: range.field, types: ['INTEGER'] } : undefined;
+  const column = time?.field
+    ? { name: time.field, types: ['DATE', 'TIMESTAMP', 'DATETIME'] }
+    : range?.field
+      ? { name: range.field, types: ['INTEGER'] }
+      : undefined;
   try {
     checkLayout(schema, column ? { column } : undefined, clustering?.fields);
   } catch (error) {
     if (error instanceof GoogleHttpError) throw new JobFailure('invalid', error.message);
     throw error;
   }
-  return { ...(time ? { timePartitioning: { type: 'DAY', ...time } } : {}), ...(range ? { rangePartitioning: range } : {}), ...(clustering ? { clustering } : {}) };
+  return {
+    ...(time ? { timePartitioning: { type: 'DAY', ...time } } : {}),
+    ...(range ? { rangePartitioning: range } : {}),
+    ...(clustering ? { clustering } : {}),
+  };
 }

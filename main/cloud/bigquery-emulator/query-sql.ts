@@ -54,7 +54,8 @@ export function translateQuery(sql: string): string {
     }
   }
   const statement = out.trim().replace(/;\s*$/, '');
-  if (!/^(\(|select\b|with\b|values\b|from\b)/i.test(statement)) refuse('the emulator runs queries only (SELECT, WITH, VALUES): DML, DDL and scripts are not supported');
+  if (!/^(\(|select\b|with\b|values\b|from\b)/i.test(statement))
+    refuse('the emulator runs queries only (SELECT, WITH, VALUES): DML, DDL and scripts are not supported');
   if (statement.includes(';')) refuse('the emulator runs one statement per query job');
   return rewriteFunctions(statement);
 }
@@ -98,7 +99,12 @@ function backtickName(name: string): string {
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  INT64: 'BIGINT', FLOAT64: 'DOUBLE', NUMERIC: 'DECIMAL(38,9)', BIGNUMERIC: 'VARCHAR', BYTES: 'BLOB', BOOL: 'BOOLEAN',
+  INT64: 'BIGINT',
+  FLOAT64: 'DOUBLE',
+  NUMERIC: 'DECIMAL(38,9)',
+  BIGNUMERIC: 'VARCHAR',
+  BYTES: 'BLOB',
+  BOOL: 'BOOLEAN',
 };
 
 function translateWord(word: string, after: string): string {

@@ -53,7 +53,10 @@ export class ResumableUploads {
   }
 }
 
-function parseContentRange(header: string | undefined, length: number): { statusQuery: boolean; start: number; total?: number; toEnd: boolean } {
+function parseContentRange(
+  header: string | undefined,
+  length: number,
+): { statusQuery: boolean; start: number; total?: number; toEnd: boolean } {
   if (!header) return { statusQuery: false, start: 0, total: length, toEnd: true };
   const status = /^bytes \*\/(\d+|\*)$/.exec(header.trim());
   if (status) return { statusQuery: true, start: 0, toEnd: false };

@@ -44,11 +44,31 @@ export function route(req: Pick<BigQueryRequest, 'method' | 'segments' | 'isUplo
   if (req.isUpload || s[2] === 'jobs' || s[2] === 'queries') return jobRoute(req);
   if (s[2] !== 'datasets') return undefined;
   const m = req.method;
-  if (s.length === 3) return m === 'GET' ? { operation: 'datasets.list', handler: listDatasets } : m === 'POST' ? { operation: 'datasets.insert', handler: insertDataset } : undefined;
-  if (s.length === 4) return m === 'GET' ? { operation: 'datasets.get', handler: getDataset } : m === 'DELETE' ? { operation: 'datasets.delete', handler: deleteDataset } : undefined;
+  if (s.length === 3)
+    return m === 'GET'
+      ? { operation: 'datasets.list', handler: listDatasets }
+      : m === 'POST'
+        ? { operation: 'datasets.insert', handler: insertDataset }
+        : undefined;
+  if (s.length === 4)
+    return m === 'GET'
+      ? { operation: 'datasets.get', handler: getDataset }
+      : m === 'DELETE'
+        ? { operation: 'datasets.delete', handler: deleteDataset }
+        : undefined;
   if (s[4] !== 'tables') return undefined;
-  if (s.length === 5) return m === 'GET' ? { operation: 'tables.list', handler: listTables } : m === 'POST' ? { operation: 'tables.insert', handler: insertTable } : undefined;
-  if (s.length === 6) return m === 'GET' ? { operation: 'tables.get', handler: getTable } : m === 'DELETE' ? { operation: 'tables.delete', handler: deleteTable } : undefined;
+  if (s.length === 5)
+    return m === 'GET'
+      ? { operation: 'tables.list', handler: listTables }
+      : m === 'POST'
+        ? { operation: 'tables.insert', handler: insertTable }
+        : undefined;
+  if (s.length === 6)
+    return m === 'GET'
+      ? { operation: 'tables.get', handler: getTable }
+      : m === 'DELETE'
+        ? { operation: 'tables.delete', handler: deleteTable }
+        : undefined;
   if (s.length === 7 && s[6] === 'data' && m === 'GET') return { operation: 'tabledata.list', handler: listTableData };
   return undefined;
 }
@@ -73,17 +93,37 @@ export function tableOf(ctx: BigQueryContext, req: BigQueryRequest): TableMeta {
 
 const listDatasets: Handler = async (ctx, _req, res) => {
   const datasets = [...ctx.catalog.datasets.values()].sort((a, b) => a.datasetId.localeCompare(b.datasetId));
-  sendJson(res, 200, { kind: 'bigquery#datasetList', datasets: datasets.map((d) => ({ kind: 'bigquery#dataset', id: `${d.projectId}:${d.datasetId}`, datasetReference: { projectId: d.projectId, datasetId: d.datasetId }, location: d.location })) });
+  sendJson(res, 200, {
+    kind: 'bigquery#datasetList',
+    datasets: datasets.map((d) => ({
+      kind: 'bigquery#dataset',
+      id: `${d.projectId}:${d.datasetId}`,
+      datasetReference: { projectId: d.projectId, datasetId: d.datasetId },
+      location: d.location,
+    })),
+  });
 };
 
 const insertDataset: Handler = async (ctx, req, res) => {
   const body = parseJsonBody(req.body);
   const datasetId = String((body.datasetReference as { datasetId?: string } | undefined)?.datasetId ?? '');
-  if (!/^[A-Za-z0-9_]{1,1024}$/.test(datasetId)) throw new GoogleHttpError(400, 'invalid', `Invalid dataset ID "${datasetId}". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.`);
-  if (RESERVED.has(datasetId.toLowerCase())) throw new GoogleHttpError(400, 'invalid', `Dataset ID "${datasetId}" is reserved by the emulator's DuckDB file; choose another name`);
-  const meta: DatasetMeta = { projectId: req.segments[1]!, datasetId, location: typeof body.location === 'string' ? body.location : 'US', created: Date.now() };
+  if (!/^[A-Za-z0-9_]{1,1024}$/.test(datasetId))
+    throw new GoogleHttpError(
+      400,
+      'invalid',
+      `Invalid dataset ID "${datasetId}". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.`,
+    );
+  if (RESERVED.has(datasetId.toLowerCase()))
+    throw new GoogleHttpError(400, 'invalid', `Dataset ID "${datasetId}" is reserved by the emulator's DuckDB file; choose another name`);
+  const meta: DatasetMeta = {
+    projectId: req.segments[1]!,
+    datasetId,
+    location: typeof body.location === 'string' ? body.location : 'US',
+    created: Date.now(),
+  };
   await ctx.catalog.exclusive(async (conn) => {
-    if (ctx.catalog.datasets.has(datasetId.toLowerCase())) throw new GoogleHttpError(409, 'duplicate', `Already Exists: Dataset ${meta.projectId}:${datasetId}`);
+    if (ctx.catalog.datasets.has(datasetId.toLowerCase()))
+      throw new GoogleHttpError(409, 'duplicate', `Already Exists: Dataset ${meta.projectId}:${datasetId}`);
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(datasetId)}`);
     await ctx.catalog.save(conn, 'dataset', datasetId.toLowerCase(), meta);
   });
@@ -110,11 +150,18 @@ const deleteDataset: Handler = async (ctx, req, res) => {
 
 const listTables: Handler = async (ctx, req, res) => {
   const dataset = datasetOf(ctx, req);
-  const tables = [...ctx.catalog.tables.values()].filter((t) => t.datasetId.toLowerCase() === dataset.datasetId.toLowerCase()).sort((a, b) => a.tableId.localeCompare(b.tableId));
+  const tables = [...ctx.catalog.tables.values()]
+    .filter((t) => t.datasetId.toLowerCase() === dataset.datasetId.toLowerCase())
+    .sort((a, b) => a.tableId.localeCompare(b.tableId));
   sendJson(res, 200, {
     kind: 'bigquery#tableList',
     totalItems: tables.length,
-    tables: tables.map((t) => ({ kind: 'bigquery#table', id: `${t.projectId}:${t.datasetId}.${t.tableId}`, tableReference: { projectId: t.projectId, datasetId: t.datasetId, tableId: t.tableId }, type: 'TABLE' })),
+    tables: tables.map((t) => ({
+      kind: 'bigquery#table',
+      id: `${t.projectId}:${t.datasetId}.${t.tableId}`,
+      tableReference: { projectId: t.projectId, datasetId: t.datasetId, tableId: t.tableId },
+      type: 'TABLE',
+    })),
   });
 };
 
@@ -122,9 +169,11 @@ const insertTable: Handler = async (ctx, req, res) => {
   const dataset = datasetOf(ctx, req);
   const body = parseJsonBody(req.body);
   const tableId = String((body.tableReference as { tableId?: string } | undefined)?.tableId ?? '');
-  if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(tableId) || Buffer.byteLength(tableId) > 1024) throw new GoogleHttpError(400, 'invalid', `Invalid table ID "${tableId}".`);
+  if (!/^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u.test(tableId) || Buffer.byteLength(tableId) > 1024)
+    throw new GoogleHttpError(400, 'invalid', `Invalid table ID "${tableId}".`);
   const fields = ((body.schema as { fields?: Field[] } | undefined)?.fields ?? []).map(normaliseField);
-  if (fields.length === 0) throw new GoogleHttpError(400, 'invalid', 'the emulator needs a schema to create a table (tables without columns are not supported)');
+  if (fields.length === 0)
+    throw new GoogleHttpError(400, 'invalid', 'the emulator needs a schema to create a table (tables without columns are not supported)');
   let columns: string;
   try {
     columns = fields.map((f) => `${quoteIdent(f.name)} ${storageType(f)}`).join(', ');
@@ -134,12 +183,18 @@ const insertTable: Handler = async (ctx, req, res) => {
   }
   const now = Date.now();
   const meta: TableMeta = {
-    projectId: req.segments[1]!, datasetId: dataset.datasetId, tableId, schema: fields, created: now, modified: now,
+    projectId: req.segments[1]!,
+    datasetId: dataset.datasetId,
+    tableId,
+    schema: fields,
+    created: now,
+    modified: now,
     ...(body.timePartitioning ? { timePartitioning: body.timePartitioning as Record<string, unknown> } : {}),
     ...(body.clustering ? { clustering: body.clustering as Record<string, unknown> } : {}),
   };
   await ctx.catalog.exclusive(async (conn) => {
-    if (ctx.catalog.tables.has(tableKey(dataset.datasetId, tableId))) throw new GoogleHttpError(409, 'duplicate', `Already Exists: Table ${meta.projectId}:${dataset.datasetId}.${tableId}`);
+    if (ctx.catalog.tables.has(tableKey(dataset.datasetId, tableId)))
+      throw new GoogleHttpError(409, 'duplicate', `Already Exists: Table ${meta.projectId}:${dataset.datasetId}.${tableId}`);
     await conn.run(`CREATE TABLE ${qualifiedName(dataset.datasetId, tableId)} (${columns})`);
     await ctx.catalog.save(conn, 'table', tableKey(dataset.datasetId, tableId), meta);
   });

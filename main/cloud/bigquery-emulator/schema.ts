@@ -17,7 +17,12 @@ export class SchemaError extends Error {}
 
 /** Standard SQL names → the legacy names tables.get returns (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#TableFieldSchema.FIELDS.type). */
 const LEGACY_NAMES: Record<string, string> = {
-  INT64: 'INTEGER', FLOAT64: 'FLOAT', BOOL: 'BOOLEAN', STRUCT: 'RECORD', BIGDECIMAL: 'BIGNUMERIC', DECIMAL: 'NUMERIC',
+  INT64: 'INTEGER',
+  FLOAT64: 'FLOAT',
+  BOOL: 'BOOLEAN',
+  STRUCT: 'RECORD',
+  BIGDECIMAL: 'BIGNUMERIC',
+  DECIMAL: 'NUMERIC',
 };
 
 export function canonicalType(type: string): string {
@@ -28,7 +33,12 @@ export function canonicalType(type: string): string {
 /** A field with its type and mode spelled as the API returns them. */
 export function normaliseField(field: Field): Field {
   const type = canonicalType(field.type);
-  return { name: field.name, type, mode: (field.mode ?? 'NULLABLE').toUpperCase(), ...(type === 'RECORD' ? { fields: (field.fields ?? []).map(normaliseField) } : {}) };
+  return {
+    name: field.name,
+    type,
+    mode: (field.mode ?? 'NULLABLE').toUpperCase(),
+    ...(type === 'RECORD' ? { fields: (field.fields ?? []).map(normaliseField) } : {}),
+  };
 }
 
 /**
@@ -51,9 +61,20 @@ export function storageType(field: Field): string {
 }
 
 const STORAGE: Record<string, string> = {
-  INTEGER: 'BIGINT', FLOAT: 'DOUBLE', NUMERIC: 'DECIMAL(38,9)', BIGNUMERIC: 'VARCHAR', BOOLEAN: 'BOOLEAN',
-  STRING: 'VARCHAR', BYTES: 'BLOB', DATE: 'DATE', TIME: 'TIME', DATETIME: 'TIMESTAMP', TIMESTAMP: 'TIMESTAMPTZ',
-  JSON: 'JSON', GEOGRAPHY: 'VARCHAR', INTERVAL: 'INTERVAL',
+  INTEGER: 'BIGINT',
+  FLOAT: 'DOUBLE',
+  NUMERIC: 'DECIMAL(38,9)',
+  BIGNUMERIC: 'VARCHAR',
+  BOOLEAN: 'BOOLEAN',
+  STRING: 'VARCHAR',
+  BYTES: 'BLOB',
+  DATE: 'DATE',
+  TIME: 'TIME',
+  DATETIME: 'TIMESTAMP',
+  TIMESTAMP: 'TIMESTAMPTZ',
+  JSON: 'JSON',
+  GEOGRAPHY: 'VARCHAR',
+  INTERVAL: 'INTERVAL',
 };
 
 /** `INTEGER`, `RECORD<a INTEGER>`, with ` REPEATED` for arrays: a type as messages print it. */
@@ -72,11 +93,16 @@ export function schemaMismatch(provided: Field[], table: Field[]): string | unde
   for (const field of provided) {
     const existing = byName.get(field.name.toLowerCase());
     if (!existing) return `Field ${field.name} is not in the table (no schemaUpdateOptions allow adding it).`;
-    if (canonicalType(existing.type) !== canonicalType(field.type)) return `Field ${field.name} has changed type from ${canonicalType(existing.type)} to ${canonicalType(field.type)}`;
-    if ((existing.mode ?? 'NULLABLE').toUpperCase() !== (field.mode ?? 'NULLABLE').toUpperCase() && (existing.mode ?? '').toUpperCase() === 'REPEATED') {
+    if (canonicalType(existing.type) !== canonicalType(field.type))
+      return `Field ${field.name} has changed type from ${canonicalType(existing.type)} to ${canonicalType(field.type)}`;
+    if (
+      (existing.mode ?? 'NULLABLE').toUpperCase() !== (field.mode ?? 'NULLABLE').toUpperCase() &&
+      (existing.mode ?? '').toUpperCase() === 'REPEATED'
+    ) {
       return `Field ${field.name} has changed mode from REPEATED to ${(field.mode ?? 'NULLABLE').toUpperCase()}`;
     }
-    if (canonicalType(field.type) === 'RECORD' && describeType(field) !== describeType(existing)) return `Field ${field.name} has changed type from ${describeType(existing)} to ${describeType(field)}`;
+    if (canonicalType(field.type) === 'RECORD' && describeType(field) !== describeType(existing))
+      return `Field ${field.name} has changed type from ${describeType(existing)} to ${describeType(field)}`;
     byName.delete(field.name.toLowerCase());
   }
   const required = [...byName.values()].find((f) => f.mode?.toUpperCase() === 'REQUIRED');
@@ -92,18 +118,38 @@ export function resultField(name: string, duckType: string): Field {
   const list = /^(.*)\[\d*\]$/s.exec(type);
   if (list?.[1] !== undefined) return { ...resultField(name, list[1]), mode: 'REPEATED' };
   const upper = type.toUpperCase();
-  if (upper.startsWith('STRUCT(')) return { name, type: 'RECORD', mode: 'NULLABLE', fields: structMembers(type).map((m) => resultField(m.name, m.type)) };
+  if (upper.startsWith('STRUCT('))
+    return { name, type: 'RECORD', mode: 'NULLABLE', fields: structMembers(type).map((m) => resultField(m.name, m.type)) };
   const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(upper);
   if (decimal) return { name, type: Number(decimal[2]) <= 9 ? 'NUMERIC' : 'BIGNUMERIC', mode: 'NULLABLE' };
   return { name, type: RESULT_TYPES[upper] ?? 'STRING', mode: 'NULLABLE' };
 }
 
 const RESULT_TYPES: Record<string, string> = {
-  BOOLEAN: 'BOOLEAN', TINYINT: 'INTEGER', SMALLINT: 'INTEGER', INTEGER: 'INTEGER', BIGINT: 'INTEGER', HUGEINT: 'INTEGER',
-  UTINYINT: 'INTEGER', USMALLINT: 'INTEGER', UINTEGER: 'INTEGER', UBIGINT: 'INTEGER', UHUGEINT: 'INTEGER',
-  FLOAT: 'FLOAT', DOUBLE: 'FLOAT', VARCHAR: 'STRING', BLOB: 'BYTES', DATE: 'DATE', TIME: 'TIME',
-  TIMESTAMP: 'DATETIME', 'TIMESTAMP WITH TIME ZONE': 'TIMESTAMP', TIMESTAMP_S: 'DATETIME', TIMESTAMP_MS: 'DATETIME', TIMESTAMP_NS: 'DATETIME',
-  JSON: 'JSON', INTERVAL: 'INTERVAL',
+  BOOLEAN: 'BOOLEAN',
+  TINYINT: 'INTEGER',
+  SMALLINT: 'INTEGER',
+  INTEGER: 'INTEGER',
+  BIGINT: 'INTEGER',
+  HUGEINT: 'INTEGER',
+  UTINYINT: 'INTEGER',
+  USMALLINT: 'INTEGER',
+  UINTEGER: 'INTEGER',
+  UBIGINT: 'INTEGER',
+  UHUGEINT: 'INTEGER',
+  FLOAT: 'FLOAT',
+  DOUBLE: 'FLOAT',
+  VARCHAR: 'STRING',
+  BLOB: 'BYTES',
+  DATE: 'DATE',
+  TIME: 'TIME',
+  TIMESTAMP: 'DATETIME',
+  'TIMESTAMP WITH TIME ZONE': 'TIMESTAMP',
+  TIMESTAMP_S: 'DATETIME',
+  TIMESTAMP_MS: 'DATETIME',
+  TIMESTAMP_NS: 'DATETIME',
+  JSON: 'JSON',
+  INTERVAL: 'INTERVAL',
 };
 
 /** Members of `STRUCT(a INTEGER, "b c" VARCHAR[])` as DuckDB prints them. */
@@ -124,8 +170,10 @@ function structMembers(type: string): { name: string; type: string }[] {
     }
   }
   parts.push(inner.slice(start).trim());
-  return parts.filter((p) => p !== '').map((member) => {
-    const match = /^"((?:[^"]|"")*)"\s+(.*)$/s.exec(member) ?? /^(\S+)\s+(.*)$/s.exec(member);
-    return { name: (match?.[1] ?? member).replaceAll('""', '"'), type: (match?.[2] ?? 'VARCHAR').trim() };
-  });
+  return parts
+    .filter((p) => p !== '')
+    .map((member) => {
+      const match = /^"((?:[^"]|"")*)"\s+(.*)$/s.exec(member) ?? /^(\S+)\s+(.*)$/s.exec(member);
+      return { name: (match?.[1] ?? member).replaceAll('""', '"'), type: (match?.[2] ?? 'VARCHAR').trim() };
+    });
 }

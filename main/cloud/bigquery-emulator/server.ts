@@ -23,12 +23,24 @@ interface Served {
  * machine) or over its HTTP API (`gcsEndpoint`). Faults are queued through `POST <endpoint>/_emulator/faults`; project
  * states (missing permissions, API disabled) are set with `modes` or `POST <endpoint>/_emulator/modes` (modes.ts).
  */
-export async function startBigQueryEmulator(opts: { dataDir: string; port?: number; host?: string; gcsDataDir?: string; gcsEndpoint?: string; modes?: Partial<BigQueryModes> }): Promise<{ endpoint: string; port: number; close(): Promise<void> }> {
+export async function startBigQueryEmulator(opts: {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  gcsDataDir?: string;
+  gcsEndpoint?: string;
+  modes?: Partial<BigQueryModes>;
+}): Promise<{ endpoint: string; port: number; close(): Promise<void> }> {
   const catalog = await Catalog.open(opts.dataDir);
   const jobs = new JobRunner(catalog, { gcsDataDir: opts.gcsDataDir, gcsEndpoint: opts.gcsEndpoint?.replace(/\/+$/, '') }, opts.dataDir);
   await jobs.failInterrupted();
   const dir = uploadsDir(opts.dataDir);
-  const served: Served = { ctx: { catalog, jobs, uploads: new ResumableUploads(dir), uploadsDir: dir, baseUrl: '' }, faults: new FaultSwitch(), requests: new Map(), state: { modes: bigQueryModesSchema.parse(opts.modes ?? {}) } };
+  const served: Served = {
+    ctx: { catalog, jobs, uploads: new ResumableUploads(dir), uploadsDir: dir, baseUrl: '' },
+    faults: new FaultSwitch(),
+    requests: new Map(),
+    state: { modes: bigQueryModesSchema.parse(opts.modes ?? {}) },
+  };
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     handle(served, req, res).catch((error: unknown) => answerError(res, error));
@@ -79,7 +91,8 @@ async function handle(served: Served, req: IncomingMessage, res: ServerResponse)
     throw new GoogleHttpError(404, 'notFound', `no route for ${req.method} ${url.pathname}`);
   }
   served.requests.set(matched.operation, (served.requests.get(matched.operation) ?? 0) + 1);
-  const isExistingJob = (matched.operation === 'jobs.get' || matched.operation === 'jobs.cancel') && served.ctx.catalog.jobs.has(segments[3] ?? '');
+  const isExistingJob =
+    (matched.operation === 'jobs.get' || matched.operation === 'jobs.cancel') && served.ctx.catalog.jobs.has(segments[3] ?? '');
   const taken = served.faults.take(matched.operation, { isExistingJob });
   if (taken && 'delayMs' in taken) await new Promise((resolve) => setTimeout(resolve, taken.delayMs));
   const injectedJobError = taken && 'failJob' in taken ? taken.failJob : undefined;
@@ -87,10 +100,20 @@ async function handle(served: Served, req: IncomingMessage, res: ServerResponse)
   const fault = taken && ('delayMs' in taken || 'failJob' in taken || 'holdJob' in taken) ? undefined : taken;
   if (fault && 'reset' in fault) return dropConnection(req, fault);
   const body = await readBody(req);
-  if (fault && 'status' in fault) throw new GoogleHttpError(fault.status, fault.reason ?? reasonForStatus(fault.status), `injected fault: ${fault.status}`);
+  if (fault && 'status' in fault)
+    throw new GoogleHttpError(fault.status, fault.reason ?? reasonForStatus(fault.status), `injected fault: ${fault.status}`);
   const refused = refusal(served.state.modes, matched.operation, segments);
   if (refused) throw refused;
-  const request: BigQueryRequest = { method: req.method ?? 'GET', segments, isUpload, query: url.searchParams, headers: req.headers, body, ...(injectedJobError ? { injectedJobError } : {}), ...(heldJobMs ? { heldJobMs } : {}) };
+  const request: BigQueryRequest = {
+    method: req.method ?? 'GET',
+    segments,
+    isUpload,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    ...(injectedJobError ? { injectedJobError } : {}),
+    ...(heldJobMs ? { heldJobMs } : {}),
+  };
   if (!fault) return matched.handler(served.ctx, request, res);
   // resetAfterCommit: do the work, lose the reply.
   req.socket.destroy();
@@ -103,7 +126,10 @@ async function handle(served: Served, req: IncomingMessage, res: ServerResponse)
 
 /** `/bigquery/v2/projects/…` or `/projects/…` (BIGQUERY_EMULATOR_HOST users), and `/upload/bigquery/v2/projects/…`. */
 function splitPath(pathname: string): { segments: string[]; isUpload: boolean } {
-  let segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  let segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const isUpload = segments[0] === 'upload';
   if (isUpload) segments = segments.slice(1);
   if (segments[0] === 'bigquery' && segments[1] === 'v2') segments = segments.slice(2);

@@ -1,4 +1,12 @@
-import { checkLayout, readClustering, readColumnList, readName, readPartitioning, skipParenthesised, type Partitioning } from './ddl-clauses.ts';
+import {
+  checkLayout,
+  readClustering,
+  readColumnList,
+  readName,
+  readPartitioning,
+  skipParenthesised,
+  type Partitioning,
+} from './ddl-clauses.ts';
 import { translateQuery } from './query-sql.ts';
 import type { Field } from './schema.ts';
 import { Cursor, isWord, refuse, tokenize, type Token } from './sql-tokens.ts';
@@ -32,7 +40,27 @@ export type Statement =
 const QUERY_STARTS = ['SELECT', 'WITH', 'VALUES', 'FROM'];
 const DML = ['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE'];
 /** https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language */
-const SCRIPTING = ['DECLARE', 'SET', 'BEGIN', 'IF', 'LOOP', 'WHILE', 'REPEAT', 'FOR', 'CALL', 'EXECUTE', 'RAISE', 'RETURN', 'BREAK', 'LEAVE', 'CONTINUE', 'ITERATE', 'ASSERT', 'EXPORT', 'LOAD'];
+const SCRIPTING = [
+  'DECLARE',
+  'SET',
+  'BEGIN',
+  'IF',
+  'LOOP',
+  'WHILE',
+  'REPEAT',
+  'FOR',
+  'CALL',
+  'EXECUTE',
+  'RAISE',
+  'RETURN',
+  'BREAK',
+  'LEAVE',
+  'CONTINUE',
+  'ITERATE',
+  'ASSERT',
+  'EXPORT',
+  'LOAD',
+];
 
 /**
  * What one query job's GoogleSQL asks for: a query, `CREATE [OR REPLACE] TABLE [IF NOT EXISTS] … [(columns)]
@@ -44,13 +72,18 @@ export function parseStatement(text: string): Statement {
   const tokens = withoutFinalSemicolon(tokenize(text));
   const first = tokens[0];
   if (!first) refuse('Syntax error: the query is empty');
-  if (tokens.some((t) => t.kind === 'symbol' && t.text === ';')) refuse('the emulator runs one statement per query job: scripts (several statements separated by ";") are not supported');
+  if (tokens.some((t) => t.kind === 'symbol' && t.text === ';'))
+    refuse('the emulator runs one statement per query job: scripts (several statements separated by ";") are not supported');
   const word = first.kind === 'word' ? first.text.toUpperCase() : first.text;
   if (QUERY_STARTS.includes(word) || word === '(') return { kind: 'query', sql: translateQuery(text) };
   if (word === 'CREATE') return parseCreate(new Cursor(tokens.slice(1)), text);
   if (word === 'DROP') return parseDrop(new Cursor(tokens.slice(1)));
-  if (DML.includes(word)) refuse(`${word} (DML) is not supported by the emulator: write query results with a destination table, or with CREATE OR REPLACE TABLE … AS SELECT`);
-  if (SCRIPTING.includes(word)) refuse(`${word}: scripts (procedural language) are not supported by the emulator; a query job runs one statement`);
+  if (DML.includes(word))
+    refuse(
+      `${word} (DML) is not supported by the emulator: write query results with a destination table, or with CREATE OR REPLACE TABLE … AS SELECT`,
+    );
+  if (SCRIPTING.includes(word))
+    refuse(`${word}: scripts (procedural language) are not supported by the emulator; a query job runs one statement`);
   refuse(`${word} statements are not supported by the emulator (it runs queries, CREATE TABLE and DROP TABLE)`);
 }
 
@@ -61,17 +94,21 @@ function withoutFinalSemicolon(tokens: Token[]): Token[] {
 
 function parseCreate(cursor: Cursor, text: string): Statement {
   const replace = cursor.acceptWords('OR', 'REPLACE');
-  if (cursor.acceptWords('TEMP') || cursor.acceptWords('TEMPORARY')) refuse('temporary tables need scripts or sessions, which the emulator does not support');
+  if (cursor.acceptWords('TEMP') || cursor.acceptWords('TEMPORARY'))
+    refuse('temporary tables need scripts or sessions, which the emulator does not support');
   if (!cursor.acceptWords('TABLE')) {
     // Two-word kinds (MATERIALIZED VIEW, EXTERNAL TABLE, TABLE FUNCTION …) are named whole.
     const first = cursor.peek()?.text.toUpperCase() ?? '';
-    const what = ['MATERIALIZED', 'EXTERNAL', 'SNAPSHOT', 'SEARCH', 'VECTOR', 'ROW', 'AGGREGATE'].includes(first) ? `${first} ${cursor.peek(1)?.text.toUpperCase() ?? ''}` : first;
+    const what = ['MATERIALIZED', 'EXTERNAL', 'SNAPSHOT', 'SEARCH', 'VECTOR', 'ROW', 'AGGREGATE'].includes(first)
+      ? `${first} ${cursor.peek(1)?.text.toUpperCase() ?? ''}`
+      : first;
     refuse(`CREATE ${what || 'without an object'} is not supported by the emulator (it creates tables only)`);
   }
   const ifNotExists = cursor.acceptWords('IF', 'NOT', 'EXISTS');
   if (replace && ifNotExists) refuse('CREATE OR REPLACE TABLE cannot be combined with IF NOT EXISTS');
   const table = readTableName(cursor);
-  if (isWord(cursor.peek(), 'LIKE') || isWord(cursor.peek(), 'COPY') || isWord(cursor.peek(), 'CLONE')) refuse(`CREATE TABLE … ${cursor.peek()!.text.toUpperCase()} is not supported by the emulator`);
+  if (isWord(cursor.peek(), 'LIKE') || isWord(cursor.peek(), 'COPY') || isWord(cursor.peek(), 'CLONE'))
+    refuse(`CREATE TABLE … ${cursor.peek()!.text.toUpperCase()} is not supported by the emulator`);
   const statement: Extract<Statement, { kind: 'createTable' }> = { kind: 'createTable', replace, ifNotExists, table };
   if (cursor.peek()?.text === '(') statement.columns = readColumnList(cursor);
   while (!cursor.atEnd()) {
@@ -83,9 +120,13 @@ function parseCreate(cursor: Cursor, text: string): Statement {
       if (start === undefined) refuse('Syntax error: AS needs a query');
       statement.asQuery = translateQuery(text.slice(start));
       break;
-    } else refuse(`Syntax error: unexpected ${cursor.describeNext()} in CREATE TABLE (the emulator reads a column list, PARTITION BY, CLUSTER BY, OPTIONS and AS)`);
+    } else
+      refuse(
+        `Syntax error: unexpected ${cursor.describeNext()} in CREATE TABLE (the emulator reads a column list, PARTITION BY, CLUSTER BY, OPTIONS and AS)`,
+      );
   }
-  if (statement.columns && statement.asQuery) refuse('CREATE TABLE with both a column list and AS SELECT is not supported by the emulator: name the columns in the SELECT');
+  if (statement.columns && statement.asQuery)
+    refuse('CREATE TABLE with both a column list and AS SELECT is not supported by the emulator: name the columns in the SELECT');
   if (!statement.columns && !statement.asQuery) refuse('CREATE TABLE needs a column list or AS SELECT');
   if (statement.columns) checkLayout(statement.columns, statement.partitioning, statement.clustering);
   return statement;

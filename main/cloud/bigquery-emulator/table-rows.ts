@@ -16,10 +16,21 @@ export interface RowFormat {
  * Reads rows `offset … offset+limit` of a table (in insertion order) as the JSON text of the `rows` array (see
  * readWireRows); without RECORD or REPEATED columns DuckDB writes the text itself, which JS would only re-parse.
  */
-export async function readWireRowsJson(conn: DuckDBConnection, relation: string, schema: Field[], window: { offset: number; limit: number }, format: RowFormat): Promise<string> {
-  if (schema.length === 0 || window.limit <= 0 || schema.some(isNested)) return JSON.stringify(await readWireRows(conn, relation, schema, window, format));
+export async function readWireRowsJson(
+  conn: DuckDBConnection,
+  relation: string,
+  schema: Field[],
+  window: { offset: number; limit: number },
+  format: RowFormat,
+): Promise<string> {
+  if (schema.length === 0 || window.limit <= 0 || schema.some(isNested))
+    return JSON.stringify(await readWireRows(conn, relation, schema, window, format));
   const cells = schema.map((f) => `{'v': ${encodeExpr(f, quoteIdent(f.name), format)}}`);
-  const texts = (await conn.runAndReadAll(`SELECT CAST(to_json({'f': [${cells.join(', ')}]}) AS VARCHAR) FROM ${await windowOf(conn, relation, window)} ORDER BY "__pw_row"`)).getRowsJS();
+  const texts = (
+    await conn.runAndReadAll(
+      `SELECT CAST(to_json({'f': [${cells.join(', ')}]}) AS VARCHAR) FROM ${await windowOf(conn, relation, window)} ORDER BY "__pw_row"`,
+    )
+  ).getRowsJS();
   return `[${texts.map((r) => String(r[0])).join(',')}]`;
 }
 
@@ -30,7 +41,8 @@ export async function readWireRowsJson(conn: DuckDBConnection, relation: string,
  */
 async function windowOf(conn: DuckDBConnection, relation: string, window: { offset: number; limit: number }): Promise<string> {
   const dense = (await conn.runAndReadAll(`SELECT coalesce(max(rowid) + 1, 0) = count(*) FROM ${relation}`)).getRowsJS()[0]?.[0] === true;
-  if (dense) return `(SELECT *, rowid AS "__pw_row" FROM ${relation} WHERE rowid >= ${window.offset} AND rowid < ${window.offset + window.limit})`;
+  if (dense)
+    return `(SELECT *, rowid AS "__pw_row" FROM ${relation} WHERE rowid >= ${window.offset} AND rowid < ${window.offset + window.limit})`;
   return `(SELECT *, rowid AS "__pw_row" FROM ${relation} ORDER BY rowid LIMIT ${window.limit} OFFSET ${window.offset})`;
 }
 
@@ -39,7 +51,13 @@ async function windowOf(conn: DuckDBConnection, relation: string, window: { offs
  * scalar a string (INTEGER, NUMERIC, BOOLEAN `"true"`, DATE `YYYY-MM-DD`, BYTES base64, TIMESTAMP int64 µs or float
  * seconds), NULL as `v: null`, RECORD as `{f: […]}`, REPEATED as `[{v}, …]`.
  */
-export async function readWireRows(conn: DuckDBConnection, relation: string, schema: Field[], window: { offset: number; limit: number }, format: RowFormat): Promise<WireRow[]> {
+export async function readWireRows(
+  conn: DuckDBConnection,
+  relation: string,
+  schema: Field[],
+  window: { offset: number; limit: number },
+  format: RowFormat,
+): Promise<WireRow[]> {
   if (schema.length === 0 || window.limit <= 0) return [];
   const columns = schema.map((f) => `${encodeExpr(f, quoteIdent(f.name), format)} AS ${quoteIdent(f.name)}`);
   const sql = `SELECT ${columns.join(', ')} FROM ${await windowOf(conn, relation, window)} ORDER BY "__pw_row"`;

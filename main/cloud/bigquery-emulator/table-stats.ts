@@ -26,8 +26,14 @@ export async function tableStats(conn: DuckDBConnection, table: TableMeta): Prom
   const cached = cache.get(table);
   if (cached) return cached;
   const sums = table.schema.map((f) => `coalesce(sum(${cellBytes(f, quoteIdent(f.name))}), 0)`);
-  const row = (await conn.runAndReadAll(`SELECT count(*)${sums.map((s) => `, ${s}`).join('')} FROM ${qualifiedName(table.datasetId, table.tableId)}`)).getRowsJS()[0] ?? [];
-  const stats: TableStats = { rows: Number(row[0] ?? 0), columnBytes: new Map(table.schema.map((f, i) => [f.name.toLowerCase(), Number(row[i + 1] ?? 0)])) };
+  const row =
+    (
+      await conn.runAndReadAll(`SELECT count(*)${sums.map((s) => `, ${s}`).join('')} FROM ${qualifiedName(table.datasetId, table.tableId)}`)
+    ).getRowsJS()[0] ?? [];
+  const stats: TableStats = {
+    rows: Number(row[0] ?? 0),
+    columnBytes: new Map(table.schema.map((f, i) => [f.name.toLowerCase(), Number(row[i + 1] ?? 0)])),
+  };
   cache.set(table, stats);
   return stats;
 }
@@ -40,7 +46,16 @@ export function totalBytes(stats: TableStats): number {
 }
 
 const FIXED: Record<string, number> = {
-  INTEGER: 8, FLOAT: 8, DATE: 8, DATETIME: 8, TIME: 8, TIMESTAMP: 8, BOOLEAN: 1, NUMERIC: 16, BIGNUMERIC: 32, INTERVAL: 16,
+  INTEGER: 8,
+  FLOAT: 8,
+  DATE: 8,
+  DATETIME: 8,
+  TIME: 8,
+  TIMESTAMP: 8,
+  BOOLEAN: 1,
+  NUMERIC: 16,
+  BIGNUMERIC: 32,
+  INTERVAL: 16,
 };
 
 /** A per-row SQL expression: the logical bytes of one cell of `field` (0 when NULL). */
@@ -54,10 +69,15 @@ export function cellBytes(field: Field, expr: string): string {
     const members = (field.fields ?? []).map((f) => cellBytes(f, `struct_extract(${expr}, ${quoteLiteral(f.name)})`));
     return members.length === 0 ? '0' : `(${members.join(' + ')})`;
   }
-  const size = FIXED[type] !== undefined ? String(FIXED[type])
-    : type === 'STRING' ? `2 + strlen(${expr})`
-    : type === 'BYTES' ? `2 + octet_length(${expr})`
-    : type === 'GEOGRAPHY' ? `16 + 24 * (length(${expr}) - length(replace(${expr}, ',', '')) + 1)`
-    : `strlen(CAST(${expr} AS VARCHAR))`;
+  const size =
+    FIXED[type] !== undefined
+      ? String(FIXED[type])
+      : type === 'STRING'
+        ? `2 + strlen(${expr})`
+        : type === 'BYTES'
+          ? `2 + octet_length(${expr})`
+          : type === 'GEOGRAPHY'
+            ? `16 + 24 * (length(${expr}) - length(replace(${expr}, ',', '')) + 1)`
+            : `strlen(CAST(${expr} AS VARCHAR))`;
   return `CASE WHEN ${expr} IS NULL THEN 0 ELSE ${size} END`;
 }

@@ -4,8 +4,18 @@ import { GoogleHttpError, parseJsonBody, readBody, sendJson } from '../http-util
 import type { FaultSwitch } from './faults.ts';
 
 const OPERATIONS = [
-  'buckets.insert', 'buckets.get', 'buckets.list', 'buckets.delete', 'buckets.testIamPermissions', 'objects.insert', 'objects.uploadChunk',
-  'objects.get', 'objects.download', 'objects.list', 'objects.delete', 'objects.rewrite',
+  'buckets.insert',
+  'buckets.get',
+  'buckets.list',
+  'buckets.delete',
+  'buckets.testIamPermissions',
+  'objects.insert',
+  'objects.uploadChunk',
+  'objects.get',
+  'objects.download',
+  'objects.list',
+  'objects.delete',
+  'objects.rewrite',
 ] as const;
 
 const faultRuleSchema = z.strictObject({
@@ -29,7 +39,12 @@ export async function handleControl(faults: FaultSwitch, req: IncomingMessage, r
   const body = await readBody(req);
   if (req.method === 'POST') {
     const parsed = faultRuleSchema.safeParse(parseJsonBody(body));
-    if (!parsed.success) throw new GoogleHttpError(400, 'invalid', `bad fault rule: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new GoogleHttpError(
+        400,
+        'invalid',
+        `bad fault rule: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     faults.add(parsed.data);
   } else if (req.method === 'DELETE') {
     faults.clear();

@@ -45,7 +45,11 @@ const WRITES = new Set<GcsOperation>(['buckets.insert', 'objects.insert', 'objec
 /** The 403 (or 409) a real project in these modes answers, or nothing when the request may proceed. */
 export function refusal(modes: GcsModes, operation: GcsOperation, bucket: string, project: string): GoogleHttpError | undefined {
   if (modes.apiDisabled) {
-    return new GoogleHttpError(403, 'accessNotConfigured', `Cloud Storage JSON API has not been used in project ${project} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/storage-api.googleapis.com/overview?project=${project} then retry.`);
+    return new GoogleHttpError(
+      403,
+      'accessNotConfigured',
+      `Cloud Storage JSON API has not been used in project ${project} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/storage-api.googleapis.com/overview?project=${project} then retry.`,
+    );
   }
   if (modes.billingDisabled && WRITES.has(operation)) {
     return new GoogleHttpError(403, 'accountDisabled', 'The billing account for the owning project is disabled in state closed');
@@ -54,7 +58,11 @@ export function refusal(modes: GcsModes, operation: GcsOperation, bucket: string
   if (!permission) return undefined;
   if (bucket && modes.foreignBuckets.includes(bucket)) {
     if (operation === 'buckets.insert') {
-      return new GoogleHttpError(409, 'conflict', 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.');
+      return new GoogleHttpError(
+        409,
+        'conflict',
+        'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+      );
     }
     return denied(modes.principal, permission, 'bucket');
   }
@@ -72,7 +80,11 @@ export function grantedPermissions(modes: GcsModes, bucket: string, asked: strin
 
 function denied(principal: string, permission: string, on: 'bucket' | 'project'): GoogleHttpError {
   const resource = on === 'bucket' ? 'the Google Cloud Storage bucket' : 'the Google Cloud project';
-  return new GoogleHttpError(403, 'forbidden', `${principal} does not have ${permission} access to ${resource}. Permission '${permission}' denied on resource (or it may not exist).`);
+  return new GoogleHttpError(
+    403,
+    'forbidden',
+    `${principal} does not have ${permission} access to ${resource}. Permission '${permission}' denied on resource (or it may not exist).`,
+  );
 }
 
 /** `GET /_emulator/modes` answers the modes; `POST` sets the fields given; `DELETE` turns every mode off. */
@@ -80,7 +92,12 @@ export async function handleModes(state: { modes: GcsModes }, req: IncomingMessa
   const body = await readBody(req);
   if (req.method === 'POST') {
     const parsed = gcsModesSchema.partial().safeParse(parseJsonBody(body));
-    if (!parsed.success) throw new GoogleHttpError(400, 'invalid', `bad modes: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new GoogleHttpError(
+        400,
+        'invalid',
+        `bad modes: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     state.modes = { ...state.modes, ...stripUndefined(parsed.data) };
   } else if (req.method === 'DELETE') {
     state.modes = gcsModesSchema.parse({});

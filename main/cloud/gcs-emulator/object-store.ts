@@ -65,7 +65,8 @@ export class ObjectStore {
 
   /** Creates a bucket; 409 when it exists. */
   async createBucket(name: string, location = 'US'): Promise<StoredBucket> {
-    if (this.buckets.has(name)) throw new GoogleHttpError(409, 'conflict', `Your previous request to create the named bucket succeeded and you already own it.`);
+    if (this.buckets.has(name))
+      throw new GoogleHttpError(409, 'conflict', `Your previous request to create the named bucket succeeded and you already own it.`);
     const info: StoredBucket = { name, created: new Date().toISOString(), location };
     mkdirSync(path.join(this.root, name, 'objects'), { recursive: true });
     await writeFile(path.join(this.root, name, 'bucket.json'), JSON.stringify(info));
@@ -133,7 +134,13 @@ export class ObjectStore {
    * checked and the index updated in one synchronous step after every await, so two concurrent
    * `ifGenerationMatch=0` writers cannot both win.
    */
-  async commit(bucket: string, name: string, content: ObjectContent, pre: Preconditions, meta: { contentType?: string; metadata?: Record<string, string> }): Promise<StoredObject> {
+  async commit(
+    bucket: string,
+    name: string,
+    content: ObjectContent,
+    pre: Preconditions,
+    meta: { contentType?: string; metadata?: Record<string, string> },
+  ): Promise<StoredObject> {
     const entry = this.entry(bucket);
     this.checkPreconditions(bucket, name, pre);
     const bytes = 'file' in content ? await readFile(content.file) : 'bytes' in content ? content.bytes : undefined;

@@ -36,7 +36,12 @@ export class ResumableSessions {
   constructor(private readonly store: ObjectStore) {}
 
   /** Opens a session after checking the bucket and preconditions; resolves to its id. */
-  async open(bucket: string, name: string, pre: Preconditions, meta: { contentType?: string; metadata?: Record<string, string> }): Promise<string> {
+  async open(
+    bucket: string,
+    name: string,
+    pre: Preconditions,
+    meta: { contentType?: string; metadata?: Record<string, string> },
+  ): Promise<string> {
     this.store.bucket(bucket);
     this.store.checkPreconditions(bucket, name, pre);
     const id = randomBytes(16).toString('hex');
@@ -53,7 +58,8 @@ export class ResumableSessions {
     if (session.done) return { done: true, object: session.done };
     const range = parseContentRange(contentRange);
     if (range.start !== undefined) await this.append(session, range.start, body);
-    const isComplete = (range.total !== undefined && session.received >= range.total) || (range.start !== undefined && range.end === undefined);
+    const isComplete =
+      (range.total !== undefined && session.received >= range.total) || (range.start !== undefined && range.end === undefined);
     if (!isComplete) return { done: false, persisted: session.received };
     if (range.total !== undefined && session.received !== range.total) {
       throw new GoogleHttpError(400, 'invalid', `upload declared ${range.total} bytes but ${session.received} arrived`);

@@ -43,17 +43,32 @@ export function route(req: Pick<GcsRequest, 'method' | 'segments' | 'query'>): {
   if (req.segments[0] === 'download') {
     // mediaLink's form: /download/storage/v1/b/<bucket>/o/<object>
     const d = req.segments.slice(3);
-    return method === 'GET' && d.length === 4 && d[0] === 'b' && d[2] === 'o' ? { operation: 'objects.download', handler: getObject } : undefined;
+    return method === 'GET' && d.length === 4 && d[0] === 'b' && d[2] === 'o'
+      ? { operation: 'objects.download', handler: getObject }
+      : undefined;
   }
   if (isUpload || s[0] !== 'b') return undefined;
-  if (s.length === 1) return method === 'GET' ? { operation: 'buckets.list', handler: listBuckets } : method === 'POST' ? { operation: 'buckets.insert', handler: createBucket } : undefined;
-  if (s.length === 2) return method === 'GET' ? { operation: 'buckets.get', handler: getBucket } : method === 'DELETE' ? { operation: 'buckets.delete', handler: deleteBucket } : undefined;
-  if (s.length === 4 && s[2] === 'iam' && s[3] === 'testPermissions' && method === 'GET') return { operation: 'buckets.testIamPermissions', handler: testPermissions };
+  if (s.length === 1)
+    return method === 'GET'
+      ? { operation: 'buckets.list', handler: listBuckets }
+      : method === 'POST'
+        ? { operation: 'buckets.insert', handler: createBucket }
+        : undefined;
+  if (s.length === 2)
+    return method === 'GET'
+      ? { operation: 'buckets.get', handler: getBucket }
+      : method === 'DELETE'
+        ? { operation: 'buckets.delete', handler: deleteBucket }
+        : undefined;
+  if (s.length === 4 && s[2] === 'iam' && s[3] === 'testPermissions' && method === 'GET')
+    return { operation: 'buckets.testIamPermissions', handler: testPermissions };
   if (s[2] !== 'o') return undefined;
   if (s.length === 3 && method === 'GET') return { operation: 'objects.list', handler: listBucketObjects };
-  if (s.length === 4 && method === 'GET') return { operation: query.get('alt') === 'media' ? 'objects.download' : 'objects.get', handler: getObject };
+  if (s.length === 4 && method === 'GET')
+    return { operation: query.get('alt') === 'media' ? 'objects.download' : 'objects.get', handler: getObject };
   if (s.length === 4 && method === 'DELETE') return { operation: 'objects.delete', handler: deleteObject };
-  if (s.length === 9 && method === 'POST' && (s[4] === 'rewriteTo' || s[4] === 'copyTo')) return { operation: 'objects.rewrite', handler: rewriteObject };
+  if (s.length === 9 && method === 'POST' && (s[4] === 'rewriteTo' || s[4] === 'copyTo'))
+    return { operation: 'objects.rewrite', handler: rewriteObject };
   return undefined;
 }
 
@@ -125,7 +140,8 @@ const getObject: Handler = async (ctx, req, res) => {
   const { bucket, object: name } = names(req);
   const object = ctx.store.object(bucket, name);
   const generation = req.query.get('generation');
-  if (generation && generation !== object.generation) throw new GoogleHttpError(404, 'notFound', `No such object: ${bucket}/${name}#${generation}`);
+  if (generation && generation !== object.generation)
+    throw new GoogleHttpError(404, 'notFound', `No such object: ${bucket}/${name}#${generation}`);
   if (req.query.get('alt') !== 'media' && req.segments[0] !== 'download') return sendJson(res, 200, objectResource(object, ctx.baseUrl));
   const range = parseRange(req.headers.range, object.size);
   // The client validates downloads only when the stored encoding is declared identity (cloud-protocols.md §2.8).
@@ -140,7 +156,11 @@ const getObject: Handler = async (ctx, req, res) => {
   if (!range) {
     res.writeHead(200, { ...headers, 'Content-Length': object.size });
   } else {
-    res.writeHead(206, { ...headers, 'Content-Length': range.end - range.start + 1, 'Content-Range': `bytes ${range.start}-${range.end}/${object.size}` });
+    res.writeHead(206, {
+      ...headers,
+      'Content-Length': range.end - range.start + 1,
+      'Content-Range': `bytes ${range.start}-${range.end}/${object.size}`,
+    });
   }
   if (object.size === 0) return void res.end();
   createReadStream(ctx.store.dataPath(bucket, name), range ?? {}).pipe(res);
@@ -153,7 +173,8 @@ function parseRange(header: string | string[] | undefined, size: number): { star
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   const start = match[1] === '' ? Math.max(0, size - Number(match[2])) : Number(match[1]);
   const end = match[1] === '' || match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
-  if (start >= size || start > end) throw new GoogleHttpError(416, 'requestedRangeNotSatisfiable', 'The requested range cannot be satisfied.');
+  if (start >= size || start > end)
+    throw new GoogleHttpError(416, 'requestedRangeNotSatisfiable', 'The requested range cannot be satisfied.');
   return { start, end };
 }
 
@@ -175,7 +196,13 @@ const rewriteObject: Handler = async (ctx, req, res) => {
   });
   const resource = objectResource(written, ctx.baseUrl);
   if (s[4] === 'copyTo') return sendJson(res, 200, resource);
-  sendJson(res, 200, { kind: 'storage#rewriteResponse', totalBytesRewritten: String(written.size), objectSize: String(written.size), done: true, resource });
+  sendJson(res, 200, {
+    kind: 'storage#rewriteResponse',
+    totalBytesRewritten: String(written.size),
+    objectSize: String(written.size),
+    done: true,
+    resource,
+  });
 };
 
 const insertObject: Handler = async (ctx, req, res) => {
@@ -184,8 +211,12 @@ const insertObject: Handler = async (ctx, req, res) => {
   if (type === 'resumable') {
     const meta = parseJsonBody(req.body);
     const name = typeof meta.name === 'string' ? meta.name : queryName;
-    const contentType = headerText(req.headers['x-upload-content-type']) ?? (typeof meta.contentType === 'string' ? meta.contentType : undefined);
-    const id = await ctx.sessions.open(bucket, name, preconditions(req.query), { ...(contentType ? { contentType } : {}), ...(stringMap(meta.metadata) ? { metadata: stringMap(meta.metadata)! } : {}) });
+    const contentType =
+      headerText(req.headers['x-upload-content-type']) ?? (typeof meta.contentType === 'string' ? meta.contentType : undefined);
+    const id = await ctx.sessions.open(bucket, name, preconditions(req.query), {
+      ...(contentType ? { contentType } : {}),
+      ...(stringMap(meta.metadata) ? { metadata: stringMap(meta.metadata)! } : {}),
+    });
     const location = `${ctx.baseUrl}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
     res.writeHead(200, { Location: location, 'Content-Length': 0 }).end();
     return;

@@ -41,7 +41,12 @@ export async function startGcsEmulator(options: GcsEmulatorOptions): Promise<Gcs
   const faults = new FaultSwitch();
   const requests = new Map<string, number>();
   const sockets = new Set<Socket>();
-  const ctx: GcsContext = { store, state: { modes: gcsModesSchema.parse(options.modes ?? {}) }, sessions: new ResumableSessions(store), baseUrl: '' };
+  const ctx: GcsContext = {
+    store,
+    state: { modes: gcsModesSchema.parse(options.modes ?? {}) },
+    sessions: new ResumableSessions(store),
+    baseUrl: '',
+  };
   const server = createServer((req, res) => {
     handle(ctx, faults, requests, req, res).catch((error: unknown) => answerError(res, error));
   });
@@ -75,7 +80,13 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-async function handle(ctx: GcsContext, faults: FaultSwitch, requests: Map<string, number>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  ctx: GcsContext,
+  faults: FaultSwitch,
+  requests: Map<string, number>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === CONTROL_PATH) return handleControl(faults, req, res);
   if (url.pathname === MODES_PATH) return handleModes(ctx.state, req, res);
@@ -93,9 +104,15 @@ async function handle(ctx: GcsContext, faults: FaultSwitch, requests: Map<string
   const fault = taken && 'delayMs' in taken ? undefined : taken;
   if (fault && 'reset' in fault) return dropConnection(req, fault);
   const body = await readBody(req);
-  if (fault && 'status' in fault) throw new GoogleHttpError(fault.status, fault.reason ?? reasonFor(fault.status), `injected fault: ${fault.status}`);
+  if (fault && 'status' in fault)
+    throw new GoogleHttpError(fault.status, fault.reason ?? reasonFor(fault.status), `injected fault: ${fault.status}`);
   const request: GcsRequest = { method: req.method ?? 'GET', segments, query: url.searchParams, headers: req.headers, body };
-  const refused = refusal(ctx.state.modes, matched.operation, bucketOf(request, matched.operation), url.searchParams.get('project') ?? 'this project');
+  const refused = refusal(
+    ctx.state.modes,
+    matched.operation,
+    bucketOf(request, matched.operation),
+    url.searchParams.get('project') ?? 'this project',
+  );
   if (refused) throw refused;
   if (!fault) return matched.handler(ctx, request, res);
   req.socket.destroy();

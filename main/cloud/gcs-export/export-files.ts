@@ -103,10 +103,16 @@ export function partFileName(fileTag: string | undefined, index: number, extensi
  * The partition folders an export of `relation` by `partitionBy` makes (`col=value/…`, named as writeExportFiles
  * names them) with their rows, in folder order; read-only.
  */
-export async function partitionFolders(queryRows: (sql: string) => Promise<Record<string, unknown>[]>, relation: string, partitionBy: string[]): Promise<{ name: string; rows: number }[]> {
+export async function partitionFolders(
+  queryRows: (sql: string) => Promise<Record<string, unknown>[]>,
+  relation: string,
+  partitionBy: string[],
+): Promise<{ name: string; rows: number }[]> {
   const cols = partitionBy.map(quoteIdent);
   const texts = cols.map((c, i) => `CAST(${c} AS VARCHAR) AS "__pw_text_${i}"`);
-  const rows = await queryRows(`SELECT ${texts.join(', ')}, count(*)::BIGINT AS "__pw_rows" FROM ${relation} GROUP BY ALL ORDER BY ${cols.map((_c, i) => `"__pw_text_${i}"`).join(', ')}`);
+  const rows = await queryRows(
+    `SELECT ${texts.join(', ')}, count(*)::BIGINT AS "__pw_rows" FROM ${relation} GROUP BY ALL ORDER BY ${cols.map((_c, i) => `"__pw_text_${i}"`).join(', ')}`,
+  );
   return rows.map((row) => ({
     name: partitionBy.map((name, i) => partitionSegment(name, textOrNull(row[`__pw_text_${i}`]))).join('/'),
     rows: Number(row.__pw_rows),
@@ -117,11 +123,13 @@ export async function partitionFolders(queryRows: (sql: string) => Promise<Recor
 async function listFolder(dir: string, folder: string, opts: ExportFilesOptions): Promise<LocalPart[]> {
   const files = (await readdir(dir)).sort();
   const extension = extensionOf(opts.format, opts.compression);
-  return Promise.all(files.map(async (file, index) => {
-    const localPath = path.join(dir, file);
-    const name = partFileName(opts.fileTag, index, extension);
-    return { localPath, relativeName: `${folder}/${name}`, rows: -1, bytes: (await stat(localPath)).size };
-  }));
+  return Promise.all(
+    files.map(async (file, index) => {
+      const localPath = path.join(dir, file);
+      const name = partFileName(opts.fileTag, index, extension);
+      return { localPath, relativeName: `${folder}/${name}`, rows: -1, bytes: (await stat(localPath)).size };
+    }),
+  );
 }
 
 /** Fills in the row count of files that share a partition: from Parquet footers, or by reading CSV/JSON. */
@@ -129,9 +137,10 @@ async function withRowCounts(session: BlockSession, parts: LocalPart[], format: 
   const unknown = parts.filter((p) => p.rows < 0);
   if (unknown.length === 0) return parts;
   const list = `[${unknown.map((p) => quoteLiteral(p.localPath)).join(', ')}]`;
-  const sql = format === 'parquet'
-    ? `SELECT file_name AS file, sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${list}) GROUP BY file_name`
-    : `SELECT filename AS file, count(*)::BIGINT AS n FROM ${format === 'csv' ? 'read_csv' : 'read_json_auto'}(${list}, filename = true) GROUP BY filename`;
+  const sql =
+    format === 'parquet'
+      ? `SELECT file_name AS file, sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${list}) GROUP BY file_name`
+      : `SELECT filename AS file, count(*)::BIGINT AS n FROM ${format === 'csv' ? 'read_csv' : 'read_json_auto'}(${list}, filename = true) GROUP BY filename`;
   const byFile = new Map((await session.queryRows(sql)).map((c) => [String(c.file), Number(c.n)]));
   return parts.map((p) => (p.rows < 0 ? { ...p, rows: byFile.get(p.localPath) ?? 0 } : p));
 }

@@ -92,7 +92,9 @@ export async function publishStaged(bucket: Bucket, object: PlannedObject, liveG
   const target = bucket.file(object.name);
   try {
     // The copy's answer is the new object's resource: its generation needs no second request.
-    const [copied] = await bucket.file(object.stagingName).copy(target, { preconditionOpts: { ifGenerationMatch: Number(liveGeneration) } });
+    const [copied] = await bucket
+      .file(object.stagingName)
+      .copy(target, { preconditionOpts: { ifGenerationMatch: Number(liveGeneration) } });
     if (copied.metadata.generation !== undefined) return String(copied.metadata.generation);
   } catch (error) {
     if (statusOf(error) !== 412) throw error;
@@ -153,9 +155,13 @@ export function explainGcsError(error: unknown, bucket: string, place: ErrorPlac
   if (error instanceof UserError || error instanceof OperationalError || error instanceof CancelledError) return error;
   const status = statusOf(error);
   const detail = error instanceof Error ? error.message : String(error);
-  if (status === 403) return new UserError(`GCS: ${explainForbidden(error, `bucket ${bucket}`, project)}`, { ...place, path: 'config.bucket' });
+  if (status === 403)
+    return new UserError(`GCS: ${explainForbidden(error, `bucket ${bucket}`, project)}`, { ...place, path: 'config.bucket' });
   if (status === 401) {
-    return new UserError(`GCS refused the credentials for bucket ${bucket} (401): check config.credentials — ${detail}`, { ...place, path: 'config.credentials' });
+    return new UserError(`GCS refused the credentials for bucket ${bucket} (401): check config.credentials — ${detail}`, {
+      ...place,
+      path: 'config.credentials',
+    });
   }
   const credentialsProblem = explainCredentialsFailure(detail);
   if (credentialsProblem) return new UserError(credentialsProblem, { ...place, path: 'config.credentials' });
@@ -165,7 +171,10 @@ export function explainGcsError(error: unknown, bucket: string, place: ErrorPlac
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
     return new OperationalError(`GCS answered ${status}: ${detail}`, { place, permanent: true, cause: error });
   }
-  return new OperationalError(`GCS request failed${status ? ` (${status})` : ''} after the client's retries: ${detail}`, { place, cause: error });
+  return new OperationalError(`GCS request failed${status ? ` (${status})` : ''} after the client's retries: ${detail}`, {
+    place,
+    cause: error,
+  });
 }
 
 /**

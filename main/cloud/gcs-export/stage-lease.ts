@@ -54,10 +54,20 @@ export class StageLease {
   /** The last write queued; never rejects (each caller sees its own write's error). */
   private queue: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly bucket: Bucket, readonly name: string, private readonly owner: StageOwner, private readonly seconds: number) {}
+  private constructor(
+    private readonly bucket: Bucket,
+    readonly name: string,
+    private readonly owner: StageOwner,
+    private readonly seconds: number,
+  ) {}
 
   /** Writes the lease (it must not exist yet) and starts the heartbeat. */
-  static async acquire(bucket: Bucket, stageDir: string, owner: StageOwner, onHeartbeatError: (error: unknown) => void): Promise<StageLease> {
+  static async acquire(
+    bucket: Bucket,
+    stageDir: string,
+    owner: StageOwner,
+    onHeartbeatError: (error: unknown) => void,
+  ): Promise<StageLease> {
     const lease = new StageLease(bucket, leaseNameOf(stageDir), owner, leaseSeconds());
     await lease.write();
     lease.timer = setInterval(() => lease.enqueueWrite().catch(onHeartbeatError), (lease.seconds * 1000) / 3);
@@ -108,8 +118,10 @@ export class StageLease {
         metadata: {
           contentType: 'application/json',
           metadata: {
-            pipewright_origin: this.owner.originRunId, pipewright_block: this.owner.blockId,
-            pipewright_expires_at: new Date(expiresAt).toISOString(), pipewright_write: writeId,
+            pipewright_origin: this.owner.originRunId,
+            pipewright_block: this.owner.blockId,
+            pipewright_expires_at: new Date(expiresAt).toISOString(),
+            pipewright_write: writeId,
           },
         },
       });
@@ -140,6 +152,8 @@ export class StageLease {
   }
 
   private lostError(): OperationalError {
-    return new OperationalError(`the staging lease ${this.name} was taken over (another export judged it expired): staging again`, { cause: this.lost });
+    return new OperationalError(`the staging lease ${this.name} was taken over (another export judged it expired): staging again`, {
+      cause: this.lost,
+    });
   }
 }

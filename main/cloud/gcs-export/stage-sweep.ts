@@ -20,7 +20,12 @@ interface Stage {
  * the same origin run and block as `self` (an earlier attempt of this export), and unleased leftovers older than an
  * hour. Live stages — fresh leases, whoever owns them — are kept. Resolves to the number of objects removed.
  */
-export async function sweepDeadStages(bucket: Bucket, root: string, self: StageOwner & { stageDir: string }, parallelism: number): Promise<number> {
+export async function sweepDeadStages(
+  bucket: Bucket,
+  root: string,
+  self: StageOwner & { stageDir: string },
+  parallelism: number,
+): Promise<number> {
   const [files] = await bucket.getFiles({ prefix: root });
   const now = Date.now();
   const dead = [...groupStages(files, root).values()].filter((stage) => stage.dir !== self.stageDir && isDead(stage, self, now));

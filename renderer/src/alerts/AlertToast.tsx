@@ -32,7 +32,14 @@ export function AlertToast({ pipelineId }: { pipelineId: string | null }) {
       {alerts
         .filter((alert) => alert.pipelineId === pipelineId)
         .map((alert) => (
-          <Toast key={alert.key} tone={alert.event === 'failure' ? 'error' : 'ok'} label={alert.title} dismissLabel="Dismiss alert" text={alert.key} onDismiss={() => dismiss(alert.key)}>
+          <Toast
+            key={alert.key}
+            tone={alert.event === 'failure' ? 'error' : 'ok'}
+            label={alert.title}
+            dismissLabel="Dismiss alert"
+            text={alert.key}
+            onDismiss={() => dismiss(alert.key)}
+          >
             <strong>{alert.title}</strong>
             {alert.error && <span className="error-text">{alert.error}</span>}
             <span className="muted">

@@ -19,7 +19,10 @@ export function createHttpTransport(): Transport {
         body: JSON.stringify({ method, params }),
       });
       if (!response.ok) {
-        return { ok: false, error: { kind: 'operational', retryable: false, message: (await response.text()).trim() || `HTTP ${response.status}` } };
+        return {
+          ok: false,
+          error: { kind: 'operational', retryable: false, message: (await response.text()).trim() || `HTTP ${response.status}` },
+        };
       }
       return JSON.parse(await response.text(), decodeBytes) as CallReply;
     },

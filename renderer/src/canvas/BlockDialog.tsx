@@ -23,9 +23,13 @@ export function BlockDialog({ blockId, config, onSave, onClose }: Props) {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      return setProblem({ text: `The config is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, field: 'config' });
+      return setProblem({
+        text: `The config is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        field: 'config',
+      });
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return setProblem({ text: 'The config must be a JSON object: { "key": value, … }', field: 'config' });
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      return setProblem({ text: 'The config must be a JSON object: { "key": value, … }', field: 'config' });
     setProblem(null);
     const refused = await onSave(name.trim(), parsed as Record<string, unknown>);
     if (refused) return setProblem(refused);
@@ -47,18 +51,49 @@ export function BlockDialog({ blockId, config, onSave, onClose }: Props) {
         <h2>Edit block {blockId}</h2>
         <label className="field">
           <span>Block name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoFocus aria-invalid={errorAt('name') !== null} {...(errorAt('name') ? { 'aria-describedby': nameErrorId } : {})} />
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            spellCheck={false}
+            autoFocus
+            aria-invalid={errorAt('name') !== null}
+            {...(errorAt('name') ? { 'aria-describedby': nameErrorId } : {})}
+          />
         </label>
-        {errorAt('name') && <p id={nameErrorId} className="field-error error-text" role="alert">{errorAt('name')}</p>}
+        {errorAt('name') && (
+          <p id={nameErrorId} className="field-error error-text" role="alert">
+            {errorAt('name')}
+          </p>
+        )}
         <label className="field">
           <span>Config (JSON)</span>
-          <textarea value={text} onChange={(e) => setText(e.target.value)} rows={12} spellCheck={false} aria-label="Config JSON" aria-invalid={errorAt('config') !== null} {...(errorAt('config') ? { 'aria-describedby': configErrorId } : {})} />
+          <textarea
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            rows={12}
+            spellCheck={false}
+            aria-label="Config JSON"
+            aria-invalid={errorAt('config') !== null}
+            {...(errorAt('config') ? { 'aria-describedby': configErrorId } : {})}
+          />
         </label>
-        {errorAt('config') && <p id={configErrorId} className="field-error error-text" role="alert">{errorAt('config')}</p>}
-        {problem && problem.field === null && <p className="error-text" role="alert">{problem.text}</p>}
+        {errorAt('config') && (
+          <p id={configErrorId} className="field-error error-text" role="alert">
+            {errorAt('config')}
+          </p>
+        )}
+        {problem && problem.field === null && (
+          <p className="error-text" role="alert">
+            {problem.text}
+          </p>
+        )}
         <div className="dialog-actions">
-          <button type="button" onClick={onClose}>Cancel</button>
-          <button type="button" className="primary" onClick={() => void save()}>Save</button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="primary" onClick={() => void save()}>
+            Save
+          </button>
         </div>
       </div>
     </div>

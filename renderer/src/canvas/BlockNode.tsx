@@ -30,11 +30,20 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
   const status = run.isStale ? 'stale' : run.status;
   const lineage = useLineageClass(data.blockId);
   return (
-    <div className={`block-node status-${run.status}${run.isStale ? ' is-stale' : ''}${selected ? ' is-selected' : ''}${lineage}`} title={run.error}>
-      {(data.blockType !== 'source' || data.hasUpstream) && <Handle type="target" position={Position.Left} aria-label={`Input of ${data.blockId}`} />}
+    <div
+      className={`block-node status-${run.status}${run.isStale ? ' is-stale' : ''}${selected ? ' is-selected' : ''}${lineage}`}
+      title={run.error}
+    >
+      {(data.blockType !== 'source' || data.hasUpstream) && (
+        <Handle type="target" position={Position.Left} aria-label={`Input of ${data.blockId}`} />
+      )}
       <div className="block-node-head">
         <span className={`kind-badge type-${data.blockType}`}>{data.kind}</span>
-        {data.engine && <span className="engine-badge" title={`Runs in ${data.engine}`}>{data.engine}</span>}
+        {data.engine && (
+          <span className="engine-badge" title={`Runs in ${data.engine}`}>
+            {data.engine}
+          </span>
+        )}
         <span className="block-status" data-status={status}>
           <span className="status-dot" aria-hidden="true" />
           {run.isStale ? `stale · ${STATUS_LABELS[run.status] ?? run.status}` : (STATUS_LABELS[run.status] ?? run.status)}
@@ -43,7 +52,9 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       <div className="block-node-name">{data.blockId}</div>
       <div className="block-node-stats">
         <span>{run.rowsOut !== undefined ? formatAmount(run.rowsOut, 'rows') : '— rows'}</span>
-        {data.engine === 'BigQuery' && data.blockType === 'transform' && run.bytes !== undefined && <span title="Bytes the BigQuery job processed">{formatAmount(run.bytes, 'bytes')} processed</span>}
+        {data.engine === 'BigQuery' && data.blockType === 'transform' && run.bytes !== undefined && (
+          <span title="Bytes the BigQuery job processed">{formatAmount(run.bytes, 'bytes')} processed</span>
+        )}
         <TestsBadge tests={run.tests} />
         <ChildrenBadge blockId={data.blockId} />
         <span>{run.durationMs !== undefined ? formatDuration(run.durationMs) : ''}</span>
@@ -61,13 +72,24 @@ function TestsBadge({ tests }: { tests: BlockRunState['tests'] }) {
   const warned = tests.warned ?? 0;
   const total = tests.passed + tests.failed + warned;
   const className = tests.failed > 0 ? 'tests-badge is-failing' : warned > 0 ? 'tests-badge is-warning' : 'tests-badge';
-  const text = tests.failed > 0 ? `✗ ${tests.failed}/${total} tests failed` : warned > 0 ? `⚠ ${warned}/${total} warned` : `${total} test${total === 1 ? '' : 's'} ✓`;
-  return <span className={className} title="Tests, checks and drift of the last run">{text}</span>;
+  const text =
+    tests.failed > 0
+      ? `✗ ${tests.failed}/${total} tests failed`
+      : warned > 0
+        ? `⚠ ${warned}/${total} warned`
+        : `${total} test${total === 1 ? '' : 's'} ✓`;
+  return (
+    <span className={className} title="Tests, checks and drift of the last run">
+      {text}
+    </span>
+  );
 }
 
 function ProgressBar({ progress }: { progress: BlockRunState['progress'] }) {
   const fraction = progress?.total ? Math.min(1, progress.done / progress.total) : undefined;
-  const label = progress ? `${progress.phase}: ${formatAmount(progress.done, progress.unit)}${progress.total !== undefined ? ` of ${formatAmount(progress.total, progress.unit)}` : ''}` : 'starting';
+  const label = progress
+    ? `${progress.phase}: ${formatAmount(progress.done, progress.unit)}${progress.total !== undefined ? ` of ${formatAmount(progress.total, progress.unit)}` : ''}`
+    : 'starting';
   return (
     <div className="block-progress">
       <div
@@ -78,7 +100,9 @@ function ProgressBar({ progress }: { progress: BlockRunState['progress'] }) {
       >
         <div className="block-progress-fill" style={{ width: `${Math.round((fraction ?? 0.3) * 100)}%` }} />
       </div>
-      <div className="block-progress-text">{progress ? `${label}${formatRate(progress) ? ` · ${formatRate(progress)}` : ''}` : 'starting…'}</div>
+      <div className="block-progress-text">
+        {progress ? `${label}${formatRate(progress) ? ` · ${formatRate(progress)}` : ''}` : 'starting…'}
+      </div>
     </div>
   );
 }

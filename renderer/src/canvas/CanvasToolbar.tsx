@@ -15,11 +15,21 @@ export function CanvasToolbar({ canUndo, canRedo, onUndo, onRedo, onLayout, onFi
   return (
     <Panel position="top-right">
       <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
-        <button type="button" onClick={onUndo} disabled={!canUndo} title="Undo (Ctrl+Z)">Undo</button>
-        <button type="button" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <button type="button" onClick={onLayout} title="Auto-layout (L)">Auto-layout</button>
-        <button type="button" onClick={onFit} title="Zoom to fit (F)">Zoom to fit</button>
-        <button type="button" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
+        <button type="button" onClick={onUndo} disabled={!canUndo} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button type="button" onClick={onRedo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
+        <button type="button" onClick={onLayout} title="Auto-layout (L)">
+          Auto-layout
+        </button>
+        <button type="button" onClick={onFit} title="Zoom to fit (F)">
+          Zoom to fit
+        </button>
+        <button type="button" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+          ?
+        </button>
       </div>
     </Panel>
   );

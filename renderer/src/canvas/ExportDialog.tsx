@@ -14,7 +14,11 @@ interface Props {
 }
 
 /** Connection types that serve each export (a local emulator or server is one of them). */
-const FAMILY: Record<string, string[]> = { postgres: ['postgres', 'local_postgres'], gcs: ['gcs', 'local_gcs'], bigquery: ['bigquery', 'local_bigquery'] };
+const FAMILY: Record<string, string[]> = {
+  postgres: ['postgres', 'local_postgres'],
+  gcs: ['gcs', 'local_gcs'],
+  bigquery: ['bigquery', 'local_bigquery'],
+};
 
 /** The destination of a one-click export, named and editable before anything is added or run. */
 export function ExportDialog({ blockId, target, defaultConnections, projectName, onSubmit, onClose }: Props) {
@@ -50,19 +54,37 @@ export function ExportDialog({ blockId, target, defaultConnections, projectName,
             <span>Connection</span>
             <select value={String(config.connection ?? '')} onChange={(e) => set('connection', e.target.value)}>
               <option value="">none (the block's own settings)</option>
-              {usable.map((c) => <option key={c.name} value={c.name}>{c.name} ({c.type})</option>)}
+              {usable.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name} ({c.type})
+                </option>
+              ))}
             </select>
           </label>
         )}
         {target.connectionType && usable.length === 0 && (
-          <p className="warning-text dialog-note">No {target.label} connection in connections.yaml yet: add one on the Connections screen (a local one needs no account).</p>
+          <p className="warning-text dialog-note">
+            No {target.label} connection in connections.yaml yet: add one on the Connections screen (a local one needs no account).
+          </p>
         )}
-        {target.fields.map((field) => <DestinationInput key={field.key} field={field} value={config[field.key]} onChange={(value) => set(field.key, value)} />)}
-        <p className="muted dialog-note" role="status" aria-label="Export destination">Writes {target.destination(config)}, then runs the export.</p>
-        {problem && <p className="error-text" role="alert">{problem.text}</p>}
+        {target.fields.map((field) => (
+          <DestinationInput key={field.key} field={field} value={config[field.key]} onChange={(value) => set(field.key, value)} />
+        ))}
+        <p className="muted dialog-note" role="status" aria-label="Export destination">
+          Writes {target.destination(config)}, then runs the export.
+        </p>
+        {problem && (
+          <p className="error-text" role="alert">
+            {problem.text}
+          </p>
+        )}
         <div className="dialog-actions">
-          <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="primary" disabled={isBusy}>Export</button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={isBusy}>
+            Export
+          </button>
         </div>
       </form>
     </Modal>
@@ -81,7 +103,12 @@ function DestinationInput({ field, value, onChange }: { field: DestinationField;
   return (
     <label className="field">
       <span>{field.label}</span>
-      <input value={typeof value === 'string' ? value : ''} placeholder={field.placeholder} spellCheck={false} onChange={(e) => onChange(e.target.value)} />
+      <input
+        value={typeof value === 'string' ? value : ''}
+        placeholder={field.placeholder}
+        spellCheck={false}
+        onChange={(e) => onChange(e.target.value)}
+      />
     </label>
   );
 }

@@ -37,16 +37,40 @@ export function NameBlockDialog({ pending, onSubmit, onClose }: Props) {
       <form className="dialog-form" onSubmit={(e) => (e.preventDefault(), void submit())}>
         <label className="field">
           <span>Block name</span>
-          <input ref={input} value={name} spellCheck={false} onChange={(e) => (setName(e.target.value), setProblem(null))} aria-invalid={problem !== null} {...(problem ? { 'aria-describedby': errorId } : {})} />
+          <input
+            ref={input}
+            value={name}
+            spellCheck={false}
+            onChange={(e) => (setName(e.target.value), setProblem(null))}
+            aria-invalid={problem !== null}
+            {...(problem ? { 'aria-describedby': errorId } : {})}
+          />
         </label>
-        {problem && <p id={errorId} className="field-error error-text" role="alert">{problem}</p>}
+        {problem && (
+          <p id={errorId} className="field-error error-text" role="alert">
+            {problem}
+          </p>
+        )}
         <p className="muted dialog-note">
           Later blocks read its output as the table <code>{name.trim() || '…'}</code>
-          {kind.codeExtension ? <>; its code goes to <code>blocks/{name.trim() || '…'}{kind.codeExtension}</code></> : null}.
+          {kind.codeExtension ? (
+            <>
+              ; its code goes to{' '}
+              <code>
+                blocks/{name.trim() || '…'}
+                {kind.codeExtension}
+              </code>
+            </>
+          ) : null}
+          .
         </p>
         <div className="dialog-actions">
-          <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" className="primary" disabled={isBusy}>Add block</button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={isBusy}>
+            Add block
+          </button>
         </div>
       </form>
     </Modal>

@@ -22,7 +22,21 @@ interface Props {
 }
 
 /** A block's context menu: runs, one-click exports, edit, copy, delete. Escape or a click elsewhere closes it. */
-export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExport, onBringLocal, onEdit, onPreviewExport, onCopy, onDelete, onClose }: Props) {
+export function NodeMenu({
+  blockId,
+  blockType,
+  x,
+  y,
+  exportTargets,
+  onRun,
+  onExport,
+  onBringLocal,
+  onEdit,
+  onPreviewExport,
+  onCopy,
+  onDelete,
+  onClose,
+}: Props) {
   const menu = useRef<HTMLDivElement>(null);
   useEffect(() => {
     menu.current?.querySelector<HTMLButtonElement>('[role=menuitem]')?.focus();
@@ -35,9 +49,22 @@ export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExp
   const item = (label: string, action: () => void, key?: BlockKeyAction | string) => {
     const hint = typeof key === 'string' ? key : key ? keyOf(key) : undefined;
     return (
-      <button type="button" role="menuitem" className="menu-item" aria-keyshortcuts={hint} onClick={() => { onClose(); action(); }}>
+      <button
+        type="button"
+        role="menuitem"
+        className="menu-item"
+        aria-keyshortcuts={hint}
+        onClick={() => {
+          onClose();
+          action();
+        }}
+      >
         {label}
-        {hint && <kbd className="menu-key" aria-hidden="true">{hint}</kbd>}
+        {hint && (
+          <kbd className="menu-key" aria-hidden="true">
+            {hint}
+          </kbd>
+        )}
       </button>
     );
   };
@@ -61,9 +88,17 @@ export function NodeMenu({ blockId, blockType, x, y, exportTargets, onRun, onExp
       {item('Run block', () => onRun('block'), { kind: 'run', scope: 'block' })}
       {item('Run with upstream', () => onRun('with-upstream'), { kind: 'run', scope: 'with-upstream' })}
       {item('Run from here', () => onRun('downstream'), { kind: 'run', scope: 'downstream' })}
-      {((blockType !== 'export' && exportTargets.length > 0) || onBringLocal || blockType === 'export') && <div className="menu-separator" role="separator" />}
+      {((blockType !== 'export' && exportTargets.length > 0) || onBringLocal || blockType === 'export') && (
+        <div className="menu-separator" role="separator" />
+      )}
       {blockType === 'export' && item('Preview export…', onPreviewExport)}
-      {blockType !== 'export' && !onBringLocal && exportTargets.map((target) => <span key={target.kind}>{item(`Export to ${target.label}`, () => onExport(target), { kind: 'export', target: target.kind })}</span>)}
+      {blockType !== 'export' &&
+        !onBringLocal &&
+        exportTargets.map((target) => (
+          <span key={target.kind}>
+            {item(`Export to ${target.label}`, () => onExport(target), { kind: 'export', target: target.kind })}
+          </span>
+        ))}
       {onBringLocal && item('Bring local', onBringLocal)}
       <div className="menu-separator" role="separator" />
       {item('Edit config…', onEdit, { kind: 'edit' })}

@@ -1,5 +1,16 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesInitialized, useReactFlow, useStore, type Connection, type Node } from '@xyflow/react';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useNodesInitialized,
+  useReactFlow,
+  useStore,
+  type Connection,
+  type Node,
+} from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './canvas.css';
 import type { PipelineView, BlockRunState } from '../api/views.ts';
@@ -50,7 +61,17 @@ function FitOnResize() {
 function RoomyMiniMap({ nodeClassName }: { nodeClassName: (n: Node) => string }) {
   const height = useStore((state) => state.height);
   if (height < MINIMAP_MIN_CANVAS_HEIGHT) return null;
-  return <MiniMap pannable zoomable ariaLabel="Minimap" style={MINIMAP_STYLE} nodeClassName={nodeClassName} nodeBorderRadius={4} maskColor="rgba(128, 128, 128, 0.12)" />;
+  return (
+    <MiniMap
+      pannable
+      zoomable
+      ariaLabel="Minimap"
+      style={MINIMAP_STYLE}
+      nodeClassName={nodeClassName}
+      nodeBorderRadius={4}
+      maskColor="rgba(128, 128, 128, 0.12)"
+    />
+  );
 }
 
 interface Props {
@@ -79,7 +100,20 @@ export function PipelineCanvas(props: Props) {
   );
 }
 
-function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, commands, editor, onSelectBlock, onSelectionChange, onExport, onAddKind, onOpenEditor }: Props) {
+function EditableCanvas({
+  pipeline,
+  runBlocks,
+  stale,
+  kinds,
+  exportTargets,
+  commands,
+  editor,
+  onSelectBlock,
+  onSelectionChange,
+  onExport,
+  onAddKind,
+  onOpenEditor,
+}: Props) {
   const graph = useCanvasGraph(pipeline);
   const flow = useReactFlow();
   const fit = useReadableFit();
@@ -92,7 +126,11 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
   const selectedIds = () => graph.nodes.filter((n) => n.selected).map((n) => n.id);
 
   useCanvasShortcuts({
-    deleteSelection: () => void commands.deleteSelection(selectedIds(), graph.edges.filter((e) => e.selected)),
+    deleteSelection: () =>
+      void commands.deleteSelection(
+        selectedIds(),
+        graph.edges.filter((e) => e.selected),
+      ),
     copy: () => commands.copy(selectedIds()),
     paste: () => void commands.paste(),
     undo: () => void editor.undo(),
@@ -108,7 +146,11 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
     selectedIds,
     block: (action, blockId) =>
       doBlockAction(action, blockId, {
-        pipeline, exportTargets, commands, onOpenEditor, onExport,
+        pipeline,
+        exportTargets,
+        commands,
+        onOpenEditor,
+        onExport,
         onEdit: setEditing,
         onMenu: () => setMenu({ blockId, ...menuPlace(wrapper.current, blockId) }),
       }),
@@ -128,7 +170,8 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
   const handlers = useMemo(
     () => ({
       onConnect: (c: Connection) => void commands.connect(c.source, c.target),
-      onNodeDragStop: (_event: unknown, _node: Node, moved: Node[]) => void commands.moveBlocks(Object.fromEntries(moved.map((n) => [n.id, n.position]))),
+      onNodeDragStop: (_event: unknown, _node: Node, moved: Node[]) =>
+        void commands.moveBlocks(Object.fromEntries(moved.map((n) => [n.id, n.position]))),
       onNodeClick: (_event: unknown, node: Node) => onSelectBlock(node.id),
       onPaneClick: () => {
         setMenu(null);
@@ -143,7 +186,10 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
     }),
     [commands, onSelectBlock, onSelectionChange],
   );
-  const minimapClass = useCallback((n: Node) => `minimap-node type-${String(n.data.blockType)} status-${runBlocks[n.id]?.status ?? 'idle'}`, [runBlocks]);
+  const minimapClass = useCallback(
+    (n: Node) => `minimap-node type-${String(n.data.blockType)} status-${runBlocks[n.id]?.status ?? 'idle'}`,
+    [runBlocks],
+  );
   const menuBlock = menu ? pipeline.blocks.find((b) => b.id === menu.blockId) : undefined;
   /** "Bring local" for a block whose data lives in a warehouse: a source reading its table, right of it. */
   const bringLocal = (blockId: string) => {
@@ -155,7 +201,12 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
 
   return (
     <RunStateContext.Provider value={runState}>
-      <div className="canvas-wrapper" ref={wrapper} onDragOver={(e) => e.dataTransfer.types.includes(KIND_MIME) && e.preventDefault()} onDrop={onDrop}>
+      <div
+        className="canvas-wrapper"
+        ref={wrapper}
+        onDragOver={(e) => e.dataTransfer.types.includes(KIND_MIME) && e.preventDefault()}
+        onDrop={onDrop}
+      >
         <ReactFlow<BlockFlowNode>
           aria-label={`Canvas of pipeline ${pipeline.id}`}
           nodes={graph.nodes}
@@ -180,7 +231,15 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
           <RoomyMiniMap nodeClassName={minimapClass} />
           <FitOnResize />
           <Controls showInteractive={false} aria-label="Zoom controls" onFitView={fit} />
-          <CanvasToolbar canUndo={editor.canUndo} canRedo={editor.canRedo} onUndo={() => void editor.undo()} onRedo={() => void editor.redo()} onLayout={() => void commands.autoLayout()} onFit={fit} onHelp={() => setHelpOpen(true)} />
+          <CanvasToolbar
+            canUndo={editor.canUndo}
+            canRedo={editor.canRedo}
+            onUndo={() => void editor.undo()}
+            onRedo={() => void editor.redo()}
+            onLayout={() => void commands.autoLayout()}
+            onFit={fit}
+            onHelp={() => setHelpOpen(true)}
+          />
         </ReactFlow>
         {menu && menuBlock && (
           <NodeMenu
@@ -199,7 +258,15 @@ function EditableCanvas({ pipeline, runBlocks, stale, kinds, exportTargets, comm
             onClose={() => setMenu(null)}
           />
         )}
-        {editedBlock && <BlockDialog key={editedBlock.id} blockId={editedBlock.id} config={editedBlock.config} onSave={(newId, config) => commands.saveBlock(editedBlock.id, newId, config)} onClose={() => setEditing(null)} />}
+        {editedBlock && (
+          <BlockDialog
+            key={editedBlock.id}
+            blockId={editedBlock.id}
+            config={editedBlock.config}
+            onSave={(newId, config) => commands.saveBlock(editedBlock.id, newId, config)}
+            onClose={() => setEditing(null)}
+          />
+        )}
         {isHelpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
         {previewing && <ExportPreviewDialog pipeline={pipeline} blockId={previewing} onClose={() => setPreviewing(null)} />}
       </div>

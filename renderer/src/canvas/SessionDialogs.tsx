@@ -3,10 +3,25 @@ import { ExportDialog } from './ExportDialog.tsx';
 import { NameBlockDialog } from './NameBlockDialog.tsx';
 
 /** The dialogs an add or a one-click export opens before anything is written. */
-export function SessionDialogs({ session, defaultConnections, projectName }: { session: CanvasSession; defaultConnections: Record<string, string>; projectName: string }) {
+export function SessionDialogs({
+  session,
+  defaultConnections,
+  projectName,
+}: {
+  session: CanvasSession;
+  defaultConnections: Record<string, string>;
+  projectName: string;
+}) {
   return (
     <>
-      {session.pendingAdd && <NameBlockDialog key={session.pendingAdd.defaultName} pending={session.pendingAdd} onSubmit={session.confirmAdd} onClose={session.cancelAdd} />}
+      {session.pendingAdd && (
+        <NameBlockDialog
+          key={session.pendingAdd.defaultName}
+          pending={session.pendingAdd}
+          onSubmit={session.confirmAdd}
+          onClose={session.cancelAdd}
+        />
+      )}
       {session.pendingExport && (
         <ExportDialog
           key={`${session.pendingExport.blockId}:${session.pendingExport.target.kind}`}

@@ -21,20 +21,31 @@ export const SHORTCUTS: [keys: string, action: string][] = [
 export function ShortcutHelp({ onClose }: { onClose(): void }) {
   return (
     <div className="dialog-backdrop" onClick={onClose}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Keyboard shortcuts"
+        onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      >
         <h2>Keyboard shortcuts</h2>
         <table className="shortcut-table">
           <tbody>
             {SHORTCUTS.map(([keys, action]) => (
               <tr key={keys}>
-                <th scope="row"><kbd>{keys}</kbd></th>
+                <th scope="row">
+                  <kbd>{keys}</kbd>
+                </th>
                 <td>{action}</td>
               </tr>
             ))}
           </tbody>
         </table>
         <div className="dialog-actions">
-          <button type="button" className="primary" onClick={onClose} autoFocus>Close</button>
+          <button type="button" className="primary" onClick={onClose} autoFocus>
+            Close
+          </button>
         </div>
       </div>
     </div>

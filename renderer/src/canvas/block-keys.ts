@@ -2,11 +2,7 @@ import type { BlockScopeKind } from '../editing/use-canvas-commands.ts';
 
 /** What a key does to the focused (or the one selected) block: the node menu's actions, and opening its editor. */
 export type BlockKeyAction =
-  | { kind: 'open' }
-  | { kind: 'menu' }
-  | { kind: 'edit' }
-  | { kind: 'run'; scope: BlockScopeKind }
-  | { kind: 'export'; target: string };
+  { kind: 'open' } | { kind: 'menu' } | { kind: 'edit' } | { kind: 'run'; scope: BlockScopeKind } | { kind: 'export'; target: string };
 
 interface BlockKey {
   keys: string;
@@ -15,12 +11,20 @@ interface BlockKey {
   matches(event: KeyboardEvent): boolean;
 }
 
-const plain = (key: string, shift = false) => (e: KeyboardEvent) => e.key.toLowerCase() === key && e.shiftKey === shift && !e.ctrlKey && !e.metaKey && !e.altKey;
+const plain =
+  (key: string, shift = false) =>
+  (e: KeyboardEvent) =>
+    e.key.toLowerCase() === key && e.shiftKey === shift && !e.ctrlKey && !e.metaKey && !e.altKey;
 
 /** One line each in the node menu and the "?" help; `Mod+C` and Delete (copy, delete) are canvas-wide keys. */
 export const BLOCK_KEYS: BlockKey[] = [
   { keys: 'Enter', does: 'open the block in the editor (code, or config)', action: { kind: 'open' }, matches: plain('enter') },
-  { keys: 'Shift+F10 / Menu', does: 'open the block menu', action: { kind: 'menu' }, matches: (e) => e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey) },
+  {
+    keys: 'Shift+F10 / Menu',
+    does: 'open the block menu',
+    action: { kind: 'menu' },
+    matches: (e) => e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey),
+  },
   { keys: 'R', does: 'run block', action: { kind: 'run', scope: 'block' }, matches: plain('r') },
   { keys: 'Shift+R', does: 'run with upstream', action: { kind: 'run', scope: 'with-upstream' }, matches: plain('r', true) },
   { keys: 'D', does: 'run from here (and everything downstream)', action: { kind: 'run', scope: 'downstream' }, matches: plain('d') },
@@ -49,6 +53,7 @@ export function keyTarget(event: KeyboardEvent, selectedIds: readonly string[]):
   const target = event.target instanceof Element ? event.target : null;
   const focusedNode = target?.closest('.react-flow__node')?.getAttribute('data-id');
   if (focusedNode) return focusedNode;
-  const onCanvas = !target || target === document.body || target.closest('.react-flow__pane, .react-flow__renderer, .canvas-wrapper') !== null;
+  const onCanvas =
+    !target || target === document.body || target.closest('.react-flow__pane, .react-flow__renderer, .canvas-wrapper') !== null;
   return onCanvas && selectedIds.length === 1 ? (selectedIds[0] ?? null) : null;
 }

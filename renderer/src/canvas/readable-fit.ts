@@ -31,11 +31,23 @@ export function readableViewport(bounds: Rect, width: number, height: number, fo
   const roomY = Math.max(1, height - pad.top - pad.bottom);
   const fitZoom = Math.min(roomX / Math.max(1, bounds.width), roomY / Math.max(1, bounds.height), MAX_FIT_ZOOM);
   const zoom = Math.max(fitZoom, READABLE_ZOOM);
-  return { zoom, x: axisOffset(bounds.x, bounds.width, focus?.x, focus?.width, zoom, pad.left, roomX), y: axisOffset(bounds.y, bounds.height, focus?.y, focus?.height, zoom, pad.top, roomY) };
+  return {
+    zoom,
+    x: axisOffset(bounds.x, bounds.width, focus?.x, focus?.width, zoom, pad.left, roomX),
+    y: axisOffset(bounds.y, bounds.height, focus?.y, focus?.height, zoom, pad.top, roomY),
+  };
 }
 
 /** Where the viewport starts on one axis: centred when the graph fits, else on the focus (centred) or the graph's start. */
-function axisOffset(start: number, size: number, focusStart: number | undefined, focusSize: number | undefined, zoom: number, padStart: number, room: number): number {
+function axisOffset(
+  start: number,
+  size: number,
+  focusStart: number | undefined,
+  focusSize: number | undefined,
+  zoom: number,
+  padStart: number,
+  room: number,
+): number {
   if (size * zoom <= room) return padStart + (room - size * zoom) / 2 - start * zoom;
   if (focusStart !== undefined && focusSize !== undefined) return padStart + (room - focusSize * zoom) / 2 - focusStart * zoom;
   return padStart - start * zoom;

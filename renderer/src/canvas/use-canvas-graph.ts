@@ -27,7 +27,11 @@ export function useCanvasGraph(view: PipelineView) {
   return { nodes, edges, onNodesChange, onEdgesChange, selectOnly, positions };
 }
 
-function toNodes(view: PipelineView, positions: Record<string, { x: number; y: number }>, current: readonly BlockFlowNode[]): BlockFlowNode[] {
+function toNodes(
+  view: PipelineView,
+  positions: Record<string, { x: number; y: number }>,
+  current: readonly BlockFlowNode[],
+): BlockFlowNode[] {
   const before = new Map(current.map((n) => [n.id, n]));
   return view.blocks.map((b) => {
     const old = before.get(b.id);

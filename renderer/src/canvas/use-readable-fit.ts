@@ -12,6 +12,8 @@ export function useReadableFit(): () => void {
     if (nodes.length === 0 || width === 0 || height === 0) return;
     const selected = nodes.filter((n) => n.selected);
     const focus = selected.length > 0 ? flow.getNodesBounds(selected) : null;
-    void flow.setViewport(readableViewport(flow.getNodesBounds(nodes), width, height, focus, width < NARROW_CANVAS_PX ? NARROW_FIT_PADDING : FIT_PADDING));
+    void flow.setViewport(
+      readableViewport(flow.getNodesBounds(nodes), width, height, focus, width < NARROW_CANVAS_PX ? NARROW_FIT_PADDING : FIT_PADDING),
+    );
   }, [flow, store]);
 }

@@ -20,8 +20,15 @@ export function ConnectionTest({ name }: { name: string }) {
   };
   return (
     <div className="connection-test">
-      <button type="button" onClick={() => void test()} disabled={isTesting}>{isTesting ? 'Testing…' : 'Test connection'}</button>
-      <div role="status" aria-label="Connection test result" className="connection-test-result" data-ok={result ? String(result.isOk) : undefined}>
+      <button type="button" onClick={() => void test()} disabled={isTesting}>
+        {isTesting ? 'Testing…' : 'Test connection'}
+      </button>
+      <div
+        role="status"
+        aria-label="Connection test result"
+        className="connection-test-result"
+        data-ok={result ? String(result.isOk) : undefined}
+      >
         {result && (
           <>
             <strong>{result.isOk ? 'Connected' : 'Failed'}</strong>

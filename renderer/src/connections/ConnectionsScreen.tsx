@@ -40,16 +40,31 @@ export function ConnectionsScreen() {
       <div className="connections-list">
         <div className="screen-head">
           <h2 id="connections-title">Connections</h2>
-          <button type="button" className="primary" onClick={() => setSelected('new')}>New connection</button>
+          <button type="button" className="primary" onClick={() => setSelected('new')}>
+            New connection
+          </button>
         </div>
-        {error && <p className="form-error" role="alert">{error}</p>}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
         {connections?.length === 0 && <p className="muted">No connections yet: add one with New connection.</p>}
         <ul aria-label="Connection profiles">
           {connections?.map((c) => (
             <li key={c.name}>
-              <button type="button" className="connection-item" aria-current={c.name === selected ? 'true' : undefined} onClick={() => setSelected(c.name)}>
+              <button
+                type="button"
+                className="connection-item"
+                aria-current={c.name === selected ? 'true' : undefined}
+                onClick={() => setSelected(c.name)}
+              >
                 <span className="connection-name">{c.name}</span>
-                <span className="muted"> {c.type}{c.defaultFor.length ? ` · default for ${c.defaultFor.join(', ')}` : ''}</span>
+                <span className="muted">
+                  {' '}
+                  {c.type}
+                  {c.defaultFor.length ? ` · default for ${c.defaultFor.join(', ')}` : ''}
+                </span>
                 <ConnectionSummary connection={c} />
               </button>
             </li>
@@ -57,7 +72,14 @@ export function ConnectionsScreen() {
         </ul>
       </div>
       <div className="connection-detail">
-        {selected === 'new' && <ConnectionForm key="new" connection={null} onSaved={(name) => void reload().then(() => setSelected(name))} onDeleted={() => undefined} />}
+        {selected === 'new' && (
+          <ConnectionForm
+            key="new"
+            connection={null}
+            onSaved={(name) => void reload().then(() => setSelected(name))}
+            onDeleted={() => undefined}
+          />
+        )}
         {current && (
           <ConnectionForm
             key={current.name}
@@ -77,7 +99,12 @@ function ConnectionSummary({ connection }: { connection: ConnectionView }) {
   if (entries.length === 0) return null;
   return (
     <span className="connection-summary muted">
-      {entries.map(([key, field]) => `${key}: ${key === 'credentials' && connection.credentials ? describeCredentials(connection.credentials) : describeField(field)}`).join(' · ')}
+      {entries
+        .map(
+          ([key, field]) =>
+            `${key}: ${key === 'credentials' && connection.credentials ? describeCredentials(connection.credentials) : describeField(field)}`,
+        )
+        .join(' · ')}
     </span>
   );
 }

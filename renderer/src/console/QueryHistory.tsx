@@ -10,7 +10,12 @@ export function QueryHistory({ queries, error, onRerun }: { queries: ConsoleQuer
       <ul aria-label="Past queries">
         {queries.map((q) => (
           <li key={`${q.at}:${q.sql}`}>
-            <button type="button" aria-label={`Run again: ${q.sql.replace(/\s+/g, ' ').slice(0, 80)}`} title={`${q.sql}\n\nLast run ${new Date(q.at).toLocaleString()}`} onClick={() => onRerun(q.sql)}>
+            <button
+              type="button"
+              aria-label={`Run again: ${q.sql.replace(/\s+/g, ' ').slice(0, 80)}`}
+              title={`${q.sql}\n\nLast run ${new Date(q.at).toLocaleString()}`}
+              onClick={() => onRerun(q.sql)}
+            >
               {q.sql.replace(/\s+/g, ' ')}
             </button>
           </li>

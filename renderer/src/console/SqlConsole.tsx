@@ -51,7 +51,11 @@ export function SqlConsole() {
           <ul>
             {catalog.relations?.map((r) => (
               <li key={`${r.schema}.${r.name}`}>
-                <button type="button" title={r.columns.join(', ')} onClick={() => editor.current?.insertAtCursor(`${quoteIdent(r.schema)}.${quoteIdent(r.name)}`)}>
+                <button
+                  type="button"
+                  title={r.columns.join(', ')}
+                  onClick={() => editor.current?.insertAtCursor(`${quoteIdent(r.schema)}.${quoteIdent(r.name)}`)}
+                >
                   {r.schema}.{r.name}
                 </button>
               </li>
@@ -63,12 +67,25 @@ export function SqlConsole() {
       <div className="console-main">
         <div className="console-editor">
           <CodeEditor
-            text={text} language="sql" ariaLabel="SQL console query" schema={catalog.schema} onChange={setText} onRun={run}
-            problems={problems} placeholder="select * from my_pipeline.my_block — Ctrl+Enter runs" onMounted={onMounted}
+            text={text}
+            language="sql"
+            ariaLabel="SQL console query"
+            schema={catalog.schema}
+            onChange={setText}
+            onRun={run}
+            problems={problems}
+            placeholder="select * from my_pipeline.my_block — Ctrl+Enter runs"
+            onMounted={onMounted}
           />
-          <button type="button" className="console-run" onClick={run} title="Ctrl/Cmd+Enter">Run query</button>
+          <button type="button" className="console-run" onClick={run} title="Ctrl/Cmd+Enter">
+            Run query
+          </button>
         </div>
-        {query ? <QueryResult key={query.seq} api={api} sql={query.sql} onProblems={setProblems} /> : <p className="muted pad">Write a query and press Ctrl+Enter.</p>}
+        {query ? (
+          <QueryResult key={query.seq} api={api} sql={query.sql} onProblems={setProblems} />
+        ) : (
+          <p className="muted pad">Write a query and press Ctrl+Enter.</p>
+        )}
       </div>
     </div>
   );
@@ -76,25 +93,55 @@ export function SqlConsole() {
 
 /** One run of a query: its rows in the grid, or its error (also marked at its line in the editor). */
 function QueryResult({ api, sql, onProblems }: { api: ReturnType<typeof useApi>; sql: string; onProblems(p: EditorProblem[]): void }) {
-  const fetchWindow = useCallback<FetchWindow>((offset, limit) => api.call('workspace.query', { sql, window: { offset, limit } }), [api, sql]);
+  const fetchWindow = useCallback<FetchWindow>(
+    (offset, limit) => api.call('workspace.query', { sql, window: { offset, limit } }),
+    [api, sql],
+  );
   const { state, ensureRows } = usePreviewPages(fetchWindow, null);
   const [openCell, setOpenCell] = useState<{ row: number; column: number } | null>(null);
   const line = state.status === 'error' ? state.line : undefined;
   const errorColumn = state.status === 'error' ? state.column : undefined;
   const message = state.status === 'error' ? state.message : undefined;
   useEffect(() => {
-    if (line !== undefined && message !== undefined) onProblems([{ line, ...(errorColumn !== undefined ? { column: errorColumn } : {}), message }]);
+    if (line !== undefined && message !== undefined)
+      onProblems([{ line, ...(errorColumn !== undefined ? { column: errorColumn } : {}), message }]);
   }, [line, errorColumn, message, onProblems]);
-  if (state.status === 'loading') return <p className="muted pad" role="status">Running the query…</p>;
-  if (state.status === 'error') return <p className="preview-error" role="alert" aria-label="Query error">{state.message}</p>;
+  if (state.status === 'loading')
+    return (
+      <p className="muted pad" role="status">
+        Running the query…
+      </p>
+    );
+  if (state.status === 'error')
+    return (
+      <p className="preview-error" role="alert" aria-label="Query error">
+        {state.message}
+      </p>
+    );
   const column = openCell ? state.columns[openCell.column] : undefined;
   return (
     <div className="preview">
       <p className="preview-count console-count" role="status" aria-label="Query row count">
-        {formatCount(state.totalRows)} {state.totalRows === 1 ? 'row' : 'rows'} · {state.columns.length} {state.columns.length === 1 ? 'column' : 'columns'}
+        {formatCount(state.totalRows)} {state.totalRows === 1 ? 'row' : 'rows'} · {state.columns.length}{' '}
+        {state.columns.length === 1 ? 'column' : 'columns'}
       </p>
-      <DataGrid ariaLabel="Query result" columns={state.columns} totalRows={state.totalRows} pages={state.pages} ensureRows={ensureRows} onOpenCell={(row, c) => setOpenCell({ row, column: c })} />
-      {openCell && column && <CellDialog fetchWindow={fetchWindow} row={openCell.row} columnIndex={openCell.column} column={column} onClose={() => setOpenCell(null)} />}
+      <DataGrid
+        ariaLabel="Query result"
+        columns={state.columns}
+        totalRows={state.totalRows}
+        pages={state.pages}
+        ensureRows={ensureRows}
+        onOpenCell={(row, c) => setOpenCell({ row, column: c })}
+      />
+      {openCell && column && (
+        <CellDialog
+          fetchWindow={fetchWindow}
+          row={openCell.row}
+          columnIndex={openCell.column}
+          column={column}
+          onClose={() => setOpenCell(null)}
+        />
+      )}
     </div>
   );
 }

@@ -23,7 +23,9 @@ export function ChecksForColumns({ pipeline, blockId }: { pipeline: PipelineView
       {columns.length > 0 && (
         <table>
           <tbody>
-            {columns.map((c) => <ColumnRow key={c.name} pipeline={pipeline} blockId={blockId} column={c} existing={checksOn(block.checks, c.name)} />)}
+            {columns.map((c) => (
+              <ColumnRow key={c.name} pipeline={pipeline} blockId={blockId} column={c} existing={checksOn(block.checks, c.name)} />
+            ))}
           </tbody>
         </table>
       )}
@@ -31,7 +33,17 @@ export function ChecksForColumns({ pipeline, blockId }: { pipeline: PipelineView
   );
 }
 
-function ColumnRow({ pipeline, blockId, column, existing }: { pipeline: PipelineView; blockId: string; column: ColumnInfo; existing: string[] }) {
+function ColumnRow({
+  pipeline,
+  blockId,
+  column,
+  existing,
+}: {
+  pipeline: PipelineView;
+  blockId: string;
+  column: ColumnInfo;
+  existing: string[];
+}) {
   const api = useApi();
   const [kind, setKind] = useState<Kind>('not_null');
   const [values, setValues] = useState('');
@@ -42,7 +54,11 @@ function ColumnRow({ pipeline, blockId, column, existing }: { pipeline: Pipeline
     const check = checkOf(kind, column.name, values, min, max);
     if (typeof check === 'string') return setMessage(check);
     try {
-      await api.call('pipelines.update', { pipelineId: pipeline.id, expectedVersion: pipeline.version, edits: [{ op: 'addCheck', blockId, check }] });
+      await api.call('pipelines.update', {
+        pipelineId: pipeline.id,
+        expectedVersion: pipeline.version,
+        edits: [{ op: 'addCheck', blockId, check }],
+      });
       setMessage('added');
     } catch (error) {
       setMessage(error instanceof Error ? error.message : String(error));
@@ -51,7 +67,9 @@ function ColumnRow({ pipeline, blockId, column, existing }: { pipeline: Pipeline
   const label = `${column.name}`;
   return (
     <tr>
-      <td><strong>{column.name}</strong> <span className="muted">{column.type}</span></td>
+      <td>
+        <strong>{column.name}</strong> <span className="muted">{column.type}</span>
+      </td>
       <td className="muted">{existing.join(', ')}</td>
       <td>
         <select aria-label={`Check for ${label}`} value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
@@ -60,15 +78,24 @@ function ColumnRow({ pipeline, blockId, column, existing }: { pipeline: Pipeline
           <option value="accepted_values">accepted values</option>
           <option value="range">range</option>
         </select>
-        {kind === 'accepted_values' && <input aria-label={`Accepted values of ${label}`} placeholder="1, 2" value={values} onChange={(e) => setValues(e.target.value)} />}
+        {kind === 'accepted_values' && (
+          <input aria-label={`Accepted values of ${label}`} placeholder="1, 2" value={values} onChange={(e) => setValues(e.target.value)} />
+        )}
         {kind === 'range' && (
           <>
             <input aria-label={`Minimum of ${label}`} placeholder="min" size={6} value={min} onChange={(e) => setMin(e.target.value)} />
             <input aria-label={`Maximum of ${label}`} placeholder="max" size={6} value={max} onChange={(e) => setMax(e.target.value)} />
           </>
         )}
-        <button type="button" onClick={() => void add()} aria-label={`Add check on ${label}`}>Add</button>
-        {message && <span className={message === 'added' ? 'muted' : 'field-error'} role="status"> {message}</span>}
+        <button type="button" onClick={() => void add()} aria-label={`Add check on ${label}`}>
+          Add
+        </button>
+        {message && (
+          <span className={message === 'added' ? 'muted' : 'field-error'} role="status">
+            {' '}
+            {message}
+          </span>
+        )}
       </td>
     </tr>
   );
@@ -79,7 +106,11 @@ function checkOf(kind: Kind, column: string, values: string, min: string, max: s
   if (kind === 'not_null') return { not_null: column };
   if (kind === 'unique') return { unique: column };
   if (kind === 'accepted_values') {
-    const list = values.split(',').map((v) => v.trim()).filter(Boolean).map(literal);
+    const list = values
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .map(literal);
     return list.length ? { accepted_values: { column, values: list } } : 'give the accepted values, separated by commas';
   }
   if (!min.trim() && !max.trim()) return 'give a minimum, a maximum or both';
@@ -97,7 +128,14 @@ function checksOn(checks: unknown, column: string): string[] {
     const kind = Object.keys(check).find((k) => k !== 'name' && k !== 'severity');
     if (!kind) return [];
     const value = check[kind];
-    const columns = typeof value === 'string' ? [value] : Array.isArray(value) ? value.map(String) : typeof value === 'object' && value !== null && 'column' in value ? [String((value as { column: unknown }).column)] : [];
+    const columns =
+      typeof value === 'string'
+        ? [value]
+        : Array.isArray(value)
+          ? value.map(String)
+          : typeof value === 'object' && value !== null && 'column' in value
+            ? [String((value as { column: unknown }).column)]
+            : [];
     return columns.some((c) => c.toLowerCase() === column.toLowerCase()) ? [kind] : [];
   });
 }

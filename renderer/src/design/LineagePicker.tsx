@@ -12,13 +12,22 @@ export function LineagePicker({ blockId, columns }: { blockId: string; columns: 
   const uses = [...marks].filter(([, m]) => m.role === 'use').map(([id]) => id);
   return (
     <div className="lineage-bar">
-      <select aria-label="Trace a column's lineage" value={current} onChange={(e) => setFocus(e.target.value ? { blockId, column: e.target.value } : null)}>
+      <select
+        aria-label="Trace a column's lineage"
+        value={current}
+        onChange={(e) => setFocus(e.target.value ? { blockId, column: e.target.value } : null)}
+      >
         <option value="">Lineage…</option>
-        {columns.map((c) => <option key={c.name} value={c.name}>{c.name}</option>)}
+        {columns.map((c) => (
+          <option key={c.name} value={c.name}>
+            {c.name}
+          </option>
+        ))}
       </select>
       {current && (
         <span className="muted lineage-status" role="status" aria-label="Column lineage">
-          {current} ← {sources.length ? sources.join('; ') : 'no upstream column'} · used by {uses.length ? uses.join(', ') : 'nothing downstream'}
+          {current} ← {sources.length ? sources.join('; ') : 'no upstream column'} · used by{' '}
+          {uses.length ? uses.join(', ') : 'nothing downstream'}
         </span>
       )}
     </div>

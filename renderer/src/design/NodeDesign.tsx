@@ -16,7 +16,8 @@ export function NodeDesign({ blockId, hasRunError }: { blockId: string; hasRunEr
     <>
       {problem && (
         <div className="block-node-problem" role="note" aria-label={`Problem in ${blockId}`} title={problem.message}>
-          ⚠ {problem.line !== undefined ? `line ${problem.line}: ` : ''}{firstLine(problem.message)}
+          ⚠ {problem.line !== undefined ? `line ${problem.line}: ` : ''}
+          {firstLine(problem.message)}
         </div>
       )}
       {mark && (

@@ -38,7 +38,8 @@ export function traceColumn(focus: ColumnFocus, schemas: readonly BlockSchema[],
   const down = (blockId: string, column: string) => {
     for (const schema of schemas) {
       for (const entry of schema.lineage ?? []) {
-        if (entry.sources.some((s) => s.block === blockId && same(s.column, column)) && mark(schema.blockId, 'use', entry.column)) down(schema.blockId, entry.column);
+        if (entry.sources.some((s) => s.block === blockId && same(s.column, column)) && mark(schema.blockId, 'use', entry.column))
+          down(schema.blockId, entry.column);
       }
     }
     for (const block of blocks) if (block.type === 'export' && block.upstream.includes(blockId)) mark(block.id, 'use', column);

@@ -19,7 +19,8 @@ export function useDesignState(pipeline: PipelineView | null, refresh: string): 
   useEffect(() => {
     if (!pipelineId || !version) return setSchemas(new Map());
     let isCurrent = true;
-    api.call('pipelines.schemas', { pipelineId })
+    api
+      .call('pipelines.schemas', { pipelineId })
       .then((reply) => isCurrent && setSchemas(new Map(reply.blocks.map((b) => [b.blockId, b]))))
       // Schemas are a help: without them the canvas and editor work as before.
       .catch(() => isCurrent && setSchemas(new Map()));

@@ -47,7 +47,13 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
         {block.upstream[0] && ` Select ${block.upstream[0]} to see the rows it sends.`}
       </p>
     ) : (
-      <BlockPreview key={blockId} pipelineId={pipeline.id} blockId={blockId} version={previewVersion(liveRunId, lastRun)} noOutputNote={noOutputNote(blockId, lastRun)} />
+      <BlockPreview
+        key={blockId}
+        pipelineId={pipeline.id}
+        blockId={blockId}
+        version={previewVersion(liveRunId, lastRun)}
+        noOutputNote={noOutputNote(blockId, lastRun)}
+      />
     );
   return (
     <section className="details" aria-label={`Block ${blockId}`}>
@@ -77,7 +83,16 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
         {shown === 'output' && output}
         {shown === 'code' && (
           <CodeAndOutput
-            code={<BlockCodePanel key={blockId} pipelineId={pipeline.id} blockId={blockId} upstream={splitUpstream(pipeline, block.upstream).reads} version={runId} variables={pipeline.spec.variables} />}
+            code={
+              <BlockCodePanel
+                key={blockId}
+                pipelineId={pipeline.id}
+                blockId={blockId}
+                upstream={splitUpstream(pipeline, block.upstream).reads}
+                version={runId}
+                variables={pipeline.spec.variables}
+              />
+            }
             output={output}
           />
         )}
@@ -107,14 +122,22 @@ function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: str
       <p className="muted">{upstream}</p>
       {kind ? (
         <ConfigForm
-          pipelineId={pipeline.id} blockId={blockId} version={pipeline.version}
-          config={(block.config ?? {}) as Record<string, unknown>} schema={kind.configSchema} connections={connections}
+          pipelineId={pipeline.id}
+          blockId={blockId}
+          version={pipeline.version}
+          config={(block.config ?? {}) as Record<string, unknown>}
+          schema={kind.configSchema}
+          connections={connections}
           {...(columns ? { columns } : {})}
         />
       ) : (
         <>
           {sources.error && <p className="muted">No form for this block ({sources.error}); its settings as in pipeline.yaml:</p>}
-          {!sources.error && sources.kinds === null && <p className="muted" role="status">Loading the form…</p>}
+          {!sources.error && sources.kinds === null && (
+            <p className="muted" role="status">
+              Loading the form…
+            </p>
+          )}
           <pre aria-label="Block config">{stringify({ upstream: block.upstream, config: block.config })}</pre>
         </>
       )}

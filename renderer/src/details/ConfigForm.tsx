@@ -64,13 +64,18 @@ export function ConfigForm({ pipelineId, blockId, version, config, schema, conne
   }, [api, pipelineId, blockId, baseVersion, draft]);
 
   const context = useMemo<FieldContext>(
-    () => ({ connections, ...(columns ? { columns } : {}), errors: new Map(save.status === 'error' && save.field ? [[save.field, fieldMessage(save.message)]] : []) }),
+    () => ({
+      connections,
+      ...(columns ? { columns } : {}),
+      errors: new Map(save.status === 'error' && save.field ? [[save.field, fieldMessage(save.message)]] : []),
+    }),
     [connections, columns, save],
   );
   const properties = Object.entries(schema.properties ?? {});
   return (
     <form
-      className="config-form" aria-label={`Config of ${blockId}`}
+      className="config-form"
+      aria-label={`Config of ${blockId}`}
       onSubmit={(e) => {
         e.preventDefault();
         void submit();
@@ -83,21 +88,45 @@ export function ConfigForm({ pipelineId, blockId, version, config, schema, conne
       }}
     >
       {isChangedElsewhere && (
-        <p className="field-error" role="alert">This block's config changed on disk while you edited it: Discard loads the new one; saving is refused until then.</p>
+        <p className="field-error" role="alert">
+          This block's config changed on disk while you edited it: Discard loads the new one; saving is refused until then.
+        </p>
       )}
       {properties.length === 0 && <p className="muted">This kind has no settings.</p>}
       {properties.map(([key, child]) => (
         <SchemaField
-          key={key} name={key} path={key} schema={child} value={draft[key]} context={context} isRequired={schema.required?.includes(key) ?? false}
+          key={key}
+          name={key}
+          path={key}
+          schema={child}
+          value={draft[key]}
+          context={context}
+          isRequired={schema.required?.includes(key) ?? false}
           onChange={(next) => setDraft((d) => withField(d, key, next))}
         />
       ))}
       <div className="form-actions">
-        <button type="submit" className="primary" disabled={!isDirty || save.status === 'saving'}>Save config</button>
-        <button type="button" disabled={!isDirty} onClick={discard}>Discard</button>
-        {isDirty && <span className="dirty-mark" aria-label="Unsaved changes">●</span>}
-        {save.status === 'saved' && !isDirty && <span className="muted" role="status">Saved to pipeline.yaml</span>}
-        {save.status === 'error' && !save.field && <span className="field-error" role="alert">{save.message}</span>}
+        <button type="submit" className="primary" disabled={!isDirty || save.status === 'saving'}>
+          Save config
+        </button>
+        <button type="button" disabled={!isDirty} onClick={discard}>
+          Discard
+        </button>
+        {isDirty && (
+          <span className="dirty-mark" aria-label="Unsaved changes">
+            ●
+          </span>
+        )}
+        {save.status === 'saved' && !isDirty && (
+          <span className="muted" role="status">
+            Saved to pipeline.yaml
+          </span>
+        )}
+        {save.status === 'error' && !save.field && (
+          <span className="field-error" role="alert">
+            {save.message}
+          </span>
+        )}
       </div>
     </form>
   );

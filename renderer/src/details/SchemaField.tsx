@@ -36,7 +36,12 @@ export function SchemaField({ name, path, schema, value, isRequired, context, on
         {error && <FieldError id={`${id}-error`} message={error} />}
         {Object.entries(shape.schema.properties ?? {}).map(([key, child]) => (
           <SchemaField
-            key={key} name={key} path={`${path}.${key}`} schema={child} value={obj[key]} context={context}
+            key={key}
+            name={key}
+            path={`${path}.${key}`}
+            schema={child}
+            value={obj[key]}
+            context={context}
             isRequired={shape.schema.required?.includes(key) ?? false}
             onChange={(next) => onChange(emptyToUndefined(withField(obj, key, next)))}
           />
@@ -51,9 +56,24 @@ export function SchemaField({ name, path, schema, value, isRequired, context, on
     <div className={`form-field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>
         {name}
-        {isRequired && <span className="required" aria-hidden="true"> *</span>}
+        {isRequired && (
+          <span className="required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
       </label>
-      <FieldInput id={id} path={path} name={name} shape={shape} schema={schema} value={value} context={context} onChange={onChange} describedBy={error ? `${id}-error` : undefined} />
+      <FieldInput
+        id={id}
+        path={path}
+        name={name}
+        shape={shape}
+        schema={schema}
+        value={value}
+        context={context}
+        onChange={onChange}
+        describedBy={error ? `${id}-error` : undefined}
+      />
       {hint && <span className="field-hint">{hint}</span>}
       {error && <FieldError id={`${id}-error`} message={error} />}
     </div>
@@ -90,7 +110,9 @@ function FieldInput({ id, path, name, shape, schema, value, context, describedBy
         <select {...common} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value || undefined)}>
           <option value="">{schema.default !== undefined ? `(default: ${String(schema.default)})` : '(not set)'}</option>
           {shape.values.map((v) => (
-            <option key={v} value={v}>{v}</option>
+            <option key={v} value={v}>
+              {v}
+            </option>
           ))}
         </select>
       );
@@ -98,15 +120,34 @@ function FieldInput({ id, path, name, shape, schema, value, context, describedBy
       const list = COLUMN_FIELDS.has(name) && context.columns?.length ? `${id}-columns` : undefined;
       return (
         <>
-          <input {...common} {...(list ? { list } : {})} type={shape.format === 'uri' ? 'url' : 'text'} value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />
-          {list && <datalist id={list}>{context.columns?.map((c) => <option key={c} value={c} />)}</datalist>}
+          <input
+            {...common}
+            {...(list ? { list } : {})}
+            type={shape.format === 'uri' ? 'url' : 'text'}
+            value={typeof value === 'string' ? value : ''}
+            onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}
+          />
+          {list && (
+            <datalist id={list}>
+              {context.columns?.map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
+          )}
         </>
       );
     }
     case 'number':
       return <NumberInput common={common} isInteger={shape.isInteger} value={value} onChange={onChange} />;
     case 'boolean':
-      return <input {...common} type="checkbox" checked={value === undefined ? schema.default === true : value === true} onChange={(e) => onChange(e.target.checked)} />;
+      return (
+        <input
+          {...common}
+          type="checkbox"
+          checked={value === undefined ? schema.default === true : value === true}
+          onChange={(e) => onChange(e.target.checked)}
+        />
+      );
     case 'string-list':
       return <ListInput common={common} value={value} onChange={onChange} />;
     case 'string-map':
@@ -120,10 +161,23 @@ function FieldInput({ id, path, name, shape, schema, value, context, describedBy
 
 type Common = { id: string; 'aria-describedby': string | undefined; 'aria-invalid': boolean | undefined };
 
-function NumberInput({ common, isInteger, value, onChange }: { common: Common; isInteger: boolean; value: unknown; onChange(next: unknown): void }) {
+function NumberInput({
+  common,
+  isInteger,
+  value,
+  onChange,
+}: {
+  common: Common;
+  isInteger: boolean;
+  value: unknown;
+  onChange(next: unknown): void;
+}) {
   return (
     <input
-      {...common} type="number" step={isInteger ? 1 : 'any'} value={typeof value === 'number' ? value : ''}
+      {...common}
+      type="number"
+      step={isInteger ? 1 : 'any'}
+      value={typeof value === 'number' ? value : ''}
       onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))}
     />
   );
@@ -134,10 +188,16 @@ function ListInput({ common, value, onChange }: { common: Common; value: unknown
   const [text, setText] = useState(Array.isArray(value) ? value.join(', ') : typeof value === 'string' ? value : '');
   return (
     <input
-      {...common} type="text" placeholder="a, b, c" value={text}
+      {...common}
+      type="text"
+      placeholder="a, b, c"
+      value={text}
       onChange={(e) => {
         setText(e.target.value);
-        const items = e.target.value.split(',').map((s) => s.trim()).filter(Boolean);
+        const items = e.target.value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         onChange(items.length ? items : undefined);
       }}
     />
@@ -146,36 +206,83 @@ function ListInput({ common, value, onChange }: { common: Common; value: unknown
 
 /** A name → text map (column types) as `name: TYPE` lines. */
 function MapInput({ common, value, onChange }: { common: Common; value: unknown; onChange(next: unknown): void }) {
-  const [text, setText] = useState(isRecord(value) ? Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join('\n') : '');
+  const [text, setText] = useState(
+    isRecord(value)
+      ? Object.entries(value)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join('\n')
+      : '',
+  );
   return (
     <textarea
-      {...common} rows={3} placeholder="column_name: BIGINT" value={text}
+      {...common}
+      rows={3}
+      placeholder="column_name: BIGINT"
+      value={text}
       onChange={(e) => {
         setText(e.target.value);
-        const entries = e.target.value.split('\n').map((line) => /^\s*([^:]+?)\s*:\s*(.+?)\s*$/.exec(line)).filter((m) => m !== null);
+        const entries = e.target.value
+          .split('\n')
+          .map((line) => /^\s*([^:]+?)\s*:\s*(.+?)\s*$/.exec(line))
+          .filter((m) => m !== null);
         onChange(entries.length ? Object.fromEntries(entries.map((m) => [m[1], m[2]])) : undefined);
       }}
     />
   );
 }
 
-function UnionInput({ common, path, name, shape, value, context, onChange }: { common: Common; path: string; name: string; shape: Extract<FieldShape, { kind: 'union' }>; value: unknown; context: FieldContext; onChange(next: unknown): void }) {
+function UnionInput({
+  common,
+  path,
+  name,
+  shape,
+  value,
+  context,
+  onChange,
+}: {
+  common: Common;
+  path: string;
+  name: string;
+  shape: Extract<FieldShape, { kind: 'union' }>;
+  value: unknown;
+  context: FieldContext;
+  onChange(next: unknown): void;
+}) {
   // An unset text-or-list field (a URL, say) starts as text: the common case needs no extra click.
-  const index = value === undefined ? shape.choices.findIndex((c) => 'variant' in c && c.variant.type === 'string') : choiceIndexOf(shape.choices, value);
+  const index =
+    value === undefined
+      ? shape.choices.findIndex((c) => 'variant' in c && c.variant.type === 'string')
+      : choiceIndexOf(shape.choices, value);
   const chosen = shape.choices[index];
   return (
     <div className="union-input">
-      <select {...common} id={`${common.id}-choice`} aria-label={`${name}: kind of value`} value={index} onChange={(e) => {
-        const choice = shape.choices[Number(e.target.value)];
-        onChange(choice ? emptyValueFor(choice) : undefined);
-      }}>
+      <select
+        {...common}
+        id={`${common.id}-choice`}
+        aria-label={`${name}: kind of value`}
+        value={index}
+        onChange={(e) => {
+          const choice = shape.choices[Number(e.target.value)];
+          onChange(choice ? emptyValueFor(choice) : undefined);
+        }}
+      >
         <option value={-1}>(not set)</option>
         {shape.choices.map((c, i) => (
-          <option key={i} value={i}>{c.label}</option>
+          <option key={i} value={i}>
+            {c.label}
+          </option>
         ))}
       </select>
       {chosen && 'variant' in chosen && (
-        <SchemaField name={`${name} (${chosen.label})`} path={path} schema={chosen.variant} value={value} isRequired={false} context={context} onChange={onChange} />
+        <SchemaField
+          name={`${name} (${chosen.label})`}
+          path={path}
+          schema={chosen.variant}
+          value={value}
+          isRequired={false}
+          context={context}
+          onChange={onChange}
+        />
       )}
     </div>
   );
@@ -186,7 +293,11 @@ function JsonInput({ common, value, onChange }: { common: Common; value: unknown
   const [isBad, setBad] = useState(false);
   return (
     <textarea
-      {...common} rows={2} className={isBad ? 'is-bad' : ''} value={text} placeholder="JSON"
+      {...common}
+      rows={2}
+      className={isBad ? 'is-bad' : ''}
+      value={text}
+      placeholder="JSON"
       onChange={(e) => {
         setText(e.target.value);
         try {
@@ -201,7 +312,11 @@ function JsonInput({ common, value, onChange }: { common: Common; value: unknown
 }
 
 function FieldError({ id, message }: { id: string; message: string }) {
-  return <span className="field-error" id={id} role="alert">{message}</span>;
+  return (
+    <span className="field-error" id={id} role="alert">
+      {message}
+    </span>
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

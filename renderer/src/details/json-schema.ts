@@ -64,7 +64,14 @@ function choicesOf(variant: JsonSchema): UnionChoice[] {
   if (variant.enum?.every((v) => typeof v === 'string')) return (variant.enum as string[]).map((v) => ({ label: v, constant: v }));
   if (typeof variant.const === 'string') return [{ label: variant.const, constant: variant.const }];
   const props = variant.properties ? Object.keys(variant.properties).join(', ') : undefined;
-  const label = variant.type === 'array' ? 'list' : variant.type === 'object' ? (props ?? 'object') : variant.type === 'string' ? 'text' : String(variant.type ?? 'value');
+  const label =
+    variant.type === 'array'
+      ? 'list'
+      : variant.type === 'object'
+        ? (props ?? 'object')
+        : variant.type === 'string'
+          ? 'text'
+          : String(variant.type ?? 'value');
   return [{ label, variant }];
 }
 

@@ -27,8 +27,19 @@ export function useFormSources(): FormSources {
       api.call('kinds.list'),
       api.call('project.get').catch(() => ({ connections: [] })), // names are a convenience
     ])
-      .then(([k, p]) => isCurrent && setSources({ kinds: k.kinds.map((kind) => ({ ...kind, configSchema: asJsonSchema(kind.configSchema) })), connections: p.connections, error: null }))
-      .catch((error: unknown) => isCurrent && setSources({ kinds: null, connections: [], error: error instanceof Error ? error.message : String(error) }));
+      .then(
+        ([k, p]) =>
+          isCurrent &&
+          setSources({
+            kinds: k.kinds.map((kind) => ({ ...kind, configSchema: asJsonSchema(kind.configSchema) })),
+            connections: p.connections,
+            error: null,
+          }),
+      )
+      .catch(
+        (error: unknown) =>
+          isCurrent && setSources({ kinds: null, connections: [], error: error instanceof Error ? error.message : String(error) }),
+      );
     return () => {
       isCurrent = false;
     };

@@ -11,7 +11,11 @@ export type KindInfo = MethodResult<'kinds.list'>['kinds'][number];
 /** `base`, or `base_2`, `base_3`… : the first name no block in `taken` uses. */
 export function uniqueBlockId(base: string, taken: Iterable<string>): string {
   const used = new Set(taken);
-  const clean = base.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1').slice(0, 56) || 'block';
+  const clean =
+    base
+      .replace(/[^A-Za-z0-9_]/g, '_')
+      .replace(/^(\d)/, '_$1')
+      .slice(0, 56) || 'block';
   if (!used.has(clean)) return clean;
   for (let n = 2; ; n++) if (!used.has(`${clean}_${n}`)) return `${clean}_${n}`;
 }
@@ -33,7 +37,8 @@ export function addKindEdit(kind: KindInfo, id: string, upstream: string[], posi
 function fillBlockId(value: unknown, id: string): unknown {
   if (typeof value === 'string') return value.replaceAll('{{block_id}}', id);
   if (Array.isArray(value)) return value.map((item) => fillBlockId(item, id));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillBlockId(v, id)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillBlockId(v, id)]));
   return value;
 }
 
@@ -75,12 +80,19 @@ export function pasteEdits(view: PipelineView, shown: Record<string, Position> =
   const edits = content.blocks.map((block): PipelineEdit => {
     const { code, file, ...spec } = block;
     const id = renamed.get(block.id) ?? block.id;
-    const upstream = (spec.upstream ?? []).map((up) => renamed.get(up) ?? up).filter((up) => renamed.has(up) || [...renamed.values()].includes(up) || taken.includes(up));
+    const upstream = (spec.upstream ?? [])
+      .map((up) => renamed.get(up) ?? up)
+      .filter((up) => renamed.has(up) || [...renamed.values()].includes(up) || taken.includes(up));
     const at = content.positions[block.id];
     const pasted: NewBlock = { ...spec, id, ...(upstream.length > 0 ? { upstream } : { upstream: undefined }) };
     // A copied code file gets the new block's name, so the copy can be edited on its own.
     if (file !== undefined) pasted.file = code !== null ? `blocks/${id}${/\.[^./]+$/.exec(file)?.[0] ?? ''}` : file;
-    return { op: 'addBlock', block: pasted, ...(at ? { position: { x: at.x + offset.x, y: at.y + offset.y } } : {}), ...(code !== null ? { code } : {}) };
+    return {
+      op: 'addBlock',
+      block: pasted,
+      ...(at ? { position: { x: at.x + offset.x, y: at.y + offset.y } } : {}),
+      ...(code !== null ? { code } : {}),
+    };
   });
   return { edits, ids: [...renamed.values()] };
 }

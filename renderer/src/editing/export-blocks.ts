@@ -28,7 +28,12 @@ export interface ExportTarget {
 }
 
 const withConnection = (connection: string | undefined) => (connection ? { connection } : {});
-const text = (key: string, label: string, extra: Partial<DestinationField> = {}): DestinationField => ({ key, label, kind: 'text', ...extra });
+const text = (key: string, label: string, extra: Partial<DestinationField> = {}): DestinationField => ({
+  key,
+  label,
+  kind: 'text',
+  ...extra,
+});
 
 const TARGETS: ExportTarget[] = [
   {
@@ -37,16 +42,26 @@ const TARGETS: ExportTarget[] = [
     connectionType: 'postgres',
     fields: [text('schema', 'Schema', { isOptional: true, placeholder: "the connection's (public)" }), text('table', 'Table')],
     config: (blockId, connection) => ({ ...withConnection(connection), table: blockId }),
-    destination: (c) => `table ${c.schema ? `${String(c.schema)}.` : ''}${String(c.table)}${c.connection ? ` on ${String(c.connection)}` : ''}`,
+    destination: (c) =>
+      `table ${c.schema ? `${String(c.schema)}.` : ''}${String(c.table)}${c.connection ? ` on ${String(c.connection)}` : ''}`,
   },
   {
     kind: 'gcs',
     label: 'GCS',
     connectionType: 'gcs',
-    fields: [text('bucket', 'Bucket'), text('path', 'Path in the bucket'), { key: 'create_bucket', label: 'Create the bucket if it does not exist', kind: 'checkbox' }],
+    fields: [
+      text('bucket', 'Bucket'),
+      text('path', 'Path in the bucket'),
+      { key: 'create_bucket', label: 'Create the bucket if it does not exist', kind: 'checkbox' },
+    ],
     // Created when missing: on a fresh project (or the local emulator) there is no bucket yet. Bucket names are global:
     // one named after the project has a chance on real GCS, where a fixed name is surely taken.
-    config: (blockId, connection, projectName) => ({ ...withConnection(connection), bucket: defaultBucketName(projectName), path: `${blockId}.parquet`, create_bucket: true }),
+    config: (blockId, connection, projectName) => ({
+      ...withConnection(connection),
+      bucket: defaultBucketName(projectName),
+      path: `${blockId}.parquet`,
+      create_bucket: true,
+    }),
     destination: (c) => `gs://${String(c.bucket)}/${String(c.path)}`,
   },
   {
@@ -73,7 +88,12 @@ export function availableExportTargets(kinds: readonly KindInfo[]): ExportTarget
 }
 
 /** The config the dialog starts from: the target's, with the project's default connection for its type. */
-export function startingConfig(target: ExportTarget, blockId: string, defaults: Record<string, string>, projectName: string): Record<string, unknown> {
+export function startingConfig(
+  target: ExportTarget,
+  blockId: string,
+  defaults: Record<string, string>,
+  projectName: string,
+): Record<string, unknown> {
   return target.config(blockId, target.connectionType ? defaults[target.connectionType] : undefined, projectName);
 }
 
@@ -84,8 +104,17 @@ function withFormat(target: ExportTarget, config: Record<string, unknown>): Reco
 }
 
 /** The `addBlock` edit exporting `blockId` with the dialog's `config`, placed at `position`. */
-export function exportEdit(view: PipelineView, blockId: string, target: ExportTarget, config: Record<string, unknown>, position: { x: number; y: number }): { edit: PipelineEdit; exportId: string } {
-  const exportId = uniqueBlockId(`${blockId}_to_${target.kind}`, view.blocks.map((b) => b.id));
+export function exportEdit(
+  view: PipelineView,
+  blockId: string,
+  target: ExportTarget,
+  config: Record<string, unknown>,
+  position: { x: number; y: number },
+): { edit: PipelineEdit; exportId: string } {
+  const exportId = uniqueBlockId(
+    `${blockId}_to_${target.kind}`,
+    view.blocks.map((b) => b.id),
+  );
   const block = { id: exportId, type: 'export' as const, kind: target.kind, upstream: [blockId], config: withFormat(target, config) };
   return { exportId, edit: { op: 'addBlock', block, position } };
 }

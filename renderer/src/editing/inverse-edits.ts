@@ -27,7 +27,14 @@ export function inverseOf(view: PipelineView, edits: readonly PipelineEdit[], sh
 /** A block of the view as an `addBlock` payload (the keys its spec has, defaults left out). */
 export function toNewBlock(block: PipelineView['blocks'][number]): NewBlock {
   // `code` and `testCode` come from the loader, not from pipeline.yaml.
-  const { code: _code, testCode: _testCode, upstream, config, tests, ...rest } = block as PipelineView['blocks'][number] & { testCode?: unknown };
+  const {
+    code: _code,
+    testCode: _testCode,
+    upstream,
+    config,
+    tests,
+    ...rest
+  } = block as PipelineView['blocks'][number] & { testCode?: unknown };
   const spec: NewBlock = { ...rest };
   if (upstream.length > 0) spec.upstream = [...upstream];
   if (Object.keys(config).length > 0) spec.config = config;
@@ -53,15 +60,26 @@ function invertOne(model: Model, edit: PipelineEdit): PipelineEdit[] {
       if (!block) return [];
       const { code, ...spec } = block;
       const position = model.positions[edit.blockId];
-      const restore: PipelineEdit = { op: 'addBlock', block: spec, index, ...(position ? { position } : {}), ...(typeof code === 'string' ? { code } : {}) };
+      const restore: PipelineEdit = {
+        op: 'addBlock',
+        block: spec,
+        index,
+        ...(position ? { position } : {}),
+        ...(typeof code === 'string' ? { code } : {}),
+      };
       const downstream = model.blocks.filter((b) => b.upstream?.includes(edit.blockId));
-      return [restore, ...downstream.map((b): PipelineEdit => ({ op: 'updateBlock', blockId: b.id, patch: { upstream: upstreamOf(b.id) } }))];
+      return [
+        restore,
+        ...downstream.map((b): PipelineEdit => ({ op: 'updateBlock', blockId: b.id, patch: { upstream: upstreamOf(b.id) } })),
+      ];
     }
     case 'connect':
     case 'disconnect':
       return [{ op: 'updateBlock', blockId: edit.to, patch: { upstream: upstreamOf(edit.to) } }];
     case 'moveBlocks': {
-      const positions = Object.fromEntries(Object.keys(edit.positions).flatMap((id) => (model.positions[id] ? [[id, model.positions[id]]] : [])));
+      const positions = Object.fromEntries(
+        Object.keys(edit.positions).flatMap((id) => (model.positions[id] ? [[id, model.positions[id]]] : [])),
+      );
       return Object.keys(positions).length > 0 ? [{ op: 'moveBlocks', positions }] : [];
     }
     case 'renameBlock':

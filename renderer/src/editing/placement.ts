@@ -16,11 +16,12 @@ function overlaps(a: Position, b: Position): boolean {
  * below everything. Each call sees the blocks placed before it, so three exports of one block stack up, never overlap.
  */
 export function freeSpot(parents: Position[], taken: Position[]): Position {
-  const start = parents.length > 0
-    ? { x: Math.max(...parents.map((p) => p.x)) + NODE_WIDTH + GAP_X, y: Math.min(...parents.map((p) => p.y)) }
-    : taken.length > 0
-      ? { x: Math.min(...taken.map((p) => p.x)), y: Math.max(...taken.map((p) => p.y)) + NODE_HEIGHT + GAP_Y }
-      : { x: 0, y: 0 };
+  const start =
+    parents.length > 0
+      ? { x: Math.max(...parents.map((p) => p.x)) + NODE_WIDTH + GAP_X, y: Math.min(...parents.map((p) => p.y)) }
+      : taken.length > 0
+        ? { x: Math.min(...taken.map((p) => p.x)), y: Math.max(...taken.map((p) => p.y)) + NODE_HEIGHT + GAP_Y }
+        : { x: 0, y: 0 };
   const spot = { ...start };
   while (taken.some((p) => overlaps(p, spot))) spot.y += NODE_HEIGHT + GAP_Y;
   return spot;

@@ -20,13 +20,23 @@ export function warehouseTableOf(view: PipelineView, block: ViewBlock): { engine
  * "Bring local": a BigQuery or Postgres source that reads the block's warehouse table into DuckDB, placed after it
  * (its edge only orders it). The one explicit way data comes back from a warehouse.
  */
-export function bringLocalEdit(view: PipelineView, blockId: string, position: { x: number; y: number }): { edit: PipelineEdit; sourceId: string } | undefined {
+export function bringLocalEdit(
+  view: PipelineView,
+  blockId: string,
+  position: { x: number; y: number },
+): { edit: PipelineEdit; sourceId: string } | undefined {
   const block = view.blocks.find((b) => b.id === blockId);
   const located = block ? warehouseTableOf(view, block) : undefined;
   if (!block || !located) return undefined;
-  const sourceId = uniqueBlockId(`${blockId}_local`, view.blocks.map((b) => b.id));
+  const sourceId = uniqueBlockId(
+    `${blockId}_local`,
+    view.blocks.map((b) => b.id),
+  );
   const table = located.engine === 'bigquery' ? `\`${located.table}\`` : located.table;
   const connection = block.type === 'export' ? (block.config as { connection?: string }).connection : block.connection;
   const config = { ...(connection ? { connection } : {}), query: `select * from ${table}` };
-  return { sourceId, edit: { op: 'addBlock', block: { id: sourceId, type: 'source', kind: located.engine, upstream: [blockId], config }, position } };
+  return {
+    sourceId,
+    edit: { op: 'addBlock', block: { id: sourceId, type: 'source', kind: located.engine, upstream: [blockId], config }, position },
+  };
 }

@@ -32,7 +32,11 @@ export interface CanvasCommands {
   saveBlock(blockId: string, newId: string, config: Record<string, unknown>): Promise<EditProblem | null>;
   run(blockId: string, scope: BlockScopeKind): Promise<string | null>;
   /** Adds the export block with the dialog's config and runs it; resolves its id and run, or the refusal. */
-  exportBlock(blockId: string, target: ExportTarget, config: Record<string, unknown>): Promise<{ exportId: string; runId: string | null } | EditProblem>;
+  exportBlock(
+    blockId: string,
+    target: ExportTarget,
+    config: Record<string, unknown>,
+  ): Promise<{ exportId: string; runId: string | null } | EditProblem>;
 }
 
 interface Deps {
@@ -48,7 +52,10 @@ interface Deps {
 /** The canvas's commands over the current pipeline view. */
 export function useCanvasCommands({ view, editor, selectedIds, positions, startRun, onIdChanged }: Deps): CanvasCommands {
   const { apply, tryApply, setNotice } = editor;
-  const upstreamOf = useCallback(() => selectedIds.filter((id) => view?.blocks.some((b) => b.id === id && b.type !== 'export')), [selectedIds, view]);
+  const upstreamOf = useCallback(
+    () => selectedIds.filter((id) => view?.blocks.some((b) => b.id === id && b.type !== 'export')),
+    [selectedIds, view],
+  );
 
   const addRefusal = useCallback(
     (kind: KindInfo) =>
@@ -61,7 +68,12 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, startR
   const addKind = useCallback(
     async (kind: KindInfo, name: string, at?: Position) => {
       const upstream = upstreamOf();
-      const spot = at ?? freeSpot(upstream.flatMap((id) => positions[id] ?? []), Object.values(positions));
+      const spot =
+        at ??
+        freeSpot(
+          upstream.flatMap((id) => positions[id] ?? []),
+          Object.values(positions),
+        );
       const problem = await tryApply([addKindEdit(kind, name, upstream, spot)], `Add ${name}`);
       if (!problem) onIdChanged(null, name);
       return problem;
@@ -72,7 +84,9 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, startR
   const deleteSelection = useCallback(
     async (blockIds: string[], edges: { source: string; target: string }[]) => {
       const edits: PipelineEdit[] = [
-        ...edges.filter((e) => !blockIds.includes(e.source) && !blockIds.includes(e.target)).map((e): PipelineEdit => ({ op: 'disconnect', from: e.source, to: e.target })),
+        ...edges
+          .filter((e) => !blockIds.includes(e.source) && !blockIds.includes(e.target))
+          .map((e): PipelineEdit => ({ op: 'disconnect', from: e.source, to: e.target })),
         ...blockIds.map((blockId): PipelineEdit => ({ op: 'removeBlock', blockId })),
       ];
       if (edits.length > 0) await apply(edits, blockIds.length > 0 ? `Delete ${blockIds.join(', ')}` : 'Remove connection');
@@ -105,7 +119,8 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, startR
         if (!problem && newId !== blockId) onIdChanged(blockId, newId);
         return problem;
       },
-      run: (blockId: string, scope: BlockScopeKind) => startRun(scope === 'pipeline' ? { kind: 'pipeline' } : { kind: scope, block: blockId }),
+      run: (blockId: string, scope: BlockScopeKind) =>
+        startRun(scope === 'pipeline' ? { kind: 'pipeline' } : { kind: scope, block: blockId }),
       exportBlock: async (blockId: string, target: ExportTarget, config: Record<string, unknown>) => {
         if (!view) return { text: 'The pipeline is not loaded yet.', field: null };
         const spot = freeSpot(positions[blockId] ? [positions[blockId]] : [], Object.values(positions));
@@ -117,5 +132,8 @@ export function useCanvasCommands({ view, editor, selectedIds, positions, startR
     }),
     [apply, tryApply, setNotice, view, positions, startRun, onIdChanged],
   );
-  return useMemo(() => ({ addRefusal, defaultName, addKind, deleteSelection, ...commands }), [addRefusal, defaultName, addKind, deleteSelection, commands]);
+  return useMemo(
+    () => ({ addRefusal, defaultName, addKind, deleteSelection, ...commands }),
+    [addRefusal, defaultName, addKind, deleteSelection, commands],
+  );
 }

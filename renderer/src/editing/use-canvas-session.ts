@@ -34,11 +34,19 @@ export interface PendingExport {
  * Everything the canvas and palette share for one pipeline: kinds, the editor with its undo history, the
  * commands, the multi-selection, the add and export dialogs, and the one-click export in flight.
  */
-export function useCanvasSession(view: PipelineView | null, reload: () => void, startRun: (scope: RunScope) => Promise<string | null>, onIdChanged: (from: string | null, to: string) => void) {
+export function useCanvasSession(
+  view: PipelineView | null,
+  reload: () => void,
+  startRun: (scope: RunScope) => Promise<string | null>,
+  onIdChanged: (from: string | null, to: string) => void,
+) {
   const kinds = useKinds();
   const [selectedIds, setSelected] = useState<string[]>([]);
   // React Flow reports selection often with equal contents: keep the same array then, so nothing re-renders.
-  const setSelectedIds = useCallback((ids: string[]) => setSelected((current) => (current.length === ids.length && current.every((id, i) => id === ids[i]) ? current : ids)), []);
+  const setSelectedIds = useCallback(
+    (ids: string[]) => setSelected((current) => (current.length === ids.length && current.every((id, i) => id === ids[i]) ? current : ids)),
+    [],
+  );
   const [exportJob, setExportJob] = useState<ExportJob | null>(null);
   const [pendingAdd, setPendingAdd] = useState<PendingAdd | null>(null);
   const [pendingExport, setPendingExport] = useState<PendingExport | null>(null);
@@ -65,7 +73,10 @@ export function useCanvasSession(view: PipelineView | null, reload: () => void, 
     },
     [commands, editor],
   );
-  const confirmAdd = useCallback(async (name: string): Promise<EditProblem | null> => (pendingAdd ? commands.addKind(pendingAdd.kind, name, pendingAdd.at) : null), [commands, pendingAdd]);
+  const confirmAdd = useCallback(
+    async (name: string): Promise<EditProblem | null> => (pendingAdd ? commands.addKind(pendingAdd.kind, name, pendingAdd.at) : null),
+    [commands, pendingAdd],
+  );
   const confirmExport = useCallback(
     async (config: Record<string, unknown>): Promise<EditProblem | null> => {
       if (!pendingExport) return null;
@@ -74,15 +85,34 @@ export function useCanvasSession(view: PipelineView | null, reload: () => void, 
       if ('text' in started) return started;
       // One notice for one action: the export's result says it was added and where it went.
       editor.setNotice(null);
-      setExportJob({ pipelineId: pipelineId ?? '', exportId: started.exportId, sourceId: blockId, destination: target.destination(config), runId: started.runId });
+      setExportJob({
+        pipelineId: pipelineId ?? '',
+        exportId: started.exportId,
+        sourceId: blockId,
+        destination: target.destination(config),
+        runId: started.runId,
+      });
       return null;
     },
     [commands, editor, pendingExport, pipelineId],
   );
   return {
-    kinds, editor, commands, selectedIds, setSelectedIds, exportTargets, exportJob, clearExportJob: () => setExportJob(null),
-    pendingAdd, requestAdd, confirmAdd, cancelAdd: () => setPendingAdd(null),
-    pendingExport, requestExport: (blockId: string, target: ExportTarget) => setPendingExport({ blockId, target }), confirmExport, cancelExport: () => setPendingExport(null),
+    kinds,
+    editor,
+    commands,
+    selectedIds,
+    setSelectedIds,
+    exportTargets,
+    exportJob,
+    clearExportJob: () => setExportJob(null),
+    pendingAdd,
+    requestAdd,
+    confirmAdd,
+    cancelAdd: () => setPendingAdd(null),
+    pendingExport,
+    requestExport: (blockId: string, target: ExportTarget) => setPendingExport({ blockId, target }),
+    confirmExport,
+    cancelExport: () => setPendingExport(null),
   };
 }
 

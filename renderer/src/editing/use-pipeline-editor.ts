@@ -39,7 +39,11 @@ export interface PipelineEditor {
  * Edits of one pipeline: each saved batch goes on an undo stack with its inverse (computed before it is written);
  * undo writes the inverse to disk, redo the batch again. Refusals (a cycle, a stale version) become the notice.
  */
-export function usePipelineEditor(view: PipelineView | null, shownPositions: () => Record<string, Position>, reload: () => void): PipelineEditor {
+export function usePipelineEditor(
+  view: PipelineView | null,
+  shownPositions: () => Record<string, Position>,
+  reload: () => void,
+): PipelineEditor {
   const api = useApi();
   const version = useRef<string | null>(view?.version ?? null);
   const viewRef = useRef(view);
@@ -83,7 +87,11 @@ export function usePipelineEditor(view: PipelineView | null, shownPositions: () 
     },
     [api, pipelineId, reload],
   );
-  const showRefusal = useCallback((problem: EditProblem) => setNotice({ kind: /changed on disk by another editor/.test(problem.text) ? 'conflict' : 'error', text: problem.text }), []);
+  const showRefusal = useCallback(
+    (problem: EditProblem) =>
+      setNotice({ kind: /changed on disk by another editor/.test(problem.text) ? 'conflict' : 'error', text: problem.text }),
+    [],
+  );
 
   const tryApply = useCallback(
     async (edits: PipelineEdit[], label: string): Promise<EditProblem | null> => {
@@ -94,7 +102,11 @@ export function usePipelineEditor(view: PipelineView | null, shownPositions: () 
       const saved = await write(batch);
       if ('text' in saved) return saved;
       // A redo re-adds a block with the code file it got, not a fresh one.
-      const redoable = batch.map((edit) => (edit.op === 'addBlock' && edit.block.file === undefined && saved.files[edit.block.id] ? { ...edit, block: { ...edit.block, file: saved.files[edit.block.id] } } : edit));
+      const redoable = batch.map((edit) =>
+        edit.op === 'addBlock' && edit.block.file === undefined && saved.files[edit.block.id]
+          ? { ...edit, block: { ...edit.block, file: saved.files[edit.block.id] } }
+          : edit,
+      );
       setUndoStack((stack) => [...stack.slice(-199), { label, edits: redoable, inverse }]);
       setRedoStack([]);
       setNotice({ kind: 'info', text: `${label} — saved` });

@@ -30,7 +30,11 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version, variabl
     setRunMessage(null);
     if (!(await save())) return;
     try {
-      const { runId } = await api.call('runs.start', { pipelineId, scope: { kind: 'block', block: blockId }, variables: runVariablesFor(pipelineId, variables) });
+      const { runId } = await api.call('runs.start', {
+        pipelineId,
+        scope: { kind: 'block', block: blockId },
+        variables: runVariablesFor(pipelineId, variables),
+      });
       started(runId);
     } catch (e) {
       setRunMessage(e instanceof Error ? e.message : String(e));
@@ -48,30 +52,58 @@ export function BlockCodePanel({ pipelineId, blockId, upstream, version, variabl
     return () => window.removeEventListener('keydown', onKey);
   }, [save]);
 
-  if (state.status === 'loading') return <p className="muted pad" role="status">Reading the code file…</p>;
-  if (state.status === 'error') return <p className="error-text pad" role="alert">{state.message}</p>;
+  if (state.status === 'loading')
+    return (
+      <p className="muted pad" role="status">
+        Reading the code file…
+      </p>
+    );
+  if (state.status === 'error')
+    return (
+      <p className="error-text pad" role="alert">
+        {state.message}
+      </p>
+    );
   const isDirty = state.text !== state.savedText;
   return (
     <div className="code-panel">
       <div className="code-toolbar">
         <span className="code-file">{state.file}</span>
         {isDirty ? (
-          <span className="dirty-mark" aria-label="Unsaved changes" title="Unsaved changes">●</span>
+          <span className="dirty-mark" aria-label="Unsaved changes" title="Unsaved changes">
+            ●
+          </span>
         ) : (
           <span className="muted saved-mark">saved</span>
         )}
-        <button type="button" onClick={() => void save()} disabled={state.isSaving || !isDirty} title="Ctrl/Cmd+S">Save</button>
-        <button type="button" className="primary" onClick={() => void runBlock()} title="Ctrl/Cmd+Enter">Run block</button>
-        {runMessage && <span className={runMessage === 'Run failed' ? 'error-text' : 'muted'} role="status" aria-label="Block run">{runMessage}</span>}
+        <button type="button" onClick={() => void save()} disabled={state.isSaving || !isDirty} title="Ctrl/Cmd+S">
+          Save
+        </button>
+        <button type="button" className="primary" onClick={() => void runBlock()} title="Ctrl/Cmd+Enter">
+          Run block
+        </button>
+        {runMessage && (
+          <span className={runMessage === 'Run failed' ? 'error-text' : 'muted'} role="status" aria-label="Block run">
+            {runMessage}
+          </span>
+        )}
       </div>
       {state.hasConflict && (
         <div className="banner is-warning" role="alert">
           {state.file} changed on disk since you opened it.
-          <button type="button" onClick={reload}>Reload from disk</button>
-          <button type="button" onClick={() => void save(true)}>Overwrite with my version</button>
+          <button type="button" onClick={reload}>
+            Reload from disk
+          </button>
+          <button type="button" onClick={() => void save(true)}>
+            Overwrite with my version
+          </button>
         </div>
       )}
-      {state.saveError && <div className="banner is-error" role="alert">Could not save: {state.saveError}</div>}
+      {state.saveError && (
+        <div className="banner is-error" role="alert">
+          Could not save: {state.saveError}
+        </div>
+      )}
       {error && (
         <div className="banner is-error" role="alert" aria-label="Last run error">
           {describeError(error)}

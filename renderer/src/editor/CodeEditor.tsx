@@ -34,7 +34,11 @@ export function CodeEditor({ text, language, ariaLabel, schema, problems, placeh
       .then(({ mountEditor }) => {
         if (!isCurrent || !host.current) return;
         const opts = initial.current;
-        editor.current = mountEditor(host.current, { ...opts, ...(opts.placeholder ? { placeholder: opts.placeholder } : {}), callbacks: latest });
+        editor.current = mountEditor(host.current, {
+          ...opts,
+          ...(opts.placeholder ? { placeholder: opts.placeholder } : {}),
+          callbacks: latest,
+        });
         setReady(true);
       })
       .catch((error: unknown) => setLoadError(error instanceof Error ? error.message : String(error)));
@@ -56,10 +60,19 @@ export function CodeEditor({ text, language, ariaLabel, schema, problems, placeh
   useEffect(() => editor.current?.setLanguage(language, schema ?? {}), [language, schema, isReady]);
   useEffect(() => editor.current?.setProblems(problems ?? []), [problems, isReady]);
 
-  if (loadError) return <p className="error-text" role="alert">The editor could not load: {loadError}</p>;
+  if (loadError)
+    return (
+      <p className="error-text" role="alert">
+        The editor could not load: {loadError}
+      </p>
+    );
   return (
     <div className="code-editor" ref={host} data-ready={isReady ? 'true' : 'false'}>
-      {!isReady && <p className="muted editor-loading" role="status">Loading the editor…</p>}
+      {!isReady && (
+        <p className="muted editor-loading" role="status">
+          Loading the editor…
+        </p>
+      )}
     </div>
   );
 }

@@ -6,7 +6,15 @@ import { HighlightStyle, bracketMatching, indentOnInput, syntaxHighlighting } fr
 import { lintGutter, lintKeymap, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
 import { tags } from '@lezer/highlight';
-import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers, placeholder } from '@codemirror/view';
+import {
+  EditorView,
+  drawSelection,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  keymap,
+  lineNumbers,
+  placeholder,
+} from '@codemirror/view';
 import { pythonExtension } from './python-language.ts';
 
 /** A problem to show in the editor, at a 1-based line (and column, when known). */
@@ -27,16 +35,71 @@ export interface EditorCallbacks {
 
 /** DuckDB's words on top of PostgreSQL's: the grammar is close, the extras matter for highlighting and completion. */
 const DUCKDB_KEYWORDS = [
-  'qualify', 'pivot', 'unpivot', 'exclude', 'replace', 'columns', 'asof', 'positional', 'semi', 'anti', 'sample',
-  'using sample', 'describe', 'summarize', 'attach', 'detach', 'install', 'load', 'pragma', 'macro', 'struct', 'map',
-  'list', 'union_by_name', 'by name', 'ilike', 'glob', 'similar', 'lambda',
+  'qualify',
+  'pivot',
+  'unpivot',
+  'exclude',
+  'replace',
+  'columns',
+  'asof',
+  'positional',
+  'semi',
+  'anti',
+  'sample',
+  'using sample',
+  'describe',
+  'summarize',
+  'attach',
+  'detach',
+  'install',
+  'load',
+  'pragma',
+  'macro',
+  'struct',
+  'map',
+  'list',
+  'union_by_name',
+  'by name',
+  'ilike',
+  'glob',
+  'similar',
+  'lambda',
 ].join(' ');
-const DUCKDB_TYPES = 'hugeint uhugeint utinyint usmallint uinteger ubigint tinyint blob varchar struct map list union uuid json timestamptz interval';
+const DUCKDB_TYPES =
+  'hugeint uhugeint utinyint usmallint uinteger ubigint tinyint blob varchar struct map list union uuid json timestamptz interval';
 const DUCKDB_BUILTINS = [
-  'read_csv', 'read_csv_auto', 'read_parquet', 'read_json', 'read_json_auto', 'strftime', 'strptime', 'date_trunc',
-  'date_part', 'epoch_ms', 'epoch_us', 'list_value', 'struct_pack', 'unnest', 'regexp_matches', 'regexp_replace',
-  'string_agg', 'array_agg', 'approx_count_distinct', 'quantile_cont', 'median', 'arg_max', 'arg_min', 'coalesce',
-  'try_cast', 'hash', 'md5', 'sha256', 'generate_series', 'range', 'current_date', 'now',
+  'read_csv',
+  'read_csv_auto',
+  'read_parquet',
+  'read_json',
+  'read_json_auto',
+  'strftime',
+  'strptime',
+  'date_trunc',
+  'date_part',
+  'epoch_ms',
+  'epoch_us',
+  'list_value',
+  'struct_pack',
+  'unnest',
+  'regexp_matches',
+  'regexp_replace',
+  'string_agg',
+  'array_agg',
+  'approx_count_distinct',
+  'quantile_cont',
+  'median',
+  'arg_max',
+  'arg_min',
+  'coalesce',
+  'try_cast',
+  'hash',
+  'md5',
+  'sha256',
+  'generate_series',
+  'range',
+  'current_date',
+  'now',
 ].join(' ');
 
 /** A DuckDB-flavoured SQL dialect (PostgreSQL's rules plus DuckDB keywords, types and table functions). */
@@ -83,19 +146,40 @@ export interface MountedEditor {
 
 /** Mounts CodeMirror in `parent` with highlighting, completion, lint markers and the Mod-s / Mod-Enter keys. */
 export function mountEditor(
-  parent: HTMLElement, opts: { text: string; language: EditorLanguage; schema: SQLNamespace; ariaLabel: string; placeholder?: string; callbacks: { current: EditorCallbacks } },
+  parent: HTMLElement,
+  opts: {
+    text: string;
+    language: EditorLanguage;
+    schema: SQLNamespace;
+    ariaLabel: string;
+    placeholder?: string;
+    callbacks: { current: EditorCallbacks };
+  },
 ): MountedEditor {
   const languageSlot = new Compartment();
-  const keys = Prec.highest(keymap.of([
-    { key: 'Mod-s', preventDefault: true, run: () => (opts.callbacks.current.onSave?.(), true) },
-    // A completion list left open would cover the rows the run brings.
-    { key: 'Mod-Enter', preventDefault: true, run: (view) => (closeCompletion(view), opts.callbacks.current.onRun?.(), true) },
-  ]));
+  const keys = Prec.highest(
+    keymap.of([
+      { key: 'Mod-s', preventDefault: true, run: () => (opts.callbacks.current.onSave?.(), true) },
+      // A completion list left open would cover the rows the run brings.
+      { key: 'Mod-Enter', preventDefault: true, run: (view) => (closeCompletion(view), opts.callbacks.current.onRun?.(), true) },
+    ]),
+  );
   const extensions: Extension[] = [
-    keys, lineNumbers(), highlightActiveLineGutter(), highlightActiveLine(), history(), drawSelection(), indentOnInput(),
-    bracketMatching(), closeBrackets(), autocompletion({ icons: false }), lintGutter(), syntaxHighlighting(appHighlight),
+    keys,
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightActiveLine(),
+    history(),
+    drawSelection(),
+    indentOnInput(),
+    bracketMatching(),
+    closeBrackets(),
+    autocompletion({ icons: false }),
+    lintGutter(),
+    syntaxHighlighting(appHighlight),
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap, indentWithTab]),
-    languageSlot.of(languageExtension(opts.language, opts.schema)), appTheme,
+    languageSlot.of(languageExtension(opts.language, opts.schema)),
+    appTheme,
     // tabindex spelled out: axe counts the scroller as keyboard-reachable only through an explicitly focusable child.
     EditorView.contentAttributes.of({ 'aria-label': opts.ariaLabel, tabindex: '0' }),
     EditorView.updateListener.of((update) => {
@@ -107,7 +191,13 @@ export function mountEditor(
   return {
     view,
     setLanguage: (language, schema) => view.dispatch({ effects: languageSlot.reconfigure(languageExtension(language, schema)) }),
-    setProblems: (problems) => view.dispatch(setDiagnostics(view.state, problems.map((p) => toDiagnostic(view.state, p)))),
+    setProblems: (problems) =>
+      view.dispatch(
+        setDiagnostics(
+          view.state,
+          problems.map((p) => toDiagnostic(view.state, p)),
+        ),
+      ),
     replaceText: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
     insertAtCursor: (text) => {
       const { from, to } = view.state.selection.main;

@@ -38,10 +38,20 @@ export function useBlockCode(pipelineId: string, blockId: string) {
 
   const takeDisk = useCallback((disk: CodeOnDisk) => {
     hash.current = disk.hash;
-    setState({ status: 'ready', file: disk.file, text: disk.text, savedText: disk.text, isSaving: false, hasConflict: false, saveError: null });
+    setState({
+      status: 'ready',
+      file: disk.file,
+      text: disk.text,
+      savedText: disk.text,
+      isSaving: false,
+      hasConflict: false,
+      saveError: null,
+    });
   }, []);
   const reload = useCallback(() => {
-    api.call('blocks.readCode', { pipelineId, blockId }).then(takeDisk, (error: unknown) => setState({ status: 'error', message: messageOf(error) }));
+    api
+      .call('blocks.readCode', { pipelineId, blockId })
+      .then(takeDisk, (error: unknown) => setState({ status: 'error', message: messageOf(error) }));
   }, [api, pipelineId, blockId, takeDisk]);
   useEffect(reload, [reload]);
 
@@ -49,12 +59,15 @@ export function useBlockCode(pipelineId: string, blockId: string) {
     () =>
       api.on('pipelines.changed', (change) => {
         if (change.pipelineId !== pipelineId) return;
-        void api.call('blocks.readCode', { pipelineId, blockId }).then((disk) => {
-          const s = current.current;
-          if (s.status !== 'ready' || disk.hash === hash.current) return;
-          if (s.text === s.savedText) takeDisk(disk);
-          else setState({ ...s, hasConflict: true });
-        }, () => undefined); // the block may be gone after the change: the details panel closes then
+        void api.call('blocks.readCode', { pipelineId, blockId }).then(
+          (disk) => {
+            const s = current.current;
+            if (s.status !== 'ready' || disk.hash === hash.current) return;
+            if (s.text === s.savedText) takeDisk(disk);
+            else setState({ ...s, hasConflict: true });
+          },
+          () => undefined,
+        ); // the block may be gone after the change: the details panel closes then
       }),
     [api, pipelineId, blockId, takeDisk],
   );
@@ -75,7 +88,11 @@ export function useBlockCode(pipelineId: string, blockId: string) {
         return true;
       } catch (error) {
         const isConflict = error instanceof ApiError && error.shape.place?.path === 'expectedHash';
-        setState((now) => (now.status === 'ready' ? { ...now, isSaving: false, hasConflict: isConflict, saveError: isConflict ? null : messageOf(error) } : now));
+        setState((now) =>
+          now.status === 'ready'
+            ? { ...now, isSaving: false, hasConflict: isConflict, saveError: isConflict ? null : messageOf(error) }
+            : now,
+        );
         return false;
       }
     },

@@ -35,7 +35,9 @@ export function useBlockProblems(pipelineId: string, blockId: string): { error: 
   const designed = useBlockSchema(blockId)?.problems;
   const problems = useMemo(() => {
     const fromRun = problemsOf(error);
-    const fromDesign = (designed ?? []).flatMap((p) => (p.line !== undefined ? [{ line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), message: p.message }] : []));
+    const fromDesign = (designed ?? []).flatMap((p) =>
+      p.line !== undefined ? [{ line: p.line, ...(p.column !== undefined ? { column: p.column } : {}), message: p.message }] : [],
+    );
     return fromRun.length > 0 ? fromRun : fromDesign;
   }, [error, designed]);
   return { error, problems };

@@ -5,7 +5,13 @@ import { useApi } from '../api/ApiContext.tsx';
 /** Runs that finished before their `runs.start` answered (a block that fails at once), kept briefly by id. */
 const REMEMBERED = 20;
 
-const SAYS: Record<RunStatus, string> = { running: 'Running…', succeeded: 'Run succeeded', failed: 'Run failed', cancelled: 'Run cancelled', interrupted: 'Run interrupted' };
+const SAYS: Record<RunStatus, string> = {
+  running: 'Running…',
+  succeeded: 'Run succeeded',
+  failed: 'Run failed',
+  cancelled: 'Run cancelled',
+  interrupted: 'Run interrupted',
+};
 
 /**
  * The code toolbar's line about the block run it started: "Running…" until that run finishes, then how it ended.

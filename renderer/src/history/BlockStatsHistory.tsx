@@ -18,7 +18,9 @@ export function BlockStatsHistory({ pipelineId, blockId }: { pipelineId: string;
   const changes = schemaChanges(ordered);
   return (
     <section className="block-stats-history" aria-label={`Output of ${blockId} over its last runs`}>
-      <h3>{blockId}: rows over the last {ordered.length} successful run{ordered.length === 1 ? '' : 's'}</h3>
+      <h3>
+        {blockId}: rows over the last {ordered.length} successful run{ordered.length === 1 ? '' : 's'}
+      </h3>
       <svg width={ordered.length * 14} height={48} role="img" aria-label={`Rows per run: ${ordered.map((r) => r.rows).join(', ')}`}>
         {ordered.map((r, i) => {
           const height = Math.max(1, Math.round((r.rows / max) * 44));
@@ -30,7 +32,11 @@ export function BlockStatsHistory({ pipelineId, blockId }: { pipelineId: string;
         })}
       </svg>
       {changes.length > 0 ? (
-        <ul aria-label="Schema changes">{changes.map((c) => <li key={c}>{c}</li>)}</ul>
+        <ul aria-label="Schema changes">
+          {changes.map((c) => (
+            <li key={c}>{c}</li>
+          ))}
+        </ul>
       ) : (
         <p className="muted">Schema unchanged: {ordered.at(-1)?.columns.length ?? 0} columns.</p>
       )}
@@ -45,11 +51,17 @@ function useStatsHistory(pipelineId: string, blockId: string): StatsRun[] | unde
     let isCurrent = true;
     setRuns(undefined);
     api.call('outputs.statsHistory', { pipelineId, blockId }).then(
-      (result) => { if (isCurrent) setRuns(result.runs); },
+      (result) => {
+        if (isCurrent) setRuns(result.runs);
+      },
       // No chart is better than a broken page: the block's rows are still in the table above.
-      () => { if (isCurrent) setRuns([]); },
+      () => {
+        if (isCurrent) setRuns([]);
+      },
     );
-    return () => { isCurrent = false; };
+    return () => {
+      isCurrent = false;
+    };
   }, [api, pipelineId, blockId]);
   return runs;
 }
@@ -65,7 +77,8 @@ export function schemaChanges(ordered: StatsRun[]): string[] {
     const when = new Date(run.at).toLocaleString();
     for (const [name, type] of now) if (!before.has(name)) out.push(`${when}: added ${name} ${type}`);
     for (const name of before.keys()) if (!now.has(name)) out.push(`${when}: removed ${name}`);
-    for (const [name, type] of now) if (before.has(name) && before.get(name) !== type) out.push(`${when}: ${name} ${before.get(name)} → ${type}`);
+    for (const [name, type] of now)
+      if (before.has(name) && before.get(name) !== type) out.push(`${when}: ${name} ${before.get(name)} → ${type}`);
   }
   return out;
 }

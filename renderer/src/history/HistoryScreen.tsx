@@ -7,7 +7,15 @@ import './history.css';
 const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 
 /** `#/runs`: every recorded run, filterable by status and pipeline; `#/runs/<runId>`: one run. */
-export function HistoryScreen({ runId, onOpenRun, onOpenPipeline }: { runId: string | null; onOpenRun: (runId: string | null) => void; onOpenPipeline: (pipelineId: string) => void }) {
+export function HistoryScreen({
+  runId,
+  onOpenRun,
+  onOpenPipeline,
+}: {
+  runId: string | null;
+  onOpenRun: (runId: string | null) => void;
+  onOpenPipeline: (pipelineId: string) => void;
+}) {
   if (runId) return <RunDetailView key={runId} runId={runId} onOpenRun={onOpenRun} onOpenPipeline={onOpenPipeline} />;
   return <RunList onOpenRun={onOpenRun} onOpenPipeline={onOpenPipeline} />;
 }
@@ -27,25 +35,49 @@ function RunList({ onOpenRun, onOpenPipeline }: { onOpenRun: (runId: string) => 
           <label htmlFor={`${ids}-status`}>Status</label>
           <select id={`${ids}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">all</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
           <label htmlFor={`${ids}-pipeline`}>Pipeline</label>
           <select id={`${ids}-pipeline`} value={pipeline} onChange={(e) => setPipeline(e.target.value)}>
             <option value="">all</option>
-            {pipelines.map((p) => <option key={p} value={p}>{p}</option>)}
+            {pipelines.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
           </select>
         </div>
       </div>
-      {error && <p className="form-error" role="alert">{error}</p>}
-      {runs === null && !error && <p className="muted" role="status">Loading runs…</p>}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {runs === null && !error && (
+        <p className="muted" role="status">
+          Loading runs…
+        </p>
+      )}
       {runs?.length === 0 && <p className="muted">No runs yet: run a pipeline from the Pipelines screen, the CLI or a trigger.</p>}
       {shown.length > 0 && (
         <table className="history-table" aria-label="Runs">
           <thead>
-            <tr><th scope="col">Pipeline</th><th scope="col">Trigger</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Duration</th></tr>
+            <tr>
+              <th scope="col">Pipeline</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Status</th>
+              <th scope="col">Started</th>
+              <th scope="col">Duration</th>
+            </tr>
           </thead>
           <tbody>
-            {shown.map((run) => <RunRow key={run.id} run={run} onOpen={() => onOpenRun(run.id)} onOpenPipeline={() => onOpenPipeline(run.pipelineId)} />)}
+            {shown.map((run) => (
+              <RunRow key={run.id} run={run} onOpen={() => onOpenRun(run.id)} onOpenPipeline={() => onOpenPipeline(run.pipelineId)} />
+            ))}
           </tbody>
         </table>
       )}
@@ -58,11 +90,38 @@ function RunRow({ run, onOpen, onOpenPipeline }: { run: RunSummary; onOpen: () =
   return (
     <tr>
       <td>
-        <a href={`#/runs/${encodeURIComponent(run.id)}`} onClick={(e) => { e.preventDefault(); onOpen(); }} aria-label={`Run ${run.id} of ${run.pipelineId}`}>{run.pipelineId}</a>{' '}
-        <a className="open-pipeline" href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`} onClick={(e) => { e.preventDefault(); onOpenPipeline(); }} aria-label={`Open pipeline ${run.pipelineId}`} title="Open this pipeline on the canvas">open<span aria-hidden="true"> ↗</span></a>
+        <a
+          href={`#/runs/${encodeURIComponent(run.id)}`}
+          onClick={(e) => {
+            e.preventDefault();
+            onOpen();
+          }}
+          aria-label={`Run ${run.id} of ${run.pipelineId}`}
+        >
+          {run.pipelineId}
+        </a>{' '}
+        <a
+          className="open-pipeline"
+          href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`}
+          onClick={(e) => {
+            e.preventDefault();
+            onOpenPipeline();
+          }}
+          aria-label={`Open pipeline ${run.pipelineId}`}
+          title="Open this pipeline on the canvas"
+        >
+          open<span aria-hidden="true"> ↗</span>
+        </a>
       </td>
-      <td>{run.trigger.kind}{run.trigger.by ? ` (${run.trigger.by})` : ''}</td>
-      <td><span className="run-badge" data-status={run.status}>{run.status}</span></td>
+      <td>
+        {run.trigger.kind}
+        {run.trigger.by ? ` (${run.trigger.by})` : ''}
+      </td>
+      <td>
+        <span className="run-badge" data-status={run.status}>
+          {run.status}
+        </span>
+      </td>
       <td>{new Date(run.startedAt).toLocaleString()}</td>
       <td>{run.durationMs === null ? '—' : formatDuration(run.durationMs)}</td>
     </tr>

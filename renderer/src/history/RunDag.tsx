@@ -34,7 +34,15 @@ function useRunGraph(runId: string): { graph: RunGraph | null; error: string } {
  * The run's DAG, read-only: each block coloured by its final status in this run. Clicking a block, or Enter on a
  * focused one, selects it (the page filters its logs to it); clicking the background or Escape clears that.
  */
-export function RunDag({ run, selectedBlockId, onSelectBlock }: { run: RunDetail; selectedBlockId: string; onSelectBlock: (blockId: string) => void }) {
+export function RunDag({
+  run,
+  selectedBlockId,
+  onSelectBlock,
+}: {
+  run: RunDetail;
+  selectedBlockId: string;
+  onSelectBlock: (blockId: string) => void;
+}) {
   const { graph, error } = useRunGraph(run.id);
   const { nodes, edges } = useMemo(() => {
     if (!graph) return { nodes: [], edges: [] };
@@ -54,11 +62,20 @@ export function RunDag({ run, selectedBlockId, onSelectBlock }: { run: RunDetail
       else if (change.id === selectedBlockId) onSelectBlock('');
     }
   };
-  if (error) return <p className="form-error" role="alert">Cannot draw the run’s graph: {error}</p>;
+  if (error)
+    return (
+      <p className="form-error" role="alert">
+        Cannot draw the run’s graph: {error}
+      </p>
+    );
   if (!graph) return <div className="run-dag is-loading" aria-busy="true" />;
   return (
     <figure className="run-dag" aria-label="Graph of this run">
-      {graph.note && <figcaption className="run-dag-note" role="note">{graph.note}</figcaption>}
+      {graph.note && (
+        <figcaption className="run-dag-note" role="note">
+          {graph.note}
+        </figcaption>
+      )}
       <div className="run-dag-flow" style={{ height: graph.isCurrent ? 240 : Math.min(420, 40 + nodes.length * 100) }}>
         <ReactFlow
           nodes={shownNodes}

@@ -7,7 +7,11 @@ import type { RunFlowNode } from './run-graph-nodes.ts';
 export const RunDagNode = memo(function RunDagNode({ data, selected }: NodeProps<RunFlowNode>) {
   const statusText = data.status.replace('_', ' ');
   return (
-    <div className={`block-node run-dag-node status-${data.status}${selected ? ' is-selected' : ''}`} data-status={data.status} title={data.error}>
+    <div
+      className={`block-node run-dag-node status-${data.status}${selected ? ' is-selected' : ''}`}
+      data-status={data.status}
+      title={data.error}
+    >
       {data.blockType !== 'source' && <Handle type="target" position={Position.Left} isConnectable={false} />}
       <div className="block-node-head">
         {data.kind ? <span className={`kind-badge type-${data.blockType ?? ''}`}>{data.kind}</span> : <span />}
@@ -20,7 +24,11 @@ export const RunDagNode = memo(function RunDagNode({ data, selected }: NodeProps
       <div className="block-node-stats">
         <span>{data.rowsOut !== null ? `${formatCount(data.rowsOut)} row${data.rowsOut === 1 ? '' : 's'}` : '— rows'}</span>
         {data.children && <span className="children-badge">{data.children}</span>}
-        {data.attempts > 0 && <span>{data.attempts} attempt{data.attempts === 1 ? '' : 's'}</span>}
+        {data.attempts > 0 && (
+          <span>
+            {data.attempts} attempt{data.attempts === 1 ? '' : 's'}
+          </span>
+        )}
         <span>{data.durationMs !== null ? formatDuration(data.durationMs) : ''}</span>
       </div>
       {data.blockType !== 'export' && <Handle type="source" position={Position.Right} isConnectable={false} />}

@@ -10,17 +10,32 @@ import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
 
 /** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
-export function RunDetailView({ runId, onOpenRun, onOpenPipeline }: { runId: string; onOpenRun: (runId: string | null) => void; onOpenPipeline: (pipelineId: string) => void }) {
+export function RunDetailView({
+  runId,
+  onOpenRun,
+  onOpenPipeline,
+}: {
+  runId: string;
+  onOpenRun: (runId: string | null) => void;
+  onOpenPipeline: (pipelineId: string) => void;
+}) {
   const run = useRun(runId);
   const [focusedBlockId, setFocusedBlockId] = useState('');
   const [previewed, setPreviewed] = useState<string | null>(null);
   const kept = useRunOutputs(run?.pipelineId ?? '', runId, run?.status ?? '');
-  if (run === undefined) return <p className="screen muted" role="status">Loading run {runId}…</p>;
+  if (run === undefined)
+    return (
+      <p className="screen muted" role="status">
+        Loading run {runId}…
+      </p>
+    );
   if (run === null) {
     return (
       <section className="screen">
         <p role="alert">No run {runId} in this project’s history (it may have been pruned).</p>
-        <button type="button" onClick={() => onOpenRun(null)}>All runs</button>
+        <button type="button" onClick={() => onOpenRun(null)}>
+          All runs
+        </button>
       </section>
     );
   }
@@ -29,37 +44,80 @@ export function RunDetailView({ runId, onOpenRun, onOpenPipeline }: { runId: str
     <section className="screen run-detail" aria-label={`Run ${run.id}`}>
       <div className="screen-head">
         <h2>
-          <button type="button" className="link-button" onClick={() => onOpenRun(null)}>Runs</button> /{' '}
-          <a href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`} aria-label={`Open pipeline ${run.pipelineId}`} onClick={(e) => { e.preventDefault(); onOpenPipeline(run.pipelineId); }}>{run.pipelineId}</a>{' '}
-          <span className="run-badge" data-status={run.status} role="status" aria-label="Status of this run">{run.status}</span>
+          <button type="button" className="link-button" onClick={() => onOpenRun(null)}>
+            Runs
+          </button>{' '}
+          /{' '}
+          <a
+            href={`#/pipelines/${encodeURIComponent(run.pipelineId)}`}
+            aria-label={`Open pipeline ${run.pipelineId}`}
+            onClick={(e) => {
+              e.preventDefault();
+              onOpenPipeline(run.pipelineId);
+            }}
+          >
+            {run.pipelineId}
+          </a>{' '}
+          <span className="run-badge" data-status={run.status} role="status" aria-label="Status of this run">
+            {run.status}
+          </span>
         </h2>
         <RunActions run={run} canRetry={hasFailures && run.status !== 'running'} onStarted={onOpenRun} />
       </div>
       <p className="muted">
-        {run.id} · {run.trigger.kind}{run.trigger.by ? ` (${run.trigger.by})` : ''} · started {new Date(run.startedAt).toLocaleString()}
+        {run.id} · {run.trigger.kind}
+        {run.trigger.by ? ` (${run.trigger.by})` : ''} · started {new Date(run.startedAt).toLocaleString()}
         {run.durationMs !== null ? ` · ${formatDuration(run.durationMs)}` : ''}
       </p>
       {run.error && <p className="form-error">{run.error.message}</p>}
       <RunDag run={run} selectedBlockId={focusedBlockId} onSelectBlock={(blockId) => focusBlock(blockId, setFocusedBlockId)} />
       <table className="history-table" aria-label="Blocks of this run">
         <thead>
-          <tr><th scope="col">Block</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Rows out</th><th scope="col">Duration</th><th scope="col">Output</th><th scope="col">Error</th></tr>
+          <tr>
+            <th scope="col">Block</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Rows out</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Output</th>
+            <th scope="col">Error</th>
+          </tr>
         </thead>
         <tbody>
           {run.blocks.map((block) => (
-            <tr key={block.blockId} aria-label={block.blockId} id={rowIdOf(block.blockId)} className={block.blockId === focusedBlockId ? 'is-focused' : undefined} aria-current={block.blockId === focusedBlockId ? 'true' : undefined}>
+            <tr
+              key={block.blockId}
+              aria-label={block.blockId}
+              id={rowIdOf(block.blockId)}
+              className={block.blockId === focusedBlockId ? 'is-focused' : undefined}
+              aria-current={block.blockId === focusedBlockId ? 'true' : undefined}
+            >
               <th scope="row">{block.blockId}</th>
-              <td><span className="run-badge" data-status={block.status}>{block.status.replace('_', ' ')}</span></td>
+              <td>
+                <span className="run-badge" data-status={block.status}>
+                  {block.status.replace('_', ' ')}
+                </span>
+              </td>
               <td>{block.attempts}</td>
               <td>{block.rowsOut === null ? '—' : formatCount(block.rowsOut)}</td>
               <td>{block.durationMs === null ? '—' : formatDuration(block.durationMs)}</td>
               <td>
                 {kept.has(block.blockId) ? (
-                  <button type="button" className="link-button" onClick={() => setPreviewed(block.blockId)} aria-label={`Preview ${block.blockId} as this run left it`}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => setPreviewed(block.blockId)}
+                    aria-label={`Preview ${block.blockId} as this run left it`}
+                  >
                     Preview
                   </button>
                 ) : (
-                  <span className="muted" title="Not stored: the block wrote none, or a later run replaced it (retention.outputs_keep_last)">—</span>
+                  <span
+                    className="muted"
+                    title="Not stored: the block wrote none, or a later run replaced it (retention.outputs_keep_last)"
+                  >
+                    —
+                  </span>
                 )}
               </td>
               <td className="block-error">{block.error?.message ?? block.skipReason ?? ''}</td>
@@ -107,9 +165,17 @@ function RunActions({ run, canRetry, onStarted }: { run: RunDetail; canRetry: bo
   };
   return (
     <div className="form-actions run-actions">
-      <button type="button" onClick={() => void start('runs.start')} disabled={run.status === 'running'}>Re-run</button>
-      <button type="button" className="primary" onClick={() => void start('runs.retryFailed')} disabled={!canRetry}>Retry failed blocks</button>
-      {message && <span className="form-error" role="alert">{message}</span>}
+      <button type="button" onClick={() => void start('runs.start')} disabled={run.status === 'running'}>
+        Re-run
+      </button>
+      <button type="button" className="primary" onClick={() => void start('runs.retryFailed')} disabled={!canRetry}>
+        Retry failed blocks
+      </button>
+      {message && (
+        <span className="form-error" role="alert">
+          {message}
+        </span>
+      )}
     </div>
   );
 }

@@ -3,7 +3,17 @@ import { useApi } from '../api/ApiContext.tsx';
 import type { LogRow } from '../../../main/api/contract-views.ts';
 
 /** The run's log lines (`runs.logs`), optionally of one block (`blockId`, '' for all; the page holds it, so the graph can set it). */
-export function RunLogs({ runId, blockIds, blockId, onBlockChange }: { runId: string; blockIds: string[]; blockId: string; onBlockChange: (blockId: string) => void }) {
+export function RunLogs({
+  runId,
+  blockIds,
+  blockId,
+  onBlockChange,
+}: {
+  runId: string;
+  blockIds: string[];
+  blockId: string;
+  onBlockChange: (blockId: string) => void;
+}) {
   const api = useApi();
   const ids = useId();
   const [logs, setLogs] = useState<LogRow[]>([]);
@@ -23,10 +33,16 @@ export function RunLogs({ runId, blockIds, blockId, onBlockChange }: { runId: st
         <label htmlFor={`${ids}-block`}>Block</label>
         <select id={`${ids}-block`} value={blockId} onChange={(e) => onBlockChange(e.target.value)}>
           <option value="">all</option>
-          {blockIds.map((id) => <option key={id} value={id}>{id}</option>)}
+          {blockIds.map((id) => (
+            <option key={id} value={id}>
+              {id}
+            </option>
+          ))}
         </select>
       </div>
-      {logs.length === 0 ? <p className="muted">No log lines.</p> : (
+      {logs.length === 0 ? (
+        <p className="muted">No log lines.</p>
+      ) : (
         // Focusable, so the keyboard can scroll a long log.
         <ol className="log-lines run-log-lines" aria-label="Log lines of this run" tabIndex={0}>
           {logs.map((line) => (

@@ -22,7 +22,17 @@ export function useRunOutputs(pipelineId: string, runId: string, status: string)
 }
 
 /** A block's output as this run left it, in the same grid as the canvas's preview. */
-export function RunOutputDialog({ pipelineId, runId, blockId, onClose }: { pipelineId: string; runId: string; blockId: string; onClose(): void }) {
+export function RunOutputDialog({
+  pipelineId,
+  runId,
+  blockId,
+  onClose,
+}: {
+  pipelineId: string;
+  runId: string;
+  blockId: string;
+  onClose(): void;
+}) {
   return (
     <Modal title={`${blockId} as run ${runId} left it`} onClose={onClose} wide>
       <div className="run-output-preview">

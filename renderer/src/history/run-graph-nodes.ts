@@ -27,7 +27,9 @@ const CHILD_ID = /^(.+)\[\d+\]$/;
 /** React Flow nodes and edges of a run: the graph's blocks placed by the canvas's auto-layout (or stacked when no edges are known). */
 export function toRunGraph(blocks: RunGraphBlock[], rows: BlockRunRow[], isCurrent: boolean): { nodes: RunFlowNode[]; edges: Edge[] } {
   const shown = blocks.filter((b) => !CHILD_ID.test(b.id));
-  const positions = isCurrent ? layoutAll(shown) : Object.fromEntries(shown.map((b, i) => [b.id, { x: 0, y: i * (NODE_HEIGHT + VERTICAL_GAP) }]));
+  const positions = isCurrent
+    ? layoutAll(shown)
+    : Object.fromEntries(shown.map((b, i) => [b.id, { x: 0, y: i * (NODE_HEIGHT + VERTICAL_GAP) }]));
   const byId = new Map(rows.map((r) => [r.blockId, r]));
   const childStates = childStatesOf(rows);
   const nodes = shown.map((b): RunFlowNode => {
@@ -41,13 +43,21 @@ export function toRunGraph(blocks: RunGraphBlock[], rows: BlockRunRow[], isCurre
       ariaRole: 'button',
       ariaLabel: b.id,
       data: {
-        blockId: b.id, status, rowsOut: row?.rowsOut ?? null, durationMs: row?.durationMs ?? null, attempts: row?.attempts ?? 0,
-        ...(b.kind ? { kind: b.kind } : {}), ...(b.type ? { blockType: b.type } : {}),
-        ...(row?.error ? { error: row.error.message } : {}), ...(children ? { children: describeChildren(children) } : {}),
+        blockId: b.id,
+        status,
+        rowsOut: row?.rowsOut ?? null,
+        durationMs: row?.durationMs ?? null,
+        attempts: row?.attempts ?? 0,
+        ...(b.kind ? { kind: b.kind } : {}),
+        ...(b.type ? { blockType: b.type } : {}),
+        ...(row?.error ? { error: row.error.message } : {}),
+        ...(children ? { children: describeChildren(children) } : {}),
       },
     };
   });
-  const edges = shown.flatMap((b) => b.upstream.map((up): Edge => ({ id: `${up}->${b.id}`, source: up, target: b.id, ariaLabel: `Connection from ${up} to ${b.id}` })));
+  const edges = shown.flatMap((b) =>
+    b.upstream.map((up): Edge => ({ id: `${up}->${b.id}`, source: up, target: b.id, ariaLabel: `Connection from ${up} to ${b.id}` })),
+  );
   return { nodes, edges };
 }
 

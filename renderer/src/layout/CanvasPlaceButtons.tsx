@@ -11,7 +11,13 @@ export function CanvasPlaceButtons({ place, onChange }: { place: CanvasPlace; on
   return (
     <div className="canvas-place" role="group" aria-label="Canvas placement">
       {CHOICES.map((choice) => (
-        <button key={choice.place} type="button" aria-pressed={place === choice.place} title={choice.label} onClick={() => onChange(choice.place)}>
+        <button
+          key={choice.place}
+          type="button"
+          aria-pressed={place === choice.place}
+          title={choice.label}
+          onClick={() => onChange(choice.place)}
+        >
           <span aria-hidden="true">{choice.icon}</span> {choice.label}
         </button>
       ))}

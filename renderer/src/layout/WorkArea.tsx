@@ -23,14 +23,32 @@ export function WorkArea({ place, canvas, pane }: { place: CanvasPlace; canvas: 
   const canvasStyle: CSSProperties | undefined = shown === 'beside' ? { flex: `0 0 ${canvasWidth}px` } : undefined;
   const paneStyle: CSSProperties | undefined = shown === 'above' ? { flex: `0 1 ${height}px`, minHeight: DETAILS_PANEL.min } : undefined;
   // The least height its panels need: a tall bottom panel (the SQL console) gives way rather than covering them.
-  const minHeight = pane && shown === 'above' ? CANVAS_MIN_HEIGHT + HANDLE_PX + DETAILS_PANEL.min : pane ? PANE_MIN_HEIGHT : CANVAS_MIN_HEIGHT;
+  const minHeight =
+    pane && shown === 'above' ? CANVAS_MIN_HEIGHT + HANDLE_PX + DETAILS_PANEL.min : pane ? PANE_MIN_HEIGHT : CANVAS_MIN_HEIGHT;
   return (
     <div className={`work-area is-canvas-${shown}`} style={{ minHeight }}>
       <div className="work-canvas" style={canvasStyle} hidden={shown === 'hidden'}>
         {canvas}
       </div>
-      {pane && shown === 'above' && <ResizeHandle label="Resize the block details" orientation="horizontal" size={height} {...DETAILS_PANEL} isPanelAfter onResize={setHeight} />}
-      {pane && shown === 'beside' && <ResizeHandle label="Resize the canvas" orientation="vertical" size={canvasWidth} {...CANVAS_BESIDE_PANEL} onResize={setCanvasWidth} />}
+      {pane && shown === 'above' && (
+        <ResizeHandle
+          label="Resize the block details"
+          orientation="horizontal"
+          size={height}
+          {...DETAILS_PANEL}
+          isPanelAfter
+          onResize={setHeight}
+        />
+      )}
+      {pane && shown === 'beside' && (
+        <ResizeHandle
+          label="Resize the canvas"
+          orientation="vertical"
+          size={canvasWidth}
+          {...CANVAS_BESIDE_PANEL}
+          onResize={setCanvasWidth}
+        />
+      )}
       {pane && (
         <div className="work-pane" style={paneStyle}>
           {pane}

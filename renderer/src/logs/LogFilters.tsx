@@ -10,7 +10,11 @@ interface Props {
 export function LogFilters({ filter, blockIds, onChange }: Props) {
   return (
     <div className="log-filters" role="group" aria-label="Log filters">
-      <select aria-label="Filter log by block" value={filter.blockId ?? ''} onChange={(e) => onChange({ ...filter, blockId: e.target.value || null })}>
+      <select
+        aria-label="Filter log by block"
+        value={filter.blockId ?? ''}
+        onChange={(e) => onChange({ ...filter, blockId: e.target.value || null })}
+      >
         <option value="">All blocks</option>
         {blockIds.map((id) => (
           <option key={id} value={id}>
@@ -18,14 +22,24 @@ export function LogFilters({ filter, blockIds, onChange }: Props) {
           </option>
         ))}
       </select>
-      <select aria-label="Minimum log level" value={filter.minLevel} onChange={(e) => onChange({ ...filter, minLevel: e.target.value as MinLevel })}>
+      <select
+        aria-label="Minimum log level"
+        value={filter.minLevel}
+        onChange={(e) => onChange({ ...filter, minLevel: e.target.value as MinLevel })}
+      >
         {LOG_LEVELS.map((level) => (
           <option key={level} value={level}>
             {level === 'debug' ? 'All levels' : `${level} and above`}
           </option>
         ))}
       </select>
-      <input type="search" aria-label="Search the log" placeholder="Search the log…" value={filter.text} onChange={(e) => onChange({ ...filter, text: e.target.value })} />
+      <input
+        type="search"
+        aria-label="Search the log"
+        placeholder="Search the log…"
+        value={filter.text}
+        onChange={(e) => onChange({ ...filter, text: e.target.value })}
+      />
     </div>
   );
 }

@@ -30,7 +30,9 @@ export function LogPanel({ logs, runId, runBlockIds = NO_BLOCKS, noRunText = 'No
         <span className="muted log-run">{runId ?? 'no run yet'}</span>
         <LogFilters filter={filter} blockIds={blockIds} onChange={setFilter} />
         <span className="muted log-count" role="status" aria-label="Log line count">
-          {isFiltered ? `${shown.length.toLocaleString('en-US')} of ${logs.length.toLocaleString('en-US')} lines` : `${logs.length.toLocaleString('en-US')} lines`}
+          {isFiltered
+            ? `${shown.length.toLocaleString('en-US')} of ${logs.length.toLocaleString('en-US')} lines`
+            : `${logs.length.toLocaleString('en-US')} lines`}
         </span>
       </header>
       {/* Focusable, so the keyboard can scroll a long log. */}

@@ -7,7 +7,9 @@ const PINNED_SLACK = 24;
  * Follows new content at the bottom of a scroller while the user is at the end; once they scroll up it stays put
  * (so a line being read does not run away) until they return to the end or call `jumpToEnd`.
  */
-export function useStickToBottom<T extends HTMLElement>(contentKey: unknown): { ref: RefObject<T | null>; isPinned: boolean; onScroll(): void; jumpToEnd(): void } {
+export function useStickToBottom<T extends HTMLElement>(
+  contentKey: unknown,
+): { ref: RefObject<T | null>; isPinned: boolean; onScroll(): void; jumpToEnd(): void } {
   const ref = useRef<T>(null);
   // A ref as well as state: the layout effect must read the value as of the last scroll, not of the last render.
   const pinned = useRef(true);

@@ -5,10 +5,18 @@ import { Toast } from './Toast.tsx';
 export function EditStatus({ notice, onReload, onDismiss }: { notice: EditNotice | null; onReload(): void; onDismiss(): void }) {
   if (!notice) return null;
   return (
-    <Toast tone={notice.kind === 'info' ? 'info' : 'error'} label="Edit status" dismissLabel="Dismiss" text={notice.text} onDismiss={onDismiss}>
+    <Toast
+      tone={notice.kind === 'info' ? 'info' : 'error'}
+      label="Edit status"
+      dismissLabel="Dismiss"
+      text={notice.text}
+      onDismiss={onDismiss}
+    >
       <span>{notice.text}</span>
       {notice.kind === 'conflict' && (
-        <button type="button" onClick={onReload}>Reload</button>
+        <button type="button" onClick={onReload}>
+          Reload
+        </button>
       )}
     </Toast>
   );

@@ -1,6 +1,13 @@
 import { useId, useState } from 'react';
 import { Modal } from './Modal.tsx';
-import { useBackfillPreview, type BackfillForm, type Every, type Preview, type TrackedProgress, type useBackfillJob } from './use-backfill.ts';
+import {
+  useBackfillPreview,
+  type BackfillForm,
+  type Every,
+  type Preview,
+  type TrackedProgress,
+  type useBackfillJob,
+} from './use-backfill.ts';
 
 type Job = ReturnType<typeof useBackfillJob>;
 
@@ -28,7 +35,13 @@ export function BackfillDialog({ pipelineId, job, onClose }: { pipelineId: strin
         </label>
         <label>
           Concurrency
-          <input type="number" min={1} max={32} value={form.concurrency} onChange={(e) => set({ concurrency: Math.min(32, Math.max(1, Number(e.target.value) || 1)) })} />
+          <input
+            type="number"
+            min={1}
+            max={32}
+            value={form.concurrency}
+            onChange={(e) => set({ concurrency: Math.min(32, Math.max(1, Number(e.target.value) || 1)) })}
+          />
         </label>
         <PlanSummary preview={preview} />
         {preview.status === 'ready' && preview.warning && (
@@ -36,26 +49,50 @@ export function BackfillDialog({ pipelineId, job, onClose }: { pipelineId: strin
             Note: {preview.warning}.
           </p>
         )}
-        {preview.status === 'error' && preview.field === null && <p className="error-text" role="alert">{preview.message}</p>}
+        {preview.status === 'error' && preview.field === null && (
+          <p className="error-text" role="alert">
+            {preview.message}
+          </p>
+        )}
         <div className="backfill-actions">
           <button type="submit" className="primary" disabled={preview.status !== 'ready' || isRunning}>
             Start backfill
           </button>
         </div>
       </form>
-      {job.error && <p className="error-text" role="alert">{job.error}</p>}
+      {job.error && (
+        <p className="error-text" role="alert">
+          {job.error}
+        </p>
+      )}
       {job.progress && <BackfillProgressView progress={job.progress} onRetry={() => void job.retryFailed(form.concurrency)} />}
     </Modal>
   );
 }
 
-function DateField({ label, value, onChange, error }: { label: string; value: string; onChange(value: string): void; error: string | null }) {
+function DateField({
+  label,
+  value,
+  onChange,
+  error,
+}: {
+  label: string;
+  value: string;
+  onChange(value: string): void;
+  error: string | null;
+}) {
   const errorId = useId();
   return (
     <div className="backfill-field">
       <label>
         {label}
-        <input type="date" value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={error !== null} {...(error ? { 'aria-describedby': errorId } : {})} />
+        <input
+          type="date"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          aria-invalid={error !== null}
+          {...(error ? { 'aria-describedby': errorId } : {})}
+        />
       </label>
       {error && (
         <span id={errorId} className="field-error error-text" role="alert">
@@ -88,12 +125,21 @@ function BackfillProgressView({ progress, onRetry }: { progress: TrackedProgress
   const percent = progress.total === 0 ? 100 : Math.round((progress.done / progress.total) * 100);
   return (
     <section className="backfill-progress" aria-label="Backfill progress">
-      <div className="backfill-track" role="progressbar" aria-label={`${progress.done}/${progress.total} done`} aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100}>
+      <div
+        className="backfill-track"
+        role="progressbar"
+        aria-label={`${progress.done}/${progress.total} done`}
+        aria-valuenow={percent}
+        aria-valuemin={0}
+        aria-valuemax={100}
+      >
         <div className={`backfill-fill${progress.failed > 0 ? ' has-failures' : ''}`} style={{ width: `${percent}%` }} />
       </div>
       <p role="status" aria-label="Backfill status">
         {progress.backfillId}: {progress.done}/{progress.total} done, {progress.failed} failed
-        {progress.last ? ` · last ${progress.last.interval} ${progress.last.status}${progress.last.error ? ` (${progress.last.error})` : ''}` : ''}
+        {progress.last
+          ? ` · last ${progress.last.interval} ${progress.last.status}${progress.last.error ? ` (${progress.last.error})` : ''}`
+          : ''}
         {progress.finished ? ' · finished' : ''}
       </p>
       {progress.failedIntervals.length > 0 && (
@@ -101,7 +147,11 @@ function BackfillProgressView({ progress, onRetry }: { progress: TrackedProgress
           Failed: {progress.failedIntervals.join(', ')} (see History for their errors)
         </p>
       )}
-      {progress.error && <p className="error-text" role="alert">{progress.error}</p>}
+      {progress.error && (
+        <p className="error-text" role="alert">
+          {progress.error}
+        </p>
+      )}
       {progress.finished && progress.failed > 0 && (
         <button type="button" onClick={onRetry}>
           Retry failed intervals

@@ -8,7 +8,10 @@ export function ChildrenBadge({ blockId }: { blockId: string }) {
   const summary = summarizeChildren(blocks, blockId);
   if (!summary) return null;
   return (
-    <span className={`children-badge${summary.failed > 0 ? ' is-failing' : ''}`} title={`Dynamic children of ${blockId} (${blockId}[0] … [${summary.total - 1}])`}>
+    <span
+      className={`children-badge${summary.failed > 0 ? ' is-failing' : ''}`}
+      title={`Dynamic children of ${blockId} (${blockId}[0] … [${summary.total - 1}])`}
+    >
       {describeChildren(summary)}
     </span>
   );

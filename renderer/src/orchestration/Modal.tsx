@@ -11,7 +11,14 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
   }, []);
   return (
     // role="dialog" spelled out: the canvas shortcuts stand aside while an element with that attribute is open.
-    <dialog ref={ref} role="dialog" aria-modal="true" className={`orch-modal${wide ? ' is-wide' : ''}`} aria-labelledby={titleId} onClose={onClose}>
+    <dialog
+      ref={ref}
+      role="dialog"
+      aria-modal="true"
+      className={`orch-modal${wide ? ' is-wide' : ''}`}
+      aria-labelledby={titleId}
+      onClose={onClose}
+    >
       <header className="orch-modal-head">
         <h2 id={titleId}>{title}</h2>
         <button type="button" className="icon-button" onClick={onClose} aria-label="Close">

@@ -9,7 +9,15 @@ import { VariablesDialog } from '../runs/VariablesDialog.tsx';
 import './orchestration.css';
 
 /** The pipeline's "Variables", "Triggers", "Backfill…" and "Check" buttons under the run toolbar, each opening its dialog. */
-export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId: string | null; canRun: boolean; variables: Record<string, VariableSpec> }) {
+export function OrchestrationBar({
+  pipelineId,
+  canRun,
+  variables,
+}: {
+  pipelineId: string | null;
+  canRun: boolean;
+  variables: Record<string, VariableSpec>;
+}) {
   const [open, setOpen] = useState<'variables' | 'triggers' | 'backfill' | null>(null);
   const [values, saveValues] = useRunVariables(pipelineId, variables);
   const setCount = Object.keys(values).length;
@@ -19,7 +27,13 @@ export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId
   if (!pipelineId) return null;
   return (
     <div className="orch-bar" role="toolbar" aria-label="Orchestration">
-      <button type="button" onClick={() => setOpen('variables')} aria-haspopup="dialog" disabled={!canRun} className={setCount > 0 ? 'is-set' : undefined}>
+      <button
+        type="button"
+        onClick={() => setOpen('variables')}
+        aria-haspopup="dialog"
+        disabled={!canRun}
+        className={setCount > 0 ? 'is-set' : undefined}
+      >
         {setCount > 0 ? `Variables (${setCount} set)` : 'Variables'}
       </button>
       <button type="button" onClick={() => setOpen('triggers')} aria-haspopup="dialog" disabled={!canRun}>
@@ -30,7 +44,9 @@ export function OrchestrationBar({ pipelineId, canRun, variables }: { pipelineId
       </button>
       <CheckPanel key={pipelineId} pipelineId={pipelineId} />
       <ScheduleStatus />
-      {open === 'variables' && <VariablesDialog pipelineId={pipelineId} declared={variables} values={values} onSave={saveValues} onClose={() => setOpen(null)} />}
+      {open === 'variables' && (
+        <VariablesDialog pipelineId={pipelineId} declared={variables} values={values} onSave={saveValues} onClose={() => setOpen(null)} />
+      )}
       {open === 'triggers' && <TriggersPanel pipelineId={pipelineId} onClose={() => setOpen(null)} />}
       {open === 'backfill' && <BackfillDialog pipelineId={pipelineId} job={job} onClose={() => setOpen(null)} />}
     </div>

@@ -17,23 +17,40 @@ export function TriggersPanel({ pipelineId, onClose }: { pipelineId: string; onC
   useEffect(() => {
     api.call('triggers.list', { pipelineId }).then(setReply, (e: unknown) => setError(messageOf(e)));
     // The desktop app's loopback API, for the curl line (a browser page uses its own address).
-    api.call('app.info').then((info) => setApiOrigin(info.apiOrigin), () => undefined);
+    api.call('app.info').then(
+      (info) => setApiOrigin(info.apiOrigin),
+      () => undefined,
+    );
   }, [api, pipelineId]);
   return (
     <Modal title={`Triggers of ${pipelineId}`} onClose={onClose} wide>
       <p className="muted">
-        Triggers are edited in <code>pipelines/{pipelineId}/pipeline.yaml</code> (its <code>triggers:</code> list); the scheduler fires them while the app or{' '}
-        <code>pipewright serve</code> runs.
+        Triggers are edited in <code>pipelines/{pipelineId}/pipeline.yaml</code> (its <code>triggers:</code> list); the scheduler fires them
+        while the app or <code>pipewright serve</code> runs.
       </p>
-      {error && <p className="error-text" role="alert">{error}</p>}
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
       {reply?.problems.map((p) => (
         <p key={p.pipelineId} className="error-text" role="alert">
           {p.pipelineId}: {p.error.message}
         </p>
       ))}
-      {!reply && !error && <p className="muted" role="status">Loading triggers…</p>}
-      {reply?.triggers.length === 0 && <p className="muted">This pipeline has no triggers: add a schedule or api trigger under <code>triggers:</code> in its pipeline.yaml.</p>}
-      {reply?.triggers.map((t) => <TriggerCard key={t.name} trigger={t} apiOrigin={apiOrigin} />)}
+      {!reply && !error && (
+        <p className="muted" role="status">
+          Loading triggers…
+        </p>
+      )}
+      {reply?.triggers.length === 0 && (
+        <p className="muted">
+          This pipeline has no triggers: add a schedule or api trigger under <code>triggers:</code> in its pipeline.yaml.
+        </p>
+      )}
+      {reply?.triggers.map((t) => (
+        <TriggerCard key={t.name} trigger={t} apiOrigin={apiOrigin} />
+      ))}
     </Modal>
   );
 }
@@ -47,7 +64,9 @@ function TriggerCard({ trigger: t, apiOrigin }: { trigger: TriggerDescription; a
       {t.type === 'schedule' ? (
         <dl className="trigger-facts">
           <dt>Cron</dt>
-          <dd><code>{t.cron}</code></dd>
+          <dd>
+            <code>{t.cron}</code>
+          </dd>
           <dt>Time zone</dt>
           <dd>{t.timezone}</dd>
           <dt>Catch-up</dt>
@@ -55,10 +74,16 @@ function TriggerCard({ trigger: t, apiOrigin }: { trigger: TriggerDescription; a
           <dt>Skip if running</dt>
           <dd>{t.skipIfRunning ? 'yes' : 'no'}</dd>
           <dt>Last fire</dt>
-          <dd>{t.lastFire ? `${t.lastFire.kind} · ${t.lastFire.scheduledAt}${t.lastFire.runId ? ` · ${t.lastFire.runId}` : ''}${t.lastFire.reason ? ` · ${t.lastFire.reason}` : ''}` : 'never'}</dd>
+          <dd>
+            {t.lastFire
+              ? `${t.lastFire.kind} · ${t.lastFire.scheduledAt}${t.lastFire.runId ? ` · ${t.lastFire.runId}` : ''}${t.lastFire.reason ? ` · ${t.lastFire.reason}` : ''}`
+              : 'never'}
+          </dd>
         </dl>
       ) : (
-        <pre className="curl-line" aria-label={`Request that starts ${t.pipelineId}`}>{apiCurlLine(location.origin, t.pipelineId, apiOrigin)}</pre>
+        <pre className="curl-line" aria-label={`Request that starts ${t.pipelineId}`}>
+          {apiCurlLine(location.origin, t.pipelineId, apiOrigin)}
+        </pre>
       )}
       {t.next.length > 0 && <NextFires next={t.next} name={t.name} />}
     </section>

@@ -14,7 +14,10 @@ export interface BackfillForm {
 }
 
 /** A dry run's answer: the intervals, or the planner's refusal with the field it is about. */
-export type Preview = { status: 'idle' | 'loading' } | { status: 'ready'; intervals: PlannedInterval[]; warning?: string } | { status: 'error'; field: 'from' | 'to' | null; message: string };
+export type Preview =
+  | { status: 'idle' | 'loading' }
+  | { status: 'ready'; intervals: PlannedInterval[]; warning?: string }
+  | { status: 'error'; field: 'from' | 'to' | null; message: string };
 
 /** The live preview of a backfill form (re-planned as the fields change), checked for blank dates before asking. */
 export function useBackfillPreview(pipelineId: string, form: BackfillForm): Preview {
@@ -54,7 +57,11 @@ export function useBackfillJob(pipelineId: string, variables: () => Record<strin
     () =>
       api.on('backfills.progress', (event) => {
         // Progress can arrive before `backfills.start` resolves: match on the pipeline until the id is known.
-        setProgress((current) => (event.pipelineId === pipelineId && (current === null || current.backfillId === event.backfillId || current.finished) ? track(current, event) : current));
+        setProgress((current) =>
+          event.pipelineId === pipelineId && (current === null || current.backfillId === event.backfillId || current.finished)
+            ? track(current, event)
+            : current,
+        );
       }),
     [api, pipelineId],
   );

@@ -19,13 +19,16 @@ export function useSchedules() {
     ];
     return () => stops.forEach((stop) => stop());
   }, [api]);
-  const setPaused = useCallback(async (isPaused: boolean) => {
-    setError(null);
-    try {
-      setStatus(await api.call('schedules.setPaused', { isPaused }));
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  }, [api]);
+  const setPaused = useCallback(
+    async (isPaused: boolean) => {
+      setError(null);
+      try {
+        setStatus(await api.call('schedules.setPaused', { isPaused }));
+      } catch (e) {
+        setError(messageOf(e));
+      }
+    },
+    [api],
+  );
   return { status, error, setPaused };
 }

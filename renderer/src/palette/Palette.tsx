@@ -24,7 +24,14 @@ export function Palette({ kinds, onAdd }: Props) {
   }, [kinds, query]);
   return (
     <aside className="palette" aria-label="Block palette">
-      <input className="palette-search" type="search" placeholder="Search blocks…" aria-label="Search blocks" value={query} onChange={(e) => setQuery(e.target.value)} />
+      <input
+        className="palette-search"
+        type="search"
+        placeholder="Search blocks…"
+        aria-label="Search blocks"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
       {kinds.length === 0 && <LinesSkeleton label="Loading block kinds" lines={8} />}
       {kinds.length > 0 && shown.length === 0 && <p className="muted palette-empty">No block kind matches “{query}”.</p>}
       {TYPE_ORDER.map((type) => {
@@ -55,8 +62,7 @@ export function Palette({ kinds, onAdd }: Props) {
                   >
                     {/* The name is the visible text, after a verb only screen readers hear. */}
                     <span className="sr-only">Add </span>
-                    <span className="palette-item-title">{kind.title}</span>{' '}
-                    <span className="palette-item-kind">{kind.kind}</span>
+                    <span className="palette-item-title">{kind.title}</span> <span className="palette-item-kind">{kind.kind}</span>
                   </button>
                 </li>
               ))}

@@ -37,7 +37,12 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
 
   const fetchWindow = useCallback<FetchWindow>(
     (offset, limit) => {
-      const window = { offset, limit, ...(sort ? { orderBy: [{ column: sort.column, descending: sort.descending }] } : {}), ...(filter ? { filter } : {}) };
+      const window = {
+        offset,
+        limit,
+        ...(sort ? { orderBy: [{ column: sort.column, descending: sort.descending }] } : {}),
+        ...(filter ? { filter } : {}),
+      };
       return api.call('outputs.preview', { pipelineId, blockId, window, ...(runId ? { runId } : {}) });
     },
     [api, pipelineId, blockId, sort, filter, runId],
@@ -47,10 +52,13 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
   // A new order or filter shows other rows: start from the top, not at the row a "Go to row" left.
   const toTop = useCallback(() => setJumpTo((j) => ({ row: 0, seq: (j?.seq ?? 0) + 1 })), []);
   // Ascending, then descending, then the stored order again.
-  const cycleSort = useCallback((column: string) => {
-    setSort((s) => (s?.column !== column ? { column, descending: false } : s.descending ? null : { column, descending: true }));
-    toTop();
-  }, [toTop]);
+  const cycleSort = useCallback(
+    (column: string) => {
+      setSort((s) => (s?.column !== column ? { column, descending: false } : s.descending ? null : { column, descending: true }));
+      toTop();
+    },
+    [toTop],
+  );
 
   const columns = state.status === 'ready' ? state.columns : [];
   const totalRows = state.status === 'ready' ? state.totalRows : 0;
@@ -59,38 +67,83 @@ export function BlockPreview({ pipelineId, blockId, version, noOutputNote, runId
     <div className="preview">
       <div className="preview-bar">
         <p className="preview-count" role="status" aria-label="Row count">
-          {state.status === 'ready' ? `${formatAmount(totalRows, 'rows')} · ${columns.length} column${columns.length === 1 ? '' : 's'}` : state.status === 'loading' ? 'Loading…' : ''}
+          {state.status === 'ready'
+            ? `${formatAmount(totalRows, 'rows')} · ${columns.length} column${columns.length === 1 ? '' : 's'}`
+            : state.status === 'loading'
+              ? 'Loading…'
+              : ''}
         </p>
         <input
-          className="filter-input" aria-label="Filter rows (SQL WHERE)" placeholder="Filter: a SQL condition, e.g. amount > 100 — Enter applies"
-          value={filterText} onChange={(e) => setFilterText(e.target.value)} onKeyDown={(e) => {
+          className="filter-input"
+          aria-label="Filter rows (SQL WHERE)"
+          placeholder="Filter: a SQL condition, e.g. amount > 100 — Enter applies"
+          value={filterText}
+          onChange={(e) => setFilterText(e.target.value)}
+          onKeyDown={(e) => {
             if (e.key !== 'Enter') return;
             setFilter(filterText.trim());
             toTop();
           }}
         />
-        {!runId && <button type="button" aria-pressed={isProfileOn} onClick={() => setProfileOn((on) => !on)}>Profile</button>}
-        {!runId && <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>Chart</button>}
+        {!runId && (
+          <button type="button" aria-pressed={isProfileOn} onClick={() => setProfileOn((on) => !on)}>
+            Profile
+          </button>
+        )}
+        {!runId && (
+          <button type="button" aria-pressed={isChartOn} onClick={() => setChartOn((on) => !on)}>
+            Chart
+          </button>
+        )}
         {state.status === 'ready' && !runId && <LineagePicker blockId={blockId} columns={columns} />}
         <GoToRow totalRows={totalRows} onGo={(row) => setJumpTo((j) => ({ row, seq: (j?.seq ?? 0) + 1 }))} />
       </div>
-      {state.status === 'error' && !filter && NO_OUTPUT.test(state.message) && <p className="muted pad" role="status" aria-label="No output">{noOutputNote ?? state.message}</p>}
-      {state.status === 'error' && (filter || !NO_OUTPUT.test(state.message)) && <p className="preview-error" role="alert">{filter ? `The filter failed: ${state.message}` : state.message}</p>}
-      {profile.status === 'error' && <p className="preview-error" role="alert">The profile failed: {profile.message}</p>}
-      {profile.status === 'loading' && <p className="muted pad" role="status">Profiling the columns…</p>}
+      {state.status === 'error' && !filter && NO_OUTPUT.test(state.message) && (
+        <p className="muted pad" role="status" aria-label="No output">
+          {noOutputNote ?? state.message}
+        </p>
+      )}
+      {state.status === 'error' && (filter || !NO_OUTPUT.test(state.message)) && (
+        <p className="preview-error" role="alert">
+          {filter ? `The filter failed: ${state.message}` : state.message}
+        </p>
+      )}
+      {profile.status === 'error' && (
+        <p className="preview-error" role="alert">
+          The profile failed: {profile.message}
+        </p>
+      )}
+      {profile.status === 'loading' && (
+        <p className="muted pad" role="status">
+          Profiling the columns…
+        </p>
+      )}
       {state.status === 'loading' && <LinesSkeleton label="Loading the preview" lines={8} />}
       {state.status === 'ready' && (
         <div className="preview-body">
           <DataGrid
-            ariaLabel={`Preview of ${blockId}`} columns={columns} totalRows={totalRows} pages={state.pages} ensureRows={ensureRows}
-            sort={sort} onSort={cycleSort} profile={profile.status === 'ready' ? profile.columns : null} jumpTo={jumpTo}
+            ariaLabel={`Preview of ${blockId}`}
+            columns={columns}
+            totalRows={totalRows}
+            pages={state.pages}
+            ensureRows={ensureRows}
+            sort={sort}
+            onSort={cycleSort}
+            profile={profile.status === 'ready' ? profile.columns : null}
+            jumpTo={jumpTo}
             onOpenCell={(row, column) => setOpenCell({ row, column })}
           />
           {isChartOn && <QuickChart relation={blockRelation(pipelineId, blockId)} columns={columns} filter={filter} version={version} />}
         </div>
       )}
       {openCell && openColumn && (
-        <CellDialog fetchWindow={fetchWindow} row={openCell.row} columnIndex={openCell.column} column={openColumn} onClose={() => setOpenCell(null)} />
+        <CellDialog
+          fetchWindow={fetchWindow}
+          row={openCell.row}
+          columnIndex={openCell.column}
+          column={openColumn}
+          onClose={() => setOpenCell(null)}
+        />
       )}
     </div>
   );
@@ -101,8 +154,14 @@ export function GoToRow({ totalRows, onGo }: { totalRows: number; onGo(row: numb
   const [text, setText] = useState('');
   return (
     <input
-      className="row-input" type="number" min={1} max={Math.max(1, totalRows)} aria-label="Go to row" placeholder="Go to row"
-      value={text} onChange={(e) => setText(e.target.value)}
+      className="row-input"
+      type="number"
+      min={1}
+      max={Math.max(1, totalRows)}
+      aria-label="Go to row"
+      placeholder="Go to row"
+      value={text}
+      onChange={(e) => setText(e.target.value)}
       onKeyDown={(e) => {
         const row = Number(text);
         if (e.key === 'Enter' && Number.isInteger(row) && row >= 1) onGo(Math.min(row, Math.max(1, totalRows)) - 1);

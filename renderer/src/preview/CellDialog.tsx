@@ -28,21 +28,40 @@ export function CellDialog({ fetchWindow, row, columnIndex, column, onClose }: P
   }, [fetchWindow, row, column, columnIndex]);
   const text = value && 'text' in value ? value.text : null;
   return (
-    <div className="cell-dialog" role="dialog" aria-label={`Value of ${column.name} in row ${row + 1}`} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <div
+      className="cell-dialog"
+      role="dialog"
+      aria-label={`Value of ${column.name} in row ${row + 1}`}
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+    >
       <header>
         <strong>{column.name}</strong>
         <span className="muted">
           {column.type} · row {(row + 1).toLocaleString()}
           {text !== null && ` · ${text.length.toLocaleString()} characters`}
         </span>
-        <button type="button" disabled={text === null} onClick={() => text !== null && void navigator.clipboard?.writeText(text)}>Copy</button>
-        <button type="button" onClick={onClose} autoFocus>Close</button>
+        <button type="button" disabled={text === null} onClick={() => text !== null && void navigator.clipboard?.writeText(text)}>
+          Copy
+        </button>
+        <button type="button" onClick={onClose} autoFocus>
+          Close
+        </button>
       </header>
-      {value === null && <p className="muted" role="status">Loading the value…</p>}
-      {value && 'error' in value && <p className="error-text" role="alert">{value.error}</p>}
+      {value === null && (
+        <p className="muted" role="status">
+          Loading the value…
+        </p>
+      )}
+      {value && 'error' in value && (
+        <p className="error-text" role="alert">
+          {value.error}
+        </p>
+      )}
       {text !== null && (
         <>
-          {text.length > SHOWN_CHARS && <p className="muted">Showing the first {SHOWN_CHARS.toLocaleString()} characters; Copy takes all of them.</p>}
+          {text.length > SHOWN_CHARS && (
+            <p className="muted">Showing the first {SHOWN_CHARS.toLocaleString()} characters; Copy takes all of them.</p>
+          )}
           <textarea readOnly aria-label="Full value" value={text.length > SHOWN_CHARS ? text.slice(0, SHOWN_CHARS) : text} />
         </>
       )}

@@ -36,7 +36,13 @@ interface Props {
 export function DataGrid({ ariaLabel, columns, totalRows, pages, ensureRows, sort, onSort, profile, onOpenCell, jumpTo }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const header = useRef<HTMLDivElement>(null);
-  const { left, width: viewWidth, layout, measure, handleKey } = useGridViewport({ scroller, header, totalRows, rowHeight: ROW_HEIGHT, overscan: OVERSCAN, jumpTo, headerKey: profile });
+  const {
+    left,
+    width: viewWidth,
+    layout,
+    measure,
+    handleKey,
+  } = useGridViewport({ scroller, header, totalRows, rowHeight: ROW_HEIGHT, overscan: OVERSCAN, jumpTo, headerKey: profile });
   const firstColumn = Math.max(0, Math.floor(left / COLUMN_WIDTH) - COLUMN_OVERSCAN);
   const lastColumn = Math.min(columns.length - 1, Math.ceil((left + viewWidth) / COLUMN_WIDTH) + COLUMN_OVERSCAN);
   const visibleColumns = columns.slice(firstColumn, lastColumn + 1);
@@ -56,7 +62,9 @@ export function DataGrid({ ariaLabel, columns, totalRows, pages, ensureRows, sor
     const cells = pages.get(Math.floor(i / PAGE_ROWS))?.[i % PAGE_ROWS];
     rows.push(
       <div key={i} className="grid-row" role="row" aria-rowindex={i + 2} style={{ top: layout.topOf(i), width }}>
-        <span className="grid-rownum" role="rowheader">{i + 1}</span>
+        <span className="grid-rownum" role="rowheader">
+          {i + 1}
+        </span>
         <span className="grid-spacer" style={{ flexBasis: spacer }} />
         {visibleColumns.map((c, k) => {
           const exact = cells?.[firstColumn + k];
@@ -83,17 +91,30 @@ export function DataGrid({ ariaLabel, columns, totalRows, pages, ensureRows, sor
   }
   return (
     <div
-      className="grid-scroller" ref={scroller} role="grid" aria-label={ariaLabel} aria-rowcount={totalRows + 1}
-      aria-colcount={columns.length + 1} tabIndex={0} onScroll={(_e: UIEvent) => measure()}
-      onKeyDown={(e) => e.target === e.currentTarget && handleKey(e.key) && e.preventDefault()} style={{ '--rownum-width': `${rownumWidth}px` } as CSSProperties}
+      className="grid-scroller"
+      ref={scroller}
+      role="grid"
+      aria-label={ariaLabel}
+      aria-rowcount={totalRows + 1}
+      aria-colcount={columns.length + 1}
+      tabIndex={0}
+      onScroll={(_e: UIEvent) => measure()}
+      onKeyDown={(e) => e.target === e.currentTarget && handleKey(e.key) && e.preventDefault()}
+      style={{ '--rownum-width': `${rownumWidth}px` } as CSSProperties}
     >
       <div className="grid-head" ref={header} style={{ width }}>
         <div className="grid-header" role="row" aria-rowindex={1}>
-          <span className="grid-rownum" role="columnheader">#</span>
+          <span className="grid-rownum" role="columnheader">
+            #
+          </span>
           <span className="grid-spacer" style={{ flexBasis: spacer }} />
           {visibleColumns.map((c, k) => (
             <span
-              key={c.name} className={`grid-cell${kinds[firstColumn + k] ? ' is-number' : ''}`} role="columnheader" aria-colindex={firstColumn + k + 2} title={`${c.name} ${c.type}`}
+              key={c.name}
+              className={`grid-cell${kinds[firstColumn + k] ? ' is-number' : ''}`}
+              role="columnheader"
+              aria-colindex={firstColumn + k + 2}
+              title={`${c.name} ${c.type}`}
               aria-sort={sort?.column === c.name ? (sort.descending ? 'descending' : 'ascending') : 'none'}
             >
               <button type="button" className="col-sort" disabled={!onSort} onClick={() => onSort?.(c.name)}>

@@ -6,7 +6,9 @@ export function ProfileRow({ profile, columns, spacer }: { profile: ColumnProfil
   const byName = new Map(profile.map((p) => [p.name, p]));
   return (
     <div className="grid-profile" role="row" aria-label="Column profiles">
-      <span className="grid-rownum" role="rowheader">profile</span>
+      <span className="grid-rownum" role="rowheader">
+        profile
+      </span>
       <span className="grid-spacer" style={{ flexBasis: spacer }} />
       {columns.map((c) => {
         const p = byName.get(c.name);
@@ -23,13 +25,20 @@ export function ProfileRow({ profile, columns, spacer }: { profile: ColumnProfil
 }
 
 function ColumnSummary({ profile }: { profile: ColumnProfile }) {
-  const range = profile.min === null ? 'all NULL' : profile.min === profile.max ? clip(profile.min) : `${clip(profile.min)} … ${clip(profile.max ?? '')}`;
+  const range =
+    profile.min === null
+      ? 'all NULL'
+      : profile.min === profile.max
+        ? clip(profile.min)
+        : `${clip(profile.min)} … ${clip(profile.max ?? '')}`;
   return (
     <>
       <span className="profile-line">
         {formatCount(profile.nulls)} nulls · ≈{formatCount(profile.distinct)} distinct
       </span>
-      <span className="profile-line muted" title={`min ${profile.min ?? 'NULL'}, max ${profile.max ?? 'NULL'}`}>{range}</span>
+      <span className="profile-line muted" title={`min ${profile.min ?? 'NULL'}, max ${profile.max ?? 'NULL'}`}>
+        {range}
+      </span>
       <Histogram bins={profile.histogram} />
     </>
   );

@@ -29,7 +29,8 @@ export function formatNumberText(text: string, kind: NumberKind): string {
   if (kind.kind === 'integer') return /^-?\d+$/.test(text) ? groupDigits(text) : text;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) return text;
-  if (kind.kind === 'decimal') return value.toLocaleString('en-US', { minimumFractionDigits: kind.scale, maximumFractionDigits: kind.scale });
+  if (kind.kind === 'decimal')
+    return value.toLocaleString('en-US', { minimumFractionDigits: kind.scale, maximumFractionDigits: kind.scale });
   const magnitude = Math.abs(value);
   if (magnitude >= LARGEST_PLAIN || (magnitude > 0 && magnitude < SMALLEST_PLAIN)) return value.toExponential(3);
   if (magnitude >= 1 || magnitude === 0) return value.toLocaleString('en-US', { maximumFractionDigits: FLOAT_FRACTION_DIGITS });

@@ -32,7 +32,13 @@ export interface RowLayout {
  * scrollTop cannot express); otherwise the scrollbar's fraction decides.
  */
 export function layoutRows(args: {
-  scrollTop: number; viewHeight: number; totalRows: number; rowHeight: number; overscan: number; maxBody?: number; firstRow?: number | null;
+  scrollTop: number;
+  viewHeight: number;
+  totalRows: number;
+  rowHeight: number;
+  overscan: number;
+  maxBody?: number;
+  firstRow?: number | null;
 }): RowLayout {
   const { scrollTop, totalRows, rowHeight, overscan } = args;
   const viewHeight = Math.max(0, args.viewHeight);

@@ -32,7 +32,14 @@ export function useGridViewport({ scroller, header, totalRows, rowHeight, oversc
   const [view, setView] = useState({ top: 0, left: 0, height: 400, width: 800, headerHeight: rowHeight, firstRow: null as number | null });
   // The row the wheel (or a jump) put at the top, and the scrollTop that goes with it; a scroll elsewhere clears it.
   const pinned = useRef<{ row: number; top: number } | null>(null);
-  const layout = layoutRows({ scrollTop: view.top, viewHeight: view.height - view.headerHeight, totalRows, rowHeight, overscan, firstRow: view.firstRow });
+  const layout = layoutRows({
+    scrollTop: view.top,
+    viewHeight: view.height - view.headerHeight,
+    totalRows,
+    rowHeight,
+    overscan,
+    firstRow: view.firstRow,
+  });
   const latest = useRef(layout);
   latest.current = layout;
 
@@ -41,7 +48,14 @@ export function useGridViewport({ scroller, header, totalRows, rowHeight, oversc
     if (!el) return;
     if (pinned.current && Math.abs(el.scrollTop - pinned.current.top) > 1) pinned.current = null;
     const headerHeight = header.current?.offsetHeight ?? rowHeight;
-    setView({ top: el.scrollTop, left: el.scrollLeft, height: el.clientHeight, width: el.clientWidth, headerHeight, firstRow: pinned.current?.row ?? null });
+    setView({
+      top: el.scrollTop,
+      left: el.scrollLeft,
+      height: el.clientHeight,
+      width: el.clientWidth,
+      headerHeight,
+      firstRow: pinned.current?.row ?? null,
+    });
   };
   const pinRow = (row: number) => {
     const el = scroller.current;
@@ -66,7 +80,8 @@ export function useGridViewport({ scroller, header, totalRows, rowHeight, oversc
       const now = latest.current;
       if (!now.isScaled || event.deltaY === 0 || event.ctrlKey) return;
       event.preventDefault();
-      const pixels = event.deltaMode === 1 ? event.deltaY * rowHeight : event.deltaMode === 2 ? event.deltaY * el.clientHeight : event.deltaY;
+      const pixels =
+        event.deltaMode === 1 ? event.deltaY * rowHeight : event.deltaMode === 2 ? event.deltaY * el.clientHeight : event.deltaY;
       el.scrollLeft += event.deltaX;
       pinRowRef.current(now.firstExact + pixels / rowHeight);
     };

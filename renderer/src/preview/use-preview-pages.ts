@@ -70,7 +70,8 @@ export function usePreviewPages(fetchWindow: FetchWindow, version: string | null
       const gen = generation.current;
       const missing = (from: number, to: number) => {
         const pages: number[] = [];
-        for (let page = Math.floor(from / PAGE_ROWS); page <= Math.floor(to / PAGE_ROWS); page++) if (!requested.current.has(page)) pages.push(page);
+        for (let page = Math.floor(from / PAGE_ROWS); page <= Math.floor(to / PAGE_ROWS); page++)
+          if (!requested.current.has(page)) pages.push(page);
         return pages;
       };
       if (missing(first, last).length === 0) return;

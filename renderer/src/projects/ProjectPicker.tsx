@@ -9,14 +9,26 @@ export function ProjectPicker({ onClose }: { onClose(): void }) {
   const isBusy = state.status === 'switching';
   return (
     <Modal title="Projects" onClose={onClose}>
-      {listError && <p className="error-text" role="alert">{listError}</p>}
-      {!list && !listError && <p className="muted" role="status">Loading projects…</p>}
+      {listError && (
+        <p className="error-text" role="alert">
+          {listError}
+        </p>
+      )}
+      {!list && !listError && (
+        <p className="muted" role="status">
+          Loading projects…
+        </p>
+      )}
       {list && (
         <div className="project-picker">
           <p>
             Open now: <code>{list.current}</code>
           </p>
-          {!list.canSwitch && <p className="muted" role="note">{list.why}</p>}
+          {!list.canSwitch && (
+            <p className="muted" role="note">
+              {list.why}
+            </p>
+          )}
           {list.canSwitch && (
             <>
               {list.recent.length > 0 && (
@@ -33,8 +45,22 @@ export function ProjectPicker({ onClose }: { onClose(): void }) {
                   </ul>
                 </section>
               )}
-              <FolderForm label="Open a project folder" action="Open" placeholder="/home/you/projects/shop (holds pipewright.yaml)" isBusy={isBusy} error={state.status === 'error' && state.field === 'open' ? state.message : null} onSubmit={open} />
-              <FolderForm label="New project in folder" action="Create" placeholder="/home/you/projects/new-one (new or empty)" isBusy={isBusy} error={state.status === 'error' && state.field === 'create' ? state.message : null} onSubmit={create} />
+              <FolderForm
+                label="Open a project folder"
+                action="Open"
+                placeholder="/home/you/projects/shop (holds pipewright.yaml)"
+                isBusy={isBusy}
+                error={state.status === 'error' && state.field === 'open' ? state.message : null}
+                onSubmit={open}
+              />
+              <FolderForm
+                label="New project in folder"
+                action="Create"
+                placeholder="/home/you/projects/new-one (new or empty)"
+                isBusy={isBusy}
+                error={state.status === 'error' && state.field === 'create' ? state.message : null}
+                onSubmit={create}
+              />
               <p className="muted dialog-note">The open project closes first: running pipelines are cancelled and recorded.</p>
             </>
           )}
@@ -71,8 +97,17 @@ function FolderForm({ label, action, placeholder, isBusy, error, onSubmit }: Fol
       <label className="field">
         <span>{label}</span>
         <span className="folder-row">
-          <input value={dir} spellCheck={false} placeholder={placeholder} onChange={(e) => setDir(e.target.value)} aria-invalid={error !== null} {...(error ? { 'aria-describedby': errorId } : {})} />
-          <button type="submit" disabled={isBusy || !dir.trim()}>{action}</button>
+          <input
+            value={dir}
+            spellCheck={false}
+            placeholder={placeholder}
+            onChange={(e) => setDir(e.target.value)}
+            aria-invalid={error !== null}
+            {...(error ? { 'aria-describedby': errorId } : {})}
+          />
+          <button type="submit" disabled={isBusy || !dir.trim()}>
+            {action}
+          </button>
         </span>
       </label>
       {error && (

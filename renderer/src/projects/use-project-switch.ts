@@ -14,7 +14,8 @@ export interface ProjectsList {
 const SWITCH_DEADLINE_MS = 60_000;
 const POLL_MS = 300;
 
-type SwitchState = { status: 'idle' } | { status: 'switching'; dir: string } | { status: 'error'; field: 'open' | 'create'; message: string };
+type SwitchState =
+  { status: 'idle' } | { status: 'switching'; dir: string } | { status: 'error'; field: 'open' | 'create'; message: string };
 
 /**
  * The project picker's data and actions. A switch closes this project on the server and opens the next on the same
@@ -56,7 +57,13 @@ export function useProjectSwitch() {
     },
     [api, waitFor],
   );
-  return { list, listError, state, open: (dir: string) => void switchTo('projects.open', dir), create: (dir: string) => void switchTo('projects.create', dir) };
+  return {
+    list,
+    listError,
+    state,
+    open: (dir: string) => void switchTo('projects.open', dir),
+    create: (dir: string) => void switchTo('projects.create', dir),
+  };
 }
 
 function messageOf(error: unknown): string {

@@ -13,9 +13,15 @@ interface Props {
 export function BlockActionBar({ blockId, blockType, exportTargets, onRun, onExport }: Props) {
   return (
     <div className="block-action-bar" role="toolbar" aria-label={`Actions for block ${blockId}`}>
-      <button type="button" onClick={() => onRun('block')}>Run block</button>
-      <button type="button" onClick={() => onRun('with-upstream')}>Run with upstream</button>
-      <button type="button" onClick={() => onRun('downstream')}>Run from here</button>
+      <button type="button" onClick={() => onRun('block')}>
+        Run block
+      </button>
+      <button type="button" onClick={() => onRun('with-upstream')}>
+        Run with upstream
+      </button>
+      <button type="button" onClick={() => onRun('downstream')}>
+        Run from here
+      </button>
       {blockType !== 'export' && exportTargets.length > 0 && <span className="block-action-sep" aria-hidden="true" />}
       {blockType !== 'export' &&
         exportTargets.map((target) => (

@@ -29,23 +29,38 @@ export function CheckPanel({ pipelineId }: { pipelineId: string | null }) {
   };
   return (
     <section className="check-panel" aria-label="Pipeline check">
-      <button type="button" onClick={() => void check()} disabled={!pipelineId || busy} title="Checks Postgres, GCS and BigQuery blocks without writing anything">
+      <button
+        type="button"
+        onClick={() => void check()}
+        disabled={!pipelineId || busy}
+        title="Checks Postgres, GCS and BigQuery blocks without writing anything"
+      >
         {busy ? 'Checking…' : 'Check'}
       </button>
-      {error && <span className="error-text" role="alert">{error}</span>}
+      {error && (
+        <span className="error-text" role="alert">
+          {error}
+        </span>
+      )}
       {report && (
         <div role="status" aria-label="Check result">
           <strong>{report.isOk ? 'Ready to run' : 'Fix before running'}</strong>
           {report.blocks.length === 0 && <p>No Postgres, GCS, BigQuery or Python blocks to check.</p>}
           {report.blocks.map((b) => (
             <ul key={b.blockId} aria-label={`Checks of ${b.blockId}`}>
-              <li><strong>{b.blockId}</strong></li>
+              <li>
+                <strong>{b.blockId}</strong>
+              </li>
               {b.items.map((i) => (
-                <li key={i.name} data-status={i.status}>{MARKS[i.status]} {i.name}: {i.detail}</li>
+                <li key={i.name} data-status={i.status}>
+                  {MARKS[i.status]} {i.name}: {i.detail}
+                </li>
               ))}
             </ul>
           ))}
-          <button type="button" className="link-button" onClick={() => setReport(null)}>Close</button>
+          <button type="button" className="link-button" onClick={() => setReport(null)}>
+            Close
+          </button>
         </div>
       )}
     </section>

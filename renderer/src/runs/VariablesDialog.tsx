@@ -21,8 +21,8 @@ export function VariablesDialog({ pipelineId, declared, values, onSave, onClose 
     <Modal title={`Variables of ${pipelineId}`} onClose={onClose}>
       {names.length === 0 ? (
         <p className="muted">
-          This pipeline declares no variables. Add them under <code>variables:</code> in <code>pipelines/{pipelineId}/pipeline.yaml</code>; blocks
-          read them as <code>{'{{ name }}'}</code>.
+          This pipeline declares no variables. Add them under <code>variables:</code> in <code>pipelines/{pipelineId}/pipeline.yaml</code>;
+          blocks read them as <code>{'{{ name }}'}</code>.
         </p>
       ) : (
         <form

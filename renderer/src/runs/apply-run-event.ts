@@ -10,7 +10,10 @@ import { describeBlockError, logLineOfEvent } from '../../../main/model/event-lo
  */
 export function applyRunEvent(state: RunState, event: RunEvent): RunState {
   const line = logLineOfEvent(event);
-  return foldEvent(line ? { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, ...line }) } : state, event);
+  return foldEvent(
+    line ? { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, ...line }) } : state,
+    event,
+  );
 }
 
 function appendLog(logs: RunState['logs'], line: RunState['logs'][number]): RunState['logs'] {
@@ -24,7 +27,14 @@ function foldEvent(state: RunState, event: RunEvent): RunState {
   };
   switch (event.type) {
     case 'run.started':
-      return { ...state, status: 'running', blocks: { ...withoutChildrenOf(state.blocks, event.blocks), ...Object.fromEntries(event.blocks.map((id) => [id, { status: 'pending' }])) } };
+      return {
+        ...state,
+        status: 'running',
+        blocks: {
+          ...withoutChildrenOf(state.blocks, event.blocks),
+          ...Object.fromEntries(event.blocks.map((id) => [id, { status: 'pending' }])),
+        },
+      };
     case 'block.added':
       return setBlock(event.blockId, { status: 'pending' });
     case 'block.queued':
@@ -45,13 +55,27 @@ function foldEvent(state: RunState, event: RunEvent): RunState {
         ...testsOf(event.tests),
       });
     case 'block.failed':
-      return setBlock(event.blockId, { status: 'failed', durationMs: event.durationMs, error: describeBlockError(event.error), ...testsOf(event.tests) });
+      return setBlock(event.blockId, {
+        status: 'failed',
+        durationMs: event.durationMs,
+        error: describeBlockError(event.error),
+        ...testsOf(event.tests),
+      });
     case 'block.skipped':
       return setBlock(event.blockId, { status: event.status });
     case 'block.cancelled':
       return setBlock(event.blockId, { status: 'cancelled' });
     case 'log.written':
-      return { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, blockId: event.blockId, level: event.level, message: event.message }) };
+      return {
+        ...state,
+        logs: appendLog(state.logs, {
+          id: `${event.runId}-${state.logs.length}`,
+          at: event.at,
+          blockId: event.blockId,
+          level: event.level,
+          message: event.message,
+        }),
+      };
     case 'run.finished':
       return { ...state, status: event.status };
     default:

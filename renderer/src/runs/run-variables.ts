@@ -9,7 +9,10 @@ const keyOf = (pipelineId: string) => `pipewright.runVariables.${pipelineId}`;
 /** The default and description of a declared variable, as text. */
 export function describeVariable(spec: VariableSpec): { defaultText: string; description: string } {
   const value = spec !== null && typeof spec === 'object' ? spec.default : spec;
-  return { defaultText: value === null ? '' : String(value), description: spec !== null && typeof spec === 'object' ? (spec.description ?? '') : '' };
+  return {
+    defaultText: value === null ? '' : String(value),
+    description: spec !== null && typeof spec === 'object' ? (spec.description ?? '') : '',
+  };
 }
 
 /** The values this window runs the pipeline with, over its declared defaults (kept in this browser's storage). */
@@ -31,7 +34,10 @@ export function saveRunVariables(pipelineId: string, values: Record<string, stri
 }
 
 /** The pipeline's run values, kept current when they are saved, limited to the variables it still declares. */
-export function useRunVariables(pipelineId: string | null, declared: Record<string, VariableSpec>): [Record<string, string>, (values: Record<string, string>) => void] {
+export function useRunVariables(
+  pipelineId: string | null,
+  declared: Record<string, VariableSpec>,
+): [Record<string, string>, (values: Record<string, string>) => void] {
   const [values, setValues] = useState<Record<string, string>>(() => (pipelineId ? readRunVariables(pipelineId) : {}));
   useEffect(() => {
     if (!pipelineId) return;

@@ -10,7 +10,9 @@ export function useQueuedRuns(pipelineId: string | null): string[] {
     if (!pipelineId) return;
     const stop = api.on('runs.queue', (event) => {
       if (event.pipelineId !== pipelineId) return;
-      setQueued((ids) => (event.queued ? [...ids.filter((id) => id !== event.runId), event.runId] : ids.filter((id) => id !== event.runId)));
+      setQueued((ids) =>
+        event.queued ? [...ids.filter((id) => id !== event.runId), event.runId] : ids.filter((id) => id !== event.runId),
+      );
     });
     // Missed events while the stream was down: a queued run shows itself again when it starts.
     const stopRestored = api.on('connection.restored', () => setQueued([]));

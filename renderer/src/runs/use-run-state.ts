@@ -36,7 +36,10 @@ export function useRunState(pipelineId: string | null): RunState & { moveBlock(f
     const stop = api.on('runs.event', (event) => {
       const runSeq = event.type === 'run.started' && event.pipelineId === pipelineId ? countEvent() : 0;
       setState((s) => {
-        if (event.type === 'run.started') return event.pipelineId === pipelineId ? stampRun(applyRunEvent({ ...s, runId: event.runId, logs: [] }, event), event.blocks, runSeq) : s;
+        if (event.type === 'run.started')
+          return event.pipelineId === pipelineId
+            ? stampRun(applyRunEvent({ ...s, runId: event.runId, logs: [] }, event), event.blocks, runSeq)
+            : s;
         return event.runId === s.runId ? applyRunEvent(s, event) : s;
       });
     });

@@ -10,7 +10,13 @@ export function ProjectScreens({ route, onNavigate }: { route: Route; onNavigate
     <div className="project-screen">
       {route.screen === 'connections' && <ConnectionsScreen />}
       {route.screen === 'settings' && <SettingsScreen />}
-      {route.screen === 'history' && <HistoryScreen runId={route.runId ?? null} onOpenRun={(runId) => onNavigate('history', runId ? { runId } : {})} onOpenPipeline={(pipelineId) => onNavigate('workbench', { pipelineId })} />}
+      {route.screen === 'history' && (
+        <HistoryScreen
+          runId={route.runId ?? null}
+          onOpenRun={(runId) => onNavigate('history', runId ? { runId } : {})}
+          onOpenPipeline={(pipelineId) => onNavigate('workbench', { pipelineId })}
+        />
+      )}
     </div>
   );
 }

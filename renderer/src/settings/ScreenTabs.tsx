@@ -13,7 +13,13 @@ export function ScreenTabs({ screen, onChange }: { screen: Screen; onChange: (sc
   return (
     <nav className="screen-tabs" aria-label="Screens">
       {TABS.map((tab) => (
-        <button key={tab.screen} type="button" className="screen-tab" aria-current={tab.screen === screen ? 'page' : undefined} onClick={() => onChange(tab.screen)}>
+        <button
+          key={tab.screen}
+          type="button"
+          className="screen-tab"
+          aria-current={tab.screen === screen ? 'page' : undefined}
+          onClick={() => onChange(tab.screen)}
+        >
           {tab.label}
         </button>
       ))}

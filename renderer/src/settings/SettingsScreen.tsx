@@ -51,13 +51,23 @@ export function SettingsScreen() {
       setForm(reply.engine);
       setNotice('Saved to pipewright.yaml. DuckDB threads and memory limit apply the next time the project opens.');
     } catch (e) {
-      setError(toFormError(e, FIELDS.map((f) => f.name)));
+      setError(
+        toFormError(
+          e,
+          FIELDS.map((f) => f.name),
+        ),
+      );
     } finally {
       setIsSaving(false);
     }
   };
 
-  if (!form) return <p className="muted" role="status">{error ? error.message : 'Loading settings…'}</p>;
+  if (!form)
+    return (
+      <p className="muted" role="status">
+        {error ? error.message : 'Loading settings…'}
+      </p>
+    );
   return (
     <section className="screen" aria-labelledby={`${formId}-title`}>
       <h2 id={`${formId}-title`}>Project settings</h2>
@@ -77,21 +87,33 @@ export function SettingsScreen() {
                 aria-describedby={`${id}-hint${fieldError ? ` ${id}-error` : ''}`}
                 onChange={(e) => setForm({ ...form, [field.name]: e.target.value })}
               />
-              <p className="form-hint muted" id={`${id}-hint`}>{field.hint}</p>
-              {fieldError && <p className="form-error" id={`${id}-error`} role="alert">{fieldError}</p>}
+              <p className="form-hint muted" id={`${id}-hint`}>
+                {field.hint}
+              </p>
+              {fieldError && (
+                <p className="form-error" id={`${id}-error`} role="alert">
+                  {fieldError}
+                </p>
+              )}
             </div>
           );
         })}
-        {error && error.field === null && <p className="form-error" role="alert">{error.message}</p>}
+        {error && error.field === null && (
+          <p className="form-error" role="alert">
+            {error.message}
+          </p>
+        )}
         <div className="form-actions">
-          <button type="submit" className="primary" disabled={isSaving}>{isSaving ? 'Saving…' : 'Save settings'}</button>
-          <span role="status" className="muted">{notice}</span>
+          <button type="submit" className="primary" disabled={isSaving}>
+            {isSaving ? 'Saving…' : 'Save settings'}
+          </button>
+          <span role="status" className="muted">
+            {notice}
+          </span>
         </div>
       </form>
       {secretStore && (
-        <p className={secretStore.isOsKeychain ? 'muted' : 'form-warning'}>
-          Connection secrets are kept with {secretStore.description}.
-        </p>
+        <p className={secretStore.isOsKeychain ? 'muted' : 'form-warning'}>Connection secrets are kept with {secretStore.description}.</p>
       )}
     </section>
   );

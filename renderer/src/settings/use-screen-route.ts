@@ -49,7 +49,11 @@ export function useScreenRoute(): [Route, Navigate] {
     };
   }, []);
   const go = useCallback<Navigate>((screen, target = {}) => {
-    const next: Route = { screen, ...(target.runId ? { runId: target.runId } : {}), ...(target.pipelineId ? { pipelineId: target.pipelineId } : {}) };
+    const next: Route = {
+      screen,
+      ...(target.runId ? { runId: target.runId } : {}),
+      ...(target.pipelineId ? { pipelineId: target.pipelineId } : {}),
+    };
     const hash = hashOf(next);
     if (window.location.hash !== hash) {
       const url = hash || window.location.pathname + window.location.search;

@@ -28,7 +28,10 @@ export function isCrash(error: ErrorShape): boolean {
 /** Checks an outcome against what the case expects; throws an AssertionError naming the difference. */
 export function checkOutcome(outcome: Outcome, expected: Expected): void {
   if ('ok' in expected) {
-    assert.ok(!('error' in outcome), `expected success, got ${'error' in outcome ? `${outcome.error.kind}: ${outcome.error.message}` : ''}`);
+    assert.ok(
+      !('error' in outcome),
+      `expected success, got ${'error' in outcome ? `${outcome.error.kind}: ${outcome.error.message}` : ''}`,
+    );
     if (expected.rows !== undefined) assert.equal((outcome as { rows: number | null }).rows, expected.rows);
     return;
   }

@@ -14,14 +14,19 @@ export async function runInChild(dir: string, blocks: Record<string, unknown>[],
   mkdirSync(path.join(dir, 'pipelines', 'p'), { recursive: true });
   writeFileSync(path.join(dir, 'pipewright.yaml'), stringify({ name: 'hostile-child', engine: { retry: { retries: 0 } } }));
   writeFileSync(path.join(dir, 'pipelines', 'p', 'pipeline.yaml'), stringify({ blocks }));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'run', 'p', '--project', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'run', 'p', '--project', dir, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const kill = () => child.kill('SIGKILL');
   signal.addEventListener('abort', kill, { once: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code, killedBy] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  const [code, killedBy] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (c, s) => resolve([c, s])),
+  );
   signal.removeEventListener('abort', kill);
   const crash = (why: string): Outcome => ({ error: { kind: 'internal', message: `${why}\n${stderr.slice(-1500)}`, retryable: false } });
   if (killedBy) return crash(`killed by ${killedBy}`);

@@ -30,7 +30,10 @@ const ROUTES: Record<string, Route> = {
   '/to-file.csv': (_req, res) => res.writeHead(302, { location: 'file:///etc/passwd' }).end(),
   '/to-404.csv': (_req, res) => res.writeHead(301, { location: '/404.csv' }).end(),
   '/html.csv': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Log in</body></html>'),
-  '/denied.csv': (_req, res) => res.writeHead(200, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'),
+  '/denied.csv': (_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'application/xml' })
+      .end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'),
   '/empty.csv': (_req, res) => res.writeHead(200, { 'content-length': '0' }).end(),
   '/reset.csv': (req) => req.socket.destroy(),
   '/drip.csv': (_req, res) => {
@@ -53,7 +56,9 @@ export interface HostileServers {
 
 export async function startHostileServers(): Promise<HostileServers> {
   const sockets = new Set<Socket>();
-  const http = createServer((req, res) => (ROUTES[new URL(req.url ?? '/', 'http://x').pathname] ?? ((_q, r: ServerResponse) => r.writeHead(404).end()))(req, res));
+  const http = createServer((req, res) =>
+    (ROUTES[new URL(req.url ?? '/', 'http://x').pathname] ?? ((_q, r: ServerResponse) => r.writeHead(404).end()))(req, res),
+  );
   http.on('connection', (s) => sockets.add(s));
   const http10 = createNetServer((socket) => {
     sockets.add(socket);
@@ -62,7 +67,14 @@ export async function startHostileServers(): Promise<HostileServers> {
       const body = /GET \S+\.gz /.test(text) ? GZ : Buffer.from(CSV);
       // As `python3 -m http.server` answers (with a length), or with the body ending at the close.
       const length = /GET \/len\//.test(text) ? `Content-Length: ${body.length}\r\n` : '';
-      socket.end(Buffer.concat([Buffer.from(`HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6\r\nContent-Type: ${body === GZ ? 'application/gzip' : 'text/csv'}\r\n${length}\r\n`), body]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(
+            `HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6\r\nContent-Type: ${body === GZ ? 'application/gzip' : 'text/csv'}\r\n${length}\r\n`,
+          ),
+          body,
+        ]),
+      );
     });
   });
   const garbage = createNetServer((socket) => {
@@ -75,7 +87,9 @@ export async function startHostileServers(): Promise<HostileServers> {
   };
   const [url, http10Url, garbageUrl] = [await listen(http), await listen(http10), await listen(garbage)];
   return {
-    url, http10Url, garbageUrl,
+    url,
+    http10Url,
+    garbageUrl,
     close: async () => {
       for (const s of sockets) s.destroy();
       await Promise.all([http, http10, garbage].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -83,7 +97,12 @@ export async function startHostileServers(): Promise<HostileServers> {
   };
 }
 
-const failsOn = (kind: 'user' | 'operational', message: RegExp, file?: RegExp): Expected => ({ kind, message, block: 'fetch', ...(file ? { file } : {}) });
+const failsOn = (kind: 'user' | 'operational', message: RegExp, file?: RegExp): Expected => ({
+  kind,
+  message,
+  block: 'fetch',
+  ...(file ? { file } : {}),
+});
 
 /** HTTP sources against the hostile servers, each in its own pipeline; the HTTP/1.0 ones run apart (see the test). */
 export function httpCases(runs: ProjectRuns, servers: HostileServers): HostileCase[] {
@@ -98,13 +117,26 @@ export function httpCases(runs: ProjectRuns, servers: HostileServers): HostileCa
     ['http: connection cut mid-body', u('/cut.csv'), failsOn('operational', /ended|closed|terminated|socket|cut|fewer|premature|aborted/i)],
     ['http: a truncated .csv.gz', u('/cut.csv.gz'), failsOn('operational', /cut\.csv\.gz .*the gzip data is cut or corrupt/)],
     ['http: a redirect loop', u('/loop.csv'), { kind: 'operational', message: /redirect/i } as Expected],
-    ['http: a redirect to file://', u('/to-file.csv'), failsOn('operational', /to-file\.csv redirects to file: .*only http\(s\) is followed/)],
+    [
+      'http: a redirect to file://',
+      u('/to-file.csv'),
+      failsOn('operational', /to-file\.csv redirects to file: .*only http\(s\) is followed/),
+    ],
     ['http: a redirect to a 404', u('/to-404.csv'), failsOn('operational', /to-404\.csv answered 404/)],
     ['http: an HTML page served as CSV', u('/html.csv'), failsOn('user', /HTML page/, /html\.csv$/)],
-    ['http: an S3 AccessDenied XML served with 200', u('/denied.csv'), failsOn('user', /is an XML document, not csv \(the server said AccessDenied/, /denied\.csv$/)],
+    [
+      'http: an S3 AccessDenied XML served with 200',
+      u('/denied.csv'),
+      failsOn('user', /is an XML document, not csv \(the server said AccessDenied/, /denied\.csv$/),
+    ],
     ['http: an empty 200', u('/empty.csv'), failsOn('user', /is empty/, /empty\.csv$/)],
     ['http: connection reset before any answer', u('/reset.csv'), failsOn('operational', /./)],
-    ['http: a body that drips forever (bounded by the block timeout)', u('/drip.csv'), { kind: 'operational', message: /timed out|timeout/i } as Expected, { timeout: 3 }],
+    [
+      'http: a body that drips forever (bounded by the block timeout)',
+      u('/drip.csv'),
+      { kind: 'operational', message: /timed out|timeout/i } as Expected,
+      { timeout: 3 },
+    ],
     ['http: two gzip bytes and nothing else', u('/short-gzip-header.csv.gz'), failsOn('operational', /the gzip data is cut or corrupt/)],
     ['http: a server that does not speak HTTP', `${servers.garbageUrl}/x.csv`, failsOn('operational', /./)],
   ];

@@ -27,12 +27,20 @@ const SQL: [string, string, Expected][] = [
   ['sql: a syntax error at line 3', 'select *\nfrom src\nwhere where', user(/syntax error/i, 3)],
   ['sql: an empty file', '   \n', user(/empty/)],
   ['sql: only a comment', '-- nothing\n', user(/./)],
-  ['sql: a 1 MB one-line query', `select * from src where i in (${Array.from({ length: 120_000 }, (_, i) => i).join(',')})`, { ok: true, rows: 3 }],
+  [
+    'sql: a 1 MB one-line query',
+    `select * from src where i in (${Array.from({ length: 120_000 }, (_, i) => i).join(',')})`,
+    { ok: true, rows: 3 },
+  ],
   ['sql: unicode identifiers', 'select i as "ünïcødé ✓", label as "列" from src', { ok: true, rows: 3 }],
   ['sql: a NUL byte in the file', 'select * from src where 1 = 0\0 or true', user(/NUL character \(line 1\)/, 1)],
-  ['sql: a CALL statement', "CALL pragma_version()", user(/./)],
+  ['sql: a CALL statement', 'CALL pragma_version()', user(/./)],
   ['sql: integer division by zero is NULL', 'select 1 // 0 as boom from src', { ok: true, rows: 3 }],
-  ['sql: a recursive CTE with a limit', 'with recursive n(x) as (select 1 union all select x + 1 from n) select x from n limit 5', { ok: true, rows: 5 }],
+  [
+    'sql: a recursive CTE with a limit',
+    'with recursive n(x) as (select 1 union all select x + 1 from n) select x from n limit 5',
+    { ok: true, rows: 5 },
+  ],
   ['sql: a UTF-8 BOM before the query (Windows editors)', '\uFEFFselect * from src', { ok: true, rows: 3 }],
   ['sql: CRLF line endings and an error at line 2', 'select *\r\nfrom nowhere_at_all', user(/nowhere_at_all/, 2)],
   ['sql: Latin-1 letters in a string literal', "select 'ÿþé' as s from src", { ok: true, rows: 3 }],
@@ -44,13 +52,20 @@ export function sqlCases(runs: ProjectRuns, outside: string): HostileCase[] {
   // A pipeline id DuckDB reserves for its own schemas: named at run time, not a crash of the workspace.
   runs.add('temp', [src]);
   const reserved: HostileCase = {
-    group: 'sql', name: 'pipeline id: temp (a DuckDB schema)', expect: { kind: 'user', message: /reserved in the DuckDB workspace/ },
+    group: 'sql',
+    name: 'pipeline id: temp (a DuckDB schema)',
+    expect: { kind: 'user', message: /reserved in the DuckDB workspace/ },
     run: (signal) => runs.outcome('temp', 'src', signal),
   };
-  return [reserved, ...SQL.map(([name, sql, expect], i): HostileCase => {
-    const id = `s${i}`;
-    const text = sql.replaceAll('OUT', outside).replaceAll('PROJECT', runs.dir);
-    runs.add(id, [src, { id: 'q', type: 'transform', kind: 'sql', file: `blocks/${id}.sql`, upstream: ['src'] }], { [`blocks/${id}.sql`]: text });
-    return { group: 'sql', name, expect, run: (signal) => runs.outcome(id, 'q', signal) };
-  })];
+  return [
+    reserved,
+    ...SQL.map(([name, sql, expect], i): HostileCase => {
+      const id = `s${i}`;
+      const text = sql.replaceAll('OUT', outside).replaceAll('PROJECT', runs.dir);
+      runs.add(id, [src, { id: 'q', type: 'transform', kind: 'sql', file: `blocks/${id}.sql`, upstream: ['src'] }], {
+        [`blocks/${id}.sql`]: text,
+      });
+      return { group: 'sql', name, expect, run: (signal) => runs.outcome(id, 'q', signal) };
+    }),
+  ];
 }
