@@ -68,13 +68,11 @@ describe('BigQuery emulator with the official client', () => {
   });
 
   test('creates a table with a schema and returns it exactly, with partitioning and clustering', async () => {
-    await bq.bigquery
-      .dataset('taxi')
-      .createTable('typed', {
-        schema: { fields: SCHEMA },
-        timePartitioning: { type: 'DAY', field: 'pickup_date' },
-        clustering: { fields: ['vendor'] },
-      });
+    await bq.bigquery.dataset('taxi').createTable('typed', {
+      schema: { fields: SCHEMA },
+      timePartitioning: { type: 'DAY', field: 'pickup_date' },
+      clustering: { fields: ['vendor'] },
+    });
     const [meta] = await bq.bigquery.dataset('taxi').table('typed').getMetadata();
     assert.deepEqual(
       meta.schema.fields.map((f: { name: string; type: string }) => `${f.name} ${f.type}`),
