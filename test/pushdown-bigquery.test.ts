@@ -11,6 +11,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { openProject } from '../main/runtime/open-project.ts';
 import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 import { createDefaultRegistry } from '../main/blocks/index.ts';
+import type { DryRunReport } from '../main/dry-run/plan-exports.ts';
 
 // SQL blocks with engine: bigquery run as query jobs in the BigQuery emulator, through the official client (issue #15, part 2).
 
@@ -145,6 +146,42 @@ test('a block whose dry run exceeds maximum_bytes_billed is refused before it ru
     );
     await assert.rejects(bq.bigquery.job(`pw_p_daily_${result.runId}_1`).get(), 'no query job was started');
     assert.equal(await publishedTrips(), 300, 'the published table is unchanged');
+  } finally {
+    project.cleanup();
+  }
+});
+
+test("a dry run shows a BigQuery block's table, its query and the dry-run bytes, and runs nothing (issue #17 part 4)", async () => {
+  const project = bigQueryProject();
+  try {
+    writePipeline(project, { dailyConfig: { maximum_bytes_billed: 10 } });
+    const open = await openProject(project.dir, { kinds: createDefaultRegistry() });
+    const handlers = createApiHandlers(open, () => undefined);
+    try {
+      const [jobsBefore] = await bq.bigquery.getJobs({ allUsers: true });
+      const reply = await dispatch(handlers, 'pipelines.dryRun', { pipelineId: 'p', variables: {} });
+      const [jobsAfter] = await bq.bigquery.getJobs({ allUsers: true });
+      assert.equal(jobsAfter.length, jobsBefore.length, 'the dry run started no job (BigQuery keeps no dry-run jobs)');
+      assert.ok(reply.ok, JSON.stringify(reply));
+      const report = reply.result as DryRunReport;
+      const daily = report.exports.find((e) => e.blockId === 'daily');
+      assert.ok(daily && !('error' in daily), `the pushed-down block is planned: ${JSON.stringify(daily)}`);
+      assert.equal(daily.kind, 'transform/sql (bigquery)');
+      assert.match(daily.destination, /^bigquery `?test-project\.p\.daily`?$|^bigquery .*\bp\b.*\bdaily\b/);
+      assert.match(daily.ddl[0] ?? '', /ny_taxi.*trips/, 'block names are compiled to the warehouse table');
+      const bytes = Number((daily.job as { dryRunBytes?: number } | undefined)?.dryRunBytes);
+      assert.ok(bytes > 0, `the dry run's bytes are reported: ${bytes}`);
+      assert.ok(
+        daily.notes.some((n) => /^dry run: [\d.]+ [KMG]?B to process$/.test(n)),
+        daily.notes.join(' | '),
+      );
+      assert.ok(
+        daily.notes.some((n) => /refused: over maximum_bytes_billed 10 B/.test(n)),
+        daily.notes.join(' | '),
+      );
+    } finally {
+      await open.close();
+    }
   } finally {
     project.cleanup();
   }

@@ -29,7 +29,7 @@ function formatPlan(plan: ExportPlan): string {
     lines.push(`  would write ${plan.objects.write.length}: ${abbreviate(plan.objects.write)}`);
     if (plan.objects.remove.length) lines.push(`  would remove ${plan.objects.remove.length}: ${abbreviate(plan.objects.remove)}`);
   }
-  if (plan.job) lines.push(`  BigQuery load job: ${JSON.stringify(plan.job)}`);
+  if (plan.job) lines.push(`  BigQuery ${'query' in plan.job ? 'query' : 'load'} job: ${JSON.stringify(plan.job)}`);
   if (plan.schemaDiff) {
     const d = plan.schemaDiff;
     const changes = [

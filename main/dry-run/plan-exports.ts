@@ -12,6 +12,7 @@ import { resolveRunVariables } from '../engine/run-variables.ts';
 import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import { designSchemas } from '../schemas/design-schemas.ts';
 import { schemaEnvOf } from '../schemas/stored-columns.ts';
+import { isPlannedPushdown, planPushdown } from './plan-pushdown.ts';
 
 /** What a dry run reads: the project's files and kinds, and the workspace's stored outputs (read-only). */
 export interface DryRunTarget {
@@ -22,7 +23,7 @@ export interface DryRunTarget {
 
 export interface DryRunReport {
   pipelineId: string;
-  /** One plan per export block, in run order; a block whose plan could not be made has `error` instead. */
+  /** One plan per export block and per SQL block that runs in a warehouse, in run order; a block whose plan could not be made has `error` instead. */
   exports: (ExportPlan | { blockId: string; kind: string; error: ReturnType<typeof toErrorShape> })[];
 }
 
@@ -44,7 +45,10 @@ export async function planExports(
   const byId = new Map(pipeline.blocks.map((b) => [b.id, b]));
   const exports = topologicalOrder(pipeline.blocks)
     .map((id) => byId.get(id))
-    .filter((b): b is LoadedBlock => b?.type === 'export' && (opts.blockId === undefined || b.id === opts.blockId));
+    .filter(
+      (b): b is LoadedBlock =>
+        b !== undefined && (b.type === 'export' || isPlannedPushdown(b)) && (opts.blockId === undefined || b.id === opts.blockId),
+    );
   let designed: Map<string, ColumnInfo[] | null> | undefined;
   const designColumns = async (id: string) => {
     designed ??= new Map(
@@ -55,7 +59,14 @@ export async function planExports(
   const report: DryRunReport = { pipelineId: pipeline.id, exports: [] };
   for (const block of exports) {
     try {
-      report.exports.push(await planOne(target, pipeline, block, { ...opts, variables, designColumns }));
+      report.exports.push(
+        isPlannedPushdown(block)
+          ? await planPushdown(target.project, pipeline, block, checkedConfig(target, block, variables), {
+              variables,
+              ...(opts.overrides ? { overrides: opts.overrides } : {}),
+            })
+          : await planOne(target, pipeline, block, { ...opts, variables, designColumns }),
+      );
     } catch (error) {
       report.exports.push({ blockId: block.id, kind: `${block.type}/${block.kind}`, error: toErrorShape(error) });
     }
@@ -112,6 +123,16 @@ async function planOne(
     signal: opts.signal ?? new AbortController().signal,
   };
   return kind.planExport(ctx, parsed.data);
+}
+
+/** A block's config with variables rendered, checked against its kind's schema. */
+function checkedConfig(target: DryRunTarget, block: LoadedBlock, variables: Record<string, unknown>): Record<string, unknown> {
+  const kind = target.kinds.get(block.type, block.kind);
+  if (!kind) throw new Error(`unknown block kind ${block.type}/${block.kind}`);
+  const parsed = kind.configSchema.safeParse(renderConfig(block.config, variables));
+  if (!parsed.success)
+    throw new Error(`config.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data as Record<string, unknown>;
 }
 
 /** The block whose output an export writes: its data upstream, or (after another export, as a BigQuery load after its GCS export) that export's. */

@@ -67,11 +67,14 @@ export type EstimateContext = Pick<BlockContext, 'project' | 'connection' | 'pip
   block: BlockContext['block'];
 };
 
-/** The warehouse's estimate of a pushed-down block (dry run / EXPLAIN) and its bytes limit, for `pipewright check`. */
+/**
+ * The warehouse's estimate of a pushed-down block (dry run / EXPLAIN), its bytes limit, the SQL as the warehouse gets
+ * it and the table it publishes: for `pipewright check` and `run --dry-run`.
+ */
 export async function estimatePushedDown(
   ctx: EstimateContext,
   config: PushdownConfig,
-): Promise<{ estimate: Estimate; limit: number | undefined }> {
+): Promise<{ estimate: Estimate; limit: number | undefined; sql: string; published: string }> {
   const engine = ctx.block.engine as WarehouseEngine;
   const place: ErrorPlace = { block: ctx.block.id, ...(ctx.block.code ? { file: ctx.block.code.relPath } : {}) };
   const sqlText = pushedDownSql(ctx);
@@ -79,7 +82,8 @@ export async function estimatePushedDown(
   try {
     const compiled = compileBlockNames(sqlText, upstreamNames(ctx, warehouse, place));
     const estimate = await withSqlPlace(() => warehouse.estimate(compiled.text), sqlText, compiled, place);
-    return { estimate, limit: config.maximum_bytes_billed ?? ctx.project.settings.maximum_bytes_billed };
+    const limit = config.maximum_bytes_billed ?? ctx.project.settings.maximum_bytes_billed;
+    return { estimate, limit, sql: compiled.text, published: warehouse.sqlName(publishedTable(ctx.block, ctx.pipelineId, config)) };
   } finally {
     await warehouse.close();
   }
