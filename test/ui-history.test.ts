@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { waitUntil } from './helpers/wait-until.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 
@@ -100,6 +101,10 @@ test('clicking a node of the graph filters the logs to that block and marks its 
     .locator('.log-lines li')
     .filter({ hasText: /failed: blocks\/doubled\.sql:1:\d+: .*nope/ })
     .waitFor();
+  // The filtered lines replace the unfiltered ones when their fetch answers: wait for that, not for a line both show
+  // (on timeout the assertion below says what was shown).
+  const onlyDoubled = async () => [...new Set(await blocksOfLines())].join(',') === 'doubled';
+  await waitUntil(onlyDoubled, { what: 'the log filtered to doubled' }).catch(() => undefined);
   assert.deepEqual([...new Set(await blocksOfLines())], ['doubled'], 'only the line that says why doubled failed');
   assert.equal(await blockRow('doubled').getAttribute('aria-current'), 'true');
   assert.equal(await blockRow('numbers').getAttribute('aria-current'), null);
@@ -107,6 +112,11 @@ test('clicking a node of the graph filters the logs to that block and marks its 
   await dagNode('numbers').click();
   assert.equal(await logs.getByLabel('Block').inputValue(), 'numbers');
   await logs.locator('.log-lines').waitFor();
+  const onlyNumbers = async () => {
+    const blocks = await blocksOfLines();
+    return blocks.length > 0 && blocks.every((b) => b === 'numbers');
+  };
+  await waitUntil(onlyNumbers, { what: 'the log filtered to numbers' }).catch(() => undefined);
   const shown = await blocksOfLines();
   assert.ok(shown.length > 0 && shown.every((b) => b === 'numbers'), `only lines of numbers, got ${shown.join(', ')}`);
   assert.equal(await blockRow('numbers').getAttribute('aria-current'), 'true');
