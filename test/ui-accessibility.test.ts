@@ -1,42 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { axeViolations } from './helpers/axe.ts';
 
-// axe-core, evaluated in the page through DevTools (the app's CSP rightly refuses injected script tags).
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/**
- * WCAG 2.1 A and AA rules over the whole page. One exclusion: canvas nodes are named by their block (the issue asks
- * for exactly that), while they also show status and rows, which axe's "label in name" rule reads as the label.
- */
-async function violations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(
-      { exclude: [['.react-flow__node']] },
-      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } },
-    );
-    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.map(String) })) }));
-  });
-  return found.map(
-    (v) =>
-      `${v.id}: ${v.help} (${v.nodes
-        .slice(0, 3)
-        .map((n) => n.target.join(' '))
-        .join(' | ')})`,
-  );
-}
+// WCAG 2.1 A and AA rules over the whole page (test/helpers/axe.ts). One exclusion: canvas nodes are named by their
+// block (the issue asks for exactly that), while they also show status and rows, which axe's "label in name" rule
+// reads as the label.
 
 let temp: TempProject;
 let app: AppUnderTest;
@@ -179,6 +150,6 @@ const screens: [string, () => Promise<void>][] = [
 for (const [name, reach] of screens) {
   test(`${name} passes the WCAG 2.1 AA checks of axe-core`, async () => {
     await reach();
-    assert.deepEqual(await violations(page), []);
+    assert.deepEqual(await axeViolations(page), []);
   });
 }
