@@ -17,6 +17,7 @@ import { runFanOutSection } from './fan-out.ts';
 import { runTsMemorySection } from './ts-memory.ts';
 import { runExampleMemorySection } from './example-memory.ts';
 import { runWarehouseSection } from './warehouse.ts';
+import { runTenMonthsSection } from './ten-months.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
@@ -32,6 +33,7 @@ const SECTIONS = [
   'ts-memory',
   'example-memory',
   'warehouse',
+  'ten-months',
 ] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen)
@@ -67,8 +69,11 @@ function runChild(script: string, args: string[]): Promise<ChildResult> {
 if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
 if (wants('ts-memory')) await runTsMemorySection(work);
-// `npm run bench -- cli-start fan-out ts-memory` needs none of what follows.
-if (chosen.length > 0 && chosen.every((name) => name === 'cli-start' || name === 'fan-out' || name === 'ts-memory')) process.exit(0);
+// Its own ten files and file server: the month below is not needed.
+if (wants('ten-months')) await runTenMonthsSection({ work });
+// `npm run bench -- cli-start fan-out ts-memory ten-months` needs none of what follows.
+const standalone = ['cli-start', 'fan-out', 'ts-memory', 'ten-months'];
+if (chosen.length > 0 && chosen.every((name) => standalone.includes(name))) process.exit(0);
 
 mkdirSync(work, { recursive: true });
 if (!existsSync(csv)) {
