@@ -53,3 +53,28 @@ export function tenMonthsPipeline(
     ],
   };
 }
+
+/** The backfill's month list: the one month of the run's interval. */
+export const INTERVAL_MONTH_SQL = `-- The run's month (a backfill --every month sets interval_start), as one (month, url) row.
+select
+  month(DATE '{{ interval_start }}') as month,
+  printf('%s/yellow_tripdata_%d-%02d_{{ rows_per_month }}.csv.gz', rtrim('{{ base_url }}', '/'),
+    year(DATE '{{ interval_start }}'), month(DATE '{{ interval_start }}')) as url
+`;
+
+/**
+ * The same months as a backfill would load them: one run per month, each appending to the Postgres table and adding
+ * its files to the Parquet folder (`mode: append` on both). The URL is built in SQL from interval_start, as config
+ * templates have no date formatting.
+ */
+export function backfillPipeline(etl: Record<string, unknown>, opts: { rowsPerMonth: number }): Record<string, unknown> {
+  const dynamic = tenMonthsPipeline(etl, { year: 0, months: [], rowsPerMonth: opts.rowsPerMonth });
+  const blocks = (dynamic.blocks as Block[]).map((b) => {
+    if (b.id === 'yellow_taxi_months') return { ...b, file: 'blocks/yellow_taxi_interval_month.sql', description: "The run's month." };
+    if (b.kind === 'postgres') return { ...b, config: { ...b.config, mode: 'append' } };
+    if (b.kind === 'local_file') return { ...b, config: { ...b.config, path: 'output/yellow_taxi_backfill', mode: 'append' } };
+    return b;
+  });
+  const { year: _year, months: _months, ...variables } = dynamic.variables as Record<string, unknown>;
+  return { ...dynamic, name: 'Yellow taxi ETL, one month per backfill run', variables, blocks };
+}

@@ -6,7 +6,9 @@
 // is replaced by the next). Measured: `pipewright run` as a whole process (start included; peak RSS of its process
 // tree), against `psql \copy` of the same cleaned rows (the CSV written by DuckDB first, not timed) into the same
 // table. The Postgres server is the bench's, counted in neither. Then the destinations are checked against the
-// generator's counts: Postgres rows = kept rows, Parquet partitions = distinct pickup dates.
+// generator's counts: Postgres rows = kept rows, Parquet partitions = distinct pickup dates. Last, the other way a user
+// has: `pipewright backfill --every month`, one run per month appending to the table and to the Parquet folder
+// (`mode: append` on both exports), timed and checked the same way.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +24,7 @@ import { writeYellowTaxiCsv } from '../test/helpers/taxi-csv.ts';
 import { startFileServer, type FileServer } from '../test/helpers/http-server.ts';
 import { hasTool, psqlCopyFile, writeTransformedCsv, type Measured } from './postgres-contenders.ts';
 import { sampleTreeRss } from './process-tree-rss.ts';
-import { tenMonthsPipeline, MONTHS_SQL } from './ten-months-pipeline.ts';
+import { backfillPipeline, INTERVAL_MONTH_SQL, MONTHS_SQL, tenMonthsPipeline } from './ten-months-pipeline.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** January 2021's real row count, for every month; BENCH_TEN_MONTHS_ROWS / _COUNT shrink it for a quick look. */
@@ -40,7 +42,9 @@ interface MonthFile {
 interface CliRun extends Measured {
   treePeakMb: number;
   processes: number;
-  json: { status: string; blocks: { id: string; status: string; rows: number | null; durationMs: number | null }[] };
+  status: 'succeeded' | 'failed';
+  /** `run --json`'s blocks; `backfill --json` has runs instead. */
+  json: { blocks?: { id: string; durationMs: number | null }[] };
 }
 
 /** Generates (once) and serves the months, runs the pipeline and psql \copy, checks the destinations, prints. */
@@ -60,7 +64,9 @@ export async function runTenMonthsSection(opts: { work: string; server?: FileSer
       `\nyellow_taxi_etl over ${months.length} months (${raw.toLocaleString('en-US')} rows, dynamic block → ${months.length} load children → reduce → clean → Postgres + partitioned Parquet), memory_limit 300MB`,
     );
     await runCli(project, ['--help'], false); // builds the CLI bundle if a source changed, outside the measured run
-    const runArgs = ['run', 'yellow_taxi_months', '--project', project, '--var', `base_url=${server.url}/ten-months`, '--json'];
+    const common = ['--project', project, '--var', `base_url=${server.url}/ten-months`, '--json'];
+    const last = `${YEAR}-${String(MONTHS.at(-1)).padStart(2, '0')}-01`;
+    const backfillArgs = ['backfill', 'yellow_taxi_backfill', '--from', `${YEAR}-01-01`, '--to', last, '--every', 'month', ...common];
     const transformed = path.join(dir, `cleaned_${months.length}x${ROWS}.csv`);
     const psql = async () => {
       // The cleaned CSV is written (once, not timed) after the first run, so that run sees a quiet disk.
@@ -71,16 +77,22 @@ export async function runTenMonthsSection(opts: { work: string; server?: FileSer
         );
       return hasTool('psql', ['--version']) ? psqlCopyFile(transformed, conn) : undefined;
     };
-    // Cold (downloads the months), psql, warm (the download cache filled), psql: each sees the other's load.
+    // Cold (downloads the months), psql, warm (the download cache filled), psql: each sees the other's load. Then the
+    // backfill way (one run per month, appending), into the table emptied and a Parquet folder of its own.
     const runs: { label: string; run: CliRun; landed: Landed }[] = [];
     const copies: Measured[] = [];
     for (const label of ['cold', 'warm']) {
-      const run = await runCli(project, runArgs);
-      if (run.json.status !== 'succeeded') return console.log(`  completes: no (${label} run ${run.json.status})`);
-      runs.push({ label, run, landed: await checkDestinations(project, conn) });
+      const run = await runCli(project, ['run', 'yellow_taxi_months', ...common]);
+      if (run.status !== 'succeeded') return console.log(`  completes: no (${label} run failed)`);
+      runs.push({ label, run, landed: await checkDestinations(project, conn, 'output/yellow_taxi') });
       const copy = await psql();
       if (copy) copies.push(copy);
     }
+    await truncate(conn);
+    const backfill = await runCli(project, backfillArgs);
+    if (backfill.status === 'succeeded')
+      runs.push({ label: 'backfill', run: backfill, landed: await checkDestinations(project, conn, 'output/yellow_taxi_backfill') });
+    else console.log('  the backfill way: failed');
     report({ runs, copies, raw, kept, dates: dates.size });
   } finally {
     await LocalPostgres.at(path.join(project, '.pipewright')).stop();
@@ -118,6 +130,12 @@ function setUpProject(dir: string): string {
     stringify(tenMonthsPipeline(etl, { year: YEAR, months: MONTHS, rowsPerMonth: ROWS })),
   );
   writeFileSync(path.join(project, 'blocks', 'yellow_taxi_months.sql'), MONTHS_SQL);
+  mkdirSync(path.join(project, 'pipelines', 'yellow_taxi_backfill'), { recursive: true });
+  writeFileSync(
+    path.join(project, 'pipelines', 'yellow_taxi_backfill', 'pipeline.yaml'),
+    stringify(backfillPipeline(etl, { rowsPerMonth: ROWS })),
+  );
+  writeFileSync(path.join(project, 'blocks', 'yellow_taxi_interval_month.sql'), INTERVAL_MONTH_SQL);
   return project;
 }
 
@@ -142,11 +160,12 @@ function runCli(project: string, args: string[], measured = true): Promise<CliRu
     child.on('close', (code) => {
       const ms = performance.now() - started;
       const { peakMb, processes } = tree.stop();
-      const json = measured ? (JSON.parse(stdout) as CliRun['json']) : { status: 'n/a', blocks: [] };
-      if (code !== 0 && json.status !== 'failed') return reject(new Error(`pipewright ${args[0]} exited ${code}: ${stderr.slice(-3000)}`));
+      // Exit 1: the run (or a backfill's run) failed; anything else is the bench's or the CLI's problem.
+      if (code !== 0 && code !== 1) return reject(new Error(`pipewright ${args[0]} exited ${code}: ${stderr.slice(-3000)}`));
+      if (code === 1) console.log(`  pipewright ${args[0]} failed; its log ends:\n${stderr.slice(-3000)}`);
+      const json = measured && stdout.trim() ? (JSON.parse(stdout) as CliRun['json']) : {};
       const kb = Number(/PW_MAXRSS_KB (\d+)/.exec(stderr)?.[1] ?? NaN);
-      if (json.status === 'failed') console.log(`  the run failed; its log ends:\n${stderr.slice(-3000)}`);
-      resolve({ ms, maxRssMb: kb / 1024, treePeakMb: peakMb, processes, json });
+      resolve({ ms, maxRssMb: kb / 1024, treePeakMb: peakMb, processes, status: code === 0 ? 'succeeded' : 'failed', json });
     });
   });
 }
@@ -159,13 +178,12 @@ interface Landed {
 }
 
 /** What the run left: rows and distinct pickup dates in Postgres, rows and partition folders of the Parquet. */
-async function checkDestinations(project: string, conn: PostgresConnection): Promise<Landed> {
-  const client = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
-  await client.connect();
-  const pgCounts = await client
-    .query<{ n: string; d: string }>('SELECT count(*) AS n, count(DISTINCT tpep_pickup_date) AS d FROM ny_taxi.yellow_cab_data')
-    .finally(() => client.end());
-  const folder = path.join(project, 'output', 'yellow_taxi');
+async function checkDestinations(project: string, conn: PostgresConnection, parquetFolder: string): Promise<Landed> {
+  const pgCounts = await pgQuery<{ n: string; d: string }>(
+    conn,
+    'SELECT count(*) AS n, count(DISTINCT tpep_pickup_date) AS d FROM ny_taxi.yellow_cab_data',
+  );
+  const folder = path.join(project, parquetFolder);
   const partitions = existsSync(folder) ? readdirSync(folder).filter((name) => name.startsWith('tpep_pickup_date=')).length : 0;
   let parquetRows = 0;
   if (partitions > 0) {
@@ -176,7 +194,17 @@ async function checkDestinations(project: string, conn: PostgresConnection): Pro
     c.closeSync();
     duck.closeSync();
   }
-  return { pgRows: Number(pgCounts.rows[0]?.n), pgDates: Number(pgCounts.rows[0]?.d), parquetRows, partitions };
+  return { pgRows: Number(pgCounts[0]?.n), pgDates: Number(pgCounts[0]?.d), parquetRows, partitions };
+}
+
+async function truncate(conn: PostgresConnection): Promise<void> {
+  await pgQuery(conn, 'TRUNCATE ny_taxi.yellow_cab_data');
+}
+
+async function pgQuery<R extends pg.QueryResultRow>(conn: PostgresConnection, sql: string): Promise<R[]> {
+  const client = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
+  await client.connect();
+  return (await client.query<R>(sql).finally(() => client.end())).rows;
 }
 
 function report(r: {
@@ -193,13 +221,13 @@ function report(r: {
   console.log('  completes: yes');
   for (const { label, run, landed } of r.runs) {
     console.log(
-      `  pipewright run (${label}), whole process: ${s(run.ms)}, ${r.raw.toLocaleString('en-US')} rows read (${perSecond(r.raw, run.ms)}), ` +
+      `  pipewright ${label === 'backfill' ? 'backfill, 1 run per month' : `run (${label})`}, whole process: ${s(run.ms)}, ${r.raw.toLocaleString('en-US')} rows read (${perSecond(r.raw, run.ms)}), ` +
         `${r.kept.toLocaleString('en-US')} cleaned (${perSecond(r.kept, run.ms)}); peak RSS ${run.maxRssMb.toFixed(0)} MB ` +
         `(largest process), ${run.treePeakMb.toFixed(0)} MB (process tree, ${run.processes} process${run.processes === 1 ? '' : 'es'} at most)` +
         (bestCopy ? `; ${(run.ms / bestCopy).toFixed(2)}x psql \\copy` : ''),
     );
-    const blocks = run.json.blocks.filter((b) => !b.id.includes('['));
-    console.log(`    per block: ${blocks.map((b) => `${b.id} ${s(b.durationMs ?? 0)}`).join(', ')}`);
+    const blocks = (run.json.blocks ?? []).filter((b) => !b.id.includes('['));
+    if (blocks.length > 0) console.log(`    per block: ${blocks.map((b) => `${b.id} ${s(b.durationMs ?? 0)}`).join(', ')}`);
     console.log(
       `    landed: Postgres ${landed.pgRows.toLocaleString('en-US')} rows (${ok(landed.pgRows === r.kept)}, expected ${r.kept.toLocaleString('en-US')}), ` +
         `${landed.pgDates} pickup dates (${ok(landed.pgDates === r.dates)}); Parquet ${landed.parquetRows.toLocaleString('en-US')} rows ` +
