@@ -86,6 +86,10 @@ test('pushed-down blocks build their tables in Postgres, read upstream blocks by
       logs.some((m) => /^EXPLAIN: cost \d/.test(m)),
       logs.join('\n'),
     );
+    // Rows in, as local blocks log them: the upstream tables' rows from Postgres (a fresh table is counted).
+    assert.ok(logs.includes('300 rows in, 3 rows out'), logs.join('\n'));
+    const busiestLogs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'busiest' ? [e.message] : []));
+    assert.ok(busiestLogs.includes('3 rows in, 1 row out'), busiestLogs.join('\n'));
     const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'daily');
     assert.deepEqual(succeeded?.type === 'block.succeeded' ? succeeded.tests?.map((t) => [t.name, t.passed]) : undefined, [
       ['revenue_positive', true],

@@ -47,6 +47,8 @@ export interface RunEnv {
   connectionOverrides?: Record<string, Record<string, string>>;
   /** The stats of a block's previous successful run, for drift (absent without a run store). */
   baselineOf?: BaselineLookup;
+  /** Runs of the history not in flight (absent without a run store): see BlockContext.settledRunIds. */
+  settledRunIds?: () => Iterable<string>;
 }
 
 export interface BlockFinal {
@@ -295,6 +297,7 @@ function makeContext(
     signal,
     cacheDir: path.join(env.project.stateDir, 'cache'),
     tempDir,
+    ...(env.settledRunIds ? { settledRunIds: env.settledRunIds } : {}),
     connection: (name: string) =>
       env.connections(env.project, name, {
         ...(env.connectionOverrides ? { overrides: env.connectionOverrides } : {}),

@@ -83,6 +83,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     ...(deps.recorder?.previousOutputStats
       ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) }
       : {}),
+    ...(deps.recorder?.settledRunIds ? { settledRunIds: () => deps.recorder?.settledRunIds?.() ?? [] } : {}),
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));

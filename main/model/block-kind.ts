@@ -57,6 +57,11 @@ export interface BlockContext {
    * for `local_postgres`). Absent where the host offers no connections.
    */
   connection?(name: string): Promise<ResolvedConnection>;
+  /**
+   * Ids of the project's runs that are not in flight, newest first: what a leftover of a killed run may be swept by.
+   * Absent where the host keeps no run history.
+   */
+  settledRunIds?(): Iterable<string>;
 }
 
 /** What a block reports when it succeeds; the engine adds timing. */

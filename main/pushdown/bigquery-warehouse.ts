@@ -91,6 +91,23 @@ export class BigQueryWarehouse implements Warehouse {
     await this.drop(built);
   }
 
+  async listTables(namespace: string, prefix: string): Promise<string[]> {
+    try {
+      const [tables] = await this.client.dataset(namespace, this.where()).getTables();
+      return tables.map((t) => t.id ?? '').filter((id) => id.startsWith(prefix));
+    } catch (error) {
+      if (statusOf(error) === 404) return []; // no dataset yet: nothing was left in it
+      throw explainBigQueryError(error, this.place, `dataset ${namespace}`);
+    }
+  }
+
+  /** numRows of tables.get (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#Table.FIELDS.num_rows); views have none. */
+  async rowCount(table: TableRef): Promise<number | undefined> {
+    const [meta] = await this.table(table).getMetadata();
+    const { type, numRows } = meta as { type?: string; numRows?: string };
+    return type === 'TABLE' && numRows !== undefined ? Number(numRows) : undefined;
+  }
+
   async drop(table: TableRef): Promise<void> {
     await this.table(table).delete({ ignoreNotFound: true });
   }
