@@ -290,3 +290,31 @@ test('{{ variables }} in a Postgres block render as in local SQL', async () => {
     project.cleanup();
   }
 });
+
+test('rows in counts an analysed upstream table from reltuples, and is left out when an upstream is a view', async () => {
+  await pgServer.query(`create table ny_taxi.analysed as select i from generate_series(1, 1000) as i; analyze ny_taxi.analysed;
+    create or replace view ny_taxi.trips_view as select * from ny_taxi.trips`);
+  const project = createPgProject(pgServer);
+  try {
+    project.writeFile('blocks/counted.sql', 'select count(*) as n from analysed\n');
+    project.writeFile('blocks/daily.sql', DAILY_SQL);
+    project.writePipeline('p', {
+      engine: 'postgres',
+      connection: 'pg',
+      blocks: [
+        { id: 'analysed', type: 'source', kind: 'table', config: { table: 'ny_taxi.analysed' } },
+        { id: 'counted', type: 'transform', kind: 'sql', file: 'blocks/counted.sql', upstream: ['analysed'] },
+        { id: 'trips', type: 'source', kind: 'table', config: { table: 'ny_taxi.trips_view' } },
+        { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'] },
+      ],
+    });
+    const { result, events } = await runPipeline(project.dir);
+    assert.equal(result.status, 'succeeded', blockError(result, 'counted') ?? blockError(result, 'daily'));
+    const logsOf = (id: string) => events.flatMap((e) => (e.type === 'log.written' && e.blockId === id ? [e.message] : []));
+    assert.ok(logsOf('counted').includes('1,000 rows in, 1 row out'), logsOf('counted').join('\n'));
+    assert.ok(logsOf('daily').includes('3 rows out'), logsOf('daily').join('\n'));
+    assert.ok(!logsOf('daily').some((m) => m.includes('rows in')), 'no rows in when an upstream is a view');
+  } finally {
+    project.cleanup();
+  }
+});
