@@ -49,6 +49,8 @@ export interface RunEnv {
   baselineOf?: BaselineLookup;
   /** Runs of the history not in flight (absent without a run store): see BlockContext.settledRunIds. */
   settledRunIds?: () => Iterable<string>;
+  /** Work blocks registered for the end of the run (BlockContext.onRunEnd); run-pipeline runs it. */
+  runEndTasks?: (() => Promise<void>)[];
 }
 
 export interface BlockFinal {
@@ -291,6 +293,7 @@ function makeContext(
     block,
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
     upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
+    downstreamBlocks: env.pipeline.blocks.filter((b) => b.upstream.includes(block.id)),
     attempt,
     data,
     variables: env.variables,
@@ -298,6 +301,7 @@ function makeContext(
     cacheDir: path.join(env.project.stateDir, 'cache'),
     tempDir,
     ...(env.settledRunIds ? { settledRunIds: env.settledRunIds } : {}),
+    ...(env.runEndTasks ? { onRunEnd: (task: () => Promise<void>) => env.runEndTasks?.push(task) } : {}),
     connection: (name: string) =>
       env.connections(env.project, name, {
         ...(env.connectionOverrides ? { overrides: env.connectionOverrides } : {}),

@@ -84,6 +84,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
       ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) }
       : {}),
     ...(deps.recorder?.settledRunIds ? { settledRunIds: () => deps.recorder?.settledRunIds?.() ?? [] } : {}),
+    runEndTasks: [],
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));
@@ -92,6 +93,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     await executeGraph(env, selected, blocks, statuses, finals, pipeline.spec.concurrency ?? project.settings.engine.concurrency);
   } finally {
     clearInterval(heartbeat);
+    await runEndTasks(env);
     await deps.workspace.endRun(runId);
   }
 
@@ -206,4 +208,16 @@ function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | unde
     attempts: final?.attempts ?? 0,
     error: redactError(final?.error ?? null),
   };
+}
+
+/** The blocks' end-of-run work, one task after another; a failure is a warning of the run, never its status. */
+async function runEndTasks(env: RunEnv): Promise<void> {
+  for (const task of env.runEndTasks ?? []) {
+    try {
+      await task();
+    } catch (error) {
+      const message = `end of run: ${error instanceof Error ? error.message : String(error)}`;
+      env.emit({ type: 'log.written', runId: env.runId, blockId: null, level: 'warn', message, at: Date.now() });
+    }
+  }
 }

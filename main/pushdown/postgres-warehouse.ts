@@ -98,6 +98,24 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
+  async copy(from: TableRef, to: TableRef, options: BuildOptions): Promise<void> {
+    await this.client.query('BEGIN');
+    try {
+      if (options.timeoutMs) await this.client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
+      await this.client.query(`DROP TABLE IF EXISTS ${this.sqlName(to)}`);
+      await this.client.query(`CREATE TABLE ${this.sqlName(to)} AS TABLE ${this.sqlName(from)}`);
+      await this.client.query('COMMIT');
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined); // the copy's error is the one to report
+      throw explainPostgresError(error, this.conn, this.place);
+    }
+  }
+
+  async exists(table: TableRef): Promise<boolean> {
+    const { rows } = await this.client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [this.sqlName(table)]);
+    return rows[0]?.oid != null;
+  }
+
   async listTables(namespace: string, prefix: string): Promise<string[]> {
     const { rows } = await this.client.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

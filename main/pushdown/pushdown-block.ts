@@ -11,6 +11,7 @@ import { buildOptionsFor, checkBytesLimit, describeBuild, describeEstimate, type
 import type { Estimate, TableRef, Warehouse } from './warehouse.ts';
 import { sweepRunTables } from './sweep-run-tables.ts';
 import { killPoint } from '../model/kill-point.ts';
+import { keepRunCopy, keepsRunCopy, thisRunsTables } from './run-copies.ts';
 
 /** The config of a pushed-down SQL block beyond the local one's. */
 export interface PushdownConfig extends OutputNaming, WarehouseLimits {
@@ -39,8 +40,8 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
   try {
     // 0. Run-scoped tables that killed runs left where this block builds.
     await sweepLeftovers(ctx, warehouse, published.namespace);
-    // 1. Block names become the upstream blocks' warehouse tables.
-    const upstream = upstreamTables(ctx, warehouse, place);
+    // 1. Block names become the upstream blocks' warehouse tables (as this run built them, where it did).
+    const upstream = await thisRunsTables(ctx, warehouse, upstreamTables(ctx, warehouse, place));
     const compiled = compileBlockNames(sqlText, new Map([...upstream].map(([id, table]) => [id, warehouse.sqlName(table)])));
     const options = buildOptionsFor(ctx, engine, config, ctx.timeoutSeconds !== undefined ? { seconds: ctx.timeoutSeconds } : undefined);
     // 2. The dry run (BigQuery) or EXPLAIN (Postgres): bad SQL and bytes past the limit stop here, before any cost.
@@ -56,8 +57,10 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
     // 4. Tests on it; a failed test leaves the published table as it was.
     const tests = await runTests(ctx, warehouse, built);
     checkTests(ctx, tests);
-    // 5. The swap: only an attempt that was not cancelled replaces the published table.
+    // 5. The swap: only an attempt that was not cancelled replaces the published table. Downstream warehouse blocks
+    // of this run read a copy kept until the run ends, which no other run replaces.
     throwIfAborted(ctx);
+    if (keepsRunCopy(ctx, engine)) await keepRunCopy(ctx, warehouse, built, published, options, place);
     await warehouse.publish(built, published, options);
     isPublished = true;
     ctx.log('info', `published ${engine} table ${published.namespace}.${published.table}`);

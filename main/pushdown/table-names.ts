@@ -37,6 +37,15 @@ export function runScopedTable(published: TableRef, runId: string, attempt: numb
   return { ...published, table: prefix + published.table.slice(0, MAX_NAME - prefix.length) };
 }
 
+/**
+ * The copy of a block's output its run keeps for the run's downstream warehouse blocks (attempt 0 in the name): they
+ * read it instead of the published table, which another run of the pipeline may replace meanwhile. Dropped when
+ * the run ends; a killed run's copy goes with the sweep.
+ */
+export function runCopyTable(published: TableRef, runId: string): TableRef {
+  return runScopedTable(published, runId, 0);
+}
+
 /** The run tag of a run-scoped table's name, or undefined for any other table. */
 export function runTagOf(table: string): string | undefined {
   return /^_pw_run_([0-9a-f]{10})_\d+_/.exec(table)?.[1];
