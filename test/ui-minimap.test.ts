@@ -84,6 +84,35 @@ for (const place of ['none', 'Canvas above', 'Canvas beside'] as const) {
   });
 }
 
+test('the minimap stays while the pointer is on it, even when its pan brings a block under it, and goes once the pointer leaves', async (t) => {
+  await node('load_yellow_taxi').click();
+  await page.getByRole('button', { name: 'Canvas beside' }).click();
+  await page.getByRole('button', { name: 'Zoom to fit' }).click();
+  const minimap = page.getByRole('img', { name: 'Minimap' });
+  await minimap.waitFor();
+  const box = await minimap.boundingBox();
+  assert.ok(box);
+  // Dragging up on the minimap pans the canvas down until the first blocks reach its bottom-right corner.
+  const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  let held = await minimapOverlap();
+  // Half a pixel at a time: the minimap pans the canvas by many pixels for each of its own.
+  for (let step = 1; step <= 120 && held.covered.length === 0; step++) {
+    await page.mouse.move(from.x, from.y - step * 0.5);
+    held = await minimapOverlap();
+  }
+  await page.mouse.up();
+  t.diagnostic(JSON.stringify(held));
+  await shot('held-under-pointer');
+  assert.ok(held.covered.length > 0, 'the pan brought a block under the minimap');
+  assert.ok(held.minimap, 'the minimap stays under the pointer');
+  await page.mouse.move(box.x - 200, box.y - 300);
+  await minimap.waitFor({ state: 'detached' });
+  assert.deepEqual((await minimapOverlap()).covered, []);
+  await page.getByRole('button', { name: 'Close block details' }).click();
+});
+
 test('the Minimap button shows and hides the minimap by keyboard, says its state, and M does the same', async () => {
   await node('load_yellow_taxi').click();
   await page.getByRole('button', { name: 'Canvas above' }).click();

@@ -60,18 +60,19 @@ function FitOnResize() {
 /** The minimap, when shown (see useMinimap): hovering it keeps it while a pan brings blocks under it. */
 function CanvasMiniMap({ minimap, nodeClassName }: { minimap: Minimap; nodeClassName: (n: Node) => string }) {
   if (!minimap.isShown) return null;
+  // MiniMap passes no mouse handlers on: a box-less wrapper hears the pointer enter and leave it.
   return (
-    <MiniMap
-      pannable
-      zoomable
-      ariaLabel="Minimap"
-      style={MINIMAP_STYLE}
-      onMouseEnter={() => minimap.setHovered(true)}
-      onMouseLeave={() => minimap.setHovered(false)}
-      nodeClassName={nodeClassName}
-      nodeBorderRadius={4}
-      maskColor="rgba(128, 128, 128, 0.12)"
-    />
+    <div className="minimap-hover" onMouseEnter={() => minimap.setHovered(true)} onMouseLeave={() => minimap.setHovered(false)}>
+      <MiniMap
+        pannable
+        zoomable
+        ariaLabel="Minimap"
+        style={MINIMAP_STYLE}
+        nodeClassName={nodeClassName}
+        nodeBorderRadius={4}
+        maskColor="rgba(128, 128, 128, 0.12)"
+      />
+    </div>
   );
 }
 
