@@ -110,8 +110,10 @@ test("BigQuery: a downstream block reads the copy its run kept of its upstream's
   try {
     const pipeline = await open.loadPipeline('p');
     const logs: string[] = [];
+    const dailyLogs: string[] = [];
     const result = await open.run({ pipeline, scope: { kind: 'pipeline' }, trigger: { kind: 'test' } }, (e: RunEvent) => {
       if (e.type === 'log.written' && e.blockId === 'total') logs.push(e.message);
+      if (e.type === 'log.written' && e.blockId === 'daily') dailyLogs.push(e.message);
     });
     assert.equal(result.status, 'succeeded', logs.join('\n'));
     assert.ok(
@@ -121,8 +123,19 @@ test("BigQuery: a downstream block reads the copy its run kept of its upstream's
     assert.ok(logs.includes('3 rows in, 1 row out'), logs.join('\n'));
     const [rows] = await bq.bigquery.query('SELECT trips FROM `test-project.p.total`');
     assert.deepEqual(rows, [{ trips: 300 }]);
+    assert.ok(
+      dailyLogs.some((m) => /^kept p\._pw_run_\w+_0_daily for this run's downstream blocks$/.test(m)),
+      dailyLogs.join('\n'),
+    );
     const [tables] = await bq.bigquery.dataset('p').getTables();
     assert.deepEqual(tables.map((t) => t.id).sort(), ['daily', 'total'], "the run's copy is dropped when it ends");
+    // A run of daily alone keeps no copy: no block of that run reads it.
+    const alone: string[] = [];
+    const single = await open.run({ pipeline, scope: { kind: 'block', block: 'daily' }, trigger: { kind: 'test' } }, (e: RunEvent) => {
+      if (e.type === 'log.written' && e.blockId === 'daily') alone.push(e.message);
+    });
+    assert.equal(single.status, 'succeeded', alone.join('\n'));
+    assert.ok(!alone.some((m) => m.startsWith('kept ')), alone.join('\n'));
   } finally {
     await open.close();
     project.cleanup();

@@ -51,6 +51,8 @@ export interface RunEnv {
   settledRunIds?: () => Iterable<string>;
   /** Work blocks registered for the end of the run (BlockContext.onRunEnd); run-pipeline runs it. */
   runEndTasks?: (() => Promise<void>)[];
+  /** The blocks this run runs (its scope); absent: all of the pipeline's. */
+  selectedBlocks?: ReadonlySet<string>;
 }
 
 export interface BlockFinal {
@@ -293,7 +295,7 @@ function makeContext(
     block,
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
     upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
-    downstreamBlocks: env.pipeline.blocks.filter((b) => b.upstream.includes(block.id)),
+    downstreamBlocks: env.pipeline.blocks.filter((b) => b.upstream.includes(block.id) && (env.selectedBlocks?.has(b.id) ?? true)),
     attempt,
     data,
     variables: env.variables,

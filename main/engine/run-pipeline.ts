@@ -85,6 +85,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
       : {}),
     ...(deps.recorder?.settledRunIds ? { settledRunIds: () => deps.recorder?.settledRunIds?.() ?? [] } : {}),
     runEndTasks: [],
+    selectedBlocks: new Set(selected),
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));

@@ -32,7 +32,7 @@ export interface BlockContext {
   inputs?: readonly string[];
   /** The upstream blocks as loaded (a pushed-down block compiles their names to their warehouse tables). */
   upstreamBlocks?: readonly LoadedBlock[];
-  /** The blocks that read this one, as loaded (a pushed-down block keeps a copy of its table for those in its warehouse). */
+  /** The blocks of this run that read this one, as loaded (a pushed-down block keeps a copy of its table for those in its warehouse). */
   downstreamBlocks?: readonly LoadedBlock[];
   /** 1-based attempt number. */
   attempt: number;

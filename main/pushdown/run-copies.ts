@@ -33,6 +33,7 @@ export async function keepRunCopy(
     }
   });
   await warehouse.copy(built, copy, options);
+  ctx.log('debug', `kept ${copy.namespace}.${copy.table} for this run's downstream blocks`);
 }
 
 /**
