@@ -211,14 +211,23 @@ function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | unde
   };
 }
 
+/** How long one end-of-run task may take: a warehouse that does not answer must not keep the run from finishing. */
+const RUN_END_TASK_MS = 60_000;
+
 /** The blocks' end-of-run work, one task after another; a failure is a warning of the run, never its status. */
 async function runEndTasks(env: RunEnv): Promise<void> {
   for (const task of env.runEndTasks ?? []) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`gave up after ${RUN_END_TASK_MS / 1000} s`)), RUN_END_TASK_MS);
+    });
     try {
-      await task();
+      await Promise.race([task(), timeout]);
     } catch (error) {
       const message = `end of run: ${error instanceof Error ? error.message : String(error)}`;
       env.emit({ type: 'log.written', runId: env.runId, blockId: null, level: 'warn', message, at: Date.now() });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
