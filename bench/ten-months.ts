@@ -218,7 +218,7 @@ function report(r: {
   const perSecond = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
   const ok = (yes: boolean) => (yes ? 'ok' : 'MISMATCH');
   const bestCopy = r.copies.length > 0 ? Math.min(...r.copies.map((c) => c.ms)) : undefined;
-  console.log('  completes: yes');
+  console.log('  completes: yes   (goal 4: completes; time and peak RSS against psql \\copy; goal 3 bounds one month at 700 MB)');
   for (const { label, run, landed } of r.runs) {
     console.log(
       `  pipewright ${label === 'backfill' ? 'backfill, 1 run per month' : `run (${label})`}, whole process: ${s(run.ms)}, ${r.raw.toLocaleString('en-US')} rows read (${perSecond(r.raw, run.ms)}), ` +
