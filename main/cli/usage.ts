@@ -28,6 +28,7 @@ Commands:
   history [--project <dir>] [--pipeline <id>] [--limit N] [--json]
                                          list recorded runs, newest first
   history <run-id> [--project <dir>] [--json]
+  history <run-id> --children <block> [--failed] [--from <index>] [--limit N] [--json]
                                          show one run: blocks, attempts, errors and logs
   connections list|test <name>|secret set|list|delete <name> [--project <dir>] [--conn NAME.FIELD=VALUE]
                                          list profiles; test reachability, auth and server version
