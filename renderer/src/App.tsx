@@ -128,6 +128,7 @@ export function App() {
                     <PipelineCanvas
                       pipeline={view}
                       runBlocks={runState.blocks}
+                      runChildren={runState.children}
                       stale={stale}
                       kinds={session.kinds}
                       exportTargets={session.exportTargets}
