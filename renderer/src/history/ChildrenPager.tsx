@@ -87,6 +87,23 @@ export function ChildrenPager({
           Cannot read the children of {blockId}: {error}
         </p>
       )}
+      <nav className="children-pages" aria-label={`Pages of ${blockId}'s children`}>
+        <button type="button" onClick={go.first} disabled={!page?.hasBefore} aria-label="First page of children">
+          « First
+        </button>
+        <button type="button" onClick={go.previous} disabled={!page?.hasBefore} aria-label="Previous page of children">
+          ‹ Previous
+        </button>
+        <span role="status" className="children-position">
+          {shown} of {formatCount(page?.total ?? 0)} {what}
+        </span>
+        <button type="button" onClick={go.next} disabled={!page?.hasAfter} aria-label="Next page of children">
+          Next ›
+        </button>
+        <button type="button" onClick={go.last} disabled={!page?.hasAfter} aria-label="Last page of children">
+          Last »
+        </button>
+      </nav>
       {/* Focusable, so PageUp / PageDown page through the children from the keyboard. */}
       <div
         className="children-rows"
@@ -109,23 +126,6 @@ export function ChildrenPager({
           </p>
         )}
       </div>
-      <nav className="children-pages" aria-label={`Pages of ${blockId}'s children`}>
-        <button type="button" onClick={go.first} disabled={!page?.hasBefore} aria-label="First page of children">
-          « First
-        </button>
-        <button type="button" onClick={go.previous} disabled={!page?.hasBefore} aria-label="Previous page of children">
-          ‹ Previous
-        </button>
-        <span role="status" className="children-position">
-          {shown} of {formatCount(page?.total ?? 0)} {what}
-        </span>
-        <button type="button" onClick={go.next} disabled={!page?.hasAfter} aria-label="Next page of children">
-          Next ›
-        </button>
-        <button type="button" onClick={go.last} disabled={!page?.hasAfter} aria-label="Last page of children">
-          Last »
-        </button>
-      </nav>
     </section>
   );
 }
@@ -190,10 +190,23 @@ function ChildTable({
   );
 }
 
+/** The order counts are told in: outcomes first, then what is still under way. */
+const STATUS_ORDER = [
+  'succeeded',
+  'failed',
+  'upstream_failed',
+  'cancelled',
+  'interrupted',
+  'skipped',
+  'running',
+  'queued',
+  'pending',
+] as const;
+
 /** `100,000 children: 98,969 succeeded, 1,031 failed`. */
 export function describeCounts(counts: ChildCounts): string {
-  const parts = Object.entries(counts.byStatus)
-    .filter(([, n]) => (n ?? 0) > 0)
-    .map(([status, n]) => `${formatCount(n ?? 0)} ${status.replace('_', ' ')}`);
+  const parts = STATUS_ORDER.filter((status) => (counts.byStatus[status] ?? 0) > 0).map(
+    (status) => `${formatCount(counts.byStatus[status] ?? 0)} ${status.replace('_', ' ')}`,
+  );
   return `${formatCount(counts.total)} children: ${parts.join(', ')}`;
 }
