@@ -8,11 +8,12 @@ export function ChildrenBadge({ blockId }: { blockId: string }) {
   const summary = summarizeTally(children[blockId]);
   if (!summary) return null;
   return (
-    <span
-      className={`children-badge${summary.failed > 0 ? ' is-failing' : ''}`}
+    // A line of its own under the stats: `98,969/100,000 ✓, 1,031 failed` does not fit beside rows and duration.
+    <div
+      className={`children-badge block-node-children${summary.failed > 0 ? ' is-failing' : ''}`}
       title={`Dynamic children of ${blockId} (${blockId}[0] … [${summary.total - 1}]): select the block and open its Children tab`}
     >
       {describeChildren(summary)}
-    </span>
+    </div>
   );
 }
