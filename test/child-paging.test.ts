@@ -9,6 +9,7 @@ import type { RunDetail } from '../main/history/run-queries.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { recordFanOutRun } from './helpers/fan-out-history.ts';
 import { sqlBlock, withPipeline } from './helpers/run-project.ts';
+import { runCli } from './helpers/run-cli.ts';
 
 const CHILDREN = 5_000;
 /** Every 13th child fails, every 7th (not failing) is still running: three statuses, unevenly spread. */
@@ -226,4 +227,37 @@ test('through the API a real fan-out is counted by runs.get and paged by runs.ch
     },
     { files },
   );
+});
+
+test('pipewright history counts a fan-out on its parent and pages its failed children with --children --failed --from', async () => {
+  const temp = createTempProject();
+  try {
+    const store = RunStore.open(path.join(temp.dir, '.pipewright', 'history.sqlite'));
+    recordFanOutRun(store, { runId: 'r1', pipelineId: 'p', blocks: ['each'], parent: 'each', children: CHILDREN, statusOf });
+    store.close();
+    const failed = indexesWith('failed');
+    const shown = await runCli(['history', 'r1', '--project', temp.dir]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`${CHILDREN} children: ${failed.length} failed, .*: pipewright history r1 --children each`));
+    assert.ok(!shown.stdout.includes('each[1] '), 'children are not listed one by one');
+    const json = JSON.parse((await runCli(['history', 'r1', '--project', temp.dir, '--json'])).stdout) as { run: RunDetail };
+    assert.deepEqual(
+      json.run.blocks.map((b) => [b.blockId, b.children?.total]),
+      [['each', CHILDREN]],
+    );
+    const page = await runCli(['history', 'r1', '--children', 'each', '--failed', '--from', '100', '--limit', '3', '--project', temp.dir]);
+    assert.equal(page.code, 0, page.stderr);
+    const shownIds = [...page.stdout.matchAll(/^ {2}(each\[\d+\])/gm)].map((m) => m[1]);
+    const expectedIds = failed.filter((i) => i >= 100).slice(0, 3);
+    assert.deepEqual(
+      shownIds,
+      expectedIds.map((i) => `each[${i}]`),
+    );
+    assert.match(page.stdout, new RegExp(`next: pipewright history r1 --children each --failed --from ${(expectedIds.at(-1) ?? 0) + 1}`));
+    const unknown = await runCli(['history', 'r1', '--children', 'nope', '--project', temp.dir]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /run r1 has no block nope/);
+  } finally {
+    temp.cleanup();
+  }
 });
