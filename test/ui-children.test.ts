@@ -7,6 +7,7 @@ import { RunStore } from '../main/history/run-store.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { openApp, type AppUnderTest } from './helpers/app.ts';
 import { recordFanOutRun } from './helpers/fan-out-history.ts';
+import { axeViolations } from './helpers/axe.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 const CHILDREN = 3_000;
@@ -70,6 +71,7 @@ test('a run page with 3,000 children shows their counts and the first page of 50
   await page.getByRole('row', { name: 'each', exact: true }).getByRole('link', { name: summary }).waitFor();
   assert.equal(await page.locator('tr[id^="run-block-each["]').count(), 50, 'only one page of children is in the page');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-children-1-run-page.png') });
+  assert.deepEqual(await axeViolations(page), [], 'the run page with its children passes the WCAG 2.1 AA checks');
 });
 
 test('the keyboard pages through the children: PageDown, End, Home on the rows, Enter on the page buttons', async () => {
