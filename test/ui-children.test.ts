@@ -80,6 +80,13 @@ test('the keyboard pages through the children: PageDown, End, Home on the rows, 
   await position().getByText('#50–#99 of 3,000 children').waitFor();
   await page.keyboard.press('End');
   await position().getByText('#2,950–#2,999 of 3,000 children').waitFor();
+  await page.keyboard.press('PageUp');
+  await position().getByText('#2,900–#2,949 of 3,000 children').waitFor();
+  // Enter on Next reaches the last page, which disables Next: the keyboard lands on the rows, not on the document.
+  await pager().getByRole('button', { name: 'Next page of children' }).focus();
+  await page.keyboard.press('Enter');
+  await position().getByText('#2,950–#2,999 of 3,000 children').waitFor();
+  await page.waitForFunction(() => document.activeElement?.classList.contains('children-rows'));
   assert.equal(await pager().getByRole('button', { name: 'Next page of children' }).isDisabled(), true, 'no page after the last');
   await pager().getByRole('button', { name: 'Previous page of children' }).focus();
   await page.keyboard.press('Enter');

@@ -1,8 +1,8 @@
-import { useId, useState, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type KeyboardEvent } from 'react';
 import { formatCount, formatDuration } from '../canvas/format.ts';
 import type { ChildCounts, ChildRunRow } from '../../../main/api/contract-views.ts';
 import { FAILED_STATES } from '../orchestration/children-state.ts';
-import { LAST_PAGE, useChildPage, type PageAnchor } from './use-child-page.ts';
+import { LAST_PAGE, useChildPage, useFocusKeptInPager, type PageAnchor } from './use-child-page.ts';
 
 const FIRST_PAGE: PageAnchor = { from: 0 };
 
@@ -29,6 +29,8 @@ export function ChildrenPager({
   const [isFailedOnly, setFailedOnly] = useState(false);
   const [goTo, setGoTo] = useState('');
   const { page, error } = useChildPage(runId, blockId, anchor, isFailedOnly, JSON.stringify(counts));
+  const rows = useRef<HTMLDivElement>(null);
+  const navFocus = useFocusKeptInPager(page, rows);
   const failed = FAILED_STATES.reduce((sum, s) => sum + (counts.byStatus[s] ?? 0), 0);
   const first = page?.children[0]?.index;
   const last = page?.children.at(-1)?.index;
@@ -87,7 +89,7 @@ export function ChildrenPager({
           Cannot read the children of {blockId}: {error}
         </p>
       )}
-      <nav className="children-pages" aria-label={`Pages of ${blockId}'s children`}>
+      <nav className="children-pages" aria-label={`Pages of ${blockId}'s children`} onFocus={navFocus.onFocus} onBlur={navFocus.onBlur}>
         <button type="button" onClick={go.first} disabled={!page?.hasBefore} aria-label="First page of children">
           « First
         </button>
@@ -106,7 +108,9 @@ export function ChildrenPager({
       </nav>
       {/* Focusable, so PageUp / PageDown page through the children from the keyboard. */}
       <div
+        ref={rows}
         className="children-rows"
+        role="group"
         tabIndex={0}
         onKeyDown={onKeyDown}
         aria-label={`Children of ${blockId}, ${shown}`}

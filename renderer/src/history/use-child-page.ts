@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import type { ChildPage } from '../../../main/api/contract-views.ts';
 import { FAILED_STATES } from '../orchestration/children-state.ts';
@@ -44,4 +44,22 @@ export function useChildPage(runId: string, blockId: string, anchor: PageAnchor,
     };
   }, [api, runId, blockId, anchor, isFailedOnly, version]);
   return { page, error };
+}
+
+/**
+ * Keeps the keyboard in the pager: a page button that the new page disables (Next on the last page) drops focus to
+ * the document, so focus moves to the rows instead, where PageUp / PageDown go on.
+ */
+export function useFocusKeptInPager(page: unknown, rows: RefObject<HTMLElement | null>) {
+  const wasInNav = useRef(false);
+  useEffect(() => {
+    const active = document.activeElement;
+    // Chromium may keep focus on the disabled button (keys then do nothing) or drop it to the body.
+    const isLost = active === null || active === document.body || (active instanceof HTMLButtonElement && active.disabled);
+    if (wasInNav.current && isLost) rows.current?.focus();
+  }, [page, rows]);
+  return {
+    onFocus: () => (wasInNav.current = true),
+    onBlur: (e: { relatedTarget: EventTarget | null }) => (wasInNav.current = e.relatedTarget === null),
+  };
 }
