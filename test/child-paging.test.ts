@@ -238,7 +238,12 @@ test('pipewright history counts a fan-out on its parent and pages its failed chi
     const failed = indexesWith('failed');
     const shown = await runCli(['history', 'r1', '--project', temp.dir]);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, new RegExp(`${CHILDREN} children: ${failed.length} failed, .*: pipewright history r1 --children each`));
+    assert.match(
+      shown.stdout,
+      new RegExp(
+        `${CHILDREN} children: ${CHILDREN - failed.length - indexesWith('running').length} succeeded, ${failed.length} failed, ${indexesWith('running').length} running: pipewright history r1 --children each`,
+      ),
+    );
     assert.ok(!shown.stdout.includes('each[1] '), 'children are not listed one by one');
     const json = JSON.parse((await runCli(['history', 'r1', '--project', temp.dir, '--json'])).stdout) as { run: RunDetail };
     assert.deepEqual(

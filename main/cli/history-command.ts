@@ -125,8 +125,11 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
   return 0;
 }
 
+/** The order counts are told in: outcomes first, then what is still under way (as on the run page). */
+const STATUS_ORDER: BlockRunStatus[] = ['succeeded', ...FAILED, 'skipped', 'running', 'queued', 'pending'];
+
 /** `100000 children: 98969 succeeded, 1031 failed`. */
 function describeCounts(counts: ChildCounts): string {
-  const parts = Object.entries(counts.byStatus).map(([status, n]) => `${n} ${status.replace('_', ' ')}`);
+  const parts = STATUS_ORDER.filter((s) => (counts.byStatus[s] ?? 0) > 0).map((s) => `${counts.byStatus[s]} ${s.replace('_', ' ')}`);
   return `${counts.total} children: ${parts.join(', ')}`;
 }
