@@ -11,6 +11,9 @@ import { RunStore } from '../main/history/run-store.ts';
 import { createTempProject } from '../test/helpers/temp-project.ts';
 import { ensureRendererBuilt, launchChromium, startServe } from '../test/helpers/browser.ts';
 import { recordFanOutRun } from '../test/helpers/fan-out-history.ts';
+import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
+import { emptyRunState } from '../renderer/src/runs/use-run-state.ts';
+import type { RunEvent } from '../main/model/run-events.ts';
 
 const CHILDREN = Number(process.env.BENCH_CHILDREN ?? 100_000);
 const SAMPLES = 5;
@@ -38,6 +41,7 @@ export async function runUiRunPageSection(): Promise<void> {
         `\nrun page with ${CHILDREN.toLocaleString('en-US')} children: history written in ${((performance.now() - t) / 1000).toFixed(1)} s (batched transactions)`,
       );
       printApiFigures(store);
+      printLiveFold();
     } finally {
       store.close();
     }
@@ -90,6 +94,34 @@ function printApiFigures(store: RunStore): void {
     `  runs.get before (every child): ${median(before)} ms, ${(sizes.before / 1e6).toFixed(1)} MB of JSON; now (overview + first page of 50): ${median(after, 2)} ms, ${(sizes.after / 1e3).toFixed(1)} kB   (${(sizes.before / sizes.after).toFixed(0)}× smaller)`,
   );
   console.log(`  runs.children, last page of failed children: ${median(lastPage, 2)} ms`);
+}
+
+/** The canvas's fold of a live fan-out's events (added, started, succeeded per child), as the window runs it. */
+function printLiveFold(): void {
+  const started: RunEvent = {
+    type: 'run.started',
+    runId: 'live',
+    pipelineId: 'fanout',
+    at: 0,
+    scope: { kind: 'pipeline' },
+    blocks: ['seed', 'items', 'each'],
+    trigger: { kind: 'test' },
+    variables: {},
+    pipelineHash: '',
+    codeHash: '',
+  };
+  let state = applyRunEvent({ ...emptyRunState(), runId: 'live' }, started);
+  const t = performance.now();
+  for (let index = 0; index < CHILDREN; index++) {
+    const blockId = `each[${index}]`;
+    state = applyRunEvent(state, { type: 'block.added', runId: 'live', blockId, parentId: 'each', index, at: 0 });
+    state = applyRunEvent(state, { type: 'block.started', runId: 'live', blockId, attempt: 1, at: 0 });
+    state = applyRunEvent(state, { type: 'block.succeeded', runId: 'live', blockId, attempt: 1, durationMs: 1, at: 0 });
+  }
+  const ms = performance.now() - t;
+  console.log(
+    `  live canvas fold of ${(CHILDREN * 3).toLocaleString('en-US')} child events: ${ms.toFixed(0)} ms (${((ms * 1000) / (CHILDREN * 3)).toFixed(1)} µs an event; rendered once per 100 ms, not per event)`,
+  );
 }
 
 /** From the click on the run in the History list to the first child row on screen, back to the list in between. */
