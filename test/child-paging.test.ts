@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RunStore, type ChildPage } from '../main/history/run-store.ts';
-import { SCHEMA_VERSION } from '../main/history/migrations.ts';
+import { CHILD_INDEX_STEP, versionBefore } from '../main/history/migrations.ts';
 import { createApiHandlers, dispatch } from '../main/api/handlers.ts';
 import type { RunDetail } from '../main/history/run-queries.ts';
 import { createTempProject } from './helpers/temp-project.ts';
@@ -166,7 +166,7 @@ test('a history written before children were indexed is upgraded in place, its f
     raw.exec(`DROP TRIGGER child_counts_on_insert; DROP TRIGGER child_counts_on_status; DROP TRIGGER child_counts_on_delete;
       DROP TABLE child_counts; DROP INDEX block_runs_children; DROP INDEX block_runs_top_level;
       ALTER TABLE block_runs DROP COLUMN child_index; ALTER TABLE block_runs DROP COLUMN parent_id;`);
-    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    raw.pragma(`user_version = ${versionBefore(CHILD_INDEX_STEP)}`);
     raw.close();
     const upgraded = RunStore.open(file);
     try {

@@ -195,6 +195,13 @@ const MIGRATIONS: readonly string[] = [
 /** The schema version this build of Pipewright writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** The schema version just before `step` ran (its position among the steps): for tests that rebuild an older history. */
+export function versionBefore(step: string): number {
+  const index = MIGRATIONS.indexOf(step);
+  if (index < 0) throw new Error('not a schema step of the run store');
+  return index;
+}
+
 /**
  * Brings the database up to SCHEMA_VERSION. Safe when several processes open a fresh file at once: the steps
  * run in one IMMEDIATE transaction that re-reads the version after taking the write lock.
