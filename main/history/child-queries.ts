@@ -93,7 +93,7 @@ export class ChildQueries {
    * first does; the total comes from child_counts.
    */
   page(runId: string, parentId: string, request: ChildPageRequest = {}): ChildPage {
-    const statuses = request.statuses ?? [];
+    const statuses = [...new Set(request.statuses ?? [])]; // a repeated status must not count twice
     const filter = statuses.length > 0 ? `AND status IN (${statuses.map((_, i) => `@s${i}`).join(', ')})` : '';
     const params = { runId, parentId, ...Object.fromEntries(statuses.map((s, i) => [`s${i}`, s])) };
     const limit = Math.min(Math.max(request.limit ?? 50, 1), MAX_CHILD_PAGE);
