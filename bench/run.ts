@@ -12,6 +12,7 @@ import { runGcsSection, withoutCloudExports } from './gcs-contenders.ts';
 import { runGreenBackfillSection } from './green-backfill.ts';
 import { runUiPreviewSection } from './ui-preview.ts';
 import { runUiCanvasSection } from './ui-canvas.ts';
+import { runUiRunPageSection } from './ui-run-page.ts';
 import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
 import { runTsMemorySection } from './ts-memory.ts';
@@ -28,6 +29,7 @@ const SECTIONS = [
   'backfill',
   'ui-preview',
   'ui-canvas',
+  'ui-run-page',
   'cli-start',
   'fan-out',
   'ts-memory',
@@ -69,11 +71,12 @@ function runChild(script: string, args: string[]): Promise<ChildResult> {
 if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
 if (wants('ts-memory')) await runTsMemorySection(work);
+if (wants('ui-run-page')) await runUiRunPageSection();
 // Its own ten files and file server: the month below is not needed.
 if (wants('ten-months')) await runTenMonthsSection({ work });
-// `npm run bench -- cli-start fan-out ts-memory ten-months` needs none of what follows.
-const standalone = ['cli-start', 'fan-out', 'ts-memory', 'ten-months'];
-if (chosen.length > 0 && chosen.every((name) => standalone.includes(name))) process.exit(0);
+// `npm run bench -- cli-start fan-out ts-memory ui-run-page ten-months` needs none of what follows.
+const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page', 'ten-months'];
+if (chosen.length > 0 && chosen.every((name) => STANDALONE.includes(name))) process.exit(0);
 
 mkdirSync(work, { recursive: true });
 if (!existsSync(csv)) {
