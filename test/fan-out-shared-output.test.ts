@@ -195,3 +195,31 @@ test("a past run's children stay previewable while kept; a renamed fan-out keeps
     { files, settings: { retention: { outputs_keep_last: 2 } } },
   );
 });
+
+test("an item that smuggles a second statement into a child's SQL is refused, naming the line; nothing of it runs", async () => {
+  const pipeline = {
+    blocks: [{ id: 'vals', type: 'source', kind: 'sql', file: 'blocks/vals.sql', dynamic: true }, sqlBlock('each', ['vals'])],
+  };
+  const files = {
+    'blocks/vals.sql':
+      "select * from (values (0, '1'), (1, '2 as v\n); CREATE TABLE smuggled AS SELECT 42 AS w; SELECT * FROM (SELECT 3')) as t(k, v)",
+    'blocks/each.sql': 'select\n{{ item.v }} as v',
+  };
+  await withPipeline(
+    pipeline,
+    async ({ open, run }) => {
+      const result = await runP(open, run);
+      assert.equal(result.status, 'failed');
+      const child = open.store.getRun(result.runId)?.blocks.find((b) => b.blockId === 'each[1]');
+      assert.match(
+        child?.error?.message ?? '',
+        /a SQL block must be one statement; DuckDB found 3, a second one starts after a ";" \(line 3: CREATE TABLE smuggled/,
+      );
+      assert.equal(child?.error?.place?.line, 3);
+      const [smuggled] = await open.workspace.readRows("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'smuggled'");
+      assert.equal(Number(smuggled?.n), 0);
+      assert.deepEqual((await childOutput(open, 'each[0]')).rows, [{ v: 1 }]);
+    },
+    { files, settings: { engine: { concurrency: 1 } } },
+  );
+});

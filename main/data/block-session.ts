@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../model/errors.ts';
 import type { BlockSession, ColumnInfo, QueryProgress } from '../model/workspace-types.ts';
@@ -264,7 +264,9 @@ export class WorkspaceBlockSession implements BlockSession {
     let rows: number | undefined;
     try {
       const isOwnTableCase = (error: unknown) => SharedOutput.isMismatch(error) || sqlErrorClass(error) === 'Parser';
-      rows = await this.runWrite(write.statement, selectSql, write.prefixLength, onProgress, isOwnTableCase);
+      rows = write.isInsert
+        ? await this.runInsert(write.statement, selectSql, write.prefixLength, onProgress, isOwnTableCase)
+        : await this.runWrite(write.statement, selectSql, write.prefixLength, onProgress, isOwnTableCase);
     } finally {
       if (!(await write.done(this.conn, rows))) rows = undefined;
     }
@@ -293,6 +295,40 @@ export class WorkspaceBlockSession implements BlockSession {
       throw await this.mapped(error, statement, selectSql, sqlOffset);
     } finally {
       stopWatching?.();
+    }
+  }
+
+  /**
+   * runWrite for an INSERT, in two round trips instead of four (a child pays them 100,000 times): DuckDB's prepare
+   * refuses a second statement, so no separate parse is needed (checkOneStatement then says where it starts), and
+   * the INSERT reports its row count without a result to fetch.
+   */
+  private async runInsert(
+    statement: string,
+    selectSql: string,
+    sqlOffset: number,
+    onProgress: ((progress: QueryProgress) => void) | undefined,
+    isPassedOn: (error: unknown) => boolean,
+  ): Promise<number | undefined> {
+    const check = () => checkOneStatement(this.conn, statement, selectSql, sqlOffset, { block: this.spec.blockId }, 'a SQL block');
+    if (selectSql.includes('\0')) await check(); // DuckDB would read up to the NUL only: refused with its line
+    let prepared: DuckDBPreparedStatement;
+    try {
+      prepared = await this.conn.prepare(statement);
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('Cannot prepare multiple statements')) await check();
+      if (isPassedOn(error)) return undefined;
+      throw await this.mapped(error, statement, selectSql, sqlOffset);
+    }
+    const stopWatching = onProgress ? watchQueryProgress(this.conn, onProgress) : undefined;
+    try {
+      return (await prepared.run()).rowsChanged;
+    } catch (error) {
+      if (isPassedOn(error)) return undefined;
+      throw await this.mapped(error, statement, selectSql, sqlOffset);
+    } finally {
+      stopWatching?.();
+      prepared.destroySync();
     }
   }
 

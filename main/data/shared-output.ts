@@ -11,6 +11,8 @@ export interface SharedWrite {
   statement: string;
   /** Characters before the user's SQL (one line, so DuckDB's line numbers stay the user's). */
   prefixLength: number;
+  /** An INSERT (its row count is DuckDB's rows changed), else the CREATE … AS of the first child. */
+  isInsert: boolean;
   /** Call once the statement ran (`rows` written) or failed (undefined): the table is then ready for the others, or not. */
   done(conn: DuckDBConnection, rows: number | undefined): Promise<boolean>;
 }
@@ -62,7 +64,7 @@ export class SharedOutput {
       const prefix =
         `INSERT INTO ${outputTableRef(this.physical)} SELECT CASE WHEN typeof(struct_pack(*COLUMNS(*))) = ${quoteLiteral(this.signature)} ` +
         `THEN ${index} ELSE error(${quoteLiteral(MISMATCH)}) END, * FROM (`;
-      return { statement: `${prefix}${selectSql}\n)`, prefixLength: prefix.length, done: async () => true };
+      return { statement: `${prefix}${selectSql}\n)`, prefixLength: prefix.length, isInsert: true, done: async () => true };
     }
     this.state = 'creating';
     let finish = () => {};
@@ -71,6 +73,7 @@ export class SharedOutput {
     return {
       statement: `${prefix}${selectSql}\n)`,
       prefixLength: prefix.length,
+      isInsert: false,
       done: async (conn, rows) => {
         try {
           // A failed first child leaves the creation to the next one.
