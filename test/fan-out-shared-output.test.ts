@@ -55,6 +55,9 @@ test('the children of a fan-out write one shared table, not one table each; each
         columns: ['i: INTEGER', 'label: VARCHAR'],
       });
       assert.equal((await childOutput(open, 'each[9]')).total, 0, 'a child that wrote no rows reads as an empty output');
+      // Each child reads all of its upstream (counted once for the fan-out, reported per child).
+      const children = open.store.getRun(result.runId)?.blocks.filter((b) => b.blockId.startsWith('each[')) ?? [];
+      assert.deepEqual(new Set(children.map((b) => b.rowsIn)), new Set([60]));
       assert.equal((await open.workspace.latestOutput('p', 'each[8]'))?.rows, 2);
       assert.equal((await open.workspace.latestOutput('p', 'each[8]'))?.runId, result.runId);
       assert.equal(await open.workspace.latestOutput('p', 'each[60]'), undefined, 'no such child');
