@@ -1,4 +1,4 @@
-import type { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { childId, childrenOutputId } from '../model/child-ids.ts';
 import type { AttemptOutputs, FanOutWorkspace } from '../model/engine-types.ts';
 import type { BlockSession } from '../model/workspace-types.ts';
@@ -10,6 +10,8 @@ import { outputTableRef } from './sql-names.ts';
 const RECORD_EVERY_CHILDREN = 2000;
 /** How long a finished child waits at most before it is recorded (a preview then finds it). */
 const RECORD_EVERY_MS = 200;
+/** A child with more rows is recorded before its slot goes to the next: the stage never holds many large outputs. */
+const RECORD_AT_ONCE_ROWS = 100_000;
 
 /** What a fan-out needs of its workspace. */
 export interface FanOutHost {
@@ -18,8 +20,10 @@ export interface FanOutHost {
   hold(physical: string): void;
   publish(args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void>;
   discard(physical: string): Promise<void>;
-  /** Records children of the shared table `physical` (one metadata transaction). */
-  recordChildren(physical: string, children: { index: number; rows: number }[]): Promise<void>;
+  /** Moves children's rows from the stage into the shared table and records them (one metadata transaction). */
+  recordChildren(shared: SharedOutput, children: { index: number; rows: number }[]): Promise<void>;
+  /** Runs `work` on the metadata connection, after the metadata steps queued before it. */
+  onMeta(work: (conn: DuckDBConnection) => Promise<void>): Promise<void>;
   /** Tracks a session so closing the workspace closes it. */
   opened(session: BlockSession): void;
   closed(session: BlockSession): void;
@@ -35,9 +39,9 @@ export interface FanOutSpec {
 
 /**
  * The workspace side of one fan-out: children borrow one of a few connections (upstream views made once per
- * connection, not per child), write their SELECTs into one shared table, and are recorded in batches (one
- * metadata transaction per 200 ms or 2,000 children, not one each); children whose output cannot go there
- * (other columns, Arrow or rows) keep a table of their own, published as before.
+ * connection, not per child), write their SELECTs into one in-memory stage, and are recorded in batches (their rows
+ * moved into the shared table in one metadata transaction per 200 ms or 2,000 children, not one commit each);
+ * children whose output cannot go there (other columns, Arrow or rows) keep a table of their own, published as before.
  */
 export class FanOutOutputs implements FanOutWorkspace {
   private readonly shared: SharedOutput;
@@ -74,9 +78,9 @@ export class FanOutOutputs implements FanOutWorkspace {
     this.record();
     await this.recording;
     if (this.failure !== undefined) throw this.failure;
-    if (this.shared.isCreated) await this.register();
+    if (this.shared.hasRows) await this.register();
     const own = [...this.ownTables].sort(([a], [b]) => a - b).map(([, physical]) => outputTableRef(physical));
-    return this.shared.isCreated ? [this.shared.allRows, ...own] : own;
+    return this.shared.hasRows ? [this.shared.allRows, ...own] : own;
   }
 
   async close(): Promise<void> {
@@ -84,6 +88,8 @@ export class FanOutOutputs implements FanOutWorkspace {
     if (this.timer) clearTimeout(this.timer);
     await this.recording;
     for (const lease of this.idle.splice(0)) lease.conn.closeSync();
+    // Rows of children that never were published (failed, cancelled) go with the stage.
+    await this.host.onMeta((conn) => this.shared.dropStage(conn));
   }
 
   private async openSession(index: number, id: string, attempt: number): Promise<BlockSession> {
@@ -119,7 +125,11 @@ export class FanOutOutputs implements FanOutWorkspace {
     if (isSharedSession(session)) {
       this.pending.push({ index, rows });
       this.sharedRows += rows;
-      if (this.pending.length >= RECORD_EVERY_CHILDREN) this.record();
+      if (rows >= RECORD_AT_ONCE_ROWS) {
+        this.record();
+        await this.recording;
+        if (this.failure !== undefined) throw this.failure;
+      } else if (this.pending.length >= RECORD_EVERY_CHILDREN) this.record();
       else this.timer ??= setTimeout(() => this.record(), RECORD_EVERY_MS);
       return;
     }
@@ -153,8 +163,8 @@ export class FanOutOutputs implements FanOutWorkspace {
     this.recording = this.recording.then(async () => {
       if (this.failure !== undefined) return;
       try {
+        await this.host.recordChildren(this.shared, children);
         if (!this.isRegistered) await this.register();
-        await this.host.recordChildren(this.shared.physical, children);
       } catch (error) {
         this.failure = error; // finish() reports it: the fan-out fails rather than lose its children's outputs
       }

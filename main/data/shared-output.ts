@@ -1,7 +1,16 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnInfo } from '../model/workspace-types.ts';
-import { CHILD_COLUMN, childRelation } from './child-outputs.ts';
+import { CHILD_COLUMN } from './child-outputs.ts';
 import { outputTableRef, quoteIdent, quoteLiteral } from './sql-names.ts';
+
+/**
+ * The in-memory database (attached when the workspace opens) where children's rows wait to be recorded: an INSERT
+ * there commits without a WAL write and fsync, half of what one into the workspace file costs. DuckDB spills it to
+ * the temp directory beyond memory_limit.
+ */
+export const STAGE_DB = '_pw_stage';
+/** Item numbers per statement when moving children's rows out of the stage. */
+const MOVE_BATCH = 1000;
 
 /** Raised by DuckDB's error() when a child's columns differ from the shared table's: that child writes its own table. */
 const MISMATCH = 'pipewright: the child columns differ from the shared table';
@@ -30,12 +39,22 @@ export class SharedOutput {
   /** `typeof(struct_pack(...))` of the columns, e.g. `STRUCT(i INTEGER, "a b" VARCHAR)`: names, order and types. */
   private signature = '';
   private described: ColumnInfo[] = [];
+  /** Where children's rows wait until recorded: `_pw_stage.main."<physical>"`. */
+  private readonly staged: string;
+  private isPersisted = false;
 
-  constructor(readonly physical: string) {}
+  constructor(readonly physical: string) {
+    this.staged = `${quoteIdent(STAGE_DB)}.main.${quoteIdent(physical)}`;
+  }
 
-  /** Whether any child wrote into the table (it exists). */
+  /** Whether a child wrote into the stage (it exists). */
   get isCreated(): boolean {
     return this.state === 'ready';
+  }
+
+  /** Whether recorded children's rows are in the workspace table. */
+  get hasRows(): boolean {
+    return this.isPersisted;
   }
 
   /** The table's columns without the hidden one (a child's own columns). */
@@ -43,9 +62,9 @@ export class SharedOutput {
     return this.described;
   }
 
-  /** Rows of child `index`, its columns only. */
+  /** Rows of child `index` (not yet recorded: they are still in the stage), its columns only. */
   relationOf(index: number): string {
-    return childRelation(this.physical, index);
+    return `(SELECT * EXCLUDE (${CHILD_COLUMN}) FROM ${this.staged} WHERE ${CHILD_COLUMN} = ${index})`;
   }
 
   /** Every child's rows, their columns only: what reduce unions. */
@@ -62,14 +81,14 @@ export class SharedOutput {
     if (this.state === 'off') return undefined;
     if (this.state === 'ready') {
       const prefix =
-        `INSERT INTO ${outputTableRef(this.physical)} SELECT CASE WHEN typeof(struct_pack(*COLUMNS(*))) = ${quoteLiteral(this.signature)} ` +
+        `INSERT INTO ${this.staged} SELECT CASE WHEN typeof(struct_pack(*COLUMNS(*))) = ${quoteLiteral(this.signature)} ` +
         `THEN ${index} ELSE error(${quoteLiteral(MISMATCH)}) END, * FROM (`;
       return { statement: `${prefix}${selectSql}\n)`, prefixLength: prefix.length, isInsert: true, done: async () => true };
     }
     this.state = 'creating';
     let finish = () => {};
     this.creation = new Promise((resolve) => (finish = resolve));
-    const prefix = `CREATE TABLE ${outputTableRef(this.physical)} AS SELECT ${index}::INTEGER AS ${CHILD_COLUMN}, * FROM (`;
+    const prefix = `CREATE TABLE ${this.staged} AS SELECT ${index}::INTEGER AS ${CHILD_COLUMN}, * FROM (`;
     return {
       statement: `${prefix}${selectSql}\n)`,
       prefixLength: prefix.length,
@@ -99,7 +118,26 @@ export class SharedOutput {
 
   /** Removes child `index`'s rows (its failed attempt, or the write a second write replaces). */
   async deleteChild(conn: DuckDBConnection, index: number): Promise<void> {
-    if (this.state === 'ready') await conn.run(`DELETE FROM ${outputTableRef(this.physical)} WHERE ${CHILD_COLUMN} = ${index}`);
+    if (this.state === 'ready') await conn.run(`DELETE FROM ${this.staged} WHERE ${CHILD_COLUMN} = ${index}`);
+  }
+
+  /** Copies published children's rows from the stage into the workspace table (inside the caller's transaction). */
+  async persist(conn: DuckDBConnection, indexes: readonly number[]): Promise<void> {
+    const table = outputTableRef(this.physical);
+    await conn.run(`CREATE TABLE IF NOT EXISTS ${table} AS SELECT * FROM ${this.staged} LIMIT 0`);
+    for (const list of batches(indexes))
+      await conn.run(`INSERT INTO ${table} SELECT * FROM ${this.staged} WHERE ${CHILD_COLUMN} IN (${list})`);
+    this.isPersisted = true;
+  }
+
+  /** Removes recorded children's rows from the stage (a transaction of its own: one writes one database). */
+  async unstage(conn: DuckDBConnection, indexes: readonly number[]): Promise<void> {
+    for (const list of batches(indexes)) await conn.run(`DELETE FROM ${this.staged} WHERE ${CHILD_COLUMN} IN (${list})`);
+  }
+
+  /** Drops the stage once the children are done. */
+  async dropStage(conn: DuckDBConnection): Promise<void> {
+    if (this.state !== 'none') await conn.run(`DROP TABLE IF EXISTS ${this.staged}`);
   }
 
   /** Whether `error` is the INSERT's column check: the child then writes its own table. */
@@ -109,7 +147,7 @@ export class SharedOutput {
 
   /** Reads the new table's columns and signature; a user column named like the hidden one turns the table off. */
   private async describe(conn: DuckDBConnection): Promise<'ready' | 'off'> {
-    const ref = outputTableRef(this.physical);
+    const ref = this.staged;
     const columns = await conn.runAndReadAll(`DESCRIBE SELECT * EXCLUDE (${CHILD_COLUMN}) FROM ${ref}`);
     this.described = columns.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     if (this.described.some((c) => c.name.toLowerCase().startsWith(CHILD_COLUMN))) {
@@ -122,4 +160,9 @@ export class SharedOutput {
     this.signature = String(signature.getRows()[0]?.[0]);
     return 'ready';
   }
+}
+
+/** Item numbers as comma-separated lists of at most MOVE_BATCH. */
+function* batches(indexes: readonly number[]): Generator<string> {
+  for (let start = 0; start < indexes.length; start += MOVE_BATCH) yield indexes.slice(start, start + MOVE_BATCH).join(', ');
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../model/errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
-import { OUTPUT_SCHEMA, outputTableRef, quoteLiteral } from './sql-names.ts';
+import { OUTPUT_SCHEMA, outputTableRef, quoteIdent, quoteLiteral } from './sql-names.ts';
 import {
   createKeptOutputs,
   forgetPublished,
@@ -32,9 +32,10 @@ import { dropStoredOutput, listStoredOutputs, type StoredOutput } from './stored
 import { childrenOutputId, parseChildId } from '../model/child-ids.ts';
 import { createChildrenTable, forgetUnkeptChildren, readChildOutput, readRunChildren, recordChildren } from './child-outputs.ts';
 import { FanOutOutputs } from './fan-out-outputs.ts';
+import { STAGE_DB } from './shared-output.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
-const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
+const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA, STAGE_DB]);
 
 export interface WorkspaceOptions {
   /** The DuckDB file, `<project>/.pipewright/workspace.duckdb`. */
@@ -126,6 +127,8 @@ export class Workspace {
       throw lockedError(error, file) ?? error;
     });
     const meta = await instance.connect();
+    // Before the configuration is locked (no ATTACH after): where fan-out children's rows wait to be recorded.
+    await meta.run(`ATTACH ':memory:' AS ${quoteIdent(STAGE_DB)}`);
     if (opts.allowedDirectories)
       await lockFileAccess(meta, opts.allowedDirectories).catch((error: unknown) => {
         meta.closeSync();
@@ -194,8 +197,16 @@ export class Workspace {
         hold,
         publish: (published) => this.publish(published),
         discard: (physical) => this.discard(physical),
-        recordChildren: (physical, children) =>
-          this.exclusive(() => this.inTransaction(() => recordChildren(this.meta, physical, children))),
+        recordChildren: (shared, children) =>
+          this.exclusive(async () => {
+            const indexes = children.map((c) => c.index);
+            await this.inTransaction(async () => {
+              await shared.persist(this.meta, indexes);
+              await recordChildren(this.meta, shared.physical, children);
+            });
+            await shared.unstage(this.meta, indexes);
+          }),
+        onMeta: (work) => this.exclusive(() => work(this.meta)),
         opened: (session) => this.sessions.add(session as WorkspaceBlockSession),
         closed: (session) => this.sessions.delete(session as WorkspaceBlockSession),
       },
