@@ -158,6 +158,9 @@ test("a retried child's rows are in the shared table once, from its last attempt
       assert.equal(result.status, 'succeeded', JSON.stringify(result.blocks));
       assert.equal(open.store.getRun(result.runId)?.blocks.find((b) => b.blockId === 'each[2]')?.attempts, 2);
       const rows = await open.workspace.readRows('SELECT n, attempt, leaks_seen FROM p.each ORDER BY n');
+      // Children's rows wait in an in-memory stage until recorded; nothing is left there once the fan-out is done.
+      const stage = await open.workspace.readRows("SELECT count(*) AS n FROM information_schema.tables WHERE table_catalog = '_pw_stage'");
+      assert.equal(Number(stage[0]?.n), 0);
       assert.deepEqual(
         rows.map((r) => [Number(r.n), Number(r.attempt), Number(r.leaks_seen)]),
         [
