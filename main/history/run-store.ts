@@ -198,6 +198,16 @@ export class RunStore {
     return this.durably(() => sweep.immediate());
   }
 
+  /** Ids of runs not in flight (every status but running), newest first, read a page at a time as the caller iterates. */
+  *settledRunIds(): Generator<string> {
+    const page = 500;
+    for (let offset = 0; ; offset += page) {
+      const runs = this.queries.listRuns({ limit: page, offset });
+      for (const run of runs) if (run.status !== 'running') yield run.id;
+      if (runs.length < page) return;
+    }
+  }
+
   /** Runs newest first, optionally of one pipeline or in one status (default limit 50). */
   listRuns(filter?: RunFilter): RunSummary[] {
     this.flush();
