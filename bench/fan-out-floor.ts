@@ -1,6 +1,6 @@
 // The floor under a fan-out child: the one DuckDB statement a child of the fan-out bench runs (its checked INSERT into
-// the shared table, prepared then run, on 4 connections like the bench's concurrency 4), timed alone against a
-// fresh workspace file. Prints one JSON line: ms per child. What the engine adds on top is its per-child overhead.
+// the in-memory stage of the shared table, prepared then run, on 4 connections like the bench's concurrency 4), timed
+// alone beside a fresh workspace file. Prints one JSON line: ms per child. What the engine adds is its overhead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-floor-'));
 const instance = await DuckDBInstance.create(path.join(dir, 'workspace.duckdb'), { threads: '2', preserve_insertion_order: 'false' });
 try {
   const setup = await instance.connect();
-  await setup.run('CREATE SCHEMA _pw_out; CREATE TABLE _pw_out.shared (_pw_child INTEGER, i INTEGER, doubled INTEGER)');
+  await setup.run("ATTACH ':memory:' AS _pw_stage; CREATE TABLE _pw_stage.shared (_pw_child INTEGER, i INTEGER, doubled INTEGER)");
   setup.closeSync();
   const signature = 'STRUCT(i INTEGER, doubled INTEGER)';
   let next = 0;
@@ -22,7 +22,7 @@ try {
       const conn = await instance.connect();
       for (let i = next++; i < n; i = next++) {
         const prepared = await conn.prepare(
-          `INSERT INTO _pw_out.shared SELECT CASE WHEN typeof(struct_pack(*COLUMNS(*))) = '${signature}' THEN ${i} ELSE error('x') END, * ` +
+          `INSERT INTO _pw_stage.shared SELECT CASE WHEN typeof(struct_pack(*COLUMNS(*))) = '${signature}' THEN ${i} ELSE error('x') END, * ` +
             `FROM (select ${i} as i, ${i} * 2 as doubled\n)`,
         );
         await prepared.run();

@@ -88,8 +88,9 @@ export class FanOutOutputs implements FanOutWorkspace {
     if (this.timer) clearTimeout(this.timer);
     await this.recording;
     for (const lease of this.idle.splice(0)) lease.conn.closeSync();
-    // Rows of children that never were published (failed, cancelled) go with the stage.
-    await this.host.onMeta((conn) => this.shared.dropStage(conn));
+    // Rows of children that never were published (failed, cancelled) go with the stage. Best effort, so closing never
+    // throws: the stage is in memory, gone with the workspace anyway (a closed workspace refuses the step).
+    await this.host.onMeta((conn) => this.shared.dropStage(conn)).catch(() => undefined);
   }
 
   private async openSession(index: number, id: string, attempt: number): Promise<BlockSession> {
