@@ -14,7 +14,9 @@ import { checkWritable, storageError } from './storage-errors.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
 import { logLineOfEvent } from '../model/event-log-lines.ts';
+import type { ChildPage, ChildPageRequest } from './child-queries.ts';
 
+export type { ChildCounts, ChildPage, ChildPageRequest, ChildRunRow } from './child-queries.ts';
 export type {
   AttemptRow,
   AttemptStatus,
@@ -151,6 +153,31 @@ export class RunStore {
     this.commitPending();
   }
 
+  /**
+   * Folds several events in one transaction (one commit, one fsync at most): for writers that hold many events at
+   * once, such as imports or a fan-out's children. Same checks as `record`; on error none of them is kept.
+   */
+  recordMany(raw: readonly RunEvent[]): void {
+    const events = raw.map(redactEvent);
+    this.flush(); // children's events waiting for their batch go first: the history keeps the order events came in
+    const foldAll = this.db.transaction(() => {
+      for (const event of events) this.fold(event);
+    }).immediate;
+    try {
+      if (events.some(isStateTransition)) this.durably(foldAll);
+      else foldAll();
+    } catch (error) {
+      throw storageError(error, this.db.name) ?? error;
+    }
+    for (const event of events) {
+      if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);
+      if (event.type === 'run.finished') {
+        this.ownRunningRuns.delete(event.runId);
+        this.nextPositions.delete(event.runId);
+      }
+    }
+  }
+
   /** The output stats of the block's latest successful run in the pipeline (drift's baseline), if it has one. */
   previousOutputStats(pipelineId: string, blockId: string): { runId: string; stats: OutputStats } | undefined {
     this.flush();
@@ -218,6 +245,18 @@ export class RunStore {
   getRun(runId: string): RunDetail | undefined {
     this.flush();
     return this.queries.getRun(runId);
+  }
+
+  /** A run with its top-level blocks, a fanned-out block's children counted by status on it (see RunQueries.getRun). */
+  getRunOverview(runId: string): RunDetail | undefined {
+    this.flush();
+    return this.queries.getRun(runId, { overview: true });
+  }
+
+  /** A page of a fanned-out block's dynamic children in index order, optionally of some statuses only. */
+  listChildren(runId: string, parentId: string, request?: ChildPageRequest): ChildPage {
+    this.flush();
+    return this.queries.children.page(runId, parentId, request);
   }
 
   /** A run's log lines in writing order, filtered by block, lowest level and id (default limit 1000). */

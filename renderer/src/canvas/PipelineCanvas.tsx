@@ -27,6 +27,7 @@ import { CanvasToolbar } from './CanvasToolbar.tsx';
 import { NodeMenu } from './NodeMenu.tsx';
 import { bringLocalEdit } from '../editing/transfer-blocks.ts';
 import { RunStateContext } from './RunStateContext.tsx';
+import type { ChildTally } from '../orchestration/children-state.ts';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { ExportPreviewDialog } from '../design/ExportPreviewDialog.tsx';
 import { useCanvasGraph } from './use-canvas-graph.ts';
@@ -79,6 +80,8 @@ function CanvasMiniMap({ minimap, nodeClassName }: { minimap: Minimap; nodeClass
 interface Props {
   pipeline: PipelineView;
   runBlocks: Record<string, BlockRunState>;
+  /** Dynamic children of the last or current run, counted by status per parent block. */
+  runChildren: Record<string, ChildTally>;
   stale: ReadonlySet<string>;
   kinds: KindInfo[];
   exportTargets: ExportTarget[];
@@ -105,6 +108,7 @@ export function PipelineCanvas(props: Props) {
 function EditableCanvas({
   pipeline,
   runBlocks,
+  runChildren,
   stale,
   kinds,
   exportTargets,
@@ -125,7 +129,7 @@ function EditableCanvas({
   const [editing, setEditing] = useState<string | null>(null);
   const [isHelpOpen, setHelpOpen] = useState(false);
   const [previewing, setPreviewing] = useState<string | null>(null);
-  const runState = useMemo(() => ({ blocks: runBlocks, stale }), [runBlocks, stale]);
+  const runState = useMemo(() => ({ blocks: runBlocks, children: runChildren, stale }), [runBlocks, runChildren, stale]);
   const selectedIds = () => graph.nodes.filter((n) => n.selected).map((n) => n.id);
 
   useCanvasShortcuts({
