@@ -160,6 +160,7 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
   let tests: BlockTestResult[] | undefined;
   let stats: OutputStats | undefined;
   let isAttemptOver = false;
+  let running: Promise<unknown> | undefined;
   const outputs = env.outputs ?? workspaceOutputs(env, block);
   try {
     const kind = env.kindOf(block);
@@ -185,10 +186,9 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
         return true;
       },
     };
-    const outcome = await raceAbort(
-      runInFaultScope(scope, () => kind.run(ctx, config)),
-      controller.signal,
-    );
+    const work = runInFaultScope(scope, () => kind.run(ctx, config));
+    running = work;
+    const outcome = await raceAbort(work, controller.signal);
     logRowCounts(ctx, kind, outcome);
     tests = outcome.tests ?? [];
     const physical = openSession.outputTable;
@@ -211,9 +211,28 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
     isAttemptOver = true;
     if (timer) clearTimeout(timer);
     env.runSignal.removeEventListener('abort', onRunAbort);
+    // A cancelled or timed-out block's own cleanup (a partial download removed, a query stopped) ends before the
+    // attempt does, so a CLI exiting right after leaves nothing half-written; bounded, for a block that ignores its signal.
+    if (running && controller.signal.aborted) await settledWithin(running, CLEANUP_GRACE_MS);
     await session?.close().catch(() => undefined);
     await tempDir.remove();
   }
+}
+
+/** How long a cancelled block may take to clean up after its signal fired. */
+const CLEANUP_GRACE_MS = 1000;
+
+/** Waits for `work` to settle, at most `ms` (its outcome is not this wait's concern: the attempt already has one). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined, // the block's rejection after its abort is the abort's, already reported
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** An ordinary block's attempts: a session of their own, published as the block's latest output. */
