@@ -10,16 +10,22 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CancelledError, UserError } from '../model/errors.ts';
 import { quoteIdent } from './sql-names.ts';
 import { jsonSafe } from './arrow-convert.ts';
+import type { VectorWriter } from './vector-write.ts';
 
-/** One column to write: its DuckDB type and a reader of rows [start, end) as DuckDB values. */
+/**
+ * One column to write: its DuckDB type and a reader of rows [start, end) as DuckDB values, or (`write`, the fast
+ * path) a writer of those rows straight into a data chunk's vector.
+ */
 export interface AppendColumn {
   name: string;
   type: DuckDBType;
   read(start: number, end: number): DuckDBValue[];
+  write?: VectorWriter;
 }
 
 /** DuckDB's vector size: the appender takes data chunks of at most this many rows. */
@@ -118,7 +124,10 @@ async function appendChunks(
     }
     const end = Math.min(batch.rowCount, start + CHUNK_ROWS);
     const chunk = DuckDBDataChunk.create(types, end - start);
-    chunk.setColumns(batch.columns.map((c) => c.read(start, end)));
+    batch.columns.forEach((column, i) => {
+      if (column.write) column.write(duckdb.data_chunk_get_vector(chunk.chunk, i), start, end);
+      else chunk.setColumnValues(i, column.read(start, end));
+    });
     appender.appendDataChunk(chunk);
   }
 }
