@@ -48,6 +48,8 @@ try {
       rows: last?.rows,
       blockMs: last?.durationMs,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
+      // All threads' CPU (DuckDB's and the worker's included): steadier than wall time on a shared machine.
+      cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     }),
   );
 } finally {
