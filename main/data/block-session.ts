@@ -207,7 +207,8 @@ export class WorkspaceBlockSession implements BlockSession {
   /** Writes the output through the appender; UserErrors raised on the way (bad column names, invalid dates) name this block. */
   private async appendOutput(columns: AppendColumn[], rowCount: number): Promise<number> {
     this.hooks.willWrite(this.spec.physical);
-    await this.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed));
+    // The attempt's own table, read by nothing until the engine publishes it: it may commit as it is written.
+    await this.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed, true));
     this.written = true;
     return rowCount;
   }

@@ -36,7 +36,8 @@ const CHUNKS_PER_YIELD = 32;
 /**
  * Creates (or replaces) `schema.table` with `columns` and appends `rowCount` rows through the appender, one data
  * chunk at a time, in one transaction: readers see the whole table or the previous one. `shouldStop` is asked
- * between batches of chunks; when it says yes the write is rolled back with a CancelledError.
+ * between batches of chunks; when it says yes the write is rolled back with a CancelledError. `isPrivate` as for
+ * createAndAppendBatches: the rows then commit in slices of ROWS_PER_COMMIT, so DuckDB need not hold them all.
  */
 export async function createAndAppend(
   conn: DuckDBConnection,
@@ -45,12 +46,35 @@ export async function createAndAppend(
   columns: AppendColumn[],
   rowCount: number,
   shouldStop: () => boolean = () => false,
+  isPrivate = false,
 ): Promise<void> {
-  await createAndAppendBatches(conn, schema, table, oneBatch({ columns, rowCount }), shouldStop);
+  const batches = isPrivate ? slices(columns, rowCount) : oneBatch({ columns, rowCount });
+  await createAndAppendBatches(conn, schema, table, batches, shouldStop, isPrivate);
 }
 
 async function* oneBatch(batch: AppendBatch): AsyncGenerator<AppendBatch> {
   yield batch;
+}
+
+/** Rows committed at a time when a private table is written from whole columns (as a streaming block's parts). */
+const ROWS_PER_COMMIT = 16_384;
+
+/** Whole columns as batches of ROWS_PER_COMMIT rows (at least one, so an empty output still gets its columns). */
+async function* slices(columns: AppendColumn[], rowCount: number): AsyncGenerator<AppendBatch> {
+  for (let offset = 0; offset === 0 || offset < rowCount; offset += ROWS_PER_COMMIT) {
+    const shift = (column: AppendColumn): AppendColumn => {
+      const { write } = column;
+      return {
+        name: column.name,
+        type: column.type,
+        read: (start, end) => column.read(offset + start, offset + end),
+        ...(write ? { write: (target, start, end) => write(target, offset + start, offset + end) } : {}),
+      };
+    };
+    yield { columns: offset === 0 ? columns : columns.map(shift), rowCount: Math.min(ROWS_PER_COMMIT, rowCount - offset) };
+    // As appendChunks does within a batch: let cancellation arrive every CHUNKS_PER_YIELD chunks.
+    if ((offset / ROWS_PER_COMMIT + 1) % (CHUNKS_PER_YIELD / (ROWS_PER_COMMIT / CHUNK_ROWS)) === 0) await yieldToEventLoop();
+  }
 }
 
 /** Rows to append, as columns of one batch. */
@@ -83,6 +107,7 @@ export async function createAndAppendBatches(
     let rows = 0;
     let index = 0;
     for await (const batch of batches) {
+      if (shouldStop()) throw new CancelledError('the output write was cancelled');
       if (!first) {
         first = batch.columns;
         checkColumnNames(first.map((c) => c.name));
