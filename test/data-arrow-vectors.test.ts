@@ -25,7 +25,7 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { arrowToAppendColumns, DUCKDB_TYPE_METADATA, resultToArrowParts } from '../main/data/arrow-convert.ts';
-import { createAndAppend, createAndAppendBatches, type AppendBatch } from '../main/data/table-append.ts';
+import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type AppendBatch } from '../main/data/table-append.ts';
 import { UserError } from '../main/model/errors.ts';
 
 async function withConnection(body: (conn: DuckDBConnection, instance: DuckDBInstance) => Promise<void>): Promise<void> {
@@ -203,6 +203,53 @@ test('a number that does not fit the DECIMAL its column came from is refused, na
     await assert.rejects(
       createAndAppend(conn, 'main', 'out', arrowToAppendColumns(table), 3),
       (error: unknown) => error instanceof UserError && /row 3, column price: 1000 does not fit DECIMAL\(5,2\)/.test(error.message),
+    );
+  });
+});
+
+test('plain JS rows write what the value-by-value path writes: every inferred kind, NULLs and missing keys', async () => {
+  const rows = Array.from({ length: 5_000 }, (_, i) => {
+    const row: Record<string, unknown> = {
+      int: i % 7 === 0 ? null : (i % 2 ? -1 : 1) * (i === 1 ? Number.MAX_SAFE_INTEGER : i * 4_294_967_311),
+      wide: i % 5 === 0 ? 2n ** 63n - 1n - BigInt(i) : i % 5 === 1 ? -(2n ** 63n) + BigInt(i) : i,
+      real: i % 9 === 0 ? undefined : i % 11 === 0 ? Infinity : i / 7 - 300,
+      ok: i % 13 === 0 ? null : i % 3 === 0,
+      text: i % 4 === 0 ? null : `ü${'🙂'.repeat(i % 7)}${i}`,
+      moment: i % 6 === 0 ? null : new Date(Date.UTC(1965, 0, 1) + i * 86_400_123),
+      doc: i % 8 === 0 ? null : { i, tags: ['a', i], big: BigInt(i) * 10n ** 17n },
+      mixed: [i, `s${i}`, true, null][i % 4],
+      nothing: null,
+    };
+    if (i % 10 === 3) delete row.text; // a missing key is a NULL
+    return row;
+  });
+  await withConnection(async (conn) => {
+    const fast = rowsToAppendColumns(rows);
+    assert.ok(
+      fast.every((c) => c.write),
+      'every column here has a fast writer',
+    );
+    await createAndAppend(conn, 'main', 'fast', fast, rows.length);
+    await createAndAppend(
+      conn,
+      'main',
+      'slow',
+      fast.map(({ write: _unused, ...column }) => column),
+      rows.length,
+    );
+    assert.deepEqual(await typesOf(conn, 'fast'), await typesOf(conn, 'slow'));
+    assert.equal(await differingRows(conn, 'fast', 'slow'), 0n);
+    const first = (await conn.runAndReadAll('SELECT int, wide::VARCHAR, text, moment::VARCHAR FROM fast LIMIT 2 OFFSET 1')).getRows();
+    assert.deepEqual(first[0], [-BigInt(Number.MAX_SAFE_INTEGER), (-(2n ** 63n) + 1n).toString(), 'ü🙂1', '1965-01-02 00:00:00.123']);
+  });
+});
+
+test('a bigint outside BIGINT in a row is refused, naming the row and column', async () => {
+  const rows = [{ id: 1n }, { id: 2n ** 63n }];
+  await withConnection(async (conn) => {
+    await assert.rejects(
+      createAndAppend(conn, 'main', 'out', rowsToAppendColumns(rows), rows.length),
+      (error: unknown) => error instanceof UserError && /row 2, column id: 9223372036854775808 does not fit BIGINT/.test(error.message),
     );
   });
 });

@@ -16,6 +16,7 @@ import { CancelledError, UserError } from '../model/errors.ts';
 import { quoteIdent } from './sql-names.ts';
 import { jsonSafe } from './arrow-convert.ts';
 import type { VectorWriter } from './vector-write.ts';
+import { rowsVectorWriter, type RowsKind } from './rows-write.ts';
 
 /**
  * One column to write: its DuckDB type and a reader of rows [start, end) as DuckDB values, or (`write`, the fast
@@ -178,7 +179,7 @@ function checkColumnNames(names: string[]): void {
   }
 }
 
-type InferredKind = 'integer' | 'double' | 'bigint' | 'string' | 'boolean' | 'date' | 'json' | 'null' | 'mixed';
+type InferredKind = RowsKind;
 
 /**
  * Columns for plain JS rows, types inferred from the values (first-seen column order): integers → BIGINT, other
@@ -192,9 +193,11 @@ export function rowsToAppendColumns(rows: readonly Record<string, unknown>[]): A
   }
   return [...kinds].map(([name, kind]) => {
     const { type, convert } = converterFor(kind, name);
+    const write = rowsVectorWriter(rows, name, kind, convert);
     return {
       name,
       type,
+      ...(write ? { write } : {}),
       read: (start, end) =>
         rows.slice(start, end).map((row, k) => {
           const value = row[name];
