@@ -22,6 +22,8 @@ interface ModeResult {
   maxRssMb: number;
   /** The last block's own time (the TS or SQL block; the load in mode `load`). */
   blockMs: number;
+  /** The last block's own CPU, every thread's. */
+  blockCpuMs: number;
 }
 
 function runMode(csv: string, mode: string): Promise<ModeResult> {
@@ -66,24 +68,23 @@ export async function runTsMemorySection(work: string): Promise<void> {
   const modes = (process.env.BENCH_TS_MODES ?? 'load,ctas,batches,table').split(',');
   const runs = new Map<string, ModeResult[]>(modes.map((m) => [m, []]));
   for (let round = 0; round < ROUNDS; round++) for (const mode of modes) runs.get(mode)?.push(await runMode(csv, mode));
-  const med = (mode: string, key: 'ms' | 'maxRssMb' | 'blockMs') => median((runs.get(mode) ?? []).map((r) => r[key]));
+  const med = (mode: string, key: 'ms' | 'maxRssMb' | 'blockMs' | 'blockCpuMs') => median((runs.get(mode) ?? []).map((r) => r[key]));
   const hasLoad = runs.has('load');
   const hasCtas = runs.has('ctas');
   for (const mode of modes) {
     const status = [...new Set(runs.get(mode)?.map((r) => r.status))].join('/');
     const rss = med(mode, 'maxRssMb');
     const vsLoad = hasLoad && mode !== 'load' ? `, ${(rss / med('load', 'maxRssMb')).toFixed(2)}× the load's RSS` : '';
+    const ratio = (key: 'blockMs' | 'blockCpuMs') => (med(mode, key) / med('ctas', key)).toFixed(1);
     const vsCtas =
-      hasCtas && mode !== 'load' && mode !== 'ctas'
-        ? `, block ${(med(mode, 'blockMs') / med('ctas', 'blockMs')).toFixed(1)}× CREATE TABLE AS`
-        : '';
+      hasCtas && mode !== 'load' && mode !== 'ctas' ? `, block ${ratio('blockMs')}× CREATE TABLE AS (CPU ${ratio('blockCpuMs')}×)` : '';
     const goal =
       mode === 'load' || mode === 'ctas'
         ? ''
         : `  (goal ≤ ${GOAL_MB} MB: ${rss <= GOAL_MB ? 'met' : `${(rss / GOAL_MB).toFixed(2)}× over`})`;
     console.log(
       `  ${(LABELS[mode] ?? mode).padEnd(27)} ${status}, ${(med(mode, 'ms') / 1000).toFixed(1).padStart(6)} s ` +
-        `(block ${(med(mode, 'blockMs') / 1000).toFixed(1)} s), peak RSS ${rss.toFixed(0)} MB${vsLoad}${vsCtas}${goal}`,
+        `(block ${(med(mode, 'blockMs') / 1000).toFixed(1)} s, CPU ${(med(mode, 'blockCpuMs') / 1000).toFixed(1)} s), peak RSS ${rss.toFixed(0)} MB${vsLoad}${vsCtas}${goal}`,
     );
   }
 }
