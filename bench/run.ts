@@ -12,11 +12,13 @@ import { runGcsSection, withoutCloudExports } from './gcs-contenders.ts';
 import { runGreenBackfillSection } from './green-backfill.ts';
 import { runUiPreviewSection } from './ui-preview.ts';
 import { runUiCanvasSection } from './ui-canvas.ts';
+import { runUiRunPageSection } from './ui-run-page.ts';
 import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
 import { runTsMemorySection } from './ts-memory.ts';
 import { runExampleMemorySection } from './example-memory.ts';
 import { runWarehouseSection } from './warehouse.ts';
+import { runTenMonthsSection } from './ten-months.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
@@ -27,11 +29,13 @@ const SECTIONS = [
   'backfill',
   'ui-preview',
   'ui-canvas',
+  'ui-run-page',
   'cli-start',
   'fan-out',
   'ts-memory',
   'example-memory',
   'warehouse',
+  'ten-months',
 ] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen)
@@ -67,8 +71,12 @@ function runChild(script: string, args: string[]): Promise<ChildResult> {
 if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
 if (wants('ts-memory')) await runTsMemorySection(work);
-// `npm run bench -- cli-start fan-out ts-memory` needs none of what follows.
-if (chosen.length > 0 && chosen.every((name) => name === 'cli-start' || name === 'fan-out' || name === 'ts-memory')) process.exit(0);
+if (wants('ui-run-page')) await runUiRunPageSection();
+// Its own ten files and file server: the month below is not needed.
+if (wants('ten-months')) await runTenMonthsSection({ work });
+// `npm run bench -- cli-start fan-out ts-memory ui-run-page ten-months` needs none of what follows.
+const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page', 'ten-months'];
+if (chosen.length > 0 && chosen.every((name) => STANDALONE.includes(name))) process.exit(0);
 
 mkdirSync(work, { recursive: true });
 if (!existsSync(csv)) {

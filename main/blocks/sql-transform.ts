@@ -81,13 +81,9 @@ function userQuery(ctx: BlockContext): string {
   return rendered;
 }
 
-/** Rows of every upstream output, in one statement: a fan-out runs this once per child, so it is kept to one round trip. */
+/** Rows of every upstream output: one round trip, and one for all the children of a fan-out. */
 async function countUpstreamRows(ctx: BlockContext): Promise<number> {
-  const inputs = inputsOf(ctx);
-  if (inputs.length === 0) return 0;
-  const counts = inputs.map((up) => `(SELECT count(*) FROM ${ctx.data.relation(up)})`);
-  const [row] = await ctx.data.queryRows(`SELECT ${counts.join(' + ')} AS n`);
-  return Number(row?.n ?? 0);
+  return ctx.data.countRows(inputsOf(ctx));
 }
 
 /** Wraps the user's query so its columns come out renamed; the user's SQL starts on line 2 of the wrapper. */

@@ -23,13 +23,21 @@ interface Source {
   tieBreaker?: string;
 }
 
-/** A window of a stored output table: filter (WHERE) and sort pushed down to DuckDB, never the whole table in JS. */
-export async function previewTable(conn: DuckDBConnection, table: string, window: PreviewWindow): Promise<PreviewResult> {
+/**
+ * A window of a stored output table: filter (WHERE) and sort pushed down to DuckDB, never the whole table in JS.
+ * `tieBreaker` ends every sort (`rowid`; '' for a subquery, which has none).
+ */
+export async function previewTable(
+  conn: DuckDBConnection,
+  table: string,
+  window: PreviewWindow,
+  tieBreaker = 'rowid',
+): Promise<PreviewResult> {
   const filter = window.filter?.trim() ? window.filter : undefined;
   if (filter?.includes(';')) throw new UserError('the filter must be one boolean expression, without ";"', { path: 'filter' });
   const source: Source = filter
-    ? { head: `${table} WHERE (`, user: filter, tail: '\n)', place: { path: 'filter' }, tieBreaker: 'rowid' }
-    : { head: table, tail: '', place: {}, tieBreaker: 'rowid' };
+    ? { head: `${table} WHERE (`, user: filter, tail: '\n)', place: { path: 'filter' }, ...(tieBreaker ? { tieBreaker } : {}) }
+    : { head: table, tail: '', place: {}, ...(tieBreaker ? { tieBreaker } : {}) };
   return previewSource(conn, source, window);
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../model/errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
-import { OUTPUT_SCHEMA, outputTableRef, quoteLiteral } from './sql-names.ts';
+import { OUTPUT_SCHEMA, outputTableRef, quoteIdent, quoteLiteral } from './sql-names.ts';
 import {
   createKeptOutputs,
   forgetPublished,
@@ -29,9 +29,13 @@ import {
   renameOutputs,
 } from './output-registry.ts';
 import { dropStoredOutput, listStoredOutputs, type StoredOutput } from './stored-outputs.ts';
+import { childrenOutputId, parseChildId } from '../model/child-ids.ts';
+import { createChildrenTable, forgetUnkeptChildren, readChildOutput, readRunChildren, recordChildren } from './child-outputs.ts';
+import { FanOutOutputs } from './fan-out-outputs.ts';
+import { STAGE_DB } from './shared-output.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
-const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
+const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA, STAGE_DB]);
 
 export interface WorkspaceOptions {
   /** The DuckDB file, `<project>/.pipewright/workspace.duckdb`. */
@@ -123,6 +127,8 @@ export class Workspace {
       throw lockedError(error, file) ?? error;
     });
     const meta = await instance.connect();
+    // Before the configuration is locked (no ATTACH after): where fan-out children's rows wait to be recorded.
+    await meta.run(`ATTACH ':memory:' AS ${quoteIdent(STAGE_DB)}`);
     if (opts.allowedDirectories)
       await lockFileAccess(meta, opts.allowedDirectories).catch((error: unknown) => {
         meta.closeSync();
@@ -133,6 +139,7 @@ export class Workspace {
     try {
       await createRegistry(meta);
       await createKeptOutputs(meta);
+      await createChildrenTable(meta);
       // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
       await workspace.sweep();
     } catch (error) {
@@ -157,10 +164,68 @@ export class Workspace {
     runOutputs: ReadonlyMap<string, string>;
     readable: readonly string[];
   }): Promise<BlockSession> {
+    const upstream = await this.resolveUpstream(args);
+    const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
+    const session = await WorkspaceBlockSession.open(
+      this.instance,
+      { blockId: args.blockId, physical, upstream },
+      {
+        willWrite: (table) => this.holdOf(args.runId).add(table),
+        closed: () => this.sessions.delete(session),
+      },
+    );
+    this.sessions.add(session);
+    return session;
+  }
+
+  /**
+   * Prepares the children of a fan-out: one upstream resolution for all, a few shared connections, one table for
+   * their SELECTs' outputs (see FanOutOutputs). Close it when the children are done.
+   */
+  async openFanOut(args: {
+    pipelineId: string;
+    blockId: string;
+    runId: string;
+    runOutputs: ReadonlyMap<string, string>;
+    readable: readonly string[];
+  }): Promise<FanOutOutputs> {
+    const upstream = await this.resolveUpstream(args);
+    const hold = (physical: string) => this.holdOf(args.runId).add(physical);
+    return new FanOutOutputs(
+      {
+        instance: this.instance,
+        hold,
+        publish: (published) => this.publish(published),
+        discard: (physical) => this.discard(physical),
+        recordChildren: (shared, children) =>
+          this.exclusive(async () => {
+            const indexes = children.map((c) => c.index);
+            await this.inTransaction(async () => {
+              await shared.persist(this.meta, indexes);
+              await recordChildren(this.meta, shared.physical, children);
+            });
+            await shared.unstage(this.meta, indexes);
+          }),
+        onMeta: (work) => this.exclusive(() => work(this.meta)),
+        opened: (session) => this.sessions.add(session as WorkspaceBlockSession),
+        closed: (session) => this.sessions.delete(session as WorkspaceBlockSession),
+      },
+      { pipelineId: args.pipelineId, blockId: args.blockId, runId: args.runId, upstream },
+    );
+  }
+
+  /** The physical tables `readable` resolves to (this run's outputs, else the latest), held for the run. */
+  private async resolveUpstream(args: {
+    pipelineId: string;
+    blockId: string;
+    runId: string;
+    runOutputs: ReadonlyMap<string, string>;
+    readable: readonly string[];
+  }): Promise<Map<string, string>> {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
     // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
-    const upstream = await this.exclusive(async () => {
+    return this.exclusive(async () => {
       const latest = await readLatestPhysicals(
         this.meta,
         args.pipelineId,
@@ -179,17 +244,6 @@ export class Workspace {
       for (const physical of resolved.values()) hold.add(physical);
       return resolved;
     });
-    const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
-    const session = await WorkspaceBlockSession.open(
-      this.instance,
-      { blockId: args.blockId, physical, upstream },
-      {
-        willWrite: (table) => this.holdOf(args.runId).add(table),
-        closed: () => this.sessions.delete(session),
-      },
-    );
-    this.sessions.add(session);
-    return session;
   }
 
   /**
@@ -265,7 +319,10 @@ export class Workspace {
     this.checkOpen();
     checkPipelineId(pipelineId);
     await this.exclusive(async () => {
-      await this.inTransaction(() => renameOutputs(this.meta, pipelineId, from, to));
+      await this.inTransaction(async () => {
+        await renameOutputs(this.meta, pipelineId, from, to);
+        await renameOutputs(this.meta, pipelineId, childrenOutputId(from), childrenOutputId(to)); // its children's shared table
+      });
       this.publishedBlocks.delete(pipelineId); // read again: `to` has outputs now, `from` none
     });
   }
@@ -273,7 +330,10 @@ export class Workspace {
   /** The outputs a run published that are still kept, one per block (all of them while they are its latest). */
   async runOutputs(pipelineId: string, runId: string): Promise<KeptOutput[]> {
     this.checkOpen();
-    return this.exclusive(() => readRunOutputs(this.meta, pipelineId, runId));
+    return this.exclusive(async () => {
+      const children = (await readRunChildren(this.meta, pipelineId, runId)).map((c) => ({ ...c, pipelineId, runId }));
+      return [...(await readRunOutputs(this.meta, pipelineId, runId)), ...children];
+    });
   }
 
   /** Drops an attempt's table (failed or cancelled attempt); a table that is some block's latest output is kept. */
@@ -293,6 +353,11 @@ export class Workspace {
 
   /** Latest output of a block, if any. */
   async latestOutput(pipelineId: string, blockId: string): Promise<OutputInfo | undefined> {
+    if (parseChildId(blockId)) {
+      this.checkOpen();
+      const child = await this.exclusive(() => readChildOutput(this.meta, pipelineId, blockId));
+      return child && { pipelineId, blockId, runId: child.runId, rows: child.rows, createdAt: child.createdAt };
+    }
     return (await this.latestOutputs(pipelineId)).find((o) => o.blockId === blockId);
   }
 
@@ -304,7 +369,11 @@ export class Workspace {
 
   /** Schema, filtered row count and one window of a block's latest output, or a kept one of run `runId` (Arrow IPC), read in one snapshot. */
   async preview(pipelineId: string, blockId: string, window: PreviewWindow, runId?: string): Promise<PreviewResult> {
-    return this.withSnapshot(async (conn) => previewTable(conn, await this.storedTable(conn, pipelineId, blockId, runId), window));
+    return this.withSnapshot(async (conn) => {
+      const table = await this.storedTable(conn, pipelineId, blockId, runId);
+      // A child's rows of a shared table are a subquery, without the table's rowid to break ties when sorting.
+      return previewTable(conn, table, window, table.startsWith('(') ? '' : 'rowid');
+    });
   }
 
   /** Per-column profile of a block's latest output (nulls, approximate distinct, min/max, histogram). */
@@ -366,6 +435,7 @@ export class Workspace {
       for (const physical of await readOutputTables(this.meta)) {
         if (!keep.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
       }
+      await forgetUnkeptChildren(this.meta);
     });
   }
 
@@ -375,6 +445,12 @@ export class Workspace {
 
   /** The physical table of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
   private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
+    if (parseChildId(blockId)) {
+      const child = await readChildOutput(conn, pipelineId, blockId, runId);
+      if (child) return child.relation;
+      const which = runId === undefined ? '' : ` from run ${runId}`;
+      throw new UserError(`the output of ${blockId}${which} is not stored (not run, failed, or no longer kept)`, { block: blockId });
+    }
     if (runId !== undefined) {
       const kept = (await readRunOutputs(conn, pipelineId, runId)).find((o) => o.blockId === blockId);
       if (!kept)

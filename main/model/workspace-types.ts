@@ -26,6 +26,8 @@ export interface BlockSession {
   run(sql: string): Promise<void>;
   /** Runs a query and returns plain JS rows (small results only: tests, counts, metadata). */
   queryRows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Rows of these readable upstream outputs, summed, in one round trip (a fan-out's children share one count). */
+  countRows(blockIds: readonly string[]): Promise<number>;
   /**
    * Materialises the block's output from a SELECT over upstream names; resolves to the rows written. `onProgress`
    * gets DuckDB's progress of the query about every 250 ms while it runs.

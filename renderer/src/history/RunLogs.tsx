@@ -2,17 +2,23 @@ import { useEffect, useId, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import type { LogRow } from '../../../main/api/contract-views.ts';
 
+/** The logs section's element id, for scrolling to it. */
+export const RUN_LOGS_ID = 'run-logs';
+
 /** The run's log lines (`runs.logs`), optionally of one block (`blockId`, '' for all; the page holds it, so the graph can set it). */
 export function RunLogs({
   runId,
   blockIds,
   blockId,
   onBlockChange,
+  offersAll = true,
 }: {
   runId: string;
   blockIds: string[];
   blockId: string;
   onBlockChange: (blockId: string) => void;
+  /** False where the logs belong to one block only (a fan-out child): the selector then has no "all". */
+  offersAll?: boolean;
 }) {
   const api = useApi();
   const ids = useId();
@@ -27,12 +33,12 @@ export function RunLogs({
     };
   }, [api, runId, blockId]);
   return (
-    <section className="run-logs" aria-label="Logs of this run">
+    <section className="run-logs" aria-label="Logs of this run" id={RUN_LOGS_ID}>
       <div className="screen-head">
         <h3>Logs</h3>
         <label htmlFor={`${ids}-block`}>Block</label>
         <select id={`${ids}-block`} value={blockId} onChange={(e) => onBlockChange(e.target.value)}>
-          <option value="">all</option>
+          {offersAll && <option value="">all</option>}
           {blockIds.map((id) => (
             <option key={id} value={id}>
               {id}
