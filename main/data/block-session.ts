@@ -350,7 +350,8 @@ export class WorkspaceBlockSession implements BlockSession {
   private async appendOutput(columns: AppendColumn[], rowCount: number): Promise<number> {
     await this.replacingShared();
     this.hooks.willWrite(this.spec.physical);
-    await this.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed));
+    // The attempt's own table, read by nothing until the engine publishes it: it may commit as it is written.
+    await this.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed, true));
     this.written = 'own';
     return rowCount;
   }
