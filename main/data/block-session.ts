@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../model/errors.ts';
-import type { BlockSession, ColumnInfo, QueryProgress } from '../model/workspace-types.ts';
+import type { BlockSession, ColumnInfo, FileViewInfo, QueryProgress } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';
@@ -9,6 +9,7 @@ import { arrowToAppendColumns, resultToArrow, resultToArrowParts } from './arrow
 import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type AppendBatch, type AppendColumn } from './table-append.ts';
 import { TrackedConnection } from './tracked-connection.ts';
 import { enableQueryProgress, watchQueryProgress } from './query-progress.ts';
+import { createFileView, linkOutputFiles, readFileViews } from './file-views.ts';
 
 /** What the workspace learns from a session. */
 export interface SessionHooks {
@@ -23,11 +24,14 @@ export interface SessionSpec {
   physical: string;
   /** Readable upstream block ids mapped to the physical tables they resolve to. */
   upstream: ReadonlyMap<string, string>;
+  /** Where file views keep their linked files (main/data/file-views.ts). */
+  fileViewsDir: string;
 }
 
 /** A block attempt's DuckDB connection: upstream ids are temp views over the resolved physical tables. */
 export class WorkspaceBlockSession implements BlockSession {
   private written = false;
+  private isFileView = false;
   private isClosed = false;
   private isProgressOn = false;
   private readonly tracked: TrackedConnection;
@@ -92,6 +96,31 @@ export class WorkspaceBlockSession implements BlockSession {
       const reader = await this.guard(statement, selectSql, prefix.length, () => this.conn.runAndReadAll(statement)).finally(stopWatching);
       this.written = true;
       return Number(reader.getRows()[0]?.[0] ?? 0);
+    });
+  }
+
+  linkOutputFiles(files: readonly string[]): Promise<string[]> {
+    return this.tracked.track(async () => {
+      // Held before the links exist, so no sweep removes them before the view that reads them.
+      this.hooks.willWrite(this.spec.physical);
+      return linkOutputFiles(this.spec.fileViewsDir, this.spec.physical, files);
+    });
+  }
+
+  writeOutputAsFileView(selectSql: string, info: FileViewInfo): Promise<void> {
+    return this.tracked.track(async () => {
+      this.hooks.willWrite(this.spec.physical);
+      await this.guard(selectSql, selectSql, 0, () => createFileView(this.conn, this.spec.physical, selectSql, info));
+      this.written = true;
+      this.isFileView = true;
+    });
+  }
+
+  fileViewsOf(blockIds: readonly string[]): Promise<Map<string, FileViewInfo>> {
+    return this.tracked.track(async () => {
+      const physicals = new Map(blockIds.map((id) => [this.outputIdentity(id), id]));
+      const views = await readFileViews(this.conn, [...physicals.keys()]);
+      return new Map([...views].map(([physical, info]) => [physicals.get(physical) as string, info]));
     });
   }
 
@@ -175,6 +204,11 @@ export class WorkspaceBlockSession implements BlockSession {
       const relation = this.relation(blockId);
       const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
       const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      // A file view knows its rows: counting them would parse its files. (Own output: only when this session made one.)
+      const isOwn = blockId === this.spec.blockId;
+      const view =
+        !isOwn || this.isFileView ? (await readFileViews(this.conn, [this.outputIdentity(blockId)])).values().next().value : undefined;
+      if (view) return { columns, rows: view.rows };
       const counted = await this.conn.runAndReadAll(`SELECT count(*) FROM ${relation}`);
       return { columns, rows: Number(counted.getRows()[0]?.[0] ?? 0) };
     });

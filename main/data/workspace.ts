@@ -29,6 +29,7 @@ import {
   renameOutputs,
 } from './output-registry.ts';
 import { dropStoredOutput, listStoredOutputs, type StoredOutput } from './stored-outputs.ts';
+import { dropOutput, fileViewsDir, readFileViews, readOutputViews, removeOrphanLinks } from './file-views.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
 const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
@@ -182,7 +183,7 @@ export class Workspace {
     const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
     const session = await WorkspaceBlockSession.open(
       this.instance,
-      { blockId: args.blockId, physical, upstream },
+      { blockId: args.blockId, physical, upstream, fileViewsDir: this.fileViewsDir },
       {
         willWrite: (table) => this.holdOf(args.runId).add(table),
         closed: () => this.sessions.delete(session),
@@ -304,7 +305,11 @@ export class Workspace {
 
   /** Schema, filtered row count and one window of a block's latest output, or a kept one of run `runId` (Arrow IPC), read in one snapshot. */
   async preview(pipelineId: string, blockId: string, window: PreviewWindow, runId?: string): Promise<PreviewResult> {
-    return this.withSnapshot(async (conn) => previewTable(conn, await this.storedTable(conn, pipelineId, blockId, runId), window));
+    return this.withSnapshot(async (conn) => {
+      const physical = await this.storedPhysical(conn, pipelineId, blockId, runId);
+      const fileView = (await readFileViews(conn, [physical])).get(physical);
+      return previewTable(conn, outputTableRef(physical), window, fileView);
+    });
   }
 
   /** Per-column profile of a block's latest output (nulls, approximate distinct, min/max, histogram). */
@@ -329,9 +334,9 @@ export class Workspace {
   async pruneOutputs(choose: (outputs: StoredOutput[]) => StoredOutput[]): Promise<StoredOutput[]> {
     this.checkOpen();
     return this.exclusive(async () => {
-      const outputs = (await listStoredOutputs(this.meta)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
+      const outputs = (await listStoredOutputs(this.meta, this.fileViewsDir)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
       const chosen = choose(outputs).filter((o) => !this.isHeld(o.physical));
-      for (const output of chosen) await this.inTransaction(() => dropStoredOutput(this.meta, output));
+      for (const output of chosen) await this.inTransaction(() => dropStoredOutput(this.meta, output, this.fileViewsDir));
       return chosen;
     });
   }
@@ -363,18 +368,30 @@ export class Workspace {
   private async sweep(): Promise<void> {
     await this.exclusive(async () => {
       const keep = new Set([...(await readAllLatestPhysicals(this.meta)), ...(await readAllKept(this.meta))]);
-      for (const physical of await readOutputTables(this.meta)) {
+      const outputs = [...(await readOutputTables(this.meta)), ...(await readOutputViews(this.meta))];
+      for (const physical of outputs) {
         if (!keep.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
       }
+      await removeOrphanLinks(this.fileViewsDir, keep, (physical) => this.isHeld(physical));
     });
   }
 
   private async dropTable(physical: string): Promise<void> {
-    await this.meta.run(`DROP TABLE IF EXISTS ${outputTableRef(physical)}`);
+    await dropOutput(this.meta, this.fileViewsDir, physical);
   }
 
-  /** The physical table of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
+  /** Where file view outputs keep their linked files. */
+  private get fileViewsDir(): string {
+    return fileViewsDir(this.file);
+  }
+
+  /** The quoted physical table of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
   private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
+    return outputTableRef(await this.storedPhysical(conn, pipelineId, blockId, runId));
+  }
+
+  /** The physical name of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
+  private async storedPhysical(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
     if (runId !== undefined) {
       const kept = (await readRunOutputs(conn, pipelineId, runId)).find((o) => o.blockId === blockId);
       if (!kept)
@@ -382,11 +399,11 @@ export class Workspace {
           `the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`,
           { block: blockId },
         );
-      return outputTableRef(kept.physical);
+      return kept.physical;
     }
     const physical = (await readLatestPhysicals(conn, pipelineId, [blockId])).get(blockId);
     if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
-    return outputTableRef(physical);
+    return physical;
   }
 
   /** Runs read-only work on a fresh connection in one transaction: counts and windows agree even while runs publish. */

@@ -32,6 +32,11 @@ export interface BlockContext {
   inputs?: readonly string[];
   /** The upstream blocks as loaded (a pushed-down block compiles their names to their warehouse tables). */
   upstreamBlocks?: readonly LoadedBlock[];
+  /**
+   * Set when exactly one block reads this block's output, a DuckDB SQL block, and nothing else scans it (no tests,
+   * checks, drift or condition over it): a file source may then publish a view over its file, parsed once, by that block.
+   */
+  isReadOnceBySql?: boolean;
   /** 1-based attempt number. */
   attempt: number;
   /** The attempt's time limit in seconds, when it has one: work sent to a warehouse gets the same limit there. */
