@@ -139,13 +139,18 @@ try {
  */
 async function runFoundationSection(): Promise<void> {
   const cold = await runChild('yellow-pipewright.ts', [project, url]);
-  const rounds: { duck: ChildResult; warm: ChildResult; ratio: number }[] = [];
+  const rounds: { duck: ChildResult; floor: ChildResult; warm: ChildResult; ratio: number }[] = [];
   for (let i = 0; i < 3; i++) {
     const duck = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
+    const floor = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-floor-out'), '--materialise']);
     const warm = await runChild('yellow-pipewright.ts', [project, url]);
-    rounds.push({ duck, warm, ratio: warm.ms / duck.ms });
+    rounds.push({ duck, floor, warm, ratio: warm.ms / duck.ms });
   }
   const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[1] as (typeof rounds)[number];
+  for (const [i, r] of rounds.entries())
+    console.log(
+      `  round ${i + 1}: DuckDB alone ${(r.duck.ms / 1000).toFixed(2)} s, floor ${(r.floor.ms / 1000).toFixed(2)} s, warm ${(r.warm.ms / 1000).toFixed(2)} s`,
+    );
   const { duck, warm } = mid;
   const fmt = (r: ChildResult) =>
     `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.rows?.toLocaleString('en-US')} rows`;
@@ -158,6 +163,11 @@ async function runFoundationSection(): Promise<void> {
     `  ratio warm / DuckDB alone: ${mid.ratio.toFixed(2)}x, median of rounds ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}   (goal <= 1.15x)`,
   );
   console.log(`  ratio cold / DuckDB alone: ${(cold.ms / duck.ms).toFixed(2)}x`);
+  // What bounds the goal: checks, tests and drift read the cleaned rows before any export, so they are a table first.
+  const floors = rounds.map((r) => r.floor.ms / r.duck.ms).sort((a, b) => a - b);
+  console.log(
+    `  floor: DuckDB alone, cleaned rows into a table of a database file, then that table to Parquet: ${floors[1]?.toFixed(2)}x the one COPY (median; rounds ${floors.map((f) => f.toFixed(2)).join(', ')})`,
+  );
   const peakWarm = Math.max(...rounds.map((r) => r.warm.maxRssMb));
   console.log(`  peak RSS warm (highest of 3): ${peakWarm.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
   if (rounds.some((r) => r.warm.rows !== duck.rows) || cold.rows !== duck.rows)

@@ -70,12 +70,14 @@ export function pinnedReadSql(file: string, sniffed: SniffedCsv, options: Reader
 const NL = 10;
 const CHUNK = 1 << 22;
 
-/**
- * The rows of a CSV without quoting, `\n` line ends and no blank line, counted from its line ends (much cheaper than
- * a parse); undefined when the file is not that simple, and DuckDB must count.
- */
-export async function countSimpleCsvRows(file: string, sniffed: SniffedCsv): Promise<number | undefined> {
-  if (sniffed.quote !== '' || sniffed.comment !== '' || sniffed.newLine !== '\\n') return undefined;
+/** A file's line ends, counted: `lines` (a last line without its end included), and whether any line is blank. */
+export interface LineScan {
+  lines: number;
+  hasBlankLine: boolean;
+}
+
+/** Counts `\n` line ends (much cheaper than a parse: it runs beside DuckDB's sniff of the same file). */
+export async function scanLineEnds(file: string): Promise<LineScan> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(CHUNK);
@@ -86,14 +88,27 @@ export async function countSimpleCsvRows(file: string, sniffed: SniffedCsv): Pro
       if (bytesRead === 0) break;
       const chunk = bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead);
       for (let at = chunk.indexOf(NL); at !== -1; at = chunk.indexOf(NL, at + 1)) {
-        if ((at === 0 ? last : chunk[at - 1]) === NL) return undefined; // a blank line
+        if ((at === 0 ? last : chunk[at - 1]) === NL) return { lines, hasBlankLine: true };
         lines++;
       }
       last = chunk[bytesRead - 1] ?? last;
     }
-    if (last !== NL) lines++; // a last line without its line end
-    return Math.max(0, lines - sniffed.skipRows - (sniffed.hasHeader ? 1 : 0));
+    return { lines: last === NL ? lines : lines + 1, hasBlankLine: false };
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The rows of a CSV without quoting, `\n` line ends and no blank line, from its line ends; undefined when the file is
+ * not that simple, and DuckDB must count.
+ */
+export function simpleCsvRows(scan: LineScan, sniffed: SniffedCsv): number | undefined {
+  if (sniffed.quote !== '' || sniffed.comment !== '' || sniffed.newLine !== '\\n' || scan.hasBlankLine) return undefined;
+  return Math.max(0, scan.lines - sniffed.skipRows - (sniffed.hasHeader ? 1 : 0));
+}
+
+/** simpleCsvRows of a file. */
+export async function countSimpleCsvRows(file: string, sniffed: SniffedCsv): Promise<number | undefined> {
+  return simpleCsvRows(await scanLineEnds(file), sniffed);
 }

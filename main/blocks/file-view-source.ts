@@ -2,7 +2,7 @@ import type { BlockContext } from '../model/block-kind.ts';
 import { UserError } from '../model/errors.ts';
 import type { FileViewInfo } from '../model/workspace-types.ts';
 import { buildReadSql, parseCsvError, type FileFormat, type ReaderOptions } from './file-formats.ts';
-import { countSimpleCsvRows, pinnedReadSql, sniffCsv, type SniffedCsv } from './csv-pinned-read.ts';
+import { pinnedReadSql, scanLineEnds, simpleCsvRows, sniffCsv, type SniffedCsv } from './csv-pinned-read.ts';
 
 /** A file a source reads, and the name the user knows it by. */
 interface NamedFile {
@@ -35,10 +35,12 @@ export async function publishFileView(
 ): Promise<{ rows: number; sniffed?: SniffedCsv }> {
   const linked = await ctx.data.linkOutputFiles(files.map((f) => f.path));
   const [only] = linked;
-  const sniffed = format === 'csv' && linked.length === 1 && only !== undefined ? await sniffCsv(ctx, only, options) : undefined;
+  const isOneCsv = format === 'csv' && linked.length === 1 && only !== undefined;
+  // DuckDB sniffs while this thread counts line ends: the two overlap.
+  const [sniffed, scan] = isOneCsv ? await Promise.all([sniffCsv(ctx, only, options), scanLineEnds(only)]) : [];
   const sql = sniffed && only !== undefined ? pinnedReadSql(only, sniffed, options) : buildReadSql(linked, format, options);
   if (!sniffed) await ctx.data.queryRows(`DESCRIBE ${sql}`);
-  const simple = sniffed && only !== undefined ? await countSimpleCsvRows(only, sniffed) : undefined;
+  const simple = sniffed && scan ? simpleCsvRows(scan, sniffed) : undefined;
   const rows = simple ?? Number((await ctx.data.queryRows(`SELECT count(*)::BIGINT AS n FROM (${sql})`))[0]?.n ?? 0);
   await ctx.data.writeOutputAsFileView(sql, { rows, files: linked.map((path, i) => ({ path, display: files[i]?.display ?? path })) });
   return { rows, ...(sniffed ? { sniffed } : {}) };
