@@ -150,9 +150,7 @@ async function runFoundationSection(): Promise<void> {
   const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[1] as (typeof rounds)[number];
   const secs = (r: ChildResult) => `${(r.ms / 1000).toFixed(2)} s / ${((r.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s`;
   for (const [i, r] of rounds.entries())
-    console.log(
-      `  round ${i + 1}: DuckDB alone ${(r.duck.ms / 1000).toFixed(2)} s, floor ${(r.floor.ms / 1000).toFixed(2)} s, warm ${(r.warm.ms / 1000).toFixed(2)} s`,
-    );
+    console.log(`  round ${i + 1}: DuckDB alone ${secs(r.duck)}, floor ${secs(r.floor)}, warm ${secs(r.warm)} (wall / CPU)`);
   const { duck, warm } = mid;
   const fmt = (r: ChildResult) =>
     `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.rows?.toLocaleString('en-US')} rows`;
