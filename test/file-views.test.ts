@@ -119,6 +119,30 @@ test('a new download at the same URL leaves the earlier output as it was; retent
   );
 });
 
+test('a local file rewritten in place (as pandas to_csv does) leaves the stored output as it was: the view reads a copy', async () => {
+  await withPipeline(
+    {
+      blocks: [
+        {
+          id: 'load',
+          type: 'source',
+          kind: 'local_file',
+          config: { path: 'data/trips.csv', columns: { id: 'BIGINT', passengers: 'BIGINT', fare: 'DOUBLE' } },
+        },
+        sqlBlock('clean', ['load']),
+      ],
+    },
+    async (ctx) => {
+      assert.equal((await runAll(ctx)).status, 'succeeded');
+      assert.equal((await outputViews(ctx)).length, 1);
+      writeFileSync(path.join(ctx.temp.dir, 'data', 'trips.csv'), tripsCsv(50)); // same inode, new bytes
+      const stored = await ctx.open.workspace.preview('p', 'load', { offset: 0, limit: 1, filter: 'id >= 0' });
+      assert.equal(stored.totalRows, 400);
+    },
+    { files: { 'blocks/clean.sql': CLEAN_SQL, 'data/trips.csv': tripsCsv(400) } },
+  );
+});
+
 test('a bad value deep in the file fails the reading block, naming the source, the URL and the line; earlier outputs stay', async () => {
   server.serve('/views/c.csv', Buffer.from(tripsCsv(300)));
   const url = `${server.url}/views/c.csv`;

@@ -22,7 +22,7 @@ export function canPublishFileView(ctx: BlockContext, files: readonly NamedFile[
 }
 
 /**
- * Publishes the output as a view over private links to `files` (main/data/file-views.ts); resolves to its rows and,
+ * Publishes the output as a view over private links to `files` (copies unless `mayLink`) (main/data/file-views.ts); resolves to its rows and,
  * for one CSV file, what the sniffer found. The sniff (or for several files, binding the view) reads each header here,
  * so a file DuckDB cannot read as declared fails in this block; a bad value deep in the file fails the block that
  * reads the view, naming this block and the line.
@@ -32,8 +32,13 @@ export async function publishFileView(
   files: readonly NamedFile[],
   format: FileFormat,
   options: ReaderOptions,
+  mayLink: boolean,
 ): Promise<{ rows: number; sniffed?: SniffedCsv }> {
-  const linked = await ctx.data.linkOutputFiles(files.map((f) => f.path));
+  // A user's file may be rewritten in place (pandas' to_csv does): the output gets its own copy of it.
+  const linked = await ctx.data.linkOutputFiles(
+    files.map((f) => f.path),
+    { copy: !mayLink },
+  );
   const [only] = linked;
   const isOneCsv = format === 'csv' && linked.length === 1 && only !== undefined;
   // DuckDB sniffs while this thread counts line ends: the two overlap.

@@ -87,7 +87,8 @@ function displayName(ctx: BlockContext, file: string): string {
 }
 
 /**
- * Creates the block's output from all `files` with one DuckDB query. Rows that do not parse fail the block with a
+ * Creates the block's output from all `files` with one DuckDB query (or a view over them: see file-view-source.ts;
+ * `isReplacedNeverRewritten` files, such as the download cache's, are linked there rather than copied). Rows that do not parse fail the block with a
  * UserError naming the file (as the user knows it), line and column, or with `on_error: reject` are counted,
  * logged and kept aside in a session table. Resolves to the rows written and the rows rejected.
  */
@@ -95,6 +96,7 @@ export async function readFilesIntoOutput(
   ctx: BlockContext,
   files: SourceFile[],
   options: ReaderOptions,
+  how: { isReplacedNeverRewritten?: boolean } = {},
 ): Promise<{ rows: number; rejected: number }> {
   const place = { block: ctx.block.id };
   const format = resolveFormat(
@@ -105,9 +107,11 @@ export async function readFilesIntoOutput(
   checkOptionsFitFormat(format, options, place);
   await checkFilesBeforeRead(files, format, place);
   if (canPublishFileView(ctx, files, format, options)) {
-    const { rows, sniffed } = await publishFileView(ctx, files, format, options).catch(async (error: unknown) => {
-      throw await explainReadError(error, ctx, files, format, options);
-    });
+    const { rows, sniffed } = await publishFileView(ctx, files, format, options, how.isReplacedNeverRewritten === true).catch(
+      async (error: unknown) => {
+        throw await explainReadError(error, ctx, files, format, options);
+      },
+    );
     if (format === 'csv' && options.delimiter === undefined) await checkNotCollapsed(ctx, files);
     if (format === 'csv' && options.quote === undefined) await checkQuotesClosed(ctx, files, options.delimiter, sniffed);
     return { rows, rejected: 0 };

@@ -58,7 +58,7 @@ function withView(data: BlockSession, view: string, identity: string): BlockSess
     writeOutputFromArrow: (table) => data.writeOutputFromArrow(table),
     writeOutputFromArrowBatches: (tables) => data.writeOutputFromArrowBatches(tables),
     writeOutputFromRows: (rows) => data.writeOutputFromRows(rows),
-    linkOutputFiles: (files) => data.linkOutputFiles(files),
+    linkOutputFiles: (files, how) => data.linkOutputFiles(files, how),
     writeOutputAsFileView: (sql, info) => data.writeOutputAsFileView(sql, info),
     fileViewsOf: (ids) => data.fileViewsOf(ids.filter((id) => id !== view)),
     readArrow: (id) => data.readArrow(id),

@@ -99,11 +99,11 @@ export class WorkspaceBlockSession implements BlockSession {
     });
   }
 
-  linkOutputFiles(files: readonly string[]): Promise<string[]> {
+  linkOutputFiles(files: readonly string[], how: { copy?: boolean } = {}): Promise<string[]> {
     return this.tracked.track(async () => {
       // Held before the links exist, so no sweep removes them before the view that reads them.
       this.hooks.willWrite(this.spec.physical);
-      return linkOutputFiles(this.spec.fileViewsDir, this.spec.physical, files);
+      return linkOutputFiles(this.spec.fileViewsDir, this.spec.physical, files, how);
     });
   }
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -19,21 +20,31 @@ export function fileViewsDir(workspaceFile: string): string {
 }
 
 /**
- * Links each file into the output's own folder (a copy where the file system refuses links) and resolves to the
- * linked paths, in order. A file that changes in place would change a link too: only pass files that are replaced,
- * never rewritten (the download cache renames a complete `.part` over the old body).
+ * Links each file into the output's own folder (a copy where the file system refuses links, or when asked) and
+ * resolves to the paths there, in order. A file rewritten in place would change a link too: link only files that are
+ * replaced, never rewritten (the download cache renames a complete `.part` over the old body); copy the others
+ * (a copy-on-write clone where the file system offers one).
  */
-export async function linkOutputFiles(dir: string, physical: string, files: readonly string[]): Promise<string[]> {
+export async function linkOutputFiles(
+  dir: string,
+  physical: string,
+  files: readonly string[],
+  how: { copy?: boolean } = {},
+): Promise<string[]> {
   const folder = path.join(dir, physical);
   await rm(folder, { recursive: true, force: true });
   await mkdir(folder, { recursive: true });
   return Promise.all(
     files.map(async (file, i) => {
       const target = path.join(folder, `${i}-${path.basename(file)}`);
+      if (how.copy) {
+        await copyFile(file, target, constants.COPYFILE_FICLONE);
+        return target;
+      }
       await link(file, target).catch(async (error: NodeJS.ErrnoException) => {
         // Another device, or a file system without hard links: a copy is as safe, only slower.
         if (error.code !== 'EXDEV' && error.code !== 'EPERM' && error.code !== 'ENOTSUP') throw error;
-        await copyFile(file, target);
+        await copyFile(file, target, constants.COPYFILE_FICLONE);
       });
       return target;
     }),

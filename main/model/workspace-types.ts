@@ -69,10 +69,10 @@ export interface BlockSession {
    */
   streamChunks<T>(sql: string, consume: (chunks: AsyncIterable<DuckDBDataChunk>) => Promise<T>): Promise<T>;
   /**
-   * Links files into this attempt's own folder (see writeOutputAsFileView) and resolves to the linked paths: read
-   * those, so a later replacement of the originals leaves the output as it was.
+   * Links (or with `copy`, copies) files into this attempt's own folder (see writeOutputAsFileView) and resolves to
+   * their paths there: read those, so a later replacement of the originals leaves the output as it was.
    */
-  linkOutputFiles(files: readonly string[]): Promise<string[]>;
+  linkOutputFiles(files: readonly string[], how?: { copy?: boolean }): Promise<string[]>;
   /**
    * Publishes the block's output as a view over linked files (a SELECT reading them) instead of a table: nothing is
    * parsed now; the block that reads the output parses the files once. `info.rows` must be exact.
