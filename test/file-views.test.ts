@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -204,6 +204,38 @@ test('opening a project removes link folders that no output reads (a run killed 
     await open.close();
     assert.equal(existsSync(orphan), false);
   } finally {
+    temp.cleanup();
+  }
+});
+
+test('after the project folder moves, its file views read their files in the new place', async () => {
+  server.serve('/views/e.csv', Buffer.from(tripsCsv(60)));
+  const temp = createTempProject();
+  const moved = `${temp.dir}-moved`;
+  try {
+    temp.writePipeline('p', { blocks: [load(`${server.url}/views/e.csv`), sqlBlock('clean', ['load'])] });
+    temp.writeFile('blocks/clean.sql', CLEAN_SQL);
+    const first = await openProject(temp.dir, { kinds: createTestRegistry() });
+    const result = await first.run({ pipeline: await first.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });
+    assert.equal(result.status, 'succeeded');
+    await first.close();
+    renameSync(temp.dir, moved);
+    const again = await openProject(moved, { kinds: createTestRegistry() });
+    try {
+      const preview = await again.workspace.preview('p', 'load', { offset: 0, limit: 1, filter: 'id >= 0' });
+      assert.equal(preview.totalRows, 60);
+      // A single-block re-run of the reader parses the moved link.
+      const rerun = await again.run({
+        pipeline: await again.loadPipeline('p'),
+        scope: { kind: 'block', block: 'clean' },
+        trigger: { kind: 'test' },
+      });
+      assert.equal(rerun.status, 'succeeded');
+    } finally {
+      await again.close();
+    }
+  } finally {
+    rmSync(moved, { recursive: true, force: true });
     temp.cleanup();
   }
 });

@@ -105,3 +105,31 @@ export async function linkedBytes(dir: string, physical: string): Promise<number
   const sizes = await Promise.all(names.map(async (name) => (await stat(path.join(folder, name))).size));
   return sizes.reduce((a, b) => a + b, 0);
 }
+
+/**
+ * Points file views at `dir` again after the project folder moved (their SQL names the linked files by absolute
+ * path): each view whose files lie under another folder is re-created over the same files here. Nothing to do, one
+ * catalog query, when the folder stayed where it was.
+ */
+export async function reanchorFileViews(conn: DuckDBConnection, dir: string): Promise<void> {
+  const reader = await conn.runAndReadAll(
+    'SELECT view_name, comment, sql FROM duckdb_views() WHERE schema_name = $1 AND database_name = current_database() AND NOT internal',
+    [OUTPUT_SCHEMA],
+  );
+  for (const [name, comment, sql] of reader.getRowsJS()) {
+    const physical = String(name);
+    const text = typeof comment === 'string' ? comment : '';
+    if (!text.startsWith(COMMENT_PREFIX)) continue;
+    const info = JSON.parse(text.slice(COMMENT_PREFIX.length)) as FileViewInfo;
+    const first = info.files[0]?.path;
+    if (first === undefined) continue;
+    const oldDir = path.dirname(path.dirname(first));
+    if (oldDir === dir) continue;
+    const moved = (file: string) => path.join(dir, path.relative(oldDir, file));
+    const select = /\bAS\s+(SELECT[\s\S]*?);?\s*$/i.exec(String(sql))?.[1];
+    if (select === undefined) continue;
+    // Every path literal of the view names one of its files: replace the old folder's literal prefix.
+    const reanchored = select.replaceAll(quoteLiteral(oldDir + path.sep).slice(0, -1), quoteLiteral(dir + path.sep).slice(0, -1));
+    await createFileView(conn, physical, reanchored, { ...info, files: info.files.map((f) => ({ ...f, path: moved(f.path) })) });
+  }
+}

@@ -29,7 +29,7 @@ import {
   renameOutputs,
 } from './output-registry.ts';
 import { dropStoredOutput, listStoredOutputs, type StoredOutput } from './stored-outputs.ts';
-import { dropOutput, fileViewsDir, readFileViews, readOutputViews, removeOrphanLinks } from './file-views.ts';
+import { dropOutput, fileViewsDir, readFileViews, readOutputViews, reanchorFileViews, removeOrphanLinks } from './file-views.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
 const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
@@ -134,6 +134,7 @@ export class Workspace {
     try {
       await createRegistry(meta);
       await createKeptOutputs(meta);
+      await reanchorFileViews(meta, fileViewsDir(file));
       // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
       await workspace.sweep();
     } catch (error) {
