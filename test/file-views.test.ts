@@ -193,16 +193,33 @@ test('a source with two readers, or with a check, stays a table', async () => {
   );
 });
 
-test('opening a project removes link folders that no output reads (a run killed between linking and publishing)', async () => {
+test('opening a project removes file views no block published and link folders no output reads (a run killed midway)', async () => {
   const temp = createTempProject();
   try {
     temp.writePipeline('p', { blocks: [load(`${server.url}/views/none.csv`)] });
-    const orphan = path.join(temp.dir, '.pipewright', 'outputs', 'p__load__r20260101T000000_abcdef_1');
-    mkdirSync(orphan, { recursive: true });
-    writeFileSync(path.join(orphan, '0-a.csv'), 'id\n1\n');
+    await (await openProject(temp.dir, { kinds: createTestRegistry() })).close(); // creates the workspace
+    // A run killed after creating its view, before publishing it; another killed after linking its file.
+    const outputs = path.join(temp.dir, '.pipewright', 'outputs');
+    const unpublished = 'p__load__r20260101T000000_abcdef_1';
+    const orphan = path.join(outputs, 'p__load__r20260101T000001_abcdef_1');
+    for (const folder of [path.join(outputs, unpublished), orphan]) {
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, '0-a.csv'), 'id\n1\n');
+    }
+    const instance = await DuckDBInstance.create(path.join(temp.dir, '.pipewright', 'workspace.duckdb'));
+    const conn = await instance.connect();
+    await conn.run(`CREATE VIEW _pw_out."${unpublished}" AS SELECT * FROM read_csv('${path.join(outputs, unpublished, '0-a.csv')}')`);
+    conn.closeSync();
+    instance.closeSync();
+
     const open = await openProject(temp.dir, { kinds: createTestRegistry() });
-    await open.close();
-    assert.equal(existsSync(orphan), false);
+    try {
+      const views = await open.workspace.readRows("SELECT view_name FROM duckdb_views() WHERE schema_name = '_pw_out'");
+      assert.deepEqual(views, []);
+    } finally {
+      await open.close();
+    }
+    assert.deepEqual(readdirSync(outputs), []);
   } finally {
     temp.cleanup();
   }
