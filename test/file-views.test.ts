@@ -114,6 +114,13 @@ test('a new download at the same URL leaves the earlier output as it was; retent
       const views = await outputViews(ctx);
       assert.equal(views.length, 2, 'the first run output is past outputs_keep_last');
       assert.deepEqual(linkDirs(ctx), views, 'its link folder went with it');
+
+      // Retention by size sees a view's linked bytes, and pruning one removes its link folder too.
+      const dropped = await ctx.open.workspace.pruneOutputs((outputs) => outputs.filter((o) => o.physical === views[0]));
+      assert.equal(dropped.length, 1);
+      assert.ok((dropped[0]?.bytes ?? 0) >= Buffer.byteLength(tripsCsv(700, 1000)), `bytes ${dropped[0]?.bytes}`);
+      assert.deepEqual(await outputViews(ctx), views.slice(1));
+      assert.deepEqual(linkDirs(ctx), views.slice(1));
     },
     { files: { 'blocks/clean.sql': CLEAN_SQL }, settings: { retention: { outputs_keep_last: 2 } } },
   );

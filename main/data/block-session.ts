@@ -15,6 +15,8 @@ import { createFileView, linkOutputFiles, readFileViews } from './file-views.ts'
 export interface SessionHooks {
   /** Called before the session creates its output table, so no sweep drops it half-written. */
   willWrite(physical: string): void;
+  /** Called once the session's output is a file view (see writeOutputAsFileView). */
+  wroteFileView(physical: string): void;
   closed(): void;
 }
 
@@ -26,12 +28,13 @@ export interface SessionSpec {
   upstream: ReadonlyMap<string, string>;
   /** Where file views keep their linked files (main/data/file-views.ts). */
   fileViewsDir: string;
+  /** The workspace's outputs that are file views (kept current by the workspace). */
+  fileViews: ReadonlySet<string>;
 }
 
 /** A block attempt's DuckDB connection: upstream ids are temp views over the resolved physical tables. */
 export class WorkspaceBlockSession implements BlockSession {
   private written = false;
-  private isFileView = false;
   private isClosed = false;
   private isProgressOn = false;
   private readonly tracked: TrackedConnection;
@@ -112,13 +115,19 @@ export class WorkspaceBlockSession implements BlockSession {
       this.hooks.willWrite(this.spec.physical);
       await this.guard(selectSql, selectSql, 0, () => createFileView(this.conn, this.spec.physical, selectSql, info));
       this.written = true;
-      this.isFileView = true;
+      this.hooks.wroteFileView(this.spec.physical);
     });
   }
 
   fileViewsOf(blockIds: readonly string[]): Promise<Map<string, FileViewInfo>> {
     return this.tracked.track(async () => {
-      const physicals = new Map(blockIds.map((id) => [this.outputIdentity(id), id]));
+      // Most outputs are tables: the catalog is asked only about the views among them.
+      const physicals = new Map<string, string>();
+      for (const id of blockIds) {
+        const physical = this.outputIdentity(id);
+        if (this.spec.fileViews.has(physical)) physicals.set(physical, id);
+      }
+      if (physicals.size === 0) return new Map<string, FileViewInfo>();
       const views = await readFileViews(this.conn, [...physicals.keys()]);
       return new Map([...views].map(([physical, info]) => [physicals.get(physical) as string, info]));
     });
@@ -204,10 +213,9 @@ export class WorkspaceBlockSession implements BlockSession {
       const relation = this.relation(blockId);
       const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
       const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-      // A file view knows its rows: counting them would parse its files. (Own output: only when this session made one.)
-      const isOwn = blockId === this.spec.blockId;
-      const view =
-        !isOwn || this.isFileView ? (await readFileViews(this.conn, [this.outputIdentity(blockId)])).values().next().value : undefined;
+      // A file view knows its rows: counting them would parse its files.
+      const physical = this.outputIdentity(blockId);
+      const view = this.spec.fileViews.has(physical) ? (await readFileViews(this.conn, [physical])).get(physical) : undefined;
       if (view) return { columns, rows: view.rows };
       const counted = await this.conn.runAndReadAll(`SELECT count(*) FROM ${relation}`);
       return { columns, rows: Number(counted.getRows()[0]?.[0] ?? 0) };

@@ -82,11 +82,10 @@ export async function readOutputViews(conn: DuckDBConnection): Promise<string[]>
   return reader.getRowsJS().map(([name]) => String(name));
 }
 
-/** Drops an output, table or file view, and its linked files. */
-export async function dropOutput(conn: DuckDBConnection, dir: string, physical: string): Promise<void> {
-  const isView = (await readOutputViews(conn)).includes(physical);
-  await conn.run(`DROP ${isView ? 'VIEW' : 'TABLE'} IF EXISTS ${outputTableRef(physical)}`);
-  await rm(path.join(dir, physical), { recursive: true, force: true });
+/** Drops an output: a table, or a file view and its linked files. */
+export async function dropOutput(conn: DuckDBConnection, dir: string, physical: string, isFileView: boolean): Promise<void> {
+  await conn.run(`DROP ${isFileView ? 'VIEW' : 'TABLE'} IF EXISTS ${outputTableRef(physical)}`);
+  if (isFileView) await rm(path.join(dir, physical), { recursive: true, force: true });
 }
 
 /** Removes link folders whose output is gone (a run killed between linking and creating its view). */

@@ -70,7 +70,12 @@ async function tableBytes(conn: DuckDBConnection, physical: string, blockSize: n
 }
 
 /** Drops an output (table, or file view and its links), and when it is a block's latest output, its registry row and the block's view. */
-export async function dropStoredOutput(conn: DuckDBConnection, output: StoredOutput, fileViewsDir: string): Promise<void> {
+export async function dropStoredOutput(
+  conn: DuckDBConnection,
+  output: StoredOutput,
+  fileViewsDir: string,
+  isFileView: boolean,
+): Promise<void> {
   if (output.latestOf) {
     const { pipelineId, blockId } = output.latestOf;
     await conn.run(`DELETE FROM ${qualifiedName(META_SCHEMA, 'outputs')} WHERE pipeline_id = $1 AND block_id = $2 AND physical = $3`, [
@@ -81,7 +86,7 @@ export async function dropStoredOutput(conn: DuckDBConnection, output: StoredOut
     await conn.run(`DROP VIEW IF EXISTS ${qualifiedName(pipelineId, blockId)}`);
   }
   await forgetPublished(conn, output.physical);
-  await dropOutput(conn, fileViewsDir, output.physical);
+  await dropOutput(conn, fileViewsDir, output.physical, isFileView);
 }
 
 /** Tables are named `<pipeline>__<block>__<run id>_<attempt>` (main/data/workspace.ts); run ids start with their time. */

@@ -77,6 +77,11 @@ export class Workspace {
   private readonly pipelineSchemas = new Set<string>();
   /** Publishes waiting for the next group commit (see publish). */
   private readonly publishQueue: { args: PublishArgs; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /**
+   * Outputs that are file views (main/data/file-views.ts), known without asking DuckDB's catalog, whose listing grows
+   * with every output (a fan-out's children): asking per block or per drop would cost time in proportion to all of them.
+   */
+  private readonly fileViews = new Set<string>();
   /** Connections of previews, profiles and queries under way. */
   private readonly readers = new Set<TrackedConnection>();
   /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
@@ -135,6 +140,7 @@ export class Workspace {
       await createRegistry(meta);
       await createKeptOutputs(meta);
       await reanchorFileViews(meta, fileViewsDir(file));
+      for (const physical of await readOutputViews(meta)) workspace.fileViews.add(physical);
       // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
       await workspace.sweep();
     } catch (error) {
@@ -184,9 +190,10 @@ export class Workspace {
     const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
     const session = await WorkspaceBlockSession.open(
       this.instance,
-      { blockId: args.blockId, physical, upstream, fileViewsDir: this.fileViewsDir },
+      { blockId: args.blockId, physical, upstream, fileViewsDir: this.fileViewsDir, fileViews: this.fileViews },
       {
         willWrite: (table) => this.holdOf(args.runId).add(table),
+        wroteFileView: (table) => this.fileViews.add(table),
         closed: () => this.sessions.delete(session),
       },
     );
@@ -308,7 +315,7 @@ export class Workspace {
   async preview(pipelineId: string, blockId: string, window: PreviewWindow, runId?: string): Promise<PreviewResult> {
     return this.withSnapshot(async (conn) => {
       const physical = await this.storedPhysical(conn, pipelineId, blockId, runId);
-      const fileView = (await readFileViews(conn, [physical])).get(physical);
+      const fileView = this.fileViews.has(physical) ? (await readFileViews(conn, [physical])).get(physical) : undefined;
       return previewTable(conn, outputTableRef(physical), window, fileView);
     });
   }
@@ -337,7 +344,10 @@ export class Workspace {
     return this.exclusive(async () => {
       const outputs = (await listStoredOutputs(this.meta, this.fileViewsDir)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
       const chosen = choose(outputs).filter((o) => !this.isHeld(o.physical));
-      for (const output of chosen) await this.inTransaction(() => dropStoredOutput(this.meta, output, this.fileViewsDir));
+      for (const output of chosen) {
+        await this.inTransaction(() => dropStoredOutput(this.meta, output, this.fileViewsDir, this.fileViews.has(output.physical)));
+        this.fileViews.delete(output.physical);
+      }
       return chosen;
     });
   }
@@ -369,7 +379,7 @@ export class Workspace {
   private async sweep(): Promise<void> {
     await this.exclusive(async () => {
       const keep = new Set([...(await readAllLatestPhysicals(this.meta)), ...(await readAllKept(this.meta))]);
-      const outputs = [...(await readOutputTables(this.meta)), ...(await readOutputViews(this.meta))];
+      const outputs = [...(await readOutputTables(this.meta)), ...this.fileViews];
       for (const physical of outputs) {
         if (!keep.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
       }
@@ -378,7 +388,8 @@ export class Workspace {
   }
 
   private async dropTable(physical: string): Promise<void> {
-    await dropOutput(this.meta, this.fileViewsDir, physical);
+    await dropOutput(this.meta, this.fileViewsDir, physical, this.fileViews.has(physical));
+    this.fileViews.delete(physical);
   }
 
   /** Where file view outputs keep their linked files. */
