@@ -53,7 +53,10 @@ export const sqlTransform: BlockKind<SqlConfig> = {
     const fileViews = inputs.length > 0 ? await ctx.data.fileViewsOf(inputs) : new Map<string, FileViewInfo>();
     const rowsIn = await countUpstreamRows(ctx, inputs, fileViews);
     const query = config.rename_columns ? await renamed(ctx, sql) : { text: sql, lineOffset: 0 };
-    const rowsOut = await ctx.data.writeOutputFromQuery(query.text, reportQueryProgress(ctx, 'query')).catch((err: unknown) => {
+    // DuckDB guesses a CSV's rows from its size; a file view's rows were counted.
+    const readsOnlyFileViews = fileViews.size > 0 && fileViews.size === inputs.length;
+    const progress = reportQueryProgress(ctx, 'query', readsOnlyFileViews ? rowsIn : undefined);
+    const rowsOut = await ctx.data.writeOutputFromQuery(query.text, progress).catch((err: unknown) => {
       throw explainFileViewError(ctx, err, fileViews) ?? explainExportRead(ctx, shiftLines(err, query.lineOffset));
     });
     return { rowsIn, rowsOut, hasOutput: true };
