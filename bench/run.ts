@@ -12,6 +12,7 @@ import { runGcsSection, withoutCloudExports } from './gcs-contenders.ts';
 import { runGreenBackfillSection } from './green-backfill.ts';
 import { runUiPreviewSection } from './ui-preview.ts';
 import { runUiCanvasSection } from './ui-canvas.ts';
+import { runUiRunPageSection } from './ui-run-page.ts';
 import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
 import { runTsMemorySection } from './ts-memory.ts';
@@ -27,6 +28,7 @@ const SECTIONS = [
   'backfill',
   'ui-preview',
   'ui-canvas',
+  'ui-run-page',
   'cli-start',
   'fan-out',
   'ts-memory',
@@ -68,8 +70,10 @@ function runChild(script: string, args: string[]): Promise<ChildResult> {
 if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
 if (wants('ts-memory')) await runTsMemorySection(work);
-// `npm run bench -- cli-start fan-out ts-memory` needs none of what follows.
-if (chosen.length > 0 && chosen.every((name) => name === 'cli-start' || name === 'fan-out' || name === 'ts-memory')) process.exit(0);
+if (wants('ui-run-page')) await runUiRunPageSection();
+// `npm run bench -- cli-start fan-out ts-memory ui-run-page` needs none of what follows.
+const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page'];
+if (chosen.length > 0 && chosen.every((name) => STANDALONE.includes(name))) process.exit(0);
 
 mkdirSync(work, { recursive: true });
 if (!existsSync(csv)) {

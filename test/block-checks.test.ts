@@ -10,7 +10,8 @@ import { runCli } from './helpers/run-cli.ts';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RunStore } from '../main/history/run-store.ts';
-import { SCHEMA_VERSION } from '../main/history/migrations.ts';
+import { versionBefore } from '../main/history/migrations.ts';
+import { OUTPUT_STATS_STEP } from '../main/history/output-stats-store.ts';
 import { runPipeline } from '../main/engine/run-pipeline.ts';
 import { resolveConnection } from '../main/connections/resolve-connection.ts';
 import { typescriptSandbox } from '../main/sandbox/code-sandbox.ts';
@@ -392,10 +393,12 @@ test('a history written before output stats were kept is upgraded in place, and 
   try {
     const file = path.join(temp.dir, '.pipewright', 'history.sqlite');
     RunStore.open(file).close();
-    // Turn the fresh file back into a schema-3 history: the step before block_stats.
+    // Turn the fresh file back into a schema-3 history: the step before block_stats (and step 5, children, after it).
     const raw = new Database(file);
-    raw.exec('DROP TABLE block_stats');
-    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    raw.exec(`DROP TABLE block_stats; DROP TRIGGER child_counts_on_insert; DROP TRIGGER child_counts_on_status; DROP TRIGGER child_counts_on_delete;
+      DROP TABLE child_counts; DROP INDEX block_runs_children; DROP INDEX block_runs_top_level;
+      ALTER TABLE block_runs DROP COLUMN child_index; ALTER TABLE block_runs DROP COLUMN parent_id;`);
+    raw.pragma(`user_version = ${versionBefore(OUTPUT_STATS_STEP)}`);
     raw.close();
     const store = RunStore.open(file);
     try {

@@ -118,6 +118,10 @@ test('a BigQuery block runs as a labelled query job with a deterministic id, pub
       logs.some((m) => m.startsWith(`job ${jobId}: built bigquery table`)),
       logs.join('\n'),
     );
+    // Rows in, as local blocks log them: the upstream table's numRows (tables.get).
+    assert.ok(logs.includes('300 rows in, 3 rows out'), logs.join('\n'));
+    const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'daily');
+    assert.equal(succeeded?.type === 'block.succeeded' ? succeeded.rowsIn : undefined, 300);
     const [tables] = await bq.bigquery.dataset('p').getTables();
     assert.deepEqual(
       tables.map((t) => t.id).filter((id) => id?.startsWith('_pw_run_')),

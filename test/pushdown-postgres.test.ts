@@ -86,6 +86,10 @@ test('pushed-down blocks build their tables in Postgres, read upstream blocks by
       logs.some((m) => /^EXPLAIN: cost \d/.test(m)),
       logs.join('\n'),
     );
+    // Rows in, as local blocks log them: the upstream tables' rows from Postgres (a fresh table is counted).
+    assert.ok(logs.includes('300 rows in, 3 rows out'), logs.join('\n'));
+    const busiestLogs = events.flatMap((e) => (e.type === 'log.written' && e.blockId === 'busiest' ? [e.message] : []));
+    assert.ok(busiestLogs.includes('3 rows in, 1 row out'), busiestLogs.join('\n'));
     const succeeded = events.find((e) => e.type === 'block.succeeded' && e.blockId === 'daily');
     assert.deepEqual(succeeded?.type === 'block.succeeded' ? succeeded.tests?.map((t) => [t.name, t.passed]) : undefined, [
       ['revenue_positive', true],
@@ -282,6 +286,34 @@ test('{{ variables }} in a Postgres block render as in local SQL', async () => {
     assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
     const rows = await pgServer.query<{ n: string }>('select sum(trips)::text as n from p.daily');
     assert.equal(rows[0]?.n, '60', 'zone 2 holds a fifth of the 300 trips');
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('rows in counts an analysed upstream table from reltuples, and is left out when an upstream is a view', async () => {
+  await pgServer.query(`create table ny_taxi.analysed as select i from generate_series(1, 1000) as i; analyze ny_taxi.analysed;
+    create or replace view ny_taxi.trips_view as select * from ny_taxi.trips`);
+  const project = createPgProject(pgServer);
+  try {
+    project.writeFile('blocks/counted.sql', 'select count(*) as n from analysed\n');
+    project.writeFile('blocks/daily.sql', DAILY_SQL);
+    project.writePipeline('p', {
+      engine: 'postgres',
+      connection: 'pg',
+      blocks: [
+        { id: 'analysed', type: 'source', kind: 'table', config: { table: 'ny_taxi.analysed' } },
+        { id: 'counted', type: 'transform', kind: 'sql', file: 'blocks/counted.sql', upstream: ['analysed'] },
+        { id: 'trips', type: 'source', kind: 'table', config: { table: 'ny_taxi.trips_view' } },
+        { id: 'daily', type: 'transform', kind: 'sql', file: 'blocks/daily.sql', upstream: ['trips'] },
+      ],
+    });
+    const { result, events } = await runPipeline(project.dir);
+    assert.equal(result.status, 'succeeded', blockError(result, 'counted') ?? blockError(result, 'daily'));
+    const logsOf = (id: string) => events.flatMap((e) => (e.type === 'log.written' && e.blockId === id ? [e.message] : []));
+    assert.ok(logsOf('counted').includes('1,000 rows in, 1 row out'), logsOf('counted').join('\n'));
+    assert.ok(logsOf('daily').includes('3 rows out'), logsOf('daily').join('\n'));
+    assert.ok(!logsOf('daily').some((m) => m.includes('rows in')), 'no rows in when an upstream is a view');
   } finally {
     project.cleanup();
   }

@@ -13,6 +13,8 @@ test('a partial run keeps the other blocks results and folds progress, rows and 
     runId: 'r1',
     status: 'succeeded',
     blocks: { load: { status: 'succeeded', rowsOut: 10 }, clean: { status: 'succeeded', rowsOut: 8 } },
+    children: {},
+    childStatuses: new Map(),
     logs: [],
   };
   const events: RunEvent[] = [
@@ -77,7 +79,7 @@ test("the API trigger curl line uses the page's address, else the desktop app's 
 });
 
 test('a check that warned is counted apart from failures on the node', () => {
-  const state: RunState = { runId: 'r2', status: 'running', blocks: {}, logs: [] };
+  const state: RunState = { runId: 'r2', status: 'running', blocks: {}, children: {}, childStatuses: new Map(), logs: [] };
   const tests = [
     { name: 'a', passed: true },
     { name: 'unique(id)', source: 'check' as const, severity: 'warn' as const, passed: false, failing: 3 },

@@ -44,7 +44,7 @@ export function createConnectionsHandlers(open: OpenProject) {
 }
 
 async function describeRunGraph(open: OpenProject, runId: string): Promise<RunGraph> {
-  const run = open.store.getRun(runId);
+  const run = open.store.getRunOverview(runId);
   if (!run) throw new UserError(`no run ${runId} in this project's history`, { path: 'runId' });
   const recorded = () => run.blocks.map((b) => ({ id: b.blockId, upstream: [] }));
   let pipeline;

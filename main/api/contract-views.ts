@@ -4,6 +4,7 @@
  */
 export type { NewBlock, PipelineEdit } from '../project/pipeline-edits.ts';
 export type { BlockRunRow, LogRow, RunDetail, RunSummary } from '../history/run-queries.ts';
+export type { ChildCounts, ChildPage, ChildRunRow } from '../history/child-queries.ts';
 export type { TriggerDescription } from '../orchestration/triggers.ts';
 export type { ConnectionView, CredentialsView, FieldView } from '../connections/connections-file.ts';
 export type { ConnectionTestResult } from '../connections/test-connection.ts';

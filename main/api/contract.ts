@@ -58,8 +58,21 @@ export const methods = {
     limit: z.number().int().min(1).max(1000).default(50),
     offset: z.number().int().min(0).default(0),
   }),
-  /** One run with its blocks and attempts, or null. */
+  /** One run with its top-level blocks and their attempts, or null; a fanned-out block carries its children's counts by status, not the children (page them with `runs.children`). */
   'runs.get': z.strictObject({ runId: id }),
+  /** A page of a fanned-out block's dynamic children in index order: from, after or before an index, optionally of some statuses only. */
+  'runs.children': z.strictObject({
+    runId: id,
+    blockId: id,
+    statuses: z
+      .array(z.enum(['pending', 'queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'upstream_failed', 'interrupted']))
+      .max(9)
+      .optional(),
+    fromIndex: z.number().int().min(0).optional(),
+    afterIndex: z.number().int().min(-1).optional(),
+    beforeIndex: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(500).default(50),
+  }),
   /** A run's logs, optionally for one block, after a log id (for tailing). */
   'runs.logs': z.strictObject({
     runId: id,

@@ -86,7 +86,9 @@ export function createApiHandlers(
     'runs.start': async (p) => startRun({ pipeline: await open.loadPipeline(p.pipelineId), scope: p.scope, variables: p.variables }, p.via),
     'runs.cancel': async (p) => ({ cancelling: open.runs.cancel(p.runId) }),
     'runs.list': async (p) => ({ runs: open.store.listRuns(p) }),
-    'runs.get': async (p) => ({ run: open.store.getRun(p.runId) ?? null }),
+    // The overview: a fan-out's children are counted here and paged by runs.children (100,000 of them were 28 MB of JSON).
+    'runs.get': async (p) => ({ run: open.store.getRunOverview(p.runId) ?? null }),
+    'runs.children': async (p) => open.store.listChildren(p.runId, p.blockId, p),
     'runs.logs': async (p) => ({ logs: open.store.getLogs(p.runId, p) }),
     'outputs.preview': async (p) =>
       // A block that runs in a warehouse is previewed there (only its published table: past runs' tables are not kept).

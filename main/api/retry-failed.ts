@@ -21,7 +21,7 @@ export interface ResumePlan {
  * A dynamic block's children are re-run through their parent.
  */
 export async function planResume(open: OpenProject, runId: string): Promise<ResumePlan> {
-  const run = open.store.getRun(runId);
+  const run = open.store.getRunOverview(runId);
   if (!run) throw new UserError(`no run ${runId} in this project's history`);
   const toRetry = [...new Set(open.store.blocksToResume(runId).map((id) => id.replace(/\[[^\]]*\]$/, '')))];
   if (toRetry.length === 0) throw new UserError(`every block of run ${runId} succeeded or was skipped: nothing to retry`);

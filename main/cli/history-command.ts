@@ -6,6 +6,8 @@ import { UserError, formatError } from '../model/errors.ts';
 import { checkLine } from '../engine/block-checks.ts';
 import { resolveProjectDir } from './project-dir.ts';
 import { UsageError } from './usage.ts';
+import { MAX_CHILD_PAGE, type ChildCounts } from '../history/child-queries.ts';
+import type { BlockRunStatus } from '../history/run-queries.ts';
 
 /** `pipewright history [run-id]`: lists runs (newest first) or shows one; opens only the run store. */
 export async function historyCommand(argv: string[]): Promise<number> {
@@ -17,6 +19,9 @@ export async function historyCommand(argv: string[]): Promise<number> {
       pipeline: { type: 'string' },
       limit: { type: 'string', default: '20' },
       json: { type: 'boolean', default: false },
+      children: { type: 'string' },
+      failed: { type: 'boolean', default: false },
+      from: { type: 'string' },
     },
   });
   if (positionals.length > 1) throw new UsageError('history takes at most one run id');
@@ -26,6 +31,12 @@ export async function historyCommand(argv: string[]): Promise<number> {
   const store = RunStore.open(path.join(project.stateDir, 'history.sqlite'));
   try {
     const runId = positionals[0];
+    if (values.children !== undefined) {
+      if (!runId) throw new UsageError('--children needs a run id: pipewright history <run-id> --children <block>');
+      const from = values.from === undefined ? 0 : Number(values.from);
+      if (!Number.isInteger(from) || from < 0) throw new UsageError('--from takes a child index (a whole number, 0 or more)');
+      return showChildren(store, runId, values.children, { from, limit, isFailedOnly: values.failed, asJson: values.json });
+    }
     if (runId) return showRun(store, runId, values.json);
     const runs = store.listRuns({ ...(values.pipeline ? { pipelineId: values.pipeline } : {}), limit });
     if (values.json) {
@@ -48,8 +59,46 @@ export async function historyCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** The statuses `--failed` (and the History screen's "Failed only") show: children that ended without succeeding. */
+const FAILED: BlockRunStatus[] = ['failed', 'upstream_failed', 'cancelled', 'interrupted'];
+
+/** One page of a fanned-out block's children, in index order; the last line says how to get the next page. */
+function showChildren(
+  store: RunStore,
+  runId: string,
+  blockId: string,
+  opts: { from: number; limit: number; isFailedOnly: boolean; asJson: boolean },
+): number {
+  const run = store.getRunOverview(runId);
+  if (!run) throw new UserError(`no run ${runId} in this project's history`);
+  if (!run.blocks.some((b) => b.blockId === blockId)) throw new UserError(`run ${runId} has no block ${blockId}`);
+  const page = store.listChildren(runId, blockId, {
+    fromIndex: opts.from,
+    limit: Math.min(opts.limit, MAX_CHILD_PAGE),
+    ...(opts.isFailedOnly ? { statuses: FAILED } : {}),
+  });
+  if (opts.asJson) {
+    process.stdout.write(`${JSON.stringify(page)}\n`);
+    return 0;
+  }
+  const which = opts.isFailedOnly ? 'failed children' : 'children';
+  process.stdout.write(`${page.total} ${which} of ${blockId} in run ${runId}\n`);
+  for (const child of page.children) {
+    const rows = child.rowsOut === null ? '' : `${child.rowsOut} rows`;
+    process.stdout.write(`  ${child.blockId.padEnd(28)} ${child.status.padEnd(16)} attempts ${child.attempts}  ${rows}\n`);
+    if (child.error) process.stdout.write(`    ${formatError(child.error)}\n`);
+  }
+  const last = page.children.at(-1);
+  if (page.hasAfter && last)
+    process.stdout.write(
+      `next: pipewright history ${runId} --children ${blockId}${opts.isFailedOnly ? ' --failed' : ''} --from ${last.index + 1}\n`,
+    );
+  return 0;
+}
+
 function showRun(store: RunStore, runId: string, asJson: boolean): number {
-  const run = store.getRun(runId);
+  // The overview: a fan-out's children are counted on their parent (paged with --children), not listed.
+  const run = store.getRunOverview(runId);
   if (!run) throw new UserError(`no run ${runId} in this project's history`);
   const logs = store.getLogs(runId, { limit: 10_000 });
   if (asJson) {
@@ -61,6 +110,8 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
     const rows = block.rowsOut === null || block.rowsOut === undefined ? '' : `${block.rowsOut} rows`;
     process.stdout.write(`  ${block.blockId.padEnd(28)} ${block.status.padEnd(16)} attempts ${block.attempts}  ${rows}\n`);
     if (block.error) process.stdout.write(`    ${formatError(block.error)}\n`);
+    if (block.children)
+      process.stdout.write(`    ${describeCounts(block.children)}: pipewright history ${runId} --children ${block.blockId}\n`);
     for (const result of block.tests ?? []) {
       process.stdout.write(
         `    ${checkLine({ ...result, message: result.passed ? result.message : result.message?.replace(/, e\.g\. .*$/s, '') })}\n`,
@@ -72,4 +123,13 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
     process.stdout.write(`${new Date(log.at).toISOString().slice(11, 19)} ${log.blockId ?? 'run'} ${log.level} ${log.message}\n`);
   }
   return 0;
+}
+
+/** The order counts are told in: outcomes first, then what is still under way (as on the run page). */
+const STATUS_ORDER: BlockRunStatus[] = ['succeeded', ...FAILED, 'skipped', 'running', 'queued', 'pending'];
+
+/** `100000 children: 98969 succeeded, 1031 failed`. */
+function describeCounts(counts: ChildCounts): string {
+  const parts = STATUS_ORDER.filter((s) => (counts.byStatus[s] ?? 0) > 0).map((s) => `${counts.byStatus[s]} ${s.replace('_', ' ')}`);
+  return `${counts.total} children: ${parts.join(', ')}`;
 }

@@ -29,6 +29,9 @@ Commands:
                                          list recorded runs, newest first
   history <run-id> [--project <dir>] [--json]
                                          show one run: blocks, attempts, errors and logs
+                                         (a fanned-out block's children counted by status)
+  history <run-id> --children <block> [--failed] [--from <index>] [--limit N] [--json]
+                                         a page of that block's children in index order
   connections list|test <name>|secret set|list|delete <name> [--project <dir>] [--conn NAME.FIELD=VALUE]
                                          list profiles; test reachability, auth and server version
                                          (GCS: buckets, BigQuery: datasets);
@@ -56,7 +59,7 @@ Commands:
 Exit codes: 0 success, 1 the run failed or was cancelled, 2 usage or project error.`;
 
 /**
- * One command's part of USAGE (`pipewright run --help`): its lines, from its own line to the next command's, under
+ * One command's part of USAGE (`pipewright run --help`): its lines, from its first line to the next command's, under
  * a `Usage:` line; undefined for a command USAGE does not list.
  */
 export function commandUsage(command: string): string | undefined {
@@ -65,7 +68,9 @@ export function commandUsage(command: string): string | undefined {
   const start = lines.findIndex((line) => isCommandLine(line) && line.trim().split(/\s/)[0] === command);
   if (start < 0) return undefined;
   let end = start + 1;
-  while (end < lines.length && !isCommandLine(lines[end] ?? '') && (lines[end] ?? '') !== '') end++;
+  // Up to the next command's line: a command listed in several forms (history, history <run-id>) keeps them all.
+  const isOtherCommand = (line: string) => isCommandLine(line) && line.trim().split(/\s/)[0] !== command;
+  while (end < lines.length && !isOtherCommand(lines[end] ?? '') && (lines[end] ?? '') !== '') end++;
   const [first = '', ...rest] = lines.slice(start, end);
   // The command's own line: its synopsis, then (after a run of spaces) what it does.
   const [synopsis = '', summary] = first.trim().split(/ {2,}/);

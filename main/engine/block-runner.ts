@@ -47,6 +47,12 @@ export interface RunEnv {
   connectionOverrides?: Record<string, Record<string, string>>;
   /** The stats of a block's previous successful run, for drift (absent without a run store). */
   baselineOf?: BaselineLookup;
+  /** Runs of the history not in flight (absent without a run store): see BlockContext.settledRunIds. */
+  settledRunIds?: () => Iterable<string>;
+  /** Work blocks registered for the end of the run (BlockContext.onRunEnd); run-pipeline runs it. */
+  runEndTasks?: (() => Promise<void>)[];
+  /** The blocks this run runs (its scope); absent: all of the pipeline's. */
+  selectedBlocks?: ReadonlySet<string>;
 }
 
 export interface BlockFinal {
@@ -290,12 +296,15 @@ function makeContext(
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
     isReadOnceBySql: isReadOnceBySql(block, env.pipeline.blocks),
     upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
+    downstreamBlocks: env.pipeline.blocks.filter((b) => b.upstream.includes(block.id) && (env.selectedBlocks?.has(b.id) ?? true)),
     attempt,
     data,
     variables: env.variables,
     signal,
     cacheDir: path.join(env.project.stateDir, 'cache'),
     tempDir,
+    ...(env.settledRunIds ? { settledRunIds: env.settledRunIds } : {}),
+    ...(env.runEndTasks ? { onRunEnd: (task: () => Promise<void>) => env.runEndTasks?.push(task) } : {}),
     connection: (name: string) =>
       env.connections(env.project, name, {
         ...(env.connectionOverrides ? { overrides: env.connectionOverrides } : {}),

@@ -83,6 +83,9 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     ...(deps.recorder?.previousOutputStats
       ? { baselineOf: (blockId: string) => deps.recorder?.previousOutputStats?.(pipeline.id, blockId) }
       : {}),
+    ...(deps.recorder?.settledRunIds ? { settledRunIds: () => deps.recorder?.settledRunIds?.() ?? [] } : {}),
+    runEndTasks: [],
+    selectedBlocks: new Set(selected),
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));
@@ -91,6 +94,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     await executeGraph(env, selected, blocks, statuses, finals, pipeline.spec.concurrency ?? project.settings.engine.concurrency);
   } finally {
     clearInterval(heartbeat);
+    await runEndTasks(env);
     await deps.workspace.endRun(runId);
   }
 
@@ -205,4 +209,25 @@ function toBlockResult(id: string, status: BlockStatus, final: BlockFinal | unde
     attempts: final?.attempts ?? 0,
     error: redactError(final?.error ?? null),
   };
+}
+
+/** How long one end-of-run task may take: a warehouse that does not answer must not keep the run from finishing. */
+const RUN_END_TASK_MS = 60_000;
+
+/** The blocks' end-of-run work, one task after another; a failure is a warning of the run, never its status. */
+async function runEndTasks(env: RunEnv): Promise<void> {
+  for (const task of env.runEndTasks ?? []) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`gave up after ${RUN_END_TASK_MS / 1000} s`)), RUN_END_TASK_MS);
+    });
+    try {
+      await Promise.race([task(), timeout]);
+    } catch (error) {
+      const message = `end of run: ${error instanceof Error ? error.message : String(error)}`;
+      env.emit({ type: 'log.written', runId: env.runId, blockId: null, level: 'warn', message, at: Date.now() });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }

@@ -27,6 +27,51 @@ export const FINISH_ORDER_STEP = `
   `;
 
 /**
+ * Schema step 5. Dynamic children (`<parent>[<index>]`, main/engine/fan-out.ts) get their parent and index as virtual
+ * columns and one index over them, so a page of a fan-out's 100,000 children (in index order, optionally of some
+ * statuses) is an index seek instead of a read of every block row of the run. `child_counts` keeps how many children
+ * of each parent are in each state, maintained by triggers on block_runs whoever writes it, so a run's overview reads
+ * a few rows instead of counting a fan-out. Top-level blocks get a partial index, so an overview never reads children.
+ * Nothing is rewritten: virtual columns are computed on read; indexes and counts are built from the rows there.
+ */
+export const CHILD_INDEX_STEP = `
+  ALTER TABLE block_runs ADD COLUMN parent_id TEXT
+    GENERATED ALWAYS AS (CASE WHEN block_id LIKE '%]' THEN substr(block_id, 1, instr(block_id, '[') - 1) END) VIRTUAL;
+  ALTER TABLE block_runs ADD COLUMN child_index INTEGER
+    GENERATED ALWAYS AS (CASE WHEN block_id LIKE '%]'
+      THEN CAST(substr(block_id, instr(block_id, '[') + 1, length(block_id) - instr(block_id, '[') - 1) AS INTEGER) END) VIRTUAL;
+  CREATE INDEX block_runs_children ON block_runs (run_id, parent_id, child_index, status) WHERE parent_id IS NOT NULL;
+  CREATE INDEX block_runs_top_level ON block_runs (run_id, position) WHERE parent_id IS NULL;
+
+  CREATE TABLE child_counts (
+    run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    parent_id TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (run_id, parent_id, status)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO child_counts (run_id, parent_id, status, n)
+    SELECT run_id, parent_id, status, count(*) FROM block_runs WHERE parent_id IS NOT NULL GROUP BY run_id, parent_id, status;
+  CREATE TRIGGER child_counts_on_insert AFTER INSERT ON block_runs WHEN NEW.parent_id IS NOT NULL
+  BEGIN
+    INSERT INTO child_counts (run_id, parent_id, status, n) VALUES (NEW.run_id, NEW.parent_id, NEW.status, 1)
+      ON CONFLICT (run_id, parent_id, status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER child_counts_on_status AFTER UPDATE OF status ON block_runs
+    WHEN NEW.parent_id IS NOT NULL AND OLD.status <> NEW.status
+  BEGIN
+    UPDATE child_counts SET n = n - 1 WHERE run_id = OLD.run_id AND parent_id = OLD.parent_id AND status = OLD.status;
+    INSERT INTO child_counts (run_id, parent_id, status, n) VALUES (NEW.run_id, NEW.parent_id, NEW.status, 1)
+      ON CONFLICT (run_id, parent_id, status) DO UPDATE SET n = n + 1;
+  END;
+  -- An UPDATE, never an insert: when a whole run is deleted its counts may already be gone (cascade order is free).
+  CREATE TRIGGER child_counts_on_delete AFTER DELETE ON block_runs WHEN OLD.parent_id IS NOT NULL
+  BEGIN
+    UPDATE child_counts SET n = n - 1 WHERE run_id = OLD.run_id AND parent_id = OLD.parent_id AND status = OLD.status;
+  END;
+  `;
+
+/**
  * Schema steps of the run store, applied in order; `PRAGMA user_version` holds how many have run.
  * A released step is never edited: change the schema by appending a step.
  * Tables are STRICT so a wrong type is an error instead of a silently stored string.
@@ -143,10 +188,19 @@ const MIGRATIONS: readonly string[] = [
   FINISH_ORDER_STEP,
   // Block output stats, the drift baseline (main/history/output-stats-store.ts).
   OUTPUT_STATS_STEP,
+  // Dynamic children by parent, index and status: paged without reading a whole fan-out.
+  CHILD_INDEX_STEP,
 ];
 
 /** The schema version this build of Pipewright writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The schema version just before `step` ran (its position among the steps): for tests that rebuild an older history. */
+export function versionBefore(step: string): number {
+  const index = MIGRATIONS.indexOf(step);
+  if (index < 0) throw new Error('not a schema step of the run store');
+  return index;
+}
 
 /**
  * Brings the database up to SCHEMA_VERSION. Safe when several processes open a fresh file at once: the steps

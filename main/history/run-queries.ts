@@ -2,6 +2,7 @@ import type { ProgressUnit } from '../model/run-events.ts';
 import type { Database, Statement } from 'better-sqlite3';
 import type { ErrorShape } from '../model/errors.ts';
 import type { BlockStatus, BlockTestResult, LogLevel, RunScope, RunStatus, RunTrigger } from '../model/run-events.ts';
+import { ChildQueries, type ChildCounts } from './child-queries.ts';
 
 /** A block's state in the store: the engine's states plus `interrupted` (its process died mid-run). */
 export type BlockRunStatus = BlockStatus | 'interrupted';
@@ -59,6 +60,8 @@ export interface BlockRunRow {
   skipReason?: string;
   progress?: BlockProgress;
   attemptsDetail: AttemptRow[];
+  /** A fanned-out block's dynamic children counted by status (only in a run's overview, which leaves them out). */
+  children?: ChildCounts;
 }
 
 export interface RunDetail extends RunSummary {
@@ -67,7 +70,7 @@ export interface RunDetail extends RunSummary {
   codeHash: string;
   /** The OS account of the process that ran it (null for runs recorded before it was kept). */
   osUser: string | null;
-  /** Blocks in the order the run planned them. */
+  /** Blocks in the order the run planned them; in an overview, only the top-level ones (children are counted). */
   blocks: BlockRunRow[];
 }
 
@@ -151,14 +154,30 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 /** Block states a resume runs again: everything that did not succeed and was not deliberately skipped. */
 const DONE_FOR_RESUME = ['succeeded', 'skipped'] as const;
 
+/** Every block of a run, dynamic children included (one row per child). */
+const FULL_SQL = {
+  blocks: 'SELECT * FROM block_runs WHERE run_id = @runId ORDER BY position',
+  attempts: 'SELECT * FROM attempts WHERE run_id = @runId ORDER BY block_id, attempt',
+  metrics: 'SELECT block_id, name, value FROM metrics WHERE run_id = @runId',
+};
+/** Top-level blocks only, through the `block_runs_top_level` partial index; attempts and metrics then block by block. */
+const OVERVIEW_SQL = {
+  blocks: 'SELECT * FROM block_runs WHERE run_id = @runId AND parent_id IS NULL ORDER BY position',
+  attempts: 'SELECT * FROM attempts WHERE run_id = @runId AND block_id = @blockId ORDER BY attempt',
+  metrics: 'SELECT block_id, name, value FROM metrics WHERE run_id = @runId AND block_id = @blockId',
+};
+
 /** The read side of the run store: every query runs in one read transaction, so it sees one snapshot. */
 export class RunQueries {
   private readonly db: Database;
   /** Filter combinations are few and fixed, so each gets one statement, prepared on first use. */
   private readonly prepared = new Map<string, Statement>();
+  /** Reads of dynamic children (pages, counts) through their own index. */
+  readonly children: ChildQueries;
 
   constructor(db: Database) {
     this.db = db;
+    this.children = new ChildQueries(db);
   }
 
   /** Runs newest first, optionally of one pipeline or in one status. */
@@ -177,22 +196,33 @@ export class RunQueries {
     return rows.map(toRunSummary);
   }
 
-  /** A run with its blocks (in plan order) and their attempts, or undefined when the store has no such run. */
-  getRun(runId: string): RunDetail | undefined {
+  /**
+   * A run with its blocks (in plan order) and their attempts, or undefined when the store has no such run.
+   * `overview` leaves dynamic children out and counts them by status on their parent instead: its cost does not
+   * grow with a fan-out (page the children with `ChildQueries.page`).
+   */
+  getRun(runId: string, opts: { overview?: boolean } = {}): RunDetail | undefined {
     return this.db.transaction(() => {
       const run = this.statement(`SELECT ${SUMMARY_COLUMNS}, variables_json, pipeline_hash, code_hash, os_user FROM runs WHERE id = ?`).get(
         runId,
       ) as RunDetailRecord | undefined;
       if (!run) return undefined;
-      const blocks = this.statement('SELECT * FROM block_runs WHERE run_id = ? ORDER BY position').all(runId) as BlockRunRecord[];
-      const attempts = this.statement('SELECT * FROM attempts WHERE run_id = ? ORDER BY block_id, attempt').all(runId) as AttemptRecord[];
+      const sql = opts.overview ? OVERVIEW_SQL : FULL_SQL;
+      const blocks = this.statement(sql.blocks).all({ runId }) as BlockRunRecord[];
+      // An overview reads attempts and metrics of its few top-level blocks only, never a fan-out's.
+      const perBlock = <T>(query: string): T[] =>
+        opts.overview
+          ? blocks.flatMap((b) => this.statement(query).all({ runId, blockId: b.block_id }) as T[])
+          : (this.statement(query).all({ runId }) as T[]);
+      const attempts = perBlock<AttemptRecord>(sql.attempts);
       const attemptsByBlock = new Map<string, AttemptRecord[]>();
-      for (const a of attempts) attemptsByBlock.set(a.block_id, [...(attemptsByBlock.get(a.block_id) ?? []), a]);
-      const metricRows = this.statement('SELECT block_id, name, value FROM metrics WHERE run_id = ?').all(runId) as {
-        block_id: string;
-        name: string;
-        value: number;
-      }[];
+      for (const a of attempts) {
+        const list = attemptsByBlock.get(a.block_id);
+        if (list) list.push(a);
+        else attemptsByBlock.set(a.block_id, [a]);
+      }
+      const metricRows = perBlock<{ block_id: string; name: string; value: number }>(sql.metrics);
+      const children = opts.overview ? this.children.countsOf(runId) : new Map<string, ChildCounts>();
       const metrics = new Map(metricRows.map((m) => [`${m.block_id}\0${m.name}`, m.value]));
       const metricOf = (blockId: string, name: string) => metrics.get(`${blockId}\0${name}`) ?? null;
       return {
@@ -207,6 +237,7 @@ export class RunQueries {
           rowsOut: metricOf(b.block_id, 'rows_out'),
           bytes: metricOf(b.block_id, 'bytes'),
           attemptsDetail: (attemptsByBlock.get(b.block_id) ?? []).map(toAttempt),
+          ...(children.has(b.block_id) ? { children: children.get(b.block_id) } : {}),
         })),
       };
     })();

@@ -14,7 +14,9 @@ import { checkWritable, storageError } from './storage-errors.ts';
 import { pruneHistory, type HistoryPruneCounts, type HistoryPruneRequest } from './history-pruning.ts';
 import { RunQueries, type LogFilter, type LogRow, type RunDetail, type RunFilter, type RunSummary } from './run-queries.ts';
 import { logLineOfEvent } from '../model/event-log-lines.ts';
+import type { ChildPage, ChildPageRequest } from './child-queries.ts';
 
+export type { ChildCounts, ChildPage, ChildPageRequest, ChildRunRow } from './child-queries.ts';
 export type {
   AttemptRow,
   AttemptStatus,
@@ -129,6 +131,30 @@ export class RunStore {
     }
   }
 
+  /**
+   * Folds several events in one transaction (one commit, one fsync at most): for writers that hold many events at
+   * once, such as imports or a fan-out's children. Same checks as `record`; on error none of them is kept.
+   */
+  recordMany(raw: readonly RunEvent[]): void {
+    const events = raw.map(redactEvent);
+    const foldAll = this.db.transaction(() => {
+      for (const event of events) this.fold(event);
+    }).immediate;
+    try {
+      if (events.some(isStateTransition)) this.durably(foldAll);
+      else foldAll();
+    } catch (error) {
+      throw storageError(error, this.db.name) ?? error;
+    }
+    for (const event of events) {
+      if (event.type === 'run.started') this.ownRunningRuns.add(event.runId);
+      if (event.type === 'run.finished') {
+        this.ownRunningRuns.delete(event.runId);
+        this.nextPositions.delete(event.runId);
+      }
+    }
+  }
+
   /** The output stats of the block's latest successful run in the pipeline (drift's baseline), if it has one. */
   previousOutputStats(pipelineId: string, blockId: string): { runId: string; stats: OutputStats } | undefined {
     return this.outputStats.latestOf(pipelineId, blockId);
@@ -174,6 +200,16 @@ export class RunStore {
     return this.durably(() => sweep.immediate());
   }
 
+  /** Ids of runs not in flight (every status but running), newest first, read a page at a time as the caller iterates. */
+  *settledRunIds(): Generator<string> {
+    const page = 500;
+    for (let offset = 0; ; offset += page) {
+      const runs = this.queries.listRuns({ limit: page, offset });
+      for (const run of runs) if (run.status !== 'running') yield run.id;
+      if (runs.length < page) return;
+    }
+  }
+
   /** Runs newest first, optionally of one pipeline or in one status (default limit 50). */
   listRuns(filter?: RunFilter): RunSummary[] {
     return this.queries.listRuns(filter);
@@ -182,6 +218,16 @@ export class RunStore {
   /** A run with its blocks (in plan order) and their attempts, or undefined when the store has no such run. */
   getRun(runId: string): RunDetail | undefined {
     return this.queries.getRun(runId);
+  }
+
+  /** A run with its top-level blocks, a fanned-out block's children counted by status on it (see RunQueries.getRun). */
+  getRunOverview(runId: string): RunDetail | undefined {
+    return this.queries.getRun(runId, { overview: true });
+  }
+
+  /** A page of a fanned-out block's dynamic children in index order, optionally of some statuses only. */
+  listChildren(runId: string, parentId: string, request?: ChildPageRequest): ChildPage {
+    return this.queries.children.page(runId, parentId, request);
   }
 
   /** A run's log lines in writing order, filtered by block, lowest level and id (default limit 1000). */

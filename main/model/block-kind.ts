@@ -37,6 +37,8 @@ export interface BlockContext {
    * checks, drift or condition over it): a file source may then publish a view over its file, parsed once, by that block.
    */
   isReadOnceBySql?: boolean;
+  /** The blocks of this run that read this one, as loaded (a pushed-down block keeps a copy of its table for those in its warehouse). */
+  downstreamBlocks?: readonly LoadedBlock[];
   /** 1-based attempt number. */
   attempt: number;
   /** The attempt's time limit in seconds, when it has one: work sent to a warehouse gets the same limit there. */
@@ -62,6 +64,16 @@ export interface BlockContext {
    * for `local_postgres`). Absent where the host offers no connections.
    */
   connection?(name: string): Promise<ResolvedConnection>;
+  /**
+   * Ids of the project's runs that are not in flight, newest first: what a leftover of a killed run may be swept by.
+   * Absent where the host keeps no run history.
+   */
+  settledRunIds?(): Iterable<string>;
+  /**
+   * Registers work for the end of the run, after every block finished, whatever the run's status (dropping what the
+   * run kept for its own blocks). A failure becomes a warning of the run. Absent in contexts built by hand.
+   */
+  onRunEnd?(task: () => Promise<void>): void;
 }
 
 /** What a block reports when it succeeds; the engine adds timing. */

@@ -32,6 +32,8 @@ export interface RunRecorder {
   heartbeat(runId: string): void;
   /** The output stats of `blockId`'s latest successful run of `pipelineId` (the drift baseline), if any. */
   previousOutputStats?(pipelineId: string, blockId: string): { runId: string; stats: OutputStats } | undefined;
+  /** Ids of the runs this history holds that are not in flight (any status but running), newest first. */
+  settledRunIds?(): Iterable<string>;
 }
 
 export interface RunRequest {

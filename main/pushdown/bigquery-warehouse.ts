@@ -73,10 +73,25 @@ export class BigQueryWarehouse implements Warehouse {
    * and bills no bytes (https://cloud.google.com/bigquery/docs/managing-tables#copy-table).
    */
   async publish(built: TableRef, published: TableRef, options: BuildOptions): Promise<void> {
-    const jobId = options.jobId ? `${options.jobId}_publish` : undefined;
+    await this.copyJob(built, published, options, 'publish');
+    await this.drop(built);
+  }
+
+  async copy(from: TableRef, to: TableRef, options: BuildOptions): Promise<void> {
+    await this.copyJob(from, to, options, 'keep');
+  }
+
+  async exists(table: TableRef): Promise<boolean> {
+    const [exists] = await this.table(table).exists();
+    return exists;
+  }
+
+  /** A WRITE_TRUNCATE copy job (id: the build's, plus `_<suffix>`), followed when an earlier try of its insert got through. */
+  private async copyJob(from: TableRef, to: TableRef, options: BuildOptions, suffix: string): Promise<void> {
+    const jobId = options.jobId ? `${options.jobId}_${suffix}` : undefined;
     let job: Job;
     try {
-      [job] = await this.table(built).createCopyJob(this.table(published), {
+      [job] = await this.table(from).createCopyJob(this.table(to), {
         writeDisposition: 'WRITE_TRUNCATE',
         ...(jobId ? { jobId } : {}),
         ...(options.labels ? { labels: options.labels } : {}),
@@ -88,7 +103,23 @@ export class BigQueryWarehouse implements Warehouse {
     const metadata = await waitForJob(job, this.running.signal, () => undefined, POLL_MS);
     const failure = jobFailureOf(job.id ?? '', metadata, this.place);
     if (failure) throw failure;
-    await this.drop(built);
+  }
+
+  async listTables(namespace: string, prefix: string): Promise<string[]> {
+    try {
+      const [tables] = await this.client.dataset(namespace, this.where()).getTables();
+      return tables.map((t) => t.id ?? '').filter((id) => id.startsWith(prefix));
+    } catch (error) {
+      if (statusOf(error) === 404) return []; // no dataset yet: nothing was left in it
+      throw explainBigQueryError(error, this.place, `dataset ${namespace}`);
+    }
+  }
+
+  /** numRows of tables.get (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#Table.FIELDS.num_rows); views have none. */
+  async rowCount(table: TableRef): Promise<number | undefined> {
+    const [meta] = await this.table(table).getMetadata();
+    const { type, numRows } = meta as { type?: string; numRows?: string };
+    return type === 'TABLE' && numRows !== undefined ? Number(numRows) : undefined;
   }
 
   async drop(table: TableRef): Promise<void> {

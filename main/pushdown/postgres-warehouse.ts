@@ -21,6 +21,8 @@ import { checkFilter, orderTerms } from './window-sql.ts';
 const USER_SQL_CLASSES = ['42', '22', '23', '2B', '0A'];
 /** query_canceled: pg_cancel_backend or statement_timeout. */
 const CANCELED = '57014';
+/** Tables up to this size are counted when Postgres has no row estimate: a scan of 64 MB is quick next to the build. */
+const CHEAP_COUNT_BYTES = 64 * 1024 * 1024;
 
 const pgTypes = pg.types;
 
@@ -94,6 +96,47 @@ export class PostgresWarehouse implements Warehouse {
       await this.client.query('ROLLBACK').catch(() => undefined); // the swap's error is the one to report
       throw explainPostgresError(error, this.conn, this.place);
     }
+  }
+
+  async copy(from: TableRef, to: TableRef, options: BuildOptions): Promise<void> {
+    await this.client.query('BEGIN');
+    try {
+      if (options.timeoutMs) await this.client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.timeoutMs))}`);
+      await this.client.query(`DROP TABLE IF EXISTS ${this.sqlName(to)}`);
+      await this.client.query(`CREATE TABLE ${this.sqlName(to)} AS TABLE ${this.sqlName(from)}`);
+      await this.client.query('COMMIT');
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined); // the copy's error is the one to report
+      throw explainPostgresError(error, this.conn, this.place);
+    }
+  }
+
+  async exists(table: TableRef): Promise<boolean> {
+    const { rows } = await this.client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [this.sqlName(table)]);
+    return rows[0]?.oid != null;
+  }
+
+  async listTables(namespace: string, prefix: string): Promise<string[]> {
+    const { rows } = await this.client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND starts_with(c.relname, $2) AND c.relkind IN ('r', 'p') ORDER BY 1`,
+      [namespace, prefix],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** reltuples once analysed (autovacuum does); a fresh CREATE TABLE AS says -1 there, so a small one is counted. */
+  async rowCount(table: TableRef): Promise<number | undefined> {
+    const { rows } = await this.client.query<{ kind: string; tuples: number; bytes: string }>(
+      `SELECT relkind AS kind, reltuples AS tuples, pg_relation_size(oid) AS bytes FROM pg_class WHERE oid = to_regclass($1)`,
+      [this.sqlName(table)],
+    );
+    const rel = rows[0];
+    if (!rel || (rel.kind !== 'r' && rel.kind !== 'm')) return undefined; // a view's rows are a query away
+    if (rel.tuples > 0) return Math.round(rel.tuples);
+    if (Number(rel.bytes) > CHEAP_COUNT_BYTES) return undefined;
+    const counted = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.sqlName(table)}`);
+    return Number(counted.rows[0]?.n ?? 0);
   }
 
   async drop(table: TableRef): Promise<void> {

@@ -9,6 +9,9 @@ import { publishedTable, runScopedTable, upstreamTable, type OutputNaming } from
 import { placeSqlError } from './sql-error-place.ts';
 import { buildOptionsFor, checkBytesLimit, describeBuild, describeEstimate, type WarehouseLimits } from './build-options.ts';
 import type { Estimate, TableRef, Warehouse } from './warehouse.ts';
+import { sweepRunTables } from './sweep-run-tables.ts';
+import { killPoint } from '../model/kill-point.ts';
+import { keepRunCopy, keepsRunCopy, thisRunsTables } from './run-copies.ts';
 
 /** The config of a pushed-down SQL block beyond the local one's. */
 export interface PushdownConfig extends OutputNaming, WarehouseLimits {
@@ -21,7 +24,8 @@ const SAMPLE_ROWS = 3;
 /**
  * Runs a SQL block inside its warehouse: compiles block names to tables, estimates (dry run / EXPLAIN; refused past
  * maximum_bytes_billed), builds a run-scoped table, runs the block's SQL tests on it, then publishes it atomically.
- * A failure or cancel at any step leaves the published table as it was and drops the run-scoped one.
+ * A failure or cancel at any step leaves the published table as it was and drops the run-scoped one; what a killed
+ * process left is dropped by the next run's sweep.
  */
 export async function runPushedDown(ctx: BlockContext, sqlText: string, config: PushdownConfig): Promise<BlockOutcome> {
   const engine = ctx.block.engine as WarehouseEngine;
@@ -34,8 +38,11 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
   const built = runScopedTable(published, ctx.runId, ctx.attempt);
   let isPublished = false;
   try {
-    // 1. Block names become the upstream blocks' warehouse tables.
-    const compiled = compileBlockNames(sqlText, upstreamNames(ctx, warehouse, place));
+    // 0. Run-scoped tables that killed runs left where this block builds.
+    await sweepLeftovers(ctx, warehouse, published.namespace);
+    // 1. Block names become the upstream blocks' warehouse tables (as this run built them, where it did).
+    const upstream = await thisRunsTables(ctx, warehouse, upstreamTables(ctx, warehouse, place));
+    const compiled = compileBlockNames(sqlText, new Map([...upstream].map(([id, table]) => [id, warehouse.sqlName(table)])));
     const options = buildOptionsFor(ctx, engine, config, ctx.timeoutSeconds !== undefined ? { seconds: ctx.timeoutSeconds } : undefined);
     // 2. The dry run (BigQuery) or EXPLAIN (Postgres): bad SQL and bytes past the limit stop here, before any cost.
     const estimate = await withSqlPlace(() => warehouse.estimate(compiled.text), sqlText, compiled, place);
@@ -45,15 +52,25 @@ export async function runPushedDown(ctx: BlockContext, sqlText: string, config: 
     throwIfAborted(ctx);
     const stats = await withSqlPlace(() => warehouse.build(built, compiled.text, options), sqlText, compiled, place);
     ctx.log('info', describeBuild(engine, built, stats));
+    killPoint('pushdown.built'); // tests: a process killed here leaves the run-scoped table for the next run's sweep
+    const rowsIn = await rowsOf(ctx, warehouse, [...upstream.values()]);
     // 4. Tests on it; a failed test leaves the published table as it was.
     const tests = await runTests(ctx, warehouse, built);
     checkTests(ctx, tests);
-    // 5. The swap: only an attempt that was not cancelled replaces the published table.
+    // 5. The swap: only an attempt that was not cancelled replaces the published table. Downstream warehouse blocks
+    // of this run read a copy kept until the run ends, which no other run replaces.
     throwIfAborted(ctx);
+    if (keepsRunCopy(ctx, engine)) await keepRunCopy(ctx, warehouse, built, published, options, place);
     await warehouse.publish(built, published, options);
     isPublished = true;
     ctx.log('info', `published ${engine} table ${published.namespace}.${published.table}`);
-    return { rowsOut: stats.rows, ...(stats.bytesProcessed !== undefined ? { bytes: stats.bytesProcessed } : {}), hasOutput: false, tests };
+    return {
+      ...(rowsIn !== undefined ? { rowsIn } : {}),
+      rowsOut: stats.rows,
+      ...(stats.bytesProcessed !== undefined ? { bytes: stats.bytesProcessed } : {}),
+      hasOutput: false,
+      tests,
+    };
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     if (!isPublished)
@@ -80,7 +97,8 @@ export async function estimatePushedDown(
   const sqlText = pushedDownSql(ctx);
   const warehouse = await openWarehouse(ctx, engine, ctx.block.connection, place);
   try {
-    const compiled = compileBlockNames(sqlText, upstreamNames(ctx, warehouse, place));
+    const names = [...upstreamTables(ctx, warehouse, place)].map(([id, table]) => [id, warehouse.sqlName(table)] as const);
+    const compiled = compileBlockNames(sqlText, new Map(names));
     const estimate = await withSqlPlace(() => warehouse.estimate(compiled.text), sqlText, compiled, place);
     const limit = config.maximum_bytes_billed ?? ctx.project.settings.maximum_bytes_billed;
     return { estimate, limit, sql: compiled.text, published: warehouse.sqlName(publishedTable(ctx.block, ctx.pipelineId, config)) };
@@ -99,17 +117,45 @@ export function pushedDownSql(ctx: Pick<BlockContext, 'block' | 'variables'>): s
   return rendered;
 }
 
-function upstreamNames(
+/** The warehouse table behind each upstream block the SQL can read, by block id. */
+function upstreamTables(
   ctx: Pick<BlockContext, 'upstreamBlocks' | 'pipelineId' | 'variables'>,
   warehouse: Warehouse,
   place: ErrorPlace,
-): Map<string, string> {
-  const names = new Map<string, string>();
+): Map<string, TableRef> {
+  const tables = new Map<string, TableRef>();
   for (const up of ctx.upstreamBlocks ?? []) {
     if (up.type === 'export' && up.kind !== 'bigquery' && up.kind !== 'postgres') continue; // orders only
-    names.set(up.id, warehouse.sqlName(upstreamTable(up, ctx.pipelineId, ctx.variables, place, warehouse.defaultNamespace)));
+    tables.set(up.id, upstreamTable(up, ctx.pipelineId, ctx.variables, place, warehouse.defaultNamespace));
   }
-  return names;
+  return tables;
+}
+
+/** Rows in: the sum of the upstream tables' rows from the warehouse's metadata; undefined when one cannot be told. */
+async function rowsOf(ctx: BlockContext, warehouse: Warehouse, tables: TableRef[]): Promise<number | undefined> {
+  if (tables.length === 0) return undefined;
+  try {
+    const counts = await Promise.all(tables.map((t) => warehouse.rowCount(t)));
+    return counts.every((n) => n !== undefined) ? counts.reduce((sum, n) => sum + n, 0) : undefined;
+  } catch (error) {
+    ctx.log('warn', `could not read the upstream tables' row counts: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+/** The sweep never fails the block: a table it could not drop is left for the next run. */
+async function sweepLeftovers(ctx: BlockContext, warehouse: Warehouse, namespace: string): Promise<void> {
+  if (!ctx.settledRunIds) return;
+  try {
+    const dropped = await sweepRunTables(warehouse, namespace, ctx.settledRunIds, ctx.runId);
+    if (dropped.length > 0)
+      ctx.log(
+        'info',
+        `dropped ${dropped.length} run-scoped table${dropped.length === 1 ? '' : 's'} left by earlier runs: ${dropped.join(', ')}`,
+      );
+  } catch (error) {
+    ctx.log('warn', `could not sweep run-scoped tables of killed runs: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Runs a warehouse call on the user's SQL: its errors point at the user's line and column. */

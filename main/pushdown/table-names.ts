@@ -20,14 +20,35 @@ export function publishedTable(block: Pick<LoadedBlock, 'id' | 'engine'>, pipeli
   return { namespace, table: naming.table ?? block.id };
 }
 
+/** Every run-scoped table starts with this; the sweep (sweep-run-tables.ts) looks only at such tables. */
+export const RUN_TABLE_PREFIX = '_pw_run_';
+
+/** Ten hex digits naming a run in its run-scoped tables: the sweep finds the run back by hashing the store's run ids. */
+export function runTag(runId: string): string {
+  return createHash('sha256').update(runId).digest('hex').slice(0, 10);
+}
+
 /**
- * The run-scoped table one attempt builds before publishing: named after run, block and attempt, so concurrent runs
- * and retries never write the same table, and a leftover says whose it was.
+ * The run-scoped table one attempt builds before publishing: `_pw_run_<run tag>_<attempt>_<table>`, so concurrent
+ * runs and retries never write the same table, and a leftover says which run of the history left it.
  */
 export function runScopedTable(published: TableRef, runId: string, attempt: number): TableRef {
-  const tag = createHash('sha256').update(`${runId}/${attempt}`).digest('hex').slice(0, 10);
-  const prefix = `_pw_run_${tag}_`;
+  const prefix = `${RUN_TABLE_PREFIX}${runTag(runId)}_${attempt}_`;
   return { ...published, table: prefix + published.table.slice(0, MAX_NAME - prefix.length) };
+}
+
+/**
+ * The copy of a block's output its run keeps for the run's downstream warehouse blocks (attempt 0 in the name): they
+ * read it instead of the published table, which another run of the pipeline may replace meanwhile. Dropped when
+ * the run ends; a killed run's copy goes with the sweep.
+ */
+export function runCopyTable(published: TableRef, runId: string): TableRef {
+  return runScopedTable(published, runId, 0);
+}
+
+/** The run tag of a run-scoped table's name, or undefined for any other table. */
+export function runTagOf(table: string): string | undefined {
+  return /^_pw_run_([0-9a-f]{10})_\d+_/.exec(table)?.[1];
 }
 
 /** `project.dataset.table` / `dataset.table` (BigQuery) or `schema.table` (Postgres), as a table source names one. */

@@ -81,6 +81,17 @@ export interface Warehouse {
   build(target: TableRef, sql: string, options: BuildOptions): Promise<BuildStats>;
   /** Replaces `published` by `built` atomically (readers see the old table or the new one), consuming `built`. */
   publish(built: TableRef, published: TableRef, options: BuildOptions): Promise<void>;
+  /** Replaces `to` by a copy of `from` (Postgres CREATE TABLE … AS TABLE; BigQuery a copy job), keeping `from`. */
+  copy(from: TableRef, to: TableRef, options: BuildOptions): Promise<void>;
+  /** Whether the table exists. */
+  exists(table: TableRef): Promise<boolean>;
+  /** Names of the tables in `namespace` that start with `prefix`; none when the namespace does not exist. */
+  listTables(namespace: string, prefix: string): Promise<string[]>;
+  /**
+   * Rows of a table from the warehouse's metadata (BigQuery numRows; Postgres reltuples, or a count of a small table
+   * never analysed); undefined when it cannot tell cheaply (a view, a large table never analysed).
+   */
+  rowCount(table: TableRef): Promise<number | undefined>;
   /** Drops a table if it exists. */
   drop(table: TableRef): Promise<void>;
   /** Rows of a small query (tests, counts). */

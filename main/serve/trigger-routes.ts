@@ -53,7 +53,7 @@ export async function answerTriggerRoute(
   }
   const runId = name;
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { error: `use GET to read a run, not ${req.method}` });
-  const run = routes.open.store.getRun(runId);
+  const run = routes.open.store.getRunOverview(runId);
   if (run) return reply(res, 200, { runId: run.id, ...run });
   // Queued runs (and ones cancelled while queued) have no record in the history yet.
   const state = routes.open.runs.stateOf(runId);
@@ -63,7 +63,7 @@ export async function answerTriggerRoute(
 
 function cancelRun(open: OpenProject, res: ServerResponse, runId: string): void {
   if (open.runs.cancel(runId)) return reply(res, 202, { runId, cancelling: true });
-  const run = open.store.getRun(runId);
+  const run = open.store.getRunOverview(runId);
   if (run)
     return reply(res, 409, {
       error: `run ${runId} is not running (it ${run.status === 'running' ? 'runs in another process' : `ended ${run.status}`})`,

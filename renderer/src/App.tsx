@@ -128,6 +128,7 @@ export function App() {
                     <PipelineCanvas
                       pipeline={view}
                       runBlocks={runState.blocks}
+                      runChildren={runState.children}
                       stale={stale}
                       kinds={session.kinds}
                       exportTargets={session.exportTargets}
@@ -186,6 +187,7 @@ export function App() {
                     runId={runState.status === 'running' ? null : runState.runId}
                     lastRun={runState.blocks[selectedBlock]}
                     liveRunId={runState.runId}
+                    childCounts={runState.children[selectedBlock]}
                     openTab={openTab}
                     canvasPlace={place}
                     onCanvasPlace={canvasPlace.setPlace}

@@ -56,9 +56,9 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
           <span title="Bytes the BigQuery job processed">{formatAmount(run.bytes, 'bytes')} processed</span>
         )}
         <TestsBadge tests={run.tests} />
-        <ChildrenBadge blockId={data.blockId} />
         <span>{run.durationMs !== undefined ? formatDuration(run.durationMs) : ''}</span>
       </div>
+      <ChildrenBadge blockId={data.blockId} />
       {run.status === 'running' && <ProgressBar progress={run.progress} />}
       {run.status === 'failed' && run.error && <div className="block-node-error">{run.error}</div>}
       <NodeDesign blockId={data.blockId} hasRunError={run.status === 'failed' && Boolean(run.error)} />

@@ -7,11 +7,13 @@ interface Props {
   onRedo(): void;
   onLayout(): void;
   onFit(): void;
+  isMinimapShown: boolean;
+  onToggleMinimap(): void;
   onHelp(): void;
 }
 
-/** Undo, redo, auto-layout, zoom to fit and the shortcut help, over the canvas's top-right corner. */
-export function CanvasToolbar({ canUndo, canRedo, onUndo, onRedo, onLayout, onFit, onHelp }: Props) {
+/** Undo, redo, auto-layout, zoom to fit, the minimap switch and the shortcut help, over the canvas's top-right corner. */
+export function CanvasToolbar({ canUndo, canRedo, onUndo, onRedo, onLayout, onFit, isMinimapShown, onToggleMinimap, onHelp }: Props) {
   return (
     <Panel position="top-right">
       <div className="canvas-toolbar" role="toolbar" aria-label="Canvas tools">
@@ -26,6 +28,9 @@ export function CanvasToolbar({ canUndo, canRedo, onUndo, onRedo, onLayout, onFi
         </button>
         <button type="button" onClick={onFit} title="Zoom to fit (F)">
           Zoom to fit
+        </button>
+        <button type="button" onClick={onToggleMinimap} aria-pressed={isMinimapShown} title="Show or hide the minimap (M)">
+          Minimap
         </button>
         <button type="button" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
           ?

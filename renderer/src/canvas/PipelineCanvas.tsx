@@ -27,20 +27,21 @@ import { CanvasToolbar } from './CanvasToolbar.tsx';
 import { NodeMenu } from './NodeMenu.tsx';
 import { bringLocalEdit } from '../editing/transfer-blocks.ts';
 import { RunStateContext } from './RunStateContext.tsx';
+import type { ChildTally } from '../orchestration/children-state.ts';
 import { ShortcutHelp } from './ShortcutHelp.tsx';
 import { ExportPreviewDialog } from '../design/ExportPreviewDialog.tsx';
 import { useCanvasGraph } from './use-canvas-graph.ts';
 import { useCanvasShortcuts } from './use-canvas-shortcuts.ts';
 import { READABLE_ZOOM } from './readable-fit.ts';
 import { useReadableFit } from './use-readable-fit.ts';
+import { MINIMAP_BOX, useMinimap, type Minimap } from './use-minimap.ts';
 
 // Declared once at module scope: React Flow re-mounts every node when this object changes identity.
 const nodeTypes = { block: BlockNode };
 // Stable identities: React Flow copies changed props into its store, and a new handler re-fires its listeners.
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const PRO_OPTIONS = { hideAttribution: true };
-const MINIMAP_STYLE = { width: 150, height: 96 };
-const MINIMAP_MIN_CANVAS_HEIGHT = 320;
+const MINIMAP_STYLE = { width: MINIMAP_BOX.width, height: MINIMAP_BOX.height };
 const isValidConnection = (c: { source: string; target: string }) => c.source !== c.target;
 
 /** Refits the graph when the canvas changes size (the details panel opening or closing, a window resize) or its block count. */
@@ -57,26 +58,30 @@ function FitOnResize() {
   return null;
 }
 
-/** The minimap, where the canvas has room for it: in a short canvas (under the SQL console) it would cover the blocks. */
-function RoomyMiniMap({ nodeClassName }: { nodeClassName: (n: Node) => string }) {
-  const height = useStore((state) => state.height);
-  if (height < MINIMAP_MIN_CANVAS_HEIGHT) return null;
+/** The minimap, when shown (see useMinimap): hovering it keeps it while a pan brings blocks under it. */
+function CanvasMiniMap({ minimap, nodeClassName }: { minimap: Minimap; nodeClassName: (n: Node) => string }) {
+  if (!minimap.isShown) return null;
+  // MiniMap passes no mouse handlers on: a box-less wrapper hears the pointer enter and leave it.
   return (
-    <MiniMap
-      pannable
-      zoomable
-      ariaLabel="Minimap"
-      style={MINIMAP_STYLE}
-      nodeClassName={nodeClassName}
-      nodeBorderRadius={4}
-      maskColor="rgba(128, 128, 128, 0.12)"
-    />
+    <div className="minimap-hover" onMouseEnter={() => minimap.setHovered(true)} onMouseLeave={() => minimap.setHovered(false)}>
+      <MiniMap
+        pannable
+        zoomable
+        ariaLabel="Minimap"
+        style={MINIMAP_STYLE}
+        nodeClassName={nodeClassName}
+        nodeBorderRadius={4}
+        maskColor="rgba(128, 128, 128, 0.12)"
+      />
+    </div>
   );
 }
 
 interface Props {
   pipeline: PipelineView;
   runBlocks: Record<string, BlockRunState>;
+  /** Dynamic children of the last or current run, counted by status per parent block. */
+  runChildren: Record<string, ChildTally>;
   stale: ReadonlySet<string>;
   kinds: KindInfo[];
   exportTargets: ExportTarget[];
@@ -103,6 +108,7 @@ export function PipelineCanvas(props: Props) {
 function EditableCanvas({
   pipeline,
   runBlocks,
+  runChildren,
   stale,
   kinds,
   exportTargets,
@@ -117,12 +123,13 @@ function EditableCanvas({
   const graph = useCanvasGraph(pipeline);
   const flow = useReactFlow();
   const fit = useReadableFit();
+  const minimap = useMinimap();
   const wrapper = useRef<HTMLDivElement>(null);
   const [menu, setMenu] = useState<{ blockId: string; x: number; y: number } | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [isHelpOpen, setHelpOpen] = useState(false);
   const [previewing, setPreviewing] = useState<string | null>(null);
-  const runState = useMemo(() => ({ blocks: runBlocks, stale }), [runBlocks, stale]);
+  const runState = useMemo(() => ({ blocks: runBlocks, children: runChildren, stale }), [runBlocks, runChildren, stale]);
   const selectedIds = () => graph.nodes.filter((n) => n.selected).map((n) => n.id);
 
   useCanvasShortcuts({
@@ -139,6 +146,7 @@ function EditableCanvas({
     fit,
     layout: () => void commands.autoLayout().then(() => setTimeout(fit, 50)),
     help: () => setHelpOpen(true),
+    minimap: minimap.toggle,
     escape: () => {
       setMenu(null);
       graph.selectOnly([]);
@@ -228,7 +236,7 @@ function EditableCanvas({
           proOptions={PRO_OPTIONS}
         >
           <Background gap={16} size={1} />
-          <RoomyMiniMap nodeClassName={minimapClass} />
+          <CanvasMiniMap minimap={minimap} nodeClassName={minimapClass} />
           <FitOnResize />
           <Controls showInteractive={false} aria-label="Zoom controls" onFitView={fit} />
           <CanvasToolbar
@@ -238,6 +246,8 @@ function EditableCanvas({
             onRedo={() => void editor.redo()}
             onLayout={() => void commands.autoLayout()}
             onFit={fit}
+            isMinimapShown={minimap.isShown}
+            onToggleMinimap={minimap.toggle}
             onHelp={() => setHelpOpen(true)}
           />
         </ReactFlow>

@@ -1,9 +1,15 @@
 import { createContext, useContext } from 'react';
 import type { BlockRunState } from '../api/views.ts';
+import type { ChildTally } from '../orchestration/children-state.ts';
 
-/** Run state per block, beside the nodes rather than in node.data (which holds only the block's config). */
-export const RunStateContext = createContext<{ blocks: Record<string, BlockRunState>; stale: ReadonlySet<string> }>({
+/** Run state per block, beside the nodes rather than in node.data (which holds only the block's config); dynamic children only as counts per parent. */
+export const RunStateContext = createContext<{
+  blocks: Record<string, BlockRunState>;
+  children: Record<string, ChildTally>;
+  stale: ReadonlySet<string>;
+}>({
   blocks: {},
+  children: {},
   stale: new Set(),
 });
 

@@ -10,6 +10,7 @@ export const SHORTCUTS: [keys: string, action: string][] = [
   ['Mod+Z / Mod+Shift+Z', 'undo / redo (written to the files)'],
   ['Mod+A', 'select every block'],
   ['F', 'zoom to fit'],
+  ['M', 'show or hide the minimap'],
   ['L', 'auto-layout'],
   ['Right-click a block', 'run, export, edit, copy, delete'],
   ...BLOCK_KEYS.map((k): [string, string] => [k.keys, `${k.does} (the focused or selected block)`]),

@@ -53,6 +53,8 @@ export function keyTarget(event: KeyboardEvent, selectedIds: readonly string[]):
   const target = event.target instanceof Element ? event.target : null;
   const focusedNode = target?.closest('.react-flow__node')?.getAttribute('data-id');
   if (focusedNode) return focusedNode;
+  // The canvas's own panels (its toolbar, zoom controls, minimap) sit inside the wrapper: their keys are theirs.
+  if (target?.closest('.react-flow__panel')) return null;
   const onCanvas =
     !target || target === document.body || target.closest('.react-flow__pane, .react-flow__renderer, .canvas-wrapper') !== null;
   return onCanvas && selectedIds.length === 1 ? (selectedIds[0] ?? null) : null;

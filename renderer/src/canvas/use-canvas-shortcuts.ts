@@ -12,6 +12,8 @@ export interface ShortcutActions {
   fit(): void;
   layout(): void;
   help(): void;
+  /** Shows or hides the minimap. */
+  minimap(): void;
   escape(): void;
   /** The blocks selected now (a block key acts on the focused node, else the only selected one). */
   selectedIds(): string[];
@@ -56,6 +58,7 @@ function actionFor(event: KeyboardEvent): Exclude<keyof ShortcutActions, 'block'
   if (key === 'delete' || key === 'backspace') return 'deleteSelection';
   if (key === 'f') return 'fit';
   if (key === 'l') return 'layout';
+  if (key === 'm') return 'minimap';
   if (event.key === '?') return 'help';
   if (key === 'escape') return 'escape';
   return null;

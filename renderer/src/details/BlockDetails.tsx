@@ -11,8 +11,10 @@ import { useFormSources } from './use-kinds.ts';
 import { stringify } from './yaml-text.ts';
 import { ChecksForColumns } from '../design/ChecksForColumns.tsx';
 import { useDesign } from '../design/DesignContext.tsx';
+import { ChildrenTab } from '../orchestration/ChildrenTab.tsx';
+import type { ChildTally } from '../orchestration/children-state.ts';
 
-export type Tab = 'config' | 'code' | 'output';
+export type Tab = 'config' | 'code' | 'output' | 'children';
 
 interface Props {
   pipeline: PipelineView;
@@ -24,6 +26,8 @@ interface Props {
   liveRunId: string | null;
   /** Asked for from outside (Enter on a node opens the editor): each new `seq` switches to `tab`. */
   openTab?: { tab: Tab; seq: number } | null;
+  /** A fanned-out block's children in the last or current run (`liveRunId`), counted by status. */
+  childCounts?: ChildTally | undefined;
   /** Where the canvas sits while this block is open: above, beside (left) or hidden. */
   canvasPlace: CanvasPlace;
   onCanvasPlace(place: CanvasPlace): void;
@@ -31,7 +35,18 @@ interface Props {
 }
 
 /** The selected block: its config as a typed form, its code beside its output, its output alone in a wide grid. */
-export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, openTab, canvasPlace, onCanvasPlace, onClose }: Props) {
+export function BlockDetails({
+  pipeline,
+  blockId,
+  runId,
+  lastRun,
+  liveRunId,
+  childCounts,
+  openTab,
+  canvasPlace,
+  onCanvasPlace,
+  onClose,
+}: Props) {
   const [tab, setTab] = useState<Tab>('output');
   useEffect(() => {
     if (openTab) setTab(openTab.tab);
@@ -39,7 +54,8 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
   const block = pipeline.blocks.find((b) => b.id === blockId);
   if (!block) return null;
   const hasCode = Boolean(block.file);
-  const shown = tab === 'code' && !hasCode ? 'output' : tab;
+  const hasChildren = Boolean(childCounts && childCounts.total > 0 && liveRunId);
+  const shown = (tab === 'code' && !hasCode) || (tab === 'children' && !hasChildren) ? 'output' : tab;
   const output =
     block.type === 'export' ? (
       <p className="muted pad">
@@ -66,6 +82,7 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
           <TabButton tab="config" current={shown} onSelect={setTab} label="Config" />
           {hasCode && <TabButton tab="code" current={shown} onSelect={setTab} label="Code" />}
           <TabButton tab="output" current={shown} onSelect={setTab} label="Output" />
+          {hasChildren && <TabButton tab="children" current={shown} onSelect={setTab} label="Children" />}
         </div>
         <CanvasPlaceButtons place={canvasPlace} onChange={onCanvasPlace} />
         <button type="button" className="icon-button" aria-label="Close block details" onClick={onClose}>
@@ -79,8 +96,11 @@ export function BlockDetails({ pipeline, blockId, runId, lastRun, liveRunId, ope
           <pre>{lastRun.error}</pre>
         </div>
       )}
-      <div className="details-body" role="tabpanel" aria-label={shown === 'config' ? 'Config' : shown === 'code' ? 'Code' : 'Output'}>
+      <div className="details-body" role="tabpanel" aria-label={TAB_LABELS[shown]}>
         {shown === 'output' && output}
+        {shown === 'children' && childCounts && liveRunId && (
+          <ChildrenTab key={`${liveRunId}:${blockId}`} runId={liveRunId} blockId={blockId} counts={childCounts} />
+        )}
         {shown === 'code' && (
           <CodeAndOutput
             code={
@@ -145,6 +165,8 @@ function ConfigTab({ pipeline, blockId }: { pipeline: PipelineView; blockId: str
     </div>
   );
 }
+
+const TAB_LABELS: Record<Tab, string> = { config: 'Config', code: 'Code', output: 'Output', children: 'Children' };
 
 function TabButton({ tab, current, onSelect, label }: { tab: Tab; current: Tab; onSelect(tab: Tab): void; label: string }) {
   return (

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import { RunDag } from './RunDag.tsx';
 import { useApi } from '../api/ApiContext.tsx';
 import { formatCount, formatDuration } from '../canvas/format.ts';
-import { RunLogs } from './RunLogs.tsx';
+import { RunLogs, RUN_LOGS_ID } from './RunLogs.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
 import { RunChecks } from './RunChecks.tsx';
 import { BlockStatsHistory } from './BlockStatsHistory.tsx';
 import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
+import { ChildrenPager, describeCounts } from './ChildrenPager.tsx';
 
 /** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
 export function RunDetailView({
@@ -92,7 +93,18 @@ export function RunDetailView({
               className={block.blockId === focusedBlockId ? 'is-focused' : undefined}
               aria-current={block.blockId === focusedBlockId ? 'true' : undefined}
             >
-              <th scope="row">{block.blockId}</th>
+              <th scope="row">
+                {block.blockId}
+                {block.children && (
+                  <a
+                    className="children-link"
+                    href={`#children-of-${block.blockId}`}
+                    onClick={(e) => jumpTo(e, `children-of-${block.blockId}`)}
+                  >
+                    {describeCounts(block.children)}
+                  </a>
+                )}
+              </th>
               <td>
                 <span className="run-badge" data-status={block.status}>
                   {block.status.replace('_', ' ')}
@@ -125,11 +137,24 @@ export function RunDetailView({
           ))}
         </tbody>
       </table>
+      {run.blocks.map(
+        (block) =>
+          block.children && (
+            <ChildrenPager
+              key={block.blockId}
+              runId={run.id}
+              blockId={block.blockId}
+              counts={block.children}
+              focusedBlockId={focusedBlockId}
+              onShowLogs={(childId) => showLogsOf(childId, setFocusedBlockId)}
+            />
+          ),
+      )}
       <RunChecks run={run} />
       {focusedBlockId && <BlockStatsHistory pipelineId={run.pipelineId} blockId={focusedBlockId} />}
       {previewed && <RunOutputDialog pipelineId={run.pipelineId} runId={run.id} blockId={previewed} onClose={() => setPreviewed(null)} />}
       <RunTimeline run={run} />
-      <RunLogs runId={run.id} blockIds={run.blocks.map((b) => b.blockId)} blockId={focusedBlockId} onBlockChange={setFocusedBlockId} />
+      <RunLogs runId={run.id} blockIds={logChoices(run, focusedBlockId)} blockId={focusedBlockId} onBlockChange={setFocusedBlockId} />
     </section>
   );
 }
@@ -140,6 +165,26 @@ const rowIdOf = (blockId: string) => `run-block-${blockId}`;
 function focusBlock(blockId: string, setFocused: (blockId: string) => void): void {
   setFocused(blockId);
   if (blockId) document.getElementById(rowIdOf(blockId))?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
+/** The logs' block choices: the run's top-level blocks, and the child whose logs were asked for (children are many). */
+function logChoices(run: RunDetail, focusedBlockId: string): string[] {
+  const ids = run.blocks.map((b) => b.blockId);
+  return focusedBlockId && !ids.includes(focusedBlockId) ? [...ids, focusedBlockId] : ids;
+}
+
+/** Filters the logs to a child and brings them into view. */
+function showLogsOf(childId: string, setFocused: (blockId: string) => void): void {
+  setFocused(childId);
+  document.getElementById(RUN_LOGS_ID)?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+/** An in-page link that scrolls without changing the route (the hash holds `#/runs/<id>`). */
+function jumpTo(e: { preventDefault(): void }, id: string): void {
+  e.preventDefault();
+  const target = document.getElementById(id);
+  target?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  target?.querySelector<HTMLElement>('.children-rows')?.focus({ preventScroll: true });
 }
 
 function RunActions({ run, canRetry, onStarted }: { run: RunDetail; canRetry: boolean; onStarted: (runId: string) => void }) {

@@ -2,6 +2,9 @@ import { useEffect, useId, useState } from 'react';
 import { useApi } from '../api/ApiContext.tsx';
 import type { LogRow } from '../../../main/api/contract-views.ts';
 
+/** The logs section's element id, for scrolling to it. */
+export const RUN_LOGS_ID = 'run-logs';
+
 /** The run's log lines (`runs.logs`), optionally of one block (`blockId`, '' for all; the page holds it, so the graph can set it). */
 export function RunLogs({
   runId,
@@ -27,7 +30,7 @@ export function RunLogs({
     };
   }, [api, runId, blockId]);
   return (
-    <section className="run-logs" aria-label="Logs of this run">
+    <section className="run-logs" aria-label="Logs of this run" id={RUN_LOGS_ID}>
       <div className="screen-head">
         <h3>Logs</h3>
         <label htmlFor={`${ids}-block`}>Block</label>

@@ -1,7 +1,6 @@
 import type { Edge, Node } from '@xyflow/react';
-import type { BlockRunState } from '../api/views.ts';
 import { layoutAll, NODE_HEIGHT } from '../canvas/auto-layout.ts';
-import { describeChildren, summarizeChildren } from '../orchestration/children-state.ts';
+import { describeChildren, summarizeTally } from '../orchestration/children-state.ts';
 import type { RunGraphBlock } from '../../../main/api/connections-contract.ts';
 import type { BlockRunRow } from '../../../main/api/contract-views.ts';
 
@@ -31,10 +30,9 @@ export function toRunGraph(blocks: RunGraphBlock[], rows: BlockRunRow[], isCurre
     ? layoutAll(shown)
     : Object.fromEntries(shown.map((b, i) => [b.id, { x: 0, y: i * (NODE_HEIGHT + VERTICAL_GAP) }]));
   const byId = new Map(rows.map((r) => [r.blockId, r]));
-  const childStates = childStatesOf(rows);
   const nodes = shown.map((b): RunFlowNode => {
     const row = byId.get(b.id);
-    const children = summarizeChildren(childStates, b.id);
+    const children = summarizeTally(row?.children);
     const status = row?.status ?? 'not run';
     return {
       id: b.id,
@@ -59,15 +57,4 @@ export function toRunGraph(blocks: RunGraphBlock[], rows: BlockRunRow[], isCurre
     b.upstream.map((up): Edge => ({ id: `${up}->${b.id}`, source: up, target: b.id, ariaLabel: `Connection from ${up} to ${b.id}` })),
   );
   return { nodes, edges };
-}
-
-/** The run's dynamic children as the canvas's run state, so the canvas's children summary applies unchanged. */
-function childStatesOf(rows: BlockRunRow[]): Record<string, BlockRunState> {
-  const states: Record<string, BlockRunState> = {};
-  for (const row of rows) {
-    if (!CHILD_ID.test(row.blockId)) continue;
-    // An interrupted child ended without succeeding: it counts as failed.
-    states[row.blockId] = { status: row.status === 'interrupted' ? 'failed' : row.status };
-  }
-  return states;
 }

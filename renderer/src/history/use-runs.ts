@@ -4,6 +4,9 @@ import type { RunDetail, RunSummary } from '../../../main/api/contract-views.ts'
 
 export type { RunDetail, RunSummary } from '../../../main/api/contract-views.ts';
 
+/** Reloads at most this often while events flow: a fan-out's steady stream must not postpone the reload forever. */
+const RELOAD_EVERY_MS = 300;
+
 /** Calls `load` now and again whenever a run starts or finishes (runs.event), so the screen follows live runs. */
 function useRefreshOnRunEvents(load: () => Promise<void>, isPerBlock: boolean): void {
   const api = useApi();
@@ -12,9 +15,11 @@ function useRefreshOnRunEvents(load: () => Promise<void>, isPerBlock: boolean): 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stop = api.on('runs.event', ({ type }) => {
       if (!isPerBlock && !type.startsWith('run.')) return;
-      // Bursts of block events become one reload.
-      clearTimeout(timer);
-      timer = setTimeout(() => void load(), 150);
+      // Bursts of block events become one reload, RELOAD_EVERY_MS after the first of them (a throttle, not a debounce).
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        void load();
+      }, RELOAD_EVERY_MS);
     });
     return () => {
       clearTimeout(timer);

@@ -1,19 +1,51 @@
 import type { BlockTestResult, RunEvent } from '../../../main/model/run-events.ts';
 import type { BlockRunState } from '../api/views.ts';
 import type { RunState } from './use-run-state.ts';
-import { withoutChildrenOf } from '../orchestration/children-state.ts';
+import { parentOf, tallyChild, withoutChildrenOf } from '../orchestration/children-state.ts';
 import { describeBlockError, logLineOfEvent } from '../../../main/model/event-log-lines.ts';
 
 /**
  * The UI's fold over run events: block statuses, rows, durations, progress, tests and the log, as a new state.
- * A run of part of the pipeline leaves the other blocks showing their last results.
+ * A run of part of the pipeline leaves the other blocks showing their last results. Dynamic children are only
+ * counted per parent (`state.children`; `state.childStatuses` is updated in place): a fan-out of 100,000 must not
+ * copy 100,000 entries per event.
  */
 export function applyRunEvent(state: RunState, event: RunEvent): RunState {
   const line = logLineOfEvent(event);
-  return foldEvent(
-    line ? { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, ...line }) } : state,
-    event,
-  );
+  const logged = line
+    ? { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, ...line }) }
+    : state;
+  const parent = 'blockId' in event && event.blockId !== null ? parentOf(event.blockId) : null;
+  if (parent !== null && 'blockId' in event && event.blockId !== null) return foldChild(logged, event, parent, event.blockId);
+  return foldEvent(logged, event);
+}
+
+/** A child's new status, counted on its parent; progress and log lines of a child change no count. */
+function foldChild(state: RunState, event: RunEvent, parent: string, blockId: string): RunState {
+  const status = childStatusOf(event);
+  if (status === null) return state;
+  return { ...state, children: tallyChild(state.children, state.childStatuses, parent, blockId, status) };
+}
+
+function childStatusOf(event: RunEvent): string | null {
+  switch (event.type) {
+    case 'block.added':
+      return 'pending';
+    case 'block.queued':
+      return 'queued';
+    case 'block.started':
+      return 'running';
+    case 'block.succeeded':
+      return 'succeeded';
+    case 'block.failed':
+      return 'failed';
+    case 'block.skipped':
+      return event.status;
+    case 'block.cancelled':
+      return 'cancelled';
+    default:
+      return null;
+  }
 }
 
 function appendLog(logs: RunState['logs'], line: RunState['logs'][number]): RunState['logs'] {
@@ -30,13 +62,9 @@ function foldEvent(state: RunState, event: RunEvent): RunState {
       return {
         ...state,
         status: 'running',
-        blocks: {
-          ...withoutChildrenOf(state.blocks, event.blocks),
-          ...Object.fromEntries(event.blocks.map((id) => [id, { status: 'pending' }])),
-        },
+        blocks: { ...state.blocks, ...Object.fromEntries(event.blocks.map((id) => [id, { status: 'pending' }])) },
+        children: withoutChildrenOf(state.children, state.childStatuses, event.blocks),
       };
-    case 'block.added':
-      return setBlock(event.blockId, { status: 'pending' });
     case 'block.queued':
       return setBlock(event.blockId, { status: 'queued' });
     case 'block.started':

@@ -1,0 +1,78 @@
+import type { RunEvent } from '../../main/model/run-events.ts';
+import type { RunStore } from '../../main/history/run-store.ts';
+
+export interface FanOutRunSpec {
+  runId: string;
+  pipelineId: string;
+  /** Top-level blocks; `parent` must be one of them. */
+  blocks: string[];
+  parent: string;
+  children: number;
+  /** The status child `index` ends in (default: every one succeeds). */
+  statusOf?: (index: number) => 'succeeded' | 'failed' | 'running';
+  /** Leave the run running (a live fan-out) instead of finishing it. */
+  isLive?: boolean;
+}
+
+/** How many child events one transaction holds: the store's fast path, one commit per batch. */
+const BATCH = 20_000;
+
+/**
+ * Writes a run whose `parent` fanned out to `children` dynamic children into a real history through the run store's
+ * own fold (`recordMany`, one transaction per batch): the same rows the engine would leave, written in seconds.
+ * A failed child also writes an error log line, as the engine does, so its logs can be read back.
+ */
+export function recordFanOutRun(store: RunStore, spec: FanOutRunSpec): void {
+  const at = Date.now() - 60_000;
+  const { runId, parent } = spec;
+  store.record({
+    type: 'run.started',
+    runId,
+    pipelineId: spec.pipelineId,
+    at,
+    scope: { kind: 'pipeline' },
+    blocks: spec.blocks,
+    trigger: { kind: 'test' },
+    variables: {},
+    pipelineHash: 'hash',
+    codeHash: 'hash',
+  });
+  for (const blockId of spec.blocks.slice(0, spec.blocks.indexOf(parent) + 1)) {
+    store.record({ type: 'block.started', runId, blockId, attempt: 1, at });
+    if (blockId !== parent) store.record({ type: 'block.succeeded', runId, blockId, attempt: 1, durationMs: 5, rowsOut: 10, at });
+  }
+  let batch: RunEvent[] = [];
+  for (let index = 0; index < spec.children; index++) {
+    const blockId = `${parent}[${index}]`;
+    const t = at + index;
+    batch.push({ type: 'block.added', runId, blockId, parentId: parent, index, at: t });
+    batch.push({ type: 'block.started', runId, blockId, attempt: 1, at: t });
+    const status = spec.statusOf?.(index) ?? 'succeeded';
+    if (status === 'succeeded')
+      batch.push({ type: 'block.succeeded', runId, blockId, attempt: 1, durationMs: 3, rowsOut: index % 7, at: t + 3 });
+    if (status === 'failed') {
+      const error = { kind: 'user' as const, message: `child ${index} failed: division by zero`, retryable: false };
+      batch.push({ type: 'block.failed', runId, blockId, attempt: 1, durationMs: 2, error, at: t + 2 });
+    }
+    if (batch.length >= BATCH) {
+      store.recordMany(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) store.recordMany(batch);
+  if (spec.isLive) return;
+  const failed = spec.statusOf ? Array.from({ length: spec.children }, (_, i) => spec.statusOf?.(i)).includes('failed') : false;
+  const end = at + spec.children + 10;
+  if (failed) {
+    const error = { kind: 'user' as const, message: `some children of ${parent} failed`, retryable: false };
+    store.record({ type: 'block.failed', runId, blockId: parent, attempt: 1, durationMs: end - at, error, at: end });
+    store.record({ type: 'run.finished', runId, status: 'failed', durationMs: end - at, error, at: end });
+    return;
+  }
+  store.record({ type: 'block.succeeded', runId, blockId: parent, attempt: 1, durationMs: end - at, rowsOut: spec.children, at: end });
+  for (const blockId of spec.blocks.slice(spec.blocks.indexOf(parent) + 1)) {
+    store.record({ type: 'block.started', runId, blockId, attempt: 1, at: end });
+    store.record({ type: 'block.succeeded', runId, blockId, attempt: 1, durationMs: 5, rowsOut: 10, at: end });
+  }
+  store.record({ type: 'run.finished', runId, status: 'succeeded', durationMs: end - at, at: end });
+}
