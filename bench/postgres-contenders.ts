@@ -19,7 +19,7 @@ import { toSnakeCase } from '../main/blocks/snake-case.ts';
 import { YELLOW_COLUMNS } from './yellow-columns.ts';
 
 /** cpuMs: the contender's own CPU time (user + system), not the Postgres server's: steadier than wall time on a busy machine. */
-interface Measured {
+export interface Measured {
   ms: number;
   cpuMs?: number;
   maxRssMb: number;
@@ -139,7 +139,7 @@ function fmt(r: Measured): string {
   return `${(r.ms / 1000).toFixed(2)} s, peak RSS ${Number.isFinite(r.maxRssMb) ? r.maxRssMb.toFixed(0) : '?'} MB${cpu}`;
 }
 
-async function countRows(conn: PostgresConnection): Promise<number> {
+export async function countRows(conn: PostgresConnection): Promise<number> {
   const client = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
   await client.connect();
   try {
@@ -149,7 +149,7 @@ async function countRows(conn: PostgresConnection): Promise<number> {
   }
 }
 
-function hasTool(command: string, args: string[]): boolean {
+export function hasTool(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 }
 
@@ -162,11 +162,17 @@ async function psqlCopy(work: string, csvGz: string, conn: PostgresConnection): 
   if (!hasTool('psql', ['--version'])) return skip('(b) skipped: psql not found (Debian: apt-get install postgresql-client)');
   const transformed = path.join(work, `${path.basename(csvGz, '.csv.gz')}_transformed.csv`);
   if (!existsSync(transformed)) await writeTransformedCsv(csvGz, transformed);
+  return psqlCopyFile(transformed, conn);
+}
+
+/** `psql \\copy` of an already-transformed CSV into the emptied table, as a whole process (timed, peak RSS). */
+export function psqlCopyFile(transformed: string, conn: PostgresConnection): Promise<Measured> {
   const copy = `\\copy ${TABLE} FROM '${transformed}' WITH (FORMAT csv, HEADER true)`;
   return timed('psql', [pgUrl(conn), '-v', 'ON_ERROR_STOP=1', '-q', '-c', `TRUNCATE ${TABLE}`, '-c', copy]);
 }
 
-async function writeTransformedCsv(csvGz: string, target: string): Promise<void> {
+/** What clean_yellow_taxi makes of one or more raw files (the course's types, the filter, snake_case), as one CSV. */
+export async function writeTransformedCsv(csvGz: string | string[], target: string): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   const types = Object.entries(YELLOW_COLUMNS)
@@ -176,7 +182,10 @@ async function writeTransformedCsv(csvGz: string, target: string): Promise<void>
     .map((name) => `"${name}" AS "${toSnakeCase(name)}"`)
     .join(', ');
   await conn.run(`COPY (SELECT ${select}, CAST(tpep_pickup_datetime AS DATE) AS tpep_pickup_date
-    FROM read_csv('${csvGz}', header = true, timestampformat = '%Y-%m-%d %H:%M:%S', types = {${types}}) WHERE passenger_count > 0)
+    FROM read_csv([${[csvGz]
+      .flat()
+      .map((file) => `'${file}'`)
+      .join(', ')}], header = true, timestampformat = '%Y-%m-%d %H:%M:%S', types = {${types}}) WHERE passenger_count > 0)
     TO '${target}' (FORMAT csv, HEADER true)`);
   conn.closeSync();
   instance.closeSync();

@@ -18,6 +18,7 @@ import { runFanOutSection } from './fan-out.ts';
 import { runTsMemorySection } from './ts-memory.ts';
 import { runExampleMemorySection } from './example-memory.ts';
 import { runWarehouseSection } from './warehouse.ts';
+import { runTenMonthsSection } from './ten-months.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
@@ -34,6 +35,7 @@ const SECTIONS = [
   'ts-memory',
   'example-memory',
   'warehouse',
+  'ten-months',
 ] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen)
@@ -71,8 +73,10 @@ if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
 if (wants('ts-memory')) await runTsMemorySection(work);
 if (wants('ui-run-page')) await runUiRunPageSection();
-// `npm run bench -- cli-start fan-out ts-memory ui-run-page` needs none of what follows.
-const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page'];
+// Its own ten files and file server: the month below is not needed.
+if (wants('ten-months')) await runTenMonthsSection({ work });
+// `npm run bench -- cli-start fan-out ts-memory ui-run-page ten-months` needs none of what follows.
+const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page', 'ten-months'];
 if (chosen.length > 0 && chosen.every((name) => STANDALONE.includes(name))) process.exit(0);
 
 mkdirSync(work, { recursive: true });

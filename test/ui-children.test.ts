@@ -141,5 +141,10 @@ test("the canvas counts the last run's children on the fanned-out node, and its 
   await position().getByText('#0–#49 of 3,000 children').waitFor();
   await pager().getByRole('button', { name: 'Next page of children' }).click();
   await position().getByText('#50–#99 of 3,000 children').waitFor();
+  await pager().getByRole('button', { name: 'Logs of each[50]' }).click();
+  // The logs belong to that child alone: the block selector offers it and no "all" that would hide them.
+  const logs = page.getByRole('region', { name: 'Logs of this run' });
+  await logs.waitFor();
+  assert.deepEqual(await logs.getByRole('combobox', { name: 'Block' }).locator('option').allInnerTexts(), ['each[50]']);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-children-3-canvas-tab.png') });
 });

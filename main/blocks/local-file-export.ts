@@ -10,6 +10,7 @@ import type { ExportPlan, PlanContext } from '../model/design-types.ts';
 import { onlyUpstream } from './export-upstream.ts';
 import { checkAllowedPath } from '../project/allowed-paths.ts';
 import { CONNECTIONS_FILE, PROJECT_FILE } from '../project/load-project.ts';
+import { appendPartitions, appendStem } from './local-file-append.ts';
 
 const configSchema = z.strictObject({
   /** A file (or, with partition_by, a folder), relative to the project folder or absolute. */
@@ -22,6 +23,11 @@ const configSchema = z.strictObject({
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional(),
   /** Replace an existing output; when false, an existing output is an error. */
   overwrite: z.boolean().default(true),
+  /**
+   * replace: the output is this run's rows. append (partition_by only): this run's files are added to the partitions,
+   * earlier runs' kept — a monthly backfill accumulates; a retry or resume of a run replaces its own files only.
+   */
+  mode: z.enum(['replace', 'append']).default('replace'),
 });
 type LocalExportConfig = z.infer<typeof configSchema>;
 
@@ -36,9 +42,11 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     const place: ErrorPlace = { block: ctx.block.id };
     const upstream = onlyUpstream(ctx);
     const target = checkedTarget(ctx, config.path);
+    checkAppend(config, place);
     await checkReplaceable(target, config.path, place);
     const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
-    const options = copyOptions(format, target, config);
+    const stem = config.mode === 'append' ? appendStem(ctx.originRunId, ctx.block.id) : undefined;
+    const options = copyOptions(format, target, config, stem);
     const described = await ctx.data.describe(upstream);
     checkPartitionColumns(
       config.partition_by ?? [],
@@ -50,20 +58,24 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
       throw new UserError(`${config.path} already exists and overwrite is false`, { ...place, path: 'config.overwrite' });
     }
     let rowsOut = 0;
+    let appendedTo = 0;
+    const writeTo = async (tmp: string) => {
+      const [result] = await ctx.data.queryRows(`COPY (SELECT * FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(tmp)} (${options})`);
+      rowsOut = Number(result?.Count ?? described.rows);
+    };
     try {
       await mkdir(path.dirname(target), { recursive: true });
-      await replaceAtomically(target, async (tmp) => {
-        const [result] = await ctx.data.queryRows(
-          `COPY (SELECT * FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(tmp)} (${options})`,
-        );
-        rowsOut = Number(result?.Count ?? described.rows);
-      });
+      if (stem) appendedTo = (await appendPartitions(target, stem, writeTo)).partitionsWritten;
+      else await replaceAtomically(target, writeTo);
     } catch (error) {
       throw explainWriteError(error, config.path, place);
     }
     const { bytes, partitions } = await measureOutput(target);
     const parts = config.partition_by ? `, ${partitions} partition${partitions === 1 ? '' : 's'}` : '';
-    ctx.log('info', `wrote ${rowsOut.toLocaleString('en-US')} rows to ${config.path} (${format}${parts}, ${formatBytes(bytes)})`);
+    const verb = stem
+      ? `appended ${rowsOut.toLocaleString('en-US')} rows (${appendedTo} partitions) to`
+      : `wrote ${rowsOut.toLocaleString('en-US')} rows to`;
+    ctx.log('info', `${verb} ${config.path} (${format}${parts}, ${formatBytes(bytes)})`);
     return { rowsIn: described.rows, rowsOut, bytes, hasOutput: false };
   },
   planExport: planLocalFileExport,
@@ -73,8 +85,10 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
 async function planLocalFileExport(ctx: PlanContext, config: LocalExportConfig): Promise<ExportPlan> {
   const place: ErrorPlace = { block: ctx.block.id };
   const target = checkedTarget(ctx, config.path);
+  checkAppend(config, place);
   await checkReplaceable(target, config.path, place);
   const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
+  const isAppend = config.mode === 'append';
   const partitionBy = config.partition_by ?? [];
   if (ctx.columns)
     checkPartitionColumns(
@@ -101,17 +115,20 @@ async function planLocalFileExport(ctx: PlanContext, config: LocalExportConfig):
     partitionBy.length === 0
       ? [config.path]
       : (partitions ?? [{ name: partitionBy.map((c) => `${c}=<value>`).join('/') }]).map(
-          (p) => `${config.path}/${p.name}/data_0.${format}`,
+          (p) => `${config.path}/${p.name}/${isAppend ? 'data_<run>_0' : 'data_0'}.${format}`,
         );
   return {
     blockId: ctx.block.id,
     kind: 'export/local_file',
     destination: config.path,
-    mode: config.overwrite ? 'replace' : 'fail if exists',
+    mode: isAppend ? 'append (earlier runs’ files kept)' : config.overwrite ? 'replace' : 'fail if exists',
     ddl: [],
     ...(ctx.rows !== undefined ? { rows: ctx.rows } : {}),
     ...(partitions ? { partitions } : {}),
-    objects: { write, remove: existing ? [`${config.path}${partitionBy.length ? '/' : ''} (the previous output, swapped out)`] : [] },
+    objects: {
+      write,
+      remove: existing && !isAppend ? [`${config.path}${partitionBy.length ? '/' : ''} (the previous output, swapped out)`] : [],
+    },
     notes,
   };
 }
@@ -165,7 +182,7 @@ async function isExportFolder(folder: string): Promise<boolean> {
       const parts = path.relative(folder, path.join(e.parentPath, e.name)).split(path.sep);
       return (
         e.isFile() &&
-        /^data_\d+\.[a-z.]+$/.test(parts.at(-1) ?? '') &&
+        /^data_([0-9a-f]{12}_)?\d+\.[a-z.]+$/.test(parts.at(-1) ?? '') &&
         parts.slice(0, -1).every((dir) => /^[^=]+=/.test(dir)) &&
         parts.length > 1
       );
@@ -174,7 +191,7 @@ async function isExportFolder(folder: string): Promise<boolean> {
 }
 
 /** The options of DuckDB's COPY … TO for this export. */
-function copyOptions(format: 'parquet' | 'csv', target: string, config: LocalExportConfig): string {
+function copyOptions(format: 'parquet' | 'csv', target: string, config: LocalExportConfig, stem?: string): string {
   const options = [`FORMAT ${format}`];
   const compression =
     config.compression ?? (format === 'csv' ? (/\.gz$/i.test(target) ? 'gzip' : /\.zst$/i.test(target) ? 'zstd' : 'none') : undefined);
@@ -185,7 +202,25 @@ function copyOptions(format: 'parquet' | 'csv', target: string, config: LocalExp
     options.push(`COMPRESSION ${quoteLiteral(format === 'parquet' && compression === 'none' ? 'uncompressed' : compression)}`);
   if (format === 'csv') options.push('HEADER true');
   if (config.partition_by) options.push(`PARTITION_BY (${config.partition_by.map(quoteIdent).join(', ')})`);
+  if (stem) options.push(`FILENAME_PATTERN ${quoteLiteral(`${stem}_{i}`)}`);
   return options.join(', ');
+}
+
+/** Appending adds files to partition folders: a single file has none, and `overwrite: false` says the opposite. */
+function checkAppend(config: LocalExportConfig, place: ErrorPlace): void {
+  if (config.mode !== 'append') return;
+  if (!config.partition_by) {
+    throw new UserError('mode: append needs partition_by (a single Parquet or CSV file cannot be appended to); or use mode: replace', {
+      ...place,
+      path: 'config.mode',
+    });
+  }
+  if (!config.overwrite) {
+    throw new UserError('overwrite: false refuses an existing output and mode: append adds to it: keep one of them', {
+      ...place,
+      path: 'config.overwrite',
+    });
+  }
 }
 
 function checkPartitionColumns(partitionBy: string[], available: string[], upstream: string, place: ErrorPlace): void {

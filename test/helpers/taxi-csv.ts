@@ -23,21 +23,29 @@ export interface TaxiCsvStats {
   keptRowsByDate: Record<string, number>;
 }
 
-const JAN_1_2021 = Date.UTC(2021, 0, 1) / 86_400_000;
-/** Pickups outside January, as the real file has a few (epoch days). */
-const STRAY_DAYS = [Date.UTC(2008, 11, 31), Date.UTC(2009, 0, 1), Date.UTC(2020, 11, 31), Date.UTC(2021, 1, 1)].map(
-  (ms) => ms / 86_400_000,
-);
+const DAY_MS = 86_400_000;
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 // Rope strings much longer than this make V8's GC dominate; 64 KB chunks keep writes large and strings flat.
 const CHUNK_CHARS = 1 << 16;
 
+/** The month's days and its strays (as the real files have a few: 2008/2009, the day before, the next month's first), in epoch days. */
+function monthDays(year: number, month: number): { first: number; days: number; strays: number[] } {
+  const first = Date.UTC(year, month - 1, 1) / DAY_MS;
+  const next = Date.UTC(year, month, 1) / DAY_MS;
+  const strays = [Date.UTC(2008, 11, 31) / DAY_MS, Date.UTC(2009, 0, 1) / DAY_MS, first - 1, next];
+  return { first, days: next - first, strays };
+}
+
 /**
  * Writes a yellow-taxi-shaped CSV (gzip when asked or when the path ends in .gz) with the real file's quirks:
  * ~7% zero passengers, a ~2.5% tail with empty VendorID/passenger_count/RatecodeID/store_and_fwd_flag/payment_type,
- * a few pickups outside January 2021, refunds with negative amounts. Deterministic for a seed; streams to disk.
+ * a few pickups outside the month (January 2021 unless `year`/`month` say otherwise), refunds with negative amounts.
+ * Deterministic for a seed and month; streams to disk.
  */
-export async function writeYellowTaxiCsv(path: string, opts: { rows: number; seed?: number; gzip?: boolean }): Promise<TaxiCsvStats> {
+export async function writeYellowTaxiCsv(
+  path: string,
+  opts: { rows: number; seed?: number; gzip?: boolean; year?: number; month?: number },
+): Promise<TaxiCsvStats> {
   const stats: TaxiCsvStats = {
     rows: 0,
     zeroPassengerRows: 0,
@@ -46,7 +54,8 @@ export async function writeYellowTaxiCsv(path: string, opts: { rows: number; see
     keptPickupDates: 0,
     keptRowsByDate: {},
   };
-  const lines = generateLines(opts.rows, mulberry32(opts.seed ?? 1), stats);
+  const month = monthDays(opts.year ?? 2021, opts.month ?? 1);
+  const lines = generateLines(opts.rows, mulberry32(opts.seed ?? 1), stats, month);
   const gzip = opts.gzip === true || path.endsWith('.gz');
   // Level 4: twice as fast as the default 6 for ~10% more bytes; zlib runs on the thread pool, beside the generator.
   if (gzip) await pipeline(Readable.from(lines), createGzip({ level: 4 }), createWriteStream(path));
@@ -56,7 +65,7 @@ export async function writeYellowTaxiCsv(path: string, opts: { rows: number; see
 }
 
 /** Yields the CSV in ~1 MB chunks, updating `stats` as rows are made. */
-function* generateLines(rows: number, random: () => number, stats: TaxiCsvStats): Generator<string> {
+function* generateLines(rows: number, random: () => number, stats: TaxiCsvStats, month: ReturnType<typeof monthDays>): Generator<string> {
   const tailStart = rows - Math.round(rows * 0.025);
   const dayNames = new Map<number, string>();
   const dayName = (day: number) => dayNames.get(day) ?? cacheDay(dayNames, day);
@@ -64,7 +73,9 @@ function* generateLines(rows: number, random: () => number, stats: TaxiCsvStats)
   for (let i = 0; i < rows; i++) {
     const isTail = i >= tailStart;
     const day =
-      random() < 0.00005 ? (STRAY_DAYS[Math.floor(random() * STRAY_DAYS.length)] ?? JAN_1_2021) : JAN_1_2021 + Math.floor(random() * 31);
+      random() < 0.00005
+        ? (month.strays[Math.floor(random() * month.strays.length)] ?? month.first)
+        : month.first + Math.floor(random() * month.days);
     const second = Math.floor(random() * 86_400);
     const tripSeconds = 60 + Math.floor(random() * 2_400);
     const pickup = `${dayName(day)} ${clock(second)}`;
@@ -210,7 +221,7 @@ function clock(second: number): string {
 }
 
 function cacheDay(names: Map<number, string>, day: number): string {
-  const name = new Date(day * 86_400_000).toISOString().slice(0, 10);
+  const name = new Date(day * DAY_MS).toISOString().slice(0, 10);
   names.set(day, name);
   return name;
 }

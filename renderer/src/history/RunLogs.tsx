@@ -11,11 +11,14 @@ export function RunLogs({
   blockIds,
   blockId,
   onBlockChange,
+  offersAll = true,
 }: {
   runId: string;
   blockIds: string[];
   blockId: string;
   onBlockChange: (blockId: string) => void;
+  /** False where the logs belong to one block only (a fan-out child): the selector then has no "all". */
+  offersAll?: boolean;
 }) {
   const api = useApi();
   const ids = useId();
@@ -35,7 +38,7 @@ export function RunLogs({
         <h3>Logs</h3>
         <label htmlFor={`${ids}-block`}>Block</label>
         <select id={`${ids}-block`} value={blockId} onChange={(e) => onBlockChange(e.target.value)}>
-          <option value="">all</option>
+          {offersAll && <option value="">all</option>}
           {blockIds.map((id) => (
             <option key={id} value={id}>
               {id}

@@ -9,7 +9,7 @@ export function ChildrenTab({ runId, blockId, counts }: { runId: string; blockId
   return (
     <div className="children-tab">
       <ChildrenPager runId={runId} blockId={blockId} counts={counts} focusedBlockId={logsOf} onShowLogs={setLogsOf} />
-      {logsOf && <RunLogs runId={runId} blockIds={[logsOf]} blockId={logsOf} onBlockChange={setLogsOf} />}
+      {logsOf && <RunLogs runId={runId} blockIds={[logsOf]} blockId={logsOf} onBlockChange={setLogsOf} offersAll={false} />}
     </div>
   );
 }
