@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../model/errors.ts';
-import type { BlockSession, ColumnInfo, QueryProgress } from '../model/workspace-types.ts';
+import type { BlockSession, ColumnInfo, FileViewInfo, QueryProgress } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
 import { sqlErrorClass, toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';
@@ -10,11 +10,14 @@ import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type Appe
 import { TrackedConnection } from './tracked-connection.ts';
 import { enableQueryProgress, watchQueryProgress } from './query-progress.ts';
 import { SharedOutput } from './shared-output.ts';
+import { createFileView, linkOutputFiles, readFileViews } from './file-views.ts';
 
 /** What the workspace learns from a session. */
 export interface SessionHooks {
   /** Called before the session creates its output table, so no sweep drops it half-written. */
   willWrite(physical: string): void;
+  /** Called once the session's output is a file view (see writeOutputAsFileView). */
+  wroteFileView(physical: string): void;
   closed(): void;
 }
 
@@ -28,6 +31,10 @@ export interface SessionSpec {
   child?: { index: number; shared: SharedOutput };
   /** Row counts of upstream tables, shared by a fan-out's children (output tables never change once written). */
   counts?: Map<string, Promise<number>>;
+  /** Where file views keep their linked files (main/data/file-views.ts). */
+  fileViewsDir: string;
+  /** The workspace's outputs that are file views (kept current by the workspace). */
+  fileViews: ReadonlySet<string>;
 }
 
 /** A DuckDB connection lent to one session; a fan-out lends the same few to all of its children in turn. */
@@ -104,13 +111,22 @@ export class WorkspaceBlockSession implements BlockSession {
 
   countRows(blockIds: readonly string[]): Promise<number> {
     if (blockIds.length === 0) return Promise.resolve(0);
-    const key = blockIds.map((id) => this.physicalOf(id)).join('\n');
+    const physicals = blockIds.map((id) => this.physicalOf(id));
+    const key = physicals.join('\n');
     const known = this.spec.counts?.get(key);
     if (known) return known;
     const counting = this.tracked.track(async () => {
-      const counts = blockIds.map((id) => `(SELECT count(*) FROM ${this.relation(id)})`);
+      // A file view's rows were counted when it was written: counting them again would parse its files.
+      const views = await readFileViews(
+        this.conn,
+        [...new Set(physicals)].filter((p) => this.spec.fileViews.has(p)),
+      );
+      const recorded = physicals.reduce((sum, physical) => sum + (views.get(physical)?.rows ?? 0), 0);
+      const counted = blockIds.filter((_, i) => !views.has(physicals[i] ?? ''));
+      if (counted.length === 0) return recorded;
+      const counts = counted.map((id) => `(SELECT count(*) FROM ${this.relation(id)})`);
       const reader = await this.conn.runAndReadAll(`SELECT ${counts.join(' + ')}`);
-      return Number(reader.getRows()[0]?.[0] ?? 0);
+      return recorded + Number(reader.getRows()[0]?.[0] ?? 0);
     });
     this.spec.counts?.set(key, counting);
     counting.catch(() => this.spec.counts?.delete(key)); // a failed count (a cancelled query) is asked again next time
@@ -136,6 +152,38 @@ export class WorkspaceBlockSession implements BlockSession {
       const rows = await this.runWrite(prefix + selectSql, selectSql, prefix.length, onProgress);
       this.written = 'own';
       return rows ?? 0;
+    });
+  }
+
+  linkOutputFiles(files: readonly string[], how: { copy?: boolean } = {}): Promise<string[]> {
+    return this.tracked.track(async () => {
+      // Held before the links exist, so no sweep removes them before the view that reads them.
+      this.hooks.willWrite(this.spec.physical);
+      return linkOutputFiles(this.spec.fileViewsDir, this.spec.physical, files, how);
+    });
+  }
+
+  writeOutputAsFileView(selectSql: string, info: FileViewInfo): Promise<void> {
+    return this.tracked.track(async () => {
+      await this.replacingShared();
+      this.hooks.willWrite(this.spec.physical);
+      await this.guard(selectSql, selectSql, 0, () => createFileView(this.conn, this.spec.physical, selectSql, info));
+      this.written = 'own';
+      this.hooks.wroteFileView(this.spec.physical);
+    });
+  }
+
+  fileViewsOf(blockIds: readonly string[]): Promise<Map<string, FileViewInfo>> {
+    return this.tracked.track(async () => {
+      // Most outputs are tables: the catalog is asked only about the views among them.
+      const physicals = new Map<string, string>();
+      for (const id of blockIds) {
+        const physical = this.outputIdentity(id);
+        if (this.spec.fileViews.has(physical)) physicals.set(physical, id);
+      }
+      if (physicals.size === 0) return new Map<string, FileViewInfo>();
+      const views = await readFileViews(this.conn, [...physicals.keys()]);
+      return new Map([...views].map(([physical, info]) => [physicals.get(physical) as string, info]));
     });
   }
 
@@ -228,6 +276,10 @@ export class WorkspaceBlockSession implements BlockSession {
       const relation = this.relation(blockId);
       const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
       const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      // A file view knows its rows: counting them would parse its files.
+      const physical = this.outputIdentity(blockId);
+      const view = this.spec.fileViews.has(physical) ? (await readFileViews(this.conn, [physical])).get(physical) : undefined;
+      if (view) return { columns, rows: view.rows };
       const counted = await this.conn.runAndReadAll(`SELECT count(*) FROM ${relation}`);
       return { columns, rows: Number(counted.getRows()[0]?.[0] ?? 0) };
     });

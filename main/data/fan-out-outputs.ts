@@ -16,6 +16,11 @@ const RECORD_AT_ONCE_ROWS = 100_000;
 /** What a fan-out needs of its workspace. */
 export interface FanOutHost {
   instance: DuckDBInstance;
+  /** Where file views keep their linked files, and the outputs that are file views (children may read or write one). */
+  fileViewsDir: string;
+  fileViews: ReadonlySet<string>;
+  /** Called once a child's own output is a file view. */
+  wroteFileView(physical: string): void;
   /** Keeps `physical` from the sweep until the run ends. */
   hold(physical: string): void;
   publish(args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void>;
@@ -102,9 +107,12 @@ export class FanOutOutputs implements FanOutWorkspace {
       upstream: this.spec.upstream,
       child: { index, shared: this.shared },
       counts: this.counts,
+      fileViewsDir: this.host.fileViewsDir,
+      fileViews: this.host.fileViews,
     };
     const session = WorkspaceBlockSession.onLease(this.host.instance, lease, spec, {
       willWrite: (table) => this.host.hold(table),
+      wroteFileView: (table) => this.host.wroteFileView(table),
       closed: () => this.host.closed(session),
     });
     this.host.opened(session);

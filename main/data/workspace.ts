@@ -33,6 +33,7 @@ import { childrenOutputId, parseChildId } from '../model/child-ids.ts';
 import { createChildrenTable, forgetUnkeptChildren, readChildOutput, readRunChildren, recordChildren } from './child-outputs.ts';
 import { FanOutOutputs } from './fan-out-outputs.ts';
 import { STAGE_DB } from './shared-output.ts';
+import { dropOutput, fileViewsDir, readFileViews, readOutputViews, reanchorFileViews, removeOrphanLinks } from './file-views.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
 const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA, STAGE_DB]);
@@ -80,6 +81,11 @@ export class Workspace {
   private readonly pipelineSchemas = new Set<string>();
   /** Publishes waiting for the next group commit (see publish). */
   private readonly publishQueue: { args: PublishArgs; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /**
+   * Outputs that are file views (main/data/file-views.ts), known without asking DuckDB's catalog, whose listing grows
+   * with every output (a fan-out's children): asking per block or per drop would cost time in proportion to all of them.
+   */
+  private readonly fileViews = new Set<string>();
   /** Connections of previews, profiles and queries under way. */
   private readonly readers = new Set<TrackedConnection>();
   /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
@@ -140,6 +146,8 @@ export class Workspace {
       await createRegistry(meta);
       await createKeptOutputs(meta);
       await createChildrenTable(meta);
+      await reanchorFileViews(meta, fileViewsDir(file));
+      for (const physical of await readOutputViews(meta)) workspace.fileViews.add(physical);
       // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
       await workspace.sweep();
     } catch (error) {
@@ -168,9 +176,10 @@ export class Workspace {
     const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
     const session = await WorkspaceBlockSession.open(
       this.instance,
-      { blockId: args.blockId, physical, upstream },
+      { blockId: args.blockId, physical, upstream, fileViewsDir: this.fileViewsDir, fileViews: this.fileViews },
       {
         willWrite: (table) => this.holdOf(args.runId).add(table),
+        wroteFileView: (table) => this.fileViews.add(table),
         closed: () => this.sessions.delete(session),
       },
     );
@@ -194,6 +203,9 @@ export class Workspace {
     return new FanOutOutputs(
       {
         instance: this.instance,
+        fileViewsDir: this.fileViewsDir,
+        fileViews: this.fileViews,
+        wroteFileView: (physical) => this.fileViews.add(physical),
         hold,
         publish: (published) => this.publish(published),
         discard: (physical) => this.discard(physical),
@@ -370,15 +382,19 @@ export class Workspace {
   /** Schema, filtered row count and one window of a block's latest output, or a kept one of run `runId` (Arrow IPC), read in one snapshot. */
   async preview(pipelineId: string, blockId: string, window: PreviewWindow, runId?: string): Promise<PreviewResult> {
     return this.withSnapshot(async (conn) => {
-      const table = await this.storedTable(conn, pipelineId, blockId, runId);
+      const stored = await this.storedOutput(conn, pipelineId, blockId, runId);
+      const fileView =
+        !stored.isShared && this.fileViews.has(stored.physical)
+          ? (await readFileViews(conn, [stored.physical])).get(stored.physical)
+          : undefined;
       // A child's rows of a shared table are a subquery, without the table's rowid to break ties when sorting.
-      return previewTable(conn, table, window, table.startsWith('(') ? '' : 'rowid');
+      return previewTable(conn, stored.relation, window, stored.isShared ? '' : 'rowid', fileView);
     });
   }
 
   /** Per-column profile of a block's latest output (nulls, approximate distinct, min/max, histogram). */
   async profile(pipelineId: string, blockId: string): Promise<ColumnProfile[]> {
-    return this.withSnapshot(async (conn) => profileRelation(conn, await this.storedTable(conn, pipelineId, blockId)));
+    return this.withSnapshot(async (conn) => profileRelation(conn, (await this.storedOutput(conn, pipelineId, blockId)).relation));
   }
 
   /** Ad-hoc SQL over the workspace (all latest outputs, schema-qualified), windowed like preview. */
@@ -398,9 +414,12 @@ export class Workspace {
   async pruneOutputs(choose: (outputs: StoredOutput[]) => StoredOutput[]): Promise<StoredOutput[]> {
     this.checkOpen();
     return this.exclusive(async () => {
-      const outputs = (await listStoredOutputs(this.meta)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
+      const outputs = (await listStoredOutputs(this.meta, this.fileViewsDir)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
       const chosen = choose(outputs).filter((o) => !this.isHeld(o.physical));
-      for (const output of chosen) await this.inTransaction(() => dropStoredOutput(this.meta, output));
+      for (const output of chosen) {
+        await this.inTransaction(() => dropStoredOutput(this.meta, output, this.fileViewsDir, this.fileViews.has(output.physical)));
+        this.fileViews.delete(output.physical);
+      }
       return chosen;
     });
   }
@@ -432,25 +451,47 @@ export class Workspace {
   private async sweep(): Promise<void> {
     await this.exclusive(async () => {
       const keep = new Set([...(await readAllLatestPhysicals(this.meta)), ...(await readAllKept(this.meta))]);
-      for (const physical of await readOutputTables(this.meta)) {
+      const outputs = [...(await readOutputTables(this.meta)), ...this.fileViews];
+      for (const physical of outputs) {
         if (!keep.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
       }
       await forgetUnkeptChildren(this.meta);
+      await removeOrphanLinks(this.fileViewsDir, keep, (physical) => this.isHeld(physical));
     });
   }
 
   private async dropTable(physical: string): Promise<void> {
-    await this.meta.run(`DROP TABLE IF EXISTS ${outputTableRef(physical)}`);
+    await dropOutput(this.meta, this.fileViewsDir, physical, this.fileViews.has(physical));
+    this.fileViews.delete(physical);
   }
 
-  /** The physical table of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
-  private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
+  /** Where file view outputs keep their linked files. */
+  private get fileViewsDir(): string {
+    return fileViewsDir(this.file);
+  }
+
+  /**
+   * Where a block's latest output, or the one run `runId` published, is stored, read on `conn` (inside its snapshot):
+   * its physical table or view, and the relation to read (a child's rows of a shared table are a subquery of it).
+   */
+  private async storedOutput(
+    conn: DuckDBConnection,
+    pipelineId: string,
+    blockId: string,
+    runId?: string,
+  ): Promise<{ physical: string; relation: string; isShared: boolean }> {
     if (parseChildId(blockId)) {
       const child = await readChildOutput(conn, pipelineId, blockId, runId);
-      if (child) return child.relation;
+      if (child) return { physical: child.physical, relation: child.relation, isShared: child.relation !== outputTableRef(child.physical) };
       const which = runId === undefined ? '' : ` from run ${runId}`;
       throw new UserError(`the output of ${blockId}${which} is not stored (not run, failed, or no longer kept)`, { block: blockId });
     }
+    const physical = await this.storedPhysical(conn, pipelineId, blockId, runId);
+    return { physical, relation: outputTableRef(physical), isShared: false };
+  }
+
+  /** The physical name of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
+  private async storedPhysical(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
     if (runId !== undefined) {
       const kept = (await readRunOutputs(conn, pipelineId, runId)).find((o) => o.blockId === blockId);
       if (!kept)
@@ -458,11 +499,11 @@ export class Workspace {
           `the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`,
           { block: blockId },
         );
-      return outputTableRef(kept.physical);
+      return kept.physical;
     }
     const physical = (await readLatestPhysicals(conn, pipelineId, [blockId])).get(blockId);
     if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
-    return outputTableRef(physical);
+    return physical;
   }
 
   /** Runs read-only work on a fresh connection in one transaction: counts and windows agree even while runs publish. */

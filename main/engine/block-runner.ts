@@ -345,6 +345,7 @@ function makeContext(
     originRunId: env.originRunId,
     block,
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
+    isReadOnceBySql: isReadOnceBySql(block, env.pipeline.blocks),
     upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
     downstreamBlocks: env.pipeline.blocks.filter((b) => b.upstream.includes(block.id) && (env.selectedBlocks?.has(b.id) ?? true)),
     attempt,
@@ -367,6 +368,24 @@ function makeContext(
       if (rate !== undefined) env.emit({ type: 'block.progressed', runId: env.runId, blockId: block.id, ...update, rate, at: Date.now() });
     },
   };
+}
+
+/** See BlockContext.isReadOnceBySql. */
+export function isReadOnceBySql(block: LoadedBlock, blocks: readonly LoadedBlock[]): boolean {
+  if (block.dynamic || block.tests.length > 0 || (block.checks?.length ?? 0) > 0 || block.drift) return false;
+  if (blocks.some((b) => b.condition && 'over' in b.condition && b.condition.over === block.id)) return false;
+  const readers = blocks.filter((b) => b.id !== block.id && dataUpstreamOf(b, blocks).includes(block.id));
+  const [only] = readers;
+  return (
+    readers.length === 1 &&
+    only !== undefined &&
+    only.type === 'transform' &&
+    only.kind === 'sql' &&
+    (only.engine === undefined || only.engine === 'duckdb') &&
+    !only.dynamic &&
+    // A fanned-out reader runs once per item: each child would parse the files again.
+    !only.upstream.some((up) => blocks.find((b) => b.id === up)?.dynamic === true)
+  );
 }
 
 function logRowCounts(ctx: BlockContext, kind: BlockKind, outcome: BlockOutcome): void {
