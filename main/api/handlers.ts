@@ -8,6 +8,7 @@ import type { OpenProject } from '../runtime/open-project.ts';
 import { toErrorShape } from '../model/errors.ts';
 import type { RunRequest } from '../model/engine-types.ts';
 import { readBlockCode, saveBlockCode } from './block-code.ts';
+import { explainPreviewError } from './preview-errors.ts';
 import { createEditHandlers, loadWithVersion } from './edit-handlers.ts';
 import { createConnectionsHandlers } from './connections-handlers.ts';
 import { createBackfillHandlers } from './backfill-handlers.ts';
@@ -93,7 +94,9 @@ export function createApiHandlers(
     'outputs.preview': async (p) =>
       // A block that runs in a warehouse is previewed there (only its published table: past runs' tables are not kept).
       (await previewWarehouseBlock(open.project, await pipelineIfValid(open, p.pipelineId), p.blockId, p.window)) ??
-      open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId),
+      open.workspace.preview(p.pipelineId, p.blockId, p.window, p.runId).catch((error: unknown) => {
+        throw explainPreviewError(error, p.blockId);
+      }),
     'outputs.statsHistory': async (p) => ({
       runs: open.store.outputStatsHistory(p.pipelineId, p.blockId, p.limit),
     }),

@@ -244,3 +244,12 @@ export async function findRaggedLine(
   }
   return undefined;
 }
+
+/** When a date or time did not parse and a format was declared, says which format the value was read with. */
+export function formatHint(reason: string, options: Pick<ReaderOptions, 'timestamp_format' | 'date_format'>): string {
+  if (/to TIMESTAMP/i.test(reason) && options.timestamp_format)
+    return `it was read with timestamp_format ${JSON.stringify(options.timestamp_format)}; change that, or `;
+  if (/to DATE\b/i.test(reason) && options.date_format)
+    return `it was read with date_format ${JSON.stringify(options.date_format)}; change that, or `;
+  return '';
+}

@@ -1,7 +1,8 @@
 import type { BlockContext } from '../model/block-kind.ts';
 import { UserError } from '../model/errors.ts';
 import type { FileViewInfo } from '../model/workspace-types.ts';
-import { buildReadSql, parseCsvError, type FileFormat, type ReaderOptions } from './file-formats.ts';
+import { buildReadSql, formatHint, parseCsvError, type FileFormat, type ReaderOptions } from './file-formats.ts';
+import { quoteIdent } from '../data/sql-names.ts';
 import { pinnedReadSql, scanLineEnds, simpleCsvRows, sniffCsv, type SniffedCsv } from './csv-pinned-read.ts';
 
 /** A file a source reads, and the name the user knows it by. */
@@ -43,8 +44,11 @@ export async function publishFileView(
   const isOneCsv = format === 'csv' && linked.length === 1 && only !== undefined;
   // DuckDB sniffs while this thread counts line ends: the two overlap.
   const [sniffed, scan] = isOneCsv ? await Promise.all([sniffCsv(ctx, only, options), scanLineEnds(only)]) : [];
-  const sql = sniffed && only !== undefined ? pinnedReadSql(only, sniffed, options) : buildReadSql(linked, format, options);
-  if (!sniffed) await ctx.data.queryRows(`DESCRIBE ${sql}`);
+  const read = sniffed && only !== undefined ? pinnedReadSql(only, sniffed, options) : buildReadSql(linked, format, options);
+  const columns = (await ctx.data.queryRows(`DESCRIBE ${read}`)).map((row) => quoteIdent(String(row.column_name)));
+  // Every value is parsed by whoever reads the view, even a reader of one column or of count(*): a value that does not
+  // fit its declared type fails the read (naming this block and the line) instead of passing unseen.
+  const sql = `SELECT * FROM (${read}) WHERE hash(${columns.join(', ')}) IS NOT NULL`;
   const simple = sniffed && scan ? simpleCsvRows(scan, sniffed) : undefined;
   const rows = simple ?? Number((await ctx.data.queryRows(`SELECT count(*)::BIGINT AS n FROM (${sql})`))[0]?.n ?? 0);
   await ctx.data.writeOutputAsFileView(sql, { rows, files: linked.map((path, i) => ({ path, display: files[i]?.display ?? path })) });
@@ -69,7 +73,7 @@ export function explainFileViewError(ctx: BlockContext, error: unknown, views: R
     const hint =
       csv.column === undefined
         ? 'the row has a different number of fields than the header; fix the file or set on_error: reject on it'
-        : `declare another type in its config.columns, or set on_error: reject on it to keep the good rows`;
+        : `${formatHint(csv.reason, sourceOptions(ctx, sourceId))}declare another type in its config.columns, or set on_error: reject on it to keep the good rows`;
     return new UserError(`${sourceId} (${file.display}), line ${csv.line}${column}: ${csv.reason}; ${hint}`, {
       block: ctx.block.id,
       file: file.display,
@@ -77,4 +81,10 @@ export function explainFileViewError(ctx: BlockContext, error: unknown, views: R
     });
   }
   return undefined;
+}
+
+/** The reader options of upstream source `sourceId` (its date and time formats name the likely fix). */
+function sourceOptions(ctx: BlockContext, sourceId: string): Pick<ReaderOptions, 'timestamp_format' | 'date_format'> {
+  const config = ctx.upstreamBlocks?.find((b) => b.id === sourceId)?.config;
+  return typeof config === 'object' && config !== null ? (config as Pick<ReaderOptions, 'timestamp_format' | 'date_format'>) : {};
 }

@@ -19,6 +19,7 @@ import {
   type FileFormat,
   type ReaderOptions,
   type RejectTables,
+  formatHint,
 } from './file-formats.ts';
 import { localFileColumns } from './file-design-schema.ts';
 import { checkFilesBeforeRead, findLongLine, findUnterminatedQuote } from './file-checks.ts';
@@ -231,15 +232,6 @@ async function rowError(csv: CsvReadFailure, files: SourceFile[], options: Reade
     ...(csv.line !== undefined ? { line: csv.line } : {}),
     ...(column !== undefined ? { column } : {}),
   });
-}
-
-/** When a date or time did not parse and a format was declared, says which format the value was read with. */
-function formatHint(reason: string, options: ReaderOptions): string {
-  if (/to TIMESTAMP/i.test(reason) && options.timestamp_format)
-    return `it was read with timestamp_format ${JSON.stringify(options.timestamp_format)}; change that, or `;
-  if (/to DATE\b/i.test(reason) && options.date_format)
-    return `it was read with date_format ${JSON.stringify(options.date_format)}; change that, or `;
-  return '';
 }
 
 /** 1-based position of a named column in the file's header line (or of DuckDB's `columnN` name without a header). */
