@@ -9,6 +9,7 @@ import { ensureDatabase } from '../main/postgres/pg-connect.ts';
 import type { PostgresConnection } from '../main/model/connection-profile.ts';
 import { blockError, createPgProject, runPipeline, writeExportPipeline, type TestPostgres } from './helpers/postgres.ts';
 import { waitUntil } from './helpers/wait-until.ts';
+import { countRows } from '../bench/postgres-contenders.ts';
 
 // The Postgres server dies mid-COPY (a backend PANICs, or the whole server is killed): the run must end with an error
 // naming the block and the connection, never crash the process (an unhandled pg 'error' event), and the table keeps
@@ -139,3 +140,17 @@ for (const mode of ['replace', 'append'] as const) {
     });
   }
 }
+
+test("the bench's own row count fails, not crashes, when the server crashes under it", async () => {
+  await query(`create schema if not exists ny_taxi; create or replace view ny_taxi.yellow_cab_data as select 1 from pg_sleep(60)`);
+  const counting = countRows(conn);
+  const pid = await waitUntil(
+    async () =>
+      (await query<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'SELECT count(*)%yellow_cab_data%'`))[0]?.pid,
+    { what: 'the count to run', intervalMs: 5 },
+  );
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(counting, /terminat|lost the connection|ECONNRESET/i);
+  await waitUntil(() => query('select 1').catch(() => undefined), { what: 'the server back after recovery', timeoutMs: 60_000 });
+  await query('drop view ny_taxi.yellow_cab_data');
+});
