@@ -6,7 +6,16 @@ import type { ExportColumn } from './postgres-types.ts';
 import { copyBinaryIn, copyCsvIn } from './copy-file.ts';
 import type { CsvSource } from './csv-pipe.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
-import { addColumnSql, checkCount, columnList, createTableSql, ensureSchema, swapInSql, targetColumns } from './table-sql.ts';
+import {
+  addColumnSql,
+  checkCount,
+  columnDefinitions,
+  columnList,
+  createTableSql,
+  ensureSchema,
+  swapInSql,
+  targetColumns,
+} from './table-sql.ts';
 import { replaceInParallel } from './parallel-replace.ts';
 import { findLoad, recordLoad, type LoadKey } from './load-ledger.ts';
 import { killPoint } from '../model/kill-point.ts';
@@ -130,9 +139,15 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
     await reconcileSchema(client, spec, existing);
   }
   const staging = quoteIdent(`_pw_stage_${randomBytes(6).toString('hex')}`);
-  // Shaped like the target, so a value that does not fit fails during COPY, naming its column and line.
-  await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
   const columns = columnList(spec.columns);
+  if (spec.binary) {
+    // Binary fields must match their column's type exactly: staged in the output's own types (the caller chose
+    // binary only where the target's columns have those types, or are new).
+    await client.query(`CREATE TEMP TABLE ${staging} (${columnDefinitions(spec.columns)}) ON COMMIT DROP`);
+  } else {
+    // Shaped like the target, so a value that does not fit fails during COPY, naming its column and line.
+    await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
+  }
   const copied = checkCount(await copyIn(client, `${staging} (${columns})`, spec), spec.expectedRows);
   const written =
     spec.mode === 'append'
