@@ -49,6 +49,7 @@ const csv = path.join(work, `yellow_${ROWS}.csv.gz`);
 
 interface ChildResult {
   ms: number;
+  cpuMs?: number;
   maxRssMb: number;
   rows: number;
   status?: string;
@@ -143,23 +144,45 @@ try {
   await server.close();
 }
 
-/** yellow_taxi_etl (load, clean, partitioned Parquet) against DuckDB doing the same alone: time and peak memory. */
+/**
+ * yellow_taxi_etl (load, clean, partitioned Parquet) against DuckDB doing the same alone: time and peak memory. One
+ * cold run fills the download cache, then three rounds of DuckDB alone and a warm run: a ratio per round (both saw
+ * the same load on a shared machine); the median round is the figure.
+ */
 async function runFoundationSection(): Promise<void> {
-  const duck = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
   const cold = await runChild('yellow-pipewright.ts', [project, url]);
-  const warm = await runChild('yellow-pipewright.ts', [project, url]);
-  const duck2 = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
-  const base = Math.min(duck.ms, duck2.ms);
+  const rounds: { duck: ChildResult; floor: ChildResult; warm: ChildResult; ratio: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const duck = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-out')]);
+    const floor = await runChild('yellow-duckdb-alone.ts', [csv, path.join(work, 'duckdb-floor-out'), '--materialise']);
+    const warm = await runChild('yellow-pipewright.ts', [project, url]);
+    rounds.push({ duck, floor, warm, ratio: warm.ms / duck.ms });
+  }
+  const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[1] as (typeof rounds)[number];
+  const secs = (r: ChildResult) => `${(r.ms / 1000).toFixed(2)} s / ${((r.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s`;
+  for (const [i, r] of rounds.entries())
+    console.log(`  round ${i + 1}: DuckDB alone ${secs(r.duck)}, floor ${secs(r.floor)}, warm ${secs(r.warm)} (wall / CPU)`);
+  const { duck, warm } = mid;
   const fmt = (r: ChildResult) =>
     `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ${r.rows?.toLocaleString('en-US')} rows`;
-  console.log('\nyellow_taxi_etl, 1 month, read CSV.gz + filter + partitioned Parquet');
-  console.log(`  DuckDB alone (best of 2):          ${fmt(duck.ms <= duck2.ms ? duck : duck2)}`);
+  console.log('\nyellow_taxi_etl, 1 month, read CSV.gz + filter + partitioned Parquet (median of 3 rounds)');
+  console.log(`  DuckDB alone:                       ${fmt(duck)}`);
   console.log(`  Pipewright, cold (download):       ${fmt(cold)}  status ${cold.status}`);
   console.log(`  Pipewright, warm (cached download): ${fmt(warm)}  status ${warm.status}`);
   console.log(`  warm, per block: ${(warm.blocks ?? []).map((b) => `${b.id} ${((b.durationMs ?? 0) / 1000).toFixed(2)} s`).join(', ')}`);
-  console.log(`  ratio warm / DuckDB alone: ${(warm.ms / base).toFixed(2)}x   (goal <= 1.15x)`);
-  console.log(`  ratio cold / DuckDB alone: ${(cold.ms / base).toFixed(2)}x`);
-  console.log(`  peak RSS warm: ${warm.maxRssMb.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
-  if (cold.rows !== duck.rows || warm.rows !== duck.rows)
-    console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${warm.rows}`);
+  console.log(
+    `  ratio warm / DuckDB alone: ${mid.ratio.toFixed(2)}x, median of rounds ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}   (goal <= 1.15x)`,
+  );
+  console.log(`  ratio cold / DuckDB alone: ${(cold.ms / duck.ms).toFixed(2)}x`);
+  const cpu = rounds.map((r) => (r.warm.cpuMs ?? Number.NaN) / (r.duck.cpuMs ?? Number.NaN)).sort((a, b) => a - b);
+  console.log(`  CPU time warm / DuckDB alone: ${cpu[1]?.toFixed(2)}x (median; steadier than wall time on a busy machine)`);
+  // What bounds the goal: checks, tests and drift read the cleaned rows before any export, so they are a table first.
+  const floors = rounds.map((r) => r.floor.ms / r.duck.ms).sort((a, b) => a - b);
+  console.log(
+    `  floor: DuckDB alone, cleaned rows into a table of a database file, then that table to Parquet: ${floors[1]?.toFixed(2)}x the one COPY (median; rounds ${floors.map((f) => f.toFixed(2)).join(', ')})`,
+  );
+  const peakWarm = Math.max(...rounds.map((r) => r.warm.maxRssMb));
+  console.log(`  peak RSS warm (highest of 3): ${peakWarm.toFixed(0)} MB, cold: ${cold.maxRssMb.toFixed(0)} MB   (goal < 600 MB)`);
+  if (rounds.some((r) => r.warm.rows !== duck.rows) || cold.rows !== duck.rows)
+    console.log(`  WARNING: row counts differ: duckdb ${duck.rows}, pipewright ${cold.rows}/${rounds.map((r) => r.warm.rows).join('/')}`);
 }

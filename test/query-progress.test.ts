@@ -107,3 +107,21 @@ test('a CSV source reports rows done, rows per second and a total while DuckDB r
   const total = readings.at(-1)?.total ?? 0;
   assert.ok(total > 2_500_000 && total < 4_000_000, `about 3M rows expected in all, estimated ${total}`);
 });
+
+test('a SQL block reading a file view reports its progress against the rows the source counted', async () => {
+  const readings = await watchBlock({
+    // The source is a view over the CSV (its only reader is one SQL block): the SQL block parses it.
+    pipeline: {
+      blocks: [
+        { id: 'trips', type: 'source', kind: 'local_file', config: { path: 'big.csv', format: 'csv' } },
+        { id: 'clean', type: 'transform', kind: 'sql', file: 'blocks/clean.sql', upstream: ['trips'] },
+      ],
+    },
+    files: { 'blocks/clean.sql': 'select * from trips where amount >= 0\n' },
+    prepare: (dir) => writeCsv(path.join(dir, 'big.csv'), 3_000_000),
+    blockId: 'clean',
+    phase: 'query',
+  });
+  assertRateAndTimeLeft(readings);
+  for (const reading of readings) assert.equal(reading.total, 3_000_000);
+});

@@ -80,6 +80,27 @@ export default async function* doubled(inputs: Record<string, AsyncIterable<Reco
   );
 });
 
+test('a block that stops reading after its first batch succeeds with that batch, its next part already asked for', async () => {
+  const code = `import type { RecordBatch } from 'apache-arrow';
+export default async function* first(inputs: Record<string, AsyncIterable<RecordBatch>>) {
+  for await (const batch of inputs.trips) {
+    yield batch;
+    break;
+  }
+}
+`;
+  await runPipeline(
+    [{ id: 'first', type: 'transform', kind: 'typescript', file: 'blocks/first.ts', upstream: ['trips'] }],
+    { 'blocks/first.ts': code },
+    async ({ status, events, query }) => {
+      assert.equal(status, 'succeeded', JSON.stringify(errorOf(events, 'first')));
+      const [row] = await query('select count(*)::INT as n, min(id)::INT as lo from p.first');
+      assert.equal(row?.lo, 0);
+      assert.ok(Number(row?.n) > 0 && Number(row?.n) <= 2_048, `one batch of at most 2,048 rows: ${row?.n}`);
+    },
+  );
+});
+
 test('batches passed through keep every column type; two inputs can be read side by side', async () => {
   const code = `import type { RecordBatch } from 'apache-arrow';
 export default async function* zipped(inputs: Record<string, AsyncIterable<RecordBatch>>) {

@@ -100,7 +100,8 @@ export function buildReadSql(files: readonly string[], format: FileFormat, optio
   return `SELECT * REPLACE (${casts.join(', ')}) FROM ${from}`;
 }
 
-function csvArgs(options: ReaderOptions, rejects: RejectTables | undefined): string[] {
+/** The read_csv arguments the options ask for (also sniff_csv's: it takes the same). */
+export function csvArgs(options: ReaderOptions, rejects?: RejectTables): string[] {
   const args: string[] = [];
   if (options.header !== undefined) args.push(`header = ${options.header}`);
   if (options.delimiter !== undefined) args.push(`delim = ${quoteLiteral(options.delimiter)}`);

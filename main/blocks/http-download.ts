@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -143,6 +143,7 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
   const idleMs = opts.idleTimeoutMs ?? 60_000;
   const idle = startIdleTimer(idleMs, () => controller.abort(new RetryableFailure(`no data for ${idleMs / 1000} s (idle timeout)`)));
   let part: string | undefined;
+  let sink: WriteStream | undefined;
   let answer: HttpAnswer | undefined;
   try {
     const res = (answer = await httpGet(url, { headers: requestHeaders(cached), signal: controller.signal }));
@@ -172,7 +173,8 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
       },
     });
     const stages = gunzip ? [count, createGunzip(), bombGuard(() => done, url)] : [count];
-    await pipeline([res.body, ...stages, createWriteStream(part)], { signal: controller.signal }).catch((error: unknown) => {
+    sink = createWriteStream(part);
+    await pipeline([res.body, ...stages, sink], { signal: controller.signal }).catch((error: unknown) => {
       throw isZlibError(error) ? new RetryableFailure(`the gzip data is cut or corrupt (${(error as Error).message})`) : error;
     });
     if (total !== undefined && done !== total) throw new RetryableFailure(`connection closed after ${done} of ${total} bytes`);
@@ -194,6 +196,8 @@ async function attemptDownload(url: string, paths: { body: string; meta: string 
     idle.stop();
     answer?.discard(); // frees the connection of a failed transfer; a finished one is back in the pool already
     opts.signal.removeEventListener('abort', onAbort);
+    // A stream destroyed before its file opened still creates it: removed only once the stream has closed.
+    if (sink && !sink.closed) await new Promise<void>((resolve) => sink?.once('close', () => resolve()));
     if (part) await rm(part, { force: true });
   }
 }

@@ -41,7 +41,8 @@ export function createHttpFileSource(deps: HttpFileSourceDeps = {}): BlockKind<H
       checkOptionsFitFormat(format, config, { block: ctx.block.id });
       const downloads = await downloadAll(ctx, urls, config, deps);
       const files: SourceFile[] = downloads.map((d, i) => ({ path: d.path, display: urls[i] ?? d.path }));
-      const { rows } = await readFilesIntoOutput(ctx, files, { ...config, format });
+      // The cache renames each complete download over the old body, never rewrites one: a file view may link it.
+      const { rows } = await readFilesIntoOutput(ctx, files, { ...config, format }, { isReplacedNeverRewritten: true });
       return { rowsOut: rows, bytes: downloads.reduce((sum, d) => sum + d.bytes, 0), hasOutput: true };
     },
     // One URL's columns stand for all of a list's (they are read as one table, by name).

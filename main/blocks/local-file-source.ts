@@ -23,6 +23,7 @@ import {
 import { localFileColumns } from './file-design-schema.ts';
 import { checkFilesBeforeRead, findLongLine, findUnterminatedQuote } from './file-checks.ts';
 import { estimateCsvRows, reportQueryProgress } from './query-progress-report.ts';
+import { canPublishFileView, publishFileView } from './file-view-source.ts';
 
 const configSchema = z.strictObject({
   /** A file or a glob (`data/*.csv`, `data/**\/*.parquet`), relative to the project folder or absolute. */
@@ -86,7 +87,8 @@ function displayName(ctx: BlockContext, file: string): string {
 }
 
 /**
- * Creates the block's output from all `files` with one DuckDB query. Rows that do not parse fail the block with a
+ * Creates the block's output from all `files` with one DuckDB query (or a view over them: see file-view-source.ts;
+ * `isReplacedNeverRewritten` files, such as the download cache's, are linked there rather than copied). Rows that do not parse fail the block with a
  * UserError naming the file (as the user knows it), line and column, or with `on_error: reject` are counted,
  * logged and kept aside in a session table. Resolves to the rows written and the rows rejected.
  */
@@ -94,6 +96,7 @@ export async function readFilesIntoOutput(
   ctx: BlockContext,
   files: SourceFile[],
   options: ReaderOptions,
+  how: { isReplacedNeverRewritten?: boolean } = {},
 ): Promise<{ rows: number; rejected: number }> {
   const place = { block: ctx.block.id };
   const format = resolveFormat(
@@ -103,6 +106,16 @@ export async function readFilesIntoOutput(
   );
   checkOptionsFitFormat(format, options, place);
   await checkFilesBeforeRead(files, format, place);
+  if (canPublishFileView(ctx, files, format, options)) {
+    const { rows, sniffed } = await publishFileView(ctx, files, format, options, how.isReplacedNeverRewritten === true).catch(
+      async (error: unknown) => {
+        throw await explainReadError(error, ctx, files, format, options);
+      },
+    );
+    if (format === 'csv' && options.delimiter === undefined) await checkNotCollapsed(ctx, files);
+    if (format === 'csv' && options.quote === undefined) await checkQuotesClosed(ctx, files, options.delimiter, sniffed);
+    return { rows, rejected: 0 };
+  }
   const rejects = options.on_error === 'reject' ? await prepareRejectTables(ctx) : undefined;
   const sql = buildReadSql(
     files.map((f) => f.path),
@@ -280,12 +293,19 @@ async function checkNotCollapsed(ctx: BlockContext, files: SourceFile[]): Promis
  * When DuckDB's sniffer settles on no quote character, an unclosed quote is read as data and splits the rest of
  * its field into rows: find it. (With `"` sniffed, DuckDB's strict mode reports unterminated quotes itself.)
  */
-async function checkQuotesClosed(ctx: BlockContext, files: SourceFile[], delimiter: string | undefined): Promise<void> {
+async function checkQuotesClosed(
+  ctx: BlockContext,
+  files: SourceFile[],
+  delimiter: string | undefined,
+  known?: { quote: string; delimiter: string },
+): Promise<void> {
   for (const file of files) {
     const delim = delimiter === undefined ? '' : `, delim = ${quoteLiteral(delimiter)}`;
-    const [sniffed] = await ctx.data.queryRows(
-      `SELECT Quote AS quote, Delimiter AS delimiter FROM sniff_csv(${quoteLiteral(file.path)}${delim})`,
-    );
+    // One file already sniffed (a file view): its answer stands.
+    const [sniffed] =
+      known && files.length === 1
+        ? [{ quote: known.quote === '' ? '(empty)' : known.quote, delimiter: known.delimiter }]
+        : await ctx.data.queryRows(`SELECT Quote AS quote, Delimiter AS delimiter FROM sniff_csv(${quoteLiteral(file.path)}${delim})`);
     if (sniffed?.quote === '"') continue;
     const found = await findUnterminatedQuote(file.path, delimiter ?? String(sniffed?.delimiter ?? ','));
     if (!found) continue;

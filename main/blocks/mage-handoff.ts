@@ -54,10 +54,18 @@ function withView(data: BlockSession, view: string, identity: string): BlockSess
   return {
     run: (sql) => data.run(sql),
     queryRows: (sql) => data.queryRows(sql),
+    countRows: async (ids) => {
+      if (!ids.includes(view)) return data.countRows(ids);
+      const [count] = await data.queryRows(`SELECT count(*) AS n FROM ${relation}`);
+      return Number(count?.n ?? 0) + (await data.countRows(ids.filter((id) => id !== view)));
+    },
     writeOutputFromQuery: (sql, onProgress) => data.writeOutputFromQuery(sql, onProgress),
     writeOutputFromArrow: (table) => data.writeOutputFromArrow(table),
     writeOutputFromArrowBatches: (tables) => data.writeOutputFromArrowBatches(tables),
     writeOutputFromRows: (rows) => data.writeOutputFromRows(rows),
+    linkOutputFiles: (files, how) => data.linkOutputFiles(files, how),
+    writeOutputAsFileView: (sql, info) => data.writeOutputAsFileView(sql, info),
+    fileViewsOf: (ids) => data.fileViewsOf(ids.filter((id) => id !== view)),
     readArrow: (id) => data.readArrow(id),
     streamArrow: (id, rowsPerPart) => data.streamArrow(id, rowsPerPart),
     streamChunks: (sql, consume) => data.streamChunks(sql, consume),

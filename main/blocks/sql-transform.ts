@@ -8,6 +8,8 @@ import { lineageOfQuery } from '../data/column-lineage.ts';
 import { explainExportRead, inputsOf } from './block-inputs.ts';
 import { reportQueryProgress } from './query-progress-report.ts';
 import { pushedDownSql, runPushedDown } from '../pushdown/pushdown-block.ts';
+import type { FileViewInfo } from '../model/workspace-types.ts';
+import { explainFileViewError } from './file-view-source.ts';
 
 const configSchema = z.strictObject({
   /** Rename the query's output columns; `snake_case` handles acronyms (VendorID → vendor_id). */
@@ -46,10 +48,17 @@ export const sqlTransform: BlockKind<SqlConfig> = {
       return runPushedDown(ctx, pushedDownSql(ctx), config);
     }
     const sql = userQuery(ctx);
-    const rowsIn = await countUpstreamRows(ctx);
+    const inputs = inputsOf(ctx);
+    // Upstream file views (sources parsed by this block's query): their rows are recorded, and a bad line is theirs.
+    const fileViews = inputs.length > 0 ? await ctx.data.fileViewsOf(inputs) : new Map<string, FileViewInfo>();
+    // Rows in: file views' as recorded, the rest counted in one round trip (one for all the children of a fan-out).
+    const rowsIn = await ctx.data.countRows(inputs);
     const query = config.rename_columns ? await renamed(ctx, sql) : { text: sql, lineOffset: 0 };
-    const rowsOut = await ctx.data.writeOutputFromQuery(query.text, reportQueryProgress(ctx, 'query')).catch((err: unknown) => {
-      throw explainExportRead(ctx, shiftLines(err, query.lineOffset));
+    // DuckDB guesses a CSV's rows from its size; a file view's rows were counted.
+    const readsOnlyFileViews = fileViews.size > 0 && fileViews.size === inputs.length;
+    const progress = reportQueryProgress(ctx, 'query', readsOnlyFileViews ? rowsIn : undefined);
+    const rowsOut = await ctx.data.writeOutputFromQuery(query.text, progress).catch((err: unknown) => {
+      throw explainFileViewError(ctx, err, fileViews) ?? explainExportRead(ctx, shiftLines(err, query.lineOffset));
     });
     return { rowsIn, rowsOut, hasOutput: true };
   },
@@ -79,15 +88,6 @@ function userQuery(ctx: BlockContext): string {
   if (rendered.trim() === '')
     throw new UserError('the SQL file is empty: write a SELECT over the upstream blocks', { block: ctx.block.id });
   return rendered;
-}
-
-/** Rows of every upstream output, in one statement: a fan-out runs this once per child, so it is kept to one round trip. */
-async function countUpstreamRows(ctx: BlockContext): Promise<number> {
-  const inputs = inputsOf(ctx);
-  if (inputs.length === 0) return 0;
-  const counts = inputs.map((up) => `(SELECT count(*) FROM ${ctx.data.relation(up)})`);
-  const [row] = await ctx.data.queryRows(`SELECT ${counts.join(' + ')} AS n`);
-  return Number(row?.n ?? 0);
 }
 
 /** Wraps the user's query so its columns come out renamed; the user's SQL starts on line 2 of the wrapper. */

@@ -1,3 +1,4 @@
+import duckdb from '@duckdb/node-bindings';
 import {
   BIGINT,
   BLOB,
@@ -63,15 +64,17 @@ import {
   type Data,
 } from 'apache-arrow';
 import type { AppendColumn } from './table-append.ts';
+import { boolVectorReader, canCopyBuffers, copiedReader, stringVectorReader, type VectorReader } from './vector-read.ts';
+import { vectorWriterFor } from './vector-write.ts';
 
 /** Arrow field metadata key holding the DuckDB type a column had (`DECIMAL(10,2)`, `HUGEINT`…). */
 export const DUCKDB_TYPE_METADATA = 'duckdb_type';
 
-/** How one DuckDB column becomes Arrow: its Arrow type and a reader of one chunk's vector. */
-interface ColumnReader {
-  arrowType: DataType;
-  read(vector: DuckDBVector): Data;
-}
+/**
+ * How one DuckDB column becomes Arrow: its Arrow type and a reader of one chunk's vector, either of its raw buffers
+ * (`readRaw`, the fast path) or value by value (`read`).
+ */
+type ColumnReader = { arrowType: DataType } & ({ readRaw: VectorReader } | { read(vector: DuckDBVector): Data });
 
 type FixedArray =
   | Int8Array
@@ -106,7 +109,11 @@ export async function* resultToArrowParts(result: DuckDBResult, rowsPerPart: num
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const children = readers.map((reader, i) => reader.read(chunk.getColumnVector(i)));
+    const children = readers.map((reader, i) =>
+      'readRaw' in reader
+        ? reader.readRaw(duckdb.data_chunk_get_vector(chunk.chunk, i), chunk.rowCount)
+        : reader.read(chunk.getColumnVector(i)),
+    );
     batches.push(new RecordBatch(schema, makeData({ type: new Struct(fields), length: chunk.rowCount, nullCount: 0, children })));
     rows += chunk.rowCount;
     if (rows >= rowsPerPart) {
@@ -137,35 +144,35 @@ function arrowSchemaOf(result: DuckDBResult): { schema: Schema; fields: Field[];
 function readerFor(type: DuckDBType): ColumnReader {
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
-      return boolReader();
+      return canCopyBuffers ? { arrowType: new Bool(), readRaw: boolVectorReader(new Bool()) } : boolReader();
     case DuckDBTypeId.TINYINT:
-      return fixedReader(new Int8(), Int8Array, (v) => v as number);
+      return sameLayout(new Int8(), Int8Array, (v) => v as number);
     case DuckDBTypeId.SMALLINT:
-      return fixedReader(new Int16(), Int16Array, (v) => v as number);
+      return sameLayout(new Int16(), Int16Array, (v) => v as number);
     case DuckDBTypeId.INTEGER:
-      return fixedReader(new Int32(), Int32Array, (v) => v as number);
+      return sameLayout(new Int32(), Int32Array, (v) => v as number);
     case DuckDBTypeId.BIGINT:
-      return fixedReader(new Int64(), BigInt64Array, (v) => v as bigint);
+      return sameLayout(new Int64(), BigInt64Array, (v) => v as bigint);
     case DuckDBTypeId.UTINYINT:
-      return fixedReader(new Uint8(), Uint8Array, (v) => v as number);
+      return sameLayout(new Uint8(), Uint8Array, (v) => v as number);
     case DuckDBTypeId.USMALLINT:
-      return fixedReader(new Uint16(), Uint16Array, (v) => v as number);
+      return sameLayout(new Uint16(), Uint16Array, (v) => v as number);
     case DuckDBTypeId.UINTEGER:
-      return fixedReader(new Uint32(), Uint32Array, (v) => v as number);
+      return sameLayout(new Uint32(), Uint32Array, (v) => v as number);
     case DuckDBTypeId.UBIGINT:
-      return fixedReader(new Uint64(), BigUint64Array, (v) => v as bigint);
+      return sameLayout(new Uint64(), BigUint64Array, (v) => v as bigint);
     case DuckDBTypeId.FLOAT:
-      return fixedReader(new Float32(), Float32Array, (v) => v as number);
+      return sameLayout(new Float32(), Float32Array, (v) => v as number);
     case DuckDBTypeId.DOUBLE:
-      return fixedReader(new Float64(), Float64Array, (v) => v as number);
+      return sameLayout(new Float64(), Float64Array, (v) => v as number);
     case DuckDBTypeId.DECIMAL:
       return fixedReader(new Float64(), Float64Array, (v) => (v as DuckDBDecimalValue).toDouble());
     case DuckDBTypeId.DATE:
-      return fixedReader(new DateDay(), Int32Array, (v) => (v as DuckDBDateValue).days);
+      return sameLayout(new DateDay(), Int32Array, (v) => (v as DuckDBDateValue).days);
     case DuckDBTypeId.TIME:
-      return fixedReader(new TimeMicrosecond(), BigInt64Array, (v) => (v as DuckDBTimeValue).micros);
+      return sameLayout(new TimeMicrosecond(), BigInt64Array, (v) => (v as DuckDBTimeValue).micros);
     case DuckDBTypeId.TIMESTAMP:
-      return timestampReader((v) => (v as { micros: bigint }).micros);
+      return sameLayout(new TimestampMicrosecond(), BigInt64Array, (v) => (v as { micros: bigint }).micros);
     case DuckDBTypeId.TIMESTAMP_S:
       return timestampReader((v) => (v as { seconds: bigint }).seconds * 1_000_000n);
     case DuckDBTypeId.TIMESTAMP_MS:
@@ -173,11 +180,13 @@ function readerFor(type: DuckDBType): ColumnReader {
     case DuckDBTypeId.TIMESTAMP_NS:
       return timestampReader((v) => floorDiv((v as { nanos: bigint }).nanos, 1_000n));
     case DuckDBTypeId.TIMESTAMP_TZ:
-      return fixedReader(new Timestamp(TimeUnit.MICROSECOND, 'UTC'), BigInt64Array, (v) => (v as DuckDBTimestampTZValue).micros);
+      return sameLayout(new Timestamp(TimeUnit.MICROSECOND, 'UTC'), BigInt64Array, (v) => (v as DuckDBTimestampTZValue).micros);
     case DuckDBTypeId.VARCHAR:
-      return textReader((v) => v as string);
+      return canCopyBuffers ? { arrowType: new Utf8(), readRaw: stringVectorReader(new Utf8()) } : textReader((v) => v as string);
     case DuckDBTypeId.BLOB:
-      return binaryReader((v) => (v as DuckDBBlobValue).bytes);
+      return canCopyBuffers
+        ? { arrowType: new Binary(), readRaw: stringVectorReader(new Binary()) }
+        : binaryReader((v) => (v as DuckDBBlobValue).bytes);
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.STRUCT:
     case DuckDBTypeId.MAP:
@@ -193,6 +202,17 @@ function readerFor(type: DuckDBType): ColumnReader {
 /** DuckDB's JSON conversion, except that integers that fit a JS number stay numbers instead of strings. */
 const nestedJson: DuckDBValueConverter<Json> = (value, type, converter) =>
   typeof value === 'bigint' ? (jsonSafe('', value) as Json) : JsonDuckDBValueConverter(value, type, converter);
+
+/** A column DuckDB stores as Arrow does: its buffers copied (on little-endian machines), else value by value. */
+function sameLayout<T extends number | bigint>(
+  arrowType: DataType,
+  ArrayClass: FixedArrayClass & { BYTES_PER_ELEMENT: number },
+  convert: (v: DuckDBValue) => T,
+): ColumnReader {
+  return canCopyBuffers
+    ? { arrowType, readRaw: copiedReader(arrowType, ArrayClass as never) }
+    : fixedReader(arrowType, ArrayClass, convert);
+}
 
 function timestampReader(micros: (v: DuckDBValue) => bigint): ColumnReader {
   return fixedReader(new TimestampMicrosecond(), BigInt64Array, micros);
@@ -311,10 +331,13 @@ function floorDiv(a: bigint, b: bigint): bigint {
 export function arrowToAppendColumns(table: Table): AppendColumn[] {
   return table.schema.fields.map((field, i) => {
     const vector = table.getChildAt(i) as Vector;
-    const { type, valueAt } = decimalFromMetadata(field) ?? writerFor(field.type);
+    const decimal = decimalFromMetadata(field);
+    const { type, valueAt } = decimal ?? writerFor(field.type);
+    const write = vectorWriterFor(vector, field.name, decimal?.digits);
     return {
       name: field.name,
       type,
+      ...(write ? { write } : {}),
       read(start, end) {
         const out: DuckDBValue[] = [];
         for (const data of vector.slice(start, end).data) {
@@ -394,13 +417,16 @@ function microsFrom(unit: TimeUnit): (v: bigint) => bigint {
  * so a table passed through a TypeScript block unchanged keeps its types; the digits are the double's, rounded to
  * the scale (exact up to 15 significant digits).
  */
-function decimalFromMetadata(field: Field): { type: DuckDBType; valueAt: ArrowValueReader } | undefined {
+function decimalFromMetadata(
+  field: Field,
+): { type: DuckDBType; valueAt: ArrowValueReader; digits: { precision: number; scale: number } } | undefined {
   const match = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(field.metadata.get(DUCKDB_TYPE_METADATA) ?? '');
   if (!match || !DataType.isFloat(field.type)) return undefined;
   const precision = Number(match[1]);
   const scale = Number(match[2]);
   return {
     type: DECIMAL(precision, scale),
+    digits: { precision, scale },
     valueAt: (_d, chunk, k) => new DuckDBDecimalValue(BigInt(Math.round((chunk.get(k) as number) * 10 ** scale)), precision, scale),
   };
 }

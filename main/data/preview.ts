@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { tableToIPC } from 'apache-arrow';
 import { UserError, type ErrorPlace } from '../model/errors.ts';
-import type { ColumnInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
+import type { ColumnInfo, FileViewInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
 import { quoteIdent } from './sql-names.ts';
 import { toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';
@@ -19,18 +19,30 @@ interface Source {
   user?: string;
   tail: string;
   place: ErrorPlace;
-  /** Appended to every sort so windows page deterministically (`rowid` for tables). */
+  /** Appended to every sort so windows page deterministically (`rowid` for tables, `ALL` for every column). */
   tieBreaker?: string;
 }
 
-/** A window of a stored output table: filter (WHERE) and sort pushed down to DuckDB, never the whole table in JS. */
-export async function previewTable(conn: DuckDBConnection, table: string, window: PreviewWindow): Promise<PreviewResult> {
+/**
+ * A window of a stored output table: filter (WHERE) and sort pushed down to DuckDB, never the whole table in JS.
+ * `tieBreaker` ends every sort (`rowid`; '' for a subquery, which has none); a file view (no rowid) uses every column.
+ */
+export async function previewTable(
+  conn: DuckDBConnection,
+  table: string,
+  window: PreviewWindow,
+  tieBreaker = 'rowid',
+  fileView?: FileViewInfo,
+): Promise<PreviewResult> {
   const filter = window.filter?.trim() ? window.filter : undefined;
   if (filter?.includes(';')) throw new UserError('the filter must be one boolean expression, without ";"', { path: 'filter' });
+  // A file view has no rowid: every column breaks ties instead (rows equal in all of them page the same either way).
+  const tie = fileView ? 'ALL' : tieBreaker;
   const source: Source = filter
-    ? { head: `${table} WHERE (`, user: filter, tail: '\n)', place: { path: 'filter' }, tieBreaker: 'rowid' }
-    : { head: table, tail: '', place: {}, tieBreaker: 'rowid' };
-  return previewSource(conn, source, window);
+    ? { head: `${table} WHERE (`, user: filter, tail: '\n)', place: { path: 'filter' }, ...(tie ? { tieBreaker: tie } : {}) }
+    : { head: table, tail: '', place: {}, ...(tie ? { tieBreaker: tie } : {}) };
+  // Counting a file view's rows would parse its files: they were counted when it was written.
+  return previewSource(conn, source, window, filter ? undefined : fileView?.rows);
 }
 
 /** A window of an ad-hoc query's result (one SELECT-like statement); errors point into the query text. */
@@ -42,12 +54,12 @@ export async function previewQuery(conn: DuckDBConnection, sql: string, window: 
   return previewSource(conn, { head: '(', user: text, tail: '\n)', place: {} }, window);
 }
 
-async function previewSource(conn: DuckDBConnection, source: Source, window: PreviewWindow): Promise<PreviewResult> {
+async function previewSource(conn: DuckDBConnection, source: Source, window: PreviewWindow, knownRows?: number): Promise<PreviewResult> {
   checkWindow(window);
   const columns = await describeSource(conn, source);
   const order = orderClause(window.orderBy ?? [], columns, source.tieBreaker);
-  const counted = await runOn(conn, source, 'SELECT count(*) FROM ', '', (sql) => conn.runAndReadAll(sql));
-  const totalRows = Number(counted.getRows()[0]?.[0] ?? 0);
+  const totalRows =
+    knownRows ?? Number((await runOn(conn, source, 'SELECT count(*) FROM ', '', (sql) => conn.runAndReadAll(sql))).getRows()[0]?.[0] ?? 0);
   const page = `${order} LIMIT ${window.limit} OFFSET ${window.offset}`;
   const result = await runOn(conn, source, 'SELECT * FROM ', page, (sql) => conn.run(sql));
   const table = await resultToArrow(result);
@@ -101,6 +113,7 @@ function orderClause(orderBy: NonNullable<PreviewWindow['orderBy']>, columns: Co
     return `${quoteIdent(o.column)} ${o.descending ? 'DESC' : 'ASC'} NULLS LAST`;
   });
   // A table's own column called rowid hides DuckDB's pseudo-column; sorting by it is still deterministic.
-  if (tieBreaker) terms.push(tieBreaker);
+  if (tieBreaker === 'ALL') terms.push(...columns.map((c) => quoteIdent(c.name)));
+  else if (tieBreaker) terms.push(tieBreaker);
   return ` ORDER BY ${terms.join(', ')}`;
 }

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteLiteral } from './sql-names.ts';
 import { META_SCHEMA } from './output-registry.ts';
 import { forgetPublished } from './kept-outputs.ts';
+import { dropOutput, linkedBytes, readOutputViews } from './file-views.ts';
 
 /** One physical output table of the workspace, as retention sees it. */
 export interface StoredOutput {
@@ -24,8 +25,8 @@ export interface StoredOutput {
  */
 const SEGMENT_WIDTH = `CASE WHEN segment_type = 'VALIDITY' THEN 0.125 WHEN segment_type = 'VARCHAR' THEN 16 ELSE 8 END`;
 
-/** Every table in `_pw_out` with its size and, for latest outputs, its block (read on the workspace's connection). */
-export async function listStoredOutputs(conn: DuckDBConnection): Promise<Omit<StoredOutput, 'isHeld'>[]> {
+/** Every output in `_pw_out` (tables, and file views with their linked files) with its size and, for latest outputs, its block. */
+export async function listStoredOutputs(conn: DuckDBConnection, fileViewsDir: string): Promise<Omit<StoredOutput, 'isHeld'>[]> {
   const registry = await conn.runAndReadAll(
     `SELECT physical, pipeline_id, block_id, run_id, epoch_ms(created_at) FROM ${qualifiedName(META_SCHEMA, 'outputs')}`,
   );
@@ -42,16 +43,10 @@ export async function listStoredOutputs(conn: DuckDBConnection): Promise<Omit<St
     'SELECT table_name FROM duckdb_tables() WHERE schema_name = $1 AND database_name = current_database()',
     [OUTPUT_SCHEMA],
   );
+  const views = new Set(await readOutputViews(conn));
   const outputs: Omit<StoredOutput, 'isHeld'>[] = [];
-  for (const [name] of tables.getRowsJS()) {
-    const physical = String(name);
-    const size = await conn.runAndReadAll(
-      `SELECT count(DISTINCT block_id) FILTER (WHERE persistent AND block_id >= 0),
-              coalesce(sum(count * ${SEGMENT_WIDTH}) FILTER (WHERE NOT persistent OR block_id < 0), 0)
-         FROM pragma_storage_info(${quoteLiteral(outputTableRef(physical))})`,
-    );
-    const [blocks, unwritten] = size.getRowsJS()[0] ?? [0, 0];
-    const bytes = Number(blocks) * blockSize + Math.round(Number(unwritten));
+  for (const physical of [...tables.getRowsJS().map(([name]) => String(name)), ...views]) {
+    const bytes = views.has(physical) ? await linkedBytes(fileViewsDir, physical) : await tableBytes(conn, physical, blockSize);
     const known = latest.get(physical);
     if (known) {
       const { pipelineId, blockId } = known.latestOf;
@@ -63,8 +58,24 @@ export async function listStoredOutputs(conn: DuckDBConnection): Promise<Omit<St
   return outputs;
 }
 
-/** Drops an output table, and when it is a block's latest output, its registry row and the block's view. */
-export async function dropStoredOutput(conn: DuckDBConnection, output: StoredOutput): Promise<void> {
+/** Approximate bytes of an output table: whole storage blocks, plus what is not checkpointed yet. */
+async function tableBytes(conn: DuckDBConnection, physical: string, blockSize: number): Promise<number> {
+  const size = await conn.runAndReadAll(
+    `SELECT count(DISTINCT block_id) FILTER (WHERE persistent AND block_id >= 0),
+            coalesce(sum(count * ${SEGMENT_WIDTH}) FILTER (WHERE NOT persistent OR block_id < 0), 0)
+       FROM pragma_storage_info(${quoteLiteral(outputTableRef(physical))})`,
+  );
+  const [blocks, unwritten] = size.getRowsJS()[0] ?? [0, 0];
+  return Number(blocks) * blockSize + Math.round(Number(unwritten));
+}
+
+/** Drops an output (table, or file view and its links), and when it is a block's latest output, its registry row and the block's view. */
+export async function dropStoredOutput(
+  conn: DuckDBConnection,
+  output: StoredOutput,
+  fileViewsDir: string,
+  isFileView: boolean,
+): Promise<void> {
   if (output.latestOf) {
     const { pipelineId, blockId } = output.latestOf;
     await conn.run(`DELETE FROM ${qualifiedName(META_SCHEMA, 'outputs')} WHERE pipeline_id = $1 AND block_id = $2 AND physical = $3`, [
@@ -75,7 +86,7 @@ export async function dropStoredOutput(conn: DuckDBConnection, output: StoredOut
     await conn.run(`DROP VIEW IF EXISTS ${qualifiedName(pipelineId, blockId)}`);
   }
   await forgetPublished(conn, output.physical);
-  await conn.run(`DROP TABLE IF EXISTS ${outputTableRef(output.physical)}`);
+  await dropOutput(conn, fileViewsDir, output.physical, isFileView);
 }
 
 /** Tables are named `<pipeline>__<block>__<run id>_<attempt>` (main/data/workspace.ts); run ids start with their time. */

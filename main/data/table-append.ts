@@ -10,16 +10,23 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CancelledError, UserError } from '../model/errors.ts';
 import { quoteIdent } from './sql-names.ts';
 import { jsonSafe } from './arrow-convert.ts';
+import type { VectorWriter } from './vector-write.ts';
+import { rowsVectorWriter, type RowsKind } from './rows-write.ts';
 
-/** One column to write: its DuckDB type and a reader of rows [start, end) as DuckDB values. */
+/**
+ * One column to write: its DuckDB type and a reader of rows [start, end) as DuckDB values, or (`write`, the fast
+ * path) a writer of those rows straight into a data chunk's vector.
+ */
 export interface AppendColumn {
   name: string;
   type: DuckDBType;
   read(start: number, end: number): DuckDBValue[];
+  write?: VectorWriter;
 }
 
 /** DuckDB's vector size: the appender takes data chunks of at most this many rows. */
@@ -30,7 +37,8 @@ const CHUNKS_PER_YIELD = 32;
 /**
  * Creates (or replaces) `schema.table` with `columns` and appends `rowCount` rows through the appender, one data
  * chunk at a time, in one transaction: readers see the whole table or the previous one. `shouldStop` is asked
- * between batches of chunks; when it says yes the write is rolled back with a CancelledError.
+ * between batches of chunks; when it says yes the write is rolled back with a CancelledError. `isPrivate` as for
+ * createAndAppendBatches: the rows then commit in slices of ROWS_PER_COMMIT, so DuckDB need not hold them all.
  */
 export async function createAndAppend(
   conn: DuckDBConnection,
@@ -39,12 +47,38 @@ export async function createAndAppend(
   columns: AppendColumn[],
   rowCount: number,
   shouldStop: () => boolean = () => false,
+  isPrivate = false,
 ): Promise<void> {
-  await createAndAppendBatches(conn, schema, table, oneBatch({ columns, rowCount }), shouldStop);
+  const batches = isPrivate ? slices(columns, rowCount) : oneBatch({ columns, rowCount });
+  await createAndAppendBatches(conn, schema, table, batches, shouldStop, isPrivate);
 }
 
 async function* oneBatch(batch: AppendBatch): AsyncGenerator<AppendBatch> {
   yield batch;
+}
+
+/**
+ * Rows a private table commits at a time: at least one DuckDB row group (122,880 rows), so DuckDB writes whole row
+ * groups to the database file as it goes instead of each small commit to its WAL (for 5M taxi rows through a
+ * TypeScript block, 25% less CPU than committing every 16k rows; the same peak RSS within noise).
+ */
+const ROWS_PER_COMMIT = 131_072;
+
+/** Whole columns as batches of ROWS_PER_COMMIT rows (at least one, so an empty output still gets its columns). */
+async function* slices(columns: AppendColumn[], rowCount: number): AsyncGenerator<AppendBatch> {
+  for (let offset = 0; offset === 0 || offset < rowCount; offset += ROWS_PER_COMMIT) {
+    const shift = (column: AppendColumn): AppendColumn => {
+      const { write } = column;
+      return {
+        name: column.name,
+        type: column.type,
+        read: (start, end) => column.read(offset + start, offset + end),
+        ...(write ? { write: (target, start, end) => write(target, offset + start, offset + end) } : {}),
+      };
+    };
+    // Each slice spans several yields of appendChunks, so cancellation still arrives every CHUNKS_PER_YIELD chunks.
+    yield { columns: offset === 0 ? columns : columns.map(shift), rowCount: Math.min(ROWS_PER_COMMIT, rowCount - offset) };
+  }
 }
 
 /** Rows to append, as columns of one batch. */
@@ -57,9 +91,9 @@ export interface AppendBatch {
  * Like createAndAppend, for rows that arrive in batches (a TypeScript block's record batches): the table is created
  * from the first batch's columns, every later batch must have the same names and types, and only one batch is held
  * at a time. Resolves to the rows written. One transaction (readers see all of it or the previous table), unless
- * `isPrivate` says no reader can see the table until the caller publishes it: then each batch commits as it is
- * appended, so DuckDB can write it out instead of holding every uncommitted row (~260 MB more for 5M taxi rows), and
- * a failure drops the table.
+ * `isPrivate` says no reader can see the table until the caller publishes it: then the rows commit every
+ * ROWS_PER_COMMIT as they are appended, so DuckDB can write them out instead of holding every uncommitted row
+ * (~260 MB more for 5M taxi rows), and a failure drops the table.
  */
 export async function createAndAppendBatches(
   conn: DuckDBConnection,
@@ -75,8 +109,10 @@ export async function createAndAppendBatches(
   try {
     let first: AppendColumn[] | undefined;
     let rows = 0;
+    let committed = 0;
     let index = 0;
     for await (const batch of batches) {
+      if (shouldStop()) throw new CancelledError('the output write was cancelled');
       if (!first) {
         first = batch.columns;
         checkColumnNames(first.map((c) => c.name));
@@ -85,8 +121,11 @@ export async function createAndAppendBatches(
         appender = await conn.createAppender(table, schema);
       } else checkSameColumns(first, batch.columns, index);
       await appendChunks(appender as NonNullable<typeof appender>, batch, shouldStop);
-      if (isPrivate) appender?.flushSync();
       rows += batch.rowCount;
+      if (isPrivate && rows - committed >= ROWS_PER_COMMIT) {
+        appender?.flushSync();
+        committed = rows;
+      }
       index++;
     }
     if (!appender) throw new UserError('the block produced no batch, so no columns: yield at least one (it may have no rows)');
@@ -118,7 +157,10 @@ async function appendChunks(
     }
     const end = Math.min(batch.rowCount, start + CHUNK_ROWS);
     const chunk = DuckDBDataChunk.create(types, end - start);
-    chunk.setColumns(batch.columns.map((c) => c.read(start, end)));
+    batch.columns.forEach((column, i) => {
+      if (column.write) column.write(duckdb.data_chunk_get_vector(chunk.chunk, i), start, end);
+      else chunk.setColumnValues(i, column.read(start, end));
+    });
     appender.appendDataChunk(chunk);
   }
 }
@@ -144,7 +186,7 @@ function checkColumnNames(names: string[]): void {
   }
 }
 
-type InferredKind = 'integer' | 'double' | 'bigint' | 'string' | 'boolean' | 'date' | 'json' | 'null' | 'mixed';
+type InferredKind = RowsKind;
 
 /**
  * Columns for plain JS rows, types inferred from the values (first-seen column order): integers → BIGINT, other
@@ -158,9 +200,11 @@ export function rowsToAppendColumns(rows: readonly Record<string, unknown>[]): A
   }
   return [...kinds].map(([name, kind]) => {
     const { type, convert } = converterFor(kind, name);
+    const write = rowsVectorWriter(rows, name, kind, convert);
     return {
       name,
       type,
+      ...(write ? { write } : {}),
       read: (start, end) =>
         rows.slice(start, end).map((row, k) => {
           const value = row[name];

@@ -32,11 +32,21 @@ export class TrackedConnection {
   /** Interrupts what is running, waits until it has stopped, then closes the connection. */
   async close(): Promise<void> {
     if (this.isClosing) return;
+    await this.stop();
+    this.conn.closeSync();
+  }
+
+  /**
+   * Takes no more work, interrupts what is running and waits until it has stopped, leaving the connection open (a
+   * pool may reuse it). Resolves true when nothing was running: no query was cut short, so its state is as it was.
+   */
+  async stop(): Promise<boolean> {
     this.isClosing = true;
+    const wasIdle = this.running.size === 0;
     while (this.running.size > 0) {
       this.conn.interrupt();
       await Promise.race([Promise.allSettled([...this.running]), sleep(INTERRUPT_RETRY_MS)]);
     }
-    this.conn.closeSync();
+    return wasIdle;
   }
 }

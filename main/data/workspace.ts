@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../model/errors.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
-import { OUTPUT_SCHEMA, outputTableRef, quoteLiteral } from './sql-names.ts';
+import { OUTPUT_SCHEMA, outputTableRef, quoteIdent, quoteLiteral } from './sql-names.ts';
 import {
   createKeptOutputs,
   forgetPublished,
@@ -29,9 +29,14 @@ import {
   renameOutputs,
 } from './output-registry.ts';
 import { dropStoredOutput, listStoredOutputs, type StoredOutput } from './stored-outputs.ts';
+import { childrenOutputId, parseChildId } from '../model/child-ids.ts';
+import { createChildrenTable, forgetUnkeptChildren, readChildOutput, readRunChildren, recordChildren } from './child-outputs.ts';
+import { FanOutOutputs } from './fan-out-outputs.ts';
+import { STAGE_DB } from './shared-output.ts';
+import { dropOutput, fileViewsDir, readFileViews, readOutputViews, reanchorFileViews, removeOrphanLinks } from './file-views.ts';
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
-const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA]);
+const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA, STAGE_DB]);
 
 export interface WorkspaceOptions {
   /** The DuckDB file, `<project>/.pipewright/workspace.duckdb`. */
@@ -76,6 +81,11 @@ export class Workspace {
   private readonly pipelineSchemas = new Set<string>();
   /** Publishes waiting for the next group commit (see publish). */
   private readonly publishQueue: { args: PublishArgs; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /**
+   * Outputs that are file views (main/data/file-views.ts), known without asking DuckDB's catalog, whose listing grows
+   * with every output (a fan-out's children): asking per block or per drop would cost time in proportion to all of them.
+   */
+  private readonly fileViews = new Set<string>();
   /** Connections of previews, profiles and queries under way. */
   private readonly readers = new Set<TrackedConnection>();
   /** Metadata work runs one step at a time on `meta`: DuckDB connections take one query at a time. */
@@ -123,6 +133,8 @@ export class Workspace {
       throw lockedError(error, file) ?? error;
     });
     const meta = await instance.connect();
+    // Before the configuration is locked (no ATTACH after): where fan-out children's rows wait to be recorded.
+    await meta.run(`ATTACH ':memory:' AS ${quoteIdent(STAGE_DB)}`);
     if (opts.allowedDirectories)
       await lockFileAccess(meta, opts.allowedDirectories).catch((error: unknown) => {
         meta.closeSync();
@@ -133,6 +145,9 @@ export class Workspace {
     try {
       await createRegistry(meta);
       await createKeptOutputs(meta);
+      await createChildrenTable(meta);
+      await reanchorFileViews(meta, fileViewsDir(file));
+      for (const physical of await readOutputViews(meta)) workspace.fileViews.add(physical);
       // Tables left by crashed runs: nothing is in flight yet, so everything but the latest outputs goes.
       await workspace.sweep();
     } catch (error) {
@@ -157,10 +172,72 @@ export class Workspace {
     runOutputs: ReadonlyMap<string, string>;
     readable: readonly string[];
   }): Promise<BlockSession> {
+    const upstream = await this.resolveUpstream(args);
+    const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
+    const session = await WorkspaceBlockSession.open(
+      this.instance,
+      { blockId: args.blockId, physical, upstream, fileViewsDir: this.fileViewsDir, fileViews: this.fileViews },
+      {
+        willWrite: (table) => this.holdOf(args.runId).add(table),
+        wroteFileView: (table) => this.fileViews.add(table),
+        closed: () => this.sessions.delete(session),
+      },
+    );
+    this.sessions.add(session);
+    return session;
+  }
+
+  /**
+   * Prepares the children of a fan-out: one upstream resolution for all, a few shared connections, one table for
+   * their SELECTs' outputs (see FanOutOutputs). Close it when the children are done.
+   */
+  async openFanOut(args: {
+    pipelineId: string;
+    blockId: string;
+    runId: string;
+    runOutputs: ReadonlyMap<string, string>;
+    readable: readonly string[];
+  }): Promise<FanOutOutputs> {
+    const upstream = await this.resolveUpstream(args);
+    const hold = (physical: string) => this.holdOf(args.runId).add(physical);
+    return new FanOutOutputs(
+      {
+        instance: this.instance,
+        fileViewsDir: this.fileViewsDir,
+        fileViews: this.fileViews,
+        wroteFileView: (physical) => this.fileViews.add(physical),
+        hold,
+        publish: (published) => this.publish(published),
+        discard: (physical) => this.discard(physical),
+        recordChildren: (shared, children) =>
+          this.exclusive(async () => {
+            const indexes = children.map((c) => c.index);
+            await this.inTransaction(async () => {
+              await shared.persist(this.meta, indexes);
+              await recordChildren(this.meta, shared.physical, children);
+            });
+            await shared.unstage(this.meta, indexes);
+          }),
+        onMeta: (work) => this.exclusive(() => work(this.meta)),
+        opened: (session) => this.sessions.add(session as WorkspaceBlockSession),
+        closed: (session) => this.sessions.delete(session as WorkspaceBlockSession),
+      },
+      { pipelineId: args.pipelineId, blockId: args.blockId, runId: args.runId, upstream },
+    );
+  }
+
+  /** The physical tables `readable` resolves to (this run's outputs, else the latest), held for the run. */
+  private async resolveUpstream(args: {
+    pipelineId: string;
+    blockId: string;
+    runId: string;
+    runOutputs: ReadonlyMap<string, string>;
+    readable: readonly string[];
+  }): Promise<Map<string, string>> {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
     // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
-    const upstream = await this.exclusive(async () => {
+    return this.exclusive(async () => {
       const latest = await readLatestPhysicals(
         this.meta,
         args.pipelineId,
@@ -179,17 +256,6 @@ export class Workspace {
       for (const physical of resolved.values()) hold.add(physical);
       return resolved;
     });
-    const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
-    const session = await WorkspaceBlockSession.open(
-      this.instance,
-      { blockId: args.blockId, physical, upstream },
-      {
-        willWrite: (table) => this.holdOf(args.runId).add(table),
-        closed: () => this.sessions.delete(session),
-      },
-    );
-    this.sessions.add(session);
-    return session;
   }
 
   /**
@@ -265,7 +331,10 @@ export class Workspace {
     this.checkOpen();
     checkPipelineId(pipelineId);
     await this.exclusive(async () => {
-      await this.inTransaction(() => renameOutputs(this.meta, pipelineId, from, to));
+      await this.inTransaction(async () => {
+        await renameOutputs(this.meta, pipelineId, from, to);
+        await renameOutputs(this.meta, pipelineId, childrenOutputId(from), childrenOutputId(to)); // its children's shared table
+      });
       this.publishedBlocks.delete(pipelineId); // read again: `to` has outputs now, `from` none
     });
   }
@@ -273,7 +342,10 @@ export class Workspace {
   /** The outputs a run published that are still kept, one per block (all of them while they are its latest). */
   async runOutputs(pipelineId: string, runId: string): Promise<KeptOutput[]> {
     this.checkOpen();
-    return this.exclusive(() => readRunOutputs(this.meta, pipelineId, runId));
+    return this.exclusive(async () => {
+      const children = (await readRunChildren(this.meta, pipelineId, runId)).map((c) => ({ ...c, pipelineId, runId }));
+      return [...(await readRunOutputs(this.meta, pipelineId, runId)), ...children];
+    });
   }
 
   /** Drops an attempt's table (failed or cancelled attempt); a table that is some block's latest output is kept. */
@@ -293,6 +365,11 @@ export class Workspace {
 
   /** Latest output of a block, if any. */
   async latestOutput(pipelineId: string, blockId: string): Promise<OutputInfo | undefined> {
+    if (parseChildId(blockId)) {
+      this.checkOpen();
+      const child = await this.exclusive(() => readChildOutput(this.meta, pipelineId, blockId));
+      return child && { pipelineId, blockId, runId: child.runId, rows: child.rows, createdAt: child.createdAt };
+    }
     return (await this.latestOutputs(pipelineId)).find((o) => o.blockId === blockId);
   }
 
@@ -304,12 +381,20 @@ export class Workspace {
 
   /** Schema, filtered row count and one window of a block's latest output, or a kept one of run `runId` (Arrow IPC), read in one snapshot. */
   async preview(pipelineId: string, blockId: string, window: PreviewWindow, runId?: string): Promise<PreviewResult> {
-    return this.withSnapshot(async (conn) => previewTable(conn, await this.storedTable(conn, pipelineId, blockId, runId), window));
+    return this.withSnapshot(async (conn) => {
+      const stored = await this.storedOutput(conn, pipelineId, blockId, runId);
+      const fileView =
+        !stored.isShared && this.fileViews.has(stored.physical)
+          ? (await readFileViews(conn, [stored.physical])).get(stored.physical)
+          : undefined;
+      // A child's rows of a shared table are a subquery, without the table's rowid to break ties when sorting.
+      return previewTable(conn, stored.relation, window, stored.isShared ? '' : 'rowid', fileView);
+    });
   }
 
   /** Per-column profile of a block's latest output (nulls, approximate distinct, min/max, histogram). */
   async profile(pipelineId: string, blockId: string): Promise<ColumnProfile[]> {
-    return this.withSnapshot(async (conn) => profileRelation(conn, await this.storedTable(conn, pipelineId, blockId)));
+    return this.withSnapshot(async (conn) => profileRelation(conn, (await this.storedOutput(conn, pipelineId, blockId)).relation));
   }
 
   /** Ad-hoc SQL over the workspace (all latest outputs, schema-qualified), windowed like preview. */
@@ -329,9 +414,12 @@ export class Workspace {
   async pruneOutputs(choose: (outputs: StoredOutput[]) => StoredOutput[]): Promise<StoredOutput[]> {
     this.checkOpen();
     return this.exclusive(async () => {
-      const outputs = (await listStoredOutputs(this.meta)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
+      const outputs = (await listStoredOutputs(this.meta, this.fileViewsDir)).map((o) => ({ ...o, isHeld: this.isHeld(o.physical) }));
       const chosen = choose(outputs).filter((o) => !this.isHeld(o.physical));
-      for (const output of chosen) await this.inTransaction(() => dropStoredOutput(this.meta, output));
+      for (const output of chosen) {
+        await this.inTransaction(() => dropStoredOutput(this.meta, output, this.fileViewsDir, this.fileViews.has(output.physical)));
+        this.fileViews.delete(output.physical);
+      }
       return chosen;
     });
   }
@@ -363,18 +451,47 @@ export class Workspace {
   private async sweep(): Promise<void> {
     await this.exclusive(async () => {
       const keep = new Set([...(await readAllLatestPhysicals(this.meta)), ...(await readAllKept(this.meta))]);
-      for (const physical of await readOutputTables(this.meta)) {
+      const outputs = [...(await readOutputTables(this.meta)), ...this.fileViews];
+      for (const physical of outputs) {
         if (!keep.has(physical) && !this.isHeld(physical)) await this.dropTable(physical);
       }
+      await forgetUnkeptChildren(this.meta);
+      await removeOrphanLinks(this.fileViewsDir, keep, (physical) => this.isHeld(physical));
     });
   }
 
   private async dropTable(physical: string): Promise<void> {
-    await this.meta.run(`DROP TABLE IF EXISTS ${outputTableRef(physical)}`);
+    await dropOutput(this.meta, this.fileViewsDir, physical, this.fileViews.has(physical));
+    this.fileViews.delete(physical);
   }
 
-  /** The physical table of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
-  private async storedTable(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
+  /** Where file view outputs keep their linked files. */
+  private get fileViewsDir(): string {
+    return fileViewsDir(this.file);
+  }
+
+  /**
+   * Where a block's latest output, or the one run `runId` published, is stored, read on `conn` (inside its snapshot):
+   * its physical table or view, and the relation to read (a child's rows of a shared table are a subquery of it).
+   */
+  private async storedOutput(
+    conn: DuckDBConnection,
+    pipelineId: string,
+    blockId: string,
+    runId?: string,
+  ): Promise<{ physical: string; relation: string; isShared: boolean }> {
+    if (parseChildId(blockId)) {
+      const child = await readChildOutput(conn, pipelineId, blockId, runId);
+      if (child) return { physical: child.physical, relation: child.relation, isShared: child.relation !== outputTableRef(child.physical) };
+      const which = runId === undefined ? '' : ` from run ${runId}`;
+      throw new UserError(`the output of ${blockId}${which} is not stored (not run, failed, or no longer kept)`, { block: blockId });
+    }
+    const physical = await this.storedPhysical(conn, pipelineId, blockId, runId);
+    return { physical, relation: outputTableRef(physical), isShared: false };
+  }
+
+  /** The physical name of a block's latest output, or of the one run `runId` published, read on `conn` (inside its snapshot). */
+  private async storedPhysical(conn: DuckDBConnection, pipelineId: string, blockId: string, runId?: string): Promise<string> {
     if (runId !== undefined) {
       const kept = (await readRunOutputs(conn, pipelineId, runId)).find((o) => o.blockId === blockId);
       if (!kept)
@@ -382,11 +499,11 @@ export class Workspace {
           `the output of ${blockId} from run ${runId} is no longer stored (retention.outputs_keep_last: ${this.keepOutputs})`,
           { block: blockId },
         );
-      return outputTableRef(kept.physical);
+      return kept.physical;
     }
     const physical = (await readLatestPhysicals(conn, pipelineId, [blockId])).get(blockId);
     if (physical === undefined) throw new UserError(`block ${blockId} has no stored output yet: run it first`, { block: blockId });
-    return outputTableRef(physical);
+    return physical;
   }
 
   /** Runs read-only work on a fresh connection in one transaction: counts and windows agree even while runs publish. */

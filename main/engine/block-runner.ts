@@ -1,3 +1,4 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -12,7 +13,7 @@ import {
 import type { LoadedBlock, Pipeline, Project } from '../model/project.ts';
 import type { BlockSession } from '../model/workspace-types.ts';
 import type { BlockContext, BlockKind, BlockOutcome, ProgressUpdate } from '../model/block-kind.ts';
-import type { CodeSandbox, ConnectionResolver, EngineWorkspace } from '../model/engine-types.ts';
+import type { AttemptOutputs, CodeSandbox, ConnectionResolver, EngineWorkspace } from '../model/engine-types.ts';
 import { dataUpstreamOf } from '../model/plan.ts';
 import type { BlockTestResult, LogLevel, OutputStats, RunEvent } from '../model/run-events.ts';
 import { hasExplicitRetry, mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
@@ -47,6 +48,8 @@ export interface RunEnv {
   connectionOverrides?: Record<string, Record<string, string>>;
   /** The stats of a block's previous successful run, for drift (absent without a run store). */
   baselineOf?: BaselineLookup;
+  /** Where the block's attempts get their session and publish: a fan-out child's are its fan-out's (default: the workspace). */
+  outputs?: AttemptOutputs;
   /** Runs of the history not in flight (absent without a run store): see BlockContext.settledRunIds. */
   settledRunIds?: () => Iterable<string>;
   /** Work blocks registered for the end of the run (BlockContext.onRunEnd); run-pipeline runs it. */
@@ -153,30 +156,24 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
       )
     : undefined;
   let session: BlockSession | undefined;
-  let tempDir: string | undefined;
+  const tempDir = lazyTempDir(env, block);
   let tests: BlockTestResult[] | undefined;
   let stats: OutputStats | undefined;
   let isAttemptOver = false;
+  let running: Promise<unknown> | undefined;
+  const outputs = env.outputs ?? workspaceOutputs(env, block);
   try {
     const kind = env.kindOf(block);
     const config = parseConfig(kind, block, env.variables);
-    const tmpRoot = path.join(env.project.stateDir, 'tmp');
-    await mkdir(tmpRoot, { recursive: true });
-    tempDir = await mkdtemp(path.join(tmpRoot, `${block.id}-`));
-    session = await env.workspace.openBlockSession({
-      pipelineId: env.pipeline.id,
-      blockId: block.id,
-      runId: env.runId,
-      attempt,
-      runOutputs: env.runOutputs,
-      readable: dataUpstreamOf(block, env.pipeline.blocks),
-    });
+    session = await outputs.open(attempt);
     const openSession = session;
     controller.signal.addEventListener('abort', () => openSession.interrupt(), { once: true });
-    const ctx = {
-      ...makeContext(env, block, attempt, openSession, controller.signal, tempDir),
+    const ctx: BlockContext = {
+      ...makeContext(env, block, attempt, openSession, controller.signal, ''),
       ...(limit ? { timeoutSeconds: limit.seconds } : {}),
     };
+    // Made on first use: most blocks never write a file, and a fan-out's 100,000 children need not make 100,000 folders.
+    Object.defineProperty(ctx, 'tempDir', { get: tempDir.path, enumerable: true });
     if (controller.signal.aborted) throw abortReason(controller.signal);
     // Faults that escape the kind's promises (a callback that throws) end this attempt, not the process.
     const scope = {
@@ -189,10 +186,9 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
         return true;
       },
     };
-    const outcome = await raceAbort(
-      runInFaultScope(scope, () => kind.run(ctx, config)),
-      controller.signal,
-    );
+    const work = runInFaultScope(scope, () => kind.run(ctx, config));
+    running = work;
+    const outcome = await raceAbort(work, controller.signal);
     logRowCounts(ctx, kind, outcome);
     tests = outcome.tests ?? [];
     const physical = openSession.outputTable;
@@ -204,27 +200,82 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
       tests = [...tests, ...gates.results];
       stats = gates.stats;
       if (gates.failure) throw gates.failure;
-      await env.workspace.publish({
-        pipelineId: env.pipeline.id,
-        blockId: block.id,
-        runId: env.runId,
-        physical,
-        rows: outcome.rowsOut ?? 0,
-      });
-      env.runOutputs.set(block.id, physical);
+      await outputs.publish(openSession, outcome.rowsOut ?? 0);
     }
     return { ok: true, outcome, tests: tests ?? [], ...(stats ? { stats } : {}) };
   } catch (error) {
-    const physical = session?.outputTable;
-    if (physical && env.runOutputs.get(block.id) !== physical) await env.workspace.discard(physical).catch(() => undefined);
+    // Best effort: a table left behind is dropped by the sweep when the run ends.
+    if (session?.outputTable) await outputs.discard(session).catch(() => undefined);
     return { ok: false, error: controller.signal.aborted ? abortReason(controller.signal) : error, tests };
   } finally {
     isAttemptOver = true;
     if (timer) clearTimeout(timer);
     env.runSignal.removeEventListener('abort', onRunAbort);
+    // A cancelled or timed-out block's own cleanup (a partial download removed, a query stopped) ends before the
+    // attempt does, so a CLI exiting right after leaves nothing half-written; bounded, for a block that ignores its signal.
+    if (running && controller.signal.aborted) await settledWithin(running, CLEANUP_GRACE_MS);
     await session?.close().catch(() => undefined);
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    await tempDir.remove();
   }
+}
+
+/** How long a cancelled block may take to clean up after its signal fired. */
+const CLEANUP_GRACE_MS = 1000;
+
+/** Waits for `work` to settle, at most `ms` (its outcome is not this wait's concern: the attempt already has one). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined, // the block's rejection after its abort is the abort's, already reported
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}
+
+/** An ordinary block's attempts: a session of their own, published as the block's latest output. */
+function workspaceOutputs(env: RunEnv, block: LoadedBlock): AttemptOutputs {
+  return {
+    open: (attempt) =>
+      env.workspace.openBlockSession({
+        pipelineId: env.pipeline.id,
+        blockId: block.id,
+        runId: env.runId,
+        attempt,
+        runOutputs: env.runOutputs,
+        readable: dataUpstreamOf(block, env.pipeline.blocks),
+      }),
+    publish: async (session, rows) => {
+      const physical = session.outputTable;
+      if (!physical) return;
+      await env.workspace.publish({ pipelineId: env.pipeline.id, blockId: block.id, runId: env.runId, physical, rows });
+      env.runOutputs.set(block.id, physical);
+    },
+    discard: async (session) => {
+      const physical = session.outputTable;
+      if (physical && env.runOutputs.get(block.id) !== physical) await env.workspace.discard(physical);
+    },
+  };
+}
+
+/** An attempt's temp folder under `.pipewright/tmp`, made when first asked for and removed after the attempt. */
+function lazyTempDir(env: RunEnv, block: LoadedBlock): { path: () => string; remove: () => Promise<void> } {
+  let dir: string | undefined;
+  return {
+    path: () => {
+      if (dir === undefined) {
+        const tmpRoot = path.join(env.project.stateDir, 'tmp');
+        mkdirSync(tmpRoot, { recursive: true });
+        dir = mkdtempSync(path.join(tmpRoot, `${block.id}-`));
+      }
+      return dir;
+    },
+    remove: async () => {
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -294,6 +345,7 @@ function makeContext(
     originRunId: env.originRunId,
     block,
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
+    isReadOnceBySql: isReadOnceBySql(block, env.pipeline.blocks),
     upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
     downstreamBlocks: env.pipeline.blocks.filter((b) => b.upstream.includes(block.id) && (env.selectedBlocks?.has(b.id) ?? true)),
     attempt,
@@ -316,6 +368,24 @@ function makeContext(
       if (rate !== undefined) env.emit({ type: 'block.progressed', runId: env.runId, blockId: block.id, ...update, rate, at: Date.now() });
     },
   };
+}
+
+/** See BlockContext.isReadOnceBySql. */
+export function isReadOnceBySql(block: LoadedBlock, blocks: readonly LoadedBlock[]): boolean {
+  if (block.dynamic || block.tests.length > 0 || (block.checks?.length ?? 0) > 0 || block.drift) return false;
+  if (blocks.some((b) => b.condition && 'over' in b.condition && b.condition.over === block.id)) return false;
+  const readers = blocks.filter((b) => b.id !== block.id && dataUpstreamOf(b, blocks).includes(block.id));
+  const [only] = readers;
+  return (
+    readers.length === 1 &&
+    only !== undefined &&
+    only.type === 'transform' &&
+    only.kind === 'sql' &&
+    (only.engine === undefined || only.engine === 'duckdb') &&
+    !only.dynamic &&
+    // A fanned-out reader runs once per item: each child would parse the files again.
+    !only.upstream.some((up) => blocks.find((b) => b.id === up)?.dynamic === true)
+  );
 }
 
 function logRowCounts(ctx: BlockContext, kind: BlockKind, outcome: BlockOutcome): void {

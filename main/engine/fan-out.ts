@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { UserError, toErrorShape, type ErrorShape } from '../model/errors.ts';
 import type { LoadedBlock } from '../model/project.ts';
-import { outputTableRef, quoteIdent } from '../data/sql-names.ts';
+import { quoteIdent } from '../data/sql-names.ts';
 import type { BlockContext, BlockKind } from '../model/block-kind.ts';
+import type { FanOutWorkspace } from '../model/engine-types.ts';
+import { childId } from '../model/child-ids.ts';
+import { dataUpstreamOf } from '../model/plan.ts';
 import { runBlock, withBlockContext, type BlockFinal, type RunEnv } from './block-runner.ts';
 import type { SlotPool } from './slot-pool.ts';
 import { cancelBlock, failBeforeStart, skipBlock } from './block-finals.ts';
@@ -11,21 +14,18 @@ import { createProgressThrottle } from './progress-throttle.ts';
 /** Children unioned per statement when reducing: keeps each SQL text small however many children there are. */
 const REDUCE_BATCH = 100;
 
-/** What the children of one fan-out came to; only counts and output tables are kept, never one object per child. */
+/** What the children of one fan-out came to; only counts are kept, never one object per child. */
 interface ChildrenOutcome {
   total: number;
   failed: number;
   firstFailure?: { childId: string; error: ErrorShape };
   isCancelled: boolean;
   rows: number;
-  /** Output tables of the children that wrote one, in item order. */
-  physicals: (string | undefined)[];
+  /** SQL relations holding every child's output (the shared table, then children's own tables), for reduce. */
+  relations: string[];
 }
 
-/** `load_month[3]`: the id of a dynamic child, by its item's 0-based row number in the dynamic block's output. */
-export function childId(blockId: string, index: number): string {
-  return `${blockId}[${index}]`;
-}
+export { childId };
 
 /**
  * Runs `block` once per row of its dynamic upstream `parentId` (children `<block>[<n>]`, each with `{{ item.<column> }}`,
@@ -54,8 +54,28 @@ export async function runFanOut(env: RunEnv, block: LoadedBlock, parentId: strin
     message: `${items.length.toLocaleString('en-US')} items from ${parentId}: one child each`,
     at: Date.now(),
   });
-  // 2. The children, a few at a time.
-  const children = await runChildren(env, block, items, slots);
+  // 2. The children, a few at a time, their outputs in one shared table.
+  let fanOut: FanOutWorkspace;
+  try {
+    fanOut = await env.workspace.openFanOut({
+      pipelineId: env.pipeline.id,
+      blockId: block.id,
+      runId: env.runId,
+      runOutputs: env.runOutputs,
+      readable: dataUpstreamOf(block, env.pipeline.blocks),
+    });
+  } catch (error) {
+    return failBeforeStart(env, block.id, toErrorShape(error, { block: block.id }), started);
+  }
+  let children: ChildrenOutcome;
+  try {
+    children = await runChildren(env, block, items, slots, fanOut);
+    if (!children.isCancelled) children.relations = await fanOut.finish();
+  } catch (error) {
+    return failBeforeStart(env, block.id, toErrorShape(error, { block: block.id }), started);
+  } finally {
+    await fanOut.close();
+  }
   if (children.isCancelled) return cancelBlock(env, block.id, started);
   if (children.firstFailure) {
     const { childId: first, error } = children.firstFailure;
@@ -69,8 +89,14 @@ export async function runFanOut(env: RunEnv, block: LoadedBlock, parentId: strin
 }
 
 /** Starts a child only when a slot is free, so 100,000 items never mean 100,000 promises or events at once. */
-async function runChildren(env: RunEnv, block: LoadedBlock, items: Record<string, unknown>[], slots: SlotPool): Promise<ChildrenOutcome> {
-  const outcome: ChildrenOutcome = { total: items.length, failed: 0, isCancelled: false, rows: 0, physicals: [] };
+async function runChildren(
+  env: RunEnv,
+  block: LoadedBlock,
+  items: Record<string, unknown>[],
+  slots: SlotPool,
+  fanOut: FanOutWorkspace,
+): Promise<ChildrenOutcome> {
+  const outcome: ChildrenOutcome = { total: items.length, failed: 0, isCancelled: false, rows: 0, relations: [] };
   const inFlight = new Set<Promise<void>>();
   // The fanned-out block's own row shows how many children have finished (throttled like any progress).
   const throttle = createProgressThrottle();
@@ -83,7 +109,7 @@ async function runChildren(env: RunEnv, block: LoadedBlock, items: Record<string
   for (let index = 0; index < items.length; index++) {
     const release = await slots.acquire();
     if (!release) break;
-    const child = runChild(env, block, index, items[index] ?? {}, outcome).finally(() => {
+    const child = runChild({ ...env, outputs: fanOut.child(index) }, block, index, items[index] ?? {}, outcome).finally(() => {
       release();
       inFlight.delete(child);
       reportSettled();
@@ -116,7 +142,6 @@ async function runChild(
   const final = await runBlock({ ...env, variables: { ...env.variables, item } }, { ...rest, id });
   if (final.status === 'succeeded') {
     outcome.rows += final.outcome?.rowsOut ?? 0;
-    outcome.physicals[index] = env.runOutputs.get(id);
   } else if (final.status === 'failed') {
     outcome.failed++;
     if (!outcome.firstFailure && final.error) outcome.firstFailure = { childId: id, error: final.error };
@@ -136,7 +161,7 @@ function finishKind(block: LoadedBlock, children: ChildrenOutcome): BlockKind {
         ctx.log('info', `${children.total.toLocaleString('en-US')} children succeeded`);
         return { rowsOut: children.rows, hasOutput: false };
       }
-      const tables = children.physicals.filter((p): p is string => p !== undefined);
+      const tables = children.relations;
       if (tables.length === 0) {
         throw new UserError(
           `reduce: true, but no child of ${block.id} wrote an output (a ${block.type} block writes none): remove reduce`,
@@ -151,12 +176,12 @@ function finishKind(block: LoadedBlock, children: ChildrenOutcome): BlockKind {
 }
 
 /**
- * UNION ALL BY NAME over the tables, at most REDUCE_BATCH per statement: batches are unioned into temp tables, those
- * again, until one statement writes the output. Each row is copied once per level (log n levels), never once per
- * batch, so reducing 100,000 children does not rewrite a growing table 1,000 times.
+ * UNION ALL BY NAME over the relations, at most REDUCE_BATCH per statement: batches are unioned into temp tables,
+ * those again, until one statement writes the output. Each row is copied once per level (log n levels), never once
+ * per batch. Children in the shared table are one relation: reducing them all is one statement.
  */
-async function unionByName(ctx: BlockContext, tables: string[]): Promise<number> {
-  let level = tables.map((physical) => outputTableRef(physical));
+async function unionByName(ctx: BlockContext, relations: string[]): Promise<number> {
+  let level = relations;
   let temps: string[] = [];
   for (let depth = 0; level.length > REDUCE_BATCH; depth++) {
     const next: string[] = [];

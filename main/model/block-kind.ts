@@ -32,6 +32,11 @@ export interface BlockContext {
   inputs?: readonly string[];
   /** The upstream blocks as loaded (a pushed-down block compiles their names to their warehouse tables). */
   upstreamBlocks?: readonly LoadedBlock[];
+  /**
+   * Set when exactly one block reads this block's output, a DuckDB SQL block not fanned out, and nothing else scans it (no tests,
+   * checks, drift or condition over it): a file source may then publish a view over its file, parsed once, by that block.
+   */
+  isReadOnceBySql?: boolean;
   /** The blocks of this run that read this one, as loaded (a pushed-down block keeps a copy of its table for those in its warehouse). */
   downstreamBlocks?: readonly LoadedBlock[];
   /** 1-based attempt number. */

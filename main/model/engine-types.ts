@@ -22,8 +22,42 @@ export interface EngineWorkspace {
   }): Promise<BlockSession>;
   publish(args: { pipelineId: string; blockId: string; runId: string; physical: string; rows: number }): Promise<void>;
   discard(physical: string): Promise<void>;
+  /**
+   * Prepares the children of fan-out `blockId` (read `readable` like any attempt): their sessions share a few
+   * connections, and their SELECTs write into one shared table. Close it once the children are done.
+   */
+  openFanOut(args: {
+    pipelineId: string;
+    blockId: string;
+    runId: string;
+    runOutputs: ReadonlyMap<string, string>;
+    readable: readonly string[];
+  }): Promise<FanOutWorkspace>;
   endRun(runId: string): Promise<void>;
   latestOutput(pipelineId: string, blockId: string): Promise<OutputInfo | undefined>;
+}
+
+/** Where one block's attempts get their session and put their output (the workspace's, or a fan-out child's). */
+export interface AttemptOutputs {
+  /** A session for one attempt. */
+  open(attempt: number): Promise<BlockSession>;
+  /** After the attempt and its tests and checks passed: its output becomes the block's latest. */
+  publish(session: BlockSession, rows: number): Promise<void>;
+  /** After the attempt failed: drops what it wrote (never an output already published). */
+  discard(session: BlockSession): Promise<void>;
+}
+
+/** The children of one fan-out, as the workspace stores them (EngineWorkspace.openFanOut). */
+export interface FanOutWorkspace {
+  /** Sessions and publication of child `index` (`<block>[index]`). */
+  child(index: number): AttemptOutputs;
+  /**
+   * Records the children's outputs still queued, and resolves to SQL relations that together hold every child's
+   * output (the shared table, then the children's own tables in item order), for reduce. Throws if recording failed.
+   */
+  finish(): Promise<string[]>;
+  /** Gives back its connections; call it last, whatever happened. */
+  close(): Promise<void>;
 }
 
 /** Where run events go besides the caller's listener (implemented by main/history/run-store.ts). */

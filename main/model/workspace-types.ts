@@ -21,11 +21,21 @@ export interface ColumnInfo {
  * them, otherwise the blocks' latest successful outputs. Nothing the session writes is visible to others
  * until the engine publishes it.
  */
+/** What a file view output records (see BlockSession.writeOutputAsFileView). */
+export interface FileViewInfo {
+  /** Rows, counted when the view was written. */
+  rows: number;
+  /** The linked files DuckDB reads, and the names the user knows them by (URLs, project paths). */
+  files: { path: string; display: string }[];
+}
+
 export interface BlockSession {
   /** Runs SQL (any statements) in this session. */
   run(sql: string): Promise<void>;
   /** Runs a query and returns plain JS rows (small results only: tests, counts, metadata). */
   queryRows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Rows of these readable upstream outputs, summed, in one round trip (a fan-out's children share one count). */
+  countRows(blockIds: readonly string[]): Promise<number>;
   /**
    * Materialises the block's output from a SELECT over upstream names; resolves to the rows written. `onProgress`
    * gets DuckDB's progress of the query about every 250 ms while it runs.
@@ -60,6 +70,18 @@ export interface BlockSession {
    * however large the result); resolves to what `consume` resolves to. interrupt() stops the query.
    */
   streamChunks<T>(sql: string, consume: (chunks: AsyncIterable<DuckDBDataChunk>) => Promise<T>): Promise<T>;
+  /**
+   * Links (or with `copy`, copies) files into this attempt's own folder (see writeOutputAsFileView) and resolves to
+   * their paths there: read those, so a later replacement of the originals leaves the output as it was.
+   */
+  linkOutputFiles(files: readonly string[], how?: { copy?: boolean }): Promise<string[]>;
+  /**
+   * Publishes the block's output as a view over linked files (a SELECT reading them) instead of a table: nothing is
+   * parsed now; the block that reads the output parses the files once. `info.rows` must be exact.
+   */
+  writeOutputAsFileView(selectSql: string, info: FileViewInfo): Promise<void>;
+  /** Of `blockIds` (upstream blocks or this one), those whose output is a file view, with what the view records. */
+  fileViewsOf(blockIds: readonly string[]): Promise<Map<string, FileViewInfo>>;
   /** Columns and row count of an upstream output (or this block's own once written). */
   describe(blockId: string): Promise<{ columns: ColumnInfo[]; rows: number }>;
   /** The physical table holding this attempt's output, once written. */

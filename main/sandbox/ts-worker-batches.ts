@@ -42,13 +42,21 @@ export class ReplyBox {
   }
 }
 
-/** An input as record batches, each part asked of the parent when the previous one is used up. */
+/**
+ * An input as record batches. The next part is asked of the parent as soon as one arrives, so the parent reads it
+ * from DuckDB while the block works on this one: at most two parts of an input are held at a time.
+ */
 async function* pullBatches(id: string, arrow: typeof Arrow, box: ReplyBox, post: Post): AsyncGenerator<Arrow.RecordBatch> {
-  for (;;) {
+  const pull = () => {
     const reply = box.next(id);
     post({ type: 'pull', id });
+    return reply;
+  };
+  let reply = pull();
+  for (;;) {
     const part = await reply;
     if (part.type !== 'part' || part.ipc === null) return;
+    reply = pull();
     yield* arrow.tableFromIPC(part.ipc).batches;
   }
 }
