@@ -3,9 +3,15 @@
 import { blockError, createPgProject, runPipeline, startTestPostgres, writeExportPipeline } from '../test/helpers/postgres.ts';
 
 const ROWS = Number(process.env.BENCH_PG_APPEND_ROWS ?? 1_000_000);
-// Taxi-like columns: integers, a timestamp, doubles, text.
-const SQL = `select range as id, (range % 7)::integer as vendor, timestamp '2021-01-01' + to_seconds(range) as pickup,
-  range * 0.25 as fare, (range % 100) / 3.0 as distance, 'N' || (range % 3) as flag from range(${ROWS})`;
+// The yellow taxi file's 19 columns and types: integers, two timestamps, doubles, a flag.
+const SQL = `select range % 2 + 1 as vendor_id, timestamp '2021-01-01' + to_seconds(range % 2600000) as tpep_pickup_datetime,
+  timestamp '2021-01-01' + to_seconds(range % 2600000 + 600) as tpep_dropoff_datetime, range % 6 + 1 as passenger_count,
+  (range % 1000) / 97.0::double as trip_distance, range % 5 + 1 as ratecode_id, case when range % 50 = 0 then 'Y' else 'N' end as store_and_fwd_flag,
+  range % 265 + 1 as pu_location_id, (range * 7) % 265 + 1 as do_location_id, range % 4 + 1 as payment_type,
+  (range % 5000) / 100.0::double as fare_amount, 0.5::double as extra, 0.5::double as mta_tax, (range % 700) / 100.0::double as tip_amount,
+  0.0::double as tolls_amount, 0.3::double as improvement_surcharge, (range % 9000) / 100.0::double as total_amount,
+  2.5::double as congestion_surcharge, (timestamp '2021-01-01' + to_seconds(range % 2600000))::date as tpep_pickup_date
+  from range(${ROWS})`;
 
 export async function runPostgresAppendSection(): Promise<void> {
   const pg = await startTestPostgres();

@@ -15,7 +15,7 @@ import { countRows } from '../bench/postgres-contenders.ts';
 // naming the block and the connection, never crash the process (an unhandled pg 'error' event), and the table keeps
 // its previous rows. Each query here opens its own client, so the test itself survives the crash.
 
-const BIG = "select range as id, 'row number ' || range as label, range * 0.5 as half from range(1500000)";
+const BIG = "select range as id, 'row number ' || range as label, (range * 0.5)::double as half from range(1500000)"; // binary COPY: every type has a binary form
 
 let server: LocalPostgres;
 let dir: string;

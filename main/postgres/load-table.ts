@@ -6,16 +6,7 @@ import type { ExportColumn } from './postgres-types.ts';
 import { copyBinaryIn, copyCsvIn } from './copy-file.ts';
 import type { CsvSource } from './csv-pipe.ts';
 import { findDrift, type TargetColumn } from './schema-drift.ts';
-import {
-  addColumnSql,
-  checkCount,
-  columnDefinitions,
-  columnList,
-  createTableSql,
-  ensureSchema,
-  swapInSql,
-  targetColumns,
-} from './table-sql.ts';
+import { addColumnSql, checkCount, columnList, createTableSql, ensureSchema, swapInSql, targetColumns } from './table-sql.ts';
 import { replaceInParallel } from './parallel-replace.ts';
 import { findLoad, recordLoad, type LoadKey } from './load-ledger.ts';
 import { killPoint } from '../model/kill-point.ts';
@@ -138,16 +129,18 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   } else {
     await reconcileSchema(client, spec, existing);
   }
-  const staging = quoteIdent(`_pw_stage_${randomBytes(6).toString('hex')}`);
   const columns = columnList(spec.columns);
-  if (spec.binary) {
-    // Binary fields must match their column's type exactly: staged in the output's own types (the caller chose
-    // binary only where the target's columns have those types, or are new).
-    await client.query(`CREATE TEMP TABLE ${staging} (${columnDefinitions(spec.columns)}) ON COMMIT DROP`);
-  } else {
-    // Shaped like the target, so a value that does not fit fails during COPY, naming its column and line.
-    await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
+  if (spec.binary && spec.mode === 'append') {
+    // Binary COPY straight into the target, inside this transaction (a failure or a wrong count rolls it all back):
+    // the caller chose binary only where the target's columns have the output's types or are new, so every field fits
+    // as it would in a staging table, and the rows are written once instead of twice.
+    const copied = checkCount(await copyIn(client, `${target} (${columns})`, spec), spec.expectedRows);
+    if (loadKey) await recordLoad(client, spec.schema, spec.table, loadKey, copied);
+    return { copied, written: copied, wasAlreadyLoaded: false };
   }
+  const staging = quoteIdent(`_pw_stage_${randomBytes(6).toString('hex')}`);
+  // Shaped like the target, so a value that does not fit fails during COPY, naming its column and line.
+  await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
   const copied = checkCount(await copyIn(client, `${staging} (${columns})`, spec), spec.expectedRows);
   const written =
     spec.mode === 'append'
