@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import pg from 'pg';
+import { connectPostgres } from '../main/postgres/pg-connect.ts';
 import { parseDocument } from 'yaml';
 import { loadProject } from '../main/project/load-project.ts';
 import { resolvePostgresConnection } from '../main/connections/resolve-connection.ts';
@@ -140,8 +140,8 @@ function fmt(r: Measured): string {
 }
 
 export async function countRows(conn: PostgresConnection): Promise<number> {
-  const client = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
-  await client.connect();
+  // connectPostgres listens for the client's 'error' event: a server that dies (PANIC) fails the query, not the bench.
+  const client = await connectPostgres(conn);
   try {
     return Number((await client.query(`SELECT count(*) AS n FROM ${TABLE}`)).rows[0]?.n);
   } finally {

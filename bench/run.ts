@@ -19,6 +19,7 @@ import { runTsMemorySection } from './ts-memory.ts';
 import { runExampleMemorySection } from './example-memory.ts';
 import { runWarehouseSection } from './warehouse.ts';
 import { runTenMonthsSection } from './ten-months.ts';
+import { runPostgresAppendSection } from './postgres-append.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_369_765);
 // `npm run bench -- gcs postgres` runs only those sections; no names runs them all.
@@ -36,6 +37,7 @@ const SECTIONS = [
   'example-memory',
   'warehouse',
   'ten-months',
+  'postgres-append',
 ] as const;
 const chosen = process.argv.slice(2);
 for (const name of chosen)
@@ -75,8 +77,9 @@ if (wants('ts-memory')) await runTsMemorySection(work);
 if (wants('ui-run-page')) await runUiRunPageSection();
 // Its own ten files and file server: the month below is not needed.
 if (wants('ten-months')) await runTenMonthsSection({ work });
+if (wants('postgres-append')) await runPostgresAppendSection();
 // `npm run bench -- cli-start fan-out ts-memory ui-run-page ten-months` needs none of what follows.
-const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page', 'ten-months'];
+const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page', 'ten-months', 'postgres-append'];
 if (chosen.length > 0 && chosen.every((name) => STANDALONE.includes(name))) process.exit(0);
 
 mkdirSync(work, { recursive: true });

@@ -14,7 +14,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectPostgres } from '../main/postgres/pg-connect.ts';
 import { parse, stringify } from 'yaml';
 import { loadProject } from '../main/project/load-project.ts';
 import { resolvePostgresConnection } from '../main/connections/resolve-connection.ts';
@@ -202,8 +203,8 @@ async function truncate(conn: PostgresConnection): Promise<void> {
 }
 
 async function pgQuery<R extends pg.QueryResultRow>(conn: PostgresConnection, sql: string): Promise<R[]> {
-  const client = new pg.Client({ host: conn.host, port: conn.port, user: conn.user, password: conn.password, database: conn.database });
-  await client.connect();
+  // connectPostgres listens for the client's 'error' event: a server that dies (PANIC) fails the query, not the bench.
+  const client = await connectPostgres(conn);
   return (await client.query<R>(sql).finally(() => client.end())).rows;
 }
 

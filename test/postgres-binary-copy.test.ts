@@ -236,7 +236,7 @@ test('cancelling a run mid binary COPY stops promptly, keeps the replaced table 
   }
 });
 
-test('a database that is not UTF-8, a type without a binary form, and append all load as CSV', async () => {
+test('a database that is not UTF-8, a type without a binary form, and an append into other column types all load as CSV', async () => {
   await pgServer
     .query(`create database latin1_db encoding 'LATIN1' template template0 lc_collate 'C' lc_ctype 'C'`)
     .catch((error: { code?: string }) => {
@@ -263,9 +263,49 @@ test('a database that is not UTF-8, a type without a binary form, and append all
     assert.ok(logMessages(decimal.events).includes('COPY as CSV: column amount (DECIMAL(5,2)) has no binary form here'));
     assert.deepEqual(await pgServer.query('select amount::text from bin.decimal'), [{ amount: '1.25' }]);
 
-    writeExportPipeline(project, { sql: 'select 1 as id', config: { schema: 'bin', table: 'appended', mode: 'append' } });
+    // An append into a table whose column has another type than the output's: binary fields would not fit.
+    await pgServer.query('create table bin.appended (id bigint)');
+    writeExportPipeline(project, {
+      sql: 'select 1::integer as id',
+      config: { schema: 'bin', table: 'appended', mode: 'append', on_schema_change: 'add_columns' },
+    });
     const appended = await runPipeline(project.dir);
-    assert.ok(logMessages(appended.events).includes("COPY as CSV: mode append stages into the existing table's column types"));
+    assert.equal(appended.result.status, 'succeeded', blockError(appended.result, 'to_pg'));
+    assert.ok(
+      logMessages(appended.events).includes('COPY as CSV: column id is bigint in the table, integer in the output'),
+      logMessages(appended.events).join('\n'),
+    );
+    assert.deepEqual(await pgServer.query('select id::text from bin.appended'), [{ id: '1' }]);
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('append loads every binary-encodable type over binary COPY, twice into the same table, exactly as replace does', async () => {
+  const project = createPgProject(pgServer);
+  try {
+    writeExportPipeline(project, { sql: EXTREMES_SQL, config: { schema: 'bin', table: 'extremes_replaced' } });
+    assert.equal((await runPipeline(project.dir)).result.status, 'succeeded');
+    writeExportPipeline(project, { sql: EXTREMES_SQL, config: { schema: 'bin', table: 'extremes_appended', mode: 'append' } });
+    for (let i = 0; i < 2; i++) {
+      const { result, events } = await runPipeline(project.dir);
+      assert.equal(result.status, 'succeeded', blockError(result, 'to_pg'));
+      assert.ok(logMessages(events).includes('COPY in binary format'), logMessages(events).join('\n'));
+    }
+    const typesOf = (table: string) =>
+      pgServer.query(
+        `select attname, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'bin.${table}'::regclass and attnum > 0 order by attnum`,
+      );
+    assert.deepEqual(await typesOf('extremes_appended'), await typesOf('extremes_replaced'));
+    const diff = await pgServer.query<{ n: number }>(
+      `select count(*)::int as n from (select * from bin.extremes_appended except all (select * from bin.extremes_replaced union all select * from bin.extremes_replaced)) d`,
+    );
+    const counts = await pgServer.query(
+      `select (select count(*)::int from bin.extremes_appended) as appended, (select count(*)::int from bin.extremes_replaced) as replaced`,
+    );
+    assert.deepEqual(diff, [{ n: 0 }], 'every appended row equals a replaced one');
+    const [{ appended, replaced }] = counts as [{ appended: number; replaced: number }];
+    assert.equal(appended, 2 * replaced);
   } finally {
     project.cleanup();
   }

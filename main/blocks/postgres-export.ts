@@ -9,6 +9,7 @@ import { connectPostgres, explainPostgresError } from '../postgres/pg-connect.ts
 import { loadTable } from '../postgres/load-table.ts';
 import { planTableLoad } from '../postgres/table-plan.ts';
 import { schemaExists, targetColumns } from '../postgres/table-sql.ts';
+import { findDrift } from '../postgres/schema-drift.ts';
 import type { ExportPlan, PlanContext } from '../model/design-types.ts';
 import { dropDeadStagingTables } from '../postgres/stage-tables.ts';
 import { pipeCsv, type CsvSource } from '../postgres/csv-pipe.ts';
@@ -98,10 +99,12 @@ export const postgresExport: BlockKind<PostgresExportConfig> = {
       // 3. Postgres loads the rows while DuckDB still produces them, in one transaction: staging, COPY (its row count
       //    checked against DuckDB's), swap or merge. Binary COPY, encoded from DuckDB's vectors a chunk at a time,
       //    when every column has a binary form (far less CPU on both sides) and the staging table is ours (replace,
-      //    fail: binary fields must match their column's type exactly, while append and upsert stage into the
+      //    fail, append: binary fields must match their column's type exactly, while upsert stages into the
       //    existing table's types); otherwise DuckDB writes Postgres's CSV text forms into a pipe. Either way the
       //    table never sits in the JS heap.
-      const encoder = await chooseBinary(client, config.mode, columns, (message) => ctx.log('info', message));
+      const encoder = await chooseBinary(client, config.mode, columns, { schema, table: config.table }, (message) =>
+        ctx.log('info', message),
+      );
       const result = encoder
         ? await ctx.data.streamChunks(query, (chunks) => load({ binary: encodeChunks(chunks, encoder) }))
         : await pipeCsv(
@@ -175,19 +178,29 @@ async function chooseBinary(
   client: pg.Client,
   mode: PostgresExportConfig['mode'],
   columns: ExportColumn[],
+  target: { schema: string; table: string },
   log: (message: string) => void,
 ): Promise<BinaryEncoder | undefined> {
   const textual = firstWithoutBinaryForm(columns);
+  const retyped = mode === 'append' ? await firstRetyped(client, columns, target) : undefined;
   const why =
-    mode === 'append' || mode === 'upsert'
+    mode === 'upsert'
       ? `mode ${mode} stages into the existing table's column types`
-      : textual
-        ? `column ${textual.name} (${textual.duckType}) has no binary form here`
-        : !(await takesUtf8Binary(client))
-          ? 'the database is not UTF-8'
-          : undefined;
+      : retyped
+        ? `column ${retyped.name} is ${retyped.from} in the table, ${retyped.to} in the output`
+        : textual
+          ? `column ${textual.name} (${textual.duckType}) has no binary form here`
+          : !(await takesUtf8Binary(client))
+            ? 'the database is not UTF-8'
+            : undefined;
   log(why ? `COPY as CSV: ${why}` : 'COPY in binary format');
   return why ? undefined : binaryEncoderFor(columns);
+}
+
+/** An append's first column whose type in the existing table differs from the output's (binary needs them equal). */
+async function firstRetyped(client: pg.Client, columns: ExportColumn[], target: { schema: string; table: string }) {
+  const existing = await targetColumns(client, target.schema, target.table);
+  return existing ? findDrift(columns, existing).retyped[0] : undefined;
 }
 
 function checkKey(config: PostgresExportConfig, names: string[], place: ErrorPlace): string[] {

@@ -321,7 +321,7 @@ function checkTests(ctx: BlockContext, tests: BlockTestResult[]): void {
 }
 
 function parseConfig(kind: BlockKind, block: LoadedBlock, variables: Record<string, unknown>): unknown {
-  const rendered = renderConfig(block.config, variables);
+  const rendered = renderConfig(block.config, variables, {}, 'config');
   const parsed = kind.configSchema.safeParse(rendered);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

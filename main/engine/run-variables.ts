@@ -34,9 +34,20 @@ export function resolveRunVariables(
   }
   const { execution_date: _ignored, ...rest } = overrides;
   const variables = { ...defaults, ...rest, ...builtins };
-  // A default may derive from variables declared before it (`bucket: "{{ gcp_project }}-nyc-taxi"`), overrides included.
-  for (const [name, value] of Object.entries(defaults)) {
-    if (!Object.hasOwn(rest, name) && typeof value === 'string' && value.includes('{{')) variables[name] = renderTemplate(value, variables);
+  // A value may derive from variables declared before it (`bucket: "{{ gcp_project }}-nyc-taxi"`) and from the
+  // built-ins, a --var too: `--var "month={{ interval_start.strftime('%Y-%m') }}"` gives each backfill run its month.
+  for (const name of Object.keys(defaults)) {
+    const value = variables[name];
+    if (typeof value === 'string' && value.includes('{{')) variables[name] = renderVariable(name, value, variables);
   }
   return variables;
+}
+
+function renderVariable(name: string, value: string, variables: Record<string, unknown>): string {
+  try {
+    return renderTemplate(value, variables);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    throw new UserError(`variables.${name}: ${error.message}`, { path: `variables.${name}` }, { cause: error });
+  }
 }

@@ -1,18 +1,36 @@
 import { UserError } from './errors.ts';
+import { strftime } from './strftime.ts';
 
 /**
  * `{{ name }}` templating for SQL text and block config, like Mage's runtime variables.
  * Values are inserted as text (SQL: quote them yourself, `'{{ ds }}'`). A config string that is exactly one
  * `{{ name }}` keeps the variable's own type, so `limit: "{{ max_rows }}"` stays a number.
- * `{{ env.NAME }}` reads an environment variable.
+ * `{{ env.NAME }}` reads an environment variable. `{{ interval_start.strftime('%Y-%m') }}` formats a date variable
+ * (Jinja's, as Mage and Airflow users write it; see strftime.ts).
  */
 
-const TEMPLATE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}/g;
-const WHOLE_TEMPLATE = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\}\}$/;
+// `{{ name }}`, `{{ record.field }}`, and Jinja's `{{ name.strftime('%Y-%m') }}` (a date variable formatted).
+const REFERENCE = String.raw`\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.(?!strftime\s*\()[A-Za-z_][A-Za-z0-9_]*)?)(?:\.strftime\(\s*(?:'([^']*)'|"([^"]*)")\s*\))?\s*\}\}`;
+const TEMPLATE = new RegExp(REFERENCE, 'g');
+const WHOLE_TEMPLATE = new RegExp(`^${REFERENCE}$`);
 
-/** Renders `{{ name }}` references in `text`; throws a UserError naming an unknown variable. */
+/** Renders `{{ name }}` references in `text`; throws a UserError naming an unknown variable or a bad date format. */
 export function renderTemplate(text: string, variables: Record<string, unknown>, opts: RenderOptions = {}): string {
-  return text.replace(TEMPLATE, (_match, name: string) => formatValue(lookup(name, variables, opts)));
+  return text.replace(TEMPLATE, (match, name: string, single?: string, double?: string) =>
+    formatValue(resolve(match, name, single ?? double, variables, opts)),
+  );
+}
+
+/** The variable's value, or the date it holds formatted by `format` (`.strftime(format)`). */
+function resolve(
+  match: string,
+  name: string,
+  format: string | undefined,
+  variables: Record<string, unknown>,
+  opts: RenderOptions,
+): unknown {
+  const value = lookup(name, variables, opts);
+  return format === undefined ? value : strftime(value, format, match);
 }
 
 export interface RenderOptions {
@@ -23,18 +41,28 @@ export interface RenderOptions {
   missingEnv?: 'error' | 'placeholder';
 }
 
-/** Renders every string inside a config value (objects and arrays walked); other values are kept. */
-export function renderConfig(value: unknown, variables: Record<string, unknown>, opts: RenderOptions = {}): unknown {
-  if (typeof value === 'string') {
-    const whole = WHOLE_TEMPLATE.exec(value);
-    if (whole?.[1]) return lookup(whole[1], variables, opts);
-    return renderTemplate(value, variables, opts);
-  }
-  if (Array.isArray(value)) return value.map((item) => renderConfig(item, variables, opts));
+/**
+ * Renders every string inside a config value (objects and arrays walked); other values are kept. Given `path`
+ * (`config`), a UserError names the field (`config.url: …`).
+ */
+export function renderConfig(value: unknown, variables: Record<string, unknown>, opts: RenderOptions = {}, path?: string): unknown {
+  if (typeof value === 'string') return renderField(value, variables, opts, path);
+  if (Array.isArray(value)) return value.map((item, i) => renderConfig(item, variables, opts, path && `${path}[${i}]`));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderConfig(v, variables, opts)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderConfig(v, variables, opts, path && `${path}.${k}`)]));
   }
   return value;
+}
+
+function renderField(value: string, variables: Record<string, unknown>, opts: RenderOptions, path: string | undefined): unknown {
+  try {
+    const whole = WHOLE_TEMPLATE.exec(value);
+    if (whole?.[1]) return resolve(whole[0], whole[1], whole[2] ?? whole[3], variables, opts);
+    return renderTemplate(value, variables, opts);
+  } catch (error) {
+    if (!path || !(error instanceof UserError) || error.place.path) throw error;
+    throw new UserError(`${path}: ${error.message}`, { ...error.place, path }, { cause: error });
+  }
 }
 
 /** Names of the variables a text refers to (for the UI and for load-time checks). */

@@ -129,10 +129,18 @@ async function mergeIntoTable(client: pg.Client, spec: LoadSpec, existing: Targe
   } else {
     await reconcileSchema(client, spec, existing);
   }
+  const columns = columnList(spec.columns);
+  if (spec.binary && spec.mode === 'append') {
+    // Binary COPY straight into the target, inside this transaction (a failure or a wrong count rolls it all back):
+    // the caller chose binary only where the target's columns have the output's types or are new, so every field fits
+    // as it would in a staging table, and the rows are written once instead of twice.
+    const copied = checkCount(await copyIn(client, `${target} (${columns})`, spec), spec.expectedRows);
+    if (loadKey) await recordLoad(client, spec.schema, spec.table, loadKey, copied);
+    return { copied, written: copied, wasAlreadyLoaded: false };
+  }
   const staging = quoteIdent(`_pw_stage_${randomBytes(6).toString('hex')}`);
   // Shaped like the target, so a value that does not fit fails during COPY, naming its column and line.
   await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
-  const columns = columnList(spec.columns);
   const copied = checkCount(await copyIn(client, `${staging} (${columns})`, spec), spec.expectedRows);
   const written =
     spec.mode === 'append'
