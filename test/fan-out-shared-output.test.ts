@@ -229,3 +229,28 @@ test("an item that smuggles a second statement into a child's SQL is refused, na
     { files, settings: { engine: { concurrency: 1 } } },
   );
 });
+
+test('children whose rows together exceed memory_limit spill to disk instead of failing (a month of trips per child)', async () => {
+  const pipeline = {
+    blocks: [
+      { id: 'ids', type: 'source', kind: 'sql', file: 'blocks/ids.sql', dynamic: true },
+      sqlBlock('each', ['ids'], { reduce: true }),
+    ],
+  };
+  // Ten children of 1M rows × 4 columns (~400 MB together, four times the 100 MB limit), two at a time.
+  const files = {
+    'blocks/ids.sql': 'select range::INTEGER as i from range(10)',
+    'blocks/each.sql':
+      "select {{ item.i }} as i, range as n, range * 1.5 as x, 'trip number ' || range::VARCHAR as label from range(1000000)",
+  };
+  await withPipeline(
+    pipeline,
+    async ({ open, run }) => {
+      const result = await runP(open, run);
+      assert.equal(result.status, 'succeeded', JSON.stringify(result.blocks.find((b) => b.status === 'failed')?.error));
+      const [row] = await open.workspace.readRows(`SELECT count(*) AS n FROM p.each`);
+      assert.equal(Number(row?.n), 10_000_000);
+    },
+    { files, settings: { engine: { memory_limit: '100MB', concurrency: 2, threads: 2 } } },
+  );
+});

@@ -40,6 +40,8 @@ export interface FanOutSpec {
   runId: string;
   /** Readable upstream ids → physical tables, resolved once for all children. */
   upstream: ReadonlyMap<string, string>;
+  /** Whether children's SELECTs write the shared table (else each writes a table of its own). */
+  sharesOutput: boolean;
 }
 
 /**
@@ -105,7 +107,7 @@ export class FanOutOutputs implements FanOutWorkspace {
       blockId: id,
       physical: `${this.spec.pipelineId}__${id}__${this.spec.runId}_${attempt}`,
       upstream: this.spec.upstream,
-      child: { index, shared: this.shared },
+      ...(this.spec.sharesOutput ? { child: { index, shared: this.shared } } : {}),
       counts: this.counts,
       fileViewsDir: this.host.fileViewsDir,
       fileViews: this.host.fileViews,

@@ -197,6 +197,7 @@ export class Workspace {
     runId: string;
     runOutputs: ReadonlyMap<string, string>;
     readable: readonly string[];
+    sharesOutput?: boolean;
   }): Promise<FanOutOutputs> {
     const upstream = await this.resolveUpstream(args);
     const hold = (physical: string) => this.holdOf(args.runId).add(physical);
@@ -222,7 +223,7 @@ export class Workspace {
         opened: (session) => this.sessions.add(session as WorkspaceBlockSession),
         closed: (session) => this.sessions.delete(session as WorkspaceBlockSession),
       },
-      { pipelineId: args.pipelineId, blockId: args.blockId, runId: args.runId, upstream },
+      { pipelineId: args.pipelineId, blockId: args.blockId, runId: args.runId, upstream, sharesOutput: args.sharesOutput ?? true },
     );
   }
 

@@ -63,6 +63,9 @@ export async function runFanOut(env: RunEnv, block: LoadedBlock, parentId: strin
       runId: env.runId,
       runOutputs: env.runOutputs,
       readable: dataUpstreamOf(block, env.pipeline.blocks),
+      // A source child reads a whole file (a month of trips): its own table, written and spilled like any output. The
+      // shared table stages children's rows until they are recorded, which ran out of memory at 300MB on ten months.
+      sharesOutput: block.type !== 'source',
     });
   } catch (error) {
     return failBeforeStart(env, block.id, toErrorShape(error, { block: block.id }), started);

@@ -32,6 +32,8 @@ export interface EngineWorkspace {
     runId: string;
     runOutputs: ReadonlyMap<string, string>;
     readable: readonly string[];
+    /** Children's SELECTs write one shared table (small per-item outputs); false: a table each (a month per child). */
+    sharesOutput?: boolean;
   }): Promise<FanOutWorkspace>;
   endRun(runId: string): Promise<void>;
   latestOutput(pipelineId: string, blockId: string): Promise<OutputInfo | undefined>;
