@@ -97,13 +97,15 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
     await noErrorToast('the aggregate');
 
     // 3. The three one-click exports, each named in its dialog.
-    for (const target of ['Postgres', 'GCS', 'BigQuery']) {
+    // Each export's own result: the previous one's "Exported …" stays on screen until the next replaces it.
+    const destinations = { Postgres: 'to table ', GCS: 'to gs://', BigQuery: 'to BigQuery table ' };
+    for (const [target, destination] of Object.entries(destinations)) {
       await act.click(node('by_customer'), { button: 'right' });
       await act.click(page.getByRole('menuitem', { name: `Export to ${target}` }));
       await act.click(page.getByRole('dialog', { name: `Export by_customer to ${target}` }).getByRole('button', { name: 'Export' }));
       await page
         .getByRole('status', { name: 'Export result' })
-        .getByText(/^Exported /)
+        .getByText(new RegExp(`^Exported .* of by_customer ${destination}`))
         .waitFor({ timeout: 90_000 });
       await noErrorToast(`the export to ${target}`);
     }
