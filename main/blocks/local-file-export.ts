@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { OperationalError, UserError, type ErrorPlace } from '../model/errors.ts';
-import type { BlockContext, BlockKind } from '../model/block-kind.ts';
+import type { BlockContext, BlockKind, FileStage, StageContext } from '../model/block-kind.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { formatBytes } from './http-download.ts';
 import type { ExportPlan, PlanContext } from '../model/design-types.ts';
@@ -63,10 +63,17 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
       const [result] = await ctx.data.queryRows(`COPY (SELECT * FROM ${ctx.data.relation(upstream)}) TO ${quoteLiteral(tmp)} (${options})`);
       rowsOut = Number(result?.Count ?? described.rows);
     };
+    // The upstream SQL block wrote these files as it ran (BlockContext.fileSink); gone when an earlier attempt of this
+    // export already moved them, and then written again from the upstream's output, which reads the same files.
+    const staged = !stem && ctx.stagedFiles && (await exists(ctx.stagedFiles.path)) ? ctx.stagedFiles : undefined;
     try {
       await mkdir(path.dirname(target), { recursive: true });
+      await sweepStaging(target, ctx);
       if (stem) appendedTo = (await appendPartitions(target, stem, writeTo)).partitionsWritten;
-      else await replaceAtomically(target, writeTo);
+      else if (staged) {
+        await replaceAtomically(target, async () => undefined, staged.path);
+        rowsOut = staged.rows;
+      } else await replaceAtomically(target, writeTo, temporarySibling(target, ctx.runId));
     } catch (error) {
       throw explainWriteError(error, config.path, place);
     }
@@ -78,8 +85,37 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     ctx.log('info', `${verb} ${config.path} (${format}${parts}, ${formatBytes(bytes)})`);
     return { rowsIn: described.rows, rowsOut, bytes, hasOutput: false };
   },
+  stageFiles: stageLocalFiles,
   planExport: planLocalFileExport,
 };
+
+/**
+ * Where an upstream SQL block may write this export's Parquet as it runs (BlockContext.fileSink): a temp sibling of
+ * the target, as the export's own write uses. Not for appends, CSV, or a target this export would refuse (run() then
+ * says why).
+ */
+async function stageLocalFiles(ctx: StageContext, config: LocalExportConfig): Promise<FileStage | undefined> {
+  if (config.mode === 'append') return undefined;
+  try {
+    const target = checkedTarget(ctx, config.path);
+    const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
+    if (format !== 'parquet') return undefined;
+    await checkReplaceable(target, config.path, { block: ctx.block.id });
+    if (!config.overwrite && (await exists(target))) return undefined;
+    await mkdir(path.dirname(target), { recursive: true });
+    await sweepStaging(target, ctx);
+    return {
+      path: temporarySibling(target, ctx.runId),
+      copyOptions: copyOptions(format, target, config),
+      format,
+      partitionBy: config.partition_by ?? [],
+      display: config.path,
+    };
+  } catch (error) {
+    if (error instanceof UserError) return undefined; // the export's own run reports it, naming the block
+    throw error;
+  }
+}
 
 /** The dry run: the file or partition folders DuckDB's COPY would write, with their rows, and what it would replace. */
 async function planLocalFileExport(ctx: PlanContext, config: LocalExportConfig): Promise<ExportPlan> {
@@ -237,10 +273,12 @@ function checkPartitionColumns(partitionBy: string[], available: string[], upstr
  * renamed in, old one removed). If writing or swapping fails, the previous output stays where it was and the temp
  * path is removed.
  */
-export async function replaceAtomically(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const suffix = randomBytes(4).toString('hex');
-  const tmp = `${target}.pw-tmp-${suffix}`;
-  const aside = `${target}.pw-old-${suffix}`;
+export async function replaceAtomically(
+  target: string,
+  write: (tmp: string) => Promise<void>,
+  tmp = temporarySibling(target),
+): Promise<void> {
+  const aside = `${target}.pw-old-${randomBytes(4).toString('hex')}`;
   let isAside = false;
   try {
     await write(tmp);
@@ -255,6 +293,27 @@ export async function replaceAtomically(target: string, write: (tmp: string) => 
     throw error;
   }
   if (isAside) await rm(aside, { recursive: true, force: true });
+}
+
+/** A path beside `target` for writing its replacement before the swap; with the run's id, swept once that run is over. */
+function temporarySibling(target: string, runId?: string): string {
+  return `${target}.pw-tmp-${runId === undefined ? '' : `${runId}-`}${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Removes what runs that are over left beside `target` (killed while writing, or before their export moved staged
+ * files in); a run still in flight, or a name without a run, is left alone.
+ */
+async function sweepStaging(target: string, ctx: Pick<BlockContext, 'settledRunIds'>): Promise<void> {
+  const settled = ctx.settledRunIds ? new Set(ctx.settledRunIds()) : undefined;
+  if (!settled || settled.size === 0) return;
+  const prefix = `${path.basename(target)}.pw-tmp-`;
+  const names = await readdir(path.dirname(target)).catch(() => [] as string[]); // no folder yet: nothing left there
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const runId = name.slice(prefix.length).replace(/-[0-9a-f]{8}$/, '');
+    if (settled.has(runId)) await rm(path.join(path.dirname(target), name), { recursive: true, force: true });
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

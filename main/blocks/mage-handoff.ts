@@ -60,6 +60,7 @@ function withView(data: BlockSession, view: string, identity: string): BlockSess
       return Number(count?.n ?? 0) + (await data.countRows(ids.filter((id) => id !== view)));
     },
     writeOutputFromQuery: (sql, onProgress) => data.writeOutputFromQuery(sql, onProgress),
+    copyQueryToFiles: (sql, target, options, onProgress) => data.copyQueryToFiles(sql, target, options, onProgress),
     writeOutputFromArrow: (table) => data.writeOutputFromArrow(table),
     writeOutputFromArrowBatches: (tables) => data.writeOutputFromArrowBatches(tables),
     writeOutputFromRows: (rows) => data.writeOutputFromRows(rows),

@@ -10,6 +10,7 @@ import { reportQueryProgress } from './query-progress-report.ts';
 import { pushedDownSql, runPushedDown } from '../pushdown/pushdown-block.ts';
 import type { FileViewInfo } from '../model/workspace-types.ts';
 import { explainFileViewError } from './file-view-source.ts';
+import { writeThroughExport } from './export-backed-output.ts';
 
 const configSchema = z.strictObject({
   /** Rename the query's output columns; `snake_case` handles acronyms (VendorID → vendor_id). */
@@ -57,9 +58,19 @@ export const sqlTransform: BlockKind<SqlConfig> = {
     // DuckDB guesses a CSV's rows from its size; a file view's rows were counted.
     const readsOnlyFileViews = fileViews.size > 0 && fileViews.size === inputs.length;
     const progress = reportQueryProgress(ctx, 'query', readsOnlyFileViews ? rowsIn : undefined);
-    const rowsOut = await ctx.data.writeOutputFromQuery(query.text, progress).catch((err: unknown) => {
-      throw explainFileViewError(ctx, err, fileViews) ?? explainExportRead(ctx, shiftLines(err, query.lineOffset));
-    });
+    const explained = (err: unknown) =>
+      explainFileViewError(ctx, err, fileViews) ?? explainExportRead(ctx, shiftLines(err, query.lineOffset));
+    // Read by one file export only: written once, as that export's files (export-backed-output.ts).
+    const throughExport = ctx.fileSink
+      ? await writeThroughExport(ctx, ctx.fileSink, query.text, progress).catch((err: unknown) => {
+          throw explained(err);
+        })
+      : undefined;
+    const rowsOut =
+      throughExport ??
+      (await ctx.data.writeOutputFromQuery(query.text, progress).catch((err: unknown) => {
+        throw explained(err);
+      }));
     return { rowsIn, rowsOut, hasOutput: true };
   },
   async designSchema(ctx, config) {

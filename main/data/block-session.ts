@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBPreparedS
 import type { Table } from 'apache-arrow';
 import { UserError } from '../model/errors.ts';
 import type { BlockSession, ColumnInfo, FileViewInfo, QueryProgress } from '../model/workspace-types.ts';
-import { OUTPUT_SCHEMA, outputTableRef, quoteIdent } from './sql-names.ts';
+import { OUTPUT_SCHEMA, outputTableRef, quoteIdent, quoteLiteral } from './sql-names.ts';
 import { sqlErrorClass, toSqlUserError } from './sql-errors.ts';
 import { checkOneStatement } from './one-statement.ts';
 import { arrowToAppendColumns, resultToArrow, resultToArrowParts } from './arrow-convert.ts';
@@ -10,7 +10,7 @@ import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type Appe
 import { TrackedConnection } from './tracked-connection.ts';
 import { enableQueryProgress, watchQueryProgress } from './query-progress.ts';
 import { SharedOutput } from './shared-output.ts';
-import { createFileView, linkOutputFiles, readFileViews } from './file-views.ts';
+import { createFileView, linkOutputFiles, readFileViews, type LinkHow } from './file-views.ts';
 
 /** What the workspace learns from a session. */
 export interface SessionHooks {
@@ -155,7 +155,26 @@ export class WorkspaceBlockSession implements BlockSession {
     });
   }
 
-  linkOutputFiles(files: readonly string[], how: { copy?: boolean } = {}): Promise<string[]> {
+  copyQueryToFiles(
+    selectSql: string,
+    target: string,
+    copyOptions: string,
+    onProgress?: (progress: QueryProgress) => void,
+  ): Promise<number> {
+    return this.tracked.track(async () => {
+      if (onProgress && !this.lease.isProgressOn) {
+        await enableQueryProgress(this.conn);
+        this.lease.isProgressOn = true;
+      }
+      // On the first line, as in writeOutputFromQuery, so DuckDB's line numbers are the user's (see describeSqlError);
+      // the closing parenthesis on a line of its own, after a last line that may end in a comment.
+      const prefix = 'COPY (';
+      const statement = `${prefix}${selectSql}\n) TO ${quoteLiteral(target)} (${copyOptions})`;
+      return (await this.runWrite(statement, selectSql, prefix.length, onProgress)) ?? 0;
+    });
+  }
+
+  linkOutputFiles(files: readonly string[], how: LinkHow = {}): Promise<string[]> {
     return this.tracked.track(async () => {
       // Held before the links exist, so no sweep removes them before the view that reads them.
       this.hooks.willWrite(this.spec.physical);

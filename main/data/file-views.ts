@@ -25,18 +25,15 @@ export function fileViewsDir(workspaceFile: string): string {
  * replaced, never rewritten (the download cache renames a complete `.part` over the old body); copy the others
  * (a copy-on-write clone where the file system offers one).
  */
-export async function linkOutputFiles(
-  dir: string,
-  physical: string,
-  files: readonly string[],
-  how: { copy?: boolean } = {},
-): Promise<string[]> {
+export async function linkOutputFiles(dir: string, physical: string, files: readonly string[], how: LinkHow = {}): Promise<string[]> {
   const folder = path.join(dir, physical);
   await rm(folder, { recursive: true, force: true });
   await mkdir(folder, { recursive: true });
+  const { relativeTo } = how;
   return Promise.all(
     files.map(async (file, i) => {
-      const target = path.join(folder, `${i}-${path.basename(file)}`);
+      const target = path.join(folder, relativeTo === undefined ? `${i}-${path.basename(file)}` : path.relative(relativeTo, file));
+      if (relativeTo !== undefined) await mkdir(path.dirname(target), { recursive: true });
       if (how.copy) {
         await copyFile(file, target, constants.COPYFILE_FICLONE);
         return target;
@@ -49,6 +46,12 @@ export async function linkOutputFiles(
       return target;
     }),
   );
+}
+
+/** How output files are kept: copied rather than linked; laid out as they are under `relativeTo` (Hive folders), not flat. */
+export interface LinkHow {
+  copy?: boolean;
+  relativeTo?: string;
 }
 
 /** Creates the view `physical` over `selectSql` and records `info` in its comment. */
@@ -100,8 +103,9 @@ export async function removeOrphanLinks(dir: string, outputs: ReadonlySet<string
 /** Bytes of an output's linked files (0 for a table). */
 export async function linkedBytes(dir: string, physical: string): Promise<number> {
   const folder = path.join(dir, physical);
-  const names = await readdir(folder).catch(() => [] as string[]); // a table has no folder
-  const sizes = await Promise.all(names.map(async (name) => (await stat(path.join(folder, name))).size));
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []); // a table has no folder
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
   return sizes.reduce((a, b) => a + b, 0);
 }
 
@@ -121,14 +125,18 @@ export async function reanchorFileViews(conn: DuckDBConnection, dir: string): Pr
     if (!text.startsWith(COMMENT_PREFIX)) continue;
     const info = JSON.parse(text.slice(COMMENT_PREFIX.length)) as FileViewInfo;
     const first = info.files[0]?.path;
-    if (first === undefined) continue;
-    const oldDir = path.dirname(path.dirname(first));
+    // The links live in `<dir>/<physical>/`, flat or in Hive folders below it.
+    const at = first?.lastIndexOf(`${path.sep}${physical}${path.sep}`) ?? -1;
+    if (first === undefined || at < 0) continue;
+    const oldDir = first.slice(0, at);
     if (oldDir === dir) continue;
     const moved = (file: string) => path.join(dir, path.relative(oldDir, file));
     const select = /\bAS\s+(SELECT[\s\S]*?);?\s*$/i.exec(String(sql))?.[1];
     if (select === undefined) continue;
     // Every path literal of the view names one of its files: replace the old folder's literal prefix.
     const reanchored = select.replaceAll(quoteLiteral(oldDir + path.sep).slice(0, -1), quoteLiteral(dir + path.sep).slice(0, -1));
-    await createFileView(conn, physical, reanchored, { ...info, files: info.files.map((f) => ({ ...f, path: moved(f.path) })) });
+    await createFileView(conn, physical, reanchored, { ...info, files: info.files.map((f) => ({ ...f, path: moved(f.path) })) }).catch(
+      (error: unknown) => void error, // its files are not in the new place either: the view stays, and reading it names the file
+    );
   }
 }

@@ -17,7 +17,8 @@ import type { AttemptOutputs, CodeSandbox, ConnectionResolver, EngineWorkspace }
 import { dataUpstreamOf } from '../model/plan.ts';
 import type { BlockTestResult, LogLevel, OutputStats, RunEvent } from '../model/run-events.ts';
 import { hasExplicitRetry, mergeRetryPolicy, retryDelayMs } from './retry-policy.ts';
-import { renderConfig } from '../model/templating.ts';
+import { parseConfig } from './block-config.ts';
+import { discardStagedBy, fileSinkFor, stagedFilesFor, type StagedExports } from './file-sink.ts';
 import { abortReason, raceAbort, sleep } from '../model/abort.ts';
 import { runBlockTests } from './block-tests.ts';
 import { runOutputGates, type BaselineLookup } from './output-gates.ts';
@@ -56,6 +57,8 @@ export interface RunEnv {
   runEndTasks?: (() => Promise<void>)[];
   /** The blocks this run runs (its scope); absent: all of the pipeline's. */
   selectedBlocks?: ReadonlySet<string>;
+  /** Export files written by their upstream SQL block in this run (file-sink.ts); absent: blocks write tables. */
+  stagedExports?: StagedExports;
 }
 
 export interface BlockFinal {
@@ -206,6 +209,8 @@ export async function runAttempt(env: RunEnv, block: LoadedBlock, attempt: numbe
   } catch (error) {
     // Best effort: a table left behind is dropped by the sweep when the run ends.
     if (session?.outputTable) await outputs.discard(session).catch(() => undefined);
+    // Files staged for the export are not its to publish now; left behind, the run's end removes them.
+    await discardStagedBy(env, block.id).catch(() => undefined);
     return { ok: false, error: controller.signal.aborted ? abortReason(controller.signal) : error, tests };
   } finally {
     isAttemptOver = true;
@@ -320,15 +325,6 @@ function checkTests(ctx: BlockContext, tests: BlockTestResult[]): void {
   if (first) throw new UserError(`test ${first.name} failed: ${first.message ?? 'no message'}`, { block: ctx.block.id });
 }
 
-function parseConfig(kind: BlockKind, block: LoadedBlock, variables: Record<string, unknown>): unknown {
-  const rendered = renderConfig(block.config, variables, {}, 'config');
-  const parsed = kind.configSchema.safeParse(rendered);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = ['config', ...(issue?.path ?? [])].join('.');
-  throw new UserError(`${where}: ${issue?.message ?? 'invalid'}`, { block: block.id, path: where });
-}
-
 function makeContext(
   env: RunEnv,
   block: LoadedBlock,
@@ -346,6 +342,9 @@ function makeContext(
     block,
     inputs: dataUpstreamOf(block, env.pipeline.blocks),
     isReadOnceBySql: isReadOnceBySql(block, env.pipeline.blocks),
+    // Attempt 0 is a context outside the block's attempts (a condition): it writes nothing.
+    ...(attempt > 0 ? optional('fileSink', fileSinkFor(env, block)) : {}),
+    ...optional('stagedFiles', stagedFilesFor(env, block)),
     upstreamBlocks: env.pipeline.blocks.filter((b) => block.upstream.includes(b.id)),
     downstreamBlocks: env.pipeline.blocks.filter((b) => b.upstream.includes(block.id) && (env.selectedBlocks?.has(b.id) ?? true)),
     attempt,
@@ -368,6 +367,11 @@ function makeContext(
       if (rate !== undefined) env.emit({ type: 'block.progressed', runId: env.runId, blockId: block.id, ...update, rate, at: Date.now() });
     },
   };
+}
+
+/** `{ [key]: value }`, or nothing when value is undefined (the context's optional fields stay absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
 /** See BlockContext.isReadOnceBySql. */

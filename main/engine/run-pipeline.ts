@@ -11,6 +11,7 @@ import { newRunId } from '../model/run-ids.ts';
 import type { BlockFinal, RunEnv } from './block-runner.ts';
 import { runNode } from './run-node.ts';
 import { SlotPool } from './slot-pool.ts';
+import { removeUnusedStaging } from './file-sink.ts';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -86,6 +87,7 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     ...(deps.recorder?.settledRunIds ? { settledRunIds: () => deps.recorder?.settledRunIds?.() ?? [] } : {}),
     runEndTasks: [],
     selectedBlocks: new Set(selected),
+    stagedExports: new Map(),
   };
   const finals = new Map<string, BlockFinal>();
   const statuses = new Map<string, BlockStatus>(selected.map((id) => [id, 'pending']));
@@ -94,6 +96,10 @@ export async function runPipeline(request: RunRequest, deps: EngineDeps): Promis
     await executeGraph(env, selected, blocks, statuses, finals, pipeline.spec.concurrency ?? project.settings.engine.concurrency);
   } finally {
     clearInterval(heartbeat);
+    await removeUnusedStaging(env).catch((error: unknown) => {
+      const message = `end of run: staged export files not removed: ${error instanceof Error ? error.message : String(error)}`;
+      env.emit({ type: 'log.written', runId: env.runId, blockId: null, level: 'warn', message, at: Date.now() });
+    });
     await runEndTasks(env);
     await deps.workspace.endRun(runId);
   }

@@ -37,6 +37,15 @@ export interface BlockContext {
    * checks, drift or condition over it): a file source may then publish a view over its file, parsed once, by that block.
    */
   isReadOnceBySql?: boolean;
+  /**
+   * Set when this DuckDB SQL block's only reader is a file export of this run that can take its rows as they are
+   * computed (a Parquet file or folder, replaced): the block writes the export's files, staged beside its target, and
+   * its own output becomes a view over private links to them (one pass instead of a table and then the files). The
+   * export publishes the staged files once this block's tests, checks and drift passed. Undefined: write a table.
+   */
+  fileSink?: FileSink;
+  /** An export whose upstream already wrote its files (see fileSink): it only puts them in place. */
+  stagedFiles?: StagedFiles;
   /** The blocks of this run that read this one, as loaded (a pushed-down block keeps a copy of its table for those in its warehouse). */
   downstreamBlocks?: readonly LoadedBlock[];
   /** 1-based attempt number. */
@@ -76,6 +85,41 @@ export interface BlockContext {
   onRunEnd?(task: () => Promise<void>): void;
 }
 
+/** How an export would write a query's rows itself: DuckDB's COPY options and the staging path beside its target. */
+export interface FileStage {
+  /** A file or folder next to the target, not yet visible as the export's output. */
+  path: string;
+  /** The options of `COPY (…) TO path (…)`, exactly as the export's own write uses them. */
+  copyOptions: string;
+  format: 'parquet';
+  /** Hive-style partition columns (the folders `col=value/`), in order; empty for one file. */
+  partitionBy: string[];
+  /** The target as the user wrote it (config.path), for messages. */
+  display: string;
+}
+
+/** What an export's stageFiles gets: the export block, and the run (staging names carry it, to be swept once it is over). */
+export type StageContext = Pick<BlockContext, 'project' | 'block' | 'runId' | 'settledRunIds'>;
+
+/** See BlockContext.fileSink. */
+export interface FileSink {
+  /** The export block that reads this one. */
+  exportId: string;
+  /** Where and how the export would write; undefined when its config cannot take staged files (then write a table). */
+  stage(): Promise<FileStage | undefined>;
+  /** The staged rows are written: the export may publish them (called once the block's output view exists). */
+  staged(stage: FileStage, rows: number): void;
+  /** The staging was not used after all (a column type the files cannot carry back): it is removed. */
+  abandon(stage: FileStage): Promise<void>;
+}
+
+/** See BlockContext.stagedFiles. */
+export interface StagedFiles extends FileStage {
+  /** The block that wrote them. */
+  by: string;
+  rows: number;
+}
+
 /** What a block reports when it succeeds; the engine adds timing. */
 export interface BlockOutcome {
   rowsIn?: number;
@@ -107,6 +151,11 @@ export interface BlockKind<C = unknown> {
    * engine's dry run); undefined when the kind cannot tell, so the block's declared `schema:` or last run is used.
    */
   designSchema?(ctx: DesignContext, config: C): Promise<ColumnInfo[] | undefined>;
+  /**
+   * An export's staging for its upstream's rows (see BlockContext.fileSink), or undefined when this config cannot
+   * take them that way. `run` then receives them as ctx.stagedFiles.
+   */
+  stageFiles?(ctx: StageContext, config: C): Promise<FileStage | undefined>;
   /** What this export would do (DDL, objects, rows, schema differences), without writing anything. */
   planExport?(ctx: PlanContext, config: C): Promise<ExportPlan>;
 }

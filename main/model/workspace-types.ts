@@ -71,10 +71,17 @@ export interface BlockSession {
    */
   streamChunks<T>(sql: string, consume: (chunks: AsyncIterable<DuckDBDataChunk>) => Promise<T>): Promise<T>;
   /**
-   * Links (or with `copy`, copies) files into this attempt's own folder (see writeOutputAsFileView) and resolves to
-   * their paths there: read those, so a later replacement of the originals leaves the output as it was.
+   * Writes the rows of the user's SELECT to files with DuckDB's `COPY … TO target (copyOptions)` (an export's own
+   * write: see BlockContext.fileSink) and resolves to the rows written; errors are placed in the SQL as for
+   * writeOutputFromQuery. Writes no output: the block then publishes the files with writeOutputAsFileView.
    */
-  linkOutputFiles(files: readonly string[], how?: { copy?: boolean }): Promise<string[]>;
+  copyQueryToFiles(selectSql: string, target: string, copyOptions: string, onProgress?: (progress: QueryProgress) => void): Promise<number>;
+  /**
+   * Links (or with `copy`, copies) files into this attempt's own folder (see writeOutputAsFileView) and resolves to
+   * their paths there: read those, so a later replacement of the originals leaves the output as it was. With
+   * `relativeTo`, each keeps its path under that folder (Hive partition folders) instead of a flat name.
+   */
+  linkOutputFiles(files: readonly string[], how?: { copy?: boolean; relativeTo?: string }): Promise<string[]>;
   /**
    * Publishes the block's output as a view over linked files (a SELECT reading them) instead of a table: nothing is
    * parsed now; the block that reads the output parses the files once. `info.rows` must be exact.
