@@ -1,5 +1,6 @@
+import path from 'node:path';
 import type { RunEvent } from '../../main/model/run-events.ts';
-import type { RunStore } from '../../main/history/run-store.ts';
+import { RunStore } from '../../main/history/run-store.ts';
 
 export interface FanOutRunSpec {
   runId: string;
@@ -75,4 +76,25 @@ export function recordFanOutRun(store: RunStore, spec: FanOutRunSpec): void {
     store.record({ type: 'block.succeeded', runId, blockId, attempt: 1, durationMs: 5, rowsOut: 10, at: end });
   }
   store.record({ type: 'run.finished', runId, status: 'succeeded', durationMs: end - at, at: end });
+}
+
+let stores = 0;
+
+/** A new history in a folder of its own under `root`, with one running run of blocks `ids` and `each` (children are left to the test). */
+export function startedFanOutStore(root: string, runId: string): { store: RunStore; file: string } {
+  const file = path.join(root, `p${stores++}`, 'history.sqlite');
+  const store = RunStore.open(file);
+  store.record({
+    type: 'run.started',
+    runId,
+    at: Date.now(),
+    pipelineId: 'p',
+    scope: { kind: 'pipeline' },
+    blocks: ['ids', 'each'],
+    trigger: { kind: 'test' },
+    variables: {},
+    pipelineHash: 'h',
+    codeHash: 'c',
+  });
+  return { store, file };
 }
