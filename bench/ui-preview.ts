@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { createTempProject } from '../test/helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe } from '../test/helpers/browser.ts';
+import { ensureRendererBuilt } from '../test/helpers/browser.ts';
+import { openServedApp } from '../test/helpers/app.ts';
 import { runCli } from '../test/helpers/run-cli.ts';
 
 const ROWS = 1_240_000;
@@ -20,11 +21,9 @@ export async function runUiPreviewSection(): Promise<void> {
     const ran = await runCli(['run', 'preview_bench', '--project', temp.dir]);
     if (ran.code !== 0) throw new Error(`the bench pipeline failed:\n${ran.stderr}`);
     ensureRendererBuilt();
-    const serve = await startServe(temp.dir);
-    const browser = await launchChromium();
+    const app = await openServedApp(temp.dir, { viewport: { width: 1400, height: 900 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(serve.url);
+      const { page } = app;
       await page.getByRole('button', { name: 'trips', exact: true }).waitFor();
       const select = await measureSelections(page);
       const jump = await measureJumps(page);
@@ -32,8 +31,7 @@ export async function runUiPreviewSection(): Promise<void> {
       console.log(`  select block → first rows:  median ${median(select)} ms, max ${Math.max(...select).toFixed(0)} ms   (goal ≤ 200 ms)`);
       console.log(`  go to row 1,000,000 → rows: median ${median(jump)} ms, max ${Math.max(...jump).toFixed(0)} ms   (goal ≤ 300 ms)`);
     } finally {
-      await browser.close();
-      await serve.stop();
+      await app.close();
     }
   } finally {
     temp.cleanup();

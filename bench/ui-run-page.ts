@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { RunStore } from '../main/history/run-store.ts';
 import { createTempProject } from '../test/helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe } from '../test/helpers/browser.ts';
-import { recordFanOutRun } from '../test/helpers/fan-out-history.ts';
+import { ensureRendererBuilt } from '../test/helpers/browser.ts';
+import { openServedApp } from '../test/helpers/app.ts';
+import { recordFanOutRun, writeFanOutPipeline } from '../test/helpers/fan-out-history.ts';
 import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
 import { emptyRunState } from '../renderer/src/runs/use-run-state.ts';
 import type { RunEvent } from '../main/model/run-events.ts';
@@ -24,7 +25,7 @@ const FIRST_ROW = '[aria-label="Children of each on this page"] tbody tr';
 export async function runUiRunPageSection(): Promise<void> {
   const temp = createTempProject();
   try {
-    writeFanOutPipeline(temp);
+    writeFanOutPipeline(temp, CHILDREN);
     const file = path.join(temp.dir, '.pipewright', 'history.sqlite');
     const store = RunStore.open(file);
     try {
@@ -46,14 +47,12 @@ export async function runUiRunPageSection(): Promise<void> {
       store.close();
     }
     ensureRendererBuilt();
-    const serve = await startServe(temp.dir);
-    const browser = await launchChromium();
+    const app = await openServedApp(temp.dir, { viewport: { width: 1440, height: 900 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      await page.goto(serve.url);
+      const { page } = app;
       await page.getByRole('navigation', { name: 'Screens' }).waitFor();
       const clicks = await measureClicks(page);
-      const loads = await measureColdLoads(page, new URL(serve.url).origin);
+      const loads = await measureColdLoads(page, new URL(app.url).origin);
       console.log(
         `  History list → run page, first page of children on screen: median ${median(clicks)} ms, max ${max(clicks)} ms   (goal ≤ 1000 ms)`,
       );
@@ -61,8 +60,7 @@ export async function runUiRunPageSection(): Promise<void> {
         `  cold load of #/runs/<id> → first page of children:        median ${median(loads)} ms, max ${max(loads)} ms   (goal ≤ 1000 ms)`,
       );
     } finally {
-      await browser.close();
-      await serve.stop();
+      await app.close();
     }
   } finally {
     temp.cleanup();
@@ -183,19 +181,6 @@ async function armTimer(page: Page): Promise<void> {
 async function readTimer(page: Page): Promise<number> {
   const handle = await page.waitForFunction(() => (window as { __pwElapsed?: number }).__pwElapsed, undefined, { timeout: 30_000 });
   return Number(await handle.jsonValue());
-}
-
-function writeFanOutPipeline(temp: ReturnType<typeof createTempProject>): void {
-  temp.writeFile('blocks/seed.sql', 'select 1 as one\n');
-  temp.writeFile('blocks/items.sql', `select range::INTEGER as i from range(${CHILDREN}) where (select count(*) from seed) = 1\n`);
-  temp.writeFile('blocks/each.sql', 'select {{ item.i }} as i\n');
-  temp.writePipeline('fanout', {
-    blocks: [
-      { id: 'seed', type: 'source', kind: 'sql', file: 'blocks/seed.sql' },
-      { id: 'items', type: 'transform', kind: 'sql', file: 'blocks/items.sql', upstream: ['seed'], dynamic: true },
-      { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['items'], reduce: true },
-    ],
-  });
 }
 
 function median(values: number[], digits = 0): string {

@@ -1,6 +1,24 @@
 import path from 'node:path';
 import type { RunEvent } from '../../main/model/run-events.ts';
 import { RunStore } from '../../main/history/run-store.ts';
+import type { TempProject } from './temp-project.ts';
+
+/**
+ * Writes pipeline `fanout` into `temp`: `seed` → `items` (dynamic: `items` rows of `i`) → `each` (reduce: `eachSql`
+ * per item, by default `select {{ item.i }} as i`). Its runs can be real, or recorded by recordFanOutRun.
+ */
+export function writeFanOutPipeline(temp: TempProject, items: number, eachSql = 'select {{ item.i }} as i\n'): void {
+  temp.writeFile('blocks/seed.sql', 'select 1 as one\n');
+  temp.writeFile('blocks/items.sql', `select range::INTEGER as i from range(${items}) where (select count(*) from seed) = 1\n`);
+  temp.writeFile('blocks/each.sql', eachSql);
+  temp.writePipeline('fanout', {
+    blocks: [
+      { id: 'seed', type: 'source', kind: 'sql', file: 'blocks/seed.sql' },
+      { id: 'items', type: 'transform', kind: 'sql', file: 'blocks/items.sql', upstream: ['seed'], dynamic: true },
+      { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['items'], reduce: true },
+    ],
+  });
+}
 
 export interface FanOutRunSpec {
   runId: string;
