@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { UserError } from '../model/errors.ts';
+import type { EngineWorkspace } from '../model/engine-types.ts';
 import type { BlockSession, ColumnProfile, OutputInfo, PreviewResult, PreviewWindow } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA } from './sql-names.ts';
 import { createKeptOutputs, readRunOutputs, type KeptOutput } from './kept-outputs.ts';
@@ -18,6 +19,10 @@ import { MetaSteps } from './meta-steps.ts';
 import { OutputHolds } from './output-holds.ts';
 import { GroupPublisher, type PublishArgs } from './group-publish.ts';
 import { OutputReads } from './output-reads.ts';
+
+/** What the engine opens a block attempt's session and a fan-out with (main/model/engine-types.ts). */
+type SessionArgs = Parameters<EngineWorkspace['openBlockSession']>[0];
+type FanOutArgs = Parameters<EngineWorkspace['openFanOut']>[0];
 
 /** Schema names a pipeline id cannot take: DuckDB's own and the workspace's. */
 const RESERVED_SCHEMAS = new Set(['temp', 'information_schema', 'pg_catalog', OUTPUT_SCHEMA, META_SCHEMA, STAGE_DB]);
@@ -104,14 +109,7 @@ export class Workspace {
   }
 
   /** Opens a session (own DuckDB connection) for one block attempt. `readable` = block ids it may read (its upstream). */
-  async openBlockSession(args: {
-    pipelineId: string;
-    blockId: string;
-    runId: string;
-    attempt: number;
-    runOutputs: ReadonlyMap<string, string>;
-    readable: readonly string[];
-  }): Promise<BlockSession> {
+  async openBlockSession(args: SessionArgs): Promise<BlockSession> {
     const upstream = await this.resolveUpstream(args);
     const physical = `${args.pipelineId}__${args.blockId}__${args.runId}_${args.attempt}`;
     const session = await WorkspaceBlockSession.open(
@@ -131,14 +129,7 @@ export class Workspace {
    * Prepares the children of a fan-out: one upstream resolution for all, a few shared connections, one table for
    * their SELECTs' outputs (see FanOutOutputs). Close it when the children are done.
    */
-  async openFanOut(args: {
-    pipelineId: string;
-    blockId: string;
-    runId: string;
-    runOutputs: ReadonlyMap<string, string>;
-    readable: readonly string[];
-    sharesOutput?: boolean;
-  }): Promise<FanOutOutputs> {
+  async openFanOut(args: FanOutArgs): Promise<FanOutOutputs> {
     const upstream = await this.resolveUpstream(args);
     const hold = (physical: string) => this.holds.of(args.runId).add(physical);
     return new FanOutOutputs(
@@ -168,13 +159,7 @@ export class Workspace {
   }
 
   /** The physical tables `readable` resolves to (this run's outputs, else the latest), held for the run. */
-  private async resolveUpstream(args: {
-    pipelineId: string;
-    blockId: string;
-    runId: string;
-    runOutputs: ReadonlyMap<string, string>;
-    readable: readonly string[];
-  }): Promise<Map<string, string>> {
+  private async resolveUpstream(args: Omit<FanOutArgs, 'sharesOutput'>): Promise<Map<string, string>> {
     this.checkOpen();
     checkPipelineId(args.pipelineId);
     // Resolving and holding happen in one metadata step, so no publish can drop a table between the two.
