@@ -12,6 +12,7 @@ import { createTempProject } from '../test/helpers/temp-project.ts';
 import { ensureRendererBuilt } from '../test/helpers/browser.ts';
 import { openServedApp } from '../test/helpers/app.ts';
 import { recordFanOutRun, writeFanOutPipeline } from '../test/helpers/fan-out-history.ts';
+import { armTimer, readTimer } from './paint-timer.ts';
 import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
 import { emptyRunState } from '../renderer/src/runs/use-run-state.ts';
 import type { RunEvent } from '../main/model/run-events.ts';
@@ -129,7 +130,7 @@ async function measureClicks(page: Page): Promise<number[]> {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
     const link = page.getByRole('link', { name: `Run ${RUN_ID} of fanout` });
     await link.waitFor();
-    await armTimer(page);
+    await armTimer(page, 'pointerdown', FIRST_ROW);
     await link.click();
     samples.push(await readTimer(page));
   }
@@ -155,32 +156,6 @@ async function measureColdLoads(page: Page, origin: string): Promise<number[]> {
     samples.push(Number(await handle.jsonValue()));
   }
   return samples;
-}
-
-/** Starts the clock on the next pointerdown; stops it at the first animation frame after a child row has text. */
-async function armTimer(page: Page): Promise<void> {
-  await page.evaluate((selector) => {
-    const w = window as { __pwElapsed?: number };
-    delete w.__pwElapsed;
-    document.addEventListener(
-      'pointerdown',
-      () => {
-        const start = performance.now();
-        const observer = new MutationObserver(() => {
-          if (!document.querySelector(selector)?.textContent) return;
-          observer.disconnect();
-          requestAnimationFrame(() => (w.__pwElapsed = performance.now() - start));
-        });
-        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-      },
-      { capture: true, once: true },
-    );
-  }, FIRST_ROW);
-}
-
-async function readTimer(page: Page): Promise<number> {
-  const handle = await page.waitForFunction(() => (window as { __pwElapsed?: number }).__pwElapsed, undefined, { timeout: 30_000 });
-  return Number(await handle.jsonValue());
 }
 
 function median(values: number[], digits = 0): string {
