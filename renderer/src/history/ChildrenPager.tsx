@@ -3,7 +3,7 @@ import { formatCount } from '../canvas/format.ts';
 import type { ChildCounts, ChildRunRow } from '../../../main/api/contract-views.ts';
 import { FAILED_STATES } from '../orchestration/children-state.ts';
 import { LAST_PAGE, useChildPage, useFocusKeptInPager, type PageAnchor } from './use-child-page.ts';
-import { RunRowCells, runRowProps } from './RunRowCells.tsx';
+import { RunRowCells, RunRowHeaders, runRowProps } from './RunRowCells.tsx';
 
 const FIRST_PAGE: PageAnchor = { from: 0 };
 
@@ -151,10 +151,7 @@ function ChildTable({
       <thead>
         <tr>
           <th scope="col">Child</th>
-          <th scope="col">Status</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Rows out</th>
-          <th scope="col">Duration</th>
+          <RunRowHeaders />
           <th scope="col">Logs</th>
           <th scope="col">Error</th>
         </tr>

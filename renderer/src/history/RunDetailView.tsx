@@ -9,7 +9,7 @@ import { BlockStatsHistory } from './BlockStatsHistory.tsx';
 import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
 import { ChildrenPager, describeCounts } from './ChildrenPager.tsx';
-import { RunRowCells, rowIdOf, runRowProps } from './RunRowCells.tsx';
+import { RunRowCells, RunRowHeaders, rowIdOf, runRowProps } from './RunRowCells.tsx';
 
 /** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
 export function RunDetailView({
@@ -77,10 +77,7 @@ export function RunDetailView({
         <thead>
           <tr>
             <th scope="col">Block</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Rows out</th>
-            <th scope="col">Duration</th>
+            <RunRowHeaders />
             <th scope="col">Output</th>
             <th scope="col">Error</th>
           </tr>

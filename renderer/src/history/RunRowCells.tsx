@@ -22,6 +22,18 @@ export function runRowProps(blockId: string, focusedBlockId: string) {
   };
 }
 
+/** The column headers over RunRowCells. */
+export function RunRowHeaders() {
+  return (
+    <>
+      <th scope="col">Status</th>
+      <th scope="col">Attempts</th>
+      <th scope="col">Rows out</th>
+      <th scope="col">Duration</th>
+    </>
+  );
+}
+
 /** The Status, Attempts, Rows out and Duration cells of a block's (or a child's) row. */
 export function RunRowCells({ row }: { row: RunRowFigures }) {
   return (
