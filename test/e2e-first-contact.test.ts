@@ -13,6 +13,7 @@ import { SecretStore } from '../main/connections/secret-store.ts';
 import { LOCAL_SUPERUSER } from '../main/postgres/local-server.ts';
 import { startFileServer } from './helpers/http-server.ts';
 import { openApp } from './helpers/app.ts';
+import { newestRunId, waitForNewRunToFinish } from './helpers/page-api.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 const CUSTOMERS = 41;
@@ -112,8 +113,12 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
     await shot('2-exports');
 
     // 4. The whole pipeline, then its results in the local Postgres and the emulators.
+    // The status already reads "Run succeeded" from step 2's run: wait for a run newer than the last one instead.
+    const runBefore = await newestRunId(page, 'orders');
     await act.click(page.getByRole('button', { name: 'Run pipeline' }));
-    await page.getByRole('status', { name: 'Run status' }).getByText('Run succeeded').waitFor({ timeout: 90_000 });
+    const pipelineRun = await waitForNewRunToFinish(page, 'orders', runBefore, 90_000);
+    assert.equal(pipelineRun.status, 'succeeded', `run ${pipelineRun.id}: ${pipelineRun.error?.message ?? ''}`);
+    await page.getByRole('status', { name: 'Run status' }).getByText('Run succeeded').waitFor();
     const stateDir = path.join(dir, '.pipewright');
     const { port } = JSON.parse(readFileSync(path.join(stateDir, 'postgres', 'server.json'), 'utf8')) as { port: number };
     const client = new pg.Client({
@@ -137,7 +142,10 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
     const [rows] = await bigquery.query('SELECT count(*) AS n FROM pipewright_exports.by_customer');
     assert.equal(Number((rows[0] as { n: unknown }).n), CUSTOMERS);
 
-    // 5. History, and a re-run from there.
+    // 5. History, and a re-run from there. Each status is read on the page of its own run (its id in the region's
+    // name): the re-run's page replaces one that already says "succeeded".
+    const statusOfRun = (runId: string) =>
+      page.getByRole('region', { name: `Run ${runId}`, exact: true }).getByRole('status', { name: 'Status of this run' });
     await act.click(page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }));
     await act.click(
       page
@@ -145,9 +153,11 @@ test('a newcomer walks from a fresh init to three exports, History and a re-run 
         .getByRole('link', { name: /^Run .* of orders$/ })
         .first(),
     );
-    await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor();
+    await statusOfRun(pipelineRun.id).filter({ hasText: 'succeeded' }).waitFor();
     await act.click(page.getByRole('button', { name: 'Re-run' }));
-    await page.getByRole('status', { name: 'Status of this run' }).filter({ hasText: 'succeeded' }).waitFor({ timeout: 90_000 });
+    const rerun = await waitForNewRunToFinish(page, 'orders', pipelineRun.id, 90_000);
+    assert.equal(rerun.status, 'succeeded', `re-run ${rerun.id}: ${rerun.error?.message ?? ''}`);
+    await statusOfRun(rerun.id).filter({ hasText: 'succeeded' }).waitFor();
     await shot('3-history-rerun');
     await noErrorToast('the re-run');
     t.diagnostic(

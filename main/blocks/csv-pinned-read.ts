@@ -74,26 +74,35 @@ const CHUNK = 1 << 22;
 export interface LineScan {
   lines: number;
   hasBlankLine: boolean;
+  /** Whether a `"` occurs anywhere in the file; absent when the scan stopped early (at a blank line). */
+  hasQuote?: boolean;
 }
 
-/** Counts `\n` line ends (much cheaper than a parse: it runs beside DuckDB's sniff of the same file). */
+const QUOTE = 0x22;
+
+/**
+ * Counts `\n` line ends and looks for a quote (much cheaper than a parse: it runs beside DuckDB's sniff of the same
+ * file; the quote answers the unclosed-quote check without reading the file again).
+ */
 export async function scanLineEnds(file: string): Promise<LineScan> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(CHUNK);
     let lines = 0;
+    let hasQuote = false;
     let last = NL; // the byte before the file counts as a line end: a leading blank line is caught too
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
       if (bytesRead === 0) break;
       const chunk = bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead);
+      hasQuote ||= chunk.includes(QUOTE);
       for (let at = chunk.indexOf(NL); at !== -1; at = chunk.indexOf(NL, at + 1)) {
         if ((at === 0 ? last : chunk[at - 1]) === NL) return { lines, hasBlankLine: true };
         lines++;
       }
       last = chunk[bytesRead - 1] ?? last;
     }
-    return { lines: last === NL ? lines : lines + 1, hasBlankLine: false };
+    return { lines: last === NL ? lines : lines + 1, hasBlankLine: false, hasQuote };
   } finally {
     await handle.close();
   }

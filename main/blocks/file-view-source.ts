@@ -3,7 +3,8 @@ import { UserError } from '../model/errors.ts';
 import type { FileViewInfo } from '../model/workspace-types.ts';
 import { buildReadSql, formatHint, parseCsvError, type FileFormat, type ReaderOptions } from './file-formats.ts';
 import { quoteIdent } from '../data/sql-names.ts';
-import { pinnedReadSql, scanLineEnds, simpleCsvRows, sniffCsv, type SniffedCsv } from './csv-pinned-read.ts';
+import { pinnedReadSql, scanLineEnds, simpleCsvRows, sniffCsv } from './csv-pinned-read.ts';
+import { cachedCsvFacts, type CsvFacts } from './sniff-cache.ts';
 
 /** A file a source reads, and the name the user knows it by. */
 interface NamedFile {
@@ -24,7 +25,7 @@ export function canPublishFileView(ctx: BlockContext, files: readonly NamedFile[
 
 /**
  * Publishes the output as a view over private links to `files` (copies unless `mayLink`) (main/data/file-views.ts); resolves to its rows and,
- * for one CSV file, what the sniffer found. The sniff (or for several files, binding the view) reads each header here,
+ * for one CSV file, what the sniffer and the line scan found (for a linked file, remembered: sniff-cache.ts). The sniff (or for several files, binding the view) reads each header here,
  * so a file DuckDB cannot read as declared fails in this block; a bad value deep in the file fails the block that
  * reads the view, naming this block and the line.
  */
@@ -34,7 +35,7 @@ export async function publishFileView(
   format: FileFormat,
   options: ReaderOptions,
   mayLink: boolean,
-): Promise<{ rows: number; sniffed?: SniffedCsv }> {
+): Promise<{ rows: number } & Partial<CsvFacts>> {
   // A user's file may be rewritten in place (pandas' to_csv does): the output gets its own copy of it.
   const linked = await ctx.data.linkOutputFiles(
     files.map((f) => f.path),
@@ -43,7 +44,16 @@ export async function publishFileView(
   const [only] = linked;
   const isOneCsv = format === 'csv' && linked.length === 1 && only !== undefined;
   // DuckDB sniffs while this thread counts line ends: the two overlap.
-  const [sniffed, scan] = isOneCsv ? await Promise.all([sniffCsv(ctx, only, options), scanLineEnds(only)]) : [];
+  const learn = async (file: string): Promise<CsvFacts> => {
+    const [sniffed, scan] = await Promise.all([sniffCsv(ctx, file, options), scanLineEnds(file)]);
+    return { sniffed, scan };
+  };
+  const facts = !isOneCsv
+    ? undefined
+    : mayLink && files[0]
+      ? await cachedCsvFacts(ctx, files[0].path, options, () => learn(only))
+      : await learn(only);
+  const { sniffed, scan } = facts ?? {};
   const read = sniffed && only !== undefined ? pinnedReadSql(only, sniffed, options) : buildReadSql(linked, format, options);
   const columns = (await ctx.data.queryRows(`DESCRIBE ${read}`)).map((row) => quoteIdent(String(row.column_name)));
   // Every value is parsed by whoever reads the view, even a reader of one column or of count(*): a value that does not
@@ -52,7 +62,7 @@ export async function publishFileView(
   const simple = sniffed && scan ? simpleCsvRows(scan, sniffed) : undefined;
   const rows = simple ?? Number((await ctx.data.queryRows(`SELECT count(*)::BIGINT AS n FROM (${sql})`))[0]?.n ?? 0);
   await ctx.data.writeOutputAsFileView(sql, { rows, files: linked.map((path, i) => ({ path, display: files[i]?.display ?? path })) });
-  return { rows, ...(sniffed ? { sniffed } : {}) };
+  return { rows, ...facts };
 }
 
 /**

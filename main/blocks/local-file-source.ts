@@ -108,13 +108,15 @@ export async function readFilesIntoOutput(
   checkOptionsFitFormat(format, options, place);
   await checkFilesBeforeRead(files, format, place);
   if (canPublishFileView(ctx, files, format, options)) {
-    const { rows, sniffed } = await publishFileView(ctx, files, format, options, how.isReplacedNeverRewritten === true).catch(
+    const { rows, sniffed, scan } = await publishFileView(ctx, files, format, options, how.isReplacedNeverRewritten === true).catch(
       async (error: unknown) => {
         throw await explainReadError(error, ctx, files, format, options);
       },
     );
     if (format === 'csv' && options.delimiter === undefined) await checkNotCollapsed(ctx, files);
-    if (format === 'csv' && options.quote === undefined) await checkQuotesClosed(ctx, files, options.delimiter, sniffed);
+    // A file the line scan found no quote in cannot hold an unclosed one.
+    if (format === 'csv' && options.quote === undefined && scan?.hasQuote !== false)
+      await checkQuotesClosed(ctx, files, options.delimiter, sniffed);
     return { rows, rejected: 0 };
   }
   const rejects = options.on_error === 'reject' ? await prepareRejectTables(ctx) : undefined;
