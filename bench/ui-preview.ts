@@ -6,8 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { createTempProject } from '../test/helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe } from '../test/helpers/browser.ts';
+import { ensureRendererBuilt } from '../test/helpers/browser.ts';
+import { openServedApp } from '../test/helpers/app.ts';
 import { runCli } from '../test/helpers/run-cli.ts';
+import { armTimer, readTimer } from './paint-timer.ts';
 
 const ROWS = 1_240_000;
 const SAMPLES = 5;
@@ -20,11 +22,9 @@ export async function runUiPreviewSection(): Promise<void> {
     const ran = await runCli(['run', 'preview_bench', '--project', temp.dir]);
     if (ran.code !== 0) throw new Error(`the bench pipeline failed:\n${ran.stderr}`);
     ensureRendererBuilt();
-    const serve = await startServe(temp.dir);
-    const browser = await launchChromium();
+    const app = await openServedApp(temp.dir, { viewport: { width: 1400, height: 900 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(serve.url);
+      const { page } = app;
       await page.getByRole('button', { name: 'trips', exact: true }).waitFor();
       const select = await measureSelections(page);
       const jump = await measureJumps(page);
@@ -32,8 +32,7 @@ export async function runUiPreviewSection(): Promise<void> {
       console.log(`  select block → first rows:  median ${median(select)} ms, max ${Math.max(...select).toFixed(0)} ms   (goal ≤ 200 ms)`);
       console.log(`  go to row 1,000,000 → rows: median ${median(jump)} ms, max ${Math.max(...jump).toFixed(0)} ms   (goal ≤ 300 ms)`);
     } finally {
-      await browser.close();
-      await serve.stop();
+      await app.close();
     }
   } finally {
     temp.cleanup();
@@ -67,7 +66,7 @@ async function measureSelections(page: Page): Promise<number[]> {
     await page.getByRole('button', { name: 'seed', exact: true }).click();
     await page.getByRole('grid', { name: 'Preview of seed' }).locator('[role=gridcell]:not(.is-loading)').first().waitFor();
     const cell = '[aria-label="Preview of trips"] [aria-rowindex="2"] [role=gridcell]:not(.is-loading)';
-    await armTimer(page, 'pointerdown', cell);
+    await armTimer(page, 'pointerdown', cell, true);
     await page.getByRole('button', { name: 'trips', exact: true }).click();
     samples.push(await readTimer(page));
   }
@@ -81,44 +80,11 @@ async function measureJumps(page: Page): Promise<number[]> {
     const row = 1_000_000 + i * 10_000;
     const input = page.getByLabel('Go to row');
     await input.fill(String(row));
-    await armTimer(page, 'keydown', `[aria-label="Preview of trips"] [aria-rowindex="${row + 1}"] [role=gridcell]:not(.is-loading)`);
+    await armTimer(page, 'keydown', `[aria-label="Preview of trips"] [aria-rowindex="${row + 1}"] [role=gridcell]:not(.is-loading)`, true);
     await input.press('Enter');
     samples.push(await readTimer(page));
   }
   return samples;
-}
-
-/**
- * In the page: on the next `event` (a real one, from Playwright), start the clock; stop it at the first animation
- * frame after `selector` has text. The elapsed time lands in `window.__pwElapsed`.
- */
-async function armTimer(page: Page, event: 'pointerdown' | 'keydown', selector: string): Promise<void> {
-  await page.evaluate(
-    ({ event, selector }) => {
-      const w = window as { __pwElapsed?: number };
-      delete w.__pwElapsed;
-      document.addEventListener(
-        event,
-        () => {
-          const start = performance.now();
-          // The DOM change is seen at once; the next animation frame is when it is on screen.
-          const observer = new MutationObserver(() => {
-            if (!document.querySelector(selector)?.textContent) return;
-            observer.disconnect();
-            requestAnimationFrame(() => (w.__pwElapsed = performance.now() - start));
-          });
-          observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
-        },
-        { capture: true, once: true },
-      );
-    },
-    { event, selector },
-  );
-}
-
-async function readTimer(page: Page): Promise<number> {
-  const handle = await page.waitForFunction(() => (window as { __pwElapsed?: number }).__pwElapsed, undefined, { timeout: 30_000 });
-  return Number(await handle.jsonValue());
 }
 
 function median(values: number[]): string {

@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { RunStore } from '../main/history/run-store.ts';
 import { createTempProject } from '../test/helpers/temp-project.ts';
-import { ensureRendererBuilt, launchChromium, startServe } from '../test/helpers/browser.ts';
-import { recordFanOutRun } from '../test/helpers/fan-out-history.ts';
+import { ensureRendererBuilt } from '../test/helpers/browser.ts';
+import { openServedApp } from '../test/helpers/app.ts';
+import { recordFanOutRun, writeFanOutPipeline } from '../test/helpers/fan-out-history.ts';
+import { armTimer, readTimer } from './paint-timer.ts';
 import { applyRunEvent } from '../renderer/src/runs/apply-run-event.ts';
 import { emptyRunState } from '../renderer/src/runs/use-run-state.ts';
 import type { RunEvent } from '../main/model/run-events.ts';
@@ -24,7 +26,7 @@ const FIRST_ROW = '[aria-label="Children of each on this page"] tbody tr';
 export async function runUiRunPageSection(): Promise<void> {
   const temp = createTempProject();
   try {
-    writeFanOutPipeline(temp);
+    writeFanOutPipeline(temp, CHILDREN);
     const file = path.join(temp.dir, '.pipewright', 'history.sqlite');
     const store = RunStore.open(file);
     try {
@@ -46,14 +48,12 @@ export async function runUiRunPageSection(): Promise<void> {
       store.close();
     }
     ensureRendererBuilt();
-    const serve = await startServe(temp.dir);
-    const browser = await launchChromium();
+    const app = await openServedApp(temp.dir, { viewport: { width: 1440, height: 900 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      await page.goto(serve.url);
+      const { page } = app;
       await page.getByRole('navigation', { name: 'Screens' }).waitFor();
       const clicks = await measureClicks(page);
-      const loads = await measureColdLoads(page, new URL(serve.url).origin);
+      const loads = await measureColdLoads(page, new URL(app.url).origin);
       console.log(
         `  History list → run page, first page of children on screen: median ${median(clicks)} ms, max ${max(clicks)} ms   (goal ≤ 1000 ms)`,
       );
@@ -61,8 +61,7 @@ export async function runUiRunPageSection(): Promise<void> {
         `  cold load of #/runs/<id> → first page of children:        median ${median(loads)} ms, max ${max(loads)} ms   (goal ≤ 1000 ms)`,
       );
     } finally {
-      await browser.close();
-      await serve.stop();
+      await app.close();
     }
   } finally {
     temp.cleanup();
@@ -131,7 +130,7 @@ async function measureClicks(page: Page): Promise<number[]> {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
     const link = page.getByRole('link', { name: `Run ${RUN_ID} of fanout` });
     await link.waitFor();
-    await armTimer(page);
+    await armTimer(page, 'pointerdown', FIRST_ROW);
     await link.click();
     samples.push(await readTimer(page));
   }
@@ -157,45 +156,6 @@ async function measureColdLoads(page: Page, origin: string): Promise<number[]> {
     samples.push(Number(await handle.jsonValue()));
   }
   return samples;
-}
-
-/** Starts the clock on the next pointerdown; stops it at the first animation frame after a child row has text. */
-async function armTimer(page: Page): Promise<void> {
-  await page.evaluate((selector) => {
-    const w = window as { __pwElapsed?: number };
-    delete w.__pwElapsed;
-    document.addEventListener(
-      'pointerdown',
-      () => {
-        const start = performance.now();
-        const observer = new MutationObserver(() => {
-          if (!document.querySelector(selector)?.textContent) return;
-          observer.disconnect();
-          requestAnimationFrame(() => (w.__pwElapsed = performance.now() - start));
-        });
-        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-      },
-      { capture: true, once: true },
-    );
-  }, FIRST_ROW);
-}
-
-async function readTimer(page: Page): Promise<number> {
-  const handle = await page.waitForFunction(() => (window as { __pwElapsed?: number }).__pwElapsed, undefined, { timeout: 30_000 });
-  return Number(await handle.jsonValue());
-}
-
-function writeFanOutPipeline(temp: ReturnType<typeof createTempProject>): void {
-  temp.writeFile('blocks/seed.sql', 'select 1 as one\n');
-  temp.writeFile('blocks/items.sql', `select range::INTEGER as i from range(${CHILDREN}) where (select count(*) from seed) = 1\n`);
-  temp.writeFile('blocks/each.sql', 'select {{ item.i }} as i\n');
-  temp.writePipeline('fanout', {
-    blocks: [
-      { id: 'seed', type: 'source', kind: 'sql', file: 'blocks/seed.sql' },
-      { id: 'items', type: 'transform', kind: 'sql', file: 'blocks/items.sql', upstream: ['seed'], dynamic: true },
-      { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['items'], reduce: true },
-    ],
-  });
 }
 
 function median(values: number[], digits = 0): string {

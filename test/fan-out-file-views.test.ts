@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { RunScope } from '../main/model/run-events.ts';
 import { sqlBlock, withPipeline, type ProjectRun } from './helpers/run-project.ts';
+import { linkDirs, outputViews } from './helpers/file-view-state.ts';
 
 // Fan-outs (one shared output table per fan-out) beside file views (a file source read by one SQL block is a view
 // over a private link to its file): main/data/fan-out-outputs.ts, main/data/file-views.ts.
@@ -21,16 +22,6 @@ const MONTHS_SQL = 'select range::INTEGER as m from range(1, 4)';
 async function run(ctx: ProjectRun, scope: RunScope = { kind: 'pipeline' }) {
   return ctx.run({ pipeline: await ctx.open.loadPipeline('p'), scope, trigger: { kind: 'test' } });
 }
-
-async function outputViews(ctx: ProjectRun): Promise<string[]> {
-  const rows = await ctx.open.workspace.readRows("SELECT view_name FROM duckdb_views() WHERE schema_name = '_pw_out' ORDER BY 1");
-  return rows.map((r) => String(r.view_name));
-}
-
-const linkDirs = (ctx: ProjectRun) => {
-  const dir = path.join(ctx.open.project.stateDir, 'outputs');
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
-};
 
 const rowsInOf = (ctx: ProjectRun, runId: string, prefix: string) =>
   (ctx.open.store.getRun(runId)?.blocks ?? []).filter((b) => b.blockId.startsWith(prefix)).map((b) => b.rowsIn);

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -9,6 +9,7 @@ import type { RunEvent } from '../main/model/run-events.ts';
 import { countSimpleCsvRows, type SniffedCsv } from '../main/blocks/csv-pinned-read.ts';
 import { startFileServer, type FileServer } from './helpers/http-server.ts';
 import { sqlBlock, withPipeline, type ProjectRun } from './helpers/run-project.ts';
+import { linkDirs, outputViews } from './helpers/file-view-state.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createTestRegistry } from './helpers/test-kinds.ts';
 
@@ -36,16 +37,6 @@ const CLEAN_SQL = 'select * from load where passengers > 0';
 async function runAll(ctx: ProjectRun) {
   return ctx.run({ pipeline: await ctx.open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });
 }
-
-async function outputViews(ctx: ProjectRun): Promise<string[]> {
-  const rows = await ctx.open.workspace.readRows("SELECT view_name FROM duckdb_views() WHERE schema_name = '_pw_out' ORDER BY 1");
-  return rows.map((r) => String(r.view_name));
-}
-
-const linkDirs = (ctx: ProjectRun) => {
-  const dir = path.join(ctx.open.project.stateDir, 'outputs');
-  return existsSync(dir) ? readdirSync(dir).sort() : [];
-};
 
 const succeeded = (events: RunEvent[], blockId: string) =>
   events.find((e): e is Extract<RunEvent, { type: 'block.succeeded' }> => e.type === 'block.succeeded' && e.blockId === blockId);

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { LocalPostgres } from '../main/postgres/local-server.ts';
 import { ensureDatabase } from '../main/postgres/pg-connect.ts';
 import type { PostgresConnection } from '../main/model/connection-profile.ts';
-import { blockError, createPgProject, runPipeline, writeExportPipeline, type TestPostgres } from './helpers/postgres.ts';
+import { blockError, createPgProject, runPipeline, testConnection, writeExportPipeline, type TestPostgres } from './helpers/postgres.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 import { countRows } from '../bench/postgres-contenders.ts';
 
@@ -26,18 +26,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'pw-pg-crash-'));
   server = LocalPostgres.at(dir);
   const info = await server.ensureRunning(password);
-  conn = {
-    name: 'pg',
-    type: 'postgres',
-    host: info.host,
-    port: info.port,
-    database: 'test',
-    user: info.user,
-    password,
-    sslMode: 'disable',
-    schema: undefined,
-    label: `${info.user}@${info.host}:${info.port}/test`,
-  };
+  conn = testConnection(info);
   await ensureDatabase(conn);
   process.env.PW_TEST_PG_PASSWORD = password;
 });
@@ -126,7 +115,7 @@ for (const mode of ['replace', 'append'] as const) {
         if (kill === killServer) {
           // After a crash Postgres recovers by itself; killed, it is started again (on a new port).
           const info = await server.ensureRunning(password);
-          conn = { ...conn, port: info.port, label: `${info.user}@${info.host}:${info.port}/test` };
+          conn = testConnection(info);
         }
         const rows = await waitUntil(() => query<{ n: number }>(`select count(*)::int as n from crash.${table}`).catch(() => undefined), {
           what: 'the server back after recovery',

@@ -7,8 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
-import { createPgProject, startTestPostgres, type TestPostgres } from './helpers/postgres.ts';
-import { startBigQueryFixture, type BigQueryFixture } from './helpers/bigquery.ts';
+import { createPgProject, type TestPostgres } from './helpers/postgres.ts';
+import type { BigQueryFixture } from './helpers/bigquery.ts';
+import { startTripWarehouses } from './helpers/trip-warehouses.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
 import { runCli } from './helpers/run-cli.ts';
 import { waitUntil } from './helpers/wait-until.ts';
@@ -20,12 +21,7 @@ import type { RunResult } from '../main/model/engine-types.ts';
 let pgServer: TestPostgres;
 let bq: BigQueryFixture;
 before(async () => {
-  [pgServer, bq] = await Promise.all([startTestPostgres(), startBigQueryFixture()]);
-  await pgServer.query(`create schema src; create table src.trips as select i as id, i % 3 as day from generate_series(1, 300) as i`);
-  await bq.bigquery.dataset('src').create();
-  await bq.bigquery.query(
-    'CREATE TABLE `test-project.src.trips` AS SELECT id, MOD(id, 3) AS day FROM UNNEST(GENERATE_ARRAY(1, 300)) AS id',
-  );
+  ({ pgServer, bq } = await startTripWarehouses());
 });
 after(async () => {
   await Promise.all([pgServer?.stop(), bq?.close()]);

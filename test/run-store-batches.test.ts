@@ -5,30 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunEvent } from '../main/model/run-events.ts';
-import { RunStore } from '../main/history/run-store.ts';
+import { startedFanOutStore } from './helpers/fan-out-history.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'pw-batches-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-let stores = 0;
-
-function startedStore(runId: string): { store: RunStore; file: string } {
-  const file = path.join(root, `p${stores++}`, 'history.sqlite');
-  const store = RunStore.open(file);
-  store.record({
-    type: 'run.started',
-    runId,
-    at: Date.now(),
-    pipelineId: 'p',
-    scope: { kind: 'pipeline' },
-    blocks: ['ids', 'each'],
-    trigger: { kind: 'test' },
-    variables: {},
-    pipelineHash: 'h',
-    codeHash: 'c',
-  });
-  return { store, file };
-}
 
 /** What another process sees: rows committed to the file, read on a connection of its own. */
 function committedChildren(file: string): number {
@@ -52,7 +33,7 @@ function childEvents(runId: string, index: number): RunEvent[] {
 }
 
 test("children's events commit together, within 50 ms; a read through the store or any other event commits them first", async () => {
-  const { store, file } = startedStore('r1');
+  const { store, file } = startedFanOutStore(root, 'r1');
   try {
     for (const event of childEvents('r1', 0)) store.record(event);
     assert.equal(committedChildren(file), 0, 'waiting for their batch');
@@ -81,7 +62,7 @@ test("children's events commit together, within 50 ms; a read through the store 
 });
 
 test('a bad event in a batch fails alone: the others are recorded, and the next record() throws its error', () => {
-  const { store, file } = startedStore('r2');
+  const { store, file } = startedFanOutStore(root, 'r2');
   try {
     store.record(childEvents('r2', 0)[0]!);
     // A child the run never added: its attempt cannot be recorded (foreign key).

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunEvent } from '../main/model/run-events.ts';
-import { RunStore } from '../main/history/run-store.ts';
+import type { RunStore } from '../main/history/run-store.ts';
+import { startedFanOutStore } from './helpers/fan-out-history.ts';
 
 /** The disk, where an fsync costs what it costs; and memory where there is a tmpfs, so a per-child scan is not hidden behind fsyncs. */
 const onDisk = mkdtempSync(path.join(os.tmpdir(), 'pw-children-'));
@@ -14,26 +15,6 @@ after(() => {
   rmSync(onDisk, { recursive: true, force: true });
   rmSync(inMemory, { recursive: true, force: true });
 });
-let stores = 0;
-
-/** A store in `root` with one running run of blocks `ids` and `each`. */
-function startedStore(root: string, runId: string): { store: RunStore; file: string } {
-  const file = path.join(root, `p${stores++}`, 'history.sqlite');
-  const store = RunStore.open(file);
-  store.record({
-    type: 'run.started',
-    runId,
-    at: Date.now(),
-    pipelineId: 'p',
-    scope: { kind: 'pipeline' },
-    blocks: ['ids', 'each'],
-    trigger: { kind: 'test' },
-    variables: {},
-    pipelineHash: 'h',
-    codeHash: 'c',
-  });
-  return { store, file };
-}
 
 function timed(events: RunEvent[], store: RunStore): number {
   const started = performance.now();
@@ -51,7 +32,7 @@ const added = (runId: string, index: number): RunEvent => ({
 });
 
 test('recording the 20,000th child costs what recording the first did; children keep their plan positions', () => {
-  const { store, file } = startedStore(inMemory, 'r1');
+  const { store, file } = startedFanOutStore(inMemory, 'r1');
   const count = 20_000;
   const batch = 2_000;
   const firstMs = timed(
@@ -91,7 +72,7 @@ test('recording the 20,000th child costs what recording the first did; children 
 });
 
 test("a child's state changes commit without an fsync each: they cost about what log lines cost, not a disk flush", () => {
-  const { store } = startedStore(onDisk, 'r2');
+  const { store } = startedFanOutStore(onDisk, 'r2');
   const children = 300;
   const now = Date.now();
   const childEvents = Array.from({ length: children }, (_, i): RunEvent[] => [

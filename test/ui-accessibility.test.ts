@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { openApp, closeSpecApp, type AppUnderTest } from './helpers/app.ts';
 import { axeViolations } from './helpers/axe.ts';
 
 // WCAG 2.1 A and AA rules over the whole page (test/helpers/axe.ts). One exclusion: canvas nodes are named by their
@@ -31,11 +31,7 @@ before(async () => {
   await page.getByRole('status', { name: 'Run status' }).getByText('Run succeeded').waitFor({ timeout: 20_000 });
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 const screens: [string, () => Promise<void>][] = [
   [

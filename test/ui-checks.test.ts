@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { openApp, closeSpecApp, type AppUnderTest } from './helpers/app.ts';
 
 let temp: TempProject;
 let app: AppUnderTest;
@@ -27,11 +27,7 @@ before(async () => {
   page = app.page;
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 test('a check that warned shows ⚠ on the node, and the run page lists each check with up to 5 failing rows', async () => {
   await page.getByRole('button', { name: 'Run pipeline' }).click();

@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { RunStore } from '../main/history/run-store.ts';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, type AppUnderTest } from './helpers/app.ts';
-import { recordFanOutRun } from './helpers/fan-out-history.ts';
+import { openApp, closeSpecApp, type AppUnderTest } from './helpers/app.ts';
+import { recordFanOutRun, writeFanOutPipeline } from './helpers/fan-out-history.ts';
 import { axeViolations } from './helpers/axe.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
@@ -22,16 +22,7 @@ let page: Page;
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   temp = createTempProject();
-  temp.writeFile('blocks/seed.sql', 'select 1 as one\n');
-  temp.writeFile('blocks/items.sql', `select range::INTEGER as i from range(${CHILDREN}) where (select count(*) from seed) = 1\n`);
-  temp.writeFile('blocks/each.sql', 'select {{ item.i }} as i\n');
-  temp.writePipeline('fanout', {
-    blocks: [
-      { id: 'seed', type: 'source', kind: 'sql', file: 'blocks/seed.sql' },
-      { id: 'items', type: 'transform', kind: 'sql', file: 'blocks/items.sql', upstream: ['seed'], dynamic: true },
-      { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['items'], reduce: true },
-    ],
-  });
+  writeFanOutPipeline(temp, CHILDREN);
   // The run is written through the run store's own fold, as the engine would leave it (a real run of 3,000 children
   // takes minutes here); the app then reads it like any other.
   const store = RunStore.open(path.join(temp.dir, '.pipewright', 'history.sqlite'));
@@ -51,11 +42,7 @@ before(async () => {
   page = app.page;
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 const pager = () => page.getByRole('region', { name: 'Children of each' });
 const position = () => pager().getByRole('navigation').getByRole('status');

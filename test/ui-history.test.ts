@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { openApp, closeSpecApp, type AppUnderTest } from './helpers/app.ts';
 import { waitUntil } from './helpers/wait-until.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
@@ -33,11 +33,7 @@ before(async () => {
   page = app.page;
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 const blockRow = (blockId: string) =>
   page.getByRole('table', { name: 'Blocks of this run' }).getByRole('row', { name: blockId, exact: true });

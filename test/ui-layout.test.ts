@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, serveOnly, type AppUnderTest } from './helpers/app.ts';
+import { openApp, closeSpecApp, serveOnly, type AppUnderTest } from './helpers/app.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 
@@ -32,11 +32,7 @@ before(async () => {
   page = app.page;
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 const logCount = () => page.getByRole('status', { name: 'Log line count' }).innerText();
 const shownBlocks = () => page.getByRole('list', { name: 'Log lines' }).locator('.log-block').allTextContents();

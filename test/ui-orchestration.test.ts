@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { openApp, closeSpecApp, type AppUnderTest } from './helpers/app.ts';
+import { writeFanOutPipeline } from './helpers/fan-out-history.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 // A zone without daylight saving and a half-hour offset: 05:00 UTC is always 10:30 there.
@@ -29,17 +30,8 @@ before(async () => {
     ],
     blocks: [{ id: 'days', type: 'source', kind: 'sql', file: 'blocks/days.sql' }],
   });
-  temp.writeFile('blocks/seed.sql', 'select 1 as one\n');
-  temp.writeFile('blocks/items.sql', 'select range::INTEGER as i from range(3) where (select count(*) from seed) = 1\n');
   // The child for item 2 fails (a CAST of 'x'); the others succeed.
-  temp.writeFile('blocks/each.sql', "select {{ item.i }} as i, cast(case when {{ item.i }} = 2 then 'x' else '1' end as integer) as ok\n");
-  temp.writePipeline('fanout', {
-    blocks: [
-      { id: 'seed', type: 'source', kind: 'sql', file: 'blocks/seed.sql' },
-      { id: 'items', type: 'transform', kind: 'sql', file: 'blocks/items.sql', upstream: ['seed'], dynamic: true },
-      { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['items'], reduce: true },
-    ],
-  });
+  writeFanOutPipeline(temp, 3, "select {{ item.i }} as i, cast(case when {{ item.i }} = 2 then 'x' else '1' end as integer) as ok\n");
   temp.writeFile('blocks/flaky_day.sql', FLAKY_SQL);
   temp.writeFile('blocks/greeting.sql', "select 'hello {{ who }}' as greeting\n");
   temp.writePipeline('greet', {
@@ -70,11 +62,7 @@ before(async () => {
   await page.getByRole('button', { name: 'days', exact: true }).waitFor();
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 test('the triggers panel opens from the keyboard and shows the next five fires in UTC and local time, and the API curl line', async () => {
   await page.getByRole('toolbar', { name: 'Orchestration' }).getByRole('button', { name: 'Triggers' }).focus();

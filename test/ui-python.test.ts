@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { openApp, closeSpecApp, type AppUnderTest } from './helpers/app.ts';
 import { runCli } from './helpers/run-cli.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
@@ -31,11 +31,7 @@ before(async () => {
   page = app.page;
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 test('a Python block opens highlighted, and its exception is marked at the line that raised it', async () => {
   await page.getByRole('button', { name: 'big', exact: true }).click();

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createTempProject, type TempProject } from './helpers/temp-project.ts';
-import { openApp, type AppUnderTest } from './helpers/app.ts';
+import { openApp, closeSpecApp, type AppUnderTest } from './helpers/app.ts';
 
 const SCREENSHOTS = path.resolve('test-results');
 
@@ -37,11 +37,7 @@ before(async () => {
   await page.getByRole('button', { name: 'nightly', exact: true }).click();
 });
 
-after(async () => {
-  const code = await app?.close();
-  temp?.cleanup();
-  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
-});
+after(() => closeSpecApp(app, temp));
 
 const line = () => page.getByRole('group', { name: 'Schedules' });
 

@@ -1,50 +1,16 @@
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../model/errors.ts';
 import type { BlockSession, ColumnInfo, FileViewInfo, QueryProgress } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, quoteIdent, quoteLiteral } from './sql-names.ts';
-import { sqlErrorClass, toSqlUserError } from './sql-errors.ts';
-import { checkOneStatement } from './one-statement.ts';
 import { arrowToAppendColumns, resultToArrow, resultToArrowParts } from './arrow-convert.ts';
 import { createAndAppend, createAndAppendBatches, rowsToAppendColumns, type AppendBatch, type AppendColumn } from './table-append.ts';
 import { TrackedConnection } from './tracked-connection.ts';
-import { enableQueryProgress, watchQueryProgress } from './query-progress.ts';
-import { SharedOutput } from './shared-output.ts';
+import { enableQueryProgress } from './query-progress.ts';
 import { createFileView, linkOutputFiles, readFileViews, type LinkHow } from './file-views.ts';
-
-/** What the workspace learns from a session. */
-export interface SessionHooks {
-  /** Called before the session creates its output table, so no sweep drops it half-written. */
-  willWrite(physical: string): void;
-  /** Called once the session's output is a file view (see writeOutputAsFileView). */
-  wroteFileView(physical: string): void;
-  closed(): void;
-}
-
-export interface SessionSpec {
-  blockId: string;
-  /** This attempt's output table in `_pw_out`. */
-  physical: string;
-  /** Readable upstream block ids mapped to the physical tables they resolve to. */
-  upstream: ReadonlyMap<string, string>;
-  /** A fan-out child's: its item number and the fan-out's shared table, where its SELECT writes when its columns fit. */
-  child?: { index: number; shared: SharedOutput };
-  /** Row counts of upstream tables, shared by a fan-out's children (output tables never change once written). */
-  counts?: Map<string, Promise<number>>;
-  /** Where file views keep their linked files (main/data/file-views.ts). */
-  fileViewsDir: string;
-  /** The workspace's outputs that are file views (kept current by the workspace). */
-  fileViews: ReadonlySet<string>;
-}
-
-/** A DuckDB connection lent to one session; a fan-out lends the same few to all of its children in turn. */
-export interface ConnectionLease {
-  readonly conn: DuckDBConnection;
-  /** Whether query progress is on (PRAGMA enable_progress_bar): a reused connection keeps it. */
-  isProgressOn: boolean;
-  /** Gives the connection back; `isReusable` false when a query was cut short or a statement may have changed its state. */
-  release(isReusable: boolean): void;
-}
+import { BlockSql, fetchChunks } from './block-sql.ts';
+import { openWithViews, type ConnectionLease, type SessionHooks, type SessionSpec } from './session-spec.ts';
+import { countOutputRows } from './output-rows.ts';
 
 /** Leading keywords of statements that only read: a session that ran nothing else leaves its connection as it found it. */
 const READ_ONLY = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/|\()*(?:select|with|from|values|describe|summarize|explain|table)\b/i;
@@ -59,6 +25,7 @@ export class WorkspaceBlockSession implements BlockSession {
   private isDirty = false;
   private readonly tracked: TrackedConnection;
   private readonly conn: DuckDBConnection;
+  private readonly sql: BlockSql;
   /** Connections of streamArrow readers still open (one each, so a read runs beside the output's writes). */
   private readonly readers = new Set<TrackedConnection>();
 
@@ -70,6 +37,7 @@ export class WorkspaceBlockSession implements BlockSession {
   ) {
     this.tracked = new TrackedConnection(lease.conn);
     this.conn = lease.conn;
+    this.sql = new BlockSql(lease.conn, spec.blockId, spec.upstream);
   }
 
   /** Opens a connection and creates one temp view per upstream block; temp views shadow the pipeline schemas. */
@@ -96,15 +64,15 @@ export class WorkspaceBlockSession implements BlockSession {
   run(sql: string): Promise<void> {
     return this.tracked.track(async () => {
       this.isDirty = true;
-      await this.guard(sql, sql, 0, () => this.conn.run(sql));
+      await this.sql.guard(sql, sql, 0, () => this.conn.run(sql));
     });
   }
 
   queryRows(sql: string): Promise<Record<string, unknown>[]> {
     return this.tracked.track(async () => {
-      await checkOneStatement(this.conn, sql, sql, 0, { block: this.spec.blockId }, 'a query');
+      await this.sql.checkQuery(sql);
       if (!READ_ONLY.test(sql)) this.isDirty = true;
-      const reader = await this.guard(sql, sql, 0, () => this.conn.runAndReadAll(sql));
+      const reader = await this.sql.guard(sql, sql, 0, () => this.conn.runAndReadAll(sql));
       return reader.getRowObjectsJS() as Record<string, unknown>[];
     });
   }
@@ -115,19 +83,13 @@ export class WorkspaceBlockSession implements BlockSession {
     const key = physicals.join('\n');
     const known = this.spec.counts?.get(key);
     if (known) return known;
-    const counting = this.tracked.track(async () => {
-      // A file view's rows were counted when it was written: counting them again would parse its files.
-      const views = await readFileViews(
+    const counting = this.tracked.track(() =>
+      countOutputRows(
         this.conn,
-        [...new Set(physicals)].filter((p) => this.spec.fileViews.has(p)),
-      );
-      const recorded = physicals.reduce((sum, physical) => sum + (views.get(physical)?.rows ?? 0), 0);
-      const counted = blockIds.filter((_, i) => !views.has(physicals[i] ?? ''));
-      if (counted.length === 0) return recorded;
-      const counts = counted.map((id) => `(SELECT count(*) FROM ${this.relation(id)})`);
-      const reader = await this.conn.runAndReadAll(`SELECT ${counts.join(' + ')}`);
-      return recorded + Number(reader.getRows()[0]?.[0] ?? 0);
-    });
+        blockIds.map((id, i) => ({ physical: physicals[i] ?? '', relation: this.relation(id) })),
+        this.spec.fileViews,
+      ),
+    );
     this.spec.counts?.set(key, counting);
     counting.catch(() => this.spec.counts?.delete(key)); // a failed count (a cancelled query) is asked again next time
     return counting;
@@ -140,7 +102,8 @@ export class WorkspaceBlockSession implements BlockSession {
         this.lease.isProgressOn = true;
       }
       const child = this.spec.child;
-      const sharedRows = child && this.written !== 'own' ? await this.writeShared(child, selectSql, onProgress) : undefined;
+      const sharedRows =
+        child && this.written !== 'own' ? await this.sql.writeShared(child, selectSql, this.written === 'shared', onProgress) : undefined;
       if (sharedRows !== undefined) {
         this.written = 'shared';
         this.sharedRows = sharedRows;
@@ -149,7 +112,7 @@ export class WorkspaceBlockSession implements BlockSession {
       this.hooks.willWrite(this.spec.physical);
       // One line before the user's SQL, so DuckDB's line numbers are the user's (see describeSqlError).
       const prefix = `CREATE OR REPLACE TABLE ${outputTableRef(this.spec.physical)} AS `;
-      const rows = await this.runWrite(prefix + selectSql, selectSql, prefix.length, onProgress);
+      const rows = await this.sql.runWrite(prefix + selectSql, selectSql, prefix.length, onProgress);
       this.written = 'own';
       return rows ?? 0;
     });
@@ -170,7 +133,7 @@ export class WorkspaceBlockSession implements BlockSession {
       // the closing parenthesis on a line of its own, after a last line that may end in a comment.
       const prefix = 'COPY (';
       const statement = `${prefix}${selectSql}\n) TO ${quoteLiteral(target)} (${copyOptions})`;
-      return (await this.runWrite(statement, selectSql, prefix.length, onProgress)) ?? 0;
+      return (await this.sql.runWrite(statement, selectSql, prefix.length, onProgress)) ?? 0;
     });
   }
 
@@ -186,7 +149,7 @@ export class WorkspaceBlockSession implements BlockSession {
     return this.tracked.track(async () => {
       await this.replacingShared();
       this.hooks.willWrite(this.spec.physical);
-      await this.guard(selectSql, selectSql, 0, () => createFileView(this.conn, this.spec.physical, selectSql, info));
+      await this.sql.guard(selectSql, selectSql, 0, () => createFileView(this.conn, this.spec.physical, selectSql, info));
       this.written = 'own';
       this.hooks.wroteFileView(this.spec.physical);
     });
@@ -216,7 +179,7 @@ export class WorkspaceBlockSession implements BlockSession {
       this.hooks.willWrite(this.spec.physical);
       // The attempt's own table, read by nothing until the engine publishes it: batches may commit as they come.
       const batches = appendBatchesOf(tables);
-      const rows = await this.named(() =>
+      const rows = await this.sql.named(() =>
         createAndAppendBatches(this.conn, OUTPUT_SCHEMA, this.spec.physical, batches, () => this.isClosed, true),
       );
       this.written = 'own';
@@ -262,7 +225,7 @@ export class WorkspaceBlockSession implements BlockSession {
       return this.written === 'shared' && child ? child.shared.relationOf(child.index) : outputTableRef(this.spec.physical);
     }
     if (this.spec.upstream.has(blockId)) return quoteIdent(blockId);
-    throw new UserError(`block ${this.spec.blockId} cannot read ${blockId}: ${this.readableText()}`, { block: this.spec.blockId });
+    throw new UserError(`block ${this.spec.blockId} cannot read ${blockId}: ${this.sql.readableText()}`, { block: this.spec.blockId });
   }
 
   outputIdentity(blockId: string): string {
@@ -280,9 +243,9 @@ export class WorkspaceBlockSession implements BlockSession {
 
   streamChunks<T>(sql: string, consume: (chunks: AsyncIterable<DuckDBDataChunk>) => Promise<T>): Promise<T> {
     return this.tracked.track(async () => {
-      await checkOneStatement(this.conn, sql, sql, 0, { block: this.spec.blockId }, 'a query');
+      await this.sql.checkQuery(sql);
       if (!READ_ONLY.test(sql)) this.isDirty = true;
-      return consume(fetchChunks(await this.guard(sql, sql, 0, () => this.conn.stream(sql))));
+      return consume(fetchChunks(await this.sql.guard(sql, sql, 0, () => this.conn.stream(sql))));
     });
   }
 
@@ -295,12 +258,8 @@ export class WorkspaceBlockSession implements BlockSession {
       const relation = this.relation(blockId);
       const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
       const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-      // A file view knows its rows: counting them would parse its files.
-      const physical = this.outputIdentity(blockId);
-      const view = this.spec.fileViews.has(physical) ? (await readFileViews(this.conn, [physical])).get(physical) : undefined;
-      if (view) return { columns, rows: view.rows };
-      const counted = await this.conn.runAndReadAll(`SELECT count(*) FROM ${relation}`);
-      return { columns, rows: Number(counted.getRows()[0]?.[0] ?? 0) };
+      const rows = await countOutputRows(this.conn, [{ physical: this.outputIdentity(blockId), relation }], this.spec.fileViews);
+      return { columns, rows };
     });
   }
 
@@ -319,110 +278,12 @@ export class WorkspaceBlockSession implements BlockSession {
     this.hooks.closed();
   }
 
-  /**
-   * Writes a fan-out child's rows into the shared table; resolves undefined when they belong in a table of its own
-   * (columns that differ, a SELECT DuckDB parses only unwrapped: its own CREATE then reports the error as usual).
-   */
-  private async writeShared(
-    child: NonNullable<SessionSpec['child']>,
-    selectSql: string,
-    onProgress?: (progress: QueryProgress) => void,
-  ): Promise<number | undefined> {
-    const { shared, index } = child;
-    if (this.written === 'shared') await shared.deleteChild(this.conn, index); // a second write replaces the first
-    const write = await shared.plan(index, selectSql);
-    if (!write) return undefined;
-    let rows: number | undefined;
-    try {
-      const isOwnTableCase = (error: unknown) => SharedOutput.isMismatch(error) || sqlErrorClass(error) === 'Parser';
-      rows = write.isInsert
-        ? await this.runInsert(write.statement, selectSql, write.prefixLength, onProgress, isOwnTableCase)
-        : await this.runWrite(write.statement, selectSql, write.prefixLength, onProgress, isOwnTableCase);
-    } finally {
-      if (!(await write.done(this.conn, rows))) rows = undefined;
-    }
-    if (rows === 0 && !(await shared.fits(this.conn, selectSql))) return undefined;
-    return rows;
-  }
-
-  /**
-   * Runs one statement writing the output from the user's SELECT (at `sqlOffset` of it) and resolves to the rows it
-   * wrote; errors `isPassedOn` accepts resolve undefined, other DuckDB errors become UserErrors placed in the SQL.
-   */
-  private async runWrite(
-    statement: string,
-    selectSql: string,
-    sqlOffset: number,
-    onProgress?: (progress: QueryProgress) => void,
-    isPassedOn?: (error: unknown) => boolean,
-  ): Promise<number | undefined> {
-    await checkOneStatement(this.conn, statement, selectSql, sqlOffset, { block: this.spec.blockId }, 'a SQL block');
-    const stopWatching = onProgress ? watchQueryProgress(this.conn, onProgress) : undefined;
-    try {
-      const reader = await this.conn.runAndReadAll(statement);
-      return Number(reader.getRows()[0]?.[0] ?? 0);
-    } catch (error) {
-      if (isPassedOn?.(error)) return undefined;
-      throw await this.mapped(error, statement, selectSql, sqlOffset);
-    } finally {
-      stopWatching?.();
-    }
-  }
-
-  /**
-   * runWrite for an INSERT, in two round trips instead of four (a child pays them 100,000 times): DuckDB's prepare
-   * refuses a second statement, so no separate parse is needed (checkOneStatement then says where it starts), and
-   * the INSERT reports its row count without a result to fetch.
-   */
-  private async runInsert(
-    statement: string,
-    selectSql: string,
-    sqlOffset: number,
-    onProgress: ((progress: QueryProgress) => void) | undefined,
-    isPassedOn: (error: unknown) => boolean,
-  ): Promise<number | undefined> {
-    const check = () => checkOneStatement(this.conn, statement, selectSql, sqlOffset, { block: this.spec.blockId }, 'a SQL block');
-    if (selectSql.includes('\0')) await check(); // DuckDB would read up to the NUL only: refused with its line
-    let prepared: DuckDBPreparedStatement;
-    try {
-      prepared = await this.conn.prepare(statement);
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('Cannot prepare multiple statements')) await check();
-      if (isPassedOn(error)) return undefined;
-      throw await this.mapped(error, statement, selectSql, sqlOffset);
-    }
-    const stopWatching = onProgress ? watchQueryProgress(this.conn, onProgress) : undefined;
-    try {
-      return (await prepared.run()).rowsChanged;
-    } catch (error) {
-      if (isPassedOn(error)) return undefined;
-      throw await this.mapped(error, statement, selectSql, sqlOffset);
-    } finally {
-      stopWatching?.();
-      prepared.destroySync();
-    }
-  }
-
-  /** Runs SQL the block wrote: DuckDB errors about it become UserErrors placed in the block's SQL. */
-  private async guard<T>(statement: string, sqlText: string, sqlOffset: number, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw await this.mapped(error, statement, sqlText, sqlOffset);
-    }
-  }
-
-  private async mapped(error: unknown, statement: string, sqlText: string, sqlOffset: number): Promise<unknown> {
-    const mapped = await toSqlUserError(this.conn, error, statement, sqlText, sqlOffset, { block: this.spec.blockId });
-    return mapped instanceof UserError ? this.withReadableHint(mapped) : mapped;
-  }
-
   /** Writes the output through the appender; UserErrors raised on the way (bad column names, invalid dates) name this block. */
   private async appendOutput(columns: AppendColumn[], rowCount: number): Promise<number> {
     await this.replacingShared();
     this.hooks.willWrite(this.spec.physical);
     // The attempt's own table, read by nothing until the engine publishes it: it may commit as it is written.
-    await this.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed, true));
+    await this.sql.named(() => createAndAppend(this.conn, OUTPUT_SCHEMA, this.spec.physical, columns, rowCount, () => this.isClosed, true));
     this.written = 'own';
     return rowCount;
   }
@@ -433,63 +294,15 @@ export class WorkspaceBlockSession implements BlockSession {
     if (child && this.written === 'shared') await child.shared.deleteChild(this.conn, child.index);
   }
 
-  /** Runs `write`; a UserError it raises without a block is given this one. */
-  private async named<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (error instanceof UserError && !error.place.block)
-        throw new UserError(error.message, { ...error.place, block: this.spec.blockId }, { cause: error });
-      throw error;
-    }
-  }
-
   /** The physical table an upstream id reads; anything else is refused with what this block can read. */
   private physicalOf(blockId: string): string {
     const physical = this.spec.upstream.get(blockId);
     if (physical === undefined) this.relation(blockId); // throws the error that says what this block can read
     return physical as string;
   }
-
-  /** A query naming a table that does not exist usually means a block that is not upstream: say which are. */
-  private withReadableHint(error: UserError): UserError {
-    if (!/^Catalog Error: Table with name .* does not exist/.test(error.message)) return error;
-    const [first, ...rest] = error.message.split('\n');
-    return new UserError([`${first} (${this.readableText()})`, ...rest].join('\n'), error.place, { cause: error.cause });
-  }
-
-  private readableText(): string {
-    const ids = [...this.spec.upstream.keys()];
-    return ids.length === 0
-      ? 'it has no upstream blocks; connect one with an edge to read it'
-      : `it reads only its upstream blocks (${ids.join(', ')}); connect others with an edge`;
-  }
-}
-
-/** A connection with one temp view per upstream block (they shadow the pipeline schemas' views). */
-export async function openWithViews(instance: DuckDBInstance, upstream: ReadonlyMap<string, string>): Promise<DuckDBConnection> {
-  const conn = await instance.connect();
-  try {
-    for (const [id, physical] of upstream) {
-      await conn.run(`CREATE TEMP VIEW ${quoteIdent(id)} AS SELECT * FROM ${outputTableRef(physical)}`);
-    }
-  } catch (error) {
-    conn.closeSync();
-    throw error;
-  }
-  return conn;
 }
 
 /** Arrow tables as batches of columns to append. */
 async function* appendBatchesOf(tables: AsyncIterable<Table>): AsyncGenerator<AppendBatch> {
   for await (const table of tables) yield { columns: arrowToAppendColumns(table), rowCount: table.numRows };
-}
-
-/** The result's chunks in order, fetched one at a time (DuckDB computes ahead only a bounded buffer). */
-async function* fetchChunks(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return;
-    yield chunk;
-  }
 }

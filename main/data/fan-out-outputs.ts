@@ -2,7 +2,8 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { childId, childrenOutputId } from '../model/child-ids.ts';
 import type { AttemptOutputs, FanOutWorkspace } from '../model/engine-types.ts';
 import type { BlockSession } from '../model/workspace-types.ts';
-import { WorkspaceBlockSession, openWithViews, type ConnectionLease } from './block-session.ts';
+import { WorkspaceBlockSession } from './block-session.ts';
+import { openWithViews, type ConnectionLease } from './session-spec.ts';
 import { SharedOutput } from './shared-output.ts';
 import { outputTableRef } from './sql-names.ts';
 

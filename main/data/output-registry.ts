@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { UserError } from '../model/errors.ts';
 import type { OutputInfo } from '../model/workspace-types.ts';
 import { OUTPUT_SCHEMA, outputTableRef, qualifiedName, quoteIdent } from './sql-names.ts';
 
@@ -85,6 +86,31 @@ export async function readLatestPhysicals(
     ...(blockIds ?? []),
   ]);
   return new Map(reader.getRowsJS().map(([block, physical]) => [String(block), String(physical)]));
+}
+
+/**
+ * The physical tables the blocks `readable` resolve to for block `blockId` of a run: the run's own outputs
+ * (`runOutputs`), else the latest; a readable block with neither is a UserError naming `blockId`.
+ */
+export async function resolveReadable(
+  conn: DuckDBConnection,
+  args: { pipelineId: string; blockId: string; runOutputs: ReadonlyMap<string, string>; readable: readonly string[] },
+): Promise<Map<string, string>> {
+  const latest = await readLatestPhysicals(
+    conn,
+    args.pipelineId,
+    args.readable.filter((id) => !args.runOutputs.has(id)),
+  );
+  const resolved = new Map<string, string>();
+  for (const id of args.readable) {
+    const physical = args.runOutputs.get(id) ?? latest.get(id);
+    if (!physical)
+      throw new UserError(`block ${id} has no stored output yet: run it first, or run this block with its upstream`, {
+        block: args.blockId,
+      });
+    resolved.set(id, physical);
+  }
+  return resolved;
 }
 
 /** Every physical table that is some block's latest output. */

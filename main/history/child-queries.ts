@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementCache } from './statement-cache.ts';
 import type { ErrorShape } from '../model/errors.ts';
 import type { BlockRunStatus } from './run-queries.ts';
 
@@ -64,10 +65,11 @@ interface ChildRecord {
  */
 export class ChildQueries {
   private readonly db: Database;
-  private readonly prepared = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
   constructor(db: Database) {
     this.db = db;
+    this.statements = new StatementCache(db);
   }
 
   /** Children counts by status of every fanned-out block of the run, keyed by parent block id (from child_counts). */
@@ -125,12 +127,7 @@ export class ChildQueries {
   }
 
   private statement(sql: string): Statement {
-    let statement = this.prepared.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.prepared.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ProgressUnit } from '../model/run-events.ts';
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementCache } from './statement-cache.ts';
 import type { ErrorShape } from '../model/errors.ts';
 import type { BlockStatus, BlockTestResult, LogLevel, RunScope, RunStatus, RunTrigger } from '../model/run-events.ts';
 import { ChildQueries, type ChildCounts } from './child-queries.ts';
@@ -171,12 +172,13 @@ const OVERVIEW_SQL = {
 export class RunQueries {
   private readonly db: Database;
   /** Filter combinations are few and fixed, so each gets one statement, prepared on first use. */
-  private readonly prepared = new Map<string, Statement>();
+  private readonly statements: StatementCache;
   /** Reads of dynamic children (pages, counts) through their own index. */
   readonly children: ChildQueries;
 
   constructor(db: Database) {
     this.db = db;
+    this.statements = new StatementCache(db);
     this.children = new ChildQueries(db);
   }
 
@@ -271,12 +273,7 @@ export class RunQueries {
   }
 
   private statement(sql: string): Statement {
-    let statement = this.prepared.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.prepared.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 }
 

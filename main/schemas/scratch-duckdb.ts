@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../model/errors.ts';
-import { lockFileAccess } from '../data/workspace.ts';
+import { lockFileAccess } from '../data/workspace-db.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 import { describeSqlError, isSqlError } from '../data/sql-errors.ts';
 import type { ColumnInfo } from '../model/workspace-types.ts';

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,13 +84,21 @@ export interface AppUnderTest {
   close(): Promise<number | null>;
 }
 
+/** After a spec: closes the app, removes its temp project, and fails the spec when the app did not stop cleanly. */
+export async function closeSpecApp(app: AppUnderTest | undefined, temp: { cleanup(): void } | undefined): Promise<void> {
+  const code = await app?.close();
+  temp?.cleanup();
+  assert.equal(code, 0, `the app should stop cleanly:\n${app?.output()}`);
+}
+
 /** Opens the UI on `projectDir`: `pipewright serve` + Chromium, or the Electron app (PIPEWRIGHT_UI_TARGET=electron). */
 export async function openApp(projectDir: string, options: AppWindowOptions): Promise<AppUnderTest> {
   ensureRendererBuilt({ withMain: uiTarget() === 'electron' });
   return uiTarget() === 'electron' ? openElectronApp(projectDir, options) : openServedApp(projectDir, options);
 }
 
-async function openServedApp(projectDir: string, options: AppWindowOptions): Promise<AppUnderTest> {
+/** Opens the UI on `projectDir` through `pipewright serve` in Chromium, whatever the target (benches measure serve mode); build out/renderer first. */
+export async function openServedApp(projectDir: string, options: AppWindowOptions): Promise<AppUnderTest & { url: string }> {
   const serve: ServeProcess = await startServe(projectDir);
   let browser: Browser | undefined;
   try {

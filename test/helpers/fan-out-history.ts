@@ -1,5 +1,24 @@
+import path from 'node:path';
 import type { RunEvent } from '../../main/model/run-events.ts';
-import type { RunStore } from '../../main/history/run-store.ts';
+import { RunStore } from '../../main/history/run-store.ts';
+import type { TempProject } from './temp-project.ts';
+
+/**
+ * Writes pipeline `fanout` into `temp`: `seed` → `items` (dynamic: `items` rows of `i`) → `each` (reduce: `eachSql`
+ * per item, by default `select {{ item.i }} as i`). Its runs can be real, or recorded by recordFanOutRun.
+ */
+export function writeFanOutPipeline(temp: TempProject, items: number, eachSql = 'select {{ item.i }} as i\n'): void {
+  temp.writeFile('blocks/seed.sql', 'select 1 as one\n');
+  temp.writeFile('blocks/items.sql', `select range::INTEGER as i from range(${items}) where (select count(*) from seed) = 1\n`);
+  temp.writeFile('blocks/each.sql', eachSql);
+  temp.writePipeline('fanout', {
+    blocks: [
+      { id: 'seed', type: 'source', kind: 'sql', file: 'blocks/seed.sql' },
+      { id: 'items', type: 'transform', kind: 'sql', file: 'blocks/items.sql', upstream: ['seed'], dynamic: true },
+      { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['items'], reduce: true },
+    ],
+  });
+}
 
 export interface FanOutRunSpec {
   runId: string;
@@ -75,4 +94,25 @@ export function recordFanOutRun(store: RunStore, spec: FanOutRunSpec): void {
     store.record({ type: 'block.succeeded', runId, blockId, attempt: 1, durationMs: 5, rowsOut: 10, at: end });
   }
   store.record({ type: 'run.finished', runId, status: 'succeeded', durationMs: end - at, at: end });
+}
+
+let stores = 0;
+
+/** A new history in a folder of its own under `root`, with one running run of blocks `ids` and `each` (children are left to the test). */
+export function startedFanOutStore(root: string, runId: string): { store: RunStore; file: string } {
+  const file = path.join(root, `p${stores++}`, 'history.sqlite');
+  const store = RunStore.open(file);
+  store.record({
+    type: 'run.started',
+    runId,
+    at: Date.now(),
+    pipelineId: 'p',
+    scope: { kind: 'pipeline' },
+    blocks: ['ids', 'each'],
+    trigger: { kind: 'test' },
+    variables: {},
+    pipelineHash: 'h',
+    codeHash: 'c',
+  });
+  return { store, file };
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { LocalPostgres } from '../../main/postgres/local-server.ts';
+import { LocalPostgres, type LocalServerInfo } from '../../main/postgres/local-server.ts';
 import type { PostgresConnection } from '../../main/model/connection-profile.ts';
 import { ensureDatabase } from '../../main/postgres/pg-connect.ts';
 import { openProject } from '../../main/runtime/open-project.ts';
@@ -40,24 +40,29 @@ export interface TestPostgres {
 /** Env variable the test projects' connections read the password from. */
 export const PASSWORD_ENV = 'PW_TEST_PG_PASSWORD';
 
-/** Starts an embedded Postgres in a temp dir with database `test`; `stop()` stops it and removes the folder. */
-export async function startTestPostgres(): Promise<TestPostgres> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-pg-'));
-  const password = `pw-${Math.random().toString(36).slice(2)}`;
-  const server = LocalPostgres.at(dir);
-  const info = await server.ensureRunning(password);
-  const conn: PostgresConnection = {
+/** The connection `pg` to database `test` of a local server, as the test projects name it. */
+export function testConnection(info: LocalServerInfo): PostgresConnection {
+  return {
     name: 'pg',
     type: 'postgres',
     host: info.host,
     port: info.port,
     database: 'test',
     user: info.user,
-    password,
+    password: info.password,
     sslMode: 'disable',
     schema: undefined,
     label: `${info.user}@${info.host}:${info.port}/test`,
   };
+}
+
+/** Starts an embedded Postgres in a temp dir with database `test`; `stop()` stops it and removes the folder. */
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pw-pg-'));
+  const password = `pw-${Math.random().toString(36).slice(2)}`;
+  const server = LocalPostgres.at(dir);
+  const info = await server.ensureRunning(password);
+  const conn = testConnection(info);
   await ensureDatabase(conn);
   process.env[PASSWORD_ENV] = password;
   const client = new pg.Client({ host: info.host, port: info.port, user: info.user, password, database: 'test' });

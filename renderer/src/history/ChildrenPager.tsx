@@ -1,8 +1,9 @@
 import { useId, useRef, useState, type KeyboardEvent } from 'react';
-import { formatCount, formatDuration } from '../canvas/format.ts';
+import { formatCount } from '../canvas/format.ts';
 import type { ChildCounts, ChildRunRow } from '../../../main/api/contract-views.ts';
 import { FAILED_STATES } from '../orchestration/children-state.ts';
 import { LAST_PAGE, useChildPage, useFocusKeptInPager, type PageAnchor } from './use-child-page.ts';
+import { RunRowCells, RunRowHeaders, runRowProps } from './RunRowCells.tsx';
 
 const FIRST_PAGE: PageAnchor = { from: 0 };
 
@@ -150,32 +151,16 @@ function ChildTable({
       <thead>
         <tr>
           <th scope="col">Child</th>
-          <th scope="col">Status</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Rows out</th>
-          <th scope="col">Duration</th>
+          <RunRowHeaders />
           <th scope="col">Logs</th>
           <th scope="col">Error</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((child) => (
-          <tr
-            key={child.blockId}
-            aria-label={child.blockId}
-            id={`run-block-${child.blockId}`}
-            className={child.blockId === focusedBlockId ? 'is-focused' : undefined}
-            aria-current={child.blockId === focusedBlockId ? 'true' : undefined}
-          >
+          <tr key={child.blockId} {...runRowProps(child.blockId, focusedBlockId)}>
             <th scope="row">#{formatCount(child.index)}</th>
-            <td>
-              <span className="run-badge" data-status={child.status}>
-                {child.status.replace('_', ' ')}
-              </span>
-            </td>
-            <td>{child.attempts}</td>
-            <td>{child.rowsOut === null ? '—' : formatCount(child.rowsOut)}</td>
-            <td>{child.durationMs === null ? '—' : formatDuration(child.durationMs)}</td>
+            <RunRowCells row={child} />
             <td>
               <button
                 type="button"

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { RunDag } from './RunDag.tsx';
 import { useApi } from '../api/ApiContext.tsx';
-import { formatCount, formatDuration } from '../canvas/format.ts';
+import { formatDuration } from '../canvas/format.ts';
 import { RunLogs, RUN_LOGS_ID } from './RunLogs.tsx';
 import { RunTimeline } from './RunTimeline.tsx';
 import { RunChecks } from './RunChecks.tsx';
@@ -9,6 +9,7 @@ import { BlockStatsHistory } from './BlockStatsHistory.tsx';
 import { RunOutputDialog, useRunOutputs } from './RunOutputPreview.tsx';
 import { useRun, type RunDetail } from './use-runs.ts';
 import { ChildrenPager, describeCounts } from './ChildrenPager.tsx';
+import { RunRowCells, RunRowHeaders, rowIdOf, runRowProps } from './RunRowCells.tsx';
 
 /** One run: each block's final status, rows and error; a timeline of attempts; logs; re-run and retry of its failed blocks. */
 export function RunDetailView({
@@ -76,23 +77,14 @@ export function RunDetailView({
         <thead>
           <tr>
             <th scope="col">Block</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Rows out</th>
-            <th scope="col">Duration</th>
+            <RunRowHeaders />
             <th scope="col">Output</th>
             <th scope="col">Error</th>
           </tr>
         </thead>
         <tbody>
           {run.blocks.map((block) => (
-            <tr
-              key={block.blockId}
-              aria-label={block.blockId}
-              id={rowIdOf(block.blockId)}
-              className={block.blockId === focusedBlockId ? 'is-focused' : undefined}
-              aria-current={block.blockId === focusedBlockId ? 'true' : undefined}
-            >
+            <tr key={block.blockId} {...runRowProps(block.blockId, focusedBlockId)}>
               <th scope="row">
                 {block.blockId}
                 {block.children && (
@@ -105,14 +97,7 @@ export function RunDetailView({
                   </a>
                 )}
               </th>
-              <td>
-                <span className="run-badge" data-status={block.status}>
-                  {block.status.replace('_', ' ')}
-                </span>
-              </td>
-              <td>{block.attempts}</td>
-              <td>{block.rowsOut === null ? '—' : formatCount(block.rowsOut)}</td>
-              <td>{block.durationMs === null ? '—' : formatDuration(block.durationMs)}</td>
+              <RunRowCells row={block} />
               <td>
                 {kept.has(block.blockId) ? (
                   <button
@@ -158,8 +143,6 @@ export function RunDetailView({
     </section>
   );
 }
-
-const rowIdOf = (blockId: string) => `run-block-${blockId}`;
 
 /** Focuses a block of the page (logs filtered to it, its row marked) and scrolls its row into view. */
 function focusBlock(blockId: string, setFocused: (blockId: string) => void): void {
