@@ -21,7 +21,10 @@ export function FoldedChildrenLines({ children, blockId, onShowChildren }: Props
       if (!summary) return null;
       return (
         <li key={`children-${parent}`} className={`log-line log-folded${summary.failed > 0 ? ' level-warn' : ''}`}>
-          <time />
+          {/* A count has no time of its own: a hidden time of the same width keeps the columns aligned. */}
+          <time className="log-folded-time" aria-hidden="true">
+            {new Date().toLocaleTimeString()}
+          </time>
           <span className="log-level">{summary.failed > 0 ? 'warn' : 'info'}</span>
           <span className="log-block">{parent}</span>
           <span className="log-message">
