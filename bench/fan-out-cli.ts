@@ -1,6 +1,7 @@
 // What the `pipewright run` terminal output costs a dynamic fan-out (issue 18, goal 2): the same fan-out as
-// bench/fan-out-child.ts, once through the real CLI (stderr to a pipe this process drains) and once in-process with
-// no reporter, alternated; printed: the CLI's run time over the engine's alone, and the lines the CLI wrote.
+// bench/fan-out-child.ts in-process with no reporter, then through the real CLI (stderr to a pipe this process drains),
+// folded and with --verbose (every child's lines, the output before the fold), alternated; printed: each CLI run's time
+// over the engine's alone, and the lines it wrote.
 // BENCH_FANOUT_CLI_CHILDREN=10000 picks the size.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -31,7 +32,7 @@ function spawnCounting(args: string[], cwd?: string): Promise<{ code: number | n
 }
 
 /** The run's own time (from `--json`), so the CLI's start and project opening are left out as in the in-process run. */
-async function throughCli(n: number): Promise<Measured> {
+async function throughCli(n: number, extra: string[] = []): Promise<Measured> {
   const temp = createTempProject({ engine: { concurrency: 4 } });
   try {
     temp.writePipeline('fan', {
@@ -42,7 +43,7 @@ async function throughCli(n: number): Promise<Measured> {
     });
     temp.writeFile('blocks/ids.sql', `select range::INTEGER as i from range(${n})`);
     temp.writeFile('blocks/each.sql', 'select {{ item.i }} as i, {{ item.i }} * 2 as doubled');
-    const r = await spawnCounting([launcher, 'run', 'fan', '--json', '--project', temp.dir]);
+    const r = await spawnCounting([launcher, 'run', 'fan', '--json', '--project', temp.dir, ...extra]);
     if (r.code !== 0) throw new Error(`pipewright run exited ${r.code}`);
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { durationMs: number };
     return { ms: json.durationMs, lines: r.lines };
@@ -64,21 +65,26 @@ export async function runFanOutCliSection(): Promise<void> {
   const n = Number(process.env.BENCH_FANOUT_CLI_CHILDREN ?? 10_000);
   const rounds = Number(process.env.BENCH_FANOUT_CLI_ROUNDS ?? 3);
   console.log(
-    `\nfan-out through the CLI: ${n.toLocaleString('en-US')} SQL children, stderr to a pipe; goal: the CLI ≈ 1.0× the engine alone`,
+    `\nfan-out through the CLI: ${n.toLocaleString('en-US')} SQL children, stderr to a pipe, against the engine alone and --verbose (every child's lines); goal ≈ 1.0× the engine`,
   );
-  const cli: number[] = [];
-  const engine: number[] = [];
-  let lines = 0;
+  const times = { engine: [] as number[], cli: [] as number[], verbose: [] as number[] };
+  const lines = { cli: 0, verbose: 0 };
   for (let round = 0; round < rounds; round++) {
     const e = await inProcess(n);
     const c = await throughCli(n);
-    engine.push(e.ms);
-    cli.push(c.ms);
-    lines = c.lines;
-    console.log(`  round ${round + 1}: CLI ${(c.ms / 1000).toFixed(1)} s, engine alone ${(e.ms / 1000).toFixed(1)} s`);
+    const v = await throughCli(n, ['--verbose']);
+    times.engine.push(e.ms);
+    times.cli.push(c.ms);
+    times.verbose.push(v.ms);
+    lines.cli = c.lines;
+    lines.verbose = v.lines;
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(`  round ${round + 1}: engine alone ${s(e.ms)}, CLI ${s(c.ms)}, CLI --verbose ${s(v.ms)}`);
   }
+  const ratio = (xs: number[]) => (median(xs) / median(times.engine)).toFixed(2);
+  const count = (x: number) => x.toLocaleString('en-US');
   console.log(
-    `  CLI ${(median(cli) / median(engine)).toFixed(2)}× the engine alone (medians of ${rounds}); the CLI wrote ${lines.toLocaleString('en-US')} lines`,
+    `  CLI ${ratio(times.cli)}× the engine alone (${count(lines.cli)} lines); --verbose ${ratio(times.verbose)}× (${count(lines.verbose)} lines); medians of ${rounds}`,
   );
 }
 
