@@ -71,3 +71,15 @@ test('reopened from history, the log still leaves the children out and counts th
   await folded().getByText(summary).waitFor({ timeout: 30_000 });
   await assertOnlyTopLevelLines();
 });
+
+test("the run's page lists the top-level blocks' lines under all logs, and a child's under its own", async () => {
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'History' }).click();
+  await page.getByRole('link', { name: /^Run .* of fan$/ }).click();
+  const logs = page.getByRole('region', { name: 'Logs of this run' });
+  await logs.getByText('300 items from ids: one child each').waitFor();
+  const blocks = await logs.locator('.log-block').allTextContents();
+  assert.ok(blocks.length > 0 && blocks.every((b) => !b.includes('[')), blocks.join(', '));
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'ui-run-log-children-2-run-page.png') });
+  await page.getByRole('button', { name: 'Logs of each[7]' }).click();
+  await logs.getByText('bad item 7').first().waitFor();
+});
