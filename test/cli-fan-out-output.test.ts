@@ -135,3 +135,25 @@ test('off a terminal the count is a line every 30 s at most, and the summary at 
   assert.ok(text().split('\n').length < 15, text());
   assert.match(text(), /each: 10,000 children: 10,000 succeeded\n/);
 });
+
+test("children's warnings print as they come, the first 20, and the summary counts the rest", () => {
+  const { reporter, text } = capture(false);
+  const events = fanOutEvents(1);
+  const warnings: RunEvent[] = Array.from({ length: 25 }, (_, i) => ({
+    type: 'log.written',
+    runId: 'r1',
+    blockId: `each[${i}]`,
+    level: 'warn',
+    message: `careful ${i}`,
+    at: 1_700_000_000_000 + i,
+  }));
+  // After each child's start: its item line and started event come first.
+  for (const event of events) {
+    reporter.onEvent(event);
+    const index = event.type === 'block.started' ? /^each\[(\d+)\]$/.exec(event.blockId)?.[1] : undefined;
+    const warning = index === undefined ? undefined : warnings[Number(index)];
+    if (warning) reporter.onEvent(warning);
+  }
+  assert.equal(text().match(/ each\[\d+\] warn: careful \d+$/gm)?.length, 20);
+  assert.match(text(), /^ {2}… and 5 more warnings of children: pipewright history r1$/m);
+});

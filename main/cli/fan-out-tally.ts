@@ -4,6 +4,8 @@ import { describeBlockError } from '../model/event-log-lines.ts';
 
 /** Failed children listed by name at the end of a fan-out; the rest are counted, with the command that lists them. */
 export const LISTED_FAILURES = 20;
+/** Children's warnings and errors printed as they come; the rest are counted. */
+const PRINTED_WARNINGS = 20;
 
 interface Failure {
   childId: string;
@@ -36,7 +38,7 @@ export class FanOutTally {
         if (event.level === 'info' && !this.items.has(event.blockId) && event.message.startsWith('item '))
           this.items.set(event.blockId, event.message.slice(event.message.indexOf(': ') + 2));
         if (event.level !== 'warn' && event.level !== 'error') return null;
-        return ++this.childWarnings <= LISTED_FAILURES ? `${event.blockId} ${event.level}: ${event.message}` : null;
+        return ++this.childWarnings <= PRINTED_WARNINGS ? `${event.blockId} ${event.level}: ${event.message}` : null;
       case 'block.succeeded':
         this.end(event.blockId, 'succeeded');
         return null;
@@ -75,7 +77,7 @@ export class FanOutTally {
       lines.push(
         `  … and ${n(unlisted)} more failed: pipewright history ${runId} --children ${this.parentId} --failed --from ${this.firstUnlisted}`,
       );
-    const unprinted = this.childWarnings - LISTED_FAILURES;
+    const unprinted = this.childWarnings - PRINTED_WARNINGS;
     if (unprinted > 0) lines.push(`  … and ${n(unprinted)} more warnings of children: pipewright history ${runId}`);
     return lines;
   }
