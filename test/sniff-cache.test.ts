@@ -29,7 +29,7 @@ const files = { 'blocks/clean.sql': 'select * from load where passengers > 0' };
 
 async function rowsOfLoad(ctx: ProjectRun): Promise<number | undefined> {
   const result = await ctx.run({ pipeline: await ctx.open.loadPipeline('p'), scope: { kind: 'pipeline' }, trigger: { kind: 'test' } });
-  assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
+  assert.equal(result.status, 'succeeded', JSON.stringify(result.blocks));
   const done = ctx.events.find(
     (e): e is Extract<RunEvent, { type: 'block.succeeded' }> =>
       e.type === 'block.succeeded' && e.runId === result.runId && e.blockId === 'load',
