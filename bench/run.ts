@@ -15,6 +15,7 @@ import { runUiCanvasSection } from './ui-canvas.ts';
 import { runUiRunPageSection } from './ui-run-page.ts';
 import { runCliStartSection } from './cli-start.ts';
 import { runFanOutSection } from './fan-out.ts';
+import { runFanOutCliSection } from './fan-out-cli.ts';
 import { runTsMemorySection } from './ts-memory.ts';
 import { runExampleMemorySection } from './example-memory.ts';
 import { runWarehouseSection } from './warehouse.ts';
@@ -33,6 +34,7 @@ const SECTIONS = [
   'ui-run-page',
   'cli-start',
   'fan-out',
+  'fan-out-cli',
   'ts-memory',
   'example-memory',
   'warehouse',
@@ -73,13 +75,14 @@ function runChild(script: string, args: string[]): Promise<ChildResult> {
 // First, and on its own: the other sections' work (the taxi CSV, the file server) would load the machine it measures.
 if (wants('cli-start')) await runCliStartSection();
 if (wants('fan-out')) await runFanOutSection();
+if (wants('fan-out-cli')) await runFanOutCliSection();
 if (wants('ts-memory')) await runTsMemorySection(work);
 if (wants('ui-run-page')) await runUiRunPageSection();
 // Its own ten files and file server: the month below is not needed.
 if (wants('ten-months')) await runTenMonthsSection({ work });
 if (wants('postgres-append')) await runPostgresAppendSection();
 // `npm run bench -- cli-start fan-out ts-memory ui-run-page ten-months` needs none of what follows.
-const STANDALONE = ['cli-start', 'fan-out', 'ts-memory', 'ui-run-page', 'ten-months', 'postgres-append'];
+const STANDALONE = ['cli-start', 'fan-out', 'fan-out-cli', 'ts-memory', 'ui-run-page', 'ten-months', 'postgres-append'];
 if (chosen.length > 0 && chosen.every((name) => STANDALONE.includes(name))) process.exit(0);
 
 mkdirSync(work, { recursive: true });

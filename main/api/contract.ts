@@ -73,10 +73,11 @@ export const methods = {
     beforeIndex: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(500).default(50),
   }),
-  /** A run's logs, optionally for one block, after a log id (for tailing). */
+  /** A run's logs, optionally for one block, after a log id (for tailing); `topLevel` leaves out dynamic children's lines. */
   'runs.logs': z.strictObject({
     runId: id,
     blockId: id.optional(),
+    topLevel: z.boolean().optional(),
     afterId: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(10_000).default(1000),
   }),

@@ -29,6 +29,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       resume: { type: 'string' },
       json: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
     },
   });
   const pipelineId = positionals[0];
@@ -38,7 +39,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const variables = parseVars(values.var);
   const connectionOverrides = parseConnOverrides(values.conn);
   const projectDir = await resolveProjectDir(values.project);
-  const reporter = createRunReporter();
+  const reporter = createRunReporter(process.stderr, { isVerbose: values.verbose });
   const controller = new AbortController();
   // The app or `pipewright serve` holds the project (DuckDB has one writer): the run goes through it.
   const advertised = readServerFile(path.join(projectDir, '.pipewright'));

@@ -1,11 +1,29 @@
 import type { RunEvent } from '../model/run-events.ts';
 import { formatError } from '../model/errors.ts';
 import { rows } from '../engine/block-runner.ts';
+import { parseChildId } from '../model/child-ids.ts';
+import { FanOutTally } from './fan-out-tally.ts';
 
-/** Writes a run's progress and logs to stderr: plain lines, plus a live progress line on a TTY. */
-export function createRunReporter(stream: NodeJS.WriteStream = process.stderr): { onEvent(event: RunEvent): void; done(): void } {
+/** How often a fan-out's count is redrawn on a terminal, and written as a line elsewhere (a CI log still sees it move). */
+const TTY_PROGRESS_MS = 1000;
+const LOG_PROGRESS_MS = 30_000;
+/** The events a block ends with: a fanned-out block's children's summary goes before them. */
+const ENDS = new Set<RunEvent['type']>(['block.succeeded', 'block.failed', 'block.cancelled', 'block.skipped']);
+
+/**
+ * Writes a run's progress and logs to stderr: plain lines, plus a live progress line on a TTY. A fan-out's children are
+ * counted, not printed (`isVerbose` prints every child's lines): a count while they run, and at the end a summary with
+ * the first failed children.
+ */
+export function createRunReporter(
+  stream: NodeJS.WriteStream = process.stderr,
+  opts: { isVerbose?: boolean } = {},
+): { onEvent(event: RunEvent): void; done(): void } {
   const isTty = Boolean(stream.isTTY);
   let barShown = false;
+  let runId = '';
+  const tallies = new Map<string, FanOutTally>();
+  let progressShownAt = -Infinity;
   const clearBar = () => {
     if (barShown) stream.write('\r\x1b[2K');
     barShown = false;
@@ -15,10 +33,55 @@ export function createRunReporter(stream: NodeJS.WriteStream = process.stderr): 
     stream.write(`${text}\n`);
   };
   const stamp = (at: number) => new Date(at).toISOString().slice(11, 19);
+  const showProgress = (tally: FanOutTally, at: number) => {
+    if (at - progressShownAt < (isTty ? TTY_PROGRESS_MS : LOG_PROGRESS_MS)) return;
+    progressShownAt = at;
+    if (!isTty) return line(`${stamp(at)} ${tally.progress()}`);
+    stream.write(`\r\x1b[2K${tally.progress()}`);
+    barShown = true;
+  };
+  /** True when the event was a fan-out's (a child's, or its parent's count of them) and is folded into its tally. */
+  const foldFanOut = (event: RunEvent): boolean => {
+    if (opts.isVerbose || !('blockId' in event) || event.blockId === null) return false;
+    const { blockId } = event;
+    if (event.type === 'block.progressed' && event.phase === 'children' && tallies.has(blockId)) {
+      const tally = tallies.get(blockId) as FanOutTally;
+      tally.total = event.total;
+      showProgress(tally, event.at);
+      return true;
+    }
+    const parent = parseChildId(blockId)?.blockId;
+    if (parent === undefined) return false;
+    let tally = tallies.get(parent);
+    if (!tally && event.type === 'block.added') {
+      tallies.set(parent, (tally = new FanOutTally(parent)));
+      // Off a terminal the first count comes after a while, not as `0 children done`.
+      if (!isTty) progressShownAt = event.at;
+    }
+    if (!tally) return false;
+    const now = tally.onChildEvent(event as RunEvent & { blockId: string });
+    if (now !== null) line(`${stamp(event.at)} ${now}`);
+    showProgress(tally, event.at);
+    return true;
+  };
+  /** A fanned-out block ended (or the run did): its children's summary goes before its own line. */
+  const summarize = (blockId: string | null, at: number) => {
+    for (const tally of blockId === null ? [...tallies.values()] : [tallies.get(blockId)]) {
+      if (!tally) continue;
+      tallies.delete(tally.parentId);
+      const [head, ...rest] = tally.summary(runId);
+      line(`${stamp(at)} ${head}`);
+      for (const text of rest) line(text);
+    }
+  };
   return {
     onEvent(event) {
+      if (foldFanOut(event)) return;
+      if (event.type === 'run.finished') summarize(null, event.at);
+      else if (ENDS.has(event.type) && 'blockId' in event) summarize(event.blockId, event.at);
       switch (event.type) {
         case 'run.started':
+          runId = event.runId;
           line(`${stamp(event.at)} run ${event.runId} of ${event.pipelineId}: ${event.blocks.join(', ')}`);
           break;
         case 'block.started':

@@ -17,6 +17,8 @@ Commands:
       --dry-run                          run nothing: show what each export would do (DDL, rows per
                                          partition, objects, BigQuery job, schema changes); --block <export>
       --json                             print one JSON object with the result on stdout
+      --verbose                          print every dynamic child's lines (default: a count, then the
+                                         first 20 failed children)
   check <pipeline> [--var name=value]… [--conn NAME.FIELD=VALUE]… [--json]
                                          check every Postgres, GCS and BigQuery block without writing:
                                          credentials, project, bucket, dataset locations, permissions,

@@ -94,6 +94,8 @@ export interface RunFilter {
 
 export interface LogFilter {
   blockId?: string;
+  /** Only the run's and top-level blocks' lines: a fan-out's children (`each[3]`) log thousands the run's log leaves out. */
+  topLevel?: boolean;
   /** The lowest level returned: `warn` returns warn and error lines. */
   level?: LogLevel;
   /** Only lines written after the line with this id (for tailing). */
@@ -251,6 +253,8 @@ export class RunQueries {
       'run_id = @runId',
       'id > @afterId',
       filter.blockId !== undefined ? 'block_id = @blockId' : '',
+      // Block ids are identifiers: only a child's id holds a bracket.
+      filter.topLevel ? "(block_id IS NULL OR instr(block_id, '[') = 0)" : '',
       filter.level !== undefined ? `${LEVEL_RANK} >= @rank` : '',
     ];
     const rows = this.statement(`SELECT * FROM logs ${whereClause(where)} ORDER BY id LIMIT @limit`).all({

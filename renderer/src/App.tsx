@@ -206,6 +206,11 @@ export function App() {
                 runId={runState.runId}
                 runBlockIds={runBlockIds}
                 noRunText={pipelineId ? undefined : 'No pipeline to run yet.'}
+                childCounts={runState.children}
+                onShowChildren={(blockId) => {
+                  setSelectedBlock(blockId);
+                  setOpenTab((t) => ({ tab: 'children', seq: (t?.seq ?? 0) + 1 }));
+                }}
               />
             }
           />

@@ -25,7 +25,8 @@ export function RunLogs({
   const [logs, setLogs] = useState<LogRow[]>([]);
   useEffect(() => {
     let isCurrent = true;
-    void api.call('runs.logs', { runId, ...(blockId ? { blockId } : {}), limit: 2000 }).then((reply) => {
+    // "all" is the run's and top-level blocks' lines: each child's are under its own Logs (Children of …).
+    void api.call('runs.logs', { runId, ...(blockId ? { blockId } : { topLevel: true }), limit: 2000 }).then((reply) => {
       if (isCurrent) setLogs(reply.logs);
     });
     return () => {

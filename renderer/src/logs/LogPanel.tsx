@@ -3,6 +3,8 @@ import type { LogLine } from '../api/views.ts';
 import { blocksOfRun, filterLogLines, NO_FILTER, type LogFilter } from './log-filter.ts';
 import { LogFilters } from './LogFilters.tsx';
 import { useStickToBottom } from './use-stick-to-bottom.ts';
+import { FoldedChildrenLines } from './FoldedChildrenLines.tsx';
+import type { ChildTally } from '../orchestration/children-state.ts';
 import './logs.css';
 
 interface Props {
@@ -12,12 +14,24 @@ interface Props {
   runBlockIds?: string[];
   /** What to say before any run (e.g. when there is no pipeline to run yet). */
   noRunText?: string;
+  /** The run's fan-outs, each shown as one count line instead of its children's lines. */
+  childCounts?: Record<string, ChildTally>;
+  /** Opens a fanned-out block's Children tab. */
+  onShowChildren?: (blockId: string) => void;
 }
 
 const NO_BLOCKS: string[] = [];
+const NO_CHILDREN: Record<string, ChildTally> = {};
 
 /** The current (or last) run's log, filtered by block, level and text; follows new lines unless scrolled up. */
-export function LogPanel({ logs, runId, runBlockIds = NO_BLOCKS, noRunText = 'No runs yet — press Run pipeline.' }: Props) {
+export function LogPanel({
+  logs,
+  runId,
+  runBlockIds = NO_BLOCKS,
+  noRunText = 'No runs yet — press Run pipeline.',
+  childCounts = NO_CHILDREN,
+  onShowChildren,
+}: Props) {
   const [filter, setFilter] = useState<LogFilter>(NO_FILTER);
   const shown = useMemo(() => filterLogLines(logs, filter), [logs, filter]);
   const blockIds = useMemo(() => blocksOfRun(logs, runBlockIds), [logs, runBlockIds]);
@@ -46,6 +60,7 @@ export function LogPanel({ logs, runId, runBlockIds = NO_BLOCKS, noRunText = 'No
             <span className="log-message">{line.message}</span>
           </li>
         ))}
+        <FoldedChildrenLines children={childCounts} blockId={filter.blockId} onShowChildren={onShowChildren} />
       </ol>
       {!scroller.isPinned && (
         <button type="button" className="log-jump" onClick={scroller.jumpToEnd}>

@@ -5,18 +5,20 @@ import { parentOf, tallyChild, withoutChildrenOf } from '../orchestration/childr
 import { describeBlockError, logLineOfEvent } from '../../../main/model/event-log-lines.ts';
 
 /**
- * The UI's fold over run events: block statuses, rows, durations, progress, tests and the log, as a new state.
+ * The UI's fold over run events: block statuses, rows, durations, progress, tests and the top-level blocks' log, as a new state.
  * A run of part of the pipeline leaves the other blocks showing their last results. Dynamic children are only
  * counted per parent (`state.children`; `state.childStatuses` is updated in place): a fan-out of 100,000 must not
  * copy 100,000 entries per event.
  */
 export function applyRunEvent(state: RunState, event: RunEvent): RunState {
+  const parent = 'blockId' in event && event.blockId !== null ? parentOf(event.blockId) : null;
+  // A child's lines (its failure included) are in its own Logs, on the Children tab: the run's log shows the top-level
+  // blocks' lines and one count per fan-out (LogPanel), so 100,000 children neither push them out nor copy the log.
+  if (parent !== null && 'blockId' in event && event.blockId !== null) return foldChild(state, event, parent, event.blockId);
   const line = logLineOfEvent(event);
   const logged = line
     ? { ...state, logs: appendLog(state.logs, { id: `${event.runId}-${state.logs.length}`, at: event.at, ...line }) }
     : state;
-  const parent = 'blockId' in event && event.blockId !== null ? parentOf(event.blockId) : null;
-  if (parent !== null && 'blockId' in event && event.blockId !== null) return foldChild(logged, event, parent, event.blockId);
   return foldEvent(logged, event);
 }
 

@@ -119,7 +119,7 @@ async function loadLatestRun(api: ReturnType<typeof useApi>, pipelineId: string)
   if (!latest) return null;
   const [details, { logs }] = await Promise.all([
     Promise.all(runs.map((r) => api.call('runs.get', { runId: r.id }))),
-    api.call('runs.logs', { runId: latest.id, limit: 500 }),
+    api.call('runs.logs', { runId: latest.id, topLevel: true, limit: 500 }),
   ]);
   const newest = details[0]?.run;
   if (!newest) return null;
