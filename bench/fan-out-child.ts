@@ -2,18 +2,12 @@
 // child each (with an output), reduced into one table. Prints one JSON line: time, per-child time, peak RSS.
 import { createTempProject } from '../test/helpers/temp-project.ts';
 import { openProject } from '../main/runtime/open-project.ts';
+import { writeSqlFanOut } from '../test/helpers/sql-fan-out.ts';
 
 const n = Number(process.argv[2]);
 if (!Number.isInteger(n) || n < 1) throw new Error(`usage: fan-out-child.ts <children>, not ${process.argv[2]}`);
 const temp = createTempProject({ engine: { concurrency: 4 } });
-temp.writePipeline('fan', {
-  blocks: [
-    { id: 'ids', type: 'source', kind: 'sql', file: 'blocks/ids.sql', dynamic: true },
-    { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['ids'], reduce: true },
-  ],
-});
-temp.writeFile('blocks/ids.sql', `select range::INTEGER as i from range(${n})`);
-temp.writeFile('blocks/each.sql', 'select {{ item.i }} as i, {{ item.i }} * 2 as doubled');
+writeSqlFanOut(temp, n, 'select {{ item.i }} as i, {{ item.i }} * 2 as doubled');
 const open = await openProject(temp.dir);
 try {
   const started = performance.now();

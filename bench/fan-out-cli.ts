@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTempProject } from '../test/helpers/temp-project.ts';
+import { writeSqlFanOut } from '../test/helpers/sql-fan-out.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const launcher = path.join(here, '..', 'main', 'cli', 'pipewright.mjs');
@@ -35,14 +36,7 @@ function spawnCounting(args: string[], cwd?: string): Promise<{ code: number | n
 async function throughCli(n: number, extra: string[] = []): Promise<Measured> {
   const temp = createTempProject({ engine: { concurrency: 4 } });
   try {
-    temp.writePipeline('fan', {
-      blocks: [
-        { id: 'ids', type: 'source', kind: 'sql', file: 'blocks/ids.sql', dynamic: true },
-        { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['ids'], reduce: true },
-      ],
-    });
-    temp.writeFile('blocks/ids.sql', `select range::INTEGER as i from range(${n})`);
-    temp.writeFile('blocks/each.sql', 'select {{ item.i }} as i, {{ item.i }} * 2 as doubled');
+    writeSqlFanOut(temp, n, 'select {{ item.i }} as i, {{ item.i }} * 2 as doubled');
     const r = await spawnCounting([launcher, 'run', 'fan', '--json', '--project', temp.dir, ...extra]);
     if (r.code !== 0) throw new Error(`pipewright run exited ${r.code}`);
     const json = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { durationMs: number };

@@ -4,6 +4,7 @@ import { runCli } from './helpers/run-cli.ts';
 import { createTempProject } from './helpers/temp-project.ts';
 import { createRunReporter } from '../main/cli/run-reporter.ts';
 import type { RunEvent } from '../main/model/run-events.ts';
+import { writeSqlFanOut } from './helpers/sql-fan-out.ts';
 
 const CHILDREN = 200;
 /** Items i with i % 8 = 7 fail: 25 of 200, more than the 20 listed by name. */
@@ -12,14 +13,7 @@ const FAILING = Array.from({ length: CHILDREN }, (_, i) => i).filter(isFailing);
 
 function fanOutProject() {
   const temp = createTempProject();
-  temp.writePipeline('fan', {
-    blocks: [
-      { id: 'ids', type: 'source', kind: 'sql', file: 'blocks/ids.sql', dynamic: true },
-      { id: 'each', type: 'transform', kind: 'sql', file: 'blocks/each.sql', upstream: ['ids'], reduce: true },
-    ],
-  });
-  temp.writeFile('blocks/ids.sql', `select range::INTEGER as i from range(${CHILDREN})`);
-  temp.writeFile('blocks/each.sql', "select case when {{ item.i }} % 8 = 7 then error('bad item {{ item.i }}') else {{ item.i }} end as i");
+  writeSqlFanOut(temp, CHILDREN, "select case when {{ item.i }} % 8 = 7 then error('bad item {{ item.i }}') else {{ item.i }} end as i");
   return temp;
 }
 
