@@ -51,6 +51,16 @@ test('run prints a fan-out of 200 children as a summary and its first 20 failed 
       [...history.stdout.matchAll(/bad item (\d+)$/gm)].map((m) => Number(m[1])),
       FAILING.slice(20),
     );
+    // The run's history shows the top-level lines and where the children's are; --logs prints them.
+    const shown = await runCli(['history', runId, '--project', temp.dir]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.doesNotMatch(shown.stdout, /^\S+ each\[\d+\] /m);
+    assert.match(shown.stdout, new RegExp(`their log lines: pipewright history ${runId} --logs each$`, 'm'));
+    const all = await runCli(['history', runId, '--logs', 'each', '--project', temp.dir]);
+    assert.equal(new Set([...all.stdout.matchAll(/^\S+ (each\[\d+\]) /gm)].map((m) => m[1])).size, CHILDREN);
+    const one = await runCli(['history', runId, '--logs', `each[${FAILING[0]}]`, '--project', temp.dir]);
+    assert.deepEqual([...new Set([...one.stdout.matchAll(/^\S+ (\S+) /gm)].map((m) => m[1]))], [`each[${FAILING[0]}]`]);
+    assert.match(one.stdout, new RegExp(`bad item ${FAILING[0]}`));
   } finally {
     temp.cleanup();
   }
@@ -149,5 +159,5 @@ test("children's warnings print as they come, the first 20, and the summary coun
     if (warning) reporter.onEvent(warning);
   }
   assert.equal(text().match(/ each\[\d+\] warn: careful \d+$/gm)?.length, 20);
-  assert.match(text(), /^ {2}… and 5 more warnings of children: pipewright history r1$/m);
+  assert.match(text(), /^ {2}… and 5 more warnings of children: pipewright history r1 --logs each$/m);
 });

@@ -78,7 +78,7 @@ export class FanOutTally {
         `  … and ${n(unlisted)} more failed: pipewright history ${runId} --children ${this.parentId} --failed --from ${this.firstUnlisted}`,
       );
     const unprinted = this.childWarnings - PRINTED_WARNINGS;
-    if (unprinted > 0) lines.push(`  … and ${n(unprinted)} more warnings of children: pipewright history ${runId}`);
+    if (unprinted > 0) lines.push(`  … and ${n(unprinted)} more warnings of children: pipewright history ${runId} --logs ${this.parentId}`);
     return lines;
   }
 

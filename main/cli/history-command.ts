@@ -22,6 +22,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
       children: { type: 'string' },
       failed: { type: 'boolean', default: false },
       from: { type: 'string' },
+      logs: { type: 'string' },
     },
   });
   if (positionals.length > 1) throw new UsageError('history takes at most one run id');
@@ -36,6 +37,10 @@ export async function historyCommand(argv: string[]): Promise<number> {
       const from = values.from === undefined ? 0 : Number(values.from);
       if (!Number.isInteger(from) || from < 0) throw new UsageError('--from takes a child index (a whole number, 0 or more)');
       return showChildren(store, runId, values.children, { from, limit, isFailedOnly: values.failed, asJson: values.json });
+    }
+    if (values.logs !== undefined) {
+      if (!runId) throw new UsageError('--logs needs a run id: pipewright history <run-id> --logs <block>');
+      return showLogs(store, runId, values.logs, values.json);
     }
     if (runId) return showRun(store, runId, values.json);
     const runs = store.listRuns({ ...(values.pipeline ? { pipelineId: values.pipeline } : {}), limit });
@@ -100,7 +105,8 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
   // The overview: a fan-out's children are counted on their parent (paged with --children), not listed.
   const run = store.getRunOverview(runId);
   if (!run) throw new UserError(`no run ${runId} in this project's history`);
-  const logs = store.getLogs(runId, { limit: 10_000 });
+  // The run's and its top-level blocks' lines: a fan-out's children may have written hundreds of thousands (--logs).
+  const logs = store.getLogs(runId, { limit: LOG_LINES, topLevel: true });
   if (asJson) {
     process.stdout.write(`${JSON.stringify({ run, logs })}\n`);
     return 0;
@@ -110,8 +116,10 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
     const rows = block.rowsOut === null || block.rowsOut === undefined ? '' : `${block.rowsOut} rows`;
     process.stdout.write(`  ${block.blockId.padEnd(28)} ${block.status.padEnd(16)} attempts ${block.attempts}  ${rows}\n`);
     if (block.error) process.stdout.write(`    ${formatError(block.error)}\n`);
-    if (block.children)
+    if (block.children) {
       process.stdout.write(`    ${describeCounts(block.children)}: pipewright history ${runId} --children ${block.blockId}\n`);
+      process.stdout.write(`    their log lines: pipewright history ${runId} --logs ${block.blockId}\n`);
+    }
     for (const result of block.tests ?? []) {
       process.stdout.write(
         `    ${checkLine({ ...result, message: result.passed ? result.message : result.message?.replace(/, e\.g\. .*$/s, '') })}\n`,
@@ -119,10 +127,27 @@ function showRun(store: RunStore, runId: string, asJson: boolean): number {
       for (const row of result.sample ?? []) process.stdout.write(`      ${JSON.stringify(row)}\n`);
     }
   }
+  writeLogs(logs);
+  return 0;
+}
+
+/** Lines printed at most (the history keeps them all: --json and the app page through more). */
+const LOG_LINES = 10_000;
+
+/** `--logs <block>`: a block's lines, with its fan-out children's for a fanned-out block; `each[7]` is one child's. */
+function showLogs(store: RunStore, runId: string, blockId: string, asJson: boolean): number {
+  if (!store.getRunOverview(runId)) throw new UserError(`no run ${runId} in this project's history`);
+  const logs = store.getLogs(runId, { limit: LOG_LINES, ...(blockId.includes('[') ? { blockId } : { withChildrenOf: blockId }) });
+  if (asJson) process.stdout.write(`${JSON.stringify({ logs })}\n`);
+  else if (logs.length === 0) process.stdout.write(`no log lines of ${blockId} in run ${runId}\n`);
+  else writeLogs(logs);
+  return 0;
+}
+
+function writeLogs(logs: readonly { at: number; blockId: string | null; level: string; message: string }[]): void {
   for (const log of logs) {
     process.stdout.write(`${new Date(log.at).toISOString().slice(11, 19)} ${log.blockId ?? 'run'} ${log.level} ${log.message}\n`);
   }
-  return 0;
 }
 
 /** The order counts are told in: outcomes first, then what is still under way (as on the run page). */

@@ -30,10 +30,13 @@ Commands:
   history [--project <dir>] [--pipeline <id>] [--limit N] [--json]
                                          list recorded runs, newest first
   history <run-id> [--project <dir>] [--json]
-                                         show one run: blocks, attempts, errors and logs
-                                         (a fanned-out block's children counted by status)
+                                         show one run: blocks, attempts, errors and its log
+                                         (a fanned-out block's children counted by status;
+                                         their lines with --logs)
   history <run-id> --children <block> [--failed] [--from <index>] [--limit N] [--json]
                                          a page of that block's children in index order
+  history <run-id> --logs <block> [--json]
+                                         a block's log lines, with its children's (each[7]: one child's)
   connections list|test <name>|secret set|list|delete <name> [--project <dir>] [--conn NAME.FIELD=VALUE]
                                          list profiles; test reachability, auth and server version
                                          (GCS: buckets, BigQuery: datasets);

@@ -94,6 +94,8 @@ export interface RunFilter {
 
 export interface LogFilter {
   blockId?: string;
+  /** A block's lines and its fan-out children's (`each` and `each[0]`, `each[1]`, …). */
+  withChildrenOf?: string;
   /** Only the run's and top-level blocks' lines: a fan-out's children (`each[3]`) log thousands the run's log leaves out. */
   topLevel?: boolean;
   /** The lowest level returned: `warn` returns warn and error lines. */
@@ -253,6 +255,7 @@ export class RunQueries {
       'run_id = @runId',
       'id > @afterId',
       filter.blockId !== undefined ? 'block_id = @blockId' : '',
+      filter.withChildrenOf !== undefined ? "(block_id = @parent OR substr(block_id, 1, length(@parent) + 1) = @parent || '[')" : '',
       // Block ids are identifiers: only a child's id holds a bracket.
       filter.topLevel ? "(block_id IS NULL OR instr(block_id, '[') = 0)" : '',
       filter.level !== undefined ? `${LEVEL_RANK} >= @rank` : '',
@@ -262,6 +265,7 @@ export class RunQueries {
       afterId: filter.afterId ?? 0,
       limit: filter.limit ?? 1000,
       ...(filter.blockId !== undefined ? { blockId: filter.blockId } : {}),
+      ...(filter.withChildrenOf !== undefined ? { parent: filter.withChildrenOf } : {}),
       ...(filter.level !== undefined ? { rank: LEVELS.indexOf(filter.level) } : {}),
     }) as LogRecord[];
     return rows.map((r) => ({ id: r.id, runId: r.run_id, blockId: r.block_id, level: r.level, message: r.message, at: r.at }));
