@@ -88,6 +88,12 @@ test('a SQL block read only by a partitioned Parquet export writes its files onc
       const exp = blockEvent(events, 'exp');
       assert.equal(clean?.type === 'block.succeeded' && clean.rowsOut, 900);
       assert.equal(exp?.type === 'block.succeeded' && exp.rowsOut, 900);
+      // The log says where the rows went, in both blocks.
+      const lines = events.flatMap((e) => (e.type === 'log.written' ? [`${e.blockId}: ${e.message}`] : []));
+      assert.ok(lines.includes("clean: wrote its rows as exp's files (output/trips), published once its checks pass"), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith('exp: put in place the 900 rows clean wrote as it ran: output/trips (parquet, 6 partitions')),
+      );
 
       // The stored output: the query's rows, columns in its order and types (the partition column typed back, NULLs kept).
       assert.deepEqual(await rowsOf(ctx, 'SELECT * FROM p.clean'), await rowsOf(ctx, expected));

@@ -48,6 +48,7 @@ export async function writeThroughExport(
       files: linked.map((file, i) => ({ path: file, display: display(files[i] ?? file) })),
     });
     sink.staged(stage, rows);
+    ctx.log('info', `wrote its rows as ${sink.exportId}'s files (${stage.display}), published once its checks pass`);
     return rows;
   } catch (error) {
     await sink.abandon(stage);

@@ -81,7 +81,9 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     const parts = config.partition_by ? `, ${partitions} partition${partitions === 1 ? '' : 's'}` : '';
     const verb = stem
       ? `appended ${rowsOut.toLocaleString('en-US')} rows (${appendedTo} partitions) to`
-      : `wrote ${rowsOut.toLocaleString('en-US')} rows to`;
+      : staged
+        ? `put in place the ${rowsOut.toLocaleString('en-US')} rows ${staged.by} wrote as it ran:`
+        : `wrote ${rowsOut.toLocaleString('en-US')} rows to`;
     ctx.log('info', `${verb} ${config.path} (${format}${parts}, ${formatBytes(bytes)})`);
     return { rowsIn: described.rows, rowsOut, bytes, hasOutput: false };
   },
