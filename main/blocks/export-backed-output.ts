@@ -1,6 +1,6 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { BlockContext, FileSink, FileStage } from '../model/block-kind.ts';
+import type { BlockContext, FileSink } from '../model/block-kind.ts';
 import type { QueryProgress } from '../model/workspace-types.ts';
 import { quoteIdent, quoteLiteral } from '../data/sql-names.ts';
 
@@ -88,9 +88,4 @@ function viewSql(linked: readonly string[], columns: readonly { name: string; ty
           .map((name) => `${quoteLiteral(name)}: ${columns.find((c) => c.name === name)?.type ?? 'VARCHAR'}`)
           .join(', ')}}`;
   return `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM read_parquet(${list}${hive})`;
-}
-
-/** Removes a staging file or folder (an attempt that failed after staging, or a run that ended before its export). */
-export async function removeStage(stage: Pick<FileStage, 'path'>): Promise<void> {
-  await rm(stage.path, { recursive: true, force: true });
 }

@@ -44,7 +44,7 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     const target = checkedTarget(ctx, config.path);
     checkAppend(config, place);
     await checkReplaceable(target, config.path, place);
-    const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
+    const format = formatOf(config, target);
     const stem = config.mode === 'append' ? appendStem(ctx.originRunId, ctx.block.id) : undefined;
     const options = copyOptions(format, target, config, stem);
     const described = await ctx.data.describe(upstream);
@@ -68,7 +68,8 @@ export const localFileExport: BlockKind<LocalExportConfig> = {
     const staged = !stem && ctx.stagedFiles && (await exists(ctx.stagedFiles.path)) ? ctx.stagedFiles : undefined;
     try {
       await mkdir(path.dirname(target), { recursive: true });
-      await sweepStaging(target, ctx);
+      // Staging of this run swept the leftovers already.
+      if (!staged) await sweepStaging(target, ctx);
       if (stem) appendedTo = (await appendPartitions(target, stem, writeTo)).partitionsWritten;
       else if (staged) {
         await replaceAtomically(target, async () => undefined, staged.path);
@@ -100,7 +101,7 @@ async function stageLocalFiles(ctx: StageContext, config: LocalExportConfig): Pr
   if (config.mode === 'append') return undefined;
   try {
     const target = checkedTarget(ctx, config.path);
-    const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
+    const format = formatOf(config, target);
     if (format !== 'parquet') return undefined;
     await checkReplaceable(target, config.path, { block: ctx.block.id });
     if (!config.overwrite && (await exists(target))) return undefined;
@@ -125,7 +126,7 @@ async function planLocalFileExport(ctx: PlanContext, config: LocalExportConfig):
   const target = checkedTarget(ctx, config.path);
   checkAppend(config, place);
   await checkReplaceable(target, config.path, place);
-  const format = config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
+  const format = formatOf(config, target);
   const isAppend = config.mode === 'append';
   const partitionBy = config.partition_by ?? [];
   if (ctx.columns)
@@ -226,6 +227,11 @@ async function isExportFolder(folder: string): Promise<boolean> {
       );
     })
   );
+}
+
+/** The configured format, else the target's extension's (.csv, .csv.gz, .csv.zst → csv), else parquet. */
+function formatOf(config: LocalExportConfig, target: string): 'parquet' | 'csv' {
+  return config.format ?? (/\.csv(\.(gz|zst))?$/i.test(target) ? 'csv' : 'parquet');
 }
 
 /** The options of DuckDB's COPY … TO for this export. */

@@ -76,17 +76,18 @@ export function stagedFilesFor(env: RunEnv, block: LoadedBlock): StagedFiles | u
 }
 
 /** Removes what `blockId`'s failed attempt staged (its next attempt stages afresh; its export will not run on it). */
-export async function discardStagedBy(env: RunEnv, blockId: string): Promise<void> {
-  for (const [exportId, entry] of env.stagedExports ?? []) {
-    if (entry.by !== blockId) continue;
-    env.stagedExports?.delete(exportId);
-    await rm(entry.stage.path, { recursive: true, force: true });
-  }
+export function discardStagedBy(env: RunEnv, blockId: string): Promise<void> {
+  return removeStaged(env, (entry) => entry.by === blockId);
 }
 
 /** At the end of the run: staging no export moved into place (it failed, was skipped or cancelled) is removed. */
-export async function removeUnusedStaging(env: RunEnv): Promise<void> {
+export function removeUnusedStaging(env: RunEnv): Promise<void> {
+  return removeStaged(env, () => true);
+}
+
+async function removeStaged(env: RunEnv, isRemoved: (entry: { by: string }) => boolean): Promise<void> {
   for (const [exportId, entry] of env.stagedExports ?? []) {
+    if (!isRemoved(entry)) continue;
     env.stagedExports?.delete(exportId);
     await rm(entry.stage.path, { recursive: true, force: true });
   }
